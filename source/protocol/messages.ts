@@ -1,0 +1,240 @@
+/**
+ * Every bt-tui datagram, as typed values. The byte layout lives in codec.ts; this file is the
+ * vocabulary shared by the engines. Names of the tracker messages are kept from the original
+ * course design (REGISTER, OWN, NEED, UPDATE, EXIT) with LIST added for the download picker.
+ */
+
+/** Tracker session token (BEP 15's connection id idea): 8 random bytes bound to an address. */
+export const TOKEN_BYTES = 8;
+/** Secret a node keeps across restarts so that it can take its own id back after a crash. */
+export const NODE_KEY_BYTES = 16;
+/** Peer cookie: HMAC of the requester's address and a time slot, proves it can receive. */
+export const COOKIE_BYTES = 16;
+/** SHA-256 of the canonical metainfo bytes. */
+export const INFOHASH_BYTES = 32;
+
+/** A file name is one plain path component of at most 255 UTF-8 bytes (ext4's NAME_MAX). */
+export const MAX_NAME_BYTES = 255;
+/** Longest host text: an IPv6 address in full is 45 characters. */
+export const MAX_HOST_BYTES = 45;
+/** Longest human-readable error text carried in an ERROR. */
+export const MAX_ERROR_TEXT_BYTES = 200;
+/** Owners per file in a NEED reply: K is capped so a reply stays a few KiB. */
+export const MAX_OWNERS_PER_MATCH = 16;
+/** Files per NEED reply (a name may match several contents). */
+export const MAX_NEED_MATCHES = 8;
+/** Files per LIST page. */
+export const MAX_LIST_PAGE = 32;
+/** Owners credited by one UPDATE. */
+export const MAX_UPDATE_CREDITS = 16;
+/** Largest file we describe: 1 TiB keeps every byte offset an exact JS number. */
+export const MAX_FILE_SIZE_BYTES = 2 ** 40;
+/** Largest payload of a DATA or METAINFO_DATA datagram (UDP max 65507 minus our headers). */
+export const MAX_PAYLOAD_BYTES = 65_000;
+/** Most blocks one REQUEST may ask for, so one small datagram cannot ask for megabytes. */
+export const MAX_BLOCKS_PER_REQUEST = 64;
+
+/**
+ * REGISTER and HELLO come from addresses nobody has validated yet, so their datagrams are padded
+ * to a fixed size at least as large as any reply to them: the reply never amplifies the request.
+ */
+export const REGISTER_DATAGRAM_BYTES = 256;
+export const HELLO_DATAGRAM_BYTES = 64;
+
+export type TrackerErrorCode =
+  | 'reregister' // unknown or stale token: register again
+  | 'id-in-use' // the node id is alive at another address with another key
+  | 'bad-request' // a well-formed message with values the tracker refuses (e.g. a hostile name)
+  | 'full' // a registry or index bound was reached
+  | 'conflict'; // e.g. OWN of an infohash already known with another name or size
+
+export type RejectReason =
+  | 'not-seeding' // the owner does not seed this infohash
+  | 'bad-range' // piece, offset or length outside the file
+  | 'busy' // the owner's queue for this peer is full; back off
+  | 'bad-cookie'; // cookie missing, forged or expired: send HELLO again
+
+export type NeedQuery = { kind: 'name'; name: string } | { kind: 'infohash'; infohash: Buffer };
+
+export interface OwnerEntry {
+  nodeId: number;
+  host: string;
+  port: number;
+  /** Verified bytes this node has uploaded, as credited through UPDATE. */
+  uploadCredit: number;
+}
+
+export interface NeedMatch {
+  infohash: Buffer;
+  name: string;
+  size: number;
+  /** How many owners the tracker knows in all; `owners` holds the best few of them. */
+  ownerCount: number;
+  owners: OwnerEntry[];
+}
+
+export interface ListEntry {
+  infohash: Buffer;
+  name: string;
+  size: number;
+  ownerCount: number;
+}
+
+export interface Credit {
+  nodeId: number;
+  bytes: number;
+}
+
+// ---- tracker requests (peer -> tracker) ----
+
+/** Join the swarm. Padded on the wire to REGISTER_DATAGRAM_BYTES. */
+export interface RegisterMessage {
+  type: 'register';
+  nodeId: number;
+  nodeKey: Buffer;
+}
+/** "Still here" (the original design's periodic REGISTER). */
+export interface HeartbeatMessage {
+  type: 'heartbeat';
+  token: Buffer;
+}
+export interface OwnMessage {
+  type: 'own';
+  token: Buffer;
+  infohash: Buffer;
+  size: number;
+  name: string;
+}
+export interface NeedMessage {
+  type: 'need';
+  token: Buffer;
+  query: NeedQuery;
+  maxOwners: number;
+}
+export interface UpdateMessage {
+  type: 'update';
+  token: Buffer;
+  infohash: Buffer;
+  /** Random per download, so a retransmitted UPDATE credits once. */
+  downloadId: Buffer;
+  credits: Credit[];
+}
+export interface ExitMessage {
+  type: 'exit';
+  token: Buffer;
+}
+export interface ListMessage {
+  type: 'list';
+  token: Buffer;
+  cursor: number;
+}
+
+// ---- tracker replies (tracker -> peer) ----
+
+export interface RegisteredMessage {
+  type: 'registered';
+  nodeId: number;
+  token: Buffer;
+  heartbeatIntervalMs: number;
+}
+/** Acknowledges a heartbeat, OWN, UPDATE or EXIT. */
+export interface AckMessage {
+  type: 'ack';
+}
+export interface NeedReplyMessage {
+  type: 'need-reply';
+  /** Files matching the query in all; `matches` holds at most MAX_NEED_MATCHES. */
+  totalMatches: number;
+  matches: NeedMatch[];
+}
+export interface ListReplyMessage {
+  type: 'list-reply';
+  totalFiles: number;
+  /** Cursor for the next page; 0 when this is the last. */
+  nextCursor: number;
+  files: ListEntry[];
+}
+export interface ErrorMessage {
+  type: 'error';
+  code: TrackerErrorCode;
+  text: string;
+}
+
+// ---- peer messages ----
+
+/** Ask an owner for a cookie. Padded on the wire to HELLO_DATAGRAM_BYTES. */
+export interface HelloMessage {
+  type: 'hello';
+  nodeId: number;
+}
+export interface WelcomeMessage {
+  type: 'welcome';
+  nodeId: number;
+  cookie: Buffer;
+}
+export interface MetainfoRequestMessage {
+  type: 'metainfo-request';
+  cookie: Buffer;
+  infohash: Buffer;
+  offset: number;
+}
+export interface MetainfoDataMessage {
+  type: 'metainfo-data';
+  infohash: Buffer;
+  totalLength: number;
+  offset: number;
+  bytes: Buffer;
+}
+/** A run of `count` blocks of one piece, starting at byte `begin` of the piece. */
+export interface RequestMessage {
+  type: 'request';
+  cookie: Buffer;
+  infohash: Buffer;
+  piece: number;
+  begin: number;
+  blockLength: number;
+  count: number;
+}
+/** One block: bytes at `begin` within `piece`. */
+export interface DataMessage {
+  type: 'data';
+  infohash: Buffer;
+  piece: number;
+  begin: number;
+  bytes: Buffer;
+}
+export interface RejectMessage {
+  type: 'reject';
+  infohash: Buffer;
+  piece: number;
+  begin: number;
+  reason: RejectReason;
+}
+
+export type TrackerRequest =
+  | RegisterMessage
+  | HeartbeatMessage
+  | OwnMessage
+  | NeedMessage
+  | UpdateMessage
+  | ExitMessage
+  | ListMessage;
+
+export type TrackerReply =
+  | RegisteredMessage
+  | AckMessage
+  | NeedReplyMessage
+  | ListReplyMessage
+  | ErrorMessage;
+
+export type PeerMessage =
+  | HelloMessage
+  | WelcomeMessage
+  | MetainfoRequestMessage
+  | MetainfoDataMessage
+  | RequestMessage
+  | DataMessage
+  | RejectMessage;
+
+export type Message = TrackerRequest | TrackerReply | PeerMessage;
+export type MessageType = Message['type'];
