@@ -39,6 +39,13 @@ export const defaults = {
   minBlockTimeoutMs: 50,
   maxBlockTimeoutMs: 2_000,
 
+  /** An owner with requests outstanding that sends nothing for this long is dead (its pieces
+   * go back to the pool); it is probed again later. */
+  ownerSilenceTimeoutMs: 3_000,
+
+  /** A headless download with no owner at all for this long fails with a reason. */
+  giveUpWithoutOwnersMs: 60_000,
+
   /** Per-owner window of outstanding blocks (libtorrent keeps 2..500 requests in flight). */
   minWindowBlocks: 2,
   initialWindowBlocks: 16,

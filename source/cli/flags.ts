@@ -1,0 +1,106 @@
+import { defaults } from '../config.ts';
+
+/** A flag a command accepts: its meow type and the line `--help` prints for it. */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  isMultiple?: boolean;
+  help: string;
+}
+
+const seconds = (ms: number) => `${ms / 1000}`;
+
+export const trackerFlags = {
+  host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
+  port: { type: 'string', help: `UDP port to listen on (default ${defaults.trackerPort})` },
+  db: { type: 'string', help: `folder of the persisted swarm (default ${defaults.trackerDbDir})` },
+  logs: { type: 'string', help: `folder for tracker.log (default ${defaults.logsDir})` },
+  sweep: {
+    type: 'string',
+    help: `seconds of silence before a node is late; twice that and it is dropped (default ${seconds(defaults.sweepIntervalMs)})`,
+  },
+  headless: {
+    type: 'boolean',
+    help: 'print events as plain lines instead of the full-screen view',
+  },
+} satisfies Record<string, FlagSpec>;
+
+export const peerFlags = {
+  id: { type: 'string', help: 'this node id, a positive integer (required)' },
+  tracker: {
+    type: 'string',
+    help: `tracker address HOST:PORT (default ${defaults.trackerHost}:${defaults.trackerPort})`,
+  },
+  host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
+  port: { type: 'string', help: 'UDP port to listen on (default: any free port)' },
+  files: {
+    type: 'string',
+    help: `folder of node folders; this node uses <files>/node<ID>/ (default ${defaults.filesDir})`,
+  },
+  logs: { type: 'string', help: `folder for node<ID>.log (default ${defaults.logsDir})` },
+  seed: {
+    type: 'string',
+    isMultiple: true,
+    help: 'seed this file of the node folder (repeatable)',
+  },
+  seedAll: { type: 'boolean', help: 'seed every file of the node folder' },
+  download: {
+    type: 'string',
+    isMultiple: true,
+    help: 'download this file from the swarm (repeatable)',
+  },
+  maxOwners: {
+    type: 'string',
+    help: `owners to download from at once, best uploaders first (default ${defaults.maxOwnersPerDownload})`,
+  },
+  blockSize: {
+    type: 'string',
+    help: `bytes per DATA datagram; ~1200 suits lossy links (default ${defaults.blockSizeBytes})`,
+  },
+  exitWhenDone: {
+    type: 'boolean',
+    help: 'exit 0 once every requested download is verified; non-zero with the reason if one fails',
+  },
+  headless: {
+    type: 'boolean',
+    help: 'print events as plain lines instead of the full-screen view',
+  },
+} satisfies Record<string, FlagSpec>;
+
+export const commandFlags = { tracker: trackerFlags, peer: peerFlags } as const;
+export type CommandName = keyof typeof commandFlags;
+export const commandNames = Object.keys(commandFlags) as CommandName[];
+
+/** camelCase flag name -> the --kebab-case a person types. */
+export function flagToOption(name: string): string {
+  return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+function describeFlags(flags: Record<string, FlagSpec>): string {
+  return Object.entries(flags)
+    .map(([name, spec]) => {
+      const option = spec.type === 'string' ? `${flagToOption(name)} <value>` : flagToOption(name);
+      return `    ${option.padEnd(22)} ${spec.help}`;
+    })
+    .join('\n');
+}
+
+export const helpText = `
+  Usage
+    $ bt-tui tracker [flags]     run the swarm's tracker
+    $ bt-tui peer --id N [flags] run a node that seeds and downloads
+
+  Tracker flags
+${describeFlags(trackerFlags)}
+
+  Peer flags
+${describeFlags(peerFlags)}
+
+  Other
+    --help                 show this help
+    --version              show the version
+
+  Examples
+    $ bt-tui tracker --headless
+    $ bt-tui peer --id 1 --seed big.iso --headless
+    $ bt-tui peer --id 4 --download big.iso --exit-when-done --headless
+`;

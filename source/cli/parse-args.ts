@@ -1,0 +1,196 @@
+import { isIP } from 'node:net';
+import meow from 'meow';
+import { defaults } from '../config.ts';
+import { MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
+import { describeNameError, validateFileName } from '../protocol/names.ts';
+import { type CommandName, commandFlags, commandNames, flagToOption, helpText } from './flags.ts';
+import { closest } from './suggest.ts';
+
+export interface TrackerOptions {
+  host: string;
+  port: number;
+  dbDir: string;
+  logsDir: string;
+  sweepIntervalMs: number;
+  headless: boolean;
+}
+
+export interface PeerOptions {
+  nodeId: number;
+  trackerHost: string;
+  trackerPort: number;
+  host: string;
+  port: number;
+  filesDir: string;
+  logsDir: string;
+  seed: string[];
+  seedAll: boolean;
+  download: string[];
+  maxOwners: number;
+  blockSizeBytes: number;
+  exitWhenDone: boolean;
+  headless: boolean;
+}
+
+export type ParsedCommandLine =
+  | { kind: 'tracker'; options: TrackerOptions }
+  | { kind: 'peer'; options: PeerOptions }
+  | { kind: 'help'; text: string }
+  | { kind: 'version'; text: string }
+  /** A usage error: one line for a person; the CLI exits 2. */
+  | { kind: 'usage-error'; message: string };
+
+class UsageError extends Error {}
+
+const fail = (message: string): never => {
+  throw new UsageError(message);
+};
+
+/** Parses argv (without node and script) into a validated command, never exiting the process. */
+export function parseCommandLine(argv: string[], version: string): ParsedCommandLine {
+  try {
+    return parse(argv, version);
+  } catch (error) {
+    if (error instanceof UsageError) return { kind: 'usage-error', message: error.message };
+    throw error;
+  }
+}
+
+function parse(argv: string[], version: string): ParsedCommandLine {
+  if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', text: helpText };
+  if (argv.includes('--version') || argv.includes('-v')) return { kind: 'version', text: version };
+  const commandWord = argv[0];
+  if (commandWord === undefined)
+    fail('missing command: try `bt-tui tracker` or `bt-tui peer --id 1`');
+  if (!commandNames.includes(commandWord as CommandName)) {
+    const guess = closest(commandWord!, commandNames);
+    fail(
+      `unknown command "${commandWord}"${guess ? `; did you mean "${guess}"?` : ''} (see --help)`,
+    );
+  }
+  const command = commandWord as CommandName;
+  const flags = commandFlags[command];
+  rejectUnknownFlags(argv.slice(1), Object.keys(flags));
+  const cli = meow(helpText, {
+    importMeta: import.meta,
+    argv: argv.slice(1),
+    flags,
+    autoHelp: false,
+    autoVersion: false,
+    allowUnknownFlags: true,
+  });
+  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
+  const values = cli.flags as Record<string, unknown>;
+  return command === 'tracker'
+    ? { kind: 'tracker', options: trackerOptions(values) }
+    : { kind: 'peer', options: peerOptions(values) };
+}
+
+function rejectUnknownFlags(args: string[], known: string[]): void {
+  const options = known.map(flagToOption);
+  for (const arg of args) {
+    if (!arg.startsWith('-')) continue;
+    const option = arg.split('=')[0]!;
+    const positive = option.startsWith('--no-') ? `--${option.slice(5)}` : option;
+    if (options.includes(positive)) continue;
+    const guess = closest(positive, options);
+    fail(`unknown flag ${option}${guess ? `; did you mean ${guess}?` : ''} (see --help)`);
+  }
+}
+
+function stringFlag(values: Record<string, unknown>, name: string, fallback: string): string {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || value === '') fail(`${flagToOption(name)} needs a value`);
+  return value as string;
+}
+
+function integerFlag(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const text = values[name];
+  if (text === undefined) return fallback;
+  const value = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(`${flagToOption(name)} must be an integer from ${min} to ${max} (got "${String(text)}")`);
+  }
+  return value;
+}
+
+function hostFlag(values: Record<string, unknown>, name: string, fallback: string): string {
+  const host = stringFlag(values, name, fallback);
+  if (host !== 'localhost' && isIP(host) === 0) {
+    fail(`${flagToOption(name)} must be an IP address such as 127.0.0.1 (got "${host}")`);
+  }
+  return host === 'localhost' ? '127.0.0.1' : host;
+}
+
+function trackerOptions(values: Record<string, unknown>): TrackerOptions {
+  const sweepText = stringFlag(values, 'sweep', String(defaults.sweepIntervalMs / 1000));
+  const sweepSeconds = /^\d+(\.\d+)?$/.test(sweepText) ? Number(sweepText) : Number.NaN;
+  if (!(sweepSeconds >= 0.2 && sweepSeconds <= 3600)) {
+    fail(`--sweep must be a number of seconds from 0.2 to 3600 (got "${sweepText}")`);
+  }
+  return {
+    host: hostFlag(values, 'host', defaults.trackerHost),
+    port: integerFlag(values, 'port', defaults.trackerPort, 0, 65535),
+    dbDir: stringFlag(values, 'db', defaults.trackerDbDir),
+    logsDir: stringFlag(values, 'logs', defaults.logsDir),
+    sweepIntervalMs: Math.round(sweepSeconds * 1000),
+    headless: values.headless === true,
+  };
+}
+
+function peerOptions(values: Record<string, unknown>): PeerOptions {
+  if (values.id === undefined)
+    fail('--id is required: the node id, a positive integer (e.g. --id 3)');
+  const tracker = stringFlag(values, 'tracker', `${defaults.trackerHost}:${defaults.trackerPort}`);
+  const match = /^(.+):(\d+)$/.exec(tracker);
+  const trackerHost = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
+  const trackerPort = Number(match?.[2]);
+  if (
+    !trackerHost ||
+    isIP(trackerHost.replace(/^\[|\]$/g, '')) === 0 ||
+    !(trackerPort >= 1 && trackerPort <= 65535)
+  ) {
+    fail(`--tracker must be HOST:PORT such as 127.0.0.1:12345 (got "${tracker}")`);
+  }
+  const names = (name: 'seed' | 'download') =>
+    ((values[name] as string[] | undefined) ?? []).map((fileName) => {
+      const problem = validateFileName(fileName);
+      if (problem) fail(`${flagToOption(name)}: ${describeNameError(fileName, problem)}`);
+      return fileName;
+    });
+  return {
+    nodeId: integerFlag(values, 'id', 0, 1, 2 ** 32 - 1),
+    trackerHost: trackerHost!.replace(/^\[|\]$/g, ''),
+    trackerPort,
+    host: hostFlag(values, 'host', defaults.trackerHost),
+    port: integerFlag(values, 'port', 0, 0, 65535),
+    filesDir: stringFlag(values, 'files', defaults.filesDir),
+    logsDir: stringFlag(values, 'logs', defaults.logsDir),
+    seed: names('seed'),
+    seedAll: values.seedAll === true,
+    download: names('download'),
+    maxOwners: integerFlag(
+      values,
+      'maxOwners',
+      defaults.maxOwnersPerDownload,
+      1,
+      MAX_OWNERS_PER_MATCH,
+    ),
+    blockSizeBytes: integerFlag(
+      values,
+      'blockSize',
+      defaults.blockSizeBytes,
+      512,
+      MAX_PAYLOAD_BYTES,
+    ),
+    exitWhenDone: values.exitWhenDone === true,
+    headless: values.headless === true,
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Time as a parameter. Engines receive a Clock so unit tests can drive them on virtual time
+ * (libtorrent's simulation habit) while the binary passes the real one.
+ */
+export interface Clock {
+  /** Monotonic milliseconds (never jumps with the wall clock); only differences mean anything. */
+  now(): number;
+  /** Wall-clock milliseconds since the epoch, for timestamps shown to people and persisted. */
+  wallNow(): number;
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export interface TimerHandle {
+  /** Let the process exit even while this timer is pending. */
+  unref?(): void;
+}
+
+/** The real clock: performance.now() for intervals, Date.now() for timestamps. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
+  setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** A clock that only moves when told to: timers fire, in order, inside advance(). */
+export class ManualClock implements Clock {
+  private nowMs: number;
+  private readonly wallOffsetMs: number;
+  private nextTimerId = 1;
+  private readonly timers = new Map<number, { dueMs: number; callback: () => void }>();
+
+  constructor(startMs = 0, wallStartMs = Date.UTC(2026, 0, 1)) {
+    this.nowMs = startMs;
+    this.wallOffsetMs = wallStartMs - startMs;
+  }
+
+  now(): number {
+    return this.nowMs;
+  }
+
+  wallNow(): number {
+    return this.nowMs + this.wallOffsetMs;
+  }
+
+  setTimeout(callback: () => void, delayMs: number): TimerHandle {
+    const id = this.nextTimerId++;
+    this.timers.set(id, { dueMs: this.nowMs + Math.max(0, delayMs), callback });
+    return { id } as TimerHandle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete((handle as { id: number }).id);
+  }
+
+  /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
+  advance(ms: number): void {
+    const targetMs = this.nowMs + ms;
+    for (;;) {
+      let nextId = -1;
+      let nextDue = Number.POSITIVE_INFINITY;
+      for (const [id, timer] of this.timers) {
+        if (timer.dueMs <= targetMs && timer.dueMs < nextDue) {
+          nextDue = timer.dueMs;
+          nextId = id;
+        }
+      }
+      if (nextId < 0) break;
+      const timer = this.timers.get(nextId)!;
+      this.timers.delete(nextId);
+      this.nowMs = timer.dueMs;
+      timer.callback();
+    }
+    this.nowMs = targetMs;
+  }
+}

@@ -1,0 +1,68 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Clock } from '../clock.ts';
+
+/** One logged event, as kept in memory for the log pane. */
+export interface LogLine {
+  wallMs: number;
+  text: string;
+}
+
+export interface LoggerOptions {
+  /** File the lines are appended to; null keeps them in memory only (tests). */
+  filePath: string | null;
+  clock: Clock;
+  /** Newest lines kept in memory for the UI's log pane. */
+  ringSize?: number;
+  /** Extra sink for every formatted line (headless mode prints them to stdout). */
+  echo?: (formattedLine: string) => void;
+}
+
+const DEFAULT_RING_SIZE = 500;
+
+/**
+ * Timestamped event log: one line per event to a file in logs/, the newest lines in a ring for
+ * the log pane. Writes are synchronous appends: events are rare (joins, pieces, bans), never per
+ * datagram, and a crash must not lose the line that explains it.
+ */
+export class Logger {
+  private readonly ring: LogLine[] = [];
+  private readonly ringSize: number;
+  private readonly listeners = new Set<() => void>();
+  private fileBroken = false;
+
+  constructor(private readonly options: LoggerOptions) {
+    this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
+    if (options.filePath) mkdirSync(dirname(options.filePath), { recursive: true });
+  }
+
+  /** Appends one event line. */
+  log(text: string): void {
+    const wallMs = this.options.clock.wallNow();
+    const formatted = `${new Date(wallMs).toISOString()} ${text}`;
+    this.ring.push({ wallMs, text });
+    if (this.ring.length > this.ringSize) this.ring.shift();
+    if (this.options.filePath && !this.fileBroken) {
+      try {
+        appendFileSync(this.options.filePath, `${formatted}\n`);
+      } catch (error) {
+        // A full or read-only disk must not stop the engine; say it once, keep logging in memory.
+        this.fileBroken = true;
+        this.log(`log file ${this.options.filePath} unwritable: ${(error as Error).message}`);
+      }
+    }
+    this.options.echo?.(formatted);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** The newest lines, oldest first. The array is a copy. */
+  recent(): LogLine[] {
+    return this.ring.slice();
+  }
+
+  /** Called after each new line. Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import { parseCommandLine } from './cli/parse-args.ts';
+import { runPeer } from './cli/run-peer.ts';
+import { runTracker } from './cli/run-tracker.ts';
+
+const packageJson = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
+const parsed = parseCommandLine(process.argv.slice(2), packageJson.version);
+switch (parsed.kind) {
+  case 'help':
+  case 'version':
+    console.log(parsed.text);
+    break;
+  case 'usage-error':
+    console.error(`bt-tui: ${parsed.message}`);
+    process.exitCode = 2;
+    break;
+  case 'tracker':
+    process.exitCode = await runTracker(parsed.options);
+    break;
+  case 'peer':
+    process.exitCode = await runPeer(parsed.options);
+    break;
+}

@@ -1,0 +1,244 @@
+import { randomInt } from 'node:crypto';
+import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { defaults } from '../config.ts';
+import { decode, encode, isReplyType, peekHeader } from '../protocol/codec.ts';
+import type { DecodeError } from '../protocol/decode-error.ts';
+import type { Message } from '../protocol/messages.ts';
+import { SeededRandom } from './seeded-random.ts';
+import { EndpointCounters, type EndpointStats } from './stats.ts';
+import type { DatagramTransport, RemoteAddress } from './transport.ts';
+
+/** How a request is retried: first timeout, doubled per retry up to the cap. */
+export interface RequestOptions {
+  timeoutMs: number;
+  retries: number;
+  timeoutCapMs: number;
+}
+
+/** A request's end: the reply (and the RTT of the attempt it answered), or why there is none. */
+export type RequestOutcome =
+  | { ok: true; reply: Message; rttMs: number }
+  | { ok: false; reason: 'timeout' | 'closed' };
+
+/** Options of a UdpEndpoint; everything defaults to the real world. */
+export interface EndpointOptions {
+  clock?: Clock;
+  /** Source of the first txid; seeded in tests, from node:crypto otherwise. */
+  random?: SeededRandom;
+  defaultRequestOptions?: RequestOptions;
+}
+
+/** txids are 32-bit on the wire and wrap. */
+const TXID_SPACE = 2 ** 32;
+const CLOSED: RequestOutcome = { ok: false, reason: 'closed' };
+
+interface PendingRequest {
+  readonly to: RemoteAddress;
+  /** Encoded once: every attempt resends the same bytes with the same txid. */
+  readonly datagram: Buffer;
+  readonly timeoutCapMs: number;
+  readonly resolve: (outcome: RequestOutcome) => void;
+  retriesLeft: number;
+  timeoutMs: number;
+  lastSentMs: number;
+  timer: TimerHandle | null;
+}
+
+function ignoreMessage(): void {}
+
+/**
+ * One process's UDP endpoint: sends messages, matches replies to requests by txid and sender,
+ * retries on timeout, and routes everything else to the owner (a tracker or peer engine).
+ */
+export class UdpEndpoint {
+  readonly transport: DatagramTransport;
+  private readonly clock: Clock;
+  private readonly defaultRequestOptions: RequestOptions;
+  private readonly counters = new EndpointCounters();
+  private readonly pending = new Map<number, PendingRequest>();
+  private txidCounter: number;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private messageHandler: (
+    message: Message,
+    txid: number,
+    from: RemoteAddress,
+    datagramBytes: number,
+  ) => void = ignoreMessage;
+  private dataHandler: (datagram: Buffer, from: RemoteAddress) => void = ignoreMessage;
+  private decodeErrorHandler: (error: DecodeError, from: RemoteAddress) => void = ignoreMessage;
+
+  constructor(transport: DatagramTransport, opts: EndpointOptions = {}) {
+    this.transport = transport;
+    this.clock = opts.clock ?? systemClock;
+    this.defaultRequestOptions = opts.defaultRequestOptions ?? {
+      timeoutMs: defaults.requestTimeoutMs,
+      retries: defaults.requestRetries,
+      timeoutCapMs: defaults.requestTimeoutCapMs,
+    };
+    // A random start makes a stale reply from a previous run unlikely to match a new request.
+    const random = opts.random ?? new SeededRandom(randomInt(0, TXID_SPACE));
+    this.txidCounter = random.int(TXID_SPACE);
+    transport.setReceiver(this.onDatagram);
+  }
+
+  /** The address the socket is bound to. */
+  get localAddress(): RemoteAddress {
+    return this.transport.localAddress;
+  }
+
+  /** Every decoded message that is not the reply to a pending request (requests to a server, REJECTs to block requests). */
+  onMessage(
+    handler: (message: Message, txid: number, from: RemoteAddress, datagramBytes: number) => void,
+  ): void {
+    this.messageHandler = handler;
+  }
+
+  /** DATA datagrams bypass decode entirely (hot path): the handler parses them with readDataHeader. */
+  onData(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
+    this.dataHandler = handler;
+  }
+
+  /** Called for each undecodable datagram, so the owner can count/rate-limit logging. */
+  onDecodeError(handler: (error: DecodeError, from: RemoteAddress) => void): void {
+    this.decodeErrorHandler = handler;
+  }
+
+  /** Request/response by txid: timeout, then retries with the timeout doubled up to the cap. Resolves, never rejects. */
+  request(
+    to: RemoteAddress,
+    message: Message,
+    options?: Partial<RequestOptions>,
+  ): Promise<RequestOutcome> {
+    if (this.closed) return Promise.resolve(CLOSED);
+    const base = this.defaultRequestOptions;
+    let txid = this.nextTxid();
+    // After a wrap, never reuse a txid that is still waiting for its reply.
+    while (this.pending.has(txid)) txid = this.nextTxid();
+    const datagram = encode(txid, message);
+    return new Promise((resolve) => {
+      const pending: PendingRequest = {
+        to: { address: to.address, port: to.port },
+        datagram,
+        timeoutCapMs: options?.timeoutCapMs ?? base.timeoutCapMs,
+        resolve,
+        retriesLeft: options?.retries ?? base.retries,
+        timeoutMs: options?.timeoutMs ?? base.timeoutMs,
+        lastSentMs: 0,
+        timer: null,
+      };
+      this.pending.set(txid, pending);
+      this.transmit(txid, pending);
+    });
+  }
+
+  /** One message, no retry. Returns the txid used. */
+  send(to: RemoteAddress, message: Message, txid?: number): number {
+    const usedTxid = txid ?? this.nextTxid();
+    const datagram = encode(usedTxid, message);
+    this.sendRaw(datagram, datagram.length, to);
+    return usedTxid;
+  }
+
+  /** Sends bytes already encoded (DATA built in a reused buffer); counted like any send. */
+  sendRaw(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    if (this.closed) return;
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += length;
+    this.transport.send(datagram, length, to);
+  }
+
+  /** The next transaction id (wraps at 2^32). */
+  nextTxid(): number {
+    const txid = this.txidCounter;
+    this.txidCounter = (this.txidCounter + 1) % TXID_SPACE;
+    return txid;
+  }
+
+  /** Counters since the endpoint opened. */
+  stats(): EndpointStats {
+    return this.counters.snapshot(this.transport.sendErrors);
+  }
+
+  /** Closes the transport; pending requests resolve { ok: false, reason: 'closed' }. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      for (const pending of this.pending.values()) {
+        if (pending.timer) this.clock.clearTimeout(pending.timer);
+        pending.resolve(CLOSED);
+      }
+      this.pending.clear();
+      this.closing = this.transport.close();
+    }
+    return this.closing;
+  }
+
+  private transmit(txid: number, pending: PendingRequest): void {
+    pending.lastSentMs = this.clock.now();
+    this.sendRaw(pending.datagram, pending.datagram.length, pending.to);
+    pending.timer = this.clock.setTimeout(() => this.onTimeout(txid, pending), pending.timeoutMs);
+  }
+
+  private onTimeout(txid: number, pending: PendingRequest): void {
+    if (this.pending.get(txid) !== pending) return;
+    if (pending.retriesLeft <= 0) {
+      this.pending.delete(txid);
+      this.counters.timeouts++;
+      pending.resolve({ ok: false, reason: 'timeout' });
+      return;
+    }
+    pending.retriesLeft--;
+    this.counters.retries++;
+    // Doubling never lowers a first timeout that was already above the cap.
+    pending.timeoutMs = Math.min(
+      pending.timeoutMs * 2,
+      Math.max(pending.timeoutCapMs, pending.timeoutMs),
+    );
+    this.transmit(txid, pending);
+  }
+
+  // An arrow field, bound once: the receive path allocates no closure per datagram.
+  private readonly onDatagram = (datagram: Buffer, from: RemoteAddress): void => {
+    if (this.closed) return;
+    const counters = this.counters;
+    counters.datagramsIn++;
+    counters.bytesIn += datagram.length;
+    const header = peekHeader(datagram);
+    if (!header.ok) {
+      this.reportDecodeError(header.error, from);
+      return;
+    }
+    if (header.type === 'data') {
+      this.dataHandler(datagram, from);
+      return;
+    }
+    const decoded = decode(datagram);
+    if (!decoded.ok) {
+      this.reportDecodeError(decoded.error, from);
+      return;
+    }
+    const { message, txid } = decoded;
+    const isReply = isReplyType(message.type);
+    if (isReply || message.type === 'reject') {
+      const pending = this.pending.get(txid);
+      // The sender must be exactly where the request went: a reply from anywhere else is spoofed or stale.
+      if (pending && pending.to.port === from.port && pending.to.address === from.address) {
+        this.pending.delete(txid);
+        if (pending.timer) this.clock.clearTimeout(pending.timer);
+        pending.resolve({ ok: true, reply: message, rttMs: this.clock.now() - pending.lastSentMs });
+        return;
+      }
+      if (isReply) {
+        counters.unmatchedReplies++;
+        return;
+      }
+    }
+    this.messageHandler(message, txid, from, datagram.length);
+  };
+
+  private reportDecodeError(error: DecodeError, from: RemoteAddress): void {
+    this.counters.decodeErrors++;
+    this.decodeErrorHandler(error, from);
+  }
+}

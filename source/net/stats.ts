@@ -1,0 +1,47 @@
+/** What an endpoint has seen since it opened; a snapshot, safe to keep. */
+export interface EndpointStats {
+  datagramsIn: number;
+  datagramsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Datagrams that failed peekHeader or decode (counted, reported, never thrown). */
+  decodeErrors: number;
+  /** Re-sends of a pending request after a timeout. */
+  retries: number;
+  /** Requests that gave up after their last retry timed out. */
+  timeouts: number;
+  /** Reply-type messages that matched no pending request: late duplicates or wrong senders. */
+  unmatchedReplies: number;
+  /** Sends the transport could not hand to the kernel. */
+  sendErrors: number;
+}
+
+/**
+ * The endpoint's live counters: plain number fields bumped on the hot path, so counting a
+ * datagram allocates nothing. stats() copies them out when someone asks.
+ */
+export class EndpointCounters {
+  datagramsIn = 0;
+  datagramsOut = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  decodeErrors = 0;
+  retries = 0;
+  timeouts = 0;
+  unmatchedReplies = 0;
+
+  /** A snapshot, with the send errors the transport counted. */
+  snapshot(sendErrors: number): EndpointStats {
+    return {
+      datagramsIn: this.datagramsIn,
+      datagramsOut: this.datagramsOut,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      decodeErrors: this.decodeErrors,
+      retries: this.retries,
+      timeouts: this.timeouts,
+      unmatchedReplies: this.unmatchedReplies,
+      sendErrors,
+    };
+  }
+}

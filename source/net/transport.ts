@@ -1,0 +1,157 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+
+/** Same shape as node's rinfo, so received addresses pass through without copying. */
+export interface RemoteAddress {
+  address: string;
+  port: number;
+}
+
+/** A datagram socket as the engines see it: the real one, or a fault-injecting wrapper. */
+export interface DatagramTransport {
+  /** Fire and forget; a send error is counted, never thrown. */
+  send(datagram: Uint8Array, length: number, to: RemoteAddress): void;
+  /** One handler; datagram is a fresh Buffer from the kernel. */
+  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  readonly localAddress: RemoteAddress;
+  /** Receive buffer the kernel granted (Linux doubles the request and caps it at rmem_max). */
+  readonly receiveBufferBytes: number;
+  /** Send buffer the kernel granted. */
+  readonly sendBufferBytes: number;
+  /** Sends that failed (synchronously or in the send callback) since the transport opened. */
+  readonly sendErrors: number;
+  close(): Promise<void>;
+}
+
+/** Why a socket could not be opened, with a sentence for a person. */
+export type OpenError = {
+  code: 'address-in-use' | 'address-not-available' | 'permission' | 'other';
+  message: string;
+};
+
+/** Options for openUdpTransport; buffer sizes are requests, the kernel decides what it grants. */
+export interface OpenUdpOptions {
+  host: string;
+  /** 0 picks any free port; localAddress reports the real one. */
+  port: number;
+  receiveBufferBytes: number;
+  sendBufferBytes: number;
+}
+
+function ignoreDatagram(): void {}
+
+/** The real node:dgram socket behind DatagramTransport. */
+class UdpTransport implements DatagramTransport {
+  sendErrors = 0;
+  /** 'error' events after bind (receive errors); counted so they never crash the process. */
+  socketErrors = 0;
+  readonly localAddress: RemoteAddress;
+  readonly receiveBufferBytes: number;
+  readonly sendBufferBytes: number;
+  private receiver: (datagram: Buffer, from: RemoteAddress) => void = ignoreDatagram;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  // One callback for every send, created once: no closure per datagram on the hot path.
+  private readonly afterSend = (error: Error | null): void => {
+    if (error) this.sendErrors++;
+  };
+
+  constructor(private readonly socket: Socket) {
+    const bound = socket.address();
+    this.localAddress = { address: bound.address, port: bound.port };
+    this.receiveBufferBytes = socket.getRecvBufferSize();
+    this.sendBufferBytes = socket.getSendBufferSize();
+    socket.on('error', () => {
+      this.socketErrors++;
+    });
+    socket.on('message', (datagram, rinfo) => this.receiver(datagram, rinfo));
+  }
+
+  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    if (this.closed) {
+      this.sendErrors++;
+      return;
+    }
+    try {
+      this.socket.send(datagram, 0, length, to.port, to.address, this.afterSend);
+    } catch {
+      // Bad port or address, or a datagram over 65507 bytes: a value problem, not a crash.
+      this.sendErrors++;
+    }
+  }
+
+  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
+    this.receiver = handler;
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      this.closing = new Promise((resolve) => this.socket.close(() => resolve()));
+    }
+    return this.closing;
+  }
+}
+
+/** Binds a UDP socket (udp4 or udp6 by the host) with the requested kernel buffers. */
+export async function openUdpTransport(
+  opts: OpenUdpOptions,
+): Promise<{ ok: true; transport: DatagramTransport } | { ok: false; error: OpenError }> {
+  let socket: Socket;
+  try {
+    socket = createSocket({
+      type: isIPv6(opts.host) ? 'udp6' : 'udp4',
+      recvBufferSize: opts.receiveBufferBytes,
+      sendBufferSize: opts.sendBufferBytes,
+    });
+  } catch (error) {
+    return { ok: false, error: describeOpenFailure(error, opts) };
+  }
+  const bindError = await new Promise<unknown>((resolve) => {
+    const onError = (error: Error): void => resolve(error);
+    socket.once('error', onError);
+    try {
+      socket.bind(opts.port, opts.host, () => {
+        socket.off('error', onError);
+        resolve(null);
+      });
+    } catch (error) {
+      socket.off('error', onError);
+      resolve(error);
+    }
+  });
+  if (bindError !== null) {
+    // The socket never bound: closing it may throw ERR_SOCKET_DGRAM_NOT_RUNNING, which is fine.
+    socket.on('error', () => {});
+    try {
+      socket.close();
+    } catch {}
+    return { ok: false, error: describeOpenFailure(bindError, opts) };
+  }
+  return { ok: true, transport: new UdpTransport(socket) };
+}
+
+function describeOpenFailure(error: unknown, opts: OpenUdpOptions): OpenError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'EADDRINUSE':
+      return {
+        code: 'address-in-use',
+        message: `port ${opts.port} on ${opts.host} is already in use (is another bt-tui running?)`,
+      };
+    case 'EADDRNOTAVAIL':
+      return {
+        code: 'address-not-available',
+        message: `${opts.host} is not an address of this machine, so port ${opts.port} cannot be opened on it`,
+      };
+    case 'EACCES':
+    case 'EPERM':
+      return {
+        code: 'permission',
+        message: `not allowed to open port ${opts.port} on ${opts.host} (ports below 1024 need privileges)`,
+      };
+    default:
+      return { code: 'other', message: `cannot open port ${opts.port} on ${opts.host}: ${detail}` };
+  }
+}

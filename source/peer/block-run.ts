@@ -1,0 +1,86 @@
+/**
+ * A REQUEST as a run of blocks: checked against the file's metainfo, then read into the DATA
+ * datagrams that answer it with one allocation and one readv: the buffer is laid out as [DATA header|payload][DATA header|payload]..., the readv fills
+ * every payload slot straight from the file, then each slot is sent as it is (no copy per block).
+ */
+import type { FileHandle } from 'node:fs/promises';
+import { DATA_HEADER_BYTES, writeDataHeader } from '../protocol/codec.ts';
+import type { RequestMessage } from '../protocol/messages.ts';
+import { type Metainfo, pieceCount, pieceLength } from '../protocol/metainfo.ts';
+
+/** A run of blocks inside one piece, inside the file. */
+export interface BlockRun {
+  txid: number;
+  infohash: Uint8Array;
+  piece: number;
+  /** Byte offset of the first block within the piece. */
+  begin: number;
+  blockLength: number;
+  blocks: number;
+  /** Payload bytes of the run: blocks * blockLength, less when the run ends at the piece end. */
+  runBytes: number;
+  /** Byte offset of the first block in the file. */
+  filePosition: number;
+}
+
+/**
+ * The run a REQUEST asks for, or null if it does not lie in the file ('bad-range'). Blocks past
+ * the piece end are simply not part of the run: it stops there, its last block shorter.
+ */
+export function planBlockRun(
+  m: RequestMessage,
+  txid: number,
+  metainfo: Metainfo,
+  infohash: Uint8Array,
+): BlockRun | null {
+  // Every value is a u32 from the codec, so each sum and product below is an exact integer.
+  if (m.piece >= pieceCount(metainfo.sizeBytes, metainfo.pieceSizeBytes)) return null;
+  const pieceBytes = pieceLength(metainfo, m.piece);
+  if (m.begin >= pieceBytes || m.blockLength < 1 || m.count < 1) return null;
+  const blocks = Math.min(m.count, Math.ceil((pieceBytes - m.begin) / m.blockLength));
+  return {
+    txid,
+    infohash,
+    piece: m.piece,
+    begin: m.begin,
+    blockLength: m.blockLength,
+    blocks,
+    runBytes: Math.min(blocks * m.blockLength, pieceBytes - m.begin),
+    filePosition: m.piece * metainfo.pieceSizeBytes + m.begin,
+  };
+}
+
+/** The datagrams of a run, and how many payload bytes the file gave (less if it shrank). */
+export interface ReadRun {
+  /** Whole DATA datagrams, ready to send, in block order; only blocks the read filled. */
+  datagrams: Buffer[];
+  payloadBytes: number;
+  /** True when the file ended before the run did: it changed on disk since it was hashed. */
+  shortRead: boolean;
+}
+
+/** Reads `run` from `handle` into fresh DATA datagrams. Rejects if the read fails. */
+export async function readBlockRun(handle: FileHandle, run: BlockRun): Promise<ReadRun> {
+  const slotBytes = DATA_HEADER_BYTES + run.blockLength;
+  const buffer = Buffer.allocUnsafe(run.blocks * DATA_HEADER_BYTES + run.runBytes);
+  const payloads: Buffer[] = [];
+  for (let i = 0; i < run.blocks; i++) {
+    const payloadStart = i * slotBytes + DATA_HEADER_BYTES;
+    const payloadBytes = Math.min(run.blockLength, run.runBytes - i * run.blockLength);
+    payloads.push(buffer.subarray(payloadStart, payloadStart + payloadBytes));
+  }
+  const { bytesRead } = await handle.readv(payloads, run.filePosition);
+  const datagrams: Buffer[] = [];
+  let payloadBytes = 0;
+  for (let i = 0; i < run.blocks; i++) {
+    const payload = payloads[i]!;
+    // Only blocks the read filled completely: never a byte of uninitialised memory on the wire.
+    if (payloadBytes + payload.length > bytesRead) break;
+    const slotStart = i * slotBytes;
+    const datagram = buffer.subarray(slotStart, slotStart + DATA_HEADER_BYTES + payload.length);
+    writeDataHeader(datagram, run.txid, run.infohash, run.piece, run.begin + i * run.blockLength);
+    datagrams.push(datagram);
+    payloadBytes += payload.length;
+  }
+  return { datagrams, payloadBytes, shortRead: bytesRead < run.runBytes };
+}

@@ -1,0 +1,450 @@
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import type { Clock } from '../../clock.ts';
+import type { UdpEndpoint } from '../../net/endpoint.ts';
+import type { RemoteAddress } from '../../net/transport.ts';
+import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../protocol/codec.ts';
+import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
+import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
+import { Bitfield } from './bitfield.ts';
+import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
+import type { PartFile } from './part-file.ts';
+import { NO_OWNER, PieceAssembly, PieceBufferPool } from './piece-assembly.ts';
+import { PieceScheduler } from './piece-scheduler.ts';
+
+/** Blocks in flight across every download of this node, kept below the socket's receive buffer. */
+export interface InFlightBudget {
+  inFlightBlocks: number;
+  maxInFlightBlocks: number;
+}
+
+export interface TransferEvents {
+  /** A discrete change worth redrawing (piece verified, owner state). */
+  changed(): void;
+  log(text: string): void;
+  /** Every piece is verified and written. */
+  complete(): void;
+  /** Writing to the part file failed (disk full, ...); the transfer has paused itself. */
+  diskError(error: NodeJS.ErrnoException): void;
+}
+
+/** Requests are sent in runs: wait for this much free window unless nothing is in flight. */
+const MIN_REQUEST_BATCH_BLOCKS = 4;
+
+/** Failed attempt kept for blame: who sent each block and a checksum of what they sent. */
+interface FailedAttempt {
+  contributor: Int8Array;
+  blockCrc: Uint32Array;
+}
+
+/**
+ * Moves the blocks of one file from its owners into the part file: hands pieces to owners,
+ * keeps each owner's window full, retransmits lost blocks, assembles and verifies pieces, blames
+ * and bans owners whose pieces fail. The hot path (onData) allocates nothing per datagram.
+ */
+export class BlockTransfer {
+  readonly scheduler: PieceScheduler;
+  /** Pieces whose bytes are verified *and* on disk: what the resume record may claim. */
+  readonly written: Bitfield;
+  /** Slot of the owner that delivered most of each piece; -1 for missing (for the piece map). */
+  readonly pieceSource: Int8Array;
+  private readonly assemblies = new Map<number, PieceAssembly>();
+  private readonly failedAttempts = new Map<number, FailedAttempt>();
+  private readonly pool: PieceBufferPool;
+  private readonly header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
+  private paused = false;
+  private pendingWrites = 0;
+  private finished = false;
+  duplicateBlocks = 0;
+  unsolicitedBlocks = 0;
+  retransmittedBlocks = 0;
+  failedPieces = 0;
+
+  constructor(
+    readonly metainfo: Metainfo,
+    readonly infohash: Buffer,
+    verified: Bitfield,
+    private readonly partFile: PartFile,
+    readonly owners: OwnerSession[],
+    private readonly deps: {
+      endpoint: UdpEndpoint;
+      clock: Clock;
+      blockSizeBytes: number;
+      budget: InFlightBudget;
+      events: TransferEvents;
+    },
+  ) {
+    const pieces = metainfo.pieceHashes.length / 32;
+    this.scheduler = new PieceScheduler(pieces, new Bitfield(pieces, verified.bytes));
+    this.written = new Bitfield(pieces, verified.bytes);
+    this.pieceSource = new Int8Array(pieces).fill(NO_OWNER);
+    this.pool = new PieceBufferPool(metainfo.pieceSizeBytes, 16);
+  }
+
+  get pieceCount(): number {
+    return this.scheduler.pieceCount;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.pumpAll();
+  }
+
+  /** Fills the windows of every usable owner. */
+  pumpAll(): void {
+    if (this.finished) return;
+    if (this.scheduler.complete) {
+      this.maybeComplete();
+      return;
+    }
+    for (const owner of this.owners) this.pump(owner);
+  }
+
+  // ---- hot path ----
+
+  /** One DATA datagram for this file (the caller matched the infohash). */
+  onData(datagram: Buffer, from: RemoteAddress): void {
+    const owner = this.ownerAt(from);
+    if (owner === null || owner.state === 'banned') {
+      this.unsolicitedBlocks++;
+      return;
+    }
+    if (readDataHeader(datagram, this.header) !== null) return;
+    const { piece, begin, payloadLength } = this.header;
+    const assembly = this.assemblies.get(piece);
+    const block = begin / this.deps.blockSizeBytes;
+    if (
+      assembly === undefined ||
+      !Number.isInteger(block) ||
+      block >= assembly.blockCount ||
+      payloadLength !== assembly.blockLength(block)
+    ) {
+      this.unsolicitedBlocks++;
+      return;
+    }
+    const bit = 1 << owner.slot;
+    if (assembly.isReceived(block)) {
+      this.duplicateBlocks++;
+      if (assembly.requestedMask[block]! & bit) this.settle(assembly, block);
+      return;
+    }
+    if ((assembly.requestedMask[block]! & bit) === 0) {
+      // Data nobody asked this owner for (or asked and already given up on): not trusted.
+      this.unsolicitedBlocks++;
+      return;
+    }
+    const nowMs = this.deps.clock.now();
+    if (assembly.retransmitted[block] === 0)
+      owner.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
+    datagram.copy(assembly.buffer, begin, DATA_HEADER_BYTES, DATA_HEADER_BYTES + payloadLength);
+    assembly.contributor[block] = owner.slot;
+    assembly.receivedCount++;
+    this.settle(assembly, block);
+    owner.bytesDelivered += payloadLength;
+    owner.onBlock(nowMs);
+    if (owner.state === 'connecting') owner.state = 'active';
+    if (assembly.complete) this.finishPiece(assembly);
+    this.pump(owner);
+  }
+
+  /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */
+  private settle(assembly: PieceAssembly, block: number): void {
+    const mask = assembly.requestedMask[block]!;
+    assembly.requestedMask[block] = 0;
+    for (const owner of this.owners) {
+      if (mask & (1 << owner.slot)) {
+        owner.inFlightBlocks--;
+        this.deps.budget.inFlightBlocks--;
+      }
+    }
+  }
+
+  private ownerAt(from: RemoteAddress): OwnerSession | null {
+    for (const owner of this.owners) {
+      if (owner.address.port === from.port && owner.address.address === from.address) return owner;
+    }
+    return null;
+  }
+
+  // ---- requesting ----
+
+  private pump(owner: OwnerSession): void {
+    const nowMs = this.deps.clock.now();
+    if (this.paused || this.finished || !owner.usable(nowMs) || owner.cookie === null) return;
+    const budget = this.deps.budget;
+    let free = Math.min(
+      owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8),
+      budget.maxInFlightBlocks - budget.inFlightBlocks,
+    );
+    if (free < MIN_REQUEST_BATCH_BLOCKS && owner.inFlightBlocks > 0) return;
+    while (free > 0) {
+      const sent = this.requestRun(owner, free, nowMs);
+      if (sent === 0) break;
+      free -= sent;
+    }
+  }
+
+  /** Sends one REQUEST for the next run of blocks this owner should fetch; returns its length. */
+  private requestRun(owner: OwnerSession, maxBlocks: number, nowMs: number): number {
+    for (const piece of owner.pieces) {
+      const sent = this.requestFrom(this.assemblies.get(piece)!, owner, maxBlocks, nowMs, false);
+      if (sent > 0) return sent;
+    }
+    const maxPieces = owner.state === 'slow' ? 1 : Number.POSITIVE_INFINITY;
+    if (owner.pieces.size < maxPieces) {
+      const piece = this.scheduler.take(() => true);
+      if (piece >= 0) {
+        const assembly = this.assemblyFor(piece);
+        owner.pieces.add(piece);
+        return this.requestFrom(assembly, owner, maxBlocks, nowMs, false);
+      }
+    }
+    // Endgame: nothing left to hand out, so help with blocks others are still fetching.
+    if (owner.state === 'slow') return 0;
+    for (const assembly of this.assemblies.values()) {
+      if (assembly.parole) continue;
+      const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
+      if (sent > 0) return sent;
+    }
+    return 0;
+  }
+
+  private assemblyFor(piece: number): PieceAssembly {
+    let assembly = this.assemblies.get(piece);
+    if (assembly === undefined) {
+      const length = pieceLength(this.metainfo, piece);
+      assembly = new PieceAssembly(piece, length, this.deps.blockSizeBytes, this.pool.acquire());
+      this.assemblies.set(piece, assembly);
+    }
+    return assembly;
+  }
+
+  /**
+   * Requests the first contiguous run of blocks of `assembly` that still need asking. In endgame
+   * a block already asked of one other owner may be asked again (first copy wins).
+   */
+  private requestFrom(
+    assembly: PieceAssembly,
+    owner: OwnerSession,
+    maxBlocks: number,
+    nowMs: number,
+    endgame: boolean,
+  ): number {
+    const bit = 1 << owner.slot;
+    const needs = (block: number): boolean => {
+      if (assembly.isReceived(block)) return false;
+      const mask = assembly.requestedMask[block]!;
+      if (!endgame) return mask === 0;
+      return (mask & bit) === 0 && (mask & (mask - 1)) === 0;
+    };
+    let first = 0;
+    while (first < assembly.blockCount && !needs(first)) first++;
+    if (first === assembly.blockCount) return 0;
+    let count = 0;
+    const limit = Math.min(maxBlocks, MAX_BLOCKS_PER_REQUEST);
+    while (first + count < assembly.blockCount && count < limit && needs(first + count)) {
+      const block = first + count;
+      if (assembly.requestedAtMs[block]! > 0) {
+        assembly.retransmitted[block] = 1;
+        this.retransmittedBlocks++;
+      }
+      assembly.requestedMask[block]! |= bit;
+      assembly.requestedAtMs[block] = nowMs;
+      count++;
+    }
+    owner.inFlightBlocks += count;
+    this.deps.budget.inFlightBlocks += count;
+    this.deps.endpoint.send(owner.address, {
+      type: 'request',
+      cookie: owner.cookie!,
+      infohash: this.infohash,
+      piece: assembly.piece,
+      begin: first * this.deps.blockSizeBytes,
+      blockLength: this.deps.blockSizeBytes,
+      count,
+    });
+    return count;
+  }
+
+  // ---- timers ----
+
+  /** Finds blocks whose request timed out; they will be asked again. Called every few ms. */
+  checkTimeouts(): void {
+    const nowMs = this.deps.clock.now();
+    let lost = false;
+    for (const assembly of this.assemblies.values()) {
+      for (let block = 0; block < assembly.blockCount; block++) {
+        const mask = assembly.requestedMask[block]!;
+        if (mask === 0) continue;
+        const age = nowMs - assembly.requestedAtMs[block]!;
+        for (const owner of this.owners) {
+          const bit = 1 << owner.slot;
+          if ((mask & bit) === 0 || age < owner.rtt.timeoutMs) continue;
+          assembly.requestedMask[block]! &= ~bit;
+          owner.inFlightBlocks--;
+          this.deps.budget.inFlightBlocks--;
+          owner.onLoss(nowMs);
+          lost = true;
+        }
+      }
+    }
+    if (lost) this.pumpAll();
+  }
+
+  /** Takes an owner out of the transfer (dead, banned, gone): its pieces return to the pool. */
+  dropOwner(owner: OwnerSession): void {
+    const bit = 1 << owner.slot;
+    for (const assembly of this.assemblies.values()) {
+      for (let block = 0; block < assembly.blockCount; block++) {
+        if (assembly.requestedMask[block]! & bit) {
+          assembly.requestedMask[block]! &= ~bit;
+          this.deps.budget.inFlightBlocks--;
+        }
+      }
+    }
+    owner.inFlightBlocks = 0;
+    for (const piece of owner.pieces) this.scheduler.release(piece);
+    owner.pieces.clear();
+    this.pumpAll();
+  }
+
+  // ---- verification ----
+
+  private finishPiece(assembly: PieceAssembly): void {
+    const { piece, lengthBytes, buffer } = assembly;
+    const expected = this.metainfo.pieceHashes.subarray(piece * 32, piece * 32 + 32);
+    const bytes = buffer.subarray(0, lengthBytes);
+    const good = createHash('sha256').update(bytes).digest().equals(expected);
+    for (const owner of this.owners) owner.pieces.delete(piece);
+    this.assemblies.delete(piece);
+    if (good) this.acceptPiece(assembly);
+    else this.rejectPiece(assembly);
+    this.deps.events.changed();
+  }
+
+  private acceptPiece(assembly: PieceAssembly): void {
+    const { piece, lengthBytes, buffer } = assembly;
+    this.scheduler.markVerified(piece);
+    this.blameFromEarlierFailure(assembly);
+    const bytesBySlot = new Map<number, number>();
+    for (let block = 0; block < assembly.blockCount; block++) {
+      const slot = assembly.contributor[block]!;
+      bytesBySlot.set(slot, (bytesBySlot.get(slot) ?? 0) + assembly.blockLength(block));
+    }
+    let majority = NO_OWNER;
+    for (const [slot, bytes] of bytesBySlot) {
+      const owner = this.owners[slot]!;
+      owner.verifiedBytes += bytes;
+      if (majority === NO_OWNER || bytes > (bytesBySlot.get(majority) ?? 0)) majority = slot;
+    }
+    this.pieceSource[piece] = majority;
+    this.owners[majority]?.deliveredPieces.add(piece);
+    this.pendingWrites++;
+    this.partFile.writePiece(piece, buffer, lengthBytes).then(
+      () => {
+        this.pendingWrites--;
+        this.pool.release(buffer);
+        this.written.add(piece);
+        this.maybeComplete();
+      },
+      (error: NodeJS.ErrnoException) => {
+        // Nothing is lost: the piece is simply fetched again once writing works.
+        this.pendingWrites--;
+        this.pool.release(buffer);
+        this.scheduler.verified.delete(piece);
+        this.scheduler.release(piece);
+        this.pieceSource[piece] = NO_OWNER;
+        this.paused = true;
+        this.deps.events.diskError(error);
+      },
+    );
+  }
+
+  /**
+   * A failed piece from one owner is that owner's fault: a strike. From several owners the
+   * culprit is unknown, so the piece is re-fetched whole from one owner ("parole", as
+   * libtorrent does) and, once it passes, whoever sent blocks that differ takes the strike.
+   * Corruption in transit never gets here: the datagram checksum turns it into loss.
+   */
+  private rejectPiece(assembly: PieceAssembly): void {
+    this.failedPieces++;
+    const contributors = assembly.contributors();
+    if (contributors.length === 1) {
+      this.strike(this.owners[contributors[0]!]!, `piece ${assembly.piece} failed verification`);
+    } else {
+      const blockCrc = new Uint32Array(assembly.blockCount);
+      for (let block = 0; block < assembly.blockCount; block++) {
+        const start = block * this.deps.blockSizeBytes;
+        blockCrc[block] = crc32(
+          assembly.buffer.subarray(start, start + assembly.blockLength(block)),
+        );
+      }
+      this.failedAttempts.set(assembly.piece, {
+        contributor: assembly.contributor.slice(),
+        blockCrc,
+      });
+      this.deps.events.log(
+        `piece ${assembly.piece} failed verification; re-fetching it whole from one owner`,
+      );
+    }
+    assembly.reset();
+    assembly.parole = contributors.length > 1;
+    this.assemblies.set(assembly.piece, assembly);
+    this.scheduler.release(assembly.piece);
+  }
+
+  private blameFromEarlierFailure(assembly: PieceAssembly): void {
+    const failed = this.failedAttempts.get(assembly.piece);
+    if (failed === undefined) return;
+    this.failedAttempts.delete(assembly.piece);
+    const guilty = new Set<number>();
+    for (let block = 0; block < assembly.blockCount; block++) {
+      const start = block * this.deps.blockSizeBytes;
+      const good = crc32(assembly.buffer.subarray(start, start + assembly.blockLength(block)));
+      if (good !== failed.blockCrc[block]) guilty.add(failed.contributor[block]!);
+    }
+    for (const slot of guilty) {
+      const owner = this.owners[slot];
+      if (owner) this.strike(owner, `sent wrong blocks of piece ${assembly.piece}`);
+    }
+  }
+
+  private strike(owner: OwnerSession, why: string): void {
+    owner.strikes++;
+    this.deps.events.log(
+      `strike ${owner.strikes}/${STRIKES_TO_BAN} for node ${owner.nodeId}: ${why}`,
+    );
+    if (owner.strikes >= STRIKES_TO_BAN && owner.state !== 'banned') {
+      owner.state = 'banned';
+      owner.reason = `${owner.strikes} pieces failed verification`;
+      this.deps.events.log(`banned node ${owner.nodeId} for this download: ${owner.reason}`);
+      this.dropOwner(owner);
+    }
+  }
+
+  private maybeComplete(): void {
+    if (this.finished || this.pendingWrites > 0 || !this.written.full) return;
+    this.finished = true;
+    this.deps.events.complete();
+  }
+
+  /** Bytes of verified pieces. */
+  get verifiedBytes(): number {
+    const { verified } = this.scheduler;
+    let bytes = verified.count * this.metainfo.pieceSizeBytes;
+    const last = this.pieceCount - 1;
+    if (last >= 0 && verified.has(last))
+      bytes -= this.metainfo.pieceSizeBytes - pieceLength(this.metainfo, last);
+    return bytes;
+  }
+
+  /** Forgets every in-flight request (pause, cancel, shutdown) and frees the budget. */
+  stop(): void {
+    this.finished = true;
+    for (const owner of this.owners) {
+      this.deps.budget.inFlightBlocks -= owner.inFlightBlocks;
+      owner.inFlightBlocks = 0;
+    }
+    this.assemblies.clear();
+  }
+}

@@ -1,0 +1,576 @@
+import { randomBytes } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import type { Clock, TimerHandle } from '../../clock.ts';
+import type { UdpEndpoint } from '../../net/endpoint.ts';
+import type { NeedMatch, NeedQuery, NeedReplyMessage } from '../../protocol/messages.ts';
+import type { Metainfo } from '../../protocol/metainfo.ts';
+import { Bitfield } from './bitfield.ts';
+import { BlockTransfer, type InFlightBudget } from './block-transfer.ts';
+import { fetchMetainfo } from './metainfo-fetch.ts';
+import { OwnerSession, type OwnerState, type WindowLimits } from './owner-session.ts';
+import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
+
+export type DownloadState =
+  | 'searching'
+  | 'fetching-metainfo'
+  | 'verifying'
+  | 'downloading'
+  | 'waiting-for-owners'
+  | 'paused'
+  | 'cancelled'
+  | 'done'
+  | 'failed';
+
+export type OwnerFinder = (
+  query: NeedQuery,
+  maxOwners: number,
+) => Promise<{ ok: true; reply: NeedReplyMessage } | { ok: false; reason: string }>;
+
+export interface DownloadOptions extends WindowLimits {
+  name: string;
+  paths: PartPaths;
+  selfNodeId: number;
+  maxOwners: number;
+  blockSizeBytes: number;
+  /** Fail once no owner has been usable for this long; null waits for owners forever. */
+  giveUpWithoutOwnersMs: number | null;
+  /** An owner with requests outstanding and no data for this long is dead. */
+  ownerSilenceTimeoutMs: number;
+}
+
+export interface DownloadDeps {
+  endpoint: UdpEndpoint;
+  clock: Clock;
+  budget: InFlightBudget;
+  findOwners: OwnerFinder;
+  log(text: string): void;
+  /** A discrete change: state, a verified piece, an owner's state. */
+  changed(): void;
+}
+
+/** Timer period for retransmit checks: fine enough for loopback RTTs of a millisecond. */
+const TICK_MS = 10;
+/** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
+const HOUSEKEEPING_MS = 500;
+/** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
+const SLOW_SHARE = 1 / 8;
+/** Re-ask the tracker for owners: quickly at first, then backing off to this cap. */
+const SEARCH_BACKOFF_MIN_MS = 1_000;
+const SEARCH_BACKOFF_MAX_MS = 30_000;
+/** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
+const PROBE_MIN_MS = 1_000;
+const PROBE_MAX_MS = 15_000;
+/** Slots are bits of a 32-bit mask; 31 owners over a download's life is plenty for K <= 16. */
+const MAX_OWNER_SLOTS = 31;
+
+/**
+ * One file being downloaded, from search to verified file: NEED at the tracker, metainfo from an
+ * owner (checked against the infohash), blocks from several owners at once (BlockTransfer), new
+ * owners from the tracker when they vanish, resume after a crash, and the final rename.
+ */
+export class Download {
+  state: DownloadState = 'searching';
+  reason = '';
+  match: NeedMatch | null = null;
+  metainfo: Metainfo | null = null;
+  transfer: BlockTransfer | null = null;
+  readonly owners: OwnerSession[] = [];
+  readonly downloadId = randomBytes(8);
+  startedAtMs: number;
+  finishedAtMs = 0;
+  rateBytesPerSec = 0;
+  private encodedMetainfo: Buffer | null = null;
+  private partFile: PartFile | null = null;
+  private tickTimer: TimerHandle | null = null;
+  private housekeepingTimer: TimerHandle | null = null;
+  private searchTimer: TimerHandle | null = null;
+  private searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+  private lastSearchAtMs = Number.NEGATIVE_INFINITY;
+  private ownerlessSinceMs: number | null = null;
+  private lastVerifiedBytes = 0;
+  private progressDirty = false;
+  private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
+  private stopped = false;
+  private readonly finished: Promise<void>;
+  private resolveFinished!: () => void;
+
+  constructor(
+    readonly options: DownloadOptions,
+    private readonly deps: DownloadDeps,
+  ) {
+    this.startedAtMs = deps.clock.now();
+    this.finished = new Promise((resolve) => {
+      this.resolveFinished = resolve;
+    });
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get infohash(): Buffer | null {
+    return this.transfer?.infohash ?? this.match?.infohash ?? null;
+  }
+
+  /** Resolves when the download is done, failed or cancelled. */
+  whenSettled(): Promise<void> {
+    return this.finished;
+  }
+
+  /** Runs the download to its end; never throws (failures become state 'failed'). */
+  async start(): Promise<void> {
+    try {
+      await this.run();
+    } catch (error) {
+      this.fail(`unexpected error: ${(error as Error).message}`);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { paths } = this.options;
+    if (await exists(paths.finalPath)) {
+      this.fail(`${paths.finalPath} already exists; not overwriting it`);
+      return;
+    }
+    const saved = await loadProgress(paths);
+    if (saved && saved.metainfo.name === this.name && (await exists(paths.partPath))) {
+      this.metainfo = saved.metainfo;
+      this.encodedMetainfo = saved.encodedMetainfo;
+      this.match = {
+        infohash: saved.infohash,
+        name: this.name,
+        size: saved.metainfo.sizeBytes,
+        ownerCount: 0,
+        owners: [],
+      };
+      this.setState('verifying');
+      this.partFile = await PartFile.open(paths, saved.metainfo, saved.encodedMetainfo);
+      const good = await this.partFile.verifyClaimed(saved.claimed);
+      this.deps.log(`resuming ${this.name}: ${good.count}/${good.size} pieces already verified`);
+      if (this.stopped) return;
+      this.startTransfer(good);
+      this.search();
+      return;
+    }
+    await this.searchUntilFound();
+  }
+
+  // ---- finding the file and its owners ----
+
+  private async searchUntilFound(): Promise<void> {
+    while (!this.stopped && this.metainfo === null) {
+      this.setState('searching');
+      const found = await this.deps.findOwners(
+        { kind: 'name', name: this.name },
+        this.options.maxOwners,
+      );
+      if (this.stopped) return;
+      if (!found.ok) {
+        this.reason = found.reason;
+        await this.waitForOwners(`tracker: ${found.reason}`);
+        continue;
+      }
+      const { matches } = found.reply;
+      if (matches.length === 0) {
+        this.fail(`"${this.name}" was not found in the swarm`);
+        return;
+      }
+      const match = [...matches].sort((a, b) => b.ownerCount - a.ownerCount)[0]!;
+      if (matches.length > 1) {
+        this.deps.log(
+          `${matches.length} different files are named ${this.name}; taking the one with most owners (${match.infohash.toString('hex').slice(0, 8)})`,
+        );
+      }
+      this.match = match;
+      this.addOwners(match);
+      if (await this.obtainMetainfo()) return;
+      await this.waitForOwners('no owner could send the metainfo');
+    }
+  }
+
+  private async waitForOwners(why: string): Promise<void> {
+    this.setState('waiting-for-owners', why);
+    const giveUp = this.checkGiveUp();
+    if (giveUp) return;
+    await new Promise<void>((resolve) => {
+      this.searchTimer = this.deps.clock.setTimeout(resolve, this.nextSearchDelay());
+    });
+  }
+
+  private nextSearchDelay(): number {
+    const delay = this.searchBackoffMs * (0.75 + Math.random() * 0.5);
+    this.searchBackoffMs = Math.min(this.searchBackoffMs * 2, SEARCH_BACKOFF_MAX_MS);
+    return delay;
+  }
+
+  /** While downloading: ask the tracker for more or other owners, in the background. */
+  private search(): void {
+    if (this.stopped || this.match === null) return;
+    this.lastSearchAtMs = this.deps.clock.now();
+    void this.deps
+      .findOwners({ kind: 'infohash', infohash: this.match.infohash }, this.options.maxOwners)
+      .then((found) => {
+        if (this.stopped || !found.ok) return;
+        const match = found.reply.matches.find((candidate) =>
+          candidate.infohash.equals(this.match!.infohash),
+        );
+        if (match) this.addOwners(match);
+        this.deps.changed();
+      });
+  }
+
+  private addOwners(match: NeedMatch): void {
+    const nowMs = this.deps.clock.now();
+    for (const entry of match.owners) {
+      if (entry.nodeId === this.options.selfNodeId) continue;
+      const address = { address: entry.host, port: entry.port };
+      const known = this.owners.find((owner) => owner.nodeId === entry.nodeId);
+      if (known) {
+        if (known.state === 'banned') continue;
+        const moved =
+          known.address.address !== address.address || known.address.port !== address.port;
+        if (moved || known.state === 'dead') {
+          known.address = address;
+          if (moved) known.cookie = null;
+          this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS });
+        }
+        continue;
+      }
+      if (this.owners.length >= MAX_OWNER_SLOTS) continue;
+      const owner = new OwnerSession(
+        this.owners.length,
+        entry.nodeId,
+        address,
+        this.options,
+        nowMs,
+      );
+      if (this.transfer) owner.deliveredPieces = new Bitfield(this.transfer.pieceCount);
+      this.owners.push(owner);
+      this.deps.log(
+        `owner node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${entry.uploadCredit} B)`,
+      );
+      void this.connect(owner);
+    }
+  }
+
+  /** HELLO -> cookie: proves to the owner that we receive at this address. */
+  private async connect(owner: OwnerSession): Promise<boolean> {
+    owner.state = 'connecting';
+    const outcome = await this.deps.endpoint.request(owner.address, {
+      type: 'hello',
+      nodeId: this.options.selfNodeId,
+    });
+    // The owner may have been banned while the HELLO was out.
+    if (this.stopped || (owner.state as OwnerState) === 'banned') return false;
+    if (!outcome.ok || outcome.reply.type !== 'welcome') {
+      this.markDead(owner, 'no answer to HELLO');
+      return false;
+    }
+    owner.cookie = Buffer.from(outcome.reply.cookie);
+    owner.state = 'active';
+    owner.reason = '';
+    owner.lastDataAtMs = this.deps.clock.now();
+    this.probeAtMs.delete(owner);
+    this.ownerlessSinceMs = null;
+    this.deps.changed();
+    this.transfer?.pumpAll();
+    return true;
+  }
+
+  private async obtainMetainfo(): Promise<boolean> {
+    this.setState('fetching-metainfo');
+    const match = this.match!;
+    for (const owner of this.owners) {
+      if (owner.state === 'banned') continue;
+      if (owner.cookie === null && !(await this.connect(owner))) continue;
+      const outcome = await fetchMetainfo(this.deps.endpoint, owner.address, owner.cookie!, {
+        infohash: match.infohash,
+        name: match.name,
+        sizeBytes: match.size,
+      });
+      if (this.stopped) return false;
+      if (outcome.ok) {
+        this.metainfo = outcome.metainfo;
+        this.encodedMetainfo = outcome.encoded;
+        this.partFile = await PartFile.open(this.options.paths, outcome.metainfo, outcome.encoded);
+        this.startTransfer(new Bitfield(outcome.metainfo.pieceHashes.length / 32));
+        return true;
+      }
+      if (outcome.lying) this.ban(owner, outcome.reason);
+      else this.markDead(owner, outcome.reason);
+    }
+    return false;
+  }
+
+  // ---- the transfer ----
+
+  private startTransfer(verified: Bitfield): void {
+    const metainfo = this.metainfo!;
+    const pieceCount = metainfo.pieceHashes.length / 32;
+    for (const owner of this.owners) owner.deliveredPieces = new Bitfield(pieceCount);
+    this.transfer = new BlockTransfer(
+      metainfo,
+      this.match!.infohash,
+      verified,
+      this.partFile!,
+      this.owners,
+      {
+        endpoint: this.deps.endpoint,
+        clock: this.deps.clock,
+        blockSizeBytes: this.options.blockSizeBytes,
+        budget: this.deps.budget,
+        events: {
+          changed: () => {
+            this.progressDirty = true;
+            this.deps.changed();
+          },
+          log: (text) => this.deps.log(`${this.name}: ${text}`),
+          complete: () => void this.complete(),
+          diskError: (error) => this.onDiskError(error),
+        },
+      },
+    );
+    this.lastVerifiedBytes = this.transfer.verifiedBytes;
+    this.setState('downloading');
+    this.scheduleTick();
+    this.scheduleHousekeeping();
+    this.transfer.pumpAll();
+  }
+
+  private scheduleTick(): void {
+    this.tickTimer = this.deps.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.transfer?.checkTimeouts();
+      this.scheduleTick();
+    }, TICK_MS);
+  }
+
+  private scheduleHousekeeping(): void {
+    this.housekeepingTimer = this.deps.clock.setTimeout(() => {
+      if (this.stopped) return;
+      this.housekeeping();
+      this.scheduleHousekeeping();
+    }, HOUSEKEEPING_MS);
+  }
+
+  /** Rates, snubbing, dead owners, probes, re-search, resume record: twice a second. */
+  private housekeeping(): void {
+    const transfer = this.transfer!;
+    const nowMs = this.deps.clock.now();
+    const verifiedBytes = transfer.verifiedBytes;
+    const instant = ((verifiedBytes - this.lastVerifiedBytes) * 1000) / HOUSEKEEPING_MS;
+    this.rateBytesPerSec =
+      this.rateBytesPerSec === 0 ? instant : 0.6 * this.rateBytesPerSec + 0.4 * instant;
+    this.lastVerifiedBytes = verifiedBytes;
+    let bestRate = 0;
+    for (const owner of this.owners) {
+      owner.sampleRate(HOUSEKEEPING_MS);
+      if (owner.state === 'active' || owner.state === 'slow')
+        bestRate = Math.max(bestRate, owner.rateBytesPerSec);
+    }
+    let usable = 0;
+    for (const owner of this.owners) {
+      if (
+        owner.state === 'active' &&
+        owner.inFlightBlocks > 0 &&
+        nowMs - owner.lastDataAtMs > this.options.ownerSilenceTimeoutMs
+      ) {
+        this.markDead(owner, `silent for ${((nowMs - owner.lastDataAtMs) / 1000).toFixed(1)} s`);
+      } else if (
+        owner.state === 'active' &&
+        bestRate > 0 &&
+        owner.rateBytesPerSec < bestRate * SLOW_SHARE &&
+        owner.inFlightBlocks > 0
+      ) {
+        owner.state = 'slow';
+        owner.reason = `${formatRate(owner.rateBytesPerSec)} while the best owner does ${formatRate(bestRate)}`;
+        this.deps.log(
+          `${this.name}: node ${owner.nodeId} is slow (${owner.reason}); fewer requests go to it`,
+        );
+      } else if (owner.state === 'slow' && owner.rateBytesPerSec >= bestRate * SLOW_SHARE * 2) {
+        owner.state = 'active';
+        owner.reason = '';
+      }
+      const probe = this.probeAtMs.get(owner);
+      if (owner.state === 'dead' && probe && nowMs >= probe.atMs) {
+        this.probeAtMs.set(owner, {
+          atMs: nowMs + probe.delayMs * 2,
+          delayMs: Math.min(probe.delayMs * 2, PROBE_MAX_MS),
+        });
+        void this.connect(owner);
+      }
+      if (owner.state === 'active' || owner.state === 'slow' || owner.state === 'connecting')
+        usable++;
+    }
+    if (this.state === 'downloading' || this.state === 'waiting-for-owners') {
+      if (usable === 0) {
+        if (this.state !== 'waiting-for-owners')
+          this.setState('waiting-for-owners', 'every owner is gone');
+        if (this.checkGiveUp()) return;
+      } else if (this.state === 'waiting-for-owners') {
+        this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+        this.setState('downloading');
+      }
+      const wanted =
+        usable < Math.min(this.options.maxOwners, this.match?.ownerCount ?? 1) || usable === 0;
+      if (wanted && nowMs - this.lastSearchAtMs >= this.searchBackoffMs) {
+        if (usable === 0)
+          this.searchBackoffMs = Math.min(this.searchBackoffMs * 2, SEARCH_BACKOFF_MAX_MS);
+        this.search();
+      }
+    }
+    if (this.progressDirty && this.partFile && this.transfer) {
+      this.progressDirty = false;
+      void this.partFile.saveProgress(transfer.written).catch(() => {});
+    }
+    transfer.pumpAll();
+    this.deps.changed();
+  }
+
+  private checkGiveUp(): boolean {
+    const nowMs = this.deps.clock.now();
+    this.ownerlessSinceMs ??= nowMs;
+    const limit = this.options.giveUpWithoutOwnersMs;
+    if (limit !== null && nowMs - this.ownerlessSinceMs >= limit) {
+      this.fail(
+        `no owners left (waited ${Math.round(limit / 1000)} s${this.reason ? `; ${this.reason}` : ''})`,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  private markDead(owner: OwnerSession, why: string): void {
+    if (owner.state === 'banned' || owner.state === 'dead') return;
+    owner.state = 'dead';
+    owner.reason = why;
+    this.deps.log(
+      `${this.name}: node ${owner.nodeId} is dead (${why}); its pieces go back to the pool`,
+    );
+    if (!this.probeAtMs.has(owner))
+      this.probeAtMs.set(owner, {
+        atMs: this.deps.clock.now() + PROBE_MIN_MS,
+        delayMs: PROBE_MIN_MS,
+      });
+    this.transfer?.dropOwner(owner);
+    this.deps.changed();
+  }
+
+  private ban(owner: OwnerSession, why: string): void {
+    owner.state = 'banned';
+    owner.reason = why;
+    this.deps.log(`${this.name}: banned node ${owner.nodeId} for this download: ${why}`);
+    this.transfer?.dropOwner(owner);
+    this.deps.changed();
+  }
+
+  /** A REJECT from an owner, for this file. */
+  onReject(from: { address: string; port: number }, reason: string): void {
+    const owner = this.owners.find(
+      (candidate) =>
+        candidate.address.port === from.port && candidate.address.address === from.address,
+    );
+    if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
+    const nowMs = this.deps.clock.now();
+    if (reason === 'bad-cookie') {
+      owner.cookie = null;
+      this.transfer?.dropOwner(owner);
+      void this.connect(owner);
+    } else if (reason === 'busy') {
+      // Back off exponentially so an owner that always refuses costs almost nothing.
+      owner.consecutiveBusy++;
+      owner.quietUntilMs = nowMs + Math.min(50 * 2 ** owner.consecutiveBusy, 5_000);
+      owner.onLoss(nowMs);
+    } else {
+      this.markDead(owner, `refused: ${reason}`);
+    }
+  }
+
+  private onDiskError(error: NodeJS.ErrnoException): void {
+    const why = error.code === 'ENOSPC' ? 'disk full' : `cannot write: ${error.message}`;
+    this.setState('paused', `${why}; retrying in 5 s`);
+    this.deps.clock.setTimeout(() => {
+      if (this.state === 'paused' && this.reason.startsWith(why)) this.resume();
+    }, 5_000);
+  }
+
+  private async complete(): Promise<void> {
+    this.setState('verifying');
+    const outcome = await this.partFile!.finalize();
+    if (!outcome.ok) {
+      this.fail(outcome.reason);
+      return;
+    }
+    this.finishedAtMs = this.deps.clock.now();
+    this.setState('done');
+    this.shutdown();
+  }
+
+  // ---- user intents ----
+
+  pause(): void {
+    if (this.state !== 'downloading' && this.state !== 'waiting-for-owners') return;
+    this.transfer?.setPaused(true);
+    this.setState('paused', 'paused by you');
+    if (this.transfer && this.partFile)
+      void this.partFile.saveProgress(this.transfer.written).catch(() => {});
+  }
+
+  resume(): void {
+    if (this.state !== 'paused') return;
+    this.setState('downloading');
+    this.transfer?.setPaused(false);
+  }
+
+  /** Stops the download; the part file and resume record stay for a later resume. */
+  async cancel(reason = 'cancelled'): Promise<void> {
+    if (this.stopped) return;
+    if (this.transfer && this.partFile)
+      await this.partFile.saveProgress(this.transfer.written).catch(() => {});
+    this.setState('cancelled', reason);
+    this.shutdown();
+    await this.partFile?.close();
+  }
+
+  private fail(reason: string): void {
+    this.setState('failed', reason);
+    this.deps.log(`${this.name}: failed: ${reason}`);
+    this.shutdown();
+    void this.partFile?.close();
+  }
+
+  private shutdown(): void {
+    this.stopped = true;
+    for (const timer of [this.tickTimer, this.housekeepingTimer, this.searchTimer]) {
+      if (timer) this.deps.clock.clearTimeout(timer);
+    }
+    this.transfer?.stop();
+    this.resolveFinished();
+  }
+
+  private setState(state: DownloadState, reason = ''): void {
+    if (this.state === state && this.reason === reason) return;
+    this.state = state;
+    this.reason = reason;
+    if (state !== 'failed') this.deps.log(`${this.name}: ${state}${reason ? ` (${reason})` : ''}`);
+    this.deps.changed();
+  }
+
+  /** Encoded metainfo, once known (the node seeds it after completion without re-hashing). */
+  get metainfoBytes(): Buffer | null {
+    return this.encodedMetainfo;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+function formatRate(bytesPerSec: number): string {
+  return bytesPerSec >= 1024 * 1024
+    ? `${(bytesPerSec / 1024 / 1024).toFixed(1)} MiB/s`
+    : `${(bytesPerSec / 1024).toFixed(0)} KiB/s`;
+}

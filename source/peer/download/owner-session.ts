@@ -1,0 +1,99 @@
+import type { RemoteAddress } from '../../net/transport.ts';
+import { Bitfield } from './bitfield.ts';
+import { RttEstimator } from './rtt-estimator.ts';
+
+export type OwnerState = 'connecting' | 'active' | 'slow' | 'backoff' | 'dead' | 'banned';
+
+export interface WindowLimits {
+  minWindowBlocks: number;
+  initialWindowBlocks: number;
+  maxWindowBlocks: number;
+  minBlockTimeoutMs: number;
+  maxBlockTimeoutMs: number;
+}
+
+/** Failed single-owner pieces before an owner is banned from this download. */
+export const STRIKES_TO_BAN = 3;
+
+/**
+ * One owner as seen by one download: its address and cookie, its request window (grows while
+ * blocks arrive, halves on loss, like TCP's AIMD), its RTT, and what it has delivered.
+ */
+export class OwnerSession {
+  state: OwnerState = 'connecting';
+  /** Why the owner is slow, dead or banned, for the screen. */
+  reason = '';
+  cookie: Buffer | null = null;
+  readonly rtt: RttEstimator;
+  /** Fractional congestion window in blocks; requests in flight stay below it. */
+  windowBlocks: number;
+  private slowStartThreshold: number;
+  inFlightBlocks = 0;
+  /** Pieces this owner is currently assigned. */
+  readonly pieces = new Set<number>();
+  strikes = 0;
+  bytesDelivered = 0;
+  /** Bytes of pieces that passed verification, credited to this owner at the end. */
+  verifiedBytes = 0;
+  /** Pieces this owner delivered most of (sized once the metainfo is known). */
+  deliveredPieces = new Bitfield(0);
+  lastDataAtMs: number;
+  /** No requests before this time (after 'busy' or while dead, before the next probe). */
+  quietUntilMs = 0;
+  consecutiveBusy = 0;
+  /** Loss reacts at most once per round trip, as one congestion event. */
+  private lastLossAtMs = Number.NEGATIVE_INFINITY;
+  rateBytesPerSec = 0;
+  private rateBytesAtLastSample = 0;
+
+  constructor(
+    readonly slot: number,
+    readonly nodeId: number,
+    public address: RemoteAddress,
+    private readonly limits: WindowLimits,
+    nowMs: number,
+  ) {
+    this.rtt = new RttEstimator(limits.minBlockTimeoutMs, limits.maxBlockTimeoutMs);
+    this.windowBlocks = limits.initialWindowBlocks;
+    this.slowStartThreshold = limits.maxWindowBlocks;
+    this.lastDataAtMs = nowMs;
+  }
+
+  /** Requests may go to this owner now. */
+  usable(nowMs: number): boolean {
+    return (this.state === 'active' || this.state === 'slow') && nowMs >= this.quietUntilMs;
+  }
+
+  /** Free room in the window, in whole blocks. */
+  freeWindow(cap: number): number {
+    const window =
+      this.state === 'slow' ? this.limits.minWindowBlocks : Math.min(this.windowBlocks, cap);
+    return Math.max(0, Math.floor(window) - this.inFlightBlocks);
+  }
+
+  onBlock(nowMs: number): void {
+    this.lastDataAtMs = nowMs;
+    this.consecutiveBusy = 0;
+    if (this.windowBlocks < this.slowStartThreshold) this.windowBlocks += 1;
+    else this.windowBlocks += 1 / this.windowBlocks;
+    if (this.windowBlocks > this.limits.maxWindowBlocks)
+      this.windowBlocks = this.limits.maxWindowBlocks;
+  }
+
+  onLoss(nowMs: number): void {
+    this.rtt.onTimeout();
+    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
+    this.lastLossAtMs = nowMs;
+    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks / 2);
+    this.slowStartThreshold = this.windowBlocks;
+  }
+
+  /** Updates the delivery rate; called by the download's once-a-second bookkeeping. */
+  sampleRate(intervalMs: number): void {
+    const bytes = this.bytesDelivered - this.rateBytesAtLastSample;
+    this.rateBytesAtLastSample = this.bytesDelivered;
+    const instant = (bytes * 1000) / intervalMs;
+    this.rateBytesPerSec =
+      this.rateBytesPerSec === 0 ? instant : 0.5 * this.rateBytesPerSec + 0.5 * instant;
+  }
+}

@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import {
+  type FileHandle,
+  link,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
+import { Bitfield } from './bitfield.ts';
+
+/** Where a download keeps its bytes and its resume record. */
+export interface PartPaths {
+  /** `<node folder>/<name>.part`: the file being filled, at its final size. */
+  partPath: string;
+  /** `<node folder>/.bt-tui/downloads/<name>.json`: metainfo and verified pieces. */
+  progressPath: string;
+  /** `<node folder>/<name>`: where the verified file lands. */
+  finalPath: string;
+}
+
+export function partPaths(folderPath: string, stateDir: string, name: string): PartPaths {
+  return {
+    partPath: join(folderPath, `${name}.part`),
+    progressPath: join(stateDir, 'downloads', `${name}.json`),
+    finalPath: join(folderPath, name),
+  };
+}
+
+interface ProgressRecord {
+  version: 1;
+  infohash: string;
+  metainfo: string;
+  verified: string;
+}
+
+/** A resumable download found on disk: its metainfo and the pieces it claims to have. */
+export interface SavedProgress {
+  metainfo: Metainfo;
+  encodedMetainfo: Buffer;
+  infohash: Buffer;
+  claimed: Bitfield;
+}
+
+/** Reads a resume record; anything missing, unreadable or inconsistent is simply no record. */
+export async function loadProgress(paths: PartPaths): Promise<SavedProgress | null> {
+  try {
+    const record = JSON.parse(await readFile(paths.progressPath, 'utf8')) as ProgressRecord;
+    if (record.version !== 1 || typeof record.metainfo !== 'string') return null;
+    const encodedMetainfo = Buffer.from(record.metainfo, 'base64');
+    const decoded = decodeMetainfo(encodedMetainfo);
+    const infohash = infohashOf(encodedMetainfo);
+    if (!decoded.ok || infohash.toString('hex') !== record.infohash) return null;
+    const pieceCount = decoded.metainfo.pieceHashes.length / 32;
+    const claimed = new Bitfield(pieceCount, Buffer.from(String(record.verified), 'base64'));
+    return { metainfo: decoded.metainfo, encodedMetainfo, infohash, claimed };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The `<name>.part` file of one download. Verified pieces are written at their offset
+ * (positional writes, no whole-file buffer); the verified set is saved beside it so a killed
+ * peer resumes; only a complete, verified file is ever given its final name.
+ */
+export class PartFile {
+  private constructor(
+    readonly paths: PartPaths,
+    private readonly handle: FileHandle,
+    private readonly metainfo: Metainfo,
+    private readonly encodedMetainfo: Buffer,
+    private readonly infohashHex: string,
+  ) {}
+
+  /** Opens (or creates) the part file at the file's full size; existing bytes are kept. */
+  static async open(
+    paths: PartPaths,
+    metainfo: Metainfo,
+    encodedMetainfo: Buffer,
+  ): Promise<PartFile> {
+    const handle = await open(paths.partPath, 'a+').then(async (appendHandle) => {
+      // 'a+' creates without truncating; reopen read-write for positional writes.
+      await appendHandle.close();
+      return open(paths.partPath, 'r+');
+    });
+    const { size } = await handle.stat();
+    if (size !== metainfo.sizeBytes) await handle.truncate(metainfo.sizeBytes);
+    return new PartFile(
+      paths,
+      handle,
+      metainfo,
+      encodedMetainfo,
+      infohashOf(encodedMetainfo).toString('hex'),
+    );
+  }
+
+  async writePiece(piece: number, buffer: Buffer, lengthBytes: number): Promise<void> {
+    const offset = piece * this.metainfo.pieceSizeBytes;
+    let written = 0;
+    while (written < lengthBytes) {
+      const { bytesWritten } = await this.handle.write(
+        buffer,
+        written,
+        lengthBytes - written,
+        offset + written,
+      );
+      written += bytesWritten;
+    }
+  }
+
+  /**
+   * Re-hashes the pieces a resume record claims, so nothing unverified is trusted even after a
+   * crash in the middle of a write. Returns the pieces that really are good.
+   */
+  async verifyClaimed(
+    claimed: Bitfield,
+    onProgress?: (checked: number) => void,
+  ): Promise<Bitfield> {
+    const good = new Bitfield(claimed.size);
+    const buffer = Buffer.allocUnsafe(this.metainfo.pieceSizeBytes);
+    let checked = 0;
+    for (let piece = 0; piece < claimed.size; piece++) {
+      if (!claimed.has(piece)) continue;
+      const length = pieceLength(this.metainfo, piece);
+      const { bytesRead } = await this.handle.read(
+        buffer,
+        0,
+        length,
+        piece * this.metainfo.pieceSizeBytes,
+      );
+      const expected = this.metainfo.pieceHashes.subarray(piece * 32, piece * 32 + 32);
+      const actual = createHash('sha256').update(buffer.subarray(0, bytesRead)).digest();
+      if (bytesRead === length && actual.equals(expected)) good.add(piece);
+      onProgress?.(++checked);
+    }
+    return good;
+  }
+
+  /** Saves the verified set atomically (temp file + rename): the old record or the new, never half. */
+  async saveProgress(verified: Bitfield): Promise<void> {
+    const record: ProgressRecord = {
+      version: 1,
+      infohash: this.infohashHex,
+      metainfo: this.encodedMetainfo.toString('base64'),
+      verified: Buffer.from(verified.bytes).toString('base64'),
+    };
+    const temporary = `${this.paths.progressPath}.tmp`;
+    await mkdir(join(this.paths.progressPath, '..'), { recursive: true });
+    await writeFile(temporary, JSON.stringify(record));
+    await rename(temporary, this.paths.progressPath);
+  }
+
+  /**
+   * Gives the complete file its final name without ever replacing an existing file: link()
+   * fails with EEXIST where rename() would silently overwrite.
+   */
+  async finalize(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    await this.handle.sync();
+    await this.handle.close();
+    try {
+      await link(this.paths.partPath, this.paths.finalPath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST')
+        return { ok: false, reason: `${this.paths.finalPath} already exists; not overwriting it` };
+      throw error;
+    }
+    await unlink(this.paths.partPath);
+    await rm(this.paths.progressPath, { force: true });
+    return { ok: true };
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close().catch(() => {});
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Retransmission timeout from measured round trips, the RFC 6298 way: a smoothed RTT and its
+ * variance, RTO = SRTT + 4 * RTTVAR, clamped. Samples of retransmitted blocks are never fed in
+ * (Karn's algorithm), so a late first copy cannot shrink the timeout.
+ */
+export class RttEstimator {
+  private smoothedMs = 0;
+  private varianceMs = 0;
+  private hasSample = false;
+  /** Doubles on each consecutive timeout, reset by the next good sample. */
+  private backoff = 1;
+
+  constructor(
+    private readonly minTimeoutMs: number,
+    private readonly maxTimeoutMs: number,
+    private readonly initialTimeoutMs = 500,
+  ) {}
+
+  addSample(rttMs: number): void {
+    if (!this.hasSample) {
+      this.smoothedMs = rttMs;
+      this.varianceMs = rttMs / 2;
+      this.hasSample = true;
+    } else {
+      this.varianceMs = 0.75 * this.varianceMs + 0.25 * Math.abs(this.smoothedMs - rttMs);
+      this.smoothedMs = 0.875 * this.smoothedMs + 0.125 * rttMs;
+    }
+    this.backoff = 1;
+  }
+
+  /** A timeout happened: back off until a fresh sample arrives. */
+  onTimeout(): void {
+    this.backoff = Math.min(this.backoff * 2, 64);
+  }
+
+  get smoothedRttMs(): number {
+    return this.hasSample ? this.smoothedMs : this.initialTimeoutMs;
+  }
+
+  get timeoutMs(): number {
+    const base = this.hasSample ? this.smoothedMs + 4 * this.varianceMs : this.initialTimeoutMs;
+    return Math.min(this.maxTimeoutMs, Math.max(this.minTimeoutMs, base) * this.backoff);
+  }
+}

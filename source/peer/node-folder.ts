@@ -1,0 +1,145 @@
+/**
+ * A node's own folder, `<filesDir>/node<ID>/`, and the one place where a file name from a person
+ * or from the network becomes a path. Names from the network are hostile (NOTES.md item 7):
+ * containment is decided on real paths by ancestry, never by a string prefix.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { describeNameError, validateFileName } from '../protocol/names.ts';
+
+/** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
+export const STATE_DIR_NAME = '.bt-tui';
+/** Suffix of a file being downloaded; it is not a seedable file yet. */
+export const PART_SUFFIX = '.part';
+
+/** A node's folder: where it seeds from and downloads to. */
+export interface NodeFolder {
+  /** Real path of the node folder. */
+  readonly path: string;
+  /** `<path>/.bt-tui` (hidden; our caches and key, nothing else). */
+  readonly stateDir: string;
+  /** Resolves a file name from a user or the network to a path inside the folder, or says why not. */
+  resolve(name: string): Promise<ResolvedName>;
+  /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size and mtime. */
+  listFiles(): Promise<FolderFile[]>;
+}
+
+/** Where a name leads: a path inside the folder (which may not exist yet), or a sentence why not. */
+export type ResolvedName = { ok: true; path: string } | { ok: false; reason: string };
+
+/** One entry of listFiles(). */
+export interface FolderFile {
+  name: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** `<filesDir>/node<ID>/`, created if missing (with its state folder); returns its realpath. */
+export async function openNodeFolder(filesDir: string, nodeId: number): Promise<NodeFolder> {
+  if (!Number.isSafeInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${nodeId}`);
+  const displayPath = join(filesDir, `node${nodeId}`);
+  await mkdir(displayPath, { recursive: true });
+  const folderPath = await realpath(displayPath);
+  const stateDir = join(folderPath, STATE_DIR_NAME);
+  await mkdir(stateDir, { recursive: true });
+  // A link here would send our key and caches somewhere else; refuse rather than follow it.
+  if (!(await lstat(stateDir)).isDirectory()) {
+    throw new Error(`${join(displayPath, STATE_DIR_NAME)} is not a folder`);
+  }
+  return {
+    path: folderPath,
+    stateDir,
+    resolve: (name) => resolveName(folderPath, displayPath, name),
+    listFiles: () => listFolderFiles(folderPath, displayPath),
+  };
+}
+
+async function resolveName(
+  folderPath: string,
+  displayPath: string,
+  name: string,
+): Promise<ResolvedName> {
+  const nameError = validateFileName(name);
+  if (nameError !== null) return { ok: false, reason: describeNameError(name, nameError) };
+  const refused = (why: string): ResolvedName => ({
+    ok: false,
+    reason: `name ${JSON.stringify(name)} refused: ${why}`,
+  });
+  const candidate = join(folderPath, name);
+  try {
+    await lstat(candidate);
+  } catch (error) {
+    // Not there yet (a download target): the validated name is one component of the folder.
+    if (isNotFound(error)) return { ok: true, path: candidate };
+    return refused(`it cannot be read (${describeFsError(error)})`);
+  }
+  let realPath: string;
+  try {
+    realPath = await realpath(candidate);
+  } catch (error) {
+    if (isNotFound(error)) return refused('it is a link to a file that does not exist');
+    return refused(`it cannot be read (${describeFsError(error)})`);
+  }
+  // Ancestry of real paths: the file itself must sit directly in the node folder. A link to
+  // anything elsewhere (another folder, a subfolder, our state folder) is refused.
+  if (dirname(realPath) !== folderPath) {
+    return refused(`it is a link to a file outside ${displayPath}`);
+  }
+  const target = await stat(realPath).catch(() => null);
+  if (target === null) return refused('it cannot be read');
+  if (target.isDirectory()) return refused('it is a folder, not a file');
+  if (!target.isFile()) return refused('it is not a regular file');
+  return { ok: true, path: realPath };
+}
+
+/** Names listFiles() leaves out: our state, partial downloads, hidden files. */
+function isHiddenName(name: string): boolean {
+  return name.startsWith('.') || name.endsWith(PART_SUFFIX);
+}
+
+async function listFolderFiles(folderPath: string, displayPath: string): Promise<FolderFile[]> {
+  const entries = await readdir(folderPath, { withFileTypes: true });
+  const files: FolderFile[] = [];
+  for (const entry of entries) {
+    if (isHiddenName(entry.name)) continue;
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    // Links are listed only when resolve() would accept them, so the list shows seedable files.
+    const resolved = await resolveName(folderPath, displayPath, entry.name);
+    if (!resolved.ok) continue;
+    const info = await stat(resolved.path).catch(() => null);
+    if (info === null || !info.isFile()) continue;
+    files.push({ name: entry.name, sizeBytes: info.size, mtimeMs: info.mtimeMs });
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return files;
+}
+
+/**
+ * Writes `bytes` to `path` atomically: a temp file beside it, then rename, so a crash leaves the
+ * old content or the new, never half of one.
+ */
+export async function writeFileAtomically(
+  path: string,
+  bytes: Uint8Array | string,
+  mode = 0o644,
+): Promise<void> {
+  const tempPath = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(tempPath, bytes, { mode, flag: 'wx', flush: true });
+    await rename(tempPath, path);
+  } catch (error) {
+    await rm(tempPath, { force: true });
+    throw error;
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String(error);
+}

@@ -1,0 +1,456 @@
+import { stat } from 'node:fs/promises';
+import type { Clock, TimerHandle } from '../clock.ts';
+import { defaults } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
+import { UdpEndpoint } from '../net/endpoint.ts';
+import {
+  type DatagramTransport,
+  type OpenError,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../net/transport.ts';
+import { HEADER_BYTES } from '../protocol/codec.ts';
+import { MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
+import { describeNameError, validateFileName } from '../protocol/names.ts';
+import { CookieJar } from './cookie-jar.ts';
+import type { InFlightBudget } from './download/block-transfer.ts';
+import { Download } from './download/download.ts';
+import { snapshotDownload } from './download/download-snapshot.ts';
+import { partPaths } from './download/part-file.ts';
+import { loadOrCreateNodeKey } from './identity.ts';
+import { buildMetainfo } from './metainfo-builder.ts';
+import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
+import { type NodeFolder, openNodeFolder } from './node-folder.ts';
+import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
+import { Seeder } from './seeder.ts';
+import { TrackerClient } from './tracker-client.ts';
+
+export interface PeerNodeOptions {
+  nodeId: number;
+  host: string;
+  port: number;
+  tracker: RemoteAddress;
+  filesDir: string;
+  maxOwners: number;
+  blockSizeBytes: number;
+  /** Downloads give up after this long without any owner; null waits forever (the TUI). */
+  giveUpWithoutOwnersMs: number | null;
+  clock: Clock;
+  logger: Logger;
+  /** Tests wrap the socket in a FaultyTransport here. */
+  wrapTransport?: (transport: DatagramTransport) => DatagramTransport;
+}
+
+export type IntentOutcome = { ok: true } | { ok: false; reason: string };
+
+/** The snapshot is rebuilt at most this often; per-datagram counters never trigger a redraw. */
+const SNAPSHOT_INTERVAL_MS = 100;
+
+/**
+ * One node of the swarm: its folder, its socket, the seeder, the tracker session and its
+ * downloads. Views read getSnapshot()/subscribe(); user intents are the public methods.
+ */
+export class PeerNode {
+  private readonly downloads = new Map<string, Download>();
+  /** Per download: settles once it ended and its follow-up (UPDATE, seeding) is done. */
+  private readonly followUps = new Map<Download, Promise<void>>();
+  private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
+  private readonly fileStates = new Map<string, LocalFileState>();
+  private readonly listeners = new Set<() => void>();
+  private snapshot: PeerSnapshot;
+  private snapshotDirty = true;
+  private snapshotTimer: TimerHandle | null = null;
+  private lastRateSample = { atMs: 0, uploaded: 0, downloaded: 0 };
+  private rates = { up: 0, down: 0 };
+  private closed = false;
+  readonly budget: InFlightBudget;
+
+  private constructor(
+    private readonly options: PeerNodeOptions,
+    readonly folder: NodeFolder,
+    readonly endpoint: UdpEndpoint,
+    private readonly seeder: Seeder,
+    readonly tracker: TrackerClient,
+  ) {
+    const perBlock = options.blockSizeBytes + 128;
+    this.budget = {
+      inFlightBlocks: 0,
+      // Everything in flight must fit the receive buffer, or the kernel drops it silently.
+      maxInFlightBlocks: Math.max(
+        8,
+        Math.floor((endpoint.transport.receiveBufferBytes * 0.75) / perBlock),
+      ),
+    };
+    this.snapshot = this.buildSnapshot();
+  }
+
+  /** Opens the folder and the socket and registers with the tracker. */
+  static async start(
+    options: PeerNodeOptions,
+  ): Promise<
+    | { ok: true; node: PeerNode }
+    | { ok: false; error: OpenError | { code: 'id-in-use'; message: string } }
+  > {
+    const folder = await openNodeFolder(options.filesDir, options.nodeId);
+    const nodeKey = await loadOrCreateNodeKey(folder);
+    const opened = await openUdpTransport({
+      host: options.host,
+      port: options.port,
+      receiveBufferBytes: defaults.socketReceiveBufferBytes,
+      sendBufferBytes: defaults.socketSendBufferBytes,
+    });
+    if (!opened.ok) return opened;
+    const transport = options.wrapTransport
+      ? options.wrapTransport(opened.transport)
+      : opened.transport;
+    const endpoint = new UdpEndpoint(transport, { clock: options.clock });
+    const { clock, logger } = options;
+    const seeder = new Seeder({
+      endpoint,
+      nodeId: options.nodeId,
+      clock,
+      cookies: new CookieJar({ clock }),
+      logger,
+    });
+    let node: PeerNode | null = null;
+    const tracker = new TrackerClient({
+      endpoint,
+      clock,
+      tracker: options.tracker,
+      nodeId: options.nodeId,
+      nodeKey,
+      log: (text) => logger.log(text),
+      onRegistered: (again) => {
+        if (again) void node?.reannounce();
+      },
+      changed: () => node?.markChanged(),
+    });
+    node = new PeerNode(options, folder, endpoint, seeder, tracker);
+    endpoint.onData((datagram, from) => node.routeData(datagram, from));
+    endpoint.onMessage((message, txid, from, bytes) =>
+      node.routeMessage(message, txid, from, bytes),
+    );
+    const local = endpoint.localAddress;
+    logger.log(
+      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${transport.receiveBufferBytes} B), folder ${folder.path}`,
+    );
+    if (!(await tracker.start())) {
+      await node.close();
+      return { ok: false, error: { code: 'id-in-use', message: tracker.lastError } };
+    }
+    node.scheduleSnapshot();
+    return { ok: true, node };
+  }
+
+  // ---- routing (hot path for DATA) ----
+
+  private routeData(datagram: Buffer, from: RemoteAddress): void {
+    for (const download of this.downloads.values()) {
+      const transfer = download.transfer;
+      if (transfer && transfer.infohash.compare(datagram, HEADER_BYTES, HEADER_BYTES + 32) === 0) {
+        transfer.onData(datagram, from);
+        return;
+      }
+    }
+  }
+
+  private routeMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {
+    if (this.seeder.handleMessage(message, txid, from, bytes)) return;
+    if (message.type === 'reject') {
+      for (const download of this.downloads.values()) {
+        if (download.infohash?.equals(message.infohash)) download.onReject(from, message.reason);
+      }
+    }
+  }
+
+  // ---- intents ----
+
+  /** Seeds a file of the node folder: hash it (or use the cached metainfo), serve it, OWN it. */
+  async seed(name: string): Promise<IntentOutcome> {
+    const resolved = await this.folder.resolve(name);
+    if (!resolved.ok) return this.refuse(name, resolved.reason);
+    const info = await stat(resolved.path).catch(() => null);
+    if (!info?.isFile()) return this.refuse(name, `${name} is not a file in ${this.folder.path}`);
+    if (this.seeded.has(name)) return { ok: true };
+    const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs };
+    let built = await loadCachedMetainfo(this.folder, name, stamp);
+    if (built === null) {
+      this.setFileState(name, { kind: 'hashing', percent: 0 });
+      try {
+        const fresh = await buildMetainfo(resolved.path, name, {
+          onProgress: ({ hashedBytes, totalBytes }) =>
+            this.setFileState(name, {
+              kind: 'hashing',
+              percent: totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes),
+            }),
+        });
+        await saveCachedMetainfo(
+          this.folder,
+          name,
+          { sizeBytes: fresh.sizeBytes, mtimeMs: fresh.mtimeMs },
+          fresh.encoded,
+        );
+        built = fresh;
+      } catch (error) {
+        return this.refuse(name, `cannot hash ${name}: ${(error as Error).message}`);
+      }
+    }
+    return this.startSeeding({ name, path: resolved.path, sizeBytes: info.size, ...built });
+  }
+
+  private async startSeeding(file: Parameters<Seeder['add']>[0]): Promise<IntentOutcome> {
+    const infohashHex = file.infohash.toString('hex');
+    try {
+      await this.seeder.add(file);
+    } catch (error) {
+      return this.refuse(file.name, (error as Error).message);
+    }
+    this.seeded.set(file.name, { infohashHex, sizeBytes: file.sizeBytes });
+    this.setFileState(file.name, { kind: 'seeding', infohashHex });
+    const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
+    if (!announced.ok)
+      this.options.logger.log(
+        `seeding ${file.name}, but the tracker was not told yet: ${announced.reason}`,
+      );
+    return { ok: true };
+  }
+
+  /** Seeds every file of the folder. */
+  async seedAll(): Promise<IntentOutcome[]> {
+    const files = await this.folder.listFiles();
+    const outcomes: IntentOutcome[] = [];
+    for (const file of files) {
+      if (!this.downloads.has(file.name)) outcomes.push(await this.seed(file.name));
+    }
+    return outcomes;
+  }
+
+  /** Stops serving a file (the tracker forgets it when we exit or at the next restart). */
+  async unseed(name: string): Promise<IntentOutcome> {
+    const entry = this.seeded.get(name);
+    if (!entry) return { ok: false, reason: `${name} is not seeded` };
+    await this.seeder.remove(entry.infohashHex);
+    this.seeded.delete(name);
+    this.setFileState(name, { kind: 'not-shared' });
+    this.options.logger.log(`stopped seeding ${name}`);
+    return { ok: true };
+  }
+
+  /** Starts downloading `name` from the swarm; resolves when it has started, not finished. */
+  download(name: string): IntentOutcome {
+    const problem = validateFileName(name);
+    if (problem) return this.refuse(name, describeNameError(name, problem));
+    const existing = this.downloads.get(name);
+    if (existing && !['failed', 'cancelled', 'done'].includes(existing.state)) {
+      return { ok: false, reason: `${name} is already being downloaded` };
+    }
+    const download = new Download(
+      {
+        name,
+        paths: partPaths(this.folder.path, this.folder.stateDir, name),
+        selfNodeId: this.options.nodeId,
+        maxOwners: this.options.maxOwners,
+        blockSizeBytes: this.options.blockSizeBytes,
+        giveUpWithoutOwnersMs: this.options.giveUpWithoutOwnersMs,
+        ownerSilenceTimeoutMs: defaults.ownerSilenceTimeoutMs,
+        minWindowBlocks: defaults.minWindowBlocks,
+        initialWindowBlocks: defaults.initialWindowBlocks,
+        maxWindowBlocks: defaults.maxWindowBlocks,
+        minBlockTimeoutMs: defaults.minBlockTimeoutMs,
+        maxBlockTimeoutMs: defaults.maxBlockTimeoutMs,
+      },
+      {
+        endpoint: this.endpoint,
+        clock: this.options.clock,
+        budget: this.budget,
+        findOwners: (query, maxOwners) => this.tracker.need(query, maxOwners),
+        log: (text) => this.options.logger.log(text),
+        changed: () => this.markChanged(),
+      },
+    );
+    this.downloads.set(name, download);
+    this.setFileState(name, { kind: 'downloading' });
+    void download.start();
+    this.followUps.set(
+      download,
+      download
+        .whenSettled()
+        .then(() => this.onDownloadSettled(download))
+        .catch((error: Error) => this.options.logger.log(`${name}: after download: ${error.message}`)),
+    );
+    return { ok: true };
+  }
+
+  /** Resolves with every download's final state once none is running. */
+  async whenDownloadsSettled(): Promise<Download[]> {
+    const all = [...this.downloads.values()];
+    await Promise.all(all.map((download) => this.followUps.get(download)));
+    return all;
+  }
+
+  private async onDownloadSettled(download: Download): Promise<void> {
+    if (download.state !== 'done') {
+      this.fileStates.delete(download.name);
+      this.markChanged();
+      return;
+    }
+    const { transfer, metainfo } = download;
+    const seconds = (download.finishedAtMs - download.startedAtMs) / 1000;
+    const mib = (metainfo!.sizeBytes / 1024 / 1024).toFixed(1);
+    this.options.logger.log(
+      `done ${download.name}: ${mib} MiB in ${seconds.toFixed(2)} s (${(Number(mib) / Math.max(seconds, 0.001)).toFixed(1)} MiB/s), SHA-256 of every piece verified`,
+    );
+    const credits = download.owners
+      .filter((owner) => owner.verifiedBytes > 0)
+      .sort((a, b) => b.verifiedBytes - a.verifiedBytes)
+      .slice(0, MAX_UPDATE_CREDITS)
+      .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes }));
+    if (credits.length > 0 && transfer) {
+      const updated = await this.tracker.update(transfer.infohash, download.downloadId, credits);
+      if (!updated.ok)
+        this.options.logger.log(
+          `could not credit the owners of ${download.name}: ${updated.reason}`,
+        );
+    }
+    // Seed what we just verified, without hashing it again.
+    const path = download.options.paths.finalPath;
+    const info = await stat(path).catch(() => null);
+    if (info && download.metainfoBytes && transfer) {
+      await saveCachedMetainfo(
+        this.folder,
+        download.name,
+        { sizeBytes: info.size, mtimeMs: info.mtimeMs },
+        download.metainfoBytes,
+      );
+      await this.startSeeding({
+        name: download.name,
+        path,
+        sizeBytes: info.size,
+        metainfo: metainfo!,
+        encoded: download.metainfoBytes,
+        infohash: transfer.infohash,
+      });
+    }
+  }
+
+  cancel(name: string): Promise<void> {
+    return this.downloads.get(name)?.cancel() ?? Promise.resolve();
+  }
+
+  /** Pauses a running download or resumes a paused one. */
+  togglePause(name: string): void {
+    const download = this.downloads.get(name);
+    if (download?.state === 'paused') download.resume();
+    else download?.pause();
+  }
+
+  /** Re-announces every seeded file after the tracker lost our session (it restarted). */
+  private async reannounce(): Promise<void> {
+    for (const [name, entry] of this.seeded) {
+      const outcome = await this.tracker.own(
+        Buffer.from(entry.infohashHex, 'hex'),
+        name,
+        entry.sizeBytes,
+      );
+      if (!outcome.ok) return;
+    }
+    if (this.seeded.size > 0)
+      this.options.logger.log(`re-announced ${this.seeded.size} seeded files to the tracker`);
+  }
+
+  /** Leaves the swarm: saves downloads for resume, says EXIT, closes the socket. */
+  async exit(): Promise<void> {
+    if (this.closed) return;
+    for (const download of this.downloads.values()) await download.cancel('node exited');
+    const acknowledged = await this.tracker.exit();
+    this.options.logger.log(
+      acknowledged ? 'exited the swarm' : 'exited (the tracker did not acknowledge)',
+    );
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
+    this.closed = true;
+    this.tracker.stop();
+    if (this.snapshotTimer) this.options.clock.clearTimeout(this.snapshotTimer);
+    await this.seeder.close();
+    await this.endpoint.close();
+  }
+
+  private refuse(name: string, reason: string): IntentOutcome {
+    this.options.logger.log(`${name}: ${reason}`);
+    return { ok: false, reason };
+  }
+
+  // ---- snapshot ----
+
+  getSnapshot = (): PeerSnapshot => this.snapshot;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  private markChanged(): void {
+    this.snapshotDirty = true;
+  }
+
+  private setFileState(name: string, state: LocalFileState): void {
+    this.fileStates.set(name, state);
+    this.markChanged();
+  }
+
+  private scheduleSnapshot(): void {
+    this.snapshotTimer = this.options.clock.setTimeout(() => {
+      if (this.closed) return;
+      this.sampleRates();
+      if (this.snapshotDirty || this.downloads.size > 0) {
+        this.snapshotDirty = false;
+        void this.refreshSnapshot();
+      }
+      this.scheduleSnapshot();
+    }, SNAPSHOT_INTERVAL_MS);
+    this.snapshotTimer.unref?.();
+  }
+
+  private sampleRates(): void {
+    const nowMs = this.options.clock.now();
+    const stats = this.endpoint.stats();
+    const elapsed = nowMs - this.lastRateSample.atMs;
+    if (elapsed < 1000) return;
+    this.rates = {
+      up: ((stats.bytesOut - this.lastRateSample.uploaded) * 1000) / elapsed,
+      down: ((stats.bytesIn - this.lastRateSample.downloaded) * 1000) / elapsed,
+    };
+    this.lastRateSample = { atMs: nowMs, uploaded: stats.bytesOut, downloaded: stats.bytesIn };
+  }
+
+  private async refreshSnapshot(): Promise<void> {
+    this.snapshot = this.buildSnapshot(await this.folder.listFiles().catch(() => []));
+    for (const listener of this.listeners) listener();
+  }
+
+  private buildSnapshot(files: Array<{ name: string; sizeBytes: number }> = []): PeerSnapshot {
+    const local = this.endpoint.localAddress;
+    const tracker = this.tracker;
+    return {
+      nodeId: this.options.nodeId,
+      address: `${local.address}:${local.port}`,
+      tracker: {
+        address: `${tracker.trackerAddress.address}:${tracker.trackerAddress.port}`,
+        status: tracker.status,
+        sinceMs: tracker.statusSinceMs,
+        error: tracker.lastError,
+      },
+      uploadRateBytesPerSec: this.rates.up,
+      downloadRateBytesPerSec: this.rates.down,
+      bytesUploaded: this.seeder.stats().bytesServed,
+      files: files.map((file) => ({
+        name: file.name,
+        sizeBytes: file.sizeBytes,
+        state: this.fileStates.get(file.name) ?? { kind: 'not-shared' },
+      })),
+      downloads: [...this.downloads.values()].map((download) => snapshotDownload(download)),
+    };
+  }
+}

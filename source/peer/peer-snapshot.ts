@@ -1,0 +1,61 @@
+import type { DownloadState } from './download/download.ts';
+import type { OwnerState } from './download/owner-session.ts';
+import type { TrackerStatus } from './tracker-client.ts';
+
+/** What the screen shows of one owner of one download. */
+export interface OwnerSnapshot {
+  nodeId: number;
+  address: string;
+  state: OwnerState;
+  reason: string;
+  /** Pieces this owner delivered most of, and the same as inclusive index ranges. */
+  piecesDelivered: number;
+  ranges: Array<[number, number]>;
+  bytesDelivered: number;
+  rateBytesPerSec: number;
+  windowBlocks: number;
+  strikes: number;
+}
+
+export interface DownloadSnapshot {
+  name: string;
+  infohashHex: string;
+  state: DownloadState;
+  reason: string;
+  sizeBytes: number;
+  piecesVerified: number;
+  pieceCount: number;
+  bytesVerified: number;
+  rateBytesPerSec: number;
+  /** Seconds to go at the current rate; null when unknown. */
+  etaSec: number | null;
+  owners: OwnerSnapshot[];
+  /** Per piece, the index into `owners` of who delivered it, or -1 while missing. */
+  pieceSources: Int8Array;
+  retransmittedBlocks: number;
+}
+
+export type LocalFileState =
+  | { kind: 'not-shared' }
+  | { kind: 'hashing'; percent: number }
+  | { kind: 'seeding'; infohashHex: string }
+  | { kind: 'downloading' }
+  | { kind: 'error'; reason: string };
+
+export interface LocalFileSnapshot {
+  name: string;
+  sizeBytes: number;
+  state: LocalFileState;
+}
+
+/** Everything a view of one peer draws; immutable, replaced as a whole when something changes. */
+export interface PeerSnapshot {
+  nodeId: number;
+  address: string;
+  tracker: { address: string; status: TrackerStatus; sinceMs: number; error: string };
+  uploadRateBytesPerSec: number;
+  downloadRateBytesPerSec: number;
+  bytesUploaded: number;
+  files: LocalFileSnapshot[];
+  downloads: DownloadSnapshot[];
+}

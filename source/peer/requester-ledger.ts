@@ -1,0 +1,133 @@
+/**
+ * What a seeder knows about the addresses that ask it for things: what it served them, how often
+ * it refused them, and whether it currently ignores them. A requester whose requests keep being
+ * refused (a broken client, a flood, a spoofed source) gets no replies at all for a while, so the
+ * seeder neither busy-loops on it nor reflects traffic at someone else (NOTES.md item 4).
+ */
+import type { Clock } from '../clock.ts';
+import type { RemoteAddress } from '../net/transport.ts';
+
+/** More rejects than this within REJECT_WINDOW_MS and the requester is ignored. */
+export const REJECT_LIMIT = 32;
+export const REJECT_WINDOW_MS = 10_000;
+/** How long an ignored requester gets no reply at all. */
+export const IGNORE_MS = 10_000;
+/**
+ * Addresses remembered at once. Rejected requests come from unvalidated addresses, so the table is
+ * bounded; the least recently active address is forgotten first.
+ */
+export const MAX_TRACKED_REQUESTERS = 1024;
+
+/** One remote address as the seeder sees it; the seeder bumps the counters directly. */
+export class Requester {
+  bytesServed = 0;
+  blocksServed = 0;
+  rejectsSent = 0;
+  /** Blocks accepted for this requester whose DATA is not sent yet (read in progress). */
+  queuedBlocks = 0;
+  lastActiveMs: number;
+  ignoredUntilMs = Number.NEGATIVE_INFINITY;
+  rejectWindowStartMs: number;
+  rejectsInWindow = 0;
+
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    nowMs: number,
+  ) {
+    this.lastActiveMs = nowMs;
+    this.rejectWindowStartMs = nowMs;
+  }
+}
+
+/** A requester's figures, as shown to people. */
+export interface RequesterStats {
+  address: string;
+  port: number;
+  bytesServed: number;
+  blocksServed: number;
+  rejectsSent: number;
+  /** Clock.now() of its last request. */
+  lastActiveMs: number;
+  ignored: boolean;
+}
+
+/** Per-address bookkeeping of a seeder, bounded in size. */
+export class RequesterLedger {
+  private readonly requesters = new Map<string, Requester>();
+
+  constructor(
+    private readonly clock: Clock,
+    /** Told once each time a requester starts being ignored (a log line, not per datagram). */
+    private readonly onIgnored: (requester: Requester) => void = () => {},
+  ) {}
+
+  /** The requester's record, marked active now; null while it is ignored (send it nothing). */
+  admit(from: RemoteAddress): Requester | null {
+    const nowMs = this.clock.now();
+    const key = `${from.address}|${from.port}`;
+    let requester = this.requesters.get(key);
+    if (requester) {
+      if (nowMs < requester.ignoredUntilMs) return null;
+      // Re-inserting keeps the Map in least-recently-active order for eviction.
+      this.requesters.delete(key);
+    } else {
+      requester = new Requester(from.address, from.port, nowMs);
+      if (this.requesters.size >= MAX_TRACKED_REQUESTERS) {
+        const oldest = this.requesters.keys().next();
+        if (!oldest.done) this.requesters.delete(oldest.value);
+      }
+    }
+    this.requesters.set(key, requester);
+    requester.lastActiveMs = nowMs;
+    return requester;
+  }
+
+  /** True while `from` is being ignored; creates no record (HELLO must stay stateless). */
+  isIgnored(from: RemoteAddress): boolean {
+    const requester = this.requesters.get(`${from.address}|${from.port}`);
+    return requester !== undefined && this.clock.now() < requester.ignoredUntilMs;
+  }
+
+  /** Counts one reject sent to `requester`; too many in the window and it is ignored. */
+  noteReject(requester: Requester): void {
+    const nowMs = this.clock.now();
+    requester.rejectsSent++;
+    if (nowMs - requester.rejectWindowStartMs >= REJECT_WINDOW_MS) {
+      requester.rejectWindowStartMs = nowMs;
+      requester.rejectsInWindow = 0;
+    }
+    requester.rejectsInWindow++;
+    if (requester.rejectsInWindow > REJECT_LIMIT) {
+      requester.ignoredUntilMs = nowMs + IGNORE_MS;
+      requester.rejectWindowStartMs = requester.ignoredUntilMs;
+      requester.rejectsInWindow = 0;
+      this.onIgnored(requester);
+    }
+  }
+
+  /** Every remembered requester, most recently active last. */
+  snapshot(): RequesterStats[] {
+    const nowMs = this.clock.now();
+    const rows: RequesterStats[] = [];
+    for (const r of this.requesters.values()) {
+      rows.push({
+        address: r.address,
+        port: r.port,
+        bytesServed: r.bytesServed,
+        blocksServed: r.blocksServed,
+        rejectsSent: r.rejectsSent,
+        lastActiveMs: r.lastActiveMs,
+        ignored: nowMs < r.ignoredUntilMs,
+      });
+    }
+    return rows;
+  }
+}
+
+/** `host:port`, with brackets around an IPv6 host so the port stays readable. */
+export function formatAddress(address: RemoteAddress): string {
+  return address.address.includes(':')
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
+}

@@ -1,0 +1,151 @@
+/**
+ * The files a seeder serves, each with the file handle it was opened with once. Reads only ever
+ * go to these handles, so nothing outside the seeded files can be read, and replacing a path by a
+ * link after it was added cannot redirect a read.
+ */
+import { constants, type FileHandle, open } from 'node:fs/promises';
+import type { Logger } from '../log/logger.ts';
+import type { Metainfo } from '../protocol/metainfo.ts';
+
+/** A file ready to serve: where it is, and the metainfo it was hashed into. */
+export interface SeededFile {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  metainfo: Metainfo;
+  encoded: Buffer;
+  infohash: Buffer;
+}
+
+/** What the seeder served from one file. */
+export interface SeededFileStats {
+  name: string;
+  infohashHex: string;
+  bytesServed: number;
+  blocksServed: number;
+}
+
+/** One served file; the seeder bumps the counters directly. */
+export interface SeedEntry {
+  readonly file: SeededFile;
+  readonly infohashHex: string;
+  /** Opened once by add(): every read of this file goes here. */
+  readonly handle: FileHandle;
+  /** Peers already named in a "serving" log line. */
+  readonly servedTo: Set<string>;
+  bytesServed: number;
+  blocksServed: number;
+  /** Set when the file stops being served; a read in progress then sends nothing. */
+  removed: boolean;
+  readFailureLogged: boolean;
+}
+
+/** "serving X to Y" is logged once per peer and file; past this many peers per file, start over. */
+const MAX_REMEMBERED_PEERS_PER_FILE = 4096;
+
+/** The seeded files by infohash (hex), with their open handles. */
+export class SeededFiles {
+  private readonly entries = new Map<string, SeedEntry>();
+  private closed = false;
+
+  constructor(private readonly logger: Logger) {}
+
+  /**
+   * Opens the file once and keeps the handle. Throws if it cannot be opened, or if it is no longer
+   * the regular file of the hashed size. Adding an infohash already served does nothing.
+   */
+  async add(file: SeededFile): Promise<void> {
+    const infohashHex = file.infohash.toString('hex');
+    if (this.closed || this.entries.has(infohashHex)) return;
+    // O_NOFOLLOW: the path was resolved to a real file; a link put there since is not followed.
+    const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile() || stat.size !== file.sizeBytes || stat.size !== file.metainfo.sizeBytes) {
+        throw new Error(`${file.name} changed since it was hashed`);
+      }
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    if (this.closed || this.entries.has(infohashHex)) {
+      await handle.close();
+      return;
+    }
+    this.entries.set(infohashHex, {
+      file,
+      infohashHex,
+      handle,
+      servedTo: new Set(),
+      bytesServed: 0,
+      blocksServed: 0,
+      removed: false,
+      readFailureLogged: false,
+    });
+    this.logger.log(
+      `seeding ${file.name} (${formatSize(file.sizeBytes)}, ${infohashHex.slice(0, 8)})`,
+    );
+  }
+
+  /** Stops serving a file and closes its handle (node waits for a read in progress). */
+  async remove(infohashHex: string): Promise<void> {
+    const entry = this.entries.get(infohashHex);
+    if (!entry) return;
+    this.entries.delete(infohashHex);
+    entry.removed = true;
+    this.logger.log(`stopped seeding ${entry.file.name}`);
+    await entry.handle.close();
+  }
+
+  /** The served file with this infohash (hex), if any. */
+  get(infohashHex: string): SeedEntry | undefined {
+    return this.entries.get(infohashHex);
+  }
+
+  /** Per-file counters, for stats. */
+  stats(): SeededFileStats[] {
+    const rows: SeededFileStats[] = [];
+    for (const { file, infohashHex, bytesServed, blocksServed } of this.entries.values()) {
+      rows.push({ name: file.name, infohashHex, bytesServed, blocksServed });
+    }
+    return rows;
+  }
+
+  /** Closes every handle; nothing can be added afterwards. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    for (const entry of entries) entry.removed = true;
+    await Promise.all(entries.map((entry) => entry.handle.close()));
+  }
+
+  /** Logs "serving <name> to <peer>" the first time that peer is served this file. */
+  noteServing(entry: SeedEntry, peer: string): void {
+    if (entry.servedTo.has(peer)) return;
+    if (entry.servedTo.size >= MAX_REMEMBERED_PEERS_PER_FILE) entry.servedTo.clear();
+    entry.servedTo.add(peer);
+    this.logger.log(`serving ${entry.file.name} to ${peer}`);
+  }
+
+  /** Logs, once per file, why it could not be served. */
+  noteReadFailure(entry: SeedEntry, why: string): void {
+    if (entry.readFailureLogged) return;
+    entry.readFailureLogged = true;
+    this.logger.log(`cannot serve ${entry.file.name}: ${why}`);
+  }
+}
+
+const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** `512 B`, `1.5 KiB`, `256.0 MiB` (the tracker's log format). */
+export function formatSize(sizeBytes: number): string {
+  if (sizeBytes < 1024) return `${sizeBytes} B`;
+  let value = sizeBytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
+}

@@ -1,0 +1,231 @@
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { UdpEndpoint } from '../net/endpoint.ts';
+import type { RemoteAddress } from '../net/transport.ts';
+import type {
+  Credit,
+  ListReplyMessage,
+  NeedQuery,
+  NeedReplyMessage,
+  TrackerReply,
+  TrackerRequest,
+} from '../protocol/messages.ts';
+
+export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
+
+export type TrackerOutcome<T> = { ok: true; reply: T } | { ok: false; reason: string };
+
+/** Cap of the wait between registration attempts while the tracker is unreachable. */
+const RETRY_CAP_MS = 30_000;
+const RETRY_MIN_MS = 1_000;
+
+type WithoutToken<T> = T extends { token: Buffer } ? Omit<T, 'token'> : never;
+
+/**
+ * This node's side of the tracker conversation: REGISTER, heartbeats on the period the tracker
+ * names, re-registration (with jitter, so a restarted tracker is not hit by the whole swarm at
+ * once) and the token on every request. Tracker trouble never stops the node: it is a status.
+ */
+export class TrackerClient {
+  status: TrackerStatus = 'registering';
+  /** Monotonic ms when the current status began (for "retrying since ..."). */
+  statusSinceMs: number;
+  lastError = '';
+  heartbeatIntervalMs = 20_000;
+  private token: Buffer | null = null;
+  private timer: TimerHandle | null = null;
+  private retryDelayMs = RETRY_MIN_MS;
+  private stopped = false;
+  private registering: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly deps: {
+      endpoint: UdpEndpoint;
+      clock: Clock;
+      tracker: RemoteAddress;
+      nodeId: number;
+      nodeKey: Buffer;
+      log(text: string): void;
+      /** Registered again after losing the session: re-announce what we seed. */
+      onRegistered(again: boolean): void;
+      changed(): void;
+    },
+  ) {
+    this.statusSinceMs = deps.clock.now();
+  }
+
+  get trackerAddress(): RemoteAddress {
+    return this.deps.tracker;
+  }
+
+  /** First registration. Resolves false only when the tracker refused us (id in use). */
+  async start(): Promise<boolean> {
+    await this.register(false);
+    return this.status !== 'refused';
+  }
+
+  private register(again: boolean): Promise<boolean> {
+    this.registering ??= this.doRegister(again).finally(() => {
+      this.registering = null;
+    });
+    return this.registering;
+  }
+
+  private async doRegister(again: boolean): Promise<boolean> {
+    if (this.status !== 'retrying') this.setStatus('registering');
+    const outcome = await this.deps.endpoint.request(this.deps.tracker, {
+      type: 'register',
+      nodeId: this.deps.nodeId,
+      nodeKey: this.deps.nodeKey,
+    });
+    if (this.stopped) return false;
+    if (!outcome.ok) {
+      this.unreachable();
+      return false;
+    }
+    const reply = outcome.reply;
+    if (reply.type === 'error') {
+      this.lastError = reply.text;
+      this.setStatus('refused');
+      this.deps.log(`tracker refused registration: ${reply.text}`);
+      if (reply.code !== 'id-in-use')
+        this.schedule(this.nextRetryDelay(), () => this.register(again));
+      return false;
+    }
+    if (reply.type !== 'registered') {
+      this.unreachable();
+      return false;
+    }
+    const wasDown = this.status === 'retrying';
+    this.token = Buffer.from(reply.token);
+    this.heartbeatIntervalMs = reply.heartbeatIntervalMs;
+    this.retryDelayMs = RETRY_MIN_MS;
+    this.lastError = '';
+    this.setStatus('registered');
+    this.deps.log(
+      `registered with tracker ${this.deps.tracker.address}:${this.deps.tracker.port} (heartbeat every ${reply.heartbeatIntervalMs / 1000} s)${wasDown ? ' after an outage' : ''}`,
+    );
+    this.scheduleHeartbeat();
+    this.deps.onRegistered(again || wasDown);
+    return true;
+  }
+
+  private unreachable(): void {
+    this.token = null;
+    if (this.status !== 'retrying') {
+      this.setStatus('retrying');
+      this.lastError = 'tracker unreachable';
+      this.deps.log(
+        `tracker ${this.deps.tracker.address}:${this.deps.tracker.port} unreachable; retrying with backoff, seeding to known peers continues`,
+      );
+    }
+    this.schedule(this.nextRetryDelay(), () => this.register(true));
+  }
+
+  private nextRetryDelay(): number {
+    const delay = this.retryDelayMs * (0.5 + Math.random());
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_CAP_MS);
+    return delay;
+  }
+
+  private scheduleHeartbeat(): void {
+    this.schedule(this.heartbeatIntervalMs, () => this.heartbeat());
+  }
+
+  private async heartbeat(): Promise<void> {
+    const outcome = await this.call({ type: 'heartbeat' });
+    // While unreachable the registration retries own the timer; otherwise keep the beat.
+    if (!this.stopped && (outcome.ok || this.status === 'registered')) this.scheduleHeartbeat();
+  }
+
+  /**
+   * Sends a request with our token. A 'reregister' answer (the tracker restarted or forgot us)
+   * registers again, after a random pause of up to a quarter heartbeat, and retries once.
+   */
+  private async call(request: WithoutToken<TrackerRequest>): Promise<TrackerOutcome<TrackerReply>> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.token === null) {
+        return { ok: false, reason: this.lastError || 'not registered with the tracker yet' };
+      }
+      const outcome = await this.deps.endpoint.request(this.deps.tracker, {
+        ...request,
+        token: this.token,
+      } as TrackerRequest);
+      if (this.stopped) return { ok: false, reason: 'stopped' };
+      if (!outcome.ok) {
+        this.unreachable();
+        return { ok: false, reason: 'tracker unreachable' };
+      }
+      const reply = outcome.reply as TrackerReply;
+      if (reply.type !== 'error' || reply.code !== 'reregister' || attempt > 0) {
+        return reply.type === 'error' ? { ok: false, reason: reply.text } : { ok: true, reply };
+      }
+      this.token = null;
+      this.deps.log('tracker asked us to register again (it restarted or dropped us)');
+      const jitterMs = Math.random() * Math.min(this.heartbeatIntervalMs / 4, 2_000);
+      await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, jitterMs));
+      if (!(await this.register(true))) return { ok: false, reason: this.lastError };
+    }
+    return { ok: false, reason: 'tracker keeps asking to register again' };
+  }
+
+  async own(infohash: Buffer, name: string, sizeBytes: number): Promise<TrackerOutcome<null>> {
+    const outcome = await this.call({ type: 'own', infohash, name, size: sizeBytes });
+    return outcome.ok ? { ok: true, reply: null } : outcome;
+  }
+
+  async need(query: NeedQuery, maxOwners: number): Promise<TrackerOutcome<NeedReplyMessage>> {
+    const outcome = await this.call({ type: 'need', query, maxOwners });
+    if (!outcome.ok) return outcome;
+    return outcome.reply.type === 'need-reply'
+      ? { ok: true, reply: outcome.reply }
+      : { ok: false, reason: 'unexpected reply to NEED' };
+  }
+
+  async list(cursor: number): Promise<TrackerOutcome<ListReplyMessage>> {
+    const outcome = await this.call({ type: 'list', cursor });
+    if (!outcome.ok) return outcome;
+    return outcome.reply.type === 'list-reply'
+      ? { ok: true, reply: outcome.reply }
+      : { ok: false, reason: 'unexpected reply to LIST' };
+  }
+
+  async update(
+    infohash: Buffer,
+    downloadId: Buffer,
+    credits: Credit[],
+  ): Promise<TrackerOutcome<null>> {
+    const outcome = await this.call({ type: 'update', infohash, downloadId, credits });
+    return outcome.ok ? { ok: true, reply: null } : outcome;
+  }
+
+  /** Says goodbye (EXIT), waiting at most `timeoutMs` for the tracker to acknowledge. */
+  async exit(timeoutMs = 1_000): Promise<boolean> {
+    const token = this.token;
+    this.stop();
+    if (token === null) return false;
+    const outcome = await this.deps.endpoint.request(
+      this.deps.tracker,
+      { type: 'exit', token },
+      { timeoutMs: timeoutMs / 4, retries: 2, timeoutCapMs: timeoutMs / 2 },
+    );
+    return outcome.ok;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number, action: () => unknown): void {
+    if (this.stopped) return;
+    if (this.timer) this.deps.clock.clearTimeout(this.timer);
+    this.timer = this.deps.clock.setTimeout(() => void action(), delayMs);
+  }
+
+  private setStatus(status: TrackerStatus): void {
+    if (this.status === status) return;
+    this.status = status;
+    this.statusSinceMs = this.deps.clock.now();
+    this.deps.changed();
+  }
+}

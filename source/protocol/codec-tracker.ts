@@ -1,0 +1,273 @@
+/**
+ * Bodies of the tracker messages (requests 0x01..0x07, replies 0x41..0x4F): one write and one
+ * read function per message, fields in wire order. Reads use the sticky-error Reader, so each
+ * returns null exactly when `r.error` is set. Fixed-size fields of decoded messages (token,
+ * nodeKey, infohash, downloadId) are views that alias the datagram.
+ */
+import { CodeTable, checkInteger, checkThat, type Reader, type Writer } from './binary.ts';
+import {
+  type AckMessage,
+  type Credit,
+  type ErrorMessage,
+  type ExitMessage,
+  type HeartbeatMessage,
+  INFOHASH_BYTES,
+  type ListEntry,
+  type ListMessage,
+  type ListReplyMessage,
+  MAX_ERROR_TEXT_BYTES,
+  MAX_FILE_SIZE_BYTES,
+  MAX_HOST_BYTES,
+  MAX_LIST_PAGE,
+  MAX_NAME_BYTES,
+  MAX_NEED_MATCHES,
+  MAX_OWNERS_PER_MATCH,
+  MAX_UPDATE_CREDITS,
+  type NeedMatch,
+  type NeedMessage,
+  type NeedQuery,
+  type NeedReplyMessage,
+  NODE_KEY_BYTES,
+  type OwnerEntry,
+  type OwnMessage,
+  REGISTER_DATAGRAM_BYTES,
+  type RegisteredMessage,
+  type RegisterMessage,
+  TOKEN_BYTES,
+  type TrackerErrorCode,
+  type UpdateMessage,
+} from './messages.ts';
+
+/** Download ids are random per download (8 bytes), so a retransmitted UPDATE credits once. */
+export const DOWNLOAD_ID_BYTES = 8;
+
+/** ERROR codes on the wire. 0 is left unused so an all-zero body never reads as a valid code. */
+export const TRACKER_ERROR_CODES = new CodeTable<TrackerErrorCode>({
+  reregister: 1,
+  'id-in-use': 2,
+  'bad-request': 3,
+  full: 4,
+  conflict: 5,
+});
+
+/** NEED query kinds on the wire. */
+export const NEED_QUERY_KINDS = new CodeTable<NeedQuery['kind']>({ name: 0, infohash: 1 });
+
+/** Upload credits grow for as long as a node lives, so they are bounded only by exactness. */
+const MAX_UPLOAD_CREDIT = Number.MAX_SAFE_INTEGER;
+
+// ---- requests ----
+
+export function writeRegister(w: Writer, m: RegisterMessage): void {
+  checkInteger(m.nodeId, 1, 0xffff_ffff, 'nodeId');
+  w.u32(m.nodeId, 'nodeId');
+  w.fixed(m.nodeKey, NODE_KEY_BYTES, 'nodeKey');
+  // Padded to a fixed size at least as big as any reply: no amplification (see messages.ts).
+  w.padTo(REGISTER_DATAGRAM_BYTES, 'padding');
+}
+
+export function readRegister(r: Reader): RegisterMessage | null {
+  const nodeId = r.u32('nodeId');
+  if (r.error === null && nodeId < 1) r.fail('bad-value', 'nodeId');
+  const nodeKey = r.fixed(NODE_KEY_BYTES, 'nodeKey');
+  r.zeroPaddingTo(REGISTER_DATAGRAM_BYTES);
+  return r.error ? null : { type: 'register', nodeId, nodeKey };
+}
+
+export function writeTokenOnly(w: Writer, m: HeartbeatMessage | ExitMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+}
+
+export function readHeartbeat(r: Reader): HeartbeatMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  return r.error ? null : { type: 'heartbeat', token };
+}
+
+export function readExit(r: Reader): ExitMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  return r.error ? null : { type: 'exit', token };
+}
+
+export function writeOwn(w: Writer, m: OwnMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  w.u64(m.size, MAX_FILE_SIZE_BYTES, 'size');
+  w.str8(m.name, MAX_NAME_BYTES, 'name');
+}
+
+export function readOwn(r: Reader): OwnMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const size = r.u64('size', MAX_FILE_SIZE_BYTES);
+  const name = r.str8('name', MAX_NAME_BYTES);
+  return r.error ? null : { type: 'own', token, infohash, size, name };
+}
+
+export function writeNeed(w: Writer, m: NeedMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  checkInteger(m.maxOwners, 1, MAX_OWNERS_PER_MATCH, 'maxOwners');
+  w.u8(m.maxOwners, 'maxOwners');
+  w.enum8(NEED_QUERY_KINDS, m.query.kind, 'kind');
+  if (m.query.kind === 'name') w.str8(m.query.name, MAX_NAME_BYTES, 'name');
+  else w.fixed(m.query.infohash, INFOHASH_BYTES, 'infohash');
+}
+
+export function readNeed(r: Reader): NeedMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const maxOwners = r.count('maxOwners', 1, MAX_OWNERS_PER_MATCH);
+  const kind = r.enum8(NEED_QUERY_KINDS, 'kind');
+  let query: NeedQuery;
+  if (kind === 'name') query = { kind, name: r.str8('name', MAX_NAME_BYTES) };
+  else query = { kind: 'infohash', infohash: r.fixed(INFOHASH_BYTES, 'infohash') };
+  return r.error ? null : { type: 'need', token, query, maxOwners };
+}
+
+export function writeUpdate(w: Writer, m: UpdateMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  w.fixed(m.downloadId, DOWNLOAD_ID_BYTES, 'downloadId');
+  checkInteger(m.credits.length, 1, MAX_UPDATE_CREDITS, 'credits count');
+  w.u8(m.credits.length, 'count');
+  for (const credit of m.credits) {
+    w.u32(credit.nodeId, 'nodeId');
+    w.u64(credit.bytes, MAX_FILE_SIZE_BYTES, 'bytes');
+  }
+}
+
+export function readUpdate(r: Reader): UpdateMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const downloadId = r.fixed(DOWNLOAD_ID_BYTES, 'downloadId');
+  const count = r.count('count', 1, MAX_UPDATE_CREDITS);
+  const credits: Credit[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const nodeId = r.u32('nodeId');
+    const bytes = r.u64('bytes', MAX_FILE_SIZE_BYTES);
+    credits.push({ nodeId, bytes });
+  }
+  return r.error ? null : { type: 'update', token, infohash, downloadId, credits };
+}
+
+export function writeList(w: Writer, m: ListMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  w.u32(m.cursor, 'cursor');
+}
+
+export function readList(r: Reader): ListMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const cursor = r.u32('cursor');
+  return r.error ? null : { type: 'list', token, cursor };
+}
+
+// ---- replies ----
+
+export function writeRegistered(w: Writer, m: RegisteredMessage): void {
+  w.u32(m.nodeId, 'nodeId');
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  checkInteger(m.heartbeatIntervalMs, 1, 0xffff_ffff, 'heartbeatIntervalMs');
+  w.u32(m.heartbeatIntervalMs, 'heartbeatIntervalMs');
+}
+
+export function readRegistered(r: Reader): RegisteredMessage | null {
+  const nodeId = r.u32('nodeId');
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const heartbeatIntervalMs = r.u32('heartbeatIntervalMs');
+  if (r.error === null && heartbeatIntervalMs < 1) r.fail('bad-value', 'heartbeatIntervalMs');
+  return r.error ? null : { type: 'registered', nodeId, token, heartbeatIntervalMs };
+}
+
+export function readAck(r: Reader): AckMessage | null {
+  return r.error ? null : { type: 'ack' };
+}
+
+export function writeNeedReply(w: Writer, m: NeedReplyMessage): void {
+  w.u16(m.totalMatches, 'totalMatches');
+  checkInteger(m.matches.length, 0, MAX_NEED_MATCHES, 'matches count');
+  checkThat(m.matches.length <= m.totalMatches, 'matches', 'more matches than totalMatches');
+  w.u8(m.matches.length, 'count');
+  for (const match of m.matches) {
+    w.fixed(match.infohash, INFOHASH_BYTES, 'infohash');
+    w.u64(match.size, MAX_FILE_SIZE_BYTES, 'size');
+    w.str8(match.name, MAX_NAME_BYTES, 'name');
+    w.u32(match.ownerCount, 'ownerCount');
+    checkInteger(match.owners.length, 0, MAX_OWNERS_PER_MATCH, 'owners count');
+    checkThat(match.owners.length <= match.ownerCount, 'owners', 'more owners than ownerCount');
+    w.u8(match.owners.length, 'ownersCount');
+    for (const owner of match.owners) writeOwner(w, owner);
+  }
+}
+
+function writeOwner(w: Writer, owner: OwnerEntry): void {
+  w.u32(owner.nodeId, 'nodeId');
+  w.str8(owner.host, MAX_HOST_BYTES, 'host');
+  checkInteger(owner.port, 1, 0xffff, 'port');
+  w.u16(owner.port, 'port');
+  w.u64(owner.uploadCredit, MAX_UPLOAD_CREDIT, 'uploadCredit');
+}
+
+export function readNeedReply(r: Reader): NeedReplyMessage | null {
+  const totalMatches = r.u16('totalMatches');
+  const count = r.count('count', 0, MAX_NEED_MATCHES);
+  if (r.error === null && count > totalMatches) r.fail('bad-value', 'count');
+  const matches: NeedMatch[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+    const size = r.u64('size', MAX_FILE_SIZE_BYTES);
+    const name = r.str8('name', MAX_NAME_BYTES);
+    const ownerCount = r.u32('ownerCount');
+    const k = r.count('ownersCount', 0, MAX_OWNERS_PER_MATCH);
+    if (r.error === null && k > ownerCount) r.fail('bad-value', 'ownersCount');
+    const owners: OwnerEntry[] = [];
+    for (let j = 0; j < k && r.error === null; j++) owners.push(readOwner(r));
+    matches.push({ infohash, name, size, ownerCount, owners });
+  }
+  return r.error ? null : { type: 'need-reply', totalMatches, matches };
+}
+
+function readOwner(r: Reader): OwnerEntry {
+  const nodeId = r.u32('nodeId');
+  const host = r.str8('host', MAX_HOST_BYTES);
+  const port = r.u16('port');
+  if (r.error === null && port === 0) r.fail('bad-value', 'port');
+  const uploadCredit = r.u64('uploadCredit', MAX_UPLOAD_CREDIT);
+  return { nodeId, host, port, uploadCredit };
+}
+
+export function writeListReply(w: Writer, m: ListReplyMessage): void {
+  w.u32(m.totalFiles, 'totalFiles');
+  w.u32(m.nextCursor, 'nextCursor');
+  checkInteger(m.files.length, 0, MAX_LIST_PAGE, 'files count');
+  w.u8(m.files.length, 'count');
+  for (const file of m.files) {
+    w.fixed(file.infohash, INFOHASH_BYTES, 'infohash');
+    w.u64(file.size, MAX_FILE_SIZE_BYTES, 'size');
+    w.u32(file.ownerCount, 'ownerCount');
+    w.str8(file.name, MAX_NAME_BYTES, 'name');
+  }
+}
+
+export function readListReply(r: Reader): ListReplyMessage | null {
+  const totalFiles = r.u32('totalFiles');
+  const nextCursor = r.u32('nextCursor');
+  const count = r.count('count', 0, MAX_LIST_PAGE);
+  const files: ListEntry[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+    const size = r.u64('size', MAX_FILE_SIZE_BYTES);
+    const ownerCount = r.u32('ownerCount');
+    const name = r.str8('name', MAX_NAME_BYTES);
+    files.push({ infohash, name, size, ownerCount });
+  }
+  return r.error ? null : { type: 'list-reply', totalFiles, nextCursor, files };
+}
+
+export function writeError(w: Writer, m: ErrorMessage): void {
+  w.enum8(TRACKER_ERROR_CODES, m.code, 'code');
+  w.str8(m.text, MAX_ERROR_TEXT_BYTES, 'text');
+}
+
+export function readError(r: Reader): ErrorMessage | null {
+  const code = r.enum8(TRACKER_ERROR_CODES, 'code');
+  const text = r.str8('text', MAX_ERROR_TEXT_BYTES);
+  return r.error || code === null ? null : { type: 'error', code, text };
+}

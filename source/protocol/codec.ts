@@ -1,0 +1,218 @@
+/**
+ * Bytes <-> typed messages for every bt-tui datagram. Pure: no I/O, and decode never throws.
+ *
+ * Header (every datagram, big-endian): magic u16 'BT' | version u8 | type u8 | flags u8 | txid u32.
+ * Bodies live in codec-tracker.ts and codec-peer.ts, the byte-level reader/writer in binary.ts.
+ * Decoded messages' fixed-size fields (token, nodeKey, cookie, infohash, downloadId) and payloads
+ * are views that alias the datagram: copy them before the datagram's memory is reused.
+ */
+import { CodeTable, checkInteger, Reader, Writer } from './binary.ts';
+import * as peer from './codec-peer.ts';
+import * as tracker from './codec-tracker.ts';
+import type { DecodeError } from './decode-error.ts';
+import { INFOHASH_BYTES, MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
+
+export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
+
+/** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
+export const PROTOCOL_MAGIC = 0x4254;
+export const PROTOCOL_VERSION = 1;
+/** magic 2 + version 1 + type 1 + flags 1 + txid 4. */
+export const HEADER_BYTES = 9;
+/** Payload offset of a DATA datagram: header + infohash + piece u32 + begin u32. */
+export const DATA_HEADER_BYTES = HEADER_BYTES + INFOHASH_BYTES + 4 + 4;
+
+// Header field offsets.
+const TYPE_OFFSET = 3;
+const FLAGS_OFFSET = 4;
+const TXID_OFFSET = 5;
+
+/** How one message type's body is written and read (codec-tracker.ts, codec-peer.ts). */
+interface BodyCodec<M extends Message> {
+  /** Type code: 0x01.. tracker requests, 0x41.. tracker replies, 0x81.. peer messages. */
+  code: number;
+  write(w: Writer, message: M): void;
+  /** Returns null exactly when it recorded an error in the reader. */
+  read(r: Reader): M | null;
+}
+
+const BODIES: { [T in MessageType]: BodyCodec<Extract<Message, { type: T }>> } = {
+  register: { code: 0x01, write: tracker.writeRegister, read: tracker.readRegister },
+  heartbeat: { code: 0x02, write: tracker.writeTokenOnly, read: tracker.readHeartbeat },
+  own: { code: 0x03, write: tracker.writeOwn, read: tracker.readOwn },
+  need: { code: 0x04, write: tracker.writeNeed, read: tracker.readNeed },
+  update: { code: 0x05, write: tracker.writeUpdate, read: tracker.readUpdate },
+  exit: { code: 0x06, write: tracker.writeTokenOnly, read: tracker.readExit },
+  list: { code: 0x07, write: tracker.writeList, read: tracker.readList },
+  registered: { code: 0x41, write: tracker.writeRegistered, read: tracker.readRegistered },
+  ack: { code: 0x42, write: () => {}, read: tracker.readAck },
+  'need-reply': { code: 0x44, write: tracker.writeNeedReply, read: tracker.readNeedReply },
+  'list-reply': { code: 0x47, write: tracker.writeListReply, read: tracker.readListReply },
+  error: { code: 0x4f, write: tracker.writeError, read: tracker.readError },
+  hello: { code: 0x81, write: peer.writeHello, read: peer.readHello },
+  welcome: { code: 0x82, write: peer.writeWelcome, read: peer.readWelcome },
+  'metainfo-request': {
+    code: 0x83,
+    write: peer.writeMetainfoRequest,
+    read: peer.readMetainfoRequest,
+  },
+  'metainfo-data': { code: 0x84, write: peer.writeMetainfoData, read: peer.readMetainfoData },
+  request: { code: 0x85, write: peer.writeRequest, read: peer.readRequest },
+  data: { code: 0x86, write: peer.writeData, read: peer.readData },
+  reject: { code: 0x87, write: peer.writeReject, read: peer.readReject },
+};
+
+/** The type code table, derived from BODIES. */
+export const MESSAGE_TYPES = new CodeTable<MessageType>(
+  Object.fromEntries(Object.entries(BODIES).map(([type, body]) => [type, body.code])) as Record<
+    MessageType,
+    number
+  >,
+);
+const DATA_TYPE_CODE = MESSAGE_TYPES.codeOf('data');
+
+/** Answers to a request, matched to it by txid. DATA and REJECT are not: they answer blocks. */
+const REPLY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
+  'registered',
+  'ack',
+  'need-reply',
+  'list-reply',
+  'error',
+  'welcome',
+  'metainfo-data',
+]);
+
+export type DecodeResult =
+  | { ok: true; txid: number; message: Message }
+  | { ok: false; error: DecodeError };
+
+/** Header fields of a valid DATA datagram, filled in place by readDataHeader(). */
+export interface DataHeader {
+  txid: number;
+  piece: number;
+  begin: number;
+  payloadLength: number;
+}
+
+/** Reply types: the net layer matches these to pending requests by txid. */
+export function isReplyType(type: MessageType): boolean {
+  return REPLY_TYPES.has(type);
+}
+
+function u32At(bytes: Uint8Array, at: number): number {
+  return (
+    bytes[at]! * 0x100_0000 + ((bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!)
+  );
+}
+
+/** Validates the header in field order; allocates nothing when it is valid. */
+function checkHeader(datagram: Uint8Array): DecodeError | null {
+  const length = datagram.length;
+  if (length < 2) return { code: 'truncated', field: 'magic' };
+  if (((datagram[0]! << 8) | datagram[1]!) !== PROTOCOL_MAGIC) return { code: 'bad-magic' };
+  if (length < 3) return { code: 'truncated', field: 'version' };
+  if (datagram[2] !== PROTOCOL_VERSION) return { code: 'bad-version' };
+  if (length < 4) return { code: 'truncated', field: 'type' };
+  if (MESSAGE_TYPES.nameOf(datagram[TYPE_OFFSET]!) === undefined) return { code: 'unknown-type' };
+  if (length < 5) return { code: 'truncated', field: 'flags' };
+  // Flags are reserved for sealed (encrypted) traffic; v1 must not guess at their meaning.
+  if (datagram[FLAGS_OFFSET] !== 0) return { code: 'bad-flags' };
+  if (length < HEADER_BYTES) return { code: 'truncated', field: 'txid' };
+  return null;
+}
+
+/** Header only: cheap check used on the hot path. */
+export function peekHeader(
+  datagram: Uint8Array,
+): { ok: true; type: MessageType; txid: number } | { ok: false; error: DecodeError } {
+  const error = checkHeader(datagram);
+  if (error !== null) return { ok: false, error };
+  const type = MESSAGE_TYPES.nameOf(datagram[TYPE_OFFSET]!)!;
+  return { ok: true, type, txid: u32At(datagram, TXID_OFFSET) };
+}
+
+/** Never throws, whatever the bytes. Checks every length against its max before allocating. */
+export function decode(datagram: Uint8Array): DecodeResult {
+  const headerError = checkHeader(datagram);
+  if (headerError !== null) return { ok: false, error: headerError };
+  const bytes = Buffer.isBuffer(datagram)
+    ? datagram
+    : Buffer.from(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  const reader = new Reader(bytes, HEADER_BYTES);
+  const body: BodyCodec<Message> = BODIES[MESSAGE_TYPES.nameOf(bytes[TYPE_OFFSET]!)!];
+  const message = body.read(reader);
+  reader.end();
+  if (reader.error !== null) return { ok: false, error: reader.error };
+  if (message === null) return { ok: false, error: { code: 'bad-value' } }; // unreachable
+  return { ok: true, txid: u32At(bytes, TXID_OFFSET), message };
+}
+
+/** Throws (a bug, not input) if the message violates a bound; callers pass valid values. */
+export function encode(txid: number, message: Message): Buffer {
+  // Measure (and validate) first, so the datagram is one allocation of exactly the right size.
+  const sizer = new Writer(null);
+  writeMessage(sizer, txid, message);
+  const datagram = Buffer.alloc(sizer.pos);
+  writeMessage(new Writer(datagram), txid, message);
+  return datagram;
+}
+
+function writeMessage(w: Writer, txid: number, m: Message): void {
+  w.u16(PROTOCOL_MAGIC, 'magic');
+  w.u8(PROTOCOL_VERSION, 'version');
+  w.enum8(MESSAGE_TYPES, m.type, 'type');
+  w.u8(0, 'flags');
+  w.u32(txid, 'txid');
+  const body: BodyCodec<Message> = BODIES[m.type];
+  body.write(w, m);
+}
+
+/**
+ * Writes header + infohash + piece + begin at the start of `target` (the whole datagram, sized
+ * for its payload); the payload goes at DATA_HEADER_BYTES. Allocates nothing.
+ */
+export function writeDataHeader(
+  target: Buffer,
+  txid: number,
+  infohash: Uint8Array,
+  piece: number,
+  begin: number,
+): void {
+  if (target.length < DATA_HEADER_BYTES) {
+    throw new RangeError(`cannot encode data: a ${target.length}-byte target`);
+  }
+  if (infohash.length !== INFOHASH_BYTES) throw new RangeError('cannot encode data: infohash size');
+  checkInteger(txid, 0, 0xffff_ffff, 'txid');
+  checkInteger(piece, 0, 0xffff_ffff, 'piece');
+  checkInteger(begin, 0, 0xffff_ffff, 'begin');
+  target.writeUInt16BE(PROTOCOL_MAGIC, 0);
+  target[2] = PROTOCOL_VERSION;
+  target[TYPE_OFFSET] = DATA_TYPE_CODE;
+  target[FLAGS_OFFSET] = 0;
+  target.writeUInt32BE(txid, TXID_OFFSET);
+  target.set(infohash, HEADER_BYTES);
+  target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
+  target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
+}
+
+/**
+ * Validates a DATA datagram and fills `into`; infohash is at bytes [HEADER_BYTES, HEADER_BYTES+32).
+ * Returns null on success; errors match what decode() says about the same bytes (a datagram of
+ * another valid type is { code: 'bad-value', field: 'type' }). Allocates nothing on success.
+ */
+export function readDataHeader(datagram: Buffer, into: DataHeader): DecodeError | null {
+  const headerError = checkHeader(datagram);
+  if (headerError !== null) return headerError;
+  if (datagram[TYPE_OFFSET] !== DATA_TYPE_CODE) return { code: 'bad-value', field: 'type' };
+  const length = datagram.length;
+  if (length < HEADER_BYTES + INFOHASH_BYTES) return { code: 'truncated', field: 'infohash' };
+  if (length < HEADER_BYTES + INFOHASH_BYTES + 4) return { code: 'truncated', field: 'piece' };
+  if (length < DATA_HEADER_BYTES) return { code: 'truncated', field: 'begin' };
+  if (length === DATA_HEADER_BYTES) return { code: 'truncated', field: 'bytes' };
+  if (length - DATA_HEADER_BYTES > MAX_PAYLOAD_BYTES) return { code: 'oversize', field: 'bytes' };
+  into.txid = u32At(datagram, TXID_OFFSET);
+  into.piece = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES);
+  into.begin = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES + 4);
+  into.payloadLength = length - DATA_HEADER_BYTES;
+  return null;
+}

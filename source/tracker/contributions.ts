@@ -1,0 +1,141 @@
+/**
+ * What a node contributes to the swarm: the files it seeds (OWN) and the bytes it uploaded to
+ * others, as credited by their downloaders (UPDATE). Both mutate the index or the registry and
+ * return the events to log; refusals come back as values.
+ */
+import {
+  INFOHASH_BYTES,
+  MAX_ERROR_TEXT_BYTES,
+  MAX_FILE_SIZE_BYTES,
+  type OwnMessage,
+  type TrackerErrorCode,
+  type UpdateMessage,
+} from '../protocol/messages.ts';
+import { describeNameError, type NameError, validateFileName } from '../protocol/names.ts';
+import type { CreditLedger } from './credit-ledger.ts';
+import { shortInfohash, type TrackerEvent } from './events.ts';
+import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
+import type { NodeRecord, Registry } from './registry.ts';
+import { truncateUtf8 } from './reply-clip.ts';
+
+/** An OWN that was accepted (with its event when it added something), or refused. */
+export type OwnOutcome =
+  | { ok: true; event: TrackerEvent | null }
+  | { ok: false; code: TrackerErrorCode; text: string };
+
+/** Budgets (UTF-8 bytes) for the refused name quoted in an error, largest first. */
+const QUOTED_NAME_BUDGETS = [60, 24, 0];
+
+/**
+ * describeNameError's sentence, with the quoted name shortened until the whole sentence fits in
+ * an ERROR's text, so the reason (the useful part) is never the part that gets cut.
+ */
+function describeName(name: string, error: NameError): string {
+  const full = describeNameError(name, error);
+  if (Buffer.byteLength(full) <= MAX_ERROR_TEXT_BYTES) return full;
+  for (const budget of QUOTED_NAME_BUDGETS) {
+    const text = describeNameError(`${truncateUtf8(name, budget)}…`, error);
+    if (Buffer.byteLength(text) <= MAX_ERROR_TEXT_BYTES) return text;
+  }
+  return full;
+}
+
+/** Why an OWN's values are unacceptable, or null. Names from the network are hostile. */
+function checkOwn(request: OwnMessage): { code: TrackerErrorCode; text: string } | null {
+  const nameError = validateFileName(request.name);
+  if (nameError !== null)
+    return { code: 'bad-request', text: describeName(request.name, nameError) };
+  const size = request.size;
+  if (!Number.isSafeInteger(size) || size < 0 || size > MAX_FILE_SIZE_BYTES) {
+    return { code: 'bad-request', text: `size ${size} is outside 0..${MAX_FILE_SIZE_BYTES} bytes` };
+  }
+  if (request.infohash.length !== INFOHASH_BYTES) {
+    return { code: 'bad-request', text: `infohash is not ${INFOHASH_BYTES} bytes` };
+  }
+  return null;
+}
+
+/** Records `node` as an owner of the file an OWN describes. */
+export function applyOwn(
+  index: OwnerIndex,
+  limits: OwnerIndexLimits,
+  node: NodeRecord,
+  request: OwnMessage,
+): OwnOutcome {
+  const problem = checkOwn(request);
+  if (problem) return { ok: false, ...problem };
+  const result = index.addOwner(request.infohash, request.name, request.size, node.nodeId);
+  switch (result.kind) {
+    case 'conflict': {
+      const known = result.file;
+      const text = `infohash ${shortInfohash(known.infohashHex)} is already known as ${JSON.stringify(known.name)} (${known.sizeBytes} B)`;
+      return { ok: false, code: 'conflict', text };
+    }
+    case 'full': {
+      const text =
+        result.limit === 'files'
+          ? `tracker is full (${limits.maxFiles} files)`
+          : `node ${node.nodeId} already seeds the most files allowed (${limits.maxFilesPerNode})`;
+      return { ok: false, code: 'full', text };
+    }
+    case 'already-owner':
+      return { ok: true, event: null };
+    case 'added':
+      return {
+        ok: true,
+        event: {
+          kind: 'owns',
+          nodeId: node.nodeId,
+          name: request.name,
+          sizeBytes: request.size,
+          infohashHex: result.file.infohashHex,
+        },
+      };
+  }
+}
+
+/**
+ * Credits the owners named in an UPDATE, within the ledger's caps. Returns one event per credit
+ * given; none for an unknown infohash, a retransmission, or credits that were all refused.
+ */
+export function applyUpdate(
+  registry: Registry,
+  index: OwnerIndex,
+  ledger: CreditLedger,
+  sender: NodeRecord,
+  request: UpdateMessage,
+  nowMs: number,
+): TrackerEvent[] {
+  const file = index.get(request.infohash.toString('hex'));
+  if (!file) return [];
+  const decision = ledger.decide({
+    senderId: sender.nodeId,
+    downloadIdHex: request.downloadId.toString('hex'),
+    infohashHex: file.infohashHex,
+    sizeBytes: file.sizeBytes,
+    credits: request.credits,
+    isOwner: (nodeId) => {
+      const owner = registry.get(nodeId);
+      return (
+        owner !== undefined &&
+        file.owners.has(nodeId) &&
+        registry.statusOf(owner, nowMs) !== 'dropped'
+      );
+    },
+  });
+  if (decision.duplicate) return [];
+  const events: TrackerEvent[] = [];
+  for (const credit of decision.granted) {
+    const owner = registry.get(credit.nodeId);
+    if (!owner) continue;
+    owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
+    events.push({
+      kind: 'credited',
+      fromNodeId: sender.nodeId,
+      toNodeId: credit.nodeId,
+      bytes: credit.bytes,
+      name: file.name,
+    });
+  }
+  return events;
+}

@@ -1,0 +1,86 @@
+/**
+ * The rules that keep UPDATE honest. A node can only credit owners of the file it names, never
+ * itself, never more than the file's size per owner, never more than the file's size in total
+ * for one (sender, file) pair however many UPDATEs it sends, and a retransmitted UPDATE (same
+ * downloadId) credits nothing. Without these caps one node could make any friend the top
+ * uploader and steer every download to it.
+ */
+import type { Credit } from '../protocol/messages.ts';
+
+/** Entries remembered per map; the oldest are forgotten first. */
+export const DEFAULT_CREDIT_MEMORY_ENTRIES = 100_000;
+
+/** A Map that forgets its oldest entries beyond `maxEntries`, so memory stays bounded. */
+export class BoundedMap<V> {
+  private readonly map = new Map<string, V>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: string, value: V): void {
+    // Re-inserting moves a key to the newest end: it was just used.
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.maxEntries) {
+      const oldest = this.map.keys().next();
+      if (oldest.done) break;
+      this.map.delete(oldest.value);
+    }
+  }
+}
+
+/** One UPDATE as the ledger sees it. */
+export interface CreditRequest {
+  senderId: number;
+  downloadIdHex: string;
+  infohashHex: string;
+  sizeBytes: number;
+  credits: readonly Credit[];
+  /** True for a node that currently owns the file (and is not dropped). */
+  isOwner: (nodeId: number) => boolean;
+}
+
+/** What the ledger allows: a retransmission, or the credits to apply (possibly none). */
+export type CreditDecision = { duplicate: true } | { duplicate: false; granted: Credit[] };
+
+/** Remembers which downloads were credited and how much each (sender, file) pair has given. */
+export class CreditLedger {
+  private readonly appliedDownloads: BoundedMap<true>;
+  private readonly givenBytes: BoundedMap<number>;
+
+  constructor(maxEntries = DEFAULT_CREDIT_MEMORY_ENTRIES) {
+    this.appliedDownloads = new BoundedMap(maxEntries);
+    this.givenBytes = new BoundedMap(maxEntries);
+  }
+
+  /** Applies the caps and records the result; the caller adds `granted` to the owners. */
+  decide(request: CreditRequest): CreditDecision {
+    const downloadKey = `${request.senderId}:${request.downloadIdHex}`;
+    if (this.appliedDownloads.has(downloadKey)) return { duplicate: true };
+    this.appliedDownloads.set(downloadKey, true);
+
+    const pairKey = `${request.senderId}:${request.infohashHex}`;
+    let givenSoFar = this.givenBytes.get(pairKey) ?? 0;
+    const granted: Credit[] = [];
+    for (const credit of request.credits) {
+      if (credit.nodeId === request.senderId || !request.isOwner(credit.nodeId)) continue;
+      const bytes = Math.min(credit.bytes, request.sizeBytes, request.sizeBytes - givenSoFar);
+      if (!(bytes > 0)) continue;
+      givenSoFar += bytes;
+      granted.push({ nodeId: credit.nodeId, bytes });
+    }
+    if (granted.length > 0) this.givenBytes.set(pairKey, givenSoFar);
+    return { duplicate: false, granted };
+  }
+}

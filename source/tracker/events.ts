@@ -1,0 +1,129 @@
+/**
+ * Everything the tracker tells a person, as typed events, and the one place that turns them into
+ * log lines. Engines return events; the server logs them and the UI shows the same text.
+ */
+
+import type { RemoteAddress } from '../net/transport.ts';
+import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
+
+/** Why a request carrying a token was refused with 'reregister'. */
+export type TokenProblem = 'unknown-token' | 'wrong-address' | 'silent-too-long';
+
+/** What a NEED asked for, as logged: a name (quoted, it comes from the network) or an infohash. */
+export type SearchQuery =
+  | { kind: 'name'; name: string }
+  | { kind: 'infohash'; infohashHex: string };
+
+/** One thing that happened in the tracker, worth one log line. */
+export type TrackerEvent =
+  | { kind: 'joined'; nodeId: number; address: RemoteAddress }
+  | { kind: 'reregistered'; nodeId: number; address: RemoteAddress }
+  | { kind: 'rejoined'; nodeId: number; address: RemoteAddress; previous: RemoteAddress }
+  | { kind: 'late'; nodeId: number; silentMs: number }
+  | { kind: 'back'; nodeId: number; silentMs: number }
+  | { kind: 'dropped'; nodeId: number; silentMs: number; filesLostOwner: number }
+  | { kind: 'exited'; nodeId: number; filesLostOwner: number }
+  | { kind: 'owns'; nodeId: number; name: string; sizeBytes: number; infohashHex: string }
+  | { kind: 'searched'; nodeId: number; query: SearchQuery; files: number; owners: number }
+  | { kind: 'credited'; fromNodeId: number; toNodeId: number; bytes: number; name: string }
+  | {
+      kind: 'rejected';
+      from: RemoteAddress;
+      request: TrackerRequest['type'];
+      problem: TokenProblem;
+    }
+  | {
+      kind: 'refused';
+      from: RemoteAddress;
+      request: TrackerRequest['type'];
+      code: TrackerErrorCode;
+      text: string;
+    };
+
+/** `host:port`, with brackets around an IPv6 host so the port stays readable. */
+export function formatAddress(address: RemoteAddress): string {
+  return address.address.includes(':')
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
+}
+
+const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** `512 B`, `1.5 KiB`, `256.0 MiB`: binary units, one decimal above a KiB. */
+export function formatSize(sizeBytes: number): string {
+  if (sizeBytes < 1024) return `${sizeBytes} B`;
+  let value = sizeBytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
+}
+
+/** The short infohash people see: its first 8 hex digits. */
+export function shortInfohash(infohashHex: string): string {
+  return infohashHex.slice(0, 8);
+}
+
+// C1 controls and bidi overrides survive JSON.stringify but can reorder or hide text on a
+// terminal; a searched name comes straight from the network, so they are escaped too.
+const UNSAFE_FOR_TERMINAL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A string from the network, quoted so that no byte of it can act on the terminal or log. */
+export function quoteForLog(text: string): string {
+  return JSON.stringify(text).replace(
+    UNSAFE_FOR_TERMINAL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+function formatQuery(query: SearchQuery): string {
+  return query.kind === 'name' ? quoteForLog(query.name) : shortInfohash(query.infohashHex);
+}
+
+function seconds(ms: number): string {
+  return `${Math.floor(ms / 1000)} s`;
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+const TOKEN_PROBLEM_TEXT: Record<TokenProblem, string> = {
+  'unknown-token': 'unknown token',
+  'wrong-address': 'token issued to another address',
+  'silent-too-long': 'node was silent too long',
+};
+
+/** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
+export function formatEvent(event: TrackerEvent): string {
+  switch (event.kind) {
+    case 'joined':
+      return `joined node ${event.nodeId} at ${formatAddress(event.address)}`;
+    case 'reregistered':
+      return `re-registered node ${event.nodeId} at ${formatAddress(event.address)}`;
+    case 'rejoined':
+      return `rejoined node ${event.nodeId} at ${formatAddress(event.address)} (was ${formatAddress(event.previous)})`;
+    case 'late':
+      return `late node ${event.nodeId} (no heartbeat for ${seconds(event.silentMs)})`;
+    case 'back':
+      return `back node ${event.nodeId} (heard again after ${seconds(event.silentMs)})`;
+    case 'dropped':
+      return `dropped node ${event.nodeId} (silent for ${seconds(event.silentMs)}; ${plural(event.filesLostOwner, 'file')} lost an owner)`;
+    case 'exited':
+      return event.filesLostOwner === 0
+        ? `exited node ${event.nodeId}`
+        : `exited node ${event.nodeId} (${plural(event.filesLostOwner, 'file')} lost an owner)`;
+    case 'owns':
+      return `owns node ${event.nodeId} ${event.name} (${formatSize(event.sizeBytes)}, ${shortInfohash(event.infohashHex)})`;
+    case 'searched':
+      return `searched node ${event.nodeId} ${formatQuery(event.query)}: ${plural(event.files, 'file')}, ${plural(event.owners, 'owner')}`;
+    case 'credited':
+      return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.name})`;
+    case 'rejected':
+      return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
+    case 'refused':
+      return `refused ${formatAddress(event.from)} ${event.request} (${event.code}): ${quoteForLog(event.text).slice(1, -1)}`;
+  }
+}

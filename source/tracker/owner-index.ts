@@ -1,0 +1,125 @@
+/**
+ * Which node seeds which file: infohash -> {name, size, owners}, with lookups by name and by
+ * owner. A file lives here while it has at least one owner; the last owner leaving removes it,
+ * so a stale entry can never block a new OWN with a conflict.
+ */
+
+/** One file known to the swarm. */
+export interface FileRecord {
+  readonly infohash: Buffer;
+  readonly infohashHex: string;
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly owners: Set<number>;
+}
+
+/** Bounds that keep the tracker's memory finite whatever the swarm sends. */
+export interface OwnerIndexLimits {
+  maxFiles: number;
+  maxFilesPerNode: number;
+}
+
+/** Outcome of an OWN. */
+export type AddOwnerResult =
+  | { kind: 'added'; file: FileRecord }
+  | { kind: 'already-owner'; file: FileRecord }
+  | { kind: 'conflict'; file: FileRecord }
+  | { kind: 'full'; limit: 'files' | 'files-per-node' };
+
+/** The owner index. */
+export class OwnerIndex {
+  private readonly files = new Map<string, FileRecord>();
+  private readonly byName = new Map<string, Set<FileRecord>>();
+  private readonly byOwner = new Map<number, Set<FileRecord>>();
+  /** Files by name then infohash; rebuilt lazily after a file is added or removed. */
+  private sortedCache: FileRecord[] | null = null;
+
+  constructor(private readonly limits: OwnerIndexLimits) {}
+
+  get fileCount(): number {
+    return this.files.size;
+  }
+
+  get(infohashHex: string): FileRecord | undefined {
+    return this.files.get(infohashHex);
+  }
+
+  /** Files with exactly this name (several contents may share one name). */
+  named(name: string): readonly FileRecord[] {
+    const set = this.byName.get(name);
+    return set ? [...set] : [];
+  }
+
+  /** How many files this node seeds. */
+  countOwnedBy(nodeId: number): number {
+    return this.byOwner.get(nodeId)?.size ?? 0;
+  }
+
+  /** Records `nodeId` as an owner, creating the file entry if it is new. */
+  addOwner(infohash: Buffer, name: string, sizeBytes: number, nodeId: number): AddOwnerResult {
+    const infohashHex = infohash.toString('hex');
+    const existing = this.files.get(infohashHex);
+    if (existing && (existing.name !== name || existing.sizeBytes !== sizeBytes)) {
+      return { kind: 'conflict', file: existing };
+    }
+    if (existing?.owners.has(nodeId)) return { kind: 'already-owner', file: existing };
+    if (this.countOwnedBy(nodeId) >= this.limits.maxFilesPerNode) {
+      return { kind: 'full', limit: 'files-per-node' };
+    }
+    let file = existing;
+    if (!file) {
+      if (this.files.size >= this.limits.maxFiles) return { kind: 'full', limit: 'files' };
+      file = { infohash: Buffer.from(infohash), infohashHex, name, sizeBytes, owners: new Set() };
+      this.files.set(infohashHex, file);
+      setOf(this.byName, name).add(file);
+      this.sortedCache = null;
+    }
+    file.owners.add(nodeId);
+    setOf(this.byOwner, nodeId).add(file);
+    return { kind: 'added', file };
+  }
+
+  /** Removes every ownership of a node; returns how many files lost an owner. */
+  removeOwner(nodeId: number): number {
+    const owned = this.byOwner.get(nodeId);
+    if (!owned) return 0;
+    this.byOwner.delete(nodeId);
+    for (const file of owned) {
+      file.owners.delete(nodeId);
+      if (file.owners.size === 0) this.removeFile(file);
+    }
+    return owned.size;
+  }
+
+  /** Every file, by name then infohash. The array is shared: do not modify it. */
+  sorted(): readonly FileRecord[] {
+    if (!this.sortedCache) {
+      this.sortedCache = [...this.files.values()].sort(
+        (a, b) => compareText(a.name, b.name) || compareText(a.infohashHex, b.infohashHex),
+      );
+    }
+    return this.sortedCache;
+  }
+
+  private removeFile(file: FileRecord): void {
+    this.files.delete(file.infohashHex);
+    const sameName = this.byName.get(file.name);
+    sameName?.delete(file);
+    if (sameName?.size === 0) this.byName.delete(file.name);
+    this.sortedCache = null;
+  }
+}
+
+/** Code-unit order: the same on every machine and locale. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  return set;
+}

@@ -1,0 +1,125 @@
+/**
+ * The tracker database's on-disk shape (tracker_db/nodes.json and files.json) and its checks.
+ * A file that does not match exactly is refused whole: the tracker never starts on half-trusted
+ * state. Names are checked again when the state is rebuilt (see TrackerState.fromPersisted).
+ */
+import { MAX_FILE_SIZE_BYTES, MAX_HOST_BYTES, MAX_NAME_BYTES } from '../protocol/messages.ts';
+
+/** Bumped when the layout changes; an unknown version is treated as unreadable. */
+export const DB_FORMAT_VERSION = 1;
+
+/** One node as persisted: what must survive a tracker restart. */
+export interface PersistedNode {
+  nodeId: number;
+  /** sha256 of the node key, hex. */
+  keyHash: string;
+  uploadCredit: number;
+  host: string;
+  port: number;
+  joinedAtWallMs: number;
+}
+
+/** One file as persisted. */
+export interface PersistedFile {
+  /** Infohash, hex. */
+  infohash: string;
+  name: string;
+  size: number;
+  owners: number[];
+}
+
+/** The whole persisted tracker. */
+export interface PersistedTracker {
+  nodes: PersistedNode[];
+  files: PersistedFile[];
+}
+
+/** A parsed db file, or why it was refused. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const HEX_64 = /^[0-9a-f]{64}$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isUint(value: unknown, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
+}
+
+function isNode(value: unknown): value is PersistedNode {
+  return (
+    isRecord(value) &&
+    isUint(value.nodeId, 0xffff_ffff) &&
+    typeof value.keyHash === 'string' &&
+    HEX_64.test(value.keyHash) &&
+    isUint(value.uploadCredit, Number.MAX_SAFE_INTEGER) &&
+    typeof value.host === 'string' &&
+    value.host.length > 0 &&
+    Buffer.byteLength(value.host) <= MAX_HOST_BYTES &&
+    isUint(value.port, 65_535) &&
+    value.port > 0 &&
+    typeof value.joinedAtWallMs === 'number' &&
+    Number.isFinite(value.joinedAtWallMs)
+  );
+}
+
+function isFile(value: unknown): value is PersistedFile {
+  return (
+    isRecord(value) &&
+    typeof value.infohash === 'string' &&
+    HEX_64.test(value.infohash) &&
+    typeof value.name === 'string' &&
+    Buffer.byteLength(value.name) <= MAX_NAME_BYTES &&
+    isUint(value.size, MAX_FILE_SIZE_BYTES) &&
+    Array.isArray(value.owners) &&
+    value.owners.every((owner) => isUint(owner, 0xffff_ffff))
+  );
+}
+
+function parseList<T>(
+  text: string,
+  key: 'nodes' | 'files',
+  isEntry: (v: unknown) => v is T,
+): Parsed<T[]> {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `not JSON (${(error as Error).message})` };
+  }
+  if (!isRecord(root) || root.version !== DB_FORMAT_VERSION) {
+    return { ok: false, reason: `not a version ${DB_FORMAT_VERSION} ${key} file` };
+  }
+  const list = root[key];
+  if (!Array.isArray(list)) return { ok: false, reason: `no "${key}" list` };
+  const bad = list.findIndex((entry) => !isEntry(entry));
+  if (bad >= 0) return { ok: false, reason: `entry ${bad} of "${key}" is malformed` };
+  return { ok: true, value: list as T[] };
+}
+
+/** Parses the text of nodes.json. */
+export function parseNodesFile(text: string): Parsed<PersistedNode[]> {
+  return parseList(text, 'nodes', isNode);
+}
+
+/** Parses the text of files.json. */
+export function parseFilesFile(text: string): Parsed<PersistedFile[]> {
+  return parseList(text, 'files', isFile);
+}
+
+/** The text of nodes.json. One entry per line keeps the file readable and diffable. */
+export function serializeNodes(nodes: readonly PersistedNode[]): string {
+  return serializeList('nodes', nodes);
+}
+
+/** The text of files.json. */
+export function serializeFiles(files: readonly PersistedFile[]): string {
+  return serializeList('files', files);
+}
+
+function serializeList(key: string, entries: readonly unknown[]): string {
+  const lines = entries.map((entry) => `    ${JSON.stringify(entry)}`);
+  const body = lines.length === 0 ? '[]' : `[\n${lines.join(',\n')}\n  ]`;
+  return `{\n  "version": ${DB_FORMAT_VERSION},\n  "${key}": ${body}\n}\n`;
+}

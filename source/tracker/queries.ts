@@ -1,0 +1,120 @@
+/**
+ * Answers to the read-only requests, NEED and LIST. They never show a dropped owner (even one the
+ * next sweep has not removed yet) and never offer a requester to itself.
+ */
+import {
+  type ListReplyMessage,
+  MAX_LIST_PAGE,
+  MAX_NEED_MATCHES,
+  MAX_OWNERS_PER_MATCH,
+  type NeedMessage,
+  type NeedReplyMessage,
+  type OwnerEntry,
+} from '../protocol/messages.ts';
+import type { TrackerEvent } from './events.ts';
+import type { FileRecord, OwnerIndex } from './owner-index.ts';
+import { compareOwners, type RankedOwner, selectBest } from './ranking.ts';
+import type { NodeRecord, Registry } from './registry.ts';
+
+/** totalMatches is a u16 on the wire. */
+const MAX_TOTAL_MATCHES = 0xffff;
+
+type Candidate = RankedOwner & { node: NodeRecord };
+
+/** Owners of a file that may be offered: registered, not dropped, not `excludeNodeId`. */
+function offerableOwners(
+  registry: Registry,
+  file: FileRecord,
+  excludeNodeId: number | null,
+  nowMs: number,
+): Candidate[] {
+  const candidates: Candidate[] = [];
+  for (const nodeId of file.owners) {
+    if (nodeId === excludeNodeId) continue;
+    const node = registry.get(nodeId);
+    if (!node) continue;
+    const status = registry.statusOf(node, nowMs);
+    if (status === 'dropped') continue;
+    candidates.push({ nodeId, late: status === 'late', uploadCredit: node.uploadCredit, node });
+  }
+  return candidates;
+}
+
+function compareHex(a: FileRecord, b: FileRecord): number {
+  return a.infohashHex < b.infohashHex ? -1 : a.infohashHex > b.infohashHex ? 1 : 0;
+}
+
+/** The NEED reply for `requesterId`, and the event that logs it. */
+export function answerNeed(
+  registry: Registry,
+  index: OwnerIndex,
+  requesterId: number,
+  message: NeedMessage,
+  nowMs: number,
+): { reply: NeedReplyMessage; event: TrackerEvent } {
+  const query = message.query;
+  const files =
+    query.kind === 'name'
+      ? index.named(query.name)
+      : [index.get(query.infohash.toString('hex'))].filter((f): f is FileRecord => f !== undefined);
+  const ownerLimit = Math.max(0, Math.min(message.maxOwners, MAX_OWNERS_PER_MATCH));
+  const scored = files.map((file) => ({
+    file,
+    candidates: offerableOwners(registry, file, requesterId, nowMs),
+  }));
+  // Most owners first: the copy a downloader is most likely to finish.
+  scored.sort((a, b) => b.candidates.length - a.candidates.length || compareHex(a.file, b.file));
+  const matches = scored.slice(0, MAX_NEED_MATCHES).map(({ file, candidates }) => ({
+    infohash: file.infohash,
+    name: file.name,
+    size: file.sizeBytes,
+    ownerCount: candidates.length,
+    owners: selectBest(candidates, ownerLimit, compareOwners).map(
+      (c): OwnerEntry => ({
+        nodeId: c.nodeId,
+        host: c.node.address.address,
+        port: c.node.address.port,
+        uploadCredit: c.node.uploadCredit,
+      }),
+    ),
+  }));
+  const owners = scored.reduce((sum, s) => sum + s.candidates.length, 0);
+  return {
+    // The wire field is 16 bits; more matches than that only happen in a swarm built to do it.
+    reply: { type: 'need-reply', totalMatches: Math.min(files.length, MAX_TOTAL_MATCHES), matches },
+    event: {
+      kind: 'searched',
+      nodeId: requesterId,
+      query:
+        query.kind === 'name'
+          ? { kind: 'name', name: query.name }
+          : { kind: 'infohash', infohashHex: query.infohash.toString('hex') },
+      files: files.length,
+      owners,
+    },
+  };
+}
+
+/** One LIST page starting at `cursor` (an index into the sorted file list). */
+export function answerList(
+  registry: Registry,
+  index: OwnerIndex,
+  cursor: number,
+  nowMs: number,
+): ListReplyMessage {
+  const sorted = index.sorted();
+  const start = Math.max(0, Math.min(cursor, sorted.length));
+  const page = sorted.slice(start, start + MAX_LIST_PAGE);
+  const end = start + page.length;
+  return {
+    type: 'list-reply',
+    totalFiles: sorted.length,
+    nextCursor: end < sorted.length ? end : 0,
+    files: page.map((file) => ({
+      infohash: file.infohash,
+      name: file.name,
+      size: file.sizeBytes,
+      ownerCount: offerableOwners(registry, file, null, nowMs).length,
+    })),
+  };
+}

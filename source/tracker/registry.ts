@@ -1,0 +1,139 @@
+/**
+ * The tracker's nodes: who holds which id, from which address, with which session token, and
+ * when it was last heard. Liveness is derived from lastHeardMs and the sweep period, so a status
+ * read between two sweeps is already right.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RemoteAddress } from '../net/transport.ts';
+import type { TokenProblem } from './events.ts';
+
+/** How a node looks to the tracker right now. */
+export type NodeStatus = 'alive' | 'late' | 'dropped';
+
+/** One registered node. */
+export interface NodeRecord {
+  readonly nodeId: number;
+  /** sha256 of the node's secret key: enough to recognise the key, useless to steal it. */
+  keyHash: Buffer;
+  address: RemoteAddress;
+  /** Session token; null for a node restored from disk until it registers again. */
+  token: Buffer | null;
+  lastHeardMs: number;
+  joinedAtWallMs: number;
+  uploadCredit: number;
+  /** A 'late' event was already emitted for the current silence. */
+  reportedLate: boolean;
+}
+
+/** A node removed by the sweep, kept briefly so the UI can show it as dropped. */
+export interface DroppedNode {
+  record: NodeRecord;
+  droppedAtMs: number;
+}
+
+/** Result of checking a token against the address it came from. */
+export type Authentication =
+  | { ok: true; node: NodeRecord }
+  | { ok: false; problem: TokenProblem; node?: NodeRecord };
+
+/** sha256 of a node key, as stored and persisted. */
+export function hashNodeKey(nodeKey: Buffer): Buffer {
+  return createHash('sha256').update(nodeKey).digest();
+}
+
+/** Constant-time: a timing side channel must not reveal how much of a key hash matched. */
+export function keyMatches(nodeKey: Buffer, keyHash: Buffer): boolean {
+  const presented = hashNodeKey(nodeKey);
+  return presented.length === keyHash.length && timingSafeEqual(presented, keyHash);
+}
+
+/** Same host and port. */
+export function sameAddress(a: RemoteAddress, b: RemoteAddress): boolean {
+  return a.address === b.address && a.port === b.port;
+}
+
+/** Nodes by id and by token. */
+export class Registry {
+  private readonly byId = new Map<number, NodeRecord>();
+  private readonly byToken = new Map<string, NodeRecord>();
+  private dropped: DroppedNode[] = [];
+
+  constructor(private readonly sweepIntervalMs: number) {}
+
+  /** Registered nodes (dropped ones excluded). */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(nodeId: number): NodeRecord | undefined {
+    return this.byId.get(nodeId);
+  }
+
+  /** Every registered node, in registration order. */
+  nodes(): IterableIterator<NodeRecord> {
+    return this.byId.values();
+  }
+
+  /** Silent one sweep period: late; two: dropped (even before the sweep removes it). */
+  statusOf(node: NodeRecord, nowMs: number): NodeStatus {
+    const silentMs = nowMs - node.lastHeardMs;
+    if (silentMs >= 2 * this.sweepIntervalMs) return 'dropped';
+    if (silentMs >= this.sweepIntervalMs) return 'late';
+    return 'alive';
+  }
+
+  /** Adds a new node (its id must be free). */
+  add(node: NodeRecord): void {
+    this.byId.set(node.nodeId, node);
+    if (node.token) this.byToken.set(node.token.toString('hex'), node);
+    this.dropped = this.dropped.filter((d) => d.record.nodeId !== node.nodeId);
+  }
+
+  /** Gives the node a new token and address; the previous token stops working at once. */
+  renew(node: NodeRecord, token: Buffer, address: RemoteAddress, nowMs: number): void {
+    if (node.token) this.byToken.delete(node.token.toString('hex'));
+    node.token = token;
+    node.address = { address: address.address, port: address.port };
+    node.lastHeardMs = nowMs;
+    node.reportedLate = false;
+    this.byToken.set(token.toString('hex'), node);
+  }
+
+  /** True when no node currently holds this token. */
+  tokenFree(token: Buffer): boolean {
+    return !this.byToken.has(token.toString('hex'));
+  }
+
+  /**
+   * The node a token belongs to, if it was presented from the address it was issued to. A token
+   * seen from elsewhere is refused: that is what binds a session to an address (BEP 15).
+   */
+  authenticate(token: Buffer, from: RemoteAddress, nowMs: number): Authentication {
+    const node = this.byToken.get(token.toString('hex'));
+    if (!node?.token || !timingSafeEqual(node.token, token)) {
+      return { ok: false, problem: 'unknown-token' };
+    }
+    if (!sameAddress(node.address, from)) return { ok: false, problem: 'wrong-address' };
+    if (this.statusOf(node, nowMs) === 'dropped') {
+      return { ok: false, problem: 'silent-too-long', node };
+    }
+    return { ok: true, node };
+  }
+
+  /** Removes a node; with the drop time given it stays visible to the UI for one sweep period. */
+  remove(nodeId: number, keepVisibleFromMs: number | null): NodeRecord | undefined {
+    const node = this.byId.get(nodeId);
+    if (!node) return undefined;
+    this.byId.delete(nodeId);
+    if (node.token) this.byToken.delete(node.token.toString('hex'));
+    if (keepVisibleFromMs !== null)
+      this.dropped.push({ record: node, droppedAtMs: keepVisibleFromMs });
+    return node;
+  }
+
+  /** Nodes dropped within the last sweep period, oldest first. */
+  recentlyDropped(nowMs: number): readonly DroppedNode[] {
+    this.dropped = this.dropped.filter((d) => nowMs - d.droppedAtMs < this.sweepIntervalMs);
+    return this.dropped;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Keeping replies small. An error text is at most MAX_ERROR_TEXT_BYTES on the wire, and a reply
+ * to a sender whose address is not proven must not be larger than what it sent (a spoofed
+ * source would otherwise turn the tracker into an amplifier: BitTorrent DRDoS, 2015).
+ */
+import type { ErrorMessage, TrackerReply } from '../protocol/messages.ts';
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    const charBytes = Buffer.byteLength(char);
+    if (bytes + charBytes > maxBytes) break;
+    bytes += charBytes;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * `reply` encoded in at most `maxBytes`, or null when it cannot be: an error loses the end of its
+ * text (binary search on the text length, a handful of encodes), anything else is not sent.
+ */
+export function encodeWithin(
+  reply: TrackerReply,
+  maxBytes: number,
+  encodeReply: (reply: TrackerReply) => Buffer,
+): Buffer | null {
+  const whole = encodeReply(reply);
+  if (whole.length <= maxBytes) return whole;
+  if (reply.type !== 'error') return null;
+  const chars = Array.from(reply.text);
+  const withText = (count: number): Buffer =>
+    encodeReply({ ...reply, text: chars.slice(0, count).join('') } satisfies ErrorMessage);
+  let bestFit: Buffer | null = null;
+  let low = 0;
+  let high = chars.length - 1;
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2);
+    const candidate = withText(middle);
+    if (candidate.length <= maxBytes) {
+      bestFit = candidate;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return bestFit;
+}

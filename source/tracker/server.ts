@@ -1,0 +1,333 @@
+/**
+ * The tracker process around the state machine: one UDP endpoint, the sweep timer, the database
+ * writer, the log and the snapshot store the UI subscribes to.
+ */
+import { randomBytes as cryptoRandomBytes } from 'node:crypto';
+import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { defaults, heartbeatIntervalForSweep } from '../config.ts';
+import type { Logger } from '../log/logger.ts';
+import { UdpEndpoint } from '../net/endpoint.ts';
+import type { EndpointStats } from '../net/stats.ts';
+import {
+  type DatagramTransport,
+  type OpenError,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../net/transport.ts';
+import { encode } from '../protocol/codec.ts';
+import type { Message, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
+import { ChangeNotifier } from './change-notifier.ts';
+import { formatAddress, formatEvent, type TrackerEvent } from './events.ts';
+import { NoiseWindow } from './noise-window.ts';
+import { encodeWithin } from './reply-clip.ts';
+import { RequestRate } from './request-rate.ts';
+import type { TrackerSnapshot } from './snapshot.ts';
+import { loadTrackerDb, TrackerDbWriter } from './store.ts';
+import { type RandomBytes, TrackerState, type TrackerStateOptions } from './tracker-state.ts';
+
+/** How startTracker is configured; the world (clock, socket wrapper, randomness) is injectable. */
+export interface TrackerServerOptions {
+  host: string;
+  port: number;
+  dbDir: string;
+  logger: Logger;
+  sweepIntervalMs: number;
+  clock?: Clock;
+  /** Wraps the socket, e.g. in a fault-injecting transport for tests. */
+  transportWrapper?: (transport: DatagramTransport) => DatagramTransport;
+  /** Registry and index bounds (defaults: DEFAULT_TRACKER_LIMITS). */
+  limits?: Omit<TrackerStateOptions, 'sweepIntervalMs'>;
+  randomBytes?: RandomBytes;
+  dbFlushDelayMs?: number;
+}
+
+/** Counters of a running tracker. */
+export interface TrackerServerStats {
+  requests: number;
+  repliesSent: number;
+  /** Error replies shortened to stay within the size of an unvalidated request. */
+  repliesClipped: number;
+  /** Replies not sent because even a clipped one would be larger than the request. */
+  repliesWithheld: number;
+  /** Well-formed datagrams that are not tracker requests (peer messages, stray replies). */
+  ignoredMessages: number;
+  decodeErrors: number;
+  rejectedRequests: number;
+  dbWrites: number;
+  endpoint: EndpointStats;
+}
+
+/** A running tracker. */
+export interface TrackerServer {
+  readonly address: RemoteAddress;
+  /** The current immutable snapshot (same object until the next notification). */
+  getSnapshot(): TrackerSnapshot;
+  /** Called when the snapshot changed; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** Closes the socket and writes the database. */
+  stop(): Promise<void>;
+  stats(): TrackerServerStats;
+}
+
+const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['type']>([
+  'register',
+  'heartbeat',
+  'own',
+  'need',
+  'update',
+  'exit',
+  'list',
+]);
+
+function isTrackerRequest(message: Message): message is TrackerRequest {
+  return TRACKER_REQUESTS.has(message.type);
+}
+
+/** Events that change nothing a snapshot shows. */
+const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['kind']>([
+  'rejected',
+  'refused',
+  'searched',
+]);
+
+/** Noise is summed up per 10 s window; rejected tokens get a few full lines first. */
+const NOISE_WINDOW_MS = 10_000;
+const REJECTED_FULL_LINES_PER_WINDOW = 5;
+/** Counters reach the UI at most this often. */
+const COUNTER_REFRESH_MS = 100;
+/** Node ages in the snapshot are refreshed at least this often (they are shown in seconds). */
+const MAX_ROW_AGE_MS = 1_000;
+
+/** Loads the database, binds the socket and starts serving. */
+export async function startTracker(
+  opts: TrackerServerOptions,
+): Promise<{ ok: true; tracker: TrackerServer } | { ok: false; error: OpenError }> {
+  const clock = opts.clock ?? systemClock;
+  const loaded = await loadTrackerDb(opts.dbDir, clock.wallNow());
+  for (const note of loaded.notes) opts.logger.log(note);
+  const opened = await openUdpTransport({
+    host: opts.host,
+    port: opts.port,
+    receiveBufferBytes: defaults.socketReceiveBufferBytes,
+    sendBufferBytes: defaults.socketSendBufferBytes,
+  });
+  if (!opened.ok) return opened;
+  const transport = opts.transportWrapper?.(opened.transport) ?? opened.transport;
+  const { state, ignoredEntries } = TrackerState.fromPersisted(
+    loaded.persisted,
+    { ...opts.limits, sweepIntervalMs: opts.sweepIntervalMs },
+    opts.randomBytes ?? cryptoRandomBytes,
+    clock,
+    clock.now(),
+  );
+  if (ignoredEntries > 0) {
+    opts.logger.log(`${opts.dbDir}: ignored ${ignoredEntries} entries that do not fit together`);
+  }
+  return { ok: true, tracker: new RunningTracker(opts, clock, transport, state, loaded.persisted) };
+}
+
+class RunningTracker implements TrackerServer {
+  readonly address: RemoteAddress;
+  private readonly endpoint: UdpEndpoint;
+  private readonly writer: TrackerDbWriter;
+  private readonly notifier: ChangeNotifier;
+  private readonly rate = new RequestRate();
+  private readonly decodeNoise: NoiseWindow;
+  private readonly rejectedNoise: NoiseWindow;
+  private readonly startedAtMs: number;
+  private readonly counters = {
+    requests: 0,
+    repliesSent: 0,
+    repliesClipped: 0,
+    repliesWithheld: 0,
+    ignoredMessages: 0,
+    rejectedRequests: 0,
+  };
+  private cached: TrackerSnapshot | null = null;
+  private cachedAtMs = 0;
+  private sweepTimer: TimerHandle | null = null;
+  private counterTimer: TimerHandle | null = null;
+  private countersShown = '';
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly opts: TrackerServerOptions,
+    private readonly clock: Clock,
+    transport: DatagramTransport,
+    private readonly state: TrackerState,
+    restored: { nodes: readonly unknown[]; files: readonly unknown[] },
+  ) {
+    this.startedAtMs = clock.now();
+    this.endpoint = new UdpEndpoint(transport, { clock });
+    this.address = transport.localAddress;
+    this.writer = new TrackerDbWriter({
+      dbDir: opts.dbDir,
+      clock,
+      source: () => state.toPersisted(),
+      flushDelayMs: opts.dbFlushDelayMs ?? defaults.trackerDbFlushDelayMs,
+      onProblem: (text) => opts.logger.log(text),
+    });
+    this.notifier = new ChangeNotifier(clock, () => {
+      this.cached = null;
+    });
+    const log = (text: string): void => opts.logger.log(text);
+    this.decodeNoise = new NoiseWindow({
+      clock,
+      windowMs: NOISE_WINDOW_MS,
+      fullLinesPerWindow: 0,
+      summarize: (count, addresses, capped) =>
+        log(
+          `ignored ${count} undecodable datagrams from ${capped ? 'at least ' : ''}${addresses} addresses in the last ${NOISE_WINDOW_MS / 1000} s`,
+        ),
+    });
+    this.rejectedNoise = new NoiseWindow({
+      clock,
+      windowMs: NOISE_WINDOW_MS,
+      fullLinesPerWindow: REJECTED_FULL_LINES_PER_WINDOW,
+      summarize: (count, addresses, capped) =>
+        log(
+          `rejected ${count} more requests from ${capped ? 'at least ' : ''}${addresses} addresses in the last ${NOISE_WINDOW_MS / 1000} s (bad tokens or refused registrations)`,
+        ),
+    });
+    this.endpoint.onMessage((message, txid, from, datagramBytes) =>
+      this.onMessage(message, txid, from, datagramBytes),
+    );
+    // Counted only; the counter refresh shows the figure, at most ten times a second.
+    this.endpoint.onDecodeError((_error, from) => this.decodeNoise.record(from));
+    const heartbeatMs = heartbeatIntervalForSweep(opts.sweepIntervalMs);
+    log(
+      `tracker listening on ${formatAddress(this.address)} (sweep ${opts.sweepIntervalMs} ms, heartbeat ${heartbeatMs} ms; restored ${restored.nodes.length} nodes, ${restored.files.length} files from ${opts.dbDir})`,
+    );
+    this.scheduleSweep();
+    this.scheduleCounterRefresh();
+  }
+
+  getSnapshot(): TrackerSnapshot {
+    if (!this.cached) {
+      const nowMs = this.clock.now();
+      this.cachedAtMs = nowMs;
+      this.cached = this.state.snapshot(
+        nowMs,
+        {
+          listeningAddress: formatAddress(this.address),
+          uptimeMs: nowMs - this.startedAtMs,
+          requestsPerSecond: this.rate.perSecond(nowMs),
+          decodeErrors: this.decodeNoise.totalCount,
+        },
+        MAX_ROW_AGE_MS,
+      );
+    }
+    return this.cached;
+  }
+
+  subscribe(listener: () => void): () => void {
+    return this.notifier.subscribe(listener);
+  }
+
+  stats(): TrackerServerStats {
+    return {
+      ...this.counters,
+      decodeErrors: this.decodeNoise.totalCount,
+      dbWrites: this.writer.writes,
+      endpoint: this.endpoint.stats(),
+    };
+  }
+
+  stop(): Promise<void> {
+    if (!this.stopping) this.stopping = this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
+    if (this.counterTimer) this.clock.clearTimeout(this.counterTimer);
+    this.notifier.stop();
+    this.decodeNoise.stop();
+    this.rejectedNoise.stop();
+    await this.endpoint.close();
+    await this.writer.flush();
+    this.opts.logger.log(`tracker stopped; ${this.opts.dbDir} written`);
+  }
+
+  private onMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {
+    if (this.stopping) return;
+    if (!isTrackerRequest(message)) {
+      this.counters.ignoredMessages++;
+      return;
+    }
+    const nowMs = this.clock.now();
+    this.counters.requests++;
+    this.rate.record(nowMs);
+    const result = this.state.handle(message, from, nowMs);
+    this.report(result.events);
+    if (result.dirty) this.writer.markDirty();
+    if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
+  }
+
+  /**
+   * A sender that has not shown a valid token from its own address may be a spoofed victim:
+   * its reply must not be larger than its request (no amplification).
+   */
+  private sendReply(
+    request: TrackerRequest,
+    reply: TrackerReply,
+    txid: number,
+    to: RemoteAddress,
+    requestBytes: number,
+  ): void {
+    const unvalidated =
+      request.type === 'register' || (reply.type === 'error' && reply.code === 'reregister');
+    const whole = encode(txid, reply);
+    let datagram: Buffer | null = whole;
+    if (unvalidated && whole.length > requestBytes) {
+      datagram = encodeWithin(reply, requestBytes, (r) => encode(txid, r));
+      if (datagram) this.counters.repliesClipped++;
+    }
+    if (!datagram) {
+      this.counters.repliesWithheld++;
+      return;
+    }
+    this.endpoint.sendRaw(datagram, datagram.length, to);
+    this.counters.repliesSent++;
+  }
+
+  private report(events: readonly TrackerEvent[]): void {
+    let changed = false;
+    for (const event of events) {
+      changed ||= !QUIET_EVENTS.has(event.kind);
+      const noisy =
+        event.kind === 'rejected' || (event.kind === 'refused' && event.request === 'register');
+      if (event.kind === 'rejected') this.counters.rejectedRequests++;
+      if (noisy && !this.rejectedNoise.record(event.from)) continue;
+      this.opts.logger.log(formatEvent(event));
+    }
+    if (changed) this.notifier.changed();
+  }
+
+  private scheduleSweep(): void {
+    // A quarter period: a status changes within a fraction of a sweep of its threshold.
+    const everyMs = Math.max(1, Math.floor(this.opts.sweepIntervalMs / 4));
+    this.sweepTimer = this.clock.setTimeout(() => {
+      const events = this.state.sweep(this.clock.now());
+      this.report(events);
+      if (events.some((e) => e.kind === 'dropped')) this.writer.markDirty();
+      this.scheduleSweep();
+    }, everyMs);
+    this.sweepTimer.unref?.();
+  }
+
+  private scheduleCounterRefresh(): void {
+    this.counterTimer = this.clock.setTimeout(() => {
+      const nowMs = this.clock.now();
+      const shown = `${this.counters.requests}|${this.decodeNoise.totalCount}|${this.rate.perSecond(nowMs)}`;
+      // Ages are shown in seconds: a snapshot someone read more than a second ago is stale.
+      const ageDue = this.cached !== null && nowMs - this.cachedAtMs >= MAX_ROW_AGE_MS;
+      if (shown !== this.countersShown || ageDue) {
+        this.countersShown = shown;
+        this.notifier.changed();
+      }
+      this.scheduleCounterRefresh();
+    }, COUNTER_REFRESH_MS);
+    this.counterTimer.unref?.();
+  }
+}

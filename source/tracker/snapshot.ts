@@ -1,0 +1,156 @@
+/**
+ * The tracker as the UI sees it: an immutable value rebuilt when something changed. Rows are
+ * plain data, already sorted, so a component only draws them.
+ */
+import { formatAddress } from './events.ts';
+import type { OwnerIndex } from './owner-index.ts';
+import { compareOwners, type RankedOwner } from './ranking.ts';
+import type { NodeRecord, NodeStatus, Registry } from './registry.ts';
+
+/** Figures only the server knows (the state machine has no socket and no uptime). */
+export interface ServerFigures {
+  /** `host:port` the tracker listens on. */
+  listeningAddress: string;
+  uptimeMs: number;
+  /** Tracker requests handled over the last second. */
+  requestsPerSecond: number;
+  /** Datagrams that failed to decode since start. */
+  decodeErrors: number;
+}
+
+/** The header line of the tracker view. */
+export interface TrackerSnapshotHeader extends ServerFigures {
+  nodesAlive: number;
+  nodesLate: number;
+  files: number;
+}
+
+/** One row of the nodes table. */
+export interface NodeRow {
+  nodeId: number;
+  /** `host:port`. */
+  address: string;
+  status: NodeStatus;
+  lastHeardAgoMs: number;
+  filesSeeded: number;
+  uploadCredit: number;
+  joinedAtWallMs: number;
+}
+
+/** One owner of a file, in ranking order. */
+export interface FileOwnerRow {
+  nodeId: number;
+  uploadCredit: number;
+}
+
+/** One row of the owner index. */
+export interface FileRow {
+  infohashHex: string;
+  name: string;
+  sizeBytes: number;
+  owners: readonly FileOwnerRow[];
+  /** Exactly one owner left: the file vanishes from the swarm if it goes. */
+  lastOwner: boolean;
+}
+
+/** Everything the tracker view draws. */
+export interface TrackerSnapshot {
+  header: TrackerSnapshotHeader;
+  /** By node id; includes nodes dropped within the last sweep period. */
+  nodes: readonly NodeRow[];
+  /** By name, then infohash. */
+  files: readonly FileRow[];
+}
+
+/** Figures for a state machine that is not behind a server (tests, tools). */
+export const NO_SERVER_FIGURES: ServerFigures = {
+  listeningAddress: '',
+  uptimeMs: 0,
+  requestsPerSecond: 0,
+  decodeErrors: 0,
+};
+
+function nodeRow(
+  node: NodeRecord,
+  status: NodeStatus,
+  nowMs: number,
+  filesSeeded: number,
+): NodeRow {
+  return Object.freeze({
+    nodeId: node.nodeId,
+    address: formatAddress(node.address),
+    status,
+    lastHeardAgoMs: Math.max(0, nowMs - node.lastHeardMs),
+    filesSeeded,
+    uploadCredit: node.uploadCredit,
+    joinedAtWallMs: node.joinedAtWallMs,
+  });
+}
+
+/** Node rows by id, with the recently dropped ones. The array is frozen. */
+export function buildNodeRows(
+  registry: Registry,
+  index: OwnerIndex,
+  nowMs: number,
+): readonly NodeRow[] {
+  const rows: NodeRow[] = [];
+  for (const node of registry.nodes()) {
+    rows.push(
+      nodeRow(node, registry.statusOf(node, nowMs), nowMs, index.countOwnedBy(node.nodeId)),
+    );
+  }
+  for (const { record } of registry.recentlyDropped(nowMs)) {
+    if (!registry.get(record.nodeId)) rows.push(nodeRow(record, 'dropped', nowMs, 0));
+  }
+  return Object.freeze(rows.sort((a, b) => a.nodeId - b.nodeId));
+}
+
+/** File rows by name, owners ranked as a NEED ranks them, dropped owners left out. Frozen. */
+export function buildFileRows(
+  registry: Registry,
+  index: OwnerIndex,
+  nowMs: number,
+): readonly FileRow[] {
+  const rows = index.sorted().map((file) => {
+    const owners: RankedOwner[] = [];
+    for (const nodeId of file.owners) {
+      const node = registry.get(nodeId);
+      const status = node ? registry.statusOf(node, nowMs) : 'dropped';
+      if (node && status !== 'dropped') {
+        owners.push({ nodeId, late: status === 'late', uploadCredit: node.uploadCredit });
+      }
+    }
+    owners.sort(compareOwners);
+    return Object.freeze({
+      infohashHex: file.infohashHex,
+      name: file.name,
+      sizeBytes: file.sizeBytes,
+      owners: Object.freeze(
+        owners.map((o) => Object.freeze({ nodeId: o.nodeId, uploadCredit: o.uploadCredit })),
+      ),
+      lastOwner: owners.length === 1,
+    });
+  });
+  return Object.freeze(rows);
+}
+
+/** Counts for the header. */
+export function countStatuses(registry: Registry, nowMs: number): { alive: number; late: number } {
+  let alive = 0;
+  let late = 0;
+  for (const node of registry.nodes()) {
+    const status = registry.statusOf(node, nowMs);
+    if (status === 'alive') alive++;
+    else if (status === 'late') late++;
+  }
+  return { alive, late };
+}
+
+/** Assembles and freezes a snapshot; frozen row arrays are shared between snapshots. */
+export function assembleSnapshot(
+  header: TrackerSnapshotHeader,
+  nodes: readonly NodeRow[],
+  files: readonly FileRow[],
+): TrackerSnapshot {
+  return Object.freeze({ header: Object.freeze({ ...header }), nodes, files });
+}

@@ -1,0 +1,321 @@
+/**
+ * The tracker as a pure state machine: requests in, replies and events out, time passed in as
+ * numbers. No sockets, no files, no timers, so every rule can be tested on virtual time.
+ */
+import type { Clock } from '../clock.ts';
+import { heartbeatIntervalForSweep } from '../config.ts';
+import type { RemoteAddress } from '../net/transport.ts';
+import {
+  type ErrorMessage,
+  MAX_ERROR_TEXT_BYTES,
+  type RegisterMessage,
+  TOKEN_BYTES,
+  type TrackerErrorCode,
+  type TrackerReply,
+  type TrackerRequest,
+} from '../protocol/messages.ts';
+import { applyOwn, applyUpdate } from './contributions.ts';
+import { CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
+import { formatAddress, type TrackerEvent } from './events.ts';
+import { OwnerIndex, type OwnerIndexLimits } from './owner-index.ts';
+import type { PersistedTracker } from './persisted.ts';
+import { answerList, answerNeed } from './queries.ts';
+import { hashNodeKey, keyMatches, type NodeRecord, Registry, sameAddress } from './registry.ts';
+import { truncateUtf8 } from './reply-clip.ts';
+import { persistState, restoreState } from './restore.ts';
+import {
+  assembleSnapshot,
+  buildFileRows,
+  buildNodeRows,
+  countStatuses,
+  type FileRow,
+  NO_SERVER_FIGURES,
+  type NodeRow,
+  type ServerFigures,
+  type TrackerSnapshot,
+} from './snapshot.ts';
+
+/** Bounds of a tracker; every one can be lowered for tests. */
+export const DEFAULT_TRACKER_LIMITS = {
+  maxNodes: 100_000,
+  maxFiles: 100_000,
+  maxFilesPerNode: 10_000,
+  creditMemoryEntries: DEFAULT_CREDIT_MEMORY_ENTRIES,
+} as const;
+
+/** Options of a TrackerState. */
+export interface TrackerStateOptions {
+  /** Silent this long: late; twice this long: dropped. */
+  sweepIntervalMs: number;
+  maxNodes?: number;
+  maxFiles?: number;
+  maxFilesPerNode?: number;
+  /** Entries in each bounded UPDATE memory (applied downloads, credited totals). */
+  creditMemoryEntries?: number;
+}
+
+/** Source of token bytes: node:crypto's randomBytes in the binary, seeded in tests. */
+export type RandomBytes = (n: number) => Buffer;
+
+/** What one request did. `dirty`: persisted state changed, the store should write. */
+export interface HandleResult {
+  reply: TrackerReply | null;
+  events: TrackerEvent[];
+  dirty: boolean;
+}
+
+interface RowCache {
+  version: number;
+  builtAtMs: number;
+  counts: { alive: number; late: number };
+  nodes: readonly NodeRow[];
+  files: readonly FileRow[];
+}
+
+/** The tracker engine's state: registry, owner index and credit ledger. */
+export class TrackerState {
+  private readonly registry: Registry;
+  private readonly index: OwnerIndex;
+  private readonly ledger: CreditLedger;
+  private readonly maxNodes: number;
+  private readonly limits: OwnerIndexLimits;
+  private changeCount = 0;
+  private rowCache: RowCache | null = null;
+
+  constructor(
+    private readonly options: TrackerStateOptions,
+    private readonly randomBytes: RandomBytes,
+    private readonly clock: Pick<Clock, 'wallNow'>,
+  ) {
+    this.registry = new Registry(options.sweepIntervalMs);
+    this.limits = {
+      maxFiles: options.maxFiles ?? DEFAULT_TRACKER_LIMITS.maxFiles,
+      maxFilesPerNode: options.maxFilesPerNode ?? DEFAULT_TRACKER_LIMITS.maxFilesPerNode,
+    };
+    this.index = new OwnerIndex(this.limits);
+    this.ledger = new CreditLedger(
+      options.creditMemoryEntries ?? DEFAULT_TRACKER_LIMITS.creditMemoryEntries,
+    );
+    this.maxNodes = options.maxNodes ?? DEFAULT_TRACKER_LIMITS.maxNodes;
+  }
+
+  /** A state rebuilt from the database; `ignoredEntries` counts entries that did not fit. */
+  static fromPersisted(
+    persisted: PersistedTracker,
+    options: TrackerStateOptions,
+    randomBytes: RandomBytes,
+    clock: Pick<Clock, 'wallNow'>,
+    nowMs: number,
+  ): { state: TrackerState; ignoredEntries: number } {
+    const state = new TrackerState(options, randomBytes, clock);
+    const ignoredEntries = restoreState(
+      persisted,
+      state.registry,
+      state.index,
+      state.maxNodes,
+      nowMs,
+    );
+    return { state, ignoredEntries };
+  }
+
+  /** Grows whenever something a snapshot shows has changed (not on plain heartbeats). */
+  get version(): number {
+    return this.changeCount;
+  }
+
+  /** Applies one request from `from` at monotonic time `nowMs`. */
+  handle(request: TrackerRequest, from: RemoteAddress, nowMs: number): HandleResult {
+    if (request.type === 'register') return this.register(request, from, nowMs);
+    const auth = this.registry.authenticate(request.token, from, nowMs);
+    if (!auth.ok) {
+      const events: TrackerEvent[] = [];
+      // A node past the drop threshold is dropped now, not at the next sweep.
+      if (auth.node) events.push(this.drop(auth.node, nowMs));
+      events.push({ kind: 'rejected', from, request: request.type, problem: auth.problem });
+      const reply = errorReply('reregister', 'session unknown or expired: register again');
+      return { reply, events, dirty: auth.node !== undefined };
+    }
+    const node = auth.node;
+    const events: TrackerEvent[] = [];
+    this.hear(node, nowMs, events);
+    switch (request.type) {
+      case 'heartbeat':
+        return { reply: ACK, events, dirty: false };
+      case 'own': {
+        const outcome = applyOwn(this.index, this.limits, node, request);
+        if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
+        if (outcome.event) {
+          events.push(outcome.event);
+          this.changeCount++;
+        }
+        return { reply: ACK, events, dirty: outcome.event !== null };
+      }
+      case 'need': {
+        const answer = answerNeed(this.registry, this.index, node.nodeId, request, nowMs);
+        events.push(answer.event);
+        return { reply: answer.reply, events, dirty: false };
+      }
+      case 'list':
+        return {
+          reply: answerList(this.registry, this.index, request.cursor, nowMs),
+          events,
+          dirty: false,
+        };
+      case 'update': {
+        const credits = applyUpdate(this.registry, this.index, this.ledger, node, request, nowMs);
+        if (credits.length > 0) this.changeCount++;
+        events.push(...credits);
+        return { reply: ACK, events, dirty: credits.length > 0 };
+      }
+      case 'exit': {
+        const filesLostOwner = this.index.removeOwner(node.nodeId);
+        this.registry.remove(node.nodeId, null);
+        this.changeCount++;
+        events.push({ kind: 'exited', nodeId: node.nodeId, filesLostOwner });
+        return { reply: ACK, events, dirty: true };
+      }
+    }
+  }
+
+  /** Marks nodes late after one silent sweep period and drops them after two. */
+  sweep(nowMs: number): TrackerEvent[] {
+    const events: TrackerEvent[] = [];
+    for (const node of this.registry.nodes()) {
+      const status = this.registry.statusOf(node, nowMs);
+      if (status === 'dropped') {
+        events.push(this.drop(node, nowMs));
+      } else if (status === 'late' && !node.reportedLate) {
+        node.reportedLate = true;
+        this.changeCount++;
+        events.push({ kind: 'late', nodeId: node.nodeId, silentMs: nowMs - node.lastHeardMs });
+      }
+    }
+    return events;
+  }
+
+  /**
+   * An immutable view for the UI; `figures` come from the server. Rows are rebuilt when the
+   * state changed or are older than `maxRowAgeMs` (0: always), so a server refreshing its
+   * counters ten times a second does not rebuild a 100k-row table each time.
+   */
+  snapshot(
+    nowMs: number,
+    figures: ServerFigures = NO_SERVER_FIGURES,
+    maxRowAgeMs = 0,
+  ): TrackerSnapshot {
+    let rows = this.rowCache;
+    if (!rows || rows.version !== this.changeCount || nowMs - rows.builtAtMs >= maxRowAgeMs) {
+      rows = {
+        version: this.changeCount,
+        builtAtMs: nowMs,
+        counts: countStatuses(this.registry, nowMs),
+        nodes: buildNodeRows(this.registry, this.index, nowMs),
+        files: buildFileRows(this.registry, this.index, nowMs),
+      };
+      this.rowCache = rows;
+    }
+    const { alive, late } = rows.counts;
+    const header = { ...figures, nodesAlive: alive, nodesLate: late, files: rows.files.length };
+    return assembleSnapshot(header, rows.nodes, rows.files);
+  }
+
+  /** What the store writes: nodes by id, files by name. */
+  toPersisted(): PersistedTracker {
+    return persistState(this.registry, this.index);
+  }
+
+  private register(request: RegisterMessage, from: RemoteAddress, nowMs: number): HandleResult {
+    const events: TrackerEvent[] = [];
+    let holder = this.registry.get(request.nodeId);
+    // A dropped id is free for anyone, even before the sweep removes it.
+    if (holder && this.registry.statusOf(holder, nowMs) === 'dropped') {
+      events.push(this.drop(holder, nowMs));
+      holder = undefined;
+    }
+    const token = this.newToken();
+    if (!holder) {
+      if (this.registry.size >= this.maxNodes) {
+        return refuse(events, from, request, 'full', `tracker is full (${this.maxNodes} nodes)`);
+      }
+      this.registry.add({
+        nodeId: request.nodeId,
+        keyHash: hashNodeKey(request.nodeKey),
+        address: { address: from.address, port: from.port },
+        token,
+        lastHeardMs: nowMs,
+        joinedAtWallMs: this.clock.wallNow(),
+        uploadCredit: 0,
+        reportedLate: false,
+      });
+      events.push({ kind: 'joined', nodeId: request.nodeId, address: from });
+    } else if (sameAddress(holder.address, from)) {
+      // The process at the holder's own address is the holder: same trust a token relies on.
+      holder.keyHash = hashNodeKey(request.nodeKey);
+      this.registry.renew(holder, token, from, nowMs);
+      events.push({ kind: 'reregistered', nodeId: request.nodeId, address: from });
+    } else if (keyMatches(request.nodeKey, holder.keyHash)) {
+      const previous = holder.address;
+      this.registry.renew(holder, token, from, nowMs);
+      events.push({ kind: 'rejoined', nodeId: request.nodeId, address: from, previous });
+    } else {
+      const text = `node id ${request.nodeId} is in use by ${formatAddress(holder.address)}`;
+      return refuse(events, from, request, 'id-in-use', text);
+    }
+    this.changeCount++;
+    const heartbeatIntervalMs = heartbeatIntervalForSweep(this.options.sweepIntervalMs);
+    return {
+      reply: { type: 'registered', nodeId: request.nodeId, token, heartbeatIntervalMs },
+      events,
+      dirty: true,
+    };
+  }
+
+  /** Any valid message proves the node is alive; a late node coming back is an event. */
+  private hear(node: NodeRecord, nowMs: number, events: TrackerEvent[]): void {
+    if (this.registry.statusOf(node, nowMs) !== 'alive' || node.reportedLate) {
+      this.changeCount++;
+      if (node.reportedLate) {
+        events.push({ kind: 'back', nodeId: node.nodeId, silentMs: nowMs - node.lastHeardMs });
+      }
+    }
+    node.lastHeardMs = nowMs;
+    node.reportedLate = false;
+  }
+
+  private drop(node: NodeRecord, nowMs: number): TrackerEvent {
+    const filesLostOwner = this.index.removeOwner(node.nodeId);
+    this.registry.remove(node.nodeId, nowMs);
+    this.changeCount++;
+    return {
+      kind: 'dropped',
+      nodeId: node.nodeId,
+      silentMs: nowMs - node.lastHeardMs,
+      filesLostOwner,
+    };
+  }
+
+  private newToken(): Buffer {
+    for (;;) {
+      const token = this.randomBytes(TOKEN_BYTES);
+      if (this.registry.tokenFree(token)) return token;
+    }
+  }
+}
+
+const ACK: TrackerReply = Object.freeze({ type: 'ack' });
+
+function errorReply(code: TrackerErrorCode, text: string): ErrorMessage {
+  return { type: 'error', code, text: truncateUtf8(text, MAX_ERROR_TEXT_BYTES) };
+}
+
+function refuse(
+  events: TrackerEvent[],
+  from: RemoteAddress,
+  request: TrackerRequest,
+  code: TrackerErrorCode,
+  text: string,
+): HandleResult {
+  const reply = errorReply(code, text);
+  events.push({ kind: 'refused', from, request: request.type, code, text: reply.text });
+  return { reply, events, dirty: false };
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import {
+  formatAddress,
+  IGNORE_MS,
+  MAX_TRACKED_REQUESTERS,
+  REJECT_LIMIT,
+  REJECT_WINDOW_MS,
+  RequesterLedger,
+} from '../../source/peer/requester-ledger.ts';
+
+const PEER = { address: '127.0.0.1', port: 40111 };
+
+describe('RequesterLedger', () => {
+  test(`ignores a requester for ${IGNORE_MS} ms after more than ${REJECT_LIMIT} rejects`, () => {
+    const clock = new ManualClock();
+    const ignored: string[] = [];
+    const ledger = new RequesterLedger(clock, (r) => ignored.push(formatAddress(r)));
+    for (let i = 0; i < REJECT_LIMIT; i++) ledger.noteReject(ledger.admit(PEER)!);
+    assert.equal(ledger.isIgnored(PEER), false);
+    ledger.noteReject(ledger.admit(PEER)!);
+    assert.equal(ledger.isIgnored(PEER), true);
+    assert.equal(ledger.admit(PEER), null);
+    assert.deepEqual(ignored, ['127.0.0.1:40111']);
+    clock.advance(IGNORE_MS - 1);
+    assert.equal(ledger.admit(PEER), null);
+    clock.advance(1);
+    assert.notEqual(ledger.admit(PEER), null);
+    assert.equal(ledger.snapshot()[0]?.rejectsSent, REJECT_LIMIT + 1);
+  });
+
+  test('forgives rejects spread over more than the window', () => {
+    const clock = new ManualClock();
+    const ledger = new RequesterLedger(clock);
+    for (let i = 0; i < 3 * REJECT_LIMIT; i++) {
+      ledger.noteReject(ledger.admit(PEER)!);
+      clock.advance(REJECT_WINDOW_MS / REJECT_LIMIT + 1);
+    }
+    assert.equal(ledger.isIgnored(PEER), false);
+  });
+
+  test('keeps other addresses and ports apart', () => {
+    const ledger = new RequesterLedger(new ManualClock());
+    for (let i = 0; i <= REJECT_LIMIT; i++) ledger.noteReject(ledger.admit(PEER)!);
+    assert.equal(ledger.isIgnored({ ...PEER, port: PEER.port + 1 }), false);
+    assert.notEqual(ledger.admit({ address: '127.0.0.2', port: PEER.port }), null);
+  });
+
+  test(`remembers at most ${MAX_TRACKED_REQUESTERS} addresses, forgetting the least recently active`, () => {
+    const ledger = new RequesterLedger(new ManualClock());
+    ledger.admit(PEER);
+    for (let port = 1; port < MAX_TRACKED_REQUESTERS; port++) {
+      ledger.admit({ address: '127.0.0.9', port });
+    }
+    ledger.admit(PEER); // PEER becomes the most recent
+    ledger.admit({ address: '127.0.0.9', port: 60_000 });
+    const rows = ledger.snapshot();
+    assert.equal(rows.length, MAX_TRACKED_REQUESTERS);
+    assert.ok(rows.some((r) => r.port === PEER.port && r.address === PEER.address));
+    assert.ok(!rows.some((r) => r.port === 1));
+  });
+
+  test('formats IPv6 addresses with brackets', () => {
+    assert.equal(formatAddress({ address: '::1', port: 5 }), '[::1]:5');
+  });
+});

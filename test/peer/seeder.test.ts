@@ -1,0 +1,425 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import { Logger } from '../../source/log/logger.ts';
+import { UdpEndpoint } from '../../source/net/endpoint.ts';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
+import { openUdpTransport, type RemoteAddress } from '../../source/net/transport.ts';
+import { CookieJar } from '../../source/peer/cookie-jar.ts';
+import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
+import { IGNORE_MS, REJECT_LIMIT } from '../../source/peer/requester-ledger.ts';
+import { METAINFO_CHUNK_BYTES, type SeededFile, Seeder } from '../../source/peer/seeder.ts';
+import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../source/protocol/codec.ts';
+import {
+  COOKIE_BYTES,
+  INFOHASH_BYTES,
+  type Message,
+  type RejectMessage,
+  type RequestMessage,
+} from '../../source/protocol/messages.ts';
+import { encodeMetainfo, infohashOf, type Metainfo } from '../../source/protocol/metainfo.ts';
+
+const HOST = '127.0.0.1';
+const SEED = 4242;
+const PIECE = 256 * 1024;
+const BLOCK = 16 * 1024;
+/** Two full pieces and a short last one. */
+const FILE_BYTES = 2 * PIECE + 20_000;
+const SEEDER_NODE_ID = 7;
+
+const root = await mkdtemp(join(tmpdir(), 'bt-tui-seeder-'));
+const closers: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function openEndpoint(): Promise<UdpEndpoint> {
+  const opened = await openUdpTransport({
+    host: HOST,
+    port: 0,
+    receiveBufferBytes: 8 * 1024 * 1024,
+    sendBufferBytes: 1024 * 1024,
+  });
+  if (!opened.ok) throw new Error(opened.error.message);
+  const endpoint = new UdpEndpoint(opened.transport);
+  closers.push(() => endpoint.close());
+  return endpoint;
+}
+
+/** A client that records every DATA datagram (copied) and every unsolicited message. */
+interface Client {
+  endpoint: UdpEndpoint;
+  address: RemoteAddress;
+  data: Array<{ header: DataHeader; payload: Buffer }>;
+  messages: Array<{ message: Message; txid: number }>;
+}
+
+async function openClient(): Promise<Client> {
+  const endpoint = await openEndpoint();
+  const client: Client = { endpoint, address: endpoint.localAddress, data: [], messages: [] };
+  endpoint.onData((datagram) => {
+    const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
+    assert.equal(readDataHeader(datagram, header), null);
+    client.data.push({ header, payload: Buffer.from(datagram.subarray(DATA_HEADER_BYTES)) });
+  });
+  endpoint.onMessage((message, txid) => client.messages.push({ message, txid }));
+  return client;
+}
+
+/** Polls until `condition` holds; the deadline only stops a broken test from hanging. */
+async function waitFor(condition: () => boolean, what: string, deadlineMs = 5_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > deadlineMs) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+interface World {
+  clock: ManualClock;
+  cookies: CookieJar;
+  logger: Logger;
+  seeder: Seeder;
+  seederEndpoint: UdpEndpoint;
+  seederAddress: RemoteAddress;
+  file: SeededFile;
+  content: Buffer;
+}
+
+let worlds = 0;
+async function startSeeder(maxQueuedBlocksPerPeer?: number): Promise<World> {
+  const dir = await mkdtemp(join(root, `w${worlds++}-`));
+  const content = new SeededRandom(SEED).bytes(FILE_BYTES);
+  const path = join(dir, 'big.iso');
+  await writeFile(path, content);
+  const built = await buildMetainfo(path, 'big.iso');
+  const file: SeededFile = { name: 'big.iso', path, ...built };
+  const clock = new ManualClock();
+  const cookies = new CookieJar({ clock });
+  const logger = new Logger({ filePath: null, clock });
+  const seederEndpoint = await openEndpoint();
+  const seeder = new Seeder({
+    endpoint: seederEndpoint,
+    nodeId: SEEDER_NODE_ID,
+    clock,
+    cookies,
+    logger,
+    ...(maxQueuedBlocksPerPeer === undefined ? {} : { maxQueuedBlocksPerPeer }),
+  });
+  closers.push(() => seeder.close());
+  seederEndpoint.onMessage((m, txid, from, bytes) => seeder.handleMessage(m, txid, from, bytes));
+  await seeder.add(file);
+  const seederAddress = seederEndpoint.localAddress;
+  return { clock, cookies, logger, seeder, seederEndpoint, seederAddress, file, content };
+}
+
+async function hello(client: Client, world: World): Promise<Buffer> {
+  const outcome = await client.endpoint.request(world.seederAddress, { type: 'hello', nodeId: 9 });
+  assert.ok(outcome.ok && outcome.reply.type === 'welcome', 'welcome expected');
+  return outcome.reply.cookie;
+}
+
+function blockRequest(
+  world: World,
+  cookie: Buffer,
+  fields: Partial<RequestMessage> = {},
+): RequestMessage {
+  return {
+    type: 'request',
+    cookie,
+    infohash: world.file.infohash,
+    piece: 0,
+    begin: 0,
+    blockLength: BLOCK,
+    count: 4,
+    ...fields,
+  };
+}
+
+/** Sends a request expected to be refused; returns the REJECT. */
+async function expectReject(client: Client, world: World, m: Message): Promise<RejectMessage> {
+  const outcome = await client.endpoint.request(world.seederAddress, m, { retries: 0 });
+  assert.ok(outcome.ok, 'a reply expected');
+  assert.equal(outcome.reply.type, 'reject');
+  return outcome.reply as RejectMessage;
+}
+
+/** The file bytes a block should carry. */
+function expectedBlock(world: World, piece: number, begin: number, length: number): Buffer {
+  const at = piece * PIECE + begin;
+  return world.content.subarray(at, at + length);
+}
+
+describe('Seeder over loopback', () => {
+  test('answers HELLO with a WELCOME carrying its node id and a cookie for the sender', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const outcome = await client.endpoint.request(world.seederAddress, {
+      type: 'hello',
+      nodeId: 9,
+    });
+    assert.ok(outcome.ok);
+    assert.deepEqual(outcome.reply, {
+      type: 'welcome',
+      nodeId: SEEDER_NODE_ID,
+      cookie: world.cookies.issue(client.address),
+    });
+  });
+
+  test('serves metainfo in chunks that reassemble to the encoded bytes', async () => {
+    const world = await startSeeder();
+    // A 200 MiB sparse file has 800 pieces: its metainfo (~25 KiB) takes two chunks.
+    const path = join(root, 'sparse.bin');
+    const sizeBytes = 200 * 1024 * 1024;
+    await writeFile(path, '');
+    await truncate(path, sizeBytes);
+    const metainfo: Metainfo = {
+      name: 'sparse.bin',
+      sizeBytes,
+      pieceSizeBytes: PIECE,
+      pieceHashes: new SeededRandom(SEED).bytes(800 * 32),
+    };
+    const encoded = encodeMetainfo(metainfo);
+    const infohash = infohashOf(encoded);
+    await world.seeder.add({ name: 'sparse.bin', path, sizeBytes, metainfo, encoded, infohash });
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const chunks: Buffer[] = [];
+    let offset = 0;
+    while (offset < encoded.length) {
+      const request = { type: 'metainfo-request', cookie, infohash, offset } as const;
+      const outcome = await client.endpoint.request(world.seederAddress, request);
+      assert.ok(outcome.ok && outcome.reply.type === 'metainfo-data');
+      assert.equal(outcome.reply.totalLength, encoded.length);
+      assert.equal(outcome.reply.offset, offset);
+      chunks.push(Buffer.from(outcome.reply.bytes));
+      offset += outcome.reply.bytes.length;
+    }
+    assert.deepEqual(
+      chunks.map((c) => c.length),
+      [METAINFO_CHUNK_BYTES, encoded.length - METAINFO_CHUNK_BYTES],
+    );
+    assert.deepEqual(Buffer.concat(chunks), encoded);
+  });
+
+  test('serves a run of 4 blocks whose bytes are exactly the file bytes, with the request txid', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const txid = client.endpoint.send(
+      world.seederAddress,
+      blockRequest(world, cookie, { piece: 1, begin: BLOCK }),
+    );
+    await waitFor(() => client.data.length === 4, '4 DATA');
+    client.data.forEach(({ header, payload }, i) => {
+      assert.equal(header.txid, txid);
+      assert.equal(header.piece, 1);
+      assert.equal(header.begin, BLOCK + i * BLOCK);
+      assert.deepEqual(payload, expectedBlock(world, 1, header.begin, BLOCK), `seed ${SEED}`);
+    });
+    const stats = world.seeder.stats();
+    assert.equal(stats.blocksServed, 4);
+    assert.equal(stats.bytesServed, 4 * BLOCK);
+    assert.equal(stats.peers[0]?.bytesServed, 4 * BLOCK);
+    assert.equal(stats.files[0]?.blocksServed, 4);
+  });
+
+  test('ends a run at the end of the short last piece, never reading past the file', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece: 2, count: 64 }));
+    await waitFor(() => client.data.length === 2, '2 DATA');
+    assert.deepEqual(
+      client.data.map(({ header, payload }) => [header.begin, payload.length]),
+      [
+        [0, BLOCK],
+        [BLOCK, 20_000 - BLOCK],
+      ],
+    );
+    for (const { header, payload } of client.data) {
+      assert.deepEqual(payload, expectedBlock(world, 2, header.begin, payload.length));
+    }
+  });
+
+  test('refuses a bad cookie with bad-cookie and sends no DATA', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const forged = Buffer.alloc(COOKIE_BYTES, 0x5a);
+    const reject = await expectReject(client, world, blockRequest(world, forged, { piece: 1 }));
+    assert.deepEqual(reject, {
+      type: 'reject',
+      infohash: world.file.infohash,
+      piece: 1,
+      begin: 0,
+      reason: 'bad-cookie',
+    });
+    const metaReject = await expectReject(client, world, {
+      type: 'metainfo-request',
+      cookie: forged,
+      infohash: world.file.infohash,
+      offset: 0,
+    });
+    assert.equal(metaReject.reason, 'bad-cookie');
+    // A valid request afterwards is the barrier: only its DATA may arrive.
+    const txid = client.endpoint.send(
+      world.seederAddress,
+      blockRequest(world, cookie, { count: 1 }),
+    );
+    await waitFor(() => client.data.length >= 1, 'DATA of the valid request');
+    assert.deepEqual(
+      client.data.map((d) => d.header.txid),
+      [txid],
+    );
+  });
+
+  test('refuses an unknown infohash with not-seeding', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const unknown = Buffer.alloc(INFOHASH_BYTES, 0x11);
+    const reject = await expectReject(
+      client,
+      world,
+      blockRequest(world, cookie, { infohash: unknown }),
+    );
+    assert.equal(reject.reason, 'not-seeding');
+    assert.deepEqual(reject.infohash, unknown);
+    const metaReject = await expectReject(client, world, {
+      type: 'metainfo-request',
+      cookie,
+      infohash: unknown,
+      offset: 0,
+    });
+    assert.equal(metaReject.reason, 'not-seeding');
+  });
+
+  test('refuses ranges outside the file with bad-range', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const outside: Array<Partial<RequestMessage>> = [
+      { piece: 3 },
+      { piece: 0xffff_ffff },
+      { piece: 0, begin: PIECE },
+      { piece: 2, begin: 20_000 },
+      { piece: 1, begin: 0xffff_ffff },
+    ];
+    for (const fields of outside) {
+      const reject = await expectReject(client, world, blockRequest(world, cookie, fields));
+      assert.equal(reject.reason, 'bad-range', JSON.stringify(fields));
+      assert.equal(reject.piece, fields.piece);
+    }
+    const metaReject = await expectReject(client, world, {
+      type: 'metainfo-request',
+      cookie,
+      infohash: world.file.infohash,
+      offset: world.file.encoded.length,
+    });
+    assert.equal(metaReject.reason, 'bad-range');
+    assert.equal(client.data.length, 0);
+  });
+
+  test('sends no DATA to a request carrying a cookie issued to another port', async () => {
+    const world = await startSeeder();
+    const victim = await openClient();
+    const attacker = await openClient();
+    const attackerCookie = await hello(attacker, world);
+    // The victim's socket sends a well-formed request with a cookie that is not its own.
+    const reject = await expectReject(victim, world, blockRequest(world, attackerCookie));
+    assert.equal(reject.reason, 'bad-cookie');
+    assert.equal(world.seeder.stats().blocksServed, 0);
+    assert.equal(victim.data.length, 0);
+  });
+
+  test('bounds a request flood: busy, then no reply at all until the ignore period ends', async () => {
+    const world = await startSeeder(8);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const flood = blockRequest(world, cookie, { blockLength: 1024, count: 4 });
+    // Synchronous calls: the first two runs are being read (8 blocks queued) while the rest arrive.
+    for (let i = 0; i < 100; i++) {
+      world.seeder.handleMessage(flood, 1000 + i, client.address, 71);
+    }
+    const busy = REJECT_LIMIT + 1;
+    assert.equal(world.seeder.stats().rejectsSent, busy);
+    await waitFor(
+      () => client.data.length === 8 && client.messages.length === busy,
+      '8 DATA and the busy rejects',
+    );
+    assert.ok(
+      client.messages.every(
+        ({ message }) => message.type === 'reject' && message.reason === 'busy',
+      ),
+    );
+    assert.deepEqual(
+      client.messages.map(({ txid }) => txid),
+      Array.from({ length: busy }, (_, i) => 1002 + i),
+    );
+    assert.equal(world.seeder.stats().peers[0]?.ignored, true);
+    assert.ok(world.logger.recent().some((l) => l.text.startsWith(`ignoring ${HOST}:`)));
+    // While ignored even HELLO goes unanswered.
+    const ignoredHello = await client.endpoint.request(
+      world.seederAddress,
+      { type: 'hello', nodeId: 9 },
+      { timeoutMs: 100, retries: 0 },
+    );
+    assert.deepEqual(ignoredHello, { ok: false, reason: 'timeout' });
+    world.clock.advance(IGNORE_MS);
+    const freshCookie = await hello(client, world);
+    client.endpoint.send(world.seederAddress, blockRequest(world, freshCookie, { count: 1 }));
+    await waitFor(() => client.data.length === 9, 'DATA after the ignore period');
+  });
+
+  test('keeps reading the file it opened when the path is replaced by a link', async () => {
+    const world = await startSeeder();
+    const other = join(root, 'other.bin');
+    await writeFile(other, Buffer.alloc(FILE_BYTES, 0xee));
+    await rename(world.file.path, `${world.file.path}.moved`);
+    await symlink(other, world.file.path);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { count: 1 }));
+    await waitFor(() => client.data.length === 1, 'DATA');
+    assert.deepEqual(client.data[0]?.payload, expectedBlock(world, 0, 0, BLOCK));
+  });
+
+  test('logs seeding, serving once per peer and file, and stopped seeding; then refuses', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    for (let i = 0; i < 3; i++) {
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { count: 1 }));
+    }
+    await waitFor(() => client.data.length === 3, '3 DATA');
+    const hex = world.file.infohash.toString('hex');
+    assert.equal(world.seeder.has(hex), true);
+    await world.seeder.remove(hex);
+    assert.equal(world.seeder.has(hex), false);
+    assert.deepEqual(
+      world.logger.recent().map((l) => l.text),
+      [
+        `seeding big.iso (531.5 KiB, ${hex.slice(0, 8)})`,
+        `serving big.iso to ${HOST}:${client.address.port}`,
+        'stopped seeding big.iso',
+      ],
+    );
+    const reject = await expectReject(client, world, blockRequest(world, cookie));
+    assert.equal(reject.reason, 'not-seeding');
+  });
+
+  test('refuses to add a file whose size no longer matches its metainfo', async () => {
+    const world = await startSeeder();
+    await writeFile(world.file.path, 'shorter now');
+    const changed = { ...world.file, infohash: Buffer.alloc(INFOHASH_BYTES, 3) };
+    await assert.rejects(world.seeder.add(changed), {
+      message: 'big.iso changed since it was hashed',
+    });
+    assert.equal(world.seeder.has(changed.infohash.toString('hex')), false);
+  });
+});

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DATA_HEADER_BYTES,
+  type DataHeader,
+  decode,
+  encode,
+  HEADER_BYTES,
+  readDataHeader,
+  writeDataHeader,
+} from '../../source/protocol/codec.ts';
+import { MAX_PAYLOAD_BYTES } from '../../source/protocol/messages.ts';
+import { bytes } from './fixtures.ts';
+
+const infohash = bytes(32, 0xab);
+const emptyHeader = (): DataHeader => ({ txid: -1, piece: -1, begin: -1, payloadLength: -1 });
+
+describe('DATA hot path', () => {
+  test('DATA_HEADER_BYTES is header + infohash + piece + begin', () => {
+    assert.equal(DATA_HEADER_BYTES, HEADER_BYTES + 32 + 4 + 4);
+  });
+
+  test('writeDataHeader + payload gives the same bytes as encode', () => {
+    const payload = bytes(1000, 0x5a);
+    const datagram = Buffer.alloc(DATA_HEADER_BYTES + payload.length);
+    writeDataHeader(datagram, 0xdead_beef, infohash, 12, 32_768);
+    payload.copy(datagram, DATA_HEADER_BYTES);
+    const expected = encode(0xdead_beef, {
+      type: 'data',
+      infohash,
+      piece: 12,
+      begin: 32_768,
+      bytes: payload,
+    });
+    assert.deepEqual(datagram, expected);
+  });
+
+  test('writeDataHeader writes only the header of a larger reusable buffer', () => {
+    const buffer = Buffer.alloc(DATA_HEADER_BYTES + MAX_PAYLOAD_BYTES, 0x11);
+    writeDataHeader(buffer, 1, infohash, 2, 3);
+    assert.equal(buffer[DATA_HEADER_BYTES], 0x11);
+    assert.throws(() => writeDataHeader(Buffer.alloc(DATA_HEADER_BYTES - 1), 1, infohash, 2, 3));
+    assert.throws(() => writeDataHeader(buffer, 1, bytes(31, 0), 2, 3), RangeError);
+    assert.throws(() => writeDataHeader(buffer, 1, infohash, -1, 3), RangeError);
+  });
+
+  test('readDataHeader fills the header in place and leaves the infohash in the datagram', () => {
+    const datagram = encode(7, {
+      type: 'data',
+      infohash,
+      piece: 4,
+      begin: 16_384,
+      bytes: bytes(16_384, 1),
+    });
+    const header = emptyHeader();
+    assert.equal(readDataHeader(datagram, header), null);
+    assert.deepEqual(header, { txid: 7, piece: 4, begin: 16_384, payloadLength: 16_384 });
+    assert.deepEqual(datagram.subarray(HEADER_BYTES, HEADER_BYTES + 32), infohash);
+  });
+
+  test('readDataHeader refuses another message type', () => {
+    const reject = encode(7, { type: 'reject', infohash, piece: 0, begin: 0, reason: 'busy' });
+    assert.deepEqual(readDataHeader(reject, emptyHeader()), { code: 'bad-value', field: 'type' });
+  });
+
+  test('readDataHeader says what decode says about a broken DATA', () => {
+    const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
+    const broken = [
+      ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
+      Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
+      Buffer.concat([Buffer.from([0, 0]), valid.subarray(2)]),
+    ];
+    for (const datagram of broken) {
+      const result = decode(datagram);
+      assert.ok(!result.ok, `length ${datagram.length}`);
+      assert.deepEqual(
+        readDataHeader(datagram, emptyHeader()),
+        result.error,
+        `length ${datagram.length}`,
+      );
+    }
+  });
+});

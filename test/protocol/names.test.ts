@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  describeNameError,
+  type NameError,
+  validateFileName,
+} from '../../source/protocol/names.ts';
+
+describe('validateFileName', () => {
+  const refused: Array<[string, NameError]> = [
+    ['', 'empty'],
+    ['.', 'dot'],
+    ['..', 'dot'],
+    ['a/b', 'separator'],
+    ['/etc/passwd', 'separator'],
+    ['../x', 'separator'],
+    ['a\\b', 'separator'],
+    ['..\\x', 'separator'],
+    ['a\0b', 'nul'],
+    ['x\n', 'control'],
+    ['tab\there', 'control'],
+    ['esc\u001b[2J', 'control'],
+    ['del\u007f', 'control'],
+    ['a'.repeat(256), 'too-long'],
+    ['é'.repeat(128), 'too-long'],
+    ['.bt-tui-meta', 'reserved'],
+    ['.bt-tui', 'reserved'],
+  ];
+  for (const [name, error] of refused) {
+    test(`refuses ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)} as ${error}`, () => {
+      assert.equal(validateFileName(name), error);
+    });
+  }
+
+  const accepted = [
+    'file.iso',
+    'ünïcødé.txt',
+    'a'.repeat(255),
+    `${'é'.repeat(127)}a`,
+    '...',
+    '.hidden',
+    'a b',
+    'bt-tui.log',
+    'x.bt-tui',
+  ];
+  for (const name of accepted) {
+    test(`accepts ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)}`, () => {
+      assert.equal(validateFileName(name), null);
+    });
+  }
+});
+
+describe('describeNameError', () => {
+  test('says why a name with a path separator is refused', () => {
+    assert.equal(
+      describeNameError('../x', 'separator'),
+      'name "../x" refused: it is not a plain file name (contains a path separator)',
+    );
+  });
+
+  test('escapes control characters so a hostile name cannot drive the terminal', () => {
+    const sentence = describeNameError('a\u001b[2Jb\n', 'control');
+    assert.ok(
+      [...sentence].every((char) => char >= ' '),
+      sentence,
+    );
+    assert.ok(sentence.includes('\\u001b[2Jb\\n'), sentence);
+  });
+
+  test('shortens very long names', () => {
+    assert.ok(describeNameError('a'.repeat(300), 'too-long').length < 200);
+  });
+
+  test('has a sentence for every code', () => {
+    const codes: NameError[] = [
+      'empty',
+      'too-long',
+      'dot',
+      'separator',
+      'nul',
+      'control',
+      'reserved',
+    ];
+    for (const code of codes)
+      assert.match(describeNameError('n', code), /^name "n" refused: .{8,}/);
+  });
+});

@@ -1,0 +1,31 @@
+/** Hand-built datagrams for rejection tests: each field written out, so a test reads as a layout. */
+
+export const u8 = (value: number): Buffer => Buffer.from([value]);
+
+export function u16(value: number): Buffer {
+  const out = Buffer.alloc(2);
+  out.writeUInt16BE(value);
+  return out;
+}
+
+export function u32(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(value);
+  return out;
+}
+
+/** u64 as its two u32 halves, so tests can write values no JS number holds exactly. */
+export function u64(hi: number, lo: number): Buffer {
+  return Buffer.concat([u32(hi), u32(lo)]);
+}
+
+/** str8 from text or from raw (possibly invalid UTF-8) bytes. */
+export function str8(text: string | Uint8Array): Buffer {
+  const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
+  return Buffer.concat([u8(body.length), body]);
+}
+
+/** Header with magic 'BT', version 1, flags 0, txid 42, then `parts`. */
+export function datagram(typeCode: number, ...parts: Uint8Array[]): Buffer {
+  return Buffer.concat([u16(0x4254), u8(1), u8(typeCode), u8(0), u32(42), ...parts]);
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatEvent } from '../../source/tracker/events.ts';
+import type { TrackerState } from '../../source/tracker/tracker-state.ts';
+import { at, creditOf, infohash, newState, own, register, update } from './fixtures.ts';
+
+const SIZE = 1000;
+const FILE = { infohash: infohash(0x1b), name: 'big.iso', size: SIZE };
+
+/** Nodes 1 and 2 own FILE, node 3 owns nothing, node 4 downloads. */
+function setup(): { state: TrackerState; t1: Buffer; t4: Buffer } {
+  const { state } = newState();
+  const t1 = register(state, 1, 5001, 0);
+  const t2 = register(state, 2, 5002, 0);
+  register(state, 3, 5003, 0);
+  const t4 = register(state, 4, 5004, 0);
+  own(state, t1, 5001, 0, FILE);
+  own(state, t2, 5002, 0, FILE);
+  return { state, t1, t4 };
+}
+
+describe('UPDATE', () => {
+  test('credits the owners with the verified bytes and logs each credit', () => {
+    const { state, t4 } = setup();
+    const result = state.handle(
+      {
+        type: 'update',
+        token: t4,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, 1),
+        credits: [
+          { nodeId: 1, bytes: 600 },
+          { nodeId: 2, bytes: 400 },
+        ],
+      },
+      at(5004),
+      1,
+    );
+    assert.deepEqual(result.reply, { type: 'ack' });
+    assert.equal(result.dirty, true);
+    assert.deepEqual(result.events.map(formatEvent), [
+      'credited node 4 -> node 1 +600 B (big.iso)',
+      'credited node 4 -> node 2 +400 B (big.iso)',
+    ]);
+    assert.equal(creditOf(state, 1, 1), 600);
+    assert.equal(creditOf(state, 2, 1), 400);
+  });
+
+  test('caps one credit at the file size', () => {
+    const { state, t4 } = setup();
+    update(state, t4, 5004, 1, FILE.infohash, 1, [{ nodeId: 1, bytes: 10 * SIZE }]);
+    assert.equal(creditOf(state, 1, 1), SIZE);
+  });
+
+  test('caps the sum a sender gives for one file at its size, across UPDATEs', () => {
+    const { state, t4 } = setup();
+    update(state, t4, 5004, 1, FILE.infohash, 1, [{ nodeId: 1, bytes: 700 }]);
+    update(state, t4, 5004, 2, FILE.infohash, 2, [
+      { nodeId: 1, bytes: 200 },
+      { nodeId: 2, bytes: 900 },
+    ]);
+    update(state, t4, 5004, 3, FILE.infohash, 3, [{ nodeId: 2, bytes: 1 }]);
+    assert.equal(creditOf(state, 1, 3), 900);
+    assert.equal(creditOf(state, 2, 3), 100);
+  });
+
+  test('ignores self-credit and credit to nodes that do not own the file', () => {
+    const { state, t1 } = setup();
+    const before = state.toPersisted();
+    const result = state.handle(
+      {
+        type: 'update',
+        token: t1,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, 9),
+        credits: [
+          { nodeId: 1, bytes: 500 },
+          { nodeId: 3, bytes: 500 },
+          { nodeId: 77, bytes: 500 },
+        ],
+      },
+      at(5001),
+      1,
+    );
+    assert.deepEqual(result, { reply: { type: 'ack' }, events: [], dirty: false });
+    assert.deepEqual(state.toPersisted(), before);
+  });
+
+  test('a retransmitted UPDATE (same downloadId) is acknowledged and credits nothing', () => {
+    const { state, t4 } = setup();
+    update(state, t4, 5004, 1, FILE.infohash, 5, [{ nodeId: 1, bytes: 300 }]);
+    const before = state.toPersisted();
+    const again = state.handle(
+      {
+        type: 'update',
+        token: t4,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, 5),
+        credits: [{ nodeId: 1, bytes: 300 }],
+      },
+      at(5004),
+      2,
+    );
+    assert.deepEqual(again, { reply: { type: 'ack' }, events: [], dirty: false });
+    assert.deepEqual(state.toPersisted(), before);
+    assert.equal(creditOf(state, 1, 2), 300);
+  });
+
+  test('an unknown infohash is acknowledged and credits nothing', () => {
+    const { state, t4 } = setup();
+    const before = state.toPersisted();
+    update(state, t4, 5004, 1, infohash(0x77), 1, [{ nodeId: 1, bytes: 300 }]);
+    assert.deepEqual(state.toPersisted(), before);
+  });
+
+  test('credits change the ranking of a NEED', () => {
+    const { state, t4 } = setup();
+    update(state, t4, 5004, 1, FILE.infohash, 1, [{ nodeId: 2, bytes: 1 }]);
+    const { reply } = state.handle(
+      { type: 'need', token: t4, query: { kind: 'name', name: 'big.iso' }, maxOwners: 3 },
+      at(5004),
+      2,
+    );
+    assert.deepEqual(
+      reply?.type === 'need-reply' &&
+        reply.matches[0]?.owners.map((o) => [o.nodeId, o.uploadCredit]),
+      [
+        [2, 1],
+        [1, 0],
+      ],
+    );
+  });
+});

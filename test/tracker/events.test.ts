@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatEvent, formatSize, quoteForLog } from '../../source/tracker/events.ts';
+
+const HOST = '127.0.0.1';
+
+describe('event lines', () => {
+  test('read like the examples of the issue', () => {
+    assert.equal(
+      formatEvent({ kind: 'joined', nodeId: 3, address: { address: HOST, port: 40111 } }),
+      'joined node 3 at 127.0.0.1:40111',
+    );
+    assert.equal(
+      formatEvent({ kind: 'late', nodeId: 3, silentMs: 23_400 }),
+      'late node 3 (no heartbeat for 23 s)',
+    );
+    assert.equal(
+      formatEvent({ kind: 'dropped', nodeId: 3, silentMs: 44_000, filesLostOwner: 2 }),
+      'dropped node 3 (silent for 44 s; 2 files lost an owner)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'owns',
+        nodeId: 3,
+        name: 'big.iso',
+        sizeBytes: 256 * 1024 * 1024,
+        infohashHex: `1a2b3c4d${'0'.repeat(56)}`,
+      }),
+      'owns node 3 big.iso (256.0 MiB, 1a2b3c4d)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'searched',
+        nodeId: 4,
+        query: { kind: 'name', name: 'big.iso' },
+        files: 1,
+        owners: 2,
+      }),
+      'searched node 4 "big.iso": 1 file, 2 owners',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'credited',
+        fromNodeId: 4,
+        toNodeId: 1,
+        bytes: 134217728,
+        name: 'big.iso',
+      }),
+      'credited node 4 -> node 1 +134217728 B (big.iso)',
+    );
+    assert.equal(formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner: 0 }), 'exited node 3');
+    assert.equal(
+      formatEvent({
+        kind: 'rejected',
+        from: { address: HOST, port: 5555 },
+        request: 'heartbeat',
+        problem: 'unknown-token',
+      }),
+      'rejected 127.0.0.1:5555 heartbeat: unknown token',
+    );
+  });
+
+  test('an IPv6 address keeps its port readable', () => {
+    assert.equal(
+      formatEvent({ kind: 'joined', nodeId: 1, address: { address: '::1', port: 9 } }),
+      'joined node 1 at [::1]:9',
+    );
+  });
+
+  test('a searched name from the network cannot act on the terminal', () => {
+    const line = formatEvent({
+      kind: 'searched',
+      nodeId: 4,
+      query: { kind: 'name', name: '\u001b[2J\u009b\u202ename' },
+      files: 0,
+      owners: 0,
+    });
+    assert.equal(line, 'searched node 4 "\\u001b[2J\\u009b\\u202ename": 0 files, 0 owners');
+    assert.equal(quoteForLog('plain'), '"plain"');
+  });
+
+  test('sizes use binary units with one decimal', () => {
+    assert.deepEqual([0, 1023, 1024, 1536, 1024 ** 3, 2 ** 40].map(formatSize), [
+      '0 B',
+      '1023 B',
+      '1.0 KiB',
+      '1.5 KiB',
+      '1.0 GiB',
+      '1.0 TiB',
+    ]);
+  });
+});

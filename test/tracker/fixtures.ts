@@ -1,0 +1,118 @@
+/**
+ * Helpers for driving a TrackerState by hand: addresses, keys, infohashes, and one-line
+ * request helpers that assert the happy-path reply.
+ */
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../source/clock.ts';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
+import {
+  type Credit,
+  INFOHASH_BYTES,
+  NODE_KEY_BYTES,
+  type TrackerReply,
+} from '../../source/protocol/messages.ts';
+import { TrackerState, type TrackerStateOptions } from '../../source/tracker/tracker-state.ts';
+
+/** The default sweep period. */
+export const SWEEP_MS = 22_000;
+
+/** 127.0.0.1:`port`. */
+export function at(port: number): RemoteAddress {
+  return { address: '127.0.0.1', port };
+}
+
+/** A 16-byte node key, all bytes `fill`. */
+export function nodeKey(fill: number): Buffer {
+  return Buffer.alloc(NODE_KEY_BYTES, fill);
+}
+
+/** An infohash whose first byte is `n` (hex starts with n's two digits). */
+export function infohash(n: number): Buffer {
+  const bytes = Buffer.alloc(INFOHASH_BYTES, 0xab);
+  bytes[0] = n;
+  return bytes;
+}
+
+/** A state on the default sweep with a seeded token source. */
+export function newState(
+  options: Partial<TrackerStateOptions> = {},
+  seed = 1,
+): { state: TrackerState; clock: ManualClock } {
+  const clock = new ManualClock();
+  const random = new SeededRandom(seed);
+  const state = new TrackerState(
+    { sweepIntervalMs: SWEEP_MS, ...options },
+    (n) => random.bytes(n),
+    clock,
+  );
+  return { state, clock };
+}
+
+/** Registers `nodeId` from 127.0.0.1:`port` (key fill = nodeId unless given); returns the token. */
+export function register(
+  state: TrackerState,
+  nodeId: number,
+  port: number,
+  nowMs: number,
+  keyFill = nodeId,
+): Buffer {
+  const { reply } = state.handle(
+    { type: 'register', nodeId, nodeKey: nodeKey(keyFill) },
+    at(port),
+    nowMs,
+  );
+  assert.equal(reply?.type, 'registered', `register ${nodeId}: ${JSON.stringify(reply)}`);
+  return (reply as Extract<TrackerReply, { type: 'registered' }>).token;
+}
+
+/** OWN that must be acknowledged. */
+export function own(
+  state: TrackerState,
+  token: Buffer,
+  port: number,
+  nowMs: number,
+  file: { infohash: Buffer; name: string; size: number },
+): void {
+  const { reply } = state.handle({ type: 'own', token, ...file }, at(port), nowMs);
+  assert.deepEqual(reply, { type: 'ack' });
+}
+
+/** UPDATE that must be acknowledged. */
+export function update(
+  state: TrackerState,
+  token: Buffer,
+  port: number,
+  nowMs: number,
+  ih: Buffer,
+  downloadId: number,
+  credits: Credit[],
+): void {
+  const { reply } = state.handle(
+    { type: 'update', token, infohash: ih, downloadId: Buffer.alloc(8, downloadId), credits },
+    at(port),
+    nowMs,
+  );
+  assert.deepEqual(reply, { type: 'ack' });
+}
+
+/** Heartbeat; returns the reply. */
+export function heartbeat(
+  state: TrackerState,
+  token: Buffer,
+  port: number,
+  nowMs: number,
+): TrackerReply | null {
+  return state.handle({ type: 'heartbeat', token }, at(port), nowMs).reply;
+}
+
+/** Credit of a node as the snapshot shows it (undefined when not registered). */
+export function creditOf(state: TrackerState, nodeId: number, nowMs: number): number | undefined {
+  return state.snapshot(nowMs).nodes.find((n) => n.nodeId === nodeId && n.status !== 'dropped')
+    ?.uploadCredit;
+}
+
+/** The reply of an ERROR with code 'reregister', as the tracker sends it. */
+export function isReregister(reply: TrackerReply | null): boolean {
+  return reply?.type === 'error' && reply.code === 'reregister';
+}
