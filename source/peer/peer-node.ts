@@ -276,7 +276,9 @@ export class PeerNode {
       download
         .whenSettled()
         .then(() => this.onDownloadSettled(download))
-        .catch((error: Error) => this.options.logger.log(`${name}: after download: ${error.message}`)),
+        .catch((error: Error) =>
+          this.options.logger.log(`${name}: after download: ${error.message}`),
+        ),
     );
     return { ok: true };
   }

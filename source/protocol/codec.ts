@@ -1,7 +1,10 @@
 /**
  * Bytes <-> typed messages for every bt-tui datagram. Pure: no I/O, and decode never throws.
  *
- * Header (every datagram, big-endian): magic u16 'BT' | version u8 | type u8 | flags u8 | txid u32.
+ * Header (every datagram, big-endian): magic u16 'BT' | version u8 | type u8 | flags u8 | txid u32
+ * | checksum u32. The checksum is a CRC-32 of every other byte of the datagram: UDP's own 16-bit
+ * checksum is optional on IPv4 and weak, and bytes damaged in transit must show up as loss
+ * (retransmitted), never as a bad piece that wrongly blames an honest owner.
  * Bodies live in codec-tracker.ts and codec-peer.ts, the byte-level reader/writer in binary.ts.
  * Decoded messages' fixed-size fields (token, nodeKey, cookie, infohash, downloadId) and payloads
  * are views that alias the datagram: copy them before the datagram's memory is reused.
@@ -9,6 +12,7 @@
 import { CodeTable, checkInteger, Reader, Writer } from './binary.ts';
 import * as peer from './codec-peer.ts';
 import * as tracker from './codec-tracker.ts';
+import { crc32 } from './crc32.ts';
 import type { DecodeError } from './decode-error.ts';
 import { INFOHASH_BYTES, MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
 
@@ -17,8 +21,8 @@ export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
 export const PROTOCOL_VERSION = 1;
-/** magic 2 + version 1 + type 1 + flags 1 + txid 4. */
-export const HEADER_BYTES = 9;
+/** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
+export const HEADER_BYTES = 13;
 /** Payload offset of a DATA datagram: header + infohash + piece u32 + begin u32. */
 export const DATA_HEADER_BYTES = HEADER_BYTES + INFOHASH_BYTES + 4 + 4;
 
@@ -26,6 +30,20 @@ export const DATA_HEADER_BYTES = HEADER_BYTES + INFOHASH_BYTES + 4 + 4;
 const TYPE_OFFSET = 3;
 const FLAGS_OFFSET = 4;
 const TXID_OFFSET = 5;
+const CHECKSUM_OFFSET = 9;
+
+/** CRC-32 over the datagram without its checksum field. */
+function checksumOf(datagram: Uint8Array): number {
+  return crc32(datagram.subarray(HEADER_BYTES), crc32(datagram.subarray(0, CHECKSUM_OFFSET)));
+}
+
+function hasValidChecksum(datagram: Uint8Array): boolean {
+  return u32At(datagram, CHECKSUM_OFFSET) === checksumOf(datagram);
+}
+
+function writeChecksum(datagram: Buffer): void {
+  datagram.writeUInt32BE(checksumOf(datagram), CHECKSUM_OFFSET);
+}
 
 /** How one message type's body is written and read (codec-tracker.ts, codec-peer.ts). */
 interface BodyCodec<M extends Message> {
@@ -117,7 +135,8 @@ function checkHeader(datagram: Uint8Array): DecodeError | null {
   if (length < 5) return { code: 'truncated', field: 'flags' };
   // Flags are reserved for sealed (encrypted) traffic; v1 must not guess at their meaning.
   if (datagram[FLAGS_OFFSET] !== 0) return { code: 'bad-flags' };
-  if (length < HEADER_BYTES) return { code: 'truncated', field: 'txid' };
+  if (length < CHECKSUM_OFFSET) return { code: 'truncated', field: 'txid' };
+  if (length < HEADER_BYTES) return { code: 'truncated', field: 'checksum' };
   return null;
 }
 
@@ -144,6 +163,8 @@ export function decode(datagram: Uint8Array): DecodeResult {
   reader.end();
   if (reader.error !== null) return { ok: false, error: reader.error };
   if (message === null) return { ok: false, error: { code: 'bad-value' } }; // unreachable
+  // Checked last, so a short or padded datagram still says so rather than 'bad-checksum'.
+  if (!hasValidChecksum(bytes)) return { ok: false, error: { code: 'bad-checksum' } };
   return { ok: true, txid: u32At(bytes, TXID_OFFSET), message };
 }
 
@@ -154,6 +175,7 @@ export function encode(txid: number, message: Message): Buffer {
   writeMessage(sizer, txid, message);
   const datagram = Buffer.alloc(sizer.pos);
   writeMessage(new Writer(datagram), txid, message);
+  writeChecksum(datagram);
   return datagram;
 }
 
@@ -163,13 +185,15 @@ function writeMessage(w: Writer, txid: number, m: Message): void {
   w.enum8(MESSAGE_TYPES, m.type, 'type');
   w.u8(0, 'flags');
   w.u32(txid, 'txid');
+  w.u32(0, 'checksum'); // filled in by encode() once the body is written
   const body: BodyCodec<Message> = BODIES[m.type];
   body.write(w, m);
 }
 
 /**
- * Writes header + infohash + piece + begin at the start of `target` (the whole datagram, sized
- * for its payload); the payload goes at DATA_HEADER_BYTES. Allocates nothing.
+ * Writes header + infohash + piece + begin at the start of `target`, which is the whole datagram
+ * with its payload already in place at DATA_HEADER_BYTES: the checksum covers the payload, so
+ * this is the last write before sending. Allocates nothing.
  */
 export function writeDataHeader(
   target: Buffer,
@@ -193,6 +217,7 @@ export function writeDataHeader(
   target.set(infohash, HEADER_BYTES);
   target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
   target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
+  writeChecksum(target);
 }
 
 /**
@@ -210,6 +235,7 @@ export function readDataHeader(datagram: Buffer, into: DataHeader): DecodeError 
   if (length < DATA_HEADER_BYTES) return { code: 'truncated', field: 'begin' };
   if (length === DATA_HEADER_BYTES) return { code: 'truncated', field: 'bytes' };
   if (length - DATA_HEADER_BYTES > MAX_PAYLOAD_BYTES) return { code: 'oversize', field: 'bytes' };
+  if (!hasValidChecksum(datagram)) return { code: 'bad-checksum' };
   into.txid = u32At(datagram, TXID_OFFSET);
   into.piece = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES);
   into.begin = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES + 4);

@@ -13,7 +13,8 @@ export type DecodeErrorCode =
   | 'unknown-type' // a message type code we do not know
   | 'oversize' // a length, count or value above its protocol maximum
   | 'bad-value' // a value outside its allowed set (enum code, zero count, broken relation)
-  | 'bad-utf8'; // a text field that is not valid UTF-8
+  | 'bad-utf8' // a text field that is not valid UTF-8
+  | 'bad-checksum'; // bytes changed in transit: the CRC-32 does not match
 
 /** A refused datagram: the code, and the field where decoding stopped when there is one. */
 export interface DecodeError {
@@ -31,6 +32,8 @@ export function describeDecodeError(error: DecodeError, subject = 'datagram'): s
   switch (error.code) {
     case 'truncated':
       return `${subject} truncated${field}`;
+    case 'bad-checksum':
+      return `${subject} damaged in transit (checksum mismatch)`;
     case 'padded':
       return `${subject} has unexpected bytes after its last field`;
     case 'bad-magic':

@@ -33,6 +33,27 @@ export type TrackerEvent =
       problem: TokenProblem;
     }
   | {
+      kind: 'listening';
+      address: RemoteAddress;
+      sweepIntervalMs: number;
+      heartbeatIntervalMs: number;
+      restoredNodes: number;
+      restoredFiles: number;
+      dbDir: string;
+    }
+  | { kind: 'stopped'; dbDir: string }
+  | { kind: 'db-entries-ignored'; dbDir: string; entries: number }
+  | {
+      kind: 'noise';
+      noise: 'undecodable' | 'rejected';
+      count: number;
+      addresses: number;
+      /** Too many senders to count them all: `addresses` is a lower bound. */
+      addressesCapped: boolean;
+      windowMs: number;
+    }
+  | { kind: 'internal-error'; request: TrackerRequest['type']; from: RemoteAddress; reason: string }
+  | {
       kind: 'refused';
       from: RemoteAddress;
       request: TrackerRequest['type'];
@@ -82,12 +103,17 @@ function formatQuery(query: SearchQuery): string {
   return query.kind === 'name' ? quoteForLog(query.name) : shortInfohash(query.infohashHex);
 }
 
-function seconds(ms: number): string {
-  return `${Math.floor(ms / 1000)} s`;
+/** Whole seconds by default; `decimals` for configured periods that may be short. */
+function seconds(ms: number, decimals = 0): string {
+  const value = ms / 1000;
+  return `${decimals === 0 ? Math.floor(value) : Number(value.toFixed(decimals))} s`;
 }
 
 function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? '' : 's'}`;
+  if (count === 1) return `1 ${word}`;
+  if (word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
+  if (word.endsWith('s')) return `${count} ${word}es`;
+  return `${count} ${word}s`;
 }
 
 const TOKEN_PROBLEM_TEXT: Record<TokenProblem, string> = {
@@ -123,6 +149,22 @@ export function formatEvent(event: TrackerEvent): string {
       return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.name})`;
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
+    case 'listening':
+      return `tracker listening on ${formatAddress(event.address)} (sweep ${seconds(event.sweepIntervalMs, 1)}, heartbeat ${seconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
+    case 'stopped':
+      return `tracker stopped; ${event.dbDir} written`;
+    case 'db-entries-ignored':
+      return `${event.dbDir}: ignored ${plural(event.entries, 'entry')} that did not fit together`;
+    case 'noise': {
+      const senders = `${event.addressesCapped ? 'at least ' : ''}${plural(event.addresses, 'address')}`;
+      const what =
+        event.noise === 'undecodable'
+          ? `ignored ${plural(event.count, 'undecodable datagram')}`
+          : `rejected ${event.count} more ${event.count === 1 ? 'request' : 'requests'} (bad tokens or refused registrations)`;
+      return `${what} from ${senders} in the last ${seconds(event.windowMs)}`;
+    }
+    case 'internal-error':
+      return `internal error handling ${event.request} from ${formatAddress(event.from)}: ${event.reason}`;
     case 'refused':
       return `refused ${formatAddress(event.from)} ${event.request} (${event.code}): ${quoteForLog(event.text).slice(1, -1)}`;
   }

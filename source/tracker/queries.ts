@@ -95,7 +95,10 @@ export function answerNeed(
   };
 }
 
-/** One LIST page starting at `cursor` (an index into the sorted file list). */
+/**
+ * One LIST page starting at `cursor` (an index into the sorted file list). Owner counts are
+ * swarm-wide (the requester included), since the picker shows how well seeded each file is.
+ */
 export function answerList(
   registry: Registry,
   index: OwnerIndex,

@@ -56,7 +56,8 @@ export function sameAddress(a: RemoteAddress, b: RemoteAddress): boolean {
 export class Registry {
   private readonly byId = new Map<number, NodeRecord>();
   private readonly byToken = new Map<string, NodeRecord>();
-  private dropped: DroppedNode[] = [];
+  /** By node id: a node that registers again leaves this list at once. */
+  private readonly dropped = new Map<number, DroppedNode>();
 
   constructor(private readonly sweepIntervalMs: number) {}
 
@@ -86,7 +87,7 @@ export class Registry {
   add(node: NodeRecord): void {
     this.byId.set(node.nodeId, node);
     if (node.token) this.byToken.set(node.token.toString('hex'), node);
-    this.dropped = this.dropped.filter((d) => d.record.nodeId !== node.nodeId);
+    this.dropped.delete(node.nodeId);
   }
 
   /** Gives the node a new token and address; the previous token stops working at once. */
@@ -126,14 +127,17 @@ export class Registry {
     if (!node) return undefined;
     this.byId.delete(nodeId);
     if (node.token) this.byToken.delete(node.token.toString('hex'));
-    if (keepVisibleFromMs !== null)
-      this.dropped.push({ record: node, droppedAtMs: keepVisibleFromMs });
+    if (keepVisibleFromMs !== null) {
+      this.dropped.set(nodeId, { record: node, droppedAtMs: keepVisibleFromMs });
+    }
     return node;
   }
 
   /** Nodes dropped within the last sweep period, oldest first. */
-  recentlyDropped(nowMs: number): readonly DroppedNode[] {
-    this.dropped = this.dropped.filter((d) => nowMs - d.droppedAtMs < this.sweepIntervalMs);
-    return this.dropped;
+  recentlyDropped(nowMs: number): DroppedNode[] {
+    for (const [nodeId, dropped] of this.dropped) {
+      if (nowMs - dropped.droppedAtMs >= this.sweepIntervalMs) this.dropped.delete(nodeId);
+    }
+    return [...this.dropped.values()];
   }
 }

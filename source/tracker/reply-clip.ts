@@ -3,7 +3,8 @@
  * to a sender whose address is not proven must not be larger than what it sent (a spoofed
  * source would otherwise turn the tracker into an amplifier: BitTorrent DRDoS, 2015).
  */
-import type { ErrorMessage, TrackerReply } from '../protocol/messages.ts';
+import { encode } from '../protocol/codec.ts';
+import type { ErrorMessage, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
 
 /** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
 export function truncateUtf8(text: string, maxBytes: number): string {
@@ -48,4 +49,27 @@ export function encodeWithin(
     }
   }
   return bestFit;
+}
+
+/** True when the sender has not shown a valid token from its own address. */
+export function isUnvalidated(request: TrackerRequest, reply: TrackerReply): boolean {
+  return request.type === 'register' || (reply.type === 'error' && reply.code === 'reregister');
+}
+
+/**
+ * The datagram answering `request`: whole for a validated sender; for an unvalidated one at
+ * most `requestBytes` long (clipped: an error text was shortened), or null when nothing fits.
+ */
+export function replyDatagram(
+  request: TrackerRequest,
+  reply: TrackerReply,
+  txid: number,
+  requestBytes: number,
+): { datagram: Buffer; clipped: boolean } | null {
+  const whole = encode(txid, reply);
+  if (!isUnvalidated(request, reply) || whole.length <= requestBytes) {
+    return { datagram: whole, clipped: false };
+  }
+  const datagram = encodeWithin(reply, requestBytes, (r) => encode(txid, r));
+  return datagram ? { datagram, clipped: true } : null;
 }

@@ -14,12 +14,11 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../net/transport.ts';
-import { encode } from '../protocol/codec.ts';
 import type { Message, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
 import { ChangeNotifier } from './change-notifier.ts';
 import { formatAddress, formatEvent, type TrackerEvent } from './events.ts';
 import { NoiseWindow } from './noise-window.ts';
-import { encodeWithin } from './reply-clip.ts';
+import { replyDatagram } from './reply-clip.ts';
 import { RequestRate } from './request-rate.ts';
 import type { TrackerSnapshot } from './snapshot.ts';
 import { loadTrackerDb, TrackerDbWriter } from './store.ts';
@@ -53,6 +52,8 @@ export interface TrackerServerStats {
   ignoredMessages: number;
   decodeErrors: number;
   rejectedRequests: number;
+  /** Requests that hit a bug (logged with its stack); the tracker kept serving. */
+  internalErrors: number;
   dbWrites: number;
   endpoint: EndpointStats;
 }
@@ -85,6 +86,7 @@ function isTrackerRequest(message: Message): message is TrackerRequest {
 
 /** Events that change nothing a snapshot shows. */
 const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['kind']>([
+  'noise',
   'rejected',
   'refused',
   'searched',
@@ -97,6 +99,11 @@ const REJECTED_FULL_LINES_PER_WINDOW = 5;
 const COUNTER_REFRESH_MS = 100;
 /** Node ages in the snapshot are refreshed at least this often (they are shown in seconds). */
 const MAX_ROW_AGE_MS = 1_000;
+/**
+ * Rebuilding rows costs ~0.1 s at 100k nodes; the next rebuild waits this many times the last
+ * one's cost, so the UI never takes more than a fifth of the event loop from the socket.
+ */
+const REBUILD_COST_FACTOR = 4;
 
 /** Loads the database, binds the socket and starts serving. */
 export async function startTracker(
@@ -121,9 +128,13 @@ export async function startTracker(
     clock.now(),
   );
   if (ignoredEntries > 0) {
-    opts.logger.log(`${opts.dbDir}: ignored ${ignoredEntries} entries that do not fit together`);
+    opts.logger.log(
+      formatEvent({ kind: 'db-entries-ignored', dbDir: opts.dbDir, entries: ignoredEntries }),
+    );
   }
-  return { ok: true, tracker: new RunningTracker(opts, clock, transport, state, loaded.persisted) };
+  const restored = state.toPersisted();
+  const counts = { nodes: restored.nodes.length, files: restored.files.length };
+  return { ok: true, tracker: new RunningTracker(opts, clock, transport, state, counts) };
 }
 
 class RunningTracker implements TrackerServer {
@@ -142,9 +153,11 @@ class RunningTracker implements TrackerServer {
     repliesWithheld: 0,
     ignoredMessages: 0,
     rejectedRequests: 0,
+    internalErrors: 0,
   };
   private cached: TrackerSnapshot | null = null;
   private cachedAtMs = 0;
+  private lastRebuildCostMs = 0;
   private sweepTimer: TimerHandle | null = null;
   private counterTimer: TimerHandle | null = null;
   private countersShown = '';
@@ -155,7 +168,7 @@ class RunningTracker implements TrackerServer {
     private readonly clock: Clock,
     transport: DatagramTransport,
     private readonly state: TrackerState,
-    restored: { nodes: readonly unknown[]; files: readonly unknown[] },
+    restored: { nodes: number; files: number },
   ) {
     this.startedAtMs = clock.now();
     this.endpoint = new UdpEndpoint(transport, { clock });
@@ -170,34 +183,37 @@ class RunningTracker implements TrackerServer {
     this.notifier = new ChangeNotifier(clock, () => {
       this.cached = null;
     });
-    const log = (text: string): void => opts.logger.log(text);
-    this.decodeNoise = new NoiseWindow({
-      clock,
-      windowMs: NOISE_WINDOW_MS,
-      fullLinesPerWindow: 0,
-      summarize: (count, addresses, capped) =>
-        log(
-          `ignored ${count} undecodable datagrams from ${capped ? 'at least ' : ''}${addresses} addresses in the last ${NOISE_WINDOW_MS / 1000} s`,
-        ),
-    });
-    this.rejectedNoise = new NoiseWindow({
-      clock,
-      windowMs: NOISE_WINDOW_MS,
-      fullLinesPerWindow: REJECTED_FULL_LINES_PER_WINDOW,
-      summarize: (count, addresses, capped) =>
-        log(
-          `rejected ${count} more requests from ${capped ? 'at least ' : ''}${addresses} addresses in the last ${NOISE_WINDOW_MS / 1000} s (bad tokens or refused registrations)`,
-        ),
-    });
+    const noiseWindow = (noise: 'undecodable' | 'rejected', fullLines: number): NoiseWindow =>
+      new NoiseWindow({
+        clock,
+        windowMs: NOISE_WINDOW_MS,
+        fullLinesPerWindow: fullLines,
+        summarize: (count, addresses, addressesCapped) =>
+          this.log({
+            kind: 'noise',
+            noise,
+            count,
+            addresses,
+            addressesCapped,
+            windowMs: NOISE_WINDOW_MS,
+          }),
+      });
+    this.decodeNoise = noiseWindow('undecodable', 0);
+    this.rejectedNoise = noiseWindow('rejected', REJECTED_FULL_LINES_PER_WINDOW);
     this.endpoint.onMessage((message, txid, from, datagramBytes) =>
       this.onMessage(message, txid, from, datagramBytes),
     );
     // Counted only; the counter refresh shows the figure, at most ten times a second.
     this.endpoint.onDecodeError((_error, from) => this.decodeNoise.record(from));
-    const heartbeatMs = heartbeatIntervalForSweep(opts.sweepIntervalMs);
-    log(
-      `tracker listening on ${formatAddress(this.address)} (sweep ${opts.sweepIntervalMs} ms, heartbeat ${heartbeatMs} ms; restored ${restored.nodes.length} nodes, ${restored.files.length} files from ${opts.dbDir})`,
-    );
+    this.log({
+      kind: 'listening',
+      address: this.address,
+      sweepIntervalMs: opts.sweepIntervalMs,
+      heartbeatIntervalMs: heartbeatIntervalForSweep(opts.sweepIntervalMs),
+      restoredNodes: restored.nodes,
+      restoredFiles: restored.files,
+      dbDir: opts.dbDir,
+    });
     this.scheduleSweep();
     this.scheduleCounterRefresh();
   }
@@ -214,8 +230,14 @@ class RunningTracker implements TrackerServer {
           requestsPerSecond: this.rate.perSecond(nowMs),
           decodeErrors: this.decodeNoise.totalCount,
         },
-        MAX_ROW_AGE_MS,
+        {
+          maxAgeMs: MAX_ROW_AGE_MS,
+          minRebuildGapMs: Math.min(MAX_ROW_AGE_MS, REBUILD_COST_FACTOR * this.lastRebuildCostMs),
+        },
       );
+      if (this.state.snapshotRows.builtAtMs === nowMs) {
+        this.lastRebuildCostMs = this.clock.now() - nowMs;
+      }
     }
     return this.cached;
   }
@@ -246,7 +268,7 @@ class RunningTracker implements TrackerServer {
     this.rejectedNoise.stop();
     await this.endpoint.close();
     await this.writer.flush();
-    this.opts.logger.log(`tracker stopped; ${this.opts.dbDir} written`);
+    this.log({ kind: 'stopped', dbDir: this.opts.dbDir });
   }
 
   private onMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {
@@ -258,16 +280,21 @@ class RunningTracker implements TrackerServer {
     const nowMs = this.clock.now();
     this.counters.requests++;
     this.rate.record(nowMs);
-    const result = this.state.handle(message, from, nowMs);
-    this.report(result.events);
-    if (result.dirty) this.writer.markDirty();
-    if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
+    try {
+      const result = this.state.handle(message, from, nowMs);
+      this.report(result.events);
+      if (result.dirty) this.writer.markDirty();
+      if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
+    } catch (error) {
+      // A bug met by one request (e.g. a reply the codec refuses to encode) must not take the
+      // whole swarm's tracker down with it: log it loudly and keep serving.
+      this.counters.internalErrors++;
+      const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.log({ kind: 'internal-error', request: message.type, from, reason });
+    }
   }
 
-  /**
-   * A sender that has not shown a valid token from its own address may be a spoofed victim:
-   * its reply must not be larger than its request (no amplification).
-   */
+  /** Replies to unvalidated senders are clipped to the request's size (see reply-clip.ts). */
   private sendReply(
     request: TrackerRequest,
     reply: TrackerReply,
@@ -275,20 +302,18 @@ class RunningTracker implements TrackerServer {
     to: RemoteAddress,
     requestBytes: number,
   ): void {
-    const unvalidated =
-      request.type === 'register' || (reply.type === 'error' && reply.code === 'reregister');
-    const whole = encode(txid, reply);
-    let datagram: Buffer | null = whole;
-    if (unvalidated && whole.length > requestBytes) {
-      datagram = encodeWithin(reply, requestBytes, (r) => encode(txid, r));
-      if (datagram) this.counters.repliesClipped++;
-    }
-    if (!datagram) {
+    const prepared = replyDatagram(request, reply, txid, requestBytes);
+    if (!prepared) {
       this.counters.repliesWithheld++;
       return;
     }
-    this.endpoint.sendRaw(datagram, datagram.length, to);
+    if (prepared.clipped) this.counters.repliesClipped++;
+    this.endpoint.sendRaw(prepared.datagram, prepared.datagram.length, to);
     this.counters.repliesSent++;
+  }
+
+  private log(event: TrackerEvent): void {
+    this.opts.logger.log(formatEvent(event));
   }
 
   private report(events: readonly TrackerEvent[]): void {
@@ -299,7 +324,7 @@ class RunningTracker implements TrackerServer {
         event.kind === 'rejected' || (event.kind === 'refused' && event.request === 'register');
       if (event.kind === 'rejected') this.counters.rejectedRequests++;
       if (noisy && !this.rejectedNoise.record(event.from)) continue;
-      this.opts.logger.log(formatEvent(event));
+      this.log(event);
     }
     if (changed) this.notifier.changed();
   }
@@ -320,9 +345,11 @@ class RunningTracker implements TrackerServer {
     this.counterTimer = this.clock.setTimeout(() => {
       const nowMs = this.clock.now();
       const shown = `${this.counters.requests}|${this.decodeNoise.totalCount}|${this.rate.perSecond(nowMs)}`;
-      // Ages are shown in seconds: a snapshot someone read more than a second ago is stale.
+      // Ages are shown in seconds: a snapshot someone read more than a second ago is stale. So is
+      // one whose rows were reused while rebuilds were rate-limited.
       const ageDue = this.cached !== null && nowMs - this.cachedAtMs >= MAX_ROW_AGE_MS;
-      if (shown !== this.countersShown || ageDue) {
+      const behind = this.cached !== null && this.state.snapshotRows.version !== this.state.version;
+      if (shown !== this.countersShown || ageDue || behind) {
         this.countersShown = shown;
         this.notifier.changed();
       }

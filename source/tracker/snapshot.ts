@@ -154,3 +154,57 @@ export function assembleSnapshot(
 ): TrackerSnapshot {
   return Object.freeze({ header: Object.freeze({ ...header }), nodes, files });
 }
+
+/** Rows and counts built at one state version and time. */
+interface BuiltRows {
+  version: number;
+  builtAtMs: number;
+  counts: { alive: number; late: number };
+  nodes: readonly NodeRow[];
+  files: readonly FileRow[];
+}
+
+/** When built rows may be reused instead of rebuilt. */
+export interface RowReuse {
+  /** Rows of the current version younger than this are reused (0: always rebuild). */
+  maxAgeMs: number;
+  /** Rows younger than this are reused even if the state changed (rebuilds are rate-limited). */
+  minRebuildGapMs: number;
+}
+
+/** Always rebuild: what a test wants. */
+export const NO_ROW_REUSE: RowReuse = { maxAgeMs: 0, minRebuildGapMs: 0 };
+
+/** Reuses built rows while the state version is unchanged and they are young enough. */
+export class SnapshotRows {
+  private built: BuiltRows | null = null;
+
+  /** State version and time of the newest rows (-1 and NaN before the first build). */
+  get lastBuild(): { version: number; builtAtMs: number } {
+    return { version: this.built?.version ?? -1, builtAtMs: this.built?.builtAtMs ?? Number.NaN };
+  }
+
+  /** Rows for `version` at `nowMs`, reused as `reuse` allows. */
+  current(
+    registry: Registry,
+    index: OwnerIndex,
+    version: number,
+    nowMs: number,
+    reuse: RowReuse,
+  ): BuiltRows {
+    const built = this.built;
+    if (built) {
+      const ageMs = nowMs - built.builtAtMs;
+      if (ageMs < reuse.minRebuildGapMs) return built;
+      if (built.version === version && ageMs < reuse.maxAgeMs) return built;
+    }
+    this.built = {
+      version,
+      builtAtMs: nowMs,
+      counts: countStatuses(registry, nowMs),
+      nodes: buildNodeRows(registry, index, nowMs),
+      files: buildFileRows(registry, index, nowMs),
+    };
+    return this.built;
+  }
+}

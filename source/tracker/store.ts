@@ -112,6 +112,9 @@ export interface TrackerDbWriterOptions {
   onProblem?: (text: string) => void;
 }
 
+/** The pause before a batch is at least this many times the cost of the previous write. */
+const WRITE_COST_FACTOR = 4;
+
 /** Coalesces markDirty() calls into one write per flush delay. */
 export class TrackerDbWriter {
   private dirty = false;
@@ -119,6 +122,7 @@ export class TrackerDbWriter {
   private writing: Promise<void> | null = null;
   private failing = false;
   private writesCompleted = 0;
+  private lastWriteCostMs = 0;
   private readonly flushDelayMs: number;
 
   constructor(private readonly options: TrackerDbWriterOptions) {
@@ -134,10 +138,13 @@ export class TrackerDbWriter {
   markDirty(): void {
     this.dirty = true;
     if (this.timer || this.writing) return;
+    // A 100k-node database takes ~0.1 s to serialize; spacing writes by a multiple of their
+    // cost keeps a churning swarm from spending the event loop on its own backups.
+    const delayMs = Math.max(this.flushDelayMs, WRITE_COST_FACTOR * this.lastWriteCostMs);
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.writeNow();
-    }, this.flushDelayMs);
+    }, delayMs);
     this.timer.unref?.();
   }
 
@@ -170,7 +177,8 @@ export class TrackerDbWriter {
   }
 
   private async writeBoth(): Promise<void> {
-    const { dbDir } = this.options;
+    const { dbDir, clock } = this.options;
+    const startedMs = clock.now();
     const persisted = this.options.source();
     try {
       await mkdir(dbDir, { recursive: true });
@@ -180,6 +188,7 @@ export class TrackerDbWriter {
       await writeFileAtomic(join(dbDir, FILES_FILE), serializeFiles(persisted.files));
       await syncDirectory(dbDir);
       this.writesCompleted++;
+      this.lastWriteCostMs = clock.now() - startedMs;
       if (this.failing) this.options.onProblem?.(`${dbDir} is writable again`);
       this.failing = false;
       this.options.onWritten?.();

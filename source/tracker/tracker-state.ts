@@ -16,22 +16,21 @@ import {
 } from '../protocol/messages.ts';
 import { applyOwn, applyUpdate } from './contributions.ts';
 import { CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
-import { formatAddress, type TrackerEvent } from './events.ts';
+import type { TrackerEvent } from './events.ts';
 import { OwnerIndex, type OwnerIndexLimits } from './owner-index.ts';
 import type { PersistedTracker } from './persisted.ts';
 import { answerList, answerNeed } from './queries.ts';
-import { hashNodeKey, keyMatches, type NodeRecord, Registry, sameAddress } from './registry.ts';
+import { applyRegister } from './registration.ts';
+import { type NodeRecord, Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
 import { persistState, restoreState } from './restore.ts';
 import {
   assembleSnapshot,
-  buildFileRows,
-  buildNodeRows,
-  countStatuses,
-  type FileRow,
+  NO_ROW_REUSE,
   NO_SERVER_FIGURES,
-  type NodeRow,
+  type RowReuse,
   type ServerFigures,
+  SnapshotRows,
   type TrackerSnapshot,
 } from './snapshot.ts';
 
@@ -64,14 +63,6 @@ export interface HandleResult {
   dirty: boolean;
 }
 
-interface RowCache {
-  version: number;
-  builtAtMs: number;
-  counts: { alive: number; late: number };
-  nodes: readonly NodeRow[];
-  files: readonly FileRow[];
-}
-
 /** The tracker engine's state: registry, owner index and credit ledger. */
 export class TrackerState {
   private readonly registry: Registry;
@@ -80,7 +71,7 @@ export class TrackerState {
   private readonly maxNodes: number;
   private readonly limits: OwnerIndexLimits;
   private changeCount = 0;
-  private rowCache: RowCache | null = null;
+  private readonly rows = new SnapshotRows();
 
   constructor(
     private readonly options: TrackerStateOptions,
@@ -116,6 +107,11 @@ export class TrackerState {
       nowMs,
     );
     return { state, ignoredEntries };
+  }
+
+  /** Version and time of the newest snapshot rows; behind `version` while rebuilds wait. */
+  get snapshotRows(): { version: number; builtAtMs: number } {
+    return this.rows.lastBuild;
   }
 
   /** Grows whenever something a snapshot shows has changed (not on plain heartbeats). */
@@ -194,26 +190,16 @@ export class TrackerState {
   }
 
   /**
-   * An immutable view for the UI; `figures` come from the server. Rows are rebuilt when the
-   * state changed or are older than `maxRowAgeMs` (0: always), so a server refreshing its
-   * counters ten times a second does not rebuild a 100k-row table each time.
+   * An immutable view for the UI; `figures` come from the server. By default rows are rebuilt
+   * each time; a server passes `reuse` so that refreshing its counters, or a burst of events in
+   * a 100k-node swarm, does not rebuild the whole table each time.
    */
   snapshot(
     nowMs: number,
     figures: ServerFigures = NO_SERVER_FIGURES,
-    maxRowAgeMs = 0,
+    reuse: RowReuse = NO_ROW_REUSE,
   ): TrackerSnapshot {
-    let rows = this.rowCache;
-    if (!rows || rows.version !== this.changeCount || nowMs - rows.builtAtMs >= maxRowAgeMs) {
-      rows = {
-        version: this.changeCount,
-        builtAtMs: nowMs,
-        counts: countStatuses(this.registry, nowMs),
-        nodes: buildNodeRows(this.registry, this.index, nowMs),
-        files: buildFileRows(this.registry, this.index, nowMs),
-      };
-      this.rowCache = rows;
-    }
+    const rows = this.rows.current(this.registry, this.index, this.changeCount, nowMs, reuse);
     const { alive, late } = rows.counts;
     const header = { ...figures, nodesAlive: alive, nodesLate: late, files: rows.files.length };
     return assembleSnapshot(header, rows.nodes, rows.files);
@@ -226,45 +212,27 @@ export class TrackerState {
 
   private register(request: RegisterMessage, from: RemoteAddress, nowMs: number): HandleResult {
     const events: TrackerEvent[] = [];
-    let holder = this.registry.get(request.nodeId);
+    const holder = this.registry.get(request.nodeId);
     // A dropped id is free for anyone, even before the sweep removes it.
     if (holder && this.registry.statusOf(holder, nowMs) === 'dropped') {
       events.push(this.drop(holder, nowMs));
-      holder = undefined;
     }
-    const token = this.newToken();
-    if (!holder) {
-      if (this.registry.size >= this.maxNodes) {
-        return refuse(events, from, request, 'full', `tracker is full (${this.maxNodes} nodes)`);
-      }
-      this.registry.add({
-        nodeId: request.nodeId,
-        keyHash: hashNodeKey(request.nodeKey),
-        address: { address: from.address, port: from.port },
-        token,
-        lastHeardMs: nowMs,
-        joinedAtWallMs: this.clock.wallNow(),
-        uploadCredit: 0,
-        reportedLate: false,
-      });
-      events.push({ kind: 'joined', nodeId: request.nodeId, address: from });
-    } else if (sameAddress(holder.address, from)) {
-      // The process at the holder's own address is the holder: same trust a token relies on.
-      holder.keyHash = hashNodeKey(request.nodeKey);
-      this.registry.renew(holder, token, from, nowMs);
-      events.push({ kind: 'reregistered', nodeId: request.nodeId, address: from });
-    } else if (keyMatches(request.nodeKey, holder.keyHash)) {
-      const previous = holder.address;
-      this.registry.renew(holder, token, from, nowMs);
-      events.push({ kind: 'rejoined', nodeId: request.nodeId, address: from, previous });
-    } else {
-      const text = `node id ${request.nodeId} is in use by ${formatAddress(holder.address)}`;
-      return refuse(events, from, request, 'id-in-use', text);
-    }
+    const outcome = applyRegister(this.registry, request, from, nowMs, {
+      maxNodes: this.maxNodes,
+      newToken: () => this.newToken(),
+      wallNowMs: this.clock.wallNow(),
+    });
+    if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
+    events.push(outcome.event);
     this.changeCount++;
     const heartbeatIntervalMs = heartbeatIntervalForSweep(this.options.sweepIntervalMs);
     return {
-      reply: { type: 'registered', nodeId: request.nodeId, token, heartbeatIntervalMs },
+      reply: {
+        type: 'registered',
+        nodeId: request.nodeId,
+        token: outcome.token,
+        heartbeatIntervalMs,
+      },
       events,
       dirty: true,
     };

@@ -23,8 +23,8 @@ describe('DATA hot path', () => {
   test('writeDataHeader + payload gives the same bytes as encode', () => {
     const payload = bytes(1000, 0x5a);
     const datagram = Buffer.alloc(DATA_HEADER_BYTES + payload.length);
-    writeDataHeader(datagram, 0xdead_beef, infohash, 12, 32_768);
     payload.copy(datagram, DATA_HEADER_BYTES);
+    writeDataHeader(datagram, 0xdead_beef, infohash, 12, 32_768);
     const expected = encode(0xdead_beef, {
       type: 'data',
       infohash,

@@ -33,17 +33,17 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   // register / hello: fixed sizes, zero padding
   [
     'register with node id 0',
-    datagram(0x01, u32(0), bytes(16, 1), bytes(256 - 29, 0)),
+    datagram(0x01, u32(0), bytes(16, 1), bytes(256 - 33, 0)),
     { code: 'bad-value', field: 'nodeId' },
   ],
   [
     'register with a non-zero padding byte',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(226, 0), u8(1)),
+    datagram(0x01, u32(1), bytes(16, 1), bytes(222, 0), u8(1)),
     { code: 'bad-value', field: 'padding' },
   ],
   [
     'register one byte short',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(226, 0)),
+    datagram(0x01, u32(1), bytes(16, 1), bytes(222, 0)),
     { code: 'truncated', field: 'padding' },
   ],
   [
@@ -53,16 +53,16 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   ],
   [
     'register one byte long',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(228, 0)),
+    datagram(0x01, u32(1), bytes(16, 1), bytes(224, 0)),
     { code: 'padded' },
   ],
   [
     'hello with a non-zero padding byte',
-    datagram(0x81, u32(1), u8(7), bytes(50, 0)),
+    datagram(0x81, u32(1), u8(7), bytes(46, 0)),
     { code: 'bad-value', field: 'padding' },
   ],
   ['hello unpadded', datagram(0x81, u32(1)), { code: 'truncated', field: 'padding' }],
-  ['hello one byte long', datagram(0x81, u32(1), bytes(52, 0)), { code: 'padded' }],
+  ['hello one byte long', datagram(0x81, u32(1), bytes(48, 0)), { code: 'padded' }],
   // u64 bounds
   [
     'own size above MAX_FILE_SIZE_BYTES',

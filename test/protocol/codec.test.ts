@@ -8,6 +8,7 @@ import {
   MESSAGE_TYPES,
   peekHeader,
 } from '../../source/protocol/codec.ts';
+import { crc32 } from '../../source/protocol/crc32.ts';
 import { describeDecodeError } from '../../source/protocol/decode-error.ts';
 import {
   HELLO_DATAGRAM_BYTES,
@@ -87,8 +88,25 @@ describe('round trip', () => {
 describe('header', () => {
   const valid = encode(0x01020304, { type: 'ack' });
 
-  test('has magic, version, type, flags and txid in that order, big-endian', () => {
-    assert.deepEqual([...valid], [0x42, 0x54, 1, 0x42, 0, 1, 2, 3, 4]);
+  test('has magic, version, type, flags, txid and checksum in that order, big-endian', () => {
+    assert.deepEqual([...valid.subarray(0, 9)], [0x42, 0x54, 1, 0x42, 0, 1, 2, 3, 4]);
+    assert.equal(valid.readUInt32BE(9), crc32(valid.subarray(0, 9)));
+  });
+
+  test('refuses a datagram whose bytes changed in transit', () => {
+    const need = encode(7, {
+      type: 'need',
+      token: bytes(8, 1),
+      maxOwners: 3,
+      query: { kind: 'name', name: 'a.iso' },
+    });
+    for (let bit = 0; bit < need.length * 8; bit++) {
+      if (bit >= 72 && bit < 104) continue; // the checksum field itself
+      const damaged = Buffer.from(need);
+      damaged[bit >> 3]! ^= 1 << (bit & 7);
+      const result = decode(damaged);
+      assert.equal(result.ok, false, `bit ${bit} flipped and still accepted`);
+    }
   });
 
   test('refuses a wrong magic', () => {

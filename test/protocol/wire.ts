@@ -1,3 +1,5 @@
+import { crc32 } from '../../source/protocol/crc32.ts';
+
 /** Hand-built datagrams for rejection tests: each field written out, so a test reads as a layout. */
 
 export const u8 = (value: number): Buffer => Buffer.from([value]);
@@ -25,7 +27,15 @@ export function str8(text: string | Uint8Array): Buffer {
   return Buffer.concat([u8(body.length), body]);
 }
 
-/** Header with magic 'BT', version 1, flags 0, txid 42, then `parts`. */
+/** Header with magic 'BT', version 1, flags 0, txid 42, a valid checksum, then `parts`. */
 export function datagram(typeCode: number, ...parts: Uint8Array[]): Buffer {
-  return Buffer.concat([u16(0x4254), u8(1), u8(typeCode), u8(0), u32(42), ...parts]);
+  return seal(Buffer.concat([u16(0x4254), u8(1), u8(typeCode), u8(0), u32(42), u32(0), ...parts]));
+}
+
+/** Writes a valid checksum into a datagram long enough to have one (tests of what follows it). */
+export function seal(datagram: Buffer): Buffer {
+  if (datagram.length >= 13) {
+    datagram.writeUInt32BE(crc32(datagram.subarray(13), crc32(datagram.subarray(0, 9))), 9);
+  }
+  return datagram;
 }

@@ -90,3 +90,35 @@ describe('event lines', () => {
     ]);
   });
 });
+
+describe('tracker lifecycle lines', () => {
+  test('say where the tracker listens, what it restored and what noise it ignored', () => {
+    assert.equal(
+      formatEvent({
+        kind: 'listening',
+        address: { address: HOST, port: 12345 },
+        sweepIntervalMs: 22_000,
+        heartbeatIntervalMs: 20_000,
+        restoredNodes: 1,
+        restoredFiles: 3,
+        dbDir: 'tracker_db',
+      }),
+      'tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'noise',
+        noise: 'undecodable',
+        count: 1200,
+        addresses: 3,
+        addressesCapped: false,
+        windowMs: 10_000,
+      }),
+      'ignored 1200 undecodable datagrams from 3 addresses in the last 10 s',
+    );
+    assert.equal(
+      formatEvent({ kind: 'db-entries-ignored', dbDir: 'tracker_db', entries: 2 }),
+      'tracker_db: ignored 2 entries that did not fit together',
+    );
+  });
+});

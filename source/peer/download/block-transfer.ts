@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import type { Clock } from '../../clock.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../protocol/codec.ts';
+import { crc32 } from '../../protocol/crc32.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
 import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';

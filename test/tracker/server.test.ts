@@ -1,0 +1,370 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { type Clock, ManualClock, systemClock } from '../../source/clock.ts';
+import { Logger } from '../../source/log/logger.ts';
+import { UdpEndpoint } from '../../source/net/endpoint.ts';
+import {
+  type DatagramTransport,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../../source/net/transport.ts';
+import { decode, encode } from '../../source/protocol/codec.ts';
+import {
+  type Message,
+  NODE_KEY_BYTES,
+  REGISTER_DATAGRAM_BYTES,
+  TOKEN_BYTES,
+} from '../../source/protocol/messages.ts';
+import { startTracker, type TrackerServer } from '../../source/tracker/server.ts';
+import { infohash } from './fixtures.ts';
+
+const HOST = '127.0.0.1';
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function tempDbDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bt-tui-tracker-server-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, 'tracker_db');
+}
+
+async function openTransport(): Promise<DatagramTransport> {
+  const opened = await openUdpTransport({
+    host: HOST,
+    port: 0,
+    receiveBufferBytes: 1 << 20,
+    sendBufferBytes: 1 << 20,
+  });
+  if (!opened.ok) throw new Error(opened.error.message);
+  cleanups.push(() => opened.transport.close());
+  return opened.transport;
+}
+
+async function startOn(
+  dbDir: string,
+  clock: Clock = systemClock,
+  port = 0,
+): Promise<{ tracker: TrackerServer; logger: Logger }> {
+  const logger = new Logger({ filePath: null, clock });
+  const started = await startTracker({
+    host: HOST,
+    port,
+    dbDir,
+    logger,
+    sweepIntervalMs: 22_000,
+    clock,
+  });
+  if (!started.ok) throw new Error(started.error.message);
+  cleanups.push(() => started.tracker.stop());
+  return { tracker: started.tracker, logger };
+}
+
+/** A scripted node: a UdpEndpoint that asks the tracker and returns the reply. */
+async function client(tracker: RemoteAddress): Promise<{
+  address: RemoteAddress;
+  ask: (message: Message) => Promise<Message>;
+}> {
+  const endpoint = new UdpEndpoint(await openTransport());
+  return {
+    address: endpoint.localAddress,
+    ask: async (message) => {
+      const outcome = await endpoint.request(tracker, message, { timeoutMs: 300, retries: 3 });
+      if (!outcome.ok) throw new Error(`${message.type}: ${outcome.reason}`);
+      return outcome.reply;
+    },
+  };
+}
+
+async function registerAs(c: Awaited<ReturnType<typeof client>>, nodeId: number): Promise<Buffer> {
+  const reply = await c.ask({
+    type: 'register',
+    nodeId,
+    nodeKey: Buffer.alloc(NODE_KEY_BYTES, nodeId),
+  });
+  assert.equal(reply.type, 'registered', JSON.stringify(reply));
+  return Buffer.from(reply.type === 'registered' ? reply.token : Buffer.alloc(0));
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
+  const startMs = performance.now();
+  while (!condition()) {
+    if (performance.now() - startMs > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const FILE = { infohash: infohash(0x1a), name: 'big.iso', size: 256 * 1024 * 1024 };
+
+describe('tracker server over loopback UDP', () => {
+  test('serves register, heartbeat, own, need, update, list and exit', async () => {
+    const { tracker, logger } = await startOn(await tempDbDir());
+    const seeder = await client(tracker.address);
+    const leecher = await client(tracker.address);
+    const t1 = await registerAs(seeder, 1);
+    const t2 = await registerAs(leecher, 2);
+
+    assert.deepEqual(await seeder.ask({ type: 'heartbeat', token: t1 }), { type: 'ack' });
+    assert.deepEqual(await seeder.ask({ type: 'own', token: t1, ...FILE }), { type: 'ack' });
+    const need = await leecher.ask({
+      type: 'need',
+      token: t2,
+      query: { kind: 'name', name: 'big.iso' },
+      maxOwners: 3,
+    });
+    assert.equal(need.type, 'need-reply');
+    if (need.type !== 'need-reply') return;
+    assert.equal(need.totalMatches, 1);
+    assert.deepEqual(need.matches[0]?.owners, [
+      { nodeId: 1, host: HOST, port: seeder.address.port, uploadCredit: 0 },
+    ]);
+    const credit: Message = {
+      type: 'update',
+      token: t2,
+      infohash: FILE.infohash,
+      downloadId: Buffer.alloc(8, 7),
+      credits: [{ nodeId: 1, bytes: 134_217_728 }],
+    };
+    assert.deepEqual(await leecher.ask(credit), { type: 'ack' });
+    const list = await leecher.ask({ type: 'list', token: t2, cursor: 0 });
+    assert.equal(list.type === 'list-reply' && list.files[0]?.name, 'big.iso');
+    assert.deepEqual(await leecher.ask({ type: 'exit', token: t2 }), { type: 'ack' });
+    const after = await leecher.ask({ type: 'heartbeat', token: t2 });
+    assert.equal(after.type === 'error' && after.code, 'reregister');
+
+    const snapshot = tracker.getSnapshot();
+    assert.deepEqual(
+      snapshot.nodes.map((n) => [n.nodeId, n.status, n.uploadCredit, n.filesSeeded]),
+      [[1, 'alive', 134_217_728, 1]],
+    );
+    assert.equal(snapshot.files[0]?.lastOwner, true);
+    assert.equal(snapshot.header.listeningAddress, `${HOST}:${tracker.address.port}`);
+    const lines = logger.recent().map((l) => l.text);
+    for (const expected of [
+      `joined node 1 at ${HOST}:${seeder.address.port}`,
+      'owns node 1 big.iso (256.0 MiB, 1aababab)',
+      'searched node 2 "big.iso": 1 file, 1 owner',
+      'credited node 2 -> node 1 +134217728 B (big.iso)',
+      'exited node 2',
+      `rejected ${HOST}:${leecher.address.port} heartbeat: unknown token`,
+    ]) {
+      assert.ok(lines.includes(expected), `log has "${expected}":\n${lines.join('\n')}`);
+    }
+  });
+
+  test('a restarted tracker reloads credits and owners and asks nodes to register again', async () => {
+    const dbDir = await tempDbDir();
+    const first = await startOn(dbDir);
+    const seeder = await client(first.tracker.address);
+    const leecher = await client(first.tracker.address);
+    const t1 = await registerAs(seeder, 1);
+    const t2 = await registerAs(leecher, 2);
+    await seeder.ask({ type: 'own', token: t1, ...FILE });
+    await leecher.ask({
+      type: 'update',
+      token: t2,
+      infohash: FILE.infohash,
+      downloadId: Buffer.alloc(8, 1),
+      credits: [{ nodeId: 1, bytes: 5000 }],
+    });
+    const port = first.tracker.address.port;
+    await first.tracker.stop();
+
+    const second = await startOn(dbDir, systemClock, port);
+    const snapshot = second.tracker.getSnapshot();
+    assert.deepEqual(
+      snapshot.nodes.map((n) => [n.nodeId, n.uploadCredit, n.filesSeeded]),
+      [
+        [1, 5000, 1],
+        [2, 0, 0],
+      ],
+    );
+    assert.deepEqual(snapshot.files[0]?.owners, [{ nodeId: 1, uploadCredit: 5000 }]);
+    const stale = await seeder.ask({ type: 'heartbeat', token: t1 });
+    assert.equal(stale.type === 'error' && stale.code, 'reregister');
+    const t1Again = await registerAs(seeder, 1);
+    assert.deepEqual(await seeder.ask({ type: 'heartbeat', token: t1Again }), { type: 'ack' });
+    assert.ok(
+      second.logger.recent().some((l) => l.text.includes('restored 2 nodes and 1 file from')),
+    );
+  });
+
+  test('no reply to an unvalidated sender is larger than its request', async () => {
+    const { tracker } = await startOn(await tempDbDir());
+    const raw = await openTransport();
+    const replies: Buffer[] = [];
+    raw.setReceiver((datagram) => replies.push(datagram));
+    const register = encode(1, {
+      type: 'register',
+      nodeId: 3,
+      nodeKey: Buffer.alloc(NODE_KEY_BYTES, 3),
+    });
+    assert.equal(register.length, REGISTER_DATAGRAM_BYTES);
+    raw.send(register, register.length, tracker.address);
+    await waitUntil(() => replies.length === 1, 'registered');
+    // The same id from another address with another key: id-in-use.
+    const other = await openTransport();
+    const otherReplies: Buffer[] = [];
+    other.setReceiver((datagram) => otherReplies.push(datagram));
+    const stranger = encode(2, {
+      type: 'register',
+      nodeId: 3,
+      nodeKey: Buffer.alloc(NODE_KEY_BYTES, 9),
+    });
+    other.send(stranger, stranger.length, tracker.address);
+    // A forged heartbeat is 17 bytes: its 'reregister' must be clipped to fit.
+    const forged = encode(3, { type: 'heartbeat', token: Buffer.alloc(TOKEN_BYTES, 0xee) });
+    other.send(forged, forged.length, tracker.address);
+    await waitUntil(() => otherReplies.length === 2, 'two replies');
+
+    assert.ok(replies[0]!.length <= register.length);
+    const [idInUse, reregister] = otherReplies.map((d) => ({
+      bytes: d.length,
+      decoded: decode(d),
+    }));
+    assert.ok(idInUse!.bytes <= stranger.length);
+    assert.equal(
+      idInUse!.decoded.ok &&
+        idInUse!.decoded.message.type === 'error' &&
+        idInUse!.decoded.message.code,
+      'id-in-use',
+    );
+    assert.ok(reregister!.bytes <= forged.length, `${reregister!.bytes} > ${forged.length}`);
+    const message = reregister!.decoded.ok ? reregister!.decoded.message : null;
+    assert.equal(message?.type === 'error' && message.code, 'reregister');
+    assert.ok(tracker.stats().repliesClipped >= 1);
+  });
+
+  test('garbage datagrams are counted and summed up in the log, never answered', async () => {
+    const clock = new ManualClock(0, Date.UTC(2026, 0, 1));
+    const { tracker, logger } = await startOn(await tempDbDir(), clock);
+    const raw = await openTransport();
+    const replies: Buffer[] = [];
+    raw.setReceiver((datagram) => replies.push(datagram));
+    const garbage = [
+      Buffer.from('hello tracker'),
+      Buffer.alloc(0),
+      Buffer.from([0x42, 0x54, 1, 0x01, 0, 0, 0, 0, 1, 7]),
+    ];
+    for (const datagram of garbage) raw.send(datagram, datagram.length, tracker.address);
+    // A well-formed peer message is not a tracker request: ignored, not answered.
+    const hello = encode(9, { type: 'hello', nodeId: 4 });
+    raw.send(hello, hello.length, tracker.address);
+    await waitUntil(
+      () => tracker.stats().decodeErrors === 3 && tracker.stats().ignoredMessages === 1,
+      'counted',
+    );
+    clock.advance(10_000);
+    assert.ok(
+      logger
+        .recent()
+        .some((l) => l.text === 'ignored 3 undecodable datagrams from 1 address in the last 10 s'),
+      logger
+        .recent()
+        .map((l) => l.text)
+        .join('\n'),
+    );
+    clock.advance(200);
+    assert.equal(tracker.getSnapshot().header.decodeErrors, 3);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(replies, []);
+  });
+
+  test('a burst of forged tokens is logged a few times, then summed up', async () => {
+    const clock = new ManualClock(0, Date.UTC(2026, 0, 1));
+    const { tracker, logger } = await startOn(await tempDbDir(), clock);
+    const raw = await openTransport();
+    let replies = 0;
+    raw.setReceiver(() => replies++);
+    const forged = encode(1, { type: 'heartbeat', token: Buffer.alloc(TOKEN_BYTES, 0xee) });
+    for (let i = 0; i < 20; i++) raw.send(forged, forged.length, tracker.address);
+    await waitUntil(() => replies === 20, 'twenty reregister replies');
+    const rejectedLines = () => logger.recent().filter((l) => l.text.startsWith('rejected '));
+    assert.equal(rejectedLines().length, 5);
+    clock.advance(10_000);
+    assert.equal(
+      rejectedLines().at(-1)?.text,
+      'rejected 15 more requests (bad tokens or refused registrations) from 1 address in the last 10 s',
+    );
+    assert.equal(tracker.stats().rejectedRequests, 20);
+  });
+
+  test('the transport wrapper sees every datagram the tracker sends and receives', async () => {
+    const dbDir = await tempDbDir();
+    const logger = new Logger({ filePath: null, clock: systemClock });
+    const seen = { sent: 0, received: 0 };
+    const started = await startTracker({
+      host: HOST,
+      port: 0,
+      dbDir,
+      logger,
+      sweepIntervalMs: 22_000,
+      transportWrapper: (inner) => ({
+        get localAddress() {
+          return inner.localAddress;
+        },
+        get receiveBufferBytes() {
+          return inner.receiveBufferBytes;
+        },
+        get sendBufferBytes() {
+          return inner.sendBufferBytes;
+        },
+        get sendErrors() {
+          return inner.sendErrors;
+        },
+        send: (datagram, length, to) => {
+          seen.sent++;
+          inner.send(datagram, length, to);
+        },
+        setReceiver: (handler) =>
+          inner.setReceiver((datagram, from) => {
+            seen.received++;
+            handler(datagram, from);
+          }),
+        close: () => inner.close(),
+      }),
+    });
+    if (!started.ok) throw new Error(started.error.message);
+    cleanups.push(() => started.tracker.stop());
+    const node = await client(started.tracker.address);
+    await registerAs(node, 9);
+    assert.deepEqual(seen, { sent: 1, received: 1 });
+  });
+
+  test('subscribers hear of events at once and see a new snapshot', async () => {
+    const { tracker } = await startOn(await tempDbDir());
+    const node = await client(tracker.address);
+    let notified = 0;
+    const unsubscribe = tracker.subscribe(() => notified++);
+    const before = tracker.getSnapshot();
+    assert.equal(tracker.getSnapshot(), before, 'the same object until something changes');
+    await registerAs(node, 5);
+    await waitUntil(() => notified > 0, 'a notification');
+    const afterJoin = tracker.getSnapshot();
+    assert.notEqual(afterJoin, before);
+    assert.deepEqual(
+      afterJoin.nodes.map((n) => n.nodeId),
+      [5],
+    );
+    assert.ok(Object.isFrozen(afterJoin) && Object.isFrozen(afterJoin.nodes));
+    unsubscribe();
+  });
+
+  test('a port in use is an error value, not an exception', async () => {
+    const { tracker } = await startOn(await tempDbDir());
+    const logger = new Logger({ filePath: null, clock: systemClock });
+    const second = await startTracker({
+      host: HOST,
+      port: tracker.address.port,
+      dbDir: await tempDbDir(),
+      logger,
+      sweepIntervalMs: 22_000,
+    });
+    assert.equal(second.ok, false);
+    assert.equal(!second.ok && second.error.code, 'address-in-use');
+  });
+});
