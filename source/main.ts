@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs';
+import chalk from 'chalk';
 import { parseCommandLine } from './cli/parse-args.ts';
 import { runPeer } from './cli/run-peer.ts';
-import { runTracker } from './cli/run-tracker.ts';
+import { runTracker } from './cli/run-tracker.tsx';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
+
+// https://no-color.org: chalk 5 does not read NO_COLOR itself, and Ink colours through chalk.
+if (process.env.NO_COLOR) chalk.level = 0;
 
 const parsed = parseCommandLine(process.argv.slice(2), packageJson.version);
 switch (parsed.kind) {

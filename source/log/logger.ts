@@ -30,6 +30,8 @@ export class Logger {
   private readonly ringSize: number;
   private readonly listeners = new Set<() => void>();
   private fileBroken = false;
+  /** The ring as one immutable array, rebuilt lazily after a new line (for the log pane). */
+  private frozenLines: readonly LogLine[] | null = null;
 
   constructor(private readonly options: LoggerOptions) {
     this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
@@ -42,6 +44,7 @@ export class Logger {
     const formatted = `${new Date(wallMs).toISOString()} ${text}`;
     this.ring.push({ wallMs, text });
     if (this.ring.length > this.ringSize) this.ring.shift();
+    this.frozenLines = null;
     if (this.options.filePath && !this.fileBroken) {
       try {
         appendFileSync(this.options.filePath, `${formatted}\n`);
@@ -55,14 +58,17 @@ export class Logger {
     for (const listener of this.listeners) listener();
   }
 
-  /** The newest lines, oldest first. The array is a copy. */
-  recent(): LogLine[] {
-    return this.ring.slice();
-  }
+  /** The newest lines, oldest first: the same array until the next line (a store snapshot). */
+  getSnapshot = (): readonly LogLine[] => {
+    this.frozenLines ??= Object.freeze(this.ring.slice());
+    return this.frozenLines;
+  };
 
   /** Called after each new line. Returns the unsubscribe function. */
-  subscribe(listener: () => void): () => void {
+  subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
 }

@@ -3,8 +3,11 @@
  * log lines. Engines return events; the server logs them and the UI shows the same text.
  */
 
+import { formatAddress, formatSize, shortInfohash } from '../format.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
+
+export { formatAddress, formatSize, shortInfohash };
 
 /** Why a request carrying a token was refused with 'reregister'. */
 export type TokenProblem = 'unknown-token' | 'wrong-address' | 'silent-too-long';
@@ -41,7 +44,7 @@ export type TrackerEvent =
       restoredFiles: number;
       dbDir: string;
     }
-  | { kind: 'stopped'; dbDir: string }
+  | { kind: 'stopped'; dbDir: string; dbUpToDate: boolean }
   | { kind: 'db-entries-ignored'; dbDir: string; entries: number }
   | {
       kind: 'noise';
@@ -60,32 +63,6 @@ export type TrackerEvent =
       code: TrackerErrorCode;
       text: string;
     };
-
-/** `host:port`, with brackets around an IPv6 host so the port stays readable. */
-export function formatAddress(address: RemoteAddress): string {
-  return address.address.includes(':')
-    ? `[${address.address}]:${address.port}`
-    : `${address.address}:${address.port}`;
-}
-
-const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-/** `512 B`, `1.5 KiB`, `256.0 MiB`: binary units, one decimal above a KiB. */
-export function formatSize(sizeBytes: number): string {
-  if (sizeBytes < 1024) return `${sizeBytes} B`;
-  let value = sizeBytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
-}
-
-/** The short infohash people see: its first 8 hex digits. */
-export function shortInfohash(infohashHex: string): string {
-  return infohashHex.slice(0, 8);
-}
 
 // C1 controls and bidi overrides survive JSON.stringify but can reorder or hide text on a
 // terminal; a searched name comes straight from the network, so they are escaped too.
@@ -152,7 +129,9 @@ export function formatEvent(event: TrackerEvent): string {
     case 'listening':
       return `tracker listening on ${formatAddress(event.address)} (sweep ${seconds(event.sweepIntervalMs, 1)}, heartbeat ${seconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
     case 'stopped':
-      return `tracker stopped; ${event.dbDir} written`;
+      return event.dbUpToDate
+        ? `tracker stopped; ${event.dbDir} is up to date`
+        : `tracker stopped; ${event.dbDir} could not be written (see above)`;
     case 'db-entries-ignored':
       return `${event.dbDir}: ignored ${plural(event.entries, 'entry')} that did not fit together`;
     case 'noise': {

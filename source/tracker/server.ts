@@ -267,8 +267,8 @@ class RunningTracker implements TrackerServer {
     this.decodeNoise.stop();
     this.rejectedNoise.stop();
     await this.endpoint.close();
-    await this.writer.flush();
-    this.log({ kind: 'stopped', dbDir: this.opts.dbDir });
+    const dbUpToDate = await this.writer.flush();
+    this.log({ kind: 'stopped', dbDir: this.opts.dbDir, dbUpToDate });
   }
 
   private onMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {

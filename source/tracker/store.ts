@@ -148,14 +148,18 @@ export class TrackerDbWriter {
     this.timer.unref?.();
   }
 
-  /** Writes now if anything is pending, and waits for every write in progress (shutdown). */
-  async flush(): Promise<void> {
+  /**
+   * Writes now if anything is pending and waits for every write in progress (shutdown).
+   * Returns true when the files on disk hold the current state.
+   */
+  async flush(): Promise<boolean> {
     if (this.timer) {
       this.options.clock.clearTimeout(this.timer);
       this.timer = null;
     }
     while (this.writing) await this.writing;
     if (this.dirty) await this.writeNow();
+    return !this.dirty;
   }
 
   /** Resolves once no write is running (tests). */

@@ -362,7 +362,7 @@ describe('Seeder over loopback', () => {
       Array.from({ length: busy }, (_, i) => 1002 + i),
     );
     assert.equal(world.seeder.stats().peers[0]?.ignored, true);
-    assert.ok(world.logger.recent().some((l) => l.text.startsWith(`ignoring ${HOST}:`)));
+    assert.ok(world.logger.getSnapshot().some((l) => l.text.startsWith(`ignoring ${HOST}:`)));
     // While ignored even HELLO goes unanswered.
     const ignoredHello = await client.endpoint.request(
       world.seederAddress,
@@ -402,7 +402,7 @@ describe('Seeder over loopback', () => {
     await world.seeder.remove(hex);
     assert.equal(world.seeder.has(hex), false);
     assert.deepEqual(
-      world.logger.recent().map((l) => l.text),
+      world.logger.getSnapshot().map((l) => l.text),
       [
         `seeding big.iso (531.5 KiB, ${hex.slice(0, 8)})`,
         `serving big.iso to ${HOST}:${client.address.port}`,

@@ -143,7 +143,7 @@ describe('tracker server over loopback UDP', () => {
     );
     assert.equal(snapshot.files[0]?.lastOwner, true);
     assert.equal(snapshot.header.listeningAddress, `${HOST}:${tracker.address.port}`);
-    const lines = logger.recent().map((l) => l.text);
+    const lines = logger.getSnapshot().map((l) => l.text);
     for (const expected of [
       `joined node 1 at ${HOST}:${seeder.address.port}`,
       'owns node 1 big.iso (256.0 MiB, 1aababab)',
@@ -173,6 +173,7 @@ describe('tracker server over loopback UDP', () => {
     });
     const port = first.tracker.address.port;
     await first.tracker.stop();
+    assert.equal(first.logger.getSnapshot().at(-1)?.text, `tracker stopped; ${dbDir} is up to date`);
 
     const second = await startOn(dbDir, systemClock, port);
     const snapshot = second.tracker.getSnapshot();
@@ -189,7 +190,7 @@ describe('tracker server over loopback UDP', () => {
     const t1Again = await registerAs(seeder, 1);
     assert.deepEqual(await seeder.ask({ type: 'heartbeat', token: t1Again }), { type: 'ack' });
     assert.ok(
-      second.logger.recent().some((l) => l.text.includes('restored 2 nodes and 1 file from')),
+      second.logger.getSnapshot().some((l) => l.text.includes('restored 2 nodes and 1 file from')),
     );
   });
 
@@ -261,10 +262,10 @@ describe('tracker server over loopback UDP', () => {
     clock.advance(10_000);
     assert.ok(
       logger
-        .recent()
+        .getSnapshot()
         .some((l) => l.text === 'ignored 3 undecodable datagrams from 1 address in the last 10 s'),
       logger
-        .recent()
+        .getSnapshot()
         .map((l) => l.text)
         .join('\n'),
     );
@@ -283,7 +284,7 @@ describe('tracker server over loopback UDP', () => {
     const forged = encode(1, { type: 'heartbeat', token: Buffer.alloc(TOKEN_BYTES, 0xee) });
     for (let i = 0; i < 20; i++) raw.send(forged, forged.length, tracker.address);
     await waitUntil(() => replies === 20, 'twenty reregister replies');
-    const rejectedLines = () => logger.recent().filter((l) => l.text.startsWith('rejected '));
+    const rejectedLines = () => logger.getSnapshot().filter((l) => l.text.startsWith('rejected '));
     assert.equal(rejectedLines().length, 5);
     clock.advance(10_000);
     assert.equal(

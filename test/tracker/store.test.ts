@@ -266,7 +266,7 @@ describe('tracker_db store', () => {
     clock.advance(250); // the write starts
     register(state, 2, 5002, 0);
     writer.markDirty();
-    await writer.flush();
+    assert.equal(await writer.flush(), true);
     assert.equal(writer.writes, 2);
     assert.equal((await loadTrackerDb(dbDir, 0)).persisted.nodes.length, 2);
   });
@@ -284,9 +284,9 @@ describe('tracker_db store', () => {
       onProblem: (text) => problems.push(text),
     });
     writer.markDirty();
-    await writer.flush();
+    assert.equal(await writer.flush(), false);
     writer.markDirty();
-    await writer.flush();
+    assert.equal(await writer.flush(), false);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^cannot write /);
     assert.equal(writer.writes, 0);

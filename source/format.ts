@@ -1,0 +1,42 @@
+/** How numbers read to a person: one place, shared by the logs, the headless lines and the views. */
+import type { RemoteAddress } from './net/transport.ts';
+
+const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** Bytes in binary units with one decimal: `512 B`, `1.5 KiB`, `256.0 MiB`. */
+export function formatSize(sizeBytes: number): string {
+  if (sizeBytes < 1024) return `${sizeBytes} B`;
+  let value = sizeBytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
+}
+
+/** A transfer rate: `312.4 MiB/s`. */
+export function formatRate(bytesPerSec: number): string {
+  return `${formatSize(Math.round(bytesPerSec))}/s`;
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+export function formatAddress(address: RemoteAddress): string {
+  return address.address.includes(':')
+    ? `[${address.address}]:${address.port}`
+    : `${address.address}:${address.port}`;
+}
+
+/** A short duration: `45s`, `3m05s`, `2h04m`. */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+}
+
+/** The short infohash people see: its first 8 hex digits. */
+export function shortInfohash(infohashHex: string): string {
+  return infohashHex.slice(0, 8);
+}

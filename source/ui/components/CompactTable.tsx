@@ -1,0 +1,57 @@
+import { type CellProps, Table } from '@alcalzone/ink-table';
+import { Box, Text, type TextProps } from 'ink';
+import { createContext, useContext } from 'react';
+
+type Row = Record<string, string>;
+
+/** How one cell is drawn, from its row and column (colour by status, dim a dropped row). */
+export type CellStyle = (row: Row, column: string) => TextProps;
+
+const CellStyleContext = createContext<CellStyle | null>(null);
+const RowContext = createContext<{ row: Row; columns: string[] } | null>(null);
+
+function StyledCell({ column, children }: CellProps) {
+  const style = useContext(CellStyleContext);
+  const context = useContext(RowContext);
+  const props = style && context ? style(context.row, context.columns[column] ?? '') : {};
+  return <Text {...props}>{children}</Text>;
+}
+
+/**
+ * The Ink table component without a rule between every data row: one heading rule, then the
+ * rows, so a table of n rows takes n + 4 lines. Each data row is given to the cell renderer
+ * through context, so cells can be styled by what their row says.
+ */
+class CompactTable<T extends Row> extends Table<T> {
+  override render() {
+    const columns = this.getColumns();
+    const keys = columns.map((column) => column.key);
+    return (
+      <Box flexDirection="column">
+        {this.header({ key: 'header', columns, data: {} })}
+        {this.heading({ key: 'heading', columns, data: this.getHeadings() })}
+        {this.separator({ key: 'separator', columns, data: {} })}
+        {this.props.data.map((row, index) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional in a scrolled window
+          <RowContext.Provider key={index} value={{ row, columns: keys }}>
+            {this.data({ key: `row-${index}`, columns, data: row })}
+          </RowContext.Provider>
+        ))}
+        {this.footer({ key: 'footer', columns, data: {} })}
+      </Box>
+    );
+  }
+}
+
+/** A table of text rows; `columns` fixes the order (and shows headings with no rows). */
+export function DataTable<T extends Row>(props: {
+  rows: T[];
+  columns: (keyof T & string)[];
+  cellStyle?: CellStyle;
+}) {
+  return (
+    <CellStyleContext.Provider value={props.cellStyle ?? null}>
+      <CompactTable<T> data={props.rows} columns={props.columns} cell={StyledCell} />
+    </CellStyleContext.Provider>
+  );
+}

@@ -1,0 +1,51 @@
+import { render } from 'ink';
+import type { ReactElement } from 'react';
+import { enterFullScreen } from './full-screen.ts';
+
+export interface FullScreenRun {
+  /** Resolves once the view has been unmounted and the terminal restored. */
+  finished: Promise<void>;
+  /** Unmounts the view and restores the terminal (quit key, signal). */
+  stop(): void;
+}
+
+/** Redraws are capped here: engines change many times a second, the eye needs ~10. */
+const MAX_FPS = 10;
+
+/**
+ * Renders a full-screen view: alternate screen, Ink with its own Ctrl+C handling off (the view
+ * decides what quitting means, e.g. saying EXIT to the tracker first), and the terminal restored
+ * on every way out. An uncaught error is shown after the terminal is restored, then rethrown to
+ * the caller via `finished`.
+ */
+export function runFullScreen(
+  element: ReactElement,
+  onFatal: (error: Error) => void,
+): FullScreenRun {
+  const screen = enterFullScreen(process.stdout);
+  const instance = render(element, { exitOnCtrlC: false, maxFps: MAX_FPS, patchConsole: true });
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    instance.unmount();
+    screen.leave();
+  };
+  const crash = (error: unknown) => {
+    stop();
+    onFatal(error instanceof Error ? error : new Error(String(error)));
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  const finished = instance.waitUntilExit().then(
+    () => stop(),
+    (error: unknown) => crash(error),
+  );
+  return {
+    finished: finished.finally(() => {
+      process.off('uncaughtException', crash);
+      process.off('unhandledRejection', crash);
+    }),
+    stop,
+  };
+}

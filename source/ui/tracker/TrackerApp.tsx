@@ -1,0 +1,174 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import { formatDuration } from '../../format.ts';
+import type { LogLine } from '../../log/logger.ts';
+import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
+import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
+import { HelpLine, type KeyHelp } from '../components/HelpLine.tsx';
+import { HelpOverlay } from '../components/HelpOverlay.tsx';
+import { LogPane } from '../components/LogPane.tsx';
+import { PaneTitle } from '../components/PaneTitle.tsx';
+import { SmallTerminal } from '../components/SmallTerminal.tsx';
+import { type Store, useStore } from '../hooks/use-store.ts';
+import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
+import { applyScroll, clampScroll, scrollActionFor } from '../keys.ts';
+import { truncate } from '../text.ts';
+import { trackerLayout } from './tracker-layout.ts';
+import {
+  FILE_COLUMNS,
+  fileCells,
+  NODE_COLUMNS,
+  NODE_SORTS,
+  type NodeSort,
+  nodeCells,
+} from './tracker-rows.ts';
+
+type PaneName = 'nodes' | 'files' | 'log';
+const PANES: PaneName[] = ['nodes', 'files', 'log'];
+
+export const TRACKER_KEYS: KeyHelp[] = [
+  { keys: 'q', action: 'quit' },
+  { keys: '?', action: 'help' },
+  { keys: 'Tab', action: 'next pane' },
+  { keys: '↑↓ j k', action: 'scroll' },
+  { keys: 'PgUp PgDn', action: 'page' },
+  { keys: 'Home End g G', action: 'top/bottom' },
+  { keys: 's', action: 'sort nodes' },
+];
+
+/** Heartbeat status colours: alive green, late yellow, dropped red and the whole row greyed. */
+const nodeStyle: CellStyle = (row, column) => {
+  const status = row.heartbeat?.split(' ')[0];
+  if (status === 'dropped')
+    return column === 'heartbeat' ? { color: 'red', dimColor: true } : { dimColor: true };
+  if (column !== 'heartbeat') return {};
+  return { color: status === 'alive' ? 'green' : 'yellow' };
+};
+
+const fileStyle: CellStyle = (row, column) =>
+  column === 'note' && row.note ? { color: 'yellow' } : {};
+
+export interface TrackerAppProps {
+  tracker: Store<TrackerSnapshot>;
+  log: Store<readonly LogLine[]>;
+  onQuit(): void;
+  /** Tests fix the size; the real view follows the terminal. */
+  size?: TerminalSize;
+}
+
+/** The full-screen tracker view: header, nodes table, owner index, log, help line. */
+export function TrackerApp(props: TrackerAppProps) {
+  const snapshot = useStore(props.tracker);
+  const lines = useStore(props.log);
+  const terminal = useTerminalSize();
+  const { columns, rows } = props.size ?? terminal;
+  const [focus, setFocus] = useState<PaneName>('nodes');
+  const [sort, setSort] = useState<NodeSort>('id');
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [offsets, setOffsets] = useState({ nodes: 0, files: 0, log: 0 });
+
+  const layout = trackerLayout(rows, snapshot.nodes.length, snapshot.files.length);
+  const nodes = nodeCells(snapshot, sort, columns);
+  const files = fileCells(snapshot, columns);
+  const visible = {
+    nodes: layout?.nodeRows ?? 1,
+    files: layout?.fileRows ?? 1,
+    log: layout?.logLines ?? 1,
+  };
+  const totals = { nodes: nodes.rows.length, files: files.rows.length, log: lines.length };
+
+  useInput((input, key) => {
+    if (input === 'q' || (key.ctrl && input === 'c')) return props.onQuit();
+    if (input === '?' || (helpOpen && key.escape)) return setHelpOpen(!helpOpen);
+    if (key.tab)
+      return setFocus(PANES[(PANES.indexOf(focus) + (key.shift ? 2 : 1)) % PANES.length]!);
+    if (input === 's')
+      return setSort(NODE_SORTS[(NODE_SORTS.indexOf(sort) + 1) % NODE_SORTS.length]!);
+    const action = scrollActionFor(input, key, visible[focus]);
+    if (action === null) return;
+    setOffsets((current) => {
+      if (focus !== 'log')
+        return {
+          ...current,
+          [focus]: applyScroll(current[focus], action, totals[focus], visible[focus]),
+        };
+      // The log scrolls from its tail: "up" goes back in time.
+      const inverted =
+        action.kind === 'by'
+          ? { kind: 'by' as const, lines: -action.lines }
+          : { kind: action.kind === 'top' ? ('bottom' as const) : ('top' as const) };
+      return { ...current, log: applyScroll(current.log, inverted, totals.log, visible.log) };
+    });
+  });
+
+  if (layout === null || columns < MIN_COLUMNS) {
+    return (
+      <SmallTerminal columns={columns} rows={rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} />
+    );
+  }
+  if (helpOpen) return <HelpOverlay title="bt-tui tracker" keys={TRACKER_KEYS} height={rows - 1} />;
+
+  const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
+  const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
+  const logBack = clampScroll(offsets.log, totals.log, visible.log);
+  const header = snapshot.header;
+  const range = (from: number, shown: number, total: number) =>
+    total > shown ? ` rows ${from + 1}-${Math.min(total, from + shown)} of ${total}` : '';
+  return (
+    <Box flexDirection="column" width={columns} height={rows - 1}>
+      <Text bold>
+        {truncate(
+          `bt-tui tracker · ${header.listeningAddress} · up ${formatDuration(header.uptimeMs)}`,
+          columns,
+        )}
+      </Text>
+      <Text>
+        {truncate(
+          `nodes ${header.nodesAlive} alive, ${header.nodesLate} late · files ${header.files} · ${header.requestsPerSecond.toFixed(1)} req/s · decode errors ${header.decodeErrors}`,
+          columns,
+        )}
+      </Text>
+      <Box flexDirection="column" height={layout.nodesHeight}>
+        <PaneTitle
+          title={`Nodes (${totals.nodes}) · sort: ${sort}${range(nodesFrom, visible.nodes, totals.nodes)}`}
+          focused={focus === 'nodes'}
+          width={columns}
+        />
+        <DataTable
+          rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
+          columns={[...NODE_COLUMNS]}
+          cellStyle={nodeStyle}
+        />
+      </Box>
+      <Box flexDirection="column" height={layout.filesHeight}>
+        <PaneTitle
+          title={`Owner index (${totals.files} files)${range(filesFrom, visible.files, totals.files)}`}
+          focused={focus === 'files'}
+          width={columns}
+        />
+        <DataTable
+          rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
+          columns={[...FILE_COLUMNS]}
+          cellStyle={fileStyle}
+        />
+      </Box>
+      <LogPane
+        title="Log (tracker.log)"
+        lines={lines}
+        linesBack={logBack}
+        height={layout.logHeight}
+        width={columns}
+        focused={focus === 'log'}
+      />
+      <HelpLine
+        keys={TRACKER_KEYS.map((key) =>
+          key.keys === 's' ? { keys: 's', action: `sort (${sort})` } : key,
+        )}
+        width={columns}
+      />
+    </Box>
+  );
+}
+
+export const MIN_COLUMNS = 60;
+export const MIN_ROWS = 19;

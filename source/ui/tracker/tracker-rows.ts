@@ -1,0 +1,73 @@
+import { formatDuration, formatSize, shortInfohash } from '../../format.ts';
+import type { FileRow, NodeRow, TrackerSnapshot } from '../../tracker/snapshot.ts';
+import { fitColumns } from '../text.ts';
+
+/** How the nodes table is ordered; `s` cycles through them. */
+export type NodeSort = 'id' | 'credit' | 'last heard';
+export const NODE_SORTS: NodeSort[] = ['id', 'credit', 'last heard'];
+
+/** Column keys are the headings the table shows. */
+export const NODE_COLUMNS = ['node', 'address', 'heartbeat', 'files', 'credit', 'joined'] as const;
+export type NodeCells = Record<(typeof NODE_COLUMNS)[number], string>;
+
+export const OWNERS_COLUMN = 'owners (node·credit, best first)';
+export const FILE_COLUMNS = ['file', 'size', 'infohash', OWNERS_COLUMN, 'note'] as const;
+export type FileCells = Record<(typeof FILE_COLUMNS)[number], string>;
+
+const headingsOf = <K extends string>(columns: readonly K[]) =>
+  Object.fromEntries(columns.map((column) => [column, column])) as unknown as Record<K, string>;
+
+function sortNodes(nodes: readonly NodeRow[], sort: NodeSort): NodeRow[] {
+  const sorted = [...nodes];
+  if (sort === 'credit')
+    sorted.sort((a, b) => b.uploadCredit - a.uploadCredit || a.nodeId - b.nodeId);
+  else if (sort === 'last heard')
+    sorted.sort((a, b) => a.lastHeardAgoMs - b.lastHeardAgoMs || a.nodeId - b.nodeId);
+  else sorted.sort((a, b) => a.nodeId - b.nodeId);
+  return sorted;
+}
+
+/** Heartbeat cell: status and the age of the last heartbeat, e.g. `alive 3s`, `late 25s`. */
+export function heartbeatText(node: NodeRow): string {
+  return `${node.status} ${formatDuration(node.lastHeardAgoMs)}`;
+}
+
+/** The nodes table as text cells, sorted and fitted to `width` columns. */
+export function nodeCells(
+  snapshot: TrackerSnapshot,
+  sort: NodeSort,
+  width: number,
+): { rows: NodeCells[]; nodes: NodeRow[] } {
+  const nodes = sortNodes(snapshot.nodes, sort);
+  const rows = nodes.map((node) => ({
+    node: String(node.nodeId),
+    address: node.address,
+    heartbeat: heartbeatText(node),
+    files: String(node.filesSeeded),
+    credit: formatSize(node.uploadCredit),
+    joined: new Date(node.joinedAtWallMs).toISOString().slice(11, 19),
+  }));
+  return { rows: fitColumns(rows, headingsOf(NODE_COLUMNS), ['address'], width), nodes };
+}
+
+function ownersText(file: FileRow): string {
+  return file.owners.map((owner) => `${owner.nodeId}·${formatSize(owner.uploadCredit)}`).join(' ');
+}
+
+/** The owner index as text cells fitted to `width`; a file with one owner left is marked. */
+export function fileCells(
+  snapshot: TrackerSnapshot,
+  width: number,
+): { rows: FileCells[]; files: readonly FileRow[] } {
+  const rows = snapshot.files.map((file) => ({
+    file: file.name,
+    size: formatSize(file.sizeBytes),
+    infohash: shortInfohash(file.infohashHex),
+    [OWNERS_COLUMN]: ownersText(file),
+    note: file.lastOwner ? 'last owner' : '',
+  }));
+  return {
+    rows: fitColumns(rows, headingsOf(FILE_COLUMNS), ['file', OWNERS_COLUMN], width),
+    files: snapshot.files,
+  };
+}
