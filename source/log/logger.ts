@@ -4,6 +4,8 @@ import type { Clock } from '../clock.ts';
 
 /** One logged event, as kept in memory for the log pane. */
 export interface LogLine {
+  /** Position in the log since start: a stable identity for a line on screen. */
+  seq: number;
   wallMs: number;
   text: string;
 }
@@ -30,6 +32,7 @@ export class Logger {
   private readonly ringSize: number;
   private readonly listeners = new Set<() => void>();
   private fileBroken = false;
+  private nextSeq = 0;
   /** The ring as one immutable array, rebuilt lazily after a new line (for the log pane). */
   private frozenLines: readonly LogLine[] | null = null;
 
@@ -42,7 +45,7 @@ export class Logger {
   log(text: string): void {
     const wallMs = this.options.clock.wallNow();
     const formatted = `${new Date(wallMs).toISOString()} ${text}`;
-    this.ring.push({ wallMs, text });
+    this.ring.push({ seq: this.nextSeq++, wallMs, text });
     if (this.ring.length > this.ringSize) this.ring.shift();
     this.frozenLines = null;
     if (this.options.filePath && !this.fileBroken) {

@@ -43,6 +43,7 @@ export class OwnerSession {
   consecutiveBusy = 0;
   /** Loss reacts at most once per round trip, as one congestion event. */
   private lastLossAtMs = Number.NEGATIVE_INFINITY;
+  private lastBackoffAtMs = Number.NEGATIVE_INFINITY;
   rateBytesPerSec = 0;
   private rateBytesAtLastSample = 0;
 
@@ -81,7 +82,13 @@ export class OwnerSession {
   }
 
   onLoss(nowMs: number): void {
-    this.rtt.onTimeout();
+    // Blocks that time out together are one expiry of the retransmission timer (RFC 6298 5.5):
+    // back off once per timeout period, not once per block, or one lost REQUEST of 16 blocks
+    // would push the timeout to its cap and a lossy tail would crawl at one retry per 2 s.
+    if (nowMs - this.lastBackoffAtMs >= this.rtt.timeoutMs) {
+      this.lastBackoffAtMs = nowMs;
+      this.rtt.onTimeout();
+    }
     if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
     this.lastLossAtMs = nowMs;
     this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks / 2);

@@ -27,9 +27,9 @@ export function LogPane(props: {
   return (
     <Box flexDirection="column" height={props.height}>
       <PaneTitle title={`${props.title}${back}`} focused={props.focused} width={props.width} />
-      {shown.map((line, index) => (
+      {shown.map((line) => (
         <Text
-          key={`${line.wallMs}-${index}`}
+          key={line.seq}
           color={
             /\b(failed|error|banned|refused|unreachable)\b/.test(line.text) ? 'red' : undefined
           }
