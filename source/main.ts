@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
 import { parseCommandLine } from './cli/parse-args.ts';
-import { runPeer } from './cli/run-peer.ts';
+import { runPeer } from './cli/run-peer.tsx';
 import { runTracker } from './cli/run-tracker.tsx';
 
 const packageJson = JSON.parse(

@@ -1,0 +1,162 @@
+import { Box, Text } from 'ink';
+import { formatRate, formatSize } from '../../format.ts';
+import type { DownloadSnapshot, OwnerSnapshot } from '../../peer/peer-snapshot.ts';
+import { textWidth, truncate } from '../text.ts';
+import { ownerColor, ownerLetter, pieceCells, shareCells } from './piece-map.ts';
+
+const STATE_TEXT: Record<DownloadSnapshot['state'], string> = {
+  searching: 'searching',
+  'fetching-metainfo': 'fetching metainfo',
+  verifying: 'verifying',
+  downloading: 'downloading',
+  'waiting-for-owners': 'waiting for owners',
+  paused: 'paused',
+  cancelled: 'cancelled',
+  done: 'done',
+  failed: 'failed',
+};
+
+const STATE_COLOR: Partial<Record<DownloadSnapshot['state'], string>> = {
+  done: 'green',
+  failed: 'red',
+  'waiting-for-owners': 'yellow',
+  paused: 'yellow',
+  cancelled: 'yellow',
+};
+
+const OWNER_STATE_COLOR: Partial<Record<OwnerSnapshot['state'], string>> = {
+  active: 'green',
+  slow: 'yellow',
+  dead: 'red',
+  banned: 'red',
+};
+
+/** `[█████░░░░]` of `width` cells for a fraction 0..1. */
+export function progressBar(fraction: number, width: number): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
+}
+
+/** Text after the name: state, reason, progress figures; what a person needs at a glance. */
+export function downloadStatus(download: DownloadSnapshot): string {
+  const state = STATE_TEXT[download.state] + (download.reason ? `: ${download.reason}` : '');
+  const pieces =
+    download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
+  const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';
+  const eta =
+    download.etaSec !== null && download.state === 'downloading' ? ` ETA ${download.etaSec}s` : '';
+  return `${pieces}${rate}${eta}  ${state}`;
+}
+
+/** How many lines a download block takes: title, piece map, legend, one row per owner. */
+export function downloadBlockHeight(download: DownloadSnapshot): number {
+  return 3 + download.owners.length;
+}
+
+/**
+ * One download: name, progress bar and figures; a piece map of the whole file coloured by the
+ * owner that delivered each part; then a row per owner with its share of the file as a bar.
+ */
+export function DownloadBlock({
+  download,
+  width,
+  selected,
+}: {
+  download: DownloadSnapshot;
+  width: number;
+  selected: boolean;
+}) {
+  const fraction =
+    download.sizeBytes === 0
+      ? download.state === 'done'
+        ? 1
+        : 0
+      : download.bytesVerified / download.sizeBytes;
+  const barWidth = Math.max(10, Math.min(30, Math.floor(width / 4)));
+  const status = downloadStatus(download);
+  // Name, bar and percentage first; the status gets what is left of the line.
+  const nameWidth = Math.max(8, Math.min(textWidth(download.name), width - barWidth - 10 - 24));
+  const statusWidth = Math.max(0, width - (nameWidth + 2) - (barWidth + 2) - 7);
+  const mapWidth = Math.max(1, width - 6);
+  const cells = pieceCells(download.pieceSources, mapWidth);
+  const narrow = width < 90;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text
+          bold
+          inverse={selected}
+        >{`${selected ? '▸' : ' '} ${truncate(download.name, nameWidth)}`}</Text>
+        {` ${progressBar(fraction, barWidth)} ${(fraction * 100).toFixed(1).padStart(5)}%`}
+        <Text color={STATE_COLOR[download.state]}>{truncate(status, statusWidth)}</Text>
+      </Text>
+      <Text>
+        {'  map '}
+        {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
+        {cells.map((cell, index) =>
+          cell.kind === 'owner' ? (
+            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+            <Text key={index} color={ownerColor(cell.owner)}>
+              {ownerLetter(cell.owner)}
+            </Text>
+          ) : (
+            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
+            <Text key={index} dimColor>
+              {cell.kind === 'in-flight' ? '▒' : '·'}
+            </Text>
+          ),
+        )}
+      </Text>
+      <Text dimColor>
+        {truncate(
+          `  legend: ${download.owners.map((owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`).join('  ')}  ▒ in flight  · missing`,
+          width,
+        )}
+      </Text>
+      {download.owners.map((owner, index) => (
+        <OwnerRow
+          key={owner.nodeId}
+          owner={owner}
+          index={index}
+          sources={download.pieceSources}
+          width={width}
+          narrow={narrow}
+        />
+      ))}
+    </Box>
+  );
+}
+
+function OwnerRow(props: {
+  owner: OwnerSnapshot;
+  index: number;
+  sources: Int8Array;
+  width: number;
+  narrow: boolean;
+}) {
+  const { owner, index } = props;
+  const address = props.narrow ? '' : ` ${owner.address.padEnd(21)}`;
+  const rate = props.width < 70 ? '' : ` ${formatRate(owner.rateBytesPerSec).padStart(12)}`;
+  const state =
+    owner.state +
+    (owner.reason ? `: ${owner.reason}` : '') +
+    (owner.strikes > 0 && owner.state !== 'banned' ? ` (${owner.strikes} strikes)` : '');
+  const fixed = 4 + 9 + address.length + 11 + rate.length + 2;
+  const shareWidth = Math.max(8, Math.min(40, Math.floor((props.width - fixed) / 2)));
+  const share = shareCells(props.sources, index, shareWidth);
+  const shareText = share.map((delivered) => (delivered ? '█' : ' ')).join('');
+  return (
+    <Text>
+      {'  '}
+      <Text color={ownerColor(index)} bold>
+        {ownerLetter(index)}
+      </Text>
+      {` node ${String(owner.nodeId).padEnd(4)}${address} [`}
+      <Text color={ownerColor(index)}>{shareText.padEnd(shareWidth)}</Text>
+      {`] ${formatSize(owner.bytesDelivered).padStart(10)}${rate} `}
+      <Text color={OWNER_STATE_COLOR[owner.state]}>
+        {truncate(state, Math.max(6, props.width - fixed - shareWidth))}
+      </Text>
+    </Text>
+  );
+}

@@ -1,0 +1,63 @@
+import { Box, Text } from 'ink';
+import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
+import { PaneTitle } from '../components/PaneTitle.tsx';
+import { truncate } from '../text.ts';
+import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
+import type { Notice } from './ListPanes.tsx';
+
+/** The download queue: one block per download, scrolled so the selected one is visible. */
+export function DownloadsPane(props: {
+  downloads: readonly DownloadSnapshot[];
+  selected: number;
+  focused: boolean;
+  height: number;
+  width: number;
+  notice?: Notice;
+}) {
+  const room = props.height - 1 - (props.notice ? 1 : 0);
+  // Start at the selected download and go back while the blocks before it still fit.
+  let first = props.selected;
+  let used = props.downloads[first] ? downloadBlockHeight(props.downloads[first]!) : 0;
+  while (first > 0 && used + downloadBlockHeight(props.downloads[first - 1]!) <= room) {
+    first--;
+    used += downloadBlockHeight(props.downloads[first]!);
+  }
+  const shown: DownloadSnapshot[] = [];
+  let lines = 0;
+  for (let index = first; index < props.downloads.length; index++) {
+    const height = downloadBlockHeight(props.downloads[index]!);
+    if (lines + height > room && shown.length > 0) break;
+    shown.push(props.downloads[index]!);
+    lines += height;
+  }
+  return (
+    <Box flexDirection="column" height={props.height} overflow="hidden">
+      {/* No shrinking: a block that does not fit is clipped at the bottom, never squeezed. */}
+      <Box flexDirection="column" flexShrink={0}>
+        <PaneTitle
+          title={`Downloads (${props.downloads.length})`}
+          focused={props.focused}
+          width={props.width}
+        />
+        {props.notice ? (
+          <Text color={props.notice.error ? 'red' : 'green'}>
+            {truncate(`${props.notice.error ? '✗' : '✓'} ${props.notice.text}`, props.width)}
+          </Text>
+        ) : null}
+        {props.downloads.length === 0 ? (
+          <Text dimColor>
+            nothing yet: pick a file in Swarm files and press d, or D to type a name
+          </Text>
+        ) : null}
+        {shown.map((download, index) => (
+          <DownloadBlock
+            key={download.name}
+            download={download}
+            width={props.width}
+            selected={props.focused && first + index === props.selected}
+          />
+        ))}
+      </Box>
+    </Box>
+  );
+}

@@ -1,0 +1,141 @@
+import { Box, Text } from 'ink';
+import { formatSize } from '../../format.ts';
+import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
+import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
+import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
+import { PaneTitle } from '../components/PaneTitle.tsx';
+import { fitColumns, truncate } from '../text.ts';
+
+/** The last outcome of an action in a pane, shown on its own line there. */
+export interface Notice {
+  text: string;
+  error: boolean;
+}
+
+const SELECTED = '▸ ';
+const UNSELECTED = '  ';
+
+/** The rows of a list that fit, keeping the selected one visible. */
+function windowOf<T>(
+  items: readonly T[],
+  selected: number,
+  rows: number,
+): { shown: T[]; first: number } {
+  const first = Math.min(Math.max(0, selected - rows + 1), Math.max(0, items.length - rows));
+  return { shown: items.slice(first, first + rows), first };
+}
+
+const selectedStyle: CellStyle = (row) =>
+  row.name?.startsWith(SELECTED) ? { bold: true, inverse: true } : {};
+
+function fileState(file: LocalFileSnapshot): string {
+  switch (file.state.kind) {
+    case 'seeding':
+      return 'seeding';
+    case 'hashing':
+      return `hashing ${file.state.percent}%`;
+    case 'downloading':
+      return 'downloading';
+    case 'error':
+      return `error: ${file.state.reason}`;
+    default:
+      return 'not shared';
+  }
+}
+
+function NoticeLine({ notice, width }: { notice?: Notice; width: number }) {
+  if (!notice) return <Text> </Text>;
+  return (
+    <Text color={notice.error ? 'red' : 'green'}>
+      {truncate(`${notice.error ? '✗' : '✓'} ${notice.text}`, width)}
+    </Text>
+  );
+}
+
+/** "My files": the node folder, live, with each file's state; Enter or s seeds / stops. */
+export function FilesPane(props: {
+  files: readonly LocalFileSnapshot[];
+  selected: number;
+  focused: boolean;
+  rows: number;
+  width: number;
+  notice?: Notice;
+}) {
+  const { shown, first } = windowOf(props.files, props.selected, props.rows);
+  const rows = shown.map((file, index) => ({
+    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${file.name}`,
+    size: formatSize(file.sizeBytes),
+    state: fileState(file),
+  }));
+  const fitted = fitColumns(
+    rows,
+    { name: 'name', size: 'size', state: 'state' },
+    ['name', 'state'],
+    props.width - 1,
+  );
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <PaneTitle
+        title={`My files (${props.files.length})`}
+        focused={props.focused}
+        width={props.width - 1}
+      />
+      <DataTable rows={fitted} columns={['name', 'size', 'state']} cellStyle={selectedStyle} />
+      {props.files.length === 0 ? (
+        <Text dimColor>(folder is empty: copy files in to seed them)</Text>
+      ) : null}
+      <NoticeLine notice={props.notice} width={props.width - 1} />
+    </Box>
+  );
+}
+
+/** "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. */
+export function SwarmPane(props: {
+  listing: SwarmListing;
+  files: readonly SwarmFile[];
+  filter: string;
+  selected: number;
+  focused: boolean;
+  rows: number;
+  width: number;
+}) {
+  const { shown, first } = windowOf(props.files, props.selected, props.rows);
+  const rows = shown.map((file, index) => ({
+    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${file.name}`,
+    size: formatSize(file.sizeBytes),
+    owners: String(file.ownerCount),
+  }));
+  const fitted = fitColumns(
+    rows,
+    { name: 'name', size: 'size', owners: 'owners' },
+    ['name'],
+    props.width,
+  );
+  const filter = props.filter ? ` · filter "${props.filter}"` : '';
+  const status =
+    props.listing.state === 'loading'
+      ? 'refreshing…'
+      : props.listing.state === 'error'
+        ? props.listing.error
+        : props.listing.state === 'empty'
+          ? 'press r to list the swarm'
+          : props.files.length === 0
+            ? 'no file in the swarm matches'
+            : '';
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <PaneTitle
+        title={`Swarm files (${props.files.length})${filter}`}
+        focused={props.focused}
+        width={props.width}
+      />
+      <DataTable rows={fitted} columns={['name', 'size', 'owners']} cellStyle={selectedStyle} />
+      <Text
+        color={props.listing.state === 'error' ? 'red' : undefined}
+        dimColor={props.listing.state !== 'error'}
+      >
+        {truncate(status || ' ', props.width)}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,47 @@
+import { Box, Text } from 'ink';
+import { formatRate, formatSize } from '../../format.ts';
+import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
+import { truncate } from '../text.ts';
+
+const TRACKER_COLOR = {
+  registered: 'green',
+  registering: 'yellow',
+  retrying: 'red',
+  refused: 'red',
+} as const;
+
+/** Who this node is, how its tracker session is, and how fast it moves bytes. */
+export function PeerHeader({
+  snapshot,
+  width,
+  exiting,
+}: {
+  snapshot: PeerSnapshot;
+  width: number;
+  exiting: boolean;
+}) {
+  const { tracker } = snapshot;
+  const since =
+    tracker.status === 'retrying'
+      ? ` since ${new Date(Date.now() - (performance.now() - tracker.sinceMs)).toISOString().slice(11, 19)}`
+      : '';
+  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}`;
+  const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
+  const title = `bt-tui peer · node ${snapshot.nodeId} · ${snapshot.address} · tracker ${tracker.address} `;
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>{truncate(title, width)}</Text>
+        <Text color={TRACKER_COLOR[tracker.status]}>
+          {truncate(exiting ? 'exiting…' : trackerText, Math.max(0, width - title.length))}
+        </Text>
+      </Text>
+      <Text>
+        {truncate(
+          `↓ ${formatRate(snapshot.downloadRateBytesPerSec)}  ↑ ${formatRate(snapshot.uploadRateBytesPerSec)} · seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
+          width,
+        )}
+      </Text>
+    </Box>
+  );
+}

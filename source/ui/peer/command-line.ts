@@ -1,0 +1,85 @@
+/**
+ * The `:` command line, for people who know the original course design. It accepts the original
+ * commands as written and short forms:
+ *   torrent -setMode send NAME      | seed NAME
+ *   torrent -setMode download NAME  | get NAME   (also: download NAME)
+ *   torrent -setMode exit           | exit       (also: quit)
+ */
+export type Command =
+  | { kind: 'seed'; name: string }
+  | { kind: 'download'; name: string }
+  | { kind: 'exit' }
+  | { kind: 'error'; message: string };
+
+const USAGE =
+  'commands: seed NAME, get NAME, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
+
+export function parseCommand(line: string): Command {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return { kind: 'error', message: USAGE };
+  let [verb, ...rest] = words as [string, ...string[]];
+  if (verb === 'torrent') {
+    if (rest[0] !== '-setMode' || rest.length < 2) {
+      return {
+        kind: 'error',
+        message: `"${line.trim()}": expected torrent -setMode send|download NAME or torrent -setMode exit`,
+      };
+    }
+    const mode = rest[1]!;
+    rest = rest.slice(2);
+    verb = mode === 'send' ? 'seed' : mode === 'download' ? 'get' : mode;
+    if (!['seed', 'get', 'exit'].includes(verb)) {
+      return { kind: 'error', message: `unknown mode "${mode}": use send, download or exit` };
+    }
+  }
+  const name = rest.join(' ');
+  switch (verb) {
+    case 'seed':
+    case 'send':
+      return name
+        ? { kind: 'seed', name }
+        : { kind: 'error', message: `${verb} needs a file name` };
+    case 'get':
+    case 'download':
+      return name
+        ? { kind: 'download', name }
+        : { kind: 'error', message: `${verb} needs a file name` };
+    case 'exit':
+    case 'quit':
+      return rest.length === 0
+        ? { kind: 'exit' }
+        : { kind: 'error', message: `${verb} takes no arguments` };
+    default:
+      return { kind: 'error', message: `unknown command "${verb}"; ${USAGE}` };
+  }
+}
+
+/**
+ * Completes the last word of `line`: a command word first, then a file name from `names`
+ * (local files for seed, swarm files for download). Returns the line unchanged when nothing or
+ * several things match (with the common prefix filled in).
+ */
+export function completeCommand(line: string, localNames: string[], swarmNames: string[]): string {
+  const words = line.split(' ');
+  const last = words.at(-1) ?? '';
+  const head = words.slice(0, -1);
+  let candidates: string[];
+  if (head.length === 0) candidates = ['seed', 'get', 'exit', 'torrent'];
+  else if (head[0] === 'torrent' && head.length === 1) candidates = ['-setMode'];
+  else if (head[0] === 'torrent' && head.length === 2) candidates = ['send', 'download', 'exit'];
+  else {
+    const mode = head[0] === 'torrent' ? head[2] : head[0];
+    candidates =
+      mode === 'seed' || mode === 'send'
+        ? localNames
+        : mode === 'get' || mode === 'download'
+          ? swarmNames
+          : [];
+  }
+  const matches = candidates.filter((candidate) => candidate.startsWith(last));
+  if (matches.length === 0) return line;
+  let common = matches[0]!;
+  for (const match of matches) while (!match.startsWith(common)) common = common.slice(0, -1);
+  const completed = matches.length === 1 ? `${common} ` : common;
+  return [...head, completed].join(' ');
+}

@@ -1,0 +1,44 @@
+/** Lines a list pane needs besides its rows: title, table rules and heading, one notice line.
+ * The downloads pane likewise has a title and a notice line above its blocks. */
+const LIST_CHROME_LINES = 6;
+/** Header (2 lines) and the help or input line (1). */
+const FIXED_LINES = 3;
+const MIN_LIST_PANE = LIST_CHROME_LINES + 1;
+const MIN_DOWNLOADS_PANE = 3;
+const MIN_LOG_PANE = 3;
+
+export interface PeerLayout {
+  listsHeight: number;
+  listRows: number;
+  downloadsHeight: number;
+  logHeight: number;
+}
+
+/**
+ * Splits the screen: the two file lists side by side on top, the downloads under them (as tall
+ * as their blocks need, up to half the screen), the log gets the rest. One line is left free
+ * (Ink redraws everything when its output is as tall as the terminal). Null when too small.
+ */
+export function peerLayout(
+  rows: number,
+  listLength: number,
+  downloadLines: number,
+): PeerLayout | null {
+  const panes = rows - 1 - FIXED_LINES;
+  if (panes < MIN_LIST_PANE + MIN_DOWNLOADS_PANE + MIN_LOG_PANE) return null;
+  const listsHeight = Math.max(
+    MIN_LIST_PANE,
+    Math.min(listLength + LIST_CHROME_LINES, Math.floor(panes * 0.35)),
+  );
+  const roomLeft = panes - listsHeight - MIN_LOG_PANE;
+  const downloadsHeight = Math.max(
+    MIN_DOWNLOADS_PANE,
+    Math.min(downloadLines + 2, Math.max(Math.floor(panes * 0.45), roomLeft - 4), roomLeft),
+  );
+  return {
+    listsHeight,
+    listRows: listsHeight - LIST_CHROME_LINES,
+    downloadsHeight,
+    logHeight: panes - listsHeight - downloadsHeight,
+  };
+}
