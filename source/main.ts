@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
 import { parseCommandLine } from './cli/parse-args.ts';
+import { runDemo } from './cli/run-demo.tsx';
 import { runPeer } from './cli/run-peer.tsx';
 import { runTracker } from './cli/run-tracker.tsx';
 
@@ -23,6 +24,9 @@ switch (parsed.kind) {
     break;
   case 'tracker':
     process.exitCode = await runTracker(parsed.options);
+    break;
+  case 'demo':
+    process.exitCode = await runDemo(parsed.options);
     break;
   case 'peer':
     process.exitCode = await runPeer(parsed.options);

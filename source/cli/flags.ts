@@ -66,7 +66,20 @@ export const peerFlags = {
   },
 } satisfies Record<string, FlagSpec>;
 
-export const commandFlags = { tracker: trackerFlags, peer: peerFlags } as const;
+export const demoFlags = {
+  size: {
+    type: 'string',
+    help: 'sample file sizes in MiB, comma-separated (default 8,64,256)',
+  },
+  seeders: { type: 'string', help: 'seeder nodes, each with every sample file (default 3)' },
+  keep: { type: 'boolean', help: 'keep the temporary folder (files, logs, database) on exit' },
+  headless: {
+    type: 'boolean',
+    help: 'no screen: download every sample file, print a summary, exit 0 only if all verified',
+  },
+} satisfies Record<string, FlagSpec>;
+
+export const commandFlags = { tracker: trackerFlags, peer: peerFlags, demo: demoFlags } as const;
 export type CommandName = keyof typeof commandFlags;
 export const commandNames = Object.keys(commandFlags) as CommandName[];
 
@@ -86,6 +99,7 @@ function describeFlags(flags: Record<string, FlagSpec>): string {
 
 export const helpText = `
   Usage
+    $ bt-tui demo [flags]        a whole swarm on this machine, in a temporary folder
     $ bt-tui tracker [flags]     run the swarm's tracker
     $ bt-tui peer --id N [flags] run a node that seeds and downloads
 
@@ -95,11 +109,15 @@ ${describeFlags(trackerFlags)}
   Peer flags
 ${describeFlags(peerFlags)}
 
+  Demo flags
+${describeFlags(demoFlags)}
+
   Other
     --help                 show this help
     --version              show the version
 
   Examples
+    $ bt-tui demo
     $ bt-tui tracker --headless
     $ bt-tui peer --id 1 --seed big.iso --headless
     $ bt-tui peer --id 4 --download big.iso --exit-when-done --headless

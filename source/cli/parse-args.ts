@@ -32,8 +32,20 @@ export interface PeerOptions {
   headless: boolean;
 }
 
+export interface DemoOptions {
+  sizesMiB: number[];
+  seeders: number;
+  keep: boolean;
+  headless: boolean;
+}
+
+/** Largest demo sample: the demo must start within a minute on a laptop. */
+const MAX_DEMO_FILE_MIB = 4096;
+const MAX_DEMO_SEEDERS = 8;
+
 export type ParsedCommandLine =
   | { kind: 'tracker'; options: TrackerOptions }
+  | { kind: 'demo'; options: DemoOptions }
   | { kind: 'peer'; options: PeerOptions }
   | { kind: 'help'; text: string }
   | { kind: 'version'; text: string }
@@ -81,9 +93,9 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   });
   if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
   const values = cli.flags as Record<string, unknown>;
-  return command === 'tracker'
-    ? { kind: 'tracker', options: trackerOptions(values) }
-    : { kind: 'peer', options: peerOptions(values) };
+  if (command === 'tracker') return { kind: 'tracker', options: trackerOptions(values) };
+  if (command === 'demo') return { kind: 'demo', options: demoOptions(values) };
+  return { kind: 'peer', options: peerOptions(values) };
 }
 
 function rejectUnknownFlags(args: string[], known: string[]): void {
@@ -191,6 +203,27 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
       MAX_PAYLOAD_BYTES,
     ),
     exitWhenDone: values.exitWhenDone === true,
+    headless: values.headless === true,
+  };
+}
+
+function demoOptions(values: Record<string, unknown>): DemoOptions {
+  const sizeText = stringFlag(values, 'size', '8,64,256');
+  const sizesMiB = sizeText.split(',').map((part) => part.trim());
+  if (
+    sizesMiB.length > 8 ||
+    sizesMiB.some(
+      (part) => !/^\d+$/.test(part) || Number(part) < 1 || Number(part) > MAX_DEMO_FILE_MIB,
+    )
+  ) {
+    fail(
+      `--size must be up to 8 comma-separated sizes in MiB from 1 to ${MAX_DEMO_FILE_MIB} (got "${sizeText}")`,
+    );
+  }
+  return {
+    sizesMiB: sizesMiB.map(Number),
+    seeders: integerFlag(values, 'seeders', 3, 1, MAX_DEMO_SEEDERS),
+    keep: values.keep === true,
     headless: values.headless === true,
   };
 }

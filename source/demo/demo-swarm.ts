@@ -1,0 +1,168 @@
+import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '../clock.ts';
+import { defaults } from '../config.ts';
+import { Logger } from '../log/logger.ts';
+import { buildMetainfo } from '../peer/metainfo-builder.ts';
+import { saveCachedMetainfo } from '../peer/metainfo-cache.ts';
+import { openNodeFolder } from '../peer/node-folder.ts';
+import { PeerNode } from '../peer/peer-node.ts';
+import { startTracker, type TrackerServer } from '../tracker/server.ts';
+import { ChildProcesses } from './child-processes.ts';
+import { type SampleFile, writeRandomFile } from './sample-files.ts';
+
+export interface DemoSwarmOptions {
+  sizesMiB: number[];
+  seeders: number;
+  /** Where progress of the setup is reported (headless prints it; the view shows it). */
+  say(text: string): void;
+}
+
+/** A short sweep so the demo's tracker view shows heartbeats, late and dropped nodes quickly. */
+const DEMO_SWEEP_MS = 6_000;
+const OWNERS_WAIT_MS = 60_000;
+
+/**
+ * A whole swarm in a temporary folder: the tracker and the viewer's node in this process, the
+ * seeders as child processes of this same program (same code paths, same wire protocol). It
+ * never touches the user's node_files/, logs/ or tracker_db/.
+ */
+export class DemoSwarm {
+  private constructor(
+    readonly folder: string,
+    readonly tracker: TrackerServer,
+    readonly trackerLog: Logger,
+    readonly node: PeerNode,
+    readonly nodeLog: Logger,
+    readonly samples: SampleFile[],
+    private readonly children: ChildProcesses,
+  ) {}
+
+  static async start(options: DemoSwarmOptions): Promise<DemoSwarm> {
+    const folder = await mkdtemp(join(tmpdir(), 'bt-tui-demo-'));
+    const filesDir = join(folder, 'node_files');
+    const logsDir = join(folder, 'logs');
+    const children = new ChildProcesses();
+    try {
+      const samples = await makeSamples(folder, filesDir, options);
+      const trackerLog = new Logger({ filePath: join(logsDir, 'tracker.log'), clock: systemClock });
+      const started = await startTracker({
+        host: '127.0.0.1',
+        port: 0,
+        dbDir: join(folder, 'tracker_db'),
+        logger: trackerLog,
+        sweepIntervalMs: DEMO_SWEEP_MS,
+      });
+      if (!started.ok) throw new Error(started.error.message);
+      const tracker = started.tracker;
+      const trackerAddress = `${tracker.address.address}:${tracker.address.port}`;
+      options.say(`tracker on ${trackerAddress}; starting ${options.seeders} seeders`);
+      for (let id = 1; id <= options.seeders; id++) {
+        children.startBtTui([
+          'peer',
+          '--id',
+          String(id),
+          '--tracker',
+          trackerAddress,
+          '--files',
+          filesDir,
+          '--logs',
+          logsDir,
+          '--seed-all',
+          '--headless',
+        ]);
+      }
+      await waitForOwners(tracker, samples.length, options.seeders);
+      const nodeLog = new Logger({
+        filePath: join(logsDir, `node${options.seeders + 1}.log`),
+        clock: systemClock,
+      });
+      const viewer = await PeerNode.start({
+        nodeId: options.seeders + 1,
+        host: '127.0.0.1',
+        port: 0,
+        tracker: tracker.address,
+        filesDir,
+        maxOwners: defaults.maxOwnersPerDownload,
+        blockSizeBytes: defaults.blockSizeBytes,
+        giveUpWithoutOwnersMs: defaults.giveUpWithoutOwnersMs,
+        clock: systemClock,
+        logger: nodeLog,
+      });
+      if (!viewer.ok) throw new Error(viewer.error.message);
+      return new DemoSwarm(folder, tracker, trackerLog, viewer.node, nodeLog, samples, children);
+    } catch (error) {
+      await children.stopAll();
+      await rm(folder, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  /** Stops every node and the tracker; removes the folder unless asked to keep it. */
+  async stop(keep: boolean): Promise<void> {
+    await this.node.exit();
+    await this.children.stopAll();
+    await this.tracker.stop();
+    if (!keep) await rm(this.folder, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Random sample files, written once and hard-linked into every seeder's folder (one copy on
+ * disk), with their metainfo cached for each seeder so none of them hashes at start.
+ */
+async function makeSamples(
+  folder: string,
+  filesDir: string,
+  options: DemoSwarmOptions,
+): Promise<SampleFile[]> {
+  const originals = join(folder, 'samples');
+  await mkdir(originals, { recursive: true });
+  const samples: SampleFile[] = [];
+  for (const sizeMiB of options.sizesMiB) {
+    const name = `sample-${sizeMiB}MiB.bin`;
+    options.say(`writing ${name}`);
+    samples.push(await writeRandomFile(join(originals, name), name, sizeMiB * 1024 * 1024));
+  }
+  for (let id = 1; id <= options.seeders; id++) {
+    const nodeFolder = await openNodeFolder(filesDir, id);
+    for (const sample of samples) await link(sample.path, join(nodeFolder.path, sample.name));
+  }
+  for (const sample of samples) {
+    options.say(`hashing ${sample.name}`);
+    const built = await buildMetainfo(sample.path, sample.name);
+    for (let id = 1; id <= options.seeders; id++) {
+      const nodeFolder = await openNodeFolder(filesDir, id);
+      await saveCachedMetainfo(
+        nodeFolder,
+        sample.name,
+        { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs },
+        built.encoded,
+      );
+    }
+  }
+  return samples;
+}
+
+/** Resolves once every sample file has `owners` owners at the tracker. */
+function waitForOwners(tracker: TrackerServer, files: number, owners: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const ready =
+        tracker.getSnapshot().files.filter((file) => file.owners.length >= owners).length >= files;
+      if (!ready) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(
+        new Error(`the seeders did not announce their files within ${OWNERS_WAIT_MS / 1000} s`),
+      );
+    }, OWNERS_WAIT_MS);
+    const unsubscribe = tracker.subscribe(check);
+    check();
+  });
+}

@@ -1,0 +1,59 @@
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import type { LogLine } from '../../log/logger.ts';
+import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
+import type { SwarmListing } from '../../peer/swarm-directory.ts';
+import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
+import type { Store } from '../hooks/use-store.ts';
+import { useTerminalSize } from '../hooks/use-terminal-size.ts';
+import { PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
+import { truncate } from '../text.ts';
+import { TrackerApp } from '../tracker/TrackerApp.tsx';
+
+export interface DemoAppProps {
+  folder: string;
+  peer: Store<PeerSnapshot>;
+  peerLog: Store<readonly LogLine[]>;
+  swarm: Store<SwarmListing>;
+  intents: PeerIntents;
+  tracker: Store<TrackerSnapshot>;
+  trackerLog: Store<readonly LogLine[]>;
+}
+
+/**
+ * The demo: the peer view of the viewer's node and the tracker view of the same swarm, one key
+ * (t) apart, under a line that says where the demo lives and what to press.
+ */
+export function DemoApp(props: DemoAppProps) {
+  const { columns, rows } = useTerminalSize();
+  const [view, setView] = useState<'peer' | 'tracker'>('peer');
+  useInput((input) => {
+    if (input === 't') setView((current) => (current === 'peer' ? 'tracker' : 'peer'));
+  });
+  const hint =
+    view === 'peer'
+      ? 'select a file in Swarm files (↑↓) and press d · t: tracker view'
+      : 'watch nodes, heartbeats and credits · t: back to the peer view';
+  const size = { columns, rows: rows - 1 };
+  return (
+    <Box flexDirection="column">
+      <Text color="cyan">{truncate(`bt-tui demo · ${props.folder} · ${hint}`, columns)}</Text>
+      {view === 'peer' ? (
+        <PeerApp
+          peer={props.peer}
+          swarm={props.swarm}
+          log={props.peerLog}
+          intents={props.intents}
+          size={size}
+        />
+      ) : (
+        <TrackerApp
+          tracker={props.tracker}
+          log={props.trackerLog}
+          onQuit={() => props.intents.exit()}
+          size={size}
+        />
+      )}
+    </Box>
+  );
+}
