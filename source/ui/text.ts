@@ -13,47 +13,75 @@ export function textWidth(text: string): number {
   return Array.from(text).length;
 }
 
+/** Flexible columns give up width down to this before any column is dropped. */
+const SOFT_MIN_WIDTH = 12;
+
+export interface FitOptions<K> {
+  /** Columns whose cells may be cut (with an ellipsis), widest first. */
+  flexible: K[];
+  /** Columns that may be left out, first one first, when cutting is not enough. */
+  droppable?: K[];
+  /** What borders and padding add per column, and once per table. */
+  chromePerColumn?: number;
+  chromeFixed?: number;
+}
+
 /**
- * Shrinks the `flexible` columns of a table (widest first) until its rows fit `maxWidth`, and
- * truncates their cells. `chrome` is what borders and padding add per column, plus a constant.
+ * Fits a table into `maxWidth` cells: cuts the widest flexible column (to 12 characters at
+ * first), then drops optional columns in order, then cuts flexible columns down to their
+ * heading. Returns the cut rows and the columns still shown. Headings are the column keys.
  */
+export function fitTable<T extends Record<string, string>, K extends keyof T & string>(
+  rows: T[],
+  columns: readonly K[],
+  maxWidth: number,
+  options: FitOptions<K>,
+): { rows: T[]; columns: K[] } {
+  const perColumn = options.chromePerColumn ?? 3;
+  const fixed = options.chromeFixed ?? 1;
+  const widths = new Map<K, number>();
+  for (const key of columns) {
+    widths.set(key, Math.max(textWidth(key), ...rows.map((row) => textWidth(row[key] ?? ''))));
+  }
+  let shown = [...columns];
+  const excess = () =>
+    shown.reduce((sum, key) => sum + widths.get(key)!, 0) +
+    shown.length * perColumn +
+    fixed -
+    maxWidth;
+  const shrink = (floor: (key: K) => number) => {
+    for (let over = excess(); over > 0; over = excess()) {
+      const candidates = options.flexible.filter(
+        (key) => shown.includes(key) && widths.get(key)! > floor(key),
+      );
+      if (candidates.length === 0) return;
+      const widest = candidates.reduce((best, key) =>
+        widths.get(key)! > widths.get(best)! ? key : best,
+      );
+      widths.set(widest, Math.max(floor(widest), widths.get(widest)! - over));
+    }
+  };
+  shrink((key) => Math.max(SOFT_MIN_WIDTH, textWidth(key)));
+  for (const key of options.droppable ?? []) {
+    if (excess() <= 0) break;
+    shown = shown.filter((column) => column !== key);
+  }
+  shrink((key) => Math.max(3, textWidth(key)));
+  const fitted = rows.map((row) => {
+    const cut = { ...row };
+    for (const key of options.flexible)
+      cut[key] = truncate(row[key] ?? '', widths.get(key)!) as T[K];
+    return cut;
+  });
+  return { rows: fitted, columns: shown };
+}
+
+/** fitTable for tables that never drop a column: the rows, cut to fit. */
 export function fitColumns<T extends Record<string, string>>(
   rows: T[],
-  headings: Record<keyof T, string>,
-  flexible: (keyof T)[],
+  headings: Record<keyof T & string, string>,
+  flexible: (keyof T & string)[],
   maxWidth: number,
-  chromePerColumn = 3,
-  chromeFixed = 1,
 ): T[] {
-  const keys = Object.keys(headings) as (keyof T)[];
-  const widths = new Map<keyof T, number>();
-  for (const key of keys) {
-    widths.set(
-      key,
-      Math.max(textWidth(headings[key]), ...rows.map((row) => textWidth(row[key] ?? ''))),
-    );
-  }
-  const total = () =>
-    [...widths.values()].reduce((sum, width) => sum + width, 0) +
-    keys.length * chromePerColumn +
-    chromeFixed;
-  let excess = total() - maxWidth;
-  while (excess > 0) {
-    const widest = flexible.reduce(
-      (best, key) => (widths.get(key)! > widths.get(best)! ? key : best),
-      flexible[0]!,
-    );
-    const minimum = Math.max(3, textWidth(headings[widest]));
-    const current = widths.get(widest)!;
-    if (current <= minimum) break;
-    const cut = Math.min(excess, current - minimum);
-    widths.set(widest, current - cut);
-    excess -= cut;
-  }
-  return rows.map((row) => {
-    const fitted = { ...row };
-    for (const key of flexible)
-      fitted[key] = truncate(row[key] ?? '', widths.get(key)!) as T[keyof T];
-    return fitted;
-  });
+  return fitTable(rows, Object.keys(headings) as (keyof T & string)[], maxWidth, { flexible }).rows;
 }

@@ -2,22 +2,25 @@ import { Box, Text } from 'ink';
 import type { KeyHelp } from './HelpLine.tsx';
 
 /** Every key of the view with what it does; `?` or Esc closes it. */
-export function HelpOverlay({
-  title,
-  keys,
-  height,
-}: {
+export function HelpOverlay(props: {
   title: string;
   keys: KeyHelp[];
   height: number;
+  width?: number;
 }) {
-  const width = Math.max(...keys.map((key) => key.keys.length));
+  const keyWidth = Math.max(...props.keys.map((key) => key.keys.length));
   return (
-    <Box flexDirection="column" height={height} borderStyle="round" paddingX={1}>
-      <Text bold>{title} — keys</Text>
-      {keys.map((key) => (
+    <Box
+      flexDirection="column"
+      height={props.height}
+      width={props.width}
+      borderStyle="round"
+      paddingX={1}
+    >
+      <Text bold>{props.title} — keys</Text>
+      {props.keys.map((key) => (
         <Text key={key.keys}>
-          <Text bold>{key.keys.padEnd(width)}</Text> {key.action}
+          <Text bold>{key.keys.padEnd(keyWidth)}</Text> {key.action}
         </Text>
       ))}
       <Text dimColor>press ? or Esc to close</Text>

@@ -23,7 +23,8 @@ export function LogPane(props: {
   const visible = Math.max(0, props.height - 1);
   const end = Math.max(0, props.lines.length - props.linesBack);
   const shown = props.lines.slice(Math.max(0, end - visible), end);
-  const back = props.linesBack > 0 ? ` (${props.linesBack} lines back)` : '';
+  const back =
+    props.linesBack > 0 ? ` (${props.linesBack} line${props.linesBack === 1 ? '' : 's'} back)` : '';
   return (
     <Box flexDirection="column" height={props.height}>
       <PaneTitle title={`${props.title}${back}`} focused={props.focused} width={props.width} />

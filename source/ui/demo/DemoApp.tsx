@@ -1,9 +1,10 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { useState } from 'react';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
+import { useKeys } from '../hooks/use-keys.ts';
 import type { Store } from '../hooks/use-store.ts';
 import { useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
@@ -27,7 +28,7 @@ export interface DemoAppProps {
 export function DemoApp(props: DemoAppProps) {
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<'peer' | 'tracker'>('peer');
-  useInput((input) => {
+  useKeys((input) => {
     if (input === 't') setView((current) => (current === 'peer' ? 'tracker' : 'peer'));
   });
   const hint =

@@ -1,4 +1,4 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, type Key, Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
@@ -150,34 +150,8 @@ export function PeerApp(props: PeerAppProps) {
     else notify('downloads', failed(command.message));
   };
 
-  useInput((text, key) => {
+  const onKey = (text: string, key: Key) => {
     if (key.ctrl && text === 'c') return exit();
-    if (input !== null) {
-      const step = stepInput(input.value, text, key);
-      if (step.kind === 'cancel') return setInput(null);
-      if (step.kind === 'complete' && input.purpose === 'command') {
-        const local = snapshot.files.map((file) => file.name);
-        return setInput({
-          ...input,
-          value: completeCommand(
-            input.value,
-            local,
-            swarm.files.map((file) => file.name),
-          ),
-        });
-      }
-      if (step.kind === 'edit') {
-        if (input.purpose === 'filter') setFilter(step.value);
-        return setInput({ ...input, value: step.value });
-      }
-      if (step.kind === 'submit') {
-        setInput(null);
-        if (input.purpose === 'command') runCommand(step.value);
-        else if (input.purpose === 'download-name' && step.value.trim())
-          startDownload(step.value.trim());
-      }
-      return;
-    }
     if (helpOpen) {
       if (text === '?' || key.escape || text === 'q') setHelpOpen(false);
       return;
@@ -245,6 +219,55 @@ export function PeerApp(props: PeerAppProps) {
         ...current,
         [focus]: applyScroll(pick(focus), action, counts[focus], 1),
       }));
+    }
+  };
+
+  useInput((text, key) => {
+    if (key.ctrl && text === 'c') return exit();
+    // Typed text arrives whole (a paste, fast typing); single-key bindings get one key at a time.
+    if (input !== null) {
+      const step = stepInput(input.value, text, key);
+      if (step.kind === 'cancel') return setInput(null);
+      if (step.kind === 'complete' && input.purpose === 'command') {
+        const local = snapshot.files.map((file) => file.name);
+        return setInput({
+          ...input,
+          value: completeCommand(
+            input.value,
+            local,
+            swarm.files.map((file) => file.name),
+          ),
+        });
+      }
+      if (step.kind === 'edit') {
+        if (input.purpose === 'filter') setFilter(step.value);
+        return setInput({ ...input, value: step.value });
+      }
+      if (step.kind === 'submit') {
+        setInput(null);
+        if (input.purpose === 'command') runCommand(step.value);
+        else if (input.purpose === 'download-name' && step.value.trim())
+          startDownload(step.value.trim());
+      }
+      return;
+    }
+    const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
+    const chars = Array.from(text);
+    if (!plain || chars.length <= 1) return onKey(text, key);
+    for (const [index, char] of chars.entries()) {
+      onKey(char, key);
+      // A key that opens the input line takes the rest of the chunk as typed text.
+      const opens = char === ':' ? 'command' : char === 'D' ? 'download-name' : null;
+      if (opens) {
+        setInput({
+          purpose: opens,
+          value: chars
+            .slice(index + 1)
+            .join('')
+            .replace(/[\r\n].*$/s, ''),
+        });
+        return;
+      }
     }
   });
 

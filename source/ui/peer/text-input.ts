@@ -23,6 +23,8 @@ export function stepInput(value: string, input: string, key: Key): InputStep {
   if (key.ctrl || key.meta || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow)
     return { kind: 'edit', value };
   // Typed text only: no control characters reach a name or a command.
-  const printable = input.replace(/[\u0000-\u001f\u007f]/g, '');
+  const printable = Array.from(input)
+    .filter((char) => char >= ' ' && char !== '\u007f')
+    .join('');
   return { kind: 'edit', value: value + printable };
 }

@@ -1,5 +1,5 @@
-import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { Box, Text } from 'ink';
+import { useReducer } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -9,31 +9,24 @@ import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
+import { useKeys } from '../hooks/use-keys.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
-import { applyScroll, clampScroll, scrollActionFor } from '../keys.ts';
+import { clampScroll } from '../keys.ts';
 import { truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
-import {
-  FILE_COLUMNS,
-  fileCells,
-  NODE_COLUMNS,
-  NODE_SORTS,
-  type NodeSort,
-  nodeCells,
-} from './tracker-rows.ts';
+import { fileCells, nodeCells } from './tracker-rows.ts';
+import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
 
-type PaneName = 'nodes' | 'files' | 'log';
-const PANES: PaneName[] = ['nodes', 'files', 'log'];
-
+/** Every key, short enough that the help line fits 80 columns (the overlay says the rest). */
 export const TRACKER_KEYS: KeyHelp[] = [
   { keys: 'q', action: 'quit' },
   { keys: '?', action: 'help' },
-  { keys: 'Tab', action: 'next pane' },
-  { keys: '↑↓ j k', action: 'scroll' },
-  { keys: 'PgUp PgDn', action: 'page' },
-  { keys: 'Home End g G', action: 'top/bottom' },
-  { keys: 's', action: 'sort nodes' },
+  { keys: 'Tab', action: 'pane' },
+  { keys: '↑↓ jk', action: 'scroll' },
+  { keys: 'PgUp/Dn', action: 'page' },
+  { keys: 'Home/End g/G', action: 'ends' },
+  { keys: 's', action: 'sort' },
 ];
 
 /** Heartbeat status colours: alive green, late yellow, dropped red and the whole row greyed. */
@@ -62,10 +55,8 @@ export function TrackerApp(props: TrackerAppProps) {
   const lines = useStore(props.log);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
-  const [focus, setFocus] = useState<PaneName>('nodes');
-  const [sort, setSort] = useState<NodeSort>('id');
-  const [helpOpen, setHelpOpen] = useState(false);
-  const [offsets, setOffsets] = useState({ nodes: 0, files: 0, log: 0 });
+  const [state, dispatch] = useReducer(reduceTrackerView, initialTrackerViewState);
+  const { focus, sort, helpOpen, offsets } = state;
 
   const layout = trackerLayout(rows, snapshot.nodes.length, snapshot.files.length);
   const nodes = nodeCells(snapshot, sort, columns);
@@ -77,28 +68,9 @@ export function TrackerApp(props: TrackerAppProps) {
   };
   const totals = { nodes: nodes.rows.length, files: files.rows.length, log: lines.length };
 
-  useInput((input, key) => {
+  useKeys((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) return props.onQuit();
-    if (input === '?' || (helpOpen && key.escape)) return setHelpOpen(!helpOpen);
-    if (key.tab)
-      return setFocus(PANES[(PANES.indexOf(focus) + (key.shift ? 2 : 1)) % PANES.length]!);
-    if (input === 's')
-      return setSort(NODE_SORTS[(NODE_SORTS.indexOf(sort) + 1) % NODE_SORTS.length]!);
-    const action = scrollActionFor(input, key, visible[focus]);
-    if (action === null) return;
-    setOffsets((current) => {
-      if (focus !== 'log')
-        return {
-          ...current,
-          [focus]: applyScroll(current[focus], action, totals[focus], visible[focus]),
-        };
-      // The log scrolls from its tail: "up" goes back in time.
-      const inverted =
-        action.kind === 'by'
-          ? { kind: 'by' as const, lines: -action.lines }
-          : { kind: action.kind === 'top' ? ('bottom' as const) : ('top' as const) };
-      return { ...current, log: applyScroll(current.log, inverted, totals.log, visible.log) };
-    });
+    dispatch({ input, key, totals, visible });
   });
 
   if (layout === null || columns < MIN_COLUMNS) {
@@ -106,7 +78,11 @@ export function TrackerApp(props: TrackerAppProps) {
       <SmallTerminal columns={columns} rows={rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} />
     );
   }
-  if (helpOpen) return <HelpOverlay title="bt-tui tracker" keys={TRACKER_KEYS} height={rows - 1} />;
+  if (helpOpen) {
+    return (
+      <HelpOverlay title="bt-tui tracker" keys={TRACKER_KEYS} height={rows - 1} width={columns} />
+    );
+  }
 
   const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
   const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
@@ -136,7 +112,7 @@ export function TrackerApp(props: TrackerAppProps) {
         />
         <DataTable
           rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
-          columns={[...NODE_COLUMNS]}
+          columns={nodes.columns}
           cellStyle={nodeStyle}
         />
       </Box>
@@ -148,7 +124,7 @@ export function TrackerApp(props: TrackerAppProps) {
         />
         <DataTable
           rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
-          columns={[...FILE_COLUMNS]}
+          columns={files.columns}
           cellStyle={fileStyle}
         />
       </Box>
@@ -160,12 +136,7 @@ export function TrackerApp(props: TrackerAppProps) {
         width={columns}
         focused={focus === 'log'}
       />
-      <HelpLine
-        keys={TRACKER_KEYS.map((key) =>
-          key.keys === 's' ? { keys: 's', action: `sort (${sort})` } : key,
-        )}
-        width={columns}
-      />
+      <HelpLine keys={TRACKER_KEYS} width={columns} />
     </Box>
   );
 }

@@ -1,6 +1,6 @@
 import { formatDuration, formatSize, shortInfohash } from '../../format.ts';
 import type { FileRow, NodeRow, TrackerSnapshot } from '../../tracker/snapshot.ts';
-import { fitColumns } from '../text.ts';
+import { fitTable } from '../text.ts';
 
 /** How the nodes table is ordered; `s` cycles through them. */
 export type NodeSort = 'id' | 'credit' | 'last heard';
@@ -10,12 +10,10 @@ export const NODE_SORTS: NodeSort[] = ['id', 'credit', 'last heard'];
 export const NODE_COLUMNS = ['node', 'address', 'heartbeat', 'files', 'credit', 'joined'] as const;
 export type NodeCells = Record<(typeof NODE_COLUMNS)[number], string>;
 
-export const OWNERS_COLUMN = 'owners (node·credit, best first)';
+/** Owners in rank order, each as node·credit. */
+export const OWNERS_COLUMN = 'owners (best first)';
 export const FILE_COLUMNS = ['file', 'size', 'infohash', OWNERS_COLUMN, 'note'] as const;
 export type FileCells = Record<(typeof FILE_COLUMNS)[number], string>;
-
-const headingsOf = <K extends string>(columns: readonly K[]) =>
-  Object.fromEntries(columns.map((column) => [column, column])) as unknown as Record<K, string>;
 
 function sortNodes(nodes: readonly NodeRow[], sort: NodeSort): NodeRow[] {
   const sorted = [...nodes];
@@ -37,7 +35,7 @@ export function nodeCells(
   snapshot: TrackerSnapshot,
   sort: NodeSort,
   width: number,
-): { rows: NodeCells[]; nodes: NodeRow[] } {
+): { rows: NodeCells[]; columns: (keyof NodeCells)[]; nodes: NodeRow[] } {
   const nodes = sortNodes(snapshot.nodes, sort);
   const rows = nodes.map((node) => ({
     node: String(node.nodeId),
@@ -47,7 +45,11 @@ export function nodeCells(
     credit: formatSize(node.uploadCredit),
     joined: new Date(node.joinedAtWallMs).toISOString().slice(11, 19),
   }));
-  return { rows: fitColumns(rows, headingsOf(NODE_COLUMNS), ['address'], width), nodes };
+  const fitted = fitTable(rows, NODE_COLUMNS, width, {
+    flexible: ['address'],
+    droppable: ['joined'],
+  });
+  return { ...fitted, nodes };
 }
 
 function ownersText(file: FileRow): string {
@@ -58,7 +60,7 @@ function ownersText(file: FileRow): string {
 export function fileCells(
   snapshot: TrackerSnapshot,
   width: number,
-): { rows: FileCells[]; files: readonly FileRow[] } {
+): { rows: FileCells[]; columns: (keyof FileCells)[]; files: readonly FileRow[] } {
   const rows = snapshot.files.map((file) => ({
     file: file.name,
     size: formatSize(file.sizeBytes),
@@ -67,7 +69,10 @@ export function fileCells(
     note: file.lastOwner ? 'last owner' : '',
   }));
   return {
-    rows: fitColumns(rows, headingsOf(FILE_COLUMNS), ['file', OWNERS_COLUMN], width),
+    ...fitTable(rows, FILE_COLUMNS, width, {
+      flexible: ['file', OWNERS_COLUMN],
+      droppable: ['infohash'],
+    }),
     files: snapshot.files,
   };
 }

@@ -1,0 +1,71 @@
+import type { Key } from 'ink';
+import { applyScroll, clampScroll, type ScrollAction, scrollActionFor } from '../keys.ts';
+import { NODE_SORTS, type NodeSort } from './tracker-rows.ts';
+
+export type PaneName = 'nodes' | 'files' | 'log';
+export const PANES: PaneName[] = ['nodes', 'files', 'log'];
+
+type PerPane = Record<PaneName, number>;
+
+/** What the tracker view remembers between frames. The log offset counts lines back from the tail. */
+export interface TrackerViewState {
+  focus: PaneName;
+  sort: NodeSort;
+  helpOpen: boolean;
+  offsets: PerPane;
+}
+
+export const initialTrackerViewState: TrackerViewState = {
+  focus: 'nodes',
+  sort: 'id',
+  helpOpen: false,
+  offsets: { nodes: 0, files: 0, log: 0 },
+};
+
+/** One key press, with the sizes it is interpreted against. */
+export interface TrackerKeyEvent {
+  input: string;
+  key: Key;
+  totals: PerPane;
+  visible: PerPane;
+}
+
+/** Up in the log goes back in time: its offset counts from the newest line. */
+function forLog(action: ScrollAction): ScrollAction {
+  if (action.kind === 'by') return { kind: 'by', lines: -action.lines };
+  return { kind: action.kind === 'top' ? 'bottom' : 'top' };
+}
+
+/**
+ * The tracker view's keys as a pure state transition (quitting is the caller's side effect).
+ * While help is open only ? and Esc act, so nothing changes out of sight.
+ */
+export function reduceTrackerView(
+  state: TrackerViewState,
+  event: TrackerKeyEvent,
+): TrackerViewState {
+  const { input, key, totals, visible } = event;
+  if (state.helpOpen) return input === '?' || key.escape ? { ...state, helpOpen: false } : state;
+  if (input === '?') return { ...state, helpOpen: true };
+  if (key.tab) {
+    const step = key.shift ? PANES.length - 1 : 1;
+    return { ...state, focus: PANES[(PANES.indexOf(state.focus) + step) % PANES.length]! };
+  }
+  if (input === 's') {
+    return {
+      ...state,
+      sort: NODE_SORTS[(NODE_SORTS.indexOf(state.sort) + 1) % NODE_SORTS.length]!,
+    };
+  }
+  const pane = state.focus;
+  const action = scrollActionFor(input, key, visible[pane]);
+  if (action === null) return state;
+  const current = clampScroll(state.offsets[pane], totals[pane], visible[pane]);
+  const next = applyScroll(
+    current,
+    pane === 'log' ? forLog(action) : action,
+    totals[pane],
+    visible[pane],
+  );
+  return { ...state, offsets: { ...state.offsets, [pane]: next } };
+}

@@ -1,0 +1,146 @@
+/**
+ * `bt-tui tracker` as a person sees it: the built binary in tmux at 100x30 and 80x24, two real
+ * headless peers, one killed, then q. Needs tmux; skipped with a message without it.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CLI,
+  ensureBuilt,
+  freeUdpPort,
+  isRunning,
+  nodeRowCells,
+  screenProblems,
+  startPeer,
+  statusOf,
+  stopProcess,
+  TmuxTerminal,
+  tmuxMissing,
+} from './harness.ts';
+
+const SIZES = [
+  { columns: 100, rows: 30 },
+  { columns: 80, rows: 24 },
+];
+const HEADER = 'bt-tui tracker ·';
+const ESC = '\u001b';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch {
+      // Cleaning up the rest matters more than one failed step.
+    }
+  }
+});
+
+const skip = tmuxMissing() ?? false;
+
+describe('tracker view in a real terminal (tmux)', { skip }, () => {
+  before(() => ensureBuilt());
+
+  for (const { columns, rows } of SIZES) {
+    test(`at ${columns}x${rows}: nodes appear alive, a killed one goes late then dropped, q restores the terminal`, {
+      timeout: 30_000,
+    }, async () => {
+      const dir = mkdtempSync(join(tmpdir(), `bt-tui-e2e-${columns}x${rows}-`));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const logsDir = join(dir, 'logs');
+      const filesDir = join(dir, 'files');
+      const content = randomBytes(100_000);
+      for (const nodeId of [1, 2]) {
+        mkdirSync(join(filesDir, `node${nodeId}`), { recursive: true });
+        writeFileSync(join(filesDir, `node${nodeId}`, 'a.bin'), content);
+      }
+      const port = await freeUdpPort();
+
+      const terminal = TmuxTerminal.start(`tracker${columns}`, columns, rows, dir);
+      cleanups.push(() => terminal.close());
+      await terminal.waitFor('the shell prompt', (screen) =>
+        screen.includes(TmuxTerminal.PROMPT.trim()),
+      );
+      const command = `${process.execPath} ${CLI} tracker --port ${port} --sweep 1 --db ${join(dir, 'db')} --logs ${logsDir}`;
+      terminal.type(command, true);
+      let screen = await terminal.waitFor('the tracker header', (s) => s.includes(HEADER));
+      const [trackerPid] = terminal.shellChildren();
+      assert.ok(trackerPid, 'the tracker runs as a child of the shell');
+      cleanups.push(() => stopProcess(trackerPid));
+      assert.match(screen, new RegExp(`bt-tui tracker · 127\\.0\\.0\\.1:${port} · up \\d+s`));
+      assert.equal(terminal.paneFlag('alternate_on'), '1', 'the view is on the alternate screen');
+      assert.equal(terminal.paneFlag('cursor_flag'), '0', 'the cursor is hidden');
+
+      const peers = new Map<number, ChildProcess>();
+      for (const nodeId of [1, 2]) {
+        const peer = startPeer(
+          [
+            '--id',
+            String(nodeId),
+            '--tracker',
+            `127.0.0.1:${port}`,
+            '--files',
+            filesDir,
+            '--logs',
+            logsDir,
+            '--seed',
+            'a.bin',
+          ],
+          join(dir, `peer${nodeId}.out`),
+        );
+        peers.set(nodeId, peer);
+        cleanups.push(() => (peer.pid ? stopProcess(peer.pid) : undefined));
+      }
+
+      screen = await terminal.waitFor(
+        'both nodes alive, and a.bin with both owners',
+        (s) =>
+          statusOf(s, 1) === 'alive' &&
+          statusOf(s, 2) === 'alive' &&
+          /│ a\.bin +│ 97\.7 KiB │ [0-9a-f]{8} │ [12]·0 B [12]·0 B +│ +│/.test(s),
+      );
+      assert.match(screen, /nodes 2 alive, 0 late · files 1 ·/);
+      assert.match(nodeRowCells(screen, 1)?.[1] ?? '', /^127\.0\.0\.1:\d+$/);
+      assert.equal(nodeRowCells(screen, 2)?.[3], '1', 'node 2 seeds one file');
+      assert.match(
+        terminal.captureStyled(),
+        new RegExp(`${ESC}\\[32m(${ESC}\\[[0-9;]*m)* alive`),
+        'the alive cell is green on a colour terminal',
+      );
+
+      peers.get(2)?.kill('SIGKILL');
+      screen = await terminal.waitFor('node 2 late', (s) => statusOf(s, 2) === 'late');
+      assert.equal(statusOf(screen, 1), 'alive');
+      assert.match(screen, /nodes 1 alive, 1 late/);
+      screen = await terminal.waitFor('node 2 dropped', (s) => statusOf(s, 2) === 'dropped');
+      assert.equal(statusOf(screen, 1), 'alive');
+      screen = await terminal.waitFor('a.bin with its last owner', (s) =>
+        /│ a\.bin +│ 97\.7 KiB │ [0-9a-f]{8} │ 1·0 B +│ last owner │/.test(s),
+      );
+
+      terminal.type('q');
+      screen = await terminal.waitFor(
+        'the shell back after q',
+        (s) => !s.includes(HEADER) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+      );
+      assert.ok(screen.includes(`${TmuxTerminal.PROMPT}${command.slice(0, 20)}`), screen);
+      assert.equal(terminal.paneFlag('alternate_on'), '0', 'back on the main screen');
+      assert.equal(terminal.paneFlag('cursor_flag'), '1', 'the cursor is shown again');
+      terminal.type('echo "exit code $?"', true);
+      await terminal.waitFor('the exit code', (s) => s.includes('exit code 0'));
+      assert.equal(isRunning(trackerPid), false, 'the tracker process has exited');
+      const trackerLog = readFileSync(join(logsDir, 'tracker.log'), 'utf8').trimEnd().split('\n');
+      assert.match(trackerLog.at(-1) ?? '', /tracker stopped/);
+
+      const problems = terminal.captures.flatMap((capture, index) =>
+        screenProblems(capture, columns).map((problem) => `capture ${index}: ${problem}`),
+      );
+      assert.deepEqual(problems, [], `last capture:\n${terminal.captures.at(-1)}`);
+    });
+  }
+});

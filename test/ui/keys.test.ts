@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Key } from 'ink';
+import { applyScroll, clampScroll, scrollActionFor } from '../../source/ui/keys.ts';
+
+const noKey: Key = {
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
+};
+
+describe('scrollActionFor', () => {
+  test('maps arrows, j/k, pages, Home/End and g/G to scroll actions', () => {
+    assert.deepEqual(scrollActionFor('', { ...noKey, upArrow: true }, 5), {
+      kind: 'by',
+      lines: -1,
+    });
+    assert.deepEqual(scrollActionFor('k', noKey, 5), { kind: 'by', lines: -1 });
+    assert.deepEqual(scrollActionFor('', { ...noKey, downArrow: true }, 5), {
+      kind: 'by',
+      lines: 1,
+    });
+    assert.deepEqual(scrollActionFor('j', noKey, 5), { kind: 'by', lines: 1 });
+    assert.deepEqual(scrollActionFor('', { ...noKey, pageUp: true }, 5), {
+      kind: 'by',
+      lines: -5,
+    });
+    assert.deepEqual(scrollActionFor('', { ...noKey, pageDown: true }, 5), {
+      kind: 'by',
+      lines: 5,
+    });
+    assert.deepEqual(scrollActionFor('', { ...noKey, home: true }, 5), { kind: 'top' });
+    assert.deepEqual(scrollActionFor('g', noKey, 5), { kind: 'top' });
+    assert.deepEqual(scrollActionFor('', { ...noKey, end: true }, 5), { kind: 'bottom' });
+    assert.deepEqual(scrollActionFor('G', { ...noKey, shift: true }, 5), { kind: 'bottom' });
+  });
+
+  test('a page is at least one line', () => {
+    assert.deepEqual(scrollActionFor('', { ...noKey, pageDown: true }, 0), {
+      kind: 'by',
+      lines: 1,
+    });
+  });
+
+  test('other keys are not scroll keys', () => {
+    assert.equal(scrollActionFor('s', noKey, 5), null);
+    assert.equal(scrollActionFor('', { ...noKey, tab: true }, 5), null);
+  });
+});
+
+describe('applyScroll', () => {
+  test('moves by lines within [0, total - visible]', () => {
+    assert.equal(applyScroll(0, { kind: 'by', lines: 1 }, 20, 4), 1);
+    assert.equal(applyScroll(5, { kind: 'by', lines: -4 }, 20, 4), 1);
+    assert.equal(applyScroll(1, { kind: 'by', lines: -4 }, 20, 4), 0);
+    assert.equal(applyScroll(15, { kind: 'by', lines: 4 }, 20, 4), 16);
+  });
+
+  test('jumps to the top and to the last full window', () => {
+    assert.equal(applyScroll(7, { kind: 'top' }, 20, 4), 0);
+    assert.equal(applyScroll(7, { kind: 'bottom' }, 20, 4), 16);
+  });
+
+  test('a list that fits its window never scrolls', () => {
+    assert.equal(applyScroll(0, { kind: 'by', lines: 3 }, 3, 4), 0);
+    assert.equal(applyScroll(0, { kind: 'bottom' }, 3, 4), 0);
+    assert.equal(applyScroll(0, { kind: 'by', lines: 1 }, 0, 4), 0);
+  });
+});
+
+describe('clampScroll', () => {
+  test('keeps a valid offset', () => {
+    assert.equal(clampScroll(3, 20, 4), 3);
+  });
+
+  test('pulls an offset back when the list shrank or the window grew', () => {
+    assert.equal(clampScroll(16, 10, 4), 6);
+    assert.equal(clampScroll(16, 20, 30), 0);
+  });
+
+  test('never goes negative', () => {
+    assert.equal(clampScroll(-3, 20, 4), 0);
+  });
+});

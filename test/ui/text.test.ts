@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fitColumns, textWidth, truncate } from '../../source/ui/text.ts';
+
+describe('truncate', () => {
+  test('leaves text that fits untouched', () => {
+    assert.equal(truncate('abc', 3), 'abc');
+    assert.equal(truncate('', 0), '');
+  });
+
+  test('cuts text to exactly the width, marking the cut with an ellipsis', () => {
+    assert.equal(truncate('abcdef', 4), 'abc…');
+    assert.equal(truncate('abcdef', 1), '…');
+  });
+
+  test('gives nothing for a width of zero or less', () => {
+    assert.equal(truncate('abc', 0), '');
+    assert.equal(truncate('abc', -2), '');
+  });
+
+  test('counts code points, so astral characters are never split', () => {
+    const text = '😀😀😀😀';
+    assert.equal(truncate(text, 3), '😀😀…');
+    assert.equal(textWidth(truncate(text, 3)), 3);
+  });
+});
+
+describe('fitColumns', () => {
+  const headings = { id: 'id', name: 'name', note: 'note' };
+  const rows = [
+    { id: '1', name: 'a-rather-long-file-name.iso', note: 'ok' },
+    { id: '22', name: 'short', note: 'last owner' },
+  ];
+  /** Width the table takes with the default chrome (3 per column + 1). */
+  const tableWidth = (fitted: typeof rows) =>
+    (['id', 'name', 'note'] as const)
+      .map((key) => Math.max(textWidth(headings[key]), ...fitted.map((row) => textWidth(row[key]))))
+      .reduce((sum, width) => sum + width + 3, 1);
+
+  test('returns the rows unchanged when the table fits', () => {
+    assert.deepEqual(fitColumns(rows, headings, ['name'], 100), rows);
+    assert.equal(tableWidth(rows), 2 + 27 + 10 + 10);
+  });
+
+  test('shrinks only the flexible column, to exactly the width available', () => {
+    const fitted = fitColumns(rows, headings, ['name'], 40);
+    assert.deepEqual(fitted, [
+      { id: '1', name: 'a-rather-long-fil…', note: 'ok' },
+      { id: '22', name: 'short', note: 'last owner' },
+    ]);
+    assert.equal(tableWidth(fitted), 40);
+  });
+
+  test('shrinks the widest flexible column first', () => {
+    const wide = [{ id: '1', name: 'x'.repeat(30), note: 'y'.repeat(12) }];
+    const fitted = fitColumns(wide, headings, ['name', 'note'], 40);
+    assert.deepEqual(fitted, [{ id: '1', name: `${'x'.repeat(15)}…`, note: 'y'.repeat(12) }]);
+    assert.equal(tableWidth(fitted), 40);
+  });
+
+  test('never shrinks a flexible column below its heading (or 3 characters)', () => {
+    const fitted = fitColumns(rows, headings, ['name'], 10);
+    assert.deepEqual(
+      fitted.map((row) => row.name),
+      ['a-r…', 'sho…'],
+    );
+  });
+
+  test('shrinks the other flexible columns when the widest is already at its minimum', () => {
+    // The table shows column keys as headings, so a long heading is a long key.
+    const owners = 'owners (node·credit, best first)';
+    const fitted = fitColumns(
+      [{ file: 'ubuntu-24.04-desktop.iso', [owners]: '1·0 B' }],
+      { file: 'file', [owners]: owners },
+      ['file', owners],
+      50,
+    );
+    // 50 = 7 of chrome + owners 32 (its heading) + file 11.
+    assert.deepEqual(fitted, [{ file: 'ubuntu-24.…', [owners]: '1·0 B' }]);
+  });
+
+  test('does not change the rows it was given', () => {
+    const copy = structuredClone(rows);
+    fitColumns(rows, headings, ['name'], 20);
+    assert.deepEqual(rows, copy);
+  });
+});

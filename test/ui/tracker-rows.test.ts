@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  fileCells,
+  heartbeatText,
+  NODE_SORTS,
+  nodeCells,
+  OWNERS_COLUMN,
+} from '../../source/ui/tracker/tracker-rows.ts';
+import { fileRow, nodeRow, trackerSnapshot } from './fixtures.ts';
+
+const snapshot = trackerSnapshot(
+  [
+    nodeRow(1, { uploadCredit: 2048, lastHeardAgoMs: 3_000 }),
+    nodeRow(2, { uploadCredit: 0, lastHeardAgoMs: 500, status: 'alive' }),
+    nodeRow(3, { uploadCredit: 4096, lastHeardAgoMs: 25_000, status: 'late' }),
+    nodeRow(4, { uploadCredit: 2048, lastHeardAgoMs: 500 }),
+  ],
+  [
+    fileRow('a.bin', '0a1b2c3d4e', [
+      { nodeId: 3, uploadCredit: 4096 },
+      { nodeId: 1, uploadCredit: 2048 },
+    ]),
+    fileRow('a.bin', 'ffee', [{ nodeId: 4, uploadCredit: 2048 }], 512),
+  ],
+);
+
+describe('tracker rows', () => {
+  test('the sorts cycle id, credit, last heard', () => {
+    assert.deepEqual(NODE_SORTS, ['id', 'credit', 'last heard']);
+  });
+
+  test('by id: ascending node id', () => {
+    const { rows } = nodeCells(snapshot, 'id', 100);
+    assert.deepEqual(
+      rows.map((row) => row.node),
+      ['1', '2', '3', '4'],
+    );
+  });
+
+  test('by credit: biggest uploader first, ties by id', () => {
+    const { rows, nodes } = nodeCells(snapshot, 'credit', 100);
+    assert.deepEqual(
+      rows.map((row) => row.node),
+      ['3', '1', '4', '2'],
+    );
+    assert.deepEqual(
+      nodes.map((node) => node.nodeId),
+      [3, 1, 4, 2],
+    );
+  });
+
+  test('by last heard: most recently heard first, ties by id', () => {
+    const { rows } = nodeCells(snapshot, 'last heard', 100);
+    assert.deepEqual(
+      rows.map((row) => row.node),
+      ['2', '4', '1', '3'],
+    );
+  });
+
+  test('sorting does not reorder the snapshot it reads', () => {
+    nodeCells(snapshot, 'credit', 100);
+    assert.deepEqual(
+      snapshot.nodes.map((node) => node.nodeId),
+      [1, 2, 3, 4],
+    );
+  });
+
+  test('a node row reads as text cells: status with age, size units, UTC join time', () => {
+    const { rows } = nodeCells(snapshot, 'id', 100);
+    assert.deepEqual(rows[2], {
+      node: '3',
+      address: '127.0.0.1:40003',
+      heartbeat: 'late 25s',
+      files: '1',
+      credit: '4.0 KiB',
+      joined: '03:04:08',
+    });
+    assert.equal(
+      heartbeatText(nodeRow(9, { status: 'dropped', lastHeardAgoMs: 185_000 })),
+      'dropped 3m05s',
+    );
+  });
+
+  test('file rows: human size, short infohash, owners in the given rank order, last owner marked', () => {
+    const { rows } = fileCells(snapshot, 100);
+    assert.deepEqual(rows, [
+      {
+        file: 'a.bin',
+        size: '1.0 MiB',
+        infohash: '0a1b2c3d',
+        [OWNERS_COLUMN]: '3·4.0 KiB 1·2.0 KiB',
+        note: '',
+      },
+      {
+        file: 'a.bin',
+        size: '512 B',
+        infohash: 'ffee0000',
+        [OWNERS_COLUMN]: '4·2.0 KiB',
+        note: 'last owner',
+      },
+    ]);
+  });
+
+  test('a long address is cut to fit the width', () => {
+    const ipv6 = trackerSnapshot([
+      nodeRow(1, { address: '[2001:db8:85a3:1234:5678:8a2e:370:7334]:65535' }),
+    ]);
+    const { rows, columns } = nodeCells(ipv6, 'id', 60);
+    // The address gives up width down to 12, then 'joined' is left out: 60 = 16 of borders and
+    // padding + node 4 + address 12 + heartbeat 9 + files 5 + credit 7 (heading) + 7 spare.
+    assert.equal(rows[0]?.address, '[2001:db8:8…');
+    assert.deepEqual(columns, ['node', 'address', 'heartbeat', 'files', 'credit']);
+  });
+});
