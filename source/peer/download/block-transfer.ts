@@ -134,7 +134,11 @@ export class BlockTransfer {
       return;
     }
     const nowMs = this.deps.clock.now();
-    if (assembly.retransmitted[block] === 0)
+    // DATA echoes the txid of the REQUEST it answers. Only a reply to the block's latest request
+    // is a sample: exact even after a retransmission (the idea of RFC 7323 timestamps), where
+    // skipping every retransmitted block (Karn) leaves a backed-off timeout in place for good
+    // under steady loss, and a lossy download crawls at one retry per 2 s.
+    if (this.header.txid === assembly.requestTxid[block])
       owner.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
     datagram.copy(assembly.buffer, begin, DATA_HEADER_BYTES, DATA_HEADER_BYTES + payloadLength);
     assembly.contributor[block] = owner.slot;
@@ -242,6 +246,7 @@ export class BlockTransfer {
     if (first === assembly.blockCount) return 0;
     let count = 0;
     const limit = Math.min(maxBlocks, MAX_BLOCKS_PER_REQUEST);
+    const txid = this.deps.endpoint.nextTxid();
     while (first + count < assembly.blockCount && count < limit && needs(first + count)) {
       const block = first + count;
       if (assembly.requestedAtMs[block]! > 0) {
@@ -250,19 +255,24 @@ export class BlockTransfer {
       }
       assembly.requestedMask[block]! |= bit;
       assembly.requestedAtMs[block] = nowMs;
+      assembly.requestTxid[block] = txid;
       count++;
     }
     owner.inFlightBlocks += count;
     this.deps.budget.inFlightBlocks += count;
-    this.deps.endpoint.send(owner.address, {
-      type: 'request',
-      cookie: owner.cookie!,
-      infohash: this.infohash,
-      piece: assembly.piece,
-      begin: first * this.deps.blockSizeBytes,
-      blockLength: this.deps.blockSizeBytes,
-      count,
-    });
+    this.deps.endpoint.send(
+      owner.address,
+      {
+        type: 'request',
+        cookie: owner.cookie!,
+        infohash: this.infohash,
+        piece: assembly.piece,
+        begin: first * this.deps.blockSizeBytes,
+        blockLength: this.deps.blockSizeBytes,
+        count,
+      },
+      txid,
+    );
     return count;
   }
 

@@ -90,6 +90,8 @@ export class Download {
   private lastVerifiedBytes = 0;
   private progressDirty = false;
   private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
+  /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
+  private readonly connectAttempts = new Map<OwnerSession, number>();
   private stopped = false;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -231,8 +233,14 @@ export class Download {
           known.address.address !== address.address || known.address.port !== address.port;
         if (moved || known.state === 'dead') {
           known.address = address;
-          if (moved) known.cookie = null;
           this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS });
+        }
+        if (moved) {
+          // Restarted elsewhere: what was asked of the old address will never come. Say HELLO
+          // at once rather than wait for a probe behind a HELLO still retrying the old address.
+          known.cookie = null;
+          this.transfer?.dropOwner(known);
+          void this.connect(known);
         }
         continue;
       }
@@ -255,13 +263,18 @@ export class Download {
 
   /** HELLO -> cookie: proves to the owner that we receive at this address. */
   private async connect(owner: OwnerSession): Promise<boolean> {
+    const attempt = (this.connectAttempts.get(owner) ?? 0) + 1;
+    this.connectAttempts.set(owner, attempt);
     owner.state = 'connecting';
     const outcome = await this.deps.endpoint.request(owner.address, {
       type: 'hello',
       nodeId: this.options.selfNodeId,
     });
-    // The owner may have been banned while the HELLO was out.
+    // The owner may have been banned while the HELLO was out; and only the latest attempt
+    // decides, or a HELLO that timed out at an old address would kill an owner that answered.
     if (this.stopped || (owner.state as OwnerState) === 'banned') return false;
+    if (this.connectAttempts.get(owner) !== attempt)
+      return (owner.state as OwnerState) === 'active';
     if (!outcome.ok || outcome.reply.type !== 'welcome') {
       this.markDead(owner, 'no answer to HELLO');
       return false;
@@ -369,9 +382,12 @@ export class Download {
         bestRate = Math.max(bestRate, owner.rateBytesPerSec);
     }
     let usable = 0;
+    let connected = 0;
     for (const owner of this.owners) {
+      // A slow owner can die too: an owner that stops sending is first rated slow (its rate
+      // falls to 0), so the silence check must cover 'slow' or a dead owner stays 'slow'.
       if (
-        owner.state === 'active' &&
+        (owner.state === 'active' || owner.state === 'slow') &&
         owner.inFlightBlocks > 0 &&
         nowMs - owner.lastDataAtMs > this.options.ownerSilenceTimeoutMs
       ) {
@@ -399,7 +415,15 @@ export class Download {
         });
         void this.connect(owner);
       }
-      if (owner.state === 'active' || owner.state === 'slow' || owner.state === 'connecting')
+      if (owner.state === 'active' || owner.state === 'slow') connected++;
+      // A dead owner being probed again is not usable until it answers: counting it would stop
+      // both the search for other owners and the give-up clock while its probes keep failing.
+      const probing = owner.state === 'connecting' && this.probeAtMs.has(owner);
+      if (
+        owner.state === 'active' ||
+        owner.state === 'slow' ||
+        (owner.state === 'connecting' && !probing)
+      )
         usable++;
     }
     if (this.state === 'downloading' || this.state === 'waiting-for-owners') {
@@ -407,7 +431,9 @@ export class Download {
         if (this.state !== 'waiting-for-owners')
           this.setState('waiting-for-owners', 'every owner is gone');
         if (this.checkGiveUp()) return;
-      } else if (this.state === 'waiting-for-owners') {
+      } else if (this.state === 'waiting-for-owners' && connected > 0) {
+        // Only an owner that answered ends the wait: a HELLO probe of a dead owner in flight
+        // ('connecting') is no reason to show 'downloading' while nothing arrives.
         this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
         this.setState('downloading');
       }

@@ -11,7 +11,9 @@ export class PieceAssembly {
   /** Owner slots asked for each block, one bit per slot (endgame may ask two). */
   readonly requestedMask: Uint32Array;
   readonly requestedAtMs: Float64Array;
-  /** Set once a block is asked for again, so its reply is never an RTT sample (Karn). */
+  /** Txid of each block's latest REQUEST; DATA echoes it, so only its reply is an RTT sample. */
+  readonly requestTxid: Uint32Array;
+  /** Set once a block is asked for again (counted as a retransmission). */
   readonly retransmitted: Uint8Array;
   /** Slot of the owner whose copy of each block was kept; NO_OWNER until it arrives. */
   readonly contributor: Int8Array;
@@ -28,6 +30,7 @@ export class PieceAssembly {
     this.blockCount = Math.ceil(lengthBytes / blockSizeBytes);
     this.requestedMask = new Uint32Array(this.blockCount);
     this.requestedAtMs = new Float64Array(this.blockCount);
+    this.requestTxid = new Uint32Array(this.blockCount);
     this.retransmitted = new Uint8Array(this.blockCount);
     this.contributor = new Int8Array(this.blockCount).fill(NO_OWNER);
   }

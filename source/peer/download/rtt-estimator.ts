@@ -1,7 +1,7 @@
 /**
  * Retransmission timeout from measured round trips, the RFC 6298 way: a smoothed RTT and its
- * variance, RTO = SRTT + 4 * RTTVAR, clamped. Samples of retransmitted blocks are never fed in
- * (Karn's algorithm), so a late first copy cannot shrink the timeout.
+ * variance, RTO = SRTT + 4 * RTTVAR, clamped. The caller feeds only replies that answer a
+ * block's latest request (matched by txid), so a late first copy cannot shrink the timeout.
  */
 export class RttEstimator {
   private smoothedMs = 0;

@@ -1,0 +1,115 @@
+/**
+ * The real CLI as child processes: `node --import tsx source/cli.ts ...` from the project root
+ * (tsx resolves from the project, so no build is needed and nothing stale is tested). Every
+ * process started here is remembered and killed by its PID in killAll(), whatever the test did.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { waitFor, withTimeout } from './wait.ts';
+
+/** /work/main: three folders up from test/peer/harness. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** How a CLI process ended. */
+export interface CliExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One running `bt-tui` process and its output, line by line. */
+export interface CliProcess {
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<CliExit>;
+  /** Resolves with the first stdout line (seen so far or later) matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Resolves with how it ended, or rejects after `timeoutMs`. */
+  waitForExit(timeoutMs?: number): Promise<CliExit>;
+  /** Sends `signal` to this process (by PID) if it is still running. */
+  signal(signal: NodeJS.Signals): void;
+}
+
+const running = new Set<CliProcess>();
+
+/** Starts `bt-tui <args>`. */
+export function spawnCli(args: string[]): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.ts', ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  collectLines(child.stdout!, stdout);
+  collectLines(child.stderr!, stderr);
+  let done = false;
+  const exited = new Promise<CliExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+  });
+  const cli: CliProcess = {
+    pid: child.pid!,
+    child,
+    stdout,
+    stderr,
+    exited,
+    waitForLine: async (pattern, timeoutMs = 20_000) => {
+      let found: string | undefined;
+      await waitFor(
+        () => {
+          found = stdout.find((line) => pattern.test(line));
+          return found !== undefined || done;
+        },
+        `a line matching ${pattern} from bt-tui ${args.join(' ')}`,
+        timeoutMs,
+      );
+      if (found === undefined) {
+        throw new Error(
+          `bt-tui ${args.join(' ')} exited before printing ${pattern}:\n${[...stdout, ...stderr].slice(-15).join('\n')}`,
+        );
+      }
+      return found;
+    },
+    waitForExit: (timeoutMs = 30_000) =>
+      withTimeout(exited, `bt-tui ${args.join(' ')} to exit`, timeoutMs),
+    signal: (signal) => {
+      if (!done) process.kill(child.pid!, signal);
+    },
+  };
+  running.add(cli);
+  void exited.then(() => running.delete(cli));
+  return cli;
+}
+
+/** SIGKILLs every CLI process still running (resumed first, in case one was stopped). */
+export async function killAll(): Promise<void> {
+  const left = [...running];
+  for (const cli of left) {
+    cli.signal('SIGCONT');
+    cli.signal('SIGKILL');
+  }
+  await Promise.all(left.map((cli) => cli.exited));
+}
+
+/** The port of a tracker started with `--port 0`, read from its "listening" line. */
+export async function trackerPort(tracker: CliProcess): Promise<number> {
+  const line = await tracker.waitForLine(/tracker listening on 127\.0\.0\.1:\d+/);
+  return Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+}
+
+function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
+  stream.on('end', () => {
+    if (partial !== '') lines.push(partial);
+  });
+}

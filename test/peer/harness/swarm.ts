@@ -1,0 +1,260 @@
+/**
+ * An in-process swarm on 127.0.0.1: one tracker and any number of PeerNodes, each on port 0 with
+ * its own folder under one temp dir, real UDP between them. Every node's socket is wrapped in a
+ * FaultyTransport (no faults unless asked) so a test can partition it at any time, and in a
+ * TripwireTransport so a test can act at an exact point of a transfer; optionally its uplink is
+ * slowed (SlowLinkTransport) so a transfer lasts long enough to be disturbed. close() stops
+ * everything and removes the folder, whatever state the test left it in.
+ */
+import { rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { systemClock } from '../../../source/clock.ts';
+import { defaults } from '../../../source/config.ts';
+import { Logger } from '../../../source/log/logger.ts';
+import { type FaultProfile, FaultyTransport } from '../../../source/net/faulty-transport.ts';
+import type { RemoteAddress } from '../../../source/net/transport.ts';
+import type { Download } from '../../../source/peer/download/download.ts';
+import { PeerNode } from '../../../source/peer/peer-node.ts';
+import type { DownloadSnapshot, OwnerSnapshot } from '../../../source/peer/peer-snapshot.ts';
+import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
+import { makeTempDir } from './files.ts';
+import { SlowLinkTransport } from './slow-link.ts';
+import { TripwireTransport } from './tripwire.ts';
+import { waitFor, withTimeout } from './wait.ts';
+
+const HOST = '127.0.0.1';
+/** Short sweep: a silent node is dropped within seconds, heartbeats come every ~1.8 s. */
+const TEST_SWEEP_MS = 2_000;
+/** Set BT_TUI_TEST_LOGS=1 to see every node's log lines while a test runs. */
+const ECHO_LOGS = process.env.BT_TUI_TEST_LOGS === '1';
+
+const removeAtExitRoots = new Set<string>();
+
+function removeAtExit(root: string): void {
+  if (removeAtExitRoots.size === 0) {
+    process.once('exit', () => {
+      for (const path of removeAtExitRoots) rmSync(path, { recursive: true, force: true });
+    });
+  }
+  removeAtExitRoots.add(root);
+}
+
+/** How one node of the swarm is started. */
+export interface SwarmNodeOptions {
+  nodeId: number;
+  /** Fault seed (print it in assertions); faults are off unless inbound/outbound are given. */
+  seed?: number;
+  inbound?: FaultProfile;
+  outbound?: FaultProfile;
+  maxOwners?: number;
+  /** Default null: wait for owners forever, like the TUI. */
+  giveUpWithoutOwnersMs?: number | null;
+  blockSizeBytes?: number;
+  /** Caps this node's upload rate (a slow uplink), so a transfer lasts long enough to disturb. */
+  uplinkBytesPerSec?: number;
+}
+
+/** One running node and the handles a test needs to observe and disturb it. */
+export interface SwarmNode {
+  readonly nodeId: number;
+  readonly node: PeerNode;
+  /** Real path of `<files>/node<ID>/`. */
+  readonly folder: string;
+  readonly address: RemoteAddress;
+  readonly faults: FaultyTransport;
+  readonly tripwire: TripwireTransport;
+  /** Every log line of this node, in order. */
+  readonly lines: string[];
+  /** Leaves the swarm (EXIT) and closes the socket; safe to call twice. */
+  exit(): Promise<void>;
+}
+
+/** A tracker and its nodes in this process. */
+export class Swarm {
+  readonly nodes: SwarmNode[] = [];
+  readonly trackerLines: string[] = [];
+  private tracker: TrackerServer | null = null;
+
+  private constructor(
+    readonly root: string,
+    private readonly removeRoot: () => Promise<void>,
+  ) {}
+
+  /** Starts the tracker on a free port with a fresh database. */
+  static async start(): Promise<Swarm> {
+    const dir = await makeTempDir('swarm');
+    const swarm = new Swarm(dir.path, dir.remove);
+    const started = await startTracker({
+      host: HOST,
+      port: 0,
+      dbDir: join(dir.path, 'tracker_db'),
+      logger: swarm.logger('tracker', swarm.trackerLines),
+      sweepIntervalMs: TEST_SWEEP_MS,
+      clock: systemClock,
+    });
+    if (!started.ok) {
+      await dir.remove();
+      throw new Error(`tracker did not start: ${started.error.message}`);
+    }
+    swarm.tracker = started.tracker;
+    return swarm;
+  }
+
+  get trackerAddress(): RemoteAddress {
+    return this.tracker!.address;
+  }
+
+  /** `<root>/files/node<ID>`: put files here before addNode() to have them in the folder. */
+  async folderFor(nodeId: number): Promise<string> {
+    const path = join(this.root, 'files', `node${nodeId}`);
+    await mkdir(path, { recursive: true });
+    return path;
+  }
+
+  /** Starts a node registered with the tracker. */
+  async addNode(options: SwarmNodeOptions): Promise<SwarmNode> {
+    const lines: string[] = [];
+    let faults: FaultyTransport | null = null;
+    let tripwire: TripwireTransport | null = null;
+    const started = await PeerNode.start({
+      nodeId: options.nodeId,
+      host: HOST,
+      port: 0,
+      tracker: this.trackerAddress,
+      filesDir: join(this.root, 'files'),
+      maxOwners: options.maxOwners ?? defaults.maxOwnersPerDownload,
+      blockSizeBytes: options.blockSizeBytes ?? defaults.blockSizeBytes,
+      giveUpWithoutOwnersMs: options.giveUpWithoutOwnersMs ?? null,
+      clock: systemClock,
+      logger: this.logger(`node${options.nodeId}`, lines),
+      // socket <- faults <- slow uplink <- tripwire <- endpoint: a partition also drops what
+      // the slow uplink still had queued, as a crash would.
+      wrapTransport: (socket) => {
+        faults = new FaultyTransport(socket, {
+          seed: options.seed ?? options.nodeId,
+          ...(options.inbound ? { inbound: options.inbound } : {}),
+          ...(options.outbound ? { outbound: options.outbound } : {}),
+        });
+        const uplink = options.uplinkBytesPerSec
+          ? new SlowLinkTransport(faults, options.uplinkBytesPerSec)
+          : faults;
+        tripwire = new TripwireTransport(uplink);
+        return tripwire;
+      },
+    });
+    if (!started.ok) throw new Error(`node ${options.nodeId}: ${started.error.message}`);
+    const { node } = started;
+    let exiting: Promise<void> | null = null;
+    const swarmNode: SwarmNode = {
+      nodeId: options.nodeId,
+      node,
+      folder: node.folder.path,
+      address: node.endpoint.localAddress,
+      faults: faults!,
+      tripwire: tripwire!,
+      lines,
+      exit: () => {
+        exiting ??= node.exit();
+        return exiting;
+      },
+    };
+    this.nodes.push(swarmNode);
+    return swarmNode;
+  }
+
+  /** Starts nodes one after the other (ids must differ). */
+  async addNodes(options: SwarmNodeOptions[]): Promise<SwarmNode[]> {
+    const started: SwarmNode[] = [];
+    for (const option of options) started.push(await this.addNode(option));
+    return started;
+  }
+
+  /** Stops every node and the tracker and removes the folder. Never throws. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.nodes.map((node) => node.exit()));
+    await this.tracker?.stop().catch(() => {});
+    await this.removeRoot().catch(() => {});
+    // The tracker's database writer can still fire a batched write after stop() (a timer armed
+    // while stop() flushed) and recreate tracker_db; remove the folder again when the test
+    // process ends.
+    removeAtExit(this.root);
+  }
+
+  private logger(name: string, lines: string[]): Logger {
+    return new Logger({
+      filePath: null,
+      clock: systemClock,
+      echo: (line) => {
+        lines.push(line);
+        if (ECHO_LOGS) process.stderr.write(`[${name}] ${line}\n`);
+      },
+    });
+  }
+}
+
+/** Starts downloading `name` on `leecher` and resolves with the settled Download. */
+export async function downloadAndSettle(
+  leecher: SwarmNode,
+  name: string,
+  timeoutMs: number,
+): Promise<Download> {
+  const started = leecher.node.download(name);
+  if (!started.ok) throw new Error(`download(${name}) refused: ${started.reason}`);
+  return settled(leecher, name, timeoutMs);
+}
+
+/** Resolves with the Download of `name` once every download of the node has settled. */
+export async function settled(
+  leecher: SwarmNode,
+  name: string,
+  timeoutMs: number,
+): Promise<Download> {
+  const all = await withTimeout(
+    leecher.node.whenDownloadsSettled(),
+    `download of ${name} by node ${leecher.nodeId} (last lines:\n${leecher.lines.slice(-15).join('\n')})`,
+    timeoutMs,
+  );
+  const download = all.find((candidate) => candidate.name === name);
+  if (!download) throw new Error(`node ${leecher.nodeId} has no download of ${name}`);
+  return download;
+}
+
+/** The snapshot row of `name` on `node`, if the snapshot has it yet. */
+export function downloadRow(node: SwarmNode, name: string): DownloadSnapshot | undefined {
+  return node.node.getSnapshot().downloads.find((row) => row.name === name);
+}
+
+/** The snapshot row of `name` once it shows the download ended (the snapshot is on a timer). */
+export async function finalRow(node: SwarmNode, name: string): Promise<DownloadSnapshot> {
+  let row: DownloadSnapshot | undefined;
+  await waitFor(() => {
+    row = downloadRow(node, name);
+    return row !== undefined && ['done', 'failed', 'cancelled'].includes(row.state);
+  }, `the snapshot of node ${node.nodeId} to show ${name} ended`);
+  return row!;
+}
+
+/** Every state each owner (by node id) was seen in, across snapshots, for "at some point" checks. */
+export function recordOwnerStates(node: SwarmNode, name: string): Map<number, Set<string>> {
+  const seen = new Map<number, Set<string>>();
+  const record = (owners: readonly OwnerSnapshot[]): void => {
+    for (const owner of owners) {
+      const states = seen.get(owner.nodeId) ?? new Set<string>();
+      states.add(owner.state);
+      seen.set(owner.nodeId, states);
+    }
+  };
+  node.node.subscribe(() => record(downloadRow(node, name)?.owners ?? []));
+  return seen;
+}
+
+/** One line per owner for assertion messages: `node 2 active strikes 0 ...`. */
+export function describeOwners(download: Download): string {
+  return download.owners
+    .map(
+      (owner) =>
+        `node ${owner.nodeId} ${owner.state} strikes ${owner.strikes} verified ${owner.verifiedBytes} B${owner.reason ? ` (${owner.reason})` : ''}`,
+    )
+    .join('; ');
+}

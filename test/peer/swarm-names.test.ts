@@ -1,0 +1,103 @@
+/**
+ * Names are never paths and files are never overwritten: hostile names are refused by
+ * node.download() with a sentence for a person, and a download whose name already exists in the
+ * node folder (before it starts, or appearing while it runs) fails without touching that file.
+ */
+import assert from 'node:assert/strict';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import { downloadAndSettle, Swarm, settled } from './harness/swarm.ts';
+import { waitFor } from './harness/wait.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const LEECHER_ID = 10;
+
+/** Each hostile name and the exact refusal a person reads. */
+const HOSTILE_NAMES: Array<[name: string, reason: string]> = [
+  ['../x', 'name "../x" refused: it is not a plain file name (contains a path separator)'],
+  ['a/b', 'name "a/b" refused: it is not a plain file name (contains a path separator)'],
+  ['a\\b', 'name "a\\\\b" refused: it is not a plain file name (contains a path separator)'],
+  [
+    '/etc/passwd',
+    'name "/etc/passwd" refused: it is not a plain file name (contains a path separator)',
+  ],
+  ['', 'name "" refused: it is empty'],
+  ['.', 'name "." refused: it is not a plain file name (it is "." or "..")'],
+  ['..', 'name ".." refused: it is not a plain file name (it is "." or "..")'],
+  ['x\0y', 'name "x\\u0000y" refused: it contains a NUL character'],
+  ['a\nb', 'name "a\\nb" refused: it contains a control character'],
+  ['n'.repeat(256), `name "${'n'.repeat(80)}…" refused: it is longer than 255 bytes in UTF-8`],
+  [
+    '.bt-tui',
+    'name ".bt-tui" refused: names starting with ".bt-tui" are reserved for bt-tui\'s own files',
+  ],
+];
+
+test('node.download() refuses every hostile name with its exact reason and touches nothing', async () => {
+  const swarm = await Swarm.start();
+  try {
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    // Where a traversal would land: the node folder, its parent (`../x`) and below.
+    const files = join(swarm.root, 'files');
+    const before = await readdir(files, { recursive: true });
+    for (const [name, reason] of HOSTILE_NAMES) {
+      assert.deepEqual(leecher.node.download(name), { ok: false, reason }, JSON.stringify(name));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.deepEqual(leecher.node.getSnapshot().downloads, [], 'no download was started');
+    assert.deepEqual(await readdir(files, { recursive: true }), before, 'no file appeared');
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a download of a name the folder already has fails and leaves that file alone', async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'x'), 300 * KiB, 801);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed('x'), { ok: true });
+    const mine = await writeRandomFile(join(await swarm.folderFor(LEECHER_ID), 'x'), 5_000, 802);
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    const download = await downloadAndSettle(leecher, 'x', 20_000);
+    const path = join(leecher.folder, 'x');
+    assert.equal(download.state, 'failed');
+    assert.equal(download.reason, `${path} already exists; not overwriting it`);
+    assert.equal(await sha256File(path), mine, 'the existing file is unchanged');
+    await assert.rejects(access(`${path}.part`), 'no part file was made');
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a file of the same name appearing during the download is not overwritten', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const expected = await writeRandomFile(join(await swarm.folderFor(1), 'y'), 2 * MiB, 803);
+    // A slow owner, so the download is surely still running when the file appears.
+    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 4 * MiB });
+    assert.deepEqual(await owner.node.seed('y'), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    const path = join(leecher.folder, 'y');
+    let appeared: Promise<void> | null = null;
+    leecher.tripwire.arm(256 * KiB, () => {
+      appeared = writeFile(path, 'mine, not yours\n');
+    });
+    assert.deepEqual(leecher.node.download('y'), { ok: true });
+    await waitFor(() => appeared !== null, 'the download to be under way');
+    await appeared;
+    const download = await settled(leecher, 'y', 20_000);
+    assert.equal(download.state, 'failed');
+    assert.equal(download.reason, `${path} already exists; not overwriting it`);
+    assert.equal(await readFile(path, 'utf8'), 'mine, not yours\n', 'the file is unchanged');
+    // The verified bytes are kept in the part file; nothing is lost.
+    assert.equal(await sha256File(`${path}.part`), expected, 'the part file holds the download');
+  } finally {
+    await swarm.close();
+  }
+});

@@ -1,0 +1,159 @@
+/**
+ * Owners that vanish in the middle of a download: one of three exits (the others finish the
+ * file and the leaver is shown dead); all of them drop off the network at once (the download
+ * waits for owners, then completes from the one that comes back, or gives up if it may).
+ */
+import assert from 'node:assert/strict';
+import { access, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { RemoteAddress } from '../../source/net/transport.ts';
+import type { DownloadSnapshot } from '../../source/peer/peer-snapshot.ts';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import {
+  describeOwners,
+  downloadAndSettle,
+  downloadRow,
+  recordOwnerStates,
+  Swarm,
+  type SwarmNode,
+  settled,
+} from './harness/swarm.ts';
+import { waitFor } from './harness/wait.ts';
+
+const MiB = 1024 * 1024;
+const NAME = 'shared.bin';
+const LEECHER_ID = 10;
+
+/** A swarm of owners 1..n seeding `sizeBytes` of random bytes, and a leecher; the file's hash. */
+async function seededSwarm(
+  swarm: Swarm,
+  sizeBytes: number,
+  seed: number,
+  ownerCount: number,
+  uplinkBytesPerSec?: number,
+): Promise<{ owners: SwarmNode[]; leecher: SwarmNode; expected: string }> {
+  let expected = '';
+  const owners: SwarmNode[] = [];
+  for (let id = 1; id <= ownerCount; id++) {
+    expected = await writeRandomFile(join(await swarm.folderFor(id), NAME), sizeBytes, seed);
+    const owner = await swarm.addNode({
+      nodeId: id,
+      ...(uplinkBytesPerSec ? { uplinkBytesPerSec } : {}),
+    });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true }, `seed on node ${id}`);
+    owners.push(owner);
+  }
+  const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+  return { owners, leecher, expected };
+}
+
+const isAddress =
+  (target: RemoteAddress) =>
+  (peer: RemoteAddress): boolean =>
+    peer.port === target.port && peer.address === target.address;
+
+test('an owner that exits mid-download is shown dead and the others finish the file', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 301;
+  const swarm = await Swarm.start();
+  try {
+    // Slow uplinks make the transfer outlast the owner-silence timeout after the exit.
+    const { owners, leecher, expected } = await seededSwarm(swarm, 20 * MiB, seed, 3, 2 * MiB);
+    const gone = owners[1]!;
+    const seen = recordOwnerStates(leecher, NAME);
+    let exiting: Promise<void> | null = null;
+    leecher.tripwire.arm(2 * MiB, () => {
+      exiting = gone.exit();
+    });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const download = await settled(leecher, NAME, 45_000);
+    const context = `(seed ${seed}; ${describeOwners(download)})`;
+    assert.ok(exiting !== null, `the owner exited mid-download ${context}`);
+    assert.equal(download.state, 'done', `state: ${download.reason} ${context}`);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `SHA-256 ${context}`);
+    assert.equal(leecher.node.budget.inFlightBlocks, 0, `in-flight budget released ${context}`);
+    assert.ok(
+      seen.get(gone.nodeId)?.has('dead'),
+      `node ${gone.nodeId} was shown dead at some point (seen: ${[...(seen.get(gone.nodeId) ?? [])]}) ${context}`,
+    );
+    for (const owner of download.owners) {
+      assert.equal(owner.strikes, 0, `no strike for node ${owner.nodeId} ${context}`);
+      assert.notEqual(owner.state, 'banned', `node ${owner.nodeId} not banned ${context}`);
+    }
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('when every owner is gone the download waits, then completes from one that returns', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 302;
+  const swarm = await Swarm.start();
+  try {
+    const { owners, leecher, expected } = await seededSwarm(swarm, 8 * MiB, seed, 3);
+    // Owners stay registered at the tracker; they only stop talking to the leecher.
+    leecher.tripwire.arm(2 * MiB, () => {
+      for (const owner of owners) owner.faults.partition(isAddress(leecher.address));
+    });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    let stalled: DownloadSnapshot | undefined;
+    await waitFor(
+      () => {
+        stalled = downloadRow(leecher, NAME);
+        return stalled?.state === 'waiting-for-owners';
+      },
+      `the download to wait for owners (seed ${seed})`,
+      20_000,
+    );
+    if (stalled === undefined) return;
+    assert.ok(
+      stalled.piecesVerified < stalled.pieceCount,
+      `stalled mid-way: ${stalled.piecesVerified}/${stalled.pieceCount} (seed ${seed})`,
+    );
+    assert.deepEqual(
+      stalled.owners.map((owner) => owner.state),
+      ['dead', 'dead', 'dead'],
+      `every owner shown dead (seed ${seed})`,
+    );
+    const returning = owners[2]!;
+    returning.faults.heal();
+    const download = await settled(leecher, NAME, 40_000);
+    const context = `(seed ${seed}; ${describeOwners(download)})`;
+    assert.equal(download.state, 'done', `state: ${download.reason} ${context}`);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `SHA-256 ${context}`);
+    assert.equal(leecher.node.budget.inFlightBlocks, 0, `in-flight budget released ${context}`);
+    const back = download.owners.find((owner) => owner.nodeId === returning.nodeId)!;
+    assert.equal(back.state, 'active', `the returning owner is active again ${context}`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('with every owner gone for good, a download that may give up fails with the reason', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 303;
+  const swarm = await Swarm.start();
+  try {
+    const { owners } = await seededSwarm(swarm, 8 * MiB, seed, 2);
+    // The headless CLI's --exit-when-done gives up after a while without owners; so does this.
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 1, giveUpWithoutOwnersMs: 2_000 });
+    leecher.tripwire.arm(2 * MiB, () => {
+      for (const owner of owners) owner.faults.partition(() => true);
+    });
+    const download = await downloadAndSettle(leecher, NAME, 40_000);
+    const context = `(seed ${seed}; ${describeOwners(download)})`;
+    assert.equal(download.state, 'failed', context);
+    assert.match(download.reason, /^no owners left \(waited 2 s/, context);
+    assert.equal(leecher.node.budget.inFlightBlocks, 0, `in-flight budget released ${context}`);
+    // What was verified stays for a later attempt.
+    const part = await stat(join(leecher.folder, `${NAME}.part`));
+    assert.equal(part.size, 8 * MiB, `the part file is kept ${context}`);
+    await access(join(leecher.folder, '.bt-tui', 'downloads', `${NAME}.json`));
+  } finally {
+    await swarm.close();
+  }
+});
