@@ -173,7 +173,10 @@ describe('tracker server over loopback UDP', () => {
     });
     const port = first.tracker.address.port;
     await first.tracker.stop();
-    assert.equal(first.logger.getSnapshot().at(-1)?.text, `tracker stopped; ${dbDir} is up to date`);
+    assert.equal(
+      first.logger.getSnapshot().at(-1)?.text,
+      `tracker stopped; ${dbDir} is up to date`,
+    );
 
     const second = await startOn(dbDir, systemClock, port);
     const snapshot = second.tracker.getSnapshot();
