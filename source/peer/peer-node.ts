@@ -45,6 +45,9 @@ export type IntentOutcome = { ok: true } | { ok: false; reason: string };
 
 /** The snapshot is rebuilt at most this often; per-datagram counters never trigger a redraw. */
 const SNAPSHOT_INTERVAL_MS = 100;
+/** The node folder is listed again this often, so files copied in show up. */
+const FOLDER_SCAN_INTERVAL_MS = 1_000;
+const SETTLED_STATES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 
 /**
  * One node of the swarm: its folder, its socket, the seeder, the tracker session and its
@@ -59,6 +62,11 @@ export class PeerNode {
   private readonly listeners = new Set<() => void>();
   private snapshot: PeerSnapshot;
   private snapshotDirty = true;
+  private rateChanged = false;
+  /** A download ended (a file appeared): list the folder at the next rebuild. */
+  private folderDirty = false;
+  private folderFiles: readonly { name: string; sizeBytes: number }[] = [];
+  private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private lastRateSample = { atMs: 0, uploaded: 0, downloaded: 0 };
   private rates = { up: 0, down: 0 };
@@ -291,6 +299,7 @@ export class PeerNode {
   }
 
   private async onDownloadSettled(download: Download): Promise<void> {
+    this.folderDirty = true;
     if (download.state !== 'done') {
       this.fileStates.delete(download.name);
       this.markChanged();
@@ -402,17 +411,33 @@ export class PeerNode {
     this.markChanged();
   }
 
+  /**
+   * Snapshot upkeep, every 100 ms: rebuilt when something changed or a download is running;
+   * the folder is listed again once a second (so a file copied in appears) or at once after an
+   * event that changes it, never per datagram.
+   */
   private scheduleSnapshot(): void {
     this.snapshotTimer = this.options.clock.setTimeout(() => {
       if (this.closed) return;
       this.sampleRates();
-      if (this.snapshotDirty || this.downloads.size > 0) {
+      const nowMs = this.options.clock.now();
+      const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
+      if (rescan || this.snapshotDirty || this.rateChanged || this.hasRunningDownload()) {
         this.snapshotDirty = false;
-        void this.refreshSnapshot();
+        this.folderDirty = false;
+        this.rateChanged = false;
+        void this.refreshSnapshot(rescan);
       }
       this.scheduleSnapshot();
     }, SNAPSHOT_INTERVAL_MS);
     this.snapshotTimer.unref?.();
+  }
+
+  private hasRunningDownload(): boolean {
+    for (const download of this.downloads.values()) {
+      if (!SETTLED_STATES.has(download.state)) return true;
+    }
+    return false;
   }
 
   private sampleRates(): void {
@@ -425,14 +450,19 @@ export class PeerNode {
       down: ((stats.bytesIn - this.lastRateSample.downloaded) * 1000) / elapsed,
     };
     this.lastRateSample = { atMs: nowMs, uploaded: stats.bytesOut, downloaded: stats.bytesIn };
+    this.rateChanged = true;
   }
 
-  private async refreshSnapshot(): Promise<void> {
-    this.snapshot = this.buildSnapshot(await this.folder.listFiles().catch(() => []));
+  private async refreshSnapshot(rescanFolder: boolean): Promise<void> {
+    if (rescanFolder) {
+      this.lastFolderScanMs = this.options.clock.now();
+      this.folderFiles = await this.folder.listFiles().catch(() => this.folderFiles);
+    }
+    this.snapshot = this.buildSnapshot(this.folderFiles);
     for (const listener of this.listeners) listener();
   }
 
-  private buildSnapshot(files: Array<{ name: string; sizeBytes: number }> = []): PeerSnapshot {
+  private buildSnapshot(files: readonly { name: string; sizeBytes: number }[] = []): PeerSnapshot {
     const local = this.endpoint.localAddress;
     const tracker = this.tracker;
     return {
@@ -441,7 +471,8 @@ export class PeerNode {
       tracker: {
         address: `${tracker.trackerAddress.address}:${tracker.trackerAddress.port}`,
         status: tracker.status,
-        sinceMs: tracker.statusSinceMs,
+        sinceWallMs:
+          this.options.clock.wallNow() - (this.options.clock.now() - tracker.statusSinceMs),
         error: tracker.lastError,
       },
       uploadRateBytesPerSec: this.rates.up,

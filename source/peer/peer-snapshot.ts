@@ -52,7 +52,8 @@ export interface LocalFileSnapshot {
 export interface PeerSnapshot {
   nodeId: number;
   address: string;
-  tracker: { address: string; status: TrackerStatus; sinceMs: number; error: string };
+  /** `sinceWallMs`: when the tracker session got its current status (e.g. retrying since). */
+  tracker: { address: string; status: TrackerStatus; sinceWallMs: number; error: string };
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   bytesUploaded: number;

@@ -121,6 +121,9 @@ export class TrackerDbWriter {
   private timer: TimerHandle | null = null;
   private writing: Promise<void> | null = null;
   private failing = false;
+  private flushing = false;
+  /** A write failed inside flush(): report the state as not saved instead of retrying forever. */
+  private failedDuringFlush = false;
   private writesCompleted = 0;
   private lastWriteCostMs = 0;
   private readonly flushDelayMs: number;
@@ -153,13 +156,23 @@ export class TrackerDbWriter {
    * Returns true when the files on disk hold the current state.
    */
   async flush(): Promise<boolean> {
-    if (this.timer) {
-      this.options.clock.clearTimeout(this.timer);
-      this.timer = null;
+    this.flushing = true;
+    try {
+      // A write that ends while we wait may have scheduled the next batch: take it over, until
+      // nothing is pending, so no write happens after flush() returns.
+      for (;;) {
+        if (this.timer) {
+          this.options.clock.clearTimeout(this.timer);
+          this.timer = null;
+        }
+        if (this.writing) await this.writing;
+        else if (this.dirty && !this.failedDuringFlush) await this.writeNow();
+        else return !this.dirty;
+      }
+    } finally {
+      this.flushing = false;
+      this.failedDuringFlush = false;
     }
-    while (this.writing) await this.writing;
-    if (this.dirty) await this.writeNow();
-    return !this.dirty;
   }
 
   /** Resolves once no write is running (tests). */
@@ -171,11 +184,8 @@ export class TrackerDbWriter {
     this.dirty = false;
     this.writing = this.writeBoth().finally(() => {
       this.writing = null;
-      // Changes that arrived during the write get their own batch.
-      if (this.dirty && !this.failing) {
-        this.dirty = false;
-        this.markDirty();
-      }
+      // Changes that arrived during the write get their own batch (flush() writes them itself).
+      if (this.dirty && !this.failing && !this.flushing) this.markDirty();
     });
     return this.writing;
   }
@@ -199,6 +209,7 @@ export class TrackerDbWriter {
     } catch (error) {
       // Keep the change pending; the next markDirty() or flush() tries again.
       this.dirty = true;
+      if (this.flushing) this.failedDuringFlush = true;
       if (!this.failing) {
         this.options.onProblem?.(`cannot write ${dbDir}: ${(error as Error).message}`);
       }

@@ -85,6 +85,11 @@ export class BlockTransfer {
     return this.scheduler.pieceCount;
   }
 
+  /** Pieces being assembled now (some blocks asked for or received). */
+  activePieces(): IterableIterator<number> {
+    return this.assemblies.keys();
+  }
+
   setPaused(paused: boolean): void {
     this.paused = paused;
     if (!paused) this.pumpAll();

@@ -1,5 +1,17 @@
 import type { DownloadSnapshot } from '../peer-snapshot.ts';
+import type { BlockTransfer } from './block-transfer.ts';
 import type { Download } from './download.ts';
+
+/** Marks pieces being fetched now, for the piece map (see ui/peer/piece-map.ts). */
+export const PIECE_IN_FLIGHT = -2;
+
+function pieceSourcesWithInFlight(transfer: BlockTransfer): Int8Array {
+  const sources = transfer.pieceSource.slice();
+  for (const piece of transfer.activePieces()) {
+    if (sources[piece] === -1) sources[piece] = PIECE_IN_FLIGHT;
+  }
+  return sources;
+}
 
 /** A plain, immutable picture of one download for the views (built ~10 times a second). */
 export function snapshotDownload(download: Download): DownloadSnapshot {
@@ -26,11 +38,11 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       piecesDelivered: owner.deliveredPieces.count,
       ranges: owner.deliveredPieces.ranges(),
       bytesDelivered: owner.bytesDelivered,
-      rateBytesPerSec: owner.rateBytesPerSec,
+      rateBytesPerSec: download.state === 'downloading' ? owner.rateBytesPerSec : 0,
       windowBlocks: Math.floor(owner.windowBlocks),
       strikes: owner.strikes,
     })),
-    pieceSources: transfer ? transfer.pieceSource.slice() : new Int8Array(0),
+    pieceSources: transfer ? pieceSourcesWithInFlight(transfer) : new Int8Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
   };
 }

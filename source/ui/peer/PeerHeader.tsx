@@ -23,7 +23,7 @@ export function PeerHeader({
   const { tracker } = snapshot;
   const since =
     tracker.status === 'retrying'
-      ? ` since ${new Date(Date.now() - (performance.now() - tracker.sinceMs)).toISOString().slice(11, 19)}`
+      ? ` since ${new Date(tracker.sinceWallMs).toISOString().slice(11, 19)}`
       : '';
   const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}`;
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
