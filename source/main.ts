@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
 import { parseCommandLine } from './cli/parse-args.ts';
-import { runDemo } from './cli/run-demo.tsx';
-import { runPeer } from './cli/run-peer.tsx';
-import { runTracker } from './cli/run-tracker.tsx';
+import { runDemo } from './cli/run-demo.ts';
+import { runPeer } from './cli/run-peer.ts';
+import { runTracker } from './cli/run-tracker.ts';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),

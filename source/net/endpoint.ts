@@ -4,6 +4,7 @@ import { defaults } from '../config.ts';
 import { decode, encode, isReplyType, peekHeader } from '../protocol/codec.ts';
 import type { DecodeError } from '../protocol/decode-error.ts';
 import type { Message } from '../protocol/messages.ts';
+import { BufferReclaimer } from './buffer-reclaimer.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { EndpointCounters, type EndpointStats } from './stats.ts';
 import type { DatagramTransport, RemoteAddress } from './transport.ts';
@@ -26,7 +27,12 @@ export interface EndpointOptions {
   /** Source of the first txid; seeded in tests, from node:crypto otherwise. */
   random?: SeededRandom;
   defaultRequestOptions?: RequestOptions;
+  /** Collect young garbage after this many bytes of traffic (see buffer-reclaimer.ts). */
+  reclaimEveryBytes?: number;
 }
+
+/** Bounds the datagram Buffers awaiting collection to a few MiB. */
+const DEFAULT_RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
 
 /** txids are 32-bit on the wire and wrap. */
 const TXID_SPACE = 2 ** 32;
@@ -55,6 +61,7 @@ export class UdpEndpoint {
   private readonly clock: Clock;
   private readonly defaultRequestOptions: RequestOptions;
   private readonly counters = new EndpointCounters();
+  private readonly reclaimer: BufferReclaimer;
   private readonly pending = new Map<number, PendingRequest>();
   private txidCounter: number;
   private closed = false;
@@ -69,6 +76,7 @@ export class UdpEndpoint {
   private decodeErrorHandler: (error: DecodeError, from: RemoteAddress) => void = ignoreMessage;
 
   constructor(transport: DatagramTransport, opts: EndpointOptions = {}) {
+    this.reclaimer = new BufferReclaimer(opts.reclaimEveryBytes ?? DEFAULT_RECLAIM_EVERY_BYTES);
     this.transport = transport;
     this.clock = opts.clock ?? systemClock;
     this.defaultRequestOptions = opts.defaultRequestOptions ?? {
@@ -146,6 +154,7 @@ export class UdpEndpoint {
     this.counters.datagramsOut++;
     this.counters.bytesOut += length;
     this.transport.send(datagram, length, to);
+    this.reclaimer.note(length);
   }
 
   /** The next transaction id (wraps at 2^32). */
@@ -204,6 +213,7 @@ export class UdpEndpoint {
     const counters = this.counters;
     counters.datagramsIn++;
     counters.bytesIn += datagram.length;
+    this.reclaimer.note(datagram.length);
     const header = peekHeader(datagram);
     if (!header.ok) {
       this.reportDecodeError(header.error, from);

@@ -1,5 +1,21 @@
 import { createSocket, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
+
+/**
+ * dgram resolves the address of every send through dns.lookup, which answers even an IP literal
+ * on the next tick. Our peers are always IP literals, so answer at once: on a seeder that is one
+ * tick and a closure less per DATA datagram. Anything else still goes to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
+}
 
 /** Same shape as node's rinfo, so received addresses pass through without copying. */
 export interface RemoteAddress {
@@ -103,6 +119,7 @@ export async function openUdpTransport(
       type: isIPv6(opts.host) ? 'udp6' : 'udp4',
       recvBufferSize: opts.receiveBufferBytes,
       sendBufferSize: opts.sendBufferBytes,
+      lookup: literalLookup,
     });
   } catch (error) {
     return { ok: false, error: describeOpenFailure(error, opts) };

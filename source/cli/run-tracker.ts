@@ -2,8 +2,6 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { Logger } from '../log/logger.ts';
 import { startTracker } from '../tracker/server.ts';
-import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
-import { TrackerApp } from '../ui/tracker/TrackerApp.tsx';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -36,23 +34,6 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     await tracker.stop();
     return 0;
   }
-  let fatal: Error | null = null;
-  const view = runFullScreen(
-    <TrackerApp tracker={tracker} log={logger} onQuit={() => view.stop()} />,
-    (error) => {
-      fatal = error;
-    },
-  );
-  void onShutdownSignal().then(() => view.stop());
-  await view.finished;
-  await tracker.stop();
-  if (fatal !== null) {
-    const error = fatal as Error;
-    logger.log(`crashed: ${error.stack ?? error.message}`);
-    console.error(
-      `bt-tui: the tracker view crashed: ${error.message} (details in ${join(options.logsDir, 'tracker.log')})`,
-    );
-    return 1;
-  }
-  return 0;
+  const { runTrackerView } = await import('./tracker-view.tsx');
+  return runTrackerView(tracker, logger, options.logsDir);
 }

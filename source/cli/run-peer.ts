@@ -3,9 +3,6 @@ import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
 import { PeerNode } from '../peer/peer-node.ts';
-import { SwarmDirectory } from '../peer/swarm-directory.ts';
-import { PeerApp } from '../ui/peer/PeerApp.tsx';
-import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -46,7 +43,11 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   for (const name of options.seed) if (!(await node.seed(name)).ok) failed = true;
   if (options.seedAll) await node.seedAll();
   for (const name of options.download) if (!node.download(name).ok) failed = true;
-  return fullScreen ? runPeerView(node, logger, logPath) : runHeadless(node, options, failed);
+  if (!fullScreen) return runHeadless(node, options, failed);
+  // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
+  // node stays small.
+  const { runPeerView } = await import('./peer-view.tsx');
+  return runPeerView(node, logger, logPath);
 }
 
 async function runHeadless(
@@ -72,49 +73,4 @@ async function runHeadless(
   clearInterval(progress);
   await node.exit();
   return code;
-}
-
-async function runPeerView(node: PeerNode, logger: Logger, logPath: string): Promise<number> {
-  const swarm = new SwarmDirectory(
-    (cursor) => node.tracker.list(cursor),
-    () => Date.now(),
-  );
-  void swarm.refresh();
-  let fatal: Error | null = null;
-  let leaving: Promise<void> | null = null;
-  // Leaving says EXIT to the tracker (waiting briefly for its answer), then restores the terminal.
-  const leave = () => {
-    leaving ??= node.exit().finally(() => view.stop());
-    return leaving;
-  };
-  const view = runFullScreen(
-    <PeerApp
-      peer={node}
-      swarm={swarm}
-      log={logger}
-      intents={{
-        seed: (name) => node.seed(name),
-        unseed: (name) => node.unseed(name),
-        seedAll: () => node.seedAll(),
-        download: (name) => node.download(name),
-        cancel: (name) => node.cancel(name),
-        togglePause: (name) => node.togglePause(name),
-        refreshSwarm: () => swarm.refresh(),
-        exit: () => void leave(),
-      }}
-    />,
-    (error) => {
-      fatal = error;
-    },
-  );
-  void onShutdownSignal().then(leave);
-  await view.finished;
-  await leave();
-  if (fatal !== null) {
-    const error = fatal as Error;
-    logger.log(`crashed: ${error.stack ?? error.message}`);
-    console.error(`bt-tui: the peer view crashed: ${error.message} (details in ${logPath})`);
-    return 1;
-  }
-  return 0;
 }

@@ -2,9 +2,6 @@ import { join } from 'node:path';
 import { DemoSwarm } from '../demo/demo-swarm.ts';
 import { sha256OfFile } from '../demo/sample-files.ts';
 import { formatSize } from '../format.ts';
-import { SwarmDirectory } from '../peer/swarm-directory.ts';
-import { DemoApp } from '../ui/demo/DemoApp.tsx';
-import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
 import type { DemoOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -21,7 +18,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 1;
   }
   say(`swarm ready in ${swarm.folder}`);
-  const code = fullScreen ? await runDemoView(swarm) : await runDemoHeadless(swarm);
+  const code = fullScreen
+    ? await (await import('./demo-view.tsx')).runDemoView(swarm)
+    : await runDemoHeadless(swarm);
   await swarm.stop(options.keep);
   say(options.keep ? `kept ${swarm.folder}` : `removed ${swarm.folder}`);
   return code;
@@ -62,44 +61,4 @@ async function runDemoHeadless(swarm: DemoSwarm): Promise<number> {
   for (const row of rows) console.log(`  ${row}`);
   console.log(allGood ? 'every file is byte-identical' : 'some files did not arrive intact');
   return allGood ? 0 : 1;
-}
-
-async function runDemoView(swarm: DemoSwarm): Promise<number> {
-  const listing = new SwarmDirectory(
-    (cursor) => swarm.node.tracker.list(cursor),
-    () => Date.now(),
-  );
-  void listing.refresh();
-  const { node } = swarm;
-  let fatal: Error | null = null;
-  const view = runFullScreen(
-    <DemoApp
-      folder={swarm.folder}
-      peer={node}
-      peerLog={swarm.nodeLog}
-      swarm={listing}
-      tracker={swarm.tracker}
-      trackerLog={swarm.trackerLog}
-      intents={{
-        seed: (name) => node.seed(name),
-        unseed: (name) => node.unseed(name),
-        seedAll: () => node.seedAll(),
-        download: (name) => node.download(name),
-        cancel: (name) => node.cancel(name),
-        togglePause: (name) => node.togglePause(name),
-        refreshSwarm: () => listing.refresh(),
-        exit: () => view.stop(),
-      }}
-    />,
-    (error) => {
-      fatal = error;
-    },
-  );
-  void onShutdownSignal().then(() => view.stop());
-  await view.finished;
-  if (fatal !== null) {
-    console.error(`bt-tui: the demo view crashed: ${(fatal as Error).message}`);
-    return 1;
-  }
-  return 0;
 }

@@ -1,0 +1,46 @@
+import type { DemoSwarm } from '../demo/demo-swarm.ts';
+import { SwarmDirectory } from '../peer/swarm-directory.ts';
+import { DemoApp } from '../ui/demo/DemoApp.tsx';
+import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
+import { onShutdownSignal } from './shutdown.ts';
+
+/** The demo's views (peer and tracker, `t` apart) until the user quits. */
+export async function runDemoView(swarm: DemoSwarm): Promise<number> {
+  const listing = new SwarmDirectory(
+    (cursor) => swarm.node.tracker.list(cursor),
+    () => Date.now(),
+  );
+  void listing.refresh();
+  const { node } = swarm;
+  let fatal: Error | null = null;
+  const view = runFullScreen(
+    <DemoApp
+      folder={swarm.folder}
+      peer={node}
+      peerLog={swarm.nodeLog}
+      swarm={listing}
+      tracker={swarm.tracker}
+      trackerLog={swarm.trackerLog}
+      intents={{
+        seed: (name) => node.seed(name),
+        unseed: (name) => node.unseed(name),
+        seedAll: () => node.seedAll(),
+        download: (name) => node.download(name),
+        cancel: (name) => node.cancel(name),
+        togglePause: (name) => node.togglePause(name),
+        refreshSwarm: () => listing.refresh(),
+        exit: () => view.stop(),
+      }}
+    />,
+    (error) => {
+      fatal = error;
+    },
+  );
+  void onShutdownSignal().then(() => view.stop());
+  await view.finished;
+  if (fatal !== null) {
+    console.error(`bt-tui: the demo view crashed: ${(fatal as Error).message}`);
+    return 1;
+  }
+  return 0;
+}

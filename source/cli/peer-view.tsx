@@ -1,0 +1,56 @@
+import type { Logger } from '../log/logger.ts';
+import type { PeerNode } from '../peer/peer-node.ts';
+import { SwarmDirectory } from '../peer/swarm-directory.ts';
+import { PeerApp } from '../ui/peer/PeerApp.tsx';
+import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
+import { onShutdownSignal } from './shutdown.ts';
+
+/** The peer's full-screen view until the user leaves; EXIT is said before the terminal returns. */
+export async function runPeerView(
+  node: PeerNode,
+  logger: Logger,
+  logPath: string,
+): Promise<number> {
+  const swarm = new SwarmDirectory(
+    (cursor) => node.tracker.list(cursor),
+    () => Date.now(),
+  );
+  void swarm.refresh();
+  let fatal: Error | null = null;
+  let leaving: Promise<void> | null = null;
+  // Leaving says EXIT to the tracker (waiting briefly for its answer), then restores the terminal.
+  const leave = () => {
+    leaving ??= node.exit().finally(() => view.stop());
+    return leaving;
+  };
+  const view = runFullScreen(
+    <PeerApp
+      peer={node}
+      swarm={swarm}
+      log={logger}
+      intents={{
+        seed: (name) => node.seed(name),
+        unseed: (name) => node.unseed(name),
+        seedAll: () => node.seedAll(),
+        download: (name) => node.download(name),
+        cancel: (name) => node.cancel(name),
+        togglePause: (name) => node.togglePause(name),
+        refreshSwarm: () => swarm.refresh(),
+        exit: () => void leave(),
+      }}
+    />,
+    (error) => {
+      fatal = error;
+    },
+  );
+  void onShutdownSignal().then(leave);
+  await view.finished;
+  await leave();
+  if (fatal !== null) {
+    const error = fatal as Error;
+    logger.log(`crashed: ${error.stack ?? error.message}`);
+    console.error(`bt-tui: the peer view crashed: ${error.message} (details in ${logPath})`);
+    return 1;
+  }
+  return 0;
+}

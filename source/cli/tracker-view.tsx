@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.ts';
+import type { TrackerServer } from '../tracker/server.ts';
+import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
+import { TrackerApp } from '../ui/tracker/TrackerApp.tsx';
+import { onShutdownSignal } from './shutdown.ts';
+
+/** The tracker's full-screen view until q or a signal; then the database is written. */
+export async function runTrackerView(
+  tracker: TrackerServer,
+  logger: Logger,
+  logsDir: string,
+): Promise<number> {
+  let fatal: Error | null = null;
+  const view = runFullScreen(
+    <TrackerApp tracker={tracker} log={logger} onQuit={() => view.stop()} />,
+    (error) => {
+      fatal = error;
+    },
+  );
+  void onShutdownSignal().then(() => view.stop());
+  await view.finished;
+  await tracker.stop();
+  if (fatal !== null) {
+    const error = fatal as Error;
+    logger.log(`crashed: ${error.stack ?? error.message}`);
+    console.error(
+      `bt-tui: the tracker view crashed: ${error.message} (details in ${join(logsDir, 'tracker.log')})`,
+    );
+    return 1;
+  }
+  return 0;
+}
