@@ -1,0 +1,255 @@
+/**
+ * `bt-tui peer` as a person sees it (issue 6): the built binary in tmux at 120x40 next to a real
+ * headless tracker and two headless seeders of a 64 MiB file. Download it with d, seed a local
+ * file with s, leave with x. Needs tmux; skipped with a message without it.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
+import {
+  CLI,
+  freeUdpPort,
+  isRunning,
+  startPeer,
+  stopProcess,
+  TmuxTerminal,
+  tmuxMissing,
+} from './harness.ts';
+import {
+  Cleanups,
+  ensureBuiltOnce,
+  startTracker,
+  waitForText,
+  withLastCapture,
+} from './peer-harness.ts';
+
+const COLUMNS = 120;
+const ROWS = 40;
+const FILE = 'big.bin';
+const FILE_BYTES = 64 * 1024 * 1024;
+const FILE_SEED = 6;
+const LOCAL = 'local.txt';
+const HEADER = 'bt-tui peer · node 3';
+
+const cleanups = new Cleanups();
+after(() => cleanups.run());
+
+const skip = tmuxMissing() ?? false;
+/** The terminal of the running test, whose last capture a failure shows. */
+let shown: TmuxTerminal | undefined;
+
+describe('peer view in a real terminal (tmux)', { skip }, () => {
+  before(() => ensureBuiltOnce());
+
+  test(
+    'downloads a 64 MiB file from two owners with d, seeds a file with s, leaves with x',
+    {
+      timeout: 40_000,
+    },
+    () => withLastCapture(() => shown?.captures ?? [], downloadSeedAndLeave),
+  );
+
+  test(
+    'a seeding node shows what it uploaded in its header',
+    {
+      timeout: 30_000,
+    },
+    () => withLastCapture(() => shown?.captures ?? [], seederShowsItsUploads),
+  );
+});
+
+/** Issue 6: d downloads from both owners, s seeds a local file, x leaves and restores the shell. */
+async function downloadSeedAndLeave(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-tui-e2e-peer-'));
+  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+  const filesDir = join(dir, 'files');
+  const logsDir = join(dir, 'logs');
+  const trackerLog = join(logsDir, 'tracker.log');
+  for (const nodeId of [1, 2, 3]) mkdirSync(join(filesDir, `node${nodeId}`), { recursive: true });
+  const sha256 = await writeRandomFile(join(filesDir, 'node1', FILE), FILE_BYTES, FILE_SEED);
+  await writeRandomFile(join(filesDir, 'node2', FILE), FILE_BYTES, FILE_SEED);
+  writeFileSync(join(filesDir, 'node3', LOCAL), 'a file node 3 has and nobody else\n');
+
+  const port = await freeUdpPort();
+  const tracker = startTracker(
+    { port, sweepSec: 2, dbDir: join(dir, 'db'), logsDir },
+    join(dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  for (const nodeId of [1, 2]) {
+    const seeder = startPeer(
+      [
+        '--id',
+        String(nodeId),
+        '--tracker',
+        `127.0.0.1:${port}`,
+        '--files',
+        filesDir,
+        '--logs',
+        logsDir,
+        '--seed',
+        FILE,
+      ],
+      join(dir, `seeder${nodeId}.out`),
+    );
+    cleanups.add(() => (seeder.pid ? stopProcess(seeder.pid) : undefined));
+  }
+  for (const nodeId of [1, 2])
+    await waitForText(
+      trackerLog,
+      new RegExp(`owns node ${nodeId} ${FILE} `),
+      `node ${nodeId} seeding`,
+    );
+
+  const terminal = TmuxTerminal.start('peer3', COLUMNS, ROWS, dir);
+  shown = terminal;
+  cleanups.add(() => terminal.close());
+  await terminal.waitFor('the shell prompt', (s) => s.includes(TmuxTerminal.PROMPT.trim()));
+  const command = `${process.execPath} ${CLI} peer --id 3 --tracker 127.0.0.1:${port} --files ${filesDir} --logs ${logsDir}`;
+  terminal.type(command, true);
+
+  const registered = new RegExp(
+    `^${HEADER} · 127\\.0\\.0\\.1:\\d+ · tracker 127\\.0\\.0\\.1:${port} registered`,
+  );
+  let screen = await terminal.waitFor(
+    `node 3 registered, ${FILE} listed in Swarm files with two owners`,
+    (s) =>
+      registered.test(s) &&
+      new RegExp(`│ ▸ ${FILE.replace('.', '\\.')} +│ 64\\.0 MiB │ 2 +│`).test(s),
+    15_000,
+  );
+  const [peerPid] = terminal.shellChildren();
+  assert.ok(peerPid, 'the peer runs as a child of the shell');
+  cleanups.add(() => stopProcess(peerPid));
+  assert.equal(terminal.paneFlag('alternate_on'), '1', 'the view is on the alternate screen');
+
+  terminal.type('d');
+  screen = await terminal.waitFor(
+    'the download done, with a row for each owner',
+    (s) =>
+      new RegExp(`${FILE.replace('.', '\\.')} \\[█+\\] 100\\.0% (\\d+)/\\1 pieces +done`).test(s) &&
+      /^ {2}A node [12] /m.test(s) &&
+      /^ {2}B node [12] /m.test(s),
+    25_000,
+  );
+  const ownerRows = screen.split('\n').filter((line) => /^ {2}[AB] node [12] /.test(line));
+  assert.equal(ownerRows.length, 2, screen);
+  for (const row of ownerRows) {
+    assert.match(row, /127\.0\.0\.1:\d+ +\[[█ ]+\] +\d+\.\d MiB .* (active|slow)/, row);
+  }
+  const map = screen.split('\n').find((line) => line.startsWith('  map ')) ?? '';
+  assert.match(map, /A/, 'owner A delivered part of the file');
+  assert.match(map, /B/, 'owner B delivered part of the file');
+  assert.match(screen, /legend: A node [12] {2}B node [12] /);
+  assert.equal(
+    await sha256File(join(filesDir, 'node3', FILE)),
+    sha256,
+    `node_files/node3/${FILE} is byte-identical`,
+  );
+
+  // Tab until My files has the focus (each Tab moves the ▶ marker), then down to the file
+  // nobody shares yet.
+  const focusOf = (screen: string) => screen.match(/▶ (My files|Swarm files|Downloads|Log)/)?.[1];
+  for (let tabs = 0; tabs < 4 && focusOf(terminal.capture()) !== 'My files'; tabs++) {
+    const before = focusOf(terminal.captures.at(-1) ?? '');
+    terminal.type('\t');
+    await terminal.waitFor('the ▶ focus to move', (s) => focusOf(s) !== before, 3_000);
+  }
+  assert.equal(focusOf(terminal.capture()), 'My files');
+  for (let moves = 0; moves < 4 && !terminal.capture().includes(`▸ ${LOCAL}`); moves++) {
+    terminal.type('j');
+    await terminal
+      .waitFor(`${LOCAL} selected`, (s) => s.includes(`▸ ${LOCAL}`), 1_000)
+      .catch(() => '');
+  }
+  screen = await terminal.waitFor(`${LOCAL} selected, not shared`, (s) =>
+    new RegExp(`│ ▸ ${LOCAL.replace('.', '\\.')} +│ \\d+ B +│ not shared`).test(s),
+  );
+  terminal.type('s');
+  await waitForText(
+    trackerLog,
+    new RegExp(`owns node 3 ${LOCAL.replace('.', '\\.')} `),
+    'the tracker indexing node 3',
+  );
+  await terminal.waitFor(`${LOCAL} shown as seeding`, (s) =>
+    new RegExp(`│ ▸ ${LOCAL.replace('.', '\\.')} +│ \\d+ B +│ seeding`).test(s),
+  );
+
+  terminal.type('x');
+  await waitForText(trackerLog, /exited node 3\b/, 'the EXIT of node 3');
+  screen = await terminal.waitFor(
+    'the shell back after x',
+    (s) => !s.includes(HEADER) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
+  assert.ok(screen.includes(`${TmuxTerminal.PROMPT}${command.slice(0, 20)}`), screen);
+  assert.equal(terminal.paneFlag('alternate_on'), '0', 'back on the main screen');
+  assert.equal(terminal.paneFlag('cursor_flag'), '1', 'the cursor is shown again');
+  terminal.type('echo "exit code $?"', true);
+  await terminal.waitFor('the exit code', (s) => s.includes('exit code 0'));
+  assert.equal(isRunning(peerPid), false, 'the peer process has exited');
+
+  const scrolled = terminal.captures
+    .filter((capture) => capture.includes(HEADER))
+    .filter((capture) => !capture.startsWith(HEADER));
+  assert.deepEqual(scrolled, [], 'the view never grew taller than the terminal');
+}
+
+/** Node 1 in the view seeds a 4 MiB file; a headless node 2 downloads it from node 1 alone. */
+async function seederShowsItsUploads(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-tui-e2e-upload-'));
+  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+  const filesDir = join(dir, 'files');
+  const logsDir = join(dir, 'logs');
+  mkdirSync(join(filesDir, 'node1'), { recursive: true });
+  await writeRandomFile(join(filesDir, 'node1', FILE), 4 * 1024 * 1024, FILE_SEED);
+  const port = await freeUdpPort();
+  const tracker = startTracker(
+    { port, sweepSec: 2, dbDir: join(dir, 'db'), logsDir },
+    join(dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  const terminal = TmuxTerminal.start('seeder1', COLUMNS, ROWS, dir);
+  shown = terminal;
+  cleanups.add(() => terminal.close());
+  await terminal.waitFor('the shell prompt', (s) => s.includes(TmuxTerminal.PROMPT.trim()));
+  terminal.type(
+    `${process.execPath} ${CLI} peer --id 1 --tracker 127.0.0.1:${port} --files ${filesDir} --logs ${logsDir} --seed ${FILE}`,
+    true,
+  );
+  await terminal.waitFor('node 1 seeding', (s) => /seeding 1 file · uploaded 0 B/.test(s));
+  const [viewPid] = terminal.shellChildren();
+  if (viewPid) cleanups.add(() => stopProcess(viewPid));
+  await waitForText(
+    join(logsDir, 'tracker.log'),
+    new RegExp(`owns node 1 ${FILE} `),
+    'node 1 seeding',
+  );
+
+  const leecher = startPeer(
+    [
+      '--id',
+      '2',
+      '--tracker',
+      `127.0.0.1:${port}`,
+      '--files',
+      filesDir,
+      '--logs',
+      logsDir,
+      '--download',
+      FILE,
+      '--exit-when-done',
+    ],
+    join(dir, 'leecher.out'),
+  );
+  cleanups.add(() => (leecher.pid ? stopProcess(leecher.pid) : undefined));
+  const code = await new Promise<number | null>((resolve) => leecher.once('exit', resolve));
+  assert.equal(code, 0, 'node 2 downloaded the file');
+  await terminal.waitFor(
+    'node 1 showing the 4 MiB it served',
+    (s) => /uploaded 4\.0 MiB/.test(s),
+    5_000,
+  );
+}

@@ -1,0 +1,384 @@
+/**
+ * The peer view from the keyboard: each key calls the right engine intent (a recording fake),
+ * the command line, focus, the filter, and failed intents shown where they happened.
+ */
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import chalk from 'chalk';
+import { eventually, KEY } from './fixtures.ts';
+import {
+  download,
+  localFile,
+  MIB,
+  peerSnapshot,
+  RecordingIntents,
+  type RenderedView,
+  renderPeer,
+  swarmFile,
+  swarmListing,
+} from './peer-fixtures.ts';
+
+const ENTER = '\r';
+const CTRL_C = '\u0003';
+const SHIFT_TAB = '\u001B[Z';
+const BACKSPACE = '\u007F';
+const RED = '\u001b[31m';
+
+// Colours are asserted here: chalk's level is global, this file sets it and puts it back.
+const savedLevel = chalk.level;
+before(() => {
+  chalk.level = 1;
+});
+after(() => {
+  chalk.level = savedLevel;
+});
+
+const views: RenderedView[] = [];
+afterEach(() => {
+  for (const view of views.splice(0)) view.unmount();
+});
+
+const snapshot = peerSnapshot({
+  files: [
+    localFile('a.bin', 64 * MIB, { kind: 'seeding', infohashHex: 'aa'.repeat(32) }),
+    localFile('notes.txt', 1200),
+  ],
+  downloads: [download('one.bin', [0, -1]), download('two.bin', [-1, -1])],
+});
+const swarm = swarmListing([
+  swarmFile('big.iso', 16 * MIB, 2),
+  swarmFile('ubuntu.iso', 3 * 1024 * MIB, 5, 'd'),
+  swarmFile('a.bin', 64 * MIB, 1, 'e'),
+]);
+
+/** The view of `snapshot` and `swarm` at 120x36, with a fresh recording engine. */
+async function show(
+  intents = new RecordingIntents(),
+): Promise<{ view: RenderedView; intents: RecordingIntents }> {
+  const view = await renderPeer({
+    peer: snapshot,
+    swarm,
+    intents,
+    size: { columns: 120, rows: 36 },
+  });
+  views.push(view);
+  return { view, intents };
+}
+
+/** Which pane has the ▶ focus marker. */
+function focused(view: RenderedView): string[] {
+  return [...view.frame().matchAll(/▶ (My files|Swarm files|Downloads|Log)/g)].map(
+    (match) => match[1] ?? '',
+  );
+}
+
+/** Swarm file names in the order shown: the rows of the right-hand table (from column 60). */
+function swarmNames(view: RenderedView): string[] {
+  return view.lines().flatMap((line) => {
+    const cells = line.slice(60).split('│');
+    return cells.length === 5 && cells[1]?.trim() !== 'name'
+      ? [(cells[1] ?? '').replace('▸', '').trim()]
+      : [];
+  });
+}
+
+/** Types `text` after `:` and presses Enter. */
+async function command(view: RenderedView, text: string): Promise<void> {
+  await view.press(':', text, ENTER);
+}
+
+describe('peer view keys: my files', () => {
+  test('s seeds the selected file that is not shared, and says so when it is done', async () => {
+    const { view, intents } = await show();
+    await view.press(KEY.tab, KEY.tab, KEY.tab, 'j');
+    assert.deepEqual(focused(view), ['My files']);
+    assert.match(view.frame(), /│ ▸ notes\.txt │/);
+    await view.press('s');
+    assert.deepEqual(intents.actions(), [['seed', 'notes.txt']]);
+    await eventually(() => assert.match(view.frame(), /✓ seeding notes\.txt /));
+  });
+
+  test('Enter on a seeding file stops seeding it', async () => {
+    const { view, intents } = await show();
+    await view.press(SHIFT_TAB, ENTER);
+    assert.deepEqual(intents.actions(), [['unseed', 'a.bin']]);
+    await eventually(() => assert.match(view.frame(), /✓ stopped seeding a\.bin/));
+  });
+
+  test('a seeds every file', async () => {
+    const { view, intents } = await show(
+      new RecordingIntents({ seedAll: [{ ok: true }, { ok: true }] }),
+    );
+    await view.press('a');
+    assert.deepEqual(intents.actions(), [['seedAll']]);
+    await eventually(() => assert.match(view.frame(), /✓ seeding 2 files/));
+  });
+
+  test('a seed that fails shows its reason in red in My files', async () => {
+    const { view } = await show(
+      new RecordingIntents({ seed: { ok: false, reason: 'notes.txt: permission denied' } }),
+    );
+    await view.press(SHIFT_TAB, 'j', 's');
+    await eventually(() =>
+      assert.ok(view.rawFrame().includes(`${RED}✗ notes.txt: permission denied`), view.rawFrame()),
+    );
+    const line = view.lines().find((each) => each.includes('permission denied')) ?? '';
+    assert.match(line, /^✗ notes\.txt: permission denied +└/, 'in the left pane, under My files');
+  });
+
+  test('seed all lists the reasons of the files that failed', async () => {
+    const { view } = await show(
+      new RecordingIntents({
+        seedAll: [
+          { ok: true },
+          { ok: false, reason: 'x: name refused' },
+          { ok: false, reason: 'y: gone' },
+        ],
+      }),
+    );
+    await view.press('a');
+    await eventually(() => assert.match(view.frame(), /✗ x: name refused; y: gone/));
+  });
+});
+
+describe('peer view keys: swarm files', () => {
+  test('d downloads the selected swarm file and moves the focus to Downloads', async () => {
+    const { view, intents } = await show();
+    assert.deepEqual(focused(view), ['Swarm files']);
+    await view.press('j', 'd');
+    assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
+    assert.deepEqual(focused(view), ['Downloads']);
+    assert.match(view.frame(), /✓ downloading ubuntu\.iso/);
+  });
+
+  test('Enter downloads the selected swarm file too', async () => {
+    const { view, intents } = await show();
+    await view.press(ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+  });
+
+  test('a download the engine refuses shows the reason in red in Downloads; focus stays', async () => {
+    const { view } = await show(
+      new RecordingIntents({ download: { ok: false, reason: 'big.iso is already downloading' } }),
+    );
+    await view.press('d');
+    assert.ok(view.rawFrame().includes(`${RED}✗ big.iso is already downloading`), view.rawFrame());
+    assert.deepEqual(focused(view), ['Swarm files']);
+    const lines = view.lines();
+    const title = lines.findIndex((line) => line.startsWith('  Downloads (2)'));
+    assert.equal(lines[title + 1], '✗ big.iso is already downloading');
+  });
+
+  test('/ filters the swarm list by name as it is typed, and d downloads from what is shown', async () => {
+    const { view, intents } = await show();
+    assert.deepEqual(swarmNames(view), ['big.iso', 'ubuntu.iso', 'a.bin']);
+    await view.press('/');
+    assert.equal(view.lines().at(-1), 'filter swarm:    Enter, Esc');
+    await view.press('U');
+    assert.deepEqual(swarmNames(view), ['ubuntu.iso'], 'case-insensitive');
+    assert.match(view.frame(), /▶ Swarm files \(1\) · filter "U"/);
+    await view.press(ENTER, 'd');
+    assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
+    assert.ok(
+      intents.calls.some(([name]) => name === 'refreshSwarm'),
+      '/ refreshes the list',
+    );
+  });
+
+  test('a filter that matches nothing says so; clearing it shows every file again', async () => {
+    const { view } = await show();
+    await view.press('/', 'zz');
+    assert.deepEqual(swarmNames(view), []);
+    assert.match(view.frame(), /no file in the swarm matches/);
+    await view.press(BACKSPACE, BACKSPACE, ENTER);
+    assert.deepEqual(swarmNames(view), ['big.iso', 'ubuntu.iso', 'a.bin']);
+    assert.match(view.frame(), /▶ Swarm files \(3\) *\n/, 'no filter in the title');
+  });
+
+  test('r refreshes the swarm list', async () => {
+    const { view, intents } = await show();
+    await view.tap('r');
+    assert.deepEqual(intents.calls, [['refreshSwarm']]);
+  });
+
+  test('D asks for a name, and Enter downloads what was typed', async () => {
+    const { view, intents } = await show();
+    await view.press('D');
+    assert.equal(view.lines().at(-1), 'download file named:    Enter, Esc');
+    await view.press('not-listed.bin');
+    assert.equal(view.lines().at(-1), 'download file named: not-listed.bin   Enter, Esc');
+    await view.press(ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
+  });
+
+  test('D then Enter with nothing typed, or Esc, downloads nothing', async () => {
+    const { view, intents } = await show();
+    await view.press('D', ENTER, 'D', 'x', KEY.escape);
+    assert.deepEqual(intents.actions(), []);
+  });
+});
+
+describe('peer view keys: downloads', () => {
+  test('c cancels the selected download and says the part file is kept', async () => {
+    const { view, intents } = await show();
+    await view.press(KEY.tab, 'j', 'c');
+    assert.deepEqual(intents.actions(), [['cancel', 'two.bin']]);
+    await eventually(() =>
+      assert.match(view.frame(), /✓ cancelled two\.bin; the part file is kept for resume/),
+    );
+  });
+
+  test('p pauses or resumes the selected download', async () => {
+    const { view, intents } = await show();
+    await view.press(KEY.tab);
+    await view.tap('p');
+    assert.deepEqual(intents.actions(), [['togglePause', 'one.bin']]);
+  });
+
+  test('c and p do nothing outside Downloads; s and d nothing outside their panes', async () => {
+    const { view, intents } = await show();
+    await view.tap('c', 'p', 's');
+    await view.press(KEY.tab);
+    await view.tap('d', 's');
+    assert.deepEqual(intents.actions(), []);
+  });
+});
+
+describe('peer view keys: exit', () => {
+  for (const [name, key] of [
+    ['q', 'q'],
+    ['x', 'x'],
+    ['Ctrl+C', CTRL_C],
+  ] as const) {
+    test(`${name} asks the engine to exit, once, and the header says so`, async () => {
+      const { view, intents } = await show();
+      await view.press(key);
+      assert.deepEqual(intents.actions(), [['exit']]);
+      assert.match(view.lines()[0] ?? '', /exiting…$/);
+      await view.tap('q', 'x');
+      assert.deepEqual(intents.actions(), [['exit']], 'a second exit key is ignored');
+    });
+  }
+});
+
+describe('peer view keys: the command line', () => {
+  test('":" opens it with a hint; Esc closes it without running anything', async () => {
+    const { view, intents } = await show();
+    await view.press(':');
+    assert.equal(view.lines().at(-1), ':   Tab completes, Enter runs, Esc cancels');
+    await view.press('exit', KEY.escape);
+    assert.deepEqual(intents.actions(), []);
+    assert.match(view.lines().at(-1) ?? '', /^q x exit/);
+  });
+
+  test('torrent -setMode download NAME downloads NAME', async () => {
+    const { view, intents } = await show();
+    await command(view, 'torrent -setMode download big.iso');
+    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+  });
+
+  test('torrent -setMode send NAME and seed NAME seed NAME', async () => {
+    const { view, intents } = await show();
+    await command(view, 'torrent -setMode send notes.txt');
+    await command(view, 'seed x');
+    assert.deepEqual(intents.actions(), [
+      ['seed', 'notes.txt'],
+      ['seed', 'x'],
+    ]);
+  });
+
+  test('exit and torrent -setMode exit exit', async () => {
+    for (const line of ['exit', 'torrent -setMode exit']) {
+      const { view, intents } = await show();
+      await command(view, line);
+      assert.deepEqual(intents.actions(), [['exit']], line);
+    }
+  });
+
+  test('an unknown command shows a red line with the message, and runs nothing', async () => {
+    const { view, intents } = await show();
+    await command(view, 'fetch big.iso');
+    assert.deepEqual(intents.actions(), []);
+    assert.ok(
+      view.rawFrame().includes(`${RED}✗ unknown command "fetch"; commands:`),
+      view.rawFrame(),
+    );
+  });
+
+  test('keys typed in the command line are text, not commands', async () => {
+    const { view, intents } = await show();
+    await view.press(':', 'q', 'x', 'd', '?', KEY.tab);
+    assert.deepEqual(intents.actions(), []);
+    assert.match(view.lines().at(-1) ?? '', /^:qxd\? {3}Tab completes/);
+  });
+
+  test('Tab completes the command and then the name from the swarm', async () => {
+    const { view, intents } = await show();
+    await view.press(':', 'g', KEY.tab, 'u', KEY.tab);
+    assert.match(view.lines().at(-1) ?? '', /^:get ubuntu\.iso {4}Tab completes/);
+    await view.press(ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
+  });
+});
+
+describe('peer view keys: focus and help', () => {
+  test('Tab moves the ▶ focus swarm -> downloads -> log -> my files -> swarm; Shift+Tab goes back', async () => {
+    const { view } = await show();
+    const seen = [focused(view)];
+    for (let step = 0; step < 4; step++) {
+      await view.press(KEY.tab);
+      seen.push(focused(view));
+    }
+    await view.press(SHIFT_TAB);
+    seen.push(focused(view));
+    assert.deepEqual(seen, [
+      ['Swarm files'],
+      ['Downloads'],
+      ['Log'],
+      ['My files'],
+      ['Swarm files'],
+      ['My files'],
+    ]);
+  });
+
+  test('only the focused list marks its selected row with ▸', async () => {
+    const { view } = await show();
+    assert.match(view.frame(), /│ ▸ big\.iso/);
+    assert.doesNotMatch(view.frame(), /▸ a\.bin/);
+    await view.press(SHIFT_TAB);
+    assert.match(view.frame(), /│ ▸ a\.bin/);
+    assert.doesNotMatch(view.frame(), /▸ big\.iso/);
+  });
+
+  test('j, k, G and g move the selection in the focused list, within its ends', async () => {
+    const { view } = await show();
+    const selected = () => view.frame().match(/▸ (\S+)/)?.[1];
+    await view.press('G');
+    assert.equal(selected(), 'a.bin');
+    await view.tap('j');
+    assert.equal(selected(), 'a.bin');
+    await view.press('k');
+    assert.equal(selected(), 'ubuntu.iso');
+    await view.press('g');
+    assert.equal(selected(), 'big.iso');
+  });
+
+  test('? opens the help overlay and swallows keys; ? closes it', async () => {
+    const { view, intents } = await show();
+    await view.press('?');
+    assert.match(view.frame(), /bt-tui peer 3 — keys/);
+    await view.tap('d', 'a');
+    assert.deepEqual(intents.actions(), []);
+    await view.press('?');
+    assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/);
+  });
+
+  test('q closes the help overlay instead of exiting; Esc closes it too', async () => {
+    const { view, intents } = await show();
+    await view.press('?', 'q');
+    assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/);
+    await view.press('?', KEY.escape);
+    assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/);
+    assert.deepEqual(intents.actions(), []);
+  });
+});
