@@ -1,13 +1,52 @@
 import { Text } from 'ink';
-import { truncate } from '../text.ts';
+import { textWidth, truncate } from '../text.ts';
 
 export interface KeyHelp {
   keys: string;
   action: string;
 }
 
-/** The always-visible line of keys at the bottom of a view. */
-export function HelpLine({ keys, width }: { keys: KeyHelp[]; width: number }) {
-  const text = keys.map((key) => `${key.keys} ${key.action}`).join('  ');
-  return <Text dimColor>{truncate(text, width)}</Text>;
+/** The help line's layouts, roomiest first: the first that fits the width is drawn. */
+function layouts(sets: KeyHelp[][]): Array<{ keys: KeyHelp[]; separator: string }> {
+  return sets.flatMap((keys) => [
+    { keys, separator: '  ' },
+    { keys, separator: ' ' },
+  ]);
+}
+
+const render = (keys: KeyHelp[], separator: string) =>
+  keys.map((key) => (key.action ? `${key.keys} ${key.action}` : key.keys)).join(separator);
+
+/**
+ * The always-visible line of keys at the bottom of a view. `keys` may give several sets, from
+ * the most to the least descriptive; the line uses the first that fits without cutting.
+ */
+export function HelpLine({ keys, width }: { keys: KeyHelp[] | KeyHelp[][]; width: number }) {
+  const sets = (Array.isArray(keys[0]) ? keys : [keys]) as KeyHelp[][];
+  const fitting = layouts(sets).find(
+    (layout) => textWidth(render(layout.keys, layout.separator)) <= width,
+  );
+  if (!fitting) return <Text dimColor>{truncate(render(sets.at(-1)!, ' '), width)}</Text>;
+  return (
+    <Text>
+      {fitting.keys.map((key, index) => (
+        <Text key={key.keys}>
+          {index > 0 ? fitting.separator : ''}
+          <Text bold>{key.keys}</Text>
+          {key.action ? <Text dimColor>{` ${key.action}`}</Text> : null}
+        </Text>
+      ))}
+    </Text>
+  );
+}
+
+/** For tests and measurements: the text a help line shows at `width`. */
+export function helpLineText(keys: KeyHelp[] | KeyHelp[][], width: number): string {
+  const sets = (Array.isArray(keys[0]) ? keys : [keys]) as KeyHelp[][];
+  const fitting = layouts(sets).find(
+    (layout) => textWidth(render(layout.keys, layout.separator)) <= width,
+  );
+  return fitting
+    ? render(fitting.keys, fitting.separator)
+    : truncate(render(sets.at(-1)!, ' '), width);
 }

@@ -4,7 +4,6 @@ import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
-import { useKeys } from '../hooks/use-keys.ts';
 import type { Store } from '../hooks/use-store.ts';
 import { useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
@@ -28,9 +27,8 @@ export interface DemoAppProps {
 export function DemoApp(props: DemoAppProps) {
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<'peer' | 'tracker'>('peer');
-  useKeys((input) => {
-    if (input === 't') setView((current) => (current === 'peer' ? 'tracker' : 'peer'));
-  });
+  // The views handle `t` themselves, so typing a name or a command never switches views.
+  const switchView = () => setView((current) => (current === 'peer' ? 'tracker' : 'peer'));
   const hint =
     view === 'peer'
       ? 'select a file in Swarm files (↑↓) and press d · t: tracker view'
@@ -38,13 +36,14 @@ export function DemoApp(props: DemoAppProps) {
   const size = { columns, rows: rows - 1 };
   return (
     <Box flexDirection="column">
-      <Text color="cyan">{truncate(`bt-tui demo · ${props.folder} · ${hint}`, columns)}</Text>
+      <Text color="cyan">{truncate(`bt-tui demo · ${hint} · ${props.folder}`, columns)}</Text>
       {view === 'peer' ? (
         <PeerApp
           peer={props.peer}
           swarm={props.swarm}
           log={props.peerLog}
           intents={props.intents}
+          onSwitchView={switchView}
           size={size}
         />
       ) : (
@@ -52,6 +51,7 @@ export function DemoApp(props: DemoAppProps) {
           tracker={props.tracker}
           log={props.trackerLog}
           onQuit={() => props.intents.exit()}
+          onSwitchView={switchView}
           size={size}
         />
       )}

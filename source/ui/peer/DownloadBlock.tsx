@@ -37,7 +37,7 @@ export function progressBar(fraction: number, width: number): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
 
-/** Text after the name: state, reason, progress figures; what a person needs at a glance. */
+/** Text after the bar: state (and reason) first, so a cut line still says it; then figures. */
 export function downloadStatus(download: DownloadSnapshot): string {
   const state = STATE_TEXT[download.state] + (download.reason ? `: ${download.reason}` : '');
   const pieces =
@@ -45,7 +45,7 @@ export function downloadStatus(download: DownloadSnapshot): string {
   const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';
   const eta =
     download.etaSec !== null && download.state === 'downloading' ? ` ETA ${download.etaSec}s` : '';
-  return `${pieces}${rate}${eta}  ${state}`;
+  return ` ${state}${pieces || rate || eta ? ' ·' : ''}${pieces}${rate}${eta}`;
 }
 
 /** How many lines a download block takes: title, piece map, legend, one row per owner. */
@@ -75,18 +75,17 @@ export function DownloadBlock({
   const barWidth = Math.max(10, Math.min(30, Math.floor(width / 4)));
   const status = downloadStatus(download);
   // Name, bar and percentage first; the status gets what is left of the line.
-  const nameWidth = Math.max(8, Math.min(textWidth(download.name), width - barWidth - 10 - 24));
-  const statusWidth = Math.max(0, width - (nameWidth + 2) - (barWidth + 2) - 7);
+  const nameWidth = Math.max(8, Math.min(textWidth(download.name), width - barWidth - 12 - 24));
+  const shownName = truncate(download.name, nameWidth);
+  // "▸ name" + " [bar] " + "100.0%" = 2 + name + barWidth + 4 + 6.
+  const statusWidth = Math.max(0, width - 12 - barWidth - textWidth(shownName));
   const mapWidth = Math.max(1, width - 6);
   const cells = pieceCells(download.pieceSources, mapWidth);
   const narrow = width < 90;
   return (
     <Box flexDirection="column">
       <Text>
-        <Text
-          bold
-          inverse={selected}
-        >{`${selected ? '▸' : ' '} ${truncate(download.name, nameWidth)}`}</Text>
+        <Text bold inverse={selected}>{`${selected ? '▸' : ' '} ${shownName}`}</Text>
         {` ${progressBar(fraction, barWidth)} ${(fraction * 100).toFixed(1).padStart(5)}%`}
         <Text color={STATE_COLOR[download.state]}>{truncate(status, statusWidth)}</Text>
       </Text>
@@ -141,7 +140,8 @@ function OwnerRow(props: {
     owner.state +
     (owner.reason ? `: ${owner.reason}` : '') +
     (owner.strikes > 0 && owner.state !== 'banned' ? ` (${owner.strikes} strikes)` : '');
-  const fixed = 4 + 9 + address.length + 11 + rate.length + 2;
+  // "  A node 1234" + address + " [" + share + "] " + size 10 + rate + " " = 28 + the variable parts.
+  const fixed = 28 + address.length + rate.length;
   const shareWidth = Math.max(8, Math.min(40, Math.floor((props.width - fixed) / 2)));
   const share = shareCells(props.sources, index, shareWidth);
   const shareText = share.map((delivered) => (delivered ? '█' : ' ')).join('');
@@ -155,7 +155,7 @@ function OwnerRow(props: {
       <Text color={ownerColor(index)}>{shareText.padEnd(shareWidth)}</Text>
       {`] ${formatSize(owner.bytesDelivered).padStart(10)}${rate} `}
       <Text color={OWNER_STATE_COLOR[owner.state]}>
-        {truncate(state, Math.max(6, props.width - fixed - shareWidth))}
+        {truncate(state, Math.max(1, props.width - fixed - shareWidth))}
       </Text>
     </Text>
   );

@@ -51,19 +51,37 @@ export const PEER_KEYS: KeyHelp[] = [
   { keys: ':', action: 'command line' },
 ];
 
-const SHORT_KEYS: KeyHelp[] = [
-  { keys: 'q', action: 'exit' },
-  { keys: '?', action: 'help' },
-  { keys: 'Tab', action: 'pane' },
-  { keys: 's', action: 'seed' },
-  { keys: 'a', action: 'all' },
-  { keys: 'd', action: 'get' },
-  { keys: '/', action: 'filter' },
-  { keys: 'r', action: 'refresh' },
-  { keys: 'D', action: 'get by name' },
-  { keys: 'c', action: 'cancel' },
-  { keys: 'p', action: 'pause' },
-  { keys: ':', action: 'cmd' },
+/** The help line: every key, described as far as the width allows (the overlay says more). */
+const LINE_KEYS: KeyHelp[][] = [
+  [
+    { keys: 'q', action: 'exit' },
+    { keys: '?', action: 'help' },
+    { keys: 'Tab', action: 'pane' },
+    { keys: '↑↓', action: 'move' },
+    { keys: 's', action: 'seed/unseed' },
+    { keys: 'a', action: 'seed all' },
+    { keys: 'd', action: 'download' },
+    { keys: '/', action: 'filter' },
+    { keys: 'r', action: 'refresh' },
+    { keys: 'D', action: 'by name' },
+    { keys: 'c', action: 'cancel' },
+    { keys: 'p', action: 'pause' },
+    { keys: ':', action: 'command' },
+  ],
+  [
+    { keys: 'q', action: 'quit' },
+    { keys: '?', action: 'help' },
+    { keys: 'Tab', action: '' },
+    { keys: 's', action: 'seed' },
+    { keys: 'a', action: 'all' },
+    { keys: 'd', action: 'get' },
+    { keys: '/', action: 'find' },
+    { keys: 'r', action: 'list' },
+    { keys: 'D', action: 'name' },
+    { keys: 'c', action: 'stop' },
+    { keys: 'p', action: 'pause' },
+    { keys: ':', action: 'cmd' },
+  ],
 ];
 
 export const MIN_COLUMNS = 60;
@@ -75,6 +93,8 @@ export interface PeerAppProps {
   log: Store<readonly LogLine[]>;
   intents: PeerIntents;
   size?: TerminalSize;
+  /** In the demo, `t` switches to the tracker view. */
+  onSwitchView?: () => void;
 }
 
 const failed = (reason?: string): Notice => ({ text: reason ?? 'failed', error: true });
@@ -157,6 +177,7 @@ export function PeerApp(props: PeerAppProps) {
       return;
     }
     if (text === 'q' || text === 'x') return exit();
+    if (text === 't' && props.onSwitchView) return props.onSwitchView();
     if (text === '?') return setHelpOpen(true);
     if (text === ':') return setInput({ purpose: 'command', value: '' });
     if (text === 'D') return setInput({ purpose: 'download-name', value: '' });
@@ -227,7 +248,11 @@ export function PeerApp(props: PeerAppProps) {
     // Typed text arrives whole (a paste, fast typing); single-key bindings get one key at a time.
     if (input !== null) {
       const step = stepInput(input.value, text, key);
-      if (step.kind === 'cancel') return setInput(null);
+      if (step.kind === 'cancel') {
+        // Esc on the filter line clears the filter too.
+        if (input.purpose === 'filter') setFilter('');
+        return setInput(null);
+      }
       if (step.kind === 'complete' && input.purpose === 'command') {
         const local = snapshot.files.map((file) => file.name);
         return setInput({
@@ -271,7 +296,7 @@ export function PeerApp(props: PeerAppProps) {
     }
   });
 
-  if (layout === null || columns < MIN_COLUMNS) {
+  if (layout === null || columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return (
       <SmallTerminal columns={columns} rows={rows} minColumns={MIN_COLUMNS} minRows={MIN_ROWS} />
     );
@@ -336,7 +361,7 @@ export function PeerApp(props: PeerAppProps) {
           </Text>
         </Text>
       ) : (
-        <HelpLine keys={columns >= 120 ? PEER_KEYS : SHORT_KEYS} width={columns} />
+        <HelpLine keys={LINE_KEYS} width={columns} />
       )}
     </Box>
   );

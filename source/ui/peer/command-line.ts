@@ -61,14 +61,21 @@ export function parseCommand(line: string): Command {
  */
 export function completeCommand(line: string, localNames: string[], swarmNames: string[]): string {
   const words = line.split(' ');
-  const last = words.at(-1) ?? '';
-  const head = words.slice(0, -1);
+  // The command words come first; everything after them is one file name, spaces included.
+  const commandWords = words[0] === 'torrent' ? 3 : 1;
+  let head: string[];
   let candidates: string[];
-  if (head.length === 0) candidates = ['seed', 'get', 'exit', 'torrent'];
-  else if (head[0] === 'torrent' && head.length === 1) candidates = ['-setMode'];
-  else if (head[0] === 'torrent' && head.length === 2) candidates = ['send', 'download', 'exit'];
-  else {
-    const mode = head[0] === 'torrent' ? head[2] : head[0];
+  if (words.length <= commandWords) {
+    head = words.slice(0, -1);
+    candidates =
+      head.length === 0
+        ? ['seed', 'get', 'exit', 'torrent']
+        : head.length === 1
+          ? ['-setMode']
+          : ['send', 'download', 'exit'];
+  } else {
+    head = words.slice(0, commandWords);
+    const mode = head.at(-1);
     candidates =
       mode === 'seed' || mode === 'send'
         ? localNames
@@ -76,7 +83,8 @@ export function completeCommand(line: string, localNames: string[], swarmNames: 
           ? swarmNames
           : [];
   }
-  const matches = candidates.filter((candidate) => candidate.startsWith(last));
+  const prefix = words.slice(head.length).join(' ');
+  const matches = candidates.filter((candidate) => candidate.startsWith(prefix));
   if (matches.length === 0) return line;
   let common = matches[0]!;
   for (const match of matches) while (!match.startsWith(common)) common = common.slice(0, -1);

@@ -47,6 +47,8 @@ export interface TrackerAppProps {
   onQuit(): void;
   /** Tests fix the size; the real view follows the terminal. */
   size?: TerminalSize;
+  /** In the demo, `t` switches to the peer view. */
+  onSwitchView?: () => void;
 }
 
 /** The full-screen tracker view: header, nodes table, owner index, log, help line. */
@@ -70,6 +72,7 @@ export function TrackerApp(props: TrackerAppProps) {
 
   useKeys((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) return props.onQuit();
+    if (input === 't' && props.onSwitchView && !helpOpen) return props.onSwitchView();
     dispatch({ input, key, totals, visible });
   });
 
