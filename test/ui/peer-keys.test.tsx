@@ -268,7 +268,7 @@ describe('peer view keys: the command line', () => {
     assert.equal(view.lines().at(-1), ':   Tab completes, Enter runs, Esc cancels');
     await view.press('exit', KEY.escape);
     assert.deepEqual(intents.actions(), []);
-    assert.match(view.lines().at(-1) ?? '', /^q (exit|quit)  /);
+    assert.match(view.lines().at(-1) ?? '', /^q (exit|quit) {2}/);
   });
 
   test('torrent -setMode download NAME downloads NAME', async () => {
