@@ -80,13 +80,16 @@ export class PeerNode {
     private readonly seeder: Seeder,
     readonly tracker: TrackerClient,
   ) {
-    const perBlock = options.blockSizeBytes + 128;
+    // The kernel charges each datagram its payload plus about 1 KiB of skb overhead (NOTES.md).
+    const perBlock = options.blockSizeBytes + 1024;
     this.budget = {
       inFlightBlocks: 0,
-      // Everything in flight must fit the receive buffer, or the kernel drops it silently.
+      // Everything in flight must fit the receive buffer, or the kernel drops it silently. Half
+      // of it, not all: DATA for requests already given up on, endgame duplicates and a stalled
+      // event loop all land in the same buffer.
       maxInFlightBlocks: Math.max(
         8,
-        Math.floor((endpoint.transport.receiveBufferBytes * 0.75) / perBlock),
+        Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
     this.snapshot = this.buildSnapshot();

@@ -28,6 +28,9 @@ export interface TransferEvents {
   diskError(error: NodeJS.ErrnoException): void;
 }
 
+/** Verified bytes allowed to wait for the disk before no new piece is started. */
+const MAX_PENDING_WRITE_BYTES = 16 * 1024 * 1024;
+
 /** Requests are sent in runs: wait for this much free window unless nothing is in flight. */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 
@@ -54,6 +57,7 @@ export class BlockTransfer {
   private readonly header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
   private paused = false;
   private pendingWrites = 0;
+  private pendingWriteBytes = 0;
   private finished = false;
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
@@ -200,7 +204,10 @@ export class BlockTransfer {
       if (sent > 0) return sent;
     }
     const maxPieces = owner.state === 'slow' ? 1 : Number.POSITIVE_INFINITY;
-    if (owner.pieces.size < maxPieces) {
+    // Backpressure from the disk: while verified pieces wait to be written, start no new ones,
+    // so memory stays bounded when the network outruns the disk.
+    const diskKeepsUp = this.pendingWriteBytes < MAX_PENDING_WRITE_BYTES;
+    if (owner.pieces.size < maxPieces && diskKeepsUp) {
       const piece = this.scheduler.take(() => true);
       if (piece >= 0) {
         const assembly = this.assemblyFor(piece);
@@ -209,7 +216,7 @@ export class BlockTransfer {
       }
     }
     // Endgame: nothing left to hand out, so help with blocks others are still fetching.
-    if (owner.state === 'slow') return 0;
+    if (owner.state === 'slow' || this.scheduler.unassignedCount > 0) return 0;
     for (const assembly of this.assemblies.values()) {
       if (assembly.parole) continue;
       const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
@@ -355,19 +362,22 @@ export class BlockTransfer {
     this.pieceSource[piece] = majority;
     this.owners[majority]?.deliveredPieces.add(piece);
     this.pendingWrites++;
+    this.pendingWriteBytes += lengthBytes;
     this.partFile.writePiece(piece, buffer, lengthBytes).then(
       () => {
         this.pendingWrites--;
+        this.pendingWriteBytes -= lengthBytes;
         this.pool.release(buffer);
         this.written.add(piece);
         this.maybeComplete();
+        this.pumpAll();
       },
       (error: NodeJS.ErrnoException) => {
         // Nothing is lost: the piece is simply fetched again once writing works.
         this.pendingWrites--;
+        this.pendingWriteBytes -= lengthBytes;
         this.pool.release(buffer);
-        this.scheduler.verified.delete(piece);
-        this.scheduler.release(piece);
+        this.scheduler.requeue(piece);
         this.pieceSource[piece] = NO_OWNER;
         this.paused = true;
         this.deps.events.diskError(error);

@@ -68,6 +68,13 @@ export class PieceScheduler {
     if (!this.verified.has(piece)) this.returned.push(piece);
   }
 
+  /** A verified piece that could not be kept (its write failed): fetch it again. */
+  requeue(piece: number): void {
+    this.verified.delete(piece);
+    this.active.delete(piece);
+    this.returned.push(piece);
+  }
+
   markVerified(piece: number): void {
     this.active.delete(piece);
     this.verified.add(piece);

@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+
+/** The flags every swarm bench takes. */
+export interface SwarmFlags {
+  /** File size in MiB (fractions allowed, e.g. 0.5). */
+  sizeMiB: number;
+  seeders: number;
+  runs: number;
+  blockSizeBytes: number;
+  /** memory.ts only: also 4096 MiB. */
+  big: boolean;
+}
+
+const USAGE = `flags: --size MiB (default 256) --seeders N (3) --runs N (3) --block-size BYTES (16384)`;
+
+/** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
+export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        size: { type: 'string', default: '256' },
+        seeders: { type: 'string', default: '3' },
+        runs: { type: 'string', default: String(runsDefault) },
+        'block-size': { type: 'string', default: '16384' },
+        big: { type: 'boolean', default: false },
+      },
+    });
+    return {
+      sizeMiB: positiveNumber('--size', values.size, false),
+      seeders: positiveNumber('--seeders', values.seeders, true),
+      runs: positiveNumber('--runs', values.runs, true),
+      blockSizeBytes: positiveNumber('--block-size', values['block-size'], true),
+      big: values.big,
+    };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+function positiveNumber(flag: string, text: string, integer: boolean): number {
+  const value = Number(text);
+  if (!(value > 0) || (integer && !Number.isSafeInteger(value))) {
+    throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got "${text}")`);
+  }
+  return value;
+}
