@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { DemoSwarm } from '../demo/demo-swarm.ts';
 import { sha256OfFile } from '../demo/sample-files.ts';
 import { formatSize } from '../format.ts';
+import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { DemoOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -18,6 +19,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 1;
   }
   say(`swarm ready in ${swarm.folder}`);
+  if (fullScreen) prepareFullScreenEnvironment();
   const code = fullScreen
     ? await (await import('./demo-view.tsx')).runDemoView(swarm)
     : await runDemoHeadless(swarm);

@@ -3,6 +3,7 @@ import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
 import { PeerNode } from '../peer/peer-node.ts';
+import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -46,6 +47,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   if (!fullScreen) return runHeadless(node, options, failed);
   // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
   // node stays small.
+  prepareFullScreenEnvironment();
   const { runPeerView } = await import('./peer-view.tsx');
   return runPeerView(node, logger, logPath);
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { Logger } from '../log/logger.ts';
 import { startTracker } from '../tracker/server.ts';
+import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -34,6 +35,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     await tracker.stop();
     return 0;
   }
+  prepareFullScreenEnvironment();
   const { runTrackerView } = await import('./tracker-view.tsx');
   return runTrackerView(tracker, logger, options.logsDir);
 }

@@ -66,8 +66,19 @@ async function downloadLookAndQuit(): Promise<void> {
     for (const pid of childrenOf(demoPid)) killIfRunning(pid);
     await stopProcess(demoPid);
   });
-  const folder = screen.match(/^bt-tui demo · (\S+) · /)?.[1];
-  assert.ok(folder, 'the first line names the folder');
+  // The first line says what to press, then the folder (cut with … when the path is long); the
+  // demo runs with TMPDIR=tempRoot, so its folder is the one bt-tui-demo-* entry there.
+  assert.match(
+    screen,
+    /^bt-tui demo · select a file in Swarm files \(↑↓\) and press d · t: tracker view · /,
+  );
+  const entries = readdirSync(tempRoot).filter((name) => name.startsWith('bt-tui-demo-'));
+  assert.equal(entries.length, 1, `one demo folder in ${tempRoot}: ${entries.join(', ')}`);
+  const folder = join(tempRoot, entries[0]!);
+  assert.ok(
+    screen.split('\n')[0]?.includes(entries[0]!.slice(0, 8)),
+    'the first line shows the folder',
+  );
   assert.ok(folder.startsWith(join(tempRoot, 'bt-tui-demo-')), folder);
   assert.ok(existsSync(folder), 'the folder exists while the demo runs');
   assert.match(screen, /select a file in Swarm files \(↑↓\) and press d/);
@@ -81,7 +92,7 @@ async function downloadLookAndQuit(): Promise<void> {
   terminal.type('d');
   screen = await terminal.waitFor(
     'sample-8MiB.bin downloaded',
-    (s) => /sample-8MiB\.bin \[█+\] 100\.0% (\d+)\/\1 pieces +done/.test(s),
+    (s) => /sample-8MiB\.bin \[█+\] 100\.0% done · (\d+)\/\1 pieces/.test(s),
     20_000,
   );
   assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d /);

@@ -130,7 +130,9 @@ async function downloadSeedAndLeave(): Promise<void> {
   screen = await terminal.waitFor(
     'the download done, with a row for each owner',
     (s) =>
-      new RegExp(`${FILE.replace('.', '\\.')} \\[█+\\] 100\\.0% (\\d+)/\\1 pieces +done`).test(s) &&
+      new RegExp(`${FILE.replace('.', '\\.')} \\[█+\\] 100\\.0% done · (\\d+)/\\1 pieces`).test(
+        s,
+      ) &&
       /^ {2}A node [12] /m.test(s) &&
       /^ {2}B node [12] /m.test(s),
     25_000,
