@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseCommandLine } from '../../source/cli/parse-args.ts';
+import { closest, editDistance } from '../../source/cli/suggest.ts';
+
+const parse = (...argv: string[]) => parseCommandLine(argv, '1.2.3');
+const usageError = (...argv: string[]) => {
+  const parsed = parse(...argv);
+  assert.equal(parsed.kind, 'usage-error', JSON.stringify(parsed));
+  return parsed.kind === 'usage-error' ? parsed.message : '';
+};
+
+describe('command line: commands, help and version', () => {
+  test('--help and --version answer without a command', () => {
+    assert.equal(parse('--help').kind, 'help');
+    assert.deepEqual(parse('--version'), { kind: 'version', text: '1.2.3' });
+  });
+
+  test('a missing or unknown command is a usage error that suggests the closest one', () => {
+    assert.equal(usageError(), 'missing command: try `bt-tui tracker` or `bt-tui peer --id 1`');
+    assert.equal(
+      usageError('trakcer'),
+      'unknown command "trakcer"; did you mean "tracker"? (see --help)',
+    );
+    assert.equal(usageError('deom'), 'unknown command "deom"; did you mean "demo"? (see --help)');
+    assert.equal(usageError('zzzzzzzz'), 'unknown command "zzzzzzzz" (see --help)');
+  });
+
+  test('an unknown flag names the closest flag of that command', () => {
+    assert.equal(
+      usageError('tracker', '--prot', '1'),
+      'unknown flag --prot; did you mean --port? (see --help)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--seedall'),
+      'unknown flag --seedall; did you mean --seed-all? (see --help)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', 'extra'),
+      'unexpected argument "extra" (flags start with --)',
+    );
+  });
+});
+
+describe('command line: tracker', () => {
+  test('defaults from config.ts', () => {
+    assert.deepEqual(parse('tracker'), {
+      kind: 'tracker',
+      options: {
+        host: '127.0.0.1',
+        port: 12345,
+        dbDir: 'tracker_db',
+        logsDir: 'logs',
+        sweepIntervalMs: 22_000,
+        headless: false,
+      },
+    });
+  });
+
+  test('bad values are refused with what was expected and what was given', () => {
+    assert.equal(
+      usageError('tracker', '--port', '70000'),
+      '--port must be an integer from 0 to 65535 (got "70000")',
+    );
+    assert.equal(
+      usageError('tracker', '--port', 'abc'),
+      '--port must be an integer from 0 to 65535 (got "abc")',
+    );
+    assert.equal(
+      usageError('tracker', '--sweep', '0.1'),
+      '--sweep must be a number of seconds from 0.2 to 3600 (got "0.1")',
+    );
+    assert.equal(
+      usageError('tracker', '--host', 'example'),
+      '--host must be an IP address such as 127.0.0.1 (got "example")',
+    );
+  });
+
+  test('a short sweep in fractions of a second', () => {
+    const parsed = parse('tracker', '--sweep', '1.5', '--headless');
+    assert.ok(
+      parsed.kind === 'tracker' &&
+        parsed.options.sweepIntervalMs === 1500 &&
+        parsed.options.headless,
+    );
+  });
+});
+
+describe('command line: peer', () => {
+  test('--id is required and must be a positive integer', () => {
+    assert.equal(
+      usageError('peer'),
+      '--id is required: the node id, a positive integer (e.g. --id 3)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '0'),
+      '--id must be an integer from 1 to 4294967295 (got "0")',
+    );
+    assert.equal(usageError('peer', '--id', '-3'), 'unknown flag -3 (see --help)');
+  });
+
+  test('repeatable --seed and --download, tracker address, owners and block size', () => {
+    const parsed = parse(
+      'peer',
+      '--id',
+      '4',
+      '--seed',
+      'a.iso',
+      '--seed',
+      'b.iso',
+      '--download',
+      'c.iso',
+      '--tracker',
+      '127.0.0.1:4000',
+      '--max-owners',
+      '5',
+      '--block-size',
+      '1200',
+      '--exit-when-done',
+    );
+    assert.equal(parsed.kind, 'peer');
+    if (parsed.kind !== 'peer') return;
+    assert.deepEqual(parsed.options.seed, ['a.iso', 'b.iso']);
+    assert.deepEqual(parsed.options.download, ['c.iso']);
+    assert.equal(parsed.options.trackerPort, 4000);
+    assert.equal(parsed.options.maxOwners, 5);
+    assert.equal(parsed.options.blockSizeBytes, 1200);
+    assert.equal(parsed.options.exitWhenDone, true);
+    assert.equal(parsed.options.port, 0, 'any free port by default');
+  });
+
+  test('hostile names and bad addresses are refused before anything starts', () => {
+    assert.match(
+      usageError('peer', '--id', '1', '--download', '../x'),
+      /^--download: name "\.\.\/x" refused/,
+    );
+    assert.match(usageError('peer', '--id', '1', '--seed', 'a/b'), /^--seed: name "a\/b" refused/);
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', 'localhost'),
+      '--tracker must be HOST:PORT such as 127.0.0.1:12345 (got "localhost")',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--max-owners', '17'),
+      '--max-owners must be an integer from 1 to 16 (got "17")',
+    );
+  });
+});
+
+describe('command line: demo', () => {
+  test('sizes, seeders, keep', () => {
+    assert.deepEqual(parse('demo', '--size', '1,4', '--seeders', '2', '--keep', '--headless'), {
+      kind: 'demo',
+      options: { sizesMiB: [1, 4], seeders: 2, keep: true, headless: true },
+    });
+    assert.deepEqual(parse('demo'), {
+      kind: 'demo',
+      options: { sizesMiB: [8, 64, 256], seeders: 3, keep: false, headless: false },
+    });
+    assert.equal(
+      usageError('demo', '--size', '0'),
+      '--size must be up to 8 comma-separated sizes in MiB from 1 to 4096 (got "0")',
+    );
+    assert.equal(
+      usageError('demo', '--seeders', '9'),
+      '--seeders must be an integer from 1 to 8 (got "9")',
+    );
+  });
+});
+
+describe('suggestions', () => {
+  test('edit distance and the closest plausible candidate', () => {
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(closest('--prot', ['--port', '--host']), '--port');
+    assert.equal(closest('--zzzzzz', ['--port', '--host']), null);
+  });
+});
