@@ -187,13 +187,19 @@ export class PeerNode {
     let built = await loadCachedMetainfo(this.folder, name, stamp);
     if (built === null) {
       this.setFileState(name, { kind: 'hashing', percent: 0 });
+      let loggedAtMs = this.options.clock.now();
       try {
         const fresh = await buildMetainfo(resolved.path, name, {
-          onProgress: ({ hashedBytes, totalBytes }) =>
-            this.setFileState(name, {
-              kind: 'hashing',
-              percent: totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes),
-            }),
+          onProgress: ({ hashedBytes, totalBytes }) => {
+            const percent = totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes);
+            this.setFileState(name, { kind: 'hashing', percent });
+            // A big file takes a while: say how far it got, at most once a second.
+            const nowMs = this.options.clock.now();
+            if (percent < 100 && nowMs - loggedAtMs >= 1_000) {
+              loggedAtMs = nowMs;
+              this.options.logger.log(`hashing ${name}: ${percent}%`);
+            }
+          },
         });
         await saveCachedMetainfo(
           this.folder,
