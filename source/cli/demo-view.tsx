@@ -2,6 +2,7 @@ import type { DemoSwarm } from '../demo/demo-swarm.ts';
 import { SwarmDirectory } from '../peer/swarm-directory.ts';
 import { DemoApp } from '../ui/demo/DemoApp.tsx';
 import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
+import { peerIntents } from './peer-intents.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
 /** The demo's views (peer and tracker, `t` apart) until the user quits. */
@@ -21,16 +22,7 @@ export async function runDemoView(swarm: DemoSwarm): Promise<number> {
       swarm={listing}
       tracker={swarm.tracker}
       trackerLog={swarm.trackerLog}
-      intents={{
-        seed: (name) => node.seed(name),
-        unseed: (name) => node.unseed(name),
-        seedAll: () => node.seedAll(),
-        download: (name) => node.download(name),
-        cancel: (name) => node.cancel(name),
-        togglePause: (name) => node.togglePause(name),
-        refreshSwarm: () => listing.refresh(),
-        exit: () => view.stop(),
-      }}
+      intents={peerIntents(node, listing, () => view.stop())}
     />,
     (error) => {
       fatal = error;

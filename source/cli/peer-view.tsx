@@ -3,6 +3,7 @@ import type { PeerNode } from '../peer/peer-node.ts';
 import { SwarmDirectory } from '../peer/swarm-directory.ts';
 import { PeerApp } from '../ui/peer/PeerApp.tsx';
 import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
+import { peerIntents } from './peer-intents.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
 /** The peer's full-screen view until the user leaves; EXIT is said before the terminal returns. */
@@ -28,16 +29,7 @@ export async function runPeerView(
       peer={node}
       swarm={swarm}
       log={logger}
-      intents={{
-        seed: (name) => node.seed(name),
-        unseed: (name) => node.unseed(name),
-        seedAll: () => node.seedAll(),
-        download: (name) => node.download(name),
-        cancel: (name) => node.cancel(name),
-        togglePause: (name) => node.togglePause(name),
-        refreshSwarm: () => swarm.refresh(),
-        exit: () => void leave(),
-      }}
+      intents={peerIntents(node, swarm, () => void leave())}
     />,
     (error) => {
       fatal = error;

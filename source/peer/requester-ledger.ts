@@ -124,10 +124,3 @@ export class RequesterLedger {
     return rows;
   }
 }
-
-/** `host:port`, with brackets around an IPv6 host so the port stays readable. */
-export function formatAddress(address: RemoteAddress): string {
-  return address.address.includes(':')
-    ? `[${address.address}]:${address.port}`
-    : `${address.address}:${address.port}`;
-}

@@ -4,6 +4,7 @@
  * link after it was added cannot redirect a read.
  */
 import { constants, type FileHandle, open } from 'node:fs/promises';
+import { formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metainfo } from '../protocol/metainfo.ts';
 
@@ -134,18 +135,4 @@ export class SeededFiles {
     entry.readFailureLogged = true;
     this.logger.log(`cannot serve ${entry.file.name}: ${why}`);
   }
-}
-
-const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
-
-/** `512 B`, `1.5 KiB`, `256.0 MiB` (the tracker's log format). */
-export function formatSize(sizeBytes: number): string {
-  if (sizeBytes < 1024) return `${sizeBytes} B`;
-  let value = sizeBytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1)} ${SIZE_UNITS[unit]}`;
 }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { formatAddress } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
@@ -16,12 +17,7 @@ import type {
 } from '../protocol/messages.ts';
 import { type BlockRun, planBlockRun, type ReadRun, readBlockRun } from './block-run.ts';
 import type { CookieJar } from './cookie-jar.ts';
-import {
-  formatAddress,
-  type Requester,
-  RequesterLedger,
-  type RequesterStats,
-} from './requester-ledger.ts';
+import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import {
   type SeedEntry,
   type SeededFile,

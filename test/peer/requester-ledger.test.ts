@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
+import { formatAddress } from '../../source/format.ts';
 import {
-  formatAddress,
   IGNORE_MS,
   MAX_TRACKED_REQUESTERS,
   REJECT_LIMIT,
