@@ -3,13 +3,13 @@ import type { Clock } from '../../clock.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../protocol/codec.ts';
-import { crc32 } from '../../protocol/crc32.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
 import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
 import type { PartFile } from './part-file.ts';
 import { NO_OWNER, PieceAssembly, PieceBufferPool } from './piece-assembly.ts';
+import { PieceBlame } from './piece-blame.ts';
 import { PieceScheduler } from './piece-scheduler.ts';
 
 /** Blocks in flight across every download of this node, kept below the socket's receive buffer. */
@@ -34,12 +34,6 @@ const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
 /** Requests are sent in runs: wait for this much free window unless nothing is in flight. */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 
-/** Failed attempt kept for blame: who sent each block and a checksum of what they sent. */
-interface FailedAttempt {
-  contributor: Int8Array;
-  blockCrc: Uint32Array;
-}
-
 /**
  * Moves the blocks of one file from its owners into the part file: hands pieces to owners,
  * keeps each owner's window full, retransmits lost blocks, assembles and verifies pieces, blames
@@ -52,7 +46,7 @@ export class BlockTransfer {
   /** Slot of the owner that delivered most of each piece; -1 for missing (for the piece map). */
   readonly pieceSource: Int8Array;
   private readonly assemblies = new Map<number, PieceAssembly>();
-  private readonly failedAttempts = new Map<number, FailedAttempt>();
+  private readonly blame = new PieceBlame();
   private readonly pool: PieceBufferPool;
   private readonly header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
   private paused = false;
@@ -350,7 +344,10 @@ export class BlockTransfer {
   private acceptPiece(assembly: PieceAssembly): void {
     const { piece, lengthBytes, buffer } = assembly;
     this.scheduler.markVerified(piece);
-    this.blameFromEarlierFailure(assembly);
+    for (const slot of this.blame.passed(assembly)) {
+      const owner = this.owners[slot];
+      if (owner) this.strike(owner, `sent wrong blocks of piece ${piece}`);
+    }
     const bytesBySlot = new Map<number, number>();
     for (let block = 0; block < assembly.blockCount; block++) {
       const slot = assembly.contributor[block]!;
@@ -388,53 +385,21 @@ export class BlockTransfer {
     );
   }
 
-  /**
-   * A failed piece from one owner is that owner's fault: a strike. From several owners the
-   * culprit is unknown, so the piece is re-fetched whole from one owner ("parole", as
-   * libtorrent does) and, once it passes, whoever sent blocks that differ takes the strike.
-   * Corruption in transit never gets here: the datagram checksum turns it into loss.
-   */
+  /** A piece that failed verification: blame (see PieceBlame), then fetch it again. */
   private rejectPiece(assembly: PieceAssembly): void {
     this.failedPieces++;
-    const contributors = assembly.contributors();
-    if (contributors.length === 1) {
-      this.strike(this.owners[contributors[0]!]!, `piece ${assembly.piece} failed verification`);
+    const verdict = this.blame.failed(assembly);
+    if (verdict.kind === 'strike') {
+      this.strike(this.owners[verdict.slot]!, `piece ${assembly.piece} failed verification`);
     } else {
-      const blockCrc = new Uint32Array(assembly.blockCount);
-      for (let block = 0; block < assembly.blockCount; block++) {
-        const start = block * this.deps.blockSizeBytes;
-        blockCrc[block] = crc32(
-          assembly.buffer.subarray(start, start + assembly.blockLength(block)),
-        );
-      }
-      this.failedAttempts.set(assembly.piece, {
-        contributor: assembly.contributor.slice(),
-        blockCrc,
-      });
       this.deps.events.log(
         `piece ${assembly.piece} failed verification; re-fetching it whole from one owner`,
       );
     }
     assembly.reset();
-    assembly.parole = contributors.length > 1;
+    assembly.parole = verdict.kind === 'parole';
     this.assemblies.set(assembly.piece, assembly);
     this.scheduler.release(assembly.piece);
-  }
-
-  private blameFromEarlierFailure(assembly: PieceAssembly): void {
-    const failed = this.failedAttempts.get(assembly.piece);
-    if (failed === undefined) return;
-    this.failedAttempts.delete(assembly.piece);
-    const guilty = new Set<number>();
-    for (let block = 0; block < assembly.blockCount; block++) {
-      const start = block * this.deps.blockSizeBytes;
-      const good = crc32(assembly.buffer.subarray(start, start + assembly.blockLength(block)));
-      if (good !== failed.blockCrc[block]) guilty.add(failed.contributor[block]!);
-    }
-    for (const slot of guilty) {
-      const owner = this.owners[slot];
-      if (owner) this.strike(owner, `sent wrong blocks of piece ${assembly.piece}`);
-    }
   }
 
   private strike(owner: OwnerSession, why: string): void {
