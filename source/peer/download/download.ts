@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import { formatRate } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { NeedMatch, NeedQuery, NeedReplyMessage } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
@@ -593,10 +594,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function formatRate(bytesPerSec: number): string {
-  return bytesPerSec >= 1024 * 1024
-    ? `${(bytesPerSec / 1024 / 1024).toFixed(1)} MiB/s`
-    : `${(bytesPerSec / 1024).toFixed(0)} KiB/s`;
 }
