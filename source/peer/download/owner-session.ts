@@ -2,7 +2,7 @@ import type { RemoteAddress } from '../../net/transport.ts';
 import { Bitfield } from './bitfield.ts';
 import { RttEstimator } from './rtt-estimator.ts';
 
-export type OwnerState = 'connecting' | 'active' | 'slow' | 'backoff' | 'dead' | 'banned';
+export type OwnerState = 'connecting' | 'active' | 'slow' | 'dead' | 'banned';
 
 export interface WindowLimits {
   minWindowBlocks: number;
