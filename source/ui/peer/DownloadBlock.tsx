@@ -1,8 +1,9 @@
+import chalk from 'chalk';
 import { Box, Text } from 'ink';
 import { formatRate, formatSize } from '../../format.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../peer/peer-snapshot.ts';
 import { textWidth, truncate } from '../text.ts';
-import { ownerColor, ownerLetter, pieceCells, shareCells } from './piece-map.ts';
+import { ownerColor, ownerLetter, type PieceCell, pieceCells, shareCells } from './piece-map.ts';
 
 const STATE_TEXT: Record<DownloadSnapshot['state'], string> = {
   searching: 'searching',
@@ -46,6 +47,19 @@ export function downloadStatus(download: DownloadSnapshot): string {
   const eta =
     download.etaSec !== null && download.state === 'downloading' ? ` ETA ${download.etaSec}s` : '';
   return ` ${state}${pieces || rate || eta ? ' ·' : ''}${pieces}${rate}${eta}`;
+}
+
+/**
+ * The piece map as one pre-coloured string: one Ink node instead of one per cell, which keeps
+ * a redraw of a large map cheap while a download runs in the same process.
+ */
+function pieceMapText(cells: PieceCell[]): string {
+  let text = '';
+  for (const cell of cells) {
+    if (cell.kind === 'owner') text += chalk[ownerColor(cell.owner)](ownerLetter(cell.owner));
+    else text += chalk.dim(cell.kind === 'in-flight' ? '▒' : '·');
+  }
+  return text;
 }
 
 /** How many lines a download block takes: title, piece map, legend, one row per owner. */
@@ -92,19 +106,7 @@ export function DownloadBlock({
       <Text>
         {'  map '}
         {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
-        {cells.map((cell, index) =>
-          cell.kind === 'owner' ? (
-            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-            <Text key={index} color={ownerColor(cell.owner)}>
-              {ownerLetter(cell.owner)}
-            </Text>
-          ) : (
-            // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-            <Text key={index} dimColor>
-              {cell.kind === 'in-flight' ? '▒' : '·'}
-            </Text>
-          ),
-        )}
+        {pieceMapText(cells)}
       </Text>
       <Text dimColor>
         {truncate(
