@@ -128,23 +128,38 @@ export class Seeder {
     return this.files.close();
   }
 
-  private onMetainfoRequest(m: MetainfoRequestMessage, txid: number, from: RemoteAddress): void {
+  /**
+   * What every request to an owner passes first: the requester is not being ignored, its cookie
+   * is valid for its address, and we seed the file. Anything else is refused with a REJECT.
+   */
+  private admit(
+    m: { cookie: Buffer; infohash: Buffer },
+    txid: number,
+    from: RemoteAddress,
+    at: { piece: number; begin: number },
+  ): { entry: SeedEntry; requester: Requester; refuse: (reason: RejectReason) => void } | null {
     const requester = this.ledger.admit(from);
-    if (requester === null) return;
+    if (requester === null) return null;
     const refuse = (reason: RejectReason): void =>
-      this.reject(requester, from, txid, m.infohash, 0, m.offset, reason);
+      this.reject(requester, from, txid, m.infohash, at.piece, at.begin, reason);
     if (!this.opts.cookies.verify(m.cookie, from)) {
       refuse('bad-cookie');
-      return;
+      return null;
     }
     const entry = this.files.get(m.infohash.toString('hex'));
     if (entry === undefined) {
       refuse('not-seeding');
-      return;
+      return null;
     }
-    const { encoded, infohash } = entry.file;
+    return { entry, requester, refuse };
+  }
+
+  private onMetainfoRequest(m: MetainfoRequestMessage, txid: number, from: RemoteAddress): void {
+    const admitted = this.admit(m, txid, from, { piece: 0, begin: m.offset });
+    if (admitted === null) return;
+    const { encoded, infohash } = admitted.entry.file;
     if (m.offset >= encoded.length) {
-      refuse('bad-range');
+      admitted.refuse('bad-range');
       return;
     }
     const bytes = encoded.subarray(m.offset, m.offset + METAINFO_CHUNK_BYTES);
@@ -153,19 +168,9 @@ export class Seeder {
   }
 
   private onRequest(m: RequestMessage, txid: number, from: RemoteAddress): void {
-    const requester = this.ledger.admit(from);
-    if (requester === null) return;
-    const refuse = (reason: RejectReason): void =>
-      this.reject(requester, from, txid, m.infohash, m.piece, m.begin, reason);
-    if (!this.opts.cookies.verify(m.cookie, from)) {
-      refuse('bad-cookie');
-      return;
-    }
-    const entry = this.files.get(m.infohash.toString('hex'));
-    if (entry === undefined) {
-      refuse('not-seeding');
-      return;
-    }
+    const admitted = this.admit(m, txid, from, m);
+    if (admitted === null) return;
+    const { entry, requester, refuse } = admitted;
     const run = planBlockRun(m, txid, entry.file.metainfo, entry.file.infohash);
     if (run === null) {
       refuse('bad-range');

@@ -3,12 +3,12 @@ import { useReducer } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
-import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
+import type { CellStyle } from '../components/CompactTable.tsx';
 import { HelpLine, type KeyHelp } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
-import { PaneTitle } from '../components/PaneTitle.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
+import { TablePane } from '../components/TablePane.tsx';
 import { useKeys } from '../hooks/use-keys.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
@@ -107,30 +107,24 @@ export function TrackerApp(props: TrackerAppProps) {
           columns,
         )}
       </Text>
-      <Box flexDirection="column" height={layout.nodesHeight}>
-        <PaneTitle
-          title={`Nodes (${totals.nodes}) · sort: ${sort}${range(nodesFrom, visible.nodes, totals.nodes)}`}
-          focused={focus === 'nodes'}
-          width={columns}
-        />
-        <DataTable
-          rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
-          columns={nodes.columns}
-          cellStyle={nodeStyle}
-        />
-      </Box>
-      <Box flexDirection="column" height={layout.filesHeight}>
-        <PaneTitle
-          title={`Owner index (${totals.files} files)${range(filesFrom, visible.files, totals.files)}`}
-          focused={focus === 'files'}
-          width={columns}
-        />
-        <DataTable
-          rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
-          columns={files.columns}
-          cellStyle={fileStyle}
-        />
-      </Box>
+      <TablePane
+        title={`Nodes (${totals.nodes}) · sort: ${sort}${range(nodesFrom, visible.nodes, totals.nodes)}`}
+        focused={focus === 'nodes'}
+        width={columns}
+        height={layout.nodesHeight}
+        rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
+        columns={nodes.columns}
+        cellStyle={nodeStyle}
+      />
+      <TablePane
+        title={`Owner index (${totals.files} file${totals.files === 1 ? '' : 's'})${range(filesFrom, visible.files, totals.files)}`}
+        focused={focus === 'files'}
+        width={columns}
+        height={layout.filesHeight}
+        rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
+        columns={files.columns}
+        cellStyle={fileStyle}
+      />
       <LogPane
         title="Log (tracker.log)"
         lines={lines}

@@ -1,0 +1,21 @@
+import { Box } from 'ink';
+import { type CellStyle, DataTable } from './CompactTable.tsx';
+import { PaneTitle } from './PaneTitle.tsx';
+
+/** A pane of a fixed height: its title line, then a table of the rows that fit. */
+export function TablePane<T extends Record<string, string>>(props: {
+  title: string;
+  focused: boolean;
+  width: number;
+  height: number;
+  rows: T[];
+  columns: (keyof T & string)[];
+  cellStyle?: CellStyle;
+}) {
+  return (
+    <Box flexDirection="column" height={props.height}>
+      <PaneTitle title={props.title} focused={props.focused} width={props.width} />
+      <DataTable rows={props.rows} columns={props.columns} cellStyle={props.cellStyle} />
+    </Box>
+  );
+}
