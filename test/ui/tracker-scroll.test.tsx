@@ -9,6 +9,7 @@ import {
   MutableStore,
   nodeRow,
   renderEachTest,
+  tick,
   trackerSnapshot,
 } from './fixtures.ts';
 
@@ -100,6 +101,23 @@ describe('tracker view: scrolling and focus at 80x24', () => {
     assert.deepEqual(logPane(), ['▶ Log (tracker.log) (21 lines back)', ...window(9)]);
     await view.press('G');
     assert.deepEqual(logPane(), ['▶ Log (tracker.log)', ...window(30)]);
+  });
+
+  test('a log scrolled back keeps showing the same lines while new ones arrive', async () => {
+    const log = new MutableStore(logLines(30));
+    const view = await show({
+      tracker: fixedStore(twentyNodes),
+      log,
+      size: { columns: 80, rows: 24 },
+    });
+    await view.press(KEY.tab, KEY.tab, KEY.pageUp);
+    const logPane = () => view.linesFrom('▶ Log', 5).map((line) => line.trimEnd());
+    const before = logPane().slice(1);
+    assert.equal(logPane()[0], '▶ Log (tracker.log) (4 lines back)');
+    log.set(logLines(33));
+    await tick(250);
+    assert.equal(logPane()[0], '▶ Log (tracker.log) (7 lines back)');
+    assert.deepEqual(logPane().slice(1), before);
   });
 
   test('an offset left past the end by a shrinking list moves on the first key', async () => {

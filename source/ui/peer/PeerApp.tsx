@@ -1,5 +1,5 @@
 import { Box, type Key, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
@@ -7,6 +7,7 @@ import { HelpLine, type KeyHelp } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
+import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { applyScroll, scrollActionFor } from '../keys.ts';
@@ -112,6 +113,8 @@ export function PeerApp(props: PeerAppProps) {
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState({ files: 0, swarm: 0, downloads: 0 });
   const [logBack, setLogBack] = useState(0);
+  const shiftLogBack = useCallback((arrived: number) => setLogBack((back) => back + arrived), []);
+  useLogAnchor(lines, logBack, shiftLogBack);
   const [notices, setNotices] = useState<Partial<Record<PaneName, Notice>>>({});
   const [exiting, setExiting] = useState(false);
 

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useReducer } from 'react';
+import { useCallback, useReducer } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -10,6 +10,7 @@ import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { TablePane } from '../components/TablePane.tsx';
 import { useKeys } from '../hooks/use-keys.ts';
+import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { clampScroll } from '../keys.ts';
@@ -69,6 +70,9 @@ export function TrackerApp(props: TrackerAppProps) {
     log: layout?.logLines ?? 1,
   };
   const totals = { nodes: nodes.rows.length, files: files.rows.length, log: lines.length };
+
+  const shiftLogBack = useCallback((arrived: number) => dispatch({ logGrewBy: arrived }), []);
+  useLogAnchor(lines, offsets.log, shiftLogBack);
 
   useKeys((input, key) => {
     if (input === 'q' || (key.ctrl && input === 'c')) return props.onQuit();

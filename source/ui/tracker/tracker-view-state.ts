@@ -30,6 +30,11 @@ export interface TrackerKeyEvent {
   visible: PerPane;
 }
 
+/** New log lines arrived while the log was scrolled back: stay on the same lines. */
+export interface LogGrewEvent {
+  logGrewBy: number;
+}
+
 /** Up in the log goes back in time: its offset counts from the newest line. */
 function forLog(action: ScrollAction): ScrollAction {
   if (action.kind === 'by') return { kind: 'by', lines: -action.lines };
@@ -42,8 +47,11 @@ function forLog(action: ScrollAction): ScrollAction {
  */
 export function reduceTrackerView(
   state: TrackerViewState,
-  event: TrackerKeyEvent,
+  event: TrackerKeyEvent | LogGrewEvent,
 ): TrackerViewState {
+  if ('logGrewBy' in event) {
+    return { ...state, offsets: { ...state.offsets, log: state.offsets.log + event.logGrewBy } };
+  }
   const { input, key, totals, visible } = event;
   if (state.helpOpen) return input === '?' || key.escape ? { ...state, helpOpen: false } : state;
   if (input === '?') return { ...state, helpOpen: true };
