@@ -1,5 +1,5 @@
-import { Box, type Key, Text, useInput } from 'ink';
-import { useCallback, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { useCallback, useRef, useState } from 'react';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
@@ -10,15 +10,20 @@ import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
-import { applyScroll, scrollActionFor } from '../keys.ts';
 import { truncate } from '../text.ts';
-import { completeCommand, parseCommand } from './command-line.ts';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
 import { FilesPane, type Notice, SwarmPane } from './ListPanes.tsx';
 import { PeerHeader } from './PeerHeader.tsx';
 import { peerLayout } from './peer-layout.ts';
-import { stepInput, type TextInput } from './text-input.ts';
+import {
+  filteredSwarm,
+  initialPeerViewState,
+  type PeerEffect,
+  type PeerPane,
+  type PeerViewState,
+  reducePeerKeys,
+} from './peer-view-state.ts';
 
 /** What the view asks of the engine: plain method calls (DESIGN: user intents). */
 export interface PeerIntents {
@@ -32,9 +37,6 @@ export interface PeerIntents {
   /** Leave the swarm (EXIT to the tracker) and close the view. */
   exit(): void;
 }
-
-type PaneName = 'files' | 'swarm' | 'downloads' | 'log';
-const PANES: PaneName[] = ['files', 'swarm', 'downloads', 'log'];
 
 export const PEER_KEYS: KeyHelp[] = [
   { keys: 'q x', action: 'exit' },
@@ -107,20 +109,25 @@ export function PeerApp(props: PeerAppProps) {
   const lines = useStore(props.log);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
-  const [focus, setFocus] = useState<PaneName>('swarm');
-  const [helpOpen, setHelpOpen] = useState(false);
-  const [input, setInput] = useState<TextInput | null>(null);
-  const [filter, setFilter] = useState('');
-  const [selected, setSelected] = useState({ files: 0, swarm: 0, downloads: 0 });
-  const [logBack, setLogBack] = useState(0);
-  const shiftLogBack = useCallback((arrived: number) => setLogBack((back) => back + arrived), []);
+  const [view, setView] = useState(initialPeerViewState);
+  // The latest state, also between renders: a burst of keys is applied key by key to it.
+  const viewRef = useRef(view);
+  const update = (next: PeerViewState) => {
+    viewRef.current = next;
+    setView(next);
+  };
+  const { focus, helpOpen, input, filter, logBack } = view;
+  const shiftLogBack = useCallback((arrived: number) => {
+    viewRef.current = { ...viewRef.current, logBack: viewRef.current.logBack + arrived };
+    setView(viewRef.current);
+  }, []);
   useLogAnchor(lines, logBack, shiftLogBack);
-  const [notices, setNotices] = useState<Partial<Record<PaneName, Notice>>>({});
+  const [notices, setNotices] = useState<Partial<Record<PeerPane, Notice>>>({});
   const [exiting, setExiting] = useState(false);
 
-  const swarmFiles = swarm.files.filter((file) =>
-    file.name.toLowerCase().includes(filter.toLowerCase()),
-  );
+  const swarmNames = swarm.files.map((file) => file.name);
+  const shownSwarm = new Set(filteredSwarm(swarmNames, filter));
+  const swarmFiles = swarm.files.filter((file) => shownSwarm.has(file.name));
   const downloadLines = snapshot.downloads.reduce(
     (sum, download) => sum + downloadBlockHeight(download),
     0,
@@ -130,173 +137,93 @@ export function PeerApp(props: PeerAppProps) {
     Math.max(snapshot.files.length, swarmFiles.length),
     downloadLines,
   );
-  const counts = {
-    files: snapshot.files.length,
-    swarm: swarmFiles.length,
-    downloads: snapshot.downloads.length,
-  };
-  const pick = (pane: 'files' | 'swarm' | 'downloads') =>
-    Math.min(selected[pane], Math.max(0, counts[pane] - 1));
-  const notify = (pane: PaneName, notice: Notice) =>
+  const pick = (pane: 'files' | 'swarm' | 'downloads', count: number) =>
+    Math.min(view.selected[pane], Math.max(0, count - 1));
+  const notify = (pane: PeerPane, notice: Notice) =>
     setNotices((current) => ({ ...current, [pane]: notice }));
 
-  const exit = () => {
-    if (exiting) return;
-    setExiting(true);
-    props.intents.exit();
-  };
-  const seedToggle = (name: string) => {
-    const seeding = snapshot.files.find((file) => file.name === name)?.state.kind === 'seeding';
-    notify('files', { text: `${seeding ? 'stopping' : 'seeding'} ${name}…`, error: false });
-    void (seeding ? props.intents.unseed(name) : props.intents.seed(name)).then((outcome) =>
-      notify(
-        'files',
-        outcome.ok
-          ? { text: `${seeding ? 'stopped seeding' : 'seeding'} ${name}`, error: false }
-          : failed(outcome.reason),
-      ),
-    );
-  };
-  const startDownload = (name: string) => {
-    const outcome = props.intents.download(name);
-    notify(
-      'downloads',
-      outcome.ok ? { text: `downloading ${name}`, error: false } : failed(outcome.reason),
-    );
-    if (outcome.ok) setFocus('downloads');
-  };
-  const runCommand = (line: string) => {
-    const command = parseCommand(line);
-    if (command.kind === 'exit') exit();
-    else if (command.kind === 'seed') seedToggle(command.name);
-    else if (command.kind === 'download') startDownload(command.name);
-    else notify('downloads', failed(command.message));
-  };
-
-  const onKey = (text: string, key: Key) => {
-    if (key.ctrl && text === 'c') return exit();
-    if (helpOpen) {
-      if (text === '?' || key.escape || text === 'q') setHelpOpen(false);
-      return;
-    }
-    if (text === 'q' || text === 'x') return exit();
-    if (text === 't' && props.onSwitchView) return props.onSwitchView();
-    if (text === '?') return setHelpOpen(true);
-    if (text === ':') return setInput({ purpose: 'command', value: '' });
-    if (text === 'D') return setInput({ purpose: 'download-name', value: '' });
-    if (key.tab)
-      return setFocus(
-        PANES[(PANES.indexOf(focus) + (key.shift ? PANES.length - 1 : 1)) % PANES.length]!,
-      );
-    if (text === 'a') {
-      notify('files', { text: 'seeding every file…', error: false });
-      void props.intents.seedAll().then((outcomes) => {
-        const bad = outcomes.filter((outcome) => !outcome.ok);
-        notify(
-          'files',
-          bad.length
-            ? failed(bad.map((outcome) => outcome.reason).join('; '))
-            : { text: `seeding ${outcomes.length} files`, error: false },
+  const run = (effect: PeerEffect) => {
+    const { intents } = props;
+    switch (effect.kind) {
+      case 'exit':
+        if (!exiting) {
+          setExiting(true);
+          intents.exit();
+        }
+        return;
+      case 'switch-view':
+        return props.onSwitchView?.();
+      case 'seed':
+      case 'unseed': {
+        const { name } = effect;
+        const seeding = effect.kind === 'seed';
+        notify('files', { text: `${seeding ? 'seeding' : 'stopping'} ${name}…`, error: false });
+        void (seeding ? intents.seed(name) : intents.unseed(name)).then((outcome) =>
+          notify(
+            'files',
+            outcome.ok
+              ? { text: `${seeding ? 'seeding' : 'stopped seeding'} ${name}`, error: false }
+              : failed(outcome.reason),
+          ),
         );
-      });
-      return;
-    }
-    if (text === 'r' || (text === '/' && focus === 'swarm')) {
-      if (text === '/') setInput({ purpose: 'filter', value: filter });
-      void props.intents.refreshSwarm();
-      return;
-    }
-    if (focus === 'files' && (text === 's' || key.return)) {
-      const file = snapshot.files[pick('files')];
-      if (file) seedToggle(file.name);
-      return;
-    }
-    if (focus === 'swarm' && (text === 'd' || key.return)) {
-      const file = swarmFiles[pick('swarm')];
-      if (file) startDownload(file.name);
-      return;
-    }
-    if (focus === 'downloads' && (text === 'c' || text === 'p')) {
-      const download = snapshot.downloads[pick('downloads')];
-      if (!download) return;
-      if (text === 'p') props.intents.togglePause(download.name);
-      else
-        void props.intents.cancel(download.name).then(() =>
+        return;
+      }
+      case 'seed-all':
+        notify('files', { text: 'seeding every file…', error: false });
+        void intents.seedAll().then((outcomes) => {
+          const bad = outcomes.filter((outcome) => !outcome.ok);
+          notify(
+            'files',
+            bad.length
+              ? failed(bad.map((outcome) => outcome.reason).join('; '))
+              : { text: `seeding ${outcomes.length} files`, error: false },
+          );
+        });
+        return;
+      case 'download': {
+        const outcome = intents.download(effect.name);
+        if (outcome.ok) update({ ...viewRef.current, focus: 'downloads' });
+        notify(
+          'downloads',
+          outcome.ok
+            ? { text: `downloading ${effect.name}`, error: false }
+            : failed(outcome.reason),
+        );
+        return;
+      }
+      case 'cancel':
+        void intents.cancel(effect.name).then(() =>
           notify('downloads', {
-            text: `cancelled ${download.name}; the part file is kept for resume`,
+            text: `cancelled ${effect.name}; the part file is kept for resume`,
             error: false,
           }),
         );
-      return;
-    }
-    const page = layout ? (focus === 'log' ? layout.logHeight - 1 : layout.listRows) : 1;
-    const action = scrollActionFor(text, key, page);
-    if (action === null) return;
-    if (focus === 'log') {
-      const inverted =
-        action.kind === 'by'
-          ? { kind: 'by' as const, lines: -action.lines }
-          : { kind: action.kind === 'top' ? ('bottom' as const) : ('top' as const) };
-      setLogBack((back) => applyScroll(back, inverted, lines.length, page));
-    } else {
-      setSelected((current) => ({
-        ...current,
-        [focus]: applyScroll(pick(focus), action, counts[focus], 1),
-      }));
+        return;
+      case 'toggle-pause':
+        return intents.togglePause(effect.name);
+      case 'refresh-swarm':
+        void intents.refreshSwarm();
+        return;
+      case 'command-error':
+        return notify('downloads', failed(effect.message));
     }
   };
 
   useInput((text, key) => {
-    if (key.ctrl && text === 'c') return exit();
-    // Typed text arrives whole (a paste, fast typing); single-key bindings get one key at a time.
-    if (input !== null) {
-      const step = stepInput(input.value, text, key);
-      if (step.kind === 'cancel') {
-        // Esc on the filter line clears the filter too.
-        if (input.purpose === 'filter') setFilter('');
-        return setInput(null);
-      }
-      if (step.kind === 'complete' && input.purpose === 'command') {
-        const local = snapshot.files.map((file) => file.name);
-        return setInput({
-          ...input,
-          value: completeCommand(
-            input.value,
-            local,
-            swarm.files.map((file) => file.name),
-          ),
-        });
-      }
-      if (step.kind === 'edit') {
-        if (input.purpose === 'filter') setFilter(step.value);
-        return setInput({ ...input, value: step.value });
-      }
-      if (step.kind === 'submit') {
-        setInput(null);
-        if (input.purpose === 'command') runCommand(step.value);
-        else if (input.purpose === 'download-name' && step.value.trim())
-          startDownload(step.value.trim());
-      }
-      return;
-    }
-    const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
-    const chars = Array.from(text);
-    if (!plain || chars.length <= 1) return onKey(text, key);
-    for (const [index, char] of chars.entries()) {
-      onKey(char, key);
-      // A key that opens the input line takes the rest of the chunk as typed text.
-      const opens = char === ':' ? 'command' : char === 'D' ? 'download-name' : null;
-      if (opens) {
-        setInput({
-          purpose: opens,
-          value: chars
-            .slice(index + 1)
-            .join('')
-            .replace(/[\r\n].*$/s, ''),
-        });
-        return;
-      }
-    }
+    const outcome = reducePeerKeys(viewRef.current, text, key, {
+      localFiles: snapshot.files.map((file) => ({
+        name: file.name,
+        seeding: file.state.kind === 'seeding',
+      })),
+      swarmNames,
+      downloads: snapshot.downloads.map((download) => download.name),
+      listRows: layout?.listRows ?? 1,
+      logLines: layout ? layout.logHeight - 1 : 1,
+      logTotal: lines.length,
+      canSwitchView: props.onSwitchView !== undefined,
+    });
+    update(outcome.state);
+    for (const effect of outcome.effects) run(effect);
   });
 
   if (layout === null || columns < MIN_COLUMNS || rows < MIN_ROWS) {
@@ -320,7 +247,7 @@ export function PeerApp(props: PeerAppProps) {
       <Box height={layout.listsHeight}>
         <FilesPane
           files={snapshot.files}
-          selected={pick('files')}
+          selected={pick('files', snapshot.files.length)}
           focused={focus === 'files'}
           rows={layout.listRows}
           width={half}
@@ -330,7 +257,7 @@ export function PeerApp(props: PeerAppProps) {
           listing={swarm}
           files={swarmFiles}
           filter={filter}
-          selected={pick('swarm')}
+          selected={pick('swarm', swarmFiles.length)}
           focused={focus === 'swarm'}
           rows={layout.listRows}
           width={columns - half}
@@ -338,7 +265,7 @@ export function PeerApp(props: PeerAppProps) {
       </Box>
       <DownloadsPane
         downloads={snapshot.downloads}
-        selected={pick('downloads')}
+        selected={pick('downloads', snapshot.downloads.length)}
         focused={focus === 'downloads'}
         height={layout.downloadsHeight}
         width={columns}

@@ -1,0 +1,231 @@
+import type { Key } from 'ink';
+import { applyScroll, type ScrollAction, scrollActionFor } from '../keys.ts';
+import { completeCommand, parseCommand } from './command-line.ts';
+import { stepInput, type TextInput } from './text-input.ts';
+
+export type PeerPane = 'files' | 'swarm' | 'downloads' | 'log';
+export const PEER_PANES: PeerPane[] = ['files', 'swarm', 'downloads', 'log'];
+type ListPane = 'files' | 'swarm' | 'downloads';
+
+/** What the peer view remembers between frames. `logBack` counts lines back from the newest. */
+export interface PeerViewState {
+  focus: PeerPane;
+  helpOpen: boolean;
+  input: TextInput | null;
+  filter: string;
+  selected: Record<ListPane, number>;
+  logBack: number;
+}
+
+export const initialPeerViewState: PeerViewState = {
+  focus: 'swarm',
+  helpOpen: false,
+  input: null,
+  filter: '',
+  selected: { files: 0, swarm: 0, downloads: 0 },
+  logBack: 0,
+};
+
+/** What the keys act on, as the view shows it now. */
+export interface PeerKeyContext {
+  localFiles: readonly { name: string; seeding: boolean }[];
+  /** Every file the swarm lists (the filter is applied here). */
+  swarmNames: readonly string[];
+  downloads: readonly string[];
+  listRows: number;
+  logLines: number;
+  logTotal: number;
+  canSwitchView: boolean;
+}
+
+/** What a key asks of the engine or the host; PeerApp carries them out. */
+export type PeerEffect =
+  | { kind: 'exit' }
+  | { kind: 'switch-view' }
+  | { kind: 'seed'; name: string }
+  | { kind: 'unseed'; name: string }
+  | { kind: 'seed-all' }
+  | { kind: 'download'; name: string }
+  | { kind: 'cancel'; name: string }
+  | { kind: 'toggle-pause'; name: string }
+  | { kind: 'refresh-swarm' }
+  | { kind: 'command-error'; message: string };
+
+export interface PeerKeyOutcome {
+  state: PeerViewState;
+  effects: PeerEffect[];
+}
+
+/** The swarm files the list shows under the current filter (case-insensitive substring). */
+export function filteredSwarm(names: readonly string[], filter: string): string[] {
+  const needle = filter.toLowerCase();
+  return names.filter((name) => name.toLowerCase().includes(needle));
+}
+
+/** The selected index of a list, kept inside the list as it is now. */
+function picked(state: PeerViewState, pane: ListPane, count: number): number {
+  return Math.min(state.selected[pane], Math.max(0, count - 1));
+}
+
+function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
+  const seeding = context.localFiles.find((file) => file.name === name)?.seeding === true;
+  return seeding ? { kind: 'unseed', name } : { kind: 'seed', name };
+}
+
+/** The host moves focus to Downloads once the engine accepted the download. */
+function download(state: PeerViewState, name: string): PeerKeyOutcome {
+  return { state, effects: [{ kind: 'download', name }] };
+}
+
+function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
+  const command = parseCommand(line);
+  if (command.kind === 'exit') return { state, effects: [{ kind: 'exit' }] };
+  if (command.kind === 'seed') return { state, effects: [seedOrUnseed(command.name, context)] };
+  if (command.kind === 'download') return download(state, command.name);
+  return { state, effects: [{ kind: 'command-error', message: command.message }] };
+}
+
+/** A chunk of typed text while the `:`, `/` or `D` line is open. */
+function typed(
+  state: PeerViewState,
+  input: TextInput,
+  text: string,
+  key: Key,
+  context: PeerKeyContext,
+): PeerKeyOutcome {
+  const step = stepInput(input.value, text, key);
+  switch (step.kind) {
+    case 'cancel':
+      // Esc on the filter line clears the filter too.
+      return {
+        state: { ...state, input: null, filter: input.purpose === 'filter' ? '' : state.filter },
+        effects: [],
+      };
+    case 'complete': {
+      if (input.purpose !== 'command') return { state, effects: [] };
+      const local = context.localFiles.map((file) => file.name);
+      const value = completeCommand(input.value, local, [...context.swarmNames]);
+      return { state: { ...state, input: { ...input, value } }, effects: [] };
+    }
+    case 'edit': {
+      const filter = input.purpose === 'filter' ? step.value : state.filter;
+      return { state: { ...state, filter, input: { ...input, value: step.value } }, effects: [] };
+    }
+    case 'submit': {
+      const closed = { ...state, input: null };
+      if (input.purpose === 'command') return runCommand(closed, step.value, context);
+      const name = step.value.trim();
+      if (input.purpose === 'download-name' && name) return download(closed, name);
+      return { state: closed, effects: [] };
+    }
+  }
+}
+
+/** Up in the log goes back in time: its offset counts from the newest line. */
+function forLog(action: ScrollAction): ScrollAction {
+  if (action.kind === 'by') return { kind: 'by', lines: -action.lines };
+  return { kind: action.kind === 'top' ? 'bottom' : 'top' };
+}
+
+/** One key, outside the input line. */
+function pressed(
+  state: PeerViewState,
+  text: string,
+  key: Key,
+  context: PeerKeyContext,
+): PeerKeyOutcome {
+  const none = (next: PeerViewState = state): PeerKeyOutcome => ({ state: next, effects: [] });
+  if (state.helpOpen)
+    return none(text === '?' || key.escape || text === 'q' ? { ...state, helpOpen: false } : state);
+  if (text === 'q' || text === 'x') return { state, effects: [{ kind: 'exit' }] };
+  if (text === 't' && context.canSwitchView) return { state, effects: [{ kind: 'switch-view' }] };
+  if (text === '?') return none({ ...state, helpOpen: true });
+  if (text === ':') return none({ ...state, input: { purpose: 'command', value: '' } });
+  if (text === 'D') return none({ ...state, input: { purpose: 'download-name', value: '' } });
+  if (key.tab) {
+    const step = key.shift ? PEER_PANES.length - 1 : 1;
+    return none({
+      ...state,
+      focus: PEER_PANES[(PEER_PANES.indexOf(state.focus) + step) % PEER_PANES.length]!,
+    });
+  }
+  if (text === 'a') return { state, effects: [{ kind: 'seed-all' }] };
+  if (text === 'r') return { state, effects: [{ kind: 'refresh-swarm' }] };
+  if (text === '/' && state.focus === 'swarm') {
+    return {
+      state: { ...state, input: { purpose: 'filter', value: state.filter } },
+      effects: [{ kind: 'refresh-swarm' }],
+    };
+  }
+  const swarm = filteredSwarm(context.swarmNames, state.filter);
+  const counts = {
+    files: context.localFiles.length,
+    swarm: swarm.length,
+    downloads: context.downloads.length,
+  };
+  if (state.focus === 'files' && (text === 's' || key.return)) {
+    const file = context.localFiles[picked(state, 'files', counts.files)];
+    return file ? { state, effects: [seedOrUnseed(file.name, context)] } : none();
+  }
+  if (state.focus === 'swarm' && (text === 'd' || key.return)) {
+    const name = swarm[picked(state, 'swarm', counts.swarm)];
+    return name ? download(state, name) : none();
+  }
+  if (state.focus === 'downloads' && (text === 'c' || text === 'p')) {
+    const name = context.downloads[picked(state, 'downloads', counts.downloads)];
+    if (!name) return none();
+    return {
+      state,
+      effects: [text === 'p' ? { kind: 'toggle-pause', name } : { kind: 'cancel', name }],
+    };
+  }
+  const page = state.focus === 'log' ? context.logLines : context.listRows;
+  const action = scrollActionFor(text, key, page);
+  if (action === null) return none();
+  if (state.focus === 'log') {
+    return none({
+      ...state,
+      logBack: applyScroll(state.logBack, forLog(action), context.logTotal, page),
+    });
+  }
+  const pane = state.focus;
+  const moved = applyScroll(picked(state, pane, counts[pane]), action, counts[pane], 1);
+  return none({ ...state, selected: { ...state.selected, [pane]: moved } });
+}
+
+/**
+ * Everything one read of the keyboard does to the peer view: the new state and what to ask of
+ * the engine. Pure, so a burst of keys (a paste, tmux send-keys) is applied key by key on fresh
+ * state, and tests can drive it without a terminal.
+ */
+export function reducePeerKeys(
+  state: PeerViewState,
+  text: string,
+  key: Key,
+  context: PeerKeyContext,
+): PeerKeyOutcome {
+  if (key.ctrl && text === 'c') return { state, effects: [{ kind: 'exit' }] };
+  // Typed text arrives whole; single-key bindings get one key at a time.
+  if (state.input !== null) return typed(state, state.input, text, key, context);
+  const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
+  const chars = Array.from(text);
+  if (!plain || chars.length <= 1) return pressed(state, text, key, context);
+  let current = state;
+  const effects: PeerEffect[] = [];
+  for (const [index, char] of chars.entries()) {
+    const outcome = pressed(current, char, key, context);
+    current = outcome.state;
+    effects.push(...outcome.effects);
+    // A key that opened the input line takes the rest of the chunk as typed text.
+    if (current.input !== null) {
+      const rest = chars.slice(index + 1).join('');
+      if (rest) {
+        const more = typed(current, current.input, rest, key, context);
+        current = more.state;
+        effects.push(...more.effects);
+      }
+      break;
+    }
+  }
+  return { state: current, effects };
+}
