@@ -1,0 +1,128 @@
+/**
+ * The disk runs out of space mid-download: the leecher's folder is a small tmpfs. The download
+ * pauses with a clear 'disk full' reason and keeps what it verified; nothing reaches the final
+ * name; once the tmpfs is made bigger the download resumes by itself and completes exact.
+ * Needs root (mount); skipped with a message where mounting is not allowed.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
+import { downloadRow, Swarm, settled } from '../peer/harness/swarm.ts';
+import { waitFor } from '../peer/harness/wait.ts';
+
+const MiB = 1024 * 1024;
+const NAME = 'big.bin';
+const SEED = 1301;
+const LEECHER_ID = 10;
+
+const mounted: string[] = [];
+
+/** Mounts a tmpfs of `sizeMiB` at `dir`; the reason it could not, or null. */
+function mountTmpfs(dir: string, sizeMiB: number): string | null {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', dir], {
+      stdio: 'pipe',
+    });
+    mounted.push(dir);
+    return null;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0] ?? 'mount failed';
+  }
+}
+
+function unmount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+  } catch {
+    // Already gone or busy: nothing more a test can do; the temp root stays.
+  }
+  mounted.splice(mounted.indexOf(dir), 1);
+}
+
+after(() => {
+  for (const dir of [...mounted]) unmount(dir);
+});
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+test('a full disk pauses the download with "disk full", loses nothing, and it resumes when space returns', {
+  timeout: 60_000,
+}, async (t) => {
+  const swarm = await Swarm.start();
+  let leecherFolder = '';
+  try {
+    let expected = '';
+    for (const id of [1, 2]) {
+      expected = await writeRandomFile(join(await swarm.folderFor(id), NAME), 32 * MiB, SEED);
+      const owner = await swarm.addNode({ nodeId: id });
+      assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    }
+    leecherFolder = await swarm.folderFor(LEECHER_ID);
+    const failed = mountTmpfs(leecherFolder, 20);
+    if (failed !== null) {
+      t.skip(`cannot mount a tmpfs here (${failed}); the disk-full case needs root`);
+      return;
+    }
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    const finalPath = join(leecher.folder, NAME);
+    // Watch the final name on every change: it must appear only with the exact, complete file.
+    let finalSeenBeforeDone = false;
+    leecher.node.subscribe(() => {
+      const row = downloadRow(leecher, NAME);
+      if (row && row.state !== 'done' && row.state !== 'verifying')
+        void exists(finalPath).then((found) => {
+          if (found) finalSeenBeforeDone = true;
+        });
+    });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+
+    await waitFor(
+      () => downloadRow(leecher, NAME)?.state === 'paused',
+      `the download to pause on the full disk (seed ${SEED})`,
+      20_000,
+    );
+    const paused = downloadRow(leecher, NAME)!;
+    const context = `(seed ${SEED}; ${paused.state}: ${paused.reason})`;
+    assert.match(paused.reason, /^disk full/, `a clear reason ${context}`);
+    assert.ok(paused.piecesVerified < paused.pieceCount, `not complete ${context}`);
+    assert.equal(await exists(finalPath), false, `no final name while paused ${context}`);
+    assert.equal(await exists(`${finalPath}.part`), true, `the part file is kept ${context}`);
+
+    // Writes that were in flight when the disk filled fail too and their pieces go back to the
+    // pool; once they have, the verified count is what is on disk, and it must never drop.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const kept = downloadRow(leecher, NAME)!.piecesVerified;
+    assert.ok(kept > 0, `pieces written before the disk filled ${context}`);
+    let lowest = kept;
+    leecher.node.subscribe(() => {
+      const row = downloadRow(leecher, NAME);
+      if (row && row.pieceCount > 0) lowest = Math.min(lowest, row.piecesVerified);
+    });
+    // Still full after a retry (every 5 s): it stays paused and keeps what it had.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    const stillPaused = downloadRow(leecher, NAME)!;
+    assert.equal(stillPaused.state, 'paused', `still paused while full ${context}`);
+    assert.match(stillPaused.reason, /^disk full/, `still a clear reason ${context}`);
+
+    execFileSync('mount', ['-o', 'remount,size=200m', leecherFolder], { stdio: 'pipe' });
+    const download = await settled(leecher, NAME, 30_000);
+    const row = downloadRow(leecher, NAME);
+    const done = `(seed ${SEED}; ${download.state}: ${download.reason}; retransmitted blocks ${row?.retransmittedBlocks ?? '?'})`;
+    assert.equal(download.state, 'done', `completes after space returns ${done}`);
+    assert.equal(await sha256File(finalPath), expected, `SHA-256 ${done}`);
+    assert.equal(await exists(`${finalPath}.part`), false, `part file gone ${done}`);
+    assert.ok(lowest >= kept, `verified pieces fell from ${kept} to ${lowest} ${done}`);
+    assert.equal(finalSeenBeforeDone, false, `the final name appeared before verification ${done}`);
+  } finally {
+    await Promise.allSettled(swarm.nodes.map((node) => node.exit()));
+    if (leecherFolder && mounted.includes(leecherFolder)) unmount(leecherFolder);
+    await swarm.close();
+  }
+});

@@ -1,0 +1,144 @@
+/**
+ * Pieces for fault tests that the peer Swarm harness does not offer: a tracker in this process
+ * that can be stopped and started again on the same port and database, PeerNodes pointed at any
+ * tracker address (a child process too) with any socket wrapper, and a bare UDP client that
+ * speaks the tracker protocol by hand (for churn and floods). close() undoes all of it.
+ */
+import { join } from 'node:path';
+import { systemClock } from '../../../source/clock.ts';
+import { defaults } from '../../../source/config.ts';
+import { Logger } from '../../../source/log/logger.ts';
+import { UdpEndpoint } from '../../../source/net/endpoint.ts';
+import {
+  type DatagramTransport,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../../../source/net/transport.ts';
+import { PeerNode } from '../../../source/peer/peer-node.ts';
+import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
+import { makeTempDir } from '../../peer/harness/files.ts';
+
+const HOST = '127.0.0.1';
+const ECHO_LOGS = process.env.BT_TUI_TEST_LOGS === '1';
+
+/** A logger that keeps every line in `lines` (and echoes them with BT_TUI_TEST_LOGS=1). */
+export function memoryLogger(name: string, lines: string[]): Logger {
+  return new Logger({
+    filePath: null,
+    clock: systemClock,
+    echo: (line) => {
+      lines.push(line);
+      if (ECHO_LOGS) process.stderr.write(`[${name}] ${line}\n`);
+    },
+  });
+}
+
+/** A running PeerNode of a World and its log. */
+export interface WorldPeer {
+  readonly nodeId: number;
+  readonly node: PeerNode;
+  readonly lines: string[];
+}
+
+/** A temp folder with a restartable in-process tracker and peers; everything stops in close(). */
+export class World {
+  readonly trackerLines: string[] = [];
+  readonly peers: WorldPeer[] = [];
+  readonly filesDir: string;
+  readonly dbDir: string;
+  tracker: TrackerServer | null = null;
+  private trackerPort = 0;
+  private readonly clients: UdpEndpoint[] = [];
+
+  private constructor(
+    readonly root: string,
+    private readonly removeRoot: () => Promise<void>,
+  ) {
+    this.filesDir = join(root, 'files');
+    this.dbDir = join(root, 'tracker_db');
+  }
+
+  static async create(prefix: string): Promise<World> {
+    const dir = await makeTempDir(prefix);
+    return new World(dir.path, dir.remove);
+  }
+
+  /** 127.0.0.1 and the tracker's port (the same across restarts). */
+  get trackerAddress(): RemoteAddress {
+    return { address: HOST, port: this.trackerPort };
+  }
+
+  /** Starts (or restarts, on the same port and database) the in-process tracker. */
+  async startTracker(sweepIntervalMs: number): Promise<TrackerServer> {
+    const started = await startTracker({
+      host: HOST,
+      port: this.trackerPort,
+      dbDir: this.dbDir,
+      logger: memoryLogger('tracker', this.trackerLines),
+      sweepIntervalMs,
+      clock: systemClock,
+    });
+    if (!started.ok) throw new Error(`tracker did not start: ${started.error.message}`);
+    this.tracker = started.tracker;
+    this.trackerPort = started.tracker.address.port;
+    return started.tracker;
+  }
+
+  /** Stops the in-process tracker (it writes its database first, as a clean stop does). */
+  async stopTracker(): Promise<void> {
+    await this.tracker?.stop();
+    this.tracker = null;
+  }
+
+  /** Points later peers at a tracker that runs elsewhere (a child process). */
+  pointAtTracker(port: number): void {
+    this.trackerPort = port;
+  }
+
+  /** Starts a PeerNode with its folder `<root>/files/node<ID>`. */
+  async addPeer(
+    nodeId: number,
+    wrapTransport?: (transport: DatagramTransport) => DatagramTransport,
+  ): Promise<WorldPeer> {
+    const lines: string[] = [];
+    const started = await PeerNode.start({
+      nodeId,
+      host: HOST,
+      port: 0,
+      tracker: this.trackerAddress,
+      filesDir: this.filesDir,
+      maxOwners: defaults.maxOwnersPerDownload,
+      blockSizeBytes: defaults.blockSizeBytes,
+      giveUpWithoutOwnersMs: null,
+      clock: systemClock,
+      logger: memoryLogger(`node${nodeId}`, lines),
+      ...(wrapTransport ? { wrapTransport } : {}),
+    });
+    if (!started.ok) throw new Error(`node ${nodeId}: ${started.error.message}`);
+    const peer = { nodeId, node: started.node, lines };
+    this.peers.push(peer);
+    return peer;
+  }
+
+  /** A bare endpoint on 127.0.0.1 (port 0) for speaking the protocol by hand. */
+  async rawClient(): Promise<UdpEndpoint> {
+    const opened = await openUdpTransport({
+      host: HOST,
+      port: 0,
+      receiveBufferBytes: 1024 * 1024,
+      sendBufferBytes: 1024 * 1024,
+    });
+    if (!opened.ok) throw new Error(`raw client: ${opened.error.message}`);
+    const endpoint = new UdpEndpoint(opened.transport, { clock: systemClock });
+    this.clients.push(endpoint);
+    return endpoint;
+  }
+
+  /** Stops every peer, client and the tracker, and removes the folder. Never throws. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.peers.map((peer) => peer.node.exit()));
+    await Promise.allSettled(this.clients.map((client) => client.close()));
+    await this.tracker?.stop().catch(() => {});
+    await this.removeRoot().catch(() => {});
+  }
+}

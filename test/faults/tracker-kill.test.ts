@@ -1,0 +1,184 @@
+/**
+ * The tracker (the real CLI, a child process) is SIGKILLed while it writes tracker_db under a
+ * churn of OWNs. Restarted on the same port and database it loads a valid database (nothing
+ * moved aside as corrupt), the peers register again within one heartbeat, and the swarm heals:
+ * NEED names the owners again and a new leecher downloads the file exact.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { heartbeatIntervalForSweep } from '../../source/config.ts';
+import type { UdpEndpoint } from '../../source/net/endpoint.ts';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
+import type { Message } from '../../source/protocol/messages.ts';
+import { parseFilesFile, parseNodesFile } from '../../source/tracker/persisted.ts';
+import { FILES_FILE, NODES_FILE } from '../../source/tracker/store.ts';
+import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
+import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
+import { sleep, waitFor } from '../peer/harness/wait.ts';
+import { World, type WorldPeer } from './harness/world.ts';
+
+const MiB = 1024 * 1024;
+const NAME = 'healed.bin';
+const SEED = 1101;
+const SWEEP_SEC = 2;
+const CHURN_IDS = [100, 101, 102];
+
+after(killAll);
+
+/** REGISTER by hand; the token. */
+async function registerRaw(
+  client: UdpEndpoint,
+  tracker: { address: string; port: number },
+  nodeId: number,
+): Promise<Buffer> {
+  const outcome = await client.request(tracker, {
+    type: 'register',
+    nodeId,
+    nodeKey: randomBytes(16),
+  });
+  assert.ok(
+    outcome.ok && outcome.reply.type === 'registered',
+    `register ${nodeId}: ${JSON.stringify(outcome)}`,
+  );
+  return (outcome.reply as Extract<Message, { type: 'registered' }>).token;
+}
+
+test('a tracker killed while writing tracker_db restarts with a valid database and the swarm heals within a heartbeat', {
+  timeout: 90_000,
+}, async (t) => {
+  const world = await World.create('tracker-kill');
+  const logs = join(world.root, 'logs');
+  const trackerArgs = (port: number) => [
+    'tracker',
+    '--headless',
+    '--port',
+    String(port),
+    '--sweep',
+    String(SWEEP_SEC),
+    '--logs',
+    logs,
+    '--db',
+    world.dbDir,
+  ];
+  try {
+    const first = spawnCli(trackerArgs(0));
+    const port = await trackerPort(first);
+    world.pointAtTracker(port);
+    const tracker = world.trackerAddress;
+    let expected = '';
+    const owners: WorldPeer[] = [];
+    for (const id of [1, 2]) {
+      const folder = join(world.filesDir, `node${id}`);
+      await mkdir(folder, { recursive: true });
+      expected = await writeRandomFile(join(folder, NAME), 2 * MiB, SEED);
+      const owner = await world.addPeer(id);
+      assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+      owners.push(owner);
+    }
+
+    // Churn: OWNs of new files as fast as a few clients can pace them, until the kill.
+    const random = new SeededRandom(SEED);
+    const clients = await Promise.all(CHURN_IDS.map(() => world.rawClient()));
+    const tokens = await Promise.all(
+      clients.map((client, i) => registerRaw(client, tracker, CHURN_IDS[i]!)),
+    );
+    let churning = true;
+    let owns = 0;
+    const churn = (async () => {
+      while (churning) {
+        for (const [i, client] of clients.entries()) {
+          client.send(tracker, {
+            type: 'own',
+            token: tokens[i]!,
+            infohash: Buffer.from(random.bytes(32)),
+            size: 1 + Math.floor(random.next() * 1e9),
+            name: `churn-${owns++}.bin`,
+          });
+        }
+        await sleep(1);
+      }
+    })();
+
+    // Kill at the moment a batched write is under way (its temp file exists).
+    const tmpPaths = [NODES_FILE, FILES_FILE].map((name) => join(world.dbDir, `${name}.tmp`));
+    await sleep(300);
+    let caughtWriting = false;
+    await waitFor(
+      () => {
+        caughtWriting = tmpPaths.some((path) => existsSync(path));
+        return caughtWriting;
+      },
+      `a tracker_db write under churn (seed ${SEED})`,
+      10_000,
+      0,
+    ).catch(() => {});
+    first.signal('SIGKILL');
+    const killed = await first.waitForExit();
+    churning = false;
+    await churn;
+    const context = `(seed ${SEED}; ${owns} OWNs sent; killed mid-write: ${caughtWriting})`;
+    assert.equal(killed.signal, 'SIGKILL', context);
+
+    // What is on disk is a valid database: the old or the new version of each file.
+    for (const [name, parse] of [
+      [NODES_FILE, parseNodesFile],
+      [FILES_FILE, parseFilesFile],
+    ] as const) {
+      const text = await readFile(join(world.dbDir, name), 'utf8');
+      const parsed = parse(text);
+      assert.ok(
+        parsed.ok,
+        `${name} parses after the kill: ${parsed.ok ? '' : parsed.reason} ${context}`,
+      );
+    }
+
+    const restartedAtMs = performance.now();
+    const second = spawnCli(trackerArgs(port));
+    await trackerPort(second);
+    const output = [...second.stdout, ...second.stderr].join('\n');
+    assert.doesNotMatch(output, /unreadable|corrupt|cannot read/, `restart notes ${context}`);
+    assert.deepEqual(
+      (await readdir(world.dbDir)).filter((file) => file.includes('.corrupt-')),
+      [],
+      `nothing moved aside ${context}`,
+    );
+
+    // Each owner's next heartbeat is answered 'reregister' and it registers again (with a
+    // jitter of at most a quarter heartbeat): within one heartbeat period and a little.
+    const heartbeatMs = heartbeatIntervalForSweep(SWEEP_SEC * 1000);
+    const linesBefore = owners.map((owner) => owner.lines.length);
+    await waitFor(
+      () =>
+        owners.every((owner, i) =>
+          owner.lines.slice(linesBefore[i]).some((line) => /registered with tracker/.test(line)),
+        ),
+      `both owners to register again ${context}`,
+      heartbeatMs * 1.25 + 1_500,
+    );
+    const healedAfterMs = performance.now() - restartedAtMs;
+
+    const leecher = await world.addPeer(10);
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const [download] = await leecher.node.whenDownloadsSettled();
+    const done = `${context}; re-registered ${Math.round(healedAfterMs)} ms after restart; ${download?.state}: ${download?.reason}`;
+    assert.equal(download?.state, 'done', done);
+    assert.deepEqual(
+      download.owners.map((owner) => owner.nodeId).sort(),
+      [1, 2],
+      `NEED named both owners ${done}`,
+    );
+    assert.equal(
+      await sha256File(join(world.filesDir, 'node10', NAME)),
+      expected,
+      `SHA-256 ${done}`,
+    );
+    t.diagnostic(done);
+  } finally {
+    await killAll();
+    await world.close();
+  }
+});

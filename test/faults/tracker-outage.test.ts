@@ -1,0 +1,76 @@
+/**
+ * The tracker goes away in the middle of a download: the transfer between peers that already
+ * know each other goes on to the end; when the tracker comes back (same port, same database)
+ * every peer registers again, at moments spread in time (jittered backoff), not all at once.
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
+import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
+import { waitFor } from '../peer/harness/wait.ts';
+import { World } from './harness/world.ts';
+
+const MiB = 1024 * 1024;
+const NAME = 'outage.bin';
+const SEED = 1201;
+const SWEEP_MS = 2_000;
+const LEECHER_ID = 10;
+/** Peers that only idle, so that enough nodes re-register to see the spread. */
+const IDLE_IDS = [20, 21, 22, 23, 24];
+
+test('a tracker outage does not stop a transfer between known peers; peers re-register spread in time', {
+  timeout: 60_000,
+}, async () => {
+  const world = await World.create('outage');
+  try {
+    await world.startTracker(SWEEP_MS);
+    let expected = '';
+    for (const id of [1, 2]) {
+      const folder = join(world.filesDir, `node${id}`);
+      await mkdir(folder, { recursive: true });
+      expected = await writeRandomFile(join(folder, NAME), 12 * MiB, SEED);
+      // A slow uplink makes the transfer outlast the moment the tracker stops.
+      const owner = await world.addPeer(id, (socket) => new SlowLinkTransport(socket, 2 * MiB));
+      assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    }
+    for (const id of IDLE_IDS) await world.addPeer(id);
+    const leecher = await world.addPeer(LEECHER_ID);
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
+    await waitFor(
+      () => (row()?.bytesVerified ?? 0) >= 2 * MiB,
+      `2 MiB verified before the outage (seed ${SEED})`,
+      20_000,
+    );
+    await world.stopTracker();
+    const downloads = await leecher.node.whenDownloadsSettled();
+    const download = downloads.find((d) => d.name === NAME)!;
+    const context = `(seed ${SEED}; ${download.state}: ${download.reason}; retransmitted blocks ${row()?.retransmittedBlocks ?? '?'})`;
+    assert.equal(world.tracker, null, `the tracker was still down at the end ${context}`);
+    assert.equal(download.state, 'done', `completed during the outage ${context}`);
+    assert.equal(await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME)), expected);
+
+    // Every peer has noticed the outage (its heartbeat went unanswered) before the return.
+    await waitFor(
+      () => world.peers.every((peer) => peer.node.getSnapshot().tracker.status === 'retrying'),
+      `every peer to see the tracker gone (seed ${SEED})`,
+      15_000,
+    );
+    await world.startTracker(SWEEP_MS);
+    await waitFor(
+      () => world.peers.every((peer) => peer.node.getSnapshot().tracker.status === 'registered'),
+      `every peer to register again (seed ${SEED})`,
+      30_000,
+    );
+    const times = world.peers.map((peer) => peer.node.getSnapshot().tracker.sinceWallMs);
+    const spreadMs = Math.max(...times) - Math.min(...times);
+    const distinct = new Set(times.map((ms) => Math.floor(ms / 50))).size;
+    const detail = `re-registration times (ms after the first): ${times.map((ms) => ms - Math.min(...times)).sort((a, b) => a - b)}`;
+    assert.ok(spreadMs >= 300, `re-registrations spread over ${spreadMs} ms: ${detail}`);
+    assert.ok(distinct >= world.peers.length / 2, `most in different 50 ms slots: ${detail}`);
+  } finally {
+    await world.close();
+  }
+});
