@@ -1,0 +1,212 @@
+/**
+ * Liars and raw speakers for the owner-lies and tracker-abuse cases: a node registered by hand
+ * (no PeerNode behind it), an owner that answers HELLO and then serves metainfo that is not what
+ * it announced, a socket wrapper that slips DATA nobody asked for next to an honest owner's
+ * traffic, and a plain dgram socket that records every reply with its size.
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import type { UdpEndpoint } from '../../../source/net/endpoint.ts';
+import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
+import {
+  DATA_HEADER_BYTES,
+  encode,
+  peekHeader,
+  writeDataHeader,
+} from '../../../source/protocol/codec.ts';
+import {
+  COOKIE_BYTES,
+  NODE_KEY_BYTES,
+  type TrackerReply,
+} from '../../../source/protocol/messages.ts';
+import type { World } from './world.ts';
+
+/** A node registered by hand: its endpoint and session token. */
+export interface RawNode {
+  readonly nodeId: number;
+  readonly endpoint: UdpEndpoint;
+  readonly token: Buffer;
+}
+
+/** Registers `nodeId` from a fresh raw endpoint of `world`; throws unless 'registered'. */
+export async function registerRaw(world: World, nodeId: number): Promise<RawNode> {
+  const endpoint = await world.rawClient();
+  const outcome = await endpoint.request(world.trackerAddress, {
+    type: 'register',
+    nodeId,
+    nodeKey: randomBytes(NODE_KEY_BYTES),
+  });
+  if (!outcome.ok || outcome.reply.type !== 'registered') {
+    throw new Error(`register ${nodeId}: ${JSON.stringify(outcome)}`);
+  }
+  return { nodeId, endpoint, token: outcome.reply.token };
+}
+
+/** Sends one tracker request from `node` and returns the reply (throws on timeout). */
+export async function askTracker(
+  world: World,
+  node: RawNode,
+  message: Parameters<UdpEndpoint['request']>[1],
+): Promise<TrackerReply> {
+  const outcome = await node.endpoint.request(world.trackerAddress, message);
+  if (!outcome.ok) throw new Error(`${message.type} from node ${node.nodeId}: ${outcome.reason}`);
+  return outcome.reply as TrackerReply;
+}
+
+/**
+ * Makes a raw node an owner that says HELLO back, then answers every metainfo request with
+ * `metainfoBytes` (not the metainfo its infohash names). Returns the counters of what it was asked.
+ */
+export function serveLyingMetainfo(
+  node: RawNode,
+  metainfoBytes: Buffer,
+): { hellos: number; metainfoRequests: number; requests: number } {
+  const asked = { hellos: 0, metainfoRequests: 0, requests: 0 };
+  node.endpoint.onMessage((message, txid, from) => {
+    if (message.type === 'hello') {
+      asked.hellos++;
+      const cookie = Buffer.alloc(COOKIE_BYTES, 0x5a);
+      node.endpoint.send(from, { type: 'welcome', nodeId: node.nodeId, cookie }, txid);
+    } else if (message.type === 'metainfo-request') {
+      asked.metainfoRequests++;
+      const bytes = metainfoBytes.subarray(message.offset, message.offset + 1024);
+      node.endpoint.send(
+        from,
+        {
+          type: 'metainfo-data',
+          infohash: message.infohash,
+          totalLength: metainfoBytes.length,
+          offset: message.offset,
+          bytes,
+        },
+        txid,
+      );
+    } else if (message.type === 'request') {
+      asked.requests++;
+    }
+  });
+  return asked;
+}
+
+/** A DATA datagram for `infohash`, built by hand (any piece, offset and payload). */
+export function dataDatagram(
+  infohash: Buffer,
+  piece: number,
+  begin: number,
+  payload: Buffer,
+  txid = 0,
+): Buffer {
+  const datagram = Buffer.alloc(DATA_HEADER_BYTES + payload.length);
+  // The checksum covers the payload: it goes in first.
+  payload.copy(datagram, DATA_HEADER_BYTES);
+  writeDataHeader(datagram, txid, infohash, piece, begin);
+  return datagram;
+}
+
+/**
+ * Wraps an honest owner's socket: for every REQUEST it receives it also sends `forge(request's
+ * sender)` datagrams (DATA nobody asked for) before passing the REQUEST on. Counts what it sent.
+ */
+export class DataForger implements DatagramTransport {
+  /** Forged datagrams sent, by label. */
+  readonly sent = new Map<string, number>();
+  private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
+
+  constructor(
+    private readonly inner: DatagramTransport,
+    private readonly forge: () => { label: string; datagram: Buffer }[],
+    private readonly maxRounds: number,
+  ) {
+    let rounds = 0;
+    inner.setReceiver((datagram, from) => {
+      const header = peekHeader(datagram);
+      if (header.ok && header.type === 'request' && rounds < this.maxRounds) {
+        rounds++;
+        for (const { label, datagram: forged } of this.forge()) {
+          inner.send(forged, forged.length, from);
+          this.sent.set(label, (this.sent.get(label) ?? 0) + 1);
+        }
+      }
+      this.receiver(datagram, from);
+    });
+  }
+
+  get localAddress(): RemoteAddress {
+    return this.inner.localAddress;
+  }
+  get receiveBufferBytes(): number {
+    return this.inner.receiveBufferBytes;
+  }
+  get sendBufferBytes(): number {
+    return this.inner.sendBufferBytes;
+  }
+  get sendErrors(): number {
+    return this.inner.sendErrors;
+  }
+  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    this.inner.send(datagram, length, to);
+  }
+  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
+    this.receiver = handler;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** One datagram sent by a RawSocket and the sizes of every reply that came back for its txid. */
+export interface Exchange {
+  readonly label: string;
+  readonly requestBytes: number;
+  readonly replyBytes: number[];
+}
+
+/**
+ * A plain dgram socket on 127.0.0.1: sends encoded datagrams and records every datagram that
+ * comes back, matched to its request by txid, so reply sizes can be checked against requests.
+ */
+export class RawSocket {
+  readonly exchanges = new Map<number, Exchange>();
+  /** Replies whose txid matches nothing this socket sent. */
+  strayReplies = 0;
+  private nextTxid = 1;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('message', (datagram) => {
+      const header = peekHeader(datagram);
+      const exchange = header.ok ? this.exchanges.get(header.txid) : undefined;
+      if (exchange) exchange.replyBytes.push(datagram.length);
+      else this.strayReplies++;
+    });
+  }
+
+  static async open(): Promise<RawSocket> {
+    const socket = createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
+    socket.on('error', () => {});
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    return new RawSocket(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Encodes `message` with a fresh txid and sends it to `to`. */
+  send(to: RemoteAddress, label: string, message: Parameters<typeof encode>[1]): void {
+    const txid = this.nextTxid++;
+    const datagram = encode(txid, message);
+    this.exchanges.set(txid, { label, requestBytes: datagram.length, replyBytes: [] });
+    this.socket.send(datagram, to.port, to.address);
+  }
+
+  /** Replies received so far, over all exchanges. */
+  get replies(): number {
+    let count = 0;
+    for (const exchange of this.exchanges.values()) count += exchange.replyBytes.length;
+    return count;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}
