@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { access, statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { formatRate } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
@@ -61,6 +62,8 @@ const SEARCH_BACKOFF_MAX_MS = 30_000;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
+/** A download paused by a full disk looks for room again this often. */
+const DISK_RETRY_MS = 5_000;
 /** Slots are bits of a 32-bit mask; 31 owners over a download's life is plenty for K <= 16. */
 const MAX_OWNER_SLOTS = 31;
 
@@ -515,10 +518,26 @@ export class Download {
 
   private onDiskError(error: NodeJS.ErrnoException): void {
     const why = error.code === 'ENOSPC' ? 'disk full' : `cannot write: ${error.message}`;
-    this.setState('paused', `${why}; retrying in 5 s`);
-    this.deps.clock.setTimeout(() => {
-      if (this.state === 'paused' && this.reason.startsWith(why)) this.resume();
-    }, 5_000);
+    this.setState('paused', `${why}; retrying in ${DISK_RETRY_MS / 1000} s`);
+    const retry = () =>
+      this.deps.clock.setTimeout(async () => {
+        if (this.state !== 'paused' || !this.reason.startsWith(why)) return;
+        // Fetching pieces only to throw them away costs the owners: wait until there is room.
+        if (error.code === 'ENOSPC' && !(await this.hasRoomForPieces())) return retry();
+        this.resume();
+      }, DISK_RETRY_MS);
+    retry();
+  }
+
+  /** Free space for a few pieces in the part file's folder (true when it cannot be told). */
+  private async hasRoomForPieces(): Promise<boolean> {
+    const pieceSize = this.metainfo?.pieceSizeBytes ?? 0;
+    try {
+      const stats = await statfs(dirname(this.options.paths.partPath));
+      return stats.bavail * stats.bsize >= 2 * pieceSize;
+    } catch {
+      return true;
+    }
   }
 
   private async complete(): Promise<void> {
