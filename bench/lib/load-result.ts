@@ -1,0 +1,52 @@
+/** What the measured window saw, printed as JSON at the end. */
+export interface LoadResult {
+  nodes: number;
+  registered: number;
+  heartbeatIntervalMs: number;
+  measureSeconds: number;
+  sent: number;
+  answered: number;
+  timedOut: number;
+  errors: Record<string, number>;
+  /** Answered requests by type. */
+  byType: Record<string, number>;
+  /** Reply latencies of the window as a log histogram (see latencyBucket), mergeable. */
+  latencyHistogram: number[];
+  latencyMaxMs: number | null;
+  rampSeconds: number;
+  rampTimedOut: number;
+}
+
+/** The figures of several generators sharing one swarm, as if one had simulated every node. */
+export function mergeLoadResults(results: LoadResult[]): LoadResult {
+  const sumOf = (pick: (result: LoadResult) => number) =>
+    results.reduce((sum, result) => sum + pick(result), 0);
+  const addCounts = (pick: (result: LoadResult) => Record<string, number>) => {
+    const total: Record<string, number> = {};
+    for (const result of results) {
+      for (const [key, count] of Object.entries(pick(result)))
+        total[key] = (total[key] ?? 0) + count;
+    }
+    return total;
+  };
+  const histogram = results[0]?.latencyHistogram.map((_, index) =>
+    sumOf((result) => result.latencyHistogram[index] ?? 0),
+  );
+  const maxima = results.map((result) => result.latencyMaxMs ?? 0);
+  return {
+    nodes: sumOf((result) => result.nodes),
+    registered: sumOf((result) => result.registered),
+    heartbeatIntervalMs: results[0]?.heartbeatIntervalMs ?? 0,
+    // Windows of generators started together: their mean length is the window.
+    measureSeconds: sumOf((result) => result.measureSeconds) / Math.max(1, results.length),
+    sent: sumOf((result) => result.sent),
+    answered: sumOf((result) => result.answered),
+    timedOut: sumOf((result) => result.timedOut),
+    errors: addCounts((result) => result.errors),
+    byType: addCounts((result) => result.byType),
+    latencyHistogram: histogram ?? [],
+    latencyMaxMs: results.length === 0 ? null : Math.max(...maxima),
+    rampSeconds: Math.max(...results.map((result) => result.rampSeconds)),
+    rampTimedOut: sumOf((result) => result.rampTimedOut),
+  };
+}

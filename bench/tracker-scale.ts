@@ -1,0 +1,249 @@
+/**
+ * Tracker at scale: one real tracker process (`bt-tui tracker --headless --sweep S`) and one
+ * load generator process (bench/lib/tracker-load.ts) simulating many nodes, each on its own
+ * loopback address, speaking the real codec. For each node count: a fresh tracker and db.
+ *
+ *   node --import tsx bench/tracker-scale.ts [--nodes 1000,10000] [--sweep 10] [--seconds 30]
+ *                                            [--ramp 2000] [--cli PATH/dist/cli.js]
+ *
+ * Prints one line per phase and a table. Figures, not a test: see README.md.
+ */
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
+import { DbWriteWatch } from './lib/db-write-watch.ts';
+import { histogramPercentile } from './lib/latency-histogram.ts';
+import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
+import {
+  busyMachineWarning,
+  describeMachine,
+  readCpuSeconds,
+  readStatusBytes,
+} from './lib/proc-stats.ts';
+import { fixed, formatTable, mebibytes, median } from './lib/table.ts';
+import { withWorkspace } from './lib/workspace.ts';
+
+const USAGE =
+  'flags: --nodes LIST (1000,10000) --sweep S (10) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH';
+const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
+const DB_FILES = ['nodes.json', 'files.json'];
+/** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
+const NODES_PER_GENERATOR = 15_000;
+
+interface Flags {
+  nodeCounts: number[];
+  sweepSeconds: number;
+  measureSeconds: number;
+  rampPerSecond: number;
+  cliPath: string | null;
+}
+
+function parseFlags(argv: string[]): Flags {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        nodes: { type: 'string', default: '1000,10000' },
+        sweep: { type: 'string', default: '10' },
+        seconds: { type: 'string', default: '30' },
+        ramp: { type: 'string', default: '2000' },
+        cli: { type: 'string' },
+      },
+    });
+    const nodeCounts = values.nodes.split(',').map(Number);
+    if (nodeCounts.some((n) => !Number.isSafeInteger(n) || n < 1 || n > 254 ** 3)) {
+      throw new Error(`--nodes takes positive integers, comma-separated (got "${values.nodes}")`);
+    }
+    const numbers = [values.sweep, values.seconds, values.ramp].map(Number);
+    if (numbers.some((n) => !(n > 0))) throw new Error('--sweep, --seconds, --ramp must be > 0');
+    return {
+      nodeCounts,
+      sweepSeconds: numbers[0]!,
+      measureSeconds: numbers[1]!,
+      rampPerSecond: numbers[2]!,
+      cliPath: values.cli ?? null,
+    };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+interface Row {
+  load: LoadResult;
+  peakRssBytes: number | null;
+  endRssBytes: number | null;
+  trackerCpuPercent: number | null;
+  writes: Map<string, number[]>;
+  sizes: Map<string, number | null>;
+}
+
+const HEADERS = [
+  'nodes',
+  'registered',
+  'sent/s',
+  'answered/s',
+  'timed out',
+  'errors',
+  'p50 ms',
+  'p99 ms',
+  'max ms',
+  'tracker CPU %',
+  'RSS peak MiB',
+  'nodes.json writes',
+  'write ms med/max',
+  'nodes.json KiB',
+  'files.json KiB',
+];
+
+const flags = parseFlags(process.argv.slice(2));
+if (flags.cliPath === null) ensureFreshBuild();
+const cliPath = flags.cliPath ?? CLI_PATH;
+console.log(describeMachine());
+const busy = busyMachineWarning();
+if (busy) console.log(busy);
+console.log(
+  `scenario: tracker --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp`,
+);
+
+process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => {
+  const rows: Row[] = [];
+  for (const nodeCount of flags.nodeCounts) {
+    const dbDir = join(workspace.dir, `db-${nodeCount}`);
+    const tracker = workspace.group.spawn('tracker', process.execPath, [
+      cliPath,
+      'tracker',
+      '--headless',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--sweep',
+      String(flags.sweepSeconds),
+      '--db',
+      dbDir,
+      '--logs',
+      join(workspace.dir, `logs-${nodeCount}`),
+    ]);
+    const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
+    const watch = new DbWriteWatch(dbDir, DB_FILES);
+    let peakRssBytes: number | null = null;
+    const rssTimer = setInterval(() => {
+      const rss = readStatusBytes(tracker.pid, 'VmRSS');
+      if (rss !== null) peakRssBytes = Math.max(peakRssBytes ?? 0, rss);
+    }, 200);
+    // One socket per node: a process may hold fewer descriptors than 100k nodes need (the hard
+    // limit here is 20,000), so the swarm is split over several generator processes.
+    const generators = Math.ceil(nodeCount / NODES_PER_GENERATOR);
+    const loads = Array.from({ length: generators }, (_, index) => {
+      const first = Math.floor((index * nodeCount) / generators);
+      const count = Math.floor(((index + 1) * nodeCount) / generators) - first;
+      return workspace.group.spawn(
+        `load ${index}`,
+        'prlimit',
+        [
+          `--nofile=${count + 1_000}`,
+          process.execPath,
+          '--import',
+          'tsx',
+          LOAD_SCRIPT,
+          listening[1]!,
+          String(count),
+          String(flags.rampPerSecond / generators),
+          String(flags.measureSeconds),
+          String(first),
+          String(nodeCount),
+        ],
+        REPO_ROOT,
+      );
+    });
+    let row: Row | null = null;
+    try {
+      const rampTimeoutMs = 60_000 + (nodeCount / flags.rampPerSecond) * 3_000;
+      await Promise.all(loads.map((load) => load.waitForLine(/^bound .*/, 120_000)));
+      console.log(`  ${nodeCount} nodes: ${generators} generator process(es) bound their sockets`);
+      const ramps = await Promise.all(
+        loads.map((load) => load.waitForLine(/^registered .*/, rampTimeoutMs)),
+      );
+      console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
+      await sleep(500);
+      const cpuBefore = readCpuSeconds(tracker.pid);
+      const cpuStartMs = performance.now();
+      const resultLines = await Promise.all(
+        loads.map((load) =>
+          load.waitForLine(/^RESULT (.*)$/, flags.measureSeconds * 1000 + 30_000),
+        ),
+      );
+      const cpuAfter = readCpuSeconds(tracker.pid);
+      const cpuSeconds = (performance.now() - cpuStartMs) / 1000;
+      const result = mergeLoadResults(
+        resultLines.map((line) => JSON.parse(line[1]!) as LoadResult),
+      );
+      row = {
+        load: result,
+        peakRssBytes,
+        endRssBytes: readStatusBytes(tracker.pid, 'VmRSS'),
+        trackerCpuPercent:
+          cpuBefore === null || cpuAfter === null
+            ? null
+            : ((cpuAfter - cpuBefore) * 100) / cpuSeconds,
+        writes: new Map([...watch.writes].map(([name, times]) => [name, times.durationsMs])),
+        sizes: new Map(DB_FILES.map((name) => [name, watch.sizeOf(name)])),
+      };
+      rows.push(row);
+      console.log(describeRow(row));
+    } finally {
+      clearInterval(rssTimer);
+      watch.stop();
+      await Promise.all(loads.map((load) => workspace.group.stop(load)));
+      await workspace.group.stop(tracker);
+    }
+  }
+  console.log('');
+  console.log(formatTable(HEADERS, rows.map(tableRow)));
+  console.log(
+    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window; RSS peak: VmRSS polled every 200 ms over the whole run; write ms: nodes.json.tmp present -> renamed, polled every 2 ms, over the whole run incl. the ramp; sizes at the end)',
+  );
+  for (const row of rows) {
+    if (row.load.timedOut > 0 || row.load.registered < row.load.nodes) {
+      console.log(
+        `WARNING ${row.load.nodes} nodes: ${row.load.timedOut} requests timed out, ${row.load.registered}/${row.load.nodes} registered: the tracker fell behind`,
+      );
+    }
+  }
+  return 0;
+});
+
+function tableRow(row: Row): string[] {
+  const { load } = row;
+  const nodesWrites = row.writes.get('nodes.json') ?? [];
+  const errors = Object.entries(load.errors)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  const kib = (bytes: number | null | undefined) =>
+    bytes === null || bytes === undefined ? '-' : (bytes / 1024).toFixed(0);
+  return [
+    String(load.nodes),
+    String(load.registered),
+    fixed(load.sent / load.measureSeconds, 0),
+    fixed(load.answered / load.measureSeconds, 0),
+    String(load.timedOut),
+    errors || '0',
+    fixed(histogramPercentile(load.latencyHistogram, 0.5), 2),
+    fixed(histogramPercentile(load.latencyHistogram, 0.99), 2),
+    fixed(load.latencyMaxMs, 1),
+    fixed(row.trackerCpuPercent, 0),
+    mebibytes(row.peakRssBytes),
+    String(nodesWrites.length),
+    `${fixed(median(nodesWrites), 1)}/${fixed(nodesWrites.length ? Math.max(...nodesWrites) : null, 1)}`,
+    kib(row.sizes.get('nodes.json')),
+    kib(row.sizes.get('files.json')),
+  ];
+}
+
+function describeRow(row: Row): string {
+  const { load } = row;
+  const filesWrites = row.writes.get('files.json') ?? [];
+  return `  ${load.nodes} nodes: ${load.answered}/${load.sent} answered in ${load.measureSeconds.toFixed(1)} s, p50 ${fixed(histogramPercentile(load.latencyHistogram, 0.5), 2)} ms, p99 ${fixed(histogramPercentile(load.latencyHistogram, 0.99), 2)} ms, ${load.timedOut} timed out, by type ${JSON.stringify(load.byType)}, ramp ${load.rampSeconds.toFixed(1)} s (${load.rampTimedOut} timed out), heartbeat period ${load.heartbeatIntervalMs} ms, RSS end ${mebibytes(row.endRssBytes)} MiB, files.json writes ${filesWrites.length} (median ${fixed(median(filesWrites), 1)} ms)`;
+}
