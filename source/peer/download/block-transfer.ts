@@ -31,6 +31,11 @@ export interface TransferEvents {
 /** Verified bytes allowed to wait for the disk before no new piece is started. */
 const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
 
+/** A block is lost once this many blocks requested after it from the same owner arrived. */
+const FAST_RETRANSMIT_GAP = 3;
+/** ...and it is this much older than a round trip (datagrams may arrive slightly out of order). */
+const REORDER_ALLOWANCE_MS = 5;
+
 /** Requests are sent in runs: wait for this much free window unless nothing is in flight. */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 
@@ -144,8 +149,11 @@ export class BlockTransfer {
     // is a sample: exact even after a retransmission (the idea of RFC 7323 timestamps), where
     // skipping every retransmitted block (Karn) leaves a backed-off timeout in place for good
     // under steady loss, and a lossy download crawls at one retry per 2 s.
-    if (this.header.txid === assembly.requestTxid[block])
+    if (this.header.txid === assembly.requestTxid[block]) {
       owner.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
+      const seq = assembly.requestSeq[block]!;
+      if (seq > owner.highestAnsweredSeq) owner.highestAnsweredSeq = seq;
+    }
     datagram.copy(assembly.buffer, begin, DATA_HEADER_BYTES, DATA_HEADER_BYTES + payloadLength);
     assembly.contributor[block] = owner.slot;
     assembly.receivedCount++;
@@ -265,6 +273,7 @@ export class BlockTransfer {
       assembly.requestedMask[block]! |= bit;
       assembly.requestedAtMs[block] = nowMs;
       assembly.requestTxid[block] = txid;
+      assembly.requestSeq[block] = owner.nextRequestSeq++;
       count++;
     }
     owner.inFlightBlocks += count;
@@ -287,7 +296,12 @@ export class BlockTransfer {
 
   // ---- timers ----
 
-  /** Finds blocks whose request timed out; they will be asked again. Called every few ms. */
+  /**
+   * Finds lost blocks; they will be asked again. A block is lost when its request timed out, or
+   * sooner (fast retransmit, TCP's idea with request numbers instead of ACKs) when this owner has
+   * already answered requests made FAST_RETRANSMIT_GAP blocks after it and a little reordering
+   * time has passed. Called every few ms.
+   */
   checkTimeouts(): void {
     const nowMs = this.deps.clock.now();
     let lost = false;
@@ -298,11 +312,19 @@ export class BlockTransfer {
         const age = nowMs - assembly.requestedAtMs[block]!;
         for (const owner of this.owners) {
           const bit = 1 << owner.slot;
-          if ((mask & bit) === 0 || age < owner.rtt.timeoutMs) continue;
+          if ((mask & bit) === 0) continue;
+          const timedOut = age >= owner.rtt.timeoutMs;
+          // Only when this owner alone was asked: its request numbers then describe the block.
+          const overtaken =
+            mask === bit &&
+            assembly.requestSeq[block]! + FAST_RETRANSMIT_GAP <= owner.highestAnsweredSeq &&
+            age >= owner.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
+          if (!timedOut && !overtaken) continue;
           assembly.requestedMask[block]! &= ~bit;
           owner.inFlightBlocks--;
           this.deps.budget.inFlightBlocks--;
-          owner.onLoss(nowMs);
+          if (timedOut) owner.onLoss(nowMs);
+          else owner.onFastLoss(nowMs);
           lost = true;
         }
       }

@@ -29,6 +29,10 @@ export class OwnerSession {
   windowBlocks: number;
   private slowStartThreshold: number;
   inFlightBlocks = 0;
+  /** Every block requested of this owner gets the next number, in the order it will be sent. */
+  nextRequestSeq = 0;
+  /** Highest request number this owner has answered: anything well below it and missing is lost. */
+  highestAnsweredSeq = -1;
   /** Pieces this owner is currently assigned. */
   readonly pieces = new Set<number>();
   strikes = 0;
@@ -79,6 +83,18 @@ export class OwnerSession {
     else this.windowBlocks += 1 / this.windowBlocks;
     if (this.windowBlocks > this.limits.maxWindowBlocks)
       this.windowBlocks = this.limits.maxWindowBlocks;
+  }
+
+  /**
+   * A block found lost because later ones from this owner arrived (fast retransmit): random
+   * loss, not a stalled owner. The window gives up an eighth, once per round trip, and the
+   * retransmission timer is not backed off, so steady loss does not collapse the transfer.
+   */
+  onFastLoss(nowMs: number): void {
+    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
+    this.lastLossAtMs = nowMs;
+    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks * 0.875);
+    this.slowStartThreshold = this.windowBlocks;
   }
 
   onLoss(nowMs: number): void {

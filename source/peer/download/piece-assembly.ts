@@ -13,6 +13,8 @@ export class PieceAssembly {
   readonly requestedAtMs: Float64Array;
   /** Txid of each block's latest REQUEST; DATA echoes it, so only its reply is an RTT sample. */
   readonly requestTxid: Uint32Array;
+  /** The owner's request number of each block's latest request (see fast retransmit). */
+  readonly requestSeq: Float64Array;
   /** Set once a block is asked for again (counted as a retransmission). */
   readonly retransmitted: Uint8Array;
   /** Slot of the owner whose copy of each block was kept; NO_OWNER until it arrives. */
@@ -31,6 +33,7 @@ export class PieceAssembly {
     this.requestedMask = new Uint32Array(this.blockCount);
     this.requestedAtMs = new Float64Array(this.blockCount);
     this.requestTxid = new Uint32Array(this.blockCount);
+    this.requestSeq = new Float64Array(this.blockCount);
     this.retransmitted = new Uint8Array(this.blockCount);
     this.contributor = new Int8Array(this.blockCount).fill(NO_OWNER);
   }
