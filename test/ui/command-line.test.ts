@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { Key } from 'ink';
 import { completeCommand, parseCommand } from '../../source/ui/peer/command-line.ts';
 import { stepInput } from '../../source/ui/peer/text-input.ts';
+import { noKey } from './no-key.ts';
 
 const USAGE =
   'commands: seed NAME, get NAME, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
@@ -170,28 +171,6 @@ describe('completeCommand', () => {
   });
 });
 
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
 const key = (overrides: Partial<Key>): Key => ({ ...noKey, ...overrides });
 
 describe('stepInput: one key applied to the line being typed', () => {

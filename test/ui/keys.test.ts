@@ -1,30 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Key } from 'ink';
 import { applyScroll, clampScroll, scrollActionFor } from '../../source/ui/keys.ts';
-
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+import { noKey } from './no-key.ts';
 
 describe('scrollActionFor', () => {
   test('maps arrows, j/k, pages, Home/End and g/G to scroll actions', () => {

@@ -7,29 +7,7 @@ import {
   type PeerViewState,
   reducePeerKeys,
 } from '../../source/ui/peer/peer-view-state.ts';
-
-const plain: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+import { noKey } from './no-key.ts';
 
 const context: PeerKeyContext = {
   localFiles: [
@@ -45,7 +23,7 @@ const context: PeerKeyContext = {
 };
 
 const press = (state: PeerViewState, text: string, key: Partial<Key> = {}) =>
-  reducePeerKeys(state, text, { ...plain, ...key }, context);
+  reducePeerKeys(state, text, { ...noKey, ...key }, context);
 
 describe('peer view keys as a pure reducer', () => {
   test('a burst of keys in one read is applied key by key on fresh state', () => {

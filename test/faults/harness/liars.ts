@@ -19,6 +19,7 @@ import {
   NODE_KEY_BYTES,
   type TrackerReply,
 } from '../../../source/protocol/messages.ts';
+import { PassthroughTransport } from '../../harness/passthrough-transport.ts';
 import type { World } from './world.ts';
 
 /** A node registered by hand: its endpoint and session token. */
@@ -107,50 +108,29 @@ export function dataDatagram(
  * Wraps an honest owner's socket: for every REQUEST it receives it also sends `forge(request's
  * sender)` datagrams (DATA nobody asked for) before passing the REQUEST on. Counts what it sent.
  */
-export class DataForger implements DatagramTransport {
+export class DataForger extends PassthroughTransport {
   /** Forged datagrams sent, by label. */
   readonly sent = new Map<string, number>();
-  private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
+  private rounds = 0;
 
   constructor(
-    private readonly inner: DatagramTransport,
+    inner: DatagramTransport,
     private readonly forge: () => { label: string; datagram: Buffer }[],
     private readonly maxRounds: number,
   ) {
-    let rounds = 0;
-    inner.setReceiver((datagram, from) => {
-      const header = peekHeader(datagram);
-      if (header.ok && header.type === 'request' && rounds < this.maxRounds) {
-        rounds++;
-        for (const { label, datagram: forged } of this.forge()) {
-          inner.send(forged, forged.length, from);
-          this.sent.set(label, (this.sent.get(label) ?? 0) + 1);
-        }
-      }
-      this.receiver(datagram, from);
-    });
+    super(inner);
   }
 
-  get localAddress(): RemoteAddress {
-    return this.inner.localAddress;
-  }
-  get receiveBufferBytes(): number {
-    return this.inner.receiveBufferBytes;
-  }
-  get sendBufferBytes(): number {
-    return this.inner.sendBufferBytes;
-  }
-  get sendErrors(): number {
-    return this.inner.sendErrors;
-  }
-  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
-    this.inner.send(datagram, length, to);
-  }
-  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
-    this.receiver = handler;
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+  protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
+    const header = peekHeader(datagram);
+    if (header.ok && header.type === 'request' && this.rounds < this.maxRounds) {
+      this.rounds++;
+      for (const { label, datagram: forged } of this.forge()) {
+        this.inner.send(forged, forged.length, from);
+        this.sent.set(label, (this.sent.get(label) ?? 0) + 1);
+      }
+    }
+    this.deliver(datagram, from);
   }
 }
 

@@ -6,26 +6,30 @@
 
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import { decode, encode, peekHeader } from '../../../source/protocol/codec.ts';
+import { PassthroughTransport } from '../../harness/passthrough-transport.ts';
 
 /** What a misbehaving owner does with a REQUEST. */
 export type RequestBehaviour = 'ignore' | 'busy';
 
 /** Passes everything but REQUESTs through; REQUESTs are ignored or refused 'busy'. */
-export class RequestInterceptor implements DatagramTransport {
+export class RequestInterceptor extends PassthroughTransport {
   /** REQUEST datagrams that arrived (and never reached the node). */
   requests = 0;
   /** When each REQUEST arrived (performance.now() ms). */
   readonly requestTimesMs: number[] = [];
-  private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
 
   constructor(
-    private readonly inner: DatagramTransport,
+    inner: DatagramTransport,
     private readonly behaviour: RequestBehaviour,
   ) {
-    inner.setReceiver((datagram, from) => {
+    super(inner);
+  }
+
+  protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
+    {
       const header = peekHeader(datagram);
       if (!header.ok || header.type !== 'request') {
-        this.receiver(datagram, from);
+        this.deliver(datagram, from);
         return;
       }
       this.requests++;
@@ -41,29 +45,7 @@ export class RequestInterceptor implements DatagramTransport {
         begin,
         reason: 'busy',
       });
-      inner.send(reject, reject.length, from);
-    });
-  }
-
-  get localAddress(): RemoteAddress {
-    return this.inner.localAddress;
-  }
-  get receiveBufferBytes(): number {
-    return this.inner.receiveBufferBytes;
-  }
-  get sendBufferBytes(): number {
-    return this.inner.sendBufferBytes;
-  }
-  get sendErrors(): number {
-    return this.inner.sendErrors;
-  }
-  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
-    this.inner.send(datagram, length, to);
-  }
-  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
-    this.receiver = handler;
-  }
-  close(): Promise<void> {
-    return this.inner.close();
+      this.inner.send(reject, reject.length, from);
+    }
   }
 }

@@ -1,0 +1,46 @@
+import type { DatagramTransport, RemoteAddress } from '../../source/net/transport.ts';
+
+type Receiver = (datagram: Buffer, from: RemoteAddress) => void;
+
+/**
+ * A transport that hands everything to the one it wraps. Test wrappers extend it and override
+ * only what they change; `deliver` passes a received datagram on to the engine.
+ */
+export abstract class PassthroughTransport implements DatagramTransport {
+  private receiver: Receiver = () => {};
+
+  constructor(protected readonly inner: DatagramTransport) {
+    inner.setReceiver((datagram, from) => this.onReceive(datagram, from));
+  }
+
+  /** A datagram arrived from the network; by default it goes straight to the engine. */
+  protected onReceive(datagram: Buffer, from: RemoteAddress): void {
+    this.deliver(datagram, from);
+  }
+
+  protected deliver(datagram: Buffer, from: RemoteAddress): void {
+    this.receiver(datagram, from);
+  }
+
+  get localAddress(): RemoteAddress {
+    return this.inner.localAddress;
+  }
+  get receiveBufferBytes(): number {
+    return this.inner.receiveBufferBytes;
+  }
+  get sendBufferBytes(): number {
+    return this.inner.sendBufferBytes;
+  }
+  get sendErrors(): number {
+    return this.inner.sendErrors;
+  }
+  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    this.inner.send(datagram, length, to);
+  }
+  setReceiver(handler: Receiver): void {
+    this.receiver = handler;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
