@@ -311,9 +311,10 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
     assert.equal(actual, sha256, `SHA-256 ${context()}`);
     assert.equal(strangerSent, 50, `the stranger sprayed mid-download ${context()}`);
     assert.deepEqual(sent, { outside: 40, misaligned: 40, 'other-file': 40 }, context());
-    // Late duplicates of finished pieces count as unsolicited too, so during the download the
-    // count is at least the forgeries for this file.
-    assert.ok(transfer.unsolicitedBlocks >= 40 + 40 + 50, `all counted ${context()}`);
+    // During the download the count is only a sign of life: a burst sprayed into a busy socket
+    // may lose datagrams in the kernel (on a loaded machine it did), and late duplicates of
+    // finished pieces count too. The exact count is checked below, once the transfer is quiet.
+    assert.ok(transfer.unsolicitedBlocks > 0, `forgeries counted ${context()}`);
     assert.equal(transfer.failedPieces, 0, `no forged byte reached a piece ${context()}`);
     for (const owner of download!.owners) {
       assert.equal(owner.strikes, 0, `no strike for node ${owner.nodeId} ${context()}`);
