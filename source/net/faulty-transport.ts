@@ -1,4 +1,5 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { PassthroughTransport } from './passthrough-transport.ts';
 import { SeededRandom } from './seeded-random.ts';
 import type { DatagramTransport, RemoteAddress } from './transport.ts';
 
@@ -141,41 +142,24 @@ function flipDistinctBits(bytes: Buffer, count: number, random: SeededRandom): v
  * partitions traffic on purpose, deterministically for a seed. For tests and benches: the
  * engines run on it unchanged, the way libtorrent's simulations and Hyperswarm's chaos tests do.
  */
-export class FaultyTransport implements DatagramTransport {
+export class FaultyTransport extends PassthroughTransport {
   private readonly inbound: FaultDirection;
   private readonly outbound: FaultDirection;
   private readonly clock: Clock;
   private readonly partitions: Array<(peer: RemoteAddress) => boolean> = [];
   private readonly heldTimers = new Set<TimerHandle>();
-  private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
   private closed = false;
 
-  constructor(
-    private readonly inner: DatagramTransport,
-    opts: FaultyTransportOptions,
-  ) {
+  constructor(inner: DatagramTransport, opts: FaultyTransportOptions) {
+    super(inner);
     const random = new SeededRandom(opts.seed);
     // One generator per direction: inbound decisions do not shift when outbound traffic changes.
     this.inbound = new FaultDirection(opts.inbound ?? {}, random.fork('inbound'));
     this.outbound = new FaultDirection(opts.outbound ?? {}, random.fork('outbound'));
     this.clock = opts.clock ?? systemClock;
-    inner.setReceiver((datagram, from) => this.receive(datagram, from));
   }
 
-  get localAddress(): RemoteAddress {
-    return this.inner.localAddress;
-  }
-  get receiveBufferBytes(): number {
-    return this.inner.receiveBufferBytes;
-  }
-  get sendBufferBytes(): number {
-    return this.inner.sendBufferBytes;
-  }
-  get sendErrors(): number {
-    return this.inner.sendErrors;
-  }
-
-  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+  override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     if (this.isPartitioned(to)) {
       this.outbound.counts.partitioned++;
       return;
@@ -185,11 +169,7 @@ export class FaultyTransport implements DatagramTransport {
     const { bytes, length: outLength, copies, delayMs } = fate;
     // A delayed datagram keeps its own copy of the destination too.
     const target = delayMs > 0 ? { address: to.address, port: to.port } : to;
-    this.deliver(delayMs, copies, () => this.inner.send(bytes, outLength, target));
-  }
-
-  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
-    this.receiver = handler;
+    this.release(delayMs, copies, () => this.inner.send(bytes, outLength, target));
   }
 
   /** Drops both directions for peers matching the predicate until heal(). */
@@ -208,14 +188,14 @@ export class FaultyTransport implements DatagramTransport {
   }
 
   /** Drops held (reordered) datagrams and closes the inner transport. */
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.closed = true;
     for (const handle of this.heldTimers) this.clock.clearTimeout(handle);
     this.heldTimers.clear();
     return this.inner.close();
   }
 
-  private receive(datagram: Buffer, from: RemoteAddress): void {
+  protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
     if (this.isPartitioned(from)) {
       this.inbound.counts.partitioned++;
       return;
@@ -225,12 +205,13 @@ export class FaultyTransport implements DatagramTransport {
     const { bytes, length, copies, delayMs } = fate;
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, length);
     // Receivers are promised a fresh Buffer each time, so a duplicate is its own copy.
-    this.deliver(delayMs, copies, (copyIndex) =>
-      this.receiver(copyIndex === 0 ? view : Buffer.from(view), from),
+    this.release(delayMs, copies, (copyIndex) =>
+      this.passUp(copyIndex === 0 ? view : Buffer.from(view), from),
     );
   }
 
-  private deliver(delayMs: number, copies: number, emit: (copyIndex: number) => void): void {
+  /** Lets a datagram's copies go now, or after its reordering delay. */
+  private release(delayMs: number, copies: number, emit: (copyIndex: number) => void): void {
     if (delayMs === 0) {
       for (let i = 0; i < copies; i++) emit(i);
       return;

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { UdpEndpoint } from '../../../source/net/endpoint.ts';
+import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import {
   DATA_HEADER_BYTES,
@@ -19,7 +20,6 @@ import {
   NODE_KEY_BYTES,
   type TrackerReply,
 } from '../../../source/protocol/messages.ts';
-import { PassthroughTransport } from '../../harness/passthrough-transport.ts';
 import type { World } from './world.ts';
 
 /** A node registered by hand: its endpoint and session token. */
@@ -130,7 +130,7 @@ export class DataForger extends PassthroughTransport {
         this.sent.set(label, (this.sent.get(label) ?? 0) + 1);
       }
     }
-    this.deliver(datagram, from);
+    this.passUp(datagram, from);
   }
 }
 

@@ -4,9 +4,9 @@
  * every time, or are served slowly. The wrapper counts the REQUESTs it intercepted.
  */
 
+import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import { decode, encode, peekHeader } from '../../../source/protocol/codec.ts';
-import { PassthroughTransport } from '../../harness/passthrough-transport.ts';
 
 /** What a misbehaving owner does with a REQUEST. */
 export type RequestBehaviour = 'ignore' | 'busy';
@@ -29,7 +29,7 @@ export class RequestInterceptor extends PassthroughTransport {
     {
       const header = peekHeader(datagram);
       if (!header.ok || header.type !== 'request') {
-        this.deliver(datagram, from);
+        this.passUp(datagram, from);
         return;
       }
       this.requests++;

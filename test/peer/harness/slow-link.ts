@@ -3,6 +3,7 @@
  * drop-tail queue like a router's. Tests use it to make a transfer last long enough for
  * something to happen in the middle of it (an owner dies, a leecher is cancelled) on any machine.
  */
+import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 
 /** The queue drains on this period; each turn sends what the rate allows. */
@@ -10,7 +11,7 @@ const DRAIN_PERIOD_MS = 5;
 /** Bytes an idle link may send back to back. */
 const MAX_BURST_BYTES = 64 * 1024;
 
-export class SlowLinkTransport implements DatagramTransport {
+export class SlowLinkTransport extends PassthroughTransport {
   dropped = 0;
   private readonly queue: Array<{ bytes: Buffer; to: RemoteAddress }> = [];
   private credit = 0;
@@ -19,12 +20,14 @@ export class SlowLinkTransport implements DatagramTransport {
   private closed = false;
 
   constructor(
-    private readonly inner: DatagramTransport,
+    inner: DatagramTransport,
     private readonly bytesPerSec: number,
     private readonly maxQueuedDatagrams = 32,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+  override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     if (this.closed) return;
     if (this.queue.length >= this.maxQueuedDatagrams) {
       this.dropped++;
@@ -57,22 +60,7 @@ export class SlowLinkTransport implements DatagramTransport {
     if (this.queue.length > 0) this.timer = setTimeout(this.drain, DRAIN_PERIOD_MS);
   };
 
-  setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
-    this.inner.setReceiver(handler);
-  }
-  get localAddress(): RemoteAddress {
-    return this.inner.localAddress;
-  }
-  get receiveBufferBytes(): number {
-    return this.inner.receiveBufferBytes;
-  }
-  get sendBufferBytes(): number {
-    return this.inner.sendBufferBytes;
-  }
-  get sendErrors(): number {
-    return this.inner.sendErrors;
-  }
-  close(): Promise<void> {
+  override close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.queue.length = 0;

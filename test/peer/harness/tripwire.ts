@@ -3,8 +3,9 @@
  * act "mid-download" at an exact point (partition an owner, stop a node) instead of guessing
  * with sleeps, so the same seed gives the same scenario on a fast or a slow machine.
  */
+
+import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { RemoteAddress } from '../../../source/net/transport.ts';
-import { PassthroughTransport } from '../../harness/passthrough-transport.ts';
 
 /** Passes every datagram through; counts inbound bytes and fires the armed action once. */
 export class TripwireTransport extends PassthroughTransport {
@@ -18,7 +19,7 @@ export class TripwireTransport extends PassthroughTransport {
       this.trip = null;
       trip.action();
     }
-    this.deliver(datagram, from);
+    this.passUp(datagram, from);
   }
 
   /** Runs `action` (once) when `bytes` more bytes have arrived than so far. */

@@ -1,10 +1,11 @@
-import type { DatagramTransport, RemoteAddress } from '../../source/net/transport.ts';
+import type { DatagramTransport, RemoteAddress } from './transport.ts';
 
 type Receiver = (datagram: Buffer, from: RemoteAddress) => void;
 
 /**
- * A transport that hands everything to the one it wraps. Test wrappers extend it and override
- * only what they change; `deliver` passes a received datagram on to the engine.
+ * A transport that hands everything to the one it wraps. Wrappers (fault injection, slow links,
+ * test doubles) extend it and override only what they change; `passUp` hands a received
+ * datagram on to the engine.
  */
 export abstract class PassthroughTransport implements DatagramTransport {
   private receiver: Receiver = () => {};
@@ -15,10 +16,10 @@ export abstract class PassthroughTransport implements DatagramTransport {
 
   /** A datagram arrived from the network; by default it goes straight to the engine. */
   protected onReceive(datagram: Buffer, from: RemoteAddress): void {
-    this.deliver(datagram, from);
+    this.passUp(datagram, from);
   }
 
-  protected deliver(datagram: Buffer, from: RemoteAddress): void {
+  protected passUp(datagram: Buffer, from: RemoteAddress): void {
     this.receiver(datagram, from);
   }
 
