@@ -83,6 +83,29 @@ export async function stopProcess(pid: number, graceMs = 2_000): Promise<void> {
   }
 }
 
+/** The flags of a headless peer of the tracker on `trackerPort` that seeds `file`. */
+export function seederArgs(
+  nodeId: number,
+  trackerPort: number,
+  filesDir: string,
+  logsDir: string,
+  file: string,
+): string[] {
+  const tracker = `127.0.0.1:${trackerPort}`;
+  return [
+    '--id',
+    String(nodeId),
+    '--tracker',
+    tracker,
+    '--files',
+    filesDir,
+    '--logs',
+    logsDir,
+    '--seed',
+    file,
+  ];
+}
+
 /** A headless `bt-tui peer` as a child process; its output goes to `outputPath`. */
 export function startPeer(args: string[], outputPath: string): ChildProcess {
   const output = openSync(outputPath, 'a');

@@ -13,6 +13,7 @@ import {
   CLI,
   freeUdpPort,
   isRunning,
+  seederArgs,
   startPeer,
   stopProcess,
   TmuxTerminal,
@@ -81,18 +82,7 @@ async function downloadSeedAndLeave(): Promise<void> {
   cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
   for (const nodeId of [1, 2]) {
     const seeder = startPeer(
-      [
-        '--id',
-        String(nodeId),
-        '--tracker',
-        `127.0.0.1:${port}`,
-        '--files',
-        filesDir,
-        '--logs',
-        logsDir,
-        '--seed',
-        FILE,
-      ],
+      seederArgs(nodeId, port, filesDir, logsDir, FILE),
       join(dir, `seeder${nodeId}.out`),
     );
     cleanups.add(() => (seeder.pid ? stopProcess(seeder.pid) : undefined));

@@ -16,6 +16,7 @@ import {
   isRunning,
   nodeRowCells,
   screenProblems,
+  seederArgs,
   startPeer,
   statusOf,
   stopProcess,
@@ -79,18 +80,7 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
       const peers = new Map<number, ChildProcess>();
       for (const nodeId of [1, 2]) {
         const peer = startPeer(
-          [
-            '--id',
-            String(nodeId),
-            '--tracker',
-            `127.0.0.1:${port}`,
-            '--files',
-            filesDir,
-            '--logs',
-            logsDir,
-            '--seed',
-            'a.bin',
-          ],
+          seederArgs(nodeId, port, filesDir, logsDir, 'a.bin'),
           join(dir, `peer${nodeId}.out`),
         );
         peers.set(nodeId, peer);
