@@ -4,6 +4,7 @@
  * containment is decided on real paths by ancestry, never by a string prefix.
  */
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
@@ -23,6 +24,8 @@ export interface NodeFolder {
   resolve(name: string): Promise<ResolvedName>;
   /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size and mtime. */
   listFiles(): Promise<FolderFile[]>;
+  /** listFiles() plus what cannot be shared (folders, FIFOs, links leading out), each with why. */
+  listEntries(): Promise<FolderListing>;
 }
 
 /** Where a name leads: a path inside the folder (which may not exist yet), or a sentence why not. */
@@ -35,14 +38,26 @@ export interface FolderFile {
   mtimeMs: number;
 }
 
+/** A name in the folder that is there but cannot be shared, and why (for My files). */
+export interface UnsupportedEntry {
+  name: string;
+  reason: string;
+}
+
+/** What listEntries() finds: shareable files and the entries that are not, both by name. */
+export interface FolderListing {
+  files: FolderFile[];
+  unsupported: UnsupportedEntry[];
+}
+
 /** `<filesDir>/node<ID>/`, created if missing (with its state folder); returns its realpath. */
 export async function openNodeFolder(filesDir: string, nodeId: number): Promise<NodeFolder> {
   if (!Number.isSafeInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${nodeId}`);
   const displayPath = join(filesDir, `node${nodeId}`);
-  await mkdir(displayPath, { recursive: true });
+  await makeFolder(displayPath);
   const folderPath = await realpath(displayPath);
   const stateDir = join(folderPath, STATE_DIR_NAME);
-  await mkdir(stateDir, { recursive: true });
+  await makeFolder(stateDir);
   // A link here would send our key and caches somewhere else; refuse rather than follow it.
   if (!(await lstat(stateDir)).isDirectory()) {
     throw new Error(`${join(displayPath, STATE_DIR_NAME)} is not a folder`);
@@ -51,8 +66,29 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
     path: folderPath,
     stateDir,
     resolve: (name) => resolveName(folderPath, displayPath, name),
-    listFiles: () => listFolderFiles(folderPath, displayPath),
+    listFiles: async () => (await listFolder(folderPath, displayPath)).files,
+    listEntries: () => listFolder(folderPath, displayPath),
   };
+}
+
+/**
+ * `mkdir -p` one level at a time. Node's own recursive mkdir never returns for some paths
+ * (`/proc/x/node1` spins at full CPU on Node 20), so each missing parent is made on its own
+ * and the first real error ends it.
+ */
+async function makeFolder(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'EEXIST') return;
+    const parent = dirname(path);
+    if (code !== 'ENOENT' || parent === path) throw error;
+    await makeFolder(parent);
+    await mkdir(path).catch((again: { code?: unknown }) => {
+      if (again.code !== 'EEXIST') throw again;
+    });
+  }
 }
 
 async function resolveName(
@@ -98,21 +134,59 @@ function isHiddenName(name: string): boolean {
   return name.startsWith('.') || name.endsWith(PART_SUFFIX);
 }
 
-async function listFolderFiles(folderPath: string, displayPath: string): Promise<FolderFile[]> {
+/** The one reason every unsupported entry shares, after what it is. */
+const ONLY_PLAIN_FILES = 'only plain files can be shared';
+
+async function listFolder(folderPath: string, displayPath: string): Promise<FolderListing> {
   const entries = await readdir(folderPath, { withFileTypes: true });
   const files: FolderFile[] = [];
+  const unsupported: UnsupportedEntry[] = [];
   for (const entry of entries) {
     if (isHiddenName(entry.name)) continue;
-    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-    // Links are listed only when resolve() would accept them, so the list shows seedable files.
+    const kindProblem = unsupportedKind(entry);
+    if (kindProblem !== null) {
+      unsupported.push({ name: entry.name, reason: `${kindProblem}: ${ONLY_PLAIN_FILES}` });
+      continue;
+    }
+    // Links are listed as files only when resolve() would accept them, so files are seedable.
     const resolved = await resolveName(folderPath, displayPath, entry.name);
-    if (!resolved.ok) continue;
+    if (!resolved.ok) {
+      unsupported.push({ name: entry.name, reason: linkProblem(resolved.reason, entry.name) });
+      continue;
+    }
     const info = await stat(resolved.path).catch(() => null);
     if (info === null || !info.isFile()) continue;
     files.push({ name: entry.name, sizeBytes: info.size, mtimeMs: info.mtimeMs });
   }
-  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return files;
+  return { files: files.sort(byName), unsupported: unsupported.sort(byName) };
+}
+
+/** What an entry is when it is neither a file nor a link (which resolve() judges), else null. */
+function unsupportedKind(entry: Dirent): string | null {
+  if (entry.isFile() || entry.isSymbolicLink()) return null;
+  if (entry.isDirectory()) return 'a folder';
+  if (entry.isFIFO()) return 'a FIFO (named pipe)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isBlockDevice() || entry.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** resolve()'s words for what a link inside the folder leads to, said of the link. */
+const LINK_TARGETS: Record<string, string> = {
+  'a folder, not a file': 'a link to a folder',
+  'not a regular file': 'a link to something that is not a regular file',
+};
+
+/** resolve()'s refusal of a link, without the `name "x" refused:` a list row does not need. */
+function linkProblem(reason: string, name: string): string {
+  const prefix = `name ${JSON.stringify(name)} refused: it is `;
+  const what = reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
+  const linked = LINK_TARGETS[what] ?? what;
+  return `${linked}: ${ONLY_PLAIN_FILES}`;
+}
+
+function byName(a: { name: string }, b: { name: string }): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
 /**

@@ -1,0 +1,81 @@
+/**
+ * Issue 11: what My files shows of entries that cannot be shared (folders, FIFOs, links leading
+ * out of the folder or nowhere), each with why, and a node folder that cannot be made fails at
+ * once with the system's reason instead of hanging (Node's recursive mkdir spins on /proc/x).
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openNodeFolder } from '../../source/peer/node-folder.ts';
+import { withTimeout } from './harness/wait.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'bt-tui-entries-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+describe('NodeFolder.listEntries', () => {
+  test('lists folders, FIFOs and links that lead out or nowhere as unsupported, with why', async () => {
+    const filesDir = join(root, 'files');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 3);
+    await writeFile(join(folder.path, 'plain.txt'), 'abc');
+    await mkdir(join(folder.path, 'album'));
+    execFileSync('mkfifo', [join(folder.path, 'pipe')]);
+    await symlink('plain.txt', join(folder.path, 'inside-link'));
+    await symlink('missing.bin', join(folder.path, 'dangling'));
+    await writeFile(join(root, 'outside.bin'), 'outside');
+    await symlink(join(root, 'outside.bin'), join(folder.path, 'outside-link'));
+    await symlink('album', join(folder.path, 'album-link'));
+    await writeFile(join(folder.path, 'half.bin.part'), 'partial');
+
+    const listing = await folder.listEntries();
+    assert.deepEqual(
+      listing.files.map(({ name, sizeBytes }) => ({ name, sizeBytes })),
+      [
+        { name: 'inside-link', sizeBytes: 3 },
+        { name: 'plain.txt', sizeBytes: 3 },
+      ],
+    );
+    const shown = join(filesDir, 'node3');
+    assert.deepEqual(listing.unsupported, [
+      { name: 'album', reason: 'a folder: only plain files can be shared' },
+      { name: 'album-link', reason: 'a link to a folder: only plain files can be shared' },
+      {
+        name: 'dangling',
+        reason: 'a link to a file that does not exist: only plain files can be shared',
+      },
+      {
+        name: 'outside-link',
+        reason: `a link to a file outside ${shown}: only plain files can be shared`,
+      },
+      { name: 'pipe', reason: 'a FIFO (named pipe): only plain files can be shared' },
+    ]);
+    // listFiles() stays what can be seeded, nothing else.
+    assert.deepEqual(
+      (await folder.listFiles()).map((file) => file.name),
+      ['inside-link', 'plain.txt'],
+    );
+  });
+});
+
+describe('openNodeFolder on a path that cannot hold a node folder', () => {
+  test('a folder under /proc fails at once with ENOENT instead of spinning', async () => {
+    await assert.rejects(
+      withTimeout(openNodeFolder('/proc/x', 1), 'openNodeFolder(/proc/x)', 3_000),
+      { code: 'ENOENT' },
+    );
+  });
+
+  test('a file given as the files folder fails with ENOTDIR', async () => {
+    const file = join(root, 'README.md');
+    await writeFile(file, '# not a folder\n');
+    await assert.rejects(openNodeFolder(file, 1), { code: 'ENOTDIR' });
+  });
+
+  test('missing parents are made one level at a time', async () => {
+    const folder = await openNodeFolder(join(root, 'a', 'b', 'files'), 7);
+    assert.equal(folder.path, join(root, 'a', 'b', 'files', 'node7'));
+  });
+});
