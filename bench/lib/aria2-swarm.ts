@@ -16,12 +16,12 @@ const leechTimeoutMs = (sizeBytes: number) => 60_000 + (sizeBytes / MiB) * 500;
 const SEEDERS_READY_TIMEOUT_MS = 30_000;
 
 /**
- * Flags for every aria2c: loopback only (bind 127.0.0.1, no IPv6), no DHT, no local peer
- * discovery, no peer exchange, so the only way to meet peers is our opentracker; quiet output.
+ * Flags for every aria2c: one address only (`interfaceAddress`, no IPv6), no DHT, no local
+ * peer discovery, no peer exchange, so the only way to meet peers is our opentracker; quiet.
  */
-const COMMON_FLAGS = [
+export const aria2CommonFlags = (interfaceAddress: string): string[] => [
   '--no-conf',
-  '--interface=127.0.0.1',
+  `--interface=${interfaceAddress}`,
   '--disable-ipv6=true',
   '--enable-dht=false',
   '--enable-dht6=false',
@@ -32,8 +32,15 @@ const COMMON_FLAGS = [
   '--console-log-level=warn',
 ];
 
+/** The loopback benches' flags: every aria2c on 127.0.0.1. */
+const COMMON_FLAGS = aria2CommonFlags('127.0.0.1');
+
 /** A seeder serves forever (ratio 0) without re-hashing the file it was given. */
-const SEEDER_FLAGS = ['--seed-ratio=0.0', '--bt-seed-unverified=true', '--check-integrity=false'];
+export const ARIA2_SEEDER_FLAGS = [
+  '--seed-ratio=0.0',
+  '--bt-seed-unverified=true',
+  '--check-integrity=false',
+];
 
 /**
  * The leecher stops once complete (seed time 0). falloc reserves the file in one call, as
@@ -72,7 +79,7 @@ export class Aria2Swarm {
       swarm.seeders.push(
         workspace.group.spawn(`aria2c seeder ${index}`, 'aria2c', [
           ...COMMON_FLAGS,
-          ...SEEDER_FLAGS,
+          ...ARIA2_SEEDER_FLAGS,
           `--listen-port=${port}`,
           `--dir=${dir}`,
           torrentPath,
@@ -138,21 +145,25 @@ async function startOpenTrackerFor(
 ): Promise<OpenTracker> {
   // The torrent's announce URL needs the port; the tracker's whitelist needs the torrent.
   const port = await freeTcpUdpPort();
+  const announceUrl = `http://127.0.0.1:${port}/announce`;
+  const infohashHex = makeTorrent(file, torrentPath, announceUrl, pieceExponent);
+  return startOpenTracker(workspace.group, join(root, 'opentracker'), infohashHex, port);
+}
+
+/** Writes a torrent of `file` with mktorrent (pieces of 2^pieceExponent B); returns its info hash (hex). */
+export function makeTorrent(
+  file: SwarmFile,
+  torrentPath: string,
+  announceUrl: string,
+  pieceExponent: number,
+): string {
   execFileSync(
     'mktorrent',
-    [
-      '-l',
-      String(pieceExponent),
-      '-a',
-      `http://127.0.0.1:${port}/announce`,
-      '-o',
-      torrentPath,
-      file.path,
-    ],
+    ['-l', String(pieceExponent), '-a', announceUrl, '-o', torrentPath, file.path],
     { stdio: 'ignore' },
   );
   const shown = execFileSync('aria2c', ['-S', torrentPath], { encoding: 'utf8' });
   const infohashHex = /Info Hash: ([0-9a-f]{40})/.exec(shown)?.[1];
   if (!infohashHex) throw new Error(`aria2c -S shows no info hash for ${torrentPath}`);
-  return startOpenTracker(workspace.group, join(root, 'opentracker'), infohashHex, port);
+  return infohashHex;
 }

@@ -7,7 +7,7 @@ import type { ProcessGroup, TrackedProcess } from './processes.ts';
 /** opentracker refuses to keep root: it drops to this user (Debian's package creates it). */
 const PREFERRED_USERS = ['_opentracker', 'nobody'];
 
-/** A running opentracker on 127.0.0.1 that serves exactly one whitelisted info hash. */
+/** A running opentracker that serves exactly one whitelisted info hash. */
 export interface OpenTracker {
   process: TrackedProcess;
   port: number;
@@ -15,6 +15,24 @@ export interface OpenTracker {
   /** Seeders (`complete`) the tracker knows for the info hash, via a standard scrape. */
   countSeeders(): Promise<number | null>;
 }
+
+/**
+ * Where opentracker runs: the address it listens on, how a command is started there and how
+ * a URL is fetched from there (a network namespace's address is not reachable from outside).
+ */
+export interface TrackerPlace {
+  host: string;
+  wrap(command: string, args: string[]): { command: string; args: string[] };
+  /** The body of a GET of `url`, as latin1 text (bencoding is bytes). */
+  fetchText(url: string): Promise<string>;
+}
+
+/** This machine's 127.0.0.1, as the loopback benches use it. */
+export const LOOPBACK: TrackerPlace = {
+  host: '127.0.0.1',
+  wrap: (command, args) => ({ command, args }),
+  fetchText: async (url) => Buffer.from(await (await fetch(url)).arrayBuffer()).toString('latin1'),
+};
 
 /**
  * Starts opentracker on `port` (TCP and UDP) with a config of ours in `dir`. The Debian build is whitelist-only:
@@ -26,12 +44,13 @@ export async function startOpenTracker(
   dir: string,
   infohashHex: string,
   port: number,
+  place: TrackerPlace = LOOPBACK,
 ): Promise<OpenTracker> {
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'whitelist.txt'), `${infohashHex}\n`, { mode: 0o644 });
   const config = [
-    `listen.tcp_udp 127.0.0.1:${port}`,
+    `listen.tcp_udp ${place.host}:${port}`,
     'access.whitelist whitelist.txt',
     `tracker.rootdir ${dir}`,
     `tracker.user ${dropUser()}`,
@@ -39,14 +58,15 @@ export async function startOpenTracker(
   ].join('\n');
   const configPath = join(dir, 'opentracker.conf');
   writeFileSync(configPath, config, { mode: 0o644 });
-  const tracked = group.spawn('opentracker', 'opentracker', ['-f', configPath]);
+  const { command, args } = place.wrap('opentracker', ['-f', configPath]);
+  const tracked = group.spawn('opentracker', command, args);
   const infohashQuery = [...Buffer.from(infohashHex, 'hex')]
     .map((byte) => `%${byte.toString(16).padStart(2, '0')}`)
     .join('');
-  const scrapeUrl = `http://127.0.0.1:${port}/scrape?info_hash=${infohashQuery}`;
+  const scrapeUrl = `http://${place.host}:${port}/scrape?info_hash=${infohashQuery}`;
   const countSeeders = async () => {
     try {
-      const body = Buffer.from(await (await fetch(scrapeUrl)).arrayBuffer()).toString('latin1');
+      const body = await place.fetchText(scrapeUrl);
       // A hash nobody announced yet is simply absent from the answer (`d5:filesdee`).
       if (!body.startsWith('d5:files')) return null;
       return Number(/8:completei(\d+)e/.exec(body)?.[1] ?? 0);
@@ -57,7 +77,7 @@ export async function startOpenTracker(
   const tracker = {
     process: tracked,
     port,
-    announceUrl: `http://127.0.0.1:${port}/announce`,
+    announceUrl: `http://${place.host}:${port}/announce`,
     countSeeders,
   };
   for (let waitedMs = 0; (await countSeeders()) === null; waitedMs += 100) {

@@ -1,0 +1,246 @@
+/**
+ * Flash crowd on an emulated LAN: a star of network namespaces around a Linux bridge, every
+ * link shaped by tbf both ways; one seeder host, one tracker host, N leecher hosts started
+ * together; bt-tui and aria2c + opentracker on the same star, the same file, the same run.
+ * Needs root (ip netns, tc).
+ *
+ *   node --import tsx bench/lan.ts [--rate 100] [--size 64] [--n 1,4,8,16] [--runs 1]
+ *                                  [--only bt-tui|aria2] [--cli PATH/dist/cli.js]
+ *
+ * Prints one line per crowd and two tables. Figures, not a test: see README.md.
+ */
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
+import { createSwarmFile, type SwarmFile } from './lib/files.ts';
+import { Aria2LanSwarm } from './lib/lan-aria2.ts';
+import { FIRST_DATA_BYTES, runFlashCrowd } from './lib/lan-crowd.ts';
+import { OurLanSwarm } from './lib/lan-ours.ts';
+import {
+  allOk,
+  type CrowdRow,
+  cpuPerGiB,
+  DETAIL_HEADERS,
+  detailRow,
+  p2pLowerBoundSeconds,
+  seederOnlySeconds,
+  summaryTable,
+} from './lib/lan-report.ts';
+import { existingLanNamespaces, LanStar, NAMESPACE_PREFIX } from './lib/lan-star.ts';
+import {
+  LAN_SYSTEMS,
+  type LanSwarm,
+  type LanSystemName,
+  leecherHosts,
+  SEEDER_HOST,
+  TRACKER_HOST,
+} from './lib/lan-system.ts';
+import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
+import { fixed, formatTable } from './lib/table.ts';
+import { describeAria2Tools, ensureAria2Tools } from './lib/tools.ts';
+import { type Workspace, withWorkspace } from './lib/workspace.ts';
+
+const USAGE =
+  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js)';
+
+/** A leecher still running after its share of the seeder-alone time, 4 times over, is stuck. */
+const leechTimeoutMs = (seederAloneSeconds: number) => 60_000 + 4_000 * seederAloneSeconds;
+
+/** Exit code of a run stopped by SIGHUP (128 + 1), as a shell reports it. */
+const EXIT_ON_HANGUP = 129;
+
+interface Flags {
+  rateMbit: number;
+  sizeMiB: number;
+  leecherCounts: number[];
+  runs: number;
+  systems: LanSystemName[];
+  /** The CLI to run; null: this repo's dist/cli.js, rebuilt when stale. */
+  cliPath: string | null;
+}
+
+function parseFlags(argv: string[]): Flags {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        rate: { type: 'string', default: '100' },
+        size: { type: 'string', default: '64' },
+        n: { type: 'string', default: '1,4,8,16' },
+        runs: { type: 'string', default: '1' },
+        only: { type: 'string' },
+        cli: { type: 'string' },
+      },
+    });
+    const only = values.only;
+    if (only !== undefined && !(LAN_SYSTEMS as readonly string[]).includes(only)) {
+      throw new Error(`--only takes ${LAN_SYSTEMS.join(' or ')} (got "${only}")`);
+    }
+    return {
+      rateMbit: positive('--rate', values.rate),
+      sizeMiB: positive('--size', values.size),
+      leecherCounts: integers('--n', values.n, 1, 200),
+      runs: integers('--runs', values.runs, 1, 100)[0]!,
+      systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
+      cliPath: values.cli ?? null,
+    };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`${flag} must be a positive number (got "${text}")`);
+  return value;
+}
+
+function integers(flag: string, text: string, min: number, max: number): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
+    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
+  }
+  return values;
+}
+
+const flags = parseFlags(process.argv.slice(2));
+if (process.getuid?.() !== 0) {
+  console.error(
+    'bench/lan.ts needs root: it creates network namespaces, veth pairs, a bridge and tc qdiscs (run it with sudo)',
+  );
+  process.exit(2);
+}
+const leftOver = existingLanNamespaces();
+if (leftOver.length > 0) {
+  console.error(
+    `network namespaces ${leftOver.join(', ')} exist: another bench/lan.ts is running, or one was killed before it cleaned up. Not touching them. If none runs: for ns in ${leftOver.join(' ')}; do ip netns del $ns; done`,
+  );
+  process.exit(2);
+}
+if (flags.systems.includes('aria2')) ensureAria2Tools();
+if (flags.cliPath === null && flags.systems.includes('bt-tui')) ensureFreshBuild();
+const cliPath = flags.cliPath ?? CLI_PATH;
+const maxLeechers = Math.max(...flags.leecherCounts);
+
+console.log(describeMachine());
+const busy = busyMachineWarning();
+if (busy) console.log(busy);
+if (flags.systems.includes('aria2')) console.log(`compared with: ${describeAria2Tools()}`);
+console.log(
+  `scenario: star LAN (namespaces ${NAMESPACE_PREFIX}*, bridge, tbf ${flags.rateMbit} Mbit/s up and down on every host), ${flags.sizeMiB} MiB of random bytes, 1 seeder -> N = ${flags.leecherCounts.join(', ')} leechers started together, ${flags.runs} run(s) each; bt-tui CLI ${cliPath}`,
+);
+
+process.exitCode = await withWorkspace('bt-bench-lan', async (workspace) => {
+  const file = await createSwarmFile(workspace.dir, flags.sizeMiB);
+  const hosts = [TRACKER_HOST, SEEDER_HOST, ...leecherHosts(maxLeechers)];
+  const star = LanStar.create(workspace.group, hosts, flags.rateMbit);
+  // Ctrl+C and SIGTERM: withWorkspace stops the processes and exits; the star goes on 'exit'.
+  const onExit = () => star.delete();
+  const onHangup = () => {
+    console.error('\nSIGHUP: stopping the bench processes, removing the namespaces');
+    void workspace.group.stopAll().finally(() => process.exit(EXIT_ON_HANGUP));
+  };
+  process.on('exit', onExit);
+  process.on('SIGHUP', onHangup);
+  console.log(`LAN up: ${hosts.length} hosts on 198.18.0.1-${hosts.length}`);
+  const rows: CrowdRow[] = [];
+  try {
+    for (const leechers of flags.leecherCounts) {
+      for (let run = 0; run < flags.runs; run++) {
+        for (const system of flags.systems) {
+          const row = await runCrowd(workspace, star, file, system, leechers, run);
+          console.log(describeCrowd(row, file.sizeBytes));
+          rows.push(row);
+        }
+      }
+    }
+  } finally {
+    star.delete();
+    process.off('exit', onExit);
+    process.off('SIGHUP', onHangup);
+  }
+  printTables(rows, file.sizeBytes);
+  return rows.every(allOk) ? 0 : 1;
+});
+
+/** Starts the system's tracker and seeder, runs one crowd of `leechers`, stops it all. */
+async function runCrowd(
+  workspace: Workspace,
+  star: LanStar,
+  file: SwarmFile,
+  system: LanSystemName,
+  leechers: number,
+  run: number,
+): Promise<CrowdRow> {
+  const root = join(workspace.dir, `${system}-n${leechers}-run${run + 1}`);
+  const row = { system: displayName(system), leechers, run };
+  let swarm: LanSwarm | null = null;
+  try {
+    swarm =
+      system === 'bt-tui'
+        ? await OurLanSwarm.start(workspace, star, file, cliPath, root)
+        : await Aria2LanSwarm.start(workspace, star, file, root);
+    const timeoutMs = leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers));
+    const launches = swarm.leecherLaunches(leecherHosts(leechers));
+    const result = await runFlashCrowd(workspace, star, file, SEEDER_HOST, launches, timeoutMs);
+    return { ...row, result, error: null };
+  } catch (error) {
+    return { ...row, result: null, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    await swarm?.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function displayName(system: LanSystemName): string {
+  return system === 'aria2' ? 'aria2c' : system;
+}
+
+function describeCrowd(row: CrowdRow, sizeBytes: number): string {
+  const head = `  ${row.system} N=${row.leechers} run ${row.run + 1}`;
+  const { result } = row;
+  if (result === null) return `${head}: FAILED before the crowd: ${row.error}`;
+  const ok = result.leechers.filter((leecher) => leecher.problem === null).length;
+  const firsts = result.leechers.map((leecher) => fixed(leecher.firstDataSeconds, 2));
+  const dones = result.leechers.map((leecher) => fixed(leecher.doneSeconds, 1));
+  const problems = result.leechers
+    .filter((leecher) => leecher.problem !== null)
+    .map((leecher) => `\n    ${leecher.host}: ${leecher.problem}`);
+  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops}, RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
+}
+
+function printTables(rows: CrowdRow[], sizeBytes: number): void {
+  const systems = flags.systems.map(displayName);
+  const summary = summaryTable(rows, systems, flags.leecherCounts, sizeBytes, flags.rateMbit);
+  console.log('');
+  console.log(formatTable(summary.headers, summary.rows));
+  console.log(
+    `(all done: crowd start to the last leecher's exit, median of runs where every leecher verified; * = some runs failed. bound = max(F/u_s, F/d_min, N·F/(u_s+Σu_i)) = ${fixed(p2pLowerBoundSeconds(sizeBytes, flags.rateMbit, 1), 1)} s for every N here; seeder alone = N·F/u_s, the best without swarming)`,
+  );
+  console.log('');
+  console.log(
+    formatTable(
+      DETAIL_HEADERS,
+      rows.map((row) => detailRow(row, sizeBytes)),
+    ),
+  );
+  console.log(
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP headers included (~3 %), from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+  );
+  console.log(
+    `load average at the end: ${loadavg()
+      .map((load) => load.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const row of rows.filter((candidate) => !allOk(candidate))) {
+    const reasons = row.result
+      ? row.result.leechers
+          .filter((leecher) => leecher.problem)
+          .map((l) => `${l.host}: ${l.problem}`)
+      : [row.error];
+    console.log(`FAILED ${row.system} N=${row.leechers} run ${row.run + 1}: ${reasons.join('; ')}`);
+  }
+}

@@ -1,0 +1,128 @@
+import { join } from 'node:path';
+import type { SwarmFile } from './files.ts';
+import type { LanStar, LinkBytes } from './lan-star.ts';
+import { judgeLeecher } from './leecher-result.ts';
+import { runMeasured } from './measure.ts';
+import type { Workspace } from './workspace.ts';
+
+/**
+ * A flash crowd on the LAN: N leechers started in the same instant against a ready seeder,
+ * each timed to its exit, its file checked, its link watched for its first data.
+ */
+
+/**
+ * A leecher "got its first data" once its downlink carried this much: more than any control
+ * traffic before the transfer (tracker replies, metainfo, handshakes: a few KiB), 4 blocks.
+ */
+export const FIRST_DATA_BYTES = 64 * 1024;
+/** How often the switch's counters are read while the crowd runs. */
+const LINK_POLL_INTERVAL_MS = 10;
+
+/** How to start one leecher on its host, and where its file will be. */
+export interface LeecherLaunch {
+  /** The host's label (`l3`). */
+  host: string;
+  command: string;
+  args: string[];
+  downloadedPath: string;
+}
+
+/** One leecher of the crowd. */
+export interface CrowdLeecher {
+  host: string;
+  /** From the crowd's start to this leecher's exit. */
+  doneSeconds: number;
+  /** From the crowd's start until its downlink carried FIRST_DATA_BYTES; null if never. */
+  firstDataSeconds: number | null;
+  /** utime + stime of the leecher process (GNU time, from wait4), or /proc polling. */
+  cpuSeconds: number | null;
+  /** Null when it exited 0 with the original's SHA-256. */
+  problem: string | null;
+}
+
+/** What one flash crowd cost. */
+export interface CrowdResult {
+  leechers: CrowdLeecher[];
+  /** From the crowd's start to the last leecher's exit. */
+  allDoneSeconds: number;
+  /** Bytes the seeder's host sent during the crowd (frames, headers included). */
+  seederUploadBytes: number;
+  /** Bytes all leecher hosts sent together (to each other, and to tracker and seeder). */
+  leechersUploadBytes: number;
+  /** Packets tbf dropped on any link during the crowd. */
+  tbfDrops: number;
+  /** UDP datagrams the leecher hosts dropped for a full receive buffer (null: unreadable). */
+  leechersRcvbufErrors: number | null;
+}
+
+/** Starts every launch at once, waits for all to exit (or `timeoutMs`), judges each. */
+export async function runFlashCrowd(
+  workspace: Workspace,
+  star: LanStar,
+  file: SwarmFile,
+  seederHost: string,
+  launches: LeecherLaunch[],
+  timeoutMs: number,
+): Promise<CrowdResult> {
+  const before = star.readLinks();
+  const tbfDropsBefore = star.readTbfDrops();
+  const hosts = launches.map((launch) => launch.host);
+  const rcvbufErrorsBefore = star.readRcvbufErrors(hosts);
+  const firstDataMs = new Map<string, number>();
+  const startedMs = performance.now();
+  const poller = setInterval(() => {
+    const now = star.readLinks();
+    for (const { host } of launches) {
+      if (firstDataMs.has(host)) continue;
+      if (downloaded(now, before, host) >= FIRST_DATA_BYTES) {
+        firstDataMs.set(host, performance.now() - startedMs);
+      }
+    }
+  }, LINK_POLL_INTERVAL_MS);
+  // runMeasured spawns before its first await: the loop starts all leechers back to back.
+  const runs = launches.map((launch) =>
+    runMeasured(workspace.group, {
+      label: `leecher ${launch.host}`,
+      command: launch.command,
+      args: launch.args,
+      statsPath: join(workspace.dir, `leecher-${launch.host}.time`),
+      timeoutMs,
+    }).then((measured) => ({ measured, doneMs: performance.now() - startedMs })),
+  );
+  const finished = await Promise.all(runs);
+  clearInterval(poller);
+  const after = star.readLinks();
+  const rcvbufErrorsAfter = star.readRcvbufErrors(hosts);
+  const leechers: CrowdLeecher[] = [];
+  for (const [index, { measured, doneMs }] of finished.entries()) {
+    const launch = launches[index]!;
+    const judged = await judgeLeecher(measured, file, launch.downloadedPath, null, null);
+    const firstMs = firstDataMs.get(launch.host);
+    leechers.push({
+      host: launch.host,
+      doneSeconds: doneMs / 1000,
+      firstDataSeconds: firstMs === undefined ? null : firstMs / 1000,
+      cpuSeconds: measured.cpuSeconds,
+      problem: judged.problem,
+    });
+  }
+  return {
+    leechers,
+    allDoneSeconds: Math.max(...leechers.map((leecher) => leecher.doneSeconds)),
+    seederUploadBytes: uploaded(after, before, seederHost),
+    leechersUploadBytes: launches.reduce((sum, { host }) => sum + uploaded(after, before, host), 0),
+    tbfDrops: star.readTbfDrops() - tbfDropsBefore,
+    leechersRcvbufErrors:
+      rcvbufErrorsBefore === null || rcvbufErrorsAfter === null
+        ? null
+        : rcvbufErrorsAfter - rcvbufErrorsBefore,
+  };
+}
+
+function downloaded(now: Map<string, LinkBytes>, before: Map<string, LinkBytes>, host: string) {
+  return (now.get(host)?.toHostBytes ?? 0) - (before.get(host)?.toHostBytes ?? 0);
+}
+
+function uploaded(now: Map<string, LinkBytes>, before: Map<string, LinkBytes>, host: string) {
+  return (now.get(host)?.fromHostBytes ?? 0) - (before.get(host)?.fromHostBytes ?? 0);
+}

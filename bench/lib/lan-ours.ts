@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
+import type { LanStar } from './lan-star.ts';
+import { type LanSwarm, SEEDER_HOST, TRACKER_HOST } from './lan-system.ts';
+import type { TrackedProcess } from './processes.ts';
+import type { Workspace } from './workspace.ts';
+
+/** Every host is alone on its address: the same fixed ports everywhere. */
+const TRACKER_PORT = 12_345;
+const PEER_PORT = 40_000;
+/** The seeder is node 1; the leecher on host lK is node 100 + K. */
+const SEEDER_ID = 1;
+const FIRST_LEECHER_ID = 100;
+
+/** The seeder hashes the file before it OWNs it: allow a slow disk, ~10 MiB/s, per MiB. */
+const startTimeoutMs = (sizeBytes: number) => 30_000 + (sizeBytes / MiB) * 100;
+
+/** bt-tui on the LAN: `bt-tui tracker` on the tracker host, one `peer --seed` on the seeder's. */
+export class OurLanSwarm implements LanSwarm {
+  private constructor(
+    private readonly workspace: Workspace,
+    private readonly star: LanStar,
+    private readonly file: SwarmFile,
+    private readonly cliPath: string,
+    private readonly root: string,
+    private readonly running: TrackedProcess[],
+  ) {}
+
+  /** Starts tracker and seeder under `root`; resolves once the tracker logged the seeder's OWN. */
+  static async start(
+    workspace: Workspace,
+    star: LanStar,
+    file: SwarmFile,
+    cliPath: string,
+    root: string,
+  ): Promise<OurLanSwarm> {
+    const trackerHost = star.host(TRACKER_HOST);
+    const swarm = new OurLanSwarm(workspace, star, file, cliPath, root, []);
+    const tracker = swarm.spawnOn(TRACKER_HOST, 'bt-tui tracker', [
+      'tracker',
+      '--headless',
+      ...['--host', trackerHost.address, '--port', String(TRACKER_PORT)],
+      ...['--db', join(root, 'db'), '--logs', join(root, 'logs')],
+    ]);
+    swarm.running.push(tracker);
+    await tracker.waitForLine(/listening on /, 10_000);
+    const folder = join(root, 'files', `node${SEEDER_ID}`);
+    mkdirSync(folder, { recursive: true });
+    linkOrCopy(file.path, join(folder, file.name));
+    const seederArgs = [...swarm.peerArgs(SEEDER_ID, SEEDER_HOST), '--seed', file.name];
+    swarm.running.push(swarm.spawnOn(SEEDER_HOST, 'bt-tui seeder', seederArgs));
+    await tracker.waitForLine(
+      new RegExp(`owns node ${SEEDER_ID} `),
+      startTimeoutMs(file.sizeBytes),
+    );
+    return swarm;
+  }
+
+  leecherLaunches(hosts: string[]) {
+    return hosts.map((host, index) => {
+      const id = FIRST_LEECHER_ID + index + 1;
+      const { command, args } = this.star.exec(this.star.host(host).namespace, process.execPath, [
+        this.cliPath,
+        ...this.peerArgs(id, host),
+        ...['--download', this.file.name, '--exit-when-done'],
+      ]);
+      const downloadedPath = join(this.root, 'files', `node${id}`, this.file.name);
+      return { host, command, args, downloadedPath };
+    });
+  }
+
+  async stop(): Promise<void> {
+    for (const tracked of [...this.running].reverse()) await this.workspace.group.stop(tracked);
+  }
+
+  private peerArgs(id: number, host: string): string[] {
+    const tracker = this.star.host(TRACKER_HOST);
+    return [
+      ...['peer', '--id', String(id), '--headless'],
+      ...['--host', this.star.host(host).address, '--port', String(PEER_PORT)],
+      ...['--tracker', `${tracker.address}:${TRACKER_PORT}`],
+      ...['--files', join(this.root, 'files'), '--logs', join(this.root, 'logs')],
+    ];
+  }
+
+  private spawnOn(host: string, label: string, cliArgs: string[]): TrackedProcess {
+    const namespace = this.star.host(host).namespace;
+    const { command, args } = this.star.exec(namespace, process.execPath, [
+      this.cliPath,
+      ...cliArgs,
+    ]);
+    return this.workspace.group.spawn(label, command, args);
+  }
+}

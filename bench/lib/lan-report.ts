@@ -1,0 +1,127 @@
+import { MiB } from './files.ts';
+import type { CrowdResult } from './lan-crowd.ts';
+import { fixed, median } from './table.ts';
+
+const GiB = 1024 * MiB;
+const BITS_PER_MBIT = 1_000_000;
+
+/**
+ * The least time any distribution can take, one seeder of upload u_s and N leechers of upload
+ * u_i and download d_i, all starting together: the seeder must send every byte once (F/u_s),
+ * the slowest leecher must receive it all (F/d_min), and N·F bytes must be uploaded by
+ * everyone together (N·F/(u_s + Σu_i)). Kumar & Ross, "Peer-assisted file distribution" (2006).
+ */
+export function p2pLowerBoundSeconds(sizeBytes: number, rateMbit: number, leechers: number) {
+  const fileBits = sizeBytes * 8;
+  // Every link of the star has the same rate both ways.
+  const seederUpBps = rateMbit * BITS_PER_MBIT;
+  const leecherUpBps = seederUpBps;
+  const slowestDownBps = seederUpBps;
+  return Math.max(
+    fileBits / seederUpBps,
+    fileBits / slowestDownBps,
+    (leechers * fileBits) / (seederUpBps + leechers * leecherUpBps),
+  );
+}
+
+/** Without swarming the seeder alone sends N copies: the client-server bound N·F/u_s. */
+export function seederOnlySeconds(sizeBytes: number, rateMbit: number, leechers: number) {
+  return (leechers * sizeBytes * 8) / (rateMbit * BITS_PER_MBIT);
+}
+
+/** One flash crowd, as a row. */
+export interface CrowdRow {
+  system: string;
+  leechers: number;
+  run: number;
+  result: CrowdResult | null;
+  /** Why the whole crowd could not run (swarm did not start), or null. */
+  error: string | null;
+}
+
+export const DETAIL_HEADERS = [
+  'system',
+  'leechers',
+  'run',
+  'ok',
+  'all done s',
+  'median done s',
+  'first data s (med/max)',
+  'seeder up (copies)',
+  'leechers up (copies)',
+  'CPU core-s/GiB',
+  'tbf drops',
+  'RcvbufErrors',
+];
+
+/** The detail row of one crowd. */
+export function detailRow(row: CrowdRow, sizeBytes: number): string[] {
+  const head = [row.system, String(row.leechers), String(row.run + 1)];
+  const { result } = row;
+  if (result === null) return [...head, 'FAILED', ...DETAIL_HEADERS.slice(4).map(() => '-')];
+  const { leechers } = result;
+  const ok = leechers.filter((leecher) => leecher.problem === null).length;
+  const firsts = leechers.map((leecher) => leecher.firstDataSeconds);
+  const known = firsts.filter((value): value is number => value !== null);
+  return [
+    ...head,
+    `${ok}/${leechers.length}`,
+    fixed(result.allDoneSeconds, 1),
+    fixed(median(leechers.map((leecher) => leecher.doneSeconds)), 1),
+    `${fixed(median(firsts), 2)}/${fixed(known.length ? Math.max(...known) : null, 2)}`,
+    fixed(result.seederUploadBytes / sizeBytes, 2),
+    fixed(result.leechersUploadBytes / sizeBytes, 2),
+    fixed(cpuPerGiB(result, sizeBytes), 2),
+    String(result.tbfDrops),
+    result.leechersRcvbufErrors === null ? '-' : String(result.leechersRcvbufErrors),
+  ];
+}
+
+/** The leechers' CPU (user + system) summed, per GiB they downloaded together. */
+export function cpuPerGiB(result: CrowdResult, sizeBytes: number): number | null {
+  const cpu = result.leechers.map((leecher) => leecher.cpuSeconds);
+  if (cpu.includes(null)) return null;
+  const total = cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+  return total / ((result.leechers.length * sizeBytes) / GiB);
+}
+
+/** A crowd counts in the summary only when every leecher got the exact file. */
+export function allOk(row: CrowdRow): boolean {
+  return row.result?.leechers.every((leecher) => leecher.problem === null) ?? false;
+}
+
+/** `| N | bound s | seeder alone s | <system> all done s … |`, medians over the ok runs. */
+export function summaryTable(
+  rows: CrowdRow[],
+  systems: string[],
+  leecherCounts: number[],
+  sizeBytes: number,
+  rateMbit: number,
+): { headers: string[]; rows: string[][] } {
+  const headers = [
+    'leechers',
+    ...systems.map((system) => `${system} all done s`),
+    'bound s',
+    'seeder alone s',
+    ...systems.map((system) => `${system} CPU core-s/GiB`),
+  ];
+  // A `*` marks a median over fewer runs than were made (the others failed).
+  const cell = (system: string, n: number, pick: (row: CrowdRow) => number | null, digits = 1) => {
+    const mine = rows.filter((row) => row.system === system && row.leechers === n);
+    const good = mine.filter(allOk);
+    if (mine.length === 0) return '-';
+    if (good.length === 0) return 'FAILED';
+    const value = fixed(median(good.map(pick)), digits);
+    return good.length < mine.length ? `${value}*` : value;
+  };
+  return {
+    headers,
+    rows: leecherCounts.map((n) => [
+      String(n),
+      ...systems.map((system) => cell(system, n, (row) => row.result!.allDoneSeconds)),
+      fixed(p2pLowerBoundSeconds(sizeBytes, rateMbit, n), 1),
+      fixed(seederOnlySeconds(sizeBytes, rateMbit, n), 1),
+      ...systems.map((system) => cell(system, n, (row) => cpuPerGiB(row.result!, sizeBytes), 2)),
+    ]),
+  };
+}
