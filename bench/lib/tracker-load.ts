@@ -140,6 +140,7 @@ function onReply(node: SimNode, datagram: Buffer): void {
     for (let file = 0; file < FILES_PER_NODE; file++) {
       send(node, {
         type: 'own',
+        state: 'complete',
         token: node.token,
         infohash: infohashOf(node.id, file),
         size: 1024 * 1024,
@@ -185,6 +186,7 @@ function beat(node: SimNode): void {
   const other = { id: 1 + ((node.id * 7919) % totalNodes) };
   send(node, {
     type: 'need',
+    exclude: [],
     token: node.token,
     query: { kind: 'name', name: fileName(other.id, node.id % FILES_PER_NODE) },
     maxOwners: 3,

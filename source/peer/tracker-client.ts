@@ -6,6 +6,7 @@ import type {
   ListReplyMessage,
   NeedQuery,
   NeedReplyMessage,
+  OwnState,
   TrackerReply,
   TrackerRequest,
 } from '../protocol/messages.ts';
@@ -168,13 +169,24 @@ export class TrackerClient {
     return { ok: false, reason: 'tracker keeps asking to register again' };
   }
 
-  async own(infohash: Buffer, name: string, sizeBytes: number): Promise<TrackerOutcome<null>> {
-    const outcome = await this.call({ type: 'own', infohash, name, size: sizeBytes });
+  /** Announces that this node serves the whole file, some pieces of it, or no longer serves it. */
+  async own(
+    infohash: Buffer,
+    name: string,
+    sizeBytes: number,
+    state: OwnState = 'complete',
+  ): Promise<TrackerOutcome<null>> {
+    const outcome = await this.call({ type: 'own', state, infohash, name, size: sizeBytes });
     return outcome.ok ? { ok: true, reply: null } : outcome;
   }
 
-  async need(query: NeedQuery, maxOwners: number): Promise<TrackerOutcome<NeedReplyMessage>> {
-    const outcome = await this.call({ type: 'need', query, maxOwners });
+  /** Owners of a file, best first; `exclude` leaves out owners this node already uses or banned. */
+  async need(
+    query: NeedQuery,
+    maxOwners: number,
+    exclude: number[] = [],
+  ): Promise<TrackerOutcome<NeedReplyMessage>> {
+    const outcome = await this.call({ type: 'need', exclude, query, maxOwners });
     if (!outcome.ok) return outcome;
     return outcome.reply.type === 'need-reply'
       ? { ok: true, reply: outcome.reply }

@@ -5,12 +5,16 @@
  */
 import { CodeTable, checkInteger, checkThat, type Reader, type Writer } from './binary.ts';
 import {
+  type BitfieldMessage,
+  type BitfieldRequestMessage,
   COOKIE_BYTES,
   type DataMessage,
+  type HaveMessage,
   HELLO_DATAGRAM_BYTES,
   type HelloMessage,
   INFOHASH_BYTES,
   MAX_BLOCKS_PER_REQUEST,
+  MAX_HAVE_PIECES,
   MAX_PAYLOAD_BYTES,
   type MetainfoDataMessage,
   type MetainfoRequestMessage,
@@ -19,7 +23,7 @@ import {
   type RequestMessage,
   type WelcomeMessage,
 } from './messages.ts';
-import { MAX_METAINFO_BYTES } from './metainfo.ts';
+import { MAX_METAINFO_BYTES, MAX_PIECES } from './metainfo.ts';
 
 /** REJECT reasons on the wire. 0 is left unused so an all-zero body never reads as valid. */
 export const REJECT_REASONS = new CodeTable<RejectReason>({
@@ -27,6 +31,8 @@ export const REJECT_REASONS = new CodeTable<RejectReason>({
   'bad-range': 2,
   busy: 3,
   'bad-cookie': 4,
+  choked: 5,
+  'missing-piece': 6,
 });
 
 export function writeHello(w: Writer, m: HelloMessage): void {
@@ -148,4 +154,68 @@ export function readReject(r: Reader): RejectMessage | null {
   const begin = r.u32('begin');
   const reason = r.enum8(REJECT_REASONS, 'reason');
   return r.error || reason === null ? null : { type: 'reject', infohash, piece, begin, reason };
+}
+
+export function writeBitfieldRequest(w: Writer, m: BitfieldRequestMessage): void {
+  w.fixed(m.cookie, COOKIE_BYTES, 'cookie');
+  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+}
+
+export function readBitfieldRequest(r: Reader): BitfieldRequestMessage | null {
+  const cookie = r.fixed(COOKIE_BYTES, 'cookie');
+  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  return r.error ? null : { type: 'bitfield-request', cookie, infohash };
+}
+
+/** Bytes of a bitfield of `pieceCount` bits: MAX_PIECES fits one datagram (8 KiB). */
+export function bitfieldBytes(pieceCount: number): number {
+  return Math.ceil(pieceCount / 8);
+}
+
+export function writeBitfield(w: Writer, m: BitfieldMessage): void {
+  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  checkInteger(m.pieceCount, 1, MAX_PIECES, 'pieceCount');
+  w.u32(m.pieceCount, 'pieceCount');
+  checkThat(m.bits.length === bitfieldBytes(m.pieceCount), 'bits', 'length is not pieceCount/8');
+  w.raw(m.bits);
+}
+
+export function readBitfield(r: Reader): BitfieldMessage | null {
+  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const pieceCount = r.u32('pieceCount');
+  if (r.error === null && pieceCount > MAX_PIECES) r.fail('oversize', 'pieceCount');
+  if (r.error === null && pieceCount < 1) r.fail('bad-value', 'pieceCount');
+  const expected = bitfieldBytes(pieceCount);
+  if (r.error === null && r.remaining < expected) r.fail('truncated', 'bits');
+  if (r.error === null && r.remaining > expected) r.fail('padded');
+  const bits = r.error ? Buffer.alloc(0) : r.rest();
+  // Spare bits past the last piece must be zero (BEP 3): a set one claims a piece that is not.
+  const spare = expected * 8 - pieceCount;
+  if (r.error === null && spare > 0 && (bits[expected - 1]! & ((1 << spare) - 1)) !== 0)
+    r.fail('bad-value', 'bits');
+  return r.error ? null : { type: 'bitfield', infohash, pieceCount, bits };
+}
+
+export function writeHave(w: Writer, m: HaveMessage): void {
+  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  checkInteger(m.pieces.length, 1, MAX_HAVE_PIECES, 'pieces count');
+  w.u16(m.pieces.length, 'count');
+  for (const piece of m.pieces) {
+    checkInteger(piece, 0, MAX_PIECES - 1, 'piece');
+    w.u32(piece, 'piece');
+  }
+}
+
+export function readHave(r: Reader): HaveMessage | null {
+  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const count = r.u16('count');
+  if (r.error === null && count > MAX_HAVE_PIECES) r.fail('oversize', 'count');
+  if (r.error === null && count < 1) r.fail('bad-value', 'count');
+  const pieces: number[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const piece = r.u32('piece');
+    if (r.error === null && piece >= MAX_PIECES) r.fail('bad-value', 'piece');
+    pieces.push(piece);
+  }
+  return r.error ? null : { type: 'have', infohash, pieces };
 }

@@ -20,6 +20,7 @@ import {
   MAX_HOST_BYTES,
   MAX_LIST_PAGE,
   MAX_NAME_BYTES,
+  MAX_NEED_EXCLUDE,
   MAX_NEED_MATCHES,
   MAX_OWNERS_PER_MATCH,
   MAX_UPDATE_CREDITS,
@@ -30,6 +31,7 @@ import {
   NODE_KEY_BYTES,
   type OwnerEntry,
   type OwnMessage,
+  type OwnState,
   REGISTER_DATAGRAM_BYTES,
   type RegisteredMessage,
   type RegisterMessage,
@@ -52,6 +54,12 @@ export const TRACKER_ERROR_CODES = new CodeTable<TrackerErrorCode>({
 
 /** NEED query kinds on the wire. */
 export const NEED_QUERY_KINDS = new CodeTable<NeedQuery['kind']>({ name: 0, infohash: 1 });
+
+/** OWN states on the wire. 0 is left unused so an all-zero body never reads as valid. */
+export const OWN_STATES = new CodeTable<OwnState>({ complete: 1, partial: 2, withdrawn: 3 });
+
+/** OwnerEntry flags: bit 0 set for a complete owner; other bits must be zero. */
+const OWNER_COMPLETE_FLAG = 0x01;
 
 /** Upload credits grow for as long as a node lives, so they are bounded only by exactness. */
 const MAX_UPLOAD_CREDIT = Number.MAX_SAFE_INTEGER;
@@ -91,6 +99,7 @@ export function readExit(r: Reader): ExitMessage | null {
 export function writeOwn(w: Writer, m: OwnMessage): void {
   w.fixed(m.token, TOKEN_BYTES, 'token');
   w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  w.enum8(OWN_STATES, m.state, 'state');
   w.u64(m.size, MAX_FILE_SIZE_BYTES, 'size');
   w.str8(m.name, MAX_NAME_BYTES, 'name');
 }
@@ -98,9 +107,10 @@ export function writeOwn(w: Writer, m: OwnMessage): void {
 export function readOwn(r: Reader): OwnMessage | null {
   const token = r.fixed(TOKEN_BYTES, 'token');
   const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const state = r.enum8(OWN_STATES, 'state');
   const size = r.u64('size', MAX_FILE_SIZE_BYTES);
   const name = r.str8('name', MAX_NAME_BYTES);
-  return r.error ? null : { type: 'own', token, infohash, size, name };
+  return r.error || state === null ? null : { type: 'own', token, infohash, state, size, name };
 }
 
 export function writeNeed(w: Writer, m: NeedMessage): void {
@@ -110,6 +120,9 @@ export function writeNeed(w: Writer, m: NeedMessage): void {
   w.enum8(NEED_QUERY_KINDS, m.query.kind, 'kind');
   if (m.query.kind === 'name') w.str8(m.query.name, MAX_NAME_BYTES, 'name');
   else w.fixed(m.query.infohash, INFOHASH_BYTES, 'infohash');
+  checkInteger(m.exclude.length, 0, MAX_NEED_EXCLUDE, 'exclude count');
+  w.u8(m.exclude.length, 'excludeCount');
+  for (const nodeId of m.exclude) w.u32(nodeId, 'exclude');
 }
 
 export function readNeed(r: Reader): NeedMessage | null {
@@ -119,7 +132,10 @@ export function readNeed(r: Reader): NeedMessage | null {
   let query: NeedQuery;
   if (kind === 'name') query = { kind, name: r.str8('name', MAX_NAME_BYTES) };
   else query = { kind: 'infohash', infohash: r.fixed(INFOHASH_BYTES, 'infohash') };
-  return r.error ? null : { type: 'need', token, query, maxOwners };
+  const excludeCount = r.count('excludeCount', 0, MAX_NEED_EXCLUDE);
+  const exclude: number[] = [];
+  for (let i = 0; i < excludeCount && r.error === null; i++) exclude.push(r.u32('exclude'));
+  return r.error ? null : { type: 'need', token, query, maxOwners, exclude };
 }
 
 export function writeUpdate(w: Writer, m: UpdateMessage): void {
@@ -203,6 +219,7 @@ function writeOwner(w: Writer, owner: OwnerEntry): void {
   checkInteger(owner.port, 1, 0xffff, 'port');
   w.u16(owner.port, 'port');
   w.u64(owner.uploadCredit, MAX_UPLOAD_CREDIT, 'uploadCredit');
+  w.u8(owner.complete ? OWNER_COMPLETE_FLAG : 0, 'ownerFlags');
 }
 
 export function readNeedReply(r: Reader): NeedReplyMessage | null {
@@ -230,7 +247,9 @@ function readOwner(r: Reader): OwnerEntry {
   const port = r.u16('port');
   if (r.error === null && port === 0) r.fail('bad-value', 'port');
   const uploadCredit = r.u64('uploadCredit', MAX_UPLOAD_CREDIT);
-  return { nodeId, host, port, uploadCredit };
+  const flags = r.u8('ownerFlags');
+  if (r.error === null && (flags & ~OWNER_COMPLETE_FLAG) !== 0) r.fail('bad-value', 'ownerFlags');
+  return { nodeId, host, port, uploadCredit, complete: (flags & OWNER_COMPLETE_FLAG) !== 0 };
 }
 
 export function writeListReply(w: Writer, m: ListReplyMessage): void {

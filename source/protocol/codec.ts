@@ -20,7 +20,8 @@ export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
-export const PROTOCOL_VERSION = 1;
+/** 2: OWN carries complete/partial/withdrawn, NEED an exclude list, BITFIELD and HAVE. */
+export const PROTOCOL_VERSION = 2;
 /** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
 export const HEADER_BYTES = 13;
 /** Payload offset of a DATA datagram: header + infohash + piece u32 + begin u32. */
@@ -78,6 +79,13 @@ const BODIES: { [T in MessageType]: BodyCodec<Extract<Message, { type: T }>> } =
   request: { code: 0x85, write: peer.writeRequest, read: peer.readRequest },
   data: { code: 0x86, write: peer.writeData, read: peer.readData },
   reject: { code: 0x87, write: peer.writeReject, read: peer.readReject },
+  'bitfield-request': {
+    code: 0x88,
+    write: peer.writeBitfieldRequest,
+    read: peer.readBitfieldRequest,
+  },
+  bitfield: { code: 0x89, write: peer.writeBitfield, read: peer.readBitfield },
+  have: { code: 0x8a, write: peer.writeHave, read: peer.readHave },
 };
 
 /** The type code table, derived from BODIES. */
@@ -98,6 +106,7 @@ const REPLY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
   'error',
   'welcome',
   'metainfo-data',
+  'bitfield',
 ]);
 
 export type DecodeResult =

@@ -25,6 +25,10 @@ export const MAX_OWNERS_PER_MATCH = 16;
 export const MAX_NEED_MATCHES = 8;
 /** Files per LIST page. */
 export const MAX_LIST_PAGE = 32;
+/** Node ids a NEED may ask the tracker to leave out (owners the asker already has or banned). */
+export const MAX_NEED_EXCLUDE = 32;
+/** Piece indices in one HAVE: a batch of newly verified pieces. */
+export const MAX_HAVE_PIECES = 256;
 /** Owners credited by one UPDATE. */
 export const MAX_UPDATE_CREDITS = 16;
 /** Largest file we describe: 1 TiB keeps every byte offset an exact JS number. */
@@ -52,7 +56,15 @@ export type RejectReason =
   | 'not-seeding' // the owner does not seed this infohash
   | 'bad-range' // piece, offset or length outside the file
   | 'busy' // the owner's queue for this peer is full; back off
-  | 'bad-cookie'; // cookie missing, forged or expired: send HELLO again
+  | 'bad-cookie' // cookie missing, forged or expired: send HELLO again
+  | 'choked' // no upload slot for this peer now; ask again in a while (BitTorrent's choke)
+  | 'missing-piece'; // a partial owner does not have (verified) this piece
+
+/**
+ * What an OWN announces: the whole file, some verified pieces of it (a downloader that also
+ * uploads), or that this node stops serving it.
+ */
+export type OwnState = 'complete' | 'partial' | 'withdrawn';
 
 export type NeedQuery = { kind: 'name'; name: string } | { kind: 'infohash'; infohash: Buffer };
 
@@ -62,6 +74,8 @@ export interface OwnerEntry {
   port: number;
   /** Verified bytes this node has uploaded, as credited through UPDATE. */
   uploadCredit: number;
+  /** False for a partial owner: ask it which pieces it has (BITFIELD) before requesting. */
+  complete: boolean;
 }
 
 export interface NeedMatch {
@@ -102,6 +116,7 @@ export interface OwnMessage {
   type: 'own';
   token: Buffer;
   infohash: Buffer;
+  state: OwnState;
   size: number;
   name: string;
 }
@@ -110,6 +125,8 @@ export interface NeedMessage {
   token: Buffer;
   query: NeedQuery;
   maxOwners: number;
+  /** Node ids to leave out of the answer: owners already in use, or banned by the asker. */
+  exclude: number[];
 }
 export interface UpdateMessage {
   type: 'update';
@@ -195,6 +212,25 @@ export interface RequestMessage {
   blockLength: number;
   count: number;
 }
+/** Which pieces does the owner have? Answered by BITFIELD; also subscribes to HAVE. */
+export interface BitfieldRequestMessage {
+  type: 'bitfield-request';
+  cookie: Buffer;
+  infohash: Buffer;
+}
+/** The owner's verified pieces, one bit each, most significant bit first (BEP 3 order). */
+export interface BitfieldMessage {
+  type: 'bitfield';
+  infohash: Buffer;
+  pieceCount: number;
+  bits: Buffer;
+}
+/** Pieces the sender verified since its last BITFIELD or HAVE to this peer (batched). */
+export interface HaveMessage {
+  type: 'have';
+  infohash: Buffer;
+  pieces: number[];
+}
 /** One block: bytes at `begin` within `piece`. */
 export interface DataMessage {
   type: 'data';
@@ -234,7 +270,10 @@ export type PeerMessage =
   | MetainfoDataMessage
   | RequestMessage
   | DataMessage
-  | RejectMessage;
+  | RejectMessage
+  | BitfieldRequestMessage
+  | BitfieldMessage
+  | HaveMessage;
 
 export type Message = TrackerRequest | TrackerReply | PeerMessage;
 export type MessageType = Message['type'];

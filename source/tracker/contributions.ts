@@ -64,7 +64,23 @@ export function applyOwn(
 ): OwnOutcome {
   const problem = checkOwn(request);
   if (problem) return { ok: false, ...problem };
-  const result = index.addOwner(request.infohash, request.name, request.size, node.nodeId);
+  if (request.state === 'withdrawn') {
+    const file = index.withdraw(request.infohash.toString('hex'), node.nodeId);
+    if (file === null) return { ok: true, event: null };
+    const owners = file.owners.size;
+    return {
+      ok: true,
+      event: { kind: 'withdrew', nodeId: node.nodeId, name: file.name, ownersLeft: owners },
+    };
+  }
+  const complete = request.state === 'complete';
+  const result = index.addOwner(
+    request.infohash,
+    request.name,
+    request.size,
+    node.nodeId,
+    complete,
+  );
   switch (result.kind) {
     case 'conflict': {
       const known = result.file;
@@ -80,6 +96,7 @@ export function applyOwn(
     }
     case 'already-owner':
       return { ok: true, event: null };
+    case 'completed':
     case 'added':
       return {
         ok: true,
@@ -89,6 +106,7 @@ export function applyOwn(
           name: request.name,
           sizeBytes: request.size,
           infohashHex: result.file.infohashHex,
+          partial: !complete,
         },
       };
   }

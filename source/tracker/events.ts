@@ -26,7 +26,16 @@ export type TrackerEvent =
   | { kind: 'back'; nodeId: number; silentMs: number }
   | { kind: 'dropped'; nodeId: number; silentMs: number; filesLostOwner: number }
   | { kind: 'exited'; nodeId: number; filesLostOwner: number }
-  | { kind: 'owns'; nodeId: number; name: string; sizeBytes: number; infohashHex: string }
+  | {
+      kind: 'owns';
+      nodeId: number;
+      name: string;
+      sizeBytes: number;
+      infohashHex: string;
+      /** Some verified pieces only: a downloader that already serves them. */
+      partial: boolean;
+    }
+  | { kind: 'withdrew'; nodeId: number; name: string; ownersLeft: number }
   | { kind: 'searched'; nodeId: number; query: SearchQuery; files: number; owners: number }
   | { kind: 'credited'; fromNodeId: number; toNodeId: number; bytes: number; name: string }
   | {
@@ -119,7 +128,9 @@ export function formatEvent(event: TrackerEvent): string {
         ? `exited node ${event.nodeId}`
         : `exited node ${event.nodeId} (${plural(event.filesLostOwner, 'file')} lost an owner)`;
     case 'owns':
-      return `owns node ${event.nodeId} ${event.name} (${formatSize(event.sizeBytes)}, ${shortInfohash(event.infohashHex)})`;
+      return `owns node ${event.nodeId} ${event.name} (${formatSize(event.sizeBytes)}, ${shortInfohash(event.infohashHex)}${event.partial ? ', partial' : ''})`;
+    case 'withdrew':
+      return `withdrew node ${event.nodeId} ${event.name} (${event.ownersLeft === 0 ? 'no owner left: the file is gone' : `${plural(event.ownersLeft, 'owner')} left`})`;
     case 'searched':
       return `searched node ${event.nodeId} ${formatQuery(event.query)}: ${plural(event.files, 'file')}, ${plural(event.owners, 'owner')}`;
     case 'credited':

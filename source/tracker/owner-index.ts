@@ -10,7 +10,10 @@ export interface FileRecord {
   readonly infohashHex: string;
   readonly name: string;
   readonly sizeBytes: number;
+  /** Every owner, complete or partial. */
   readonly owners: Set<number>;
+  /** The owners that have only some pieces (downloaders that already serve what they have). */
+  readonly partialOwners: Set<number>;
 }
 
 /** Bounds that keep the tracker's memory finite whatever the swarm sends. */
@@ -23,6 +26,8 @@ export interface OwnerIndexLimits {
 export type AddOwnerResult =
   | { kind: 'added'; file: FileRecord }
   | { kind: 'already-owner'; file: FileRecord }
+  /** A partial owner announced that it now has the whole file. */
+  | { kind: 'completed'; file: FileRecord }
   | { kind: 'conflict'; file: FileRecord }
   | { kind: 'full'; limit: 'files' | 'files-per-node' };
 
@@ -55,28 +60,63 @@ export class OwnerIndex {
     return this.byOwner.get(nodeId)?.size ?? 0;
   }
 
-  /** Records `nodeId` as an owner, creating the file entry if it is new. */
-  addOwner(infohash: Buffer, name: string, sizeBytes: number, nodeId: number): AddOwnerResult {
+  /**
+   * Records `nodeId` as an owner (complete, or partial: some verified pieces), creating the file
+   * entry if it is new. A partial owner that announces the whole file becomes complete; a
+   * complete owner never goes back to partial.
+   */
+  addOwner(
+    infohash: Buffer,
+    name: string,
+    sizeBytes: number,
+    nodeId: number,
+    complete = true,
+  ): AddOwnerResult {
     const infohashHex = infohash.toString('hex');
     const existing = this.files.get(infohashHex);
     if (existing && (existing.name !== name || existing.sizeBytes !== sizeBytes)) {
       return { kind: 'conflict', file: existing };
     }
-    if (existing?.owners.has(nodeId)) return { kind: 'already-owner', file: existing };
+    if (existing?.owners.has(nodeId)) {
+      if (complete && existing.partialOwners.delete(nodeId))
+        return { kind: 'completed', file: existing };
+      return { kind: 'already-owner', file: existing };
+    }
     if (this.countOwnedBy(nodeId) >= this.limits.maxFilesPerNode) {
       return { kind: 'full', limit: 'files-per-node' };
     }
     let file = existing;
     if (!file) {
       if (this.files.size >= this.limits.maxFiles) return { kind: 'full', limit: 'files' };
-      file = { infohash: Buffer.from(infohash), infohashHex, name, sizeBytes, owners: new Set() };
+      file = {
+        infohash: Buffer.from(infohash),
+        infohashHex,
+        name,
+        sizeBytes,
+        owners: new Set(),
+        partialOwners: new Set(),
+      };
       this.files.set(infohashHex, file);
       setOf(this.byName, name).add(file);
       this.sortedCache = null;
     }
     file.owners.add(nodeId);
+    if (!complete) file.partialOwners.add(nodeId);
     setOf(this.byOwner, nodeId).add(file);
     return { kind: 'added', file };
+  }
+
+  /** `nodeId` stops serving one file (it unseeded it or cancelled its download). */
+  withdraw(infohashHex: string, nodeId: number): FileRecord | null {
+    const file = this.files.get(infohashHex);
+    if (!file?.owners.has(nodeId)) return null;
+    file.owners.delete(nodeId);
+    file.partialOwners.delete(nodeId);
+    const owned = this.byOwner.get(nodeId);
+    owned?.delete(file);
+    if (owned?.size === 0) this.byOwner.delete(nodeId);
+    if (file.owners.size === 0) this.removeFile(file);
+    return file;
   }
 
   /** Removes every ownership of a node; returns how many files lost an owner. */
@@ -86,6 +126,7 @@ export class OwnerIndex {
     this.byOwner.delete(nodeId);
     for (const file of owned) {
       file.owners.delete(nodeId);
+      file.partialOwners.delete(nodeId);
       if (file.owners.size === 0) this.removeFile(file);
     }
     return owned.size;

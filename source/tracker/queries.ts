@@ -13,7 +13,7 @@ import {
 } from '../protocol/messages.ts';
 import type { TrackerEvent } from './events.ts';
 import type { FileRecord, OwnerIndex } from './owner-index.ts';
-import { compareOwners, type RankedOwner, selectBest } from './ranking.ts';
+import { compareOwners, type RankedOwner, selectBest, tieKeyFor } from './ranking.ts';
 import type { NodeRecord, Registry } from './registry.ts';
 
 /** totalMatches is a u16 on the wire. */
@@ -21,21 +21,28 @@ const MAX_TOTAL_MATCHES = 0xffff;
 
 type Candidate = RankedOwner & { node: NodeRecord };
 
-/** Owners of a file that may be offered: registered, not dropped, not `excludeNodeId`. */
+/** Owners of a file that may be offered to `askerId`: registered, not dropped, not itself. */
 function offerableOwners(
   registry: Registry,
   file: FileRecord,
-  excludeNodeId: number | null,
+  askerId: number | null,
   nowMs: number,
 ): Candidate[] {
   const candidates: Candidate[] = [];
   for (const nodeId of file.owners) {
-    if (nodeId === excludeNodeId) continue;
+    if (nodeId === askerId) continue;
     const node = registry.get(nodeId);
     if (!node) continue;
     const status = registry.statusOf(node, nowMs);
     if (status === 'dropped') continue;
-    candidates.push({ nodeId, late: status === 'late', uploadCredit: node.uploadCredit, node });
+    candidates.push({
+      nodeId,
+      late: status === 'late',
+      uploadCredit: node.uploadCredit,
+      complete: !file.partialOwners.has(nodeId),
+      tieKey: askerId === null ? nodeId : tieKeyFor(askerId, nodeId),
+      node,
+    });
   }
   return candidates;
 }
@@ -58,6 +65,9 @@ export function answerNeed(
       ? index.named(query.name)
       : [index.get(query.infohash.toString('hex'))].filter((f): f is FileRecord => f !== undefined);
   const ownerLimit = Math.max(0, Math.min(message.maxOwners, MAX_OWNERS_PER_MATCH));
+  // Owners the asker already uses (or banned) are counted but not offered again, so asking
+  // again brings new owners, such as downloaders that became partial owners since.
+  const excluded = new Set(message.exclude);
   const scored = files.map((file) => ({
     file,
     candidates: offerableOwners(registry, file, requesterId, nowMs),
@@ -69,12 +79,17 @@ export function answerNeed(
     name: file.name,
     size: file.sizeBytes,
     ownerCount: candidates.length,
-    owners: selectBest(candidates, ownerLimit, compareOwners).map(
+    owners: selectBest(
+      excluded.size === 0 ? candidates : candidates.filter((c) => !excluded.has(c.nodeId)),
+      ownerLimit,
+      compareOwners,
+    ).map(
       (c): OwnerEntry => ({
         nodeId: c.nodeId,
         host: c.node.address.address,
         port: c.node.address.port,
         uploadCredit: c.node.uploadCredit,
+        complete: c.complete,
       }),
     ),
   }));

@@ -1,7 +1,9 @@
 /**
  * The order in which owners are offered to a downloader: alive before late, then the best
- * uploaders (most verified bytes credited through UPDATE), then the lowest node id so that equal
- * owners always come out in the same order.
+ * uploaders (most verified bytes credited through UPDATE), then complete before partial owners,
+ * then a tie key. The tie key is the node id for display; for a NEED it is mixed with the
+ * asker's id (`tieKeyFor`), so that in a flash crowd, where every owner has the same credit,
+ * each downloader is sent to different partial owners instead of all to the lowest ids.
  */
 
 /** What the ranking looks at for one owner. */
@@ -9,13 +11,26 @@ export interface RankedOwner {
   nodeId: number;
   late: boolean;
   uploadCredit: number;
+  /** False for an owner with only some pieces. */
+  complete: boolean;
+  /** Orders equal owners; the node id unless the order is for one asker. */
+  tieKey: number;
 }
 
 /** Negative when `a` should be offered before `b`. */
 export function compareOwners(a: RankedOwner, b: RankedOwner): number {
   if (a.late !== b.late) return a.late ? 1 : -1;
   if (a.uploadCredit !== b.uploadCredit) return b.uploadCredit - a.uploadCredit;
-  return a.nodeId - b.nodeId;
+  if (a.complete !== b.complete) return a.complete ? -1 : 1;
+  return a.tieKey - b.tieKey || a.nodeId - b.nodeId;
+}
+
+/** A tie key stable for one (asker, owner) pair and spread across askers (a 32-bit mix). */
+export function tieKeyFor(askerId: number, ownerId: number): number {
+  let x = Math.imul(askerId ^ 0x9e37_79b9, 0x85eb_ca6b) ^ ownerId;
+  x = Math.imul(x ^ (x >>> 16), 0x7feb_352d);
+  x = Math.imul(x ^ (x >>> 15), 0x846c_a68b);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 /**

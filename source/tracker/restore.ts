@@ -20,12 +20,18 @@ export function persistState(registry: Registry, index: OwnerIndex): PersistedTr
       port: node.address.port,
       joinedAtWallMs: node.joinedAtWallMs,
     }));
-  const files = index.sorted().map((file) => ({
-    infohash: file.infohashHex,
-    name: file.name,
-    size: file.sizeBytes,
-    owners: [...file.owners].sort((a, b) => a - b),
-  }));
+  // Partial owners are not kept: after a restart they announce what they have again.
+  const files = index
+    .sorted()
+    .filter((file) => file.owners.size > file.partialOwners.size)
+    .map((file) => ({
+      infohash: file.infohashHex,
+      name: file.name,
+      size: file.sizeBytes,
+      owners: [...file.owners]
+        .filter((owner) => !file.partialOwners.has(owner))
+        .sort((a, b) => a - b),
+    }));
   return { nodes, files };
 }
 

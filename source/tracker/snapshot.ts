@@ -41,6 +41,8 @@ export interface NodeRow {
 export interface FileOwnerRow {
   nodeId: number;
   uploadCredit: number;
+  /** False for a partial owner (a downloader serving the pieces it has). */
+  complete: boolean;
 }
 
 /** One row of the owner index. */
@@ -49,7 +51,9 @@ export interface FileRow {
   name: string;
   sizeBytes: number;
   owners: readonly FileOwnerRow[];
-  /** Exactly one owner left: the file vanishes from the swarm if it goes. */
+  completeOwners: number;
+  partialOwners: number;
+  /** Exactly one complete owner left: the whole file vanishes from the swarm if it goes. */
   lastOwner: boolean;
 }
 
@@ -117,18 +121,25 @@ export function buildFileRows(
       const node = registry.get(nodeId);
       const status = node ? registry.statusOf(node, nowMs) : 'dropped';
       if (node && status !== 'dropped') {
-        owners.push({ nodeId, late: status === 'late', uploadCredit: node.uploadCredit });
+        const complete = !file.partialOwners.has(nodeId);
+        const late = status === 'late';
+        owners.push({ nodeId, late, uploadCredit: node.uploadCredit, complete, tieKey: nodeId });
       }
     }
     owners.sort(compareOwners);
+    const completeOwners = owners.filter((owner) => owner.complete).length;
     return Object.freeze({
       infohashHex: file.infohashHex,
       name: file.name,
       sizeBytes: file.sizeBytes,
       owners: Object.freeze(
-        owners.map((o) => Object.freeze({ nodeId: o.nodeId, uploadCredit: o.uploadCredit })),
+        owners.map(({ nodeId, uploadCredit, complete }) =>
+          Object.freeze({ nodeId, uploadCredit, complete }),
+        ),
       ),
-      lastOwner: owners.length === 1,
+      completeOwners,
+      partialOwners: owners.length - completeOwners,
+      lastOwner: completeOwners === 1,
     });
   });
   return Object.freeze(rows);

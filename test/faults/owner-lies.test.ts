@@ -111,6 +111,7 @@ test('an owner serving metainfo that does not match the infohash is banned and n
     assert.deepEqual(
       await askTracker(world, liar, {
         type: 'own',
+        state: 'complete',
         token: liar.token,
         infohash: Buffer.from(honest.infohashHex, 'hex'),
         name: NAME,
@@ -163,6 +164,7 @@ test('an absurd size claimed for a name: the honest file downloads, the liar get
     // The honest infohash with another size: refused, the honest row is untouched.
     const conflict = await askTracker(world, liar, {
       type: 'own',
+      state: 'complete',
       token: liar.token,
       infohash: Buffer.from(honest.infohashHex, 'hex'),
       name: NAME,
@@ -174,6 +176,7 @@ test('an absurd size claimed for a name: the honest file downloads, the liar get
     assert.deepEqual(
       await askTracker(world, liar, {
         type: 'own',
+        state: 'complete',
         token: liar.token,
         infohash: claimed,
         name: NAME,
@@ -214,6 +217,7 @@ test('an absurd size claimed for a name: the honest file downloads, the liar get
     assert.deepEqual(
       await askTracker(world, liar, {
         type: 'own',
+        state: 'complete',
         token: liar.token,
         infohash: random.bytes(32),
         name: hugeName,

@@ -51,8 +51,15 @@ function creditsShown(tracker: TrackerServer): Map<number, number> {
 function requestsWith(token: Buffer, infohash: Buffer): TrackerRequest[] {
   return [
     { type: 'heartbeat', token },
-    { type: 'own', token, infohash: Buffer.alloc(32, 0x2d), name: 'forged.bin', size: 5 },
-    { type: 'need', token, query: { kind: 'name', name: FILE_A.name }, maxOwners: 3 },
+    {
+      type: 'own',
+      state: 'complete',
+      token,
+      infohash: Buffer.alloc(32, 0x2d),
+      name: 'forged.bin',
+      size: 5,
+    },
+    { type: 'need', exclude: [], token, query: { kind: 'name', name: FILE_A.name }, maxOwners: 3 },
     {
       type: 'update',
       token,
@@ -77,7 +84,12 @@ async function swarm(world: World, seed: number) {
   for (const id of [1, 2]) {
     for (const file of files) {
       const node = nodes.get(id)!;
-      const reply = await askTracker(world, node, { type: 'own', token: node.token, ...file });
+      const reply = await askTracker(world, node, {
+        type: 'own',
+        state: 'complete',
+        token: node.token,
+        ...file,
+      });
       assert.deepEqual(reply, { type: 'ack' });
     }
   }
@@ -250,6 +262,7 @@ test('UPDATE abuse (replays, fresh downloadIds, non-owners, self, oversize) cred
     // The rankings a NEED returns use the same figures.
     const need = await askTracker(world, nodes.get(3)!, {
       type: 'need',
+      exclude: [],
       token: nodes.get(3)!.token,
       query: { kind: 'name', name: FILE_A.name },
       maxOwners: 3,

@@ -38,8 +38,15 @@ function garbage(random: SeededRandom, i: number): Buffer {
       const token = Buffer.from(random.bytes(TOKEN_BYTES));
       const forged: Message[] = [
         { type: 'heartbeat', token },
-        { type: 'own', token, infohash: Buffer.from(random.bytes(32)), size: 5, name: `x${i}` },
-        { type: 'need', token, query: { kind: 'name', name: 'a' }, maxOwners: 8 },
+        {
+          type: 'own',
+          state: 'complete',
+          token,
+          infohash: Buffer.from(random.bytes(32)),
+          size: 5,
+          name: `x${i}`,
+        },
+        { type: 'need', exclude: [], token, query: { kind: 'name', name: 'a' }, maxOwners: 8 },
         { type: 'register', nodeId: 1 + random.int(60_000), nodeKey: randomBytes(16) },
       ];
       return encode(random.int(2 ** 32), forged[random.int(forged.length)]!);

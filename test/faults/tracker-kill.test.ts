@@ -93,6 +93,7 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
         for (const [i, client] of clients.entries()) {
           client.send(tracker, {
             type: 'own',
+            state: 'complete',
             token: tokens[i]!,
             infohash: Buffer.from(random.bytes(32)),
             size: 1 + Math.floor(random.next() * 1e9),

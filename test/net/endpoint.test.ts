@@ -280,6 +280,7 @@ describe('UdpEndpoint routing', () => {
     // Every proper prefix of a valid message, then the message with a byte flipped anywhere.
     const valid = encode(7, {
       type: 'own',
+      state: 'complete',
       token: Buffer.alloc(TOKEN_BYTES, 3),
       infohash: Buffer.alloc(INFOHASH_BYTES, 4),
       size: 1000,

@@ -13,6 +13,7 @@ import {
   decode,
   encode,
   MESSAGE_TYPES,
+  PROTOCOL_VERSION,
   peekHeader,
   readDataHeader,
 } from '../../source/protocol/codec.ts';
@@ -99,7 +100,7 @@ function randomBuffer(): Buffer {
   if (length >= 5 && random() < 0.5) {
     out[0] = 0x42;
     out[1] = 0x54;
-    out[2] = 1;
+    out[2] = PROTOCOL_VERSION;
     out[3] = random() < 0.9 ? TYPE_CODES[below(TYPE_CODES.length)]! : below(256);
     out[4] = random() < 0.9 ? 0 : below(256);
   }

@@ -11,9 +11,9 @@ const infohash = bytes(32, 2);
 const cookie = bytes(16, 3);
 const downloadId = bytes(8, 4);
 
-/** One owner entry of a need-reply: nodeId, host, port, uploadCredit. */
-const ownerEntry = (host: Buffer, port: number) =>
-  Buffer.concat([u32(3), host, u16(port), u64(0, 0)]);
+/** One owner entry of a need-reply: nodeId, host, port, uploadCredit, flags (1 = complete). */
+const ownerEntry = (host: Buffer, port: number, flags = 1) =>
+  Buffer.concat([u32(3), host, u16(port), u64(0, 0), u8(flags)]);
 
 /** A need-reply with one match of `name`, ownerCount and k owner entries. */
 const needReply = (totalMatches: number, count: number, ownerCount: number, owners: Buffer[]) =>
@@ -66,17 +66,17 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   // u64 bounds
   [
     'own size above MAX_FILE_SIZE_BYTES',
-    datagram(0x03, token, infohash, u64(0x100, 1), str8('a')),
+    datagram(0x03, token, infohash, u8(1), u64(0x100, 1), str8('a')),
     { code: 'oversize', field: 'size' },
   ],
   [
     'own size above MAX_SAFE_INTEGER',
-    datagram(0x03, token, infohash, u64(0x20_0000, 0), str8('a')),
+    datagram(0x03, token, infohash, u8(1), u64(0x20_0000, 0), str8('a')),
     { code: 'oversize', field: 'size' },
   ],
   [
     'own size of 2^64 - 1',
-    datagram(0x03, token, infohash, u64(0xffff_ffff, 0xffff_ffff), str8('a')),
+    datagram(0x03, token, infohash, u8(1), u64(0xffff_ffff, 0xffff_ffff), str8('a')),
     { code: 'oversize', field: 'size' },
   ],
   [
@@ -92,22 +92,22 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   // UTF-8
   [
     'a name with an invalid byte',
-    datagram(0x03, token, infohash, u64(0, 1), str8(Buffer.from([0x61, 0xff]))),
+    datagram(0x03, token, infohash, u8(1), u64(0, 1), str8(Buffer.from([0x61, 0xff]))),
     { code: 'bad-utf8', field: 'name' },
   ],
   [
     'a name with an overlong encoding of "/"',
-    datagram(0x03, token, infohash, u64(0, 1), str8(Buffer.from([0xc0, 0xaf]))),
+    datagram(0x03, token, infohash, u8(1), u64(0, 1), str8(Buffer.from([0xc0, 0xaf]))),
     { code: 'bad-utf8', field: 'name' },
   ],
   [
     'a name with an encoded surrogate',
-    datagram(0x03, token, infohash, u64(0, 1), str8(Buffer.from([0xed, 0xa0, 0x80]))),
+    datagram(0x03, token, infohash, u8(1), u64(0, 1), str8(Buffer.from([0xed, 0xa0, 0x80]))),
     { code: 'bad-utf8', field: 'name' },
   ],
   [
     'a name cut inside a character',
-    datagram(0x03, token, infohash, u64(0, 1), str8(Buffer.from([0xc3]))),
+    datagram(0x03, token, infohash, u8(1), u64(0, 1), str8(Buffer.from([0xc3]))),
     { code: 'bad-utf8', field: 'name' },
   ],
   [
@@ -128,7 +128,7 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   ],
   [
     'a name length beyond the datagram',
-    datagram(0x03, token, infohash, u64(0, 1), u8(200), bytes(10, 0x61)),
+    datagram(0x03, token, infohash, u8(1), u64(0, 1), u8(200), bytes(10, 0x61)),
     { code: 'truncated', field: 'name' },
   ],
   // counts and small numbers
@@ -226,8 +226,59 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     { code: 'bad-value', field: 'reason' },
   ],
   [
-    'reject reason 5',
-    datagram(0x87, infohash, u32(0), u32(0), u8(5)),
+    'own state 0',
+    datagram(0x03, token, infohash, u8(0), u64(0, 1), str8('a')),
+    { code: 'bad-value', field: 'state' },
+  ],
+  [
+    'own state 4',
+    datagram(0x03, token, infohash, u8(4), u64(0, 1), str8('a')),
+    { code: 'bad-value', field: 'state' },
+  ],
+  [
+    'need excluding 33 nodes',
+    datagram(0x04, token, u8(3), u8(0), str8('a'), u8(33)),
+    { code: 'oversize', field: 'excludeCount' },
+  ],
+  [
+    'an owner entry with an unknown flag',
+    needReply(1, 1, 1, [ownerEntry(str8('h'), 1, 3)]),
+    { code: 'bad-value', field: 'ownerFlags' },
+  ],
+  [
+    'a bitfield claiming a piece past the last',
+    datagram(0x89, infohash, u32(9), u8(0xff), u8(0xc0)),
+    { code: 'bad-value', field: 'bits' },
+  ],
+  [
+    'a bitfield one byte short',
+    datagram(0x89, infohash, u32(9), u8(0xff)),
+    { code: 'truncated', field: 'bits' },
+  ],
+  [
+    'a bitfield one byte long',
+    datagram(0x89, infohash, u32(8), u8(0xff), u8(0)),
+    { code: 'padded' },
+  ],
+  [
+    'a bitfield of 65537 pieces',
+    datagram(0x89, infohash, u32(65_537), bytes(8193, 0)),
+    { code: 'oversize', field: 'pieceCount' },
+  ],
+  ['a have of no piece', datagram(0x8a, infohash, u16(0)), { code: 'bad-value', field: 'count' }],
+  [
+    'a have of 257 pieces',
+    datagram(0x8a, infohash, u16(257)),
+    { code: 'oversize', field: 'count' },
+  ],
+  [
+    'a have of piece 65536',
+    datagram(0x8a, infohash, u16(1), u32(65_536)),
+    { code: 'bad-value', field: 'piece' },
+  ],
+  [
+    'reject reason 7',
+    datagram(0x87, infohash, u32(0), u32(0), u8(7)),
     { code: 'bad-value', field: 'reason' },
   ],
   // payload tails
@@ -288,8 +339,13 @@ describe('field rejections', () => {
   test('accepts the valid neighbours of those datagrams', () => {
     assert.equal(decode(needReply(1, 1, 1, [ownerEntry(str8('h'.repeat(45)), 1)])).ok, true);
     assert.equal(decode(datagram(0x4f, u8(5), str8('e'.repeat(200)))).ok, true);
-    assert.equal(decode(datagram(0x03, token, infohash, u64(0x100, 0), str8('a'))).ok, true);
+    assert.equal(decode(datagram(0x03, token, infohash, u8(1), u64(0x100, 0), str8('a'))).ok, true);
     assert.equal(decode(datagram(0x84, infohash, u32(10), u32(7), bytes(3, 0))).ok, true);
+    assert.equal(decode(datagram(0x89, infohash, u32(9), u8(0xff), u8(0x80))).ok, true);
+    assert.equal(decode(datagram(0x8a, infohash, u16(1), u32(65_535))).ok, true);
+    assert.equal(decode(needReply(1, 1, 1, [ownerEntry(str8('h'), 1, 0)])).ok, true);
+    const need = datagram(0x04, token, u8(3), u8(0), str8('a'), u8(2), u32(7), u32(9));
+    assert.equal(decode(need).ok, true);
   });
 });
 
@@ -297,15 +353,27 @@ describe('encode refuses values outside the protocol (a bug in the caller)', () 
   const bad: Array<[string, Message]> = [
     ['register with node id 0', { type: 'register', nodeId: 0, nodeKey: bytes(16, 0) }],
     ['a 7-byte token', { type: 'heartbeat', token: bytes(7, 0) }],
-    ['a 256-byte name', { type: 'own', token, infohash, size: 1, name: 'a'.repeat(256) }],
-    ['a name with a lone surrogate', { type: 'own', token, infohash, size: 1, name: 'a\uD800' }],
+    [
+      'a 256-byte name',
+      { type: 'own', state: 'complete', token, infohash, size: 1, name: 'a'.repeat(256) },
+    ],
+    [
+      'a name with a lone surrogate',
+      { type: 'own', state: 'complete', token, infohash, size: 1, name: 'a\uD800' },
+    ],
     [
       'a size above MAX_FILE_SIZE_BYTES',
-      { type: 'own', token, infohash, size: 2 ** 40 + 1, name: 'a' },
+      { type: 'own', state: 'complete', token, infohash, size: 2 ** 40 + 1, name: 'a' },
     ],
-    ['a fractional size', { type: 'own', token, infohash, size: 1.5, name: 'a' }],
+    [
+      'a fractional size',
+      { type: 'own', state: 'complete', token, infohash, size: 1.5, name: 'a' },
+    ],
     ['a negative cursor', { type: 'list', token, cursor: -1 }],
-    ['17 max owners', { type: 'need', token, maxOwners: 17, query: { kind: 'name', name: 'a' } }],
+    [
+      '17 max owners',
+      { type: 'need', exclude: [], token, maxOwners: 17, query: { kind: 'name', name: 'a' } },
+    ],
     ['an update with no credit', { type: 'update', token, infohash, downloadId, credits: [] }],
     [
       'more matches than totalMatches',
@@ -326,7 +394,7 @@ describe('encode refuses values outside the protocol (a bug in the caller)', () 
             name: 'a',
             size: 1,
             ownerCount: 1,
-            owners: [{ nodeId: 1, host: 'h', port: 0, uploadCredit: 0 }],
+            owners: [{ nodeId: 1, host: 'h', port: 0, uploadCredit: 0, complete: true }],
           },
         ],
       },

@@ -6,6 +6,7 @@ import {
   HEADER_BYTES,
   isReplyType,
   MESSAGE_TYPES,
+  PROTOCOL_VERSION,
   peekHeader,
 } from '../../source/protocol/codec.ts';
 import { crc32 } from '../../source/protocol/crc32.ts';
@@ -54,6 +55,7 @@ describe('round trip', () => {
       type: 'own' as const,
       token: bytes(8, 1),
       infohash: bytes(32, 2),
+      state: 'partial' as const,
       size: 1,
       name: '\uFEFFa',
     };
@@ -89,13 +91,17 @@ describe('header', () => {
   const valid = encode(0x01020304, { type: 'ack' });
 
   test('has magic, version, type, flags, txid and checksum in that order, big-endian', () => {
-    assert.deepEqual([...valid.subarray(0, 9)], [0x42, 0x54, 1, 0x42, 0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      [...valid.subarray(0, 9)],
+      [0x42, 0x54, PROTOCOL_VERSION, 0x42, 0, 1, 2, 3, 4],
+    );
     assert.equal(valid.readUInt32BE(9), crc32(valid.subarray(0, 9)));
   });
 
   test('refuses a datagram whose bytes changed in transit', () => {
     const need = encode(7, {
       type: 'need',
+      exclude: [],
       token: bytes(8, 1),
       maxOwners: 3,
       query: { kind: 'name', name: 'a.iso' },
@@ -117,7 +123,7 @@ describe('header', () => {
   });
 
   test('refuses another protocol version', () => {
-    for (const version of [0, 2, 255]) {
+    for (const version of [0, PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1, 255]) {
       const bad = Buffer.from(valid);
       bad[2] = version;
       assert.deepEqual(decode(bad), { ok: false, error: { code: 'bad-version' } });
@@ -133,7 +139,7 @@ describe('header', () => {
   });
 
   test('refuses unknown type codes', () => {
-    for (const code of [0x00, 0x08, 0x40, 0x43, 0x80, 0x88, 0xff]) {
+    for (const code of [0x00, 0x08, 0x40, 0x43, 0x80, 0x8b, 0xff]) {
       assert.deepEqual(decode(datagram(code)), { ok: false, error: { code: 'unknown-type' } });
     }
   });
@@ -151,10 +157,11 @@ describe('header', () => {
     assert.deepEqual(peekHeader(datagram(0x86, u8(1))), { ok: true, type: 'data', txid: 42 });
   });
 
-  test('isReplyType: tracker replies, welcome and metainfo-data are replies; data and reject are not', () => {
+  test('isReplyType: tracker replies, welcome, metainfo-data and bitfield are replies; data and reject are not', () => {
     const replies = Object.keys(MESSAGE_TYPES.codes).filter((t) => isReplyType(t as MessageType));
     assert.deepEqual(replies.sort(), [
       'ack',
+      'bitfield',
       'error',
       'list-reply',
       'metainfo-data',

@@ -37,6 +37,7 @@ function owner(i: number): OwnerEntry {
     host: HOST_45,
     port: 65535 - i,
     uploadCredit: Number.MAX_SAFE_INTEGER - i,
+    complete: i % 2 === 0,
   };
 }
 
@@ -66,28 +67,49 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
   {
     label: 'own',
     txid: 3,
-    message: { type: 'own', token, infohash, size: 123_456_789, name: 'file.iso' },
+    message: {
+      type: 'own',
+      state: 'complete',
+      token,
+      infohash,
+      size: 123_456_789,
+      name: 'file.iso',
+    },
   },
   {
     label: 'own with a 255-byte name and the largest size',
     txid: 3,
-    message: { type: 'own', token, infohash, size: MAX_FILE_SIZE_BYTES, name: NAME_255_TWO_BYTE },
+    message: {
+      type: 'own',
+      state: 'complete',
+      token,
+      infohash,
+      size: MAX_FILE_SIZE_BYTES,
+      name: NAME_255_TWO_BYTE,
+    },
   },
   {
     label: 'own of an empty file',
     txid: 3,
-    message: { type: 'own', token, infohash, size: 0, name: 'empty' },
+    message: { type: 'own', state: 'complete', token, infohash, size: 0, name: 'empty' },
   },
   {
     label: 'need by name',
     txid: 4,
-    message: { type: 'need', token, maxOwners: 3, query: { kind: 'name', name: 'file.iso' } },
+    message: {
+      type: 'need',
+      exclude: [],
+      token,
+      maxOwners: 3,
+      query: { kind: 'name', name: 'file.iso' },
+    },
   },
   {
     label: 'need by infohash with the most owners',
     txid: 4,
     message: {
       type: 'need',
+      exclude: [],
       token,
       maxOwners: MAX_OWNERS_PER_MATCH,
       query: { kind: 'infohash', infohash },
@@ -143,7 +165,9 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
           name: 'file.iso',
           size: 10,
           ownerCount: 1,
-          owners: [{ nodeId: 3, host: '127.0.0.1', port: 40_003, uploadCredit: 0 }],
+          owners: [
+            { nodeId: 3, host: '127.0.0.1', port: 40_003, uploadCredit: 0, complete: false },
+          ],
         },
       ],
     },
@@ -295,6 +319,45 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
     label: 'reject bad-cookie',
     txid: 12,
     message: { type: 'reject', infohash, piece: 1, begin: 2, reason: 'bad-cookie' },
+  },
+  {
+    label: 'reject choked',
+    txid: 12,
+    message: { type: 'reject', infohash, piece: 1, begin: 2, reason: 'choked' },
+  },
+  {
+    label: 'reject missing-piece',
+    txid: 12,
+    message: { type: 'reject', infohash, piece: 1, begin: 2, reason: 'missing-piece' },
+  },
+  {
+    label: 'bitfield-request',
+    txid: 13,
+    message: { type: 'bitfield-request', cookie: bytes(16, 0x21), infohash },
+  },
+  {
+    label: 'bitfield of 9 pieces',
+    txid: 13,
+    message: { type: 'bitfield', infohash, pieceCount: 9, bits: Buffer.from([0xa5, 0x80]) },
+  },
+  {
+    label: 'bitfield of the most pieces',
+    txid: 13,
+    message: { type: 'bitfield', infohash, pieceCount: 65_536, bits: bytes(8192, 0xff) },
+  },
+  {
+    label: 'have of one piece',
+    txid: 14,
+    message: { type: 'have', infohash, pieces: [0] },
+  },
+  {
+    label: 'have of the most pieces',
+    txid: 14,
+    message: {
+      type: 'have',
+      infohash,
+      pieces: Array.from({ length: 256 }, (_, i) => 65_535 - i),
+    },
   },
 ];
 

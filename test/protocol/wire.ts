@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../source/protocol/codec.ts';
 import { crc32 } from '../../source/protocol/crc32.ts';
 
 /** Hand-built datagrams for rejection tests: each field written out, so a test reads as a layout. */
@@ -27,9 +28,10 @@ export function str8(text: string | Uint8Array): Buffer {
   return Buffer.concat([u8(body.length), body]);
 }
 
-/** Header with magic 'BT', version 1, flags 0, txid 42, a valid checksum, then `parts`. */
+/** Header with magic 'BT', the current version, flags 0, txid 42, a valid checksum, then `parts`. */
 export function datagram(typeCode: number, ...parts: Uint8Array[]): Buffer {
-  return seal(Buffer.concat([u16(0x4254), u8(1), u8(typeCode), u8(0), u32(42), u32(0), ...parts]));
+  const header = [u16(0x4254), u8(PROTOCOL_VERSION), u8(typeCode), u8(0), u32(42), u32(0)];
+  return seal(Buffer.concat([...header, ...parts]));
 }
 
 /** Writes a valid checksum into a datagram long enough to have one (tests of what follows it). */

@@ -21,6 +21,8 @@ describe('ranking', () => {
         nodeId: i + 1,
         late: next() % 3 === 0,
         uploadCredit: next() % 5,
+        complete: next() % 2 === 0,
+        tieKey: next() % 7,
       }));
       const limit = next() % 20;
       const expected = [...owners].sort(compareOwners).slice(0, limit);

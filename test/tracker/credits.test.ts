@@ -117,7 +117,13 @@ describe('UPDATE', () => {
     const { state, t4 } = setup();
     update(state, t4, 5004, 1, FILE.infohash, 1, [{ nodeId: 2, bytes: 1 }]);
     const { reply } = state.handle(
-      { type: 'need', token: t4, query: { kind: 'name', name: 'big.iso' }, maxOwners: 3 },
+      {
+        type: 'need',
+        exclude: [],
+        token: t4,
+        query: { kind: 'name', name: 'big.iso' },
+        maxOwners: 3,
+      },
       at(5004),
       2,
     );

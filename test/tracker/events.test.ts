@@ -25,8 +25,28 @@ describe('event lines', () => {
         name: 'big.iso',
         sizeBytes: 256 * 1024 * 1024,
         infohashHex: `1a2b3c4d${'0'.repeat(56)}`,
+        partial: false,
       }),
       'owns node 3 big.iso (256.0 MiB, 1a2b3c4d)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'owns',
+        nodeId: 5,
+        name: 'big.iso',
+        sizeBytes: 256 * 1024 * 1024,
+        infohashHex: `1a2b3c4d${'0'.repeat(56)}`,
+        partial: true,
+      }),
+      'owns node 5 big.iso (256.0 MiB, 1a2b3c4d, partial)',
+    );
+    assert.equal(
+      formatEvent({ kind: 'withdrew', nodeId: 5, name: 'big.iso', ownersLeft: 2 }),
+      'withdrew node 5 big.iso (2 owners left)',
+    );
+    assert.equal(
+      formatEvent({ kind: 'withdrew', nodeId: 1, name: 'big.iso', ownersLeft: 0 }),
+      'withdrew node 1 big.iso (no owner left: the file is gone)',
     );
     assert.equal(
       formatEvent({

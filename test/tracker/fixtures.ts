@@ -10,6 +10,7 @@ import {
   type Credit,
   INFOHASH_BYTES,
   NODE_KEY_BYTES,
+  type OwnState,
   type TrackerReply,
 } from '../../source/protocol/messages.ts';
 import { TrackerState, type TrackerStateOptions } from '../../source/tracker/tracker-state.ts';
@@ -73,8 +74,9 @@ export function own(
   port: number,
   nowMs: number,
   file: { infohash: Buffer; name: string; size: number },
+  ownState: OwnState = 'complete',
 ): void {
-  const { reply } = state.handle({ type: 'own', token, ...file }, at(port), nowMs);
+  const { reply } = state.handle({ type: 'own', state: ownState, token, ...file }, at(port), nowMs);
   assert.deepEqual(reply, { type: 'ack' });
 }
 

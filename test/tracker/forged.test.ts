@@ -11,8 +11,15 @@ const FILE = { infohash: infohash(0x1c), name: 'big.iso', size: 1000 };
 function requestsWith(token: Buffer): TrackerRequest[] {
   return [
     { type: 'heartbeat', token },
-    { type: 'own', token, infohash: infohash(0x2d), name: 'forged.bin', size: 5 },
-    { type: 'need', token, query: { kind: 'name', name: 'big.iso' }, maxOwners: 3 },
+    {
+      type: 'own',
+      state: 'complete',
+      token,
+      infohash: infohash(0x2d),
+      name: 'forged.bin',
+      size: 5,
+    },
+    { type: 'need', exclude: [], token, query: { kind: 'name', name: 'big.iso' }, maxOwners: 3 },
     {
       type: 'update',
       token,

@@ -7,6 +7,7 @@ import {
   type TrackerReply,
 } from '../../source/protocol/messages.ts';
 import { formatEvent } from '../../source/tracker/events.ts';
+import { tieKeyFor } from '../../source/tracker/ranking.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { at, infohash, newState, own, register, SWEEP_MS, update } from './fixtures.ts';
 
@@ -19,9 +20,10 @@ function needByName(
   nowMs: number,
   name: string,
   maxOwners = 3,
+  exclude: number[] = [],
 ): NeedReplyMessage {
   const { reply } = state.handle(
-    { type: 'need', token, query: { kind: 'name', name }, maxOwners },
+    { type: 'need', exclude, token, query: { kind: 'name', name }, maxOwners },
     at(port),
     nowMs,
   );
@@ -74,11 +76,69 @@ describe('NEED', () => {
     const { state } = newState();
     const asker = swarm(state, 20);
     const three = needByName(state, asker, 6000, 1, 'big.iso', 3);
-    assert.deepEqual(ownerIds(three), [1, 2, 3]);
+    // Equal owners come in the asker's own order (see the flash-crowd test below).
+    const byTie = Array.from({ length: 20 }, (_, i) => i + 1).sort(
+      (a, b) => tieKeyFor(100, a) - tieKeyFor(100, b),
+    );
+    assert.deepEqual(ownerIds(three), byTie.slice(0, 3));
     assert.equal(three.matches[0]?.ownerCount, 20);
     const many = needByName(state, asker, 6000, 1, 'big.iso', 200);
     assert.equal(many.matches[0]?.owners.length, MAX_OWNERS_PER_MATCH);
     assert.equal(needByName(state, asker, 6000, 1, 'big.iso', 0).matches[0]?.owners.length, 0);
+  });
+
+  test('equal owners are spread: different askers get different first owners', () => {
+    const { state } = newState();
+    swarm(state, 16);
+    const firsts = new Set<number>();
+    for (let asker = 200; asker < 216; asker++) {
+      const token = register(state, asker, 7000 + asker, 1);
+      firsts.add(ownerIds(needByName(state, token, 7000 + asker, 1, 'big.iso', 1))[0]!);
+    }
+    assert.ok(firsts.size >= 6, `16 askers were sent to only ${firsts.size} distinct owners`);
+  });
+
+  test('leaves out the owners the asker excludes, but still counts them', () => {
+    const { state } = newState();
+    const asker = swarm(state, 5);
+    const first = ownerIds(needByName(state, asker, 6000, 1, 'big.iso', 3));
+    const second = needByName(state, asker, 6000, 1, 'big.iso', 3, first);
+    assert.equal(ownerIds(second).length, 2);
+    for (const id of ownerIds(second)) assert.ok(!first.includes(id), `${id} offered again`);
+    assert.equal(second.matches[0]?.ownerCount, 5);
+  });
+
+  test('marks partial owners and offers complete owners first among equals', () => {
+    const { state } = newState();
+    const asker = swarm(state, 2);
+    const partialToken = register(state, 3, 5003, 0);
+    own(state, partialToken, 5003, 0, BIG, 'partial');
+    const reply = needByName(state, asker, 6000, 1, 'big.iso', 16);
+    const owners = reply.matches[0]?.owners ?? [];
+    assert.deepEqual(
+      owners.map((o) => [o.nodeId, o.complete]),
+      [...owners.slice(0, 2).map((o) => [o.nodeId, true]), [3, false]],
+    );
+    assert.equal(reply.matches[0]?.ownerCount, 3);
+    // The partial owner finishes: it is complete from then on, and never partial again.
+    own(state, partialToken, 5003, 1, BIG, 'complete');
+    own(state, partialToken, 5003, 2, BIG, 'partial');
+    const after = needByName(state, asker, 6000, 3, 'big.iso', 16).matches[0]?.owners ?? [];
+    assert.ok(after.every((o) => o.complete));
+  });
+
+  test('a withdrawn owner is no longer offered; the last one takes the file away', () => {
+    const { state } = newState();
+    const asker = swarm(state, 2);
+    const { events } = state.handle(
+      { type: 'own', state: 'withdrawn', token: tokenOf(1), ...BIG },
+      at(5001),
+      1,
+    );
+    assert.deepEqual(events.map(formatEvent), ['withdrew node 1 big.iso (1 owner left)']);
+    assert.deepEqual(ownerIds(needByName(state, asker, 6000, 2, 'big.iso', 16)), [2]);
+    state.handle({ type: 'own', state: 'withdrawn', token: tokenOf(2), ...BIG }, at(5002), 3);
+    assert.equal(needByName(state, asker, 6000, 4, 'big.iso', 16).matches.length, 0);
   });
 
   test('never offers the requester to itself, nor counts it', () => {
@@ -118,6 +178,7 @@ describe('NEED', () => {
     const { reply } = state.handle(
       {
         type: 'need',
+        exclude: [],
         token: asker,
         query: { kind: 'infohash', infohash: BIG.infohash },
         maxOwners: 3,
@@ -151,7 +212,13 @@ describe('NEED', () => {
     const { state } = newState();
     const asker = swarm(state, 2);
     const result = state.handle(
-      { type: 'need', token: asker, query: { kind: 'name', name: 'big.iso' }, maxOwners: 3 },
+      {
+        type: 'need',
+        exclude: [],
+        token: asker,
+        query: { kind: 'name', name: 'big.iso' },
+        maxOwners: 3,
+      },
       at(6000),
       1,
     );

@@ -10,7 +10,7 @@ import { formatEvent } from '../../source/tracker/events.ts';
 import { at, infohash, newState, own, register } from './fixtures.ts';
 
 function ownMessage(token: Buffer, name: string, size = 100, ih = infohash(1)): OwnMessage {
-  return { type: 'own', token, infohash: ih, name, size };
+  return { type: 'own', state: 'complete', token, infohash: ih, name, size };
 }
 
 const HOSTILE_NAMES = [

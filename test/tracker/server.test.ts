@@ -109,9 +109,12 @@ describe('tracker server over loopback UDP', () => {
     const t2 = await registerAs(leecher, 2);
 
     assert.deepEqual(await seeder.ask({ type: 'heartbeat', token: t1 }), { type: 'ack' });
-    assert.deepEqual(await seeder.ask({ type: 'own', token: t1, ...FILE }), { type: 'ack' });
+    assert.deepEqual(await seeder.ask({ type: 'own', state: 'complete', token: t1, ...FILE }), {
+      type: 'ack',
+    });
     const need = await leecher.ask({
       type: 'need',
+      exclude: [],
       token: t2,
       query: { kind: 'name', name: 'big.iso' },
       maxOwners: 3,
@@ -120,7 +123,7 @@ describe('tracker server over loopback UDP', () => {
     if (need.type !== 'need-reply') return;
     assert.equal(need.totalMatches, 1);
     assert.deepEqual(need.matches[0]?.owners, [
-      { nodeId: 1, host: HOST, port: seeder.address.port, uploadCredit: 0 },
+      { nodeId: 1, host: HOST, port: seeder.address.port, uploadCredit: 0, complete: true },
     ]);
     const credit: Message = {
       type: 'update',
@@ -163,7 +166,7 @@ describe('tracker server over loopback UDP', () => {
     const leecher = await client(first.tracker.address);
     const t1 = await registerAs(seeder, 1);
     const t2 = await registerAs(leecher, 2);
-    await seeder.ask({ type: 'own', token: t1, ...FILE });
+    await seeder.ask({ type: 'own', state: 'complete', token: t1, ...FILE });
     await leecher.ask({
       type: 'update',
       token: t2,
@@ -187,7 +190,7 @@ describe('tracker server over loopback UDP', () => {
         [2, 0, 0],
       ],
     );
-    assert.deepEqual(snapshot.files[0]?.owners, [{ nodeId: 1, uploadCredit: 5000 }]);
+    assert.deepEqual(snapshot.files[0]?.owners, [{ nodeId: 1, uploadCredit: 5000, complete: true }]);
     const stale = await seeder.ask({ type: 'heartbeat', token: t1 });
     assert.equal(stale.type === 'error' && stale.code, 'reregister');
     const t1Again = await registerAs(seeder, 1);

@@ -86,7 +86,9 @@ export function fileRow(
     name,
     sizeBytes,
     owners,
-    lastOwner: owners.length === 1,
+    completeOwners: owners.filter((owner) => owner.complete).length,
+    partialOwners: owners.filter((owner) => !owner.complete).length,
+    lastOwner: owners.filter((owner) => owner.complete).length === 1,
   };
 }
 

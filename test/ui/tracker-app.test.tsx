@@ -24,16 +24,16 @@ const smallSwarm = trackerSnapshot(
   ],
   [
     fileRow('a.bin', '0a1b2c3d4e5f', [
-      { nodeId: 1, uploadCredit: 1_572_864 },
-      { nodeId: 2, uploadCredit: 0 },
+      { nodeId: 1, uploadCredit: 1_572_864, complete: true },
+      { nodeId: 2, uploadCredit: 0, complete: true },
     ]),
-    fileRow('same.txt', '11111111aa', [{ nodeId: 1, uploadCredit: 1_572_864 }], 512),
+    fileRow('same.txt', '11111111aa', [{ nodeId: 1, uploadCredit: 1_572_864, complete: true }], 512),
     fileRow(
       'same.txt',
       '22222222bb',
       [
-        { nodeId: 1, uploadCredit: 1_572_864 },
-        { nodeId: 2, uploadCredit: 0 },
+        { nodeId: 1, uploadCredit: 1_572_864, complete: true },
+        { nodeId: 2, uploadCredit: 0, complete: true },
       ],
       2048,
     ),

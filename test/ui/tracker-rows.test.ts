@@ -18,10 +18,10 @@ const snapshot = trackerSnapshot(
   ],
   [
     fileRow('a.bin', '0a1b2c3d4e', [
-      { nodeId: 3, uploadCredit: 4096 },
-      { nodeId: 1, uploadCredit: 2048 },
+      { nodeId: 3, uploadCredit: 4096, complete: true },
+      { nodeId: 1, uploadCredit: 2048, complete: true },
     ]),
-    fileRow('a.bin', 'ffee', [{ nodeId: 4, uploadCredit: 2048 }], 512),
+    fileRow('a.bin', 'ffee', [{ nodeId: 4, uploadCredit: 2048, complete: true }], 512),
   ],
 );
 

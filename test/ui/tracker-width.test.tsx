@@ -35,13 +35,17 @@ const wideSwarm = trackerSnapshot(
     fileRow(
       'a-very-long-file-name-that-goes-on-and-on-and-on-forever-ubuntu-24.04-desktop-amd64.iso',
       'abcdef12',
-      [{ nodeId: 7, uploadCredit: 987_654_321 }],
+      [{ nodeId: 7, uploadCredit: 987_654_321, complete: true }],
       1023 * 1024 * 1024,
     ),
     fileRow(
       'b.bin',
       'abcdef13',
-      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((nodeId) => ({ nodeId, uploadCredit: nodeId * 999_999 })),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((nodeId) => ({
+        nodeId,
+        uploadCredit: nodeId * 999_999,
+        complete: true,
+      })),
     ),
   ],
   { listeningAddress: '[2001:db8:85a3:1234:5678:8a2e:370:7334]:6881', uptimeMs: 400_000_000 },
@@ -100,7 +104,7 @@ describe('tracker view: nothing wraps', () => {
         fileRow(
           'ubuntu-24.04-desktop-amd64.iso',
           'abcdef12',
-          [{ nodeId: 1, uploadCredit: 0 }],
+          [{ nodeId: 1, uploadCredit: 0, complete: true }],
           6e9,
         ),
       ],
@@ -124,7 +128,14 @@ describe('tracker view: nothing wraps', () => {
         nodeRow(1, { uploadCredit: 102_400 }),
         nodeRow(2, { status: 'late', lastHeardAgoMs: 25_000 }),
       ],
-      [fileRow('ubuntu.iso', 'abcdef12', [{ nodeId: 1, uploadCredit: 102_400 }], 5_000_000)],
+      [
+        fileRow(
+          'ubuntu.iso',
+          'abcdef12',
+          [{ nodeId: 1, uploadCredit: 102_400, complete: true }],
+          5_000_000,
+        ),
+      ],
     );
     const problems: string[] = [];
     for (let columns = MIN_COLUMNS; columns < 80; columns++) {
