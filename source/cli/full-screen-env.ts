@@ -8,10 +8,23 @@ import chalk, { type ColorSupportLevel } from 'chalk';
  * environment) would show nothing until it exits, and no colours. The terminal decides instead.
  */
 export function prepareFullScreenEnvironment(): void {
+  selectReactProductionBuild();
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   // https://no-color.org wins; otherwise the terminal's own colour depth (TERM, COLORTERM).
   if (process.env.NO_COLOR) return;
   const depth = process.stdout.getColorDepth();
   chalk.level = (depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0) as ColorSupportLevel;
+}
+
+/**
+ * React and its reconciler choose their build from NODE_ENV once, when first loaded, and pick
+ * the development build unless it says `production`. That build times every component render
+ * into the process-wide performance timeline, where nothing ever clears it, and re-checks every
+ * render: an idle peer view grew by ~1 MB/s and used 12-40 % of a core. A view runs for hours,
+ * so it always gets the production build, whatever the shell exported. Must run before the first
+ * import of react, ink or a view; the engines never read NODE_ENV.
+ */
+export function selectReactProductionBuild(): void {
+  process.env.NODE_ENV = 'production';
 }

@@ -12,6 +12,13 @@ export interface FullScreenRun {
 /** Redraws are capped here: engines change many times a second, the eye needs ~10. */
 const MAX_FPS = 10;
 
+/** How Ink runs a full-screen view (exported so the memory test renders the same way). */
+export const FULL_SCREEN_INK_OPTIONS = {
+  exitOnCtrlC: false,
+  maxFps: MAX_FPS,
+  patchConsole: true,
+} as const;
+
 /**
  * Renders a full-screen view: alternate screen, Ink with its own Ctrl+C handling off (the view
  * decides what quitting means, e.g. saying EXIT to the tracker first), and the terminal restored
@@ -23,7 +30,7 @@ export function runFullScreen(
   onFatal: (error: Error) => void,
 ): FullScreenRun {
   const screen = enterFullScreen(process.stdout);
-  const instance = render(element, { exitOnCtrlC: false, maxFps: MAX_FPS, patchConsole: true });
+  const instance = render(element, FULL_SCREEN_INK_OPTIONS);
   let stopped = false;
   const stop = () => {
     if (stopped) return;
