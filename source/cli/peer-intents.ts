@@ -11,6 +11,7 @@ export function peerIntents(node: PeerNode, swarm: SwarmDirectory, exit: () => v
     download: (name) => node.download(name),
     cancel: (name) => node.cancel(name),
     togglePause: (name) => node.togglePause(name),
+    removeDownload: (name, deletePartFile) => node.removeDownload(name, deletePartFile),
     refreshSwarm: () => swarm.refresh(),
     exit,
   };

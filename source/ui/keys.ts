@@ -27,6 +27,61 @@ export function applyScroll(
   return Math.min(last, Math.max(0, offset + action.lines));
 }
 
+/** One key out of what Ink delivered in one read. */
+export interface KeyPress {
+  input: string;
+  key: Key;
+}
+
+/** Flags that make a key more than a character: such a key is never a burst of text. */
+const NAMED_KEY_FLAGS = [
+  'ctrl',
+  'meta',
+  'escape',
+  'return',
+  'tab',
+  'backspace',
+  'delete',
+  'upArrow',
+  'downArrow',
+  'leftArrow',
+  'rightArrow',
+  'pageUp',
+  'pageDown',
+  'home',
+  'end',
+] as const satisfies ReadonlyArray<keyof Key>;
+
+/** A key with every flag of `key` cleared, then `flags` set. */
+function keyWith(key: Key, flags: Partial<Key>): Key {
+  const cleared = { ...key, shift: false };
+  for (const flag of NAMED_KEY_FLAGS) cleared[flag] = false;
+  return { ...cleared, ...flags };
+}
+
+/**
+ * Splits what Ink hands over from one read into single keys. Ink delivers fast typing, a
+ * paste or `tmux send-keys 'name' Enter` as one string ("jj", "name\r") with no flag set, so a
+ * view bound to single keys would ignore it and a text line would drop its Enter. Characters
+ * come out one by one; CR and LF become Enter, TAB becomes Tab, DEL and BS become Ink's
+ * delete and backspace; other control characters are dropped. A named key passes as it is.
+ */
+export function splitKeys(input: string, key: Key): KeyPress[] {
+  const chars = Array.from(input);
+  if (chars.length <= 1 || NAMED_KEY_FLAGS.some((flag) => key[flag])) return [{ input, key }];
+  const presses: KeyPress[] = [];
+  for (const char of chars) {
+    if (char === '\r' || char === '\n')
+      presses.push({ input: '', key: keyWith(key, { return: true }) });
+    else if (char === '\t') presses.push({ input: '', key: keyWith(key, { tab: true }) });
+    else if (char === '\u007f') presses.push({ input: '', key: keyWith(key, { delete: true }) });
+    else if (char === '\b') presses.push({ input: '', key: keyWith(key, { backspace: true }) });
+    else if (char >= ' ')
+      presses.push({ input: char, key: keyWith(key, { shift: /^[A-Z]$/.test(char) }) });
+  }
+  return presses;
+}
+
 /** Keeps an offset valid after the list shrank or the window grew. */
 export function clampScroll(offset: number, total: number, visible: number): number {
   return Math.min(Math.max(0, total - visible), Math.max(0, offset));

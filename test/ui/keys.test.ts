@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyScroll, clampScroll, scrollActionFor } from '../../source/ui/keys.ts';
+import { applyScroll, clampScroll, scrollActionFor, splitKeys } from '../../source/ui/keys.ts';
 import { noKey } from './no-key.ts';
 
 describe('scrollActionFor', () => {
@@ -74,5 +74,39 @@ describe('clampScroll', () => {
 
   test('never goes negative', () => {
     assert.equal(clampScroll(-3, 20, 4), 0);
+  });
+});
+
+describe('splitKeys', () => {
+  test('a burst of characters comes out one key at a time; Enter in it is Enter', () => {
+    const presses = splitKeys('ab\r', noKey);
+    assert.deepEqual(
+      presses.map((press) => [press.input, press.key.return]),
+      [
+        ['a', false],
+        ['b', false],
+        ['', true],
+      ],
+    );
+  });
+
+  test('LF is Enter, TAB is Tab, DEL is delete; other control characters are dropped', () => {
+    const presses = splitKeys('x\n\t\u007f\u0001Y', noKey);
+    assert.deepEqual(
+      presses.map(({ input, key }) => [input, key.return, key.tab, key.delete, key.shift]),
+      [
+        ['x', false, false, false, false],
+        ['', true, false, false, false],
+        ['', false, true, false, false],
+        ['', false, false, true, false],
+        ['Y', false, false, false, true],
+      ],
+    );
+  });
+
+  test('a single key or a named key passes as it is', () => {
+    const up = { ...noKey, upArrow: true };
+    assert.deepEqual(splitKeys('', up), [{ input: '', key: up }]);
+    assert.deepEqual(splitKeys('j', noKey), [{ input: 'j', key: noKey }]);
   });
 });

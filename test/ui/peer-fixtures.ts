@@ -6,6 +6,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { createElement } from 'react';
+import type { Clock } from '../../source/clock.ts';
 import type { LogLine } from '../../source/log/logger.ts';
 import type {
   DownloadSnapshot,
@@ -58,7 +59,8 @@ export function download(
   overrides: Partial<DownloadSnapshot> = {},
 ): DownloadSnapshot {
   const sizeBytes = overrides.sizeBytes ?? sources.length * MIB;
-  const verified = sources.filter((source) => source >= 0).length;
+  // Owner indexes and -3 (verified in an earlier session) are verified pieces.
+  const verified = sources.filter((source) => source >= 0 || source === -3).length;
   return {
     name,
     infohashHex: 'ab'.repeat(32),
@@ -120,8 +122,8 @@ export function logOf(...texts: string[]): LogLine[] {
   return texts.map((text, index) => ({ seq: index, wallMs: BASE_WALL_MS + index * 1_000, text }));
 }
 
-/** One call the view made to the engine: the intent's name and its argument, if any. */
-export type IntentCall = [string] | [string, string];
+/** One call the view made to the engine: the intent's name and its arguments, if any. */
+export type IntentCall = [string] | [string, string] | [string, string, boolean];
 
 /** What a fake engine answers to each intent (all succeed unless set). */
 export interface IntentOutcomes {
@@ -129,6 +131,7 @@ export interface IntentOutcomes {
   unseed?: { ok: boolean; reason?: string };
   seedAll?: Array<{ ok: boolean; reason?: string }>;
   download?: { ok: boolean; reason?: string };
+  removeDownload?: { ok: boolean; reason?: string };
 }
 
 /** A fake engine that records every intent in order and answers with `outcomes`. */
@@ -158,6 +161,10 @@ export class RecordingIntents implements PeerIntents {
   }
   togglePause(name: string) {
     this.calls.push(['togglePause', name]);
+  }
+  async removeDownload(name: string, deletePartFile: boolean) {
+    this.calls.push(['removeDownload', name, deletePartFile]);
+    return this.outcomes.removeDownload ?? { ok: true };
   }
   async refreshSwarm() {
     this.calls.push(['refreshSwarm']);
@@ -251,6 +258,8 @@ export async function renderPeer(options: {
   log?: readonly LogLine[];
   intents?: PeerIntents;
   size: TerminalSize;
+  clock?: Clock;
+  onSwitchView?: () => void;
 }): Promise<RenderedView> {
   const asStore = <T>(value: T | Store<T>): Store<T> =>
     typeof value === 'object' && value !== null && 'getSnapshot' in value
@@ -263,6 +272,8 @@ export async function renderPeer(options: {
       log: fixedStore<readonly LogLine[]>(options.log ?? []),
       intents: options.intents ?? new RecordingIntents(),
       size: options.size,
+      clock: options.clock,
+      onSwitchView: options.onSwitchView,
     }),
   );
 }

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import chalk from 'chalk';
-import { eventually, KEY } from './fixtures.ts';
+import { eventually, KEY, MutableStore } from './fixtures.ts';
 import {
   download,
   localFile,
@@ -211,6 +211,31 @@ describe('peer view keys: swarm files', () => {
     assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
   });
 
+  test('a name pasted with its Enter in one read downloads it (tmux send-keys name Enter)', async () => {
+    const { view, intents } = await show();
+    await view.press('D');
+    await view.press('not-listed.bin\r');
+    assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
+    await view.press(':');
+    await view.press('get big.iso\r');
+    assert.deepEqual(intents.actions().at(-1), ['download', 'big.iso']);
+    assert.match(view.lines().at(-1) ?? '', /\? all keys$/, 'the line closed');
+  });
+
+  test('the Downloads selection moves to a download just started with d', async () => {
+    const peer = new MutableStore(snapshot);
+    const view = await renderPeer({ peer, swarm, size: { columns: 120, rows: 36 } });
+    views.push(view);
+    await view.press('j', 'd');
+    peer.set({
+      ...snapshot,
+      downloads: [...snapshot.downloads, download('ubuntu.iso', [], { state: 'searching' })],
+    });
+    await eventually(() => assert.match(view.frame(), /^▸ ubuntu\.iso \[/m));
+    await view.press('k');
+    assert.match(view.frame(), /^▸ two\.bin \[/m, 'and moves freely from there');
+  });
+
   test('D then Enter with nothing typed, or Esc, downloads nothing', async () => {
     const { view, intents } = await show();
     await view.press('D', ENTER, 'D', 'x', KEY.escape);
@@ -219,13 +244,69 @@ describe('peer view keys: swarm files', () => {
 });
 
 describe('peer view keys: downloads', () => {
-  test('c cancels the selected download and says the part file is kept', async () => {
+  test('c asks to confirm, y cancels the selected download and says the part file is kept', async () => {
     const { view, intents } = await show();
     await view.press(KEY.tab, 'j', 'c');
+    assert.deepEqual(intents.actions(), [], 'nothing cancelled before the answer');
+    assert.equal(
+      view.lines().at(-1),
+      'cancel two.bin? (the part file stays for a resume)  y yes  n no',
+    );
+    await view.press('y');
     assert.deepEqual(intents.actions(), [['cancel', 'two.bin']]);
     await eventually(() =>
       assert.match(view.frame(), /✓ cancelled two\.bin; the part file is kept for resume/),
     );
+    assert.match(view.lines().at(-1) ?? '', /\? all keys$/, 'the footer is back');
+  });
+
+  test('c then n or Esc cancels nothing', async () => {
+    const { view, intents } = await show();
+    await view.press(KEY.tab, 'c', 'n', 'c', KEY.escape);
+    assert.deepEqual(intents.actions(), []);
+    assert.match(view.lines().at(-1) ?? '', /\? all keys$/);
+  });
+
+  test('R asks how to remove; d removes the download and deletes its part file', async () => {
+    const { view, intents } = await show();
+    await view.press(KEY.tab, 'R');
+    assert.equal(
+      view.lines().at(-1),
+      'remove one.bin from the list?  y keep part file  d delete part file  n no',
+    );
+    await view.press('d');
+    assert.deepEqual(intents.actions(), [['removeDownload', 'one.bin', true]]);
+    await eventually(() =>
+      assert.match(view.frame(), /✓ removed one\.bin from the list and deleted its part file/),
+    );
+  });
+
+  test('R then y removes the download and keeps its part file; a refusal shows in red', async () => {
+    const { view, intents } = await show(
+      new RecordingIntents({ removeDownload: { ok: false, reason: 'could not delete x.part' } }),
+    );
+    await view.press(KEY.tab, 'R', 'y');
+    assert.deepEqual(intents.actions(), [['removeDownload', 'one.bin', false]]);
+    await eventually(() =>
+      assert.ok(view.rawFrame().includes(`${RED}✗ could not delete x.part`), view.rawFrame()),
+    );
+  });
+
+  test('p on a finished or cancelled download says why nothing happens', async () => {
+    const view = await renderPeer({
+      peer: peerSnapshot({
+        downloads: [
+          download('done.bin', [0], { state: 'done' }),
+          download('gone.bin', [-1], { state: 'cancelled' }),
+        ],
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    await view.press(KEY.tab, 'p');
+    assert.match(view.frame(), /✗ done\.bin is done: nothing to pause/);
+    await view.press('j', 'p');
+    assert.match(view.frame(), /✗ gone\.bin was cancelled: d on it in Swarm files starts it again/);
   });
 
   test('p pauses or resumes the selected download', async () => {
@@ -268,7 +349,7 @@ describe('peer view keys: the command line', () => {
     assert.equal(view.lines().at(-1), ':   Tab completes, Enter runs, Esc cancels');
     await view.press('exit', KEY.escape);
     assert.deepEqual(intents.actions(), []);
-    assert.match(view.lines().at(-1) ?? '', /^q (exit|quit) {2}/);
+    assert.match(view.lines().at(-1) ?? '', /\? all keys$/, 'the footer is back');
   });
 
   test('torrent -setMode download NAME downloads NAME', async () => {

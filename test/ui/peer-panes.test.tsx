@@ -190,17 +190,41 @@ describe('peer view: the whole screen', () => {
     );
   });
 
-  test('the help line names every key at 120 and at 80 columns', async () => {
+  test("the footer names the focused pane's keys first and always ends with ? all keys", async () => {
+    const paneKeys = {
+      'Swarm files': ['d/Enter', '/', 'r', 'D'],
+      Downloads: ['p', 'c', 'R'],
+      Log: ['PgUp/PgDn', 'g/G'],
+      'My files': ['s/Enter', 'a'],
+    };
     for (const size of [
       { columns: 120, rows: 36 },
       { columns: 80, rows: 24 },
+      { columns: 60, rows: 19 },
     ]) {
       const view = await show({ peer: peerSnapshot(), size });
-      const help = view.lines().at(-1) ?? '';
-      assert.ok(!help.endsWith('…'), `cut at ${size.columns}: ${help}`);
-      for (const key of ['q', '?', 'Tab', 's', 'a', 'd', '/', 'r', 'D', 'c', 'p', ':'])
-        assert.ok(help.split(/\s+/).includes(key), `no ${key} at ${size.columns}: ${help}`);
+      for (const [pane, keys] of Object.entries(paneKeys)) {
+        const help = view.lines().at(-1) ?? '';
+        assert.match(view.frame(), new RegExp(`▶ ${pane}`));
+        assert.ok(!help.endsWith('…'), `cut at ${size.columns}: ${help}`);
+        assert.ok(help.endsWith('? all keys'), `no ? at ${size.columns}: ${help}`);
+        assert.ok(Array.from(help).length <= size.columns, help);
+        const shown = help.split(/\s+/);
+        const expected = size.columns < 80 ? keys.slice(0, 2) : keys;
+        for (const key of expected)
+          assert.ok(shown.includes(key), `no ${key} at ${size.columns}: ${help}`);
+        await view.press('\t');
+      }
+      view.unmount();
     }
+  });
+
+  test('at 120 columns the footer also names pane, exit, move and command keys', async () => {
+    const view = await show({ peer: peerSnapshot(), size: { columns: 120, rows: 36 } });
+    assert.equal(
+      view.lines().at(-1),
+      'd/Enter download  / filter  r refresh  D by name  Tab/S-Tab pane  q/x exit  ↑↓/jk move  : command  ? all keys',
+    );
   });
 });
 
@@ -538,6 +562,43 @@ describe('peer view: help and small terminals', () => {
     });
     assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/);
     assert.deepEqual(linesWiderThan(view.lines(), MIN_COLUMNS), []);
+  });
+
+  test('60x19, the minimum the README promises, draws every pane and the footer', async () => {
+    const view = await show({
+      peer: busySnapshot(5),
+      swarm: busySwarm,
+      log: busyLog,
+      size: { columns: 60, rows: 19 },
+    });
+    const lines = view.lines();
+    assert.equal(lines.length, 18, view.frame());
+    assert.match(lines[0] ?? '', /^bt-tui peer · node 3/);
+    for (const pane of ['My files', 'Swarm files', 'Downloads', 'Log'])
+      assert.match(view.frame(), new RegExp(`[ ▶] ${pane} \\(`), pane);
+    assert.match(lines.at(-1) ?? '', /\? all keys$/);
+    assert.deepEqual(linesWiderThan(lines, 60), []);
+  });
+
+  test('? at 60x19 lists every key in two columns, the : syntax and t in the demo', async () => {
+    const view = await show({
+      peer: peerSnapshot(),
+      size: { columns: 60, rows: 19 },
+      onSwitchView: () => {},
+    });
+    await view.press('?');
+    const frame = view.frame();
+    assert.deepEqual(linesWiderThan(view.lines(), 60), []);
+    for (const key of [...PEER_KEYS, { keys: 't' }])
+      assert.ok(
+        view
+          .lines()
+          .some((line) => line.includes(`│ ${key.keys} `) || line.includes(`  ${key.keys} `)),
+        `${key.keys} missing:\n${frame}`,
+      );
+    assert.match(frame, /:seed NAME {2}:get NAME {2}:exit/);
+    assert.match(frame, /:torrent -setMode send NAME \| download NAME \| exit/);
+    assert.match(frame, /press \? or Esc to close/);
   });
 
   test('one row short of MIN_ROWS is too small too', async () => {

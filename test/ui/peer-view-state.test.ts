@@ -6,6 +6,7 @@ import {
   type PeerKeyContext,
   type PeerViewState,
   reducePeerKeys,
+  selectedDownload,
 } from '../../source/ui/peer/peer-view-state.ts';
 import { noKey } from './no-key.ts';
 
@@ -15,15 +16,31 @@ const context: PeerKeyContext = {
     { name: 'big.iso', seeding: true },
   ],
   swarmNames: ['big.iso', 'ubuntu.iso', 'a.bin'],
-  downloads: ['big.iso'],
+  downloads: [
+    { name: 'big.iso', state: 'downloading' },
+    { name: 'old.bin', state: 'done' },
+    { name: 'gone.bin', state: 'cancelled' },
+    { name: 'new.bin', state: 'verifying' },
+  ],
   listRows: 5,
   logLines: 5,
   logTotal: 40,
   canSwitchView: false,
 };
 
-const press = (state: PeerViewState, text: string, key: Partial<Key> = {}) =>
-  reducePeerKeys(state, text, { ...noKey, ...key }, context);
+const press = (
+  state: PeerViewState,
+  text: string,
+  key: Partial<Key> = {},
+  keyContext: PeerKeyContext = context,
+) => reducePeerKeys(state, text, { ...noKey, ...key }, keyContext);
+
+/** The Downloads pane focused with the row `index` selected. */
+const onDownload = (index: number): PeerViewState => ({
+  ...initialPeerViewState,
+  focus: 'downloads',
+  selected: { files: 0, swarm: 0, downloads: index },
+});
 
 describe('peer view keys as a pure reducer', () => {
   test('a burst of keys in one read is applied key by key on fresh state', () => {
@@ -75,5 +92,106 @@ describe('peer view keys as a pure reducer', () => {
   test('Ctrl+C exits from anywhere, even while typing', () => {
     const typing = press(initialPeerViewState, ':se').state;
     assert.deepEqual(press(typing, 'c', { ctrl: true }).effects, [{ kind: 'exit' }]);
+  });
+
+  test('a paste ending in Enter, in one read, submits the D prompt and the : line', () => {
+    // tmux send-keys 'name' Enter and a terminal paste deliver "name\r" as one chunk.
+    const named = press(press(initialPeerViewState, 'D').state, 'not-listed.bin\r');
+    assert.equal(named.state.input, null);
+    assert.deepEqual(named.effects, [{ kind: 'download', name: 'not-listed.bin' }]);
+    const typed = press(initialPeerViewState, ':get a.bin\r');
+    assert.equal(typed.state.input, null);
+    assert.deepEqual(typed.effects, [{ kind: 'download', name: 'a.bin' }]);
+    // Keys after the Enter act as keys again.
+    assert.equal(press(initialPeerViewState, '/a\rj').state.selected.swarm, 0);
+    assert.deepEqual(press(initialPeerViewState, ':exit\n').effects, [{ kind: 'exit' }]);
+  });
+
+  test('the Downloads selection follows a new download once the engine lists it', () => {
+    const started = press(
+      { ...initialPeerViewState, selected: { files: 0, swarm: 1, downloads: 0 } },
+      'd',
+    );
+    assert.deepEqual(started.effects, [{ kind: 'download', name: 'ubuntu.iso' }]);
+    const listed: PeerKeyContext = {
+      ...context,
+      downloads: [...context.downloads, { name: 'ubuntu.iso', state: 'searching' }],
+    };
+    assert.equal(
+      selectedDownload(
+        started.state,
+        listed.downloads.map((row) => row.name),
+      ),
+      4,
+    );
+    const moved = press({ ...started.state, focus: 'downloads' }, 'k', {}, listed);
+    assert.equal(moved.state.selected.downloads, 3, 'from the new row, one up');
+    assert.equal(moved.state.follow, null);
+  });
+
+  test('p says why it cannot pause a done, cancelled or verifying download', () => {
+    assert.deepEqual(press(onDownload(0), 'p').effects, [
+      { kind: 'toggle-pause', name: 'big.iso' },
+    ]);
+    const why = (index: number) => {
+      const [effect] = press(onDownload(index), 'p').effects;
+      assert.equal(effect?.kind, 'notice');
+      return effect?.kind === 'notice' ? effect.text : '';
+    };
+    assert.equal(why(1), 'old.bin is done: nothing to pause');
+    assert.match(why(2), /^gone\.bin was cancelled: d on it in Swarm files starts it again/);
+    assert.match(why(3), /^new\.bin is verifying: it can be paused once it downloads/);
+  });
+
+  test('c asks y/n before cancelling; n, Esc and other keys cancel nothing', () => {
+    const asked = press(onDownload(0), 'c');
+    assert.deepEqual(asked.effects, []);
+    assert.deepEqual(asked.state.confirm, { kind: 'cancel', name: 'big.iso' });
+    assert.deepEqual(press(asked.state, 'j').state, asked.state, 'other keys wait for an answer');
+    assert.equal(press(asked.state, 'n').state.confirm, null);
+    assert.deepEqual(press(asked.state, '', { escape: true }).effects, []);
+    const yes = press(asked.state, 'y');
+    assert.equal(yes.state.confirm, null);
+    assert.deepEqual(yes.effects, [{ kind: 'cancel', name: 'big.iso' }]);
+    const done = press(onDownload(1), 'c');
+    assert.equal(done.state.confirm, null, 'nothing to cancel on a finished download');
+    assert.match(
+      done.effects[0]?.kind === 'notice' ? done.effects[0].text : '',
+      /is done: nothing to cancel/,
+    );
+  });
+
+  test('R removes after y (part file kept) or d (part file deleted); a done file has no d', () => {
+    const asked = press(onDownload(2), 'R');
+    assert.deepEqual(asked.state.confirm, { kind: 'remove', name: 'gone.bin', partFile: true });
+    assert.deepEqual(press(asked.state, 'y').effects, [
+      { kind: 'remove', name: 'gone.bin', deletePartFile: false },
+    ]);
+    assert.deepEqual(press(asked.state, 'd').effects, [
+      { kind: 'remove', name: 'gone.bin', deletePartFile: true },
+    ]);
+    const done = press(onDownload(1), 'R').state;
+    assert.deepEqual(press(done, 'd').effects, [], 'no part file to delete');
+    assert.deepEqual(press(done, 'y').effects, [
+      { kind: 'remove', name: 'old.bin', deletePartFile: false },
+    ]);
+  });
+
+  test('s on an entry that cannot be shared says why instead of seeding', () => {
+    const folder: PeerKeyContext = {
+      ...context,
+      localFiles: [
+        { name: 'photos', seeding: false, unsupported: 'a folder: only plain files can be shared' },
+      ],
+    };
+    const { effects } = press({ ...initialPeerViewState, focus: 'files' }, 's', {}, folder);
+    assert.deepEqual(effects, [
+      {
+        kind: 'notice',
+        pane: 'files',
+        text: 'photos cannot be shared: a folder: only plain files can be shared',
+        error: true,
+      },
+    ]);
   });
 });

@@ -4,6 +4,8 @@ import { textWidth, truncate } from '../text.ts';
 export interface KeyHelp {
   keys: string;
   action: string;
+  /** A shorter action, for the help overlay when it needs two columns. */
+  short?: string;
 }
 
 /** The help line's layouts, roomiest first: the first that fits the width is drawn. */

@@ -1,14 +1,57 @@
 import { Box, Text } from 'ink';
+import { textWidth, truncate } from '../text.ts';
 import type { KeyHelp } from './HelpLine.tsx';
 
-/** Every key of the view with what it does; `?` or Esc closes it. */
+/** Border (2 lines), title and the closing hint. */
+const CHROME_LINES = 4;
+/** Between two columns of keys. */
+const GAP = '  ';
+
+/** A column of keys: its entries and how wide its key names are. */
+interface KeyColumn {
+  keys: KeyHelp[];
+  keyWidth: number;
+}
+
+/** `keys` in one column or, when taller than `lines`, in two (with the short actions). */
+function keyColumns(keys: KeyHelp[], lines: number): { columns: KeyColumn[]; short: boolean } {
+  const column = (part: KeyHelp[]): KeyColumn => ({
+    keys: part,
+    keyWidth: Math.max(0, ...part.map((key) => textWidth(key.keys))),
+  });
+  if (keys.length <= lines) return { columns: [column(keys)], short: false };
+  const half = Math.ceil(keys.length / 2);
+  return { columns: [column(keys.slice(0, half)), column(keys.slice(half))], short: true };
+}
+
+/**
+ * Every key of the view with what it does, then `notes` (e.g. a command syntax); `?` or Esc
+ * closes it. When the keys do not fit one under the other they flow into two columns.
+ */
 export function HelpOverlay(props: {
   title: string;
   keys: KeyHelp[];
   height: number;
   width?: number;
+  notes?: string[];
 }) {
-  const keyWidth = Math.max(...props.keys.map((key) => key.keys.length));
+  const notes = props.notes ?? [];
+  const inner = props.width === undefined ? 1_000 : props.width - 4;
+  const { columns, short } = keyColumns(props.keys, props.height - CHROME_LINES - notes.length);
+  // Each column as wide as its longest line when they fit side by side, else an even share.
+  const natural = columns.map((column) =>
+    Math.max(
+      0,
+      ...column.keys.map(
+        (key) => column.keyWidth + 1 + textWidth(short ? (key.short ?? key.action) : key.action),
+      ),
+    ),
+  );
+  const even = Math.floor((inner - GAP.length * (columns.length - 1)) / columns.length);
+  const fits =
+    natural.reduce((sum, width) => sum + width, GAP.length * (columns.length - 1)) <= inner;
+  const widths = fits ? natural : natural.map(() => even);
+  const rows = columns[0]?.keys.length ?? 0;
   return (
     <Box
       flexDirection="column"
@@ -17,11 +60,27 @@ export function HelpOverlay(props: {
       borderStyle="round"
       paddingX={1}
     >
-      <Text bold>{props.title} — keys</Text>
-      {props.keys.map((key) => (
-        <Text key={key.keys}>
-          <Text bold>{key.keys.padEnd(keyWidth)}</Text> {key.action}
+      <Text bold>{truncate(`${props.title} — keys`, inner)}</Text>
+      {Array.from({ length: rows }, (_, row) => (
+        <Text key={columns[0]?.keys[row]?.keys}>
+          {columns.map((column, index) => {
+            const key = column.keys[row];
+            if (!key) return null;
+            const room = (widths[index] ?? even) - column.keyWidth - 1;
+            const action = truncate(short ? (key.short ?? key.action) : key.action, room);
+            const last = index === columns.length - 1;
+            return (
+              <Text key={key.keys}>
+                <Text bold>{key.keys.padEnd(column.keyWidth)}</Text>
+                {` ${last ? action : action.padEnd(room)}`}
+                {last ? '' : GAP}
+              </Text>
+            );
+          })}
         </Text>
+      ))}
+      {notes.map((note) => (
+        <Text key={note}>{truncate(note, inner)}</Text>
       ))}
       <Text dimColor>press ? or Esc to close</Text>
     </Box>

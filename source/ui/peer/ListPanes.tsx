@@ -4,7 +4,7 @@ import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { fitColumns, truncate } from '../text.ts';
+import { fitColumns, fitTable, truncate } from '../text.ts';
 
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
@@ -25,8 +25,11 @@ function windowOf<T>(
   return { shown: items.slice(first, first + rows), first };
 }
 
-const selectedStyle: CellStyle = (row) =>
-  row.name?.startsWith(SELECTED) ? { bold: true, inverse: true } : {};
+/** The selected row stands out; an entry that cannot be shared is greyed, its reason kept. */
+const rowStyle: CellStyle = (row) => ({
+  ...(row.name?.startsWith(SELECTED) ? { bold: true, inverse: true } : {}),
+  ...(row.kind === 'unsupported' ? { dimColor: true } : {}),
+});
 
 function fileState(file: LocalFileSnapshot): string {
   switch (file.state.kind) {
@@ -38,6 +41,9 @@ function fileState(file: LocalFileSnapshot): string {
       return 'downloading';
     case 'error':
       return `error: ${file.state.reason}`;
+    case 'unsupported':
+      // The reason says what the entry is first: "a folder: only plain files can be shared".
+      return file.state.reason;
     default:
       return 'not shared';
   }
@@ -64,15 +70,14 @@ export function FilesPane(props: {
   const { shown, first } = windowOf(props.files, props.selected, props.rows);
   const rows = shown.map((file, index) => ({
     name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${file.name}`,
-    size: formatSize(file.sizeBytes),
+    size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
     state: fileState(file),
+    // Not a column: tells rowStyle to grey the row.
+    kind: file.state.kind,
   }));
-  const fitted = fitColumns(
-    rows,
-    { name: 'name', size: 'size', state: 'state' },
-    ['name', 'state'],
-    props.width - 1,
-  );
+  const fitted = fitTable(rows, ['name', 'size', 'state'], props.width - 1, {
+    flexible: ['name', 'state'],
+  }).rows;
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
@@ -80,7 +85,7 @@ export function FilesPane(props: {
         focused={props.focused}
         width={props.width - 1}
       />
-      <DataTable rows={fitted} columns={['name', 'size', 'state']} cellStyle={selectedStyle} />
+      <DataTable rows={fitted} columns={['name', 'size', 'state']} cellStyle={rowStyle} />
       {props.files.length === 0 ? (
         <Text dimColor>(folder is empty: copy files in to seed them)</Text>
       ) : null}
@@ -129,7 +134,7 @@ export function SwarmPane(props: {
         focused={props.focused}
         width={props.width}
       />
-      <DataTable rows={fitted} columns={['name', 'size', 'owners']} cellStyle={selectedStyle} />
+      <DataTable rows={fitted} columns={['name', 'size', 'owners']} cellStyle={rowStyle} />
       <Text
         color={props.listing.state === 'error' ? 'red' : undefined}
         dimColor={props.listing.state !== 'error'}

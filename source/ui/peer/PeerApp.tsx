@@ -1,20 +1,25 @@
 import { Box, Text, useInput } from 'ink';
 import { useCallback, useRef, useState } from 'react';
+import { type Clock, systemClock } from '../../clock.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
-import { HelpLine, type KeyHelp } from '../components/HelpLine.tsx';
+import { HelpLine } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
+import { useWakeAt } from '../hooks/use-wake-at.ts';
 import { truncate } from '../text.ts';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
-import { FilesPane, type Notice, SwarmPane } from './ListPanes.tsx';
+import { confirmationPrompt } from './download-keys.ts';
+import { FilesPane, SwarmPane } from './ListPanes.tsx';
+import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
+import { COMMAND_HELP, footerKeys, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
 import { peerLayout } from './peer-layout.ts';
 import {
   filteredSwarm,
@@ -23,7 +28,10 @@ import {
   type PeerPane,
   type PeerViewState,
   reducePeerKeys,
+  selectedDownload,
 } from './peer-view-state.ts';
+
+export { PEER_KEYS } from './peer-help.ts';
 
 /** What the view asks of the engine: plain method calls (DESIGN: user intents). */
 export interface PeerIntents {
@@ -33,62 +41,15 @@ export interface PeerIntents {
   download(name: string): { ok: boolean; reason?: string };
   cancel(name: string): Promise<void>;
   togglePause(name: string): void;
+  /** Takes a download off the list (stopping it first), keeping or deleting its part file. */
+  removeDownload(name: string, deletePartFile: boolean): Promise<{ ok: boolean; reason?: string }>;
   refreshSwarm(): Promise<void>;
   /** Leave the swarm (EXIT to the tracker) and close the view. */
   exit(): void;
 }
 
-export const PEER_KEYS: KeyHelp[] = [
-  { keys: 'q x', action: 'exit' },
-  { keys: '?', action: 'help' },
-  { keys: 'Tab', action: 'next pane' },
-  { keys: '↑↓ j k g G', action: 'move' },
-  { keys: 's Enter', action: 'seed/unseed (my files)' },
-  { keys: 'a', action: 'seed all' },
-  { keys: 'd Enter', action: 'download (swarm)' },
-  { keys: '/', action: 'filter swarm' },
-  { keys: 'r', action: 'refresh swarm' },
-  { keys: 'D', action: 'download by name' },
-  { keys: 'c', action: 'cancel download' },
-  { keys: 'p', action: 'pause/resume' },
-  { keys: ':', action: 'command line' },
-];
-
-/** The help line: every key, described as far as the width allows (the overlay says more). */
-const LINE_KEYS: KeyHelp[][] = [
-  [
-    { keys: 'q', action: 'exit' },
-    { keys: '?', action: 'help' },
-    { keys: 'Tab', action: 'pane' },
-    { keys: '↑↓', action: 'move' },
-    { keys: 's', action: 'seed/unseed' },
-    { keys: 'a', action: 'seed all' },
-    { keys: 'd', action: 'download' },
-    { keys: '/', action: 'filter' },
-    { keys: 'r', action: 'refresh' },
-    { keys: 'D', action: 'by name' },
-    { keys: 'c', action: 'cancel' },
-    { keys: 'p', action: 'pause' },
-    { keys: ':', action: 'command' },
-  ],
-  [
-    { keys: 'q', action: 'quit' },
-    { keys: '?', action: 'help' },
-    { keys: 'Tab', action: '' },
-    { keys: 's', action: 'seed' },
-    { keys: 'a', action: 'all' },
-    { keys: 'd', action: 'get' },
-    { keys: '/', action: 'find' },
-    { keys: 'r', action: 'list' },
-    { keys: 'D', action: 'name' },
-    { keys: 'c', action: 'stop' },
-    { keys: 'p', action: 'pause' },
-    { keys: ':', action: 'cmd' },
-  ],
-];
-
 export const MIN_COLUMNS = 60;
-export const MIN_ROWS = 20;
+export const MIN_ROWS = 19;
 
 export interface PeerAppProps {
   peer: Store<PeerSnapshot>;
@@ -98,12 +59,19 @@ export interface PeerAppProps {
   size?: TerminalSize;
   /** In the demo, `t` switches to the tracker view. */
   onSwitchView?: () => void;
+  /** Times notices out; tests pass a ManualClock. */
+  clock?: Clock;
 }
 
-const failed = (reason?: string): Notice => ({ text: reason ?? 'failed', error: true });
+const INPUT_LABEL = {
+  command: ':',
+  filter: 'filter swarm: ',
+  'download-name': 'download file named: ',
+};
 
 /** The full-screen view of one node: my files, swarm files, downloads, log; all from the keyboard. */
 export function PeerApp(props: PeerAppProps) {
+  const clock = props.clock ?? systemClock;
   const snapshot = useStore(props.peer);
   const swarm = useStore(props.swarm);
   const lines = useStore(props.log);
@@ -116,18 +84,21 @@ export function PeerApp(props: PeerAppProps) {
     viewRef.current = next;
     setView(next);
   };
-  const { focus, helpOpen, input, filter, logBack } = view;
+  const { focus, helpOpen, filter, logBack } = view;
   const shiftLogBack = useCallback((arrived: number) => {
     viewRef.current = { ...viewRef.current, logBack: viewRef.current.logBack + arrived };
     setView(viewRef.current);
   }, []);
   useLogAnchor(lines, logBack, shiftLogBack);
-  const [notices, setNotices] = useState<Partial<Record<PeerPane, Notice>>>({});
+  const [allNotices, setNotices] = useState<PaneNotices>({});
+  const notices = liveNotices(allNotices, clock.now());
+  useWakeAt(clock, nextExpiryMs(notices));
   const [exiting, setExiting] = useState(false);
 
   const swarmNames = swarm.files.map((file) => file.name);
   const shownSwarm = new Set(filteredSwarm(swarmNames, filter));
   const swarmFiles = swarm.files.filter((file) => shownSwarm.has(file.name));
+  const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines = snapshot.downloads.reduce(
     (sum, download) => sum + downloadBlockHeight(download),
     0,
@@ -137,10 +108,11 @@ export function PeerApp(props: PeerAppProps) {
     Math.max(snapshot.files.length, swarmFiles.length),
     downloadLines,
   );
-  const pick = (pane: 'files' | 'swarm' | 'downloads', count: number) =>
+  const pick = (pane: 'files' | 'swarm', count: number) =>
     Math.min(view.selected[pane], Math.max(0, count - 1));
-  const notify = (pane: PeerPane, notice: Notice) =>
-    setNotices((current) => ({ ...current, [pane]: notice }));
+  const notify = (pane: PeerPane, text: string, error = false) =>
+    setNotices((current) => ({ ...current, [pane]: { text, error, atMs: clock.now() } }));
+  const failed = (pane: PeerPane, reason?: string) => notify(pane, reason ?? 'failed', true);
 
   const run = (effect: PeerEffect) => {
     const { intents } = props;
@@ -157,55 +129,61 @@ export function PeerApp(props: PeerAppProps) {
       case 'unseed': {
         const { name } = effect;
         const seeding = effect.kind === 'seed';
-        notify('files', { text: `${seeding ? 'seeding' : 'stopping'} ${name}…`, error: false });
+        notify('files', `${seeding ? 'seeding' : 'stopping'} ${name}…`);
         void (seeding ? intents.seed(name) : intents.unseed(name)).then((outcome) =>
-          notify(
-            'files',
-            outcome.ok
-              ? { text: `${seeding ? 'seeding' : 'stopped seeding'} ${name}`, error: false }
-              : failed(outcome.reason),
-          ),
+          outcome.ok
+            ? notify('files', `${seeding ? 'seeding' : 'stopped seeding'} ${name}`)
+            : failed('files', outcome.reason),
         );
         return;
       }
       case 'seed-all':
-        notify('files', { text: 'seeding every file…', error: false });
+        notify('files', 'seeding every file…');
         void intents.seedAll().then((outcomes) => {
           const bad = outcomes.filter((outcome) => !outcome.ok);
-          notify(
-            'files',
-            bad.length
-              ? failed(bad.map((outcome) => outcome.reason).join('; '))
-              : { text: `seeding ${outcomes.length} files`, error: false },
-          );
+          if (bad.length) failed('files', bad.map((outcome) => outcome.reason).join('; '));
+          else notify('files', `seeding ${outcomes.length} files`);
         });
         return;
       case 'download': {
         const outcome = intents.download(effect.name);
-        if (outcome.ok) update({ ...viewRef.current, focus: 'downloads' });
-        notify(
-          'downloads',
-          outcome.ok
-            ? { text: `downloading ${effect.name}`, error: false }
-            : failed(outcome.reason),
-        );
+        if (outcome.ok) {
+          update({ ...viewRef.current, focus: 'downloads' });
+          notify('downloads', `downloading ${effect.name}`);
+        } else {
+          if (viewRef.current.follow === effect.name) update({ ...viewRef.current, follow: null });
+          failed('downloads', outcome.reason);
+        }
         return;
       }
       case 'cancel':
-        void intents.cancel(effect.name).then(() =>
-          notify('downloads', {
-            text: `cancelled ${effect.name}; the part file is kept for resume`,
-            error: false,
-          }),
-        );
+        void intents
+          .cancel(effect.name)
+          .then(() =>
+            notify('downloads', `cancelled ${effect.name}; the part file is kept for resume`),
+          );
         return;
+      case 'remove': {
+        const { name, deletePartFile } = effect;
+        void intents
+          .removeDownload(name, deletePartFile)
+          .then((outcome) =>
+            outcome.ok
+              ? notify(
+                  'downloads',
+                  `removed ${name} from the list${deletePartFile ? ' and deleted its part file' : ''}`,
+                )
+              : failed('downloads', outcome.reason),
+          );
+        return;
+      }
       case 'toggle-pause':
         return intents.togglePause(effect.name);
       case 'refresh-swarm':
         void intents.refreshSwarm();
         return;
-      case 'command-error':
-        return notify('downloads', failed(effect.message));
+      case 'notice':
+        return notify(effect.pane, effect.text, effect.error);
     }
   };
 
@@ -214,9 +192,13 @@ export function PeerApp(props: PeerAppProps) {
       localFiles: snapshot.files.map((file) => ({
         name: file.name,
         seeding: file.state.kind === 'seeding',
+        ...(file.state.kind === 'unsupported' ? { unsupported: file.state.reason } : {}),
       })),
       swarmNames,
-      downloads: snapshot.downloads.map((download) => download.name),
+      downloads: snapshot.downloads.map((download) => ({
+        name: download.name,
+        state: download.state,
+      })),
       listRows: layout?.listRows ?? 1,
       logLines: layout ? layout.logHeight - 1 : 1,
       logTotal: lines.length,
@@ -233,14 +215,15 @@ export function PeerApp(props: PeerAppProps) {
   }
   if (helpOpen)
     return (
-      <HelpOverlay title={`bt-tui peer ${snapshot.nodeId}`} keys={PEER_KEYS} height={rows - 1} />
+      <HelpOverlay
+        title={`bt-tui peer ${snapshot.nodeId}`}
+        keys={props.onSwitchView ? [...PEER_KEYS, SWITCH_VIEW_KEY] : PEER_KEYS}
+        notes={COMMAND_HELP}
+        height={rows - 1}
+        width={columns}
+      />
     );
   const half = Math.floor(columns / 2);
-  const inputLabel = {
-    command: ':',
-    filter: 'filter swarm: ',
-    'download-name': 'download file named: ',
-  };
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <PeerHeader snapshot={snapshot} width={columns} exiting={exiting} />
@@ -265,7 +248,7 @@ export function PeerApp(props: PeerAppProps) {
       </Box>
       <DownloadsPane
         downloads={snapshot.downloads}
-        selected={pick('downloads', snapshot.downloads.length)}
+        selected={selectedDownload(view, downloadNames)}
         focused={focus === 'downloads'}
         height={layout.downloadsHeight}
         width={columns}
@@ -279,20 +262,46 @@ export function PeerApp(props: PeerAppProps) {
         width={columns}
         focused={focus === 'log'}
       />
-      {input ? (
-        <Text>
-          <Text bold>{inputLabel[input.purpose]}</Text>
-          {truncate(input.value, columns - 25)}
-          <Text inverse> </Text>
-          <Text dimColor>
-            {input.purpose === 'command'
-              ? '  Tab completes, Enter runs, Esc cancels'
-              : '  Enter, Esc'}
-          </Text>
-        </Text>
-      ) : (
-        <HelpLine keys={LINE_KEYS} width={columns} />
-      )}
+      <BottomLine view={view} columns={columns} canSwitchView={props.onSwitchView !== undefined} />
     </Box>
   );
+}
+
+/** The last line: a confirmation, the line being typed, or the keys of the focused pane. */
+function BottomLine({
+  view,
+  columns,
+  canSwitchView,
+}: {
+  view: PeerViewState;
+  columns: number;
+  canSwitchView: boolean;
+}) {
+  const { confirm, input } = view;
+  if (confirm) {
+    const { question, answers } = confirmationPrompt(confirm);
+    return (
+      <Text>
+        <Text bold color="yellow">
+          {truncate(question, Math.max(0, columns - answers.length - 2))}
+        </Text>
+        {`  ${answers}`}
+      </Text>
+    );
+  }
+  if (input) {
+    return (
+      <Text>
+        <Text bold>{INPUT_LABEL[input.purpose]}</Text>
+        {truncate(input.value, columns - 25)}
+        <Text inverse> </Text>
+        <Text dimColor>
+          {input.purpose === 'command'
+            ? '  Tab completes, Enter runs, Esc cancels'
+            : '  Enter, Esc'}
+        </Text>
+      </Text>
+    );
+  }
+  return <HelpLine keys={footerKeys(view.focus, columns, canSwitchView)} width={columns} />;
 }

@@ -1,6 +1,7 @@
 import type { Key } from 'ink';
-import { applyScroll, type ScrollAction, scrollActionFor } from '../keys.ts';
+import { applyScroll, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
 import { completeCommand, parseCommand } from './command-line.ts';
+import { type Confirmation, confirmKey, type DownloadRow, downloadKey } from './download-keys.ts';
 import { stepInput, type TextInput } from './text-input.ts';
 
 export type PeerPane = 'files' | 'swarm' | 'downloads' | 'log';
@@ -15,6 +16,10 @@ export interface PeerViewState {
   filter: string;
   selected: Record<ListPane, number>;
   logBack: number;
+  /** A destructive action asking y/n on the bottom line. */
+  confirm: Confirmation | null;
+  /** A download just started: the Downloads selection moves to it once the engine lists it. */
+  follow: string | null;
 }
 
 export const initialPeerViewState: PeerViewState = {
@@ -24,14 +29,17 @@ export const initialPeerViewState: PeerViewState = {
   filter: '',
   selected: { files: 0, swarm: 0, downloads: 0 },
   logBack: 0,
+  confirm: null,
+  follow: null,
 };
 
 /** What the keys act on, as the view shows it now. */
 export interface PeerKeyContext {
-  localFiles: readonly { name: string; seeding: boolean }[];
+  /** `unsupported`: why the entry cannot be shared (a folder, a symlink...), else absent. */
+  localFiles: readonly { name: string; seeding: boolean; unsupported?: string }[];
   /** Every file the swarm lists (the filter is applied here). */
   swarmNames: readonly string[];
-  downloads: readonly string[];
+  downloads: readonly DownloadRow[];
   listRows: number;
   logLines: number;
   logTotal: number;
@@ -48,8 +56,9 @@ export type PeerEffect =
   | { kind: 'download'; name: string }
   | { kind: 'cancel'; name: string }
   | { kind: 'toggle-pause'; name: string }
+  | { kind: 'remove'; name: string; deletePartFile: boolean }
   | { kind: 'refresh-swarm' }
-  | { kind: 'command-error'; message: string };
+  | { kind: 'notice'; pane: PeerPane; text: string; error: boolean };
 
 export interface PeerKeyOutcome {
   state: PeerViewState;
@@ -67,14 +76,38 @@ function picked(state: PeerViewState, pane: ListPane, count: number): number {
   return Math.min(state.selected[pane], Math.max(0, count - 1));
 }
 
-function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
-  const seeding = context.localFiles.find((file) => file.name === name)?.seeding === true;
-  return seeding ? { kind: 'unseed', name } : { kind: 'seed', name };
+/** The selected download: the one just started once it is listed, else the selected row. */
+export function selectedDownload(state: PeerViewState, names: readonly string[]): number {
+  const followed = state.follow === null ? -1 : names.indexOf(state.follow);
+  return followed >= 0 ? followed : picked(state, 'downloads', names.length);
 }
 
-/** The host moves focus to Downloads once the engine accepted the download. */
+/** The selection lands on a followed download once it is listed; then it moves freely. */
+function settleFollow(state: PeerViewState, context: PeerKeyContext): PeerViewState {
+  if (state.follow === null) return state;
+  const index = context.downloads.findIndex((row) => row.name === state.follow);
+  if (index < 0) return state;
+  return { ...state, follow: null, selected: { ...state.selected, downloads: index } };
+}
+
+function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
+  const file = context.localFiles.find((each) => each.name === name);
+  if (file?.unsupported)
+    return {
+      kind: 'notice',
+      pane: 'files',
+      text: `${name} cannot be shared: ${file.unsupported}`,
+      error: true,
+    };
+  return file?.seeding ? { kind: 'unseed', name } : { kind: 'seed', name };
+}
+
+/**
+ * The selection follows the new download once the engine lists it; the host moves the focus to
+ * Downloads once the engine accepted it (and forgets the follow if it refused).
+ */
 function download(state: PeerViewState, name: string): PeerKeyOutcome {
-  return { state, effects: [{ kind: 'download', name }] };
+  return { state: { ...state, follow: name }, effects: [{ kind: 'download', name }] };
 }
 
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
@@ -82,7 +115,10 @@ function runCommand(state: PeerViewState, line: string, context: PeerKeyContext)
   if (command.kind === 'exit') return { state, effects: [{ kind: 'exit' }] };
   if (command.kind === 'seed') return { state, effects: [seedOrUnseed(command.name, context)] };
   if (command.kind === 'download') return download(state, command.name);
-  return { state, effects: [{ kind: 'command-error', message: command.message }] };
+  return {
+    state,
+    effects: [{ kind: 'notice', pane: 'downloads', text: command.message, error: true }],
+  };
 }
 
 /** A chunk of typed text while the `:`, `/` or `D` line is open. */
@@ -171,13 +207,9 @@ function pressed(
     const name = swarm[picked(state, 'swarm', counts.swarm)];
     return name ? download(state, name) : none();
   }
-  if (state.focus === 'downloads' && (text === 'c' || text === 'p')) {
-    const name = context.downloads[picked(state, 'downloads', counts.downloads)];
-    if (!name) return none();
-    return {
-      state,
-      effects: [text === 'p' ? { kind: 'toggle-pause', name } : { kind: 'cancel', name }],
-    };
+  if (state.focus === 'downloads' && (text === 'c' || text === 'p' || text === 'R')) {
+    const row = context.downloads[picked(state, 'downloads', counts.downloads)];
+    return row ? (downloadKey(state, text, row) ?? none()) : none();
   }
   const page = state.focus === 'log' ? context.logLines : context.listRows;
   const action = scrollActionFor(text, key, page);
@@ -190,13 +222,27 @@ function pressed(
   }
   const pane = state.focus;
   const moved = applyScroll(picked(state, pane, counts[pane]), action, counts[pane], 1);
-  return none({ ...state, selected: { ...state.selected, [pane]: moved } });
+  const follow = pane === 'downloads' ? null : state.follow;
+  return none({ ...state, follow, selected: { ...state.selected, [pane]: moved } });
+}
+
+/** One key: to the open confirmation, the open input line, or the view. */
+function oneKey(
+  state: PeerViewState,
+  text: string,
+  key: Key,
+  context: PeerKeyContext,
+): PeerKeyOutcome {
+  if (key.ctrl && text === 'c') return { state, effects: [{ kind: 'exit' }] };
+  if (state.confirm !== null) return confirmKey(state, state.confirm, text, key);
+  if (state.input !== null) return typed(state, state.input, text, key, context);
+  return pressed(state, text, key, context);
 }
 
 /**
  * Everything one read of the keyboard does to the peer view: the new state and what to ask of
- * the engine. Pure, so a burst of keys (a paste, tmux send-keys) is applied key by key on fresh
- * state, and tests can drive it without a terminal.
+ * the engine. Pure, so a burst of keys (a paste, `tmux send-keys 'name' Enter`) is applied key
+ * by key on fresh state, Enter included, and tests can drive it without a terminal.
  */
 export function reducePeerKeys(
   state: PeerViewState,
@@ -204,28 +250,12 @@ export function reducePeerKeys(
   key: Key,
   context: PeerKeyContext,
 ): PeerKeyOutcome {
-  if (key.ctrl && text === 'c') return { state, effects: [{ kind: 'exit' }] };
-  // Typed text arrives whole; single-key bindings get one key at a time.
-  if (state.input !== null) return typed(state, state.input, text, key, context);
-  const plain = !key.ctrl && !key.meta && !key.escape && !key.return && !key.tab;
-  const chars = Array.from(text);
-  if (!plain || chars.length <= 1) return pressed(state, text, key, context);
-  let current = state;
+  let current = settleFollow(state, context);
   const effects: PeerEffect[] = [];
-  for (const [index, char] of chars.entries()) {
-    const outcome = pressed(current, char, key, context);
+  for (const press of splitKeys(text, key)) {
+    const outcome = oneKey(current, press.input, press.key, context);
     current = outcome.state;
     effects.push(...outcome.effects);
-    // A key that opened the input line takes the rest of the chunk as typed text.
-    if (current.input !== null) {
-      const rest = chars.slice(index + 1).join('');
-      if (rest) {
-        const more = typed(current, current.input, rest, key, context);
-        current = more.state;
-        effects.push(...more.effects);
-      }
-      break;
-    }
   }
   return { state: current, effects };
 }

@@ -1,0 +1,115 @@
+import type { Key } from 'ink';
+import type { DownloadState } from '../../peer/download/download.ts';
+import type { PeerEffect, PeerKeyOutcome, PeerViewState } from './peer-view-state.ts';
+
+/** A download as the keys of the Downloads pane see it. */
+export interface DownloadRow {
+  name: string;
+  state: DownloadState;
+}
+
+/** A destructive action waiting for y/n (htop asks before F9 kills; so do we). */
+export type Confirmation =
+  | { kind: 'cancel'; name: string }
+  | { kind: 'remove'; name: string; partFile: boolean };
+
+/** States in which a download has stopped for good (until it is started again). */
+const ENDED: readonly DownloadState[] = ['done', 'cancelled', 'failed'];
+
+/** What a person reads when `p` cannot pause or resume a download, by its state. */
+function whyNoPause(row: DownloadRow): string | null {
+  switch (row.state) {
+    case 'downloading':
+    case 'waiting-for-owners':
+    case 'paused':
+      return null;
+    case 'done':
+      return `${row.name} is done: nothing to pause`;
+    case 'cancelled':
+      return `${row.name} was cancelled: d on it in Swarm files starts it again where it stopped`;
+    case 'failed':
+      return `${row.name} failed: d on it in Swarm files tries again`;
+    default:
+      return `${row.name} is ${row.state.replaceAll('-', ' ')}: it can be paused once it downloads`;
+  }
+}
+
+const notice = (text: string, error: boolean): PeerEffect => ({
+  kind: 'notice',
+  pane: 'downloads',
+  text,
+  error,
+});
+
+/** `c`, `p` and `R` on the selected download: act, ask to confirm, or say why not. */
+export function downloadKey(
+  state: PeerViewState,
+  text: string,
+  row: DownloadRow,
+): PeerKeyOutcome | null {
+  if (text === 'p') {
+    const why = whyNoPause(row);
+    return {
+      state,
+      effects: [why ? notice(why, true) : { kind: 'toggle-pause', name: row.name }],
+    };
+  }
+  if (text === 'c') {
+    if (ENDED.includes(row.state)) {
+      const was = row.state === 'done' ? 'is done' : `was already ${row.state}`;
+      return {
+        state,
+        effects: [
+          notice(`${row.name} ${was}: nothing to cancel (R removes it from the list)`, true),
+        ],
+      };
+    }
+    return { state: { ...state, confirm: { kind: 'cancel', name: row.name } }, effects: [] };
+  }
+  if (text === 'R') {
+    const confirm: Confirmation = {
+      kind: 'remove',
+      name: row.name,
+      partFile: row.state !== 'done',
+    };
+    return { state: { ...state, confirm }, effects: [] };
+  }
+  return null;
+}
+
+/** The question the bottom line asks while a confirmation is open, and its answers. */
+export function confirmationPrompt(confirm: Confirmation): { question: string; answers: string } {
+  if (confirm.kind === 'cancel')
+    return {
+      question: `cancel ${confirm.name}? (the part file stays for a resume)`,
+      answers: 'y yes  n no',
+    };
+  return confirm.partFile
+    ? {
+        question: `remove ${confirm.name} from the list?`,
+        answers: 'y keep part file  d delete part file  n no',
+      }
+    : {
+        question: `remove ${confirm.name} from the list? (the file stays)`,
+        answers: 'y yes  n no',
+      };
+}
+
+/** One key while a confirmation is open: y (or d) acts, n or Esc closes, anything else waits. */
+export function confirmKey(
+  state: PeerViewState,
+  confirm: Confirmation,
+  text: string,
+  key: Key,
+): PeerKeyOutcome {
+  const closed = { ...state, confirm: null };
+  if (text === 'n' || key.escape) return { state: closed, effects: [] };
+  if (text === 'y' && confirm.kind === 'cancel')
+    return { state: closed, effects: [{ kind: 'cancel', name: confirm.name }] };
+  if (confirm.kind === 'remove' && (text === 'y' || (text === 'd' && confirm.partFile)))
+    return {
+      state: closed,
+      effects: [{ kind: 'remove', name: confirm.name, deletePartFile: text === 'd' }],
+    };
+  return { state, effects: [] };
+}
