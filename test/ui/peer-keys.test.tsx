@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import chalk from 'chalk';
+import { ManualClock } from '../../source/clock.ts';
 import { eventually, KEY, MutableStore } from './fixtures.ts';
 import {
   download,
@@ -322,6 +323,36 @@ describe('peer view keys: downloads', () => {
     await view.press(KEY.tab);
     await view.tap('d', 's');
     assert.deepEqual(intents.actions(), []);
+  });
+});
+
+describe('peer view: notices', () => {
+  test('an outcome shows for 5 s and an error for 10 s, on the clock the view is given', async () => {
+    const clock = new ManualClock();
+    const view = await renderPeer({
+      peer: snapshot,
+      swarm,
+      intents: new RecordingIntents({ download: { ok: false, reason: 'no such file' } }),
+      size: { columns: 120, rows: 36 },
+      clock,
+    });
+    views.push(view);
+    await view.press('a');
+    await eventually(() => assert.match(view.frame(), /✓ seeding 1 file /));
+    clock.advance(4_000);
+    await view.press('d');
+    assert.match(view.frame(), /✗ no such file/);
+    clock.advance(999);
+    await view.tap('j');
+    assert.match(view.frame(), /✓ seeding 1 file /, 'still there just before 5 s');
+    clock.advance(1);
+    await eventually(() => assert.doesNotMatch(view.frame(), /✓ seeding/));
+    assert.match(view.frame(), /✗ no such file/, 'the error stays longer');
+    clock.advance(8_999);
+    await view.tap('j');
+    assert.match(view.frame(), /✗ no such file/);
+    clock.advance(1);
+    await eventually(() => assert.doesNotMatch(view.frame(), /no such file/));
   });
 });
 

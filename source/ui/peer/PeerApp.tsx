@@ -142,7 +142,8 @@ export function PeerApp(props: PeerAppProps) {
         void intents.seedAll().then((outcomes) => {
           const bad = outcomes.filter((outcome) => !outcome.ok);
           if (bad.length) failed('files', bad.map((outcome) => outcome.reason).join('; '));
-          else notify('files', `seeding ${outcomes.length} files`);
+          else
+            notify('files', `seeding ${outcomes.length} file${outcomes.length === 1 ? '' : 's'}`);
         });
         return;
       case 'download': {
