@@ -3,12 +3,16 @@ import type { RemoteAddress } from './net/transport.ts';
 
 const SIZE_UNITS = ['KiB', 'MiB', 'GiB', 'TiB'] as const;
 
-/** Bytes in binary units with one decimal: `512 B`, `1.5 KiB`, `256.0 MiB`. */
+/**
+ * Bytes in binary units with one decimal: `512 B`, `1.5 KiB`, `256.0 MiB`. One rule: the
+ * largest unit in which the number, as shown, stays below 1024, so a size just under 1 GiB
+ * reads `1.0 GiB`, never `1024.0 MiB`.
+ */
 export function formatSize(sizeBytes: number): string {
   if (sizeBytes < 1024) return `${sizeBytes} B`;
   let value = sizeBytes / 1024;
   let unit = 0;
-  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+  while (Number(value.toFixed(1)) >= 1024 && unit < SIZE_UNITS.length - 1) {
     value /= 1024;
     unit++;
   }

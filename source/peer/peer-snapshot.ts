@@ -30,7 +30,10 @@ export interface DownloadSnapshot {
   /** Seconds to go at the current rate; null when unknown. */
   etaSec: number | null;
   owners: OwnerSnapshot[];
-  /** Per piece, the index into `owners` of who delivered it, or -1 while missing. */
+  /**
+   * Per piece, the index into `owners` of who delivered it this session, or -1 missing, -2 in
+   * flight, -3 verified in an earlier session (found on disk at resume).
+   */
   pieceSources: Int8Array;
   retransmittedBlocks: number;
 }

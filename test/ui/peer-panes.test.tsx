@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
+import chalk from 'chalk';
 import type { DownloadSnapshot, PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { MIN_COLUMNS, MIN_ROWS, PEER_KEYS } from '../../source/ui/peer/PeerApp.tsx';
 import { peerLayout } from '../../source/ui/peer/peer-layout.ts';
@@ -24,6 +25,8 @@ import {
 
 const M = -1;
 const F = -2;
+const R = -3;
+const DIM = '\u001b[2m';
 const LONG_NAME = 'a-very-long-file-name-that-goes-on-and-on.tar.gz';
 
 const views: RenderedView[] = [];
@@ -126,13 +129,13 @@ describe('peer view: the whole screen', () => {
       '  Downloads (2)',
       '  big.iso [█████████████████░░░░░░░░░░░░░]  56.3% downloading · 9/16 pieces 2.0 MiB/s ETA 5s',
       '  map AABB▒···ABAB··C·',
-      '  legend: A node 1  B node 2  C node 5  ▒ in flight  · missing',
-      '  A node 1    127.0.0.1:50001       [██      █ █                 ]    4.0 MiB    1.0 MiB/s active',
-      '  B node 2    127.0.0.1:50002       [  ██     █ █                ]    4.0 MiB        0 B/s slow (1 strikes)',
-      '  C node 5    127.0.0.1:50005       [              █             ]    1.0 MiB        0 B/s banned: lied',
+      '  legend: A node 1  B node 2  C node 5  ▒ 1 in flight  · 6 missing',
+      '  A node 1    127.0.0.1:50001       [███████                   ]  25%    4.0 MiB    1.0 MiB/s active',
+      '  B node 2    127.0.0.1:50002       [███████                   ]  25%    4.0 MiB        0 B/s slow (1 strike)',
+      '  C node 5    127.0.0.1:50005       [██                        ]   6%    1.0 MiB        0 B/s banned: lied',
       '  gone.bin [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0.0% failed: no owners left',
       '  map (no pieces yet)',
-      '  legend:   ▒ in flight  · missing',
+      '  legend: no owners yet',
       '',
       '  Log (node3.log)',
       '03:04:05 node 3 listening on 127.0.0.1:7003',
@@ -171,10 +174,10 @@ describe('peer view: the whole screen', () => {
       '  Downloads (2)',
       '  big.iso [███████████░░░░░░░░░]  56.3% downloading · 9/16 pieces 2.0 MiB/s',
       '  map AABB▒···ABAB··C·',
-      '  legend: A node 1  B node 2  C node 5  ▒ in flight  · missing',
-      '  A node 1    [██      █ █        ]    4.0 MiB    1.0 MiB/s active',
-      '  B node 2    [  ██     █ █       ]    4.0 MiB        0 B/s slow (1 strikes)',
-      '  C node 5    [              █    ]    1.0 MiB        0 B/s banned: lied',
+      '  legend: A node 1  B node 2  C node 5  ▒ 1 in flight  · 6 missing',
+      '  A node 1    [████             ]  25%    4.0 MiB    1.0 MiB/s active',
+      '  B node 2    [████             ]  25%    4.0 MiB        0 B/s slow (1 strike)',
+      '  C node 5    [█                ]   6%    1.0 MiB        0 B/s banned: lied',
       '',
       '',
       '  Log (node3.log)',
@@ -278,7 +281,7 @@ describe('peer view: header', () => {
         ],
       }),
     );
-    assert.equal(lines[1], '↓ 0 B/s  ↑ 1.5 MiB/s · seeding 2 files · uploaded 3.0 GiB');
+    assert.equal(lines[1], '↓ idle  ↑ 1.5 MiB/s · seeding 2 files · uploaded 3.0 GiB');
   });
 
   test('after q the tracker state gives way to "exiting…"', async () => {
@@ -318,6 +321,37 @@ describe('peer view: my files and swarm files', () => {
         '└─────────┴───────────┴───────────────┘',
       ],
     );
+  });
+
+  test('a folder, a link leading out or a FIFO is listed greyed with why it cannot be shared', async () => {
+    const saved = chalk.level;
+    chalk.level = 1;
+    try {
+      const view = await show({
+        peer: peerSnapshot({
+          files: [
+            localFile('a.bin', MIB),
+            localFile('photos', 4096, {
+              kind: 'unsupported',
+              reason: 'a folder: only plain files can be shared',
+            }),
+          ],
+        }),
+        size: { columns: 120, rows: 36 },
+      });
+      const row = view.lines().find((line) => line.includes('photos')) ?? '';
+      // The size says nothing of a folder; the reason is cut to the column like any state.
+      assert.match(row, /^│ {3}photos │ +│ a folder: only plain files can be/);
+      const raw =
+        view
+          .rawFrame()
+          .split('\n')
+          .find((line) => line.includes('photos')) ?? '';
+      assert.ok(raw.includes(`${DIM} a folder: only plain files`), JSON.stringify(raw));
+      assert.ok(raw.includes(`${DIM}   photos`), JSON.stringify(raw));
+    } finally {
+      chalk.level = saved;
+    }
   });
 
   test('an empty folder says how to seed; an unlisted swarm says to press r', async () => {
@@ -428,10 +462,10 @@ describe('peer view: downloads', () => {
     });
     const [, map, legend] = linesFrom(view, '  f.bin', 3);
     assert.equal(map, `  map ${'A'.repeat(35)}${'B'.repeat(34)}${'C'.repeat(34)}${'▒'.repeat(11)}`);
-    assert.equal(legend, '  legend: A node 1  B node 2  C node 3  ▒ in flight  · missing');
+    assert.equal(legend, '  legend: A node 1  B node 2  C node 3  ▒ 20 in flight  · 0 missing');
   });
 
-  test("owner rows: state with reason, strikes unless banned, the owner's share as a bar", async () => {
+  test("owner rows: state with reason, strikes unless banned, the owner's share of the pieces as a bar and a percentage", async () => {
     const view = await show({
       peer: peerSnapshot({
         downloads: [
@@ -452,10 +486,89 @@ describe('peer view: downloads', () => {
       size: { columns: 120, rows: 36 },
     });
     assert.deepEqual(linesFrom(view, '  A node 1', 3), [
-      '  A node 1    127.0.0.1:50001       [█   █                       ]    2.0 MiB        0 B/s dead: silent 10 s',
-      '  B node 2    127.0.0.1:50002       [ ██                         ]    2.0 MiB    1.5 KiB/s active (2 strikes)',
-      '  C node 3    127.0.0.1:50003       [   █                        ]    1.0 MiB        0 B/s banned: bad pieces',
+      '  A node 1    127.0.0.1:50001       [███████                   ]  25%    2.0 MiB        0 B/s dead: silent 10 s',
+      '  B node 2    127.0.0.1:50002       [███████                   ]  25%    2.0 MiB    1.5 KiB/s active (2 strikes)',
+      '  C node 3    127.0.0.1:50003       [███                       ]  13%    1.0 MiB        0 B/s banned: bad pieces',
     ]);
+  });
+
+  test('a resumed download at 100% draws the pieces verified before as resumed and counts them', async () => {
+    // 6 pieces found on disk at resume (-3), 2 fetched from owner A this session.
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [
+          download('f.bin', [R, R, R, 0, R, R, R, 0], { state: 'done', owners: [owner(1)] }),
+        ],
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    const [title, map, legend] = linesFrom(view, '  f.bin', 3);
+    assert.match(title ?? '', /100\.0% done · 8\/8 pieces$/);
+    assert.equal(map, '  map ███A███A');
+    assert.equal(legend, '  legend: A node 1  █ 6 resumed  ▒ 0 in flight  · 0 missing');
+  });
+
+  test("on a file with more pieces than cells, each owner's bar shows its share, not every cell", async () => {
+    // 4096 pieces: A sent the first quarter, B the rest. Before, both bars were full.
+    const sources = Array.from({ length: 4096 }, (_, piece) => (piece < 1024 ? 0 : 1));
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [download('big.iso', sources, { state: 'done', owners: [owner(1), owner(2)] })],
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    const [, map, , rowA, rowB] = linesFrom(view, '  big.iso', 5);
+    assert.equal(map, `  map ${'A'.repeat(29)}${'B'.repeat(85)}`);
+    assert.match(rowA ?? '', /\[█{7} {19}\] {2}25% /);
+    assert.match(rowB ?? '', /\[█{20} {6}\] {2}75% /);
+  });
+
+  test('state and reason are not said twice; owners of an ended download are done or idle', async () => {
+    const cases: Array<[Partial<DownloadSnapshot>, string, string]> = [
+      [{ state: 'cancelled', reason: 'cancelled' }, '% cancelled · 2/4 pieces', 'idle'],
+      [{ state: 'paused', reason: 'paused by you' }, '% paused by you · 2/4 pieces', 'idle'],
+      [
+        { state: 'paused', reason: 'disk full; retrying in 5 s' },
+        '% paused: disk full; retrying in 5 s · 2/4 pieces',
+        'idle',
+      ],
+      [{ state: 'done' }, '% done · 2/4 pieces', 'done'],
+      [
+        { state: 'failed', reason: 'no owners left' },
+        '% failed: no owners left · 2/4 pieces',
+        'idle',
+      ],
+    ];
+    for (const [overrides, status, ownerState] of cases) {
+      const view = await show({
+        peer: peerSnapshot({
+          downloads: [
+            download('f.bin', [0, 0, M, M], {
+              owners: [owner(1, { state: 'active', bytesDelivered: 2 * MIB, rateBytesPerSec: 0 })],
+              ...overrides,
+            }),
+          ],
+        }),
+        size: { columns: 120, rows: 36 },
+      });
+      const [title] = linesFrom(view, '  f.bin', 1);
+      assert.ok(title?.endsWith(status), `${overrides.state}: ${title}`);
+      const [row] = linesFrom(view, '  A node 1', 1);
+      assert.match(
+        row ?? '',
+        new RegExp(`  2\\.0 MiB {14}${ownerState}$`),
+        `${overrides.state}: ${row}`,
+      );
+      view.unmount();
+    }
+  });
+
+  test('an idle node says idle, not the bytes its heartbeats take', async () => {
+    const view = await show({
+      peer: peerSnapshot({ downloadRateBytesPerSec: 192, uploadRateBytesPerSec: 1023 }),
+      size: { columns: 120, rows: 36 },
+    });
+    assert.match(view.lines()[1] ?? '', /^↓ idle {2}↑ idle · /);
   });
 
   test('the selected download is marked ▸ when the downloads pane has the focus', async () => {

@@ -6,20 +6,21 @@ import {
   ownerLetter,
   PIECE_IN_FLIGHT,
   PIECE_MISSING,
+  PIECE_RESUMED,
   type PieceCell,
   pieceCells,
-  shareCells,
+  tallyPieces,
 } from '../../source/ui/peer/piece-map.ts';
 
 const M = PIECE_MISSING;
 const F = PIECE_IN_FLIGHT;
+const R = PIECE_RESUMED;
 
-/** Cells as the map draws them without colour: owner letters, ▒ in flight, · missing. */
+/** Cells as the map draws them without colour: owner letters, █ resumed, ▒ in flight, · missing. */
 function drawn(cells: PieceCell[]): string {
+  const glyph = { 'in-flight': '▒', missing: '·', resumed: '█' };
   return cells
-    .map((cell) =>
-      cell.kind === 'owner' ? ownerLetter(cell.owner) : cell.kind === 'in-flight' ? '▒' : '·',
-    )
+    .map((cell) => (cell.kind === 'owner' ? ownerLetter(cell.owner) : glyph[cell.kind]))
     .join('');
 }
 
@@ -53,17 +54,30 @@ describe('pieceCells', () => {
     assert.equal(drawn(pieceCells(sources, 4)), 'BCC·');
   });
 
-  test('a group with a piece in flight shows in flight, even when the rest is delivered', () => {
-    assert.equal(drawn(pieceCells(Int8Array.from([0, 0, 0, F, M, M, M, F]), 2)), '▒▒');
+  test('in flight, missing and resumed win a cell by majority too, like owners', () => {
+    // Before: one piece in flight coloured the whole group, so a big file looked all in flight.
+    assert.equal(drawn(pieceCells(Int8Array.from([0, 0, 0, F, M, M, M, F]), 2)), 'A·');
+    assert.equal(drawn(pieceCells(Int8Array.from([F, F, 0, M, R, R, R, 1]), 2)), '▒█');
+    // Before: one delivered piece among missing ones drew the owner.
+    assert.equal(drawn(pieceCells(Int8Array.from([M, M, M, 1, M, M, M, M]), 2)), '··');
   });
 
-  test('a group partly delivered and partly missing shows the owner that delivered its pieces', () => {
-    assert.equal(drawn(pieceCells(Int8Array.from([M, M, M, 1, M, M, M, M]), 2)), 'B·');
+  test('pieces verified before a resume are drawn resumed, not missing', () => {
+    assert.equal(drawn(pieceCells(Int8Array.from([R, R, 0, 1, M]), 40)), '██AB·');
+    assert.equal(drawn(pieceCells(new Int8Array(1000).fill(R), 50)), '█'.repeat(50));
+  });
+
+  test('a big file keeps each owner where it delivered: 4096 pieces in 100 cells', () => {
+    // Owner A the first half, owner B the second, every 10th piece of each half from C.
+    const sources = Int8Array.from({ length: 4096 }, (_, piece) =>
+      piece % 10 === 0 ? 2 : piece < 2048 ? 0 : 1,
+    );
+    assert.equal(drawn(pieceCells(sources, 100)), `${'A'.repeat(50)}${'B'.repeat(50)}`);
   });
 
   test('uneven groups cover every piece exactly once (10 pieces in 3 cells: 3, 3, 4)', () => {
     const sources = Int8Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2, F]);
-    assert.equal(drawn(pieceCells(sources, 3)), 'AB▒');
+    assert.equal(drawn(pieceCells(sources, 3)), 'ABC', 'one piece in flight of four is outvoted');
     assert.equal(drawn(pieceCells(Int8Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2, 2]), 3)), 'ABC');
   });
 
@@ -73,41 +87,15 @@ describe('pieceCells', () => {
   });
 });
 
-describe('shareCells', () => {
-  test("marks the cells where the owner delivered any of the group's pieces", () => {
-    const sources = Int8Array.from([0, 0, 1, 1, 0, 1, M, F]);
-    assert.deepEqual(shareCells(sources, 0, 8), [
-      true,
-      true,
-      false,
-      false,
-      true,
-      false,
-      false,
-      false,
-    ]);
-    assert.deepEqual(shareCells(sources, 1, 8), [
-      false,
-      false,
-      true,
-      true,
-      false,
-      true,
-      false,
-      false,
-    ]);
-    assert.deepEqual(shareCells(sources, 0, 4), [true, false, true, false]);
-    assert.deepEqual(shareCells(sources, 1, 4), [false, true, true, false]);
-  });
-
-  test('an owner that delivered nothing has an empty share; missing and in-flight are nobody', () => {
-    const sources = Int8Array.from([M, F, 0, 0]);
-    assert.deepEqual(shareCells(sources, 2, 4), [false, false, false, false]);
-  });
-
-  test('at most one cell per piece, and no cells for a file without pieces', () => {
-    assert.equal(shareCells(Int8Array.from([0, 1, 0]), 0, 40).length, 3);
-    assert.deepEqual(shareCells(new Int8Array(0), 0, 40), []);
+describe('tallyPieces', () => {
+  test('counts the pieces of each owner, in flight, missing and resumed', () => {
+    const sources = Int8Array.from([0, 0, 1, M, F, R, R, R, 2]);
+    assert.deepEqual(tallyPieces(sources, 4), {
+      byOwner: [2, 1, 1, 0],
+      inFlight: 1,
+      missing: 1,
+      resumed: 3,
+    });
   });
 });
 

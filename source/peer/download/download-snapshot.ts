@@ -2,13 +2,22 @@ import type { DownloadSnapshot } from '../peer-snapshot.ts';
 import type { BlockTransfer } from './block-transfer.ts';
 import type { Download } from './download.ts';
 
-/** Marks pieces being fetched now, for the piece map (see ui/peer/piece-map.ts). */
+/** Piece source codes besides owner indexes (see ui/peer/piece-map.ts, which draws them). */
+const PIECE_MISSING = -1;
+/** Being fetched now. */
 export const PIECE_IN_FLIGHT = -2;
+/** Verified, but in an earlier session: found on disk and re-hashed at resume. */
+export const PIECE_RESUMED = -3;
 
-function pieceSourcesWithInFlight(transfer: BlockTransfer): Int8Array {
+/** Who delivered each piece this session, with pieces in flight and resumed pieces marked. */
+function pieceSourcesOf(transfer: BlockTransfer): Int8Array {
   const sources = transfer.pieceSource.slice();
+  const { verified } = transfer.scheduler;
+  for (let piece = 0; piece < sources.length; piece++) {
+    if (sources[piece] === PIECE_MISSING && verified.has(piece)) sources[piece] = PIECE_RESUMED;
+  }
   for (const piece of transfer.activePieces()) {
-    if (sources[piece] === -1) sources[piece] = PIECE_IN_FLIGHT;
+    if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
   }
   return sources;
 }
@@ -42,7 +51,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       windowBlocks: Math.floor(owner.windowBlocks),
       strikes: owner.strikes,
     })),
-    pieceSources: transfer ? pieceSourcesWithInFlight(transfer) : new Int8Array(0),
+    pieceSources: transfer ? pieceSourcesOf(transfer) : new Int8Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
   };
 }

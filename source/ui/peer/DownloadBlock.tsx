@@ -3,7 +3,14 @@ import { Box, Text } from 'ink';
 import { formatRate, formatSize } from '../../format.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../peer/peer-snapshot.ts';
 import { textWidth, truncate } from '../text.ts';
-import { ownerColor, ownerLetter, type PieceCell, pieceCells, shareCells } from './piece-map.ts';
+import {
+  ownerColor,
+  ownerLetter,
+  type PieceCell,
+  type PieceTally,
+  pieceCells,
+  tallyPieces,
+} from './piece-map.ts';
 
 const STATE_TEXT: Record<DownloadSnapshot['state'], string> = {
   searching: 'searching',
@@ -38,9 +45,19 @@ export function progressBar(fraction: number, width: number): string {
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 }
 
+/**
+ * The state in words, with the reason only where it adds something: "cancelled" not
+ * "cancelled: cancelled", "paused by you" not "paused: paused by you".
+ */
+export function stateText(state: string, reason: string): string {
+  if (!reason || reason === state) return state;
+  if (reason.startsWith(`${state} `)) return reason;
+  return `${state}: ${reason}`;
+}
+
 /** Text after the bar: state (and reason) first, so a cut line still says it; then figures. */
 export function downloadStatus(download: DownloadSnapshot): string {
-  const state = STATE_TEXT[download.state] + (download.reason ? `: ${download.reason}` : '');
+  const state = stateText(STATE_TEXT[download.state], download.reason);
   const pieces =
     download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
   const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';
@@ -57,9 +74,30 @@ function pieceMapText(cells: PieceCell[]): string {
   let text = '';
   for (const cell of cells) {
     if (cell.kind === 'owner') text += chalk[ownerColor(cell.owner)](ownerLetter(cell.owner));
-    else text += chalk.dim(cell.kind === 'in-flight' ? '▒' : '·');
+    else if (cell.kind === 'resumed') text += chalk.gray(RESUMED_GLYPH);
+    else text += chalk.dim(cell.kind === 'in-flight' ? IN_FLIGHT_GLYPH : MISSING_GLYPH);
   }
   return text;
+}
+
+/** Map glyphs besides the owner letters; the legend names each with its piece count. */
+export const RESUMED_GLYPH = '█';
+export const IN_FLIGHT_GLYPH = '▒';
+export const MISSING_GLYPH = '·';
+
+/** "A node 1  B node 2  █ 3 resumed  ▒ 1 in flight  · 12 missing": counts in pieces. */
+function legendText(download: DownloadSnapshot, tally: PieceTally): string {
+  const owners = download.owners.map(
+    (owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`,
+  );
+  if (download.pieceSources.length === 0)
+    return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
+  const others = [
+    tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
+    `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight`,
+    `${MISSING_GLYPH} ${tally.missing} missing`,
+  ].filter(Boolean);
+  return `  legend: ${[...owners, ...others].join('  ')}`;
 }
 
 /** How many lines a download block takes: title, piece map, legend, one row per owner. */
@@ -95,6 +133,7 @@ export function DownloadBlock({
   const statusWidth = Math.max(0, width - 12 - barWidth - textWidth(shownName));
   const mapWidth = Math.max(1, width - 6);
   const cells = pieceCells(download.pieceSources, mapWidth);
+  const tally = tallyPieces(download.pieceSources, download.owners.length);
   const narrow = width < 90;
   return (
     <Box flexDirection="column">
@@ -108,18 +147,15 @@ export function DownloadBlock({
         {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
         {pieceMapText(cells)}
       </Text>
-      <Text dimColor>
-        {truncate(
-          `  legend: ${download.owners.map((owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`).join('  ')}  ▒ in flight  · missing`,
-          width,
-        )}
-      </Text>
+      <Text dimColor>{truncate(legendText(download, tally), width)}</Text>
       {download.owners.map((owner, index) => (
         <OwnerRow
           key={owner.nodeId}
           owner={owner}
           index={index}
-          sources={download.pieceSources}
+          pieces={tally.byOwner[index] ?? 0}
+          pieceCount={download.pieceSources.length}
+          downloadState={download.state}
           width={width}
           narrow={narrow}
         />
@@ -128,25 +164,57 @@ export function DownloadBlock({
   );
 }
 
+/** What an owner is doing, given how its download stands: no "active" once it has ended. */
+export function ownerStateText(
+  owner: OwnerSnapshot,
+  downloadState: DownloadSnapshot['state'],
+): {
+  text: string;
+  color?: string;
+} {
+  const working =
+    owner.state === 'active' || owner.state === 'slow' || owner.state === 'connecting';
+  if (working && downloadState === 'done') return { text: 'done', color: 'green' };
+  if (working && downloadState !== 'downloading' && downloadState !== 'waiting-for-owners')
+    return { text: 'idle' };
+  const strikes =
+    owner.strikes > 0 && owner.state !== 'banned'
+      ? ` (${owner.strikes} strike${owner.strikes === 1 ? '' : 's'})`
+      : '';
+  return {
+    text: stateText(owner.state, owner.reason) + strikes,
+    color: OWNER_STATE_COLOR[owner.state],
+  };
+}
+
+/**
+ * One owner: its share of the file as a bar (the part of all pieces it delivered, so the bars
+ * of all owners add up to what this session fetched), the same as a percentage, bytes, rate
+ * while the download runs, and its state.
+ */
 function OwnerRow(props: {
   owner: OwnerSnapshot;
   index: number;
-  sources: Int8Array;
+  pieces: number;
+  pieceCount: number;
+  downloadState: DownloadSnapshot['state'];
   width: number;
   narrow: boolean;
 }) {
   const { owner, index } = props;
   const address = props.narrow ? '' : ` ${owner.address.padEnd(21)}`;
-  const rate = props.width < 70 ? '' : ` ${formatRate(owner.rateBytesPerSec).padStart(12)}`;
-  const state =
-    owner.state +
-    (owner.reason ? `: ${owner.reason}` : '') +
-    (owner.strikes > 0 && owner.state !== 'banned' ? ` (${owner.strikes} strikes)` : '');
-  // "  A node 1234" + address + " [" + share + "] " + size 10 + rate + " " = 28 + the variable parts.
-  const fixed = 28 + address.length + rate.length;
+  const running = props.downloadState === 'downloading';
+  const rate =
+    props.width < 70 ? '' : ` ${(running ? formatRate(owner.rateBytesPerSec) : '').padStart(12)}`;
+  const state = ownerStateText(owner, props.downloadState);
+  // "  A node 1234" + address + " [" + share + "] " + "100% " + size 10 + rate + " ".
+  const fixed = 33 + address.length + rate.length;
   const shareWidth = Math.max(8, Math.min(40, Math.floor((props.width - fixed) / 2)));
-  const share = shareCells(props.sources, index, shareWidth);
-  const shareText = share.map((delivered) => (delivered ? '█' : ' ')).join('');
+  const fraction = props.pieceCount === 0 ? 0 : props.pieces / props.pieceCount;
+  const filled = Math.round(fraction * shareWidth);
+  // A share too small to round to a cell still gets one: it delivered something.
+  const cells = props.pieces > 0 ? Math.max(1, filled) : 0;
+  const percent = `${Math.round(fraction * 100)}%`.padStart(4);
   return (
     <Text>
       {'  '}
@@ -154,10 +222,10 @@ function OwnerRow(props: {
         {ownerLetter(index)}
       </Text>
       {` node ${String(owner.nodeId).padEnd(4)}${address} [`}
-      <Text color={ownerColor(index)}>{shareText.padEnd(shareWidth)}</Text>
-      {`] ${formatSize(owner.bytesDelivered).padStart(10)}${rate} `}
-      <Text color={OWNER_STATE_COLOR[owner.state]}>
-        {truncate(state, Math.max(1, props.width - fixed - shareWidth))}
+      <Text color={ownerColor(index)}>{'█'.repeat(cells).padEnd(shareWidth)}</Text>
+      {`] ${percent} ${formatSize(owner.bytesDelivered).padStart(10)}${rate} `}
+      <Text color={state.color}>
+        {truncate(state.text, Math.max(1, props.width - fixed - shareWidth))}
       </Text>
     </Text>
   );

@@ -10,6 +10,16 @@ const TRACKER_COLOR = {
   refused: 'red',
 } as const;
 
+/**
+ * Below this the node only keeps its sessions alive (heartbeats, HELLO probes: a few hundred
+ * bytes a second), so the header says idle instead of a rate that suggests a transfer.
+ */
+export const IDLE_BELOW_BYTES_PER_SEC = 1024;
+
+function rateOrIdle(bytesPerSec: number): string {
+  return bytesPerSec < IDLE_BELOW_BYTES_PER_SEC ? 'idle' : formatRate(bytesPerSec);
+}
+
 /** Who this node is, how its tracker session is, and how fast it moves bytes. */
 export function PeerHeader({
   snapshot,
@@ -38,7 +48,7 @@ export function PeerHeader({
       </Text>
       <Text>
         {truncate(
-          `↓ ${formatRate(snapshot.downloadRateBytesPerSec)}  ↑ ${formatRate(snapshot.uploadRateBytesPerSec)} · seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
+          `↓ ${rateOrIdle(snapshot.downloadRateBytesPerSec)}  ↑ ${rateOrIdle(snapshot.uploadRateBytesPerSec)} · seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
           width,
         )}
       </Text>

@@ -1,56 +1,75 @@
 /** Piece source codes in a download snapshot: an owner index, or one of these. */
 export const PIECE_MISSING = -1;
 export const PIECE_IN_FLIGHT = -2;
+/** Verified in an earlier session (found on disk at resume): nobody sent it this time. */
+export const PIECE_RESUMED = -3;
 
-/** One cell of the piece map: who delivered (most of) its pieces, or what is still to come. */
+/** One cell of the piece map: what most of its pieces are. */
 export type PieceCell =
   | { kind: 'owner'; owner: number }
   | { kind: 'in-flight' }
-  | { kind: 'missing' };
+  | { kind: 'missing' }
+  | { kind: 'resumed' };
+
+function cellOf(source: number): PieceCell {
+  if (source >= 0) return { kind: 'owner', owner: source };
+  if (source === PIECE_IN_FLIGHT) return { kind: 'in-flight' };
+  if (source === PIECE_RESUMED) return { kind: 'resumed' };
+  return { kind: 'missing' };
+}
+
+/** The piece range [from, to) drawn by `cell` when `count` pieces share `cells` cells. */
+function groupOf(cell: number, count: number, cells: number): [number, number] {
+  return [Math.floor((cell * count) / cells), Math.floor(((cell + 1) * count) / cells)];
+}
 
 /**
  * Squeezes a per-piece source array into `width` cells, one cell per piece or per group of
- * pieces. A cell shows the owner that delivered most of its group; a group with anything in
- * flight shows in flight; a group with nothing delivered shows missing.
+ * consecutive pieces. A cell shows what most of its pieces are: an owner, in flight, missing
+ * or resumed, so the map reads the same at every width. A tie goes to whichever of the tied
+ * comes first in the group.
  */
 export function pieceCells(sources: Int8Array, width: number): PieceCell[] {
   const count = sources.length;
   const cells = Math.min(width, count);
   const result: PieceCell[] = [];
   for (let cell = 0; cell < cells; cell++) {
-    const from = Math.floor((cell * count) / cells);
-    const to = Math.floor(((cell + 1) * count) / cells);
+    const [from, to] = groupOf(cell, count, cells);
+    // Map iteration follows insertion order: the first piece of each source comes first.
     const tally = new Map<number, number>();
-    let inFlight = false;
     for (let piece = from; piece < to; piece++) {
       const source = sources[piece]!;
-      if (source === PIECE_IN_FLIGHT) inFlight = true;
-      else if (source >= 0) tally.set(source, (tally.get(source) ?? 0) + 1);
+      tally.set(source, (tally.get(source) ?? 0) + 1);
     }
-    let best = -1;
-    for (const [owner, pieces] of tally) if (best < 0 || pieces > tally.get(best)!) best = owner;
-    if (best >= 0 && !inFlight && tally.get(best)! === to - from)
-      result.push({ kind: 'owner', owner: best });
-    else if (inFlight) result.push({ kind: 'in-flight' });
-    else if (best >= 0) result.push({ kind: 'owner', owner: best });
-    else result.push({ kind: 'missing' });
+    let best = sources[from]!;
+    for (const [source, pieces] of tally) if (pieces > tally.get(best)!) best = source;
+    result.push(cellOf(best));
   }
   return result;
 }
 
-/** One owner's share of the file as `width` cells: true where it delivered pieces of that cell. */
-export function shareCells(sources: Int8Array, owner: number, width: number): boolean[] {
-  const count = sources.length;
-  const cells = Math.min(width, count);
-  const result: boolean[] = [];
-  for (let cell = 0; cell < cells; cell++) {
-    const from = Math.floor((cell * count) / cells);
-    const to = Math.floor(((cell + 1) * count) / cells);
-    let delivered = false;
-    for (let piece = from; piece < to && !delivered; piece++) delivered = sources[piece] === owner;
-    result.push(delivered);
+/** How many pieces each owner delivered, and how many are in flight, missing or resumed. */
+export interface PieceTally {
+  byOwner: number[];
+  inFlight: number;
+  missing: number;
+  resumed: number;
+}
+
+export function tallyPieces(sources: Int8Array, owners: number): PieceTally {
+  const tally: PieceTally = {
+    byOwner: new Array<number>(owners).fill(0),
+    inFlight: 0,
+    missing: 0,
+    resumed: 0,
+  };
+  for (const source of sources) {
+    if (source >= 0) tally.byOwner[source] = (tally.byOwner[source] ?? 0) + 1;
+    else if (source === PIECE_IN_FLIGHT) tally.inFlight++;
+    else if (source === PIECE_RESUMED) tally.resumed++;
+    else tally.missing++;
   }
-  return result;
+  return tally;
 }
 
 /** Colours owners are drawn in, by their index in the download's owner list. */

@@ -1,0 +1,26 @@
+/** The sizes and rates every view and log line shows (source/format.ts). */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatRate, formatSize } from '../../source/format.ts';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+const GIB = 1024 * MIB;
+
+describe('formatSize', () => {
+  test('the largest unit whose number, as shown, stays below 1024', () => {
+    assert.equal(formatSize(1023), '1023 B');
+    assert.equal(formatSize(KIB), '1.0 KiB');
+    assert.equal(formatSize(1.5 * KIB), '1.5 KiB');
+    assert.equal(formatSize(256 * MIB), '256.0 MiB');
+    assert.equal(formatSize(3 * GIB), '3.0 GiB');
+  });
+
+  test('just under a unit reads as the next unit, never 1024.0 of the one below', () => {
+    assert.equal(formatSize(GIB - 1), '1.0 GiB');
+    assert.equal(formatSize(GIB - 50 * KIB), '1.0 GiB');
+    assert.equal(formatSize(MIB - 1), '1.0 MiB');
+    assert.equal(formatSize(1023.9 * MIB), '1023.9 MiB');
+    assert.equal(formatRate(GIB - 1), '1.0 GiB/s');
+  });
+});
