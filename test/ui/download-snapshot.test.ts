@@ -1,0 +1,53 @@
+/**
+ * What the piece map is drawn from: snapshotDownload() marks pieces verified in an earlier
+ * session (found on disk at resume, so no owner sent them) apart from missing ones.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Bitfield } from '../../source/peer/download/bitfield.ts';
+import type { Download } from '../../source/peer/download/download.ts';
+import {
+  PIECE_IN_FLIGHT,
+  PIECE_RESUMED,
+  snapshotDownload,
+} from '../../source/peer/download/download-snapshot.ts';
+
+/**
+ * A download after a resume: pieces 0-3 verified on disk before, piece 4 delivered by owner 0
+ * this session, piece 5 in flight, pieces 6-7 missing. Only the fields the snapshot reads.
+ */
+function resumedDownload(): Download {
+  const verified = new Bitfield(8);
+  for (const piece of [0, 1, 2, 3, 4]) verified.add(piece);
+  const pieces = { verified };
+  const transfer = {
+    pieceSource: Int8Array.from([-1, -1, -1, -1, 0, -1, -1, -1]),
+    // The piece bookkeeping under either of its names (it is being renamed).
+    scheduler: pieces,
+    picker: pieces,
+    pieceCount: 8,
+    verifiedBytes: 5 * 1024,
+    retransmittedBlocks: 0,
+    activePieces: () => [5][Symbol.iterator](),
+  };
+  return {
+    name: 'f.bin',
+    infohash: null,
+    metainfo: { sizeBytes: 8 * 1024 },
+    match: null,
+    state: 'downloading',
+    reason: '',
+    rateBytesPerSec: 0,
+    owners: [],
+    transfer,
+  } as unknown as Download;
+}
+
+describe('snapshotDownload', () => {
+  test('pieces verified before a resume are marked resumed, not missing', () => {
+    const snapshot = snapshotDownload(resumedDownload());
+    const R = PIECE_RESUMED;
+    assert.deepEqual(Array.from(snapshot.pieceSources), [R, R, R, R, 0, PIECE_IN_FLIGHT, -1, -1]);
+    assert.equal(snapshot.piecesVerified, 5);
+  });
+});
