@@ -228,7 +228,7 @@ function printTables(rows: CrowdRow[], sizeBytes: number): void {
     ),
   );
   console.log(
-    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP headers included (~3 %), from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
   );
   console.log(
     `load average at the end: ${loadavg()

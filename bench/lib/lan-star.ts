@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseUdpReceiveBufferErrors } from '../../source/net/udp-snmp.ts';
+import { parseNetDev, qdiscDrops } from './link-counters.ts';
 import type { ProcessGroup, TrackedProcess } from './processes.ts';
 
 /**
@@ -212,16 +213,6 @@ function shape(namespace: string, device: string, rateMbit: number): void {
   );
 }
 
-function qdiscDrops(namespace: string, device: string): number {
-  const json = execFileSync('tc', ['-n', namespace, '-s', '-j', 'qdisc', 'show', 'dev', device], {
-    encoding: 'utf8',
-  });
-  const qdiscs = JSON.parse(json) as { kind: string; drops?: number }[];
-  return qdiscs
-    .filter((qdisc) => qdisc.kind === 'tbf')
-    .reduce((sum, qdisc) => sum + (qdisc.drops ?? 0), 0);
-}
-
 function killProcessesIn(namespace: string): void {
   let pids: number[] = [];
   try {
@@ -239,20 +230,4 @@ function killProcessesIn(namespace: string): void {
       // Already gone.
     }
   }
-}
-
-/** /proc/net/dev as device → byte counters (columns 1 and 9 after the `name:`). */
-export function parseNetDev(text: string): Map<string, { rxBytes: number; txBytes: number }> {
-  const devices = new Map<string, { rxBytes: number; txBytes: number }>();
-  for (const line of text.split('\n').slice(2)) {
-    const colon = line.indexOf(':');
-    if (colon < 0) continue;
-    const fields = line
-      .slice(colon + 1)
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    devices.set(line.slice(0, colon).trim(), { rxBytes: fields[0] ?? 0, txBytes: fields[8] ?? 0 });
-  }
-  return devices;
 }
