@@ -1,3 +1,4 @@
+import { systemClock } from '../clock.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import { SwarmDirectory } from '../peer/swarm-directory.ts';
@@ -5,6 +6,7 @@ import { PeerApp } from '../ui/peer/PeerApp.tsx';
 import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
 import { peerIntents } from './peer-intents.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { keepSwarmListingLive } from './swarm-refresh.ts';
 
 /** The peer's full-screen view until the user leaves; EXIT is said before the terminal returns. */
 export async function runPeerView(
@@ -17,10 +19,12 @@ export async function runPeerView(
     () => Date.now(),
   );
   void swarm.refresh();
+  const stopListing = keepSwarmListingLive(node, swarm, systemClock);
   let fatal: Error | null = null;
   let leaving: Promise<void> | null = null;
   // Leaving says EXIT to the tracker (waiting briefly for its answer), then restores the terminal.
   const leave = () => {
+    stopListing();
     leaving ??= node.exit().finally(() => view.stop());
     return leaving;
   };

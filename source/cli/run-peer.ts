@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
-import { PeerNode } from '../peer/peer-node.ts';
+import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
+import { checkFilesDir } from './files-dir.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
@@ -13,8 +14,16 @@ const PROGRESS_INTERVAL_MS = 1_000;
 /**
  * `bt-tui peer`: the full-screen view on a terminal; with --headless or without a TTY, one
  * line per event and progress at most once a second. Returns the exit code.
+ *
+ * The node opens at once: registration with the tracker and hashing the files to seed go on in
+ * the background, so the view shows them happening instead of a blank screen.
  */
 export async function runPeer(options: PeerOptions): Promise<number> {
+  const filesProblem = await checkFilesDir(options.filesDir, defaults.filesDir);
+  if (filesProblem !== null) {
+    console.error(`bt-tui: ${filesProblem}`);
+    return 2;
+  }
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
@@ -23,7 +32,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     clock: systemClock,
     echo: fullScreen ? undefined : (line) => console.log(line),
   });
-  const started = await PeerNode.start({
+  const opened = await PeerNode.open({
     nodeId: options.nodeId,
     host: options.host,
     port: options.port,
@@ -35,16 +44,17 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     clock: systemClock,
     logger,
   });
-  if (!started.ok) {
-    console.error(`bt-tui: ${started.error.message}`);
+  if (!opened.ok) {
+    console.error(`bt-tui: ${opened.error.message}`);
     return 1;
   }
-  const { node } = started;
-  let failed = false;
-  for (const name of options.seed) if (!(await node.seed(name)).ok) failed = true;
-  if (options.seedAll) await node.seedAll();
-  for (const name of options.download) if (!node.download(name).ok) failed = true;
-  if (!fullScreen) return runHeadless(node, options, failed);
+  const { node } = opened;
+  const seeds = startSeeds(node, options);
+  if (!fullScreen) return runHeadless(node, options, seeds);
+  // Downloads need the tracker: they start once it answered (or counts as unreachable).
+  void node.registration.then((registered) => {
+    if (registered) for (const name of options.download) node.download(name);
+  });
   // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
   // node stays small.
   prepareFullScreenEnvironment();
@@ -52,17 +62,50 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   return runPeerView(node, logger, logPath);
 }
 
+/** Starts --seed and --seed-all; resolves with the first failure as a line, or null. */
+function startSeeds(node: PeerNode, options: PeerOptions): Promise<string | null> {
+  const named = options.seed.map((name) =>
+    node.seed(name).then((outcome) => problemOf(`--seed ${name}`, outcome)),
+  );
+  const all = options.seedAll
+    ? node.seedAll().then(() => null)
+    : Promise.resolve<string | null>(null);
+  return firstProblem([...named, all]);
+}
+
 async function runHeadless(
   node: PeerNode,
   options: PeerOptions,
-  failedAtStart: boolean,
+  seeds: Promise<string | null>,
 ): Promise<number> {
+  const signal = onShutdownSignal();
+  const stopped = signal.then(() => 'stopped');
+  // Either a refused id or a file that cannot be seeded ends a headless node at once: a script
+  // that asked for it must not go on believing the node serves it.
+  const registered = node.registration.then((ok) => (ok ? null : node.tracker.lastError));
+  const problem = await Promise.race([firstProblem([registered, seeds]), stopped]);
+  if (problem === 'stopped') {
+    await node.exit();
+    return 0;
+  }
+  if (problem !== null) {
+    console.error(`bt-tui: ${problem}`);
+    await node.exit();
+    return 1;
+  }
+  let failedAtStart = false;
+  for (const name of options.download) {
+    const started = node.download(name);
+    if (!started.ok) {
+      console.error(`bt-tui: --download ${name}: ${started.reason}`);
+      failedAtStart = true;
+    }
+  }
   const progress = setInterval(() => {
     for (const download of node.getSnapshot().downloads) {
       if (download.state === 'downloading') console.log(formatProgressLine(download));
     }
   }, PROGRESS_INTERVAL_MS);
-  const signal = onShutdownSignal();
   let code = 0;
   if (options.exitWhenDone) {
     const settled = await Promise.race([node.whenDownloadsSettled(), signal.then(() => null)]);
@@ -75,4 +118,22 @@ async function runHeadless(
   clearInterval(progress);
   await node.exit();
   return code;
+}
+
+function problemOf(what: string, outcome: IntentOutcome): string | null {
+  return outcome.ok ? null : `${what}: ${outcome.reason}`;
+}
+
+/** The first non-null answer of `checks`, or null once every one answered null. */
+function firstProblem(checks: Promise<string | null>[]): Promise<string | null> {
+  return new Promise((resolve) => {
+    let left = checks.length;
+    if (left === 0) resolve(null);
+    for (const check of checks) {
+      void check.then((problem) => {
+        if (problem !== null) resolve(problem);
+        else if (--left === 0) resolve(null);
+      });
+    }
+  });
 }

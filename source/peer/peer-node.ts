@@ -1,6 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import {
@@ -20,9 +23,10 @@ import { partPaths } from './download/part-file.ts';
 import { loadOrCreateNodeKey } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
-import { type NodeFolder, openNodeFolder } from './node-folder.ts';
+import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { Seeder } from './seeder.ts';
+import { SeedingRecord } from './seeding-record.ts';
 import { TrackerClient } from './tracker-client.ts';
 
 export interface PeerNodeOptions {
@@ -43,6 +47,12 @@ export interface PeerNodeOptions {
 
 export type IntentOutcome = { ok: true } | { ok: false; reason: string };
 
+/** Why a node could not start: its socket, its folder, or (start() only) its id is taken. */
+export type PeerStartError =
+  | OpenError
+  | { code: 'folder'; message: string }
+  | { code: 'id-in-use'; message: string };
+
 /** The snapshot is rebuilt at most this often; per-datagram counters never trigger a redraw. */
 const SNAPSHOT_INTERVAL_MS = 100;
 /** The node folder is listed again this often, so files copied in show up. */
@@ -58,6 +68,8 @@ export class PeerNode {
   /** Per download: settles once it ended and its follow-up (UPDATE, seeding) is done. */
   private readonly followUps = new Map<Download, Promise<void>>();
   private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
+  /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
+  private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
   private readonly fileStates = new Map<string, LocalFileState>();
   private readonly listeners = new Set<() => void>();
   private snapshot: PeerSnapshot;
@@ -65,13 +77,20 @@ export class PeerNode {
   private rateChanged = false;
   /** A download ended (a file appeared): list the folder at the next rebuild. */
   private folderDirty = false;
-  private folderFiles: readonly { name: string; sizeBytes: number }[] = [];
+  private folderListing: FolderListing = { files: [], unsupported: [] };
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private lastRateSample = { atMs: 0, uploaded: 0, downloaded: 0 };
   private rates = { up: 0, down: 0 };
   private closed = false;
   readonly budget: InFlightBudget;
+  /**
+   * The first registration: true once the tracker answered or while it is unreachable (the
+   * client keeps retrying), false when it refused our id (in use by another live node).
+   */
+  registration: Promise<boolean> = Promise.resolve(true);
+  /** Re-seeding what the seeding record lists, started by open(); one outcome per name. */
+  restored: Promise<IntentOutcome[]> = Promise.resolve([]);
 
   private constructor(
     private readonly options: PeerNodeOptions,
@@ -79,6 +98,7 @@ export class PeerNode {
     readonly endpoint: UdpEndpoint,
     private readonly seeder: Seeder,
     readonly tracker: TrackerClient,
+    private readonly record: SeedingRecord,
   ) {
     // The kernel charges each datagram its payload plus about 1 KiB of skb overhead (NOTES.md).
     const perBlock = options.blockSizeBytes + 1024;
@@ -95,15 +115,45 @@ export class PeerNode {
     this.snapshot = this.buildSnapshot();
   }
 
-  /** Opens the folder and the socket and registers with the tracker. */
+  /**
+   * open(), then waits for the tracker's first answer (or for it to count as unreachable);
+   * a refused id closes the node and is an error. For callers that need the node registered.
+   */
   static async start(
     options: PeerNodeOptions,
-  ): Promise<
-    | { ok: true; node: PeerNode }
-    | { ok: false; error: OpenError | { code: 'id-in-use'; message: string } }
-  > {
-    const folder = await openNodeFolder(options.filesDir, options.nodeId);
-    const nodeKey = await loadOrCreateNodeKey(folder);
+  ): Promise<{ ok: true; node: PeerNode } | { ok: false; error: PeerStartError }> {
+    const opened = await PeerNode.open(options);
+    if (!opened.ok) return opened;
+    const { node } = opened;
+    if (!(await node.registration)) {
+      await node.close();
+      return { ok: false, error: { code: 'id-in-use', message: node.tracker.lastError } };
+    }
+    return opened;
+  }
+
+  /**
+   * Opens the folder, the key and the socket, and returns at once: registration with the tracker
+   * (`registration`) and re-seeding what the seeding record lists (`restored`) go on in the
+   * background, so a view opens immediately and shows both as they happen.
+   */
+  static async open(
+    options: PeerNodeOptions,
+  ): Promise<{ ok: true; node: PeerNode } | { ok: false; error: PeerStartError }> {
+    let folder: NodeFolder;
+    let nodeKey: Buffer;
+    let record: SeedingRecord;
+    try {
+      folder = await openNodeFolder(options.filesDir, options.nodeId);
+      nodeKey = await loadOrCreateNodeKey(folder);
+      record = await SeedingRecord.load(folder.stateDir);
+    } catch (error) {
+      const shown = join(options.filesDir, `node${options.nodeId}`);
+      return {
+        ok: false,
+        error: { code: 'folder', message: `cannot use ${shown}: ${(error as Error).message}` },
+      };
+    }
     const opened = await openUdpTransport({
       host: options.host,
       port: options.port,
@@ -131,24 +181,21 @@ export class PeerNode {
       nodeId: options.nodeId,
       nodeKey,
       log: (text) => logger.log(text),
-      onRegistered: (again) => {
-        if (again) void node?.reannounce();
-      },
+      // Every registration announces what we seed: seeds may have finished before the first.
+      onRegistered: () => void node?.reannounce(),
       changed: () => node?.markChanged(),
     });
-    node = new PeerNode(options, folder, endpoint, seeder, tracker);
+    node = new PeerNode(options, folder, endpoint, seeder, tracker, record);
     endpoint.onData((datagram, from) => node.routeData(datagram, from));
     endpoint.onMessage((message, txid, from, bytes) =>
       node.routeMessage(message, txid, from, bytes),
     );
     const local = endpoint.localAddress;
     logger.log(
-      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${transport.receiveBufferBytes} B), folder ${folder.path}`,
+      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}), folder ${folder.path}`,
     );
-    if (!(await tracker.start())) {
-      await node.close();
-      return { ok: false, error: { code: 'id-in-use', message: tracker.lastError } };
-    }
+    node.registration = tracker.start();
+    node.restored = node.restoreSeeding();
     node.scheduleSnapshot();
     return { ok: true, node };
   }
@@ -177,12 +224,21 @@ export class PeerNode {
   // ---- intents ----
 
   /** Seeds a file of the node folder: hash it (or use the cached metainfo), serve it, OWN it. */
-  async seed(name: string): Promise<IntentOutcome> {
+  seed(name: string): Promise<IntentOutcome> {
+    if (this.seeded.has(name)) return Promise.resolve({ ok: true });
+    const running = this.seedsInProgress.get(name);
+    if (running) return running;
+    const attempt = this.hashAndSeed(name).finally(() => this.seedsInProgress.delete(name));
+    this.seedsInProgress.set(name, attempt);
+    return attempt;
+  }
+
+  private async hashAndSeed(name: string): Promise<IntentOutcome> {
     const resolved = await this.folder.resolve(name);
     if (!resolved.ok) return this.refuse(name, resolved.reason);
     const info = await stat(resolved.path).catch(() => null);
-    if (!info?.isFile()) return this.refuse(name, `${name} is not a file in ${this.folder.path}`);
-    if (this.seeded.has(name)) return { ok: true };
+    if (info === null) return this.refuse(name, `there is no ${name} in ${this.folder.path}`);
+    if (!info.isFile()) return this.refuse(name, `${name} is not a plain file`);
     const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs };
     let built = await loadCachedMetainfo(this.folder, name, stamp);
     if (built === null) {
@@ -209,7 +265,10 @@ export class PeerNode {
         );
         built = fresh;
       } catch (error) {
-        return this.refuse(name, `cannot hash ${name}: ${(error as Error).message}`);
+        // The row must not stay at "hashing 0 %": it says what went wrong until seeded again.
+        const reason = `cannot read ${name}: ${(error as Error).message}`;
+        this.setFileState(name, { kind: 'error', reason });
+        return this.refuse(name, reason);
       }
     }
     return this.startSeeding({ name, path: resolved.path, sizeBytes: info.size, ...built });
@@ -220,12 +279,16 @@ export class PeerNode {
     try {
       await this.seeder.add(file);
     } catch (error) {
-      return this.refuse(file.name, (error as Error).message);
+      const reason = (error as Error).message;
+      this.setFileState(file.name, { kind: 'error', reason });
+      return this.refuse(file.name, reason);
     }
     this.seeded.set(file.name, { infohashHex, sizeBytes: file.sizeBytes });
     this.setFileState(file.name, { kind: 'seeding', infohashHex });
+    this.saveRecord(this.record.add(file.name));
     const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
-    if (!announced.ok)
+    // While the first registration runs there is nothing to say: it announces every seed.
+    if (!announced.ok && this.tracker.status !== 'registering')
       this.options.logger.log(
         `seeding ${file.name}, but the tracker was not told yet: ${announced.reason}`,
       );
@@ -242,15 +305,47 @@ export class PeerNode {
     return outcomes;
   }
 
-  /** Stops serving a file (the tracker forgets it when we exit or at the next restart). */
+  /** Stops serving a file, withdraws it at the tracker and forgets it in the seeding record. */
   async unseed(name: string): Promise<IntentOutcome> {
     const entry = this.seeded.get(name);
     if (!entry) return { ok: false, reason: `${name} is not seeded` };
     await this.seeder.remove(entry.infohashHex);
     this.seeded.delete(name);
     this.setFileState(name, { kind: 'not-shared' });
-    this.options.logger.log(`stopped seeding ${name}`);
+    this.saveRecord(this.record.remove(name));
+    const withdrawn = await this.tracker.own(
+      Buffer.from(entry.infohashHex, 'hex'),
+      name,
+      entry.sizeBytes,
+      'withdrawn',
+    );
+    // Not told (unreachable): the tracker forgets the file with this node, after two sweeps.
+    this.options.logger.log(
+      withdrawn.ok
+        ? `withdrew ${name} at the tracker`
+        : `could not withdraw ${name} at the tracker: ${withdrawn.reason}`,
+    );
     return { ok: true };
+  }
+
+  /** Seeds again what the seeding record lists (a restart); names no longer here are forgotten. */
+  private async restoreSeeding(): Promise<IntentOutcome[]> {
+    const outcomes: IntentOutcome[] = [];
+    for (const name of this.record.names) {
+      if (lstatSync(join(this.folder.path, name), { throwIfNoEntry: false }) === undefined) {
+        this.options.logger.log(`${name} was seeded before but is gone from the folder`);
+        this.saveRecord(this.record.remove(name));
+        continue;
+      }
+      outcomes.push(await this.seed(name));
+    }
+    return outcomes;
+  }
+
+  private saveRecord(saving: Promise<string | null>): void {
+    void saving.then((error) => {
+      if (error !== null) this.options.logger.log(`could not save the seeding record: ${error}`);
+    });
   }
 
   /** Starts downloading `name` from the swarm; resolves when it has started, not finished. */
@@ -261,6 +356,9 @@ export class PeerNode {
     if (existing && !['failed', 'cancelled', 'done'].includes(existing.state)) {
       return { ok: false, reason: `${name} is already being downloaded` };
     }
+    // Before anything changes: a file we have must keep its row (and keep being served).
+    const here = this.alreadyHere(name);
+    if (here !== null) return this.refuse(name, here);
     const download = new Download(
       {
         name,
@@ -300,6 +398,47 @@ export class PeerNode {
     return { ok: true };
   }
 
+  /** Why `name` cannot be downloaded because this node already has it, or null. */
+  private alreadyHere(name: string): string | null {
+    if (this.seeded.has(name)) return `${name} is already here (seeding)`;
+    if (this.seedsInProgress.has(name)) return `${name} is already here (hashing)`;
+    const entry = lstatSync(join(this.folder.path, name), { throwIfNoEntry: false });
+    if (entry === undefined) return null;
+    if (entry.isDirectory()) return `${name} is already here (a folder)`;
+    return `${name} is already here (not shared)`;
+  }
+
+  /**
+   * Takes a download off the list, cancelling it first if it runs. `deletePartFile` also deletes
+   * `<name>.part` and its resume record; otherwise both stay for a later download to resume.
+   * A finished file is never touched.
+   */
+  async removeDownload(name: string, deletePartFile: boolean): Promise<IntentOutcome> {
+    const download = this.downloads.get(name);
+    if (!download) return { ok: false, reason: `${name} is not in the downloads list` };
+    if (!SETTLED_STATES.has(download.state)) await download.cancel('removed from the list');
+    await this.followUps.get(download);
+    // A new download of the same name may have replaced this one while we waited.
+    if (this.downloads.get(name) !== download) return { ok: true };
+    this.downloads.delete(name);
+    this.followUps.delete(download);
+    if (deletePartFile && download.state !== 'done') {
+      const { partPath, progressPath } = download.options.paths;
+      try {
+        await rm(partPath, { force: true });
+        await rm(progressPath, { force: true });
+      } catch (error) {
+        return this.refuse(name, `could not delete ${partPath}: ${(error as Error).message}`);
+      }
+    }
+    this.folderDirty = true;
+    this.markChanged();
+    this.options.logger.log(
+      `removed ${name} from the downloads${deletePartFile ? ', part file deleted' : ', part file kept'}`,
+    );
+    return { ok: true };
+  }
+
   /** Resolves with every download's final state once none is running. */
   async whenDownloadsSettled(): Promise<Download[]> {
     const all = [...this.downloads.values()];
@@ -310,15 +449,16 @@ export class PeerNode {
   private async onDownloadSettled(download: Download): Promise<void> {
     this.folderDirty = true;
     if (download.state !== 'done') {
-      this.fileStates.delete(download.name);
+      if (this.fileStates.get(download.name)?.kind === 'downloading')
+        this.fileStates.delete(download.name);
       this.markChanged();
       return;
     }
     const { transfer, metainfo } = download;
     const seconds = (download.finishedAtMs - download.startedAtMs) / 1000;
-    const mib = (metainfo!.sizeBytes / 1024 / 1024).toFixed(1);
+    const sizeBytes = metainfo!.sizeBytes;
     this.options.logger.log(
-      `done ${download.name}: ${mib} MiB in ${seconds.toFixed(2)} s (${(Number(mib) / Math.max(seconds, 0.001)).toFixed(1)} MiB/s), SHA-256 of every piece verified`,
+      `done ${download.name}: ${formatSize(sizeBytes)} in ${seconds.toFixed(2)} s (${formatRate(sizeBytes / Math.max(seconds, 0.001))}), SHA-256 of every piece verified`,
     );
     const credits = download.owners
       .filter((owner) => owner.verifiedBytes > 0)
@@ -465,13 +605,13 @@ export class PeerNode {
   private async refreshSnapshot(rescanFolder: boolean): Promise<void> {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
-      this.folderFiles = await this.folder.listFiles().catch(() => this.folderFiles);
+      this.folderListing = await this.folder.listEntries().catch(() => this.folderListing);
     }
-    this.snapshot = this.buildSnapshot(this.folderFiles);
+    this.snapshot = this.buildSnapshot(this.folderListing);
     for (const listener of this.listeners) listener();
   }
 
-  private buildSnapshot(files: readonly { name: string; sizeBytes: number }[] = []): PeerSnapshot {
+  private buildSnapshot(listing: FolderListing = { files: [], unsupported: [] }): PeerSnapshot {
     const local = this.endpoint.localAddress;
     const tracker = this.tracker;
     return {
@@ -487,11 +627,18 @@ export class PeerNode {
       uploadRateBytesPerSec: this.rates.up,
       downloadRateBytesPerSec: this.rates.down,
       bytesUploaded: this.seeder.stats().bytesServed,
-      files: files.map((file) => ({
-        name: file.name,
-        sizeBytes: file.sizeBytes,
-        state: this.fileStates.get(file.name) ?? { kind: 'not-shared' },
-      })),
+      files: [
+        ...listing.files.map((file) => ({
+          name: file.name,
+          sizeBytes: file.sizeBytes,
+          state: this.fileStates.get(file.name) ?? { kind: 'not-shared' as const },
+        })),
+        ...listing.unsupported.map((entry) => ({
+          name: entry.name,
+          sizeBytes: 0,
+          state: { kind: 'unsupported' as const, reason: entry.reason },
+        })),
+      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
       downloads: [...this.downloads.values()].map((download) => snapshotDownload(download)),
     };
   }

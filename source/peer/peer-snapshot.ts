@@ -43,7 +43,9 @@ export type LocalFileState =
   | { kind: 'hashing'; percent: number }
   | { kind: 'seeding'; infohashHex: string }
   | { kind: 'downloading' }
-  | { kind: 'error'; reason: string };
+  | { kind: 'error'; reason: string }
+  /** In the folder but not shareable (a folder, a FIFO, a link leading out), and why. */
+  | { kind: 'unsupported'; reason: string };
 
 export interface LocalFileSnapshot {
   name: string;

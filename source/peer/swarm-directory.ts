@@ -1,3 +1,4 @@
+import type { Clock, TimerHandle } from '../clock.ts';
 import type { ListReplyMessage } from '../protocol/messages.ts';
 import type { TrackerOutcome } from './tracker-client.ts';
 
@@ -18,16 +19,22 @@ export interface SwarmListing {
 
 /** Pages of the swarm listing; a huge swarm is cut here rather than read forever. */
 const MAX_PAGES = 64;
+/**
+ * How often an open view reads the listing again. A page answers up to a few hundred files, so a
+ * LAN swarm costs the tracker one or two small requests per viewer every few seconds.
+ */
+export const SWARM_REFRESH_INTERVAL_MS = 5_000;
 
 /**
  * The swarm's files from the tracker's LIST, paged, kept as a store for the download picker.
- * Refreshed on demand (the `r` key, after a download) rather than polled: LIST costs the tracker
- * the most of any message.
+ * Read on demand (the `r` key) and, while a view is open, every few seconds (`keepFresh`);
+ * a background read that finds nothing new does not disturb the view.
  */
 export class SwarmDirectory {
   private listing: SwarmListing = { files: [], state: 'empty', error: '', refreshedAtWallMs: 0 };
   private readonly listeners = new Set<() => void>();
   private loading: Promise<void> | null = null;
+  private periodic: { clock: Clock; handle: TimerHandle | null } | null = null;
 
   constructor(
     private readonly list: (cursor: number) => Promise<TrackerOutcome<ListReplyMessage>>,
@@ -43,16 +50,43 @@ export class SwarmDirectory {
     };
   };
 
-  /** Reads every page again; concurrent calls share one refresh. */
-  refresh(): Promise<void> {
-    this.loading ??= this.load().finally(() => {
+  /**
+   * Reads every page again; concurrent calls share one refresh. `quiet` (the periodic and
+   * automatic reads) keeps the current list on screen instead of showing "refreshing".
+   */
+  refresh(options: { quiet?: boolean } = {}): Promise<void> {
+    this.loading ??= this.load(options.quiet === true).finally(() => {
       this.loading = null;
     });
     return this.loading;
   }
 
-  private async load(): Promise<void> {
-    this.set({ ...this.listing, state: 'loading', error: '' });
+  /** Refreshes quietly every `intervalMs` until stop(). */
+  keepFresh(clock: Clock, intervalMs = SWARM_REFRESH_INTERVAL_MS): void {
+    this.stop();
+    const periodic = { clock, handle: null as TimerHandle | null };
+    this.periodic = periodic;
+    const tick = () => {
+      periodic.handle = clock.setTimeout(() => {
+        void this.refresh({ quiet: true }).finally(() => {
+          if (this.periodic === periodic) tick();
+        });
+      }, intervalMs);
+      periodic.handle.unref?.();
+    };
+    tick();
+  }
+
+  /** Stops the periodic refresh of keepFresh(). */
+  stop(): void {
+    const periodic = this.periodic;
+    this.periodic = null;
+    if (periodic?.handle) periodic.clock.clearTimeout(periodic.handle);
+  }
+
+  private async load(quiet: boolean): Promise<void> {
+    if (!quiet || this.listing.state !== 'ready')
+      this.set({ ...this.listing, state: 'loading', error: '' });
     const files: SwarmFile[] = [];
     let cursor = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
@@ -76,6 +110,8 @@ export class SwarmDirectory {
       cursor = outcome.reply.nextCursor;
       if (cursor === 0) break;
     }
+    // Nothing new: keep the same listing object, so no view redraws for it.
+    if (quiet && this.listing.state === 'ready' && sameFiles(this.listing.files, files)) return;
     this.set({ files, state: 'ready', error: '', refreshedAtWallMs: this.wallNow() });
   }
 
@@ -83,4 +119,17 @@ export class SwarmDirectory {
     this.listing = listing;
     for (const listener of this.listeners) listener();
   }
+}
+
+function sameFiles(a: readonly SwarmFile[], b: readonly SwarmFile[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (file, index) =>
+        file.infohashHex === b[index]!.infohashHex &&
+        file.name === b[index]!.name &&
+        file.ownerCount === b[index]!.ownerCount &&
+        file.sizeBytes === b[index]!.sizeBytes,
+    )
+  );
 }

@@ -8,6 +8,11 @@ export function truncate(text: string, width: number): string {
   return `${chars.slice(0, width - 1).join('')}…`;
 }
 
+/** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
+export function firstFitting(texts: readonly string[], width: number): string {
+  return texts.find((text) => textWidth(text) <= width) ?? truncate(texts.at(-1) ?? '', width);
+}
+
 /** Character count as a terminal shows it (code points; good enough for names we allow). */
 export function textWidth(text: string): number {
   return Array.from(text).length;

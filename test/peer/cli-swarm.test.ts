@@ -18,10 +18,11 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** A temp folder with files/, logs/ and tracker_db/ paths for one CLI swarm. */
+/** A temp folder with files/ (made: only the default --files is created by bt-tui), logs/ and db/. */
 async function workspace(): Promise<{ files: string; logs: string; db: string }> {
   const dir = await makeTempDir('cli');
   cleanups.push(dir.remove);
+  await mkdir(join(dir.path, 'files'));
   return { files: join(dir.path, 'files'), logs: join(dir.path, 'logs'), db: join(dir.path, 'db') };
 }
 

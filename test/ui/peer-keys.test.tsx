@@ -249,10 +249,7 @@ describe('peer view keys: downloads', () => {
     const { view, intents } = await show();
     await view.press(KEY.tab, 'j', 'c');
     assert.deepEqual(intents.actions(), [], 'nothing cancelled before the answer');
-    assert.equal(
-      view.lines().at(-1),
-      'cancel two.bin? (the part file stays for a resume)  y yes  n no',
-    );
+    assert.equal(view.lines().at(-1), 'cancel two.bin? (part file kept)  y yes  n no');
     await view.press('y');
     assert.deepEqual(intents.actions(), [['cancel', 'two.bin']]);
     await eventually(() =>
@@ -271,10 +268,7 @@ describe('peer view keys: downloads', () => {
   test('R asks how to remove; d removes the download and deletes its part file', async () => {
     const { view, intents } = await show();
     await view.press(KEY.tab, 'R');
-    assert.equal(
-      view.lines().at(-1),
-      'remove one.bin from the list?  y keep part file  d delete part file  n no',
-    );
+    assert.equal(view.lines().at(-1), 'remove one.bin?  y keep part file  d delete it  n no');
     await view.press('d');
     assert.deepEqual(intents.actions(), [['removeDownload', 'one.bin', true]]);
     await eventually(() =>

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { truncate } from '../text.ts';
+import { firstFitting, truncate } from '../text.ts';
 import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
 import type { Notice } from './ListPanes.tsx';
 
@@ -46,7 +46,13 @@ export function DownloadsPane(props: {
         ) : null}
         {props.downloads.length === 0 ? (
           <Text dimColor>
-            nothing yet: pick a file in Swarm files and press d, or D to type a name
+            {firstFitting(
+              [
+                'nothing yet: pick a file in Swarm files and press d, or D to type a name',
+                'nothing yet: d on a swarm file, or D and a name',
+              ],
+              props.width,
+            )}
           </Text>
         ) : null}
         {shown.map((download, index) => (

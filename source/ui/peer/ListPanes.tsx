@@ -4,7 +4,7 @@ import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { fitColumns, fitTable, truncate } from '../text.ts';
+import { firstFitting, fitColumns, fitTable, truncate } from '../text.ts';
 
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
@@ -87,7 +87,12 @@ export function FilesPane(props: {
       />
       <DataTable rows={fitted} columns={['name', 'size', 'state']} cellStyle={rowStyle} />
       {props.files.length === 0 ? (
-        <Text dimColor>(folder is empty: copy files in to seed them)</Text>
+        <Text dimColor>
+          {firstFitting(
+            ['(folder is empty: copy files in to seed them)', '(empty: copy files in)'],
+            props.width - 1,
+          )}
+        </Text>
       ) : null}
       <NoticeLine notice={props.notice} width={props.width - 1} />
     </Box>

@@ -77,22 +77,16 @@ export function downloadKey(
   return null;
 }
 
-/** The question the bottom line asks while a confirmation is open, and its answers. */
+/**
+ * The question the bottom line asks while a confirmation is open, and its answers; short, so
+ * both fit 60 columns with a name of a dozen characters.
+ */
 export function confirmationPrompt(confirm: Confirmation): { question: string; answers: string } {
   if (confirm.kind === 'cancel')
-    return {
-      question: `cancel ${confirm.name}? (the part file stays for a resume)`,
-      answers: 'y yes  n no',
-    };
+    return { question: `cancel ${confirm.name}? (part file kept)`, answers: 'y yes  n no' };
   return confirm.partFile
-    ? {
-        question: `remove ${confirm.name} from the list?`,
-        answers: 'y keep part file  d delete part file  n no',
-      }
-    : {
-        question: `remove ${confirm.name} from the list? (the file stays)`,
-        answers: 'y yes  n no',
-      };
+    ? { question: `remove ${confirm.name}?`, answers: 'y keep part file  d delete it  n no' }
+    : { question: `remove ${confirm.name}? (the file stays)`, answers: 'y yes  n no' };
 }
 
 /** One key while a confirmation is open: y (or d) acts, n or Esc closes, anything else waits. */

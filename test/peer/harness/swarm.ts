@@ -18,6 +18,7 @@ import type { Download } from '../../../source/peer/download/download.ts';
 import { PeerNode } from '../../../source/peer/peer-node.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../../source/peer/peer-snapshot.ts';
 import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
+import type { TrackerSnapshot } from '../../../source/tracker/snapshot.ts';
 import { makeTempDir } from './files.ts';
 import { SlowLinkTransport } from './slow-link.ts';
 import { TripwireTransport } from './tripwire.ts';
@@ -103,6 +104,11 @@ export class Swarm {
 
   get trackerAddress(): RemoteAddress {
     return this.tracker!.address;
+  }
+
+  /** What the tracker's view would draw now: nodes and the owner index. */
+  trackerSnapshot(): TrackerSnapshot {
+    return this.tracker!.getSnapshot();
   }
 
   /** `<root>/files/node<ID>`: put files here before addNode() to have them in the folder. */

@@ -1,0 +1,148 @@
+/**
+ * Issue 11, `bt-tui peer` as a script runs it (real processes, real UDP on 127.0.0.1): a bad
+ * `--files` is one line and exit 2 (never a stack trace, a hang or a new folder); a `--seed` that
+ * cannot be seeded ends a headless node with one line and exit 1; a node id in use is still the
+ * one hard error; and a node whose tracker is silent starts seeding at once.
+ */
+import assert from 'node:assert/strict';
+import { access, mkdir, realpath, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { freeUdpPort } from '../e2e/harness.ts';
+import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
+import { makeTempDir } from '../peer/harness/files.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  await killAll();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function workspace(): Promise<{ root: string; files: string; logs: string }> {
+  const dir = await makeTempDir('cli-start');
+  cleanups.push(dir.remove);
+  const files = join(dir.path, 'files');
+  await mkdir(files);
+  return { root: dir.path, files, logs: join(dir.path, 'logs') };
+}
+
+/** Runs `bt-tui peer ...` to its end; returns its exit code and stderr. */
+async function runToEnd(args: string[], timeoutMs = 30_000) {
+  const cli = spawnCli(['peer', ...args]);
+  const ended = await cli.waitForExit(timeoutMs);
+  return { code: ended.code, stderr: cli.stderr, stdout: cli.stdout };
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+test('--files that is a file, a missing path or under /proc: one line, exit 2, nothing created', {
+  timeout: 120_000,
+}, async () => {
+  const ws = await workspace();
+  const tracker = `127.0.0.1:${await freeUdpPort()}`;
+  const common = ['--id', '1', '--headless', '--tracker', tracker, '--logs', ws.logs];
+  const typo = join(ws.root, 'flies');
+  const cases: Array<[files: string, line: string]> = [
+    ['README.md', 'bt-tui: --files README.md: not a folder'],
+    [
+      '/proc/x',
+      'bt-tui: --files /proc/x: no such folder (create it first; only the default node_files is created for you)',
+    ],
+    [
+      typo,
+      `bt-tui: --files ${typo}: no such folder (create it first; only the default node_files is created for you)`,
+    ],
+    ['README.md/sub', 'bt-tui: --files README.md/sub: a part of the path is a file, not a folder'],
+  ];
+  for (const [files, line] of cases) {
+    const ran = await runToEnd([...common, '--files', files]);
+    assert.deepEqual({ code: ran.code, stderr: ran.stderr }, { code: 2, stderr: [line] }, files);
+  }
+  assert.equal(await exists(typo), false, 'the mistyped folder was not created');
+});
+
+test('--seed of a missing file, headless: one line, exit 1', { timeout: 30_000 }, async () => {
+  const ws = await workspace();
+  const tracker = `127.0.0.1:${await freeUdpPort()}`;
+  const ran = await runToEnd([
+    '--id',
+    '1',
+    '--seed',
+    'missing.bin',
+    '--headless',
+    '--tracker',
+    tracker,
+    '--files',
+    ws.files,
+    '--logs',
+    ws.logs,
+  ]);
+  const folder = await realpath(join(ws.files, 'node1'));
+  assert.deepEqual(
+    { code: ran.code, stderr: ran.stderr },
+    { code: 1, stderr: [`bt-tui: --seed missing.bin: there is no missing.bin in ${folder}`] },
+  );
+});
+
+test('a node id in use: one line naming the holder, exit 1', { timeout: 30_000 }, async () => {
+  const ws = await workspace();
+  const tracker = spawnCli([
+    'tracker',
+    '--headless',
+    '--port',
+    '0',
+    '--sweep',
+    '2',
+    '--logs',
+    ws.logs,
+    '--db',
+    join(ws.root, 'db'),
+  ]);
+  const address = `127.0.0.1:${await trackerPort(tracker)}`;
+  const common = ['--id', '5', '--headless', '--tracker', address, '--logs', ws.logs];
+  const holder = spawnCli(['peer', ...common, '--files', ws.files]);
+  const listening = await holder.waitForLine(/node 5 listening on 127\.0\.0\.1:\d+/);
+  await holder.waitForLine(/registered with tracker/);
+  const holderPort = /127\.0\.0\.1:(\d+)/.exec(listening)![1];
+  const otherFiles = join(ws.root, 'other');
+  await mkdir(otherFiles);
+  const ran = await runToEnd([...common, '--files', otherFiles], 20_000);
+  assert.deepEqual(
+    { code: ran.code, stderr: ran.stderr },
+    { code: 1, stderr: [`bt-tui: node id 5 is in use by 127.0.0.1:${holderPort}`] },
+  );
+});
+
+test('with a silent tracker a headless node seeds at once instead of waiting for it', {
+  timeout: 30_000,
+}, async () => {
+  const ws = await workspace();
+  await mkdir(join(ws.files, 'node1'));
+  await writeFile(join(ws.files, 'node1', 'a.txt'), 'hello\n');
+  const startedMs = performance.now();
+  const peer = spawnCli([
+    'peer',
+    '--id',
+    '1',
+    '--seed',
+    'a.txt',
+    '--headless',
+    '--tracker',
+    `127.0.0.1:${await freeUdpPort()}`,
+    '--files',
+    ws.files,
+    '--logs',
+    ws.logs,
+  ]);
+  await peer.waitForLine(/ seeding a\.txt/);
+  // The first registration attempt alone lasts ~12 s against a silent tracker.
+  const seconds = (performance.now() - startedMs) / 1000;
+  assert.ok(seconds < 6, `seeding began after ${seconds.toFixed(1)} s:\n${peer.stdout.join('\n')}`);
+  await peer.waitForLine(/unreachable; retrying/, 20_000);
+  peer.signal('SIGTERM');
+  assert.deepEqual(await peer.waitForExit(10_000), { code: 0, signal: null });
+});

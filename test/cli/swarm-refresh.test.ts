@@ -1,0 +1,76 @@
+/**
+ * Issue 11: the peer view's Swarm files is live. Over real UDP on 127.0.0.1: a file another node
+ * starts seeding appears within one refresh period without `r`; this node's own seed and unseed
+ * show at once (long before the period); a quiet refresh that finds nothing new does not notify.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { keepSwarmListingLive } from '../../source/cli/swarm-refresh.ts';
+import { systemClock } from '../../source/clock.ts';
+import { SwarmDirectory } from '../../source/peer/swarm-directory.ts';
+import { Swarm, type SwarmNode } from '../peer/harness/swarm.ts';
+import { waitFor } from '../peer/harness/wait.ts';
+
+function directoryOf(viewer: SwarmNode): SwarmDirectory {
+  return new SwarmDirectory(
+    (cursor) => viewer.node.tracker.list(cursor),
+    () => Date.now(),
+  );
+}
+
+const listed = (swarm: SwarmDirectory) =>
+  swarm
+    .getSnapshot()
+    .files.map((file) => `${file.name}:${file.ownerCount}`)
+    .join(' ');
+
+test('another node seeding a file shows up within one refresh period, without r', async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeFile(join(await swarm.folderFor(1), 'new.txt'), 'fresh\n');
+    const [owner, viewer] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 2 }]);
+    const directory = directoryOf(viewer!);
+    await directory.refresh();
+    assert.equal(listed(directory), '');
+    const stop = keepSwarmListingLive(viewer!.node, directory, systemClock, 300);
+    try {
+      assert.deepEqual(await owner!.node.seed('new.txt'), { ok: true });
+      await waitFor(() => listed(directory) === 'new.txt:1', 'new.txt in the listing', 2_000);
+      // Nothing new: quiet refreshes keep the same listing and do not wake the view.
+      const shown = directory.getSnapshot();
+      let notified = 0;
+      const unsubscribe = directory.subscribe(() => notified++);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      unsubscribe();
+      assert.equal(directory.getSnapshot(), shown);
+      assert.equal(notified, 0);
+    } finally {
+      stop();
+    }
+  } finally {
+    await swarm.close();
+  }
+});
+
+test("this node's own seed and unseed update the listing at once, not at the next period", async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeFile(join(await swarm.folderFor(2), 'mine.txt'), 'mine\n');
+    const viewer = await swarm.addNode({ nodeId: 2 });
+    const directory = directoryOf(viewer);
+    await directory.refresh();
+    const stop = keepSwarmListingLive(viewer.node, directory, systemClock, 600_000);
+    try {
+      assert.deepEqual(await viewer.node.seed('mine.txt'), { ok: true });
+      await waitFor(() => listed(directory) === 'mine.txt:1', 'mine.txt in the listing', 2_000);
+      assert.deepEqual(await viewer.node.unseed('mine.txt'), { ok: true });
+      await waitFor(() => listed(directory) === '', 'mine.txt gone from the listing', 2_000);
+    } finally {
+      stop();
+    }
+  } finally {
+    await swarm.close();
+  }
+});

@@ -1,0 +1,176 @@
+/**
+ * Issue 11, seeding for all-day use, over real UDP on 127.0.0.1: stopping a seed withdraws the
+ * file at the tracker at once; `d` on a file this node already has is refused before anything
+ * changes; and what a node seeds, it seeds again after a restart (the seeding record).
+ */
+import assert from 'node:assert/strict';
+import { access, link, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { LocalFileState } from '../../source/peer/peer-snapshot.ts';
+import { writeRandomFile } from './harness/files.ts';
+import { downloadAndSettle, Swarm, type SwarmNode } from './harness/swarm.ts';
+import { sleep, waitFor } from './harness/wait.ts';
+
+const KiB = 1024;
+
+/** Node ids the tracker names as owners of `name`, sorted (empty when the file is unknown). */
+async function ownersAtTracker(asker: SwarmNode, name: string): Promise<number[]> {
+  const found = await asker.node.tracker.need({ kind: 'name', name }, 16);
+  assert.ok(found.ok, `NEED ${name}: ${found.ok ? '' : found.reason}`);
+  return found.reply.matches.flatMap((match) => match.owners.map((owner) => owner.nodeId)).sort();
+}
+
+/** The owner index row of `name` in the tracker's snapshot: owner ids and the last-owner mark. */
+function indexRow(swarm: Swarm, name: string): { owners: number[]; lastOwner: boolean } | null {
+  const row = swarm.trackerSnapshot().files.find((file) => file.name === name);
+  return row
+    ? { owners: row.owners.map((owner) => owner.nodeId).sort(), lastOwner: row.lastOwner }
+    : null;
+}
+
+/** Waits until My files shows `name` in the state `kind` (the snapshot is rebuilt on a timer). */
+async function untilRowIs(node: SwarmNode, name: string, kind: LocalFileState['kind']) {
+  const shown = () => node.node.getSnapshot().files.find((file) => file.name === name)?.state.kind;
+  await waitFor(
+    () => shown() === kind,
+    `node ${node.nodeId} to show ${name} as ${kind} (shows ${shown()})`,
+  );
+}
+
+test('unseeding withdraws the file at the tracker at once: NEED and the owner index drop the node', async () => {
+  const swarm = await Swarm.start();
+  try {
+    const first = join(await swarm.folderFor(1), 'w.bin');
+    await writeRandomFile(first, 300 * KiB, 1101);
+    await link(first, join(await swarm.folderFor(2), 'w.bin'));
+    const [one, two, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 2 }, { nodeId: 9 }]);
+    assert.deepEqual(await one!.node.seed('w.bin'), { ok: true });
+    assert.deepEqual(await two!.node.seed('w.bin'), { ok: true });
+    assert.deepEqual(await ownersAtTracker(asker!, 'w.bin'), [1, 2]);
+    await waitFor(
+      () => JSON.stringify(indexRow(swarm, 'w.bin')) === '{"owners":[1,2],"lastOwner":false}',
+      'the owner index to show both owners',
+      2_000,
+    );
+
+    assert.deepEqual(await one!.node.unseed('w.bin'), { ok: true });
+    // No sleep, no sweep: the tracker knows as soon as unseed() resolves.
+    assert.deepEqual(await ownersAtTracker(asker!, 'w.bin'), [2]);
+    // The owner index the tracker view draws follows at its next rebuild (rate-limited, < 1 s).
+    await waitFor(
+      () => JSON.stringify(indexRow(swarm, 'w.bin')) === '{"owners":[2],"lastOwner":true}',
+      'the owner index to show node 2 as the last owner',
+      2_000,
+    );
+    assert.ok(
+      one!.lines.some((line) => line.endsWith(' withdrew w.bin at the tracker')),
+      one!.lines.join('\n'),
+    );
+
+    assert.deepEqual(await two!.node.unseed('w.bin'), { ok: true });
+    assert.deepEqual(await ownersAtTracker(asker!, 'w.bin'), []);
+    await waitFor(
+      () => indexRow(swarm, 'w.bin') === null,
+      'the last owner leaving to remove the file from the owner index',
+      2_000,
+    );
+    await untilRowIs(two!, 'w.bin', 'not-shared');
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('d on a file this node seeds is refused before anything changes; the row stays seeding and it is still served', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'big.bin'), 300 * KiB, 1102);
+    await writeFile(join(await swarm.folderFor(1), 'mine.txt'), 'only here\n');
+    const [owner, leecher] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 2 }]);
+    assert.deepEqual(await owner!.node.seed('big.bin'), { ok: true });
+
+    assert.deepEqual(owner!.node.download('big.bin'), {
+      ok: false,
+      reason: 'big.bin is already here (seeding)',
+    });
+    assert.deepEqual(owner!.node.download('mine.txt'), {
+      ok: false,
+      reason: 'mine.txt is already here (not shared)',
+    });
+    // Several snapshot rebuilds later nothing moved: no download row, the same file states.
+    await sleep(350);
+    const snapshot = owner!.node.getSnapshot();
+    assert.deepEqual(snapshot.downloads, []);
+    assert.deepEqual(
+      snapshot.files.map((file) => [file.name, file.state.kind]),
+      [
+        ['big.bin', 'seeding'],
+        ['mine.txt', 'not-shared'],
+      ],
+    );
+    await assert.rejects(access(join(owner!.folder, 'big.bin.part')), 'no part file was made');
+    // Still served: another node downloads it from this owner.
+    const download = await downloadAndSettle(leecher!, 'big.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a restarted node seeds again what it seeded and what it downloaded, not what it stopped', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'a.bin'), 300 * KiB, 1103);
+    await writeRandomFile(join(await swarm.folderFor(1), 'b.bin'), 200 * KiB, 1104);
+    const [owner, leecher] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 2 }]);
+    assert.deepEqual(await owner!.node.seed('a.bin'), { ok: true });
+    assert.deepEqual(await owner!.node.seed('b.bin'), { ok: true });
+    assert.deepEqual(await owner!.node.unseed('b.bin'), { ok: true });
+    const download = await downloadAndSettle(leecher!, 'a.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    await waitFor(
+      async () => (await ownersAtTracker(owner!, 'a.bin')).includes(2),
+      'the leecher to seed a.bin',
+    );
+    const recordPath = (node: SwarmNode) => join(node.folder, '.bt-tui', 'seeding.json');
+    // The record is written in the background; wait for the last change to land.
+    const expectedRecord = `${JSON.stringify({ version: 1, seeding: ['a.bin'] })}\n`;
+    for (const node of [owner!, leecher!]) {
+      await waitFor(
+        async () => (await readFile(recordPath(node), 'utf8').catch(() => '')) === expectedRecord,
+        `node ${node.nodeId}'s seeding record to list only a.bin`,
+      );
+    }
+    const cachePath = (node: SwarmNode) => join(node.folder, '.bt-tui', 'meta', 'a.bin.json');
+    const cachedAtMs = [
+      (await stat(cachePath(owner!))).mtimeMs,
+      (await stat(cachePath(leecher!))).mtimeMs,
+    ];
+    await owner!.exit();
+    await leecher!.exit();
+
+    const [owner2, leecher2, asker] = await swarm.addNodes([
+      { nodeId: 1 },
+      { nodeId: 2 },
+      { nodeId: 9 },
+    ]);
+    for (const [index, node] of [owner2!, leecher2!].entries()) {
+      assert.deepEqual(await node.node.restored, [{ ok: true }]);
+      await untilRowIs(node, 'a.bin', 'seeding');
+      // The metainfo cache spared the hashing: a fresh hash would have rewritten the entry.
+      assert.equal((await stat(cachePath(node))).mtimeMs, cachedAtMs[index]);
+    }
+    await untilRowIs(owner2!, 'b.bin', 'not-shared');
+    await waitFor(
+      async () => (await ownersAtTracker(asker!, 'a.bin')).join() === '1,2',
+      'the tracker to list both restarted nodes as owners of a.bin',
+    );
+    assert.deepEqual(await ownersAtTracker(asker!, 'b.bin'), []);
+  } finally {
+    await swarm.close();
+  }
+});
