@@ -1,17 +1,13 @@
+import { formatRate } from '../format.ts';
 import type { DownloadSnapshot } from '../peer/peer-snapshot.ts';
-
-const MiB = 1024 * 1024;
 
 /** One headless progress line: `big.iso 42.0% 107/256 pieces 312.4 MiB/s ETA 1 s | node 1 ...`. */
 export function formatProgressLine(download: DownloadSnapshot): string {
   const percent =
     download.sizeBytes === 0 ? 100 : (download.bytesVerified * 100) / download.sizeBytes;
   const owners = download.owners
-    .map(
-      (owner) =>
-        `node ${owner.nodeId} ${owner.state} ${(owner.rateBytesPerSec / MiB).toFixed(1)} MiB/s`,
-    )
+    .map((owner) => `node ${owner.nodeId} ${owner.state} ${formatRate(owner.rateBytesPerSec)}`)
     .join(', ');
   const eta = download.etaSec === null ? '?' : `${download.etaSec} s`;
-  return `progress ${download.name} ${percent.toFixed(1)}% ${download.piecesVerified}/${download.pieceCount} pieces ${(download.rateBytesPerSec / MiB).toFixed(1)} MiB/s ETA ${eta} | ${owners}`;
+  return `progress ${download.name} ${percent.toFixed(1)}% ${download.piecesVerified}/${download.pieceCount} pieces ${formatRate(download.rateBytesPerSec)} ETA ${eta} | ${owners}`;
 }

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatProgressLine } from '../../source/cli/progress-line.ts';
+import type { DownloadSnapshot } from '../../source/peer/peer-snapshot.ts';
+
+test('a headless progress line gives rates through formatRate (KiB/s when slow, not 0.0 MiB/s)', () => {
+  // Only the fields the line reads.
+  const download = {
+    name: 'big.iso',
+    sizeBytes: 1024 * 1024,
+    bytesVerified: 512 * 1024,
+    piecesVerified: 2,
+    pieceCount: 4,
+    rateBytesPerSec: 1536,
+    etaSec: 341,
+    owners: [
+      { nodeId: 1, state: 'active', rateBytesPerSec: 1536 },
+      { nodeId: 2, state: 'slow', rateBytesPerSec: 3 * 1024 * 1024 },
+    ],
+  } as unknown as DownloadSnapshot;
+  assert.equal(
+    formatProgressLine(download),
+    'progress big.iso 50.0% 2/4 pieces 1.5 KiB/s ETA 341 s | node 1 active 1.5 KiB/s, node 2 slow 3.0 MiB/s',
+  );
+});

@@ -1,0 +1,41 @@
+/**
+ * Issue 11: a node's log lines give sizes and rates the way the views do (formatSize /
+ * formatRate): `300.0 KiB`, `8.0 MiB`, never a raw byte count or `0.3 MiB` for 300 KiB.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { formatSize } from '../../source/format.ts';
+import { writeRandomFile } from './harness/files.ts';
+import { downloadAndSettle, Swarm } from './harness/swarm.ts';
+
+const KiB = 1024;
+
+test('the listening and done lines give sizes and rates in binary units', async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'log.bin'), 300 * KiB, 1301);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed('log.bin'), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 2 });
+    const download = await downloadAndSettle(leecher, 'log.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+
+    const granted = formatSize(leecher.node.endpoint.transport.receiveBufferBytes);
+    const listening = leecher.lines.find((line) => line.includes(' node 2 listening on '));
+    assert.match(
+      listening ?? '',
+      new RegExp(`\\(receive buffer ${granted.replace('.', '\\.')}\\)`),
+    );
+    const done = leecher.lines.find((line) => line.includes(' done log.bin: '));
+    assert.match(
+      done ?? leecher.lines.join('\n'),
+      / done log\.bin: 300\.0 KiB in \d+\.\d\d s \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\), SHA-256 of every piece verified$/,
+    );
+    for (const line of [...leecher.lines, ...owner.lines]) {
+      assert.doesNotMatch(line, /\d{4,} B\b/, 'no raw byte count');
+    }
+  } finally {
+    await swarm.close();
+  }
+});
