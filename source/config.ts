@@ -17,8 +17,17 @@ export const defaults = {
   heartbeatIntervalMs: 20_000,
   sweepIntervalMs: 22_000,
 
-  /** Original design: a download uses at most K = 3 owners, best uploaders first. */
+  /** Original design: a download asks the tracker for K = 3 owners at a time, best uploaders
+   * first. */
   maxOwnersPerDownload: 3,
+
+  /** Swarming: a download keeps asking (K at a time) until it uses this many owners, complete or
+   * partial. Enough to keep a 100 Mbit/s link busy from peers that each upload a share. */
+  maxPeersPerDownload: 8,
+
+  /** Rate limits in bytes per second (`--upload-limit`, `--download-limit`); 0 = none. */
+  uploadLimitBytesPerSec: 0,
+  downloadLimitBytesPerSec: 0,
 
   /** Payload of one DATA datagram. 16 KiB travels whole on loopback; ~1200 suits lossy links. */
   blockSizeBytes: 16 * KiB,

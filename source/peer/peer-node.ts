@@ -24,10 +24,13 @@ import { loadOrCreateNodeKey } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
+import { PartialSeeding } from './partial-seeding.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
-import { Seeder } from './seeder.ts';
+import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
+import { TokenBucket } from './token-bucket.ts';
 import { TrackerClient } from './tracker-client.ts';
+import { UploadPeers } from './upload-peers.ts';
 
 export interface PeerNodeOptions {
   nodeId: number;
@@ -36,6 +39,11 @@ export interface PeerNodeOptions {
   tracker: RemoteAddress;
   filesDir: string;
   maxOwners: number;
+  /** Owners a download keeps asking for (default config maxPeersPerDownload). */
+  maxPeers?: number;
+  /** Bytes per second, 0 or absent for none; both can be changed later (setUploadLimit...). */
+  uploadLimitBytesPerSec?: number;
+  downloadLimitBytesPerSec?: number;
   blockSizeBytes: number;
   /** Downloads give up after this long without any owner; null waits forever (the TUI). */
   giveUpWithoutOwnersMs: number | null;
@@ -83,7 +91,12 @@ export class PeerNode {
   private lastRateSample = { atMs: 0, uploaded: 0, downloaded: 0 };
   private rates = { up: 0, down: 0 };
   private closed = false;
+  private leaving = false;
   readonly budget: InFlightBudget;
+  /** `--download-limit`, shared by every download of this node. */
+  private readonly downloadLimit: TokenBucket;
+  private readonly partialSeeding: PartialSeeding;
+  private readonly uploadPeers = new UploadPeers();
   /**
    * The first registration: true once the tracker answered or while it is unreachable (the
    * client keeps retrying), false when it refused our id (in use by another live node).
@@ -112,6 +125,15 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
+    this.downloadLimit = new TokenBucket(
+      options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
+      options.clock.now(),
+    );
+    this.partialSeeding = new PartialSeeding({
+      seeder,
+      tracker,
+      log: (text) => options.logger.log(text),
+    });
     this.snapshot = this.buildSnapshot();
   }
 
@@ -166,14 +188,16 @@ export class PeerNode {
       : opened.transport;
     const endpoint = new UdpEndpoint(transport, { clock: options.clock });
     const { clock, logger } = options;
+    let node: PeerNode | null = null;
     const seeder = new Seeder({
       endpoint,
       nodeId: options.nodeId,
       clock,
       cookies: new CookieJar({ clock }),
       logger,
+      uploadLimitBytesPerSec: options.uploadLimitBytesPerSec ?? defaults.uploadLimitBytesPerSec,
+      contribution: (key) => node?.contributionOf(key) ?? 0,
     });
-    let node: PeerNode | null = null;
     const tracker = new TrackerClient({
       endpoint,
       clock,
@@ -214,11 +238,42 @@ export class PeerNode {
 
   private routeMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {
     if (this.seeder.handleMessage(message, txid, from, bytes)) return;
-    if (message.type === 'reject') {
+    if (message.type === 'reject' || message.type === 'have') {
       for (const download of this.downloads.values()) {
-        if (download.infohash?.equals(message.infohash)) download.onReject(from, message.reason);
+        if (!download.infohash?.equals(message.infohash)) continue;
+        if (message.type === 'have') download.onHave(from, message.pieces);
+        else download.onReject(from, message.reason, message.piece, message.begin);
       }
     }
+  }
+
+  /**
+   * How well the peer at `key` (`address|port`) serves this node now: its delivery rate summed
+   * over our downloads. Upload slots go to the best (reciprocity, BitTorrent's tit-for-tat).
+   */
+  private contributionOf(key: string): number {
+    let rate = 0;
+    for (const download of this.downloads.values()) {
+      for (const owner of download.owners) {
+        if (requesterKey(owner.address) === key) rate += owner.rateBytesPerSec;
+      }
+    }
+    return rate;
+  }
+
+  /** Changes the upload limit at run time (bytes per second, 0 for none). */
+  setUploadLimit(bytesPerSec: number): void {
+    this.seeder.setUploadLimit(bytesPerSec);
+    this.options.logger.log(`upload limit: ${describeLimit(bytesPerSec)}`);
+    this.markChanged();
+  }
+
+  /** Changes the download limit at run time (bytes per second, 0 for none). */
+  setDownloadLimit(bytesPerSec: number): void {
+    this.downloadLimit.setLimit(bytesPerSec, this.options.clock.now());
+    this.options.logger.log(`download limit: ${describeLimit(bytesPerSec)}`);
+    for (const download of this.downloads.values()) download.transfer?.pumpAll();
+    this.markChanged();
   }
 
   // ---- intents ----
@@ -365,6 +420,7 @@ export class PeerNode {
         paths: partPaths(this.folder.path, this.folder.stateDir, name),
         selfNodeId: this.options.nodeId,
         maxOwners: this.options.maxOwners,
+        maxPeers: this.options.maxPeers ?? defaults.maxPeersPerDownload,
         blockSizeBytes: this.options.blockSizeBytes,
         giveUpWithoutOwnersMs: this.options.giveUpWithoutOwnersMs,
         ownerSilenceTimeoutMs: defaults.ownerSilenceTimeoutMs,
@@ -378,7 +434,9 @@ export class PeerNode {
         endpoint: this.endpoint,
         clock: this.options.clock,
         budget: this.budget,
-        findOwners: (query, maxOwners) => this.tracker.need(query, maxOwners),
+        downloadLimit: this.downloadLimit,
+        findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
+        piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
         log: (text) => this.options.logger.log(text),
         changed: () => this.markChanged(),
       },
@@ -448,6 +506,7 @@ export class PeerNode {
 
   private async onDownloadSettled(download: Download): Promise<void> {
     this.folderDirty = true;
+    await this.partialSeeding.settled(download, this.leaving);
     if (download.state !== 'done') {
       if (this.fileStates.get(download.name)?.kind === 'downloading')
         this.fileStates.delete(download.name);
@@ -516,11 +575,13 @@ export class PeerNode {
     }
     if (this.seeded.size > 0)
       this.options.logger.log(`re-announced ${this.seeded.size} seeded files to the tracker`);
+    await this.partialSeeding.reannounce();
   }
 
   /** Leaves the swarm: saves downloads for resume, says EXIT, closes the socket. */
   async exit(): Promise<void> {
     if (this.closed) return;
+    this.leaving = true;
     for (const download of this.downloads.values()) await download.cancel('node exited');
     const acknowledged = await this.tracker.exit();
     this.options.logger.log(
@@ -599,6 +660,7 @@ export class PeerNode {
       down: ((stats.bytesIn - this.lastRateSample.downloaded) * 1000) / elapsed,
     };
     this.lastRateSample = { atMs: nowMs, uploaded: stats.bytesOut, downloaded: stats.bytesIn };
+    this.uploadPeers.sample(this.seeder.stats(), nowMs);
     this.rateChanged = true;
   }
 
@@ -627,6 +689,11 @@ export class PeerNode {
       uploadRateBytesPerSec: this.rates.up,
       downloadRateBytesPerSec: this.rates.down,
       bytesUploaded: this.seeder.stats().bytesServed,
+      limits: {
+        uploadBytesPerSec: this.seeder.stats().uploadLimitBytesPerSec,
+        downloadBytesPerSec: this.downloadLimit.limit,
+      },
+      uploads: this.uploadPeers.snapshot,
       files: [
         ...listing.files.map((file) => ({
           name: file.name,
@@ -642,4 +709,8 @@ export class PeerNode {
       downloads: [...this.downloads.values()].map((download) => snapshotDownload(download)),
     };
   }
+}
+
+function describeLimit(bytesPerSec: number): string {
+  return bytesPerSec === 0 ? 'none' : formatRate(bytesPerSec);
 }

@@ -15,6 +15,20 @@ export interface OwnerSnapshot {
   rateBytesPerSec: number;
   windowBlocks: number;
   strikes: number;
+  /** False for a partial owner (a downloader serving what it has). */
+  complete: boolean;
+  /** Pieces a partial owner has told us it holds; null for a complete owner. */
+  piecesHave: number | null;
+}
+
+/** One peer that downloads from this node (the peers pane), as rtorrent's peer list shows. */
+export interface UploadPeerSnapshot {
+  /** `host:port`. */
+  address: string;
+  /** Its upload slot here: served (regular or optimistic) or told `choked`. */
+  slot: 'regular' | 'optimistic' | 'choked';
+  rateBytesPerSec: number;
+  bytesServed: number;
 }
 
 export interface DownloadSnapshot {
@@ -62,6 +76,10 @@ export interface PeerSnapshot {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   bytesUploaded: number;
+  /** Bytes per second; 0 when there is no limit. */
+  limits: { uploadBytesPerSec: number; downloadBytesPerSec: number };
+  /** Peers that asked this node for data lately, busiest first. */
+  uploads: UploadPeerSnapshot[];
   files: LocalFileSnapshot[];
   downloads: DownloadSnapshot[];
 }

@@ -7,6 +7,7 @@ import { constants, type FileHandle, open } from 'node:fs/promises';
 import { formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metainfo } from '../protocol/metainfo.ts';
+import type { Bitfield } from './download/bitfield.ts';
 
 /** A file ready to serve: where it is, and the metainfo it was hashed into. */
 export interface SeededFile {
@@ -32,6 +33,11 @@ export interface SeedEntry {
   readonly infohashHex: string;
   /** Opened once by add(): every read of this file goes here. */
   readonly handle: FileHandle;
+  /**
+   * The pieces that may be served (verified and written) while the file is still being
+   * downloaded, read live from the download; null once the file is complete.
+   */
+  have: Bitfield | null;
   /** Peers already named in a "serving" log line. */
   readonly servedTo: Set<string>;
   bytesServed: number;
@@ -53,11 +59,19 @@ export class SeededFiles {
 
   /**
    * Opens the file once and keeps the handle. Throws if it cannot be opened, or if it is no longer
-   * the regular file of the hashed size. Adding an infohash already served does nothing.
+   * the regular file of the hashed size. `have` serves a part file being downloaded: only the
+   * pieces it holds. Adding a complete file already served partially makes it complete (the
+   * handle stays valid: the part file was linked to its final name, the same inode); adding an
+   * infohash already served otherwise does nothing.
    */
-  async add(file: SeededFile): Promise<void> {
+  async add(file: SeededFile, have: Bitfield | null = null): Promise<void> {
     const infohashHex = file.infohash.toString('hex');
-    if (this.closed || this.entries.has(infohashHex)) return;
+    const known = this.entries.get(infohashHex);
+    if (known !== undefined && known.have !== null && have === null) {
+      known.have = null;
+      this.logger.log(`seeding ${file.name} (complete now)`);
+    }
+    if (this.closed || known !== undefined) return;
     // O_NOFOLLOW: the path was resolved to a real file; a link put there since is not followed.
     const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
@@ -77,14 +91,16 @@ export class SeededFiles {
       file,
       infohashHex,
       handle,
+      have,
       servedTo: new Set(),
       bytesServed: 0,
       blocksServed: 0,
       removed: false,
       readFailureLogged: false,
     });
+    const what = have === null ? 'seeding' : 'serving the verified pieces of';
     this.logger.log(
-      `seeding ${file.name} (${formatSize(file.sizeBytes)}, ${infohashHex.slice(0, 8)})`,
+      `${what} ${file.name} (${formatSize(file.sizeBytes)}, ${infohashHex.slice(0, 8)})`,
     );
   }
 
@@ -101,6 +117,11 @@ export class SeededFiles {
   /** The served file with this infohash (hex), if any. */
   get(infohashHex: string): SeedEntry | undefined {
     return this.entries.get(infohashHex);
+  }
+
+  /** Every served file (complete and partial). */
+  all(): IterableIterator<SeedEntry> {
+    return this.entries.values();
   }
 
   /** Per-file counters, for stats. */

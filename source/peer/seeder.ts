@@ -1,15 +1,19 @@
 /**
  * The owner side of the peer protocol: answers HELLO with a cookie, METAINFO requests with chunks
- * of the canonical metainfo, and block REQUESTs with DATA read straight from the seeded files.
- * Only addresses that proved they receive (a valid cookie) get more bytes than they sent.
+ * of the canonical metainfo, BITFIELD requests with the pieces it can serve (and HAVEs after),
+ * and block REQUESTs with DATA read straight from the seeded or part files. Only addresses that
+ * proved they receive (a valid cookie) get more bytes than they sent; only peers holding an
+ * upload slot get DATA, at most at the upload limit.
  */
-import type { Clock } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { formatAddress } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
+import { bitfieldBytes } from '../protocol/codec-peer.ts';
 import type {
+  BitfieldRequestMessage,
   Message,
   MetainfoRequestMessage,
   RejectReason,
@@ -17,6 +21,8 @@ import type {
 } from '../protocol/messages.ts';
 import { type BlockRun, planBlockRun, type ReadRun, readBlockRun } from './block-run.ts';
 import type { CookieJar } from './cookie-jar.ts';
+import type { Bitfield } from './download/bitfield.ts';
+import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import {
   type SeedEntry,
@@ -24,6 +30,8 @@ import {
   type SeededFileStats,
   SeededFiles,
 } from './seeded-files.ts';
+import { UploadPacer } from './upload-pacer.ts';
+import { type SlotHolder, UploadSlots } from './upload-slots.ts';
 
 export type { SeededFile, SeededFileStats } from './seeded-files.ts';
 
@@ -36,6 +44,12 @@ export interface SeederOptions {
   logger: Logger;
   /** Blocks accepted for one requester but not sent yet; beyond this it gets 'busy'. */
   maxQueuedBlocksPerPeer?: number;
+  /** Bytes per second of DATA for everyone together; 0 or absent for no limit. */
+  uploadLimitBytesPerSec?: number;
+  /** How well a peer (`address|port`) serves this node, for choosing who gets upload slots. */
+  contribution?: (key: string) => number;
+  /** Randomness of the optimistic slot (tests pass a seeded one). */
+  random?: () => number;
 }
 
 /** Per remote address, per file and in total: what was served and refused. */
@@ -45,10 +59,19 @@ export interface SeederStats {
   rejectsSent: number;
   peers: RequesterStats[];
   files: SeededFileStats[];
+  /** Peers that asked for data within the last rechoke period, with their slot. */
+  slots: SlotHolder[];
+  uploadLimitBytesPerSec: number;
 }
 
 /** A well-behaved downloader never has more than its largest window outstanding at one owner. */
 export const DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER = defaults.maxWindowBlocks;
+/**
+ * Under an upload limit, a request that would wait longer than this for its turn is refused
+ * `busy` rather than queued: the downloader's window shrinks to what the limit can carry
+ * instead of its requests timing out in our queue and being sent twice.
+ */
+export const MAX_PACED_WAIT_MS = 300;
 /** METAINFO chunks are the size of a default block: whole on loopback, few on a LAN. */
 export const METAINFO_CHUNK_BYTES = 16 * 1024;
 
@@ -57,6 +80,12 @@ export class Seeder {
   private readonly files: SeededFiles;
   private readonly ledger: RequesterLedger;
   private readonly maxQueuedBlocks: number;
+  private readonly slots: UploadSlots;
+  private readonly pacer: UploadPacer;
+  private readonly haves = new HaveBroadcaster();
+  private haveTimer: TimerHandle | null = null;
+  /** Bitfields of complete files (every bit set), made once per file when first asked. */
+  private readonly fullBitfields = new Map<string, Buffer>();
   private bytesServed = 0;
   private blocksServed = 0;
   private rejectsSent = 0;
@@ -68,6 +97,13 @@ export class Seeder {
     this.ledger = new RequesterLedger(opts.clock, (r) =>
       opts.logger.log(`ignoring ${formatAddress(r)} for a while: too many refused requests`),
     );
+    this.slots = new UploadSlots(opts.clock.now(), opts.random);
+    this.pacer = new UploadPacer(opts.clock, opts.uploadLimitBytesPerSec ?? 0);
+  }
+
+  /** Changes the upload limit at run time (bytes per second, 0 for none). */
+  setUploadLimit(bytesPerSec: number): void {
+    this.pacer.setLimit(bytesPerSec);
   }
 
   /**
@@ -79,8 +115,27 @@ export class Seeder {
     return this.files.add(file);
   }
 
+  /**
+   * Serves the verified pieces of a file being downloaded, from its part file: `have` is the
+   * download's own set of verified and written pieces, read live. add() of the complete file
+   * later makes it a plain seeded file.
+   */
+  addPartial(file: SeededFile, have: Bitfield): Promise<void> {
+    return this.files.add(file, have);
+  }
+
+  /** A piece of a partially served file became readable: tell the peers watching it (batched). */
+  noteHave(infohashHex: string, piece: number): void {
+    this.haves.noteHave(infohashHex, piece);
+    if (this.haveTimer !== null || this.closed) return;
+    this.haveTimer = this.opts.clock.setTimeout(() => this.flushHaves(), HAVE_FLUSH_MS);
+    this.haveTimer.unref?.();
+  }
+
   /** Stops serving a file and closes its fd. */
   remove(infohashHex: string): Promise<void> {
+    this.haves.forget(infohashHex);
+    this.fullBitfields.delete(infohashHex);
     return this.files.remove(infohashHex);
   }
 
@@ -106,6 +161,9 @@ export class Seeder {
       case 'request':
         if (!this.closed) this.onRequest(message, txid, from);
         return true;
+      case 'bitfield-request':
+        if (!this.closed) this.onBitfieldRequest(message, txid, from);
+        return true;
       default:
         return false;
     }
@@ -119,12 +177,16 @@ export class Seeder {
       rejectsSent: this.rejectsSent,
       peers: this.ledger.snapshot(),
       files: this.files.stats(),
+      slots: this.slots.holders(this.opts.clock.now()),
+      uploadLimitBytesPerSec: this.pacer.limit,
     };
   }
 
   /** Stops answering and closes every file. */
   close(): Promise<void> {
     this.closed = true;
+    this.pacer.clear();
+    if (this.haveTimer) this.opts.clock.clearTimeout(this.haveTimer);
     return this.files.close();
   }
 
@@ -167,6 +229,32 @@ export class Seeder {
     this.opts.endpoint.send(from, { type: 'metainfo-data', ...chunk }, txid);
   }
 
+  /** The pieces we can serve, in one datagram; the asker is then told of new ones by HAVE. */
+  private onBitfieldRequest(m: BitfieldRequestMessage, txid: number, from: RemoteAddress): void {
+    const admitted = this.admit(m, txid, from, { piece: 0, begin: 0 });
+    if (admitted === null) return;
+    const { entry } = admitted;
+    const pieceCount = entry.file.metainfo.pieceHashes.length / 32;
+    if (pieceCount === 0) {
+      admitted.refuse('bad-range');
+      return;
+    }
+    let bits: Buffer;
+    if (entry.have === null) {
+      bits = this.fullBitfields.get(entry.infohashHex) ?? fullBitfield(pieceCount);
+      this.fullBitfields.set(entry.infohashHex, bits);
+    } else {
+      bits = Buffer.from(
+        entry.have.bytes.buffer,
+        entry.have.bytes.byteOffset,
+        bitfieldBytes(pieceCount),
+      );
+      this.haves.watch(entry.infohashHex, requesterKey(from), from, this.opts.clock.now());
+    }
+    const reply = { type: 'bitfield', infohash: entry.file.infohash, pieceCount, bits } as const;
+    this.opts.endpoint.send(from, reply, txid);
+  }
+
   private onRequest(m: RequestMessage, txid: number, from: RemoteAddress): void {
     const admitted = this.admit(m, txid, from, m);
     if (admitted === null) return;
@@ -176,17 +264,44 @@ export class Seeder {
       refuse('bad-range');
       return;
     }
+    if (entry.have !== null && !entry.have.has(m.piece)) {
+      refuse('missing-piece');
+      return;
+    }
+    const key = requesterKey(from);
+    if (!this.slots.admit(key, this.opts.clock.now(), this.opts.contribution ?? noScore)) {
+      // Being choked is normal, not abuse: it does not count towards ignoring the requester.
+      this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'choked', false);
+      return;
+    }
     if (requester.queuedBlocks + run.blocks > this.maxQueuedBlocks) {
       refuse('busy');
       return;
     }
+    if (this.pacer.queuedMs() > MAX_PACED_WAIT_MS) {
+      // Our own limit, not the requester's fault: not counted towards ignoring it.
+      this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'busy', false);
+      return;
+    }
     this.files.noteServing(entry, formatAddress(from));
     requester.queuedBlocks += run.blocks;
-    this.serve(entry, requester, run, from)
-      .catch((error: unknown) => this.files.noteReadFailure(entry, `a bug: ${error}`))
-      .finally(() => {
-        requester.queuedBlocks -= run.blocks;
-      });
+    this.pacer.submit(run.runBytes, () => {
+      this.serve(entry, requester, run, from)
+        .catch((error: unknown) => this.files.noteReadFailure(entry, `a bug: ${error}`))
+        .finally(() => {
+          requester.queuedBlocks -= run.blocks;
+        });
+    });
+  }
+
+  private flushHaves(): void {
+    this.haveTimer = null;
+    this.haves.flush(this.opts.clock.now(), (address, infohashHex, pieces) => {
+      const entry = this.files.get(infohashHex);
+      if (entry === undefined) return;
+      const have = { type: 'have', infohash: entry.file.infohash, pieces } as const;
+      this.opts.endpoint.send(address, have, this.opts.endpoint.nextTxid());
+    });
   }
 
   /** Reads the run with one readv into one buffer, then sends each DATA slot as it is. */
@@ -230,9 +345,28 @@ export class Seeder {
     piece: number,
     begin: number,
     reason: RejectReason,
+    countsAgainstRequester = true,
   ): void {
     this.opts.endpoint.send(from, { type: 'reject', infohash, piece, begin, reason }, txid);
     this.rejectsSent++;
-    this.ledger.noteReject(requester);
+    if (countsAgainstRequester) this.ledger.noteReject(requester);
+    else requester.rejectsSent++;
   }
+}
+
+/** The key of a remote peer in the slot table: the same `address|port` as the ledger's. */
+export function requesterKey(from: RemoteAddress): string {
+  return `${from.address}|${from.port}`;
+}
+
+function noScore(): number {
+  return 0;
+}
+
+/** Every piece of `pieceCount` set, the spare bits of the last byte clear (BEP 3). */
+function fullBitfield(pieceCount: number): Buffer {
+  const bits = Buffer.alloc(bitfieldBytes(pieceCount), 0xff);
+  const spare = bits.length * 8 - pieceCount;
+  if (spare > 0) bits[bits.length - 1] = (0xff << spare) & 0xff;
+  return bits;
 }

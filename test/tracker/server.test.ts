@@ -190,7 +190,9 @@ describe('tracker server over loopback UDP', () => {
         [2, 0, 0],
       ],
     );
-    assert.deepEqual(snapshot.files[0]?.owners, [{ nodeId: 1, uploadCredit: 5000, complete: true }]);
+    assert.deepEqual(snapshot.files[0]?.owners, [
+      { nodeId: 1, uploadCredit: 5000, complete: true },
+    ]);
     const stale = await seeder.ask({ type: 'heartbeat', token: t1 });
     assert.equal(stale.type === 'error' && stale.code, 'reregister');
     const t1Again = await registerAs(seeder, 1);

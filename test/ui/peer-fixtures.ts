@@ -45,6 +45,8 @@ export function owner(nodeId: number, overrides: Partial<OwnerSnapshot> = {}): O
     rateBytesPerSec: 0,
     windowBlocks: 8,
     strikes: 0,
+    complete: true,
+    piecesHave: null,
     ...overrides,
   };
 }
@@ -93,6 +95,8 @@ export function peerSnapshot(overrides: Partial<PeerSnapshot> = {}): PeerSnapsho
     uploadRateBytesPerSec: 0,
     downloadRateBytesPerSec: 0,
     bytesUploaded: 0,
+    limits: { uploadBytesPerSec: 0, downloadBytesPerSec: 0 },
+    uploads: [],
     files: [],
     downloads: [],
     ...overrides,

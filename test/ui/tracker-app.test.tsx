@@ -27,7 +27,12 @@ const smallSwarm = trackerSnapshot(
       { nodeId: 1, uploadCredit: 1_572_864, complete: true },
       { nodeId: 2, uploadCredit: 0, complete: true },
     ]),
-    fileRow('same.txt', '11111111aa', [{ nodeId: 1, uploadCredit: 1_572_864, complete: true }], 512),
+    fileRow(
+      'same.txt',
+      '11111111aa',
+      [{ nodeId: 1, uploadCredit: 1_572_864, complete: true }],
+      512,
+    ),
     fileRow(
       'same.txt',
       '22222222bb',

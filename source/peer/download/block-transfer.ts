@@ -5,12 +5,13 @@ import type { RemoteAddress } from '../../net/transport.ts';
 import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../protocol/codec.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
 import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
+import type { TokenBucket } from '../token-bucket.ts';
 import { Bitfield } from './bitfield.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
 import type { PartFile } from './part-file.ts';
 import { NO_OWNER, PieceAssembly, PieceBufferPool } from './piece-assembly.ts';
 import { PieceBlame } from './piece-blame.ts';
-import { PieceScheduler } from './piece-scheduler.ts';
+import { PiecePicker } from './piece-picker.ts';
 
 /** Blocks in flight across every download of this node, kept below the socket's receive buffer. */
 export interface InFlightBudget {
@@ -26,6 +27,8 @@ export interface TransferEvents {
   complete(): void;
   /** Writing to the part file failed (disk full, ...); the transfer has paused itself. */
   diskError(error: NodeJS.ErrnoException): void;
+  /** A piece is verified and on disk: this node can serve it from now on. */
+  pieceWritten(piece: number): void;
 }
 
 /** Verified bytes allowed to wait for the disk before no new piece is started. */
@@ -40,12 +43,12 @@ const REORDER_ALLOWANCE_MS = 5;
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 
 /**
- * Moves the blocks of one file from its owners into the part file: hands pieces to owners,
- * keeps each owner's window full, retransmits lost blocks, assembles and verifies pieces, blames
+ * Moves the blocks of one file from its owners into the part file: picks pieces for owners
+ * (rarest first among what each has, see PiecePicker), keeps each owner's window full, retransmits lost blocks, assembles and verifies pieces, blames
  * and bans owners whose pieces fail. The hot path (onData) allocates nothing per datagram.
  */
 export class BlockTransfer {
-  readonly scheduler: PieceScheduler;
+  readonly picker: PiecePicker;
   /** Pieces whose bytes are verified *and* on disk: what the resume record may claim. */
   readonly written: Bitfield;
   /** Slot of the owner that delivered most of each piece; -1 for missing (for the piece map). */
@@ -74,11 +77,13 @@ export class BlockTransfer {
       clock: Clock;
       blockSizeBytes: number;
       budget: InFlightBudget;
+      /** The node's download limit (`--download-limit`), shared by its downloads. */
+      downloadLimit: TokenBucket;
       events: TransferEvents;
     },
   ) {
     const pieces = metainfo.pieceHashes.length / 32;
-    this.scheduler = new PieceScheduler(pieces, new Bitfield(pieces, verified.bytes));
+    this.picker = new PiecePicker(pieces, new Bitfield(pieces, verified.bytes));
     this.written = new Bitfield(pieces, verified.bytes);
     this.pieceSource = new Int8Array(pieces).fill(NO_OWNER);
     // Every buffer goes back to the pool and is reused: how many exist is bounded by the pieces
@@ -88,7 +93,105 @@ export class BlockTransfer {
   }
 
   get pieceCount(): number {
-    return this.scheduler.pieceCount;
+    return this.written.size;
+  }
+
+  /**
+   * The owner is reachable and what it has is known (complete, or its BITFIELD arrived): its
+   * pieces count towards availability. Idempotent; undone by ownerLeft().
+   */
+  ownerJoined(owner: OwnerSession): void {
+    if (owner.countedInAvailability) return;
+    owner.countedInAvailability = true;
+    this.picker.addPeer(owner.has);
+  }
+
+  private ownerLeft(owner: OwnerSession): void {
+    if (!owner.countedInAvailability) return;
+    owner.countedInAvailability = false;
+    this.picker.removePeer(owner.has);
+  }
+
+  /** A partial owner's BITFIELD: what it can serve (HAVEs already counted are kept). */
+  ownerBitfield(owner: OwnerSession, bits: Uint8Array): void {
+    if (owner.has === null) return;
+    const counted = owner.countedInAvailability;
+    this.ownerLeft(owner);
+    const has = new Bitfield(this.pieceCount, bits);
+    for (let piece = 0; piece < this.pieceCount; piece++) {
+      if (owner.has.has(piece)) has.add(piece);
+    }
+    owner.has = has;
+    if (counted || owner.state === 'active' || owner.state === 'slow') this.ownerJoined(owner);
+    this.pump(owner);
+  }
+
+  /** A partial owner now has the whole file (the tracker says so): it counts as a seed. */
+  ownerCompleted(owner: OwnerSession): void {
+    const counted = owner.countedInAvailability;
+    this.ownerLeft(owner);
+    owner.complete = true;
+    owner.has = null;
+    if (counted) this.ownerJoined(owner);
+    this.pump(owner);
+  }
+
+  /** A partial owner announced pieces it verified (HAVE). */
+  onHave(owner: OwnerSession, pieces: readonly number[]): void {
+    const has = owner.has;
+    if (has === null) return;
+    let added = false;
+    for (const piece of pieces) {
+      if (piece >= has.size || has.has(piece)) continue;
+      has.add(piece);
+      if (owner.countedInAvailability) this.picker.addHave(piece);
+      added = true;
+    }
+    if (added) this.pump(owner);
+  }
+
+  /**
+   * The owner refused a run (choked, or busy under its upload limit): the blocks of that run are
+   * asked again, of anyone; pieces it has nothing in flight for go back to the pool so other
+   * owners take them meanwhile. What it accepted before is still coming and stays expected.
+   */
+  refused(owner: OwnerSession, piece: number, begin: number): void {
+    const bit = 1 << owner.slot;
+    const assembly = this.assemblies.get(piece);
+    if (assembly !== undefined) {
+      for (
+        let block = Math.floor(begin / this.deps.blockSizeBytes);
+        block < assembly.blockCount;
+        block++
+      ) {
+        if ((assembly.requestedMask[block]! & bit) === 0) continue;
+        assembly.requestedMask[block]! &= ~bit;
+        owner.inFlightBlocks--;
+        this.deps.budget.inFlightBlocks--;
+      }
+    }
+    for (const held of owner.pieces) {
+      const pending = this.assemblies.get(held);
+      if (pending?.hasRequestFrom(bit)) continue;
+      owner.pieces.delete(held);
+      this.picker.release(held);
+    }
+    this.pumpAll();
+  }
+
+  /**
+   * An owner refused a piece it advertised (or, being complete, must have): it lied, or lost it.
+   * Either way it gets a strike, as a bad piece would, and the piece is fetched elsewhere.
+   */
+  missingPiece(owner: OwnerSession, piece: number): void {
+    if (!owner.pieces.has(piece)) return; // a stale REJECT: this piece is no longer asked of it
+    if (owner.has?.has(piece)) {
+      owner.has.delete(piece);
+      if (owner.countedInAvailability) this.picker.removeHave(piece);
+    }
+    this.forgetRequests(owner);
+    this.strike(owner, `advertised piece ${piece}, then refused to send it`);
+    this.pumpAll();
   }
 
   /** Pieces being assembled now (some blocks asked for or received). */
@@ -104,7 +207,7 @@ export class BlockTransfer {
   /** Fills the windows of every usable owner. */
   pumpAll(): void {
     if (this.finished) return;
-    if (this.scheduler.complete) {
+    if (this.picker.complete) {
       this.maybeComplete();
       return;
     }
@@ -195,9 +298,13 @@ export class BlockTransfer {
       budget.maxInFlightBlocks - budget.inFlightBlocks,
     );
     if (free < MIN_REQUEST_BATCH_BLOCKS && owner.inFlightBlocks > 0) return;
+    const limit = this.deps.downloadLimit;
     while (free > 0) {
+      // --download-limit: requests are paced; the download's tick pumps again as tokens return.
+      if (limit.limited && limit.waitMs(nowMs) > 0) break;
       const sent = this.requestRun(owner, free, nowMs);
       if (sent === 0) break;
+      limit.charge(sent * this.deps.blockSizeBytes, nowMs);
       free -= sent;
     }
   }
@@ -213,7 +320,7 @@ export class BlockTransfer {
     // so memory stays bounded when the network outruns the disk.
     const diskKeepsUp = this.pendingWriteBytes < MAX_PENDING_WRITE_BYTES;
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
-      const piece = this.scheduler.take(() => true);
+      const piece = this.picker.take(owner.has);
       if (piece >= 0) {
         const assembly = this.assemblyFor(piece);
         owner.pieces.add(piece);
@@ -221,9 +328,9 @@ export class BlockTransfer {
       }
     }
     // Endgame: nothing left to hand out, so help with blocks others are still fetching.
-    if (owner.state === 'slow' || this.scheduler.unassignedCount > 0) return 0;
+    if (owner.state === 'slow' || this.picker.unassignedCount > 0) return 0;
     for (const assembly of this.assemblies.values()) {
-      if (assembly.parole) continue;
+      if (assembly.parole || (owner.has !== null && !owner.has.has(assembly.piece))) continue;
       const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
       if (sent > 0) return sent;
     }
@@ -334,6 +441,13 @@ export class BlockTransfer {
 
   /** Takes an owner out of the transfer (dead, banned, gone): its pieces return to the pool. */
   dropOwner(owner: OwnerSession): void {
+    this.ownerLeft(owner);
+    this.forgetRequests(owner);
+    this.pumpAll();
+  }
+
+  /** Forgets what was asked of this owner; its pieces return to the pool. */
+  private forgetRequests(owner: OwnerSession): void {
     const bit = 1 << owner.slot;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {
@@ -344,9 +458,8 @@ export class BlockTransfer {
       }
     }
     owner.inFlightBlocks = 0;
-    for (const piece of owner.pieces) this.scheduler.release(piece);
+    for (const piece of owner.pieces) this.picker.release(piece);
     owner.pieces.clear();
-    this.pumpAll();
   }
 
   // ---- verification ----
@@ -365,7 +478,7 @@ export class BlockTransfer {
 
   private acceptPiece(assembly: PieceAssembly): void {
     const { piece, lengthBytes, buffer } = assembly;
-    this.scheduler.markVerified(piece);
+    this.picker.markVerified(piece);
     for (const slot of this.blame.passed(assembly)) {
       const owner = this.owners[slot];
       if (owner) this.strike(owner, `sent wrong blocks of piece ${piece}`);
@@ -391,6 +504,7 @@ export class BlockTransfer {
         this.pendingWriteBytes -= lengthBytes;
         this.pool.release(buffer);
         this.written.add(piece);
+        this.deps.events.pieceWritten(piece);
         this.maybeComplete();
         this.pumpAll();
       },
@@ -399,7 +513,7 @@ export class BlockTransfer {
         this.pendingWrites--;
         this.pendingWriteBytes -= lengthBytes;
         this.pool.release(buffer);
-        this.scheduler.requeue(piece);
+        this.picker.requeue(piece);
         this.pieceSource[piece] = NO_OWNER;
         this.paused = true;
         this.deps.events.diskError(error);
@@ -421,7 +535,7 @@ export class BlockTransfer {
     assembly.reset();
     assembly.parole = verdict.kind === 'parole';
     this.assemblies.set(assembly.piece, assembly);
-    this.scheduler.release(assembly.piece);
+    this.picker.release(assembly.piece);
   }
 
   private strike(owner: OwnerSession, why: string): void {
@@ -445,7 +559,7 @@ export class BlockTransfer {
 
   /** Bytes of verified pieces. */
   get verifiedBytes(): number {
-    const { verified } = this.scheduler;
+    const { verified } = this.picker;
     let bytes = verified.count * this.metainfo.pieceSizeBytes;
     const last = this.pieceCount - 1;
     if (last >= 0 && verified.has(last))

@@ -12,7 +12,7 @@ export const PIECE_RESUMED = -3;
 /** Who delivered each piece this session, with pieces in flight and resumed pieces marked. */
 function pieceSourcesOf(transfer: BlockTransfer): Int8Array {
   const sources = transfer.pieceSource.slice();
-  const { verified } = transfer.scheduler;
+  const { verified } = transfer.picker;
   for (let piece = 0; piece < sources.length; piece++) {
     if (sources[piece] === PIECE_MISSING && verified.has(piece)) sources[piece] = PIECE_RESUMED;
   }
@@ -34,7 +34,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
     state: download.state,
     reason: download.reason,
     sizeBytes,
-    piecesVerified: transfer?.scheduler.verified.count ?? 0,
+    piecesVerified: transfer?.picker.verified.count ?? 0,
     pieceCount: transfer?.pieceCount ?? 0,
     bytesVerified,
     rateBytesPerSec: rate,
@@ -50,6 +50,8 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       rateBytesPerSec: download.state === 'downloading' ? owner.rateBytesPerSec : 0,
       windowBlocks: Math.floor(owner.windowBlocks),
       strikes: owner.strikes,
+      complete: owner.complete,
+      piecesHave: owner.has === null ? null : owner.has.count,
     })),
     pieceSources: transfer ? pieceSourcesOf(transfer) : new Int8Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,

@@ -2,10 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
-import { formatRate } from '../../format.ts';
+import { formatRate, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
-import type { NeedMatch, NeedQuery, NeedReplyMessage } from '../../protocol/messages.ts';
+import type { RemoteAddress } from '../../net/transport.ts';
+import {
+  MAX_NEED_EXCLUDE,
+  type NeedMatch,
+  type NeedQuery,
+  type NeedReplyMessage,
+  type RejectReason,
+} from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
+import type { TokenBucket } from '../token-bucket.ts';
 import { Bitfield } from './bitfield.ts';
 import { BlockTransfer, type InFlightBudget } from './block-transfer.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
@@ -26,13 +34,17 @@ export type DownloadState =
 export type OwnerFinder = (
   query: NeedQuery,
   maxOwners: number,
+  exclude: number[],
 ) => Promise<{ ok: true; reply: NeedReplyMessage } | { ok: false; reason: string }>;
 
 export interface DownloadOptions extends WindowLimits {
   name: string;
   paths: PartPaths;
   selfNodeId: number;
+  /** K: owners asked of the tracker at once. */
   maxOwners: number;
+  /** Owners (complete or partial) a download keeps asking the tracker for, K at a time. */
+  maxPeers: number;
   blockSizeBytes: number;
   /** Fail once no owner has been usable for this long; null waits for owners forever. */
   giveUpWithoutOwnersMs: number | null;
@@ -44,7 +56,14 @@ export interface DownloadDeps {
   endpoint: UdpEndpoint;
   clock: Clock;
   budget: InFlightBudget;
+  /** The node's `--download-limit`, shared by its downloads. */
+  downloadLimit: TokenBucket;
   findOwners: OwnerFinder;
+  /**
+   * Verified pieces are on disk and may be served (partial seeding): `piece` was just written,
+   * or null when the transfer starts with pieces found at resume.
+   */
+  piecesReadable(piece: number | null): void;
   log(text: string): void;
   /** A discrete change: state, a verified piece, an owner's state. */
   changed(): void;
@@ -59,6 +78,17 @@ const SLOW_SHARE = 1 / 8;
 /** Re-ask the tracker for owners: quickly at first, then backing off to this cap. */
 const SEARCH_BACKOFF_MIN_MS = 1_000;
 const SEARCH_BACKOFF_MAX_MS = 30_000;
+/**
+ * While fewer than maxPeers owners are in use, ask for more: again soon while the tracker knows
+ * owners we have not met, otherwise backing off to the cap (downloaders become partial owners
+ * after their first piece, so a flash crowd's owners appear within a second or two).
+ */
+const MORE_OWNERS_MIN_MS = 500;
+const MORE_OWNERS_MAX_MS = 2_000;
+/** A partial owner's BITFIELD is asked again this often: repairs lost HAVEs, renews the watch. */
+const BITFIELD_REFRESH_MS = 10_000;
+/** A choked owner is asked again after this (plus up to as much again, at random). */
+const CHOKED_RETRY_MS = 500;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
@@ -90,6 +120,8 @@ export class Download {
   private searchTimer: TimerHandle | null = null;
   private searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
   private lastSearchAtMs = Number.NEGATIVE_INFINITY;
+  private moreOwnersDelayMs = MORE_OWNERS_MIN_MS;
+  private searching = false;
   private ownerlessSinceMs: number | null = null;
   private lastVerifiedBytes = 0;
   private progressDirty = false;
@@ -169,6 +201,7 @@ export class Download {
       const found = await this.deps.findOwners(
         { kind: 'name', name: this.name },
         this.options.maxOwners,
+        [],
       );
       if (this.stopped) return;
       if (!found.ok) {
@@ -209,20 +242,48 @@ export class Download {
     return delay;
   }
 
-  /** While downloading: ask the tracker for more or other owners, in the background. */
+  /**
+   * While downloading: ask the tracker for more or other owners, in the background. Owners in
+   * use or banned are excluded, so each answer brings new ones (such as downloaders that became
+   * partial owners since the last answer), K at a time.
+   */
   private search(): void {
-    if (this.stopped || this.match === null) return;
+    if (this.stopped || this.match === null || this.searching) return;
     this.lastSearchAtMs = this.deps.clock.now();
+    this.searching = true;
+    const known = this.owners.length;
     void this.deps
-      .findOwners({ kind: 'infohash', infohash: this.match.infohash }, this.options.maxOwners)
+      .findOwners(
+        { kind: 'infohash', infohash: this.match.infohash },
+        this.options.maxOwners,
+        this.excludedOwners(),
+      )
       .then((found) => {
+        this.searching = false;
         if (this.stopped || !found.ok) return;
         const match = found.reply.matches.find((candidate) =>
           candidate.infohash.equals(this.match!.infohash),
         );
-        if (match) this.addOwners(match);
+        if (match) {
+          this.match = { ...this.match!, ownerCount: match.ownerCount };
+          this.addOwners(match);
+        }
+        const unmet = (match?.ownerCount ?? 0) > this.owners.length;
+        this.moreOwnersDelayMs =
+          this.owners.length > known || unmet
+            ? MORE_OWNERS_MIN_MS
+            : Math.min(this.moreOwnersDelayMs * 2, MORE_OWNERS_MAX_MS);
         this.deps.changed();
       });
+  }
+
+  /** Node ids the tracker need not offer again: banned ones first, then those in use. */
+  private excludedOwners(): number[] {
+    const banned = this.owners.filter((owner) => owner.state === 'banned');
+    const working = this.owners.filter(
+      (owner) => owner.state !== 'banned' && owner.state !== 'dead',
+    );
+    return [...banned, ...working].slice(0, MAX_NEED_EXCLUDE).map((owner) => owner.nodeId);
   }
 
   private addOwners(match: NeedMatch): void {
@@ -233,6 +294,7 @@ export class Download {
       const known = this.owners.find((owner) => owner.nodeId === entry.nodeId);
       if (known) {
         if (known.state === 'banned') continue;
+        if (entry.complete && !known.complete) this.transfer?.ownerCompleted(known);
         const moved =
           known.address.address !== address.address || known.address.port !== address.port;
         if (moved || known.state === 'dead') {
@@ -255,11 +317,12 @@ export class Download {
         address,
         this.options,
         nowMs,
+        entry.complete,
       );
-      if (this.transfer) owner.deliveredPieces = new Bitfield(this.transfer.pieceCount);
+      if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
       this.owners.push(owner);
       this.deps.log(
-        `owner node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${entry.uploadCredit} B)`,
+        `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${formatSize(entry.uploadCredit)})`,
       );
       void this.connect(owner);
     }
@@ -290,8 +353,51 @@ export class Download {
     this.probeAtMs.delete(owner);
     this.ownerlessSinceMs = null;
     this.deps.changed();
+    this.learnPieces(owner);
     this.transfer?.pumpAll();
     return true;
+  }
+
+  /** Sizes the piece sets of an owner once the metainfo is known. */
+  private sizeOwner(owner: OwnerSession, pieceCount: number): void {
+    owner.deliveredPieces = new Bitfield(pieceCount);
+    if (owner.has !== null && owner.has.size !== pieceCount) owner.has = new Bitfield(pieceCount);
+  }
+
+  /**
+   * A connected owner's pieces enter the picker: at once for a complete owner, after its
+   * BITFIELD for a partial one.
+   */
+  private learnPieces(owner: OwnerSession): void {
+    const transfer = this.transfer;
+    if (transfer === null || owner.cookie === null) return;
+    if (owner.has === null) transfer.ownerJoined(owner);
+    else void this.fetchBitfield(owner);
+  }
+
+  /** Asks a partial owner which pieces it has; asked again now and then (see housekeeping). */
+  private async fetchBitfield(owner: OwnerSession): Promise<void> {
+    const transfer = this.transfer;
+    if (transfer === null || owner.cookie === null) return;
+    owner.bitfieldAskedAtMs = this.deps.clock.now();
+    const outcome = await this.deps.endpoint.request(owner.address, {
+      type: 'bitfield-request',
+      cookie: owner.cookie,
+      infohash: transfer.infohash,
+    });
+    if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
+    if (!outcome.ok) return; // asked again at the next refresh; its REJECTs say more
+    const reply = outcome.reply;
+    if (reply.type !== 'bitfield' || !reply.infohash.equals(transfer.infohash)) return;
+    if (reply.pieceCount !== transfer.pieceCount) {
+      this.ban(
+        owner,
+        `its bitfield has ${reply.pieceCount} pieces, the file ${transfer.pieceCount}`,
+      );
+      return;
+    }
+    transfer.ownerBitfield(owner, reply.bits);
+    this.deps.changed();
   }
 
   private async obtainMetainfo(): Promise<boolean> {
@@ -324,7 +430,7 @@ export class Download {
   private startTransfer(verified: Bitfield): void {
     const metainfo = this.metainfo!;
     const pieceCount = metainfo.pieceHashes.length / 32;
-    for (const owner of this.owners) owner.deliveredPieces = new Bitfield(pieceCount);
+    for (const owner of this.owners) this.sizeOwner(owner, pieceCount);
     this.transfer = new BlockTransfer(
       metainfo,
       this.match!.infohash,
@@ -336,6 +442,7 @@ export class Download {
         clock: this.deps.clock,
         blockSizeBytes: this.options.blockSizeBytes,
         budget: this.deps.budget,
+        downloadLimit: this.deps.downloadLimit,
         events: {
           changed: () => {
             this.progressDirty = true;
@@ -344,6 +451,7 @@ export class Download {
           log: (text) => this.deps.log(`${this.name}: ${text}`),
           complete: () => void this.complete(),
           diskError: (error) => this.onDiskError(error),
+          pieceWritten: (piece) => this.deps.piecesReadable(piece),
         },
       },
     );
@@ -351,6 +459,8 @@ export class Download {
     this.setState('downloading');
     this.scheduleTick();
     this.scheduleHousekeeping();
+    for (const owner of this.owners) if (owner.state === 'active') this.learnPieces(owner);
+    if (verified.count > 0) this.deps.piecesReadable(null);
     this.transfer.pumpAll();
   }
 
@@ -358,6 +468,8 @@ export class Download {
     this.tickTimer = this.deps.clock.setTimeout(() => {
       if (this.stopped) return;
       this.transfer?.checkTimeouts();
+      // Paced by --download-limit: send what the tokens returned since the last tick allow.
+      if (this.deps.downloadLimit.limited) this.transfer?.pumpAll();
       this.scheduleTick();
     }, TICK_MS);
   }
@@ -420,6 +532,13 @@ export class Download {
         void this.connect(owner);
       }
       if (owner.state === 'active' || owner.state === 'slow') connected++;
+      if (
+        owner.has !== null &&
+        owner.cookie !== null &&
+        (owner.state === 'active' || owner.state === 'slow') &&
+        nowMs - owner.bitfieldAskedAtMs >= BITFIELD_REFRESH_MS
+      )
+        void this.fetchBitfield(owner);
       // A dead owner being probed again is not usable until it answers: counting it would stop
       // both the search for other owners and the give-up clock while its probes keep failing.
       const probing = owner.state === 'connecting' && this.probeAtMs.has(owner);
@@ -441,11 +560,15 @@ export class Download {
         this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
         this.setState('downloading');
       }
-      const wanted =
-        usable < Math.min(this.options.maxOwners, this.match?.ownerCount ?? 1) || usable === 0;
-      if (wanted && nowMs - this.lastSearchAtMs >= this.searchBackoffMs) {
-        if (usable === 0)
+      if (usable === 0) {
+        if (nowMs - this.lastSearchAtMs >= this.searchBackoffMs) {
           this.searchBackoffMs = Math.min(this.searchBackoffMs * 2, SEARCH_BACKOFF_MAX_MS);
+          this.search();
+        }
+      } else if (
+        usable < this.options.maxPeers &&
+        nowMs - this.lastSearchAtMs >= this.moreOwnersDelayMs
+      ) {
         this.search();
       }
     }
@@ -495,25 +618,44 @@ export class Download {
   }
 
   /** A REJECT from an owner, for this file. */
-  onReject(from: { address: string; port: number }, reason: string): void {
-    const owner = this.owners.find(
-      (candidate) =>
-        candidate.address.port === from.port && candidate.address.address === from.address,
-    );
+  onReject(from: RemoteAddress, reason: RejectReason, piece: number, begin: number): void {
+    const owner = this.ownerAt(from);
     if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
     const nowMs = this.deps.clock.now();
     if (reason === 'bad-cookie') {
       owner.cookie = null;
       this.transfer?.dropOwner(owner);
       void this.connect(owner);
+    } else if (reason === 'choked') {
+      // No upload slot for us there now: others get its pieces meanwhile; ask again soon.
+      owner.quietUntilMs = nowMs + CHOKED_RETRY_MS * (1 + Math.random());
+      this.transfer?.refused(owner, piece, begin);
+    } else if (reason === 'missing-piece') {
+      this.transfer?.missingPiece(owner, piece);
     } else if (reason === 'busy') {
       // Back off exponentially so an owner that always refuses costs almost nothing.
       owner.consecutiveBusy++;
       owner.quietUntilMs = nowMs + Math.min(50 * 2 ** owner.consecutiveBusy, 5_000);
       owner.onLoss(nowMs);
+      this.transfer?.refused(owner, piece, begin);
     } else {
       this.markDead(owner, `refused: ${reason}`);
     }
+  }
+
+  /** Pieces an owner verified since (HAVE), for this file. */
+  onHave(from: RemoteAddress, pieces: readonly number[]): void {
+    const owner = this.ownerAt(from);
+    if (owner && owner.state !== 'banned' && owner.state !== 'dead') {
+      this.transfer?.onHave(owner, pieces);
+    }
+  }
+
+  private ownerAt(from: RemoteAddress): OwnerSession | undefined {
+    return this.owners.find(
+      (candidate) =>
+        candidate.address.port === from.port && candidate.address.address === from.address,
+    );
   }
 
   private onDiskError(error: NodeJS.ErrnoException): void {

@@ -16,8 +16,9 @@ export interface WindowLimits {
 export const STRIKES_TO_BAN = 3;
 
 /**
- * One owner as seen by one download: its address and cookie, its request window (grows while
- * blocks arrive, halves on loss, like TCP's AIMD), its RTT, and what it has delivered.
+ * One owner as seen by one download: its address and cookie, what it has (all, or a partial
+ * owner's bitfield), its request window (grows while blocks arrive, halves on loss, like TCP's
+ * AIMD), its RTT, and what it has delivered.
  */
 export class OwnerSession {
   state: OwnerState = 'connecting';
@@ -41,6 +42,15 @@ export class OwnerSession {
   verifiedBytes = 0;
   /** Pieces this owner delivered most of (sized once the metainfo is known). */
   deliveredPieces = new Bitfield(0);
+  /**
+   * What a partial owner can serve (from its BITFIELD, then HAVEs); null for a complete owner.
+   * Sized once the metainfo is known; empty until its BITFIELD arrives.
+   */
+  has: Bitfield | null;
+  /** This owner's pieces are counted in the picker's availability (it is reachable). */
+  countedInAvailability = false;
+  /** When its BITFIELD was last asked for (asked again now and then: it also renews HAVEs). */
+  bitfieldAskedAtMs = Number.NEGATIVE_INFINITY;
   lastDataAtMs: number;
   /** No requests before this time (after 'busy' or while dead, before the next probe). */
   quietUntilMs = 0;
@@ -57,7 +67,10 @@ export class OwnerSession {
     public address: RemoteAddress,
     private readonly limits: WindowLimits,
     nowMs: number,
+    /** False for a partial owner: a downloader that serves the pieces it has verified. */
+    public complete = true,
   ) {
+    this.has = complete ? null : new Bitfield(0);
     this.rtt = new RttEstimator(limits.minBlockTimeoutMs, limits.maxBlockTimeoutMs);
     this.windowBlocks = limits.initialWindowBlocks;
     this.slowStartThreshold = limits.maxWindowBlocks;

@@ -42,6 +42,14 @@ export class PieceAssembly {
     return this.receivedCount === this.blockCount;
   }
 
+  /** True while some block of this piece is asked of the owner with this mask bit. */
+  hasRequestFrom(bit: number): boolean {
+    for (let block = 0; block < this.blockCount; block++) {
+      if (this.requestedMask[block]! & bit) return true;
+    }
+    return false;
+  }
+
   isReceived(block: number): boolean {
     return this.contributor[block] !== NO_OWNER;
   }

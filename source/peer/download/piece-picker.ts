@@ -157,6 +157,12 @@ export class PiecePicker {
     this.setPeerCount(piece, this.peerCounts[piece]! + 1);
   }
 
+  /** A partial owner turned out not to have a piece it announced (it refused to send it). */
+  removeHave(piece: number): void {
+    const count = this.peerCounts[piece]!;
+    if (count > 0) this.setPeerCount(piece, count - 1);
+  }
+
   /** A piece not given back: random while too few are verified, rarest after. */
   private pickNew(peerHas: Bitfield | null): number {
     if (this.unassignedCount === 0) return -1;

@@ -13,7 +13,7 @@ import { systemClock } from '../../../source/clock.ts';
 import { defaults } from '../../../source/config.ts';
 import { Logger } from '../../../source/log/logger.ts';
 import { type FaultProfile, FaultyTransport } from '../../../source/net/faulty-transport.ts';
-import type { RemoteAddress } from '../../../source/net/transport.ts';
+import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import type { Download } from '../../../source/peer/download/download.ts';
 import { PeerNode } from '../../../source/peer/peer-node.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../../source/peer/peer-snapshot.ts';
@@ -54,6 +54,13 @@ export interface SwarmNodeOptions {
   blockSizeBytes?: number;
   /** Caps this node's upload rate (a slow uplink), so a transfer lasts long enough to disturb. */
   uplinkBytesPerSec?: number;
+  /** The node's own `--upload-limit` / `--download-limit`, bytes per second. */
+  uploadLimitBytesPerSec?: number;
+  downloadLimitBytesPerSec?: number;
+  /** Owners a download keeps asking for (default config maxPeersPerDownload). */
+  maxPeers?: number;
+  /** Wraps the socket closest to the engine: sees every datagram the node sends, encoded. */
+  wrapOutbound?: (transport: DatagramTransport) => DatagramTransport;
 }
 
 /** One running node and the handles a test needs to observe and disturb it. */
@@ -132,6 +139,13 @@ export class Swarm {
       maxOwners: options.maxOwners ?? defaults.maxOwnersPerDownload,
       blockSizeBytes: options.blockSizeBytes ?? defaults.blockSizeBytes,
       giveUpWithoutOwnersMs: options.giveUpWithoutOwnersMs ?? null,
+      ...(options.uploadLimitBytesPerSec
+        ? { uploadLimitBytesPerSec: options.uploadLimitBytesPerSec }
+        : {}),
+      ...(options.downloadLimitBytesPerSec
+        ? { downloadLimitBytesPerSec: options.downloadLimitBytesPerSec }
+        : {}),
+      ...(options.maxPeers ? { maxPeers: options.maxPeers } : {}),
       clock: systemClock,
       logger: this.logger(`node${options.nodeId}`, lines),
       // socket <- faults <- slow uplink <- tripwire <- endpoint: a partition also drops what
@@ -146,7 +160,7 @@ export class Swarm {
           ? new SlowLinkTransport(faults, options.uplinkBytesPerSec)
           : faults;
         tripwire = new TripwireTransport(uplink);
-        return tripwire;
+        return options.wrapOutbound ? options.wrapOutbound(tripwire) : tripwire;
       },
     });
     if (!started.ok) throw new Error(`node ${options.nodeId}: ${started.error.message}`);

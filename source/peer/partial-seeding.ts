@@ -1,0 +1,107 @@
+/**
+ * Every downloader is also an uploader: once a download has verified and written its first piece,
+ * the node serves it from the part file (only the pieces it has, see Seeder.addPartial), tells
+ * the tracker it is a partial owner, and tells the peers watching the file of each new piece
+ * (HAVE). When the download completes the node seeds the whole file as usual (the same served
+ * entry becomes complete); when it is cancelled or fails, the partial ownership is withdrawn.
+ */
+import type { Download } from './download/download.ts';
+import type { Seeder } from './seeder.ts';
+import type { TrackerClient } from './tracker-client.ts';
+
+interface PartialSeed {
+  /** Resolves true once the part file is served and announced; false if it could not be. */
+  ready: Promise<boolean>;
+  infohashHex: string;
+}
+
+export class PartialSeeding {
+  private readonly seeds = new Map<Download, PartialSeed>();
+
+  constructor(
+    private readonly deps: { seeder: Seeder; tracker: TrackerClient; log(text: string): void },
+  ) {}
+
+  /** The download has verified pieces on disk (a new one, or resumed ones at its start). */
+  piecesReadable(download: Download, newPiece: number | null): void {
+    let seed = this.seeds.get(download);
+    if (seed === undefined) {
+      const transfer = download.transfer;
+      if (transfer === null || transfer.written.count === 0) return;
+      seed = { ready: this.start(download), infohashHex: transfer.infohash.toString('hex') };
+      this.seeds.set(download, seed);
+    }
+    if (newPiece !== null) this.deps.seeder.noteHave(seed.infohashHex, newPiece);
+  }
+
+  /**
+   * The download ended. Done: the caller seeds the complete file (the entry is upgraded, the
+   * tracker told 'complete'). Otherwise the partial ownership is withdrawn, unless the node is
+   * leaving the swarm anyway (EXIT withdraws everything at once).
+   */
+  async settled(download: Download, leaving: boolean): Promise<void> {
+    const seed = this.seeds.get(download);
+    if (seed === undefined) return;
+    this.seeds.delete(download);
+    if (download.state === 'done' || !(await seed.ready)) return;
+    await this.deps.seeder.remove(seed.infohashHex);
+    if (leaving) return;
+    const { transfer, metainfo } = download;
+    if (transfer === null || metainfo === null) return;
+    const withdrawn = await this.deps.tracker.own(
+      transfer.infohash,
+      download.name,
+      metainfo.sizeBytes,
+      'withdrawn',
+    );
+    if (!withdrawn.ok)
+      this.deps.log(`${download.name}: could not withdraw at the tracker: ${withdrawn.reason}`);
+  }
+
+  /** Announces every partial file again (the tracker restarted and lost our session). */
+  async reannounce(): Promise<void> {
+    for (const [download, seed] of this.seeds) {
+      if (await seed.ready) await this.announce(download);
+    }
+  }
+
+  private async start(download: Download): Promise<boolean> {
+    const transfer = download.transfer!;
+    const metainfo = download.metainfo!;
+    try {
+      await this.deps.seeder.addPartial(
+        {
+          name: download.name,
+          path: download.options.paths.partPath,
+          sizeBytes: metainfo.sizeBytes,
+          metainfo,
+          encoded: download.metainfoBytes!,
+          infohash: transfer.infohash,
+        },
+        transfer.written,
+      );
+    } catch (error) {
+      this.deps.log(
+        `${download.name}: cannot serve its verified pieces: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    await this.announce(download);
+    return true;
+  }
+
+  private async announce(download: Download): Promise<void> {
+    const { transfer, metainfo } = download;
+    if (transfer === null || metainfo === null) return;
+    const outcome = await this.deps.tracker.own(
+      transfer.infohash,
+      download.name,
+      metainfo.sizeBytes,
+      'partial',
+    );
+    if (!outcome.ok)
+      this.deps.log(
+        `${download.name}: the tracker was not told we serve pieces: ${outcome.reason}`,
+      );
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * Who this node uploads to (BitTorrent's choking, BEP 3 and libtorrent's rechoke): a few regular
+ * slots for the peers that serve this node best, plus one optimistic slot that rotates so that a
+ * newcomer with nothing to trade yet still gets served. A peer without a slot is told `choked`
+ * and asks again a little later. Pure: time comes in as `nowMs`, scores from the caller.
+ */
+
+/** Regular upload slots (libtorrent's default is 8 for a busy client; a LAN node needs few). */
+export const REGULAR_SLOTS = 4;
+/** Slots are re-chosen this often (BitTorrent: every 10 s). */
+export const RECHOKE_MS = 10_000;
+/** The optimistic slot moves on this often (BitTorrent: every 30 s). */
+export const OPTIMISTIC_MS = 30_000;
+/** A slot whose peer asked nothing for this long is free for the next peer that asks. */
+export const IDLE_MS = 2_000;
+/** Peers remembered as interested; beyond this the oldest is forgotten (memory stays bounded). */
+const MAX_INTERESTED = 1_024;
+
+export type SlotKind = 'regular' | 'optimistic';
+
+/** One peer that asked recently, with the slot it holds, if any. */
+export interface SlotHolder {
+  key: string;
+  slot: SlotKind | null;
+  lastRequestMs: number;
+  /** When it last got a slot (fairness: the longest without one goes first). */
+  lastGrantedMs: number;
+}
+
+export class UploadSlots {
+  private readonly peers = new Map<string, SlotHolder>();
+  private lastRechokeMs: number;
+  private lastOptimisticMs: number;
+
+  constructor(
+    nowMs: number,
+    private readonly random: () => number = Math.random,
+    readonly regularSlots = REGULAR_SLOTS,
+  ) {
+    this.lastRechokeMs = nowMs;
+    this.lastOptimisticMs = nowMs;
+  }
+
+  /**
+   * A peer asks for data: true if it holds a slot or a free one is given to it now. `score`
+   * rates a peer for the rechoke that may be due (bytes it sent this node, higher is better).
+   */
+  admit(key: string, nowMs: number, score: (key: string) => number): boolean {
+    if (nowMs - this.lastRechokeMs >= RECHOKE_MS) this.rechoke(nowMs, score);
+    let peer = this.peers.get(key);
+    if (peer === undefined) {
+      this.forgetOldest();
+      peer = { key, slot: null, lastRequestMs: nowMs, lastGrantedMs: Number.NEGATIVE_INFINITY };
+      this.peers.set(key, peer);
+    }
+    peer.lastRequestMs = nowMs;
+    if (peer.slot !== null) return true;
+    this.freeIdle(nowMs);
+    const kind = this.freeSlot();
+    if (kind === null) return false;
+    peer.slot = kind;
+    peer.lastGrantedMs = nowMs;
+    if (kind === 'optimistic') this.lastOptimisticMs = nowMs;
+    return true;
+  }
+
+  /** Every peer that asked within the last rechoke period, with its slot. */
+  holders(nowMs: number): SlotHolder[] {
+    return [...this.peers.values()].filter((peer) => nowMs - peer.lastRequestMs < RECHOKE_MS);
+  }
+
+  /**
+   * Re-chooses the regular slots: the best-scoring interested peers, ties to whoever waited
+   * longest; and moves the optimistic slot to a random other interested peer when it is due.
+   */
+  rechoke(nowMs: number, score: (key: string) => number): void {
+    this.lastRechokeMs = nowMs;
+    const interested = this.holders(nowMs);
+    for (const peer of this.peers.values()) {
+      if (!interested.includes(peer)) this.peers.delete(peer.key);
+    }
+    const keepOptimistic =
+      nowMs - this.lastOptimisticMs < OPTIMISTIC_MS
+        ? interested.find((peer) => peer.slot === 'optimistic')
+        : undefined;
+    const ranked = interested
+      .filter((peer) => peer !== keepOptimistic)
+      .map((peer) => ({ peer, score: score(peer.key) }))
+      .sort((a, b) => b.score - a.score || a.peer.lastGrantedMs - b.peer.lastGrantedMs);
+    for (const [rank, { peer }] of ranked.entries()) {
+      const kind: SlotKind | null = rank < this.regularSlots ? 'regular' : null;
+      if (kind !== null && peer.slot === null) peer.lastGrantedMs = nowMs;
+      peer.slot = kind;
+    }
+    if (keepOptimistic === undefined) {
+      const choked = ranked.filter(({ peer }) => peer.slot === null);
+      const pick = choked[Math.floor(this.random() * choked.length)];
+      if (pick) {
+        pick.peer.slot = 'optimistic';
+        pick.peer.lastGrantedMs = nowMs;
+      }
+      this.lastOptimisticMs = nowMs;
+    }
+  }
+
+  private freeSlot(): SlotKind | null {
+    let regular = 0;
+    let optimistic = 0;
+    for (const peer of this.peers.values()) {
+      if (peer.slot === 'regular') regular++;
+      else if (peer.slot === 'optimistic') optimistic++;
+    }
+    if (regular < this.regularSlots) return 'regular';
+    return optimistic === 0 ? 'optimistic' : null;
+  }
+
+  private freeIdle(nowMs: number): void {
+    for (const peer of this.peers.values()) {
+      if (peer.slot !== null && nowMs - peer.lastRequestMs >= IDLE_MS) peer.slot = null;
+    }
+  }
+
+  private forgetOldest(): void {
+    if (this.peers.size < MAX_INTERESTED) return;
+    const oldest = this.peers.keys().next().value;
+    if (oldest !== undefined) this.peers.delete(oldest);
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * Swarming over real loopback UDP: every downloader is also an uploader. A seeder and leechers
+ * that all cap their upload with the node's own limit (`uploadLimitBytesPerSec`), so the seeder
+ * alone could not serve everyone in time and the leechers must trade pieces. Assertions are
+ * counts (bytes served, who delivered what) and SHA-256 of every file, never times.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Download } from '../../source/peer/download/download.ts';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import { LyingUploader } from './harness/lying-uploader.ts';
+import { Swarm, type SwarmNode, settled } from './harness/swarm.ts';
+import { waitFor } from './harness/wait.ts';
+
+const MiB = 1024 * 1024;
+const NAME = 'class.img';
+const SEEDER_ID = 1;
+/** Every node uploads at most this: 6 leechers x 8 MiB = 48 MiB would take the seeder 24 s. */
+const UPLOAD_LIMIT = 2 * MiB;
+
+/** Bytes of verified pieces each owner delivered to this download, by node id. */
+function deliveredBy(download: Download): Map<number, number> {
+  return new Map(download.owners.map((owner) => [owner.nodeId, owner.verifiedBytes]));
+}
+
+async function seederWith(swarm: Swarm, sizeBytes: number, seed: number) {
+  const expected = await writeRandomFile(
+    join(await swarm.folderFor(SEEDER_ID), NAME),
+    sizeBytes,
+    seed,
+  );
+  const seeder = await swarm.addNode({ nodeId: SEEDER_ID, uploadLimitBytesPerSec: UPLOAD_LIMIT });
+  assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
+  return { seeder, expected };
+}
+
+async function leechers(swarm: Swarm, ids: number[]): Promise<SwarmNode[]> {
+  return swarm.addNodes(ids.map((nodeId) => ({ nodeId, uploadLimitBytesPerSec: UPLOAD_LIMIT })));
+}
+
+test('1 seeder + 6 leechers: exact files, the seeder uploads at most 2 copies, leechers trade', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1201;
+  const sizeBytes = 8 * MiB;
+  const swarm = await Swarm.start();
+  try {
+    const { seeder, expected } = await seederWith(swarm, sizeBytes, seed);
+    const crowd = await leechers(swarm, [11, 12, 13, 14, 15, 16]);
+    for (const leecher of crowd) assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const downloads = await Promise.all(crowd.map((leecher) => settled(leecher, NAME, 90_000)));
+    for (const [i, leecher] of crowd.entries()) {
+      const download = downloads[i]!;
+      assert.equal(
+        download.state,
+        'done',
+        `seed ${seed}: node ${leecher.nodeId}: ${download.reason}`,
+      );
+      assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+      const fromPeers = [...deliveredBy(download)]
+        .filter(([nodeId]) => nodeId !== SEEDER_ID)
+        .reduce((sum, [, bytes]) => sum + bytes, 0);
+      assert.ok(fromPeers > 0, `seed ${seed}: node ${leecher.nodeId} got nothing from leechers`);
+    }
+    const served = seeder.node.getSnapshot().bytesUploaded;
+    if (process.env.BT_TUI_SWARM_DEBUG === '1') {
+      for (const d of downloads) {
+        const secs = (d.finishedAtMs - d.startedAtMs) / 1000;
+        console.log(
+          d.name,
+          secs.toFixed(2),
+          JSON.stringify([...deliveredBy(d)].map(([n, b]) => [n, (b / MiB).toFixed(1)])),
+        );
+      }
+      console.log('seeder served MiB', (served / MiB).toFixed(1));
+    }
+    assert.ok(
+      served <= 2 * sizeBytes,
+      `seed ${seed}: the seeder served ${(served / MiB).toFixed(1)} MiB for an 8 MiB file`,
+    );
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a leecher that crashes mid-swarm costs the others nothing but time', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1202;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, 8 * MiB, seed);
+    const crowd = await leechers(swarm, [21, 22, 23, 24]);
+    for (const leecher of crowd) assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const victim = crowd[0]!;
+    // Crash it once it serves pieces to others: it vanishes from the network mid-transfer.
+    await waitFor(
+      () => victim.node.getSnapshot().bytesUploaded > 0,
+      'the first leecher to upload something',
+      60_000,
+    );
+    victim.faults.partition(() => true);
+    const survivors = crowd.slice(1);
+    const downloads = await Promise.all(survivors.map((leecher) => settled(leecher, NAME, 90_000)));
+    for (const [i, leecher] of survivors.entries()) {
+      assert.equal(downloads[i]!.state, 'done', `seed ${seed}: node ${leecher.nodeId}`);
+      assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+    }
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a partial owner that lies about its pieces is banned; everyone ends with exact files', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1203;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, 8 * MiB, seed);
+    // Node 31 downloads too, but claims every piece in its BITFIELDs and corrupts what it sends.
+    let liar: LyingUploader | null = null;
+    const lying = await swarm.addNode({
+      nodeId: 31,
+      uploadLimitBytesPerSec: UPLOAD_LIMIT,
+      wrapOutbound: (transport) => {
+        liar = new LyingUploader(transport);
+        return liar;
+      },
+    });
+    const honest = await leechers(swarm, [32, 33, 34]);
+    for (const leecher of [lying, ...honest])
+      assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const downloads = await Promise.all(honest.map((leecher) => settled(leecher, NAME, 90_000)));
+    let banned = 0;
+    for (const [i, leecher] of honest.entries()) {
+      const download = downloads[i]!;
+      assert.equal(download.state, 'done', `seed ${seed}: node ${leecher.nodeId}`);
+      assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+      const seen = download.owners.find((owner) => owner.nodeId === 31);
+      if (seen?.state === 'banned') banned++;
+      assert.equal(
+        seen?.verifiedBytes ?? 0,
+        0,
+        `seed ${seed}: node ${leecher.nodeId} credited the liar`,
+      );
+    }
+    const counts = liar!.counts;
+    assert.ok(counts.bitfields > 0, `seed ${seed}: nobody asked the liar for its bitfield`);
+    assert.ok(banned > 0, `seed ${seed}: nobody banned the liar (${JSON.stringify(counts)})`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a node joining late gets the file from the leechers that already have pieces', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1204;
+  const sizeBytes = 8 * MiB;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, sizeBytes, seed);
+    const early = await leechers(swarm, [41, 42, 43]);
+    for (const leecher of early) assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    await waitFor(
+      () =>
+        early.every(
+          (leecher) => (leecher.node.getSnapshot().downloads[0]?.piecesVerified ?? 0) >= 8,
+        ),
+      'every early leecher has some pieces',
+      60_000,
+    );
+    const [late] = await leechers(swarm, [44]);
+    assert.deepEqual(late!.node.download(NAME), { ok: true });
+    const download = await settled(late!, NAME, 90_000);
+    assert.equal(download.state, 'done', `seed ${seed}: ${download.reason}`);
+    assert.equal(await sha256File(join(late!.folder, NAME)), expected, `seed ${seed}`);
+    const fromLeechers = [...deliveredBy(download)].filter(
+      ([nodeId, bytes]) => nodeId !== SEEDER_ID && bytes > 0,
+    );
+    assert.ok(fromLeechers.length > 0, `seed ${seed}: the late node used only the seeder`);
+    for (const leecher of early) await settled(leecher, NAME, 90_000);
+  } finally {
+    await swarm.close();
+  }
+});
