@@ -523,6 +523,18 @@ describe('peer view: downloads', () => {
     assert.match(rowB ?? '', /\[█{20} {6}\] {2}75% /);
   });
 
+  test('pieces spread over the file show as partly delivered, and the legend says so', async () => {
+    // A picker that spreads its pieces: every 4th piece of 456 came from A (4 pieces a cell).
+    const sources = Array.from({ length: 456 }, (_, piece) => (piece % 4 === 0 ? 0 : M));
+    const view = await show({
+      peer: peerSnapshot({ downloads: [download('f.bin', sources, { owners: [owner(1)] })] }),
+      size: { columns: 120, rows: 36 },
+    });
+    const [, map, legend] = linesFrom(view, '  f.bin', 3);
+    assert.equal(map, `  map ${'a'.repeat(114)}`);
+    assert.equal(legend, '  legend: A node 1  ▒ 0 in flight  · 342 missing  a ▪ partly');
+  });
+
   test('state and reason are not said twice; owners of an ended download are done or idle', async () => {
     const cases: Array<[Partial<DownloadSnapshot>, string, string]> = [
       [{ state: 'cancelled', reason: 'cancelled' }, '% cancelled · 2/4 pieces', 'idle'],

@@ -16,11 +16,18 @@ const M = PIECE_MISSING;
 const F = PIECE_IN_FLIGHT;
 const R = PIECE_RESUMED;
 
-/** Cells as the map draws them without colour: owner letters, █ resumed, ▒ in flight, · missing. */
+/**
+ * Cells as the map draws them without colour: owner letters, █ resumed, ▒ in flight, · missing;
+ * a mostly missing cell in lower case (▪ for resumed).
+ */
 function drawn(cells: PieceCell[]): string {
-  const glyph = { 'in-flight': '▒', missing: '·', resumed: '█' };
   return cells
-    .map((cell) => (cell.kind === 'owner' ? ownerLetter(cell.owner) : glyph[cell.kind]))
+    .map((cell) => {
+      if (cell.kind === 'owner')
+        return cell.partial ? ownerLetter(cell.owner).toLowerCase() : ownerLetter(cell.owner);
+      if (cell.kind === 'resumed') return cell.partial ? '▪' : '█';
+      return cell.kind === 'in-flight' ? '▒' : '·';
+    })
     .join('');
 }
 
@@ -28,12 +35,12 @@ describe('pieceCells', () => {
   test('one cell per piece when the map is wider than the file has pieces', () => {
     const sources = Int8Array.from([0, 1, 2, M, F, 0]);
     assert.deepEqual(pieceCells(sources, 40), [
-      { kind: 'owner', owner: 0 },
-      { kind: 'owner', owner: 1 },
-      { kind: 'owner', owner: 2 },
+      { kind: 'owner', owner: 0, partial: false },
+      { kind: 'owner', owner: 1, partial: false },
+      { kind: 'owner', owner: 2, partial: false },
       { kind: 'missing' },
       { kind: 'in-flight' },
-      { kind: 'owner', owner: 0 },
+      { kind: 'owner', owner: 0, partial: false },
     ]);
   });
 
@@ -58,8 +65,16 @@ describe('pieceCells', () => {
     // Before: one piece in flight coloured the whole group, so a big file looked all in flight.
     assert.equal(drawn(pieceCells(Int8Array.from([0, 0, 0, F, M, M, M, F]), 2)), 'A·');
     assert.equal(drawn(pieceCells(Int8Array.from([F, F, 0, M, R, R, R, 1]), 2)), '▒█');
-    // Before: one delivered piece among missing ones drew the owner.
-    assert.equal(drawn(pieceCells(Int8Array.from([M, M, M, 1, M, M, M, M]), 2)), '··');
+    // Before: one delivered piece among missing ones drew the owner as if it sent the cell.
+    assert.equal(drawn(pieceCells(Int8Array.from([M, M, M, 1, M, M, M, M]), 2)), 'b·');
+  });
+
+  test('a mostly missing cell shows who delivered most of the rest, as partly (a scattered picker)', () => {
+    // 12 pieces in 3 cells of 4: one from B, one resumed, one in flight.
+    const sources = Int8Array.from([M, 1, M, M, R, M, M, M, M, M, M, F]);
+    assert.equal(drawn(pieceCells(sources, 3)), 'b▪·');
+    // Missing wins only a strict majority: two of four delivered is a tie, won by the first seen.
+    assert.equal(drawn(pieceCells(Int8Array.from([0, M, 0, M]), 1)), 'A');
   });
 
   test('pieces verified before a resume are drawn resumed, not missing', () => {

@@ -73,8 +73,12 @@ export function downloadStatus(download: DownloadSnapshot): string {
 function pieceMapText(cells: PieceCell[]): string {
   let text = '';
   for (const cell of cells) {
-    if (cell.kind === 'owner') text += chalk[ownerColor(cell.owner)](ownerLetter(cell.owner));
-    else if (cell.kind === 'resumed') text += chalk.gray(RESUMED_GLYPH);
+    if (cell.kind === 'owner') {
+      const paint = chalk[ownerColor(cell.owner)];
+      const letter = ownerLetter(cell.owner);
+      text += cell.partial ? paint.dim(letter.toLowerCase()) : paint(letter);
+    } else if (cell.kind === 'resumed')
+      text += chalk.gray(cell.partial ? RESUMED_PARTLY_GLYPH : RESUMED_GLYPH);
     else text += chalk.dim(cell.kind === 'in-flight' ? IN_FLIGHT_GLYPH : MISSING_GLYPH);
   }
   return text;
@@ -82,11 +86,15 @@ function pieceMapText(cells: PieceCell[]): string {
 
 /** Map glyphs besides the owner letters; the legend names each with its piece count. */
 export const RESUMED_GLYPH = '█';
+export const RESUMED_PARTLY_GLYPH = '▪';
 export const IN_FLIGHT_GLYPH = '▒';
 export const MISSING_GLYPH = '·';
 
-/** "A node 1  B node 2  █ 3 resumed  ▒ 1 in flight  · 12 missing": counts in pieces. */
-function legendText(download: DownloadSnapshot, tally: PieceTally): string {
+/**
+ * "A node 1  B node 2  █ 3 resumed  ▒ 1 in flight  · 12 missing": counts in pieces; "a ▪ partly"
+ * when some cell is mostly missing but holds delivered pieces.
+ */
+function legendText(download: DownloadSnapshot, tally: PieceTally, cells: PieceCell[]): string {
   const owners = download.owners.map(
     (owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`,
   );
@@ -96,6 +104,9 @@ function legendText(download: DownloadSnapshot, tally: PieceTally): string {
     tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
     `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight`,
     `${MISSING_GLYPH} ${tally.missing} missing`,
+    cells.some((cell) => 'partial' in cell && cell.partial)
+      ? `a ${RESUMED_PARTLY_GLYPH} partly`
+      : '',
   ].filter(Boolean);
   return `  legend: ${[...owners, ...others].join('  ')}`;
 }
@@ -147,7 +158,7 @@ export function DownloadBlock({
         {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
         {pieceMapText(cells)}
       </Text>
-      <Text dimColor>{truncate(legendText(download, tally), width)}</Text>
+      <Text dimColor>{truncate(legendText(download, tally, cells), width)}</Text>
       {download.owners.map((owner, index) => (
         <OwnerRow
           key={owner.nodeId}

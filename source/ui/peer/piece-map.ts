@@ -4,17 +4,21 @@ export const PIECE_IN_FLIGHT = -2;
 /** Verified in an earlier session (found on disk at resume): nobody sent it this time. */
 export const PIECE_RESUMED = -3;
 
-/** One cell of the piece map: what most of its pieces are. */
+/**
+ * One cell of the piece map: what most of its pieces are. `partial`: most of the cell is still
+ * missing, but this owner (or the resume) delivered the most of the rest; drawn in lower case
+ * (or ▪), so a picker that spreads its pieces over the file still shows progress everywhere.
+ */
 export type PieceCell =
-  | { kind: 'owner'; owner: number }
+  | { kind: 'owner'; owner: number; partial: boolean }
+  | { kind: 'resumed'; partial: boolean }
   | { kind: 'in-flight' }
-  | { kind: 'missing' }
-  | { kind: 'resumed' };
+  | { kind: 'missing' };
 
-function cellOf(source: number): PieceCell {
-  if (source >= 0) return { kind: 'owner', owner: source };
+function cellOf(source: number, partial: boolean): PieceCell {
+  if (source >= 0) return { kind: 'owner', owner: source, partial };
   if (source === PIECE_IN_FLIGHT) return { kind: 'in-flight' };
-  if (source === PIECE_RESUMED) return { kind: 'resumed' };
+  if (source === PIECE_RESUMED) return { kind: 'resumed', partial };
   return { kind: 'missing' };
 }
 
@@ -23,11 +27,21 @@ function groupOf(cell: number, count: number, cells: number): [number, number] {
   return [Math.floor((cell * count) / cells), Math.floor(((cell + 1) * count) / cells)];
 }
 
+/** The source with the most pieces among those `accept` allows; a tie to the first seen. */
+function topSource(tally: Map<number, number>, accept: (source: number) => boolean): number | null {
+  let best: number | null = null;
+  for (const [source, pieces] of tally) {
+    if (accept(source) && (best === null || pieces > tally.get(best)!)) best = source;
+  }
+  return best;
+}
+
 /**
  * Squeezes a per-piece source array into `width` cells, one cell per piece or per group of
  * consecutive pieces. A cell shows what most of its pieces are: an owner, in flight, missing
- * or resumed, so the map reads the same at every width. A tie goes to whichever of the tied
- * comes first in the group.
+ * or resumed, so the map reads the same at every width; a tie goes to whichever of the tied
+ * comes first in the group. A mostly missing cell with delivered pieces in it shows who
+ * delivered most of those, as partial.
  */
 export function pieceCells(sources: Int8Array, width: number): PieceCell[] {
   const count = sources.length;
@@ -41,9 +55,12 @@ export function pieceCells(sources: Int8Array, width: number): PieceCell[] {
       const source = sources[piece]!;
       tally.set(source, (tally.get(source) ?? 0) + 1);
     }
-    let best = sources[from]!;
-    for (const [source, pieces] of tally) if (pieces > tally.get(best)!) best = source;
-    result.push(cellOf(best));
+    const best = topSource(tally, () => true)!;
+    const delivered =
+      best === PIECE_MISSING
+        ? topSource(tally, (source) => source >= 0 || source === PIECE_RESUMED)
+        : null;
+    result.push(delivered === null ? cellOf(best, false) : cellOf(delivered, true));
   }
   return result;
 }
