@@ -330,6 +330,8 @@ export class PeerNode {
   }
 
   private async startSeeding(file: Parameters<Seeder['add']>[0]): Promise<IntentOutcome> {
+    // A hash that ends after exit() must not serve, announce or record anything.
+    if (this.closed) return { ok: false, reason: 'the node has exited' };
     const infohashHex = file.infohash.toString('hex');
     try {
       await this.seeder.add(file);
