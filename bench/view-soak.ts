@@ -8,7 +8,9 @@
  * while it runs). Growth is the least-squares slope after the warm-up.
  *
  *   node --import tsx bench/view-soak.ts [--minutes 10] [--warm-up-sec 60] [--sample-sec 5]
- *     [--scenarios idle,download,tracker] [--download-mib 1024]
+ *     [--scenarios idle,download,tracker] [--download-mib 1024] [--samples DIR]
+ *
+ * --samples writes every sample of each view to DIR/<view>.csv, to plot or re-fit.
  */
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -37,7 +39,7 @@ const SCENARIOS = ['idle', 'download', 'tracker'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 const USAGE =
-  'flags: --minutes N (10) --warm-up-sec N (60) --sample-sec N (5) --scenarios idle,download,tracker --download-mib N (1024)';
+  'flags: --minutes N (10) --warm-up-sec N (60) --sample-sec N (5) --scenarios idle,download,tracker --download-mib N (1024) --samples DIR';
 
 function parseFlags(argv: string[]): SoakPlan & { scenarios: ScenarioName[] } {
   try {
@@ -49,6 +51,7 @@ function parseFlags(argv: string[]): SoakPlan & { scenarios: ScenarioName[] } {
         'sample-sec': { type: 'string', default: '5' },
         scenarios: { type: 'string', default: SCENARIOS.join(',') },
         'download-mib': { type: 'string', default: '1024' },
+        samples: { type: 'string' },
       },
     });
     const scenarios = values.scenarios.split(',').map((name) => {
@@ -61,6 +64,7 @@ function parseFlags(argv: string[]): SoakPlan & { scenarios: ScenarioName[] } {
       warmUpMs: positive('--warm-up-sec', values['warm-up-sec']) * 1_000,
       sampleMs: positive('--sample-sec', values['sample-sec']) * 1_000,
       downloadMiB: positive('--download-mib', values['download-mib']),
+      samplesDir: values.samples ?? null,
       scenarios,
     };
     if (plan.warmUpMs >= plan.durationMs) throw new Error('--warm-up-sec must be under --minutes');
@@ -78,6 +82,7 @@ function positive(flag: string, text: string): number {
 }
 
 const plan = parseFlags(process.argv.slice(2));
+if (plan.samplesDir !== null) mkdirSync(plan.samplesDir, { recursive: true });
 if (!tmuxAvailable()) {
   console.error('view-soak needs tmux (`tmux -V` failed)');
   process.exit(2);

@@ -3,7 +3,7 @@
  * peers as tracked processes, the view in its own tmux terminal), samples the view's process
  * until the plan's time is up, quits the view with its own key and returns its rows.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CLI_PATH } from './build.ts';
@@ -23,6 +23,8 @@ export interface SoakPlan {
   warmUpMs: number;
   sampleMs: number;
   downloadMiB: number;
+  /** Where to write each view's samples as `<view>.csv` (seconds, RSS MiB, CPU s), or null. */
+  samplesDir: string | null;
 }
 
 /** One line of the result table. */
@@ -299,7 +301,16 @@ async function soak(
     const nextSampleMs = Math.min(samples.length * plan.sampleMs, plan.durationMs);
     await sleep(Math.max(1, nextSampleMs - (performance.now() - startMs)));
   }
+  if (plan.samplesDir !== null) writeSamples(join(plan.samplesDir, `${view.name}.csv`), samples);
   return { samples };
+}
+
+function writeSamples(path: string, samples: readonly SoakSample[]): void {
+  const rows = samples.map(
+    (sample) =>
+      `${(sample.atMs / 1000).toFixed(1)},${(sample.rssBytes / MiB).toFixed(2)},${sample.cpuSeconds.toFixed(2)}`,
+  );
+  writeFileSync(path, `seconds,rss_mib,cpu_seconds\n${rows.join('\n')}\n`);
 }
 
 async function waitForScreen(view: TmuxSession, pattern: RegExp, what: string): Promise<void> {
