@@ -535,6 +535,23 @@ describe('peer view: downloads', () => {
     assert.equal(legend, '  legend: A node 1  ▒ 0 in flight  · 342 missing  a ▪ partly');
   });
 
+  test('at 80 columns a long legend drops the word "legend" before any glyph or count', async () => {
+    const sources = Array.from({ length: 1024 }, (_, piece) =>
+      piece % 50 === 0 ? R : piece % 4 === 0 ? piece % 8 : piece % 7 === 0 ? F : M,
+    ).map((source) => (source > 1 ? 0 : source));
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [download('f.bin', sources, { owners: [owner(1), owner(2)] })],
+      }),
+      size: { columns: 80, rows: 24 },
+    });
+    const [, , legend] = linesFrom(view, '  f.bin', 3);
+    assert.match(
+      legend ?? '',
+      /^ {2}A node 1 {2}B node 2 {2}█ 21 resumed {2}▒ \d+ in flight {2}· \d+ missing {2}a ▪ partly$/,
+    );
+  });
+
   test('state and reason are not said twice; owners of an ended download are done or idle', async () => {
     const cases: Array<[Partial<DownloadSnapshot>, string, string]> = [
       [{ state: 'cancelled', reason: 'cancelled' }, '% cancelled · 2/4 pieces', 'idle'],

@@ -94,7 +94,12 @@ export const MISSING_GLYPH = '·';
  * "A node 1  B node 2  █ 3 resumed  ▒ 1 in flight  · 12 missing": counts in pieces; "a ▪ partly"
  * when some cell is mostly missing but holds delivered pieces.
  */
-function legendText(download: DownloadSnapshot, tally: PieceTally, cells: PieceCell[]): string {
+function legendText(
+  download: DownloadSnapshot,
+  tally: PieceTally,
+  cells: PieceCell[],
+  width: number,
+): string {
   const owners = download.owners.map(
     (owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`,
   );
@@ -108,7 +113,10 @@ function legendText(download: DownloadSnapshot, tally: PieceTally, cells: PieceC
       ? `a ${RESUMED_PARTLY_GLYPH} partly`
       : '',
   ].filter(Boolean);
-  return `  legend: ${[...owners, ...others].join('  ')}`;
+  const parts = [...owners, ...others].join('  ');
+  // The word "legend" gives way first: the glyphs and counts matter more.
+  const full = `  legend: ${parts}`;
+  return textWidth(full) <= width ? full : truncate(`  ${parts}`, width);
 }
 
 /** How many lines a download block takes: title, piece map, legend, one row per owner. */
@@ -158,7 +166,7 @@ export function DownloadBlock({
         {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
         {pieceMapText(cells)}
       </Text>
-      <Text dimColor>{truncate(legendText(download, tally, cells), width)}</Text>
+      <Text dimColor>{legendText(download, tally, cells, width)}</Text>
       {download.owners.map((owner, index) => (
         <OwnerRow
           key={owner.nodeId}
