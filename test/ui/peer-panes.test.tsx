@@ -741,6 +741,8 @@ describe('peer view: help and small terminals', () => {
     assert.match(frame, /:seed NAME {2}:get NAME {2}:exit/);
     assert.match(frame, /:torrent -setMode send NAME \| download NAME \| exit/);
     assert.match(frame, /press \? or Esc to close/);
+    const keyLines = view.lines().filter((line) => !line.startsWith('│ :'));
+    assert.ok(!keyLines.some((line) => line.includes('…')), `no key cut:\n${frame}`);
   });
 
   test('one row short of MIN_ROWS is too small too', async () => {

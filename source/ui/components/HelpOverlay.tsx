@@ -38,8 +38,9 @@ export function HelpOverlay(props: {
   const notes = props.notes ?? [];
   const inner = props.width === undefined ? 1_000 : props.width - 4;
   const { columns, short } = keyColumns(props.keys, props.height - CHROME_LINES - notes.length);
-  // Each column as wide as its longest line when they fit side by side, else an even share.
-  const natural = columns.map((column) =>
+  // Each column as wide as its longest line; when they do not fit side by side, the widest
+  // gives up what is missing (its actions are cut with …).
+  const widths = columns.map((column) =>
     Math.max(
       0,
       ...column.keys.map(
@@ -47,10 +48,12 @@ export function HelpOverlay(props: {
       ),
     ),
   );
-  const even = Math.floor((inner - GAP.length * (columns.length - 1)) / columns.length);
-  const fits =
-    natural.reduce((sum, width) => sum + width, GAP.length * (columns.length - 1)) <= inner;
-  const widths = fits ? natural : natural.map(() => even);
+  const overflow =
+    widths.reduce((sum, width) => sum + width, GAP.length * (columns.length - 1)) - inner;
+  if (overflow > 0) {
+    const widest = widths.indexOf(Math.max(...widths));
+    widths[widest] = Math.max(0, widths[widest]! - overflow);
+  }
   const rows = columns[0]?.keys.length ?? 0;
   return (
     <Box
@@ -66,7 +69,7 @@ export function HelpOverlay(props: {
           {columns.map((column, index) => {
             const key = column.keys[row];
             if (!key) return null;
-            const room = (widths[index] ?? even) - column.keyWidth - 1;
+            const room = Math.max(0, (widths[index] ?? 0) - column.keyWidth - 1);
             const action = truncate(short ? (key.short ?? key.action) : key.action, room);
             const last = index === columns.length - 1;
             return (
