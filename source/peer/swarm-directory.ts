@@ -85,18 +85,17 @@ export class SwarmDirectory {
   }
 
   private async load(quiet: boolean): Promise<void> {
-    if (!quiet || this.listing.state !== 'ready')
-      this.set({ ...this.listing, state: 'loading', error: '' });
+    // A quiet read shows nothing until it has news: no "refreshing" every few seconds.
+    if (!quiet) this.set({ ...this.listing, state: 'loading', error: '' });
     const files: SwarmFile[] = [];
     let cursor = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       const outcome = await this.list(cursor);
       if (!outcome.ok) {
-        this.set({
-          ...this.listing,
-          state: 'error',
-          error: `cannot list the swarm: ${outcome.reason}`,
-        });
+        const error = `cannot list the swarm: ${outcome.reason}`;
+        // The files already listed stay on screen under the error; the same error is not news.
+        if (quiet && this.listing.state === 'error' && this.listing.error === error) return;
+        this.set({ ...this.listing, state: 'error', error });
         return;
       }
       for (const entry of outcome.reply.files) {

@@ -1,0 +1,106 @@
+/**
+ * SwarmDirectory.keepFresh() on a manual clock: one quiet LIST per period, never two at once,
+ * no "refreshing" flicker and no repeated notification while the tracker keeps failing, and
+ * nothing after stop().
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import { SWARM_REFRESH_INTERVAL_MS, SwarmDirectory } from '../../source/peer/swarm-directory.ts';
+import type { TrackerOutcome } from '../../source/peer/tracker-client.ts';
+import type { ListReplyMessage } from '../../source/protocol/messages.ts';
+
+/** Lets pending promise callbacks run (the directory awaits its list function). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+function page(names: string[]): TrackerOutcome<ListReplyMessage> {
+  return {
+    ok: true,
+    reply: {
+      type: 'list-reply',
+      totalFiles: names.length,
+      nextCursor: 0,
+      files: names.map((name, index) => ({
+        infohash: Buffer.alloc(32, index + 1),
+        name,
+        size: 1000,
+        ownerCount: 1,
+      })),
+    },
+  };
+}
+
+test('keepFresh lists once per period, quietly, and stops when told', async () => {
+  const clock = new ManualClock();
+  let answer: TrackerOutcome<ListReplyMessage> = { ok: false, reason: 'tracker unreachable' };
+  let calls = 0;
+  const directory = new SwarmDirectory(
+    async () => {
+      calls++;
+      return answer;
+    },
+    () => clock.wallNow(),
+  );
+  const states: string[] = [];
+  directory.subscribe(() => states.push(directory.getSnapshot().state));
+
+  directory.keepFresh(clock);
+  clock.advance(SWARM_REFRESH_INTERVAL_MS - 1);
+  await settle();
+  assert.equal(calls, 0, 'nothing before the first period');
+  clock.advance(1);
+  await settle();
+  assert.equal(calls, 1);
+  assert.deepEqual(states, ['error'], 'an error, without "loading" first');
+  assert.equal(directory.getSnapshot().error, 'cannot list the swarm: tracker unreachable');
+
+  clock.advance(SWARM_REFRESH_INTERVAL_MS);
+  await settle();
+  assert.equal(calls, 2);
+  assert.deepEqual(states, ['error'], 'the same error again is not news');
+
+  answer = page(['a.bin']);
+  clock.advance(SWARM_REFRESH_INTERVAL_MS);
+  await settle();
+  assert.deepEqual(states, ['error', 'ready']);
+  const listed = directory.getSnapshot();
+  assert.deepEqual(
+    listed.files.map((file) => file.name),
+    ['a.bin'],
+  );
+
+  clock.advance(SWARM_REFRESH_INTERVAL_MS);
+  await settle();
+  assert.equal(calls, 4);
+  assert.equal(directory.getSnapshot(), listed, 'nothing new: the same listing object');
+  assert.deepEqual(states, ['error', 'ready']);
+
+  directory.stop();
+  clock.advance(10 * SWARM_REFRESH_INTERVAL_MS);
+  await settle();
+  assert.equal(calls, 4, 'no LIST after stop()');
+});
+
+test('a refresh asked while one runs shares it: one LIST, not two', async () => {
+  const clock = new ManualClock();
+  let calls = 0;
+  let release: (() => void) | null = null;
+  const directory = new SwarmDirectory(
+    async () => {
+      calls++;
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      return page(['b.bin']);
+    },
+    () => clock.wallNow(),
+  );
+  const first = directory.refresh();
+  const second = directory.refresh({ quiet: true });
+  await settle();
+  assert.equal(calls, 1);
+  release!();
+  await Promise.all([first, second]);
+  assert.equal(calls, 1);
+  assert.equal(directory.getSnapshot().state, 'ready');
+});
