@@ -6,9 +6,9 @@ import type { SwarmListing } from '../../peer/swarm-directory.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
 import type { Store } from '../hooks/use-store.ts';
 import { useTerminalSize } from '../hooks/use-terminal-size.ts';
-import { PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
+import { MIN_ROWS as PEER_MIN_ROWS, PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
 import { truncate } from '../text.ts';
-import { TrackerApp } from '../tracker/TrackerApp.tsx';
+import { MIN_ROWS as TRACKER_MIN_ROWS, TrackerApp } from '../tracker/TrackerApp.tsx';
 
 export interface DemoAppProps {
   folder: string;
@@ -33,10 +33,14 @@ export function DemoApp(props: DemoAppProps) {
     view === 'peer'
       ? 'select a file in Swarm files (↑↓) and press d · t: tracker view'
       : 'watch nodes, heartbeats and credits · t: back to the peer view';
-  const size = { columns, rows: rows - 1 };
+  // The hint line gives way when the view needs its row: the demo works at 60x19 too.
+  const hintRows = rows - 1 >= Math.max(PEER_MIN_ROWS, TRACKER_MIN_ROWS) ? 1 : 0;
+  const size = { columns, rows: rows - hintRows };
   return (
     <Box flexDirection="column">
-      <Text color="cyan">{truncate(`bt-tui demo · ${hint} · ${props.folder}`, columns)}</Text>
+      {hintRows > 0 ? (
+        <Text color="cyan">{truncate(`bt-tui demo · ${hint} · ${props.folder}`, columns)}</Text>
+      ) : null}
       {view === 'peer' ? (
         <PeerApp
           peer={props.peer}
