@@ -102,11 +102,14 @@ const RUNNERS: Record<ScenarioName, typeof runIdlePeerScenario> = {
 };
 
 process.exitCode = await withWorkspace('bt-view-soak', async (workspace) => {
+  // One scenario failing (a view that crashed) must not cut the others short.
   const results = await Promise.all(
     plan.scenarios.map((name) => {
       const dir = join(workspace.dir, name);
       mkdirSync(dir);
-      return RUNNERS[name]({ dir, group: workspace.group }, plan);
+      return RUNNERS[name]({ dir, group: workspace.group }, plan).catch((error: unknown) => [
+        failedRow(name, error),
+      ]);
     }),
   );
   const rows = results.flat();
@@ -133,6 +136,11 @@ process.exitCode = await withWorkspace('bt-view-soak', async (workspace) => {
   for (const note of notes) console.log(note);
   return rows.some((row) => row.window === null || row.problem !== null) ? 1 : 0;
 });
+
+function failedRow(name: ScenarioName, error: unknown): SoakRow {
+  const problem = `failed: ${error instanceof Error ? error.message : String(error)}`;
+  return { scenario: name, window: null, problem, steady: false, idle: false };
+}
 
 function tableRow(row: SoakRow): string[] {
   const window: SoakWindow | null = row.window;

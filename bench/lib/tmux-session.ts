@@ -7,6 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 
 export class TmuxSession {
+  /** The server's socket file, removed by close(). */
+  private socketPath = '';
+
   private constructor(
     private readonly socket: string,
     readonly name: string,
@@ -33,7 +36,16 @@ export class TmuxSession {
       options.cwd,
       command,
     ]);
+    session.socketPath = session.tmux(['display-message', '-p', '#{socket_path}']).trim();
+    // A view that crashes leaves its last screen (the error) readable instead of vanishing.
+    session.run(['set-option', '-t', name, 'remain-on-exit', 'on']);
     return session;
+  }
+
+  /** Whether the command in the pane has exited (the pane stays, showing its last screen). */
+  exited(): boolean {
+    const result = this.run(['display-message', '-p', '-t', this.name, '#{pane_dead}']);
+    return result.status !== 0 || result.stdout.trim() === '1';
   }
 
   /** PID of the command in the pane (tmux exec'd it); null once the pane is gone. */
@@ -56,9 +68,8 @@ export class TmuxSession {
 
   /** Ends this tmux server (and whatever still runs in it) and removes its socket file. */
   close(): void {
-    const socketPath = this.run(['display-message', '-p', '#{socket_path}']).stdout.trim();
     this.run(['kill-server']);
-    if (socketPath.endsWith(this.socket)) rmSync(socketPath, { force: true });
+    if (this.socketPath.endsWith(this.socket)) rmSync(this.socketPath, { force: true });
   }
 
   private tmux(args: string[]): string {

@@ -52,8 +52,8 @@ const VIEW_NODE_ID = 90;
 /** Peers that heartbeat to the tracker view, each seeding a small file. */
 const TRACKER_VIEW_PEERS = 3;
 const SMALL_FILE_BYTES = MiB;
-/** A view draws its first frame within this, even on a loaded machine. */
-const FIRST_FRAME_TIMEOUT_MS = 30_000;
+/** A view draws its first frame within this, even on a loaded machine (~6 s at load 14). */
+const FIRST_FRAME_TIMEOUT_MS = 90_000;
 /** After `q`, a view says EXIT to the tracker and restores the terminal within this. */
 const QUIT_TIMEOUT_MS = 5_000;
 /** A progress line per scenario this often, so a long soak shows life. */
@@ -67,6 +67,8 @@ export async function runIdlePeerScenario(
   plan: SoakPlan,
 ): Promise<SoakRow[]> {
   const tracker = await startHeadlessTracker(space);
+  // The node's folder (files/node90) is made by the peer; --files itself must exist.
+  mkdirSync(join(space.dir, 'files'), { recursive: true });
   const view = TmuxSession.start('idle', peerViewArgv(space.dir, tracker, []), {
     cwd: space.dir,
     columns: COLUMNS,
@@ -318,8 +320,11 @@ async function waitForScreen(view: TmuxSession, pattern: RegExp, what: string): 
   for (;;) {
     const screen = view.capture();
     if (pattern.test(screen)) return;
+    if (view.exited()) throw new Error(`${view.name}: the view exited; screen:\n${screen}`);
     if (performance.now() > deadline)
-      throw new Error(`no ${what} within ${FIRST_FRAME_TIMEOUT_MS} ms; screen:\n${screen}`);
+      throw new Error(
+        `${view.name}: no ${what} within ${FIRST_FRAME_TIMEOUT_MS} ms; screen:\n${screen}`,
+      );
     await sleep(200);
   }
 }
