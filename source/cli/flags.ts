@@ -52,6 +52,18 @@ export const peerFlags = {
     type: 'string',
     help: `owners to download from at once, best uploaders first (default ${defaults.maxOwnersPerDownload})`,
   },
+  maxPeers: {
+    type: 'string',
+    help: `owners (complete or partial) a download keeps asking the tracker for (default ${defaults.maxPeersPerDownload})`,
+  },
+  uploadLimit: {
+    type: 'string',
+    help: 'upload at most this many bytes/s, e.g. 500K, 10M; 0 = no limit (default 0)',
+  },
+  downloadLimit: {
+    type: 'string',
+    help: 'download at most this many bytes/s, e.g. 500K, 10M; 0 = no limit (default 0)',
+  },
   blockSize: {
     type: 'string',
     help: `bytes per DATA datagram; ~1200 suits lossy links (default ${defaults.blockSizeBytes})`,

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import meow from 'meow';
 import { defaults } from '../config.ts';
-import { MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
+import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
+import { describeRateError, parseRate } from '../rate.ts';
 import { type CommandName, commandFlags, commandNames, flagToOption, helpText } from './flags.ts';
 import { closest } from './suggest.ts';
 
@@ -27,6 +28,9 @@ export interface PeerOptions {
   seedAll: boolean;
   download: string[];
   maxOwners: number;
+  maxPeers: number;
+  uploadLimitBytesPerSec: number;
+  downloadLimitBytesPerSec: number;
   blockSizeBytes: number;
   exitWhenDone: boolean;
   headless: boolean;
@@ -133,6 +137,14 @@ function integerFlag(
   return value;
 }
 
+function rateFlag(values: Record<string, unknown>, name: string): number {
+  const text = values[name];
+  if (text === undefined) return 0;
+  const bytesPerSec = typeof text === 'string' ? parseRate(text) : null;
+  if (bytesPerSec === null) fail(describeRateError(flagToOption(name), String(text)));
+  return bytesPerSec!;
+}
+
 function hostFlag(values: Record<string, unknown>, name: string, fallback: string): string {
   const host = stringFlag(values, name, fallback);
   if (host !== 'localhost' && isIP(host) === 0) {
@@ -195,6 +207,9 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
       1,
       MAX_OWNERS_PER_MATCH,
     ),
+    maxPeers: integerFlag(values, 'maxPeers', defaults.maxPeersPerDownload, 1, MAX_NEED_EXCLUDE),
+    uploadLimitBytesPerSec: rateFlag(values, 'uploadLimit'),
+    downloadLimitBytesPerSec: rateFlag(values, 'downloadLimit'),
     blockSizeBytes: integerFlag(
       values,
       'blockSize',

@@ -13,6 +13,8 @@ export function peerIntents(node: PeerNode, swarm: SwarmDirectory, exit: () => v
     togglePause: (name) => node.togglePause(name),
     removeDownload: (name, deletePartFile) => node.removeDownload(name, deletePartFile),
     refreshSwarm: () => swarm.refresh(),
+    setLimit: (direction, bytesPerSec) =>
+      direction === 'up' ? node.setUploadLimit(bytesPerSec) : node.setDownloadLimit(bytesPerSec),
     exit,
   };
 }

@@ -129,6 +129,39 @@ describe('command line: peer', () => {
     assert.equal(parsed.options.port, 0, 'any free port by default');
   });
 
+  test('rate limits and max peers: binary suffixes, 0 for none, a clear refusal otherwise', () => {
+    const parsed = parse(
+      'peer',
+      '--id',
+      '4',
+      '--upload-limit',
+      '500K',
+      '--download-limit',
+      '1.5M',
+      '--max-peers',
+      '12',
+    );
+    assert.equal(parsed.kind, 'peer');
+    if (parsed.kind !== 'peer') return;
+    assert.equal(parsed.options.uploadLimitBytesPerSec, 500 * 1024);
+    assert.equal(parsed.options.downloadLimitBytesPerSec, 1.5 * 1024 * 1024);
+    assert.equal(parsed.options.maxPeers, 12);
+    const unlimited = parse('peer', '--id', '4');
+    assert.equal(unlimited.kind === 'peer' && unlimited.options.uploadLimitBytesPerSec, 0);
+    assert.equal(
+      usageError('peer', '--id', '1', '--upload-limit', '10Mbit'),
+      '--upload-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "10Mbit")',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--download-limit', 'fast'),
+      '--download-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "fast")',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--max-peers', '0'),
+      '--max-peers must be an integer from 1 to 32 (got "0")',
+    );
+  });
+
   test('hostile names and bad addresses are refused before anything starts', () => {
     assert.match(
       usageError('peer', '--id', '1', '--download', '../x'),

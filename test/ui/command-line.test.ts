@@ -6,7 +6,7 @@ import { stepInput } from '../../source/ui/peer/text-input.ts';
 import { noKey } from './no-key.ts';
 
 const USAGE =
-  'commands: seed NAME, get NAME, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
+  'commands: seed NAME, get NAME, up RATE, down RATE, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
 
 describe('parseCommand: the forms of the original design', () => {
   test('torrent -setMode send NAME seeds, download NAME downloads, exit exits', () => {
@@ -69,6 +69,30 @@ describe('parseCommand: the forms of the original design', () => {
     assert.deepEqual(parseCommand('torrent -setMode exit now'), {
       kind: 'error',
       message: 'exit takes no arguments',
+    });
+  });
+});
+
+describe('parseCommand: rate limits', () => {
+  test('up and down RATE set the limits; 0 lifts one; a bad rate is named', () => {
+    assert.deepEqual(parseCommand('up 10M'), {
+      kind: 'limit',
+      direction: 'up',
+      bytesPerSec: 10 * 1024 * 1024,
+    });
+    assert.deepEqual(parseCommand('down 500K'), {
+      kind: 'limit',
+      direction: 'down',
+      bytesPerSec: 500 * 1024,
+    });
+    assert.deepEqual(parseCommand('up 0'), { kind: 'limit', direction: 'up', bytesPerSec: 0 });
+    assert.deepEqual(parseCommand('down fast'), {
+      kind: 'error',
+      message: 'down needs a rate such as 500K, 10M or 0 for no limit',
+    });
+    assert.deepEqual(parseCommand('up'), {
+      kind: 'error',
+      message: 'up needs a rate such as 500K, 10M or 0 for no limit',
     });
   });
 });

@@ -127,7 +127,11 @@ export function logOf(...texts: string[]): LogLine[] {
 }
 
 /** One call the view made to the engine: the intent's name and its arguments, if any. */
-export type IntentCall = [string] | [string, string] | [string, string, boolean];
+export type IntentCall =
+  | [string]
+  | [string, string]
+  | [string, string, boolean]
+  | [string, string, number];
 
 /** What a fake engine answers to each intent (all succeed unless set). */
 export interface IntentOutcomes {
@@ -172,6 +176,9 @@ export class RecordingIntents implements PeerIntents {
   }
   async refreshSwarm() {
     this.calls.push(['refreshSwarm']);
+  }
+  setLimit(direction: 'up' | 'down', bytesPerSec: number) {
+    this.calls.push(['setLimit', direction, bytesPerSec]);
   }
   exit() {
     this.calls.push(['exit']);

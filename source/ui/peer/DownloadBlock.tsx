@@ -101,7 +101,8 @@ function legendText(
   width: number,
 ): string {
   const owners = download.owners.map(
-    (owner, index) => `${ownerLetter(index)} node ${owner.nodeId}`,
+    (owner, index) =>
+      `${ownerLetter(index)} node ${owner.nodeId}${owner.complete ? '' : ' ◐partial'}`,
   );
   if (download.pieceSources.length === 0)
     return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
@@ -226,6 +227,8 @@ function OwnerRow(props: {
   const rate =
     props.width < 70 ? '' : ` ${(running ? formatRate(owner.rateBytesPerSec) : '').padStart(12)}`;
   const state = ownerStateText(owner, props.downloadState);
+  // A partial owner (a downloader too): ◐ and how many pieces it has told us it holds.
+  const holds = owner.complete ? '' : ` ◐${owner.piecesHave ?? 0}/${props.pieceCount}`;
   // "  A node 1234" + address + " [" + share + "] " + "100% " + size 10 + rate + " ".
   const fixed = 33 + address.length + rate.length;
   const shareWidth = Math.max(8, Math.min(40, Math.floor((props.width - fixed) / 2)));
@@ -244,7 +247,7 @@ function OwnerRow(props: {
       <Text color={ownerColor(index)}>{'█'.repeat(cells).padEnd(shareWidth)}</Text>
       {`] ${percent} ${formatSize(owner.bytesDelivered).padStart(10)}${rate} `}
       <Text color={state.color}>
-        {truncate(state.text, Math.max(1, props.width - fixed - shareWidth))}
+        {truncate(state.text + holds, Math.max(1, props.width - fixed - shareWidth))}
       </Text>
     </Text>
   );

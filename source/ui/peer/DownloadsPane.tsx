@@ -1,20 +1,28 @@
 import { Box, Text } from 'ink';
-import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
+import type { DownloadSnapshot, UploadPeerSnapshot } from '../../peer/peer-snapshot.ts';
 import { PaneTitle } from '../components/PaneTitle.tsx';
 import { firstFitting, truncate } from '../text.ts';
 import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
 import type { Notice } from './ListPanes.tsx';
+import { UploadsSection, uploadsSectionHeight } from './UploadsSection.tsx';
 
 /** The download queue: one block per download, scrolled so the selected one is visible. */
 export function DownloadsPane(props: {
   downloads: readonly DownloadSnapshot[];
+  /** Peers downloading from this node, listed under the downloads when there is room. */
+  uploads: readonly UploadPeerSnapshot[];
   selected: number;
   focused: boolean;
   height: number;
   width: number;
   notice?: Notice;
 }) {
-  const room = props.height - 1 - (props.notice ? 1 : 0);
+  const uploadLines = uploadsSectionHeight(props.uploads);
+  // The peers section goes below the downloads when both fit; the downloads come first.
+  const first0 = props.downloads[0];
+  const downloadsNeed = first0 === undefined ? 1 : Math.min(3, downloadBlockHeight(first0));
+  const withUploads = props.height - 1 - (props.notice ? 1 : 0) - uploadLines >= downloadsNeed;
+  const room = props.height - 1 - (props.notice ? 1 : 0) - (withUploads ? uploadLines : 0);
   // Start at the selected download and go back while the blocks before it still fit.
   let first = props.selected;
   let used = props.downloads[first] ? downloadBlockHeight(props.downloads[first]!) : 0;
@@ -63,6 +71,7 @@ export function DownloadsPane(props: {
             selected={props.focused && first + index === props.selected}
           />
         ))}
+        {withUploads ? <UploadsSection uploads={props.uploads} width={props.width} /> : null}
       </Box>
     </Box>
   );

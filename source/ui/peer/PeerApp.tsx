@@ -1,6 +1,7 @@
 import { Box, Text, useInput } from 'ink';
 import { useCallback, useRef, useState } from 'react';
 import { type Clock, systemClock } from '../../clock.ts';
+import { formatRate } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
@@ -30,6 +31,7 @@ import {
   reducePeerKeys,
   selectedDownload,
 } from './peer-view-state.ts';
+import { uploadsSectionHeight } from './UploadsSection.tsx';
 
 export { PEER_KEYS } from './peer-help.ts';
 
@@ -41,6 +43,8 @@ export interface PeerIntents {
   download(name: string): { ok: boolean; reason?: string };
   cancel(name: string): Promise<void>;
   togglePause(name: string): void;
+  /** Changes the upload or download limit at run time (bytes per second, 0 for none). */
+  setLimit(direction: 'up' | 'down', bytesPerSec: number): void;
   /** Takes a download off the list (stopping it first), keeping or deleting its part file. */
   removeDownload(name: string, deletePartFile: boolean): Promise<{ ok: boolean; reason?: string }>;
   refreshSwarm(): Promise<void>;
@@ -99,10 +103,10 @@ export function PeerApp(props: PeerAppProps) {
   const shownSwarm = new Set(filteredSwarm(swarmNames, filter));
   const swarmFiles = swarm.files.filter((file) => shownSwarm.has(file.name));
   const downloadNames = snapshot.downloads.map((download) => download.name);
-  const downloadLines = snapshot.downloads.reduce(
-    (sum, download) => sum + downloadBlockHeight(download),
-    0,
-  );
+  const downloadLines =
+    snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
+    (snapshot.downloads.length === 0 ? 1 : 0) +
+    uploadsSectionHeight(snapshot.uploads);
   const layout = peerLayout(
     rows,
     Math.max(snapshot.files.length, swarmFiles.length),
@@ -183,6 +187,12 @@ export function PeerApp(props: PeerAppProps) {
       case 'refresh-swarm':
         void intents.refreshSwarm();
         return;
+      case 'limit': {
+        intents.setLimit(effect.direction, effect.bytesPerSec);
+        const what = effect.direction === 'up' ? 'upload' : 'download';
+        const value = effect.bytesPerSec === 0 ? 'none' : formatRate(effect.bytesPerSec);
+        return notify('downloads', `${what} limit: ${value}`);
+      }
       case 'notice':
         return notify(effect.pane, effect.text, effect.error);
     }
@@ -249,6 +259,7 @@ export function PeerApp(props: PeerAppProps) {
       </Box>
       <DownloadsPane
         downloads={snapshot.downloads}
+        uploads={snapshot.uploads}
         selected={selectedDownload(view, downloadNames)}
         focused={focus === 'downloads'}
         height={layout.downloadsHeight}

@@ -20,6 +20,13 @@ function rateOrIdle(bytesPerSec: number): string {
   return bytesPerSec < IDLE_BELOW_BYTES_PER_SEC ? 'idle' : formatRate(bytesPerSec);
 }
 
+/** A rate with its limit, if one is set: `idle (limit 10.0 MiB/s)`. */
+function rateWithLimit(bytesPerSec: number, limit: number): string {
+  return limit > 0
+    ? `${rateOrIdle(bytesPerSec)} (limit ${formatRate(limit)})`
+    : rateOrIdle(bytesPerSec);
+}
+
 /** Who this node is, how its tracker session is, and how fast it moves bytes. */
 export function PeerHeader({
   snapshot,
@@ -48,10 +55,16 @@ export function PeerHeader({
       </Text>
       <Text>
         {truncate(
-          `↓ ${rateOrIdle(snapshot.downloadRateBytesPerSec)}  ↑ ${rateOrIdle(snapshot.uploadRateBytesPerSec)} · seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
+          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
           width,
         )}
       </Text>
     </Box>
   );
+}
+
+/** `to 3 peers · ` while peers download from this node (the peers pane lists them). */
+function uploadingTo(snapshot: PeerSnapshot): string {
+  const served = snapshot.uploads.filter((peer) => peer.slot !== 'choked').length;
+  return served === 0 ? '' : `to ${served} peer${served === 1 ? '' : 's'} · `;
 }

@@ -1,18 +1,22 @@
 /**
  * The `:` command line, for people who know the original course design. It accepts the original
- * commands as written and short forms:
+ * commands as written and short forms, plus the rate limits:
  *   torrent -setMode send NAME      | seed NAME
  *   torrent -setMode download NAME  | get NAME   (also: download NAME)
  *   torrent -setMode exit           | exit       (also: quit)
+ *   up RATE, down RATE              upload / download limit, e.g. up 10M, down 500K, up 0 (none)
  */
+import { parseRate } from '../../rate.ts';
+
 export type Command =
   | { kind: 'seed'; name: string }
   | { kind: 'download'; name: string }
   | { kind: 'exit' }
+  | { kind: 'limit'; direction: 'up' | 'down'; bytesPerSec: number }
   | { kind: 'error'; message: string };
 
 const USAGE =
-  'commands: seed NAME, get NAME, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
+  'commands: seed NAME, get NAME, up RATE, down RATE, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
 
 export function parseCommand(line: string): Command {
   const words = line.trim().split(/\s+/).filter(Boolean);
@@ -44,6 +48,13 @@ export function parseCommand(line: string): Command {
       return name
         ? { kind: 'download', name }
         : { kind: 'error', message: `${verb} needs a file name` };
+    case 'up':
+    case 'down': {
+      const bytesPerSec = parseRate(name);
+      return bytesPerSec === null
+        ? { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` }
+        : { kind: 'limit', direction: verb, bytesPerSec };
+    }
     case 'exit':
     case 'quit':
       return rest.length === 0
@@ -69,7 +80,7 @@ export function completeCommand(line: string, localNames: string[], swarmNames: 
     head = words.slice(0, -1);
     candidates =
       head.length === 0
-        ? ['seed', 'get', 'exit', 'torrent']
+        ? ['seed', 'get', 'up', 'down', 'exit', 'torrent']
         : head.length === 1
           ? ['-setMode']
           : ['send', 'download', 'exit'];

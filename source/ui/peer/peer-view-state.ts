@@ -58,6 +58,7 @@ export type PeerEffect =
   | { kind: 'toggle-pause'; name: string }
   | { kind: 'remove'; name: string; deletePartFile: boolean }
   | { kind: 'refresh-swarm' }
+  | { kind: 'limit'; direction: 'up' | 'down'; bytesPerSec: number }
   | { kind: 'notice'; pane: PeerPane; text: string; error: boolean };
 
 export interface PeerKeyOutcome {
@@ -115,6 +116,7 @@ function runCommand(state: PeerViewState, line: string, context: PeerKeyContext)
   if (command.kind === 'exit') return { state, effects: [{ kind: 'exit' }] };
   if (command.kind === 'seed') return { state, effects: [seedOrUnseed(command.name, context)] };
   if (command.kind === 'download') return download(state, command.name);
+  if (command.kind === 'limit') return { state, effects: [command] };
   return {
     state,
     effects: [{ kind: 'notice', pane: 'downloads', text: command.message, error: true }],

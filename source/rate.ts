@@ -1,0 +1,22 @@
+/**
+ * Rates as people type them for `--upload-limit`, `--download-limit` and the view's `:up` and
+ * `:down` commands: bytes per second with an optional binary suffix, as rtorrent and aria2c take
+ * them (`500K`, `10M`, `1.5M`, `1G`; `0` = no limit).
+ */
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+/** Above this a limit means nothing on a LAN; it also keeps every figure an exact integer. */
+export const MAX_RATE_BYTES_PER_SEC = 1024 ** 4;
+
+/** Bytes per second, or null if `text` is not a rate (`10M`, `500K`, `1.5m`, `0`). */
+export function parseRate(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b(?:\/s)?)?$/i.exec(text.trim());
+  if (match === null) return null;
+  const bytes = Math.round(Number(match[1]) * UNITS[match[2]!.toUpperCase()]!);
+  return Number.isSafeInteger(bytes) && bytes <= MAX_RATE_BYTES_PER_SEC ? bytes : null;
+}
+
+/** The sentence a person reads when a rate does not parse. */
+export function describeRateError(what: string, text: string): string {
+  return `${what} must be bytes per second such as 500K, 10M or 0 for no limit (got "${text}")`;
+}

@@ -1,0 +1,47 @@
+import { Text } from 'ink';
+import { formatRate, formatSize } from '../../format.ts';
+import type { UploadPeerSnapshot } from '../../peer/peer-snapshot.ts';
+import { truncate } from '../text.ts';
+
+/** Peer rows shown at most; the rest are counted on the title line. */
+export const MAX_UPLOAD_ROWS = 4;
+
+const SLOT_TEXT = {
+  regular: 'served',
+  optimistic: 'served (optimistic)',
+  choked: 'choked',
+} as const;
+const SLOT_COLOR = { regular: 'green', optimistic: 'cyan', choked: 'yellow' } as const;
+
+/** Lines the section takes: none while nobody downloads from this node. */
+export function uploadsSectionHeight(uploads: readonly UploadPeerSnapshot[]): number {
+  return uploads.length === 0 ? 0 : 1 + Math.min(uploads.length, MAX_UPLOAD_ROWS);
+}
+
+/**
+ * Who downloads from this node, busiest first, with its upload slot here (served or choked),
+ * rate and bytes: what rtorrent's and Transmission's peer lists show first.
+ */
+export function UploadsSection(props: { uploads: readonly UploadPeerSnapshot[]; width: number }) {
+  const { uploads, width } = props;
+  if (uploads.length === 0) return null;
+  const more = uploads.length > MAX_UPLOAD_ROWS ? ` (busiest ${MAX_UPLOAD_ROWS} shown)` : '';
+  return (
+    <>
+      <Text bold>
+        {truncate(`Peers downloading from this node: ${uploads.length}${more}`, width)}
+      </Text>
+      {uploads.slice(0, MAX_UPLOAD_ROWS).map((peer) => (
+        <Text key={peer.address}>
+          {truncate(
+            `  ${peer.address.padEnd(22)} ${formatRate(peer.rateBytesPerSec).padStart(12)} ${formatSize(peer.bytesServed).padStart(10)} `,
+            width,
+          )}
+          <Text color={SLOT_COLOR[peer.slot]}>
+            {truncate(SLOT_TEXT[peer.slot], Math.max(0, width - 49))}
+          </Text>
+        </Text>
+      ))}
+    </>
+  );
+}

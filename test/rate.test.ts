@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseRate } from '../source/rate.ts';
+
+test('parseRate reads bytes per second with binary suffixes, as rtorrent and aria2c do', () => {
+  assert.equal(parseRate('0'), 0);
+  assert.equal(parseRate('1200'), 1200);
+  assert.equal(parseRate('500K'), 512_000);
+  assert.equal(parseRate('500k'), 512_000);
+  assert.equal(parseRate('10M'), 10 * 1024 * 1024);
+  assert.equal(parseRate('1.5M'), 1_572_864);
+  assert.equal(parseRate('2G'), 2 * 1024 ** 3);
+  assert.equal(parseRate('10MiB/s'), 10 * 1024 * 1024);
+  assert.equal(parseRate(' 64K '), 65_536);
+});
+
+test('parseRate refuses what is not a rate', () => {
+  for (const text of ['', '-1', 'fast', '10Mbit', '1e6', '10 M B', '2T', '99999999G']) {
+    assert.equal(parseRate(text), null, text);
+  }
+});

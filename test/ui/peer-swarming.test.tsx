@@ -1,0 +1,115 @@
+/**
+ * What the peer view shows of swarming: rate limits in the header (and `:up` / `:down` to change
+ * them), partial owners with how much they hold, and the peers downloading from this node.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import {
+  download,
+  MIB,
+  owner,
+  peerSnapshot,
+  RecordingIntents,
+  type RenderedView,
+  renderPeer,
+} from './peer-fixtures.ts';
+
+const ENTER = '\r';
+const SIZE = { columns: 100, rows: 30 };
+const views: RenderedView[] = [];
+afterEach(() => {
+  for (const view of views.splice(0)) view.unmount();
+});
+
+async function show(options: Parameters<typeof renderPeer>[0]): Promise<RenderedView> {
+  const view = await renderPeer(options);
+  views.push(view);
+  return view;
+}
+
+describe('peer view: swarming', () => {
+  test('the header shows each limit beside its rate, and how many peers are served', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        uploadRateBytesPerSec: 2 * MIB,
+        limits: { uploadBytesPerSec: 2 * MIB, downloadBytesPerSec: 0 },
+        uploads: [
+          {
+            address: '127.0.0.1:4001',
+            slot: 'regular',
+            rateBytesPerSec: MIB,
+            bytesServed: 3 * MIB,
+          },
+          { address: '127.0.0.1:4002', slot: 'choked', rateBytesPerSec: 0, bytesServed: 0 },
+        ],
+      }),
+      size: SIZE,
+    });
+    assert.match(
+      view.lines()[1]!,
+      /^↓ idle {2}↑ 2\.0 MiB\/s \(limit 2\.0 MiB\/s\) · to 1 peer · seeding 0 files/,
+    );
+  });
+
+  test(':up and :down change the limits through the engine and say so', async () => {
+    const intents = new RecordingIntents();
+    const view = await show({ peer: peerSnapshot(), intents, size: SIZE });
+    await view.press(':', 'up 10M', ENTER);
+    await view.press(':', 'down 0', ENTER);
+    assert.deepEqual(intents.calls, [
+      ['setLimit', 'up', 10 * MIB],
+      ['setLimit', 'down', 0],
+    ]);
+    assert.match(view.frame(), /download limit: none/);
+  });
+
+  test('a partial owner says how many pieces it holds; a complete one does not', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [
+          download('class.img', [0, 1, -1, -1], {
+            owners: [owner(1), owner(12, { complete: false, piecesHave: 3 })],
+          }),
+        ],
+      }),
+      size: SIZE,
+    });
+    const rows = view.lines().filter((line) => /^ {2}[A-Z] node (1|12) /.test(line));
+    assert.equal(rows.length, 2, view.frame());
+    assert.doesNotMatch(rows[0]!, /partial/);
+    assert.match(rows[1]!, /active ◐3\/4$/);
+    assert.match(view.frame(), /legend: A node 1 {2}B node 12 ◐partial/);
+  });
+
+  test('the peers downloading from this node are listed under the downloads', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        uploads: [
+          {
+            address: '127.0.0.1:4001',
+            slot: 'regular',
+            rateBytesPerSec: MIB,
+            bytesServed: 3 * MIB,
+          },
+          {
+            address: '127.0.0.1:4003',
+            slot: 'optimistic',
+            rateBytesPerSec: 512 * 1024,
+            bytesServed: MIB,
+          },
+          { address: '127.0.0.1:4002', slot: 'choked', rateBytesPerSec: 0, bytesServed: 0 },
+        ],
+      }),
+      size: SIZE,
+    });
+    const lines = view.lines();
+    const title = lines.indexOf('Peers downloading from this node: 3');
+    assert.ok(title > 0, view.frame());
+    assert.match(lines[title + 1]!, /^ {2}127\.0\.0\.1:4001 +1\.0 MiB\/s +3\.0 MiB served$/);
+    assert.match(
+      lines[title + 2]!,
+      /^ {2}127\.0\.0\.1:4003 +512\.0 KiB\/s +1\.0 MiB served \(optimistic\)$/,
+    );
+    assert.match(lines[title + 3]!, /^ {2}127\.0\.0\.1:4002 +0 B\/s +0 B choked$/);
+  });
+});
