@@ -251,7 +251,8 @@ async function seederShowsItsUploads(): Promise<void> {
   assert.equal(code, 0, 'node 2 downloaded the file');
   await terminal.waitFor(
     'node 1 showing the 4 MiB it served',
-    (s) => /uploaded 4\.0 MiB/.test(s),
+    // At least the file; a block sent again after a loss counts too, so 4.1 MiB is fine.
+    (s) => /uploaded 4\.\d MiB/.test(s),
     5_000,
   );
 }
