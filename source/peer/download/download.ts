@@ -277,11 +277,14 @@ export class Download {
       });
   }
 
-  /** Node ids the tracker need not offer again: banned ones first, then those in use. */
+  /**
+   * Node ids the tracker need not offer again: banned ones first, then those answering now. An
+   * owner that does not answer is offered again: it may have restarted at another address.
+   */
   private excludedOwners(): number[] {
     const banned = this.owners.filter((owner) => owner.state === 'banned');
     const working = this.owners.filter(
-      (owner) => owner.state !== 'banned' && owner.state !== 'dead',
+      (owner) => owner.state === 'active' || owner.state === 'slow',
     );
     return [...banned, ...working].slice(0, MAX_NEED_EXCLUDE).map((owner) => owner.nodeId);
   }
