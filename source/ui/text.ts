@@ -90,3 +90,13 @@ export function fitColumns<T extends Record<string, string>>(
 ): T[] {
   return fitTable(rows, Object.keys(headings) as (keyof T & string)[], maxWidth, { flexible }).rows;
 }
+
+/**
+ * The state in words, with the reason only where it adds something: "cancelled" not
+ * "cancelled: cancelled", "paused by you" not "paused: paused by you".
+ */
+export function stateText(state: string, reason: string): string {
+  if (!reason || reason === state) return state;
+  if (reason.startsWith(`${state} `)) return reason;
+  return `${state}: ${reason}`;
+}

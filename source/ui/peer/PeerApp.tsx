@@ -1,11 +1,10 @@
-import { Box, Text, useInput } from 'ink';
+import { Box, useInput } from 'ink';
 import { useCallback, useRef, useState } from 'react';
 import { type Clock, systemClock } from '../../clock.ts';
 import { formatRate } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
-import { HelpLine } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
@@ -13,14 +12,13 @@ import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { useWakeAt } from '../hooks/use-wake-at.ts';
-import { truncate } from '../text.ts';
+import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
-import { confirmationPrompt } from './download-keys.ts';
 import { FilesPane, SwarmPane } from './ListPanes.tsx';
 import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
-import { COMMAND_HELP, footerKeys, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
+import { COMMAND_HELP, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
 import { peerLayout } from './peer-layout.ts';
 import {
   filteredSwarm,
@@ -66,12 +64,6 @@ export interface PeerAppProps {
   /** Times notices out; tests pass a ManualClock. */
   clock?: Clock;
 }
-
-const INPUT_LABEL = {
-  command: ':',
-  filter: 'filter swarm: ',
-  'download-name': 'download file named: ',
-};
 
 /** The full-screen view of one node: my files, swarm files, downloads, log; all from the keyboard. */
 export function PeerApp(props: PeerAppProps) {
@@ -277,43 +269,4 @@ export function PeerApp(props: PeerAppProps) {
       <BottomLine view={view} columns={columns} canSwitchView={props.onSwitchView !== undefined} />
     </Box>
   );
-}
-
-/** The last line: a confirmation, the line being typed, or the keys of the focused pane. */
-function BottomLine({
-  view,
-  columns,
-  canSwitchView,
-}: {
-  view: PeerViewState;
-  columns: number;
-  canSwitchView: boolean;
-}) {
-  const { confirm, input } = view;
-  if (confirm) {
-    const { question, answers } = confirmationPrompt(confirm);
-    return (
-      <Text>
-        <Text bold color="yellow">
-          {truncate(question, Math.max(0, columns - answers.length - 2))}
-        </Text>
-        {`  ${answers}`}
-      </Text>
-    );
-  }
-  if (input) {
-    return (
-      <Text>
-        <Text bold>{INPUT_LABEL[input.purpose]}</Text>
-        {truncate(input.value, columns - 25)}
-        <Text inverse> </Text>
-        <Text dimColor>
-          {input.purpose === 'command'
-            ? '  Tab completes, Enter runs, Esc cancels'
-            : '  Enter, Esc'}
-        </Text>
-      </Text>
-    );
-  }
-  return <HelpLine keys={footerKeys(view.focus, columns, canSwitchView)} width={columns} />;
 }

@@ -1,0 +1,52 @@
+import { Text } from 'ink';
+import { HelpLine } from '../components/HelpLine.tsx';
+import { truncate } from '../text.ts';
+import { confirmationPrompt } from './download-keys.ts';
+import { footerKeys } from './peer-help.ts';
+import type { PeerViewState } from './peer-view-state.ts';
+
+/** What the one-line input is for, as its prompt says. */
+const INPUT_LABEL = {
+  command: ':',
+  filter: 'filter swarm: ',
+  'download-name': 'download file named: ',
+};
+
+/** The last line: a confirmation, the line being typed, or the keys of the focused pane. */
+export function BottomLine({
+  view,
+  columns,
+  canSwitchView,
+}: {
+  view: PeerViewState;
+  columns: number;
+  canSwitchView: boolean;
+}) {
+  const { confirm, input } = view;
+  if (confirm) {
+    const { question, answers } = confirmationPrompt(confirm);
+    return (
+      <Text>
+        <Text bold color="yellow">
+          {truncate(question, Math.max(0, columns - answers.length - 2))}
+        </Text>
+        {`  ${answers}`}
+      </Text>
+    );
+  }
+  if (input) {
+    return (
+      <Text>
+        <Text bold>{INPUT_LABEL[input.purpose]}</Text>
+        {truncate(input.value, columns - 25)}
+        <Text inverse> </Text>
+        <Text dimColor>
+          {input.purpose === 'command'
+            ? '  Tab completes, Enter runs, Esc cancels'
+            : '  Enter, Esc'}
+        </Text>
+      </Text>
+    );
+  }
+  return <HelpLine keys={footerKeys(view.focus, columns, canSwitchView)} width={columns} />;
+}
