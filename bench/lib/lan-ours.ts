@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import type { LanStar } from './lan-star.ts';
@@ -72,6 +72,10 @@ export class OurLanSwarm implements LanSwarm {
 
   async stop(): Promise<void> {
     for (const tracked of [...this.running].reverse()) await this.workspace.group.stop(tracked);
+    // BT_LAN_LOGS=DIR keeps every node's log of each crowd there (to see how a crowd went).
+    const keep = process.env.BT_LAN_LOGS;
+    if (keep)
+      cpSync(join(this.root, 'logs'), join(keep, `crowd-${Date.now()}`), { recursive: true });
   }
 
   private peerArgs(id: number, host: string): string[] {

@@ -112,4 +112,20 @@ describe('tracker rows', () => {
     assert.equal(rows[0]?.address, '[2001:db8:8…');
     assert.deepEqual(columns, ['node', 'address', 'heartbeat', 'files', 'credit']);
   });
+
+  test('a file being swarmed: partial owners marked ◐, counts of full and partial owners', () => {
+    const snapshot = trackerSnapshot(
+      [],
+      [
+        fileRow('class.img', 'c1a55', [
+          { nodeId: 1, uploadCredit: 0, complete: true },
+          { nodeId: 12, uploadCredit: 2048, complete: false },
+          { nodeId: 13, uploadCredit: 0, complete: false },
+        ]),
+      ],
+    );
+    const { rows } = fileCells(snapshot, 120);
+    assert.equal(rows[0]?.[OWNERS_COLUMN], '1·0 B 12◐·2.0 KiB 13◐·0 B');
+    assert.equal(rows[0]?.note, '1 full + 2 partial, last full copy');
+  });
 });

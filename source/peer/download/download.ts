@@ -505,14 +505,18 @@ export class Download {
     for (const owner of this.owners) {
       // A slow owner can die too: an owner that stops sending is first rated slow (its rate
       // falls to 0), so the silence check must cover 'slow' or a dead owner stays 'slow'.
+      const heardAtMs = Math.max(owner.lastDataAtMs, owner.lastRefusedAtMs);
       if (
         (owner.state === 'active' || owner.state === 'slow') &&
         owner.inFlightBlocks > 0 &&
-        nowMs - owner.lastDataAtMs > this.options.ownerSilenceTimeoutMs
+        nowMs - heardAtMs > this.options.ownerSilenceTimeoutMs
       ) {
-        this.markDead(owner, `silent for ${((nowMs - owner.lastDataAtMs) / 1000).toFixed(1)} s`);
+        this.markDead(owner, `silent for ${((nowMs - heardAtMs) / 1000).toFixed(1)} s`);
       } else if (
+        // Only a complete owner is compared with the best: a partial owner's rate is bounded by
+        // the pieces it has to offer, not by how well it serves.
         owner.state === 'active' &&
+        owner.has === null &&
         bestRate > 0 &&
         owner.rateBytesPerSec < bestRate * SLOW_SHARE &&
         owner.inFlightBlocks > 0
@@ -631,12 +635,14 @@ export class Download {
       void this.connect(owner);
     } else if (reason === 'choked') {
       // No upload slot for us there now: others get its pieces meanwhile; ask again soon.
+      owner.lastRefusedAtMs = nowMs;
       owner.quietUntilMs = nowMs + CHOKED_RETRY_MS * (1 + Math.random());
       this.transfer?.refused(owner, piece, begin);
     } else if (reason === 'missing-piece') {
       this.transfer?.missingPiece(owner, piece);
     } else if (reason === 'busy') {
       // Back off exponentially so an owner that always refuses costs almost nothing.
+      owner.lastRefusedAtMs = nowMs;
       owner.consecutiveBusy++;
       owner.quietUntilMs = nowMs + Math.min(50 * 2 ** owner.consecutiveBusy, 5_000);
       owner.onLoss(nowMs);

@@ -55,6 +55,8 @@ export class OwnerSession {
   /** No requests before this time (after 'busy' or while dead, before the next probe). */
   quietUntilMs = 0;
   consecutiveBusy = 0;
+  /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
+  lastRefusedAtMs = Number.NEGATIVE_INFINITY;
   /** Loss reacts at most once per round trip, as one congestion event. */
   private lastLossAtMs = Number.NEGATIVE_INFINITY;
   private lastBackoffAtMs = Number.NEGATIVE_INFINITY;

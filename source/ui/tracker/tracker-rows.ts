@@ -52,11 +52,24 @@ export function nodeCells(
   return { ...fitted, nodes };
 }
 
+/** node·credit per owner; ◐ marks a partial owner (a downloader serving the pieces it has). */
 function ownersText(file: FileRow): string {
-  return file.owners.map((owner) => `${owner.nodeId}·${formatSize(owner.uploadCredit)}`).join(' ');
+  return file.owners
+    .map((owner) => `${owner.nodeId}${owner.complete ? '' : '◐'}·${formatSize(owner.uploadCredit)}`)
+    .join(' ');
 }
 
-/** The owner index as text cells fitted to `width`; a file with one owner left is marked. */
+/**
+ * How many owners have the whole file and how many only some pieces, while a swarm downloads it;
+ * otherwise whether the file is down to its last owner.
+ */
+function fileNote(file: FileRow): string {
+  if (file.partialOwners === 0) return file.lastOwner ? 'last owner' : '';
+  const copies = `${file.completeOwners} full + ${file.partialOwners} partial`;
+  return file.completeOwners === 1 ? `${copies}, last full copy` : copies;
+}
+
+/** The owner index as text cells fitted to `width`; owner counts or the last owner in the note. */
 export function fileCells(
   snapshot: TrackerSnapshot,
   width: number,
@@ -66,7 +79,7 @@ export function fileCells(
     size: formatSize(file.sizeBytes),
     infohash: shortInfohash(file.infohashHex),
     [OWNERS_COLUMN]: ownersText(file),
-    note: file.lastOwner ? 'last owner' : '',
+    note: fileNote(file),
   }));
   return {
     ...fitTable(rows, FILE_COLUMNS, width, {
