@@ -202,7 +202,7 @@ describe('piece picker', () => {
     assert.deepEqual(availabilities(pieces), [0, 0, 0, 0, 0, 0], 'never below zero');
   });
 
-  test('release and requeue behave as in PieceScheduler', () => {
+  test('release returns a piece to the pool; requeue takes back a verified piece', () => {
     const pieces = picker(4, SEED, 0);
     const a = pieces.take(null);
     const b = pieces.take(null);

@@ -175,7 +175,7 @@ export class PiecePicker {
     return this.pickRarest(peerHas);
   }
 
-  /** The latest given-back piece the peer has, as PieceScheduler did; drops stale entries. */
+  /** The latest given-back piece the peer has (most recent first); drops stale entries. */
   private pickReturned(peerHas: Bitfield | null): number {
     for (let at = this.returned.length - 1; at >= 0; at--) {
       const piece = this.returned[at]!;
