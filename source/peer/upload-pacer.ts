@@ -26,6 +26,8 @@ export class UploadPacer {
 
   setLimit(bytesPerSec: number): void {
     this.bucket.setLimit(bytesPerSec, this.clock.now());
+    // drain() schedules afresh: a timer left pending would start a second drain chain.
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.drain();
   }
 
