@@ -79,14 +79,12 @@ export class UploadSlots {
     for (const peer of this.peers.values()) {
       if (!interested.includes(peer)) this.peers.delete(peer.key);
     }
-    const keepOptimistic =
-      nowMs - this.lastOptimisticMs < OPTIMISTIC_MS
-        ? interested.find((peer) => peer.slot === 'optimistic')
-        : undefined;
+    const optimistic = interested.find((peer) => peer.slot === 'optimistic');
+    const keepOptimistic = nowMs - this.lastOptimisticMs < OPTIMISTIC_MS ? optimistic : undefined;
     const ranked = interested
       .filter((peer) => peer !== keepOptimistic)
       .map((peer) => ({ peer, score: score(peer.key) }))
-      .sort((a, b) => b.score - a.score || a.peer.lastGrantedMs - b.peer.lastGrantedMs);
+      .sort((a, b) => b.score - a.score || waitedLonger(a.peer, b.peer));
     for (const [rank, { peer }] of ranked.entries()) {
       const kind: SlotKind | null = rank < this.regularSlots ? 'regular' : null;
       if (kind !== null && peer.slot === null) peer.lastGrantedMs = nowMs;
@@ -94,7 +92,10 @@ export class UploadSlots {
     }
     if (keepOptimistic === undefined) {
       const choked = ranked.filter(({ peer }) => peer.slot === null);
-      const pick = choked[Math.floor(this.random() * choked.length)];
+      // Someone other than its last holder whenever possible: the slot is meant to move on.
+      const others = choked.filter(({ peer }) => peer !== optimistic);
+      const candidates = others.length > 0 ? others : choked;
+      const pick = candidates[Math.floor(this.random() * candidates.length)];
       if (pick) {
         pick.peer.slot = 'optimistic';
         pick.peer.lastGrantedMs = nowMs;
@@ -125,4 +126,17 @@ export class UploadSlots {
     const oldest = this.peers.keys().next().value;
     if (oldest !== undefined) this.peers.delete(oldest);
   }
+}
+
+/**
+ * Orders peers of equal score by how long they have waited for a slot: the choked first, the one
+ * granted longest ago first; then the holders, the one holding its slot the shortest first. (A
+ * holder's grant time is not time spent waiting: sorted with the choked, whoever held a slot the
+ * longest would keep it for ever.)
+ */
+function waitedLonger(a: SlotHolder, b: SlotHolder): number {
+  if ((a.slot === null) !== (b.slot === null)) return a.slot === null ? -1 : 1;
+  const [first, second] = a.slot === null ? [a, b] : [b, a];
+  if (first.lastGrantedMs === second.lastGrantedMs) return 0;
+  return first.lastGrantedMs < second.lastGrantedMs ? -1 : 1;
 }
