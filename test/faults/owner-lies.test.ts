@@ -14,6 +14,7 @@ import type { DatagramTransport } from '../../source/net/transport.ts';
 import type { Download } from '../../source/peer/download/download.ts';
 import { MAX_FILE_SIZE_BYTES } from '../../source/protocol/messages.ts';
 import { encodeMetainfo } from '../../source/protocol/metainfo.ts';
+import { tieKeyFor } from '../../source/tracker/ranking.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
 import { describeOwners } from '../peer/harness/swarm.ts';
@@ -77,6 +78,14 @@ async function leech(
   return { leecher, download: download!, context };
 }
 
+/** The smallest node id (not in `taken`) the tracker offers `askerId` before every `taken` id. */
+function firstOffered(askerId: number, taken: number[]): number {
+  const best = Math.min(...taken.map((id) => tieKeyFor(askerId, id)));
+  for (let id = 1; ; id++) {
+    if (id !== askerId && !taken.includes(id) && tieKeyFor(askerId, id) < best) return id;
+  }
+}
+
 /** Polls `check` every 20 ms until it holds or `timeoutMs` passes. */
 async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -97,10 +106,12 @@ test('an owner serving metainfo that does not match the infohash is banned and n
     const sizeBytes = 6 * MiB;
     const { sha256 } = await seedHonest(world, [2, 3], sizeBytes, seed);
     const honest = await fileRow(world, NAME, sizeBytes);
-    // Node 1 ranks first among owners with equal credit, so its metainfo is the first one
+    // The liar takes an id the tracker offers the leecher first among owners of equal credit
+    // (the order is the leecher's own, see tieKeyFor), so its metainfo is the first one
     // fetched. It serves a well-formed metainfo of the same name and size whose piece hashes
     // are made up: the classic poisoning attempt.
-    const liar = await registerRaw(world, 1);
+    const liarId = firstOffered(LEECHER_ID, [2, 3]);
+    const liar = await registerRaw(world, liarId);
     const forged = encodeMetainfo({
       name: NAME,
       sizeBytes,
@@ -122,23 +133,23 @@ test('an owner serving metainfo that does not match the infohash is banned and n
     // The snapshot is rebuilt at most every 50 ms.
     await until(() => findRow(world, NAME, sizeBytes)?.owners.length === 3, 2_000, 'OWN shown');
     assert.deepEqual(
-      (await fileRow(world, NAME, sizeBytes)).owners.map((owner) => owner.nodeId),
-      [1, 2, 3],
+      (await fileRow(world, NAME, sizeBytes)).owners.map((owner) => owner.nodeId).sort(),
+      [liarId, 2, 3].sort(),
     );
 
     const { download, context } = await leech(world, NAME);
-    const detail = `(seed ${seed}; ${context})`;
+    const detail = `(seed ${seed}; liar node ${liarId}; ${context})`;
     assert.equal(download.state, 'done', `done ${detail}`);
     const actual = await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME));
     assert.equal(actual, sha256, `SHA-256 ${detail}`);
-    const owner1 = download.owners.find((o) => o.nodeId === 1);
-    assert.equal(owner1?.state, 'banned', `node 1 banned ${detail}`);
+    const owner1 = download.owners.find((o) => o.nodeId === liarId);
+    assert.equal(owner1?.state, 'banned', `the liar banned ${detail}`);
     assert.equal(owner1?.reason, 'metainfo does not match the infohash', detail);
     assert.equal(owner1?.deliveredPieces.count, 0, detail);
     assert.equal(owner1?.bytesDelivered, 0, detail);
     assert.ok(asked.metainfoRequests >= 1, `the liar was asked for metainfo ${detail}`);
     assert.equal(asked.requests, 0, `the liar was never asked for a block ${detail}`);
-    for (const owner of download.owners.filter((o) => o.nodeId !== 1)) {
+    for (const owner of download.owners.filter((o) => o.nodeId !== liarId)) {
       assert.equal(owner.strikes, 0, `no strike for honest node ${owner.nodeId} ${detail}`);
       assert.notEqual(owner.state, 'banned', detail);
     }
