@@ -39,8 +39,14 @@ const FAST_RETRANSMIT_GAP = 3;
 /** ...and it is this much older than a round trip (datagrams may arrive slightly out of order). */
 const REORDER_ALLOWANCE_MS = 5;
 
-/** Requests are sent in runs: wait for this much free window unless nothing is in flight. */
+/**
+ * Requests are sent in runs: wait for this much free window unless nothing is in flight. The run
+ * grows with the window (a quarter of it, so about four requests stay in flight), because every
+ * REQUEST costs both sides a datagram, and the owner a file read: with a window of 256 blocks,
+ * runs of 4 meant 64 REQUESTs where 4 do.
+ */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
+const REQUESTS_IN_FLIGHT_PER_WINDOW = 4;
 
 /**
  * Moves the blocks of one file from its owners into the part file: picks pieces for owners
@@ -297,7 +303,14 @@ export class BlockTransfer {
       owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8),
       budget.maxInFlightBlocks - budget.inFlightBlocks,
     );
-    if (free < MIN_REQUEST_BATCH_BLOCKS && owner.inFlightBlocks > 0) return;
+    const batch = Math.min(
+      MAX_BLOCKS_PER_REQUEST,
+      Math.max(
+        MIN_REQUEST_BATCH_BLOCKS,
+        Math.floor(owner.windowBlocks / REQUESTS_IN_FLIGHT_PER_WINDOW),
+      ),
+    );
+    if (free < batch && owner.inFlightBlocks > 0) return;
     const limit = this.deps.downloadLimit;
     while (free > 0) {
       // --download-limit: requests are paced; the download's tick pumps again as tokens return.
