@@ -13,6 +13,12 @@ import { COOKIE_BYTES } from '../protocol/messages.ts';
 /** A slot of one minute: a cookie lives one to two minutes (BEP 15 uses 1 and 2 minutes). */
 export const DEFAULT_COOKIE_SLOT_MS = 60_000;
 const SECRET_BYTES = 32;
+/**
+ * Expected cookies of this many addresses are kept for their slot: every REQUEST is checked, and
+ * two HMACs per REQUEST were a measurable part of serving. Bounded, so a flood of requests from
+ * forged addresses only churns it; the jar stays stateless towards HELLO.
+ */
+const EXPECTED_CACHE_SIZE = 1024;
 
 /** Options of a CookieJar. */
 export interface CookieJarOptions {
@@ -27,6 +33,10 @@ export class CookieJar {
   private readonly clock: Clock;
   private readonly secret: Buffer;
   private readonly slotMs: number;
+  private readonly expected = new Map<
+    string,
+    { slot: number; current: Buffer; previous: Buffer }
+  >();
 
   constructor(opts: CookieJarOptions) {
     this.clock = opts.clock;
@@ -44,11 +54,31 @@ export class CookieJar {
   /** Valid for the current and the previous slot; constant-time compare. */
   verify(cookie: Uint8Array, from: RemoteAddress): boolean {
     if (cookie.length !== COOKIE_BYTES) return false;
-    const slot = this.currentSlot();
+    const { current, previous } = this.expectedFor(from);
     // Both slots are always checked, so the time taken does not tell which one matched.
-    const current = timingSafeEqual(cookie, this.cookieFor(slot, from));
-    const previous = timingSafeEqual(cookie, this.cookieFor(slot - 1, from));
-    return current || previous;
+    const matchesCurrent = timingSafeEqual(cookie, current);
+    const matchesPrevious = timingSafeEqual(cookie, previous);
+    return matchesCurrent || matchesPrevious;
+  }
+
+  /** The cookies valid now for `from`, computed once per address and slot. */
+  private expectedFor(from: RemoteAddress): { current: Buffer; previous: Buffer } {
+    const slot = this.currentSlot();
+    const key = `${from.address}|${from.port}`;
+    const known = this.expected.get(key);
+    if (known?.slot === slot) return known;
+    const entry = {
+      slot,
+      current: this.cookieFor(slot, from),
+      previous: known?.slot === slot - 1 ? known.current : this.cookieFor(slot - 1, from),
+    };
+    this.expected.delete(key);
+    if (this.expected.size >= EXPECTED_CACHE_SIZE) {
+      const oldest = this.expected.keys().next().value;
+      if (oldest !== undefined) this.expected.delete(oldest);
+    }
+    this.expected.set(key, entry);
+    return entry;
   }
 
   private currentSlot(): number {
