@@ -45,23 +45,13 @@ export class PartialSeeding {
     this.seeds.delete(download);
     if (download.state === 'done' || !(await seed.ready)) return;
     await this.deps.seeder.remove(seed.infohashHex);
-    if (leaving) return;
-    const { transfer, metainfo } = download;
-    if (transfer === null || metainfo === null) return;
-    const withdrawn = await this.deps.tracker.own(
-      transfer.infohash,
-      download.name,
-      metainfo.sizeBytes,
-      'withdrawn',
-    );
-    if (!withdrawn.ok)
-      this.deps.log(`${download.name}: could not withdraw at the tracker: ${withdrawn.reason}`);
+    if (!leaving) await this.tell(download, 'withdrawn');
   }
 
   /** Announces every partial file again (the tracker restarted and lost our session). */
   async reannounce(): Promise<void> {
     for (const [download, seed] of this.seeds) {
-      if (await seed.ready) await this.announce(download);
+      if (await seed.ready) await this.tell(download, 'partial');
     }
   }
 
@@ -86,22 +76,17 @@ export class PartialSeeding {
       );
       return false;
     }
-    await this.announce(download);
+    await this.tell(download, 'partial');
     return true;
   }
 
-  private async announce(download: Download): Promise<void> {
+  /** OWN partial (we serve some pieces) or withdrawn (no longer); logged if it fails. */
+  private async tell(download: Download, state: 'partial' | 'withdrawn'): Promise<void> {
     const { transfer, metainfo } = download;
     if (transfer === null || metainfo === null) return;
-    const outcome = await this.deps.tracker.own(
-      transfer.infohash,
-      download.name,
-      metainfo.sizeBytes,
-      'partial',
-    );
+    const size = metainfo.sizeBytes;
+    const outcome = await this.deps.tracker.own(transfer.infohash, download.name, size, state);
     if (!outcome.ok)
-      this.deps.log(
-        `${download.name}: the tracker was not told we serve pieces: ${outcome.reason}`,
-      );
+      this.deps.log(`${download.name}: the tracker was not told (${state}): ${outcome.reason}`);
   }
 }
