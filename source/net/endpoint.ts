@@ -220,6 +220,7 @@ export class UdpEndpoint {
       return;
     }
     if (header.type === 'data') {
+      counters.dataBytesIn += datagram.length;
       this.dataHandler(datagram, from);
       return;
     }

@@ -4,6 +4,8 @@ export interface EndpointStats {
   datagramsOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Bytes of DATA datagrams received: file transfer, without control traffic. */
+  dataBytesIn: number;
   /** Datagrams that failed peekHeader or decode (counted, reported, never thrown). */
   decodeErrors: number;
   /** Re-sends of a pending request after a timeout. */
@@ -25,6 +27,7 @@ export class EndpointCounters {
   datagramsOut = 0;
   bytesIn = 0;
   bytesOut = 0;
+  dataBytesIn = 0;
   decodeErrors = 0;
   retries = 0;
   timeouts = 0;
@@ -37,6 +40,7 @@ export class EndpointCounters {
       datagramsOut: this.datagramsOut,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
+      dataBytesIn: this.dataBytesIn,
       decodeErrors: this.decodeErrors,
       retries: this.retries,
       timeouts: this.timeouts,

@@ -30,6 +30,8 @@ export class TrackerClient {
   status: TrackerStatus = 'registering';
   /** Monotonic ms when the current status began (for "retrying since ..."). */
   statusSinceMs: number;
+  /** The same moment as wall-clock ms, read once: a view shows it, and it must not drift. */
+  statusSinceWallMs: number;
   lastError = '';
   heartbeatIntervalMs = 20_000;
   private token: Buffer | null = null;
@@ -52,6 +54,7 @@ export class TrackerClient {
     },
   ) {
     this.statusSinceMs = deps.clock.now();
+    this.statusSinceWallMs = deps.clock.wallNow();
   }
 
   get trackerAddress(): RemoteAddress {
@@ -238,6 +241,7 @@ export class TrackerClient {
     if (this.status === status) return;
     this.status = status;
     this.statusSinceMs = this.deps.clock.now();
+    this.statusSinceWallMs = this.deps.clock.wallNow();
     this.deps.changed();
   }
 }
