@@ -749,7 +749,9 @@ export class Download {
     if (this.state === state && this.reason === reason) return;
     this.state = state;
     this.reason = reason;
-    if (state !== 'failed') this.deps.log(`${this.name}: ${state}${reason ? ` (${reason})` : ''}`);
+    // "cancelled (cancelled)" says nothing twice: the reason only when it adds something.
+    const why = reason && reason !== state ? ` (${reason})` : '';
+    if (state !== 'failed') this.deps.log(`${this.name}: ${state}${why}`);
     this.deps.changed();
   }
 
