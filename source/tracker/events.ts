@@ -134,7 +134,8 @@ export function formatEvent(event: TrackerEvent): string {
     case 'searched':
       return `searched node ${event.nodeId} ${formatQuery(event.query)}: ${plural(event.files, 'file')}, ${plural(event.owners, 'owner')}`;
     case 'credited':
-      return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${formatSize(event.bytes)} (${event.name})`;
+      // Exact bytes: the log is the credit ledger's record (scripts add these up).
+      return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.name})`;
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':

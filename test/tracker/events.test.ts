@@ -66,7 +66,7 @@ describe('event lines', () => {
         bytes: 134217728,
         name: 'big.iso',
       }),
-      'credited node 4 -> node 1 +128.0 MiB (big.iso)',
+      'credited node 4 -> node 1 +134217728 B (big.iso)',
     );
     assert.equal(formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner: 0 }), 'exited node 3');
     assert.equal(
