@@ -83,6 +83,8 @@ export class PeerNode {
   private readonly listeners = new Set<() => void>();
   private snapshot: PeerSnapshot;
   private snapshotDirty = true;
+  /** Something changed while nobody listened: getSnapshot() builds a fresh one when asked. */
+  private snapshotStale = false;
   private rateChanged = false;
   /** A download ended (a file appeared): list the folder at the next rebuild. */
   private folderDirty = false;
@@ -608,9 +610,18 @@ export class PeerNode {
 
   // ---- snapshot ----
 
-  getSnapshot = (): PeerSnapshot => this.snapshot;
+  getSnapshot = (): PeerSnapshot => {
+    // Nobody subscribed (a headless node, a script polling): built when asked, not 10 times a
+    // second while a download runs.
+    if (this.snapshotStale && this.listeners.size === 0 && !this.closed) {
+      this.snapshotStale = false;
+      this.snapshot = this.buildSnapshot(this.folderListing);
+    }
+    return this.snapshot;
+  };
 
   subscribe = (listener: () => void): (() => void) => {
+    this.getSnapshot(); // a first listener gets a current snapshot, not one from before it came
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   };
@@ -676,6 +687,10 @@ export class PeerNode {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
       this.folderListing = await this.folder.listEntries().catch(() => this.folderListing);
+    }
+    if (this.listeners.size === 0) {
+      this.snapshotStale = true;
+      return;
     }
     const snapshot = this.buildSnapshot(this.folderListing);
     // The folder is listed again every second; an unchanged result must not wake the views (an

@@ -69,8 +69,12 @@ export interface DownloadDeps {
   changed(): void;
 }
 
-/** Timer period for retransmit checks: fine enough for loopback RTTs of a millisecond. */
-const TICK_MS = 10;
+/**
+ * Timer period for retransmit checks. Fast retransmit and RTT-derived timeouts (at least 50 ms)
+ * need no finer grain; at 10 ms the ticks of a swarm's downloads cost a visible share of a 2-core
+ * machine (N = 16 on the emulated LAN: 40.8 s at 10 ms, 33.4 s at 20 ms).
+ */
+const TICK_MS = 20;
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
 const HOUSEKEEPING_MS = 500;
 /** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
