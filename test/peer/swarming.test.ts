@@ -186,3 +186,34 @@ test('a node joining late gets the file from the leechers that already have piec
     await swarm.close();
   }
 });
+
+test('a node that leaves tells the peers downloading from it, so they move on at once', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 1205;
+  const swarm = await Swarm.start();
+  try {
+    await seederWith(swarm, 8 * MiB, seed);
+    const [leecher] = await leechers(swarm, [51]);
+    assert.deepEqual(leecher!.node.download(NAME), { ok: true });
+    await waitFor(
+      () => (leecher!.node.getSnapshot().downloads[0]?.piecesVerified ?? 0) >= 2,
+      'the download under way',
+      30_000,
+    );
+    await swarm.nodes.find((node) => node.nodeId === SEEDER_ID)!.exit();
+    await waitFor(
+      () =>
+        leecher!.node.getSnapshot().downloads[0]?.owners.some((o) => o.state === 'dead') ?? false,
+      'the seeder seen gone',
+      2_000,
+    );
+    const gone = leecher!.node
+      .getSnapshot()
+      .downloads[0]!.owners.find((o) => o.nodeId === SEEDER_ID);
+    // Told, not guessed from 3 s of silence.
+    assert.equal(gone?.reason, 'refused: not-seeding', `seed ${seed}`);
+  } finally {
+    await swarm.close();
+  }
+});
