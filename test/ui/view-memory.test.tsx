@@ -16,6 +16,10 @@ import type { LogLine } from '../../source/log/logger.ts';
 import type { PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 
 selectReactProductionBuild();
+// As the real full-screen path does (prepareFullScreenEnvironment): under CI=true Ink would write
+// only the last frame, and this test measures what every redraw costs.
+delete process.env.CI;
+delete process.env.CONTINUOUS_INTEGRATION;
 const { createElement } = await import('react');
 const { render } = await import('ink');
 const { PeerApp } = await import('../../source/ui/peer/PeerApp.tsx');

@@ -630,6 +630,8 @@ export class Download {
 
   /** A REJECT from an owner, for this file. */
   onReject(from: RemoteAddress, reason: RejectReason, piece: number, begin: number): void {
+    // An ended download keeps its owners as they were (a leaving owner says goodbye to everyone).
+    if (this.stopped) return;
     const owner = this.ownerAt(from);
     if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
     const nowMs = this.deps.clock.now();
@@ -658,6 +660,7 @@ export class Download {
 
   /** Pieces an owner verified since (HAVE), for this file. */
   onHave(from: RemoteAddress, pieces: readonly number[]): void {
+    if (this.stopped) return;
     const owner = this.ownerAt(from);
     if (owner && owner.state !== 'banned' && owner.state !== 'dead') {
       this.transfer?.onHave(owner, pieces);
