@@ -50,8 +50,9 @@ const REQUESTS_IN_FLIGHT_PER_WINDOW = 4;
 
 /**
  * Moves the blocks of one file from its owners into the part file: picks pieces for owners
- * (rarest first among what each has, see PiecePicker), keeps each owner's window full, retransmits lost blocks, assembles and verifies pieces, blames
- * and bans owners whose pieces fail. The hot path (onData) allocates nothing per datagram.
+ * (rarest first among what each has, see PiecePicker), keeps each owner's window full,
+ * retransmits lost blocks, assembles and verifies pieces, blames and bans owners whose pieces
+ * fail. The hot path (onData) allocates nothing per datagram.
  */
 export class BlockTransfer {
   readonly picker: PiecePicker;
