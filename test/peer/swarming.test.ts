@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Download } from '../../source/peer/download/download.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { HaveForger } from './harness/have-forger.ts';
 import { LyingUploader } from './harness/lying-uploader.ts';
 import { Swarm, type SwarmNode, settled } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
@@ -213,6 +214,44 @@ test('a node that leaves tells the peers downloading from it, so they move on at
       .downloads[0]!.owners.find((o) => o.nodeId === SEEDER_ID);
     // Told, not guessed from 3 s of silence.
     assert.equal(gone?.reason, 'refused: not-seeding', `seed ${seed}`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a forged HAVE claiming every piece does not get an honest partial owner struck', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1206;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, 8 * MiB, seed);
+    const [early] = await leechers(swarm, [71]);
+    assert.deepEqual(early!.node.download(NAME), { ok: true });
+    await waitFor(
+      () => (early!.node.getSnapshot().downloads[0]?.piecesVerified ?? 0) >= 4,
+      'a partial owner with some pieces',
+      30_000,
+    );
+    let forger: HaveForger | null = null;
+    const victim = await swarm.addNode({
+      nodeId: 72,
+      uploadLimitBytesPerSec: UPLOAD_LIMIT,
+      wrapOutbound: (transport) => {
+        forger = new HaveForger(transport, 32);
+        return forger;
+      },
+    });
+    assert.deepEqual(victim.node.download(NAME), { ok: true });
+    const download = await settled(victim, NAME, 90_000);
+    assert.equal(download.state, 'done', `seed ${seed}: ${download.reason}`);
+    assert.equal(await sha256File(join(victim.folder, NAME)), expected, `seed ${seed}`);
+    assert.equal(forger!.forged, 1, `seed ${seed}: no HAVE to forge came`);
+    for (const owner of download.owners) {
+      assert.equal(owner.strikes, 0, `seed ${seed}: node ${owner.nodeId} struck`);
+      assert.notEqual(owner.state, 'banned', `seed ${seed}: node ${owner.nodeId}`);
+    }
+    await settled(early!, NAME, 90_000);
   } finally {
     await swarm.close();
   }

@@ -119,16 +119,15 @@ export class BlockTransfer {
     this.picker.removePeer(owner.has);
   }
 
-  /** A partial owner's BITFIELD: what it can serve (HAVEs already counted are kept). */
+  /**
+   * A partial owner's BITFIELD: what it can serve. It replaces what HAVEs said: a BITFIELD is a
+   * reply matched by txid and address, a HAVE is unsolicited and anyone on the LAN can forge one.
+   */
   ownerBitfield(owner: OwnerSession, bits: Uint8Array): void {
     if (owner.has === null) return;
     const counted = owner.countedInAvailability;
     this.ownerLeft(owner);
-    const has = new Bitfield(this.pieceCount, bits);
-    for (let piece = 0; piece < this.pieceCount; piece++) {
-      if (owner.has.has(piece)) has.add(piece);
-    }
-    owner.has = has;
+    owner.has = new Bitfield(this.pieceCount, bits);
     if (counted || owner.state === 'active' || owner.state === 'slow') this.ownerJoined(owner);
     this.pump(owner);
   }
@@ -187,8 +186,10 @@ export class BlockTransfer {
   }
 
   /**
-   * An owner refused a piece it advertised (or, being complete, must have): it lied, or lost it.
-   * Either way it gets a strike, as a bad piece would, and the piece is fetched elsewhere.
+   * An owner refused a piece we thought it had. Not blamed: the claim may have been a HAVE forged
+   * by a stranger to get an honest owner banned. The piece goes elsewhere and the caller asks the
+   * owner's BITFIELD again; an owner that lies about its pieces wastes a round trip each time, and
+   * one that sends bad bytes is struck for them as before.
    */
   missingPiece(owner: OwnerSession, piece: number): void {
     if (!owner.pieces.has(piece)) return; // a stale REJECT: this piece is no longer asked of it
@@ -197,7 +198,6 @@ export class BlockTransfer {
       if (owner.countedInAvailability) this.picker.removeHave(piece);
     }
     this.forgetRequests(owner);
-    this.strike(owner, `advertised piece ${piece}, then refused to send it`);
     this.pumpAll();
   }
 

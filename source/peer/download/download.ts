@@ -646,6 +646,8 @@ export class Download {
       this.transfer?.refused(owner, piece, begin);
     } else if (reason === 'missing-piece') {
       this.transfer?.missingPiece(owner, piece);
+      // What it really has, from a reply only it can send (at most one ask per second).
+      if (nowMs - owner.bitfieldAskedAtMs >= 1_000) void this.fetchBitfield(owner);
     } else if (reason === 'busy') {
       // Back off exponentially so an owner that always refuses costs almost nothing.
       owner.lastRefusedAtMs = nowMs;

@@ -1,0 +1,35 @@
+/**
+ * A stranger on the LAN forging HAVEs: wrapped around a downloader's socket, it answers the first
+ * HAVE that arrives from any owner with a forged one "from" the same address claiming every piece
+ * — what a raw socket with a spoofed source address can do with one datagram.
+ */
+import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
+import type { RemoteAddress } from '../../../source/net/transport.ts';
+import { decode, encode } from '../../../source/protocol/codec.ts';
+import { MAX_HAVE_PIECES } from '../../../source/protocol/messages.ts';
+
+export class HaveForger extends PassthroughTransport {
+  forged = 0;
+
+  constructor(
+    inner: ConstructorParameters<typeof PassthroughTransport>[0],
+    private readonly pieceCount: number,
+  ) {
+    super(inner);
+  }
+
+  protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
+    this.passUp(datagram, from);
+    if (this.forged > 0) return;
+    const decoded = decode(datagram);
+    if (!decoded.ok || decoded.message.type !== 'have') return;
+    this.forged++;
+    for (let first = 0; first < this.pieceCount; first += MAX_HAVE_PIECES) {
+      const pieces = [];
+      for (let piece = first; piece < Math.min(this.pieceCount, first + MAX_HAVE_PIECES); piece++)
+        pieces.push(piece);
+      const lie = encode(1, { type: 'have', infohash: decoded.message.infohash, pieces });
+      this.passUp(lie, from);
+    }
+  }
+}
