@@ -670,13 +670,14 @@ export class PeerNode {
     const elapsed = nowMs - this.lastRateSample.atMs;
     if (elapsed < 1000) return;
     // File bytes only: heartbeats and LISTs are not a transfer, and would wake an idle view.
-    const uploaded = this.seeder.stats().bytesServed;
+    const seeding = this.seeder.stats();
+    const uploaded = seeding.bytesServed;
     const rates = {
       up: ((uploaded - this.lastRateSample.uploaded) * 1000) / elapsed,
       down: ((stats.dataBytesIn - this.lastRateSample.downloaded) * 1000) / elapsed,
     };
     this.lastRateSample = { atMs: nowMs, uploaded, downloaded: stats.dataBytesIn };
-    this.uploadPeers.sample(this.seeder.stats(), nowMs);
+    this.uploadPeers.sample(seeding, nowMs);
     // An idle node's rates stay 0 second after second: nothing to redraw then.
     if (rates.up !== this.rates.up || rates.down !== this.rates.down) this.rateChanged = true;
     if (this.uploadPeers.snapshot.length > 0) this.rateChanged = true;
@@ -694,8 +695,9 @@ export class PeerNode {
     }
     const snapshot = this.buildSnapshot(this.folderListing);
     // The folder is listed again every second; an unchanged result must not wake the views (an
-    // idle view redrew twice a second, ~2 % of a core, for nothing).
-    if (isDeepStrictEqual(snapshot, this.snapshot)) return;
+    // idle view redrew twice a second, ~2 % of a core, for nothing). While a download runs the
+    // snapshot changes anyway: no comparison then.
+    if (!this.hasRunningDownload() && isDeepStrictEqual(snapshot, this.snapshot)) return;
     this.snapshot = snapshot;
     for (const listener of this.listeners) listener();
   }
@@ -703,6 +705,7 @@ export class PeerNode {
   private buildSnapshot(listing: FolderListing = { files: [], unsupported: [] }): PeerSnapshot {
     const local = this.endpoint.localAddress;
     const tracker = this.tracker;
+    const seeding = this.seeder.stats();
     return {
       nodeId: this.options.nodeId,
       address: `${local.address}:${local.port}`,
@@ -714,9 +717,9 @@ export class PeerNode {
       },
       uploadRateBytesPerSec: this.rates.up,
       downloadRateBytesPerSec: this.rates.down,
-      bytesUploaded: this.seeder.stats().bytesServed,
+      bytesUploaded: seeding.bytesServed,
       limits: {
-        uploadBytesPerSec: this.seeder.stats().uploadLimitBytesPerSec,
+        uploadBytesPerSec: seeding.uploadLimitBytesPerSec,
         downloadBytesPerSec: this.downloadLimit.limit,
       },
       uploads: this.uploadPeers.snapshot,

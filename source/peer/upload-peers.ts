@@ -24,13 +24,14 @@ export class UploadPeers {
       const key = requesterKey({ address: peer.address, port: peer.port });
       bytes.set(key, peer.bytesServed);
       if (!slotOf.has(key)) continue; // asked nothing lately
+      // A peer the ledger forgot and met again counts from 0: never a negative rate.
       const before = this.lastBytes.get(key) ?? peer.bytesServed;
       rows.push({
         address: formatAddress({ address: peer.address, port: peer.port }),
         slot: slotOf.get(key) ?? 'choked',
         rateBytesPerSec:
           Number.isFinite(elapsedMs) && elapsedMs > 0
-            ? ((peer.bytesServed - before) * 1000) / elapsedMs
+            ? (Math.max(0, peer.bytesServed - before) * 1000) / elapsedMs
             : 0,
         bytesServed: peer.bytesServed,
       });
