@@ -128,6 +128,7 @@ export class BlockTransfer {
     const counted = owner.countedInAvailability;
     this.ownerLeft(owner);
     owner.has = new Bitfield(this.pieceCount, bits);
+    owner.attested = new Bitfield(this.pieceCount, bits);
     if (counted || owner.state === 'active' || owner.state === 'slow') this.ownerJoined(owner);
     this.pump(owner);
   }
@@ -186,10 +187,10 @@ export class BlockTransfer {
   }
 
   /**
-   * An owner refused a piece we thought it had. Not blamed: the claim may have been a HAVE forged
-   * by a stranger to get an honest owner banned. The piece goes elsewhere and the caller asks the
-   * owner's BITFIELD again; an owner that lies about its pieces wastes a round trip each time, and
-   * one that sends bad bytes is struck for them as before.
+   * An owner refused a piece we thought it had. If only a HAVE said so, it is not blamed: anyone
+   * on the LAN can forge a HAVE to get an honest owner banned. If its own BITFIELD claimed the
+   * piece, it lied and takes a strike, as for a bad piece. Either way the piece goes elsewhere and
+   * the caller asks the owner's BITFIELD again.
    */
   missingPiece(owner: OwnerSession, piece: number): void {
     if (!owner.pieces.has(piece)) return; // a stale REJECT: this piece is no longer asked of it
@@ -198,6 +199,9 @@ export class BlockTransfer {
       if (owner.countedInAvailability) this.picker.removeHave(piece);
     }
     this.forgetRequests(owner);
+    if (owner.attested?.has(piece)) {
+      this.strike(owner, `its BITFIELD claimed piece ${piece}, then it refused to send it`);
+    }
     this.pumpAll();
   }
 

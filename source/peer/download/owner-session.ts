@@ -47,6 +47,11 @@ export class OwnerSession {
    * Sized once the metainfo is known; empty until its BITFIELD arrives.
    */
   has: Bitfield | null;
+  /**
+   * The pieces its latest BITFIELD claimed: a reply matched by txid and address, so a refusal
+   * of one of these is the owner's own lie (HAVEs can be forged by anyone; they are not here).
+   */
+  attested: Bitfield | null = null;
   /** This owner's pieces are counted in the picker's availability (it is reachable). */
   countedInAvailability = false;
   /** When its BITFIELD was last asked for (asked again now and then: it also renews HAVEs). */
