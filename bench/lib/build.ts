@@ -10,6 +10,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CLI_PATH = join(REPO_ROOT, 'dist', 'cli.js');
 
 /**
+ * Node flags for every bt-tui process a bench starts, from BT_BENCH_NODE_ARGS (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the leecher and the seeders of one run
+ * (node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export const CLI_NODE_ARGS: readonly string[] = (process.env.BT_BENCH_NODE_ARGS ?? '')
+  .split(' ')
+  .filter((flag) => flag.length > 0);
+
+/**
  * Runs `npm run build` when dist/cli.js is missing or older than any file of source/, so a
  * bench never measures stale code. Throws (with the compiler's output) if the build fails.
  */

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI_PATH } from './build.ts';
+import { CLI_NODE_ARGS, CLI_PATH } from './build.ts';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import { judgeLeecher, type LeecherResult } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
@@ -55,6 +55,7 @@ export class OurSwarm {
     const { workspace, file } = options;
     const root = join(workspace.dir, 'ours');
     const tracker = workspace.group.spawn('our tracker', process.execPath, [
+      ...CLI_NODE_ARGS,
       CLI_PATH,
       'tracker',
       '--headless',
@@ -109,7 +110,14 @@ export class OurSwarm {
     const measured = await runMeasured(workspace.group, {
       label: `our leecher ${id}`,
       command: process.execPath,
-      args: [CLI_PATH, ...this.peerArgs(id), '--download', file.name, '--exit-when-done'],
+      args: [
+        ...CLI_NODE_ARGS,
+        CLI_PATH,
+        ...this.peerArgs(id),
+        '--download',
+        file.name,
+        '--exit-when-done',
+      ],
       statsPath: join(workspace.dir, `ours-leecher-${run}.time`),
       timeoutMs: leechTimeoutMs(file.sizeBytes),
     });
@@ -138,6 +146,7 @@ export class OurSwarm {
 
   private spawnPeer(label: string, id: number, extraArgs: string[]): TrackedProcess {
     return this.options.workspace.group.spawn(label, process.execPath, [
+      ...CLI_NODE_ARGS,
       CLI_PATH,
       ...this.peerArgs(id),
       ...extraArgs,

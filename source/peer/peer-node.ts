@@ -524,6 +524,10 @@ export class PeerNode {
     this.options.logger.log(
       `done ${download.name}: ${formatSize(sizeBytes)} in ${seconds.toFixed(2)} s (${formatRate(sizeBytes / Math.max(seconds, 0.001))}), SHA-256 of every piece verified`,
     );
+    if (transfer)
+      this.options.logger.log(
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.duplicateBlocks} duplicate and ${transfer.unsolicitedBlocks} unsolicited blocks`,
+      );
     const credits = download.owners
       .filter((owner) => owner.verifiedBytes > 0)
       .sort((a, b) => b.verifiedBytes - a.verifiedBytes)

@@ -71,6 +71,8 @@ export class BlockTransfer {
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
+  /** REQUEST datagrams sent: each costs a system call here and one at the owner. */
+  requestsSent = 0;
   failedPieces = 0;
 
   constructor(
@@ -403,6 +405,7 @@ export class BlockTransfer {
     }
     owner.inFlightBlocks += count;
     this.deps.budget.inFlightBlocks += count;
+    this.requestsSent++;
     this.deps.endpoint.send(
       owner.address,
       {
