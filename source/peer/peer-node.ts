@@ -76,6 +76,8 @@ export class PeerNode {
   private readonly downloads = new Map<string, Download>();
   /** Per download: settles once it ended and its follow-up (UPDATE, seeding) is done. */
   private readonly followUps = new Map<Download, Promise<void>>();
+  /** Process CPU when each download started: the log says what a transfer cost per GiB. */
+  private readonly cpuAtStart = new Map<Download, NodeJS.CpuUsage>();
   private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
   private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
@@ -448,6 +450,7 @@ export class PeerNode {
     );
     this.downloads.set(name, download);
     this.setFileState(name, { kind: 'downloading' });
+    this.cpuAtStart.set(download, process.cpuUsage());
     void download.start();
     this.followUps.set(
       download,
@@ -510,6 +513,8 @@ export class PeerNode {
   }
 
   private async onDownloadSettled(download: Download): Promise<void> {
+    const cpu = process.cpuUsage(this.cpuAtStart.get(download));
+    this.cpuAtStart.delete(download);
     this.folderDirty = true;
     await this.partialSeeding.settled(download, this.leaving);
     if (download.state !== 'done') {
@@ -524,9 +529,10 @@ export class PeerNode {
     this.options.logger.log(
       `done ${download.name}: ${formatSize(sizeBytes)} in ${seconds.toFixed(2)} s (${formatRate(sizeBytes / Math.max(seconds, 0.001))}), SHA-256 of every piece verified`,
     );
+    const coreSeconds = (cpu.user + cpu.system) / 1e6;
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.duplicateBlocks} duplicate and ${transfer.unsolicitedBlocks} unsolicited blocks`,
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
       );
     const credits = download.owners
       .filter((owner) => owner.verifiedBytes > 0)

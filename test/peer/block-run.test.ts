@@ -82,7 +82,7 @@ describe('readBlockRun', () => {
         read.datagrams.map((d) => d.length - DATA_HEADER_BYTES),
         [1500, 1500, 1000],
       );
-      const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
+      const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
       read.datagrams.forEach((datagram, i) => {
         assert.equal(readDataHeader(datagram, header), null);
         assert.equal(header.txid, 99);

@@ -3,17 +3,25 @@ import { describe, test } from 'node:test';
 import {
   DATA_HEADER_BYTES,
   type DataHeader,
+  dataChecksumMatches,
   decode,
   encode,
   HEADER_BYTES,
   readDataHeader,
+  readDataHeaderUnverified,
   writeDataHeader,
 } from '../../source/protocol/codec.ts';
 import { MAX_PAYLOAD_BYTES } from '../../source/protocol/messages.ts';
 import { bytes } from './fixtures.ts';
 
 const infohash = bytes(32, 0xab);
-const emptyHeader = (): DataHeader => ({ txid: -1, piece: -1, begin: -1, payloadLength: -1 });
+const emptyHeader = (): DataHeader => ({
+  txid: -1,
+  piece: -1,
+  begin: -1,
+  payloadLength: -1,
+  checksum: -1,
+});
 
 describe('DATA hot path', () => {
   test('DATA_HEADER_BYTES is header + infohash + piece + begin', () => {
@@ -54,7 +62,13 @@ describe('DATA hot path', () => {
     });
     const header = emptyHeader();
     assert.equal(readDataHeader(datagram, header), null);
-    assert.deepEqual(header, { txid: 7, piece: 4, begin: 16_384, payloadLength: 16_384 });
+    assert.deepEqual(header, {
+      txid: 7,
+      piece: 4,
+      begin: 16_384,
+      payloadLength: 16_384,
+      checksum: datagram.readUInt32BE(9),
+    });
     assert.deepEqual(datagram.subarray(HEADER_BYTES, HEADER_BYTES + 32), infohash);
   });
 
@@ -76,6 +90,58 @@ describe('DATA hot path', () => {
       assert.deepEqual(
         readDataHeader(datagram, emptyHeader()),
         result.error,
+        `length ${datagram.length}`,
+      );
+    }
+  });
+
+  test('readDataHeaderUnverified keeps the checksum as sent and leaves checking it for later', () => {
+    const payload = bytes(16_384, 9);
+    const datagram = encode(0xfeed_f00d, {
+      type: 'data',
+      infohash,
+      piece: 3,
+      begin: 49_152,
+      bytes: payload,
+    });
+    const header = emptyHeader();
+    assert.equal(readDataHeaderUnverified(datagram, header), null);
+    const { txid, piece, begin, checksum } = header;
+    assert.deepEqual([txid, piece, begin], [0xfeed_f00d, 3, 49_152]);
+    assert.equal(dataChecksumMatches(checksum, txid, infohash, piece, begin, payload), true);
+
+    // One flipped bit anywhere, payload or a header field, is damage in transit.
+    const damaged = Buffer.from(datagram);
+    damaged[DATA_HEADER_BYTES + 100]! ^= 0x04;
+    assert.equal(readDataHeaderUnverified(damaged, header), null, 'lengths and fields still pass');
+    assert.deepEqual(readDataHeader(damaged, emptyHeader()), { code: 'bad-checksum' });
+    const damagedPayload = damaged.subarray(DATA_HEADER_BYTES);
+    assert.equal(
+      dataChecksumMatches(checksum, txid, infohash, piece, begin, damagedPayload),
+      false,
+    );
+    assert.equal(dataChecksumMatches(checksum, txid, infohash, piece, begin + 1, payload), false);
+    assert.equal(
+      dataChecksumMatches(checksum, (txid ^ 1) >>> 0, infohash, piece, begin, payload),
+      false,
+    );
+    assert.equal(
+      dataChecksumMatches(checksum, txid, bytes(32, 0xac), piece, begin, payload),
+      false,
+    );
+  });
+
+  test('readDataHeaderUnverified refuses what readDataHeader refuses, but for the checksum', () => {
+    const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
+    const broken = [
+      ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
+      Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
+      Buffer.concat([Buffer.from([0, 0]), valid.subarray(2)]),
+    ];
+    for (const datagram of broken) {
+      assert.deepEqual(
+        readDataHeaderUnverified(datagram, emptyHeader()),
+        readDataHeader(datagram, emptyHeader()),
         `length ${datagram.length}`,
       );
     }

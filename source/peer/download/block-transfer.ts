@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
-import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../protocol/codec.ts';
+import {
+  DATA_HEADER_BYTES,
+  type DataHeader,
+  dataChecksumMatches,
+  readDataHeaderUnverified,
+} from '../../protocol/codec.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
 import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import type { TokenBucket } from '../token-bucket.ts';
@@ -34,6 +39,15 @@ export interface TransferEvents {
 /** Verified bytes allowed to wait for the disk before no new piece is started. */
 const MAX_PENDING_WRITE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Damage in transit is rare and random (UDP's own checksum catches most of it): an owner whose
+ * blocks keep arriving damaged, more than this many and more than an eighth of what it sent,
+ * is sending bad checksums on purpose (which would otherwise cost us a piece hash each) and is
+ * struck like a liar.
+ */
+const DAMAGED_BLOCKS_PER_STRIKE = 16;
+const DAMAGED_SHARE_PER_STRIKE = 1 / 8;
+
 /** A block is lost once this many blocks requested after it from the same owner arrived. */
 const FAST_RETRANSMIT_GAP = 3;
 /** ...and it is this much older than a round trip (datagrams may arrive slightly out of order). */
@@ -63,7 +77,13 @@ export class BlockTransfer {
   private readonly assemblies = new Map<number, PieceAssembly>();
   private readonly blame = new PieceBlame();
   private readonly pool: PieceBufferPool;
-  private readonly header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0 };
+  private readonly header: DataHeader = {
+    txid: 0,
+    piece: 0,
+    begin: 0,
+    payloadLength: 0,
+    checksum: 0,
+  };
   private paused = false;
   private pendingWrites = 0;
   private pendingWriteBytes = 0;
@@ -71,6 +91,8 @@ export class BlockTransfer {
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
+  /** Blocks whose datagram checksum failed (found when their piece failed its hash). */
+  damagedBlocks = 0;
   /** REQUEST datagrams sent: each costs a system call here and one at the owner. */
   requestsSent = 0;
   failedPieces = 0;
@@ -236,7 +258,8 @@ export class BlockTransfer {
       this.unsolicitedBlocks++;
       return;
     }
-    if (readDataHeader(datagram, this.header) !== null) return;
+    // The CRC is checked only if the piece fails its hash (dropDamagedBlocks).
+    if (readDataHeaderUnverified(datagram, this.header) !== null) return;
     const { piece, begin, payloadLength } = this.header;
     const assembly = this.assemblies.get(piece);
     const block = begin / this.deps.blockSizeBytes;
@@ -272,6 +295,8 @@ export class BlockTransfer {
     }
     datagram.copy(assembly.buffer, begin, DATA_HEADER_BYTES, DATA_HEADER_BYTES + payloadLength);
     assembly.contributor[block] = owner.slot;
+    assembly.receivedChecksum[block] = this.header.checksum;
+    assembly.receivedTxid[block] = this.header.txid;
     assembly.receivedCount++;
     this.settle(assembly, block);
     owner.bytesDelivered += payloadLength;
@@ -490,6 +515,11 @@ export class BlockTransfer {
     const expected = this.metainfo.pieceHashes.subarray(piece * 32, piece * 32 + 32);
     const bytes = buffer.subarray(0, lengthBytes);
     const good = createHash('sha256').update(bytes).digest().equals(expected);
+    if (!good && this.dropDamagedBlocks(assembly) > 0) {
+      // Damaged in transit, not a lie: only those blocks are asked for again, nobody is blamed.
+      this.pumpAll();
+      return;
+    }
     for (const owner of this.owners) owner.pieces.delete(piece);
     this.assemblies.delete(piece);
     if (good) this.acceptPiece(assembly);
@@ -540,6 +570,42 @@ export class BlockTransfer {
         this.deps.events.diskError(error);
       },
     );
+  }
+
+  /**
+   * Checks the datagram checksum of every block of a piece that failed its hash and drops the
+   * blocks that were damaged in transit (a loss for their owner, as a damaged datagram always
+   * was). Returns how many were dropped; none means the owners sent exactly these bytes.
+   */
+  private dropDamagedBlocks(assembly: PieceAssembly): number {
+    const nowMs = this.deps.clock.now();
+    const blockSize = this.deps.blockSizeBytes;
+    let dropped = 0;
+    for (let block = 0; block < assembly.blockCount; block++) {
+      const slot = assembly.contributor[block]!;
+      const begin = block * blockSize;
+      const payload = assembly.buffer.subarray(begin, begin + assembly.blockLength(block));
+      const checksum = assembly.receivedChecksum[block]!;
+      const txid = assembly.receivedTxid[block]!;
+      if (dataChecksumMatches(checksum, txid, this.infohash, assembly.piece, begin, payload))
+        continue;
+      assembly.dropBlock(block);
+      this.damagedBlocks++;
+      dropped++;
+      const owner = this.owners[slot];
+      if (owner === undefined) continue;
+      owner.onFastLoss(nowMs);
+      owner.damagedBlocks++;
+      const deliveredBlocks = owner.bytesDelivered / blockSize;
+      if (
+        owner.damagedBlocks > DAMAGED_BLOCKS_PER_STRIKE &&
+        owner.damagedBlocks > deliveredBlocks * DAMAGED_SHARE_PER_STRIKE
+      ) {
+        owner.damagedBlocks = 0;
+        this.strike(owner, 'its blocks keep arriving with bad checksums');
+      }
+    }
+    return dropped;
   }
 
   /** A piece that failed verification: blame (see PieceBlame), then fetch it again. */

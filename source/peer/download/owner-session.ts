@@ -38,6 +38,8 @@ export class OwnerSession {
   readonly pieces = new Set<number>();
   strikes = 0;
   bytesDelivered = 0;
+  /** Blocks of this owner whose datagram checksum failed, since its last strike for them. */
+  damagedBlocks = 0;
   /** Bytes of pieces that passed verification, credited to this owner at the end. */
   verifiedBytes = 0;
   /** Pieces this owner delivered most of (sized once the metainfo is known). */

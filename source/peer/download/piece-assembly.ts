@@ -2,9 +2,10 @@
 export const NO_OWNER = -1;
 
 /**
- * One piece being fetched: its bytes in memory and, per block, who was asked, when, and who
- * delivered it. Pieces are verified in memory before they touch the disk, so a corrupt piece
- * never reaches the part file and the disk sees one positional write per piece.
+ * One piece being fetched: its bytes in memory and, per block, who was asked, when, who
+ * delivered it and the checksum it came with. Pieces are verified in memory before they touch
+ * the disk, so a corrupt piece never reaches the part file and the disk sees one positional
+ * write per piece.
  */
 export class PieceAssembly {
   readonly blockCount: number;
@@ -19,6 +20,13 @@ export class PieceAssembly {
   readonly retransmitted: Uint8Array;
   /** Slot of the owner whose copy of each block was kept; NO_OWNER until it arrives. */
   readonly contributor: Int8Array;
+  /**
+   * The checksum and txid of the datagram each kept block came in: enough to rebuild and check
+   * that datagram's CRC if the piece fails its hash (see dataChecksumMatches), so the CRC of
+   * every byte is not computed on arrival.
+   */
+  readonly receivedChecksum: Uint32Array;
+  readonly receivedTxid: Uint32Array;
   receivedCount = 0;
   /** After a failed hash with several contributors, the piece must come whole from one owner. */
   parole = false;
@@ -36,6 +44,8 @@ export class PieceAssembly {
     this.requestSeq = new Float64Array(this.blockCount);
     this.retransmitted = new Uint8Array(this.blockCount);
     this.contributor = new Int8Array(this.blockCount).fill(NO_OWNER);
+    this.receivedChecksum = new Uint32Array(this.blockCount);
+    this.receivedTxid = new Uint32Array(this.blockCount);
   }
 
   get complete(): boolean {
@@ -56,6 +66,13 @@ export class PieceAssembly {
 
   blockLength(block: number): number {
     return Math.min(this.blockSizeBytes, this.lengthBytes - block * this.blockSizeBytes);
+  }
+
+  /** Forgets one received block (it arrived damaged): it is asked for again. */
+  dropBlock(block: number): void {
+    if (this.contributor[block] === NO_OWNER) return;
+    this.contributor[block] = NO_OWNER;
+    this.receivedCount--;
   }
 
   /** Forget everything received (failed hash); requests in flight are forgotten too. */

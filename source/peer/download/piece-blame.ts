@@ -19,7 +19,8 @@ export type FailureVerdict =
  * from one owner is that owner's fault. From several owners the culprit is unknown, so the piece
  * is fetched again whole from one owner ("parole"); once it passes, each block of the failed
  * attempt is compared with the good one and whoever sent a differing block is blamed. Corruption
- * in transit never gets here: the datagram checksum turns it into loss.
+ * in transit never gets here: before blaming, BlockTransfer checks the datagram checksum of each
+ * block of the failed piece and fetches damaged blocks again as loss.
  */
 export class PieceBlame {
   private readonly failedAttempts = new Map<number, FailedAttempt>();
