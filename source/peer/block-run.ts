@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { DATA_HEADER_BYTES, writeDataHeader } from '../protocol/codec.ts';
 import type { RequestMessage } from '../protocol/messages.ts';
 import { type Metainfo, pieceCount, pieceLength } from '../protocol/metainfo.ts';
+import type { BlockChecksums } from './block-checksums.ts';
 
 /** A run of blocks inside one piece, inside the file. */
 export interface BlockRun {
@@ -59,8 +60,15 @@ export interface ReadRun {
   shortRead: boolean;
 }
 
-/** Reads `run` from `handle` into fresh DATA datagrams. Rejects if the read fails. */
-export async function readBlockRun(handle: FileHandle, run: BlockRun): Promise<ReadRun> {
+/**
+ * Reads `run` from `handle` into fresh DATA datagrams. Rejects if the read fails. `checksums`
+ * (of this run's block length) saves checksumming blocks already sent once.
+ */
+export async function readBlockRun(
+  handle: FileHandle,
+  run: BlockRun,
+  checksums: BlockChecksums | null = null,
+): Promise<ReadRun> {
   const slotBytes = DATA_HEADER_BYTES + run.blockLength;
   const buffer = Buffer.allocUnsafe(run.blocks * DATA_HEADER_BYTES + run.runBytes);
   const payloads: Buffer[] = [];
@@ -78,7 +86,9 @@ export async function readBlockRun(handle: FileHandle, run: BlockRun): Promise<R
     if (payloadBytes + payload.length > bytesRead) break;
     const slotStart = i * slotBytes;
     const datagram = buffer.subarray(slotStart, slotStart + DATA_HEADER_BYTES + payload.length);
-    writeDataHeader(datagram, run.txid, run.infohash, run.piece, run.begin + i * run.blockLength);
+    const offset = i * run.blockLength;
+    const payloadCrc = checksums?.payloadCrc(run.filePosition + offset, payload);
+    writeDataHeader(datagram, run.txid, run.infohash, run.piece, run.begin + offset, payloadCrc);
     datagrams.push(datagram);
     payloadBytes += payload.length;
   }

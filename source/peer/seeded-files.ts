@@ -3,10 +3,12 @@
  * go to these handles, so nothing outside the seeded files can be read, and replacing a path by a
  * link after it was added cannot redirect a read.
  */
+
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Metainfo } from '../protocol/metainfo.ts';
+import type { BlockChecksums } from './block-checksums.ts';
 import type { Bitfield } from './download/bitfield.ts';
 
 /** A file ready to serve: where it is, and the metainfo it was hashed into. */
@@ -45,6 +47,8 @@ export interface SeedEntry {
   /** Set when the file stops being served; a read in progress then sends nothing. */
   removed: boolean;
   readFailureLogged: boolean;
+  /** CRC-32s of the blocks sent so far, made at the first request (see BlockChecksums). */
+  checksums: BlockChecksums | null;
 }
 
 /** "serving X to Y" is logged once per peer and file; past this many peers per file, start over. */
@@ -97,6 +101,7 @@ export class SeededFiles {
       blocksServed: 0,
       removed: false,
       readFailureLogged: false,
+      checksums: null,
     });
     const what = have === null ? 'seeding' : 'serving the verified pieces of';
     this.logger.log(

@@ -19,6 +19,7 @@ import type {
   RejectReason,
   RequestMessage,
 } from '../protocol/messages.ts';
+import { BlockChecksums } from './block-checksums.ts';
 import { type BlockRun, planBlockRun, type ReadRun, readBlockRun } from './block-run.ts';
 import type { CookieJar } from './cookie-jar.ts';
 import type { Bitfield } from './download/bitfield.ts';
@@ -340,7 +341,9 @@ export class Seeder {
   ): Promise<void> {
     let read: ReadRun;
     try {
-      read = await readBlockRun(entry.handle, run);
+      entry.checksums ??= new BlockChecksums(run.blockLength, entry.file.metainfo.sizeBytes);
+      const checksums = entry.checksums.blockLength === run.blockLength ? entry.checksums : null;
+      read = await readBlockRun(entry.handle, run, checksums);
     } catch (error) {
       if (entry.removed) return;
       this.files.noteReadFailure(entry, `cannot read it (${(error as Error).message})`);

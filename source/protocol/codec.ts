@@ -12,7 +12,7 @@
 import { CodeTable, checkInteger, Reader, Writer } from './binary.ts';
 import * as peer from './codec-peer.ts';
 import * as tracker from './codec-tracker.ts';
-import { crc32 } from './crc32.ts';
+import { crc32, crc32Combine } from './crc32.ts';
 import type { DecodeError } from './decode-error.ts';
 import { INFOHASH_BYTES, MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
 
@@ -204,7 +204,8 @@ function writeMessage(w: Writer, txid: number, m: Message): void {
 /**
  * Writes header + infohash + piece + begin at the start of `target`, which is the whole datagram
  * with its payload already in place at DATA_HEADER_BYTES: the checksum covers the payload, so
- * this is the last write before sending. Allocates nothing.
+ * this is the last write before sending. With `payloadCrc` (the CRC-32 of the payload, known
+ * from an earlier send) the payload is not read again. Allocates nothing.
  */
 export function writeDataHeader(
   target: Buffer,
@@ -212,6 +213,7 @@ export function writeDataHeader(
   infohash: Uint8Array,
   piece: number,
   begin: number,
+  payloadCrc?: number,
 ): void {
   if (target.length < DATA_HEADER_BYTES) {
     throw new RangeError(`cannot encode data: a ${target.length}-byte target`);
@@ -228,7 +230,16 @@ export function writeDataHeader(
   target.set(infohash, HEADER_BYTES);
   target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
   target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
-  writeChecksum(target);
+  if (payloadCrc === undefined) {
+    writeChecksum(target);
+    return;
+  }
+  const headerCrc = crc32(
+    target.subarray(HEADER_BYTES, DATA_HEADER_BYTES),
+    crc32(target.subarray(0, CHECKSUM_OFFSET)),
+  );
+  const payloadBytes = target.length - DATA_HEADER_BYTES;
+  target.writeUInt32BE(crc32Combine(headerCrc, payloadCrc, payloadBytes), CHECKSUM_OFFSET);
 }
 
 /**

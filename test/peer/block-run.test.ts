@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
+import { BlockChecksums } from '../../source/peer/block-checksums.ts';
 import { planBlockRun, readBlockRun } from '../../source/peer/block-run.ts';
 import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../source/protocol/codec.ts';
 import {
@@ -68,6 +69,27 @@ describe('planBlockRun', () => {
 });
 
 describe('readBlockRun', () => {
+  test('checksums cached at the first send are exactly what a fresh checksum gives', async () => {
+    const content = new SeededRandom(8).bytes(METAINFO.sizeBytes);
+    const path = join(root, 'cached.bin');
+    await writeFile(path, content);
+    const handle = await open(path, 'r');
+    try {
+      const checksums = new BlockChecksums(1500, METAINFO.sizeBytes);
+      const run = planBlockRun(request(2, 0, 1500, 64), 7, METAINFO, INFOHASH)!;
+      const plain = await readBlockRun(handle, run);
+      const first = await readBlockRun(handle, run, checksums);
+      const again = await readBlockRun(handle, { ...run, txid: 8 }, checksums);
+      assert.deepEqual(first.datagrams, plain.datagrams);
+      const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+      for (const datagram of [...first.datagrams, ...again.datagrams]) {
+        assert.equal(readDataHeader(datagram, header), null, 'a valid checksum');
+      }
+    } finally {
+      await handle.close();
+    }
+  });
+
   test('lays out DATA datagrams whose payloads are the file bytes of each block', async () => {
     const content = new SeededRandom(7).bytes(METAINFO.sizeBytes);
     const path = join(root, 'f.bin');
