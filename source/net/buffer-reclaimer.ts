@@ -15,6 +15,13 @@ const MINOR_PER_MAJOR = 32;
  * A minor GC (a scavenge, ~1 ms) every few MiB of traffic frees them while they are young and
  * keeps RSS flat and small; now and then a full one frees what was promoted. Without a way to
  * reach the collector this is a no-op.
+ *
+ * It also saves CPU: memory freed while young is reused while it is still mapped, where letting
+ * V8 collect on its own schedule maps fresh pages (a page fault each, dear in a VM). Measured
+ * 2026-12-01 on the 2-core EPYC VM, 512 MiB from 3 seeders (busy machine, runs interleaved):
+ * with it the leecher used 2.3-2.5 core-s, 84 MiB peak RSS, ~16k minor faults; without it
+ * 3.1-3.4 core-s, 112 MiB, 29-35k faults, and the seeders 25-35 % more CPU. Collecting every
+ * 2 or 4 MiB instead of 8 changed nothing measurable.
  */
 function findCollector(): CollectGarbage | null {
   const exposed = (globalThis as { gc?: CollectGarbage }).gc;
