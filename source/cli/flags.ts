@@ -113,6 +113,8 @@ export const helpText = `
   Usage
     $ bt-tui demo [flags]        a whole swarm on this machine, in a temporary folder
     $ bt-tui tracker [flags]     run the swarm's tracker
+    $ bt-tui tracker export [--db DIR]
+                                 print the swarm a tracker store holds, as one JSON object
     $ bt-tui peer --id N [flags] run a node that seeds and downloads
 
   Tracker flags

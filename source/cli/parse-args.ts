@@ -16,6 +16,12 @@ export interface TrackerOptions {
   headless: boolean;
 }
 
+/** `bt-tui tracker export`: which store to read. */
+export interface TrackerExportOptions {
+  dbDir: string;
+  storeUrl: string | null;
+}
+
 export interface PeerOptions {
   nodeId: number;
   trackerHost: string;
@@ -49,6 +55,7 @@ const MAX_DEMO_SEEDERS = 8;
 
 export type ParsedCommandLine =
   | { kind: 'tracker'; options: TrackerOptions }
+  | { kind: 'tracker-export'; options: TrackerExportOptions }
   | { kind: 'demo'; options: DemoOptions }
   | { kind: 'peer'; options: PeerOptions }
   | { kind: 'help'; text: string }
@@ -95,8 +102,11 @@ function parse(argv: string[], version: string): ParsedCommandLine {
     autoVersion: false,
     allowUnknownFlags: true,
   });
-  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
   const values = cli.flags as Record<string, unknown>;
+  if (command === 'tracker' && cli.input[0] === 'export' && cli.input.length === 1) {
+    return { kind: 'tracker-export', options: trackerExportOptions(values) };
+  }
+  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
   if (command === 'tracker') return { kind: 'tracker', options: trackerOptions(values) };
   if (command === 'demo') return { kind: 'demo', options: demoOptions(values) };
   return { kind: 'peer', options: peerOptions(values) };
@@ -166,6 +176,21 @@ function trackerOptions(values: Record<string, unknown>): TrackerOptions {
     logsDir: stringFlag(values, 'logs', defaults.logsDir),
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
     headless: values.headless === true,
+  };
+}
+
+function trackerExportOptions(values: Record<string, unknown>): TrackerExportOptions {
+  const extra = Object.keys(values).filter(
+    (name) => values[name] !== undefined && !['db', 'store', 'headless'].includes(name),
+  );
+  if (extra.length > 0)
+    fail(`tracker export takes only --db or --store (got ${flagToOption(extra[0]!)})`);
+  if (values.db !== undefined && values.store !== undefined) {
+    fail('tracker export reads one store: give --db or --store, not both');
+  }
+  return {
+    dbDir: stringFlag(values, 'db', defaults.trackerDbDir),
+    storeUrl: values.store === undefined ? null : stringFlag(values, 'store', ''),
   };
 }
 

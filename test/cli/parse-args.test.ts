@@ -57,6 +57,21 @@ describe('command line: tracker', () => {
     });
   });
 
+  test('export reads the store named by --db and takes no serving flags', () => {
+    assert.deepEqual(parse('tracker', 'export', '--db', '/srv/db'), {
+      kind: 'tracker-export',
+      options: { dbDir: '/srv/db', storeUrl: null },
+    });
+    assert.equal(
+      usageError('tracker', 'export', '--port', '1'),
+      'tracker export takes only --db or --store (got --port)',
+    );
+    assert.equal(
+      usageError('tracker', 'exprt'),
+      'unexpected argument "exprt" (flags start with --)',
+    );
+  });
+
   test('bad values are refused with what was expected and what was given', () => {
     assert.equal(
       usageError('tracker', '--port', '70000'),
