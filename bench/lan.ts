@@ -22,6 +22,7 @@ import {
   allOk,
   type CrowdRow,
   cpuPerGiB,
+  cpuTargetLines,
   DETAIL_HEADERS,
   detailRow,
   p2pLowerBoundSeconds,
@@ -184,11 +185,23 @@ async function runCrowd(
         ? await OurLanSwarm.start(workspace, star, file, cliPath, root)
         : await Aria2LanSwarm.start(workspace, star, file, root);
     const timeoutMs = leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers));
+    // On the tracker's host: no leecher's address has seen another node before the crowd.
+    const startupCpuSeconds = await swarm.measureStartupCpu(TRACKER_HOST);
     const launches = swarm.leecherLaunches(leecherHosts(leechers));
-    const result = await runFlashCrowd(workspace, star, file, SEEDER_HOST, launches, timeoutMs);
-    return { ...row, result, error: null };
+    const seederPid = swarm.seederPid();
+    const result = await runFlashCrowd(
+      workspace,
+      star,
+      file,
+      SEEDER_HOST,
+      launches,
+      timeoutMs,
+      seederPid,
+    );
+    return { ...row, result, startupCpuSeconds, error: null };
   } catch (error) {
-    return { ...row, result: null, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...row, result: null, startupCpuSeconds: null, error: message };
   } finally {
     await swarm?.stop();
     rmSync(root, { recursive: true, force: true });
@@ -228,8 +241,9 @@ function printTables(rows: CrowdRow[], sizeBytes: number): void {
     ),
   );
   console.log(
-    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
   );
+  for (const line of cpuTargetLines(rows, systems, sizeBytes)) console.log(line);
   console.log(
     `load average at the end: ${loadavg()
       .map((load) => load.toFixed(2))
