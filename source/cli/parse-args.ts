@@ -24,8 +24,8 @@ export interface TrackerExportOptions {
 
 export interface PeerOptions {
   nodeId: number;
-  trackerHost: string;
-  trackerPort: number;
+  /** The swarm's trackers in order of preference (`--tracker A:P,B:P`); at least one. */
+  trackers: { address: string; port: number }[];
   host: string;
   port: number;
   filesDir: string;
@@ -194,20 +194,24 @@ function trackerExportOptions(values: Record<string, unknown>): TrackerExportOpt
   };
 }
 
+/** One HOST:PORT of --tracker (`whole` is the flag's value, for the message). */
+function trackerAddress(text: string, whole: string): { address: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(text);
+  const host = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
+  const port = Number(match?.[2]);
+  if (!host || isIP(host.replace(/^\[|\]$/g, '')) === 0 || !(port >= 1 && port <= 65535)) {
+    fail(
+      `--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "${whole}")`,
+    );
+  }
+  return { address: host!.replace(/^\[|\]$/g, ''), port };
+}
+
 function peerOptions(values: Record<string, unknown>): PeerOptions {
   if (values.id === undefined)
     fail('--id is required: the node id, a positive integer (e.g. --id 3)');
   const tracker = stringFlag(values, 'tracker', `${defaults.trackerHost}:${defaults.trackerPort}`);
-  const match = /^(.+):(\d+)$/.exec(tracker);
-  const trackerHost = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
-  const trackerPort = Number(match?.[2]);
-  if (
-    !trackerHost ||
-    isIP(trackerHost.replace(/^\[|\]$/g, '')) === 0 ||
-    !(trackerPort >= 1 && trackerPort <= 65535)
-  ) {
-    fail(`--tracker must be HOST:PORT such as 127.0.0.1:12345 (got "${tracker}")`);
-  }
+  const trackers = tracker.split(',').map((text) => trackerAddress(text.trim(), tracker));
   const names = (name: 'seed' | 'download') =>
     ((values[name] as string[] | undefined) ?? []).map((fileName) => {
       const problem = validateFileName(fileName);
@@ -216,8 +220,7 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
     });
   return {
     nodeId: integerFlag(values, 'id', 0, 1, 2 ** 32 - 1),
-    trackerHost: trackerHost!.replace(/^\[|\]$/g, ''),
-    trackerPort,
+    trackers,
     host: hostFlag(values, 'host', defaults.trackerHost),
     port: integerFlag(values, 'port', 0, 0, 65535),
     filesDir: stringFlag(values, 'files', defaults.filesDir),

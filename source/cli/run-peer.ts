@@ -36,7 +36,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     nodeId: options.nodeId,
     host: options.host,
     port: options.port,
-    tracker: { address: options.trackerHost, port: options.trackerPort },
+    tracker: options.trackers,
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,

@@ -37,7 +37,8 @@ export interface PeerNodeOptions {
   nodeId: number;
   host: string;
   port: number;
-  tracker: RemoteAddress;
+  /** The swarm's tracker, or several in order of preference (one is used at a time). */
+  tracker: RemoteAddress | readonly RemoteAddress[];
   filesDir: string;
   maxOwners: number;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
@@ -714,7 +715,7 @@ export class PeerNode {
       nodeId: this.options.nodeId,
       address: `${local.address}:${local.port}`,
       tracker: {
-        address: `${tracker.trackerAddress.address}:${tracker.trackerAddress.port}`,
+        address: tracker.trackerLabel,
         status: tracker.status,
         sinceWallMs: tracker.statusSinceWallMs,
         error: tracker.lastError,
