@@ -68,8 +68,18 @@ process.exitCode = await withWorkspace('bt-bench-aria2', async (workspace) => {
   console.log(describeIdle(ours.idle, oursSummary.peakRssBytes));
   console.log(`(medians of the ok runs; peak RSS and CPU by ${ours.results[0]?.measured.method})`);
   const cpuLines = [
-    ...describeCpuPerByte('bt-tui', ours.results, ours.idle.cpuSeconds, file.sizeBytes, floor),
-    ...describeCpuPerByte('aria2c', aria2.results, aria2.startupCpuSeconds, file.sizeBytes, floor),
+    ...describeCpuPerByte('bt-tui', ours.results, {
+      startupCpu: ours.idle.cpuSeconds,
+      fileBytes: file.sizeBytes,
+      floor,
+      seedersIdlePercent: ours.seedersIdlePercent,
+    }),
+    ...describeCpuPerByte('aria2c', aria2.results, {
+      startupCpu: aria2.startupCpuSeconds,
+      fileBytes: file.sizeBytes,
+      floor,
+      seedersIdlePercent: aria2.seedersIdlePercent,
+    }),
   ];
   if (flags.contention) {
     cpuLines.push(describeContention('bt-tui', oursSummary, summarize(ours.hogged)));

@@ -29,7 +29,7 @@ console.log(
 process.exitCode = await withWorkspace('bt-bench-swarm', async (workspace) => {
   const file = await createSwarmFile(workspace.dir, flags.sizeMiB);
   const floor = await printFloorFor(workspace, file, flags.blockSizeBytes);
-  const { idle, results, hogged } = await measureOurSwarm(workspace, file, {
+  const { idle, seedersIdlePercent, results, hogged } = await measureOurSwarm(workspace, file, {
     ...flags,
     cliPath,
     label: 'bt-tui',
@@ -41,8 +41,13 @@ process.exitCode = await withWorkspace('bt-bench-swarm', async (workspace) => {
   console.log(formatTable(SUMMARY_HEADERS, rows));
   console.log(describeIdle(idle, summary.peakRssBytes));
   console.log(`(medians of the ok runs; peak RSS and CPU by ${results[0]?.measured.method})`);
-  for (const line of describeCpuPerByte('bt-tui', results, idle.cpuSeconds, file.sizeBytes, floor))
-    console.log(line);
+  const context = {
+    startupCpu: idle.cpuSeconds,
+    fileBytes: file.sizeBytes,
+    floor,
+    seedersIdlePercent,
+  };
+  for (const line of describeCpuPerByte('bt-tui', results, context)) console.log(line);
   if (hogged.length > 0) console.log(describeContention('bt-tui', summary, summarize(hogged)));
   for (const line of [...warnings('bt-tui', results), ...warnings('bt-tui + CPU hog', hogged)])
     console.log(line);

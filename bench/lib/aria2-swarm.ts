@@ -153,6 +153,11 @@ export class Aria2Swarm {
     return { ...result, seeders };
   }
 
+  /** The aria2c seeder processes. */
+  seederProcesses(): readonly TrackedProcess[] {
+    return this.seeders;
+  }
+
   /** Stops the seeders, then opentracker. */
   async stop(): Promise<void> {
     const { group } = this.workspace;

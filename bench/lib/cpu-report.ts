@@ -52,14 +52,23 @@ export function describeRunCpu(
   return `    CPU per byte: ${parts.join('; ')}`;
 }
 
+/** What a system's runs are measured against. */
+export interface CpuContext {
+  /** CPU of an idle process of the client, once settled. */
+  startupCpu: number | null;
+  fileBytes: number;
+  floor: MachineFloor | null;
+  /** Each seeder's CPU with no leecher running, % of a core. */
+  seedersIdlePercent: (number | null)[];
+}
+
 /** Medians over the ok runs of one system, against the floor and the targets. */
 export function describeCpuPerByte(
   system: string,
   results: LeecherResult[],
-  startupCpu: number | null,
-  fileBytes: number,
-  floor: MachineFloor | null,
+  context: CpuContext,
 ): string[] {
+  const { startupCpu, fileBytes, floor, seedersIdlePercent } = context;
   const ok = results.filter((result) => result.problem === null);
   const total = median(ok.map((result) => result.measured.cpuSeconds));
   const beyond = median(ok.map((result) => leecherBeyondStartup(result, startupCpu, fileBytes)));
@@ -94,6 +103,12 @@ export function describeCpuPerByte(
       ? `${system} seeders, core-s per GiB served (tracker credits): ${each.join(', ')}; all together ${fixed(all, 2)}: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`
       : `${system} seeders' CPU during a run: ${each.join(', ')} (bytes per seeder unknown); all together ${fixed(all, 2)} core-s per GiB of file: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`,
   );
+  if (seedersIdlePercent.length > 0) {
+    const idle = seedersIdlePercent.map((percent) => fixed(percent, 2)).join(', ');
+    lines.push(
+      `${system} seeders with no leecher (3 s): ${idle} % of a core, part of their CPU during a run`,
+    );
+  }
   return lines;
 }
 

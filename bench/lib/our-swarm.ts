@@ -177,6 +177,11 @@ export class OurSwarm {
     return creditsFrom(tracker.lines, downloaderId);
   }
 
+  /** The seeder processes, in node id order (seeder K is node K). */
+  seederProcesses(): readonly TrackedProcess[] {
+    return this.running.slice(1);
+  }
+
   /** Stops the seeders, then the tracker. */
   async stop(): Promise<void> {
     const { group } = this.options.workspace;

@@ -2,11 +2,14 @@ import type { SwarmFile } from './files.ts';
 import type { LeecherResult } from './leecher-result.ts';
 import { runLeecherSeries } from './leecher-series.ts';
 import { type IdlePeerMemory, OurSwarm } from './our-swarm.ts';
+import { measureSeedersIdlePercent } from './serving-cost.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Everything measured on one bt-tui swarm. */
 export interface OurMeasurements {
   idle: IdlePeerMemory;
+  /** Each seeder's CPU with no leecher running, % of a core. */
+  seedersIdlePercent: (number | null)[];
   results: LeecherResult[];
   /** The same runs with a CPU hog on one core (empty unless asked for). */
   hogged: LeecherResult[];
@@ -43,6 +46,7 @@ export async function measureOurSwarm(
       `  ${options.label}: tracker + ${options.seeders} seeders ready in ${readySeconds} s`,
     );
     const idle = await swarm.measureIdlePeer();
+    const seedersIdlePercent = await measureSeedersIdlePercent(swarm.seederProcesses());
     const { results, hogged } = await runLeecherSeries(
       workspace.group,
       {
@@ -54,7 +58,7 @@ export async function measureOurSwarm(
       },
       (run) => swarm.runLeecher(run),
     );
-    return { idle, results, hogged };
+    return { idle, seedersIdlePercent, results, hogged };
   } finally {
     await swarm.stop();
   }

@@ -3,6 +3,7 @@
  * stime from /proc/PID/stat; a seeder is a long-lived process, so GNU time cannot tell), and
  * the bytes it served then, from the tracker's credit lines when there are some.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readCpuSeconds } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
 
@@ -34,6 +35,25 @@ export class SeederCpuWatch {
       };
     });
   }
+}
+
+/** How long the seeders' idle CPU is sampled: 3 s makes one 10 ms clock tick 0.3 % of a core. */
+const IDLE_WINDOW_MS = 3_000;
+
+/**
+ * Each seeder's CPU as % of a core while no leecher runs: what its Δ over a run holds besides
+ * serving (heartbeats, timers), to read the per-GiB figures against.
+ */
+export async function measureSeedersIdlePercent(
+  seeders: readonly TrackedProcess[],
+): Promise<(number | null)[]> {
+  const watch = new SeederCpuWatch(seeders);
+  const startMs = performance.now();
+  await sleep(IDLE_WINDOW_MS);
+  const seconds = (performance.now() - startMs) / 1000;
+  return watch
+    .finish()
+    .map((seeder) => (seeder.cpuSeconds === null ? null : (seeder.cpuSeconds / seconds) * 100));
 }
 
 /**
