@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import meow from 'meow';
 import { defaults } from '../config.ts';
+import { describeTargetError, parseDownloadTarget } from '../peer/download/download-target.ts';
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
@@ -216,6 +217,11 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
     ((values[name] as string[] | undefined) ?? []).map((fileName) => {
       const problem = validateFileName(fileName);
       if (problem) fail(`${flagToOption(name)}: ${describeNameError(fileName, problem)}`);
+      // --download also takes NAME@PREFIX (one of several files of a name): its form is checked
+      // here, so a typo is a usage error before the node starts.
+      const target = name === 'download' ? parseDownloadTarget(fileName) : null;
+      if (target && !target.ok)
+        fail(`${flagToOption(name)}: ${describeTargetError(fileName, target.error)}`);
       return fileName;
     });
   return {
