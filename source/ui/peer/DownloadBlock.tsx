@@ -112,7 +112,7 @@ function ChoiceLines({ download, width }: { download: DownloadSnapshot; width: n
   const candidates = download.choices
     .map(
       (choice) =>
-        `${choice.infohashHex.slice(0, 8)} ${formatSize(choice.sizeBytes)} ${choice.ownerCount} owners`,
+        `${choice.infohashHex.slice(0, 8)} ${formatSize(choice.sizeBytes)} ${choice.ownerCount} owner${choice.ownerCount === 1 ? '' : 's'}`,
     )
     .join(' · ');
   return (
