@@ -2,8 +2,8 @@
  * One end of the raw UDP floor (bench/lib/floor.ts): plain node:dgram on 127.0.0.1, nothing of
  * bt-tui. Run as a child process, one per role, so each end's CPU is its own:
  *
- *   node --import tsx bench/lib/floor-udp-peer.ts receive ACK_EVERY
- *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW
+ *   node --import tsx bench/lib/floor-udp-peer.ts receive ACK_EVERY HOST
+ *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW HOST
  *
  * The receiver prints `{"port":N}`, then, after the sender's FIN, one JSON line of figures; so
  * does the sender once the FIN is answered. CPU is process.cpuUsage() from the first datagram
@@ -16,9 +16,8 @@
  * dropped: datagrams on loopback arrive in order, so the count answering a SYNC is final for
  * everything sent before it.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 
-const HOST = '127.0.0.1';
 /** Control datagrams from the sender, told apart from data by their length alone. */
 const SYNC_BYTES = 1; // ack now
 const FIN_BYTES = 2; // ack now, report, exit
@@ -42,7 +41,8 @@ export interface UdpEndFigures {
   dropped?: number;
 }
 
-function openSocket(): Promise<Socket> {
+/** Binds `host` (the receiver's address), or any address (the sender: the kernel picks the route). */
+function openSocket(host?: string): Promise<Socket> {
   const socket = createSocket({
     type: 'udp4',
     recvBufferSize: SOCKET_BUFFER_BYTES,
@@ -52,7 +52,7 @@ function openSocket(): Promise<Socket> {
     console.error(`floor udp: ${error.message}`);
     process.exit(1);
   });
-  return new Promise((resolve) => socket.bind(0, HOST, () => resolve(socket)));
+  return new Promise((resolve) => socket.bind(0, host, () => resolve(socket)));
 }
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
@@ -60,15 +60,15 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-function ack(socket: Socket, kind: number, count: number, port: number, sent = () => {}): void {
+function ack(socket: Socket, kind: number, count: number, to: RemoteInfo, sent = () => {}) {
   const datagram = Buffer.allocUnsafe(ACK_BYTES);
   datagram.writeUInt8(kind, 0);
   datagram.writeDoubleBE(count, 1);
-  socket.send(datagram, port, HOST, sent);
+  socket.send(datagram, to.port, to.address, sent);
 }
 
-async function receive(ackEvery: number): Promise<void> {
-  const socket = await openSocket();
+async function receive(ackEvery: number, host: string): Promise<void> {
+  const socket = await openSocket(host);
   let datagrams = 0;
   let bytes = 0;
   let cpuStart: NodeJS.CpuUsage | null = null;
@@ -81,10 +81,10 @@ async function receive(ackEvery: number): Promise<void> {
       }
       datagrams++;
       bytes += datagram.length;
-      if (datagrams % ackEvery === 0) ack(socket, ACK_PERIODIC, datagrams, from.port);
+      if (datagrams % ackEvery === 0) ack(socket, ACK_PERIODIC, datagrams, from);
       return;
     }
-    if (datagram.length !== FIN_BYTES) return ack(socket, ACK_SYNC, datagrams, from.port);
+    if (datagram.length !== FIN_BYTES) return ack(socket, ACK_SYNC, datagrams, from);
     const figures: UdpEndFigures = {
       datagrams,
       bytes,
@@ -93,12 +93,18 @@ async function receive(ackEvery: number): Promise<void> {
     };
     console.log(JSON.stringify(figures));
     // Closing before the send completes would cancel it.
-    ack(socket, ACK_FIN, datagrams, from.port, () => socket.close());
+    ack(socket, ACK_FIN, datagrams, from, () => socket.close());
   });
   console.log(JSON.stringify({ port: socket.address().port }));
 }
 
-async function send(port: number, totalBytes: number, datagramBytes: number, window: number) {
+async function send(
+  port: number,
+  totalBytes: number,
+  datagramBytes: number,
+  window: number,
+  host: string,
+) {
   const socket = await openSocket();
   const total = Math.ceil(totalBytes / datagramBytes);
   // One buffer for every datagram: the floor measures the system calls, not filling memory.
@@ -113,20 +119,20 @@ async function send(port: number, totalBytes: number, datagramBytes: number, win
   const startMs = performance.now();
   const fill = () => {
     while (sent < total && sent - received - dropped < window) {
-      socket.send(payload, port, HOST);
+      socket.send(payload, port, host);
       sent++;
     }
     // FIN follows the last datagram; on loopback it arrives after every one of them.
     if (sent === total && !finSent) {
       finSent = true;
-      socket.send(Buffer.alloc(FIN_BYTES), port, HOST);
+      socket.send(Buffer.alloc(FIN_BYTES), port, host);
     }
   };
   const watchdog = setInterval(() => {
     if (performance.now() - lastAckMs < STALL_MS) return;
     lastAckMs = performance.now();
     sentAtSync = sent;
-    socket.send(Buffer.alloc(finSent ? FIN_BYTES : SYNC_BYTES), port, HOST);
+    socket.send(Buffer.alloc(finSent ? FIN_BYTES : SYNC_BYTES), port, host);
   }, STALL_MS);
   socket.on('message', (datagram) => {
     if (datagram.length !== ACK_BYTES) return;
@@ -153,11 +159,13 @@ async function send(port: number, totalBytes: number, datagramBytes: number, win
 
 const [role, ...args] = process.argv.slice(2);
 if (role === 'receive') {
-  await receive(Number(args[0]));
+  await receive(Number(args[0]), args[1]!);
 } else if (role === 'send') {
   const [port, totalBytes, datagramBytes, window] = args.map(Number);
-  await send(port!, totalBytes!, datagramBytes!, window!);
+  await send(port!, totalBytes!, datagramBytes!, window!, args[4]!);
 } else {
-  console.error('usage: floor-udp-peer.ts receive ACK_EVERY | send PORT TOTAL DATAGRAM WINDOW');
+  console.error(
+    'usage: floor-udp-peer.ts receive ACK_EVERY HOST | send PORT TOTAL DATAGRAM WINDOW HOST',
+  );
   process.exit(2);
 }

@@ -15,35 +15,28 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pieceSizeFor } from '../../source/config.ts';
-import { DATA_HEADER_BYTES } from '../../source/protocol/codec.ts';
-import { REPO_ROOT } from './build.ts';
 import { MiB, type SwarmFile } from './files.ts';
-import type { UdpEndFigures } from './floor-udp-peer.ts';
+import {
+  type FloorFigure,
+  floorFigure as figure,
+  measureUdpFloor,
+  type UdpFloor,
+} from './floor-udp.ts';
 import { fixed } from './table.ts';
 import type { Workspace } from './workspace.ts';
 
-const GiB = 1024 * MiB;
 /** Datagrams in flight, and how often the receiver acks: the figures issue 15 measured with. */
 const UDP_WINDOW_DATAGRAMS = 64;
 const UDP_ACK_EVERY = 16;
 /** The seeder reads a REQUEST's run of blocks with one readv: up to a piece, 256 KiB here. */
 const SEEDER_RUN_BYTES = 256 * 1024;
 const UDP_TIMEOUT_MS = 60_000;
-const PEER_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'floor-udp-peer.ts');
+const LOOPBACK = '127.0.0.1';
 
-/** One floor figure: core-seconds per GiB of payload and the rate it ran at. */
-export interface FloorFigure {
-  coreSecondsPerGiB: number;
-  MiBps: number;
-}
-
-export interface MachineFloor {
+export interface MachineFloor extends UdpFloor {
   sizeBytes: number;
-  datagramBytes: number;
-  udpReceive: FloorFigure;
-  udpSend: FloorFigure;
-  /** Datagrams the receiver never got (a floor with drops is not a fair one). */
-  udpDropped: number;
+  /** Where the datagrams went: `127.0.0.1, 64 in flight` by default. */
+  udpPath: string;
   sha256: FloorFigure;
   /** Into a fresh file (new pages), as a leecher writes. */
   pwrite: FloorFigure;
@@ -57,14 +50,32 @@ export interface MachineFloor {
   seederCoreSecondsPerGiB: number;
 }
 
-/** Measures every floor figure on `sizeBytes` of data; the temp file lives in the workspace. */
+/** The UDP part on loopback: two processes on 127.0.0.1, 64 datagrams in flight. */
+const loopbackUdp = {
+  path: `127.0.0.1, ${UDP_WINDOW_DATAGRAMS} in flight`,
+  measure: (workspace: Workspace, sizeBytes: number, blockBytes: number) =>
+    measureUdpFloor(workspace.group, {
+      sizeBytes,
+      blockBytes,
+      windowDatagrams: UDP_WINDOW_DATAGRAMS,
+      ackEvery: UDP_ACK_EVERY,
+      receiverHost: LOOPBACK,
+      timeoutMs: UDP_TIMEOUT_MS,
+    }),
+};
+
+/**
+ * Measures every floor figure on `sizeBytes` of data; the temp file lives in the workspace.
+ * `udp` replaces the loopback transfer (the LAN bench sends across its namespaces).
+ */
 export async function measureMachineFloor(
   workspace: Workspace,
   sizeBytes: number,
   blockBytes: number,
   pieceBytes: number,
+  udp: { path: string; measure: typeof loopbackUdp.measure } = loopbackUdp,
 ): Promise<MachineFloor> {
-  const udp = await measureUdp(workspace, sizeBytes, blockBytes);
+  const transfer = await udp.measure(workspace, sizeBytes, blockBytes);
   const sha256 = measureSha256(sizeBytes, pieceBytes);
   const path = join(workspace.dir, 'floor-pwrite.bin');
   try {
@@ -73,16 +84,16 @@ export async function measureMachineFloor(
     const preadRun = measurePread(path, sizeBytes, Math.min(SEEDER_RUN_BYTES, pieceBytes));
     return {
       sizeBytes,
-      datagramBytes: blockBytes + DATA_HEADER_BYTES,
-      ...udp,
+      udpPath: udp.path,
+      ...transfer,
       sha256,
       pwrite,
       pwriteOver,
       preadBlock,
       preadRun,
       leecherCoreSecondsPerGiB:
-        udp.udpReceive.coreSecondsPerGiB + sha256.coreSecondsPerGiB + pwrite.coreSecondsPerGiB,
-      seederCoreSecondsPerGiB: udp.udpSend.coreSecondsPerGiB + preadRun.coreSecondsPerGiB,
+        transfer.udpReceive.coreSecondsPerGiB + sha256.coreSecondsPerGiB + pwrite.coreSecondsPerGiB,
+      seederCoreSecondsPerGiB: transfer.udpSend.coreSecondsPerGiB + preadRun.coreSecondsPerGiB,
     };
   } finally {
     unlinkSync(path);
@@ -114,62 +125,10 @@ export function describeFloor(floor: MachineFloor): string[] {
     `${fixed(figure.coreSecondsPerGiB, 2)} core-s/GiB (${fixed(figure.MiBps, 0)} MiB/s)`;
   return [
     `machine floor, same run, ${fixed(floor.sizeBytes / MiB, 0)} MiB each (plain node, no bt-tui code):`,
-    `  UDP receive ${cell(floor.udpReceive)}, send ${cell(floor.udpSend)}: ${floor.datagramBytes} B datagrams, ${UDP_WINDOW_DATAGRAMS} in flight, ${floor.udpDropped} dropped`,
+    `  UDP receive ${cell(floor.udpReceive)}, send ${cell(floor.udpSend)}: ${floor.datagramBytes} B datagrams, ${floor.udpPath}, ${floor.udpDropped} dropped`,
     `  SHA-256 ${cell(floor.sha256)}; pwrite ${cell(floor.pwrite)} into a fresh file, ${cell(floor.pwriteOver)} over cached pages; pread of a block ${cell(floor.preadBlock)}, of a run ${cell(floor.preadRun)}`,
     `  leecher floor (receive + SHA-256 + pwrite) ${fixed(floor.leecherCoreSecondsPerGiB, 2)} core-s/GiB; seeder floor (send + pread of a run) ${fixed(floor.seederCoreSecondsPerGiB, 2)} core-s/GiB`,
   ];
-}
-
-function figure(cpuSeconds: number, payloadBytes: number, wallSeconds: number): FloorFigure {
-  return {
-    coreSecondsPerGiB: cpuSeconds / (payloadBytes / GiB),
-    MiBps: payloadBytes / MiB / wallSeconds,
-  };
-}
-
-async function measureUdp(workspace: Workspace, sizeBytes: number, blockBytes: number) {
-  const { group } = workspace;
-  const datagramBytes = blockBytes + DATA_HEADER_BYTES;
-  const tsx = [...process.execArgv.filter((flag) => flag !== '--test'), '--import', 'tsx'];
-  const receiver = group.spawn(
-    'floor udp receiver',
-    process.execPath,
-    [...tsx, PEER_SCRIPT, 'receive', String(UDP_ACK_EVERY)],
-    REPO_ROOT,
-  );
-  const sender = await (async () => {
-    try {
-      const port = (await receiver.waitForLine(/^\{"port":(\d+)\}$/, 20_000))[1]!;
-      const args = [String(sizeBytes), String(datagramBytes), String(UDP_WINDOW_DATAGRAMS)];
-      return group.spawn(
-        'floor udp sender',
-        process.execPath,
-        [...tsx, PEER_SCRIPT, 'send', port, ...args],
-        REPO_ROOT,
-      );
-    } catch (error) {
-      await group.stop(receiver);
-      throw error;
-    }
-  })();
-  try {
-    const ends = /^\{"datagrams".*\}$/;
-    const [received, sent] = await Promise.all(
-      [receiver, sender].map(async (end) => {
-        const line = (await end.waitForLine(ends, UDP_TIMEOUT_MS))[0];
-        return JSON.parse(line) as UdpEndFigures;
-      }),
-    );
-    // Per GiB of block payload, as bt-tui's figures are per GiB of file.
-    const receivedPayload = received!.datagrams * blockBytes;
-    return {
-      udpReceive: figure(received!.cpuSeconds, receivedPayload, received!.wallSeconds),
-      udpSend: figure(sent!.cpuSeconds, sent!.datagrams * blockBytes, sent!.wallSeconds),
-      udpDropped: sent!.dropped ?? 0,
-    };
-  } finally {
-    await Promise.all([group.stop(sender), group.stop(receiver)]);
-  }
 }
 
 /** Runs `work` and returns its CPU (this process, user + system) and wall seconds. */

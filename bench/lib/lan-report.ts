@@ -1,4 +1,5 @@
 import { MiB } from './files.ts';
+import type { MachineFloor } from './floor.ts';
 import type { CrowdResult } from './lan-crowd.ts';
 import { fixed, median } from './table.ts';
 
@@ -107,18 +108,25 @@ export function seederCpuPerGiB(result: CrowdResult): number | null {
 }
 
 /** Issue 15's LAN target against each system's leechers (medians over the ok crowds). */
-export function cpuTargetLines(rows: CrowdRow[], systems: string[], sizeBytes: number): string[] {
+export function cpuTargetLines(
+  rows: CrowdRow[],
+  systems: string[],
+  sizeBytes: number,
+  floor: MachineFloor,
+): string[] {
+  const floorPerGiB = floor.leecherCoreSecondsPerGiB;
   return systems.map((system) => {
     const cells = [...new Set(rows.map((row) => row.leechers))].map((n) => {
       const good = rows.filter((row) => row.system === system && row.leechers === n && allOk(row));
       const all = median(good.map((row) => cpuPerGiB(row.result!, sizeBytes)));
       const beyond = median(good.map((row) => cpuBeyondStartupPerGiB(row, sizeBytes)));
-      return `N=${n} ${fixed(all, 2)} (${fixed(beyond, 2)} beyond start-up)`;
+      const ratio = beyond === null ? '-' : `${fixed(beyond / floorPerGiB, 1)}x the floor`;
+      return `N=${n} ${fixed(all, 2)} (${fixed(beyond, 2)} beyond start-up, ${ratio})`;
     });
     const startup = median(
       rows.filter((row) => row.system === system).map((row) => row.startupCpuSeconds),
     );
-    return `${system} leechers' CPU core-s/GiB: ${cells.join(', ')}; start-up ${fixed(startup, 2)} core-s each (target: <= ${LEECHERS_MAX_CORE_SECONDS_PER_GIB} at 100 Mbit/s)`;
+    return `${system} leechers' CPU core-s/GiB: ${cells.join(', ')}; start-up ${fixed(startup, 2)} core-s each; LAN leecher floor ${fixed(floorPerGiB, 2)} (target: <= ${LEECHERS_MAX_CORE_SECONDS_PER_GIB} at 100 Mbit/s)`;
   });
 }
 
