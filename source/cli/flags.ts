@@ -46,7 +46,7 @@ export const peerFlags = {
   download: {
     type: 'string',
     isMultiple: true,
-    help: 'download this file from the swarm (repeatable)',
+    help: 'download this file from the swarm (repeatable); NAME@3fa2c1 picks by infohash prefix',
   },
   maxOwners: {
     type: 'string',
