@@ -13,15 +13,19 @@ import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaults } from '../source/config.ts';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { createSwarmFile, type SwarmFile } from './lib/files.ts';
+import { describeFloor, type MachineFloor } from './lib/floor.ts';
 import { Aria2LanSwarm } from './lib/lan-aria2.ts';
 import { FIRST_DATA_BYTES, runFlashCrowd } from './lib/lan-crowd.ts';
+import { measureLanFloor } from './lib/lan-floor.ts';
 import { OurLanSwarm } from './lib/lan-ours.ts';
 import {
   allOk,
   type CrowdRow,
   cpuPerGiB,
+  cpuTargetLines,
   DETAIL_HEADERS,
   detailRow,
   p2pLowerBoundSeconds,
@@ -146,6 +150,14 @@ process.exitCode = await withWorkspace('bt-bench-lan', async (workspace) => {
   process.on('exit', onExit);
   process.on('SIGHUP', onHangup);
   console.log(`LAN up: ${hosts.length} hosts on 198.18.0.1-${hosts.length}`);
+  const floor = await measureLanFloor(
+    workspace,
+    star,
+    file,
+    flags.rateMbit,
+    defaults.blockSizeBytes,
+  );
+  for (const line of describeFloor(floor)) console.log(line);
   const rows: CrowdRow[] = [];
   try {
     for (const leechers of flags.leecherCounts) {
@@ -162,7 +174,7 @@ process.exitCode = await withWorkspace('bt-bench-lan', async (workspace) => {
     process.off('exit', onExit);
     process.off('SIGHUP', onHangup);
   }
-  printTables(rows, file.sizeBytes);
+  printTables(rows, file.sizeBytes, floor);
   return rows.every(allOk) ? 0 : 1;
 });
 
@@ -184,11 +196,23 @@ async function runCrowd(
         ? await OurLanSwarm.start(workspace, star, file, cliPath, root)
         : await Aria2LanSwarm.start(workspace, star, file, root);
     const timeoutMs = leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers));
+    // On the tracker's host: no leecher's address has seen another node before the crowd.
+    const startupCpuSeconds = await swarm.measureStartupCpu(TRACKER_HOST);
     const launches = swarm.leecherLaunches(leecherHosts(leechers));
-    const result = await runFlashCrowd(workspace, star, file, SEEDER_HOST, launches, timeoutMs);
-    return { ...row, result, error: null };
+    const seederPid = swarm.seederPid();
+    const result = await runFlashCrowd(
+      workspace,
+      star,
+      file,
+      SEEDER_HOST,
+      launches,
+      timeoutMs,
+      seederPid,
+    );
+    return { ...row, result, startupCpuSeconds, error: null };
   } catch (error) {
-    return { ...row, result: null, error: error instanceof Error ? error.message : String(error) };
+    const message = error instanceof Error ? error.message : String(error);
+    return { ...row, result: null, startupCpuSeconds: null, error: message };
   } finally {
     await swarm?.stop();
     rmSync(root, { recursive: true, force: true });
@@ -212,7 +236,7 @@ function describeCrowd(row: CrowdRow, sizeBytes: number): string {
   return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops}, RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
 }
 
-function printTables(rows: CrowdRow[], sizeBytes: number): void {
+function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): void {
   const systems = flags.systems.map(displayName);
   const summary = summaryTable(rows, systems, flags.leecherCounts, sizeBytes, flags.rateMbit);
   console.log('');
@@ -228,8 +252,9 @@ function printTables(rows: CrowdRow[], sizeBytes: number): void {
     ),
   );
   console.log(
-    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
   );
+  for (const line of cpuTargetLines(rows, systems, sizeBytes, floor)) console.log(line);
   console.log(
     `load average at the end: ${loadavg()
       .map((load) => load.toFixed(2))

@@ -7,8 +7,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSwarmFlags } from './lib/args.ts';
-import { ensureFreshBuild } from './lib/build.ts';
+import { cliToRun, parseSwarmFlags } from './lib/args.ts';
 import { availableBytes, createSwarmFile, MiB } from './lib/files.ts';
 import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
 import { summarize, warnings } from './lib/report.ts';
@@ -24,7 +23,7 @@ const BUDGET_BEYOND_IDLE_BYTES = 40 * MiB;
 const SPARE_BYTES = 512 * MiB;
 
 const flags = parseSwarmFlags(process.argv.slice(2), 1);
-ensureFreshBuild();
+const cliPath = cliToRun(flags);
 console.log(describeMachine());
 const busy = busyMachineWarning();
 if (busy) console.log(busy);
@@ -65,6 +64,7 @@ process.exitCode = await withWorkspace('bt-bench-memory', async (workspace) => {
     const file = await createSwarmFile(dir, sizeMiB);
     const { idle, results } = await measureOurSwarm({ dir, group: workspace.group }, file, {
       ...flags,
+      cliPath,
       label: `${sizeMiB} MiB`,
     });
     rmSync(dir, { recursive: true, force: true });

@@ -8,26 +8,28 @@
  *
  * Prints one line per phase and a table. Figures, not a test: see README.md.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
-import { DbWriteWatch } from './lib/db-write-watch.ts';
+import { CLI_NODE_ARGS, CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
 import { histogramPercentile } from './lib/latency-histogram.ts';
 import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
+import type { LoopFigures } from './lib/loop-probe.ts';
 import {
   busyMachineWarning,
   describeMachine,
   readCpuSeconds,
   readStatusBytes,
 } from './lib/proc-stats.ts';
-import { fixed, formatTable, mebibytes, median } from './lib/table.ts';
+import { fixed, formatTable, mebibytes } from './lib/table.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
 const USAGE =
   'flags: --nodes LIST (1000,10000) --sweep S (10) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH';
 const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
-const DB_FILES = ['nodes.json', 'files.json'];
+/** Measures the tracker's event-loop stalls from inside its process (see loop-probe.ts). */
+const LOOP_PROBE = join(REPO_ROOT, 'bench', 'lib', 'loop-probe.ts');
 /** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
 const NODES_PER_GENERATOR = 15_000;
 
@@ -75,8 +77,8 @@ interface Row {
   peakRssBytes: number | null;
   endRssBytes: number | null;
   trackerCpuPercent: number | null;
-  writes: Map<string, number[]>;
-  sizes: Map<string, number | null>;
+  loop: LoopFigures | null;
+  storeBytes: number | null;
 }
 
 const HEADERS = [
@@ -91,10 +93,9 @@ const HEADERS = [
   'max ms',
   'tracker CPU %',
   'RSS peak MiB',
-  'nodes.json writes',
-  'write ms med/max',
-  'nodes.json KiB',
-  'files.json KiB',
+  'loop max ms',
+  'stalls >20 ms',
+  'store KiB',
 ];
 
 const flags = parseFlags(process.argv.slice(2));
@@ -111,7 +112,14 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   const rows: Row[] = [];
   for (const nodeCount of flags.nodeCounts) {
     const dbDir = join(workspace.dir, `db-${nodeCount}`);
+    const loopFile = join(workspace.dir, `loop-${nodeCount}.json`);
+    process.env.BT_LOOP_PROBE_FILE = loopFile;
     const tracker = workspace.group.spawn('tracker', process.execPath, [
+      ...CLI_NODE_ARGS,
+      '--import',
+      'tsx',
+      '--import',
+      LOOP_PROBE,
       cliPath,
       'tracker',
       '--headless',
@@ -127,7 +135,6 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       join(workspace.dir, `logs-${nodeCount}`),
     ]);
     const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
-    const watch = new DbWriteWatch(dbDir, DB_FILES);
     let peakRssBytes: number | null = null;
     const rssTimer = setInterval(() => {
       const rss = readStatusBytes(tracker.pid, 'VmRSS');
@@ -168,6 +175,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       );
       console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
       await sleep(500);
+      process.kill(tracker.pid, 'SIGUSR2');
       const cpuBefore = readCpuSeconds(tracker.pid);
       const cpuStartMs = performance.now();
       const resultLines = await Promise.all(
@@ -188,14 +196,13 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
           cpuBefore === null || cpuAfter === null
             ? null
             : ((cpuAfter - cpuBefore) * 100) / cpuSeconds,
-        writes: new Map([...watch.writes].map(([name, times]) => [name, times.durationsMs])),
-        sizes: new Map(DB_FILES.map((name) => [name, watch.sizeOf(name)])),
+        loop: readLoopFigures(loopFile),
+        storeBytes: sizeOf(join(dbDir, 'tracker.mdb')),
       };
       rows.push(row);
       console.log(describeRow(row));
     } finally {
       clearInterval(rssTimer);
-      watch.stop();
       await Promise.all(loads.map((load) => workspace.group.stop(load)));
       await workspace.group.stop(tracker);
     }
@@ -203,7 +210,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   console.log('');
   console.log(formatTable(HEADERS, rows.map(tableRow)));
   console.log(
-    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window; RSS peak: VmRSS polled every 200 ms over the whole run; write ms: nodes.json.tmp present -> renamed, polled every 2 ms, over the whole run incl. the ramp; sizes at the end)',
+    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window; RSS peak: VmRSS polled every 200 ms over the whole run; loop max: the longest event-loop delay in the tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window; store: tracker.mdb at the end)',
   );
   for (const row of rows) {
     if (row.load.timedOut > 0 || row.load.registered < row.load.nodes) {
@@ -215,14 +222,27 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   return 0;
 });
 
+function readLoopFigures(path: string): LoopFigures | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LoopFigures;
+  } catch {
+    return null;
+  }
+}
+
+function sizeOf(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
 function tableRow(row: Row): string[] {
   const { load } = row;
-  const nodesWrites = row.writes.get('nodes.json') ?? [];
   const errors = Object.entries(load.errors)
     .map(([code, count]) => `${code} ${count}`)
     .join(', ');
-  const kib = (bytes: number | null | undefined) =>
-    bytes === null || bytes === undefined ? '-' : (bytes / 1024).toFixed(0);
   return [
     String(load.nodes),
     String(load.registered),
@@ -235,15 +255,13 @@ function tableRow(row: Row): string[] {
     fixed(load.latencyMaxMs, 1),
     fixed(row.trackerCpuPercent, 0),
     mebibytes(row.peakRssBytes),
-    String(nodesWrites.length),
-    `${fixed(median(nodesWrites), 1)}/${fixed(nodesWrites.length ? Math.max(...nodesWrites) : null, 1)}`,
-    kib(row.sizes.get('nodes.json')),
-    kib(row.sizes.get('files.json')),
+    fixed(row.loop?.maxMs ?? null, 1),
+    row.loop ? String(row.loop.over20Ms) : '-',
+    row.storeBytes === null ? '-' : (row.storeBytes / 1024).toFixed(0),
   ];
 }
 
 function describeRow(row: Row): string {
   const { load } = row;
-  const filesWrites = row.writes.get('files.json') ?? [];
-  return `  ${load.nodes} nodes: ${load.answered}/${load.sent} answered in ${load.measureSeconds.toFixed(1)} s, p50 ${fixed(histogramPercentile(load.latencyHistogram, 0.5), 2)} ms, p99 ${fixed(histogramPercentile(load.latencyHistogram, 0.99), 2)} ms, ${load.timedOut} timed out, by type ${JSON.stringify(load.byType)}, ramp ${load.rampSeconds.toFixed(1)} s (${load.rampTimedOut} timed out), heartbeat period ${load.heartbeatIntervalMs} ms, RSS end ${mebibytes(row.endRssBytes)} MiB, files.json writes ${filesWrites.length} (median ${fixed(median(filesWrites), 1)} ms)`;
+  return `  ${load.nodes} nodes: ${load.answered}/${load.sent} answered in ${load.measureSeconds.toFixed(1)} s, p50 ${fixed(histogramPercentile(load.latencyHistogram, 0.5), 2)} ms, p99 ${fixed(histogramPercentile(load.latencyHistogram, 0.99), 2)} ms, ${load.timedOut} timed out, by type ${JSON.stringify(load.byType)}, ramp ${load.rampSeconds.toFixed(1)} s (${load.rampTimedOut} timed out), heartbeat period ${load.heartbeatIntervalMs} ms, RSS end ${mebibytes(row.endRssBytes)} MiB, event loop ${JSON.stringify(row.loop)}`;
 }

@@ -4,6 +4,7 @@ import { parseCommandLine } from './cli/parse-args.ts';
 import { runDemo } from './cli/run-demo.ts';
 import { runPeer } from './cli/run-peer.ts';
 import { runTracker } from './cli/run-tracker.ts';
+import { runTrackerExport } from './cli/run-tracker-export.ts';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -24,6 +25,9 @@ switch (parsed.kind) {
     break;
   case 'tracker':
     process.exitCode = await runTracker(parsed.options);
+    break;
+  case 'tracker-export':
+    process.exitCode = await runTrackerExport(parsed.options);
     break;
   case 'demo':
     process.exitCode = await runDemo(parsed.options);

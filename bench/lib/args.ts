@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CLI_PATH, ensureFreshBuild } from './build.ts';
 
 /** The flags every swarm bench takes. */
 export interface SwarmFlags {
@@ -9,9 +10,13 @@ export interface SwarmFlags {
   blockSizeBytes: number;
   /** memory.ts only: also 4096 MiB. */
   big: boolean;
+  /** swarm.ts, aria2.ts: the runs again with a CPU hog busy-looping on one core. */
+  contention: boolean;
+  /** The CLI to run (another build, e.g. of the last commit); null: dist/cli.js, rebuilt when stale. */
+  cliPath: string | null;
 }
 
-const USAGE = `flags: --size MiB (default 256) --seeders N (3) --runs N (3) --block-size BYTES (16384)`;
+const USAGE = `flags: --size MiB (default 256) --seeders N (3) --runs N (3) --block-size BYTES (16384) --contention --cli PATH/dist/cli.js`;
 
 /** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
 export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
@@ -24,6 +29,8 @@ export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
         runs: { type: 'string', default: String(runsDefault) },
         'block-size': { type: 'string', default: '16384' },
         big: { type: 'boolean', default: false },
+        contention: { type: 'boolean', default: false },
+        cli: { type: 'string' },
       },
     });
     return {
@@ -32,11 +39,20 @@ export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
       runs: positiveNumber('--runs', values.runs, true),
       blockSizeBytes: positiveNumber('--block-size', values['block-size'], true),
       big: values.big,
+      contention: values.contention,
+      cliPath: values.cli ?? null,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
+}
+
+/** The CLI a bench runs: `--cli` as given, else this repo's dist/cli.js, rebuilt when stale. */
+export function cliToRun(flags: SwarmFlags): string {
+  if (flags.cliPath !== null) return flags.cliPath;
+  ensureFreshBuild();
+  return CLI_PATH;
 }
 
 function positiveNumber(flag: string, text: string, integer: boolean): number {

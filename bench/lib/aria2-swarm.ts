@@ -8,12 +8,16 @@ import { judgeLeecher, type LeecherResult } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
 import { type OpenTracker, startOpenTracker } from './opentracker.ts';
 import { freeTcpPort, freeTcpUdpPort } from './ports.ts';
+import { readCpuSeconds } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
+import { SeederCpuWatch } from './serving-cost.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Same limits as our swarm: a leecher under ~2 MiB/s is stuck. */
 const leechTimeoutMs = (sizeBytes: number) => 60_000 + (sizeBytes / MiB) * 500;
 const SEEDERS_READY_TIMEOUT_MS = 30_000;
+/** An idle aria2c (RPC on, nothing to download) has read its options and opened its port by then. */
+const IDLE_SETTLE_MS = 1_000;
 
 /**
  * Flags for every aria2c: one address only (`interfaceAddress`, no IPv6), no DHT, no local
@@ -95,10 +99,29 @@ export class Aria2Swarm {
     return swarm;
   }
 
+  /**
+   * CPU of an aria2c that started and settled with nothing to do (RPC on, so it stays): the
+   * same start-up baseline as bt-tui's idle peer, minus the announce (it has no torrent).
+   */
+  async measureIdleCpu(): Promise<number | null> {
+    const idle = this.workspace.group.spawn('aria2c idle', 'aria2c', [
+      ...COMMON_FLAGS,
+      '--enable-rpc=true',
+      `--rpc-listen-port=${await freeTcpPort()}`,
+    ]);
+    try {
+      await sleep(IDLE_SETTLE_MS);
+      return readCpuSeconds(idle.pid);
+    } finally {
+      await this.workspace.group.stop(idle);
+    }
+  }
+
   /** Downloads into an empty folder with a fresh aria2c, judged and cleaned up. */
   async runLeecher(run: number): Promise<LeecherResult> {
     const dir = join(this.workspace.dir, 'aria2', `leech${run}`);
     mkdirSync(dir, { recursive: true });
+    const seederWatch = new SeederCpuWatch(this.seeders);
     const measured = await runMeasured(this.workspace.group, {
       label: `aria2c leecher ${run}`,
       command: 'aria2c',
@@ -112,6 +135,8 @@ export class Aria2Swarm {
       statsPath: join(this.workspace.dir, `aria2-leecher-${run}.time`),
       timeoutMs: leechTimeoutMs(this.file.sizeBytes),
     });
+    // aria2c logs nothing of what each seeder served: the report falls back to the file size.
+    const seeders = seederWatch.finish().map((seeder) => ({ ...seeder, servedBytes: null }));
     let engineMiBps: number | null = null;
     for (const line of measured.lines) {
       const match = RESULT_ROW.exec(line);
@@ -125,7 +150,12 @@ export class Aria2Swarm {
       null,
     );
     rmSync(dir, { recursive: true, force: true });
-    return result;
+    return { ...result, seeders };
+  }
+
+  /** The aria2c seeder processes. */
+  seederProcesses(): readonly TrackedProcess[] {
+    return this.seeders;
   }
 
   /** Stops the seeders, then opentracker. */

@@ -14,6 +14,7 @@ import { linkOrCopy, type SwarmFile } from './files.ts';
 import type { LanStar } from './lan-star.ts';
 import { type LanSwarm, SEEDER_HOST, TRACKER_HOST } from './lan-system.ts';
 import { type OpenTracker, startOpenTracker, type TrackerPlace } from './opentracker.ts';
+import { readCpuSeconds } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -21,6 +22,9 @@ import type { Workspace } from './workspace.ts';
 const TRACKER_PORT = 6969;
 const PEER_PORT = 6881;
 const SEEDER_READY_TIMEOUT_MS = 30_000;
+/** An idle aria2c (RPC on, nothing to download) has read its options and opened its port by then. */
+const IDLE_SETTLE_MS = 1_000;
+const IDLE_RPC_PORT = 6800;
 
 /**
  * A GET from inside a namespace (the bench itself is outside and cannot reach the LAN): a
@@ -79,6 +83,26 @@ export class Aria2LanSwarm implements LanSwarm {
       const { command, args } = this.aria2On(host, dir, ARIA2_LEECHER_FLAGS);
       return { host, command, args, downloadedPath: join(dir, this.file.name) };
     });
+  }
+
+  seederPid(): number {
+    return this.running[1]!.pid;
+  }
+
+  async measureStartupCpu(host: string): Promise<number | null> {
+    const { namespace, address } = this.star.host(host);
+    const idle = this.star.exec(namespace, 'aria2c', [
+      ...aria2CommonFlags(address),
+      '--enable-rpc=true',
+      `--rpc-listen-port=${IDLE_RPC_PORT}`,
+    ]);
+    const tracked = this.workspace.group.spawn('aria2c idle', idle.command, idle.args);
+    try {
+      await sleep(IDLE_SETTLE_MS);
+      return readCpuSeconds(tracked.pid);
+    } finally {
+      await this.workspace.group.stop(tracked);
+    }
   }
 
   async stop(): Promise<void> {

@@ -3,6 +3,7 @@ import type { SwarmFile } from './files.ts';
 import type { LanStar, LinkBytes } from './lan-star.ts';
 import { judgeLeecher } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
+import { readCpuSeconds } from './proc-stats.ts';
 import type { Workspace } from './workspace.ts';
 
 /**
@@ -49,6 +50,8 @@ export interface CrowdResult {
   allDoneSeconds: number;
   /** Bytes the seeder's host sent during the crowd (frames, headers included). */
   seederUploadBytes: number;
+  /** CPU the seeder process used during the crowd (Δ /proc/PID/stat); null if unreadable. */
+  seederCpuSeconds: number | null;
   /** Bytes all leecher hosts sent together (to each other, and to tracker and seeder). */
   leechersUploadBytes: number;
   /** Packets tbf dropped on any link during the crowd. */
@@ -65,8 +68,10 @@ export async function runFlashCrowd(
   seederHost: string,
   launches: LeecherLaunch[],
   timeoutMs: number,
+  seederPid: number,
 ): Promise<CrowdResult> {
   const before = star.readLinks();
+  const seederCpuBefore = readCpuSeconds(seederPid);
   const tbfDropsBefore = star.readTbfDrops();
   const hosts = launches.map((launch) => launch.host);
   const rcvbufErrorsBefore = star.readRcvbufErrors(hosts);
@@ -93,6 +98,7 @@ export async function runFlashCrowd(
   );
   const finished = await Promise.all(runs);
   clearInterval(poller);
+  const seederCpuAfter = readCpuSeconds(seederPid);
   const after = star.readLinks();
   const rcvbufErrorsAfter = star.readRcvbufErrors(hosts);
   const leechers: CrowdLeecher[] = [];
@@ -112,6 +118,8 @@ export async function runFlashCrowd(
     leechers,
     allDoneSeconds: Math.max(...leechers.map((leecher) => leecher.doneSeconds)),
     seederUploadBytes: uploaded(after, before, seederHost),
+    seederCpuSeconds:
+      seederCpuBefore === null || seederCpuAfter === null ? null : seederCpuAfter - seederCpuBefore,
     leechersUploadBytes: launches.reduce((sum, { host }) => sum + uploaded(after, before, host), 0),
     tbfDrops: star.readTbfDrops() - tbfDropsBefore,
     leechersRcvbufErrors:

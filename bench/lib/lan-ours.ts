@@ -1,8 +1,10 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import type { LanStar } from './lan-star.ts';
 import { type LanSwarm, SEEDER_HOST, TRACKER_HOST } from './lan-system.ts';
+import { readCpuSeconds } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -12,6 +14,10 @@ const PEER_PORT = 40_000;
 /** The seeder is node 1; the leecher on host lK is node 100 + K. */
 const SEEDER_ID = 1;
 const FIRST_LEECHER_ID = 100;
+/** The idle peer that measures start-up: registers, seeds and downloads nothing. */
+const IDLE_PEER_ID = 99;
+/** An idle peer settles (imports loaded, registered, first heartbeat timers) within this. */
+const IDLE_SETTLE_MS = 1_000;
 
 /** The seeder hashes the file before it OWNs it: allow a slow disk, ~10 MiB/s, per MiB. */
 const startTimeoutMs = (sizeBytes: number) => 30_000 + (sizeBytes / MiB) * 100;
@@ -68,6 +74,21 @@ export class OurLanSwarm implements LanSwarm {
       const downloadedPath = join(this.root, 'files', `node${id}`, this.file.name);
       return { host, command, args, downloadedPath };
     });
+  }
+
+  seederPid(): number {
+    return this.running[1]!.pid;
+  }
+
+  async measureStartupCpu(host: string): Promise<number | null> {
+    const idle = this.spawnOn(host, 'bt-tui idle peer', this.peerArgs(IDLE_PEER_ID, host));
+    try {
+      await this.running[0]!.waitForLine(new RegExp(`joined node ${IDLE_PEER_ID} `), 30_000);
+      await sleep(IDLE_SETTLE_MS);
+      return readCpuSeconds(idle.pid);
+    } finally {
+      await this.workspace.group.stop(idle);
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,12 @@
 import { MiB } from './files.ts';
+import type { MachineFloor } from './floor.ts';
 import type { CrowdResult } from './lan-crowd.ts';
 import { fixed, median } from './table.ts';
 
 const GiB = 1024 * MiB;
 const BITS_PER_MBIT = 1_000_000;
+/** Issue 15: on the LAN testbed at 100 Mbit/s the leechers spend at most this much. */
+const LEECHERS_MAX_CORE_SECONDS_PER_GIB = 3;
 
 /**
  * The least time any distribution can take, one seeder of upload u_s and N leechers of upload
@@ -35,6 +38,8 @@ export interface CrowdRow {
   leechers: number;
   run: number;
   result: CrowdResult | null;
+  /** CPU of an idle client of the system started on a leecher host before the crowd. */
+  startupCpuSeconds: number | null;
   /** Why the whole crowd could not run (swarm did not start), or null. */
   error: string | null;
 }
@@ -50,6 +55,8 @@ export const DETAIL_HEADERS = [
   'seeder up (copies)',
   'leechers up (copies)',
   'CPU core-s/GiB',
+  'beyond start-up',
+  'seeder core-s/GiB up',
   'tbf drops',
   'RcvbufErrors',
 ];
@@ -72,6 +79,8 @@ export function detailRow(row: CrowdRow, sizeBytes: number): string[] {
     fixed(result.seederUploadBytes / sizeBytes, 2),
     fixed(result.leechersUploadBytes / sizeBytes, 2),
     fixed(cpuPerGiB(result, sizeBytes), 2),
+    fixed(cpuBeyondStartupPerGiB(row, sizeBytes), 2),
+    fixed(seederCpuPerGiB(result), 2),
     String(result.tbfDrops),
     result.leechersRcvbufErrors === null ? '-' : String(result.leechersRcvbufErrors),
   ];
@@ -83,6 +92,42 @@ export function cpuPerGiB(result: CrowdResult, sizeBytes: number): number | null
   if (cpu.includes(null)) return null;
   const total = cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0);
   return total / ((result.leechers.length * sizeBytes) / GiB);
+}
+
+/** The same less each leecher's start-up (an idle client's CPU): what it spent per byte. */
+export function cpuBeyondStartupPerGiB(row: CrowdRow, sizeBytes: number): number | null {
+  const all = row.result === null ? null : cpuPerGiB(row.result, sizeBytes);
+  if (all === null || row.startupCpuSeconds === null) return all;
+  return all - row.startupCpuSeconds / (sizeBytes / GiB);
+}
+
+/** The seeder's CPU during the crowd per GiB its link carried up (headers included). */
+export function seederCpuPerGiB(result: CrowdResult): number | null {
+  if (result.seederCpuSeconds === null || result.seederUploadBytes <= 0) return null;
+  return result.seederCpuSeconds / (result.seederUploadBytes / GiB);
+}
+
+/** Issue 15's LAN target against each system's leechers (medians over the ok crowds). */
+export function cpuTargetLines(
+  rows: CrowdRow[],
+  systems: string[],
+  sizeBytes: number,
+  floor: MachineFloor,
+): string[] {
+  const floorPerGiB = floor.leecherCoreSecondsPerGiB;
+  return systems.map((system) => {
+    const cells = [...new Set(rows.map((row) => row.leechers))].map((n) => {
+      const good = rows.filter((row) => row.system === system && row.leechers === n && allOk(row));
+      const all = median(good.map((row) => cpuPerGiB(row.result!, sizeBytes)));
+      const beyond = median(good.map((row) => cpuBeyondStartupPerGiB(row, sizeBytes)));
+      const ratio = beyond === null ? '-' : `${fixed(beyond / floorPerGiB, 1)}x the floor`;
+      return `N=${n} ${fixed(all, 2)} (${fixed(beyond, 2)} beyond start-up, ${ratio})`;
+    });
+    const startup = median(
+      rows.filter((row) => row.system === system).map((row) => row.startupCpuSeconds),
+    );
+    return `${system} leechers' CPU core-s/GiB: ${cells.join(', ')}; start-up ${fixed(startup, 2)} core-s each; LAN leecher floor ${fixed(floorPerGiB, 2)} (target: <= ${LEECHERS_MAX_CORE_SECONDS_PER_GIB} at 100 Mbit/s)`;
+  });
 }
 
 /** A crowd counts in the summary only when every leecher got the exact file. */

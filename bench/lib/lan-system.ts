@@ -13,6 +13,13 @@ export interface LanSwarm {
   leecherLaunches(hosts: string[]): LeecherLaunch[];
   /** Stops the seeder and the tracker (the leechers have exited by then). */
   stop(): Promise<void>;
+  /** The seeder process's pid (`ip netns exec` execs it, so /proc reads the client itself). */
+  seederPid(): number;
+  /**
+   * CPU an idle client of this system spends to start and settle on `host` (started, then
+   * stopped before the crowd): a leecher's start-up cost, to tell apart from its cost per byte.
+   */
+  measureStartupCpu(host: string): Promise<number | null>;
 }
 
 /** Host labels: the tracker and the seeder, then leechers l1..lN. */

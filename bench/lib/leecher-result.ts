@@ -1,6 +1,7 @@
 import { MiB, type SwarmFile, sha256OfFile } from './files.ts';
 import type { MeasuredRun } from './measure.ts';
 import { describeExit } from './processes.ts';
+import type { SeederServing } from './serving-cost.ts';
 
 /** One leecher run, judged: exact file or not, and its speed two ways. */
 export interface LeecherResult {
@@ -13,6 +14,10 @@ export interface LeecherResult {
   engineMiBps: number | null;
   /** Distinct owners the leecher said it used (null where the client does not say). */
   owners: number | null;
+  /** What the run cost each seeder, where the bench watched them. */
+  seeders?: SeederServing[];
+  /** REQUEST datagrams the leecher sent (bt-tui's `transfer` line), where it says. */
+  requests?: number | null;
 }
 
 /** Checks exit code and SHA-256 of `downloadedPath`, and computes the wall-time rate. */

@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI_NODE_ARGS, CLI_PATH } from './build.ts';
+import { CLI_NODE_ARGS } from './build.ts';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import { judgeLeecher, type LeecherResult } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
-import { readStatusBytes } from './proc-stats.ts';
+import { readCpuSeconds, readStatusBytes } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
+import { creditsFrom, SeederCpuWatch } from './serving-cost.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Node ids: seeders are 1..N, the idle peer and the leechers sit well above them. */
@@ -15,6 +16,13 @@ const FIRST_LEECHER_ID = 100;
 
 /** An idle peer settles (imports loaded, registered, first heartbeat timers) within this. */
 const IDLE_SETTLE_MS = 1_000;
+
+/**
+ * The tracker logs a download's credits when the leecher's UPDATE arrives, just before it
+ * exits: wait this long for the first line, then CREDIT_TAIL_MS for the rest of that UPDATE's.
+ */
+const CREDIT_WAIT_MS = 2_000;
+const CREDIT_TAIL_MS = 100;
 
 /** Seeders hash the file before they OWN it: allow a slow disk, ~10 MiB/s, per MiB. */
 const startTimeoutMs = (sizeBytes: number) => 30_000 + (sizeBytes / MiB) * 100;
@@ -27,17 +35,23 @@ export interface OurSwarmOptions {
   file: SwarmFile;
   seeders: number;
   blockSizeBytes: number;
+  /** The bt-tui CLI to run (dist/cli.js of this or another build). */
+  cliPath: string;
 }
 
-/** Memory of a peer that only registered: the baseline a leecher's RSS is compared with. */
+/** A peer that only registered: the baseline a leecher's RSS and CPU are compared with. */
 export interface IdlePeerMemory {
   rssBytes: number | null;
   peakRssBytes: number | null;
+  /** CPU (user + system) it used to start, register and settle: a leecher's start-up cost. */
+  cpuSeconds: number | null;
 }
 
 /** What `done NAME: X MiB in S s (R MiB/s)` says, the engine's own rate. */
 const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s\)/;
 const OWNER_LINE = /\bowner node (\d+) at /;
+/** The leecher's `transfer NAME: N REQUESTs, ...` line after a download. */
+const TRANSFER_LINE = /\btransfer \S+: (\d+) REQUESTs\b/;
 
 /**
  * A bt-tui swarm of real CLI processes on 127.0.0.1: one tracker and N seeders of one file,
@@ -56,7 +70,7 @@ export class OurSwarm {
     const root = join(workspace.dir, 'ours');
     const tracker = workspace.group.spawn('our tracker', process.execPath, [
       ...CLI_NODE_ARGS,
-      CLI_PATH,
+      options.cliPath,
       'tracker',
       '--headless',
       '--host',
@@ -97,6 +111,7 @@ export class OurSwarm {
       return {
         rssBytes: readStatusBytes(idle.pid, 'VmRSS'),
         peakRssBytes: readStatusBytes(idle.pid, 'VmHWM'),
+        cpuSeconds: readCpuSeconds(idle.pid),
       };
     } finally {
       await this.options.workspace.group.stop(idle);
@@ -107,12 +122,14 @@ export class OurSwarm {
   async runLeecher(run: number): Promise<LeecherResult> {
     const { workspace, file } = this.options;
     const id = FIRST_LEECHER_ID + run;
+    const [tracker, ...seeders] = this.running;
+    const seederWatch = new SeederCpuWatch(seeders);
     const measured = await runMeasured(workspace.group, {
       label: `our leecher ${id}`,
       command: process.execPath,
       args: [
         ...CLI_NODE_ARGS,
-        CLI_PATH,
+        this.options.cliPath,
         ...this.peerArgs(id),
         '--download',
         file.name,
@@ -121,6 +138,7 @@ export class OurSwarm {
       statsPath: join(workspace.dir, `ours-leecher-${run}.time`),
       timeoutMs: leechTimeoutMs(file.sizeBytes),
     });
+    const seederCpu = seederWatch.finish();
     const folder = join(workspace.dir, 'ours', 'files', `node${id}`);
     const engineMiBps = firstMatch(measured.lines, DONE_LINE);
     const owners = new Set(measured.lines.map((line) => OWNER_LINE.exec(line)?.[1]).filter(Boolean))
@@ -133,7 +151,35 @@ export class OurSwarm {
       owners,
     );
     rmSync(folder, { recursive: true, force: true });
-    return result;
+    const credits = await this.waitForCredits(tracker!, id);
+    // Seeder K is node K; with any credit at all, a seeder no credit names served nothing.
+    const seederServing = seederCpu.map((seeder, index) => ({
+      ...seeder,
+      servedBytes: credits.size === 0 ? null : (credits.get(index + 1) ?? 0),
+    }));
+    const requests = firstMatch(measured.lines, TRANSFER_LINE);
+    return {
+      ...result,
+      seeders: seederServing,
+      requests: requests === null ? null : Number(requests),
+    };
+  }
+
+  /** The credits the tracker logged for `downloaderId`'s UPDATE (empty if none came). */
+  private async waitForCredits(tracker: TrackedProcess, downloaderId: number) {
+    const line = new RegExp(`\\bcredited node ${downloaderId} -> `);
+    try {
+      await tracker.waitForLine(line, CREDIT_WAIT_MS);
+      await sleep(CREDIT_TAIL_MS);
+    } catch {
+      // No credit (another credit rule, or the UPDATE was lost): served bytes stay unknown.
+    }
+    return creditsFrom(tracker.lines, downloaderId);
+  }
+
+  /** The seeder processes, in node id order (seeder K is node K). */
+  seederProcesses(): readonly TrackedProcess[] {
+    return this.running.slice(1);
   }
 
   /** Stops the seeders, then the tracker. */
@@ -147,7 +193,7 @@ export class OurSwarm {
   private spawnPeer(label: string, id: number, extraArgs: string[]): TrackedProcess {
     return this.options.workspace.group.spawn(label, process.execPath, [
       ...CLI_NODE_ARGS,
-      CLI_PATH,
+      this.options.cliPath,
       ...this.peerArgs(id),
       ...extraArgs,
     ]);

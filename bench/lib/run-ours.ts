@@ -1,23 +1,36 @@
 import type { SwarmFile } from './files.ts';
 import type { LeecherResult } from './leecher-result.ts';
+import { runLeecherSeries } from './leecher-series.ts';
 import { type IdlePeerMemory, OurSwarm } from './our-swarm.ts';
-import { describeRun } from './report.ts';
+import { measureSeedersIdlePercent } from './serving-cost.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Everything measured on one bt-tui swarm. */
 export interface OurMeasurements {
   idle: IdlePeerMemory;
+  /** Each seeder's CPU with no leecher running, % of a core. */
+  seedersIdlePercent: (number | null)[];
   results: LeecherResult[];
+  /** The same runs with a CPU hog on one core (empty unless asked for). */
+  hogged: LeecherResult[];
 }
 
 /**
  * Starts a bt-tui swarm for `file`, measures an idle peer, then runs `runs` leechers one
- * after another (printing a line per run), and stops the swarm whatever happens.
+ * after another (printing a line per run), then as many again with a CPU hog if `contention`,
+ * and stops the swarm whatever happens.
  */
 export async function measureOurSwarm(
   workspace: Workspace,
   file: SwarmFile,
-  options: { seeders: number; runs: number; blockSizeBytes: number; label: string },
+  options: {
+    seeders: number;
+    runs: number;
+    blockSizeBytes: number;
+    label: string;
+    cliPath: string;
+    contention?: boolean;
+  },
 ): Promise<OurMeasurements> {
   const startedMs = performance.now();
   const swarm = await OurSwarm.start({
@@ -25,6 +38,7 @@ export async function measureOurSwarm(
     file,
     seeders: options.seeders,
     blockSizeBytes: options.blockSizeBytes,
+    cliPath: options.cliPath,
   });
   try {
     const readySeconds = ((performance.now() - startedMs) / 1000).toFixed(1);
@@ -32,13 +46,19 @@ export async function measureOurSwarm(
       `  ${options.label}: tracker + ${options.seeders} seeders ready in ${readySeconds} s`,
     );
     const idle = await swarm.measureIdlePeer();
-    const results: LeecherResult[] = [];
-    for (let run = 0; run < options.runs; run++) {
-      const result = await swarm.runLeecher(run);
-      console.log(describeRun(options.label, run, result));
-      results.push(result);
-    }
-    return { idle, results };
+    const seedersIdlePercent = await measureSeedersIdlePercent(swarm.seederProcesses());
+    const { results, hogged } = await runLeecherSeries(
+      workspace.group,
+      {
+        label: options.label,
+        runs: options.runs,
+        contention: options.contention ?? false,
+        startupCpuSeconds: idle.cpuSeconds,
+        fileBytes: file.sizeBytes,
+      },
+      (run) => swarm.runLeecher(run),
+    );
+    return { idle, seedersIdlePercent, results, hogged };
   } finally {
     await swarm.stop();
   }

@@ -315,7 +315,12 @@ function writeSamples(path: string, samples: readonly SoakSample[]): void {
   writeFileSync(path, `seconds,rss_mib,cpu_seconds\n${rows.join('\n')}\n`);
 }
 
-async function waitForScreen(view: TmuxSession, pattern: RegExp, what: string): Promise<void> {
+/** Waits until the view's screen matches `pattern` (its first frame); throws if it exits. */
+export async function waitForScreen(
+  view: TmuxSession,
+  pattern: RegExp,
+  what: string,
+): Promise<void> {
   const deadline = performance.now() + FIRST_FRAME_TIMEOUT_MS;
   for (;;) {
     const screen = view.capture();
@@ -340,7 +345,7 @@ async function waitForLogLine(path: string, pattern: RegExp): Promise<string> {
 }
 
 /** Quits the view with its key (it says EXIT to the tracker), then ends its tmux server. */
-async function quitView(view: TmuxSession, key: string): Promise<void> {
+export async function quitView(view: TmuxSession, key: string): Promise<void> {
   const pid = view.panePid();
   view.sendKey(key);
   const deadline = performance.now() + QUIT_TIMEOUT_MS;

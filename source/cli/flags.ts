@@ -28,7 +28,7 @@ export const peerFlags = {
   id: { type: 'string', help: 'this node id, a positive integer (required)' },
   tracker: {
     type: 'string',
-    help: `tracker address HOST:PORT (default ${defaults.trackerHost}:${defaults.trackerPort})`,
+    help: `tracker address HOST:PORT, or several A:P,B:P used in order, the next when one stops answering (default ${defaults.trackerHost}:${defaults.trackerPort})`,
   },
   host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
   port: { type: 'string', help: 'UDP port to listen on (default: any free port)' },
@@ -46,7 +46,7 @@ export const peerFlags = {
   download: {
     type: 'string',
     isMultiple: true,
-    help: 'download this file from the swarm (repeatable)',
+    help: 'download this file from the swarm (repeatable); NAME@3fa2c1 picks by infohash prefix',
   },
   maxOwners: {
     type: 'string',
@@ -113,6 +113,8 @@ export const helpText = `
   Usage
     $ bt-tui demo [flags]        a whole swarm on this machine, in a temporary folder
     $ bt-tui tracker [flags]     run the swarm's tracker
+    $ bt-tui tracker export [--db DIR]
+                                 print the swarm a tracker store holds, as one JSON object
     $ bt-tui peer --id N [flags] run a node that seeds and downloads
 
   Tracker flags

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import meow from 'meow';
 import { defaults } from '../config.ts';
+import { describeTargetError, parseDownloadTarget } from '../peer/download/download-target.ts';
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
@@ -16,10 +17,16 @@ export interface TrackerOptions {
   headless: boolean;
 }
 
+/** `bt-tui tracker export`: which store to read. */
+export interface TrackerExportOptions {
+  dbDir: string;
+  storeUrl: string | null;
+}
+
 export interface PeerOptions {
   nodeId: number;
-  trackerHost: string;
-  trackerPort: number;
+  /** The swarm's trackers in order of preference (`--tracker A:P,B:P`); at least one. */
+  trackers: { address: string; port: number }[];
   host: string;
   port: number;
   filesDir: string;
@@ -49,6 +56,7 @@ const MAX_DEMO_SEEDERS = 8;
 
 export type ParsedCommandLine =
   | { kind: 'tracker'; options: TrackerOptions }
+  | { kind: 'tracker-export'; options: TrackerExportOptions }
   | { kind: 'demo'; options: DemoOptions }
   | { kind: 'peer'; options: PeerOptions }
   | { kind: 'help'; text: string }
@@ -95,8 +103,11 @@ function parse(argv: string[], version: string): ParsedCommandLine {
     autoVersion: false,
     allowUnknownFlags: true,
   });
-  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
   const values = cli.flags as Record<string, unknown>;
+  if (command === 'tracker' && cli.input[0] === 'export' && cli.input.length === 1) {
+    return { kind: 'tracker-export', options: trackerExportOptions(values) };
+  }
+  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
   if (command === 'tracker') return { kind: 'tracker', options: trackerOptions(values) };
   if (command === 'demo') return { kind: 'demo', options: demoOptions(values) };
   return { kind: 'peer', options: peerOptions(values) };
@@ -169,30 +180,53 @@ function trackerOptions(values: Record<string, unknown>): TrackerOptions {
   };
 }
 
+function trackerExportOptions(values: Record<string, unknown>): TrackerExportOptions {
+  const extra = Object.keys(values).filter(
+    (name) => values[name] !== undefined && !['db', 'store', 'headless'].includes(name),
+  );
+  if (extra.length > 0)
+    fail(`tracker export takes only --db or --store (got ${flagToOption(extra[0]!)})`);
+  if (values.db !== undefined && values.store !== undefined) {
+    fail('tracker export reads one store: give --db or --store, not both');
+  }
+  return {
+    dbDir: stringFlag(values, 'db', defaults.trackerDbDir),
+    storeUrl: values.store === undefined ? null : stringFlag(values, 'store', ''),
+  };
+}
+
+/** One HOST:PORT of --tracker (`whole` is the flag's value, for the message). */
+function trackerAddress(text: string, whole: string): { address: string; port: number } {
+  const match = /^(.+):(\d+)$/.exec(text);
+  const host = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
+  const port = Number(match?.[2]);
+  if (!host || isIP(host.replace(/^\[|\]$/g, '')) === 0 || !(port >= 1 && port <= 65535)) {
+    fail(
+      `--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "${whole}")`,
+    );
+  }
+  return { address: host!.replace(/^\[|\]$/g, ''), port };
+}
+
 function peerOptions(values: Record<string, unknown>): PeerOptions {
   if (values.id === undefined)
     fail('--id is required: the node id, a positive integer (e.g. --id 3)');
   const tracker = stringFlag(values, 'tracker', `${defaults.trackerHost}:${defaults.trackerPort}`);
-  const match = /^(.+):(\d+)$/.exec(tracker);
-  const trackerHost = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
-  const trackerPort = Number(match?.[2]);
-  if (
-    !trackerHost ||
-    isIP(trackerHost.replace(/^\[|\]$/g, '')) === 0 ||
-    !(trackerPort >= 1 && trackerPort <= 65535)
-  ) {
-    fail(`--tracker must be HOST:PORT such as 127.0.0.1:12345 (got "${tracker}")`);
-  }
+  const trackers = tracker.split(',').map((text) => trackerAddress(text.trim(), tracker));
   const names = (name: 'seed' | 'download') =>
     ((values[name] as string[] | undefined) ?? []).map((fileName) => {
       const problem = validateFileName(fileName);
       if (problem) fail(`${flagToOption(name)}: ${describeNameError(fileName, problem)}`);
+      // --download also takes NAME@PREFIX (one of several files of a name): its form is checked
+      // here, so a typo is a usage error before the node starts.
+      const target = name === 'download' ? parseDownloadTarget(fileName) : null;
+      if (target && !target.ok)
+        fail(`${flagToOption(name)}: ${describeTargetError(fileName, target.error)}`);
       return fileName;
     });
   return {
     nodeId: integerFlag(values, 'id', 0, 1, 2 ** 32 - 1),
-    trackerHost: trackerHost!.replace(/^\[|\]$/g, ''),
-    trackerPort,
+    trackers,
     host: hostFlag(values, 'host', defaults.trackerHost),
     port: integerFlag(values, 'port', 0, 0, 65535),
     filesDir: stringFlag(values, 'files', defaults.filesDir),

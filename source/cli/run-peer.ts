@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
+import { describeChoice } from '../peer/download/entry-choice.ts';
 import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
@@ -36,7 +37,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     nodeId: options.nodeId,
     host: options.host,
     port: options.port,
-    tracker: { address: options.trackerHost, port: options.trackerPort },
+    tracker: options.trackers,
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,
@@ -113,7 +114,11 @@ async function runHeadless(
   if (options.exitWhenDone) {
     const settled = await Promise.race([node.whenDownloadsSettled(), signal.then(() => null)]);
     const notDone = settled?.filter((download) => download.state !== 'done') ?? [];
-    for (const download of notDone) console.error(`bt-tui: ${download.name}: ${download.reason}`);
+    for (const download of notDone) {
+      console.error(`bt-tui: ${download.name}: ${download.reason}`);
+      // Several files of the name: each candidate, as it is typed back (NAME@PREFIX).
+      for (const choice of download.choices) console.error(`  ${describeChoice(choice)}`);
+    }
     code = settled === null || failedAtStart || notDone.length > 0 ? 1 : 0;
   } else {
     await signal;

@@ -16,7 +16,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   const logger = new Logger({
     filePath: join(options.logsDir, 'tracker.log'),
     clock: systemClock,
-    echo: fullScreen ? undefined : (line) => console.log(line),
+    echo: fullScreen ? undefined : batchedStdout(),
   });
   const started = await startTracker({
     host: options.host,
@@ -38,4 +38,23 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   prepareFullScreenEnvironment();
   const { runTrackerView } = await import('./tracker-view.tsx');
   return runTrackerView(tracker, logger, options.logsDir);
+}
+
+/**
+ * Prints lines on stdout, those of one event-loop turn in one write: a large swarm's tracker
+ * logs thousands of events a second, and one write per line cost more than answering them.
+ */
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = `${pending.join('\n')}\n`;
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.length === 0) setImmediate(flush);
+    pending.push(line);
+  };
 }

@@ -15,11 +15,11 @@ import {
 } from '../net/transport.ts';
 import { HEADER_BYTES } from '../protocol/codec.ts';
 import { MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
-import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
 import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
+import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { partPaths } from './download/part-file.ts';
 import { loadOrCreateNodeKey } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
@@ -37,7 +37,8 @@ export interface PeerNodeOptions {
   nodeId: number;
   host: string;
   port: number;
-  tracker: RemoteAddress;
+  /** The swarm's tracker, or several in order of preference (one is used at a time). */
+  tracker: RemoteAddress | readonly RemoteAddress[];
   filesDir: string;
   maxOwners: number;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
@@ -410,10 +411,14 @@ export class PeerNode {
     });
   }
 
-  /** Starts downloading `name` from the swarm; resolves when it has started, not finished. */
-  download(name: string): IntentOutcome {
-    const problem = validateFileName(name);
-    if (problem) return this.refuse(name, describeNameError(name, problem));
+  /**
+   * Starts downloading `text` from the swarm: a file name, or `NAME@PREFIX` for the file of that
+   * name whose infohash starts with PREFIX. Returns once it has started, not finished.
+   */
+  download(text: string): IntentOutcome {
+    const parsed = parseDownloadTarget(text);
+    if (!parsed.ok) return this.refuse(text, describeTargetError(text, parsed.error));
+    const { name, infohashPrefix } = parsed.target;
     const existing = this.downloads.get(name);
     if (existing && !['failed', 'cancelled', 'done'].includes(existing.state)) {
       return { ok: false, reason: `${name} is already being downloaded` };
@@ -424,6 +429,7 @@ export class PeerNode {
     const download = new Download(
       {
         name,
+        infohashPrefix,
         paths: partPaths(this.folder.path, this.folder.stateDir, name),
         selfNodeId: this.options.nodeId,
         maxOwners: this.options.maxOwners,
@@ -443,6 +449,7 @@ export class PeerNode {
         budget: this.budget,
         downloadLimit: this.downloadLimit,
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
+        listFiles: (cursor) => this.tracker.list(cursor),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
         log: (text) => this.options.logger.log(text),
         changed: () => this.markChanged(),
@@ -720,7 +727,7 @@ export class PeerNode {
       nodeId: this.options.nodeId,
       address: `${local.address}:${local.port}`,
       tracker: {
-        address: `${tracker.trackerAddress.address}:${tracker.trackerAddress.port}`,
+        address: tracker.trackerLabel,
         status: tracker.status,
         sinceWallMs: tracker.statusSinceWallMs,
         error: tracker.lastError,

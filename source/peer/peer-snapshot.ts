@@ -1,4 +1,5 @@
 import type { DownloadState } from './download/download.ts';
+import type { EntryChoice } from './download/entry-choice.ts';
 import type { OwnerState } from './download/owner-session.ts';
 import type { TrackerStatus } from './tracker-client.ts';
 
@@ -50,6 +51,8 @@ export interface DownloadSnapshot {
    */
   pieceSources: Int8Array;
   retransmittedBlocks: number;
+  /** Several files have this name and none was picked: the candidates (the download failed). */
+  choices: readonly EntryChoice[];
 }
 
 export type LocalFileState =

@@ -11,6 +11,8 @@ import type {
   TrackerRequest,
 } from '../protocol/messages.ts';
 
+import { FAILOVER_REQUEST_RETRIES, formatTracker, TrackerChoice } from './tracker-choice.ts';
+
 export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
 
 export type TrackerOutcome<T> = { ok: true; reply: T } | { ok: false; reason: string };
@@ -39,12 +41,14 @@ export class TrackerClient {
   private retryDelayMs = RETRY_MIN_MS;
   private stopped = false;
   private registering: Promise<boolean> | null = null;
+  private readonly trackers: TrackerChoice;
 
   constructor(
     private readonly deps: {
       endpoint: UdpEndpoint;
       clock: Clock;
-      tracker: RemoteAddress;
+      /** The swarm's trackers, in order of preference: one is used at a time. */
+      tracker: RemoteAddress | readonly RemoteAddress[];
       nodeId: number;
       nodeKey: Buffer;
       log(text: string): void;
@@ -55,10 +59,19 @@ export class TrackerClient {
   ) {
     this.statusSinceMs = deps.clock.now();
     this.statusSinceWallMs = deps.clock.wallNow();
+    this.trackers = new TrackerChoice(deps.tracker);
   }
 
+  /** The tracker in use now. */
   get trackerAddress(): RemoteAddress {
-    return this.deps.tracker;
+    return this.trackers.current;
+  }
+
+  /** The tracker in use for a view: `host:port`, and which of several (`2 of 3`). */
+  get trackerLabel(): string {
+    const { current, all } = this.trackers;
+    const which = all.length > 1 ? ` (${all.indexOf(current) + 1} of ${all.length})` : '';
+    return `${formatTracker(current)}${which}`;
   }
 
   /** First registration. Resolves false only when the tracker refused us (id in use). */
@@ -76,13 +89,15 @@ export class TrackerClient {
 
   private async doRegister(again: boolean): Promise<boolean> {
     if (this.status !== 'retrying') this.setStatus('registering');
-    const outcome = await this.deps.endpoint.request(this.deps.tracker, {
-      type: 'register',
-      nodeId: this.deps.nodeId,
-      nodeKey: this.deps.nodeKey,
-    });
+    const outcome = await this.deps.endpoint.request(
+      this.trackers.current,
+      { type: 'register', nodeId: this.deps.nodeId, nodeKey: this.deps.nodeKey },
+      this.requestOptions(),
+    );
     if (this.stopped) return false;
     if (!outcome.ok) {
+      // The next tracker at once; once every one failed, the retries back off.
+      if (this.moveOn('does not answer')) return this.doRegister(again);
       this.unreachable();
       return false;
     }
@@ -99,6 +114,7 @@ export class TrackerClient {
       this.unreachable();
       return false;
     }
+    this.trackers.answered();
     const wasDown = this.status === 'retrying';
     this.token = Buffer.from(reply.token);
     this.heartbeatIntervalMs = reply.heartbeatIntervalMs;
@@ -106,7 +122,7 @@ export class TrackerClient {
     this.lastError = '';
     this.setStatus('registered');
     this.deps.log(
-      `registered with tracker ${this.deps.tracker.address}:${this.deps.tracker.port} (heartbeat every ${reply.heartbeatIntervalMs / 1000} s)${wasDown ? ' after an outage' : ''}`,
+      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${reply.heartbeatIntervalMs / 1000} s)${wasDown ? ' after an outage' : ''}`,
     );
     this.scheduleHeartbeat();
     this.deps.onRegistered(again || wasDown);
@@ -118,8 +134,9 @@ export class TrackerClient {
     if (this.status !== 'retrying') {
       this.setStatus('retrying');
       this.lastError = 'tracker unreachable';
+      const which = this.trackers.several ? 'trackers' : 'tracker';
       this.deps.log(
-        `tracker ${this.deps.tracker.address}:${this.deps.tracker.port} unreachable; retrying with backoff, seeding to known peers continues`,
+        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable; retrying with backoff, seeding to known peers continues`,
       );
     }
     this.schedule(this.nextRetryDelay(), () => this.register(true));
@@ -142,34 +159,60 @@ export class TrackerClient {
   }
 
   /**
-   * Sends a request with our token. A 'reregister' answer (the tracker restarted or forgot us)
-   * registers again, after a random pause of up to a quarter heartbeat, and retries once.
+   * The tracker in use did not answer: the next one becomes current. True when it should be
+   * tried at once (it has not failed in this round); false when every tracker failed.
+   */
+  private moveOn(why: string): boolean {
+    const from = this.trackers.current;
+    if (!this.trackers.moveOn()) return false;
+    this.deps.log(
+      `tracker ${formatTracker(from)} ${why}; moving to ${formatTracker(this.trackers.current)}`,
+    );
+    this.deps.changed();
+    return true;
+  }
+
+  /** With other trackers to move to, a request gives up on one sooner. */
+  private requestOptions(): { retries: number } | undefined {
+    return this.trackers.several ? { retries: FAILOVER_REQUEST_RETRIES } : undefined;
+  }
+
+  /**
+   * Sends a request with our token. A tracker that does not answer is left for the next one,
+   * with the same token (trackers sharing one store accept it; another asks us to register). A
+   * 'reregister' answer (the tracker restarted or forgot us) registers again, after a random
+   * pause of up to a quarter heartbeat, and retries once.
    */
   private async call(request: WithoutToken<TrackerRequest>): Promise<TrackerOutcome<TrackerReply>> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    let registeredAgain = false;
+    for (;;) {
       if (this.token === null) {
         return { ok: false, reason: this.lastError || 'not registered with the tracker yet' };
       }
-      const outcome = await this.deps.endpoint.request(this.deps.tracker, {
-        ...request,
-        token: this.token,
-      } as TrackerRequest);
+      const outcome = await this.deps.endpoint.request(
+        this.trackers.current,
+        { ...request, token: this.token } as TrackerRequest,
+        this.requestOptions(),
+      );
       if (this.stopped) return { ok: false, reason: 'stopped' };
       if (!outcome.ok) {
+        if (this.moveOn('does not answer')) continue;
+        this.token = null;
         this.unreachable();
         return { ok: false, reason: 'tracker unreachable' };
       }
+      this.trackers.answered();
       const reply = outcome.reply as TrackerReply;
-      if (reply.type !== 'error' || reply.code !== 'reregister' || attempt > 0) {
+      if (reply.type !== 'error' || reply.code !== 'reregister' || registeredAgain) {
         return reply.type === 'error' ? { ok: false, reason: reply.text } : { ok: true, reply };
       }
+      registeredAgain = true;
       this.token = null;
       this.deps.log('tracker asked us to register again (it restarted or dropped us)');
       const jitterMs = Math.random() * Math.min(this.heartbeatIntervalMs / 4, 2_000);
       await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, jitterMs));
       if (!(await this.register(true))) return { ok: false, reason: this.lastError };
     }
-    return { ok: false, reason: 'tracker keeps asking to register again' };
   }
 
   /** Announces that this node serves the whole file, some pieces of it, or no longer serves it. */
@@ -219,7 +262,7 @@ export class TrackerClient {
     this.stop();
     if (token === null) return false;
     const outcome = await this.deps.endpoint.request(
-      this.deps.tracker,
+      this.trackers.current,
       { type: 'exit', token },
       { timeoutMs: timeoutMs / 4, retries: 2, timeoutCapMs: timeoutMs / 2 },
     );

@@ -55,6 +55,12 @@ export class OwnerIndex {
     return set ? [...set] : [];
   }
 
+  /** The infohashes (hex) of the files this node owns, complete or partial. */
+  ownedBy(nodeId: number): string[] {
+    const owned = this.byOwner.get(nodeId);
+    return owned ? [...owned].map((file) => file.infohashHex) : [];
+  }
+
   /** How many files this node seeds. */
   countOwnedBy(nodeId: number): number {
     return this.byOwner.get(nodeId)?.size ?? 0;

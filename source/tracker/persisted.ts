@@ -1,7 +1,9 @@
 /**
- * The tracker database's on-disk shape (tracker_db/nodes.json and files.json) and its checks.
- * A file that does not match exactly is refused whole: the tracker never starts on half-trusted
- * state. Names are checked again when the state is rebuilt (see TrackerState.fromPersisted).
+ * The tracker's records as every store keeps them (and as nodes.json and files.json held them,
+ * and `tracker export` prints them) and their checks. A record that does not match exactly is
+ * left out: the tracker never starts on half-trusted state; a legacy file that does not match
+ * is refused whole. Names are checked again when the state is rebuilt (see
+ * TrackerState.fromPersisted).
  */
 import { MAX_FILE_SIZE_BYTES, MAX_HOST_BYTES, MAX_NAME_BYTES } from '../protocol/messages.ts';
 
@@ -47,7 +49,8 @@ function isUint(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
 }
 
-function isNode(value: unknown): value is PersistedNode {
+/** True for a well-formed node record (stores check every record they read). */
+export function isNode(value: unknown): value is PersistedNode {
   return (
     isRecord(value) &&
     isUint(value.nodeId, 0xffff_ffff) &&
@@ -64,7 +67,8 @@ function isNode(value: unknown): value is PersistedNode {
   );
 }
 
-function isFile(value: unknown): value is PersistedFile {
+/** True for a well-formed file record. */
+export function isFile(value: unknown): value is PersistedFile {
   return (
     isRecord(value) &&
     typeof value.infohash === 'string' &&

@@ -4,35 +4,61 @@
  * dropped after two sweeps like any other.
  */
 import { validateFileName } from '../protocol/names.ts';
-import type { OwnerIndex } from './owner-index.ts';
-import type { PersistedTracker } from './persisted.ts';
-import type { Registry } from './registry.ts';
+import type { FileRecord, OwnerIndex } from './owner-index.ts';
+import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
+import type { NodeRecord, Registry } from './registry.ts';
 
 /** The persisted form of the registry and index, files by name, owners by id. */
 export function persistState(registry: Registry, index: OwnerIndex): PersistedTracker {
-  const nodes = [...registry.nodes()]
-    .sort((a, b) => a.nodeId - b.nodeId)
-    .map((node) => ({
-      nodeId: node.nodeId,
-      keyHash: node.keyHash.toString('hex'),
-      uploadCredit: node.uploadCredit,
-      host: node.address.address,
-      port: node.address.port,
-      joinedAtWallMs: node.joinedAtWallMs,
-    }));
-  // Partial owners are not kept: after a restart they announce what they have again.
-  const files = index
-    .sorted()
-    .filter((file) => file.owners.size > file.partialOwners.size)
-    .map((file) => ({
-      infohash: file.infohashHex,
-      name: file.name,
-      size: file.sizeBytes,
-      owners: [...file.owners]
-        .filter((owner) => !file.partialOwners.has(owner))
-        .sort((a, b) => a - b),
-    }));
+  const nodes = [...registry.nodes()].sort((a, b) => a.nodeId - b.nodeId).map(persistNode);
+  const files: PersistedFile[] = [];
+  for (const file of index.sorted()) {
+    const persisted = persistFile(file);
+    if (persisted) files.push(persisted);
+  }
   return { nodes, files };
+}
+
+/** One node as persisted (every store writes this record, whatever fields it has). */
+export function persistNode(node: NodeRecord): PersistedNode {
+  return {
+    nodeId: node.nodeId,
+    keyHash: node.keyHash.toString('hex'),
+    uploadCredit: node.uploadCredit,
+    host: node.address.address,
+    port: node.address.port,
+    joinedAtWallMs: node.joinedAtWallMs,
+  };
+}
+
+/** A live record rebuilt from its persisted form: no token until it registers again. */
+export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecord {
+  return {
+    nodeId: node.nodeId,
+    keyHash: Buffer.from(node.keyHash, 'hex'),
+    address: { address: node.host, port: node.port },
+    token: null,
+    lastHeardMs,
+    joinedAtWallMs: node.joinedAtWallMs,
+    uploadCredit: node.uploadCredit,
+    reportedLate: false,
+  };
+}
+
+/**
+ * One file as persisted, with its complete owners only, or null when it has none. Partial
+ * owners are not kept: after a restart they announce what they have again.
+ */
+export function persistFile(file: FileRecord): PersistedFile | null {
+  if (file.owners.size <= file.partialOwners.size) return null;
+  return {
+    infohash: file.infohashHex,
+    name: file.name,
+    size: file.sizeBytes,
+    owners: [...file.owners]
+      .filter((owner) => !file.partialOwners.has(owner))
+      .sort((a, b) => a - b),
+  };
 }
 
 /**
@@ -53,16 +79,7 @@ export function restoreState(
       ignored++;
       continue;
     }
-    registry.add({
-      nodeId: node.nodeId,
-      keyHash: Buffer.from(node.keyHash, 'hex'),
-      address: { address: node.host, port: node.port },
-      token: null,
-      lastHeardMs: nowMs,
-      joinedAtWallMs: node.joinedAtWallMs,
-      uploadCredit: node.uploadCredit,
-      reportedLate: false,
-    });
+    registry.add(restoreNode(node, nowMs));
   }
   for (const file of persisted.files) {
     if (validateFileName(file.name) !== null) {

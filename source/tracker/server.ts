@@ -1,6 +1,6 @@
 /**
- * The tracker process around the state machine: one UDP endpoint, the sweep timer, the database
- * writer, the log and the snapshot store the UI subscribes to.
+ * The tracker process around the state machine: one UDP endpoint, the sweep timer, the store
+ * (changes out, other trackers' changes in), the log and the snapshot store the UI subscribes to.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
@@ -21,14 +21,18 @@ import { NoiseWindow } from './noise-window.ts';
 import { replyDatagram } from './reply-clip.ts';
 import { RequestRate } from './request-rate.ts';
 import type { TrackerSnapshot } from './snapshot.ts';
-import { loadTrackerDb, TrackerDbWriter } from './store.ts';
+import { openTrackerStore } from './store/open-store.ts';
+import type { StoreError, TrackerStore } from './store/tracker-store.ts';
 import { type RandomBytes, TrackerState, type TrackerStateOptions } from './tracker-state.ts';
 
 /** How startTracker is configured; the world (clock, socket wrapper, randomness) is injectable. */
 export interface TrackerServerOptions {
   host: string;
   port: number;
+  /** The embedded store's folder (used when `storeUrl` is absent). */
   dbDir: string;
+  /** A shared store, e.g. redis://127.0.0.1:6379; absent: the embedded store in `dbDir`. */
+  storeUrl?: string;
   logger: Logger;
   sweepIntervalMs: number;
   clock?: Clock;
@@ -108,10 +112,8 @@ const REBUILD_COST_FACTOR = 4;
 /** Loads the database, binds the socket and starts serving. */
 export async function startTracker(
   opts: TrackerServerOptions,
-): Promise<{ ok: true; tracker: TrackerServer } | { ok: false; error: OpenError }> {
+): Promise<{ ok: true; tracker: TrackerServer } | { ok: false; error: OpenError | StoreError }> {
   const clock = opts.clock ?? systemClock;
-  const loaded = await loadTrackerDb(opts.dbDir, clock.wallNow());
-  for (const note of loaded.notes) opts.logger.log(note);
   const opened = await openUdpTransport({
     host: opts.host,
     port: opts.port,
@@ -119,28 +121,50 @@ export async function startTracker(
     sendBufferBytes: defaults.socketSendBufferBytes,
   });
   if (!opened.ok) return opened;
+  const store = openTrackerStore({
+    dbDir: opts.dbDir,
+    storeUrl: opts.storeUrl,
+    clock,
+    batchDelayMs: opts.dbFlushDelayMs,
+    onProblem: (text) => opts.logger.log(text),
+  });
+  let loaded: Awaited<ReturnType<TrackerStore['load']>>;
+  try {
+    loaded = await store.load(clock.wallNow());
+  } catch (error) {
+    await opened.transport.close();
+    const message = `cannot open ${store.location}: ${(error as Error).message}`;
+    return { ok: false, error: { code: 'store-unavailable', message } };
+  }
+  for (const note of loaded.notes) opts.logger.log(note);
   const transport = opts.transportWrapper?.(opened.transport) ?? opened.transport;
   const { state, ignoredEntries } = TrackerState.fromPersisted(
     loaded.persisted,
-    { ...opts.limits, sweepIntervalMs: opts.sweepIntervalMs },
+    {
+      ...opts.limits,
+      sweepIntervalMs: opts.sweepIntervalMs,
+      journalLiveness: store.shared,
+      trackerSecret: loaded.trackerSecret,
+    },
     opts.randomBytes ?? cryptoRandomBytes,
     clock,
     clock.now(),
   );
+  state.applyRemote(loaded.ops, clock.now());
   if (ignoredEntries > 0) {
     opts.logger.log(
-      formatEvent({ kind: 'db-entries-ignored', dbDir: opts.dbDir, entries: ignoredEntries }),
+      formatEvent({ kind: 'db-entries-ignored', dbDir: store.location, entries: ignoredEntries }),
     );
   }
   const restored = state.toPersisted();
   const counts = { nodes: restored.nodes.length, files: restored.files.length };
-  return { ok: true, tracker: new RunningTracker(opts, clock, transport, state, counts) };
+  return { ok: true, tracker: new RunningTracker(opts, clock, transport, state, store, counts) };
 }
 
 class RunningTracker implements TrackerServer {
   readonly address: RemoteAddress;
   private readonly endpoint: UdpEndpoint;
-  private readonly writer: TrackerDbWriter;
+  private readonly trackerId: string;
   private readonly notifier: ChangeNotifier;
   private readonly rate = new RequestRate();
   private readonly decodeNoise: NoiseWindow;
@@ -168,17 +192,17 @@ class RunningTracker implements TrackerServer {
     private readonly clock: Clock,
     transport: DatagramTransport,
     private readonly state: TrackerState,
+    private readonly store: TrackerStore,
     restored: { nodes: number; files: number },
   ) {
     this.startedAtMs = clock.now();
     this.endpoint = new UdpEndpoint(transport, { clock });
     this.address = transport.localAddress;
-    this.writer = new TrackerDbWriter({
-      dbDir: opts.dbDir,
-      clock,
-      source: () => state.toPersisted(),
-      flushDelayMs: opts.dbFlushDelayMs ?? defaults.trackerDbFlushDelayMs,
-      onProblem: (text) => opts.logger.log(text),
+    this.trackerId = formatAddress(this.address);
+    store.onRemote((batch) => {
+      if (this.stopping || batch.trackerId === this.trackerId) return;
+      state.applyRemote(batch.ops, clock.now());
+      this.notifier.changed();
     });
     this.notifier = new ChangeNotifier(clock, () => {
       this.cached = null;
@@ -212,7 +236,7 @@ class RunningTracker implements TrackerServer {
       heartbeatIntervalMs: heartbeatIntervalForSweep(opts.sweepIntervalMs),
       restoredNodes: restored.nodes,
       restoredFiles: restored.files,
-      dbDir: opts.dbDir,
+      dbDir: store.location,
     });
     this.scheduleSweep();
     this.scheduleCounterRefresh();
@@ -250,7 +274,7 @@ class RunningTracker implements TrackerServer {
     return {
       ...this.counters,
       decodeErrors: this.decodeNoise.totalCount,
-      dbWrites: this.writer.writes,
+      dbWrites: this.store.writes,
       endpoint: this.endpoint.stats(),
     };
   }
@@ -267,8 +291,10 @@ class RunningTracker implements TrackerServer {
     this.decodeNoise.stop();
     this.rejectedNoise.stop();
     await this.endpoint.close();
-    const dbUpToDate = await this.writer.flush();
-    this.log({ kind: 'stopped', dbDir: this.opts.dbDir, dbUpToDate });
+    this.recordOps();
+    const dbUpToDate = await this.store.flush();
+    await this.store.close();
+    this.log({ kind: 'stopped', dbDir: this.store.location, dbUpToDate });
   }
 
   private onMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {
@@ -283,7 +309,7 @@ class RunningTracker implements TrackerServer {
     try {
       const result = this.state.handle(message, from, nowMs);
       this.report(result.events);
-      if (result.dirty) this.writer.markDirty();
+      this.recordOps();
       if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
     } catch (error) {
       // A bug met by one request (e.g. a reply the codec refuses to encode) must not take the
@@ -312,6 +338,12 @@ class RunningTracker implements TrackerServer {
     this.counters.repliesSent++;
   }
 
+  /** Hands what the last request or sweep changed to the store, which batches the writes. */
+  private recordOps(): void {
+    const ops = this.state.takeOps();
+    if (ops.length > 0) this.store.record({ trackerId: this.trackerId, ops }, this.state);
+  }
+
   private log(event: TrackerEvent): void {
     this.opts.logger.log(formatEvent(event));
   }
@@ -335,7 +367,7 @@ class RunningTracker implements TrackerServer {
     this.sweepTimer = this.clock.setTimeout(() => {
       const events = this.state.sweep(this.clock.now());
       this.report(events);
-      if (events.some((e) => e.kind === 'dropped')) this.writer.markDirty();
+      this.recordOps();
       this.scheduleSweep();
     }, everyMs);
     this.sweepTimer.unref?.();

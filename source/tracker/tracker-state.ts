@@ -18,12 +18,12 @@ import { applyOwn, applyUpdate } from './contributions.ts';
 import { CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
 import type { TrackerEvent } from './events.ts';
 import { OwnerIndex, type OwnerIndexLimits } from './owner-index.ts';
-import type { PersistedTracker } from './persisted.ts';
+import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
 import { answerList, answerNeed } from './queries.ts';
 import { applyRegister } from './registration.ts';
 import { type NodeRecord, Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
-import { persistState, restoreState } from './restore.ts';
+import { persistFile, persistNode, persistState, restoreState } from './restore.ts';
 import {
   assembleSnapshot,
   NO_ROW_REUSE,
@@ -33,6 +33,9 @@ import {
   SnapshotRows,
   type TrackerSnapshot,
 } from './snapshot.ts';
+import { StateJournal } from './store/journal.ts';
+import type { StateOp } from './store/ops.ts';
+import { applyRemoteOp } from './store/replica.ts';
 
 /** Bounds of a tracker; every one can be lowered for tests. */
 export const DEFAULT_TRACKER_LIMITS = {
@@ -51,6 +54,13 @@ export interface TrackerStateOptions {
   maxFilesPerNode?: number;
   /** Entries in each bounded UPDATE memory (applied downloads, credited totals). */
   creditMemoryEntries?: number;
+  /** Journal every message heard, not only changes (trackers sharing one swarm need it). */
+  journalLiveness?: boolean;
+  /**
+   * The swarm's secret (32 bytes), kept by the store so every tracker of a shared swarm has
+   * the same one: for MACs that must verify on any of them (registration challenges).
+   */
+  trackerSecret?: Buffer;
 }
 
 /** Source of token bytes: node:crypto's randomBytes in the binary, seeded in tests. */
@@ -72,6 +82,7 @@ export class TrackerState {
   private readonly limits: OwnerIndexLimits;
   private changeCount = 0;
   private readonly rows = new SnapshotRows();
+  private readonly journal: StateJournal;
 
   constructor(
     private readonly options: TrackerStateOptions,
@@ -88,6 +99,7 @@ export class TrackerState {
       options.creditMemoryEntries ?? DEFAULT_TRACKER_LIMITS.creditMemoryEntries,
     );
     this.maxNodes = options.maxNodes ?? DEFAULT_TRACKER_LIMITS.maxNodes;
+    this.journal = new StateJournal(options.journalLiveness === true);
   }
 
   /** A state rebuilt from the database; `ignoredEntries` counts entries that did not fit. */
@@ -143,6 +155,7 @@ export class TrackerState {
         if (outcome.event) {
           events.push(outcome.event);
           this.changeCount++;
+          this.journal.own(request, node.nodeId);
         }
         return { reply: ACK, events, dirty: outcome.event !== null };
       }
@@ -159,11 +172,16 @@ export class TrackerState {
         };
       case 'update': {
         const credits = applyUpdate(this.registry, this.index, this.ledger, node, request, nowMs);
-        if (credits.length > 0) this.changeCount++;
+        if (credits.length > 0) {
+          this.changeCount++;
+          const sizeBytes = this.index.get(request.infohash.toString('hex'))?.sizeBytes ?? 0;
+          this.journal.credits(request, node.nodeId, sizeBytes, credits);
+        }
         events.push(...credits);
         return { reply: ACK, events, dirty: credits.length > 0 };
       }
       case 'exit': {
+        this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
         const filesLostOwner = this.index.removeOwner(node.nodeId);
         this.registry.remove(node.nodeId, null);
         this.changeCount++;
@@ -210,6 +228,36 @@ export class TrackerState {
     return persistState(this.registry, this.index);
   }
 
+  /** One node's record as a store writes it; null when the id is not registered. */
+  persistedNode(nodeId: number): PersistedNode | null {
+    const node = this.registry.get(nodeId);
+    return node ? persistNode(node) : null;
+  }
+
+  /** One file's record as a store writes it; null when it has no complete owner. */
+  persistedFile(infohashHex: string): PersistedFile | null {
+    const file = this.index.get(infohashHex);
+    return file ? persistFile(file) : null;
+  }
+
+  /** The changes since the last call, for the store (see store/ops.ts). */
+  takeOps(): StateOp[] {
+    return this.journal.take();
+  }
+
+  /** Applies changes another tracker of a shared swarm made (they are not journaled again). */
+  applyRemote(ops: readonly StateOp[], nowMs: number): void {
+    const parts = {
+      registry: this.registry,
+      index: this.index,
+      ledger: this.ledger,
+      nowMs,
+      wallNowMs: this.clock.wallNow(),
+    };
+    for (const op of ops) applyRemoteOp(op, parts);
+    if (ops.some((op) => op.op !== 'heard')) this.changeCount++;
+  }
+
   private register(request: RegisterMessage, from: RemoteAddress, nowMs: number): HandleResult {
     const events: TrackerEvent[] = [];
     const holder = this.registry.get(request.nodeId);
@@ -225,6 +273,8 @@ export class TrackerState {
     if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
     events.push(outcome.event);
     this.changeCount++;
+    const registered = this.registry.get(request.nodeId);
+    if (registered) this.journal.nodeSet(registered, this.clock.wallNow());
     const heartbeatIntervalMs = heartbeatIntervalForSweep(this.options.sweepIntervalMs);
     return {
       reply: {
@@ -248,9 +298,11 @@ export class TrackerState {
     }
     node.lastHeardMs = nowMs;
     node.reportedLate = false;
+    this.journal.heard(node.nodeId, this.clock.wallNow());
   }
 
   private drop(node: NodeRecord, nowMs: number): TrackerEvent {
+    this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
     const filesLostOwner = this.index.removeOwner(node.nodeId);
     this.registry.remove(node.nodeId, nowMs);
     this.changeCount++;

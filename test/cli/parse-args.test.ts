@@ -57,6 +57,21 @@ describe('command line: tracker', () => {
     });
   });
 
+  test('export reads the store named by --db and takes no serving flags', () => {
+    assert.deepEqual(parse('tracker', 'export', '--db', '/srv/db'), {
+      kind: 'tracker-export',
+      options: { dbDir: '/srv/db', storeUrl: null },
+    });
+    assert.equal(
+      usageError('tracker', 'export', '--port', '1'),
+      'tracker export takes only --db or --store (got --port)',
+    );
+    assert.equal(
+      usageError('tracker', 'exprt'),
+      'unexpected argument "exprt" (flags start with --)',
+    );
+  });
+
   test('bad values are refused with what was expected and what was given', () => {
     assert.equal(
       usageError('tracker', '--port', '70000'),
@@ -122,7 +137,7 @@ describe('command line: peer', () => {
     if (parsed.kind !== 'peer') return;
     assert.deepEqual(parsed.options.seed, ['a.iso', 'b.iso']);
     assert.deepEqual(parsed.options.download, ['c.iso']);
-    assert.equal(parsed.options.trackerPort, 4000);
+    assert.deepEqual(parsed.options.trackers, [{ address: '127.0.0.1', port: 4000 }]);
     assert.equal(parsed.options.maxOwners, 5);
     assert.equal(parsed.options.blockSizeBytes, 1200);
     assert.equal(parsed.options.exitWhenDone, true);
@@ -170,8 +185,17 @@ describe('command line: peer', () => {
     assert.match(usageError('peer', '--id', '1', '--seed', 'a/b'), /^--seed: name "a\/b" refused/);
     assert.equal(
       usageError('peer', '--id', '1', '--tracker', 'localhost'),
-      '--tracker must be HOST:PORT such as 127.0.0.1:12345 (got "localhost")',
+      '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "localhost")',
     );
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', '127.0.0.1:1,'),
+      '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "127.0.0.1:1,")',
+    );
+    const several = parse('peer', '--id', '1', '--tracker', '127.0.0.1:4000, [::1]:4001');
+    assert.deepEqual(several.kind === 'peer' && several.options.trackers, [
+      { address: '127.0.0.1', port: 4000 },
+      { address: '::1', port: 4001 },
+    ]);
     assert.equal(
       usageError('peer', '--id', '1', '--max-owners', '17'),
       '--max-owners must be an integer from 1 to 16 (got "17")',

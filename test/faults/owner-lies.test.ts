@@ -1,9 +1,10 @@
 /**
  * Owners that lie. One announces the right file and serves metainfo that is not it (banned
- * before it is asked for a single piece); one claims an absurd size at the tracker (the honest
- * file of the same name still downloads; its own claim is refused or its metainfo rejected); one
- * sends DATA nobody asked for, outside the file, or for another file (counted as unsolicited,
- * never written). In every case the honest file arrives exact.
+ * before it is asked for a single piece); one claims an absurd size at the tracker (a download by
+ * the name stops with a choice; the honest file downloads by its prefix; the liar's own claim is
+ * refused or its metainfo rejected); one sends DATA nobody asked for, outside the file, or for
+ * another file (counted as unsolicited, never written). In every case the honest file arrives
+ * exact.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -158,7 +159,7 @@ test('an owner serving metainfo that does not match the infohash is banned and n
   }
 });
 
-test('an absurd size claimed for a name: the honest file downloads, the liar gets nothing written', {
+test('an absurd size claimed for a name: a choice, the honest file downloads by its prefix, the liar gets nothing written', {
   timeout: 30_000,
 }, async () => {
   const seed = 6061;
@@ -209,16 +210,28 @@ test('an absurd size claimed for a name: the honest file downloads, the liar get
       claimed.toString('hex'),
     );
 
-    // By name, the entry with most owners wins: the honest one, and the liar is never contacted.
-    const { leecher, download, context } = await leech(world, NAME);
+    // By name, two files are a choice, not a guess: the download stops and lists both (the
+    // honest one first: more complete owners). Picked by its prefix, the honest file arrives and
+    // the liar is never contacted.
+    const { leecher, download: ambiguous } = await leech(world, NAME);
+    assert.equal(ambiguous.state, 'failed', ambiguous.reason);
+    assert.deepEqual(
+      ambiguous.choices.map((choice) => choice.infohashHex),
+      [honest.infohashHex, claimed.toString('hex')],
+    );
+    assert.deepEqual(leecher.node.download(`${NAME}@${honest.infohashHex.slice(0, 8)}`), {
+      ok: true,
+    });
+    const [download] = await leecher.node.whenDownloadsSettled();
+    const context = `${download!.state}: ${download!.reason}; ${describeOwners(download!)}`;
     const detail = `(seed ${seed}; ${context})`;
-    assert.equal(download.state, 'done', `done ${detail}`);
-    assert.equal(download.infohash?.toString('hex'), honest.infohashHex, detail);
+    assert.equal(download!.state, 'done', `done ${detail}`);
+    assert.equal(download!.infohash?.toString('hex'), honest.infohashHex, detail);
     const actual = await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME));
     assert.equal(actual, sha256, `SHA-256 ${detail}`);
     assert.deepEqual(asked, { hellos: 0, metainfoRequests: 0, requests: 0 }, detail);
     assert.deepEqual(
-      download.owners.map((o) => o.nodeId).sort(),
+      download!.owners.map((o) => o.nodeId).sort(),
       [2, 3],
       `only honest owners ${detail}`,
     );

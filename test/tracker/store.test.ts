@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import {
@@ -12,47 +11,10 @@ import {
   serializeFiles,
   serializeNodes,
 } from '../../source/tracker/persisted.ts';
-import { loadTrackerDb, TrackerDbWriter } from '../../source/tracker/store.ts';
+import { loadJsonDb } from '../../source/tracker/store/json-files.ts';
 import { TrackerState } from '../../source/tracker/tracker-state.ts';
-import {
-  at,
-  creditOf,
-  heartbeat,
-  infohash,
-  isReregister,
-  newState,
-  nodeKey,
-  own,
-  register,
-  SWEEP_MS,
-  update,
-} from './fixtures.ts';
-
-const dirs: string[] = [];
-after(async () => {
-  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bt-tui-tracker-db-'));
-  dirs.push(dir);
-  return join(dir, 'tracker_db');
-}
-
-const FILE = { infohash: infohash(0x1d), name: 'big.iso', size: 1000 };
-
-/** Nodes 1 and 2 own FILE; 3 credited 1 with 700 B. */
-function populated(): TrackerState {
-  const { state } = newState();
-  const t1 = register(state, 1, 5001, 0);
-  const t2 = register(state, 2, 5002, 0);
-  const t3 = register(state, 3, 5003, 0);
-  own(state, t1, 5001, 0, FILE);
-  own(state, t2, 5002, 0, FILE);
-  own(state, t2, 5002, 0, { infohash: infohash(0x2e), name: 'small.txt', size: 5 });
-  update(state, t3, 5003, 0, FILE.infohash, 1, [{ nodeId: 1, bytes: 700 }]);
-  return state;
-}
+import { at, creditOf, heartbeat, isReregister, nodeKey, register, SWEEP_MS } from './fixtures.ts';
+import { populated, tempDbDir as tempDir, writeJsonDb } from './store-fixtures.ts';
 
 function restore(persisted: PersistedTracker, nowMs: number): TrackerState {
   const random = new SeededRandom(2);
@@ -128,25 +90,10 @@ describe('persisted state', () => {
   });
 });
 
-describe('tracker_db store', () => {
+describe('legacy nodes.json and files.json (read once, to migrate them)', () => {
   test('a missing database is an empty swarm', async () => {
-    const loaded = await loadTrackerDb(await tempDir(), 0);
+    const loaded = await loadJsonDb(await tempDir(), 0);
     assert.deepEqual(loaded, { persisted: { nodes: [], files: [] }, notes: [] });
-  });
-
-  test('writes and reloads the state', async () => {
-    const dbDir = await tempDir();
-    const state = populated();
-    const writer = new TrackerDbWriter({
-      dbDir,
-      clock: new ManualClock(),
-      source: () => state.toPersisted(),
-    });
-    writer.markDirty();
-    await writer.flush();
-    const loaded = await loadTrackerDb(dbDir, 0);
-    assert.deepEqual(loaded.notes, []);
-    assert.deepEqual(loaded.persisted, state.toPersisted());
   });
 
   for (const [label, garbage] of [
@@ -158,15 +105,9 @@ describe('tracker_db store', () => {
     test(`a ${label} nodes.json is moved aside and the tracker starts without it`, async () => {
       const dbDir = await tempDir();
       const state = populated();
-      const writer = new TrackerDbWriter({
-        dbDir,
-        clock: new ManualClock(),
-        source: () => state.toPersisted(),
-      });
-      writer.markDirty();
-      await writer.flush();
+      await writeJsonDb(dbDir, state.toPersisted());
       await writeFile(join(dbDir, 'nodes.json'), garbage);
-      const loaded = await loadTrackerDb(dbDir, 1_767_225_600_000);
+      const loaded = await loadJsonDb(dbDir, 1_767_225_600_000);
       assert.deepEqual(loaded.persisted.nodes, []);
       assert.equal(loaded.persisted.files.length, 2, 'files.json is still read');
       assert.equal(loaded.notes.length, 1);
@@ -187,109 +128,4 @@ describe('tracker_db store', () => {
       assert.deepEqual(restored.toPersisted(), { nodes: [], files: [] });
     });
   }
-
-  test('writes are atomic: no temp file is left and readers always see a whole file', async () => {
-    const dbDir = await tempDir();
-    const { state } = newState();
-    let nextId = 1;
-    const writer = new TrackerDbWriter({
-      dbDir,
-      clock: new ManualClock(),
-      source: () => state.toPersisted(),
-    });
-    let writing = true;
-    let reads = 0;
-    const reader = (async () => {
-      while (writing) {
-        try {
-          const text = await readFile(join(dbDir, 'nodes.json'), 'utf8');
-          assert.ok(parseNodesFile(text).ok, 'a reader saw a torn nodes.json');
-          reads++;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    })();
-    for (let round = 0; round < 40; round++) {
-      for (let i = 0; i < 50; i++) register(state, nextId, 10_000 + nextId++, 0);
-      writer.markDirty();
-      await writer.flush();
-    }
-    writing = false;
-    await reader;
-    assert.ok(reads > 0);
-    assert.deepEqual((await readdir(dbDir)).sort(), ['files.json', 'nodes.json']);
-    const loaded = await loadTrackerDb(dbDir, 0);
-    assert.equal(loaded.persisted.nodes.length, 2000);
-  });
-
-  test('several changes within the flush delay are one write', async () => {
-    const dbDir = await tempDir();
-    const clock = new ManualClock();
-    const { state } = newState();
-    let writes = 0;
-    const writer = new TrackerDbWriter({
-      dbDir,
-      clock,
-      flushDelayMs: 250,
-      source: () => state.toPersisted(),
-      onWritten: () => writes++,
-    });
-    for (let id = 1; id <= 5; id++) {
-      register(state, id, 5000 + id, 0);
-      writer.markDirty();
-      clock.advance(40);
-    }
-    assert.equal(writes, 0, 'nothing written before the delay');
-    clock.advance(90);
-    await writer.whenIdle();
-    assert.equal(writes, 1);
-    assert.equal((await loadTrackerDb(dbDir, 0)).persisted.nodes.length, 5);
-    clock.advance(1000);
-    await writer.whenIdle();
-    assert.equal(writes, 1, 'no change, no write');
-  });
-
-  test('a change during a write gets its own write, and flush waits for everything', async () => {
-    const dbDir = await tempDir();
-    const clock = new ManualClock();
-    const { state } = newState();
-    const writer = new TrackerDbWriter({
-      dbDir,
-      clock,
-      flushDelayMs: 250,
-      source: () => state.toPersisted(),
-    });
-    register(state, 1, 5001, 0);
-    writer.markDirty();
-    clock.advance(250); // the write starts
-    register(state, 2, 5002, 0);
-    writer.markDirty();
-    assert.equal(await writer.flush(), true);
-    assert.equal(writer.writes, 2);
-    assert.equal((await loadTrackerDb(dbDir, 0)).persisted.nodes.length, 2);
-  });
-
-  test('a failing write is reported once and retried on the next change', async () => {
-    const base = await tempDir();
-    await writeFile(`${base}-file`, 'not a directory');
-    const dbDir = join(`${base}-file`, 'tracker_db');
-    const problems: string[] = [];
-    const { state } = newState();
-    const writer = new TrackerDbWriter({
-      dbDir,
-      clock: new ManualClock(),
-      source: () => state.toPersisted(),
-      onProblem: (text) => problems.push(text),
-    });
-    writer.markDirty();
-    assert.equal(await writer.flush(), false);
-    writer.markDirty();
-    assert.equal(await writer.flush(), false);
-    assert.equal(problems.length, 1);
-    assert.match(problems[0]!, /^cannot write /);
-    assert.equal(writer.writes, 0);
-    await rm(`${base}-file`);
-  });
 });

@@ -77,6 +77,7 @@ export function download(
     owners: [],
     pieceSources: Int8Array.from(sources),
     retransmittedBlocks: 0,
+    choices: [],
     ...overrides,
   };
 }

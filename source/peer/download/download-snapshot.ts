@@ -55,5 +55,6 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
     })),
     pieceSources: transfer ? pieceSourcesOf(transfer) : new Int8Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
+    choices: download.choices,
   };
 }

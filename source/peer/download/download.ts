@@ -16,6 +16,9 @@ import type { Metainfo } from '../../protocol/metainfo.ts';
 import type { TokenBucket } from '../token-bucket.ts';
 import { Bitfield } from './bitfield.ts';
 import { BlockTransfer, type InFlightBudget } from './block-transfer.ts';
+import { formatTarget } from './download-target.ts';
+import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
+import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState, type WindowLimits } from './owner-session.ts';
 import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
@@ -39,6 +42,8 @@ export type OwnerFinder = (
 
 export interface DownloadOptions extends WindowLimits {
   name: string;
+  /** `NAME@PREFIX`: the file whose infohash starts with these hex digits; else the name alone. */
+  infohashPrefix?: string | null;
   paths: PartPaths;
   selfNodeId: number;
   /** K: owners asked of the tracker at once. */
@@ -59,6 +64,8 @@ export interface DownloadDeps {
   /** The node's `--download-limit`, shared by its downloads. */
   downloadLimit: TokenBucket;
   findOwners: OwnerFinder;
+  /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
+  listFiles?: EntryLookup['listFiles'];
   /**
    * Verified pieces are on disk and may be served (partial seeding): `piece` was just written,
    * or null when the transfer starts with pieces found at resume.
@@ -110,6 +117,8 @@ export class Download {
   state: DownloadState = 'searching';
   reason = '';
   match: NeedMatch | null = null;
+  /** Several files have this name and none was picked: the candidates, for a person to choose. */
+  choices: readonly EntryChoice[] = [];
   metainfo: Metainfo | null = null;
   transfer: BlockTransfer | null = null;
   readonly owners: OwnerSession[] = [];
@@ -176,6 +185,14 @@ export class Download {
     }
     const saved = await loadProgress(paths);
     if (saved && saved.metainfo.name === this.name && (await exists(paths.partPath))) {
+      const prefix = this.options.infohashPrefix ?? null;
+      const savedHex = saved.infohash.toString('hex');
+      if (prefix !== null && !savedHex.startsWith(prefix)) {
+        this.fail(
+          `${this.name}.part holds another file of this name (${formatTarget(this.name, savedHex)}): resume that one, or remove the part file first (R, then d, in the view)`,
+        );
+        return;
+      }
       this.metainfo = saved.metainfo;
       this.encodedMetainfo = saved.encodedMetainfo;
       this.match = {
@@ -202,33 +219,85 @@ export class Download {
   private async searchUntilFound(): Promise<void> {
     while (!this.stopped && this.metainfo === null) {
       this.setState('searching');
-      const found = await this.deps.findOwners(
-        { kind: 'name', name: this.name },
-        this.options.maxOwners,
-        [],
-      );
+      const found = await this.findEntry();
       if (this.stopped) return;
       if (!found.ok) {
         this.reason = found.reason;
         await this.waitForOwners(`tracker: ${found.reason}`);
         continue;
       }
-      const { matches } = found.reply;
-      if (matches.length === 0) {
-        this.fail(`"${this.name}" was not found in the swarm`);
-        return;
-      }
-      const match = [...matches].sort((a, b) => b.ownerCount - a.ownerCount)[0]!;
-      if (matches.length > 1) {
-        this.deps.log(
-          `${matches.length} different files are named ${this.name}; taking the one with most owners (${match.infohash.toString('hex').slice(0, 8)})`,
-        );
-      }
-      this.match = match;
-      this.addOwners(match);
+      if (found.match === null) return; // failed: not found, or a choice to make
+      this.match = found.match;
+      if (this.everyOwnerLied(found.match)) return;
+      this.addOwners(found.match);
+      const bannedBefore = this.bannedCount();
       if (await this.obtainMetainfo()) return;
+      // Liars banned: ask again at once, without them (the tracker leaves them out).
+      if (this.bannedCount() > bannedBefore) continue;
       await this.waitForOwners('no owner could send the metainfo');
     }
+  }
+
+  /**
+   * The file this download means and its best owners: by name (and prefix) the first time, by
+   * infohash after that, banned owners left out. A match of null: the download failed here.
+   */
+  private async findEntry(): Promise<
+    { ok: true; match: NeedMatch | null } | { ok: false; reason: string }
+  > {
+    const exclude = this.excludedOwners();
+    if (this.match !== null) {
+      const infohash = this.match.infohash;
+      const found = await this.deps.findOwners(
+        { kind: 'infohash', infohash },
+        this.options.maxOwners,
+        exclude,
+      );
+      if (!found.ok) return found;
+      const match = found.reply.matches.find((candidate) => candidate.infohash.equals(infohash));
+      return { ok: true, match: match ?? { ...this.match, ownerCount: 0, owners: [] } };
+    }
+    const target = { name: this.name, infohashPrefix: this.options.infohashPrefix ?? null };
+    const lookup: EntryLookup = { findOwners: this.deps.findOwners };
+    if (this.deps.listFiles) lookup.listFiles = this.deps.listFiles;
+    const resolved = await resolveEntry(target, lookup, exclude);
+    if (!resolved.ok) return resolved;
+    const { pick } = resolved;
+    if (pick.kind === 'chosen') {
+      // Everything the tracker named was for a person to choose from; a download starts with K.
+      const owners = pick.match.owners.slice(0, this.options.maxOwners);
+      return { ok: true, match: { ...pick.match, owners } };
+    }
+    if (pick.kind !== 'not-found') {
+      this.choices = pick.choices;
+      for (const choice of pick.choices)
+        this.deps.log(`${this.name}: candidate ${describeChoice(choice)}`);
+    }
+    this.fail(describePick(target, pick));
+    return { ok: true, match: null };
+  }
+
+  private bannedCount(): number {
+    return this.owners.filter((owner) => owner.state === 'banned').length;
+  }
+
+  /**
+   * Fails the download when every owner it met was banned and the tracker, asked without them,
+   * offers no other: the file's owners are all liars, and waiting would never end.
+   */
+  private everyOwnerLied(match: NeedMatch | undefined): boolean {
+    if (this.owners.length === 0 || this.owners.some((owner) => owner.state !== 'banned'))
+      return false;
+    const banned = new Set(this.owners.map((owner) => owner.nodeId));
+    const offered = (match?.owners ?? []).filter(
+      (owner) => owner.nodeId !== this.options.selfNodeId && !banned.has(owner.nodeId),
+    );
+    if (offered.length > 0) return false;
+    const ids = [...banned].sort((a, b) => a - b).join(', ');
+    this.fail(
+      `every owner of ${formatTarget(this.name, this.infohash!.toString('hex'))} was banned for lying (node${banned.size === 1 ? '' : 's'} ${ids}) and the tracker knows no other`,
+    );
+    return true;
   }
 
   private async waitForOwners(why: string): Promise<void> {
@@ -268,6 +337,7 @@ export class Download {
         const match = found.reply.matches.find((candidate) =>
           candidate.infohash.equals(this.match!.infohash),
         );
+        if (this.everyOwnerLied(match)) return;
         if (match) {
           this.match = { ...this.match!, ownerCount: match.ownerCount };
           this.addOwners(match);

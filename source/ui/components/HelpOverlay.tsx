@@ -1,6 +1,7 @@
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { textWidth, truncate } from '../text.ts';
 import type { KeyHelp } from './HelpLine.tsx';
+import { OverlayBox } from './OverlayBox.tsx';
 
 /** Border (2 lines), title and the closing hint. */
 const CHROME_LINES = 4;
@@ -56,13 +57,7 @@ export function HelpOverlay(props: {
   }
   const rows = columns[0]?.keys.length ?? 0;
   return (
-    <Box
-      flexDirection="column"
-      height={props.height}
-      width={props.width}
-      borderStyle="round"
-      paddingX={1}
-    >
+    <OverlayBox height={props.height} width={props.width}>
       <Text bold>{truncate(`${props.title} — keys`, inner)}</Text>
       {Array.from({ length: rows }, (_, row) => (
         <Text key={columns[0]?.keys[row]?.keys}>
@@ -86,6 +81,6 @@ export function HelpOverlay(props: {
         <Text key={note}>{truncate(note, inner)}</Text>
       ))}
       <Text dimColor>press ? or Esc to close</Text>
-    </Box>
+    </OverlayBox>
   );
 }

@@ -1,6 +1,6 @@
 import chalk from 'chalk';
 import { Box, Text } from 'ink';
-import { formatRate } from '../../format.ts';
+import { formatRate, formatSize } from '../../format.ts';
 import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
 import { stateText, textWidth, truncate } from '../text.ts';
 import { OwnerRow } from './OwnerRow.tsx';
@@ -104,6 +104,30 @@ function legendText(
   return textWidth(full) <= width ? full : truncate(`  ${parts}`, width);
 }
 
+/**
+ * In place of map and legend, for a download that met several files of its name: what to do,
+ * and the candidates' prefixes with their owners.
+ */
+function ChoiceLines({ download, width }: { download: DownloadSnapshot; width: number }) {
+  const candidates = download.choices
+    .map(
+      (choice) =>
+        `${choice.infohashHex.slice(0, 8)} ${formatSize(choice.sizeBytes)} ${choice.ownerCount} owner${choice.ownerCount === 1 ? '' : 's'}`,
+    )
+    .join(' · ');
+  return (
+    <>
+      <Text color="yellow">
+        {truncate(
+          `  Enter: choose one of the ${download.choices.length} files named ${download.name}`,
+          width,
+        )}
+      </Text>
+      <Text dimColor>{truncate(`  ${candidates}`, width)}</Text>
+    </>
+  );
+}
+
 /** How many lines a download block takes: title, piece map, legend, one row per owner. */
 export function downloadBlockHeight(download: DownloadSnapshot): number {
   return 3 + download.owners.length;
@@ -146,12 +170,18 @@ export function DownloadBlock({
         {` ${progressBar(fraction, barWidth)} ${(fraction * 100).toFixed(1).padStart(5)}%`}
         <Text color={STATE_COLOR[download.state]}>{truncate(status, statusWidth)}</Text>
       </Text>
-      <Text>
-        {'  map '}
-        {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
-        {pieceMapText(cells)}
-      </Text>
-      <Text dimColor>{legendText(download, tally, cells, width)}</Text>
+      {download.choices.length > 0 ? (
+        <ChoiceLines download={download} width={width} />
+      ) : (
+        <>
+          <Text>
+            {'  map '}
+            {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
+            {pieceMapText(cells)}
+          </Text>
+          <Text dimColor>{legendText(download, tally, cells, width)}</Text>
+        </>
+      )}
       {download.owners.map((owner, index) => (
         <OwnerRow
           key={owner.nodeId}

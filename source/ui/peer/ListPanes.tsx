@@ -1,10 +1,11 @@
 import { Box, Text } from 'ink';
 import { formatSize } from '../../format.ts';
+import { formatTarget } from '../../peer/download/download-target.ts';
 import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { firstFitting, fitColumns, fitTable, truncate } from '../text.ts';
+import { firstFitting, fitTable, truncate } from '../text.ts';
 
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
@@ -25,10 +26,14 @@ function windowOf<T>(
   return { shown: items.slice(first, first + rows), first };
 }
 
-/** The selected row stands out; an entry that cannot be shared is greyed, its reason kept. */
+/**
+ * The selected row stands out; an entry that cannot be shared is greyed, its reason kept; files
+ * that share a name with another are yellow (which one is genuine is a person's choice).
+ */
 const rowStyle: CellStyle = (row) => ({
   ...(row.name?.startsWith(SELECTED) ? { bold: true, inverse: true } : {}),
   ...(row.kind === 'unsupported' ? { dimColor: true } : {}),
+  ...(row.kind === 'shared-name' ? { color: 'yellow' } : {}),
 });
 
 function fileState(file: LocalFileSnapshot): string {
@@ -99,7 +104,21 @@ export function FilesPane(props: {
   );
 }
 
-/** "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. */
+/** Names that more than one listed file has. */
+function sharedNames(files: readonly SwarmFile[]): Set<string> {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const file of files) {
+    if (seen.has(file.name)) shared.add(file.name);
+    seen.add(file.name);
+  }
+  return shared;
+}
+
+/**
+ * "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. Files
+ * that share a name are shown as NAME@PREFIX, and d takes the one on the row.
+ */
 export function SwarmPane(props: {
   listing: SwarmListing;
   files: readonly SwarmFile[];
@@ -110,17 +129,17 @@ export function SwarmPane(props: {
   width: number;
 }) {
   const { shown, first } = windowOf(props.files, props.selected, props.rows);
+  const shared = sharedNames(props.listing.files);
   const rows = shown.map((file, index) => ({
-    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${file.name}`,
+    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(file.name, file.infohashHex) : file.name}`,
     size: formatSize(file.sizeBytes),
     owners: String(file.ownerCount),
+    // Not a column: tells rowStyle to colour the row.
+    kind: shared.has(file.name) ? 'shared-name' : '',
   }));
-  const fitted = fitColumns(
-    rows,
-    { name: 'name', size: 'size', owners: 'owners' },
-    ['name'],
-    props.width,
-  );
+  const fitted = fitTable(rows, ['name', 'size', 'owners'], props.width, {
+    flexible: ['name'],
+  }).rows;
   const filter = props.filter ? ` · filter "${props.filter}"` : '';
   const status =
     props.listing.state === 'loading'

@@ -15,6 +15,7 @@ import { useWakeAt } from '../hooks/use-wake-at.ts';
 import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
+import { EntryPicker, shortTarget } from './EntryPicker.tsx';
 import { FilesPane, SwarmPane } from './ListPanes.tsx';
 import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
@@ -92,8 +93,7 @@ export function PeerApp(props: PeerAppProps) {
   const [exiting, setExiting] = useState(false);
 
   const swarmNames = swarm.files.map((file) => file.name);
-  const shownSwarm = new Set(filteredSwarm(swarmNames, filter));
-  const swarmFiles = swarm.files.filter((file) => shownSwarm.has(file.name));
+  const swarmFiles = filteredSwarm(swarm.files, filter);
   const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines =
     snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
@@ -143,10 +143,10 @@ export function PeerApp(props: PeerAppProps) {
         });
         return;
       case 'download': {
-        const outcome = intents.download(effect.name);
+        const outcome = intents.download(effect.target ?? effect.name);
         if (outcome.ok) {
           update({ ...viewRef.current, focus: 'downloads' });
-          notify('downloads', `downloading ${effect.name}`);
+          notify('downloads', `downloading ${shortTarget(effect.name, effect.target)}`);
         } else {
           if (viewRef.current.follow === effect.name) update({ ...viewRef.current, follow: null });
           failed('downloads', outcome.reason);
@@ -198,9 +198,11 @@ export function PeerApp(props: PeerAppProps) {
         ...(file.state.kind === 'unsupported' ? { unsupported: file.state.reason } : {}),
       })),
       swarmNames,
+      swarmInfohashes: swarm.files.map((file) => file.infohashHex),
       downloads: snapshot.downloads.map((download) => ({
         name: download.name,
         state: download.state,
+        choices: download.choices,
       })),
       listRows: layout?.listRows ?? 1,
       logLines: layout ? layout.logHeight - 1 : 1,
@@ -226,6 +228,7 @@ export function PeerApp(props: PeerAppProps) {
         width={columns}
       />
     );
+  if (view.picker) return <EntryPicker picker={view.picker} height={rows - 1} width={columns} />;
   const half = Math.floor(columns / 2);
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>

@@ -1,11 +1,14 @@
 import type { Key } from 'ink';
 import type { DownloadState } from '../../peer/download/download.ts';
+import type { EntryChoice } from '../../peer/download/entry-choice.ts';
 import type { PeerEffect, PeerKeyOutcome, PeerViewState } from './peer-view-state.ts';
 
 /** A download as the keys of the Downloads pane see it. */
 export interface DownloadRow {
   name: string;
   state: DownloadState;
+  /** Several files of its name were found and none picked: Enter opens the picker. */
+  choices?: readonly EntryChoice[];
 }
 
 /** A destructive action waiting for y/n (htop asks before F9 kills; so do we). */

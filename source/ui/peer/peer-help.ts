@@ -19,7 +19,16 @@ export const PEER_KEYS: KeyHelp[] = [
   },
   { keys: '/', action: 'filter Swarm files (Enter keeps, Esc clears)', short: 'filter swarm' },
   { keys: 'r', action: 'refresh Swarm files from the tracker', short: 'refresh swarm' },
-  { keys: 'D', action: 'download a file by typing its name', short: 'download by name' },
+  {
+    keys: 'D',
+    action: 'download a file by typing its name (NAME@PREFIX picks one of a name)',
+    short: 'download by name',
+  },
+  {
+    keys: 'Enter',
+    action: 'choose among files of one name (Downloads)',
+    short: 'choose file',
+  },
   { keys: 'p', action: 'pause / resume (Downloads)', short: 'pause/resume' },
   { keys: 'c', action: 'cancel, after y (the part file stays)', short: 'cancel (y/n)' },
   {

@@ -1,7 +1,9 @@
 import type { Key } from 'ink';
+import { parseDownloadTarget } from '../../peer/download/download-target.ts';
 import { applyScroll, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
 import { completeCommand, parseCommand } from './command-line.ts';
 import { type Confirmation, confirmKey, type DownloadRow, downloadKey } from './download-keys.ts';
+import { type EntryPickerState, openPicker, pickerKey } from './entry-picker.ts';
 import { stepInput, type TextInput } from './text-input.ts';
 
 export type PeerPane = 'files' | 'swarm' | 'downloads' | 'log';
@@ -20,6 +22,8 @@ export interface PeerViewState {
   confirm: Confirmation | null;
   /** A download just started: the Downloads selection moves to it once the engine lists it. */
   follow: string | null;
+  /** The choice among several files of one name, when open. */
+  picker: EntryPickerState | null;
 }
 
 export const initialPeerViewState: PeerViewState = {
@@ -31,6 +35,7 @@ export const initialPeerViewState: PeerViewState = {
   logBack: 0,
   confirm: null,
   follow: null,
+  picker: null,
 };
 
 /** What the keys act on, as the view shows it now. */
@@ -39,6 +44,8 @@ export interface PeerKeyContext {
   localFiles: readonly { name: string; seeding: boolean; unsupported?: string }[];
   /** Every file the swarm lists (the filter is applied here). */
   swarmNames: readonly string[];
+  /** The infohash of each of swarmNames, in the same order (picks one of several of a name). */
+  swarmInfohashes?: readonly string[];
   downloads: readonly DownloadRow[];
   listRows: number;
   logLines: number;
@@ -53,7 +60,8 @@ export type PeerEffect =
   | { kind: 'seed'; name: string }
   | { kind: 'unseed'; name: string }
   | { kind: 'seed-all' }
-  | { kind: 'download'; name: string }
+  /** `target`: what to ask for when it is not the name alone (NAME@PREFIX). */
+  | { kind: 'download'; name: string; target?: string }
   | { kind: 'cancel'; name: string }
   | { kind: 'toggle-pause'; name: string }
   | { kind: 'remove'; name: string; deletePartFile: boolean }
@@ -67,9 +75,14 @@ export interface PeerKeyOutcome {
 }
 
 /** The swarm files the list shows under the current filter (case-insensitive substring). */
-export function filteredSwarm(names: readonly string[], filter: string): string[] {
+export function filteredSwarm<T extends string | { name: string }>(
+  files: readonly T[],
+  filter: string,
+): T[] {
   const needle = filter.toLowerCase();
-  return names.filter((name) => name.toLowerCase().includes(needle));
+  return files.filter((file) =>
+    (typeof file === 'string' ? file : file.name).toLowerCase().includes(needle),
+  );
 }
 
 /** The selected index of a list, kept inside the list as it is now. */
@@ -107,8 +120,30 @@ function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
  * The selection follows the new download once the engine lists it; the host moves the focus to
  * Downloads once the engine accepted it (and forgets the follow if it refused).
  */
-function download(state: PeerViewState, name: string): PeerKeyOutcome {
-  return { state: { ...state, follow: name }, effects: [{ kind: 'download', name }] };
+function download(state: PeerViewState, text: string): PeerKeyOutcome {
+  const parsed = parseDownloadTarget(text);
+  if (!parsed.ok || parsed.target.infohashPrefix === null)
+    return { state: { ...state, follow: text }, effects: [{ kind: 'download', name: text }] };
+  const { name } = parsed.target;
+  return { state: { ...state, follow: name }, effects: [{ kind: 'download', name, target: text }] };
+}
+
+/**
+ * The selected Swarm files row as a download: by name, or by its whole infohash when other
+ * listed files share its name (the person picked this row, not the name).
+ */
+function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string | null {
+  const rows = filteredSwarm(
+    context.swarmNames.map((name, index) => ({
+      name,
+      infohashHex: context.swarmInfohashes?.[index] ?? '',
+    })),
+    state.filter,
+  );
+  const row = rows[picked(state, 'swarm', rows.length)];
+  if (!row) return null;
+  const shared = context.swarmNames.filter((name) => name === row.name).length > 1;
+  return shared && row.infohashHex ? `${row.name}@${row.infohashHex}` : row.name;
 }
 
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
@@ -206,8 +241,13 @@ function pressed(
     return file ? { state, effects: [seedOrUnseed(file.name, context)] } : none();
   }
   if (state.focus === 'swarm' && (text === 'd' || key.return)) {
-    const name = swarm[picked(state, 'swarm', counts.swarm)];
-    return name ? download(state, name) : none();
+    const target = swarmRowTarget(state, context);
+    return target ? download(state, target) : none();
+  }
+  if (state.focus === 'downloads' && key.return) {
+    const row = context.downloads[picked(state, 'downloads', counts.downloads)];
+    const picker = row ? openPicker(row.name, row.choices ?? []) : null;
+    return none(picker ? { ...state, picker } : state);
   }
   if (state.focus === 'downloads' && (text === 'c' || text === 'p' || text === 'R')) {
     const row = context.downloads[picked(state, 'downloads', counts.downloads)];
@@ -237,6 +277,7 @@ function oneKey(
 ): PeerKeyOutcome {
   if (key.ctrl && text === 'c') return { state, effects: [{ kind: 'exit' }] };
   if (state.confirm !== null) return confirmKey(state, state.confirm, text, key);
+  if (state.picker !== null) return pickerKey(state, state.picker, text, key);
   if (state.input !== null) return typed(state, state.input, text, key, context);
   return pressed(state, text, key, context);
 }

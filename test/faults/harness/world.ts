@@ -48,6 +48,8 @@ export class World {
   readonly dbDir: string;
   tracker: TrackerServer | null = null;
   private trackerPort = 0;
+  /** Several trackers for later peers (pointAtTrackers), instead of the one above. */
+  private trackerList: RemoteAddress[] | null = null;
   private readonly clients: UdpEndpoint[] = [];
 
   private constructor(
@@ -95,6 +97,11 @@ export class World {
     this.trackerPort = port;
   }
 
+  /** Points later peers at several trackers (child processes), in this order. */
+  pointAtTrackers(ports: number[]): void {
+    this.trackerList = ports.map((port) => ({ address: HOST, port }));
+  }
+
   /** Starts a PeerNode with its folder `<root>/files/node<ID>`. */
   async addPeer(
     nodeId: number,
@@ -105,7 +112,7 @@ export class World {
       nodeId,
       host: HOST,
       port: 0,
-      tracker: this.trackerAddress,
+      tracker: this.trackerList ?? this.trackerAddress,
       filesDir: this.filesDir,
       maxOwners: defaults.maxOwnersPerDownload,
       blockSizeBytes: defaults.blockSizeBytes,

@@ -1,0 +1,119 @@
+/**
+ * CPU of idle nodes (issue 15: under 1 % of a core over a minute, headless or full screen): a
+ * headless tracker, a headless peer and a full-screen peer view (the real binary in a private
+ * tmux terminal, 120x40), all registered and doing nothing, measured over the same window.
+ *
+ *   node --import tsx bench/idle.ts [--seconds 60] [--settle-sec 10] [--cli PATH/dist/cli.js]
+ *
+ * CPU is utime + stime of each process from /proc/PID/stat at the window's start and end.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
+import { busyMachineWarning, describeMachine, readCpuSeconds } from './lib/proc-stats.ts';
+import { fixed, formatTable } from './lib/table.ts';
+import { TmuxSession, tmuxAvailable } from './lib/tmux-session.ts';
+import { quitView, waitForScreen } from './lib/view-soak-scenarios.ts';
+import { withWorkspace } from './lib/workspace.ts';
+
+/** Issue 15's target for a node with nothing to do. */
+const MAX_IDLE_CPU_PERCENT = 1;
+const HEADLESS_PEER_ID = 91;
+const VIEW_PEER_ID = 90;
+const JOIN_TIMEOUT_MS = 90_000;
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    'settle-sec': { type: 'string', default: '10' },
+    cli: { type: 'string' },
+  },
+});
+const windowSeconds = Number(values.seconds);
+const settleSeconds = Number(values['settle-sec']);
+if (!(windowSeconds > 0) || !(settleSeconds >= 0)) {
+  console.error('flags: --seconds N (60) --settle-sec N (10) --cli PATH');
+  process.exit(2);
+}
+if (values.cli === undefined) ensureFreshBuild();
+const cliPath = values.cli ?? CLI_PATH;
+console.log(describeMachine());
+const busy = busyMachineWarning();
+if (busy) console.log(busy);
+console.log(
+  `idle nodes on 127.0.0.1, CPU over ${windowSeconds} s after ${settleSeconds} s to settle; CLI ${cliPath}`,
+);
+
+/** A process to measure, by pid. */
+interface Watched {
+  label: string;
+  pid: number;
+}
+
+process.exitCode = await withWorkspace('bt-bench-idle', async ({ dir, group }) => {
+  mkdirSync(join(dir, 'files'), { recursive: true });
+  const common = ['--files', join(dir, 'files'), '--logs', join(dir, 'logs')];
+  const tracker = group.spawn('tracker', process.execPath, [
+    ...[cliPath, 'tracker', '--headless', '--host', '127.0.0.1', '--port', '0'],
+    ...['--db', join(dir, 'db'), '--logs', join(dir, 'logs')],
+  ]);
+  const port = (await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, JOIN_TIMEOUT_MS))[1];
+  const peerArgs = (id: number) => [
+    ...[cliPath, 'peer', '--id', String(id), '--host', '127.0.0.1'],
+    ...['--tracker', `127.0.0.1:${port}`, ...common],
+  ];
+  const headless = group.spawn('headless peer', process.execPath, [
+    ...peerArgs(HEADLESS_PEER_ID),
+    '--headless',
+  ]);
+  const watched: Watched[] = [
+    { label: 'tracker, headless (2 idle peers)', pid: tracker.pid },
+    { label: 'peer, headless', pid: headless.pid },
+  ];
+  const view = tmuxAvailable()
+    ? TmuxSession.start('idle-view', [process.execPath, ...peerArgs(VIEW_PEER_ID)], {
+        cwd: dir,
+        columns: 120,
+        rows: 40,
+      })
+    : null;
+  try {
+    const joined = (id: number) =>
+      tracker.waitForLine(new RegExp(`joined node ${id} `), JOIN_TIMEOUT_MS);
+    await joined(HEADLESS_PEER_ID);
+    if (view) {
+      await waitForScreen(view, /bt-tui peer · node \d+/, 'the peer view');
+      await joined(VIEW_PEER_ID);
+      const pid = view.panePid();
+      if (pid !== null) watched.push({ label: 'peer, full-screen view (tmux 120x40)', pid });
+    } else {
+      console.log('no tmux: the full-screen view is not measured');
+    }
+    await sleep(settleSeconds * 1000);
+    const before = watched.map((node) => readCpuSeconds(node.pid));
+    const startMs = performance.now();
+    await sleep(windowSeconds * 1000);
+    const after = watched.map((node) => readCpuSeconds(node.pid));
+    const spanSeconds = (performance.now() - startMs) / 1000;
+    const rows = watched.map((node, index) => {
+      const [from, to] = [before[index], after[index]];
+      const cpu = from == null || to == null ? null : to - from;
+      const percent = cpu === null ? null : (cpu / spanSeconds) * 100;
+      const verdict =
+        percent === null ? 'gone' : percent < MAX_IDLE_CPU_PERCENT ? 'meets' : 'MISSES';
+      return [node.label, fixed(spanSeconds, 1), fixed(cpu, 2), fixed(percent, 2), verdict];
+    });
+    console.log('');
+    console.log(
+      formatTable(
+        ['process', 'window s', 'CPU s', '% of a core', `target < ${MAX_IDLE_CPU_PERCENT} %`],
+        rows,
+      ),
+    );
+    return rows.every((row) => row[4] !== 'gone') ? 0 : 1;
+  } finally {
+    if (view) await quitView(view, 'q');
+  }
+});

@@ -1,0 +1,87 @@
+/**
+ * Finds the file a download target means at the tracker: one NEED by name, and for a prefix the
+ * tracker's reply did not list (a name can have more files than one reply holds, e.g. an attacker
+ * announcing many under it) the LIST pages, then a NEED per infohash found there.
+ */
+import {
+  type ListReplyMessage,
+  MAX_NEED_MATCHES,
+  MAX_OWNERS_PER_MATCH,
+  type NeedReplyMessage,
+} from '../../protocol/messages.ts';
+import type { TrackerOutcome } from '../tracker-client.ts';
+import type { OwnerFinder } from './download.ts';
+import type { DownloadTarget } from './download-target.ts';
+import { type EntryPick, pickEntry } from './entry-choice.ts';
+
+/** Where the resolver asks: NEED, and LIST pages for a prefix the NEED reply did not list. */
+export interface EntryLookup {
+  findOwners: OwnerFinder;
+  listFiles?: (cursor: number) => Promise<TrackerOutcome<ListReplyMessage>>;
+}
+
+/** LIST pages read at most while looking for a prefix (32 files a page). */
+const MAX_LIST_PAGES = 64;
+
+export type Resolution =
+  | { ok: true; pick: EntryPick }
+  /** The tracker did not answer (or refused): ask again later. */
+  | { ok: false; reason: string };
+
+/**
+ * Asks the tracker which file `target` means. Owners are asked for as many as a reply carries, so
+ * a person choosing sees complete and partial owners and their credits; `exclude` leaves out
+ * owners this download banned.
+ */
+export async function resolveEntry(
+  target: DownloadTarget,
+  lookup: EntryLookup,
+  exclude: number[],
+): Promise<Resolution> {
+  const found = await lookup.findOwners(
+    { kind: 'name', name: target.name },
+    MAX_OWNERS_PER_MATCH,
+    exclude,
+  );
+  if (!found.ok) return found;
+  const pick = pickEntry(found.reply, target);
+  if (pick.kind !== 'unknown-prefix' || pick.unlisted === 0 || !lookup.listFiles)
+    return { ok: true, pick };
+  return findUnlisted(target, lookup, exclude, pick);
+}
+
+/** The files of the name starting with the prefix, from LIST, each asked for by infohash. */
+async function findUnlisted(
+  target: DownloadTarget,
+  lookup: EntryLookup,
+  exclude: number[],
+  unknown: EntryPick,
+): Promise<Resolution> {
+  const prefix = target.infohashPrefix ?? '';
+  const hits: Buffer[] = [];
+  let cursor = 0;
+  for (let page = 0; page < MAX_LIST_PAGES && hits.length < MAX_NEED_MATCHES; page++) {
+    const listed = await lookup.listFiles!(cursor);
+    if (!listed.ok) return listed;
+    for (const file of listed.reply.files) {
+      if (file.name === target.name && file.infohash.toString('hex').startsWith(prefix))
+        hits.push(file.infohash);
+    }
+    cursor = listed.reply.nextCursor;
+    if (cursor === 0) break;
+  }
+  if (hits.length === 0) return { ok: true, pick: unknown };
+  const reply: NeedReplyMessage = { type: 'need-reply', totalMatches: 0, matches: [] };
+  for (const infohash of hits) {
+    const found = await lookup.findOwners(
+      { kind: 'infohash', infohash },
+      MAX_OWNERS_PER_MATCH,
+      exclude,
+    );
+    if (!found.ok) return found;
+    const match = found.reply.matches.find((candidate) => candidate.infohash.equals(infohash));
+    if (match) reply.matches.push(match);
+  }
+  reply.totalMatches = reply.matches.length;
+  return { ok: true, pick: pickEntry(reply, target) };
+}

@@ -1,0 +1,59 @@
+/**
+ * Which of the swarm's trackers this node talks to. The node keeps one at a time (its session
+ * lives there); when that one stops answering it moves on to the next, round-robin, and only
+ * after a whole round without an answer does it count the trackers as unreachable and back off.
+ */
+import type { RemoteAddress } from '../net/transport.ts';
+
+/**
+ * Retries of one request while other trackers are there to try: 0.5 + 1 + 2 s and it moves on,
+ * well within a 20 s heartbeat. A single tracker keeps the endpoint's patient default.
+ */
+export const FAILOVER_REQUEST_RETRIES = 2;
+
+/** `host:port`, with brackets for IPv6. */
+export function formatTracker(address: RemoteAddress): string {
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return `${host}:${address.port}`;
+}
+
+/** The trackers in the order given and the one in use. */
+export class TrackerChoice {
+  readonly all: readonly RemoteAddress[];
+  private index = 0;
+  /** Trackers tried without an answer since the last answer. */
+  private failedInRow = 0;
+
+  constructor(trackers: RemoteAddress | readonly RemoteAddress[]) {
+    const list = Array.isArray(trackers) ? trackers : [trackers as RemoteAddress];
+    if (list.length === 0) throw new Error('TrackerChoice needs at least one tracker');
+    this.all = list;
+  }
+
+  /** The tracker requests go to now. */
+  get current(): RemoteAddress {
+    return this.all[this.index]!;
+  }
+
+  /** More than one tracker: a failed request moves on instead of retrying patiently. */
+  get several(): boolean {
+    return this.all.length > 1;
+  }
+
+  /** The current tracker answered. */
+  answered(): void {
+    this.failedInRow = 0;
+  }
+
+  /**
+   * The current tracker did not answer: the next one becomes current. True when that one has
+   * not failed yet in this round (try it at once); false after a whole round (back off).
+   */
+  moveOn(): boolean {
+    this.failedInRow++;
+    this.index = (this.index + 1) % this.all.length;
+    if (this.failedInRow < this.all.length) return true;
+    this.failedInRow = 0;
+    return false;
+  }
+}

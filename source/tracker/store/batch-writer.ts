@@ -1,0 +1,88 @@
+/**
+ * Coalesces changes into one write per batch delay, whatever the store: a burst of events is
+ * one transaction (LMDB) or one pipeline (Redis), and a crash loses at most the batch that was
+ * not yet written. A failed write keeps its changes pending and is tried again with the next.
+ */
+import type { Clock, TimerHandle } from '../../clock.ts';
+
+/** Options of a BatchWriter. */
+export interface BatchWriterOptions {
+  clock: Clock;
+  delayMs: number;
+  /** Writes everything pending; on failure it keeps the changes pending and throws. */
+  write: () => Promise<void>;
+  /** What is left to write. */
+  hasPending: () => boolean;
+  /** A write failed (first failure of a streak), or writing works again: one sentence. */
+  onProblem?: (text: string) => void;
+  /** Names the store in problem sentences. */
+  location: string;
+}
+
+/** Runs one write at a time, each at most `delayMs` after the first change it carries. */
+export class BatchWriter {
+  private timer: TimerHandle | null = null;
+  private writing: Promise<void> | null = null;
+  private failing = false;
+  private flushing = false;
+  private writesCompleted = 0;
+
+  constructor(private readonly options: BatchWriterOptions) {}
+
+  /** Completed writes since start. */
+  get writes(): number {
+    return this.writesCompleted;
+  }
+
+  /** Something changed: write within the delay (once for a whole burst). */
+  schedule(): void {
+    if (this.timer || this.writing) return;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = null;
+      void this.writeNow();
+    }, this.options.delayMs);
+    this.timer.unref?.();
+  }
+
+  /** Writes what is pending and waits; true when nothing is left (false if writing fails). */
+  async flush(): Promise<boolean> {
+    this.flushing = true;
+    try {
+      if (this.timer) {
+        this.options.clock.clearTimeout(this.timer);
+        this.timer = null;
+      }
+      if (this.writing) await this.writing;
+      if (this.options.hasPending()) await this.writeNow();
+      return !this.options.hasPending();
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private writeNow(): Promise<void> {
+    this.writing = this.attempt().finally(() => {
+      this.writing = null;
+      // Changes that arrived during the write get their own batch (flush() writes them itself);
+      // a failing store is retried at the next change, not in a loop.
+      if (this.options.hasPending() && !this.failing && !this.flushing) this.schedule();
+    });
+    return this.writing;
+  }
+
+  private async attempt(): Promise<void> {
+    try {
+      await this.options.write();
+      this.writesCompleted++;
+      if (this.failing) this.options.onProblem?.(`${this.options.location} is writable again`);
+      this.failing = false;
+    } catch (error) {
+      if (!this.failing) {
+        this.options.onProblem?.(
+          `cannot write ${this.options.location}: ${(error as Error).message}`,
+        );
+      }
+      this.failing = true;
+    }
+  }
+}

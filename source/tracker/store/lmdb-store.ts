@@ -1,0 +1,248 @@
+/**
+ * The embedded store: tracker_db/tracker.mdb, an LMDB environment with one table of nodes (by
+ * id), one of files (by infohash) and one of metadata (the swarm secret). Each batch of changes
+ * is one LMDB transaction holding only the records it touched, so a crash loses at most the
+ * batch not yet committed and never leaves a torn database (LMDB's copy-on-write pages).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open as openFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Database, open, type RootDatabase } from 'lmdb';
+import type { Clock } from '../../clock.ts';
+import { defaults } from '../../config.ts';
+import {
+  isFile,
+  isNode,
+  type PersistedFile,
+  type PersistedNode,
+  type PersistedTracker,
+} from '../persisted.ts';
+import { BatchWriter } from './batch-writer.ts';
+import { jsonDbExists, loadJsonDb, markJsonDbMigrated } from './json-files.ts';
+import { collectTouched, type OpBatch, type TouchedKeys } from './ops.ts';
+import {
+  type RecordReader,
+  type StoreLoad,
+  TRACKER_SECRET_BYTES,
+  type TrackerStore,
+} from './tracker-store.ts';
+
+/** The LMDB file inside the database folder (LMDB adds `tracker.mdb-lock` beside it). */
+export const LMDB_FILE = 'tracker.mdb';
+const SECRET_KEY = 'secret';
+
+/** The three tables of an open environment. */
+export interface LmdbTables {
+  root: RootDatabase;
+  nodes: Database<unknown, number>;
+  files: Database<unknown, string>;
+  meta: Database<unknown, string>;
+}
+
+/** Opens (creating unless read-only) the environment in `dbDir`; throws what LMDB throws. */
+export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
+  const root = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4, readOnly });
+  return {
+    root,
+    nodes: root.openDB<unknown, number>({ name: 'nodes' }),
+    files: root.openDB<unknown, string>({ name: 'files' }),
+    meta: root.openDB<unknown, string>({ name: 'meta' }),
+  };
+}
+
+/** Every well-formed record of the tables, and how many were not. */
+export function readLmdbRecords(tables: LmdbTables): {
+  persisted: PersistedTracker;
+  malformed: number;
+} {
+  let malformed = 0;
+  const nodes: PersistedNode[] = [];
+  const files: PersistedFile[] = [];
+  for (const { value } of tables.nodes.getRange()) {
+    if (isNode(value)) nodes.push(value);
+    else malformed++;
+  }
+  for (const { value } of tables.files.getRange()) {
+    if (isFile(value)) files.push(value);
+    else malformed++;
+  }
+  return { persisted: { nodes, files }, malformed };
+}
+
+/** Options of the embedded store. */
+export interface LmdbStoreOptions {
+  dbDir: string;
+  clock: Clock;
+  batchDelayMs?: number;
+  onProblem?: (text: string) => void;
+}
+
+/** The default store: nothing to set up, one tracker. */
+export class LmdbStore implements TrackerStore {
+  readonly shared = false;
+  readonly location: string;
+  private tables: LmdbTables | null = null;
+  private pending: TouchedKeys = { nodes: new Set(), files: new Set() };
+  private reader: RecordReader | null = null;
+  private readonly writer: BatchWriter;
+
+  constructor(private readonly options: LmdbStoreOptions) {
+    this.location = options.dbDir;
+    this.writer = new BatchWriter({
+      clock: options.clock,
+      delayMs: options.batchDelayMs ?? defaults.trackerDbFlushDelayMs,
+      write: () => this.writePending(),
+      hasPending: () => this.pending.nodes.size > 0 || this.pending.files.size > 0,
+      onProblem: options.onProblem,
+      location: options.dbDir,
+    });
+  }
+
+  get writes(): number {
+    return this.writer.writes;
+  }
+
+  /**
+   * Opens tracker_db/ (an unreadable LMDB file is moved aside, as nodes.json was), migrates
+   * nodes.json/files.json on first start, and reads every record.
+   */
+  async load(wallNowMs: number): Promise<StoreLoad> {
+    const { dbDir } = this.options;
+    await mkdir(dbDir, { recursive: true });
+    const notes: string[] = [];
+    const tables = await openOrSetAside(dbDir, wallNowMs, notes);
+    this.tables = tables;
+    if (await jsonDbExists(dbDir)) await migrateJson(tables, dbDir, wallNowMs, notes);
+    const { persisted, malformed } = readLmdbRecords(tables);
+    if (malformed > 0) notes.push(`${malformed} malformed records in ${dbDir} left out`);
+    let secret = tables.meta.get(SECRET_KEY);
+    if (!Buffer.isBuffer(secret) || secret.length !== TRACKER_SECRET_BYTES) {
+      secret = randomBytes(TRACKER_SECRET_BYTES);
+      await tables.meta.put(SECRET_KEY, secret);
+    }
+    return { persisted, ops: [], trackerSecret: secret as Buffer, notes };
+  }
+
+  record(batch: OpBatch, reader: RecordReader): void {
+    this.reader = reader;
+    collectTouched(batch.ops, this.pending);
+    if (this.pending.nodes.size > 0 || this.pending.files.size > 0) this.writer.schedule();
+  }
+
+  onRemote(): void {
+    // One tracker per embedded store: nothing ever arrives from elsewhere.
+  }
+
+  flush(): Promise<boolean> {
+    return this.writer.flush();
+  }
+
+  async close(): Promise<void> {
+    if (!this.tables) return;
+    await this.flush();
+    await this.tables.root.close();
+    this.tables = null;
+  }
+
+  /** One transaction with the newest form of every touched record. */
+  private async writePending(): Promise<void> {
+    const { tables, reader } = this;
+    if (!tables || !reader) return;
+    const touched = this.pending;
+    this.pending = { nodes: new Set(), files: new Set() };
+    // Read now, in this turn: the records as they are when the batch starts.
+    const nodes = [...touched.nodes].map((id) => [id, reader.persistedNode(id)] as const);
+    const files = [...touched.files].map((hex) => [hex, reader.persistedFile(hex)] as const);
+    try {
+      await tables.root.transaction(() => {
+        for (const [id, node] of nodes) {
+          if (node) tables.nodes.put(id, node);
+          else tables.nodes.remove(id);
+        }
+        for (const [hex, file] of files) {
+          if (file) tables.files.put(hex, file);
+          else tables.files.remove(hex);
+        }
+      });
+    } catch (error) {
+      for (const id of touched.nodes) this.pending.nodes.add(id);
+      for (const hex of touched.files) this.pending.files.add(hex);
+      throw error;
+    }
+  }
+}
+
+/** LMDB's meta page: magic 0xBEEFC0DE then data version 2, after the 16-byte page header. */
+const META_MAGIC_OFFSET = 24;
+const META_MAGIC = 0xbeefc0de;
+const META_VERSION = 2;
+
+/**
+ * Why `path` is not an LMDB file, or null (also when it does not exist yet). LMDB maps the file
+ * and trusts it: foreign bytes crash the process instead of failing the open, so the meta page
+ * is checked first. A crash of the tracker never produces such a file (LMDB writes copy on
+ * write and commits by switching meta pages); a person or another program can.
+ */
+export async function notLmdbReason(path: string): Promise<string | null> {
+  let header: Buffer;
+  try {
+    const handle = await openFile(path, 'r');
+    try {
+      header = Buffer.alloc(META_MAGIC_OFFSET + 8);
+      const { bytesRead } = await handle.read(header, 0, header.length, 0);
+      header = header.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    return (error as Error).message;
+  }
+  if (header.length < META_MAGIC_OFFSET + 8) return 'too short for an LMDB file';
+  if (header.readUInt32LE(META_MAGIC_OFFSET) !== META_MAGIC) return 'no LMDB meta page';
+  const version = header.readUInt32LE(META_MAGIC_OFFSET + 4);
+  if (version !== META_VERSION) return `LMDB data version ${version}, not ${META_VERSION}`;
+  return null;
+}
+
+async function openOrSetAside(dbDir: string, wallNowMs: number, notes: string[]) {
+  const path = join(dbDir, LMDB_FILE);
+  try {
+    const reason = await notLmdbReason(path);
+    if (reason) throw new Error(reason);
+    const tables = openLmdbTables(dbDir);
+    readLmdbRecords(tables);
+    return tables;
+  } catch (error) {
+    const asidePath = `${path}.corrupt-${wallNowMs}`;
+    await rename(path, asidePath);
+    await rm(`${path}-lock`, { force: true });
+    notes.push(
+      `${path} is unreadable (${(error as Error).message}); moved it to ${asidePath} and started without it`,
+    );
+    return openLmdbTables(dbDir);
+  }
+}
+
+/**
+ * Copies nodes.json/files.json into the tables in one transaction, then renames them to
+ * `*.migrated`. A crash between the two repeats the copy on the next start: the same records.
+ */
+async function migrateJson(
+  tables: LmdbTables,
+  dbDir: string,
+  wallNowMs: number,
+  notes: string[],
+): Promise<void> {
+  const loaded = await loadJsonDb(dbDir, wallNowMs);
+  notes.push(...loaded.notes);
+  const { nodes, files } = loaded.persisted;
+  await tables.root.transaction(() => {
+    for (const node of nodes) tables.nodes.put(node.nodeId, node);
+    for (const file of files) tables.files.put(file.infohash, file);
+  });
+  const renamed = await markJsonDbMigrated(dbDir);
+  notes.push(
+    `migrated ${nodes.length} nodes and ${files.length} files from JSON into ${join(dbDir, LMDB_FILE)}; kept the old files as ${renamed.join(', ')}`,
+  );
+}

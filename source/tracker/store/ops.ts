@@ -1,0 +1,79 @@
+/**
+ * What changed in a tracker's state, one operation per change, as plain JSON-safe values. The
+ * embedded store reads which records an operation touched and writes their newest form; the
+ * Redis store also publishes the operations so other trackers apply them to their replicas.
+ * Operations are deltas (an owner added, bytes credited), not whole records, so two trackers
+ * changing one file or one node's credit at the same time both keep their change.
+ */
+import type { Credit } from '../../protocol/messages.ts';
+import type { PersistedNode } from '../persisted.ts';
+
+/** A node's session: what lets any tracker of a shared swarm accept its next message. */
+export interface NodeSession {
+  /** Session token, hex; null for a node restored from disk that has not registered again. */
+  tokenHex: string | null;
+  /** Wall-clock time the node was last heard (monotonic times differ between processes). */
+  heardAtWallMs: number;
+}
+
+/** One change of the tracker state. */
+export type StateOp =
+  /** A node registered (joined, re-registered or rejoined): its whole record and session. */
+  | { op: 'node-set'; node: PersistedNode; session: NodeSession }
+  /** A node left or was dropped, with the files it owned (each lost this owner). */
+  | { op: 'node-delete'; nodeId: number; infohashes: string[] }
+  /** A node was heard (only journaled when liveness is shared between trackers). */
+  | { op: 'heard'; nodeId: number; heardAtWallMs: number }
+  /** A node owns a file (complete, or partial: some verified pieces). */
+  | { op: 'own'; infohash: string; name: string; size: number; nodeId: number; complete: boolean }
+  /** A node stopped serving a file. */
+  | { op: 'withdraw'; infohash: string; nodeId: number }
+  /**
+   * An UPDATE the credit ledger accepted, with the credits it granted. A replica replays it
+   * through its own ledger, so a retransmission sent to another tracker credits nothing.
+   */
+  | {
+      op: 'credit';
+      senderId: number;
+      downloadIdHex: string;
+      infohash: string;
+      sizeBytes: number;
+      granted: Credit[];
+    };
+
+/** Operations from one tracker, in the order they happened. */
+export interface OpBatch {
+  /** The tracker that made the changes (its listening address, `host:port`). */
+  trackerId: string;
+  ops: StateOp[];
+}
+
+/** The node ids and infohashes whose records a batch of operations changed. */
+export interface TouchedKeys {
+  nodes: Set<number>;
+  files: Set<string>;
+}
+
+/** Adds the records `ops` touched to `into` (liveness alone touches no persisted record). */
+export function collectTouched(ops: readonly StateOp[], into: TouchedKeys): void {
+  for (const op of ops) {
+    switch (op.op) {
+      case 'node-set':
+        into.nodes.add(op.node.nodeId);
+        break;
+      case 'node-delete':
+        into.nodes.add(op.nodeId);
+        for (const infohash of op.infohashes) into.files.add(infohash);
+        break;
+      case 'own':
+      case 'withdraw':
+        into.files.add(op.infohash);
+        break;
+      case 'credit':
+        for (const credit of op.granted) into.nodes.add(credit.nodeId);
+        break;
+      case 'heard':
+        break;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { formatTracker, TrackerChoice } from '../../source/peer/tracker-choice.ts';
+
+const A = { address: '127.0.0.1', port: 1 };
+const B = { address: '127.0.0.1', port: 2 };
+const C = { address: '::1', port: 3 };
+
+describe('TrackerChoice', () => {
+  test('moves round-robin, at once until a whole round failed, then backs off', () => {
+    const choice = new TrackerChoice([A, B, C]);
+    assert.equal(choice.current, A);
+    assert.equal(choice.moveOn(), true);
+    assert.equal(choice.current, B);
+    assert.equal(choice.moveOn(), true);
+    assert.equal(choice.current, C);
+    assert.equal(choice.moveOn(), false, 'A, B and C all failed: back off');
+    assert.equal(choice.current, A, 'the retry starts the next round at A');
+    assert.equal(choice.moveOn(), true);
+  });
+
+  test('an answer starts a new round', () => {
+    const choice = new TrackerChoice([A, B]);
+    assert.equal(choice.moveOn(), true);
+    choice.answered();
+    assert.equal(choice.moveOn(), true, 'B answered before: A is worth trying at once');
+    assert.equal(choice.current, A);
+  });
+
+  test('one tracker: never several, every failure backs off', () => {
+    const choice = new TrackerChoice(A);
+    assert.equal(choice.several, false);
+    assert.equal(choice.moveOn(), false);
+    assert.equal(choice.current, A);
+  });
+
+  test('addresses print as host:port, IPv6 in brackets', () => {
+    assert.equal(formatTracker(A), '127.0.0.1:1');
+    assert.equal(formatTracker(C), '[::1]:3');
+  });
+});

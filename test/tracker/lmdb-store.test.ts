@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import { LmdbStore } from '../../source/tracker/store/lmdb-store.ts';
+import type { TrackerState } from '../../source/tracker/tracker-state.ts';
+import { infohash, newState, own, register } from './fixtures.ts';
+import { populated, tempDbDir, writeJsonDb } from './store-fixtures.ts';
+
+const TRACKER_ID = '127.0.0.1:1';
+
+/** Hands the state's changes to the store, as the server does after each request. */
+function record(store: LmdbStore, state: TrackerState): void {
+  store.record({ trackerId: TRACKER_ID, ops: state.takeOps() }, state);
+}
+
+async function reload(dbDir: string): Promise<Awaited<ReturnType<LmdbStore['load']>>> {
+  const store = new LmdbStore({ dbDir, clock: new ManualClock() });
+  try {
+    return await store.load(0);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('the embedded store (LMDB in tracker_db/)', () => {
+  test('a missing database is an empty swarm with a new secret that stays the same', async () => {
+    const dbDir = await tempDbDir();
+    const first = await reload(dbDir);
+    assert.deepEqual(first.persisted, { nodes: [], files: [] });
+    assert.deepEqual(first.notes, []);
+    assert.equal(first.trackerSecret.length, 32);
+    assert.deepEqual((await reload(dbDir)).trackerSecret, first.trackerSecret);
+    assert.deepEqual((await readdir(dbDir)).sort(), ['tracker.mdb', 'tracker.mdb-lock']);
+  });
+
+  test('writes each change and reloads the same state', async () => {
+    const dbDir = await tempDbDir();
+    const store = new LmdbStore({ dbDir, clock: new ManualClock() });
+    await store.load(0);
+    const state = populated();
+    record(store, state);
+    assert.equal(await store.flush(), true);
+    await store.close();
+    assert.deepEqual((await reload(dbDir)).persisted, state.toPersisted());
+  });
+
+  test('a batch writes only the records it touched; exits and drops delete theirs', async () => {
+    const dbDir = await tempDbDir();
+    const clock = new ManualClock();
+    const store = new LmdbStore({ dbDir, clock, batchDelayMs: 250 });
+    await store.load(0);
+    const { state } = newState();
+    const tokens = [1, 2, 3].map((id) => register(state, id, 5000 + id, 0));
+    own(state, tokens[0]!, 5001, 0, { infohash: infohash(1), name: 'a.bin', size: 10 });
+    own(state, tokens[1]!, 5002, 0, { infohash: infohash(2), name: 'b.bin', size: 20 });
+    record(store, state);
+    clock.advance(250);
+    await store.flush();
+    assert.equal(store.writes, 1, 'one transaction for the whole burst');
+    state.handle({ type: 'exit', token: tokens[1]! }, { address: '127.0.0.1', port: 5002 }, 1);
+    record(store, state);
+    await store.flush();
+    await store.close();
+    const loaded = await reload(dbDir);
+    assert.deepEqual(
+      loaded.persisted.nodes.map((n) => n.nodeId),
+      [1, 3],
+    );
+    assert.deepEqual(
+      loaded.persisted.files.map((f) => [f.name, f.owners]),
+      [['a.bin', [1]]],
+    );
+  });
+
+  test('several changes within the batch delay are one write, none before it', async () => {
+    const dbDir = await tempDbDir();
+    const clock = new ManualClock();
+    const store = new LmdbStore({ dbDir, clock, batchDelayMs: 250 });
+    await store.load(0);
+    const { state } = newState();
+    for (let id = 1; id <= 5; id++) {
+      register(state, id, 5000 + id, 0);
+      record(store, state);
+      clock.advance(40);
+    }
+    assert.equal(store.writes, 0, 'nothing written before the delay');
+    clock.advance(90);
+    await store.flush();
+    assert.equal(store.writes, 1);
+    clock.advance(1000);
+    assert.equal(await store.flush(), true);
+    assert.equal(store.writes, 1, 'no change, no write');
+    await store.close();
+    assert.equal((await reload(dbDir)).persisted.nodes.length, 5);
+  });
+
+  test('nodes.json and files.json are migrated on first start and renamed *.migrated', async () => {
+    const dbDir = await tempDbDir();
+    const persisted = populated().toPersisted();
+    await writeJsonDb(dbDir, persisted);
+    const first = await reload(dbDir);
+    assert.deepEqual(first.persisted, persisted);
+    assert.deepEqual(first.notes, [
+      `migrated 3 nodes and 2 files from JSON into ${join(dbDir, 'tracker.mdb')}; kept the old files as nodes.json.migrated, files.json.migrated`,
+    ]);
+    assert.deepEqual((await readdir(dbDir)).sort(), [
+      'files.json.migrated',
+      'nodes.json.migrated',
+      'tracker.mdb',
+      'tracker.mdb-lock',
+    ]);
+    const second = await reload(dbDir);
+    assert.deepEqual(second.persisted, persisted);
+    assert.deepEqual(second.notes, []);
+  });
+
+  test('an unreadable tracker.mdb is moved aside and the tracker starts without it', async () => {
+    const dbDir = await tempDbDir();
+    await reload(dbDir);
+    await writeFile(join(dbDir, 'tracker.mdb'), Buffer.alloc(64 * 1024, 0x5a));
+    const loaded = await reload(dbDir);
+    assert.deepEqual(loaded.persisted, { nodes: [], files: [] });
+    assert.equal(loaded.notes.length, 1);
+    assert.match(loaded.notes[0]!, /tracker\.mdb is unreadable .*moved it to .*corrupt-0/);
+    assert.ok((await readdir(dbDir)).includes('tracker.mdb.corrupt-0'));
+  });
+});
