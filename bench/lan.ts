@@ -12,13 +12,13 @@
 import { rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { defaults } from '../source/config.ts';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { createSwarmFile, type SwarmFile } from './lib/files.ts';
 import { describeFloor, type MachineFloor } from './lib/floor.ts';
 import { Aria2LanSwarm } from './lib/lan-aria2.ts';
 import { FIRST_DATA_BYTES, runFlashCrowd } from './lib/lan-crowd.ts';
+import { parseLanFlags } from './lib/lan-flags.ts';
 import { measureLanFloor } from './lib/lan-floor.ts';
 import { OurLanSwarm } from './lib/lan-ours.ts';
 import {
@@ -34,7 +34,6 @@ import {
 } from './lib/lan-report.ts';
 import { existingLanNamespaces, LanStar, NAMESPACE_PREFIX } from './lib/lan-star.ts';
 import {
-  LAN_SYSTEMS,
   type LanSwarm,
   type LanSystemName,
   leecherHosts,
@@ -46,71 +45,13 @@ import { fixed, formatTable } from './lib/table.ts';
 import { describeAria2Tools, ensureAria2Tools } from './lib/tools.ts';
 import { type Workspace, withWorkspace } from './lib/workspace.ts';
 
-const USAGE =
-  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js)';
-
 /** A leecher still running after its share of the seeder-alone time, 4 times over, is stuck. */
 const leechTimeoutMs = (seederAloneSeconds: number) => 60_000 + 4_000 * seederAloneSeconds;
 
 /** Exit code of a run stopped by SIGHUP (128 + 1), as a shell reports it. */
 const EXIT_ON_HANGUP = 129;
 
-interface Flags {
-  rateMbit: number;
-  sizeMiB: number;
-  leecherCounts: number[];
-  runs: number;
-  systems: LanSystemName[];
-  /** The CLI to run; null: this repo's dist/cli.js, rebuilt when stale. */
-  cliPath: string | null;
-}
-
-function parseFlags(argv: string[]): Flags {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        rate: { type: 'string', default: '100' },
-        size: { type: 'string', default: '64' },
-        n: { type: 'string', default: '1,4,8,16' },
-        runs: { type: 'string', default: '1' },
-        only: { type: 'string' },
-        cli: { type: 'string' },
-      },
-    });
-    const only = values.only;
-    if (only !== undefined && !(LAN_SYSTEMS as readonly string[]).includes(only)) {
-      throw new Error(`--only takes ${LAN_SYSTEMS.join(' or ')} (got "${only}")`);
-    }
-    return {
-      rateMbit: positive('--rate', values.rate),
-      sizeMiB: positive('--size', values.size),
-      leecherCounts: integers('--n', values.n, 1, 200),
-      runs: integers('--runs', values.runs, 1, 100)[0]!,
-      systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
-      cliPath: values.cli ?? null,
-    };
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    process.exit(2);
-  }
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0)) throw new Error(`${flag} must be a positive number (got "${text}")`);
-  return value;
-}
-
-function integers(flag: string, text: string, min: number, max: number): number[] {
-  const values = text.split(',').map(Number);
-  if (values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
-    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
-  }
-  return values;
-}
-
-const flags = parseFlags(process.argv.slice(2));
+const flags = parseLanFlags(process.argv.slice(2));
 if (process.getuid?.() !== 0) {
   console.error(
     'bench/lan.ts needs root: it creates network namespaces, veth pairs, a bridge and tc qdiscs (run it with sudo)',

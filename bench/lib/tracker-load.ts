@@ -12,9 +12,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { identityFromSeed, type NodeIdentity } from '../../source/peer/identity.ts';
 import { decode, encode } from '../../source/protocol/codec.ts';
 import { DOWNLOAD_ID_BYTES } from '../../source/protocol/codec-tracker.ts';
-import { NODE_KEY_BYTES, type TrackerRequest } from '../../source/protocol/messages.ts';
+import type { TrackerRequest } from '../../source/protocol/messages.ts';
+import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
 import { LATENCY_BUCKETS, latencyBucket } from './latency-histogram.ts';
 import type { LoadResult } from './load-result.ts';
 
@@ -111,8 +113,23 @@ function infohashOf(nodeId: number, file: number): Buffer {
   return hash;
 }
 
+/** Each simulated node's key pair, made when it first registers (from its id: reproducible). */
+const identities = new Map<number, NodeIdentity>();
+
+function identityOf(node: SimNode): NodeIdentity {
+  let identity = identities.get(node.id);
+  if (!identity) {
+    const seed = Buffer.alloc(32);
+    seed.writeUInt32BE(node.id, 0);
+    identity = identityFromSeed(seed);
+    identities.set(node.id, identity);
+  }
+  return identity;
+}
+
+/** REGISTER; its CHALLENGE is answered with REGISTER-PROOF in onReply. */
 function register(node: SimNode): void {
-  send(node, { type: 'register', nodeId: node.id, nodeKey: randomBytes(NODE_KEY_BYTES) });
+  send(node, { type: 'register', nodeId: node.id, publicKey: identityOf(node).publicKey });
 }
 
 function onReply(node: SimNode, datagram: Buffer): void {
@@ -133,7 +150,16 @@ function onReply(node: SimNode, datagram: Buffer): void {
       measured.errors[message.code] = (measured.errors[message.code] ?? 0) + 1;
     }
   }
-  if (message.type === 'registered') {
+  if (message.type === 'challenge') {
+    const identity = identityOf(node);
+    send(node, {
+      type: 'register-proof',
+      nodeId: node.id,
+      publicKey: identity.publicKey,
+      challenge: message.challenge,
+      signature: identity.sign(registrationSigningBytes(message.challenge)),
+    });
+  } else if (message.type === 'registered') {
     if (node.token === null) registered++;
     node.token = Buffer.from(message.token);
     heartbeatIntervalMs ||= message.heartbeatIntervalMs;
@@ -173,7 +199,8 @@ function expire(nowMs: number): void {
     pending.delete(txid);
     if (entry.phase === 'measure') measured.timedOut++;
     else if (entry.phase === 'ramp') rampTimedOut++;
-    if (entry.type === 'register' && phase !== 'drain') register(entry.node);
+    const registering = entry.type === 'register' || entry.type === 'register-proof';
+    if (registering && phase !== 'drain') register(entry.node);
   }
 }
 

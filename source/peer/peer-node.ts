@@ -21,7 +21,7 @@ import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { partPaths } from './download/part-file.ts';
-import { loadOrCreateNodeKey } from './identity.ts';
+import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
@@ -169,11 +169,16 @@ export class PeerNode {
     options: PeerNodeOptions,
   ): Promise<{ ok: true; node: PeerNode } | { ok: false; error: PeerStartError }> {
     let folder: NodeFolder;
-    let nodeKey: Buffer;
+    let identity: NodeIdentity;
+    let identityNote = '';
     let record: SeedingRecord;
     try {
       folder = await openNodeFolder(options.filesDir, options.nodeId);
-      nodeKey = await loadOrCreateNodeKey(folder);
+      const loaded = await loadOrCreateIdentity(folder);
+      identity = loaded.identity;
+      if (loaded.source === 'replaced') {
+        identityNote = 'the identity key file was unreadable: a new key pair replaced it';
+      }
       record = await SeedingRecord.load(folder.stateDir);
     } catch (error) {
       const shown = join(options.filesDir, `node${options.nodeId}`);
@@ -194,6 +199,7 @@ export class PeerNode {
       : opened.transport;
     const endpoint = new UdpEndpoint(transport, { clock: options.clock });
     const { clock, logger } = options;
+    if (identityNote) logger.log(identityNote);
     let node: PeerNode | null = null;
     const seeder = new Seeder({
       endpoint,
@@ -209,7 +215,7 @@ export class PeerNode {
       clock,
       tracker: options.tracker,
       nodeId: options.nodeId,
-      nodeKey,
+      identity,
       log: (text) => logger.log(text),
       // Every registration announces what we seed: seeds may have finished before the first.
       onRegistered: () => void node?.reannounce(),

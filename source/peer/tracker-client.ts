@@ -10,8 +10,9 @@ import type {
   TrackerReply,
   TrackerRequest,
 } from '../protocol/messages.ts';
-
+import type { NodeIdentity } from './identity.ts';
 import { FAILOVER_REQUEST_RETRIES, formatTracker, TrackerChoice } from './tracker-choice.ts';
+import { proveIdentity } from './tracker-registration.ts';
 
 export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
 
@@ -50,7 +51,7 @@ export class TrackerClient {
       /** The swarm's trackers, in order of preference: one is used at a time. */
       tracker: RemoteAddress | readonly RemoteAddress[];
       nodeId: number;
-      nodeKey: Buffer;
+      identity: NodeIdentity;
       log(text: string): void;
       /** Registered again after losing the session: re-announce what we seed. */
       onRegistered(again: boolean): void;
@@ -89,29 +90,30 @@ export class TrackerClient {
 
   private async doRegister(again: boolean): Promise<boolean> {
     if (this.status !== 'retrying') this.setStatus('registering');
-    const outcome = await this.deps.endpoint.request(
-      this.trackers.current,
-      { type: 'register', nodeId: this.deps.nodeId, nodeKey: this.deps.nodeKey },
+    const { endpoint, nodeId, identity } = this.deps;
+    const tracker = this.trackers.current;
+    const stopped = () => this.stopped;
+    const reply = await proveIdentity(
+      endpoint,
+      tracker,
+      nodeId,
+      identity,
+      stopped,
       this.requestOptions(),
     );
     if (this.stopped) return false;
-    if (!outcome.ok) {
+    if (reply === null || (reply.type !== 'registered' && reply.type !== 'error')) {
       // The next tracker at once; once every one failed, the retries back off.
-      if (this.moveOn('does not answer')) return this.doRegister(again);
+      if (this.moveOn(tracker, 'does not answer')) return this.doRegister(again);
       this.unreachable();
       return false;
     }
-    const reply = outcome.reply;
     if (reply.type === 'error') {
       this.lastError = reply.text;
       this.setStatus('refused');
       this.deps.log(`tracker refused registration: ${reply.text}`);
       if (reply.code !== 'id-in-use')
         this.schedule(this.nextRetryDelay(), () => this.register(again));
-      return false;
-    }
-    if (reply.type !== 'registered') {
-      this.unreachable();
       return false;
     }
     this.trackers.answered();
@@ -162,9 +164,10 @@ export class TrackerClient {
    * The tracker in use did not answer: the next one becomes current. True when it should be
    * tried at once (it has not failed in this round); false when every tracker failed.
    */
-  private moveOn(why: string): boolean {
-    const from = this.trackers.current;
-    if (!this.trackers.moveOn()) return false;
+  private moveOn(from: RemoteAddress, why: string): boolean {
+    const moving = from === this.trackers.current;
+    if (!this.trackers.moveOn(from)) return false;
+    if (!moving) return true;
     this.deps.log(
       `tracker ${formatTracker(from)} ${why}; moving to ${formatTracker(this.trackers.current)}`,
     );
@@ -185,18 +188,21 @@ export class TrackerClient {
    */
   private async call(request: WithoutToken<TrackerRequest>): Promise<TrackerOutcome<TrackerReply>> {
     let registeredAgain = false;
+    // Each tracker at most once, whatever other requests do meanwhile.
+    let movesLeft = this.trackers.all.length - 1;
     for (;;) {
       if (this.token === null) {
         return { ok: false, reason: this.lastError || 'not registered with the tracker yet' };
       }
+      const target = this.trackers.current;
       const outcome = await this.deps.endpoint.request(
-        this.trackers.current,
+        target,
         { ...request, token: this.token } as TrackerRequest,
         this.requestOptions(),
       );
       if (this.stopped) return { ok: false, reason: 'stopped' };
       if (!outcome.ok) {
-        if (this.moveOn('does not answer')) continue;
+        if (movesLeft-- > 0 && this.moveOn(target, 'does not answer')) continue;
         this.token = null;
         this.unreachable();
         return { ok: false, reason: 'tracker unreachable' };

@@ -2,11 +2,13 @@
  * Bodies of the tracker messages (requests 0x01..0x07, replies 0x41..0x4F): one write and one
  * read function per message, fields in wire order. Reads use the sticky-error Reader, so each
  * returns null exactly when `r.error` is set. Fixed-size fields of decoded messages (token,
- * nodeKey, infohash, downloadId) are views that alias the datagram.
+ * publicKey, challenge, signature, infohash, downloadId) are views that alias the datagram.
  */
 import { CodeTable, checkInteger, checkThat, type Reader, type Writer } from './binary.ts';
 import {
   type AckMessage,
+  CHALLENGE_BYTES,
+  type ChallengeMessage,
   type Credit,
   type ErrorMessage,
   type ExitMessage,
@@ -28,13 +30,15 @@ import {
   type NeedMessage,
   type NeedQuery,
   type NeedReplyMessage,
-  NODE_KEY_BYTES,
   type OwnerEntry,
   type OwnMessage,
   type OwnState,
+  PUBLIC_KEY_BYTES,
   REGISTER_DATAGRAM_BYTES,
   type RegisteredMessage,
   type RegisterMessage,
+  type RegisterProofMessage,
+  SIGNATURE_BYTES,
   TOKEN_BYTES,
   type TrackerErrorCode,
   type UpdateMessage,
@@ -50,6 +54,8 @@ export const TRACKER_ERROR_CODES = new CodeTable<TrackerErrorCode>({
   'bad-request': 3,
   full: 4,
   conflict: 5,
+  'stale-challenge': 6,
+  'bad-proof': 7,
 });
 
 /** NEED query kinds on the wire. */
@@ -66,20 +72,44 @@ const MAX_UPLOAD_CREDIT = Number.MAX_SAFE_INTEGER;
 
 // ---- requests ----
 
+function readNodeId(r: Reader): number {
+  const nodeId = r.u32('nodeId');
+  if (r.error === null && nodeId < 1) r.fail('bad-value', 'nodeId');
+  return nodeId;
+}
+
 export function writeRegister(w: Writer, m: RegisterMessage): void {
   checkInteger(m.nodeId, 1, 0xffff_ffff, 'nodeId');
   w.u32(m.nodeId, 'nodeId');
-  w.fixed(m.nodeKey, NODE_KEY_BYTES, 'nodeKey');
+  w.fixed(m.publicKey, PUBLIC_KEY_BYTES, 'publicKey');
   // Padded to a fixed size at least as big as any reply: no amplification (see messages.ts).
   w.padTo(REGISTER_DATAGRAM_BYTES, 'padding');
 }
 
 export function readRegister(r: Reader): RegisterMessage | null {
-  const nodeId = r.u32('nodeId');
-  if (r.error === null && nodeId < 1) r.fail('bad-value', 'nodeId');
-  const nodeKey = r.fixed(NODE_KEY_BYTES, 'nodeKey');
+  const nodeId = readNodeId(r);
+  const publicKey = r.fixed(PUBLIC_KEY_BYTES, 'publicKey');
   r.zeroPaddingTo(REGISTER_DATAGRAM_BYTES);
-  return r.error ? null : { type: 'register', nodeId, nodeKey };
+  return r.error ? null : { type: 'register', nodeId, publicKey };
+}
+
+export function writeRegisterProof(w: Writer, m: RegisterProofMessage): void {
+  checkInteger(m.nodeId, 1, 0xffff_ffff, 'nodeId');
+  w.u32(m.nodeId, 'nodeId');
+  w.fixed(m.publicKey, PUBLIC_KEY_BYTES, 'publicKey');
+  w.fixed(m.challenge, CHALLENGE_BYTES, 'challenge');
+  w.fixed(m.signature, SIGNATURE_BYTES, 'signature');
+  // An error answer may be ~215 bytes: the padding keeps it no larger than this request.
+  w.padTo(REGISTER_DATAGRAM_BYTES, 'padding');
+}
+
+export function readRegisterProof(r: Reader): RegisterProofMessage | null {
+  const nodeId = readNodeId(r);
+  const publicKey = r.fixed(PUBLIC_KEY_BYTES, 'publicKey');
+  const challenge = r.fixed(CHALLENGE_BYTES, 'challenge');
+  const signature = r.fixed(SIGNATURE_BYTES, 'signature');
+  r.zeroPaddingTo(REGISTER_DATAGRAM_BYTES);
+  return r.error ? null : { type: 'register-proof', nodeId, publicKey, challenge, signature };
 }
 
 export function writeTokenOnly(w: Writer, m: HeartbeatMessage | ExitMessage): void {
@@ -176,6 +206,17 @@ export function readList(r: Reader): ListMessage | null {
 }
 
 // ---- replies ----
+
+export function writeChallenge(w: Writer, m: ChallengeMessage): void {
+  w.u32(m.nodeId, 'nodeId');
+  w.fixed(m.challenge, CHALLENGE_BYTES, 'challenge');
+}
+
+export function readChallenge(r: Reader): ChallengeMessage | null {
+  const nodeId = readNodeId(r);
+  const challenge = r.fixed(CHALLENGE_BYTES, 'challenge');
+  return r.error ? null : { type: 'challenge', nodeId, challenge };
+}
 
 export function writeRegistered(w: Writer, m: RegisteredMessage): void {
   w.u32(m.nodeId, 'nodeId');

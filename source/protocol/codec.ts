@@ -6,7 +6,7 @@
  * checksum is optional on IPv4 and weak, and bytes damaged in transit must show up as loss
  * (retransmitted), never as a bad piece that wrongly blames an honest owner.
  * Bodies live in codec-tracker.ts and codec-peer.ts, the byte-level reader/writer in binary.ts.
- * Decoded messages' fixed-size fields (token, nodeKey, cookie, infohash, downloadId) and payloads
+ * Decoded messages' fixed-size fields (token, publicKey, cookie, infohash, ...) and payloads
  * are views that alias the datagram: copy them before the datagram's memory is reused.
  */
 import { CodeTable, checkInteger, Reader, Writer } from './binary.ts';
@@ -20,8 +20,11 @@ export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
-/** 2: OWN carries complete/partial/withdrawn, NEED an exclude list, BITFIELD and HAVE. */
-export const PROTOCOL_VERSION = 2;
+/**
+ * 3: registration proves a key pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of sending
+ * a reusable node key. 2: OWN complete/partial/withdrawn, NEED exclude list, BITFIELD and HAVE.
+ */
+export const PROTOCOL_VERSION = 3;
 /** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
 export const HEADER_BYTES = 13;
 /** Payload offset of a DATA datagram: header + infohash + piece u32 + begin u32. */
@@ -63,8 +66,14 @@ const BODIES: { [T in MessageType]: BodyCodec<Extract<Message, { type: T }>> } =
   update: { code: 0x05, write: tracker.writeUpdate, read: tracker.readUpdate },
   exit: { code: 0x06, write: tracker.writeTokenOnly, read: tracker.readExit },
   list: { code: 0x07, write: tracker.writeList, read: tracker.readList },
+  'register-proof': {
+    code: 0x08,
+    write: tracker.writeRegisterProof,
+    read: tracker.readRegisterProof,
+  },
   registered: { code: 0x41, write: tracker.writeRegistered, read: tracker.readRegistered },
   ack: { code: 0x42, write: () => {}, read: tracker.readAck },
+  challenge: { code: 0x43, write: tracker.writeChallenge, read: tracker.readChallenge },
   'need-reply': { code: 0x44, write: tracker.writeNeedReply, read: tracker.readNeedReply },
   'list-reply': { code: 0x47, write: tracker.writeListReply, read: tracker.readListReply },
   error: { code: 0x4f, write: tracker.writeError, read: tracker.readError },
@@ -99,6 +108,7 @@ const DATA_TYPE_CODE = MESSAGE_TYPES.codeOf('data');
 
 /** Answers to a request, matched to it by txid. DATA and REJECT are not: they answer blocks. */
 const REPLY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
+  'challenge',
   'registered',
   'ack',
   'need-reply',
@@ -188,6 +198,18 @@ export function encode(txid: number, message: Message): Buffer {
   writeMessage(new Writer(datagram), txid, message);
   writeChecksum(datagram);
   return datagram;
+}
+
+/**
+ * `datagram` (a whole encoded datagram) relabelled as protocol `version`, checksum renewed: lets
+ * the tracker tell a peer of an older version, in words its codec can read, why it is refused.
+ * Only for messages whose body that version shares (ERROR).
+ */
+export function relabelVersion(datagram: Buffer, version: number): Buffer {
+  const copy = Buffer.from(datagram);
+  copy[2] = version;
+  writeChecksum(copy);
+  return copy;
 }
 
 function writeMessage(w: Writer, txid: number, m: Message): void {

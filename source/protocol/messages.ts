@@ -6,8 +6,12 @@
 
 /** Tracker session token (BEP 15's connection id idea): 8 random bytes bound to an address. */
 export const TOKEN_BYTES = 8;
-/** Secret a node keeps across restarts so that it can take its own id back after a crash. */
-export const NODE_KEY_BYTES = 16;
+/** A node's identity: an Ed25519 public key, raw (RFC 8032). The private key never leaves it. */
+export const PUBLIC_KEY_BYTES = 32;
+/** An Ed25519 signature. */
+export const SIGNATURE_BYTES = 64;
+/** The tracker's registration challenge: an HMAC-SHA-256 (see tracker/challenge.ts). */
+export const CHALLENGE_BYTES = 32;
 /** Peer cookie: HMAC of the requester's address and a time slot, proves it can receive. */
 export const COOKIE_BYTES = 16;
 /** SHA-256 of the canonical metainfo bytes. */
@@ -39,8 +43,9 @@ export const MAX_PAYLOAD_BYTES = 65_000;
 export const MAX_BLOCKS_PER_REQUEST = 64;
 
 /**
- * REGISTER and HELLO come from addresses nobody has validated yet, so their datagrams are padded
- * to a fixed size at least as large as any reply to them: the reply never amplifies the request.
+ * REGISTER, REGISTER-PROOF and HELLO come from addresses nobody has validated yet, so their
+ * datagrams are padded to a fixed size at least as large as any reply to them: the reply never
+ * amplifies the request.
  */
 export const REGISTER_DATAGRAM_BYTES = 256;
 export const HELLO_DATAGRAM_BYTES = 64;
@@ -50,7 +55,9 @@ export type TrackerErrorCode =
   | 'id-in-use' // the node id is alive at another address with another key
   | 'bad-request' // a well-formed message with values the tracker refuses (e.g. a hostile name)
   | 'full' // a registry or index bound was reached
-  | 'conflict'; // e.g. OWN of an infohash already known with another name or size
+  | 'conflict' // e.g. OWN of an infohash already known with another name or size
+  | 'stale-challenge' // a REGISTER-PROOF whose challenge expired (or is not for this address)
+  | 'bad-proof'; // a REGISTER-PROOF whose signature does not match its public key
 
 export type RejectReason =
   | 'not-seeding' // the owner does not seed this infohash
@@ -101,11 +108,25 @@ export interface Credit {
 
 // ---- tracker requests (peer -> tracker) ----
 
-/** Join the swarm. Padded on the wire to REGISTER_DATAGRAM_BYTES. */
+/**
+ * Join the swarm, step 1: the id and the public key it is to be bound to. Answered by a
+ * CHALLENGE (or a refusal); binds nothing. Padded on the wire to REGISTER_DATAGRAM_BYTES.
+ */
 export interface RegisterMessage {
   type: 'register';
   nodeId: number;
-  nodeKey: Buffer;
+  publicKey: Buffer;
+}
+/**
+ * Join the swarm, step 2: the challenge the tracker sent, signed with the private key of
+ * `publicKey` (see protocol/signatures.ts). Only this binds the id. Padded like REGISTER.
+ */
+export interface RegisterProofMessage {
+  type: 'register-proof';
+  nodeId: number;
+  publicKey: Buffer;
+  challenge: Buffer;
+  signature: Buffer;
 }
 /** "Still here" (the original design's periodic REGISTER). */
 export interface HeartbeatMessage {
@@ -148,6 +169,12 @@ export interface ListMessage {
 
 // ---- tracker replies (tracker -> peer) ----
 
+/** The tracker's answer to REGISTER: a challenge bound to the sender's address, id and key. */
+export interface ChallengeMessage {
+  type: 'challenge';
+  nodeId: number;
+  challenge: Buffer;
+}
 export interface RegisteredMessage {
   type: 'registered';
   nodeId: number;
@@ -249,6 +276,7 @@ export interface RejectMessage {
 
 export type TrackerRequest =
   | RegisterMessage
+  | RegisterProofMessage
   | HeartbeatMessage
   | OwnMessage
   | NeedMessage
@@ -257,6 +285,7 @@ export type TrackerRequest =
   | ListMessage;
 
 export type TrackerReply =
+  | ChallengeMessage
   | RegisteredMessage
   | AckMessage
   | NeedReplyMessage

@@ -6,7 +6,15 @@
 import { MAX_NAME_BYTES } from './messages.ts';
 
 /** Why a file name was refused. */
-export type NameError = 'empty' | 'too-long' | 'dot' | 'separator' | 'nul' | 'control' | 'reserved';
+export type NameError =
+  | 'empty'
+  | 'too-long'
+  | 'dot'
+  | 'separator'
+  | 'nul'
+  | 'control'
+  | 'direction'
+  | 'reserved';
 
 /** Names starting with this are bt-tui's own cache files beside a download (part, progress). */
 export const RESERVED_NAME_PREFIX = '.bt-tui';
@@ -20,10 +28,26 @@ export function validateFileName(name: string): NameError | null {
   if (name.includes('\0')) return 'nul';
   for (let i = 0; i < name.length; i++) {
     const unit = name.charCodeAt(i);
-    if (unit < 0x20 || unit === 0x7f) return 'control';
+    // C0, DEL and C1 (U+0080-U+009F: 8-bit terminals read U+009B as CSI, an escape sequence).
+    if (unit < 0x20 || (unit >= 0x7f && unit <= 0x9f)) return 'control';
+    if (isDirectionControl(unit)) return 'direction';
   }
   if (name.startsWith(RESERVED_NAME_PREFIX)) return 'reserved';
   return null;
+}
+
+/**
+ * Bidirectional marks, embeddings, overrides and isolates: invisible, they reorder how a name
+ * reads (`photo\u202Egpj.exe` shows as `photoexe.jpg`), so a liar's file could pose as another.
+ */
+function isDirectionControl(unit: number): boolean {
+  return (
+    unit === 0x061c ||
+    unit === 0x200e ||
+    unit === 0x200f ||
+    (unit >= 0x202a && unit <= 0x202e) ||
+    (unit >= 0x2066 && unit <= 0x2069)
+  );
 }
 
 const REASONS: Record<NameError, string> = {
@@ -33,15 +57,27 @@ const REASONS: Record<NameError, string> = {
   separator: 'it is not a plain file name (contains a path separator)',
   nul: 'it contains a NUL character',
   control: 'it contains a control character',
+  direction: 'it contains an invisible text-direction character',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
 };
 
 /** Longest part of a refused name quoted back; the rest is elided. */
 const QUOTED_NAME_CHARS = 80;
 
+// C1 controls and direction marks survive JSON.stringify but can act on a terminal (U+009B is
+// CSI) or reorder text, so they are escaped too.
+const UNSAFE_FOR_TERMINAL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** A string from the network, quoted so that no character of it can act on a terminal or log. */
+export function quoteUntrusted(text: string): string {
+  return JSON.stringify(text).replace(
+    UNSAFE_FOR_TERMINAL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** A sentence for a person, e.g. `name "../x" refused: it is not a plain file name (...)`. */
 export function describeNameError(name: string, error: NameError): string {
   const shown = name.length > QUOTED_NAME_CHARS ? `${name.slice(0, QUOTED_NAME_CHARS)}…` : name;
-  // JSON quoting escapes control characters, so a hostile name cannot drive the terminal.
-  return `name ${JSON.stringify(shown)} refused: ${REASONS[error]}`;
+  return `name ${quoteUntrusted(shown)} refused: ${REASONS[error]}`;
 }

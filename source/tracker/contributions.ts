@@ -14,8 +14,9 @@ import {
 import { describeNameError, type NameError, validateFileName } from '../protocol/names.ts';
 import type { CreditLedger } from './credit-ledger.ts';
 import { shortInfohash, type TrackerEvent } from './events.ts';
+import { hostKeyOf } from './host-key.ts';
 import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
-import type { NodeRecord, Registry } from './registry.ts';
+import { MAX_DOWNLOADER_HOSTS, type NodeRecord, type Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
 
 /** An OWN that was accepted (with its event when it added something), or refused. */
@@ -55,15 +56,40 @@ function checkOwn(request: OwnMessage): { code: TrackerErrorCode; text: string }
   return null;
 }
 
+/** Bounds of OWN: the index's, and ownerships per host (one host may run many node ids). */
+export interface OwnLimits extends OwnerIndexLimits {
+  maxFilesPerHost: number;
+}
+
+/** Ownerships held by the nodes on `node`'s host. */
+function ownershipsOnHost(registry: Registry, index: OwnerIndex, node: NodeRecord): number {
+  let total = 0;
+  for (const nodeId of registry.idsOnHost(hostKeyOf(node.address))) {
+    total += index.countOwnedBy(nodeId);
+  }
+  return total;
+}
+
 /** Records `node` as an owner of the file an OWN describes. */
 export function applyOwn(
+  registry: Registry,
   index: OwnerIndex,
-  limits: OwnerIndexLimits,
+  limits: OwnLimits,
   node: NodeRecord,
   request: OwnMessage,
 ): OwnOutcome {
   const problem = checkOwn(request);
   if (problem) return { ok: false, ...problem };
+  const known = index.get(request.infohash.toString('hex'));
+  if (
+    request.state !== 'withdrawn' &&
+    !known?.owners.has(node.nodeId) &&
+    ownershipsOnHost(registry, index, node) >= limits.maxFilesPerHost
+  ) {
+    const host = hostKeyOf(node.address);
+    const text = `host ${host} already seeds the most files allowed (${limits.maxFilesPerHost})`;
+    return { ok: false, code: 'full', text };
+  }
   if (request.state === 'withdrawn') {
     const file = index.withdraw(request.infohash.toString('hex'), node.nodeId);
     if (file === null) return { ok: true, event: null };
@@ -113,8 +139,9 @@ export function applyOwn(
 }
 
 /**
- * Credits the owners named in an UPDATE, within the ledger's caps. Returns one event per credit
- * given; none for an unknown infohash, a retransmission, or credits that were all refused.
+ * Credits the owners named in an UPDATE, within the ledger's caps, and counts the sender's host
+ * as a downloader of each owner credited on another host. Returns one event per credit given;
+ * none for an unknown infohash, a retransmission, or credits that were all refused.
  */
 export function applyUpdate(
   registry: Registry,
@@ -126,8 +153,10 @@ export function applyUpdate(
 ): TrackerEvent[] {
   const file = index.get(request.infohash.toString('hex'));
   if (!file) return [];
+  const reporterHost = hostKeyOf(sender.address);
   const decision = ledger.decide({
     senderId: sender.nodeId,
+    reporterHost,
     downloadIdHex: request.downloadId.toString('hex'),
     infohashHex: file.infohashHex,
     sizeBytes: file.sizeBytes,
@@ -147,6 +176,15 @@ export function applyUpdate(
     const owner = registry.get(credit.nodeId);
     if (!owner) continue;
     owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
+    // A host vouching for its own nodes proves nothing; one host counts once, whatever it sends.
+    const downloaders = owner.downloaderHosts;
+    if (
+      hostKeyOf(owner.address) !== reporterHost &&
+      downloaders.size < MAX_DOWNLOADER_HOSTS &&
+      !downloaders.has(reporterHost)
+    ) {
+      downloaders.add(reporterHost);
+    }
     events.push({
       kind: 'credited',
       fromNodeId: sender.nodeId,

@@ -1,9 +1,10 @@
 /**
- * The rules that keep UPDATE honest. A node can only credit owners of the file it names, never
- * itself, never more than the file's size per owner, never more than the file's size in total
- * for one (sender, file) pair however many UPDATEs it sends, and a retransmitted UPDATE (same
- * downloadId) credits nothing. Without these caps one node could make any friend the top
- * uploader and steer every download to it.
+ * The rules that keep UPDATE's bytes bounded. A node can only credit owners of the file it
+ * names, never itself, never more than the file's size per owner, never more than the file's
+ * size in total for one (reporting host, file) pair however many UPDATEs, download ids or node
+ * ids that host uses, and a retransmitted UPDATE (same downloadId) credits nothing. The size is
+ * what the file's first owner announced, so bytes still cannot be trusted to rank owners: the
+ * rank counts distinct downloader hosts instead (contributions.ts, ranking.ts).
  */
 import type { Credit } from '../protocol/messages.ts';
 
@@ -43,6 +44,11 @@ export class BoundedMap<V> {
 /** One UPDATE as the ledger sees it. */
 export interface CreditRequest {
   senderId: number;
+  /**
+   * Host key of the sender (host-key.ts): caps and download ids are per host, since one host
+   * can register many ids. Without it (an old replica op) the sender id stands in.
+   */
+  reporterHost?: string;
   downloadIdHex: string;
   infohashHex: string;
   sizeBytes: number;
@@ -54,7 +60,7 @@ export interface CreditRequest {
 /** What the ledger allows: a retransmission, or the credits to apply (possibly none). */
 export type CreditDecision = { duplicate: true } | { duplicate: false; granted: Credit[] };
 
-/** Remembers which downloads were credited and how much each (sender, file) pair has given. */
+/** Remembers which downloads were credited and how much each (host, file) pair has given. */
 export class CreditLedger {
   private readonly appliedDownloads: BoundedMap<true>;
   private readonly givenBytes: BoundedMap<number>;
@@ -66,11 +72,12 @@ export class CreditLedger {
 
   /** Applies the caps and records the result; the caller adds `granted` to the owners. */
   decide(request: CreditRequest): CreditDecision {
-    const downloadKey = `${request.senderId}:${request.downloadIdHex}`;
+    const reporter = request.reporterHost ?? `node ${request.senderId}`;
+    const downloadKey = `${reporter}|${request.downloadIdHex}`;
     if (this.appliedDownloads.has(downloadKey)) return { duplicate: true };
     this.appliedDownloads.set(downloadKey, true);
 
-    const pairKey = `${request.senderId}:${request.infohashHex}`;
+    const pairKey = `${reporter}|${request.infohashHex}`;
     let givenSoFar = this.givenBytes.get(pairKey) ?? 0;
     const granted: Credit[] = [];
     for (const credit of request.credits) {

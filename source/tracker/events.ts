@@ -6,6 +6,8 @@
 import { formatAddress, formatSize, shortInfohash } from '../format.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
+import { quoteUntrusted } from '../protocol/names.ts';
+import type { RefusalSummary } from './noise-window.ts';
 
 export { formatAddress, formatSize, shortInfohash };
 
@@ -55,16 +57,11 @@ export type TrackerEvent =
     }
   | { kind: 'stopped'; dbDir: string; dbUpToDate: boolean }
   | { kind: 'db-entries-ignored'; dbDir: string; entries: number }
-  | {
-      kind: 'noise';
-      noise: 'undecodable' | 'rejected';
-      count: number;
-      addresses: number;
-      /** Too many senders to count them all: `addresses` is a lower bound. */
-      addressesCapped: boolean;
-      windowMs: number;
-    }
+  /** One kind of refusal summed up over a window (see noise-window.ts). */
+  | { kind: 'noise'; summary: RefusalSummary }
   | { kind: 'internal-error'; request: TrackerRequest['type']; from: RemoteAddress; reason: string }
+  /** A proven request over its host's request budget: dropped unanswered. */
+  | { kind: 'throttled'; from: RemoteAddress; request: TrackerRequest['type'] }
   | {
       kind: 'refused';
       from: RemoteAddress;
@@ -73,17 +70,8 @@ export type TrackerEvent =
       text: string;
     };
 
-// C1 controls and bidi overrides survive JSON.stringify but can reorder or hide text on a
-// terminal; a searched name comes straight from the network, so they are escaped too.
-const UNSAFE_FOR_TERMINAL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
 /** A string from the network, quoted so that no byte of it can act on the terminal or log. */
-export function quoteForLog(text: string): string {
-  return JSON.stringify(text).replace(
-    UNSAFE_FOR_TERMINAL,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
+export const quoteForLog = quoteUntrusted;
 
 function formatQuery(query: SearchQuery): string {
   return query.kind === 'name' ? quoteForLog(query.name) : shortInfohash(query.infohashHex);
@@ -107,6 +95,49 @@ const TOKEN_PROBLEM_TEXT: Record<TokenProblem, string> = {
   'wrong-address': 'token issued to another address',
   'silent-too-long': 'node was silent too long',
 };
+
+/** Events that are refusals: each kind is logged in full once per window, then summed up. */
+export type RefusalEvent = Extract<
+  TrackerEvent,
+  { kind: 'rejected' | 'refused' | 'throttled' | 'internal-error' }
+>;
+
+/** True for the events a NoiseWindow sums up. */
+export function isRefusal(event: TrackerEvent): event is RefusalEvent {
+  return (
+    event.kind === 'rejected' ||
+    event.kind === 'refused' ||
+    event.kind === 'throttled' ||
+    event.kind === 'internal-error'
+  );
+}
+
+/** The kind a refusal is counted under, e.g. `refused own (conflict)`. */
+export function refusalKind(event: RefusalEvent): string {
+  switch (event.kind) {
+    case 'rejected':
+      return `rejected ${event.request} (${TOKEN_PROBLEM_TEXT[event.problem]})`;
+    case 'refused':
+      return `refused ${event.request} (${event.code})`;
+    case 'throttled':
+      return `throttled ${event.request} (over its host's request budget)`;
+    case 'internal-error':
+      return `internal error handling ${event.request}`;
+  }
+}
+
+/** The kind undecodable datagrams are counted under, by decode error code. */
+export function undecodableKind(code: string): string {
+  return `undecodable datagrams (${code})`;
+}
+
+/** e.g. `refused own (conflict): 1230 more in the last 10 s from 2 hosts (most: a ×1200, b ×30)`. */
+function formatSummary(summary: RefusalSummary): string {
+  const hosts = `${summary.hostsCapped ? 'at least ' : ''}${plural(summary.hosts, 'host')}`;
+  const top = summary.top.map(({ host, count }) => `${host} ×${count}`).join(', ');
+  const more = summary.logged > 0 ? ' more' : '';
+  return `${summary.kind}: ${summary.count}${more} in the last ${seconds(summary.windowMs)} from ${hosts} (most: ${top})`;
+}
 
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
 export function formatEvent(event: TrackerEvent): string {
@@ -146,16 +177,12 @@ export function formatEvent(event: TrackerEvent): string {
         : `tracker stopped; ${event.dbDir} could not be written (see above)`;
     case 'db-entries-ignored':
       return `${event.dbDir}: ignored ${plural(event.entries, 'entry')} that did not fit together`;
-    case 'noise': {
-      const senders = `${event.addressesCapped ? 'at least ' : ''}${plural(event.addresses, 'address')}`;
-      const what =
-        event.noise === 'undecodable'
-          ? `ignored ${plural(event.count, 'undecodable datagram')}`
-          : `rejected ${event.count} more ${event.count === 1 ? 'request' : 'requests'} (bad tokens or refused registrations)`;
-      return `${what} from ${senders} in the last ${seconds(event.windowMs)}`;
-    }
+    case 'noise':
+      return formatSummary(event.summary);
     case 'internal-error':
       return `internal error handling ${event.request} from ${formatAddress(event.from)}: ${event.reason}`;
+    case 'throttled':
+      return `throttled ${formatAddress(event.from)} ${event.request}: over its host's request budget, not answered`;
     case 'refused':
       return `refused ${formatAddress(event.from)} ${event.request} (${event.code}): ${quoteForLog(event.text).slice(1, -1)}`;
   }

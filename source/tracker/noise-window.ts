@@ -1,56 +1,98 @@
 /**
- * Keeps hostile or broken traffic from flooding the log: within each window the first few
- * occurrences are logged in full, the rest are counted and summed up in one line when the window
- * ends (e.g. "ignored 1200 undecodable datagrams from 3 addresses in the last 10 s").
+ * Keeps hostile or broken traffic from flooding the log: every kind of refusal (an undecodable
+ * datagram, a bad token, a refused OWN, a throttled host, ...) is logged in full the first time
+ * in each window and only counted after that; when the window ends, one line per kind sums up
+ * what was counted, with the hosts that sent most. However many datagrams an attacker sends, the
+ * log grows by at most two lines per kind per window.
  */
 import type { Clock, TimerHandle } from '../clock.ts';
 import type { RemoteAddress } from '../net/transport.ts';
+import { hostKeyOf } from './host-key.ts';
 
-/** Distinct senders remembered per window; beyond this the count says "at least". */
-const MAX_TRACKED_ADDRESSES = 10_000;
+/** Distinct hosts counted per kind and window; beyond this the count says "at least". */
+const MAX_TRACKED_HOSTS = 1_000;
+/** Hosts named in a summary, most occurrences first. */
+const TOP_HOSTS = 3;
+
+/** What one kind of refusal amounted to in one window. */
+export interface RefusalSummary {
+  /** e.g. `refused own (conflict)`. */
+  kind: string;
+  /** Occurrences only counted (not logged in full) in the window. */
+  count: number;
+  /** Occurrences of the kind logged in full in the same window. */
+  logged: number;
+  /** Distinct hosts that sent the counted ones. */
+  hosts: number;
+  /** Too many hosts to count them all: `hosts` is a lower bound. */
+  hostsCapped: boolean;
+  /** The hosts that sent most, with their counts. */
+  top: readonly { host: string; count: number }[];
+  windowMs: number;
+}
 
 /** Options of a NoiseWindow. */
 export interface NoiseWindowOptions {
   clock: Clock;
   windowMs: number;
-  /** Occurrences per window that are logged in full before the rest are only counted. */
-  fullLinesPerWindow: number;
-  /** Writes the summary of a window in which occurrences were only counted. */
-  summarize: (count: number, addresses: number, addressesCapped: boolean) => void;
+  /** Occurrences of one kind per window logged in full before the rest are only counted. */
+  fullLinesPerKind: number;
+  /** Writes the summary of a kind of which some occurrences were only counted. */
+  summarize: (summary: RefusalSummary) => void;
 }
 
-/** One rate-limited kind of noise. */
+interface KindCount {
+  logged: number;
+  counted: number;
+  hosts: Map<string, number>;
+  hostsCapped: boolean;
+}
+
+/** Refusals by kind, summed up per window. */
 export class NoiseWindow {
-  private inWindow = 0;
-  private counted = 0;
-  private readonly addresses = new Set<string>();
+  private readonly kinds = new Map<string, KindCount>();
+  private readonly totals = new Map<string, number>();
   private timer: TimerHandle | null = null;
-  private total = 0;
 
   constructor(private readonly options: NoiseWindowOptions) {}
 
-  /** Occurrences since start. */
-  get totalCount(): number {
-    return this.total;
+  /** Occurrences of `kind` since start (all kinds without one). */
+  totalCount(kind?: string): number {
+    if (kind !== undefined) return this.totals.get(kind) ?? 0;
+    let total = 0;
+    for (const count of this.totals.values()) total += count;
+    return total;
   }
 
-  /** Records one occurrence; true when the caller should log it in full. */
-  record(from: RemoteAddress): boolean {
-    this.total++;
+  /**
+   * Records one occurrence of `kind` from `from`; true when the caller should log it in full.
+   * `fullLines` overrides the per-kind allowance (0: only ever summed up).
+   */
+  record(kind: string, from: RemoteAddress, fullLines = this.options.fullLinesPerKind): boolean {
+    this.totals.set(kind, (this.totals.get(kind) ?? 0) + 1);
     if (!this.timer) {
       this.timer = this.options.clock.setTimeout(() => this.endWindow(), this.options.windowMs);
       this.timer.unref?.();
     }
-    this.inWindow++;
-    if (this.inWindow <= this.options.fullLinesPerWindow) return true;
-    this.counted++;
-    if (this.addresses.size < MAX_TRACKED_ADDRESSES) {
-      this.addresses.add(`${from.address}|${from.port}`);
+    let count = this.kinds.get(kind);
+    if (!count) {
+      count = { logged: 0, counted: 0, hosts: new Map(), hostsCapped: false };
+      this.kinds.set(kind, count);
     }
+    if (count.logged < fullLines) {
+      count.logged++;
+      return true;
+    }
+    count.counted++;
+    const host = hostKeyOf(from);
+    const seen = count.hosts.get(host);
+    if (seen !== undefined) count.hosts.set(host, seen + 1);
+    else if (count.hosts.size < MAX_TRACKED_HOSTS) count.hosts.set(host, 1);
+    else count.hostsCapped = true;
     return false;
   }
 
-  /** Ends the current window now, writing its summary (shutdown). */
+  /** Ends the current window now, writing its summaries (shutdown). */
   stop(): void {
     if (this.timer) this.options.clock.clearTimeout(this.timer);
     this.endWindow();
@@ -58,12 +100,22 @@ export class NoiseWindow {
 
   private endWindow(): void {
     this.timer = null;
-    if (this.counted > 0) {
-      const capped = this.addresses.size >= MAX_TRACKED_ADDRESSES;
-      this.options.summarize(this.counted, this.addresses.size, capped);
+    for (const [kind, count] of this.kinds) {
+      if (count.counted === 0) continue;
+      const top = [...count.hosts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, TOP_HOSTS)
+        .map(([host, hostCount]) => ({ host, count: hostCount }));
+      this.options.summarize({
+        kind,
+        count: count.counted,
+        logged: count.logged,
+        hosts: count.hosts.size,
+        hostsCapped: count.hostsCapped,
+        top,
+        windowMs: this.options.windowMs,
+      });
     }
-    this.inWindow = 0;
-    this.counted = 0;
-    this.addresses.clear();
+    this.kinds.clear();
   }
 }

@@ -2,10 +2,10 @@
  * The tracker's records as every store keeps them (and as nodes.json and files.json held them,
  * and `tracker export` prints them) and their checks. A record that does not match exactly is
  * left out: the tracker never starts on half-trusted state; a legacy file that does not match
- * is refused whole. Names are checked again when the state is rebuilt (see
- * TrackerState.fromPersisted).
+ * is refused whole. Names are checked again when the state is rebuilt (see TrackerState.fromPersisted).
  */
 import { MAX_FILE_SIZE_BYTES, MAX_HOST_BYTES, MAX_NAME_BYTES } from '../protocol/messages.ts';
+import { MAX_DOWNLOADER_HOSTS } from './registry.ts';
 
 /** Bumped when the layout changes; an unknown version is treated as unreadable. */
 export const DB_FORMAT_VERSION = 1;
@@ -13,9 +13,16 @@ export const DB_FORMAT_VERSION = 1;
 /** One node as persisted: what must survive a tracker restart. */
 export interface PersistedNode {
   nodeId: number;
-  /** sha256 of the node key, hex. */
-  keyHash: string;
+  /**
+   * Ed25519 public key, hex: who holds the id. Absent in a record written before keys (then it
+   * had `keyHash`, read and ignored): such an id goes to the first key that proves itself.
+   */
+  publicKey?: string;
+  /** Legacy: sha256 of the old reusable node key. Never written. */
+  keyHash?: string;
   uploadCredit: number;
+  /** Host keys of the downloaders (on other hosts) that credited it: its rank. */
+  downloaders?: string[];
   host: string;
   port: number;
   joinedAtWallMs: number;
@@ -45,6 +52,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isOptionalHex64(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && HEX_64.test(value));
+}
+
+/** Host keys, as many as a node remembers. */
+function isOptionalHostList(value: unknown): boolean {
+  return (
+    value === undefined ||
+    (Array.isArray(value) &&
+      value.length <= MAX_DOWNLOADER_HOSTS &&
+      value.every(
+        (host) =>
+          typeof host === 'string' && host.length > 0 && Buffer.byteLength(host) <= MAX_HOST_BYTES,
+      ))
+  );
+}
+
 function isUint(value: unknown, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= max;
 }
@@ -54,8 +78,9 @@ export function isNode(value: unknown): value is PersistedNode {
   return (
     isRecord(value) &&
     isUint(value.nodeId, 0xffff_ffff) &&
-    typeof value.keyHash === 'string' &&
-    HEX_64.test(value.keyHash) &&
+    isOptionalHex64(value.publicKey) &&
+    isOptionalHex64(value.keyHash) &&
+    isOptionalHostList(value.downloaders) &&
     isUint(value.uploadCredit, Number.MAX_SAFE_INTEGER) &&
     typeof value.host === 'string' &&
     value.host.length > 0 &&

@@ -38,6 +38,7 @@ function offerableOwners(
     candidates.push({
       nodeId,
       late: status === 'late',
+      downloaders: node.downloaderHosts.size,
       uploadCredit: node.uploadCredit,
       complete: !file.partialOwners.has(nodeId),
       tieKey: askerId === null ? nodeId : tieKeyFor(askerId, nodeId),

@@ -1,7 +1,10 @@
 /**
  * The order in which owners are offered to a downloader: alive before late, then the best
- * uploaders (most verified bytes credited through UPDATE), then complete before partial owners,
- * then a tie key. The tie key is the node id for display; for a NEED it is mixed with the
+ * uploaders, then complete before partial owners, then a tie key. "Best uploader" is counted in
+ * distinct downloader hosts (other than its own) that credited it through UPDATE, not in bytes:
+ * the tracker cannot check a reported transfer, and a host can report any bytes, under any
+ * number of node and download ids, but it is one host, so it lifts a friend by one at most,
+ * never above an owner that served two honest hosts. Bytes are shown, never compared. The tie key is the node id for display; for a NEED it is mixed with the
  * asker's id (`tieKeyFor`), so that in a flash crowd, where every owner has the same credit,
  * each downloader is sent to different partial owners instead of all to the lowest ids.
  */
@@ -10,6 +13,9 @@
 export interface RankedOwner {
   nodeId: number;
   late: boolean;
+  /** Distinct hosts (other than its own) that credited it: the rank. */
+  downloaders: number;
+  /** Bytes credited (shown; not part of the order). */
   uploadCredit: number;
   /** False for an owner with only some pieces. */
   complete: boolean;
@@ -20,7 +26,7 @@ export interface RankedOwner {
 /** Negative when `a` should be offered before `b`. */
 export function compareOwners(a: RankedOwner, b: RankedOwner): number {
   if (a.late !== b.late) return a.late ? 1 : -1;
-  if (a.uploadCredit !== b.uploadCredit) return b.uploadCredit - a.uploadCredit;
+  if (a.downloaders !== b.downloaders) return b.downloaders - a.downloaders;
   if (a.complete !== b.complete) return a.complete ? -1 : 1;
   return a.tieKey - b.tieKey || a.nodeId - b.nodeId;
 }

@@ -1,66 +1,160 @@
 /**
- * REGISTER: who may hold a node id. A free id is given to the sender; the holder's own address
- * re-registers; another address may take the id over only with the holder's secret key (the
- * node restarted or moved); anyone else is refused with the holder named.
+ * REGISTER: who may hold a node id. Identity is an Ed25519 key pair, proven in two steps:
+ * REGISTER (id, public key) is answered by a stateless challenge sent to the sender's address;
+ * REGISTER-PROOF returns it signed. Only a proof binds the id: a free id goes to the first key
+ * that proves itself, a held id only to the same key again, from any address (the node restarted
+ * or moved). No reusable secret crosses the wire, and a datagram from a forged address never
+ * sees its challenge, so it cannot change who holds an id.
  */
 import type { RemoteAddress } from '../net/transport.ts';
-import type { RegisterMessage, TrackerErrorCode } from '../protocol/messages.ts';
+import type {
+  ChallengeMessage,
+  RegisterMessage,
+  RegisterProofMessage,
+  TrackerErrorCode,
+} from '../protocol/messages.ts';
+import { registrationSigningBytes, verifyEd25519 } from '../protocol/signatures.ts';
+import {
+  challengeIsValid,
+  challengeSlotOf,
+  makeChallenge,
+  type TrackerSecrets,
+} from './challenge.ts';
 import { formatAddress, type TrackerEvent } from './events.ts';
-import { hashNodeKey, keyMatches, type Registry, sameAddress } from './registry.ts';
+import { hostKeyOf } from './host-key.ts';
+import { type NodeRecord, type Registry, sameAddress, sameBytes } from './registry.ts';
 
-/** The world a registration needs: bounds, a fresh token, the wall time of joining. */
+/** The world a registration needs: bounds, the secret, a fresh token, the wall time. */
 export interface RegistrationContext {
   maxNodes: number;
+  maxNodesPerHost: number;
+  secrets: TrackerSecrets;
   newToken: () => Buffer;
   wallNowMs: number;
+  /** Charges the sender's host for a proof whose challenge reached it; false: over budget. */
+  admit: () => boolean;
 }
 
-/** A registration: the new token and its event, or a refusal. */
-export type RegisterOutcome =
-  | { ok: true; token: Buffer; event: TrackerEvent }
-  | { ok: false; code: TrackerErrorCode; text: string };
+/** A refusal, with the code and sentence the ERROR carries. */
+export interface Refusal {
+  ok: false;
+  code: TrackerErrorCode;
+  text: string;
+}
 
-/** Applies a REGISTER whose id is free or held by a live (alive or late) node. */
-export function applyRegister(
+/**
+ * A registration: the token and its event (null for a retransmitted proof), a refusal, or
+ * `throttled` (the host is over its request budget: no answer at all).
+ */
+export type RegisterOutcome =
+  | { ok: true; token: Buffer; event: TrackerEvent | null }
+  | Refusal
+  | { ok: false; throttled: true };
+
+/** Step 1: a challenge for this sender, id and key, or why the id cannot be had. */
+export function answerRegister(
   registry: Registry,
   request: RegisterMessage,
+  from: RemoteAddress,
+  context: RegistrationContext,
+): { ok: true; reply: ChallengeMessage } | Refusal {
+  const refusal = whyNot(registry, request.nodeId, request.publicKey, from, context);
+  if (refusal) return refusal;
+  const secret = context.secrets.current();
+  const slot = challengeSlotOf(context.wallNowMs);
+  const challenge = makeChallenge(secret, from, request.nodeId, request.publicKey, slot);
+  return { ok: true, reply: { type: 'challenge', nodeId: request.nodeId, challenge } };
+}
+
+/** Step 2: binds (or re-binds) the id when the proof holds. */
+export function applyProof(
+  registry: Registry,
+  request: RegisterProofMessage,
   from: RemoteAddress,
   nowMs: number,
   context: RegistrationContext,
 ): RegisterOutcome {
-  const { nodeId } = request;
-  const address = { address: from.address, port: from.port };
+  const { nodeId, publicKey, challenge } = request;
+  if (!challengeIsValid(context.secrets, challenge, from, nodeId, publicKey, context.wallNowMs)) {
+    const text = 'registration challenge expired or not for this address: register again';
+    return { ok: false, code: 'stale-challenge', text };
+  }
+  if (!context.admit()) return { ok: false, throttled: true };
   const holder = registry.get(nodeId);
+  // The same proof again (its answer was lost): the same session, not a new token that would
+  // cut off the one already in use.
+  if (
+    holder?.token &&
+    holder.sessionChallenge &&
+    sameBytes(holder.sessionChallenge, challenge) &&
+    sameAddress(holder.address, from)
+  ) {
+    return { ok: true, token: holder.token, event: null };
+  }
+  const refusal = whyNot(registry, nodeId, publicKey, from, context);
+  if (refusal) return refusal;
+  // Checked last: an Ed25519 verification costs ~0.2 ms, the checks above microseconds.
+  if (!verifyEd25519(publicKey, registrationSigningBytes(challenge), request.signature)) {
+    return { ok: false, code: 'bad-proof', text: 'signature does not match the public key' };
+  }
+  const token = context.newToken();
+  const address = { address: from.address, port: from.port };
   if (!holder) {
-    if (registry.size >= context.maxNodes) {
-      return { ok: false, code: 'full', text: `tracker is full (${context.maxNodes} nodes)` };
-    }
-    const token = context.newToken();
-    registry.add({
-      nodeId,
-      keyHash: hashNodeKey(request.nodeKey),
-      address,
-      token,
-      lastHeardMs: nowMs,
-      joinedAtWallMs: context.wallNowMs,
-      uploadCredit: 0,
-      reportedLate: false,
-    });
+    registry.add(newRecord(request, address, token, nowMs, context.wallNowMs));
     return { ok: true, token, event: { kind: 'joined', nodeId, address } };
   }
-  if (sameAddress(holder.address, from)) {
-    // The process at the holder's own address is the holder: the same trust a token relies on.
-    holder.keyHash = hashNodeKey(request.nodeKey);
-    const token = context.newToken();
-    registry.renew(holder, token, address, nowMs);
-    return { ok: true, token, event: { kind: 'reregistered', nodeId, address } };
+  const previous = holder.address;
+  holder.publicKey ??= Buffer.from(publicKey);
+  holder.sessionChallenge = Buffer.from(challenge);
+  registry.renew(holder, token, address, nowMs);
+  const event: TrackerEvent = sameAddress(previous, from)
+    ? { kind: 'reregistered', nodeId, address }
+    : { kind: 'rejoined', nodeId, address, previous };
+  return { ok: true, token, event };
+}
+
+/** Why `publicKey` at `from` may not have `nodeId` now, or null when it may. */
+function whyNot(
+  registry: Registry,
+  nodeId: number,
+  publicKey: Buffer,
+  from: RemoteAddress,
+  context: RegistrationContext,
+): Refusal | null {
+  const holder = registry.get(nodeId);
+  if (holder?.publicKey && !sameBytes(holder.publicKey, publicKey)) {
+    const text = `node id ${nodeId} is in use by ${formatAddress(holder.address)}`;
+    return { ok: false, code: 'id-in-use', text };
   }
-  if (keyMatches(request.nodeKey, holder.keyHash)) {
-    const previous = holder.address;
-    const token = context.newToken();
-    registry.renew(holder, token, address, nowMs);
-    return { ok: true, token, event: { kind: 'rejoined', nodeId, address, previous } };
+  if (!holder && registry.size >= context.maxNodes) {
+    return { ok: false, code: 'full', text: `tracker is full (${context.maxNodes} nodes)` };
   }
-  const text = `node id ${nodeId} is in use by ${formatAddress(holder.address)}`;
-  return { ok: false, code: 'id-in-use', text };
+  const hostKey = hostKeyOf(from);
+  const movesHere = !holder || hostKeyOf(holder.address) !== hostKey;
+  if (movesHere && registry.idsOnHost(hostKey).size >= context.maxNodesPerHost) {
+    const text = `too many node ids from ${hostKey} (at most ${context.maxNodesPerHost} per host)`;
+    return { ok: false, code: 'full', text };
+  }
+  return null;
+}
+
+function newRecord(
+  request: RegisterProofMessage,
+  address: RemoteAddress,
+  token: Buffer,
+  nowMs: number,
+  wallNowMs: number,
+): NodeRecord {
+  return {
+    nodeId: request.nodeId,
+    publicKey: Buffer.from(request.publicKey),
+    address,
+    token,
+    sessionChallenge: Buffer.from(request.challenge),
+    lastHeardMs: nowMs,
+    joinedAtWallMs: wallNowMs,
+    uploadCredit: 0,
+    downloaderHosts: new Set(),
+    reportedLate: false,
+  };
 }

@@ -3,9 +3,16 @@
  * when it was last heard. Liveness is derived from lastHeardMs and the sweep period, so a status
  * read between two sweeps is already right.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { RemoteAddress } from '../net/transport.ts';
 import type { TokenProblem } from './events.ts';
+import { hostKeyOf } from './host-key.ts';
+
+/**
+ * Downloader hosts remembered per node: its rank stops growing there (a LAN rarely has more
+ * hosts fetching from one node), and so does its memory.
+ */
+export const MAX_DOWNLOADER_HOSTS = 64;
 
 /** How a node looks to the tracker right now. */
 export type NodeStatus = 'alive' | 'late' | 'dropped';
@@ -13,14 +20,22 @@ export type NodeStatus = 'alive' | 'late' | 'dropped';
 /** One registered node. */
 export interface NodeRecord {
   readonly nodeId: number;
-  /** sha256 of the node's secret key: enough to recognise the key, useless to steal it. */
-  keyHash: Buffer;
+  /**
+   * The node's Ed25519 public key: who holds the id. Null only for a record restored from a
+   * database written before keys (bound by the first key that proves itself for the id).
+   */
+  publicKey: Buffer | null;
   address: RemoteAddress;
   /** Session token; null for a node restored from disk until it registers again. */
   token: Buffer | null;
+  /** The challenge whose proof opened this session: a retransmitted proof gets the same token. */
+  sessionChallenge: Buffer | null;
   lastHeardMs: number;
   joinedAtWallMs: number;
+  /** Verified bytes downloaders reported (capped); shown, but not what ranks the node. */
   uploadCredit: number;
+  /** Host keys of the downloaders on other hosts that credited it: its rank (see ranking.ts). */
+  downloaderHosts: Set<string>;
   /** A 'late' event was already emitted for the current silence. */
   reportedLate: boolean;
 }
@@ -36,15 +51,9 @@ export type Authentication =
   | { ok: true; node: NodeRecord }
   | { ok: false; problem: TokenProblem; node?: NodeRecord };
 
-/** sha256 of a node key, as stored and persisted. */
-export function hashNodeKey(nodeKey: Buffer): Buffer {
-  return createHash('sha256').update(nodeKey).digest();
-}
-
-/** Constant-time: a timing side channel must not reveal how much of a key hash matched. */
-export function keyMatches(nodeKey: Buffer, keyHash: Buffer): boolean {
-  const presented = hashNodeKey(nodeKey);
-  return presented.length === keyHash.length && timingSafeEqual(presented, keyHash);
+/** Two keys (or challenges) are the same bytes; constant time. */
+export function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** Same host and port. */
@@ -56,6 +65,8 @@ export function sameAddress(a: RemoteAddress, b: RemoteAddress): boolean {
 export class Registry {
   private readonly byId = new Map<number, NodeRecord>();
   private readonly byToken = new Map<string, NodeRecord>();
+  /** Node ids by host key: what per-host bounds count. */
+  private readonly byHost = new Map<string, Set<number>>();
   /** By node id: a node that registers again leaves this list at once. */
   private readonly dropped = new Map<number, DroppedNode>();
 
@@ -68,6 +79,11 @@ export class Registry {
 
   get(nodeId: number): NodeRecord | undefined {
     return this.byId.get(nodeId);
+  }
+
+  /** Ids of the registered nodes whose address is on `hostKey` (see host-key.ts). */
+  idsOnHost(hostKey: string): ReadonlySet<number> {
+    return this.byHost.get(hostKey) ?? NO_IDS;
   }
 
   /** Every registered node, in registration order. */
@@ -87,14 +103,17 @@ export class Registry {
   add(node: NodeRecord): void {
     this.byId.set(node.nodeId, node);
     if (node.token) this.byToken.set(node.token.toString('hex'), node);
+    this.addToHost(node);
     this.dropped.delete(node.nodeId);
   }
 
   /** Gives the node a new token and address; the previous token stops working at once. */
   renew(node: NodeRecord, token: Buffer, address: RemoteAddress, nowMs: number): void {
     if (node.token) this.byToken.delete(node.token.toString('hex'));
+    this.removeFromHost(node);
     node.token = token;
     node.address = { address: address.address, port: address.port };
+    this.addToHost(node);
     node.lastHeardMs = nowMs;
     node.reportedLate = false;
     this.byToken.set(token.toString('hex'), node);
@@ -127,6 +146,7 @@ export class Registry {
     if (!node) return undefined;
     this.byId.delete(nodeId);
     if (node.token) this.byToken.delete(node.token.toString('hex'));
+    this.removeFromHost(node);
     if (keepVisibleFromMs !== null) {
       this.dropped.set(nodeId, { record: node, droppedAtMs: keepVisibleFromMs });
     }
@@ -140,4 +160,23 @@ export class Registry {
     }
     return [...this.dropped.values()];
   }
+
+  private addToHost(node: NodeRecord): void {
+    const hostKey = hostKeyOf(node.address);
+    let ids = this.byHost.get(hostKey);
+    if (!ids) {
+      ids = new Set();
+      this.byHost.set(hostKey, ids);
+    }
+    ids.add(node.nodeId);
+  }
+
+  private removeFromHost(node: NodeRecord): void {
+    const hostKey = hostKeyOf(node.address);
+    const ids = this.byHost.get(hostKey);
+    ids?.delete(node.nodeId);
+    if (ids?.size === 0) this.byHost.delete(hostKey);
+  }
 }
+
+const NO_IDS: ReadonlySet<number> = new Set();

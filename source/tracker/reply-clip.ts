@@ -53,7 +53,11 @@ export function encodeWithin(
 
 /** True when the sender has not shown a valid token from its own address. */
 export function isUnvalidated(request: TrackerRequest, reply: TrackerReply): boolean {
-  return request.type === 'register' || (reply.type === 'error' && reply.code === 'reregister');
+  return (
+    request.type === 'register' ||
+    request.type === 'register-proof' ||
+    (reply.type === 'error' && reply.code === 'reregister')
+  );
 }
 
 /**

@@ -23,8 +23,9 @@ export function persistState(registry: Registry, index: OwnerIndex): PersistedTr
 export function persistNode(node: NodeRecord): PersistedNode {
   return {
     nodeId: node.nodeId,
-    keyHash: node.keyHash.toString('hex'),
+    ...(node.publicKey ? { publicKey: node.publicKey.toString('hex') } : {}),
     uploadCredit: node.uploadCredit,
+    downloaders: [...node.downloaderHosts],
     host: node.address.address,
     port: node.address.port,
     joinedAtWallMs: node.joinedAtWallMs,
@@ -35,12 +36,15 @@ export function persistNode(node: NodeRecord): PersistedNode {
 export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecord {
   return {
     nodeId: node.nodeId,
-    keyHash: Buffer.from(node.keyHash, 'hex'),
+    // A legacy record's keyHash is of a reusable key no node sends any more: dropped.
+    publicKey: node.publicKey ? Buffer.from(node.publicKey, 'hex') : null,
     address: { address: node.host, port: node.port },
     token: null,
+    sessionChallenge: null,
     lastHeardMs,
     joinedAtWallMs: node.joinedAtWallMs,
     uploadCredit: node.uploadCredit,
+    downloaderHosts: new Set(node.downloaders ?? []),
     reportedLate: false,
   };
 }

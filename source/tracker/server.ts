@@ -16,8 +16,17 @@ import {
 } from '../net/transport.ts';
 import type { Message, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
 import { ChangeNotifier } from './change-notifier.ts';
-import { formatAddress, formatEvent, type TrackerEvent } from './events.ts';
+import {
+  formatAddress,
+  formatEvent,
+  isRefusal,
+  refusalKind,
+  type TrackerEvent,
+  undecodableKind,
+} from './events.ts';
+import { hostKeyOf } from './host-key.ts';
 import { NoiseWindow } from './noise-window.ts';
+import { OldVersionAnswer } from './old-version.ts';
 import { replyDatagram } from './reply-clip.ts';
 import { RequestRate } from './request-rate.ts';
 import type { TrackerSnapshot } from './snapshot.ts';
@@ -76,6 +85,7 @@ export interface TrackerServer {
 
 const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['type']>([
   'register',
+  'register-proof',
   'heartbeat',
   'own',
   'need',
@@ -93,12 +103,19 @@ const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['ki
   'noise',
   'rejected',
   'refused',
+  'throttled',
+  'internal-error',
   'searched',
 ]);
 
-/** Noise is summed up per 10 s window; rejected tokens get a few full lines first. */
+/**
+ * Refusals are summed up per 10 s window: each kind (a refused OWN, a bad token, ...) gets one
+ * full line per window, undecodable datagrams none; then one summary line per kind.
+ */
 const NOISE_WINDOW_MS = 10_000;
-const REJECTED_FULL_LINES_PER_WINDOW = 5;
+const REFUSAL_FULL_LINES_PER_KIND = 1;
+/** `searched` lines per host and window before its searches are only counted. */
+const SEARCH_LINES_PER_HOST = 20;
 /** Counters reach the UI at most this often. */
 const COUNTER_REFRESH_MS = 100;
 /** Node ages in the snapshot are refreshed at least this often (they are shown in seconds). */
@@ -137,7 +154,9 @@ export async function startTracker(
     return { ok: false, error: { code: 'store-unavailable', message } };
   }
   for (const note of loaded.notes) opts.logger.log(note);
-  const transport = opts.transportWrapper?.(opened.transport) ?? opened.transport;
+  const transport = new OldVersionAnswer(
+    opts.transportWrapper?.(opened.transport) ?? opened.transport,
+  );
   const { state, ignoredEntries } = TrackerState.fromPersisted(
     loaded.persisted,
     {
@@ -167,8 +186,8 @@ class RunningTracker implements TrackerServer {
   private readonly trackerId: string;
   private readonly notifier: ChangeNotifier;
   private readonly rate = new RequestRate();
-  private readonly decodeNoise: NoiseWindow;
-  private readonly rejectedNoise: NoiseWindow;
+  private readonly refusals: NoiseWindow;
+  private decodeErrors = 0;
   private readonly startedAtMs: number;
   private readonly counters = {
     requests: 0,
@@ -207,28 +226,20 @@ class RunningTracker implements TrackerServer {
     this.notifier = new ChangeNotifier(clock, () => {
       this.cached = null;
     });
-    const noiseWindow = (noise: 'undecodable' | 'rejected', fullLines: number): NoiseWindow =>
-      new NoiseWindow({
-        clock,
-        windowMs: NOISE_WINDOW_MS,
-        fullLinesPerWindow: fullLines,
-        summarize: (count, addresses, addressesCapped) =>
-          this.log({
-            kind: 'noise',
-            noise,
-            count,
-            addresses,
-            addressesCapped,
-            windowMs: NOISE_WINDOW_MS,
-          }),
-      });
-    this.decodeNoise = noiseWindow('undecodable', 0);
-    this.rejectedNoise = noiseWindow('rejected', REJECTED_FULL_LINES_PER_WINDOW);
+    this.refusals = new NoiseWindow({
+      clock,
+      windowMs: NOISE_WINDOW_MS,
+      fullLinesPerKind: REFUSAL_FULL_LINES_PER_KIND,
+      summarize: (summary) => this.log({ kind: 'noise', summary }),
+    });
     this.endpoint.onMessage((message, txid, from, datagramBytes) =>
       this.onMessage(message, txid, from, datagramBytes),
     );
     // Counted only; the counter refresh shows the figure, at most ten times a second.
-    this.endpoint.onDecodeError((_error, from) => this.decodeNoise.record(from));
+    this.endpoint.onDecodeError((error, from) => {
+      this.decodeErrors++;
+      this.refusals.record(undecodableKind(error.code), from, 0);
+    });
     this.log({
       kind: 'listening',
       address: this.address,
@@ -252,7 +263,7 @@ class RunningTracker implements TrackerServer {
           listeningAddress: formatAddress(this.address),
           uptimeMs: nowMs - this.startedAtMs,
           requestsPerSecond: this.rate.perSecond(nowMs),
-          decodeErrors: this.decodeNoise.totalCount,
+          decodeErrors: this.decodeErrors,
         },
         {
           maxAgeMs: MAX_ROW_AGE_MS,
@@ -273,7 +284,7 @@ class RunningTracker implements TrackerServer {
   stats(): TrackerServerStats {
     return {
       ...this.counters,
-      decodeErrors: this.decodeNoise.totalCount,
+      decodeErrors: this.decodeErrors,
       dbWrites: this.store.writes,
       endpoint: this.endpoint.stats(),
     };
@@ -288,8 +299,7 @@ class RunningTracker implements TrackerServer {
     if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
     if (this.counterTimer) this.clock.clearTimeout(this.counterTimer);
     this.notifier.stop();
-    this.decodeNoise.stop();
-    this.rejectedNoise.stop();
+    this.refusals.stop();
     await this.endpoint.close();
     this.recordOps();
     const dbUpToDate = await this.store.flush();
@@ -308,7 +318,7 @@ class RunningTracker implements TrackerServer {
     this.rate.record(nowMs);
     try {
       const result = this.state.handle(message, from, nowMs);
-      this.report(result.events);
+      this.report(result.events, from);
       this.recordOps();
       if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
     } catch (error) {
@@ -316,7 +326,7 @@ class RunningTracker implements TrackerServer {
       // whole swarm's tracker down with it: log it loudly and keep serving.
       this.counters.internalErrors++;
       const reason = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      this.log({ kind: 'internal-error', request: message.type, from, reason });
+      this.report([{ kind: 'internal-error', request: message.type, from, reason }]);
     }
   }
 
@@ -348,14 +358,19 @@ class RunningTracker implements TrackerServer {
     this.opts.logger.log(formatEvent(event));
   }
 
-  private report(events: readonly TrackerEvent[]): void {
+  /** `from`: the sender of the request that caused the events (none for a sweep). */
+  private report(events: readonly TrackerEvent[], from?: RemoteAddress): void {
     let changed = false;
     for (const event of events) {
       changed ||= !QUIET_EVENTS.has(event.kind);
-      const noisy =
-        event.kind === 'rejected' || (event.kind === 'refused' && event.request === 'register');
       if (event.kind === 'rejected') this.counters.rejectedRequests++;
-      if (noisy && !this.rejectedNoise.record(event.from)) continue;
+      // Never a line per datagram: each kind of refusal once per window, then a summary.
+      if (isRefusal(event) && !this.refusals.record(refusalKind(event), event.from)) continue;
+      // A NEED is cheap and repeatable: a host's searches are logged up to a budget, then counted.
+      if (event.kind === 'searched' && from) {
+        const kind = `searches from ${hostKeyOf(from)}`;
+        if (!this.refusals.record(kind, from, SEARCH_LINES_PER_HOST)) continue;
+      }
       this.log(event);
     }
     if (changed) this.notifier.changed();
@@ -376,7 +391,7 @@ class RunningTracker implements TrackerServer {
   private scheduleCounterRefresh(): void {
     this.counterTimer = this.clock.setTimeout(() => {
       const nowMs = this.clock.now();
-      const shown = `${this.counters.requests}|${this.decodeNoise.totalCount}|${this.rate.perSecond(nowMs)}`;
+      const shown = `${this.counters.requests}|${this.decodeErrors}|${this.rate.perSecond(nowMs)}`;
       // Ages are shown in seconds: a snapshot someone read more than a second ago is stale. So is
       // one whose rows were reused while rebuilds were rate-limited.
       const ageDue = this.cached !== null && nowMs - this.cachedAtMs >= MAX_ROW_AGE_MS;

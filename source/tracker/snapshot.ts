@@ -34,6 +34,8 @@ export interface NodeRow {
   lastHeardAgoMs: number;
   filesSeeded: number;
   uploadCredit: number;
+  /** Distinct other hosts that credited it: what ranks it (see ranking.ts). */
+  downloaders: number;
   joinedAtWallMs: number;
 }
 
@@ -87,6 +89,7 @@ function nodeRow(
     lastHeardAgoMs: Math.max(0, nowMs - node.lastHeardMs),
     filesSeeded,
     uploadCredit: node.uploadCredit,
+    downloaders: node.downloaderHosts.size,
     joinedAtWallMs: node.joinedAtWallMs,
   });
 }
@@ -123,7 +126,9 @@ export function buildFileRows(
       if (node && status !== 'dropped') {
         const complete = !file.partialOwners.has(nodeId);
         const late = status === 'late';
-        owners.push({ nodeId, late, uploadCredit: node.uploadCredit, complete, tieKey: nodeId });
+        const { uploadCredit, downloaderHosts } = node;
+        const downloaders = downloaderHosts.size;
+        owners.push({ nodeId, late, downloaders, uploadCredit, complete, tieKey: nodeId });
       }
     }
     owners.sort(compareOwners);

@@ -9,18 +9,22 @@ import {
   type ErrorMessage,
   MAX_ERROR_TEXT_BYTES,
   type RegisterMessage,
+  type RegisterProofMessage,
   TOKEN_BYTES,
   type TrackerErrorCode,
   type TrackerReply,
   type TrackerRequest,
 } from '../protocol/messages.ts';
-import { applyOwn, applyUpdate } from './contributions.ts';
+import { fixedSecrets, type TrackerSecrets } from './challenge.ts';
+import { applyOwn, applyUpdate, type OwnLimits } from './contributions.ts';
 import { CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
 import type { TrackerEvent } from './events.ts';
-import { OwnerIndex, type OwnerIndexLimits } from './owner-index.ts';
+import { HostBudget } from './host-budget.ts';
+import { hostKeyOf } from './host-key.ts';
+import { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
 import { answerList, answerNeed } from './queries.ts';
-import { applyRegister } from './registration.ts';
+import { answerRegister, applyProof, type RegistrationContext } from './registration.ts';
 import { type NodeRecord, Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
 import { persistFile, persistNode, persistState, restoreState } from './restore.ts';
@@ -43,6 +47,21 @@ export const DEFAULT_TRACKER_LIMITS = {
   maxFiles: 100_000,
   maxFilesPerNode: 10_000,
   creditMemoryEntries: DEFAULT_CREDIT_MEMORY_ENTRIES,
+  /**
+   * Per source host (host-key.ts): one machine may run a few nodes, not fill the registry. 64
+   * ids leave room for a whole test swarm on 127.0.0.1; 10,000 ownerships is one node's bound.
+   */
+  maxNodesPerHost: 64,
+  maxFilesPerHost: 10_000,
+  /**
+   * Proven requests per second per host: an honest node sends a heartbeat every 20 s and a NEED
+   * every 0.5-2 s while it downloads, so 200/s serves dozens of busy nodes on one host, while
+   * one host sending as fast as it can takes a small share of a tracker that answers >10,000/s.
+   */
+  requestsPerHostPerSecond: 200,
+  requestBurstPerHost: 400,
+  /** Hosts whose request budget is remembered (least recently seen forgotten first). */
+  budgetHosts: 65_536,
 } as const;
 
 /** Options of a TrackerState. */
@@ -54,6 +73,12 @@ export interface TrackerStateOptions {
   maxFilesPerNode?: number;
   /** Entries in each bounded UPDATE memory (applied downloads, credited totals). */
   creditMemoryEntries?: number;
+  maxNodesPerHost?: number;
+  maxFilesPerHost?: number;
+  requestsPerHostPerSecond?: number;
+  requestBurstPerHost?: number;
+  /** Where the registration challenges' HMAC secret comes from (default: `trackerSecret`). */
+  secrets?: TrackerSecrets;
   /** Journal every message heard, not only changes (trackers sharing one swarm need it). */
   journalLiveness?: boolean;
   /**
@@ -79,7 +104,10 @@ export class TrackerState {
   private readonly index: OwnerIndex;
   private readonly ledger: CreditLedger;
   private readonly maxNodes: number;
-  private readonly limits: OwnerIndexLimits;
+  private readonly limits: OwnLimits;
+  private readonly maxNodesPerHost: number;
+  private readonly secrets: TrackerSecrets;
+  private readonly budget: HostBudget;
   private changeCount = 0;
   private readonly rows = new SnapshotRows();
   private readonly journal: StateJournal;
@@ -93,7 +121,17 @@ export class TrackerState {
     this.limits = {
       maxFiles: options.maxFiles ?? DEFAULT_TRACKER_LIMITS.maxFiles,
       maxFilesPerNode: options.maxFilesPerNode ?? DEFAULT_TRACKER_LIMITS.maxFilesPerNode,
+      maxFilesPerHost: options.maxFilesPerHost ?? DEFAULT_TRACKER_LIMITS.maxFilesPerHost,
     };
+    this.maxNodesPerHost = options.maxNodesPerHost ?? DEFAULT_TRACKER_LIMITS.maxNodesPerHost;
+    // Without a secret from a store, one for this process: challenges then die with it.
+    this.secrets = options.secrets ?? fixedSecrets(options.trackerSecret ?? randomBytes(32));
+    this.budget = new HostBudget({
+      perSecond:
+        options.requestsPerHostPerSecond ?? DEFAULT_TRACKER_LIMITS.requestsPerHostPerSecond,
+      burst: options.requestBurstPerHost ?? DEFAULT_TRACKER_LIMITS.requestBurstPerHost,
+      maxHosts: DEFAULT_TRACKER_LIMITS.budgetHosts,
+    });
     this.index = new OwnerIndex(this.limits);
     this.ledger = new CreditLedger(
       options.creditMemoryEntries ?? DEFAULT_TRACKER_LIMITS.creditMemoryEntries,
@@ -133,7 +171,8 @@ export class TrackerState {
 
   /** Applies one request from `from` at monotonic time `nowMs`. */
   handle(request: TrackerRequest, from: RemoteAddress, nowMs: number): HandleResult {
-    if (request.type === 'register') return this.register(request, from, nowMs);
+    if (request.type === 'register') return this.challenge(request, from, nowMs);
+    if (request.type === 'register-proof') return this.register(request, from, nowMs);
     const auth = this.registry.authenticate(request.token, from, nowMs);
     if (!auth.ok) {
       const events: TrackerEvent[] = [];
@@ -143,6 +182,7 @@ export class TrackerState {
       const reply = errorReply('reregister', 'session unknown or expired: register again');
       return { reply, events, dirty: auth.node !== undefined };
     }
+    if (!this.budget.take(hostKeyOf(from), nowMs)) return throttled(from, request);
     const node = auth.node;
     const events: TrackerEvent[] = [];
     this.hear(node, nowMs, events);
@@ -150,7 +190,7 @@ export class TrackerState {
       case 'heartbeat':
         return { reply: ACK, events, dirty: false };
       case 'own': {
-        const outcome = applyOwn(this.index, this.limits, node, request);
+        const outcome = applyOwn(this.registry, this.index, this.limits, node, request);
         if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
         if (outcome.event) {
           events.push(outcome.event);
@@ -258,23 +298,38 @@ export class TrackerState {
     if (ops.some((op) => op.op !== 'heard')) this.changeCount++;
   }
 
-  private register(request: RegisterMessage, from: RemoteAddress, nowMs: number): HandleResult {
-    const events: TrackerEvent[] = [];
-    const holder = this.registry.get(request.nodeId);
-    // A dropped id is free for anyone, even before the sweep removes it.
-    if (holder && this.registry.statusOf(holder, nowMs) === 'dropped') {
-      events.push(this.drop(holder, nowMs));
+  /** REGISTER: a challenge (binds nothing, stores nothing), or why the id cannot be had. */
+  private challenge(request: RegisterMessage, from: RemoteAddress, nowMs: number): HandleResult {
+    const events = this.freeDroppedId(request.nodeId, nowMs);
+    const answer = answerRegister(
+      this.registry,
+      request,
+      from,
+      this.registrationContext(from, nowMs),
+    );
+    if (!answer.ok) return refuse(events, from, request, answer.code, answer.text);
+    return { reply: answer.reply, events, dirty: events.length > 0 };
+  }
+
+  /** REGISTER-PROOF: binds the id to the proven key and opens a session. */
+  private register(
+    request: RegisterProofMessage,
+    from: RemoteAddress,
+    nowMs: number,
+  ): HandleResult {
+    const events = this.freeDroppedId(request.nodeId, nowMs);
+    const context = this.registrationContext(from, nowMs);
+    const outcome = applyProof(this.registry, request, from, nowMs, context);
+    if (!outcome.ok) {
+      if ('throttled' in outcome) return throttled(from, request);
+      return refuse(events, from, request, outcome.code, outcome.text);
     }
-    const outcome = applyRegister(this.registry, request, from, nowMs, {
-      maxNodes: this.maxNodes,
-      newToken: () => this.newToken(),
-      wallNowMs: this.clock.wallNow(),
-    });
-    if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
-    events.push(outcome.event);
-    this.changeCount++;
-    const registered = this.registry.get(request.nodeId);
-    if (registered) this.journal.nodeSet(registered, this.clock.wallNow());
+    if (outcome.event) {
+      events.push(outcome.event);
+      this.changeCount++;
+      const registered = this.registry.get(request.nodeId);
+      if (registered) this.journal.nodeSet(registered, this.clock.wallNow());
+    }
     const heartbeatIntervalMs = heartbeatIntervalForSweep(this.options.sweepIntervalMs);
     return {
       reply: {
@@ -284,7 +339,27 @@ export class TrackerState {
         heartbeatIntervalMs,
       },
       events,
-      dirty: true,
+      dirty: outcome.event !== null,
+    };
+  }
+
+  /** A dropped id is free for anyone, even before the sweep removes it. */
+  private freeDroppedId(nodeId: number, nowMs: number): TrackerEvent[] {
+    const holder = this.registry.get(nodeId);
+    if (holder && this.registry.statusOf(holder, nowMs) === 'dropped') {
+      return [this.drop(holder, nowMs)];
+    }
+    return [];
+  }
+
+  private registrationContext(from: RemoteAddress, nowMs: number): RegistrationContext {
+    return {
+      maxNodes: this.maxNodes,
+      maxNodesPerHost: this.maxNodesPerHost,
+      secrets: this.secrets,
+      newToken: () => this.newToken(),
+      wallNowMs: this.clock.wallNow(),
+      admit: () => this.budget.take(hostKeyOf(from), nowMs),
     };
   }
 
@@ -326,6 +401,15 @@ const ACK: TrackerReply = Object.freeze({ type: 'ack' });
 
 function errorReply(code: TrackerErrorCode, text: string): ErrorMessage {
   return { type: 'error', code, text: truncateUtf8(text, MAX_ERROR_TEXT_BYTES) };
+}
+
+/** Over its host's request budget: no answer, one event (summed up in the log). */
+function throttled(from: RemoteAddress, request: TrackerRequest): HandleResult {
+  return {
+    reply: null,
+    events: [{ kind: 'throttled', from, request: request.type }],
+    dirty: false,
+  };
 }
 
 function refuse(

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
+import { proveIdentity } from '../../source/peer/tracker-registration.ts';
 import { encode } from '../../source/protocol/codec.ts';
 import { type Message, TOKEN_BYTES } from '../../source/protocol/messages.ts';
-import { DEFAULT_TRACKER_LIMITS } from '../../source/tracker/tracker-state.ts';
 import { sleep } from '../peer/harness/wait.ts';
 import { seal } from '../protocol/wire.ts';
+import { newIdentity } from './harness/liars.ts';
 import { World } from './harness/world.ts';
 
 const SEED = 901;
@@ -47,7 +48,7 @@ function garbage(random: SeededRandom, i: number): Buffer {
           name: `x${i}`,
         },
         { type: 'need', exclude: [], token, query: { kind: 'name', name: 'a' }, maxOwners: 8 },
-        { type: 'register', nodeId: 1 + random.int(60_000), nodeKey: randomBytes(16) },
+        { type: 'register', nodeId: 1 + random.int(60_000), publicKey: randomBytes(32) },
       ];
       return encode(random.int(2 ** 32), forged[random.int(forged.length)]!);
     }
@@ -63,13 +64,9 @@ test('a flood of garbage does not stop heartbeats being acknowledged and memory 
     const peer = await world.addPeer(1);
     // A hand-driven heartbeater measures acknowledgements during the flood.
     const beater = await world.rawClient();
-    const registered = await beater.request(tracker.address, {
-      type: 'register',
-      nodeId: 2,
-      nodeKey: randomBytes(16),
-    });
-    assert.ok(registered.ok && registered.reply.type === 'registered');
-    const token = (registered.reply as Extract<Message, { type: 'registered' }>).token;
+    const registered = await proveIdentity(beater, tracker.address, 2, newIdentity());
+    assert.ok(registered?.type === 'registered');
+    const token = Buffer.from(registered.token);
     const floods = await Promise.all(
       Array.from({ length: FLOOD_SOCKETS }, () => world.rawClient()),
     );
@@ -124,11 +121,9 @@ test('a flood of garbage does not stop heartbeats being acknowledged and memory 
       `the flood reached the tracker ${context}`,
     );
     assert.equal(stats.internalErrors, 0, `no request hit a bug ${context}`);
-    // REGISTERs with fresh ids do join (anyone may register): one entry per datagram at most,
-    // within DEFAULT_TRACKER_LIMITS.maxNodes; nothing else in the registry grows.
+    // A REGISTER is only answered with a challenge: without the proof nobody joins.
     const nodesAfter = tracker.getSnapshot().nodes.length;
-    assert.ok(nodesAfter - nodesBefore <= DATAGRAMS / 12 + 1, `${nodesAfter} nodes ${context}`);
-    assert.ok(nodesAfter <= DEFAULT_TRACKER_LIMITS.maxNodes, context);
+    assert.equal(nodesAfter, nodesBefore, `no node joined ${context}`);
     assert.ok(growthMiB < 64, `RSS grew by at most 64 MiB ${context}`);
   } finally {
     await world.close();

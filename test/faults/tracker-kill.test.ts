@@ -6,18 +6,18 @@
  * owners again and a new leecher downloads the file exact.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heartbeatIntervalForSweep } from '../../source/config.ts';
 import type { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
-import type { Message } from '../../source/protocol/messages.ts';
+import { proveIdentity } from '../../source/peer/tracker-registration.ts';
 import { isFile, isNode } from '../../source/tracker/persisted.ts';
 import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';
+import { newIdentity } from './harness/liars.ts';
 import { World, type WorldPeer } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
@@ -34,16 +34,9 @@ async function registerRaw(
   tracker: { address: string; port: number },
   nodeId: number,
 ): Promise<Buffer> {
-  const outcome = await client.request(tracker, {
-    type: 'register',
-    nodeId,
-    nodeKey: randomBytes(16),
-  });
-  assert.ok(
-    outcome.ok && outcome.reply.type === 'registered',
-    `register ${nodeId}: ${JSON.stringify(outcome)}`,
-  );
-  return (outcome.reply as Extract<Message, { type: 'registered' }>).token;
+  const reply = await proveIdentity(client, tracker, nodeId, newIdentity());
+  assert.ok(reply?.type === 'registered', `register ${nodeId}: ${JSON.stringify(reply)}`);
+  return Buffer.from(reply.token);
 }
 
 test('a tracker killed while writing tracker_db restarts with a valid database and the swarm heals within a heartbeat', {

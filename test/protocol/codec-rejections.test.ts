@@ -33,28 +33,43 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   // register / hello: fixed sizes, zero padding
   [
     'register with node id 0',
-    datagram(0x01, u32(0), bytes(16, 1), bytes(256 - 33, 0)),
+    datagram(0x01, u32(0), bytes(32, 1), bytes(256 - 49, 0)),
     { code: 'bad-value', field: 'nodeId' },
   ],
   [
     'register with a non-zero padding byte',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(222, 0), u8(1)),
+    datagram(0x01, u32(1), bytes(32, 1), bytes(206, 0), u8(1)),
     { code: 'bad-value', field: 'padding' },
   ],
   [
     'register one byte short',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(222, 0)),
+    datagram(0x01, u32(1), bytes(32, 1), bytes(206, 0)),
     { code: 'truncated', field: 'padding' },
   ],
   [
     'register unpadded',
-    datagram(0x01, u32(1), bytes(16, 1)),
+    datagram(0x01, u32(1), bytes(32, 1)),
     { code: 'truncated', field: 'padding' },
   ],
   [
     'register one byte long',
-    datagram(0x01, u32(1), bytes(16, 1), bytes(224, 0)),
+    datagram(0x01, u32(1), bytes(32, 1), bytes(208, 0)),
     { code: 'padded' },
+  ],
+  [
+    'register-proof unpadded (an answer must never outgrow it)',
+    datagram(0x08, u32(1), bytes(32, 1), bytes(32, 2), bytes(64, 3)),
+    { code: 'truncated', field: 'padding' },
+  ],
+  [
+    'register-proof with a short signature',
+    datagram(0x08, u32(1), bytes(32, 1), bytes(32, 2), bytes(63, 3)),
+    { code: 'truncated', field: 'signature' },
+  ],
+  [
+    'challenge with node id 0',
+    datagram(0x43, u32(0), bytes(32, 1)),
+    { code: 'bad-value', field: 'nodeId' },
   ],
   [
     'hello with a non-zero padding byte',
@@ -219,7 +234,7 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     { code: 'bad-value', field: 'kind' },
   ],
   ['error code 0', datagram(0x4f, u8(0), str8('x')), { code: 'bad-value', field: 'code' }],
-  ['error code 6', datagram(0x4f, u8(6), str8('x')), { code: 'bad-value', field: 'code' }],
+  ['error code 8', datagram(0x4f, u8(8), str8('x')), { code: 'bad-value', field: 'code' }],
   [
     'reject reason 0',
     datagram(0x87, infohash, u32(0), u32(0), u8(0)),
@@ -351,7 +366,8 @@ describe('field rejections', () => {
 
 describe('encode refuses values outside the protocol (a bug in the caller)', () => {
   const bad: Array<[string, Message]> = [
-    ['register with node id 0', { type: 'register', nodeId: 0, nodeKey: bytes(16, 0) }],
+    ['register with node id 0', { type: 'register', nodeId: 0, publicKey: bytes(32, 0) }],
+    ['a 31-byte public key', { type: 'register', nodeId: 1, publicKey: bytes(31, 0) }],
     ['a 7-byte token', { type: 'heartbeat', token: bytes(7, 0) }],
     [
       'a 256-byte name',

@@ -80,9 +80,17 @@ describe('round trip', () => {
 
   test('pads register and hello to their fixed datagram sizes', () => {
     assert.equal(
-      encode(1, { type: 'register', nodeId: 1, nodeKey: bytes(16, 0) }).length,
+      encode(1, { type: 'register', nodeId: 1, publicKey: bytes(32, 0) }).length,
       REGISTER_DATAGRAM_BYTES,
     );
+    const proof = {
+      type: 'register-proof',
+      nodeId: 1,
+      publicKey: bytes(32, 0),
+      challenge: bytes(32, 1),
+      signature: bytes(64, 2),
+    } as const;
+    assert.equal(encode(1, proof).length, REGISTER_DATAGRAM_BYTES);
     assert.equal(encode(1, { type: 'hello', nodeId: 1 }).length, HELLO_DATAGRAM_BYTES);
   });
 });
@@ -139,7 +147,7 @@ describe('header', () => {
   });
 
   test('refuses unknown type codes', () => {
-    for (const code of [0x00, 0x08, 0x40, 0x43, 0x80, 0x8b, 0xff]) {
+    for (const code of [0x00, 0x09, 0x40, 0x45, 0x80, 0x8b, 0xff]) {
       assert.deepEqual(decode(datagram(code)), { ok: false, error: { code: 'unknown-type' } });
     }
   });
@@ -162,6 +170,7 @@ describe('header', () => {
     assert.deepEqual(replies.sort(), [
       'ack',
       'bitfield',
+      'challenge',
       'error',
       'list-reply',
       'metainfo-data',

@@ -56,12 +56,28 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
   {
     label: 'register',
     txid: 1,
-    message: { type: 'register', nodeId: 7, nodeKey: bytes(16, 0x44) },
+    message: { type: 'register', nodeId: 7, publicKey: bytes(32, 0x44) },
   },
   {
     label: 'register with the largest node id',
     txid: 0xffff_ffff,
-    message: { type: 'register', nodeId: 0xffff_ffff, nodeKey: bytes(16, 0xff) },
+    message: { type: 'register', nodeId: 0xffff_ffff, publicKey: bytes(32, 0xff) },
+  },
+  {
+    label: 'register-proof',
+    txid: 8,
+    message: {
+      type: 'register-proof',
+      nodeId: 7,
+      publicKey: bytes(32, 0x44),
+      challenge: bytes(32, 0x45),
+      signature: bytes(64, 0x46),
+    },
+  },
+  {
+    label: 'challenge',
+    txid: 9,
+    message: { type: 'challenge', nodeId: 7, challenge: bytes(32, 0x47) },
   },
   { label: 'heartbeat', txid: 2, message: { type: 'heartbeat', token } },
   {

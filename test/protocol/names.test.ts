@@ -21,6 +21,12 @@ describe('validateFileName', () => {
     ['tab\there', 'control'],
     ['esc\u001b[2J', 'control'],
     ['del\u007f', 'control'],
+    ['c1 first\u0080', 'control'],
+    ['csi\u009b2J', 'control'],
+    ['c1 last\u009f', 'control'],
+    ['photo\u202egpj.exe', 'direction'],
+    ['iso\u2066late', 'direction'],
+    ['mark\u200f', 'direction'],
     ['a'.repeat(256), 'too-long'],
     ['é'.repeat(128), 'too-long'],
     ['.bt-tui-meta', 'reserved'],
@@ -67,6 +73,17 @@ describe('describeNameError', () => {
     assert.ok(sentence.includes('\\u001b[2Jb\\n'), sentence);
   });
 
+  test('escapes C1 controls and direction overrides too (JSON leaves them raw)', () => {
+    const sentence = describeNameError('a\u009b2Jb\u202e', 'control');
+    assert.ok(sentence.includes('a\\u009b2Jb\\u202e'), sentence);
+  });
+
+  test('accepts the characters just outside the refused ranges', () => {
+    for (const name of ['a\u00a0b', 'caf\u00e9', 'x\u2010y', '\u2065']) {
+      assert.equal(validateFileName(name), null, JSON.stringify(name));
+    }
+  });
+
   test('shortens very long names', () => {
     assert.ok(describeNameError('a'.repeat(300), 'too-long').length < 200);
   });
@@ -79,6 +96,7 @@ describe('describeNameError', () => {
       'separator',
       'nul',
       'control',
+      'direction',
       'reserved',
     ];
     for (const code of codes)

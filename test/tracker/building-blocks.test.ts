@@ -4,6 +4,8 @@ import { ManualClock } from '../../source/clock.ts';
 import { encode } from '../../source/protocol/codec.ts';
 import type { TrackerReply } from '../../source/protocol/messages.ts';
 import { BoundedMap, CreditLedger } from '../../source/tracker/credit-ledger.ts';
+import { HostBudget } from '../../source/tracker/host-budget.ts';
+import { hostKeyOf } from '../../source/tracker/host-key.ts';
 import { NoiseWindow } from '../../source/tracker/noise-window.ts';
 import { compareOwners, selectBest } from '../../source/tracker/ranking.ts';
 import { encodeWithin, truncateUtf8 } from '../../source/tracker/reply-clip.ts';
@@ -20,6 +22,7 @@ describe('ranking', () => {
       const owners = Array.from({ length: next() % 40 }, (_, i) => ({
         nodeId: i + 1,
         late: next() % 3 === 0,
+        downloaders: next() % 5,
         uploadCredit: next() % 5,
         complete: next() % 2 === 0,
         tieKey: next() % 7,
@@ -92,27 +95,67 @@ describe('request rate', () => {
   });
 });
 
+describe('per-host bounds', () => {
+  test('a host is IPv4 as is, IPv6 by its /64, a mapped IPv4 as the IPv4', () => {
+    assert.deepEqual(
+      [
+        '10.0.0.7',
+        '::ffff:10.0.0.7',
+        '2001:db8:1:2:3:4:5:6',
+        '2001:db8:1:2::9',
+        'fe80::1%eth0',
+      ].map((address) => hostKeyOf(address)),
+      ['10.0.0.7', '10.0.0.7', '2001:db8:1:2::/64', '2001:db8:1:2::/64', 'fe80:0:0:0::/64'],
+    );
+  });
+
+  test('a host budget allows its burst, then its rate, per host; forgotten hosts start full', () => {
+    const budget = new HostBudget({ perSecond: 10, burst: 5, maxHosts: 2 });
+    const taken = (host: string, n: number, atMs: number) =>
+      Array.from({ length: n }, () => budget.take(host, atMs)).filter(Boolean).length;
+    assert.equal(taken('a', 8, 0), 5);
+    assert.equal(taken('b', 3, 0), 3, 'another host is not charged');
+    assert.equal(taken('a', 8, 300), 3, '0.3 s at 10/s');
+    assert.equal(taken('a', 20, 10_000), 5, 'never more than the burst');
+    taken('c', 1, 10_000);
+    taken('d', 1, 10_000);
+    assert.equal(budget.size, 2);
+  });
+});
+
 describe('noise window', () => {
-  test('logs a few in full, then one summary per window', () => {
+  test('logs each kind in full once per window, then one summary per kind with its top hosts', () => {
     const clock = new ManualClock();
     const summaries: string[] = [];
     const noise = new NoiseWindow({
       clock,
       windowMs: 10_000,
-      fullLinesPerWindow: 2,
-      summarize: (count, addresses) => summaries.push(`${count} from ${addresses}`),
+      fullLinesPerKind: 1,
+      summarize: (s) =>
+        summaries.push(
+          `${s.kind}: ${s.count} after ${s.logged} from ${s.hosts} ${JSON.stringify(s.top)}`,
+        ),
     });
-    const logged = [1, 2, 3, 4, 5].map((port) =>
-      noise.record({ address: '127.0.0.1', port: port % 2 }),
-    );
-    assert.deepEqual(logged, [true, true, false, false, false]);
+    const from = (host: number, port: number) => ({ address: `127.0.0.${host}`, port });
+    const logged = [
+      noise.record('a', from(1, 1)),
+      noise.record('a', from(2, 1)),
+      noise.record('a', from(2, 2)),
+      noise.record('a', from(3, 1)),
+      noise.record('b', from(9, 9)),
+      noise.record('c', from(9, 9), 0),
+    ];
+    assert.deepEqual(logged, [true, false, false, false, true, false]);
     clock.advance(9_999);
     assert.deepEqual(summaries, []);
     clock.advance(1);
-    assert.deepEqual(summaries, ['3 from 2']);
-    assert.equal(noise.record({ address: '127.0.0.1', port: 1 }), true);
+    assert.deepEqual(summaries, [
+      'a: 3 after 1 from 2 [{"host":"127.0.0.2","count":2},{"host":"127.0.0.3","count":1}]',
+      'c: 1 after 0 from 1 [{"host":"127.0.0.9","count":1}]',
+    ]);
+    assert.equal(noise.record('a', from(1, 1)), true, 'a new window logs in full again');
     noise.stop();
-    assert.deepEqual(summaries, ['3 from 2'], 'a window with nothing suppressed says nothing');
-    assert.equal(noise.totalCount, 6);
+    assert.equal(summaries.length, 2, 'a window with nothing counted says nothing');
+    assert.deepEqual([noise.totalCount('a'), noise.totalCount()], [5, 7]);
   });
 });

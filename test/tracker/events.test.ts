@@ -128,13 +128,36 @@ describe('tracker lifecycle lines', () => {
     assert.equal(
       formatEvent({
         kind: 'noise',
-        noise: 'undecodable',
-        count: 1200,
-        addresses: 3,
-        addressesCapped: false,
-        windowMs: 10_000,
+        summary: {
+          kind: 'undecodable datagrams (bad-checksum)',
+          count: 1200,
+          logged: 0,
+          hosts: 3,
+          hostsCapped: false,
+          top: [
+            { host: '10.0.0.9', count: 1100 },
+            { host: '10.0.0.8', count: 99 },
+            { host: '10.0.0.7', count: 1 },
+          ],
+          windowMs: 10_000,
+        },
       }),
-      'ignored 1200 undecodable datagrams from 3 addresses in the last 10 s',
+      'undecodable datagrams (bad-checksum): 1200 in the last 10 s from 3 hosts (most: 10.0.0.9 ×1100, 10.0.0.8 ×99, 10.0.0.7 ×1)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'noise',
+        summary: {
+          kind: 'refused own (conflict)',
+          count: 5,
+          logged: 1,
+          hosts: 1001,
+          hostsCapped: true,
+          top: [{ host: '10.0.0.9', count: 5 }],
+          windowMs: 10_000,
+        },
+      }),
+      'refused own (conflict): 5 more in the last 10 s from at least 1001 hosts (most: 10.0.0.9 ×5)',
     );
     assert.equal(
       formatEvent({ kind: 'db-entries-ignored', dbDir: 'tracker_db', entries: 2 }),

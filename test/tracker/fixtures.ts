@@ -6,14 +6,19 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../source/clock.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import type { RemoteAddress } from '../../source/net/transport.ts';
+import { identityFromSeed, type NodeIdentity } from '../../source/peer/identity.ts';
 import {
   type Credit,
   INFOHASH_BYTES,
-  NODE_KEY_BYTES,
   type OwnState,
   type TrackerReply,
 } from '../../source/protocol/messages.ts';
-import { TrackerState, type TrackerStateOptions } from '../../source/tracker/tracker-state.ts';
+import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
+import {
+  type HandleResult,
+  TrackerState,
+  type TrackerStateOptions,
+} from '../../source/tracker/tracker-state.ts';
 
 /** The default sweep period. */
 export const SWEEP_MS = 22_000;
@@ -23,9 +28,30 @@ export function at(port: number): RemoteAddress {
   return { address: '127.0.0.1', port };
 }
 
-/** A 16-byte node key, all bytes `fill`. */
-export function nodeKey(fill: number): Buffer {
-  return Buffer.alloc(NODE_KEY_BYTES, fill);
+/** The identity (Ed25519 key pair) whose seed is 32 bytes of `fill`. */
+export function identity(fill: number): NodeIdentity {
+  return identityFromSeed(Buffer.alloc(32, fill));
+}
+
+/**
+ * REGISTER then REGISTER-PROOF for `nodeId` with `who`'s key, as a node does: the proof's
+ * result (with the events of both), or the REGISTER's when it was refused (no challenge).
+ */
+export function prove(
+  state: TrackerState,
+  nodeId: number,
+  from: RemoteAddress,
+  nowMs: number,
+  who: NodeIdentity,
+): HandleResult {
+  const { publicKey } = who;
+  const asked = state.handle({ type: 'register', nodeId, publicKey }, from, nowMs);
+  if (asked.reply?.type !== 'challenge') return asked;
+  const { challenge } = asked.reply;
+  const signature = who.sign(registrationSigningBytes(challenge));
+  const proof = { type: 'register-proof', nodeId, publicKey, challenge, signature } as const;
+  const result = state.handle(proof, from, nowMs);
+  return { ...result, events: [...asked.events, ...result.events] };
 }
 
 /** An infohash whose first byte is `n` (hex starts with n's two digits). */
@@ -58,11 +84,7 @@ export function register(
   nowMs: number,
   keyFill = nodeId,
 ): Buffer {
-  const { reply } = state.handle(
-    { type: 'register', nodeId, nodeKey: nodeKey(keyFill) },
-    at(port),
-    nowMs,
-  );
+  const { reply } = prove(state, nodeId, at(port), nowMs, identity(keyFill));
   assert.equal(reply?.type, 'registered', `register ${nodeId}: ${JSON.stringify(reply)}`);
   return (reply as Extract<TrackerReply, { type: 'registered' }>).token;
 }

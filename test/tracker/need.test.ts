@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { RemoteAddress } from '../../source/net/transport.ts';
 import {
   MAX_NEED_MATCHES,
   MAX_OWNERS_PER_MATCH,
@@ -9,7 +10,17 @@ import {
 import { formatEvent } from '../../source/tracker/events.ts';
 import { tieKeyFor } from '../../source/tracker/ranking.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { at, infohash, newState, own, register, SWEEP_MS, update } from './fixtures.ts';
+import {
+  at,
+  identity,
+  infohash,
+  newState,
+  own,
+  prove,
+  register,
+  SWEEP_MS,
+  update,
+} from './fixtures.ts';
 
 const BIG = { infohash: infohash(0x1a), name: 'big.iso', size: 256 * 1024 * 1024 };
 
@@ -44,6 +55,18 @@ function swarm(state: TrackerState, count: number, nowMs = 0): Buffer {
   return register(state, 100, 6000, nowMs);
 }
 
+/** Registers `nodeId` from any address; returns its token. */
+function registerAt(
+  state: TrackerState,
+  nodeId: number,
+  from: RemoteAddress,
+  nowMs: number,
+): Buffer {
+  const { reply } = prove(state, nodeId, from, nowMs, identity(nodeId));
+  assert.equal(reply?.type, 'registered');
+  return reply?.type === 'registered' ? reply.token : Buffer.alloc(0);
+}
+
 function tokenOf(nodeId: number): Buffer {
   const token = tokens.get(nodeId);
   assert.ok(token, `node ${nodeId} has a token`);
@@ -55,14 +78,33 @@ function ownerIds(reply: TrackerReply): number[] {
 }
 
 describe('NEED', () => {
-  test('ranks owners alive before late, then by upload credit, then by node id', () => {
+  test('ranks owners alive before late, then by downloader hosts (not bytes), then the tie key', () => {
     const { state } = newState();
     const asker = swarm(state, 5, 0);
-    // Node 100 credits 2 and 4; everyone but 2 heartbeats, so 2 is late when asked.
-    update(state, asker, 6000, 0, BIG.infohash, 1, [
-      { nodeId: 2, bytes: 500 },
-      { nodeId: 4, bytes: 100 },
-    ]);
+    // Downloaders on two other hosts: 2 is credited by one, 4 by both; bytes do not rank.
+    const hostA = { address: '10.0.0.1', port: 7001 };
+    const hostB = { address: '10.0.0.2', port: 7002 };
+    const reporters = [registerAt(state, 101, hostA, 0), registerAt(state, 102, hostB, 0)];
+    for (const [i, reporter] of reporters.entries()) {
+      const credits =
+        i === 0
+          ? [
+              { nodeId: 2, bytes: 500 },
+              { nodeId: 4, bytes: 1 },
+            ]
+          : [{ nodeId: 4, bytes: 1 }];
+      const from = i === 0 ? hostA : hostB;
+      const downloadId = Buffer.alloc(8, i);
+      const result = state.handle(
+        { type: 'update', token: reporter, infohash: BIG.infohash, downloadId, credits },
+        from,
+        0,
+      );
+      assert.deepEqual(result.reply, { type: 'ack' });
+    }
+    // Node 100 (the owners' own host) reports 1 GiB for 5: same host, no rank.
+    update(state, asker, 6000, 0, BIG.infohash, 1, [{ nodeId: 5, bytes: BIG.size }]);
+    // Everyone but 2 heartbeats, so 2 is late when asked.
     const later = SWEEP_MS + 1;
     for (const id of [1, 3, 4, 5]) {
       state.handle({ type: 'heartbeat', token: tokenOf(id) }, at(5000 + id), 10_000);
@@ -70,6 +112,14 @@ describe('NEED', () => {
     state.handle({ type: 'heartbeat', token: asker }, at(6000), later);
     const reply = needByName(state, asker, 6000, later, 'big.iso', 16);
     assert.deepEqual(ownerIds(reply), [4, 1, 3, 5, 2]);
+    const credits = reply.matches[0]?.owners.map((o) => [o.nodeId, o.uploadCredit]);
+    assert.deepEqual(credits, [
+      [4, 2],
+      [1, 0],
+      [3, 0],
+      [5, BIG.size],
+      [2, 500],
+    ]);
   });
 
   test('returns at most maxOwners owners, never more than 16, and counts them all', () => {
@@ -224,6 +274,32 @@ describe('NEED', () => {
     );
     assert.deepEqual(result.events.map(formatEvent), [
       'searched node 100 "big.iso": 1 file, 2 owners',
+    ]);
+  });
+
+  test('a host over its request budget gets no answer; another host does; forgeries spend nothing', () => {
+    const { state } = newState({ requestsPerHostPerSecond: 10, requestBurstPerHost: 5 });
+    const busy = { address: '10.0.0.9', port: 9000 };
+    const calm = { address: '10.0.0.8', port: 8000 };
+    const busyToken = registerAt(state, 1, busy, 0);
+    const calmToken = registerAt(state, 2, calm, 0);
+    // A forged token "from" the calm host is not proven: it does not spend the calm host's budget.
+    for (let i = 0; i < 50; i++) {
+      state.handle({ type: 'heartbeat', token: Buffer.alloc(8, i) }, calm, 1);
+    }
+    const beat = (token: Buffer, from: RemoteAddress, nowMs: number) =>
+      state.handle({ type: 'heartbeat', token }, from, nowMs).reply?.type ?? 'none';
+    // The burst of 5, less the proof that registered the node.
+    const busyAnswers = Array.from({ length: 7 }, () => beat(busyToken, busy, 1));
+    assert.deepEqual(busyAnswers, ['ack', 'ack', 'ack', 'ack', 'none', 'none', 'none']);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => beat(calmToken, calm, 1)),
+      ['ack', 'ack', 'ack', 'ack'],
+    );
+    assert.equal(beat(busyToken, busy, 101), 'ack', '0.1 s later at 10/s: one more');
+    const throttled = state.handle({ type: 'heartbeat', token: busyToken }, busy, 101);
+    assert.deepEqual(throttled.events.map(formatEvent), [
+      "throttled 10.0.0.9:9000 heartbeat: over its host's request budget, not answered",
     ]);
   });
 });

@@ -13,7 +13,16 @@ import {
 } from '../../source/tracker/persisted.ts';
 import { loadJsonDb } from '../../source/tracker/store/json-files.ts';
 import { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { at, creditOf, heartbeat, isReregister, nodeKey, register, SWEEP_MS } from './fixtures.ts';
+import {
+  at,
+  creditOf,
+  heartbeat,
+  identity,
+  isReregister,
+  prove,
+  register,
+  SWEEP_MS,
+} from './fixtures.ts';
 import { populated, tempDbDir as tempDir, writeJsonDb } from './store-fixtures.ts';
 
 function restore(persisted: PersistedTracker, nowMs: number): TrackerState {
@@ -47,11 +56,7 @@ describe('persisted state', () => {
     assert.ok(isReregister(heartbeat(state, Buffer.alloc(8, 1), 5001, 100_001)));
     register(state, 1, 5001, 100_001);
     register(state, 2, 6002, 100_001);
-    const stranger = state.handle(
-      { type: 'register', nodeId: 3, nodeKey: nodeKey(99) },
-      at(7003),
-      100_001,
-    );
+    const stranger = prove(state, 3, at(7003), 100_001, identity(99));
     assert.equal(stranger.reply?.type === 'error' && stranger.reply.code, 'id-in-use');
   });
 

@@ -69,6 +69,7 @@ export function nodeRow(nodeId: number, overrides: Partial<NodeRow> = {}): NodeR
     lastHeardAgoMs: 1_000,
     filesSeeded: 1,
     uploadCredit: 0,
+    downloaders: 0,
     joinedAtWallMs: BASE_WALL_MS + nodeId * 1_000,
     ...overrides,
   };

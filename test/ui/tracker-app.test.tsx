@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MIN_COLUMNS, MIN_ROWS, TRACKER_KEYS } from '../../source/ui/tracker/TrackerApp.tsx';
+import {
+  MIN_COLUMNS,
+  MIN_ROWS,
+  RANKING_NOTES,
+  TRACKER_KEYS,
+} from '../../source/ui/tracker/TrackerApp.tsx';
 import {
   eventually,
   fileRow,
@@ -166,6 +171,12 @@ describe('tracker view: help', () => {
       assert.match(line, new RegExp(` ${key.action} +│$`), `action of "${key.keys}"`);
     }
     assert.ok(help.some((line) => line.includes('press ? or Esc to close')));
+    for (const note of RANKING_NOTES) {
+      assert.ok(
+        help.some((line) => line.includes(note.slice(0, 40))),
+        `${note}\n${help.join('\n')}`,
+      );
+    }
     assert.ok(!help.some((line) => line.includes('Nodes (')), 'the view is hidden behind help');
     await view.press('?');
     assert.equal(view.frame(), main);

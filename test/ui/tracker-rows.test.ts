@@ -38,6 +38,26 @@ describe('tracker rows', () => {
     );
   });
 
+  test('by credit: most downloader hosts first (the rank), then bytes, shown in the cell', () => {
+    const ranked = trackerSnapshot(
+      [
+        nodeRow(1, { uploadCredit: 2 ** 40, downloaders: 0 }),
+        nodeRow(2, { uploadCredit: 1024, downloaders: 2 }),
+        nodeRow(3, { uploadCredit: 4096, downloaders: 1 }),
+      ],
+      [],
+    );
+    const { rows } = nodeCells(ranked, 'credit', 100);
+    assert.deepEqual(
+      rows.map((row) => [row.node, row.credit]),
+      [
+        ['2', '1.0 KiB · 2 hosts'],
+        ['3', '4.0 KiB · 1 host'],
+        ['1', '1.0 TiB'],
+      ],
+    );
+  });
+
   test('by credit: biggest uploader first, ties by id', () => {
     const { rows, nodes } = nodeCells(snapshot, 'credit', 100);
     assert.deepEqual(

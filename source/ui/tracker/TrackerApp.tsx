@@ -30,6 +30,13 @@ export const TRACKER_KEYS: KeyHelp[] = [
   { keys: 's', action: 'sort' },
 ];
 
+/** How owners are ranked (the `?` overlay): the same rule README states under Credits. */
+export const RANKING_NOTES = [
+  'Owners rank by hosts: other hosts that say they downloaded from them.',
+  'Credit bytes are reported by downloaders, capped per host and file.',
+  'Bytes are shown, never ranked. A host counts once, never for its own nodes.',
+];
+
 /** Heartbeat status colours: alive green, late yellow, dropped red and the whole row greyed. */
 const nodeStyle: CellStyle = (row, column) => {
   const status = row.heartbeat?.split(' ')[0];
@@ -87,7 +94,13 @@ export function TrackerApp(props: TrackerAppProps) {
   }
   if (helpOpen) {
     return (
-      <HelpOverlay title="bt-tui tracker" keys={TRACKER_KEYS} height={rows - 1} width={columns} />
+      <HelpOverlay
+        title="bt-tui tracker"
+        keys={TRACKER_KEYS}
+        notes={RANKING_NOTES}
+        height={rows - 1}
+        width={columns}
+      />
     );
   }
 

@@ -17,12 +17,26 @@ export type FileCells = Record<(typeof FILE_COLUMNS)[number], string>;
 
 function sortNodes(nodes: readonly NodeRow[], sort: NodeSort): NodeRow[] {
   const sorted = [...nodes];
+  // The tracker's own rank first (distinct downloader hosts), then the bytes reported.
   if (sort === 'credit')
-    sorted.sort((a, b) => b.uploadCredit - a.uploadCredit || a.nodeId - b.nodeId);
+    sorted.sort(
+      (a, b) =>
+        b.downloaders - a.downloaders || b.uploadCredit - a.uploadCredit || a.nodeId - b.nodeId,
+    );
   else if (sort === 'last heard')
     sorted.sort((a, b) => a.lastHeardAgoMs - b.lastHeardAgoMs || a.nodeId - b.nodeId);
   else sorted.sort((a, b) => a.nodeId - b.nodeId);
   return sorted;
+}
+
+/**
+ * Credit cell: bytes reported by downloaders, and (what ranks the node) how many other hosts
+ * credited it, e.g. `2.0 MiB · 3 hosts`.
+ */
+function creditText(node: NodeRow): string {
+  const bytes = formatSize(node.uploadCredit);
+  if (node.downloaders === 0) return bytes;
+  return `${bytes} · ${node.downloaders} ${node.downloaders === 1 ? 'host' : 'hosts'}`;
 }
 
 /** Heartbeat cell: status and the age of the last heartbeat, e.g. `alive 3s`, `late 25s`. */
@@ -42,7 +56,7 @@ export function nodeCells(
     address: node.address,
     heartbeat: heartbeatText(node),
     files: String(node.filesSeeded),
-    credit: formatSize(node.uploadCredit),
+    credit: creditText(node),
     joined: new Date(node.joinedAtWallMs).toISOString().slice(11, 19),
   }));
   const fitted = fitTable(rows, NODE_COLUMNS, width, {

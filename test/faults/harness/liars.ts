@@ -4,43 +4,56 @@
  * it announced, a socket wrapper that slips DATA nobody asked for next to an honest owner's
  * traffic, and a plain dgram socket that records every reply with its size.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { UdpEndpoint } from '../../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
+import type { NodeIdentity } from '../../../source/peer/identity.ts';
+import { proveIdentity } from '../../../source/peer/tracker-registration.ts';
 import {
   DATA_HEADER_BYTES,
   encode,
   peekHeader,
   writeDataHeader,
 } from '../../../source/protocol/codec.ts';
-import {
-  COOKIE_BYTES,
-  NODE_KEY_BYTES,
-  type TrackerReply,
-} from '../../../source/protocol/messages.ts';
+import { COOKIE_BYTES, type TrackerReply } from '../../../source/protocol/messages.ts';
+import { rawEd25519PublicKey } from '../../../source/protocol/signatures.ts';
 import type { World } from './world.ts';
 
-/** A node registered by hand: its endpoint and session token. */
+/** A node registered by hand: its endpoint, identity and session token. */
 export interface RawNode {
   readonly nodeId: number;
   readonly endpoint: UdpEndpoint;
+  readonly identity: NodeIdentity;
   readonly token: Buffer;
 }
 
-/** Registers `nodeId` from a fresh raw endpoint of `world`; throws unless 'registered'. */
-export async function registerRaw(world: World, nodeId: number): Promise<RawNode> {
-  const endpoint = await world.rawClient();
-  const outcome = await endpoint.request(world.trackerAddress, {
-    type: 'register',
-    nodeId,
-    nodeKey: randomBytes(NODE_KEY_BYTES),
-  });
-  if (!outcome.ok || outcome.reply.type !== 'registered') {
-    throw new Error(`register ${nodeId}: ${JSON.stringify(outcome)}`);
+/** A fresh Ed25519 identity (not saved anywhere). */
+export function newIdentity(): NodeIdentity {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    publicKey: rawEd25519PublicKey(publicKey),
+    sign: (message) => sign(null, message, privateKey),
+  };
+}
+
+/**
+ * Registers `nodeId` (with a fresh identity unless given) from a fresh raw endpoint of `world`,
+ * or from `host` (another loopback address, e.g. 127.0.0.66); throws unless 'registered'.
+ */
+export async function registerRaw(
+  world: World,
+  nodeId: number,
+  identity: NodeIdentity = newIdentity(),
+  host?: string,
+): Promise<RawNode> {
+  const endpoint = await world.rawClient(host);
+  const reply = await proveIdentity(endpoint, world.trackerAddress, nodeId, identity);
+  if (reply?.type !== 'registered') {
+    throw new Error(`register ${nodeId}: ${JSON.stringify(reply)}`);
   }
-  return { nodeId, endpoint, token: outcome.reply.token };
+  return { nodeId, endpoint, identity, token: Buffer.from(reply.token) };
 }
 
 /** Sends one tracker request from `node` and returns the reply (throws on timeout). */

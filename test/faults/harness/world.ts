@@ -127,10 +127,10 @@ export class World {
     return peer;
   }
 
-  /** A bare endpoint on 127.0.0.1 (port 0) for speaking the protocol by hand. */
-  async rawClient(): Promise<UdpEndpoint> {
+  /** A bare endpoint on `host` (127.0.0.1 unless given; port 0) for speaking the protocol by hand. */
+  async rawClient(host = HOST): Promise<UdpEndpoint> {
     const opened = await openUdpTransport({
-      host: HOST,
+      host,
       port: 0,
       receiveBufferBytes: 1024 * 1024,
       sendBufferBytes: 1024 * 1024,

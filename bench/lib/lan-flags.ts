@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+import { LAN_SYSTEMS, type LanSystemName } from './lan-system.ts';
+
+const USAGE =
+  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js)';
+
+/** bench/lan.ts's flags. */
+export interface LanFlags {
+  rateMbit: number;
+  sizeMiB: number;
+  leecherCounts: number[];
+  runs: number;
+  systems: LanSystemName[];
+  /** The CLI to run; null: this repo's dist/cli.js, rebuilt when stale. */
+  cliPath: string | null;
+}
+
+/** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
+export function parseLanFlags(argv: string[]): LanFlags {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        rate: { type: 'string', default: '100' },
+        size: { type: 'string', default: '64' },
+        n: { type: 'string', default: '1,4,8,16' },
+        runs: { type: 'string', default: '1' },
+        only: { type: 'string' },
+        cli: { type: 'string' },
+      },
+    });
+    const only = values.only;
+    if (only !== undefined && !(LAN_SYSTEMS as readonly string[]).includes(only)) {
+      throw new Error(`--only takes ${LAN_SYSTEMS.join(' or ')} (got "${only}")`);
+    }
+    return {
+      rateMbit: positive('--rate', values.rate),
+      sizeMiB: positive('--size', values.size),
+      leecherCounts: integers('--n', values.n, 1, 200),
+      runs: integers('--runs', values.runs, 1, 100)[0]!,
+      systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
+      cliPath: values.cli ?? null,
+    };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!(value > 0)) throw new Error(`${flag} must be a positive number (got "${text}")`);
+  return value;
+}
+
+function integers(flag: string, text: string, min: number, max: number): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
+    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
+  }
+  return values;
+}
