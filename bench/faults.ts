@@ -12,6 +12,7 @@
  * Prints one line per run and a table. Figures, not a test: see README.md.
  */
 import { parseArgs } from 'node:util';
+import { integerList } from './lib/args.ts';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { createSwarmFile, MiB } from './lib/files.ts';
 import { type Counters, ensureNft, LossyNamespace } from './lib/netns.ts';
@@ -51,23 +52,15 @@ function parseFlags(argv: string[]): Flags {
     if (!(sizeMiB > 0)) throw new Error(`--size must be a positive number (got "${values.size}")`);
     return {
       sizeMiB,
-      seeders: integers('--seeders', values.seeders, 1, 50)[0]!,
-      lossPercents: integers('--loss', values.loss, 0, 100),
-      blockSizes: integers('--block-sizes', values['block-sizes'], 1, 65_000),
+      seeders: integerList('--seeders', values.seeders, 1, 50)[0]!,
+      lossPercents: integerList('--loss', values.loss, 0, 100),
+      blockSizes: integerList('--block-sizes', values['block-sizes'], 1, 65_000),
       cliPath: values.cli ?? null,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
-}
-
-function integers(flag: string, text: string, min: number, max: number): number[] {
-  const values = text.split(',').map(Number);
-  if (values.length === 0 || values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
-    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
-  }
-  return values;
 }
 
 interface Row {

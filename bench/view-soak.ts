@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { positiveNumber } from './lib/args.ts';
 import { ensureFreshBuild } from './lib/build.ts';
 import { MiB } from './lib/files.ts';
 import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
@@ -62,10 +63,10 @@ function parseFlags(argv: string[]): SoakPlan & { scenarios: ScenarioName[] } {
       return name as ScenarioName;
     });
     const plan = {
-      durationMs: positive('--minutes', values.minutes) * 60_000,
-      warmUpMs: positive('--warm-up-sec', values['warm-up-sec']) * 1_000,
-      sampleMs: positive('--sample-sec', values['sample-sec']) * 1_000,
-      downloadMiB: positive('--download-mib', values['download-mib']),
+      durationMs: positiveNumber('--minutes', values.minutes) * 60_000,
+      warmUpMs: positiveNumber('--warm-up-sec', values['warm-up-sec']) * 1_000,
+      sampleMs: positiveNumber('--sample-sec', values['sample-sec']) * 1_000,
+      downloadMiB: positiveNumber('--download-mib', values['download-mib']),
       samplesDir: values.samples ?? null,
       scenarios,
     };
@@ -75,12 +76,6 @@ function parseFlags(argv: string[]): SoakPlan & { scenarios: ScenarioName[] } {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0)) throw new Error(`${flag} must be a positive number (got "${text}")`);
-  return value;
 }
 
 const plan = parseFlags(process.argv.slice(2));

@@ -55,10 +55,20 @@ export function cliToRun(flags: SwarmFlags): string {
   return CLI_PATH;
 }
 
-function positiveNumber(flag: string, text: string, integer: boolean): number {
+/** `text` as a number above 0 (an integer if `integer`); throws a sentence naming `flag`. */
+export function positiveNumber(flag: string, text: string, integer = false): number {
   const value = Number(text);
   if (!(value > 0) || (integer && !Number.isSafeInteger(value))) {
     throw new Error(`${flag} must be a positive ${integer ? 'integer' : 'number'} (got "${text}")`);
   }
   return value;
+}
+
+/** A comma-separated list of integers, each in min..max; throws a sentence naming `flag`. */
+export function integerList(flag: string, text: string, min: number, max: number): number[] {
+  const values = text.split(',').map(Number);
+  if (values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
+    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
+  }
+  return values;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { integerList, positiveNumber } from './args.ts';
 import { LAN_SYSTEMS, type LanSystemName } from './lan-system.ts';
 
 const USAGE =
@@ -34,10 +35,10 @@ export function parseLanFlags(argv: string[]): LanFlags {
       throw new Error(`--only takes ${LAN_SYSTEMS.join(' or ')} (got "${only}")`);
     }
     return {
-      rateMbit: positive('--rate', values.rate),
-      sizeMiB: positive('--size', values.size),
-      leecherCounts: integers('--n', values.n, 1, 200),
-      runs: integers('--runs', values.runs, 1, 100)[0]!,
+      rateMbit: positiveNumber('--rate', values.rate),
+      sizeMiB: positiveNumber('--size', values.size),
+      leecherCounts: integerList('--n', values.n, 1, 200),
+      runs: integerList('--runs', values.runs, 1, 100)[0]!,
       systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
       cliPath: values.cli ?? null,
     };
@@ -45,18 +46,4 @@ export function parseLanFlags(argv: string[]): LanFlags {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
-}
-
-function positive(flag: string, text: string): number {
-  const value = Number(text);
-  if (!(value > 0)) throw new Error(`${flag} must be a positive number (got "${text}")`);
-  return value;
-}
-
-function integers(flag: string, text: string, min: number, max: number): number[] {
-  const values = text.split(',').map(Number);
-  if (values.some((v) => !Number.isSafeInteger(v) || v < min || v > max)) {
-    throw new Error(`${flag} takes integers ${min}..${max}, comma-separated (got "${text}")`);
-  }
-  return values;
 }

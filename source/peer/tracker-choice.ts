@@ -46,10 +46,13 @@ export class TrackerChoice {
   }
 
   /**
-   * The current tracker did not answer: the next one becomes current. True when that one has
-   * not failed yet in this round (try it at once); false after a whole round (back off).
+   * `from` did not answer: the next one becomes current. True when that one has not failed yet
+   * in this round (try it at once); false after a whole round (back off). Requests run side by
+   * side: when `from` is no longer current, another request already moved on and the answer is
+   * true without moving again (a late timeout must not move the node back to the dead tracker).
    */
-  moveOn(): boolean {
+  moveOn(from: RemoteAddress = this.current): boolean {
+    if (from !== this.current) return true;
     this.failedInRow++;
     this.index = (this.index + 1) % this.all.length;
     if (this.failedInRow < this.all.length) return true;

@@ -19,6 +19,14 @@ describe('TrackerChoice', () => {
     assert.equal(choice.moveOn(), true);
   });
 
+  test('a late failure of a tracker already left does not move the node back to it', () => {
+    const choice = new TrackerChoice([A, B]);
+    assert.equal(choice.moveOn(A), true, 'a heartbeat to A timed out: B');
+    assert.equal(choice.moveOn(A), true, 'a NEED sent to A before the move timed out too');
+    assert.equal(choice.current, B, 'still B');
+    assert.equal(choice.moveOn(B), false, 'B failed as well: the round is over');
+  });
+
   test('an answer starts a new round', () => {
     const choice = new TrackerChoice([A, B]);
     assert.equal(choice.moveOn(), true);
