@@ -116,6 +116,21 @@ const NOISE_WINDOW_MS = 10_000;
 const REFUSAL_FULL_LINES_PER_KIND = 1;
 /** `searched` lines per host and window before its searches are only counted. */
 const SEARCH_LINES_PER_HOST = 20;
+/**
+ * Lines per host and window for the changes its requests make (joined, owns, withdrew, ...): a
+ * registered host that announces and withdraws a file in a loop is within its request budget,
+ * but must not write a line per datagram either. Honest nodes make a few per minute.
+ */
+const CHANGE_LINES_PER_HOST = 100;
+/** Events a host can cause again and again with valid requests. */
+const CHURN_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['kind']>([
+  'joined',
+  'reregistered',
+  'rejoined',
+  'owns',
+  'withdrew',
+  'exited',
+]);
 /** Counters reach the UI at most this often. */
 const COUNTER_REFRESH_MS = 100;
 /** Node ages in the snapshot are refreshed at least this often (they are shown in seconds). */
@@ -370,6 +385,10 @@ class RunningTracker implements TrackerServer {
       if (event.kind === 'searched' && from) {
         const kind = `searches from ${hostKeyOf(from)}`;
         if (!this.refusals.record(kind, from, SEARCH_LINES_PER_HOST)) continue;
+      }
+      if (CHURN_EVENTS.has(event.kind) && from) {
+        const kind = `changes from ${hostKeyOf(from)} (joined, owns, withdrew, ...)`;
+        if (!this.refusals.record(kind, from, CHANGE_LINES_PER_HOST)) continue;
       }
       this.log(event);
     }

@@ -1,9 +1,10 @@
 /**
  * Refusals at a running tracker over real UDP never write a log line per datagram. A registered
  * attacker (127.0.0.66) announces names with C1 control characters (each refused, as README's
- * name rules say), then sends thousands of refused OWNs (a known infohash with another size),
- * forged tokens and garbage as fast as it can. The log holds at most one full line per kind of
- * refusal and one summary per kind with its count and the top host.
+ * name rules say), then, as fast as it can, announces and withdraws a file in a loop and sends
+ * thousands of refused OWNs (a known infohash with another size), forged tokens and garbage.
+ * The log holds at most one full line per kind of refusal and one summary per kind with its
+ * count and the top host; the host's accepted changes get 100 lines, then a summary.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -15,6 +16,7 @@ import { World } from './harness/world.ts';
 const SEED = 2024;
 const C1_NAMES = ['csi\u009b2J.bin', 'nel\u0085.bin', 'c1-first\u0080', 'c1-last\u009f'];
 const BURST = 3_000;
+const CHURN = 300;
 
 test('every kind of refusal is logged once and then summed up, never a line per datagram', {
   timeout: 30_000,
@@ -55,7 +57,17 @@ test('every kind of refusal is logged once and then summed up, never a line per 
       assert.equal(refused?.type === 'error' && refused.code, 'bad-request', JSON.stringify(name));
       assert.match(refused?.type === 'error' ? refused.text : '', /contains a control character/);
     }
-    // Then as fast as it can: refused OWNs, forged tokens and garbage.
+    // Then as fast as it can: a file announced and withdrawn in a loop (accepted, within its
+    // request budget until it runs out), refused OWNs, forged tokens and garbage.
+    const churned = { infohash: random.bytes(32), name: 'churn.bin', size: 1 };
+    const announce = encode(3, { type: 'own', state: 'complete', token, ...churned });
+    const withdraw = encode(4, { type: 'own', state: 'withdrawn', token, ...churned });
+    for (let i = 0; i < CHURN; i++) {
+      for (const datagram of [announce, withdraw]) {
+        attacker.endpoint.sendRaw(datagram, datagram.length, tracker.address);
+      }
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
     const conflict = encode(1, { type: 'own', state: 'complete', token, ...known, size: 999 });
     const forged = encode(2, { type: 'heartbeat', token: random.bytes(8) });
     const garbage = Buffer.from('not a bt-tui datagram');
@@ -70,8 +82,17 @@ test('every kind of refusal is logged once and then summed up, never a line per 
 
     const lines = world.trackerLines.map((line) => line.slice(line.indexOf('Z ') + 2));
     const context = `(seed ${SEED}; ${lines.length} lines:\n${lines.join('\n')})`;
-    t.diagnostic(`${lines.length} log lines for ${3 * BURST + C1_NAMES.length} refused datagrams`);
-    assert.ok(lines.length <= 20, context);
+    t.diagnostic(
+      `${lines.length} log lines for ${3 * BURST + C1_NAMES.length} refused datagrams and ${2 * CHURN} announcements`,
+    );
+    const changes = lines.filter((line) => /^(owns|withdrew) node 66 /.test(line));
+    assert.ok(changes.length > 0 && changes.length <= 100, `${changes.length} changes ${context}`);
+    assert.match(
+      lines.find((line) => line.startsWith('changes from 127.0.0.66')) ?? '',
+      /^changes from 127\.0\.0\.66 \(joined, owns, withdrew, \.\.\.\): \d+ more in the last 10 s/,
+      context,
+    );
+    assert.ok(lines.length - changes.length <= 20, context);
     const about = (prefix: string) => lines.filter((line) => line.startsWith(prefix));
     // One full line and one summary per kind, the summary naming the attacking host.
     assert.equal(about('refused 127.0.0.66').length, 2, `bad-request, conflict ${context}`);
@@ -91,7 +112,10 @@ test('every kind of refusal is logged once and then summed up, never a line per 
       /127\.0\.0\.66 ×\d+/,
       context,
     );
-    assert.ok(!lines.some((line) => /owns node 66/.test(line)), `nothing was accepted ${context}`);
+    assert.ok(
+      !lines.some((line) => /owns node 66 (csi|nel|c1)/.test(line)),
+      `no C1 name ${context}`,
+    );
   } finally {
     await attacker.close();
     await world.close();

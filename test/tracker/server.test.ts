@@ -12,14 +12,16 @@ import {
   type RemoteAddress,
 } from '../../source/net/transport.ts';
 import { proveIdentity } from '../../source/peer/tracker-registration.ts';
-import { decode, encode } from '../../source/protocol/codec.ts';
+import { decode, encode, PROTOCOL_VERSION, relabelVersion } from '../../source/protocol/codec.ts';
 import {
   type Message,
   REGISTER_DATAGRAM_BYTES,
   TOKEN_BYTES,
 } from '../../source/protocol/messages.ts';
 import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
+import { OLD_VERSION_TEXT } from '../../source/tracker/old-version.ts';
 import { startTracker, type TrackerServer } from '../../source/tracker/server.ts';
+import { seal, u8, u16, u32 } from '../protocol/wire.ts';
 import { identity, infohash } from './fixtures.ts';
 
 const HOST = '127.0.0.1';
@@ -253,6 +255,31 @@ describe('tracker server over loopback UDP', () => {
     const message = reregister!.decoded.ok ? reregister!.decoded.message : null;
     assert.equal(message?.type === 'error' && message.code, 'reregister');
     assert.ok(tracker.stats().repliesClipped >= 1);
+  });
+
+  test('a node of protocol 2 that registers is told, in its own framing, to upgrade', async () => {
+    const { tracker } = await startOn(await tempDbDir());
+    const raw = await openTransport();
+    const replies: Buffer[] = [];
+    raw.setReceiver((datagram) => replies.push(datagram));
+    // Protocol 2's REGISTER: node id 7, a 16-byte node key, padded to 256 bytes.
+    const header = [u16(0x4254), u8(2), u8(0x01), u8(0), u32(77), u32(0)];
+    const old = seal(Buffer.concat([...header, u32(7), Buffer.alloc(16, 9), Buffer.alloc(223)]));
+    assert.equal(old.length, REGISTER_DATAGRAM_BYTES);
+    raw.send(old, old.length, tracker.address);
+    await waitUntil(() => replies.length === 1, 'the answer');
+    const answer = replies[0]!;
+    assert.ok(answer.length <= old.length);
+    assert.deepEqual([answer[2], answer[3], answer.readUInt32BE(5)], [2, 0x4f, 77]);
+    // Read as protocol 2 reads it: the same ERROR body as ours (code u8, text).
+    const asCurrent = decode(relabelVersion(answer, PROTOCOL_VERSION));
+    assert.deepEqual(asCurrent.ok && asCurrent.message, {
+      type: 'error',
+      code: 'bad-request',
+      text: OLD_VERSION_TEXT,
+    });
+    assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 3 .*upgrade bt-tui/);
+    assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
   });
 
   test('garbage datagrams are counted and summed up in the log, never answered', async () => {
