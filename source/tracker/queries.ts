@@ -5,6 +5,7 @@
 import {
   type ListReplyMessage,
   MAX_LIST_PAGE,
+  MAX_NEED_EXCLUDE,
   MAX_NEED_MATCHES,
   MAX_OWNERS_PER_MATCH,
   type NeedMessage,
@@ -13,7 +14,13 @@ import {
 } from '../protocol/messages.ts';
 import type { TrackerEvent } from './events.ts';
 import type { FileRecord, OwnerIndex } from './owner-index.ts';
-import { compareOwners, type RankedOwner, selectBest, tieKeyFor } from './ranking.ts';
+import {
+  compareOwners,
+  NEED_ROUND_MS,
+  type RankedOwner,
+  selectBest,
+  tieKeyFor,
+} from './ranking.ts';
 import type { NodeRecord, Registry } from './registry.ts';
 
 /** totalMatches is a u16 on the wire. */
@@ -27,6 +34,7 @@ function offerableOwners(
   file: FileRecord,
   askerId: number | null,
   nowMs: number,
+  round = 0,
 ): Candidate[] {
   const candidates: Candidate[] = [];
   for (const nodeId of file.owners) {
@@ -41,7 +49,7 @@ function offerableOwners(
       downloaders: node.downloaderHosts.size,
       uploadCredit: node.uploadCredit,
       complete: !file.partialOwners.has(nodeId),
-      tieKey: askerId === null ? nodeId : tieKeyFor(askerId, nodeId),
+      tieKey: askerId === null ? nodeId : tieKeyFor(askerId, nodeId, round),
       node,
     });
   }
@@ -69,9 +77,12 @@ export function answerNeed(
   // Owners the asker already uses (or banned) are counted but not offered again, so asking
   // again brings new owners, such as downloaders that became partial owners since.
   const excluded = new Set(message.exclude);
+  // An exclude list that is full cannot name every owner the asker already knows (banned liars
+  // beyond 32): equal owners are then shuffled anew each round, so asking again brings others.
+  const round = message.exclude.length >= MAX_NEED_EXCLUDE ? Math.floor(nowMs / NEED_ROUND_MS) : 0;
   const scored = files.map((file) => ({
     file,
-    candidates: offerableOwners(registry, file, requesterId, nowMs),
+    candidates: offerableOwners(registry, file, requesterId, nowMs, round),
   }));
   // Most owners first: the copy a downloader is most likely to finish.
   scored.sort((a, b) => b.candidates.length - a.candidates.length || compareHex(a.file, b.file));

@@ -6,8 +6,14 @@
  * number of node and download ids, but it is one host, so it lifts a friend by one at most,
  * never above an owner that served two honest hosts. Bytes are shown, never compared. The tie key is the node id for display; for a NEED it is mixed with the
  * asker's id (`tieKeyFor`), so that in a flash crowd, where every owner has the same credit,
- * each downloader is sent to different partial owners instead of all to the lowest ids.
+ * each downloader is sent to different partial owners instead of all to the lowest ids. When
+ * the asker's exclude list is full it is also mixed with the current round (NEED_ROUND_MS), so
+ * that asking again later brings other owners of equal rank: a downloader that banned more liars
+ * than its exclude list can name (32) still meets the honest owners among them.
  */
+
+/** With a full exclude list, equal owners are shuffled anew this often (retries agree). */
+export const NEED_ROUND_MS = 1_000;
 
 /** What the ranking looks at for one owner. */
 export interface RankedOwner {
@@ -31,9 +37,9 @@ export function compareOwners(a: RankedOwner, b: RankedOwner): number {
   return a.tieKey - b.tieKey || a.nodeId - b.nodeId;
 }
 
-/** A tie key stable for one (asker, owner) pair and spread across askers (a 32-bit mix). */
-export function tieKeyFor(askerId: number, ownerId: number): number {
-  let x = Math.imul(askerId ^ 0x9e37_79b9, 0x85eb_ca6b) ^ ownerId;
+/** A tie key stable for one (asker, owner, round) and spread across askers (a 32-bit mix). */
+export function tieKeyFor(askerId: number, ownerId: number, round = 0): number {
+  let x = Math.imul(askerId ^ 0x9e37_79b9 ^ Math.imul(round, 0x27d4_eb2d), 0x85eb_ca6b) ^ ownerId;
   x = Math.imul(x ^ (x >>> 16), 0x7feb_352d);
   x = Math.imul(x ^ (x >>> 15), 0x846c_a68b);
   return (x ^ (x >>> 16)) >>> 0;

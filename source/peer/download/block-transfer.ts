@@ -485,6 +485,23 @@ export class BlockTransfer {
     if (lost) this.pumpAll();
   }
 
+  /**
+   * True when nothing of this transfer still points at owner `slot` (no block it delivered or was
+   * asked for in a piece being assembled, no failed attempt kept for blame): a banned owner's slot
+   * may then go to a new owner. The piece map forgets the old owner's pieces.
+   */
+  releaseSlot(slot: number): boolean {
+    const bit = 1 << slot;
+    for (const assembly of this.assemblies.values()) {
+      if (assembly.contributor.includes(slot)) return false;
+      for (const mask of assembly.requestedMask) if (mask & bit) return false;
+    }
+    if (this.blame.remembers(slot)) return false;
+    for (let piece = 0; piece < this.pieceSource.length; piece++)
+      if (this.pieceSource[piece] === slot) this.pieceSource[piece] = NO_OWNER;
+    return true;
+  }
+
   /** Takes an owner out of the transfer (dead, banned, gone): its pieces return to the pool. */
   dropOwner(owner: OwnerSession): void {
     this.ownerLeft(owner);

@@ -7,6 +7,7 @@ import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import {
   MAX_NEED_EXCLUDE,
+  MAX_OWNERS_PER_MATCH,
   type NeedMatch,
   type NeedQuery,
   type NeedReplyMessage,
@@ -105,8 +106,14 @@ const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
 /** A download paused by a full disk looks for room again this often. */
 const DISK_RETRY_MS = 5_000;
-/** Slots are bits of a 32-bit mask; 31 owners over a download's life is plenty for K <= 16. */
+/**
+ * Slots are bits of a 32-bit mask: at most 31 owners at once. A banned owner's slot is given to a
+ * new owner once nothing refers to it, so a file offered by more liars than that still reaches
+ * its honest owners (one host may hold 64 node ids).
+ */
 const MAX_OWNER_SLOTS = 31;
+/** Banned owners remembered after their slot was reused (they stay excluded at the tracker). */
+const MAX_RETIRED_BANNED = 4096;
 
 /**
  * One file being downloaded, from search to verified file: NEED at the tracker, metainfo from an
@@ -132,6 +139,8 @@ export class Download {
   private housekeepingTimer: TimerHandle | null = null;
   private searchTimer: TimerHandle | null = null;
   private searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+  /** Owners banned when the tracker was last asked (a ban since then is a reason to ask again). */
+  private bannedAtLastSearch = 0;
   private lastSearchAtMs = Number.NEGATIVE_INFINITY;
   private moreOwnersDelayMs = MORE_OWNERS_MIN_MS;
   private searching = false;
@@ -141,6 +150,8 @@ export class Download {
   private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
+  /** Banned owners whose slot went to a new owner, oldest first (see freeSlot). */
+  private readonly retiredBanned = new Set<number>();
   private stopped = false;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -250,7 +261,7 @@ export class Download {
       const infohash = this.match.infohash;
       const found = await this.deps.findOwners(
         { kind: 'infohash', infohash },
-        this.options.maxOwners,
+        this.ownersToAskFor(),
         exclude,
       );
       if (!found.ok) return found;
@@ -277,8 +288,19 @@ export class Download {
     return { ok: true, match: null };
   }
 
+  /** K, and one more per owner banned: liars the exclude list cannot name may fill a reply. */
+  private ownersToAskFor(): number {
+    return Math.min(MAX_OWNERS_PER_MATCH, this.options.maxOwners + this.bannedCount());
+  }
+
   private bannedCount(): number {
-    return this.owners.filter((owner) => owner.state === 'banned').length;
+    return this.bannedIds().length;
+  }
+
+  /** Node ids banned by this download, the most recent first (those still holding a slot lead). */
+  private bannedIds(): number[] {
+    const holding = this.owners.filter((owner) => owner.state === 'banned');
+    return [...holding.map((owner) => owner.nodeId), ...[...this.retiredBanned].reverse()];
   }
 
   /**
@@ -288,11 +310,14 @@ export class Download {
   private everyOwnerLied(match: NeedMatch | undefined): boolean {
     if (this.owners.length === 0 || this.owners.some((owner) => owner.state !== 'banned'))
       return false;
-    const banned = new Set(this.owners.map((owner) => owner.nodeId));
+    const banned = new Set(this.bannedIds());
     const offered = (match?.owners ?? []).filter(
       (owner) => owner.nodeId !== this.options.selfNodeId && !banned.has(owner.nodeId),
     );
     if (offered.length > 0) return false;
+    // The tracker knows more owners than we banned: our exclude list (32 ids) could not name
+    // them all, so the reply may have been all liars while honest owners wait behind them.
+    if ((match?.ownerCount ?? 0) > banned.size) return false;
     const ids = [...banned].sort((a, b) => a - b).join(', ');
     this.fail(
       `every owner of ${formatTarget(this.name, this.infohash!.toString('hex'))} was banned for lying (node${banned.size === 1 ? '' : 's'} ${ids}) and the tracker knows no other`,
@@ -325,10 +350,11 @@ export class Download {
     this.lastSearchAtMs = this.deps.clock.now();
     this.searching = true;
     const known = this.owners.length;
+    this.bannedAtLastSearch = this.bannedCount();
     void this.deps
       .findOwners(
         { kind: 'infohash', infohash: this.match.infohash },
-        this.options.maxOwners,
+        this.ownersToAskFor(),
         this.excludedOwners(),
       )
       .then((found) => {
@@ -356,11 +382,32 @@ export class Download {
    * owner that does not answer is offered again: it may have restarted at another address.
    */
   private excludedOwners(): number[] {
-    const banned = this.owners.filter((owner) => owner.state === 'banned');
     const working = this.owners.filter(
       (owner) => owner.state === 'active' || owner.state === 'slow',
     );
-    return [...banned, ...working].slice(0, MAX_NEED_EXCLUDE).map((owner) => owner.nodeId);
+    const ids = [...this.bannedIds(), ...working.map((owner) => owner.nodeId)];
+    return ids.slice(0, MAX_NEED_EXCLUDE);
+  }
+
+  /**
+   * A slot for a new owner: the next free one, or the slot of a banned owner that nothing refers
+   * to any more (that owner is then only remembered by id); null while every slot is taken.
+   */
+  private freeSlot(): number | null {
+    if (this.owners.length < MAX_OWNER_SLOTS) return this.owners.length;
+    for (const owner of this.owners) {
+      if (owner.state !== 'banned') continue;
+      if (this.transfer !== null && !this.transfer.releaseSlot(owner.slot)) continue;
+      if (this.retiredBanned.size >= MAX_RETIRED_BANNED) {
+        const oldest = this.retiredBanned.values().next().value;
+        if (oldest !== undefined) this.retiredBanned.delete(oldest);
+      }
+      this.retiredBanned.add(owner.nodeId);
+      this.probeAtMs.delete(owner);
+      this.connectAttempts.delete(owner);
+      return owner.slot;
+    }
+    return null;
   }
 
   private addOwners(match: NeedMatch): void {
@@ -387,9 +434,11 @@ export class Download {
         }
         continue;
       }
-      if (this.owners.length >= MAX_OWNER_SLOTS) continue;
+      if (this.retiredBanned.has(entry.nodeId)) continue;
+      const slot = this.freeSlot();
+      if (slot === null) continue;
       const owner = new OwnerSession(
-        this.owners.length,
+        slot,
         entry.nodeId,
         address,
         this.options,
@@ -397,7 +446,7 @@ export class Download {
         entry.complete,
       );
       if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
-      this.owners.push(owner);
+      this.owners[slot] = owner;
       this.deps.log(
         `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${formatSize(entry.uploadCredit)})`,
       );
@@ -641,6 +690,9 @@ export class Download {
         this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
         this.setState('downloading');
       }
+      // A ban is news: the next answer leaves that owner out, so there is no reason to wait.
+      const banned = this.bannedCount();
+      if (banned > this.bannedAtLastSearch) this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
       if (usable === 0) {
         if (nowMs - this.lastSearchAtMs >= this.searchBackoffMs) {
           this.searchBackoffMs = Math.min(this.searchBackoffMs * 2, SEARCH_BACKOFF_MAX_MS);

@@ -36,6 +36,13 @@ export class PieceBlame {
     return { kind: 'parole' };
   }
 
+  /** True while a failed attempt kept for blame names this owner slot. */
+  remembers(slot: number): boolean {
+    for (const attempt of this.failedAttempts.values())
+      if (attempt.contributor.includes(slot)) return true;
+    return false;
+  }
+
   /** A piece passed: the owners whose blocks differed in its earlier failed attempt, if any. */
   passed(assembly: PieceAssembly): number[] {
     const failed = this.failedAttempts.get(assembly.piece);
