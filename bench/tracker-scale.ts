@@ -5,31 +5,30 @@
  *
  *   node --import tsx bench/tracker-scale.ts [--nodes 1000,10000] [--sweep 10] [--seconds 30]
  *                                            [--ramp 2000] [--cli PATH/dist/cli.js]
+ *                                            [--trackers 2 --store redis]
+ *
+ * With --store redis a redis-server is started for each node count and every tracker shares
+ * the swarm through it; the generators are spread over the trackers (generator i talks to
+ * tracker i mod N).
  *
  * Prints one line per phase and a table. Figures, not a test: see README.md.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { CLI_NODE_ARGS, CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
+import { CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
 import { histogramPercentile } from './lib/latency-histogram.ts';
 import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
 import type { LoopFigures } from './lib/loop-probe.ts';
-import {
-  busyMachineWarning,
-  describeMachine,
-  readCpuSeconds,
-  readStatusBytes,
-} from './lib/proc-stats.ts';
+import { busyMachineWarning, describeMachine, readCpuSeconds } from './lib/proc-stats.ts';
 import { fixed, formatTable, mebibytes } from './lib/table.ts';
+import { startFleet } from './lib/tracker-fleet.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
 const USAGE =
-  'flags: --nodes LIST (1000,10000) --sweep S (10) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH';
+  'flags: --nodes LIST (1000,10000) --sweep S (10) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb)';
 const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
-/** Measures the tracker's event-loop stalls from inside its process (see loop-probe.ts). */
-const LOOP_PROBE = join(REPO_ROOT, 'bench', 'lib', 'loop-probe.ts');
 /** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
 const NODES_PER_GENERATOR = 15_000;
 
@@ -39,6 +38,8 @@ interface Flags {
   measureSeconds: number;
   rampPerSecond: number;
   cliPath: string | null;
+  trackers: number;
+  store: 'lmdb' | 'redis';
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -51,6 +52,8 @@ function parseFlags(argv: string[]): Flags {
         seconds: { type: 'string', default: '30' },
         ramp: { type: 'string', default: '2000' },
         cli: { type: 'string' },
+        trackers: { type: 'string', default: '1' },
+        store: { type: 'string', default: 'lmdb' },
       },
     });
     const nodeCounts = values.nodes.split(',').map(Number);
@@ -59,7 +62,20 @@ function parseFlags(argv: string[]): Flags {
     }
     const numbers = [values.sweep, values.seconds, values.ramp].map(Number);
     if (numbers.some((n) => !(n > 0))) throw new Error('--sweep, --seconds, --ramp must be > 0');
+    const trackers = Number(values.trackers);
+    if (values.store !== 'lmdb' && values.store !== 'redis') {
+      throw new Error(`--store is lmdb or redis (got "${values.store}")`);
+    }
+    if (
+      !Number.isSafeInteger(trackers) ||
+      trackers < 1 ||
+      (trackers > 1 && values.store !== 'redis')
+    ) {
+      throw new Error('--trackers N: a positive integer; more than one needs --store redis');
+    }
     return {
+      trackers,
+      store: values.store,
       nodeCounts,
       sweepSeconds: numbers[0]!,
       measureSeconds: numbers[1]!,
@@ -105,44 +121,28 @@ console.log(describeMachine());
 const busy = busyMachineWarning();
 if (busy) console.log(busy);
 console.log(
-  `scenario: tracker --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp`,
+  `scenario: ${flags.trackers} tracker(s) on ${flags.store === 'redis' ? 'one redis-server' : 'LMDB'}, --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp`,
 );
 
 process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => {
   const rows: Row[] = [];
   for (const nodeCount of flags.nodeCounts) {
-    const dbDir = join(workspace.dir, `db-${nodeCount}`);
-    const loopFile = join(workspace.dir, `loop-${nodeCount}.json`);
-    process.env.BT_LOOP_PROBE_FILE = loopFile;
-    const tracker = workspace.group.spawn('tracker', process.execPath, [
-      ...CLI_NODE_ARGS,
-      '--import',
-      'tsx',
-      '--import',
-      LOOP_PROBE,
+    const fleet = await startFleet(workspace, {
+      trackers: flags.trackers,
+      store: flags.store,
+      sweepSeconds: flags.sweepSeconds,
       cliPath,
-      'tracker',
-      '--headless',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--sweep',
-      String(flags.sweepSeconds),
-      '--db',
-      dbDir,
-      '--logs',
-      join(workspace.dir, `logs-${nodeCount}`),
-    ]);
-    const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
+      tag: String(nodeCount),
+    });
     let peakRssBytes: number | null = null;
     const rssTimer = setInterval(() => {
-      const rss = readStatusBytes(tracker.pid, 'VmRSS');
+      const rss = fleet.rssBytes();
       if (rss !== null) peakRssBytes = Math.max(peakRssBytes ?? 0, rss);
     }, 200);
     // One socket per node: a process may hold fewer descriptors than 100k nodes need (the hard
     // limit here is 20,000), so the swarm is split over several generator processes.
-    const generators = Math.ceil(nodeCount / NODES_PER_GENERATOR);
+    // At least one generator per tracker, so every tracker serves some of the swarm.
+    const generators = Math.max(flags.trackers, Math.ceil(nodeCount / NODES_PER_GENERATOR));
     const loads = Array.from({ length: generators }, (_, index) => {
       const first = Math.floor((index * nodeCount) / generators);
       const count = Math.floor(((index + 1) * nodeCount) / generators) - first;
@@ -155,7 +155,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
           '--import',
           'tsx',
           LOAD_SCRIPT,
-          listening[1]!,
+          String(fleet.trackers[index % fleet.trackers.length]!.port),
           String(count),
           String(flags.rampPerSecond / generators),
           String(flags.measureSeconds),
@@ -175,15 +175,16 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       );
       console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
       await sleep(500);
-      process.kill(tracker.pid, 'SIGUSR2');
-      const cpuBefore = readCpuSeconds(tracker.pid);
+      fleet.resetLoopWindow();
+      const cpuOf = () => sumOrNull(fleet.trackers.map((t) => readCpuSeconds(t.process.pid)));
+      const cpuBefore = cpuOf();
       const cpuStartMs = performance.now();
       const resultLines = await Promise.all(
         loads.map((load) =>
           load.waitForLine(/^RESULT (.*)$/, flags.measureSeconds * 1000 + 30_000),
         ),
       );
-      const cpuAfter = readCpuSeconds(tracker.pid);
+      const cpuAfter = cpuOf();
       const cpuSeconds = (performance.now() - cpuStartMs) / 1000;
       const result = mergeLoadResults(
         resultLines.map((line) => JSON.parse(line[1]!) as LoadResult),
@@ -191,26 +192,26 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       row = {
         load: result,
         peakRssBytes,
-        endRssBytes: readStatusBytes(tracker.pid, 'VmRSS'),
+        endRssBytes: fleet.rssBytes(),
         trackerCpuPercent:
           cpuBefore === null || cpuAfter === null
             ? null
             : ((cpuAfter - cpuBefore) * 100) / cpuSeconds,
-        loop: readLoopFigures(loopFile),
-        storeBytes: sizeOf(join(dbDir, 'tracker.mdb')),
+        loop: fleet.loop(),
+        storeBytes: fleet.redis ? null : sizeOf(join(fleet.dbDir, 'tracker.mdb')),
       };
       rows.push(row);
       console.log(describeRow(row));
     } finally {
       clearInterval(rssTimer);
       await Promise.all(loads.map((load) => workspace.group.stop(load)));
-      await workspace.group.stop(tracker);
+      await fleet.stop();
     }
   }
   console.log('');
   console.log(formatTable(HEADERS, rows.map(tableRow)));
   console.log(
-    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window; RSS peak: VmRSS polled every 200 ms over the whole run; loop max: the longest event-loop delay in the tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window; store: tracker.mdb at the end)',
+    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; store: tracker.mdb at the end, - with Redis)',
   );
   for (const row of rows) {
     if (row.load.timedOut > 0 || row.load.registered < row.load.nodes) {
@@ -222,12 +223,8 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   return 0;
 });
 
-function readLoopFigures(path: string): LoopFigures | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LoopFigures;
-  } catch {
-    return null;
-  }
+function sumOrNull(values: (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
 }
 
 function sizeOf(path: string): number | null {

@@ -13,6 +13,10 @@ export const trackerFlags = {
   host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
   port: { type: 'string', help: `UDP port to listen on (default ${defaults.trackerPort})` },
   db: { type: 'string', help: `folder of the persisted swarm (default ${defaults.trackerDbDir})` },
+  store: {
+    type: 'string',
+    help: 'redis://HOST:PORT: keep the swarm in Redis, shared with other trackers (instead of --db)',
+  },
   logs: { type: 'string', help: `folder for tracker.log (default ${defaults.logsDir})` },
   sweep: {
     type: 'string',
@@ -113,7 +117,7 @@ export const helpText = `
   Usage
     $ bt-tui demo [flags]        a whole swarm on this machine, in a temporary folder
     $ bt-tui tracker [flags]     run the swarm's tracker
-    $ bt-tui tracker export [--db DIR]
+    $ bt-tui tracker export [--db DIR | --store URL]
                                  print the swarm a tracker store holds, as one JSON object
     $ bt-tui peer --id N [flags] run a node that seeds and downloads
 

@@ -5,6 +5,7 @@ import { describeTargetError, parseDownloadTarget } from '../peer/download/downl
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
+import { storeUrlProblem } from '../tracker/store/open-store.ts';
 import { type CommandName, commandFlags, commandNames, flagToOption, helpText } from './flags.ts';
 import { closest } from './suggest.ts';
 
@@ -12,6 +13,8 @@ export interface TrackerOptions {
   host: string;
   port: number;
   dbDir: string;
+  /** A store shared with other trackers (redis://HOST:PORT), or null for the one in dbDir. */
+  storeUrl: string | null;
   logsDir: string;
   sweepIntervalMs: number;
   headless: boolean;
@@ -174,6 +177,7 @@ function trackerOptions(values: Record<string, unknown>): TrackerOptions {
     host: hostFlag(values, 'host', defaults.trackerHost),
     port: integerFlag(values, 'port', defaults.trackerPort, 0, 65535),
     dbDir: stringFlag(values, 'db', defaults.trackerDbDir),
+    storeUrl: storeFlag(values),
     logsDir: stringFlag(values, 'logs', defaults.logsDir),
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
     headless: values.headless === true,
@@ -186,13 +190,17 @@ function trackerExportOptions(values: Record<string, unknown>): TrackerExportOpt
   );
   if (extra.length > 0)
     fail(`tracker export takes only --db or --store (got ${flagToOption(extra[0]!)})`);
-  if (values.db !== undefined && values.store !== undefined) {
-    fail('tracker export reads one store: give --db or --store, not both');
-  }
-  return {
-    dbDir: stringFlag(values, 'db', defaults.trackerDbDir),
-    storeUrl: values.store === undefined ? null : stringFlag(values, 'store', ''),
-  };
+  return { dbDir: stringFlag(values, 'db', defaults.trackerDbDir), storeUrl: storeFlag(values) };
+}
+
+/** --store URL (checked), or null; refused beside --db, which names the other kind of store. */
+function storeFlag(values: Record<string, unknown>): string | null {
+  if (values.store === undefined) return null;
+  if (values.db !== undefined) fail('give --db (this machine) or --store (shared), not both');
+  const url = stringFlag(values, 'store', '');
+  const problem = storeUrlProblem(url);
+  if (problem) fail(problem);
+  return url;
 }
 
 /** One HOST:PORT of --tracker (`whole` is the flag's value, for the message). */

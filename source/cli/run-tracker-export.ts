@@ -1,4 +1,4 @@
-import { exportEmbedded } from '../tracker/store/export.ts';
+import { exportEmbedded, exportShared } from '../tracker/store/export.ts';
 import type { TrackerExportOptions } from './parse-args.ts';
 
 /**
@@ -6,7 +6,9 @@ import type { TrackerExportOptions } from './parse-args.ts';
  * Returns the exit code (1 with one line on stderr when there is nothing to read).
  */
 export async function runTrackerExport(options: TrackerExportOptions): Promise<number> {
-  const outcome = await exportEmbedded(options.dbDir);
+  const outcome = options.storeUrl
+    ? await exportShared(options.storeUrl)
+    : await exportEmbedded(options.dbDir);
   if (!outcome.ok) {
     console.error(`bt-tui: ${outcome.message}`);
     return 1;

@@ -22,6 +22,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     host: options.host,
     port: options.port,
     dbDir: options.dbDir,
+    ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
     logger,
     sweepIntervalMs: options.sweepIntervalMs,
   });

@@ -153,9 +153,11 @@ export async function startTracker(
     sendBufferBytes: defaults.socketSendBufferBytes,
   });
   if (!opened.ok) return opened;
+  const trackerId = formatAddress(opened.transport.localAddress);
   const store = openTrackerStore({
     dbDir: opts.dbDir,
     storeUrl: opts.storeUrl,
+    trackerId,
     clock,
     batchDelayMs: opts.dbFlushDelayMs,
     onProblem: (text) => opts.logger.log(text),
@@ -164,6 +166,7 @@ export async function startTracker(
   try {
     loaded = await store.load(clock.wallNow());
   } catch (error) {
+    await store.close().catch(() => {});
     await opened.transport.close();
     const message = `cannot open ${store.location}: ${(error as Error).message}`;
     return { ok: false, error: { code: 'store-unavailable', message } };
@@ -177,7 +180,7 @@ export async function startTracker(
     {
       ...opts.limits,
       sweepIntervalMs: opts.sweepIntervalMs,
-      journalLiveness: store.shared,
+      ...(store.shared ? { sharedAs: trackerId } : {}),
       trackerSecret: loaded.trackerSecret,
     },
     opts.randomBytes ?? cryptoRandomBytes,

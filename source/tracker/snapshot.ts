@@ -37,6 +37,8 @@ export interface NodeRow {
   /** Distinct other hosts that credited it: what ranks it (see ranking.ts). */
   downloaders: number;
   joinedAtWallMs: number;
+  /** The tracker it talks to (`host:port`) when trackers share the swarm; '' otherwise. */
+  tracker: string;
 }
 
 /** One owner of a file, in ranking order. */
@@ -81,6 +83,7 @@ function nodeRow(
   status: NodeStatus,
   nowMs: number,
   filesSeeded: number,
+  tracker: string,
 ): NodeRow {
   return Object.freeze({
     nodeId: node.nodeId,
@@ -91,23 +94,35 @@ function nodeRow(
     uploadCredit: node.uploadCredit,
     downloaders: node.downloaderHosts.size,
     joinedAtWallMs: node.joinedAtWallMs,
+    tracker,
   });
 }
+
+/** The tracker a node talks to (`host:port`), '' when not known or not shared. */
+export type TrackerOf = (nodeId: number) => string;
+const NO_TRACKER: TrackerOf = () => '';
 
 /** Node rows by id, with the recently dropped ones. The array is frozen. */
 export function buildNodeRows(
   registry: Registry,
   index: OwnerIndex,
   nowMs: number,
+  trackerOf: TrackerOf = NO_TRACKER,
 ): readonly NodeRow[] {
   const rows: NodeRow[] = [];
   for (const node of registry.nodes()) {
     rows.push(
-      nodeRow(node, registry.statusOf(node, nowMs), nowMs, index.countOwnedBy(node.nodeId)),
+      nodeRow(
+        node,
+        registry.statusOf(node, nowMs),
+        nowMs,
+        index.countOwnedBy(node.nodeId),
+        trackerOf(node.nodeId),
+      ),
     );
   }
   for (const { record } of registry.recentlyDropped(nowMs)) {
-    if (!registry.get(record.nodeId)) rows.push(nodeRow(record, 'dropped', nowMs, 0));
+    if (!registry.get(record.nodeId)) rows.push(nodeRow(record, 'dropped', nowMs, 0, ''));
   }
   return Object.freeze(rows.sort((a, b) => a.nodeId - b.nodeId));
 }
@@ -207,6 +222,7 @@ export class SnapshotRows {
     version: number,
     nowMs: number,
     reuse: RowReuse,
+    trackerOf: TrackerOf = NO_TRACKER,
   ): BuiltRows {
     const built = this.built;
     if (built) {
@@ -218,7 +234,7 @@ export class SnapshotRows {
       version,
       builtAtMs: nowMs,
       counts: countStatuses(registry, nowMs),
-      nodes: buildNodeRows(registry, index, nowMs),
+      nodes: buildNodeRows(registry, index, nowMs, trackerOf),
       files: buildFileRows(registry, index, nowMs),
     };
     return this.built;

@@ -79,8 +79,11 @@ export interface TrackerStateOptions {
   requestBurstPerHost?: number;
   /** Where the registration challenges' HMAC secret comes from (default: `trackerSecret`). */
   secrets?: TrackerSecrets;
-  /** Journal every message heard, not only changes (trackers sharing one swarm need it). */
-  journalLiveness?: boolean;
+  /**
+   * This tracker's `host:port` when trackers share one swarm: every message heard is journaled
+   * too (liveness is shared), and the snapshot shows which tracker each node talks to.
+   */
+  sharedAs?: string;
   /**
    * The swarm's secret (32 bytes), kept by the store so every tracker of a shared swarm has
    * the same one: for MACs that must verify on any of them (registration challenges).
@@ -111,6 +114,9 @@ export class TrackerState {
   private changeCount = 0;
   private readonly rows = new SnapshotRows();
   private readonly journal: StateJournal;
+  /** The tracker each node talks to, when trackers share the swarm (see sharedAs). */
+  private readonly via = new Map<number, string>();
+  private readonly trackerOf = (nodeId: number): string => this.via.get(nodeId) ?? '';
 
   constructor(
     private readonly options: TrackerStateOptions,
@@ -137,7 +143,7 @@ export class TrackerState {
       options.creditMemoryEntries ?? DEFAULT_TRACKER_LIMITS.creditMemoryEntries,
     );
     this.maxNodes = options.maxNodes ?? DEFAULT_TRACKER_LIMITS.maxNodes;
-    this.journal = new StateJournal(options.journalLiveness === true);
+    this.journal = new StateJournal(options.sharedAs ?? null);
   }
 
   /** A state rebuilt from the database; `ignoredEntries` counts entries that did not fit. */
@@ -215,13 +221,14 @@ export class TrackerState {
         if (credits.length > 0) {
           this.changeCount++;
           const sizeBytes = this.index.get(request.infohash.toString('hex'))?.sizeBytes ?? 0;
-          this.journal.credits(request, node.nodeId, sizeBytes, credits);
+          this.journal.credits(request, node.nodeId, hostKeyOf(node.address), sizeBytes, credits);
         }
         events.push(...credits);
         return { reply: ACK, events, dirty: credits.length > 0 };
       }
       case 'exit': {
         this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
+        this.via.delete(node.nodeId);
         const filesLostOwner = this.index.removeOwner(node.nodeId);
         this.registry.remove(node.nodeId, null);
         this.changeCount++;
@@ -257,7 +264,14 @@ export class TrackerState {
     figures: ServerFigures = NO_SERVER_FIGURES,
     reuse: RowReuse = NO_ROW_REUSE,
   ): TrackerSnapshot {
-    const rows = this.rows.current(this.registry, this.index, this.changeCount, nowMs, reuse);
+    const rows = this.rows.current(
+      this.registry,
+      this.index,
+      this.changeCount,
+      nowMs,
+      reuse,
+      this.trackerOf,
+    );
     const { alive, late } = rows.counts;
     const header = { ...figures, nodesAlive: alive, nodesLate: late, files: rows.files.length };
     return assembleSnapshot(header, rows.nodes, rows.files);
@@ -291,6 +305,7 @@ export class TrackerState {
       registry: this.registry,
       index: this.index,
       ledger: this.ledger,
+      via: this.via,
       nowMs,
       wallNowMs: this.clock.wallNow(),
     };
@@ -329,6 +344,7 @@ export class TrackerState {
       this.changeCount++;
       const registered = this.registry.get(request.nodeId);
       if (registered) this.journal.nodeSet(registered, this.clock.wallNow());
+      if (this.options.sharedAs) this.via.set(request.nodeId, this.options.sharedAs);
     }
     const heartbeatIntervalMs = heartbeatIntervalForSweep(this.options.sweepIntervalMs);
     return {
@@ -374,10 +390,12 @@ export class TrackerState {
     node.lastHeardMs = nowMs;
     node.reportedLate = false;
     this.journal.heard(node.nodeId, this.clock.wallNow());
+    if (this.options.sharedAs) this.via.set(node.nodeId, this.options.sharedAs);
   }
 
   private drop(node: NodeRecord, nowMs: number): TrackerEvent {
     this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
+    this.via.delete(node.nodeId);
     const filesLostOwner = this.index.removeOwner(node.nodeId);
     this.registry.remove(node.nodeId, nowMs);
     this.changeCount++;

@@ -50,6 +50,7 @@ describe('command line: tracker', () => {
         host: '127.0.0.1',
         port: 12345,
         dbDir: 'tracker_db',
+        storeUrl: null,
         logsDir: 'logs',
         sweepIntervalMs: 22_000,
         headless: false,
@@ -66,9 +67,30 @@ describe('command line: tracker', () => {
       usageError('tracker', 'export', '--port', '1'),
       'tracker export takes only --db or --store (got --port)',
     );
+    assert.deepEqual(parse('tracker', 'export', '--store', 'redis://127.0.0.1:6379'), {
+      kind: 'tracker-export',
+      options: { dbDir: 'tracker_db', storeUrl: 'redis://127.0.0.1:6379' },
+    });
     assert.equal(
       usageError('tracker', 'exprt'),
       'unexpected argument "exprt" (flags start with --)',
+    );
+  });
+
+  test('--store names a shared Redis store, never beside --db', () => {
+    const parsed = parse('tracker', '--store', 'redis://10.0.0.5:6379');
+    assert.equal(parsed.kind === 'tracker' && parsed.options.storeUrl, 'redis://10.0.0.5:6379');
+    assert.equal(
+      usageError('tracker', '--store', 'postgres://x'),
+      '--store supports redis://HOST:PORT only (got "postgres://x"); without --store the tracker keeps its swarm in --db',
+    );
+    assert.equal(
+      usageError('tracker', '--store', 'localhost:6379'),
+      '--store supports redis://HOST:PORT only (got "localhost:6379"); without --store the tracker keeps its swarm in --db',
+    );
+    assert.equal(
+      usageError('tracker', '--store', 'redis://h:1', '--db', 'd'),
+      'give --db (this machine) or --store (shared), not both',
     );
   });
 

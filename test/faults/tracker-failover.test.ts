@@ -10,9 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heartbeatIntervalForSweep } from '../../source/config.ts';
-import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
+import { killAll, trackerPort } from '../peer/harness/cli.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { waitFor } from '../peer/harness/wait.ts';
+import { spawnTracker } from './harness/tracker-cli.ts';
 import { World, type WorldPeer } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
@@ -29,18 +30,7 @@ test('nodes move to the second tracker within a heartbeat when the first is kill
 }, async (t) => {
   const world = await World.create('tracker-failover');
   const tracker = (name: string) =>
-    spawnCli([
-      'tracker',
-      '--headless',
-      '--port',
-      '0',
-      '--sweep',
-      String(SWEEP_SEC),
-      '--logs',
-      join(world.root, `logs-${name}`),
-      '--db',
-      join(world.root, `db-${name}`),
-    ]);
+    spawnTracker(world.root, name, SWEEP_SEC, ['--db', join(world.root, `db-${name}`)]);
   try {
     const first = tracker('a');
     const second = tracker('b');

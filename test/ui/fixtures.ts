@@ -71,6 +71,7 @@ export function nodeRow(nodeId: number, overrides: Partial<NodeRow> = {}): NodeR
     uploadCredit: 0,
     downloaders: 0,
     joinedAtWallMs: BASE_WALL_MS + nodeId * 1_000,
+    tracker: '',
     ...overrides,
   };
 }

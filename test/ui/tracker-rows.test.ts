@@ -91,6 +91,7 @@ describe('tracker rows', () => {
     assert.deepEqual(rows[2], {
       node: '3',
       address: '127.0.0.1:40003',
+      tracker: '',
       heartbeat: 'late 25s',
       files: '1',
       credit: '4.0 KiB',
@@ -120,6 +121,23 @@ describe('tracker rows', () => {
         note: 'last owner',
       },
     ]);
+  });
+
+  test('trackers sharing a swarm: a tracker column says which one each node talks to', () => {
+    const shared = trackerSnapshot([
+      nodeRow(1, { tracker: '127.0.0.1:6881' }),
+      nodeRow(2, { tracker: '127.0.0.1:6882' }),
+    ]);
+    const { rows, columns } = nodeCells(shared, 'id', 120);
+    assert.deepEqual(
+      rows.map((row) => [row.node, row.tracker]),
+      [
+        ['1', '127.0.0.1:6881'],
+        ['2', '127.0.0.1:6882'],
+      ],
+    );
+    assert.equal(columns[2], 'tracker');
+    assert.ok(!nodeCells(snapshot, 'id', 120).columns.includes('tracker'), 'one tracker: none');
   });
 
   test('a long address is cut to fit the width', () => {

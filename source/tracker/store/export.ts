@@ -6,9 +6,12 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { systemClock } from '../../clock.ts';
 import { type PersistedTracker, parseFilesFile, parseNodesFile } from '../persisted.ts';
+import { TrackerState } from '../tracker-state.ts';
 import { FILES_FILE, NODES_FILE } from './json-files.ts';
 import { LMDB_FILE, notLmdbReason, openLmdbTables, readLmdbRecords } from './lmdb-store.ts';
+import { RedisStore } from './redis-store.ts';
 
 /** The exported text, or why there is none (one sentence). */
 export type ExportOutcome = { ok: true; text: string } | { ok: false; message: string };
@@ -31,6 +34,28 @@ export async function exportEmbedded(dbDir: string): Promise<ExportOutcome> {
   }
   if (await exists(join(dbDir, NODES_FILE))) return exportJson(dbDir);
   return { ok: false, message: `no tracker database in ${dbDir} (no ${LMDB_FILE})` };
+}
+
+/** Bounds of the state an export rebuilds: whatever the store holds. */
+const EXPORT_LIMITS = { maxNodes: 2 ** 32, maxFiles: 2 ** 32, maxFilesPerNode: 2 ** 32 };
+
+/** Reads a swarm shared through Redis, rebuilt as a tracker rebuilds it at start. */
+export async function exportShared(url: string): Promise<ExportOutcome> {
+  const store = new RedisStore({ url, clock: systemClock, trackerId: 'export' });
+  try {
+    const loaded = await store.load(systemClock.wallNow());
+    const state = new TrackerState(
+      { ...EXPORT_LIMITS, sweepIntervalMs: 60_000 },
+      () => Buffer.alloc(0),
+      systemClock,
+    );
+    state.applyRemote(loaded.ops, systemClock.now());
+    return { ok: true, text: formatExport(state.toPersisted()) };
+  } catch (error) {
+    return { ok: false, message: `cannot read ${url}: ${(error as Error).message}` };
+  } finally {
+    await store.close().catch(() => {});
+  }
 }
 
 async function exportJson(dbDir: string): Promise<ExportOutcome> {

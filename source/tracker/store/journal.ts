@@ -13,8 +13,12 @@ import type { StateOp } from './ops.ts';
 export class StateJournal {
   private ops: StateOp[] = [];
 
-  /** With `withLiveness`, every message heard is an op (trackers sharing a swarm need it). */
-  constructor(private readonly withLiveness: boolean) {}
+  /**
+   * With `via` (this tracker's `host:port`, given when trackers share the swarm), every message
+   * heard is an op too, naming this tracker: the others keep the node alive and show who talks
+   * to it.
+   */
+  constructor(private readonly via: string | null) {}
 
   /** Operations since the last take(), oldest first; the journal starts empty again. */
   take(): StateOp[] {
@@ -32,7 +36,7 @@ export class StateJournal {
     this.ops.push({
       op: 'node-set',
       node: persistNode(node),
-      session: { tokenHex, heardAtWallMs: wallNowMs },
+      session: { tokenHex, heardAtWallMs: wallNowMs, ...(this.via ? { via: this.via } : {}) },
     });
   }
 
@@ -41,7 +45,7 @@ export class StateJournal {
   }
 
   heard(nodeId: number, wallNowMs: number): void {
-    if (this.withLiveness) this.ops.push({ op: 'heard', nodeId, heardAtWallMs: wallNowMs });
+    if (this.via) this.ops.push({ op: 'heard', nodeId, heardAtWallMs: wallNowMs, via: this.via });
   }
 
   /** An OWN that changed the index (added, completed or withdrew an owner). */
@@ -60,6 +64,7 @@ export class StateJournal {
   credits(
     request: UpdateMessage,
     senderId: number,
+    reporterHost: string,
     sizeBytes: number,
     credits: readonly TrackerEvent[],
   ): void {
@@ -69,6 +74,7 @@ export class StateJournal {
     this.ops.push({
       op: 'credit',
       senderId,
+      reporterHost,
       downloadIdHex: request.downloadId.toString('hex'),
       infohash: request.infohash.toString('hex'),
       sizeBytes,

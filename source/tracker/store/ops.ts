@@ -14,6 +14,8 @@ export interface NodeSession {
   tokenHex: string | null;
   /** Wall-clock time the node was last heard (monotonic times differ between processes). */
   heardAtWallMs: number;
+  /** The tracker that heard it (`host:port`), when trackers share the swarm. */
+  via?: string;
 }
 
 /** One change of the tracker state. */
@@ -23,7 +25,7 @@ export type StateOp =
   /** A node left or was dropped, with the files it owned (each lost this owner). */
   | { op: 'node-delete'; nodeId: number; infohashes: string[] }
   /** A node was heard (only journaled when liveness is shared between trackers). */
-  | { op: 'heard'; nodeId: number; heardAtWallMs: number }
+  | { op: 'heard'; nodeId: number; heardAtWallMs: number; via?: string }
   /** A node owns a file (complete, or partial: some verified pieces). */
   | { op: 'own'; infohash: string; name: string; size: number; nodeId: number; complete: boolean }
   /** A node stopped serving a file. */
@@ -35,6 +37,8 @@ export type StateOp =
   | {
       op: 'credit';
       senderId: number;
+      /** The sender's host key (host-key.ts): the ledger's caps and a node's rank count hosts. */
+      reporterHost: string;
       downloadIdHex: string;
       infohash: string;
       sizeBytes: number;

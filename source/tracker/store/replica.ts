@@ -5,8 +5,9 @@
  * its memory of applied downloads matches the tracker that accepted the UPDATE.
  */
 import type { CreditLedger } from '../credit-ledger.ts';
+import { hostKeyOf } from '../host-key.ts';
 import type { OwnerIndex } from '../owner-index.ts';
-import type { NodeRecord, Registry } from '../registry.ts';
+import { MAX_DOWNLOADER_HOSTS, type NodeRecord, type Registry } from '../registry.ts';
 import { restoreNode } from '../restore.ts';
 import type { NodeSession, StateOp } from './ops.ts';
 
@@ -15,6 +16,8 @@ export interface ReplicaParts {
   registry: Registry;
   index: OwnerIndex;
   ledger: CreditLedger;
+  /** The tracker each node talks to (`host:port`), kept when trackers share the swarm. */
+  via: Map<number, string>;
   nowMs: number;
   wallNowMs: number;
 }
@@ -38,9 +41,11 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
         registry.remove(existing.nodeId, null);
       }
       registry.add(record);
+      if (op.session.via) parts.via.set(record.nodeId, op.session.via);
       return;
     }
     case 'node-delete':
+      parts.via.delete(op.nodeId);
       index.removeOwner(op.nodeId);
       registry.remove(op.nodeId, parts.nowMs);
       return;
@@ -50,6 +55,7 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       if (node && heardMs > node.lastHeardMs) {
         node.lastHeardMs = heardMs;
         node.reportedLate = false;
+        if (op.via) parts.via.set(op.nodeId, op.via);
       }
       return;
     }
@@ -63,6 +69,7 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
     case 'credit': {
       const decision = parts.ledger.decide({
         senderId: op.senderId,
+        reporterHost: op.reporterHost,
         downloadIdHex: op.downloadIdHex,
         infohashHex: op.infohash,
         sizeBytes: op.sizeBytes,
@@ -73,8 +80,12 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       if (decision.duplicate) return;
       for (const credit of op.granted) {
         const owner = registry.get(credit.nodeId);
-        if (owner) {
-          owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
+        if (!owner) continue;
+        owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
+        // As applyUpdate ranks: another host vouching counts once, up to the bound.
+        const hosts = owner.downloaderHosts;
+        if (hostKeyOf(owner.address) !== op.reporterHost && hosts.size < MAX_DOWNLOADER_HOSTS) {
+          hosts.add(op.reporterHost);
         }
       }
       return;

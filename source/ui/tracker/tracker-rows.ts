@@ -7,7 +7,15 @@ export type NodeSort = 'id' | 'credit' | 'last heard';
 export const NODE_SORTS: NodeSort[] = ['id', 'credit', 'last heard'];
 
 /** Column keys are the headings the table shows. */
-export const NODE_COLUMNS = ['node', 'address', 'heartbeat', 'files', 'credit', 'joined'] as const;
+export const NODE_COLUMNS = [
+  'node',
+  'address',
+  'tracker',
+  'heartbeat',
+  'files',
+  'credit',
+  'joined',
+] as const;
 export type NodeCells = Record<(typeof NODE_COLUMNS)[number], string>;
 
 /** Owners in rank order, each as node·credit. */
@@ -54,12 +62,16 @@ export function nodeCells(
   const rows = nodes.map((node) => ({
     node: String(node.nodeId),
     address: node.address,
+    tracker: node.tracker,
     heartbeat: heartbeatText(node),
     files: String(node.filesSeeded),
     credit: creditText(node),
     joined: new Date(node.joinedAtWallMs).toISOString().slice(11, 19),
   }));
-  const fitted = fitTable(rows, NODE_COLUMNS, width, {
+  // The tracker column only when trackers share the swarm (a shared store): otherwise it is empty.
+  const shared = nodes.some((node) => node.tracker !== '');
+  const columns = shared ? NODE_COLUMNS : NODE_COLUMNS.filter((column) => column !== 'tracker');
+  const fitted = fitTable(rows, columns, width, {
     flexible: ['address'],
     droppable: ['joined'],
   });

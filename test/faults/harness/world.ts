@@ -102,15 +102,19 @@ export class World {
     this.trackerList = ports.map((port) => ({ address: HOST, port }));
   }
 
-  /** Starts a PeerNode with its folder `<root>/files/node<ID>`. */
+  /**
+   * Starts a PeerNode with its folder `<root>/files/node<ID>`, on 127.0.0.1 unless `host` names
+   * another loopback address (the tracker counts credits per host).
+   */
   async addPeer(
     nodeId: number,
     wrapTransport?: (transport: DatagramTransport) => DatagramTransport,
+    host = HOST,
   ): Promise<WorldPeer> {
     const lines: string[] = [];
     const started = await PeerNode.start({
       nodeId,
-      host: HOST,
+      host,
       port: 0,
       tracker: this.trackerList ?? this.trackerAddress,
       filesDir: this.filesDir,

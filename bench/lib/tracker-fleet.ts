@@ -1,0 +1,108 @@
+/**
+ * The trackers of one tracker-scale run: one tracker on its own LMDB store, or several sharing
+ * one swarm through a redis-server started for the run (stopped by its PID at the end). Each
+ * tracker runs with the event-loop probe; figures over the fleet are the worst tracker's (loop)
+ * or the sum (CPU).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RedisServer, startRedisServer } from '../../test/peer/harness/redis-server.ts';
+import { CLI_NODE_ARGS, REPO_ROOT } from './build.ts';
+import type { LoopFigures } from './loop-probe.ts';
+import { readStatusBytes } from './proc-stats.ts';
+import type { TrackedProcess } from './processes.ts';
+import type { Workspace } from './workspace.ts';
+
+/** Measures each tracker's event-loop stalls from inside its process (see loop-probe.ts). */
+const LOOP_PROBE = join(REPO_ROOT, 'bench', 'lib', 'loop-probe.ts');
+
+/** How the fleet is made. */
+export interface FleetOptions {
+  trackers: number;
+  /** 'redis': one redis-server for the run, every tracker on it; 'lmdb': one tracker, tracker_db. */
+  store: 'lmdb' | 'redis';
+  sweepSeconds: number;
+  cliPath: string;
+  /** Names this run's folders. */
+  tag: string;
+}
+
+/** Running trackers and what they share. */
+export interface Fleet {
+  readonly trackers: { process: TrackedProcess; port: number; loopFile: string }[];
+  readonly dbDir: string;
+  readonly redis: RedisServer | null;
+  /** Sum of the trackers' VmRSS (bytes), null if none could be read. */
+  rssBytes(): number | null;
+  /** The worst event-loop figures over the trackers, since the last window reset. */
+  loop(): LoopFigures | null;
+  /** Starts a new measuring window in every probe (SIGUSR2). */
+  resetLoopWindow(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts the trackers (and Redis) and waits until each listens. */
+export async function startFleet(workspace: Workspace, options: FleetOptions): Promise<Fleet> {
+  const redis = options.store === 'redis' ? await startRedisServer() : null;
+  const dbDir = join(workspace.dir, `db-${options.tag}`);
+  const trackers: Fleet['trackers'] = [];
+  for (let index = 0; index < options.trackers; index++) {
+    const loopFile = join(workspace.dir, `loop-${options.tag}-${index}.json`);
+    process.env.BT_LOOP_PROBE_FILE = loopFile;
+    const store = redis ? ['--store', redis.url] : ['--db', dbDir];
+    const tracker = workspace.group.spawn(`tracker ${index}`, process.execPath, [
+      ...CLI_NODE_ARGS,
+      '--import',
+      'tsx',
+      '--import',
+      LOOP_PROBE,
+      options.cliPath,
+      'tracker',
+      '--headless',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--sweep',
+      String(options.sweepSeconds),
+      '--logs',
+      join(workspace.dir, `logs-${options.tag}-${index}`),
+      ...store,
+    ]);
+    const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 20_000);
+    trackers.push({ process: tracker, port: Number(listening[1]), loopFile });
+  }
+  return {
+    trackers,
+    dbDir,
+    redis,
+    rssBytes: () => {
+      const values = trackers.map((t) => readStatusBytes(t.process.pid, 'VmRSS'));
+      return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
+    },
+    loop: () => {
+      const figures = trackers.map((t) => readLoopFigures(t.loopFile));
+      if (figures.some((f) => f === null)) return null;
+      return {
+        maxMs: Math.max(...figures.map((f) => f!.maxMs)),
+        p99Ms: Math.max(...figures.map((f) => f!.p99Ms)),
+        over20Ms: figures.reduce((sum, f) => sum + f!.over20Ms, 0),
+      };
+    },
+    resetLoopWindow: () => {
+      for (const t of trackers) process.kill(t.process.pid, 'SIGUSR2');
+    },
+    stop: async () => {
+      await Promise.all(trackers.map((t) => workspace.group.stop(t.process)));
+      await redis?.stop();
+    },
+  };
+}
+
+function readLoopFigures(path: string): LoopFigures | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LoopFigures;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * How a shared swarm lies in Redis, and the translation both ways: a batch of StateOps becomes
+ * hash writes (applied with the batch's publication in one MULTI), and the hashes become the
+ * StateOps a starting tracker applies. Pure: no connection here.
+ *
+ *   <p>nodes     HASH nodeId -> node record (JSON, as persisted; its credit is in <p>credits)
+ *   <p>credits   HASH nodeId -> upload credit (HINCRBY: credits from two trackers add up)
+ *   <p>sessions  HASH nodeId -> token (hex)
+ *   <p>heard     HASH nodeId -> "<wall ms> <tracker host:port>"
+ *   <p>owners    HASH "<infohash>:<nodeId>" -> {"name","size","complete"} (JSON)
+ *   <p>ledger    LIST of accepted UPDATEs ('credit' ops), the newest CREDIT_MEMORY kept
+ *   <p>meta      HASH secret -> the swarm secret (hex)
+ *   <p>seq       the number of the last published batch
+ *   <p>ops       channel: "<seq> <batch JSON>"
+ */
+import { isNode, type PersistedNode } from '../persisted.ts';
+import type { OpBatch, StateOp } from './ops.ts';
+
+/** Key prefix of every key of a swarm. */
+export const REDIS_PREFIX = 'bt-tui:';
+
+/** Keys of one swarm. */
+export const redisKeys = (prefix = REDIS_PREFIX) => ({
+  nodes: `${prefix}nodes`,
+  credits: `${prefix}credits`,
+  sessions: `${prefix}sessions`,
+  heard: `${prefix}heard`,
+  owners: `${prefix}owners`,
+  ledger: `${prefix}ledger`,
+  meta: `${prefix}meta`,
+  seq: `${prefix}seq`,
+  channel: `${prefix}ops`,
+});
+export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** One write command: name and arguments, e.g. ['hset', key, field, value]. */
+export type RedisWrite = [string, ...(string | number)[]];
+
+/**
+ * Heartbeats of one batch folded to the newest per node: at 100k nodes most ops are 'heard',
+ * and only the last of each node matters to anyone.
+ */
+export function compactBatch(ops: readonly StateOp[]): StateOp[] {
+  const lastHeard = new Map<number, number>();
+  ops.forEach((op, i) => {
+    if (op.op === 'heard') lastHeard.set(op.nodeId, i);
+  });
+  return ops.filter((op, i) => op.op !== 'heard' || lastHeard.get(op.nodeId) === i);
+}
+
+/** The hash writes that make Redis hold the state after `batch`. */
+export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number): RedisWrite[] {
+  const writes: RedisWrite[] = [];
+  const via = batch.trackerId;
+  for (const op of batch.ops) {
+    switch (op.op) {
+      case 'node-set': {
+        const id = op.node.nodeId;
+        writes.push(['hset', keys.nodes, id, JSON.stringify(op.node)]);
+        writes.push(['hset', keys.sessions, id, op.session.tokenHex ?? '']);
+        writes.push([
+          'hset',
+          keys.heard,
+          id,
+          `${op.session.heardAtWallMs} ${op.session.via ?? via}`,
+        ]);
+        // A node new to the swarm starts from its record's credit; a known one keeps the sum.
+        writes.push(['hsetnx', keys.credits, id, op.node.uploadCredit]);
+        break;
+      }
+      case 'node-delete': {
+        const id = op.nodeId;
+        for (const key of [keys.nodes, keys.sessions, keys.heard, keys.credits]) {
+          writes.push(['hdel', key, id]);
+        }
+        for (const infohash of op.infohashes)
+          writes.push(['hdel', keys.owners, `${infohash}:${id}`]);
+        break;
+      }
+      case 'heard':
+        writes.push(['hset', keys.heard, op.nodeId, `${op.heardAtWallMs} ${op.via ?? via}`]);
+        break;
+      case 'own': {
+        const value = JSON.stringify({ name: op.name, size: op.size, complete: op.complete });
+        writes.push(['hset', keys.owners, `${op.infohash}:${op.nodeId}`, value]);
+        break;
+      }
+      case 'withdraw':
+        writes.push(['hdel', keys.owners, `${op.infohash}:${op.nodeId}`]);
+        break;
+      case 'credit':
+        for (const credit of op.granted) {
+          writes.push(['hincrby', keys.credits, credit.nodeId, credit.bytes]);
+        }
+        writes.push(['rpush', keys.ledger, JSON.stringify(op)]);
+        writes.push(['ltrim', keys.ledger, -ledgerEntries, -1]);
+        break;
+    }
+  }
+  return writes;
+}
+
+/** The hashes of a swarm as read in one MULTI. */
+export interface RedisSwarm {
+  nodes: Record<string, string>;
+  credits: Record<string, string>;
+  sessions: Record<string, string>;
+  heard: Record<string, string>;
+  owners: Record<string, string>;
+  ledger: string[];
+}
+
+/**
+ * The ops that rebuild a swarm in an empty state: every node with its session, every owner,
+ * then the ledger replayed (so a retransmitted UPDATE credits nothing here either). Credits
+ * replayed from the ledger are taken off the records first: the sum stays what Redis holds.
+ */
+export function opsFromSwarm(swarm: RedisSwarm): { ops: StateOp[]; malformed: number } {
+  let malformed = 0;
+  const ledger: Extract<StateOp, { op: 'credit' }>[] = [];
+  const replayed = new Map<number, number>();
+  for (const text of swarm.ledger) {
+    const op = parseJson(text) as Extract<StateOp, { op: 'credit' }> | null;
+    if (op?.op !== 'credit' || !Array.isArray(op.granted)) {
+      malformed++;
+      continue;
+    }
+    ledger.push(op);
+    for (const { nodeId, bytes } of op.granted) {
+      replayed.set(nodeId, (replayed.get(nodeId) ?? 0) + bytes);
+    }
+  }
+  const ops: StateOp[] = [];
+  for (const [id, text] of Object.entries(swarm.nodes)) {
+    const node = parseJson(text);
+    if (!isNode(node)) {
+      malformed++;
+      continue;
+    }
+    const credit = Number(swarm.credits[id] ?? node.uploadCredit);
+    const record: PersistedNode = {
+      ...node,
+      uploadCredit: credit - (replayed.get(node.nodeId) ?? 0),
+    };
+    const [heardText, via] = (swarm.heard[id] ?? '0').split(' ');
+    const tokenHex = swarm.sessions[id] || null;
+    const session = { tokenHex, heardAtWallMs: Number(heardText) || 0, ...(via ? { via } : {}) };
+    ops.push({ op: 'node-set', node: record, session });
+  }
+  for (const [key, text] of Object.entries(swarm.owners)) {
+    const [infohash, idText] = key.split(':');
+    const file = parseJson(text) as { name?: unknown; size?: unknown; complete?: unknown } | null;
+    if (
+      !infohash ||
+      typeof file?.name !== 'string' ||
+      typeof file.size !== 'number' ||
+      typeof file.complete !== 'boolean'
+    ) {
+      malformed++;
+      continue;
+    }
+    const { name, size, complete } = file;
+    ops.push({ op: 'own', infohash, name, size, nodeId: Number(idText), complete });
+  }
+  ops.push(...ledger);
+  return { ops, malformed };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A real redis-server (the Debian package; `.ci/run` installs it) for one test file: its own
+ * free loopback port, nothing saved to disk (`--save '' --appendonly no`), stopped by its PID.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A running redis-server. */
+export interface RedisServer {
+  readonly url: string;
+  readonly pid: number;
+  stop(): Promise<void>;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts redis-server and resolves once it accepts connections. */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freeTcpPort();
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.on('error', (error) =>
+      reject(
+        new Error(`redis-server did not start (apt-get install redis-server): ${error.message}`),
+      ),
+    );
+    child.on('exit', (code) => reject(new Error(`redis-server exited (${code}):\n${output}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve();
+    });
+  });
+  child.removeAllListeners('exit');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid!,
+    stop: async () => {
+      process.kill(child.pid!, 'SIGTERM');
+      await exited;
+    },
+  };
+}

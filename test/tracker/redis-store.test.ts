@@ -1,0 +1,117 @@
+/**
+ * The shared store against a real redis-server: what one tracker writes, another loads (tokens
+ * included, so any tracker answers any node); changes reach the other tracker while both run;
+ * credits given on two trackers add up, and an UPDATE retransmitted to the other tracker
+ * credits nothing.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import type { OpBatch } from '../../source/tracker/store/ops.ts';
+import { RedisStore } from '../../source/tracker/store/redis-store.ts';
+import type { TrackerState } from '../../source/tracker/tracker-state.ts';
+import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
+import { waitFor } from '../peer/harness/wait.ts';
+import {
+  creditOf,
+  heartbeat,
+  infohash,
+  isReregister,
+  newState,
+  own,
+  register,
+  update,
+} from './fixtures.ts';
+
+const FILE = { infohash: infohash(0x1d), name: 'big.iso', size: 1000 };
+let redis: RedisServer;
+const stores: RedisStore[] = [];
+
+before(async () => {
+  redis = await startRedisServer();
+});
+after(async () => {
+  await Promise.allSettled(stores.map((store) => store.close()));
+  await redis.stop();
+});
+
+/** A tracker's state and store, loaded from Redis; other trackers' batches applied live. */
+async function tracker(trackerId: string): Promise<{ state: TrackerState; store: RedisStore }> {
+  const clock = new ManualClock(0, 1_767_225_600_000);
+  const store = new RedisStore({ url: redis.url, clock, trackerId });
+  stores.push(store);
+  const loaded = await store.load(clock.wallNow());
+  const { state } = newState({ sharedAs: trackerId, trackerSecret: loaded.trackerSecret });
+  state.applyRemote(loaded.ops, 0);
+  store.onRemote((batch: OpBatch) => state.applyRemote(batch.ops, 0));
+  return { state, store };
+}
+
+async function publish(state: TrackerState, store: RedisStore, trackerId: string): Promise<void> {
+  store.record({ trackerId, ops: state.takeOps() }, state);
+  assert.equal(await store.flush(), true);
+}
+
+describe('the Redis store', () => {
+  test('a Redis that is not there is one sentence, not a hang', async () => {
+    const store = new RedisStore({
+      url: 'redis://127.0.0.1:1',
+      clock: new ManualClock(),
+      trackerId: '127.0.0.1:9',
+    });
+    await assert.rejects(
+      store.load(0),
+      /^Error: connect ECONNREFUSED 127\.0\.0\.1:1 \(is redis-server running there\?\)$/,
+    );
+    await store.close();
+  });
+
+  test('a second tracker loads the swarm the first wrote, and accepts its tokens', async () => {
+    const a = await tracker('127.0.0.1:1');
+    const t1 = register(a.state, 1, 5001, 0);
+    const t2 = register(a.state, 2, 5002, 0);
+    const t3 = register(a.state, 3, 5003, 0);
+    own(a.state, t1, 5001, 0, FILE);
+    own(a.state, t2, 5002, 0, FILE);
+    own(a.state, t3, 5003, 0, FILE, 'partial');
+    update(a.state, t3, 5003, 0, FILE.infohash, 1, [{ nodeId: 1, bytes: 700 }]);
+    await publish(a.state, a.store, '127.0.0.1:1');
+
+    const b = await tracker('127.0.0.1:2');
+    assert.deepEqual(b.state.toPersisted(), a.state.toPersisted());
+    assert.equal(creditOf(b.state, 1, 0), 700);
+    assert.deepEqual(heartbeat(b.state, t2, 5002, 0), { type: 'ack' }, 'a token of tracker A');
+    assert.ok(isReregister(heartbeat(b.state, t2, 6002, 0)), 'still bound to its address');
+    const [row] = b.state.snapshot(0).files;
+    assert.deepEqual([row?.completeOwners, row?.partialOwners], [2, 1]);
+  });
+
+  test('changes reach the other tracker live; credits on both add up; a retransmission credits nothing', async () => {
+    const a = await tracker('127.0.0.1:3');
+    const b = await tracker('127.0.0.1:4');
+    assert.equal(creditOf(b.state, 1, 0), 700, 'what the first test left');
+    const t4 = register(b.state, 4, 5004, 0);
+    await publish(b.state, b.store, '127.0.0.1:4');
+    await waitFor(() => creditOf(a.state, 4, 0) === 0, 'node 4 (registered on B) on A', 5_000);
+
+    // Node 3 credits 1 through A while node 4 credits 1 through B.
+    const t3 = register(a.state, 3, 5003, 0);
+    update(a.state, t3, 5003, 0, FILE.infohash, 2, [{ nodeId: 1, bytes: 300 }]);
+    update(b.state, t4, 5004, 0, FILE.infohash, 3, [{ nodeId: 1, bytes: 200 }]);
+    await Promise.all([
+      publish(a.state, a.store, '127.0.0.1:3'),
+      publish(b.state, b.store, '127.0.0.1:4'),
+    ]);
+    await waitFor(
+      () => creditOf(a.state, 1, 0) === 1200 && creditOf(b.state, 1, 0) === 1200,
+      'both trackers to count 700 + 300 + 200',
+      5_000,
+    );
+
+    // Node 3's UPDATE again (same download id), now to tracker B: already applied.
+    update(b.state, t3, 5003, 0, FILE.infohash, 2, [{ nodeId: 1, bytes: 300 }]);
+    assert.equal(creditOf(b.state, 1, 0), 1200);
+    const c = await tracker('127.0.0.1:5');
+    assert.equal(creditOf(c.state, 1, 0), 1200, 'a tracker started now reads the same sum');
+  });
+});
