@@ -66,6 +66,17 @@ describe('the Redis store', () => {
     await store.close();
   });
 
+  test('every tracker of the swarm gets the same secret (its registration challenges verify on all)', async () => {
+    const secrets = [];
+    for (const trackerId of ['127.0.0.1:7', '127.0.0.1:8']) {
+      const store = new RedisStore({ url: redis.url, clock: new ManualClock(), trackerId });
+      stores.push(store);
+      secrets.push((await store.load(0)).trackerSecret);
+    }
+    assert.equal(secrets[0]?.length, 32);
+    assert.deepEqual(secrets[1], secrets[0]);
+  });
+
   test('a second tracker loads the swarm the first wrote, and accepts its tokens', async () => {
     const a = await tracker('127.0.0.1:1');
     const t1 = register(a.state, 1, 5001, 0);

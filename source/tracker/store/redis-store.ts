@@ -32,6 +32,8 @@ const REDIS_BATCH_DELAY_MS = 50;
 /** Numbers the batch and publishes it, atomically with the MULTI's writes before it. */
 const PUBLISH_SCRIPT =
   "local seq = redis.call('INCR', KEYS[1]); redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1]); return seq";
+/** Ops kept while Redis does not take them before heartbeats are folded (memory stays bounded). */
+const MAX_PENDING_OPS = 200_000;
 /** A Redis that does not answer a start-up read within this long is reported, not waited for. */
 const CONNECT_TIMEOUT_MS = 3_000;
 
@@ -150,7 +152,9 @@ export class RedisStore implements TrackerStore {
   }
 
   record(batch: OpBatch, _reader: RecordReader): void {
-    this.pending.push(...batch.ops);
+    for (const op of batch.ops) this.pending.push(op);
+    // While Redis is away heartbeats pile up: keep only the newest per node.
+    if (this.pending.length > MAX_PENDING_OPS) this.pending = compactBatch(this.pending);
     if (this.pending.length > 0) this.writer.schedule();
   }
 

@@ -17,9 +17,15 @@ import {
 import { PeerNode } from '../../../source/peer/peer-node.ts';
 import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
 import { makeTempDir } from '../../peer/harness/files.ts';
+import { type RedisServer, startRedisServer } from '../../peer/harness/redis-server.ts';
 
 const HOST = '127.0.0.1';
 const ECHO_LOGS = process.env.BT_TUI_TEST_LOGS === '1';
+/**
+ * BT_TUI_TEST_STORE=redis: the in-process tracker keeps its swarm in a redis-server of its own
+ * (`npm run test:shared-store` runs the tracker fault tests so, on the shared store).
+ */
+const SHARED_STORE = process.env.BT_TUI_TEST_STORE === 'redis';
 
 /** A logger that keeps every line in `lines` (and echoes them with BT_TUI_TEST_LOGS=1). */
 export function memoryLogger(name: string, lines: string[]): Logger {
@@ -51,6 +57,7 @@ export class World {
   /** Several trackers for later peers (pointAtTrackers), instead of the one above. */
   private trackerList: RemoteAddress[] | null = null;
   private readonly clients: UdpEndpoint[] = [];
+  private redis: RedisServer | null = null;
 
   private constructor(
     readonly root: string,
@@ -72,7 +79,9 @@ export class World {
 
   /** Starts (or restarts, on the same port and database) the in-process tracker. */
   async startTracker(sweepIntervalMs: number): Promise<TrackerServer> {
+    if (SHARED_STORE) this.redis ??= await startRedisServer();
     const started = await startTracker({
+      ...(this.redis ? { storeUrl: this.redis.url } : {}),
       host: HOST,
       port: this.trackerPort,
       dbDir: this.dbDir,
@@ -150,6 +159,7 @@ export class World {
     await Promise.allSettled(this.peers.map((peer) => peer.node.exit()));
     await Promise.allSettled(this.clients.map((client) => client.close()));
     await this.tracker?.stop().catch(() => {});
+    await this.redis?.stop().catch(() => {});
     await this.removeRoot().catch(() => {});
   }
 }
