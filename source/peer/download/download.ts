@@ -297,7 +297,7 @@ export class Download {
     return this.bannedIds().length;
   }
 
-  /** Node ids banned by this download, the most recent first (those still holding a slot lead). */
+  /** Node ids banned by this download: those still holding a slot, then retired ones newest first. */
   private bannedIds(): number[] {
     const holding = this.owners.filter((owner) => owner.state === 'banned');
     return [...holding.map((owner) => owner.nodeId), ...[...this.retiredBanned].reverse()];
