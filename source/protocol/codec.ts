@@ -244,24 +244,14 @@ export function writeDataHeader(
   checkInteger(txid, 0, 0xffff_ffff, 'txid');
   checkInteger(piece, 0, 0xffff_ffff, 'piece');
   checkInteger(begin, 0, 0xffff_ffff, 'begin');
-  target.writeUInt16BE(PROTOCOL_MAGIC, 0);
-  target[2] = PROTOCOL_VERSION;
-  target[TYPE_OFFSET] = DATA_TYPE_CODE;
-  target[FLAGS_OFFSET] = 0;
-  target.writeUInt32BE(txid, TXID_OFFSET);
-  target.set(infohash, HEADER_BYTES);
-  target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
-  target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
+  fillDataHeader(target, txid, infohash, piece, begin);
   if (payloadCrc === undefined) {
     writeChecksum(target);
     return;
   }
-  const headerCrc = crc32(
-    target.subarray(HEADER_BYTES, DATA_HEADER_BYTES),
-    crc32(target.subarray(0, CHECKSUM_OFFSET)),
-  );
   const payloadBytes = target.length - DATA_HEADER_BYTES;
-  target.writeUInt32BE(crc32Combine(headerCrc, payloadCrc, payloadBytes), CHECKSUM_OFFSET);
+  const checksum = crc32Combine(dataHeaderCrc(target), payloadCrc, payloadBytes);
+  target.writeUInt32BE(checksum, CHECKSUM_OFFSET);
 }
 
 /**
@@ -302,6 +292,32 @@ export function readDataHeaderUnverified(datagram: Buffer, into: DataHeader): De
 
 const rebuiltDataHeader = Buffer.alloc(DATA_HEADER_BYTES);
 
+/** Writes every DATA header field but the checksum (the values are checked by the caller). */
+function fillDataHeader(
+  target: Buffer,
+  txid: number,
+  infohash: Uint8Array,
+  piece: number,
+  begin: number,
+): void {
+  target.writeUInt16BE(PROTOCOL_MAGIC, 0);
+  target[2] = PROTOCOL_VERSION;
+  target[TYPE_OFFSET] = DATA_TYPE_CODE;
+  target[FLAGS_OFFSET] = 0;
+  target.writeUInt32BE(txid, TXID_OFFSET);
+  target.set(infohash, HEADER_BYTES);
+  target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
+  target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
+}
+
+/** CRC-32 of a DATA header without its checksum field: where the payload's CRC continues. */
+function dataHeaderCrc(datagram: Buffer): number {
+  return crc32(
+    datagram.subarray(HEADER_BYTES, DATA_HEADER_BYTES),
+    crc32(datagram.subarray(0, CHECKSUM_OFFSET)),
+  );
+}
+
 /**
  * True when `checksum` is the checksum of the DATA datagram made of these fields and `payload`:
  * the header is rebuilt from what the receiver kept (the bytes themselves are long gone), so a
@@ -316,17 +332,6 @@ export function dataChecksumMatches(
   payload: Uint8Array,
 ): boolean {
   const header = rebuiltDataHeader;
-  header.writeUInt16BE(PROTOCOL_MAGIC, 0);
-  header[2] = PROTOCOL_VERSION;
-  header[TYPE_OFFSET] = DATA_TYPE_CODE;
-  header[FLAGS_OFFSET] = 0;
-  header.writeUInt32BE(txid, TXID_OFFSET);
-  header.set(infohash, HEADER_BYTES);
-  header.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
-  header.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
-  const headerCrc = crc32(
-    header.subarray(HEADER_BYTES),
-    crc32(header.subarray(0, CHECKSUM_OFFSET)),
-  );
-  return crc32(payload, headerCrc) === checksum;
+  fillDataHeader(header, txid, infohash, piece, begin);
+  return crc32(payload, dataHeaderCrc(header)) === checksum;
 }

@@ -15,6 +15,16 @@ import { MAX_PAYLOAD_BYTES } from '../../source/protocol/messages.ts';
 import { bytes } from './fixtures.ts';
 
 const infohash = bytes(32, 0xab);
+/** A DATA datagram cut at every length, one oversize, one with a bad magic. */
+function brokenDataDatagrams(): Buffer[] {
+  const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
+  return [
+    ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
+    Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
+    Buffer.concat([Buffer.from([0, 0]), valid.subarray(2)]),
+  ];
+}
+
 const emptyHeader = (): DataHeader => ({
   txid: -1,
   piece: -1,
@@ -78,12 +88,7 @@ describe('DATA hot path', () => {
   });
 
   test('readDataHeader says what decode says about a broken DATA', () => {
-    const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
-    const broken = [
-      ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
-      Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
-      Buffer.concat([Buffer.from([0, 0]), valid.subarray(2)]),
-    ];
+    const broken = brokenDataDatagrams();
     for (const datagram of broken) {
       const result = decode(datagram);
       assert.ok(!result.ok, `length ${datagram.length}`);
@@ -132,12 +137,7 @@ describe('DATA hot path', () => {
   });
 
   test('readDataHeaderUnverified refuses what readDataHeader refuses, but for the checksum', () => {
-    const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
-    const broken = [
-      ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
-      Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
-      Buffer.concat([Buffer.from([0, 0]), valid.subarray(2)]),
-    ];
+    const broken = brokenDataDatagrams();
     for (const datagram of broken) {
       assert.deepEqual(
         readDataHeaderUnverified(datagram, emptyHeader()),
