@@ -102,7 +102,7 @@ export class UdpEndpoint {
     this.messageHandler = handler;
   }
 
-  /** DATA datagrams bypass decode entirely (hot path): the handler parses them with readDataHeader. */
+  /** DATA datagrams bypass decode entirely (hot path): the handler parses them with readDataHeaderUnverified. */
   onData(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
     this.dataHandler = handler;
   }

@@ -134,7 +134,7 @@ export function readData(r: Reader): DataMessage | null {
   const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
   const piece = r.u32('piece');
   const begin = r.u32('begin');
-  // An empty DATA carries nothing; count it as cut short (readDataHeader says the same).
+  // An empty DATA carries nothing; count it as cut short (readDataHeaderUnverified says the same).
   if (r.error === null && r.remaining === 0) r.fail('truncated', 'bytes');
   if (r.error === null && r.remaining > MAX_PAYLOAD_BYTES) r.fail('oversize', 'bytes');
   const bytes = r.rest();

@@ -258,6 +258,8 @@ export function writeDataHeader(
  * Validates a DATA datagram and fills `into`; infohash is at bytes [HEADER_BYTES, HEADER_BYTES+32).
  * Returns null on success; errors match what decode() says about the same bytes (a datagram of
  * another valid type is { code: 'bad-value', field: 'type' }). Allocates nothing on success.
+ * The receiver's hot path uses readDataHeaderUnverified; this one, checksum included, is the
+ * reference the codec tests hold both to.
  */
 export function readDataHeader(datagram: Buffer, into: DataHeader): DecodeError | null {
   const error = readDataHeaderUnverified(datagram, into);

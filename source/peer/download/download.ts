@@ -403,6 +403,9 @@ export class Download {
         if (oldest !== undefined) this.retiredBanned.delete(oldest);
       }
       this.retiredBanned.add(owner.nodeId);
+      this.deps.log(
+        `${this.name}: banned node ${owner.nodeId} gives its slot to a new owner (${this.retiredBanned.size} banned nodes now listed only by id)`,
+      );
       this.probeAtMs.delete(owner);
       this.connectAttempts.delete(owner);
       return owner.slot;
