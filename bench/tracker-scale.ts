@@ -3,7 +3,7 @@
  * load generator process (bench/lib/tracker-load.ts) simulating many nodes, each on its own
  * loopback address, speaking the real codec. For each node count: a fresh tracker and db.
  *
- *   node --import tsx bench/tracker-scale.ts [--nodes 1000,10000] [--sweep 10] [--seconds 30]
+ *   node --import tsx bench/tracker-scale.ts [--nodes 1000,10000] [--sweep 22] [--seconds 30]
  *                                            [--ramp 2000] [--cli PATH/dist/cli.js]
  *                                            [--trackers 2 --store redis]
  *
@@ -27,7 +27,7 @@ import { startFleet } from './lib/tracker-fleet.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
 const USAGE =
-  'flags: --nodes LIST (1000,10000) --sweep S (10) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb)';
+  'flags: --nodes LIST (1000,10000) --sweep S (22, as the tracker) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb)';
 const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
 /** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
 const NODES_PER_GENERATOR = 15_000;
@@ -48,7 +48,7 @@ function parseFlags(argv: string[]): Flags {
       args: argv,
       options: {
         nodes: { type: 'string', default: '1000,10000' },
-        sweep: { type: 'string', default: '10' },
+        sweep: { type: 'string', default: '22' },
         seconds: { type: 'string', default: '30' },
         ramp: { type: 'string', default: '2000' },
         cli: { type: 'string' },

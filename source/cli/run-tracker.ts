@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
+import { LineBatch, LOG_BATCH_MS } from '../log/line-batch.ts';
 import { Logger } from '../log/logger.ts';
 import { startTracker } from '../tracker/server.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
@@ -41,21 +42,8 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   return runTrackerView(tracker, logger, options.logsDir);
 }
 
-/**
- * Prints lines on stdout, those of one event-loop turn in one write: a large swarm's tracker
- * logs thousands of events a second, and one write per line cost more than answering them.
- */
+/** Prints lines on stdout in batches (see line-batch.ts). */
 function batchedStdout(): (line: string) => void {
-  let pending: string[] = [];
-  const flush = () => {
-    if (pending.length === 0) return;
-    const text = `${pending.join('\n')}\n`;
-    pending = [];
-    process.stdout.write(text);
-  };
-  process.on('exit', flush);
-  return (line) => {
-    if (pending.length === 0) setImmediate(flush);
-    pending.push(line);
-  };
+  const batch = new LineBatch((text) => process.stdout.write(text), LOG_BATCH_MS);
+  return (line) => batch.push(line);
 }

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.ts';
+import { LineBatch, LOG_BATCH_MS } from './line-batch.ts';
 
 /** One logged event, as kept in memory for the log pane. */
 export interface LogLine {
@@ -24,10 +25,8 @@ const DEFAULT_RING_SIZE = 500;
 
 /**
  * Timestamped event log: one line per event to a file in logs/, the newest lines in a ring for
- * the log pane. The lines of one event-loop turn are one synchronous append at the end of the
- * turn: a tracker of 100,000 nodes logs thousands of events a second, and a system call per line
- * stalled it. A crash still keeps the line that explains it: the pending lines are written on
- * exit, which an uncaught exception goes through.
+ * the log pane. Lines reach the file in batches, one synchronous append at most LOG_BATCH_MS
+ * after the first of them (see line-batch.ts), and on exit.
  */
 export class Logger {
   private readonly ring: LogLine[] = [];
@@ -37,13 +36,16 @@ export class Logger {
   private nextSeq = 0;
   /** The ring as one immutable array, rebuilt lazily after a new line (for the log pane). */
   private frozenLines: readonly LogLine[] | null = null;
-  /** Formatted lines of this turn, not yet in the file. */
-  private pending: string[] = [];
-  private readonly flushOnExit = () => this.flush();
+  /** Formatted lines not yet in the file; null without a file. */
+  private readonly fileBatch: LineBatch | null;
 
   constructor(private readonly options: LoggerOptions) {
     this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
-    if (options.filePath) mkdirSync(dirname(options.filePath), { recursive: true });
+    const { filePath } = options;
+    if (filePath) mkdirSync(dirname(filePath), { recursive: true });
+    this.fileBatch = filePath
+      ? new LineBatch((text) => this.append(filePath, text), LOG_BATCH_MS)
+      : null;
   }
 
   /** Appends one event line. */
@@ -53,30 +55,24 @@ export class Logger {
     this.ring.push({ seq: this.nextSeq++, wallMs, text });
     if (this.ring.length > this.ringSize) this.ring.shift();
     this.frozenLines = null;
-    if (this.options.filePath && !this.fileBroken) {
-      if (this.pending.length === 0) {
-        setImmediate(() => this.flush());
-        process.once('exit', this.flushOnExit);
-      }
-      this.pending.push(formatted);
-    }
+    if (!this.fileBroken) this.fileBatch?.push(formatted);
     this.options.echo?.(formatted);
     for (const listener of this.listeners) listener();
   }
 
-  /** Writes the lines of this turn to the file now. */
+  /** Writes the pending lines to the file now. */
   flush(): void {
-    if (this.pending.length === 0 || !this.options.filePath) return;
-    const text = `${this.pending.join('\n')}\n`;
-    this.pending = [];
-    process.removeListener('exit', this.flushOnExit);
+    this.fileBatch?.flush();
+  }
+
+  private append(filePath: string, text: string): void {
     if (this.fileBroken) return;
     try {
-      appendFileSync(this.options.filePath, text);
+      appendFileSync(filePath, text);
     } catch (error) {
       // A full or read-only disk must not stop the engine; say it once, keep logging in memory.
       this.fileBroken = true;
-      this.log(`log file ${this.options.filePath} unwritable: ${(error as Error).message}`);
+      this.log(`log file ${filePath} unwritable: ${(error as Error).message}`);
     }
   }
 
