@@ -16,7 +16,7 @@ import type { CreditLedger } from './credit-ledger.ts';
 import { shortInfohash, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
-import { MAX_DOWNLOADER_HOSTS, type NodeRecord, type Registry } from './registry.ts';
+import { creditOwner, type NodeRecord, type Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
 
 /** An OWN that was accepted (with its event when it added something), or refused. */
@@ -83,7 +83,7 @@ export function applyOwn(
   const known = index.get(request.infohash.toString('hex'));
   if (
     request.state !== 'withdrawn' &&
-    !known?.owners.has(node.nodeId) &&
+    !known?.hasOwner(node.nodeId) &&
     ownershipsOnHost(registry, index, node) >= limits.maxFilesPerHost
   ) {
     const host = hostKeyOf(node.address);
@@ -93,7 +93,7 @@ export function applyOwn(
   if (request.state === 'withdrawn') {
     const file = index.withdraw(request.infohash.toString('hex'), node.nodeId);
     if (file === null) return { ok: true, event: null };
-    const owners = file.owners.size;
+    const owners = file.ownerCount;
     return {
       ok: true,
       event: { kind: 'withdrew', nodeId: node.nodeId, name: file.name, ownersLeft: owners },
@@ -165,7 +165,7 @@ export function applyUpdate(
       const owner = registry.get(nodeId);
       return (
         owner !== undefined &&
-        file.owners.has(nodeId) &&
+        file.hasOwner(nodeId) &&
         registry.statusOf(owner, nowMs) !== 'dropped'
       );
     },
@@ -175,16 +175,7 @@ export function applyUpdate(
   for (const credit of decision.granted) {
     const owner = registry.get(credit.nodeId);
     if (!owner) continue;
-    owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
-    // A host vouching for its own nodes proves nothing; one host counts once, whatever it sends.
-    const downloaders = owner.downloaderHosts;
-    if (
-      hostKeyOf(owner.address) !== reporterHost &&
-      downloaders.size < MAX_DOWNLOADER_HOSTS &&
-      !downloaders.has(reporterHost)
-    ) {
-      downloaders.add(reporterHost);
-    }
+    creditOwner(owner, credit.bytes, reporterHost);
     events.push({
       kind: 'credited',
       fromNodeId: sender.nodeId,

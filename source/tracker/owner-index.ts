@@ -3,18 +3,8 @@
  * owner. A file lives here while it has at least one owner; the last owner leaving removes it,
  * so a stale entry can never block a new OWN with a conflict.
  */
-
-/** One file known to the swarm. */
-export interface FileRecord {
-  readonly infohash: Buffer;
-  readonly infohashHex: string;
-  readonly name: string;
-  readonly sizeBytes: number;
-  /** Every owner, complete or partial. */
-  readonly owners: Set<number>;
-  /** The owners that have only some pieces (downloaders that already serve what they have). */
-  readonly partialOwners: Set<number>;
-}
+import { FileRecord } from './file-record.ts';
+import { Multimap } from './multimap.ts';
 
 /** Bounds that keep the tracker's memory finite whatever the swarm sends. */
 export interface OwnerIndexLimits {
@@ -34,8 +24,9 @@ export type AddOwnerResult =
 /** The owner index. */
 export class OwnerIndex {
   private readonly files = new Map<string, FileRecord>();
-  private readonly byName = new Map<string, Set<FileRecord>>();
-  private readonly byOwner = new Map<number, Set<FileRecord>>();
+  /** Most names have one file and most nodes a few: Multimap holds one value without a Set. */
+  private readonly byName = new Multimap<string, FileRecord>();
+  private readonly byOwner = new Multimap<number, FileRecord>();
   /** Files by name then infohash; rebuilt lazily after a file is added or removed. */
   private sortedCache: FileRecord[] | null = null;
 
@@ -51,19 +42,17 @@ export class OwnerIndex {
 
   /** Files with exactly this name (several contents may share one name). */
   named(name: string): readonly FileRecord[] {
-    const set = this.byName.get(name);
-    return set ? [...set] : [];
+    return [...this.byName.valuesOf(name)];
   }
 
   /** The infohashes (hex) of the files this node owns, complete or partial. */
   ownedBy(nodeId: number): string[] {
-    const owned = this.byOwner.get(nodeId);
-    return owned ? [...owned].map((file) => file.infohashHex) : [];
+    return Array.from(this.byOwner.valuesOf(nodeId), (file) => file.infohashHex);
   }
 
   /** How many files this node seeds. */
   countOwnedBy(nodeId: number): number {
-    return this.byOwner.get(nodeId)?.size ?? 0;
+    return this.byOwner.count(nodeId);
   }
 
   /**
@@ -83,10 +72,8 @@ export class OwnerIndex {
     if (existing && (existing.name !== name || existing.sizeBytes !== sizeBytes)) {
       return { kind: 'conflict', file: existing };
     }
-    if (existing?.owners.has(nodeId)) {
-      if (complete && existing.partialOwners.delete(nodeId))
-        return { kind: 'completed', file: existing };
-      return { kind: 'already-owner', file: existing };
+    if (existing?.hasOwner(nodeId)) {
+      return { kind: existing.addOwner(nodeId, complete), file: existing };
     }
     if (this.countOwnedBy(nodeId) >= this.limits.maxFilesPerNode) {
       return { kind: 'full', limit: 'files-per-node' };
@@ -94,48 +81,34 @@ export class OwnerIndex {
     let file = existing;
     if (!file) {
       if (this.files.size >= this.limits.maxFiles) return { kind: 'full', limit: 'files' };
-      file = {
-        infohash: Buffer.from(infohash),
-        infohashHex,
-        name,
-        sizeBytes,
-        owners: new Set(),
-        partialOwners: new Set(),
-      };
+      file = new FileRecord(infohashHex, name, sizeBytes);
       this.files.set(infohashHex, file);
-      setOf(this.byName, name).add(file);
+      this.byName.add(name, file);
       this.sortedCache = null;
     }
-    file.owners.add(nodeId);
-    if (!complete) file.partialOwners.add(nodeId);
-    setOf(this.byOwner, nodeId).add(file);
+    file.addOwner(nodeId, complete);
+    this.byOwner.add(nodeId, file);
     return { kind: 'added', file };
   }
 
   /** `nodeId` stops serving one file (it unseeded it or cancelled its download). */
   withdraw(infohashHex: string, nodeId: number): FileRecord | null {
     const file = this.files.get(infohashHex);
-    if (!file?.owners.has(nodeId)) return null;
-    file.owners.delete(nodeId);
-    file.partialOwners.delete(nodeId);
-    const owned = this.byOwner.get(nodeId);
-    owned?.delete(file);
-    if (owned?.size === 0) this.byOwner.delete(nodeId);
-    if (file.owners.size === 0) this.removeFile(file);
+    if (!file?.removeOwner(nodeId)) return null;
+    this.byOwner.delete(nodeId, file);
+    if (file.ownerCount === 0) this.removeFile(file);
     return file;
   }
 
   /** Removes every ownership of a node; returns how many files lost an owner. */
   removeOwner(nodeId: number): number {
-    const owned = this.byOwner.get(nodeId);
-    if (!owned) return 0;
-    this.byOwner.delete(nodeId);
-    for (const file of owned) {
-      file.owners.delete(nodeId);
-      file.partialOwners.delete(nodeId);
-      if (file.owners.size === 0) this.removeFile(file);
+    let lost = 0;
+    for (const file of this.byOwner.take(nodeId)) {
+      file.removeOwner(nodeId);
+      if (file.ownerCount === 0) this.removeFile(file);
+      lost++;
     }
-    return owned.size;
+    return lost;
   }
 
   /** Every file, by name then infohash. The array is shared: do not modify it. */
@@ -150,9 +123,7 @@ export class OwnerIndex {
 
   private removeFile(file: FileRecord): void {
     this.files.delete(file.infohashHex);
-    const sameName = this.byName.get(file.name);
-    sameName?.delete(file);
-    if (sameName?.size === 0) this.byName.delete(file.name);
+    this.byName.delete(file.name, file);
     this.sortedCache = null;
   }
 }
@@ -160,13 +131,4 @@ export class OwnerIndex {
 /** Code-unit order: the same on every machine and locale. */
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function setOf<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  return set;
 }

@@ -13,7 +13,9 @@ import {
   type OwnerEntry,
 } from '../protocol/messages.ts';
 import type { TrackerEvent } from './events.ts';
-import type { FileRecord, OwnerIndex } from './owner-index.ts';
+import type { FileRecord } from './file-record.ts';
+import { countOf } from './multimap.ts';
+import type { OwnerIndex } from './owner-index.ts';
 import {
   compareOwners,
   NEED_ROUND_MS,
@@ -37,7 +39,7 @@ function offerableOwners(
   round = 0,
 ): Candidate[] {
   const candidates: Candidate[] = [];
-  for (const nodeId of file.owners) {
+  for (const nodeId of file.ownerIds()) {
     if (nodeId === askerId) continue;
     const node = registry.get(nodeId);
     if (!node) continue;
@@ -46,9 +48,9 @@ function offerableOwners(
     candidates.push({
       nodeId,
       late: status === 'late',
-      downloaders: node.downloaderHosts.size,
+      downloaders: countOf(node.downloaderHosts),
       uploadCredit: node.uploadCredit,
-      complete: !file.partialOwners.has(nodeId),
+      complete: !file.isPartialOwner(nodeId),
       tieKey: askerId === null ? nodeId : tieKeyFor(askerId, nodeId, round),
       node,
     });
@@ -87,7 +89,7 @@ export function answerNeed(
   // Most owners first: the copy a downloader is most likely to finish.
   scored.sort((a, b) => b.candidates.length - a.candidates.length || compareHex(a.file, b.file));
   const matches = scored.slice(0, MAX_NEED_MATCHES).map(({ file, candidates }) => ({
-    infohash: file.infohash,
+    infohash: file.infohash(),
     name: file.name,
     size: file.sizeBytes,
     ownerCount: candidates.length,
@@ -141,7 +143,7 @@ export function answerList(
     totalFiles: sorted.length,
     nextCursor: end < sorted.length ? end : 0,
     files: page.map((file) => ({
-      infohash: file.infohash,
+      infohash: file.infohash(),
       name: file.name,
       size: file.sizeBytes,
       ownerCount: offerableOwners(registry, file, null, nowMs).length,

@@ -84,12 +84,13 @@ export function applyProof(
   // The same proof again (its answer was lost): the same session, not a new token that would
   // cut off the one already in use.
   if (
-    holder?.token &&
+    holder !== undefined &&
+    holder.tokenHex !== null &&
     holder.sessionChallenge &&
     sameBytes(holder.sessionChallenge, challenge) &&
     sameAddress(holder.address, from)
   ) {
-    return { ok: true, token: holder.token, event: null };
+    return { ok: true, token: Buffer.from(holder.tokenHex, 'hex'), event: null };
   }
   const refusal = whyNot(registry, nodeId, publicKey, from, context);
   if (refusal) return refusal;
@@ -131,7 +132,7 @@ function whyNot(
   }
   const hostKey = hostKeyOf(from);
   const movesHere = !holder || hostKeyOf(holder.address) !== hostKey;
-  if (movesHere && registry.idsOnHost(hostKey).size >= context.maxNodesPerHost) {
+  if (movesHere && registry.countOnHost(hostKey) >= context.maxNodesPerHost) {
     const text = `too many node ids from ${hostKey} (at most ${context.maxNodesPerHost} per host)`;
     return { ok: false, code: 'full', text };
   }
@@ -149,12 +150,12 @@ function newRecord(
     nodeId: request.nodeId,
     publicKey: Buffer.from(request.publicKey),
     address,
-    token,
+    tokenHex: token.toString('hex'),
     sessionChallenge: Buffer.from(request.challenge),
     lastHeardMs: nowMs,
     joinedAtWallMs: wallNowMs,
     uploadCredit: 0,
-    downloaderHosts: new Set(),
+    downloaderHosts: undefined,
     reportedLate: false,
   };
 }

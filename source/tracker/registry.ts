@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { RemoteAddress } from '../net/transport.ts';
 import type { TokenProblem } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
+import { countOf, Multimap, type OneOrMany, withValue } from './multimap.ts';
 
 /**
  * Downloader hosts remembered per node: its rank stops growing there (a LAN rarely has more
@@ -26,16 +27,22 @@ export interface NodeRecord {
    */
   publicKey: Buffer | null;
   address: RemoteAddress;
-  /** Session token; null for a node restored from disk until it registers again. */
-  token: Buffer | null;
+  /**
+   * Session token, hex: also its key in the registry's token map, so one string serves both.
+   * Null for a node restored from disk until it registers again.
+   */
+  tokenHex: string | null;
   /** The challenge whose proof opened this session: a retransmitted proof gets the same token. */
   sessionChallenge: Buffer | null;
   lastHeardMs: number;
   joinedAtWallMs: number;
   /** Verified bytes downloaders reported (capped); shown, but not what ranks the node. */
   uploadCredit: number;
-  /** Host keys of the downloaders on other hosts that credited it: its rank (see ranking.ts). */
-  downloaderHosts: Set<string>;
+  /**
+   * Host keys of the downloaders on other hosts that credited it: its rank (see ranking.ts).
+   * Most nodes have none, and hold no Set (see multimap.ts). Added by creditOwner only.
+   */
+  downloaderHosts: OneOrMany<string>;
   /** A 'late' event was already emitted for the current silence. */
   reportedLate: boolean;
 }
@@ -56,6 +63,18 @@ export function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Credits `owner` with bytes a downloader on `reporterHost` verified, and counts that host as one
+ * of its downloaders: its rank. A host vouching for its own nodes proves nothing, and one host
+ * counts once, up to MAX_DOWNLOADER_HOSTS.
+ */
+export function creditOwner(owner: NodeRecord, bytes: number, reporterHost: string): void {
+  owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + bytes);
+  if (hostKeyOf(owner.address) === reporterHost) return;
+  if (countOf(owner.downloaderHosts) >= MAX_DOWNLOADER_HOSTS) return;
+  owner.downloaderHosts = withValue(owner.downloaderHosts, reporterHost);
+}
+
 /** Same host and port. */
 export function sameAddress(a: RemoteAddress, b: RemoteAddress): boolean {
   return a.address === b.address && a.port === b.port;
@@ -65,8 +84,8 @@ export function sameAddress(a: RemoteAddress, b: RemoteAddress): boolean {
 export class Registry {
   private readonly byId = new Map<number, NodeRecord>();
   private readonly byToken = new Map<string, NodeRecord>();
-  /** Node ids by host key: what per-host bounds count. */
-  private readonly byHost = new Map<string, Set<number>>();
+  /** Node ids by host key: what per-host bounds count. Most hosts run one node. */
+  private readonly byHost = new Multimap<string, number>();
   /** By node id: a node that registers again leaves this list at once. */
   private readonly dropped = new Map<number, DroppedNode>();
 
@@ -82,8 +101,13 @@ export class Registry {
   }
 
   /** Ids of the registered nodes whose address is on `hostKey` (see host-key.ts). */
-  idsOnHost(hostKey: string): ReadonlySet<number> {
-    return this.byHost.get(hostKey) ?? NO_IDS;
+  idsOnHost(hostKey: string): Iterable<number> {
+    return this.byHost.valuesOf(hostKey);
+  }
+
+  /** How many registered nodes have their address on `hostKey`. */
+  countOnHost(hostKey: string): number {
+    return this.byHost.count(hostKey);
   }
 
   /** Every registered node, in registration order. */
@@ -102,21 +126,21 @@ export class Registry {
   /** Adds a new node (its id must be free). */
   add(node: NodeRecord): void {
     this.byId.set(node.nodeId, node);
-    if (node.token) this.byToken.set(node.token.toString('hex'), node);
+    if (node.tokenHex !== null) this.byToken.set(node.tokenHex, node);
     this.addToHost(node);
     this.dropped.delete(node.nodeId);
   }
 
   /** Gives the node a new token and address; the previous token stops working at once. */
   renew(node: NodeRecord, token: Buffer, address: RemoteAddress, nowMs: number): void {
-    if (node.token) this.byToken.delete(node.token.toString('hex'));
+    if (node.tokenHex !== null) this.byToken.delete(node.tokenHex);
     this.removeFromHost(node);
-    node.token = token;
+    node.tokenHex = token.toString('hex');
     node.address = { address: address.address, port: address.port };
     this.addToHost(node);
     node.lastHeardMs = nowMs;
     node.reportedLate = false;
-    this.byToken.set(token.toString('hex'), node);
+    this.byToken.set(node.tokenHex, node);
   }
 
   /** True when no node currently holds this token. */
@@ -129,10 +153,9 @@ export class Registry {
    * seen from elsewhere is refused: that is what binds a session to an address (BEP 15).
    */
   authenticate(token: Buffer, from: RemoteAddress, nowMs: number): Authentication {
+    // Finding the hex is the comparison: hex is one-to-one with the bytes.
     const node = this.byToken.get(token.toString('hex'));
-    if (!node?.token || !timingSafeEqual(node.token, token)) {
-      return { ok: false, problem: 'unknown-token' };
-    }
+    if (!node) return { ok: false, problem: 'unknown-token' };
     if (!sameAddress(node.address, from)) return { ok: false, problem: 'wrong-address' };
     if (this.statusOf(node, nowMs) === 'dropped') {
       return { ok: false, problem: 'silent-too-long', node };
@@ -145,7 +168,7 @@ export class Registry {
     const node = this.byId.get(nodeId);
     if (!node) return undefined;
     this.byId.delete(nodeId);
-    if (node.token) this.byToken.delete(node.token.toString('hex'));
+    if (node.tokenHex !== null) this.byToken.delete(node.tokenHex);
     this.removeFromHost(node);
     if (keepVisibleFromMs !== null) {
       this.dropped.set(nodeId, { record: node, droppedAtMs: keepVisibleFromMs });
@@ -162,21 +185,10 @@ export class Registry {
   }
 
   private addToHost(node: NodeRecord): void {
-    const hostKey = hostKeyOf(node.address);
-    let ids = this.byHost.get(hostKey);
-    if (!ids) {
-      ids = new Set();
-      this.byHost.set(hostKey, ids);
-    }
-    ids.add(node.nodeId);
+    this.byHost.add(hostKeyOf(node.address), node.nodeId);
   }
 
   private removeFromHost(node: NodeRecord): void {
-    const hostKey = hostKeyOf(node.address);
-    const ids = this.byHost.get(hostKey);
-    ids?.delete(node.nodeId);
-    if (ids?.size === 0) this.byHost.delete(hostKey);
+    this.byHost.delete(hostKeyOf(node.address), node.nodeId);
   }
 }
-
-const NO_IDS: ReadonlySet<number> = new Set();

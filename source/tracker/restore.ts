@@ -4,7 +4,9 @@
  * dropped after two sweeps like any other.
  */
 import { validateFileName } from '../protocol/names.ts';
-import type { FileRecord, OwnerIndex } from './owner-index.ts';
+import type { FileRecord } from './file-record.ts';
+import { oneOrManyOf, valuesOf } from './multimap.ts';
+import type { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
 import type { NodeRecord, Registry } from './registry.ts';
 
@@ -25,7 +27,7 @@ export function persistNode(node: NodeRecord): PersistedNode {
     nodeId: node.nodeId,
     ...(node.publicKey ? { publicKey: node.publicKey.toString('hex') } : {}),
     uploadCredit: node.uploadCredit,
-    downloaders: [...node.downloaderHosts],
+    downloaders: [...valuesOf(node.downloaderHosts)],
     host: node.address.address,
     port: node.address.port,
     joinedAtWallMs: node.joinedAtWallMs,
@@ -39,12 +41,12 @@ export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecor
     // A legacy record's keyHash is of a reusable key no node sends any more: dropped.
     publicKey: node.publicKey ? Buffer.from(node.publicKey, 'hex') : null,
     address: { address: node.host, port: node.port },
-    token: null,
+    tokenHex: null,
     sessionChallenge: null,
     lastHeardMs,
     joinedAtWallMs: node.joinedAtWallMs,
     uploadCredit: node.uploadCredit,
-    downloaderHosts: new Set(node.downloaders ?? []),
+    downloaderHosts: oneOrManyOf(node.downloaders ?? []),
     reportedLate: false,
   };
 }
@@ -54,13 +56,13 @@ export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecor
  * owners are not kept: after a restart they announce what they have again.
  */
 export function persistFile(file: FileRecord): PersistedFile | null {
-  if (file.owners.size <= file.partialOwners.size) return null;
+  if (file.ownerCount <= file.partialOwnerCount) return null;
   return {
     infohash: file.infohashHex,
     name: file.name,
     size: file.sizeBytes,
-    owners: [...file.owners]
-      .filter((owner) => !file.partialOwners.has(owner))
+    owners: [...file.ownerIds()]
+      .filter((owner) => !file.isPartialOwner(owner))
       .sort((a, b) => a - b),
   };
 }

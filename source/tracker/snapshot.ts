@@ -3,6 +3,7 @@
  * plain data, already sorted, so a component only draws them.
  */
 import { formatAddress } from './events.ts';
+import { countOf } from './multimap.ts';
 import type { OwnerIndex } from './owner-index.ts';
 import { compareOwners, type RankedOwner } from './ranking.ts';
 import type { NodeRecord, NodeStatus, Registry } from './registry.ts';
@@ -92,7 +93,7 @@ function nodeRow(
     lastHeardAgoMs: Math.max(0, nowMs - node.lastHeardMs),
     filesSeeded,
     uploadCredit: node.uploadCredit,
-    downloaders: node.downloaderHosts.size,
+    downloaders: countOf(node.downloaderHosts),
     joinedAtWallMs: node.joinedAtWallMs,
     tracker,
   });
@@ -135,14 +136,14 @@ export function buildFileRows(
 ): readonly FileRow[] {
   const rows = index.sorted().map((file) => {
     const owners: RankedOwner[] = [];
-    for (const nodeId of file.owners) {
+    for (const nodeId of file.ownerIds()) {
       const node = registry.get(nodeId);
       const status = node ? registry.statusOf(node, nowMs) : 'dropped';
       if (node && status !== 'dropped') {
-        const complete = !file.partialOwners.has(nodeId);
+        const complete = !file.isPartialOwner(nodeId);
         const late = status === 'late';
-        const { uploadCredit, downloaderHosts } = node;
-        const downloaders = downloaderHosts.size;
+        const { uploadCredit } = node;
+        const downloaders = countOf(node.downloaderHosts);
         owners.push({ nodeId, late, downloaders, uploadCredit, complete, tieKey: nodeId });
       }
     }

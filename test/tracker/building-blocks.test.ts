@@ -4,6 +4,7 @@ import { ManualClock } from '../../source/clock.ts';
 import { encode } from '../../source/protocol/codec.ts';
 import type { TrackerReply } from '../../source/protocol/messages.ts';
 import { BoundedMap, CreditLedger } from '../../source/tracker/credit-ledger.ts';
+import { FileRecord } from '../../source/tracker/file-record.ts';
 import { HostBudget } from '../../source/tracker/host-budget.ts';
 import { hostKeyOf } from '../../source/tracker/host-key.ts';
 import { NoiseWindow } from '../../source/tracker/noise-window.ts';
@@ -63,6 +64,27 @@ describe('credit ledger', () => {
       duplicate: false,
       granted: [{ nodeId: 1, bytes: 40 }],
     });
+  });
+});
+
+describe('file record', () => {
+  test('a partial owner completes; a complete owner never goes back to partial', () => {
+    const file = new FileRecord('ab'.repeat(32), 'a.iso', 100);
+    assert.deepEqual(
+      [file.addOwner(1, true), file.addOwner(2, false), file.addOwner(2, false)],
+      ['added', 'added', 'already-owner'],
+    );
+    assert.deepEqual(
+      [file.ownerCount, file.partialOwnerCount, file.isPartialOwner(2)],
+      [2, 1, true],
+    );
+    assert.deepEqual(
+      [file.addOwner(2, true), file.addOwner(2, false)],
+      ['completed', 'already-owner'],
+    );
+    assert.deepEqual([file.partialOwnerCount, [...file.ownerIds()]], [0, [1, 2]]);
+    assert.deepEqual([file.removeOwner(1), file.removeOwner(1), file.ownerCount], [true, false, 1]);
+    assert.equal(file.infohash().toString('hex'), file.infohashHex);
   });
 });
 

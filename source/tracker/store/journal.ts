@@ -32,7 +32,7 @@ export class StateJournal {
   }
 
   nodeSet(node: NodeRecord, wallNowMs: number): void {
-    const tokenHex = node.token ? node.token.toString('hex') : null;
+    const { tokenHex } = node;
     this.ops.push({
       op: 'node-set',
       node: persistNode(node),

@@ -5,9 +5,8 @@
  * its memory of applied downloads matches the tracker that accepted the UPDATE.
  */
 import type { CreditLedger } from '../credit-ledger.ts';
-import { hostKeyOf } from '../host-key.ts';
 import type { OwnerIndex } from '../owner-index.ts';
-import { MAX_DOWNLOADER_HOSTS, type NodeRecord, type Registry } from '../registry.ts';
+import { creditOwner, type NodeRecord, type Registry } from '../registry.ts';
 import { restoreNode } from '../restore.ts';
 import type { NodeSession, StateOp } from './ops.ts';
 
@@ -81,12 +80,8 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       for (const credit of op.granted) {
         const owner = registry.get(credit.nodeId);
         if (!owner) continue;
-        owner.uploadCredit = Math.min(Number.MAX_SAFE_INTEGER, owner.uploadCredit + credit.bytes);
-        // As applyUpdate ranks: another host vouching counts once, up to the bound.
-        const hosts = owner.downloaderHosts;
-        if (hostKeyOf(owner.address) !== op.reporterHost && hosts.size < MAX_DOWNLOADER_HOSTS) {
-          hosts.add(op.reporterHost);
-        }
+        // As applyUpdate credits: the same cap, the same rank.
+        creditOwner(owner, credit.bytes, op.reporterHost);
       }
       return;
     }
@@ -99,7 +94,10 @@ export function withSession(
   session: NodeSession,
   parts: Pick<ReplicaParts, 'nowMs' | 'wallNowMs'>,
 ): NodeRecord {
-  record.token = session.tokenHex === null ? null : Buffer.from(session.tokenHex, 'hex');
+  // Through the bytes, as a token from the wire is keyed: a store's text is not trusted to be
+  // lowercase hex.
+  record.tokenHex =
+    session.tokenHex === null ? null : Buffer.from(session.tokenHex, 'hex').toString('hex');
   record.lastHeardMs = monotonicOf(session.heardAtWallMs, parts);
   return record;
 }
