@@ -45,7 +45,9 @@ export class StateJournal {
   }
 
   heard(nodeId: number, wallNowMs: number): void {
-    if (this.via) this.ops.push({ op: 'heard', nodeId, heardAtWallMs: wallNowMs, via: this.via });
+    if (this.via) {
+      this.ops.push({ op: 'heard', nodeIds: [nodeId], heardAtWallMs: wallNowMs, via: this.via });
+    }
   }
 
   /** An OWN that changed the index (added, completed or withdrew an owner). */

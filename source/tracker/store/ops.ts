@@ -24,8 +24,12 @@ export type StateOp =
   | { op: 'node-set'; node: PersistedNode; session: NodeSession }
   /** A node left or was dropped, with the files it owned (each lost this owner). */
   | { op: 'node-delete'; nodeId: number; infohashes: string[] }
-  /** A node was heard (only journaled when liveness is shared between trackers). */
-  | { op: 'heard'; nodeId: number; heardAtWallMs: number; via?: string }
+  /**
+   * Nodes were heard (only journaled when liveness is shared between trackers). A store folds
+   * a batch's heartbeats into one op (foldHeard in redis-layout.ts): at 100k nodes they are
+   * most of the ops, and one object each cost the other trackers more to parse than to apply.
+   */
+  | { op: 'heard'; nodeIds: number[]; heardAtWallMs: number; via?: string }
   /** A node owns a file (complete, or partial: some verified pieces). */
   | { op: 'own'; infohash: string; name: string; size: number; nodeId: number; complete: boolean }
   /** A node stopped serving a file. */

@@ -13,7 +13,7 @@ import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { OpBatch, StateOp } from './ops.ts';
 import {
-  compactBatch,
+  foldHeard,
   opsFromSwarm,
   type RedisKeys,
   type RedisSwarm,
@@ -153,8 +153,8 @@ export class RedisStore implements TrackerStore {
 
   record(batch: OpBatch, _reader: RecordReader): void {
     for (const op of batch.ops) this.pending.push(op);
-    // While Redis is away heartbeats pile up: keep only the newest per node.
-    if (this.pending.length > MAX_PENDING_OPS) this.pending = compactBatch(this.pending);
+    // While Redis is away heartbeats pile up: keep each node once.
+    if (this.pending.length > MAX_PENDING_OPS) this.pending = foldHeard(this.pending);
     if (this.pending.length > 0) this.writer.schedule();
   }
 
@@ -177,7 +177,7 @@ export class RedisStore implements TrackerStore {
   }
 
   private async writePending(): Promise<void> {
-    const ops = compactBatch(this.pending);
+    const ops = foldHeard(this.pending);
     this.pending = [];
     const batch: OpBatch = { trackerId: this.options.trackerId, ops };
     const multi = this.client.multi();

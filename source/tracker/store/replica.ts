@@ -49,12 +49,14 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       registry.remove(op.nodeId, parts.nowMs);
       return;
     case 'heard': {
-      const node = registry.get(op.nodeId);
       const heardMs = monotonicOf(op.heardAtWallMs, parts);
-      if (node && heardMs > node.lastHeardMs) {
-        node.lastHeardMs = heardMs;
-        node.reportedLate = false;
-        if (op.via) parts.via.set(op.nodeId, op.via);
+      for (const nodeId of op.nodeIds) {
+        const node = registry.get(nodeId);
+        if (node && heardMs > node.lastHeardMs) {
+          node.lastHeardMs = heardMs;
+          node.reportedLate = false;
+          if (op.via) parts.via.set(nodeId, op.via);
+        }
       }
       return;
     }

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { StateOp } from '../../source/tracker/store/ops.ts';
+import { foldHeard, redisKeys, writesFor } from '../../source/tracker/store/redis-layout.ts';
+
+const via = '127.0.0.1:7000';
+const heard = (nodeIds: number[], heardAtWallMs: number): StateOp => ({
+  op: 'heard',
+  nodeIds,
+  heardAtWallMs,
+  via,
+});
+const own: StateOp = {
+  op: 'own',
+  infohash: 'ab'.repeat(32),
+  name: 'a.bin',
+  size: 10,
+  nodeId: 2,
+  complete: true,
+};
+
+test("a batch's heartbeats fold into one op at its end: each node once, the newest time", () => {
+  const folded = foldHeard([heard([1], 100), own, heard([2], 130), heard([1], 140)]);
+  assert.deepEqual(folded, [own, heard([1, 2], 140)]);
+  assert.deepEqual(foldHeard([own]), [own]);
+});
+
+test('a node deleted after it was heard is left out of the fold; heard again, it is back', () => {
+  const deleted: StateOp = { op: 'node-delete', nodeId: 1, infohashes: [] };
+  assert.deepEqual(foldHeard([heard([1, 3], 100), deleted]), [deleted, heard([3], 100)]);
+  assert.deepEqual(foldHeard([heard([1], 100), deleted, heard([1], 120)]), [
+    deleted,
+    heard([1], 120),
+  ]);
+});
+
+test('the folded heartbeats are one HSET of every node heard', () => {
+  const keys = redisKeys('t:');
+  const writes = writesFor({ trackerId: via, ops: [heard([4, 9], 250)] }, keys, 10);
+  assert.deepEqual(writes, [['hset', 't:heard', 4, `250 ${via}`, 9, `250 ${via}`]]);
+  assert.deepEqual(writesFor({ trackerId: via, ops: [heard([], 250)] }, keys, 10), []);
+});
