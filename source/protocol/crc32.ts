@@ -22,9 +22,14 @@ function crcTable(): Uint32Array {
 }
 
 function portableCrc32(data: Uint8Array, initial = 0): number {
+  return crc32Range(data, 0, data.length, initial);
+}
+
+/** CRC-32 of `data[start..end)`, continuing from `initial`, in JS: no view is made. */
+export function crc32Range(data: Uint8Array, start: number, end: number, initial: number): number {
   const lookup = crcTable();
   let crc = ~initial >>> 0;
-  for (const byte of data) crc = lookup[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  for (let i = start; i < end; i++) crc = lookup[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return ~crc >>> 0;
 }
 

@@ -41,17 +41,24 @@ export class HostBudget {
       bucket.tokens = Math.min(burst, bucket.tokens + refill);
       bucket.atMs = nowMs;
     } else {
-      bucket = { tokens: burst, atMs: nowMs };
+      // A full budget forgets its least recently seen host and reuses its bucket: a swarm of
+      // more hosts than maxHosts would otherwise allocate a bucket per request.
+      bucket = this.buckets.size >= this.options.maxHosts ? this.forgetOldest() : undefined;
+      bucket ??= { tokens: 0, atMs: 0 };
+      bucket.tokens = burst;
+      bucket.atMs = nowMs;
     }
     // Re-inserted at the newest end: the Map's order is the order hosts were last seen.
     this.buckets.set(hostKey, bucket);
-    while (this.buckets.size > this.options.maxHosts) {
-      const oldest = this.buckets.keys().next();
-      if (oldest.done) break;
-      this.buckets.delete(oldest.value);
-    }
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
+  }
+
+  private forgetOldest(): Bucket | undefined {
+    const oldest = this.buckets.entries().next();
+    if (oldest.done) return undefined;
+    this.buckets.delete(oldest.value[0]);
+    return oldest.value[1];
   }
 }
