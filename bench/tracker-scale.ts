@@ -5,88 +5,54 @@
  *
  *   node --import tsx bench/tracker-scale.ts [--nodes 1000,10000] [--sweep 22] [--seconds 30]
  *                                            [--ramp 2000] [--cli PATH/dist/cli.js]
- *                                            [--trackers 2 --store redis]
+ *                                            [--trackers 2 --store redis [--kill-one]]
  *
  * With --store redis a redis-server is started for each node count and every tracker shares
  * the swarm through it; the generators are spread over the trackers (generator i talks to
  * tracker i mod N).
+ *
+ * --kill-one SIGKILLs tracker 0 five seconds into the window (bench/lib/kill-one.ts). Its
+ * generators are then given every tracker, their own first, and their nodes follow the real
+ * client's failover (bench/lib/sim-swarm.ts); the row adds the timeouts since the kill, how long
+ * until every node of the killed tracker was answered by another, how many nodes the shared
+ * view lost, and whether the credits of the acknowledged UPDATEs are what the store holds
+ * (bench/lib/shared-view-audit.ts).
  *
  * Prints one line per phase and a table. Figures, not a test: see README.md.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { heartbeatIntervalForSweep } from '../source/config.ts';
 import { CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
+import { epochNowMs } from './lib/kill-notice.ts';
+import {
+  KILL_AFTER_WINDOW_START_MS,
+  type KillRecord,
+  killOneTrackerLater,
+  trackerOrder,
+} from './lib/kill-one.ts';
+import {
+  describeKill,
+  KILL_FOOTNOTE,
+  KILL_HEADERS,
+  type KillRow,
+  killCells,
+  killWarnings,
+} from './lib/kill-report.ts';
 import { histogramPercentile } from './lib/latency-histogram.ts';
 import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
 import type { LoopFigures } from './lib/loop-probe.ts';
-import { busyMachineWarning, describeMachine, readCpuSeconds } from './lib/proc-stats.ts';
+import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
+import { auditSharedView } from './lib/shared-view-audit.ts';
 import { fixed, formatTable, mebibytes } from './lib/table.ts';
 import { startFleet } from './lib/tracker-fleet.ts';
+import { parseFlags } from './lib/tracker-scale-flags.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
-const USAGE =
-  'flags: --nodes LIST (1000,10000) --sweep S (22, as the tracker) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb)';
 const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
 /** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
 const NODES_PER_GENERATOR = 15_000;
-
-interface Flags {
-  nodeCounts: number[];
-  sweepSeconds: number;
-  measureSeconds: number;
-  rampPerSecond: number;
-  cliPath: string | null;
-  trackers: number;
-  store: 'lmdb' | 'redis';
-}
-
-function parseFlags(argv: string[]): Flags {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        nodes: { type: 'string', default: '1000,10000' },
-        sweep: { type: 'string', default: '22' },
-        seconds: { type: 'string', default: '30' },
-        ramp: { type: 'string', default: '2000' },
-        cli: { type: 'string' },
-        trackers: { type: 'string', default: '1' },
-        store: { type: 'string', default: 'lmdb' },
-      },
-    });
-    const nodeCounts = values.nodes.split(',').map(Number);
-    if (nodeCounts.some((n) => !Number.isSafeInteger(n) || n < 1 || n > 254 ** 3)) {
-      throw new Error(`--nodes takes positive integers, comma-separated (got "${values.nodes}")`);
-    }
-    const numbers = [values.sweep, values.seconds, values.ramp].map(Number);
-    if (numbers.some((n) => !(n > 0))) throw new Error('--sweep, --seconds, --ramp must be > 0');
-    const trackers = Number(values.trackers);
-    if (values.store !== 'lmdb' && values.store !== 'redis') {
-      throw new Error(`--store is lmdb or redis (got "${values.store}")`);
-    }
-    if (
-      !Number.isSafeInteger(trackers) ||
-      trackers < 1 ||
-      (trackers > 1 && values.store !== 'redis')
-    ) {
-      throw new Error('--trackers N: a positive integer; more than one needs --store redis');
-    }
-    return {
-      trackers,
-      store: values.store,
-      nodeCounts,
-      sweepSeconds: numbers[0]!,
-      measureSeconds: numbers[1]!,
-      rampPerSecond: numbers[2]!,
-      cliPath: values.cli ?? null,
-    };
-  } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    process.exit(2);
-  }
-}
 
 interface Row {
   load: LoadResult;
@@ -95,6 +61,7 @@ interface Row {
   trackerCpuPercent: number | null;
   loop: LoopFigures | null;
   storeBytes: number | null;
+  kill: KillRow | null;
 }
 
 const HEADERS = [
@@ -121,7 +88,7 @@ console.log(describeMachine());
 const busy = busyMachineWarning();
 if (busy) console.log(busy);
 console.log(
-  `scenario: ${flags.trackers} tracker(s) on ${flags.store === 'redis' ? 'one redis-server' : 'LMDB'}, --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp`,
+  `scenario: ${flags.trackers} tracker(s) on ${flags.store === 'redis' ? 'one redis-server' : 'LMDB'}, --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp${flags.killOne ? `; --kill-one: tracker 0 SIGKILLed ${KILL_AFTER_WINDOW_START_MS / 1000} s into the window` : ''}`,
 );
 
 process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => {
@@ -143,6 +110,13 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
     // limit here is 20,000), so the swarm is split over several generator processes.
     // At least one generator per tracker, so every tracker serves some of the swarm.
     const generators = Math.max(flags.trackers, Math.ceil(nodeCount / NODES_PER_GENERATOR));
+    const ports = fleet.trackers.map((tracker) => tracker.port);
+    const noticePath = join(workspace.dir, `kill-notice-${nodeCount}.json`);
+    // --kill-one: every tracker, its own first, and where the kill will be announced.
+    const trackerArgs = (index: number) =>
+      flags.killOne
+        ? [trackerOrder(ports, index % ports.length).join(',')]
+        : [String(ports[index % ports.length]!)];
     const loads = Array.from({ length: generators }, (_, index) => {
       const first = Math.floor((index * nodeCount) / generators);
       const count = Math.floor(((index + 1) * nodeCount) / generators) - first;
@@ -155,17 +129,19 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
           '--import',
           'tsx',
           LOAD_SCRIPT,
-          String(fleet.trackers[index % fleet.trackers.length]!.port),
+          ...trackerArgs(index),
           String(count),
           String(flags.rampPerSecond / generators),
           String(flags.measureSeconds),
           String(first),
           String(nodeCount),
+          ...(flags.killOne ? [noticePath] : []),
         ],
         REPO_ROOT,
       );
     });
     let row: Row | null = null;
+    const cancelKill = new AbortController();
     try {
       const rampTimeoutMs = 60_000 + (nodeCount / flags.rampPerSecond) * 3_000;
       await Promise.all(loads.map((load) => load.waitForLine(/^bound .*/, 120_000)));
@@ -176,15 +152,21 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
       await sleep(500);
       fleet.resetLoopWindow();
-      const cpuOf = () => sumOrNull(fleet.trackers.map((t) => readCpuSeconds(t.process.pid)));
-      const cpuBefore = cpuOf();
+      const cpuBefore = fleet.cpuSeconds();
       const cpuStartMs = performance.now();
+      const windowStartEpochMs = epochNowMs();
+      const killing = flags.killOne
+        ? killOneTrackerLater(fleet, noticePath, cancelKill.signal)
+        : null;
+      killing?.catch(() => {}); // Cancelled when the run failed: the failure is what to report.
+      // After the window a generator follows a failover for up to a period and its timeouts.
+      const followMs = flags.killOne ? heartbeatIntervalForSweep(flags.sweepSeconds * 1000) : 0;
       const resultLines = await Promise.all(
         loads.map((load) =>
-          load.waitForLine(/^RESULT (.*)$/, flags.measureSeconds * 1000 + 30_000),
+          load.waitForLine(/^RESULT (.*)$/, flags.measureSeconds * 1000 + followMs + 30_000),
         ),
       );
-      const cpuAfter = cpuOf();
+      const cpuAfter = fleet.cpuSeconds();
       const cpuSeconds = (performance.now() - cpuStartMs) / 1000;
       const result = mergeLoadResults(
         resultLines.map((line) => JSON.parse(line[1]!) as LoadResult),
@@ -199,22 +181,30 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
             : ((cpuAfter - cpuBefore) * 100) / cpuSeconds,
         loop: fleet.loop(),
         storeBytes: fleet.redis ? null : sizeOf(join(fleet.dbDir, 'tracker.mdb')),
+        kill: killing && (await killRow(killing, fleet.redis!.url, result)),
       };
       rows.push(row);
       console.log(describeRow(row));
+      if (row.kill) console.log(describeKill(row.kill, windowStartEpochMs));
     } finally {
+      cancelKill.abort();
       clearInterval(rssTimer);
       await Promise.all(loads.map((load) => workspace.group.stop(load)));
       await fleet.stop();
     }
   }
   console.log('');
-  console.log(formatTable(HEADERS, rows.map(tableRow)));
+  const headers = flags.killOne ? [...HEADERS, ...KILL_HEADERS] : HEADERS;
+  console.log(formatTable(headers, rows.map(tableRow)));
   console.log(
     '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; store: tracker.mdb at the end, - with Redis)',
   );
+  if (flags.killOne) console.log(KILL_FOOTNOTE);
   for (const row of rows) {
-    if (row.load.timedOut > 0 || row.load.registered < row.load.nodes) {
+    for (const warning of row.kill ? killWarnings(row.kill) : []) console.log(warning);
+    // Requests to a killed tracker time out by design; that row's warnings are the ones above.
+    const fellBehind = row.kill === null && row.load.timedOut > 0;
+    if (fellBehind || row.load.registered < row.load.nodes) {
       console.log(
         `WARNING ${row.load.nodes} nodes: ${row.load.timedOut} requests timed out, ${row.load.registered}/${row.load.nodes} registered: the tracker fell behind`,
       );
@@ -223,8 +213,24 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   return 0;
 });
 
-function sumOrNull(values: (number | null)[]): number | null {
-  return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
+/** The kill's part of the row, once the kill is done and the generators reported. */
+async function killRow(
+  killing: Promise<KillRecord>,
+  storeUrl: string,
+  load: LoadResult,
+): Promise<KillRow> {
+  const record = await killing;
+  const figures = load.failover ?? null;
+  // The surviving tracker writes its last batch to Redis within 50 ms of a change.
+  await sleep(500);
+  const audit = await auditSharedView(
+    cliPath,
+    storeUrl,
+    load.nodes,
+    load.registered,
+    figures?.creditedBytes ?? {},
+  );
+  return { record, figures, audit };
 }
 
 function sizeOf(path: string): number | null {
@@ -255,6 +261,7 @@ function tableRow(row: Row): string[] {
     fixed(row.loop?.maxMs ?? null, 1),
     row.loop ? String(row.loop.over20Ms) : '-',
     row.storeBytes === null ? '-' : (row.storeBytes / 1024).toFixed(0),
+    ...(row.kill ? killCells(row.kill) : []),
   ];
 }
 

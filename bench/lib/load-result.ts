@@ -1,20 +1,16 @@
+import { type FailoverFigures, mergeFailoverFigures } from './failover-figures.ts';
+import type { WindowFigures } from './window-figures.ts';
+
 /** What the measured window saw, printed as JSON at the end. */
-export interface LoadResult {
+export interface LoadResult extends WindowFigures {
   nodes: number;
   registered: number;
   heartbeatIntervalMs: number;
   measureSeconds: number;
-  sent: number;
-  answered: number;
-  timedOut: number;
-  errors: Record<string, number>;
-  /** Answered requests by type. */
-  byType: Record<string, number>;
-  /** Reply latencies of the window as a log histogram (see latencyBucket), mergeable. */
-  latencyHistogram: number[];
-  latencyMaxMs: number | null;
   rampSeconds: number;
   rampTimedOut: number;
+  /** A generator given several trackers: what it saw of a kill (none noticed: no kill). */
+  failover?: FailoverFigures;
 }
 
 /** The figures of several generators sharing one swarm, as if one had simulated every node. */
@@ -33,6 +29,7 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     sumOf((result) => result.latencyHistogram[index] ?? 0),
   );
   const maxima = results.map((result) => result.latencyMaxMs ?? 0);
+  const failovers = results.flatMap((result) => (result.failover ? [result.failover] : []));
   return {
     nodes: sumOf((result) => result.nodes),
     registered: sumOf((result) => result.registered),
@@ -48,5 +45,6 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     latencyMaxMs: results.length === 0 ? null : Math.max(...maxima),
     rampSeconds: Math.max(...results.map((result) => result.rampSeconds)),
     rampTimedOut: sumOf((result) => result.rampTimedOut),
+    ...(failovers.length > 0 ? { failover: mergeFailoverFigures(failovers) } : {}),
   };
 }

@@ -2,14 +2,15 @@
  * The trackers of one tracker-scale run: one tracker on its own LMDB store, or several sharing
  * one swarm through a redis-server started for the run (stopped by its PID at the end). Each
  * tracker runs with the event-loop probe; figures over the fleet are the worst tracker's (loop)
- * or the sum (CPU).
+ * or the sum (CPU). A tracker can be SIGKILLed mid-run (tracker-scale.ts --kill-one): its CPU
+ * then counts up to the kill, and RSS sums the trackers still alive.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RedisServer, startRedisServer } from '../../test/peer/harness/redis-server.ts';
 import { CLI_NODE_ARGS, REPO_ROOT } from './build.ts';
 import type { LoopFigures } from './loop-probe.ts';
-import { readStatusBytes } from './proc-stats.ts';
+import { readCpuSeconds, readStatusBytes } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -32,8 +33,12 @@ export interface Fleet {
   readonly trackers: { process: TrackedProcess; port: number; loopFile: string }[];
   readonly dbDir: string;
   readonly redis: RedisServer | null;
-  /** Sum of the trackers' VmRSS (bytes), null if none could be read. */
+  /** Sum of the live trackers' VmRSS (bytes), null if one could not be read. */
   rssBytes(): number | null;
+  /** Sum of the trackers' CPU seconds (a killed one's as of its kill), null if one is unknown. */
+  cpuSeconds(): number | null;
+  /** SIGKILLs tracker `index` (by its PID); resolves once it is gone. */
+  kill(index: number): Promise<void>;
   /** The worst event-loop figures over the trackers, since the last window reset. */
   loop(): LoopFigures | null;
   /** Starts a new measuring window in every probe (SIGUSR2). */
@@ -72,13 +77,25 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
     const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 20_000);
     trackers.push({ process: tracker, port: Number(listening[1]), loopFile });
   }
+  /** CPU seconds of each killed tracker, read just before its kill. */
+  const cpuAtKill = new Map<number, number | null>();
+  const live = () => trackers.filter((_, index) => !cpuAtKill.has(index));
   return {
     trackers,
     dbDir,
     redis,
-    rssBytes: () => {
-      const values = trackers.map((t) => readStatusBytes(t.process.pid, 'VmRSS'));
-      return values.some((v) => v === null) ? null : values.reduce((a, b) => a! + b!, 0);
+    rssBytes: () => sumOrNull(live().map((t) => readStatusBytes(t.process.pid, 'VmRSS'))),
+    cpuSeconds: () =>
+      sumOrNull(
+        trackers.map((t, index) =>
+          cpuAtKill.has(index) ? cpuAtKill.get(index)! : readCpuSeconds(t.process.pid),
+        ),
+      ),
+    kill: async (index) => {
+      const tracker = trackers[index]!;
+      cpuAtKill.set(index, readCpuSeconds(tracker.process.pid));
+      process.kill(tracker.process.pid, 'SIGKILL');
+      await tracker.process.exited;
     },
     loop: () => {
       const figures = trackers.map((t) => readLoopFigures(t.loopFile));
@@ -90,13 +107,17 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
       };
     },
     resetLoopWindow: () => {
-      for (const t of trackers) process.kill(t.process.pid, 'SIGUSR2');
+      for (const t of live()) process.kill(t.process.pid, 'SIGUSR2');
     },
     stop: async () => {
       await Promise.all(trackers.map((t) => workspace.group.stop(t.process)));
       await redis?.stop();
     },
   };
+}
+
+function sumOrNull(values: (number | null)[]): number | null {
+  return values.some((v) => v === null) ? null : values.reduce<number>((a, b) => a + b!, 0);
 }
 
 function readLoopFigures(path: string): LoopFigures | null {

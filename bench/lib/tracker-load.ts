@@ -1,70 +1,69 @@
 /**
  * Load generator for bench/tracker-scale.ts, run as its own process:
  *
- *   node --import tsx bench/lib/tracker-load.ts PORT NODES RAMP_PER_SEC MEASURE_SEC [FIRST TOTAL]
+ *   node --import tsx bench/lib/tracker-load.ts PORTS NODES RAMP_PER_SEC MEASURE_SEC
+ *                                               [FIRST TOTAL [KILL_NOTICE_FILE]]
  *
  * Simulates NODES nodes (global indexes FIRST.. of a swarm of TOTAL: several generators share a
- * swarm when one process may not hold enough sockets), each with its own UDP socket on its own loopback address
- * (127.A.B.C: Linux answers for all of 127.0.0.0/8), speaking the real codec: REGISTER, OWN a
- * few files, heartbeat once per the period REGISTERED asks for, and a fraction NEED a file of
- * another node and UPDATE a credit for it once per period. Prints progress lines and, last,
- * one line `RESULT {json}` with the figures of the measured window.
+ * swarm when one process may not hold enough sockets), each with its own UDP socket on its own
+ * loopback address (127.A.B.C: Linux answers for all of 127.0.0.0/8), speaking the real codec:
+ * REGISTER, OWN a few files, heartbeat once per the period REGISTERED asks for, and a fraction
+ * NEED a file of another node and UPDATE a credit for it once per period (sim-swarm.ts).
+ *
+ * PORTS are the trackers on 127.0.0.1, comma-separated, this generator's own first. With one,
+ * the generator's simple rules; with several, each node follows the real client's, moving to
+ * the next tracker when one stops answering (sim-swarm.ts), and watches KILL_NOTICE_FILE for the
+ * bench's announcement of a kill (kill-notice.ts): after the window it goes on until every node
+ * that used the killed tracker was answered by another (or a period and the timeouts passed).
+ *
+ * Prints progress lines and, last, one line `RESULT {json}` with the figures of the window.
+ * With several trackers it then keeps its nodes alive with heartbeats until it is stopped.
  */
-import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
-import { identityFromSeed, type NodeIdentity } from '../../source/peer/identity.ts';
-import { decode, encode } from '../../source/protocol/codec.ts';
-import { DOWNLOAD_ID_BYTES } from '../../source/protocol/codec-tracker.ts';
-import type { TrackerRequest } from '../../source/protocol/messages.ts';
-import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
-import { LATENCY_BUCKETS, latencyBucket } from './latency-histogram.ts';
+import { createSocket } from 'node:dgram';
+import { defaults } from '../../source/config.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
+import { FAILOVER_REQUEST_RETRIES, TrackerChoice } from '../../source/peer/tracker-choice.ts';
+import { FailoverRecorder } from './failover-recorder.ts';
+import { epochNowMs } from './kill-notice.ts';
 import type { LoadResult } from './load-result.ts';
+import type { RequestTiming } from './request-table.ts';
+import { newSimNode, type Outgoing, type SimNode } from './sim-node.ts';
+import { onTrackerReply } from './sim-replies.ts';
+import { SimSwarm } from './sim-swarm.ts';
+import { onGivenUp } from './sim-timeouts.ts';
 
 const TRACKER_HOST = '127.0.0.1';
-/** Files each node OWNs. */
-const FILES_PER_NODE = 3;
-/** One node in this many also NEEDs and UPDATEs once per heartbeat period. */
-const NEEDER_EVERY = 10;
-/** No reply within this long: the request counts as timed out (no retry, except REGISTER). */
-const REPLY_TIMEOUT_MS = 2_000;
 /** The schedule advances in ticks of this length. */
 const TICK_MS = 10;
+/** One tracker: no reply within 2 s and the request counts as timed out (no retry but REGISTER). */
+const SIMPLE_TIMING: RequestTiming = { timeoutMs: 2_000, retries: 0, timeoutCapMs: 2_000 };
+/** Several trackers: the real client's (tracker-client.ts with the endpoint's defaults). */
+const REAL_CLIENT_TIMING: RequestTiming = {
+  timeoutMs: defaults.requestTimeoutMs,
+  retries: FAILOVER_REQUEST_RETRIES,
+  timeoutCapMs: defaults.requestTimeoutCapMs,
+};
+/** Several trackers: heartbeats go on after RESULT until the bench stops us, at most this long. */
+const LINGER_LIMIT_MS = 180_000;
+/** After a kill, followed at most a period, every tracker's timeouts and this much more. */
+const FOLLOW_SLACK_MS = 5_000;
 
-type Phase = 'ramp' | 'measure' | 'drain';
-
-interface SimNode {
-  readonly id: number;
-  readonly host: string;
-  socket: Socket | null;
-  token: Buffer | null;
-  /** The next registration retry waits this long (jittered), as a real node's does. */
-  retryDelayMs: number;
-}
-
-/** A real node's registration backoff (peer/tracker-client.ts): 1 s, doubling, at most 30 s. */
-const RETRY_MIN_MS = 1_000;
-const RETRY_CAP_MS = 30_000;
-
-interface Pending {
-  sentMs: number;
-  node: SimNode;
-  type: TrackerRequest['type'];
-  phase: Phase;
-}
-
-const [portText, nodesText, rampText, measureText, firstText = '0', totalText = nodesText] =
+const USAGE =
+  'usage: tracker-load.ts PORTS NODES RAMP_PER_SEC MEASURE_SEC [FIRST TOTAL [KILL_NOTICE_FILE]]';
+const [portsText = '', nodesText, rampText, measureText, firstText = '0', totalText = nodesText] =
   process.argv.slice(2);
-const trackerPort = Number(portText);
+const noticePath = process.argv[8] ?? null;
+const trackerPorts = portsText.split(',').map(Number);
 const nodeCount = Number(nodesText);
 const rampPerSecond = Number(rampText);
 const measureSeconds = Number(measureText);
 const firstIndex = Number(firstText);
 const totalNodes = Number(totalText);
 if (
-  ![trackerPort, nodeCount, rampPerSecond, measureSeconds, totalNodes].every((n) => n > 0) ||
+  ![...trackerPorts, nodeCount, rampPerSecond, measureSeconds, totalNodes].every((n) => n > 0) ||
   !(firstIndex >= 0)
 ) {
-  console.error('usage: tracker-load.ts PORT NODES RAMP_PER_SEC MEASURE_SEC [FIRST TOTAL]');
+  console.error(USAGE);
   process.exit(2);
 }
 
@@ -76,120 +75,21 @@ function hostOf(index: number): string {
   return `127.${a}.${b}.${c}`;
 }
 
-const nodes: SimNode[] = Array.from({ length: nodeCount }, (_, offset) => ({
-  id: firstIndex + offset + 1,
-  host: hostOf(firstIndex + offset),
-  socket: null,
-  token: null,
-  retryDelayMs: RETRY_MIN_MS,
-}));
-const pending = new Map<number, Pending>();
-let nextTxid = 1;
-let phase: Phase = 'ramp';
-let heartbeatIntervalMs = 0;
-const measured = {
-  sent: 0,
-  answered: 0,
-  timedOut: 0,
-  errors: {} as Record<string, number>,
-  byType: {} as Record<string, number>,
-  latencyHistogram: new Array<number>(LATENCY_BUCKETS).fill(0),
-  latencyMaxMs: null as number | null,
-};
-let rampTimedOut = 0;
-let registered = 0;
-
-function send(node: SimNode, request: TrackerRequest): void {
-  const txid = nextTxid;
-  nextTxid = nextTxid >= 0xffff_ffff ? 1 : nextTxid + 1;
-  pending.set(txid, { sentMs: performance.now(), node, type: request.type, phase });
-  if (phase === 'measure') measured.sent++;
-  node.socket?.send(encode(txid, request), trackerPort, TRACKER_HOST);
-}
-
-function fileName(nodeId: number, file: number): string {
-  return `sim-${nodeId}-${file}.bin`;
-}
-
-/** A stable fake infohash per (node, file), so an OWN resent after re-registering is the same. */
-function infohashOf(nodeId: number, file: number): Buffer {
-  const hash = Buffer.alloc(32);
-  hash.writeUInt32BE(nodeId, 0);
-  hash.writeUInt32BE(file, 4);
-  hash.write('bt-tui-sim', 8);
-  return hash;
-}
-
-/** Each simulated node's key pair (from its id: reproducible), made before the ramp. */
-const identities = new Map<number, NodeIdentity>();
-
-function identityOf(node: SimNode): NodeIdentity {
-  let identity = identities.get(node.id);
-  if (!identity) {
-    const seed = Buffer.alloc(32);
-    seed.writeUInt32BE(node.id, 0);
-    identity = identityFromSeed(seed);
-    identities.set(node.id, identity);
-  }
-  return identity;
-}
-
-/** REGISTER; its CHALLENGE is answered with REGISTER-PROOF in onReply. */
-function register(node: SimNode): void {
-  send(node, { type: 'register', nodeId: node.id, publicKey: identityOf(node).publicKey });
-}
-
-function onReply(node: SimNode, datagram: Buffer): void {
-  const decoded = decode(datagram);
-  if (!decoded.ok) return;
-  const entry = pending.get(decoded.txid);
-  if (entry === undefined || entry.node !== node) return; // late (already timed out) or stray
-  pending.delete(decoded.txid);
-  const { message } = decoded;
-  if (entry.phase === 'measure') {
-    measured.answered++;
-    measured.byType[entry.type] = (measured.byType[entry.type] ?? 0) + 1;
-    const latencyMs = performance.now() - entry.sentMs;
-    const bucket = latencyBucket(latencyMs);
-    measured.latencyHistogram[bucket] = (measured.latencyHistogram[bucket] ?? 0) + 1;
-    measured.latencyMaxMs = Math.max(measured.latencyMaxMs ?? 0, latencyMs);
-    if (message.type === 'error') {
-      measured.errors[message.code] = (measured.errors[message.code] ?? 0) + 1;
-    }
-  }
-  if (message.type === 'challenge') {
-    const identity = identityOf(node);
-    send(node, {
-      type: 'register-proof',
-      nodeId: node.id,
-      publicKey: identity.publicKey,
-      challenge: message.challenge,
-      signature: identity.sign(registrationSigningBytes(message.challenge)),
-    });
-  } else if (message.type === 'registered') {
-    if (node.token === null) registered++;
-    node.retryDelayMs = RETRY_MIN_MS;
-    node.token = Buffer.from(message.token);
-    heartbeatIntervalMs ||= message.heartbeatIntervalMs;
-    for (let file = 0; file < FILES_PER_NODE; file++) {
-      send(node, {
-        type: 'own',
-        state: 'complete',
-        token: node.token,
-        infohash: infohashOf(node.id, file),
-        size: 1024 * 1024,
-        name: fileName(node.id, file),
-      });
-    }
-  } else if (message.type === 'error' && message.code === 'reregister') {
-    register(node);
-  }
-}
+// One array of addresses for every node: TrackerChoice compares trackers by identity.
+const trackers: RemoteAddress[] = trackerPorts.map((port) => ({ address: TRACKER_HOST, port }));
+const failover = trackers.length > 1;
+const timing = failover ? REAL_CLIENT_TIMING : SIMPLE_TIMING;
+const recorder = failover ? new FailoverRecorder(firstIndex + 1, nodeCount, noticePath) : null;
+const swarm = new SimSwarm({ failover, timing, totalNodes, recorder });
+const nodes: SimNode[] = Array.from({ length: nodeCount }, (_, offset) =>
+  newSimNode(firstIndex + offset + 1, hostOf(firstIndex + offset), new TrackerChoice(trackers)),
+);
+const trackerChoices = nodes.map((node) => node.trackers);
 
 function openSocket(node: SimNode): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = createSocket('udp4');
-    socket.on('message', (datagram) => onReply(node, datagram));
+    socket.on('message', (datagram, from) => onTrackerReply(swarm, node, datagram, from.port));
     socket.once('error', reject);
     socket.bind(0, node.host, () => {
       socket.off('error', reject);
@@ -200,55 +100,32 @@ function openSocket(node: SimNode): Promise<void> {
   });
 }
 
-/** Counts and forgets requests unanswered for REPLY_TIMEOUT_MS; REGISTER is sent again. */
-function expire(nowMs: number): void {
-  for (const [txid, entry] of pending) {
-    if (nowMs - entry.sentMs < REPLY_TIMEOUT_MS) break; // Insertion order = send order.
-    pending.delete(txid);
-    if (entry.phase === 'measure') measured.timedOut++;
-    else if (entry.phase === 'ramp') rampTimedOut++;
-    const registering = entry.type === 'register' || entry.type === 'register-proof';
-    if (registering && phase !== 'drain') retryLater(entry.node);
+/** UPDATEs not answered yet: pending, or waiting for their node to register again. */
+function updatesInFlight(): number {
+  const isUpdate = (item: Outgoing) => item.request.type === 'update';
+  let count = 0;
+  for (const attempt of swarm.table.items()) if (isUpdate(attempt.item)) count++;
+  for (const node of nodes) count += (node.waiting ?? []).filter(isUpdate).length;
+  return count;
+}
+
+/** A request's whole patience at one tracker: its timeouts, doubled up to the cap, summed. */
+function patienceMs({ timeoutMs, retries, timeoutCapMs }: RequestTiming): number {
+  let total = 0;
+  for (let attempt = 0, wait = timeoutMs; attempt <= retries; attempt++) {
+    total += wait;
+    wait = Math.min(wait * 2, Math.max(timeoutCapMs, wait));
   }
-}
-
-/**
- * Registers again after the node's backoff. Retrying at once, as this generator used to, is
- * what no real node does: when the tracker fell behind, every timeout added a request and the
- * ramp collapsed into a storm of retries (4 million in 2 minutes at 100,000 nodes).
- */
-function retryLater(node: SimNode): void {
-  const delayMs = node.retryDelayMs * (0.5 + Math.random());
-  node.retryDelayMs = Math.min(node.retryDelayMs * 2, RETRY_CAP_MS);
-  setTimeout(() => {
-    if (phase !== 'drain') register(node);
-  }, delayMs).unref();
-}
-
-/** One heartbeat period of node `index`: heartbeat, and for a needer NEED + UPDATE. */
-function beat(node: SimNode): void {
-  if (node.token === null) return;
-  send(node, { type: 'heartbeat', token: node.token });
-  if (node.id % NEEDER_EVERY !== 0) return;
-  // Another node of the whole swarm (maybe one of another generator): its id is enough.
-  const other = { id: 1 + ((node.id * 7919) % totalNodes) };
-  send(node, {
-    type: 'need',
-    exclude: [],
-    token: node.token,
-    query: { kind: 'name', name: fileName(other.id, node.id % FILES_PER_NODE) },
-    maxOwners: 3,
-  });
-  send(node, {
-    type: 'update',
-    token: node.token,
-    infohash: infohashOf(other.id, node.id % FILES_PER_NODE),
-    downloadId: randomBytes(DOWNLOAD_ID_BYTES),
-    credits: [{ nodeId: other.id, bytes: 1024 * 1024 }],
-  });
+  return total;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `done()` or `limitMs` passed, looking every 100 ms. */
+async function waitUntil(done: () => boolean, limitMs: number): Promise<void> {
+  const startMs = performance.now();
+  while (!done() && performance.now() - startMs < limitMs) await sleep(100);
+}
 
 // Sockets first (binding 100k sockets takes a while and is not the tracker's cost).
 for (let start = 0; start < nodes.length; start += 1_000) {
@@ -256,7 +133,7 @@ for (let start = 0; start < nodes.length; start += 1_000) {
 }
 // Key pairs before the ramp too: making one costs the generator ~0.2 ms, and during the ramp that
 // CPU would be taken from the tracker under test on this 2-core machine.
-for (const node of nodes) identityOf(node);
+for (const node of nodes) swarm.identityOf(node);
 console.log(
   `bound ${nodes.length} sockets on ${hostOf(firstIndex)}..${hostOf(firstIndex + nodes.length - 1)}`,
 );
@@ -267,56 +144,80 @@ console.log(
 const rampStartMs = performance.now();
 let beaten = 0;
 const wheel = setInterval(() => {
-  if (heartbeatIntervalMs === 0) return;
+  if (swarm.heartbeatIntervalMs === 0) return;
   const elapsedMs = performance.now() - rampStartMs;
-  const due = Math.floor((elapsedMs / heartbeatIntervalMs) * nodes.length);
-  for (; beaten < due; beaten++) beat(nodes[beaten % nodes.length]!);
+  const due = Math.floor((elapsedMs / swarm.heartbeatIntervalMs) * nodes.length);
+  for (; beaten < due; beaten++) {
+    swarm.beat(nodes[beaten % nodes.length]!, Math.floor(beaten / nodes.length));
+  }
 }, TICK_MS);
 
+const expiry = setInterval(() => {
+  swarm.table.expire(performance.now(), (attempt) => onGivenUp(swarm, attempt, false));
+  recorder?.poll(trackerChoices, swarm.table.retransmits);
+}, 100);
 // Ramp: REGISTER (then OWN) at rampPerSecond, until every node is registered or the ramp took
 // twice its schedule (and at least 2 min).
-const expiry = setInterval(() => expire(performance.now()), 100);
 const rampLimitMs = Math.max(120_000, (2_000 * nodes.length) / rampPerSecond);
 let nextToRegister = 0;
-while (registered < nodes.length && performance.now() - rampStartMs < rampLimitMs) {
+while (swarm.registeredNodes < nodes.length && performance.now() - rampStartMs < rampLimitMs) {
   const due = Math.min(
     nodes.length,
     Math.floor(((performance.now() - rampStartMs) / 1000) * rampPerSecond) + 1,
   );
-  for (; nextToRegister < due; nextToRegister++) register(nodes[nextToRegister]!);
+  for (; nextToRegister < due; nextToRegister++) swarm.register(nodes[nextToRegister]!);
   await sleep(TICK_MS);
 }
 const rampSeconds = (performance.now() - rampStartMs) / 1000;
-console.log(`registered ${registered}/${nodes.length} in ${rampSeconds.toFixed(1)} s`);
+console.log(`registered ${swarm.registeredNodes}/${nodes.length} in ${rampSeconds.toFixed(1)} s`);
 await sleep(500); // Let the last OWNs be answered outside the measured window.
 
 // Measure: only the counting starts here; the schedule is the one above.
-const periodMs = heartbeatIntervalMs || 10_000;
+const periodMs = swarm.heartbeatIntervalMs || 10_000;
 const measureStartMs = performance.now();
-phase = 'measure';
+swarm.phase = 'measure';
 await sleep(measureSeconds * 1000);
-clearInterval(wheel);
 const windowSeconds = (performance.now() - measureStartMs) / 1000;
-phase = 'drain';
-// Requests of the window still in flight get their full timeout.
-await sleep(REPLY_TIMEOUT_MS + 200);
-expire(performance.now() + REPLY_TIMEOUT_MS);
-clearInterval(expiry);
-for (const node of nodes) node.socket?.close();
+const kill = recorder?.kill ?? null;
+if (kill && recorder) {
+  // Follow: the schedule goes on (not counted in the window) until the failover is complete.
+  swarm.phase = 'follow';
+  const followEndMs =
+    kill.killAtEpochMs + periodMs + trackers.length * patienceMs(timing) + FOLLOW_SLACK_MS;
+  await waitUntil(() => recorder.everyNodeFailedOver, followEndMs - epochNowMs());
+  console.log(
+    `followed the failover ${((performance.now() - measureStartMs) / 1000 - windowSeconds).toFixed(1)} s past the window`,
+  );
+}
+// Requests still in flight get their full patience at every tracker, then count as timed out.
+const drainMs = trackers.length * patienceMs(timing) + 200;
+if (failover) {
+  // Heartbeats go on (nothing else: the credits are final) until the bench has read the shared
+  // view and stops this process: a node silent for two sweeps would be dropped from it.
+  swarm.phase = 'linger';
+  await sleep(drainMs);
+} else {
+  swarm.phase = 'drain';
+  clearInterval(wheel);
+  await waitUntil(() => swarm.table.size === 0, drainMs);
+  swarm.table.giveUpAll((attempt) => onGivenUp(swarm, attempt, true));
+  clearInterval(expiry);
+  for (const node of nodes) node.socket?.close();
+}
 
 const result: LoadResult = {
   nodes: nodes.length,
-  registered,
+  registered: swarm.registeredNodes,
   heartbeatIntervalMs: periodMs,
   measureSeconds: windowSeconds,
-  sent: measured.sent,
-  answered: measured.answered,
-  timedOut: measured.timedOut,
-  errors: measured.errors,
-  byType: measured.byType,
-  latencyHistogram: measured.latencyHistogram,
-  latencyMaxMs: measured.latencyMaxMs,
+  ...swarm.window,
   rampSeconds,
-  rampTimedOut,
+  rampTimedOut: swarm.rampTimedOut,
+  ...(recorder ? { failover: recorder.result(swarm.table.retransmits, updatesInFlight()) } : {}),
 };
 console.log(`RESULT ${JSON.stringify(result)}`);
+if (failover) {
+  await sleep(LINGER_LIMIT_MS);
+  console.error('tracker-load: not stopped by the bench; ending');
+  process.exit(1);
+}
