@@ -98,6 +98,17 @@ function isTrackerRequest(message: Message): message is TrackerRequest {
   return TRACKER_REQUESTS.has(message.type);
 }
 
+/**
+ * Requests that change what the store holds; with a shared store they are answered only after
+ * the change is written (a retransmission too: its original may be in the write under way).
+ */
+const CHANGE_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['type']>([
+  'register-proof',
+  'own',
+  'update',
+  'exit',
+]);
+
 /** Events that change nothing a snapshot shows. */
 const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['kind']>([
   'noise',
@@ -338,7 +349,18 @@ class RunningTracker implements TrackerServer {
       const result = this.state.handle(message, from, nowMs);
       this.report(result.events, from);
       this.recordOps();
-      if (result.reply) this.sendReply(message, result.reply, txid, from, bytes);
+      const { reply } = result;
+      if (!reply) return;
+      if (this.store.shared && CHANGE_REQUESTS.has(message.type)) {
+        // Another tracker takes over from a dead one with what the store holds: a change is
+        // acknowledged only once it is there, or the node (which never resends an
+        // acknowledged UPDATE) would lose it with this process. Costs the batch delay.
+        void this.store.afterPendingWritten().then(() => {
+          if (!this.stopping) this.sendReply(message, reply, txid, from, bytes);
+        });
+        return;
+      }
+      this.sendReply(message, reply, txid, from, bytes);
     } catch (error) {
       // A bug met by one request (e.g. a reply the codec refuses to encode) must not take the
       // whole swarm's tracker down with it: log it loudly and keep serving.

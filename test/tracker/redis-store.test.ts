@@ -2,10 +2,13 @@
  * The shared store against a real redis-server: what one tracker writes, another loads (tokens
  * included, so any tracker answers any node); changes reach the other tracker while both run;
  * credits given on two trackers add up, and an UPDATE retransmitted to the other tracker
- * credits nothing.
+ * credits nothing. A change is reported written only once Redis has it (the tracker
+ * acknowledges it then).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
 import { ManualClock } from '../../source/clock.ts';
 import type { OpBatch } from '../../source/tracker/store/ops.ts';
 import { RedisStore } from '../../source/tracker/store/redis-store.ts';
@@ -124,5 +127,34 @@ describe('the Redis store', () => {
     assert.equal(creditOf(b.state, 1, 0), 1200);
     const c = await tracker('127.0.0.1:5');
     assert.equal(creditOf(c.state, 1, 0), 1200, 'a tracker started now reads the same sum');
+  });
+
+  test('afterPendingWritten resolves only once Redis has the change', async () => {
+    const clock = new ManualClock(0, 1_767_225_600_000);
+    const store = new RedisStore({ url: redis.url, clock, trackerId: '127.0.0.1:6' });
+    stores.push(store);
+    const loaded = await store.load(clock.wallNow());
+    const { state } = newState({ sharedAs: '127.0.0.1:6', trackerSecret: loaded.trackerSecret });
+    state.applyRemote(loaded.ops, 0);
+    await store.afterPendingWritten(); // nothing pending: at once
+
+    register(state, 6, 5006, 0);
+    store.record({ trackerId: '127.0.0.1:6', ops: state.takeOps() }, state);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'PAUSE', '400', 'WRITE');
+      let written = false;
+      const waiting = store.afterPendingWritten().then(() => {
+        written = true;
+      });
+      // The write starts at once (someone waits), and Redis holds it.
+      await sleep(200);
+      assert.equal(written, false, 'reported written while Redis was paused');
+      await waiting;
+      const reader = await tracker('127.0.0.1:7');
+      assert.equal(creditOf(reader.state, 6, 0), 0, 'node 6 is in Redis once reported');
+    } finally {
+      admin.disconnect();
+    }
   });
 });

@@ -26,6 +26,8 @@ export class BatchWriter {
   private failing = false;
   private flushing = false;
   private writesCompleted = 0;
+  /** Resolved when the next write (the one that takes what is pending now) has been tried. */
+  private nextWriteWaiters: (() => void)[] = [];
 
   constructor(private readonly options: BatchWriterOptions) {}
 
@@ -42,6 +44,29 @@ export class BatchWriter {
       void this.writeNow();
     }, this.options.delayMs);
     this.timer.unref?.();
+  }
+
+  /**
+   * Resolves once everything recorded so far has been through a write attempt: at once when
+   * nothing is pending or being written. A reply that waits for it is never sent for a change a
+   * crash before the write would lose. Someone waiting means no batch delay: the write starts
+   * now, or as soon as the one under way ends, and takes everything that came meanwhile (group
+   * commit), so a node's sequential requests are not each held for the delay. A failed attempt
+   * resolves too: the changes stay pending (and are written later), the tracker keeps answering
+   * while its store is away.
+   */
+  afterPendingWritten(): Promise<void> {
+    if (this.options.hasPending()) {
+      return new Promise((resolve) => {
+        this.nextWriteWaiters.push(resolve);
+        if (this.writing) return;
+        if (this.timer) this.options.clock.clearTimeout(this.timer);
+        this.timer = null;
+        void this.writeNow();
+      });
+    }
+    // A change already taken by the write in progress (a retransmitted UPDATE's original).
+    return this.writing ?? Promise.resolve();
   }
 
   /** Writes what is pending and waits; true when nothing is left (false if writing fails). */
@@ -61,11 +86,17 @@ export class BatchWriter {
   }
 
   private writeNow(): Promise<void> {
+    const waiters = this.nextWriteWaiters;
+    this.nextWriteWaiters = [];
     this.writing = this.attempt().finally(() => {
       this.writing = null;
-      // Changes that arrived during the write get their own batch (flush() writes them itself);
-      // a failing store is retried at the next change, not in a loop.
-      if (this.options.hasPending() && !this.failing && !this.flushing) this.schedule();
+      for (const resolve of waiters) resolve();
+      // Changes that arrived during the write get their own batch (flush() writes them itself),
+      // at once when someone waits for them; a failing store is retried at the next change, not
+      // in a loop.
+      if (!this.options.hasPending() || this.failing || this.flushing) return;
+      if (this.nextWriteWaiters.length > 0) void this.writeNow();
+      else this.schedule();
     });
     return this.writing;
   }

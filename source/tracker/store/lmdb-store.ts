@@ -133,6 +133,10 @@ export class LmdbStore implements TrackerStore {
     // One tracker per embedded store: nothing ever arrives from elsewhere.
   }
 
+  afterPendingWritten(): Promise<void> {
+    return this.writer.afterPendingWritten();
+  }
+
   flush(): Promise<boolean> {
     return this.writer.flush();
   }

@@ -166,6 +166,10 @@ export class RedisStore implements TrackerStore {
     for (const { seq, batch } of early) this.deliver(seq, batch);
   }
 
+  afterPendingWritten(): Promise<void> {
+    return this.writer.afterPendingWritten();
+  }
+
   flush(): Promise<boolean> {
     return this.writer.flush();
   }

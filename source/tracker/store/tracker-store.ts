@@ -48,6 +48,8 @@ export interface TrackerStore {
   record(batch: OpBatch, reader: RecordReader): void;
   /** Changes other trackers made (never called by a store that is not shared). */
   onRemote(listener: (batch: OpBatch) => void): void;
+  /** Resolves when every change recorded so far has been through a write (see BatchWriter). */
+  afterPendingWritten(): Promise<void>;
   /** Writes what is pending; true when the store holds the current state. */
   flush(): Promise<boolean>;
   /** Flushes and releases files and connections. */
