@@ -74,6 +74,8 @@ const HEADERS = [
   'p50 ms',
   'p99 ms',
   'max ms',
+  'NEED p50',
+  'NEED p99',
   'tracker CPU %',
   'RSS peak MiB',
   'loop max ms',
@@ -197,7 +199,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   const headers = flags.killOne ? [...HEADERS, ...KILL_HEADERS] : HEADERS;
   console.log(formatTable(headers, rows.map(tableRow)));
   console.log(
-    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received; timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; store: tracker.mdb at the end, - with Redis)',
+    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received (NEED p50/p99: NEEDs alone); timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; store: tracker.mdb at the end, - with Redis)',
   );
   if (flags.killOne) console.log(KILL_FOOTNOTE);
   for (const row of rows) {
@@ -256,6 +258,8 @@ function tableRow(row: Row): string[] {
     fixed(histogramPercentile(load.latencyHistogram, 0.5), 2),
     fixed(histogramPercentile(load.latencyHistogram, 0.99), 2),
     fixed(load.latencyMaxMs, 1),
+    fixed(histogramPercentile(load.needLatencyHistogram, 0.5), 2),
+    fixed(histogramPercentile(load.needLatencyHistogram, 0.99), 2),
     fixed(row.trackerCpuPercent, 0),
     mebibytes(row.peakRssBytes),
     fixed(row.loop?.maxMs ?? null, 1),

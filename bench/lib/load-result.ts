@@ -25,9 +25,10 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     }
     return total;
   };
-  const histogram = results[0]?.latencyHistogram.map((_, index) =>
-    sumOf((result) => result.latencyHistogram[index] ?? 0),
-  );
+  const addHistograms = (pick: (result: LoadResult) => number[]) =>
+    results[0]
+      ? pick(results[0]).map((_, index) => sumOf((result) => pick(result)[index] ?? 0))
+      : [];
   const maxima = results.map((result) => result.latencyMaxMs ?? 0);
   const failovers = results.flatMap((result) => (result.failover ? [result.failover] : []));
   return {
@@ -41,7 +42,8 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     timedOut: sumOf((result) => result.timedOut),
     errors: addCounts((result) => result.errors),
     byType: addCounts((result) => result.byType),
-    latencyHistogram: histogram ?? [],
+    latencyHistogram: addHistograms((result) => result.latencyHistogram),
+    needLatencyHistogram: addHistograms((result) => result.needLatencyHistogram),
     latencyMaxMs: results.length === 0 ? null : Math.max(...maxima),
     rampSeconds: Math.max(...results.map((result) => result.rampSeconds)),
     rampTimedOut: sumOf((result) => result.rampTimedOut),

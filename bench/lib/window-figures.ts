@@ -14,6 +14,8 @@ export interface WindowFigures {
   /** Answered requests by type. */
   byType: Record<string, number>;
   latencyHistogram: number[];
+  /** NEEDs alone: the search a download waits for, and the tracker's target (p99 < 5 ms). */
+  needLatencyHistogram: number[];
   latencyMaxMs: number | null;
 }
 
@@ -25,6 +27,7 @@ export function emptyWindowFigures(): WindowFigures {
     errors: {},
     byType: {},
     latencyHistogram: new Array<number>(LATENCY_BUCKETS).fill(0),
+    needLatencyHistogram: new Array<number>(LATENCY_BUCKETS).fill(0),
     latencyMaxMs: null,
   };
 }
@@ -40,6 +43,9 @@ export function countWindowReply(
   window.byType[type] = (window.byType[type] ?? 0) + 1;
   const bucket = latencyBucket(latencyMs);
   window.latencyHistogram[bucket] = (window.latencyHistogram[bucket] ?? 0) + 1;
+  if (type === 'need') {
+    window.needLatencyHistogram[bucket] = (window.needLatencyHistogram[bucket] ?? 0) + 1;
+  }
   window.latencyMaxMs = Math.max(window.latencyMaxMs ?? 0, latencyMs);
   if (reply.type === 'error') window.errors[reply.code] = (window.errors[reply.code] ?? 0) + 1;
 }
