@@ -354,7 +354,8 @@ class RunningTracker implements TrackerServer {
       if (this.store.shared && CHANGE_REQUESTS.has(message.type)) {
         // Another tracker takes over from a dead one with what the store holds: a change is
         // acknowledged only once it is there, or the node (which never resends an
-        // acknowledged UPDATE) would lose it with this process. Costs the batch delay.
+        // acknowledged UPDATE) would lose it with this process. Costs about a Redis round
+        // trip: the write starts at once (group commit, see BatchWriter).
         void this.store.afterPendingWritten().then(() => {
           if (!this.stopping) this.sendReply(message, reply, txid, from, bytes);
         });

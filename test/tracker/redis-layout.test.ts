@@ -25,6 +25,11 @@ test("a batch's heartbeats fold into one op at its end: each node once, the newe
   assert.deepEqual(foldHeard([own]), [own]);
 });
 
+test('heartbeats kept over seconds (Redis away) keep their second', () => {
+  const folded = foldHeard([heard([1], 100), heard([2], 5_300), heard([3], 5_900)]);
+  assert.deepEqual(folded, [heard([1], 100), heard([2, 3], 5_900)]);
+});
+
 test('a node deleted after it was heard is left out of the fold; heard again, it is back', () => {
   const deleted: StateOp = { op: 'node-delete', nodeId: 1, infohashes: [] };
   assert.deepEqual(foldHeard([heard([1, 3], 100), deleted]), [deleted, heard([3], 100)]);

@@ -37,28 +37,38 @@ export type RedisKeys = ReturnType<typeof redisKeys>;
 export type RedisWrite = [string, ...(string | number)[]];
 
 /**
- * The heartbeats of one batch folded into one 'heard' op at its end, each node once, at the
- * newest time (a batch spans 50 ms): at 100k nodes most ops are heartbeats, and one op, one
- * HSET and one JSON object each made the other trackers' garbage collector stall them. A node
+ * The heartbeats of a batch folded into one 'heard' op per second at its end, each node once, at
+ * the newest time of its second: at 100k nodes most ops are heartbeats, and one op, one HSET and
+ * one JSON object each made the other trackers' garbage collector stall them. A batch spans at
+ * most 50 ms (one or two ops); the heartbeats kept while Redis is away keep their second. A node
  * deleted after it was heard is left out, so its 'heard' field is not written back.
  */
 export function foldHeard(ops: readonly StateOp[]): StateOp[] {
   const folded: StateOp[] = [];
-  const heard = new Set<number>();
-  let heardAtWallMs = 0;
+  const lastHeard = new Map<number, number>();
   let via: string | undefined;
   for (const op of ops) {
     if (op.op === 'heard') {
-      for (const nodeId of op.nodeIds) heard.add(nodeId);
-      heardAtWallMs = Math.max(heardAtWallMs, op.heardAtWallMs);
+      for (const nodeId of op.nodeIds) lastHeard.set(nodeId, op.heardAtWallMs);
       via ??= op.via;
       continue;
     }
-    if (op.op === 'node-delete') heard.delete(op.nodeId);
+    if (op.op === 'node-delete') lastHeard.delete(op.nodeId);
     folded.push(op);
   }
-  if (heard.size > 0) {
-    folded.push({ op: 'heard', nodeIds: [...heard], heardAtWallMs, ...(via ? { via } : {}) });
+  const bySecond = new Map<number, { nodeIds: number[]; heardAtWallMs: number }>();
+  for (const [nodeId, wallMs] of lastHeard) {
+    const second = Math.floor(wallMs / 1000);
+    let group = bySecond.get(second);
+    if (!group) {
+      group = { nodeIds: [], heardAtWallMs: wallMs };
+      bySecond.set(second, group);
+    }
+    group.nodeIds.push(nodeId);
+    group.heardAtWallMs = Math.max(group.heardAtWallMs, wallMs);
+  }
+  for (const { nodeIds, heardAtWallMs } of bySecond.values()) {
+    folded.push({ op: 'heard', nodeIds, heardAtWallMs, ...(via ? { via } : {}) });
   }
   return folded;
 }
