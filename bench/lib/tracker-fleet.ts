@@ -104,6 +104,7 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
         maxMs: Math.max(...figures.map((f) => f!.maxMs)),
         p99Ms: Math.max(...figures.map((f) => f!.p99Ms)),
         over20Ms: figures.reduce((sum, f) => sum + f!.over20Ms, 0),
+        ...(figures.length === 1 && figures[0]!.memory ? { memory: figures[0]!.memory } : {}),
       };
     },
     resetLoopWindow: () => {
