@@ -39,9 +39,16 @@ export interface LmdbTables {
   meta: Database<unknown, string>;
 }
 
+/**
+ * Address space for the database file, reserved once (virtual: the file grows as it needs).
+ * Without it lmdb-js maps a growing file in chunks, and a 100,000-node tracker had ~127 MiB of
+ * a 65 MiB file resident (chunks overlap).
+ */
+const LMDB_MAP_BYTES = 4 * 1024 ** 3;
+
 /** Opens (creating unless read-only) the environment in `dbDir`; throws what LMDB throws. */
 export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
-  const root = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4, readOnly });
+  const root = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4, readOnly, mapSize: LMDB_MAP_BYTES });
   return {
     root,
     nodes: root.openDB<unknown, number>({ name: 'nodes' }),
