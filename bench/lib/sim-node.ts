@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:dgram';
 import type { TrackerChoice } from '../../source/peer/tracker-choice.ts';
+import { RETRY_MIN_MS } from '../../source/peer/tracker-client.ts';
 import type { TrackerRequest } from '../../source/protocol/messages.ts';
 
 /**
@@ -45,10 +46,6 @@ export interface Outgoing {
   /** NEED and UPDATE: the node whose file they are about. */
   readonly ownerId: number | null;
 }
-
-/** A real node's registration backoff (peer/tracker-client.ts): 1 s, doubling, at most 30 s. */
-export const RETRY_MIN_MS = 1_000;
-export const RETRY_CAP_MS = 30_000;
 
 /** A simulated node's first state. */
 export function newSimNode(id: number, host: string, trackers: TrackerChoice): SimNode {

@@ -17,6 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { identityFromSeed, type NodeIdentity } from '../../source/peer/identity.ts';
+import { RETRY_CAP_MS, RETRY_MIN_MS } from '../../source/peer/tracker-client.ts';
 import { encode } from '../../source/protocol/codec.ts';
 import { DOWNLOAD_ID_BYTES } from '../../source/protocol/codec-tracker.ts';
 import type { TrackerRequest } from '../../source/protocol/messages.ts';
@@ -30,7 +31,7 @@ import {
   fileName,
   infohashOf,
 } from './sim-files.ts';
-import { type Outgoing, type Phase, RETRY_CAP_MS, RETRY_MIN_MS, type SimNode } from './sim-node.ts';
+import type { Outgoing, Phase, SimNode } from './sim-node.ts';
 import { emptyWindowFigures, type WindowFigures } from './window-figures.ts';
 
 /** One node in this many also NEEDs and UPDATEs once per heartbeat period. */

@@ -19,8 +19,9 @@ export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused
 export type TrackerOutcome<T> = { ok: true; reply: T } | { ok: false; reason: string };
 
 /** Cap of the wait between registration attempts while the tracker is unreachable. */
-const RETRY_CAP_MS = 30_000;
-const RETRY_MIN_MS = 1_000;
+export const RETRY_CAP_MS = 30_000;
+/** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
+export const RETRY_MIN_MS = 1_000;
 
 type WithoutToken<T> = T extends { token: Buffer } ? Omit<T, 'token'> : never;
 
