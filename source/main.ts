@@ -1,10 +1,6 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
 import { parseCommandLine } from './cli/parse-args.ts';
-import { runDemo } from './cli/run-demo.ts';
-import { runPeer } from './cli/run-peer.ts';
-import { runTracker } from './cli/run-tracker.ts';
-import { runTrackerExport } from './cli/run-tracker-export.ts';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -13,6 +9,8 @@ const packageJson = JSON.parse(
 // https://no-color.org: chalk 5 does not read NO_COLOR itself, and Ink colours through chalk.
 if (process.env.NO_COLOR) chalk.level = 0;
 
+// Each command loads only its own modules: a headless peer never pays for the tracker's store
+// drivers, and `--help` for neither (start-up CPU is part of every download's wall time).
 const parsed = parseCommandLine(process.argv.slice(2), packageJson.version);
 switch (parsed.kind) {
   case 'help':
@@ -23,16 +21,24 @@ switch (parsed.kind) {
     console.error(`bt-tui: ${parsed.message}`);
     process.exitCode = 2;
     break;
-  case 'tracker':
+  case 'tracker': {
+    const { runTracker } = await import('./cli/run-tracker.ts');
     process.exitCode = await runTracker(parsed.options);
     break;
-  case 'tracker-export':
+  }
+  case 'tracker-export': {
+    const { runTrackerExport } = await import('./cli/run-tracker-export.ts');
     process.exitCode = await runTrackerExport(parsed.options);
     break;
-  case 'demo':
+  }
+  case 'demo': {
+    const { runDemo } = await import('./cli/run-demo.ts');
     process.exitCode = await runDemo(parsed.options);
     break;
-  case 'peer':
+  }
+  case 'peer': {
+    const { runPeer } = await import('./cli/run-peer.ts');
     process.exitCode = await runPeer(parsed.options);
     break;
+  }
 }

@@ -165,7 +165,7 @@ export async function startTracker(
   });
   if (!opened.ok) return opened;
   const trackerId = formatAddress(opened.transport.localAddress);
-  const store = openTrackerStore({
+  const store = await openTrackerStore({
     dbDir: opts.dbDir,
     storeUrl: opts.storeUrl,
     trackerId,

@@ -11,7 +11,6 @@ import { type PersistedTracker, parseFilesFile, parseNodesFile } from '../persis
 import { TrackerState } from '../tracker-state.ts';
 import { FILES_FILE, NODES_FILE } from './json-files.ts';
 import { LMDB_FILE, notLmdbReason, openLmdbTables, readLmdbRecords } from './lmdb-store.ts';
-import { RedisStore } from './redis-store.ts';
 
 /** The exported text, or why there is none (one sentence). */
 export type ExportOutcome = { ok: true; text: string } | { ok: false; message: string };
@@ -41,6 +40,8 @@ const EXPORT_LIMITS = { maxNodes: 2 ** 32, maxFiles: 2 ** 32, maxFilesPerNode: 2
 
 /** Reads a swarm shared through Redis, rebuilt as a tracker rebuilds it at start. */
 export async function exportShared(url: string): Promise<ExportOutcome> {
+  // Loaded only here: ioredis costs ~200 ms of start-up an embedded export never needs.
+  const { RedisStore } = await import('./redis-store.ts');
   const store = new RedisStore({ url, clock: systemClock, trackerId: 'export' });
   try {
     const loaded = await store.load(systemClock.wallNow());

@@ -1,7 +1,9 @@
-/** Picks the store a tracker runs on: Redis for a redis:// URL, the embedded one otherwise. */
+/**
+ * Picks the store a tracker runs on: Redis for a redis:// URL, the embedded one otherwise. Each
+ * store's driver is loaded only when chosen: ioredis alone costs ~200 ms of start-up CPU and lmdb
+ * ~90 ms on this project's VM, which a tracker on the other store never needs.
+ */
 import type { Clock } from '../../clock.ts';
-import { LmdbStore } from './lmdb-store.ts';
-import { RedisStore } from './redis-store.ts';
 import type { TrackerStore } from './tracker-store.ts';
 
 /** Where the state lives and how the store reports. */
@@ -16,24 +18,10 @@ export interface StoreChoice {
   onProblem?: (text: string) => void;
 }
 
-/** Why a --store value is not a store, or null. */
-export function storeUrlProblem(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `--store must be a URL such as redis://127.0.0.1:6379 (got "${url}")`;
-  }
-  if (parsed.protocol !== 'redis:') {
-    return `--store supports redis://HOST:PORT only (got "${url}"); without --store the tracker keeps its swarm in --db`;
-  }
-  if (!parsed.hostname) return `--store needs a host: redis://HOST:PORT (got "${url}")`;
-  return null;
-}
-
 /** A store, not yet loaded. */
-export function openTrackerStore(choice: StoreChoice): TrackerStore {
+export async function openTrackerStore(choice: StoreChoice): Promise<TrackerStore> {
   if (choice.storeUrl) {
+    const { RedisStore } = await import('./redis-store.ts');
     return new RedisStore({
       url: choice.storeUrl,
       clock: choice.clock,
@@ -41,6 +29,7 @@ export function openTrackerStore(choice: StoreChoice): TrackerStore {
       onProblem: choice.onProblem,
     });
   }
+  const { LmdbStore } = await import('./lmdb-store.ts');
   return new LmdbStore({
     dbDir: choice.dbDir,
     clock: choice.clock,
