@@ -37,7 +37,6 @@ switch (parsed.kind) {
     break;
   }
   case 'peer': {
-    (await import('./cli/peer-tiering.ts')).useBaselineTiersOnly();
     const { runPeer } = await import('./cli/run-peer.ts');
     process.exitCode = await runPeer(parsed.options);
     break;
