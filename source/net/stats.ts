@@ -1,3 +1,5 @@
+import { DOUBLE_ZERO } from '../double-zero.ts';
+
 /** What an endpoint has seen since it opened; a snapshot, safe to keep. */
 export interface EndpointStats {
   datagramsIn: number;
@@ -25,9 +27,9 @@ export interface EndpointStats {
 export class EndpointCounters {
   datagramsIn = 0;
   datagramsOut = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  dataBytesIn = 0;
+  bytesIn = DOUBLE_ZERO;
+  bytesOut = DOUBLE_ZERO;
+  dataBytesIn = DOUBLE_ZERO;
   decodeErrors = 0;
   retries = 0;
   timeouts = 0;

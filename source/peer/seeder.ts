@@ -7,6 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { DOUBLE_ZERO } from '../double-zero.ts';
 import { formatAddress } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
@@ -89,7 +90,7 @@ export class Seeder {
   private haveTimer: TimerHandle | null = null;
   /** Bitfields of complete files (every bit set), made once per file when first asked. */
   private readonly fullBitfields = new Map<string, Buffer>();
-  private bytesServed = 0;
+  private bytesServed = DOUBLE_ZERO;
   private blocksServed = 0;
   private rejectsSent = 0;
   private closed = false;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
+import { DOUBLE_ZERO } from '../../double-zero.ts';
 import { formatRate, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
@@ -131,8 +132,8 @@ export class Download {
   readonly owners: OwnerSession[] = [];
   readonly downloadId = randomBytes(8);
   startedAtMs: number;
-  finishedAtMs = 0;
-  rateBytesPerSec = 0;
+  finishedAtMs = DOUBLE_ZERO;
+  rateBytesPerSec = DOUBLE_ZERO;
   private encodedMetainfo: Buffer | null = null;
   private partFile: PartFile | null = null;
   private tickTimer: TimerHandle | null = null;

@@ -1,3 +1,4 @@
+import { DOUBLE_ZERO } from '../../double-zero.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { Bitfield } from './bitfield.ts';
 import { RttEstimator } from './rtt-estimator.ts';
@@ -37,11 +38,11 @@ export class OwnerSession {
   /** Pieces this owner is currently assigned. */
   readonly pieces = new Set<number>();
   strikes = 0;
-  bytesDelivered = 0;
+  bytesDelivered = DOUBLE_ZERO;
   /** Blocks of this owner whose datagram checksum failed, since its last strike for them. */
   damagedBlocks = 0;
   /** Bytes of pieces that passed verification, credited to this owner at the end. */
-  verifiedBytes = 0;
+  verifiedBytes = DOUBLE_ZERO;
   /** Pieces this owner delivered most of (sized once the metainfo is known). */
   deliveredPieces = new Bitfield(0);
   /**
@@ -60,15 +61,15 @@ export class OwnerSession {
   bitfieldAskedAtMs = Number.NEGATIVE_INFINITY;
   lastDataAtMs: number;
   /** No requests before this time (after 'busy' or while dead, before the next probe). */
-  quietUntilMs = 0;
+  quietUntilMs = DOUBLE_ZERO;
   consecutiveBusy = 0;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
   /** Loss reacts at most once per round trip, as one congestion event. */
   private lastLossAtMs = Number.NEGATIVE_INFINITY;
   private lastBackoffAtMs = Number.NEGATIVE_INFINITY;
-  rateBytesPerSec = 0;
-  private rateBytesAtLastSample = 0;
+  rateBytesPerSec = DOUBLE_ZERO;
+  private rateBytesAtLastSample = DOUBLE_ZERO;
 
   constructor(
     readonly slot: number,

@@ -1,11 +1,13 @@
+import { DOUBLE_ZERO } from '../../double-zero.ts';
+
 /**
  * Retransmission timeout from measured round trips, the RFC 6298 way: a smoothed RTT and its
  * variance, RTO = SRTT + 4 * RTTVAR, clamped. The caller feeds only replies that answer a
  * block's latest request (matched by txid), so a late first copy cannot shrink the timeout.
  */
 export class RttEstimator {
-  private smoothedMs = 0;
-  private varianceMs = 0;
+  private smoothedMs = DOUBLE_ZERO;
+  private varianceMs = DOUBLE_ZERO;
   private hasSample = false;
   /** Doubles on each consecutive timeout, reset by the next good sample. */
   private backoff = 1;
