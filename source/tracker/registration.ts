@@ -14,6 +14,7 @@ import type {
   TrackerErrorCode,
 } from '../protocol/messages.ts';
 import { registrationSigningBytes, verifyEd25519 } from '../protocol/signatures.ts';
+import { nodeBytes } from './byte-arena.ts';
 import {
   challengeIsValid,
   challengeSlotOf,
@@ -105,8 +106,8 @@ export function applyProof(
     return { ok: true, token, event: { kind: 'joined', nodeId, address } };
   }
   const previous = holder.address;
-  holder.publicKey ??= Buffer.from(publicKey);
-  holder.sessionChallenge = Buffer.from(challenge);
+  holder.publicKey ??= nodeBytes.copy(publicKey);
+  holder.sessionChallenge = nodeBytes.copy(challenge);
   registry.renew(holder, token, address, nowMs);
   const event: TrackerEvent = sameAddress(previous, from)
     ? { kind: 'reregistered', nodeId, address }
@@ -148,10 +149,10 @@ function newRecord(
 ): NodeRecord {
   return {
     nodeId: request.nodeId,
-    publicKey: Buffer.from(request.publicKey),
+    publicKey: nodeBytes.copy(request.publicKey),
     address,
     tokenHex: token.toString('hex'),
-    sessionChallenge: Buffer.from(request.challenge),
+    sessionChallenge: nodeBytes.copy(request.challenge),
     lastHeardMs: nowMs,
     joinedAtWallMs: wallNowMs,
     uploadCredit: 0,

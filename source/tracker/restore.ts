@@ -4,6 +4,7 @@
  * dropped after two sweeps like any other.
  */
 import { validateFileName } from '../protocol/names.ts';
+import { nodeBytes } from './byte-arena.ts';
 import type { FileRecord } from './file-record.ts';
 import { oneOrManyOf, valuesOf } from './multimap.ts';
 import type { OwnerIndex } from './owner-index.ts';
@@ -39,7 +40,7 @@ export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecor
   return {
     nodeId: node.nodeId,
     // A legacy record's keyHash is of a reusable key no node sends any more: dropped.
-    publicKey: node.publicKey ? Buffer.from(node.publicKey, 'hex') : null,
+    publicKey: node.publicKey ? nodeBytes.copyHex(node.publicKey) : null,
     address: { address: node.host, port: node.port },
     tokenHex: null,
     sessionChallenge: null,
