@@ -1,4 +1,4 @@
-import { DOUBLE_ZERO } from '../double-zero.ts';
+import { DOUBLE_ZERO, settleDoubleZeros } from '../double-zero.ts';
 
 /** What an endpoint has seen since it opened; a snapshot, safe to keep. */
 export interface EndpointStats {
@@ -34,6 +34,10 @@ export class EndpointCounters {
   retries = 0;
   timeouts = 0;
   unmatchedReplies = 0;
+
+  constructor() {
+    settleDoubleZeros(this, 'bytesIn', 'bytesOut', 'dataBytesIn');
+  }
 
   /** A snapshot, with the send errors the transport counted. */
   snapshot(sendErrors: number): EndpointStats {

@@ -96,6 +96,7 @@ export class Seeder {
   private closed = false;
 
   constructor(private readonly opts: SeederOptions) {
+    this.bytesServed = 0; // +0 in the double field DOUBLE_ZERO made (see double-zero.ts)
     this.files = new SeededFiles(opts.logger);
     this.maxQueuedBlocks = opts.maxQueuedBlocksPerPeer ?? DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER;
     this.ledger = new RequesterLedger(opts.clock, (r) =>

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
-import { DOUBLE_ZERO } from '../../double-zero.ts';
+import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import { formatRate, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
@@ -165,6 +165,7 @@ export class Download {
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
+    settleDoubleZeros(this, 'finishedAtMs', 'rateBytesPerSec');
   }
 
   get name(): string {

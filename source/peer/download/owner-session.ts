@@ -1,4 +1,4 @@
-import { DOUBLE_ZERO } from '../../double-zero.ts';
+import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { Bitfield } from './bitfield.ts';
 import { RttEstimator } from './rtt-estimator.ts';
@@ -85,6 +85,7 @@ export class OwnerSession {
     this.windowBlocks = limits.initialWindowBlocks;
     this.slowStartThreshold = limits.maxWindowBlocks;
     this.lastDataAtMs = nowMs;
+    settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'quietUntilMs', 'rateBytesPerSec');
   }
 
   /** Requests may go to this owner now. */
