@@ -14,7 +14,6 @@ import type {
   TrackerErrorCode,
 } from '../protocol/messages.ts';
 import { registrationSigningBytes, verifyEd25519 } from '../protocol/signatures.ts';
-import { nodeBytes } from './byte-arena.ts';
 import {
   challengeIsValid,
   challengeSlotOf,
@@ -23,7 +22,7 @@ import {
 } from './challenge.ts';
 import { formatAddress, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
-import { type NodeRecord, type Registry, sameAddress, sameBytes } from './registry.ts';
+import { byteString, type NodeRecord, type Registry, sameAddress, sameBytes } from './registry.ts';
 
 /** The world a registration needs: bounds, the secret, a fresh token, the wall time. */
 export interface RegistrationContext {
@@ -106,8 +105,8 @@ export function applyProof(
     return { ok: true, token, event: { kind: 'joined', nodeId, address } };
   }
   const previous = holder.address;
-  holder.publicKey ??= nodeBytes.copy(publicKey);
-  holder.sessionChallenge = nodeBytes.copy(challenge);
+  holder.publicKey ??= byteString(publicKey);
+  holder.sessionChallenge = byteString(challenge);
   registry.renew(holder, token, address, nowMs);
   const event: TrackerEvent = sameAddress(previous, from)
     ? { kind: 'reregistered', nodeId, address }
@@ -149,10 +148,10 @@ function newRecord(
 ): NodeRecord {
   return {
     nodeId: request.nodeId,
-    publicKey: nodeBytes.copy(request.publicKey),
+    publicKey: byteString(request.publicKey),
     address,
     tokenHex: token.toString('hex'),
-    sessionChallenge: nodeBytes.copy(request.challenge),
+    sessionChallenge: byteString(request.challenge),
     lastHeardMs: nowMs,
     joinedAtWallMs: wallNowMs,
     uploadCredit: 0,

@@ -4,12 +4,11 @@
  * dropped after two sweeps like any other.
  */
 import { validateFileName } from '../protocol/names.ts';
-import { nodeBytes } from './byte-arena.ts';
 import type { FileRecord } from './file-record.ts';
 import { oneOrManyOf, valuesOf } from './multimap.ts';
 import type { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
-import type { NodeRecord, Registry } from './registry.ts';
+import { byteString, type NodeRecord, type Registry } from './registry.ts';
 
 /** The persisted form of the registry and index, files by name, owners by id. */
 export function persistState(registry: Registry, index: OwnerIndex): PersistedTracker {
@@ -26,7 +25,7 @@ export function persistState(registry: Registry, index: OwnerIndex): PersistedTr
 export function persistNode(node: NodeRecord): PersistedNode {
   return {
     nodeId: node.nodeId,
-    ...(node.publicKey ? { publicKey: node.publicKey.toString('hex') } : {}),
+    ...(node.publicKey ? { publicKey: Buffer.from(node.publicKey, 'latin1').toString('hex') } : {}),
     uploadCredit: node.uploadCredit,
     downloaders: [...valuesOf(node.downloaderHosts)],
     host: node.address.address,
@@ -40,7 +39,7 @@ export function restoreNode(node: PersistedNode, lastHeardMs: number): NodeRecor
   return {
     nodeId: node.nodeId,
     // A legacy record's keyHash is of a reusable key no node sends any more: dropped.
-    publicKey: node.publicKey ? nodeBytes.copyHex(node.publicKey) : null,
+    publicKey: node.publicKey ? byteString(Buffer.from(node.publicKey, 'hex')) : null,
     address: { address: node.host, port: node.port },
     tokenHex: null,
     sessionChallenge: null,
