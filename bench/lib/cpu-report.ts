@@ -100,7 +100,7 @@ export function describeCpuPerByte(
   }
   lines.push(
     credited
-      ? `${system} seeders, core-s per GiB served (tracker credits): ${each.join(', ')}; all together ${fixed(all, 2)}: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`
+      ? `${system} seeders, core-s per GiB served (the leecher's sources line): ${each.join(', ')}; all together ${fixed(all, 2)}: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`
       : `${system} seeders' CPU during a run: ${each.join(', ')} (bytes per seeder unknown); all together ${fixed(all, 2)} core-s per GiB of file: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`,
   );
   if (seedersIdlePercent.length > 0) {

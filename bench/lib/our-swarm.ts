@@ -7,7 +7,7 @@ import { judgeLeecher, type LeecherResult } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
 import { readCpuSeconds, readStatusBytes } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
-import { creditsFrom, SeederCpuWatch } from './serving-cost.ts';
+import { creditsFrom, SeederCpuWatch, sourcesFrom } from './serving-cost.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Node ids: seeders are 1..N, the idle peer and the leechers sit well above them. */
@@ -151,8 +151,8 @@ export class OurSwarm {
       owners,
     );
     rmSync(folder, { recursive: true, force: true });
-    const credits = await this.waitForCredits(tracker!, id);
-    // Seeder K is node K; with any credit at all, a seeder no credit names served nothing.
+    const credits = sourcesFrom(measured.lines) ?? (await this.waitForCredits(tracker!, id));
+    // Seeder K is node K; a seeder neither the leecher nor any credit names served nothing.
     const seederServing = seederCpu.map((seeder, index) => ({
       ...seeder,
       servedBytes: credits.size === 0 ? null : (credits.get(index + 1) ?? 0),

@@ -1,7 +1,8 @@
 /**
  * What serving one download cost each seeder: the CPU it used while the leecher ran (Δ utime +
  * stime from /proc/PID/stat; a seeder is a long-lived process, so GNU time cannot tell), and
- * the bytes it served then, from the tracker's credit lines when there are some.
+ * the bytes it served then: from the leecher's own `sources of NAME:` line, or (a build without
+ * it) from the tracker's credit lines, which a second download from one host does not get.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readCpuSeconds } from './proc-stats.ts';
@@ -12,7 +13,7 @@ export interface SeederServing {
   label: string;
   /** CPU seconds the seeder used during the run; null when /proc could not be read. */
   cpuSeconds: number | null;
-  /** Bytes it served, as the tracker credited them; null when no credit named it. */
+  /** Bytes it served (verified by the leecher); null when unknown. */
   servedBytes: number | null;
 }
 
@@ -71,6 +72,27 @@ export function creditsFrom(lines: readonly string[], downloaderId: number): Map
     bytesByOwner.set(owner, (bytesByOwner.get(owner) ?? 0) + Number(match[3]));
   }
   return bytesByOwner;
+}
+
+/**
+ * The leecher's `sources of NAME: node 1 85.3 MiB, node 2 300.0 KiB (...)` line, as bytes by node
+ * id (to 0.05 of the unit: a tenth of a percent of a seeder's share here).
+ */
+const SOURCES_LINE = /\bsources of \S+: (.*) \(verified data/;
+const SOURCE_ITEM = /\bnode (\d+) ([\d.]+) (B|KiB|MiB|GiB)\b/g;
+const UNIT_BYTES: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+export function sourcesFrom(lines: readonly string[]): Map<number, number> | null {
+  for (const line of lines) {
+    const match = SOURCES_LINE.exec(line);
+    if (!match) continue;
+    const bytesByOwner = new Map<number, number>();
+    for (const item of match[1]!.matchAll(SOURCE_ITEM)) {
+      bytesByOwner.set(Number(item[1]), Number(item[2]) * UNIT_BYTES[item[3]!]!);
+    }
+    return bytesByOwner;
+  }
+  return null;
 }
 
 /** Core-seconds per GiB of `bytes`; null when either is unknown or no bytes moved. */

@@ -547,9 +547,16 @@ export class PeerNode {
       this.options.logger.log(
         `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
       );
-    const credits = download.owners
+    const sources = download.owners
       .filter((owner) => owner.verifiedBytes > 0)
-      .sort((a, b) => b.verifiedBytes - a.verifiedBytes)
+      .sort((a, b) => b.verifiedBytes - a.verifiedBytes);
+    // Who gave what, exactly: the tracker's credit is capped per host and file, so a second
+    // download of a file from one host is not in it (the benches read this line).
+    if (sources.length > 0)
+      this.options.logger.log(
+        `sources of ${download.name}: ${sources.map((owner) => `node ${owner.nodeId} ${formatSize(owner.verifiedBytes)}`).join(', ')} (verified data each owner delivered)`,
+      );
+    const credits = sources
       .slice(0, MAX_UPDATE_CREDITS)
       .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes }));
     if (credits.length > 0 && transfer) {

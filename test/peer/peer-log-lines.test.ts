@@ -32,6 +32,11 @@ test('the listening and done lines give sizes and rates in binary units', async 
       done ?? leecher.lines.join('\n'),
       / done log\.bin: 300\.0 KiB in \d+\.\d\d s \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\), SHA-256 of every piece verified$/,
     );
+    const sources = leecher.lines.find((line) => line.includes(' sources of log.bin: '));
+    assert.match(
+      sources ?? leecher.lines.join('\n'),
+      / sources of log\.bin: node 1 300\.0 KiB \(verified data each owner delivered\)$/,
+    );
     for (const line of [...leecher.lines, ...owner.lines]) {
       assert.doesNotMatch(line, /\d{4,} B\b/, 'no raw byte count');
     }
