@@ -64,6 +64,11 @@ export const defaults = {
   socketReceiveBufferBytes: 8 * MiB,
   socketSendBufferBytes: 4 * MiB,
 
+  /** The tracker's bounds (`--max-nodes`, `--max-files`): beyond them it answers `full`. Memory
+   * grows ~2.3 KiB per node with 3 files (bench/tracker-scale.ts at 100,000 nodes). */
+  trackerMaxNodes: 100_000,
+  trackerMaxFiles: 100_000,
+
   /** Tracker database writes are batched: a burst of events is one write. */
   trackerDbFlushDelayMs: 250,
 

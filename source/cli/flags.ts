@@ -22,6 +22,14 @@ export const trackerFlags = {
     type: 'string',
     help: `seconds of silence before a node is late; twice that and it is dropped (default ${seconds(defaults.sweepIntervalMs)})`,
   },
+  maxNodes: {
+    type: 'string',
+    help: `nodes the tracker registers at most; more are told it is full (default ${defaults.trackerMaxNodes})`,
+  },
+  maxFiles: {
+    type: 'string',
+    help: `files the tracker indexes at most; more are told it is full (default ${defaults.trackerMaxFiles})`,
+  },
   headless: {
     type: 'boolean',
     help: 'print events as plain lines instead of the full-screen view',

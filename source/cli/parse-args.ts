@@ -17,6 +17,9 @@ export interface TrackerOptions {
   storeUrl: string | null;
   logsDir: string;
   sweepIntervalMs: number;
+  /** Bounds of the registry and the owner index. */
+  maxNodes: number;
+  maxFiles: number;
   headless: boolean;
 }
 
@@ -135,6 +138,12 @@ function stringFlag(values: Record<string, unknown>, name: string, fallback: str
   return value as string;
 }
 
+/**
+ * Highest --max-nodes / --max-files: at ~2.3 KiB of tracker memory per node (with 3 files), ten
+ * million is ~23 GiB, beyond any machine this runs on; a typo with an extra zero or two is not.
+ */
+const MAX_TRACKER_BOUND = 10_000_000;
+
 function integerFlag(
   values: Record<string, unknown>,
   name: string,
@@ -180,6 +189,8 @@ function trackerOptions(values: Record<string, unknown>): TrackerOptions {
     storeUrl: storeFlag(values),
     logsDir: stringFlag(values, 'logs', defaults.logsDir),
     sweepIntervalMs: Math.round(sweepSeconds * 1000),
+    maxNodes: integerFlag(values, 'maxNodes', defaults.trackerMaxNodes, 1, MAX_TRACKER_BOUND),
+    maxFiles: integerFlag(values, 'maxFiles', defaults.trackerMaxFiles, 1, MAX_TRACKER_BOUND),
     headless: values.headless === true,
   };
 }

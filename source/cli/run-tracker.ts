@@ -26,6 +26,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}),
     logger,
     sweepIntervalMs: options.sweepIntervalMs,
+    limits: { maxNodes: options.maxNodes, maxFiles: options.maxFiles },
   });
   if (!started.ok) {
     console.error(`bt-tui: ${started.error.message}`);

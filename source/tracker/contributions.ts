@@ -13,7 +13,7 @@ import {
 } from '../protocol/messages.ts';
 import { describeNameError, type NameError, validateFileName } from '../protocol/names.ts';
 import type { CreditLedger } from './credit-ledger.ts';
-import { shortInfohash, type TrackerEvent } from './events.ts';
+import { plural, shortInfohash, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
 import { creditOwner, type NodeRecord, type Registry } from './registry.ts';
@@ -116,7 +116,7 @@ export function applyOwn(
     case 'full': {
       const text =
         result.limit === 'files'
-          ? `tracker is full (${limits.maxFiles} files)`
+          ? `tracker is full (${plural(limits.maxFiles, 'file')})`
           : `node ${node.nodeId} already seeds the most files allowed (${limits.maxFilesPerNode})`;
       return { ok: false, code: 'full', text };
     }

@@ -83,7 +83,8 @@ function seconds(ms: number, decimals = 0): string {
   return `${decimals === 0 ? Math.floor(value) : Number(value.toFixed(decimals))} s`;
 }
 
-function plural(count: number, word: string): string {
+/** `1 node`, `3 nodes`, `2 entries`. */
+export function plural(count: number, word: string): string {
   if (count === 1) return `1 ${word}`;
   if (word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
   if (word.endsWith('s')) return `${count} ${word}es`;

@@ -20,7 +20,7 @@ import {
   makeChallenge,
   type TrackerSecrets,
 } from './challenge.ts';
-import { formatAddress, type TrackerEvent } from './events.ts';
+import { formatAddress, plural, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import { byteString, type NodeRecord, type Registry, sameAddress, sameBytes } from './registry.ts';
 
@@ -128,7 +128,8 @@ function whyNot(
     return { ok: false, code: 'id-in-use', text };
   }
   if (!holder && registry.size >= context.maxNodes) {
-    return { ok: false, code: 'full', text: `tracker is full (${context.maxNodes} nodes)` };
+    const text = `tracker is full (${plural(context.maxNodes, 'node')})`;
+    return { ok: false, code: 'full', text };
   }
   const hostKey = hostKeyOf(from);
   const movesHere = !holder || hostKeyOf(holder.address) !== hostKey;

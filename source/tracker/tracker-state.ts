@@ -3,7 +3,7 @@
  * numbers. No sockets, no files, no timers, so every rule can be tested on virtual time.
  */
 import type { Clock } from '../clock.ts';
-import { heartbeatIntervalForSweep } from '../config.ts';
+import { defaults, heartbeatIntervalForSweep } from '../config.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import {
   type ErrorMessage,
@@ -43,8 +43,8 @@ import { applyRemoteOp } from './store/replica.ts';
 
 /** Bounds of a tracker; every one can be lowered for tests. */
 export const DEFAULT_TRACKER_LIMITS = {
-  maxNodes: 100_000,
-  maxFiles: 100_000,
+  maxNodes: defaults.trackerMaxNodes,
+  maxFiles: defaults.trackerMaxFiles,
   maxFilesPerNode: 10_000,
   creditMemoryEntries: DEFAULT_CREDIT_MEMORY_ENTRIES,
   /**

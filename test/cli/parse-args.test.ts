@@ -53,9 +53,31 @@ describe('command line: tracker', () => {
         storeUrl: null,
         logsDir: 'logs',
         sweepIntervalMs: 22_000,
+        maxNodes: 100_000,
+        maxFiles: 100_000,
         headless: false,
       },
     });
+  });
+
+  test('--max-nodes and --max-files bound the swarm; a bad bound is one line', () => {
+    const parsed = parse('tracker', '--max-nodes', '1000000', '--max-files', '3000000');
+    assert.deepEqual(
+      parsed.kind === 'tracker' && [parsed.options.maxNodes, parsed.options.maxFiles],
+      [1_000_000, 3_000_000],
+    );
+    assert.equal(
+      usageError('tracker', '--max-nodes', '0'),
+      '--max-nodes must be an integer from 1 to 10000000 (got "0")',
+    );
+    assert.equal(
+      usageError('tracker', '--max-files', '1e6'),
+      '--max-files must be an integer from 1 to 10000000 (got "1e6")',
+    );
+    assert.equal(
+      usageError('tracker', '--max-nodes', '20000000'),
+      '--max-nodes must be an integer from 1 to 10000000 (got "20000000")',
+    );
   });
 
   test('export reads the store named by --db and takes no serving flags', () => {
