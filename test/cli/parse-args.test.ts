@@ -66,18 +66,16 @@ describe('command line: tracker', () => {
       parsed.kind === 'tracker' && [parsed.options.maxNodes, parsed.options.maxFiles],
       [1_000_000, 3_000_000],
     );
-    assert.equal(
-      usageError('tracker', '--max-nodes', '0'),
-      '--max-nodes must be an integer from 1 to 10000000 (got "0")',
-    );
-    assert.equal(
-      usageError('tracker', '--max-files', '1e6'),
-      '--max-files must be an integer from 1 to 10000000 (got "1e6")',
-    );
-    assert.equal(
-      usageError('tracker', '--max-nodes', '20000000'),
-      '--max-nodes must be an integer from 1 to 10000000 (got "20000000")',
-    );
+    for (const [flag, value] of [
+      ['--max-nodes', '0'],
+      ['--max-files', '1e6'],
+      ['--max-nodes', '20000000'],
+    ] as const) {
+      assert.equal(
+        usageError('tracker', flag, value),
+        `${flag} must be an integer from 1 to 10000000 (got "${value}")`,
+      );
+    }
   });
 
   test('export reads the store named by --db and takes no serving flags', () => {
