@@ -135,6 +135,22 @@ export function screenProblems(screen: string, width: number): string[] {
 }
 
 /**
+ * The problems of each capture that the next capture shows too. Ink writes a frame at once, but
+ * the pty hands it to tmux in pieces, so a capture taken mid-frame can show a table line cut
+ * short (seen once in CI: `├───────┼────`); the next poll, 50 ms later, shows the whole frame. A
+ * layout defect (a wrapped or clipped table) stays from one capture to the next.
+ */
+export function lastingScreenProblems(captures: readonly string[], width: number): string[] {
+  const perCapture = captures.map((capture) => screenProblems(capture, width));
+  return perCapture.flatMap((problems, index) => {
+    const next = perCapture[index + 1] ?? problems;
+    return problems
+      .filter((problem) => next.includes(problem))
+      .map((problem) => `capture ${index}: ${problem}`);
+  });
+}
+
+/**
  * One tmux session running bash (no rc files, a fixed prompt) on a private tmux server.
  * Every capture is kept so a test can check all of them and show the last on failure.
  */
