@@ -23,7 +23,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { heartbeatIntervalForSweep } from '../source/config.ts';
+import { defaults, heartbeatIntervalForSweep } from '../source/config.ts';
 import { CLI_PATH, ensureFreshBuild, REPO_ROOT } from './lib/build.ts';
 import { epochNowMs } from './lib/kill-notice.ts';
 import {
@@ -45,6 +45,7 @@ import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
 import type { LoopFigures } from './lib/loop-probe.ts';
 import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
 import { auditSharedView } from './lib/shared-view-audit.ts';
+import { FILES_PER_NODE } from './lib/sim-files.ts';
 import { fixed, formatTable, mebibytes } from './lib/table.ts';
 import { startFleet } from './lib/tracker-fleet.ts';
 import { parseFlags } from './lib/tracker-scale-flags.ts';
@@ -90,7 +91,7 @@ console.log(describeMachine());
 const busy = busyMachineWarning();
 if (busy) console.log(busy);
 console.log(
-  `scenario: ${flags.trackers} tracker(s) on ${flags.store === 'redis' ? 'one redis-server' : 'LMDB'}, --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp${flags.killOne ? `; --kill-one: tracker 0 SIGKILLed ${KILL_AFTER_WINDOW_START_MS / 1000} s into the window` : ''}`,
+  `scenario: ${flags.trackers} tracker(s) on ${flags.store === 'redis' ? 'one redis-server' : 'LMDB'}, --sweep ${flags.sweepSeconds} (CLI ${cliPath}); nodes register at ${flags.rampPerSecond}/s, OWN 3 files each, heartbeat once per period, 1 in 10 also NEED + UPDATE per period; measured for ${flags.measureSeconds} s after the ramp${flags.indexAll ? '; --index-all: the trackers take every node and every OWN' : ''}${flags.killOne ? `; --kill-one: tracker 0 SIGKILLed ${KILL_AFTER_WINDOW_START_MS / 1000} s into the window` : ''}`,
 );
 
 process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => {
@@ -102,6 +103,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       sweepSeconds: flags.sweepSeconds,
       cliPath,
       tag: String(nodeCount),
+      trackerArgs: flags.indexAll ? indexAllArgs(nodeCount) : [],
     });
     let peakRssBytes: number | null = null;
     const rssTimer = setInterval(() => {
@@ -233,6 +235,17 @@ async function killRow(
     figures?.creditedBytes ?? {},
   );
   return { record, figures, audit };
+}
+
+/**
+ * `--index-all`: tracker bounds that fit the scenario (every node, FILES_PER_NODE OWNs each),
+ * never below the tracker's defaults. Without it, at 100,000 nodes two thirds of the OWNs are
+ * refused as full and NEEDs often find nothing.
+ */
+function indexAllArgs(nodeCount: number): string[] {
+  const maxNodes = Math.max(nodeCount, defaults.trackerMaxNodes);
+  const maxFiles = Math.max(nodeCount * FILES_PER_NODE, defaults.trackerMaxFiles);
+  return ['--max-nodes', String(maxNodes), '--max-files', String(maxFiles)];
 }
 
 function sizeOf(path: string): number | null {

@@ -24,6 +24,8 @@ export interface FleetOptions {
   store: 'lmdb' | 'redis';
   sweepSeconds: number;
   cliPath: string;
+  /** More `bt-tui tracker` flags (e.g. --max-files). */
+  trackerArgs?: readonly string[];
   /** Names this run's folders. */
   tag: string;
 }
@@ -73,6 +75,7 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
       '--logs',
       join(workspace.dir, `logs-${options.tag}-${index}`),
       ...store,
+      ...(options.trackerArgs ?? []),
     ]);
     const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 20_000);
     trackers.push({ process: tracker, port: Number(listening[1]), loopFile });

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { KILL_AFTER_WINDOW_START_MS } from './kill-one.ts';
 
 export const USAGE =
-  'flags: --nodes LIST (1000,10000) --sweep S (22, as the tracker) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb) --kill-one (needs --trackers 2+ --store redis)';
+  'flags: --nodes LIST (1000,10000) --sweep S (22, as the tracker) --seconds S (30) --ramp NODES_PER_S (2000) --cli PATH --trackers N (1) --store lmdb|redis (lmdb) --kill-one (needs --trackers 2+ --store redis) --index-all';
 
 /** What a tracker-scale run measures. */
 export interface Flags {
@@ -18,6 +18,8 @@ export interface Flags {
   trackers: number;
   store: 'lmdb' | 'redis';
   killOne: boolean;
+  /** Trackers started with bounds that fit every node and every OWN of the scenario. */
+  indexAll: boolean;
 }
 
 /** The flags of `argv`; on a bad one, prints why and the usage and exits 2. */
@@ -34,6 +36,7 @@ export function parseFlags(argv: string[]): Flags {
         trackers: { type: 'string', default: '1' },
         store: { type: 'string', default: 'lmdb' },
         'kill-one': { type: 'boolean', default: false },
+        'index-all': { type: 'boolean', default: false },
       },
     });
     const nodeCounts = values.nodes.split(',').map(Number);
@@ -62,6 +65,7 @@ export function parseFlags(argv: string[]): Flags {
     }
     return {
       killOne,
+      indexAll: values['index-all'],
       trackers,
       store: values.store,
       nodeCounts,
