@@ -20,7 +20,8 @@
  *
  * Prints one line per phase and a table. Figures, not a test: see README.md.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaults, heartbeatIntervalForSweep } from '../source/config.ts';
@@ -42,6 +43,7 @@ import {
 } from './lib/kill-report.ts';
 import { histogramPercentile } from './lib/latency-histogram.ts';
 import { type LoadResult, mergeLoadResults } from './lib/load-result.ts';
+import { combineLoopFigures, LOOP_PROBE, readLoopFigures } from './lib/loop-figures.ts';
 import type { LoopFigures } from './lib/loop-probe.ts';
 import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
 import { auditSharedView } from './lib/shared-view-audit.ts';
@@ -49,18 +51,30 @@ import { FILES_PER_NODE } from './lib/sim-files.ts';
 import { fixed, formatTable, mebibytes } from './lib/table.ts';
 import { startFleet } from './lib/tracker-fleet.ts';
 import { parseFlags } from './lib/tracker-scale-flags.ts';
+import { startWireCapture, type WireLatency } from './lib/wire-latency.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
 const LOAD_SCRIPT = join(REPO_ROOT, 'bench', 'lib', 'tracker-load.ts');
 /** Sockets (nodes) per load generator process, under the 20,000-descriptor limit seen here. */
 const NODES_PER_GENERATOR = 15_000;
+/** Nice value of the generators (and of their autogroups): the tracker under test goes first. */
+const GENERATOR_NICE = 10;
 
 interface Row {
   load: LoadResult;
   peakRssBytes: number | null;
   endRssBytes: number | null;
   trackerCpuPercent: number | null;
+  /** The load generators' CPU over the window, % of one core (they share the machine). */
+  generatorCpuPercent: number | null;
   loop: LoopFigures | null;
+  /**
+   * The load generators' own stalls: a reply that waits for a busy generator is counted late
+   * although the tracker answered in time.
+   */
+  generatorLoop: LoopFigures | null;
+  /** The trackers' answer times from a packet capture (null without tcpdump or root). */
+  wire: WireLatency | null;
   storeBytes: number | null;
   kill: KillRow | null;
 }
@@ -77,10 +91,13 @@ const HEADERS = [
   'max ms',
   'NEED p50',
   'NEED p99',
+  'wire p99',
+  'wire NEED p99',
   'tracker CPU %',
   'RSS peak MiB',
   'loop max ms',
   'stalls >20 ms',
+  'own stalls',
   'store KiB',
 ];
 
@@ -121,10 +138,14 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       flags.killOne
         ? [trackerOrder(ports, index % ports.length).join(',')]
         : [String(ports[index % ports.length]!)];
+    const generatorLoopFiles: string[] = [];
     const loads = Array.from({ length: generators }, (_, index) => {
       const first = Math.floor((index * nodeCount) / generators);
       const count = Math.floor(((index + 1) * nodeCount) / generators) - first;
-      return workspace.group.spawn(
+      const loopFile = join(workspace.dir, `loop-load-${nodeCount}-${index}.json`);
+      generatorLoopFiles.push(loopFile);
+      process.env.BT_LOOP_PROBE_FILE = loopFile;
+      const load = workspace.group.spawn(
         `load ${index}`,
         'prlimit',
         [
@@ -132,6 +153,8 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
           process.execPath,
           '--import',
           'tsx',
+          '--import',
+          LOOP_PROBE,
           LOAD_SCRIPT,
           ...trackerArgs(index),
           String(count),
@@ -143,6 +166,8 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
         ],
         REPO_ROOT,
       );
+      yieldToTracker(load.pid);
+      return load;
     });
     let row: Row | null = null;
     const cancelKill = new AbortController();
@@ -154,8 +179,15 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
         loads.map((load) => load.waitForLine(/^registered .*/, rampTimeoutMs)),
       );
       console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
+      const capture = await startWireCapture(workspace, ports, String(nodeCount)).catch(
+        (error: Error) => {
+          console.log(`  ${nodeCount} nodes: no packet capture (${error.message})`);
+          return null;
+        },
+      );
       await sleep(500);
       fleet.resetLoopWindow();
+      for (const load of loads) process.kill(load.pid, 'SIGUSR2');
       const cpuBefore = fleet.cpuSeconds();
       const cpuStartMs = performance.now();
       const windowStartEpochMs = epochNowMs();
@@ -171,6 +203,11 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
         ),
       );
       const cpuAfter = fleet.cpuSeconds();
+      const wire =
+        (await capture?.stop(
+          windowStartEpochMs,
+          windowStartEpochMs + flags.measureSeconds * 1000,
+        )) ?? null;
       const cpuSeconds = (performance.now() - cpuStartMs) / 1000;
       const result = mergeLoadResults(
         resultLines.map((line) => JSON.parse(line[1]!) as LoadResult),
@@ -183,7 +220,10 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
           cpuBefore === null || cpuAfter === null
             ? null
             : ((cpuAfter - cpuBefore) * 100) / cpuSeconds,
+        generatorCpuPercent: (result.cpuSeconds * 100) / result.measureSeconds,
         loop: fleet.loop(),
+        generatorLoop: combineLoopFigures(generatorLoopFiles.map(readLoopFigures)),
+        wire,
         storeBytes: fleet.redis ? null : sizeOf(join(fleet.dbDir, 'tracker.mdb')),
         kill: killing && (await killRow(killing, fleet.redis!.url, result)),
       };
@@ -201,7 +241,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
   const headers = flags.killOne ? [...HEADERS, ...KILL_HEADERS] : HEADERS;
   console.log(formatTable(headers, rows.map(tableRow)));
   console.log(
-    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received (NEED p50/p99: NEEDs alone); timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; store: tracker.mdb at the end, - with Redis)',
+    '(sent/s and answered/s over the measured window; p50/p99/max: reply latency of answered requests of the window, sent by the generator to reply received (NEED p50/p99: NEEDs alone); timed out: no reply in 2 s; errors: ERROR replies by code; tracker CPU over the window (all trackers, % of one core); RSS peak: VmRSS of all trackers, polled every 200 ms over the whole run; loop max: the longest event-loop delay in any tracker over the window (perf_hooks, 1 ms resolution); wire p99, wire NEED p99: the answer time of the trackers from a packet capture on lo (tcpdump), request to reply as the kernel saw them pass, so without the pauses of the generators; stalls >20 ms: how many times a 5 ms timer fired over 25 ms late in the window, all trackers; own stalls: those of them in which the main thread of the tracker was working (its code or a GC pause), not waiting for a CPU (from /proc/thread-self/schedstat); store: tracker.mdb at the end, - with Redis)',
   );
   if (flags.killOne) console.log(KILL_FOOTNOTE);
   for (const row of rows) {
@@ -235,6 +275,23 @@ async function killRow(
     figures?.creditedBytes ?? {},
   );
   return { record, figures, audit };
+}
+
+/**
+ * The generators stand for machines elsewhere: they must not take the tracker's CPU. Each is
+ * started in a session of its own (detached), and with the kernel's autogroups (on here:
+ * /proc/sys/kernel/sched_autogroup_enabled) every session is weighed as one task against the
+ * others whatever its nice value, so the autogroup's nice is raised too. Before this, every
+ * tracker stall over 20 ms at 100,000 nodes was the tracker waiting for a CPU while generators
+ * ran (perf sched: 20.5 ms of scheduling delay behind two of them).
+ */
+function yieldToTracker(pid: number): void {
+  try {
+    setPriority(pid, GENERATOR_NICE);
+    writeFileSync(`/proc/${pid}/autogroup`, String(GENERATOR_NICE));
+  } catch {
+    // No autogroups (or the process is gone): its own nice value is what counts then.
+  }
 }
 
 /**
@@ -273,10 +330,13 @@ function tableRow(row: Row): string[] {
     fixed(load.latencyMaxMs, 1),
     fixed(histogramPercentile(load.needLatencyHistogram, 0.5), 2),
     fixed(histogramPercentile(load.needLatencyHistogram, 0.99), 2),
+    fixed(row.wire && histogramPercentile(row.wire.histogram, 0.99), 2),
+    fixed(row.wire && histogramPercentile(row.wire.needHistogram, 0.99), 2),
     fixed(row.trackerCpuPercent, 0),
     mebibytes(row.peakRssBytes),
     fixed(row.loop?.maxMs ?? null, 1),
     row.loop ? String(row.loop.over20Ms) : '-',
+    row.loop?.stallCauses ? String(row.loop.stallCauses.gc + row.loop.stallCauses.running) : '-',
     row.storeBytes === null ? '-' : (row.storeBytes / 1024).toFixed(0),
     ...(row.kill ? killCells(row.kill) : []),
   ];
@@ -284,5 +344,12 @@ function tableRow(row: Row): string[] {
 
 function describeRow(row: Row): string {
   const { load } = row;
-  return `  ${load.nodes} nodes: ${load.answered}/${load.sent} answered in ${load.measureSeconds.toFixed(1)} s, p50 ${fixed(histogramPercentile(load.latencyHistogram, 0.5), 2)} ms, p99 ${fixed(histogramPercentile(load.latencyHistogram, 0.99), 2)} ms, ${load.timedOut} timed out, by type ${JSON.stringify(load.byType)}, ramp ${load.rampSeconds.toFixed(1)} s (${load.rampTimedOut} timed out), heartbeat period ${load.heartbeatIntervalMs} ms, RSS end ${mebibytes(row.endRssBytes)} MiB, event loop ${JSON.stringify(row.loop)}`;
+  return `  ${load.nodes} nodes: ${load.answered}/${load.sent} answered in ${load.measureSeconds.toFixed(1)} s, p50 ${fixed(histogramPercentile(load.latencyHistogram, 0.5), 2)} ms, p99 ${fixed(histogramPercentile(load.latencyHistogram, 0.99), 2)} ms, ${load.timedOut} timed out, by type ${JSON.stringify(load.byType)}, ramp ${load.rampSeconds.toFixed(1)} s (${load.rampTimedOut} timed out), heartbeat period ${load.heartbeatIntervalMs} ms, RSS end ${mebibytes(row.endRssBytes)} MiB, generators' CPU ${fixed(row.generatorCpuPercent, 0)} %, event loop ${JSON.stringify(row.loop)}, generators' event loops ${JSON.stringify(row.generatorLoop)}, wire ${describeWire(row.wire)}`;
+}
+
+function describeWire(wire: WireLatency | null): string {
+  if (!wire) return 'not captured';
+  const p = (fraction: number) => fixed(histogramPercentile(wire.histogram, fraction), 2);
+  const dropped = wire.droppedByKernel === null ? 'unknown' : String(wire.droppedByKernel);
+  return `${wire.paired} requests answered (p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, p99.9 ${p(0.999)} ms), ${wire.unanswered} without a reply in the capture, ${dropped} packets dropped by the capture`;
 }

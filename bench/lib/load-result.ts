@@ -7,6 +7,8 @@ export interface LoadResult extends WindowFigures {
   registered: number;
   heartbeatIntervalMs: number;
   measureSeconds: number;
+  /** The generator's own CPU (user + system) over the window, seconds. */
+  cpuSeconds: number;
   rampSeconds: number;
   rampTimedOut: number;
   /** A generator given several trackers: what it saw of a kill (none noticed: no kill). */
@@ -37,6 +39,7 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     heartbeatIntervalMs: results[0]?.heartbeatIntervalMs ?? 0,
     // Windows of generators started together: their mean length is the window.
     measureSeconds: sumOf((result) => result.measureSeconds) / Math.max(1, results.length),
+    cpuSeconds: sumOf((result) => result.cpuSeconds),
     sent: sumOf((result) => result.sent),
     answered: sumOf((result) => result.answered),
     timedOut: sumOf((result) => result.timedOut),

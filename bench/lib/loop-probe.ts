@@ -6,7 +6,7 @@
  * (the bench sends it when the measured phase begins). No code of the tracker changes.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 /** What the probe writes. */
 export interface LoopFigures {
@@ -15,8 +15,23 @@ export interface LoopFigures {
   p99Ms: number;
   /** Stalls above 20 ms in the window (samples of the 1 ms timer that were that late). */
   over20Ms: number;
+  /**
+   * The same stalls by cause: the main thread waited for a CPU (runnable but not running, from
+   * /proc/thread-self/schedstat) for most of the gap; or it ran, with a GC pause in the gap; or
+   * it ran our own code. Only the last two are the tracker's doing.
+   */
+  stallCauses?: StallCauses;
+  /** GC pauses of 10 ms or more in the window, the first 20: kind and length. */
+  longGcPauses?: { kind: string; ms: number }[];
   /** Memory now, MiB: where an RSS figure comes from. */
   memory?: MemorySplit;
+}
+
+/** Stalls above 20 ms, by what the main thread did meanwhile. */
+export interface StallCauses {
+  waitingForCpu: number;
+  gc: number;
+  running: number;
 }
 
 /** The process's memory, MiB. */
@@ -48,17 +63,62 @@ function memorySplit(): MemorySplit {
   };
 }
 
+/** Time the main thread spent runnable but not running (the second field of schedstat), ns. */
+function runqueueWaitNs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'scavenge',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
+};
+const LONG_GC_MS = 10;
+const LONG_GC_KEPT = 20;
+
 const file = process.env.BT_LOOP_PROBE_FILE;
 if (file) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   let over20Ms = 0;
+  let causes: StallCauses = { waitingForCpu: 0, gc: 0, running: 0 };
   let lastMs = performance.now();
+  let lastWaitNs = runqueueWaitNs();
+  // GC pauses of the last second: [start, end] in performance.now() time.
+  const gcPauses: [number, number][] = [];
+  let longGcPauses: { kind: string; ms: number }[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcPauses.push([entry.startTime, entry.startTime + entry.duration]);
+      if (entry.duration >= LONG_GC_MS && longGcPauses.length < LONG_GC_KEPT) {
+        const kind = (entry as { detail?: { kind?: number } }).detail?.kind ?? -1;
+        const ms = Math.round(entry.duration * 10) / 10;
+        longGcPauses.push({ kind: GC_KINDS[kind] ?? String(kind), ms });
+      }
+    }
+    const horizonMs = performance.now() - 1_000;
+    while (gcPauses.length > 0 && gcPauses[0]![1] < horizonMs) gcPauses.shift();
+  }).observe({ entryTypes: ['gc'] });
   // A 5 ms timer sees each stall once: a gap above 25 ms is a stall above 20 ms.
   const counter = setInterval(() => {
     const nowMs = performance.now();
-    if (nowMs - lastMs > 25) over20Ms++;
+    const waitNs = runqueueWaitNs();
+    const gapMs = nowMs - lastMs;
+    if (gapMs > 25) {
+      over20Ms++;
+      const waitedMs = (waitNs - lastWaitNs) / 1e6;
+      const startMs = lastMs;
+      if (waitedMs > (gapMs - 5) / 2) causes.waitingForCpu++;
+      else if (gcPauses.some(([from, to]) => to > startMs && from < nowMs)) causes.gc++;
+      else causes.running++;
+    }
     lastMs = nowMs;
+    lastWaitNs = waitNs;
   }, 5);
   counter.unref();
   const write = () => {
@@ -66,6 +126,8 @@ if (file) {
       maxMs: histogram.max / 1e6,
       p99Ms: histogram.percentile(99) / 1e6,
       over20Ms,
+      stallCauses: causes,
+      longGcPauses,
       memory: memorySplit(),
     };
     writeFileSync(file, JSON.stringify(figures));
@@ -74,6 +136,8 @@ if (file) {
   process.on('SIGUSR2', () => {
     histogram.reset();
     over20Ms = 0;
+    causes = { waitingForCpu: 0, gc: 0, running: 0 };
+    longGcPauses = [];
     write();
   });
 }

@@ -26,6 +26,11 @@ export function readStatusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number |
   return match?.[1] === undefined ? null : Number(match[1]) * 1024;
 }
 
+/** The sum, or null when any reading is unknown (a process already gone, /proc unreadable). */
+export function sumOrNull(values: readonly (number | null)[]): number | null {
+  return values.includes(null) ? null : values.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+}
+
 /** User + system CPU seconds a process has used so far (/proc/PID/stat); null if gone. */
 export function readCpuSeconds(pid: number): number | null {
   let text: string;

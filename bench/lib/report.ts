@@ -1,5 +1,6 @@
 import type { LeecherResult } from './leecher-result.ts';
 import type { IdlePeerMemory } from './our-swarm.ts';
+import { sumOrNull } from './proc-stats.ts';
 import { fixed, mebibytes, median } from './table.ts';
 
 /** Columns of the summary row of one system (medians over its runs). */
@@ -49,9 +50,6 @@ export function summarize(results: LeecherResult[]): RunSummary {
 }
 
 /** Sum of the counts, or null if any is unknown. */
-function sumOrNull(counts: (number | null)[]): number | null {
-  return counts.includes(null) ? null : counts.reduce<number>((sum, n) => sum + (n ?? 0), 0);
-}
 
 /** One summary row for formatTable under SUMMARY_HEADERS. */
 export function summaryRow(system: string, summary: RunSummary): string[] {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 
 /** Debian package providing each command the aria2 bench needs. */
-const PACKAGE_OF: Record<string, string> = {
+const ARIA2_PACKAGES: Record<string, string> = {
   aria2c: 'aria2',
   opentracker: 'opentracker',
   mktorrent: 'mktorrent',
@@ -17,13 +17,14 @@ function isInstalled(command: string): boolean {
 }
 
 /**
- * Installs aria2, opentracker and mktorrent with apt-get when one is missing (as root:
- * `apt-get update` once, then install). Throws with the command to run otherwise.
+ * Installs the Debian packages of the commands in `packageOf` (command -> package) that are
+ * missing, as root (`apt-get update` once, then install). Throws with the command to run
+ * otherwise.
  */
-export function ensureAria2Tools(): void {
-  const missing = Object.keys(PACKAGE_OF).filter((command) => !isInstalled(command));
+export function ensureTools(packageOf: Record<string, string>): void {
+  const missing = Object.keys(packageOf).filter((command) => !isInstalled(command));
   if (missing.length === 0) return;
-  const packages = missing.map((command) => PACKAGE_OF[command]!);
+  const packages = missing.map((command) => packageOf[command]!);
   const install = `apt-get update && apt-get install -y ${packages.join(' ')}`;
   if (process.getuid?.() !== 0) throw new Error(`missing ${missing.join(', ')}: run ${install}`);
   console.log(`installing ${packages.join(', ')} (missing ${missing.join(', ')})`);
@@ -32,6 +33,11 @@ export function ensureAria2Tools(): void {
     stdio: 'ignore',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+}
+
+/** aria2, opentracker and mktorrent, for the comparison benches. */
+export function ensureAria2Tools(): void {
+  ensureTools(ARIA2_PACKAGES);
 }
 
 /** `aria2c 1.36.0, opentracker (Debian 0.0~git…)`: the versions a comparison was made with. */

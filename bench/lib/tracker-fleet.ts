@@ -5,17 +5,14 @@
  * or the sum (CPU). A tracker can be SIGKILLed mid-run (tracker-scale.ts --kill-one): its CPU
  * then counts up to the kill, and RSS sums the trackers still alive.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type RedisServer, startRedisServer } from '../../test/peer/harness/redis-server.ts';
-import { CLI_NODE_ARGS, REPO_ROOT } from './build.ts';
+import { CLI_NODE_ARGS } from './build.ts';
+import { combineLoopFigures, LOOP_PROBE, readLoopFigures } from './loop-figures.ts';
 import type { LoopFigures } from './loop-probe.ts';
-import { readCpuSeconds, readStatusBytes } from './proc-stats.ts';
+import { readCpuSeconds, readStatusBytes, sumOrNull } from './proc-stats.ts';
 import type { TrackedProcess } from './processes.ts';
 import type { Workspace } from './workspace.ts';
-
-/** Measures each tracker's event-loop stalls from inside its process (see loop-probe.ts). */
-const LOOP_PROBE = join(REPO_ROOT, 'bench', 'lib', 'loop-probe.ts');
 
 /** How the fleet is made. */
 export interface FleetOptions {
@@ -100,16 +97,7 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
       process.kill(tracker.process.pid, 'SIGKILL');
       await tracker.process.exited;
     },
-    loop: () => {
-      const figures = trackers.map((t) => readLoopFigures(t.loopFile));
-      if (figures.some((f) => f === null)) return null;
-      return {
-        maxMs: Math.max(...figures.map((f) => f!.maxMs)),
-        p99Ms: Math.max(...figures.map((f) => f!.p99Ms)),
-        over20Ms: figures.reduce((sum, f) => sum + f!.over20Ms, 0),
-        ...(figures.length === 1 && figures[0]!.memory ? { memory: figures[0]!.memory } : {}),
-      };
-    },
+    loop: () => combineLoopFigures(trackers.map((t) => readLoopFigures(t.loopFile))),
     resetLoopWindow: () => {
       for (const t of live()) process.kill(t.process.pid, 'SIGUSR2');
     },
@@ -118,16 +106,4 @@ export async function startFleet(workspace: Workspace, options: FleetOptions): P
       await redis?.stop();
     },
   };
-}
-
-function sumOrNull(values: (number | null)[]): number | null {
-  return values.some((v) => v === null) ? null : values.reduce<number>((a, b) => a + b!, 0);
-}
-
-function readLoopFigures(path: string): LoopFigures | null {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LoopFigures;
-  } catch {
-    return null;
-  }
 }

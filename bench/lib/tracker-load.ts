@@ -175,9 +175,11 @@ await sleep(500); // Let the last OWNs be answered outside the measured window.
 // Measure: only the counting starts here; the schedule is the one above.
 const periodMs = swarm.heartbeatIntervalMs || 10_000;
 const measureStartMs = performance.now();
+const cpuAtStart = process.cpuUsage();
 swarm.phase = 'measure';
 await sleep(measureSeconds * 1000);
 const windowSeconds = (performance.now() - measureStartMs) / 1000;
+const windowCpu = process.cpuUsage(cpuAtStart);
 const kill = recorder?.kill ?? null;
 if (kill && recorder) {
   // Follow: the schedule goes on (not counted in the window) until the failover is complete.
@@ -210,6 +212,7 @@ const result: LoadResult = {
   registered: swarm.registeredNodes,
   heartbeatIntervalMs: periodMs,
   measureSeconds: windowSeconds,
+  cpuSeconds: (windowCpu.user + windowCpu.system) / 1e6,
   ...swarm.window,
   rampSeconds,
   rampTimedOut: swarm.rampTimedOut,
