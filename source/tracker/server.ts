@@ -128,6 +128,13 @@ const REFUSAL_FULL_LINES_PER_KIND = 1;
 /** `searched` lines per host and window before its searches are only counted. */
 const SEARCH_LINES_PER_HOST = 20;
 /**
+ * `searched` lines per window from all hosts together; beyond, one summary line per window. A
+ * swarm of 100,000 nodes searches ~500 times a second: a line each was a log no one can read,
+ * and the lines and per-host counts were what the tracker's young-generation collections copied.
+ */
+const SEARCH_LINES_PER_WINDOW = 200;
+const ALL_SEARCHES_KIND = 'searches';
+/**
  * Lines per host and window for the changes its requests make (joined, owns, withdrew, ...): a
  * registered host that announces and withdraws a file in a loop is within its request budget,
  * but must not write a line per datagram either. Honest nodes make a few per minute.
@@ -409,8 +416,14 @@ class RunningTracker implements TrackerServer {
       if (isRefusal(event) && !this.refusals.record(refusalKind(event), event.from)) continue;
       // A NEED is cheap and repeatable: a host's searches are logged up to a budget, then counted.
       if (event.kind === 'searched' && from) {
+        // The window's lines for all hosts first: once they are spent, no per-host count is made.
+        if (this.refusals.spent(ALL_SEARCHES_KIND, SEARCH_LINES_PER_WINDOW)) {
+          this.refusals.record(ALL_SEARCHES_KIND, from, SEARCH_LINES_PER_WINDOW);
+          continue;
+        }
         const kind = `searches from ${hostKeyOf(from)}`;
         if (!this.refusals.record(kind, from, SEARCH_LINES_PER_HOST)) continue;
+        this.refusals.record(ALL_SEARCHES_KIND, from, SEARCH_LINES_PER_WINDOW);
       }
       if (CHURN_EVENTS.has(event.kind) && from) {
         const kind = `changes from ${hostKeyOf(from)} (joined, owns, withdrew, ...)`;

@@ -1,0 +1,64 @@
+/**
+ * A big swarm's searches do not each write a log line: beyond 200 `searched` lines in a 10 s
+ * window the tracker sums the rest up in one line (a swarm of 100,000 nodes searches ~500 times
+ * a second). Real UDP: 11 hosts on loopback, one registered node each, 20 NEEDs per host (the
+ * per-host budget), 220 in all.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { systemClock } from '../../source/clock.ts';
+import { startTracker } from '../../source/tracker/server.ts';
+import { Attacker } from './harness/attacker.ts';
+import { memoryLogger, World } from './harness/world.ts';
+
+const HOSTS = 11;
+const SEARCHES_PER_HOST = 20;
+
+test('searches beyond 200 lines a window are summed up in one line', {
+  timeout: 30_000,
+}, async () => {
+  const world = await World.create('search-log-budget');
+  const started = await startTracker({
+    host: '127.0.0.1',
+    port: 0,
+    dbDir: world.dbDir,
+    logger: memoryLogger('tracker', world.trackerLines),
+    sweepIntervalMs: 60_000,
+    clock: systemClock,
+  });
+  if (!started.ok) throw new Error(started.error.message);
+  const tracker = started.tracker;
+  const hosts: Attacker[] = [];
+  try {
+    for (let host = 1; host <= HOSTS; host++) {
+      const node = await Attacker.open(`127.0.3.${host}`);
+      hosts.push(node);
+      const registered = await node.register(tracker.address, 100 + host);
+      assert.equal(registered?.type, 'registered');
+      const token = registered.type === 'registered' ? Buffer.from(registered.token) : null;
+      for (let search = 0; search < SEARCHES_PER_HOST; search++) {
+        const reply = await node.ask(tracker.address, {
+          type: 'need',
+          exclude: [],
+          token: token!,
+          query: { kind: 'name', name: 'nothing.bin' },
+          maxOwners: 3,
+        });
+        assert.equal(reply?.type, 'need-reply');
+      }
+    }
+    await tracker.stop();
+    const searched = world.trackerLines.filter((line) => line.includes(' searched node '));
+    assert.equal(searched.length, 200);
+    const summaries = world.trackerLines.filter((line) => / searches: /.test(line));
+    assert.equal(summaries.length, 1, summaries.join('\n'));
+    assert.match(
+      summaries[0]!,
+      / searches: 20 more in the last 10 s from 1 host \(most: 127\.0\.3\.11 ×20\)$/,
+    );
+  } finally {
+    await Promise.allSettled(hosts.map((host) => host.close()));
+    await tracker.stop();
+    await world.close();
+  }
+});
