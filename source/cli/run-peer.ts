@@ -31,6 +31,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   const logger = new Logger({
     filePath: logPath,
     clock: systemClock,
+    ...(fullScreen ? {} : { ringSize: 0 }),
     echo: fullScreen ? undefined : (line) => console.log(line),
   });
   const opened = await PeerNode.open({

@@ -17,6 +17,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   const logger = new Logger({
     filePath: join(options.logsDir, 'tracker.log'),
     clock: systemClock,
+    ...(fullScreen ? {} : { ringSize: 0 }),
     echo: fullScreen ? undefined : batchedStdout(),
   });
   const started = await startTracker({

@@ -15,7 +15,7 @@ export interface LoggerOptions {
   /** File the lines are appended to; null keeps them in memory only (tests). */
   filePath: string | null;
   clock: Clock;
-  /** Newest lines kept in memory for the UI's log pane. */
+  /** Newest lines kept in memory for the UI's log pane; 0 without one (headless). */
   ringSize?: number;
   /** Extra sink for every formatted line (headless mode prints them to stdout). */
   echo?: (formattedLine: string) => void;
@@ -52,9 +52,14 @@ export class Logger {
   log(text: string): void {
     const wallMs = this.options.clock.wallNow();
     const formatted = `${new Date(wallMs).toISOString()} ${text}`;
-    this.ring.push({ seq: this.nextSeq++, wallMs, text });
-    if (this.ring.length > this.ringSize) this.ring.shift();
-    this.frozenLines = null;
+    // Without a pane no line is kept: a tracker of 100,000 nodes logs hundreds of credits a
+    // second, and lines kept for a second or two are what its young-generation collections copy.
+    if (this.ringSize > 0) {
+      this.ring.push({ seq: this.nextSeq, wallMs, text });
+      if (this.ring.length > this.ringSize) this.ring.shift();
+      this.frozenLines = null;
+    }
+    this.nextSeq++;
     if (!this.fileBroken) this.fileBatch?.push(formatted);
     this.options.echo?.(formatted);
     for (const listener of this.listeners) listener();
