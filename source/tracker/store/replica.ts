@@ -40,7 +40,7 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
         registry.remove(existing.nodeId, null);
       }
       registry.add(record);
-      if (op.session.via) parts.via.set(record.nodeId, op.session.via);
+      if (op.session.via) noteVia(parts.via, record.nodeId, op.session.via);
       return;
     }
     case 'node-delete':
@@ -55,7 +55,7 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
         if (node && heardMs > node.lastHeardMs) {
           node.lastHeardMs = heardMs;
           node.reportedLate = false;
-          if (op.via) parts.via.set(nodeId, op.via);
+          if (op.via) noteVia(parts.via, nodeId, op.via);
         }
       }
       return;
@@ -88,6 +88,15 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       return;
     }
   }
+}
+
+/**
+ * Sets the tracker a node talks to, unless it is already the same text: each batch brings its
+ * own copy of the string, and a copy stored for every heartbeat survived young-generation
+ * collections (one per node per batch), where the text barely ever changes.
+ */
+function noteVia(via: Map<number, string>, nodeId: number, tracker: string): void {
+  if (via.get(nodeId) !== tracker) via.set(nodeId, tracker);
 }
 
 /** A restored record with the token and last-heard time of a live session. */
