@@ -56,25 +56,15 @@ interface KindCount {
 /** Refusals by kind, summed up per window. */
 export class NoiseWindow {
   private readonly kinds = new Map<string, KindCount>();
-  private readonly totals = new Map<string, number>();
   private timer: TimerHandle | null = null;
 
   constructor(private readonly options: NoiseWindowOptions) {}
-
-  /** Occurrences of `kind` since start (all kinds without one). */
-  totalCount(kind?: string): number {
-    if (kind !== undefined) return this.totals.get(kind) ?? 0;
-    let total = 0;
-    for (const count of this.totals.values()) total += count;
-    return total;
-  }
 
   /**
    * Records one occurrence of `kind` from `from`; true when the caller should log it in full.
    * `fullLines` overrides the per-kind allowance (0: only ever summed up).
    */
   record(kind: string, from: RemoteAddress, fullLines = this.options.fullLinesPerKind): boolean {
-    this.totals.set(kind, (this.totals.get(kind) ?? 0) + 1);
     if (!this.timer) {
       this.timer = this.options.clock.setTimeout(() => this.endWindow(), this.options.windowMs);
       this.timer.unref?.();

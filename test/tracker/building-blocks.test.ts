@@ -178,6 +178,5 @@ describe('noise window', () => {
     assert.equal(noise.record('a', from(1, 1)), true, 'a new window logs in full again');
     noise.stop();
     assert.equal(summaries.length, 2, 'a window with nothing counted says nothing');
-    assert.deepEqual([noise.totalCount('a'), noise.totalCount()], [5, 7]);
   });
 });
