@@ -175,16 +175,18 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       const rampTimeoutMs = 60_000 + (nodeCount / flags.rampPerSecond) * 3_000;
       await Promise.all(loads.map((load) => load.waitForLine(/^bound .*/, 120_000)));
       console.log(`  ${nodeCount} nodes: ${generators} generator process(es) bound their sockets`);
-      const ramps = await Promise.all(
-        loads.map((load) => load.waitForLine(/^registered .*/, rampTimeoutMs)),
-      );
-      console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
+      // From before the ramp: tcpdump takes a while to start, and the generators begin their
+      // window on their own 0.5 s after the ramp. Only the window's requests are counted.
       const capture = await startWireCapture(workspace, ports, String(nodeCount)).catch(
         (error: Error) => {
           console.log(`  ${nodeCount} nodes: no packet capture (${error.message})`);
           return null;
         },
       );
+      const ramps = await Promise.all(
+        loads.map((load) => load.waitForLine(/^registered .*/, rampTimeoutMs)),
+      );
+      console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
       await sleep(500);
       fleet.resetLoopWindow();
       for (const load of loads) process.kill(load.pid, 'SIGUSR2');
@@ -203,15 +205,15 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
         ),
       );
       const cpuAfter = fleet.cpuSeconds();
-      const wire =
-        (await capture?.stop(
-          windowStartEpochMs,
-          windowStartEpochMs + flags.measureSeconds * 1000,
-        )) ?? null;
       const cpuSeconds = (performance.now() - cpuStartMs) / 1000;
       const result = mergeLoadResults(
         resultLines.map((line) => JSON.parse(line[1]!) as LoadResult),
       );
+      const wire =
+        (await capture?.stop(
+          result.windowStartEpochMs,
+          result.windowStartEpochMs + result.measureSeconds * 1000,
+        )) ?? null;
       row = {
         load: result,
         peakRssBytes,
@@ -351,5 +353,5 @@ function describeWire(wire: WireLatency | null): string {
   if (!wire) return 'not captured';
   const p = (fraction: number) => fixed(histogramPercentile(wire.histogram, fraction), 2);
   const dropped = wire.droppedByKernel === null ? 'unknown' : String(wire.droppedByKernel);
-  return `${wire.paired} requests answered (p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, p99.9 ${p(0.999)} ms), ${wire.unanswered} without a reply in the capture, ${dropped} packets dropped by the capture`;
+  return `${wire.paired} requests answered (p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, p99.9 ${p(0.999)} ms), ${wire.unanswered} without a reply in the capture, ${dropped} packets dropped by the capture, answered in over 5 ms per second of the window [${wire.slowBySecond.join(' ')}]`;
 }

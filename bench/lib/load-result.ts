@@ -7,6 +7,8 @@ export interface LoadResult extends WindowFigures {
   registered: number;
   heartbeatIntervalMs: number;
   measureSeconds: number;
+  /** When the window began (epoch ms; the earliest generator's when merged). */
+  windowStartEpochMs: number;
   /** The generator's own CPU (user + system) over the window, seconds. */
   cpuSeconds: number;
   rampSeconds: number;
@@ -39,6 +41,7 @@ export function mergeLoadResults(results: LoadResult[]): LoadResult {
     heartbeatIntervalMs: results[0]?.heartbeatIntervalMs ?? 0,
     // Windows of generators started together: their mean length is the window.
     measureSeconds: sumOf((result) => result.measureSeconds) / Math.max(1, results.length),
+    windowStartEpochMs: Math.min(...results.map((result) => result.windowStartEpochMs)),
     cpuSeconds: sumOf((result) => result.cpuSeconds),
     sent: sumOf((result) => result.sent),
     answered: sumOf((result) => result.answered),

@@ -183,6 +183,7 @@ await sleep(500); // Let the last OWNs be answered outside the measured window.
 // Measure: only the counting starts here; the schedule is the one above.
 const periodMs = swarm.heartbeatIntervalMs || 10_000;
 const measureStartMs = performance.now();
+const windowStartEpochMs = epochNowMs();
 const cpuAtStart = process.cpuUsage();
 swarm.phase = 'measure';
 await sleep(measureSeconds * 1000);
@@ -220,6 +221,7 @@ const result: LoadResult = {
   registered: swarm.registeredNodes,
   heartbeatIntervalMs: periodMs,
   measureSeconds: windowSeconds,
+  windowStartEpochMs,
   cpuSeconds: (windowCpu.user + windowCpu.system) / 1e6,
   ...swarm.window,
   rampSeconds,

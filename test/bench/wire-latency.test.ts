@@ -79,16 +79,19 @@ test('a file that is not a microsecond pcap is refused', () => {
   });
 });
 
-test('only requests sent within the window count', () => {
+test('only requests sent within the window count, and slow answers by second', () => {
   const pcap = pcapOf([
     { atUs: 1_000_000, from: node(1, 5000), to: tracker, payload: encode(1, heartbeat) },
     { atUs: 1_000_500, from: tracker, to: node(1, 5000), payload: encode(1, ack) },
     { atUs: 2_000_000, from: node(1, 5000), to: tracker, payload: encode(2, need) },
     { atUs: 2_002_000, from: tracker, to: node(1, 5000), payload: encode(2, ack) },
+    { atUs: 2_600_000, from: node(2, 5000), to: tracker, payload: encode(4, heartbeat) },
+    { atUs: 2_608_000, from: tracker, to: node(2, 5000), payload: encode(4, ack) },
     { atUs: 3_000_000, from: node(1, 5000), to: tracker, payload: encode(3, heartbeat) },
     { atUs: 3_000_100, from: tracker, to: node(1, 5000), payload: encode(3, ack) },
   ]);
   const wire = pairRequests(pcap, new Set([TRACKER_PORT]), 1_500_000, 3_000_000);
-  assert.equal(wire.paired, 1);
+  assert.equal(wire.paired, 2);
   assert.equal(wire.needHistogram[latencyBucket(2)], 1);
+  assert.deepEqual(wire.slowBySecond, [0, 1], 'the 8 ms answer, in the second second');
 });
