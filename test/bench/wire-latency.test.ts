@@ -62,7 +62,7 @@ test('a request is paired with the reply to the same node, port and txid, timed 
     { atUs: 1_005_000, from: node(1, 5000), to: tracker, payload: encode(10, heartbeat) },
     { atUs: 1_006_000, from: tracker, to: node(3, 5000), payload: encode(11, ack) },
   ]);
-  const wire = pairRequests(pcap, new Set([TRACKER_PORT]));
+  const wire = pairRequests(pcap, new Set([TRACKER_PORT]), 0, 10_000_000);
   assert.equal(wire.paired, 2);
   assert.equal(wire.unanswered, 1);
   const count = (histogram: number[]) => histogram.reduce((sum, n) => sum + n, 0);
@@ -74,7 +74,7 @@ test('a request is paired with the reply to the same node, port and txid, timed 
 });
 
 test('a file that is not a microsecond pcap is refused', () => {
-  assert.throws(() => pairRequests(Buffer.alloc(24), new Set([TRACKER_PORT])), {
+  assert.throws(() => pairRequests(Buffer.alloc(24), new Set([TRACKER_PORT]), 0, 1), {
     message: 'not a microsecond pcap file',
   });
 });

@@ -6,10 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { systemClock } from '../../source/clock.ts';
-import { startTracker } from '../../source/tracker/server.ts';
 import { Attacker } from './harness/attacker.ts';
-import { memoryLogger, World } from './harness/world.ts';
+import { World } from './harness/world.ts';
 
 const HOSTS = 11;
 const SEARCHES_PER_HOST = 20;
@@ -18,16 +16,7 @@ test('searches beyond 200 lines a window are summed up in one line', {
   timeout: 30_000,
 }, async () => {
   const world = await World.create('search-log-budget');
-  const started = await startTracker({
-    host: '127.0.0.1',
-    port: 0,
-    dbDir: world.dbDir,
-    logger: memoryLogger('tracker', world.trackerLines),
-    sweepIntervalMs: 60_000,
-    clock: systemClock,
-  });
-  if (!started.ok) throw new Error(started.error.message);
-  const tracker = started.tracker;
+  const tracker = await world.startTracker(60_000);
   const hosts: Attacker[] = [];
   try {
     for (let host = 1; host <= HOSTS; host++) {
@@ -47,7 +36,7 @@ test('searches beyond 200 lines a window are summed up in one line', {
         assert.equal(reply?.type, 'need-reply');
       }
     }
-    await tracker.stop();
+    await world.stopTracker();
     const searched = world.trackerLines.filter((line) => line.includes(' searched node '));
     assert.equal(searched.length, 200);
     const summaries = world.trackerLines.filter((line) => / searches: /.test(line));
@@ -58,7 +47,6 @@ test('searches beyond 200 lines a window are summed up in one line', {
     );
   } finally {
     await Promise.allSettled(hosts.map((host) => host.close()));
-    await tracker.stop();
     await world.close();
   }
 });
