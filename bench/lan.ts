@@ -174,7 +174,7 @@ function describeCrowd(row: CrowdRow, sizeBytes: number): string {
   const problems = result.leechers
     .filter((leecher) => leecher.problem !== null)
     .map((leecher) => `\n    ${leecher.host}: ${leecher.problem}`);
-  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops}, RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
+  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops} (seeder up ${result.tbfDropsWhere.seederUp}, leechers up ${result.tbfDropsWhere.leechersUp}, down ${result.tbfDropsWhere.leechersDown}), RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
 }
 
 function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): void {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { SwarmFile } from './files.ts';
-import type { LanStar, LinkBytes } from './lan-star.ts';
+import type { LanStar, LinkBytes, LinkDrops } from './lan-star.ts';
 import { judgeLeecher } from './leecher-result.ts';
 import { runMeasured } from './measure.ts';
 import { readCpuSeconds } from './proc-stats.ts';
@@ -56,6 +56,8 @@ export interface CrowdResult {
   leechersUploadBytes: number;
   /** Packets tbf dropped on any link during the crowd. */
   tbfDrops: number;
+  /** The same, by where: the seeder's uplink, the leechers' uplinks, the leechers' downlinks. */
+  tbfDropsWhere: { seederUp: number; leechersUp: number; leechersDown: number };
   /** UDP datagrams the leecher hosts dropped for a full receive buffer (null: unreadable). */
   leechersRcvbufErrors: number | null;
 }
@@ -121,7 +123,7 @@ export async function runFlashCrowd(
     seederCpuSeconds:
       seederCpuBefore === null || seederCpuAfter === null ? null : seederCpuAfter - seederCpuBefore,
     leechersUploadBytes: launches.reduce((sum, { host }) => sum + uploaded(after, before, host), 0),
-    tbfDrops: star.readTbfDrops() - tbfDropsBefore,
+    ...dropsDuring(tbfDropsBefore, star.readTbfDrops(), seederHost, hosts),
     leechersRcvbufErrors:
       rcvbufErrorsBefore === null || rcvbufErrorsAfter === null
         ? null
@@ -135,4 +137,26 @@ function downloaded(now: Map<string, LinkBytes>, before: Map<string, LinkBytes>,
 
 function uploaded(now: Map<string, LinkBytes>, before: Map<string, LinkBytes>, host: string) {
   return (now.get(host)?.fromHostBytes ?? 0) - (before.get(host)?.fromHostBytes ?? 0);
+}
+
+/** Packets the shapers dropped between two readings: in all, and by link. */
+function dropsDuring(
+  before: Map<string, LinkDrops>,
+  after: Map<string, LinkDrops>,
+  seederHost: string,
+  leecherHosts: string[],
+): Pick<CrowdResult, 'tbfDrops' | 'tbfDropsWhere'> {
+  const during = (host: string, way: keyof LinkDrops): number =>
+    (after.get(host)?.[way] ?? 0) - (before.get(host)?.[way] ?? 0);
+  const sum = (hosts: string[], way: keyof LinkDrops): number =>
+    hosts.reduce((total, host) => total + during(host, way), 0);
+  const everyHost = [...after.keys()];
+  return {
+    tbfDrops: sum(everyHost, 'up') + sum(everyHost, 'down'),
+    tbfDropsWhere: {
+      seederUp: during(seederHost, 'up'),
+      leechersUp: sum(leecherHosts, 'up'),
+      leechersDown: sum(leecherHosts, 'down'),
+    },
+  };
 }

@@ -106,6 +106,7 @@ export class OurLanSwarm implements LanSwarm {
       ...['--host', this.star.host(host).address, '--port', String(PEER_PORT)],
       ...['--tracker', `${tracker.address}:${TRACKER_PORT}`],
       ...['--files', join(this.root, 'files'), '--logs', join(this.root, 'logs')],
+      ...(process.env.BT_LAN_PEER_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
     ];
   }
 

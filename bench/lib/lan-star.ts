@@ -44,6 +44,12 @@ export interface LinkBytes {
   fromHostBytes: number;
 }
 
+/** Packets a host's shapers dropped: leaving the host, and on their way to it. */
+export interface LinkDrops {
+  up: number;
+  down: number;
+}
+
 /** Namespaces whose name starts with NAMESPACE_PREFIX (a run in progress, or left over). */
 export function existingLanNamespaces(): string[] {
   const listed = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
@@ -123,11 +129,14 @@ export class LanStar {
     return links;
   }
 
-  /** Packets tbf dropped so far on every link (uplinks and downlinks), summed. */
-  readTbfDrops(): number {
-    let drops = 0;
+  /** Packets tbf dropped so far, per host: on its uplink (host side) and its downlink. */
+  readTbfDrops(): Map<string, LinkDrops> {
+    const drops = new Map<string, LinkDrops>();
     for (const host of this.hosts) {
-      drops += qdiscDrops(host.namespace, HOST_DEVICE) + qdiscDrops(SWITCH_NAMESPACE, host.label);
+      drops.set(host.label, {
+        up: qdiscDrops(host.namespace, HOST_DEVICE),
+        down: qdiscDrops(SWITCH_NAMESPACE, host.label),
+      });
     }
     return drops;
   }

@@ -164,6 +164,11 @@ export class UdpEndpoint {
     return txid;
   }
 
+  /** DATA bytes received so far, headers included: what the downlink carried for downloads. */
+  get dataBytesIn(): number {
+    return this.counters.dataBytesIn;
+  }
+
   /** Counters since the endpoint opened. */
   stats(): EndpointStats {
     return this.counters.snapshot(this.transport.sendErrors);

@@ -17,6 +17,7 @@ import { HEADER_BYTES } from '../protocol/codec.ts';
 import { MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
+import { DownlinkPacer } from './download/downlink-pacer.ts';
 import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
@@ -29,7 +30,6 @@ import { PartialSeeding } from './partial-seeding.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
-import { TokenBucket } from './token-bucket.ts';
 import { TrackerClient } from './tracker-client.ts';
 import { UploadPeers } from './upload-peers.ts';
 
@@ -100,7 +100,7 @@ export class PeerNode {
   private leaving = false;
   readonly budget: InFlightBudget;
   /** `--download-limit`, shared by every download of this node. */
-  private readonly downloadLimit: TokenBucket;
+  private readonly pacer: DownlinkPacer;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
   /**
@@ -131,7 +131,7 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
-    this.downloadLimit = new TokenBucket(
+    this.pacer = new DownlinkPacer(
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),
     );
@@ -282,7 +282,7 @@ export class PeerNode {
 
   /** Changes the download limit at run time (bytes per second, 0 for none). */
   setDownloadLimit(bytesPerSec: number): void {
-    this.downloadLimit.setLimit(bytesPerSec, this.options.clock.now());
+    this.pacer.userLimit.setLimit(bytesPerSec, this.options.clock.now());
     this.options.logger.log(`download limit: ${describeLimit(bytesPerSec)}`);
     for (const download of this.downloads.values()) download.transfer?.pumpAll();
     this.markChanged();
@@ -453,7 +453,7 @@ export class PeerNode {
         endpoint: this.endpoint,
         clock: this.options.clock,
         budget: this.budget,
-        downloadLimit: this.downloadLimit,
+        pacer: this.pacer,
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
         listFiles: (cursor) => this.tracker.list(cursor),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
@@ -750,7 +750,7 @@ export class PeerNode {
       bytesUploaded: seeding.bytesServed,
       limits: {
         uploadBytesPerSec: seeding.uploadLimitBytesPerSec,
-        downloadBytesPerSec: this.downloadLimit.limit,
+        downloadBytesPerSec: this.pacer.userLimit.limit,
       },
       uploads: this.uploadPeers.snapshot,
       files: [

@@ -10,6 +10,8 @@ import type { Logger } from '../log/logger.ts';
 import type { Metainfo } from '../protocol/metainfo.ts';
 import type { BlockChecksums } from './block-checksums.ts';
 import type { Bitfield } from './download/bitfield.ts';
+import type { FirstCopies } from './first-copies.ts';
+import type { Requester } from './requester-ledger.ts';
 
 /** A file ready to serve: where it is, and the metainfo it was hashed into. */
 export interface SeededFile {
@@ -49,6 +51,8 @@ export interface SeedEntry {
   readFailureLogged: boolean;
   /** CRC-32s of the blocks sent so far, made at the first request (see BlockChecksums). */
   checksums: BlockChecksums | null;
+  /** Who got which piece of the complete file this round, made at the first request. */
+  firstCopies: FirstCopies<Requester> | null;
 }
 
 /** "serving X to Y" is logged once per peer and file; past this many peers per file, start over. */
@@ -102,6 +106,7 @@ export class SeededFiles {
       removed: false,
       readFailureLogged: false,
       checksums: null,
+      firstCopies: null,
     });
     const what = have === null ? 'seeding' : 'serving the verified pieces of';
     this.logger.log(

@@ -23,7 +23,8 @@ import type {
 import { BlockChecksums } from './block-checksums.ts';
 import { type BlockRun, planBlockRun, type ReadRun, readBlockRun } from './block-run.ts';
 import type { CookieJar } from './cookie-jar.ts';
-import type { Bitfield } from './download/bitfield.ts';
+import { Bitfield } from './download/bitfield.ts';
+import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import {
@@ -271,7 +272,8 @@ export class Seeder {
     }
     let bits: Buffer;
     if (entry.have === null) {
-      bits = this.fullBitfields.get(entry.infohashHex) ?? fullBitfield(pieceCount);
+      bits =
+        this.fullBitfields.get(entry.infohashHex) ?? Buffer.from(Bitfield.all(pieceCount).bytes);
       this.fullBitfields.set(entry.infohashHex, bits);
     } else {
       bits = Buffer.from(
@@ -313,6 +315,10 @@ export class Seeder {
       this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'busy', false);
       return;
     }
+    if (!this.mayHaveFirstCopy(entry, m.piece, requester)) {
+      this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'elsewhere', false);
+      return;
+    }
     this.files.noteServing(entry, formatAddress(from));
     requester.queuedBlocks += run.blocks;
     this.pacer.submit(run.runBytes, () => {
@@ -322,6 +328,24 @@ export class Seeder {
           requester.queuedBlocks -= run.blocks;
         });
     });
+  }
+
+  /** A complete file's pieces each go out once before any goes out twice (see first-copies.ts). */
+  private mayHaveFirstCopy(entry: SeedEntry, piece: number, requester: Requester): boolean {
+    if (entry.have !== null) return true;
+    entry.firstCopies ??= new FirstCopies(entry.file.metainfo.pieceHashes.length / 32);
+    const copies = entry.firstCopies;
+    const rounds = copies.completedRounds;
+    const startedMs = copies.roundStartMs;
+    const nowMs = this.opts.clock.now();
+    const admitted = copies.admit(piece, requester, nowMs);
+    if (copies.completedRounds !== rounds) {
+      const seconds = ((nowMs - startedMs) / 1000).toFixed(1);
+      this.opts.logger.log(
+        `every piece of ${entry.file.name} went out once (in ${seconds} s, ${copies.lastRoundRepeats} twice)`,
+      );
+    }
+    return admitted;
   }
 
   private flushHaves(): void {
@@ -398,12 +422,4 @@ function splitRequesterKey(key: string): [string, number] {
 
 function noScore(): number {
   return 0;
-}
-
-/** Every piece of `pieceCount` set, the spare bits of the last byte clear (BEP 3). */
-function fullBitfield(pieceCount: number): Buffer {
-  const bits = Buffer.alloc(bitfieldBytes(pieceCount), 0xff);
-  const spare = bits.length * 8 - pieceCount;
-  if (spare > 0) bits[bits.length - 1] = (0xff << spare) & 0xff;
-  return bits;
 }

@@ -36,6 +36,17 @@ export class TokenBucket {
     this.lastRefillMs = nowMs;
   }
 
+  /**
+   * Changes the rate and keeps the balance (its debt too): what went out at the old rate still
+   * counts. For a rate that is retuned all the time; setLimit() is for a person's new limit.
+   */
+  retune(bytesPerSec: number, nowMs: number): void {
+    if (this.limited) this.refill(nowMs);
+    else this.balance = 0;
+    this.lastRefillMs = nowMs;
+    this.bytesPerSec = bytesPerSec;
+  }
+
   /** True if `bytes` may go now (and charges them); false while the bucket is in debt. */
   take(bytes: number, nowMs: number): boolean {
     if (!this.limited) return true;

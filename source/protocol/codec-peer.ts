@@ -33,6 +33,7 @@ export const REJECT_REASONS = new CodeTable<RejectReason>({
   'bad-cookie': 4,
   choked: 5,
   'missing-piece': 6,
+  elsewhere: 7,
 });
 
 export function writeHello(w: Writer, m: HelloMessage): void {

@@ -65,7 +65,8 @@ export type RejectReason =
   | 'busy' // the owner's queue for this peer is full; back off
   | 'bad-cookie' // cookie missing, forged or expired: send HELLO again
   | 'choked' // no upload slot for this peer now; ask again in a while (BitTorrent's choke)
-  | 'missing-piece'; // a partial owner does not have (verified) this piece
+  | 'missing-piece' // a partial owner does not have (verified) this piece
+  | 'elsewhere'; // a complete owner gave this piece to another peer moments ago: ask for another
 
 /**
  * What an OWN announces: the whole file, some verified pieces of it (a downloader that also

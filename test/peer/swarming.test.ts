@@ -85,6 +85,40 @@ test('1 seeder + 6 leechers: exact files, the seeder uploads at most 2 copies, l
   }
 });
 
+test('first copies first: the seeder sends each piece about once, the leechers the rest', {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1207;
+  const sizeBytes = 8 * MiB;
+  const swarm = await Swarm.start();
+  try {
+    // Only the seeder is slow (2 MiB/s): without the rule it would send pieces the leechers are
+    // fetching from it already, and a flash crowd could not end before its second copies did.
+    const { seeder, expected } = await seederWith(swarm, sizeBytes, seed);
+    const crowd = await swarm.addNodes([21, 22, 23].map((nodeId) => ({ nodeId })));
+    for (const leecher of crowd) assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const downloads = await Promise.all(crowd.map((leecher) => settled(leecher, NAME, 90_000)));
+    for (const [i, leecher] of crowd.entries()) {
+      assert.equal(downloads[i]!.state, 'done', `seed ${seed}: node ${leecher.nodeId}`);
+      assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+    }
+    const served = seeder.node.getSnapshot().bytesUploaded;
+    if (process.env.BT_TUI_SWARM_DEBUG === '1') console.log('seeder served MiB', served / MiB);
+    assert.ok(
+      served <= 1.25 * sizeBytes,
+      `seed ${seed}: the seeder served ${(served / MiB).toFixed(2)} MiB for an 8 MiB file`,
+    );
+    assert.ok(
+      seeder.lines.some((line) =>
+        /every piece of class\.img went out once \(in [\d.]+ s, \d+ twice\)/.test(line),
+      ),
+      `seed ${seed}: ${seeder.lines.join('\n')}`,
+    );
+  } finally {
+    await swarm.close();
+  }
+});
+
 test('a leecher that crashes mid-swarm costs the others nothing but time', {
   timeout: 120_000,
 }, async () => {

@@ -292,8 +292,8 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     { code: 'bad-value', field: 'piece' },
   ],
   [
-    'reject reason 7',
-    datagram(0x87, infohash, u32(0), u32(0), u8(7)),
+    'reject reason 8',
+    datagram(0x87, infohash, u32(0), u32(0), u8(8)),
     { code: 'bad-value', field: 'reason' },
   ],
   // payload tails

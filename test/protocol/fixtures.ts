@@ -347,6 +347,11 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
     message: { type: 'reject', infohash, piece: 1, begin: 2, reason: 'missing-piece' },
   },
   {
+    label: 'reject elsewhere',
+    txid: 12,
+    message: { type: 'reject', infohash, piece: 1, begin: 2, reason: 'elsewhere' },
+  },
+  {
     label: 'bitfield-request',
     txid: 13,
     message: { type: 'bitfield-request', cookie: bytes(16, 0x21), infohash },

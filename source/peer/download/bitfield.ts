@@ -14,6 +14,16 @@ export class Bitfield {
     }
   }
 
+  /** Every one of `size` indices set (the spare bits of the last byte stay clear, as BEP 3 wants). */
+  static all(size: number): Bitfield {
+    const bitfield = new Bitfield(size);
+    bitfield.bytes.fill(0xff);
+    const spare = bitfield.bytes.length * 8 - size;
+    if (spare > 0) bitfield.bytes[bitfield.bytes.length - 1] = (0xff << spare) & 0xff;
+    bitfield.setCount = size;
+    return bitfield;
+  }
+
   has(index: number): boolean {
     return (this.bytes[index >> 3]! & (0x80 >> (index & 7))) !== 0;
   }

@@ -10,8 +10,8 @@ import {
 } from '../../protocol/codec.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
 import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
-import type { TokenBucket } from '../token-bucket.ts';
 import { Bitfield } from './bitfield.ts';
+import type { DownlinkPacer } from './downlink-pacer.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
 import type { PartFile } from './part-file.ts';
 import { NO_OWNER, PieceAssembly, PieceBufferPool } from './piece-assembly.ts';
@@ -108,8 +108,8 @@ export class BlockTransfer {
       clock: Clock;
       blockSizeBytes: number;
       budget: InFlightBudget;
-      /** The node's download limit (`--download-limit`), shared by its downloads. */
-      downloadLimit: TokenBucket;
+      /** Paces the node's requests (its downlink, and `--download-limit`), shared by its downloads. */
+      pacer: DownlinkPacer;
       events: TransferEvents;
     },
   ) {
@@ -229,6 +229,15 @@ export class BlockTransfer {
     this.pumpAll();
   }
 
+  /**
+   * A complete owner declined a piece it gave another peer moments ago ('elsewhere'): not a
+   * fault. The run is asked of others, and the owner is asked for other pieces meanwhile.
+   */
+  declined(owner: OwnerSession, piece: number, begin: number): void {
+    owner.decline(piece, this.pieceCount, this.deps.clock.now());
+    this.refused(owner, piece, begin);
+  }
+
   /** Pieces being assembled now (some blocks asked for or received). */
   activePieces(): IterableIterator<number> {
     return this.assemblies.keys();
@@ -343,9 +352,9 @@ export class BlockTransfer {
       ),
     );
     if (free < batch && owner.inFlightBlocks > 0) return;
-    const limit = this.deps.downloadLimit;
+    const limit = this.deps.pacer;
     while (free > 0) {
-      // --download-limit: requests are paced; the download's tick pumps again as tokens return.
+      // Paced (the downlink, --download-limit): the download's tick pumps again as tokens return.
       if (limit.limited && limit.waitMs(nowMs) > 0) break;
       const sent = this.requestRun(owner, free, nowMs);
       if (sent === 0) break;
@@ -365,7 +374,7 @@ export class BlockTransfer {
     // so memory stays bounded when the network outruns the disk.
     const diskKeepsUp = this.pendingWriteBytes < MAX_PENDING_WRITE_BYTES;
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
-      const piece = this.picker.take(owner.has);
+      const piece = this.picker.take(owner.offer(nowMs));
       if (piece >= 0) {
         const assembly = this.assemblyFor(piece);
         owner.pieces.add(piece);
@@ -375,7 +384,7 @@ export class BlockTransfer {
     // Endgame: nothing left to hand out, so help with blocks others are still fetching.
     if (owner.state === 'slow' || this.picker.unassignedCount > 0) return 0;
     for (const assembly of this.assemblies.values()) {
-      if (assembly.parole || (owner.has !== null && !owner.has.has(assembly.piece))) continue;
+      if (assembly.parole || !owner.offers(assembly.piece, nowMs)) continue;
       const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
       if (sent > 0) return sent;
     }
@@ -478,6 +487,7 @@ export class BlockTransfer {
           this.deps.budget.inFlightBlocks--;
           if (timedOut) owner.onLoss(nowMs);
           else owner.onFastLoss(nowMs);
+          this.deps.pacer.noteLoss(this.deps.blockSizeBytes);
           lost = true;
         }
       }

@@ -15,9 +15,9 @@ import {
   type RejectReason,
 } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
-import type { TokenBucket } from '../token-bucket.ts';
 import { Bitfield } from './bitfield.ts';
 import { BlockTransfer, type InFlightBudget } from './block-transfer.ts';
+import type { DownlinkPacer } from './downlink-pacer.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
 import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
@@ -63,8 +63,8 @@ export interface DownloadDeps {
   endpoint: UdpEndpoint;
   clock: Clock;
   budget: InFlightBudget;
-  /** The node's `--download-limit`, shared by its downloads. */
-  downloadLimit: TokenBucket;
+  /** Paces the node's requests (its downlink, and `--download-limit`), shared by its downloads. */
+  pacer: DownlinkPacer;
   findOwners: OwnerFinder;
   /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
   listFiles?: EntryLookup['listFiles'];
@@ -573,7 +573,7 @@ export class Download {
         clock: this.deps.clock,
         blockSizeBytes: this.options.blockSizeBytes,
         budget: this.deps.budget,
-        downloadLimit: this.deps.downloadLimit,
+        pacer: this.deps.pacer,
         events: {
           changed: () => {
             this.progressDirty = true;
@@ -598,9 +598,11 @@ export class Download {
   private scheduleTick(): void {
     this.tickTimer = this.deps.clock.setTimeout(() => {
       if (this.stopped) return;
+      const pacer = this.deps.pacer;
+      pacer.tick(this.deps.clock.now(), this.deps.endpoint.dataBytesIn);
       this.transfer?.checkTimeouts();
-      // Paced by --download-limit: send what the tokens returned since the last tick allow.
-      if (this.deps.downloadLimit.limited) this.transfer?.pumpAll();
+      // Paced: send what the tokens returned since the last tick allow.
+      if (pacer.limited) this.transfer?.pumpAll();
       this.scheduleTick();
     }, TICK_MS);
   }
@@ -771,6 +773,11 @@ export class Download {
       owner.lastRefusedAtMs = nowMs;
       owner.quietUntilMs = nowMs + CHOKED_RETRY_MS * (1 + Math.random());
       this.transfer?.refused(owner, piece, begin);
+    } else if (reason === 'elsewhere') {
+      // It gave this piece to another peer moments ago: that peer will have it soon, and this
+      // owner has pieces nobody got yet. Alive, not at fault.
+      owner.lastRefusedAtMs = nowMs;
+      this.transfer?.declined(owner, piece, begin);
     } else if (reason === 'missing-piece') {
       this.transfer?.missingPiece(owner, piece);
       // What it really has, from a reply only it can send (at most one ask per second).

@@ -17,6 +17,12 @@ export interface WindowLimits {
 export const STRIKES_TO_BAN = 3;
 
 /**
+ * Pieces a complete owner declined ('elsewhere': it gave them to another peer moments ago) are
+ * not asked of it again for this long after its first refusal; by then the other peer has them.
+ */
+export const DECLINES_REMEMBERED_MS = 1_000;
+
+/**
  * One owner as seen by one download: its address and cookie, what it has (all, or a partial
  * owner's bitfield), its request window (grows while blocks arrive, halves on loss, like TCP's
  * AIMD), its RTT, and what it has delivered.
@@ -55,6 +61,12 @@ export class OwnerSession {
    * of one of these is the owner's own lie (HAVEs can be forged by anyone; they are not here).
    */
   attested: Bitfield | null = null;
+  /**
+   * A complete owner's pieces less those it declined lately; null while it declined none.
+   * What the picker offers it instead of `has` (see offer()).
+   */
+  private notDeclined: Bitfield | null = null;
+  private firstDeclineAtMs = Number.NEGATIVE_INFINITY;
   /** This owner's pieces are counted in the picker's availability (it is reachable). */
   countedInAvailability = false;
   /** When its BITFIELD was last asked for (asked again now and then: it also renews HAVEs). */
@@ -86,6 +98,34 @@ export class OwnerSession {
     this.slowStartThreshold = limits.maxWindowBlocks;
     this.lastDataAtMs = nowMs;
     settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'quietUntilMs', 'rateBytesPerSec');
+  }
+
+  /**
+   * The pieces to ask this owner for: a partial owner's bitfield, or for a complete owner null
+   * (every piece) unless it declined some lately.
+   */
+  offer(nowMs: number): Bitfield | null {
+    if (this.has !== null) return this.has;
+    if (this.notDeclined !== null && nowMs - this.firstDeclineAtMs >= DECLINES_REMEMBERED_MS) {
+      this.notDeclined = null;
+    }
+    return this.notDeclined;
+  }
+
+  /** May this owner be asked for `piece` now? */
+  offers(piece: number, nowMs: number): boolean {
+    const offered = this.offer(nowMs);
+    return offered === null || offered.has(piece);
+  }
+
+  /** A complete owner declined a piece ('elsewhere'): ask it for others for a while. */
+  decline(piece: number, pieceCount: number, nowMs: number): void {
+    if (this.has !== null) return;
+    if (this.offer(nowMs) === null) {
+      this.notDeclined = Bitfield.all(pieceCount);
+      this.firstDeclineAtMs = nowMs;
+    }
+    this.notDeclined!.delete(piece);
   }
 
   /** Requests may go to this owner now. */

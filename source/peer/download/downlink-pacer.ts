@@ -1,0 +1,133 @@
+import { TokenBucket } from '../token-bucket.ts';
+
+/** How often the pacer measures what arrived and sets the next rate. */
+export const PACER_SLOT_MS = 100;
+/** The downlink's capacity is the best rate of this many recent slots (1 s). */
+const CAPACITY_WINDOW_SLOTS = 10;
+/**
+ * Above the capacity while requests are held back and all of them arrive: look for more, further
+ * each slot it goes on, so a rate that was paced low (a loss at the start) is back up in a few
+ * slots. At a full link the probe does not arrive in full, and the next slot cruises.
+ */
+const PROBE_GAINS = [1.25, 1.5, 2];
+/** Below it after a loss: what the probe queued drains. */
+const DRAIN_GAIN = 0.85;
+/** A probe counts as kept up with when this share of its rate arrived. */
+const KEPT_UP = 0.9;
+/** Lost bytes, as a share of what arrived in a slot, that mean a queue overflowed. */
+const CONGESTION_LOSS_SHARE = 0.05;
+/** Never paced below this: a slow start must not starve itself. */
+export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
+
+/**
+ * Paces this node's block requests, together across its downloads, to what its downlink carries.
+ *
+ * Why: a downloader asks up to 8 owners at once, and each owner answers at the speed of its own
+ * uplink. Where the downlink is slower than their sum (a flash crowd on a LAN: 8 owners at 25
+ * Mbit/s into one 25 Mbit/s port), their answers pile up in the switch port's queue, and a 16 KiB
+ * datagram crosses Ethernet as 12 fragments: once the queue overflows, nearly every datagram
+ * loses one fragment, the port carries fragments nobody can use, and nothing arrives whole for
+ * seconds (measured: every owner of a leecher silent for 3 s at once). Per-owner windows cannot
+ * prevent it — even their floor of 2 blocks each is more than such a queue holds. Spreading the
+ * requests in time can: answers then arrive at the rate they were asked for.
+ *
+ * How: unpaced until a slot loses a good share of what it asked for (a block now and then is
+ * lost anywhere; on loopback it never engages). Then every slot the rate is set from the best rate that arrived lately (the downlink's
+ * capacity, as BBR estimates a path's bottleneck): above it when requests were held back and
+ * all arrived (there may be more room), below it after a loss (drain the queue), at it
+ * otherwise. A node that received nothing for a whole window starts unpaced again.
+ *
+ * `--download-limit` is a second bucket in the same gate: requests wait for both. Pure: time
+ * and the received byte count come in as arguments.
+ */
+export class DownlinkPacer {
+  /** The user's `--download-limit` (0: none). */
+  readonly userLimit: TokenBucket;
+  private readonly pace: TokenBucket;
+  private paced = false;
+  private readonly slotRates = new Float64Array(CAPACITY_WINDOW_SLOTS);
+  private slotIndex = 0;
+  private slotStartMs: number;
+  private slotStartBytes = 0;
+  private lostBytesInSlot = 0;
+  private heldInSlot = false;
+  /** Slots in a row whose probe arrived in full. */
+  private probes = 0;
+
+  constructor(userLimitBytesPerSec: number, nowMs: number) {
+    this.userLimit = new TokenBucket(userLimitBytesPerSec, nowMs);
+    this.pace = new TokenBucket(0, nowMs);
+    this.slotStartMs = nowMs;
+  }
+
+  /** True while requests may have to wait (a user limit, or pacing engaged). */
+  get limited(): boolean {
+    return this.userLimit.limited || this.pace.limited;
+  }
+
+  /** The pacing rate in bytes per second; 0 while unpaced. */
+  get rateBytesPerSec(): number {
+    return this.pace.limit;
+  }
+
+  /** Milliseconds until a request may go (0: now). A wait counts as being held back. */
+  waitMs(nowMs: number): number {
+    const wait = Math.max(this.userLimit.waitMs(nowMs), this.pace.waitMs(nowMs));
+    if (wait > 0 && this.pace.limited) this.heldInSlot = true;
+    return wait;
+  }
+
+  /** Requests for `bytes` went out. */
+  charge(bytes: number, nowMs: number): void {
+    this.userLimit.charge(bytes, nowMs);
+    this.pace.charge(bytes, nowMs);
+  }
+
+  /** A block of `bytes` was found lost (timed out, or overtaken by later ones). */
+  noteLoss(bytes: number): void {
+    this.lostBytesInSlot += bytes;
+  }
+
+  /**
+   * Call often (every download tick); once a slot has passed it measures what arrived during it
+   * (`receivedBytes`: every DATA byte this node has received so far) and sets the next rate.
+   */
+  tick(nowMs: number, receivedBytes: number): void {
+    const elapsedMs = nowMs - this.slotStartMs;
+    if (elapsedMs < PACER_SLOT_MS) return;
+    const received = receivedBytes - this.slotStartBytes;
+    const rate = (received * 1000) / elapsedMs;
+    this.slotRates[this.slotIndex] = rate;
+    this.slotIndex = (this.slotIndex + 1) % CAPACITY_WINDOW_SLOTS;
+    this.slotStartMs = nowMs;
+    this.slotStartBytes = receivedBytes;
+    const capacity = Math.max(...this.slotRates);
+    // A queue that overflows loses a good share of what crosses it; a block lost now and then is
+    // no sign of one. (Runs read out of order at the start can look lost too: the probes below
+    // undo such a false start within a few slots.)
+    const loss = this.lostBytesInSlot > CONGESTION_LOSS_SHARE * received;
+    const held = this.heldInSlot;
+    this.lostBytesInSlot = 0;
+    this.heldInSlot = false;
+    if (capacity === 0) {
+      // Nothing arrived for a whole window: idle, or starting anew. Unpaced until a loss.
+      this.paced = false;
+      this.pace.setLimit(0, nowMs);
+      return;
+    }
+    if (!this.paced && !loss) return;
+    let gain = 1;
+    if (loss) {
+      gain = DRAIN_GAIN;
+      this.probes = 0;
+    } else if (held && rate >= KEPT_UP * this.pace.limit) {
+      // Everything asked for arrived, and more was wanted: look further each slot it goes on.
+      gain = PROBE_GAINS[Math.min(this.probes, PROBE_GAINS.length - 1)]!;
+      this.probes++;
+    } else {
+      this.probes = 0;
+    }
+    this.paced = true;
+    this.pace.retune(Math.max(MIN_PACED_BYTES_PER_SEC, capacity * gain), nowMs);
+  }
+}

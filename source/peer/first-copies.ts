@@ -1,0 +1,82 @@
+/**
+ * How long a piece stays with the peer it went to, counted from that peer's latest request for
+ * it: long enough for the peer to finish the piece and tell the others (HAVE is flushed every
+ * 100 ms), short enough that a peer that died with the piece half-fetched delays nobody long.
+ */
+export const FIRST_COPY_HOLD_MS = 3_000;
+
+/**
+ * A complete owner's rule for a flash crowd: **every piece goes out once before any piece goes
+ * out twice**. In a swarm the owner's uplink is the scarcest link there is — the time for all to
+ * finish is at least the time it takes to send every piece once — and a second copy of a piece
+ * another peer is fetching right now is bandwidth the swarm could have had from that peer.
+ * BitTorrent's super-seeding (BEP 16) reaches the same end by advertising one piece at a time;
+ * here the owner simply declines (REJECT `elsewhere`) a piece it gave another peer moments ago
+ * while pieces nobody got yet remain, and the downloader asks for another.
+ *
+ * A round ends when every piece went out once; the next one starts fresh, so a later crowd gets
+ * the same care. Nobody waits on a hold for long: it lapses FIRST_COPY_HOLD_MS after the
+ * holder's latest request for the piece. Pure: no I/O, the clock comes in as arguments.
+ */
+export class FirstCopies<Peer> {
+  /** Who got each piece this round (undefined: nobody yet). */
+  private readonly holders: (Peer | undefined)[];
+  /** When each holder last asked for its piece. */
+  private readonly heldSinceMs: Float64Array;
+  private ungranted: number;
+  /** Rounds in which every piece went out. */
+  completedRounds = 0;
+  /** Pieces that went to a second peer after their hold lapsed, this round and the last. */
+  repeats = 0;
+  lastRoundRepeats = 0;
+  /** When the current round started (its first grant), for the log. */
+  roundStartMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly pieceCount: number,
+    private readonly holdMs = FIRST_COPY_HOLD_MS,
+  ) {
+    this.holders = new Array<Peer | undefined>(pieceCount).fill(undefined);
+    this.heldSinceMs = new Float64Array(pieceCount);
+    this.ungranted = pieceCount;
+  }
+
+  /** Pieces nobody got yet this round. */
+  get ungrantedCount(): number {
+    return this.ungranted;
+  }
+
+  /**
+   * May `peer` have `piece` now? True grants it (or renews its hold); false: it went to another
+   * peer moments ago, and other pieces have not gone out at all yet.
+   */
+  admit(piece: number, peer: Peer, nowMs: number): boolean {
+    const holder = this.holders[piece];
+    if (holder === undefined) {
+      if (this.ungranted === this.pieceCount) this.roundStartMs = nowMs;
+      this.grant(piece, peer, nowMs);
+      if (--this.ungranted === 0) this.startRound();
+      return true;
+    }
+    // Some piece nobody got is always left here: the round starts anew when the last one goes.
+    if (holder !== peer && nowMs - this.heldSinceMs[piece]! < this.holdMs) {
+      return false;
+    }
+    if (holder !== peer) this.repeats++;
+    this.grant(piece, peer, nowMs);
+    return true;
+  }
+
+  private grant(piece: number, peer: Peer, nowMs: number): void {
+    this.holders[piece] = peer;
+    this.heldSinceMs[piece] = nowMs;
+  }
+
+  private startRound(): void {
+    this.completedRounds++;
+    this.lastRoundRepeats = this.repeats;
+    this.repeats = 0;
+    this.holders.fill(undefined);
+    this.ungranted = this.pieceCount;
+  }
+}

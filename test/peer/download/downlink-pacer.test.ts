@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  DownlinkPacer,
+  MIN_PACED_BYTES_PER_SEC,
+  PACER_SLOT_MS,
+} from '../../../source/peer/download/downlink-pacer.ts';
+
+const MB = 1_000_000;
+
+/** Drives a pacer slot by slot: `rates` are what arrived in each slot, in bytes per second. */
+class Driver {
+  readonly pacer: DownlinkPacer;
+  nowMs = 0;
+  received = 0;
+
+  constructor(userLimit = 0) {
+    this.pacer = new DownlinkPacer(userLimit, 0);
+  }
+
+  slot(rateBytesPerSec: number, opts: { loss?: boolean; held?: boolean } = {}): number {
+    if (opts.loss) this.pacer.noteLoss(MB);
+    if (opts.held) {
+      // A request that found the bucket empty: drain it, then ask.
+      this.pacer.charge(10 * MB, this.nowMs);
+      assert.ok(this.pacer.waitMs(this.nowMs) > 0);
+    }
+    this.nowMs += PACER_SLOT_MS;
+    this.received += (rateBytesPerSec * PACER_SLOT_MS) / 1000;
+    this.pacer.tick(this.nowMs, this.received);
+    return this.pacer.rateBytesPerSec;
+  }
+}
+
+describe('DownlinkPacer', () => {
+  test('does not pace while nothing is lost (loopback): no request ever waits', () => {
+    const d = new Driver();
+    for (let i = 0; i < 50; i++) assert.equal(d.slot(300 * MB), 0);
+    assert.equal(d.pacer.limited, false);
+    d.pacer.charge(100 * MB, d.nowMs);
+    assert.equal(d.pacer.waitMs(d.nowMs), 0);
+  });
+
+  test('a block lost now and then is no overflowing queue: still unpaced', () => {
+    const d = new Driver();
+    for (let i = 0; i < 20; i++) {
+      d.pacer.noteLoss(16 * 1024); // of 30 MB arriving per slot
+      assert.equal(d.slot(300 * MB), 0);
+    }
+  });
+
+  test('a slot that loses a good share starts pacing below the best rate lately', () => {
+    const d = new Driver();
+    d.slot(3 * MB);
+    assert.equal(d.slot(2.5 * MB, { loss: true }), 0.85 * 3 * MB);
+    assert.equal(d.pacer.limited, true);
+    // Then at that rate while nothing is held back.
+    assert.equal(d.slot(2.9 * MB), 3 * MB);
+  });
+
+  test('held back with everything arriving: probes above, further each slot it goes on', () => {
+    const d = pacedAt3MB();
+    assert.equal(d.slot(2.6 * MB, { held: true }), 1.25 * 3 * MB);
+    assert.equal(d.slot(3.7 * MB, { held: true }), 3.7 * MB * 1.5);
+    assert.equal(d.slot(5.5 * MB, { held: true }), 2 * 5.5 * MB);
+    // The link is full at 6 MB/s: the probe did not arrive in full, so the next slot cruises.
+    assert.equal(d.slot(6 * MB, { held: true }), 6 * MB);
+  });
+
+  test('held back while less arrives than asked: the downlink is full, no probe', () => {
+    const d = pacedAt3MB();
+    assert.equal(d.slot(1 * MB, { held: true }), 3 * MB);
+  });
+
+  test('the capacity is the best of the last second: an old peak is forgotten', () => {
+    const d = new Driver();
+    d.slot(8 * MB, { loss: true });
+    for (let i = 0; i < 9; i++) assert.equal(d.slot(2 * MB), 8 * MB);
+    assert.equal(d.slot(2 * MB), 2 * MB);
+  });
+
+  test('never below the floor, and unpaced again after a second with nothing received', () => {
+    const d = new Driver();
+    d.slot(1000, { loss: true });
+    assert.equal(d.pacer.rateBytesPerSec, MIN_PACED_BYTES_PER_SEC);
+    for (let i = 0; i < 10; i++) d.slot(0);
+    assert.equal(d.pacer.rateBytesPerSec, 0);
+    assert.equal(d.pacer.limited, false);
+  });
+
+  test('a --download-limit holds requests back too, and waits are for the slower of the two', () => {
+    const d = new Driver(1 * MB);
+    assert.equal(d.pacer.limited, true);
+    d.pacer.charge(1 * MB, d.nowMs);
+    assert.ok(d.pacer.waitMs(d.nowMs) >= 999);
+    // Held back by the user's limit only: that is no sign of room in the downlink.
+    d.slot(1 * MB, { loss: true });
+    assert.equal(d.slot(1 * MB), 1 * MB);
+  });
+});
+
+/** A pacer that found a full queue at 3 MB/s: paced at 2.55 MB/s. */
+function pacedAt3MB(): Driver {
+  const d = new Driver();
+  d.slot(3 * MB);
+  d.slot(2.5 * MB, { loss: true });
+  assert.equal(d.pacer.rateBytesPerSec, 0.85 * 3 * MB);
+  return d;
+}
