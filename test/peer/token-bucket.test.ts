@@ -178,3 +178,21 @@ describe('TokenBucket long-run rate', () => {
     }
   });
 });
+
+describe('TokenBucket.retune', () => {
+  test('keeps the debt of what went out at the old rate, and repays it at the new one', () => {
+    const bucket = new TokenBucket(1000, 0);
+    assert.equal(bucket.take(2000, 1), true); // 1999 bytes in debt
+    bucket.retune(4000, 1);
+    assert.equal(bucket.limit, 4000);
+    // 2000 bytes to repay at 4000 B/s: 500 ms.
+    assert.equal(bucket.waitMs(1), 500);
+  });
+
+  test('from no limit starts with an empty bucket', () => {
+    const bucket = new TokenBucket(0, 0);
+    bucket.charge(MiB, 0);
+    bucket.retune(1000, 10);
+    assert.equal(bucket.waitMs(10), 1);
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaults } from '../../../source/config.ts';
+import {
+  DECLINES_REMEMBERED_MS,
+  OwnerSession,
+} from '../../../source/peer/download/owner-session.ts';
+
+const LIMITS = {
+  minWindowBlocks: defaults.minWindowBlocks,
+  initialWindowBlocks: defaults.initialWindowBlocks,
+  maxWindowBlocks: defaults.maxWindowBlocks,
+  minBlockTimeoutMs: defaults.minBlockTimeoutMs,
+  maxBlockTimeoutMs: defaults.maxBlockTimeoutMs,
+};
+const ADDRESS = { address: '127.0.0.1', port: 4000 };
+
+describe('OwnerSession: pieces a complete owner declined (elsewhere)', () => {
+  test('are not offered to it again for a while, then everything is', () => {
+    const owner = new OwnerSession(0, 1, ADDRESS, LIMITS, 0);
+    assert.equal(owner.offer(0), null, 'a complete owner is offered every piece');
+    owner.decline(3, 10, 100);
+    owner.decline(7, 10, 150);
+    const offered = owner.offer(200);
+    assert.ok(offered !== null);
+    assert.equal(offered.count, 8);
+    assert.equal(owner.offers(3, 200), false);
+    assert.equal(owner.offers(7, 200), false);
+    assert.equal(owner.offers(4, 200), true);
+    // Remembered from the first refusal on: by then the peer that got them has them.
+    assert.equal(owner.offers(7, 100 + DECLINES_REMEMBERED_MS - 1), false);
+    assert.equal(owner.offer(100 + DECLINES_REMEMBERED_MS), null);
+    assert.equal(owner.offers(7, 100 + DECLINES_REMEMBERED_MS), true);
+  });
+
+  test('a partial owner is offered what its bitfield says, declines or not', () => {
+    const owner = new OwnerSession(0, 1, ADDRESS, LIMITS, 0, false);
+    owner.decline(3, 10, 100);
+    assert.equal(owner.offer(100), owner.has);
+  });
+});
