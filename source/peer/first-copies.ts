@@ -4,6 +4,16 @@
  * 100 ms), short enough that a peer that died with the piece half-fetched delays nobody long.
  */
 export const FIRST_COPY_HOLD_MS = 3_000;
+/**
+ * A holder that asked this owner for nothing at all for this long has the file, or left: it will
+ * not pass the piece on, so its holds no longer count.
+ */
+export const HOLDER_QUIET_MS = 500;
+
+/** A peer as FirstCopies sees it: when it last asked this owner for anything. */
+export interface CopyHolder {
+  readonly lastActiveMs: number;
+}
 
 /**
  * A complete owner's rule for a flash crowd: **every piece goes out once before any piece goes
@@ -16,9 +26,10 @@ export const FIRST_COPY_HOLD_MS = 3_000;
  *
  * A round ends when every piece went out once; the next one starts fresh, so a later crowd gets
  * the same care. Nobody waits on a hold for long: it lapses FIRST_COPY_HOLD_MS after the
- * holder's latest request for the piece. Pure: no I/O, the clock comes in as arguments.
+ * holder's latest request for the piece, and at once when the holder stops asking this owner
+ * for anything (it has the file, or it left). Pure: no I/O, the clock comes in as arguments.
  */
-export class FirstCopies<Peer> {
+export class FirstCopies<Peer extends CopyHolder> {
   /** Who got each piece this round (undefined: nobody yet). */
   private readonly holders: (Peer | undefined)[];
   /** When each holder last asked for its piece. */
@@ -59,7 +70,11 @@ export class FirstCopies<Peer> {
       return true;
     }
     // Some piece nobody got is always left here: the round starts anew when the last one goes.
-    if (holder !== peer && nowMs - this.heldSinceMs[piece]! < this.holdMs) {
+    if (
+      holder !== peer &&
+      nowMs - this.heldSinceMs[piece]! < this.holdMs &&
+      nowMs - holder.lastActiveMs < HOLDER_QUIET_MS
+    ) {
       return false;
     }
     if (holder !== peer) this.repeats++;
