@@ -1,7 +1,7 @@
 /**
  * How long a piece stays with the peer it went to, counted from that peer's latest request for
  * it: long enough for the peer to finish the piece and tell the others (HAVE is flushed every
- * 100 ms), short enough that a peer that died with the piece half-fetched delays nobody long.
+ * 100 ms), short enough that a holder that fetches it slowly delays nobody long.
  */
 export const FIRST_COPY_HOLD_MS = 3_000;
 /**

@@ -99,7 +99,7 @@ export class PeerNode {
   private closed = false;
   private leaving = false;
   readonly budget: InFlightBudget;
-  /** `--download-limit`, shared by every download of this node. */
+  /** Paces the requests of every download of this node: its downlink, and `--download-limit`. */
   private readonly pacer: DownlinkPacer;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();

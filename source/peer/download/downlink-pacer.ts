@@ -31,11 +31,12 @@ export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
  * prevent it — even their floor of 2 blocks each is more than such a queue holds. Spreading the
  * requests in time can: answers then arrive at the rate they were asked for.
  *
- * How: unpaced until a slot loses a good share of what it asked for (a block now and then is
- * lost anywhere; on loopback it never engages). Then every slot the rate is set from the best rate that arrived lately (the downlink's
- * capacity, as BBR estimates a path's bottleneck): above it when requests were held back and
- * all arrived (there may be more room), below it after a loss (drain the queue), at it
- * otherwise. A node that received nothing for a whole window starts unpaced again.
+ * How: unpaced until a slot loses a good share of what arrived in it (a block now and then is
+ * lost anywhere; on loopback it does not engage). Then every slot the rate is set from the best
+ * rate that arrived lately (the downlink's capacity, as BBR estimates a path's bottleneck):
+ * above it when requests were held back and all arrived (there may be more room), below it
+ * after such a loss (drain the queue), at it otherwise. A node that received nothing for a
+ * whole window starts unpaced again.
  *
  * `--download-limit` is a second bucket in the same gate: requests wait for both. Pure: time
  * and the received byte count come in as arguments.
@@ -112,6 +113,7 @@ export class DownlinkPacer {
     if (capacity === 0) {
       // Nothing arrived for a whole window: idle, or starting anew. Unpaced until a loss.
       this.paced = false;
+      this.probes = 0;
       this.pace.setLimit(0, nowMs);
       return;
     }
