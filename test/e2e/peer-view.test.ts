@@ -251,8 +251,9 @@ async function seederShowsItsUploads(): Promise<void> {
   assert.equal(code, 0, 'node 2 downloaded the file');
   await terminal.waitFor(
     'node 1 showing the 4 MiB it served',
-    // At least the file; a block sent again after a loss counts too, so 4.1 MiB is fine.
-    (s) => /uploaded 4\.\d MiB/.test(s),
+    // At least the file. Blocks sent again count too: on a loaded CI machine the leecher gave up
+    // on late blocks and asked again, and the seeder sent 5.4 MiB for the 4 MiB file.
+    (s) => /uploaded [4-7]\.\d MiB/.test(s),
     5_000,
   );
 }
