@@ -66,6 +66,11 @@ export class DownlinkPacer {
     return this.userLimit.limited || this.pace.limited;
   }
 
+  /** True while requests are paced to the downlink (not counting a user's limit). */
+  get engaged(): boolean {
+    return this.paced;
+  }
+
   /** The pacing rate in bytes per second; 0 while unpaced. */
   get rateBytesPerSec(): number {
     return this.pace.limit;

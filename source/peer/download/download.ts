@@ -599,7 +599,12 @@ export class Download {
     this.tickTimer = this.deps.clock.setTimeout(() => {
       if (this.stopped) return;
       const pacer = this.deps.pacer;
+      const wasEngaged = pacer.engaged;
       pacer.tick(this.deps.clock.now(), this.deps.endpoint.dataBytesIn);
+      if (!wasEngaged && pacer.engaged) {
+        const rate = formatRate(pacer.rateBytesPerSec);
+        this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
+      }
       this.transfer?.checkTimeouts();
       // Paced: send what the tokens returned since the last tick allow.
       if (pacer.limited) this.transfer?.pumpAll();

@@ -52,8 +52,10 @@ describe('DownlinkPacer', () => {
   test('a slot that loses a good share starts pacing below the best rate lately', () => {
     const d = new Driver();
     d.slot(3 * MB);
+    assert.equal(d.pacer.engaged, false);
     assert.equal(d.slot(2.5 * MB, { loss: true }), 0.85 * 3 * MB);
     assert.equal(d.pacer.limited, true);
+    assert.equal(d.pacer.engaged, true);
     // Then at that rate while nothing is held back.
     assert.equal(d.slot(2.9 * MB), 3 * MB);
   });
@@ -86,6 +88,7 @@ describe('DownlinkPacer', () => {
     for (let i = 0; i < 10; i++) d.slot(0);
     assert.equal(d.pacer.rateBytesPerSec, 0);
     assert.equal(d.pacer.limited, false);
+    assert.equal(d.pacer.engaged, false);
   });
 
   test('a --download-limit holds requests back too, and waits are for the slower of the two', () => {
