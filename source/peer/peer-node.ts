@@ -751,6 +751,7 @@ export class PeerNode {
       limits: {
         uploadBytesPerSec: seeding.uploadLimitBytesPerSec,
         downloadBytesPerSec: this.pacer.userLimit.limit,
+        downlinkPacedBytesPerSec: this.pacer.rateBytesPerSec,
       },
       uploads: this.uploadPeers.snapshot,
       files: [

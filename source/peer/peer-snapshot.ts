@@ -79,8 +79,15 @@ export interface PeerSnapshot {
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   bytesUploaded: number;
-  /** Bytes per second; 0 when there is no limit. */
-  limits: { uploadBytesPerSec: number; downloadBytesPerSec: number };
+  /**
+   * Bytes per second; 0 when there is no limit. `downlinkPacedBytesPerSec`: the rate this node
+   * paces its requests to because its downlink overflowed (see DownlinkPacer); 0 while unpaced.
+   */
+  limits: {
+    uploadBytesPerSec: number;
+    downloadBytesPerSec: number;
+    downlinkPacedBytesPerSec: number;
+  };
   /** Peers that asked this node for data lately, busiest first. */
   uploads: UploadPeerSnapshot[];
   files: LocalFileSnapshot[];

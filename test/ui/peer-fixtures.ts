@@ -96,7 +96,7 @@ export function peerSnapshot(overrides: Partial<PeerSnapshot> = {}): PeerSnapsho
     uploadRateBytesPerSec: 0,
     downloadRateBytesPerSec: 0,
     bytesUploaded: 0,
-    limits: { uploadBytesPerSec: 0, downloadBytesPerSec: 0 },
+    limits: { uploadBytesPerSec: 0, downloadBytesPerSec: 0, downlinkPacedBytesPerSec: 0 },
     uploads: [],
     files: [],
     downloads: [],

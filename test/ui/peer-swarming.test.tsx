@@ -32,7 +32,7 @@ describe('peer view: swarming', () => {
     const view = await show({
       peer: peerSnapshot({
         uploadRateBytesPerSec: 2 * MIB,
-        limits: { uploadBytesPerSec: 2 * MIB, downloadBytesPerSec: 0 },
+        limits: { uploadBytesPerSec: 2 * MIB, downloadBytesPerSec: 0, downlinkPacedBytesPerSec: 0 },
         uploads: [
           {
             address: '127.0.0.1:4001',
@@ -48,6 +48,24 @@ describe('peer view: swarming', () => {
     assert.match(
       view.lines()[1]!,
       /^↓ idle {2}↑ 2\.0 MiB\/s \(limit 2\.0 MiB\/s\) · to 1 peer · seeding 0 files/,
+    );
+  });
+
+  test('a downlink the node paces its requests to is said beside the download rate', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        downloadRateBytesPerSec: 2.8 * MIB,
+        limits: {
+          uploadBytesPerSec: 0,
+          downloadBytesPerSec: 10 * MIB,
+          downlinkPacedBytesPerSec: 2.9 * MIB,
+        },
+      }),
+      size: { columns: 120, rows: 30 },
+    });
+    assert.match(
+      view.lines()[1]!,
+      /^↓ 2\.8 MiB\/s \(limit 10\.0 MiB\/s; downlink full, paced to 2\.9 MiB\/s\) {2}↑ idle · seeding 0 files/,
     );
   });
 

@@ -20,11 +20,18 @@ function rateOrIdle(bytesPerSec: number): string {
   return bytesPerSec < IDLE_BELOW_BYTES_PER_SEC ? 'idle' : formatRate(bytesPerSec);
 }
 
-/** A rate with its limit, if one is set: `idle (limit 10.0 MiB/s)`. */
-function rateWithLimit(bytesPerSec: number, limit: number): string {
-  return limit > 0
-    ? `${rateOrIdle(bytesPerSec)} (limit ${formatRate(limit)})`
-    : rateOrIdle(bytesPerSec);
+/**
+ * A rate with what holds it back, if anything: `idle (limit 10.0 MiB/s)`, `2.8 MiB/s (downlink
+ * full, paced to 2.9 MiB/s)`. The second is the node's own doing, so it is said: a person
+ * watching a slow download should not have to read the log to learn why.
+ */
+function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0): string {
+  const held = [
+    ...(limit > 0 ? [`limit ${formatRate(limit)}`] : []),
+    ...(pacedTo > 0 ? [`downlink full, paced to ${formatRate(pacedTo)}`] : []),
+  ];
+  const rate = rateOrIdle(bytesPerSec);
+  return held.length === 0 ? rate : `${rate} (${held.join('; ')})`;
 }
 
 /** Who this node is, how its tracker session is, and how fast it moves bytes. */
@@ -55,7 +62,7 @@ export function PeerHeader({
       </Text>
       <Text>
         {truncate(
-          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
+          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec, snapshot.limits.downlinkPacedBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
           width,
         )}
       </Text>
