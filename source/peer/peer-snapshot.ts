@@ -49,7 +49,7 @@ export interface DownloadSnapshot {
    * Per piece, the index into `owners` of who delivered it this session, or -1 missing, -2 in
    * flight, -3 verified in an earlier session (found on disk at resume).
    */
-  pieceSources: Int8Array;
+  pieceSources: Int16Array;
   retransmittedBlocks: number;
   /** Several files have this name and none was picked: the candidates (the download failed). */
   choices: readonly EntryChoice[];

@@ -1,9 +1,10 @@
 /**
- * More liars than a download can hold at once. One host may hold 64 node ids; a download has 31
- * owner slots and its NEED can name only 32 owners to leave out. Here 60 attacker nodes own the
- * honest infohash and lie, and one honest node owns it too, the last the tracker would offer this
- * leecher among equals: the download must still end with the honest bytes. Before, the 31 slots filled with banned liars and the tracker kept offering the
- * same ones, so the download waited for ever.
+ * More liars than the tracker lets a download leave out. One host may hold 64 node ids, and a
+ * NEED can name only 32 owners to leave out. Here 60 attacker nodes own the honest infohash and
+ * lie, and one honest node owns it too, the last the tracker would offer this leecher among
+ * equals: the download must still end with the honest bytes. (Once, a download had 31 owner
+ * slots; they filled with banned liars and the download waited for ever. Owners are now named
+ * by node id, without a bound.)
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -49,7 +50,7 @@ async function floodedDownload(lie: Lie, sizeBytes: number): Promise<void> {
       );
     })) as Download[];
     const banned = download!.owners.filter((owner) => owner.state === 'banned').length;
-    const detail = `(${download!.state}: ${download!.reason}; ${download!.owners.length} owners in slots, ${banned} of them banned)`;
+    const detail = `(${download!.state}: ${download!.reason}; ${download!.owners.length} owners met, ${banned} of them banned)`;
     assert.equal(download!.state, 'done', detail);
     assert.equal(
       await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME)),

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { defaults } from '../../source/config.ts';
 import { Bitfield } from '../../source/peer/download/bitfield.ts';
 import type { Download } from '../../source/peer/download/download.ts';
 import {
@@ -11,19 +12,20 @@ import {
   PIECE_RESUMED,
   snapshotDownload,
 } from '../../source/peer/download/download-snapshot.ts';
+import { OwnerSession } from '../../source/peer/download/owner-session.ts';
 
 /**
- * A download after a resume: pieces 0-3 verified on disk before, piece 4 delivered by owner 0
- * this session, piece 5 in flight, pieces 6-7 missing. Only the fields the snapshot reads.
+ * A download after a resume: pieces 0-3 verified on disk before, piece 4 delivered by node 7
+ * (its first owner) this session, piece 5 in flight, pieces 6-7 missing. The transfer names
+ * owners by node id (0: none); the snapshot by their index in the owner list. Only the fields
+ * the snapshot reads.
  */
 function resumedDownload(): Download {
   const verified = new Bitfield(8);
   for (const piece of [0, 1, 2, 3, 4]) verified.add(piece);
   const pieces = { verified };
   const transfer = {
-    pieceSource: Int8Array.from([-1, -1, -1, -1, 0, -1, -1, -1]),
-    // The piece bookkeeping under either of its names (it is being renamed).
-    scheduler: pieces,
+    pieceSource: Uint32Array.from([0, 0, 0, 0, 7, 0, 0, 0]),
     picker: pieces,
     pieceCount: 8,
     verifiedBytes: 5 * 1024,
@@ -38,7 +40,7 @@ function resumedDownload(): Download {
     state: 'downloading',
     reason: '',
     rateBytesPerSec: 0,
-    owners: [],
+    owners: [new OwnerSession(7, { address: '127.0.0.1', port: 7007 }, defaults, 0)],
     transfer,
   } as unknown as Download;
 }

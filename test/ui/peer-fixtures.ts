@@ -75,7 +75,7 @@ export function download(
     rateBytesPerSec: 0,
     etaSec: null,
     owners: [],
-    pieceSources: Int8Array.from(sources),
+    pieceSources: Int16Array.from(sources),
     retransmittedBlocks: 0,
     choices: [],
     ...overrides,

@@ -13,6 +13,7 @@ import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
+import type { OwnerTable } from './owner-table.ts';
 import type { PartFile } from './part-file.ts';
 import { NO_OWNER, PieceAssembly, PieceBufferPool } from './piece-assembly.ts';
 import { PieceBlame } from './piece-blame.ts';
@@ -72,8 +73,8 @@ export class BlockTransfer {
   readonly picker: PiecePicker;
   /** Pieces whose bytes are verified *and* on disk: what the resume record may claim. */
   readonly written: Bitfield;
-  /** Slot of the owner that delivered most of each piece; -1 for missing (for the piece map). */
-  readonly pieceSource: Int8Array;
+  /** The owner (node id) that delivered most of each piece; NO_OWNER if none (the piece map). */
+  readonly pieceSource: Uint32Array;
   private readonly assemblies = new Map<number, PieceAssembly>();
   private readonly blame = new PieceBlame();
   private readonly pool: PieceBufferPool;
@@ -102,7 +103,7 @@ export class BlockTransfer {
     readonly infohash: Buffer,
     verified: Bitfield,
     private readonly partFile: PartFile,
-    readonly owners: OwnerSession[],
+    readonly owners: OwnerTable,
     private readonly deps: {
       endpoint: UdpEndpoint;
       clock: Clock;
@@ -116,7 +117,7 @@ export class BlockTransfer {
     const pieces = metainfo.pieceHashes.length / 32;
     this.picker = new PiecePicker(pieces, new Bitfield(pieces, verified.bytes));
     this.written = new Bitfield(pieces, verified.bytes);
-    this.pieceSource = new Int8Array(pieces).fill(NO_OWNER);
+    this.pieceSource = new Uint32Array(pieces);
     // Every buffer goes back to the pool and is reused: how many exist is bounded by the pieces
     // in flight and waiting for the disk, and not handing megabyte buffers back to malloc keeps
     // the allocator from fragmenting as the file goes by (RSS stays flat in file size).
@@ -187,7 +188,6 @@ export class BlockTransfer {
    * owners take them meanwhile. What it accepted before is still coming and stays expected.
    */
   refused(owner: OwnerSession, piece: number, begin: number): void {
-    const bit = 1 << owner.slot;
     const assembly = this.assemblies.get(piece);
     if (assembly !== undefined) {
       for (
@@ -195,15 +195,14 @@ export class BlockTransfer {
         block < assembly.blockCount;
         block++
       ) {
-        if ((assembly.requestedMask[block]! & bit) === 0) continue;
-        assembly.requestedMask[block]! &= ~bit;
+        if (!assembly.unask(block, owner.nodeId)) continue;
         owner.inFlightBlocks--;
         this.deps.budget.inFlightBlocks--;
       }
     }
     for (const held of owner.pieces) {
       const pending = this.assemblies.get(held);
-      if (pending?.hasRequestFrom(bit)) continue;
+      if (pending?.hasRequestFrom(owner.nodeId)) continue;
       owner.pieces.delete(held);
       this.picker.release(held);
     }
@@ -281,13 +280,12 @@ export class BlockTransfer {
       this.unsolicitedBlocks++;
       return;
     }
-    const bit = 1 << owner.slot;
     if (assembly.isReceived(block)) {
       this.duplicateBlocks++;
-      if (assembly.requestedMask[block]! & bit) this.settle(assembly, block);
+      if (assembly.isAskedOf(block, owner.nodeId)) this.settle(assembly, block);
       return;
     }
-    if ((assembly.requestedMask[block]! & bit) === 0) {
+    if (!assembly.isAskedOf(block, owner.nodeId)) {
       // Data nobody asked this owner for (or asked and already given up on): not trusted.
       this.unsolicitedBlocks++;
       return;
@@ -303,7 +301,7 @@ export class BlockTransfer {
       if (seq > owner.highestAnsweredSeq) owner.highestAnsweredSeq = seq;
     }
     datagram.copy(assembly.buffer, begin, DATA_HEADER_BYTES, DATA_HEADER_BYTES + payloadLength);
-    assembly.contributor[block] = owner.slot;
+    assembly.contributor[block] = owner.nodeId;
     assembly.receivedChecksum[block] = this.header.checksum;
     assembly.receivedTxid[block] = this.header.txid;
     assembly.receivedCount++;
@@ -317,18 +315,22 @@ export class BlockTransfer {
 
   /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */
   private settle(assembly: PieceAssembly, block: number): void {
-    const mask = assembly.requestedMask[block]!;
-    assembly.requestedMask[block] = 0;
-    for (const owner of this.owners) {
-      if (mask & (1 << owner.slot)) {
-        owner.inFlightBlocks--;
-        this.deps.budget.inFlightBlocks--;
-      }
-    }
+    this.unaskedOf(assembly.askedOf[block]!);
+    this.unaskedOf(assembly.alsoAskedOf[block]!);
+    assembly.askedOf[block] = NO_OWNER;
+    assembly.alsoAskedOf[block] = NO_OWNER;
+  }
+
+  /** One block asked of this owner (or of nobody) is no longer in flight. */
+  private unaskedOf(nodeId: number): void {
+    if (nodeId === NO_OWNER) return;
+    const owner = this.owners.get(nodeId);
+    if (owner !== undefined) owner.inFlightBlocks--;
+    this.deps.budget.inFlightBlocks--;
   }
 
   private ownerAt(from: RemoteAddress): OwnerSession | null {
-    for (const owner of this.owners) {
+    for (const owner of this.owners.all) {
       if (owner.address.port === from.port && owner.address.address === from.address) return owner;
     }
     return null;
@@ -412,12 +414,11 @@ export class BlockTransfer {
     nowMs: number,
     endgame: boolean,
   ): number {
-    const bit = 1 << owner.slot;
     const needs = (block: number): boolean => {
       if (assembly.isReceived(block)) return false;
-      const mask = assembly.requestedMask[block]!;
-      if (!endgame) return mask === 0;
-      return (mask & bit) === 0 && (mask & (mask - 1)) === 0;
+      const asked = assembly.askedCount(block);
+      if (!endgame) return asked === 0;
+      return asked === 1 && !assembly.isAskedOf(block, owner.nodeId);
     };
     let first = 0;
     while (first < assembly.blockCount && !needs(first)) first++;
@@ -431,7 +432,7 @@ export class BlockTransfer {
         assembly.retransmitted[block] = 1;
         this.retransmittedBlocks++;
       }
-      assembly.requestedMask[block]! |= bit;
+      assembly.ask(block, owner.nodeId);
       assembly.requestedAtMs[block] = nowMs;
       assembly.requestTxid[block] = txid;
       assembly.requestSeq[block] = owner.nextRequestSeq++;
@@ -469,46 +470,40 @@ export class BlockTransfer {
     let lost = false;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {
-        const mask = assembly.requestedMask[block]!;
-        if (mask === 0) continue;
-        const age = nowMs - assembly.requestedAtMs[block]!;
-        for (const owner of this.owners) {
-          const bit = 1 << owner.slot;
-          if ((mask & bit) === 0) continue;
-          const timedOut = age >= owner.rtt.timeoutMs;
-          // Only when this owner alone was asked: its request numbers then describe the block.
-          const overtaken =
-            mask === bit &&
-            assembly.requestSeq[block]! + FAST_RETRANSMIT_GAP <= owner.highestAnsweredSeq &&
-            age >= owner.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
-          if (!timedOut && !overtaken) continue;
-          assembly.requestedMask[block]! &= ~bit;
-          owner.inFlightBlocks--;
-          this.deps.budget.inFlightBlocks--;
-          if (timedOut) owner.onLoss(nowMs);
-          else owner.onFastLoss(nowMs);
-          this.deps.pacer.noteLoss(this.deps.blockSizeBytes);
-          lost = true;
-        }
+        const first = assembly.askedOf[block]!;
+        if (first === NO_OWNER) continue;
+        const second = assembly.alsoAskedOf[block]!;
+        // Only when one owner alone was asked: its request numbers then describe the block.
+        if (this.expired(assembly, block, first, second === NO_OWNER, nowMs)) lost = true;
+        if (second !== NO_OWNER && this.expired(assembly, block, second, false, nowMs)) lost = true;
       }
     }
     if (lost) this.pumpAll();
   }
 
-  /**
-   * True when nothing of this transfer still points at owner `slot` (no block it delivered or was
-   * asked for in a piece being assembled, no failed attempt kept for blame): a banned owner's slot
-   * may then go to a new owner. The piece map forgets the old owner's pieces.
-   */
-  releaseSlot(slot: number): boolean {
-    const bit = 1 << slot;
-    for (const assembly of this.assemblies.values()) {
-      if (assembly.contributor.includes(slot)) return false;
-      for (const mask of assembly.requestedMask) if (mask & bit) return false;
-    }
-    if (this.blame.remembers(slot)) return false;
-    for (let piece = 0; piece < this.pieceSource.length; piece++)
-      if (this.pieceSource[piece] === slot) this.pieceSource[piece] = NO_OWNER;
+  /** Gives up on the request of one block of one owner if it is lost; true if it was. */
+  private expired(
+    assembly: PieceAssembly,
+    block: number,
+    nodeId: number,
+    alone: boolean,
+    nowMs: number,
+  ): boolean {
+    const owner = this.owners.get(nodeId);
+    if (owner === undefined) return false;
+    const age = nowMs - assembly.requestedAtMs[block]!;
+    const timedOut = age >= owner.rtt.timeoutMs;
+    const overtaken =
+      alone &&
+      assembly.requestSeq[block]! + FAST_RETRANSMIT_GAP <= owner.highestAnsweredSeq &&
+      age >= owner.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
+    if (!timedOut && !overtaken) return false;
+    assembly.unask(block, nodeId);
+    owner.inFlightBlocks--;
+    this.deps.budget.inFlightBlocks--;
+    if (timedOut) owner.onLoss(nowMs);
+    else owner.onFastLoss(nowMs);
+    this.deps.pacer.noteLoss(this.deps.blockSizeBytes);
     return true;
   }
 
@@ -521,13 +516,9 @@ export class BlockTransfer {
 
   /** Forgets what was asked of this owner; its pieces return to the pool. */
   private forgetRequests(owner: OwnerSession): void {
-    const bit = 1 << owner.slot;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {
-        if (assembly.requestedMask[block]! & bit) {
-          assembly.requestedMask[block]! &= ~bit;
-          this.deps.budget.inFlightBlocks--;
-        }
+        if (assembly.unask(block, owner.nodeId)) this.deps.budget.inFlightBlocks--;
       }
     }
     owner.inFlightBlocks = 0;
@@ -557,23 +548,23 @@ export class BlockTransfer {
   private acceptPiece(assembly: PieceAssembly): void {
     const { piece, lengthBytes, buffer } = assembly;
     this.picker.markVerified(piece);
-    for (const slot of this.blame.passed(assembly)) {
-      const owner = this.owners[slot];
+    for (const id of this.blame.passed(assembly)) {
+      const owner = this.owners.get(id);
       if (owner) this.strike(owner, `sent wrong blocks of piece ${piece}`);
     }
-    const bytesBySlot = new Map<number, number>();
+    const bytesByOwner = new Map<number, number>();
     for (let block = 0; block < assembly.blockCount; block++) {
-      const slot = assembly.contributor[block]!;
-      bytesBySlot.set(slot, (bytesBySlot.get(slot) ?? 0) + assembly.blockLength(block));
+      const id = assembly.contributor[block]!;
+      bytesByOwner.set(id, (bytesByOwner.get(id) ?? 0) + assembly.blockLength(block));
     }
     let majority = NO_OWNER;
-    for (const [slot, bytes] of bytesBySlot) {
-      const owner = this.owners[slot]!;
-      owner.verifiedBytes += bytes;
-      if (majority === NO_OWNER || bytes > (bytesBySlot.get(majority) ?? 0)) majority = slot;
+    for (const [id, bytes] of bytesByOwner) {
+      const owner = this.owners.get(id);
+      if (owner) owner.verifiedBytes += bytes;
+      if (majority === NO_OWNER || bytes > (bytesByOwner.get(majority) ?? 0)) majority = id;
     }
     this.pieceSource[piece] = majority;
-    this.owners[majority]?.deliveredPieces.add(piece);
+    this.owners.get(majority)?.deliveredPieces.add(piece);
     this.pendingWrites++;
     this.pendingWriteBytes += lengthBytes;
     this.partFile.writePiece(piece, buffer, lengthBytes).then(
@@ -609,7 +600,7 @@ export class BlockTransfer {
     const blockSize = this.deps.blockSizeBytes;
     let dropped = 0;
     for (let block = 0; block < assembly.blockCount; block++) {
-      const slot = assembly.contributor[block]!;
+      const id = assembly.contributor[block]!;
       const begin = block * blockSize;
       const payload = assembly.buffer.subarray(begin, begin + assembly.blockLength(block));
       const checksum = assembly.receivedChecksum[block]!;
@@ -619,7 +610,7 @@ export class BlockTransfer {
       assembly.dropBlock(block);
       this.damagedBlocks++;
       dropped++;
-      const owner = this.owners[slot];
+      const owner = this.owners.get(id);
       if (owner === undefined) continue;
       owner.onFastLoss(nowMs);
       owner.damagedBlocks++;
@@ -640,7 +631,8 @@ export class BlockTransfer {
     this.failedPieces++;
     const verdict = this.blame.failed(assembly);
     if (verdict.kind === 'strike') {
-      this.strike(this.owners[verdict.slot]!, `piece ${assembly.piece} failed verification`);
+      const owner = this.owners.get(verdict.nodeId);
+      if (owner) this.strike(owner, `piece ${assembly.piece} failed verification`);
     } else {
       this.deps.events.log(
         `piece ${assembly.piece} failed verification; re-fetching it whole from one owner`,
@@ -662,6 +654,7 @@ export class BlockTransfer {
       owner.reason = `${owner.strikes} pieces failed verification`;
       this.deps.events.log(`banned node ${owner.nodeId} for this download: ${owner.reason}`);
       this.dropOwner(owner);
+      owner.forgetClaims();
     }
   }
 

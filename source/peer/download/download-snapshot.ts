@@ -1,6 +1,8 @@
 import type { DownloadSnapshot } from '../peer-snapshot.ts';
 import type { BlockTransfer } from './block-transfer.ts';
 import type { Download } from './download.ts';
+import type { OwnerSession } from './owner-session.ts';
+import { NO_OWNER } from './piece-assembly.ts';
 
 /** Piece source codes besides owner indexes (see ui/peer/piece-map.ts, which draws them). */
 const PIECE_MISSING = -1;
@@ -9,12 +11,19 @@ export const PIECE_IN_FLIGHT = -2;
 /** Verified, but in an earlier session: found on disk and re-hashed at resume. */
 export const PIECE_RESUMED = -3;
 
-/** Who delivered each piece this session, with pieces in flight and resumed pieces marked. */
-function pieceSourcesOf(transfer: BlockTransfer): Int8Array {
-  const sources = transfer.pieceSource.slice();
+/**
+ * Who delivered each piece this session, as an index into `owners` (the transfer names owners
+ * by node id), with pieces in flight and resumed pieces marked.
+ */
+function pieceSourcesOf(transfer: BlockTransfer, owners: readonly OwnerSession[]): Int16Array {
+  const indexById = new Map(owners.map((owner, index) => [owner.nodeId, index]));
+  const sources = new Int16Array(transfer.pieceCount).fill(PIECE_MISSING);
   const { verified } = transfer.picker;
   for (let piece = 0; piece < sources.length; piece++) {
-    if (sources[piece] === PIECE_MISSING && verified.has(piece)) sources[piece] = PIECE_RESUMED;
+    const id = transfer.pieceSource[piece]!;
+    // Clamped so a 32,768th owner (a flood of liars) never wraps into one of the codes below 0.
+    if (id !== NO_OWNER) sources[piece] = Math.min(indexById.get(id) ?? PIECE_MISSING, 0x7fff);
+    else if (verified.has(piece)) sources[piece] = PIECE_RESUMED;
   }
   for (const piece of transfer.activePieces()) {
     if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
@@ -53,7 +62,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       complete: owner.complete,
       piecesHave: owner.has === null ? null : owner.has.count,
     })),
-    pieceSources: transfer ? pieceSourcesOf(transfer) : new Int8Array(0),
+    pieceSources: transfer ? pieceSourcesOf(transfer, download.owners) : new Int16Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
     choices: download.choices,
   };

@@ -23,7 +23,9 @@ import { describeChoice, describePick, type EntryChoice } from './entry-choice.t
 import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState, type WindowLimits } from './owner-session.ts';
+import { OwnerTable } from './owner-table.ts';
 import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
+import { NO_OWNER } from './piece-assembly.ts';
 
 export type DownloadState =
   | 'searching'
@@ -108,15 +110,6 @@ const PROBE_MAX_MS = 15_000;
 /** A download paused by a full disk looks for room again this often. */
 const DISK_RETRY_MS = 5_000;
 /**
- * Slots are bits of a 32-bit mask: at most 31 owners at once. A banned owner's slot is given to a
- * new owner once nothing refers to it, so a file offered by more liars than that still reaches
- * its honest owners (one host may hold 64 node ids).
- */
-const MAX_OWNER_SLOTS = 31;
-/** Banned owners remembered after their slot was reused (they stay excluded at the tracker). */
-const MAX_RETIRED_BANNED = 4096;
-
-/**
  * One file being downloaded, from search to verified file: NEED at the tracker, metainfo from an
  * owner (checked against the infohash), blocks from several owners at once (BlockTransfer), new
  * owners from the tracker when they vanish, resume after a crash, and the final rename.
@@ -129,7 +122,8 @@ export class Download {
   choices: readonly EntryChoice[] = [];
   metainfo: Metainfo | null = null;
   transfer: BlockTransfer | null = null;
-  readonly owners: OwnerSession[] = [];
+  /** Every owner met, banned ones too (they stay excluded at the tracker), found by node id. */
+  private readonly ownerTable = new OwnerTable();
   readonly downloadId = randomBytes(8);
   startedAtMs: number;
   finishedAtMs = DOUBLE_ZERO;
@@ -151,11 +145,14 @@ export class Download {
   private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
-  /** Banned owners whose slot went to a new owner, oldest first (see freeSlot). */
-  private readonly retiredBanned = new Set<number>();
   private stopped = false;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
+
+  /** Every owner met, in the order met. */
+  get owners(): readonly OwnerSession[] {
+    return this.ownerTable.all;
+  }
 
   constructor(
     readonly options: DownloadOptions,
@@ -299,10 +296,13 @@ export class Download {
     return this.bannedIds().length;
   }
 
-  /** Node ids banned by this download: those still holding a slot, then retired ones newest first. */
+  /** Node ids banned by this download, the latest met first (the exclude list may be cut). */
   private bannedIds(): number[] {
-    const holding = this.owners.filter((owner) => owner.state === 'banned');
-    return [...holding.map((owner) => owner.nodeId), ...[...this.retiredBanned].reverse()];
+    const ids: number[] = [];
+    const all = this.owners;
+    for (let i = all.length - 1; i >= 0; i--)
+      if (all[i]!.state === 'banned') ids.push(all[i]!.nodeId);
+    return ids;
   }
 
   /**
@@ -391,36 +391,13 @@ export class Download {
     return ids.slice(0, MAX_NEED_EXCLUDE);
   }
 
-  /**
-   * A slot for a new owner: the next free one, or the slot of a banned owner that nothing refers
-   * to any more (that owner is then only remembered by id); null while every slot is taken.
-   */
-  private freeSlot(): number | null {
-    if (this.owners.length < MAX_OWNER_SLOTS) return this.owners.length;
-    for (const owner of this.owners) {
-      if (owner.state !== 'banned') continue;
-      if (this.transfer !== null && !this.transfer.releaseSlot(owner.slot)) continue;
-      if (this.retiredBanned.size >= MAX_RETIRED_BANNED) {
-        const oldest = this.retiredBanned.values().next().value;
-        if (oldest !== undefined) this.retiredBanned.delete(oldest);
-      }
-      this.retiredBanned.add(owner.nodeId);
-      this.deps.log(
-        `${this.name}: banned node ${owner.nodeId} gives its slot to a new owner (${this.retiredBanned.size} banned nodes now listed only by id)`,
-      );
-      this.probeAtMs.delete(owner);
-      this.connectAttempts.delete(owner);
-      return owner.slot;
-    }
-    return null;
-  }
-
   private addOwners(match: NeedMatch): void {
     const nowMs = this.deps.clock.now();
     for (const entry of match.owners) {
-      if (entry.nodeId === this.options.selfNodeId) continue;
+      // Id 0 names nobody (NO_OWNER): no registered node has it.
+      if (entry.nodeId === this.options.selfNodeId || entry.nodeId === NO_OWNER) continue;
       const address = { address: entry.host, port: entry.port };
-      const known = this.owners.find((owner) => owner.nodeId === entry.nodeId);
+      const known = this.ownerTable.get(entry.nodeId);
       if (known) {
         if (known.state === 'banned') continue;
         if (entry.complete && !known.complete) this.transfer?.ownerCompleted(known);
@@ -439,19 +416,9 @@ export class Download {
         }
         continue;
       }
-      if (this.retiredBanned.has(entry.nodeId)) continue;
-      const slot = this.freeSlot();
-      if (slot === null) continue;
-      const owner = new OwnerSession(
-        slot,
-        entry.nodeId,
-        address,
-        this.options,
-        nowMs,
-        entry.complete,
-      );
+      const owner = new OwnerSession(entry.nodeId, address, this.options, nowMs, entry.complete);
       if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
-      this.owners[slot] = owner;
+      this.ownerTable.add(owner);
       this.deps.log(
         `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${formatSize(entry.uploadCredit)})`,
       );
@@ -567,7 +534,7 @@ export class Download {
       this.match!.infohash,
       verified,
       this.partFile!,
-      this.owners,
+      this.ownerTable,
       {
         endpoint: this.deps.endpoint,
         clock: this.deps.clock,
@@ -759,6 +726,7 @@ export class Download {
     owner.reason = why;
     this.deps.log(`${this.name}: banned node ${owner.nodeId} for this download: ${why}`);
     this.transfer?.dropOwner(owner);
+    owner.forgetClaims();
     this.deps.changed();
   }
 

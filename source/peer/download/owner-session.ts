@@ -84,7 +84,7 @@ export class OwnerSession {
   private rateBytesAtLastSample = DOUBLE_ZERO;
 
   constructor(
-    readonly slot: number,
+    /** Its name within the download: blocks and pieces refer to it by this id. */
     readonly nodeId: number,
     public address: RemoteAddress,
     private readonly limits: WindowLimits,
@@ -126,6 +126,16 @@ export class OwnerSession {
       this.firstDeclineAtMs = nowMs;
     }
     this.notDeclined!.delete(piece);
+  }
+
+  /**
+   * Banned: what it claimed to have is of no further use. A download keeps every owner it met
+   * (so a flood of liars stays excluded), so a banned one keeps only what the view shows.
+   */
+  forgetClaims(): void {
+    if (this.has !== null) this.has = new Bitfield(0);
+    this.attested = null;
+    this.notDeclined = null;
   }
 
   /** Requests may go to this owner now. */

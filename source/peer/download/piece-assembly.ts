@@ -1,16 +1,24 @@
-/** No owner slot: a block nobody has been asked for, or a piece with no single owner. */
-export const NO_OWNER = -1;
+/**
+ * No owner: a block nobody is asked for or has delivered, a piece with no single source. Owners
+ * are named by node id, and ids start at 1.
+ */
+export const NO_OWNER = 0;
 
 /**
  * One piece being fetched: its bytes in memory and, per block, who was asked, when, who
  * delivered it and the checksum it came with. Pieces are verified in memory before they touch
  * the disk, so a corrupt piece never reaches the part file and the disk sees one positional
  * write per piece.
+ *
+ * Owners are named by node id (typed arrays of ids, not bits of a mask), so a download may meet
+ * any number of owners over its life and never has to recycle a name.
  */
 export class PieceAssembly {
   readonly blockCount: number;
-  /** Owner slots asked for each block, one bit per slot (endgame may ask two). */
-  readonly requestedMask: Uint32Array;
+  /** The owner each block is asked of; NO_OWNER while nobody is. */
+  readonly askedOf: Uint32Array;
+  /** In endgame a block asked of one owner may be asked of a second one too (first copy wins). */
+  readonly alsoAskedOf: Uint32Array;
   readonly requestedAtMs: Float64Array;
   /** Txid of each block's latest REQUEST; DATA echoes it, so only its reply is an RTT sample. */
   readonly requestTxid: Uint32Array;
@@ -18,8 +26,8 @@ export class PieceAssembly {
   readonly requestSeq: Float64Array;
   /** Set once a block is asked for again (counted as a retransmission). */
   readonly retransmitted: Uint8Array;
-  /** Slot of the owner whose copy of each block was kept; NO_OWNER until it arrives. */
-  readonly contributor: Int8Array;
+  /** The owner whose copy of each block was kept; NO_OWNER until it arrives. */
+  readonly contributor: Uint32Array;
   /**
    * The checksum and txid of the datagram each kept block came in: enough to rebuild and check
    * that datagram's CRC if the piece fails its hash (see dataChecksumMatches), so the CRC of
@@ -38,12 +46,13 @@ export class PieceAssembly {
     readonly buffer: Buffer,
   ) {
     this.blockCount = Math.ceil(lengthBytes / blockSizeBytes);
-    this.requestedMask = new Uint32Array(this.blockCount);
+    this.askedOf = new Uint32Array(this.blockCount);
+    this.alsoAskedOf = new Uint32Array(this.blockCount);
     this.requestedAtMs = new Float64Array(this.blockCount);
     this.requestTxid = new Uint32Array(this.blockCount);
     this.requestSeq = new Float64Array(this.blockCount);
     this.retransmitted = new Uint8Array(this.blockCount);
-    this.contributor = new Int8Array(this.blockCount).fill(NO_OWNER);
+    this.contributor = new Uint32Array(this.blockCount);
     this.receivedChecksum = new Uint32Array(this.blockCount);
     this.receivedTxid = new Uint32Array(this.blockCount);
   }
@@ -52,10 +61,38 @@ export class PieceAssembly {
     return this.receivedCount === this.blockCount;
   }
 
-  /** True while some block of this piece is asked of the owner with this mask bit. */
-  hasRequestFrom(bit: number): boolean {
-    for (let block = 0; block < this.blockCount; block++) {
-      if (this.requestedMask[block]! & bit) return true;
+  /** True while some block of this piece is asked of this owner. */
+  hasRequestFrom(nodeId: number): boolean {
+    return this.askedOf.includes(nodeId) || this.alsoAskedOf.includes(nodeId);
+  }
+
+  isAskedOf(block: number, nodeId: number): boolean {
+    return this.askedOf[block] === nodeId || this.alsoAskedOf[block] === nodeId;
+  }
+
+  /** How many owners this block is asked of now: 0, 1, or 2 in endgame. */
+  askedCount(block: number): number {
+    return (
+      (this.askedOf[block] === NO_OWNER ? 0 : 1) + (this.alsoAskedOf[block] === NO_OWNER ? 0 : 1)
+    );
+  }
+
+  /** Records that this block is asked of this owner (the second owner, if one is asked already). */
+  ask(block: number, nodeId: number): void {
+    if (this.askedOf[block] === NO_OWNER) this.askedOf[block] = nodeId;
+    else this.alsoAskedOf[block] = nodeId;
+  }
+
+  /** This owner is no longer asked for this block; false if it was not. */
+  unask(block: number, nodeId: number): boolean {
+    if (this.askedOf[block] === nodeId) {
+      this.askedOf[block] = this.alsoAskedOf[block]!;
+      this.alsoAskedOf[block] = NO_OWNER;
+      return true;
+    }
+    if (this.alsoAskedOf[block] === nodeId) {
+      this.alsoAskedOf[block] = NO_OWNER;
+      return true;
     }
     return false;
   }
@@ -77,18 +114,18 @@ export class PieceAssembly {
 
   /** Forget everything received (failed hash); requests in flight are forgotten too. */
   reset(): void {
-    this.requestedMask.fill(0);
+    this.askedOf.fill(NO_OWNER);
+    this.alsoAskedOf.fill(NO_OWNER);
     this.retransmitted.fill(0);
     this.contributor.fill(NO_OWNER);
     this.receivedCount = 0;
   }
 
-  /** Distinct owner slots that delivered blocks of this piece. */
+  /** Distinct owners (node ids) that delivered blocks of this piece. */
   contributors(): number[] {
-    const slots: number[] = [];
-    for (const slot of this.contributor)
-      if (slot !== NO_OWNER && !slots.includes(slot)) slots.push(slot);
-    return slots;
+    const ids: number[] = [];
+    for (const id of this.contributor) if (id !== NO_OWNER && !ids.includes(id)) ids.push(id);
+    return ids;
   }
 }
 

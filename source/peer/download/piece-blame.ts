@@ -3,14 +3,14 @@ import type { PieceAssembly } from './piece-assembly.ts';
 
 /** A failed attempt kept for blame: who sent each block and a checksum of what they sent. */
 interface FailedAttempt {
-  contributor: Int8Array;
+  contributor: Uint32Array;
   blockCrc: Uint32Array;
 }
 
 /** What a failed piece means for its owners. */
 export type FailureVerdict =
-  /** One owner sent every block: it is to blame. */
-  | { kind: 'strike'; slot: number }
+  /** One owner (this node id) sent every block: it is to blame. */
+  | { kind: 'strike'; nodeId: number }
   /** Several owners: nobody is blamed yet; the piece must come whole from one owner. */
   | { kind: 'parole' };
 
@@ -28,7 +28,7 @@ export class PieceBlame {
   /** Records a failed piece (before its buffer is reset) and says what follows. */
   failed(assembly: PieceAssembly): FailureVerdict {
     const contributors = assembly.contributors();
-    if (contributors.length === 1) return { kind: 'strike', slot: contributors[0]! };
+    if (contributors.length === 1) return { kind: 'strike', nodeId: contributors[0]! };
     this.failedAttempts.set(assembly.piece, {
       contributor: assembly.contributor.slice(),
       blockCrc: blockChecksums(assembly),
@@ -36,14 +36,7 @@ export class PieceBlame {
     return { kind: 'parole' };
   }
 
-  /** True while a failed attempt kept for blame names this owner slot. */
-  remembers(slot: number): boolean {
-    for (const attempt of this.failedAttempts.values())
-      if (attempt.contributor.includes(slot)) return true;
-    return false;
-  }
-
-  /** A piece passed: the owners whose blocks differed in its earlier failed attempt, if any. */
+  /** A piece passed: the owners (node ids) whose blocks differed in its earlier failed attempt, if any. */
   passed(assembly: PieceAssembly): number[] {
     const failed = this.failedAttempts.get(assembly.piece);
     if (failed === undefined) return [];

@@ -43,7 +43,10 @@ function topSource(tally: Map<number, number>, accept: (source: number) => boole
  * comes first in the group. A mostly missing cell with delivered pieces in it shows who
  * delivered most of those, as partial.
  */
-export function pieceCells(sources: Int8Array, width: number): PieceCell[] {
+export function pieceCells(
+  sources: ArrayLike<number> & Iterable<number>,
+  width: number,
+): PieceCell[] {
   const count = sources.length;
   const cells = Math.min(width, count);
   const result: PieceCell[] = [];
@@ -73,7 +76,10 @@ export interface PieceTally {
   resumed: number;
 }
 
-export function tallyPieces(sources: Int8Array, owners: number): PieceTally {
+export function tallyPieces(
+  sources: ArrayLike<number> & Iterable<number>,
+  owners: number,
+): PieceTally {
   const tally: PieceTally = {
     byOwner: new Array<number>(owners).fill(0),
     inFlight: 0,

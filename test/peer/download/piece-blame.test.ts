@@ -20,16 +20,16 @@ describe('piece blame', () => {
   test('a failed piece from one owner is a strike against that owner', () => {
     assert.deepEqual(new PieceBlame().failed(piece([1, 2, 3], [4, 4, 4])), {
       kind: 'strike',
-      slot: 4,
+      nodeId: 4,
     });
   });
 
   test('a failed piece from several owners blames nobody until the whole piece passes', () => {
     const blame = new PieceBlame();
-    assert.deepEqual(blame.failed(piece([1, 9, 3], [0, 1, 0])), { kind: 'parole' });
-    // Refetched whole from owner 0: only block 1 differs, and owner 1 sent it.
-    assert.deepEqual(blame.passed(piece([1, 2, 3], [0, 0, 0])), [1]);
-    assert.deepEqual(blame.passed(piece([1, 2, 3], [0, 0, 0])), [], 'blamed once');
+    assert.deepEqual(blame.failed(piece([1, 9, 3], [5, 1, 5])), { kind: 'parole' });
+    // Refetched whole from node 5: only block 1 differs, and node 1 sent it.
+    assert.deepEqual(blame.passed(piece([1, 2, 3], [5, 5, 5])), [1]);
+    assert.deepEqual(blame.passed(piece([1, 2, 3], [5, 5, 5])), [], 'blamed once');
   });
 
   test('an honest owner that only sent good blocks is never blamed', () => {

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaults } from '../../../source/config.ts';
+import { OwnerSession } from '../../../source/peer/download/owner-session.ts';
+import { OwnerTable } from '../../../source/peer/download/owner-table.ts';
+import { NO_OWNER, PieceAssembly } from '../../../source/peer/download/piece-assembly.ts';
+
+/** The largest node id there is: owners are named by id, whatever it is. */
+const TOP_ID = 2 ** 32 - 1;
+
+function assembly(): PieceAssembly {
+  return new PieceAssembly(0, 4 * 16, 16, Buffer.alloc(64));
+}
+
+describe('piece assembly: who each block is asked of', () => {
+  test('a block is asked of one owner, and in endgame of a second, by node id', () => {
+    const piece = assembly();
+    assert.equal(piece.askedCount(0), 0);
+    piece.ask(0, 40);
+    piece.ask(0, TOP_ID);
+    assert.equal(piece.askedCount(0), 2);
+    assert.ok(piece.isAskedOf(0, 40) && piece.isAskedOf(0, TOP_ID));
+    assert.ok(!piece.isAskedOf(0, 41) && !piece.isAskedOf(1, 40));
+    assert.ok(piece.hasRequestFrom(TOP_ID));
+  });
+
+  test('the second owner stays asked when the first gives up', () => {
+    const piece = assembly();
+    piece.ask(2, 7);
+    piece.ask(2, 9);
+    assert.equal(piece.unask(2, 7), true);
+    assert.equal(piece.askedOf[2], 9);
+    assert.equal(piece.alsoAskedOf[2], NO_OWNER);
+    assert.equal(piece.unask(2, 7), false, 'asked of 7 no more');
+    assert.equal(piece.askedCount(2), 1);
+    assert.equal(piece.unask(2, 9), true);
+    assert.equal(piece.askedCount(2), 0);
+    assert.ok(!piece.hasRequestFrom(9));
+  });
+
+  test('contributors are the node ids that delivered blocks, each once', () => {
+    const piece = assembly();
+    for (const [block, id] of [
+      [0, 5],
+      [1, TOP_ID],
+      [2, 5],
+    ] as const) {
+      piece.contributor[block] = id;
+      piece.receivedCount++;
+    }
+    assert.deepEqual(piece.contributors(), [5, TOP_ID]);
+    piece.reset();
+    assert.deepEqual(piece.contributors(), []);
+    assert.equal(piece.isReceived(0), false);
+  });
+});
+
+describe('owner table', () => {
+  test('finds owners by node id, lists them in the order met, and refuses an id twice', () => {
+    const table = new OwnerTable();
+    const address = { address: '127.0.0.1', port: 7000 };
+    for (let id = 1; id <= 40; id++) table.add(new OwnerSession(id, address, defaults, 0));
+    assert.equal(table.size, 40);
+    assert.equal(table.get(33)?.nodeId, 33);
+    assert.equal(table.get(41), undefined);
+    assert.deepEqual(
+      [...table].slice(-2).map((owner) => owner.nodeId),
+      [39, 40],
+    );
+    assert.throws(
+      () => table.add(new OwnerSession(33, address, defaults, 0)),
+      /node 33 is already/,
+    );
+  });
+});
