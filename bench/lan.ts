@@ -28,6 +28,7 @@ import {
   cpuTargetLines,
   DETAIL_HEADERS,
   detailRow,
+  linkUseRange,
   p2pLowerBoundSeconds,
   seederOnlySeconds,
   summaryTable,
@@ -174,7 +175,7 @@ function describeCrowd(row: CrowdRow, sizeBytes: number): string {
   const problems = result.leechers
     .filter((leecher) => leecher.problem !== null)
     .map((leecher) => `\n    ${leecher.host}: ${leecher.problem}`);
-  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops} (seeder up ${result.tbfDropsWhere.seederUp}, leechers up ${result.tbfDropsWhere.leechersUp}, down ${result.tbfDropsWhere.leechersDown}), RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
+  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, link use once data flowed ${linkUseRange(result, sizeBytes, flags.rateMbit)} (min/median), seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops} (seeder up ${result.tbfDropsWhere.seederUp}, leechers up ${result.tbfDropsWhere.leechersUp}, down ${result.tbfDropsWhere.leechersDown}), RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
 }
 
 function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): void {
@@ -189,11 +190,11 @@ function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): 
   console.log(
     formatTable(
       DETAIL_HEADERS,
-      rows.map((row) => detailRow(row, sizeBytes)),
+      rows.map((row) => detailRow(row, sizeBytes, flags.rateMbit)),
     ),
   );
   console.log(
-    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; link use: file size over the time from first data to exit, as a share of the link's rate (headers count against it: ~97 % is a full link); copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
   );
   for (const line of cpuTargetLines(rows, systems, sizeBytes, floor)) console.log(line);
   console.log(

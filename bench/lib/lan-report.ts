@@ -1,6 +1,6 @@
 import { MiB } from './files.ts';
 import type { MachineFloor } from './floor.ts';
-import type { CrowdResult } from './lan-crowd.ts';
+import type { CrowdLeecher, CrowdResult } from './lan-crowd.ts';
 import { fixed, median } from './table.ts';
 
 const GiB = 1024 * MiB;
@@ -32,6 +32,32 @@ export function seederOnlySeconds(sizeBytes: number, rateMbit: number, leechers:
   return (leechers * sizeBytes * 8) / (rateMbit * BITS_PER_MBIT);
 }
 
+/**
+ * How much of its link one leecher used once data flowed (issue 12: 80 % or more once it has
+ * peers): the file's bytes over the time from its first data to its exit, as a share of the
+ * link's rate. Headers count against it (~2.5 % for UDP fragments), so 97 % is a full link.
+ * Null if data never flowed.
+ */
+export function linkUse(
+  leecher: Pick<CrowdLeecher, 'doneSeconds' | 'firstDataSeconds'>,
+  sizeBytes: number,
+  rateMbit: number,
+): number | null {
+  if (leecher.firstDataSeconds === null) return null;
+  const seconds = leecher.doneSeconds - leecher.firstDataSeconds;
+  if (!(seconds > 0)) return null;
+  return (sizeBytes * 8) / seconds / (rateMbit * BITS_PER_MBIT);
+}
+
+/** The least and the median link use of a crowd's leechers, as `61 %/74 %`. */
+export function linkUseRange(result: CrowdResult, sizeBytes: number, rateMbit: number): string {
+  const uses = result.leechers.map((leecher) => linkUse(leecher, sizeBytes, rateMbit));
+  const known = uses.filter((use): use is number => use !== null);
+  const percent = (value: number | null) => (value === null ? '-' : `${Math.round(value * 100)} %`);
+  if (known.length === 0) return '-';
+  return `${percent(Math.min(...known))}/${percent(median(known))}`;
+}
+
 /** One flash crowd, as a row. */
 export interface CrowdRow {
   system: string;
@@ -52,6 +78,7 @@ export const DETAIL_HEADERS = [
   'all done s',
   'median done s',
   'first data s (med/max)',
+  'link use (min/med)',
   'seeder up (copies)',
   'leechers up (copies)',
   'CPU core-s/GiB',
@@ -62,7 +89,7 @@ export const DETAIL_HEADERS = [
 ];
 
 /** The detail row of one crowd. */
-export function detailRow(row: CrowdRow, sizeBytes: number): string[] {
+export function detailRow(row: CrowdRow, sizeBytes: number, rateMbit: number): string[] {
   const head = [row.system, String(row.leechers), String(row.run + 1)];
   const { result } = row;
   if (result === null) return [...head, 'FAILED', ...DETAIL_HEADERS.slice(4).map(() => '-')];
@@ -76,6 +103,7 @@ export function detailRow(row: CrowdRow, sizeBytes: number): string[] {
     fixed(result.allDoneSeconds, 1),
     fixed(median(leechers.map((leecher) => leecher.doneSeconds)), 1),
     `${fixed(median(firsts), 2)}/${fixed(known.length ? Math.max(...known) : null, 2)}`,
+    linkUseRange(result, sizeBytes, rateMbit),
     fixed(result.seederUploadBytes / sizeBytes, 2),
     fixed(result.leechersUploadBytes / sizeBytes, 2),
     fixed(cpuPerGiB(result, sizeBytes), 2),
