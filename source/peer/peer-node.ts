@@ -7,6 +7,7 @@ import { defaults } from '../config.ts';
 import { formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
+import { readFragmentQueues } from '../net/fragment-queues.ts';
 import {
   type DatagramTransport,
   type OpenError,
@@ -21,6 +22,7 @@ import { DownlinkPacer } from './download/downlink-pacer.ts';
 import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
+import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths } from './download/part-file.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
@@ -53,6 +55,8 @@ export interface PeerNodeOptions {
   logger: Logger;
   /** Tests wrap the socket in a FaultyTransport here. */
   wrapTransport?: (transport: DatagramTransport) => DatagramTransport;
+  /** Datagrams the host holds waiting for fragments (tests count their own; default /proc). */
+  readFragmentQueues?: () => number | null;
 }
 
 export type IntentOutcome = { ok: true } | { ok: false; reason: string };
@@ -101,6 +105,7 @@ export class PeerNode {
   readonly budget: InFlightBudget;
   /** Paces the requests of every download of this node: its downlink, and `--download-limit`. */
   private readonly pacer: DownlinkPacer;
+  private readonly fragments: FragmentLossWatch;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
   /**
@@ -131,6 +136,9 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
+    this.fragments = new FragmentLossWatch(
+      options.readFragmentQueues ?? (() => readFragmentQueues()),
+    );
     this.pacer = new DownlinkPacer(
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),
@@ -454,6 +462,7 @@ export class PeerNode {
         clock: this.options.clock,
         budget: this.budget,
         pacer: this.pacer,
+        fragments: this.fragments,
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
         listFiles: (cursor) => this.tracker.list(cursor),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),

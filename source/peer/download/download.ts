@@ -16,11 +16,12 @@ import {
 } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
-import { BlockTransfer, type InFlightBudget } from './block-transfer.ts';
+import { BlockTransfer, type InFlightBudget, UNFRAGMENTED_BLOCK_BYTES } from './block-transfer.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
 import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
+import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState, type WindowLimits } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
@@ -67,6 +68,8 @@ export interface DownloadDeps {
   budget: InFlightBudget;
   /** Paces the node's requests (its downlink, and `--download-limit`), shared by its downloads. */
   pacer: DownlinkPacer;
+  /** Whether this host loses fragments of what it receives, shared by its downloads. */
+  fragments: FragmentLossWatch;
   findOwners: OwnerFinder;
   /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
   listFiles?: EntryLookup['listFiles'];
@@ -541,6 +544,7 @@ export class Download {
         blockSizeBytes: this.options.blockSizeBytes,
         budget: this.deps.budget,
         pacer: this.deps.pacer,
+        fragments: this.deps.fragments,
         events: {
           changed: () => {
             this.progressDirty = true;
@@ -571,6 +575,15 @@ export class Download {
       if (!wasEngaged && pacer.engaged) {
         const rate = formatRate(pacer.rateBytesPerSec);
         this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
+      }
+      const nowMs = this.deps.clock.now();
+      const fragments = this.deps.fragments;
+      const wasLosing = fragments.losing(nowMs);
+      fragments.tick(nowMs);
+      if (!wasLosing && fragments.losing(nowMs)) {
+        this.deps.log(
+          `fragments of arriving datagrams are being lost: new pieces come in ${UNFRAGMENTED_BLOCK_BYTES}-byte blocks, each in one frame`,
+        );
       }
       this.transfer?.checkTimeouts();
       // Paced: send what the tokens returned since the last tick allow.

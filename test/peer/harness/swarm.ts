@@ -57,6 +57,8 @@ export interface SwarmNodeOptions {
   /** The node's own `--upload-limit` / `--download-limit`, bytes per second. */
   uploadLimitBytesPerSec?: number;
   downloadLimitBytesPerSec?: number;
+  /** Datagrams the host holds waiting for fragments, as the node reads it (default: none). */
+  readFragmentQueues?: () => number | null;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
   maxPeers?: number;
   /** Wraps the socket closest to the engine: sees every datagram the node sends, encoded. */
@@ -146,6 +148,8 @@ export class Swarm {
         ? { downloadLimitBytesPerSec: options.downloadLimitBytesPerSec }
         : {}),
       ...(options.maxPeers ? { maxPeers: options.maxPeers } : {}),
+      // Not the host's counter: other traffic on this machine must not change a test's blocks.
+      readFragmentQueues: options.readFragmentQueues ?? (() => null),
       clock: systemClock,
       logger: this.logger(`node${options.nodeId}`, lines),
       // socket <- faults <- slow uplink <- tripwire <- endpoint: a partition also drops what
