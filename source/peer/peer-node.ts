@@ -136,9 +136,7 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
-    this.fragments = new FragmentLossWatch(
-      options.readFragmentQueues ?? (() => readFragmentQueues()),
-    );
+    this.fragments = new FragmentLossWatch(options.readFragmentQueues ?? readFragmentQueues);
     this.pacer = new DownlinkPacer(
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),

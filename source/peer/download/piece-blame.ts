@@ -36,7 +36,10 @@ export class PieceBlame {
     return { kind: 'parole' };
   }
 
-  /** A piece passed: the owners (node ids) whose blocks differed in its earlier failed attempt, if any. */
+  /**
+   * A piece passed: the owners (node ids) whose blocks differed in its earlier failed attempt,
+   * if any.
+   */
   passed(assembly: PieceAssembly): number[] {
     const failed = this.failedAttempts.get(assembly.piece);
     if (failed === undefined) return [];
