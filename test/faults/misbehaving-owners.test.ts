@@ -114,10 +114,12 @@ test('an owner that answers HELLO but never a REQUEST is marked dead; the file c
   timeout: 60_000,
 }, async () => {
   let silent: RequestInterceptor | null = null;
-  // Slower honest owners: the download must outlast the owner-silence timeout (3 s).
+  // Slower honest owners: the download must outlast the owner-silence timeout (3 s) by enough
+  // that a housekeeping round (every 0.5 s) finds the silent owner with a request outstanding:
+  // ~7 s. With 20 MiB (~5 s) it once ended first under CI's load, the owner only 'slow'.
   const outcome = await downloadWithOddOwner(
     1031,
-    20 * MiB,
+    28 * MiB,
     (socket) => {
       silent = new RequestInterceptor(socket, 'ignore');
       return silent;
