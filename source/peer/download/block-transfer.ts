@@ -371,8 +371,8 @@ export class BlockTransfer {
     const limit = this.deps.pacer;
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.
-    const batch = this.losingFragments()
-      ? Math.max(1, Math.floor(SHORT_RUN_BYTES / 2 / this.blockSizeNow()))
+    const batch = this.losingFragments(nowMs)
+      ? Math.max(1, Math.floor(SHORT_RUN_BYTES / 2 / this.blockSizeAt(nowMs)))
       : Math.min(
           MAX_BLOCKS_PER_REQUEST,
           Math.max(
@@ -403,7 +403,7 @@ export class BlockTransfer {
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
       const piece = this.picker.take(owner.offer(nowMs));
       if (piece >= 0) {
-        const assembly = this.assemblyFor(piece);
+        const assembly = this.assemblyFor(piece, nowMs);
         owner.pieces.add(piece);
         return this.requestFrom(assembly, owner, maxBlocks, nowMs, false);
       }
@@ -418,21 +418,23 @@ export class BlockTransfer {
     return 0;
   }
 
-  /** The block size for a piece started now (see UNFRAGMENTED_BLOCK_BYTES). */
-  private blockSizeNow(): number {
+  /** The block size for a piece started at `nowMs` (see UNFRAGMENTED_BLOCK_BYTES). */
+  private blockSizeAt(nowMs: number): number {
     const configured = this.deps.blockSizeBytes;
-    return this.losingFragments() ? Math.min(configured, UNFRAGMENTED_BLOCK_BYTES) : configured;
+    return this.losingFragments(nowMs)
+      ? Math.min(configured, UNFRAGMENTED_BLOCK_BYTES)
+      : configured;
   }
 
-  private losingFragments(): boolean {
-    return this.deps.fragments.losing(this.deps.clock.now());
+  private losingFragments(nowMs: number): boolean {
+    return this.deps.fragments.losing(nowMs);
   }
 
-  private assemblyFor(piece: number): PieceAssembly {
+  private assemblyFor(piece: number, nowMs: number): PieceAssembly {
     let assembly = this.assemblies.get(piece);
     if (assembly === undefined) {
       const length = pieceLength(this.metainfo, piece);
-      assembly = new PieceAssembly(piece, length, this.blockSizeNow(), this.pool.acquire());
+      assembly = new PieceAssembly(piece, length, this.blockSizeAt(nowMs), this.pool.acquire());
       this.assemblies.set(piece, assembly);
     }
     return assembly;
@@ -460,7 +462,7 @@ export class BlockTransfer {
     if (first === assembly.blockCount) return 0;
     let count = 0;
     let limit = Math.min(maxBlocks, MAX_BLOCKS_PER_REQUEST);
-    if (this.losingFragments()) {
+    if (this.losingFragments(nowMs)) {
       limit = Math.min(limit, Math.max(1, Math.floor(SHORT_RUN_BYTES / assembly.blockSizeBytes)));
     }
     const txid = this.deps.endpoint.nextTxid();
