@@ -148,13 +148,14 @@ export class UdpEndpoint {
     return usedTxid;
   }
 
-  /** Sends bytes already encoded (DATA built in a reused buffer); counted like any send. */
+  /** Sends bytes already encoded; counted like any send. */
   sendRaw(datagram: Uint8Array, length: number, to: RemoteAddress): void {
-    if (this.closed) return;
-    this.counters.datagramsOut++;
-    this.counters.bytesOut += length;
-    this.transport.send(datagram, length, to);
-    this.reclaimer.note(length);
+    this.sendBytes(datagram, length, to, false);
+  }
+
+  /** sendRaw for the bulk of DATA: a failed send is not counted (see sendUncounted). */
+  sendBulk(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    this.sendBytes(datagram, length, to, true);
   }
 
   /** The next transaction id (wraps at 2^32). */
@@ -186,6 +187,15 @@ export class UdpEndpoint {
       this.closing = this.transport.close();
     }
     return this.closing;
+  }
+
+  private sendBytes(datagram: Uint8Array, length: number, to: RemoteAddress, bulk: boolean): void {
+    if (this.closed) return;
+    this.counters.datagramsOut++;
+    this.counters.bytesOut += length;
+    if (bulk) this.transport.sendUncounted(datagram, length, to);
+    else this.transport.send(datagram, length, to);
+    this.reclaimer.note(length);
   }
 
   private transmit(txid: number, pending: PendingRequest): void {

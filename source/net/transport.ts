@@ -27,6 +27,12 @@ export interface RemoteAddress {
 export interface DatagramTransport {
   /** Fire and forget; a send error is counted, never thrown. */
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void;
+  /**
+   * send() for the bulk of DATA: an error is neither thrown nor counted. Counting takes a callback
+   * per datagram, and node runs each on a tick of its own; a peer whose DATA cannot be sent fails
+   * the control messages to it as well, and those are counted.
+   */
+  sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void;
   /** One handler; datagram is a fresh Buffer from the kernel. */
   setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
   readonly localAddress: RemoteAddress;
@@ -36,6 +42,12 @@ export interface DatagramTransport {
   readonly sendBufferBytes: number;
   /** Sends that failed (synchronously or in the send callback) since the transport opened. */
   readonly sendErrors: number;
+  /**
+   * Datagrams handed to send() that the kernel has not taken yet (its send buffer was full): their
+   * bytes must stay as they are until then. A wrapper that holds datagrams back holds copies, so
+   * it reports its inner transport's count.
+   */
+  readonly unsentDatagrams: number;
   close(): Promise<void>;
 }
 
@@ -94,6 +106,18 @@ class UdpTransport implements DatagramTransport {
       // Bad port or address, or a datagram over 65507 bytes: a value problem, not a crash.
       this.sendErrors++;
     }
+  }
+
+  sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    if (this.closed) return;
+    try {
+      this.socket.send(datagram, 0, length, to.port, to.address);
+    } catch {}
+  }
+
+  get unsentDatagrams(): number {
+    // A closed socket cannot be asked: report one, so that nothing it may hold is reused.
+    return this.closed ? 1 : this.socket.getSendQueueCount();
   }
 
   setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {

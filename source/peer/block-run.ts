@@ -1,8 +1,11 @@
 /**
  * A REQUEST as a run of blocks: checked against the file's metainfo, then read into the DATA
- * datagrams that answer it with one allocation and one readv: the buffer is laid out as [DATA header|payload][DATA header|payload]..., the readv fills
- * every payload slot straight from the file, then each slot is sent as it is (no copy per block).
+ * datagrams that answer it with one readv into one buffer laid out as
+ * [DATA header|payload][DATA header|payload]...: the readv fills every payload slot straight from
+ * the file, then each slot is sent as it is (no copy per block). The buffer is the caller's, so it
+ * can be reused run after run (see run-buffers.ts).
  */
+import { readvSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { DATA_HEADER_BYTES, writeDataHeader } from '../protocol/codec.ts';
 import type { RequestMessage } from '../protocol/messages.ts';
@@ -60,29 +63,66 @@ export interface ReadRun {
   shortRead: boolean;
 }
 
+/** The bytes of a buffer that holds the run's datagrams back to back. */
+export function runBufferBytes(run: BlockRun): number {
+  return run.blocks * DATA_HEADER_BYTES + run.runBytes;
+}
+
 /**
- * Reads `run` from `handle` into fresh DATA datagrams. Rejects if the read fails. `checksums`
- * (of this run's block length) saves checksumming blocks already sent once.
+ * Reads `run` from `handle` into DATA datagrams laid out in `buffer` (at least runBufferBytes),
+ * through libuv's thread pool. Rejects if the read fails. `checksums` (of this run's block
+ * length) saves checksumming blocks already sent once.
  */
 export async function readBlockRun(
   handle: FileHandle,
   run: BlockRun,
+  buffer: Buffer,
   checksums: BlockChecksums | null = null,
 ): Promise<ReadRun> {
+  const payloads = payloadSlots(run, buffer);
+  const { bytesRead } = await handle.readv(payloads, run.filePosition);
+  return fillHeaders(run, buffer, payloads, bytesRead, checksums);
+}
+
+/** readBlockRun, read at once on this thread (see read-mode.ts for when). Throws if it fails. */
+export function readBlockRunNow(
+  handle: FileHandle,
+  run: BlockRun,
+  buffer: Buffer,
+  checksums: BlockChecksums | null = null,
+): ReadRun {
+  const payloads = payloadSlots(run, buffer);
+  const bytesRead = readvSync(handle.fd, payloads, run.filePosition);
+  return fillHeaders(run, buffer, payloads, bytesRead, checksums);
+}
+
+/** Views of the payload slots of `buffer`, laid out [DATA header|payload][DATA header|payload]... */
+function payloadSlots(run: BlockRun, buffer: Buffer): Buffer[] {
+  if (buffer.length < runBufferBytes(run)) throw new RangeError('run buffer too small');
   const slotBytes = DATA_HEADER_BYTES + run.blockLength;
-  const buffer = Buffer.allocUnsafe(run.blocks * DATA_HEADER_BYTES + run.runBytes);
   const payloads: Buffer[] = [];
   for (let i = 0; i < run.blocks; i++) {
     const payloadStart = i * slotBytes + DATA_HEADER_BYTES;
     const payloadBytes = Math.min(run.blockLength, run.runBytes - i * run.blockLength);
     payloads.push(buffer.subarray(payloadStart, payloadStart + payloadBytes));
   }
-  const { bytesRead } = await handle.readv(payloads, run.filePosition);
+  return payloads;
+}
+
+/** Writes the DATA header of every slot the read filled, and returns those datagrams. */
+function fillHeaders(
+  run: BlockRun,
+  buffer: Buffer,
+  payloads: Buffer[],
+  bytesRead: number,
+  checksums: BlockChecksums | null,
+): ReadRun {
+  const slotBytes = DATA_HEADER_BYTES + run.blockLength;
   const datagrams: Buffer[] = [];
   let payloadBytes = 0;
   for (let i = 0; i < run.blocks; i++) {
     const payload = payloads[i]!;
-    // Only blocks the read filled completely: never a byte of uninitialised memory on the wire.
+    // Only blocks the read filled completely: never a byte of stale memory on the wire.
     if (payloadBytes + payload.length > bytesRead) break;
     const slotStart = i * slotBytes;
     const datagram = buffer.subarray(slotStart, slotStart + DATA_HEADER_BYTES + payload.length);

@@ -21,12 +21,21 @@ import type {
   RequestMessage,
 } from '../protocol/messages.ts';
 import { BlockChecksums } from './block-checksums.ts';
-import { type BlockRun, planBlockRun, type ReadRun, readBlockRun } from './block-run.ts';
+import {
+  type BlockRun,
+  planBlockRun,
+  type ReadRun,
+  readBlockRun,
+  readBlockRunNow,
+  runBufferBytes,
+} from './block-run.ts';
 import type { CookieJar } from './cookie-jar.ts';
 import { Bitfield } from './download/bitfield.ts';
 import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
+import { ReadMode } from './read-mode.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
+import { RunBuffers } from './run-buffers.ts';
 import {
   type SeedEntry,
   type SeededFile,
@@ -53,6 +62,8 @@ export interface SeederOptions {
   contribution?: (key: string) => number;
   /** Randomness of the optimistic slot (tests pass a seeded one). */
   random?: () => number;
+  /** When reads are made at once and when through the thread pool (tests pass their own). */
+  readMode?: ReadMode;
 }
 
 /** Per remote address, per file and in total: what was served and refused. */
@@ -75,6 +86,12 @@ export const DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER = defaults.maxWindowBlocks;
  * instead of its requests timing out in our queue and being sent twice.
  */
 export const MAX_PACED_WAIT_MS = 300;
+/**
+ * DATA datagrams waiting in the socket's own queue (the kernel's send buffer is full: the uplink
+ * cannot keep up) beyond which new requests are refused `busy`: the queue holds its runs'
+ * buffers, and nothing else would bound it, since runs read from the page cache are sent at once.
+ */
+export const MAX_UNSENT_DATAGRAMS = 256;
 /** Peers told `not-seeding` when this node leaves (the most recent askers first). */
 const MAX_GOODBYES = 64;
 /** METAINFO chunks are the size of a default block: whole on loopback, few on a LAN. */
@@ -88,6 +105,8 @@ export class Seeder {
   private readonly slots: UploadSlots;
   private readonly pacer: UploadPacer;
   private readonly haves = new HaveBroadcaster();
+  private readonly runBuffers = new RunBuffers();
+  private readonly readMode: ReadMode;
   private haveTimer: TimerHandle | null = null;
   /** Bitfields of complete files (every bit set), made once per file when first asked. */
   private readonly fullBitfields = new Map<string, Buffer>();
@@ -105,6 +124,7 @@ export class Seeder {
     );
     this.slots = new UploadSlots(opts.clock.now(), opts.random);
     this.pacer = new UploadPacer(opts.clock, opts.uploadLimitBytesPerSec ?? 0);
+    this.readMode = opts.readMode ?? new ReadMode();
   }
 
   /** Changes the upload limit at run time (bytes per second, 0 for none). */
@@ -310,7 +330,10 @@ export class Seeder {
       refuse('busy');
       return;
     }
-    if (this.pacer.queuedMs() > MAX_PACED_WAIT_MS) {
+    if (
+      this.pacer.queuedMs() > MAX_PACED_WAIT_MS ||
+      this.opts.endpoint.transport.unsentDatagrams > MAX_UNSENT_DATAGRAMS
+    ) {
       // Our own limit, not the requester's fault: not counted towards ignoring it.
       this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'busy', false);
       return;
@@ -321,13 +344,7 @@ export class Seeder {
     }
     this.files.noteServing(entry, formatAddress(from));
     requester.queuedBlocks += run.blocks;
-    this.pacer.submit(run.runBytes, () => {
-      this.serve(entry, requester, run, from)
-        .catch((error: unknown) => this.files.noteReadFailure(entry, `a bug: ${error}`))
-        .finally(() => {
-          requester.queuedBlocks -= run.blocks;
-        });
-    });
+    this.pacer.submit(run.runBytes, () => this.serve(entry, requester, run, from));
   }
 
   /** A complete file's pieces each go out once before any goes out twice (see first-copies.ts). */
@@ -358,29 +375,59 @@ export class Seeder {
     });
   }
 
-  /** Reads the run with one readv into one buffer, then sends each DATA slot as it is. */
-  private async serve(
-    entry: SeedEntry,
-    requester: Requester,
-    run: BlockRun,
-    from: RemoteAddress,
-  ): Promise<void> {
-    let read: ReadRun;
-    try {
-      entry.checksums ??= new BlockChecksums(run.blockLength, entry.file.metainfo.sizeBytes);
-      const checksums = entry.checksums.blockLength === run.blockLength ? entry.checksums : null;
-      read = await readBlockRun(entry.handle, run, checksums);
-    } catch (error) {
-      if (entry.removed) return;
-      this.files.noteReadFailure(entry, `cannot read it (${(error as Error).message})`);
-      const { txid, piece, begin } = run;
-      this.reject(requester, from, txid, entry.file.infohash, piece, begin, 'not-seeding');
+  /**
+   * Reads the run with one readv into one buffer, at once or through the thread pool (see
+   * read-mode.ts), sends each DATA slot as it is, and releases the requester's queued blocks.
+   */
+  private serve(entry: SeedEntry, requester: Requester, run: BlockRun, from: RemoteAddress): void {
+    if (entry.removed || this.closed) {
+      // Its fd is closed or closing, and the number may already name another file: never read it.
+      requester.queuedBlocks -= run.blocks;
       return;
     }
-    if (entry.removed || this.closed) return;
-    for (const datagram of read.datagrams) {
-      this.opts.endpoint.sendRaw(datagram, datagram.length, from);
+    entry.checksums ??= new BlockChecksums(run.blockLength, entry.file.metainfo.sizeBytes);
+    const checksums = entry.checksums.blockLength === run.blockLength ? entry.checksums : null;
+    const buffer = this.runBuffers.take(runBufferBytes(run));
+    const finish = (read: ReadRun | null, error: unknown): void => {
+      requester.queuedBlocks -= run.blocks;
+      if (read === null) this.readFailed(entry, requester, run, from, error);
+      else if (!this.sendRun(entry, requester, from, read)) return; // the kernel still reads it
+      this.runBuffers.give(buffer);
+    };
+    const startMs = this.opts.clock.now();
+    if (!this.readMode.readsAtOnce(startMs)) {
+      readBlockRun(entry.handle, run, buffer, checksums)
+        .then(
+          (read) => finish(read, null),
+          (error: unknown) => finish(null, error),
+        )
+        .catch((error: unknown) => this.files.noteReadFailure(entry, `a bug: ${error}`));
+      return;
     }
+    let read: ReadRun;
+    try {
+      read = readBlockRunNow(entry.handle, run, buffer, checksums);
+    } catch (error) {
+      finish(null, error);
+      return;
+    }
+    this.readMode.noteReadAtOnce(startMs, this.opts.clock.now());
+    finish(read, null);
+  }
+
+  /**
+   * Sends a run and counts it. Returns false while a datagram of it waits in the socket's queue
+   * (the kernel's send buffer was full): its buffer is then still being read.
+   */
+  private sendRun(
+    entry: SeedEntry,
+    requester: Requester,
+    from: RemoteAddress,
+    read: ReadRun,
+  ): boolean {
+    if (entry.removed || this.closed) return true;
+    const endpoint = this.opts.endpoint;
+    for (const datagram of read.datagrams) endpoint.sendBulk(datagram, datagram.length, from);
     // The file shrank since it was hashed: what is missing cannot be served correctly.
     if (read.shortRead) this.files.noteReadFailure(entry, 'it is shorter than when it was hashed');
     const sentBlocks = read.datagrams.length;
@@ -390,6 +437,20 @@ export class Seeder {
     entry.blocksServed += sentBlocks;
     this.bytesServed += read.payloadBytes;
     this.blocksServed += sentBlocks;
+    return endpoint.transport.unsentDatagrams === 0;
+  }
+
+  private readFailed(
+    entry: SeedEntry,
+    requester: Requester,
+    run: BlockRun,
+    from: RemoteAddress,
+    error: unknown,
+  ): void {
+    if (entry.removed) return;
+    this.files.noteReadFailure(entry, `cannot read it (${(error as Error).message})`);
+    const { txid, piece, begin } = run;
+    this.reject(requester, from, txid, entry.file.infohash, piece, begin, 'not-seeding');
   }
 
   /** A REJECT echoes infohash, piece, begin and the request's txid, and is smaller than any request. */

@@ -109,4 +109,22 @@ describe('openUdpTransport', () => {
     assert.equal(transport.sendErrors, 3);
     await transport.close();
   });
+
+  test('an uncounted send arrives like any other, and one that cannot happen is not counted', async () => {
+    const [a, b] = await Promise.all([open(), open()]);
+    try {
+      const arrived = new Promise<Buffer>((resolve) =>
+        b.setReceiver((datagram) => resolve(datagram)),
+      );
+      a.sendUncounted(Buffer.from('bulk bytes'), 4, b.localAddress);
+      assert.deepEqual(await arrived, Buffer.from('bulk'));
+      a.sendUncounted(Buffer.alloc(70_000), 70_000, { address: HOST, port: 9 });
+      a.sendUncounted(Buffer.alloc(4), 4, { address: HOST, port: 70_000 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(a.sendErrors, 0);
+      assert.equal(a.unsentDatagrams, 0);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import { BlockChecksums } from '../../source/peer/block-checksums.ts';
-import { planBlockRun, readBlockRun } from '../../source/peer/block-run.ts';
+import {
+  type BlockRun,
+  planBlockRun,
+  readBlockRun,
+  readBlockRunNow,
+  runBufferBytes,
+} from '../../source/peer/block-run.ts';
 import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../source/protocol/codec.ts';
 import {
   COOKIE_BYTES,
@@ -26,6 +32,26 @@ const METAINFO: Metainfo = {
   pieceSizeBytes: PIECE,
   pieceHashes: Buffer.alloc(3 * 32),
 };
+
+/** Writes `content` to a file of the test folder and runs `use` with it open for reading. */
+async function withFile(
+  name: string,
+  content: Uint8Array,
+  use: (handle: FileHandle) => Promise<void>,
+): Promise<void> {
+  const path = join(root, name);
+  await writeFile(path, content);
+  const handle = await open(path, 'r');
+  try {
+    await use(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+function bufferFor(run: BlockRun): Buffer {
+  return Buffer.alloc(runBufferBytes(run));
+}
 
 function request(piece: number, begin: number, blockLength: number, count: number): RequestMessage {
   const cookie = Buffer.alloc(COOKIE_BYTES);
@@ -71,33 +97,25 @@ describe('planBlockRun', () => {
 describe('readBlockRun', () => {
   test('checksums cached at the first send are exactly what a fresh checksum gives', async () => {
     const content = new SeededRandom(8).bytes(METAINFO.sizeBytes);
-    const path = join(root, 'cached.bin');
-    await writeFile(path, content);
-    const handle = await open(path, 'r');
-    try {
+    await withFile('cached.bin', content, async (handle) => {
       const checksums = new BlockChecksums(1500, METAINFO.sizeBytes);
       const run = planBlockRun(request(2, 0, 1500, 64), 7, METAINFO, INFOHASH)!;
-      const plain = await readBlockRun(handle, run);
-      const first = await readBlockRun(handle, run, checksums);
-      const again = await readBlockRun(handle, { ...run, txid: 8 }, checksums);
+      const plain = await readBlockRun(handle, run, bufferFor(run));
+      const first = await readBlockRun(handle, run, bufferFor(run), checksums);
+      const again = await readBlockRun(handle, { ...run, txid: 8 }, bufferFor(run), checksums);
       assert.deepEqual(first.datagrams, plain.datagrams);
       const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
       for (const datagram of [...first.datagrams, ...again.datagrams]) {
         assert.equal(readDataHeader(datagram, header), null, 'a valid checksum');
       }
-    } finally {
-      await handle.close();
-    }
+    });
   });
 
   test('lays out DATA datagrams whose payloads are the file bytes of each block', async () => {
     const content = new SeededRandom(7).bytes(METAINFO.sizeBytes);
-    const path = join(root, 'f.bin');
-    await writeFile(path, content);
-    const handle = await open(path, 'r');
-    try {
+    await withFile('f.bin', content, async (handle) => {
       const run = planBlockRun(request(2, 1000, 1500, 64), 99, METAINFO, INFOHASH)!;
-      const read = await readBlockRun(handle, run);
+      const read = await readBlockRun(handle, run, bufferFor(run));
       assert.equal(read.shortRead, false);
       assert.equal(read.payloadBytes, 4000);
       assert.deepEqual(
@@ -116,23 +134,52 @@ describe('readBlockRun', () => {
           content.subarray(at, at + header.payloadLength),
         );
       });
-    } finally {
-      await handle.close();
-    }
+    });
   });
 
   test('sends only whole blocks when the file is shorter than its metainfo says', async () => {
-    const path = join(root, 'short.bin');
-    await writeFile(path, Buffer.alloc(2 * PIECE + 2500, 5));
-    const handle = await open(path, 'r');
-    try {
+    await withFile('short.bin', Buffer.alloc(2 * PIECE + 2500, 5), async (handle) => {
       const run = planBlockRun(request(2, 0, 1024, 64), 1, METAINFO, INFOHASH)!;
-      const read = await readBlockRun(handle, run);
+      const read = await readBlockRun(handle, run, bufferFor(run));
       assert.equal(read.shortRead, true);
       assert.equal(read.datagrams.length, 2);
       assert.equal(read.payloadBytes, 2048);
-    } finally {
-      await handle.close();
-    }
+    });
+  });
+
+  test('reading at once gives the same datagrams as reading through the thread pool', async () => {
+    const content = new SeededRandom(9).bytes(METAINFO.sizeBytes);
+    await withFile('at-once.bin', content, async (handle) => {
+      for (const run of [
+        planBlockRun(request(0, 0, 1024, 64), 5, METAINFO, INFOHASH)!,
+        planBlockRun(request(2, 1000, 1500, 64), 6, METAINFO, INFOHASH)!,
+      ]) {
+        const pooled = await readBlockRun(handle, run, bufferFor(run));
+        const atOnce = readBlockRunNow(handle, run, bufferFor(run));
+        assert.deepEqual(atOnce, pooled);
+      }
+    });
+  });
+
+  test('a reused buffer, larger than the run, carries only the new run', async () => {
+    const content = new SeededRandom(10).bytes(METAINFO.sizeBytes);
+    await withFile('reused.bin', content, async (handle) => {
+      const buffer = Buffer.alloc(64 * 1024, 0xee);
+      const long = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO, INFOHASH)!;
+      readBlockRunNow(handle, long, buffer);
+      const short = planBlockRun(request(1, 2048, 1000, 3), 2, METAINFO, INFOHASH)!;
+      const read = readBlockRunNow(handle, short, buffer);
+      assert.deepEqual(read, readBlockRunNow(handle, short, bufferFor(short)));
+      assert.equal(read.payloadBytes, 3000);
+    });
+  });
+
+  test('refuses a buffer too small for the run', async () => {
+    await withFile('small.bin', Buffer.alloc(METAINFO.sizeBytes), async (handle) => {
+      const run = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO, INFOHASH)!;
+      const small = Buffer.alloc(runBufferBytes(run) - 1);
+      assert.throws(() => readBlockRunNow(handle, run, small), /run buffer too small/);
+      await assert.rejects(readBlockRun(handle, run, small), /run buffer too small/);
+    });
   });
 });

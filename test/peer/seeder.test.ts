@@ -6,13 +6,29 @@ import { after, describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
+import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
-import { openUdpTransport, type RemoteAddress } from '../../source/net/transport.ts';
+import {
+  type DatagramTransport,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../../source/net/transport.ts';
 import { CookieJar } from '../../source/peer/cookie-jar.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
+import { ReadMode } from '../../source/peer/read-mode.ts';
 import { IGNORE_MS, REJECT_LIMIT } from '../../source/peer/requester-ledger.ts';
-import { METAINFO_CHUNK_BYTES, type SeededFile, Seeder } from '../../source/peer/seeder.ts';
-import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../source/protocol/codec.ts';
+import {
+  MAX_UNSENT_DATAGRAMS,
+  METAINFO_CHUNK_BYTES,
+  type SeededFile,
+  Seeder,
+} from '../../source/peer/seeder.ts';
+import {
+  DATA_HEADER_BYTES,
+  type DataHeader,
+  peekHeader,
+  readDataHeader,
+} from '../../source/protocol/codec.ts';
 import {
   COOKIE_BYTES,
   INFOHASH_BYTES,
@@ -37,7 +53,9 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function openEndpoint(): Promise<UdpEndpoint> {
+async function openEndpoint(
+  wrap: (transport: DatagramTransport) => DatagramTransport = (transport) => transport,
+): Promise<UdpEndpoint> {
   const opened = await openUdpTransport({
     host: HOST,
     port: 0,
@@ -45,7 +63,7 @@ async function openEndpoint(): Promise<UdpEndpoint> {
     sendBufferBytes: 1024 * 1024,
   });
   if (!opened.ok) throw new Error(opened.error.message);
-  const endpoint = new UdpEndpoint(opened.transport);
+  const endpoint = new UdpEndpoint(wrap(opened.transport));
   closers.push(() => endpoint.close());
   return endpoint;
 }
@@ -91,7 +109,14 @@ interface World {
 }
 
 let worlds = 0;
-async function startSeeder(maxQueuedBlocksPerPeer?: number): Promise<World> {
+interface SeederSetup {
+  maxQueuedBlocksPerPeer?: number;
+  wrap?: (transport: DatagramTransport) => DatagramTransport;
+  readMode?: ReadMode;
+}
+
+async function startSeeder(setup: SeederSetup = {}): Promise<World> {
+  const { maxQueuedBlocksPerPeer, readMode } = setup;
   const dir = await mkdtemp(join(root, `w${worlds++}-`));
   const content = new SeededRandom(SEED).bytes(FILE_BYTES);
   const path = join(dir, 'big.iso');
@@ -101,7 +126,7 @@ async function startSeeder(maxQueuedBlocksPerPeer?: number): Promise<World> {
   const clock = new ManualClock();
   const cookies = new CookieJar({ clock });
   const logger = new Logger({ filePath: null, clock });
-  const seederEndpoint = await openEndpoint();
+  const seederEndpoint = await openEndpoint(setup.wrap);
   const seeder = new Seeder({
     endpoint: seederEndpoint,
     nodeId: SEEDER_NODE_ID,
@@ -109,6 +134,7 @@ async function startSeeder(maxQueuedBlocksPerPeer?: number): Promise<World> {
     cookies,
     logger,
     ...(maxQueuedBlocksPerPeer === undefined ? {} : { maxQueuedBlocksPerPeer }),
+    ...(readMode === undefined ? {} : { readMode }),
   });
   closers.push(() => seeder.close());
   seederEndpoint.onMessage((m, txid, from, bytes) => seeder.handleMessage(m, txid, from, bytes));
@@ -338,7 +364,10 @@ describe('Seeder over loopback', () => {
   });
 
   test('bounds a request flood: busy, then no reply at all until the ignore period ends', async () => {
-    const world = await startSeeder(8);
+    // Reads through the thread pool from the start, so runs stay queued while they are read.
+    const readMode = new ReadMode(-1);
+    readMode.noteReadAtOnce(0, 0);
+    const world = await startSeeder({ maxQueuedBlocksPerPeer: 8, readMode });
     const client = await openClient();
     const cookie = await hello(client, world);
     const flood = blockRequest(world, cookie, { blockLength: 1024, count: 4 });
@@ -422,4 +451,116 @@ describe('Seeder over loopback', () => {
     });
     assert.equal(world.seeder.has(changed.infohash.toString('hex')), false);
   });
+
+  test('serves through the thread pool, exactly, once reads at once are slow', async () => {
+    // Every read at once counts as slow, and the manual clock never ends the hold.
+    const readMode = new ReadMode(-1);
+    const world = await startSeeder({ readMode });
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    for (const piece of [0, 1, 2]) {
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece }));
+      await waitFor(() => client.data.length === 4 * (piece + 1) - (piece === 2 ? 2 : 0), 'DATA');
+    }
+    assert.equal(readMode.slowReads, 1, 'one read at once, then the pool');
+    for (const { header, payload } of client.data) {
+      assert.deepEqual(payload, expectedBlock(world, header.piece, header.begin, payload.length));
+    }
+  });
+
+  test('a run whose datagrams wait in the socket queue keeps its buffer until they leave', async () => {
+    const honest = await serveThroughQueue(true);
+    assert.equal(honest.changed, 0, 'no held datagram changed before it left');
+    assert.equal(honest.blocks, 32);
+    // The control: a queue that says it is empty sees its held datagrams overwritten.
+    const lying = await serveThroughQueue(false);
+    assert.ok(lying.changed > 0, 'the check can fail');
+  });
+
+  test('refuses busy, not counted against the asker, while the socket queue is long', async () => {
+    let socket: QueueingSocket | null = null;
+    const world = await startSeeder({
+      wrap: (transport) => {
+        socket = new QueueingSocket(transport, true, 1_000);
+        return socket;
+      },
+    });
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const runs = MAX_UNSENT_DATAGRAMS / 4 + 3;
+    for (let i = 0; i < runs; i++) {
+      const at = { piece: i % 2, begin: Math.floor(i / 2) * 4096, blockLength: 1024 };
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, at));
+    }
+    await waitFor(() => client.messages.length === 2, 'two busy rejects');
+    assert.deepEqual(
+      client.messages.map(({ message }) => message.type === 'reject' && message.reason),
+      ['busy', 'busy'],
+    );
+    assert.equal(socket!.unsentDatagrams, MAX_UNSENT_DATAGRAMS + 4);
+    assert.equal(world.seeder.stats().peers[0]?.ignored, false);
+    await waitFor(() => client.data.length === MAX_UNSENT_DATAGRAMS + 4, 'the queued DATA');
+  });
 });
+
+/**
+ * Holds every DATA datagram by reference, as the kernel's queue does when the send buffer is
+ * full, and sends a copy taken at send() time after `holdMs`. `honest` says whether it reports
+ * what it holds in unsentDatagrams. Counts datagrams whose bytes changed while held.
+ */
+class QueueingSocket extends PassthroughTransport {
+  changed = 0;
+  private readonly held: Array<{ datagram: Uint8Array; length: number; copy: Buffer }> = [];
+
+  constructor(
+    inner: DatagramTransport,
+    private readonly honest: boolean,
+    private readonly holdMs = 30,
+  ) {
+    super(inner);
+  }
+
+  override get unsentDatagrams(): number {
+    return (this.honest ? this.held.length : 0) + this.inner.unsentDatagrams;
+  }
+
+  override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    const header = peekHeader(datagram.subarray(0, length));
+    if (!header.ok || header.type !== 'data') {
+      super.send(datagram, length, to);
+      return;
+    }
+    const copy = Buffer.from(datagram.subarray(0, length));
+    this.held.push({ datagram, length, copy });
+    const target = { address: to.address, port: to.port };
+    setTimeout(() => {
+      const entry = this.held.shift()!;
+      if (!entry.copy.equals(entry.datagram.subarray(0, entry.length))) this.changed++;
+      super.send(entry.copy, entry.length, target);
+    }, this.holdMs);
+  }
+}
+
+/** Eight runs of 4 blocks asked back to back from a seeder whose socket holds its DATA a while. */
+async function serveThroughQueue(honest: boolean): Promise<{ changed: number; blocks: number }> {
+  let socket: QueueingSocket | null = null;
+  const world = await startSeeder({
+    wrap: (transport) => {
+      socket = new QueueingSocket(transport, honest);
+      return socket;
+    },
+  });
+  const client = await openClient();
+  const cookie = await hello(client, world);
+  for (const piece of [0, 1]) {
+    for (const begin of [0, 4, 8, 12]) {
+      const request = blockRequest(world, cookie, { piece, begin: begin * BLOCK });
+      client.endpoint.send(world.seederAddress, request);
+    }
+  }
+  await waitFor(() => client.data.length === 32, '32 DATA');
+  for (const { header, payload } of client.data) {
+    assert.deepEqual(payload, expectedBlock(world, header.piece, header.begin, payload.length));
+  }
+  return { changed: socket!.changed, blocks: client.data.length };
+}

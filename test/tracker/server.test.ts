@@ -355,9 +355,16 @@ describe('tracker server over loopback UDP', () => {
         get sendErrors() {
           return inner.sendErrors;
         },
+        get unsentDatagrams() {
+          return inner.unsentDatagrams;
+        },
         send: (datagram, length, to) => {
           seen.sent++;
           inner.send(datagram, length, to);
+        },
+        sendUncounted: (datagram, length, to) => {
+          seen.sent++;
+          inner.sendUncounted(datagram, length, to);
         },
         setReceiver: (handler) =>
           inner.setReceiver((datagram, from) => {
