@@ -84,7 +84,7 @@ export async function readBlockRun(
   return fillHeaders(run, buffer, payloads, bytesRead, checksums);
 }
 
-/** readBlockRun, read at once on this thread (see read-mode.ts for when). Throws if it fails. */
+/** readBlockRun, read at once on this thread (see io-mode.ts for when). Throws if it fails. */
 export function readBlockRunNow(
   handle: FileHandle,
   run: BlockRun,

@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { DOUBLE_ZERO } from '../double-zero.ts';
 import { formatAddress } from '../format.ts';
+import { IoMode, READS } from '../io-mode.ts';
 import type { Logger } from '../log/logger.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
@@ -33,7 +34,6 @@ import type { CookieJar } from './cookie-jar.ts';
 import { Bitfield } from './download/bitfield.ts';
 import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
-import { ReadMode } from './read-mode.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import { RunBuffers } from './run-buffers.ts';
 import {
@@ -63,7 +63,7 @@ export interface SeederOptions {
   /** Randomness of the optimistic slot (tests pass a seeded one). */
   random?: () => number;
   /** When reads are made at once and when through the thread pool (tests pass their own). */
-  readMode?: ReadMode;
+  readMode?: IoMode;
 }
 
 /** Per remote address, per file and in total: what was served and refused. */
@@ -106,7 +106,7 @@ export class Seeder {
   private readonly pacer: UploadPacer;
   private readonly haves = new HaveBroadcaster();
   private readonly runBuffers = new RunBuffers();
-  private readonly readMode: ReadMode;
+  private readonly readMode: IoMode;
   private haveTimer: TimerHandle | null = null;
   /** Bitfields of complete files (every bit set), made once per file when first asked. */
   private readonly fullBitfields = new Map<string, Buffer>();
@@ -124,7 +124,7 @@ export class Seeder {
     );
     this.slots = new UploadSlots(opts.clock.now(), opts.random);
     this.pacer = new UploadPacer(opts.clock, opts.uploadLimitBytesPerSec ?? 0);
-    this.readMode = opts.readMode ?? new ReadMode();
+    this.readMode = opts.readMode ?? new IoMode(READS);
   }
 
   /** Changes the upload limit at run time (bytes per second, 0 for none). */
@@ -377,7 +377,7 @@ export class Seeder {
 
   /**
    * Reads the run with one readv into one buffer, at once or through the thread pool (see
-   * read-mode.ts), sends each DATA slot as it is, and releases the requester's queued blocks.
+   * io-mode.ts), sends each DATA slot as it is, and releases the requester's queued blocks.
    */
   private serve(entry: SeedEntry, requester: Requester, run: BlockRun, from: RemoteAddress): void {
     if (entry.removed || this.closed) {
@@ -395,7 +395,7 @@ export class Seeder {
       this.runBuffers.give(buffer);
     };
     const startMs = this.opts.clock.now();
-    if (!this.readMode.readsAtOnce(startMs)) {
+    if (!this.readMode.atOnce(startMs)) {
       readBlockRun(entry.handle, run, buffer, checksums)
         .then(
           (read) => finish(read, null),
@@ -411,7 +411,7 @@ export class Seeder {
       finish(null, error);
       return;
     }
-    this.readMode.noteReadAtOnce(startMs, this.opts.clock.now());
+    this.readMode.noteCallAtOnce(startMs, this.opts.clock.now());
     finish(read, null);
   }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
+import { IoMode } from '../../source/io-mode.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
@@ -15,7 +16,6 @@ import {
 } from '../../source/net/transport.ts';
 import { CookieJar } from '../../source/peer/cookie-jar.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
-import { ReadMode } from '../../source/peer/read-mode.ts';
 import { IGNORE_MS, REJECT_LIMIT } from '../../source/peer/requester-ledger.ts';
 import {
   MAX_UNSENT_DATAGRAMS,
@@ -112,7 +112,7 @@ let worlds = 0;
 interface SeederSetup {
   maxQueuedBlocksPerPeer?: number;
   wrap?: (transport: DatagramTransport) => DatagramTransport;
-  readMode?: ReadMode;
+  readMode?: IoMode;
 }
 
 async function startSeeder(setup: SeederSetup = {}): Promise<World> {
@@ -166,10 +166,10 @@ function blockRequest(
   };
 }
 
-/** A ReadMode that finds every read at once slow and made from the disk. */
-function diskBoundReads(): ReadMode {
+/** An IoMode that finds every read at once slow and made from the disk. */
+function diskBoundReads(): IoMode {
   let blockReads = 0;
-  return new ReadMode(-1, () => blockReads++);
+  return new IoMode({ slowStreak: 3, slowCallMs: -1, diskWork: () => blockReads++ });
 }
 
 /** Sends a request expected to be refused; returns the REJECT. */
@@ -372,7 +372,7 @@ describe('Seeder over loopback', () => {
   test('bounds a request flood: busy, then no reply at all until the ignore period ends', async () => {
     // Reads through the thread pool from the start, so runs stay queued while they are read.
     const readMode = diskBoundReads();
-    readMode.noteReadAtOnce(0, 0);
+    readMode.noteCallAtOnce(0, 0);
     const world = await startSeeder({ maxQueuedBlocksPerPeer: 8, readMode });
     const client = await openClient();
     const cookie = await hello(client, world);
@@ -468,7 +468,7 @@ describe('Seeder over loopback', () => {
       client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece }));
       await waitFor(() => client.data.length === 4 * (piece + 1) - (piece === 2 ? 2 : 0), 'DATA');
     }
-    assert.equal(readMode.slowReads, 1, 'one read at once, then the pool');
+    assert.equal(readMode.slowCalls, 1, 'one read at once, then the pool');
     for (const { header, payload } of client.data) {
       assert.deepEqual(payload, expectedBlock(world, header.piece, header.begin, payload.length));
     }

@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SeededRandom } from '../../../source/net/seeded-random.ts';
+import {
+  MAX_WRITE_AT_ONCE_BYTES,
+  PartFile,
+  partPaths,
+} from '../../../source/peer/download/part-file.ts';
+import { encodeMetainfo, type Metainfo } from '../../../source/protocol/metainfo.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'bt-tui-part-file-'));
+after(() => rm(root, { recursive: true, force: true }));
+
+/** A part file for `content` in pieces of `pieceSizeBytes`, in a folder of its own. */
+async function openFor(name: string, content: Buffer, pieceSizeBytes: number) {
+  const pieces = Math.ceil(content.length / pieceSizeBytes);
+  const hashes = Buffer.alloc(pieces * 32);
+  for (let piece = 0; piece < pieces; piece++) {
+    const bytes = content.subarray(piece * pieceSizeBytes, (piece + 1) * pieceSizeBytes);
+    createHash('sha256')
+      .update(bytes)
+      .digest()
+      .copy(hashes, piece * 32);
+  }
+  const metainfo: Metainfo = {
+    name,
+    sizeBytes: content.length,
+    pieceSizeBytes,
+    pieceHashes: hashes,
+  };
+  const folder = await mkdtemp(join(root, `${name}-`));
+  const paths = partPaths(folder, join(folder, '.bt-tui'), name);
+  return { paths, partFile: await PartFile.open(paths, metainfo, encodeMetainfo(metainfo)) };
+}
+
+/** Writes every piece of `content` in reverse order, each from a buffer of its own. */
+async function writeAll(partFile: PartFile, content: Buffer, pieceSizeBytes: number) {
+  const pieces = Math.ceil(content.length / pieceSizeBytes);
+  for (let piece = pieces - 1; piece >= 0; piece--) {
+    const bytes = content.subarray(piece * pieceSizeBytes, (piece + 1) * pieceSizeBytes);
+    const buffer = Buffer.alloc(pieceSizeBytes, 0xee);
+    bytes.copy(buffer);
+    await partFile.writePiece(piece, buffer, bytes.length);
+  }
+}
+
+test('pieces written at once (small) and through the pool (over the bound) land exact', async () => {
+  for (const pieceSizeBytes of [256 * 1024, 2 * MAX_WRITE_AT_ONCE_BYTES]) {
+    const content = new SeededRandom(pieceSizeBytes).bytes(3 * pieceSizeBytes + 1234);
+    const { paths, partFile } = await openFor(`p${pieceSizeBytes}.bin`, content, pieceSizeBytes);
+    await writeAll(partFile, content, pieceSizeBytes);
+    assert.equal((await partFile.finalize()).ok, true);
+    assert.deepEqual(await readFile(paths.finalPath), content, `pieces of ${pieceSizeBytes} B`);
+  }
+});
+
+test('a write after close is refused and touches no other file', async () => {
+  const content = new SeededRandom(5).bytes(64 * 1024);
+  const { partFile } = await openFor('closed.bin', content, 16 * 1024);
+  await partFile.close();
+  // A file opened now may get the closed part file's descriptor number.
+  const { paths, partFile: second } = await openFor('second.bin', content, 16 * 1024);
+  await assert.rejects(partFile.writePiece(0, Buffer.alloc(16 * 1024, 1), 16 * 1024), {
+    message: 'the part file is closed',
+  });
+  assert.deepEqual(await readFile(paths.partPath), Buffer.alloc(content.length));
+  await second.close();
+});
