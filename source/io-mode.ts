@@ -4,7 +4,7 @@
  *
  * A read from the page cache, or a write into it, takes tens of microseconds; handing it to a
  * pool thread costs more than the call (a futex wake-up each way and a promise: measured on the
- * 2-core EPYC VM, 256 MiB written in 256 KiB pieces cost 53-59 ms of CPU at once and 128-142 ms
+ * 2-core EPYC VM, 256 MiB written in 256 KiB pieces cost 49-65 ms of CPU at once and 128-161 ms
  * through the pool). A call that waits for a disk, or for the kernel to write back dirty pages,
  * blocks the whole node meanwhile (its transfers, heartbeats and view), so after a slow call
  * that was the disk's, calls go to the pool for POOL_HOLD_MS; then one is tried at once again.
