@@ -62,7 +62,7 @@ test('writes: one slow write stays at once, two in a row go to the pool', () => 
   assert.equal(mode.atOnce(300 + POOL_HOLD_MS - 1), false);
 });
 
-test('the real block-read count is a number the process keeps', () => {
+test('a mode on the process block-read count starts with calls at once', () => {
   const mode = new IoMode(READS);
   mode.noteCallAtOnce(0, 0);
   assert.equal(mode.atOnce(0), true);

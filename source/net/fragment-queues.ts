@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcText } from './proc-text.ts';
 
 /**
  * Datagrams this host (its network namespace) holds in part, waiting for their other IP
@@ -10,13 +10,8 @@ const SOCKSTAT_PATH = '/proc/net/sockstat';
 
 /** How many datagrams wait for fragments now, or null where it cannot be read (not Linux). */
 export function readFragmentQueues(path: string = SOCKSTAT_PATH): number | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  return parseFragmentQueues(text);
+  const text = readProcText(path);
+  return text === null ? null : parseFragmentQueues(text);
 }
 
 export function parseFragmentQueues(text: string): number | null {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcText } from './proc-text.ts';
 
 /**
  * Linux counts datagrams dropped because a socket's receive buffer was full only here: the
@@ -9,13 +9,8 @@ const SNMP_PATH = '/proc/net/snmp';
 
 /** The system-wide UDP RcvbufErrors counter, or null where /proc/net/snmp cannot be read. */
 export function readUdpReceiveBufferErrors(path: string = SNMP_PATH): number | null {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  return parseUdpReceiveBufferErrors(text);
+  const text = readProcText(path);
+  return text === null ? null : parseUdpReceiveBufferErrors(text);
 }
 
 /**
