@@ -18,15 +18,16 @@ export class RunBuffers {
   constructor(private readonly maxFreeBytes = DEFAULT_MAX_FREE_BYTES) {}
 
   /**
-   * A buffer of at least `bytes`, its contents undefined: the one handed back last if it is large
-   * enough (still in the CPU's cache), else a new one.
+   * A buffer of at least `bytes`, its contents undefined: the one handed back last among those
+   * large enough (the likeliest still in the CPU's cache), else a new one.
    */
   take(bytes: number): Buffer {
-    const last = this.free[this.free.length - 1];
-    if (last !== undefined && last.length >= bytes) {
-      this.free.pop();
-      this.freeBytes -= last.length;
-      return last;
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const buffer = this.free[i]!;
+      if (buffer.length < bytes) continue;
+      this.free.splice(i, 1);
+      this.freeBytes -= buffer.length;
+      return buffer;
     }
     return Buffer.allocUnsafeSlow(Math.ceil(bytes / GRAIN_BYTES) * GRAIN_BYTES);
   }

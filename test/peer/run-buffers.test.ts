@@ -18,13 +18,16 @@ describe('RunBuffers', () => {
     assert.equal(buffers.heldBytes, 0);
   });
 
-  test('makes a new buffer when the last one given back is too small', () => {
+  test('takes the latest buffer large enough, past smaller ones; none large enough: a new one', () => {
     const buffers = new RunBuffers();
+    const big = buffers.take(200 * KiB);
     const small = buffers.take(1000);
+    buffers.give(big);
     buffers.give(small);
-    const big = buffers.take(100 * KiB);
-    assert.notEqual(big, small);
-    assert.equal(big.length, 128 * KiB);
+    assert.equal(buffers.take(100 * KiB), big);
+    const bigger = buffers.take(300 * KiB);
+    assert.notEqual(bigger, small);
+    assert.equal(bigger.length, 320 * KiB);
     assert.equal(buffers.heldBytes, 64 * KiB);
   });
 
