@@ -29,6 +29,7 @@ import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
 import { PartialSeeding } from './partial-seeding.ts';
+import { PeerLinks } from './peer-links.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
@@ -105,6 +106,8 @@ export class PeerNode {
   readonly budget: InFlightBudget;
   /** Paces the requests of every download of this node: its downlink, and `--download-limit`. */
   private readonly pacer: DownlinkPacer;
+  /** One link per remote node its downloads fetch from, shared by them. */
+  readonly links: PeerLinks;
   private readonly fragments: FragmentLossWatch;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
@@ -141,6 +144,17 @@ export class PeerNode {
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),
     );
+    this.links = new PeerLinks({
+      endpoint,
+      selfNodeId: options.nodeId,
+      limits: {
+        minWindowBlocks: defaults.minWindowBlocks,
+        initialWindowBlocks: defaults.initialWindowBlocks,
+        maxWindowBlocks: defaults.maxWindowBlocks,
+        minBlockTimeoutMs: defaults.minBlockTimeoutMs,
+        maxBlockTimeoutMs: defaults.maxBlockTimeoutMs,
+      },
+    });
     this.partialSeeding = new PartialSeeding({
       seeder,
       tracker,
@@ -450,13 +464,10 @@ export class PeerNode {
         giveUpWithoutOwnersMs: this.options.giveUpWithoutOwnersMs,
         ownerSilenceTimeoutMs: defaults.ownerSilenceTimeoutMs,
         minWindowBlocks: defaults.minWindowBlocks,
-        initialWindowBlocks: defaults.initialWindowBlocks,
-        maxWindowBlocks: defaults.maxWindowBlocks,
-        minBlockTimeoutMs: defaults.minBlockTimeoutMs,
-        maxBlockTimeoutMs: defaults.maxBlockTimeoutMs,
       },
       {
         endpoint: this.endpoint,
+        links: this.links,
         clock: this.options.clock,
         budget: this.budget,
         pacer: this.pacer,

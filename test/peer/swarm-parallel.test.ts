@@ -1,16 +1,35 @@
 /**
- * Several downloads at once on one node share its socket and its in-flight budget; a node that
- * finished a download serves it to the next one (it is one of the owners then).
+ * Several downloads at once on one node share its socket, its in-flight budget and its link to
+ * each owner (one HELLO per owner, not one per download); a node that finished a download serves
+ * it to the next one (it is one of the owners then).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
+import { decode } from '../../source/protocol/codec.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { describeOwners, Swarm } from './harness/swarm.ts';
 import { withTimeout } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
 const NAMES = ['a.bin', 'b.bin', 'c.bin'];
+
+/** The HELLOs a node says, by destination port (a retransmission keeps its txid: counted once). */
+class HelloCounter extends PassthroughTransport {
+  readonly txidsByPort = new Map<number, Set<number>>();
+
+  override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
+    const decoded = decode(Buffer.from(datagram.subarray(0, length)));
+    if (decoded.ok && decoded.message.type === 'hello') {
+      const txids = this.txidsByPort.get(to.port) ?? new Set<number>();
+      txids.add(decoded.txid);
+      this.txidsByPort.set(to.port, txids);
+    }
+    super.send(datagram, length, to);
+  }
+}
 
 test('three files at once arrive exact, then a second leecher gets them from three owners', {
   timeout: 60_000,
@@ -32,8 +51,18 @@ test('three files at once arrive exact, then a second leecher gets them from thr
       const owner = await swarm.addNode({ nodeId: id });
       for (const name of NAMES) assert.deepEqual(await owner.node.seed(name), { ok: true });
     }
-    const first = await swarm.addNode({ nodeId: 5 });
-    const second = await swarm.addNode({ nodeId: 6 });
+    const hellos = new Map<number, HelloCounter>();
+    const leecherOf = (nodeId: number) =>
+      swarm.addNode({
+        nodeId,
+        wrapOutbound: (transport) => {
+          const counter = new HelloCounter(transport);
+          hellos.set(nodeId, counter);
+          return counter;
+        },
+      });
+    const first = await leecherOf(5);
+    const second = await leecherOf(6);
     for (const leecher of [first, second]) {
       for (const name of NAMES) assert.deepEqual(leecher.node.download(name), { ok: true });
       const downloads = await withTimeout(
@@ -58,6 +87,15 @@ test('three files at once arrive exact, then a second leecher gets them from thr
         }
       }
       assert.equal(leecher.node.budget.inFlightBlocks, 0, `budget released (seed ${seed})`);
+      assert.equal(leecher.node.links.size, 0, `links released (seed ${seed})`);
+      const counts = [...hellos.get(leecher.nodeId)!.txidsByPort.values()].map(
+        (txids) => txids.size,
+      );
+      assert.deepEqual(
+        counts,
+        leecher === first ? [1, 1] : [1, 1, 1],
+        `one HELLO per owner for ${NAMES.length} downloads (seed ${seed})`,
+      );
     }
   } finally {
     await swarm.close();

@@ -13,6 +13,7 @@ import {
   snapshotDownload,
 } from '../../source/peer/download/download-snapshot.ts';
 import { OwnerSession } from '../../source/peer/download/owner-session.ts';
+import { PeerLink } from '../../source/peer/peer-link.ts';
 
 /**
  * A download after a resume: pieces 0-3 verified on disk before, piece 4 delivered by node 7
@@ -40,7 +41,13 @@ function resumedDownload(): Download {
     state: 'downloading',
     reason: '',
     rateBytesPerSec: 0,
-    owners: [new OwnerSession(7, { address: '127.0.0.1', port: 7007 }, defaults, 0)],
+    owners: [
+      new OwnerSession(
+        new PeerLink(7, { address: '127.0.0.1', port: 7007 }, defaults),
+        defaults.minWindowBlocks,
+        0,
+      ),
+    ],
     transfer,
   } as unknown as Download;
 }

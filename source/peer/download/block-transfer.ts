@@ -215,7 +215,7 @@ export class BlockTransfer {
         block++
       ) {
         if (!assembly.unask(block, owner.nodeId)) continue;
-        owner.inFlightBlocks--;
+        owner.settled();
         this.deps.budget.inFlightBlocks--;
       }
     }
@@ -318,7 +318,7 @@ export class BlockTransfer {
     // skipping every retransmitted block (Karn) leaves a backed-off timeout in place for good
     // under steady loss, and a lossy download crawls at one retry per 2 s.
     if (this.header.txid === assembly.requestTxid[block]) {
-      owner.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
+      owner.link.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
       const seq = assembly.requestSeq[block]!;
       if (seq > owner.highestAnsweredSeq) owner.highestAnsweredSeq = seq;
     }
@@ -347,7 +347,7 @@ export class BlockTransfer {
   private unaskedOf(nodeId: number): void {
     if (nodeId === NO_OWNER) return;
     const owner = this.owners.get(nodeId);
-    if (owner !== undefined) owner.inFlightBlocks--;
+    if (owner !== undefined) owner.settled();
     this.deps.budget.inFlightBlocks--;
   }
 
@@ -362,7 +362,7 @@ export class BlockTransfer {
 
   private pump(owner: OwnerSession): void {
     const nowMs = this.deps.clock.now();
-    if (this.paused || this.finished || !owner.usable(nowMs) || owner.cookie === null) return;
+    if (this.paused || this.finished || !owner.usable(nowMs)) return;
     const budget = this.deps.budget;
     let free = Math.min(
       owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8),
@@ -377,10 +377,10 @@ export class BlockTransfer {
           MAX_BLOCKS_PER_REQUEST,
           Math.max(
             MIN_REQUEST_BATCH_BLOCKS,
-            Math.floor(owner.windowBlocks / REQUESTS_IN_FLIGHT_PER_WINDOW),
+            Math.floor(owner.link.windowBlocks / REQUESTS_IN_FLIGHT_PER_WINDOW),
           ),
         );
-    if (free < batch && owner.inFlightBlocks > 0) return;
+    if (free < batch && owner.link.inFlightBlocks > 0) return;
     while (free > 0) {
       // Paced (the downlink, --download-limit): the download's tick pumps again as tokens return.
       if (limit.limited && limit.waitMs(nowMs) > 0) break;
@@ -478,7 +478,7 @@ export class BlockTransfer {
       assembly.requestSeq[block] = owner.nextRequestSeq++;
       count++;
     }
-    owner.inFlightBlocks += count;
+    owner.asked(count);
     this.deps.budget.inFlightBlocks += count;
     this.deps.pacer.charge(count * assembly.blockSizeBytes, nowMs);
     this.requestsSent++;
@@ -486,7 +486,8 @@ export class BlockTransfer {
       owner.address,
       {
         type: 'request',
-        cookie: owner.cookie!,
+        // usable() said the link is ready: it has a cookie.
+        cookie: owner.link.cookie!,
         infohash: this.infohash,
         piece: assembly.piece,
         begin: first * assembly.blockSizeBytes,
@@ -533,17 +534,18 @@ export class BlockTransfer {
     const owner = this.owners.get(nodeId);
     if (owner === undefined) return false;
     const age = nowMs - assembly.requestedAtMs[block]!;
-    const timedOut = age >= owner.rtt.timeoutMs;
+    const { link } = owner;
+    const timedOut = age >= link.rtt.timeoutMs;
     const overtaken =
       alone &&
       assembly.requestSeq[block]! + FAST_RETRANSMIT_GAP <= owner.highestAnsweredSeq &&
-      age >= owner.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
+      age >= link.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
     if (!timedOut && !overtaken) return false;
     assembly.unask(block, nodeId);
-    owner.inFlightBlocks--;
+    owner.settled();
     this.deps.budget.inFlightBlocks--;
-    if (timedOut) owner.onLoss(nowMs);
-    else owner.onFastLoss(nowMs);
+    if (timedOut) link.onLoss(nowMs);
+    else link.onFastLoss(nowMs);
     this.deps.pacer.noteLoss(assembly.blockSizeBytes);
     return true;
   }
@@ -562,7 +564,7 @@ export class BlockTransfer {
         if (assembly.unask(block, owner.nodeId)) this.deps.budget.inFlightBlocks--;
       }
     }
-    owner.inFlightBlocks = 0;
+    owner.forgetInFlight();
     for (const piece of owner.pieces) this.picker.release(piece);
     owner.pieces.clear();
   }
@@ -653,7 +655,7 @@ export class BlockTransfer {
       dropped++;
       const owner = this.owners.get(id);
       if (owner === undefined) continue;
-      owner.onFastLoss(nowMs);
+      owner.link.onFastLoss(nowMs);
       owner.damagedBlocks++;
       const deliveredBlocks = owner.bytesDelivered / blockSize;
       if (
@@ -720,7 +722,7 @@ export class BlockTransfer {
     this.finished = true;
     for (const owner of this.owners) {
       this.deps.budget.inFlightBlocks -= owner.inFlightBlocks;
-      owner.inFlightBlocks = 0;
+      owner.forgetInFlight();
     }
     this.assemblies.clear();
   }

@@ -57,7 +57,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       ranges: owner.deliveredPieces.ranges(),
       bytesDelivered: owner.bytesDelivered,
       rateBytesPerSec: download.state === 'downloading' ? owner.rateBytesPerSec : 0,
-      windowBlocks: Math.floor(owner.windowBlocks),
+      windowBlocks: Math.floor(owner.link.windowBlocks),
       strikes: owner.strikes,
       complete: owner.complete,
       piecesHave: owner.has === null ? null : owner.has.count,

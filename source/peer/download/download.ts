@@ -15,6 +15,7 @@ import {
   type RejectReason,
 } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
+import type { PeerLinks } from '../peer-links.ts';
 import { Bitfield } from './bitfield.ts';
 import { BlockTransfer, type InFlightBudget, UNFRAGMENTED_BLOCK_BYTES } from './block-transfer.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
@@ -23,7 +24,7 @@ import { describeChoice, describePick, type EntryChoice } from './entry-choice.t
 import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
 import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
-import { OwnerSession, type OwnerState, type WindowLimits } from './owner-session.ts';
+import { OwnerSession, type OwnerState } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
 import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
@@ -45,7 +46,7 @@ export type OwnerFinder = (
   exclude: number[],
 ) => Promise<{ ok: true; reply: NeedReplyMessage } | { ok: false; reason: string }>;
 
-export interface DownloadOptions extends WindowLimits {
+export interface DownloadOptions {
   name: string;
   /** `NAME@PREFIX`: the file whose infohash starts with these hex digits; else the name alone. */
   infohashPrefix?: string | null;
@@ -60,10 +61,14 @@ export interface DownloadOptions extends WindowLimits {
   giveUpWithoutOwnersMs: number | null;
   /** An owner with requests outstanding and no data for this long is dead. */
   ownerSilenceTimeoutMs: number;
+  /** Blocks in flight from an owner judged slow (its link's window may be larger). */
+  minWindowBlocks: number;
 }
 
 export interface DownloadDeps {
   endpoint: UdpEndpoint;
+  /** The node's links to remote nodes, shared by its downloads (one HELLO, one window each). */
+  links: PeerLinks;
   clock: Clock;
   budget: InFlightBudget;
   /** Paces the node's requests (its downlink, and `--download-limit`), shared by its downloads. */
@@ -404,22 +409,20 @@ export class Download {
       if (known) {
         if (known.state === 'banned') continue;
         if (entry.complete && !known.complete) this.transfer?.ownerCompleted(known);
-        const moved =
-          known.address.address !== address.address || known.address.port !== address.port;
+        const moved = known.link.moveTo(address);
         if (moved || known.state === 'dead') {
-          known.address = address;
           this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS });
         }
         if (moved) {
           // Restarted elsewhere: what was asked of the old address will never come. Say HELLO
           // at once rather than wait for a probe behind a HELLO still retrying the old address.
-          known.cookie = null;
           this.transfer?.dropOwner(known);
           void this.connect(known);
         }
         continue;
       }
-      const owner = new OwnerSession(entry.nodeId, address, this.options, nowMs, entry.complete);
+      const link = this.deps.links.acquire(entry.nodeId, address);
+      const owner = new OwnerSession(link, this.options.minWindowBlocks, nowMs, entry.complete);
       if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
       this.ownerTable.add(owner);
       this.deps.log(
@@ -429,25 +432,24 @@ export class Download {
     }
   }
 
-  /** HELLO -> cookie: proves to the owner that we receive at this address. */
-  private async connect(owner: OwnerSession): Promise<boolean> {
+  /**
+   * HELLO -> cookie: proves to the owner that we receive at this address. The link's cookie is
+   * used if another download got one already, unless `fresh` (a probe: is it still there?).
+   */
+  private async connect(owner: OwnerSession, fresh = false): Promise<boolean> {
     const attempt = (this.connectAttempts.get(owner) ?? 0) + 1;
     this.connectAttempts.set(owner, attempt);
     owner.state = 'connecting';
-    const outcome = await this.deps.endpoint.request(owner.address, {
-      type: 'hello',
-      nodeId: this.options.selfNodeId,
-    });
+    const greeted = await this.deps.links.greet(owner.link, fresh);
     // The owner may have been banned while the HELLO was out; and only the latest attempt
     // decides, or a HELLO that timed out at an old address would kill an owner that answered.
     if (this.stopped || (owner.state as OwnerState) === 'banned') return false;
     if (this.connectAttempts.get(owner) !== attempt)
       return (owner.state as OwnerState) === 'active';
-    if (!outcome.ok || outcome.reply.type !== 'welcome') {
+    if (!greeted) {
       this.markDead(owner, 'no answer to HELLO');
       return false;
     }
-    owner.cookie = Buffer.from(outcome.reply.cookie);
     owner.state = 'active';
     owner.reason = '';
     owner.lastDataAtMs = this.deps.clock.now();
@@ -471,7 +473,7 @@ export class Download {
    */
   private learnPieces(owner: OwnerSession): void {
     const transfer = this.transfer;
-    if (transfer === null || owner.cookie === null) return;
+    if (transfer === null || owner.link.cookie === null) return;
     if (owner.has === null) transfer.ownerJoined(owner);
     else void this.fetchBitfield(owner);
   }
@@ -479,11 +481,12 @@ export class Download {
   /** Asks a partial owner which pieces it has; asked again now and then (see housekeeping). */
   private async fetchBitfield(owner: OwnerSession): Promise<void> {
     const transfer = this.transfer;
-    if (transfer === null || owner.cookie === null) return;
+    const cookie = owner.link.cookie;
+    if (transfer === null || cookie === null) return;
     owner.bitfieldAskedAtMs = this.deps.clock.now();
     const outcome = await this.deps.endpoint.request(owner.address, {
       type: 'bitfield-request',
-      cookie: owner.cookie,
+      cookie,
       infohash: transfer.infohash,
     });
     if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
@@ -506,8 +509,10 @@ export class Download {
     const match = this.match!;
     for (const owner of this.owners) {
       if (owner.state === 'banned') continue;
-      if (owner.cookie === null && !(await this.connect(owner))) continue;
-      const outcome = await fetchMetainfo(this.deps.endpoint, owner.address, owner.cookie!, {
+      if (owner.link.cookie === null && !(await this.connect(owner))) continue;
+      const cookie = owner.link.cookie;
+      if (cookie === null) continue; // voided again while it connected
+      const outcome = await fetchMetainfo(this.deps.endpoint, owner.address, cookie, {
         infohash: match.infohash,
         name: match.name,
         sizeBytes: match.size,
@@ -651,12 +656,12 @@ export class Download {
           atMs: nowMs + probe.delayMs * 2,
           delayMs: Math.min(probe.delayMs * 2, PROBE_MAX_MS),
         });
-        void this.connect(owner);
+        void this.connect(owner, true);
       }
       if (owner.state === 'active' || owner.state === 'slow') connected++;
       if (
         owner.has !== null &&
-        owner.cookie !== null &&
+        owner.link.cookie !== null &&
         (owner.state === 'active' || owner.state === 'slow') &&
         nowMs - owner.bitfieldAskedAtMs >= BITFIELD_REFRESH_MS
       )
@@ -751,13 +756,15 @@ export class Download {
     if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
     const nowMs = this.deps.clock.now();
     if (reason === 'bad-cookie') {
-      owner.cookie = null;
+      // Other downloads from this node may have had the same REJECT and said HELLO already:
+      // void the cookie only once, so that their HELLO counts (connect shares it).
+      if (owner.link.cookie !== null) owner.link.forgetCookie();
       this.transfer?.dropOwner(owner);
       void this.connect(owner);
     } else if (reason === 'choked') {
       // No upload slot for us there now: others get its pieces meanwhile; ask again soon.
       owner.lastRefusedAtMs = nowMs;
-      owner.quietUntilMs = nowMs + CHOKED_RETRY_MS * (1 + Math.random());
+      owner.link.onChoked(nowMs, CHOKED_RETRY_MS * (1 + Math.random()));
       this.transfer?.refused(owner, piece, begin);
     } else if (reason === 'elsewhere') {
       // It gave this piece to another peer moments ago: that peer will have it soon, and this
@@ -769,11 +776,8 @@ export class Download {
       // What it really has, from a reply only it can send (at most one ask per second).
       if (nowMs - owner.bitfieldAskedAtMs >= 1_000) void this.fetchBitfield(owner);
     } else if (reason === 'busy') {
-      // Back off exponentially so an owner that always refuses costs almost nothing.
       owner.lastRefusedAtMs = nowMs;
-      owner.consecutiveBusy++;
-      owner.quietUntilMs = nowMs + Math.min(50 * 2 ** owner.consecutiveBusy, 5_000);
-      owner.onLoss(nowMs);
+      owner.link.onBusy(nowMs);
       this.transfer?.refused(owner, piece, begin);
     } else {
       this.markDead(owner, `refused: ${reason}`);
@@ -866,11 +870,14 @@ export class Download {
   }
 
   private shutdown(): void {
+    if (this.stopped) return;
     this.stopped = true;
     for (const timer of [this.tickTimer, this.housekeepingTimer, this.searchTimer]) {
       if (timer) this.deps.clock.clearTimeout(timer);
     }
     this.transfer?.stop();
+    // Its owners stay listed for the view; their links go to downloads that still need them.
+    for (const owner of this.owners) this.deps.links.release(owner.link);
     this.resolveFinished();
   }
 

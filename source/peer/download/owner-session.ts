@@ -1,17 +1,9 @@
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
+import type { PeerLink } from '../peer-link.ts';
 import { Bitfield } from './bitfield.ts';
-import { RttEstimator } from './rtt-estimator.ts';
 
 export type OwnerState = 'connecting' | 'active' | 'slow' | 'dead' | 'banned';
-
-export interface WindowLimits {
-  minWindowBlocks: number;
-  initialWindowBlocks: number;
-  maxWindowBlocks: number;
-  minBlockTimeoutMs: number;
-  maxBlockTimeoutMs: number;
-}
 
 /** Failed single-owner pieces before an owner is banned from this download. */
 export const STRIKES_TO_BAN = 3;
@@ -23,20 +15,17 @@ export const STRIKES_TO_BAN = 3;
 export const DECLINES_REMEMBERED_MS = 1_000;
 
 /**
- * One owner as seen by one download: its address and cookie, what it has (all, or a partial
- * owner's bitfield), its request window (grows while blocks arrive, halves on loss, like TCP's
- * AIMD), its RTT, and what it has delivered.
+ * One owner as seen by one download: what it has of this file (all, or a partial owner's
+ * bitfield), what this download asked of it and got from it, and how this download judges it
+ * (slow, dead, banned). Where it is, its cookie, round trip and request window belong to its
+ * PeerLink, which every download fetching from that node shares.
  */
 export class OwnerSession {
   state: OwnerState = 'connecting';
   /** Why the owner is slow, dead or banned, for the screen. */
   reason = '';
-  cookie: Buffer | null = null;
-  readonly rtt: RttEstimator;
-  /** Fractional congestion window in blocks; requests in flight stay below it. */
-  windowBlocks: number;
-  private slowStartThreshold: number;
-  inFlightBlocks = 0;
+  /** Blocks this download asked of it and has not yet had or given up (the link counts all). */
+  private inFlight = 0;
   /** Every block requested of this owner gets the next number, in the order it will be sent. */
   nextRequestSeq = 0;
   /** Highest request number this owner has answered: anything well below it and missing is lost. */
@@ -72,32 +61,54 @@ export class OwnerSession {
   /** When its BITFIELD was last asked for (asked again now and then: it also renews HAVEs). */
   bitfieldAskedAtMs = Number.NEGATIVE_INFINITY;
   lastDataAtMs: number;
-  /** No requests before this time (after 'busy' or while dead, before the next probe). */
-  quietUntilMs = DOUBLE_ZERO;
-  consecutiveBusy = 0;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
-  /** Loss reacts at most once per round trip, as one congestion event. */
-  private lastLossAtMs = Number.NEGATIVE_INFINITY;
-  private lastBackoffAtMs = Number.NEGATIVE_INFINITY;
   rateBytesPerSec = DOUBLE_ZERO;
   private rateBytesAtLastSample = DOUBLE_ZERO;
 
   constructor(
-    /** Its name within the download: blocks and pieces refer to it by this id. */
-    readonly nodeId: number,
-    public address: RemoteAddress,
-    private readonly limits: WindowLimits,
+    /** The node, shared with the node's other downloads; its id names it within this one. */
+    readonly link: PeerLink,
+    /** An owner judged slow gets at most this many blocks in flight from this download. */
+    private readonly slowWindowBlocks: number,
     nowMs: number,
     /** False for a partial owner: a downloader that serves the pieces it has verified. */
     public complete = true,
   ) {
     this.has = complete ? null : new Bitfield(0);
-    this.rtt = new RttEstimator(limits.minBlockTimeoutMs, limits.maxBlockTimeoutMs);
-    this.windowBlocks = limits.initialWindowBlocks;
-    this.slowStartThreshold = limits.maxWindowBlocks;
     this.lastDataAtMs = nowMs;
-    settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'quietUntilMs', 'rateBytesPerSec');
+    settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'rateBytesPerSec');
+  }
+
+  /** Its name within the download: blocks and pieces refer to it by this id. */
+  get nodeId(): number {
+    return this.link.nodeId;
+  }
+
+  get address(): RemoteAddress {
+    return this.link.address;
+  }
+
+  get inFlightBlocks(): number {
+    return this.inFlight;
+  }
+
+  /** `count` blocks were asked of it. */
+  asked(count: number): void {
+    this.inFlight += count;
+    this.link.inFlightBlocks += count;
+  }
+
+  /** One block asked of it is no longer in flight (it arrived, was lost, or was refused). */
+  settled(): void {
+    this.inFlight--;
+    this.link.inFlightBlocks--;
+  }
+
+  /** Nothing this download asked of it is in flight any more. */
+  forgetInFlight(): void {
+    this.link.inFlightBlocks -= this.inFlight;
+    this.inFlight = 0;
   }
 
   /**
@@ -140,49 +151,23 @@ export class OwnerSession {
 
   /** Requests may go to this owner now. */
   usable(nowMs: number): boolean {
-    return (this.state === 'active' || this.state === 'slow') && nowMs >= this.quietUntilMs;
-  }
-
-  /** Free room in the window, in whole blocks. */
-  freeWindow(cap: number): number {
-    const window =
-      this.state === 'slow' ? this.limits.minWindowBlocks : Math.min(this.windowBlocks, cap);
-    return Math.max(0, Math.floor(window) - this.inFlightBlocks);
-  }
-
-  onBlock(nowMs: number): void {
-    this.lastDataAtMs = nowMs;
-    this.consecutiveBusy = 0;
-    if (this.windowBlocks < this.slowStartThreshold) this.windowBlocks += 1;
-    else this.windowBlocks += 1 / this.windowBlocks;
-    if (this.windowBlocks > this.limits.maxWindowBlocks)
-      this.windowBlocks = this.limits.maxWindowBlocks;
+    return (this.state === 'active' || this.state === 'slow') && this.link.state(nowMs) === 'ready';
   }
 
   /**
-   * A block found lost because later ones from this owner arrived (fast retransmit): random
-   * loss, not a stalled owner. The window gives up an eighth, once per round trip, and the
-   * retransmission timer is not backed off, so steady loss does not collapse the transfer.
+   * Free room in the link's window, in whole blocks (other downloads' requests count against
+   * it too); a slow owner gets no more than a few blocks from this download.
    */
-  onFastLoss(nowMs: number): void {
-    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
-    this.lastLossAtMs = nowMs;
-    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks * 0.875);
-    this.slowStartThreshold = this.windowBlocks;
+  freeWindow(cap: number): number {
+    const free = this.link.freeWindow(cap);
+    if (this.state !== 'slow') return free;
+    return Math.max(0, Math.min(free, this.slowWindowBlocks - this.inFlight));
   }
 
-  onLoss(nowMs: number): void {
-    // Blocks that time out together are one expiry of the retransmission timer (RFC 6298 5.5):
-    // back off once per timeout period, not once per block, or one lost REQUEST of 16 blocks
-    // would push the timeout to its cap and a lossy tail would crawl at one retry per 2 s.
-    if (nowMs - this.lastBackoffAtMs >= this.rtt.timeoutMs) {
-      this.lastBackoffAtMs = nowMs;
-      this.rtt.onTimeout();
-    }
-    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
-    this.lastLossAtMs = nowMs;
-    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks / 2);
-    this.slowStartThreshold = this.windowBlocks;
+  /** A block it was asked for arrived. */
+  onBlock(nowMs: number): void {
+    this.lastDataAtMs = nowMs;
+    this.link.onBlock();
   }
 
   /** Updates the delivery rate; called by the download's once-a-second bookkeeping. */

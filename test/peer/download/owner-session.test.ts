@@ -5,6 +5,7 @@ import {
   DECLINES_REMEMBERED_MS,
   OwnerSession,
 } from '../../../source/peer/download/owner-session.ts';
+import { PeerLink } from '../../../source/peer/peer-link.ts';
 
 const LIMITS = {
   minWindowBlocks: defaults.minWindowBlocks,
@@ -17,7 +18,7 @@ const ADDRESS = { address: '127.0.0.1', port: 4000 };
 
 describe('OwnerSession: pieces a complete owner declined (elsewhere)', () => {
   test('are not offered to it again for a while, then everything is', () => {
-    const owner = new OwnerSession(1, ADDRESS, LIMITS, 0);
+    const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
     assert.equal(owner.offer(0), null, 'a complete owner is offered every piece');
     owner.decline(3, 10, 100);
     owner.decline(7, 10, 150);
@@ -34,7 +35,12 @@ describe('OwnerSession: pieces a complete owner declined (elsewhere)', () => {
   });
 
   test('a partial owner is offered what its bitfield says, declines or not', () => {
-    const owner = new OwnerSession(1, ADDRESS, LIMITS, 0, false);
+    const owner = new OwnerSession(
+      new PeerLink(1, ADDRESS, LIMITS),
+      LIMITS.minWindowBlocks,
+      0,
+      false,
+    );
     owner.decline(3, 10, 100);
     assert.equal(owner.offer(100), owner.has);
   });

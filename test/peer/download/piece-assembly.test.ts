@@ -4,6 +4,7 @@ import { defaults } from '../../../source/config.ts';
 import { OwnerSession } from '../../../source/peer/download/owner-session.ts';
 import { OwnerTable } from '../../../source/peer/download/owner-table.ts';
 import { NO_OWNER, PieceAssembly } from '../../../source/peer/download/piece-assembly.ts';
+import { PeerLink } from '../../../source/peer/peer-link.ts';
 
 /** The largest node id there is: owners are named by id, whatever it is. */
 const TOP_ID = 2 ** 32 - 1;
@@ -59,7 +60,8 @@ describe('owner table', () => {
   test('finds owners by node id, lists them in the order met, and refuses an id twice', () => {
     const table = new OwnerTable();
     const address = { address: '127.0.0.1', port: 7000 };
-    for (let id = 1; id <= 40; id++) table.add(new OwnerSession(id, address, defaults, 0));
+    for (let id = 1; id <= 40; id++)
+      table.add(new OwnerSession(new PeerLink(id, address, defaults), defaults.minWindowBlocks, 0));
     assert.equal(table.size, 40);
     assert.equal(table.get(33)?.nodeId, 33);
     assert.equal(table.get(41), undefined);
@@ -68,7 +70,10 @@ describe('owner table', () => {
       [39, 40],
     );
     assert.throws(
-      () => table.add(new OwnerSession(33, address, defaults, 0)),
+      () =>
+        table.add(
+          new OwnerSession(new PeerLink(33, address, defaults), defaults.minWindowBlocks, 0),
+        ),
       /node 33 is already/,
     );
   });

@@ -1,0 +1,167 @@
+import { DOUBLE_ZERO, settleDoubleZeros } from '../double-zero.ts';
+import type { RemoteAddress } from '../net/transport.ts';
+import { RttEstimator } from './download/rtt-estimator.ts';
+
+/** Bounds of a link's request window and of its retransmission timeout. */
+export interface WindowLimits {
+  minWindowBlocks: number;
+  initialWindowBlocks: number;
+  maxWindowBlocks: number;
+  minBlockTimeoutMs: number;
+  maxBlockTimeoutMs: number;
+}
+
+/**
+ * - greeting: no cookie yet (a HELLO is out, or none was sent);
+ * - ready: requests may go;
+ * - quiet: it refused lately (choked, busy) and is not asked until its back-off ends;
+ * - unreachable: its last HELLO went unanswered (downloads probe it again with back-off).
+ */
+export type LinkState = 'greeting' | 'ready' | 'quiet' | 'unreachable';
+
+/** A `busy` refusal keeps a link quiet this long, doubled per refusal in a row, up to the cap. */
+const BUSY_BACKOFF_BASE_MS = 50;
+const BUSY_BACKOFF_MAX_MS = 5_000;
+
+/**
+ * One remote node as this node sees it, shared by every download that fetches from it: where it
+ * is, the cookie that proves to it that we receive there, the round trip, and one request window
+ * (it grows while blocks arrive and halves on loss, like TCP's AIMD) with every block asked of it
+ * by any download counted against it. Two downloads from one owner therefore share its window
+ * instead of each opening a full one, say HELLO once, and back off together when it refuses.
+ *
+ * Pure: no socket and no timer; time comes in as arguments, and the HELLO itself is sent by
+ * PeerLinks, which hands its outcome to greeted() / unanswered().
+ */
+export class PeerLink {
+  /** Proves to the node that we receive at this address (from its WELCOME); null until then. */
+  cookie: Buffer | null = null;
+  readonly rtt: RttEstimator;
+  /** Fractional congestion window in blocks; requests in flight stay below it. */
+  windowBlocks: number;
+  private slowStartThreshold: number;
+  /** Blocks asked of this node and not yet answered or given up, by every download. */
+  inFlightBlocks = 0;
+  /** No requests before this time (after `choked` or `busy`). */
+  quietUntilMs = DOUBLE_ZERO;
+  consecutiveBusy = 0;
+  /** Changes whenever the cookie is void: a HELLO answered before that proves nothing now. */
+  private epoch = 0;
+  private lastHelloUnanswered = false;
+  /** Loss reacts at most once per round trip, as one congestion event. */
+  private lastLossAtMs = Number.NEGATIVE_INFINITY;
+  private lastBackoffAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly nodeId: number,
+    private addressNow: RemoteAddress,
+    private readonly limits: WindowLimits,
+  ) {
+    this.rtt = new RttEstimator(limits.minBlockTimeoutMs, limits.maxBlockTimeoutMs);
+    this.windowBlocks = limits.initialWindowBlocks;
+    this.slowStartThreshold = limits.maxWindowBlocks;
+    settleDoubleZeros(this, 'quietUntilMs');
+  }
+
+  get address(): RemoteAddress {
+    return this.addressNow;
+  }
+
+  state(nowMs: number): LinkState {
+    if (this.cookie === null) return this.lastHelloUnanswered ? 'unreachable' : 'greeting';
+    return nowMs < this.quietUntilMs ? 'quiet' : 'ready';
+  }
+
+  /**
+   * The node is at another address now (it restarted there): its cookie is void, and what was
+   * asked of the old address will never come. Returns false if the address is the same.
+   */
+  moveTo(address: RemoteAddress): boolean {
+    if (address.address === this.addressNow.address && address.port === this.addressNow.port)
+      return false;
+    this.addressNow = address;
+    this.forgetCookie();
+    return true;
+  }
+
+  /** Its cookie was refused (`bad-cookie`, or it restarted): HELLO again before any request. */
+  forgetCookie(): void {
+    this.cookie = null;
+    this.epoch++;
+  }
+
+  /** Names the current cookie's life: a HELLO's outcome is reported with the number it went with. */
+  get cookieEpoch(): number {
+    return this.epoch;
+  }
+
+  /** WELCOME for the HELLO numbered `epoch`; false (ignored) if the address changed since. */
+  greeted(epoch: number, cookie: Uint8Array): boolean {
+    if (epoch !== this.epoch) return false;
+    this.cookie = Buffer.from(cookie);
+    this.lastHelloUnanswered = false;
+    return true;
+  }
+
+  /** No answer to the HELLO numbered `epoch` (the endpoint retried already). */
+  unanswered(epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.cookie = null;
+    this.lastHelloUnanswered = true;
+  }
+
+  /** Free room in the window, in whole blocks, for every download together. */
+  freeWindow(cap: number): number {
+    return Math.max(0, Math.floor(Math.min(this.windowBlocks, cap)) - this.inFlightBlocks);
+  }
+
+  onBlock(): void {
+    this.consecutiveBusy = 0;
+    if (this.windowBlocks < this.slowStartThreshold) this.windowBlocks += 1;
+    else this.windowBlocks += 1 / this.windowBlocks;
+    if (this.windowBlocks > this.limits.maxWindowBlocks)
+      this.windowBlocks = this.limits.maxWindowBlocks;
+  }
+
+  /**
+   * A block found lost because later ones from this node arrived (fast retransmit): random
+   * loss, not a stalled node. The window gives up an eighth, once per round trip, and the
+   * retransmission timer is not backed off, so steady loss does not collapse the transfer.
+   */
+  onFastLoss(nowMs: number): void {
+    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
+    this.lastLossAtMs = nowMs;
+    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks * 0.875);
+    this.slowStartThreshold = this.windowBlocks;
+  }
+
+  onLoss(nowMs: number): void {
+    // Blocks that time out together are one expiry of the retransmission timer (RFC 6298 5.5):
+    // back off once per timeout period, not once per block, or one lost REQUEST of 16 blocks
+    // would push the timeout to its cap and a lossy tail would crawl at one retry per 2 s.
+    if (nowMs - this.lastBackoffAtMs >= this.rtt.timeoutMs) {
+      this.lastBackoffAtMs = nowMs;
+      this.rtt.onTimeout();
+    }
+    if (nowMs - this.lastLossAtMs < this.rtt.smoothedRttMs) return;
+    this.lastLossAtMs = nowMs;
+    this.windowBlocks = Math.max(this.limits.minWindowBlocks, this.windowBlocks / 2);
+    this.slowStartThreshold = this.windowBlocks;
+  }
+
+  /** No upload slot for us there now: quiet for `quietMs`. */
+  onChoked(nowMs: number, quietMs: number): void {
+    this.quietUntilMs = nowMs + quietMs;
+  }
+
+  /**
+   * Refused `busy` (its uplink or disk is full): back off exponentially, so a node that always
+   * refuses costs almost nothing, and count it as a loss for the window.
+   */
+  onBusy(nowMs: number): void {
+    this.consecutiveBusy++;
+    const backoff = BUSY_BACKOFF_BASE_MS * 2 ** this.consecutiveBusy;
+    this.quietUntilMs = nowMs + Math.min(backoff, BUSY_BACKOFF_MAX_MS);
+    this.onLoss(nowMs);
+  }
+}

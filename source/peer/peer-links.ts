@@ -1,0 +1,89 @@
+import type { UdpEndpoint } from '../net/endpoint.ts';
+import type { RemoteAddress } from '../net/transport.ts';
+import { PeerLink, type WindowLimits } from './peer-link.ts';
+
+interface Held {
+  link: PeerLink;
+  /** Downloads holding the link: it is forgotten when the last one lets go. */
+  users: number;
+  /** The HELLO out now, shared by everyone who asked for it. */
+  hello: { epoch: number; outcome: Promise<boolean> } | null;
+}
+
+/**
+ * The node's links to the remote nodes its downloads fetch from, one per node id (ids are
+ * unique in a swarm: the tracker binds each to one key). A link lives while a download holds it,
+ * so the table is bounded by the owners of the running downloads, not by every node ever met.
+ */
+export class PeerLinks {
+  private readonly held = new Map<number, Held>();
+
+  constructor(
+    private readonly deps: {
+      endpoint: Pick<UdpEndpoint, 'request'>;
+      selfNodeId: number;
+      limits: WindowLimits;
+    },
+  ) {}
+
+  /** Links held now. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  get(nodeId: number): PeerLink | undefined {
+    return this.held.get(nodeId)?.link;
+  }
+
+  /**
+   * The link to `nodeId`, made if no download holds one; at `address` from now on (a node that
+   * restarted elsewhere moves for every download). Each acquire is matched by one release.
+   */
+  acquire(nodeId: number, address: RemoteAddress): PeerLink {
+    let entry = this.held.get(nodeId);
+    if (entry === undefined) {
+      entry = { link: new PeerLink(nodeId, address, this.deps.limits), users: 0, hello: null };
+      this.held.set(nodeId, entry);
+    } else {
+      entry.link.moveTo(address);
+    }
+    entry.users++;
+    return entry.link;
+  }
+
+  release(link: PeerLink): void {
+    const entry = this.held.get(link.nodeId);
+    if (entry === undefined || entry.link !== link) return;
+    entry.users--;
+    if (entry.users <= 0) this.held.delete(link.nodeId);
+  }
+
+  /**
+   * Makes sure the link has a cookie: true once it has one for its current address. Without
+   * `fresh` a link that has one answers at once (another download said HELLO already); with it
+   * (a probe of a node that went silent) a HELLO goes out regardless. Callers asking while a
+   * HELLO for the same address is out share its outcome.
+   */
+  greet(link: PeerLink, fresh = false): Promise<boolean> {
+    const entry = this.held.get(link.nodeId);
+    if (entry === undefined || entry.link !== link) return Promise.resolve(false);
+    if (link.cookie !== null && !fresh) return Promise.resolve(true);
+    const out = entry.hello;
+    if (out !== null && out.epoch === link.cookieEpoch) return out.outcome;
+    const epoch = link.cookieEpoch;
+    const outcome = this.deps.endpoint
+      .request(link.address, { type: 'hello', nodeId: this.deps.selfNodeId })
+      .then((answer): boolean | Promise<boolean> => {
+        if (entry.hello?.epoch === epoch) entry.hello = null;
+        // Its cookie was voided while the HELLO was out (it moved, or refused the cookie): the
+        // answer says nothing of it now, so everyone waiting gets the outcome of a new one.
+        if (epoch !== link.cookieEpoch) return this.greet(link);
+        if (answer.ok && answer.reply.type === 'welcome')
+          return link.greeted(epoch, answer.reply.cookie);
+        link.unanswered(epoch);
+        return false;
+      });
+    entry.hello = { epoch, outcome };
+    return outcome;
+  }
+}

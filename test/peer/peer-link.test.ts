@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { defaults } from '../../source/config.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
+import { OwnerSession } from '../../source/peer/download/owner-session.ts';
+import { PeerLink } from '../../source/peer/peer-link.ts';
+import { PeerLinks } from '../../source/peer/peer-links.ts';
+
+const HERE = { address: '127.0.0.1', port: 4000 };
+const THERE = { address: '127.0.0.1', port: 4001 };
+const COOKIE = new Uint8Array(16).fill(7);
+
+function link(): PeerLink {
+  return new PeerLink(3, HERE, defaults);
+}
+
+describe('PeerLink: its states', () => {
+  test('greeting until welcomed, ready, quiet while choked, ready again', () => {
+    const peer = link();
+    assert.equal(peer.state(0), 'greeting');
+    assert.equal(peer.greeted(peer.cookieEpoch, COOKIE), true);
+    assert.equal(peer.state(0), 'ready');
+    peer.onChoked(100, 600);
+    assert.equal(peer.state(699), 'quiet');
+    assert.equal(peer.state(700), 'ready');
+  });
+
+  test('a HELLO unanswered makes it unreachable; a later WELCOME makes it ready', () => {
+    const peer = link();
+    peer.unanswered(peer.cookieEpoch);
+    assert.equal(peer.state(0), 'unreachable');
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    assert.equal(peer.state(0), 'ready');
+  });
+
+  test('moving voids the cookie, and a WELCOME to a HELLO sent before the move is ignored', () => {
+    const peer = link();
+    const before = peer.cookieEpoch;
+    assert.equal(peer.moveTo({ ...HERE }), false, 'the same address is no move');
+    assert.equal(peer.moveTo(THERE), true);
+    assert.deepEqual(peer.address, THERE);
+    assert.equal(peer.greeted(before, COOKIE), false);
+    assert.equal(peer.cookie, null);
+    assert.equal(peer.state(0), 'greeting');
+  });
+
+  test('a refused cookie is forgotten: greeting again', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    peer.forgetCookie();
+    assert.equal(peer.state(0), 'greeting');
+  });
+
+  test('busy refusals back off exponentially up to 5 s, and halve the window once', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    const window = peer.windowBlocks;
+    const quiet: number[] = [];
+    for (let refusal = 0; refusal < 9; refusal++) {
+      peer.onBusy(0);
+      quiet.push(peer.quietUntilMs);
+    }
+    assert.deepEqual(quiet, [100, 200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+    assert.equal(peer.windowBlocks, window / 2, 'one congestion event per round trip');
+    peer.onBlock();
+    assert.equal(peer.consecutiveBusy, 0, 'a block that arrives ends the run of refusals');
+  });
+});
+
+describe('PeerLink: one window for every download from the node', () => {
+  test('blocks asked by two downloads both count against it', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+    const second = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+    first.state = 'active';
+    second.state = 'active';
+    const window = defaults.initialWindowBlocks;
+    first.asked(10);
+    assert.equal(second.freeWindow(1_000), window - 10);
+    second.asked(window - 10);
+    assert.equal(first.freeWindow(1_000), 0);
+    assert.equal(peer.inFlightBlocks, window);
+    first.settled();
+    assert.equal(second.freeWindow(1_000), 1);
+    first.forgetInFlight();
+    assert.equal(peer.inFlightBlocks, window - 10, 'only the first download forgot its own');
+    assert.equal(first.inFlightBlocks, 0);
+    assert.equal(second.inFlightBlocks, window - 10);
+  });
+
+  test('an owner one download finds slow gets few blocks from it, never more than the link has', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    const slow = new OwnerSession(peer, 2, 0);
+    const other = new OwnerSession(peer, 2, 0);
+    slow.state = 'slow';
+    other.state = 'active';
+    assert.equal(slow.freeWindow(1_000), 2);
+    slow.asked(1);
+    assert.equal(slow.freeWindow(1_000), 1);
+    other.asked(defaults.initialWindowBlocks - 1);
+    assert.equal(slow.freeWindow(1_000), 0);
+    assert.equal(other.usable(0), true);
+    peer.onChoked(0, 500);
+    assert.equal(other.usable(499), false, 'a quiet link is usable by no download');
+  });
+
+  test('loss halves it once per round trip; slow start grows it by a block per block', () => {
+    const peer = link();
+    const start = peer.windowBlocks;
+    peer.onBlock();
+    assert.equal(peer.windowBlocks, start + 1);
+    peer.onLoss(1_000);
+    peer.onLoss(1_001);
+    assert.equal(peer.windowBlocks, (start + 1) / 2);
+    peer.onFastLoss(1_000 + peer.rtt.smoothedRttMs);
+    assert.equal(peer.windowBlocks, ((start + 1) / 2) * 0.875);
+  });
+});
+
+type HelloAnswer =
+  | { ok: true; reply: { type: 'welcome'; cookie: Uint8Array } }
+  | { ok: false; reason: string };
+
+/** An endpoint whose HELLOs are answered by the test, one by one. */
+class ScriptedEndpoint {
+  readonly sent: RemoteAddress[] = [];
+  private readonly waiting: ((answer: HelloAnswer) => void)[] = [];
+
+  request(to: RemoteAddress): Promise<HelloAnswer> {
+    this.sent.push(to);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  answer(answer: HelloAnswer): void {
+    const next = this.waiting.shift();
+    assert.ok(next, 'a HELLO is out');
+    next(answer);
+  }
+}
+
+const WELCOME: HelloAnswer = { ok: true, reply: { type: 'welcome', cookie: COOKIE } };
+
+function links(endpoint: ScriptedEndpoint): PeerLinks {
+  return new PeerLinks({
+    endpoint: endpoint as unknown as ConstructorParameters<typeof PeerLinks>[0]['endpoint'],
+    selfNodeId: 9,
+    limits: defaults,
+  });
+}
+
+describe('PeerLinks', () => {
+  test('one link per node id while any download holds it', () => {
+    const table = links(new ScriptedEndpoint());
+    const a = table.acquire(3, HERE);
+    const b = table.acquire(3, HERE);
+    assert.equal(a, b);
+    table.release(a);
+    assert.equal(table.get(3), a, 'still held by the second download');
+    table.release(b);
+    assert.equal(table.size, 0);
+    assert.notEqual(table.acquire(3, HERE), a, 'a new download gets a new link');
+  });
+
+  test('a node met at a new address moves for every download', () => {
+    const table = links(new ScriptedEndpoint());
+    const a = table.acquire(3, HERE);
+    a.greeted(a.cookieEpoch, COOKIE);
+    table.acquire(3, THERE);
+    assert.deepEqual(a.address, THERE);
+    assert.equal(a.cookie, null);
+  });
+
+  test('downloads asking at once share one HELLO; a link with a cookie needs none', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const table = links(endpoint);
+    const peer = table.acquire(3, HERE);
+    const first = table.greet(peer);
+    const second = table.greet(peer);
+    assert.equal(endpoint.sent.length, 1);
+    endpoint.answer(WELCOME);
+    assert.deepEqual(await Promise.all([first, second]), [true, true]);
+    assert.equal(await table.greet(peer), true);
+    assert.equal(endpoint.sent.length, 1);
+  });
+
+  test('a probe (fresh) says HELLO even with a cookie, and an unanswered one voids it', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const table = links(endpoint);
+    const peer = table.acquire(3, HERE);
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    const probe = table.greet(peer, true);
+    const again = table.greet(peer, true);
+    assert.equal(endpoint.sent.length, 1, 'probes at once share one HELLO');
+    endpoint.answer({ ok: false, reason: 'timeout' });
+    assert.deepEqual(await Promise.all([probe, again]), [false, false]);
+    assert.equal(peer.state(0), 'unreachable');
+  });
+
+  test('a cookie voided while the HELLO was out: everyone gets the outcome of a new one', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const table = links(endpoint);
+    const peer = table.acquire(3, HERE);
+    const waiting = table.greet(peer);
+    table.acquire(3, THERE);
+    endpoint.answer(WELCOME);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(endpoint.sent, [HERE, THERE], 'the second HELLO goes to the new address');
+    assert.equal(peer.cookie, null, 'the answer from the old address proves nothing');
+    endpoint.answer(WELCOME);
+    assert.equal(await waiting, true);
+    assert.equal(peer.state(0), 'ready');
+  });
+
+  test('a released link is greeted by nobody', async () => {
+    const endpoint = new ScriptedEndpoint();
+    const table = links(endpoint);
+    const peer = table.acquire(3, HERE);
+    table.release(peer);
+    assert.equal(await table.greet(peer), false);
+    assert.equal(endpoint.sent.length, 0);
+  });
+});
