@@ -11,7 +11,7 @@ import type { RemoteAddress } from '../../source/net/transport.ts';
 import { decode } from '../../source/protocol/codec.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { describeOwners, Swarm } from './harness/swarm.ts';
-import { withTimeout } from './harness/wait.ts';
+import { waitFor, withTimeout } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
 const NAMES = ['a.bin', 'b.bin', 'c.bin'];
@@ -95,6 +95,50 @@ test('three files at once arrive exact, then a second leecher gets them from thr
         counts,
         leecher === first ? [1, 1] : [1, 1, 1],
         `one HELLO per owner for ${NAMES.length} downloads (seed ${seed})`,
+      );
+    }
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a link whose HELLO went unanswered for one download is greeted again by the others', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 702;
+  const swarm = await Swarm.start();
+  try {
+    const expected = new Map<string, string>();
+    for (const [index, name] of NAMES.slice(0, 2).entries()) {
+      const path = join(await swarm.folderFor(1), name);
+      expected.set(name, await writeRandomFile(path, 6 * MiB, seed + index));
+    }
+    // One owner, slow enough that both downloads are still running when its link breaks.
+    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 4 * MiB });
+    for (const name of expected.keys()) assert.deepEqual(await owner.node.seed(name), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 5 });
+    for (const name of expected.keys()) assert.deepEqual(leecher.node.download(name), { ok: true });
+    await waitFor(() => {
+      const { downloads } = leecher.node.getSnapshot();
+      return downloads.length === 2 && downloads.every((download) => download.piecesVerified > 0);
+    }, 'both downloads under way');
+    // What a probe of another download does when its HELLO goes unanswered: the cookie is
+    // void for everyone. Requests stop with it; nothing may then wait on this link for ever.
+    const link = leecher.node.links.get(1)!;
+    link.unanswered(link.cookieEpoch);
+    assert.equal(link.state(0), 'unreachable');
+    const downloads = await withTimeout(
+      leecher.node.whenDownloadsSettled(),
+      `downloads after the link broke (seed ${seed})`,
+      40_000,
+    );
+    for (const download of downloads) {
+      const context = `(seed ${seed}, ${download.name}; ${describeOwners(download)})`;
+      assert.equal(download.state, 'done', `${download.reason} ${context}`);
+      assert.equal(
+        await sha256File(join(leecher.folder, download.name)),
+        expected.get(download.name),
+        `SHA-256 ${context}`,
       );
     }
   } finally {

@@ -623,6 +623,11 @@ export class Download {
     let usable = 0;
     let connected = 0;
     for (const owner of this.owners) {
+      // Another download voided the link's cookie (the node moved, refused the cookie, or a
+      // probe went unanswered): greet too, sharing any HELLO out. Requests stopped with the
+      // cookie, so the silence rule below (requests outstanding) would never judge this owner.
+      if ((owner.state === 'active' || owner.state === 'slow') && owner.link.cookie === null)
+        void this.connect(owner);
       // A slow owner can die too: an owner that stops sending is first rated slow (its rate
       // falls to 0), so the silence check must cover 'slow' or a dead owner stays 'slow'.
       const heardAtMs = Math.max(owner.lastDataAtMs, owner.lastRefusedAtMs);
