@@ -10,6 +10,8 @@ import {
 } from '../../source/peer/upload-slots.ts';
 
 const noScore = () => 0;
+/** The scenarios below are drawn for 4 regular slots; the rules do not depend on the count. */
+const SLOTS = 4;
 
 /** `count` peer keys: p1, p2, ... */
 function peers(count: number): string[] {
@@ -45,8 +47,8 @@ function askEvery500ms(
   for (let nowMs = fromMs; nowMs < toMs; nowMs += 500) askAll(slots, keys, nowMs, score);
 }
 
-test('the tuning constants are the ones the rest of this file assumes', () => {
-  assert.equal(REGULAR_SLOTS, 4);
+test('the tuning constants: 8 regular slots by default (the scenarios use 4), and the timings', () => {
+  assert.equal(REGULAR_SLOTS, 8);
   assert.equal(IDLE_MS, 2_000);
   assert.equal(RECHOKE_MS, 10_000);
   assert.equal(OPTIMISTIC_MS, 30_000);
@@ -54,7 +56,7 @@ test('the tuning constants are the ones the rest of this file assumes', () => {
 
 describe('UploadSlots between rechokes', () => {
   test('gives the free slots first-come, 4 regular then the optimistic one, and refuses the rest', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     assert.deepEqual(askAll(slots, peers(7), 0), ['p1', 'p2', 'p3', 'p4', 'p5']);
     assert.deepEqual(slotsAt(slots, 0), {
       p1: 'regular',
@@ -68,7 +70,7 @@ describe('UploadSlots between rechokes', () => {
   });
 
   test('a peer that holds a slot is served each time it asks; one without stays refused', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askAll(slots, peers(6), 0);
     for (let nowMs = 500; nowMs < RECHOKE_MS; nowMs += 500) {
       assert.deepEqual(askAll(slots, peers(6), nowMs), ['p1', 'p2', 'p3', 'p4', 'p5'], `${nowMs}`);
@@ -76,7 +78,7 @@ describe('UploadSlots between rechokes', () => {
   });
 
   test('a slot whose peer asked nothing for IDLE_MS goes to the next peer that asks', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askAll(slots, peers(6), 0); // p6 refused
     askAll(slots, ['p2', 'p3', 'p4', 'p5'], 1_000); // p1 falls silent
     assert.equal(slots.admit('p6', IDLE_MS - 1, noScore), false);
@@ -88,7 +90,7 @@ describe('UploadSlots between rechokes', () => {
   });
 
   test('an idle optimistic slot is given as the optimistic slot', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askAll(slots, peers(6), 0);
     askAll(slots, ['p1', 'p2', 'p3', 'p4'], 3_000); // p5, the optimistic one, fell silent
     assert.equal(slots.admit('p6', 3_000, noScore), true);
@@ -97,7 +99,7 @@ describe('UploadSlots between rechokes', () => {
   });
 
   test('holders() lists the peers that asked within the last rechoke period, with their slot', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     assert.deepEqual(slots.holders(0), []);
     slots.admit('p1', 0, noScore);
     slots.admit('p2', 4_000, noScore);
@@ -121,7 +123,7 @@ describe('UploadSlots rechoke', () => {
   test('every RECHOKE_MS the regular slots go to the best-scoring peers that ask', () => {
     const scores: Record<string, number> = { p6: 100, p3: 10, p7: 5 };
     const score = (key: string) => scores[key] ?? 0;
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askEvery500ms(slots, peers(7), 0, RECHOKE_MS, score);
     assert.equal(slotsAt(slots, RECHOKE_MS - 500).p6, null);
     // The first request at RECHOKE_MS rechokes; the optimistic slot (p5) is not due yet.
@@ -140,7 +142,7 @@ describe('UploadSlots rechoke', () => {
   test('the best-scoring peers keep their slots from rechoke to rechoke', () => {
     const scores: Record<string, number> = { p8: 30, p7: 20, p6: 10, p5: 5 };
     const score = (key: string) => scores[key] ?? 0;
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     const served = new Map<string, number>();
     for (let nowMs = 0; nowMs < 120_000; nowMs += 500) {
       for (const key of askAll(slots, peers(8), nowMs, score)) {
@@ -162,7 +164,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('ties go to whoever waited longest, and a holder has not been waiting', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askEvery500ms(slots, peers(7), 0, RECHOKE_MS + 500);
     // p6 and p7 never had a slot: they go first; p1 and p2 keep theirs (ties kept in order).
     assert.deepEqual(slotsAt(slots, RECHOKE_MS), {
@@ -188,7 +190,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('with equal scores, 6 peers for 5 slots share them: none holds one all along', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     const served = new Map<string, number>();
     for (let nowMs = 0; nowMs < 300_000; nowMs += 500) {
       for (const key of askAll(slots, peers(6), nowMs)) {
@@ -203,7 +205,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('the optimistic slot stays with its peer between rechokes until OPTIMISTIC_MS', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     const score = (key: string) => (key === 'p5' ? 0 : 10);
     for (let nowMs = 0; nowMs < OPTIMISTIC_MS; nowMs += 500) {
       askAll(slots, peers(8), nowMs, score);
@@ -212,7 +214,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('an optimistic slot given between rechokes lasts OPTIMISTIC_MS from when it was given', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     const keys = ['p1', 'p2', 'p3', 'p4', 'p6'];
     askAll(slots, peers(6), 0); // p5 optimistic, then silent; p6 refused
     askEvery500ms(slots, keys, 500, 2_000);
@@ -236,7 +238,7 @@ describe('UploadSlots rechoke', () => {
       [0.5, 'p7'],
       [0.999, 'p7'],
     ] as const) {
-      const slots = new UploadSlots(0, () => randomValue);
+      const slots = new UploadSlots(0, () => randomValue, SLOTS);
       askEvery500ms(slots, peers(7), 0, OPTIMISTIC_MS);
       assert.deepEqual(slotsAt(slots, OPTIMISTIC_MS - 500), {
         p1: null,
@@ -267,7 +269,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('the optimistic slot stays put when its holder is the only choked peer', () => {
-    const slots = new UploadSlots(0, () => 0.5);
+    const slots = new UploadSlots(0, () => 0.5, SLOTS);
     askEvery500ms(slots, peers(5), 0, OPTIMISTIC_MS);
     slots.rechoke(OPTIMISTIC_MS, noScore);
     assert.deepEqual(slotsAt(slots, OPTIMISTIC_MS), {
@@ -280,7 +282,7 @@ describe('UploadSlots rechoke', () => {
   });
 
   test('peers that stopped asking are forgotten at the next rechoke: one that returns is new', () => {
-    const slots = new UploadSlots(0, () => 0);
+    const slots = new UploadSlots(0, () => 0, SLOTS);
     askAll(slots, peers(7), 0);
     askEvery500ms(slots, ['p3', 'p4', 'p5', 'p6', 'p7'], 500, RECHOKE_MS + 500);
     assert.deepEqual(slotsAt(slots, RECHOKE_MS), {
@@ -308,7 +310,7 @@ describe('UploadSlots fairness', () => {
   test('20 peers asking every 500 ms for 5 minutes with equal scores are all served', () => {
     const seed = 20;
     const random = new SeededRandom(seed);
-    const slots = new UploadSlots(0, () => random.next());
+    const slots = new UploadSlots(0, () => random.next(), SLOTS);
     const keys = peers(20);
     const served = new Map<string, number>();
     for (let nowMs = 0; nowMs < 300_000; nowMs += 500) {
