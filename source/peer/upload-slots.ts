@@ -8,9 +8,9 @@
 /**
  * Regular upload slots: libtorrent's default (`unchoke_slots_limit`), and what a flash crowd
  * needed here. Each peer's request window shrinks whenever its own downlink loses something,
- * so a seeder serving 4 peers at once left its uplink idle about a quarter of the time (its
- * queue sampled empty, 2.2-2.9 MiB/s of a 25 Mbit/s link); serving 8, an 8-leecher crowd at
- * 25 Mbit/s took 29.7-29.8 s instead of 33.7-37.8 (bench/lan.ts, interleaved).
+ * so a seeder serving 4 peers at once left its uplink idle: in an 8-leecher crowd at 25 Mbit/s
+ * its queue was empty in 40 % of samples and its link carried 2.44 of 2.98 MiB/s (15 % and 2.75
+ * serving 8), and the crowd took 33.7-37.8 s instead of 29.7-30.8 (bench/lan.ts, interleaved).
  */
 export const REGULAR_SLOTS = 8;
 /** Slots are re-chosen this often (BitTorrent: every 10 s). */
