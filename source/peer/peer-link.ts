@@ -19,6 +19,19 @@ export interface WindowLimits {
  */
 export type LinkState = 'greeting' | 'ready' | 'quiet' | 'unreachable';
 
+/**
+ * A download that found the link's window full while below its share keeps its claim to a share
+ * this long: it only asks again at its next event (its housekeeping runs every 500 ms).
+ */
+export const STARVED_CLAIM_MS = 1_000;
+
+/** One download's use of a link, as the link weighs it when it shares its window. */
+export interface LinkUser {
+  readonly inFlightBlocks: number;
+  /** When it last found no room while below its share. */
+  readonly starvedAtMs: number;
+}
+
 /** A `busy` refusal keeps a link quiet this long, doubled per refusal in a row, up to the cap. */
 const BUSY_BACKOFF_BASE_MS = 50;
 const BUSY_BACKOFF_MAX_MS = 5_000;
@@ -51,6 +64,8 @@ export class PeerLink {
   /** Loss reacts at most once per round trip, as one congestion event. */
   private lastLossAtMs = Number.NEGATIVE_INFINITY;
   private lastBackoffAtMs = Number.NEGATIVE_INFINITY;
+  /** The downloads fetching from this node (each download's OwnerSession). */
+  private readonly users = new Set<LinkUser>();
 
   constructor(
     readonly nodeId: number,
@@ -113,6 +128,29 @@ export class PeerLink {
   /** Free room in the window, in whole blocks, for every download together. */
   freeWindow(cap: number): number {
     return Math.max(0, Math.floor(Math.min(this.windowBlocks, cap)) - this.inFlightBlocks);
+  }
+
+  join(user: LinkUser): void {
+    this.users.add(user);
+  }
+
+  leave(user: LinkUser): void {
+    this.users.delete(user);
+  }
+
+  /**
+   * The blocks of the window `user` may hold: all of it while no other download uses the link,
+   * else an equal share among those that have blocks in flight here or wanted room lately.
+   * Without it the first download refills every block the moment it arrives, and a second
+   * download from the same node waits for the first to finish.
+   */
+  shareOf(user: LinkUser, cap: number, nowMs: number): number {
+    let sharers = 1;
+    for (const other of this.users) {
+      if (other === user) continue;
+      if (other.inFlightBlocks > 0 || nowMs - other.starvedAtMs < STARVED_CLAIM_MS) sharers++;
+    }
+    return Math.ceil(Math.min(this.windowBlocks, cap) / sharers);
   }
 
   onBlock(): void {

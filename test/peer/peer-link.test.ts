@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { defaults } from '../../source/config.ts';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 import { OwnerSession } from '../../source/peer/download/owner-session.ts';
-import { PeerLink } from '../../source/peer/peer-link.ts';
+import { PeerLink, STARVED_CLAIM_MS } from '../../source/peer/peer-link.ts';
 import { PeerLinks } from '../../source/peer/peer-links.ts';
 
 const HERE = { address: '127.0.0.1', port: 4000 };
@@ -68,7 +68,7 @@ describe('PeerLink: its states', () => {
 });
 
 describe('PeerLink: one window for every download from the node', () => {
-  test('blocks asked by two downloads both count against it', () => {
+  test('blocks asked by two downloads both count against it, and each keeps to its share', () => {
     const peer = link();
     peer.greeted(peer.cookieEpoch, COOKIE);
     const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
@@ -76,17 +76,25 @@ describe('PeerLink: one window for every download from the node', () => {
     first.state = 'active';
     second.state = 'active';
     const window = defaults.initialWindowBlocks;
+    assert.equal(first.freeWindow(1_000, 0), window, 'alone on the link: all of it');
     first.asked(10);
-    assert.equal(second.freeWindow(1_000), window - 10);
+    // The second finds 6 blocks of room where its share is 8: it takes them and claims its share.
+    assert.equal(second.freeWindow(1_000, 0), window - 10);
+    assert.equal(first.freeWindow(1_000, 0), 0, 'the first holds more than its share now');
     second.asked(window - 10);
-    assert.equal(first.freeWindow(1_000), 0);
     assert.equal(peer.inFlightBlocks, window);
-    first.settled();
-    assert.equal(second.freeWindow(1_000), 1);
-    first.forgetInFlight();
-    assert.equal(peer.inFlightBlocks, window - 10, 'only the first download forgot its own');
-    assert.equal(first.inFlightBlocks, 0);
-    assert.equal(second.inFlightBlocks, window - 10);
+    for (let block = 0; block < 4; block++) first.settled();
+    assert.equal(first.freeWindow(1_000, 10), window / 2 - 6, 'back to its share, no further');
+    assert.equal(second.freeWindow(1_000, 10), window / 2 - 6);
+    second.forgetInFlight();
+    assert.equal(peer.inFlightBlocks, 6, 'only the second download forgot its own');
+    assert.equal(
+      first.freeWindow(1_000, 10 + STARVED_CLAIM_MS),
+      window - 6,
+      'a download with nothing in flight and no recent claim leaves all of it to the other',
+    );
+    second.leaveLink();
+    assert.equal(first.freeWindow(1_000, 20), window - 6);
   });
 
   test('an owner one download finds slow gets few blocks from it, never more than the link has', () => {
@@ -96,11 +104,11 @@ describe('PeerLink: one window for every download from the node', () => {
     const other = new OwnerSession(peer, 2, 0);
     slow.state = 'slow';
     other.state = 'active';
-    assert.equal(slow.freeWindow(1_000), 2);
+    assert.equal(slow.freeWindow(1_000, 0), 2);
     slow.asked(1);
-    assert.equal(slow.freeWindow(1_000), 1);
+    assert.equal(slow.freeWindow(1_000, 0), 1);
     other.asked(defaults.initialWindowBlocks - 1);
-    assert.equal(slow.freeWindow(1_000), 0);
+    assert.equal(slow.freeWindow(1_000, 0), 0);
     assert.equal(other.usable(0), true);
     peer.onChoked(0, 500);
     assert.equal(other.usable(499), false, 'a quiet link is usable by no download');

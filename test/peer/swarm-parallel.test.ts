@@ -145,3 +145,52 @@ test('a link whose HELLO went unanswered for one download is greeted again by th
     await swarm.close();
   }
 });
+
+test('two downloads from one owner share its link: both progress, neither waits for the other', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 703;
+  const swarm = await Swarm.start();
+  try {
+    const names = NAMES.slice(0, 2);
+    const expected = new Map<string, string>();
+    for (const [index, name] of names.entries()) {
+      const path = join(await swarm.folderFor(1), name);
+      expected.set(name, await writeRandomFile(path, 8 * MiB, seed + index));
+    }
+    // One owner whose upload the two downloads must share for a few seconds (its own limit:
+    // only DATA waits for it, so the second download's metainfo comes at once).
+    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 4 * MiB });
+    for (const name of names) assert.deepEqual(await owner.node.seed(name), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 5 });
+    for (const name of names) assert.deepEqual(leecher.node.download(name), { ok: true });
+    // When the first is done, how far the other had come (65-75 % measured; 0 % when the first
+    // takes the whole window).
+    let otherShare = -1;
+    await waitFor(
+      () => {
+        const { downloads } = leecher.node.getSnapshot();
+        const done = downloads.find((download) => download.state === 'done');
+        if (downloads.length < 2 || done === undefined) return false;
+        const other = downloads.find((download) => download !== done)!;
+        otherShare = other.pieceCount > 0 ? other.piecesVerified / other.pieceCount : 0;
+        return true;
+      },
+      'the first download done',
+      40_000,
+    );
+    assert.ok(otherShare >= 0.4, `the other had ${(otherShare * 100).toFixed(0)} % (seed ${seed})`);
+    const downloads = await withTimeout(
+      leecher.node.whenDownloadsSettled(),
+      `downloads (seed ${seed})`,
+      30_000,
+    );
+    for (const download of downloads) {
+      assert.equal(download.state, 'done', `${download.reason} (seed ${seed})`);
+      const sha = await sha256File(join(leecher.folder, download.name));
+      assert.equal(sha, expected.get(download.name), `SHA-256 of ${download.name} (seed ${seed})`);
+    }
+  } finally {
+    await swarm.close();
+  }
+});

@@ -365,7 +365,7 @@ export class BlockTransfer {
     if (this.paused || this.finished || !owner.usable(nowMs)) return;
     const budget = this.deps.budget;
     let free = Math.min(
-      owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8),
+      owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs),
       budget.maxInFlightBlocks - budget.inFlightBlocks,
     );
     const limit = this.deps.pacer;

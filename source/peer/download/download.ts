@@ -882,7 +882,10 @@ export class Download {
     }
     this.transfer?.stop();
     // Its owners stay listed for the view; their links go to downloads that still need them.
-    for (const owner of this.owners) this.deps.links.release(owner.link);
+    for (const owner of this.owners) {
+      owner.leaveLink();
+      this.deps.links.release(owner.link);
+    }
     this.resolveFinished();
   }
 

@@ -1,6 +1,6 @@
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
-import type { PeerLink } from '../peer-link.ts';
+import type { LinkUser, PeerLink } from '../peer-link.ts';
 import { Bitfield } from './bitfield.ts';
 
 export type OwnerState = 'connecting' | 'active' | 'slow' | 'dead' | 'banned';
@@ -20,12 +20,14 @@ export const DECLINES_REMEMBERED_MS = 1_000;
  * (slow, dead, banned). Where it is, its cookie, round trip and request window belong to its
  * PeerLink, which every download fetching from that node shares.
  */
-export class OwnerSession {
+export class OwnerSession implements LinkUser {
   state: OwnerState = 'connecting';
   /** Why the owner is slow, dead or banned, for the screen. */
   reason = '';
   /** Blocks this download asked of it and has not yet had or given up (the link counts all). */
   private inFlight = 0;
+  /** When this download last found the link's window full while below its share. */
+  starvedAtMs = Number.NEGATIVE_INFINITY;
   /** Every block requested of this owner gets the next number, in the order it will be sent. */
   nextRequestSeq = 0;
   /** Highest request number this owner has answered: anything well below it and missing is lost. */
@@ -77,6 +79,7 @@ export class OwnerSession {
   ) {
     this.has = complete ? null : new Bitfield(0);
     this.lastDataAtMs = nowMs;
+    link.join(this);
     settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'rateBytesPerSec');
   }
 
@@ -155,13 +158,25 @@ export class OwnerSession {
   }
 
   /**
-   * Free room in the link's window, in whole blocks (other downloads' requests count against
-   * it too); a slow owner gets no more than a few blocks from this download.
+   * Free room for this download in the link's window, in whole blocks: other downloads' blocks
+   * count against it, and while they use the link too this one keeps to its share (see
+   * PeerLink.shareOf). A slow owner gets no more than a few blocks from this download.
    */
-  freeWindow(cap: number): number {
+  freeWindow(cap: number, nowMs: number): number {
+    const share = this.link.shareOf(this, cap, nowMs);
+    let own = share - this.inFlight;
+    if (this.state === 'slow') own = Math.min(own, this.slowWindowBlocks - this.inFlight);
     const free = this.link.freeWindow(cap);
-    if (this.state !== 'slow') return free;
-    return Math.max(0, Math.min(free, this.slowWindowBlocks - this.inFlight));
+    // The others hold room this download's share allows it: claim the share, so that they keep
+    // to theirs at their next refill.
+    if (free < own) this.starvedAtMs = nowMs;
+    return Math.max(0, Math.min(free, own));
+  }
+
+  /** This download no longer fetches from the node (it ended). */
+  leaveLink(): void {
+    this.forgetInFlight();
+    this.link.leave(this);
   }
 
   /** A block it was asked for arrived. */
