@@ -105,12 +105,12 @@ export class PeerLink {
     this.epoch++;
   }
 
-  /** Names the current cookie's life: a HELLO's outcome is reported with the number it went with. */
+  /** Numbers the cookie's life: a HELLO's outcome is reported with the number it went out with. */
   get cookieEpoch(): number {
     return this.epoch;
   }
 
-  /** WELCOME for the HELLO numbered `epoch`; false (ignored) if the address changed since. */
+  /** WELCOME to the HELLO numbered `epoch`; false (ignored) if the cookie was voided since. */
   greeted(epoch: number, cookie: Uint8Array): boolean {
     if (epoch !== this.epoch) return false;
     this.cookie = Buffer.from(cookie);
