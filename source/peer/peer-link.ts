@@ -138,6 +138,11 @@ export class PeerLink {
     this.users.delete(user);
   }
 
+  /** Downloads using the link now. */
+  get userCount(): number {
+    return this.users.size;
+  }
+
   /**
    * The blocks of the window `user` may hold: all of it while no other download uses the link,
    * else an equal share among those that have blocks in flight here or wanted room lately.

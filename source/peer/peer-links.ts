@@ -4,8 +4,6 @@ import { PeerLink, type WindowLimits } from './peer-link.ts';
 
 interface Held {
   link: PeerLink;
-  /** Downloads holding the link: it is forgotten when the last one lets go. */
-  users: number;
   /** The HELLO out now, shared by everyone who asked for it. */
   hello: { epoch: number; outcome: Promise<boolean> } | null;
 }
@@ -37,25 +35,24 @@ export class PeerLinks {
 
   /**
    * The link to `nodeId`, made if no download holds one; at `address` from now on (a node that
-   * restarted elsewhere moves for every download). Each acquire is matched by one release.
+   * restarted elsewhere moves for every download). The download then joins it (its
+   * OwnerSession does) and calls release() once it has left.
    */
   acquire(nodeId: number, address: RemoteAddress): PeerLink {
     let entry = this.held.get(nodeId);
     if (entry === undefined) {
-      entry = { link: new PeerLink(nodeId, address, this.deps.limits), users: 0, hello: null };
+      entry = { link: new PeerLink(nodeId, address, this.deps.limits), hello: null };
       this.held.set(nodeId, entry);
     } else {
       entry.link.moveTo(address);
     }
-    entry.users++;
     return entry.link;
   }
 
+  /** Forgets the link once no download uses it any more. */
   release(link: PeerLink): void {
     const entry = this.held.get(link.nodeId);
-    if (entry === undefined || entry.link !== link) return;
-    entry.users--;
-    if (entry.users <= 0) this.held.delete(link.nodeId);
+    if (entry?.link === link && link.userCount === 0) this.held.delete(link.nodeId);
   }
 
   /**

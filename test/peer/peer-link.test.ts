@@ -159,13 +159,17 @@ function links(endpoint: ScriptedEndpoint): PeerLinks {
 }
 
 describe('PeerLinks', () => {
-  test('one link per node id while any download holds it', () => {
+  test('one link per node id while any download uses it', () => {
     const table = links(new ScriptedEndpoint());
     const a = table.acquire(3, HERE);
+    const first = new OwnerSession(a, defaults.minWindowBlocks, 0);
     const b = table.acquire(3, HERE);
+    const second = new OwnerSession(b, defaults.minWindowBlocks, 0);
     assert.equal(a, b);
+    first.leaveLink();
     table.release(a);
-    assert.equal(table.get(3), a, 'still held by the second download');
+    assert.equal(table.get(3), a, 'still used by the second download');
+    second.leaveLink();
     table.release(b);
     assert.equal(table.size, 0);
     assert.notEqual(table.acquire(3, HERE), a, 'a new download gets a new link');
