@@ -7,7 +7,11 @@ import { defaults } from '../config.ts';
 import { formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
-import { readFragmentQueues } from '../net/fragment-queues.ts';
+import {
+  type FragmentQueues,
+  readFragmentMemoryCeiling,
+  readFragmentQueues,
+} from '../net/fragment-queues.ts';
 import {
   type DatagramTransport,
   type OpenError,
@@ -56,8 +60,8 @@ export interface PeerNodeOptions {
   logger: Logger;
   /** Tests wrap the socket in a FaultyTransport here. */
   wrapTransport?: (transport: DatagramTransport) => DatagramTransport;
-  /** Datagrams the host holds waiting for fragments (tests count their own; default /proc). */
-  readFragmentQueues?: () => number | null;
+  /** What the host holds waiting for fragments (tests count their own; default /proc). */
+  readFragmentQueues?: () => FragmentQueues | null;
 }
 
 export type IntentOutcome = { ok: true } | { ok: false; reason: string };
@@ -139,7 +143,10 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
-    this.fragments = new FragmentLossWatch(options.readFragmentQueues ?? readFragmentQueues);
+    this.fragments = new FragmentLossWatch(
+      options.readFragmentQueues ?? readFragmentQueues,
+      readFragmentMemoryCeiling(),
+    );
     this.pacer = new DownlinkPacer(
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),

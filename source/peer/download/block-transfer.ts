@@ -63,20 +63,34 @@ const REORDER_ALLOWANCE_MS = 5;
  */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 const REQUESTS_IN_FLIGHT_PER_WINDOW = 4;
+/** An IPv4 fragment of a 1,500-byte frame carries 1,480 bytes of the datagram (a multiple of 8). */
+const FRAGMENT_PAYLOAD_BYTES = 1500 - 20;
+
+/** The largest block whose DATA datagram (UDP header, DATA header, block) crosses in `frames`. */
+export function framedBlockBytes(frames: number): number {
+  return frames * FRAGMENT_PAYLOAD_BYTES - 8 - DATA_HEADER_BYTES;
+}
+
 /**
  * While this host loses fragments of what it receives (FragmentLossWatch), new pieces are
- * fetched in blocks that fit one Ethernet frame (1500 bytes less the IP, UDP and DATA headers),
- * and a REQUEST asks for at most SHORT_RUN_BYTES.
+ * fetched in blocks of three frames, and in blocks that fit one frame once the fragments left
+ * waiting hold half the host's reassembly memory; a REQUEST then asks for at most
+ * SHORT_RUN_BYTES.
  *
  * Why: a full switch port drops packets, and a 16 KiB datagram crosses Ethernet as 12
  * fragments. One lost fragment loses the datagram, and the host keeps its other fragments in
  * its reassembly memory for 30 s (ipfrag_time). At 4 MiB (ipfrag_high_thresh) the kernel drops
  * every new fragment, from every owner: measured with 4 owners at 25 Mbit/s into one 25 Mbit/s
- * port, the memory filled in 12 s and nothing arrived for 18 s. A datagram that is never
- * fragmented costs one frame when lost, and nothing afterwards. Where nothing is fragmented or
- * nothing is lost (loopback's MTU is 64 KiB), 16 KiB blocks stay: they cost far less CPU.
+ * port, the memory filled in 12 s and nothing arrived for 18 s. A lost frame of a three-frame
+ * block leaves at most two fragments behind, a sixth of what a 16 KiB block leaves, in a third
+ * of the datagrams (and of their CPU) that one-frame blocks need, with headers of 2.7 % of the
+ * bytes instead of 5.4 %: an 8-leecher crowd at 25 Mbit/s ended about 2 s sooner. A datagram
+ * that is never fragmented costs one frame when lost, and nothing afterwards: the last resort,
+ * once what waits holds half the memory. Where nothing is fragmented or nothing is lost
+ * (loopback's MTU is 64 KiB), 16 KiB blocks stay: they cost far less CPU.
  */
-export const UNFRAGMENTED_BLOCK_BYTES = 1500 - 20 - 8 - DATA_HEADER_BYTES;
+export const LOSING_FRAGMENTS_BLOCK_BYTES = framedBlockBytes(3);
+export const UNFRAGMENTED_BLOCK_BYTES = framedBlockBytes(1);
 /** An owner answers a run back to back at its uplink's speed: short runs, short bursts. */
 const SHORT_RUN_BYTES = 32 * 1024;
 
@@ -418,16 +432,21 @@ export class BlockTransfer {
     return 0;
   }
 
-  /** The block size for a piece started at `nowMs` (see UNFRAGMENTED_BLOCK_BYTES). */
+  /** The block size for a piece started at `nowMs` (see LOSING_FRAGMENTS_BLOCK_BYTES). */
   private blockSizeAt(nowMs: number): number {
     const configured = this.deps.blockSizeBytes;
-    return this.losingFragments(nowMs)
-      ? Math.min(configured, UNFRAGMENTED_BLOCK_BYTES)
-      : configured;
+    switch (this.deps.fragments.state(nowMs)) {
+      case 'none':
+        return configured;
+      case 'losing':
+        return Math.min(configured, LOSING_FRAGMENTS_BLOCK_BYTES);
+      case 'near-full':
+        return Math.min(configured, UNFRAGMENTED_BLOCK_BYTES);
+    }
   }
 
   private losingFragments(nowMs: number): boolean {
-    return this.deps.fragments.losing(nowMs);
+    return this.deps.fragments.state(nowMs) !== 'none';
   }
 
   private assemblyFor(piece: number, nowMs: number): PieceAssembly {

@@ -17,7 +17,12 @@ import {
 import type { Metainfo } from '../../protocol/metainfo.ts';
 import type { PeerLinks } from '../peer-links.ts';
 import { Bitfield } from './bitfield.ts';
-import { BlockTransfer, type InFlightBudget, UNFRAGMENTED_BLOCK_BYTES } from './block-transfer.ts';
+import {
+  BlockTransfer,
+  type InFlightBudget,
+  LOSING_FRAGMENTS_BLOCK_BYTES,
+  UNFRAGMENTED_BLOCK_BYTES,
+} from './block-transfer.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
@@ -582,19 +587,31 @@ export class Download {
         this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
       }
       const nowMs = this.deps.clock.now();
-      const fragments = this.deps.fragments;
-      const wasLosing = fragments.losing(nowMs);
-      fragments.tick(nowMs);
-      if (!wasLosing && fragments.losing(nowMs)) {
-        this.deps.log(
-          `fragments of arriving datagrams are being lost: new pieces come in ${UNFRAGMENTED_BLOCK_BYTES}-byte blocks, each in one frame`,
-        );
-      }
+      this.watchFragments(nowMs);
       this.transfer?.checkTimeouts();
       // Paced: send what the tokens returned since the last tick allow.
       if (pacer.limited) this.transfer?.pumpAll();
       this.scheduleTick();
     }, TICK_MS);
+  }
+
+  /** Reads the host's fragment queues; says so when it starts to fare worse (block sizes). */
+  private watchFragments(nowMs: number): void {
+    const fragments = this.deps.fragments;
+    const before = fragments.state(nowMs);
+    fragments.tick(nowMs);
+    const now = fragments.state(nowMs);
+    if (now === before || now === 'none' || before === 'near-full') return;
+    if (now === 'losing') {
+      this.deps.log(
+        `fragments of arriving datagrams are being lost: new pieces come in ${LOSING_FRAGMENTS_BLOCK_BYTES}-byte blocks, three frames each`,
+      );
+      return;
+    }
+    const held = formatSize(fragments.lastReading?.bytes ?? 0);
+    this.deps.log(
+      `datagrams waiting for lost fragments hold ${held} of the host's ${formatSize(fragments.ceilingBytes)}: new pieces come in ${UNFRAGMENTED_BLOCK_BYTES}-byte blocks, each in one frame`,
+    );
   }
 
   private scheduleHousekeeping(): void {

@@ -1,47 +1,89 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseFragmentQueues, readFragmentQueues } from '../../../source/net/fragment-queues.ts';
+import {
+  DEFAULT_FRAGMENT_MEMORY_CEILING,
+  type FragmentQueues,
+  parseFragmentQueues,
+  readFragmentMemoryCeiling,
+  readFragmentQueues,
+} from '../../../source/net/fragment-queues.ts';
 import {
   FRAGMENT_LOSS_HOLD_MS,
   FragmentLossWatch,
+  NEAR_FULL_SHARE,
   STUCK_FRAGMENT_QUEUES,
 } from '../../../source/peer/download/fragment-loss.ts';
 
+const CEILING = 4 * 1024 * 1024;
+const HALF = CEILING * NEAR_FULL_SHARE;
+
 describe('FragmentLossWatch', () => {
   test('losing while many datagrams wait for fragments, and for the hold after', () => {
-    let queues = STUCK_FRAGMENT_QUEUES - 1;
-    const watch = new FragmentLossWatch(() => queues);
+    let reading: FragmentQueues = { queues: STUCK_FRAGMENT_QUEUES - 1, bytes: 0 };
+    const watch = new FragmentLossWatch(() => reading, CEILING);
     watch.tick(0);
-    assert.equal(watch.losing(0), false, 'a few in progress are normal');
-    queues = STUCK_FRAGMENT_QUEUES;
+    assert.equal(watch.state(0), 'none', 'a few in progress are normal');
+    reading = { queues: STUCK_FRAGMENT_QUEUES, bytes: 100_000 };
     watch.tick(50);
-    assert.equal(watch.losing(50), false, 'read at most every 100 ms');
+    assert.equal(watch.state(50), 'none', 'read at most every 100 ms');
     watch.tick(100);
-    assert.equal(watch.losing(100), true);
-    queues = 0;
+    assert.equal(watch.state(100), 'losing');
+    reading = { queues: 0, bytes: 0 };
     watch.tick(200);
-    assert.equal(watch.losing(100 + FRAGMENT_LOSS_HOLD_MS - 1), true);
-    assert.equal(watch.losing(100 + FRAGMENT_LOSS_HOLD_MS), false);
+    assert.equal(watch.state(100 + FRAGMENT_LOSS_HOLD_MS - 1), 'losing');
+    assert.equal(watch.state(100 + FRAGMENT_LOSS_HOLD_MS), 'none');
+  });
+
+  test('near-full once what waits holds half the ceiling, for the hold after, then losing', () => {
+    let reading: FragmentQueues = { queues: 300, bytes: HALF - 1 };
+    const watch = new FragmentLossWatch(() => reading, CEILING);
+    watch.tick(0);
+    assert.equal(watch.state(0), 'losing');
+    reading = { queues: 300, bytes: HALF };
+    watch.tick(100);
+    assert.equal(watch.state(100), 'near-full');
+    assert.deepEqual(watch.lastReading, reading);
+    reading = { queues: 100, bytes: HALF / 4 };
+    watch.tick(5_000);
+    assert.equal(watch.state(100 + FRAGMENT_LOSS_HOLD_MS - 1), 'near-full');
+    assert.equal(watch.state(100 + FRAGMENT_LOSS_HOLD_MS), 'losing', 'still many waiting');
+    assert.equal(watch.state(5_000 + FRAGMENT_LOSS_HOLD_MS), 'none');
+  });
+
+  test('the share is of this host ceiling', () => {
+    const watch = new FragmentLossWatch(() => ({ queues: 1, bytes: 600_000 }), 1_000_000);
+    watch.tick(0);
+    assert.equal(watch.state(0), 'near-full', 'few datagrams, but half of a small ceiling');
   });
 
   test('where the count cannot be read, fragments never count as lost', () => {
-    const watch = new FragmentLossWatch(() => null);
+    const watch = new FragmentLossWatch(() => null, CEILING);
     for (let t = 0; t < 1000; t += 100) watch.tick(t);
-    assert.equal(watch.losing(1000), false);
+    assert.equal(watch.state(1000), 'none');
+    assert.equal(watch.lastReading, null);
   });
 });
 
 describe('fragment queues', () => {
-  test('reads FRAG inuse from /proc/net/sockstat text', () => {
+  test('reads FRAG inuse and memory from /proc/net/sockstat text', () => {
     const text = 'sockets: used 8\nUDP: inuse 0 mem 18\nFRAG: inuse 325 memory 4195944\n';
-    assert.equal(parseFragmentQueues(text), 325);
+    assert.deepEqual(parseFragmentQueues(text), { queues: 325, bytes: 4_195_944 });
     assert.equal(parseFragmentQueues('UDP: inuse 0 mem 18\n'), null);
     assert.equal(readFragmentQueues('/nonexistent/sockstat'), null);
   });
 
-  test('reads a count on this machine', (t) => {
-    const queues = readFragmentQueues();
-    t.diagnostic(`FRAG inuse now: ${queues}`);
-    if (process.platform === 'linux') assert.ok(typeof queues === 'number' && queues >= 0);
+  test('the ceiling is ipfrag_high_thresh, or Linux default where it cannot be read', () => {
+    assert.equal(readFragmentMemoryCeiling('/nonexistent/ipfrag_high_thresh'), 4 * 1024 * 1024);
+    assert.equal(DEFAULT_FRAGMENT_MEMORY_CEILING, 4 * 1024 * 1024);
+  });
+
+  test('reads a count and a ceiling on this machine', (t) => {
+    const reading = readFragmentQueues();
+    const ceiling = readFragmentMemoryCeiling();
+    t.diagnostic(`FRAG now: ${JSON.stringify(reading)}, ceiling ${ceiling} B`);
+    assert.ok(ceiling > 0);
+    if (process.platform === 'linux') {
+      assert.ok(reading !== null && reading.queues >= 0 && reading.bytes >= 0);
+    }
   });
 });

@@ -13,6 +13,7 @@ import { systemClock } from '../../../source/clock.ts';
 import { defaults } from '../../../source/config.ts';
 import { Logger } from '../../../source/log/logger.ts';
 import { type FaultProfile, FaultyTransport } from '../../../source/net/faulty-transport.ts';
+import type { FragmentQueues } from '../../../source/net/fragment-queues.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import type { Download } from '../../../source/peer/download/download.ts';
 import { PeerNode } from '../../../source/peer/peer-node.ts';
@@ -57,8 +58,8 @@ export interface SwarmNodeOptions {
   /** The node's own `--upload-limit` / `--download-limit`, bytes per second. */
   uploadLimitBytesPerSec?: number;
   downloadLimitBytesPerSec?: number;
-  /** Datagrams the host holds waiting for fragments, as the node reads it (default: none). */
-  readFragmentQueues?: () => number | null;
+  /** What the host holds waiting for fragments, as the node reads it (default: none). */
+  readFragmentQueues?: () => FragmentQueues | null;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
   maxPeers?: number;
   /** Wraps the socket closest to the engine: sees every datagram the node sends, encoded. */
