@@ -35,7 +35,8 @@ before(async () => {
 });
 after(async () => {
   await Promise.allSettled(stores.map((store) => store.close()));
-  await redis.stop();
+  // Undefined when it did not start: its own error says why, not a second one here.
+  await redis?.stop();
 });
 
 /** A tracker's state and store, loaded from Redis; other trackers' batches applied live. */

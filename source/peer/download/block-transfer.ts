@@ -13,6 +13,7 @@ import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
 import type { FragmentLossWatch } from './fragment-loss.ts';
+import { inFlightRoom } from './in-flight-room.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
 import type { OwnerTable } from './owner-table.ts';
 import type { PartFile } from './part-file.ts';
@@ -120,6 +121,8 @@ export class BlockTransfer {
   private pendingWrites = 0;
   private pendingWriteBytes = 0;
   private finished = false;
+  /** Owners that may be asked now, as of the last checkTimeouts (see inFlightRoom). */
+  private usableOwners = 0;
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
@@ -378,11 +381,18 @@ export class BlockTransfer {
     const nowMs = this.deps.clock.now();
     if (this.paused || this.finished || !owner.usable(nowMs)) return;
     const budget = this.deps.budget;
+    const limit = this.deps.pacer;
     let free = Math.min(
       owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs),
-      budget.maxInFlightBlocks - budget.inFlightBlocks,
+      inFlightRoom({
+        nodeInFlight: budget.inFlightBlocks,
+        socketBlocks: budget.maxInFlightBlocks,
+        pacedBlocks: limit.maxInFlightBlocks(this.blockSizeAt(nowMs)),
+        ownerInFlight: owner.inFlightBlocks,
+        ownerComplete: owner.complete,
+        usableOwners: this.usableOwners,
+      }),
     );
-    const limit = this.deps.pacer;
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.
     const batch = this.losingFragments(nowMs)
@@ -528,6 +538,9 @@ export class BlockTransfer {
    */
   checkTimeouts(): void {
     const nowMs = this.deps.clock.now();
+    // Counted here, not per datagram: a count a tick old is good enough to share by.
+    this.usableOwners = 0;
+    for (const owner of this.owners) if (owner.usable(nowMs)) this.usableOwners++;
     let lost = false;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {

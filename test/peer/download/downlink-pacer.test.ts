@@ -110,3 +110,14 @@ function pacedAt3MB(): Driver {
   assert.equal(d.pacer.rateBytesPerSec, 0.85 * 3 * MB);
   return d;
 }
+
+test('DownlinkPacer bounds blocks in flight to what the downlink carries in 100 ms, only while paced', () => {
+  const d = new Driver();
+  d.slot(3 * MB);
+  assert.equal(d.pacer.maxInFlightBlocks(4379), Number.POSITIVE_INFINITY);
+  d.slot(2.5 * MB, { loss: true }); // paced at 2.55 MB/s: 255,000 bytes per 100 ms
+  assert.equal(d.pacer.maxInFlightBlocks(4379), 58);
+  assert.equal(d.pacer.maxInFlightBlocks(16 * 1024), 15);
+  // Never fewer than 8 blocks, however slow the downlink.
+  assert.equal(d.pacer.maxInFlightBlocks(64 * 1024), 8);
+});
