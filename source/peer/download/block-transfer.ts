@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
+import { DOUBLE_ZERO } from '../../double-zero.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import {
@@ -123,6 +124,8 @@ export class BlockTransfer {
   private finished = false;
   /** Owners that may be asked now, as of the last checkTimeouts (see inFlightRoom). */
   private usableOwners = 0;
+  /** The lowest of their lowest round trips, as of then; 0: none measured (see DownlinkPacer). */
+  private nearestRttMs = DOUBLE_ZERO;
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
@@ -387,7 +390,7 @@ export class BlockTransfer {
       inFlightRoom({
         nodeInFlight: budget.inFlightBlocks,
         socketBlocks: budget.maxInFlightBlocks,
-        pacedBlocks: limit.maxInFlightBlocks(this.blockSizeAt(nowMs)),
+        pacedBlocks: limit.maxInFlightBlocks(this.blockSizeAt(nowMs), this.nearestRttMs),
         ownerInFlight: owner.inFlightBlocks,
         ownerComplete: owner.complete,
         usableOwners: this.usableOwners,
@@ -538,9 +541,16 @@ export class BlockTransfer {
    */
   checkTimeouts(): void {
     const nowMs = this.deps.clock.now();
-    // Counted here, not per datagram: a count a tick old is good enough to share by.
+    // Counted here, not per datagram: a tick old is good enough to bound what is in flight by.
     this.usableOwners = 0;
-    for (const owner of this.owners) if (owner.usable(nowMs)) this.usableOwners++;
+    this.nearestRttMs = Number.POSITIVE_INFINITY;
+    for (const owner of this.owners) {
+      if (!owner.usable(nowMs)) continue;
+      this.usableOwners++;
+      const lowest = owner.link.rtt.lowestRttMs;
+      if (lowest > 0) this.nearestRttMs = Math.min(this.nearestRttMs, lowest);
+    }
+    if (this.nearestRttMs === Number.POSITIVE_INFINITY) this.nearestRttMs = DOUBLE_ZERO;
     let lost = false;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {

@@ -20,14 +20,19 @@ const CONGESTION_LOSS_SHARE = 0.05;
 export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
 
 /**
- * While paced, blocks in flight are bounded to what the downlink carries in this long.
+ * While paced, blocks in flight are bounded to what the downlink carries in this long, or in two
+ * round trips of the nearest owner where that is longer.
  * Why: pacing spreads the requests in time, but owners answer late and then together, and what
  * was asked and not yet received is what can pile up in the switch port's queue. Nothing bounded
  * it below the socket's budget (240 blocks: 1 MiB of three-frame blocks, where a 25 Mbit/s port
- * queues ~156 KB). Measured at 25 Mbit/s, N = 8: the leechers' downlinks dropped a third fewer
- * frames and the crowd ended ~1.5 s sooner (median of 7 each; README, Performance).
+ * queues ~156 KB, 50 ms of its rate). Measured at 25 Mbit/s, N = 8 (README, Performance): with
+ * 100 ms the leechers' downlinks dropped a third fewer frames, with 50 ms a twentieth as many
+ * (~300–450 a crowd) and the crowd ended ~3 s sooner; 30 ms did no better, and ~57 ms (the
+ * farthest owner's lowest round trip, doubled) dropped 3–4 times as many as 50. The round trips
+ * keep a distant swarm from starving: in flight over a round trip is all a path can carry, and
+ * a bound below it would lower the rate measured, then the bound, and so on.
  */
-const PACED_IN_FLIGHT_MS = 100;
+const PACED_IN_FLIGHT_MS = 50;
 /** ...but never fewer blocks than this: a handful of owners must each have some in flight. */
 const MIN_PACED_IN_FLIGHT_BLOCKS = 8;
 
@@ -90,12 +95,14 @@ export class DownlinkPacer {
 
   /**
    * Blocks of `blockBytes` the node may have asked for and not yet received: while paced, what
-   * the downlink carries in PACED_IN_FLIGHT_MS; unbounded while unpaced (the socket's budget
-   * then bounds it).
+   * the downlink carries in PACED_IN_FLIGHT_MS or in two of `nearestRttMs` (the nearest owner's
+   * lowest round trip; 0: none measured); unbounded while unpaced (the socket's budget then
+   * bounds it).
    */
-  maxInFlightBlocks(blockBytes: number): number {
+  maxInFlightBlocks(blockBytes: number, nearestRttMs: number): number {
     if (!this.paced) return Number.POSITIVE_INFINITY;
-    const carried = (this.pace.limit * PACED_IN_FLIGHT_MS) / 1000;
+    const spanMs = Math.max(PACED_IN_FLIGHT_MS, 2 * nearestRttMs);
+    const carried = (this.pace.limit * spanMs) / 1000;
     return Math.max(MIN_PACED_IN_FLIGHT_BLOCKS, Math.floor(carried / blockBytes));
   }
 

@@ -9,6 +9,7 @@ export class RttEstimator {
   private smoothedMs = DOUBLE_ZERO;
   private varianceMs = DOUBLE_ZERO;
   private hasSample = false;
+  private lowestMs = DOUBLE_ZERO;
   /** Doubles on each consecutive timeout, reset by the next good sample. */
   private backoff = 1;
 
@@ -19,6 +20,7 @@ export class RttEstimator {
   ) {}
 
   addSample(rttMs: number): void {
+    if (!this.hasSample || rttMs < this.lowestMs) this.lowestMs = rttMs;
     if (!this.hasSample) {
       this.smoothedMs = rttMs;
       this.varianceMs = rttMs / 2;
@@ -37,6 +39,14 @@ export class RttEstimator {
 
   get smoothedRttMs(): number {
     return this.hasSample ? this.smoothedMs : this.initialTimeoutMs;
+  }
+
+  /**
+   * The lowest round trip measured: the path's own, without the queues and the owner's load that
+   * the smoothed one carries (as BBR's min RTT). 0 before the first sample.
+   */
+  get lowestRttMs(): number {
+    return this.hasSample ? this.lowestMs : 0;
   }
 
   get timeoutMs(): number {

@@ -111,13 +111,16 @@ function pacedAt3MB(): Driver {
   return d;
 }
 
-test('DownlinkPacer bounds blocks in flight to what the downlink carries in 100 ms, only while paced', () => {
+test('DownlinkPacer bounds blocks in flight to 50 ms of the paced rate, or two round trips, only while paced', () => {
   const d = new Driver();
   d.slot(3 * MB);
-  assert.equal(d.pacer.maxInFlightBlocks(4379), Number.POSITIVE_INFINITY);
-  d.slot(2.5 * MB, { loss: true }); // paced at 2.55 MB/s: 255,000 bytes per 100 ms
-  assert.equal(d.pacer.maxInFlightBlocks(4379), 58);
-  assert.equal(d.pacer.maxInFlightBlocks(16 * 1024), 15);
+  assert.equal(d.pacer.maxInFlightBlocks(4379, 1), Number.POSITIVE_INFINITY);
+  d.slot(2.5 * MB, { loss: true }); // paced at 2.55 MB/s: 127,500 bytes per 50 ms
+  assert.equal(d.pacer.maxInFlightBlocks(4379, 0), 29);
+  // On a LAN the round trip is a few ms: the 50 ms hold.
+  assert.equal(d.pacer.maxInFlightBlocks(4379, 2), 29);
+  // Owners 100 ms away: two round trips of the rate, or the bound would starve the path.
+  assert.equal(d.pacer.maxInFlightBlocks(4379, 100), 116);
   // Never fewer than 8 blocks, however slow the downlink.
-  assert.equal(d.pacer.maxInFlightBlocks(64 * 1024), 8);
+  assert.equal(d.pacer.maxInFlightBlocks(16 * 1024, 0), 8);
 });
