@@ -14,7 +14,7 @@ import { type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
 import type { FragmentLossWatch } from './fragment-loss.ts';
-import { inFlightRoom } from './in-flight-room.ts';
+import { type InFlightLimits, inFlightRoom } from './in-flight-room.ts';
 import { type OwnerSession, STRIKES_TO_BAN } from './owner-session.ts';
 import type { OwnerTable } from './owner-table.ts';
 import type { PartFile } from './part-file.ts';
@@ -126,6 +126,15 @@ export class BlockTransfer {
   private usableOwners = 0;
   /** The lowest of their lowest round trips, as of then; 0: none measured (see DownlinkPacer). */
   private nearestRttMs = DOUBLE_ZERO;
+  /** Filled anew for each pump, which runs once per datagram: one object, not one per call. */
+  private readonly inFlightLimits: InFlightLimits = {
+    nodeInFlight: 0,
+    socketBlocks: 0,
+    pacedBlocks: Number.POSITIVE_INFINITY,
+    ownerInFlight: 0,
+    ownerComplete: true,
+    usableOwners: 0,
+  };
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
@@ -385,17 +394,14 @@ export class BlockTransfer {
     if (this.paused || this.finished || !owner.usable(nowMs)) return;
     const budget = this.deps.budget;
     const limit = this.deps.pacer;
-    let free = Math.min(
-      owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs),
-      inFlightRoom({
-        nodeInFlight: budget.inFlightBlocks,
-        socketBlocks: budget.maxInFlightBlocks,
-        pacedBlocks: limit.maxInFlightBlocks(this.blockSizeAt(nowMs), this.nearestRttMs),
-        ownerInFlight: owner.inFlightBlocks,
-        ownerComplete: owner.complete,
-        usableOwners: this.usableOwners,
-      }),
-    );
+    const limits = this.inFlightLimits;
+    limits.nodeInFlight = budget.inFlightBlocks;
+    limits.socketBlocks = budget.maxInFlightBlocks;
+    limits.pacedBlocks = limit.maxInFlightBlocks(this.blockSizeAt(nowMs), this.nearestRttMs);
+    limits.ownerInFlight = owner.inFlightBlocks;
+    limits.ownerComplete = owner.complete;
+    limits.usableOwners = this.usableOwners;
+    let free = Math.min(owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs), inFlightRoom(limits));
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.
     const batch = this.losingFragments(nowMs)
