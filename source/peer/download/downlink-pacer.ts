@@ -26,11 +26,12 @@ export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
  * was asked and not yet received is what can pile up in the switch port's queue. Nothing bounded
  * it below the socket's budget (240 blocks: 1 MiB of three-frame blocks, where a 25 Mbit/s port
  * queues ~156 KB, 50 ms of its rate). Measured at 25 Mbit/s, N = 8 (README, Performance): with
- * 100 ms the leechers' downlinks dropped a third fewer frames, with 50 ms a twentieth as many
- * (~300–450 a crowd) and the crowd ended ~3 s sooner; 30 ms did no better, and ~57 ms (the
- * farthest owner's lowest round trip, doubled) dropped 3–4 times as many as 50. The round trips
- * keep a distant swarm from starving: in flight over a round trip is all a path can carry, and
- * a bound below it would lower the rate measured, then the bound, and so on.
+ * 100 ms the shapers dropped a third fewer frames, with 50 ms a twentieth as many (255–514 a
+ * crowd), and the crowd ended ~3 s sooner than unbounded (median 26.8 s against 29.9); 30 ms did
+ * no better, and ~57 ms (the farthest owner's lowest round trip, doubled) dropped 1,198 and
+ * 1,989. The round trips keep a distant swarm from starving: in flight over a round trip is all
+ * a path can carry, and a bound below it would lower the rate measured, then the bound, and so
+ * on.
  */
 const PACED_IN_FLIGHT_MS = 50;
 /** ...but never fewer blocks than this: a handful of owners must each have some in flight. */
