@@ -7,7 +7,7 @@ import type { Message } from '../protocol/messages.ts';
 import { BufferReclaimer } from './buffer-reclaimer.ts';
 import { SeededRandom } from './seeded-random.ts';
 import { EndpointCounters, type EndpointStats } from './stats.ts';
-import type { DatagramTransport, RemoteAddress } from './transport.ts';
+import type { DatagramRun, DatagramTransport, RemoteAddress } from './transport.ts';
 
 /** How a request is retried: first timeout, doubled per retry up to the cap. */
 export interface RequestOptions {
@@ -158,6 +158,16 @@ export class UdpEndpoint {
     this.sendBytes(datagram, length, to, true);
   }
 
+  /** sendBulk() of every datagram of a run (a seeder's DATA): one system call where it can. */
+  sendBulkRun(run: DatagramRun, to: RemoteAddress): void {
+    if (this.closed || run.count === 0) return;
+    const bytes = (run.count - 1) * run.stride + run.lastLength;
+    this.counters.datagramsOut += run.count;
+    this.counters.bytesOut += bytes;
+    this.transport.sendUncountedRun(run, to);
+    this.reclaimer.note(bytes);
+  }
+
   /** The next transaction id (wraps at 2^32). */
   nextTxid(): number {
     const txid = this.txidCounter;
@@ -228,7 +238,8 @@ export class UdpEndpoint {
     const counters = this.counters;
     counters.datagramsIn++;
     counters.bytesIn += datagram.length;
-    this.reclaimer.note(datagram.length);
+    const reused = this.transport.receivesIntoReusedMemory;
+    if (!reused) this.reclaimer.note(datagram.length);
     const header = peekHeader(datagram);
     if (!header.ok) {
       this.reportDecodeError(header.error, from);
@@ -239,7 +250,8 @@ export class UdpEndpoint {
       this.dataHandler(datagram, from);
       return;
     }
-    const decoded = decode(datagram);
+    // A decoded message keeps views of its datagram (cookies, infohashes, bits): its own copy.
+    const decoded = decode(reused ? Buffer.from(datagram) : datagram);
     if (!decoded.ok) {
       this.reportDecodeError(decoded.error, from);
       return;

@@ -204,9 +204,11 @@ export class FaultyTransport extends PassthroughTransport {
     if (!fate) return;
     const { bytes, length, copies, delayMs } = fate;
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, length);
-    // Receivers are promised a fresh Buffer each time, so a duplicate is its own copy.
+    // The inner transport may reuse its memory once this returns: what is held back is a copy,
+    // and so is each duplicate (a receiver may change the bytes it was given).
+    const held = delayMs > 0 && bytes === datagram ? Buffer.from(view) : view;
     this.release(delayMs, copies, (copyIndex) =>
-      this.passUp(copyIndex === 0 ? view : Buffer.from(view), from),
+      this.passUp(copyIndex === 0 ? held : Buffer.from(held), from),
     );
   }
 

@@ -1,4 +1,9 @@
-import type { DatagramTransport, RemoteAddress } from './transport.ts';
+import {
+  type DatagramRun,
+  type DatagramTransport,
+  type RemoteAddress,
+  sendEachFrom,
+} from './transport.ts';
 
 type Receiver = (datagram: Buffer, from: RemoteAddress) => void;
 
@@ -44,6 +49,13 @@ export abstract class PassthroughTransport implements DatagramTransport {
   /** Goes through send(), so a wrapper that overrides only send() sees these datagrams too. */
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     this.send(datagram, length, to);
+  }
+  /** One sendUncounted() per datagram, so a wrapper sees (and may fault) each one. */
+  sendUncountedRun(run: DatagramRun, to: RemoteAddress): void {
+    sendEachFrom(0, run, to, this);
+  }
+  get receivesIntoReusedMemory(): boolean {
+    return this.inner.receivesIntoReusedMemory;
   }
   setReceiver(handler: Receiver): void {
     this.receiver = handler;

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from './native-udp.ts';
 
 /**
  * dgram resolves the address of every send through dns.lookup, which answers even an IP literal
@@ -23,6 +24,15 @@ export interface RemoteAddress {
   port: number;
 }
 
+/** Datagrams laid out in `buffer` every `stride` bytes from its start (a seeder's run of DATA). */
+export interface DatagramRun {
+  buffer: Buffer;
+  stride: number;
+  count: number;
+  /** The last datagram's length; every other one is `stride` bytes long. */
+  lastLength: number;
+}
+
 /** A datagram socket as the engines see it: the real one, or a fault-injecting wrapper. */
 export interface DatagramTransport {
   /** Fire and forget; a send error is counted, never thrown. */
@@ -33,8 +43,16 @@ export interface DatagramTransport {
    * the control messages to it as well, and those are counted.
    */
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void;
-  /** One handler; datagram is a fresh Buffer from the kernel. */
+  /** sendUncounted() of every datagram of a run: one system call where it can. */
+  sendUncountedRun(run: DatagramRun, to: RemoteAddress): void;
+  /**
+   * One handler. `datagram` is valid only during the call: batched receiving reuses its memory
+   * for the next batch, so a receiver that keeps bytes copies them. `from` may be shared by
+   * many calls and must not be changed.
+   */
   setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
+  /** True when received datagrams live in reused memory (nothing per datagram to collect). */
+  readonly receivesIntoReusedMemory: boolean;
   readonly localAddress: RemoteAddress;
   /** Receive buffer the kernel granted (Linux doubles the request and caps it at rmem_max). */
   readonly receiveBufferBytes: number;
@@ -77,6 +95,8 @@ class UdpTransport implements DatagramTransport {
   readonly receiveBufferBytes: number;
   readonly sendBufferBytes: number;
   private receiver: (datagram: Buffer, from: RemoteAddress) => void = ignoreDatagram;
+  /** The addon's batched receive and send on this socket, or null for node:dgram alone. */
+  private readonly batched: BatchedSocket | null;
   private closed = false;
   private closing: Promise<void> | null = null;
   // One callback for every send, created once: no closure per datagram on the hot path.
@@ -93,6 +113,11 @@ class UdpTransport implements DatagramTransport {
       this.socketErrors++;
     });
     socket.on('message', (datagram, rinfo) => this.receiver(datagram, rinfo));
+    this.batched = BatchedSocket.attach(socket, (datagram, from) => this.receiver(datagram, from));
+  }
+
+  get receivesIntoReusedMemory(): boolean {
+    return this.batched !== null;
   }
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
@@ -115,6 +140,23 @@ class UdpTransport implements DatagramTransport {
     } catch {}
   }
 
+  sendUncountedRun(run: DatagramRun, to: RemoteAddress): void {
+    if (this.closed) return;
+    let sent = 0;
+    // Behind datagrams node still queues, a run would overtake them: it queues too.
+    if (
+      this.batched !== null &&
+      run.count <= MAX_SEND_BATCH &&
+      this.socket.getSendQueueCount() === 0
+    ) {
+      const ipv4 = ipv4ToU32(to.address);
+      if (ipv4 >= 0) sent = this.batched.sendRun(run, ipv4, to.port);
+      if (sent < 0) return; // refused with an error: uncounted, as for sendUncounted
+    }
+    // What the kernel did not take (its send buffer was full) waits in node's queue.
+    sendEachFrom(sent, run, to, this);
+  }
+
   get unsentDatagrams(): number {
     // A closed socket cannot be asked: report one, so that nothing it may hold is reused.
     return this.closed ? 1 : this.socket.getSendQueueCount();
@@ -127,9 +169,23 @@ class UdpTransport implements DatagramTransport {
   close(): Promise<void> {
     if (!this.closing) {
       this.closed = true;
+      this.batched?.close();
       this.closing = new Promise((resolve) => this.socket.close(() => resolve()));
     }
     return this.closing;
+  }
+}
+
+/** Sends the datagrams of `run` from index `first` on, one sendUncounted() each. */
+export function sendEachFrom(
+  first: number,
+  run: DatagramRun,
+  to: RemoteAddress,
+  transport: Pick<DatagramTransport, 'sendUncounted'>,
+): void {
+  const { buffer, stride, count, lastLength } = run;
+  for (let i = first; i < count; i++) {
+    transport.sendUncounted(buffer.subarray(i * stride), i + 1 === count ? lastLength : stride, to);
   }
 }
 

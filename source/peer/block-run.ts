@@ -58,6 +58,9 @@ export function planBlockRun(
 export interface ReadRun {
   /** Whole DATA datagrams, ready to send, in block order; only blocks the read filled. */
   datagrams: Buffer[];
+  /** The buffer they lie in, one every `stride` bytes from its start (to send them at once). */
+  buffer: Buffer;
+  stride: number;
   payloadBytes: number;
   /** True when the file ended before the run did: it changed on disk since it was hashed. */
   shortRead: boolean;
@@ -132,5 +135,11 @@ function fillHeaders(
     datagrams.push(datagram);
     payloadBytes += payload.length;
   }
-  return { datagrams, payloadBytes, shortRead: bytesRead < run.runBytes };
+  return {
+    datagrams,
+    buffer,
+    stride: slotBytes,
+    payloadBytes,
+    shortRead: bytesRead < run.runBytes,
+  };
 }

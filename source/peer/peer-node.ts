@@ -12,6 +12,7 @@ import {
   readFragmentMemoryCeiling,
   readFragmentQueues,
 } from '../net/fragment-queues.ts';
+import { describeUdpPath } from '../net/native-udp.ts';
 import {
   type DatagramTransport,
   type OpenError,
@@ -255,7 +256,7 @@ export class PeerNode {
     );
     const local = endpoint.localAddress;
     logger.log(
-      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}), folder ${folder.path}`,
+      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory)}), folder ${folder.path}`,
     );
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();

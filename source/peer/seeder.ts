@@ -427,10 +427,16 @@ export class Seeder {
   ): boolean {
     if (entry.removed || this.closed) return true;
     const endpoint = this.opts.endpoint;
-    for (const datagram of read.datagrams) endpoint.sendBulk(datagram, datagram.length, from);
+    const sentBlocks = read.datagrams.length;
+    if (sentBlocks > 0) {
+      const lastLength = read.datagrams[sentBlocks - 1]!.length;
+      endpoint.sendBulkRun(
+        { buffer: read.buffer, stride: read.stride, count: sentBlocks, lastLength },
+        from,
+      );
+    }
     // The file shrank since it was hashed: what is missing cannot be served correctly.
     if (read.shortRead) this.files.noteReadFailure(entry, 'it is shorter than when it was hashed');
-    const sentBlocks = read.datagrams.length;
     requester.bytesServed += read.payloadBytes;
     requester.blocksServed += sentBlocks;
     entry.bytesServed += read.payloadBytes;

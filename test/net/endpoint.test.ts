@@ -54,6 +54,29 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 2_0
   }
 }
 
+/** Delivers every datagram through one buffer it reuses, as batched receiving does. */
+class ReusingTransport implements DatagramTransport {
+  readonly localAddress = { address: HOST, port: 1000 };
+  readonly receiveBufferBytes = 0;
+  readonly sendBufferBytes = 0;
+  readonly sendErrors = 0;
+  readonly unsentDatagrams = 0;
+  readonly receivesIntoReusedMemory = true;
+  private readonly memory = Buffer.alloc(2048);
+  private receiver: (datagram: Buffer, from: { address: string; port: number }) => void = () => {};
+  send(): void {}
+  sendUncounted(): void {}
+  sendUncountedRun(): void {}
+  setReceiver(handler: (datagram: Buffer, from: { address: string; port: number }) => void) {
+    this.receiver = handler;
+  }
+  inject(datagram: Buffer): void {
+    datagram.copy(this.memory);
+    this.receiver(this.memory.subarray(0, datagram.length), { address: HOST, port: 2000 });
+  }
+  async close(): Promise<void> {}
+}
+
 /** Lets pending I/O callbacks and promise reactions run. */
 function turn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -301,6 +324,30 @@ describe('UdpEndpoint routing', () => {
     assert.equal(reported.length + messages.length, sent, `seed ${seed}`);
     assert.ok(reported.length >= 201 + valid.length, `seed ${seed}: every prefix is refused`);
     for (const error of reported) assert.equal(typeof error.code, 'string');
+  });
+
+  test('a message decoded from reused receive memory keeps its bytes after the call', () => {
+    // Batched receiving hands out views of one buffer that the next batch overwrites: a kept
+    // message (its cookie, its infohash) must not change with it.
+    const inbound = new ReusingTransport();
+    const endpoint = new UdpEndpoint(inbound);
+    const kept: Message[] = [];
+    endpoint.onMessage((message) => kept.push(message));
+    const first: Message = {
+      type: 'metainfo-request',
+      cookie: Buffer.alloc(16, 0x5a),
+      infohash: Buffer.alloc(INFOHASH_BYTES, 0x5b),
+      offset: 0,
+    };
+    const second: Message = {
+      type: 'metainfo-request',
+      cookie: Buffer.alloc(16, 0x11),
+      infohash: Buffer.alloc(INFOHASH_BYTES, 0x12),
+      offset: 16_384,
+    };
+    inbound.inject(encode(1, first));
+    inbound.inject(encode(2, second));
+    assert.deepEqual(kept, [first, second]);
   });
 
   test('DATA goes to onData as the raw datagram, not to onMessage', async () => {

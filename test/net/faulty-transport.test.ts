@@ -12,6 +12,7 @@ class RecordingTransport implements DatagramTransport {
   readonly sendBufferBytes = 0;
   readonly sendErrors = 0;
   readonly unsentDatagrams = 0;
+  readonly receivesIntoReusedMemory = false;
   private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
@@ -19,6 +20,9 @@ class RecordingTransport implements DatagramTransport {
   }
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     this.send(datagram, length, to);
+  }
+  sendUncountedRun(): void {
+    throw new Error('not used: the wrapper sends a run datagram by datagram');
   }
   setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
     this.receiver = handler;
@@ -181,6 +185,17 @@ describe('FaultyTransport', () => {
     clock.advance(10);
     assert.equal(inner.sent.length, 1);
     assert.deepEqual(inner.sent[0]?.bytes, numbered(1));
+  });
+
+  test('a received datagram held back keeps its bytes when the inner transport reuses them', () => {
+    // Batched receiving hands out views of one buffer that the next batch overwrites.
+    const { inner, clock, received } = setup(1, {}, { reorder: 1, reorderMaxDelayMs: 5 });
+    const reused = Buffer.alloc(DATAGRAM_BYTES);
+    inner.inject(numbered(1, reused), PEER);
+    numbered(2, reused);
+    clock.advance(10);
+    assert.equal(received.length, 1);
+    assert.deepEqual(received[0], numbered(1));
   });
 
   test('corrupt flips bits: same length, different bytes, caller buffer untouched', () => {

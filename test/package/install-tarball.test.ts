@@ -53,6 +53,19 @@ test('the packed tarball installs into a temporary prefix and bt-tui --help runs
     ],
     work,
   );
+  // The install script builds the batched-UDP addon from native/ (Linux: recvmmsg, sendmmsg).
+  if (process.platform === 'linux') {
+    const addon = join(
+      prefix,
+      'lib',
+      'node_modules',
+      'bt-tui',
+      'build',
+      'Release',
+      'udp_batch.node',
+    );
+    assert.ok(existsSync(addon), 'the udp_batch addon was built on install');
+  }
   const bin = join(prefix, 'bin', 'bt-tui');
   const elsewhere = mkdtempSync(join(work, 'cwd-'));
   assert.match(run(bin, ['--help'], elsewhere), /\$ bt-tui demo \[flags\]/);

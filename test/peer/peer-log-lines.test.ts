@@ -25,7 +25,9 @@ test('the listening and done lines give sizes and rates in binary units', async 
     const listening = leecher.lines.find((line) => line.includes(' node 2 listening on '));
     assert.match(
       listening ?? '',
-      new RegExp(`\\(receive buffer ${granted.replace('.', '\\.')}\\)`),
+      new RegExp(
+        `\\(receive buffer ${granted.replace('.', '\\.')}, UDP batched by recvmmsg/sendmmsg\\)`,
+      ),
     );
     const done = leecher.lines.find((line) => line.includes(' done log.bin: '));
     assert.match(

@@ -358,6 +358,13 @@ describe('tracker server over loopback UDP', () => {
         get unsentDatagrams() {
           return inner.unsentDatagrams;
         },
+        get receivesIntoReusedMemory() {
+          return inner.receivesIntoReusedMemory;
+        },
+        sendUncountedRun: (run, to) => {
+          seen.sent += run.count;
+          inner.sendUncountedRun(run, to);
+        },
         send: (datagram, length, to) => {
           seen.sent++;
           inner.send(datagram, length, to);

@@ -1,0 +1,326 @@
+/*
+ * Batched UDP for bt-tui: recvmmsg into one reused buffer, sendmmsg of a run laid out at a fixed
+ * stride. Node's dgram makes one system call, one JS callback and one fresh Buffer per datagram;
+ * at 16 KiB datagrams that is most of what a download costs beyond its SHA-256 (NOTES, issue 15).
+ *
+ * It works on a dup of the fd of a socket node:dgram opened and bound (so binding, its errors and
+ * control messages stay node's), after node has stopped reading it. Linux only (recvmmsg and
+ * sendmmsg); IPv4 only. Where it does not build or load, source/net/native-udp.ts says so and
+ * node:dgram is used for everything.
+ *
+ * JS API (all numbers are plain JS numbers):
+ *   open(fd) -> handle                       dups fd
+ *   startReceiving(handle, ring, slotBytes, meta, onBatch)
+ *       ring: a Buffer of slots * slotBytes; meta: a Uint32Array of slots * 3
+ *       (length, IPv4 address as a u32, port); onBatch(count) runs once per recvmmsg, as a
+ *       callback from the event loop (microtasks run after it, as after a dgram 'message').
+ *       A datagram longer than slotBytes arrives with length slotBytes + 1 (truncated).
+ *   sendBatch(handle, buffer, offset, stride, count, lastLength, ipv4, port) -> sent or -errno
+ *       sends datagram i from buffer[offset + i * stride], stride bytes long (the last
+ *       lastLength), to ipv4:port without blocking: returns how many the kernel took.
+ *   close(handle)                            stops receiving, closes the dup
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+/* Datagrams per sendmmsg: a run is at most 64 blocks (a REQUEST's count is capped there). */
+#define MAX_SEND_BATCH 64
+/* recvmmsg calls per readable event, so a busy socket cannot starve timers and other sockets. */
+#define MAX_RECV_ROUNDS 4
+
+typedef struct {
+  uv_poll_t poll;
+  int fd;
+  int receiving;
+  int closed;
+  /* The memory goes once both the poll handle is closed and the JS handle is collected. */
+  int poll_done;
+  int finalized;
+  napi_env env;
+  napi_ref on_batch;
+  napi_ref ring_ref;
+  napi_ref meta_ref;
+  napi_async_context async_context;
+  char *ring;
+  size_t slot_bytes;
+  uint32_t slots;
+  uint32_t *meta;
+  struct mmsghdr *msgs;
+  struct iovec *iovs;
+  struct sockaddr_in *addrs;
+} Socket;
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "udp_batch: " #call " failed");     \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+static Socket *socket_of(napi_env env, napi_value value) {
+  Socket *sock = NULL;
+  if (napi_get_value_external(env, value, (void **)&sock) != napi_ok || sock == NULL) {
+    napi_throw_type_error(env, NULL, "udp_batch: not a handle");
+    return NULL;
+  }
+  return sock;
+}
+
+static void free_socket(Socket *sock) {
+  free(sock->msgs);
+  free(sock->iovs);
+  free(sock->addrs);
+  free(sock);
+}
+
+/* libuv let go of the fd (uv_close took it out of epoll at once; only this callback waits for
+ * the loop): the memory can go once the JS handle is collected too. */
+static void on_poll_closed(uv_handle_t *handle) {
+  Socket *sock = (Socket *)handle->data;
+  sock->poll_done = 1;
+  if (sock->finalized) free_socket(sock);
+}
+
+/* The JS handle is collected. A receiving socket holds its callback, which holds the handle, so
+ * this comes after close() for those; one that never received is closed here. */
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Socket *sock = (Socket *)data;
+  sock->finalized = 1;
+  if (!sock->closed) {
+    sock->closed = 1;
+    close(sock->fd);
+    sock->fd = -1;
+    sock->poll_done = 1;
+  }
+  if (sock->poll_done) free_socket(sock);
+}
+
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t fd;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  int copy = dup(fd);
+  if (copy < 0) {
+    napi_throw_error(env, NULL, strerror(errno));
+    return NULL;
+  }
+  Socket *sock = calloc(1, sizeof(Socket));
+  if (sock == NULL) {
+    close(copy);
+    napi_throw_error(env, NULL, "udp_batch: out of memory");
+    return NULL;
+  }
+  sock->fd = copy;
+  sock->env = env;
+  sock->poll.data = sock;
+  napi_value handle;
+  if (napi_create_external(env, sock, finalize_handle, NULL, &handle) != napi_ok) {
+    close(copy);
+    free(sock);
+    napi_throw_error(env, NULL, "udp_batch: cannot make a handle");
+    return NULL;
+  }
+  return handle;
+}
+
+static void deliver(Socket *sock, int count) {
+  napi_env env = sock->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, recv, arg;
+  if (napi_get_reference_value(env, sock->on_batch, &callback) == napi_ok &&
+      napi_get_global(env, &recv) == napi_ok && napi_create_uint32(env, count, &arg) == napi_ok) {
+    napi_status status = napi_make_callback(env, sock->async_context, recv, callback, 1, &arg, NULL);
+    if (status == napi_pending_exception) {
+      napi_value error;
+      napi_get_and_clear_last_exception(env, &error);
+      napi_fatal_exception(env, error);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  Socket *sock = (Socket *)poll->data;
+  (void)events;
+  if (sock->closed) return;
+  if (status < 0) {
+    /* The fd is no longer pollable (node's socket is going away): stop, or libuv would spin. */
+    uv_poll_stop(poll);
+    return;
+  }
+  for (int round = 0; round < MAX_RECV_ROUNDS && !sock->closed; round++) {
+    for (uint32_t i = 0; i < sock->slots; i++) {
+      sock->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+      sock->msgs[i].msg_hdr.msg_flags = 0;
+    }
+    int got = recvmmsg(sock->fd, sock->msgs, sock->slots, MSG_DONTWAIT, NULL);
+    if (got <= 0) return; /* EAGAIN, or an error node's own socket would report */
+    for (int i = 0; i < got; i++) {
+      uint32_t length = sock->msgs[i].msg_len;
+      if (sock->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) length = (uint32_t)sock->slot_bytes + 1;
+      sock->meta[i * 3] = length;
+      sock->meta[i * 3 + 1] = ntohl(sock->addrs[i].sin_addr.s_addr);
+      sock->meta[i * 3 + 2] = ntohs(sock->addrs[i].sin_port);
+    }
+    deliver(sock, got);
+    if ((uint32_t)got < sock->slots) return;
+  }
+}
+
+static napi_value start_receiving(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL) return NULL;
+  if (sock->receiving || sock->closed) {
+    napi_throw_error(env, NULL, "udp_batch: already receiving or closed");
+    return NULL;
+  }
+  void *ring;
+  size_t ring_bytes;
+  uint32_t slot_bytes;
+  CHECK(napi_get_buffer_info(env, argv[1], &ring, &ring_bytes));
+  CHECK(napi_get_value_uint32(env, argv[2], &slot_bytes));
+  napi_typedarray_type meta_type;
+  size_t meta_length;
+  void *meta;
+  CHECK(napi_get_typedarray_info(env, argv[3], &meta_type, &meta_length, &meta, NULL, NULL));
+  uint32_t slots = slot_bytes == 0 ? 0 : (uint32_t)(ring_bytes / slot_bytes);
+  if (meta_type != napi_uint32_array || slots == 0 || meta_length < (size_t)slots * 3) {
+    napi_throw_range_error(env, NULL, "udp_batch: ring and meta do not match");
+    return NULL;
+  }
+  sock->msgs = calloc(slots, sizeof(struct mmsghdr));
+  sock->iovs = calloc(slots, sizeof(struct iovec));
+  sock->addrs = calloc(slots, sizeof(struct sockaddr_in));
+  if (!sock->msgs || !sock->iovs || !sock->addrs) {
+    napi_throw_error(env, NULL, "udp_batch: out of memory");
+    return NULL;
+  }
+  sock->ring = ring;
+  sock->slot_bytes = slot_bytes;
+  sock->slots = slots;
+  sock->meta = meta;
+  for (uint32_t i = 0; i < slots; i++) {
+    sock->iovs[i].iov_base = sock->ring + (size_t)i * slot_bytes;
+    sock->iovs[i].iov_len = slot_bytes; /* a longer datagram comes with MSG_TRUNC */
+    sock->msgs[i].msg_hdr.msg_iov = &sock->iovs[i];
+    sock->msgs[i].msg_hdr.msg_iovlen = 1;
+    sock->msgs[i].msg_hdr.msg_name = &sock->addrs[i];
+  }
+  CHECK(napi_create_reference(env, argv[1], 1, &sock->ring_ref));
+  CHECK(napi_create_reference(env, argv[3], 1, &sock->meta_ref));
+  CHECK(napi_create_reference(env, argv[4], 1, &sock->on_batch));
+  napi_value resource_name;
+  CHECK(napi_create_string_utf8(env, "BtTuiUdpBatch", NAPI_AUTO_LENGTH, &resource_name));
+  CHECK(napi_async_init(env, NULL, resource_name, &sock->async_context));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  if (uv_poll_init(loop, &sock->poll, sock->fd) != 0 ||
+      uv_poll_start(&sock->poll, UV_READABLE, on_readable) != 0) {
+    napi_throw_error(env, NULL, "udp_batch: cannot poll the socket");
+    return NULL;
+  }
+  sock->receiving = 1;
+  return NULL;
+}
+
+static napi_value send_batch(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL) return NULL;
+  void *data;
+  size_t data_bytes;
+  uint32_t offset, stride, count, last_length, ipv4, port;
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &data_bytes));
+  CHECK(napi_get_value_uint32(env, argv[2], &offset));
+  CHECK(napi_get_value_uint32(env, argv[3], &stride));
+  CHECK(napi_get_value_uint32(env, argv[4], &count));
+  CHECK(napi_get_value_uint32(env, argv[5], &last_length));
+  CHECK(napi_get_value_uint32(env, argv[6], &ipv4));
+  CHECK(napi_get_value_uint32(env, argv[7], &port));
+  napi_value result;
+  if (count == 0 || count > MAX_SEND_BATCH || port > 65535 || last_length > stride ||
+      (uint64_t)offset + (uint64_t)(count - 1) * stride + last_length > data_bytes) {
+    napi_throw_range_error(env, NULL, "udp_batch: the run does not lie in the buffer");
+    return NULL;
+  }
+  if (sock->closed) {
+    CHECK(napi_create_int32(env, -EBADF, &result));
+    return result;
+  }
+  struct sockaddr_in to;
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  to.sin_port = htons((uint16_t)port);
+  to.sin_addr.s_addr = htonl(ipv4);
+  struct mmsghdr msgs[MAX_SEND_BATCH];
+  struct iovec iovs[MAX_SEND_BATCH];
+  memset(msgs, 0, sizeof(struct mmsghdr) * count);
+  for (uint32_t i = 0; i < count; i++) {
+    iovs[i].iov_base = (char *)data + offset + (size_t)i * stride;
+    iovs[i].iov_len = i + 1 == count ? last_length : stride;
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+    msgs[i].msg_hdr.msg_name = &to;
+    msgs[i].msg_hdr.msg_namelen = sizeof to;
+  }
+  int sent = sendmmsg(sock->fd, msgs, count, MSG_DONTWAIT);
+  if (sent < 0) sent = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  CHECK(napi_create_int32(env, sent, &result));
+  return result;
+}
+
+static napi_value close_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL || sock->closed) return NULL;
+  sock->closed = 1;
+  if (sock->receiving) {
+    uv_poll_stop(&sock->poll);
+    napi_delete_reference(env, sock->on_batch);
+    napi_delete_reference(env, sock->ring_ref);
+    napi_delete_reference(env, sock->meta_ref);
+    napi_async_destroy(env, sock->async_context);
+    uv_close((uv_handle_t *)&sock->poll, on_poll_closed);
+  } else {
+    sock->poll_done = 1;
+  }
+  /* At once, after uv_close (which removed it from epoll): node reports its socket closed on
+   * the next tick, and the port must be free by then. */
+  close(sock->fd);
+  sock->fd = -1;
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, open_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"startReceiving", NULL, start_receiving, NULL, NULL, NULL, napi_default, NULL},
+      {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
+  };
+  CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

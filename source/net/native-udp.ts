@@ -1,0 +1,205 @@
+import type { Socket } from 'node:dgram';
+import { createRequire } from 'node:module';
+import { isIPv4 } from 'node:net';
+import type { DatagramRun, RemoteAddress } from './transport.ts';
+
+/**
+ * The udp_batch addon (native/udp_batch.c, built by `npm ci` through node-gyp): recvmmsg into one
+ * reused buffer and sendmmsg of a whole run, on the socket node:dgram opened. node:dgram spends a
+ * system call, a JS callback and a fresh 64 KiB-allocated Buffer per datagram; on this project's
+ * machine that made receiving 16 KiB datagrams cost ~4x what the kernel's own work does (see
+ * README, CPU per byte). Everything else (binding, its errors, control messages, the send queue)
+ * stays node's. Not built, not Linux, IPv6, or BT_TUI_NATIVE_UDP=0: node:dgram does it all.
+ */
+interface UdpBatchAddon {
+  open(fd: number): object;
+  startReceiving(
+    handle: object,
+    ring: Buffer,
+    slotBytes: number,
+    meta: Uint32Array,
+    onBatch: (count: number) => void,
+  ): void;
+  sendBatch(
+    handle: object,
+    buffer: Uint8Array,
+    offset: number,
+    stride: number,
+    count: number,
+    lastLength: number,
+    ipv4: number,
+    port: number,
+  ): number;
+  close(handle: object): void;
+}
+
+/** Datagrams per recvmmsg; node's own receive loop reads up to 32 per wakeup too. */
+export const RECEIVE_BATCH = 32;
+/** The largest UDP payload over IPv4: every datagram fits a slot whole. */
+const SLOT_BYTES = 65_507;
+/** A run of DATA is at most this many datagrams (the addon's sendmmsg batch). */
+export const MAX_SEND_BATCH = 64;
+/** Sources remembered as RemoteAddress objects; a flood of forged sources clears the cache. */
+const MAX_CACHED_SOURCES = 4096;
+
+let loaded: { addon: UdpBatchAddon } | { why: string } | undefined;
+
+/** The addon, or why it is not used (for the log line at start). */
+function loadAddon(): { addon: UdpBatchAddon } | { why: string } {
+  if (loaded) return loaded;
+  if (process.env.BT_TUI_NATIVE_UDP === '0') loaded = { why: 'BT_TUI_NATIVE_UDP=0' };
+  else if (process.platform !== 'linux') loaded = { why: `not on Linux (${process.platform})` };
+  else {
+    try {
+      // source/net and dist/net are both two levels below the package root.
+      const path = new URL('../../build/Release/udp_batch.node', import.meta.url).pathname;
+      loaded = { addon: createRequire(import.meta.url)(path) as UdpBatchAddon };
+    } catch {
+      loaded = { why: 'the udp_batch addon is not built (npm ci builds it with node-gyp)' };
+    }
+  }
+  return loaded;
+}
+
+/** How a transport sends and receives datagrams, for its log line. */
+export function describeUdpPath(batched: boolean): string {
+  if (batched) return 'UDP batched by recvmmsg/sendmmsg';
+  const result = loadAddon();
+  const why = 'why' in result ? result.why : 'IPv6, or a socket the addon cannot take';
+  return `UDP one datagram per call: ${why}`;
+}
+
+/**
+ * The handle node:dgram keeps its socket's fd on. `socket._handle` is deprecated (and warns on
+ * stderr, which would tear a full-screen view), so it is read under its state symbol; if node
+ * ever stores it differently this returns null and node:dgram does everything.
+ */
+function dgramHandle(socket: Socket): { fd: number; recvStop(): number } | null {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  if (state === undefined) return null;
+  const handle = (socket as unknown as Record<symbol, { handle?: unknown }>)[state]?.handle as
+    | { fd?: unknown; recvStop?: unknown }
+    | undefined;
+  if (typeof handle?.fd !== 'number' || handle.fd < 0 || typeof handle.recvStop !== 'function') {
+    return null;
+  }
+  return handle as { fd: number; recvStop(): number };
+}
+
+/** A dotted IPv4 address as a u32, or -1. */
+export function ipv4ToU32(address: string): number {
+  if (!isIPv4(address)) return -1;
+  let value = 0;
+  let part = 0;
+  for (let i = 0; i < address.length; i++) {
+    const code = address.charCodeAt(i);
+    if (code === 46) {
+      value = value * 256 + part;
+      part = 0;
+    } else part = part * 10 + code - 48;
+  }
+  return value * 256 + part;
+}
+
+function u32ToIpv4(value: number): string {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+/** A bound IPv4 dgram socket whose receiving and bulk sends go through the addon. */
+export class BatchedSocket {
+  private readonly ring = Buffer.allocUnsafeSlow(RECEIVE_BATCH * SLOT_BYTES);
+  private readonly meta = new Uint32Array(RECEIVE_BATCH * 3);
+  private readonly sources = new Map<number, RemoteAddress>();
+  private lastSource: RemoteAddress = { address: '', port: -1 };
+  private lastIpv4 = -1;
+  private closed = false;
+  /** Datagrams longer than a slot (cannot happen over IPv4: a slot is the largest payload). */
+  truncated = 0;
+
+  private constructor(
+    private readonly addon: UdpBatchAddon,
+    private readonly handle: object,
+  ) {}
+
+  /**
+   * Takes over receiving from node:dgram for a bound udp4 socket; null (node keeps receiving)
+   * when the addon is not there or the socket is not one it can take.
+   */
+  static attach(socket: Socket, receive: (datagram: Buffer, from: RemoteAddress) => void) {
+    const result = loadAddon();
+    if (!('addon' in result) || socket.address().family !== 'IPv4') return null;
+    const dgram = dgramHandle(socket);
+    if (dgram === null) return null;
+    let handle: object;
+    try {
+      handle = result.addon.open(dgram.fd);
+    } catch {
+      return null;
+    }
+    const batched = new BatchedSocket(result.addon, handle);
+    // From here the addon reads the socket: node must not, or each would get half the datagrams.
+    dgram.recvStop();
+    result.addon.startReceiving(handle, batched.ring, SLOT_BYTES, batched.meta, (count) =>
+      batched.deliver(count, receive),
+    );
+    return batched;
+  }
+
+  /**
+   * Sends a run to an IPv4 address in one system call. Returns how many datagrams the kernel
+   * took (fewer when its send buffer is full), or -1 when it refused them all with an error.
+   */
+  sendRun(run: DatagramRun, ipv4: number, port: number): number {
+    if (this.closed) return -1;
+    const { buffer, stride, count, lastLength } = run;
+    const sent = this.addon.sendBatch(
+      this.handle,
+      buffer,
+      0,
+      stride,
+      count,
+      lastLength,
+      ipv4,
+      port,
+    );
+    return sent < 0 ? -1 : sent;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.addon.close(this.handle);
+  }
+
+  private deliver(count: number, receive: (datagram: Buffer, from: RemoteAddress) => void): void {
+    const meta = this.meta;
+    for (let i = 0; i < count && !this.closed; i++) {
+      const length = meta[i * 3]!;
+      if (length > SLOT_BYTES) {
+        this.truncated++;
+        continue;
+      }
+      const start = i * SLOT_BYTES;
+      receive(
+        this.ring.subarray(start, start + length),
+        this.source(meta[i * 3 + 1]!, meta[i * 3 + 2]!),
+      );
+    }
+  }
+
+  /** One RemoteAddress object per source, not one per datagram; receivers never change it. */
+  private source(ipv4: number, port: number): RemoteAddress {
+    // A batch mostly comes from one sender: no map lookup (and no boxed key) for those.
+    if (ipv4 === this.lastIpv4 && port === this.lastSource.port) return this.lastSource;
+    const key = ipv4 * 65_536 + port;
+    let address = this.sources.get(key);
+    if (address === undefined) {
+      if (this.sources.size >= MAX_CACHED_SOURCES) this.sources.clear();
+      address = { address: u32ToIpv4(ipv4), port };
+      this.sources.set(key, address);
+    }
+    this.lastIpv4 = ipv4;
+    this.lastSource = address;
+    return address;
+  }
+}

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import { after, describe, test } from 'node:test';
+import { describeUdpPath, ipv4ToU32 } from '../../source/net/native-udp.ts';
+import {
+  type DatagramTransport,
+  openUdpTransport,
+  type RemoteAddress,
+} from '../../source/net/transport.ts';
+
+const HOST = '127.0.0.1';
+const MiB = 1024 * 1024;
+const MAX_IPV4_PAYLOAD = 65_507;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+async function openTransport(host = HOST): Promise<DatagramTransport> {
+  const opened = await openUdpTransport({
+    host,
+    port: 0,
+    receiveBufferBytes: 8 * MiB,
+    sendBufferBytes: 4 * MiB,
+  });
+  if (!opened.ok) throw new Error(opened.error.message);
+  cleanups.push(() => opened.transport.close());
+  return opened.transport;
+}
+
+async function plainSocket(): Promise<Socket> {
+  const socket = createSocket({ type: 'udp4', recvBufferSize: 8 * MiB });
+  await new Promise<void>((resolve) => socket.bind(0, HOST, resolve));
+  cleanups.push(() => new Promise<void>((resolve) => socket.close(() => resolve())));
+  return socket;
+}
+
+/** Datagram `i` of `length` bytes: its index, then bytes that depend on both. */
+function numbered(i: number, length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let at = 0; at < length; at++) bytes[at] = (i * 31 + at * 7) & 255;
+  if (length >= 4) bytes.writeUInt32BE(i, 0);
+  return bytes;
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 3_000) {
+  const startMs = performance.now();
+  while (!condition()) {
+    if (performance.now() - startMs > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const onLinux = process.platform === 'linux';
+
+describe('batched UDP (the udp_batch addon)', () => {
+  test('on Linux the addon is built and an IPv4 transport receives through it', async () => {
+    if (!onLinux) return;
+    assert.equal(
+      describeUdpPath(true),
+      'UDP batched by recvmmsg/sendmmsg',
+      'the udp_batch addon is not built here: npm ci builds it (python3, make and g++ needed)',
+    );
+    const transport = await openTransport();
+    assert.equal(transport.receivesIntoReusedMemory, true);
+    assert.equal(
+      describeUdpPath(false),
+      'UDP one datagram per call: IPv6, or a socket the addon cannot take',
+    );
+  });
+
+  test('every datagram arrives whole, in order, from its real sender, 1 B to 65,507 B', async () => {
+    const transport = await openTransport();
+    const sender = await plainSocket();
+    const lengths = [1, 2, 53, 1_400, 16_437, 16_384, MAX_IPV4_PAYLOAD, 3, 60_000, 9_000];
+    const got: Array<{ digest: string; length: number; from: RemoteAddress }> = [];
+    // Receivers may keep nothing of `datagram` after the call: the test keeps a digest.
+    transport.setReceiver((datagram, from) => {
+      got.push({ digest: sha(datagram), length: datagram.length, from });
+    });
+    const total = 120;
+    const sent: Buffer[] = [];
+    for (let i = 0; i < total; i++) sent.push(numbered(i, lengths[i % lengths.length]!));
+    // A few at a time, so a batch is sometimes full and sometimes not, and no buffer overflows.
+    for (let i = 0; i < total; i += 8) {
+      for (const datagram of sent.slice(i, i + 8)) {
+        sender.send(datagram, transport.localAddress.port, HOST);
+      }
+      await waitUntil(() => got.length >= Math.min(i + 8, total), `datagram ${i + 8}`);
+    }
+    assert.equal(got.length, total);
+    const senderPort = sender.address().port;
+    for (let i = 0; i < total; i++) {
+      assert.equal(got[i]!.length, sent[i]!.length, `length of datagram ${i}`);
+      assert.equal(got[i]!.digest, sha(sent[i]!), `bytes of datagram ${i}`);
+      assert.deepEqual({ ...got[i]!.from }, { address: HOST, port: senderPort });
+    }
+  });
+
+  test('a run goes out as separate datagrams: stride apart, the last one shorter', async () => {
+    const transport = await openTransport();
+    const receiver = await plainSocket();
+    const stride = 1_053;
+    const count = 64;
+    const lastLength = 500;
+    const run = Buffer.alloc(stride * count);
+    for (let i = 0; i < count; i++) numbered(i, stride).copy(run, i * stride);
+    const got: Buffer[] = [];
+    receiver.on('message', (datagram) => got.push(datagram));
+    const to = { address: HOST, port: receiver.address().port };
+    transport.sendUncountedRun({ buffer: run, stride, count, lastLength }, to);
+    await waitUntil(() => got.length === count, `${count} datagrams`);
+    for (let i = 0; i < count; i++) {
+      const expected = run.subarray(
+        i * stride,
+        i * stride + (i + 1 === count ? lastLength : stride),
+      );
+      assert.ok(got[i]!.equals(expected), `datagram ${i}`);
+    }
+    assert.equal(transport.sendErrors, 0);
+  });
+
+  test('a run to a host name or an IPv6 peer still goes out (through node:dgram)', async () => {
+    const transport = await openTransport();
+    const receiver = await plainSocket();
+    const got: Buffer[] = [];
+    receiver.on('message', (datagram) => got.push(datagram));
+    const run = Buffer.concat([numbered(0, 100), numbered(1, 100)]);
+    transport.sendUncountedRun(
+      { buffer: run, stride: 100, count: 2, lastLength: 100 },
+      {
+        address: 'localhost',
+        port: receiver.address().port,
+      },
+    );
+    await waitUntil(() => got.length === 2, 'two datagrams to localhost');
+    // Each send resolves the name on its own, so the two may arrive in either order.
+    const indices = got.map((datagram) => datagram.readUInt32BE(0)).sort();
+    assert.deepEqual(indices, [0, 1]);
+    for (const datagram of got) assert.ok(datagram.equals(numbered(datagram.readUInt32BE(0), 100)));
+  });
+
+  test('IPv6 sockets use node:dgram and work as before', async (t) => {
+    let transport: DatagramTransport;
+    try {
+      transport = await openTransport('::1');
+    } catch (error) {
+      t.skip(`no IPv6 loopback here: ${(error as Error).message}`);
+      return;
+    }
+    assert.equal(transport.receivesIntoReusedMemory, false);
+    const got: Buffer[] = [];
+    transport.setReceiver((datagram) => got.push(datagram));
+    const sender = createSocket('udp6');
+    cleanups.push(() => new Promise<void>((resolve) => sender.close(() => resolve())));
+    sender.send(numbered(7, 300), transport.localAddress.port, '::1');
+    await waitUntil(() => got.length === 1, 'one datagram over ::1');
+    assert.ok(got[0]!.equals(numbered(7, 300)));
+  });
+
+  test('closing stops delivery at once and frees the port', async () => {
+    const transport = await openTransport();
+    const port = transport.localAddress.port;
+    let received = 0;
+    transport.setReceiver(() => {
+      received++;
+    });
+    await transport.close();
+    const sender = await plainSocket();
+    sender.send(numbered(1, 64), port, HOST);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(received, 0);
+    const again = await openUdpTransport({
+      host: HOST,
+      port,
+      receiveBufferBytes: MiB,
+      sendBufferBytes: MiB,
+    });
+    assert.equal(again.ok, true, 'the port is free again');
+    if (again.ok) await again.transport.close();
+  });
+
+  test('BT_TUI_NATIVE_UDP=0 falls back to node:dgram, says why, and a run still arrives', () => {
+    // In a child: the choice is made once per process.
+    const script = `
+      import { describeUdpPath } from './source/net/native-udp.ts';
+      import { openUdpTransport } from './source/net/transport.ts';
+      const opened = await openUdpTransport({ host: '127.0.0.1', port: 0, receiveBufferBytes: 1 << 20, sendBufferBytes: 1 << 20 });
+      const transport = opened.transport;
+      const got = [];
+      transport.setReceiver((datagram) => got.push(datagram.toString()));
+      transport.sendUncountedRun({ buffer: Buffer.from('aaabbbcc'), stride: 3, count: 3, lastLength: 2 }, transport.localAddress);
+      while (got.length < 3) await new Promise((resolve) => setTimeout(resolve, 2));
+      console.log(describeUdpPath(transport.receivesIntoReusedMemory));
+      console.log(transport.receivesIntoReusedMemory, got.join(','));
+      await transport.close();
+    `;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { env: { ...process.env, BT_TUI_NATIVE_UDP: '0' }, encoding: 'utf8', timeout: 20_000 },
+    );
+    assert.equal(out.trim(), 'UDP one datagram per call: BT_TUI_NATIVE_UDP=0\nfalse aaa,bbb,cc');
+  });
+
+  test('ipv4ToU32 reads dotted quads and refuses anything else', () => {
+    assert.equal(ipv4ToU32('127.0.0.1'), 0x7f000001);
+    assert.equal(ipv4ToU32('255.255.255.255'), 0xffffffff);
+    assert.equal(ipv4ToU32('198.18.0.10'), 0xc612000a);
+    assert.equal(ipv4ToU32('::1'), -1);
+    assert.equal(ipv4ToU32('localhost'), -1);
+    assert.equal(ipv4ToU32('256.1.1.1'), -1);
+  });
+});
+
+function sha(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
