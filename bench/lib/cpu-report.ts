@@ -63,6 +63,12 @@ export interface CpuContext {
 }
 
 /** Medians over the ok runs of one system, against the floor and the targets. */
+/** `; 2.10x the batched floor's 1.20`, where the floor was also measured batched. */
+function againstBatched(value: number | null, batchedFloor: number | undefined): string {
+  if (value === null || batchedFloor === undefined) return '';
+  return `; ${fixed(value / batchedFloor, 2)}x the batched floor's ${fixed(batchedFloor, 2)}`;
+}
+
 export function describeCpuPerByte(
   system: string,
   results: LeecherResult[],
@@ -75,7 +81,7 @@ export function describeCpuPerByte(
   const ratio = (value: number | null, against: number | undefined) =>
     value === null || against === undefined ? '-' : `${fixed(value / against, 2)}x`;
   const lines = [
-    `${system} leecher: ${fixed(total, 2)} core-s in all (${fixed(coreSecondsPerGiB(total, fileBytes), 2)} core-s/GiB), start-up ${fixed(startupCpu, 2)} core-s (CPU of an idle one, settled), ${fixed(beyond, 2)} core-s/GiB beyond it: ${ratio(beyond, floor?.leecherCoreSecondsPerGiB)} the floor's ${fixed(floor?.leecherCoreSecondsPerGiB ?? null, 2)} (target <= ${LEECHER_MAX_FLOOR_RATIO}x)`,
+    `${system} leecher: ${fixed(total, 2)} core-s in all (${fixed(coreSecondsPerGiB(total, fileBytes), 2)} core-s/GiB), start-up ${fixed(startupCpu, 2)} core-s (CPU of an idle one, settled), ${fixed(beyond, 2)} core-s/GiB beyond it: ${ratio(beyond, floor?.leecherCoreSecondsPerGiB)} the floor's ${fixed(floor?.leecherCoreSecondsPerGiB ?? null, 2)} (target <= ${LEECHER_MAX_FLOOR_RATIO}x)${againstBatched(beyond, floor?.batched?.leecherCoreSecondsPerGiB)}`,
   ];
   const seederRuns = ok.map((result) => result.seeders ?? []).filter((list) => list.length > 0);
   if (seederRuns.length === 0) return lines;
@@ -100,7 +106,7 @@ export function describeCpuPerByte(
   }
   lines.push(
     credited
-      ? `${system} seeders, core-s per GiB served (the leecher's sources line): ${each.join(', ')}; all together ${fixed(all, 2)}: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`
+      ? `${system} seeders, core-s per GiB served (the leecher's sources line): ${each.join(', ')}; all together ${fixed(all, 2)}: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)${againstBatched(all, floor?.batched?.seederCoreSecondsPerGiB)}`
       : `${system} seeders' CPU during a run: ${each.join(', ')} (bytes per seeder unknown); all together ${fixed(all, 2)} core-s per GiB of file: ${ratio(all, floor?.seederCoreSecondsPerGiB)} the seeder floor's ${fixed(floor?.seederCoreSecondsPerGiB ?? null, 2)} (target <= ${SEEDER_MAX_CORE_SECONDS_PER_GIB} core-s/GiB each)`,
   );
   if (seedersIdlePercent.length > 0) {

@@ -2,8 +2,12 @@
  * One end of the raw UDP floor (bench/lib/floor.ts): plain node:dgram on 127.0.0.1, nothing of
  * bt-tui. Run as a child process, one per role, so each end's CPU is its own:
  *
- *   node --import tsx bench/lib/floor-udp-peer.ts receive ACK_EVERY HOST
- *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW HOST
+ *   node --import tsx bench/lib/floor-udp-peer.ts receive ACK_EVERY HOST [batched]
+ *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW HOST [batched]
+ *
+ * `batched`: the same through bt-tui's udp_batch addon alone (source/net/native-udp.ts): the
+ * receiver reads with recvmmsg, the sender sends up to 64 datagrams per sendmmsg. No engine code
+ * either way: it is the floor for a process that batches its system calls, as bt-tui does.
  *
  * The receiver prints `{"port":N}`, then, after the sender's FIN, one JSON line of figures; so
  * does the sender once the FIN is answered. CPU is process.cpuUsage() from the first datagram
@@ -16,7 +20,9 @@
  * dropped: datagrams on loopback arrive in order, so the count answering a SYNC is final for
  * everything sent before it.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
+import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from '../../source/net/native-udp.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
 
 /** Control datagrams from the sender, told apart from data by their length alone. */
 const SYNC_BYTES = 1; // ack now
@@ -60,20 +66,39 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-function ack(socket: Socket, kind: number, count: number, to: RemoteInfo, sent = () => {}) {
+function ack(socket: Socket, kind: number, count: number, to: RemoteAddress, sent = () => {}) {
   const datagram = Buffer.allocUnsafe(ACK_BYTES);
   datagram.writeUInt8(kind, 0);
   datagram.writeDoubleBE(count, 1);
   socket.send(datagram, to.port, to.address, sent);
 }
 
-async function receive(ackEvery: number, host: string): Promise<void> {
+/** Calls `handler` for each datagram: from node:dgram, or from the addon's batches. */
+function onDatagram(
+  socket: Socket,
+  batched: boolean,
+  handler: (datagram: Buffer, from: RemoteAddress) => void,
+): BatchedSocket | null {
+  if (!batched) {
+    socket.on('message', handler);
+    return null;
+  }
+  const attached = BatchedSocket.attach(socket, handler);
+  if (attached === null) {
+    console.error('floor udp: the udp_batch addon is not built (npm ci builds it)');
+    process.exit(1);
+  }
+  return attached;
+}
+
+async function receive(ackEvery: number, host: string, batched: boolean): Promise<void> {
   const socket = await openSocket(host);
   let datagrams = 0;
   let bytes = 0;
   let cpuStart: NodeJS.CpuUsage | null = null;
   let startMs = 0;
-  socket.on('message', (datagram, from) => {
+  let attached: BatchedSocket | null = null;
+  attached = onDatagram(socket, batched, (datagram, from) => {
     if (datagram.length > FIN_BYTES) {
       if (cpuStart === null) {
         cpuStart = process.cpuUsage();
@@ -93,7 +118,10 @@ async function receive(ackEvery: number, host: string): Promise<void> {
     };
     console.log(JSON.stringify(figures));
     // Closing before the send completes would cancel it.
-    ack(socket, ACK_FIN, datagrams, from, () => socket.close());
+    ack(socket, ACK_FIN, datagrams, from, () => {
+      attached?.close();
+      socket.close();
+    });
   });
   console.log(JSON.stringify({ port: socket.address().port }));
 }
@@ -104,11 +132,15 @@ async function send(
   datagramBytes: number,
   window: number,
   host: string,
+  batched: boolean,
 ) {
   const socket = await openSocket();
   const total = Math.ceil(totalBytes / datagramBytes);
   // One buffer for every datagram: the floor measures the system calls, not filling memory.
   const payload = Buffer.alloc(datagramBytes, 0x5a);
+  // Batched: a run of the largest batch, every datagram the same bytes, sent from its start.
+  const run = { buffer: Buffer.alloc(datagramBytes * MAX_SEND_BATCH, 0x5a), stride: datagramBytes };
+  const ipv4 = ipv4ToU32(host);
   let sent = 0;
   let received = 0; // the receiver's count in its newest ack
   let dropped = 0;
@@ -117,10 +149,18 @@ async function send(
   let finSent = false;
   const cpuStart = process.cpuUsage();
   const startMs = performance.now();
+  let attached: BatchedSocket | null = null;
   const fill = () => {
     while (sent < total && sent - received - dropped < window) {
-      socket.send(payload, port, host);
-      sent++;
+      if (attached === null) {
+        socket.send(payload, port, host);
+        sent++;
+        continue;
+      }
+      const count = Math.min(MAX_SEND_BATCH, total - sent, window - (sent - received - dropped));
+      const taken = attached.sendRun({ ...run, count, lastLength: datagramBytes }, ipv4, port);
+      if (taken <= 0) break; // the kernel's buffer is full: the next ack comes
+      sent += taken;
     }
     // FIN follows the last datagram; on loopback it arrives after every one of them.
     if (sent === total && !finSent) {
@@ -134,7 +174,7 @@ async function send(
     sentAtSync = sent;
     socket.send(Buffer.alloc(finSent ? FIN_BYTES : SYNC_BYTES), port, host);
   }, STALL_MS);
-  socket.on('message', (datagram) => {
+  attached = onDatagram(socket, batched, (datagram) => {
     if (datagram.length !== ACK_BYTES) return;
     const kind = datagram.readUInt8(0);
     const count = datagram.readDoubleBE(1);
@@ -152,6 +192,7 @@ async function send(
       dropped: sent - count,
     };
     console.log(JSON.stringify(figures));
+    attached?.close();
     socket.close();
   });
   fill();
@@ -159,13 +200,13 @@ async function send(
 
 const [role, ...args] = process.argv.slice(2);
 if (role === 'receive') {
-  await receive(Number(args[0]), args[1]!);
+  await receive(Number(args[0]), args[1]!, args[2] === 'batched');
 } else if (role === 'send') {
   const [port, totalBytes, datagramBytes, window] = args.map(Number);
-  await send(port!, totalBytes!, datagramBytes!, window!, args[4]!);
+  await send(port!, totalBytes!, datagramBytes!, window!, args[4]!, args[5] === 'batched');
 } else {
   console.error(
-    'usage: floor-udp-peer.ts receive ACK_EVERY HOST | send PORT TOTAL DATAGRAM WINDOW HOST',
+    'usage: floor-udp-peer.ts receive ACK_EVERY HOST [batched] | send PORT TOTAL DATAGRAM WINDOW HOST [batched]',
   );
   process.exit(2);
 }

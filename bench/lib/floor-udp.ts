@@ -39,6 +39,8 @@ export interface UdpFloorOptions {
   wrapReceiver?: (command: string, args: string[]) => { command: string; args: string[] };
   wrapSender?: (command: string, args: string[]) => { command: string; args: string[] };
   timeoutMs: number;
+  /** Through the udp_batch addon (recvmmsg, sendmmsg) instead of node:dgram. */
+  batched?: boolean;
 }
 
 export interface UdpFloor {
@@ -66,6 +68,7 @@ export async function measureUdpFloor(
     'receive',
     String(options.ackEvery),
     options.receiverHost,
+    ...(options.batched ? ['batched'] : []),
   ]);
   let sender: ReturnType<typeof start> | null = null;
   try {
@@ -77,6 +80,7 @@ export async function measureUdpFloor(
       String(datagramBytes),
       String(options.windowDatagrams),
       options.receiverHost,
+      ...(options.batched ? ['batched'] : []),
     ]);
     const ends = /^\{"datagrams".*\}$/;
     const [received, sent] = await Promise.all(

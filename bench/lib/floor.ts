@@ -15,6 +15,7 @@ import { createHash, randomFillSync } from 'node:crypto';
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pieceSizeFor } from '../../source/config.ts';
+import { isAddonBuilt } from '../../source/net/native-udp.ts';
 import { MiB, type SwarmFile } from './files.ts';
 import {
   type FloorFigure,
@@ -48,12 +49,22 @@ export interface MachineFloor extends UdpFloor {
   leecherCoreSecondsPerGiB: number;
   /** send + pread of a run. */
   seederCoreSecondsPerGiB: number;
+  /**
+   * The same UDP transfer through the udp_batch addon (recvmmsg, sendmmsg), and the two floors
+   * with it: what a process that batches its system calls, as bt-tui does, must spend at least.
+   * Null where the addon is not built, or not measured (the LAN bench).
+   */
+  batched: {
+    udp: UdpFloor;
+    leecherCoreSecondsPerGiB: number;
+    seederCoreSecondsPerGiB: number;
+  } | null;
 }
 
 /** The UDP part on loopback: two processes on 127.0.0.1, 64 datagrams in flight. */
 const loopbackUdp = {
   path: `127.0.0.1, ${UDP_WINDOW_DATAGRAMS} in flight`,
-  measure: (workspace: Workspace, sizeBytes: number, blockBytes: number) =>
+  measure: (workspace: Workspace, sizeBytes: number, blockBytes: number, batched = false) =>
     measureUdpFloor(workspace.group, {
       sizeBytes,
       blockBytes,
@@ -61,7 +72,9 @@ const loopbackUdp = {
       ackEvery: UDP_ACK_EVERY,
       receiverHost: LOOPBACK,
       timeoutMs: UDP_TIMEOUT_MS,
+      batched,
     }),
+  measuresBatched: true,
 };
 
 /**
@@ -73,9 +86,17 @@ export async function measureMachineFloor(
   sizeBytes: number,
   blockBytes: number,
   pieceBytes: number,
-  udp: { path: string; measure: typeof loopbackUdp.measure } = loopbackUdp,
+  udp: {
+    path: string;
+    measure: typeof loopbackUdp.measure;
+    measuresBatched?: boolean;
+  } = loopbackUdp,
 ): Promise<MachineFloor> {
   const transfer = await udp.measure(workspace, sizeBytes, blockBytes);
+  const batchedUdp =
+    udp.measuresBatched && isAddonBuilt()
+      ? await udp.measure(workspace, sizeBytes, blockBytes, true)
+      : null;
   const sha256 = measureSha256(sizeBytes, pieceBytes);
   const path = join(workspace.dir, 'floor-pwrite.bin');
   try {
@@ -94,6 +115,14 @@ export async function measureMachineFloor(
       leecherCoreSecondsPerGiB:
         transfer.udpReceive.coreSecondsPerGiB + sha256.coreSecondsPerGiB + pwrite.coreSecondsPerGiB,
       seederCoreSecondsPerGiB: transfer.udpSend.coreSecondsPerGiB + preadRun.coreSecondsPerGiB,
+      batched: batchedUdp && {
+        udp: batchedUdp,
+        leecherCoreSecondsPerGiB:
+          batchedUdp.udpReceive.coreSecondsPerGiB +
+          sha256.coreSecondsPerGiB +
+          pwrite.coreSecondsPerGiB,
+        seederCoreSecondsPerGiB: batchedUdp.udpSend.coreSecondsPerGiB + preadRun.coreSecondsPerGiB,
+      },
     };
   } finally {
     unlinkSync(path);
@@ -128,6 +157,11 @@ export function describeFloor(floor: MachineFloor): string[] {
     `  UDP receive ${cell(floor.udpReceive)}, send ${cell(floor.udpSend)}: ${floor.datagramBytes} B datagrams, ${floor.udpPath}, ${floor.udpDropped} dropped`,
     `  SHA-256 ${cell(floor.sha256)}; pwrite ${cell(floor.pwrite)} into a fresh file, ${cell(floor.pwriteOver)} over cached pages; pread of a block ${cell(floor.preadBlock)}, of a run ${cell(floor.preadRun)}`,
     `  leecher floor (receive + SHA-256 + pwrite) ${fixed(floor.leecherCoreSecondsPerGiB, 2)} core-s/GiB; seeder floor (send + pread of a run) ${fixed(floor.seederCoreSecondsPerGiB, 2)} core-s/GiB`,
+    ...(floor.batched === null
+      ? []
+      : [
+          `  batched, as bt-tui's udp_batch addon does (recvmmsg, sendmmsg; no engine code): UDP receive ${cell(floor.batched.udp.udpReceive)}, send ${cell(floor.batched.udp.udpSend)}, ${floor.batched.udp.udpDropped} dropped; leecher floor ${fixed(floor.batched.leecherCoreSecondsPerGiB, 2)}, seeder floor ${fixed(floor.batched.seederCoreSecondsPerGiB, 2)} core-s/GiB`,
+        ]),
   ];
 }
 

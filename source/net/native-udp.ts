@@ -61,6 +61,11 @@ function loadAddon(): { addon: UdpBatchAddon } | { why: string } {
   return loaded;
 }
 
+/** True when the addon loaded (and BT_TUI_NATIVE_UDP is not 0). */
+export function isAddonBuilt(): boolean {
+  return 'addon' in loadAddon();
+}
+
 /** How a transport sends and receives datagrams, for its log line. */
 export function describeUdpPath(batched: boolean): string {
   if (batched) return 'UDP batched by recvmmsg/sendmmsg';
