@@ -10,8 +10,9 @@ const MINOR_PER_MAJOR = 32;
 
 /**
  * Why this exists: through node:dgram every received datagram is a fresh Buffer (the endpoint
- * notes only such traffic: batched receiving in native-udp.ts makes none). Their memory lives outside the JS heap, and V8 lets about 64 MB of such
- * garbage pile up before it collects, so a transfer's RSS would sit far above an idle node's.
+ * notes only such traffic: batched receiving in native-udp.ts makes none). Their memory lives
+ * outside the JS heap, and V8 lets about 64 MB of such garbage pile up before it collects, so a
+ * transfer's RSS would sit far above an idle node's.
  * A minor GC (a scavenge, ~1 ms) every few MiB of traffic frees them while they are young and
  * keeps RSS flat and small; now and then a full one frees what was promoted. Without a way to
  * reach the collector this is a no-op.

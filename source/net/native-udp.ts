@@ -34,7 +34,7 @@ interface UdpBatchAddon {
 }
 
 /** Datagrams per recvmmsg; node's own receive loop reads up to 32 per wakeup too. */
-export const RECEIVE_BATCH = 32;
+const RECEIVE_BATCH = 32;
 /** The largest UDP payload over IPv4: every datagram fits a slot whole. */
 const SLOT_BYTES = 65_507;
 /** A run of DATA is at most this many datagrams (the addon's sendmmsg batch). */
@@ -118,8 +118,6 @@ export class BatchedSocket {
   private lastSource: RemoteAddress = { address: '', port: -1 };
   private lastIpv4 = -1;
   private closed = false;
-  /** Datagrams longer than a slot (cannot happen over IPv4: a slot is the largest payload). */
-  truncated = 0;
 
   private constructor(
     private readonly addon: UdpBatchAddon,
@@ -142,11 +140,17 @@ export class BatchedSocket {
       return null;
     }
     const batched = new BatchedSocket(result.addon, handle);
+    try {
+      result.addon.startReceiving(handle, batched.ring, SLOT_BYTES, batched.meta, (count) =>
+        batched.deliver(count, receive),
+      );
+    } catch {
+      batched.close();
+      return null;
+    }
     // From here the addon reads the socket: node must not, or each would get half the datagrams.
+    // Both happen in this turn of the event loop, so no datagram is read in between.
     dgram.recvStop();
-    result.addon.startReceiving(handle, batched.ring, SLOT_BYTES, batched.meta, (count) =>
-      batched.deliver(count, receive),
-    );
     return batched;
   }
 
@@ -180,10 +184,9 @@ export class BatchedSocket {
     const meta = this.meta;
     for (let i = 0; i < count && !this.closed; i++) {
       const length = meta[i * 3]!;
-      if (length > SLOT_BYTES) {
-        this.truncated++;
-        continue;
-      }
+      // Longer than a slot (the addon's mark of a truncated datagram): over IPv4 a slot holds the
+      // largest payload, so this cannot happen; were it to, the datagram is not delivered cut.
+      if (length > SLOT_BYTES) continue;
       const start = i * SLOT_BYTES;
       receive(
         this.ring.subarray(start, start + length),
