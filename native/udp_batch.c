@@ -143,7 +143,8 @@ static void deliver(Socket *sock, int count) {
   napi_value callback, recv, arg;
   if (napi_get_reference_value(env, sock->on_batch, &callback) == napi_ok &&
       napi_get_global(env, &recv) == napi_ok && napi_create_uint32(env, count, &arg) == napi_ok) {
-    napi_status status = napi_make_callback(env, sock->async_context, recv, callback, 1, &arg, NULL);
+    napi_status status =
+        napi_make_callback(env, sock->async_context, recv, callback, 1, &arg, NULL);
     if (status == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
@@ -168,7 +169,8 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
       sock->msgs[i].msg_hdr.msg_flags = 0;
     }
     int got = recvmmsg(sock->fd, sock->msgs, sock->slots, MSG_DONTWAIT, NULL);
-    if (got <= 0) return; /* EAGAIN, or an error node's own socket would report */
+    /* EAGAIN: nothing more to read (an unconnected socket without IP_RECVERR reports no errors) */
+    if (got <= 0) return;
     for (int i = 0; i < got; i++) {
       uint32_t length = sock->msgs[i].msg_len;
       if (sock->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) length = (uint32_t)sock->slot_bytes + 1;
@@ -223,20 +225,25 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
     sock->msgs[i].msg_hdr.msg_iovlen = 1;
     sock->msgs[i].msg_hdr.msg_name = &sock->addrs[i];
   }
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  if (uv_poll_init(loop, &sock->poll, sock->fd) != 0) {
+    napi_throw_error(env, NULL, "udp_batch: cannot poll the socket");
+    return NULL;
+  }
+  /* From here the loop knows the poll handle: close() must uv_close it before the memory goes,
+   * even if what follows fails (deleting a reference never made is harmless). */
+  sock->receiving = 1;
   CHECK(napi_create_reference(env, argv[1], 1, &sock->ring_ref));
   CHECK(napi_create_reference(env, argv[3], 1, &sock->meta_ref));
   CHECK(napi_create_reference(env, argv[4], 1, &sock->on_batch));
   napi_value resource_name;
   CHECK(napi_create_string_utf8(env, "BtTuiUdpBatch", NAPI_AUTO_LENGTH, &resource_name));
   CHECK(napi_async_init(env, NULL, resource_name, &sock->async_context));
-  uv_loop_t *loop;
-  CHECK(napi_get_uv_event_loop(env, &loop));
-  if (uv_poll_init(loop, &sock->poll, sock->fd) != 0 ||
-      uv_poll_start(&sock->poll, UV_READABLE, on_readable) != 0) {
+  if (uv_poll_start(&sock->poll, UV_READABLE, on_readable) != 0) {
     napi_throw_error(env, NULL, "udp_batch: cannot poll the socket");
     return NULL;
   }
-  sock->receiving = 1;
   return NULL;
 }
 

@@ -3,7 +3,8 @@
  * bt-tui. Run as a child process, one per role, so each end's CPU is its own:
  *
  *   node --import tsx bench/lib/floor-udp-peer.ts receive ACK_EVERY HOST [batched]
- *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW HOST [batched]
+ *   node --import tsx bench/lib/floor-udp-peer.ts send PORT TOTAL_BYTES DATAGRAM_BYTES WINDOW HOST \
+ *     [batched]
  *
  * `batched`: the same through bt-tui's udp_batch addon alone (source/net/native-udp.ts): the
  * receiver reads with recvmmsg, the sender sends up to 64 datagrams per sendmmsg. No engine code
