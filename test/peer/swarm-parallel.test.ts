@@ -164,8 +164,10 @@ test('two downloads from one owner share its link: both progress, neither waits 
     for (const name of names) assert.deepEqual(await owner.node.seed(name), { ok: true });
     const leecher = await swarm.addNode({ nodeId: 5 });
     for (const name of names) assert.deepEqual(leecher.node.download(name), { ok: true });
-    // When the first is done, how far the other had come (65-75 % measured; 0 % when the first
-    // takes the whole window).
+    // When the first is done, how far the other had come: 0 % when the first takes the whole
+    // window. Alone 65-75 %; with another test process on the two cores 6-100 % (2026-12-02,
+    // twelve runs each through node:dgram and batched UDP: 0.06 and 0.31 the lowest), so the
+    // share is not asserted, only that the other did not wait.
     let otherShare = -1;
     await waitFor(
       () => {
@@ -179,7 +181,7 @@ test('two downloads from one owner share its link: both progress, neither waits 
       'the first download done',
       40_000,
     );
-    assert.ok(otherShare >= 0.4, `the other had ${(otherShare * 100).toFixed(0)} % (seed ${seed})`);
+    assert.ok(otherShare > 0, `the other had ${(otherShare * 100).toFixed(0)} % (seed ${seed})`);
     const downloads = await withTimeout(
       leecher.node.whenDownloadsSettled(),
       `downloads (seed ${seed})`,
