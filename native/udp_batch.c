@@ -15,8 +15,8 @@
  *       (length, IPv4 address as a u32, port); onBatch(count) runs once per recvmmsg, as a
  *       callback from the event loop (microtasks run after it, as after a dgram 'message').
  *       A datagram longer than slotBytes arrives with length slotBytes + 1 (truncated).
- *   sendBatch(handle, buffer, offset, stride, count, lastLength, ipv4, port) -> sent or -errno
- *       sends datagram i from buffer[offset + i * stride], stride bytes long (the last
+ *   sendBatch(handle, buffer, stride, count, lastLength, ipv4, port) -> sent or -errno
+ *       sends datagram i from buffer[i * stride], stride bytes long (the last
  *       lastLength), to ipv4:port without blocking: returns how many the kernel took.
  *   close(handle)                            stops receiving, closes the dup
  */
@@ -248,24 +248,23 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
 }
 
 static napi_value send_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 7;
+  napi_value argv[7];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Socket *sock = socket_of(env, argv[0]);
   if (sock == NULL) return NULL;
   void *data;
   size_t data_bytes;
-  uint32_t offset, stride, count, last_length, ipv4, port;
+  uint32_t stride, count, last_length, ipv4, port;
   CHECK(napi_get_buffer_info(env, argv[1], &data, &data_bytes));
-  CHECK(napi_get_value_uint32(env, argv[2], &offset));
-  CHECK(napi_get_value_uint32(env, argv[3], &stride));
-  CHECK(napi_get_value_uint32(env, argv[4], &count));
-  CHECK(napi_get_value_uint32(env, argv[5], &last_length));
-  CHECK(napi_get_value_uint32(env, argv[6], &ipv4));
-  CHECK(napi_get_value_uint32(env, argv[7], &port));
+  CHECK(napi_get_value_uint32(env, argv[2], &stride));
+  CHECK(napi_get_value_uint32(env, argv[3], &count));
+  CHECK(napi_get_value_uint32(env, argv[4], &last_length));
+  CHECK(napi_get_value_uint32(env, argv[5], &ipv4));
+  CHECK(napi_get_value_uint32(env, argv[6], &port));
   napi_value result;
   if (count == 0 || count > MAX_SEND_BATCH || port > 65535 || last_length > stride ||
-      (uint64_t)offset + (uint64_t)(count - 1) * stride + last_length > data_bytes) {
+      (uint64_t)(count - 1) * stride + last_length > data_bytes) {
     napi_throw_range_error(env, NULL, "udp_batch: the run does not lie in the buffer");
     return NULL;
   }
@@ -282,7 +281,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   struct iovec iovs[MAX_SEND_BATCH];
   memset(msgs, 0, sizeof(struct mmsghdr) * count);
   for (uint32_t i = 0; i < count; i++) {
-    iovs[i].iov_base = (char *)data + offset + (size_t)i * stride;
+    iovs[i].iov_base = (char *)data + (size_t)i * stride;
     iovs[i].iov_len = i + 1 == count ? last_length : stride;
     msgs[i].msg_hdr.msg_iov = &iovs[i];
     msgs[i].msg_hdr.msg_iovlen = 1;

@@ -62,6 +62,8 @@ export class UdpEndpoint {
   private readonly defaultRequestOptions: RequestOptions;
   private readonly counters = new EndpointCounters();
   private readonly reclaimer: BufferReclaimer;
+  /** The transport's, read once: it does not change while the socket is open. */
+  private readonly receivesIntoReusedMemory: boolean;
   private readonly pending = new Map<number, PendingRequest>();
   private txidCounter: number;
   private closed = false;
@@ -78,6 +80,7 @@ export class UdpEndpoint {
   constructor(transport: DatagramTransport, opts: EndpointOptions = {}) {
     this.reclaimer = new BufferReclaimer(opts.reclaimEveryBytes ?? DEFAULT_RECLAIM_EVERY_BYTES);
     this.transport = transport;
+    this.receivesIntoReusedMemory = transport.receivesIntoReusedMemory;
     this.clock = opts.clock ?? systemClock;
     this.defaultRequestOptions = opts.defaultRequestOptions ?? {
       timeoutMs: defaults.requestTimeoutMs,
@@ -168,7 +171,7 @@ export class UdpEndpoint {
     // With batched UDP no DATA datagram is a fresh Buffer, either way: collections forced for
     // runs only cost (seeders 1.72-1.76 core-s per GiB served without them, 1.96-2.20 with, the
     // same peak RSS). Through node:dgram they stay as they were measured.
-    if (!this.transport.receivesIntoReusedMemory) this.reclaimer.note(bytes);
+    if (!this.receivesIntoReusedMemory) this.reclaimer.note(bytes);
   }
 
   /** The next transaction id (wraps at 2^32). */
@@ -241,7 +244,7 @@ export class UdpEndpoint {
     const counters = this.counters;
     counters.datagramsIn++;
     counters.bytesIn += datagram.length;
-    const reused = this.transport.receivesIntoReusedMemory;
+    const reused = this.receivesIntoReusedMemory;
     if (!reused) this.reclaimer.note(datagram.length);
     const header = peekHeader(datagram);
     if (!header.ok) {

@@ -7,9 +7,9 @@ import type { DatagramRun, RemoteAddress } from './transport.ts';
  * The udp_batch addon (native/udp_batch.c, built by `npm ci` through node-gyp): recvmmsg into one
  * reused buffer and sendmmsg of a whole run, on the socket node:dgram opened. node:dgram spends a
  * system call, a JS callback and a fresh 64 KiB-allocated Buffer per datagram; on this project's
- * machine that made receiving 16 KiB datagrams cost ~4x what the kernel's own work does (see
- * README, CPU per byte). Everything else (binding, its errors, control messages, the send queue)
- * stays node's. Not built, not Linux, IPv6, or BT_TUI_NATIVE_UDP=0: node:dgram does it all.
+ * machine that made receiving 16 KiB datagrams cost 3-4x what recvmmsg does (1.28-1.62 against
+ * 0.39-0.56 core-s/GiB in the bench's floor; README, CPU per byte). Everything else (binding,
+ * its errors, control messages, the send queue) stays node's. Not built, not Linux, IPv6, or BT_TUI_NATIVE_UDP=0: node:dgram does it all.
  */
 interface UdpBatchAddon {
   open(fd: number): object;
@@ -23,7 +23,6 @@ interface UdpBatchAddon {
   sendBatch(
     handle: object,
     buffer: Uint8Array,
-    offset: number,
     stride: number,
     count: number,
     lastLength: number,
@@ -161,16 +160,7 @@ export class BatchedSocket {
   sendRun(run: DatagramRun, ipv4: number, port: number): number {
     if (this.closed) return -1;
     const { buffer, stride, count, lastLength } = run;
-    const sent = this.addon.sendBatch(
-      this.handle,
-      buffer,
-      0,
-      stride,
-      count,
-      lastLength,
-      ipv4,
-      port,
-    );
+    const sent = this.addon.sendBatch(this.handle, buffer, stride, count, lastLength, ipv4, port);
     return sent < 0 ? -1 : sent;
   }
 
