@@ -1,6 +1,6 @@
 import type { Socket } from 'node:dgram';
-import { createRequire } from 'node:module';
 import { isIPv4 } from 'node:net';
+import { loadNativeAddon } from '../native-addon.ts';
 import type { DatagramRun, RemoteAddress } from './transport.ts';
 
 /**
@@ -48,15 +48,7 @@ function loadAddon(): { addon: UdpBatchAddon } | { why: string } {
   if (loaded) return loaded;
   if (process.env.BT_TUI_NATIVE_UDP === '0') loaded = { why: 'BT_TUI_NATIVE_UDP=0' };
   else if (process.platform !== 'linux') loaded = { why: `not on Linux (${process.platform})` };
-  else {
-    try {
-      // source/net and dist/net are both two levels below the package root.
-      const path = new URL('../../build/Release/udp_batch.node', import.meta.url).pathname;
-      loaded = { addon: createRequire(import.meta.url)(path) as UdpBatchAddon };
-    } catch {
-      loaded = { why: 'the udp_batch addon is not built (npm ci builds it with node-gyp)' };
-    }
-  }
+  else loaded = loadNativeAddon<UdpBatchAddon>('udp_batch');
   return loaded;
 }
 

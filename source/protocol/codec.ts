@@ -12,7 +12,7 @@
 import { CodeTable, checkInteger, Reader, Writer } from './binary.ts';
 import * as peer from './codec-peer.ts';
 import * as tracker from './codec-tracker.ts';
-import { crc32, crc32Combine, crc32Range } from './crc32.ts';
+import { crc32, crc32Combine, crc32Range, crc32Span } from './crc32.ts';
 import type { DecodeError } from './decode-error.ts';
 import { INFOHASH_BYTES, MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
 
@@ -44,11 +44,11 @@ const SMALL_DATAGRAM_BYTES = 1024;
 
 /** CRC-32 over the datagram without its checksum field. */
 function checksumOf(datagram: Uint8Array): number {
-  if (datagram.length <= SMALL_DATAGRAM_BYTES) {
-    const head = crc32Range(datagram, 0, CHECKSUM_OFFSET, 0);
-    return crc32Range(datagram, HEADER_BYTES, datagram.length, head);
-  }
-  return crc32(datagram.subarray(HEADER_BYTES), crc32(datagram.subarray(0, CHECKSUM_OFFSET)));
+  const head = crc32Range(datagram, 0, CHECKSUM_OFFSET, 0);
+  const end = datagram.length;
+  return end <= SMALL_DATAGRAM_BYTES
+    ? crc32Range(datagram, HEADER_BYTES, end, head)
+    : crc32Span(datagram, HEADER_BYTES, end, head);
 }
 
 function hasValidChecksum(datagram: Uint8Array): boolean {
@@ -324,12 +324,13 @@ function fillDataHeader(
   target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
 }
 
-/** CRC-32 of a DATA header without its checksum field: where the payload's CRC continues. */
+/**
+ * CRC-32 of a DATA header without its checksum field: where the payload's CRC continues. In JS
+ * over index ranges, as checksumOf does for small datagrams: 49 bytes are not worth two views.
+ */
 function dataHeaderCrc(datagram: Buffer): number {
-  return crc32(
-    datagram.subarray(HEADER_BYTES, DATA_HEADER_BYTES),
-    crc32(datagram.subarray(0, CHECKSUM_OFFSET)),
-  );
+  const head = crc32Range(datagram, 0, CHECKSUM_OFFSET, 0);
+  return crc32Range(datagram, HEADER_BYTES, DATA_HEADER_BYTES, head);
 }
 
 /**

@@ -53,18 +53,16 @@ test('the packed tarball installs into a temporary prefix and bt-tui --help runs
     ],
     work,
   );
-  // The install script builds the batched-UDP addon from native/ (Linux: recvmmsg, sendmmsg).
+  // The install script builds the addons from native/: batched UDP (Linux: recvmmsg, sendmmsg)
+  // and CRC-32 by carry-less multiplication.
   if (process.platform === 'linux') {
-    const addon = join(
-      prefix,
-      'lib',
-      'node_modules',
-      'bt-tui',
-      'build',
-      'Release',
-      'udp_batch.node',
-    );
-    assert.ok(existsSync(addon), 'the udp_batch addon was built on install');
+    const release = join(prefix, 'lib', 'node_modules', 'bt-tui', 'build', 'Release');
+    for (const addon of ['udp_batch', 'crc32_clmul']) {
+      assert.ok(
+        existsSync(join(release, `${addon}.node`)),
+        `the ${addon} addon was built on install`,
+      );
+    }
   }
   const bin = join(prefix, 'bin', 'bt-tui');
   const elsewhere = mkdtempSync(join(work, 'cwd-'));
