@@ -1,4 +1,4 @@
-import { crc32 } from '../protocol/crc32.ts';
+import { crc32Span } from '../protocol/crc32.ts';
 
 /**
  * Beyond this many blocks (16 GiB of file in 16 KiB blocks, 4.1 MiB of table) the rest of a file
@@ -25,13 +25,15 @@ export class BlockChecksums {
     this.known = new Uint8Array(blocks);
   }
 
-  /** The CRC-32 of `payload`, the block that starts at `filePosition`. */
-  payloadCrc(filePosition: number, payload: Uint8Array): number {
+  /** The CRC-32 of `buffer[start..end)`, the block that starts at `filePosition`. */
+  payloadCrc(filePosition: number, buffer: Uint8Array, start: number, end: number): number {
     const block = filePosition / this.blockLength;
     // Only whole-block positions of this block length are cached; anything else is computed.
-    if (!Number.isInteger(block) || block >= this.known.length) return crc32(payload);
+    if (!Number.isInteger(block) || block >= this.known.length) {
+      return crc32Span(buffer, start, end, 0);
+    }
     if (this.known[block] === 1) return this.crcs[block]!;
-    const crc = crc32(payload);
+    const crc = crc32Span(buffer, start, end, 0);
     this.crcs[block] = crc;
     this.known[block] = 1;
     return crc;

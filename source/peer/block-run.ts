@@ -7,8 +7,9 @@
  */
 import { readvSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { DATA_HEADER_BYTES, writeDataHeader } from '../protocol/codec.ts';
-import type { RequestMessage } from '../protocol/messages.ts';
+import { DATA_HEADER_BYTES, writeDataHeaderRun } from '../protocol/codec.ts';
+import { crc32Span } from '../protocol/crc32.ts';
+import { MAX_BLOCKS_PER_REQUEST, type RequestMessage } from '../protocol/messages.ts';
 import { type Metainfo, pieceCount, pieceLength } from '../protocol/metainfo.ts';
 import type { BlockChecksums } from './block-checksums.ts';
 
@@ -56,11 +57,13 @@ export function planBlockRun(
 
 /** The datagrams of a run, and how many payload bytes the file gave (less if it shrank). */
 export interface ReadRun {
-  /** Whole DATA datagrams, ready to send, in block order; only blocks the read filled. */
-  datagrams: Buffer[];
-  /** The buffer they lie in, one every `stride` bytes from its start (to send them at once). */
+  /** The buffer the datagrams lie in, one every `stride` bytes from its start, in block order. */
   buffer: Buffer;
   stride: number;
+  /** Whole DATA datagrams ready to send: only blocks the read filled. */
+  count: number;
+  /** Bytes of the last datagram (header and payload); 0 when count is 0. */
+  lastLength: number;
   payloadBytes: number;
   /** True when the file ended before the run did: it changed on disk since it was hashed. */
   shortRead: boolean;
@@ -112,7 +115,10 @@ function payloadSlots(run: BlockRun, buffer: Buffer): Buffer[] {
   return payloads;
 }
 
-/** Writes the DATA header of every slot the read filled, and returns those datagrams. */
+/** Payload CRCs of the run being filled: one run is filled at a time (on the event loop). */
+const payloadCrcs = new Uint32Array(MAX_BLOCKS_PER_REQUEST);
+
+/** Writes the DATA header of every slot the read filled, and says which datagrams are ready. */
 function fillHeaders(
   run: BlockRun,
   buffer: Buffer,
@@ -120,25 +126,28 @@ function fillHeaders(
   bytesRead: number,
   checksums: BlockChecksums | null,
 ): ReadRun {
-  const slotBytes = DATA_HEADER_BYTES + run.blockLength;
-  const datagrams: Buffer[] = [];
+  const stride = DATA_HEADER_BYTES + run.blockLength;
+  let count = 0;
   let payloadBytes = 0;
-  for (let i = 0; i < run.blocks; i++) {
-    const payload = payloads[i]!;
+  let lastPayloadBytes = 0;
+  for (; count < run.blocks; count++) {
+    const length = payloads[count]!.length;
     // Only blocks the read filled completely: never a byte of stale memory on the wire.
-    if (payloadBytes + payload.length > bytesRead) break;
-    const slotStart = i * slotBytes;
-    const datagram = buffer.subarray(slotStart, slotStart + DATA_HEADER_BYTES + payload.length);
-    const offset = i * run.blockLength;
-    const payloadCrc = checksums?.payloadCrc(run.filePosition + offset, payload);
-    writeDataHeader(datagram, run.txid, run.infohash, run.piece, run.begin + offset, payloadCrc);
-    datagrams.push(datagram);
-    payloadBytes += payload.length;
+    if (payloadBytes + length > bytesRead) break;
+    const start = count * stride + DATA_HEADER_BYTES;
+    payloadCrcs[count] =
+      checksums === null
+        ? crc32Span(buffer, start, start + length, 0)
+        : checksums.payloadCrc(run.filePosition + payloadBytes, buffer, start, start + length);
+    payloadBytes += length;
+    lastPayloadBytes = length;
   }
+  if (count > 0) writeDataHeaderRun(buffer, run, count, lastPayloadBytes, payloadCrcs);
   return {
-    datagrams,
     buffer,
-    stride: slotBytes,
+    stride,
+    count,
+    lastLength: count === 0 ? 0 : DATA_HEADER_BYTES + lastPayloadBytes,
     payloadBytes,
     shortRead: bytesRead < run.runBytes,
   };

@@ -427,13 +427,10 @@ export class Seeder {
   ): boolean {
     if (entry.removed || this.closed) return true;
     const endpoint = this.opts.endpoint;
-    const sentBlocks = read.datagrams.length;
+    const sentBlocks = read.count;
     if (sentBlocks > 0) {
-      const lastLength = read.datagrams[sentBlocks - 1]!.length;
-      endpoint.sendBulkRun(
-        { buffer: read.buffer, stride: read.stride, count: sentBlocks, lastLength },
-        from,
-      );
+      const { buffer, stride, lastLength } = read;
+      endpoint.sendBulkRun({ buffer, stride, count: sentBlocks, lastLength }, from);
     }
     // The file shrank since it was hashed: what is missing cannot be served correctly.
     if (read.shortRead) this.files.noteReadFailure(entry, 'it is shorter than when it was hashed');

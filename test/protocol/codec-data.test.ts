@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
 import {
   DATA_HEADER_BYTES,
   type DataHeader,
@@ -10,7 +11,9 @@ import {
   readDataHeader,
   readDataHeaderUnverified,
   writeDataHeader,
+  writeDataHeaderRun,
 } from '../../source/protocol/codec.ts';
+import { crc32 } from '../../source/protocol/crc32.ts';
 import { MAX_PAYLOAD_BYTES } from '../../source/protocol/messages.ts';
 import { bytes } from './fixtures.ts';
 
@@ -60,6 +63,78 @@ describe('DATA hot path', () => {
     assert.throws(() => writeDataHeader(Buffer.alloc(DATA_HEADER_BYTES - 1), 1, infohash, 2, 3));
     assert.throws(() => writeDataHeader(buffer, 1, bytes(31, 0), 2, 3), RangeError);
     assert.throws(() => writeDataHeader(buffer, 1, infohash, -1, 3), RangeError);
+  });
+
+  test('writeDataHeaderRun gives every datagram of a run the bytes encode gives it', () => {
+    const seed = 31;
+    const random = new SeededRandom(seed);
+    for (const [blockLength, count, lastPayloadBytes] of [
+      [16_384, 16, 16_384],
+      [1500, 3, 1000],
+      [1024, 1, 1],
+    ] as const) {
+      const stride = DATA_HEADER_BYTES + blockLength;
+      const buffer = Buffer.alloc(count * stride, 0x77);
+      const crcs = new Uint32Array(64);
+      const payloads = Array.from({ length: count }, (_, i) =>
+        random.bytes(i === count - 1 ? lastPayloadBytes : blockLength),
+      );
+      payloads.forEach((payload, i) => {
+        payload.copy(buffer, i * stride + DATA_HEADER_BYTES);
+        crcs[i] = crc32(payload);
+      });
+      const run = { txid: 0xfeed_f00d, infohash, piece: 9, begin: 2 * blockLength, blockLength };
+      writeDataHeaderRun(buffer, run, count, lastPayloadBytes, crcs);
+      payloads.forEach((payload, i) => {
+        const expected = encode(run.txid, {
+          type: 'data',
+          infohash,
+          piece: run.piece,
+          begin: run.begin + i * blockLength,
+          bytes: payload,
+        });
+        const datagram = buffer.subarray(i * stride, i * stride + expected.length);
+        assert.deepEqual(
+          datagram,
+          expected,
+          `seed ${seed}, block length ${blockLength}, block ${i}`,
+        );
+      });
+    }
+  });
+
+  test('writeDataHeaderRun refuses a run its buffer or the fields cannot hold', () => {
+    const crcs = new Uint32Array(4);
+    const run = {
+      txid: 1,
+      infohash,
+      piece: 2,
+      begin: 0,
+      blockLength: 100,
+      count: 2,
+      lastPayloadBytes: 50,
+    };
+    const fits = Buffer.alloc(DATA_HEADER_BYTES + 100 + DATA_HEADER_BYTES + 50);
+    writeDataHeaderRun(fits, run, 2, 50, crcs);
+    assert.throws(() => writeDataHeaderRun(fits.subarray(1), run, 2, 50, crcs), {
+      name: 'RangeError',
+      message: `cannot encode data: a ${fits.length - 1}-byte buffer for ${fits.length}`,
+    });
+    assert.throws(() => writeDataHeaderRun(fits, run, 5, 50, crcs), {
+      message: 'cannot encode count: 5 is not an integer in 1..4',
+    });
+    assert.throws(() => writeDataHeaderRun(fits, run, 2, 101, crcs), {
+      message: 'cannot encode lastPayloadBytes: 101 is not an integer in 1..100',
+    });
+    assert.throws(
+      () => writeDataHeaderRun(fits, { ...run, begin: 0xffff_ffff - 50 }, 2, 50, crcs),
+      {
+        message: `cannot encode begin: ${0xffff_ffff - 50} is not an integer in 0..${0xffff_ffff - 100}`,
+      },
+    );
+    assert.throws(() => writeDataHeaderRun(fits, { ...run, infohash: bytes(31, 0) }, 2, 50, crcs), {
+      message: 'cannot encode data: infohash size',
+    });
   });
 
   test('readDataHeader fills the header in place and leaves the infohash in the datagram', () => {
