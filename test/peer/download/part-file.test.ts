@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SeededRandom } from '../../../source/net/seeded-random.ts';
 import {
+  FLUSH_AHEAD_BYTES,
   MAX_WRITE_AT_ONCE_BYTES,
   PartFile,
   partPaths,
@@ -69,4 +70,23 @@ test('a write after close is refused and touches no other file', async () => {
   });
   assert.deepEqual(await readFile(paths.partPath), Buffer.alloc(content.length));
   await second.close();
+});
+
+test('writes go on exact while the part file is flushed ahead; closing waits for the flush', async () => {
+  // Past the flush-ahead bound twice over: writes at once land while a background fdatasync of
+  // the same file runs in the thread pool, and finalize (its own sync, then close) follows one.
+  const pieceSizeBytes = 1024 * 1024;
+  const content = new SeededRandom(77).bytes(2 * FLUSH_AHEAD_BYTES + 12_345);
+  const { paths, partFile } = await openFor('flushed.bin', content, pieceSizeBytes);
+  await writeAll(partFile, content, pieceSizeBytes);
+  assert.equal((await partFile.finalize()).ok, true);
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  assert.equal(sha(await readFile(paths.finalPath)), sha(content));
+
+  const { partFile: closing } = await openFor('closing.bin', content, pieceSizeBytes);
+  await writeAll(closing, content.subarray(0, FLUSH_AHEAD_BYTES + 1), pieceSizeBytes);
+  await closing.close();
+  await assert.rejects(closing.writePiece(0, Buffer.alloc(pieceSizeBytes), pieceSizeBytes), {
+    message: 'the part file is closed',
+  });
 });
