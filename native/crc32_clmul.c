@@ -24,12 +24,12 @@
 #define HAVE_CLMUL_PATH 1
 #endif
 
-#define CHECK(call)                                                                  \
-  do {                                                                               \
-    if ((call) != napi_ok) {                                                         \
-      napi_throw_error(env, NULL, "crc32_clmul: N-API call failed: " #call);         \
-      return NULL;                                                                   \
-    }                                                                                \
+#define CHECK(call)                                                          \
+  do {                                                                       \
+    if ((call) != napi_ok) {                                                 \
+      napi_throw_error(env, NULL, "crc32_clmul: N-API call failed: " #call); \
+      return NULL;                                                           \
+    }                                                                        \
   } while (0)
 
 /* The reflected IEEE polynomial's byte table, for short inputs and the last < 16 bytes. */
@@ -73,10 +73,12 @@ __attribute__((target("pclmul,sse4.1"))) static uint32_t crc_fold(uint32_t c, co
   p += 64;
   n -= 64;
 
-#define FOLD(x, k, next)                                                        \
-  do {                                                                          \
-    __m128i high = _mm_clmulepi64_si128((x), (k), 0x11);                        \
-    (x) = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128((x), (k), 0x00), high), (next)); \
+/* x = x.low * k.low ^ x.high * k.high ^ next: x carried `k`'s distance forward, then added. */
+#define FOLD(x, k, next)                                                 \
+  do {                                                                   \
+    __m128i by_high = _mm_clmulepi64_si128((x), (k), 0x11);              \
+    __m128i by_low = _mm_clmulepi64_si128((x), (k), 0x00);               \
+    (x) = _mm_xor_si128(_mm_xor_si128(by_low, by_high), (next));         \
   } while (0)
 
   while (n >= 64) {

@@ -282,10 +282,9 @@ const BEGIN_OFFSET = DATA_HEADER_BYTES - 4;
 /**
  * writeDataHeader for the first `count` datagrams of a run laid out [header|payload]... from the
  * start of `buffer`, one every DATA_HEADER_BYTES + blockLength bytes, payloads in place (the
- * last lastPayloadBytes long); `payloadCrcs[i]` is the CRC-32 of payload i. The
- * blocks share txid, infohash and piece, so that much of the header is written and checksummed
- * once and each block adds its begin: a seeder no longer spends most of its JS per block here.
- * Allocates nothing.
+ * last lastPayloadBytes long); `payloadCrcs[i]` is the CRC-32 of payload i. The blocks share
+ * txid, infohash and piece, so that much of the header is written and checksummed once per run
+ * and each block adds only its begin. Allocates nothing.
  */
 export function writeDataHeaderRun(
   buffer: Buffer,
