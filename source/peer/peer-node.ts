@@ -777,7 +777,7 @@ export class PeerNode {
       limits: {
         uploadBytesPerSec: seeding.uploadLimitBytesPerSec,
         downloadBytesPerSec: this.pacer.userLimit.limit,
-        downlinkPacedBytesPerSec: this.pacer.rateBytesPerSec,
+        downlinkPacedBytesPerSec: this.pacer.rateAt(this.options.clock.now()),
       },
       uploads: this.uploadPeers.snapshot,
       files: [

@@ -81,7 +81,8 @@ export interface PeerSnapshot {
   bytesUploaded: number;
   /**
    * Bytes per second; 0 when there is no limit. `downlinkPacedBytesPerSec`: the rate this node
-   * paces its requests to because its downlink overflowed (see DownlinkPacer); 0 while unpaced.
+   * paces its requests to because blocks were lost (see DownlinkPacer); 0 while unpaced and once
+   * no download runs.
    */
   limits: {
     uploadBytesPerSec: number;

@@ -65,7 +65,7 @@ describe('peer view: swarming', () => {
     });
     assert.match(
       view.lines()[1]!,
-      /^↓ 2\.8 MiB\/s \(limit 10\.0 MiB\/s; downlink full, paced to 2\.9 MiB\/s\) {2}↑ idle · seeding 0 files/,
+      /^↓ 2\.8 MiB\/s \(limit 10\.0 MiB\/s; paced to 2\.9 MiB\/s after losses\) {2}↑ idle · seeding 0 files/,
     );
   });
 

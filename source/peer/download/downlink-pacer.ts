@@ -4,6 +4,7 @@ import { TokenBucket } from '../token-bucket.ts';
 export const PACER_SLOT_MS = 100;
 /** The downlink's capacity is the best rate of this many recent slots (1 s). */
 const CAPACITY_WINDOW_SLOTS = 10;
+const WINDOW_MS = CAPACITY_WINDOW_SLOTS * PACER_SLOT_MS;
 /**
  * Above the capacity while requests are held back and all of them arrive: look for more, further
  * each slot it goes on, so a rate that was paced low (a loss at the start) is back up in a few
@@ -95,6 +96,15 @@ export class DownlinkPacer {
   }
 
   /**
+   * The pacing rate as it stands at `nowMs`: 0 once no download has ticked the pacer for a whole
+   * window (the last one finished or paused), when the next tick starts afresh. What a view shows:
+   * without downloads nobody ticks, and the rate of the last one would stand for good.
+   */
+  rateAt(nowMs: number): number {
+    return nowMs - this.slotStartMs < WINDOW_MS ? this.pace.limit : 0;
+  }
+
+  /**
    * Blocks of `blockBytes` the node may have asked for and not yet received: while paced, what
    * the downlink carries in PACED_IN_FLIGHT_MS or in two of `nearestRttMs` (the nearest owner's
    * lowest round trip; 0: none measured); unbounded while unpaced (the socket's budget then
@@ -132,6 +142,12 @@ export class DownlinkPacer {
   tick(nowMs: number, receivedBytes: number): void {
     const elapsedMs = nowMs - this.slotStartMs;
     if (elapsedMs < PACER_SLOT_MS) return;
+    if (elapsedMs >= WINDOW_MS) {
+      // Not ticked for a whole window: no download ran. What the path carried then says nothing
+      // of now (another owner, another hour), so start as a new node does: unpaced.
+      this.startAfresh(nowMs, receivedBytes);
+      return;
+    }
     const received = receivedBytes - this.slotStartBytes;
     const rate = (received * 1000) / elapsedMs;
     this.slotRates[this.slotIndex] = rate;
@@ -167,5 +183,16 @@ export class DownlinkPacer {
     }
     this.paced = true;
     this.pace.retune(Math.max(MIN_PACED_BYTES_PER_SEC, capacity * gain), nowMs);
+  }
+
+  private startAfresh(nowMs: number, receivedBytes: number): void {
+    this.slotRates.fill(0);
+    this.slotStartMs = nowMs;
+    this.slotStartBytes = receivedBytes;
+    this.lostBytesInSlot = 0;
+    this.heldInSlot = false;
+    this.paced = false;
+    this.probes = 0;
+    this.pace.setLimit(0, nowMs);
   }
 }

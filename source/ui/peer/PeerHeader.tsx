@@ -21,14 +21,15 @@ function rateOrIdle(bytesPerSec: number): string {
 }
 
 /**
- * A rate with what holds it back, if anything: `idle (limit 10.0 MiB/s)`, `2.8 MiB/s (downlink
- * full, paced to 2.9 MiB/s)`. The second is the node's own doing, so it is said: a person
- * watching a slow download should not have to read the log to learn why.
+ * A rate with what holds it back, if anything: `idle (limit 10.0 MiB/s)`, `2.8 MiB/s (paced to
+ * 2.9 MiB/s after losses)`. The second is the node's own doing, so it is said: a person watching
+ * a slow download should not have to read the log to learn why. It says what the node saw, not
+ * a cause: an overflowing downlink and owners slow to answer (their upload limits) look alike.
  */
 function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0): string {
   const held = [
     ...(limit > 0 ? [`limit ${formatRate(limit)}`] : []),
-    ...(pacedTo > 0 ? [`downlink full, paced to ${formatRate(pacedTo)}`] : []),
+    ...(pacedTo > 0 ? [`paced to ${formatRate(pacedTo)} after losses`] : []),
   ];
   const rate = rateOrIdle(bytesPerSec);
   return held.length === 0 ? rate : `${rate} (${held.join('; ')})`;

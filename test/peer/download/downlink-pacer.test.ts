@@ -91,6 +91,27 @@ describe('DownlinkPacer', () => {
     assert.equal(d.pacer.engaged, false);
   });
 
+  test('untouched for a second (no download running): the view sees 0, the next tick starts unpaced', () => {
+    const d = new Driver();
+    d.slot(3 * MB);
+    d.slot(2.5 * MB, { loss: true });
+    assert.equal(d.pacer.rateAt(d.nowMs), 0.85 * 3 * MB);
+    assert.equal(d.pacer.rateAt(d.nowMs + 999), 0.85 * 3 * MB);
+    // The download ended: nobody ticks. A second later the rate it had is no longer shown.
+    assert.equal(d.pacer.rateAt(d.nowMs + 1000), 0);
+    assert.equal(d.pacer.rateBytesPerSec, 0.85 * 3 * MB);
+    // A new download an hour later: its first tick forgets the old path, nothing waits.
+    d.nowMs += 3_600_000;
+    d.received += 5 * MB;
+    d.pacer.tick(d.nowMs, d.received);
+    assert.equal(d.pacer.engaged, false);
+    assert.equal(d.pacer.limited, false);
+    assert.equal(d.pacer.rateAt(d.nowMs), 0);
+    // And the old peak is not its capacity: a loss now paces below what arrives now.
+    d.slot(1 * MB);
+    assert.equal(d.slot(1 * MB, { loss: true }), 0.85 * 1 * MB);
+  });
+
   test('a --download-limit holds requests back too, and waits are for the slower of the two', () => {
     const d = new Driver(1 * MB);
     assert.equal(d.pacer.limited, true);
