@@ -119,6 +119,8 @@ export class BlockTransfer {
     checksum: 0,
   };
   private paused = false;
+  /** pumpInTurns: the index of the owner that goes first next round (one further each time). */
+  private firstTurn = 0;
   private pendingWrites = 0;
   private pendingWriteBytes = 0;
   private finished = false;
@@ -302,7 +304,29 @@ export class BlockTransfer {
       this.maybeComplete();
       return;
     }
-    for (const owner of this.owners) this.pump(owner);
+    if (this.deps.pacer.userLimit.limited) this.pumpInTurns();
+    else for (const owner of this.owners) this.pump(owner);
+  }
+
+  /**
+   * Under the user's --download-limit the bucket's tokens, not the owners, set the pace, and
+   * whoever asks when tokens come back gets them: before this, the owner whose answer arrived
+   * asked again at once, and one of two owners delivered a whole download while the other sat
+   * idle. So owners take turns, one REQUEST run each per round, the first turn one further each
+   * time, until the tokens or the owners' room run out.
+   */
+  private pumpInTurns(): void {
+    const owners = this.owners.all;
+    const count = owners.length;
+    if (count === 0) return;
+    this.firstTurn = (this.firstTurn + 1) % count;
+    let sent = true;
+    while (sent) {
+      sent = false;
+      for (let turn = 0; turn < count; turn++) {
+        if (this.pump(owners[(this.firstTurn + turn) % count]!, 1) > 0) sent = true;
+      }
+    }
   }
 
   // ---- hot path ----
@@ -361,7 +385,8 @@ export class BlockTransfer {
     owner.onBlock(nowMs);
     if (owner.state === 'connecting') owner.state = 'active';
     if (assembly.complete) this.finishPiece(assembly);
-    this.pump(owner);
+    if (this.deps.pacer.userLimit.limited) this.pumpInTurns();
+    else this.pump(owner);
   }
 
   /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */
@@ -389,9 +414,10 @@ export class BlockTransfer {
 
   // ---- requesting ----
 
-  private pump(owner: OwnerSession): void {
+  /** Sends this owner's next REQUEST runs, at most `maxRuns`; returns how many it sent. */
+  private pump(owner: OwnerSession, maxRuns = Number.POSITIVE_INFINITY): number {
     const nowMs = this.deps.clock.now();
-    if (this.paused || this.finished || !owner.usable(nowMs)) return;
+    if (this.paused || this.finished || !owner.usable(nowMs)) return 0;
     const budget = this.deps.budget;
     const limit = this.deps.pacer;
     const limits = this.inFlightLimits;
@@ -413,14 +439,17 @@ export class BlockTransfer {
             Math.floor(owner.link.windowBlocks / REQUESTS_IN_FLIGHT_PER_WINDOW),
           ),
         );
-    if (free < batch && owner.link.inFlightBlocks > 0) return;
-    while (free > 0) {
+    if (free < batch && owner.link.inFlightBlocks > 0) return 0;
+    let runs = 0;
+    while (free > 0 && runs < maxRuns) {
       // Paced (the downlink, --download-limit): the download's tick pumps again as tokens return.
       if (limit.limited && limit.waitMs(nowMs) > 0) break;
       const sent = this.requestRun(owner, free, nowMs);
       if (sent === 0) break;
       free -= sent;
+      runs++;
     }
+    return runs;
   }
 
   /** Sends one REQUEST for the next run of blocks this owner should fetch; returns its length. */

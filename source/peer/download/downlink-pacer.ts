@@ -105,15 +105,21 @@ export class DownlinkPacer {
   }
 
   /**
-   * Blocks of `blockBytes` the node may have asked for and not yet received: while paced, what
-   * the downlink carries in PACED_IN_FLIGHT_MS or in two of `nearestRttMs` (the nearest owner's
-   * lowest round trip; 0: none measured); unbounded while unpaced (the socket's budget then
-   * bounds it).
+   * Blocks of `blockBytes` the node may have asked for and not yet received: while paced or held
+   * to `--download-limit`, what the slower of the two carries in PACED_IN_FLIGHT_MS or in two of
+   * `nearestRttMs` (the nearest owner's lowest round trip; 0: none measured); unbounded
+   * otherwise (the socket's budget then bounds it).
+   *
+   * The user's limit is bounded too so that owners share it (inFlightRoom gives complete owners
+   * equal shares of this bound): with only the bucket, whichever owner answered when tokens came
+   * back asked again at once, and one of two owners delivered a whole 16 MiB download at 4 MiB/s
+   * while the other delivered nothing (test/peer/download-limit-owners.test.ts).
    */
   maxInFlightBlocks(blockBytes: number, nearestRttMs: number): number {
-    if (!this.paced) return Number.POSITIVE_INFINITY;
+    const rate = this.heldToBytesPerSec();
+    if (rate === Number.POSITIVE_INFINITY) return rate;
     const spanMs = Math.max(PACED_IN_FLIGHT_MS, 2 * nearestRttMs);
-    const carried = (this.pace.limit * spanMs) / 1000;
+    const carried = (rate * spanMs) / 1000;
     return Math.max(MIN_PACED_IN_FLIGHT_BLOCKS, Math.floor(carried / blockBytes));
   }
 
@@ -183,6 +189,13 @@ export class DownlinkPacer {
     }
     this.paced = true;
     this.pace.retune(Math.max(MIN_PACED_BYTES_PER_SEC, capacity * gain), nowMs);
+  }
+
+  /** The rate requests are held to: the pace and the user's limit, the slower; else Infinity. */
+  private heldToBytesPerSec(): number {
+    const paced = this.paced ? this.pace.limit : Number.POSITIVE_INFINITY;
+    const user = this.userLimit.limited ? this.userLimit.limit : Number.POSITIVE_INFINITY;
+    return Math.min(paced, user);
   }
 
   private startAfresh(nowMs: number, receivedBytes: number): void {

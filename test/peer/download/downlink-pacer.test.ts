@@ -132,7 +132,7 @@ function pacedAt3MB(): Driver {
   return d;
 }
 
-test('DownlinkPacer bounds blocks in flight to 50 ms of the paced rate, or two round trips, only while paced', () => {
+test('DownlinkPacer bounds blocks in flight to 50 ms of the paced rate, or two round trips, while paced', () => {
   const d = new Driver();
   d.slot(3 * MB);
   assert.equal(d.pacer.maxInFlightBlocks(4379, 1), Number.POSITIVE_INFINITY);
@@ -144,4 +144,17 @@ test('DownlinkPacer bounds blocks in flight to 50 ms of the paced rate, or two r
   assert.equal(d.pacer.maxInFlightBlocks(4379, 100), 116);
   // Never fewer than 8 blocks, however slow the downlink.
   assert.equal(d.pacer.maxInFlightBlocks(16 * 1024, 0), 8);
+});
+
+test('DownlinkPacer bounds blocks in flight under --download-limit too, to the slower of limit and pace', () => {
+  const d = new Driver(4 * MB); // 200,000 bytes per 50 ms
+  assert.equal(d.pacer.engaged, false);
+  assert.equal(d.pacer.maxInFlightBlocks(10_000, 0), 20);
+  assert.equal(d.pacer.maxInFlightBlocks(10_000, 100), 80);
+  // Paced below the limit: the pace bounds.
+  d.slot(3 * MB);
+  d.slot(2.5 * MB, { loss: true }); // paced at 2.55 MB/s
+  assert.equal(d.pacer.maxInFlightBlocks(10_000, 0), 12);
+  // Without a limit and unpaced: unbounded.
+  assert.equal(new Driver().pacer.maxInFlightBlocks(10_000, 0), Number.POSITIVE_INFINITY);
 });
