@@ -59,4 +59,18 @@ describe('snapshotDownload', () => {
     assert.deepEqual(Array.from(snapshot.pieceSources), [R, R, R, R, 0, PIECE_IN_FLIGHT, -1, -1]);
     assert.equal(snapshot.piecesVerified, 5);
   });
+
+  test('only an owner that serves has a rate: a dead one shows none while its average decays', () => {
+    const download = resumedDownload();
+    const owner = download.owners[0]!;
+    owner.state = 'active';
+    owner.rateBytesPerSec = 2.4 * 1024;
+    assert.equal(snapshotDownload(download).owners[0]!.rateBytesPerSec, 2.4 * 1024);
+    owner.state = 'slow';
+    assert.equal(snapshotDownload(download).owners[0]!.rateBytesPerSec, 2.4 * 1024);
+    for (const state of ['connecting', 'dead', 'banned'] as const) {
+      owner.state = state;
+      assert.equal(snapshotDownload(download).owners[0]!.rateBytesPerSec, 0, state);
+    }
+  });
 });

@@ -31,6 +31,10 @@ function pieceSourcesOf(transfer: BlockTransfer, owners: readonly OwnerSession[]
   return sources;
 }
 
+function serving(owner: OwnerSession): boolean {
+  return owner.state === 'active' || owner.state === 'slow';
+}
+
 /** A plain, immutable picture of one download for the views (built ~10 times a second). */
 export function snapshotDownload(download: Download): DownloadSnapshot {
   const transfer = download.transfer;
@@ -56,7 +60,10 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       piecesDelivered: owner.deliveredPieces.count,
       ranges: owner.deliveredPieces.ranges(),
       bytesDelivered: owner.bytesDelivered,
-      rateBytesPerSec: download.state === 'downloading' ? owner.rateBytesPerSec : 0,
+      // Only an owner that serves has a rate: a dead or refusing one's average decays for
+      // seconds, and the row showed `2.4 KiB/s connecting: refused: not-seeding`.
+      rateBytesPerSec:
+        download.state === 'downloading' && serving(owner) ? owner.rateBytesPerSec : 0,
       windowBlocks: Math.floor(owner.link.windowBlocks),
       strikes: owner.strikes,
       complete: owner.complete,
