@@ -6,6 +6,7 @@ import { describeChoice } from '../peer/download/entry-choice.ts';
 import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
+import { prepareLogsDir } from './logs-dir.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -21,8 +22,9 @@ const PROGRESS_INTERVAL_MS = 1_000;
  */
 export async function runPeer(options: PeerOptions): Promise<number> {
   const filesProblem = await checkFilesDir(options.filesDir, defaults.filesDir);
-  if (filesProblem !== null) {
-    console.error(`bt-tui: ${filesProblem}`);
+  const problem = filesProblem ?? (await prepareLogsDir(options.logsDir));
+  if (problem !== null) {
+    console.error(`bt-tui: ${problem}`);
     return 2;
   }
   const fullScreen =

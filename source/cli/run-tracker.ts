@@ -4,6 +4,7 @@ import { LineBatch, LOG_BATCH_MS } from '../log/line-batch.ts';
 import { Logger } from '../log/logger.ts';
 import { startTracker } from '../tracker/server.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
+import { prepareLogsDir } from './logs-dir.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -12,6 +13,11 @@ import { onShutdownSignal } from './shutdown.ts';
  * a TTY. Runs until q, SIGINT or SIGTERM, then flushes the database. Returns the exit code.
  */
 export async function runTracker(options: TrackerOptions): Promise<number> {
+  const logsProblem = await prepareLogsDir(options.logsDir);
+  if (logsProblem !== null) {
+    console.error(`bt-tui: ${logsProblem}`);
+    return 2;
+  }
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logger = new Logger({

@@ -1,9 +1,10 @@
-import { link, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
+import { makeFolder } from '../make-folder.ts';
 import { buildMetainfo } from '../peer/metainfo-builder.ts';
 import { saveCachedMetainfo } from '../peer/metainfo-cache.ts';
 import { openNodeFolder } from '../peer/node-folder.ts';
@@ -118,7 +119,7 @@ async function makeSamples(
   options: DemoSwarmOptions,
 ): Promise<SampleFile[]> {
   const originals = join(folder, 'samples');
-  await mkdir(originals, { recursive: true });
+  await makeFolder(originals);
   const samples: SampleFile[] = [];
   for (const sizeMiB of options.sizesMiB) {
     const name = `sample-${sizeMiB}MiB.bin`;

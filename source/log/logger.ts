@@ -1,6 +1,7 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.ts';
+import { makeFolderSync } from '../make-folder.ts';
 import { LineBatch, LOG_BATCH_MS } from './line-batch.ts';
 
 /** One logged event, as kept in memory for the log pane. */
@@ -42,7 +43,7 @@ export class Logger {
   constructor(private readonly options: LoggerOptions) {
     this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
     const { filePath } = options;
-    if (filePath) mkdirSync(dirname(filePath), { recursive: true });
+    if (filePath) makeFolderSync(dirname(filePath));
     this.fileBatch = filePath
       ? new LineBatch((text) => this.append(filePath, text), LOG_BATCH_MS)
       : null;

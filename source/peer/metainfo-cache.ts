@@ -4,8 +4,9 @@
  * anything odd about it means "hash again", never an error.
  */
 import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeFolder } from '../make-folder.ts';
 import { MAX_NAME_BYTES } from '../protocol/messages.ts';
 import {
   decodeMetainfo,
@@ -82,7 +83,7 @@ export async function saveCachedMetainfo(
   encoded: Buffer,
 ): Promise<void> {
   const path = cachePath(folder, name);
-  await mkdir(join(folder.stateDir, CACHE_DIR_NAME), { recursive: true });
+  await makeFolder(join(folder.stateDir, CACHE_DIR_NAME));
   const entry = {
     sizeBytes: stat.sizeBytes,
     mtimeMs: stat.mtimeMs,

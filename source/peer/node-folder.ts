@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { lstat, mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeFolder } from '../make-folder.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
@@ -69,26 +70,6 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
     listFiles: async () => (await listFolder(folderPath, displayPath)).files,
     listEntries: () => listFolder(folderPath, displayPath),
   };
-}
-
-/**
- * `mkdir -p` one level at a time. Node's own recursive mkdir never returns for some paths
- * (`/proc/x/node1` spins at full CPU on Node 20), so each missing parent is made on its own
- * and the first real error ends it.
- */
-async function makeFolder(path: string): Promise<void> {
-  try {
-    await mkdir(path);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'EEXIST') return;
-    const parent = dirname(path);
-    if (code !== 'ENOENT' || parent === path) throw error;
-    await makeFolder(parent);
-    await mkdir(path).catch((again: { code?: unknown }) => {
-      if (again.code !== 'EEXIST') throw again;
-    });
-  }
 }
 
 async function resolveName(

@@ -3,7 +3,6 @@ import { writeSync } from 'node:fs';
 import {
   type FileHandle,
   link,
-  mkdir,
   open,
   readFile,
   rename,
@@ -13,6 +12,7 @@ import {
 } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
+import { makeFolder } from '../../make-folder.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 
@@ -199,7 +199,7 @@ export class PartFile {
       verified: Buffer.from(verified.bytes).toString('base64'),
     };
     const temporary = `${this.paths.progressPath}.tmp`;
-    await mkdir(join(this.paths.progressPath, '..'), { recursive: true });
+    await makeFolder(join(this.paths.progressPath, '..'));
     await writeFile(temporary, JSON.stringify(record));
     await rename(temporary, this.paths.progressPath);
   }

@@ -5,11 +5,12 @@
  * batch not yet committed and never leaves a torn database (LMDB's copy-on-write pages).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open as openFile, rename, rm } from 'node:fs/promises';
+import { open as openFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Clock } from '../../clock.ts';
 import { defaults } from '../../config.ts';
+import { makeFolder } from '../../make-folder.ts';
 import {
   isFile,
   isNode,
@@ -115,7 +116,7 @@ export class LmdbStore implements TrackerStore {
    */
   async load(wallNowMs: number): Promise<StoreLoad> {
     const { dbDir } = this.options;
-    await mkdir(dbDir, { recursive: true });
+    await makeFolder(dbDir);
     const notes: string[] = [];
     const tables = await openOrSetAside(dbDir, wallNowMs, notes);
     this.tables = tables;

@@ -1,0 +1,94 @@
+/**
+ * A --logs (or --db) folder that cannot be made is one line and an exit code, never a stack
+ * trace or a hang: under /proc Node's recursive mkdir never returned, and a file in the way made
+ * the logger throw from its constructor. Real processes.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { freeUdpPort } from '../e2e/harness.ts';
+import { killAll, spawnCli } from '../peer/harness/cli.ts';
+import { makeTempDir } from '../peer/harness/files.ts';
+
+const temp = await makeTempDir('logs-dir');
+after(async () => {
+  await killAll();
+  await temp.remove();
+});
+
+async function runToEnd(args: string[]) {
+  const cli = spawnCli(args);
+  const ended = await cli.waitForExit(30_000);
+  return { code: ended.code, stderr: cli.stderr };
+}
+
+test('peer and tracker: a --logs folder that cannot be made is one line, exit 2', {
+  timeout: 120_000,
+}, async () => {
+  const file = join(temp.path, 'plain');
+  await writeFile(file, 'x');
+  const tracker = `127.0.0.1:${await freeUdpPort()}`;
+  const cases: Array<[logs: string, line: string]> = [
+    [
+      file,
+      `bt-tui: --logs ${file}: cannot make the folder (ENOTDIR: not a directory, mkdir '${file}')`,
+    ],
+  ];
+  if (process.platform === 'linux') {
+    cases.push([
+      '/proc/x',
+      "bt-tui: --logs /proc/x: cannot make the folder (ENOENT: no such file or directory, mkdir '/proc/x')",
+    ]);
+  }
+  for (const [logs, line] of cases) {
+    const peer = await runToEnd([
+      'peer',
+      '--id',
+      '1',
+      '--headless',
+      '--tracker',
+      tracker,
+      '--files',
+      temp.path,
+      '--logs',
+      logs,
+    ]);
+    assert.deepEqual(peer, { code: 2, stderr: [line] }, `peer --logs ${logs}`);
+    const port = String(await freeUdpPort());
+    const db = join(temp.path, 'db');
+    const trackerRun = await runToEnd([
+      'tracker',
+      '--headless',
+      '--port',
+      port,
+      '--db',
+      db,
+      '--logs',
+      logs,
+    ]);
+    assert.deepEqual(trackerRun, { code: 2, stderr: [line] }, `tracker --logs ${logs}`);
+  }
+});
+
+test('tracker: a --db folder that cannot be made is one line, exit 1', {
+  timeout: 60_000,
+  skip: process.platform !== 'linux',
+}, async () => {
+  const port = String(await freeUdpPort());
+  const logs = join(temp.path, 'logs');
+  const run = await runToEnd([
+    'tracker',
+    '--headless',
+    '--port',
+    port,
+    '--db',
+    '/proc/x',
+    '--logs',
+    logs,
+  ]);
+  assert.deepEqual(run, {
+    code: 1,
+    stderr: ["bt-tui: cannot open /proc/x: ENOENT: no such file or directory, mkdir '/proc/x'"],
+  });
+});
