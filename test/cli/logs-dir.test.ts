@@ -23,6 +23,12 @@ async function runToEnd(args: string[]) {
   return { code: ended.code, stderr: cli.stderr };
 }
 
+/** A headless tracker on a free port with these folders, run to its end. */
+async function runTracker(db: string, logs: string) {
+  const port = String(await freeUdpPort());
+  return runToEnd(['tracker', '--headless', '--port', port, '--db', db, '--logs', logs]);
+}
+
 test('peer and tracker: a --logs folder that cannot be made is one line, exit 2', {
   timeout: 120_000,
 }, async () => {
@@ -55,18 +61,7 @@ test('peer and tracker: a --logs folder that cannot be made is one line, exit 2'
       logs,
     ]);
     assert.deepEqual(peer, { code: 2, stderr: [line] }, `peer --logs ${logs}`);
-    const port = String(await freeUdpPort());
-    const db = join(temp.path, 'db');
-    const trackerRun = await runToEnd([
-      'tracker',
-      '--headless',
-      '--port',
-      port,
-      '--db',
-      db,
-      '--logs',
-      logs,
-    ]);
+    const trackerRun = await runTracker(join(temp.path, 'db'), logs);
     assert.deepEqual(trackerRun, { code: 2, stderr: [line] }, `tracker --logs ${logs}`);
   }
 });
@@ -75,18 +70,7 @@ test('tracker: a --db folder that cannot be made is one line, exit 1', {
   timeout: 60_000,
   skip: process.platform !== 'linux',
 }, async () => {
-  const port = String(await freeUdpPort());
-  const logs = join(temp.path, 'logs');
-  const run = await runToEnd([
-    'tracker',
-    '--headless',
-    '--port',
-    port,
-    '--db',
-    '/proc/x',
-    '--logs',
-    logs,
-  ]);
+  const run = await runTracker('/proc/x', join(temp.path, 'logs'));
   assert.deepEqual(run, {
     code: 1,
     stderr: ["bt-tui: cannot open /proc/x: ENOENT: no such file or directory, mkdir '/proc/x'"],
