@@ -227,6 +227,23 @@ function trackerAddress(text: string, whole: string): { address: string; port: n
   return { address: host!.replace(/^\[|\]$/g, ''), port };
 }
 
+/**
+ * Every tracker in the family of --host: the node talks to its trackers from its one socket, and
+ * an IPv6 socket cannot reach an IPv4 tracker (or the other way round). Without this the node
+ * started, sent into the void and said `the tracker did not acknowledge` only on exit.
+ */
+function checkTrackerFamilies(host: string, trackers: { address: string; port: number }[]): void {
+  const family = isIP(host);
+  for (const tracker of trackers) {
+    const trackerFamily = isIP(tracker.address);
+    if (trackerFamily === family) continue;
+    const shown = trackerFamily === 6 ? `[${tracker.address}]` : tracker.address;
+    fail(
+      `--tracker ${shown}:${tracker.port} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,
+    );
+  }
+}
+
 function peerOptions(values: Record<string, unknown>): PeerOptions {
   if (values.id === undefined)
     fail('--id is required: the node id, a positive integer (e.g. --id 3)');
@@ -243,10 +260,12 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
         fail(`${flagToOption(name)}: ${describeTargetError(fileName, target.error)}`);
       return fileName;
     });
+  const host = hostFlag(values, 'host', defaults.trackerHost);
+  checkTrackerFamilies(host, trackers);
   return {
     nodeId: integerFlag(values, 'id', 0, 1, 2 ** 32 - 1),
     trackers,
-    host: hostFlag(values, 'host', defaults.trackerHost),
+    host,
     port: integerFlag(values, 'port', 0, 0, 65535),
     filesDir: stringFlag(values, 'files', defaults.filesDir),
     logsDir: stringFlag(values, 'logs', defaults.logsDir),

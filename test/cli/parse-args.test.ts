@@ -233,11 +233,25 @@ describe('command line: peer', () => {
       usageError('peer', '--id', '1', '--tracker', '127.0.0.1:1,'),
       '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "127.0.0.1:1,")',
     );
-    const several = parse('peer', '--id', '1', '--tracker', '127.0.0.1:4000, [::1]:4001');
+    const several = parse('peer', '--id', '1', '--tracker', '127.0.0.1:4000, 10.0.0.2:4001');
     assert.deepEqual(several.kind === 'peer' && several.options.trackers, [
       { address: '127.0.0.1', port: 4000 },
-      { address: '::1', port: 4001 },
+      { address: '10.0.0.2', port: 4001 },
     ]);
+    const six = parse('peer', '--id', '1', '--host', '::1', '--tracker', '[::1]:4001,[fe80::1]:9');
+    assert.deepEqual(six.kind === 'peer' && six.options.trackers, [
+      { address: '::1', port: 4001 },
+      { address: 'fe80::1', port: 9 },
+    ]);
+    // One socket, one family: an IPv4 node cannot reach an IPv6 tracker, nor the other way.
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', '127.0.0.1:4000,[::1]:4001'),
+      '--tracker [::1]:4001 is IPv6 but --host 127.0.0.1 is IPv4: the node reaches its tracker from that address, so give both in one family',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--host', '::1', '--tracker', 'localhost:4000'),
+      '--tracker 127.0.0.1:4000 is IPv4 but --host ::1 is IPv6: the node reaches its tracker from that address, so give both in one family',
+    );
     assert.equal(
       usageError('peer', '--id', '1', '--max-owners', '17'),
       '--max-owners must be an integer from 1 to 16 (got "17")',
