@@ -86,6 +86,8 @@ export interface OpenUdpOptions {
 
 function ignoreDatagram(): void {}
 
+const EMPTY_BUFFER = Buffer.alloc(0);
+
 /** The real node:dgram socket behind DatagramTransport. */
 class UdpTransport implements DatagramTransport {
   sendErrors = 0;
@@ -99,6 +101,14 @@ class UdpTransport implements DatagramTransport {
   private readonly batched: BatchedSocket | null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  private readonly singleRun: DatagramRun = {
+    buffer: EMPTY_BUFFER,
+    stride: 0,
+    count: 1,
+    lastLength: 0,
+  };
+  private lastAddress = '';
+  private lastIpv4 = -1;
   // One callback for every send, created once: no closure per datagram on the hot path.
   private readonly afterSend = (error: Error | null): void => {
     if (error) this.sendErrors++;
@@ -125,6 +135,9 @@ class UdpTransport implements DatagramTransport {
       this.sendErrors++;
       return;
     }
+    const direct = this.sendDirect(datagram, length, to);
+    if (direct < 0) this.sendErrors++;
+    if (direct !== 0) return;
     try {
       this.socket.send(datagram, 0, length, to.port, to.address, this.afterSend);
     } catch {
@@ -134,7 +147,7 @@ class UdpTransport implements DatagramTransport {
   }
 
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
-    if (this.closed) return;
+    if (this.closed || this.sendDirect(datagram, length, to) !== 0) return;
     try {
       this.socket.send(datagram, 0, length, to.port, to.address);
     } catch {}
@@ -149,12 +162,44 @@ class UdpTransport implements DatagramTransport {
       run.count <= MAX_SEND_BATCH &&
       this.socket.getSendQueueCount() === 0
     ) {
-      const ipv4 = ipv4ToU32(to.address);
+      const ipv4 = this.ipv4Of(to.address);
       if (ipv4 >= 0) sent = this.batched.sendRun(run, ipv4, to.port);
       if (sent < 0) return; // refused with an error: uncounted, as for sendUncounted
     }
     // What the kernel did not take (its send buffer was full) waits in node's queue.
     sendEachFrom(sent, run, to, this);
+  }
+
+  /**
+   * One datagram through the addon: 1 sent, -1 refused with an error, 0 not taken (no addon, not
+   * IPv4, a port node would refuse, node still queues datagrams that must go first, or the
+   * kernel's send buffer is full): then node:dgram sends it. node:dgram spends a SendWrap, an
+   * async-hooks scope and the address lookup on every send, and with a callback one more JS
+   * callback when the send completes: for the small control datagrams (REQUEST, HAVE, acks) that
+   * was more CPU than the system call.
+   */
+  private sendDirect(datagram: Uint8Array, length: number, to: RemoteAddress): number {
+    const batched = this.batched;
+    const port = to.port;
+    if (batched === null || !(port > 0 && port <= 65_535) || length > datagram.length) return 0;
+    const ipv4 = this.ipv4Of(to.address);
+    if (ipv4 < 0 || this.socket.getSendQueueCount() !== 0) return 0;
+    const run = this.singleRun;
+    run.buffer = datagram as Buffer;
+    run.stride = length;
+    run.lastLength = length;
+    const sent = batched.sendRun(run, ipv4, port);
+    run.buffer = EMPTY_BUFFER; // keeps no datagram alive
+    return sent;
+  }
+
+  /** ipv4ToU32 of the last address asked (replies mostly go to one peer in a row). */
+  private ipv4Of(address: string): number {
+    if (address !== this.lastAddress) {
+      this.lastAddress = address;
+      this.lastIpv4 = ipv4ToU32(address);
+    }
+    return this.lastIpv4;
   }
 
   get unsentDatagrams(): number {

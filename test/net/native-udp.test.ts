@@ -123,6 +123,34 @@ describe('batched UDP (the udp_batch addon)', () => {
     assert.equal(transport.sendErrors, 0);
   });
 
+  test('single sends and runs, mixed, arrive in the order sent, only `length` bytes of each', async () => {
+    const transport = await openTransport();
+    const receiver = await plainSocket();
+    const got: Buffer[] = [];
+    receiver.on('message', (datagram) => got.push(datagram));
+    const to = { address: HOST, port: receiver.address().port };
+    // A view into the middle of a larger buffer, sent shorter than the view: the addon must use
+    // the view's offset and `length`, not the whole buffer.
+    const backing = Buffer.concat([Buffer.alloc(7, 0xee), numbered(0, 300), Buffer.alloc(9, 0xee)]);
+    const view = backing.subarray(7, 7 + 300);
+    transport.send(view, 200, to);
+    transport.sendUncounted(numbered(1, 64), 64, to);
+    const run = Buffer.concat([numbered(2, 50), numbered(3, 50)]);
+    transport.sendUncountedRun({ buffer: run, stride: 50, count: 2, lastLength: 50 }, to);
+    transport.send(numbered(4, 1), 1, to);
+    await waitUntil(() => got.length === 5, 'five datagrams');
+    assert.deepEqual(
+      got.map((datagram) => datagram.length),
+      [200, 64, 50, 50, 1],
+    );
+    assert.ok(got[0]!.equals(numbered(0, 300).subarray(0, 200)));
+    assert.ok(got[1]!.equals(numbered(1, 64)));
+    assert.ok(got[2]!.equals(numbered(2, 50)));
+    assert.ok(got[3]!.equals(numbered(3, 50)));
+    assert.ok(got[4]!.equals(numbered(4, 1)));
+    assert.equal(transport.sendErrors, 0);
+  });
+
   test('a run to a host name or an IPv6 peer still goes out (through node:dgram)', async () => {
     const transport = await openTransport();
     const receiver = await plainSocket();
