@@ -175,8 +175,7 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
       const rampTimeoutMs = 60_000 + (nodeCount / flags.rampPerSecond) * 3_000;
       await Promise.all(loads.map((load) => load.waitForLine(/^bound .*/, 120_000)));
       console.log(`  ${nodeCount} nodes: ${generators} generator process(es) bound their sockets`);
-      // From before the ramp: tcpdump takes a while to start, and the generators begin their
-      // window on their own 0.5 s after the ramp. Only the window's requests are counted.
+      // From before the ramp: tcpdump takes a while to start. Only the window's requests count.
       const capture = await startWireCapture(workspace, ports, String(nodeCount)).catch(
         (error: Error) => {
           console.log(`  ${nodeCount} nodes: no packet capture (${error.message})`);
@@ -187,7 +186,8 @@ process.exitCode = await withWorkspace('bt-bench-tracker', async (workspace) => 
         loads.map((load) => load.waitForLine(/^registered .*/, rampTimeoutMs)),
       );
       console.log(`  ${nodeCount} nodes: ${ramps.map((line) => line[0]).join('; ')}`);
-      await sleep(500);
+      await sleep(500); // the last OWNs are answered outside the window
+      // One moment for every generator's window and the trackers' probes (see tracker-load.ts).
       fleet.resetLoopWindow();
       for (const load of loads) process.kill(load.pid, 'SIGUSR2');
       const cpuBefore = fleet.cpuSeconds();

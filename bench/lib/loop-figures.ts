@@ -20,8 +20,9 @@ export function readLoopFigures(path: string): LoopFigures | null {
 }
 
 /**
- * Longest stall and worst p99 of any process, stalls summed over them; memory only for a single
- * process (a sum of several would say nothing about one). Null if any probe has not written.
+ * Longest stall and worst p99 of any process, stalls summed over them; memory for a single
+ * process, or each process's apart (a sum of several would say nothing about one). Null if any
+ * probe has not written.
  */
 export function combineLoopFigures(figures: readonly (LoopFigures | null)[]): LoopFigures | null {
   if (figures.length === 0 || figures.some((f) => f === null)) return null;
@@ -38,5 +39,8 @@ export function combineLoopFigures(figures: readonly (LoopFigures | null)[]): Lo
     },
     longGcPauses: all.flatMap((f) => f.longGcPauses ?? []),
     ...(all.length === 1 && all[0]!.memory ? { memory: all[0]!.memory } : {}),
+    ...(all.length > 1 && all.every((f) => f.memory)
+      ? { memoryEach: all.map((f) => f.memory!) }
+      : {}),
   };
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 /** What the probe writes. */
 export interface LoopFigures {
@@ -25,6 +26,8 @@ export interface LoopFigures {
   longGcPauses?: { kind: string; ms: number }[];
   /** Memory now, MiB: where an RSS figure comes from. */
   memory?: MemorySplit;
+  /** The same for each of several processes (combineLoopFigures). */
+  memoryEach?: MemorySplit[];
 }
 
 /** Stalls above 20 ms, by what the main thread did meanwhile. */
@@ -44,6 +47,8 @@ export interface MemorySplit {
   /** Private memory, and mapped files (Node's own binary, LMDB's database file). */
   rssAnon: number;
   rssFile: number;
+  /** Each of V8's heap spaces: reserved, and in use by objects (what heapTotal is made of). */
+  spaces?: Record<string, { size: number; used: number }>;
 }
 
 const MiB = 1024 * 1024;
@@ -60,6 +65,14 @@ function memorySplit(): MemorySplit {
     arrayBuffers: round(usage.arrayBuffers),
     rssAnon: round(kib('RssAnon') * 1024),
     rssFile: round(kib('RssFile') * 1024),
+    spaces: Object.fromEntries(
+      getHeapSpaceStatistics()
+        .filter((space) => space.space_size > 0)
+        .map((space) => [
+          space.space_name.replace(/_space$/, ''),
+          { size: round(space.space_size), used: round(space.space_used_size) },
+        ]),
+    ),
   };
 }
 
