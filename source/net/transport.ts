@@ -181,7 +181,8 @@ class UdpTransport implements DatagramTransport {
   private sendDirect(datagram: Uint8Array, length: number, to: RemoteAddress): number {
     const batched = this.batched;
     const port = to.port;
-    if (batched === null || !(port > 0 && port <= 65_535) || length > datagram.length) return 0;
+    const portOk = port > 0 && port <= 65_535 && (port | 0) === port;
+    if (batched === null || !portOk || length > datagram.length) return 0;
     const ipv4 = this.ipv4Of(to.address);
     if (ipv4 < 0 || this.socket.getSendQueueCount() !== 0) return 0;
     const run = this.singleRun;
