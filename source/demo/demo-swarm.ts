@@ -105,6 +105,8 @@ export class DemoSwarm {
     await this.node.exit();
     await this.children.stopAll();
     await this.tracker.stop();
+    this.nodeLog.closeFile();
+    this.trackerLog.closeFile();
     if (!keep) await rm(this.folder, { recursive: true, force: true });
   }
 }

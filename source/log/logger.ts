@@ -34,6 +34,8 @@ export class Logger {
   private readonly ringSize: number;
   private readonly listeners = new Set<() => void>();
   private fileBroken = false;
+  /** closeFile() was called: lines reach the ring and the echo only. */
+  private fileClosed = false;
   private nextSeq = 0;
   /** The ring as one immutable array, rebuilt lazily after a new line (for the log pane). */
   private frozenLines: readonly LogLine[] | null = null;
@@ -61,7 +63,7 @@ export class Logger {
       this.frozenLines = null;
     }
     this.nextSeq++;
-    if (!this.fileBroken) this.fileBatch?.push(formatted);
+    if (!this.fileBroken && !this.fileClosed) this.fileBatch?.push(formatted);
     this.options.echo?.(formatted);
     for (const listener of this.listeners) listener();
   }
@@ -69,6 +71,16 @@ export class Logger {
   /** Writes the pending lines to the file now. */
   flush(): void {
     this.fileBatch?.flush();
+  }
+
+  /**
+   * Writes the pending lines and stops writing the file, for an owner about to remove its folder
+   * (the demo): a line still in the batch would otherwise be appended after the removal and end
+   * the run with `log file ... unwritable`.
+   */
+  closeFile(): void {
+    this.fileBatch?.flush();
+    this.fileClosed = true;
   }
 
   private append(filePath: string, text: string): void {
