@@ -120,6 +120,9 @@ describe('openUdpTransport', () => {
       assert.deepEqual(await arrived, Buffer.from('bulk'));
       a.sendUncounted(Buffer.alloc(70_000), 70_000, { address: HOST, port: 9 });
       a.sendUncounted(Buffer.alloc(4), 4, { address: HOST, port: 70_000 });
+      // A run to a port out of range once reached the addon, which threw a RangeError.
+      const run = { buffer: Buffer.alloc(8), stride: 4, count: 2, lastLength: 4 };
+      a.sendUncountedRun(run, { address: HOST, port: 70_000 });
       await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(a.sendErrors, 0);
       assert.equal(a.unsentDatagrams, 0);
