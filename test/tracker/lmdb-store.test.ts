@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { open } from 'lmdb';
 import { ManualClock } from '../../source/clock.ts';
-import { LmdbStore } from '../../source/tracker/store/lmdb-store.ts';
+import { LMDB_FILE, LmdbStore, openLmdbTables } from '../../source/tracker/store/lmdb-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { infohash, newState, own, register } from './fixtures.ts';
 import { populated, tempDbDir, writeJsonDb } from './store-fixtures.ts';
@@ -44,6 +45,46 @@ describe('the embedded store (LMDB in tracker_db/)', () => {
     assert.equal(await store.flush(), true);
     await store.close();
     assert.deepEqual((await reload(dbDir)).persisted, state.toPersisted());
+  });
+
+  test('records written before shared structures load beside those written after', async () => {
+    const dbDir = await tempDbDir();
+    const before = populated().toPersisted();
+    const plain = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4 });
+    const nodes = plain.openDB<unknown, number>({ name: 'nodes' });
+    const files = plain.openDB<unknown, string>({ name: 'files' });
+    await plain.transaction(() => {
+      for (const node of before.nodes) nodes.put(node.nodeId, node);
+      for (const file of before.files) files.put(file.infohash, file);
+    });
+    await plain.close();
+
+    const store = new LmdbStore({ dbDir, clock: new ManualClock() });
+    const loaded = await store.load(0);
+    assert.deepEqual(loaded.persisted, before);
+    assert.deepEqual(loaded.notes, []);
+    const state = populated();
+    const token = register(state, 7, 5007, 0);
+    own(state, token, 5007, 0, { infohash: infohash(0x77), name: 'later.bin', size: 5 });
+    record(store, state);
+    assert.equal(await store.flush(), true);
+    await store.close();
+    const again = await reload(dbDir);
+    const byInfohash = (a: { infohash: string }, b: { infohash: string }) =>
+      a.infohash.localeCompare(b.infohash);
+    const expected = state.toPersisted();
+    assert.deepEqual(again.persisted.nodes, expected.nodes);
+    assert.deepEqual(again.persisted.files, expected.files.sort(byInfohash));
+    assert.deepEqual(again.notes, []);
+    // A record written now holds its values without its field names (the shared structure).
+    const tables = openLmdbTables(dbDir, true);
+    try {
+      const raw = tables.nodes.getBinary(7);
+      assert.ok(raw && raw.length > 0);
+      assert.equal(Buffer.from(raw).includes('joinedAtWallMs'), false);
+    } finally {
+      await tables.root.close();
+    }
   });
 
   test('a batch writes only the records it touched; exits and drops delete theirs', async () => {

@@ -47,13 +47,23 @@ export interface LmdbTables {
  */
 const LMDB_MAP_BYTES = 4 * 1024 ** 3;
 
+/**
+ * Where each record table keeps the shapes of its records (msgpackr's shared structures): a
+ * record then holds its values without its field names. At 100,000 nodes and files that made
+ * the file a quarter smaller (43 to 33 MiB) and the tracker's resident mapping of it ~10 MiB
+ * less. Records written before are plain msgpack maps and still read; getRange skips this key.
+ * A bt-tui from before this cannot read records written with it (it would set the file aside).
+ */
+const STRUCTURES_KEY = Symbol.for('structures');
+
 /** Opens (creating unless read-only) the environment in `dbDir`; throws what LMDB throws. */
 export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
   const root = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4, readOnly, mapSize: LMDB_MAP_BYTES });
+  const records = { sharedStructuresKey: STRUCTURES_KEY };
   return {
     root,
-    nodes: root.openDB<unknown, number>({ name: 'nodes' }),
-    files: root.openDB<unknown, string>({ name: 'files' }),
+    nodes: root.openDB<unknown, number>({ name: 'nodes', ...records }),
+    files: root.openDB<unknown, string>({ name: 'files', ...records }),
     meta: root.openDB<unknown, string>({ name: 'meta' }),
   };
 }
