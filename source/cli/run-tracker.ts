@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { LineBatch, LOG_BATCH_MS } from '../log/line-batch.ts';
 import { Logger } from '../log/logger.ts';
+import { limitTrackerHeapGrowth } from '../tracker/heap-growth.ts';
 import { startTracker } from '../tracker/server.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import { prepareLogsDir } from './logs-dir.ts';
@@ -18,6 +19,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     console.error(`bt-tui: ${logsProblem}`);
     return 2;
   }
+  limitTrackerHeapGrowth();
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logger = new Logger({
