@@ -49,10 +49,10 @@ const LMDB_MAP_BYTES = 4 * 1024 ** 3;
 
 /**
  * Where each record table keeps the shapes of its records (msgpackr's shared structures): a
- * record then holds its values without its field names. At 100,000 nodes and files that made
- * the file a quarter smaller (43 to 33 MiB) and the tracker's resident mapping of it ~10 MiB
- * less. Records written before are plain msgpack maps and still read; getRange skips this key.
- * A bt-tui from before this cannot read records written with it (it would set the file aside).
+ * record then holds its values without its field names. A 100,000-node tracker's file went
+ * from 63-65 to 46-48 MiB (bench/tracker-scale.ts) and its resident mapping of it ~10 MiB down.
+ * Records written before are plain msgpack maps and still read; getRange skips this key.
+ * A bt-tui from before this cannot read records written with it (it sets the file aside).
  */
 const STRUCTURES_KEY = Symbol.for('structures');
 
