@@ -12,10 +12,10 @@ export const TRACKER_HEAP_GROWING_PERCENT = 50;
  * (heap snapshots), yet two trackers over Redis grew their old generations to 210-245 MiB,
  * nearly all of it garbage, and peaked at 368-482 MiB of RSS each.
  * Measured with bench/tracker-scale.ts at 100,000 nodes on the 2-core EPYC VM, 2026-12-03,
- * generators on schedule: at 50 % the Redis trackers peaked at 257-267 MiB each and the LMDB
- * tracker at 277-282 MiB (303 without). At 30 % the peaks were ~10 MiB lower, but the LMDB
- * tracker answered at wire NEED p99 5-6 ms in two of three runs (more full collections on two
- * busy cores) against 2.0-4.9 ms at 50 %.
+ * generators on schedule: at 50 % the Redis trackers peaked at 257-267 MiB each, against
+ * 368-475 without (interleaved pairs among the runs). The LMDB tracker, which makes less
+ * garbage, peaked at 277-286 MiB with it and 279-303 without. At 30 % the peaks were ~10 MiB
+ * lower, with more full collections on two busy cores.
  * The flag is read at each collection, so setting it after start-up works; only a tracker
  * process sets it (a peer's heap is small and collected on its own schedule).
  */
