@@ -24,7 +24,7 @@ export type TrackerEvent =
   | { kind: 'joined'; nodeId: number; address: RemoteAddress }
   | { kind: 'reregistered'; nodeId: number; address: RemoteAddress }
   | { kind: 'rejoined'; nodeId: number; address: RemoteAddress; previous: RemoteAddress }
-  | { kind: 'late'; nodeId: number; silentMs: number }
+  | { kind: 'late'; nodeId: number; silentMs: number; neverHeard?: true }
   | { kind: 'back'; nodeId: number; silentMs: number }
   | { kind: 'dropped'; nodeId: number; silentMs: number; filesLostOwner: number }
   | { kind: 'exited'; nodeId: number; filesLostOwner: number }
@@ -150,7 +150,9 @@ export function formatEvent(event: TrackerEvent): string {
     case 'rejoined':
       return `rejoined node ${event.nodeId} at ${formatAddress(event.address)} (was ${formatAddress(event.previous)})`;
     case 'late':
-      return `late node ${event.nodeId} (no heartbeat for ${seconds(event.silentMs)})`;
+      return event.neverHeard
+        ? `late node ${event.nodeId} (restored from the store, not heard in the ${seconds(event.silentMs)} since)`
+        : `late node ${event.nodeId} (no heartbeat for ${seconds(event.silentMs)})`;
     case 'back':
       return `back node ${event.nodeId} (heard again after ${seconds(event.silentMs)})`;
     case 'dropped':

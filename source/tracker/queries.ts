@@ -47,7 +47,7 @@ function offerableOwners(
     if (status === 'dropped') continue;
     candidates.push({
       nodeId,
-      late: status === 'late',
+      unconfirmed: status !== 'alive',
       downloaders: countOf(node.downloaderHosts),
       uploadCredit: node.uploadCredit,
       complete: !file.isPartialOwner(nodeId),

@@ -1,5 +1,6 @@
 /**
- * The order in which owners are offered to a downloader: alive before late, then the best
+ * The order in which owners are offered to a downloader: alive before the rest (late, or restored
+ * from the store and not heard since the tracker started), then the best
  * uploaders, then complete before partial owners, then a tie key. "Best uploader" is counted in
  * distinct downloader hosts (other than its own) that credited it through UPDATE, not in bytes:
  * the tracker cannot check a reported transfer, and a host can report any bytes, under any
@@ -18,7 +19,8 @@ export const NEED_ROUND_MS = 1_000;
 /** What the ranking looks at for one owner. */
 export interface RankedOwner {
   nodeId: number;
-  late: boolean;
+  /** Not heard lately: late, or restored and not registered since the tracker started. */
+  unconfirmed: boolean;
   /** Distinct hosts (other than its own) that credited it: the rank. */
   downloaders: number;
   /** Bytes credited (shown; not part of the order). */
@@ -31,7 +33,7 @@ export interface RankedOwner {
 
 /** Negative when `a` should be offered before `b`. */
 export function compareOwners(a: RankedOwner, b: RankedOwner): number {
-  if (a.late !== b.late) return a.late ? 1 : -1;
+  if (a.unconfirmed !== b.unconfirmed) return a.unconfirmed ? 1 : -1;
   if (a.downloaders !== b.downloaders) return b.downloaders - a.downloaders;
   if (a.complete !== b.complete) return a.complete ? -1 : 1;
   return a.tieKey - b.tieKey || a.nodeId - b.nodeId;

@@ -16,7 +16,12 @@ import { countOf, Multimap, type OneOrMany, withValue } from './multimap.ts';
 export const MAX_DOWNLOADER_HOSTS = 64;
 
 /** How a node looks to the tracker right now. */
-export type NodeStatus = 'alive' | 'late' | 'dropped';
+/**
+ * `restored`: known from the store but not heard since this tracker started (it has no session
+ * yet); a node that runs registers again within a heartbeat period, one that does not goes late
+ * and is dropped like any silent node.
+ */
+export type NodeStatus = 'alive' | 'restored' | 'late' | 'dropped';
 
 /** One registered node. */
 export interface NodeRecord {
@@ -129,12 +134,16 @@ export class Registry {
     return this.byId.values();
   }
 
-  /** Silent one sweep period: late; two: dropped (even before the sweep removes it). */
+  /**
+   * Silent one sweep period: late; two: dropped (even before the sweep removes it). A restored
+   * record counts as heard when it was restored, but until it registers it is not shown alive:
+   * nothing has been heard from it.
+   */
   statusOf(node: NodeRecord, nowMs: number): NodeStatus {
     const silentMs = nowMs - node.lastHeardMs;
     if (silentMs >= 2 * this.sweepIntervalMs) return 'dropped';
     if (silentMs >= this.sweepIntervalMs) return 'late';
-    return 'alive';
+    return node.tokenHex === null ? 'restored' : 'alive';
   }
 
   /** Adds a new node (its id must be free). */

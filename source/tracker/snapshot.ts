@@ -23,6 +23,8 @@ export interface ServerFigures {
 export interface TrackerSnapshotHeader extends ServerFigures {
   nodesAlive: number;
   nodesLate: number;
+  /** Restored from the store and not heard since the tracker started. */
+  nodesRestored: number;
   files: number;
 }
 
@@ -141,10 +143,10 @@ export function buildFileRows(
       const status = node ? registry.statusOf(node, nowMs) : 'dropped';
       if (node && status !== 'dropped') {
         const complete = !file.isPartialOwner(nodeId);
-        const late = status === 'late';
+        const unconfirmed = status !== 'alive';
         const { uploadCredit } = node;
         const downloaders = countOf(node.downloaderHosts);
-        owners.push({ nodeId, late, downloaders, uploadCredit, complete, tieKey: nodeId });
+        owners.push({ nodeId, unconfirmed, downloaders, uploadCredit, complete, tieKey: nodeId });
       }
     }
     owners.sort(compareOwners);
@@ -166,16 +168,21 @@ export function buildFileRows(
   return Object.freeze(rows);
 }
 
+/** The header's node counts by status (dropped nodes are not counted). */
+export interface StatusCounts {
+  alive: number;
+  late: number;
+  restored: number;
+}
+
 /** Counts for the header. */
-export function countStatuses(registry: Registry, nowMs: number): { alive: number; late: number } {
-  let alive = 0;
-  let late = 0;
+export function countStatuses(registry: Registry, nowMs: number): StatusCounts {
+  const counts = { alive: 0, late: 0, restored: 0 };
   for (const node of registry.nodes()) {
     const status = registry.statusOf(node, nowMs);
-    if (status === 'alive') alive++;
-    else if (status === 'late') late++;
+    if (status !== 'dropped') counts[status]++;
   }
-  return { alive, late };
+  return counts;
 }
 
 /** Assembles and freezes a snapshot; frozen row arrays are shared between snapshots. */
@@ -191,7 +198,7 @@ export function assembleSnapshot(
 interface BuiltRows {
   version: number;
   builtAtMs: number;
-  counts: { alive: number; late: number };
+  counts: StatusCounts;
   nodes: readonly NodeRow[];
   files: readonly FileRow[];
 }

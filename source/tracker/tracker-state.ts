@@ -248,7 +248,12 @@ export class TrackerState {
       } else if (status === 'late' && !node.reportedLate) {
         node.reportedLate = true;
         this.changeCount++;
-        events.push({ kind: 'late', nodeId: node.nodeId, silentMs: nowMs - node.lastHeardMs });
+        const silentMs = nowMs - node.lastHeardMs;
+        events.push(
+          node.tokenHex === null
+            ? { kind: 'late', nodeId: node.nodeId, silentMs, neverHeard: true }
+            : { kind: 'late', nodeId: node.nodeId, silentMs },
+        );
       }
     }
     return events;
@@ -272,8 +277,14 @@ export class TrackerState {
       reuse,
       this.trackerOf,
     );
-    const { alive, late } = rows.counts;
-    const header = { ...figures, nodesAlive: alive, nodesLate: late, files: rows.files.length };
+    const { alive, late, restored } = rows.counts;
+    const header = {
+      ...figures,
+      nodesAlive: alive,
+      nodesLate: late,
+      nodesRestored: restored,
+      files: rows.files.length,
+    };
     return assembleSnapshot(header, rows.nodes, rows.files);
   }
 

@@ -44,6 +44,19 @@ after(async () => {
 
 const skip = tmuxMissing() ?? false;
 
+/** A temporary folder (removed after the file) where nodes 1 and 2 both hold the same a.bin. */
+function twoSeedersFolder(label: string): { dir: string; logsDir: string; filesDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), `bt-tui-e2e-${label}-`));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const filesDir = join(dir, 'files');
+  const content = randomBytes(100_000);
+  for (const nodeId of [1, 2]) {
+    mkdirSync(join(filesDir, `node${nodeId}`), { recursive: true });
+    writeFileSync(join(filesDir, `node${nodeId}`, 'a.bin'), content);
+  }
+  return { dir, logsDir: join(dir, 'logs'), filesDir };
+}
+
 describe('tracker view in a real terminal (tmux)', { skip }, () => {
   before(() => ensureBuilt());
 
@@ -51,15 +64,7 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
     test(`at ${columns}x${rows}: nodes appear alive, a killed one goes late then dropped, q restores the terminal`, {
       timeout: 30_000,
     }, async () => {
-      const dir = mkdtempSync(join(tmpdir(), `bt-tui-e2e-${columns}x${rows}-`));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      const logsDir = join(dir, 'logs');
-      const filesDir = join(dir, 'files');
-      const content = randomBytes(100_000);
-      for (const nodeId of [1, 2]) {
-        mkdirSync(join(filesDir, `node${nodeId}`), { recursive: true });
-        writeFileSync(join(filesDir, `node${nodeId}`, 'a.bin'), content);
-      }
+      const { dir, logsDir, filesDir } = twoSeedersFolder(`${columns}x${rows}`);
       const port = await freeUdpPort();
 
       const terminal = TmuxTerminal.start(`tracker${columns}`, columns, rows, dir);
@@ -131,4 +136,64 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
       assert.deepEqual(problems, [], `last capture:\n${terminal.captures.at(-1)}`);
     });
   }
+
+  test('after a restart, nodes from the store show restored until they register; a dead one goes late, then dropped', {
+    timeout: 45_000,
+  }, async () => {
+    const { dir, logsDir, filesDir } = twoSeedersFolder('restart');
+    const port = await freeUdpPort();
+    const terminal = TmuxTerminal.start('tracker-restart', 100, 30, dir);
+    cleanups.push(() => terminal.close());
+    await terminal.waitFor('the shell prompt', (screen) =>
+      screen.includes(TmuxTerminal.PROMPT.trim()),
+    );
+    // A sweep of 5 s: long enough to see `restored` on a busy machine, short enough to wait out.
+    const command = `${process.execPath} ${CLI} tracker --port ${port} --sweep 5 --db ${join(dir, 'db')} --logs ${logsDir}`;
+    terminal.type(command, true);
+    await terminal.waitFor('the tracker header', (s) => s.includes(HEADER));
+    const firstPids = terminal.shellChildren();
+    cleanups.push(() => Promise.all(firstPids.map((pid) => stopProcess(pid))).then(() => {}));
+    const startSeeder = (nodeId: number) => {
+      const peer = startPeer(
+        seederArgs(nodeId, port, filesDir, logsDir, 'a.bin'),
+        join(dir, `peer${nodeId}.out`),
+      );
+      cleanups.push(() => (peer.pid ? stopProcess(peer.pid) : undefined));
+      return peer;
+    };
+    const peers = [startSeeder(1), startSeeder(2)];
+    await terminal.waitFor(
+      'both nodes alive',
+      (s) => statusOf(s, 1) === 'alive' && statusOf(s, 2) === 'alive',
+    );
+    terminal.type('q');
+    await terminal.waitFor(
+      'the shell back after q',
+      (s) => !s.includes(HEADER) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+    );
+    // Both nodes die while no tracker runs: neither can say it left.
+    for (const peer of peers) peer.kill('SIGKILL');
+    terminal.type(command, true);
+    let screen = await terminal.waitFor(
+      'the restarted tracker with both nodes',
+      (s) => s.includes('restored 2 nodes and 1 f') && statusOf(s, 2) !== null,
+    );
+    const secondPids = terminal.shellChildren();
+    cleanups.push(() => Promise.all(secondPids.map((pid) => stopProcess(pid))).then(() => {}));
+    assert.equal(statusOf(screen, 1), 'restored', screen);
+    assert.equal(statusOf(screen, 2), 'restored', screen);
+    assert.match(screen, /nodes 0 alive, 0 late, 2 restored · files 1 ·/);
+
+    startSeeder(1);
+    screen = await terminal.waitFor('node 1 alive again', (s) => statusOf(s, 1) === 'alive');
+    assert.match(statusOf(screen, 2) ?? '', /^(restored|late)$/);
+    screen = await terminal.waitFor('node 2 late', (s) => statusOf(s, 2) === 'late');
+    assert.equal(statusOf(screen, 1), 'alive');
+    assert.match(screen, /nodes 1 alive, 1 late · files 1 ·/);
+    assert.match(screen, /late node 2 \(restored from the store, not heard in the 5 s since\)/);
+    screen = await terminal.waitFor('node 2 dropped', (s) => statusOf(s, 2) === 'dropped');
+    assert.equal(statusOf(screen, 1), 'alive');
+    terminal.type('q');
+    await terminal.waitFor('the shell back after q', (s) => !s.includes(HEADER));
+  });
 });

@@ -22,7 +22,7 @@ describe('ranking', () => {
     for (let round = 0; round < 50; round++) {
       const owners = Array.from({ length: next() % 40 }, (_, i) => ({
         nodeId: i + 1,
-        late: next() % 3 === 0,
+        unconfirmed: next() % 3 === 0,
         downloaders: next() % 5,
         uploadCredit: next() % 5,
         complete: next() % 2 === 0,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
+import { formatEvent } from '../../source/tracker/events.ts';
 import {
   type PersistedTracker,
   parseFilesFile,
@@ -71,6 +72,60 @@ describe('persisted state', () => {
       state.toPersisted().files.map((f) => [f.name, f.owners]),
       [['big.iso', [1]]],
     );
+  });
+
+  test('a restored node shows as restored, not alive, until it registers again', () => {
+    const state = restore(populated().toPersisted(), 100_000);
+    const statuses = (nowMs: number) =>
+      state.snapshot(nowMs).nodes.map((row) => [row.nodeId, row.status, row.lastHeardAgoMs]);
+    assert.deepEqual(statuses(100_500), [
+      [1, 'restored', 500],
+      [2, 'restored', 500],
+      [3, 'restored', 500],
+    ]);
+    register(state, 2, 5002, 101_000);
+    register(state, 3, 5003, 101_000);
+    assert.deepEqual(statuses(101_500), [
+      [1, 'restored', 1500],
+      [2, 'alive', 500],
+      [3, 'alive', 500],
+    ]);
+    const header = state.snapshot(101_500).header;
+    assert.deepEqual([header.nodesAlive, header.nodesLate, header.nodesRestored], [2, 0, 1]);
+    // Never heard since the restart: late after one sweep period, in words that say so.
+    const events = state.sweep(100_000 + SWEEP_MS).map(formatEvent);
+    assert.deepEqual(events, [
+      'late node 1 (restored from the store, not heard in the 22 s since)',
+    ]);
+    assert.equal(state.snapshot(100_000 + SWEEP_MS).header.nodesRestored, 0);
+  });
+
+  test('NEED offers owners heard since the restart before restored ones not yet heard', () => {
+    // big.iso is owned by 1 and 2, equal in rank: whichever registered comes first.
+    for (const [heard, notHeard] of [
+      [1, 2],
+      [2, 1],
+    ] as const) {
+      const state = restore(populated().toPersisted(), 100_000);
+      const asker = register(state, 3, 5003, 100_001);
+      register(state, heard, 5000 + heard, 100_001);
+      const { reply } = state.handle(
+        {
+          type: 'need',
+          exclude: [],
+          token: asker,
+          query: { kind: 'name', name: 'big.iso' },
+          maxOwners: 3,
+        },
+        at(5003),
+        100_002,
+      );
+      assert.ok(reply?.type === 'need-reply');
+      assert.deepEqual(
+        reply.matches[0]?.owners.map((owner) => owner.nodeId),
+        [heard, notHeard],
+      );
+    }
   });
 
   test('entries that do not fit together are left out, not trusted', () => {

@@ -108,6 +108,7 @@ export function trackerSnapshot(
       decodeErrors: 0,
       nodesAlive: nodes.filter((node) => node.status === 'alive').length,
       nodesLate: nodes.filter((node) => node.status === 'late').length,
+      nodesRestored: nodes.filter((node) => node.status === 'restored').length,
       files: files.length,
       ...header,
     },

@@ -132,6 +132,31 @@ describe('tracker view: what it shows', () => {
     await eventually(() => assert.deepEqual(view.nodeIds(), [1, 2, 5]));
     assert.equal(view.lines()[1], 'nodes 2 alive, 1 late · files 0 · 2.5 req/s · decode errors 0');
   });
+
+  test('the header counts restored nodes, not heard since the restart, only while there are any', async () => {
+    const store = new MutableStore(
+      trackerSnapshot([nodeRow(1, { status: 'restored' }), nodeRow(2, { status: 'restored' })]),
+    );
+    const view = await show({ tracker: store, size: { columns: 100, rows: 30 } });
+    assert.equal(
+      view.lines()[1],
+      'nodes 0 alive, 0 late, 2 restored · files 0 · 2.5 req/s · decode errors 0',
+    );
+    store.set(trackerSnapshot([nodeRow(1), nodeRow(2, { status: 'restored' })]));
+    await eventually(() =>
+      assert.equal(
+        view.lines()[1],
+        'nodes 1 alive, 0 late, 1 restored · files 0 · 2.5 req/s · decode errors 0',
+      ),
+    );
+    store.set(trackerSnapshot([nodeRow(1), nodeRow(2)]));
+    await eventually(() =>
+      assert.equal(
+        view.lines()[1],
+        'nodes 2 alive, 0 late · files 0 · 2.5 req/s · decode errors 0',
+      ),
+    );
+  });
 });
 
 describe('tracker view: sorting', () => {

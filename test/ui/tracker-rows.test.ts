@@ -78,6 +78,25 @@ describe('tracker rows', () => {
     );
   });
 
+  test('by last heard: restored nodes, never heard since the restart, after every heard one', () => {
+    const restarted = trackerSnapshot([
+      nodeRow(1, { lastHeardAgoMs: 400, status: 'restored' }),
+      nodeRow(2, { lastHeardAgoMs: 900 }),
+      nodeRow(3, { lastHeardAgoMs: 25_000, status: 'late' }),
+      nodeRow(4, { lastHeardAgoMs: 300, status: 'restored' }),
+    ]);
+    const { rows } = nodeCells(restarted, 'last heard', 100);
+    assert.deepEqual(
+      rows.map((row) => [row.node, row.heartbeat]),
+      [
+        ['2', 'alive 0s'],
+        ['3', 'late 25s'],
+        ['4', 'restored 0s'],
+        ['1', 'restored 0s'],
+      ],
+    );
+  });
+
   test('sorting does not reorder the snapshot it reads', () => {
     nodeCells(snapshot, 'credit', 100);
     assert.deepEqual(

@@ -35,9 +35,13 @@ export const RANKING_NOTES = [
   'Owners rank by hosts: other hosts that say they downloaded from them.',
   'Credit bytes are reported by downloaders, capped per host and file.',
   'Bytes are shown, never ranked. A host counts once, never for its own nodes.',
+  'Owners not heard lately (late, or restored and not yet heard) come after alive ones.',
 ];
 
-/** Heartbeat status colours: alive green, late yellow, dropped red and the whole row greyed. */
+/**
+ * Heartbeat status colours: alive green, late and restored (not heard yet) yellow, dropped red
+ * and the whole row greyed.
+ */
 const nodeStyle: CellStyle = (row, column) => {
   const status = row.heartbeat?.split(' ')[0];
   if (status === 'dropped')
@@ -108,6 +112,7 @@ export function TrackerApp(props: TrackerAppProps) {
   const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
   const logBack = clampScroll(offsets.log, totals.log, visible.log);
   const header = snapshot.header;
+  const restored = header.nodesRestored > 0 ? `, ${header.nodesRestored} restored` : '';
   const range = (from: number, shown: number, total: number) =>
     total > shown ? ` rows ${from + 1}-${Math.min(total, from + shown)} of ${total}` : '';
   return (
@@ -120,7 +125,7 @@ export function TrackerApp(props: TrackerAppProps) {
       </Text>
       <Text>
         {truncate(
-          `nodes ${header.nodesAlive} alive, ${header.nodesLate} late · files ${header.files} · ${header.requestsPerSecond.toFixed(1)} req/s · decode errors ${header.decodeErrors}`,
+          `nodes ${header.nodesAlive} alive, ${header.nodesLate} late${restored} · files ${header.files} · ${header.requestsPerSecond.toFixed(1)} req/s · decode errors ${header.decodeErrors}`,
           columns,
         )}
       </Text>

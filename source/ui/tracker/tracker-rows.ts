@@ -32,7 +32,13 @@ function sortNodes(nodes: readonly NodeRow[], sort: NodeSort): NodeRow[] {
         b.downloaders - a.downloaders || b.uploadCredit - a.uploadCredit || a.nodeId - b.nodeId,
     );
   else if (sort === 'last heard')
-    sorted.sort((a, b) => a.lastHeardAgoMs - b.lastHeardAgoMs || a.nodeId - b.nodeId);
+    // A restored node was never heard by this tracker: after every node that was.
+    sorted.sort(
+      (a, b) =>
+        Number(a.status === 'restored') - Number(b.status === 'restored') ||
+        a.lastHeardAgoMs - b.lastHeardAgoMs ||
+        a.nodeId - b.nodeId,
+    );
   else sorted.sort((a, b) => a.nodeId - b.nodeId);
   return sorted;
 }
@@ -47,7 +53,10 @@ function creditText(node: NodeRow): string {
   return `${bytes} · ${node.downloaders} ${node.downloaders === 1 ? 'host' : 'hosts'}`;
 }
 
-/** Heartbeat cell: status and the age of the last heartbeat, e.g. `alive 3s`, `late 25s`. */
+/**
+ * Heartbeat cell: status and the age of the last heartbeat, e.g. `alive 3s`, `late 25s`; for a
+ * node restored from the store and not heard yet, the time since it was restored (`restored 3s`).
+ */
 export function heartbeatText(node: NodeRow): string {
   return `${node.status} ${formatDuration(node.lastHeardAgoMs)}`;
 }
