@@ -36,6 +36,7 @@ import { type FolderListing, type NodeFolder, openNodeFolder } from './node-fold
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
+import { type CreditReport, PendingCredits } from './pending-credits.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
 import { TrackerClient } from './tracker-client.ts';
@@ -116,6 +117,8 @@ export class PeerNode {
   private readonly fragments: FragmentLossWatch;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
+  /** A pass over the pending credits is under way (registrations may come close together). */
+  private sendingPendingCredits = false;
   /**
    * The first registration: true once the tracker answered or while it is unreachable (the
    * client keeps retrying), false when it refused our id (in use by another live node).
@@ -131,6 +134,7 @@ export class PeerNode {
     private readonly seeder: Seeder,
     readonly tracker: TrackerClient,
     private readonly record: SeedingRecord,
+    private readonly pendingCredits: PendingCredits,
   ) {
     // The kernel charges each datagram its payload plus about 1 KiB of skb overhead (NOTES.md).
     const perBlock = options.blockSizeBytes + 1024;
@@ -200,6 +204,7 @@ export class PeerNode {
     let identity: NodeIdentity;
     let identityNote = '';
     let record: SeedingRecord;
+    let pendingCredits: PendingCredits;
     try {
       folder = await openNodeFolder(options.filesDir, options.nodeId);
       const loaded = await loadOrCreateIdentity(folder);
@@ -208,6 +213,7 @@ export class PeerNode {
         identityNote = 'the identity key file was unreadable: a new key pair replaced it';
       }
       record = await SeedingRecord.load(folder.stateDir);
+      pendingCredits = await PendingCredits.load(folder.stateDir);
     } catch (error) {
       const shown = join(options.filesDir, `node${options.nodeId}`);
       return {
@@ -249,7 +255,7 @@ export class PeerNode {
       onRegistered: () => void node?.reannounce(),
       changed: () => node?.markChanged(),
     });
-    node = new PeerNode(options, folder, endpoint, seeder, tracker, record);
+    node = new PeerNode(options, folder, endpoint, seeder, tracker, record, pendingCredits);
     endpoint.onData((datagram, from) => node.routeData(datagram, from));
     endpoint.onMessage((message, txid, from, bytes) =>
       node.routeMessage(message, txid, from, bytes),
@@ -586,11 +592,12 @@ export class PeerNode {
       .slice(0, MAX_UPDATE_CREDITS)
       .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes }));
     if (credits.length > 0 && transfer) {
-      const updated = await this.tracker.update(transfer.infohash, download.downloadId, credits);
-      if (!updated.ok)
-        this.options.logger.log(
-          `could not credit the owners of ${download.name}: ${updated.reason}`,
-        );
+      await this.credit({
+        name: download.name,
+        infohashHex: transfer.infohash.toString('hex'),
+        downloadIdHex: download.downloadId.toString('hex'),
+        credits,
+      });
     }
     // Seed what we just verified, without hashing it again.
     const path = download.options.paths.finalPath;
@@ -637,6 +644,55 @@ export class PeerNode {
     if (this.seeded.size > 0)
       this.options.logger.log(`re-announced ${this.seeded.size} seeded files to the tracker`);
     await this.partialSeeding.reannounce();
+    await this.sendPendingCredits();
+  }
+
+  /** Credits the owners of a finished download; keeps the report when no tracker answered. */
+  private async credit(report: CreditReport): Promise<void> {
+    const outcome = await this.sendCredit(report);
+    if (outcome.ok) return;
+    const { logger } = this.options;
+    if (outcome.refused) {
+      logger.log(`could not credit the owners of ${report.name}: ${outcome.reason}`);
+      return;
+    }
+    const kept = await this.pendingCredits.add(report);
+    logger.log(
+      kept.writeError === null
+        ? `could not credit the owners of ${report.name} yet: ${outcome.reason}; the credit is kept and sent once the tracker answers`
+        : `could not credit the owners of ${report.name} yet: ${outcome.reason}; kept until this node exits (cannot save it: ${kept.writeError})`,
+    );
+    if (kept.dropped > 0)
+      logger.log(`dropped the oldest ${kept.dropped} of the credits still owed to the tracker`);
+  }
+
+  /** Sends what earlier outages left owed, oldest first, until one goes unanswered. */
+  private async sendPendingCredits(): Promise<void> {
+    if (this.sendingPendingCredits) return;
+    this.sendingPendingCredits = true;
+    try {
+      for (const report of [...this.pendingCredits.reports]) {
+        if (this.closed) return;
+        const outcome = await this.sendCredit(report);
+        if (!outcome.ok && !outcome.refused) return;
+        await this.pendingCredits.remove(report.downloadIdHex);
+        this.options.logger.log(
+          outcome.ok
+            ? `credited the owners of ${report.name} (owed since the tracker did not answer)`
+            : `could not credit the owners of ${report.name}: ${outcome.reason}`,
+        );
+      }
+    } finally {
+      this.sendingPendingCredits = false;
+    }
+  }
+
+  private sendCredit(report: CreditReport) {
+    return this.tracker.update(
+      Buffer.from(report.infohashHex, 'hex'),
+      Buffer.from(report.downloadIdHex, 'hex'),
+      report.credits,
+    );
   }
 
   /** Leaves the swarm: saves downloads for resume, says EXIT, closes the socket. */

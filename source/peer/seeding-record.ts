@@ -6,19 +6,21 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateFileName } from '../protocol/names.ts';
-import { writeFileAtomically } from './node-folder.ts';
+import { QueuedFileWriter, recordArray } from './record-file.ts';
 
 export const SEEDING_RECORD_FILE = 'seeding.json';
 const RECORD_VERSION = 1;
 
 /** The seeded names of one node folder, as last saved. */
 export class SeedingRecord {
-  private writing: Promise<string | null> = Promise.resolve(null);
+  private readonly file: QueuedFileWriter;
 
   private constructor(
-    private readonly path: string,
+    path: string,
     private readonly seeding: Set<string>,
-  ) {}
+  ) {
+    this.file = new QueuedFileWriter(path);
+  }
 
   /**
    * Reads `<stateDir>/seeding.json`. A missing or damaged record is an empty one: the worst
@@ -37,40 +39,25 @@ export class SeedingRecord {
 
   /** Records `name` as seeded; resolves with a write error's message, or null. */
   add(name: string): Promise<string | null> {
-    if (this.seeding.has(name)) return this.writing;
+    if (this.seeding.has(name)) return this.file.latest;
     this.seeding.add(name);
     return this.save();
   }
 
   /** Forgets `name`; resolves with a write error's message, or null. */
   remove(name: string): Promise<string | null> {
-    if (!this.seeding.delete(name)) return this.writing;
+    if (!this.seeding.delete(name)) return this.file.latest;
     return this.save();
   }
 
   private save(): Promise<string | null> {
-    const text = `${JSON.stringify({ version: RECORD_VERSION, seeding: this.names })}\n`;
-    this.writing = this.writing.then(() =>
-      writeFileAtomically(this.path, text).then(
-        () => null,
-        (error: Error) => error.message,
-      ),
-    );
-    return this.writing;
+    return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, seeding: this.names })}\n`);
   }
 }
 
 /** The valid names of a record's text; anything malformed counts as nothing recorded. */
 function parseNames(text: string): string[] {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  const seeding = (record as { seeding?: unknown } | null)?.seeding;
-  if (!Array.isArray(seeding)) return [];
-  return seeding.filter(
+  return recordArray(text, 'seeding').filter(
     (name): name is string => typeof name === 'string' && validateFileName(name) === null,
   );
 }

@@ -16,7 +16,13 @@ import { proveIdentity } from './tracker-registration.ts';
 
 export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
 
-export type TrackerOutcome<T> = { ok: true; reply: T } | { ok: false; reason: string };
+/**
+ * A request's result. `refused`: the tracker answered with an ERROR (sending the same request
+ * again gets the same answer); otherwise no tracker answered, or this node is not registered.
+ */
+export type TrackerOutcome<T> =
+  | { ok: true; reply: T }
+  | { ok: false; reason: string; refused?: true };
 
 /** Cap of the wait between registration attempts while the tracker is unreachable. */
 export const RETRY_CAP_MS = 30_000;
@@ -211,7 +217,8 @@ export class TrackerClient {
       this.trackers.answered();
       const reply = outcome.reply as TrackerReply;
       if (reply.type !== 'error' || reply.code !== 'reregister' || registeredAgain) {
-        return reply.type === 'error' ? { ok: false, reason: reply.text } : { ok: true, reply };
+        if (reply.type === 'error') return { ok: false, reason: reply.text, refused: true };
+        return { ok: true, reply };
       }
       registeredAgain = true;
       this.token = null;

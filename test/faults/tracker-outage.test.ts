@@ -4,9 +4,11 @@
  * every peer registers again, at moments spread in time (jittered backoff), not all at once.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
+import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
 import { waitFor } from '../peer/harness/wait.ts';
@@ -19,6 +21,21 @@ const SWEEP_MS = 2_000;
 const LEECHER_ID = 10;
 /** Peers that only idle, so that enough nodes re-register to see the spread. */
 const IDLE_IDS = [20, 21, 22, 23, 24];
+
+/** Credit bytes the tracker shows for `nodeIds`, summed. */
+function creditedBytes(world: World, nodeIds: number[]): number {
+  const rows = world.tracker?.getSnapshot().nodes ?? [];
+  return rows
+    .filter((row) => nodeIds.includes(row.nodeId))
+    .reduce((sum, row) => sum + row.uploadCredit, 0);
+}
+
+/** The credits node `nodeId` still owes the tracker, as its folder keeps them. */
+async function pendingReports(world: World, nodeId: number): Promise<unknown[]> {
+  const path = join(world.filesDir, `node${nodeId}`, STATE_DIR_NAME, PENDING_CREDITS_FILE);
+  const text = await readFile(path, 'utf8').catch(() => null);
+  return text === null ? [] : (JSON.parse(text) as { reports: unknown[] }).reports;
+}
 
 test('a tracker outage does not stop a transfer between known peers; peers re-register spread in time', {
   timeout: 60_000,
@@ -70,6 +87,62 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
     const detail = `re-registration times (ms after the first): ${times.map((ms) => ms - Math.min(...times)).sort((a, b) => a - b)}`;
     assert.ok(spreadMs >= 300, `re-registrations spread over ${spreadMs} ms: ${detail}`);
     assert.ok(distinct >= world.peers.length / 2, `most in different 50 ms slots: ${detail}`);
+
+    // The download ended while no tracker answered: its credit was kept, and now it arrives.
+    assert.ok(
+      leecher.lines.some((line) =>
+        line.includes(`could not credit the owners of ${NAME} yet: tracker unreachable`),
+      ),
+      leecher.lines.join('\n'),
+    );
+    await waitFor(
+      () => creditedBytes(world, [1, 2]) === 12 * MiB,
+      `the owners credited with the whole file after the return (seed ${SEED})`,
+      15_000,
+    );
+    assert.ok(leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)));
+    assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
+  } finally {
+    await world.close();
+  }
+});
+
+test('credits owed when the tracker did not answer survive the node stopping, and are sent when it starts again', {
+  timeout: 60_000,
+}, async () => {
+  const world = await World.create('owed-credits');
+  try {
+    await world.startTracker(SWEEP_MS);
+    const folder = join(world.filesDir, 'node1');
+    await mkdir(folder, { recursive: true });
+    await writeRandomFile(join(folder, NAME), 4 * MiB, SEED);
+    const owner = await world.addPeer(1, (socket) => new SlowLinkTransport(socket, 2 * MiB));
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await world.addPeer(LEECHER_ID);
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
+    await waitFor(
+      () => (row()?.bytesVerified ?? 0) >= MiB,
+      `1 MiB verified before the outage (seed ${SEED})`,
+      20_000,
+    );
+    await world.stopTracker();
+    const [download] = await leecher.node.whenDownloadsSettled();
+    assert.equal(download?.state, 'done', `completed during the outage (seed ${SEED})`);
+    const owed = await pendingReports(world, LEECHER_ID);
+    assert.equal(owed.length, 1, JSON.stringify(owed));
+    assert.deepEqual((owed[0] as { credits: unknown }).credits, [{ nodeId: 1, bytes: 4 * MiB }]);
+    await leecher.node.exit();
+
+    await world.startTracker(SWEEP_MS);
+    const again = await world.addPeer(LEECHER_ID);
+    await waitFor(
+      () => creditedBytes(world, [1]) === 4 * MiB,
+      `the owner credited once the leecher is back (seed ${SEED})`,
+      15_000,
+    );
+    assert.ok(again.lines.some((line) => line.includes(`credited the owners of ${NAME}`)));
+    assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
   } finally {
     await world.close();
   }
