@@ -206,6 +206,7 @@ export async function startTracker(
     clock.now(),
   );
   state.applyRemote(loaded.ops, clock.now());
+  state.graceAfterStart(clock.now());
   if (ignoredEntries > 0) {
     opts.logger.log(
       formatEvent({ kind: 'db-entries-ignored', dbDir: store.location, entries: ignoredEntries }),

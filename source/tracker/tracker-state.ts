@@ -310,6 +310,21 @@ export class TrackerState {
     return this.journal.take();
   }
 
+  /**
+   * At start: a node last heard over a sweep period ago counts as heard one sweep period ago. It
+   * shows late, and has one more sweep period to be heard before it is dropped. Why: the heard
+   * times of a shared store include an outage in which no tracker listened, which is not the
+   * nodes' silence; without this every node was dropped at the first sweep after such an
+   * outage, its files lost their owners, and a credit sent before its owners registered again
+   * credited nobody. (Records restored from LMDB count as heard at start already.)
+   */
+  graceAfterStart(nowMs: number): void {
+    const earliest = nowMs - this.options.sweepIntervalMs;
+    for (const node of this.registry.nodes()) {
+      if (node.lastHeardMs < earliest) node.lastHeardMs = earliest;
+    }
+  }
+
   /** Applies changes another tracker of a shared swarm made (they are not journaled again). */
   applyRemote(ops: readonly StateOp[], nowMs: number): void {
     const parts = {

@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { creditOf, heartbeat, infohash, newState, own, register, update } from './fixtures.ts';
+import {
+  creditOf,
+  heartbeat,
+  infohash,
+  newState,
+  own,
+  register,
+  SWEEP_MS,
+  update,
+} from './fixtures.ts';
 
 const A = '127.0.0.1:1';
 const B = '127.0.0.1:2';
@@ -21,7 +30,47 @@ function trackersOf(state: TrackerState): [number, string][] {
   return state.snapshot(0).nodes.map((row) => [row.nodeId, row.tracker]);
 }
 
+/**
+ * Tracker B starting on what A stored, after ten sweep periods in which no tracker listened (the
+ * store says every node was heard that long ago), as the server starts one.
+ */
+function startAfterOutage(a: TrackerState): { b: TrackerState; start: number } {
+  const ops = a.takeOps();
+  const { state: b, clock } = newState({ sharedAs: B }, 2);
+  clock.advance(10 * SWEEP_MS);
+  const start = clock.now();
+  b.applyRemote(ops, start);
+  b.graceAfterStart(start);
+  return { b, start };
+}
+
 describe('replicas of a shared swarm', () => {
+  test('a tracker starting after an outage gives the silent nodes one sweep period to come back', () => {
+    const a = newState({ sharedAs: A }).state;
+    const t1 = register(a, 1, 5001, 0);
+    own(a, t1, 5001, 0, FILE);
+    const { b, start } = startAfterOutage(a);
+    const status = (nowMs: number) => b.snapshot(nowMs).nodes[0]?.status;
+    assert.equal(status(start), 'late');
+    assert.deepEqual(
+      b.sweep(start + SWEEP_MS - 1).map((event) => event.kind),
+      ['late'],
+      'late, not dropped',
+    );
+    // Still an owner meanwhile: its token works, and it keeps its session.
+    assert.deepEqual(heartbeat(b, t1, 5001, start + SWEEP_MS - 1), { type: 'ack' });
+    assert.equal(status(start + SWEEP_MS - 1), 'alive');
+    assert.equal(b.snapshot(start).files[0]?.owners[0]?.nodeId, 1);
+  });
+
+  test('...and drops those that do not, one sweep period after its start', () => {
+    const a = newState({ sharedAs: A }).state;
+    register(a, 1, 5001, 0);
+    const { b, start } = startAfterOutage(a);
+    const dropped = b.sweep(start + SWEEP_MS).map((event) => event.kind);
+    assert.deepEqual(dropped, ['dropped']);
+  });
+
   test('each tracker shows every node and which tracker it talks to', () => {
     const a = newState({ sharedAs: A }).state;
     const b = newState({ sharedAs: B }, 2).state;
