@@ -119,6 +119,7 @@ export class PeerNode {
   private readonly uploadPeers = new UploadPeers();
   /** A pass over the pending credits is under way (registrations may come close together). */
   private sendingPendingCredits = false;
+  private pendingCreditsTimer: TimerHandle | null = null;
   /**
    * The first registration: true once the tracker answered or while it is unreachable (the
    * client keeps retrying), false when it refused our id (in use by another live node).
@@ -644,7 +645,21 @@ export class PeerNode {
     if (this.seeded.size > 0)
       this.options.logger.log(`re-announced ${this.seeded.size} seeded files to the tracker`);
     await this.partialSeeding.reannounce();
-    await this.sendPendingCredits();
+    this.schedulePendingCredits();
+  }
+
+  /**
+   * Owed credits go one heartbeat period after a registration, not at once: a tracker credits
+   * only current owners, and after its restart the owners that run (partial ones above all,
+   * which it does not keep) have registered and announced again within a heartbeat period.
+   */
+  private schedulePendingCredits(): void {
+    if (this.pendingCredits.reports.length === 0 || this.pendingCreditsTimer) return;
+    this.pendingCreditsTimer = this.options.clock.setTimeout(() => {
+      this.pendingCreditsTimer = null;
+      void this.sendPendingCredits();
+    }, this.tracker.heartbeatIntervalMs);
+    this.pendingCreditsTimer.unref?.();
   }
 
   /** Credits the owners of a finished download; keeps the report when no tracker answered. */
@@ -711,6 +726,7 @@ export class PeerNode {
     this.closed = true;
     this.tracker.stop();
     if (this.snapshotTimer) this.options.clock.clearTimeout(this.snapshotTimer);
+    if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);
     await this.seeder.close();
     await this.endpoint.close();
   }

@@ -5,8 +5,8 @@
  * uploads, and a download often finishes while the tracker is down or unreachable (downloads do
  * not need it). Such an UPDATE was dropped with a log line, so the owners lost the credit for
  * good. Now the report waits here, on disk (a node stopped during the outage keeps it too), and
- * is sent again once the node is registered again. Sending one twice is harmless: the tracker
- * credits a download id once (credit-ledger.ts).
+ * is sent again after the node is registered again (peer-node.ts says when). Sending one twice
+ * is harmless: the tracker credits a download id once (credit-ledger.ts).
  *
  * Writes are atomic (temp file, then rename) and queued, as seeding.json's. A missing or damaged
  * file is an empty queue: at worst a credit is not sent, never a node that does not start.
