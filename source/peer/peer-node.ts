@@ -592,15 +592,24 @@ export class PeerNode {
     const credits = sources
       .slice(0, MAX_UPDATE_CREDITS)
       .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes }));
-    if (credits.length > 0 && transfer) {
-      await this.credit({
-        name: download.name,
-        infohashHex: transfer.infohash.toString('hex'),
-        downloadIdHex: download.downloadId.toString('hex'),
-        credits,
-      });
-    }
-    // Seed what we just verified, without hashing it again.
+    // Credit and seed side by side: while no tracker answers, each waits for its retries to
+    // end (~10 s), and the file should be served whole meanwhile.
+    await Promise.all([
+      credits.length > 0 && transfer
+        ? this.credit({
+            name: download.name,
+            infohashHex: transfer.infohash.toString('hex'),
+            downloadIdHex: download.downloadId.toString('hex'),
+            credits,
+          })
+        : null,
+      this.seedDownloaded(download),
+    ]);
+  }
+
+  /** Seeds what a download just verified, without hashing it again. */
+  private async seedDownloaded(download: Download): Promise<void> {
+    const { transfer, metainfo } = download;
     const path = download.options.paths.finalPath;
     const info = await stat(path).catch(() => null);
     if (info && download.metainfoBytes && transfer) {
@@ -654,7 +663,8 @@ export class PeerNode {
    * which it does not keep) have registered and announced again within a heartbeat period.
    */
   private schedulePendingCredits(): void {
-    if (this.pendingCredits.reports.length === 0 || this.pendingCreditsTimer) return;
+    if (this.pendingCredits.reports.length === 0) return;
+    if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);
     this.pendingCreditsTimer = this.options.clock.setTimeout(() => {
       this.pendingCreditsTimer = null;
       void this.sendPendingCredits();
@@ -679,6 +689,9 @@ export class PeerNode {
     );
     if (kept.dropped > 0)
       logger.log(`dropped the oldest ${kept.dropped} of the credits still owed to the tracker`);
+    // Registered all along (the session was lost twice in a row): no registration will come to
+    // send it, so try again later; while unreachable, the next registration does.
+    this.schedulePendingCredits();
   }
 
   /** Sends what earlier outages left owed, oldest first, until one goes unanswered. */

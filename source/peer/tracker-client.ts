@@ -217,6 +217,10 @@ export class TrackerClient {
       this.trackers.answered();
       const reply = outcome.reply as TrackerReply;
       if (reply.type !== 'error' || reply.code !== 'reregister' || registeredAgain) {
+        // A session lost again at once (another request registered meanwhile) is no refusal.
+        if (reply.type === 'error' && reply.code === 'reregister') {
+          return { ok: false, reason: reply.text };
+        }
         if (reply.type === 'error') return { ok: false, reason: reply.text, refused: true };
         return { ok: true, reply };
       }

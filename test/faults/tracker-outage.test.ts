@@ -100,7 +100,11 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
       `the owners credited with the whole file after the return (seed ${SEED})`,
       15_000,
     );
-    assert.ok(leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)));
+    // The tracker credits before its answer reaches the leecher: the leecher's line comes after.
+    await waitFor(
+      () => leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
+      `the leecher to hear its credit was applied (seed ${SEED})`,
+    );
     assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
   } finally {
     await world.close();
@@ -141,7 +145,10 @@ test('credits owed when the tracker did not answer survive the node stopping, an
       `the owner credited once the leecher is back (seed ${SEED})`,
       15_000,
     );
-    assert.ok(again.lines.some((line) => line.includes(`credited the owners of ${NAME}`)));
+    await waitFor(
+      () => again.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
+      `the leecher to hear its credit was applied (seed ${SEED})`,
+    );
     assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
   } finally {
     await world.close();
