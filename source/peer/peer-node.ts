@@ -689,12 +689,15 @@ export class PeerNode {
     );
     if (kept.dropped > 0)
       logger.log(`dropped the oldest ${kept.dropped} of the credits still owed to the tracker`);
-    // Registered all along (the session was lost twice in a row): no registration will come to
-    // send it, so try again later; while unreachable, the next registration does.
+    // Also when still registered (the session was lost twice in a row): no registration may
+    // come to send it.
     this.schedulePendingCredits();
   }
 
-  /** Sends what earlier outages left owed, oldest first, until one goes unanswered. */
+  /**
+   * Sends what earlier outages left owed, oldest first, until one goes unanswered; then tries
+   * again a heartbeat period later (while no tracker answers that fails at once, unsent).
+   */
   private async sendPendingCredits(): Promise<void> {
     if (this.sendingPendingCredits) return;
     this.sendingPendingCredits = true;
@@ -702,7 +705,10 @@ export class PeerNode {
       for (const report of [...this.pendingCredits.reports]) {
         if (this.closed) return;
         const outcome = await this.sendCredit(report);
-        if (!outcome.ok && !outcome.refused) return;
+        if (!outcome.ok && !outcome.refused) {
+          this.schedulePendingCredits();
+          return;
+        }
         await this.pendingCredits.remove(report.downloadIdHex);
         this.options.logger.log(
           outcome.ok

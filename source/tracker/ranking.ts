@@ -1,16 +1,17 @@
 /**
  * The order in which owners are offered to a downloader: alive before the rest (late, or restored
- * from the store and not heard since the tracker started), then the best
- * uploaders, then complete before partial owners, then a tie key. "Best uploader" is counted in
- * distinct downloader hosts (other than its own) that credited it through UPDATE, not in bytes:
- * the tracker cannot check a reported transfer, and a host can report any bytes, under any
- * number of node and download ids, but it is one host, so it lifts a friend by one at most,
- * never above an owner that served two honest hosts. Bytes are shown, never compared. The tie key is the node id for display; for a NEED it is mixed with the
- * asker's id (`tieKeyFor`), so that in a flash crowd, where every owner has the same credit,
- * each downloader is sent to different partial owners instead of all to the lowest ids. When
- * the asker's exclude list is full it is also mixed with the current round (NEED_ROUND_MS), so
- * that asking again later brings other owners of equal rank: a downloader that banned more liars
- * than its exclude list can name (32) still meets the honest owners among them.
+ * from the store and not heard since the tracker started), then the best uploaders, then
+ * complete before partial owners, then a tie key. "Best uploader" is counted in distinct
+ * downloader hosts (other than its own) that credited it through UPDATE, not in bytes: the
+ * tracker cannot check a reported transfer, and a host can report any bytes, under any number
+ * of node and download ids, but it is one host, so it lifts a friend by one at most, never
+ * above an owner that served two honest hosts. Bytes are shown, never compared. The tie key is
+ * the node id for display; for a NEED it is mixed with the asker's id (`tieKeyFor`), so that
+ * in a flash crowd, where every owner has the same credit, each downloader is sent to different
+ * partial owners instead of all to the lowest ids. When the asker's exclude list is full it is
+ * also mixed with the current round (NEED_ROUND_MS), so that asking again later brings other
+ * owners of equal rank: a downloader that banned more liars than its exclude list can name (32)
+ * still meets the honest owners among them.
  */
 
 /** With a full exclude list, equal owners are shuffled anew this often (retries agree). */

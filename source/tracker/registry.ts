@@ -15,11 +15,10 @@ import { countOf, Multimap, type OneOrMany, withValue } from './multimap.ts';
  */
 export const MAX_DOWNLOADER_HOSTS = 64;
 
-/** How a node looks to the tracker right now. */
 /**
- * `restored`: known from the store but not heard since this tracker started (it has no session
- * yet); a node that runs registers again within a heartbeat period, one that does not goes late
- * and is dropped like any silent node.
+ * How a node looks to the tracker right now. `restored`: known from the store but not heard
+ * since this tracker started (it has no session yet); a node that runs registers again within a
+ * heartbeat period, one that does not goes late and is dropped like any silent node.
  */
 export type NodeStatus = 'alive' | 'restored' | 'late' | 'dropped';
 
