@@ -12,7 +12,7 @@ import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
 import { waitFor } from '../peer/harness/wait.ts';
-import { World } from './harness/world.ts';
+import { World, type WorldPeer } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'outage.bin';
@@ -35,6 +35,29 @@ async function pendingReports(world: World, nodeId: number): Promise<unknown[]> 
   const path = join(world.filesDir, `node${nodeId}`, STATE_DIR_NAME, PENDING_CREDITS_FILE);
   const text = await readFile(path, 'utf8').catch(() => null);
   return text === null ? [] : (JSON.parse(text) as { reports: unknown[] }).reports;
+}
+
+/**
+ * The leecher's owed credit reaches the tracker (`owners` credited `bytes` in all), the leecher
+ * hears so, and nothing stays owed in its folder.
+ */
+async function owedCreditArrives(
+  world: World,
+  leecher: WorldPeer,
+  owners: number[],
+  bytes: number,
+): Promise<void> {
+  await waitFor(
+    () => creditedBytes(world, owners) === bytes,
+    `owners ${owners} credited ${bytes} B in all (seed ${SEED})`,
+    15_000,
+  );
+  // The tracker credits before its answer reaches the leecher: the leecher's line comes after.
+  await waitFor(
+    () => leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
+    `the leecher to hear its credit was applied (seed ${SEED})`,
+  );
+  assert.deepEqual(await pendingReports(world, leecher.nodeId), []);
 }
 
 test('a tracker outage does not stop a transfer between known peers; peers re-register spread in time', {
@@ -95,17 +118,7 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
       ),
       leecher.lines.join('\n'),
     );
-    await waitFor(
-      () => creditedBytes(world, [1, 2]) === 12 * MiB,
-      `the owners credited with the whole file after the return (seed ${SEED})`,
-      15_000,
-    );
-    // The tracker credits before its answer reaches the leecher: the leecher's line comes after.
-    await waitFor(
-      () => leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
-      `the leecher to hear its credit was applied (seed ${SEED})`,
-    );
-    assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
+    await owedCreditArrives(world, leecher, [1, 2], 12 * MiB);
   } finally {
     await world.close();
   }
@@ -140,16 +153,7 @@ test('credits owed when the tracker did not answer survive the node stopping, an
 
     await world.startTracker(SWEEP_MS);
     const again = await world.addPeer(LEECHER_ID);
-    await waitFor(
-      () => creditedBytes(world, [1]) === 4 * MiB,
-      `the owner credited once the leecher is back (seed ${SEED})`,
-      15_000,
-    );
-    await waitFor(
-      () => again.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
-      `the leecher to hear its credit was applied (seed ${SEED})`,
-    );
-    assert.deepEqual(await pendingReports(world, LEECHER_ID), []);
+    await owedCreditArrives(world, again, [1], 4 * MiB);
   } finally {
     await world.close();
   }
