@@ -7,6 +7,7 @@
  * rank counts distinct downloader hosts instead (contributions.ts, ranking.ts).
  */
 import type { Credit } from '../protocol/messages.ts';
+import type { CreditOp } from './store/ops.ts';
 
 /** Entries remembered per map; the oldest are forgotten first. */
 export const DEFAULT_CREDIT_MEMORY_ENTRIES = 100_000;
@@ -89,5 +90,21 @@ export class CreditLedger {
     }
     if (granted.length > 0) this.givenBytes.set(pairKey, givenSoFar);
     return { duplicate: false, granted };
+  }
+
+  /**
+   * An UPDATE already accepted, by another tracker of the swarm or by this one before a
+   * restart: its owners were checked then; only the caps and the memory of it apply.
+   */
+  recall(op: CreditOp): CreditDecision {
+    return this.decide({
+      senderId: op.senderId,
+      reporterHost: op.reporterHost,
+      downloadIdHex: op.downloadIdHex,
+      infohashHex: op.infohash,
+      sizeBytes: op.sizeBytes,
+      credits: op.granted,
+      isOwner: () => true,
+    });
   }
 }

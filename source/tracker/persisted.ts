@@ -6,6 +6,7 @@
  */
 import { MAX_FILE_SIZE_BYTES, MAX_HOST_BYTES, MAX_NAME_BYTES } from '../protocol/messages.ts';
 import { MAX_DOWNLOADER_HOSTS } from './registry.ts';
+import type { CreditOp } from './store/ops.ts';
 
 /** Bumped when the layout changes; an unknown version is treated as unreadable. */
 export const DB_FORMAT_VERSION = 1;
@@ -47,6 +48,8 @@ export interface PersistedTracker {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 const HEX_64 = /^[0-9a-f]{64}$/;
+/** A download id (8 bytes, see codec-tracker.ts). */
+const HEX_16 = /^[0-9a-f]{16}$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,6 +92,29 @@ export function isNode(value: unknown): value is PersistedNode {
     value.port > 0 &&
     typeof value.joinedAtWallMs === 'number' &&
     Number.isFinite(value.joinedAtWallMs)
+  );
+}
+
+/** True for a well-formed ledger entry: an accepted UPDATE as a store keeps it. */
+export function isCreditOp(value: unknown): value is CreditOp {
+  return (
+    isRecord(value) &&
+    value.op === 'credit' &&
+    isUint(value.senderId, 0xffff_ffff) &&
+    typeof value.reporterHost === 'string' &&
+    Buffer.byteLength(value.reporterHost) <= MAX_HOST_BYTES &&
+    typeof value.downloadIdHex === 'string' &&
+    HEX_16.test(value.downloadIdHex) &&
+    typeof value.infohash === 'string' &&
+    HEX_64.test(value.infohash) &&
+    isUint(value.sizeBytes, MAX_FILE_SIZE_BYTES) &&
+    Array.isArray(value.granted) &&
+    value.granted.every(
+      (credit) =>
+        isRecord(credit) &&
+        isUint(credit.nodeId, 0xffff_ffff) &&
+        isUint(credit.bytes, MAX_FILE_SIZE_BYTES),
+    )
   );
 }
 

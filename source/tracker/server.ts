@@ -205,6 +205,7 @@ export async function startTracker(
     clock,
     clock.now(),
   );
+  state.rememberCredited(loaded.credited);
   state.applyRemote(loaded.ops, clock.now());
   state.graceAfterStart(clock.now());
   if (ignoredEntries > 0) {

@@ -38,7 +38,7 @@ import {
   type TrackerSnapshot,
 } from './snapshot.ts';
 import { StateJournal } from './store/journal.ts';
-import type { StateOp } from './store/ops.ts';
+import type { CreditOp, StateOp } from './store/ops.ts';
 import { applyRemoteOp } from './store/replica.ts';
 
 /** Bounds of a tracker; every one can be lowered for tests. */
@@ -323,6 +323,14 @@ export class TrackerState {
     for (const node of this.registry.nodes()) {
       if (node.lastHeardMs < earliest) node.lastHeardMs = earliest;
     }
+  }
+
+  /**
+   * At start: UPDATEs whose credits the restored records already hold. The ledger learns their
+   * download ids and the bytes each (host, file) pair has given, so a resent one credits nothing.
+   */
+  rememberCredited(ops: readonly CreditOp[]): void {
+    for (const op of ops) this.ledger.recall(op);
   }
 
   /** Applies changes another tracker of a shared swarm made (they are not journaled again). */

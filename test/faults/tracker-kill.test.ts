@@ -1,9 +1,10 @@
 /**
  * The tracker (the real CLI, a child process) is SIGKILLed while it writes tracker_db under a
- * churn of OWNs (each batch one LMDB transaction, several a second). Restarted on the same port
- * and database it loads a valid database (nothing moved aside as corrupt, `tracker export`
- * reads it), the peers register again within one heartbeat, and the swarm heals: NEED names the
- * owners again and a new leecher downloads the file exact.
+ * churn of OWNs and UPDATEs (each batch one LMDB transaction, several a second). Restarted on the
+ * same port and database it loads a valid database (nothing moved aside as corrupt, `tracker
+ * export` reads it), the peers register again within one heartbeat, and the swarm heals: NEED
+ * names the owners again and a new leecher downloads the file exact. Every UPDATE sent before
+ * the kill, sent again after it (as a node does that had no answer), is credited exactly once.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readdir } from 'node:fs/promises';
@@ -12,8 +13,9 @@ import { after, test } from 'node:test';
 import { heartbeatIntervalForSweep } from '../../source/config.ts';
 import type { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
+import type { NodeIdentity } from '../../source/peer/identity.ts';
 import { proveIdentity } from '../../source/peer/tracker-registration.ts';
-import { isFile, isNode } from '../../source/tracker/persisted.ts';
+import { isFile, isNode, type PersistedNode } from '../../source/tracker/persisted.ts';
 import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';
@@ -37,8 +39,9 @@ async function registerRaw(
   client: UdpEndpoint,
   tracker: { address: string; port: number },
   nodeId: number,
+  identity: NodeIdentity,
 ): Promise<Buffer> {
-  const reply = await proveIdentity(client, tracker, nodeId, newIdentity());
+  const reply = await proveIdentity(client, tracker, nodeId, identity);
   assert.ok(reply?.type === 'registered', `register ${nodeId}: ${JSON.stringify(reply)}`);
   return Buffer.from(reply.token);
 }
@@ -76,12 +79,29 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
       owners.push(owner);
     }
 
-    // Churn: OWNs of new files as fast as a few clients can pace them, until the kill.
+    // Churn: OWNs of new files as fast as a few clients can pace them, until the kill, and
+    // from the first client UPDATEs crediting owner 1 with 1 byte and owner 2 with 2 each.
     const random = new SeededRandom(SEED);
     const clients = await Promise.all(CHURN_IDS.map(() => world.rawClient()));
+    const identities = CHURN_IDS.map(() => newIdentity());
     const tokens = await Promise.all(
-      clients.map((client, i) => registerRaw(client, tracker, CHURN_IDS[i]!)),
+      clients.map((client, i) => registerRaw(client, tracker, CHURN_IDS[i]!, identities[i]!)),
     );
+    const asked = await clients[0]!.request(tracker, {
+      type: 'need',
+      token: tokens[0]!,
+      query: { kind: 'name', name: NAME },
+      maxOwners: 3,
+      exclude: [],
+    });
+    const match = asked.ok && asked.reply.type === 'need-reply' ? asked.reply.matches[0] : null;
+    assert.ok(match, `NEED ${NAME}: ${JSON.stringify(asked)}`);
+    const fileInfohash = Buffer.from(match.infohash);
+    const updates: Buffer[] = [];
+    const credits = [
+      { nodeId: 1, bytes: 1 },
+      { nodeId: 2, bytes: 2 },
+    ];
     let churning = true;
     let owns = 0;
     const churn = (async () => {
@@ -96,6 +116,12 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
             name: `churn-${owns++}.bin`,
           });
         }
+        if (owns % 10 === 0) {
+          const downloadId = Buffer.from(random.bytes(8));
+          updates.push(downloadId);
+          const update = { type: 'update', infohash: fileInfohash, downloadId, credits } as const;
+          clients[0]!.send(tracker, { ...update, token: tokens[0]! });
+        }
         await sleep(1);
       }
     })();
@@ -107,7 +133,7 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
     const killed = await first.waitForExit();
     churning = false;
     await churn;
-    const context = `(seed ${SEED}; ${owns} OWNs sent)`;
+    const context = `(seed ${SEED}; ${owns} OWNs and ${updates.length} UPDATEs sent)`;
     assert.equal(killed.signal, 'SIGKILL', context);
 
     // What is on disk is a valid database, readable beside a tracker, holding the churn's
@@ -150,6 +176,22 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
     );
     const healedAfterMs = performance.now() - restartedAtMs;
 
+    // Each UPDATE again, as a node that had no answer sends it: every one credited once.
+    const again = await registerRaw(clients[0]!, tracker, CHURN_IDS[0]!, identities[0]!);
+    for (const downloadId of updates) {
+      const update = { type: 'update', infohash: fileInfohash, downloadId, credits } as const;
+      const outcome = await clients[0]!.request(tracker, { ...update, token: again });
+      assert.deepEqual(outcome.ok && outcome.reply, { type: 'ack' }, `UPDATE again ${context}`);
+    }
+    const credited = spawnCli(['tracker', 'export', '--db', world.dbDir]);
+    assert.equal((await credited.waitForExit()).code, 0, credited.stderr.join('\n'));
+    const nodes = (JSON.parse(credited.stdout.join('\n')) as { nodes: PersistedNode[] }).nodes;
+    assert.deepEqual(
+      [1, 2].map((id) => nodes.find((node) => node.nodeId === id)?.uploadCredit),
+      [updates.length, 2 * updates.length],
+      `credits after the UPDATEs were sent again ${context}`,
+    );
+
     const leecher = await world.addPeer(10);
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
     const [download] = await leecher.node.whenDownloadsSettled();
@@ -165,6 +207,7 @@ test('a tracker killed while writing tracker_db restarts with a valid database a
       expected,
       `SHA-256 ${done}`,
     );
+
     t.diagnostic(done);
   } finally {
     await killAll();

@@ -6,8 +6,8 @@ import { open } from 'lmdb';
 import { ManualClock } from '../../source/clock.ts';
 import { LMDB_FILE, LmdbStore, openLmdbTables } from '../../source/tracker/store/lmdb-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { infohash, newState, own, register } from './fixtures.ts';
-import { populated, tempDbDir, writeJsonDb } from './store-fixtures.ts';
+import { creditOf, infohash, newState, own, register, update } from './fixtures.ts';
+import { FILE, populated, restore, tempDbDir, writeJsonDb } from './store-fixtures.ts';
 
 const TRACKER_ID = '127.0.0.1:1';
 
@@ -117,6 +117,59 @@ describe('the embedded store (LMDB in tracker_db/)', () => {
       loaded.persisted.files.map((f) => [f.name, f.owners]),
       [['a.bin', [1]]],
     );
+  });
+
+  test('keeps the newest accepted UPDATEs with the credits they granted', async () => {
+    const dbDir = await tempDbDir();
+    const store = new LmdbStore({ dbDir, clock: new ManualClock(), ledgerEntries: 2 });
+    await store.load(0);
+    const state = populated();
+    const t3 = register(state, 3, 5003, 0);
+    update(state, t3, 5003, 0, FILE.infohash, 2, [{ nodeId: 2, bytes: 200 }]);
+    record(store, state);
+    await store.flush();
+    // Capped: node 3's host has given 900 of the file's 1000 bytes.
+    update(state, t3, 5003, 0, FILE.infohash, 3, [{ nodeId: 2, bytes: 500 }]);
+    record(store, state);
+    await store.close();
+    const loaded = await reload(dbDir);
+    assert.deepEqual(
+      loaded.credited.map((op) => [op.downloadIdHex, op.granted]),
+      [
+        ['0202020202020202', [{ nodeId: 2, bytes: 200 }]],
+        ['0303030303030303', [{ nodeId: 2, bytes: 100 }]],
+      ],
+    );
+    assert.deepEqual(
+      loaded.persisted.nodes.map((n) => [n.nodeId, n.uploadCredit]),
+      [
+        [1, 700],
+        [2, 300],
+        [3, 0],
+      ],
+    );
+
+    // A tracker starting from the store: download 3 sent again credits nothing.
+    const sendAgain = (remember: boolean) => {
+      const restarted = restore(loaded.persisted, 0);
+      if (remember) restarted.rememberCredited(loaded.credited);
+      const token = register(restarted, 3, 5003, 0);
+      update(restarted, token, 5003, 0, FILE.infohash, 3, [{ nodeId: 2, bytes: 100 }]);
+      return creditOf(restarted, 2, 0);
+    };
+    assert.equal(sendAgain(true), 300);
+    assert.equal(sendAgain(false), 400, 'without the ledger it would be credited twice');
+  });
+
+  test('a malformed ledger entry is left out and counted', async () => {
+    const dbDir = await tempDbDir();
+    await reload(dbDir);
+    const tables = openLmdbTables(dbDir);
+    await tables.ledger.put(0, { op: 'credit', granted: 'all of it' });
+    await tables.root.close();
+    const loaded = await reload(dbDir);
+    assert.deepEqual(loaded.credited, []);
+    assert.deepEqual(loaded.notes, [`1 malformed records in ${dbDir} left out`]);
   });
 
   test('several changes within the batch delay are one write, none before it', async () => {

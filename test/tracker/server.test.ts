@@ -205,6 +205,36 @@ describe('tracker server over loopback UDP', () => {
     );
   });
 
+  test('a restarted tracker remembers the UPDATEs it credited: one sent again credits nothing', async () => {
+    const dbDir = await tempDbDir();
+    const first = await startOn(dbDir);
+    const seeder = await client(first.tracker.address);
+    const leecher = await client(first.tracker.address);
+    const t1 = await registerAs(seeder, 1);
+    const credit = { infohash: FILE.infohash, credits: [{ nodeId: 1, bytes: 5000 }] };
+    await seeder.ask({ type: 'own', state: 'complete', token: t1, ...FILE });
+    const sent = { type: 'update', downloadId: Buffer.alloc(8, 1), ...credit } as const;
+    await leecher.ask({ ...sent, token: await registerAs(leecher, 2) });
+    const port = first.tracker.address.port;
+    await first.tracker.stop();
+
+    // As after a crash between the write and the ACK: the leecher sends the same UPDATE again.
+    const second = await startOn(dbDir, systemClock, port);
+    await seeder.ask({
+      type: 'own',
+      state: 'complete',
+      token: await registerAs(seeder, 1),
+      ...FILE,
+    });
+    const t2 = await registerAs(leecher, 2);
+    assert.deepEqual(await leecher.ask({ ...sent, token: t2 }), { type: 'ack' });
+    // Then a new download's UPDATE, whose credit shows the sum (snapshots follow changes).
+    await leecher.ask({ ...credit, type: 'update', token: t2, downloadId: Buffer.alloc(8, 2) });
+    const creditOf1 = () => second.tracker.getSnapshot().nodes.find((n) => n.nodeId === 1);
+    await waitUntil(() => creditOf1()?.uploadCredit !== 5000, 'the second credit');
+    assert.equal(creditOf1()?.uploadCredit, 10_000, 'download 1 credited once, download 2 once');
+  });
+
   test('no reply to an unvalidated sender is larger than its request', async () => {
     const { tracker } = await startOn(await tempDbDir());
     const raw = await openTransport();

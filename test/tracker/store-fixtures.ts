@@ -3,13 +3,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
 import {
   type PersistedTracker,
   serializeFiles,
   serializeNodes,
 } from '../../source/tracker/persisted.ts';
-import type { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { infohash, newState, own, register, update } from './fixtures.ts';
+import { TrackerState } from '../../source/tracker/tracker-state.ts';
+import { infohash, newState, own, register, SWEEP_MS, update } from './fixtures.ts';
 
 const dirs: string[] = [];
 after(async () => {
@@ -43,4 +45,16 @@ export function populated(): TrackerState {
   own(state, t2, 5002, 0, { infohash: infohash(0x2e), name: 'small.txt', size: 5 });
   update(state, t3, 5003, 0, FILE.infohash, 1, [{ nodeId: 1, bytes: 700 }]);
   return state;
+}
+
+/** A state rebuilt from records, as a starting tracker builds it (no sessions yet). */
+export function restore(persisted: PersistedTracker, nowMs: number): TrackerState {
+  const random = new SeededRandom(2);
+  return TrackerState.fromPersisted(
+    persisted,
+    { sweepIntervalMs: SWEEP_MS },
+    (n) => random.bytes(n),
+    new ManualClock(nowMs),
+    nowMs,
+  ).state;
 }

@@ -6,7 +6,6 @@ import { ManualClock } from '../../source/clock.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import { formatEvent } from '../../source/tracker/events.ts';
 import {
-  type PersistedTracker,
   parseFilesFile,
   parseNodesFile,
   serializeFiles,
@@ -24,18 +23,7 @@ import {
   register,
   SWEEP_MS,
 } from './fixtures.ts';
-import { populated, tempDbDir as tempDir, writeJsonDb } from './store-fixtures.ts';
-
-function restore(persisted: PersistedTracker, nowMs: number): TrackerState {
-  const random = new SeededRandom(2);
-  return TrackerState.fromPersisted(
-    persisted,
-    { sweepIntervalMs: SWEEP_MS },
-    (n) => random.bytes(n),
-    new ManualClock(nowMs),
-    nowMs,
-  ).state;
-}
+import { populated, restore, tempDbDir as tempDir, writeJsonDb } from './store-fixtures.ts';
 
 describe('persisted state', () => {
   test('survives a round trip through the file format', () => {

@@ -1,8 +1,11 @@
 /**
  * The embedded store: tracker_db/tracker.mdb, an LMDB environment with one table of nodes (by
- * id), one of files (by infohash) and one of metadata (the swarm secret). Each batch of changes
- * is one LMDB transaction holding only the records it touched, so a crash loses at most the
- * batch not yet committed and never leaves a torn database (LMDB's copy-on-write pages).
+ * id), one of files (by infohash), one of metadata (the swarm secret) and the credit ledger (the
+ * newest accepted UPDATEs, by sequence number). Each batch of changes is one LMDB transaction
+ * holding only the records it touched and the UPDATEs it accepted, so a crash loses at most the
+ * batch not yet committed and never leaves a torn database (LMDB's copy-on-write pages), and
+ * an UPDATE is on disk exactly when the credits it granted are: one resent after a crash
+ * credits nothing twice.
  */
 import { randomBytes } from 'node:crypto';
 import { open as openFile, rename, rm } from 'node:fs/promises';
@@ -11,7 +14,9 @@ import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Clock } from '../../clock.ts';
 import { defaults } from '../../config.ts';
 import { makeFolder } from '../../make-folder.ts';
+import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import {
+  isCreditOp,
   isFile,
   isNode,
   type PersistedFile,
@@ -20,7 +25,7 @@ import {
 } from '../persisted.ts';
 import { BatchWriter } from './batch-writer.ts';
 import { jsonDbExists, loadJsonDb, markJsonDbMigrated } from './json-files.ts';
-import { collectTouched, type OpBatch, type TouchedKeys } from './ops.ts';
+import { type CreditOp, collectTouched, type OpBatch, type TouchedKeys } from './ops.ts';
 import {
   type RecordReader,
   type StoreLoad,
@@ -32,12 +37,14 @@ import {
 export const LMDB_FILE = 'tracker.mdb';
 const SECRET_KEY = 'secret';
 
-/** The three tables of an open environment. */
+/** The tables of an open environment. */
 export interface LmdbTables {
   root: RootDatabase;
   nodes: Database<unknown, number>;
   files: Database<unknown, string>;
   meta: Database<unknown, string>;
+  /** Accepted UPDATEs (credit ops) by sequence number, oldest first; trimmed to the newest. */
+  ledger: Database<unknown, number>;
 }
 
 /**
@@ -65,17 +72,22 @@ export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
     nodes: root.openDB<unknown, number>({ name: 'nodes', ...records }),
     files: root.openDB<unknown, string>({ name: 'files', ...records }),
     meta: root.openDB<unknown, string>({ name: 'meta' }),
+    ledger: root.openDB<unknown, number>({ name: 'ledger' }),
   };
 }
 
-/** Every well-formed record of the tables, and how many were not. */
+/** Every well-formed record and ledger entry of the tables, and how many were not. */
 export function readLmdbRecords(tables: LmdbTables): {
   persisted: PersistedTracker;
+  credited: CreditOp[];
+  /** The sequence number the next ledger entry takes, and the oldest one held. */
+  ledgerKeys: { first: number; next: number };
   malformed: number;
 } {
   let malformed = 0;
   const nodes: PersistedNode[] = [];
   const files: PersistedFile[] = [];
+  const credited: CreditOp[] = [];
   for (const { value } of tables.nodes.getRange()) {
     if (isNode(value)) nodes.push(value);
     else malformed++;
@@ -84,7 +96,21 @@ export function readLmdbRecords(tables: LmdbTables): {
     if (isFile(value)) files.push(value);
     else malformed++;
   }
-  return { persisted: { nodes, files }, malformed };
+  let first: number | null = null;
+  let next = 0;
+  for (const { key, value } of tables.ledger.getRange()) {
+    if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 0) continue;
+    first ??= key;
+    next = key + 1;
+    if (isCreditOp(value)) credited.push(value);
+    else malformed++;
+  }
+  return {
+    persisted: { nodes, files },
+    credited,
+    ledgerKeys: { first: first ?? next, next },
+    malformed,
+  };
 }
 
 /** Options of the embedded store. */
@@ -93,6 +119,8 @@ export interface LmdbStoreOptions {
   clock: Clock;
   batchDelayMs?: number;
   onProblem?: (text: string) => void;
+  /** UPDATEs the ledger table keeps (the tracker's credit memory; tests use fewer). */
+  ledgerEntries?: number;
 }
 
 /** The default store: nothing to set up, one tracker. */
@@ -101,6 +129,8 @@ export class LmdbStore implements TrackerStore {
   readonly location: string;
   private tables: LmdbTables | null = null;
   private pending: TouchedKeys = { nodes: new Set(), files: new Set() };
+  private pendingCredits: CreditOp[] = [];
+  private ledgerKeys = { first: 0, next: 0 };
   private reader: RecordReader | null = null;
   private readonly writer: BatchWriter;
 
@@ -110,7 +140,7 @@ export class LmdbStore implements TrackerStore {
       clock: options.clock,
       delayMs: options.batchDelayMs ?? defaults.trackerDbFlushDelayMs,
       write: () => this.writePending(),
-      hasPending: () => this.pending.nodes.size > 0 || this.pending.files.size > 0,
+      hasPending: () => this.hasPending(),
       onProblem: options.onProblem,
       location: options.dbDir,
     });
@@ -131,20 +161,25 @@ export class LmdbStore implements TrackerStore {
     const tables = await openOrSetAside(dbDir, wallNowMs, notes);
     this.tables = tables;
     if (await jsonDbExists(dbDir)) await migrateJson(tables, dbDir, wallNowMs, notes);
-    const { persisted, malformed } = readLmdbRecords(tables);
+    const { persisted, credited, ledgerKeys, malformed } = readLmdbRecords(tables);
+    this.ledgerKeys = ledgerKeys;
     if (malformed > 0) notes.push(`${malformed} malformed records in ${dbDir} left out`);
     let secret = tables.meta.get(SECRET_KEY);
     if (!Buffer.isBuffer(secret) || secret.length !== TRACKER_SECRET_BYTES) {
       secret = randomBytes(TRACKER_SECRET_BYTES);
       await tables.meta.put(SECRET_KEY, secret);
     }
-    return { persisted, ops: [], trackerSecret: secret as Buffer, notes };
+    return { persisted, ops: [], credited, trackerSecret: secret as Buffer, notes };
   }
 
   record(batch: OpBatch, reader: RecordReader): void {
     this.reader = reader;
     collectTouched(batch.ops, this.pending);
-    if (this.pending.nodes.size > 0 || this.pending.files.size > 0) this.writer.schedule();
+    for (const op of batch.ops) if (op.op === 'credit') this.pendingCredits.push(op);
+    // While writes fail: the oldest would be trimmed from the table anyway.
+    const excess = this.pendingCredits.length - this.maxLedgerEntries;
+    if (excess > 0) this.pendingCredits.splice(0, excess);
+    if (this.hasPending()) this.writer.schedule();
   }
 
   onRemote(): void {
@@ -166,15 +201,33 @@ export class LmdbStore implements TrackerStore {
     this.tables = null;
   }
 
-  /** One transaction with the newest form of every touched record. */
+  private get maxLedgerEntries(): number {
+    return this.options.ledgerEntries ?? DEFAULT_CREDIT_MEMORY_ENTRIES;
+  }
+
+  private hasPending(): boolean {
+    return (
+      this.pending.nodes.size > 0 || this.pending.files.size > 0 || this.pendingCredits.length > 0
+    );
+  }
+
+  /**
+   * One transaction with the newest form of every touched record and the UPDATEs accepted
+   * since the last. Both are taken in this turn, after the same requests: the records hold
+   * exactly the credits of the ledger entries written with them.
+   */
   private async writePending(): Promise<void> {
     const { tables, reader } = this;
     if (!tables || !reader) return;
     const touched = this.pending;
+    const credits = this.pendingCredits;
     this.pending = { nodes: new Set(), files: new Set() };
-    // Read now, in this turn: the records as they are when the batch starts.
+    this.pendingCredits = [];
     const nodes = [...touched.nodes].map((id) => [id, reader.persistedNode(id)] as const);
     const files = [...touched.files].map((hex) => [hex, reader.persistedFile(hex)] as const);
+    const { first, next } = this.ledgerKeys;
+    const newNext = next + credits.length;
+    const newFirst = Math.max(first, newNext - this.maxLedgerEntries);
     try {
       await tables.root.transaction(() => {
         for (const [id, node] of nodes) {
@@ -185,10 +238,16 @@ export class LmdbStore implements TrackerStore {
           if (file) tables.files.put(hex, file);
           else tables.files.remove(hex);
         }
+        credits.forEach((op, i) => {
+          if (next + i >= newFirst) tables.ledger.put(next + i, op);
+        });
+        for (let key = first; key < Math.min(newFirst, next); key++) tables.ledger.remove(key);
       });
+      this.ledgerKeys = { first: newFirst, next: newNext };
     } catch (error) {
       for (const id of touched.nodes) this.pending.nodes.add(id);
       for (const hex of touched.files) this.pending.files.add(hex);
+      this.pendingCredits = credits.concat(this.pendingCredits);
       throw error;
     }
   }

@@ -49,6 +49,9 @@ export type StateOp =
       granted: Credit[];
     };
 
+/** An accepted UPDATE: what the credit ledger remembers. */
+export type CreditOp = Extract<StateOp, { op: 'credit' }>;
+
 /** Operations from one tracker, in the order they happened. */
 export interface OpBatch {
   /** The tracker that made the changes (its listening address, `host:port`). */

@@ -13,8 +13,8 @@
  *   <p>seq       the number of the last published batch
  *   <p>ops       channel: "<seq> <batch JSON>"
  */
-import { isNode, type PersistedNode } from '../persisted.ts';
-import type { OpBatch, StateOp } from './ops.ts';
+import { isCreditOp, isNode, type PersistedNode } from '../persisted.ts';
+import type { CreditOp, OpBatch, StateOp } from './ops.ts';
 
 /** Key prefix of every key of a swarm. */
 export const REDIS_PREFIX = 'bt-tui:';
@@ -147,11 +147,11 @@ export interface RedisSwarm {
  */
 export function opsFromSwarm(swarm: RedisSwarm): { ops: StateOp[]; malformed: number } {
   let malformed = 0;
-  const ledger: Extract<StateOp, { op: 'credit' }>[] = [];
+  const ledger: CreditOp[] = [];
   const replayed = new Map<number, number>();
   for (const text of swarm.ledger) {
-    const op = parseJson(text) as Extract<StateOp, { op: 'credit' }> | null;
-    if (op?.op !== 'credit' || !Array.isArray(op.granted)) {
+    const op = parseJson(text);
+    if (!isCreditOp(op)) {
       malformed++;
       continue;
     }

@@ -146,6 +146,8 @@ export class RedisStore implements TrackerStore {
     return {
       persisted: { nodes: [], files: [] },
       ops,
+      // Redis keeps credits as sums and ranks only in the ledger: it is replayed in `ops`.
+      credited: [],
       trackerSecret: Buffer.from(String(values[7]), 'hex'),
       notes,
     };

@@ -68,16 +68,7 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
       index.withdraw(op.infohash, op.nodeId);
       return;
     case 'credit': {
-      const decision = parts.ledger.decide({
-        senderId: op.senderId,
-        reporterHost: op.reporterHost,
-        downloadIdHex: op.downloadIdHex,
-        infohashHex: op.infohash,
-        sizeBytes: op.sizeBytes,
-        credits: op.granted,
-        // The accepting tracker already checked ownership; replay only its caps and memory.
-        isOwner: () => true,
-      });
+      const decision = parts.ledger.recall(op);
       if (decision.duplicate) return;
       for (const credit of op.granted) {
         const owner = registry.get(credit.nodeId);

@@ -5,7 +5,7 @@
  * as it happens (never the whole state), and, when shared, brings other trackers' changes.
  */
 import type { PersistedFile, PersistedNode, PersistedTracker } from '../persisted.ts';
-import type { OpBatch, StateOp } from './ops.ts';
+import type { CreditOp, OpBatch, StateOp } from './ops.ts';
 
 /** Bytes of the swarm secret a store keeps (HMAC-SHA-256 keys). */
 export const TRACKER_SECRET_BYTES = 32;
@@ -16,6 +16,11 @@ export interface StoreLoad {
   persisted: PersistedTracker;
   /** Applied after `persisted` (a shared store: sessions, liveness, partial owners). */
   ops: StateOp[];
+  /**
+   * UPDATEs whose credits `persisted` already holds, oldest first: the credit ledger remembers
+   * them (not applied again), so one resent after a restart credits nothing.
+   */
+  credited: CreditOp[];
   /** The swarm's secret, created on first start and the same on every tracker sharing it. */
   trackerSecret: Buffer;
   /** One sentence per thing a person should know (migrations, entries left out). */
