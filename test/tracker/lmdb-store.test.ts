@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { open } from 'lmdb';
 import { ManualClock } from '../../source/clock.ts';
+import { exportEmbedded, formatExport } from '../../source/tracker/store/export.ts';
 import { LMDB_FILE, LmdbStore, openLmdbTables } from '../../source/tracker/store/lmdb-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { creditOf, infohash, newState, own, register, update } from './fixtures.ts';
@@ -58,6 +59,10 @@ describe('the embedded store (LMDB in tracker_db/)', () => {
       for (const file of before.files) files.put(file.infohash, file);
     });
     await plain.close();
+    // `tracker export` reads it (read-only: it has no ledger table yet) as it is.
+    const exported = await exportEmbedded(dbDir);
+    assert.ok(exported.ok, exported.ok ? '' : exported.message);
+    assert.equal(exported.text, formatExport(before));
 
     const store = new LmdbStore({ dbDir, clock: new ManualClock() });
     const loaded = await store.load(0);
@@ -165,7 +170,7 @@ describe('the embedded store (LMDB in tracker_db/)', () => {
     const dbDir = await tempDbDir();
     await reload(dbDir);
     const tables = openLmdbTables(dbDir);
-    await tables.ledger.put(0, { op: 'credit', granted: 'all of it' });
+    await tables.ledger!.put(0, { op: 'credit', granted: 'all of it' });
     await tables.root.close();
     const loaded = await reload(dbDir);
     assert.deepEqual(loaded.credited, []);

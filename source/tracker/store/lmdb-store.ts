@@ -43,8 +43,11 @@ export interface LmdbTables {
   nodes: Database<unknown, number>;
   files: Database<unknown, string>;
   meta: Database<unknown, string>;
-  /** Accepted UPDATEs (credit ops) by sequence number, oldest first; trimmed to the newest. */
-  ledger: Database<unknown, number>;
+  /**
+   * Accepted UPDATEs (credit ops) by sequence number, oldest first; trimmed to the newest. Null
+   * only when opened read-only on a database written before the ledger (`tracker export`).
+   */
+  ledger: Database<unknown, number> | null;
 }
 
 /**
@@ -73,7 +76,7 @@ export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
     files: root.openDB<unknown, string>({ name: 'files', ...records }),
     meta: root.openDB<unknown, string>({ name: 'meta' }),
     // Shared structures here too: 100,000 entries take 14.5 MiB instead of 23.5.
-    ledger: root.openDB<unknown, number>({ name: 'ledger', ...records }),
+    ledger: root.openDB<unknown, number>({ name: 'ledger', ...records }) ?? null,
   };
 }
 
@@ -99,7 +102,7 @@ export function readLmdbRecords(tables: LmdbTables): {
   }
   let first: number | null = null;
   let next = 0;
-  for (const { key, value } of tables.ledger.getRange()) {
+  for (const { key, value } of tables.ledger?.getRange() ?? []) {
     if (typeof key !== 'number' || !Number.isSafeInteger(key) || key < 0) continue;
     first ??= key;
     next = key + 1;
@@ -239,10 +242,12 @@ export class LmdbStore implements TrackerStore {
           if (file) tables.files.put(hex, file);
           else tables.files.remove(hex);
         }
+        const { ledger } = tables;
+        if (!ledger) throw new Error('the ledger table is missing');
         credits.forEach((op, i) => {
-          if (next + i >= newFirst) tables.ledger.put(next + i, op);
+          if (next + i >= newFirst) ledger.put(next + i, op);
         });
-        for (let key = first; key < Math.min(newFirst, next); key++) tables.ledger.remove(key);
+        for (let key = first; key < Math.min(newFirst, next); key++) ledger.remove(key);
       });
       this.ledgerKeys = { first: newFirst, next: newNext };
     } catch (error) {
