@@ -682,6 +682,7 @@ export class PeerNode {
       return;
     }
     const kept = await this.pendingCredits.add(report);
+    this.markChanged();
     logger.log(
       kept.writeError === null
         ? `could not credit the owners of ${report.name} yet: ${outcome.reason}; the credit is kept and sent once the tracker answers`
@@ -710,6 +711,7 @@ export class PeerNode {
           return;
         }
         await this.pendingCredits.remove(report.downloadIdHex);
+        this.markChanged();
         this.options.logger.log(
           outcome.ok
             ? `credited the owners of ${report.name} (owed since the tracker did not answer)`
@@ -870,6 +872,7 @@ export class PeerNode {
         downloadBytesPerSec: this.pacer.userLimit.limit,
         downlinkPacedBytesPerSec: this.pacer.rateAt(this.options.clock.now()),
       },
+      creditsWaiting: this.pendingCredits.reports.length,
       uploads: this.uploadPeers.snapshot,
       files: [
         ...listing.files.map((file) => ({

@@ -89,6 +89,11 @@ export interface PeerSnapshot {
     downloadBytesPerSec: number;
     downlinkPacedBytesPerSec: number;
   };
+  /**
+   * Credits of finished downloads no tracker has answered yet (kept in the node's folder, see
+   * pending-credits.ts): sent once a tracker answers.
+   */
+  creditsWaiting: number;
   /** Peers that asked this node for data lately, busiest first. */
   uploads: UploadPeerSnapshot[];
   files: LocalFileSnapshot[];

@@ -58,6 +58,10 @@ async function owedCreditArrives(
     `the leecher to hear its credit was applied (seed ${SEED})`,
   );
   assert.deepEqual(await pendingReports(world, leecher.nodeId), []);
+  await waitFor(
+    () => leecher.node.getSnapshot().creditsWaiting === 0,
+    `the leecher's view to show no credit waiting (seed ${SEED})`,
+  );
 }
 
 test('a tracker outage does not stop a transfer between known peers; peers re-register spread in time', {
@@ -149,6 +153,10 @@ test('credits owed when the tracker did not answer survive the node stopping, an
     const owed = await pendingReports(world, LEECHER_ID);
     assert.equal(owed.length, 1, JSON.stringify(owed));
     assert.deepEqual((owed[0] as { credits: unknown }).credits, [{ nodeId: 1, bytes: 4 * MiB }]);
+    await waitFor(
+      () => leecher.node.getSnapshot().creditsWaiting === 1,
+      `the leecher's view to show the credit waiting (seed ${SEED})`,
+    );
     await leecher.node.exit();
 
     await world.startTracker(SWEEP_MS);

@@ -97,6 +97,7 @@ export function peerSnapshot(overrides: Partial<PeerSnapshot> = {}): PeerSnapsho
     downloadRateBytesPerSec: 0,
     bytesUploaded: 0,
     limits: { uploadBytesPerSec: 0, downloadBytesPerSec: 0, downlinkPacedBytesPerSec: 0 },
+    creditsWaiting: 0,
     uploads: [],
     files: [],
     downloads: [],

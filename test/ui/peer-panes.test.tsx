@@ -284,6 +284,20 @@ describe('peer view: header', () => {
     assert.equal(lines[1], '↓ idle  ↑ 1.5 MiB/s · seeding 2 files · uploaded 3.0 GiB');
   });
 
+  test('credits waiting for the tracker are counted (singular and plural), none said when none', async () => {
+    const line = async (creditsWaiting: number) =>
+      (await header(peerSnapshot({ creditsWaiting })))[1];
+    assert.equal(await line(0), '↓ idle  ↑ idle · seeding 0 files · uploaded 0 B');
+    assert.equal(
+      await line(1),
+      '↓ idle  ↑ idle · seeding 0 files · uploaded 0 B · 1 credit waiting for the tracker',
+    );
+    assert.equal(
+      await line(2),
+      '↓ idle  ↑ idle · seeding 0 files · uploaded 0 B · 2 credits waiting for the tracker',
+    );
+  });
+
   test('after q the tracker state gives way to "exiting…"', async () => {
     const lines = await header(peerSnapshot(), true);
     assert.equal(

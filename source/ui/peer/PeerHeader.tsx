@@ -63,12 +63,22 @@ export function PeerHeader({
       </Text>
       <Text>
         {truncate(
-          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec, snapshot.limits.downlinkPacedBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}`,
+          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec, snapshot.limits.downlinkPacedBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}${creditsWaiting(snapshot)}`,
           width,
         )}
       </Text>
     </Box>
   );
+}
+
+/**
+ * ` · 1 credit waiting for the tracker` while finished downloads' credits wait for a tracker
+ * to answer: without it a person saw the owners' credit stay 0 and had to read the log for why.
+ */
+function creditsWaiting(snapshot: PeerSnapshot): string {
+  const waiting = snapshot.creditsWaiting;
+  if (waiting === 0) return '';
+  return ` · ${waiting} credit${waiting === 1 ? '' : 's'} waiting for the tracker`;
 }
 
 /** `to 3 peers · ` while peers download from this node (the peers pane lists them). */
