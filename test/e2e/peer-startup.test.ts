@@ -2,13 +2,17 @@
  * Issue 11: the peer view opens at once, as a person sees it in a real terminal (tmux, the built
  * binary). With a silent tracker and a 1 GiB file to hash for --seed, the view is up within
  * seconds showing the tracker as registering and the file as "hashing N %", then seeding; a node
- * id in use is shown in the view's header instead of a blank screen. Needs tmux; skipped without.
+ * id in use is shown in the view's header instead of a blank screen; a credit a download left
+ * owed while no tracker answered is counted in the header until one does. Needs tmux; skipped
+ * without.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
+import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
 import { CLI, freeUdpPort, startPeer, stopProcess, TmuxTerminal, tmuxMissing } from './harness.ts';
 import {
   Cleanups,
@@ -39,6 +43,14 @@ describe('peer view startup in a real terminal (tmux)', { skip }, () => {
 
   test('a node id in use is shown in the header of the view', { timeout: 40_000 }, () =>
     withLastCapture(() => shown?.captures ?? [], idInUseInTheView),
+  );
+
+  test(
+    'a credit owed from before is counted in the header until a tracker answers',
+    {
+      timeout: 90_000,
+    },
+    () => withLastCapture(() => shown?.captures ?? [], creditWaitingInTheView),
   );
 });
 
@@ -132,6 +144,55 @@ async function idInUseInTheView(): Promise<void> {
   assert.ok(
     screen.includes(`node id 5 is in use by ${registered[1]}`),
     `the holder's address in the view:\n${screen}`,
+  );
+  terminal.type('q');
+  await terminal.waitFor('the shell back after q', (s) =>
+    s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
+}
+
+async function creditWaitingInTheView(): Promise<void> {
+  const ws = workspace('credit-waiting', [4]);
+  // What a download that ended during a tracker outage left behind (pending-credits.ts).
+  const stateDir = join(ws.files, 'node4', STATE_DIR_NAME);
+  mkdirSync(stateDir, { recursive: true });
+  const report = {
+    name: 'big.bin',
+    infohashHex: 'ab'.repeat(32),
+    downloadIdHex: '0123456789abcdef',
+    credits: [{ nodeId: 1, bytes: 1024 * 1024 }],
+  };
+  writeFileSync(
+    join(stateDir, PENDING_CREDITS_FILE),
+    `${JSON.stringify({ version: 1, reports: [report] })}\n`,
+  );
+  const port = await freeUdpPort();
+  const command = `${process.execPath} ${CLI} peer --id 4 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
+  const terminal = await runInTerminal('credits', ws.dir, command);
+  await terminal.waitFor(
+    'the credit counted while no tracker answers',
+    (s) =>
+      /tracker 127\.0\.0\.1:\d+ (registering|retrying)/.test(s) &&
+      s.includes('uploaded 0 B · 1 credit waiting for the tracker'),
+    40_000,
+  );
+  const [peerPid] = terminal.shellChildren();
+  if (peerPid) cleanups.add(() => stopProcess(peerPid));
+
+  const tracker = startTracker(
+    { port, sweepSec: 2, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
+    join(ws.dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  // Registered (after the node's backoff), then a heartbeat period later the credit is sent:
+  // this tracker knows no owner of the file, so it credits nobody, but the credit is settled.
+  await terminal.waitFor(
+    'the credit sent once the tracker answers, and no longer counted',
+    (s) =>
+      /tracker 127\.0\.0\.1:\d+ registered/.test(s) &&
+      s.includes('credited the owners of big.bin (owed since the tracker did not answer)') &&
+      !s.includes('waiting for the tracker'),
+    60_000,
   );
   terminal.type('q');
   await terminal.waitFor('the shell back after q', (s) =>
