@@ -1,12 +1,18 @@
 /**
  * An idle node must not wake its views: the snapshot is rebuilt (the folder is listed again every
  * second, rates sampled) but listeners are told only when something they would draw changed.
- * A view left open redrew twice a second for nothing before (~2 % of a core).
+ * A view left open redrew twice a second for nothing before (~2 % of a core). A downloading one
+ * is told a few times a second, not at every 100 ms tick (see RUNNING_REFRESH_MS).
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import type { PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
+import { writeRandomFile } from './harness/files.ts';
 import { Swarm } from './harness/swarm.ts';
-import { sleep } from './harness/wait.ts';
+import { sleep, waitFor } from './harness/wait.ts';
+
+const MiB = 1024 * 1024;
 
 test('an idle node notifies its views of nothing while nothing changes', {
   timeout: 20_000,
@@ -20,6 +26,41 @@ test('an idle node notifies its views of nothing while nothing changes', {
     await sleep(3_500); // three folder listings and rate samples
     unsubscribe();
     assert.equal(notified, 0, `${notified} notifications from an idle node`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a running download tells its views a few times a second; what a person asks shows next', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'slow.bin'), 8 * MiB, 62);
+    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 2 * MiB });
+    assert.deepEqual(await owner.node.seed('slow.bin'), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 62 });
+    const snapshots: PeerSnapshot[] = [];
+    const unsubscribe = leecher.node.subscribe(() => snapshots.push(leecher.node.getSnapshot()));
+    try {
+      assert.deepEqual(leecher.node.download('slow.bin'), { ok: true });
+      await waitFor(
+        () => (leecher.node.getSnapshot().downloads[0]?.piecesVerified ?? 0) > 0,
+        'the download under way',
+      );
+      const before = snapshots.length;
+      await sleep(2_000);
+      const during = snapshots.length - before;
+      // Every 100 ms before (20 in 2 s); now at most every 250 ms, 8 at most in 2 s.
+      assert.ok(during >= 1 && during <= 8, `${during} notifications in 2 s of a download`);
+      leecher.node.setDownloadLimit(MiB);
+      await waitFor(
+        () => snapshots.at(-1)?.limits.downloadBytesPerSec === MiB,
+        'the new limit in the views',
+      );
+    } finally {
+      unsubscribe();
+    }
   } finally {
     await swarm.close();
   }
