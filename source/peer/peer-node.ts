@@ -324,7 +324,6 @@ export class PeerNode {
     this.noteIntent();
     this.seeder.setUploadLimit(bytesPerSec);
     this.options.logger.log(`upload limit: ${describeLimit(bytesPerSec)}`);
-    this.markChanged();
   }
 
   /** Changes the download limit at run time (bytes per second, 0 for none). */
@@ -333,7 +332,6 @@ export class PeerNode {
     this.pacer.userLimit.setLimit(bytesPerSec, this.options.clock.now());
     this.options.logger.log(`download limit: ${describeLimit(bytesPerSec)}`);
     for (const download of this.downloads.values()) download.transfer?.pumpAll();
-    this.markChanged();
   }
 
   // ---- intents ----
