@@ -140,8 +140,9 @@ export function applyOwn(
 
 /**
  * Credits the owners named in an UPDATE, within the ledger's caps, and counts the sender's host
- * as a downloader of each owner credited on another host. Returns one event per credit given;
- * none for an unknown infohash, a retransmission, or credits that were all refused.
+ * as a downloader of each owner credited on another host. Returns one event per credit given,
+ * and one more when the caps cut what was asked; none for an unknown infohash or a
+ * retransmission.
  */
 export function applyUpdate(
   registry: Registry,
@@ -172,10 +173,14 @@ export function applyUpdate(
   });
   if (decision.duplicate) return [];
   const events: TrackerEvent[] = [];
+  let askedBytes = 0;
+  for (const credit of request.credits) askedBytes += credit.bytes;
+  let givenBytes = 0;
   for (const credit of decision.granted) {
     const owner = registry.get(credit.nodeId);
     if (!owner) continue;
     creditOwner(owner, credit.bytes, reporterHost);
+    givenBytes += credit.bytes;
     events.push({
       kind: 'credited',
       fromNodeId: sender.nodeId,
@@ -183,6 +188,12 @@ export function applyUpdate(
       bytes: credit.bytes,
       name: file.name,
     });
+  }
+  // Said, not silent: a person trying credits with every node on one host saw a download
+  // "credited" and its owners' credit stay 0.
+  if (givenBytes < askedBytes) {
+    const { name } = file;
+    events.push({ kind: 'credit-capped', fromNodeId: sender.nodeId, name, askedBytes, givenBytes });
   }
   return events;
 }

@@ -40,6 +40,14 @@ export type TrackerEvent =
   | { kind: 'withdrew'; nodeId: number; name: string; ownersLeft: number }
   | { kind: 'searched'; nodeId: number; query: SearchQuery; files: number; owners: number }
   | { kind: 'credited'; fromNodeId: number; toNodeId: number; bytes: number; name: string }
+  /** An UPDATE whose credits the rules cut (some or all): what was asked, what was given. */
+  | {
+      kind: 'credit-capped';
+      fromNodeId: number;
+      name: string;
+      askedBytes: number;
+      givenBytes: number;
+    }
   | {
       kind: 'rejected';
       from: RemoteAddress;
@@ -170,6 +178,8 @@ export function formatEvent(event: TrackerEvent): string {
     case 'credited':
       // Exact bytes: the log is the credit ledger's record (scripts add these up).
       return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.name})`;
+    case 'credit-capped':
+      return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (only current owners other than itself; one host gives at most the file's size per file)`;
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':

@@ -117,6 +117,7 @@ const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['ki
   'throttled',
   'internal-error',
   'searched',
+  'credit-capped',
 ]);
 
 /**
@@ -148,6 +149,7 @@ const CHURN_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['ki
   'owns',
   'withdrew',
   'exited',
+  'credit-capped',
 ]);
 /** Counters reach the UI at most this often. */
 const COUNTER_REFRESH_MS = 100;

@@ -218,13 +218,14 @@ export class TrackerState {
         };
       case 'update': {
         const credits = applyUpdate(this.registry, this.index, this.ledger, node, request, nowMs);
-        if (credits.length > 0) {
+        const granted = credits.some((event) => event.kind === 'credited');
+        if (granted) {
           this.changeCount++;
           const sizeBytes = this.index.get(request.infohash.toString('hex'))?.sizeBytes ?? 0;
           this.journal.credits(request, node.nodeId, hostKeyOf(node.address), sizeBytes, credits);
         }
         events.push(...credits);
-        return { reply: ACK, events, dirty: credits.length > 0 };
+        return { reply: ACK, events, dirty: granted };
       }
       case 'exit': {
         this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));

@@ -63,7 +63,15 @@ test('every kind of refusal is logged once and then summed up, never a line per 
     const announce = encode(3, { type: 'own', state: 'complete', token, ...churned });
     const withdraw = encode(4, { type: 'own', state: 'withdrawn', token, ...churned });
     for (let i = 0; i < CHURN; i++) {
-      for (const datagram of [announce, withdraw]) {
+      // And an UPDATE crediting itself under a new download id each time: capped, and said.
+      const selfCredit = encode(5, {
+        type: 'update',
+        token,
+        infohash: known.infohash,
+        downloadId: random.bytes(8),
+        credits: [{ nodeId: 66, bytes: 1000 }],
+      });
+      for (const datagram of [announce, withdraw, selfCredit]) {
         attacker.endpoint.sendRaw(datagram, datagram.length, tracker.address);
       }
       if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
@@ -85,7 +93,9 @@ test('every kind of refusal is logged once and then summed up, never a line per 
     t.diagnostic(
       `${lines.length} log lines for ${3 * BURST + C1_NAMES.length} refused datagrams and ${2 * CHURN} announcements`,
     );
-    const changes = lines.filter((line) => /^(owns|withdrew) node 66 /.test(line));
+    const changes = lines.filter((line) =>
+      /^((owns|withdrew) node 66 |capped node 66's)/.test(line),
+    );
     assert.ok(changes.length > 0 && changes.length <= 100, `${changes.length} changes ${context}`);
     assert.match(
       lines.find((line) => line.startsWith('changes from 127.0.0.66')) ?? '',

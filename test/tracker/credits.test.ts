@@ -46,9 +46,32 @@ describe('UPDATE', () => {
     assert.equal(creditOf(state, 2, 1), 400);
   });
 
-  test('caps one credit at the file size', () => {
+  test('caps one credit at the file size, and says so', () => {
     const { state, t4 } = setup();
-    update(state, t4, 5004, 1, FILE.infohash, 1, [{ nodeId: 1, bytes: 10 * SIZE }]);
+    const { events } = state.handle(
+      {
+        type: 'update',
+        token: t4,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, 1),
+        credits: [{ nodeId: 1, bytes: 10 * SIZE }],
+      },
+      at(5004),
+      1,
+    );
+    assert.deepEqual(
+      events.map((event) => event.kind === 'credit-capped' && event),
+      [
+        false,
+        {
+          kind: 'credit-capped',
+          fromNodeId: 4,
+          name: FILE.name,
+          askedBytes: 10 * SIZE,
+          givenBytes: SIZE,
+        },
+      ],
+    );
     assert.equal(creditOf(state, 1, 1), SIZE);
   });
 
@@ -82,7 +105,18 @@ describe('UPDATE', () => {
       at(5001),
       1,
     );
-    assert.deepEqual(result, { reply: { type: 'ack' }, events: [], dirty: false });
+    // Nothing changes, but the log says what was cut, and why such credits do not count.
+    assert.deepEqual(result, {
+      reply: { type: 'ack' },
+      events: [
+        { kind: 'credit-capped', fromNodeId: 1, name: FILE.name, askedBytes: 1500, givenBytes: 0 },
+      ],
+      dirty: false,
+    });
+    assert.equal(
+      formatEvent(result.events[0]!),
+      `capped node 1's credit for ${FILE.name}: 1500 B asked, 0 B given (only current owners other than itself; one host gives at most the file's size per file)`,
+    );
     assert.deepEqual(state.toPersisted(), before);
   });
 
