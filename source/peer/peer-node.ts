@@ -593,7 +593,7 @@ export class PeerNode {
     const coreSeconds = (cpu.user + cpu.system) / 1e6;
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.lateBlocks} late blocks kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
       );
     const sources = download.owners
       .filter((owner) => owner.verifiedBytes > 0)

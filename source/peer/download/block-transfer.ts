@@ -140,6 +140,9 @@ export class BlockTransfer {
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
+  /** Replies kept that came after their request was given up on (see learnFromLateReply). */
+  lateBlocks = 0;
+  private unpacedAgain = false;
   /** Blocks whose datagram checksum failed (found when their piece failed its hash). */
   damagedBlocks = 0;
   /** REQUEST datagrams sent: each costs a system call here and one at the owner. */
@@ -343,7 +346,10 @@ export class BlockTransfer {
     const { piece, begin, payloadLength } = this.header;
     const assembly = this.assemblies.get(piece);
     if (assembly === undefined) {
-      this.unsolicitedBlocks++;
+      // A second copy of a block of a piece verified since (asked again, and both came) is a
+      // duplicate; anything else is data nobody asked for.
+      if (this.picker.isVerified(piece)) this.duplicateBlocks++;
+      else this.unsolicitedBlocks++;
       return;
     }
     const block = begin / assembly.blockSizeBytes;
@@ -357,20 +363,28 @@ export class BlockTransfer {
     }
     if (assembly.isReceived(block)) {
       this.duplicateBlocks++;
+      // Another copy was faster, but this one still proves its request was not lost.
+      if (assembly.answersGivenUp(block, owner.nodeId, this.header.txid))
+        this.learnFromLateReply(assembly, block, owner, this.deps.clock.now());
       if (assembly.isAskedOf(block, owner.nodeId)) this.settle(assembly, block);
       return;
     }
-    if (!assembly.isAskedOf(block, owner.nodeId)) {
-      // Data nobody asked this owner for (or asked and already given up on): not trusted.
+    const { txid } = this.header;
+    const late = assembly.answersGivenUp(block, owner.nodeId, txid);
+    if (!late && !assembly.isAskedOf(block, owner.nodeId)) {
+      // Data nobody asked this owner for: not trusted.
       this.unsolicitedBlocks++;
       return;
     }
     const nowMs = this.deps.clock.now();
-    // DATA echoes the txid of the REQUEST it answers. Only a reply to the block's latest request
-    // is a sample: exact even after a retransmission (the idea of RFC 7323 timestamps), where
-    // skipping every retransmitted block (Karn) leaves a backed-off timeout in place for good
-    // under steady loss, and a lossy download crawls at one retry per 2 s.
-    if (this.header.txid === assembly.requestTxid[block]) {
+    // DATA echoes the txid of the REQUEST it answers, so a round trip is exact even after a
+    // retransmission (the idea of RFC 7323 timestamps), where skipping every retransmitted
+    // block (Karn) leaves a backed-off timeout in place for good under steady loss, and a lossy
+    // download crawls at one retry per 2 s.
+    if (late) {
+      this.learnFromLateReply(assembly, block, owner, nowMs);
+      this.lateBlocks++;
+    } else if (txid === assembly.requestTxid[block]) {
       owner.link.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
       const seq = assembly.requestSeq[block]!;
       if (seq > owner.highestAnsweredSeq) owner.highestAnsweredSeq = seq;
@@ -387,6 +401,36 @@ export class BlockTransfer {
     if (assembly.complete) this.finishPiece(assembly);
     if (this.deps.pacer.userLimit.limited) this.pumpInTurns();
     else this.pump(owner);
+  }
+
+  /**
+   * The reply to a request given up on as lost came after all. An owner that holds replies in
+   * its upload queue (`--upload-limit`) makes round trips grow from ~1 ms to its queue's 300 ms
+   * faster than the timer follows, and before this each such reply was thrown away as
+   * unsolicited and the downlink paced for losses that never were. Now its round trip raises
+   * the timer (Eifel's response), and the downlink's pacer takes the loss back.
+   *
+   * The window's cut stays: a reply that late says the owner's queue is long, and undone (as
+   * TCP's Eifel does), the window went back to slow start and grew to its 256-block cap, the
+   * owner's queue stayed full of one download's requests and refused another's `busy` until
+   * the first was done (swarm-parallel.test.ts, with a CPU hog on the side: 0–9 % instead of
+   * 72 % of the second file when the first finished).
+   */
+  private learnFromLateReply(
+    assembly: PieceAssembly,
+    block: number,
+    owner: OwnerSession,
+    nowMs: number,
+  ): void {
+    owner.link.rtt.addLateSample(nowMs - assembly.forgetGivenUp(block));
+    if (this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs)) this.unpacedAgain = true;
+  }
+
+  /** True once after late replies ended the pacing that their losses had started. */
+  takeUnpacedAgain(): boolean {
+    const unpaced = this.unpacedAgain;
+    this.unpacedAgain = false;
+    return unpaced;
   }
 
   /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */
@@ -618,6 +662,7 @@ export class BlockTransfer {
       assembly.requestSeq[block]! + FAST_RETRANSMIT_GAP <= owner.highestAnsweredSeq &&
       age >= link.rtt.smoothedRttMs + REORDER_ALLOWANCE_MS;
     if (!timedOut && !overtaken) return false;
+    if (alone) assembly.giveUp(block, nodeId);
     assembly.unask(block, nodeId);
     owner.settled();
     this.deps.budget.inFlightBlocks--;

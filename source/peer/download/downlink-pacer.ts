@@ -73,6 +73,10 @@ export class DownlinkPacer {
   private heldInSlot = false;
   /** Slots in a row whose probe arrived in full. */
   private probes = 0;
+  /** When pacing last engaged for losses (see undoLoss). */
+  private engagedAtMs = Number.NEGATIVE_INFINITY;
+  /** Bytes of those losses beyond the share that engages pacing, not yet found needless. */
+  private engagingExcessBytes = 0;
 
   constructor(userLimitBytesPerSec: number, nowMs: number) {
     this.userLimit = new TokenBucket(userLimitBytesPerSec, nowMs);
@@ -142,6 +146,30 @@ export class DownlinkPacer {
   }
 
   /**
+   * A block noted lost arrived after all, in answer to the request given up on: nothing
+   * overflowed, a queue only delayed it. Taken off the current slot's losses; or, once the slot
+   * is over, off the losses that engaged pacing in the last window, and when too few of those
+   * are left to have engaged it, requests go unpaced again. Why: an owner under `--upload-limit`
+   * delays its replies by up to 300 ms, the first timeouts fire before they come, and the node
+   * paced itself "after losses" that never were, below what the owner sends. Returns true if
+   * this ended pacing.
+   */
+  undoLoss(bytes: number, nowMs: number): boolean {
+    if (this.lostBytesInSlot >= bytes) {
+      this.lostBytesInSlot -= bytes;
+      return false;
+    }
+    if (!this.paced || nowMs - this.engagedAtMs >= WINDOW_MS) return false;
+    this.engagingExcessBytes -= bytes;
+    if (this.engagingExcessBytes > 0) return false;
+    this.engagedAtMs = Number.NEGATIVE_INFINITY;
+    this.paced = false;
+    this.probes = 0;
+    this.pace.setLimit(0, nowMs);
+    return true;
+  }
+
+  /**
    * Call often (every download tick); once a slot has passed it measures what arrived during it
    * (`receivedBytes`: every DATA byte this node has received so far) and sets the next rate.
    */
@@ -164,7 +192,8 @@ export class DownlinkPacer {
     // A queue that overflows loses a good share of what crosses it; a block lost now and then is
     // no sign of one. (Runs read out of order at the start can look lost too: the probes below
     // undo such a false start within a few slots.)
-    const loss = this.lostBytesInSlot > CONGESTION_LOSS_SHARE * received;
+    const excessLostBytes = this.lostBytesInSlot - CONGESTION_LOSS_SHARE * received;
+    const loss = excessLostBytes > 0;
     const held = this.heldInSlot;
     this.lostBytesInSlot = 0;
     this.heldInSlot = false;
@@ -176,6 +205,10 @@ export class DownlinkPacer {
       return;
     }
     if (!this.paced && !loss) return;
+    if (!this.paced) {
+      this.engagedAtMs = nowMs;
+      this.engagingExcessBytes = excessLostBytes;
+    }
     let gain = 1;
     if (loss) {
       gain = DRAIN_GAIN;
@@ -206,6 +239,7 @@ export class DownlinkPacer {
     this.heldInSlot = false;
     this.paced = false;
     this.probes = 0;
+    this.engagedAtMs = Number.NEGATIVE_INFINITY;
     this.pace.setLimit(0, nowMs);
   }
 }

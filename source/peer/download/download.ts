@@ -586,6 +586,8 @@ export class Download {
         const rate = formatRate(pacer.rateBytesPerSec);
         this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
       }
+      if (this.transfer?.takeUnpacedAgain())
+        this.deps.log('requests unpaced again: what looked lost came late (an owner queued it)');
       const nowMs = this.deps.clock.now();
       this.watchFragments(nowMs);
       this.transfer?.checkTimeouts();

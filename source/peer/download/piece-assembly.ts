@@ -24,6 +24,8 @@ export class PieceAssembly {
   readonly requestTxid: Uint32Array;
   /** The owner's request number of each block's latest request (see fast retransmit). */
   readonly requestSeq: Float64Array;
+  /** Requests given up on as lost (see giveUp); made for the first one, most pieces have none. */
+  private givenUp: GivenUpRequests | null = null;
   /** Set once a block is asked for again (counted as a retransmission). */
   readonly retransmitted: Uint8Array;
   /** The owner whose copy of each block was kept; NO_OWNER until it arrives. */
@@ -97,6 +99,35 @@ export class PieceAssembly {
     return false;
   }
 
+  /**
+   * This owner's latest request of this block, asked of it alone, is given up on as lost; it is
+   * remembered (the latest such per block) so that its reply, if it comes after all, is known
+   * for what it is: proof that the loss was none (see answersGivenUp).
+   */
+  giveUp(block: number, nodeId: number): void {
+    this.givenUp ??= {
+      owner: new Uint32Array(this.blockCount),
+      txid: new Uint32Array(this.blockCount),
+      requestedAtMs: new Float64Array(this.blockCount),
+    };
+    this.givenUp.owner[block] = nodeId;
+    this.givenUp.txid[block] = this.requestTxid[block]!;
+    this.givenUp.requestedAtMs[block] = this.requestedAtMs[block]!;
+  }
+
+  /** True if DATA from this owner with this txid answers the request of the block given up on. */
+  answersGivenUp(block: number, nodeId: number, txid: number): boolean {
+    const givenUp = this.givenUp;
+    return givenUp !== null && givenUp.owner[block] === nodeId && givenUp.txid[block] === txid;
+  }
+
+  /** Forgets the block's request given up on (its reply came); returns when it went. */
+  forgetGivenUp(block: number): number {
+    const givenUp = this.givenUp!;
+    givenUp.owner[block] = NO_OWNER;
+    return givenUp.requestedAtMs[block]!;
+  }
+
   isReceived(block: number): boolean {
     return this.contributor[block] !== NO_OWNER;
   }
@@ -116,6 +147,7 @@ export class PieceAssembly {
   reset(): void {
     this.askedOf.fill(NO_OWNER);
     this.alsoAskedOf.fill(NO_OWNER);
+    this.givenUp?.owner.fill(NO_OWNER);
     this.retransmitted.fill(0);
     this.contributor.fill(NO_OWNER);
     this.receivedCount = 0;
@@ -127,6 +159,13 @@ export class PieceAssembly {
     for (const id of this.contributor) if (id !== NO_OWNER && !ids.includes(id)) ids.push(id);
     return ids;
   }
+}
+
+/** Per block: the owner (NO_OWNER: none), txid and time of the request last given up on. */
+interface GivenUpRequests {
+  readonly owner: Uint32Array;
+  readonly txid: Uint32Array;
+  readonly requestedAtMs: Float64Array;
 }
 
 /** Reuses piece buffers of one size so a long download allocates a handful, not thousands. */

@@ -121,6 +121,11 @@ export class PiecePicker {
     this.verified.add(piece);
   }
 
+  /** False for a piece out of range. */
+  isVerified(piece: number): boolean {
+    return piece < this.pieceCount && this.verified.has(piece);
+  }
+
   isActive(piece: number): boolean {
     return this.active.has(piece);
   }

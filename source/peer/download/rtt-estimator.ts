@@ -32,6 +32,20 @@ export class RttEstimator {
     this.backoff = 1;
   }
 
+  /**
+   * The reply to a request given up on as lost came after all, `rttMs` after it went: the timer
+   * fired too soon. As TCP's Eifel response (RFC 4015) the estimate is set so that this round
+   * trip would not have timed out — SRTT at least the sample, RTTVAR at least half of it — and
+   * the back-off ends; later samples bring it down again as the queue that delayed it drains.
+   */
+  addLateSample(rttMs: number): void {
+    if (!this.hasSample) this.addSample(rttMs);
+    if (rttMs < this.lowestMs) this.lowestMs = rttMs;
+    this.smoothedMs = Math.max(this.smoothedMs, rttMs);
+    this.varianceMs = Math.max(this.varianceMs, rttMs / 2);
+    this.backoff = 1;
+  }
+
   /** A timeout happened: back off until a fresh sample arrives. */
   onTimeout(): void {
     this.backoff = Math.min(this.backoff * 2, 64);

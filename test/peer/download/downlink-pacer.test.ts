@@ -124,6 +124,36 @@ describe('DownlinkPacer', () => {
 });
 
 /** A pacer that found a full queue at 3 MB/s: paced at 2.55 MB/s. */
+describe('DownlinkPacer: losses that were late replies', () => {
+  test('taken off the slot they were noted in: it does not start pacing', () => {
+    const d = new Driver();
+    d.slot(3 * MB);
+    d.pacer.noteLoss(MB);
+    assert.equal(d.pacer.undoLoss(MB, d.nowMs + 10), false);
+    assert.equal(d.slot(2.5 * MB), 0);
+    assert.equal(d.pacer.engaged, false);
+  });
+
+  test('found after the slot engaged pacing: unpaced again once too few real losses are left', () => {
+    const d = pacedAt3MB(); // 1 MB lost of 250 KB arrived in the slot: 987.5 KB beyond 5 %
+    assert.equal(d.pacer.engaged, true);
+    assert.equal(d.pacer.undoLoss(500_000, d.nowMs + 50), false, 'half of it: still paced');
+    assert.equal(d.pacer.engaged, true);
+    assert.equal(d.pacer.undoLoss(487_500, d.nowMs + 60), true, 'the rest: unpaced');
+    assert.equal(d.pacer.engaged, false);
+    assert.equal(d.pacer.rateBytesPerSec, 0);
+    assert.equal(d.pacer.limited, false);
+    assert.equal(d.slot(3 * MB), 0, 'and stays so while nothing is lost');
+  });
+
+  test('a late reply more than a second after the engaging slot changes nothing', () => {
+    const d = pacedAt3MB();
+    for (let i = 0; i < 10; i++) d.slot(2.5 * MB);
+    assert.equal(d.pacer.undoLoss(10 * MB, d.nowMs), false);
+    assert.equal(d.pacer.engaged, true);
+  });
+});
+
 function pacedAt3MB(): Driver {
   const d = new Driver();
   d.slot(3 * MB);

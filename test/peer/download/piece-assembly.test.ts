@@ -39,6 +39,28 @@ describe('piece assembly: who each block is asked of', () => {
     assert.ok(!piece.hasRequestFrom(9));
   });
 
+  test('a request given up on is remembered by owner and txid until the piece starts over', () => {
+    const piece = assembly();
+    assert.equal(piece.answersGivenUp(1, NO_OWNER, 0), false, 'nothing given up on');
+    piece.ask(1, 7);
+    piece.requestTxid[1] = 1234;
+    piece.requestedAtMs[1] = 50;
+    piece.giveUp(1, 7);
+    piece.unask(1, 7);
+    // Asked again (of the same owner): a new txid; the reply to the first is still known.
+    piece.ask(1, 7);
+    piece.requestTxid[1] = 1300;
+    assert.equal(piece.answersGivenUp(1, 7, 1234), true);
+    assert.equal(piece.answersGivenUp(1, 7, 1300), false, 'the latest request is not given up');
+    assert.equal(piece.answersGivenUp(1, 8, 1234), false, 'another owner');
+    assert.equal(piece.answersGivenUp(2, 7, 1234), false, 'another block');
+    assert.equal(piece.forgetGivenUp(1), 50, 'when the request given up on went');
+    assert.equal(piece.answersGivenUp(1, 7, 1234), false, 'its reply came: forgotten');
+    piece.giveUp(1, 7);
+    piece.reset();
+    assert.equal(piece.answersGivenUp(1, 7, 1300), false, 'the piece started over');
+  });
+
   test('contributors are the node ids that delivered blocks, each once', () => {
     const piece = assembly();
     for (const [block, id] of [
