@@ -731,7 +731,7 @@ export class PeerNode {
         this.markChanged();
         this.options.logger.log(
           outcome.ok
-            ? `credited the owners of ${report.name} (owed since the tracker did not answer)`
+            ? `the tracker took the credit owed to the owners of ${report.name} (it did not answer before)`
             : `could not credit the owners of ${report.name}: ${outcome.reason}`,
         );
       }

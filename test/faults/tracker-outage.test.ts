@@ -54,7 +54,10 @@ async function owedCreditArrives(
   );
   // The tracker credits before its answer reaches the leecher: the leecher's line comes after.
   await waitFor(
-    () => leecher.lines.some((line) => line.includes(`credited the owners of ${NAME}`)),
+    () =>
+      leecher.lines.some((line) =>
+        line.includes(`the tracker took the credit owed to the owners of ${NAME}`),
+      ),
     `the leecher to hear its credit was applied (seed ${SEED})`,
   );
   assert.deepEqual(await pendingReports(world, leecher.nodeId), []);
