@@ -135,6 +135,21 @@ export function seederCpuPerGiB(result: CrowdResult): number | null {
   return result.seederCpuSeconds / (result.seederUploadBytes / GiB);
 }
 
+/**
+ * The least a leecher of this crowd must spend per GiB it downloads: the leecher floor, plus
+ * the seeder floor for its share of what the leechers served each other (their up copies over
+ * their number; headers included, ~2.5 %). In a swarm a leecher also uploads, about one copy
+ * per copy it downloads at N = 8, and the leecher floor alone leaves that out.
+ */
+export function swarmLeecherFloorPerGiB(
+  result: CrowdResult,
+  sizeBytes: number,
+  floor: MachineFloor,
+): number {
+  const servedPerDownloaded = result.leechersUploadBytes / (result.leechers.length * sizeBytes);
+  return floor.leecherCoreSecondsPerGiB + servedPerDownloaded * floor.seederCoreSecondsPerGiB;
+}
+
 /** Issue 15's LAN target against each system's leechers (medians over the ok crowds). */
 export function cpuTargetLines(
   rows: CrowdRow[],
@@ -148,7 +163,13 @@ export function cpuTargetLines(
       const good = rows.filter((row) => row.system === system && row.leechers === n && allOk(row));
       const all = median(good.map((row) => cpuPerGiB(row.result!, sizeBytes)));
       const beyond = median(good.map((row) => cpuBeyondStartupPerGiB(row, sizeBytes)));
-      const ratio = beyond === null ? '-' : `${fixed(beyond / floorPerGiB, 1)}x the floor`;
+      const swarmFloor = median(
+        good.map((row) => swarmLeecherFloorPerGiB(row.result!, sizeBytes, floor)),
+      );
+      const ratio =
+        beyond === null || swarmFloor === null
+          ? '-'
+          : `${fixed(beyond / floorPerGiB, 1)}x the floor; ${fixed(beyond / swarmFloor, 1)}x ${fixed(swarmFloor, 2)}, the floor with what they served`;
       return `N=${n} ${fixed(all, 2)} (${fixed(beyond, 2)} beyond start-up, ${ratio})`;
     });
     const startup = median(

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { MachineFloor } from '../../bench/lib/floor.ts';
 import type { CrowdResult } from '../../bench/lib/lan-crowd.ts';
-import { linkUse, linkUseRange, p2pLowerBoundSeconds } from '../../bench/lib/lan-report.ts';
+import {
+  linkUse,
+  linkUseRange,
+  p2pLowerBoundSeconds,
+  swarmLeecherFloorPerGiB,
+} from '../../bench/lib/lan-report.ts';
 
 const MiB = 1024 * 1024;
 
@@ -28,5 +34,15 @@ describe('LAN bench report', () => {
       leechers: [leecher(0, bound), leecher(0, 2 * bound), leecher(null, 40), leecher(0, bound)],
     } as unknown as CrowdResult;
     assert.equal(linkUseRange(result, 64 * MiB, 25), '50 %/100 %');
+  });
+
+  test("a swarm leecher's floor adds the seeder floor for its share of what leechers served", () => {
+    const floor = { leecherCoreSecondsPerGiB: 11, seederCoreSecondsPerGiB: 8 } as MachineFloor;
+    // 8 leechers carried 7 copies up between them: 7/8 of a copy served per copy downloaded.
+    const result = {
+      leechers: new Array(8).fill(null),
+      leechersUploadBytes: 7 * 64 * MiB,
+    } as unknown as CrowdResult;
+    assert.equal(swarmLeecherFloorPerGiB(result, 64 * MiB, floor), 11 + (7 / 8) * 8);
   });
 });
