@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CLI_NODE_ARGS } from './build.ts';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import type { LanStar } from './lan-star.ts';
 import { type LanSwarm, SEEDER_HOST, TRACKER_HOST } from './lan-system.ts';
@@ -67,6 +68,7 @@ export class OurLanSwarm implements LanSwarm {
     return hosts.map((host, index) => {
       const id = FIRST_LEECHER_ID + index + 1;
       const { command, args } = this.star.exec(this.star.host(host).namespace, process.execPath, [
+        ...CLI_NODE_ARGS,
         this.cliPath,
         ...this.peerArgs(id, host),
         ...['--download', this.file.name, '--exit-when-done'],
@@ -113,6 +115,7 @@ export class OurLanSwarm implements LanSwarm {
   private spawnOn(host: string, label: string, cliArgs: string[]): TrackedProcess {
     const namespace = this.star.host(host).namespace;
     const { command, args } = this.star.exec(namespace, process.execPath, [
+      ...CLI_NODE_ARGS,
       this.cliPath,
       ...cliArgs,
     ]);
