@@ -96,6 +96,12 @@ async function downloadLookAndQuit(): Promise<void> {
     20_000,
   );
   assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d /);
+  // Seeded now, so the listing counts it without `r` (it kept its first read before).
+  await terminal.waitFor(
+    'Swarm files counting node 4 as an owner of sample-8MiB.bin',
+    (s) => /│ [▸ ] sample-8MiB\.bin +│ 8\.0 MiB +│ 4 +│/.test(s),
+    10_000,
+  );
 
   terminal.type('t');
   screen = await terminal.waitFor(
