@@ -1,12 +1,23 @@
-/** Resolves on the first SIGINT or SIGTERM, so a command can shut down cleanly and exit 0. */
+import { forgetTerminal } from '../terminal-gone.ts';
+
+const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Resolves on the first SIGINT, SIGTERM or SIGHUP, so a command can shut down cleanly (EXIT to
+ * the tracker, the store flushed) and exit 0.
+ *
+ * SIGHUP is the terminal going away. Node's default for it is to die at once (Node resets even
+ * nohup's "ignore"), and a node whose terminal closed said no EXIT, so the tracker held its id
+ * for two sweep periods (found by hand: a view killed with its tmux session, and the same id
+ * from a fresh folder refused as `in use`).
+ */
 export function onShutdownSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
+      for (const name of SHUTDOWN_SIGNALS) process.off(name, handler);
+      if (signal === 'SIGHUP') forgetTerminal();
       resolve(signal);
     };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
+    for (const name of SHUTDOWN_SIGNALS) process.on(name, handler);
   });
 }

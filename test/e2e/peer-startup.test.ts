@@ -13,7 +13,16 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
 import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
-import { CLI, freeUdpPort, startPeer, stopProcess, TmuxTerminal, tmuxMissing } from './harness.ts';
+import {
+  CLI,
+  freeUdpPort,
+  isRunning,
+  sleep,
+  startPeer,
+  stopProcess,
+  TmuxTerminal,
+  tmuxMissing,
+} from './harness.ts';
 import {
   Cleanups,
   ensureBuiltOnce,
@@ -43,6 +52,10 @@ describe('peer view startup in a real terminal (tmux)', { skip }, () => {
 
   test('a node id in use is shown in the header of the view', { timeout: 40_000 }, () =>
     withLastCapture(() => shown?.captures ?? [], idInUseInTheView),
+  );
+
+  test('closing its terminal (SIGHUP) leaves the swarm as q does', { timeout: 40_000 }, () =>
+    withLastCapture(() => shown?.captures ?? [], terminalClosed),
   );
 
   test(
@@ -149,6 +162,36 @@ async function idInUseInTheView(): Promise<void> {
   await terminal.waitFor('the shell back after q', (s) =>
     s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
   );
+}
+
+/**
+ * A window closed, an SSH session dropped: the terminal hangs up. Node's default for SIGHUP is
+ * to die at once, and the view said no EXIT, so the tracker kept its id in use for two sweep
+ * periods. Now it leaves as with q, and the terminal it can no longer write to does not stop it.
+ */
+async function terminalClosed(): Promise<void> {
+  const ws = workspace('hangup', [6]);
+  const port = await freeUdpPort();
+  const trackerLog = join(ws.logs, 'tracker.log');
+  // A long sweep: the node must be gone because it said EXIT, not because it went quiet.
+  const tracker = startTracker(
+    { port, sweepSec: 60, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
+    join(ws.dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  const command = `${process.execPath} ${CLI} peer --id 6 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
+  const terminal = await runInTerminal('hangup', ws.dir, command);
+  await terminal.waitFor('the view registered', (s) =>
+    /^bt-tui peer · node 6 · .* registered/m.test(s),
+  );
+  const [viewPid] = terminal.shellChildren();
+  assert.ok(viewPid, 'the view runs in the terminal');
+  cleanups.add(() => stopProcess(viewPid));
+  terminal.close();
+  await waitForText(trackerLog, /exited node 6\b/, 'the tracker told EXIT by node 6');
+  await waitForText(join(ws.logs, 'node6.log'), /exited the swarm/, 'node 6 saying it left');
+  for (let waited = 0; waited < 5_000 && isRunning(viewPid); waited += 50) await sleep(50);
+  assert.equal(isRunning(viewPid), false, 'the view process ended');
 }
 
 async function creditWaitingInTheView(): Promise<void> {

@@ -60,6 +60,19 @@ describe('snapshotDownload', () => {
     assert.equal(snapshot.piecesVerified, 5);
   });
 
+  test('pieces begun are in flight only while it downloads: paused or without owners, missing', () => {
+    for (const state of ['paused', 'waiting-for-owners'] as const) {
+      const download = resumedDownload();
+      download.state = state;
+      const R = PIECE_RESUMED;
+      assert.deepEqual(
+        Array.from(snapshotDownload(download).pieceSources),
+        [R, R, R, R, 0, -1, -1, -1],
+        state,
+      );
+    }
+  });
+
   test('only an owner that serves has a rate: a dead one shows none while its average decays', () => {
     const download = resumedDownload();
     const owner = download.owners[0]!;

@@ -13,9 +13,16 @@ export const PIECE_RESUMED = -3;
 
 /**
  * Who delivered each piece this session, as an index into `owners` (the transfer names owners
- * by node id), with pieces in flight and resumed pieces marked.
+ * by node id), with resumed pieces marked, and pieces begun marked in flight while `fetching`.
+ * A paused download, or one whose owners are all gone, keeps the blocks of its pieces begun but
+ * asks nobody for them: its map showed them in flight (`▒ 1 in flight` beside `every owner is
+ * gone`); they are missing until verified.
  */
-function pieceSourcesOf(transfer: BlockTransfer, owners: readonly OwnerSession[]): Int16Array {
+function pieceSourcesOf(
+  transfer: BlockTransfer,
+  owners: readonly OwnerSession[],
+  fetching: boolean,
+): Int16Array {
   const indexById = new Map(owners.map((owner, index) => [owner.nodeId, index]));
   const sources = new Int16Array(transfer.pieceCount).fill(PIECE_MISSING);
   const { verified } = transfer.picker;
@@ -25,6 +32,7 @@ function pieceSourcesOf(transfer: BlockTransfer, owners: readonly OwnerSession[]
     if (id !== NO_OWNER) sources[piece] = Math.min(indexById.get(id) ?? PIECE_MISSING, 0x7fff);
     else if (verified.has(piece)) sources[piece] = PIECE_RESUMED;
   }
+  if (!fetching) return sources;
   for (const piece of transfer.activePieces()) {
     if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
   }
@@ -69,7 +77,9 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       complete: owner.complete,
       piecesHave: owner.has === null ? null : owner.has.count,
     })),
-    pieceSources: transfer ? pieceSourcesOf(transfer, download.owners) : new Int16Array(0),
+    pieceSources: transfer
+      ? pieceSourcesOf(transfer, download.owners, download.state === 'downloading')
+      : new Int16Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
     choices: download.choices,
   };

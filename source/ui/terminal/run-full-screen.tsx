@@ -1,5 +1,6 @@
 import { render } from 'ink';
 import type { ReactElement } from 'react';
+import { forgetTerminal, isTerminalGone } from '../../terminal-gone.ts';
 import { enterFullScreen } from './full-screen.ts';
 
 export interface FullScreenRun {
@@ -39,6 +40,12 @@ export function runFullScreen(
     screen.leave();
   };
   const crash = (error: unknown) => {
+    if (isTerminalGone(error)) {
+      // Nothing to restore and nobody to show it to: the command leaves as after a hangup.
+      forgetTerminal();
+      stopped = true;
+      return;
+    }
     stop();
     onFatal(error instanceof Error ? error : new Error(String(error)));
   };
