@@ -79,6 +79,15 @@ function workspace(
   return { dir, files, logs: join(dir, 'logs') };
 }
 
+/** A tracker on `port` with its database and log in the workspace, stopped after the test. */
+function trackerIn(ws: { dir: string; logs: string }, port: number, sweepSec: number): void {
+  const tracker = startTracker(
+    { port, sweepSec, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
+    join(ws.dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+}
+
 /** Starts `command` in a fresh tmux terminal and registers the cleanup of both. */
 async function runInTerminal(name: string, cwd: string, command: string): Promise<TmuxTerminal> {
   const terminal = TmuxTerminal.start(name, COLUMNS, ROWS, cwd);
@@ -132,11 +141,7 @@ async function idInUseInTheView(): Promise<void> {
   writeFileSync(join(other, 'node5', 'note.txt'), 'a file of the second node 5\n');
   const port = await freeUdpPort();
   const trackerLog = join(ws.logs, 'tracker.log');
-  const tracker = startTracker(
-    { port, sweepSec: 2, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
-    join(ws.dir, 'tracker.out'),
-  );
-  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  trackerIn(ws, port, 2);
   const holder = startPeer(
     ['--id', '5', '--tracker', `127.0.0.1:${port}`, '--files', ws.files, '--logs', ws.logs],
     join(ws.dir, 'holder.out'),
@@ -174,11 +179,7 @@ async function terminalClosed(): Promise<void> {
   const port = await freeUdpPort();
   const trackerLog = join(ws.logs, 'tracker.log');
   // A long sweep: the node must be gone because it said EXIT, not because it went quiet.
-  const tracker = startTracker(
-    { port, sweepSec: 60, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
-    join(ws.dir, 'tracker.out'),
-  );
-  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  trackerIn(ws, port, 60);
   const command = `${process.execPath} ${CLI} peer --id 6 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
   const terminal = await runInTerminal('hangup', ws.dir, command);
   await terminal.waitFor('the view registered', (s) =>
@@ -222,11 +223,7 @@ async function creditWaitingInTheView(): Promise<void> {
   const [peerPid] = terminal.shellChildren();
   if (peerPid) cleanups.add(() => stopProcess(peerPid));
 
-  const tracker = startTracker(
-    { port, sweepSec: 2, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
-    join(ws.dir, 'tracker.out'),
-  );
-  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+  trackerIn(ws, port, 2);
   // Registered (after the node's backoff), then a heartbeat period later the credit is sent:
   // this tracker knows no owner of the file, so it credits nobody, but the credit is settled.
   await terminal.waitFor(
