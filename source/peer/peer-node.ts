@@ -33,6 +33,7 @@ import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
+import { NodeRates } from './node-rates.ts';
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
@@ -116,8 +117,7 @@ export class PeerNode {
   private folderListing: FolderListing = { files: [], unsupported: [] };
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
-  private lastRateSample = { atMs: 0, uploaded: 0, downloaded: 0 };
-  private rates = { up: 0, down: 0 };
+  private readonly rates: NodeRates;
   private closed = false;
   private leaving = false;
   readonly budget: InFlightBudget;
@@ -168,6 +168,7 @@ export class PeerNode {
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),
     );
+    this.rates = new NodeRates(options.clock.now(), { uploaded: 0, downloaded: 0 });
     this.links = new PeerLinks({
       endpoint,
       selfNodeId: options.nodeId,
@@ -843,22 +844,18 @@ export class PeerNode {
 
   private sampleRates(): void {
     const nowMs = this.options.clock.now();
-    const stats = this.endpoint.stats();
-    const elapsed = nowMs - this.lastRateSample.atMs;
-    if (elapsed < 1000) return;
+    const before = this.rates.rates;
     // File bytes only: heartbeats and LISTs are not a transfer, and would wake an idle view.
-    const seeding = this.seeder.stats();
-    const uploaded = seeding.bytesServed;
-    const rates = {
-      up: ((uploaded - this.lastRateSample.uploaded) * 1000) / elapsed,
-      down: ((stats.dataBytesIn - this.lastRateSample.downloaded) * 1000) / elapsed,
+    const counts = {
+      uploaded: this.seeder.bytesServedSoFar,
+      downloaded: this.endpoint.dataBytesIn,
     };
-    this.lastRateSample = { atMs: nowMs, uploaded, downloaded: stats.dataBytesIn };
-    this.uploadPeers.sample(seeding, nowMs);
+    if (!this.rates.tick(nowMs, counts)) return;
+    this.uploadPeers.sample(this.seeder.stats(), nowMs);
+    const { up, down } = this.rates.rates;
     // An idle node's rates stay 0 second after second: nothing to redraw then.
-    if (rates.up !== this.rates.up || rates.down !== this.rates.down) this.rateChanged = true;
+    if (up !== before.up || down !== before.down) this.rateChanged = true;
     if (this.uploadPeers.snapshot.length > 0) this.rateChanged = true;
-    this.rates = rates;
   }
 
   private async refreshSnapshot(rescanFolder: boolean): Promise<void> {
@@ -892,8 +889,8 @@ export class PeerNode {
         sinceWallMs: tracker.statusSinceWallMs,
         error: tracker.lastError,
       },
-      uploadRateBytesPerSec: this.rates.up,
-      downloadRateBytesPerSec: this.rates.down,
+      uploadRateBytesPerSec: this.rates.rates.up,
+      downloadRateBytesPerSec: this.rates.rates.down,
       bytesUploaded: seeding.bytesServed,
       limits: {
         uploadBytesPerSec: seeding.uploadLimitBytesPerSec,

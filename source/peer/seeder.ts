@@ -195,6 +195,11 @@ export class Seeder {
     }
   }
 
+  /** DATA payload bytes served so far, to everyone: read every snapshot tick, so no object. */
+  get bytesServedSoFar(): number {
+    return this.bytesServed;
+  }
+
   /** Per remote address: bytes served, blocks served, rejects sent, last active. And totals. */
   stats(): SeederStats {
     return {

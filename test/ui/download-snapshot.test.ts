@@ -41,6 +41,10 @@ function resumedDownload(): Download {
     state: 'downloading',
     reason: '',
     rateBytesPerSec: 0,
+    // Rates sampled already: each owner's own, and the download's.
+    rateSoFar(this: Download, owner?: OwnerSession) {
+      return owner?.rateBytesPerSec ?? this.rateBytesPerSec;
+    },
     owners: [
       new OwnerSession(
         new PeerLink(7, { address: '127.0.0.1', port: 7007 }, defaults),

@@ -48,7 +48,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
   const transfer = download.transfer;
   const sizeBytes = download.metainfo?.sizeBytes ?? download.match?.size ?? 0;
   const bytesVerified = transfer?.verifiedBytes ?? 0;
-  const rate = download.state === 'downloading' ? download.rateBytesPerSec : 0;
+  const rate = download.state === 'downloading' ? download.rateSoFar() : 0;
   return {
     name: download.name,
     infohashHex: download.infohash?.toString('hex') ?? '',
@@ -71,7 +71,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
       // Only an owner that serves has a rate: a dead or refusing one's average decays for
       // seconds, and the row showed `2.4 KiB/s connecting: refused: not-seeding`.
       rateBytesPerSec:
-        download.state === 'downloading' && serving(owner) ? owner.rateBytesPerSec : 0,
+        download.state === 'downloading' && serving(owner) ? download.rateSoFar(owner) : 0,
       windowBlocks: Math.floor(owner.link.windowBlocks),
       strikes: owner.strikes,
       complete: owner.complete,

@@ -101,6 +101,8 @@ export interface DownloadDeps {
 const TICK_MS = 20;
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
 const HOUSEKEEPING_MS = 500;
+/** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
+const MIN_RATE_SPAN_MS = 150;
 /** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
 const SLOW_SHARE = 1 / 8;
 /** Re-ask the tracker for owners: quickly at first, then backing off to this cap. */
@@ -154,6 +156,8 @@ export class Download {
   private searching = false;
   private ownerlessSinceMs: number | null = null;
   private lastVerifiedBytes = 0;
+  /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
+  private unsampledSinceMs: number | null = null;
   private progressDirty = false;
   private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
@@ -568,6 +572,7 @@ export class Download {
       },
     );
     this.lastVerifiedBytes = this.transfer.verifiedBytes;
+    this.unsampledSinceMs = this.deps.clock.now();
     this.setState('downloading');
     this.scheduleTick();
     this.scheduleHousekeeping();
@@ -624,6 +629,21 @@ export class Download {
     }, HOUSEKEEPING_MS);
   }
 
+  /**
+   * Bytes per second for the view, of the download (verified bytes) or of one owner (bytes it
+   * delivered). Housekeeping samples rates every HOUSEKEEPING_MS; before its first sample they
+   * are averages since the transfer began, so a download moving at 10 MiB/s no longer showed
+   * `0 B/s` (and each owner `0 B/s active`) beside its first pieces.
+   */
+  rateSoFar(owner?: OwnerSession): number {
+    if (this.unsampledSinceMs === null || this.transfer === null)
+      return owner?.rateBytesPerSec ?? this.rateBytesPerSec;
+    const elapsedMs = this.deps.clock.now() - this.unsampledSinceMs;
+    if (elapsedMs < MIN_RATE_SPAN_MS) return 0;
+    const bytes = owner?.bytesDelivered ?? this.transfer.verifiedBytes - this.lastVerifiedBytes;
+    return (bytes * 1000) / elapsedMs;
+  }
+
   /** Rates, snubbing, dead owners, probes, re-search, resume record: twice a second. */
   private housekeeping(): void {
     const transfer = this.transfer!;
@@ -633,6 +653,7 @@ export class Download {
     this.rateBytesPerSec =
       this.rateBytesPerSec === 0 ? instant : 0.6 * this.rateBytesPerSec + 0.4 * instant;
     this.lastVerifiedBytes = verifiedBytes;
+    this.unsampledSinceMs = null;
     let bestRate = 0;
     for (const owner of this.owners) {
       owner.sampleRate(HOUSEKEEPING_MS);
