@@ -6,7 +6,14 @@ import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../pr
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
 import { storeUrlProblem } from '../tracker/store/store-url.ts';
-import { type CommandName, commandFlags, commandNames, flagToOption, helpText } from './flags.ts';
+import {
+  type CommandName,
+  commandFlags,
+  commandNames,
+  type FlagSpec,
+  flagToOption,
+  helpText,
+} from './flags.ts';
 import { closest } from './suggest.ts';
 
 export interface TrackerOptions {
@@ -101,6 +108,7 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   const command = commandWord as CommandName;
   const flags = commandFlags[command];
   rejectUnknownFlags(argv.slice(1), Object.keys(flags));
+  rejectRepeatableFlagsWithoutValue(argv.slice(1), flags);
   const cli = meow(helpText, {
     importMeta: import.meta,
     argv: argv.slice(1),
@@ -129,6 +137,24 @@ function rejectUnknownFlags(args: string[], known: string[]): void {
     const guess = closest(positive, options);
     fail(`unknown flag ${option}${guess ? `; did you mean ${guess}?` : ''} (see --help)`);
   }
+}
+
+/**
+ * `--download` (or `--seed`) with nothing after it, or another flag after it: meow drops a
+ * repeatable flag's missing value without a word, and the node started without the download
+ * that was asked for (then waited for its tracker and exited). Every other flag's missing
+ * value reaches its own check as "".
+ */
+function rejectRepeatableFlagsWithoutValue(args: string[], flags: Record<string, FlagSpec>): void {
+  const repeatable = Object.entries(flags)
+    .filter(([, spec]) => spec.type === 'string' && spec.isMultiple === true)
+    .map(([name]) => flagToOption(name));
+  args.forEach((arg, index) => {
+    if (!repeatable.includes(arg)) return;
+    const next = args[index + 1];
+    if (next === undefined || next.startsWith('-'))
+      fail(`${arg} needs a file name (e.g. ${arg} big.bin)`);
+  });
 }
 
 function stringFlag(values: Record<string, unknown>, name: string, fallback: string): string {

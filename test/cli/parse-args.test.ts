@@ -186,6 +186,28 @@ describe('command line: peer', () => {
     assert.equal(parsed.options.port, 0, 'any free port by default');
   });
 
+  test('--seed or --download with no file name is refused, not dropped', () => {
+    // meow drops a repeatable flag's missing value: the node started without the download.
+    assert.equal(
+      usageError('peer', '--id', '4', '--headless', '--download'),
+      '--download needs a file name (e.g. --download big.bin)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '4', '--seed', '--headless'),
+      '--seed needs a file name (e.g. --seed big.bin)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '4', '--download', 'a.iso', '--download'),
+      '--download needs a file name (e.g. --download big.bin)',
+    );
+    const parsed = parse('peer', '--id', '4', '--download=c.iso', '--seed', 'd.iso');
+    assert.equal(parsed.kind, 'peer');
+    if (parsed.kind === 'peer') {
+      assert.deepEqual(parsed.options.download, ['c.iso']);
+      assert.deepEqual(parsed.options.seed, ['d.iso']);
+    }
+  });
+
   test('rate limits and max peers: binary suffixes, 0 for none, a clear refusal otherwise', () => {
     const parsed = parse(
       'peer',
