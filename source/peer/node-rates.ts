@@ -1,9 +1,3 @@
-/** A node's file bytes so far, each way. */
-export interface ByteCounts {
-  readonly uploaded: number;
-  readonly downloaded: number;
-}
-
 /** Bytes per second each way. */
 export interface Rates {
   readonly up: number;
@@ -19,57 +13,55 @@ export const RATE_WINDOW_MS = 1000;
  */
 export const STARTING_RATE_MS = 300;
 
-interface Sample extends ByteCounts {
-  readonly atMs: number;
-}
-
 /**
- * The header's upload and download rates, from the node's byte counters read every snapshot tick
- * (100 ms). A rate is published once a second; but when bytes start to move in a direction whose
- * rate is 0, the rate is published after STARTING_RATE_MS, measured from the last tick before
- * they moved rather than from the start of the second. Pure: the clock comes in as arguments.
+ * The header's upload and download rates, from the node's file byte counters read every snapshot
+ * tick (100 ms). A rate is published once a second; but when bytes start to move in a direction
+ * whose rate is 0, the rate is published after STARTING_RATE_MS, measured from the last tick
+ * before they moved rather than from the start of the second. A tick allocates nothing (an idle
+ * node ticks all day). Pure: the clock comes in as arguments.
  */
 export class NodeRates {
-  private base: Sample;
-  /** The latest tick at which no bytes had moved since `base`: where a starting transfer began. */
-  private quiet: Sample;
+  private baseAtMs: number;
+  private baseUp: number;
+  private baseDown: number;
+  /** The latest tick at which no bytes had moved since the base: where a transfer started. */
+  private quietAtMs: number;
   rates: Rates = { up: 0, down: 0 };
 
-  constructor(nowMs: number, counts: ByteCounts) {
-    this.base = { atMs: nowMs, uploaded: counts.uploaded, downloaded: counts.downloaded };
-    this.quiet = this.base;
+  constructor(nowMs: number, uploaded: number, downloaded: number) {
+    this.baseAtMs = nowMs;
+    this.baseUp = uploaded;
+    this.baseDown = downloaded;
+    this.quietAtMs = nowMs;
   }
 
   /** Reads the counters; returns true when `rates` were published anew (changed or not). */
-  tick(nowMs: number, counts: ByteCounts): boolean {
-    const base = this.base;
-    const upMoved = counts.uploaded !== base.uploaded;
-    const downMoved = counts.downloaded !== base.downloaded;
-    if (!upMoved && !downMoved) this.quiet = { atMs: nowMs, ...countsOf(counts) };
-    if (nowMs - base.atMs >= RATE_WINDOW_MS) {
-      this.publish(base, nowMs, counts);
+  tick(nowMs: number, uploaded: number, downloaded: number): boolean {
+    const upMoved = uploaded !== this.baseUp;
+    const downMoved = downloaded !== this.baseDown;
+    // Quiet ticks have the base's counts: measuring from the latest one leaves out the idle part.
+    if (!upMoved && !downMoved) this.quietAtMs = nowMs;
+    if (nowMs - this.baseAtMs >= RATE_WINDOW_MS) {
+      this.publish(this.baseAtMs, nowMs, uploaded, downloaded);
       return true;
     }
     const starting = (upMoved && this.rates.up === 0) || (downMoved && this.rates.down === 0);
-    if (starting && nowMs - this.quiet.atMs >= STARTING_RATE_MS) {
-      // Measured from the last quiet tick: the idle part of the second is left out.
-      this.publish(this.quiet, nowMs, counts);
+    if (starting && nowMs - this.quietAtMs >= STARTING_RATE_MS) {
+      this.publish(this.quietAtMs, nowMs, uploaded, downloaded);
       return true;
     }
     return false;
   }
 
-  private publish(from: Sample, nowMs: number, counts: ByteCounts): void {
-    const elapsedMs = nowMs - from.atMs;
+  private publish(fromMs: number, nowMs: number, uploaded: number, downloaded: number): void {
+    const elapsedMs = nowMs - fromMs;
     this.rates = {
-      up: ((counts.uploaded - from.uploaded) * 1000) / elapsedMs,
-      down: ((counts.downloaded - from.downloaded) * 1000) / elapsedMs,
+      up: ((uploaded - this.baseUp) * 1000) / elapsedMs,
+      down: ((downloaded - this.baseDown) * 1000) / elapsedMs,
     };
-    this.base = { atMs: nowMs, ...countsOf(counts) };
-    this.quiet = this.base;
+    this.baseAtMs = nowMs;
+    this.baseUp = uploaded;
+    this.baseDown = downloaded;
+    this.quietAtMs = nowMs;
   }
-}
-
-function countsOf(counts: ByteCounts): ByteCounts {
-  return { uploaded: counts.uploaded, downloaded: counts.downloaded };
 }

@@ -168,7 +168,7 @@ export class PeerNode {
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,
       options.clock.now(),
     );
-    this.rates = new NodeRates(options.clock.now(), { uploaded: 0, downloaded: 0 });
+    this.rates = new NodeRates(options.clock.now(), 0, 0);
     this.links = new PeerLinks({
       endpoint,
       selfNodeId: options.nodeId,
@@ -846,11 +846,7 @@ export class PeerNode {
     const nowMs = this.options.clock.now();
     const before = this.rates.rates;
     // File bytes only: heartbeats and LISTs are not a transfer, and would wake an idle view.
-    const counts = {
-      uploaded: this.seeder.bytesServedSoFar,
-      downloaded: this.endpoint.dataBytesIn,
-    };
-    if (!this.rates.tick(nowMs, counts)) return;
+    if (!this.rates.tick(nowMs, this.seeder.bytesServedSoFar, this.endpoint.dataBytesIn)) return;
     this.uploadPeers.sample(this.seeder.stats(), nowMs);
     const { up, down } = this.rates.rates;
     // An idle node's rates stay 0 second after second: nothing to redraw then.

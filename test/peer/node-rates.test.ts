@@ -14,14 +14,15 @@ function run(
 ): number[] {
   const published: number[] = [];
   for (let nowMs = fromMs; nowMs <= toMs; nowMs += 100) {
-    if (rates.tick(nowMs, counts(nowMs))) published.push(nowMs);
+    const { uploaded, downloaded } = counts(nowMs);
+    if (rates.tick(nowMs, uploaded, downloaded)) published.push(nowMs);
   }
   return published;
 }
 
 describe('NodeRates', () => {
   test('a steady transfer is measured once a second', () => {
-    const rates = new NodeRates(0, { uploaded: 0, downloaded: 0 });
+    const rates = new NodeRates(0, 0, 0);
     // 1 MiB every 100 ms down, 100 KiB up, from the start.
     const published = run(rates, 100, 3000, (t) => ({
       uploaded: (t / 100) * 100 * KiB,
@@ -34,13 +35,13 @@ describe('NodeRates', () => {
   });
 
   test('a download that starts mid-second shows its rate within STARTING_RATE_MS', () => {
-    const rates = new NodeRates(0, { uploaded: 0, downloaded: 0 });
+    const rates = new NodeRates(0, 0, 0);
     assert.deepEqual(
       run(rates, 100, 900, () => ({ uploaded: 0, downloaded: 0 })),
       [],
       'idle: nothing to publish before the second is over',
     );
-    assert.equal(rates.tick(1000, { uploaded: 0, downloaded: 0 }), true);
+    assert.equal(rates.tick(1000, 0, 0), true);
     assert.deepEqual(rates.rates, { up: 0, down: 0 });
     // Bytes start to arrive after 1,400 ms: 1 MiB per 100 ms tick.
     const counts = (t: number) => ({
@@ -56,14 +57,14 @@ describe('NodeRates', () => {
   });
 
   test('an idle node publishes once a second and its rates stay 0', () => {
-    const rates = new NodeRates(0, { uploaded: 5, downloaded: 7 });
+    const rates = new NodeRates(0, 5, 7);
     const published = run(rates, 100, 3000, () => ({ uploaded: 5, downloaded: 7 }));
     assert.deepEqual(published, [1000, 2000, 3000]);
     assert.deepEqual(rates.rates, { up: 0, down: 0 });
   });
 
   test('a rate already shown is not published early again while it moves', () => {
-    const rates = new NodeRates(0, { uploaded: 0, downloaded: 0 });
+    const rates = new NodeRates(0, 0, 0);
     run(rates, 100, 1000, (t) => ({ uploaded: t * KiB, downloaded: 0 }));
     assert.ok(rates.rates.up > 0);
     // Upload goes on; the download starting later is the only early publish.
