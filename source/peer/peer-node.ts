@@ -594,7 +594,7 @@ export class PeerNode {
     const coreSeconds = (cpu.user + cpu.system) / 1e6;
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} blocks asked again, ${transfer.lateBlocks} late blocks kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
       );
     const sources = download.owners
       .filter((owner) => owner.verifiedBytes > 0)
@@ -914,4 +914,9 @@ export class PeerNode {
 
 function describeLimit(bytesPerSec: number): string {
   return bytesPerSec === 0 ? 'none' : formatRate(bytesPerSec);
+}
+
+/** `block` or `blocks`, for a count in a log line. */
+function blockWord(count: number): string {
+  return count === 1 ? 'block' : 'blocks';
 }
