@@ -131,7 +131,7 @@ export class TrackerClient {
     this.lastError = '';
     this.setStatus('registered');
     this.deps.log(
-      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${reply.heartbeatIntervalMs / 1000} s)${wasDown ? ' after an outage' : ''}`,
+      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${Number((reply.heartbeatIntervalMs / 1000).toFixed(1))} s)${wasDown ? ' after an outage' : ''}`,
     );
     this.scheduleHeartbeat();
     this.deps.onRegistered(again || wasDown);
