@@ -210,6 +210,8 @@ describe('peer view keys: swarm files', () => {
     assert.equal(view.lines().at(-1), 'download file named: not-listed.bin   Enter, Esc');
     await view.press(ENTER);
     assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
+    // Not in Swarm files: the node looks for it, which the notice says (not "downloading").
+    assert.match(view.frame(), /✓ looking for not-listed\.bin in the swarm/);
   });
 
   test('a name pasted with its Enter in one read downloads it (tmux send-keys name Enter)', async () => {

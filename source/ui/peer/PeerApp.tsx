@@ -146,7 +146,14 @@ export function PeerApp(props: PeerAppProps) {
         const outcome = intents.download(effect.target ?? effect.name);
         if (outcome.ok) {
           update({ ...viewRef.current, focus: 'downloads' });
-          notify('downloads', `downloading ${shortTarget(effect.name, effect.target)}`);
+          // A name typed (`D`, `:get`) may not be in the swarm: the row says so if it is not.
+          const shown = shortTarget(effect.name, effect.target);
+          notify(
+            'downloads',
+            swarmNames.includes(effect.name)
+              ? `downloading ${shown}`
+              : `looking for ${shown} in the swarm`,
+          );
         } else {
           if (viewRef.current.follow === effect.name) update({ ...viewRef.current, follow: null });
           failed('downloads', outcome.reason);
