@@ -31,6 +31,12 @@ export function formatAddress(address: RemoteAddress): string {
     : `${address.address}:${address.port}`;
 }
 
+/** `20 s`: whole seconds by default; `decimals` for configured periods that may be short. */
+export function formatSeconds(ms: number, decimals = 0): string {
+  const value = ms / 1000;
+  return `${decimals === 0 ? Math.floor(value) : Number(value.toFixed(decimals))} s`;
+}
+
 /** A short duration: `45s`, `3m05s`, `2h04m`. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.ts';
+import { formatSeconds } from '../format.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type {
@@ -131,7 +132,7 @@ export class TrackerClient {
     this.lastError = '';
     this.setStatus('registered');
     this.deps.log(
-      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${Number((reply.heartbeatIntervalMs / 1000).toFixed(1))} s)${wasDown ? ' after an outage' : ''}`,
+      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${formatSeconds(reply.heartbeatIntervalMs, 1)})${wasDown ? ' after an outage' : ''}`,
     );
     this.scheduleHeartbeat();
     this.deps.onRegistered(again || wasDown);

@@ -3,7 +3,7 @@
  * log lines. Engines return events; the server logs them and the UI shows the same text.
  */
 
-import { formatAddress, formatSize, shortInfohash } from '../format.ts';
+import { formatAddress, formatSeconds, formatSize, shortInfohash } from '../format.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
 import { quoteUntrusted } from '../protocol/names.ts';
@@ -85,12 +85,6 @@ function formatQuery(query: SearchQuery): string {
   return query.kind === 'name' ? quoteForLog(query.name) : shortInfohash(query.infohashHex);
 }
 
-/** Whole seconds by default; `decimals` for configured periods that may be short. */
-function seconds(ms: number, decimals = 0): string {
-  const value = ms / 1000;
-  return `${decimals === 0 ? Math.floor(value) : Number(value.toFixed(decimals))} s`;
-}
-
 /** `1 node`, `3 nodes`, `2 entries`. */
 export function plural(count: number, word: string): string {
   if (count === 1) return `1 ${word}`;
@@ -145,7 +139,7 @@ function formatSummary(summary: RefusalSummary): string {
   const hosts = `${summary.hostsCapped ? 'at least ' : ''}${plural(summary.hosts, 'host')}`;
   const top = summary.top.map(({ host, count }) => `${host} ×${count}`).join(', ');
   const more = summary.logged > 0 ? ' more' : '';
-  return `${summary.kind}: ${summary.count}${more} in the last ${seconds(summary.windowMs)} from ${hosts} (most: ${top})`;
+  return `${summary.kind}: ${summary.count}${more} in the last ${formatSeconds(summary.windowMs)} from ${hosts} (most: ${top})`;
 }
 
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
@@ -159,12 +153,12 @@ export function formatEvent(event: TrackerEvent): string {
       return `rejoined node ${event.nodeId} at ${formatAddress(event.address)} (was ${formatAddress(event.previous)})`;
     case 'late':
       return event.neverHeard
-        ? `late node ${event.nodeId} (restored from the store, not heard in the ${seconds(event.silentMs)} since)`
-        : `late node ${event.nodeId} (no heartbeat for ${seconds(event.silentMs)})`;
+        ? `late node ${event.nodeId} (restored from the store, not heard in the ${formatSeconds(event.silentMs)} since)`
+        : `late node ${event.nodeId} (no heartbeat for ${formatSeconds(event.silentMs)})`;
     case 'back':
-      return `back node ${event.nodeId} (heard again after ${seconds(event.silentMs)})`;
+      return `back node ${event.nodeId} (heard again after ${formatSeconds(event.silentMs)})`;
     case 'dropped':
-      return `dropped node ${event.nodeId} (silent for ${seconds(event.silentMs)}; ${plural(event.filesLostOwner, 'file')} lost an owner)`;
+      return `dropped node ${event.nodeId} (silent for ${formatSeconds(event.silentMs)}; ${plural(event.filesLostOwner, 'file')} lost an owner)`;
     case 'exited':
       return event.filesLostOwner === 0
         ? `exited node ${event.nodeId}`
@@ -183,7 +177,7 @@ export function formatEvent(event: TrackerEvent): string {
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':
-      return `tracker listening on ${formatAddress(event.address)} (sweep ${seconds(event.sweepIntervalMs, 1)}, heartbeat ${seconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
+      return `tracker listening on ${formatAddress(event.address)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
     case 'stopped':
       return event.dbUpToDate
         ? `tracker stopped; ${event.dbDir} is up to date`
