@@ -29,6 +29,7 @@ import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths } from './download/part-file.ts';
+import { type FolderLock, lockFolder } from './folder-lock.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
@@ -147,6 +148,8 @@ export class PeerNode {
     readonly tracker: TrackerClient,
     private readonly record: SeedingRecord,
     private readonly pendingCredits: PendingCredits,
+    /** This process's hold on the node folder (see folder-lock.ts), given up at close. */
+    private readonly folderLock: FolderLock,
   ) {
     // The kernel charges each datagram its payload plus about 1 KiB of skb overhead (NOTES.md).
     const perBlock = options.blockSizeBytes + 1024;
@@ -218,8 +221,16 @@ export class PeerNode {
     let identityNote = '';
     let record: SeedingRecord;
     let pendingCredits: PendingCredits;
+    let lock: FolderLock | null = null;
+    const shown = join(options.filesDir, `node${options.nodeId}`);
     try {
       folder = await openNodeFolder(options.filesDir, options.nodeId);
+      const locked = await lockFolder(folder.stateDir);
+      if (!locked.ok) {
+        const message = `node ${options.nodeId} is already running from ${shown} (process ${locked.pid}): stop it first, or give this one another --id or --files`;
+        return { ok: false, error: { code: 'folder', message } };
+      }
+      lock = locked.lock;
       const loaded = await loadOrCreateIdentity(folder);
       identity = loaded.identity;
       if (loaded.source === 'replaced') {
@@ -228,7 +239,7 @@ export class PeerNode {
       record = await SeedingRecord.load(folder.stateDir);
       pendingCredits = await PendingCredits.load(folder.stateDir);
     } catch (error) {
-      const shown = join(options.filesDir, `node${options.nodeId}`);
+      await lock?.release();
       return {
         ok: false,
         error: { code: 'folder', message: `cannot use ${shown}: ${(error as Error).message}` },
@@ -240,7 +251,10 @@ export class PeerNode {
       receiveBufferBytes: defaults.socketReceiveBufferBytes,
       sendBufferBytes: defaults.socketSendBufferBytes,
     });
-    if (!opened.ok) return opened;
+    if (!opened.ok) {
+      await lock.release();
+      return opened;
+    }
     const transport = options.wrapTransport
       ? options.wrapTransport(opened.transport)
       : opened.transport;
@@ -268,7 +282,7 @@ export class PeerNode {
       onRegistered: () => void node?.reannounce(),
       changed: () => node?.markChanged(),
     });
-    node = new PeerNode(options, folder, endpoint, seeder, tracker, record, pendingCredits);
+    node = new PeerNode(options, folder, endpoint, seeder, tracker, record, pendingCredits, lock);
     endpoint.onData((datagram, from) => node.routeData(datagram, from));
     endpoint.onMessage((message, txid, from, bytes) =>
       node.routeMessage(message, txid, from, bytes),
@@ -768,6 +782,7 @@ export class PeerNode {
     if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);
     await this.seeder.close();
     await this.endpoint.close();
+    await this.folderLock.release();
   }
 
   private refuse(name: string, reason: string): IntentOutcome {

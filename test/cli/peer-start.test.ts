@@ -117,6 +117,48 @@ test('a node id in use: one line naming the holder, exit 1', { timeout: 30_000 }
   );
 });
 
+test('a second process for the same node folder is refused; the first keeps the id', {
+  timeout: 40_000,
+}, async () => {
+  // Two processes of one folder share its key: the tracker took each for the node back from a
+  // new address, and they took the id from each other every heartbeat (found by hand).
+  const ws = await workspace();
+  const tracker = spawnCli([
+    'tracker',
+    '--headless',
+    '--port',
+    '0',
+    '--logs',
+    ws.logs,
+    '--db',
+    join(ws.root, 'db'),
+  ]);
+  const address = `127.0.0.1:${await trackerPort(tracker)}`;
+  const args = ['--id', '6', '--headless', '--tracker', address, '--logs', ws.logs];
+  const first = spawnCli(['peer', ...args, '--files', ws.files]);
+  await first.waitForLine(/registered with tracker/);
+  const ran = await runToEnd([...args, '--files', ws.files], 20_000);
+  const shown = join(ws.files, 'node6');
+  assert.deepEqual(
+    { code: ran.code, stderr: ran.stderr },
+    {
+      code: 1,
+      stderr: [
+        `bt-tui: node 6 is already running from ${shown} (process ${first.pid}): stop it first, or give this one another --id or --files`,
+      ],
+    },
+  );
+  // The first was not disturbed, and once it is gone the folder can be used again.
+  first.signal('SIGTERM');
+  assert.deepEqual(await first.waitForExit(), { code: 0, signal: null });
+  const again = spawnCli(['peer', ...args, '--files', ws.files]);
+  await again.waitForLine(/registered with tracker/);
+  again.signal('SIGTERM');
+  assert.deepEqual(await again.waitForExit(), { code: 0, signal: null });
+  const trackerLog = tracker.stdout.join('\n');
+  assert.doesNotMatch(trackerLog, /rejoined node 6/);
+});
+
 test('with a silent tracker a headless node seeds at once instead of waiting for it', {
   timeout: 30_000,
 }, async () => {

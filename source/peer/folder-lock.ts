@@ -1,0 +1,108 @@
+/**
+ * One process per node folder. Two `bt-tui peer --id 62` with the same files folder share one
+ * key, so the tracker takes each for the node come back from a new address: found by hand, two
+ * such processes took the id from each other every 20 s for half an hour (193 `rejoined node 62`
+ * lines), every NEED answer pointed at one or the other, and both wrote the same part files and
+ * seeding record. A lock file in the folder's state dir holds the running process's id; a second
+ * process is refused while that one lives. A lock left by a process that died (SIGKILL, power)
+ * names no live process and is taken over.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import { open, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const LOCK_FILE_NAME = 'node.lock';
+
+/** The folder is ours; release() gives it up (also done at process exit if not before). */
+export interface FolderLock {
+  release(): Promise<void>;
+}
+
+export type LockOutcome =
+  | { ok: true; lock: FolderLock }
+  /** `pid`: the process that holds it. */
+  | { ok: false; pid: number };
+
+/** What a lock file says: the holder's pid, and when it started (Linux; '' elsewhere). */
+interface Holder {
+  pid: number;
+  startedAt: string;
+}
+
+/**
+ * When process `pid` started, in clock ticks since boot (/proc/PID/stat, field 22), or '' where
+ * there is no /proc. With the pid it names one process: pids are reused (32,768 of them here).
+ */
+function startTimeOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** True while the process that wrote the lock still runs (not just any process with its pid). */
+function holderAlive(holder: Holder): boolean {
+  try {
+    process.kill(holder.pid, 0); // signal 0: checks, sends nothing
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return holder.startedAt === '' || holder.startedAt === startTimeOf(holder.pid);
+}
+
+async function holderOf(path: string): Promise<Holder | null> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const [pidText, startedAt = ''] = text.trim().split(' ');
+  const pid = Number(pidText);
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, startedAt } : null;
+}
+
+/**
+ * Takes the lock of `stateDir` for this process, or says which live process holds it. Throws
+ * only for a folder that cannot be written (the caller reports it as a folder problem).
+ */
+export async function lockFolder(stateDir: string): Promise<LockOutcome> {
+  const path = join(stateDir, LOCK_FILE_NAME);
+  // Two tries: the second after removing a lock whose process is gone. Two processes racing
+  // for a stale lock both remove it, one creates it first, the other finds it held.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(path, 'wx', 0o644);
+      await handle.writeFile(`${process.pid} ${startTimeOf(process.pid)}\n`);
+      await handle.close();
+      return { ok: true, lock: lockAt(path) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = await holderOf(path);
+    if (holder !== null && holder.pid !== process.pid && holderAlive(holder))
+      return { ok: false, pid: holder.pid };
+    await rm(path, { force: true });
+  }
+  return { ok: false, pid: (await holderOf(path))?.pid ?? 0 };
+}
+
+function lockAt(path: string): FolderLock {
+  let held = true;
+  // A process that ends without release() (an uncaught error, process.exit) leaves no lock.
+  const releaseAtExit = () => {
+    if (!held) return;
+    held = false;
+    try {
+      rmSync(path, { force: true });
+    } catch {}
+  };
+  process.once('exit', releaseAtExit);
+  return {
+    async release() {
+      if (!held) return;
+      held = false;
+      process.off('exit', releaseAtExit);
+      await rm(path, { force: true });
+    },
+  };
+}

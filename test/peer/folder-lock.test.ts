@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { LOCK_FILE_NAME, lockFolder } from '../../source/peer/folder-lock.ts';
+import { makeTempDir } from './harness/files.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+async function stateDir(): Promise<string> {
+  const dir = await makeTempDir('folder-lock');
+  cleanups.push(dir.remove);
+  return dir.path;
+}
+
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
+/** A child process that lives until killed: `command` with `args`. */
+function liveProcess(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: 'ignore' });
+  cleanups.push(async () => {
+    child.kill('SIGKILL');
+  });
+  return child;
+}
+
+describe('lockFolder', () => {
+  test('takes a free folder, writes its pid, and release() frees it', async () => {
+    const dir = await stateDir();
+    const locked = await lockFolder(dir);
+    assert.ok(locked.ok);
+    assert.match(
+      await readFile(join(dir, LOCK_FILE_NAME), 'utf8'),
+      new RegExp(`^${process.pid} \\d+\n$`),
+    );
+    await locked.lock.release();
+    assert.equal(await exists(join(dir, LOCK_FILE_NAME)), false);
+  });
+
+  test('a folder another live process holds is refused, naming it', async () => {
+    const dir = await stateDir();
+    const holder = liveProcess(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    // What that process would have written: its pid and when it started.
+    const stat = await readFile(`/proc/${holder.pid}/stat`, 'latin1');
+    const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    await writeFile(join(dir, LOCK_FILE_NAME), `${holder.pid} ${startedAt}\n`);
+    assert.deepEqual(await lockFolder(dir), { ok: false, pid: holder.pid });
+    // Once it is gone, its lock is stale and taken over.
+    holder.kill('SIGKILL');
+    await new Promise((resolve) => holder.once('exit', resolve));
+    const locked = await lockFolder(dir);
+    assert.ok(locked.ok);
+    await locked.lock.release();
+  });
+
+  test('a lock whose pid now names another process (reused after a crash) is stale', async () => {
+    const dir = await stateDir();
+    const other = liveProcess('sleep', ['60']);
+    // The pid is alive, but started at another time than the holder did.
+    await writeFile(join(dir, LOCK_FILE_NAME), `${other.pid} 1\n`);
+    const locked = await lockFolder(dir);
+    assert.ok(locked.ok);
+    assert.match(await readFile(join(dir, LOCK_FILE_NAME), 'utf8'), new RegExp(`^${process.pid} `));
+    await locked.lock.release();
+  });
+
+  test('an unreadable or empty lock file is stale', async () => {
+    const dir = await stateDir();
+    await writeFile(join(dir, LOCK_FILE_NAME), 'not a pid');
+    const locked = await lockFolder(dir);
+    assert.ok(locked.ok);
+    await locked.lock.release();
+  });
+});
