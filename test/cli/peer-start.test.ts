@@ -26,6 +26,22 @@ async function workspace(): Promise<{ root: string; files: string; logs: string 
   return { root: dir.path, files, logs: join(dir.path, 'logs') };
 }
 
+/** A headless tracker of the workspace on a free port, and its address for --tracker. */
+async function startTracker(ws: { root: string; logs: string }, extra: string[] = []) {
+  const tracker = spawnCli([
+    'tracker',
+    '--headless',
+    '--port',
+    '0',
+    ...extra,
+    '--logs',
+    ws.logs,
+    '--db',
+    join(ws.root, 'db'),
+  ]);
+  return { tracker, address: `127.0.0.1:${await trackerPort(tracker)}` };
+}
+
 /** Runs `bt-tui peer ...` to its end; returns its exit code and stderr. */
 async function runToEnd(args: string[], timeoutMs = 30_000) {
   const cli = spawnCli(['peer', ...args]);
@@ -90,19 +106,7 @@ test('--seed of a missing file, headless: one line, exit 1', { timeout: 30_000 }
 
 test('a node id in use: one line naming the holder, exit 1', { timeout: 30_000 }, async () => {
   const ws = await workspace();
-  const tracker = spawnCli([
-    'tracker',
-    '--headless',
-    '--port',
-    '0',
-    '--sweep',
-    '2',
-    '--logs',
-    ws.logs,
-    '--db',
-    join(ws.root, 'db'),
-  ]);
-  const address = `127.0.0.1:${await trackerPort(tracker)}`;
+  const { address } = await startTracker(ws, ['--sweep', '2']);
   const common = ['--id', '5', '--headless', '--tracker', address, '--logs', ws.logs];
   const holder = spawnCli(['peer', ...common, '--files', ws.files]);
   const listening = await holder.waitForLine(/node 5 listening on 127\.0\.0\.1:\d+/);
@@ -123,17 +127,7 @@ test('a second process for the same node folder is refused; the first keeps the 
   // Two processes of one folder share its key: the tracker took each for the node back from a
   // new address, and they took the id from each other every heartbeat (found by hand).
   const ws = await workspace();
-  const tracker = spawnCli([
-    'tracker',
-    '--headless',
-    '--port',
-    '0',
-    '--logs',
-    ws.logs,
-    '--db',
-    join(ws.root, 'db'),
-  ]);
-  const address = `127.0.0.1:${await trackerPort(tracker)}`;
+  const { tracker, address } = await startTracker(ws);
   const args = ['--id', '6', '--headless', '--tracker', address, '--logs', ws.logs];
   const first = spawnCli(['peer', ...args, '--files', ws.files]);
   await first.waitForLine(/registered with tracker/);
