@@ -86,22 +86,29 @@ export async function lockFolder(stateDir: string): Promise<LockOutcome> {
   return { ok: false, pid: (await holderOf(path))?.pid ?? 0 };
 }
 
-function lockAt(path: string): FolderLock {
-  let held = true;
-  // A process that ends without release() (an uncaught error, process.exit) leaves no lock.
-  const releaseAtExit = () => {
-    if (!held) return;
-    held = false;
+/** Locks this process holds; one exit hook removes them all (a node per lock, many in tests). */
+const held = new Set<string>();
+let exitHookSet = false;
+
+function releaseAllAtExit(): void {
+  for (const path of held) {
     try {
       rmSync(path, { force: true });
     } catch {}
-  };
-  process.once('exit', releaseAtExit);
+  }
+  held.clear();
+}
+
+function lockAt(path: string): FolderLock {
+  held.add(path);
+  // A process that ends without release() (an uncaught error, process.exit) leaves no lock.
+  if (!exitHookSet) {
+    exitHookSet = true;
+    process.once('exit', releaseAllAtExit);
+  }
   return {
     async release() {
-      if (!held) return;
-      held = false;
-      process.off('exit', releaseAtExit);
+      if (!held.delete(path)) return;
       await rm(path, { force: true });
     },
   };
