@@ -8,7 +8,7 @@
  * names no live process and is taken over.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { open, readFile, rm } from 'node:fs/promises';
+import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const LOCK_FILE_NAME = 'node.lock';
@@ -67,23 +67,46 @@ async function holderOf(path: string): Promise<Holder | null> {
  */
 export async function lockFolder(stateDir: string): Promise<LockOutcome> {
   const path = join(stateDir, LOCK_FILE_NAME);
-  // Two tries: the second after removing a lock whose process is gone. Two processes racing
-  // for a stale lock both remove it, one creates it first, the other finds it held.
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(path, 'wx', 0o644);
-      await handle.writeFile(`${process.pid} ${startTimeOf(process.pid)}\n`);
-      await handle.close();
-      return { ok: true, lock: lockAt(path) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  // Written whole beside it, then linked into place: link() fails if the lock exists, and a
+  // lock is never seen empty (a process starting at the same moment would take an empty one
+  // for stale and remove it).
+  const draft = `${path}.${process.pid}`;
+  const content = `${process.pid} ${startTimeOf(process.pid)}\n`;
+  await writeFile(draft, content, { mode: 0o644 });
+  try {
+    // Two tries: the second after removing a lock whose process is gone. Two processes racing
+    // for a stale lock both remove it, one links its own first, the other finds it held.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (await placeLock(draft, path, content)) return { ok: true, lock: lockAt(path) };
+      const holder = await holderOf(path);
+      // This very process's lock (a node opened again in the same process, as tests do) and a
+      // lock of a process that is gone are taken over.
+      if (holder !== null && holder.pid !== process.pid && holderAlive(holder))
+        return { ok: false, pid: holder.pid };
+      await rm(path, { force: true });
     }
-    const holder = await holderOf(path);
-    if (holder !== null && holder.pid !== process.pid && holderAlive(holder))
-      return { ok: false, pid: holder.pid };
-    await rm(path, { force: true });
+    throw new Error(`${path} is taken and freed again by other processes; try again`);
+  } finally {
+    await rm(draft, { force: true });
   }
-  return { ok: false, pid: (await holderOf(path))?.pid ?? 0 };
+}
+
+/** Puts the lock in place unless one is there: false if one is. */
+async function placeLock(draft: string, path: string, content: string): Promise<boolean> {
+  try {
+    await link(draft, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+  }
+  // A filesystem without hard links (FAT on a USB stick): created exclusively, then written.
+  try {
+    await writeFile(path, content, { flag: 'wx', mode: 0o644 });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
 }
 
 /** Locks this process holds; one exit hook removes them all (a node per lock, many in tests). */

@@ -72,6 +72,35 @@ describe('lockFolder', () => {
     await locked.lock.release();
   });
 
+  test('two processes starting at once: exactly one gets the folder, every time', {
+    timeout: 60_000,
+  }, async () => {
+    // Each child tries, prints what it got, and holds a lock it got until the other has tried.
+    const moduleUrl = new URL('../../source/peer/folder-lock.ts', import.meta.url).href;
+    const script = `const { lockFolder } = await import(${JSON.stringify(moduleUrl)});
+      const got = await lockFolder(process.argv[1]);
+      console.log(got.ok ? 'ok' : 'refused');
+      if (got.ok) setTimeout(() => got.lock.release(), 1500);`;
+    for (let round = 0; round < 5; round++) {
+      const dir = await stateDir();
+      const run = () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', '--input-type=module', '-e', script, dir],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          let out = '';
+          child.stdout.on('data', (chunk) => {
+            out += chunk;
+          });
+          child.once('exit', () => resolve(out.trim()));
+        });
+      const outcomes = (await Promise.all([run(), run()])).sort();
+      assert.deepEqual(outcomes, ['ok', 'refused'], `round ${round}`);
+    }
+  });
+
   test('an unreadable or empty lock file is stale', async () => {
     const dir = await stateDir();
     await writeFile(join(dir, LOCK_FILE_NAME), 'not a pid');
