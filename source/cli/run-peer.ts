@@ -58,9 +58,12 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   const { node } = opened;
   const seeds = startSeeds(node, options);
   if (!fullScreen) return runHeadless(node, options, seeds);
-  // Downloads need the tracker: they start once it answered (or counts as unreachable).
-  void node.registration.then((registered) => {
-    if (registered) for (const name of options.download) node.download(name);
+  // Downloads need the tracker: they start once it answered (or counts as unreachable), after
+  // the ones left unfinished last time (asking for one of those again is no error).
+  void node.registration.then(async (registered) => {
+    if (!registered) return;
+    await node.resumed;
+    for (const name of options.download) node.download(name);
   });
   // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
   // node stays small.
@@ -100,6 +103,7 @@ async function runHeadless(
     await node.exit();
     return 1;
   }
+  await node.resumed;
   let failedAtStart = false;
   for (const name of options.download) {
     const started = node.download(name);
@@ -115,7 +119,16 @@ async function runHeadless(
   }, PROGRESS_INTERVAL_MS);
   let code = 0;
   if (options.exitWhenDone) {
-    const settled = await Promise.race([node.whenDownloadsSettled(), signal.then(() => null)]);
+    // A download paused in the view before the node stopped stays paused here (a headless node
+    // has no key to resume it; --download NAME does): not waited for.
+    for (const name of node.heldDownloads())
+      console.error(
+        `bt-tui: ${name} stays paused (paused before this node stopped); not waiting for it: --download ${name} resumes it`,
+      );
+    const settled = await Promise.race([
+      node.whenDownloadsSettled({ exceptHeld: true }),
+      signal.then(() => null),
+    ]);
     const notDone = settled?.filter((download) => download.state !== 'done') ?? [];
     for (const download of notDone) {
       console.error(`bt-tui: ${download.name}: ${download.reason}`);

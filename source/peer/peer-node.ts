@@ -29,6 +29,7 @@ import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths } from './download/part-file.ts';
+import { DownloadsRecord } from './downloads-record.ts';
 import { type FolderLock, lockFolder } from './folder-lock.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
@@ -139,6 +140,14 @@ export class PeerNode {
   registration: Promise<boolean> = Promise.resolve(true);
   /** Re-seeding what the seeding record lists, started by open(); one outcome per name. */
   restored: Promise<IntentOutcome[]> = Promise.resolve([]);
+  /**
+   * Taking up the downloads left unfinished when the node last stopped (downloads.json), once
+   * the tracker answered: resolves with their names. Asking for one of them again (a command
+   * line's `--download`, `:get`) is not an error the first time, and resumes it if it is paused.
+   */
+  resumed: Promise<string[]> = Promise.resolve([]);
+  /** Downloads taken up from the record and not asked for again in this run. */
+  private readonly takenUp = new Set<string>();
 
   private constructor(
     private readonly options: PeerNodeOptions,
@@ -147,6 +156,7 @@ export class PeerNode {
     private readonly seeder: Seeder,
     readonly tracker: TrackerClient,
     private readonly record: SeedingRecord,
+    private readonly downloadsRecord: DownloadsRecord,
     private readonly pendingCredits: PendingCredits,
     /** This process's hold on the node folder (see folder-lock.ts), given up at close. */
     private readonly folderLock: FolderLock,
@@ -220,6 +230,7 @@ export class PeerNode {
     let identity: NodeIdentity;
     let identityNote = '';
     let record: SeedingRecord;
+    let downloadsRecord: DownloadsRecord;
     let pendingCredits: PendingCredits;
     let lock: FolderLock | null = null;
     const shown = join(options.filesDir, `node${options.nodeId}`);
@@ -237,6 +248,7 @@ export class PeerNode {
         identityNote = 'the identity key file was unreadable: a new key pair replaced it';
       }
       record = await SeedingRecord.load(folder.stateDir);
+      downloadsRecord = await DownloadsRecord.load(folder.stateDir);
       pendingCredits = await PendingCredits.load(folder.stateDir);
     } catch (error) {
       await lock?.release();
@@ -282,7 +294,17 @@ export class PeerNode {
       onRegistered: () => void node?.reannounce(),
       changed: () => node?.markChanged(),
     });
-    node = new PeerNode(options, folder, endpoint, seeder, tracker, record, pendingCredits, lock);
+    node = new PeerNode(
+      options,
+      folder,
+      endpoint,
+      seeder,
+      tracker,
+      record,
+      downloadsRecord,
+      pendingCredits,
+      lock,
+    );
     endpoint.onData((datagram, from) => node.routeData(datagram, from));
     endpoint.onMessage((message, txid, from, bytes) =>
       node.routeMessage(message, txid, from, bytes),
@@ -293,6 +315,9 @@ export class PeerNode {
     );
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();
+    // Downloads need the tracker: taken up once it answered (or counts as unreachable).
+    const restarted = node;
+    node.resumed = node.registration.then((ok) => (ok ? restarted.resumeDownloads() : []));
     node.scheduleSnapshot();
     return { ok: true, node };
   }
@@ -474,10 +499,38 @@ export class PeerNode {
     return outcomes;
   }
 
-  private saveRecord(saving: Promise<string | null>): void {
+  private saveRecord(saving: Promise<string | null>, record = 'seeding record'): void {
     void saving.then((error) => {
-      if (error !== null) this.options.logger.log(`could not save the seeding record: ${error}`);
+      if (error !== null) this.options.logger.log(`could not save the ${record}: ${error}`);
     });
+  }
+
+  private saveDownloadsRecord(saving: Promise<string | null>): void {
+    this.saveRecord(saving, 'downloads record');
+  }
+
+  /** Starts again the downloads the record lists (a restart); paused ones start paused. */
+  private resumeDownloads(): string[] {
+    const names: string[] = [];
+    const entries = this.downloadsRecord.entries;
+    if (this.closed || entries.length === 0) return names;
+    const paused = entries.filter((entry) => entry.paused).map((entry) => entry.name);
+    this.options.logger.log(
+      `taking up ${entries.length} unfinished ${entries.length === 1 ? 'download' : 'downloads'}: ${entries.map((entry) => entry.name).join(', ')}${paused.length > 0 ? ` (paused: ${paused.join(', ')})` : ''}`,
+    );
+    for (const entry of entries) {
+      const running = this.downloads.get(entry.name);
+      // Asked for already in this run (a person was quicker than the tracker's answer).
+      if (running && !SETTLED_STATES.has(running.state)) continue;
+      if (this.startDownload(entry.target, entry.paused).ok) {
+        names.push(entry.name);
+        this.takenUp.add(entry.name);
+      } else {
+        // Refused (logged): the file is here by now, say, or the name no longer valid.
+        this.saveDownloadsRecord(this.downloadsRecord.remove(entry.name));
+      }
+    }
+    return names;
   }
 
   /**
@@ -485,12 +538,21 @@ export class PeerNode {
    * name whose infohash starts with PREFIX. Returns once it has started, not finished.
    */
   download(text: string): IntentOutcome {
+    return this.startDownload(text, false);
+  }
+
+  private startDownload(text: string, paused: boolean): IntentOutcome {
     this.noteIntent();
     const parsed = parseDownloadTarget(text);
     if (!parsed.ok) return this.refuse(text, describeTargetError(text, parsed.error));
     const { name, infohashPrefix } = parsed.target;
     const existing = this.downloads.get(name);
-    if (existing && !['failed', 'cancelled', 'done'].includes(existing.state)) {
+    if (existing && !SETTLED_STATES.has(existing.state)) {
+      // Taken up from the record: the first ask for it is the same wish, and resumes it.
+      if (this.takenUp.delete(name) && this.downloadsRecord.has(name, text)) {
+        if (existing.heldByPerson) this.togglePause(name);
+        return { ok: true };
+      }
       return { ok: false, reason: `${name} is already being downloaded` };
     }
     // Before anything changes: a file we have must keep its row (and keep being served).
@@ -508,6 +570,7 @@ export class PeerNode {
         giveUpWithoutOwnersMs: this.options.giveUpWithoutOwnersMs,
         ownerSilenceTimeoutMs: defaults.ownerSilenceTimeoutMs,
         minWindowBlocks: defaults.minWindowBlocks,
+        startPaused: paused,
       },
       {
         endpoint: this.endpoint,
@@ -524,6 +587,8 @@ export class PeerNode {
       },
     );
     this.downloads.set(name, download);
+    this.takenUp.delete(name);
+    this.saveDownloadsRecord(this.downloadsRecord.add(name, text, paused));
     this.setFileState(name, { kind: 'downloading' });
     this.cpuAtStart.set(download, process.cpuUsage());
     void download.start();
@@ -581,9 +646,21 @@ export class PeerNode {
     return { ok: true };
   }
 
-  /** Resolves with every download's final state once none is running. */
-  async whenDownloadsSettled(): Promise<Download[]> {
-    const all = [...this.downloads.values()];
+  /** The names of the downloads a person paused (or that were taken up paused), in order. */
+  heldDownloads(): string[] {
+    return [...this.downloads.values()]
+      .filter((download) => download.heldByPerson)
+      .map((download) => download.name);
+  }
+
+  /**
+   * Resolves with every download's final state once none is running. `exceptHeld`: not waiting
+   * for downloads a person paused (taken up paused from the record by a headless node, say).
+   */
+  async whenDownloadsSettled(options: { exceptHeld?: boolean } = {}): Promise<Download[]> {
+    const all = [...this.downloads.values()].filter(
+      (download) => !(options.exceptHeld && download.heldByPerson),
+    );
     await Promise.all(all.map((download) => this.followUps.get(download)));
     return all;
   }
@@ -592,6 +669,11 @@ export class PeerNode {
     const cpu = process.cpuUsage(this.cpuAtStart.get(download));
     this.cpuAtStart.delete(download);
     this.folderDirty = true;
+    // The node's exit keeps the download for its next start; anything else ends the wish.
+    if (!this.leaving && this.downloads.get(download.name) === download) {
+      this.takenUp.delete(download.name);
+      this.saveDownloadsRecord(this.downloadsRecord.remove(download.name));
+    }
     await this.partialSeeding.settled(download, this.leaving);
     if (download.state !== 'done') {
       if (this.fileStates.get(download.name)?.kind === 'downloading')
@@ -669,8 +751,11 @@ export class PeerNode {
   togglePause(name: string): void {
     this.noteIntent();
     const download = this.downloads.get(name);
-    if (download?.state === 'paused') download.resume();
-    else download?.pause();
+    if (!download) return;
+    if (download.state === 'paused' || download.heldByPerson) download.resume();
+    else download.pause();
+    // Only a pause by a person is kept (a full disk's pause resumes by itself).
+    this.saveDownloadsRecord(this.downloadsRecord.setPaused(name, download.heldByPerson));
   }
 
   /** Re-announces every seeded file after the tracker lost our session (it restarted). */

@@ -53,6 +53,8 @@ export interface DownloadSnapshot {
   retransmittedBlocks: number;
   /** Several files have this name and none was picked: the candidates (the download failed). */
   choices: readonly EntryChoice[];
+  /** Paused by a person, or taken up paused and to pause as soon as it starts (`p` resumes). */
+  heldByPerson: boolean;
 }
 
 export type LocalFileState =

@@ -5,7 +5,7 @@
  * one hard error; and a node whose tracker is silent starts seeding at once.
  */
 import assert from 'node:assert/strict';
-import { access, mkdir, realpath, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freeUdpPort } from '../e2e/harness.ts';
@@ -182,4 +182,40 @@ test('with a silent tracker a headless node seeds at once instead of waiting for
   await peer.waitForLine(/unreachable; retrying/, 20_000);
   peer.signal('SIGTERM');
   assert.deepEqual(await peer.waitForExit(10_000), { code: 0, signal: null });
+});
+
+test('a download left paused is taken up paused; --exit-when-done says so and does not wait', {
+  timeout: 30_000,
+}, async () => {
+  const ws = await workspace();
+  const state = join(ws.files, 'node7', '.bt-tui');
+  await mkdir(state, { recursive: true });
+  const record = `${JSON.stringify({ version: 1, downloads: [{ target: 'held.bin', paused: true }] })}\n`;
+  await writeFile(join(state, 'downloads.json'), record);
+  const tracker = `127.0.0.1:${await freeUdpPort()}`;
+  const ran = await runToEnd(
+    ['--id', '7', '--headless', '--exit-when-done', '--tracker', tracker].concat([
+      '--files',
+      ws.files,
+      '--logs',
+      ws.logs,
+    ]),
+    20_000,
+  );
+  assert.deepEqual(
+    { code: ran.code, stderr: ran.stderr },
+    {
+      code: 0,
+      stderr: [
+        'bt-tui: held.bin stays paused (paused before this node stopped); not waiting for it: --download held.bin resumes it',
+      ],
+    },
+  );
+  assert.ok(
+    ran.stdout.some((line) =>
+      line.endsWith(' taking up 1 unfinished download: held.bin (paused: held.bin)'),
+    ),
+    ran.stdout.join('\n'),
+  );
+  assert.equal(await readFile(join(state, 'downloads.json'), 'utf8'), record, 'still recorded');
 });

@@ -1,7 +1,8 @@
 /**
  * Crash and restart, for real: a leecher process is SIGKILLed in the middle of a download (no
- * chance to save anything on the way out) and the same command is run again. It must say it is
- * resuming with the pieces it had verified, finish, exit 0, and the file must be exact.
+ * chance to save anything on the way out) and started again without `--download`: it must take
+ * the download up by itself, resuming with the pieces it had verified. Killed again, then run
+ * with the first command (the download asked for again): it must finish, exit 0, file exact.
  */
 import assert from 'node:assert/strict';
 import { link, mkdir, readFile } from 'node:fs/promises';
@@ -88,7 +89,11 @@ test('a leecher SIGKILLed mid-download resumes when run again, exits 0, file exa
   freeze('SIGCONT');
   assert.ok(claimed < PIECES, `killed mid-way: ${claimed}/${PIECES} pieces (seed ${seed})`);
 
-  const secondRun: CliProcess = spawnCli(leecherArgs);
+  // Started again without asking for anything: it takes the download up by itself.
+  const withoutDownload = leecherArgs.filter((arg) => arg !== '--download' && arg !== NAME);
+  assert.equal(withoutDownload.length, leecherArgs.length - 2);
+  const secondRun: CliProcess = spawnCli(withoutDownload);
+  await secondRun.waitForLine(/taking up 1 unfinished download: big\.bin$/);
   const resumed = await secondRun.waitForLine(
     /resuming big\.bin: \d+\/\d+ pieces already verified/,
   );
@@ -97,8 +102,14 @@ test('a leecher SIGKILLed mid-download resumes when run again, exits 0, file exa
     Number(verified) >= claimed,
     `resumed with at least the ${claimed} pieces saved: ${resumed} (seed ${seed})`,
   );
-  const ended = await secondRun.waitForExit(60_000);
-  const output = [...secondRun.stdout, ...secondRun.stderr].slice(-10).join('\n');
-  assert.deepEqual(ended, { code: 0, signal: null }, `second run (seed ${seed}):\n${output}`);
+  secondRun.signal('SIGKILL');
+  assert.equal((await secondRun.waitForExit()).signal, 'SIGKILL');
+
+  // The same command as the first: asking for the download taken up is no error.
+  const thirdRun: CliProcess = spawnCli(leecherArgs);
+  await thirdRun.waitForLine(/taking up 1 unfinished download: big\.bin$/);
+  const ended = await thirdRun.waitForExit(60_000);
+  const output = [...thirdRun.stdout, ...thirdRun.stderr].slice(-10).join('\n');
+  assert.deepEqual(ended, { code: 0, signal: null }, `third run (seed ${seed}):\n${output}`);
   assert.equal(await sha256File(join(leecherFolder, NAME)), expected, `SHA-256 (seed ${seed})`);
 });

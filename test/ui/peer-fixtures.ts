@@ -78,6 +78,7 @@ export function download(
     pieceSources: Int16Array.from(sources),
     retransmittedBlocks: 0,
     choices: [],
+    heldByPerson: false,
     ...overrides,
   };
 }

@@ -143,6 +143,19 @@ describe('peer view keys as a pure reducer', () => {
     assert.match(why(3), /^new\.bin is verifying: it can be paused once it downloads/);
   });
 
+  test('p on a download taken up paused resumes it even while it is still verifying', () => {
+    const held: PeerKeyContext = {
+      ...context,
+      downloads: [
+        ...context.downloads,
+        { name: 'held.bin', state: 'verifying', heldByPerson: true },
+      ],
+    };
+    assert.deepEqual(press(onDownload(4), 'p', {}, held).effects, [
+      { kind: 'toggle-pause', name: 'held.bin' },
+    ]);
+  });
+
   test('c asks y/n before cancelling; n, Esc and other keys cancel nothing', () => {
     const asked = press(onDownload(0), 'c');
     assert.deepEqual(asked.effects, []);

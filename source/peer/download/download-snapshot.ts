@@ -11,6 +11,9 @@ export const PIECE_IN_FLIGHT = -2;
 /** Verified, but in an earlier session: found on disk and re-hashed at resume. */
 export const PIECE_RESUMED = -3;
 
+/** The reason shown while a download taken up paused is still being found or checked. */
+export const HELD_BEFORE_START = 'stays paused once found, as you left it';
+
 /**
  * Who delivered each piece this session, as an index into `owners` (the transfer names owners
  * by node id), with resumed pieces marked, and pieces begun marked in flight while `fetching`.
@@ -53,7 +56,10 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
     name: download.name,
     infohashHex: download.infohash?.toString('hex') ?? '',
     state: download.state,
-    reason: download.reason,
+    // Taken up paused and still looking or checking: say what comes, or `p` looks like a no-op.
+    reason:
+      download.state !== 'paused' && download.heldByPerson ? HELD_BEFORE_START : download.reason,
+    heldByPerson: download.heldByPerson,
     sizeBytes,
     piecesVerified: transfer?.picker.verified.count ?? 0,
     pieceCount: transfer?.pieceCount ?? 0,

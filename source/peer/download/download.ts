@@ -68,6 +68,11 @@ export interface DownloadOptions {
   ownerSilenceTimeoutMs: number;
   /** Blocks in flight from an owner judged slow (its link's window may be larger). */
   minWindowBlocks: number;
+  /**
+   * Paused by a person before the node last stopped: the file is found and its part file
+   * checked as usual, then the transfer waits, paused, for resume().
+   */
+  startPaused?: boolean;
 }
 
 export interface DownloadDeps {
@@ -122,6 +127,8 @@ const CHOKED_RETRY_MS = 500;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
+/** The reason of a pause a person asked for (a full disk pauses with another). */
+export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
 const DISK_RETRY_MS = 5_000;
 /**
@@ -163,6 +170,8 @@ export class Download {
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
   private stopped = false;
+  /** The transfer pauses as it starts (see DownloadOptions.startPaused), unless resumed before. */
+  private pauseAtStart: boolean;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
 
@@ -176,6 +185,7 @@ export class Download {
     private readonly deps: DownloadDeps,
   ) {
     this.startedAtMs = deps.clock.now();
+    this.pauseAtStart = options.startPaused ?? false;
     this.finished = new Promise((resolve) => {
       this.resolveFinished = resolve;
     });
@@ -573,12 +583,18 @@ export class Download {
     );
     this.lastVerifiedBytes = this.transfer.verifiedBytes;
     this.unsampledSinceMs = this.deps.clock.now();
-    this.setState('downloading');
+    if (this.pauseAtStart) {
+      // Straight to paused: the log and the view never say `downloading` for it in between.
+      this.transfer.setPaused(true);
+      this.setState('paused', PAUSED_BY_YOU);
+    } else {
+      this.setState('downloading');
+    }
     this.scheduleTick();
     this.scheduleHousekeeping();
     for (const owner of this.owners) if (owner.state === 'active') this.learnPieces(owner);
     if (verified.count > 0) this.deps.piecesReadable(null);
-    this.transfer.pumpAll();
+    if (!this.pauseAtStart) this.transfer.pumpAll();
   }
 
   private scheduleTick(): void {
@@ -886,12 +902,19 @@ export class Download {
   pause(): void {
     if (this.state !== 'downloading' && this.state !== 'waiting-for-owners') return;
     this.transfer?.setPaused(true);
-    this.setState('paused', 'paused by you');
+    this.setState('paused', PAUSED_BY_YOU);
     if (this.transfer && this.partFile)
       void this.partFile.saveProgress(this.transfer.written).catch(() => {});
   }
 
+  /** Paused by a person, or to be paused by them as soon as the transfer starts. */
+  get heldByPerson(): boolean {
+    if (this.stopped) return false;
+    return this.state === 'paused' ? this.reason === PAUSED_BY_YOU : this.pauseAtStart;
+  }
+
   resume(): void {
+    this.pauseAtStart = false;
     if (this.state !== 'paused') return;
     this.setState('downloading');
     this.transfer?.setPaused(false);

@@ -76,7 +76,8 @@ export const MISSING_GLYPH = '·';
 
 /**
  * "A node 1  B node 2  █ 3 resumed  ▒ 1 in flight  · 12 missing": counts in pieces; "a ▪ partly"
- * when some cell is mostly missing but holds delivered pieces.
+ * when some cell is mostly missing but holds delivered pieces; no in-flight and missing counts
+ * once every piece is verified.
  */
 function legendText(
   download: DownloadSnapshot,
@@ -90,10 +91,12 @@ function legendText(
   );
   if (download.pieceSources.length === 0)
     return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
+  // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room.
+  const whole = tally.inFlight === 0 && tally.missing === 0;
   const others = [
     tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
-    `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight`,
-    `${MISSING_GLYPH} ${tally.missing} missing`,
+    whole ? '' : `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight`,
+    whole ? '' : `${MISSING_GLYPH} ${tally.missing} missing`,
     cells.some((cell) => 'partial' in cell && cell.partial)
       ? `a ${RESUMED_PARTLY_GLYPH} partly`
       : '',

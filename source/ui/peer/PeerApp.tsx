@@ -209,6 +209,7 @@ export function PeerApp(props: PeerAppProps) {
       downloads: snapshot.downloads.map((download) => ({
         name: download.name,
         state: download.state,
+        heldByPerson: download.heldByPerson,
         choices: download.choices,
       })),
       listRows: layout?.listRows ?? 1,

@@ -7,6 +7,8 @@ import type { PeerEffect, PeerKeyOutcome, PeerViewState } from './peer-view-stat
 export interface DownloadRow {
   name: string;
   state: DownloadState;
+  /** Paused by a person, or to pause as soon as it starts: `p` resumes it in any state. */
+  heldByPerson?: boolean;
   /** Several files of its name were found and none picked: Enter opens the picker. */
   choices?: readonly EntryChoice[];
 }
@@ -21,6 +23,7 @@ const ENDED: readonly DownloadState[] = ['done', 'cancelled', 'failed'];
 
 /** What a person reads when `p` cannot pause or resume a download, by its state. */
 function whyNoPause(row: DownloadRow): string | null {
+  if (row.heldByPerson) return null;
   switch (row.state) {
     case 'downloading':
     case 'waiting-for-owners':

@@ -1,0 +1,100 @@
+/**
+ * The downloads this node was asked for and has not finished, kept in
+ * `<stateDir>/downloads.json`, so a node that is stopped (`q`, Ctrl-C, SIGTERM) or killed in the
+ * middle of its downloads takes them up again when it starts, as Transmission and rtorrent do.
+ *
+ * A download leaves the record when it is done, when it fails (the failure was shown; asking
+ * again still resumes from its part file), and when a person cancels or removes it. The node's
+ * own exit keeps it. A download paused by a person comes back paused.
+ *
+ * Writes are atomic and queued, as seeding.json's. A missing or damaged record is an empty one:
+ * at worst a download is asked for again by hand, never a node that does not start.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseDownloadTarget } from './download/download-target.ts';
+import { QueuedFileWriter, recordArray } from './record-file.ts';
+
+export const DOWNLOADS_RECORD_FILE = 'downloads.json';
+const RECORD_VERSION = 1;
+
+/** One unfinished download, as it was asked for. */
+export interface RecordedDownload {
+  /** The file's name: the key (a node downloads one file of a name at a time). */
+  name: string;
+  /** What was asked: the name, or `NAME@PREFIX` for one of several files of that name. */
+  target: string;
+  /** Paused by a person. */
+  paused: boolean;
+}
+
+export class DownloadsRecord {
+  private readonly file: QueuedFileWriter;
+
+  private constructor(
+    path: string,
+    /** By name, in the order they were asked for (the order they are taken up again). */
+    private readonly downloads: Map<string, RecordedDownload>,
+  ) {
+    this.file = new QueuedFileWriter(path);
+  }
+
+  static async load(stateDir: string): Promise<DownloadsRecord> {
+    const path = join(stateDir, DOWNLOADS_RECORD_FILE);
+    const text = await readFile(path, 'utf8').catch(() => null);
+    const downloads = new Map<string, RecordedDownload>();
+    for (const entry of text === null ? [] : parseEntries(text)) downloads.set(entry.name, entry);
+    return new DownloadsRecord(path, downloads);
+  }
+
+  /** The recorded downloads, in the order they were asked for. */
+  get entries(): RecordedDownload[] {
+    return [...this.downloads.values()];
+  }
+
+  /** Records a download just started; resolves with a write error's message, or null. */
+  add(name: string, target: string, paused: boolean): Promise<string | null> {
+    const known = this.downloads.get(name);
+    if (known?.target === target && known.paused === paused) return this.file.latest;
+    this.downloads.delete(name);
+    this.downloads.set(name, { name, target, paused });
+    return this.save();
+  }
+
+  /** Whether the download of `name` is recorded as asked by `target`. */
+  has(name: string, target: string): boolean {
+    return this.downloads.get(name)?.target === target;
+  }
+
+  /** Records that a person paused or resumed the download of `name`. */
+  setPaused(name: string, paused: boolean): Promise<string | null> {
+    const known = this.downloads.get(name);
+    if (known === undefined || known.paused === paused) return this.file.latest;
+    known.paused = paused;
+    return this.save();
+  }
+
+  /** Forgets the download of `name`; resolves with a write error's message, or null. */
+  remove(name: string): Promise<string | null> {
+    if (!this.downloads.delete(name)) return this.file.latest;
+    return this.save();
+  }
+
+  private save(): Promise<string | null> {
+    const downloads = this.entries.map(({ target, paused }) => ({ target, paused }));
+    return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, downloads })}\n`);
+  }
+}
+
+/** The valid entries of a record's text; anything malformed counts as nothing recorded. */
+function parseEntries(text: string): RecordedDownload[] {
+  const entries: RecordedDownload[] = [];
+  for (const item of recordArray(text, 'downloads')) {
+    const { target, paused } = (item ?? {}) as { target?: unknown; paused?: unknown };
+    if (typeof target !== 'string') continue;
+    const parsed = parseDownloadTarget(target);
+    if (!parsed.ok) continue;
+    entries.push({ name: parsed.target.name, target, paused: paused === true });
+  }
+  return entries;
+}

@@ -1,0 +1,138 @@
+/**
+ * A node that stops in the middle of its downloads takes them up again when it starts: the ones
+ * running start again by themselves (resuming from their part files), one a person paused comes
+ * back paused, and what a person cancelled or what failed stays gone. Asking again for one taken
+ * up is no error and resumes it if paused.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DOWNLOADS_RECORD_FILE } from '../../source/peer/downloads-record.ts';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import { downloadRow, Swarm } from './harness/swarm.ts';
+import { waitFor, withTimeout } from './harness/wait.ts';
+
+const MiB = 1024 * 1024;
+const FILE_BYTES = 8 * MiB;
+const LEECHER_ID = 10;
+
+async function recordText(folder: string): Promise<string> {
+  return readFile(join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE), 'utf8');
+}
+
+test('a restarted node takes up its unfinished downloads: running ones run, a paused one stays paused, cancelled and failed ones stay gone', {
+  timeout: 90_000,
+}, async () => {
+  const seed = 711;
+  const swarm = await Swarm.start();
+  try {
+    const names = ['a.bin', 'b.bin', 'c.bin'];
+    const expected = new Map<string, string>();
+    for (const [index, name] of names.entries()) {
+      const path = join(await swarm.folderFor(1), name);
+      expected.set(name, await writeRandomFile(path, FILE_BYTES, seed + index));
+    }
+    // A slow owner, so the first run is surely stopped in the middle of every download.
+    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 6 * MiB });
+    for (const name of names) assert.deepEqual(await owner.node.seed(name), { ok: true });
+
+    const firstRun = await swarm.addNode({ nodeId: LEECHER_ID });
+    const leecher = firstRun.node;
+    for (const name of [...names, 'nosuch.bin'])
+      assert.deepEqual(leecher.download(name), { ok: true });
+    const state = (name: string) => downloadRow(firstRun, name)?.state;
+    await waitFor(
+      () => state('b.bin') === 'downloading' && state('c.bin') === 'downloading',
+      `b.bin and c.bin to be downloading (seed ${seed})`,
+      20_000,
+    );
+    leecher.togglePause('b.bin');
+    await leecher.cancel('c.bin');
+    await waitFor(() => state('nosuch.bin') === 'failed', 'nosuch.bin to fail');
+    let stopping: Promise<void> | null = null;
+    firstRun.tripwire.arm(2 * MiB, () => {
+      stopping = firstRun.exit();
+    });
+    await waitFor(() => stopping !== null, `the first run to stop mid-way (seed ${seed})`, 20_000);
+    await stopping;
+    const ended = await leecher.whenDownloadsSettled();
+    assert.deepEqual(
+      ended.map((download) => [download.name, download.state, download.reason]),
+      [
+        ['a.bin', 'cancelled', 'node exited'],
+        ['b.bin', 'cancelled', 'node exited'],
+        ['c.bin', 'cancelled', 'cancelled'],
+        ['nosuch.bin', 'failed', '"nosuch.bin" was not found in the swarm'],
+      ],
+      `stopped mid-way by the exit (seed ${seed})`,
+    );
+    assert.equal(
+      await recordText(firstRun.folder),
+      `${JSON.stringify({
+        version: 1,
+        downloads: [
+          { target: 'a.bin', paused: false },
+          { target: 'b.bin', paused: true },
+        ],
+      })}\n`,
+    );
+
+    // Nothing asked: the node takes them up by itself.
+    const secondRun = await swarm.addNode({ nodeId: LEECHER_ID });
+    const node = secondRun.node;
+    assert.deepEqual(await node.resumed, ['a.bin', 'b.bin']);
+    assert.ok(
+      secondRun.lines.some((line) =>
+        line.endsWith(' taking up 2 unfinished downloads: a.bin, b.bin (paused: b.bin)'),
+      ),
+      secondRun.lines.join('\n'),
+    );
+    const running = await withTimeout(
+      node.whenDownloadsSettled({ exceptHeld: true }),
+      `a.bin to finish (seed ${seed})`,
+      45_000,
+    );
+    assert.deepEqual(
+      running.map((download) => [download.name, download.state]),
+      [['a.bin', 'done']],
+    );
+    assert.equal(await sha256File(join(secondRun.folder, 'a.bin')), expected.get('a.bin'));
+    assert.ok(
+      secondRun.lines.some((line) =>
+        / resuming a\.bin: \d+\/32 pieces already verified$/.test(line),
+      ),
+      'a.bin resumed from its part file',
+    );
+    await waitFor(
+      () => downloadRow(secondRun, 'b.bin')?.state === 'paused',
+      'b.bin to show paused',
+    );
+    assert.equal(downloadRow(secondRun, 'b.bin')?.reason, 'paused by you');
+    assert.deepEqual(node.heldDownloads(), ['b.bin']);
+    assert.equal(downloadRow(secondRun, 'c.bin'), undefined, 'the cancelled download stays gone');
+    assert.equal(downloadRow(secondRun, 'nosuch.bin'), undefined, 'the failed one stays gone');
+
+    // Asking for a taken-up download again is the same wish: no error, and it resumes.
+    assert.deepEqual(node.download('b.bin'), { ok: true });
+    const all = await withTimeout(
+      node.whenDownloadsSettled(),
+      `b.bin to finish (seed ${seed})`,
+      45_000,
+    );
+    assert.equal(all.find((download) => download.name === 'b.bin')?.state, 'done');
+    assert.equal(await sha256File(join(secondRun.folder, 'b.bin')), expected.get('b.bin'));
+    assert.deepEqual(node.download('b.bin'), {
+      ok: false,
+      reason: 'b.bin is already here (seeding)',
+    });
+    await waitFor(
+      async () =>
+        (await recordText(secondRun.folder)) ===
+        `${JSON.stringify({ version: 1, downloads: [] })}\n`,
+      'the record to be empty once both are done',
+    );
+  } finally {
+    await swarm.close();
+  }
+});

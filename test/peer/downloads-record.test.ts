@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DOWNLOADS_RECORD_FILE, DownloadsRecord } from '../../source/peer/downloads-record.ts';
+
+async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'downloads-record-'));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('downloads are kept in the order asked, with their target and pause, and read back', async () => {
+  await withDir(async (dir) => {
+    const record = await DownloadsRecord.load(dir);
+    assert.deepEqual(record.entries, []);
+    await record.add('big.iso', 'big.iso@3fa2c1', false);
+    await record.add('a.bin', 'a.bin', false);
+    await record.setPaused('big.iso', true);
+    assert.equal(
+      await readFile(join(dir, DOWNLOADS_RECORD_FILE), 'utf8'),
+      '{"version":1,"downloads":[{"target":"big.iso@3fa2c1","paused":true},{"target":"a.bin","paused":false}]}\n',
+    );
+    const again = await DownloadsRecord.load(dir);
+    assert.deepEqual(again.entries, [
+      { name: 'big.iso', target: 'big.iso@3fa2c1', paused: true },
+      { name: 'a.bin', target: 'a.bin', paused: false },
+    ]);
+    assert.equal(again.has('big.iso', 'big.iso@3fa2c1'), true);
+    assert.equal(again.has('big.iso', 'big.iso'), false);
+    assert.equal(await again.remove('big.iso'), null);
+    assert.deepEqual((await DownloadsRecord.load(dir)).entries, [
+      { name: 'a.bin', target: 'a.bin', paused: false },
+    ]);
+  });
+});
+
+test('a damaged record, or damaged entries, count as nothing recorded', async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, DOWNLOADS_RECORD_FILE);
+    await writeFile(path, '{"version":1,"downloads":[{"target":"ok.bin"},');
+    assert.deepEqual((await DownloadsRecord.load(dir)).entries, []);
+    await writeFile(
+      path,
+      JSON.stringify({
+        version: 1,
+        downloads: [
+          { target: 'ok.bin', paused: 'yes' },
+          { target: '../etc/passwd', paused: false },
+          { target: 'x@12', paused: false },
+          { target: 42 },
+          null,
+        ],
+      }),
+    );
+    assert.deepEqual((await DownloadsRecord.load(dir)).entries, [
+      { name: 'ok.bin', target: 'ok.bin', paused: false },
+    ]);
+  });
+});
