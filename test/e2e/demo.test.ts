@@ -95,7 +95,7 @@ async function downloadLookAndQuit(): Promise<void> {
     (s) => /sample-8MiB\.bin \[█+\] 100\.0% done · (\d+)\/\1 pieces/.test(s),
     20_000,
   );
-  assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d /);
+  assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d$/m);
   // Seeded now, so the listing counts it without `r` (it kept its first read before).
   await terminal.waitFor(
     'Swarm files counting node 4 as an owner of sample-8MiB.bin',

@@ -145,7 +145,7 @@ async function downloadSeedAndLeave(): Promise<void> {
   const map = screen.split('\n').find((line) => line.startsWith('  map ')) ?? '';
   assert.match(map, /A/, 'owner A delivered part of the file');
   assert.match(map, /B/, 'owner B delivered part of the file');
-  assert.match(screen, /legend: A node [12] {2}B node [12] /);
+  assert.match(screen, /legend: A node [12] {2}B node [12]$/m);
   assert.equal(
     await sha256File(join(filesDir, 'node3', FILE)),
     sha256,
