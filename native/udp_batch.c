@@ -11,19 +11,28 @@
  * JS API (all numbers are plain JS numbers):
  *   open(fd) -> handle                       dups fd
  *   startReceiving(handle, ring, slotBytes, meta, onBatch)
- *       ring: a Buffer of slots * slotBytes; meta: a Uint32Array of slots * 3
- *       (length, IPv4 address as a u32, port); onBatch(count) runs once per recvmmsg, as a
- *       callback from the event loop (microtasks run after it, as after a dgram 'message').
- *       A datagram longer than slotBytes arrives with length slotBytes + 1 (truncated).
- *   sendBatch(handle, buffer, stride, count, lastLength, ipv4, port) -> sent or -errno
+ *       ring: a Buffer of slots * slotBytes; meta: a Uint32Array of slots * 4
+ *       (length, IPv4 address as a u32, port, segment); onBatch(count) runs once per recvmmsg,
+ *       as a callback from the event loop (microtasks run after it, as after a dgram
+ *       'message'). A datagram longer than slotBytes arrives with length slotBytes + 1
+ *       (truncated). segment > 0: with GRO on, several datagrams of that size (the last may
+ *       be shorter) arrived back to back in the slot; 0: one datagram.
+ *   sendBatch(handle, buffer, stride, count, lastLength, ipv4, port, segmented)
+ *       -> sent or -errno
  *       sends datagram i from buffer[i * stride], stride bytes long (the last
  *       lastLength), to ipv4:port without blocking: returns how many the kernel took.
+ *       segmented: where two or more fit MAX_GSO_BYTES, as segmented sends (UDP GSO), each
+ *       one buffer the kernel cuts into the datagrams; sendmmsg where the route refuses them.
+ *   enableGro(handle) -> 0 or -errno         the kernel coalesces what arrives (UDP GRO)
+ *   pathMtu(ipv4) -> MTU or -errno           of the route to ipv4 (nothing is sent)
  *   close(handle)                            stops receiving, closes the dup
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +44,25 @@
 #define MAX_SEND_BATCH 64
 /* recvmmsg calls per readable event, so a busy socket cannot starve timers and other sockets. */
 #define MAX_RECV_ROUNDS 4
+/* Segmentation offload (Linux 4.18 and 5.0); defined here for older headers. */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+/* Bytes of one segmented send: what one 16 KiB DATA datagram carries, so a send puts on the
+ * wire, in a socket's buffers and into a switch port's burst what it did before (measured: at
+ * 64 KiB a send exceeded the LAN testbed's 32 KiB shaper burst, was cut up there and arrived
+ * uncoalesced, with 2-8x the shaper's drops). */
+#define MAX_GSO_BYTES 16437
+/* Segments of one segmented send (the kernel's UDP_MAX_SEGMENTS is 64 or 128). */
+#define MAX_GSO_SEGMENTS 64
+/* Room for one UDP_GRO control message (an int) per received datagram. */
+#define CONTROL_BYTES 64
 
 typedef struct {
   uv_poll_t poll;
@@ -56,6 +84,7 @@ typedef struct {
   struct mmsghdr *msgs;
   struct iovec *iovs;
   struct sockaddr_in *addrs;
+  char *controls;
 } Socket;
 
 #define CHECK(call)                                                   \
@@ -79,6 +108,7 @@ static void free_socket(Socket *sock) {
   free(sock->msgs);
   free(sock->iovs);
   free(sock->addrs);
+  free(sock->controls);
   free(sock);
 }
 
@@ -166,6 +196,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   for (int round = 0; round < MAX_RECV_ROUNDS && !sock->closed; round++) {
     for (uint32_t i = 0; i < sock->slots; i++) {
       sock->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+      sock->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
       sock->msgs[i].msg_hdr.msg_flags = 0;
     }
     int got = recvmmsg(sock->fd, sock->msgs, sock->slots, MSG_DONTWAIT, NULL);
@@ -174,9 +205,20 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
     for (int i = 0; i < got; i++) {
       uint32_t length = sock->msgs[i].msg_len;
       if (sock->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) length = (uint32_t)sock->slot_bytes + 1;
-      sock->meta[i * 3] = length;
-      sock->meta[i * 3 + 1] = ntohl(sock->addrs[i].sin_addr.s_addr);
-      sock->meta[i * 3 + 2] = ntohs(sock->addrs[i].sin_port);
+      /* Coalesced by GRO: several datagrams of `segment` bytes each (the last may be shorter). */
+      uint32_t segment = 0;
+      struct msghdr *header = &sock->msgs[i].msg_hdr;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int size;
+          memcpy(&size, CMSG_DATA(c), sizeof size);
+          if (size > 0) segment = (uint32_t)size;
+        }
+      }
+      sock->meta[i * 4] = length;
+      sock->meta[i * 4 + 1] = ntohl(sock->addrs[i].sin_addr.s_addr);
+      sock->meta[i * 4 + 2] = ntohs(sock->addrs[i].sin_port);
+      sock->meta[i * 4 + 3] = segment;
     }
     deliver(sock, got);
     if ((uint32_t)got < sock->slots) return;
@@ -203,14 +245,15 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
   void *meta;
   CHECK(napi_get_typedarray_info(env, argv[3], &meta_type, &meta_length, &meta, NULL, NULL));
   uint32_t slots = slot_bytes == 0 ? 0 : (uint32_t)(ring_bytes / slot_bytes);
-  if (meta_type != napi_uint32_array || slots == 0 || meta_length < (size_t)slots * 3) {
+  if (meta_type != napi_uint32_array || slots == 0 || meta_length < (size_t)slots * 4) {
     napi_throw_range_error(env, NULL, "udp_batch: ring and meta do not match");
     return NULL;
   }
   sock->msgs = calloc(slots, sizeof(struct mmsghdr));
   sock->iovs = calloc(slots, sizeof(struct iovec));
   sock->addrs = calloc(slots, sizeof(struct sockaddr_in));
-  if (!sock->msgs || !sock->iovs || !sock->addrs) {
+  sock->controls = calloc(slots, CONTROL_BYTES);
+  if (!sock->msgs || !sock->iovs || !sock->addrs || !sock->controls) {
     napi_throw_error(env, NULL, "udp_batch: out of memory");
     return NULL;
   }
@@ -224,6 +267,7 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
     sock->msgs[i].msg_hdr.msg_iov = &sock->iovs[i];
     sock->msgs[i].msg_hdr.msg_iovlen = 1;
     sock->msgs[i].msg_hdr.msg_name = &sock->addrs[i];
+    sock->msgs[i].msg_hdr.msg_control = sock->controls + (size_t)i * CONTROL_BYTES;
   }
   uv_loop_t *loop;
   CHECK(napi_get_uv_event_loop(env, &loop));
@@ -247,9 +291,56 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * Sends datagrams first..first+count-1 of a run as one segmented datagram each chunk (UDP GSO:
+ * the kernel cuts it into datagrams of `stride` bytes, and the stack below the socket, a veth,
+ * bridge or a NIC with segmentation offload, carries one buffer instead of each datagram).
+ * Returns datagrams sent; 0 when the socket buffer is full; -errno when the kernel refuses.
+ */
+static int send_segmented(Socket *sock, char *data, uint32_t stride, uint32_t count,
+                          uint32_t last_length, struct sockaddr_in *to) {
+  uint32_t per_send = MAX_GSO_BYTES / stride;
+  if (per_send > MAX_GSO_SEGMENTS) per_send = MAX_GSO_SEGMENTS;
+  uint32_t sent = 0;
+  while (sent < count) {
+    uint32_t chunk = count - sent < per_send ? count - sent : per_send;
+    int last = sent + chunk == count;
+    struct iovec iov;
+    iov.iov_base = data + (size_t)sent * stride;
+    iov.iov_len = (size_t)(chunk - 1) * stride + (last ? last_length : stride);
+    union {
+      char bytes[CMSG_SPACE(sizeof(uint16_t))];
+      struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr header;
+    memset(&header, 0, sizeof header);
+    header.msg_name = to;
+    header.msg_namelen = sizeof *to;
+    header.msg_iov = &iov;
+    header.msg_iovlen = 1;
+    if (chunk > 1) {
+      header.msg_control = control.bytes;
+      header.msg_controllen = sizeof control.bytes;
+      struct cmsghdr *c = CMSG_FIRSTHDR(&header);
+      c->cmsg_level = SOL_UDP;
+      c->cmsg_type = UDP_SEGMENT;
+      c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+      uint16_t size = (uint16_t)stride;
+      memcpy(CMSG_DATA(c), &size, sizeof size);
+    }
+    if (sendmsg(sock->fd, &header, MSG_DONTWAIT) < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return (int)sent;
+      return sent > 0 ? (int)sent : -errno;
+    }
+    sent += chunk;
+  }
+  return (int)sent;
+}
+
 static napi_value send_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Socket *sock = socket_of(env, argv[0]);
   if (sock == NULL) return NULL;
@@ -262,6 +353,8 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_uint32(env, argv[4], &last_length));
   CHECK(napi_get_value_uint32(env, argv[5], &ipv4));
   CHECK(napi_get_value_uint32(env, argv[6], &port));
+  bool segmented = false;
+  if (argc > 7) CHECK(napi_get_value_bool(env, argv[7], &segmented));
   napi_value result;
   if (count == 0 || count > MAX_SEND_BATCH || port > 65535 || last_length > stride ||
       (uint64_t)(count - 1) * stride + last_length > data_bytes) {
@@ -277,6 +370,14 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
   to.sin_addr.s_addr = htonl(ipv4);
+  if (segmented && count > 1 && stride * 2 <= MAX_GSO_BYTES) {
+    int sent = send_segmented(sock, data, stride, count, last_length, &to);
+    /* Refused (a path whose MTU is under the stride, no checksum offload): one by one below. */
+    if (sent >= 0 || (sent != -EINVAL && sent != -EIO && sent != -EMSGSIZE && sent != -ENOPROTOOPT)) {
+      CHECK(napi_create_int32(env, sent, &result));
+      return result;
+    }
+  }
   struct mmsghdr msgs[MAX_SEND_BATCH];
   struct iovec iovs[MAX_SEND_BATCH];
   memset(msgs, 0, sizeof(struct mmsghdr) * count);
@@ -291,6 +392,53 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   int sent = sendmmsg(sock->fd, msgs, count, MSG_DONTWAIT);
   if (sent < 0) sent = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
   CHECK(napi_create_int32(env, sent, &result));
+  return result;
+}
+
+/* The MTU of the route to ipv4 (IP_MTU of a connected probe socket; no datagram is sent): the
+ * largest IPv4 packet that leaves for it unfragmented. The MTU, or -errno. */
+static napi_value path_mtu(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t ipv4;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_uint32(env, argv[0], &ipv4));
+  int outcome;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    outcome = -errno;
+  } else {
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = htons(9);
+    to.sin_addr.s_addr = htonl(ipv4);
+    int mtu = 0;
+    socklen_t length = sizeof mtu;
+    if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0 ||
+        getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &length) != 0)
+      outcome = -errno;
+    else
+      outcome = mtu;
+    close(fd);
+  }
+  napi_value result;
+  CHECK(napi_create_int32(env, outcome, &result));
+  return result;
+}
+
+/* Asks the kernel to coalesce arriving datagrams of one flow (UDP GRO): 0, or -errno. */
+static napi_value enable_gro(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL) return NULL;
+  int on = 1;
+  int outcome = sock->closed ? -EBADF : 0;
+  if (outcome == 0 && setsockopt(sock->fd, SOL_UDP, UDP_GRO, &on, sizeof on) != 0) outcome = -errno;
+  napi_value result;
+  CHECK(napi_create_int32(env, outcome, &result));
   return result;
 }
 
@@ -324,6 +472,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"startReceiving", NULL, start_receiving, NULL, NULL, NULL, napi_default, NULL},
       {"sendBatch", NULL, send_batch, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"enableGro", NULL, enable_gro, NULL, NULL, NULL, napi_default, NULL},
+      {"pathMtu", NULL, path_mtu, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

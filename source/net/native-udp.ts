@@ -28,8 +28,13 @@ interface UdpBatchAddon {
     lastLength: number,
     ipv4: number,
     port: number,
+    segmented: boolean,
   ): number;
   close(handle: object): void;
+  /** UDP GRO on the socket: 0, or -errno (kernels before 5.0). */
+  enableGro(handle: object): number;
+  /** The MTU of the route to an IPv4 address (no datagram sent), or -errno. */
+  pathMtu(ipv4: number): number;
 }
 
 /** Datagrams per recvmmsg; node's own receive loop reads up to 32 per wakeup too. */
@@ -104,11 +109,17 @@ function u32ToIpv4(value: number): string {
 /** A bound IPv4 dgram socket whose receiving and bulk sends go through the addon. */
 export class BatchedSocket {
   private readonly ring = Buffer.allocUnsafeSlow(RECEIVE_BATCH * SLOT_BYTES);
-  private readonly meta = new Uint32Array(RECEIVE_BATCH * 3);
+  private readonly meta = new Uint32Array(RECEIVE_BATCH * 4);
   private readonly sources = new Map<number, RemoteAddress>();
   private lastSource: RemoteAddress = { address: '', port: -1 };
   private lastIpv4 = -1;
   private closed = false;
+  /** Datagrams that arrived coalesced by GRO, several in one receive (a count for tests). */
+  coalescedDatagrams = 0;
+  /** Whether the kernel coalesces what arrives (UDP GRO, Linux 5.0 and later). */
+  private coalesces = false;
+  /** The MTU of the route to each IPv4 address asked about (a few entries: peers' hosts). */
+  private readonly mtus = new Map<number, number | null>();
 
   private constructor(
     private readonly addon: UdpBatchAddon,
@@ -131,6 +142,7 @@ export class BatchedSocket {
       return null;
     }
     const batched = new BatchedSocket(result.addon, handle);
+    batched.coalesces = result.addon.enableGro(handle) === 0;
     try {
       result.addon.startReceiving(handle, batched.ring, SLOT_BYTES, batched.meta, (count) =>
         batched.deliver(count, receive),
@@ -152,8 +164,36 @@ export class BatchedSocket {
   sendRun(run: DatagramRun, ipv4: number, port: number): number {
     if (this.closed) return -1;
     const { buffer, stride, count, lastLength } = run;
-    const sent = this.addon.sendBatch(this.handle, buffer, stride, count, lastLength, ipv4, port);
+    const sent = this.addon.sendBatch(
+      this.handle,
+      buffer,
+      stride,
+      count,
+      lastLength,
+      ipv4,
+      port,
+      true,
+    );
     return sent < 0 ? -1 : sent;
+  }
+
+  /**
+   * The largest datagram that reaches `ipv4` in one frame, when sending it in runs costs about
+   * what one large fragmented datagram does: runs go out segmented (GSO) and what arrives is
+   * coalesced (GRO). Null where that does not hold: small datagrams would then cost more CPU
+   * than the fragments of large ones, or the route is unknown.
+   */
+  unfragmentedPayloadBytes(ipv4: number): number | null {
+    if (!this.coalesces) return null;
+    let mtu = this.mtus.get(ipv4);
+    if (mtu === undefined) {
+      const measured = this.addon.pathMtu(ipv4);
+      mtu = measured > 0 ? measured : null;
+      if (this.mtus.size >= MAX_CACHED_SOURCES) this.mtus.clear();
+      this.mtus.set(ipv4, mtu);
+    }
+    // IPv4 header 20 bytes, UDP header 8.
+    return mtu === null ? null : mtu - 28;
   }
 
   close(): void {
@@ -165,15 +205,23 @@ export class BatchedSocket {
   private deliver(count: number, receive: (datagram: Buffer, from: RemoteAddress) => void): void {
     const meta = this.meta;
     for (let i = 0; i < count && !this.closed; i++) {
-      const length = meta[i * 3]!;
+      const length = meta[i * 4]!;
       // Longer than a slot (the addon's mark of a truncated datagram): over IPv4 a slot holds the
       // largest payload, so this cannot happen; were it to, the datagram is not delivered cut.
       if (length > SLOT_BYTES) continue;
+      const from = this.source(meta[i * 4 + 1]!, meta[i * 4 + 2]!);
       const start = i * SLOT_BYTES;
-      receive(
-        this.ring.subarray(start, start + length),
-        this.source(meta[i * 3 + 1]!, meta[i * 3 + 2]!),
-      );
+      const end = start + length;
+      const segment = meta[i * 4 + 3]!;
+      if (segment === 0 || segment >= length) {
+        receive(this.ring.subarray(start, end), from);
+        continue;
+      }
+      // Coalesced by GRO: datagrams of `segment` bytes back to back, the last one maybe shorter.
+      this.coalescedDatagrams += Math.ceil(length / segment);
+      for (let at = start; at < end && !this.closed; at += segment) {
+        receive(this.ring.subarray(at, Math.min(at + segment, end)), from);
+      }
     }
   }
 

@@ -57,6 +57,12 @@ export abstract class PassthroughTransport implements DatagramTransport {
   get receivesIntoReusedMemory(): boolean {
     return this.inner.receivesIntoReusedMemory;
   }
+  unfragmentedPayloadBytes(to: RemoteAddress): number | null {
+    return this.inner.unfragmentedPayloadBytes(to);
+  }
+  get coalescedDatagrams(): number {
+    return this.inner.coalescedDatagrams;
+  }
   setReceiver(handler: Receiver): void {
     this.receiver = handler;
   }

@@ -53,6 +53,14 @@ export interface DatagramTransport {
   setReceiver(handler: (datagram: Buffer, from: RemoteAddress) => void): void;
   /** True when received datagrams live in reused memory (nothing per datagram to collect). */
   readonly receivesIntoReusedMemory: boolean;
+  /**
+   * The largest datagram that reaches `to` in one frame, where runs of such datagrams cost about
+   * what one large fragmented datagram does (sent segmented, received coalesced: UDP GSO and
+   * GRO); null where small datagrams would cost more, or the route is not known.
+   */
+  unfragmentedPayloadBytes(to: RemoteAddress): number | null;
+  /** Datagrams that arrived coalesced with others in one receive (GRO), since it opened. */
+  readonly coalescedDatagrams: number;
   readonly localAddress: RemoteAddress;
   /** Receive buffer the kernel granted (Linux doubles the request and caps it at rmem_max). */
   readonly receiveBufferBytes: number;
@@ -128,6 +136,15 @@ class UdpTransport implements DatagramTransport {
 
   get receivesIntoReusedMemory(): boolean {
     return this.batched !== null;
+  }
+
+  unfragmentedPayloadBytes(to: RemoteAddress): number | null {
+    const ipv4 = this.batched === null ? -1 : this.ipv4Of(to.address);
+    return ipv4 < 0 ? null : this.batched!.unfragmentedPayloadBytes(ipv4);
+  }
+
+  get coalescedDatagrams(): number {
+    return this.batched?.coalescedDatagrams ?? 0;
   }
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {

@@ -99,8 +99,11 @@ export class PeerNode {
   private readonly downloads = new Map<string, Download>();
   /** Per download: settles once it ended and its follow-up (UPDATE, seeding) is done. */
   private readonly followUps = new Map<Download, Promise<void>>();
-  /** Process CPU when each download started: the log says what a transfer cost per GiB. */
-  private readonly cpuAtStart = new Map<Download, NodeJS.CpuUsage>();
+  /**
+   * Process CPU and datagrams received coalesced when each download started: the log says what
+   * a transfer cost per GiB, and how much of it the kernel handed over coalesced (GRO).
+   */
+  private readonly atStart = new Map<Download, { cpu: NodeJS.CpuUsage; coalesced: number }>();
   private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
   private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
@@ -590,7 +593,10 @@ export class PeerNode {
     this.takenUp.delete(name);
     this.saveDownloadsRecord(this.downloadsRecord.add(name, text, paused));
     this.setFileState(name, { kind: 'downloading' });
-    this.cpuAtStart.set(download, process.cpuUsage());
+    this.atStart.set(download, {
+      cpu: process.cpuUsage(),
+      coalesced: this.endpoint.transport.coalescedDatagrams,
+    });
     void download.start();
     this.followUps.set(
       download,
@@ -666,8 +672,10 @@ export class PeerNode {
   }
 
   private async onDownloadSettled(download: Download): Promise<void> {
-    const cpu = process.cpuUsage(this.cpuAtStart.get(download));
-    this.cpuAtStart.delete(download);
+    const start = this.atStart.get(download);
+    this.atStart.delete(download);
+    const cpu = process.cpuUsage(start?.cpu);
+    const coalesced = this.endpoint.transport.coalescedDatagrams - (start?.coalesced ?? 0);
     this.folderDirty = true;
     // The node's exit keeps the download for its next start; anything else ends the wish.
     if (!this.leaving && this.downloads.get(download.name) === download) {
@@ -690,7 +698,7 @@ export class PeerNode {
     const coreSeconds = (cpu.user + cpu.system) / 1e6;
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`,
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)${coalesced > 0 ? `; ${coalesced} datagrams arrived coalesced (GRO)` : ''}`,
       );
     const sources = download.owners
       .filter((owner) => owner.verifiedBytes > 0)

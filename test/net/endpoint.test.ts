@@ -62,6 +62,10 @@ class ReusingTransport implements DatagramTransport {
   readonly sendErrors = 0;
   readonly unsentDatagrams = 0;
   readonly receivesIntoReusedMemory = true;
+  readonly coalescedDatagrams = 0;
+  unfragmentedPayloadBytes(): null {
+    return null;
+  }
   private readonly memory = Buffer.alloc(2048);
   private receiver: (datagram: Buffer, from: { address: string; port: number }) => void = () => {};
   send(): void {}

@@ -13,6 +13,10 @@ class RecordingTransport implements DatagramTransport {
   readonly sendErrors = 0;
   readonly unsentDatagrams = 0;
   readonly receivesIntoReusedMemory = false;
+  readonly coalescedDatagrams = 0;
+  unfragmentedPayloadBytes(): null {
+    return null;
+  }
   private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import { describeUdpPath, ipv4ToU32 } from '../../source/net/native-udp.ts';
 import {
@@ -121,6 +122,41 @@ describe('batched UDP (the udp_batch addon)', () => {
       assert.ok(got[i]!.equals(expected), `datagram ${i}`);
     }
     assert.equal(transport.sendErrors, 0);
+  });
+
+  test('a run of frame-sized datagrams goes out segmented (GSO), arrives coalesced (GRO), and is handed over one datagram at a time', async () => {
+    if (!onLinux) return;
+    const sender = await openTransport();
+    const transport = await openTransport();
+    const stride = 1_472;
+    const count = 64;
+    const lastLength = 700;
+    const run = Buffer.alloc(stride * count);
+    for (let i = 0; i < count; i++) numbered(i, stride).copy(run, i * stride);
+    const got: Buffer[] = [];
+    // Copied: the datagram's memory is reused for the next batch.
+    transport.setReceiver((datagram) => got.push(Buffer.from(datagram)));
+    sender.sendUncountedRun({ buffer: run, stride, count, lastLength }, transport.localAddress);
+    await waitUntil(() => got.length === count, `${count} datagrams`);
+    for (let i = 0; i < count; i++) {
+      const length = i + 1 === count ? lastLength : stride;
+      assert.ok(got[i]!.equals(run.subarray(i * stride, i * stride + length)), `datagram ${i}`);
+    }
+    assert.ok(
+      transport.coalescedDatagrams > 0,
+      'the kernel coalesced some of them (UDP GRO; Linux 5.0 and later)',
+    );
+    assert.equal(sender.sendErrors, 0);
+  });
+
+  test('the payload that reaches a peer in one frame: the route MTU less 28 (IPv4 and UDP headers)', async () => {
+    if (!onLinux) return;
+    const transport = await openTransport();
+    const loopbackMtu = Number(readFileSync('/sys/class/net/lo/mtu', 'utf8'));
+    // An IPv4 packet is at most 65,535 bytes whatever the interface's MTU (lo's is 65,536).
+    const expected = Math.min(loopbackMtu, 65_535) - 28;
+    assert.equal(transport.unfragmentedPayloadBytes({ address: HOST, port: 9 }), expected);
+    assert.equal(transport.unfragmentedPayloadBytes({ address: 'localhost', port: 9 }), null);
   });
 
   test('single sends and runs, mixed, arrive in the order sent, only `length` bytes of each', async () => {

@@ -368,6 +368,10 @@ describe('tracker server over loopback UDP', () => {
         get unsentDatagrams() {
           return inner.unsentDatagrams;
         },
+        unfragmentedPayloadBytes: (to: RemoteAddress) => inner.unfragmentedPayloadBytes(to),
+        get coalescedDatagrams() {
+          return inner.coalescedDatagrams;
+        },
         get receivesIntoReusedMemory() {
           return inner.receivesIntoReusedMemory;
         },

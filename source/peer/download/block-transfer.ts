@@ -93,6 +93,8 @@ export function framedBlockBytes(frames: number): number {
  */
 export const LOSING_FRAGMENTS_BLOCK_BYTES = framedBlockBytes(3);
 export const UNFRAGMENTED_BLOCK_BYTES = framedBlockBytes(1);
+/** Below this a frame's block is not worth its header (a path MTU under 576 is not IPv4's). */
+const MIN_FRAMED_BLOCK_BYTES = 512;
 /** An owner answers a run back to back at its uplink's speed: short runs, short bursts. */
 const SHORT_RUN_BYTES = 32 * 1024;
 
@@ -467,7 +469,7 @@ export class BlockTransfer {
     const limits = this.inFlightLimits;
     limits.nodeInFlight = budget.inFlightBlocks;
     limits.socketBlocks = budget.maxInFlightBlocks;
-    limits.pacedBlocks = limit.maxInFlightBlocks(this.blockSizeAt(nowMs), this.nearestRttMs);
+    limits.pacedBlocks = limit.maxInFlightBlocks(this.blockSizeAt(nowMs, owner), this.nearestRttMs);
     limits.ownerInFlight = owner.inFlightBlocks;
     limits.ownerComplete = owner.complete;
     limits.usableOwners = this.usableOwners;
@@ -475,7 +477,7 @@ export class BlockTransfer {
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.
     const batch = this.losingFragments(nowMs)
-      ? Math.max(1, Math.floor(SHORT_RUN_BYTES / 2 / this.blockSizeAt(nowMs)))
+      ? Math.max(1, Math.floor(SHORT_RUN_BYTES / 2 / this.blockSizeAt(nowMs, owner)))
       : Math.min(
           MAX_BLOCKS_PER_REQUEST,
           Math.max(
@@ -509,7 +511,7 @@ export class BlockTransfer {
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
       const piece = this.picker.take(owner.offer(nowMs));
       if (piece >= 0) {
-        const assembly = this.assemblyFor(piece, nowMs);
+        const assembly = this.assemblyFor(piece, nowMs, owner);
         owner.pieces.add(piece);
         return this.requestFrom(assembly, owner, maxBlocks, nowMs, false);
       }
@@ -524,9 +526,12 @@ export class BlockTransfer {
     return 0;
   }
 
-  /** The block size for a piece started at `nowMs` (see LOSING_FRAGMENTS_BLOCK_BYTES). */
-  private blockSizeAt(nowMs: number): number {
-    const configured = this.deps.blockSizeBytes;
+  /**
+   * The block size for a piece started at `nowMs` for `owner` (see LOSING_FRAGMENTS_BLOCK_BYTES
+   * and blockSizeFor).
+   */
+  private blockSizeAt(nowMs: number, owner: OwnerSession): number {
+    const configured = this.blockSizeFor(owner);
     switch (this.deps.fragments.state(nowMs)) {
       case 'none':
         return configured;
@@ -537,15 +542,30 @@ export class BlockTransfer {
     }
   }
 
+  /**
+   * The configured block size, or the largest block that reaches `owner` in one frame where
+   * runs of those cost about what one fragmented 16 KiB datagram does (the owner sends them
+   * segmented, GSO; they arrive coalesced, GRO). A 16 KiB datagram crosses Ethernet as 12
+   * fragments: one lost frame loses all 12, and the fragments wait in the host's reassembly
+   * memory. In frames, a lost frame loses one block. On loopback (MTU 64 KiB) nothing changes.
+   */
+  private blockSizeFor(owner: OwnerSession): number {
+    const configured = this.deps.blockSizeBytes;
+    const payload = this.deps.endpoint.transport.unfragmentedPayloadBytes(owner.address);
+    if (payload === null || payload - DATA_HEADER_BYTES < MIN_FRAMED_BLOCK_BYTES) return configured;
+    return Math.min(configured, payload - DATA_HEADER_BYTES);
+  }
+
   private losingFragments(nowMs: number): boolean {
     return this.deps.fragments.state(nowMs) !== 'none';
   }
 
-  private assemblyFor(piece: number, nowMs: number): PieceAssembly {
+  private assemblyFor(piece: number, nowMs: number, owner: OwnerSession): PieceAssembly {
     let assembly = this.assemblies.get(piece);
     if (assembly === undefined) {
       const length = pieceLength(this.metainfo, piece);
-      assembly = new PieceAssembly(piece, length, this.blockSizeAt(nowMs), this.pool.acquire());
+      const blockBytes = this.blockSizeAt(nowMs, owner);
+      assembly = new PieceAssembly(piece, length, blockBytes, this.pool.acquire());
       this.assemblies.set(piece, assembly);
     }
     return assembly;
