@@ -370,7 +370,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
   to.sin_addr.s_addr = htonl(ipv4);
-  if (segmented && count > 1 && stride * 2 <= MAX_GSO_BYTES) {
+  if (segmented && count > 1 && last_length > 0 && stride * 2 <= MAX_GSO_BYTES) {
     int sent = send_segmented(sock, data, stride, count, last_length, &to);
     /* Refused (a path whose MTU is under the stride, no checksum offload): one by one below. */
     if (sent >= 0 || (sent != -EINVAL && sent != -EIO && sent != -EMSGSIZE && sent != -ENOPROTOOPT)) {

@@ -319,8 +319,8 @@ export class PeerNode {
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();
     // Downloads need the tracker: taken up once it answered (or counts as unreachable).
-    const restarted = node;
-    node.resumed = node.registration.then((ok) => (ok ? restarted.resumeDownloads() : []));
+    const created = node;
+    node.resumed = node.registration.then((ok) => (ok ? created.resumeDownloads() : []));
     node.scheduleSnapshot();
     return { ok: true, node };
   }
