@@ -55,6 +55,11 @@ export class PeerLink {
   private slowStartThreshold: number;
   /** Blocks asked of this node and not yet answered or given up, by every download. */
   inFlightBlocks = 0;
+  /**
+   * The largest datagram that reaches it in one frame where that is worth using (the
+   * transport's unfragmentedPayloadBytes), read once per address: undefined until then.
+   */
+  framePayloadBytes: number | null | undefined = undefined;
   /** No requests before this time (after `choked` or `busy`). */
   quietUntilMs = DOUBLE_ZERO;
   consecutiveBusy = 0;
@@ -95,6 +100,7 @@ export class PeerLink {
     if (address.address === this.addressNow.address && address.port === this.addressNow.port)
       return false;
     this.addressNow = address;
+    this.framePayloadBytes = undefined;
     this.forgetCookie();
     return true;
   }

@@ -551,7 +551,11 @@ export class BlockTransfer {
    */
   private blockSizeFor(owner: OwnerSession): number {
     const configured = this.deps.blockSizeBytes;
-    const payload = this.deps.endpoint.transport.unfragmentedPayloadBytes(owner.address);
+    const link = owner.link;
+    // Once per address, not per pump: a pump follows nearly every block that arrives.
+    if (link.framePayloadBytes === undefined)
+      link.framePayloadBytes = this.deps.endpoint.transport.unfragmentedPayloadBytes(link.address);
+    const payload = link.framePayloadBytes;
     if (payload === null || payload - DATA_HEADER_BYTES < MIN_FRAMED_BLOCK_BYTES) return configured;
     return Math.min(configured, payload - DATA_HEADER_BYTES);
   }
