@@ -29,7 +29,10 @@ export const defaults = {
   uploadLimitBytesPerSec: 0,
   downloadLimitBytesPerSec: 0,
 
-  /** Payload of one DATA datagram. 16 KiB travels whole on loopback; ~1200 suits lossy links. */
+  /**
+   * Payload of one DATA datagram at most. 16 KiB travels whole on loopback; over a route with
+   * smaller frames a download asks for one frame's worth where its socket coalesces (GRO).
+   */
   blockSizeBytes: 16 * KiB,
 
   /** Piece size rule: a power of two, at least min, grown until the file has at most

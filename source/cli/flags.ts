@@ -78,11 +78,11 @@ export const peerFlags = {
   },
   blockSize: {
     type: 'string',
-    help: `bytes per DATA datagram; ~1200 suits lossy links (default ${defaults.blockSizeBytes})`,
+    help: `bytes per DATA datagram at most; over Ethernet one frame's worth (1419) where the kernel coalesces (default ${defaults.blockSizeBytes})`,
   },
   exitWhenDone: {
     type: 'boolean',
-    help: 'exit 0 once every requested download is verified; non-zero with the reason if one fails',
+    help: 'exit 0 once every download (asked for, or taken up from the last run) is verified; non-zero with the reason if one fails',
   },
   headless: {
     type: 'boolean',
