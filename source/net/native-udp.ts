@@ -63,7 +63,9 @@ export function isAddonBuilt(): boolean {
 }
 
 /** How a transport sends and receives datagrams, for its log line. */
-export function describeUdpPath(batched: boolean): string {
+export function describeUdpPath(batched: boolean, coalesced = false): string {
+  if (batched && coalesced)
+    return 'UDP batched by recvmmsg/sendmmsg, segmented and coalesced (GSO/GRO)';
   if (batched) return 'UDP batched by recvmmsg/sendmmsg';
   const result = loadAddon();
   const why = 'why' in result ? result.why : 'IPv6, or a socket the addon cannot take';
@@ -117,7 +119,7 @@ export class BatchedSocket {
   /** Datagrams that arrived coalesced by GRO, several in one receive (the `transfer` line). */
   coalescedDatagrams = 0;
   /** Whether the kernel coalesces what arrives (UDP GRO, Linux 5.0 and later). */
-  private coalesces = false;
+  coalesces = false;
   /** The MTU of the route to each IPv4 address asked about (a few entries: peers' hosts). */
   private readonly mtus = new Map<number, number | null>();
 

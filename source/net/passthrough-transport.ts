@@ -63,6 +63,9 @@ export abstract class PassthroughTransport implements DatagramTransport {
   get coalescedDatagrams(): number {
     return this.inner.coalescedDatagrams;
   }
+  get coalescesReceived(): boolean {
+    return this.inner.coalescesReceived;
+  }
   setReceiver(handler: Receiver): void {
     this.receiver = handler;
   }

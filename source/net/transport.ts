@@ -61,6 +61,8 @@ export interface DatagramTransport {
   unfragmentedPayloadBytes(to: RemoteAddress): number | null;
   /** Datagrams that arrived coalesced with others in one receive (GRO), since it opened. */
   readonly coalescedDatagrams: number;
+  /** Whether the kernel coalesces what arrives (UDP GRO through the addon). */
+  readonly coalescesReceived: boolean;
   readonly localAddress: RemoteAddress;
   /** Receive buffer the kernel granted (Linux doubles the request and caps it at rmem_max). */
   readonly receiveBufferBytes: number;
@@ -145,6 +147,10 @@ class UdpTransport implements DatagramTransport {
 
   get coalescedDatagrams(): number {
     return this.batched?.coalescedDatagrams ?? 0;
+  }
+
+  get coalescesReceived(): boolean {
+    return this.batched?.coalesces ?? false;
   }
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {

@@ -314,7 +314,7 @@ export class PeerNode {
     );
     const local = endpoint.localAddress;
     logger.log(
-      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory)}), folder ${folder.path}`,
+      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory, transport.coalescesReceived)}), folder ${folder.path}`,
     );
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();

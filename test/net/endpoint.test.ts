@@ -63,6 +63,7 @@ class ReusingTransport implements DatagramTransport {
   readonly unsentDatagrams = 0;
   readonly receivesIntoReusedMemory = true;
   readonly coalescedDatagrams = 0;
+  readonly coalescesReceived = false;
   unfragmentedPayloadBytes(): null {
     return null;
   }

@@ -14,6 +14,7 @@ class RecordingTransport implements DatagramTransport {
   readonly unsentDatagrams = 0;
   readonly receivesIntoReusedMemory = false;
   readonly coalescedDatagrams = 0;
+  readonly coalescesReceived = false;
   unfragmentedPayloadBytes(): null {
     return null;
   }

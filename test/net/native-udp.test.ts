@@ -142,6 +142,7 @@ describe('batched UDP (the udp_batch addon)', () => {
       const length = i + 1 === count ? lastLength : stride;
       assert.ok(got[i]!.equals(run.subarray(i * stride, i * stride + length)), `datagram ${i}`);
     }
+    assert.equal(transport.coalescesReceived, true, 'UDP GRO is on (Linux 5.0 and later)');
     assert.ok(
       transport.coalescedDatagrams > 0,
       'the kernel coalesced some of them (UDP GRO; Linux 5.0 and later)',

@@ -26,7 +26,7 @@ test('the listening and done lines give sizes and rates in binary units', async 
     assert.match(
       listening ?? '',
       new RegExp(
-        `\\(receive buffer ${granted.replace('.', '\\.')}, UDP batched by recvmmsg/sendmmsg\\)`,
+        `\\(receive buffer ${granted.replace('.', '\\.')}, UDP batched by recvmmsg/sendmmsg, segmented and coalesced \\(GSO/GRO\\)\\)`,
       ),
     );
     const done = leecher.lines.find((line) => line.includes(' done log.bin: '));

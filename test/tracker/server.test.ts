@@ -372,6 +372,9 @@ describe('tracker server over loopback UDP', () => {
         get coalescedDatagrams() {
           return inner.coalescedDatagrams;
         },
+        get coalescesReceived() {
+          return inner.coalescesReceived;
+        },
         get receivesIntoReusedMemory() {
           return inner.receivesIntoReusedMemory;
         },
