@@ -76,7 +76,7 @@ const busy = busyMachineWarning();
 if (busy) console.log(busy);
 if (flags.systems.includes('aria2')) console.log(`compared with: ${describeAria2Tools()}`);
 console.log(
-  `scenario: star LAN (namespaces ${NAMESPACE_PREFIX}*, bridge, tbf ${flags.rateMbit} Mbit/s up and down on every host), ${flags.sizeMiB} MiB of random bytes, 1 seeder -> N = ${flags.leecherCounts.join(', ')} leechers started together, ${flags.runs} run(s) each; bt-tui CLI ${cliPath}`,
+  `scenario: star LAN (namespaces ${NAMESPACE_PREFIX}*, bridge, tbf ${flags.rateMbit} Mbit/s up and down on every host), ${flags.sizeMiB} MiB of random bytes, 1 seeder -> N = ${flags.leecherCounts.join(', ')} leechers started together, each seeding ${flags.seedTimeSeconds} s once done (--seed-time), ${flags.runs} run(s) each; bt-tui CLI ${cliPath}`,
 );
 
 process.exitCode = await withWorkspace('bt-bench-lan', async (workspace) => {
@@ -137,10 +137,12 @@ async function runCrowd(
       system === 'bt-tui'
         ? await OurLanSwarm.start(workspace, star, file, cliPath, root)
         : await Aria2LanSwarm.start(workspace, star, file, root);
-    const timeoutMs = leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers));
+    const timeoutMs =
+      leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers)) +
+      flags.seedTimeSeconds * 1000;
     // On the tracker's host: no leecher's address has seen another node before the crowd.
     const startupCpuSeconds = await swarm.measureStartupCpu(TRACKER_HOST);
-    const launches = swarm.leecherLaunches(leecherHosts(leechers));
+    const launches = swarm.leecherLaunches(leecherHosts(leechers), flags.seedTimeSeconds);
     const seederPid = swarm.seederPid();
     const result = await runFlashCrowd(
       workspace,
@@ -175,7 +177,7 @@ function describeCrowd(row: CrowdRow, sizeBytes: number): string {
   const problems = result.leechers
     .filter((leecher) => leecher.problem !== null)
     .map((leecher) => `\n    ${leecher.host}: ${leecher.problem}`);
-  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), first data at ${firsts.join(' ')} s, link use once data flowed ${linkUseRange(result, sizeBytes, flags.rateMbit)} (min/median), seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops} (seeder up ${result.tbfDropsWhere.seederUp}, leechers up ${result.tbfDropsWhere.leechersUp}, down ${result.tbfDropsWhere.leechersDown}), RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
+  return `${head}: all done ${fixed(result.allDoneSeconds, 2)} s (each: ${dones.join(' ')}), all exited ${fixed(result.allExitedSeconds, 2)} s, first data at ${firsts.join(' ')} s, link use once data flowed ${linkUseRange(result, sizeBytes, flags.rateMbit)} (min/median), seeder sent ${fixed(result.seederUploadBytes / sizeBytes, 2)} copies, leechers ${fixed(result.leechersUploadBytes / sizeBytes, 2)}, CPU ${fixed(cpuPerGiB(result, sizeBytes), 2)} core-s/GiB, tbf drops ${result.tbfDrops} (seeder up ${result.tbfDropsWhere.seederUp}, leechers up ${result.tbfDropsWhere.leechersUp}, down ${result.tbfDropsWhere.leechersDown}), RcvbufErrors ${result.leechersRcvbufErrors ?? '-'}; ${ok}/${result.leechers.length} SHA-256 ok${problems.join('')}`;
 }
 
 function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): void {
@@ -184,7 +186,7 @@ function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): 
   console.log('');
   console.log(formatTable(summary.headers, summary.rows));
   console.log(
-    `(all done: crowd start to the last leecher's exit, median of runs where every leecher verified; * = some runs failed. bound = max(F/u_s, F/d_min, N·F/(u_s+Σu_i)) = ${fixed(p2pLowerBoundSeconds(sizeBytes, flags.rateMbit, 1), 1)} s for every N here; seeder alone = N·F/u_s, the best without swarming)`,
+    `(all done: crowd start until the last leecher had the file verified (bt-tui: its 'done' line; aria2c: its --on-bt-download-complete hook; a leecher that never said: its exit), median of runs where every leecher verified; * = some runs failed. bound = max(F/u_s, F/d_min, N·F/(u_s+Σu_i)) = ${fixed(p2pLowerBoundSeconds(sizeBytes, flags.rateMbit, 1), 1)} s for every N here; seeder alone = N·F/u_s, the best without swarming)`,
   );
   console.log('');
   console.log(
@@ -194,7 +196,7 @@ function printTables(rows: CrowdRow[], sizeBytes: number, floor: MachineFloor): 
     ),
   );
   console.log(
-    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; link use: file size over the time from first data to exit, as a share of the link's rate (headers count against it: ~97 % is a full link); copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
+    `(first data: crowd start until the leecher's downlink carried ${FIRST_DATA_BYTES / 1024} KiB; link use: file size over the time from first data to done, as a share of the link's rate (headers count against it: ~97 % is a full link); copies: bytes the host's link carried up / file size, Ethernet + IP (+ TCP) headers included, ~2.5 % for UDP fragments, ~4.5 % for TCP, from the switch port's counters; CPU: leechers' user + system seconds summed, per GiB downloaded in all, and the same less each one's start-up (an idle client's CPU); seeder: its CPU during the crowd per GiB its link carried up; tbf drops: packets the shapers dropped on all links; RcvbufErrors: UDP datagrams the leecher hosts dropped for a full socket buffer)`,
   );
   for (const line of cpuTargetLines(rows, systems, sizeBytes, floor)) console.log(line);
   console.log(

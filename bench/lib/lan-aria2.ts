@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -32,6 +32,14 @@ const IDLE_RPC_PORT = 6800;
  */
 const FETCH_SCRIPT =
   "fetch(process.argv[1]).then((r) => r.arrayBuffer()).then((b) => process.stdout.write(Buffer.from(b).toString('latin1')))";
+
+/** Beside the downloaded file, the hook writes when aria2c had it complete (Unix ms). */
+const DONE_AT_SUFFIX = '.done-at';
+/**
+ * aria2c runs this once a download is complete and verified, before it seeds
+ * (`--on-bt-download-complete`), with the GID, the number of files and the first file's path.
+ */
+const DONE_HOOK = `#!/bin/sh\ndate +%s%3N > "$3${DONE_AT_SUFFIX}"\n`;
 
 /** aria2c seeder and leechers around opentracker, on the same hosts as bt-tui's. */
 export class Aria2LanSwarm implements LanSwarm {
@@ -76,12 +84,29 @@ export class Aria2LanSwarm implements LanSwarm {
     return swarm;
   }
 
-  leecherLaunches(hosts: string[]) {
+  leecherLaunches(hosts: string[], seedTimeSeconds: number) {
+    const hook = join(this.root, 'done-hook.sh');
+    writeFileSync(hook, DONE_HOOK, { mode: 0o755 });
+    const flags = [
+      ...ARIA2_LEECHER_FLAGS.filter((flag) => !flag.startsWith('--seed-time=')),
+      // aria2c's seed time is in (fractional) minutes.
+      `--seed-time=${seedTimeSeconds / 60}`,
+      `--on-bt-download-complete=${hook}`,
+    ];
     return hosts.map((host) => {
       const dir = join(this.root, host);
       mkdirSync(dir, { recursive: true });
-      const { command, args } = this.aria2On(host, dir, ARIA2_LEECHER_FLAGS);
-      return { host, command, args, downloadedPath: join(dir, this.file.name) };
+      const { command, args } = this.aria2On(host, dir, flags);
+      const downloadedPath = join(dir, this.file.name);
+      const doneAtWallMs = () => {
+        try {
+          const ms = Number(readFileSync(`${downloadedPath}${DONE_AT_SUFFIX}`, 'utf8').trim());
+          return Number.isFinite(ms) && ms > 0 ? ms : null;
+        } catch {
+          return null;
+        }
+      };
+      return { host, command, args, downloadedPath, doneAtWallMs };
     });
   }
 

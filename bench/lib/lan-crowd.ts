@@ -8,7 +8,8 @@ import type { Workspace } from './workspace.ts';
 
 /**
  * A flash crowd on the LAN: N leechers started in the same instant against a ready seeder,
- * each timed to its exit, its file checked, its link watched for its first data.
+ * each timed to when it had its file verified (its own word for it) and to its exit, its file
+ * checked, its link watched for its first data.
  */
 
 /**
@@ -28,13 +29,21 @@ export interface LeecherLaunch {
   command: string;
   args: string[];
   downloadedPath: string;
+  /**
+   * When (Unix ms) the leecher had the whole file verified, from what it said or wrote (its
+   * output lines are given); null if it never said, and its exit counts instead. Why not the exit:
+   * a leecher that goes on seeding (`--seed-time`) exits later than it was done.
+   */
+  doneAtWallMs(lines: string[]): number | null;
 }
 
 /** One leecher of the crowd. */
 export interface CrowdLeecher {
   host: string;
-  /** From the crowd's start to this leecher's exit. */
+  /** From the crowd's start until it had the file verified (its exit if it never said). */
   doneSeconds: number;
+  /** From the crowd's start to this leecher's exit. */
+  exitSeconds: number;
   /** From the crowd's start until its downlink carried FIRST_DATA_BYTES; null if never. */
   firstDataSeconds: number | null;
   /** utime + stime of the leecher process (GNU time, from wait4), or /proc polling. */
@@ -46,8 +55,10 @@ export interface CrowdLeecher {
 /** What one flash crowd cost. */
 export interface CrowdResult {
   leechers: CrowdLeecher[];
-  /** From the crowd's start to the last leecher's exit. */
+  /** From the crowd's start until the last leecher had the file verified. */
   allDoneSeconds: number;
+  /** From the crowd's start to the last leecher's exit. */
+  allExitedSeconds: number;
   /** Bytes the seeder's host sent during the crowd (frames, headers included). */
   seederUploadBytes: number;
   /** CPU the seeder process used during the crowd (Δ /proc/PID/stat); null if unreadable. */
@@ -79,6 +90,7 @@ export async function runFlashCrowd(
   const rcvbufErrorsBefore = star.readRcvbufErrors(hosts);
   const firstDataMs = new Map<string, number>();
   const startedMs = performance.now();
+  const startedWallMs = Date.now();
   const poller = setInterval(() => {
     const now = star.readLinks();
     for (const { host } of launches) {
@@ -112,9 +124,11 @@ export async function runFlashCrowd(
     const launch = launches[index]!;
     const judged = await judgeLeecher(measured, file, launch.downloadedPath, null, null);
     const firstMs = firstDataMs.get(launch.host);
+    const doneAtWallMs = launch.doneAtWallMs(measured.lines);
     leechers.push({
       host: launch.host,
-      doneSeconds: doneMs / 1000,
+      doneSeconds: doneAtWallMs === null ? doneMs / 1000 : (doneAtWallMs - startedWallMs) / 1000,
+      exitSeconds: doneMs / 1000,
       firstDataSeconds: firstMs === undefined ? null : firstMs / 1000,
       cpuSeconds: measured.cpuSeconds,
       problem: judged.problem,
@@ -123,6 +137,7 @@ export async function runFlashCrowd(
   return {
     leechers,
     allDoneSeconds: Math.max(...leechers.map((leecher) => leecher.doneSeconds)),
+    allExitedSeconds: Math.max(...leechers.map((leecher) => leecher.exitSeconds)),
     seederUploadBytes: uploaded(after, before, seederHost),
     seederCpuSeconds:
       seederCpuBefore === null || seederCpuAfter === null ? null : seederCpuAfter - seederCpuBefore,

@@ -3,7 +3,7 @@ import { integerList, positiveNumber } from './args.ts';
 import { LAN_SYSTEMS, type LanSystemName } from './lan-system.ts';
 
 const USAGE =
-  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js)';
+  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js) --seed-time SECONDS (0)';
 
 /** bench/lan.ts's flags. */
 export interface LanFlags {
@@ -14,6 +14,8 @@ export interface LanFlags {
   systems: LanSystemName[];
   /** The CLI to run; null: this repo's dist/cli.js, rebuilt when stale. */
   cliPath: string | null;
+  /** How long a leecher goes on seeding once done (bt-tui's and aria2c's --seed-time). */
+  seedTimeSeconds: number;
 }
 
 /** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
@@ -28,6 +30,7 @@ export function parseLanFlags(argv: string[]): LanFlags {
         runs: { type: 'string', default: '1' },
         only: { type: 'string' },
         cli: { type: 'string' },
+        'seed-time': { type: 'string', default: '0' },
       },
     });
     const only = values.only;
@@ -41,9 +44,17 @@ export function parseLanFlags(argv: string[]): LanFlags {
       runs: integerList('--runs', values.runs, 1, 100)[0]!,
       systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
       cliPath: values.cli ?? null,
+      seedTimeSeconds: seedTime(values['seed-time']),
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     process.exit(2);
   }
+}
+
+function seedTime(text: string): number {
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds <= 3600))
+    throw new Error(`--seed-time takes seconds from 0 to 3600 (got "${text}")`);
+  return seconds;
 }

@@ -64,17 +64,27 @@ export class OurLanSwarm implements LanSwarm {
     return swarm;
   }
 
-  leecherLaunches(hosts: string[]) {
+  leecherLaunches(hosts: string[], seedTimeSeconds: number) {
+    const seedTime = seedTimeSeconds > 0 ? ['--seed-time', String(seedTimeSeconds)] : [];
+    // Its headless output: `2026-12-03T20:24:29.480Z done big.bin: 64.0 MiB in 0.94 s (...)`.
+    const doneLine = new RegExp(`^(\\S+) done ${escapeRegExp(this.file.name)}: `);
+    const doneAtWallMs = (lines: string[]) => {
+      for (const line of lines) {
+        const done = doneLine.exec(line);
+        if (done) return Date.parse(done[1]!);
+      }
+      return null;
+    };
     return hosts.map((host, index) => {
       const id = FIRST_LEECHER_ID + index + 1;
       const { command, args } = this.star.exec(this.star.host(host).namespace, process.execPath, [
         ...CLI_NODE_ARGS,
         this.cliPath,
         ...this.peerArgs(id, host),
-        ...['--download', this.file.name, '--exit-when-done'],
+        ...['--download', this.file.name, '--exit-when-done', ...seedTime],
       ]);
       const downloadedPath = join(this.root, 'files', `node${id}`, this.file.name);
-      return { host, command, args, downloadedPath };
+      return { host, command, args, downloadedPath, doneAtWallMs };
     });
   }
 
@@ -121,4 +131,8 @@ export class OurLanSwarm implements LanSwarm {
     ]);
     return this.workspace.group.spawn(label, command, args);
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -34,8 +34,8 @@ export function seederOnlySeconds(sizeBytes: number, rateMbit: number, leechers:
 
 /**
  * How much of its link one leecher used once data flowed (issue 12: 80 % or more once it has
- * peers): the file's bytes over the time from its first data to its exit, as a share of the
- * link's rate. Headers count against it (~2.5 % for UDP fragments), so 97 % is a full link.
+ * peers): the file's bytes over the time from its first data to when it was done, as a share of
+ * the link's rate. Headers count against it (~2.5 % for UDP fragments), so 97 % is a full link.
  * Null if data never flowed.
  */
 export function linkUse(

@@ -9,8 +9,11 @@ export type LanSystemName = (typeof LAN_SYSTEMS)[number];
  * holds the whole file on the seeder host (announced). It says how to start its leechers.
  */
 export interface LanSwarm {
-  /** How to start a leecher on each of these hosts, downloading into a folder of its own. */
-  leecherLaunches(hosts: string[]): LeecherLaunch[];
+  /**
+   * How to start a leecher on each of these hosts, downloading into a folder of its own; once
+   * done it goes on seeding for `seedTimeSeconds` before it exits (0: exits at once).
+   */
+  leecherLaunches(hosts: string[], seedTimeSeconds: number): LeecherLaunch[];
   /** Stops the seeder and the tracker (the leechers have exited by then). */
   stop(): Promise<void>;
   /** The seeder process's pid (`ip netns exec` execs it, so /proc reads the client itself). */

@@ -84,6 +84,10 @@ export const peerFlags = {
     type: 'boolean',
     help: 'exit 0 once every download (asked for, or taken up from the last run) is verified; non-zero with the reason if one fails',
   },
+  seedTime: {
+    type: 'string',
+    help: 'with --exit-when-done: once every download is verified, go on seeding for this many seconds, then exit (default 0); in a flash crowd the first done serve the rest',
+  },
   headless: {
     type: 'boolean',
     help: 'print events as plain lines instead of the full-screen view',

@@ -53,6 +53,8 @@ export interface PeerOptions {
   downloadLimitBytesPerSec: number;
   blockSizeBytes: number;
   exitWhenDone: boolean;
+  /** With exitWhenDone: how long the node goes on seeding once every download is verified. */
+  seedTimeMs: number;
   headless: boolean;
 }
 
@@ -316,8 +318,25 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
       MAX_PAYLOAD_BYTES,
     ),
     exitWhenDone: values.exitWhenDone === true,
+    seedTimeMs: seedTimeFlag(values),
     headless: values.headless === true,
   };
+}
+
+/** The longest --seed-time: a day. Longer is a seeder, which needs no --exit-when-done. */
+const MAX_SEED_TIME_SECONDS = 86_400;
+
+function seedTimeFlag(values: Record<string, unknown>): number {
+  if (values.seedTime === undefined) return 0;
+  const text = stringFlag(values, 'seedTime', '0');
+  const seconds = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds <= MAX_SEED_TIME_SECONDS))
+    fail(
+      `--seed-time must be a number of seconds from 0 to ${MAX_SEED_TIME_SECONDS} (got "${text}")`,
+    );
+  if (values.exitWhenDone !== true)
+    fail('--seed-time needs --exit-when-done: without it the node seeds until you stop it');
+  return Math.round(seconds * 1000);
 }
 
 function demoOptions(values: Record<string, unknown>): DemoOptions {

@@ -186,6 +186,35 @@ describe('command line: peer', () => {
     assert.equal(parsed.options.port, 0, 'any free port by default');
   });
 
+  test('--seed-time: seconds (decimals too) with --exit-when-done; 0 by default', () => {
+    const seedTime = (...argv: string[]) => {
+      const parsed = parse('peer', '--id', '4', ...argv);
+      assert.equal(parsed.kind, 'peer', JSON.stringify(parsed));
+      return parsed.kind === 'peer' ? parsed.options.seedTimeMs : -1;
+    };
+    assert.equal(seedTime(), 0);
+    assert.equal(seedTime('--exit-when-done'), 0);
+    assert.equal(seedTime('--exit-when-done', '--seed-time', '30'), 30_000);
+    assert.equal(seedTime('--seed-time', '2.5', '--exit-when-done'), 2_500);
+    assert.equal(seedTime('--exit-when-done', '--seed-time=0'), 0);
+    assert.equal(seedTime('--exit-when-done', '--seed-time', '86400'), 86_400_000);
+    const range = (got: string) =>
+      `--seed-time must be a number of seconds from 0 to 86400 (got "${got}")`;
+    for (const bad of ['1e3', 'soon', '86401', '3s', '.5'])
+      assert.equal(
+        usageError('peer', '--id', '4', '--exit-when-done', '--seed-time', bad),
+        range(bad),
+      );
+    assert.equal(
+      usageError('peer', '--id', '4', '--exit-when-done', '--seed-time'),
+      '--seed-time needs a value',
+    );
+    assert.equal(
+      usageError('peer', '--id', '4', '--seed-time', '30'),
+      '--seed-time needs --exit-when-done: without it the node seeds until you stop it',
+    );
+  });
+
   test('--seed or --download with no file name is refused, not dropped', () => {
     // meow drops a repeatable flag's missing value: the node started without the download.
     assert.equal(
