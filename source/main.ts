@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import chalk from 'chalk';
+import { releaseEarlySignals } from './cli/early-signals.ts';
 import { parseCommandLine } from './cli/parse-args.ts';
 
 const packageJson = JSON.parse(
@@ -12,6 +13,9 @@ if (process.env.NO_COLOR) chalk.level = 0;
 // Each command loads only its own modules: a headless peer never pays for the tracker's store
 // drivers, and `--help` for neither (start-up CPU is part of every download's wall time).
 const parsed = parseCommandLine(process.argv.slice(2), packageJson.version);
+// Only these commands handle shutdown signals (shutdown.ts); the others die of one as before.
+const handlesShutdown = ['tracker', 'demo', 'peer'].includes(parsed.kind);
+if (!handlesShutdown) releaseEarlySignals();
 switch (parsed.kind) {
   case 'help':
   case 'version':

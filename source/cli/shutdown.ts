@@ -1,4 +1,5 @@
 import { forgetTerminal } from '../terminal-gone.ts';
+import { takeEarlySignal } from './early-signals.ts';
 
 const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -12,6 +13,12 @@ const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHU
  * from a fresh folder refused as `in use`).
  */
 export function onShutdownSignal(): Promise<NodeJS.Signals> {
+  // One that came while the command was starting (early-signals.ts): shut down now.
+  const early = takeEarlySignal();
+  if (early !== null) {
+    if (early === 'SIGHUP') forgetTerminal();
+    return Promise.resolve(early);
+  }
   return new Promise((resolve) => {
     const handler = (signal: NodeJS.Signals) => {
       for (const name of SHUTDOWN_SIGNALS) process.off(name, handler);
