@@ -10,7 +10,7 @@
  * signal a moment later. A second signal while still trapped kills at once (the default): a
  * start that hangs, e.g. on a store that does not answer, can still be interrupted.
  */
-const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+export const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 let trapped = false;
 let received: NodeJS.Signals | null = null;
@@ -26,14 +26,14 @@ function note(signal: NodeJS.Signals): void {
 
 function stopTrapping(): void {
   trapped = false;
-  for (const name of SIGNALS) process.off(name, note);
+  for (const name of SHUTDOWN_SIGNALS) process.off(name, note);
 }
 
 /** From now on a shutdown signal is remembered instead of killing the process. */
 export function trapEarlySignals(): void {
   if (trapped) return;
   trapped = true;
-  for (const name of SIGNALS) process.on(name, note);
+  for (const name of SHUTDOWN_SIGNALS) process.on(name, note);
 }
 
 /** Stops trapping; returns the signal that came meanwhile, if one did (the caller acts on it). */

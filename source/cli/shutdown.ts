@@ -1,7 +1,5 @@
 import { forgetTerminal } from '../terminal-gone.ts';
-import { takeEarlySignal } from './early-signals.ts';
-
-const SHUTDOWN_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+import { SHUTDOWN_SIGNALS, takeEarlySignal } from './early-signals.ts';
 
 /**
  * Resolves on the first SIGINT, SIGTERM or SIGHUP, so a command can shut down cleanly (EXIT to
