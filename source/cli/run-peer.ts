@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
+import type { Download } from '../peer/download/download.ts';
 import { describeChoice } from '../peer/download/entry-choice.ts';
 import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
@@ -58,18 +59,36 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   const { node } = opened;
   const seeds = startSeeds(node, options);
   if (!fullScreen) return runHeadless(node, logger, options, seeds);
+  // What --exit-when-done has to say is printed once the view is gone and the terminal back.
+  const lines: string[] = [];
+  const report = (line: string) => void lines.push(line);
   // Downloads need the tracker: they start once it answered (or counts as unreachable), after
-  // the ones left unfinished last time (asking for one of those again is no error).
-  void node.registration.then(async (registered) => {
-    if (!registered) return;
+  // the ones left unfinished last time (asking for one of those again is no error). Null: the
+  // tracker refused this node or never answered.
+  const started = node.registration.then(async (registered) => {
+    if (!registered) return null;
     await node.resumed;
-    for (const name of options.download) node.download(name);
+    return startDownloads(node, options, report);
   });
+  // With --exit-when-done the view closes by itself once every download has settled, as a
+  // headless node exits; leaving it before (q, a signal) is exit 1, the downloads unfinished.
+  const untilDone = options.exitWhenDone
+    ? async (leaving: Promise<unknown>) => {
+        const failedAtStart = await Promise.race([started, leaving.then(() => true)]);
+        if (failedAtStart === null) {
+          report(`bt-tui: ${node.tracker.lastError}`);
+          return 1;
+        }
+        return untilDownloadsDone(node, logger, options, failedAtStart, leaving, report);
+      }
+    : null;
   // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
   // node stays small.
   prepareFullScreenEnvironment();
   const { runPeerView } = await import('./peer-view.tsx');
-  return runPeerView(node, logger, logPath);
+  const code = await runPeerView(node, logger, logPath, untilDone);
+  for (const line of lines) console.error(line);
+  return code;
 }
 
 /** Starts --seed and --seed-all; resolves with the first failure as a line, or null. */
@@ -105,14 +124,7 @@ async function runHeadless(
     return 1;
   }
   await node.resumed;
-  let failedAtStart = false;
-  for (const name of options.download) {
-    const started = node.download(name);
-    if (!started.ok) {
-      console.error(`bt-tui: --download ${name}: ${started.reason}`);
-      failedAtStart = true;
-    }
-  }
+  const failedAtStart = startDownloads(node, options, (line) => console.error(line));
   const progress = setInterval(() => {
     for (const download of node.getSnapshot().downloads) {
       if (download.state === 'downloading') console.log(formatProgressLine(download));
@@ -120,29 +132,75 @@ async function runHeadless(
   }, PROGRESS_INTERVAL_MS);
   let code = 0;
   if (options.exitWhenDone) {
-    // A download paused in the view before the node stopped stays paused here (a headless node
-    // has no key to resume it; --download NAME does): not waited for.
-    for (const name of node.heldDownloads())
-      console.error(
-        `bt-tui: ${name} stays paused (paused before this node stopped); not waiting for it: --download ${name} resumes it`,
-      );
-    const settled = await Promise.race([
-      node.whenDownloadsSettled({ exceptHeld: true }),
-      signal.then(() => null),
-    ]);
-    const notDone = settled?.filter((download) => download.state !== 'done') ?? [];
-    for (const download of notDone) {
-      console.error(`bt-tui: ${download.name}: ${download.reason}`);
-      // Several files of the name: each candidate, as it is typed back (NAME@PREFIX).
-      for (const choice of download.choices) console.error(`  ${describeChoice(choice)}`);
-    }
-    code = settled === null || failedAtStart || notDone.length > 0 ? 1 : 0;
-    if (code === 0 && options.seedTimeMs > 0) await seedOn(logger, options.seedTimeMs, signal);
+    const report = (line: string) => console.error(line);
+    code = await untilDownloadsDone(node, logger, options, failedAtStart, signal, report);
   } else {
     await signal;
   }
   clearInterval(progress);
   await node.exit();
+  return code;
+}
+
+/** Starts every --download; reports each that cannot start, and returns true if one could not. */
+function startDownloads(node: PeerNode, options: PeerOptions, report: (line: string) => void) {
+  let failed = false;
+  for (const name of options.download) {
+    const started = node.download(name);
+    if (!started.ok) {
+      report(`bt-tui: --download ${name}: ${started.reason}`);
+      failed = true;
+    }
+  }
+  return failed;
+}
+
+/**
+ * --exit-when-done: waits until every download (asked for, or taken up) has settled, and then
+ * for --seed-time; returns the exit code, reporting why it is not 0. `stopped` (a signal, or the
+ * person leaving the view) ends the wait: 1, the downloads unfinished.
+ */
+async function untilDownloadsDone(
+  node: PeerNode,
+  logger: Logger,
+  options: PeerOptions,
+  failedAtStart: boolean,
+  stopped: Promise<unknown>,
+  report: (line: string) => void,
+): Promise<number> {
+  // A download paused before the node stopped stays paused (headless, no key resumes it;
+  // --download NAME does): not waited for.
+  for (const name of node.heldDownloads())
+    report(
+      `bt-tui: ${name} stays paused (paused before this node stopped); not waiting for it: --download ${name} resumes it`,
+    );
+  // Again while downloads started meanwhile (a person in the view pressed `d`) are not settled.
+  const seen = new Set<Download>();
+  let settled: Download[] | null = [];
+  for (let fresh = 1; fresh > 0 && settled !== null; ) {
+    settled = await Promise.race([
+      node.whenDownloadsSettled({ exceptHeld: true }),
+      stopped.then(() => null),
+    ]);
+    fresh = settled?.filter((download) => !seen.has(download)).length ?? 0;
+    for (const download of settled ?? []) seen.add(download);
+  }
+  if (settled === null) {
+    // Stopped first (a signal, q in the view): say what is left, and that it is not lost.
+    const unfinished = node.unfinishedDownloads();
+    if (unfinished.length > 0)
+      report(
+        `bt-tui: stopped before every download was done (${unfinished.join(', ')}); the next start takes ${unfinished.length === 1 ? 'it' : 'them'} up`,
+      );
+  }
+  const notDone = settled?.filter((download) => download.state !== 'done') ?? [];
+  for (const download of notDone) {
+    report(`bt-tui: ${download.name}: ${download.reason}`);
+    // Several files of the name: each candidate, as it is typed back (NAME@PREFIX).
+    for (const choice of download.choices) report(`  ${describeChoice(choice)}`);
+  }
+  const code = settled === null || failedAtStart || notDone.length > 0 ? 1 : 0;
+  if (code === 0 && options.seedTimeMs > 0) await seedOn(logger, options.seedTimeMs, stopped);
   return code;
 }
 

@@ -653,6 +653,13 @@ export class PeerNode {
   }
 
   /** The names of the downloads a person paused (or that were taken up paused), in order. */
+  /** Names of the downloads still under way (not done, failed or cancelled), paused ones too. */
+  unfinishedDownloads(): string[] {
+    return [...this.downloads.values()]
+      .filter((download) => !SETTLED_STATES.has(download.state))
+      .map((download) => download.name);
+  }
+
   heldDownloads(): string[] {
     return [...this.downloads.values()]
       .filter((download) => download.heldByPerson)
