@@ -170,38 +170,66 @@ async function untilDownloadsDone(
 ): Promise<number> {
   // A download paused before the node stopped stays paused (headless, no key resumes it;
   // --download NAME does): not waited for.
-  for (const name of node.heldDownloads())
+  const held = node.heldDownloads();
+  for (const name of held)
     report(
       `bt-tui: ${name} stays paused (paused before this node stopped); not waiting for it: --download ${name} resumes it`,
     );
-  // Again while downloads started meanwhile (a person in the view pressed `d`) are not settled.
+  let isStopped = false;
+  void stopped.then(() => {
+    isStopped = true;
+  });
   const seen = new Set<Download>();
-  let settled: Download[] | null = [];
-  for (let fresh = 1; fresh > 0 && settled !== null; ) {
-    settled = await Promise.race([
+  let failed = failedAtStart;
+  for (;;) {
+    const settled = await settleAll(node, seen, stopped);
+    if (settled === null) {
+      // Stopped first (a signal, q in the view): say what is left, and that it is not lost.
+      const unfinished = node.unfinishedDownloads();
+      if (unfinished.length > 0)
+        report(
+          `bt-tui: stopped before every download was done (${unfinished.join(', ')}); the next start takes ${unfinished.length === 1 ? 'it' : 'them'} up`,
+        );
+      return 1;
+    }
+    for (const download of settled) {
+      if (download.state === 'done') continue;
+      failed = true;
+      report(`bt-tui: ${download.name}: ${download.reason}`);
+      // Several files of the name: each candidate, as it is typed back (NAME@PREFIX).
+      for (const choice of download.choices) report(`  ${describeChoice(choice)}`);
+    }
+    if (failed || options.seedTimeMs === 0) return failed ? 1 : 0;
+    await seedOn(logger, options.seedTimeMs, stopped);
+    // A download started in the view while the node seeded on: waited for too, then again.
+    const started = node.unfinishedDownloads().filter((name) => !held.includes(name));
+    if (isStopped || started.length === 0) return 0;
+  }
+}
+
+/**
+ * Waits until every download has settled, again while new ones appear (a person in the view
+ * pressed `d`); returns those `seen` did not have yet (adding them), or null once `stopped`.
+ */
+async function settleAll(
+  node: PeerNode,
+  seen: Set<Download>,
+  stopped: Promise<unknown>,
+): Promise<Download[] | null> {
+  const fresh: Download[] = [];
+  for (;;) {
+    const settled = await Promise.race([
       node.whenDownloadsSettled({ exceptHeld: true }),
       stopped.then(() => null),
     ]);
-    fresh = settled?.filter((download) => !seen.has(download)).length ?? 0;
-    for (const download of settled ?? []) seen.add(download);
+    if (settled === null) return null;
+    const more = settled.filter((download) => !seen.has(download));
+    if (more.length === 0) return fresh;
+    for (const download of more) {
+      seen.add(download);
+      fresh.push(download);
+    }
   }
-  if (settled === null) {
-    // Stopped first (a signal, q in the view): say what is left, and that it is not lost.
-    const unfinished = node.unfinishedDownloads();
-    if (unfinished.length > 0)
-      report(
-        `bt-tui: stopped before every download was done (${unfinished.join(', ')}); the next start takes ${unfinished.length === 1 ? 'it' : 'them'} up`,
-      );
-  }
-  const notDone = settled?.filter((download) => download.state !== 'done') ?? [];
-  for (const download of notDone) {
-    report(`bt-tui: ${download.name}: ${download.reason}`);
-    // Several files of the name: each candidate, as it is typed back (NAME@PREFIX).
-    for (const choice of download.choices) report(`  ${describeChoice(choice)}`);
-  }
-  const code = settled === null || failedAtStart || notDone.length > 0 ? 1 : 0;
-  if (code === 0 && options.seedTimeMs > 0) await seedOn(logger, options.seedTimeMs, stopped);
-  return code;
 }
 
 /**
