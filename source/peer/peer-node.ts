@@ -652,7 +652,6 @@ export class PeerNode {
     return { ok: true };
   }
 
-  /** The names of the downloads a person paused (or that were taken up paused), in order. */
   /** Names of the downloads still under way (not done, failed or cancelled), paused ones too. */
   unfinishedDownloads(): string[] {
     return [...this.downloads.values()]
@@ -660,6 +659,7 @@ export class PeerNode {
       .map((download) => download.name);
   }
 
+  /** The names of the downloads a person paused (or that were taken up paused), in order. */
   heldDownloads(): string[] {
     return [...this.downloads.values()]
       .filter((download) => download.heldByPerson)
