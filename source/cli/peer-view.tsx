@@ -44,6 +44,7 @@ export async function runPeerView(
       swarm={swarm}
       log={logger}
       intents={peerIntents(node, swarm, () => void leave())}
+      exitsWhenDone={untilDone !== null}
     />,
     (error) => {
       fatal = error;

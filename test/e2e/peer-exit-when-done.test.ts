@@ -96,7 +96,9 @@ async function openView(name: string, cwd: string, command: string): Promise<Tmu
   terminal.type(command, true);
   await terminal.waitFor(
     'the view with f.bin downloading',
-    (s) => s.startsWith('bt-tui peer · node 2') && /f\.bin \[.*downloading/.test(s),
+    (s) =>
+      /^bt-tui peer · node 2 .* registered · exits when done$/m.test(s) &&
+      /f\.bin \[.*downloading/.test(s),
     30_000,
   );
   return terminal;

@@ -274,6 +274,7 @@ export async function renderPeer(options: {
   size: TerminalSize;
   clock?: Clock;
   onSwitchView?: () => void;
+  exitsWhenDone?: boolean;
 }): Promise<RenderedView> {
   const asStore = <T>(value: T | Store<T>): Store<T> =>
     typeof value === 'object' && value !== null && 'getSnapshot' in value
@@ -288,6 +289,7 @@ export async function renderPeer(options: {
       size: options.size,
       clock: options.clock,
       onSwitchView: options.onSwitchView,
+      exitsWhenDone: options.exitsWhenDone,
     }),
   );
 }

@@ -298,6 +298,18 @@ describe('peer view: header', () => {
     );
   });
 
+  test('with --exit-when-done the header says the view closes by itself', async () => {
+    const view = await show({
+      peer: peerSnapshot(),
+      size: { columns: 120, rows: 36 },
+      exitsWhenDone: true,
+    });
+    assert.equal(
+      view.lines()[0],
+      'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered · exits when done',
+    );
+  });
+
   test('after q the tracker state gives way to "exiting…"', async () => {
     const lines = await header(peerSnapshot(), true);
     assert.equal(

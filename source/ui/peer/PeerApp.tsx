@@ -64,6 +64,8 @@ export interface PeerAppProps {
   onSwitchView?: () => void;
   /** Times notices out; tests pass a ManualClock. */
   clock?: Clock;
+  /** --exit-when-done: the view closes by itself once every download is done; the header says so. */
+  exitsWhenDone?: boolean;
 }
 
 /** The full-screen view of one node: my files, swarm files, downloads, log; all from the keyboard. */
@@ -240,7 +242,12 @@ export function PeerApp(props: PeerAppProps) {
   const half = Math.floor(columns / 2);
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
-      <PeerHeader snapshot={snapshot} width={columns} exiting={exiting} />
+      <PeerHeader
+        snapshot={snapshot}
+        width={columns}
+        exiting={exiting}
+        exitsWhenDone={props.exitsWhenDone ?? false}
+      />
       <Box height={layout.listsHeight}>
         <FilesPane
           files={snapshot.files}

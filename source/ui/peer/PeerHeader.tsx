@@ -35,22 +35,27 @@ function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0): string 
   return held.length === 0 ? rate : `${rate} (${held.join('; ')})`;
 }
 
-/** Who this node is, how its tracker session is, and how fast it moves bytes. */
+/**
+ * Who this node is, how its tracker session is, and how fast it moves bytes. `exitsWhenDone`
+ * (--exit-when-done): the view closes by itself, so it says so before it does.
+ */
 export function PeerHeader({
   snapshot,
   width,
   exiting,
+  exitsWhenDone = false,
 }: {
   snapshot: PeerSnapshot;
   width: number;
   exiting: boolean;
+  exitsWhenDone?: boolean;
 }) {
   const { tracker } = snapshot;
   const since =
     tracker.status === 'retrying'
       ? ` since ${new Date(tracker.sinceWallMs).toISOString().slice(11, 19)}`
       : '';
-  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}`;
+  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
   const title = `bt-tui peer · node ${snapshot.nodeId} · ${snapshot.address} · tracker ${tracker.address} `;
   return (
