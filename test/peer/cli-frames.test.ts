@@ -10,7 +10,7 @@ import { link, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { UNFRAGMENTED_BLOCK_BYTES } from '../../source/peer/download/block-transfer.ts';
-import { killAll, spawnCli, trackerPort } from './harness/cli.ts';
+import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 
 const MiB = 1024 * 1024;
@@ -28,13 +28,7 @@ test('frame-sized blocks from two owners: sent segmented, received coalesced, fi
   const seed = 1419;
   const dir = await makeTempDir('cli-frames');
   cleanups.push(dir.remove);
-  const files = join(dir.path, 'files');
-  const logs = join(dir.path, 'logs');
-  const tracker = spawnCli(
-    ['tracker', '--headless', '--port', '0', '--logs', logs].concat(['--db', join(dir.path, 'db')]),
-  );
-  const common = ['--headless', '--tracker', `127.0.0.1:${await trackerPort(tracker)}`];
-  common.push('--files', files, '--logs', logs);
+  const { tracker, common, files } = await startCliSwarm(dir.path);
   await mkdir(join(files, 'node1'), { recursive: true });
   await mkdir(join(files, 'node2'), { recursive: true });
   const expected = await writeRandomFile(join(files, 'node1', NAME), 24 * MiB, seed);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { pieceSizeFor } from '../../source/config.ts';
 import { Bitfield } from '../../source/peer/download/bitfield.ts';
-import { type CliProcess, killAll, spawnCli, trackerPort } from './harness/cli.ts';
+import { type CliProcess, killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 import { sleep } from './harness/wait.ts';
 
@@ -43,18 +43,7 @@ test('a leecher SIGKILLed mid-download resumes when run again, exits 0, file exa
   const seed = 951;
   const dir = await makeTempDir('cli-resume');
   cleanups.push(dir.remove);
-  const files = join(dir.path, 'files');
-  const logs = join(dir.path, 'logs');
-  const tracker = spawnCli(
-    ['tracker', '--headless', '--port', '0', '--sweep', '2'].concat([
-      '--logs',
-      logs,
-      '--db',
-      join(dir.path, 'db'),
-    ]),
-  );
-  const common = ['--headless', '--tracker', `127.0.0.1:${await trackerPort(tracker)}`];
-  common.push('--files', files, '--logs', logs);
+  const { tracker, common, files } = await startCliSwarm(dir.path, ['--sweep', '2']);
   await mkdir(join(files, 'node1'), { recursive: true });
   await mkdir(join(files, 'node2'), { recursive: true });
   const expected = await writeRandomFile(join(files, 'node1', NAME), FILE_BYTES, seed);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killAll, spawnCli, trackerPort } from './harness/cli.ts';
+import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 
 const MiB = 1024 * 1024;
@@ -23,20 +23,7 @@ after(async () => {
 async function swarmWithSeeder(seed: number) {
   const dir = await makeTempDir('cli-seed-time');
   cleanups.push(dir.remove);
-  const files = join(dir.path, 'files');
-  const logs = join(dir.path, 'logs');
-  const tracker = spawnCli([
-    'tracker',
-    '--headless',
-    '--port',
-    '0',
-    '--logs',
-    logs,
-    '--db',
-    join(dir.path, 'db'),
-  ]);
-  const common = ['--headless', '--tracker', `127.0.0.1:${await trackerPort(tracker)}`];
-  common.push('--files', files, '--logs', logs);
+  const { tracker, common, files } = await startCliSwarm(dir.path);
   await mkdir(join(files, 'node1'), { recursive: true });
   const expected = await writeRandomFile(join(files, 'node1', NAME), 8 * MiB, seed);
   const seeder = spawnCli(['peer', '--id', '1', '--seed', NAME, ...common]);

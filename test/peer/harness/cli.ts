@@ -4,6 +4,7 @@
  * process started here is remembered and killed by its PID in killAll(), whatever the test did.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor, withTimeout } from './wait.ts';
 
@@ -93,6 +94,24 @@ export async function killAll(): Promise<void> {
     cli.signal('SIGKILL');
   }
   await Promise.all(left.map((cli) => cli.exited));
+}
+
+/**
+ * A headless tracker on a free port keeping its database and log under `dir`, and the flags
+ * every peer of that swarm shares (`--headless --tracker ... --files DIR/files --logs DIR/logs`).
+ */
+export async function startCliSwarm(dir: string, trackerFlags: string[] = []) {
+  const files = join(dir, 'files');
+  const logs = join(dir, 'logs');
+  const tracker = spawnCli(
+    ['tracker', '--headless', '--port', '0', ...trackerFlags, '--logs', logs].concat([
+      '--db',
+      join(dir, 'db'),
+    ]),
+  );
+  const common = ['--headless', '--tracker', `127.0.0.1:${await trackerPort(tracker)}`];
+  common.push('--files', files, '--logs', logs);
+  return { tracker, common, files, logs };
 }
 
 /** The port of a tracker started with `--port 0`, read from its "listening" line. */
