@@ -67,6 +67,8 @@ export class OwnerSession implements LinkUser {
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
   rateBytesPerSec = DOUBLE_ZERO;
   private rateBytesAtLastSample = DOUBLE_ZERO;
+  /** Its DATA arrived in the batch being handled: its download pumps it at the batch's end. */
+  pumpDue = false;
 
   constructor(
     /** The node, shared with the node's other downloads; its id names it within this one. */
