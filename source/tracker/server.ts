@@ -29,6 +29,7 @@ import { NoiseWindow } from './noise-window.ts';
 import { OldVersionAnswer } from './old-version.ts';
 import { replyDatagram } from './reply-clip.ts';
 import { RequestRate } from './request-rate.ts';
+import { SearchRepeats } from './search-repeats.ts';
 import type { TrackerSnapshot } from './snapshot.ts';
 import { openTrackerStore } from './store/open-store.ts';
 import type { StoreError, TrackerStore } from './store/tracker-store.ts';
@@ -135,6 +136,8 @@ const SEARCH_LINES_PER_HOST = 20;
  */
 const SEARCH_LINES_PER_WINDOW = 200;
 const ALL_SEARCHES_KIND = 'searches';
+/** Searches answered as the node's previous one (see SearchRepeats): only summed up. */
+const REPEATED_SEARCHES_KIND = 'searches answered as before';
 /**
  * Lines per host and window for the changes its requests make (joined, owns, withdrew, ...): a
  * registered host that announces and withdraws a file in a loop is within its request budget,
@@ -227,6 +230,7 @@ class RunningTracker implements TrackerServer {
   private readonly notifier: ChangeNotifier;
   private readonly rate = new RequestRate();
   private readonly refusals: NoiseWindow;
+  private readonly searchRepeats = new SearchRepeats();
   private decodeErrors = 0;
   private readonly startedAtMs: number;
   private readonly counters = {
@@ -420,6 +424,10 @@ class RunningTracker implements TrackerServer {
       if (isRefusal(event) && !this.refusals.record(refusalKind(event), event.from)) continue;
       // A NEED is cheap and repeatable: a host's searches are logged up to a budget, then counted.
       if (event.kind === 'searched' && from) {
+        if (this.searchRepeats.repeats(event)) {
+          this.refusals.record(REPEATED_SEARCHES_KIND, from, 0);
+          continue;
+        }
         // The window's lines for all hosts first: once they are spent, no per-host count is made.
         if (this.refusals.spent(ALL_SEARCHES_KIND, SEARCH_LINES_PER_WINDOW)) {
           this.refusals.record(ALL_SEARCHES_KIND, from, SEARCH_LINES_PER_WINDOW);
