@@ -48,6 +48,8 @@ export interface NodeRow {
 export interface FileOwnerRow {
   nodeId: number;
   uploadCredit: number;
+  /** Distinct other hosts that credited it: what ranks it (bytes are shown, never compared). */
+  downloaders: number;
   /** False for a partial owner (a downloader serving the pieces it has). */
   complete: boolean;
 }
@@ -156,8 +158,8 @@ export function buildFileRows(
       name: file.name,
       sizeBytes: file.sizeBytes,
       owners: Object.freeze(
-        owners.map(({ nodeId, uploadCredit, complete }) =>
-          Object.freeze({ nodeId, uploadCredit, complete }),
+        owners.map(({ nodeId, uploadCredit, downloaders, complete }) =>
+          Object.freeze({ nodeId, uploadCredit, downloaders, complete }),
         ),
       ),
       completeOwners,

@@ -190,7 +190,7 @@ describe('tracker server over loopback UDP', () => {
       ],
     );
     assert.deepEqual(snapshot.files[0]?.owners, [
-      { nodeId: 1, uploadCredit: 5000, complete: true },
+      { nodeId: 1, uploadCredit: 5000, downloaders: 0, complete: true },
     ]);
     const stale = await seeder.ask({ type: 'heartbeat', token: t1 });
     assert.equal(stale.type === 'error' && stale.code, 'reregister');

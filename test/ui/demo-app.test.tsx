@@ -32,7 +32,12 @@ afterEach(() => {
 
 async function show(): Promise<{ view: RenderedView; intents: RecordingIntents }> {
   const intents = new RecordingIntents();
-  const owners = [1, 2, 3].map((nodeId) => ({ nodeId, uploadCredit: 0, complete: true }));
+  const owners = [1, 2, 3].map((nodeId) => ({
+    nodeId,
+    uploadCredit: 0,
+    downloaders: 0,
+    complete: true,
+  }));
   const view = await renderView(
     createElement(DemoApp, {
       folder: FOLDER,

@@ -29,21 +29,21 @@ const smallSwarm = trackerSnapshot(
   ],
   [
     fileRow('a.bin', '0a1b2c3d4e5f', [
-      { nodeId: 1, uploadCredit: 1_572_864, complete: true },
-      { nodeId: 2, uploadCredit: 0, complete: true },
+      { nodeId: 1, uploadCredit: 1_572_864, downloaders: 0, complete: true },
+      { nodeId: 2, uploadCredit: 0, downloaders: 0, complete: true },
     ]),
     fileRow(
       'same.txt',
       '11111111aa',
-      [{ nodeId: 1, uploadCredit: 1_572_864, complete: true }],
+      [{ nodeId: 1, uploadCredit: 1_572_864, downloaders: 0, complete: true }],
       512,
     ),
     fileRow(
       'same.txt',
       '22222222bb',
       [
-        { nodeId: 1, uploadCredit: 1_572_864, complete: true },
-        { nodeId: 2, uploadCredit: 0, complete: true },
+        { nodeId: 1, uploadCredit: 1_572_864, downloaders: 0, complete: true },
+        { nodeId: 2, uploadCredit: 0, downloaders: 0, complete: true },
       ],
       2048,
     ),
@@ -72,12 +72,12 @@ describe('tracker view: what it shows', () => {
         '│ 3    │ 127.0.0.1:40003 │ dropped 45s │ 0     │ 0 B     │ 03:04:08 │',
         '└──────┴─────────────────┴─────────────┴───────┴─────────┴──────────┘',
         '  Owner index (3 files) rows 1-2 of 3',
-        '┌──────────┬─────────┬──────────┬─────────────────────┬────────────┐',
-        '│ file     │ size    │ infohash │ owners (best first) │ note       │',
-        '├──────────┼─────────┼──────────┼─────────────────────┼────────────┤',
-        '│ a.bin    │ 1.0 MiB │ 0a1b2c3d │ 1·1.5 MiB 2·0 B     │            │',
-        '│ same.txt │ 512 B   │ 11111111 │ 1·1.5 MiB           │ last owner │',
-        '└──────────┴─────────┴──────────┴─────────────────────┴────────────┘',
+        '┌──────────┬─────────┬──────────┬──────────────────────────┬────────────┐',
+        '│ file     │ size    │ infohash │ owners (by hosts served) │ note       │',
+        '├──────────┼─────────┼──────────┼──────────────────────────┼────────────┤',
+        '│ a.bin    │ 1.0 MiB │ 0a1b2c3d │ 1·1.5 MiB 2·0 B          │            │',
+        '│ same.txt │ 512 B   │ 11111111 │ 1·1.5 MiB                │ last owner │',
+        '└──────────┴─────────┴──────────┴──────────────────────────┴────────────┘',
         '  Log (tracker.log)',
         '03:04:05 line 1',
         '03:04:06 line 2',
@@ -99,8 +99,8 @@ describe('tracker view: what it shows', () => {
     await view.press(KEY.tab, 'G');
     assert.equal(view.title('Owner index'), '▶ Owner index (3 files) rows 2-3 of 3');
     assert.deepEqual(view.linesFrom('│ same.txt', 2), [
-      '│ same.txt │ 512 B   │ 11111111 │ 1·1.5 MiB           │ last owner │',
-      '│ same.txt │ 2.0 KiB │ 22222222 │ 1·1.5 MiB 2·0 B     │            │',
+      '│ same.txt │ 512 B   │ 11111111 │ 1·1.5 MiB                │ last owner │',
+      '│ same.txt │ 2.0 KiB │ 22222222 │ 1·1.5 MiB 2·0 B          │            │',
     ]);
   });
 

@@ -40,10 +40,10 @@ const swarm = trackerSnapshot(
   ],
   [
     fileRow('a.bin', 'aa', [
-      { nodeId: 1, uploadCredit: 0, complete: true },
-      { nodeId: 2, uploadCredit: 0, complete: true },
+      { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+      { nodeId: 2, uploadCredit: 0, downloaders: 0, complete: true },
     ]),
-    fileRow('b.bin', 'bb', [{ nodeId: 1, uploadCredit: 0, complete: true }]),
+    fileRow('b.bin', 'bb', [{ nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true }]),
   ],
 );
 const log = fixedStore([

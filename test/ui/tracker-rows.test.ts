@@ -18,10 +18,15 @@ const snapshot = trackerSnapshot(
   ],
   [
     fileRow('a.bin', '0a1b2c3d4e', [
-      { nodeId: 3, uploadCredit: 4096, complete: true },
-      { nodeId: 1, uploadCredit: 2048, complete: true },
+      { nodeId: 3, uploadCredit: 4096, downloaders: 2, complete: true },
+      { nodeId: 1, uploadCredit: 2048, downloaders: 0, complete: true },
     ]),
-    fileRow('a.bin', 'ffee', [{ nodeId: 4, uploadCredit: 2048, complete: true }], 512),
+    fileRow(
+      'a.bin',
+      'ffee',
+      [{ nodeId: 4, uploadCredit: 2048, downloaders: 0, complete: true }],
+      512,
+    ),
   ],
 );
 
@@ -122,14 +127,14 @@ describe('tracker rows', () => {
     );
   });
 
-  test('file rows: human size, short infohash, owners in the given rank order, last owner marked', () => {
+  test('file rows: size, short infohash, owners in rank order with the hosts that rank them, last owner', () => {
     const { rows } = fileCells(snapshot, 100);
     assert.deepEqual(rows, [
       {
         file: 'a.bin',
         size: '1.0 MiB',
         infohash: '0a1b2c3d',
-        [OWNERS_COLUMN]: '3·4.0 KiB 1·2.0 KiB',
+        [OWNERS_COLUMN]: '3·4.0 KiB·2 hosts 1·2.0 KiB',
         note: '',
       },
       {
@@ -175,14 +180,14 @@ describe('tracker rows', () => {
       [],
       [
         fileRow('class.img', 'c1a55', [
-          { nodeId: 1, uploadCredit: 0, complete: true },
-          { nodeId: 12, uploadCredit: 2048, complete: false },
-          { nodeId: 13, uploadCredit: 0, complete: false },
+          { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+          { nodeId: 12, uploadCredit: 2048, downloaders: 1, complete: false },
+          { nodeId: 13, uploadCredit: 0, downloaders: 0, complete: false },
         ]),
       ],
     );
     const { rows } = fileCells(snapshot, 120);
-    assert.equal(rows[0]?.[OWNERS_COLUMN], '1·0 B 12◐·2.0 KiB 13◐·0 B');
+    assert.equal(rows[0]?.[OWNERS_COLUMN], '1·0 B 12◐·2.0 KiB·1 host 13◐·0 B');
     assert.equal(rows[0]?.note, '1 full + 2 partial, last full copy');
   });
 });

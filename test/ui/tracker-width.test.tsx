@@ -35,7 +35,7 @@ const wideSwarm = trackerSnapshot(
     fileRow(
       'a-very-long-file-name-that-goes-on-and-on-and-on-forever-ubuntu-24.04-desktop-amd64.iso',
       'abcdef12',
-      [{ nodeId: 7, uploadCredit: 987_654_321, complete: true }],
+      [{ nodeId: 7, uploadCredit: 987_654_321, downloaders: 0, complete: true }],
       1023 * 1024 * 1024,
     ),
     fileRow(
@@ -44,6 +44,7 @@ const wideSwarm = trackerSnapshot(
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((nodeId) => ({
         nodeId,
         uploadCredit: nodeId * 999_999,
+        downloaders: 0,
         complete: true,
       })),
     ),
@@ -104,7 +105,7 @@ describe('tracker view: nothing wraps', () => {
         fileRow(
           'ubuntu-24.04-desktop-amd64.iso',
           'abcdef12',
-          [{ nodeId: 1, uploadCredit: 0, complete: true }],
+          [{ nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true }],
           6e9,
         ),
       ],
@@ -132,7 +133,7 @@ describe('tracker view: nothing wraps', () => {
         fileRow(
           'ubuntu.iso',
           'abcdef12',
-          [{ nodeId: 1, uploadCredit: 102_400, complete: true }],
+          [{ nodeId: 1, uploadCredit: 102_400, downloaders: 0, complete: true }],
           5_000_000,
         ),
       ],

@@ -1,4 +1,5 @@
 import { formatDuration, formatSize, shortInfohash } from '../../format.ts';
+import { plural } from '../../tracker/events.ts';
 import type { FileRow, NodeRow, TrackerSnapshot } from '../../tracker/snapshot.ts';
 import { fitTable } from '../text.ts';
 
@@ -18,8 +19,12 @@ export const NODE_COLUMNS = [
 ] as const;
 export type NodeCells = Record<(typeof NODE_COLUMNS)[number], string>;
 
-/** Owners in rank order, each as node·credit. */
-export const OWNERS_COLUMN = 'owners (best first)';
+/**
+ * Owners in rank order, each as node·credit, and how many other hosts credited it where any did:
+ * that count ranks owners, not the bytes (see ranking.ts). Without it, owners of equal rank (on
+ * one machine every owner: credits from its own host do not count) looked out of order.
+ */
+export const OWNERS_COLUMN = 'owners (by hosts served)';
 export const FILE_COLUMNS = ['file', 'size', 'infohash', OWNERS_COLUMN, 'note'] as const;
 export type FileCells = Record<(typeof FILE_COLUMNS)[number], string>;
 
@@ -87,10 +92,16 @@ export function nodeCells(
   return { ...fitted, nodes };
 }
 
-/** node·credit per owner; ◐ marks a partial owner (a downloader serving the pieces it has). */
+/**
+ * node·credit per owner, then ·N hosts where other hosts credited it; ◐ marks a partial owner (a
+ * downloader serving the pieces it has).
+ */
 function ownersText(file: FileRow): string {
   return file.owners
-    .map((owner) => `${owner.nodeId}${owner.complete ? '' : '◐'}·${formatSize(owner.uploadCredit)}`)
+    .map((owner) => {
+      const hosts = owner.downloaders > 0 ? `·${plural(owner.downloaders, 'host')}` : '';
+      return `${owner.nodeId}${owner.complete ? '' : '◐'}·${formatSize(owner.uploadCredit)}${hosts}`;
+    })
     .join(' ');
 }
 
