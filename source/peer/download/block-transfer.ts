@@ -412,7 +412,7 @@ export class BlockTransfer {
 
   /**
    * Pumps `owner` once the datagrams delivered with this one are all handled, not per datagram:
-   * the addon hands over a batch of up to 64 reads, each up to 11 frames coalesced, in one
+   * the addon hands over a batch of up to 32 reads, each up to 11 frames coalesced, in one
    * callback, and microtasks run when it returns. Once per batch instead of once per frame-sized
    * block, pump's checks run a tenth as often, and its REQUEST sees the whole batch's free window:
    * an 8-leecher LAN crowd, five interleaved pairs, 1,800–1,860 REQUESTs per leecher for 64 MiB

@@ -39,6 +39,19 @@ export function memoryLogger(name: string, lines: string[]): Logger {
   });
 }
 
+/**
+ * The tracker's first port is drawn from below Linux's ephemeral range (32768-60999), which a
+ * bind to port 0 never returns: a test that stops its tracker and starts it again on the same
+ * port once found it taken by another test's socket (`port 33463 ... is already in use`).
+ */
+const TRACKER_PORT_FIRST = 20_000;
+const TRACKER_PORT_COUNT = 12_000;
+const PORT_ATTEMPTS = 20;
+
+function trackerPortBelowEphemeral(): number {
+  return TRACKER_PORT_FIRST + Math.floor(Math.random() * TRACKER_PORT_COUNT);
+}
+
 /** A running PeerNode of a World and its log. */
 export interface WorldPeer {
   readonly nodeId: number;
@@ -80,16 +93,21 @@ export class World {
   /** Starts (or restarts, on the same port and database) the in-process tracker. */
   async startTracker(sweepIntervalMs: number): Promise<TrackerServer> {
     if (SHARED_STORE) this.redis ??= await startRedisServer();
-    const started = await startTracker({
-      ...(this.redis ? { storeUrl: this.redis.url } : {}),
-      host: HOST,
-      port: this.trackerPort,
-      dbDir: this.dbDir,
-      logger: memoryLogger('tracker', this.trackerLines),
-      sweepIntervalMs,
-      clock: systemClock,
-    });
-    if (!started.ok) throw new Error(`tracker did not start: ${started.error.message}`);
+    const first = this.trackerPort === 0;
+    let started: Awaited<ReturnType<typeof startTracker>> | null = null;
+    for (let attempt = 0; attempt < (first ? PORT_ATTEMPTS : 1); attempt++) {
+      started = await startTracker({
+        ...(this.redis ? { storeUrl: this.redis.url } : {}),
+        host: HOST,
+        port: first ? trackerPortBelowEphemeral() : this.trackerPort,
+        dbDir: this.dbDir,
+        logger: memoryLogger('tracker', this.trackerLines),
+        sweepIntervalMs,
+        clock: systemClock,
+      });
+      if (started.ok || started.error.code !== 'address-in-use') break;
+    }
+    if (!started?.ok) throw new Error(`tracker did not start: ${started?.error.message}`);
     this.tracker = started.tracker;
     this.trackerPort = started.tracker.address.port;
     return started.tracker;
