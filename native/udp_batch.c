@@ -21,8 +21,9 @@
  *       -> sent or -errno
  *       sends datagram i from buffer[i * stride], stride bytes long (the last
  *       lastLength), to ipv4:port without blocking: returns how many the kernel took.
- *       segmented: where two or more fit MAX_GSO_BYTES, as segmented sends (UDP GSO), each
- *       one buffer the kernel cuts into the datagrams; sendmmsg where the route refuses them.
+ *       segmented: the route carries datagrams of `stride` whole; they go as segmented sends
+ *       (UDP GSO), each one buffer the kernel cuts into the datagrams (as many as fit
+ *       MAX_GSO_BYTES, or MAX_UDP_PAYLOAD for larger ones); sendmmsg where the route refuses.
  *   enableGro(handle) -> 0 or -errno         the kernel coalesces what arrives (UDP GRO)
  *   pathMtu(ipv4) -> MTU or -errno           of the route to ipv4 (nothing is sent)
  *   close(handle)                            stops receiving, closes the dup
@@ -59,6 +60,9 @@
  * 64 KiB a send exceeded the LAN testbed's 32 KiB shaper burst, was cut up there and arrived
  * uncoalesced, with 2-8x the shaper's drops). */
 #define MAX_GSO_BYTES 16437
+/* Datagrams too large to go twice in MAX_GSO_BYTES (16 KiB blocks, on a route that carries them
+ * whole such as loopback) go as many to a segmented send as one UDP datagram's length allows. */
+#define MAX_UDP_PAYLOAD 65507
 /* Segments of one segmented send (the kernel's UDP_MAX_SEGMENTS is 64 or 128). */
 #define MAX_GSO_SEGMENTS 64
 /* Room for one UDP_GRO control message (an int) per received datagram. */
@@ -292,49 +296,55 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
 }
 
 /*
- * Sends datagrams first..first+count-1 of a run as one segmented datagram each chunk (UDP GSO:
- * the kernel cuts it into datagrams of `stride` bytes, and the stack below the socket, a veth,
- * bridge or a NIC with segmentation offload, carries one buffer instead of each datagram).
- * Returns datagrams sent; 0 when the socket buffer is full; -errno when the kernel refuses.
+ * Sends a run as segmented datagrams (UDP GSO: the kernel cuts each into datagrams of `stride`
+ * bytes, and the stack below the socket, loopback, a veth, bridge or a NIC with segmentation
+ * offload, carries one buffer instead of each datagram), all of them in one sendmmsg. Each takes
+ * as many datagrams as fit MAX_GSO_BYTES, or for datagrams too large to go twice in that, as fit
+ * MAX_UDP_PAYLOAD. Returns datagrams sent; 0 when the socket buffer is full; -errno when the
+ * kernel refuses the first.
  */
 static int send_segmented(Socket *sock, char *data, uint32_t stride, uint32_t count,
                           uint32_t last_length, struct sockaddr_in *to) {
-  uint32_t per_send = MAX_GSO_BYTES / stride;
+  uint32_t budget = stride * 2 <= MAX_GSO_BYTES ? MAX_GSO_BYTES : MAX_UDP_PAYLOAD;
+  uint32_t per_send = budget / stride;
   if (per_send > MAX_GSO_SEGMENTS) per_send = MAX_GSO_SEGMENTS;
-  uint32_t sent = 0;
-  while (sent < count) {
-    uint32_t chunk = count - sent < per_send ? count - sent : per_send;
-    int last = sent + chunk == count;
-    struct iovec iov;
-    iov.iov_base = data + (size_t)sent * stride;
-    iov.iov_len = (size_t)(chunk - 1) * stride + (last ? last_length : stride);
-    union {
-      char bytes[CMSG_SPACE(sizeof(uint16_t))];
-      struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof control);
-    struct msghdr header;
-    memset(&header, 0, sizeof header);
-    header.msg_name = to;
-    header.msg_namelen = sizeof *to;
-    header.msg_iov = &iov;
-    header.msg_iovlen = 1;
+  struct mmsghdr msgs[MAX_SEND_BATCH];
+  struct iovec iovs[MAX_SEND_BATCH];
+  union {
+    char bytes[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } controls[MAX_SEND_BATCH];
+  uint32_t segments[MAX_SEND_BATCH];
+  uint16_t size = (uint16_t)stride;
+  uint32_t messages = 0;
+  for (uint32_t first = 0; first < count; messages++) {
+    uint32_t chunk = count - first < per_send ? count - first : per_send;
+    int last = first + chunk == count;
+    struct msghdr *header = &msgs[messages].msg_hdr;
+    memset(header, 0, sizeof *header);
+    iovs[messages].iov_base = data + (size_t)first * stride;
+    iovs[messages].iov_len = (size_t)(chunk - 1) * stride + (last ? last_length : stride);
+    header->msg_name = to;
+    header->msg_namelen = sizeof *to;
+    header->msg_iov = &iovs[messages];
+    header->msg_iovlen = 1;
     if (chunk > 1) {
-      header.msg_control = control.bytes;
-      header.msg_controllen = sizeof control.bytes;
-      struct cmsghdr *c = CMSG_FIRSTHDR(&header);
+      memset(&controls[messages], 0, sizeof controls[messages]);
+      header->msg_control = controls[messages].bytes;
+      header->msg_controllen = sizeof controls[messages].bytes;
+      struct cmsghdr *c = CMSG_FIRSTHDR(header);
       c->cmsg_level = SOL_UDP;
       c->cmsg_type = UDP_SEGMENT;
       c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-      uint16_t size = (uint16_t)stride;
       memcpy(CMSG_DATA(c), &size, sizeof size);
     }
-    if (sendmsg(sock->fd, &header, MSG_DONTWAIT) < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return (int)sent;
-      return sent > 0 ? (int)sent : -errno;
-    }
-    sent += chunk;
+    segments[messages] = chunk;
+    first += chunk;
   }
+  int done = sendmmsg(sock->fd, msgs, messages, MSG_DONTWAIT);
+  if (done < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  uint32_t sent = 0;
+  for (int i = 0; i < done; i++) sent += segments[i];
   return (int)sent;
 }
 
@@ -370,7 +380,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   to.sin_family = AF_INET;
   to.sin_port = htons((uint16_t)port);
   to.sin_addr.s_addr = htonl(ipv4);
-  if (segmented && count > 1 && last_length > 0 && stride * 2 <= MAX_GSO_BYTES) {
+  if (segmented && count > 1 && last_length > 0 && stride * 2 <= MAX_UDP_PAYLOAD) {
     int sent = send_segmented(sock, data, stride, count, last_length, &to);
     /* Refused (a path whose MTU is under the stride, no checksum offload): one by one below. */
     if (sent >= 0 || (sent != -EINVAL && sent != -EIO && sent != -EMSGSIZE && sent != -ENOPROTOOPT)) {

@@ -43,6 +43,11 @@ const RECEIVE_BATCH = 32;
 const SLOT_BYTES = 65_507;
 /** A run of DATA is at most this many datagrams (the addon's sendmmsg batch). */
 export const MAX_SEND_BATCH = 64;
+/**
+ * The addon's MAX_GSO_BYTES: datagrams that fit twice in it (frame-sized ones) go segmented on
+ * any route; they were chosen to fit one frame.
+ */
+const FRAME_RUN_GSO_BYTES = 16_437;
 /** Sources remembered as RemoteAddress objects; a flood of forged sources clears the cache. */
 const MAX_CACHED_SOURCES = 4096;
 
@@ -166,9 +171,11 @@ export class BatchedSocket {
   sendRun(run: DatagramRun, ipv4: number, port: number): number {
     if (this.closed) return -1;
     const { buffer, stride, count, lastLength } = run;
-    // Segmented (GSO) wherever the addon can: runs of frame-sized datagrams; the others, and
-    // the machine floor's bench, which leaves the flag out, go by sendmmsg.
-    const segmented = true;
+    // Segmented (GSO) wherever the route carries the datagrams whole: runs of frame-sized ones,
+    // and larger ones where the route's MTU holds them (16 KiB blocks on loopback); the others,
+    // and the machine floor's bench, which leaves the flag out, go by sendmmsg.
+    const segmented =
+      stride * 2 <= FRAME_RUN_GSO_BYTES || (this.unfragmentedPayloadBytes(ipv4) ?? 0) >= stride;
     const sent = this.addon.sendBatch(
       this.handle,
       buffer,
