@@ -432,11 +432,13 @@ export class BlockTransfer {
   private readonly pumpDueOwners = (): void => {
     this.pumpQueued = false;
     const due = this.dueOwners;
-    if (this.deps.pacer.userLimit.limited) this.pumpInTurns();
+    // Under the user's --download-limit every owner takes its turn, not only those that sent.
+    const inTurns = this.deps.pacer.userLimit.limited;
+    if (inTurns) this.pumpInTurns();
     for (let i = 0; i < due.length; i++) {
       const owner = due[i]!;
       owner.pumpDue = false;
-      if (!this.deps.pacer.userLimit.limited) this.pump(owner);
+      if (!inTurns) this.pump(owner);
     }
     due.length = 0;
   };
