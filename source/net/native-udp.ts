@@ -173,9 +173,11 @@ export class BatchedSocket {
     const { buffer, stride, count, lastLength } = run;
     // Segmented (GSO) wherever the route carries the datagrams whole: runs of frame-sized ones,
     // and larger ones where the route's MTU holds them (16 KiB blocks on loopback); the others,
-    // and the machine floor's bench, which leaves the flag out, go by sendmmsg.
+    // and the machine floor's bench, which leaves the flag out, go by sendmmsg. A lone datagram
+    // has nothing to segment: no route lookup (a probe socket for each new address) for it.
     const segmented =
-      stride * 2 <= FRAME_RUN_GSO_BYTES || (this.unfragmentedPayloadBytes(ipv4) ?? 0) >= stride;
+      count > 1 &&
+      (stride * 2 <= FRAME_RUN_GSO_BYTES || (this.unfragmentedPayloadBytes(ipv4) ?? 0) >= stride);
     const sent = this.addon.sendBatch(
       this.handle,
       buffer,
