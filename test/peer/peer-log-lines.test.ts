@@ -1,6 +1,7 @@
 /**
  * Issue 11: a node's log lines give sizes and rates the way the views do (formatSize /
- * formatRate): `300.0 KiB`, `8.0 MiB`, never a raw byte count or `0.3 MiB` for 300 KiB.
+ * formatRate): `300.0 KiB`, `8.0 MiB`, never a raw byte count or `0.3 MiB` for 300 KiB; and a
+ * download's states in the view's words (`fetching metainfo`, not `fetching-metainfo`).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -39,8 +40,19 @@ test('the listening and done lines give sizes and rates in binary units', async 
       sources ?? leecher.lines.join('\n'),
       / sources of log\.bin: node 1 300\.0 KiB \(verified data each owner delivered\)$/,
     );
+    // States in words, as the view says them, not as the code names them.
+    const states = leecher.lines.filter((line) => / log\.bin: [a-z -]+$/.test(line));
+    assert.ok(
+      states.some((line) => line.endsWith(' log.bin: fetching metainfo')),
+      states.join('\n'),
+    );
     for (const line of [...leecher.lines, ...owner.lines]) {
       assert.doesNotMatch(line, /\d{4,} B\b/, 'no raw byte count');
+      assert.doesNotMatch(
+        line,
+        /fetching-metainfo|waiting-for-owners/,
+        'no state as code names it',
+      );
     }
   } finally {
     await swarm.close();

@@ -196,6 +196,18 @@ describe('peer view keys: swarm files', () => {
     assert.match(view.frame(), /▶ Swarm files \(3\) *\n/, 'no filter in the title');
   });
 
+  test('an empty swarm says so, not that nothing matches a filter nobody typed', async () => {
+    const view = await renderPeer({
+      peer: snapshot,
+      swarm: swarmListing([]),
+      intents: new RecordingIntents(),
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    assert.match(view.frame(), /the swarm has no files yet \(r refreshes\)/);
+    assert.doesNotMatch(view.frame(), /matches/);
+  });
+
   test('r refreshes the swarm list', async () => {
     const { view, intents } = await show();
     await view.tap('r');

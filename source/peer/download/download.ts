@@ -24,6 +24,7 @@ import {
   UNFRAGMENTED_BLOCK_BYTES,
 } from './block-transfer.ts';
 import type { DownlinkPacer } from './downlink-pacer.ts';
+import { DOWNLOAD_STATE_WORDS, type DownloadState } from './download-state.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
 import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
@@ -34,16 +35,7 @@ import { OwnerTable } from './owner-table.ts';
 import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
 
-export type DownloadState =
-  | 'searching'
-  | 'fetching-metainfo'
-  | 'verifying'
-  | 'downloading'
-  | 'waiting-for-owners'
-  | 'paused'
-  | 'cancelled'
-  | 'done'
-  | 'failed';
+export type { DownloadState } from './download-state.ts';
 
 export type OwnerFinder = (
   query: NeedQuery,
@@ -958,7 +950,7 @@ export class Download {
     this.reason = reason;
     // "cancelled (cancelled)" says nothing twice: the reason only when it adds something.
     const why = reason && reason !== state ? ` (${reason})` : '';
-    if (state !== 'failed') this.deps.log(`${this.name}: ${state}${why}`);
+    if (state !== 'failed') this.deps.log(`${this.name}: ${DOWNLOAD_STATE_WORDS[state]}${why}`);
     this.deps.changed();
   }
 

@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import { Box, Text } from 'ink';
 import { formatRate, formatSize } from '../../format.ts';
+import { DOWNLOAD_STATE_WORDS } from '../../peer/download/download-state.ts';
 import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
 import { stateText, textWidth, truncate } from '../text.ts';
 import { OwnerRow } from './OwnerRow.tsx';
@@ -12,18 +13,6 @@ import {
   pieceCells,
   tallyPieces,
 } from './piece-map.ts';
-
-const STATE_TEXT: Record<DownloadSnapshot['state'], string> = {
-  searching: 'searching',
-  'fetching-metainfo': 'fetching metainfo',
-  verifying: 'verifying',
-  downloading: 'downloading',
-  'waiting-for-owners': 'waiting for owners',
-  paused: 'paused',
-  cancelled: 'cancelled',
-  done: 'done',
-  failed: 'failed',
-};
 
 const STATE_COLOR: Partial<Record<DownloadSnapshot['state'], string>> = {
   done: 'green',
@@ -41,7 +30,7 @@ export function progressBar(fraction: number, width: number): string {
 
 /** Text after the bar: state (and reason) first, so a cut line still says it; then figures. */
 export function downloadStatus(download: DownloadSnapshot): string {
-  const state = stateText(STATE_TEXT[download.state], download.reason);
+  const state = stateText(DOWNLOAD_STATE_WORDS[download.state], download.reason);
   const pieces =
     download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
   const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';

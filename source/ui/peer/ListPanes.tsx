@@ -148,9 +148,11 @@ export function SwarmPane(props: {
         ? props.listing.error
         : props.listing.state === 'empty'
           ? 'press r to list the swarm'
-          : props.files.length === 0
-            ? 'no file in the swarm matches'
-            : '';
+          : props.files.length > 0
+            ? ''
+            : props.filter
+              ? 'no file in the swarm matches'
+              : 'the swarm has no files yet (r refreshes)';
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
