@@ -135,6 +135,10 @@ export class PeerNode {
   private readonly uploadPeers = new UploadPeers();
   /** A pass over the pending credits is under way (registrations may come close together). */
   private sendingPendingCredits = false;
+  /** Downloads whose owners were credited (or reported as owed): each is reported once. */
+  private readonly creditReported = new WeakSet<Download>();
+  /** A credit sent on the way out went unanswered: the rest wait on disk without a try. */
+  private unansweredWhileLeaving = false;
   private pendingCreditsTimer: TimerHandle | null = null;
   /**
    * The first registration: true once the tracker answered or while it is unreachable (the
@@ -694,6 +698,9 @@ export class PeerNode {
       if (this.fileStates.get(download.name)?.kind === 'downloading')
         this.fileStates.delete(download.name);
       this.markChanged();
+      // A node on its way out credits before its EXIT (exit() does); a download that was
+      // cancelled or failed credits what it verified now, or its owners never get it.
+      if (!this.leaving) await this.creditWhatWasVerified(download, 'before it stopped');
       return;
     }
     const { transfer, metainfo } = download;
@@ -707,31 +714,43 @@ export class PeerNode {
       this.options.logger.log(
         `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)${coalesced > 0 ? `; ${coalesced} datagrams arrived coalesced (GRO)` : ''}`,
       );
+    // Credit and seed side by side: while no tracker answers, each waits for its retries to
+    // end (~10 s), and the file should be served whole meanwhile.
+    await Promise.all([this.creditWhatWasVerified(download, ''), this.seedDownloaded(download)]);
+  }
+
+  /**
+   * Says who gave `download` what, exactly, and credits them at the tracker (UPDATE), if anyone
+   * did. Also for a download that did not finish: a later run resumes from the verified pieces
+   * and fetches only the rest, so their bytes are credited now or never. The tracker caps what
+   * one host credits per file at its size, however many runs report (credit-ledger.ts).
+   */
+  private async creditWhatWasVerified(
+    download: Download,
+    when: '' | 'before it stopped',
+    leaving = false,
+  ): Promise<void> {
+    if (this.creditReported.has(download)) return;
+    this.creditReported.add(download);
+    const { transfer } = download;
     const sources = download.owners
       .filter((owner) => owner.verifiedBytes > 0)
       .sort((a, b) => b.verifiedBytes - a.verifiedBytes);
-    // Who gave what, exactly: the tracker's credit is capped per host and file, so a second
-    // download of a file from one host is not in it (the benches read this line).
-    if (sources.length > 0)
-      this.options.logger.log(
-        `sources of ${download.name}: ${sources.map((owner) => `node ${owner.nodeId} ${formatSize(owner.verifiedBytes)}`).join(', ')} (verified data each owner delivered)`,
-      );
-    const credits = sources
-      .slice(0, MAX_UPDATE_CREDITS)
-      .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes }));
-    // Credit and seed side by side: while no tracker answers, each waits for its retries to
-    // end (~10 s), and the file should be served whole meanwhile.
-    await Promise.all([
-      credits.length > 0 && transfer
-        ? this.credit({
-            name: download.name,
-            infohashHex: transfer.infohash.toString('hex'),
-            downloadIdHex: download.downloadId.toString('hex'),
-            credits,
-          })
-        : null,
-      this.seedDownloaded(download),
-    ]);
+    if (transfer === null || sources.length === 0) return;
+    // The tracker's credit is capped per host and file, so a second download of a file from
+    // one host is not in it: this line is the exact figure (the benches read it).
+    this.options.logger.log(
+      `sources of ${download.name}${when ? ` ${when}` : ''}: ${sources.map((owner) => `node ${owner.nodeId} ${formatSize(owner.verifiedBytes)}`).join(', ')} (verified data each owner delivered)`,
+    );
+    const report = {
+      name: download.name,
+      infohashHex: transfer.infohash.toString('hex'),
+      downloadIdHex: download.downloadId.toString('hex'),
+      credits: sources
+        .slice(0, MAX_UPDATE_CREDITS)
+        .map((owner) => ({ nodeId: owner.nodeId, bytes: owner.verifiedBytes })),
+    };
+    await this.credit(report, leaving);
   }
 
   /** Seeds what a download just verified, without hashing it again. */
@@ -804,10 +823,19 @@ export class PeerNode {
     this.pendingCreditsTimer.unref?.();
   }
 
-  /** Credits the owners of a finished download; keeps the report when no tracker answered. */
-  private async credit(report: CreditReport): Promise<void> {
-    const outcome = await this.sendCredit(report);
+  /**
+   * Credits the owners of a download; keeps the report when no tracker answered. `leaving`: one
+   * short try before EXIT, and what it leaves owed is sent after the next start's registration.
+   */
+  private async credit(report: CreditReport, leaving = false): Promise<void> {
+    const outcome =
+      leaving && this.unansweredWhileLeaving
+        ? { ok: false as const, reason: 'tracker unreachable' }
+        : await this.sendCredit(report, leaving);
     if (outcome.ok) return;
+    // One unanswered try is enough on the way out: a node with many unfinished downloads
+    // should not wait a second for each.
+    if (leaving && !outcome.refused) this.unansweredWhileLeaving = true;
     const { logger } = this.options;
     if (outcome.refused) {
       logger.log(`could not credit the owners of ${report.name}: ${outcome.reason}`);
@@ -815,10 +843,11 @@ export class PeerNode {
     }
     const kept = await this.pendingCredits.add(report);
     this.markChanged();
+    const later = leaving ? 'after this node starts again' : 'once the tracker answers';
     logger.log(
       kept.writeError === null
-        ? `could not credit the owners of ${report.name} yet: ${outcome.reason}; the credit is kept and sent once the tracker answers`
-        : `could not credit the owners of ${report.name} yet: ${outcome.reason}; kept until this node exits (cannot save it: ${kept.writeError})`,
+        ? `could not credit the owners of ${report.name} yet: ${outcome.reason}; the credit is kept and sent ${later}`
+        : `could not credit the owners of ${report.name} yet: ${outcome.reason}; ${leaving ? 'lost' : 'kept until this node exits'} (cannot save it: ${kept.writeError})`,
     );
     if (kept.dropped > 0)
       logger.log(`dropped the oldest ${kept.dropped} of the credits still owed to the tracker`);
@@ -855,19 +884,25 @@ export class PeerNode {
     }
   }
 
-  private sendCredit(report: CreditReport) {
-    return this.tracker.update(
-      Buffer.from(report.infohashHex, 'hex'),
-      Buffer.from(report.downloadIdHex, 'hex'),
-      report.credits,
-    );
+  private sendCredit(report: CreditReport, leaving = false) {
+    const infohash = Buffer.from(report.infohashHex, 'hex');
+    const downloadId = Buffer.from(report.downloadIdHex, 'hex');
+    return leaving
+      ? this.tracker.updateBeforeExit(infohash, downloadId, report.credits)
+      : this.tracker.update(infohash, downloadId, report.credits);
   }
 
   /** Leaves the swarm: saves downloads for resume, says EXIT, closes the socket. */
   async exit(): Promise<void> {
     if (this.closed) return;
     this.leaving = true;
-    for (const download of this.downloads.values()) await download.cancel('node exited');
+    const downloads = [...this.downloads.values()];
+    for (const download of downloads) await download.cancel('node exited');
+    // Before EXIT: the tracker credits only for a registered node. Those cancelled or failed
+    // before are credited already, unless the exit came before their follow-up could.
+    for (const download of downloads)
+      if (download.state !== 'done')
+        await this.creditWhatWasVerified(download, 'before it stopped', true);
     const acknowledged = await this.tracker.exit();
     this.options.logger.log(
       acknowledged ? 'exited the swarm' : 'exited (the tracker did not acknowledge)',

@@ -25,6 +25,14 @@ export type TrackerOutcome<T> =
   | { ok: true; reply: T }
   | { ok: false; reason: string; refused?: true };
 
+/** What a leaving node waits for each of its last requests (EXIT, owed UPDATEs). */
+const LEAVING_BUDGET_MS = 1_000;
+
+/** Three tries within `timeoutMs`: a lost datagram costs a quarter of it, not the whole wait. */
+function leavingRequestOptions(timeoutMs: number) {
+  return { timeoutMs: timeoutMs / 4, retries: 2, timeoutCapMs: timeoutMs / 2 };
+}
+
 /** Cap of the wait between registration attempts while the tracker is unreachable. */
 export const RETRY_CAP_MS = 30_000;
 /** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
@@ -275,15 +283,41 @@ export class TrackerClient {
     return outcome.ok ? { ok: true, reply: null } : outcome;
   }
 
+  /**
+   * UPDATE on the way out: the current tracker only, at most `timeoutMs`, with no move to
+   * another tracker and no new registration (the node is leaving; the caller keeps what goes
+   * unanswered on disk for its next start).
+   */
+  async updateBeforeExit(
+    infohash: Buffer,
+    downloadId: Buffer,
+    credits: Credit[],
+    timeoutMs = LEAVING_BUDGET_MS,
+  ): Promise<TrackerOutcome<null>> {
+    const token = this.token;
+    if (token === null) return { ok: false, reason: 'not registered with the tracker' };
+    const outcome = await this.deps.endpoint.request(
+      this.trackers.current,
+      { type: 'update', token, infohash, downloadId, credits },
+      leavingRequestOptions(timeoutMs),
+    );
+    if (!outcome.ok) return { ok: false, reason: 'tracker unreachable' };
+    const reply = outcome.reply as TrackerReply;
+    if (reply.type !== 'error') return { ok: true, reply: null };
+    // A tracker that forgot us (it restarted) credits nothing now; a registration later may.
+    if (reply.code === 'reregister') return { ok: false, reason: reply.text };
+    return { ok: false, reason: reply.text, refused: true };
+  }
+
   /** Says goodbye (EXIT), waiting at most `timeoutMs` for the tracker to acknowledge. */
-  async exit(timeoutMs = 1_000): Promise<boolean> {
+  async exit(timeoutMs = LEAVING_BUDGET_MS): Promise<boolean> {
     const token = this.token;
     this.stop();
     if (token === null) return false;
     const outcome = await this.deps.endpoint.request(
       this.trackers.current,
       { type: 'exit', token },
-      { timeoutMs: timeoutMs / 4, retries: 2, timeoutCapMs: timeoutMs / 2 },
+      leavingRequestOptions(timeoutMs),
     );
     return outcome.ok;
   }

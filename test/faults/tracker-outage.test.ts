@@ -131,26 +131,35 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
   }
 });
 
+/**
+ * A slow owner (node 1) of a 4 MiB NAME and a leecher downloading it; the tracker stops once the
+ * leecher has verified 1 MiB. Resolves with the leecher.
+ */
+async function outageMidDownload(world: World): Promise<WorldPeer> {
+  await world.startTracker(SWEEP_MS);
+  const folder = join(world.filesDir, 'node1');
+  await mkdir(folder, { recursive: true });
+  await writeRandomFile(join(folder, NAME), 4 * MiB, SEED);
+  const owner = await world.addPeer(1, (socket) => new SlowLinkTransport(socket, 2 * MiB));
+  assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+  const leecher = await world.addPeer(LEECHER_ID);
+  assert.deepEqual(leecher.node.download(NAME), { ok: true });
+  const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
+  await waitFor(
+    () => (row()?.bytesVerified ?? 0) >= MiB,
+    `1 MiB verified before the outage (seed ${SEED})`,
+    20_000,
+  );
+  await world.stopTracker();
+  return leecher;
+}
+
 test('credits owed when the tracker did not answer survive the node stopping, and are sent when it starts again', {
   timeout: 60_000,
 }, async () => {
   const world = await World.create('owed-credits');
   try {
-    await world.startTracker(SWEEP_MS);
-    const folder = join(world.filesDir, 'node1');
-    await mkdir(folder, { recursive: true });
-    await writeRandomFile(join(folder, NAME), 4 * MiB, SEED);
-    const owner = await world.addPeer(1, (socket) => new SlowLinkTransport(socket, 2 * MiB));
-    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
-    const leecher = await world.addPeer(LEECHER_ID);
-    assert.deepEqual(leecher.node.download(NAME), { ok: true });
-    const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
-    await waitFor(
-      () => (row()?.bytesVerified ?? 0) >= MiB,
-      `1 MiB verified before the outage (seed ${SEED})`,
-      20_000,
-    );
-    await world.stopTracker();
+    const leecher = await outageMidDownload(world);
     const [download] = await leecher.node.whenDownloadsSettled();
     assert.equal(download?.state, 'done', `completed during the outage (seed ${SEED})`);
     const owed = await pendingReports(world, LEECHER_ID);
@@ -164,6 +173,45 @@ test('credits owed when the tracker did not answer survive the node stopping, an
 
     await world.startTracker(SWEEP_MS);
     const again = await world.addPeer(LEECHER_ID);
+    await owedCreditArrives(world, again, [1], 4 * MiB);
+  } finally {
+    await world.close();
+  }
+});
+
+test('a node that exits mid-download while no tracker answers keeps the credit for what it verified', {
+  timeout: 60_000,
+}, async () => {
+  const world = await World.create('owed-on-exit');
+  try {
+    const leecher = await outageMidDownload(world);
+    const expected = await sha256File(join(world.filesDir, 'node1', NAME));
+    await leecher.node.exit();
+    const [download] = await leecher.node.whenDownloadsSettled();
+    const verified = download?.owners.find((o) => o.nodeId === 1)?.verifiedBytes ?? 0;
+    assert.ok(
+      verified >= MiB && verified < 4 * MiB,
+      `stopped mid-way: ${verified} B (seed ${SEED})`,
+    );
+    const owed = await pendingReports(world, LEECHER_ID);
+    assert.equal(owed.length, 1, JSON.stringify(owed));
+    assert.deepEqual((owed[0] as { credits: unknown }).credits, [{ nodeId: 1, bytes: verified }]);
+    assert.ok(
+      leecher.lines.some((line) =>
+        line.includes(
+          `could not credit the owners of ${NAME} yet: tracker unreachable; the credit is kept and sent after this node starts again`,
+        ),
+      ),
+      leecher.lines.join('\n'),
+    );
+
+    // The next run takes the download up, fetches the rest, and the owed credit arrives too:
+    // together the whole file.
+    await world.startTracker(SWEEP_MS);
+    const again = await world.addPeer(LEECHER_ID);
+    const [resumed] = await again.node.whenDownloadsSettled();
+    assert.equal(resumed?.state, 'done', `resumed to the end (seed ${SEED})`);
+    assert.equal(await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME)), expected);
     await owedCreditArrives(world, again, [1], 4 * MiB);
   } finally {
     await world.close();
