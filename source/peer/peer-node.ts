@@ -20,7 +20,7 @@ import {
   type RemoteAddress,
 } from '../net/transport.ts';
 import { HEADER_BYTES } from '../protocol/codec.ts';
-import { MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
+import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
 import { DownlinkPacer } from './download/downlink-pacer.ts';
@@ -38,6 +38,7 @@ import { type FolderListing, type NodeFolder, openNodeFolder } from './node-fold
 import { NodeRates } from './node-rates.ts';
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
+import { PeerNames } from './peer-names.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { type CreditReport, PendingCredits } from './pending-credits.ts';
 import { requesterKey, Seeder } from './seeder.ts';
@@ -133,6 +134,11 @@ export class PeerNode {
   private readonly fragments: FragmentLossWatch;
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
+  /** Node ids of the peers downloading from us, as the tracker knows them (WHO). */
+  private readonly peerNames = new PeerNames(async (addresses) => {
+    const outcome = await this.tracker.who(addresses);
+    return outcome.ok ? outcome.reply : null;
+  });
   /** A pass over the pending credits is under way (registrations may come close together). */
   private sendingPendingCredits = false;
   /** Downloads whose owners were credited (or reported as owed): each is reported once. */
@@ -997,11 +1003,21 @@ export class PeerNode {
     const before = this.rates.rates;
     // File bytes only: heartbeats and LISTs are not a transfer, and would wake an idle view.
     if (!this.rates.tick(nowMs, this.seeder.bytesServedSoFar, this.endpoint.dataBytesIn)) return;
-    this.uploadPeers.sample(this.seeder.stats(), nowMs);
+    this.uploadPeers.sample(this.seeder.stats(), nowMs, this.nameOfPeer);
+    void this.namePeers(nowMs);
     const { up, down } = this.rates.rates;
     // An idle node's rates stay 0 second after second: nothing to redraw then.
     if (up !== before.up || down !== before.down) this.rateChanged = true;
     if (this.uploadPeers.snapshot.length > 0) this.rateChanged = true;
+  }
+
+  private readonly nameOfPeer = (address: HostPort): number | null => this.peerNames.idOf(address);
+
+  /** Asks the tracker who the peers downloading from us are, where it has not said lately. */
+  private async namePeers(nowMs: number): Promise<void> {
+    if (!(await this.peerNames.refresh(this.uploadPeers.addresses, nowMs))) return;
+    this.uploadPeers.rename(this.nameOfPeer);
+    this.rateChanged = true;
   }
 
   private async refreshSnapshot(rescanFolder: boolean): Promise<void> {

@@ -24,6 +24,11 @@ export interface OwnerSnapshot {
 
 /** One peer that downloads from this node (the peers pane), as rtorrent's peer list shows. */
 export interface UploadPeerSnapshot {
+  /**
+   * The node the tracker says is registered at that address (WHO, see peer-names.ts); null
+   * while unknown, or when none is. Never the id its HELLO claims: that is checked by nobody.
+   */
+  nodeId: number | null;
   /** `host:port`. */
   address: string;
   /** Its upload slot here: served (regular or optimistic) or told `choked`. */

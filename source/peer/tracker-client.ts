@@ -4,6 +4,7 @@ import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type {
   Credit,
+  HostPort,
   ListReplyMessage,
   NeedQuery,
   NeedReplyMessage,
@@ -272,6 +273,16 @@ export class TrackerClient {
     return outcome.reply.type === 'list-reply'
       ? { ok: true, reply: outcome.reply }
       : { ok: false, reason: 'unexpected reply to LIST' };
+  }
+
+  /** The node id registered at each of `addresses` (1 to MAX_WHO_ADDRESSES), 0 where none is. */
+  async who(addresses: HostPort[]): Promise<TrackerOutcome<number[]>> {
+    const outcome = await this.call({ type: 'who', addresses });
+    if (!outcome.ok) return outcome;
+    const reply = outcome.reply;
+    return reply.type === 'who-reply' && reply.nodeIds.length === addresses.length
+      ? { ok: true, reply: reply.nodeIds }
+      : { ok: false, reason: 'unexpected reply to WHO' };
   }
 
   async update(

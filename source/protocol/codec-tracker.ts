@@ -13,6 +13,7 @@ import {
   type ErrorMessage,
   type ExitMessage,
   type HeartbeatMessage,
+  type HostPort,
   INFOHASH_BYTES,
   type ListEntry,
   type ListMessage,
@@ -26,6 +27,7 @@ import {
   MAX_NEED_MATCHES,
   MAX_OWNERS_PER_MATCH,
   MAX_UPDATE_CREDITS,
+  MAX_WHO_ADDRESSES,
   type NeedMatch,
   type NeedMessage,
   type NeedQuery,
@@ -42,6 +44,8 @@ import {
   TOKEN_BYTES,
   type TrackerErrorCode,
   type UpdateMessage,
+  type WhoMessage,
+  type WhoReplyMessage,
 } from './messages.ts';
 
 /** Download ids are random per download (8 bytes), so a retransmitted UPDATE credits once. */
@@ -293,6 +297,39 @@ function readOwner(r: Reader): OwnerEntry {
   return { nodeId, host, port, uploadCredit, complete: (flags & OWNER_COMPLETE_FLAG) !== 0 };
 }
 
+export function writeWho(w: Writer, m: WhoMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  checkInteger(m.addresses.length, 1, MAX_WHO_ADDRESSES, 'addresses count');
+  w.u8(m.addresses.length, 'count');
+  for (const address of m.addresses) {
+    w.str8(address.host, MAX_HOST_BYTES, 'host');
+    checkInteger(address.port, 1, 0xffff, 'port');
+    w.u16(address.port, 'port');
+  }
+}
+export function readWho(r: Reader): WhoMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const count = r.count('count', 1, MAX_WHO_ADDRESSES);
+  const addresses: HostPort[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const host = r.str8('host', MAX_HOST_BYTES);
+    const port = r.u16('port');
+    if (r.error === null && port === 0) r.fail('bad-value', 'port');
+    addresses.push({ host, port });
+  }
+  return r.error ? null : { type: 'who', token, addresses };
+}
+export function writeWhoReply(w: Writer, m: WhoReplyMessage): void {
+  checkInteger(m.nodeIds.length, 0, MAX_WHO_ADDRESSES, 'nodeIds count');
+  w.u8(m.nodeIds.length, 'count');
+  for (const nodeId of m.nodeIds) w.u32(nodeId, 'nodeId');
+}
+export function readWhoReply(r: Reader): WhoReplyMessage | null {
+  const count = r.count('count', 0, MAX_WHO_ADDRESSES);
+  const nodeIds: number[] = [];
+  for (let i = 0; i < count && r.error === null; i++) nodeIds.push(r.u32('nodeId'));
+  return r.error ? null : { type: 'who-reply', nodeIds };
+}
 export function writeListReply(w: Writer, m: ListReplyMessage): void {
   w.u32(m.totalFiles, 'totalFiles');
   w.u32(m.nextCursor, 'nextCursor');

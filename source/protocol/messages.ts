@@ -27,6 +27,11 @@ export const MAX_ERROR_TEXT_BYTES = 200;
 export const MAX_OWNERS_PER_MATCH = 16;
 /** Files per NEED reply (a name may match several contents). */
 export const MAX_NEED_MATCHES = 8;
+/**
+ * Addresses one WHO asks about. Each costs at least 4 bytes asked (a 1-byte host and a port) and
+ * 4 answered, and the question carries a token besides: a reply is never larger than it.
+ */
+export const MAX_WHO_ADDRESSES = 16;
 /** Files per LIST page. */
 export const MAX_LIST_PAGE = 32;
 /** Node ids a NEED may ask the tracker to leave out (owners the asker already has or banned). */
@@ -167,6 +172,22 @@ export interface ListMessage {
   token: Buffer;
   cursor: number;
 }
+/** One UDP endpoint, as peers see each other. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+/**
+ * Which registered node is at each address: a node names the peers that download from it (their
+ * HELLO's id is only a claim; the tracker bound each id to a key and to the address it
+ * registered from, and the requester's cookie proves it receives at that address).
+ */
+export interface WhoMessage {
+  type: 'who';
+  token: Buffer;
+  /** 1 to MAX_WHO_ADDRESSES. */
+  addresses: HostPort[];
+}
 
 // ---- tracker replies (tracker -> peer) ----
 
@@ -198,6 +219,11 @@ export interface ListReplyMessage {
   /** Cursor for the next page; 0 when this is the last. */
   nextCursor: number;
   files: ListEntry[];
+}
+/** The node id registered at each asked address, in order; 0 where none is (alive). */
+export interface WhoReplyMessage {
+  type: 'who-reply';
+  nodeIds: number[];
 }
 export interface ErrorMessage {
   type: 'error';
@@ -283,7 +309,8 @@ export type TrackerRequest =
   | NeedMessage
   | UpdateMessage
   | ExitMessage
-  | ListMessage;
+  | ListMessage
+  | WhoMessage;
 
 export type TrackerReply =
   | ChallengeMessage
@@ -291,6 +318,7 @@ export type TrackerReply =
   | AckMessage
   | NeedReplyMessage
   | ListReplyMessage
+  | WhoReplyMessage
   | ErrorMessage;
 
 export type PeerMessage =

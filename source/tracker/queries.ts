@@ -1,6 +1,6 @@
 /**
- * Answers to the read-only requests, NEED and LIST. They never show a dropped owner (even one the
- * next sweep has not removed yet) and never offer a requester to itself.
+ * Answers to the read-only requests, NEED, LIST and WHO. They never show a dropped node (even one
+ * the next sweep has not removed yet) and never offer a requester to itself.
  */
 import {
   type ListReplyMessage,
@@ -11,9 +11,12 @@ import {
   type NeedMessage,
   type NeedReplyMessage,
   type OwnerEntry,
+  type WhoMessage,
+  type WhoReplyMessage,
 } from '../protocol/messages.ts';
 import type { TrackerEvent } from './events.ts';
 import type { FileRecord } from './file-record.ts';
+import { hostKeyOf } from './host-key.ts';
 import { countOf } from './multimap.ts';
 import type { OwnerIndex } from './owner-index.ts';
 import {
@@ -149,4 +152,21 @@ export function answerList(
       ownerCount: offerableOwners(registry, file, null, nowMs).length,
     })),
   };
+}
+
+/**
+ * The node registered at each asked address, 0 where none is (or it is dropped). A node's
+ * address is where it registered from and heartbeats from; the id was bound to its key then.
+ */
+export function answerWho(registry: Registry, request: WhoMessage, nowMs: number): WhoReplyMessage {
+  const nodeIds = request.addresses.map(({ host, port }) => {
+    for (const nodeId of registry.idsOnHost(hostKeyOf(host))) {
+      const node = registry.get(nodeId);
+      if (node === undefined || node.address.port !== port) continue;
+      if (node.address.address !== host || registry.statusOf(node, nowMs) === 'dropped') continue;
+      return nodeId;
+    }
+    return 0;
+  });
+  return { type: 'who-reply', nodeIds };
 }

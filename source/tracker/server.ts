@@ -93,6 +93,7 @@ const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['t
   'update',
   'exit',
   'list',
+  'who',
 ]);
 
 function isTrackerRequest(message: Message): message is TrackerRequest {

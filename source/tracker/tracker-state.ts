@@ -23,7 +23,7 @@ import { HostBudget } from './host-budget.ts';
 import { hostKeyOf } from './host-key.ts';
 import { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
-import { answerList, answerNeed } from './queries.ts';
+import { answerList, answerNeed, answerWho } from './queries.ts';
 import { answerRegister, applyProof, type RegistrationContext } from './registration.ts';
 import { type NodeRecord, Registry } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
@@ -216,6 +216,8 @@ export class TrackerState {
           events,
           dirty: false,
         };
+      case 'who':
+        return { reply: answerWho(this.registry, request, nowMs), events, dirty: false };
       case 'update': {
         const credits = applyUpdate(this.registry, this.index, this.ledger, node, request, nowMs);
         const granted = credits.some((event) => event.kind === 'credited');

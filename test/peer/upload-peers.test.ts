@@ -31,6 +31,9 @@ function seederStats(peers: PeerFigures[], slots: SlotEntry[]): SeederStats {
   };
 }
 
+/** No peer named yet (the tracker has not answered WHO). */
+const NO_NAMES = () => null;
+
 describe('UploadPeers', () => {
   test('lists the peers with a slot entry, rate 0 until there is an earlier sample', () => {
     const peers = new UploadPeers();
@@ -47,10 +50,23 @@ describe('UploadPeers', () => {
         ],
       ),
       5_000,
+      NO_NAMES,
     );
     assert.deepEqual(peers.snapshot, [
-      { address: '10.0.0.2:6881', slot: 'regular', rateBytesPerSec: 0, bytesServed: 50_000 },
-      { address: '10.0.0.3:6881', slot: 'optimistic', rateBytesPerSec: 0, bytesServed: 1_000 },
+      {
+        nodeId: null,
+        address: '10.0.0.2:6881',
+        slot: 'regular',
+        rateBytesPerSec: 0,
+        bytesServed: 50_000,
+      },
+      {
+        nodeId: null,
+        address: '10.0.0.3:6881',
+        slot: 'optimistic',
+        rateBytesPerSec: 0,
+        bytesServed: 1_000,
+      },
     ]);
   });
 
@@ -69,6 +85,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       1_000,
+      NO_NAMES,
     );
     peers.sample(
       seederStats(
@@ -79,6 +96,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       3_000,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => [row.address, row.rateBytesPerSec]),
@@ -97,6 +115,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       3_500,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => row.rateBytesPerSec),
@@ -106,10 +125,11 @@ describe('UploadPeers', () => {
 
   test('a peer first seen in this sample shows rate 0, not its whole total at once', () => {
     const peers = new UploadPeers();
-    peers.sample(seederStats([], []), 0);
+    peers.sample(seederStats([], []), 0, NO_NAMES);
     peers.sample(
       seederStats([['10.0.0.2', 6881, 1_000_000]], [['10.0.0.2|6881', 'regular']]),
       1_000,
+      NO_NAMES,
     );
     assert.equal(peers.snapshot[0]?.rateBytesPerSec, 0);
   });
@@ -117,8 +137,8 @@ describe('UploadPeers', () => {
   test('two samples at the same instant give rate 0 rather than dividing by zero', () => {
     const peers = new UploadPeers();
     const slots: SlotEntry[] = [['10.0.0.2|6881', 'regular']];
-    peers.sample(seederStats([['10.0.0.2', 6881, 0]], slots), 1_000);
-    peers.sample(seederStats([['10.0.0.2', 6881, 4_000]], slots), 1_000);
+    peers.sample(seederStats([['10.0.0.2', 6881, 0]], slots), 1_000, NO_NAMES);
+    peers.sample(seederStats([['10.0.0.2', 6881, 4_000]], slots), 1_000, NO_NAMES);
     assert.equal(peers.snapshot[0]?.rateBytesPerSec, 0);
   });
 
@@ -138,6 +158,7 @@ describe('UploadPeers', () => {
         ],
       ),
       0,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => [row.address, row.slot]),
@@ -164,6 +185,7 @@ describe('UploadPeers', () => {
         ],
       ),
       0,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => row.address),
@@ -181,6 +203,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       0,
+      NO_NAMES,
     );
     peers.sample(
       seederStats(
@@ -193,6 +216,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       1_000,
+      NO_NAMES,
     );
     peers.sample(
       seederStats(
@@ -205,6 +229,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       2_000,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => [row.address, row.rateBytesPerSec, row.bytesServed]),
@@ -227,6 +252,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       0,
+      NO_NAMES,
     );
     // Port 1000 + i served i KiB in the second.
     peers.sample(
@@ -235,6 +261,7 @@ describe('UploadPeers', () => {
         slots,
       ),
       1_000,
+      NO_NAMES,
     );
     assert.equal(peers.snapshot.length, 64);
     assert.equal(peers.snapshot[0]?.address, '10.0.0.2:1099');
@@ -256,10 +283,45 @@ describe('UploadPeers', () => {
         ],
       ),
       0,
+      NO_NAMES,
     );
     assert.deepEqual(
       peers.snapshot.map((row) => row.address),
       ['[fe80::1]:6881', '[::1]:7000'],
+    );
+  });
+
+  test('names each row by the node the tracker says is there, and again after it answers', () => {
+    const peers = new UploadPeers();
+    const stats = seederStats(
+      [
+        ['10.0.0.2', 6881, 500],
+        ['10.0.0.3', 6881, 100],
+      ],
+      [
+        ['10.0.0.2|6881', 'regular'],
+        ['10.0.0.3|6881', 'regular'],
+      ],
+    );
+    const named = new Map([['10.0.0.2|6881', 4]]);
+    const idOf = (a: { host: string; port: number }) => named.get(`${a.host}|${a.port}`) ?? null;
+    peers.sample(stats, 0, idOf);
+    assert.deepEqual(
+      peers.snapshot.map((row) => [row.address, row.nodeId]),
+      [
+        ['10.0.0.2:6881', 4],
+        ['10.0.0.3:6881', null],
+      ],
+    );
+    assert.deepEqual(peers.addresses, [
+      { host: '10.0.0.2', port: 6881 },
+      { host: '10.0.0.3', port: 6881 },
+    ]);
+    named.set('10.0.0.3|6881', 7);
+    peers.rename(idOf);
+    assert.deepEqual(
+      peers.snapshot.map((row) => row.nodeId),
+      [4, 7],
     );
   });
 });

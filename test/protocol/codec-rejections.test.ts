@@ -207,6 +207,14 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     datagram(0x47, u32(100), u32(0), u8(33)),
     { code: 'oversize', field: 'count' },
   ],
+  ['who of no address', datagram(0x09, token, u8(0)), { code: 'bad-value', field: 'count' }],
+  ['who of 17 addresses', datagram(0x09, token, u8(17)), { code: 'oversize', field: 'count' }],
+  [
+    'who of an address on port 0',
+    datagram(0x09, token, u8(1), str8('127.0.0.1'), u16(0)),
+    { code: 'bad-value', field: 'port' },
+  ],
+  ['who-reply with 17 ids', datagram(0x48, u8(17)), { code: 'oversize', field: 'count' }],
   [
     'request of 0-byte blocks',
     datagram(0x85, cookie, infohash, u32(0), u32(0), u32(0), u16(1)),
@@ -386,6 +394,16 @@ describe('encode refuses values outside the protocol (a bug in the caller)', () 
       { type: 'own', state: 'complete', token, infohash, size: 1.5, name: 'a' },
     ],
     ['a negative cursor', { type: 'list', token, cursor: -1 }],
+    ['a who of no address', { type: 'who', token, addresses: [] }],
+    [
+      'a who of 17 addresses',
+      {
+        type: 'who',
+        token,
+        addresses: Array.from({ length: 17 }, () => ({ host: 'h', port: 1 })),
+      },
+    ],
+    ['a who-reply of 17 ids', { type: 'who-reply', nodeIds: Array.from({ length: 17 }, () => 1) }],
     [
       '17 max owners',
       { type: 'need', exclude: [], token, maxOwners: 17, query: { kind: 'name', name: 'a' } },

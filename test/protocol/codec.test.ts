@@ -147,7 +147,7 @@ describe('header', () => {
   });
 
   test('refuses unknown type codes', () => {
-    for (const code of [0x00, 0x09, 0x40, 0x45, 0x80, 0x8b, 0xff]) {
+    for (const code of [0x00, 0x0a, 0x40, 0x45, 0x49, 0x80, 0x8b, 0xff]) {
       assert.deepEqual(decode(datagram(code)), { ok: false, error: { code: 'unknown-type' } });
     }
   });
@@ -177,6 +177,7 @@ describe('header', () => {
       'need-reply',
       'registered',
       'welcome',
+      'who-reply',
     ]);
   });
 });

@@ -11,6 +11,7 @@ import {
   MAX_OWNERS_PER_MATCH,
   MAX_PAYLOAD_BYTES,
   MAX_UPDATE_CREDITS,
+  MAX_WHO_ADDRESSES,
 } from '../../source/protocol/messages.ts';
 
 /** `n` bytes, all `fill`: distinct fills make misplaced fields visible in a diff. */
@@ -159,6 +160,23 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
   { label: 'exit', txid: 6, message: { type: 'exit', token } },
   { label: 'list', txid: 7, message: { type: 'list', token, cursor: 0xffff_ffff } },
   {
+    label: 'who of one address',
+    txid: 9,
+    message: { type: 'who', token, addresses: [{ host: '127.0.0.1', port: 40_003 }] },
+  },
+  {
+    label: 'who of 16 IPv6 addresses',
+    txid: 9,
+    message: {
+      type: 'who',
+      token,
+      addresses: Array.from({ length: MAX_WHO_ADDRESSES }, (_, i) => ({
+        host: `fe80::${i}:aaaa:bbbb:cccc:dddd`,
+        port: 0xffff - i,
+      })),
+    },
+  },
+  {
     label: 'registered',
     txid: 1,
     message: { type: 'registered', nodeId: 7, token, heartbeatIntervalMs: 20_000 },
@@ -220,6 +238,15 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
         size: MAX_FILE_SIZE_BYTES,
         ownerCount: 0xffff_ffff,
       })),
+    },
+  },
+  { label: 'who-reply, none known', txid: 9, message: { type: 'who-reply', nodeIds: [0] } },
+  {
+    label: 'who-reply of 16',
+    txid: 9,
+    message: {
+      type: 'who-reply',
+      nodeIds: Array.from({ length: MAX_WHO_ADDRESSES }, (_, i) => 0xffff_ffff - i),
     },
   },
   {

@@ -35,12 +35,19 @@ describe('peer view: swarming', () => {
         limits: { uploadBytesPerSec: 2 * MIB, downloadBytesPerSec: 0, downlinkPacedBytesPerSec: 0 },
         uploads: [
           {
+            nodeId: null,
             address: '127.0.0.1:4001',
             slot: 'regular',
             rateBytesPerSec: MIB,
             bytesServed: 3 * MIB,
           },
-          { address: '127.0.0.1:4002', slot: 'choked', rateBytesPerSec: 0, bytesServed: 0 },
+          {
+            nodeId: null,
+            address: '127.0.0.1:4002',
+            slot: 'choked',
+            rateBytesPerSec: 0,
+            bytesServed: 0,
+          },
         ],
       }),
       size: SIZE,
@@ -104,18 +111,26 @@ describe('peer view: swarming', () => {
       peer: peerSnapshot({
         uploads: [
           {
+            nodeId: 4,
             address: '127.0.0.1:4001',
             slot: 'regular',
             rateBytesPerSec: MIB,
             bytesServed: 3 * MIB,
           },
           {
+            nodeId: 12,
             address: '127.0.0.1:4003',
             slot: 'optimistic',
             rateBytesPerSec: 512 * 1024,
             bytesServed: MIB,
           },
-          { address: '127.0.0.1:4002', slot: 'choked', rateBytesPerSec: 0, bytesServed: 0 },
+          {
+            nodeId: null,
+            address: '127.0.0.1:4002',
+            slot: 'choked',
+            rateBytesPerSec: 0,
+            bytesServed: 0,
+          },
         ],
       }),
       size: SIZE,
@@ -123,11 +138,15 @@ describe('peer view: swarming', () => {
     const lines = view.lines();
     const title = lines.indexOf('Peers downloading from this node: 3');
     assert.ok(title > 0, view.frame());
-    assert.match(lines[title + 1]!, /^ {2}127\.0\.0\.1:4001 +1\.0 MiB\/s +3\.0 MiB served$/);
+    assert.match(
+      lines[title + 1]!,
+      /^ {2}node 4 {10}127\.0\.0\.1:4001 +1\.0 MiB\/s +3\.0 MiB served$/,
+    );
     assert.match(
       lines[title + 2]!,
-      /^ {2}127\.0\.0\.1:4003 +512\.0 KiB\/s +1\.0 MiB served \(optimistic\)$/,
+      /^ {2}node 12 {9}127\.0\.0\.1:4003 +512\.0 KiB\/s +1\.0 MiB served \(optimistic\)$/,
     );
-    assert.match(lines[title + 3]!, /^ {2}127\.0\.0\.1:4002 +0 B\/s +0 B choked$/);
+    // The tracker has not said (or knows no node there): never the id its HELLO claims.
+    assert.match(lines[title + 3]!, /^ {2}unknown {9}127\.0\.0\.1:4002 +0 B\/s +0 B choked$/);
   });
 });

@@ -13,14 +13,26 @@ const SLOT_TEXT = {
 } as const;
 const SLOT_COLOR = { regular: 'green', optimistic: 'cyan', choked: 'yellow' } as const;
 
+/** `node 4294967295` at most. */
+const NODE_WIDTH = 15;
+
+/**
+ * The node the tracker says asks from that address (its HELLO's claim is never shown: nobody
+ * checks it); `unknown` until the tracker answered, or when no registered node is there.
+ */
+function nodeText(nodeId: number | null): string {
+  return nodeId === null ? 'unknown' : `node ${nodeId}`;
+}
+
 /** Lines the section takes: none while nobody downloads from this node. */
 export function uploadsSectionHeight(uploads: readonly UploadPeerSnapshot[]): number {
   return uploads.length === 0 ? 0 : 1 + Math.min(uploads.length, MAX_UPLOAD_ROWS);
 }
 
 /**
- * Who downloads from this node, busiest first, with its upload slot here (served or choked),
- * rate and bytes: what rtorrent's and Transmission's peer lists show first.
+ * Who downloads from this node, busiest first: its node (as the tracker knows the address),
+ * address, rate, bytes and upload slot here (served or choked): what rtorrent's and
+ * Transmission's peer lists show first.
  */
 export function UploadsSection(props: { uploads: readonly UploadPeerSnapshot[]; width: number }) {
   const { uploads, width } = props;
@@ -34,11 +46,11 @@ export function UploadsSection(props: { uploads: readonly UploadPeerSnapshot[]; 
       {uploads.slice(0, MAX_UPLOAD_ROWS).map((peer) => (
         <Text key={peer.address}>
           {truncate(
-            `  ${peer.address.padEnd(22)} ${formatRate(peer.rateBytesPerSec).padStart(12)} ${formatSize(peer.bytesServed).padStart(10)} `,
+            `  ${nodeText(peer.nodeId).padEnd(NODE_WIDTH)} ${peer.address.padEnd(22)} ${formatRate(peer.rateBytesPerSec).padStart(12)} ${formatSize(peer.bytesServed).padStart(10)} `,
             width,
           )}
           <Text color={SLOT_COLOR[peer.slot]}>
-            {truncate(SLOT_TEXT[peer.slot], Math.max(0, width - 49))}
+            {truncate(SLOT_TEXT[peer.slot], Math.max(0, width - 50 - NODE_WIDTH))}
           </Text>
         </Text>
       ))}
