@@ -258,11 +258,21 @@ export function writeNeedReply(w: Writer, m: NeedReplyMessage): void {
   }
 }
 
+/** A peer's UDP endpoint: host as text, then a port that is never 0. */
+function writeHostPort(w: Writer, address: HostPort): void {
+  w.str8(address.host, MAX_HOST_BYTES, 'host');
+  checkInteger(address.port, 1, 0xffff, 'port');
+  w.u16(address.port, 'port');
+}
+function readHostPort(r: Reader): HostPort {
+  const host = r.str8('host', MAX_HOST_BYTES);
+  const port = r.u16('port');
+  if (r.error === null && port === 0) r.fail('bad-value', 'port');
+  return { host, port };
+}
 function writeOwner(w: Writer, owner: OwnerEntry): void {
   w.u32(owner.nodeId, 'nodeId');
-  w.str8(owner.host, MAX_HOST_BYTES, 'host');
-  checkInteger(owner.port, 1, 0xffff, 'port');
-  w.u16(owner.port, 'port');
+  writeHostPort(w, owner);
   w.u64(owner.uploadCredit, MAX_UPLOAD_CREDIT, 'uploadCredit');
   w.u8(owner.complete ? OWNER_COMPLETE_FLAG : 0, 'ownerFlags');
 }
@@ -288,9 +298,7 @@ export function readNeedReply(r: Reader): NeedReplyMessage | null {
 
 function readOwner(r: Reader): OwnerEntry {
   const nodeId = r.u32('nodeId');
-  const host = r.str8('host', MAX_HOST_BYTES);
-  const port = r.u16('port');
-  if (r.error === null && port === 0) r.fail('bad-value', 'port');
+  const { host, port } = readHostPort(r);
   const uploadCredit = r.u64('uploadCredit', MAX_UPLOAD_CREDIT);
   const flags = r.u8('ownerFlags');
   if (r.error === null && (flags & ~OWNER_COMPLETE_FLAG) !== 0) r.fail('bad-value', 'ownerFlags');
@@ -301,22 +309,13 @@ export function writeWho(w: Writer, m: WhoMessage): void {
   w.fixed(m.token, TOKEN_BYTES, 'token');
   checkInteger(m.addresses.length, 1, MAX_WHO_ADDRESSES, 'addresses count');
   w.u8(m.addresses.length, 'count');
-  for (const address of m.addresses) {
-    w.str8(address.host, MAX_HOST_BYTES, 'host');
-    checkInteger(address.port, 1, 0xffff, 'port');
-    w.u16(address.port, 'port');
-  }
+  for (const address of m.addresses) writeHostPort(w, address);
 }
 export function readWho(r: Reader): WhoMessage | null {
   const token = r.fixed(TOKEN_BYTES, 'token');
   const count = r.count('count', 1, MAX_WHO_ADDRESSES);
   const addresses: HostPort[] = [];
-  for (let i = 0; i < count && r.error === null; i++) {
-    const host = r.str8('host', MAX_HOST_BYTES);
-    const port = r.u16('port');
-    if (r.error === null && port === 0) r.fail('bad-value', 'port');
-    addresses.push({ host, port });
-  }
+  for (let i = 0; i < count && r.error === null; i++) addresses.push(readHostPort(r));
   return r.error ? null : { type: 'who', token, addresses };
 }
 export function writeWhoReply(w: Writer, m: WhoReplyMessage): void {
