@@ -185,8 +185,8 @@ test('a node that exits mid-download while no tracker answers keeps the credit f
   const world = await World.create('owed-on-exit');
   try {
     const leecher = await outageMidDownload(world);
-    const expected = await sha256File(join(world.filesDir, 'node1', NAME));
     await leecher.node.exit();
+    const expected = await sha256File(join(world.filesDir, 'node1', NAME));
     const [download] = await leecher.node.whenDownloadsSettled();
     const verified = download?.owners.find((o) => o.nodeId === 1)?.verifiedBytes ?? 0;
     assert.ok(
