@@ -1,4 +1,6 @@
+import { defaults } from '../config.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../double-zero.ts';
+import type { RequestOptions } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import { RttEstimator } from './download/rtt-estimator.ts';
 
@@ -32,6 +34,21 @@ export interface LinkUser {
   readonly starvedAtMs: number;
 }
 
+/** Control requests wait this many HELLO round trips, at least the floor (see below). */
+const CONTROL_TIMEOUT_RTTS = 4;
+const MIN_CONTROL_TIMEOUT_MS = 100;
+
+/** How long a request waits in all before it gives up: each timeout doubled up to the cap. */
+function totalWaitMs(firstMs: number, capMs: number, retries: number): number {
+  let total = 0;
+  let timeoutMs = firstMs;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    total += timeoutMs;
+    timeoutMs = Math.min(timeoutMs * 2, capMs);
+  }
+  return total;
+}
+
 /** A `busy` refusal keeps a link quiet this long, doubled per refusal in a row, up to the cap. */
 const BUSY_BACKOFF_BASE_MS = 50;
 const BUSY_BACKOFF_MAX_MS = 5_000;
@@ -63,6 +80,8 @@ export class PeerLink {
   /** No requests before this time (after `choked` or `busy`). */
   quietUntilMs = DOUBLE_ZERO;
   consecutiveBusy = 0;
+  /** The round trip of the HELLO that gave the cookie; null before one, or if not measured. */
+  private helloRttMs: number | null = null;
   /** Changes whenever the cookie is void: a HELLO answered before that proves nothing now. */
   private epoch = 0;
   private lastHelloUnanswered = false;
@@ -117,11 +136,32 @@ export class PeerLink {
   }
 
   /** WELCOME to the HELLO numbered `epoch`; false (ignored) if the cookie was voided since. */
-  greeted(epoch: number, cookie: Uint8Array): boolean {
+  greeted(epoch: number, cookie: Uint8Array, rttMs: number | null = null): boolean {
     if (epoch !== this.epoch) return false;
     this.cookie = Buffer.from(cookie);
+    this.helloRttMs = rttMs;
     this.lastHelloUnanswered = false;
     return true;
+  }
+
+  /**
+   * How control requests to this node (METAINFO, BITFIELD) time out: after 4 HELLO round trips
+   * (at least 100 ms) instead of the fixed first 500 ms a node never heard from needs, then
+   * doubling to the usual cap, with as many retries as keep the usual patience. A METAINFO reply
+   * of a few fragments, one lost at a busy uplink, cost a leecher 500 ms at the start of an
+   * 8-leecher LAN crowd (1 in 32 leechers); on a lossy link every chunk risks it.
+   */
+  controlRequestOptions(): RequestOptions | undefined {
+    if (this.helloRttMs === null) return undefined;
+    const { requestTimeoutMs, requestTimeoutCapMs, requestRetries } = defaults;
+    const timeoutMs = Math.min(
+      requestTimeoutMs,
+      Math.max(MIN_CONTROL_TIMEOUT_MS, CONTROL_TIMEOUT_RTTS * this.helloRttMs),
+    );
+    const patienceMs = totalWaitMs(requestTimeoutMs, requestTimeoutCapMs, requestRetries);
+    let retries = 0;
+    while (totalWaitMs(timeoutMs, requestTimeoutCapMs, retries) < patienceMs) retries++;
+    return { timeoutMs, retries, timeoutCapMs: requestTimeoutCapMs };
   }
 
   /** No answer to the HELLO numbered `epoch` (the endpoint retried already). */

@@ -76,7 +76,7 @@ export class PeerLinks {
         // answer says nothing of it now, so everyone waiting gets the outcome of a new one.
         if (epoch !== link.cookieEpoch) return this.greet(link);
         if (answer.ok && answer.reply.type === 'welcome')
-          return link.greeted(epoch, answer.reply.cookie);
+          return link.greeted(epoch, answer.reply.cookie, answer.rttMs);
         link.unanswered(epoch);
         return false;
       });

@@ -67,6 +67,46 @@ describe('PeerLink: its states', () => {
   });
 });
 
+describe('PeerLink: control requests', () => {
+  /** Every wait of a request with `options`, first timeout to last. */
+  function waits(options: { timeoutMs: number; retries: number; timeoutCapMs: number }) {
+    const all = [options.timeoutMs];
+    for (let i = 0; i < options.retries; i++)
+      all.push(Math.min(all.at(-1)! * 2, options.timeoutCapMs));
+    return all;
+  }
+  const usual = {
+    timeoutMs: defaults.requestTimeoutMs,
+    retries: defaults.requestRetries,
+    timeoutCapMs: defaults.requestTimeoutCapMs,
+  };
+  const total = (list: number[]) => list.reduce((sum, ms) => sum + ms, 0);
+
+  test('before a measured HELLO: the usual options (undefined)', () => {
+    const peer = link();
+    assert.equal(peer.controlRequestOptions(), undefined);
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    assert.equal(peer.controlRequestOptions(), undefined, 'a WELCOME without a round trip');
+  });
+
+  test('a LAN round trip: first timeout 100 ms, doubling, at least the usual patience', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE, 1.2);
+    const options = peer.controlRequestOptions()!;
+    assert.deepEqual(waits(options), [100, 200, 400, 800, 1_600, 3_200, 4_000, 4_000]);
+    assert.ok(total(waits(options)) >= total(waits(usual)));
+  });
+
+  test('a slow path: 4 round trips, never above the usual first timeout', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE, 60);
+    assert.equal(peer.controlRequestOptions()!.timeoutMs, 240);
+    peer.forgetCookie();
+    peer.greeted(peer.cookieEpoch, COOKIE, 400);
+    assert.deepEqual(peer.controlRequestOptions(), usual);
+  });
+});
+
 describe('PeerLink: one window for every download from the node', () => {
   test('blocks asked by two downloads both count against it, and each keeps to its share', () => {
     const peer = link();

@@ -495,11 +495,11 @@ export class Download {
     const cookie = owner.link.cookie;
     if (transfer === null || cookie === null) return;
     owner.bitfieldAskedAtMs = this.deps.clock.now();
-    const outcome = await this.deps.endpoint.request(owner.address, {
-      type: 'bitfield-request',
-      cookie,
-      infohash: transfer.infohash,
-    });
+    const outcome = await this.deps.endpoint.request(
+      owner.address,
+      { type: 'bitfield-request', cookie, infohash: transfer.infohash },
+      owner.link.controlRequestOptions(),
+    );
     if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
     if (!outcome.ok) return; // asked again at the next refresh; its REJECTs say more
     const reply = outcome.reply;
@@ -523,11 +523,13 @@ export class Download {
       if (owner.link.cookie === null && !(await this.connect(owner))) continue;
       const cookie = owner.link.cookie;
       if (cookie === null) continue; // voided again while it connected
-      const outcome = await fetchMetainfo(this.deps.endpoint, owner.address, cookie, {
-        infohash: match.infohash,
-        name: match.name,
-        sizeBytes: match.size,
-      });
+      const outcome = await fetchMetainfo(
+        this.deps.endpoint,
+        owner.address,
+        cookie,
+        { infohash: match.infohash, name: match.name, sizeBytes: match.size },
+        owner.link.controlRequestOptions(),
+      );
       if (this.stopped) return false;
       if (outcome.ok) {
         this.metainfo = outcome.metainfo;

@@ -1,4 +1,4 @@
-import type { UdpEndpoint } from '../../net/endpoint.ts';
+import type { RequestOptions, UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import {
   decodeMetainfo,
@@ -21,16 +21,16 @@ export async function fetchMetainfo(
   owner: RemoteAddress,
   cookie: Buffer,
   expected: { infohash: Buffer; name: string; sizeBytes: number },
+  requestOptions?: RequestOptions,
 ): Promise<MetainfoOutcome> {
   let assembled: Buffer | null = null;
   let offset = 0;
   do {
-    const outcome = await endpoint.request(owner, {
-      type: 'metainfo-request',
-      cookie,
-      infohash: expected.infohash,
-      offset,
-    });
+    const outcome = await endpoint.request(
+      owner,
+      { type: 'metainfo-request', cookie, infohash: expected.infohash, offset },
+      requestOptions,
+    );
     if (!outcome.ok) return { ok: false, reason: 'owner did not answer', lying: false };
     const reply = outcome.reply;
     if (reply.type === 'reject')
