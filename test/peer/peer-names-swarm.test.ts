@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { RemoteAddress } from '../../source/net/transport.ts';
 import type { UploadPeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { Attacker } from '../faults/harness/attacker.ts';
 import { writeRandomFile } from './harness/files.ts';
@@ -18,10 +19,10 @@ const OWNER_ID = 1;
 const LEECHER_ID = 10;
 const STRANGER_ID = 66;
 
-function uploadRow(owner: SwarmNode, port: number): UploadPeerSnapshot | undefined {
-  return owner.node
-    .getSnapshot()
-    .uploads.find((row) => row.address.endsWith(`:${port}`) && row.address.startsWith('127.0.0.'));
+/** The owner's pane row of the peer at `at` (IPv4 on loopback). */
+function uploadRow(owner: SwarmNode, at: RemoteAddress): UploadPeerSnapshot | undefined {
+  const text = `${at.address}:${at.port}`;
+  return owner.node.getSnapshot().uploads.find((row) => row.address === text);
 }
 
 test('the peers pane names a downloader by the tracker, not by its HELLO', {
@@ -38,7 +39,7 @@ test('the peers pane names a downloader by the tracker, not by its HELLO', {
     const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
     await waitFor(
-      () => uploadRow(owner, leecher.address.port)?.nodeId === LEECHER_ID,
+      () => uploadRow(owner, leecher.address)?.nodeId === LEECHER_ID,
       `the owner's pane names node ${LEECHER_ID} (seed ${seed})`,
       15_000,
     );
@@ -64,7 +65,7 @@ test('the peers pane names a downloader by the tracker, not by its HELLO', {
     ask();
     await waitFor(
       () => {
-        const row = uploadRow(owner, stranger.address.port);
+        const row = uploadRow(owner, stranger.address);
         if (row === undefined) ask();
         return row !== undefined;
       },
@@ -73,7 +74,7 @@ test('the peers pane names a downloader by the tracker, not by its HELLO', {
       100,
     );
     // Named as what the tracker knows at its address: nothing yet, then the id it registers.
-    assert.equal(uploadRow(owner, stranger.address.port)?.nodeId, null, `seed ${seed}`);
+    assert.equal(uploadRow(owner, stranger.address)?.nodeId, null, `seed ${seed}`);
     const registered = await stranger.register(swarm.trackerAddress, STRANGER_ID);
     assert.equal(registered?.type, 'registered', JSON.stringify(registered));
     const { token } = registered as { token: Buffer };
@@ -82,13 +83,13 @@ test('the peers pane names a downloader by the tracker, not by its HELLO', {
         ask();
         // The harness's tracker drops a node silent for two short sweeps: stay registered.
         void stranger.ask(swarm.trackerAddress, { type: 'heartbeat', token });
-        return uploadRow(owner, stranger.address.port)?.nodeId === STRANGER_ID;
+        return uploadRow(owner, stranger.address)?.nodeId === STRANGER_ID;
       },
       `the stranger named node ${STRANGER_ID}, its own id (seed ${seed})`,
       20_000,
       250,
     );
-    assert.equal(uploadRow(owner, leecher.address.port)?.nodeId ?? LEECHER_ID, LEECHER_ID);
+    assert.equal(uploadRow(owner, leecher.address)?.nodeId ?? LEECHER_ID, LEECHER_ID);
   } finally {
     await stranger.close();
     await swarm.close();
