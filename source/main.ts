@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
-import chalk from 'chalk';
 import { releaseEarlySignals } from './cli/early-signals.ts';
 import { parseCommandLine } from './cli/parse-args.ts';
 
 const packageJson = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
-
-// https://no-color.org: chalk 5 does not read NO_COLOR itself, and Ink colours through chalk.
-if (process.env.NO_COLOR) chalk.level = 0;
 
 // Each command loads only its own modules: a headless peer never pays for the tracker's store
 // drivers, and `--help` for neither (start-up CPU is part of every download's wall time).

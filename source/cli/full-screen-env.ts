@@ -1,18 +1,24 @@
-import chalk, { type ColorSupportLevel } from 'chalk';
+import type { ColorSupportLevel } from 'chalk';
 
 /**
  * Called just before the views (and Ink) are loaded, and only when stdin and stdout are both a
- * terminal: someone is watching. Ink reads CI / CONTINUOUS_INTEGRATION once, at import, and in
+ * terminal: someone is watching. Loads chalk itself: only a view colours anything, and chalk's
+ * import (its colour-support probe) cost every headless peer and tracker ~10 ms of start-up. Ink reads CI / CONTINUOUS_INTEGRATION once, at import, and in
  * CI mode renders only the last frame; chalk, read at start, turns colours off under CI. So a
  * view started from a shell that inherited CI=true (a CI job driving tmux, a CI-like developer
  * environment) would show nothing until it exits, and no colours. The terminal decides instead.
  */
-export function prepareFullScreenEnvironment(): void {
+export async function prepareFullScreenEnvironment(): Promise<void> {
   selectReactProductionBuild();
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
-  // https://no-color.org wins; otherwise the terminal's own colour depth (TERM, COLORTERM).
-  if (process.env.NO_COLOR) return;
+  const { default: chalk } = await import('chalk');
+  // https://no-color.org wins (chalk 5 does not read it, and Ink colours through chalk);
+  // otherwise the terminal's own colour depth (TERM, COLORTERM).
+  if (process.env.NO_COLOR) {
+    chalk.level = 0;
+    return;
+  }
   const depth = process.stdout.getColorDepth();
   chalk.level = (depth >= 24 ? 3 : depth >= 8 ? 2 : depth >= 4 ? 1 : 0) as ColorSupportLevel;
 }

@@ -19,7 +19,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     return 1;
   }
   say(`swarm ready in ${swarm.folder}`);
-  if (fullScreen) prepareFullScreenEnvironment();
+  if (fullScreen) await prepareFullScreenEnvironment();
   const code = fullScreen
     ? await (await import('./demo-view.tsx')).runDemoView(swarm)
     : await runDemoHeadless(swarm);

@@ -84,7 +84,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     : null;
   // The view (Ink, React, the layout engine) is loaded only when a screen is wanted: a headless
   // node stays small.
-  prepareFullScreenEnvironment();
+  await prepareFullScreenEnvironment();
   const { runPeerView } = await import('./peer-view.tsx');
   const code = await runPeerView(node, logger, logPath, untilDone);
   for (const line of lines) console.error(line);

@@ -47,7 +47,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     await tracker.stop();
     return 0;
   }
-  prepareFullScreenEnvironment();
+  await prepareFullScreenEnvironment();
   const { runTrackerView } = await import('./tracker-view.tsx');
   return runTrackerView(tracker, logger, options.logsDir);
 }

@@ -325,12 +325,33 @@ describe('peer view keys: downloads', () => {
     assert.deepEqual(intents.actions(), [['togglePause', 'one.bin']]);
   });
 
-  test('c and p do nothing outside Downloads; s and d nothing outside their panes', async () => {
+  test("a pane's key pressed elsewhere moves the focus there, does nothing else, says so", async () => {
     const { view, intents } = await show();
-    await view.tap('c', 'p', 's');
-    await view.press(KEY.tab);
-    await view.tap('d', 's');
-    assert.deepEqual(intents.actions(), []);
+    assert.deepEqual(focused(view), ['Swarm files']);
+    await view.press('s');
+    assert.deepEqual(focused(view), ['My files']);
+    await eventually(() => assert.match(view.frame(), /✓ s seeds the file selected here +└/));
+    await view.press('c');
+    assert.deepEqual(focused(view), ['Downloads']);
+    await eventually(() =>
+      assert.match(view.frame(), /✓ p pauses, c cancels, R removes the download selected here\n/),
+    );
+    await view.press('d');
+    assert.deepEqual(focused(view), ['Swarm files']);
+    await view.press(KEY.tab, KEY.tab);
+    assert.deepEqual(focused(view), ['Log']);
+    await view.press('p');
+    assert.deepEqual(focused(view), ['Downloads']);
+    assert.deepEqual(intents.actions(), [], 'no key acted before its pane had the focus');
+    await view.press('p');
+    assert.deepEqual(intents.actions(), [['togglePause', 'one.bin']]);
+  });
+
+  test('/ opens the filter of Swarm files from any pane', async () => {
+    const { view } = await show();
+    await view.press(KEY.tab, KEY.tab, '/', 'ubu', ENTER);
+    assert.deepEqual(focused(view), ['Swarm files']);
+    assert.deepEqual(swarmNames(view), ['ubuntu.iso']);
   });
 });
 

@@ -208,3 +208,32 @@ describe('peer view keys as a pure reducer', () => {
     ]);
   });
 });
+
+describe("a pane's letter pressed in another pane", () => {
+  test('moves the focus to that pane, asks nothing of the engine, and says what the key does', () => {
+    const fromSwarm = press(initialPeerViewState, 's');
+    assert.equal(fromSwarm.state.focus, 'files');
+    assert.deepEqual(fromSwarm.effects, [
+      { kind: 'notice', pane: 'files', text: 's seeds the file selected here', error: false },
+    ]);
+    const fromLog = press({ ...initialPeerViewState, focus: 'log' }, 'R');
+    assert.equal(fromLog.state.focus, 'downloads');
+    assert.equal(fromLog.state.confirm, null, 'no removal asked');
+    assert.deepEqual(fromLog.effects, [
+      {
+        kind: 'notice',
+        pane: 'downloads',
+        text: 'p pauses, c cancels, R removes the download selected here',
+        error: false,
+      },
+    ]);
+    const fromFiles = press({ ...initialPeerViewState, focus: 'files' }, 'd');
+    assert.equal(fromFiles.state.focus, 'swarm');
+    assert.deepEqual(fromFiles.effects, [], 'Swarm files shows its keys on the bottom line');
+  });
+
+  test('the same letter again acts in that pane', () => {
+    const { state } = press(initialPeerViewState, 'p');
+    assert.deepEqual(press(state, 'p').effects, [{ kind: 'toggle-pause', name: 'big.iso' }]);
+  });
+});

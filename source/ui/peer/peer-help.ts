@@ -17,7 +17,11 @@ export const PEER_KEYS: KeyHelp[] = [
     action: 'download the selected file (Swarm files)',
     short: 'download',
   },
-  { keys: '/', action: 'filter Swarm files (Enter keeps, Esc clears)', short: 'filter swarm' },
+  {
+    keys: '/',
+    action: 'filter Swarm files, from any pane (Enter keeps, Esc clears)',
+    short: 'filter swarm',
+  },
   { keys: 'r', action: 'refresh Swarm files from the tracker', short: 'refresh swarm' },
   {
     keys: 'D',

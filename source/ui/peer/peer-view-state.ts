@@ -194,6 +194,25 @@ function typed(
   }
 }
 
+/** The pane whose action a letter is, or null for letters of every pane or of none. */
+function paneOfKey(text: string): PeerPane | null {
+  if (text === 's') return 'files';
+  if (text === 'd') return 'swarm';
+  if (text === 'p' || text === 'c' || text === 'R') return 'downloads';
+  return null;
+}
+
+/**
+ * A pane's letter pressed in another pane moves the focus to it, rather than doing nothing: the
+ * first key a newcomer tries is often `s` while the view opens on Swarm files. Nothing else
+ * happens (the selection there may not be what was meant); the pane says what its keys do now.
+ * Swarm files has no notice line: its keys are on the bottom line once it has the focus.
+ */
+const FOCUS_MOVED_NOTICE: Partial<Record<PeerPane, string>> = {
+  files: 's seeds the file selected here',
+  downloads: 'p pauses, c cancels, R removes the download selected here',
+};
+
 /** Up in the log goes back in time: its offset counts from the newest line. */
 function forLog(action: ScrollAction): ScrollAction {
   if (action.kind === 'by') return { kind: 'by', lines: -action.lines };
@@ -224,9 +243,10 @@ function pressed(
   }
   if (text === 'a') return { state, effects: [{ kind: 'seed-all' }] };
   if (text === 'r') return { state, effects: [{ kind: 'refresh-swarm' }] };
-  if (text === '/' && state.focus === 'swarm') {
+  // The filter is for Swarm files, wherever it is typed from.
+  if (text === '/') {
     return {
-      state: { ...state, input: { purpose: 'filter', value: state.filter } },
+      state: { ...state, focus: 'swarm', input: { purpose: 'filter', value: state.filter } },
       effects: [{ kind: 'refresh-swarm' }],
     };
   }
@@ -252,6 +272,14 @@ function pressed(
   if (state.focus === 'downloads' && (text === 'c' || text === 'p' || text === 'R')) {
     const row = context.downloads[picked(state, 'downloads', counts.downloads)];
     return row ? (downloadKey(state, text, row) ?? none()) : none();
+  }
+  const elsewhere = paneOfKey(text);
+  if (elsewhere !== null && elsewhere !== state.focus) {
+    const notice = FOCUS_MOVED_NOTICE[elsewhere];
+    return {
+      state: { ...state, focus: elsewhere },
+      effects: notice ? [{ kind: 'notice', pane: elsewhere, text: notice, error: false }] : [],
+    };
   }
   const page = state.focus === 'log' ? context.logLines : context.listRows;
   const action = scrollActionFor(text, key, page);
