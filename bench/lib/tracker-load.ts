@@ -41,7 +41,10 @@ const BACKLOG_PACE = 2;
 const CATCH_UP_LIMIT_MS = 30_000;
 /** One tracker: no reply within 2 s and the request counts as timed out (no retry but REGISTER). */
 const SIMPLE_TIMING: RequestTiming = { timeoutMs: 2_000, retries: 0, timeoutCapMs: 2_000 };
-/** Several trackers: the real client's (tracker-client.ts with the endpoint's defaults). */
+/**
+ * Several trackers: the real client's before it knows a tracker's round trips (tracker-client.ts;
+ * after, its first wait is 200 ms on loopback: failover measured here is the slower case).
+ */
 const REAL_CLIENT_TIMING: RequestTiming = {
   timeoutMs: defaults.requestTimeoutMs,
   retries: FAILOVER_REQUEST_RETRIES,

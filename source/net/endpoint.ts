@@ -16,10 +16,39 @@ export interface RequestOptions {
   timeoutCapMs: number;
 }
 
-/** A request's end: the reply (and the RTT of the attempt it answered), or why there is none. */
+/**
+ * A request's end: the reply and its round trip, or why there is none. `rttMs` is null when the
+ * request went out more than once: which send the reply answers is unknown (Karn's rule), and
+ * measured from the last it could be far too short.
+ */
 export type RequestOutcome =
-  | { ok: true; reply: Message; rttMs: number }
+  | { ok: true; reply: Message; rttMs: number | null }
   | { ok: false; reason: 'timeout' | 'closed' };
+
+/** How long a request waits in all before it gives up: each timeout doubled up to the cap. */
+function totalWaitMs(firstMs: number, capMs: number, retries: number): number {
+  let total = 0;
+  let timeoutMs = firstMs;
+  for (let attempt = 0; attempt <= retries; attempt++) {
+    total += timeoutMs;
+    timeoutMs = Math.min(timeoutMs * 2, capMs);
+  }
+  return total;
+}
+
+/**
+ * Options whose first wait is `firstTimeoutMs` (a known round trip's worth, shorter than the
+ * default's 500 ms for a peer never heard from), doubling to the usual cap, with as many retries
+ * as keep at least the default's whole patience: a lost datagram costs less, and a peer or
+ * tracker that is slow for a while is given up on no sooner than before.
+ */
+export function optionsKeepingPatience(firstTimeoutMs: number): RequestOptions {
+  const { requestTimeoutMs, requestTimeoutCapMs, requestRetries } = defaults;
+  const patienceMs = totalWaitMs(requestTimeoutMs, requestTimeoutCapMs, requestRetries);
+  let retries = 0;
+  while (totalWaitMs(firstTimeoutMs, requestTimeoutCapMs, retries) < patienceMs) retries++;
+  return { timeoutMs: firstTimeoutMs, retries, timeoutCapMs: requestTimeoutCapMs };
+}
 
 /** Options of a UdpEndpoint; everything defaults to the real world. */
 export interface EndpointOptions {
@@ -47,6 +76,7 @@ interface PendingRequest {
   retriesLeft: number;
   timeoutMs: number;
   lastSentMs: number;
+  sends: number;
   timer: TimerHandle | null;
 }
 
@@ -136,6 +166,7 @@ export class UdpEndpoint {
         retriesLeft: options?.retries ?? base.retries,
         timeoutMs: options?.timeoutMs ?? base.timeoutMs,
         lastSentMs: 0,
+        sends: 0,
         timer: null,
       };
       this.pending.set(txid, pending);
@@ -216,6 +247,7 @@ export class UdpEndpoint {
 
   private transmit(txid: number, pending: PendingRequest): void {
     pending.lastSentMs = this.clock.now();
+    pending.sends++;
     this.sendRaw(pending.datagram, pending.datagram.length, pending.to);
     pending.timer = this.clock.setTimeout(() => this.onTimeout(txid, pending), pending.timeoutMs);
   }
@@ -269,7 +301,8 @@ export class UdpEndpoint {
       if (pending && pending.to.port === from.port && pending.to.address === from.address) {
         this.pending.delete(txid);
         if (pending.timer) this.clock.clearTimeout(pending.timer);
-        pending.resolve({ ok: true, reply: message, rttMs: this.clock.now() - pending.lastSentMs });
+        const rttMs = pending.sends === 1 ? this.clock.now() - pending.lastSentMs : null;
+        pending.resolve({ ok: true, reply: message, rttMs });
         return;
       }
       if (isReply) {

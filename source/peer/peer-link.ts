@@ -1,6 +1,6 @@
 import { defaults } from '../config.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../double-zero.ts';
-import type { RequestOptions } from '../net/endpoint.ts';
+import { optionsKeepingPatience, type RequestOptions } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import { RttEstimator } from './download/rtt-estimator.ts';
 
@@ -37,17 +37,6 @@ export interface LinkUser {
 /** Control requests wait this many HELLO round trips, at least the floor (see below). */
 const CONTROL_TIMEOUT_RTTS = 4;
 const MIN_CONTROL_TIMEOUT_MS = 100;
-
-/** How long a request waits in all before it gives up: each timeout doubled up to the cap. */
-function totalWaitMs(firstMs: number, capMs: number, retries: number): number {
-  let total = 0;
-  let timeoutMs = firstMs;
-  for (let attempt = 0; attempt <= retries; attempt++) {
-    total += timeoutMs;
-    timeoutMs = Math.min(timeoutMs * 2, capMs);
-  }
-  return total;
-}
 
 /** A `busy` refusal keeps a link quiet this long, doubled per refusal in a row, up to the cap. */
 const BUSY_BACKOFF_BASE_MS = 50;
@@ -153,15 +142,12 @@ export class PeerLink {
    */
   controlRequestOptions(): RequestOptions | undefined {
     if (this.helloRttMs === null) return undefined;
-    const { requestTimeoutMs, requestTimeoutCapMs, requestRetries } = defaults;
-    const timeoutMs = Math.min(
-      requestTimeoutMs,
-      Math.max(MIN_CONTROL_TIMEOUT_MS, CONTROL_TIMEOUT_RTTS * this.helloRttMs),
+    return optionsKeepingPatience(
+      Math.min(
+        defaults.requestTimeoutMs,
+        Math.max(MIN_CONTROL_TIMEOUT_MS, CONTROL_TIMEOUT_RTTS * this.helloRttMs),
+      ),
     );
-    const patienceMs = totalWaitMs(requestTimeoutMs, requestTimeoutCapMs, requestRetries);
-    let retries = 0;
-    while (totalWaitMs(timeoutMs, requestTimeoutCapMs, retries) < patienceMs) retries++;
-    return { timeoutMs, retries, timeoutCapMs: requestTimeoutCapMs };
   }
 
   /** No answer to the HELLO numbered `epoch` (the endpoint retried already). */

@@ -12,7 +12,7 @@ import type { NodeIdentity } from './identity.ts';
 /**
  * Proves `identity` for `nodeId` at `tracker`: the final reply (REGISTERED or an ERROR), or null
  * when the tracker did not answer (or `stopped()` turned true meanwhile); `options` are the
- * request's retries and timeouts. A challenge that went
+ * request's retries and timeouts; `onRoundTrip` hears each answer's round trip. A challenge that went
  * stale on the way (a slow network, a tracker restart) is asked for once more.
  */
 export async function proveIdentity(
@@ -22,11 +22,13 @@ export async function proveIdentity(
   identity: NodeIdentity,
   stopped: () => boolean = () => false,
   options?: Partial<RequestOptions>,
+  onRoundTrip: (rttMs: number) => void = () => {},
 ): Promise<TrackerReply | null> {
   const { publicKey } = identity;
   for (let attempt = 0; ; attempt++) {
     const asked = await endpoint.request(tracker, { type: 'register', nodeId, publicKey }, options);
     if (stopped() || !asked.ok) return null;
+    if (asked.rttMs !== null) onRoundTrip(asked.rttMs);
     const challenge = asked.reply as TrackerReply;
     if (challenge.type !== 'challenge') return challenge;
     const proved = await endpoint.request(
@@ -41,6 +43,7 @@ export async function proveIdentity(
       options,
     );
     if (stopped() || !proved.ok) return null;
+    if (proved.rttMs !== null) onRoundTrip(proved.rttMs);
     const reply = proved.reply as TrackerReply;
     const stale = reply.type === 'error' && reply.code === 'stale-challenge';
     if (!stale || attempt > 0) return reply;

@@ -1,7 +1,7 @@
 /**
  * A node given two trackers (`--tracker A:P,B:P`) uses the first; when it is SIGKILLed, every
  * node moves to the second within one heartbeat and a little (the request that found A silent,
- * 0.5 + 1 + 2 s), registers there and announces what it seeds. The download running at the
+ * three tries of 0.2 to 2 s), registers there and announces what it seeds. The download running at the
  * kill completes, and a node started after it (A still first in its list) downloads too, both
  * exact. The trackers are real child processes, each with its own database.
  */
