@@ -10,12 +10,13 @@ import { ManualClock, systemClock } from '../../source/clock.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
-import { openUdpTransport, type RemoteAddress } from '../../source/net/transport.ts';
+import type { RemoteAddress } from '../../source/net/transport.ts';
 import { identityFromSeed } from '../../source/peer/identity.ts';
 import { MIN_TRACKER_TIMEOUT_MS, TrackerClient } from '../../source/peer/tracker-client.ts';
 import { peekHeader } from '../../source/protocol/codec.ts';
 import type { MessageType } from '../../source/protocol/messages.ts';
 import { startTracker, type TrackerServer } from '../../source/tracker/server.ts';
+import { openLoopbackTransport } from '../net/loopback-transport.ts';
 import { makeTempDir } from './harness/files.ts';
 import { waitFor } from './harness/wait.ts';
 
@@ -67,14 +68,7 @@ after(async () => {
 /** A client whose endpoint's clock stands still until the test advances it; not started. */
 async function clientOnManualClock(nodeId: number) {
   const clock = new ManualClock();
-  const opened = await openUdpTransport({
-    host: HOST,
-    port: 0,
-    receiveBufferBytes: 1 << 20,
-    sendBufferBytes: 1 << 20,
-  });
-  if (!opened.ok) throw new Error(opened.error.message);
-  const wire = new RequestLoser(opened.transport);
+  const wire = new RequestLoser(await openLoopbackTransport());
   const endpoint = new UdpEndpoint(wire, { clock });
   const client = new TrackerClient({
     endpoint,

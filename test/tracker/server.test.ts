@@ -6,11 +6,7 @@ import { after, describe, test } from 'node:test';
 import { type Clock, ManualClock, systemClock } from '../../source/clock.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
-import {
-  type DatagramTransport,
-  openUdpTransport,
-  type RemoteAddress,
-} from '../../source/net/transport.ts';
+import type { DatagramTransport, RemoteAddress } from '../../source/net/transport.ts';
 import { proveIdentity } from '../../source/peer/tracker-registration.ts';
 import { decode, encode, PROTOCOL_VERSION, relabelVersion } from '../../source/protocol/codec.ts';
 import {
@@ -21,6 +17,7 @@ import {
 import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
 import { OLD_VERSION_TEXT } from '../../source/tracker/old-version.ts';
 import { startTracker, type TrackerServer } from '../../source/tracker/server.ts';
+import { openLoopbackTransport } from '../net/loopback-transport.ts';
 import { seal, u8, u16, u32 } from '../protocol/wire.ts';
 import { identity, infohash } from './fixtures.ts';
 
@@ -37,15 +34,9 @@ async function tempDbDir(): Promise<string> {
 }
 
 async function openTransport(): Promise<DatagramTransport> {
-  const opened = await openUdpTransport({
-    host: HOST,
-    port: 0,
-    receiveBufferBytes: 1 << 20,
-    sendBufferBytes: 1 << 20,
-  });
-  if (!opened.ok) throw new Error(opened.error.message);
-  cleanups.push(() => opened.transport.close());
-  return opened.transport;
+  const transport = await openLoopbackTransport();
+  cleanups.push(() => transport.close());
+  return transport;
 }
 
 async function startOn(
