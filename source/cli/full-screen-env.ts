@@ -2,11 +2,12 @@ import type { ColorSupportLevel } from 'chalk';
 
 /**
  * Called just before the views (and Ink) are loaded, and only when stdin and stdout are both a
- * terminal: someone is watching. Loads chalk itself: only a view colours anything, and chalk's
- * import (its colour-support probe) cost every headless peer and tracker ~10 ms of start-up. Ink reads CI / CONTINUOUS_INTEGRATION once, at import, and in
+ * terminal: someone is watching. Ink reads CI / CONTINUOUS_INTEGRATION once, at import, and in
  * CI mode renders only the last frame; chalk, read at start, turns colours off under CI. So a
  * view started from a shell that inherited CI=true (a CI job driving tmux, a CI-like developer
  * environment) would show nothing until it exits, and no colours. The terminal decides instead.
+ * chalk is first imported here: only a view colours anything, and its import (a colour-support
+ * probe) cost every headless peer and tracker ~14 ms of start-up.
  */
 export async function prepareFullScreenEnvironment(): Promise<void> {
   selectReactProductionBuild();

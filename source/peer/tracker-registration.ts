@@ -12,8 +12,9 @@ import type { NodeIdentity } from './identity.ts';
 /**
  * Proves `identity` for `nodeId` at `tracker`: the final reply (REGISTERED or an ERROR), or null
  * when the tracker did not answer (or `stopped()` turned true meanwhile); `options` are the
- * request's retries and timeouts; `onRoundTrip` hears each answer's round trip. A challenge that went
- * stale on the way (a slow network, a tracker restart) is asked for once more.
+ * request's retries and timeouts; `onRoundTrip` hears each answer's round trip (for the next
+ * requests' timeouts). A challenge that went stale on the way (a slow network, a tracker restart)
+ * is asked for once more.
  */
 export async function proveIdentity(
   endpoint: UdpEndpoint,

@@ -1,9 +1,9 @@
 /**
  * A node given two trackers (`--tracker A:P,B:P`) uses the first; when it is SIGKILLed, every
- * node moves to the second within one heartbeat and a little (the request that found A silent,
- * three tries of 0.2 to 2 s), registers there and announces what it seeds. The download running at the
- * kill completes, and a node started after it (A still first in its list) downloads too, both
- * exact. The trackers are real child processes, each with its own database.
+ * node moves to the second within one heartbeat and a little (the request that found A silent:
+ * three tries, 1.4 to 3.5 s), registers there and announces what it seeds. The download running
+ * at the kill completes, and a node started after it (A still first in its list) downloads too,
+ * both exact. The trackers are real child processes, each with its own database.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
