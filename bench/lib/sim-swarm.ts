@@ -8,7 +8,8 @@
  * sent again after the node's backoff). Given several, each node follows the real client
  * (source/peer/tracker-client.ts) with the real TrackerChoice: a request is sent again after
  * 0.5, 1 and 2 s (FAILOVER_REQUEST_RETRIES; the real client waits 0.2, 0.4 and 0.8 s once it
- * knows the tracker's round trips: the simulation keeps the cautious end), then the node moves to the next tracker and sends
+ * knows the tracker's round trips: the simulation keeps the cautious end), then the node moves
+ * to the next tracker and sends
  * it there with the same token, each tracker once per request; a 'reregister' answer registers
  * again after a pause of up to a quarter heartbeat (at most 2 s) and sends the request once
  * more; a request no tracker answers drops the session and registers with backoff. Where it
