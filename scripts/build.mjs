@@ -14,7 +14,7 @@
  * instance), lmdb (a native binary) and ioredis (only a tracker loads them). Every chunk lands in
  * dist/ itself: the code finds package.json and build/Release one level up from its own file.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,4 +34,42 @@ await build({
   target: 'node20',
   external: ['chalk', 'ink', 'react', '@alcalzone/ink-table', 'lmdb', 'ioredis'],
   logLevel: 'warning',
+  plugins: [meowWithoutEagerWork()],
 });
+
+/**
+ * meow's bundled dependencies run two things at import that bt-tui never uses, and every process
+ * pays for them before it parses its first flag: normalize-package-data built at module scope
+ * (its SPDX licence tables sorted with localeCompare, which starts ICU's collator), only ever
+ * called when a caller reads `cli.pkg` (bt-tui does not), and a `promisify(execFile)` whose result
+ * is dropped but which loads node:child_process. Here the first is built on first use and the
+ * second is gone. Measured on the 2-core VM (README, Packaging): `bt-tui --version` 156 -> 134 ms
+ * of CPU, a headless peer's start 216 -> 202 ms. If meow's text changes, the build warns and goes
+ * on without that edit (a slower start, the same behaviour).
+ */
+function meowWithoutEagerWork() {
+  const edits = [
+    [
+      'var normalizeExports = requireNormalize();\nconst normalizePackageData = getDefaultExportFromCjs(normalizeExports);',
+      'const normalizePackageData = (...args) => getDefaultExportFromCjs(requireNormalize())(...args);',
+    ],
+    ['promisify(execFile);\n', ''],
+  ];
+  return {
+    name: 'meow-without-eager-work',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]meow[\\/]build[\\/]dependencies\.js$/ }, ({ path }) => {
+        let contents = readFileSync(path, 'utf8');
+        const warnings = [];
+        for (const [eager, lazy] of edits) {
+          if (contents.includes(eager)) contents = contents.replace(eager, lazy);
+          else
+            warnings.push({
+              text: `meow changed: not found, left as it is: ${eager.split('\n')[0]}`,
+            });
+        }
+        return { contents, loader: 'js', warnings };
+      });
+    },
+  };
+}
