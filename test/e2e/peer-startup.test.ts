@@ -7,7 +7,7 @@
  * without.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -56,6 +56,12 @@ describe('peer view startup in a real terminal (tmux)', { skip }, () => {
 
   test('closing its terminal (SIGHUP) leaves the swarm as q does', { timeout: 40_000 }, () =>
     withLastCapture(() => shown?.captures ?? [], terminalClosed),
+  );
+
+  test(
+    'its terminal gone without a hangup signal (a session of its own): leaves the swarm as q does',
+    { timeout: 40_000 },
+    () => withLastCapture(() => shown?.captures ?? [], terminalGoneWithoutHangup),
   );
 
   test(
@@ -191,6 +197,34 @@ async function terminalClosed(): Promise<void> {
   terminal.close();
   await waitForText(trackerLog, /exited node 6\b/, 'the tracker told EXIT by node 6');
   await waitForText(join(ws.logs, 'node6.log'), /exited the swarm/, 'node 6 saying it left');
+  for (let waited = 0; waited < 5_000 && isRunning(viewPid); waited += 50) await sleep(50);
+  assert.equal(isRunning(viewPid), false, 'the view process ended');
+}
+
+/**
+ * The view learns that its terminal is gone from a write that fails (EIO), not from SIGHUP: a
+ * process in a session of its own (`setsid`) gets no hangup, and a view's render can meet the
+ * closed terminal before its SIGHUP handler runs (found by hand: a tracker view, its tmux session
+ * killed while nodes said EXIT). That path marked the view stopped without ending Ink, so the
+ * SIGHUP that followed did nothing and the process stayed for good, port and folder held.
+ */
+async function terminalGoneWithoutHangup(): Promise<void> {
+  const ws = workspace('gone', [7]);
+  const port = await freeUdpPort();
+  const trackerLog = join(ws.logs, 'tracker.log');
+  trackerIn(ws, port, 60);
+  const command = `setsid -w ${process.execPath} ${CLI} peer --id 7 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
+  const terminal = await runInTerminal('gone', ws.dir, command);
+  await terminal.waitFor('the view registered', (s) =>
+    /^bt-tui peer · node 7 · .* registered/m.test(s),
+  );
+  const [setsidPid] = terminal.shellChildren();
+  assert.ok(setsidPid, 'setsid runs in the terminal');
+  const viewPid = Number(readFileSync(`/proc/${setsidPid}/task/${setsidPid}/children`, 'utf8'));
+  assert.ok(viewPid > 0, 'the view runs under setsid');
+  cleanups.add(() => stopProcess(viewPid));
+  terminal.close();
+  await waitForText(trackerLog, /exited node 7\b/, 'the tracker told EXIT by node 7');
   for (let waited = 0; waited < 5_000 && isRunning(viewPid); waited += 50) await sleep(50);
   assert.equal(isRunning(viewPid), false, 'the view process ended');
 }

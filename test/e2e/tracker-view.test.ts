@@ -17,6 +17,7 @@ import {
   lastingScreenProblems,
   nodeRowCells,
   seederArgs,
+  sleep,
   startPeer,
   statusOf,
   stopProcess,
@@ -57,6 +58,21 @@ function twoSeedersFolder(label: string): { dir: string; logsDir: string; filesD
   return { dir, logsDir: join(dir, 'logs'), filesDir };
 }
 
+/** A shell in a fresh tmux terminal of `columns`x`rows` in `dir`, closed after the file. */
+async function shellIn(
+  name: string,
+  columns: number,
+  rows: number,
+  dir: string,
+): Promise<TmuxTerminal> {
+  const terminal = TmuxTerminal.start(name, columns, rows, dir);
+  cleanups.push(() => terminal.close());
+  await terminal.waitFor('the shell prompt', (screen) =>
+    screen.includes(TmuxTerminal.PROMPT.trim()),
+  );
+  return terminal;
+}
+
 describe('tracker view in a real terminal (tmux)', { skip }, () => {
   before(() => ensureBuilt());
 
@@ -67,11 +83,7 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
       const { dir, logsDir, filesDir } = twoSeedersFolder(`${columns}x${rows}`);
       const port = await freeUdpPort();
 
-      const terminal = TmuxTerminal.start(`tracker${columns}`, columns, rows, dir);
-      cleanups.push(() => terminal.close());
-      await terminal.waitFor('the shell prompt', (screen) =>
-        screen.includes(TmuxTerminal.PROMPT.trim()),
-      );
+      const terminal = await shellIn(`tracker${columns}`, columns, rows, dir);
       const command = `${process.execPath} ${CLI} tracker --port ${port} --sweep 1 --db ${join(dir, 'db')} --logs ${logsDir}`;
       terminal.type(command, true);
       let screen = await terminal.waitFor('the tracker header', (s) => s.includes(HEADER));
@@ -142,11 +154,7 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
   }, async () => {
     const { dir, logsDir, filesDir } = twoSeedersFolder('restart');
     const port = await freeUdpPort();
-    const terminal = TmuxTerminal.start('tracker-restart', 100, 30, dir);
-    cleanups.push(() => terminal.close());
-    await terminal.waitFor('the shell prompt', (screen) =>
-      screen.includes(TmuxTerminal.PROMPT.trim()),
-    );
+    const terminal = await shellIn('tracker-restart', 100, 30, dir);
     // A sweep of 5 s: long enough to see `restored` on a busy machine, short enough to wait out.
     const command = `${process.execPath} ${CLI} tracker --port ${port} --sweep 5 --db ${join(dir, 'db')} --logs ${logsDir}`;
     terminal.type(command, true);
@@ -200,5 +208,35 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
     assert.equal(statusOf(screen, 1), 'alive');
     terminal.type('q');
     await terminal.waitFor('the shell back after q', (s) => !s.includes(HEADER));
+  });
+
+  // Found by hand: a tracker view whose tmux session was killed while nodes said EXIT met the
+  // closed terminal in a render before its SIGHUP handler ran, and stayed for good, holding its
+  // port. In a session of its own (setsid) no hangup comes at all: the failed write must do.
+  test('its terminal gone without a hangup signal: the tracker stops and its store is written', {
+    timeout: 30_000,
+  }, async () => {
+    const { dir, logsDir, filesDir } = twoSeedersFolder('gone');
+    const port = await freeUdpPort();
+    const terminal = await shellIn('tracker-gone', 100, 30, dir);
+    const db = join(dir, 'db');
+    terminal.type(
+      `setsid -w ${process.execPath} ${CLI} tracker --port ${port} --db ${db} --logs ${logsDir}`,
+      true,
+    );
+    await terminal.waitFor('the tracker header', (s) => s.includes(HEADER));
+    const [setsidPid] = terminal.shellChildren();
+    assert.ok(setsidPid, 'setsid runs in the terminal');
+    const viewPid = Number(readFileSync(`/proc/${setsidPid}/task/${setsidPid}/children`, 'utf8'));
+    assert.ok(viewPid > 0, 'the view runs under setsid');
+    cleanups.push(() => stopProcess(viewPid));
+    const peer = startPeer(seederArgs(1, port, filesDir, logsDir, 'a.bin'), join(dir, 'peer1.out'));
+    cleanups.push(() => (peer.pid ? stopProcess(peer.pid) : undefined));
+    await terminal.waitFor('node 1 alive', (s) => statusOf(s, 1) === 'alive');
+    terminal.close();
+    for (let waited = 0; waited < 5_000 && isRunning(viewPid); waited += 50) await sleep(50);
+    assert.equal(isRunning(viewPid), false, 'the view process ended');
+    const log = readFileSync(join(logsDir, 'tracker.log'), 'utf8');
+    assert.ok(log.includes(`tracker stopped; ${db} is up to date`), log);
   });
 });

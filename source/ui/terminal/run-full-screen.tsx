@@ -41,9 +41,17 @@ export function runFullScreen(
   };
   const crash = (error: unknown) => {
     if (isTerminalGone(error)) {
-      // Nothing to restore and nobody to show it to: the command leaves as after a hangup.
+      // Nothing to restore and nobody to show it to: the command leaves as after a hangup. Ink
+      // is unmounted all the same, or `finished` would never come: a render that met the closed
+      // terminal before the SIGHUP handler ran left every view waiting for good (found by hand:
+      // a tracker view, its tmux session killed while nodes said EXIT, held its port until killed).
       forgetTerminal();
       stopped = true;
+      try {
+        instance.unmount();
+      } catch {
+        // Its last frame cannot be written either: it is unmounted all the same.
+      }
       return;
     }
     stop();
