@@ -23,7 +23,7 @@ export interface NodeFolder {
   readonly stateDir: string;
   /** Resolves a file name from a user or the network to a path inside the folder, or says why not. */
   resolve(name: string): Promise<ResolvedName>;
-  /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size and mtime. */
+  /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size, mtime, inode. */
   listFiles(): Promise<FolderFile[]>;
   /** listFiles() plus what cannot be shared (folders, FIFOs, links leading out), each with why. */
   listEntries(): Promise<FolderListing>;
@@ -37,6 +37,8 @@ export interface FolderFile {
   name: string;
   sizeBytes: number;
   mtimeMs: number;
+  /** The inode: a file replaced by another under the same name has another (seeded-file-watch). */
+  ino: number;
 }
 
 /** A name in the folder that is there but cannot be shared, and why (for My files). */
@@ -137,7 +139,7 @@ async function listFolder(folderPath: string, displayPath: string): Promise<Fold
     }
     const info = await stat(resolved.path).catch(() => null);
     if (info === null || !info.isFile()) continue;
-    files.push({ name: entry.name, sizeBytes: info.size, mtimeMs: info.mtimeMs });
+    files.push({ name: entry.name, sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino });
   }
   return { files: files.sort(byName), unsupported: unsupported.sort(byName) };
 }

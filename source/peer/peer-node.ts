@@ -41,6 +41,7 @@ import { PeerLinks } from './peer-links.ts';
 import { PeerNames } from './peer-names.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { type CreditReport, PendingCredits } from './pending-credits.ts';
+import { type FileStamp, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
 import { TrackerClient } from './tracker-client.ts';
@@ -106,6 +107,8 @@ export class PeerNode {
    */
   private readonly atStart = new Map<Download, { cpu: NodeJS.CpuUsage; coalesced: number }>();
   private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
+  /** Seeded files that change or leave the folder are withdrawn (and changed ones seeded again). */
+  private readonly seedWatch = new SeededFileWatch();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
   private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
   private readonly fileStates = new Map<string, LocalFileState>();
@@ -438,10 +441,17 @@ export class PeerNode {
         return this.refuse(name, reason);
       }
     }
-    return this.startSeeding({ name, path: resolved.path, sizeBytes: info.size, ...built });
+    return this.startSeeding(
+      { name, path: resolved.path, sizeBytes: info.size, ...built },
+      { sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino },
+    );
   }
 
-  private async startSeeding(file: Parameters<Seeder['add']>[0]): Promise<IntentOutcome> {
+  /** Serves `file` and OWNs it; `stamp` is the file on disk that was hashed (seeded-file-watch). */
+  private async startSeeding(
+    file: Parameters<Seeder['add']>[0],
+    stamp: FileStamp,
+  ): Promise<IntentOutcome> {
     // A hash that ends after exit() must not serve, announce or record anything.
     if (this.closed) return { ok: false, reason: 'the node has exited' };
     const infohashHex = file.infohash.toString('hex');
@@ -453,6 +463,7 @@ export class PeerNode {
       return this.refuse(file.name, reason);
     }
     this.seeded.set(file.name, { infohashHex, sizeBytes: file.sizeBytes });
+    this.seedWatch.seeding(file.name, stamp);
     this.setFileState(file.name, { kind: 'seeding', infohashHex });
     this.saveRecord(this.record.add(file.name));
     const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
@@ -477,12 +488,30 @@ export class PeerNode {
   /** Stops serving a file, withdraws it at the tracker and forgets it in the seeding record. */
   async unseed(name: string): Promise<IntentOutcome> {
     this.noteIntent();
+    if (this.seedWatch.isWaiting(name)) {
+      // Withdrawn as changed, waiting to be seeded again: stopping it means not seeding it again.
+      this.seedWatch.forget(name);
+      this.setFileState(name, { kind: 'not-shared' });
+      this.saveRecord(this.record.remove(name));
+      return { ok: true };
+    }
     const entry = this.seeded.get(name);
     if (!entry) return { ok: false, reason: `${name} is not seeded` };
-    await this.seeder.remove(entry.infohashHex);
-    this.seeded.delete(name);
+    this.seedWatch.forget(name);
     this.setFileState(name, { kind: 'not-shared' });
     this.saveRecord(this.record.remove(name));
+    await this.withdraw(name, entry);
+    return { ok: true };
+  }
+
+  /** Stops serving a seeded file and withdraws it at the tracker; the seeding record stays. */
+  private async withdraw(
+    name: string,
+    entry: { infohashHex: string; sizeBytes: number },
+  ): Promise<void> {
+    // At once, not after the handle closed: the same name may be seeded anew meanwhile.
+    if (this.seeded.get(name) === entry) this.seeded.delete(name);
+    await this.seeder.remove(entry.infohashHex);
     const withdrawn = await this.tracker.own(
       Buffer.from(entry.infohashHex, 'hex'),
       name,
@@ -495,7 +524,50 @@ export class PeerNode {
         ? `withdrew ${name} at the tracker`
         : `could not withdraw ${name} at the tracker: ${withdrawn.reason}`,
     );
-    return { ok: true };
+  }
+
+  /** Acts on seeded files that changed or left the folder (see SeededFileWatch). */
+  private reviewSeededFiles(listing: FolderListing, listingNumber: number): void {
+    const stamps = new Map<string, FileStamp>();
+    for (const file of listing.files) stamps.set(file.name, file);
+    const review = this.seedWatch.review(stamps, listingNumber);
+    const log = (line: string) => this.options.logger.log(line);
+    for (const name of review.gone) {
+      const entry = this.seeded.get(name);
+      if (entry === undefined) continue;
+      log(`${name} is gone from the folder: no longer seeded`);
+      this.fileStates.delete(name);
+      this.saveRecord(this.record.remove(name));
+      this.withdrawInBackground(name, entry);
+    }
+    for (const name of review.changed) {
+      const entry = this.seeded.get(name);
+      if (entry === undefined) continue;
+      log(
+        `${name} changed on disk: seeding it again once it stops changing (its old content, ${entry.infohashHex.slice(0, 8)}, is no longer served)`,
+      );
+      this.setFileState(name, { kind: 'changed' });
+      this.withdrawInBackground(name, entry);
+    }
+    for (const name of review.forgotten) {
+      this.fileStates.delete(name);
+      this.saveRecord(this.record.remove(name));
+    }
+    for (const name of review.settled) void this.seedAgain(name);
+    if (review.gone.length + review.forgotten.length > 0) this.markChanged();
+  }
+
+  private withdrawInBackground(name: string, entry: { infohashHex: string; sizeBytes: number }) {
+    this.withdraw(name, entry).catch((error: Error) =>
+      this.options.logger.log(`could not stop serving ${name}: ${error.message}`),
+    );
+  }
+
+  /** Seeds a changed file again once it settled; waits again if it changed while hashed. */
+  private async seedAgain(name: string): Promise<void> {
+    const outcome = await this.seed(name);
+    if (outcome.ok || this.closed) return;
+    if (this.seedWatch.reseedFailed(name)) this.setFileState(name, { kind: 'changed' });
   }
 
   /** Seeds again what the seeding record lists (a restart); names no longer here are forgotten. */
@@ -771,14 +843,17 @@ export class PeerNode {
         { sizeBytes: info.size, mtimeMs: info.mtimeMs },
         download.metainfoBytes,
       );
-      await this.startSeeding({
-        name: download.name,
-        path,
-        sizeBytes: info.size,
-        metainfo: metainfo!,
-        encoded: download.metainfoBytes,
-        infohash: transfer.infohash,
-      });
+      await this.startSeeding(
+        {
+          name: download.name,
+          path,
+          sizeBytes: info.size,
+          metainfo: metainfo!,
+          encoded: download.metainfoBytes,
+          infohash: transfer.infohash,
+        },
+        { sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino },
+      );
     }
   }
 
@@ -1023,7 +1098,12 @@ export class PeerNode {
   private async refreshSnapshot(rescanFolder: boolean): Promise<void> {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
-      this.folderListing = await this.folder.listEntries().catch(() => this.folderListing);
+      const listingNumber = this.seedWatch.listingStarts();
+      const listed = await this.folder.listEntries().catch(() => null);
+      if (listed !== null && !this.closed) {
+        this.folderListing = listed;
+        this.reviewSeededFiles(listed, listingNumber);
+      }
     }
     if (this.listeners.size === 0) {
       this.snapshotStale = true;

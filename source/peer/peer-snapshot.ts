@@ -66,6 +66,8 @@ export type LocalFileState =
   | { kind: 'not-shared' }
   | { kind: 'hashing'; percent: number }
   | { kind: 'seeding'; infohashHex: string }
+  /** It changed on disk after it was hashed: withdrawn, seeded again once it stops changing. */
+  | { kind: 'changed' }
   | { kind: 'downloading' }
   | { kind: 'error'; reason: string }
   /** In the folder but not shareable (a folder, a FIFO, a link leading out), and why. */

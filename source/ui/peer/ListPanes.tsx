@@ -42,6 +42,9 @@ function fileState(file: LocalFileSnapshot): string {
       return 'seeding';
     case 'hashing':
       return `hashing ${file.state.percent}%`;
+    case 'changed':
+      // Withdrawn; hashed and seeded again by itself once it stops changing (s: at once).
+      return 'changed on disk';
     case 'downloading':
       return 'downloading';
     case 'error':

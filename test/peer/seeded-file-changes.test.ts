@@ -1,0 +1,150 @@
+/**
+ * A seeded file that changes or leaves the node folder, over real UDP on 127.0.0.1. Found by
+ * hand: a file rewritten in place was served as it now was against its old hashes (every
+ * downloader banned the node, whose view still said `seeding`), and a deleted or replaced one
+ * went on being served from the handle opened when it was hashed. Now the node withdraws it at
+ * the tracker, and seeds a changed file again, under its new infohash, once it stops changing.
+ */
+import assert from 'node:assert/strict';
+import { rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { formatSize } from '../../source/format.ts';
+import type { PeerNode } from '../../source/peer/peer-node.ts';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import { downloadAndSettle, Swarm, type SwarmNode } from './harness/swarm.ts';
+import { waitFor } from './harness/wait.ts';
+
+const KiB = 1024;
+const SIZE = 300 * KiB;
+
+/** The infohashes (hex) the tracker names for `name`, each with its owners' ids. */
+async function ownersByInfohash(asker: SwarmNode, name: string): Promise<Record<string, number[]>> {
+  const found = await asker.node.tracker.need({ kind: 'name', name }, 16);
+  assert.ok(found.ok, `NEED ${name}: ${found.ok ? '' : found.reason}`);
+  const owners: Record<string, number[]> = {};
+  for (const match of found.reply.matches) {
+    owners[match.infohash.toString('hex')] = match.owners.map((owner) => owner.nodeId).sort();
+  }
+  return owners;
+}
+
+/** The My files row of `name` on `node`: its state kind and, when seeding, its infohash. */
+function row(node: PeerNode, name: string): string {
+  const file = node.getSnapshot().files.find((candidate) => candidate.name === name);
+  if (file === undefined) return 'absent';
+  return file.state.kind === 'seeding' ? `seeding ${file.state.infohashHex}` : file.state.kind;
+}
+
+/** Seeds `name` on `seeder`; returns its infohash as the tracker names it. */
+async function seeded(seeder: SwarmNode, asker: SwarmNode, name: string): Promise<string> {
+  assert.deepEqual(await seeder.node.seed(name), { ok: true });
+  const owners = await ownersByInfohash(asker, name);
+  const infohashes = Object.keys(owners);
+  assert.equal(infohashes.length, 1, JSON.stringify(owners));
+  assert.deepEqual(owners[infohashes[0]!], [seeder.nodeId]);
+  return infohashes[0]!;
+}
+
+/** Waits until `seeder` seeds `name` under an infohash other than `before`; returns it. */
+async function seededAnew(seeder: SwarmNode, name: string, before: string): Promise<string> {
+  await waitFor(
+    () => row(seeder.node, name).startsWith('seeding ') && !row(seeder.node, name).endsWith(before),
+    `node ${seeder.nodeId} to seed ${name} again (shows ${row(seeder.node, name)})`,
+    10_000,
+  );
+  return row(seeder.node, name).slice('seeding '.length);
+}
+
+/** The log lines after the first that contains `from`, without their timestamps. */
+function linesFrom(node: SwarmNode, from: string): string[] {
+  const start = node.lines.findIndex((line) => line.includes(from));
+  assert.ok(start >= 0, `no line with "${from}":\n${node.lines.join('\n')}`);
+  return node.lines.slice(start).map((line) => line.replace(/^\S+ /, ''));
+}
+
+test('a seeded file rewritten in place is withdrawn, seeded again once it settles, and its new content downloads exact', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const path = join(await swarm.folderFor(1), 'w.bin');
+    await writeRandomFile(path, SIZE, 1201);
+    const [seeder, leecher, asker] = await swarm.addNodes([
+      { nodeId: 1 },
+      { nodeId: 2 },
+      { nodeId: 9 },
+    ]);
+    const old = await seeded(seeder!, asker!, 'w.bin');
+
+    // Rewritten where it is: the same inode and size, other bytes (a rebuilt artifact).
+    const fresh = await writeRandomFile(path, SIZE, 1202);
+    const infohash = await seededAnew(seeder!, 'w.bin', old);
+    assert.deepEqual(await ownersByInfohash(asker!, 'w.bin'), { [infohash]: [1] });
+    assert.deepEqual(linesFrom(seeder!, 'changed on disk'), [
+      `w.bin changed on disk: seeding it again once it stops changing (its old content, ${old.slice(0, 8)}, is no longer served)`,
+      'stopped seeding w.bin',
+      'withdrew w.bin at the tracker',
+      `seeding w.bin (${formatSize(SIZE)}, ${infohash.slice(0, 8)})`,
+    ]);
+
+    const download = await downloadAndSettle(leecher!, 'w.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(await sha256File(join(leecher!.folder, 'w.bin')), fresh);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a seeded file replaced under its name (same size and time, another inode) is seeded anew', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(1);
+    const path = join(folder, 'w.bin');
+    await writeRandomFile(path, SIZE, 1203);
+    const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
+    const old = await seeded(seeder!, asker!, 'w.bin');
+
+    // As an editor or a build tool saves: a new file renamed over the old one. Only the inode
+    // tells them apart here.
+    const { atime, mtime } = await stat(path);
+    const replacement = join(folder, '.w.bin.new');
+    await writeRandomFile(replacement, SIZE, 1204);
+    await utimes(replacement, atime, mtime);
+    await rename(replacement, path);
+    const infohash = await seededAnew(seeder!, 'w.bin', old);
+    assert.deepEqual(await ownersByInfohash(asker!, 'w.bin'), { [infohash]: [1] });
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a seeded file deleted from the folder is withdrawn at the tracker and leaves My files', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const path = join(await swarm.folderFor(1), 'w.bin');
+    await writeRandomFile(path, SIZE, 1205);
+    const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
+    await seeded(seeder!, asker!, 'w.bin');
+
+    await rm(path);
+    await waitFor(
+      () => seeder!.lines.some((line) => line.endsWith(' withdrew w.bin at the tracker')),
+      'the node to withdraw w.bin',
+      5_000,
+    );
+    assert.deepEqual(linesFrom(seeder!, 'gone from the folder'), [
+      'w.bin is gone from the folder: no longer seeded',
+      'stopped seeding w.bin',
+      'withdrew w.bin at the tracker',
+    ]);
+    assert.deepEqual(await ownersByInfohash(asker!, 'w.bin'), {});
+    await waitFor(() => row(seeder!.node, 'w.bin') === 'absent', 'the row of w.bin to go');
+  } finally {
+    await swarm.close();
+  }
+});
