@@ -881,7 +881,11 @@ export class Download {
 
   private async complete(): Promise<void> {
     this.setState('verifying');
-    const outcome = await this.partFile!.finalize();
+    // Not a crash of the node, whatever the disk says (finalize names the usual failures).
+    const outcome = await this.partFile!.finalize().catch((error: Error) => ({
+      ok: false as const,
+      reason: `cannot save ${this.name}: ${error.message}`,
+    }));
     if (!outcome.ok) {
       this.fail(outcome.reason);
       return;

@@ -10,7 +10,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
@@ -215,10 +215,19 @@ export class PartFile {
     try {
       await link(this.paths.partPath, this.paths.finalPath);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const { code, message } = error as NodeJS.ErrnoException;
       if (code === 'EEXIST')
         return { ok: false, reason: `${this.paths.finalPath} already exists; not overwriting it` };
-      throw error;
+      if (code === 'ENOENT') {
+        // Deleted from the folder while it downloaded (found by hand: the node crashed here).
+        // Its bytes were written to a file nobody can name any more: nothing to keep.
+        await rm(this.paths.progressPath, { force: true });
+        return {
+          ok: false,
+          reason: `${basename(this.paths.partPath)} was deleted from the folder before the download finished; download it again to start over`,
+        };
+      }
+      return { ok: false, reason: `cannot save ${this.paths.finalPath}: ${message}` };
     }
     await unlink(this.paths.partPath);
     await rm(this.paths.progressPath, { force: true });
