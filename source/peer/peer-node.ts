@@ -41,7 +41,7 @@ import { PeerLinks } from './peer-links.ts';
 import { PeerNames } from './peer-names.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { type CreditReport, PendingCredits } from './pending-credits.ts';
-import { type FileStamp, SeededFileWatch } from './seeded-file-watch.ts';
+import { type FileIdentity, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
 import { TrackerClient } from './tracker-client.ts';
@@ -450,7 +450,7 @@ export class PeerNode {
   /** Serves `file` and OWNs it; `stamp` is the file on disk that was hashed (seeded-file-watch). */
   private async startSeeding(
     file: Parameters<Seeder['add']>[0],
-    stamp: FileStamp,
+    stamp: FileIdentity,
   ): Promise<IntentOutcome> {
     // A hash that ends after exit() must not serve, announce or record anything.
     if (this.closed) return { ok: false, reason: 'the node has exited' };
@@ -528,7 +528,7 @@ export class PeerNode {
 
   /** Acts on seeded files that changed or left the folder (see SeededFileWatch). */
   private reviewSeededFiles(listing: FolderListing, listingNumber: number): void {
-    const stamps = new Map<string, FileStamp>();
+    const stamps = new Map<string, FileIdentity>();
     for (const file of listing.files) stamps.set(file.name, file);
     const review = this.seedWatch.review(stamps, listingNumber);
     const log = (line: string) => this.options.logger.log(line);

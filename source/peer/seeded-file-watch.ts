@@ -13,10 +13,10 @@
  * Pure: the caller passes what the listing found and acts on what review() returns.
  */
 
-/** What identifies a file's content cheaply: its inode, size and modification time. */
-export interface FileStamp {
-  sizeBytes: number;
-  mtimeMs: number;
+import type { FileStamp } from './metainfo-cache.ts';
+
+/** What tells a file's content apart cheaply: its size and modification time, and its inode. */
+export interface FileIdentity extends FileStamp {
   ino: number;
 }
 
@@ -37,9 +37,9 @@ const MAX_RESEED_FAILURES = 3;
 
 export class SeededFileWatch {
   /** Seeded files: the stamp of what was hashed, and how many listings had begun by then. */
-  private readonly seeded = new Map<string, { stamp: FileStamp; listingsBefore: number }>();
+  private readonly seeded = new Map<string, { stamp: FileIdentity; listingsBefore: number }>();
   /** Changed files waiting to settle: the stamp seen at the last listing (null: none yet). */
-  private readonly waiting = new Map<string, FileStamp | null>();
+  private readonly waiting = new Map<string, FileIdentity | null>();
   private readonly failures = new Map<string, number>();
   /** Listings begun (listingStarts) and the latest one reviewed. */
   private listingsBegun = 0;
@@ -55,7 +55,7 @@ export class SeededFileWatch {
   }
 
   /** `name` is served as hashed with `stamp`. */
-  seeding(name: string, stamp: FileStamp): void {
+  seeding(name: string, stamp: FileIdentity): void {
     this.seeded.set(name, { stamp, listingsBefore: this.listingsBegun });
     this.waiting.delete(name);
     this.failures.delete(name);
@@ -94,7 +94,7 @@ export class SeededFileWatch {
    * `listingNumber` is what listingStarts() gave when it began. A listing older than one
    * reviewed already says nothing new and is ignored.
    */
-  review(listing: ReadonlyMap<string, FileStamp>, listingNumber: number): SeededFileReview {
+  review(listing: ReadonlyMap<string, FileIdentity>, listingNumber: number): SeededFileReview {
     const review: SeededFileReview = { gone: [], changed: [], settled: [], forgotten: [] };
     if (listingNumber <= this.lastReviewed) return review;
     this.lastReviewed = listingNumber;
@@ -127,6 +127,6 @@ export class SeededFileWatch {
   }
 }
 
-function sameStamp(a: FileStamp, b: FileStamp): boolean {
+function sameStamp(a: FileIdentity, b: FileIdentity): boolean {
   return a.sizeBytes === b.sizeBytes && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }

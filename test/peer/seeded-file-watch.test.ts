@@ -1,18 +1,18 @@
 /** SeededFileWatch: which seeded files changed or left the folder, and when a changed one settled. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type FileStamp, SeededFileWatch } from '../../source/peer/seeded-file-watch.ts';
+import { type FileIdentity, SeededFileWatch } from '../../source/peer/seeded-file-watch.ts';
 
-const stamp = (sizeBytes: number, mtimeMs: number, ino = 7): FileStamp => ({
+const stamp = (sizeBytes: number, mtimeMs: number, ino = 7): FileIdentity => ({
   sizeBytes,
   mtimeMs,
   ino,
 });
-const listing = (entries: Record<string, FileStamp>) => new Map(Object.entries(entries));
+const listing = (entries: Record<string, FileIdentity>) => new Map(Object.entries(entries));
 const nothing = { gone: [], changed: [], settled: [], forgotten: [] };
 
 /** A listing begun now, reviewed with `entries`. */
-function list(watch: SeededFileWatch, entries: Record<string, FileStamp>) {
+function list(watch: SeededFileWatch, entries: Record<string, FileIdentity>) {
   return watch.review(listing(entries), watch.listingStarts());
 }
 
