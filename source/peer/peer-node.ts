@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { type FolderLock, lockFolder } from '../folder-lock.ts';
 import { formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
@@ -30,7 +31,6 @@ import { describeTargetError, parseDownloadTarget } from './download/download-ta
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths } from './download/part-file.ts';
 import { DownloadsRecord } from './downloads-record.ts';
-import { type FolderLock, lockFolder } from './folder-lock.ts';
 import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';

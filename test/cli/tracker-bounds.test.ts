@@ -1,7 +1,7 @@
 /**
  * `bt-tui tracker --max-nodes N` as a person runs it (real processes, real UDP on 127.0.0.1):
  * the node beyond the bound is told the tracker is full, in one line, and exits 1; the node
- * already registered is untouched.
+ * already registered is untouched. And one tracker per `--db` folder: a second is refused.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
@@ -48,4 +48,33 @@ test('a tracker started with --max-nodes 1 refuses a second node: one line, exit
     { code: 1, stderr: ['bt-tui: tracker is full (1 node)'] },
   );
   assert.equal(first.child.exitCode, null, 'the registered node keeps running');
+});
+
+test('a second tracker on the same --db is refused in one line, exit 1; the first keeps it', {
+  timeout: 30_000,
+}, async () => {
+  const dir = await makeTempDir('tracker-db-lock');
+  cleanups.push(dir.remove);
+  const db = join(dir.path, 'db');
+  const logs = join(dir.path, 'logs');
+  const common = ['tracker', '--headless', '--port', '0', '--logs', logs, '--db', db];
+  const first = spawnCli(common);
+  await trackerPort(first);
+  const second = spawnCli(common);
+  const ended = await second.waitForExit(20_000);
+  assert.deepEqual(
+    { code: ended.code, stderr: second.stderr },
+    {
+      code: 1,
+      stderr: [
+        `bt-tui: cannot open ${db}: it is in use by another bt-tui tracker (pid ${first.child.pid}): give each tracker a --db of its own, or let trackers share one swarm with --store redis://HOST:PORT`,
+      ],
+    },
+  );
+  assert.equal(first.child.exitCode, null, 'the first tracker keeps running');
+  // Once the first has stopped, the folder is free again.
+  first.child.kill('SIGTERM');
+  await first.waitForExit(10_000);
+  const third = spawnCli(common);
+  await trackerPort(third);
 });

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LOCK_FILE_NAME, lockFolder } from '../../source/peer/folder-lock.ts';
+import { LOCK_FILE_NAME, lockFolder } from '../../source/folder-lock.ts';
 import { makeTempDir } from './harness/files.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -76,7 +76,7 @@ describe('lockFolder', () => {
     timeout: 60_000,
   }, async () => {
     // Each child tries, prints what it got, and holds a lock it got until the other has tried.
-    const moduleUrl = new URL('../../source/peer/folder-lock.ts', import.meta.url).href;
+    const moduleUrl = new URL('../../source/folder-lock.ts', import.meta.url).href;
     const script = `const { lockFolder } = await import(${JSON.stringify(moduleUrl)});
       const got = await lockFolder(process.argv[1]);
       console.log(got.ok ? 'ok' : 'refused');

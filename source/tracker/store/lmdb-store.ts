@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Clock } from '../../clock.ts';
 import { defaults } from '../../config.ts';
+import { type FolderLock, lockFolder } from '../../folder-lock.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import {
@@ -117,6 +118,9 @@ export function readLmdbRecords(tables: LmdbTables): {
   };
 }
 
+/** In dbDir while a tracker has it open: one tracker per embedded store (see folder-lock.ts). */
+const LOCK_FILE = 'tracker.lock';
+
 /** Options of the embedded store. */
 export interface LmdbStoreOptions {
   dbDir: string;
@@ -137,6 +141,8 @@ export class LmdbStore implements TrackerStore {
   private ledgerKeys = { first: 0, next: 0 };
   private reader: RecordReader | null = null;
   private readonly writer: BatchWriter;
+  /** This process's hold on dbDir (folder-lock.ts), from load() to close(). */
+  private lock: FolderLock | null = null;
 
   constructor(private readonly options: LmdbStoreOptions) {
     this.location = options.dbDir;
@@ -161,6 +167,14 @@ export class LmdbStore implements TrackerStore {
   async load(wallNowMs: number): Promise<StoreLoad> {
     const { dbDir } = this.options;
     await makeFolder(dbDir);
+    // Before anything is read or written: loading sets aside an unreadable file and migrates.
+    const locked = await lockFolder(dbDir, LOCK_FILE);
+    if (!locked.ok) {
+      throw new Error(
+        `it is in use by another bt-tui tracker (pid ${locked.pid}): give each tracker a --db of its own, or let trackers share one swarm with --store redis://HOST:PORT`,
+      );
+    }
+    this.lock = locked.lock;
     const notes: string[] = [];
     const tables = await openOrSetAside(dbDir, wallNowMs, notes);
     this.tables = tables;
@@ -199,10 +213,13 @@ export class LmdbStore implements TrackerStore {
   }
 
   async close(): Promise<void> {
-    if (!this.tables) return;
-    await this.flush();
-    await this.tables.root.close();
-    this.tables = null;
+    if (this.tables) {
+      await this.flush();
+      await this.tables.root.close();
+      this.tables = null;
+    }
+    await this.lock?.release();
+    this.lock = null;
   }
 
   private get maxLedgerEntries(): number {

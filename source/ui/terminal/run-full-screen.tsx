@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import { render } from 'ink';
 import type { ReactElement } from 'react';
 import { forgetTerminal, isTerminalGone } from '../../terminal-gone.ts';
@@ -12,6 +13,14 @@ export interface FullScreenRun {
 
 /** Redraws are capped here: engines change many times a second, the eye needs ~10. */
 const MAX_FPS = 10;
+
+/**
+ * How often a view asks whether its terminal is still there (one ioctl). Why: a view learns that
+ * its terminal went away from SIGHUP or from a write that fails, and an idle view writes nothing
+ * for minutes while one in a session of its own (`setsid`) gets no SIGHUP: such a view stayed,
+ * port and folder held, until its next draw.
+ */
+const TERMINAL_CHECK_MS = 1_000;
 
 /** How Ink runs a full-screen view (exported so the memory test renders the same way). */
 export const FULL_SCREEN_INK_OPTIONS = {
@@ -39,19 +48,27 @@ export function runFullScreen(
     instance.unmount();
     screen.leave();
   };
+  // Nothing to restore and nobody to show it to: the command leaves as after a hangup. Ink is
+  // unmounted all the same, or `finished` would never come: a render that met the closed
+  // terminal before the SIGHUP handler ran left every view waiting for good (found by hand: a
+  // tracker view, its tmux session killed while nodes said EXIT, held its port until killed).
+  const leaveWithoutTerminal = () => {
+    forgetTerminal();
+    if (stopped) return;
+    stopped = true;
+    try {
+      instance.unmount();
+    } catch {
+      // Its last frame cannot be written either: it is unmounted all the same.
+    }
+  };
+  const terminalCheck = setInterval(() => {
+    if (!isatty(1)) leaveWithoutTerminal();
+  }, TERMINAL_CHECK_MS);
+  terminalCheck.unref();
   const crash = (error: unknown) => {
     if (isTerminalGone(error)) {
-      // Nothing to restore and nobody to show it to: the command leaves as after a hangup. Ink
-      // is unmounted all the same, or `finished` would never come: a render that met the closed
-      // terminal before the SIGHUP handler ran left every view waiting for good (found by hand:
-      // a tracker view, its tmux session killed while nodes said EXIT, held its port until killed).
-      forgetTerminal();
-      stopped = true;
-      try {
-        instance.unmount();
-      } catch {
-        // Its last frame cannot be written either: it is unmounted all the same.
-      }
+      leaveWithoutTerminal();
       return;
     }
     stop();
@@ -65,6 +82,7 @@ export function runFullScreen(
   );
   return {
     finished: finished.finally(() => {
+      clearInterval(terminalCheck);
       process.off('uncaughtException', crash);
       process.off('unhandledRejection', crash);
     }),

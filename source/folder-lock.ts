@@ -1,16 +1,20 @@
 /**
- * One process per node folder. Two `bt-tui peer --id 62` with the same files folder share one
- * key, so the tracker takes each for the node come back from a new address: found by hand, two
- * such processes took the id from each other every 20 s for half an hour (193 `rejoined node 62`
- * lines), every NEED answer pointed at one or the other, and both wrote the same part files and
- * seeding record. A lock file in the folder's state dir holds the running process's id; a second
- * process is refused while that one lives. A lock left by a process that died (SIGKILL, power)
- * names no live process and is taken over.
+ * One process per folder: a node's folder, a tracker's embedded store (`--db`).
+ *
+ * Two `bt-tui peer --id 62` with the same files folder share one key, so the tracker takes each
+ * for the node come back from a new address: found by hand, two such processes took the id from
+ * each other every 20 s for half an hour (193 `rejoined node 62` lines), every NEED answer pointed
+ * at one or the other, and both wrote the same part files and seeding record. Two trackers on one
+ * `--db` (a second started for failover with the default folder) each loaded the other's records
+ * and wrote its own over them. A lock file holds the running process's id; a second process is
+ * refused while that one lives. A lock left by a process that died (SIGKILL, power) names no live
+ * process and is taken over.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The lock file of a node folder's state dir. */
 export const LOCK_FILE_NAME = 'node.lock';
 
 /** The folder is ours; release() gives it up (also done at process exit if not before). */
@@ -62,11 +66,12 @@ async function holderOf(path: string): Promise<Holder | null> {
 }
 
 /**
- * Takes the lock of `stateDir` for this process, or says which live process holds it. Throws
- * only for a folder that cannot be written (the caller reports it as a folder problem).
+ * Takes the lock of `dir` (its file `fileName`) for this process, or says which live process
+ * holds it. Throws only for a folder that cannot be written (the caller reports it as a folder
+ * problem).
  */
-export async function lockFolder(stateDir: string): Promise<LockOutcome> {
-  const path = join(stateDir, LOCK_FILE_NAME);
+export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promise<LockOutcome> {
+  const path = join(dir, fileName);
   // Written whole beside it, then linked into place: link() fails if the lock exists, and a
   // lock is never seen empty (a process starting at the same moment would take an empty one
   // for stale and remove it).
