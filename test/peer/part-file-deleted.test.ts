@@ -2,7 +2,8 @@
  * A download's part file deleted from the node folder while it downloads, over real UDP on
  * 127.0.0.1. Found by hand: the download went on into the unnamed file, and at the end linking
  * it to its final name failed (ENOENT) in a promise nobody caught, and the whole node crashed.
- * Now that download fails with a sentence saying why, and the node goes on.
+ * Now that download stops within a couple of seconds with a sentence saying why (its part file
+ * has no name left), and the node goes on.
  */
 import assert from 'node:assert/strict';
 import { access, rm } from 'node:fs/promises';
@@ -40,6 +41,8 @@ test('a part file deleted while it downloads fails that download with the reason
     await rm(join(leecher!.folder, 'big.bin.part'));
     const download = await settled(leecher!, 'big.bin', 20_000);
     assert.equal(download.state, 'failed');
+    const fetched = downloadRow(leecher!, 'big.bin')?.bytesVerified ?? 0;
+    assert.ok(fetched < 4 * MiB, `stopped before the rest was fetched (${fetched} B verified)`);
     assert.equal(
       download.reason,
       'big.bin.part was deleted from the folder before the download finished; download it again to start over',

@@ -98,6 +98,8 @@ export interface DownloadDeps {
 const TICK_MS = 20;
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
 const HOUSEKEEPING_MS = 500;
+/** How often a running download checks that its part file still has a name (one fstat). */
+const PART_CHECK_MS = 2_000;
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
 const MIN_RATE_SPAN_MS = 150;
 /** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
@@ -147,6 +149,7 @@ export class Download {
   private tickTimer: TimerHandle | null = null;
   private housekeepingTimer: TimerHandle | null = null;
   private searchTimer: TimerHandle | null = null;
+  private partCheckedAtMs = 0;
   private searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
   /** Owners banned when the tracker was last asked (a ban since then is a reason to ask again). */
   private bannedAtLastSearch = 0;
@@ -761,8 +764,25 @@ export class Download {
       this.progressDirty = false;
       void this.partFile.saveProgress(transfer.written).catch(() => {});
     }
+    if (nowMs - this.partCheckedAtMs >= PART_CHECK_MS) {
+      this.partCheckedAtMs = nowMs;
+      void this.stopIfPartDeleted();
+    }
     transfer.pumpAll();
     this.deps.changed();
+  }
+
+  /**
+   * A part file deleted from the folder while it downloads: the download stops now rather than
+   * fetch the rest into a file nobody can name (found by hand; it then crashed the node at the
+   * end). Its progress record goes too: there is nothing left to resume.
+   */
+  private async stopIfPartDeleted(): Promise<void> {
+    const partFile = this.partFile;
+    if (partFile === null || !(await partFile.isDeleted().catch(() => false))) return;
+    if (this.stopped || this.state === 'verifying') return;
+    await partFile.discardProgress().catch(() => {});
+    if (!this.stopped) this.fail(partFile.deletedReason);
   }
 
   private checkGiveUp(): boolean {

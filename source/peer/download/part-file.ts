@@ -91,6 +91,9 @@ export class PartFile {
   private closed = false;
   private unflushedBytes = 0;
   private flushing = false;
+  /** The last resume-record save, and whether the record was discarded (discardProgress). */
+  private lastProgressSave: Promise<void> = Promise.resolve();
+  private progressDiscarded = false;
 
   private constructor(
     readonly paths: PartPaths,
@@ -192,6 +195,13 @@ export class PartFile {
 
   /** Saves the verified set atomically (temp file + rename): the old record or the new, never half. */
   async saveProgress(verified: Bitfield): Promise<void> {
+    if (this.progressDiscarded) return;
+    const saving = this.writeProgress(verified);
+    this.lastProgressSave = saving.catch(() => {});
+    return saving;
+  }
+
+  private async writeProgress(verified: Bitfield): Promise<void> {
     const record: ProgressRecord = {
       version: 1,
       infohash: this.infohashHex,
@@ -202,6 +212,28 @@ export class PartFile {
     await makeFolder(join(this.paths.progressPath, '..'));
     await writeFile(temporary, JSON.stringify(record));
     await rename(temporary, this.paths.progressPath);
+  }
+
+  /**
+   * True once the part file has no name left (deleted from the folder): what is written after
+   * that reaches a file nobody can open. One fstat of the open handle, no path to race with.
+   */
+  async isDeleted(): Promise<boolean> {
+    if (this.closed) return false;
+    const { nlink } = await this.handle.stat();
+    return nlink === 0;
+  }
+
+  /** Removes the resume record for good (a save still being written first): its part is gone. */
+  async discardProgress(): Promise<void> {
+    this.progressDiscarded = true;
+    await this.lastProgressSave;
+    await rm(this.paths.progressPath, { force: true });
+  }
+
+  /** Why a download of a part file deleted from the folder stops (see isDeleted). */
+  get deletedReason(): string {
+    return `${basename(this.paths.partPath)} was deleted from the folder before the download finished; download it again to start over`;
   }
 
   /**
@@ -221,11 +253,8 @@ export class PartFile {
       if (code === 'ENOENT') {
         // Deleted from the folder while it downloaded (found by hand: the node crashed here).
         // Its bytes were written to a file nobody can name any more: nothing to keep.
-        await rm(this.paths.progressPath, { force: true });
-        return {
-          ok: false,
-          reason: `${basename(this.paths.partPath)} was deleted from the folder before the download finished; download it again to start over`,
-        };
+        await this.discardProgress();
+        return { ok: false, reason: this.deletedReason };
       }
       return { ok: false, reason: `cannot save ${this.paths.finalPath}: ${message}` };
     }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SeededRandom } from '../../../source/net/seeded-random.ts';
+import { Bitfield } from '../../../source/peer/download/bitfield.ts';
 import {
   FLUSH_AHEAD_BYTES,
   MAX_WRITE_AT_ONCE_BYTES,
@@ -89,4 +90,24 @@ test('writes go on exact while the part file is flushed ahead; closing waits for
   await assert.rejects(closing.writePiece(0, Buffer.alloc(pieceSizeBytes), pieceSizeBytes), {
     message: 'the part file is closed',
   });
+});
+
+test('a part file deleted under it: isDeleted says so, finalize fails with the reason, no record left', async () => {
+  const content = new SeededRandom(7).bytes(300 * 1024);
+  const { paths, partFile } = await openFor('gone.bin', content, 256 * 1024);
+  await writeAll(partFile, content, 256 * 1024);
+  await partFile.saveProgress(new Bitfield(2));
+  assert.equal(await partFile.isDeleted(), false);
+  await rm(paths.partPath);
+  assert.equal(await partFile.isDeleted(), true);
+  assert.deepEqual(await partFile.finalize(), {
+    ok: false,
+    reason:
+      'gone.bin.part was deleted from the folder before the download finished; download it again to start over',
+  });
+  await assert.rejects(readFile(paths.finalPath), { code: 'ENOENT' });
+  await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+  // A save that comes after the record was discarded writes nothing.
+  await partFile.saveProgress(new Bitfield(2));
+  await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
 });
