@@ -71,6 +71,12 @@ export interface PeerNodeOptions {
   readFragmentQueues?: () => FragmentQueues | null;
 }
 
+/** What a seeded name is served as. */
+interface SeededName {
+  infohashHex: string;
+  sizeBytes: number;
+}
+
 export type IntentOutcome = { ok: true } | { ok: false; reason: string };
 
 /** Why a node could not start: its socket, its folder, or (start() only) its id is taken. */
@@ -106,7 +112,7 @@ export class PeerNode {
    * a transfer cost per GiB, and how much of it the kernel handed over coalesced (GRO).
    */
   private readonly atStart = new Map<Download, { cpu: NodeJS.CpuUsage; coalesced: number }>();
-  private readonly seeded = new Map<string, { infohashHex: string; sizeBytes: number }>();
+  private readonly seeded = new Map<string, SeededName>();
   /** Seeded files that change or leave the folder are withdrawn (and changed ones seeded again). */
   private readonly seedWatch = new SeededFileWatch();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
@@ -505,10 +511,7 @@ export class PeerNode {
   }
 
   /** Stops serving a seeded file and withdraws it at the tracker; the seeding record stays. */
-  private async withdraw(
-    name: string,
-    entry: { infohashHex: string; sizeBytes: number },
-  ): Promise<void> {
+  private async withdraw(name: string, entry: SeededName): Promise<void> {
     // At once, not after the handle closed: the same name may be seeded anew meanwhile.
     if (this.seeded.get(name) === entry) this.seeded.delete(name);
     await this.seeder.remove(entry.infohashHex);
@@ -557,7 +560,8 @@ export class PeerNode {
     if (review.gone.length + review.forgotten.length > 0) this.markChanged();
   }
 
-  private withdrawInBackground(name: string, entry: { infohashHex: string; sizeBytes: number }) {
+  /** withdraw() from a timer: a failure is logged, never left unhandled (it would end the view). */
+  private withdrawInBackground(name: string, entry: SeededName): void {
     this.withdraw(name, entry).catch((error: Error) =>
       this.options.logger.log(`could not stop serving ${name}: ${error.message}`),
     );
