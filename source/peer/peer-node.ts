@@ -1103,7 +1103,7 @@ export class PeerNode {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
       const listingNumber = this.seedWatch.listingStarts();
-      const listed = await this.folder.listEntries().catch(() => null);
+      const listed = await this.folder.listEntries(this.seedWatch.watchedNames()).catch(() => null);
       if (listed !== null && !this.closed) {
         this.folderListing = listed;
         this.reviewSeededFiles(listed, listingNumber);

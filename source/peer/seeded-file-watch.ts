@@ -68,6 +68,11 @@ export class SeededFileWatch {
     this.failures.delete(name);
   }
 
+  /** The names a listing must look at afresh each time: the seeded ones and those waiting. */
+  watchedNames(): Set<string> {
+    return new Set([...this.seeded.keys(), ...this.waiting.keys()]);
+  }
+
   /** True while `name` was withdrawn as changed and waits to settle. */
   isWaiting(name: string): boolean {
     return this.waiting.has(name);

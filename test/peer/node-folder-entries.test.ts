@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -16,6 +16,33 @@ const root = await mkdtemp(join(tmpdir(), 'bt-tui-entries-'));
 after(() => rm(root, { recursive: true, force: true }));
 
 describe('NodeFolder.listEntries', () => {
+  test('each listing shows files added and removed, and a file written lately or named fresh as it is now', async () => {
+    const filesDir = join(root, 'files-cache');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 4);
+    const old = new Date(Date.now() - 3_600_000);
+    for (const name of ['a.txt', 'b.txt']) {
+      await writeFile(join(folder.path, name), 'one');
+      await utimes(join(folder.path, name), old, old);
+    }
+    const sizes = async (fresh?: ReadonlySet<string>) =>
+      Object.fromEntries(
+        (await folder.listEntries(fresh)).files.map((file) => [file.name, file.sizeBytes]),
+      );
+    assert.deepEqual(await sizes(), { 'a.txt': 3, 'b.txt': 3 });
+    // Grown, its time set back: only a name asked for fresh is sure to be looked at again.
+    await appendFile(join(folder.path, 'a.txt'), 'more');
+    await utimes(join(folder.path, 'a.txt'), old, old);
+    assert.equal((await sizes(new Set(['a.txt'])))['a.txt'], 7);
+    // Added, then written to: written lately, so looked at every time.
+    await writeFile(join(folder.path, 'c.txt'), 'x');
+    assert.deepEqual(await sizes(), { 'a.txt': 7, 'b.txt': 3, 'c.txt': 1 });
+    await appendFile(join(folder.path, 'c.txt'), 'yz');
+    assert.equal((await sizes())['c.txt'], 3);
+    await rm(join(folder.path, 'b.txt'));
+    assert.deepEqual(Object.keys(await sizes()), ['a.txt', 'c.txt']);
+  });
+
   test('lists folders, FIFOs and links that lead out or nowhere as unsupported, with why', async () => {
     const filesDir = join(root, 'files');
     await mkdir(filesDir);
