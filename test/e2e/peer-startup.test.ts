@@ -202,11 +202,12 @@ async function terminalClosed(): Promise<void> {
 }
 
 /**
- * The view learns that its terminal is gone from a write that fails (EIO), not from SIGHUP: a
- * process in a session of its own (`setsid`) gets no hangup, and a view's render can meet the
- * closed terminal before its SIGHUP handler runs (found by hand: a tracker view, its tmux session
- * killed while nodes said EXIT). That path marked the view stopped without ending Ink, so the
- * SIGHUP that followed did nothing and the process stayed for good, port and folder held.
+ * A process in a session of its own (`setsid`) gets no hangup: the view learns that its terminal
+ * is gone from a write that fails (EIO) or from its check once a second (an idle view writes
+ * nothing). A view's render can also meet the closed terminal before its SIGHUP handler runs
+ * (found by hand: a tracker view, its tmux session killed while nodes said EXIT); that path
+ * marked the view stopped without ending Ink, so the SIGHUP that followed did nothing and the
+ * process stayed for good, port and folder held.
  */
 async function terminalGoneWithoutHangup(): Promise<void> {
   const ws = workspace('gone', [7]);
