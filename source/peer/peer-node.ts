@@ -794,7 +794,7 @@ export class PeerNode {
     const coreSeconds = (cpu.user + cpu.system) / 1e6;
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)${coalesced > 0 ? `; ${coalesced} datagrams arrived coalesced (GRO)` : ''}`,
+        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s${perGiB(coreSeconds, sizeBytes)}${coalesced > 0 ? `; ${coalesced} datagrams arrived coalesced (GRO)` : ''}`,
       );
     // Credit and seed side by side: while no tracker answers, each waits for its retries to
     // end (~10 s), and the file should be served whole meanwhile.
@@ -888,7 +888,9 @@ export class PeerNode {
       if (!outcome.ok) return;
     }
     if (this.seeded.size > 0)
-      this.options.logger.log(`re-announced ${this.seeded.size} seeded files to the tracker`);
+      this.options.logger.log(
+        `re-announced ${this.seeded.size} seeded ${this.seeded.size === 1 ? 'file' : 'files'} to the tracker`,
+      );
     await this.partialSeeding.reannounce();
     this.schedulePendingCredits();
   }
@@ -1164,6 +1166,16 @@ export class PeerNode {
 
 function describeLimit(bytesPerSec: number): string {
   return bytesPerSec === 0 ? 'none' : formatRate(bytesPerSec);
+}
+
+/**
+ * The CPU line's figure per GiB, for files big enough that it means something: below 16 MiB the
+ * process's start-up is most of it (a 1-byte file read "24336358.44 per GiB", an empty one
+ * "Infinity").
+ */
+function perGiB(coreSeconds: number, sizeBytes: number): string {
+  if (sizeBytes < 16 * 2 ** 20) return '';
+  return ` (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`;
 }
 
 /** `block` or `blocks`, for a count in a log line. */

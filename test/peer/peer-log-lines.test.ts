@@ -35,6 +35,12 @@ test('the listening and done lines give sizes and rates in binary units', async 
       done ?? leecher.lines.join('\n'),
       / done log\.bin: 300\.0 KiB in \d+\.\d\d s \(\d+(\.\d)? (B|KiB|MiB|GiB)\/s\), SHA-256 of every piece verified$/,
     );
+    // A file this small gets no CPU figure per GiB: the process's start-up would be most of it.
+    const transfer = leecher.lines.find((line) => line.includes(' transfer log.bin: '));
+    assert.match(
+      transfer ?? leecher.lines.join('\n'),
+      / transfer log\.bin: \d+ REQUESTs, .* damaged blocks; process CPU \d+\.\d\d core-s(;|$)/,
+    );
     const sources = leecher.lines.find((line) => line.includes(' sources of log.bin: '));
     assert.match(
       sources ?? leecher.lines.join('\n'),
