@@ -199,6 +199,16 @@ export class TmuxTerminal {
     if (enter) this.tmux(['send-keys', '-t', this.name, 'Enter']);
   }
 
+  /** Presses keys by tmux's names for them, e.g. `C-z`, `Tab`. */
+  press(...keys: string[]): void {
+    this.tmux(['send-keys', '-t', this.name, ...keys]);
+  }
+
+  /** Resizes the terminal, as a person dragging its window's corner does. */
+  resize(width: number, height: number): void {
+    this.tmux(['resize-window', '-t', this.name, '-x', String(width), '-y', String(height)]);
+  }
+
   /** The visible screen as text (kept in `captures`). */
   capture(): string {
     const screen = this.tmux(['capture-pane', '-p', '-t', this.name]);

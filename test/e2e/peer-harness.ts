@@ -4,9 +4,18 @@
  * line), a build that two test files cannot run at once, and cleanups that always run.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ensureBuilt, ROOT, sleep } from './harness.ts';
+import { CLI, ensureBuilt, ROOT, sleep, stopProcess, TmuxTerminal } from './harness.ts';
 
 /** A build older than this is a lock left by a crashed test run. */
 const STALE_LOCK_MS = 120_000;
@@ -54,6 +63,43 @@ export class Cleanups {
       }
     }
   }
+}
+
+/** A test's temp folder: files/node<ID>/ made for `nodeIds`, removed by `cleanups`. */
+export interface Workspace {
+  dir: string;
+  files: string;
+  logs: string;
+}
+
+export function workspace(cleanups: Cleanups, prefix: string, nodeIds: number[]): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), `bt-tui-e2e-${prefix}-`));
+  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+  const files = join(dir, 'files');
+  for (const nodeId of nodeIds) mkdirSync(join(files, `node${nodeId}`), { recursive: true });
+  return { dir, files, logs: join(dir, 'logs') };
+}
+
+/** A headless tracker with its database and log in `ws`, stopped by `cleanups`. */
+export function trackerIn(cleanups: Cleanups, ws: Workspace, port: number, sweepSec: number): void {
+  const tracker = startTracker(
+    { port, sweepSec, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
+    join(ws.dir, 'tracker.out'),
+  );
+  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
+}
+
+/** Starts `command` at a shell prompt in a fresh tmux terminal, closed by `cleanups`. */
+export async function runInTerminal(
+  cleanups: Cleanups,
+  terminal: { name: string; columns: number; rows: number; cwd: string },
+  command: string,
+): Promise<TmuxTerminal> {
+  const started = TmuxTerminal.start(terminal.name, terminal.columns, terminal.rows, terminal.cwd);
+  cleanups.add(() => started.close());
+  await started.waitFor('the shell prompt', (s) => s.includes(TmuxTerminal.PROMPT.trim()));
+  started.type(command, true);
+  return started;
 }
 
 /** `bt-tui tracker --headless` as a child process; its output goes to `outputPath`. */

@@ -7,8 +7,7 @@
  * without.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
@@ -26,9 +25,12 @@ import {
 import {
   Cleanups,
   ensureBuiltOnce,
-  startTracker,
+  runInTerminal,
+  trackerIn,
+  type Workspace,
   waitForText,
   withLastCapture,
+  workspace,
 } from './peer-harness.ts';
 
 const COLUMNS = 120;
@@ -73,45 +75,24 @@ describe('peer view startup in a real terminal (tmux)', { skip }, () => {
   );
 });
 
-/** A temp folder with files/node<ID>/ made, removed after the test. */
-function workspace(
-  prefix: string,
-  nodeIds: number[],
-): { dir: string; files: string; logs: string } {
-  const dir = mkdtempSync(join(tmpdir(), `bt-tui-e2e-${prefix}-`));
-  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
-  const files = join(dir, 'files');
-  for (const nodeId of nodeIds) mkdirSync(join(files, `node${nodeId}`), { recursive: true });
-  return { dir, files, logs: join(dir, 'logs') };
-}
-
-/** A tracker on `port` with its database and log in the workspace, stopped after the test. */
-function trackerIn(ws: { dir: string; logs: string }, port: number, sweepSec: number): void {
-  const tracker = startTracker(
-    { port, sweepSec, dbDir: join(ws.dir, 'db'), logsDir: ws.logs },
-    join(ws.dir, 'tracker.out'),
+/** Starts `command` in a fresh tmux terminal; its captures are shown if the test fails. */
+async function runIn(name: string, ws: Workspace, command: string): Promise<TmuxTerminal> {
+  shown = await runInTerminal(
+    cleanups,
+    { name, columns: COLUMNS, rows: ROWS, cwd: ws.dir },
+    command,
   );
-  cleanups.add(() => (tracker.pid ? stopProcess(tracker.pid) : undefined));
-}
-
-/** Starts `command` in a fresh tmux terminal and registers the cleanup of both. */
-async function runInTerminal(name: string, cwd: string, command: string): Promise<TmuxTerminal> {
-  const terminal = TmuxTerminal.start(name, COLUMNS, ROWS, cwd);
-  shown = terminal;
-  cleanups.add(() => terminal.close());
-  await terminal.waitFor('the shell prompt', (s) => s.includes(TmuxTerminal.PROMPT.trim()));
-  terminal.type(command, true);
-  return terminal;
+  return shown;
 }
 
 async function opensAtOnce(): Promise<void> {
-  const ws = workspace('startup', [3]);
+  const ws = workspace(cleanups, 'startup', [3]);
   // Sparse: 1 GiB to hash without 1 GiB of disk.
   writeFileSync(join(ws.files, 'node3', 'big.bin'), '');
   truncateSync(join(ws.files, 'node3', 'big.bin'), GiB);
   const silentPort = await freeUdpPort();
   const command = `${process.execPath} ${CLI} peer --id 3 --tracker 127.0.0.1:${silentPort} --files ${ws.files} --logs ${ws.logs} --seed big.bin`;
-  const terminal = await runInTerminal('startup', ws.dir, command);
+  const terminal = await runIn('startup', ws, command);
 
   // Both in place: before issue 11 the screen stayed blank for the ~12 s of the first
   // registration plus the whole hashing, so "hashing" never appeared at all. (No time limit is
@@ -141,13 +122,13 @@ async function opensAtOnce(): Promise<void> {
 }
 
 async function idInUseInTheView(): Promise<void> {
-  const ws = workspace('id-in-use', [5]);
+  const ws = workspace(cleanups, 'id-in-use', [5]);
   const other = join(ws.dir, 'other');
   mkdirSync(join(other, 'node5'), { recursive: true });
   writeFileSync(join(other, 'node5', 'note.txt'), 'a file of the second node 5\n');
   const port = await freeUdpPort();
   const trackerLog = join(ws.logs, 'tracker.log');
-  trackerIn(ws, port, 2);
+  trackerIn(cleanups, ws, port, 2);
   const holder = startPeer(
     ['--id', '5', '--tracker', `127.0.0.1:${port}`, '--files', ws.files, '--logs', ws.logs],
     join(ws.dir, 'holder.out'),
@@ -159,7 +140,7 @@ async function idInUseInTheView(): Promise<void> {
     'node 5 registered',
   );
   const command = `${process.execPath} ${CLI} peer --id 5 --tracker 127.0.0.1:${port} --files ${other} --logs ${join(ws.dir, 'other-logs')}`;
-  const terminal = await runInTerminal('idinuse', ws.dir, command);
+  const terminal = await runIn('idinuse', ws, command);
   const screen = await terminal.waitFor(
     'the header saying the id is in use',
     (s) => /tracker 127\.0\.0\.1:\d+ refused/.test(s) && s.includes('note.txt'),
@@ -181,13 +162,13 @@ async function idInUseInTheView(): Promise<void> {
  * periods. Now it leaves as with q, and the terminal it can no longer write to does not stop it.
  */
 async function terminalClosed(): Promise<void> {
-  const ws = workspace('hangup', [6]);
+  const ws = workspace(cleanups, 'hangup', [6]);
   const port = await freeUdpPort();
   const trackerLog = join(ws.logs, 'tracker.log');
   // A long sweep: the node must be gone because it said EXIT, not because it went quiet.
-  trackerIn(ws, port, 60);
+  trackerIn(cleanups, ws, port, 60);
   const command = `${process.execPath} ${CLI} peer --id 6 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
-  const terminal = await runInTerminal('hangup', ws.dir, command);
+  const terminal = await runIn('hangup', ws, command);
   await terminal.waitFor('the view registered', (s) =>
     /^bt-tui peer · node 6 · .* registered/m.test(s),
   );
@@ -210,12 +191,12 @@ async function terminalClosed(): Promise<void> {
  * process stayed for good, port and folder held.
  */
 async function terminalGoneWithoutHangup(): Promise<void> {
-  const ws = workspace('gone', [7]);
+  const ws = workspace(cleanups, 'gone', [7]);
   const port = await freeUdpPort();
   const trackerLog = join(ws.logs, 'tracker.log');
-  trackerIn(ws, port, 60);
+  trackerIn(cleanups, ws, port, 60);
   const command = `setsid -w ${process.execPath} ${CLI} peer --id 7 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
-  const terminal = await runInTerminal('gone', ws.dir, command);
+  const terminal = await runIn('gone', ws, command);
   await terminal.waitFor('the view registered', (s) =>
     /^bt-tui peer · node 7 · .* registered/m.test(s),
   );
@@ -231,7 +212,7 @@ async function terminalGoneWithoutHangup(): Promise<void> {
 }
 
 async function creditWaitingInTheView(): Promise<void> {
-  const ws = workspace('credit-waiting', [4]);
+  const ws = workspace(cleanups, 'credit-waiting', [4]);
   // What a download that ended during a tracker outage left behind (pending-credits.ts).
   const stateDir = join(ws.files, 'node4', STATE_DIR_NAME);
   mkdirSync(stateDir, { recursive: true });
@@ -247,7 +228,7 @@ async function creditWaitingInTheView(): Promise<void> {
   );
   const port = await freeUdpPort();
   const command = `${process.execPath} ${CLI} peer --id 4 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
-  const terminal = await runInTerminal('credits', ws.dir, command);
+  const terminal = await runIn('credits', ws, command);
   await terminal.waitFor(
     'the credit counted while no tracker answers',
     (s) =>
@@ -258,7 +239,7 @@ async function creditWaitingInTheView(): Promise<void> {
   const [peerPid] = terminal.shellChildren();
   if (peerPid) cleanups.add(() => stopProcess(peerPid));
 
-  trackerIn(ws, port, 2);
+  trackerIn(cleanups, ws, port, 2);
   // Registered (after the node's backoff), then a heartbeat period later the credit is sent:
   // this tracker knows no owner of the file, so it credits nobody, but the credit is settled.
   await terminal.waitFor(

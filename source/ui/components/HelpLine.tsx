@@ -8,6 +8,13 @@ export interface KeyHelp {
   short?: string;
 }
 
+/** Every full-screen view has it (run-full-screen.tsx); the overlays list it. */
+export const SUSPEND_KEY: KeyHelp = {
+  keys: 'Ctrl+Z',
+  action: 'suspend to the shell; fg brings the view back',
+  short: 'suspend (fg: back)',
+};
+
 /** The help line's layouts, roomiest first: the first that fits the width is drawn. */
 function layouts(sets: KeyHelp[][]): Array<{ keys: KeyHelp[]; separator: string }> {
   return sets.flatMap((keys) => [

@@ -1,10 +1,11 @@
-import type { KeyHelp } from '../components/HelpLine.tsx';
+import { type KeyHelp, SUSPEND_KEY } from '../components/HelpLine.tsx';
 import { textWidth } from '../text.ts';
 import type { PeerPane } from './peer-view-state.ts';
 
 /** Every key of the peer view, for the `?` overlay; `short` is used when it needs two columns. */
 export const PEER_KEYS: KeyHelp[] = [
   { keys: 'q x Ctrl+C', action: 'exit (EXIT to the tracker)', short: 'exit' },
+  SUSPEND_KEY,
   { keys: '? Esc', action: 'this help / close it', short: 'help / close' },
   { keys: 'Tab Shift+Tab', action: 'next / previous pane', short: 'next/prev pane' },
   { keys: '↑ ↓ j k', action: 'move the selection, scroll the log', short: 'move, scroll' },

@@ -1,8 +1,10 @@
 import { isatty } from 'node:tty';
-import { render } from 'ink';
-import type { ReactElement } from 'react';
+import { render, useInput, useStdout } from 'ink';
+import { type ReactElement, type ReactNode, useEffect } from 'react';
 import { forgetTerminal, isTerminalGone } from '../../terminal-gone.ts';
-import { enterFullScreen } from './full-screen.ts';
+import { enterFullScreen, type FullScreen } from './full-screen.ts';
+import { gatedStdout, guardedStdin } from './gated-terminal.ts';
+import { handleSuspend, ownsTerminal, suspendToShell } from './suspend.ts';
 
 export interface FullScreenRun {
   /** Resolves once the view has been unmounted and the terminal restored. */
@@ -29,18 +31,86 @@ export const FULL_SCREEN_INK_OPTIONS = {
   patchConsole: true,
 } as const;
 
+/** How long after a resize the view is painted again whole: after its new frame is drawn. */
+const REPAINT_AFTER_RESIZE_MS = 250;
+
+/** After `fg`: long enough for the SIGWINCH sent then to be handled first. */
+const RESUME_REPAINT_MS = 30;
+
+const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+
+/**
+ * What every view needs from the terminal beyond Ink: Ctrl+Z, which stops the process as a shell
+ * would (suspend.ts) and on `fg` draws the view again on the alternate screen, which comes back
+ * empty; and a clean screen after a resize. Ink draws one frame at the old size when the
+ * terminal narrows, which wraps, and then erases the frame's lines, not the wrapped ones: the
+ * top of the screen kept a line of the old frame (found by hand, after a Ctrl+Z and `fg` in a
+ * narrower tmux window). So once the new frame is drawn the screen is cleared and painted whole.
+ */
+function TerminalKeeper(props: {
+  screen: FullScreen;
+  stdin: NodeJS.ReadStream;
+  children: ReactNode;
+}) {
+  const { screen, stdin } = props;
+  const { stdout, write } = useStdout();
+  useInput((input, key) => {
+    if (key.ctrl && input === 'z') suspendToShell();
+  });
+  useEffect(() => {
+    let repaintTimer: NodeJS.Timeout | undefined;
+    // Ink's write('') clears what it drew, writes nothing, and draws its last frame again.
+    const repaintIn = (ms: number) => {
+      clearTimeout(repaintTimer);
+      repaintTimer = setTimeout(() => {
+        stdout.write(CLEAR_SCREEN);
+        write('');
+      }, ms);
+    };
+    const onResize = () => repaintIn(REPAINT_AFTER_RESIZE_MS);
+    stdout.on('resize', onResize);
+    const stopHandlingSuspend = handleSuspend({
+      screen,
+      setRawMode: (raw) => stdin.setRawMode(raw),
+      redraw: () => {
+        // A resize while stopped sent its SIGWINCH to the shell, which had the terminal: this
+        // one makes Node read the size again (and say 'resize' if it changed, which repaints
+        // later, once the view has drawn its frame at the new size).
+        process.kill(process.pid, 'SIGWINCH');
+        repaintIn(RESUME_REPAINT_MS);
+      },
+    });
+    return () => {
+      clearTimeout(repaintTimer);
+      stdout.off('resize', onResize);
+      stopHandlingSuspend();
+    };
+  }, [screen, stdin, stdout, write]);
+  return props.children;
+}
+
 /**
  * Renders a full-screen view: alternate screen, Ink with its own Ctrl+C handling off (the view
- * decides what quitting means, e.g. saying EXIT to the tracker first), and the terminal restored
- * on every way out. An uncaught error is shown after the terminal is restored, then rethrown to
- * the caller via `finished`.
+ * decides what quitting means, e.g. saying EXIT to the tracker first), Ctrl+Z to the shell and
+ * back, and the terminal restored on every way out. An uncaught error is shown after the
+ * terminal is restored, then rethrown to the caller via `finished`.
  */
 export function runFullScreen(
   element: ReactElement,
   onFatal: (error: Error) => void,
 ): FullScreenRun {
   const screen = enterFullScreen(process.stdout);
-  const instance = render(element, FULL_SCREEN_INK_OPTIONS);
+  const stdin = guardedStdin(process.stdin, ownsTerminal);
+  const instance = render(
+    <TerminalKeeper screen={screen} stdin={stdin}>
+      {element}
+    </TerminalKeeper>,
+    {
+      ...FULL_SCREEN_INK_OPTIONS,
+      stdout: gatedStdout(process.stdout, screen.isShown),
+      stdin,
+    },
+  );
   let stopped = false;
   const stop = () => {
     if (stopped) return;

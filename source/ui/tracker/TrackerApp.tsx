@@ -4,7 +4,7 @@ import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
 import type { CellStyle } from '../components/CompactTable.tsx';
-import { HelpLine, type KeyHelp } from '../components/HelpLine.tsx';
+import { HelpLine, type KeyHelp, SUSPEND_KEY } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
@@ -100,7 +100,7 @@ export function TrackerApp(props: TrackerAppProps) {
     return (
       <HelpOverlay
         title="bt-tui tracker"
-        keys={TRACKER_KEYS}
+        keys={[...TRACKER_KEYS, SUSPEND_KEY]}
         notes={RANKING_NOTES}
         height={rows - 1}
         width={columns}

@@ -1,0 +1,104 @@
+/**
+ * Ctrl+Z for a full-screen view, as vim, less and htop have it. In raw mode the terminal hands
+ * Ctrl+Z to the program as a key instead of stopping it, so the view stops itself: the shell's
+ * screen and line discipline given back, the process stopped (SIGTSTP's default action), and on
+ * `fg` (SIGCONT) the view's screen entered again and drawn whole. A SIGTSTP sent from elsewhere
+ * (`kill -TSTP`) takes the same path, so the terminal is never left raw under the shell.
+ *
+ * Continued in the background (`bg`, or bash's `kill %1`, which sends SIGTERM then SIGCONT), a
+ * view must not touch the terminal: changing its mode from a background process group stops the
+ * process again (SIGTTOU), so a view told to quit would stay stopped, never saying EXIT. It runs
+ * on off screen (a node in the background keeps serving), its output dropped (gated-terminal.ts),
+ * until a `fg` gives it the terminal.
+ */
+import { readFileSync } from 'node:fs';
+import type { FullScreen } from './full-screen.ts';
+
+/** How often a view running in the background looks whether a `fg` gave it the terminal. */
+const FOREGROUND_CHECK_MS = 250;
+
+/** What a suspended view needs to give the terminal back and take it again. */
+export interface SuspendTarget {
+  screen: FullScreen;
+  /** Raw mode on or off; a no-op unless this process has the terminal. */
+  setRawMode(raw: boolean): void;
+  /** Draws the whole view again (the alternate screen comes back empty). */
+  redraw(): void;
+}
+
+/** Stops this process as a shell's Ctrl+Z would; the view's SIGTSTP handler does the rest. */
+export function suspendToShell(): void {
+  process.kill(process.pid, 'SIGTSTP');
+}
+
+/**
+ * Whether this process's group is the terminal's foreground group (Linux: pgrp and tpgid of
+ * /proc/self/stat), i.e. may change its modes without being stopped. True where /proc is missing.
+ */
+export function ownsTerminal(): boolean {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // After the command name: state, ppid, pgrp, session, tty_nr, tpgid, ...
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[2] === fields[5];
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Installs the SIGTSTP handler for a running view. Returns its removal, for when the view ends
+ * (a view that has ended takes SIGTSTP's default action again).
+ */
+export function handleSuspend(target: SuspendTarget): () => void {
+  let ended = false;
+  let foregroundCheck: NodeJS.Timeout | undefined;
+  const listen = () => {
+    process.off('SIGTSTP', onStop);
+    process.on('SIGTSTP', onStop);
+    process.off('SIGCONT', onContinue);
+    process.once('SIGCONT', onContinue);
+  };
+  const onContinue = () => {
+    if (ended) return;
+    listen();
+    clearInterval(foregroundCheck);
+    foregroundCheck = undefined;
+    if (ownsTerminal()) {
+      takeTerminal();
+      return;
+    }
+    // In the background: off screen until a `fg`. bash sends no SIGCONT to a job that runs
+    // (`bg` first, `fg` later), so the view looks for itself.
+    foregroundCheck = setInterval(() => {
+      if (!ownsTerminal()) return;
+      clearInterval(foregroundCheck);
+      foregroundCheck = undefined;
+      takeTerminal();
+    }, FOREGROUND_CHECK_MS);
+    foregroundCheck.unref();
+  };
+  const takeTerminal = () => {
+    target.setRawMode(true);
+    target.screen.resume();
+    target.redraw();
+  };
+  function onStop() {
+    clearInterval(foregroundCheck);
+    foregroundCheck = undefined;
+    target.screen.pause();
+    target.setRawMode(false);
+    // With no listener left, Node gives SIGTSTP back its default action, which stops us.
+    process.off('SIGTSTP', onStop);
+    process.off('SIGCONT', onContinue);
+    process.once('SIGCONT', onContinue);
+    process.kill(process.pid, 'SIGTSTP');
+  }
+  listen();
+  return () => {
+    ended = true;
+    clearInterval(foregroundCheck);
+    process.off('SIGTSTP', onStop);
+    process.off('SIGCONT', onContinue);
+  };
+}

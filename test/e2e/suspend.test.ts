@@ -1,0 +1,194 @@
+/**
+ * Ctrl+Z in a full-screen view, as a person uses it in a real terminal (tmux, the built binary):
+ * the view stops and gives the shell its screen back; `fg` brings it back whole, at the size the
+ * terminal has now, taking keys again; `bg` lets it run on off screen; `kill %1` ends it as q
+ * does. A SIGTSTP sent from elsewhere does the same as Ctrl+Z. Before, the view read Ctrl+Z as a
+ * key and ignored it, and what was typed next went to the view. Needs tmux; skipped without.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  CLI,
+  freeUdpPort,
+  isRunning,
+  lastingScreenProblems,
+  sleep,
+  stopProcess,
+  TmuxTerminal,
+  tmuxMissing,
+} from './harness.ts';
+import {
+  Cleanups,
+  ensureBuiltOnce,
+  runInTerminal,
+  trackerIn,
+  type Workspace,
+  waitForText,
+  withLastCapture,
+  workspace,
+} from './peer-harness.ts';
+
+const cleanups = new Cleanups();
+after(() => cleanups.run());
+
+const skip = tmuxMissing() ?? false;
+let shown: TmuxTerminal | undefined;
+
+describe('Ctrl+Z in a full-screen view (tmux)', { skip }, () => {
+  before(() => ensureBuiltOnce());
+
+  test('the peer view: Ctrl+Z, fg at a new size, bg then fg, kill %1', { timeout: 40_000 }, () =>
+    withLastCapture(() => shown?.captures ?? [], peerViewSuspended),
+  );
+
+  test('the tracker view stops on a SIGTSTP from elsewhere as on Ctrl+Z', { timeout: 40_000 }, () =>
+    withLastCapture(() => shown?.captures ?? [], trackerViewSuspended),
+  );
+});
+
+/** Starts `command` in a fresh tmux terminal; its captures are shown if the test fails. */
+async function runIn(
+  name: string,
+  size: { columns: number; rows: number },
+  ws: Workspace,
+  command: string,
+): Promise<TmuxTerminal> {
+  shown = await runInTerminal(cleanups, { name, ...size, cwd: ws.dir }, command);
+  return shown;
+}
+
+/** The process state letter of /proc/PID/stat: T when stopped. */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** Waits until the view has stopped and the shell shows its prompt on the main screen. */
+async function waitStopped(terminal: TmuxTerminal, pid: number): Promise<void> {
+  await terminal.waitFor(
+    'the shell saying the job stopped, then its prompt',
+    (s) => /Stopped/.test(s) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
+  assert.equal(processState(pid), 'T', 'the view process is stopped');
+  assert.equal(terminal.paneFlag('alternate_on'), '0', "the shell's own screen is back");
+  assert.equal(terminal.paneFlag('cursor_flag'), '1', 'the cursor is shown again');
+}
+
+/** A few captures over half a second: what stays on screen, not a frame caught mid-draw. */
+async function settledProblems(terminal: TmuxTerminal, columns: number): Promise<string[]> {
+  const captures: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    await sleep(150);
+    captures.push(terminal.capture());
+  }
+  return lastingScreenProblems(captures, columns);
+}
+
+async function peerViewSuspended(): Promise<void> {
+  const ws = workspace(cleanups, 'suspend-peer', [3]);
+  writeFileSync(join(ws.files, 'node3', 'local.txt'), 'kept\n');
+  const port = await freeUdpPort();
+  trackerIn(cleanups, ws, port, 22);
+  const command = `${process.execPath} ${CLI} peer --id 3 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs} --seed local.txt`;
+  const terminal = await runIn('suspend-peer', { columns: 120, rows: 40 }, ws, command);
+  const header = /^bt-tui peer · node 3 · .* registered/;
+  // Seeding local.txt, so that Swarm files lists it too (an empty table has a note beside it).
+  const seeding = /local\.txt +│ 5 B +│ seeding/;
+  await terminal.waitFor('the view, registered, seeding', (s) => header.test(s) && seeding.test(s));
+  const [pid] = terminal.shellChildren();
+  assert.ok(pid, 'the view runs as the shell’s child');
+  cleanups.add(() => stopProcess(pid));
+
+  terminal.press('C-z');
+  await waitStopped(terminal, pid);
+
+  // Narrower and shorter while stopped: the resize's SIGWINCH goes to the shell, not the view.
+  terminal.resize(90, 30);
+  terminal.type('fg', true);
+  await terminal.waitFor(
+    'the view whole again at 90 columns',
+    (s) => header.test(s) && seeding.test(s),
+  );
+  assert.notEqual(processState(pid), 'T', 'running again');
+  assert.equal(terminal.paneFlag('alternate_on'), '1');
+  assert.deepEqual(await settledProblems(terminal, 90), []);
+  const lines = terminal.capture().split('\n');
+  assert.match(lines[0] ?? '', header, 'the header on the first line, nothing of the old frame');
+
+  // Keys reach the view one by one again (raw mode), not a line at a time.
+  await tabMovesFocus(terminal);
+
+  // `bg`: the node runs on off screen (bash sends no signal at the `fg` after it).
+  terminal.press('C-z');
+  await waitStopped(terminal, pid);
+  terminal.type('bg', true);
+  // bash says `[1]+ COMMAND &` (wrapped at the terminal's width), then its prompt.
+  await terminal.waitFor('bash saying the job runs', (s) =>
+    /\[1\]\+ [^\n]*\n?[^\n]*--id 3[\s\S]*&\s*\ne2e\$\s*$/.test(`${s.trimEnd()} `),
+  );
+  for (let i = 0; i < 20 && processState(pid) === 'T'; i++) await sleep(50);
+  assert.notEqual(processState(pid), 'T', 'running in the background');
+  assert.equal(terminal.paneFlag('alternate_on'), '0', 'off screen');
+  terminal.type('fg', true);
+  await terminal.waitFor('the view again after bg, fg', (s) => header.test(s) && seeding.test(s));
+  await tabMovesFocus(terminal);
+
+  // bash's `kill %1` on the stopped view: SIGTERM, then SIGCONT with the shell in the foreground.
+  terminal.press('C-z');
+  await waitStopped(terminal, pid);
+  terminal.type('kill %1', true);
+  await waitForText(join(ws.logs, 'tracker.log'), /exited node 3\b/, 'node 3 said EXIT');
+  for (let i = 0; i < 60 && isRunning(pid); i++) await sleep(50);
+  assert.equal(isRunning(pid), false, 'the view process has ended');
+  const shell = await terminal.waitFor('the prompt', (s) =>
+    s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
+  assert.doesNotMatch(shell, /bt-tui peer · node 3/, 'no frame written over the shell');
+  assert.equal(terminal.paneFlag('alternate_on'), '0');
+}
+
+/** Tab moves the peer view's focus to another pane. */
+async function tabMovesFocus(terminal: TmuxTerminal): Promise<void> {
+  const focused = (s: string) => /▶ (My files|Swarm files|Downloads|Log)/.exec(s)?.[1];
+  const before = focused(terminal.capture());
+  terminal.press('Tab');
+  await terminal.waitFor(`Tab to move the focus from ${before}`, (s) => focused(s) !== before);
+}
+
+async function trackerViewSuspended(): Promise<void> {
+  const ws = workspace(cleanups, 'suspend-tracker', []);
+  const port = await freeUdpPort();
+  const command = `${process.execPath} ${CLI} tracker --port ${port} --db ${join(ws.dir, 'db')} --logs ${ws.logs}`;
+  const terminal = await runIn('suspend-tracker', { columns: 100, rows: 30 }, ws, command);
+  const header = /^bt-tui tracker · /;
+  await terminal.waitFor('the tracker view', (s) => header.test(s));
+  const [pid] = terminal.shellChildren();
+  assert.ok(pid, 'the view runs as the shell’s child');
+  cleanups.add(() => stopProcess(pid));
+
+  process.kill(pid, 'SIGTSTP');
+  await waitStopped(terminal, pid);
+  terminal.type('fg', true);
+  await terminal.waitFor('the tracker view again', (s) => header.test(s));
+  assert.equal(terminal.paneFlag('alternate_on'), '1');
+  assert.deepEqual(await settledProblems(terminal, 100), []);
+
+  // And by the key, as a person does it.
+  terminal.press('C-z');
+  await waitStopped(terminal, pid);
+  terminal.type('fg', true);
+  await terminal.waitFor('the tracker view again', (s) => header.test(s));
+  terminal.type('q');
+  await terminal
+    .waitFor(
+      'the shell back after q',
+      (s) => !header.test(s) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+    )
+    .catch((error: Error) => {
+      throw new Error(`${error.message}\n(process state ${processState(pid)})`);
+    });
+  for (let i = 0; i < 60 && isRunning(pid); i++) await sleep(50);
+  assert.equal(isRunning(pid), false, 'the view process has ended');
+}
