@@ -244,13 +244,20 @@ export class TrackerClient {
         return { ok: false, reason: this.lastError || 'not registered with the tracker yet' };
       }
       const target = this.trackers.current;
+      const token = this.token;
       const outcome = await this.deps.endpoint.request(
         target,
-        { ...request, token: this.token } as TrackerRequest,
+        { ...request, token } as TrackerRequest,
         this.requestOptions(target),
       );
       if (this.stopped) return { ok: false, reason: 'stopped' };
       if (!outcome.ok) {
+        // Another request registered meanwhile: a tracker answered since this one was sent
+        // (after a process stopped for a while, every request in flight times out at once).
+        // Sent again with the new token; declared unreachable, it would register once more.
+        if (this.token !== null && this.token !== token) continue;
+        if (this.token === null)
+          return { ok: false, reason: this.lastError || 'tracker unreachable' };
         if (movesLeft-- > 0 && this.moveOn(target, 'does not answer')) continue;
         this.token = null;
         this.unreachable();
@@ -259,20 +266,24 @@ export class TrackerClient {
       if (outcome.rttMs !== null) this.roundTripsOf(target).addSample(outcome.rttMs);
       this.trackers.answered();
       const reply = outcome.reply as TrackerReply;
-      if (reply.type !== 'error' || reply.code !== 'reregister' || registeredAgain) {
+      const reregister = reply.type === 'error' && reply.code === 'reregister';
+      // The answer to a session another request replaced meanwhile: sent again with the new one.
+      if (reregister && this.token !== null && this.token !== token) continue;
+      if (!reregister || registeredAgain) {
+        if (reply.type !== 'error') return { ok: true, reply };
         // A session lost again at once (another request registered meanwhile) is no refusal.
-        if (reply.type === 'error' && reply.code === 'reregister') {
-          return { ok: false, reason: reply.text };
-        }
-        if (reply.type === 'error') return { ok: false, reason: reply.text, refused: true };
-        return { ok: true, reply };
+        return reregister
+          ? { ok: false, reason: reply.text }
+          : { ok: false, reason: reply.text, refused: true };
       }
       registeredAgain = true;
       this.token = null;
       this.deps.log('tracker asked us to register again (it restarted or dropped us)');
       const jitterMs = Math.random() * Math.min(this.heartbeatIntervalMs / 4, 2_000);
       await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, jitterMs));
-      if (!(await this.register(true))) return { ok: false, reason: this.lastError };
+      // Another request may have registered during the pause: its session serves this one too.
+      if (this.token === null && !(await this.register(true)))
+        return { ok: false, reason: this.lastError };
     }
   }
 

@@ -22,13 +22,25 @@ import { waitFor } from './harness/wait.ts';
 
 const HOST = '127.0.0.1';
 
-/** Loses the first `lose` requests of type `losing` on their way out; counts those sent. */
+/**
+ * Loses the first `lose` requests of type `losing` on their way out; counts those sent, and
+ * every request sent by type (lost or not).
+ */
 class RequestLoser extends PassthroughTransport {
   losing: MessageType = 'need';
   lose = 0;
   sent = 0;
+  readonly sentByType = new Map<MessageType, number>();
+  /** Loses every datagram that carries these bytes (a session's token). */
+  losingWith: Buffer | null = null;
   override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     const header = peekHeader(datagram.subarray(0, length));
+    if (header.ok) this.sentByType.set(header.type, (this.sentByType.get(header.type) ?? 0) + 1);
+    if (
+      this.losingWith &&
+      Buffer.from(datagram.buffer, datagram.byteOffset, length).includes(this.losingWith)
+    )
+      return;
     if (header.ok && header.type === this.losing) {
       if (this.lose > 0) {
         this.lose--;
@@ -66,14 +78,14 @@ after(async () => {
 });
 
 /** A client whose endpoint's clock stands still until the test advances it; not started. */
-async function clientOnManualClock(nodeId: number) {
+async function clientOnManualClock(nodeId: number, trackerAddress = tracker.address) {
   const clock = new ManualClock();
   const wire = new RequestLoser(await openLoopbackTransport());
   const endpoint = new UdpEndpoint(wire, { clock });
   const client = new TrackerClient({
     endpoint,
     clock,
-    tracker: tracker.address,
+    tracker: trackerAddress,
     nodeId,
     identity: identityFromSeed(Buffer.alloc(32, nodeId)),
     log: () => {},
@@ -115,5 +127,67 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
     assert.equal(wire.sent, 1, `sent again at ${MIN_TRACKER_TIMEOUT_MS} ms`);
     const outcome = await answer;
     assert.ok(outcome.ok, JSON.stringify(outcome));
+  });
+
+  test('a NEED sent before the node registered anew is sent again with the new session', async () => {
+    // As after a process stopped for a while (Ctrl+Z): the tracker dropped the node; once it
+    // runs again, the requests in flight time out at once, or are answered 'reregister', after
+    // one of them had it registered anew. Before, each threw the new session away and
+    // registered once more.
+    const dir = await makeTempDir('tracker-drops');
+    const dropping = await startTracker({
+      host: HOST,
+      port: 0,
+      dbDir: `${dir.path}/tracker_db`,
+      logger: new Logger({ filePath: null, clock: systemClock }),
+      sweepIntervalMs: 100,
+      clock: systemClock,
+    });
+    if (!dropping.ok) throw new Error(dropping.error.message);
+    closers.push(async () => {
+      await dropping.tracker.stop();
+      await dir.remove();
+    });
+    for (const old of ['lost', 'answered'] as const) {
+      const nodeId = old === 'lost' ? 43 : 44;
+      const { clock, wire, client } = await clientOnManualClock(nodeId, dropping.tracker.address);
+      const internals = client as unknown as {
+        token: Buffer | null;
+        register(again: boolean): Promise<boolean>;
+      };
+      const registrations = () => wire.sentByType.get('register') ?? 0;
+      assert.equal(await client.start(), true);
+      const oldToken = internals.token!;
+      // Silent on its still clock, the node is dropped after two sweep periods, and forgotten
+      // one later (until then a REGISTER would get its old session back).
+      const listed = () =>
+        dropping.tracker.getSnapshot().nodes.some((node) => node.nodeId === nodeId);
+      await waitFor(listed, `node ${nodeId} listed`, 5_000);
+      await waitFor(() => !listed(), `node ${nodeId} forgotten`, 5_000);
+      if (old === 'lost') wire.losingWith = oldToken;
+      else wire.lose = 1;
+      const answer = client.need(QUERY, 3);
+      await waitFor(() => (wire.sentByType.get('need') ?? 0) > 0, 'the NEED sent', 2_000);
+      // A new session while the NEED waits (what a 'reregister' answer to a heartbeat does).
+      assert.equal(await internals.register(true), true);
+      assert.ok(!internals.token!.equals(oldToken), 'a new session');
+      const registered = registrations();
+      let settled = false;
+      void answer.finally(() => {
+        settled = true;
+      });
+      for (let i = 0; i < 600 && !settled; i++) {
+        clock.advance(100);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const outcome = await answer;
+      assert.ok(outcome.ok, `${old}: ${JSON.stringify(outcome)}`);
+      assert.equal(client.status, 'registered');
+      for (let i = 0; i < 60; i++) {
+        clock.advance(1_000);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      assert.equal(registrations(), registered, `${old}: no REGISTER after the new session`);
+    }
   });
 });
