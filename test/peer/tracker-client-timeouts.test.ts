@@ -53,28 +53,34 @@ class RequestLoser extends PassthroughTransport {
 }
 
 let tracker: TrackerServer;
-let removeDir: () => Promise<void>;
 const closers: Array<() => Promise<void>> = [];
 
-before(async () => {
+/** A real tracker on loopback with its database in a temp folder; stopped after the tests. */
+async function trackerSweeping(sweepIntervalMs: number): Promise<TrackerServer> {
   const dir = await makeTempDir('tracker-timeouts');
-  removeDir = dir.remove;
   const started = await startTracker({
     host: HOST,
     port: 0,
     dbDir: `${dir.path}/tracker_db`,
     logger: new Logger({ filePath: null, clock: systemClock }),
-    sweepIntervalMs: 60_000,
+    sweepIntervalMs,
     clock: systemClock,
   });
   if (!started.ok) throw new Error(started.error.message);
-  tracker = started.tracker;
+  closers.push(async () => {
+    await started.tracker.stop();
+    await dir.remove();
+  });
+  return started.tracker;
+}
+
+before(async () => {
+  tracker = await trackerSweeping(60_000);
 });
 
 after(async () => {
-  for (const close of closers.splice(0)) await close();
-  await tracker.stop();
-  await removeDir();
+  // Last made, first closed: a tracker's clients before it.
+  for (const close of closers.splice(0).reverse()) await close();
 });
 
 /** A client whose endpoint's clock stands still until the test advances it; not started. */
@@ -134,23 +140,10 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
     // runs again, the requests in flight time out at once, or are answered 'reregister', after
     // one of them had it registered anew. Before, each threw the new session away and
     // registered once more.
-    const dir = await makeTempDir('tracker-drops');
-    const dropping = await startTracker({
-      host: HOST,
-      port: 0,
-      dbDir: `${dir.path}/tracker_db`,
-      logger: new Logger({ filePath: null, clock: systemClock }),
-      sweepIntervalMs: 100,
-      clock: systemClock,
-    });
-    if (!dropping.ok) throw new Error(dropping.error.message);
-    closers.push(async () => {
-      await dropping.tracker.stop();
-      await dir.remove();
-    });
+    const dropping = await trackerSweeping(100);
     for (const old of ['lost', 'answered'] as const) {
       const nodeId = old === 'lost' ? 43 : 44;
-      const { clock, wire, client } = await clientOnManualClock(nodeId, dropping.tracker.address);
+      const { clock, wire, client } = await clientOnManualClock(nodeId, dropping.address);
       const internals = client as unknown as {
         token: Buffer | null;
         register(again: boolean): Promise<boolean>;
@@ -160,8 +153,7 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
       const oldToken = internals.token!;
       // Silent on its still clock, the node is dropped after two sweep periods, and forgotten
       // one later (until then a REGISTER would get its old session back).
-      const listed = () =>
-        dropping.tracker.getSnapshot().nodes.some((node) => node.nodeId === nodeId);
+      const listed = () => dropping.getSnapshot().nodes.some((node) => node.nodeId === nodeId);
       await waitFor(listed, `node ${nodeId} listed`, 5_000);
       await waitFor(() => !listed(), `node ${nodeId} forgotten`, 5_000);
       if (old === 'lost') wire.losingWith = oldToken;
