@@ -1,11 +1,24 @@
 /** Text fitting for fixed-width cells: nothing a view draws may wrap. */
+import stringWidth from 'string-width';
 
-/** Cuts `text` to `width` characters, marking the cut with an ellipsis. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Cuts `text` to `width` terminal cells, marking the cut with an ellipsis. */
 export function truncate(text: string, width: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
+  if (textWidth(text) <= width) return text;
   if (width <= 0) return '';
-  return `${chars.slice(0, width - 1).join('')}…`;
+  let cut = '';
+  let used = 0;
+  // Whole characters as a person sees them (an emoji of several code points, a letter with its
+  // accent): a wide one that does not fit leaves a cell empty rather than half drawn.
+  for (const { segment } of GRAPHEMES.segment(text)) {
+    const cells = textWidth(segment);
+    if (used + cells > width - 1) break;
+    cut += segment;
+    used += cells;
+  }
+  return `${cut}…`;
 }
 
 /** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
@@ -13,9 +26,12 @@ export function firstFitting(texts: readonly string[], width: number): string {
   return texts.find((text) => textWidth(text) <= width) ?? truncate(texts.at(-1) ?? '', width);
 }
 
-/** Character count as a terminal shows it (code points; good enough for names we allow). */
+/**
+ * Cells a terminal gives `text`: two for each CJK character and most emoji, none for combining
+ * marks. Counting code points, a CJK name pushed its table row 9 cells past the border.
+ */
 export function textWidth(text: string): number {
-  return Array.from(text).length;
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
 /** Flexible columns give up width down to this before any column is dropped. */

@@ -19,6 +19,7 @@ import type { SwarmFile, SwarmListing } from '../../source/peer/swarm-directory.
 import type { Store } from '../../source/ui/hooks/use-store.ts';
 import type { TerminalSize } from '../../source/ui/hooks/use-terminal-size.ts';
 import { PeerApp, type PeerIntents } from '../../source/ui/peer/PeerApp.tsx';
+import { textWidth } from '../../source/ui/text.ts';
 import { BASE_WALL_MS, fixedStore, tick } from './fixtures.ts';
 
 export const MIB = 1024 * 1024;
@@ -294,9 +295,9 @@ export async function renderPeer(options: {
   );
 }
 
-/** Lines of the frame wider than `columns` (by code points), with their index. */
+/** Lines of the frame wider than `columns` terminal cells, with their index. */
 export function linesWiderThan(lines: readonly string[], columns: number): string[] {
   return lines.flatMap((line, index) =>
-    Array.from(line).length > columns ? [`line ${index}: ${line}`] : [],
+    textWidth(line) > columns ? [`line ${index}: ${line}`] : [],
   );
 }

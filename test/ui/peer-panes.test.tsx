@@ -8,6 +8,7 @@ import chalk from 'chalk';
 import type { DownloadSnapshot, PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { MIN_COLUMNS, MIN_ROWS, PEER_KEYS } from '../../source/ui/peer/PeerApp.tsx';
 import { peerLayout } from '../../source/ui/peer/peer-layout.ts';
+import { textWidth } from '../../source/ui/text.ts';
 import { BASE_WALL_MS } from './fixtures.ts';
 import {
   download,
@@ -228,6 +229,46 @@ describe('peer view: the whole screen', () => {
       view.lines().at(-1),
       'd/Enter download  / filter  r refresh  D by name  Tab/S-Tab pane  q/x exit  ↑↓/jk move  : command  ? all keys',
     );
+  });
+});
+
+describe('peer view: names a terminal draws differently', () => {
+  test('wide names keep the tables square; names with control characters are shown escaped', async () => {
+    const refused = (name: string) => ({
+      kind: 'unsupported' as const,
+      reason: `name ${JSON.stringify(name)} refused: it contains a control character`,
+    });
+    const view = await show({
+      peer: peerSnapshot({
+        files: [
+          localFile('日本語のファイル名.bin', 1),
+          localFile('party 🎉 time.txt', 1),
+          localFile('line\nbreak.txt', 1, refused('line\nbreak.txt')),
+          localFile('esc\u001b[31mred.txt', 1, refused('esc\u001b[31mred.txt')),
+        ],
+      }),
+      swarm: swarmListing([swarmFile('日本語のファイル名.bin', 1, 1), swarmFile('a.bin', 1, 1)]),
+      size: { columns: 120, rows: 36 },
+    });
+    const lines = view.lines();
+    // Square tables: before, each CJK row was 9 cells wider than its border, the newline split
+    // its row in two, and the escape sequence turned the rest of the screen red.
+    assert.deepEqual(lines.slice(2, 11), [
+      '  My files (4)                                              ▶ Swarm files (2)',
+      '┌──────────────────────────┬──────┬───────────────────────┐ ┌──────────────────────────┬──────┬────────┐',
+      '│ name                     │ size │ state                 │ │ name                     │ size │ owners │',
+      '├──────────────────────────┼──────┼───────────────────────┤ ├──────────────────────────┼──────┼────────┤',
+      '│   日本語のファイル名.bin │ 1 B  │ not shared            │ │ ▸ 日本語のファイル名.bin │ 1 B  │ 1      │',
+      '│   party 🎉 time.txt      │ 1 B  │ not shared            │ │   a.bin                  │ 1 B  │ 1      │',
+      '│   "line\\nbreak.txt"      │      │ name "line\\nbreak.tx… │ └──────────────────────────┴──────┴────────┘',
+      '│   "esc\\u001b[31mred.txt" │      │ name "esc\\u001b[31mr… │',
+      '└──────────────────────────┴──────┴───────────────────────┘',
+    ]);
+    assert.ok(
+      !view.frame().includes('\u001b[31m'),
+      'no escape sequence of a name reaches the screen',
+    );
+    assert.deepEqual(linesWiderThan(lines, 120), []);
   });
 });
 

@@ -18,10 +18,27 @@ describe('truncate', () => {
     assert.equal(truncate('abc', -2), '');
   });
 
-  test('counts code points, so astral characters are never split', () => {
+  test('counts terminal cells: never splits a character, leaves a cell empty for a wide one', () => {
     const text = '😀😀😀😀';
-    assert.equal(truncate(text, 3), '😀😀…');
-    assert.equal(textWidth(truncate(text, 3)), 3);
+    assert.equal(truncate(text, 3), '😀…');
+    assert.equal(truncate(text, 4), '😀…', 'the second emoji would need cells 3 and 4');
+    assert.equal(truncate(text, 5), '😀😀…');
+    assert.equal(truncate('日本語のファイル名.bin', 7), '日本語…');
+    assert.equal(textWidth(truncate('日本語のファイル名.bin', 12)), 11);
+    // A family (four people joined by zero-width joiners) and an accent are one character each.
+    const family = '👨\u200d👩\u200d👧\u200d👦';
+    assert.equal(truncate(`${family}${family}x`, 4), `${family}…`);
+    assert.equal(truncate('e\u0301e\u0301e\u0301', 2), 'e\u0301…');
+  });
+});
+
+describe('textWidth', () => {
+  test('gives the cells a terminal uses: two for CJK and emoji, none for a combining mark', () => {
+    assert.equal(textWidth('plain.txt'), 9);
+    assert.equal(textWidth('日本語'), 6);
+    assert.equal(textWidth('party 🎉.txt'), 12);
+    assert.equal(textWidth('e\u0301'), 1);
+    assert.equal(textWidth(''), 0);
   });
 });
 

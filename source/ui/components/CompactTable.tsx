@@ -1,6 +1,7 @@
 import { type CellProps, Table } from '@alcalzone/ink-table';
 import { Box, Text, type TextProps } from 'ink';
 import { createContext, useContext } from 'react';
+import { textWidth } from '../text.ts';
 
 type Row = Record<string, string>;
 
@@ -14,7 +15,19 @@ function StyledCell({ column, children }: CellProps) {
   const style = useContext(CellStyleContext);
   const context = useContext(RowContext);
   const props = style && context ? style(context.row, context.columns[column] ?? '') : {};
-  return <Text {...props}>{children}</Text>;
+  return <Text {...props}>{inCells(String(children))}</Text>;
+}
+
+/**
+ * A cell as the Ink table padded it, to the width its column has on a terminal. The table pads
+ * by string length; a CJK character is one unit of length but two cells, so such a cell has as
+ * many spaces too many at its end (and a zero-width mark, a space too few).
+ */
+function inCells(padded: string): string {
+  const excess = textWidth(padded) - padded.length;
+  if (excess > 0 && padded.endsWith(' '.repeat(excess))) return padded.slice(0, -excess);
+  if (excess < 0) return padded + ' '.repeat(-excess);
+  return padded;
 }
 
 /**
@@ -23,6 +36,20 @@ function StyledCell({ column, children }: CellProps) {
  * through context, so cells can be styled by what their row says.
  */
 class CompactTable<T extends Row> extends Table<T> {
+  /** Column widths in terminal cells (the Ink table counts string length). */
+  override getColumns() {
+    const { padding } = this.getConfig();
+    return super.getColumns().map((column) => ({
+      ...column,
+      width:
+        Math.max(
+          textWidth(column.key),
+          ...this.props.data.map((row) => textWidth(String(row[column.column] ?? ''))),
+        ) +
+        padding * 2,
+    }));
+  }
+
   override render() {
     const columns = this.getColumns();
     const keys = columns.map((column) => column.key);

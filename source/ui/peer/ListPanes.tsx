@@ -3,10 +3,21 @@ import { formatSize } from '../../format.ts';
 import { formatTarget } from '../../peer/download/download-target.ts';
 import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
+import { quoteUntrusted, validateFileName } from '../../protocol/names.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
 import { firstFitting, fitTable, truncate } from '../text.ts';
 
+/**
+ * A folder's file name as the table shows it. Names with control or direction characters are
+ * refused for sharing, but they are listed: such a name drawn as it is broke the table (a
+ * newline) or acted on the terminal (an escape sequence), so it is shown quoted and escaped,
+ * as the refusal beside it quotes it.
+ */
+function shownName(name: string): string {
+  const error = validateFileName(name);
+  return error === 'control' || error === 'direction' ? quoteUntrusted(name) : name;
+}
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
   text: string;
@@ -77,7 +88,7 @@ export function FilesPane(props: {
 }) {
   const { shown, first } = windowOf(props.files, props.selected, props.rows);
   const rows = shown.map((file, index) => ({
-    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${file.name}`,
+    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${shownName(file.name)}`,
     size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
     state: fileState(file),
     // Not a column: tells rowStyle to grey the row.
