@@ -130,6 +130,8 @@ export class PeerNode {
   /** A download ended (a file appeared): list the folder at the next rebuild. */
   private folderDirty = false;
   private folderListing: FolderListing = { files: [], unsupported: [] };
+  /** The node folder was missing at the last listing. */
+  private folderGone = false;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
@@ -590,7 +592,9 @@ export class PeerNode {
 
   private saveRecord(saving: Promise<string | null>, record = 'seeding record'): void {
     void saving.then((error) => {
-      if (error !== null) this.options.logger.log(`could not save the ${record}: ${error}`);
+      // With the folder gone, its state folder is too: the line saying so is enough.
+      if (error !== null && !this.folderGone)
+        this.options.logger.log(`could not save the ${record}: ${error}`);
     });
   }
 
@@ -1101,11 +1105,41 @@ export class PeerNode {
     this.rateChanged = true;
   }
 
+  /** A listing that worked: the folder is there (again, if it had gone). */
+  private folderFound(listing: FolderListing): FolderListing {
+    if (this.folderGone) {
+      this.folderGone = false;
+      this.options.logger.log(`folder ${this.folder.path} is back`);
+    }
+    return listing;
+  }
+
+  /**
+   * A listing that failed. The folder itself gone (deleted, moved, its disk unmounted): its files
+   * are gone with it, so it lists as empty and the seeded-file watch withdraws each; before, the
+   * node kept the last listing and went on seeding from open handles for good. Any other error
+   * (a permission changed): null, the last listing stands.
+   */
+  private folderListingFailed(error: unknown): FolderListing | null {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return null;
+    if (!this.folderGone) {
+      this.folderGone = true;
+      this.options.logger.log(
+        `folder ${this.folder.path} is gone (deleted, moved or unmounted): its files are no longer seeded, and downloads cannot be saved until it is back`,
+      );
+    }
+    return { files: [], unsupported: [] };
+  }
+
   private async refreshSnapshot(rescanFolder: boolean): Promise<void> {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
       const listingNumber = this.seedWatch.listingStarts();
-      const listed = await this.folder.listEntries(this.seedWatch.watchedNames()).catch(() => null);
+      const listed = await this.folder
+        .listEntries(this.seedWatch.watchedNames())
+        .then((listing) => this.folderFound(listing))
+        .catch((error: unknown) => this.folderListingFailed(error));
       if (listed !== null && !this.closed) {
         this.folderListing = listed;
         this.reviewSeededFiles(listed, listingNumber);

@@ -6,7 +6,7 @@
  * the tracker, and seeds a changed file again, under its new infohash, once it stops changing.
  */
 import assert from 'node:assert/strict';
-import { rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatSize } from '../../source/format.ts';
@@ -144,6 +144,49 @@ test('a seeded file deleted from the folder is withdrawn at the tracker and leav
     ]);
     assert.deepEqual(await ownersByInfohash(asker!, 'w.bin'), {});
     await waitFor(() => row(seeder!.node, 'w.bin') === 'absent', 'the row of w.bin to go');
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('the node folder deleted as a whole: every file withdrawn, said once; said again when back', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(1);
+    await writeRandomFile(join(folder, 'a.bin'), SIZE, 1206);
+    await writeRandomFile(join(folder, 'b.bin'), SIZE, 1207);
+    const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
+    await seeded(seeder!, asker!, 'a.bin');
+    await seeded(seeder!, asker!, 'b.bin');
+
+    // Before, the node kept its last listing and went on seeding both from open handles.
+    await rm(folder, { recursive: true });
+    const withdrew = (name: string) =>
+      seeder!.lines.some((line) => line.endsWith(` withdrew ${name} at the tracker`));
+    await waitFor(() => withdrew('a.bin') && withdrew('b.bin'), 'both withdrawn', 5_000);
+    assert.deepEqual(linesFrom(seeder!, 'is gone (deleted'), [
+      `folder ${folder} is gone (deleted, moved or unmounted): its files are no longer seeded, and downloads cannot be saved until it is back`,
+      'a.bin is gone from the folder: no longer seeded',
+      'stopped seeding a.bin',
+      'b.bin is gone from the folder: no longer seeded',
+      'stopped seeding b.bin',
+      'withdrew a.bin at the tracker',
+      'withdrew b.bin at the tracker',
+    ]);
+    assert.deepEqual(await ownersByInfohash(asker!, 'a.bin'), {});
+    assert.deepEqual(await ownersByInfohash(asker!, 'b.bin'), {});
+    await waitFor(() => seeder!.node.getSnapshot().files.length === 0, 'My files empty');
+
+    await mkdir(folder);
+    await waitFor(
+      () => seeder!.lines.some((line) => line.endsWith(` folder ${folder} is back`)),
+      'the folder back',
+      5_000,
+    );
+    assert.equal(seeder!.lines.filter((line) => line.includes(' is gone (deleted')).length, 1);
+    assert.equal(seeder!.lines.filter((line) => line.includes('could not save')).length, 0);
   } finally {
     await swarm.close();
   }

@@ -32,7 +32,7 @@ import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
-import { loadProgress, PartFile, type PartPaths } from './part-file.ts';
+import { loadProgress, PartFile, PartFileOpenError, type PartPaths } from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
 
 export type { DownloadState } from './download-state.ts';
@@ -205,7 +205,8 @@ export class Download {
     try {
       await this.run();
     } catch (error) {
-      this.fail(`unexpected error: ${(error as Error).message}`);
+      if (error instanceof PartFileOpenError) this.fail(error.message);
+      else this.fail(`unexpected error: ${(error as Error).message}`);
     }
   }
 

@@ -10,7 +10,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
@@ -103,17 +103,24 @@ export class PartFile {
     private readonly infohashHex: string,
   ) {}
 
-  /** Opens (or creates) the part file at the file's full size; existing bytes are kept. */
+  /**
+   * Opens (or creates) the part file at the file's full size; existing bytes are kept. Throws
+   * PartFileOpenError, which says why in a person's words, when the folder does not let it.
+   */
   static async open(
     paths: PartPaths,
     metainfo: Metainfo,
     encodedMetainfo: Buffer,
   ): Promise<PartFile> {
-    const handle = await open(paths.partPath, 'a+').then(async (appendHandle) => {
-      // 'a+' creates without truncating; reopen read-write for positional writes.
-      await appendHandle.close();
-      return open(paths.partPath, 'r+');
-    });
+    const handle = await open(paths.partPath, 'a+')
+      .then(async (appendHandle) => {
+        // 'a+' creates without truncating; reopen read-write for positional writes.
+        await appendHandle.close();
+        return open(paths.partPath, 'r+');
+      })
+      .catch((error: unknown) => {
+        throw new PartFileOpenError(paths.partPath, error);
+      });
     const { size } = await handle.stat();
     if (size !== metainfo.sizeBytes) await handle.truncate(metainfo.sizeBytes);
     return new PartFile(
@@ -266,5 +273,23 @@ export class PartFile {
   async close(): Promise<void> {
     this.closed = true;
     await this.handle.close().catch(() => {});
+  }
+}
+
+/** A part file that could not be made: the reason as a download's failure says it. */
+export class PartFileOpenError extends Error {
+  constructor(partPath: string, error: unknown) {
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    const cannot = `cannot create ${basename(partPath)}`;
+    const folder = dirname(partPath);
+    const why: Record<string, string> = {
+      ENOENT: `its folder ${folder} is gone (deleted, moved or unmounted)`,
+      ENOTDIR: `its folder ${folder} is gone (deleted, moved or unmounted)`,
+      EACCES: `${folder} does not let this user write there`,
+      EPERM: `${folder} does not let this user write there`,
+      EROFS: `${folder} is on a read-only file system`,
+      ENOSPC: 'the disk is full',
+    };
+    super(`${cannot}: ${(code && why[code]) ?? (error as Error).message}`);
   }
 }

@@ -10,6 +10,7 @@ import {
   FLUSH_AHEAD_BYTES,
   MAX_WRITE_AT_ONCE_BYTES,
   PartFile,
+  PartFileOpenError,
   partPaths,
 } from '../../../source/peer/download/part-file.ts';
 import { encodeMetainfo, type Metainfo } from '../../../source/protocol/metainfo.ts';
@@ -110,4 +111,24 @@ test('a part file deleted under it: isDeleted says so, finalize fails with the r
   // A save that comes after the record was discarded writes nothing.
   await partFile.saveProgress(new Bitfield(2));
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+});
+
+test('a part file whose folder is gone says so in words, not as ENOENT', async () => {
+  const content = Buffer.alloc(1000, 1);
+  const metainfo: Metainfo = {
+    name: 'x.bin',
+    sizeBytes: content.length,
+    pieceSizeBytes: 16 * 1024,
+    pieceHashes: createHash('sha256').update(content).digest(),
+  };
+  const gone = join(root, 'no-such-folder');
+  const paths = partPaths(gone, join(gone, '.bt-tui'), 'x.bin');
+  await assert.rejects(PartFile.open(paths, metainfo, encodeMetainfo(metainfo)), (error: Error) => {
+    assert.ok(error instanceof PartFileOpenError);
+    assert.equal(
+      error.message,
+      `cannot create x.bin.part: its folder ${gone} is gone (deleted, moved or unmounted)`,
+    );
+    return true;
+  });
 });
