@@ -21,6 +21,25 @@ export function truncate(text: string, width: number): string {
   return `${cut}…`;
 }
 
+/**
+ * Cuts `text` to `width` cells from its start, keeping its end: a line being typed, whose end
+ * is where the cursor is (`…me-of-a-file.iso`).
+ */
+export function truncateStart(text: string, width: number): string {
+  if (textWidth(text) <= width) return text;
+  if (width <= 0) return '';
+  const kept: string[] = [];
+  let used = 0;
+  const segments = Array.from(GRAPHEMES.segment(text), ({ segment }) => segment);
+  for (let i = segments.length - 1; i >= 0; i--) {
+    const cells = textWidth(segments[i]!);
+    if (used + cells > width - 1) break;
+    kept.push(segments[i]!);
+    used += cells;
+  }
+  return `…${kept.reverse().join('')}`;
+}
+
 /** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
 export function firstFitting(texts: readonly string[], width: number): string {
   return texts.find((text) => textWidth(text) <= width) ?? truncate(texts.at(-1) ?? '', width);

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import chalk from 'chalk';
 import { ManualClock } from '../../source/clock.ts';
+import { textWidth } from '../../source/ui/text.ts';
 import { eventually, KEY, MutableStore } from './fixtures.ts';
 import {
   download,
@@ -224,6 +225,17 @@ describe('peer view keys: swarm files', () => {
     assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
     // Not in Swarm files: the node looks for it, which the notice says (not "downloading").
     assert.match(view.frame(), /✓ looking for not-listed\.bin in the swarm/);
+  });
+
+  test('a name longer than the line shows its end, where the cursor is, on one line', async () => {
+    const { view } = await show();
+    await view.press('D');
+    const name = `${'n'.repeat(150)}-end.bin`;
+    await view.press(name);
+    const line = view.lines().at(-1)!;
+    // Before, the line showed the name's start, then wrapped its hint onto a line of its own.
+    assert.match(line, /^download file named: …n+-end\.bin {3}Enter, Esc$/);
+    assert.ok(textWidth(line) < 120, `${textWidth(line)} cells: ${line}`);
   });
 
   test('a name pasted with its Enter in one read downloads it (tmux send-keys name Enter)', async () => {

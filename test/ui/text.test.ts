@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fitColumns, textWidth, truncate } from '../../source/ui/text.ts';
+import { fitColumns, textWidth, truncate, truncateStart } from '../../source/ui/text.ts';
 
 describe('truncate', () => {
   test('leaves text that fits untouched', () => {
@@ -29,6 +29,15 @@ describe('truncate', () => {
     const family = '👨\u200d👩\u200d👧\u200d👦';
     assert.equal(truncate(`${family}${family}x`, 4), `${family}…`);
     assert.equal(truncate('e\u0301e\u0301e\u0301', 2), 'e\u0301…');
+  });
+});
+
+describe('truncateStart', () => {
+  test('keeps the end of the text, in cells, on whole characters', () => {
+    assert.equal(truncateStart('short', 10), 'short');
+    assert.equal(truncateStart('a-long-file-name.iso', 9), '…name.iso');
+    assert.equal(truncateStart('日本語のファイル名', 7), '…イル名');
+    assert.equal(truncateStart('abc', 0), '');
   });
 });
 

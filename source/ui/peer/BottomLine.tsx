@@ -1,11 +1,14 @@
 import { Text } from 'ink';
 import { HelpLine } from '../components/HelpLine.tsx';
-import { truncate } from '../text.ts';
+import { textWidth, truncate, truncateStart } from '../text.ts';
 import { confirmationPrompt } from './download-keys.ts';
 import { footerKeys } from './peer-help.ts';
 import type { PeerViewState } from './peer-view-state.ts';
 
 /** What the one-line input is for, as its prompt says. */
+/** Below this many cells for the typed value, the input line leaves out its hint. */
+const MIN_VALUE_CELLS = 20;
+
 const INPUT_LABEL = {
   command: ':',
   filter: 'filter swarm: ',
@@ -35,16 +38,19 @@ export function BottomLine({
     );
   }
   if (input) {
+    const label = INPUT_LABEL[input.purpose];
+    const hint =
+      input.purpose === 'command' ? '  Tab completes, Enter runs, Esc cancels' : '  Enter, Esc';
+    // One line always: the label, the end of what is typed (where the cursor is), the cursor,
+    // and the hint while there is room for it beside MIN_VALUE_CELLS of the value.
+    const room = columns - 1 - textWidth(label) - 1;
+    const shownHint = room - textWidth(hint) >= MIN_VALUE_CELLS ? hint : '';
     return (
       <Text>
-        <Text bold>{INPUT_LABEL[input.purpose]}</Text>
-        {truncate(input.value, columns - 25)}
+        <Text bold>{label}</Text>
+        {truncateStart(input.value, Math.max(0, room - textWidth(shownHint)))}
         <Text inverse> </Text>
-        <Text dimColor>
-          {input.purpose === 'command'
-            ? '  Tab completes, Enter runs, Esc cancels'
-            : '  Enter, Esc'}
-        </Text>
+        <Text dimColor>{shownHint}</Text>
       </Text>
     );
   }
