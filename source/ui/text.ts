@@ -1,7 +1,14 @@
 /** Text fitting for fixed-width cells: nothing a view draws may wrap. */
 import stringWidth from 'string-width';
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/**
+ * Characters one cell wide whatever the terminal: ASCII, Latin-1 (but the soft hyphen) up to
+ * the combining marks, punctuation such as … and ·, arrows, box drawing, blocks and shapes (but
+ * two drawn as emoji). Most cells of a view are made of these; string-width, which looks at
+ * each grapheme (an emoji regular expression), is for the rest.
+ */
+const ONE_CELL_EACH =
+  /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u25fc\u25ff]*$/;
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Cuts `text` to `width` terminal cells, marking the cut with an ellipsis. */
@@ -50,7 +57,7 @@ export function firstFitting(texts: readonly string[], width: number): string {
  * marks. Counting code points, a CJK name pushed its table row 9 cells past the border.
  */
 export function textWidth(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+  return ONE_CELL_EACH.test(text) ? text.length : stringWidth(text);
 }
 
 /** Flexible columns give up width down to this before any column is dropped. */
