@@ -12,12 +12,17 @@ export interface SwarmFile {
 
 export interface SwarmListing {
   files: readonly SwarmFile[];
+  /** Files the tracker has: more than `files` when its listing was longer than MAX_PAGES. */
+  totalFiles: number;
   state: 'empty' | 'loading' | 'ready' | 'error';
   error: string;
   refreshedAtWallMs: number;
 }
 
-/** Pages of the swarm listing; a huge swarm is cut here rather than read forever. */
+/**
+ * Pages of the swarm listing; a huge swarm is cut here rather than read forever (~2,000 files,
+ * the first by name: the view says so, and D downloads any file by its name).
+ */
 const MAX_PAGES = 64;
 /**
  * How often an open view reads the listing again, at least. A page answers a few dozen files,
@@ -38,7 +43,13 @@ export const SWARM_REFRESH_MS_PER_PAGE = 500;
  * a background read that finds nothing new does not disturb the view.
  */
 export class SwarmDirectory {
-  private listing: SwarmListing = { files: [], state: 'empty', error: '', refreshedAtWallMs: 0 };
+  private listing: SwarmListing = {
+    files: [],
+    totalFiles: 0,
+    state: 'empty',
+    error: '',
+    refreshedAtWallMs: 0,
+  };
   private readonly listeners = new Set<() => void>();
   private loading: Promise<void> | null = null;
   private periodic: { clock: Clock; handle: TimerHandle | null } | null = null;
@@ -101,6 +112,7 @@ export class SwarmDirectory {
     // A quiet read shows nothing until it has news: no "refreshing" every few seconds.
     if (!quiet) this.set({ ...this.listing, state: 'loading', error: '' });
     const files: SwarmFile[] = [];
+    let totalFiles = 0;
     let cursor = 0;
     for (let page = 0; page < MAX_PAGES; page++) {
       this.pagesRead = page + 1;
@@ -120,12 +132,17 @@ export class SwarmDirectory {
           infohashHex: entry.infohash.toString('hex'),
         });
       }
+      totalFiles = outcome.reply.totalFiles;
       cursor = outcome.reply.nextCursor;
       if (cursor === 0) break;
     }
     // Nothing new: keep the same listing object, so no view redraws for it.
-    if (quiet && this.listing.state === 'ready' && sameFiles(this.listing.files, files)) return;
-    this.set({ files, state: 'ready', error: '', refreshedAtWallMs: this.wallNow() });
+    const same =
+      this.listing.state === 'ready' &&
+      this.listing.totalFiles === totalFiles &&
+      sameFiles(this.listing.files, files);
+    if (quiet && same) return;
+    this.set({ files, totalFiles, state: 'ready', error: '', refreshedAtWallMs: this.wallNow() });
   }
 
   private set(listing: SwarmListing): void {

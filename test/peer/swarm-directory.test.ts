@@ -136,3 +136,22 @@ test('a listing of many pages is read again less often: one page per 500 ms on a
   assert.equal(calls, 2 * PAGES);
   directory.stop();
 });
+
+test("a listing cut at its page limit keeps the tracker's count, which the view shows", async () => {
+  const clock = new ManualClock();
+  const directory = new SwarmDirectory(
+    async (cursor) => {
+      const reply = page([`f${String(cursor).padStart(3, '0')}.bin`]);
+      if (reply.ok) {
+        reply.reply.totalFiles = 5_000;
+        reply.reply.nextCursor = cursor + 1;
+      }
+      return reply;
+    },
+    () => clock.wallNow(),
+  );
+  await directory.refresh();
+  const listing = directory.getSnapshot();
+  assert.equal(listing.files.length, 64, 'MAX_PAGES pages of one file each');
+  assert.equal(listing.totalFiles, 5_000);
+});

@@ -122,7 +122,14 @@ export function swarmListing(
   files: SwarmFile[],
   overrides: Partial<SwarmListing> = {},
 ): SwarmListing {
-  return { files, state: 'ready', error: '', refreshedAtWallMs: BASE_WALL_MS, ...overrides };
+  return {
+    files,
+    totalFiles: files.length,
+    state: 'ready',
+    error: '',
+    refreshedAtWallMs: BASE_WALL_MS,
+    ...overrides,
+  };
 }
 
 /** Log lines with the given texts, one second apart from BASE_WALL_MS. */

@@ -272,6 +272,25 @@ describe('peer view: names a terminal draws differently', () => {
   });
 });
 
+describe('peer view: a swarm listing cut at its page limit', () => {
+  test('says how many files the tracker has and how to get one not listed', async () => {
+    const view = await show({
+      peer: peerSnapshot({}),
+      swarm: swarmListing([swarmFile('a.bin', 1, 1), swarmFile('b.bin', 1, 1)], {
+        totalFiles: 5_000,
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    const lines = view.lines();
+    // Before, the pane said "Swarm files (2)" of a swarm of 5000.
+    assert.match(lines[2]!, /▶ Swarm files \(2 of 5000\)$/);
+    assert.ok(
+      lines.some((line) => line.endsWith('the first 2 by name; D downloads any by name')),
+      lines.join('\n'),
+    );
+  });
+});
+
 describe('peer view: header', () => {
   const header = async (snapshot: PeerSnapshot, exiting = false) => {
     const view = await show({ peer: snapshot, size: { columns: 120, rows: 36 } });

@@ -129,6 +129,18 @@ function sharedNames(files: readonly SwarmFile[]): Set<string> {
   return shared;
 }
 
+/** ` of 5,000` when the listing holds fewer files than the tracker has. */
+function ofTotal(listing: SwarmListing): string {
+  const listed = listing.files.length;
+  return listing.totalFiles > listed ? ` of ${listing.totalFiles}` : '';
+}
+
+/** What a listing cut at its page limit leaves out, and the way to the rest. */
+function cutListing(listing: SwarmListing): string {
+  if (listing.totalFiles <= listing.files.length) return '';
+  return `the first ${listing.files.length} by name; D downloads any by name`;
+}
+
 /**
  * "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. Files
  * that share a name are shown as NAME@PREFIX, and d takes the one on the row.
@@ -163,14 +175,14 @@ export function SwarmPane(props: {
         : props.listing.state === 'empty'
           ? 'press r to list the swarm'
           : props.files.length > 0
-            ? ''
+            ? cutListing(props.listing)
             : props.filter
               ? 'no file in the swarm matches'
               : 'the swarm has no files yet (r refreshes)';
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
-        title={`Swarm files (${props.files.length})${filter}`}
+        title={`Swarm files (${props.files.length}${props.filter ? '' : ofTotal(props.listing)})${filter}`}
         focused={props.focused}
         width={props.width}
       />
