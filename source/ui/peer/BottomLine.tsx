@@ -5,10 +5,10 @@ import { confirmationPrompt } from './download-keys.ts';
 import { footerKeys } from './peer-help.ts';
 import type { PeerViewState } from './peer-view-state.ts';
 
-/** What the one-line input is for, as its prompt says. */
 /** Below this many cells for the typed value, the input line leaves out its hint. */
 const MIN_VALUE_CELLS = 20;
 
+/** What the one-line input is for, as its prompt says. */
 const INPUT_LABEL = {
   command: ':',
   filter: 'filter swarm: ',

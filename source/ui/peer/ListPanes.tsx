@@ -129,7 +129,7 @@ function sharedNames(files: readonly SwarmFile[]): Set<string> {
   return shared;
 }
 
-/** ` of 5,000` when the listing holds fewer files than the tracker has. */
+/** ` of 5000` when the listing holds fewer files than the tracker has. */
 function ofTotal(listing: SwarmListing): string {
   const listed = listing.files.length;
   return listing.totalFiles > listed ? ` of ${listing.totalFiles}` : '';
