@@ -44,17 +44,34 @@ export function downloadStatus(download: DownloadSnapshot): string {
  * a redraw of a large map cheap while a download runs in the same process.
  */
 function pieceMapText(cells: PieceCell[]): string {
+  // Cells of one look are painted as one run: a colour code per cell made Ink tokenize and
+  // diff ~100 escape sequences per map line on every redraw.
   let text = '';
+  let run = '';
+  let runPaint: ((text: string) => string) | null = null;
   for (const cell of cells) {
-    if (cell.kind === 'owner') {
-      const paint = chalk[ownerColor(cell.owner)];
-      const letter = ownerLetter(cell.owner);
-      text += cell.partial ? paint.dim(letter.toLowerCase()) : paint(letter);
-    } else if (cell.kind === 'resumed')
-      text += chalk.gray(cell.partial ? RESUMED_PARTLY_GLYPH : RESUMED_GLYPH);
-    else text += chalk.dim(cell.kind === 'in-flight' ? IN_FLIGHT_GLYPH : MISSING_GLYPH);
+    const [paint, glyph] = cellLook(cell);
+    if (paint !== runPaint) {
+      if (runPaint) text += runPaint(run);
+      runPaint = paint;
+      run = '';
+    }
+    run += glyph;
   }
+  if (runPaint) text += runPaint(run);
   return text;
+}
+
+/** How a map cell is painted (the same function for cells that look alike) and its glyph. */
+function cellLook(cell: PieceCell): [(text: string) => string, string] {
+  if (cell.kind === 'owner') {
+    const paint = chalk[ownerColor(cell.owner)];
+    const letter = ownerLetter(cell.owner);
+    return cell.partial ? [paint.dim, letter.toLowerCase()] : [paint, letter];
+  }
+  if (cell.kind === 'resumed')
+    return [chalk.gray, cell.partial ? RESUMED_PARTLY_GLYPH : RESUMED_GLYPH];
+  return [chalk.dim, cell.kind === 'in-flight' ? IN_FLIGHT_GLYPH : MISSING_GLYPH];
 }
 
 /** Map glyphs besides the owner letters; the legend names each with its piece count. */
