@@ -54,6 +54,20 @@ export class ManualClock implements Clock {
     this.timers.delete((handle as { id: number }).id);
   }
 
+  /**
+   * The process did not run for `ms` (stopped with Ctrl+Z or SIGSTOP, its machine asleep): time
+   * jumps, then every timer that fell due meanwhile fires late, earliest first, at the new time.
+   */
+  stall(ms: number): void {
+    this.nowMs += ms;
+    const due = [...this.timers].filter(([, timer]) => timer.dueMs <= this.nowMs);
+    due.sort(([, a], [, b]) => a.dueMs - b.dueMs);
+    for (const [id, timer] of due) {
+      if (!this.timers.delete(id)) continue;
+      timer.callback();
+    }
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
   advance(ms: number): void {
     const targetMs = this.nowMs + ms;

@@ -5,6 +5,7 @@
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { defaults, heartbeatIntervalForSweep } from '../config.ts';
+import { formatSeconds } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import type { EndpointStats } from '../net/stats.ts';
@@ -450,8 +451,18 @@ class RunningTracker implements TrackerServer {
   private scheduleSweep(): void {
     // A quarter period: a status changes within a fraction of a sweep of its threshold.
     const everyMs = Math.max(1, Math.floor(this.opts.sweepIntervalMs / 4));
+    const dueMs = this.clock.now() + everyMs;
     this.sweepTimer = this.clock.setTimeout(() => {
-      const events = this.state.sweep(this.clock.now());
+      const nowMs = this.clock.now();
+      // Late by a whole tick or more: the process did not run (a busy loop never lags this much).
+      const awayMs = nowMs - dueMs;
+      if (awayMs >= everyMs) {
+        this.state.excuseAbsence(awayMs, nowMs);
+        this.opts.logger.log(
+          `the tracker did not run for ${formatSeconds(awayMs)} (stopped or asleep): that silence is not held against the nodes`,
+        );
+      }
+      const events = this.state.sweep(nowMs);
       this.report(events);
       this.recordOps();
       this.scheduleSweep();

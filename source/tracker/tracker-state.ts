@@ -329,6 +329,19 @@ export class TrackerState {
   }
 
   /**
+   * The tracker process did not run for `awayMs` (stopped with Ctrl+Z or SIGSTOP, its machine
+   * asleep): what each node sent meanwhile waits in the socket, unread. That silence is the
+   * tracker's, so it is taken off each node's: every node counts as heard `awayMs` later (never
+   * after now). Without this the first sweep after a minute's stop dropped every node, each
+   * 'silent for 58 s', and their files lost their owners until they registered again.
+   */
+  excuseAbsence(awayMs: number, nowMs: number): void {
+    for (const node of this.registry.nodes()) {
+      node.lastHeardMs = Math.min(nowMs, node.lastHeardMs + awayMs);
+    }
+  }
+
+  /**
    * At start: UPDATEs whose credits the restored records already hold. The ledger learns their
    * download ids and the bytes each (host, file) pair has given, so a resent one credits nothing.
    */

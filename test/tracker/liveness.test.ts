@@ -52,6 +52,18 @@ describe('liveness', () => {
     assert.deepEqual(state.snapshot(3 * SWEEP_MS).nodes, []);
   });
 
+  test("the silence of a tracker that did not run is taken off every node's silence", () => {
+    const { state } = newState();
+    register(state, 3, 40111, 0);
+    register(state, 4, 40112, 10_000);
+    // Stopped from 12 s to 72 s: node 3 was silent 12 s before, node 4 2 s.
+    state.excuseAbsence(60_000, 72_000);
+    assert.deepEqual(state.sweep(72_000), [], 'nobody late, nobody dropped');
+    assert.equal(statusOf(state, 3, 72_000 + SWEEP_MS - 12_000 - 1), 'alive');
+    assert.equal(statusOf(state, 3, 72_000 + SWEEP_MS - 12_000), 'late');
+    assert.equal(statusOf(state, 4, 72_000 + SWEEP_MS - 2_000 - 1), 'alive');
+  });
+
   test('a heartbeat refreshes last-heard, and a late node coming back is an event', () => {
     const { state } = newState();
     const token = register(state, 3, 40111, 0);

@@ -283,6 +283,30 @@ describe('tracker server over loopback UDP', () => {
     assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
   });
 
+  test('a tracker that did not run for a minute drops nobody for it, and says so', async () => {
+    // Found by hand: a tracker view stopped with Ctrl+Z for 58 s dropped both its nodes at fg,
+    // 'silent for 58 s', though their heartbeats were waiting in its socket.
+    const clock = new ManualClock(0, Date.UTC(2026, 0, 1));
+    const { tracker, logger } = await startOn(await tempDbDir(), clock);
+    const node = await client(tracker.address);
+    await registerAs(node, 5);
+    clock.advance(10_000);
+    clock.stall(60_000);
+    const lines = logger.getSnapshot().map((line) => line.text);
+    // 59 s: the tracker knows how late its sweep came, which was due 1 s into the stop.
+    assert.ok(
+      lines.includes(
+        'the tracker did not run for 59 s (stopped or asleep): that silence is not held against the nodes',
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(!lines.some((line) => /dropped node|late node/.test(line)), lines.join('\n'));
+    assert.equal(tracker.getSnapshot().nodes.find((row) => row.nodeId === 5)?.status, 'alive');
+    // Its silence after the stop counts as before: late one sweep period after it was heard.
+    clock.advance(12_000);
+    assert.equal(tracker.getSnapshot().nodes.find((row) => row.nodeId === 5)?.status, 'late');
+  });
+
   test('garbage datagrams are counted and summed up in the log, never answered', async () => {
     const clock = new ManualClock(0, Date.UTC(2026, 0, 1));
     const { tracker, logger } = await startOn(await tempDbDir(), clock);
