@@ -166,6 +166,12 @@ const MAX_ROW_AGE_MS = 1_000;
  */
 const REBUILD_COST_FACTOR = 4;
 
+/**
+ * A sweep this late (and at least a tick late) means the tracker process did not run: stopped,
+ * or its machine asleep. Short sweep periods (tests use 100 ms) never see it from a busy loop.
+ */
+const NOT_RUNNING_MS = 2_000;
+
 /** Loads the database, binds the socket and starts serving. */
 export async function startTracker(
   opts: TrackerServerOptions,
@@ -454,9 +460,9 @@ class RunningTracker implements TrackerServer {
     const dueMs = this.clock.now() + everyMs;
     this.sweepTimer = this.clock.setTimeout(() => {
       const nowMs = this.clock.now();
-      // Late by a whole tick or more: the process did not run (a busy loop never lags this much).
+      // Late by a whole tick, and seconds: the process did not run (a busy loop never lags so).
       const awayMs = nowMs - dueMs;
-      if (awayMs >= everyMs) {
+      if (awayMs >= Math.max(everyMs, NOT_RUNNING_MS)) {
         this.state.excuseAbsence(awayMs, nowMs);
         this.opts.logger.log(
           `the tracker did not run for ${formatSeconds(awayMs)} (stopped or asleep): that silence is not held against the nodes`,
