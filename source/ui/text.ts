@@ -76,14 +76,16 @@ export interface FitOptions<K> {
 /**
  * Fits a table into `maxWidth` cells: cuts the widest flexible column (to 12 characters at
  * first), then drops optional columns in order, then cuts flexible columns down to their
- * heading. Returns the cut rows and the columns still shown. Headings are the column keys.
+ * heading. Returns the cut rows, the columns still shown and each column's width in cells (for
+ * a table that shows a window of the rows: its columns keep their width while it scrolls).
+ * Headings are the column keys.
  */
 export function fitTable<T extends Record<string, string>, K extends keyof T & string>(
   rows: T[],
   columns: readonly K[],
   maxWidth: number,
   options: FitOptions<K>,
-): { rows: T[]; columns: K[] } {
+): { rows: T[]; columns: K[]; widths: Record<K, number> } {
   const perColumn = options.chromePerColumn ?? 3;
   const fixed = options.chromeFixed ?? 1;
   const widths = new Map<K, number>();
@@ -120,7 +122,7 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
       cut[key] = truncate(row[key] ?? '', widths.get(key)!) as T[K];
     return cut;
   });
-  return { rows: fitted, columns: shown };
+  return { rows: fitted, columns: shown, widths: Object.fromEntries(widths) as Record<K, number> };
 }
 
 /** fitTable for tables that never drop a column: the rows, cut to fit. */

@@ -166,11 +166,13 @@ describe('peer view: the whole screen', () => {
       'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered',
       '↓ 3.0 MiB/s  ↑ 512.0 KiB/s · seeding 1 file · uploaded 10.0 MiB',
       '  My files (4)                          ▶ Swarm files (3)',
-      '┌─────────┬──────────┬─────────┐        ┌───────────┬──────────┬────────┐',
-      '│ name    │ size     │ state   │        │ name      │ size     │ owners │',
-      '├─────────┼──────────┼─────────┤        ├───────────┼──────────┼────────┤',
-      '│   a.bin │ 64.0 MiB │ seeding │        │ ▸ big.iso │ 16.0 MiB │ 2      │',
-      '└─────────┴──────────┴─────────┘        └───────────┴──────────┴────────┘',
+      // Each table as wide as all its rows need, though it shows one: it keeps its width as
+      // the rows scroll by.
+      '┌───────────┬───────────┬─────────────┐ ┌──────────────────┬──────────┬────────┐',
+      '│ name      │ size      │ state       │ │ name             │ size     │ owners │',
+      '├───────────┼───────────┼─────────────┤ ├──────────────────┼──────────┼────────┤',
+      '│   a.bin   │ 64.0 MiB  │ seeding     │ │ ▸ big.iso        │ 16.0 MiB │ 2      │',
+      '└───────────┴───────────┴─────────────┘ └──────────────────┴──────────┴────────┘',
       '',
       '  Downloads (2)',
       '  big.iso [███████████░░░░░░░░░]  56.3% downloading · 9/16 pieces 2.0 MiB/s',

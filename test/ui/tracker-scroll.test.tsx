@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import type { LogLine } from '../../source/log/logger.ts';
 import {
   eventually,
+  fileRow,
   fixedStore,
   KEY,
   logLines,
@@ -136,5 +137,34 @@ describe('tracker view: scrolling and focus at 80x24', () => {
     const view = await showTwenty();
     await view.tap('jj');
     assert.equal(view.title('Nodes'), '▶ Nodes (20) · sort: id rows 3-6 of 20');
+  });
+});
+
+describe('tracker view: a table keeps its width while it scrolls', () => {
+  test('the owner index is as wide for its first rows as for its last', async () => {
+    // Names of every length, the longest at the end: before, the table was sized to the rows
+    // on screen, and grew and shrank as they scrolled by.
+    const files = Array.from({ length: 12 }, (_, index) =>
+      fileRow(`${'f'.repeat(index + 1)}.bin`, (index + 10).toString(16), [
+        { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+      ]),
+    );
+    const view = await show({
+      tracker: fixedStore(trackerSnapshot([nodeRow(1)], files)),
+      log: fixedStore(logLines(3)),
+      size: { columns: 100, rows: 24 },
+    });
+    const border = () =>
+      view
+        .lines()
+        .find(
+          (line, index, all) => all[index - 1]?.includes('Owner index') && line.startsWith('┌'),
+        );
+    const top = border();
+    assert.ok(top, view.frame());
+    await view.press(KEY.tab);
+    await view.press('G');
+    assert.match(view.frame(), /Owner index \(12 files\) rows \d+-12 of 12/);
+    assert.equal(border(), top);
   });
 });

@@ -36,6 +36,9 @@ function inCells(padded: string): string {
  * through context, so cells can be styled by what their row says.
  */
 class CompactTable<T extends Row> extends Table<T> {
+  /** Widths of all the rows when these are a window of them; see DataTable. */
+  declare props: Table<T>['props'] & { widths?: Partial<Record<string, number>> };
+
   /** Column widths in terminal cells (the Ink table counts string length). */
   override getColumns() {
     const { padding } = this.getConfig();
@@ -43,6 +46,7 @@ class CompactTable<T extends Row> extends Table<T> {
       ...column,
       width:
         Math.max(
+          this.props.widths?.[column.key] ?? 0,
           textWidth(column.key),
           ...this.props.data.map((row) => textWidth(String(row[column.column] ?? ''))),
         ) +
@@ -70,15 +74,25 @@ class CompactTable<T extends Row> extends Table<T> {
   }
 }
 
-/** A table of text rows; `columns` fixes the order (and shows headings with no rows). */
+/**
+ * A table of text rows; `columns` fixes the order (and shows headings with no rows). `widths`,
+ * when the rows are a scrolled window of more: each column's width over all of them, so the
+ * table does not change width as other rows scroll into view.
+ */
 export function DataTable<T extends Row>(props: {
   rows: T[];
   columns: (keyof T & string)[];
   cellStyle?: CellStyle;
+  widths?: Partial<Record<keyof T & string, number>>;
 }) {
   return (
     <CellStyleContext.Provider value={props.cellStyle ?? null}>
-      <CompactTable<T> data={props.rows} columns={props.columns} cell={StyledCell} />
+      <CompactTable<T>
+        data={props.rows}
+        columns={props.columns}
+        cell={StyledCell}
+        widths={props.widths}
+      />
     </CellStyleContext.Provider>
   );
 }

@@ -11,11 +11,18 @@ export function TablePane<T extends Record<string, string>>(props: {
   rows: T[];
   columns: (keyof T & string)[];
   cellStyle?: CellStyle;
+  /** Column widths over all rows, when `rows` is the window of them that fits. */
+  widths?: Partial<Record<keyof T & string, number>>;
 }) {
   return (
     <Box flexDirection="column" height={props.height}>
       <PaneTitle title={props.title} focused={props.focused} width={props.width} />
-      <DataTable rows={props.rows} columns={props.columns} cellStyle={props.cellStyle} />
+      <DataTable
+        rows={props.rows}
+        columns={props.columns}
+        cellStyle={props.cellStyle}
+        widths={props.widths}
+      />
     </Box>
   );
 }

@@ -6,7 +6,7 @@ import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { quoteUntrusted, validateFileName } from '../../protocol/names.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { firstFitting, fitTable, truncate } from '../text.ts';
+import { type FitOptions, firstFitting, fitTable, textWidth, truncate } from '../text.ts';
 
 /**
  * A folder's file name as the table shows it. Names with control or direction characters are
@@ -28,6 +28,43 @@ const SELECTED = '▸ ';
 const UNSELECTED = '  ';
 
 /** The rows of a list that fit, keeping the selected one visible. */
+const FILE_COLUMNS: ('name' | 'size' | 'state')[] = ['name', 'size', 'state'];
+const SWARM_COLUMNS: ('name' | 'size' | 'owners')[] = ['name', 'size', 'owners'];
+
+/**
+ * The `count` rows from `first` on, fitted as if the table showed all of `rows`: its columns
+ * keep their width while it scrolls (sized to the rows on screen, a pane grew and shrank as
+ * names of other lengths went by).
+ */
+function fitWindow<T extends Record<string, string>, K extends keyof T & string>(
+  rows: T[],
+  first: number,
+  count: number,
+  columns: K[],
+  maxWidth: number,
+  options: FitOptions<K>,
+): { rows: T[]; widths: Record<K, number> } {
+  const widest = { ...rows[0] } as T;
+  for (const key of columns) {
+    let cells = 0;
+    for (const row of rows) {
+      const width = textWidth(row[key] ?? '');
+      if (width > cells) {
+        cells = width;
+        widest[key] = row[key]!;
+      }
+    }
+  }
+  const window = rows.slice(first, first + count);
+  const fitted = fitTable(
+    rows.length > 0 ? [...window, widest] : window,
+    columns,
+    maxWidth,
+    options,
+  );
+  return { rows: fitted.rows.slice(0, window.length), widths: fitted.widths };
+}
+
 function windowOf<T>(
   items: readonly T[],
   selected: number,
@@ -86,17 +123,17 @@ export function FilesPane(props: {
   width: number;
   notice?: Notice;
 }) {
-  const { shown, first } = windowOf(props.files, props.selected, props.rows);
-  const rows = shown.map((file, index) => ({
-    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${shownName(file.name)}`,
+  const { first } = windowOf(props.files, props.selected, props.rows);
+  const all = props.files.map((file, index) => ({
+    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shownName(file.name)}`,
     size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
     state: fileState(file),
     // Not a column: tells rowStyle to grey the row.
     kind: file.state.kind,
   }));
-  const fitted = fitTable(rows, ['name', 'size', 'state'], props.width - 1, {
+  const fitted = fitWindow(all, first, props.rows, FILE_COLUMNS, props.width - 1, {
     flexible: ['name', 'state'],
-  }).rows;
+  });
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
@@ -104,7 +141,12 @@ export function FilesPane(props: {
         focused={props.focused}
         width={props.width - 1}
       />
-      <DataTable rows={fitted} columns={['name', 'size', 'state']} cellStyle={rowStyle} />
+      <DataTable
+        rows={fitted.rows}
+        columns={FILE_COLUMNS}
+        widths={fitted.widths}
+        cellStyle={rowStyle}
+      />
       {props.files.length === 0 ? (
         <Text dimColor>
           {firstFitting(
@@ -154,18 +196,18 @@ export function SwarmPane(props: {
   rows: number;
   width: number;
 }) {
-  const { shown, first } = windowOf(props.files, props.selected, props.rows);
+  const { first } = windowOf(props.files, props.selected, props.rows);
   const shared = sharedNames(props.listing.files);
-  const rows = shown.map((file, index) => ({
-    name: `${first + index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(file.name, file.infohashHex) : file.name}`,
+  const all = props.files.map((file, index) => ({
+    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(file.name, file.infohashHex) : file.name}`,
     size: formatSize(file.sizeBytes),
     owners: String(file.ownerCount),
     // Not a column: tells rowStyle to colour the row.
     kind: shared.has(file.name) ? 'shared-name' : '',
   }));
-  const fitted = fitTable(rows, ['name', 'size', 'owners'], props.width, {
+  const fitted = fitWindow(all, first, props.rows, SWARM_COLUMNS, props.width, {
     flexible: ['name'],
-  }).rows;
+  });
   const filter = props.filter ? ` · filter "${props.filter}"` : '';
   const status =
     props.listing.state === 'loading'
@@ -186,7 +228,12 @@ export function SwarmPane(props: {
         focused={props.focused}
         width={props.width}
       />
-      <DataTable rows={fitted} columns={['name', 'size', 'owners']} cellStyle={rowStyle} />
+      <DataTable
+        rows={fitted.rows}
+        columns={SWARM_COLUMNS}
+        widths={fitted.widths}
+        cellStyle={rowStyle}
+      />
       <Text
         color={props.listing.state === 'error' ? 'red' : undefined}
         dimColor={props.listing.state !== 'error'}

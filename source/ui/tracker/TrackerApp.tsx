@@ -136,6 +136,7 @@ export function TrackerApp(props: TrackerAppProps) {
         height={layout.nodesHeight}
         rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
         columns={nodes.columns}
+        widths={nodes.widths}
         cellStyle={nodeStyle}
       />
       <TablePane
@@ -145,6 +146,7 @@ export function TrackerApp(props: TrackerAppProps) {
         height={layout.filesHeight}
         rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
         columns={files.columns}
+        widths={files.widths}
         cellStyle={fileStyle}
       />
       <LogPane

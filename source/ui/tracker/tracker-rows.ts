@@ -71,7 +71,12 @@ export function nodeCells(
   snapshot: TrackerSnapshot,
   sort: NodeSort,
   width: number,
-): { rows: NodeCells[]; columns: (keyof NodeCells)[]; nodes: NodeRow[] } {
+): {
+  rows: NodeCells[];
+  columns: (keyof NodeCells)[];
+  widths: Record<keyof NodeCells, number>;
+  nodes: NodeRow[];
+} {
   const nodes = sortNodes(snapshot.nodes, sort);
   const rows = nodes.map((node) => ({
     node: String(node.nodeId),
@@ -119,7 +124,12 @@ function fileNote(file: FileRow): string {
 export function fileCells(
   snapshot: TrackerSnapshot,
   width: number,
-): { rows: FileCells[]; columns: (keyof FileCells)[]; files: readonly FileRow[] } {
+): {
+  rows: FileCells[];
+  columns: (keyof FileCells)[];
+  widths: Record<keyof FileCells, number>;
+  files: readonly FileRow[];
+} {
   const rows = snapshot.files.map((file) => ({
     file: file.name,
     size: formatSize(file.sizeBytes),
