@@ -39,10 +39,9 @@ test('replies an upload-limited owner queued past the timeout are kept, and pace
     const detail = `seed ${seed}:\n${leecher.lines.filter((l) => /paced|transfer/.test(l)).join('\n')}`;
     assert.equal(download.state, 'done', `${detail}\n${download.reason}`);
     assert.equal(await sha256File(join(leecher.folder, NAME)), expected, detail);
-    // Every time pacing started, late replies ended it again.
-    const started = leecher.lines.filter((l) => l.includes('requests paced to')).length;
-    const ended = leecher.lines.filter((l) => l.includes('requests unpaced again')).length;
-    assert.equal(ended, started, detail);
+    // Pacing that late replies undid is never told of: the log said `paced` and `unpaced
+    // again` in the same second, five times in a 24 s download from a 4 MiB/s owner.
+    assert.equal(leecher.lines.filter((l) => l.includes('requests paced to')).length, 0, detail);
     assert.ok(pacedSamples <= samples / 10, `${detail}\npaced in ${pacedSamples} of ${samples}`);
     const transfer = leecher.lines.find((l) => l.includes(`transfer ${NAME}:`)) ?? '';
     const counts = / (\d+) late blocks? kept.* (\d+) unsolicited/.exec(transfer);

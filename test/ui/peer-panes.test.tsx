@@ -8,7 +8,6 @@ import chalk from 'chalk';
 import type { DownloadSnapshot, PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { MIN_COLUMNS, MIN_ROWS, PEER_KEYS } from '../../source/ui/peer/PeerApp.tsx';
 import { peerLayout } from '../../source/ui/peer/peer-layout.ts';
-import { textWidth } from '../../source/ui/text.ts';
 import { BASE_WALL_MS } from './fixtures.ts';
 import {
   download,

@@ -147,7 +147,6 @@ export class BlockTransfer {
   retransmittedBlocks = 0;
   /** Replies kept that came after their request was given up on (see learnFromLateReply). */
   lateBlocks = 0;
-  private unpacedAgain = false;
   /** Owners whose DATA arrived in the batch being delivered (see pumpAfterBatch). */
   private readonly dueOwners: OwnerSession[] = [];
   private pumpQueued = false;
@@ -463,14 +462,7 @@ export class BlockTransfer {
     nowMs: number,
   ): void {
     owner.link.rtt.addLateSample(nowMs - assembly.forgetGivenUp(block));
-    if (this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs)) this.unpacedAgain = true;
-  }
-
-  /** True once after late replies ended the pacing that their losses had started. */
-  takeUnpacedAgain(): boolean {
-    const unpaced = this.unpacedAgain;
-    this.unpacedAgain = false;
-    return unpaced;
+    this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs);
   }
 
   /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */

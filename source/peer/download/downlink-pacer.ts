@@ -77,6 +77,10 @@ export class DownlinkPacer {
   private engagedAtMs = Number.NEGATIVE_INFINITY;
   /** Bytes of those losses beyond the share that engages pacing, not yet found needless. */
   private engagingExcessBytes = 0;
+  /** When the pacing now in force started (undone or not); -Infinity while unpaced. */
+  private pacedSinceMs = Number.NEGATIVE_INFINITY;
+  /** The pacing now in force was told of (takeNews). */
+  private told = false;
 
   constructor(userLimitBytesPerSec: number, nowMs: number) {
     this.userLimit = new TokenBucket(userLimitBytesPerSec, nowMs);
@@ -100,12 +104,29 @@ export class DownlinkPacer {
   }
 
   /**
-   * The pacing rate as it stands at `nowMs`: 0 once no download has ticked the pacer for a whole
-   * window (the last one finished or paused), when the next tick starts afresh. What a view shows:
-   * without downloads nobody ticks, and the rate of the last one would stand for good.
+   * The pacing rate a person is shown at `nowMs`: 0 until the pacing has stood a whole window
+   * (before that, late replies may still find its losses were none and undo it: an owner under
+   * `--upload-limit` made a download's log say `paced` and `unpaced again` in the same second, five
+   * times in 24 s), and 0 once no download has ticked the pacer for a window (the last one
+   * finished or paused: without downloads nobody ticks, and its rate would stand for good).
    */
   rateAt(nowMs: number): number {
-    return nowMs - this.slotStartMs < WINDOW_MS ? this.pace.limit : 0;
+    if (nowMs - this.slotStartMs >= WINDOW_MS) return 0;
+    return this.standing(nowMs) ? this.pace.limit : 0;
+  }
+
+  /**
+   * The rate to tell of, once, when pacing has stood a whole window (see rateAt); else 0. Pacing
+   * that ends is not told of: after a window only idleness ends it, when downloads have ended.
+   */
+  takeNews(nowMs: number): number {
+    if (this.told || !this.standing(nowMs)) return 0;
+    this.told = true;
+    return this.pace.limit;
+  }
+
+  private standing(nowMs: number): boolean {
+    return this.paced && nowMs - this.pacedSinceMs >= WINDOW_MS;
   }
 
   /**
@@ -163,9 +184,7 @@ export class DownlinkPacer {
     this.engagingExcessBytes -= bytes;
     if (this.engagingExcessBytes > 0) return false;
     this.engagedAtMs = Number.NEGATIVE_INFINITY;
-    this.paced = false;
-    this.probes = 0;
-    this.pace.setLimit(0, nowMs);
+    this.unpace(nowMs);
     return true;
   }
 
@@ -199,15 +218,14 @@ export class DownlinkPacer {
     this.heldInSlot = false;
     if (capacity === 0) {
       // Nothing arrived for a whole window: idle, or starting anew. Unpaced until a loss.
-      this.paced = false;
-      this.probes = 0;
-      this.pace.setLimit(0, nowMs);
+      this.unpace(nowMs);
       return;
     }
     if (!this.paced && !loss) return;
     if (!this.paced) {
       this.engagedAtMs = nowMs;
       this.engagingExcessBytes = excessLostBytes;
+      this.pacedSinceMs = nowMs;
     }
     let gain = 1;
     if (loss) {
@@ -237,9 +255,15 @@ export class DownlinkPacer {
     this.slotStartBytes = receivedBytes;
     this.lostBytesInSlot = 0;
     this.heldInSlot = false;
+    this.engagedAtMs = Number.NEGATIVE_INFINITY;
+    this.unpace(nowMs);
+  }
+
+  private unpace(nowMs: number): void {
     this.paced = false;
     this.probes = 0;
-    this.engagedAtMs = Number.NEGATIVE_INFINITY;
+    this.pacedSinceMs = Number.NEGATIVE_INFINITY;
+    this.told = false;
     this.pace.setLimit(0, nowMs);
   }
 }

@@ -599,15 +599,13 @@ export class Download {
     this.tickTimer = this.deps.clock.setTimeout(() => {
       if (this.stopped) return;
       const pacer = this.deps.pacer;
-      const wasEngaged = pacer.engaged;
-      pacer.tick(this.deps.clock.now(), this.deps.endpoint.dataBytesIn);
-      if (!wasEngaged && pacer.engaged) {
-        const rate = formatRate(pacer.rateBytesPerSec);
+      const nowMs = this.deps.clock.now();
+      pacer.tick(nowMs, this.deps.endpoint.dataBytesIn);
+      const pacedTo = pacer.takeNews(nowMs);
+      if (pacedTo > 0) {
+        const rate = formatRate(pacedTo);
         this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
       }
-      if (this.transfer?.takeUnpacedAgain())
-        this.deps.log('requests unpaced again: what looked lost came late (an owner queued it)');
-      const nowMs = this.deps.clock.now();
       this.watchFragments(nowMs);
       this.transfer?.checkTimeouts();
       // Paced: send what the tokens returned since the last tick allow.

@@ -95,11 +95,12 @@ describe('DownlinkPacer', () => {
     const d = new Driver();
     d.slot(3 * MB);
     d.slot(2.5 * MB, { loss: true });
-    assert.equal(d.pacer.rateAt(d.nowMs), 0.85 * 3 * MB);
-    assert.equal(d.pacer.rateAt(d.nowMs + 999), 0.85 * 3 * MB);
+    for (let i = 0; i < 10; i++) d.slot(3 * MB);
+    assert.equal(d.pacer.rateAt(d.nowMs), 3 * MB);
+    assert.equal(d.pacer.rateAt(d.nowMs + 999), 3 * MB);
     // The download ended: nobody ticks. A second later the rate it had is no longer shown.
     assert.equal(d.pacer.rateAt(d.nowMs + 1000), 0);
-    assert.equal(d.pacer.rateBytesPerSec, 0.85 * 3 * MB);
+    assert.equal(d.pacer.rateBytesPerSec, 3 * MB);
     // A new download an hour later: its first tick forgets the old path, nothing waits.
     d.nowMs += 3_600_000;
     d.received += 5 * MB;
@@ -151,6 +152,48 @@ describe('DownlinkPacer: losses that were late replies', () => {
     for (let i = 0; i < 10; i++) d.slot(2.5 * MB);
     assert.equal(d.pacer.undoLoss(10 * MB, d.nowMs), false);
     assert.equal(d.pacer.engaged, true);
+  });
+});
+
+describe('DownlinkPacer: what a person is told', () => {
+  test('pacing is shown and told once it has stood a second, and told once', () => {
+    const d = pacedAt3MB();
+    const engagedAtMs = d.nowMs;
+    assert.equal(d.pacer.rateAt(d.nowMs), 0, 'late replies may still undo it');
+    assert.equal(d.pacer.takeNews(d.nowMs), 0);
+    for (let i = 0; i < 9; i++) d.slot(2.5 * MB);
+    assert.equal(d.nowMs - engagedAtMs, 900);
+    assert.equal(d.pacer.takeNews(d.nowMs), 0);
+    d.slot(2.5 * MB);
+    const rate = d.pacer.rateBytesPerSec;
+    assert.ok(rate > 0);
+    assert.equal(d.pacer.rateAt(d.nowMs), rate);
+    assert.equal(d.pacer.takeNews(d.nowMs), rate);
+    assert.equal(d.pacer.takeNews(d.nowMs), 0, 'told once');
+    d.slot(2.5 * MB);
+    assert.equal(d.pacer.takeNews(d.nowMs), 0);
+  });
+
+  test('pacing undone by late replies within its second is never told', () => {
+    const d = pacedAt3MB();
+    assert.equal(d.pacer.undoLoss(MB, d.nowMs + 50), true);
+    for (let i = 0; i < 20; i++) {
+      d.slot(2.5 * MB);
+      assert.equal(d.pacer.takeNews(d.nowMs), 0);
+      assert.equal(d.pacer.rateAt(d.nowMs), 0);
+    }
+  });
+
+  test('pacing that ended (idle) and starts again is told again', () => {
+    const d = pacedAt3MB();
+    for (let i = 0; i < 10; i++) d.slot(2.5 * MB);
+    assert.ok(d.pacer.takeNews(d.nowMs) > 0);
+    for (let i = 0; i < 10; i++) d.slot(0);
+    assert.equal(d.pacer.engaged, false);
+    d.slot(3 * MB);
+    d.slot(2.5 * MB, { loss: true });
+    for (let i = 0; i < 10; i++) d.slot(2.5 * MB);
+    assert.ok(d.pacer.takeNews(d.nowMs) > 0);
   });
 });
 
