@@ -144,13 +144,25 @@ describe('peer view keys: my files', () => {
 });
 
 describe('peer view keys: swarm files', () => {
-  test('d downloads the selected swarm file and moves the focus to Downloads', async () => {
+  test('d downloads the selected swarm file; the focus stays, so d j d downloads two', async () => {
     const { view, intents } = await show();
     assert.deepEqual(focused(view), ['Swarm files']);
     await view.press('j', 'd');
     assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
-    assert.deepEqual(focused(view), ['Downloads']);
+    assert.deepEqual(focused(view), ['Swarm files']);
     assert.match(view.frame(), /✓ downloading ubuntu\.iso/);
+    await view.press('j', 'd');
+    assert.deepEqual(intents.actions(), [
+      ['download', 'ubuntu.iso'],
+      ['download', 'a.bin'],
+    ]);
+  });
+
+  test('a name typed with D takes the focus to Downloads, where its row may need a choice', async () => {
+    const { view, intents } = await show();
+    await view.press('D', 'big.iso', ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+    assert.deepEqual(focused(view), ['Downloads']);
   });
 
   test('Enter downloads the selected swarm file too', async () => {
@@ -258,7 +270,10 @@ describe('peer view keys: swarm files', () => {
       ...snapshot,
       downloads: [...snapshot.downloads, download('ubuntu.iso', [], { state: 'searching' })],
     });
-    await eventually(() => assert.match(view.frame(), /^▸ ubuntu\.iso \[/m));
+    await eventually(() => assert.match(view.frame(), /^ {2}ubuntu\.iso \[/m));
+    // The focus stayed in Swarm files; Tab finds the selection on the new download.
+    await view.press(KEY.tab);
+    assert.match(view.frame(), /^▸ ubuntu\.iso \[/m);
     await view.press('k');
     assert.match(view.frame(), /^▸ two\.bin \[/m, 'and moves freely from there');
   });

@@ -46,7 +46,7 @@ describe('peer view keys as a pure reducer', () => {
   test('a burst of keys in one read is applied key by key on fresh state', () => {
     const { state, effects } = press(initialPeerViewState, 'jd');
     assert.equal(state.selected.swarm, 1);
-    assert.deepEqual(effects, [{ kind: 'download', name: 'ubuntu.iso' }]);
+    assert.deepEqual(effects, [{ kind: 'download', name: 'ubuntu.iso', picked: true }]);
   });
 
   test('a key that opens the command line takes the rest of the chunk as typed text', () => {
@@ -76,7 +76,9 @@ describe('peer view keys as a pure reducer', () => {
     ({ state } = press(state, 'a.b'));
     assert.equal(state.filter, 'a.b');
     ({ state } = press(state, '\r', { return: true }));
-    assert.deepEqual(press(state, 'd').effects, [{ kind: 'download', name: 'a.bin' }]);
+    assert.deepEqual(press(state, 'd').effects, [
+      { kind: 'download', name: 'a.bin', picked: true },
+    ]);
     ({ state } = press(state, '/'));
     ({ state } = press(state, '', { escape: true }));
     assert.equal(state.filter, '');
@@ -112,7 +114,7 @@ describe('peer view keys as a pure reducer', () => {
       { ...initialPeerViewState, selected: { files: 0, swarm: 1, downloads: 0 } },
       'd',
     );
-    assert.deepEqual(started.effects, [{ kind: 'download', name: 'ubuntu.iso' }]);
+    assert.deepEqual(started.effects, [{ kind: 'download', name: 'ubuntu.iso', picked: true }]);
     const listed: PeerKeyContext = {
       ...context,
       downloads: [...context.downloads, { name: 'ubuntu.iso', state: 'searching' }],

@@ -147,7 +147,7 @@ export function PeerApp(props: PeerAppProps) {
       case 'download': {
         const outcome = intents.download(effect.target ?? effect.name);
         if (outcome.ok) {
-          update({ ...viewRef.current, focus: 'downloads' });
+          if (!effect.picked) update({ ...viewRef.current, focus: 'downloads' });
           // A name typed (`D`, `:get`) may not be in the swarm: the row says so if it is not.
           const shown = shortTarget(effect.name, effect.target);
           notify(

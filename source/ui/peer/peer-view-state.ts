@@ -60,8 +60,11 @@ export type PeerEffect =
   | { kind: 'seed'; name: string }
   | { kind: 'unseed'; name: string }
   | { kind: 'seed-all' }
-  /** `target`: what to ask for when it is not the name alone (NAME@PREFIX). */
-  | { kind: 'download'; name: string; target?: string }
+  /**
+   * `target`: what to ask for when it is not the name alone (NAME@PREFIX). `picked`: chosen in
+   * Swarm files, where the focus stays so that the next file can be picked (see download()).
+   */
+  | { kind: 'download'; name: string; target?: string; picked?: boolean }
   | { kind: 'cancel'; name: string }
   | { kind: 'toggle-pause'; name: string }
   | { kind: 'remove'; name: string; deletePartFile: boolean }
@@ -117,15 +120,25 @@ function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
 }
 
 /**
- * The selection follows the new download once the engine lists it; the host moves the focus to
- * Downloads once the engine accepted it (and forgets the follow if it refused).
+ * The Downloads selection follows the new download once the engine lists it. A name typed (`D`,
+ * `:get`) takes the focus to Downloads once the engine accepted it (its row may need a choice of
+ * file); one picked in Swarm files leaves the focus there, so that `d`, `j`, `d` downloads two
+ * files: before, the focus went to Downloads, `j` moved there, and the second `d` only took the
+ * focus back (found by hand). The host forgets the follow if the engine refused.
  */
-function download(state: PeerViewState, text: string): PeerKeyOutcome {
+function download(state: PeerViewState, text: string, picked = false): PeerKeyOutcome {
   const parsed = parseDownloadTarget(text);
+  const extra = picked ? { picked } : {};
   if (!parsed.ok || parsed.target.infohashPrefix === null)
-    return { state: { ...state, follow: text }, effects: [{ kind: 'download', name: text }] };
+    return {
+      state: { ...state, follow: text },
+      effects: [{ kind: 'download', name: text, ...extra }],
+    };
   const { name } = parsed.target;
-  return { state: { ...state, follow: name }, effects: [{ kind: 'download', name, target: text }] };
+  return {
+    state: { ...state, follow: name },
+    effects: [{ kind: 'download', name, target: text, ...extra }],
+  };
 }
 
 /**
@@ -262,7 +275,7 @@ function pressed(
   }
   if (state.focus === 'swarm' && (text === 'd' || key.return)) {
     const target = swarmRowTarget(state, context);
-    return target ? download(state, target) : none();
+    return target ? download(state, target, true) : none();
   }
   if (state.focus === 'downloads' && key.return) {
     const row = context.downloads[picked(state, 'downloads', counts.downloads)];
