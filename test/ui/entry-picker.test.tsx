@@ -19,7 +19,6 @@ import {
 } from './peer-fixtures.ts';
 
 const ENTER = '\r';
-const SHIFT_TAB = '\u001B[Z';
 
 const views: RenderedView[] = [];
 afterEach(() => {
