@@ -24,6 +24,7 @@ import { HEADER_BYTES } from '../protocol/codec.ts';
 import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
+import { doneLine, transferLine } from './download/done-lines.ts';
 import { DownlinkPacer } from './download/downlink-pacer.ts';
 import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
@@ -789,16 +790,25 @@ export class PeerNode {
       if (!this.leaving) await this.creditWhatWasVerified(download, 'before it stopped');
       return;
     }
-    const { transfer, metainfo } = download;
-    const seconds = (download.finishedAtMs - download.startedAtMs) / 1000;
+    const { transfer, metainfo, name, resumedBytes } = download;
     const sizeBytes = metainfo!.sizeBytes;
-    this.options.logger.log(
-      `done ${download.name}: ${formatSize(sizeBytes)} in ${seconds.toFixed(2)} s (${formatRate(sizeBytes / Math.max(seconds, 0.001))}), SHA-256 of every piece verified`,
-    );
-    const coreSeconds = (cpu.user + cpu.system) / 1e6;
+    const elapsedMs = download.finishedAtMs - download.startedAtMs;
+    const { pausedMs } = download;
+    this.options.logger.log(doneLine({ name, sizeBytes, resumedBytes, elapsedMs, pausedMs }));
     if (transfer)
       this.options.logger.log(
-        `transfer ${download.name}: ${transfer.requestsSent} REQUESTs, ${transfer.retransmittedBlocks} ${blockWord(transfer.retransmittedBlocks)} asked again, ${transfer.lateBlocks} late ${blockWord(transfer.lateBlocks)} kept, ${transfer.duplicateBlocks} duplicate, ${transfer.unsolicitedBlocks} unsolicited and ${transfer.damagedBlocks} damaged blocks; process CPU ${coreSeconds.toFixed(2)} core-s${perGiB(coreSeconds, sizeBytes)}${coalesced > 0 ? `; ${coalesced} datagrams arrived coalesced (GRO)` : ''}`,
+        transferLine({
+          name,
+          requestsSent: transfer.requestsSent,
+          retransmittedBlocks: transfer.retransmittedBlocks,
+          lateBlocks: transfer.lateBlocks,
+          duplicateBlocks: transfer.duplicateBlocks,
+          unsolicitedBlocks: transfer.unsolicitedBlocks,
+          damagedBlocks: transfer.damagedBlocks,
+          coreSeconds: (cpu.user + cpu.system) / 1e6,
+          fetchedBytes: sizeBytes - resumedBytes,
+          coalescedDatagrams: coalesced,
+        }),
       );
     // Credit and seed side by side: while no tracker answers, each waits for its retries to
     // end (~10 s), and the file should be served whole meanwhile.
@@ -1200,19 +1210,4 @@ export class PeerNode {
 
 function describeLimit(bytesPerSec: number): string {
   return bytesPerSec === 0 ? 'none' : formatRate(bytesPerSec);
-}
-
-/**
- * The CPU line's figure per GiB, for files big enough that it means something: below 16 MiB the
- * process's start-up is most of it (a 1-byte file read "24336358.44 per GiB", an empty one
- * "Infinity").
- */
-function perGiB(coreSeconds: number, sizeBytes: number): string {
-  if (sizeBytes < 16 * 2 ** 20) return '';
-  return ` (${(coreSeconds / (sizeBytes / 2 ** 30)).toFixed(2)} per GiB)`;
-}
-
-/** `block` or `blocks`, for a count in a log line. */
-function blockWord(count: number): string {
-  return count === 1 ? 'block' : 'blocks';
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { formatSize } from '../../source/format.ts';
 import { Bitfield } from '../../source/peer/download/bitfield.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { describeOwners, downloadAndSettle, Swarm } from './harness/swarm.ts';
@@ -79,6 +80,16 @@ test('a leecher stopped mid-download resumes from its verified pieces and ends e
       fetched,
       (PIECES - claimed.length + 1) * PIECE_BYTES,
       `only the missing and the damaged pieces were fetched ${context}`,
+    );
+    // Its done line tells what came over the network and what the part file had.
+    const kept = formatSize((claimed.length - 1) * PIECE_BYTES).replace('.', '\\.');
+    const done = secondRun.lines.find((line) => line.includes(` done ${NAME}: `)) ?? '';
+    assert.match(
+      done,
+      new RegExp(
+        ` done ${NAME}: 8\\.0 MiB, ${formatSize(fetched).replace('.', '\\.')} of it fetched in \\d+\\.\\d\\d s \\([\\d.]+ [KM]iB/s; ${kept} already in the part file\\), SHA-256 of every piece verified$`,
+      ),
+      context,
     );
   } finally {
     await swarm.close();

@@ -143,6 +143,11 @@ export class Download {
   readonly downloadId = randomBytes(8);
   startedAtMs: number;
   finishedAtMs = DOUBLE_ZERO;
+  /** Bytes the part file held verified when the transfer started (resumed, not fetched). */
+  resumedBytes = 0;
+  /** Time spent paused in this run, up to the last time it left `paused`. */
+  pausedMs = 0;
+  private pausedSinceMs: number | null = null;
   rateBytesPerSec = DOUBLE_ZERO;
   private encodedMetainfo: Buffer | null = null;
   private partFile: PartFile | null = null;
@@ -580,6 +585,7 @@ export class Download {
       },
     );
     this.lastVerifiedBytes = this.transfer.verifiedBytes;
+    this.resumedBytes = this.transfer.verifiedBytes;
     this.unsampledSinceMs = this.deps.clock.now();
     if (this.pauseAtStart) {
       // Straight to paused: the log and the view never say `downloading` for it in between.
@@ -971,6 +977,12 @@ export class Download {
 
   private setState(state: DownloadState, reason = ''): void {
     if (this.state === state && this.reason === reason) return;
+    const nowMs = this.deps.clock.now();
+    if (state === 'paused') this.pausedSinceMs ??= nowMs;
+    else if (this.pausedSinceMs !== null) {
+      this.pausedMs += nowMs - this.pausedSinceMs;
+      this.pausedSinceMs = null;
+    }
     this.state = state;
     this.reason = reason;
     // "cancelled (cancelled)" says nothing twice: the reason only when it adds something.
