@@ -90,7 +90,21 @@ test('a full disk pauses the download with "disk full", loses nothing, and it re
     );
     const paused = downloadRow(leecher, NAME)!;
     const context = `(seed ${SEED}; ${paused.state}: ${paused.reason})`;
-    assert.match(paused.reason, /^disk full/, `a clear reason ${context}`);
+    // How much room is missing, so a person knows what to free; said once, not per write.
+    assert.match(
+      paused.reason,
+      /^disk full: \d+\.\d MiB more room needed; retrying in 5 s$/,
+      `a clear reason ${context}`,
+    );
+    // Said at the start already: 32 MiB to fetch onto a 20 MiB disk.
+    assert.ok(
+      leecher.lines.some((line) =>
+        / big\.bin: the disk has 1\d\.\d MiB too little room for the rest of it; it will pause when the disk is full, until there is room$/.test(
+          line,
+        ),
+      ),
+      `warned at the start ${context}\n${leecher.lines.join('\n')}`,
+    );
     assert.ok(paused.piecesVerified < paused.pieceCount, `not complete ${context}`);
     assert.equal(await exists(finalPath), false, `no final name while paused ${context}`);
     assert.equal(await exists(`${finalPath}.part`), true, `the part file is kept ${context}`);
@@ -110,6 +124,9 @@ test('a full disk pauses the download with "disk full", loses nothing, and it re
     const stillPaused = downloadRow(leecher, NAME)!;
     assert.equal(stillPaused.state, 'paused', `still paused while full ${context}`);
     assert.match(stillPaused.reason, /^disk full/, `still a clear reason ${context}`);
+
+    const pauses = leecher.lines.filter((line) => line.includes(' big.bin: paused (disk full'));
+    assert.equal(pauses.length, 1, pauses.join('\n'));
 
     execFileSync('mount', ['-o', 'remount,size=200m', leecherFolder], { stdio: 'pipe' });
     const download = await settled(leecher, NAME, 30_000);

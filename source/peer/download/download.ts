@@ -170,6 +170,8 @@ export class Download {
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
   private stopped = false;
+  /** A write failed and the download is (about to be) paused for it, until it resumes. */
+  private pausingForDisk = false;
   /** The transfer pauses as it starts (see DownloadOptions.startPaused), unless resumed before. */
   private pauseAtStart: boolean;
   private readonly finished: Promise<void>;
@@ -586,6 +588,7 @@ export class Download {
     );
     this.lastVerifiedBytes = this.transfer.verifiedBytes;
     this.resumedBytes = this.transfer.verifiedBytes;
+    void this.warnIfDiskTooSmall();
     this.unsampledSinceMs = this.deps.clock.now();
     if (this.pauseAtStart) {
       // Straight to paused: the log and the view never say `downloading` for it in between.
@@ -880,8 +883,45 @@ export class Download {
     );
   }
 
+  /**
+   * Says at the start when the rest of the file cannot fit on the disk as it is (the part file
+   * is sparse: what is still to fetch is what it will take). Not refused: room may be made
+   * meanwhile; the download pauses when the disk fills, and goes on once there is room.
+   */
+  private async warnIfDiskTooSmall(): Promise<void> {
+    const short = await this.bytesShort();
+    if (short > 0 && !this.stopped)
+      this.deps.log(
+        `${this.name}: the disk has ${formatSize(short)} too little room for the rest of it; it will pause when the disk is full, until there is room`,
+      );
+  }
+
+  /** Bytes still to fetch beyond the free space of the part file's disk (0: it fits, or unknown). */
+  private async bytesShort(): Promise<number> {
+    const size = this.metainfo?.sizeBytes ?? 0;
+    const toFetch = size - (this.transfer?.verifiedBytes ?? 0);
+    try {
+      const stats = await statfs(dirname(this.options.paths.partPath));
+      return Math.max(0, toFetch - stats.bavail * stats.bsize);
+    } catch {
+      return 0;
+    }
+  }
+
   private onDiskError(error: NodeJS.ErrnoException): void {
-    const why = error.code === 'ENOSPC' ? 'disk full' : `cannot write: ${error.message}`;
+    // Every write in flight fails alike: the first says why, for all of them.
+    if (this.pausingForDisk) return;
+    this.pausingForDisk = true;
+    void this.pauseForDisk(error);
+  }
+
+  private async pauseForDisk(error: NodeJS.ErrnoException): Promise<void> {
+    let why = `cannot write: ${error.message}`;
+    if (error.code === 'ENOSPC') {
+      const short = await this.bytesShort();
+      why = short > 0 ? `disk full: ${formatSize(short)} more room needed` : 'disk full';
+    }
+    if (this.stopped) return;
     this.setState('paused', `${why}; retrying in ${DISK_RETRY_MS / 1000} s`);
     const retry = () =>
       this.deps.clock.setTimeout(async () => {
@@ -937,6 +977,7 @@ export class Download {
   }
 
   resume(): void {
+    this.pausingForDisk = false;
     this.pauseAtStart = false;
     if (this.state !== 'paused') return;
     this.setState('downloading');
