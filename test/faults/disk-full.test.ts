@@ -93,13 +93,13 @@ test('a full disk pauses the download with "disk full", loses nothing, and it re
     // How much room is missing, so a person knows what to free; said once, not per write.
     assert.match(
       paused.reason,
-      /^disk full: \d+\.\d MiB more room needed; retrying in 5 s$/,
+      /^disk full, needs \d+\.\d MiB more; retrying in 5 s$/,
       `a clear reason ${context}`,
     );
     // Said at the start already: 32 MiB to fetch onto a 20 MiB disk.
     assert.ok(
       leecher.lines.some((line) =>
-        / big\.bin: the disk has 1\d\.\d MiB too little room for the rest of it; it will pause when the disk is full, until there is room$/.test(
+        / big\.bin: 1\d\.\d MiB short of disk space for the rest; it will pause once the disk is full$/.test(
           line,
         ),
       ),

@@ -892,7 +892,7 @@ export class Download {
     const short = await this.bytesShort();
     if (short > 0 && !this.stopped)
       this.deps.log(
-        `${this.name}: the disk has ${formatSize(short)} too little room for the rest of it; it will pause when the disk is full, until there is room`,
+        `${this.name}: ${formatSize(short)} short of disk space for the rest; it will pause once the disk is full`,
       );
   }
 
@@ -919,7 +919,7 @@ export class Download {
     let why = `cannot write: ${error.message}`;
     if (error.code === 'ENOSPC') {
       const short = await this.bytesShort();
-      why = short > 0 ? `disk full: ${formatSize(short)} more room needed` : 'disk full';
+      why = short > 0 ? `disk full, needs ${formatSize(short)} more` : 'disk full';
     }
     if (this.stopped) return;
     this.setState('paused', `${why}; retrying in ${DISK_RETRY_MS / 1000} s`);
