@@ -92,10 +92,13 @@ const SNAPSHOT_INTERVAL_MS = 100;
  * While a download runs its snapshot changes on every tick: views are told at most this often
  * then, except for what a person just asked for (next tick). A full-screen view downloading 24
  * MiB at 2 MiB/s spent 3.3-3.6 core-s at 10 redraws a second, 2.7-3.2 at 4 (its start-up alone
- * ~1.0; three interleaved pairs): Ink lays out and re-encodes the whole screen per redraw. The
- * eye sees no difference in a progress bar; keys move the cursor at once (the view's own state).
+ * ~1.0; three interleaved pairs): Ink lays out and re-encodes the whole screen per redraw. At 2,
+ * the pace the rates are sampled at (node-rates.ts), a 120x40 view downloading 64 MiB at 5 MiB/s
+ * spent 1.97-2.16 core-s against 2.33-2.44 at 4 (headless: 0.70; three interleaved pairs,
+ * 2026-12-04). The eye sees no difference in a progress bar; keys move the cursor at once (the
+ * view's own state), and what a person asked for is shown at the next tick.
  */
-const RUNNING_REFRESH_MS = 250;
+const RUNNING_REFRESH_MS = 500;
 /** The node folder is listed again this often, so files copied in show up. */
 const FOLDER_SCAN_INTERVAL_MS = 1_000;
 const SETTLED_STATES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
