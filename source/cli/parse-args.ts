@@ -247,6 +247,11 @@ function trackerAddress(text: string, whole: string): { address: string; port: n
   const match = /^(.+):(\d+)$/.exec(text);
   const host = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
   const port = Number(match?.[2]);
+  // `::1:7781` is itself an IPv6 address (::0.1:7781): which colon starts the port is a guess.
+  if (host && isIP(host) === 6)
+    fail(
+      `--tracker: an IPv6 address goes in brackets, as [${host}]:${match![2]}; "${text}" could also be the address ${text} with no port`,
+    );
   if (!host || isIP(host.replace(/^\[|\]$/g, '')) === 0 || !(port >= 1 && port <= 65535)) {
     fail(
       `--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "${whole}")`,

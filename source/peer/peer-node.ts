@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { type FolderLock, lockFolder } from '../folder-lock.ts';
-import { formatRate, formatSize } from '../format.ts';
+import { formatAddress, formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import {
@@ -339,7 +339,7 @@ export class PeerNode {
     );
     const local = endpoint.localAddress;
     logger.log(
-      `node ${options.nodeId} listening on ${local.address}:${local.port} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory, transport.coalescesReceived)}), folder ${folder.path}`,
+      `node ${options.nodeId} listening on ${formatAddress(local)} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory, transport.coalescesReceived)}), folder ${folder.path}`,
     );
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();

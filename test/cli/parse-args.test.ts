@@ -294,6 +294,12 @@ describe('command line: peer', () => {
       { address: '::1', port: 4001 },
       { address: 'fe80::1', port: 9 },
     ]);
+    // `::1:7781` is an IPv6 address in its own right: taking its last group as the port was a
+    // guess (found by hand: accepted, and the node talked to [::1]:7781).
+    assert.equal(
+      usageError('peer', '--id', '1', '--host', '::1', '--tracker', '::1:7781'),
+      '--tracker: an IPv6 address goes in brackets, as [::1]:7781; "::1:7781" could also be the address ::1:7781 with no port',
+    );
     // One socket, one family: an IPv4 node cannot reach an IPv6 tracker, nor the other way.
     assert.equal(
       usageError('peer', '--id', '1', '--tracker', '127.0.0.1:4000,[::1]:4001'),
