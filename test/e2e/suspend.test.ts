@@ -131,6 +131,16 @@ async function peerViewSuspended(): Promise<void> {
   for (let i = 0; i < 20 && processState(pid) === 'T'; i++) await sleep(50);
   assert.notEqual(processState(pid), 'T', 'running in the background');
   assert.equal(terminal.paneFlag('alternate_on'), '0', 'off screen');
+  // Keys typed in the shell meanwhile are the shell's: the view does not read its terminal from
+  // the background, which stopped it (SIGTTIN), even at the `fg` typed to bring it back.
+  for (let i = 1; i <= 3; i++) {
+    terminal.type(`echo typed ${i}`, true);
+    await terminal.waitFor(`the shell's echo ${i}`, (s) =>
+      new RegExp(`^typed ${i}\n`, 'm').test(s),
+    );
+  }
+  await sleep(300);
+  assert.notEqual(processState(pid), 'T', 'still running in the background after the typing');
   terminal.type('fg', true);
   await terminal.waitFor('the view again after bg, fg', (s) => header.test(s) && seeding.test(s));
   await tabMovesFocus(terminal);

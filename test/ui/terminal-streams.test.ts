@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { enterFullScreen } from '../../source/ui/terminal/full-screen.ts';
-import { gatedStdout, guardedStdin } from '../../source/ui/terminal/gated-terminal.ts';
+import {
+  gatedStdout,
+  guardedStdin,
+  startReading,
+  stopReading,
+} from '../../source/ui/terminal/gated-terminal.ts';
 
 /** A stand-in terminal stream that records what is written (no fd: writes go through write()). */
 class RecordingStream extends EventEmitter {
@@ -94,4 +99,27 @@ test('the guarded stdin changes raw mode only while this process has the termina
   stdin.setRawMode(false);
   assert.deepEqual(stream.rawModes, [true, false]);
   assert.equal(stdin.isTTY, true);
+});
+
+test('the terminal is not read while the view is off screen, and read again after', () => {
+  const calls: string[] = [];
+  const handle = {
+    reading: true,
+    readStart: () => calls.push('start'),
+    readStop: () => calls.push('stop'),
+  };
+  const stdin = Object.assign(new RecordingStream(), { _handle: handle });
+  const stream = stdin as unknown as NodeJS.ReadStream;
+  // Not stopped by us: nothing to start (Node stopped it, its buffer full, or never began).
+  startReading(stream);
+  assert.deepEqual(calls, []);
+  stopReading(stream);
+  assert.equal(handle.reading, false, "Node's own flag follows, so it starts it again itself");
+  stopReading(stream);
+  startReading(stream);
+  startReading(stream);
+  assert.deepEqual(calls, ['stop', 'start']);
+  assert.equal(handle.reading, true);
+  // No handle (not a socket): nothing to do.
+  stopReading(new RecordingStream() as unknown as NodeJS.ReadStream);
 });

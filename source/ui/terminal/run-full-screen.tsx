@@ -3,7 +3,7 @@ import { render, useInput, useStdout } from 'ink';
 import { type ReactElement, type ReactNode, useEffect } from 'react';
 import { forgetTerminal, isTerminalGone } from '../../terminal-gone.ts';
 import { enterFullScreen, type FullScreen } from './full-screen.ts';
-import { gatedStdout, guardedStdin } from './gated-terminal.ts';
+import { gatedStdout, guardedStdin, startReading, stopReading } from './gated-terminal.ts';
 import { handleSuspend, ownsTerminal, suspendToShell } from './suspend.ts';
 
 export interface FullScreenRun {
@@ -71,7 +71,11 @@ function TerminalKeeper(props: {
     stdout.on('resize', onResize);
     const stopHandlingSuspend = handleSuspend({
       screen,
-      setRawMode: (raw) => stdin.setRawMode(raw),
+      setInput: (on) => {
+        if (on) startReading(stdin);
+        stdin.setRawMode(on);
+        if (!on) stopReading(stdin);
+      },
       redraw: () => {
         // A resize while stopped sent its SIGWINCH to the shell, which had the terminal: this
         // one makes Node read the size again (and say 'resize' if it changed, which repaints

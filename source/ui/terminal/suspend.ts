@@ -8,8 +8,8 @@
  * Continued in the background (`bg`, or bash's `kill %1`, which sends SIGTERM then SIGCONT), a
  * view must not touch the terminal: changing its mode from a background process group stops the
  * process again (SIGTTOU), so a view told to quit would stay stopped, never saying EXIT. It runs
- * on off screen (a node in the background keeps serving), its output dropped (gated-terminal.ts),
- * until a `fg` gives it the terminal.
+ * on off screen (a node in the background keeps serving), its output dropped and its terminal
+ * not read (gated-terminal.ts), until a `fg` gives it the terminal.
  */
 import { readFileSync } from 'node:fs';
 import type { FullScreen } from './full-screen.ts';
@@ -20,8 +20,12 @@ const FOREGROUND_CHECK_MS = 250;
 /** What a suspended view needs to give the terminal back and take it again. */
 export interface SuspendTarget {
   screen: FullScreen;
-  /** Raw mode on or off; a no-op unless this process has the terminal. */
-  setRawMode(raw: boolean): void;
+  /**
+   * Keys on (raw mode, the terminal read) or off (cooked mode, not read: a background process
+   * that reads its terminal is stopped). Raw mode changes only while this process has the
+   * terminal.
+   */
+  setInput(on: boolean): void;
   /** Draws the whole view again (the alternate screen comes back empty). */
   redraw(): void;
 }
@@ -79,7 +83,7 @@ export function handleSuspend(target: SuspendTarget): () => void {
     foregroundCheck.unref();
   };
   const takeTerminal = () => {
-    target.setRawMode(true);
+    target.setInput(true);
     target.screen.resume();
     target.redraw();
   };
@@ -87,7 +91,7 @@ export function handleSuspend(target: SuspendTarget): () => void {
     clearInterval(foregroundCheck);
     foregroundCheck = undefined;
     target.screen.pause();
-    target.setRawMode(false);
+    target.setInput(false);
     // With no listener left, Node gives SIGTSTP back its default action, which stops us.
     process.off('SIGTSTP', onStop);
     process.off('SIGCONT', onContinue);
