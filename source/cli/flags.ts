@@ -116,12 +116,25 @@ export function flagToOption(name: string): string {
   return `--${name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }
 
+const otherFlags = {
+  help: { type: 'boolean', help: 'show this help' },
+  version: { type: 'boolean', help: 'show the version' },
+} satisfies Record<string, FlagSpec>;
+
+function optionText(name: string, spec: FlagSpec): string {
+  return spec.type === 'string' ? `${flagToOption(name)} <value>` : flagToOption(name);
+}
+
+/** Every flag's help starts in one column, past the longest option (`--download-limit <value>`). */
+const OPTION_COLUMN = Math.max(
+  ...[trackerFlags, peerFlags, demoFlags, otherFlags].flatMap((flags) =>
+    Object.entries(flags).map(([name, spec]) => optionText(name, spec).length),
+  ),
+);
+
 function describeFlags(flags: Record<string, FlagSpec>): string {
   return Object.entries(flags)
-    .map(([name, spec]) => {
-      const option = spec.type === 'string' ? `${flagToOption(name)} <value>` : flagToOption(name);
-      return `    ${option.padEnd(22)} ${spec.help}`;
-    })
+    .map(([name, spec]) => `    ${optionText(name, spec).padEnd(OPTION_COLUMN)} ${spec.help}`)
     .join('\n');
 }
 
@@ -143,8 +156,7 @@ ${describeFlags(peerFlags)}
 ${describeFlags(demoFlags)}
 
   Other
-    --help                 show this help
-    --version              show the version
+${describeFlags(otherFlags)}
 
   Examples
     $ bt-tui demo
