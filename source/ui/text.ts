@@ -48,6 +48,15 @@ export function truncateStart(text: string, width: number): string {
 }
 
 /** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
+/**
+ * ` rows 15-20 of 20` after a pane's title when it shows only some of its `total` rows (from
+ * `first`, `shown` of them), so that a person knows the list goes on; '' when all are shown.
+ */
+export function rowsShown(first: number, shown: number, total: number): string {
+  if (total <= shown) return '';
+  return ` rows ${first + 1}-${Math.min(total, first + shown)} of ${total}`;
+}
+
 export function firstFitting(texts: readonly string[], width: number): string {
   return texts.find((text) => textWidth(text) <= width) ?? truncate(texts.at(-1) ?? '', width);
 }

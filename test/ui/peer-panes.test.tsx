@@ -164,16 +164,16 @@ describe('peer view: the whole screen', () => {
     assert.deepEqual(lines.slice(0, -1), [
       'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered',
       '↓ 3.0 MiB/s  ↑ 512.0 KiB/s · seeding 1 file · uploaded 10.0 MiB',
-      '  My files (4)                          ▶ Swarm files (3)',
-      // Each table as wide as all its rows need, though it shows one: it keeps its width as
-      // the rows scroll by.
+      // Each title says the list goes on; each table is as wide as all its rows need, though
+      // it shows one: it keeps its width as the rows scroll by.
+      '  My files (4) rows 1-1 of 4            ▶ Swarm files (3) rows 1-1 of 3',
       '┌───────────┬───────────┬─────────────┐ ┌──────────────────┬──────────┬────────┐',
       '│ name      │ size      │ state       │ │ name             │ size     │ owners │',
       '├───────────┼───────────┼─────────────┤ ├──────────────────┼──────────┼────────┤',
       '│   a.bin   │ 64.0 MiB  │ seeding     │ │ ▸ big.iso        │ 16.0 MiB │ 2      │',
       '└───────────┴───────────┴─────────────┘ └──────────────────┴──────────┴────────┘',
       '',
-      '  Downloads (2)',
+      '  Downloads (2) rows 1-1 of 2',
       '  big.iso [███████████░░░░░░░░░]  56.3% downloading · 9/16 pieces 2.0 MiB/s',
       '  map AABB▒···ABAB··C·',
       '  legend: A node 1  B node 2  C node 5  ▒ 1 in flight  · 6 missing',

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { DownloadSnapshot, UploadPeerSnapshot } from '../../peer/peer-snapshot.ts';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { firstFitting, truncate } from '../text.ts';
+import { firstFitting, rowsShown, truncate } from '../text.ts';
 import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
 import type { Notice } from './ListPanes.tsx';
 import { UploadsSection, uploadsSectionHeight } from './UploadsSection.tsx';
@@ -43,7 +43,7 @@ export function DownloadsPane(props: {
       {/* No shrinking: a block that does not fit is clipped at the bottom, never squeezed. */}
       <Box flexDirection="column" flexShrink={0}>
         <PaneTitle
-          title={`Downloads (${props.downloads.length})`}
+          title={`Downloads (${props.downloads.length})${rowsShown(first, shown.length, props.downloads.length)}`}
           focused={props.focused}
           width={props.width}
         />

@@ -6,7 +6,14 @@ import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { quoteUntrusted, validateFileName } from '../../protocol/names.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { type FitOptions, firstFitting, fitTable, textWidth, truncate } from '../text.ts';
+import {
+  type FitOptions,
+  firstFitting,
+  fitTable,
+  rowsShown,
+  textWidth,
+  truncate,
+} from '../text.ts';
 
 /**
  * A folder's file name as the table shows it. Names with control or direction characters are
@@ -27,7 +34,6 @@ export interface Notice {
 const SELECTED = '▸ ';
 const UNSELECTED = '  ';
 
-/** The rows of a list that fit, keeping the selected one visible. */
 const FILE_COLUMNS: ('name' | 'size' | 'state')[] = ['name', 'size', 'state'];
 const SWARM_COLUMNS: ('name' | 'size' | 'owners')[] = ['name', 'size', 'owners'];
 
@@ -65,6 +71,7 @@ function fitWindow<T extends Record<string, string>, K extends keyof T & string>
   return { rows: fitted.rows.slice(0, window.length), widths: fitted.widths };
 }
 
+/** The rows of a list that fit, keeping the selected one visible. */
 function windowOf<T>(
   items: readonly T[],
   selected: number,
@@ -137,7 +144,7 @@ export function FilesPane(props: {
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
-        title={`My files (${props.files.length})`}
+        title={`My files (${props.files.length})${rowsShown(first, props.rows, props.files.length)}`}
         focused={props.focused}
         width={props.width - 1}
       />
@@ -224,7 +231,7 @@ export function SwarmPane(props: {
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
-        title={`Swarm files (${props.files.length}${props.filter ? '' : ofTotal(props.listing)})${filter}`}
+        title={`Swarm files (${props.files.length}${props.filter ? '' : ofTotal(props.listing)})${filter}${rowsShown(first, props.rows, props.files.length)}`}
         focused={props.focused}
         width={props.width}
       />

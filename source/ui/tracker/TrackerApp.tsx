@@ -14,7 +14,7 @@ import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { clampScroll } from '../keys.ts';
-import { truncate } from '../text.ts';
+import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
 import { fileCells, nodeCells } from './tracker-rows.ts';
 import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
@@ -113,8 +113,6 @@ export function TrackerApp(props: TrackerAppProps) {
   const logBack = clampScroll(offsets.log, totals.log, visible.log);
   const header = snapshot.header;
   const restored = header.nodesRestored > 0 ? `, ${header.nodesRestored} restored` : '';
-  const range = (from: number, shown: number, total: number) =>
-    total > shown ? ` rows ${from + 1}-${Math.min(total, from + shown)} of ${total}` : '';
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <Text bold>
@@ -130,7 +128,7 @@ export function TrackerApp(props: TrackerAppProps) {
         )}
       </Text>
       <TablePane
-        title={`Nodes (${totals.nodes}) · sort: ${sort}${range(nodesFrom, visible.nodes, totals.nodes)}`}
+        title={`Nodes (${totals.nodes}) · sort: ${sort}${rowsShown(nodesFrom, visible.nodes, totals.nodes)}`}
         focused={focus === 'nodes'}
         width={columns}
         height={layout.nodesHeight}
@@ -140,7 +138,7 @@ export function TrackerApp(props: TrackerAppProps) {
         cellStyle={nodeStyle}
       />
       <TablePane
-        title={`Owner index (${totals.files} file${totals.files === 1 ? '' : 's'})${range(filesFrom, visible.files, totals.files)}`}
+        title={`Owner index (${totals.files} file${totals.files === 1 ? '' : 's'})${rowsShown(filesFrom, visible.files, totals.files)}`}
         focused={focus === 'files'}
         width={columns}
         height={layout.filesHeight}
