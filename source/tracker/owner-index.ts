@@ -111,6 +111,11 @@ export class OwnerIndex {
     return lost;
   }
 
+  /** Every file, in no order. */
+  all(): IterableIterator<FileRecord> {
+    return this.files.values();
+  }
+
   /** Every file, by name then infohash. The array is shared: do not modify it. */
   sorted(): readonly FileRecord[] {
     if (!this.sortedCache) {

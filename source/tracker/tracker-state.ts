@@ -308,6 +308,37 @@ export class TrackerState {
     return file ? persistFile(file) : null;
   }
 
+  /**
+   * The whole state as the ops that build it in an empty store: every node with its session and
+   * when it was last heard, every owner, complete or partial (not the credit ledger). For a
+   * shared store that lost the swarm (Redis restarted without its data, or flushed): the
+   * tracker writes back what it holds (redis-store.ts).
+   */
+  stateAsOps(nowMs: number): StateOp[] {
+    const wallNowMs = this.clock.wallNow();
+    const ops: StateOp[] = [];
+    for (const node of this.registry.nodes()) {
+      const via = this.via.get(node.nodeId);
+      ops.push({
+        op: 'node-set',
+        node: persistNode(node),
+        session: {
+          tokenHex: node.tokenHex,
+          heardAtWallMs: wallNowMs - (nowMs - node.lastHeardMs),
+          ...(via ? { via } : {}),
+        },
+      });
+    }
+    for (const file of this.index.all()) {
+      for (const nodeId of file.ownerIds()) {
+        const { infohashHex: infohash, name, sizeBytes: size } = file;
+        const complete = !file.isPartialOwner(nodeId);
+        ops.push({ op: 'own', infohash, name, size, nodeId, complete });
+      }
+    }
+    return ops;
+  }
+
   /** The changes since the last call, for the store (see store/ops.ts). */
   takeOps(): StateOp[] {
     return this.journal.take();

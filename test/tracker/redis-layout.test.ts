@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StateOp } from '../../source/tracker/store/ops.ts';
-import { foldHeard, redisKeys, writesFor } from '../../source/tracker/store/redis-layout.ts';
+import {
+  foldHeard,
+  redisKeys,
+  restoreWrites,
+  writesFor,
+} from '../../source/tracker/store/redis-layout.ts';
 
 const via = '127.0.0.1:7000';
 const heard = (nodeIds: number[], heardAtWallMs: number): StateOp => ({
@@ -44,4 +49,42 @@ test('the folded heartbeats are one HSET of every node heard', () => {
   const writes = writesFor({ trackerId: via, ops: [heard([4, 9], 250)] }, keys, 10);
   assert.deepEqual(writes, [['hset', 't:heard', 4, `250 ${via}`, 9, `250 ${via}`]]);
   assert.deepEqual(writesFor({ trackerId: via, ops: [heard([], 250)] }, keys, 10), []);
+});
+
+test('the swarm written back sets every credit outright, less what the pending batch adds', () => {
+  const keys = redisKeys('t:');
+  const record = (nodeId: number, uploadCredit: number) => ({
+    nodeId,
+    uploadCredit,
+    downloaders: [],
+    host: '10.0.0.1',
+    port: 1,
+    joinedAtWallMs: 5,
+  });
+  const node = (nodeId: number, uploadCredit: number): StateOp => ({
+    op: 'node-set',
+    node: record(nodeId, uploadCredit),
+    session: { tokenHex: 'ab', heardAtWallMs: 7, via: '10.0.0.9:1' },
+  });
+  const partial: StateOp = { ...own, infohash: 'ff', nodeId: 1, complete: false };
+  const state = [node(1, 900), node(2, 50), partial];
+  const writes = restoreWrites(state, new Map([[1, 300]]), keys, 'x:1');
+  // The records as any batch writes them (a new node's credit with HSETNX)...
+  assert.deepEqual(writes.slice(0, 4), [
+    ['hset', 't:nodes', 1, JSON.stringify(record(1, 900))],
+    ['hset', 't:sessions', 1, 'ab'],
+    ['hset', 't:heard', 1, '7 10.0.0.9:1'],
+    ['hsetnx', 't:credits', 1, 900],
+  ]);
+  assert.deepEqual(writes.at(-3), [
+    'hset',
+    't:owners',
+    'ff:1',
+    JSON.stringify({ name: 'a.bin', size: 10, complete: false }),
+  ]);
+  // ...then every credit set outright: 900 less the 300 the pending batch adds with HINCRBY.
+  assert.deepEqual(writes.slice(-2), [
+    ['hset', 't:credits', 1, 600],
+    ['hset', 't:credits', 2, 50],
+  ]);
 });

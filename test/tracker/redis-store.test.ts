@@ -40,9 +40,13 @@ after(async () => {
 });
 
 /** A tracker's state and store, loaded from Redis; other trackers' batches applied live. */
-async function tracker(trackerId: string): Promise<{ state: TrackerState; store: RedisStore }> {
+async function tracker(
+  trackerId: string,
+  lines: string[] = [],
+): Promise<{ state: TrackerState; store: RedisStore }> {
   const clock = new ManualClock(0, 1_767_225_600_000);
-  const store = new RedisStore({ url: redis.url, clock, trackerId });
+  const onProblem = (text: string) => lines.push(text);
+  const store = new RedisStore({ url: redis.url, clock, trackerId, onProblem });
   stores.push(store);
   const loaded = await store.load(clock.wallNow());
   const { state } = newState({ sharedAs: trackerId, trackerSecret: loaded.trackerSecret });
@@ -130,6 +134,28 @@ describe('the Redis store', () => {
     assert.equal(creditOf(c.state, 1, 0), 1200, 'a tracker started now reads the same sum');
   });
 
+  // Redis flushed: what the trackers hold is written back (not the credit ledger).
+  test('a Redis that lost its data gets the swarm back from a tracker, and batches flow again', async () => {
+    const [aLines, bLines] = [[], []] as [string[], string[]];
+    const a = await tracker('127.0.0.1:8', aLines);
+    const b = await tracker('127.0.0.1:9', bLines);
+    const t10 = register(a.state, 10, 5010, 0);
+    own(a.state, t10, 5010, 0, { infohash: infohash(0x2a), name: 'kept.iso', size: 4096 });
+    await publish(a.state, a.store, '127.0.0.1:8');
+    await waitFor(() => creditOf(b.state, 10, 0) === 0, 'node 10 on B', 5_000);
+    const t11 = register(b.state, 11, 5011, 0);
+    update(b.state, t11, 5011, 0, infohash(0x2a), 9, [{ nodeId: 10, bytes: 4000 }]);
+    await publish(b.state, b.store, '127.0.0.1:9');
+    await waitFor(() => creditOf(a.state, 10, 0) === 4000, 'the credit on A', 5_000);
+
+    const admin = new Redis(redis.url);
+    try {
+      await lostAndWrittenBack(admin, a, b, aLines, bLines);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   test('afterPendingWritten resolves only once Redis has the change', async () => {
     const clock = new ManualClock(0, 1_767_225_600_000);
     const store = new RedisStore({ url: redis.url, clock, trackerId: '127.0.0.1:6' });
@@ -159,3 +185,47 @@ describe('the Redis store', () => {
     }
   });
 });
+
+/** Redis loses everything (as a restart without persistence does; the connections stay). */
+async function lostAndWrittenBack(
+  admin: Redis,
+  a: { state: TrackerState; store: RedisStore },
+  b: { state: TrackerState; store: RedisStore },
+  aLines: string[],
+  bLines: string[],
+): Promise<void> {
+  const secret = () => admin.hget('bt-tui:meta', 'secret');
+  const secretBefore = await secret();
+  await admin.flushall();
+  // B's next change finds the swarm gone, and B writes back what it holds with it.
+  register(b.state, 12, 5012, 0);
+  b.store.record({ trackerId: '127.0.0.1:9', ops: b.state.takeOps() }, b.state);
+  await b.store.flush();
+  await waitFor(async () => await b.store.flush(), 'the swarm written back', 5_000);
+  assert.ok(
+    bLines.some((line) => line.includes('no longer holds the swarm')),
+    bLines.join('\n'),
+  );
+  assert.ok(
+    bLines.some((line) => /wrote the swarm this tracker holds back to .*: \d+ nodes/.test(line)),
+    bLines.join('\n'),
+  );
+  // A takes B's batches again, though Redis numbers them from 1 again (it dropped them).
+  await waitFor(() => creditOf(a.state, 12, 0) === 0, 'node 12 (registered on B) on A', 5_000);
+  assert.ok(
+    aLines.some((line) => line.includes('numbers batches from')),
+    aLines.join('\n'),
+  );
+  // A tracker started now reads the whole swarm: nodes, owners, credits.
+  const c = await tracker('127.0.0.1:10');
+  assert.equal(creditOf(c.state, 10, 0), 4000);
+  assert.equal(creditOf(c.state, 11, 0), 0);
+  assert.equal(creditOf(c.state, 12, 0), 0);
+  const kept = c.state.snapshot(0).files.find((file) => file.name === 'kept.iso');
+  assert.deepEqual(
+    kept?.owners.map((owner) => owner.nodeId),
+    [10],
+  );
+  // The swarm's secret is back too: registrations proved to one tracker verify on all.
+  assert.equal(await secret(), secretBefore);
+}

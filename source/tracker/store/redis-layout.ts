@@ -130,6 +130,27 @@ export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number
   return writes;
 }
 
+/**
+ * The writes that put a tracker's whole state back into a store that lost it: its records as
+ * `writesFor` writes them, then every node's credit set outright (writesFor only sets a new
+ * node's), less `pendingCredits`: credits of a batch not yet written, which the same MULTI adds
+ * right after (HINCRBY), so that the sum is what the tracker holds.
+ */
+export function restoreWrites(
+  stateOps: readonly StateOp[],
+  pendingCredits: ReadonlyMap<number, number>,
+  keys: RedisKeys,
+  trackerId: string,
+): RedisWrite[] {
+  const writes = writesFor({ trackerId, ops: [...stateOps] }, keys, 0);
+  for (const op of stateOps) {
+    if (op.op !== 'node-set') continue;
+    const { nodeId, uploadCredit } = op.node;
+    writes.push(['hset', keys.credits, nodeId, uploadCredit - (pendingCredits.get(nodeId) ?? 0)]);
+  }
+  return writes;
+}
+
 /** The hashes of a swarm as read in one MULTI. */
 export interface RedisSwarm {
   nodes: Record<string, string>;

@@ -7,7 +7,7 @@
  * covers, so no change is applied twice or missed between the read and the subscription.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../../clock.ts';
 import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { BatchWriter } from './batch-writer.ts';
@@ -18,6 +18,7 @@ import {
   type RedisKeys,
   type RedisSwarm,
   redisKeys,
+  restoreWrites,
   writesFor,
 } from './redis-layout.ts';
 import {
@@ -29,9 +30,13 @@ import {
 
 /** Batches reach the other trackers at most this late (their replicas lag by no more). */
 const REDIS_BATCH_DELAY_MS = 50;
-/** Numbers the batch and publishes it, atomically with the MULTI's writes before it. */
+/**
+ * Numbers the batch and publishes it, atomically with the MULTI's writes before it; returns the
+ * number and whether the store still holds the swarm (its secret, written at the first start of
+ * any tracker and never deleted: gone, Redis lost its data).
+ */
 const PUBLISH_SCRIPT =
-  "local seq = redis.call('INCR', KEYS[1]); redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1]); return seq";
+  "local seq = redis.call('INCR', KEYS[1]); redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1]); return {seq, redis.call('HEXISTS', KEYS[3], 'secret')}";
 /** Ops kept while Redis does not take them before heartbeats are folded (memory stays bounded). */
 const MAX_PENDING_OPS = 200_000;
 /** A Redis that does not answer a start-up read within this long is reported, not waited for. */
@@ -63,6 +68,15 @@ export class RedisStore implements TrackerStore {
   private gapReported = false;
   /** The newest connection error, to say why a start-up read failed. */
   private connectionError: Error | null = null;
+  /** The swarm's secret as loaded (hex): written back with the swarm if Redis loses it. */
+  private secretHex = '';
+  /** The live state, for writing the whole swarm back (see restore()). */
+  private reader: RecordReader | null = null;
+  /** A write found that Redis no longer holds the swarm: the next one writes it back. */
+  private lostSwarm = false;
+  /** The connection was ready once and is now lost (one line per outage). */
+  private disconnected = false;
+  private loaded = false;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.location = options.url;
@@ -80,11 +94,27 @@ export class RedisStore implements TrackerStore {
     };
     this.client.on('error', remember);
     this.subscriber.on('error', remember);
+    // An outage is one line when it starts and one when it ends: before, a tracker said nothing
+    // while its changes waited for a Redis that had gone (found by hand).
+    this.client.on('close', () => {
+      if (!this.loaded || this.disconnected) return;
+      this.disconnected = true;
+      options.onProblem?.(
+        `lost the connection to ${options.url}; changes are kept and written once it is back`,
+      );
+    });
+    this.client.on('ready', () => {
+      if (!this.disconnected) return;
+      this.disconnected = false;
+      options.onProblem?.(`${options.url} is back`);
+      // Whatever came meanwhile goes now (a failed write waits for the next change otherwise).
+      if (this.pending.length > 0) this.writer.schedule();
+    });
     this.writer = new BatchWriter({
       clock: options.clock,
       delayMs: REDIS_BATCH_DELAY_MS,
       write: () => this.writePending(),
-      hasPending: () => this.pending.length > 0,
+      hasPending: () => this.pending.length > 0 || this.lostSwarm,
       onProblem: options.onProblem,
       location: options.url,
     });
@@ -128,6 +158,8 @@ export class RedisStore implements TrackerStore {
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
     const values = results.map(([, value]) => value);
+    this.loaded = true;
+    this.secretHex = String(values[7]);
     const swarm: RedisSwarm = {
       nodes: values[1] as Record<string, string>,
       credits: values[2] as Record<string, string>,
@@ -153,7 +185,8 @@ export class RedisStore implements TrackerStore {
     };
   }
 
-  record(batch: OpBatch, _reader: RecordReader): void {
+  record(batch: OpBatch, reader: RecordReader): void {
+    this.reader = reader;
     for (const op of batch.ops) this.pending.push(op);
     // While Redis is away heartbeats pile up: keep each node once.
     if (this.pending.length > MAX_PENDING_OPS) this.pending = foldHeard(this.pending);
@@ -165,7 +198,7 @@ export class RedisStore implements TrackerStore {
     this.listener = listener;
     const early = this.early ?? [];
     this.early = null;
-    for (const { seq, batch } of early) this.deliver(seq, batch);
+    for (const { seq, batch } of early) this.deliver(seq, batch, false);
   }
 
   afterPendingWritten(): Promise<void> {
@@ -183,18 +216,88 @@ export class RedisStore implements TrackerStore {
   }
 
   private async writePending(): Promise<void> {
+    if (this.lostSwarm && (await this.restore())) return;
     const ops = foldHeard(this.pending);
     this.pending = [];
-    const batch: OpBatch = { trackerId: this.options.trackerId, ops };
     const multi = this.client.multi();
+    await this.execWithBatch(multi, ops);
+  }
+
+  /**
+   * Redis lost the swarm (restarted without its data, or flushed): writes back the whole state
+   * this tracker holds, with the pending batch, in one MULTI, unless another tracker of the
+   * swarm did first (the secret is back: WATCH makes the check and the write one step). True
+   * when this tracker wrote it. Not written back: the credit ledger (which UPDATEs were already
+   * credited), which starts again from the UPDATEs that come after.
+   */
+  private async restore(): Promise<boolean> {
+    const reader = this.reader;
+    if (!reader) return false;
+    await this.client.watch(this.keys.meta);
+    if (await this.client.hexists(this.keys.meta, 'secret')) {
+      await this.client.unwatch();
+      this.lostSwarm = false;
+      return false;
+    }
+    const ops = foldHeard(this.pending);
+    this.pending = [];
+    const pendingCredits = new Map<number, number>();
+    for (const op of ops) {
+      if (op.op !== 'credit') continue;
+      for (const { nodeId, bytes } of op.granted)
+        pendingCredits.set(nodeId, (pendingCredits.get(nodeId) ?? 0) + bytes);
+    }
+    const state = reader.stateAsOps(this.options.clock.now());
+    const multi = this.client.multi();
+    multi.hset(this.keys.meta, 'secret', this.secretHex);
+    for (const [command, ...args] of restoreWrites(
+      state,
+      pendingCredits,
+      this.keys,
+      this.options.trackerId,
+    )) {
+      multi.call(command, ...args);
+    }
+    // Aborted by the WATCH: another tracker wrote the swarm back first (its own `false`).
+    const written = await this.execWithBatch(multi, ops);
+    this.lostSwarm = false;
+    if (!written) return false;
+    const nodes = state.filter((op) => op.op === 'node-set').length;
+    this.options.onProblem?.(
+      `wrote the swarm this tracker holds back to ${this.location}: ${nodes} nodes, ${state.length - nodes} ownerships`,
+    );
+    return true;
+  }
+
+  /**
+   * Adds the batch's writes and its publication to `multi` and runs it. False when a WATCH
+   * aborted it (the batch is pending again, for a plain write); throws when it failed.
+   */
+  private async execWithBatch(multi: ChainableCommander, ops: StateOp[]): Promise<boolean> {
+    const batch: OpBatch = { trackerId: this.options.trackerId, ops };
     for (const [command, ...args] of writesFor(batch, this.keys, DEFAULT_CREDIT_MEMORY_ENTRIES)) {
       multi.call(command, ...args);
     }
-    multi.eval(PUBLISH_SCRIPT, 2, this.keys.seq, this.keys.channel, JSON.stringify(batch));
+    const { seq, meta, channel } = this.keys;
+    multi.eval(PUBLISH_SCRIPT, 3, seq, channel, meta, JSON.stringify(batch));
     try {
       const results = await multi.exec();
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error('transaction aborted');
+      if (results === null) {
+        // The batch goes with the next write (the writer sees it pending when this one ends).
+        this.pending = [...ops, ...this.pending];
+        return false;
+      }
+      const failed = results.find(([error]) => error);
+      if (failed) throw failed[0];
+      const [, held] = results.at(-1)![1] as [number, number];
+      if (held === 0) {
+        this.lostSwarm = true;
+        // The next write (at once: the writer sees it pending) writes the swarm back.
+        this.options.onProblem?.(
+          `${this.location} no longer holds the swarm (restarted without its data, or flushed): writing back the one this tracker holds`,
+        );
+      }
+      return true;
     } catch (error) {
       // Keep the batch, ahead of what came since: the next write sends both, in order.
       this.pending = [...ops, ...this.pending];
@@ -215,8 +318,19 @@ export class RedisStore implements TrackerStore {
     else this.deliver(seq, batch);
   }
 
-  private deliver(seq: number, batch: OpBatch): void {
-    if (seq <= this.lastSeq) return;
+  /** A publication that came live (`early` ones are sorted out against the load first). */
+  private deliver(seq: number, batch: OpBatch, live = true): void {
+    if (seq <= this.lastSeq) {
+      if (!live) return;
+      // Publications come in the order Redis numbered them: a number that goes back means the
+      // counter was lost with Redis's data. Before, every batch up to the old number was
+      // dropped, and this tracker's copy of the swarm parted from the others' for good
+      // (found by hand: a file seeded through one tracker was unknown to the other).
+      this.options.onProblem?.(
+        `${this.location} numbers batches from ${seq} again (after ${this.lastSeq}): it restarted without its data, or was flushed`,
+      );
+      this.lastSeq = seq - 1;
+    }
     if (seq > this.lastSeq + 1 && !this.gapReported) {
       // Publications are not stored: a subscriber that was disconnected misses some.
       this.gapReported = true;

@@ -31,6 +31,8 @@ export interface StoreLoad {
 export interface RecordReader {
   persistedNode(nodeId: number): PersistedNode | null;
   persistedFile(infohashHex: string): PersistedFile | null;
+  /** The whole state as ops (a shared store that lost the swarm writes it back). */
+  stateAsOps(nowMs: number): StateOp[];
 }
 
 /** Why a store could not be opened, with a sentence for a person. */
