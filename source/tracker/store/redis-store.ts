@@ -77,6 +77,8 @@ export class RedisStore implements TrackerStore {
   /** The connection was ready once and is now lost (one line per outage). */
   private disconnected = false;
   private loaded = false;
+  /** close() was called: the connection ends on purpose. */
+  private closing = false;
 
   constructor(private readonly options: RedisStoreOptions) {
     this.location = options.url;
@@ -97,7 +99,7 @@ export class RedisStore implements TrackerStore {
     // An outage is one line when it starts and one when it ends: before, a tracker said nothing
     // while its changes waited for a Redis that had gone (found by hand).
     this.client.on('close', () => {
-      if (!this.loaded || this.disconnected) return;
+      if (!this.loaded || this.disconnected || this.closing) return;
       this.disconnected = true;
       options.onProblem?.(
         `lost the connection to ${options.url}; changes are kept and written once it is back`,
@@ -211,6 +213,7 @@ export class RedisStore implements TrackerStore {
 
   async close(): Promise<void> {
     await this.flush();
+    this.closing = true;
     this.subscriber.disconnect();
     await this.client.quit().catch(() => this.client.disconnect());
   }
