@@ -43,10 +43,11 @@ after(async () => {
 async function tracker(
   trackerId: string,
   lines: string[] = [],
+  url = redis.url,
 ): Promise<{ state: TrackerState; store: RedisStore }> {
   const clock = new ManualClock(0, 1_767_225_600_000);
   const onProblem = (text: string) => lines.push(text);
-  const store = new RedisStore({ url: redis.url, clock, trackerId, onProblem });
+  const store = new RedisStore({ url, clock, trackerId, onProblem });
   stores.push(store);
   const loaded = await store.load(clock.wallNow());
   const { state } = newState({ sharedAs: trackerId, trackerSecret: loaded.trackerSecret });
@@ -153,6 +154,45 @@ describe('the Redis store', () => {
       await lostAndWrittenBack(admin, a, b, aLines, bLines);
     } finally {
       admin.disconnect();
+    }
+  });
+
+  test('while Redis is gone, changes are acknowledged at once and written once it is back', async () => {
+    const own = await startRedisServer();
+    const lines: string[] = [];
+    const clock = new ManualClock(0, 1_767_225_600_000);
+    const trackerId = '127.0.0.1:11';
+    const onProblem = (text: string) => lines.push(text);
+    const store = new RedisStore({ url: own.url, clock, trackerId, onProblem });
+    try {
+      const loaded = await store.load(clock.wallNow());
+      const { state } = newState({ sharedAs: trackerId, trackerSecret: loaded.trackerSecret });
+      await own.stop();
+      await waitFor(() => lines.some((line) => line.startsWith('lost the connection')), 'lost');
+      register(state, 21, 5021, 0);
+      store.record({ trackerId, ops: state.takeOps() }, state);
+      await store.afterPendingWritten();
+      // Acknowledged before any write was tried and failed (that took seconds, as ioredis backs
+      // off its reconnects, while each change a node asked for waited).
+      assert.deepEqual(
+        lines.filter((line) => line.startsWith('cannot write')),
+        [],
+        lines.join('\n'),
+      );
+      // Back, empty (no persistence): the tracker writes back what it holds, node 21 with it.
+      const again = await startRedisServer(Number(new URL(own.url).port));
+      try {
+        await waitFor(() => lines.some((line) => line.endsWith(' is back')), 'back', 15_000);
+        await waitFor(() => store.flush(), 'written', 15_000);
+        const reader = await tracker('127.0.0.1:12', [], again.url);
+        assert.equal(creditOf(reader.state, 21, 0), 0, lines.join('\n'));
+        await reader.store.close();
+      } finally {
+        await store.close().catch(() => {});
+        await again.stop();
+      }
+    } finally {
+      await store.close().catch(() => {});
     }
   });
 

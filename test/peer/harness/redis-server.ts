@@ -20,9 +20,9 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server and resolves once it accepts connections. */
-export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freeTcpPort();
+/** Starts redis-server (on `port`, or a free one) and resolves once it accepts connections. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  port ??= await freeTcpPort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
