@@ -243,7 +243,11 @@ export class RedisStore implements TrackerStore {
    */
   private async restore(): Promise<boolean> {
     const reader = this.reader;
-    if (!reader) return false;
+    if (!reader) {
+      // Nothing recorded yet, so nothing held to write back (and no write loop on the flag).
+      this.lostSwarm = false;
+      return false;
+    }
     await this.client.watch(this.keys.meta);
     if (await this.client.hexists(this.keys.meta, 'secret')) {
       await this.client.unwatch();
