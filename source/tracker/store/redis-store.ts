@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { type ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../../clock.ts';
 import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
+import { plural } from '../events.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { OpBatch, StateOp } from './ops.ts';
 import {
@@ -279,7 +280,7 @@ export class RedisStore implements TrackerStore {
     if (!written) return false;
     const nodes = state.filter((op) => op.op === 'node-set').length;
     this.options.onProblem?.(
-      `wrote the swarm this tracker holds back to ${this.location}: ${nodes} nodes, ${state.length - nodes} ownerships`,
+      `wrote the swarm this tracker holds back to ${this.location}: ${plural(nodes, 'node')}, ${plural(state.length - nodes, 'ownership')}`,
     );
     return true;
   }
