@@ -247,7 +247,7 @@ function trackerAddress(text: string, whole: string): { address: string; port: n
   const match = /^(.+):(\d+)$/.exec(text);
   const host = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
   const port = Number(match?.[2]);
-  // `::1:7781` is itself an IPv6 address (::0.1:7781): which colon starts the port is a guess.
+  // `::1:7781` is itself an IPv6 address (0:0:0:0:0:0:1:7781): where its port starts is a guess.
   if (host && isIP(host) === 6)
     fail(
       `--tracker: an IPv6 address goes in brackets, as [${host}]:${match![2]}; "${text}" could also be the address ${text} with no port`,
