@@ -166,7 +166,14 @@ export class Download {
   /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
   private unsampledSinceMs: number | null = null;
   private progressDirty = false;
-  private readonly probeAtMs = new Map<OwnerSession, { atMs: number; delayMs: number }>();
+  /**
+   * Dead owners' next probe and its back-off; `delivered` is the owner's bytesDelivered when the
+   * back-off began: only data delivered since resets it (see markDead).
+   */
+  private readonly probeAtMs = new Map<
+    OwnerSession,
+    { atMs: number; delayMs: number; delivered: number }
+  >();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
   private stopped = false;
@@ -433,7 +440,8 @@ export class Download {
         if (entry.complete && !known.complete) this.transfer?.ownerCompleted(known);
         const moved = known.link.moveTo(address);
         if (moved || known.state === 'dead') {
-          this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS });
+          const delivered = known.bytesDelivered;
+          this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS, delivered });
         }
         if (moved) {
           // Restarted elsewhere: what was asked of the old address will never come. Say HELLO
@@ -475,7 +483,6 @@ export class Download {
     owner.state = 'active';
     owner.reason = '';
     owner.lastDataAtMs = this.deps.clock.now();
-    this.probeAtMs.delete(owner);
     this.ownerlessSinceMs = null;
     this.deps.changed();
     this.learnPieces(owner);
@@ -717,10 +724,14 @@ export class Download {
         owner.reason = '';
       }
       const probe = this.probeAtMs.get(owner);
+      // Back in use once it delivers again: a later death starts the back-off anew.
+      if (probe && owner.state === 'active' && owner.bytesDelivered > probe.delivered)
+        this.probeAtMs.delete(owner);
       if (owner.state === 'dead' && probe && nowMs >= probe.atMs) {
         this.probeAtMs.set(owner, {
           atMs: nowMs + probe.delayMs * 2,
           delayMs: Math.min(probe.delayMs * 2, PROBE_MAX_MS),
+          delivered: probe.delivered,
         });
         void this.connect(owner, true);
       }
@@ -813,10 +824,17 @@ export class Download {
     this.deps.log(
       `${this.name}: node ${owner.nodeId} is dead (${why}); its pieces go back to the pool`,
     );
-    if (!this.probeAtMs.has(owner))
+    // The back-off goes on unless the owner delivered data since it began. Why: a HELLO answered
+    // used to end it, and an owner alive but no longer seeding the file (it changed on disk)
+    // answered every probe's HELLO, refused the requests and was probed again 1.5 s later,
+    // for good: a `node 1 is dead (refused: not-seeding)` line every 1.5 s (found by hand).
+    const probe = this.probeAtMs.get(owner);
+    const delivered = owner.bytesDelivered;
+    if (!probe || delivered > probe.delivered)
       this.probeAtMs.set(owner, {
         atMs: this.deps.clock.now() + PROBE_MIN_MS,
         delayMs: PROBE_MIN_MS,
+        delivered,
       });
     this.transfer?.dropOwner(owner);
     this.deps.changed();
