@@ -8,6 +8,7 @@ import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeFolder } from '../make-folder.ts';
+import { compareNatural } from '../natural-order.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
@@ -299,7 +300,7 @@ function linkProblem(reason: string, name: string): string {
 }
 
 function byName(a: { name: string }, b: { name: string }): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compareNatural(a.name, b.name);
 }
 
 /**

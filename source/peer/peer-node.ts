@@ -7,6 +7,7 @@ import { defaults } from '../config.ts';
 import { type FolderLock, lockFolder } from '../folder-lock.ts';
 import { formatAddress, formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
+import { compareNatural } from '../natural-order.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import {
   type FragmentQueues,
@@ -1205,7 +1206,7 @@ export class PeerNode {
           sizeBytes: 0,
           state: { kind: 'unsupported' as const, reason: entry.reason },
         })),
-      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+      ].sort((a, b) => compareNatural(a.name, b.name)),
       downloads: [...this.downloads.values()].map((download) => snapshotDownload(download)),
     };
   }

@@ -3,6 +3,7 @@
  * owner. A file lives here while it has at least one owner; the last owner leaving removes it,
  * so a stale entry can never block a new OWN with a conflict.
  */
+import { compareNatural } from '../natural-order.ts';
 import { FileRecord } from './file-record.ts';
 import { Multimap } from './multimap.ts';
 
@@ -116,11 +117,11 @@ export class OwnerIndex {
     return this.files.values();
   }
 
-  /** Every file, by name then infohash. The array is shared: do not modify it. */
+  /** Every file, by name (`f2` before `f10`) then infohash. The array is shared: do not modify it. */
   sorted(): readonly FileRecord[] {
     if (!this.sortedCache) {
       this.sortedCache = [...this.files.values()].sort(
-        (a, b) => compareText(a.name, b.name) || compareText(a.infohashHex, b.infohashHex),
+        (a, b) => compareNatural(a.name, b.name) || compareText(a.infohashHex, b.infohashHex),
       );
     }
     return this.sortedCache;

@@ -106,6 +106,24 @@ describe('peer view: swarming', () => {
     assert.match(view.frame(), /legend: A node 1 {2}B node 12 ◐partial/);
   });
 
+  test('once the download is done, a partial owner row no longer shows its last count', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [
+          download('class.img', [0, 1, 1, 0], {
+            state: 'done',
+            owners: [owner(1), owner(12, { complete: false, piecesHave: 3 })],
+          }),
+        ],
+      }),
+      size: SIZE,
+    });
+    const rows = view.lines().filter((line) => /^ {2}[A-Z] node (1|12) /.test(line));
+    assert.equal(rows.length, 2, view.frame());
+    assert.match(rows[1]!, / done$/);
+    assert.match(view.frame(), /legend: A node 1 {2}B node 12 ◐partial/);
+  });
+
   test('the peers downloading from this node are listed under the downloads', async () => {
     const view = await show({
       peer: peerSnapshot({

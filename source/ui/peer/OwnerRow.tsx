@@ -54,8 +54,10 @@ export function OwnerRow(props: {
   const rate =
     props.width < 70 ? '' : ` ${(running ? formatRate(owner.rateBytesPerSec) : '').padStart(12)}`;
   const state = ownerStateText(owner, props.downloadState);
-  // A partial owner (a downloader too): ◐ and how many pieces it has told us it holds.
-  const holds = owner.complete ? '' : ` ◐${owner.piecesHave ?? 0}/${props.pieceCount}`;
+  // A partial owner (a downloader too): ◐ and how many pieces it has told us it holds. Only while
+  // the download runs: its HAVEs are not followed after, so the count would go stale.
+  const live = running || props.downloadState === 'waiting-for-owners';
+  const holds = owner.complete || !live ? '' : ` ◐${owner.piecesHave ?? 0}/${props.pieceCount}`;
   // "  A node 1234" + address + " [" + share + "] " + "100% " + size 10 + rate + " ".
   const fixed = 33 + address.length + rate.length;
   const shareWidth = Math.max(8, Math.min(40, Math.floor((props.width - fixed) / 2)));
