@@ -1008,9 +1008,9 @@ export class PeerNode {
     for (const download of downloads)
       if (download.state !== 'done')
         await this.creditWhatWasVerified(download, 'before it stopped', true);
-    const acknowledged = await this.tracker.exit();
+    const unacknowledged = await this.tracker.exit();
     this.options.logger.log(
-      acknowledged ? 'exited the swarm' : 'exited (the tracker did not acknowledge)',
+      unacknowledged === null ? 'exited the swarm' : `exited (${unacknowledged})`,
     );
     await this.close();
   }

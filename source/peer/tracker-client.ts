@@ -30,6 +30,7 @@ export type TrackerOutcome<T> =
 
 /** What a leaving node waits for each of its last requests (EXIT, owed UPDATEs). */
 const LEAVING_BUDGET_MS = 1_000;
+const NO_ANSWER = 'the tracker did not answer in time';
 
 /** Three tries within `timeoutMs`: a lost datagram costs a quarter of it, not the whole wait. */
 function leavingRequestOptions(timeoutMs: number) {
@@ -364,17 +365,50 @@ export class TrackerClient {
     return { ok: false, reason: reply.text, refused: true };
   }
 
-  /** Says goodbye (EXIT), waiting at most `timeoutMs` for the tracker to acknowledge. */
-  async exit(timeoutMs = LEAVING_BUDGET_MS): Promise<boolean> {
+  /**
+   * Says goodbye (EXIT), waiting at most `timeoutMs` for the tracker to acknowledge: null once it
+   * has, else why not. A tracker that restarted since we registered still lists this node (from
+   * its store) but knows no session of it, so it asks us to register again: within the same
+   * budget we prove who we are and say EXIT with the new session, or the node would stay listed
+   * as an owner until two sweeps of silence drop it.
+   */
+  async exit(timeoutMs = LEAVING_BUDGET_MS): Promise<string | null> {
     const token = this.token;
     this.stop();
-    if (token === null) return false;
+    if (token === null) return 'not registered with the tracker';
+    const { clock, endpoint, nodeId, identity } = this.deps;
+    const deadlineMs = clock.now() + timeoutMs;
+    const tracker = this.trackers.current;
+    const said = await this.sayExit(tracker, token, timeoutMs);
+    if (said !== 'reregister') return said;
+    const proved = await proveIdentity(
+      endpoint,
+      tracker,
+      nodeId,
+      identity,
+      () => clock.now() >= deadlineMs,
+      leavingRequestOptions(deadlineMs - clock.now()),
+    );
+    if (proved === null) return NO_ANSWER;
+    if (proved.type !== 'registered')
+      return `the tracker refused: ${proved.type === 'error' ? proved.text : proved.type}`;
+    const left = deadlineMs - clock.now();
+    if (left <= 0) return NO_ANSWER;
+    const again = await this.sayExit(tracker, Buffer.from(proved.token), left);
+    return again === 'reregister' ? 'the tracker forgot the new session at once' : again;
+  }
+
+  /** One EXIT: null when acknowledged, 'reregister' when the session is unknown, else why not. */
+  private async sayExit(tracker: RemoteAddress, token: Buffer, timeoutMs: number) {
     const outcome = await this.deps.endpoint.request(
-      this.trackers.current,
+      tracker,
       { type: 'exit', token },
       leavingRequestOptions(timeoutMs),
     );
-    return outcome.ok;
+    if (!outcome.ok) return NO_ANSWER;
+    const reply = outcome.reply as TrackerReply;
+    if (reply.type !== 'error') return null;
+    return reply.code === 'reregister' ? 'reregister' : `the tracker refused: ${reply.text}`;
   }
 
   stop(): void {
