@@ -159,7 +159,8 @@ async function runCrowd(
     return { ...row, result: null, startupCpuSeconds: null, error: message };
   } finally {
     await swarm?.stop();
-    rmSync(root, { recursive: true, force: true });
+    // The logs of every node, for a look afterwards (see withWorkspace).
+    if (process.env.BT_BENCH_KEEP !== '1') rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -12,6 +12,7 @@ export interface Workspace {
 /**
  * Runs `body` in a fresh temp dir and always cleans up: normal end, thrown error, Ctrl+C or
  * SIGTERM all stop every started process (by pid) and remove the dir. Returns the exit code.
+ * With BT_BENCH_KEEP=1 in the environment the dir (every node's log) is kept and named at the end.
  */
 export async function withWorkspace(
   prefix: string,
@@ -20,11 +21,16 @@ export async function withWorkspace(
   const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const group = new ProcessGroup();
   let cleaned = false;
+  const keep = process.env.BT_BENCH_KEEP === '1';
+  const removeDir = () => {
+    if (keep) console.error(`kept ${dir} (BT_BENCH_KEEP=1)`);
+    else rmSync(dir, { recursive: true, force: true });
+  };
   const cleanUp = async () => {
     if (cleaned) return;
     cleaned = true;
     await group.stopAll();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   };
   const onSignal = (signal: NodeJS.Signals) => {
     console.error(`\n${signal}: stopping the bench's processes and removing ${dir}`);
@@ -34,7 +40,7 @@ export async function withWorkspace(
   const onExit = () => {
     if (cleaned) return;
     group.killAllNow();
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
