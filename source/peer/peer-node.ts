@@ -651,10 +651,15 @@ export class PeerNode {
         if (existing.heldByPerson) this.togglePause(name);
         return { ok: true };
       }
-      return { ok: false, reason: `${name} is already being downloaded` };
+      const theirs = existing.infohash?.toString('hex') ?? null;
+      const other =
+        infohashPrefix !== null && theirs !== null && !theirs.startsWith(infohashPrefix)
+          ? ` (${theirs.slice(0, 8)}, another file of that name): ${ONE_FILE_PER_NAME}`
+          : '';
+      return { ok: false, reason: `${name} is already being downloaded${other}` };
     }
     // Before anything changes: a file we have must keep its row (and keep being served).
-    const here = this.alreadyHere(name);
+    const here = this.alreadyHere(name, infohashPrefix);
     if (here !== null) return this.refuse(name, here);
     const download = new Download(
       {
@@ -706,8 +711,13 @@ export class PeerNode {
   }
 
   /** Why `name` cannot be downloaded because this node already has it, or null. */
-  private alreadyHere(name: string): string | null {
-    if (this.seeded.has(name)) return `${name} is already here (seeding)`;
+  private alreadyHere(name: string, infohashPrefix: string | null): string | null {
+    const seeded = this.seeded.get(name);
+    if (seeded && infohashPrefix !== null && !seeded.infohashHex.startsWith(infohashPrefix)) {
+      const ours = seeded.infohashHex.slice(0, 8);
+      return `${name} is already here (seeding ${ours}, another file of that name): ${ONE_FILE_PER_NAME}`;
+    }
+    if (seeded) return `${name} is already here (seeding)`;
     if (this.seedsInProgress.has(name)) return `${name} is already here (hashing)`;
     const entry = lstatSync(join(this.folder.path, name), { throwIfNoEntry: false });
     if (entry === undefined) return null;
@@ -1211,6 +1221,10 @@ export class PeerNode {
     };
   }
 }
+
+/** Why a second file of a name cannot come in beside the first, and what would let it. */
+const ONE_FILE_PER_NAME =
+  'a folder holds one file of a name; move or rename that one to download this';
 
 function describeLimit(bytesPerSec: number): string {
   return bytesPerSec === 0 ? 'none' : formatRate(bytesPerSec);

@@ -119,6 +119,60 @@ test('d on a file this node seeds is refused before anything changes; the row st
   }
 });
 
+test('a second file of a name this node has or is fetching is refused, and the refusal says why', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'twin.bin'), 300 * KiB, 1103);
+    await writeRandomFile(join(await swarm.folderFor(2), 'twin.bin'), 300 * KiB, 1104);
+    const [one, two, three] = await swarm.addNodes([
+      { nodeId: 1 },
+      { nodeId: 2, uploadLimitBytesPerSec: 64 * KiB },
+      { nodeId: 3 },
+    ]);
+    assert.deepEqual(await one!.node.seed('twin.bin'), { ok: true });
+    assert.deepEqual(await two!.node.seed('twin.bin'), { ok: true });
+    const hexOf = async (node: SwarmNode): Promise<string> => {
+      const state = () =>
+        node.node.getSnapshot().files.find((file) => file.name === 'twin.bin')?.state;
+      await waitFor(() => state()?.kind === 'seeding', `node ${node.nodeId} seeding`, 5_000);
+      return (state() as { infohashHex: string }).infohashHex;
+    };
+    const mine = await hexOf(one!);
+    const theirs = await hexOf(two!);
+    const advice = 'a folder holds one file of a name; move or rename that one to download this';
+
+    assert.deepEqual(one!.node.download(`twin.bin@${theirs.slice(0, 6)}`), {
+      ok: false,
+      reason: `twin.bin is already here (seeding ${mine.slice(0, 8)}, another file of that name): ${advice}`,
+    });
+    // The same file by its own prefix: nothing to add.
+    assert.deepEqual(one!.node.download(`twin.bin@${mine.slice(0, 6)}`), {
+      ok: false,
+      reason: 'twin.bin is already here (seeding)',
+    });
+
+    // Node 3 fetches node 2's file (slowly: 64 KiB/s) and then asks for node 1's.
+    assert.deepEqual(three!.node.download(`twin.bin@${theirs.slice(0, 6)}`), { ok: true });
+    await waitFor(
+      () => three!.node.getSnapshot().downloads[0]?.state === 'downloading',
+      "node 3 downloading node 2's twin.bin",
+      10_000,
+    );
+    assert.deepEqual(three!.node.download(`twin.bin@${mine.slice(0, 6)}`), {
+      ok: false,
+      reason: `twin.bin is already being downloaded (${theirs.slice(0, 8)}, another file of that name): ${advice}`,
+    });
+    assert.deepEqual(three!.node.download(`twin.bin@${theirs.slice(0, 6)}`), {
+      ok: false,
+      reason: 'twin.bin is already being downloaded',
+    });
+  } finally {
+    await swarm.close();
+  }
+});
+
 test('a restarted node seeds again what it seeded and what it downloaded, not what it stopped', {
   timeout: 40_000,
 }, async () => {
