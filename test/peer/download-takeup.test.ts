@@ -63,7 +63,7 @@ test('a restarted node takes up its unfinished downloads: running ones run, a pa
         ['a.bin', 'cancelled', 'node exited'],
         ['b.bin', 'cancelled', 'node exited'],
         ['c.bin', 'cancelled', 'cancelled'],
-        ['nosuch.bin', 'failed', '"nosuch.bin" was not found in the swarm'],
+        ['nosuch.bin', 'failed', 'not found in the swarm'],
       ],
       `stopped mid-way by the exit (seed ${seed})`,
     );

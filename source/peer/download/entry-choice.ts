@@ -126,8 +126,8 @@ export function describePick(
   switch (pick.kind) {
     case 'not-found':
       return name.includes('@')
-        ? `"${name}" was not found in the swarm (to pick one of several files of a name: NAME@PREFIX, with 4 to 64 hex digits of its infohash)`
-        : `"${name}" was not found in the swarm`;
+        ? 'not found in the swarm (to pick one of several files of a name: NAME@PREFIX, with 4 to 64 hex digits of its infohash)'
+        : 'not found in the swarm';
     case 'ambiguous': {
       const total = pick.choices.length + pick.unlisted;
       const unlisted = pick.unlisted > 0 ? `; ${pick.unlisted} more not listed` : '';

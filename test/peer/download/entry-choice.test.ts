@@ -124,10 +124,10 @@ test('an unknown or ambiguous prefix says which prefixes exist', () => {
 
 test('a name nobody announced is not found; with an @ in it the form is recalled', () => {
   const none = pickEntry(reply([]), { name: 'big.bin', infohashPrefix: null });
-  assert.equal(reason(none), '"big.bin" was not found in the swarm');
+  assert.equal(reason(none), 'not found in the swarm');
   assert.equal(
     describePick({ name: 'me@x.txt', infohashPrefix: null }, { kind: 'not-found' }),
-    '"me@x.txt" was not found in the swarm (to pick one of several files of a name: NAME@PREFIX, with 4 to 64 hex digits of its infohash)',
+    'not found in the swarm (to pick one of several files of a name: NAME@PREFIX, with 4 to 64 hex digits of its infohash)',
   );
 });
 
