@@ -55,8 +55,8 @@ async function downloadLookAndQuit(): Promise<void> {
   let screen = await terminal.waitFor(
     'both samples listed with three owners',
     (s) =>
-      /│ ▸ sample-16MiB\.bin │ 16\.0 MiB │ 3 +│/.test(s) &&
-      /│ {3}sample-8MiB\.bin +│ 8\.0 MiB +│ 3 +│/.test(s),
+      /│ ▸ sample-8MiB\.bin +│ 8\.0 MiB +│ 3 +│/.test(s) &&
+      /│ {3}sample-16MiB\.bin │ 16\.0 MiB │ 3 +│/.test(s),
     30_000,
   );
   const [demoPid] = terminal.shellChildren();
@@ -88,18 +88,19 @@ async function downloadLookAndQuit(): Promise<void> {
   assert.equal(seeders.length, 3, 'three seeders are child processes of the demo');
 
   terminal.type(DOWN);
-  await terminal.waitFor('sample-8MiB.bin selected', (s) => s.includes('│ ▸ sample-8MiB.bin'));
+  // Names sort by the numbers in them: 8 MiB above 16 MiB.
+  await terminal.waitFor('sample-16MiB.bin selected', (s) => s.includes('│ ▸ sample-16MiB.bin'));
   terminal.type('d');
   screen = await terminal.waitFor(
-    'sample-8MiB.bin downloaded',
-    (s) => /sample-8MiB\.bin \[█+\] 100\.0% done · (\d+)\/\1 pieces/.test(s),
+    'sample-16MiB.bin downloaded',
+    (s) => /sample-16MiB\.bin \[█+\] 100\.0% done · (\d+)\/\1 pieces/.test(s),
     20_000,
   );
   assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d$/m);
   // Seeded now, so the listing counts it without `r` (it kept its first read before).
   await terminal.waitFor(
-    'Swarm files counting node 4 as an owner of sample-8MiB.bin',
-    (s) => /│ [▸ ] sample-8MiB\.bin +│ 8\.0 MiB +│ 4 +│/.test(s),
+    'Swarm files counting node 4 as an owner of sample-16MiB.bin',
+    (s) => /│ [▸ ] sample-16MiB\.bin │ 16\.0 MiB │ 4 +│/.test(s),
     10_000,
   );
 
@@ -112,7 +113,7 @@ async function downloadLookAndQuit(): Promise<void> {
   assert.match(screen, /· watch nodes, heartbeats and credits · t: back/);
   assert.match(
     screen,
-    /│ sample-8MiB\.bin +│ 8\.0 MiB +│ [0-9a-f]{8} │ .*4·0 B/,
+    /│ sample-16MiB\.bin │ 16\.0 MiB +│ [0-9a-f]{8} │ .*4·0 B/,
     'node 4 owns it now',
   );
 
