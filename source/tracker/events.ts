@@ -89,7 +89,7 @@ function formatQuery(query: SearchQuery): string {
 export function plural(count: number, word: string): string {
   if (count === 1) return `1 ${word}`;
   if (word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
-  if (word.endsWith('s')) return `${count} ${word}es`;
+  if (/(s|ch|sh|x)$/.test(word)) return `${count} ${word}es`;
   return `${count} ${word}s`;
 }
 

@@ -69,8 +69,10 @@ test('the swarm written back sets every credit outright, less what the pending b
   const partial: StateOp = { ...own, infohash: 'ff', nodeId: 1, complete: false };
   const state = [node(1, 900), node(2, 50), partial];
   const writes = restoreWrites(state, new Map([[1, 300]]), keys, 'x:1');
+  // The swarm's hashes emptied first: an older copy of it may hold nodes and owners since gone.
+  assert.deepEqual(writes[0], ['del', 't:nodes', 't:credits', 't:sessions', 't:heard', 't:owners']);
   // The records as any batch writes them (a new node's credit with HSETNX)...
-  assert.deepEqual(writes.slice(0, 4), [
+  assert.deepEqual(writes.slice(1, 5), [
     ['hset', 't:nodes', 1, JSON.stringify(record(1, 900))],
     ['hset', 't:sessions', 1, 'ab'],
     ['hset', 't:heard', 1, '7 10.0.0.9:1'],

@@ -6,6 +6,9 @@
  * acknowledges it then).
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
@@ -16,6 +19,7 @@ import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { waitFor } from '../peer/harness/wait.ts';
 import {
+  at,
   creditOf,
   heartbeat,
   infohash,
@@ -154,6 +158,113 @@ describe('the Redis store', () => {
       await lostAndWrittenBack(admin, a, b, aLines, bLines);
     } finally {
       admin.disconnect();
+    }
+  });
+
+  test('batches published while a tracker was not listening are taken again once it is back', async () => {
+    const [aLines, bLines] = [[], []] as [string[], string[]];
+    const a = await tracker('127.0.0.1:31', aLines);
+    const b = await tracker('127.0.0.1:32', bLines);
+    const admin = new Redis(redis.url);
+    try {
+      register(a.state, 40, 5040, 0);
+      await publish(a.state, a.store, '127.0.0.1:31');
+      await waitFor(() => creditOf(b.state, 40, 0) === 0, 'node 40 on B', 5_000);
+      // Every subscription cut: ioredis reconnects after 50 ms or more; A publishes at once.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      register(a.state, 41, 5041, 0);
+      await publish(a.state, a.store, '127.0.0.1:31');
+      register(a.state, 42, 5042, 0);
+      await publish(a.state, a.store, '127.0.0.1:31');
+      const context = () => `\nA:\n${aLines.join('\n')}\nB:\n${bLines.join('\n')}`;
+      await waitFor(
+        () => creditOf(b.state, 41, 0) === 0 && creditOf(b.state, 42, 0) === 0,
+        `nodes 41 and 42 on B${context()}`,
+        5_000,
+      );
+      assert.ok(
+        bLines.some((line) => /^took 2 batches of other trackers again from redis:/.test(line)),
+        context(),
+      );
+      assert.ok(!bLines.some((line) => line.startsWith('missed')), context());
+      // Live again: the next batch comes over the channel, once.
+      register(a.state, 43, 5043, 0);
+      await publish(a.state, a.store, '127.0.0.1:31');
+      await waitFor(() => creditOf(b.state, 43, 0) === 0, `node 43 on B${context()}`, 5_000);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test('a Redis back with an older copy of the swarm gets the current one from a tracker, once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bt-redis-snapshot-'));
+    const first = await startRedisServer(undefined, dir);
+    const port = Number(new URL(first.url).port);
+    const [aLines, bLines] = [[], []] as [string[], string[]];
+    const a = await tracker('127.0.0.1:21', aLines, first.url);
+    const b = await tracker('127.0.0.1:22', bLines, first.url);
+    let again: RedisServer | null = null;
+    try {
+      const t30 = register(a.state, 30, 5030, 0);
+      own(a.state, t30, 5030, 0, { infohash: infohash(0x30), name: 'old.iso', size: 30 });
+      await publish(a.state, a.store, '127.0.0.1:21');
+      await waitFor(() => creditOf(b.state, 30, 0) === 0, 'node 30 on B', 5_000);
+      const admin = new Redis(first.url);
+      await admin.save();
+      admin.disconnect();
+      // After the snapshot: node 31 joins through B with new.iso, node 30 leaves through A.
+      const t31 = register(b.state, 31, 5031, 0);
+      own(b.state, t31, 5031, 0, { infohash: infohash(0x31), name: 'new.iso', size: 31 });
+      await publish(b.state, b.store, '127.0.0.1:22');
+      await waitFor(() => creditOf(a.state, 31, 0) === 0, 'node 31 on A', 5_000);
+      assert.deepEqual(a.state.handle({ type: 'exit', token: t30 }, at(5030), 0).reply, {
+        type: 'ack',
+      });
+      await publish(a.state, a.store, '127.0.0.1:21');
+      await waitFor(() => creditOf(b.state, 30, 0) === undefined, 'node 30 gone on B', 5_000);
+
+      // Redis stops (nothing saved on the way out) and starts again from the snapshot.
+      await first.stop();
+      again = await startRedisServer(port, dir);
+      const back = (lines: string[]) => lines.some((line) => /^redis:.* is back$/.test(line));
+      await waitFor(() => back(aLines) && back(bLines), 'both trackers reconnected', 15_000);
+      // A's next change finds the copy older, and A writes back what it holds with it.
+      register(a.state, 32, 5032, 0);
+      a.store.record({ trackerId: '127.0.0.1:21', ops: a.state.takeOps() }, a.state);
+      await waitFor(async () => await a.store.flush(), 'the swarm written back', 5_000);
+      const context = `\nA:\n${aLines.join('\n')}\nB:\n${bLines.join('\n')}`;
+      assert.ok(
+        aLines.some((line) => line.includes('went back to an older copy of the swarm')),
+        context,
+      );
+      assert.ok(
+        aLines.some((line) => /wrote the swarm this tracker holds back to .*: 2 nodes/.test(line)),
+        context,
+      );
+      // B takes A's batches as before, and writes nothing back itself, then or at its next change.
+      await waitFor(
+        () => creditOf(b.state, 32, 0) === 0,
+        `node 32 (registered on A) on B${context}`,
+        5_000,
+      );
+      register(b.state, 33, 5033, 0);
+      await publish(b.state, b.store, '127.0.0.1:22');
+      await waitFor(() => creditOf(a.state, 33, 0) === 0, 'node 33 (registered on B) on A', 5_000);
+      assert.ok(!bLines.some((line) => line.startsWith('wrote the swarm')), context);
+      assert.ok(!bLines.some((line) => line.startsWith('missed')), context);
+
+      // Redis now holds the swarm as the trackers do: node 30 and old.iso gone, 31 to 33 there.
+      const c = await tracker('127.0.0.1:23', [], again.url);
+      const nodes = c.state.snapshot(0).nodes.map((node) => node.nodeId);
+      assert.deepEqual(nodes, [31, 32, 33], context);
+      assert.deepEqual(
+        c.state.snapshot(0).files.map((file) => [file.name, file.owners.map((o) => o.nodeId)]),
+        [['new.iso', [31]]],
+      );
+    } finally {
+      await Promise.allSettled([a.store.close(), b.store.close()]);
+      await again?.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -57,6 +57,16 @@ export interface OpBatch {
   /** The tracker that made the changes (its listening address, `host:port`). */
   trackerId: string;
   ops: StateOp[];
+  /**
+   * Published with a write-back of the whole swarm (see RedisStore): its number jumps past every
+   * number the trackers have seen, on purpose, and is no gap.
+   */
+  restored?: true;
+  /**
+   * Names the batch among all trackers' (its tracker's start nonce and count), so that a tracker
+   * taking batches again after it was away knows which it has: numbers go back when Redis does.
+   */
+  id?: string;
 }
 
 /** The node ids and infohashes whose records a batch of operations changed. */

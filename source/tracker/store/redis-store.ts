@@ -16,6 +16,7 @@ import type { OpBatch, StateOp } from './ops.ts';
 import {
   foldHeard,
   opsFromSwarm,
+  RECENT_BATCHES,
   type RedisKeys,
   type RedisSwarm,
   redisKeys,
@@ -32,14 +33,26 @@ import {
 /** Batches reach the other trackers at most this late (their replicas lag by no more). */
 const REDIS_BATCH_DELAY_MS = 50;
 /**
- * Numbers the batch and publishes it, atomically with the MULTI's writes before it; returns the
- * number and whether the store still holds the swarm (its secret, written at the first start of
- * any tracker and never deleted: gone, Redis lost its data).
+ * Numbers the batch, publishes it and keeps it among the recent ones, atomically with the
+ * MULTI's writes before it; returns the number and whether the store still holds the swarm (its
+ * secret, written at the first start of any tracker and never deleted: gone, Redis lost its data).
  */
-const PUBLISH_SCRIPT =
-  "local seq = redis.call('INCR', KEYS[1]); redis.call('PUBLISH', KEYS[2], seq .. ' ' .. ARGV[1]); return {seq, redis.call('HEXISTS', KEYS[3], 'secret')}";
+const PUBLISH_SCRIPT = [
+  "local seq = redis.call('INCR', KEYS[1])",
+  "local message = seq .. ' ' .. ARGV[1]",
+  "redis.call('PUBLISH', KEYS[2], message)",
+  "redis.call('RPUSH', KEYS[4], message)",
+  "redis.call('LTRIM', KEYS[4], -tonumber(ARGV[2]), -1)",
+  "return {seq, redis.call('HEXISTS', KEYS[3], 'secret')}",
+].join('; ');
 /** Ops kept while Redis does not take them before heartbeats are folded (memory stays bounded). */
 const MAX_PENDING_OPS = 200_000;
+/**
+ * A write-back sets the batch counter this far past the highest number its tracker has seen, so
+ * that every other tracker (which may have seen a batch or two more) finds it written back and
+ * does not write it again.
+ */
+const RESTORE_SEQ_JUMP = 1_000;
 /** A Redis that does not answer a start-up read within this long is reported, not waited for. */
 const CONNECT_TIMEOUT_MS = 3_000;
 
@@ -64,8 +77,19 @@ export class RedisStore implements TrackerStore {
   private pending: StateOp[] = [];
   private listener: ((batch: OpBatch) => void) | null = null;
   /** Publications received before the load finished, applied after it (those it does not cover). */
-  private early: { seq: number; batch: OpBatch }[] | null = [];
+  private early: Publication[] | null = [];
+  /** While the batches this tracker missed are read back: publications that came meanwhile. */
+  private catchingUp: Publication[] | null = null;
+  /** The batches taken (and published) lately, by id: see OpBatch.id. */
+  private readonly seen = new RecentIds(RECENT_BATCHES);
+  private readonly batchNonce = randomBytes(4).toString('hex');
+  private batchCount = 0;
   private lastSeq = 0;
+  /**
+   * The highest batch number seen (loaded, received, published); unlike lastSeq never lowered
+   * by a counter that went back: a batch of ours numbered at or below it means Redis went back.
+   */
+  private highWater = 0;
   private gapReported = false;
   /** The newest connection error, to say why a start-up read failed. */
   private connectionError: Error | null = null;
@@ -97,6 +121,17 @@ export class RedisStore implements TrackerStore {
     };
     this.client.on('error', remember);
     this.subscriber.on('error', remember);
+    // Publications are not kept for a subscriber that is reconnecting: once it is back, what it
+    // missed is read from <p>recent (ioredis subscribes again on its own).
+    let subscriberLost = false;
+    this.subscriber.on('close', () => {
+      if (this.loaded && !this.closing) subscriberLost = true;
+    });
+    this.subscriber.on('ready', () => {
+      if (!subscriberLost) return;
+      subscriberLost = false;
+      if (this.catchingUp === null && this.early === null) this.catchUp([]);
+    });
     // An outage is one line when it starts and one when it ends: before, a tracker said nothing
     // while its changes waited for a Redis that had gone (found by hand).
     this.client.on('close', () => {
@@ -172,6 +207,7 @@ export class RedisStore implements TrackerStore {
       ledger: values[6] as string[],
     };
     this.lastSeq = Number(values[0] ?? 0);
+    this.highWater = this.lastSeq;
     const { ops, malformed } = opsFromSwarm(swarm);
     const notes =
       malformed > 0 ? [`${malformed} malformed entries in ${this.location} left out`] : [];
@@ -201,7 +237,11 @@ export class RedisStore implements TrackerStore {
     this.listener = listener;
     const early = this.early ?? [];
     this.early = null;
-    for (const { seq, batch } of early) this.deliver(seq, batch, false);
+    for (const publication of early) {
+      // One past a gap starts a catch-up: the rest wait behind it, in order.
+      if (this.catchingUp) this.catchingUp.push(publication);
+      else this.deliver(publication.seq, publication.batch, false);
+    }
   }
 
   /**
@@ -236,11 +276,12 @@ export class RedisStore implements TrackerStore {
   }
 
   /**
-   * Redis lost the swarm (restarted without its data, or flushed): writes back the whole state
-   * this tracker holds, with the pending batch, in one MULTI, unless another tracker of the
-   * swarm did first (the secret is back: WATCH makes the check and the write one step). True
-   * when this tracker wrote it. Not written back: the credit ledger (which UPDATEs were already
-   * credited), which starts again from the UPDATEs that come after.
+   * Redis lost the swarm (restarted without its data, or flushed) or went back to an older copy
+   * of it (restarted from a snapshot): writes back the whole state this tracker holds, with the
+   * pending batch, in one MULTI, unless another tracker of the swarm did first (the secret is
+   * there and the counter past this tracker's high water: WATCH makes the check and the write
+   * one step). True when this tracker wrote it. Not written back: the credit ledger (which
+   * UPDATEs were already credited); Redis keeps what its copy had of it.
    */
   private async restore(): Promise<boolean> {
     const reader = this.reader;
@@ -249,8 +290,12 @@ export class RedisStore implements TrackerStore {
       this.lostSwarm = false;
       return false;
     }
-    await this.client.watch(this.keys.meta);
-    if (await this.client.hexists(this.keys.meta, 'secret')) {
+    await this.client.watch(this.keys.meta, this.keys.seq);
+    const [held, counter] = await Promise.all([
+      this.client.hexists(this.keys.meta, 'secret'),
+      this.client.get(this.keys.seq),
+    ]);
+    if (held && Number(counter ?? 0) > this.highWater) {
       await this.client.unwatch();
       this.lostSwarm = false;
       return false;
@@ -266,6 +311,7 @@ export class RedisStore implements TrackerStore {
     const state = reader.stateAsOps(this.options.clock.now());
     const multi = this.client.multi();
     multi.hset(this.keys.meta, 'secret', this.secretHex);
+    multi.set(this.keys.seq, this.highWater + RESTORE_SEQ_JUMP);
     for (const [command, ...args] of restoreWrites(
       state,
       pendingCredits,
@@ -275,7 +321,7 @@ export class RedisStore implements TrackerStore {
       multi.call(command, ...args);
     }
     // Aborted by the WATCH: another tracker wrote the swarm back first (its own `false`).
-    const written = await this.execWithBatch(multi, ops);
+    const written = await this.execWithBatch(multi, ops, true);
     this.lostSwarm = false;
     if (!written) return false;
     const nodes = state.filter((op) => op.op === 'node-set').length;
@@ -289,13 +335,33 @@ export class RedisStore implements TrackerStore {
    * Adds the batch's writes and its publication to `multi` and runs it. False when a WATCH
    * aborted it (the batch is pending again, for a plain write); throws when it failed.
    */
-  private async execWithBatch(multi: ChainableCommander, ops: StateOp[]): Promise<boolean> {
-    const batch: OpBatch = { trackerId: this.options.trackerId, ops };
+  private async execWithBatch(
+    multi: ChainableCommander,
+    ops: StateOp[],
+    restored = false,
+  ): Promise<boolean> {
+    const batch: OpBatch = {
+      trackerId: this.options.trackerId,
+      ops,
+      id: `${this.batchNonce}-${++this.batchCount}`,
+    };
+    if (restored) batch.restored = true;
     for (const [command, ...args] of writesFor(batch, this.keys, DEFAULT_CREDIT_MEMORY_ENTRIES)) {
       multi.call(command, ...args);
     }
-    const { seq, meta, channel } = this.keys;
-    multi.eval(PUBLISH_SCRIPT, 3, seq, channel, meta, JSON.stringify(batch));
+    const { seq, meta, channel, recent } = this.keys;
+    multi.eval(
+      PUBLISH_SCRIPT,
+      4,
+      seq,
+      channel,
+      meta,
+      recent,
+      JSON.stringify(batch),
+      RECENT_BATCHES,
+    );
+    // Every number seen so far was given before this batch's: a number not past them went back.
+    const seenBefore = this.highWater;
     try {
       const results = await multi.exec();
       if (results === null) {
@@ -305,12 +371,20 @@ export class RedisStore implements TrackerStore {
       }
       const failed = results.find(([error]) => error);
       if (failed) throw failed[0];
-      const [, held] = results.at(-1)![1] as [number, number];
+      const [published, held] = results.at(-1)![1] as [number, number];
+      this.highWater = Math.max(this.highWater, published);
+      // The next write (at once: the writer sees it pending) writes the swarm back.
       if (held === 0) {
         this.lostSwarm = true;
-        // The next write (at once: the writer sees it pending) writes the swarm back.
         this.options.onProblem?.(
           `${this.location} no longer holds the swarm (restarted without its data, or flushed): writing back the one this tracker holds`,
+        );
+      } else if (published <= seenBefore && !restored) {
+        // Its secret is there, so Redis came back with a copy saved before (an RDB snapshot or
+        // an AOF that lost its tail): nodes and owners since are missing, some gone are back.
+        this.lostSwarm = true;
+        this.options.onProblem?.(
+          `${this.location} went back to an older copy of the swarm (batch ${published} after ${seenBefore}; restarted from a snapshot?): writing back the one this tracker holds`,
         );
       }
       return true;
@@ -322,39 +396,133 @@ export class RedisStore implements TrackerStore {
   }
 
   private onMessage(message: string): void {
-    const space = message.indexOf(' ');
-    const seq = Number(message.slice(0, space));
-    let batch: OpBatch;
-    try {
-      batch = JSON.parse(message.slice(space + 1)) as OpBatch;
-    } catch {
-      return;
-    }
-    if (this.early) this.early.push({ seq, batch });
-    else this.deliver(seq, batch);
+    const publication = parsePublication(message);
+    if (publication === null) return;
+    if (this.early) this.early.push(publication);
+    else if (this.catchingUp) this.catchingUp.push(publication);
+    else this.deliver(publication.seq, publication.batch);
   }
 
-  /** A publication that came live (`early` ones are sorted out against the load first). */
-  private deliver(seq: number, batch: OpBatch, live = true): void {
-    if (seq <= this.lastSeq) {
-      if (!live) return;
+  /**
+   * Takes again, from <p>recent, the batches published after the last one this tracker took
+   * (all of them when it knows none: Redis lost them, or it was away longer than they are kept),
+   * in order, then `queued` and what comes meanwhile. Numbers cannot say which: after Redis went
+   * back they repeat, so batches are known by id. What is no longer kept is reported as missed.
+   */
+  private catchUp(queued: Publication[]): void {
+    this.catchingUp = queued;
+    void this.client
+      .lrange(this.keys.recent, 0, -1)
+      .then(
+        (messages) => {
+          const kept = messages.map(parsePublication).filter((p): p is Publication => p !== null);
+          let start = 0;
+          for (let index = kept.length - 1; index >= 0; index--) {
+            const { id } = kept[index]!.batch;
+            if (id !== undefined && this.seen.has(id)) {
+              start = index + 1;
+              break;
+            }
+          }
+          let taken = 0;
+          for (const { seq, batch } of kept.slice(start)) {
+            if (batch.trackerId !== this.options.trackerId) taken++;
+            this.deliver(seq, batch, true, false);
+          }
+          if (taken > 0)
+            this.options.onProblem?.(
+              `took ${plural(taken, 'batch')} of other trackers again from ${this.location}, published while this tracker was not listening`,
+            );
+        },
+        () => {},
+      )
+      .finally(() => {
+        const rest = this.catchingUp ?? [];
+        this.catchingUp = null;
+        for (const { seq, batch } of rest) this.deliver(seq, batch, true, false);
+      });
+  }
+
+  /**
+   * A publication that came live (`early` ones are sorted out against the load first). One
+   * numbered past the next starts a catch-up (see catchUp) unless `mayCatchUp` is false.
+   */
+  private deliver(seq: number, batch: OpBatch, live = true, mayCatchUp = true): void {
+    // Published before the load read the swarm, so already in it.
+    if (!live && seq <= this.lastSeq) return;
+    // Taken already (a catch-up and the channel both had it).
+    if (batch.id !== undefined && this.seen.has(batch.id)) return;
+    if (mayCatchUp && batch.restored !== true && seq > this.lastSeq + 1) {
+      this.catchUp([{ seq, batch }]);
+      return;
+    }
+    if (batch.id !== undefined) this.seen.add(batch.id);
+    this.highWater = Math.max(this.highWater, seq);
+    if (batch.restored === true) {
+      // A write-back: its number jumped on purpose (RESTORE_SEQ_JUMP); nothing was missed. One
+      // by another tracker, after this one found the loss: nothing left for this one to write.
+      this.lastSeq = seq - 1;
+      if (batch.trackerId !== this.options.trackerId) this.lostSwarm = false;
+    } else if (seq <= this.lastSeq) {
       // Publications come in the order Redis numbered them: a number that goes back means the
       // counter was lost with Redis's data. Before, every batch up to the old number was
       // dropped, and this tracker's copy of the swarm parted from the others' for good
       // (found by hand: a file seeded through one tracker was unknown to the other).
       this.options.onProblem?.(
-        `${this.location} numbers batches from ${seq} again (after ${this.lastSeq}): it restarted without its data, or was flushed`,
+        `${this.location} numbers batches from ${seq} again (after ${this.lastSeq}): it lost its data or went back to an older copy`,
       );
       this.lastSeq = seq - 1;
     }
     if (seq > this.lastSeq + 1 && !this.gapReported) {
-      // Publications are not stored: a subscriber that was disconnected misses some.
+      // Only the newest RECENT_BATCHES are kept for a subscriber that was away.
       this.gapReported = true;
       this.options.onProblem?.(
-        `missed ${seq - this.lastSeq - 1} batches of other trackers from ${this.location}; this tracker's view may lag until it restarts`,
+        `missed ${seq - this.lastSeq - 1} batches of other trackers from ${this.location} (it keeps the last ${RECENT_BATCHES}); this tracker's view may lag until it restarts`,
       );
     }
     this.lastSeq = seq;
     if (batch.trackerId !== this.options.trackerId) this.listener?.(batch);
+  }
+}
+
+/** A batch as published: its number and what it holds. */
+interface Publication {
+  seq: number;
+  batch: OpBatch;
+}
+
+/** "<seq> <batch JSON>", as published and kept in <p>recent; null when malformed. */
+function parsePublication(message: string): Publication | null {
+  const space = message.indexOf(' ');
+  const seq = Number(message.slice(0, space));
+  if (space < 0 || !Number.isSafeInteger(seq)) return null;
+  try {
+    return { seq, batch: JSON.parse(message.slice(space + 1)) as OpBatch };
+  } catch {
+    return null;
+  }
+}
+
+/** The last `capacity` ids added, for has(). */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  private readonly order: string[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  add(id: string): void {
+    if (this.ids.has(id)) return;
+    if (this.order.length < this.capacity) this.order.push(id);
+    else {
+      this.ids.delete(this.order[this.next]!);
+      this.order[this.next] = id;
+      this.next = (this.next + 1) % this.capacity;
+    }
+    this.ids.add(id);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A real redis-server (the Debian package; `.ci/run` installs it) for one test file: its own
- * free loopback port, nothing saved to disk (`--save '' --appendonly no`), stopped by its PID.
+ * free loopback port, nothing saved to disk but what a SAVE asks for, stopped by its PID.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -20,14 +20,15 @@ async function freeTcpPort(): Promise<number> {
   return port;
 }
 
-/** Starts redis-server (on `port`, or a free one) and resolves once it accepts connections. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+/**
+ * Starts redis-server (on `port`, or a free one) and resolves once it accepts connections. With
+ * `dir`, its RDB file is there: a SAVE writes it and a server started again on `dir` loads it.
+ */
+export async function startRedisServer(port?: number, dir?: string): Promise<RedisServer> {
   port ??= await freeTcpPort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  if (dir !== undefined) args.push('--dir', dir);
+  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     child.on('error', (error) =>
