@@ -117,7 +117,7 @@ export class OwnerIndex {
     return this.files.values();
   }
 
-  /** Every file, by name (`f2` before `f10`) then infohash. The array is shared: do not modify it. */
+  /** Every file, by name (`f2` before `f10`), then infohash. Shared: do not modify it. */
   sorted(): readonly FileRecord[] {
     if (!this.sortedCache) {
       this.sortedCache = [...this.files.values()].sort(

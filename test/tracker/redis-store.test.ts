@@ -196,6 +196,33 @@ describe('the Redis store', () => {
     }
   });
 
+  test('a tracker started later takes again none of the batches its start-up read covered', async () => {
+    const a = await tracker('127.0.0.1:41');
+    const t70 = register(a.state, 70, 5070, 0);
+    own(a.state, t70, 5070, 0, { infohash: infohash(0x70), name: 'c.iso', size: 7000 });
+    await publish(a.state, a.store, '127.0.0.1:41');
+    const t71 = register(a.state, 71, 5071, 0);
+    update(a.state, t71, 5071, 0, infohash(0x70), 7, [{ nodeId: 70, bytes: 7000 }]);
+    await publish(a.state, a.store, '127.0.0.1:41');
+    const cLines: string[] = [];
+    const c = await tracker('127.0.0.1:43', cLines);
+    assert.equal(creditOf(c.state, 70, 0), 7000);
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      await sleep(500);
+      register(a.state, 72, 5072, 0);
+      await publish(a.state, a.store, '127.0.0.1:41');
+      await waitFor(() => creditOf(c.state, 72, 0) === 0, `node 72 on C\n${cLines.join('\n')}`);
+      // Before, node 70's record from the first batch came again, credit 0, and stayed so: the
+      // UPDATE that had credited it was known to C's ledger and credited nothing the second time.
+      assert.equal(creditOf(c.state, 70, 0), 7000, cLines.join('\n'));
+      assert.ok(!cLines.some((line) => /^took [2-9]/.test(line)), cLines.join('\n'));
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   test('a Redis back with an older copy of the swarm gets the current one from a tracker, once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bt-redis-snapshot-'));
     const first = await startRedisServer(undefined, dir);

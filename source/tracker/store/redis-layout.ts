@@ -142,9 +142,10 @@ export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number
 
 /**
  * The writes that put a tracker's whole state back into a store that lost it or holds an older
- * copy: the swarm's hashes emptied, its records as `writesFor` writes them, then every node's credit set outright (writesFor only sets a new
- * node's), less `pendingCredits`: credits of a batch not yet written, which the same MULTI adds
- * right after (HINCRBY), so that the sum is what the tracker holds.
+ * copy: the swarm's hashes emptied, its records as `writesFor` writes them, then every node's
+ * credit set outright (writesFor only sets a new node's), less `pendingCredits`: credits of a
+ * batch not yet written, which the same MULTI adds right after (HINCRBY), so that the sum is
+ * what the tracker holds.
  */
 export function restoreWrites(
   stateOps: readonly StateOp[],

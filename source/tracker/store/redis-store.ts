@@ -191,6 +191,7 @@ export class RedisStore implements TrackerStore {
       .hgetall(this.keys.owners)
       .lrange(this.keys.ledger, 0, -1)
       .hget(this.keys.meta, 'secret')
+      .lrange(this.keys.recent, 0, -1)
       .exec();
     if (!results) throw new Error('the start-up read was aborted');
     const failed = results.find(([error]) => error);
@@ -208,6 +209,12 @@ export class RedisStore implements TrackerStore {
     };
     this.lastSeq = Number(values[0] ?? 0);
     this.highWater = this.lastSeq;
+    // What the hashes just read hold already: a catch-up later must not apply it again.
+    for (const message of values[8] as string[]) {
+      const publication = parsePublication(message);
+      if (publication?.batch.id !== undefined && publication.seq <= this.lastSeq)
+        this.seen.add(publication.batch.id);
+    }
     const { ops, malformed } = opsFromSwarm(swarm);
     const notes =
       malformed > 0 ? [`${malformed} malformed entries in ${this.location} left out`] : [];
@@ -404,10 +411,11 @@ export class RedisStore implements TrackerStore {
   }
 
   /**
-   * Takes again, from <p>recent, the batches published after the last one this tracker took
-   * (all of them when it knows none: Redis lost them, or it was away longer than they are kept),
-   * in order, then `queued` and what comes meanwhile. Numbers cannot say which: after Redis went
-   * back they repeat, so batches are known by id. What is no longer kept is reported as missed.
+   * Takes again, from <p>recent, the batches published after the last one this tracker took or
+   * loaded (all of them when it knows none: Redis lost them, or it was away longer than they are
+   * kept), in order, then `queued` and what comes meanwhile. Numbers cannot say which: after
+   * Redis went back they repeat, so batches are known by id. What is no longer kept is reported
+   * as missed.
    */
   private catchUp(queued: Publication[]): void {
     this.catchingUp = queued;
