@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { makeFolderSync } from '../make-folder.ts';
@@ -20,9 +20,17 @@ export interface LoggerOptions {
   ringSize?: number;
   /** Extra sink for every formatted line (headless mode prints them to stdout). */
   echo?: (formattedLine: string) => void;
+  /** The file is moved to `<file>.1` once it grows past this (default MAX_LOG_FILE_BYTES). */
+  maxFileBytes?: number;
 }
 
 const DEFAULT_RING_SIZE = 500;
+/**
+ * A log file past this is moved to `<file>.1` (the one before it is dropped) and a new one
+ * begun, so a tracker or node left running for weeks keeps at most twice this on disk. A
+ * tracker of 100,000 simulated nodes logged ~20 lines (~2 KiB) a second: a move every ~9 hours.
+ */
+export const MAX_LOG_FILE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Timestamped event log: one line per event to a file in logs/, the newest lines in a ring for
@@ -41,6 +49,8 @@ export class Logger {
   private frozenLines: readonly LogLine[] | null = null;
   /** Formatted lines not yet in the file; null without a file. */
   private readonly fileBatch: LineBatch | null;
+  /** Bytes in the file as far as this logger knows (null: not read yet); see rotateIfFull. */
+  private fileBytes: number | null = null;
 
   constructor(private readonly options: LoggerOptions) {
     this.ringSize = options.ringSize ?? DEFAULT_RING_SIZE;
@@ -87,11 +97,37 @@ export class Logger {
     if (this.fileBroken) return;
     try {
       appendFileSync(filePath, text);
+      const bytes = Buffer.byteLength(text);
+      this.fileBytes = (this.fileBytes ?? statSync(filePath).size - bytes) + bytes;
     } catch (error) {
       // A full or read-only disk must not stop the engine; say it once, keep logging in memory.
       this.fileBroken = true;
       this.log(`log file ${filePath} unwritable: ${(error as Error).message}`);
+      return;
     }
+    if (this.fileBytes <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
+    try {
+      this.rotateIfFull(filePath);
+    } catch {
+      // Not moved (the folder read-only, say): the file grows on, and another try comes later.
+      this.fileBytes = 0;
+    }
+  }
+
+  /**
+   * Moves a full file to `<file>.1`. Its size is read first: the count kept is only this
+   * logger's, and logrotate may have moved or truncated the file meanwhile (lines are appended
+   * by name, so that works); a file it has just begun is not full, and is not moved over the one
+   * it kept.
+   */
+  private rotateIfFull(filePath: string): void {
+    const size = statSync(filePath).size;
+    this.fileBytes = size;
+    if (size <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
+    renameSync(filePath, `${filePath}.1`);
+    this.fileBytes = 0;
+    const line = `log continued from ${filePath}.1 (moved there at ${size} bytes)`;
+    this.fileBatch?.push(`${new Date(this.options.clock.wallNow()).toISOString()} ${line}`);
   }
 
   /** The newest lines, oldest first: the same array until the next line (a store snapshot). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -61,4 +61,44 @@ test('closeFile writes what is pending and nothing after: no complaint once the 
   // Past the batch delay: a pending write would have run and failed by now.
   await new Promise((resolve) => setTimeout(resolve, 120));
   assert.deepEqual(echoed, ['exited the swarm', 'a late line']);
+});
+
+test('a full log file is moved to <file>.1 and a new one begun, no line lost; a moved one is not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-log-rotate-'));
+  try {
+    const filePath = join(dir, 'node3.log');
+    const logger = new Logger({ filePath, clock: new ManualClock(), maxFileBytes: 1_000 });
+    // Lines of 41 bytes (ISO time, space, 15 characters, newline): the 25th passes 1,000.
+    for (let line = 1; line <= 30; line++) {
+      logger.log(`line ${String(line).padStart(10, '0')}`);
+      logger.flush();
+    }
+    logger.flush();
+    const old = readFileSync(`${filePath}.1`, 'utf8').trimEnd().split('\n');
+    const current = readFileSync(filePath, 'utf8').trimEnd().split('\n');
+    assert.equal(old.length, 25, old.join('\n'));
+    assert.match(old.at(-1)!, / line 0000000025$/);
+    assert.match(current[0]!, / log continued from .*node3\.log\.1 \(moved there at 1025 bytes\)$/);
+    assert.deepEqual(
+      current.slice(1).map((line) => line.slice(-15)),
+      [
+        'line 0000000026',
+        'line 0000000027',
+        'line 0000000028',
+        'line 0000000029',
+        'line 0000000030',
+      ],
+    );
+    // logrotate moved the file (lines are appended by name: a new one begins); the logger's own
+    // count says full, the new file is not: nothing is moved over node3.log.1.
+    renameSync(filePath, join(dir, 'node3.log.rotated'));
+    for (let line = 31; line <= 50; line++) {
+      logger.log(`line ${String(line).padStart(10, '0')}`);
+      logger.flush();
+    }
+    assert.equal(readFileSync(`${filePath}.1`, 'utf8').trimEnd().split('\n').length, 25);
+    assert.equal(readFileSync(filePath, 'utf8').trimEnd().split('\n').length, 20);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
