@@ -701,7 +701,8 @@ export class BlockTransfer {
         // Only when one owner alone was asked: its request numbers then describe the block.
         if (this.expired(assembly, block, first, second === NO_OWNER, nowMs)) lost = true;
         if (second !== NO_OWNER && this.expired(assembly, block, second, false, nowMs)) lost = true;
-        else if (endgame && second === NO_OWNER && assembly.askedOf[block] !== NO_OWNER) {
+        // Still asked of one owner alone, and overdue since the last check: a second may help.
+        if (endgame && second === NO_OWNER && assembly.askedOf[block] !== NO_OWNER) {
           const overdueAt = this.overdueAtMs(assembly, block);
           if (overdueAt > this.lastCheckMs && overdueAt <= nowMs) fellOverdue = true;
         }
