@@ -104,7 +104,7 @@ export function trackerSnapshot(
     header: {
       listeningAddress: '127.0.0.1:6881',
       uptimeMs: 65_000,
-      requestsPerSecond: 2.5,
+      requestsPerSecond: 3,
       decodeErrors: 0,
       nodesAlive: nodes.filter((node) => node.status === 'alive').length,
       nodesLate: nodes.filter((node) => node.status === 'late').length,

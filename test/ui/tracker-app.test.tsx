@@ -62,7 +62,7 @@ describe('tracker view: what it shows', () => {
       view.lines().map((line) => line.trimEnd()),
       [
         'bt-tui tracker · 127.0.0.1:6881 · up 1m05s',
-        'nodes 1 alive, 1 late · files 3 · 2.5 req/s · decode errors 0',
+        'nodes 1 alive, 1 late · files 3 · 3 req/s · decode errors 0',
         '▶ Nodes (3) · sort: id',
         '┌──────┬─────────────────┬─────────────┬───────┬─────────┬──────────┐',
         '│ node │ address         │ heartbeat   │ files │ credit  │ joined   │',
@@ -130,7 +130,7 @@ describe('tracker view: what it shows', () => {
     store.set(trackerSnapshot([nodeRow(1), nodeRow(2)]));
     store.set(trackerSnapshot([nodeRow(1), nodeRow(2), nodeRow(5, { status: 'late' })]));
     await eventually(() => assert.deepEqual(view.nodeIds(), [1, 2, 5]));
-    assert.equal(view.lines()[1], 'nodes 2 alive, 1 late · files 0 · 2.5 req/s · decode errors 0');
+    assert.equal(view.lines()[1], 'nodes 2 alive, 1 late · files 0 · 3 req/s · decode errors 0');
   });
 
   test('the header counts restored nodes, not heard since the restart, only while there are any', async () => {
@@ -140,21 +140,18 @@ describe('tracker view: what it shows', () => {
     const view = await show({ tracker: store, size: { columns: 100, rows: 30 } });
     assert.equal(
       view.lines()[1],
-      'nodes 0 alive, 0 late, 2 restored · files 0 · 2.5 req/s · decode errors 0',
+      'nodes 0 alive, 0 late, 2 restored · files 0 · 3 req/s · decode errors 0',
     );
     store.set(trackerSnapshot([nodeRow(1), nodeRow(2, { status: 'restored' })]));
     await eventually(() =>
       assert.equal(
         view.lines()[1],
-        'nodes 1 alive, 0 late, 1 restored · files 0 · 2.5 req/s · decode errors 0',
+        'nodes 1 alive, 0 late, 1 restored · files 0 · 3 req/s · decode errors 0',
       ),
     );
     store.set(trackerSnapshot([nodeRow(1), nodeRow(2)]));
     await eventually(() =>
-      assert.equal(
-        view.lines()[1],
-        'nodes 2 alive, 0 late · files 0 · 2.5 req/s · decode errors 0',
-      ),
+      assert.equal(view.lines()[1], 'nodes 2 alive, 0 late · files 0 · 3 req/s · decode errors 0'),
     );
   });
 });

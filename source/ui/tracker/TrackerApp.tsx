@@ -123,7 +123,7 @@ export function TrackerApp(props: TrackerAppProps) {
       </Text>
       <Text>
         {truncate(
-          `nodes ${header.nodesAlive} alive, ${header.nodesLate} late${restored} · files ${header.files} · ${header.requestsPerSecond.toFixed(1)} req/s · decode errors ${header.decodeErrors}`,
+          `nodes ${header.nodesAlive} alive, ${header.nodesLate} late${restored} · files ${header.files} · ${header.requestsPerSecond} req/s · decode errors ${header.decodeErrors}`,
           columns,
         )}
       </Text>
