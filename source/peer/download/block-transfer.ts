@@ -133,8 +133,6 @@ export class BlockTransfer {
   private usableOwners = 0;
   /** The lowest of their lowest round trips, as of then; 0: none measured (see DownlinkPacer). */
   private nearestRttMs = DOUBLE_ZERO;
-  /** When checkTimeouts last ran: a block that fell overdue since is offered in endgame. */
-  private lastCheckMs = DOUBLE_ZERO;
   /** Filled anew for each pump, which runs once per datagram: one object, not one per call. */
   private readonly inFlightLimits: InFlightLimits = {
     nodeInFlight: 0,
@@ -625,7 +623,7 @@ export class BlockTransfer {
       return (
         asked === 1 &&
         !assembly.isAskedOf(block, owner.nodeId) &&
-        nowMs >= this.overdueAtMs(assembly, block)
+        this.soonerFrom(owner, assembly, block, nowMs)
       );
     };
     let first = 0;
@@ -690,9 +688,7 @@ export class BlockTransfer {
       if (lowest > 0) this.nearestRttMs = Math.min(this.nearestRttMs, lowest);
     }
     if (this.nearestRttMs === Number.POSITIVE_INFINITY) this.nearestRttMs = DOUBLE_ZERO;
-    const endgame = this.picker.unassignedCount === 0;
     let lost = false;
-    let fellOverdue = false;
     for (const assembly of this.assemblies.values()) {
       for (let block = 0; block < assembly.blockCount; block++) {
         const first = assembly.askedOf[block]!;
@@ -701,29 +697,31 @@ export class BlockTransfer {
         // Only when one owner alone was asked: its request numbers then describe the block.
         if (this.expired(assembly, block, first, second === NO_OWNER, nowMs)) lost = true;
         if (second !== NO_OWNER && this.expired(assembly, block, second, false, nowMs)) lost = true;
-        // Still asked of one owner alone, and overdue since the last check: a second may help.
-        if (endgame && second === NO_OWNER && assembly.askedOf[block] !== NO_OWNER) {
-          const overdueAt = this.overdueAtMs(assembly, block);
-          if (overdueAt > this.lastCheckMs && overdueAt <= nowMs) fellOverdue = true;
-        }
       }
     }
-    this.lastCheckMs = nowMs;
-    if (lost || fellOverdue) this.pumpAll();
+    if (lost) this.pumpAll();
   }
 
   /**
-   * When a block asked of one owner may be asked of a second one in endgame: halfway from that
-   * owner's smoothed round trip to its timeout. Before that it is on its way like any other, and
-   * asking again only doubles it: with every block in flight at once, endgame began almost at the
-   * start of a small file, and 128 of the 512 blocks of an 8 MiB demo download came twice.
+   * Whether `helper`, asked now, would deliver a block asked of one owner alone well before that
+   * owner is expected to (its smoothed round trip after the request; the helper's own, doubled
+   * for safety): endgame's case, the last blocks queued at a slow owner while a fast one idles.
+   * Between owners alike it never is, and asking again would only double the block: endgame
+   * began almost at the start of a small file (every piece handed out at once), and 128–206 of
+   * the 512 blocks of an 8 MiB download from three seeders on loopback came twice. Ages do not
+   * count for it (a timer firing late under load made every block look overdue): a block that
+   * does not come is given up at its owner's timeout and asked of anyone, as any other.
    */
-  private overdueAtMs(assembly: PieceAssembly, block: number): number {
-    const askedAtMs = assembly.requestedAtMs[block]!;
+  private soonerFrom(
+    helper: OwnerSession,
+    assembly: PieceAssembly,
+    block: number,
+    nowMs: number,
+  ): boolean {
     const first = this.owners.get(assembly.askedOf[block]!);
-    if (first === undefined) return askedAtMs;
-    const { rtt } = first.link;
-    return askedAtMs + (rtt.smoothedRttMs + rtt.timeoutMs) / 2;
+    if (first === undefined) return true;
+    const expectedAtMs = assembly.requestedAtMs[block]! + first.link.rtt.smoothedRttMs;
+    return nowMs + 2 * helper.link.rtt.smoothedRttMs < expectedAtMs;
   }
 
   /** Gives up on the request of one block of one owner if it is lost; true if it was. */
