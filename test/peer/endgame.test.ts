@@ -4,7 +4,7 @@
  * fast owners entered endgame almost at once (all its pieces in flight together) and each
  * owner's free window was filled with the others' blocks: 128–206 of the 512 blocks of an 8 MiB
  * download came twice. Real loopback UDP, SHA-256 of the file; counts, never times (it passed
- * four of four runs beside two CPU hogs; a version that went by the blocks' ages did not).
+ * four of four runs beside two CPU hogs; a version that went by the blocks' ages failed in CI).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
