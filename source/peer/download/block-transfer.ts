@@ -708,9 +708,9 @@ export class BlockTransfer {
    * for safety): endgame's case, the last blocks queued at a slow owner while a fast one idles.
    * Between owners alike it never is, and asking again would only double the block: endgame
    * began almost at the start of a small file (every piece handed out at once), and 128–206 of
-   * the 512 blocks of an 8 MiB download from three seeders on loopback came twice. Ages do not
-   * count for it (a timer firing late under load made every block look overdue): a block that
-   * does not come is given up at its owner's timeout and asked of anyone, as any other.
+   * the 512 blocks of an 8 MiB download from three seeders on loopback came twice. Being late
+   * does not make a block eligible (under load every block looked overdue, and came twice): one
+   * that does not come is given up at its owner's timeout and asked of anyone, as any other.
    */
   private soonerFrom(
     helper: OwnerSession,
