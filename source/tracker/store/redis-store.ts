@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ChainableCommander, Redis } from 'ioredis';
 import type { Clock } from '../../clock.ts';
-import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
+import { BoundedMap, DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { plural } from '../events.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { OpBatch, StateOp } from './ops.ts';
@@ -81,7 +81,7 @@ export class RedisStore implements TrackerStore {
   /** While the batches this tracker missed are read back: publications that came meanwhile. */
   private catchingUp: Publication[] | null = null;
   /** The batches taken (and published) lately, by id: see OpBatch.id. */
-  private readonly seen = new RecentIds(RECENT_BATCHES);
+  private readonly seen = new BoundedMap<true>(RECENT_BATCHES);
   private readonly batchNonce = randomBytes(4).toString('hex');
   private batchCount = 0;
   private lastSeq = 0;
@@ -213,7 +213,7 @@ export class RedisStore implements TrackerStore {
     for (const message of values[8] as string[]) {
       const publication = parsePublication(message);
       if (publication?.batch.id !== undefined && publication.seq <= this.lastSeq)
-        this.seen.add(publication.batch.id);
+        this.seen.set(publication.batch.id, true);
     }
     const { ops, malformed } = opsFromSwarm(swarm);
     const notes =
@@ -464,7 +464,7 @@ export class RedisStore implements TrackerStore {
       this.catchUp([{ seq, batch }]);
       return;
     }
-    if (batch.id !== undefined) this.seen.add(batch.id);
+    if (batch.id !== undefined) this.seen.set(batch.id, true);
     this.highWater = Math.max(this.highWater, seq);
     if (batch.restored === true) {
       // A write-back: its number jumped on purpose (RESTORE_SEQ_JUMP); nothing was missed. One
@@ -508,29 +508,5 @@ function parsePublication(message: string): Publication | null {
     return { seq, batch: JSON.parse(message.slice(space + 1)) as OpBatch };
   } catch {
     return null;
-  }
-}
-
-/** The last `capacity` ids added, for has(). */
-class RecentIds {
-  private readonly ids = new Set<string>();
-  private readonly order: string[] = [];
-  private next = 0;
-
-  constructor(private readonly capacity: number) {}
-
-  add(id: string): void {
-    if (this.ids.has(id)) return;
-    if (this.order.length < this.capacity) this.order.push(id);
-    else {
-      this.ids.delete(this.order[this.next]!);
-      this.order[this.next] = id;
-      this.next = (this.next + 1) % this.capacity;
-    }
-    this.ids.add(id);
-  }
-
-  has(id: string): boolean {
-    return this.ids.has(id);
   }
 }
