@@ -51,7 +51,7 @@ export interface IdlePeerMemory {
 const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s\)/;
 const OWNER_LINE = /\bowner node (\d+) at /;
 /** The leecher's `transfer NAME: N REQUESTs, ...` line after a download. */
-const TRANSFER_LINE = /\btransfer \S+: (\d+) REQUESTs\b/;
+const TRANSFER_LINE = /\btransfer \S+: (\d+) REQUESTs?\b/;
 
 /**
  * A bt-tui swarm of real CLI processes on 127.0.0.1: one tracker and N seeders of one file,

@@ -57,7 +57,7 @@ export function transferLine(facts: TransferFacts): string {
     facts.coalescedDatagrams > 0
       ? `; ${facts.coalescedDatagrams} datagrams arrived coalesced (GRO)`
       : '';
-  return `transfer ${facts.name}: ${requestsSent} REQUESTs, ${retransmittedBlocks} ${blockWord(retransmittedBlocks)} asked again, ${lateBlocks} late ${blockWord(lateBlocks)} kept, ${duplicateBlocks} duplicate, ${facts.unsolicitedBlocks} unsolicited and ${facts.damagedBlocks} damaged blocks; ${cpu}${coalesced}`;
+  return `transfer ${facts.name}: ${requestsSent} ${requestsSent === 1 ? 'REQUEST' : 'REQUESTs'}, ${retransmittedBlocks} ${blockWord(retransmittedBlocks)} asked again, ${lateBlocks} late ${blockWord(lateBlocks)} kept, ${duplicateBlocks} duplicate, ${facts.unsolicitedBlocks} unsolicited and ${facts.damagedBlocks} damaged blocks; ${cpu}${coalesced}`;
 }
 
 /**

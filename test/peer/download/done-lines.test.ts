@@ -65,4 +65,8 @@ test('the transfer line counts CPU per GiB fetched, and none under 16 MiB', () =
     transferLine({ ...facts, fetchedBytes: 8 * MiB, coalescedDatagrams: 12 }),
     /; process CPU 0\.50 core-s; 12 datagrams arrived coalesced \(GRO\)$/,
   );
+  assert.match(
+    transferLine({ ...facts, requestsSent: 1 }),
+    /^transfer big\.bin: 1 REQUEST, 1 block asked again,/,
+  );
 });
