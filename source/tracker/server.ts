@@ -270,13 +270,22 @@ class RunningTracker implements TrackerServer {
     this.endpoint = new UdpEndpoint(transport, { clock });
     this.address = transport.localAddress;
     this.trackerId = formatAddress(this.address);
-    store.onRemote((batch) => {
-      if (this.stopping || batch.trackerId === this.trackerId) return;
-      state.applyRemote(batch.ops, clock.now());
-      this.notifier.changed();
-    });
     this.notifier = new ChangeNotifier(clock, () => {
       this.cached = null;
+    });
+    // After the notifier: batches that came during the start-up read are applied right here
+    // (before, a tracker starting beside a busy one crashed on the first of them).
+    store.onRemote({
+      batch: (batch) => {
+        if (this.stopping || batch.trackerId === this.trackerId) return;
+        state.applyRemote(batch.ops, clock.now());
+        this.notifier.changed();
+      },
+      wholeSwarm: (whole, unwritten) => {
+        if (this.stopping) return;
+        state.resyncRemote(whole, unwritten, clock.now());
+        this.notifier.changed();
+      },
     });
     this.refusals = new NoiseWindow({
       clock,

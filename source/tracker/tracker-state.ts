@@ -39,7 +39,7 @@ import {
 } from './snapshot.ts';
 import { StateJournal } from './store/journal.ts';
 import type { CreditOp, StateOp } from './store/ops.ts';
-import { applyRemoteOp } from './store/replica.ts';
+import { applyRemoteOp, type ReplicaParts, resyncReplica } from './store/replica.ts';
 
 /** Bounds of a tracker; every one can be lowered for tests. */
 export const DEFAULT_TRACKER_LIMITS = {
@@ -382,7 +382,22 @@ export class TrackerState {
 
   /** Applies changes another tracker of a shared swarm made (they are not journaled again). */
   applyRemote(ops: readonly StateOp[], nowMs: number): void {
-    const parts = {
+    const parts = this.replicaParts(nowMs);
+    for (const op of ops) applyRemoteOp(op, parts);
+    if (ops.some((op) => op.op !== 'heard')) this.changeCount++;
+  }
+
+  /**
+   * Becomes the whole shared swarm as read again, then takes this tracker's own changes the read
+   * could not hold (see RemoteListener.wholeSwarm). Nothing is journaled.
+   */
+  resyncRemote(whole: readonly StateOp[], unwritten: readonly StateOp[], nowMs: number): void {
+    resyncReplica(whole, unwritten, this.replicaParts(nowMs));
+    this.changeCount++;
+  }
+
+  private replicaParts(nowMs: number): ReplicaParts {
+    return {
       registry: this.registry,
       index: this.index,
       ledger: this.ledger,
@@ -390,8 +405,6 @@ export class TrackerState {
       nowMs,
       wallNowMs: this.clock.wallNow(),
     };
-    for (const op of ops) applyRemoteOp(op, parts);
-    if (ops.some((op) => op.op !== 'heard')) this.changeCount++;
   }
 
   /** REGISTER: a challenge (binds nothing, stores nothing), or why the id cannot be had. */

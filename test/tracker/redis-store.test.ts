@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { ManualClock } from '../../source/clock.ts';
-import type { OpBatch } from '../../source/tracker/store/ops.ts';
+import { ManualClock, systemClock } from '../../source/clock.ts';
+import { Logger } from '../../source/log/logger.ts';
+import { startTracker } from '../../source/tracker/server.ts';
+import type { OpBatch, StateOp } from '../../source/tracker/store/ops.ts';
 import { RedisStore } from '../../source/tracker/store/redis-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
@@ -48,15 +50,25 @@ async function tracker(
   trackerId: string,
   lines: string[] = [],
   url = redis.url,
+  recentBatches?: number,
 ): Promise<{ state: TrackerState; store: RedisStore }> {
   const clock = new ManualClock(0, 1_767_225_600_000);
   const onProblem = (text: string) => lines.push(text);
-  const store = new RedisStore({ url, clock, trackerId, onProblem });
+  const store = new RedisStore({
+    url,
+    clock,
+    trackerId,
+    onProblem,
+    ...(recentBatches === undefined ? {} : { recentBatches }),
+  });
   stores.push(store);
   const loaded = await store.load(clock.wallNow());
   const { state } = newState({ sharedAs: trackerId, trackerSecret: loaded.trackerSecret });
   state.applyRemote(loaded.ops, 0);
-  store.onRemote((batch: OpBatch) => state.applyRemote(batch.ops, 0));
+  store.onRemote({
+    batch: (batch: OpBatch) => state.applyRemote(batch.ops, 0),
+    wholeSwarm: (whole, unwritten) => state.resyncRemote(whole, unwritten, 0),
+  });
   return { state, store };
 }
 
@@ -193,6 +205,104 @@ describe('the Redis store', () => {
       await waitFor(() => creditOf(b.state, 43, 0) === 0, `node 43 on B${context()}`, 5_000);
     } finally {
       admin.disconnect();
+    }
+  });
+
+  test('a tracker that missed more batches than Redis keeps reads the whole swarm again', async () => {
+    // A Redis of its own: the trackers here keep 2 batches, for everyone on that Redis.
+    const server = await startRedisServer();
+    const [aLines, bLines] = [[], []] as [string[], string[]];
+    const a = await tracker('127.0.0.1:51', aLines, server.url, 2);
+    const b = await tracker('127.0.0.1:52', bLines, server.url, 2);
+    const admin = new Redis(server.url);
+    const file = { infohash: infohash(0x51), name: 'gap.iso', size: 5000 };
+    const context = () => `\nA:\n${aLines.join('\n')}\nB:\n${bLines.join('\n')}`;
+    try {
+      const t60 = register(a.state, 60, 5060, 0);
+      const t61 = register(a.state, 61, 5061, 0);
+      own(a.state, t60, 5060, 0, file);
+      await publish(a.state, a.store, '127.0.0.1:51');
+      await waitFor(() => creditOf(b.state, 61, 0) === 0, 'node 61 on B', 5_000);
+      // B's subscription cut (ioredis is back after 50 ms or more); A publishes four batches.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+      assert.deepEqual(a.state.handle({ type: 'exit', token: t61 }, at(5061), 0).reply, {
+        type: 'ack',
+      });
+      await publish(a.state, a.store, '127.0.0.1:51');
+      const t62 = register(a.state, 62, 5062, 0);
+      await publish(a.state, a.store, '127.0.0.1:51');
+      own(a.state, t62, 5062, 0, file, 'partial');
+      update(a.state, t62, 5062, 0, file.infohash, 5, [{ nodeId: 60, bytes: 4000 }]);
+      await publish(a.state, a.store, '127.0.0.1:51');
+      register(a.state, 63, 5063, 0);
+      await publish(a.state, a.store, '127.0.0.1:51');
+      await waitFor(
+        () => bLines.some((line) => line.startsWith('missed more batches')),
+        `B reading the whole swarm${context()}`,
+        5_000,
+      );
+      assert.ok(
+        bLines.some((line) =>
+          /^missed more batches of other trackers than redis:\S+ keeps \(2\): read the whole swarm again, 3 nodes at batch \d+$/.test(
+            line,
+          ),
+        ),
+        context(),
+      );
+      // Before, B reported the batches missed, and kept node 61 and lacked 62 and 63 for good.
+      assert.deepEqual(b.state.toPersisted(), a.state.toPersisted(), context());
+      assert.deepEqual(b.state.snapshot(0).files, a.state.snapshot(0).files, context());
+      assert.equal(creditOf(b.state, 60, 0), 4000);
+      // The UPDATE again, to B: its ledger learnt it with the swarm.
+      update(b.state, t62, 5062, 0, file.infohash, 5, [{ nodeId: 60, bytes: 4000 }]);
+      assert.equal(creditOf(b.state, 60, 0), 4000);
+      // Live again.
+      register(a.state, 64, 5064, 0);
+      await publish(a.state, a.store, '127.0.0.1:51');
+      await waitFor(() => creditOf(b.state, 64, 0) === 0, `node 64 on B${context()}`, 5_000);
+    } finally {
+      admin.disconnect();
+      await Promise.allSettled([a.store.close(), b.store.close()]);
+      await server.stop();
+    }
+  });
+
+  test('a tracker process starts while another tracker of the swarm keeps publishing', async () => {
+    const a = await tracker('127.0.0.1:81');
+    // A swarm whose start-up read takes a while to arrive: batches come on the other connection.
+    const ops: StateOp[] = [];
+    for (let nodeId = 1_000; nodeId < 6_000; nodeId++) {
+      const node = { nodeId, uploadCredit: 0, host: '127.0.0.2', port: nodeId, joinedAtWallMs: 0 };
+      ops.push({ op: 'node-set', node, session: { tokenHex: null, heardAtWallMs: 0 } });
+    }
+    a.store.record({ trackerId: '127.0.0.1:81', ops }, a.state);
+    assert.equal(await a.store.flush(), true);
+    let publishing = true;
+    let nextId = 80;
+    const publishing$ = (async () => {
+      while (publishing) {
+        register(a.state, nextId++, 5000 + nextId, 0);
+        await publish(a.state, a.store, '127.0.0.1:81');
+      }
+    })();
+    try {
+      // Each start reads the swarm while batches keep coming, some between its read and its
+      // first listener: before, the server took the first of those before it could note it.
+      for (let start = 0; start < 3; start++) {
+        const started = await startTracker({
+          host: '127.0.0.1',
+          port: 0,
+          dbDir: '',
+          storeUrl: redis.url,
+          logger: new Logger({ filePath: null, clock: systemClock }),
+          sweepIntervalMs: 22_000,
+        });
+        assert.ok(started.ok, started.ok ? '' : started.error.message);
+        await started.tracker.stop();
+      }
+    } finally {
+      publishing = false;
+      await publishing$;
     }
   });
 

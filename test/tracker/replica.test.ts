@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { StateOp } from '../../source/tracker/store/ops.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import {
+  at,
   creditOf,
   heartbeat,
   infohash,
@@ -42,6 +44,31 @@ function startAfterOutage(a: TrackerState): { b: TrackerState; start: number } {
   b.applyRemote(ops, start);
   b.graceAfterStart(start);
   return { b, start };
+}
+
+/**
+ * The ops a whole read of the shared swarm gives (as opsFromSwarm makes them from Redis): every
+ * record, its credit less what the ledger's UPDATEs granted, then those UPDATEs.
+ */
+function wholeSwarm(state: TrackerState, ledger: StateOp[]): StateOp[] {
+  const granted = new Map<number, number>();
+  for (const op of ledger) {
+    if (op.op !== 'credit') continue;
+    for (const { nodeId, bytes } of op.granted)
+      granted.set(nodeId, (granted.get(nodeId) ?? 0) + bytes);
+  }
+  const records = state.stateAsOps(0).map((op) =>
+    op.op === 'node-set'
+      ? {
+          ...op,
+          node: {
+            ...op.node,
+            uploadCredit: op.node.uploadCredit - (granted.get(op.node.nodeId) ?? 0),
+          },
+        }
+      : op,
+  );
+  return [...records, ...ledger];
 }
 
 describe('replicas of a shared swarm', () => {
@@ -117,5 +144,47 @@ describe('replicas of a shared swarm', () => {
     }
     update(b, tokens[2]!, 5003, 0, FILE.infohash, 7, [{ nodeId: 1, bytes: 300 }]);
     assert.equal(creditOf(b, 1, 0), 500, 'download 7 was credited on A already');
+  });
+
+  test('a tracker that missed changes becomes the whole swarm read again, its own unwritten changes kept', () => {
+    const a = newState({ sharedAs: A }).state;
+    const b = newState({ sharedAs: B }, 2).state;
+    const tokens = [1, 2].map((id) => register(a, id, 5000 + id, 0));
+    own(a, tokens[0]!, 5001, 0, FILE);
+    own(a, tokens[1]!, 5002, 0, FILE);
+    sync(a, b);
+    // What B never receives: node 1 leaves, node 3 joins, owns part of the file and credits 2.
+    assert.deepEqual(a.handle({ type: 'exit', token: tokens[0]! }, at(5001), 0).reply, {
+      type: 'ack',
+    });
+    const t3 = register(a, 3, 5003, 0);
+    own(a, t3, 5003, 0, FILE, 'partial');
+    update(a, t3, 5003, 0, FILE.infohash, 7, [{ nodeId: 2, bytes: 300 }]);
+    const ledger = a.takeOps().filter((op) => op.op === 'credit');
+    // B's own changes, not written yet when it reads the swarm again.
+    const t4 = register(b, 4, 5004, 0);
+    own(b, t4, 5004, 0, FILE);
+    update(b, t4, 5004, 0, FILE.infohash, 8, [{ nodeId: 2, bytes: 200 }]);
+    const unwritten = b.takeOps();
+
+    b.resyncRemote(wholeSwarm(a, ledger), unwritten, 0);
+    assert.deepEqual(
+      b.snapshot(0).nodes.map((row) => [row.nodeId, row.status, row.uploadCredit]),
+      [
+        [1, 'dropped', 0],
+        [2, 'alive', 500],
+        [3, 'alive', 0],
+        [4, 'alive', 0],
+      ],
+    );
+    const [file] = b.snapshot(0).files;
+    assert.deepEqual(file?.owners.map((owner) => owner.nodeId).sort(), [2, 3, 4]);
+    assert.deepEqual([file?.completeOwners, file?.partialOwners], [2, 1]);
+    assert.deepEqual(heartbeat(b, t3, 5003, 0), { type: 'ack' }, 'a session opened on A');
+    assert.deepEqual(heartbeat(b, t4, 5004, 0), { type: 'ack' }, 'its own session');
+    update(b, t4, 5004, 0, FILE.infohash, 8, [{ nodeId: 2, bytes: 200 }]);
+    assert.equal(creditOf(b, 2, 0), 500, "node 4's download 8, again: credited already");
+    update(b, t3, 5003, 0, FILE.infohash, 7, [{ nodeId: 2, bytes: 300 }]);
+    assert.equal(creditOf(b, 2, 0), 500, "node 3's download 7, again: credited on A");
   });
 });

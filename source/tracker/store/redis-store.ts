@@ -25,6 +25,7 @@ import {
 } from './redis-layout.ts';
 import {
   type RecordReader,
+  type RemoteListener,
   type StoreLoad,
   TRACKER_SECRET_BYTES,
   type TrackerStore,
@@ -64,6 +65,8 @@ export interface RedisStoreOptions {
   /** Where this tracker listens (`host:port`): names it in the batches it publishes. */
   trackerId: string;
   onProblem?: (text: string) => void;
+  /** Publications kept in <p>recent (RECENT_BATCHES; a test keeps fewer to miss some). */
+  recentBatches?: number;
 }
 
 /** Trackers sharing one swarm through Redis. */
@@ -75,11 +78,14 @@ export class RedisStore implements TrackerStore {
   private readonly subscriber: Redis;
   private readonly writer: BatchWriter;
   private pending: StateOp[] = [];
-  private listener: ((batch: OpBatch) => void) | null = null;
+  private listener: RemoteListener | null = null;
   /** Publications received before the load finished, applied after it (those it does not cover). */
   private early: Publication[] | null = [];
   /** While the batches this tracker missed are read back: publications that came meanwhile. */
   private catchingUp: Publication[] | null = null;
+  /** While the whole swarm is read again: this tracker's changes the read cannot hold. */
+  private unwrittenSinceRead: StateOp[] | null = null;
+  private readonly recentBatches: number;
   /** The batches taken (and published) lately, by id: see OpBatch.id. */
   private readonly seen = new BoundedMap<true>(RECENT_BATCHES);
   private readonly batchNonce = randomBytes(4).toString('hex');
@@ -107,6 +113,7 @@ export class RedisStore implements TrackerStore {
 
   constructor(private readonly options: RedisStoreOptions) {
     this.location = options.url;
+    this.recentBatches = options.recentBatches ?? RECENT_BATCHES;
     const redisOptions = {
       lazyConnect: true,
       connectTimeout: CONNECT_TIMEOUT_MS,
@@ -181,6 +188,30 @@ export class RedisStore implements TrackerStore {
       'secret',
       randomBytes(TRACKER_SECRET_BYTES).toString('hex'),
     );
+    const read = await this.readSwarm();
+    this.loaded = true;
+    this.secretHex = read.secretHex;
+    const { ops, malformed } = this.takeRead(read);
+    const notes =
+      malformed > 0 ? [`${malformed} malformed entries in ${this.location} left out`] : [];
+    notes.push(
+      `shared store ${this.location}: ${Object.keys(read.swarm.nodes).length} nodes, ${Object.keys(read.swarm.owners).length} ownerships, batch ${this.lastSeq}`,
+    );
+    return {
+      persisted: { nodes: [], files: [] },
+      ops,
+      // Redis keeps credits as sums and ranks only in the ledger: it is replayed in `ops`.
+      credited: [],
+      trackerSecret: Buffer.from(read.secretHex, 'hex'),
+      notes,
+    };
+  }
+
+  /**
+   * The whole swarm and the batch number it is at, in one MULTI. Sent before this returns its
+   * promise: every write sent before it is in what it reads, none sent after.
+   */
+  private async readSwarm(): Promise<SwarmRead> {
     const results = await this.client
       .multi()
       .get(this.keys.seq)
@@ -193,54 +224,50 @@ export class RedisStore implements TrackerStore {
       .hget(this.keys.meta, 'secret')
       .lrange(this.keys.recent, 0, -1)
       .exec();
-    if (!results) throw new Error('the start-up read was aborted');
+    if (!results) throw new Error('the read of the swarm was aborted');
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];
     const values = results.map(([, value]) => value);
-    this.loaded = true;
-    this.secretHex = String(values[7]);
-    const swarm: RedisSwarm = {
-      nodes: values[1] as Record<string, string>,
-      credits: values[2] as Record<string, string>,
-      sessions: values[3] as Record<string, string>,
-      heard: values[4] as Record<string, string>,
-      owners: values[5] as Record<string, string>,
-      ledger: values[6] as string[],
+    return {
+      seq: Number(values[0] ?? 0),
+      swarm: {
+        nodes: values[1] as Record<string, string>,
+        credits: values[2] as Record<string, string>,
+        sessions: values[3] as Record<string, string>,
+        heard: values[4] as Record<string, string>,
+        owners: values[5] as Record<string, string>,
+        ledger: values[6] as string[],
+      },
+      secretHex: String(values[7]),
+      recent: values[8] as string[],
     };
-    this.lastSeq = Number(values[0] ?? 0);
-    this.highWater = this.lastSeq;
+  }
+
+  /** Goes on from a read's batch number; the ops that rebuild its swarm in an empty state. */
+  private takeRead(read: SwarmRead): { ops: StateOp[]; malformed: number } {
+    this.lastSeq = read.seq;
+    this.highWater = Math.max(this.highWater, read.seq);
+    this.gapReported = false;
     // What the hashes just read hold already: a catch-up later must not apply it again.
-    for (const message of values[8] as string[]) {
+    for (const message of read.recent) {
       const publication = parsePublication(message);
-      if (publication?.batch.id !== undefined && publication.seq <= this.lastSeq)
+      if (publication?.batch.id !== undefined && publication.seq <= read.seq)
         this.seen.set(publication.batch.id, true);
     }
-    const { ops, malformed } = opsFromSwarm(swarm);
-    const notes =
-      malformed > 0 ? [`${malformed} malformed entries in ${this.location} left out`] : [];
-    notes.push(
-      `shared store ${this.location}: ${Object.keys(swarm.nodes).length} nodes, ${Object.keys(swarm.owners).length} ownerships, batch ${this.lastSeq}`,
-    );
-    return {
-      persisted: { nodes: [], files: [] },
-      ops,
-      // Redis keeps credits as sums and ranks only in the ledger: it is replayed in `ops`.
-      credited: [],
-      trackerSecret: Buffer.from(String(values[7]), 'hex'),
-      notes,
-    };
+    return opsFromSwarm(read.swarm);
   }
 
   record(batch: OpBatch, reader: RecordReader): void {
     this.reader = reader;
     for (const op of batch.ops) this.pending.push(op);
+    if (this.unwrittenSinceRead) for (const op of batch.ops) this.unwrittenSinceRead.push(op);
     // While Redis is away heartbeats pile up: keep each node once.
     if (this.pending.length > MAX_PENDING_OPS) this.pending = foldHeard(this.pending);
     if (this.pending.length > 0) this.writer.schedule();
   }
 
   /** Other trackers' batches, in publication order; those before the load are left out. */
-  onRemote(listener: (batch: OpBatch) => void): void {
+  onRemote(listener: RemoteListener): void {
     this.listener = listener;
     const early = this.early ?? [];
     this.early = null;
@@ -365,7 +392,7 @@ export class RedisStore implements TrackerStore {
       meta,
       recent,
       JSON.stringify(batch),
-      RECENT_BATCHES,
+      this.recentBatches,
     );
     // Every number seen so far was given before this batch's: a number not past them went back.
     const seenBefore = this.highWater;
@@ -424,7 +451,7 @@ export class RedisStore implements TrackerStore {
       .then(
         (messages) => {
           const kept = messages.map(parsePublication).filter((p): p is Publication => p !== null);
-          let start = 0;
+          let start = -1;
           for (let index = kept.length - 1; index >= 0; index--) {
             const { id } = kept[index]!.batch;
             if (id !== undefined && this.seen.has(id)) {
@@ -432,8 +459,13 @@ export class RedisStore implements TrackerStore {
               break;
             }
           }
+          const oldest = kept[0];
+          if (start < 0 && oldest && oldest.seq > this.lastSeq + 1 && !oldest.batch.restored) {
+            // Batches this tracker has not seen were trimmed already.
+            return this.readWhole();
+          }
           let taken = 0;
-          for (const { seq, batch } of kept.slice(start)) {
+          for (const { seq, batch } of kept.slice(Math.max(0, start))) {
             if (batch.trackerId !== this.options.trackerId) taken++;
             this.deliver(seq, batch, true, false);
           }
@@ -449,6 +481,33 @@ export class RedisStore implements TrackerStore {
         this.catchingUp = null;
         for (const { seq, batch } of rest) this.deliver(seq, batch, true, false);
       });
+  }
+
+  /**
+   * Reads the whole swarm again, as at start, for a tracker that missed more batches than
+   * <p>recent keeps (RemoteListener.wholeSwarm), with its own changes the read cannot hold: those
+   * not sent to Redis before it. Failed (Redis away), the publications that came meanwhile are
+   * dropped, not applied past the gap: the next one starts it again.
+   */
+  private async readWhole(): Promise<void> {
+    if (this.lostSwarm) return;
+    const unwritten = [...this.pending];
+    this.unwrittenSinceRead = unwritten;
+    try {
+      const read = await this.readSwarm();
+      const { ops } = this.takeRead(read);
+      this.options.onProblem?.(
+        `missed more batches of other trackers than ${this.location} keeps (${this.recentBatches}): read the whole swarm again, ${plural(Object.keys(read.swarm.nodes).length, 'node')} at batch ${read.seq}`,
+      );
+      this.listener?.wholeSwarm(ops, unwritten);
+    } catch (error) {
+      this.catchingUp = [];
+      this.options.onProblem?.(
+        `missed batches of other trackers, and could not read the whole swarm from ${this.location} again (${(error as Error).message}); trying again with the next batch`,
+      );
+    } finally {
+      this.unwrittenSinceRead = null;
+    }
   }
 
   /**
@@ -482,15 +541,24 @@ export class RedisStore implements TrackerStore {
       this.lastSeq = seq - 1;
     }
     if (seq > this.lastSeq + 1 && !this.gapReported) {
-      // Only the newest RECENT_BATCHES are kept for a subscriber that was away.
+      // Not expected: a catch-up takes the batches from <p>recent or reads the whole swarm.
       this.gapReported = true;
       this.options.onProblem?.(
-        `missed ${seq - this.lastSeq - 1} batches of other trackers from ${this.location} (it keeps the last ${RECENT_BATCHES}); this tracker's view may lag until it restarts`,
+        `missed ${seq - this.lastSeq - 1} batches of other trackers from ${this.location} (it keeps the last ${this.recentBatches}); this tracker's view may lag until it restarts`,
       );
     }
     this.lastSeq = seq;
-    if (batch.trackerId !== this.options.trackerId) this.listener?.(batch);
+    if (batch.trackerId !== this.options.trackerId) this.listener?.batch(batch);
   }
+}
+
+/** The whole swarm as one MULTI read it. */
+interface SwarmRead {
+  seq: number;
+  swarm: RedisSwarm;
+  secretHex: string;
+  /** <p>recent at the read: the batches its hashes hold already are known by id. */
+  recent: string[];
 }
 
 /** A batch as published: its number and what it holds. */

@@ -6,9 +6,10 @@
  */
 import type { CreditLedger } from '../credit-ledger.ts';
 import type { OwnerIndex } from '../owner-index.ts';
+import type { PersistedNode } from '../persisted.ts';
 import { creditOwner, type NodeRecord, type Registry } from '../registry.ts';
 import { restoreNode } from '../restore.ts';
-import type { NodeSession, StateOp } from './ops.ts';
+import type { CreditOp, NodeSession, StateOp } from './ops.ts';
 
 /** The parts of a TrackerState a replica changes, and the time in both clocks. */
 export interface ReplicaParts {
@@ -70,14 +71,74 @@ export function applyRemoteOp(op: StateOp, parts: ReplicaParts): void {
     case 'credit': {
       const decision = parts.ledger.recall(op);
       if (decision.duplicate) return;
-      for (const credit of op.granted) {
-        const owner = registry.get(credit.nodeId);
-        if (!owner) continue;
-        // As applyUpdate credits: the same cap, the same rank.
-        creditOwner(owner, credit.bytes, op.reporterHost);
-      }
+      grant(op, parts);
       return;
     }
+  }
+}
+
+/**
+ * Makes the replica what a whole copy of the shared swarm says (`whole`: the ops that rebuild it
+ * in an empty state, read at once), then applies `unwritten` again: this tracker's own changes,
+ * made after the copy was read. For a tracker that missed more batches than the store keeps:
+ * before, it reported them missed and answered from a stale swarm until it restarted.
+ */
+export function resyncReplica(
+  whole: readonly StateOp[],
+  unwritten: readonly StateOp[],
+  parts: ReplicaParts,
+): void {
+  const { registry, index } = parts;
+  const nodeIds = new Set<number>();
+  const owned = new Set<string>();
+  for (const op of whole) {
+    if (op.op === 'node-set') nodeIds.add(op.node.nodeId);
+    else if (op.op === 'own') owned.add(`${op.infohash}:${op.nodeId}`);
+  }
+  const gone = [...registry.nodes()].filter((node) => !nodeIds.has(node.nodeId));
+  for (const { nodeId } of gone)
+    applyRemoteOp({ op: 'node-delete', nodeId, infohashes: [] }, parts);
+  const withdrawn: [string, number][] = [];
+  for (const file of index.all()) {
+    for (const nodeId of file.ownerIds()) {
+      if (!owned.has(`${file.infohashHex}:${nodeId}`)) withdrawn.push([file.infohashHex, nodeId]);
+    }
+  }
+  for (const [infohash, nodeId] of withdrawn) index.withdraw(infohash, nodeId);
+  for (const op of whole) {
+    if (op.op === 'node-set') setFromCopy(op.node, op.session, parts);
+    else if (op.op === 'credit') {
+      // The copy's records hold its sums less these (see opsFromSwarm): each is added back,
+      // whether or not this tracker's ledger knew the UPDATE.
+      parts.ledger.recall(op);
+      grant(op, parts);
+    } else applyRemoteOp(op, parts);
+  }
+  for (const op of unwritten) {
+    // This tracker accepted the UPDATE (its ledger knows it): its credits, not in the copy, go
+    // back on as they were.
+    if (op.op === 'credit') grant(op, parts);
+    else applyRemoteOp(op, parts);
+  }
+}
+
+/** A node as the copy has it, credit included; heard as late as either side heard it. */
+function setFromCopy(node: PersistedNode, session: NodeSession, parts: ReplicaParts): void {
+  const existing = parts.registry.get(node.nodeId);
+  const record = withSession(restoreNode(node, 0), session, parts);
+  if (existing) {
+    record.lastHeardMs = Math.max(record.lastHeardMs, existing.lastHeardMs);
+    parts.registry.remove(existing.nodeId, null);
+  }
+  parts.registry.add(record);
+  if (session.via) noteVia(parts.via, record.nodeId, session.via);
+}
+
+/** Credits each owner an accepted UPDATE names, as applyUpdate does: the same cap, the same rank. */
+function grant(op: CreditOp, parts: ReplicaParts): void {
+  for (const credit of op.granted) {
+    const owner = parts.registry.get(credit.nodeId);
+    if (owner) creditOwner(owner, credit.bytes, op.reporterHost);
   }
 }
 

@@ -35,6 +35,18 @@ export interface RecordReader {
   stateAsOps(nowMs: number): StateOp[];
 }
 
+/** What a shared store brings from the other trackers. */
+export interface RemoteListener {
+  /** A batch of changes another tracker made, in publication order. */
+  batch(batch: OpBatch): void;
+  /**
+   * The whole swarm, read again because this tracker missed more batches than the store keeps:
+   * the replica becomes `whole` (ops that rebuild it, as a load's), then takes `unwritten`
+   * again: this tracker's own changes, which the read could not hold yet.
+   */
+  wholeSwarm(whole: StateOp[], unwritten: StateOp[]): void;
+}
+
 /** Why a store could not be opened, with a sentence for a person. */
 export interface StoreError {
   code: 'store-unavailable';
@@ -54,7 +66,7 @@ export interface TrackerStore {
   /** Changes made by this tracker; written within the store's batch delay. */
   record(batch: OpBatch, reader: RecordReader): void;
   /** Changes other trackers made (never called by a store that is not shared). */
-  onRemote(listener: (batch: OpBatch) => void): void;
+  onRemote(listener: RemoteListener): void;
   /** Resolves when every change recorded so far has been through a write (see BatchWriter). */
   afterPendingWritten(): Promise<void>;
   /** Writes what is pending; true when the store holds the current state. */
