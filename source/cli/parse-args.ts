@@ -109,11 +109,12 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   }
   const command = commandWord as CommandName;
   const flags = commandFlags[command];
-  rejectUnknownFlags(argv.slice(1), Object.keys(flags));
-  rejectRepeatableFlagsWithoutValue(argv.slice(1), flags);
+  const args = withNegativeValues(argv.slice(1), flags);
+  rejectUnknownFlags(args, Object.keys(flags));
+  rejectRepeatableFlagsWithoutValue(args, flags);
   const cli = meow(helpText, {
     importMeta: import.meta,
-    argv: argv.slice(1),
+    argv: args,
     flags,
     autoHelp: false,
     autoVersion: false,
@@ -127,6 +128,26 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   if (command === 'tracker') return { kind: 'tracker', options: trackerOptions(values) };
   if (command === 'demo') return { kind: 'demo', options: demoOptions(values) };
   return { kind: 'peer', options: peerOptions(values) };
+}
+
+/**
+ * `--id -3` as `--id=-3`: a flag that takes a value, then a negative number. Before, `-3` was
+ * read as a flag of its own (`unknown flag -3`), while `--id=-3` got the flag's own refusal.
+ */
+function withNegativeValues(args: string[], flags: Record<string, FlagSpec>): string[] {
+  const valued = Object.entries(flags)
+    .filter(([, spec]) => spec.type === 'string' && spec.isMultiple !== true)
+    .map(([name]) => flagToOption(name));
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    const next = args[index + 1];
+    if (valued.includes(arg) && next !== undefined && /^-\.?\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 function rejectUnknownFlags(args: string[], known: string[]): void {

@@ -124,6 +124,14 @@ describe('command line: tracker', () => {
       '--port must be an integer from 0 to 65535 (got "abc")',
     );
     assert.equal(
+      usageError('tracker', '--port', '-1'),
+      '--port must be an integer from 0 to 65535 (got "-1")',
+    );
+    assert.equal(
+      usageError('tracker', '--sweep', '-.5'),
+      '--sweep must be a number of seconds from 0.2 to 3600 (got "-.5")',
+    );
+    assert.equal(
       usageError('tracker', '--sweep', '0.1'),
       '--sweep must be a number of seconds from 0.2 to 3600 (got "0.1")',
     );
@@ -153,7 +161,12 @@ describe('command line: peer', () => {
       usageError('peer', '--id', '0'),
       '--id must be an integer from 1 to 4294967295 (got "0")',
     );
-    assert.equal(usageError('peer', '--id', '-3'), 'unknown flag -3 (see --help)');
+    // Before, `-3` was taken for a flag: `unknown flag -3`.
+    assert.equal(
+      usageError('peer', '--id', '-3'),
+      '--id must be an integer from 1 to 4294967295 (got "-3")',
+    );
+    assert.equal(usageError('peer', '--id', '-1', '-3'), 'unknown flag -3 (see --help)');
   });
 
   test('repeatable --seed and --download, tracker address, owners and block size', () => {
@@ -259,6 +272,10 @@ describe('command line: peer', () => {
     assert.equal(
       usageError('peer', '--id', '1', '--upload-limit', '10Mbit'),
       '--upload-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "10Mbit")',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--upload-limit', '-5'),
+      '--upload-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "-5")',
     );
     assert.equal(
       usageError('peer', '--id', '1', '--download-limit', 'fast'),
