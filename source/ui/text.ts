@@ -72,7 +72,7 @@ export function textWidth(text: string): number {
 /** Flexible columns give up width down to this before any column is dropped. */
 const SOFT_MIN_WIDTH = 12;
 
-export interface FitOptions<K> {
+export interface FitOptions<K extends PropertyKey> {
   /** Columns whose cells may be cut (with an ellipsis), widest first. */
   flexible: K[];
   /** Columns that may be left out, first one first, when cutting is not enough. */
@@ -80,6 +80,23 @@ export interface FitOptions<K> {
   /** What borders and padding add per column, and once per table. */
   chromePerColumn?: number;
   chromeFixed?: number;
+  /** Widths the columns need at least: those of rows not given (a table's window). */
+  atLeast?: Partial<Record<K, number>>;
+}
+
+/** The cells each column needs for its heading and every row's text, uncut. */
+export function naturalWidths<T extends Record<string, string>, K extends keyof T & string>(
+  rows: readonly T[],
+  columns: readonly K[],
+): Record<K, number> {
+  const widths = {} as Record<K, number>;
+  for (const key of columns) {
+    // A loop, not Math.max(...cells): spread arguments throw past ~120,000 rows.
+    let width = textWidth(key);
+    for (const row of rows) width = Math.max(width, textWidth(row[key] ?? ''));
+    widths[key] = width;
+  }
+  return widths;
 }
 
 /**
@@ -97,10 +114,9 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
 ): { rows: T[]; columns: K[]; widths: Record<K, number> } {
   const perColumn = options.chromePerColumn ?? 3;
   const fixed = options.chromeFixed ?? 1;
+  const natural = naturalWidths(rows, columns);
   const widths = new Map<K, number>();
-  for (const key of columns) {
-    widths.set(key, Math.max(textWidth(key), ...rows.map((row) => textWidth(row[key] ?? ''))));
-  }
+  for (const key of columns) widths.set(key, Math.max(natural[key], options.atLeast?.[key] ?? 0));
   let shown = [...columns];
   const excess = () =>
     shown.reduce((sum, key) => sum + widths.get(key)!, 0) +

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   fileCells,
+  fileWidths,
   heartbeatText,
   NODE_SORTS,
   nodeCells,
+  nodeWidths,
   OWNERS_COLUMN,
 } from '../../source/ui/tracker/tracker-rows.ts';
 import { fileRow, nodeRow, trackerSnapshot } from './fixtures.ts';
@@ -108,6 +110,28 @@ describe('tracker rows', () => {
       snapshot.nodes.map((node) => node.nodeId),
       [1, 2, 3, 4],
     );
+  });
+
+  test('a window formats its rows only, with columns as wide as every row needs', () => {
+    const all = nodeWidths(snapshot);
+    assert.equal(all.credit, '4.0 KiB'.length, 'the widest credit, of node 3');
+    const { rows, widths, nodes } = nodeCells(snapshot, 'credit', 100, {
+      from: 2,
+      count: 1,
+      atLeast: all,
+    });
+    assert.deepEqual(
+      rows.map((row) => [row.node, row.credit]),
+      [['4', '2.0 KiB']],
+    );
+    assert.equal(widths.credit, '4.0 KiB'.length);
+    assert.equal(nodes.length, 4);
+    const files = fileCells(snapshot, 100, { from: 1, count: 5, atLeast: fileWidths(snapshot) });
+    assert.deepEqual(
+      files.rows.map((row) => row[OWNERS_COLUMN]),
+      ['4·2.0 KiB'],
+    );
+    assert.equal(files.widths[OWNERS_COLUMN], '3·4.0 KiB·2 hosts 1·2.0 KiB'.length);
   });
 
   test('a node row reads as text cells: status with age, size units, UTC join time', () => {

@@ -168,3 +168,23 @@ describe('tracker view: a table keeps its width while it scrolls', () => {
     assert.equal(border(), top);
   });
 });
+
+describe('tracker view: a swarm past the index bound', () => {
+  test('150,000 files draw, and the last one is reached', async () => {
+    // Widths were measured with Math.max(...every cell): past ~120,000 rows it threw a
+    // RangeError and the view crashed (a tracker started with --max-files 200000, or --index-all).
+    const owner = [{ nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true }];
+    const files = Array.from({ length: 150_000 }, (_, index) =>
+      fileRow(`f${String(index).padStart(6, '0')}.bin`, index.toString(16), owner),
+    );
+    const view = await show({
+      tracker: fixedStore(trackerSnapshot([nodeRow(1)], files)),
+      log: fixedStore(logLines(3)),
+      size: { columns: 100, rows: 24 },
+    });
+    assert.match(view.frame(), /Owner index \(150000 files\) rows 1-\d+ of 150000/);
+    await view.press(KEY.tab);
+    await view.press('G');
+    assert.match(view.frame(), /f149999\.bin/);
+  });
+});

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useCallback, useReducer } from 'react';
+import { useCallback, useReducer, useRef } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -16,8 +16,28 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.t
 import { clampScroll } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
-import { fileCells, nodeCells } from './tracker-rows.ts';
+import {
+  type FileCells,
+  fileCells,
+  fileWidths,
+  type NodeCells,
+  nodeCells,
+  nodeWidths,
+} from './tracker-rows.ts';
 import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
+
+/** The widths all rows of each table need, and when and in which rows they were measured. */
+interface MeasuredWidths {
+  atMs: number;
+  rows: Pick<TrackerSnapshot, 'nodes' | 'files'>;
+  nodes: Record<keyof NodeCells, number>;
+  files: Record<keyof FileCells, number>;
+}
+/**
+ * The rows shown are measured as they are drawn; the others' widths may be this old (a longer
+ * name out of view widens its column within this time).
+ */
+const WIDTHS_MAX_AGE_MS = 1_000;
 
 /** Every key, short enough that the help line fits 80 columns (the overlay says the rest). */
 export const TRACKER_KEYS: KeyHelp[] = [
@@ -73,14 +93,39 @@ export function TrackerApp(props: TrackerAppProps) {
   const { focus, sort, helpOpen, offsets } = state;
 
   const layout = trackerLayout(rows, snapshot.nodes.length, snapshot.files.length);
-  const nodes = nodeCells(snapshot, sort, columns);
-  const files = fileCells(snapshot, columns);
   const visible = {
     nodes: layout?.nodeRows ?? 1,
     files: layout?.fileRows ?? 1,
     log: layout?.logLines ?? 1,
   };
-  const totals = { nodes: nodes.rows.length, files: files.rows.length, log: lines.length };
+  const totals = { nodes: snapshot.nodes.length, files: snapshot.files.length, log: lines.length };
+  const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
+  const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
+  // Only the rows shown are formatted; what the others need is measured again when the rows
+  // changed, at most once a second (see TableWindow): a busy tracker makes many snapshots a second.
+  const measured = useRef<MeasuredWidths | null>(null);
+  const last = measured.current;
+  const nowMs = Date.now();
+  const changed = last?.rows.nodes !== snapshot.nodes || last.rows.files !== snapshot.files;
+  if (last === null || (changed && nowMs - last.atMs >= WIDTHS_MAX_AGE_MS)) {
+    measured.current = {
+      atMs: nowMs,
+      rows: snapshot,
+      nodes: nodeWidths(snapshot),
+      files: fileWidths(snapshot),
+    };
+  }
+  const widths = measured.current!;
+  const nodes = nodeCells(snapshot, sort, columns, {
+    from: nodesFrom,
+    count: visible.nodes,
+    atLeast: widths.nodes,
+  });
+  const files = fileCells(snapshot, columns, {
+    from: filesFrom,
+    count: visible.files,
+    atLeast: widths.files,
+  });
 
   const shiftLogBack = useCallback((arrived: number) => dispatch({ logGrewBy: arrived }), []);
   useLogAnchor(lines, offsets.log, shiftLogBack);
@@ -108,8 +153,6 @@ export function TrackerApp(props: TrackerAppProps) {
     );
   }
 
-  const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
-  const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
   const logBack = clampScroll(offsets.log, totals.log, visible.log);
   const header = snapshot.header;
   const restored = header.nodesRestored > 0 ? `, ${header.nodesRestored} restored` : '';
@@ -132,7 +175,7 @@ export function TrackerApp(props: TrackerAppProps) {
         focused={focus === 'nodes'}
         width={columns}
         height={layout.nodesHeight}
-        rows={nodes.rows.slice(nodesFrom, nodesFrom + visible.nodes)}
+        rows={nodes.rows}
         columns={nodes.columns}
         widths={nodes.widths}
         cellStyle={nodeStyle}
@@ -142,7 +185,7 @@ export function TrackerApp(props: TrackerAppProps) {
         focused={focus === 'files'}
         width={columns}
         height={layout.filesHeight}
-        rows={files.rows.slice(filesFrom, filesFrom + visible.files)}
+        rows={files.rows}
         columns={files.columns}
         widths={files.widths}
         cellStyle={fileStyle}
