@@ -90,3 +90,27 @@ test('the swarm written back sets every credit outright, less what the pending b
     ['hset', 't:credits', 2, 50],
   ]);
 });
+
+test('a swarm of 100,000 nodes and 300,000 ownerships can be written back', () => {
+  // Its 700,001 writes were gathered with push(...): spread arguments throw past ~120,000, so
+  // the write-back of any swarm past ~30,000 nodes failed at every try, and Redis stayed empty.
+  const state: StateOp[] = [];
+  for (let nodeId = 1; nodeId <= 100_000; nodeId++) {
+    state.push({
+      op: 'node-set',
+      node: {
+        nodeId,
+        uploadCredit: 0,
+        downloaders: [],
+        host: '10.0.0.1',
+        port: 1,
+        joinedAtWallMs: 5,
+      },
+      session: { tokenHex: null, heardAtWallMs: 7 },
+    });
+    for (let file = 0; file < 3; file++)
+      state.push({ ...own, infohash: `${nodeId}-${file}`, nodeId });
+  }
+  const writes = restoreWrites(state, new Map(), redisKeys('t:'), 'x:1');
+  assert.equal(writes.length, 1 + 100_000 * 4 + 300_000 + 100_000);
+});

@@ -158,7 +158,9 @@ export function restoreWrites(
   const writes: RedisWrite[] = [
     ['del', keys.nodes, keys.credits, keys.sessions, keys.heard, keys.owners],
   ];
-  writes.push(...writesFor({ trackerId, ops: [...stateOps] }, keys, 0));
+  // A loop, not push(...): spread arguments throw past ~120,000, and a swarm of 30,000 nodes
+  // makes as many writes (its write-back failed at every try).
+  for (const write of writesFor({ trackerId, ops: [...stateOps] }, keys, 0)) writes.push(write);
   for (const op of stateOps) {
     if (op.op !== 'node-set') continue;
     const { nodeId, uploadCredit } = op.node;
@@ -229,7 +231,7 @@ export function opsFromSwarm(swarm: RedisSwarm): { ops: StateOp[]; malformed: nu
     const { name, size, complete } = file;
     ops.push({ op: 'own', infohash, name, size, nodeId: Number(idText), complete });
   }
-  ops.push(...ledger);
+  for (const op of ledger) ops.push(op);
   return { ops, malformed };
 }
 
