@@ -32,7 +32,7 @@ export type FileCells = Record<(typeof FILE_COLUMNS)[number], string>;
  * The rows of a table the view shows, and the widths its other rows need (see nodeWidths): only
  * the rows shown are formatted, and the columns stay as wide as all rows need, so they do not
  * jump as it scrolls. Formatting all 2,000 nodes and 6,000 files of a busy swarm for every
- * frame (each new snapshot, each log line drew one) kept a tracker view at 43-52 % of a core
+ * frame (each new snapshot, each log line drew one) kept a tracker view at 33-52 % of a core
  * where the headless tracker used 3 % (found by hand).
  */
 export interface TableWindow<K extends string> {
