@@ -10,8 +10,8 @@ import {
   type FitOptions,
   firstFitting,
   fitTable,
+  naturalWidths,
   rowsShown,
-  textWidth,
   truncate,
 } from '../text.ts';
 
@@ -50,25 +50,12 @@ function fitWindow<T extends Record<string, string>, K extends keyof T & string>
   maxWidth: number,
   options: FitOptions<K>,
 ): { rows: T[]; widths: Record<K, number> } {
-  const widest = { ...rows[0] } as T;
-  for (const key of columns) {
-    let cells = 0;
-    for (const row of rows) {
-      const width = textWidth(row[key] ?? '');
-      if (width > cells) {
-        cells = width;
-        widest[key] = row[key]!;
-      }
-    }
-  }
-  const window = rows.slice(first, first + count);
-  const fitted = fitTable(
-    rows.length > 0 ? [...window, widest] : window,
-    columns,
-    maxWidth,
-    options,
-  );
-  return { rows: fitted.rows.slice(0, window.length), widths: fitted.widths };
+  const atLeast = naturalWidths(rows, columns);
+  const fitted = fitTable(rows.slice(first, first + count), columns, maxWidth, {
+    ...options,
+    atLeast,
+  });
+  return { rows: fitted.rows, widths: fitted.widths };
 }
 
 /** The rows of a list that fit, keeping the selected one visible. */
