@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useCallback, useReducer, useRef } from 'react';
+import { useCallback, useReducer } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -16,28 +16,9 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.t
 import { clampScroll } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
-import {
-  type FileCells,
-  fileCells,
-  fileWidths,
-  type NodeCells,
-  nodeCells,
-  nodeWidths,
-} from './tracker-rows.ts';
+import { fileCells, nodeCells } from './tracker-rows.ts';
 import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
-
-/** The widths all rows of each table need, and when and in which rows they were measured. */
-interface MeasuredWidths {
-  atMs: number;
-  rows: Pick<TrackerSnapshot, 'nodes' | 'files'>;
-  nodes: Record<keyof NodeCells, number>;
-  files: Record<keyof FileCells, number>;
-}
-/**
- * The rows shown are measured as they are drawn; the others' widths may be this old (a longer
- * name out of view widens its column within this time).
- */
-const WIDTHS_MAX_AGE_MS = 1_000;
+import { useRowWidths } from './use-row-widths.ts';
 
 /** Every key, short enough that the help line fits 80 columns (the overlay says the rest). */
 export const TRACKER_KEYS: KeyHelp[] = [
@@ -101,21 +82,8 @@ export function TrackerApp(props: TrackerAppProps) {
   const totals = { nodes: snapshot.nodes.length, files: snapshot.files.length, log: lines.length };
   const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
   const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
-  // Only the rows shown are formatted; what the others need is measured again when the rows
-  // changed, at most once a second (see TableWindow): a busy tracker makes many snapshots a second.
-  const measured = useRef<MeasuredWidths | null>(null);
-  const last = measured.current;
-  const nowMs = Date.now();
-  const changed = last?.rows.nodes !== snapshot.nodes || last.rows.files !== snapshot.files;
-  if (last === null || (changed && nowMs - last.atMs >= WIDTHS_MAX_AGE_MS)) {
-    measured.current = {
-      atMs: nowMs,
-      rows: snapshot,
-      nodes: nodeWidths(snapshot),
-      files: fileWidths(snapshot),
-    };
-  }
-  const widths = measured.current!;
+  // Only the rows shown are formatted, their columns as wide as every row needs (TableWindow).
+  const widths = useRowWidths(snapshot);
   const nodes = nodeCells(snapshot, sort, columns, {
     from: nodesFrom,
     count: visible.nodes,
