@@ -14,6 +14,10 @@
  *   <p>ops       channel: "<seq> <batch JSON>"
  *   <p>recent    LIST of the newest RECENT_BATCHES publications, as on the channel: what a tracker
  *                that was not listening for a while (its subscription reconnecting) takes again
+ *   <p>restoring the tracker writing the swarm back after Redis lost it ("<host:port> <nonce>",
+ *                expiring): no other tracker writes meanwhile (redis-scripts.ts)
+ *   <p>restoring:<nonce>:<hash>  that write-back's copies of the five hashes, built in chunks,
+ *                then renamed into place in one step (expiring until then)
  */
 import { isCreditOp, isNode, type PersistedNode } from '../persisted.ts';
 import type { CreditOp, OpBatch, StateOp } from './ops.ts';
@@ -33,6 +37,7 @@ export const redisKeys = (prefix = REDIS_PREFIX) => ({
   seq: `${prefix}seq`,
   channel: `${prefix}ops`,
   recent: `${prefix}recent`,
+  restoring: `${prefix}restoring`,
 });
 
 /**
@@ -42,6 +47,28 @@ export const redisKeys = (prefix = REDIS_PREFIX) => ({
  */
 export const RECENT_BATCHES = 1_000;
 export type RedisKeys = ReturnType<typeof redisKeys>;
+
+/** The five hashes that hold a swarm, by name. */
+export type SwarmHashes = Pick<RedisKeys, 'nodes' | 'credits' | 'sessions' | 'heard' | 'owners'>;
+const HASH_NAMES = ['nodes', 'credits', 'sessions', 'heard', 'owners'] as const;
+
+/** The hashes as a list, always in this order. */
+export const hashList = (hashes: SwarmHashes): string[] => HASH_NAMES.map((name) => hashes[name]);
+
+/** Where the write-back with `nonce` builds its copies of the swarm's hashes. */
+export function stagedHashes(keys: RedisKeys, nonce: string): SwarmHashes {
+  const [nodes, credits, sessions, heard, owners] = HASH_NAMES.map(
+    (name) => `${keys.restoring}:${nonce}:${name}`,
+  ) as [string, string, string, string, string];
+  return { nodes, credits, sessions, heard, owners };
+}
+
+/**
+ * Fields one HSET sets at most. Scripts pass a write's arguments to redis.call with unpack, which
+ * Redis's Lua allows up to ~8,000 values; and a write-back sent in writes of this size is a few
+ * hundred commands, not a few hundred thousand.
+ */
+export const FIELDS_PER_WRITE = 1_000;
 
 /** One write command: name and arguments, e.g. ['hset', key, field, value]. */
 export type RedisWrite = [string, ...(string | number)[]];
@@ -113,11 +140,13 @@ export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number
         break;
       }
       case 'heard': {
-        if (op.nodeIds.length === 0) break;
         const value = `${op.heardAtWallMs} ${op.via ?? via}`;
-        const write: RedisWrite = ['hset', keys.heard];
-        for (const nodeId of op.nodeIds) write.push(nodeId, value);
-        writes.push(write);
+        for (let start = 0; start < op.nodeIds.length; start += FIELDS_PER_WRITE) {
+          const write: RedisWrite = ['hset', keys.heard];
+          for (const nodeId of op.nodeIds.slice(start, start + FIELDS_PER_WRITE))
+            write.push(nodeId, value);
+          writes.push(write);
+        }
         break;
       }
       case 'own': {
@@ -141,32 +170,51 @@ export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number
 }
 
 /**
- * The writes that put a tracker's whole state back into a store that lost it or holds an older
- * copy: the swarm's hashes emptied, its records as `writesFor` writes them, then every node's
- * credit set outright (writesFor only sets a new node's), less `pendingCredits`: credits of a
- * batch not yet written, which the same MULTI adds right after (HINCRBY), so that the sum is
- * what the tracker holds.
+ * The writes that build a tracker's whole state in `staged` (empty), for a write-back to rename
+ * into place: every record as `writesFor` writes it, and every node's credit set outright
+ * (writesFor sets only a new node's), less `pendingCredits`: credits of a batch not yet written,
+ * which the write-back's batch adds right after (HINCRBY), so that the sum is what the tracker
+ * holds. Lazily, FIELDS_PER_WRITE fields a write: the caller sends them in chunks and the
+ * tracker goes on answering in between.
  */
-export function restoreWrites(
+export function* restoreWrites(
   stateOps: readonly StateOp[],
   pendingCredits: ReadonlyMap<number, number>,
-  keys: RedisKeys,
+  staged: SwarmHashes,
   trackerId: string,
-): RedisWrite[] {
-  // An older copy of the swarm (Redis restarted from a snapshot) holds nodes and owners since
-  // gone: the hashes are replaced, not merged. The ledger stays: what it names was credited.
-  const writes: RedisWrite[] = [
-    ['del', keys.nodes, keys.credits, keys.sessions, keys.heard, keys.owners],
-  ];
-  // A loop, not push(...): spread arguments throw past ~120,000, and a swarm of 30,000 nodes
-  // makes as many writes (its write-back failed at every try).
-  for (const write of writesFor({ trackerId, ops: [...stateOps] }, keys, 0)) writes.push(write);
+): Generator<RedisWrite> {
+  const filling = new Map<string, RedisWrite>();
+  // The write for `key` with one more field; returned once full (and a new one started).
+  const put = (key: string, field: string | number, value: string | number) => {
+    let write = filling.get(key);
+    if (!write) {
+      write = ['hset', key];
+      filling.set(key, write);
+    }
+    write.push(field, value);
+    if (write.length < 2 + 2 * FIELDS_PER_WRITE) return null;
+    filling.delete(key);
+    return write;
+  };
   for (const op of stateOps) {
-    if (op.op !== 'node-set') continue;
-    const { nodeId, uploadCredit } = op.node;
-    writes.push(['hset', keys.credits, nodeId, uploadCredit - (pendingCredits.get(nodeId) ?? 0)]);
+    if (op.op === 'node-set') {
+      const { node, session } = op;
+      const id = node.nodeId;
+      const credit = node.uploadCredit - (pendingCredits.get(id) ?? 0);
+      const full = [
+        put(staged.nodes, id, JSON.stringify(node)),
+        put(staged.sessions, id, session.tokenHex ?? ''),
+        put(staged.heard, id, `${session.heardAtWallMs} ${session.via ?? trackerId}`),
+        put(staged.credits, id, credit),
+      ];
+      for (const write of full) if (write) yield write;
+    } else if (op.op === 'own') {
+      const value = JSON.stringify({ name: op.name, size: op.size, complete: op.complete });
+      const write = put(staged.owners, `${op.infohash}:${op.nodeId}`, value);
+      if (write) yield write;
+    }
   }
-  return writes;
+  yield* filling.values();
 }
 
 /** The hashes of a swarm as read in one MULTI. */
