@@ -17,7 +17,7 @@ import {
 } from '../protocol/messages.ts';
 import { fixedSecrets, type TrackerSecrets } from './challenge.ts';
 import { applyOwn, applyUpdate, type OwnLimits } from './contributions.ts';
-import { CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
+import { BoundedMap, CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
 import type { TrackerEvent } from './events.ts';
 import { HostBudget } from './host-budget.ts';
 import { hostKeyOf } from './host-key.ts';
@@ -25,7 +25,7 @@ import { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
 import { answerList, answerNeed, answerWho } from './queries.ts';
 import { answerRegister, applyProof, type RegistrationContext } from './registration.ts';
-import { type NodeRecord, Registry } from './registry.ts';
+import { type NodeRecord, Registry, sameAddress } from './registry.ts';
 import { truncateUtf8 } from './reply-clip.ts';
 import { persistFile, persistNode, persistState, restoreState } from './restore.ts';
 import {
@@ -101,6 +101,9 @@ export interface HandleResult {
   dirty: boolean;
 }
 
+/** Sessions ended by EXIT that a retransmitted EXIT is still recognised for (one sweep period). */
+const EXITED_SESSIONS_KEPT = 1_024;
+
 /** The tracker engine's state: registry, owner index and credit ledger. */
 export class TrackerState {
   private readonly registry: Registry;
@@ -117,6 +120,10 @@ export class TrackerState {
   /** The tracker each node talks to, when trackers share the swarm (see sharedAs). */
   private readonly via = new Map<number, string>();
   private readonly trackerOf = (nodeId: number): string => this.via.get(nodeId) ?? '';
+  /** Sessions ended by EXIT lately, by token (hex): where from, and when. */
+  private readonly exited = new BoundedMap<{ from: RemoteAddress; atMs: number }>(
+    EXITED_SESSIONS_KEPT,
+  );
 
   constructor(
     private readonly options: TrackerStateOptions,
@@ -180,6 +187,11 @@ export class TrackerState {
     if (request.type === 'register') return this.challenge(request, from, nowMs);
     if (request.type === 'register-proof') return this.register(request, from, nowMs);
     const auth = this.registry.authenticate(request.token, from, nowMs);
+    if (!auth.ok && request.type === 'exit' && this.exitedLately(request.token, from, nowMs)) {
+      // Its first EXIT was taken and the ack lost (or late): acknowledged again, not reported as
+      // a rejected stranger (`rejected … exit: unknown token`, found in a log by hand).
+      return { reply: ACK, events: [], dirty: false };
+    }
     if (!auth.ok) {
       const events: TrackerEvent[] = [];
       // A node past the drop threshold is dropped now, not at the next sweep.
@@ -230,6 +242,7 @@ export class TrackerState {
         return { reply: ACK, events, dirty: granted };
       }
       case 'exit': {
+        this.exited.set(request.token.toString('hex'), { from, atMs: nowMs });
         this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
         this.via.delete(node.nodeId);
         const filesLostOwner = this.index.removeOwner(node.nodeId);
@@ -239,6 +252,16 @@ export class TrackerState {
         return { reply: ACK, events, dirty: true };
       }
     }
+  }
+
+  /** `token` ended its session with an EXIT from `from` within the last sweep period. */
+  private exitedLately(token: Buffer, from: RemoteAddress, nowMs: number): boolean {
+    const exit = this.exited.get(token.toString('hex'));
+    return (
+      exit !== undefined &&
+      sameAddress(exit.from, from) &&
+      nowMs - exit.atMs < this.options.sweepIntervalMs
+    );
   }
 
   /** Marks nodes late after one silent sweep period and drops them after two. */

@@ -204,6 +204,25 @@ describe('registration', () => {
     register(state, 3, 40222, 20, 77);
   });
 
+  test('an EXIT sent again (its ack lost) is acknowledged again, quietly, for a sweep period', () => {
+    const { state } = newState();
+    const token = register(state, 3, 40111, 0);
+    assert.deepEqual(state.handle({ type: 'exit', token }, at(40111), 10).reply, { type: 'ack' });
+    const again = state.handle({ type: 'exit', token }, at(40111), 500);
+    assert.deepEqual(again, { reply: { type: 'ack' }, events: [], dirty: false });
+    // From elsewhere, or a sweep period on, the token is a stranger's, as any unknown one.
+    for (const [port, nowMs] of [
+      [40999, 600],
+      [40111, 10 + SWEEP_MS],
+    ] as const) {
+      const other = state.handle({ type: 'exit', token }, at(port), nowMs);
+      assert.equal(other.reply?.type, 'error');
+      assert.deepEqual(other.events.map(formatEvent), [
+        `rejected 127.0.0.1:${port} exit: unknown token`,
+      ]);
+    }
+  });
+
   test('tokens are unique even when the random source repeats itself', () => {
     let calls = 0;
     const repeating = new TrackerState(
