@@ -16,6 +16,7 @@ import { ManualClock, systemClock } from '../../source/clock.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { startTracker } from '../../source/tracker/server.ts';
 import type { OpBatch, StateOp } from '../../source/tracker/store/ops.ts';
+import { RECENT_BATCHES } from '../../source/tracker/store/redis-layout.ts';
 import { RedisStore } from '../../source/tracker/store/redis-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
@@ -496,6 +497,77 @@ describe('the Redis store', () => {
       assert.deepEqual(
         c.state.snapshot(0).files.map((file) => [file.name, file.owners.map((o) => o.nodeId)]),
         [['new.iso', [31]]],
+      );
+    } finally {
+      await Promise.allSettled([a.store.close(), b.store.close()]);
+      await again?.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("an older copy's recent batches, unknown to a tracker, are not applied again", async () => {
+    // Redis restarts from a snapshot whose list of recent batches is older than anything a
+    // tracker remembers: catching up from it applied them again (a node that had left came back).
+    const dir = await mkdtemp(join(tmpdir(), 'bt-redis-stale-'));
+    const first = await startRedisServer(undefined, dir);
+    const port = Number(new URL(first.url).port);
+    const [aLines, bLines] = [[], []] as [string[], string[]];
+    const a = await tracker('127.0.0.1:71', aLines, first.url, 2);
+    const b = await tracker('127.0.0.1:72', bLines, first.url, 2);
+    let again: RedisServer | null = null;
+    try {
+      const t70 = register(a.state, 70, 5070, 0);
+      await publish(a.state, a.store, '127.0.0.1:71');
+      await waitFor(() => creditOf(b.state, 70, 0) === 0, 'node 70 on B', 5_000);
+      const admin = new Redis(first.url);
+      await admin.save();
+      admin.disconnect();
+      // After the snapshot node 70 leaves, and nodes 73-75 join.
+      a.state.handle({ type: 'exit', token: t70 }, at(5070), 0);
+      await publish(a.state, a.store, '127.0.0.1:71');
+      for (const id of [73, 74]) {
+        register(a.state, id, 5000 + id, 0);
+        await publish(a.state, a.store, '127.0.0.1:71');
+      }
+      const t75 = register(a.state, 75, 5075, 0);
+      await publish(a.state, a.store, '127.0.0.1:71');
+      // More batches than a tracker remembered ids of (RECENT_BATCHES): heartbeats of node 75.
+      // (100 ms apart: a host's request budget would refuse a burst of them.)
+      for (let beat = 1; beat <= RECENT_BATCHES + 1; beat++) {
+        heartbeat(a.state, t75, 5075, beat * 100);
+        await publish(a.state, a.store, '127.0.0.1:71');
+      }
+      await waitFor(() => creditOf(b.state, 75, 0) === 0, 'node 75 on B', 5_000);
+      assert.equal(creditOf(b.state, 70, 0), undefined, 'node 70 gone on B');
+      await first.stop();
+      again = await startRedisServer(port, dir);
+      const back = (lines: string[]) => lines.some((line) => /^redis:.* is back$/.test(line));
+      await waitFor(() => back(aLines) && back(bLines), 'both trackers reconnected', 15_000);
+      // B's next change finds the copy older, and the swarm is written back.
+      register(b.state, 76, 5076, 0);
+      b.store.record({ trackerId: '127.0.0.1:72', ops: b.state.takeOps() }, b.state);
+      await waitFor(
+        async () => (await a.store.flush()) && (await b.store.flush()),
+        'both written',
+        10_000,
+      );
+      const context = `\nA:\n${aLines.join('\n')}\nB:\n${bLines.join('\n')}`;
+      for (const [name, side] of [
+        ['A', a],
+        ['B', b],
+      ] as const) {
+        assert.deepEqual(
+          side.state.toPersisted().nodes.map((node) => node.nodeId),
+          [73, 74, 75, 76],
+          `nodes on ${name}${context}`,
+        );
+      }
+      // And Redis holds what they hold.
+      const c = await tracker('127.0.0.1:73', [], again.url);
+      assert.deepEqual(
+        c.state.toPersisted().nodes.map((node) => node.nodeId),
+        [73, 74, 75, 76],
+        context,
       );
     } finally {
       await Promise.allSettled([a.store.close(), b.store.close()]);

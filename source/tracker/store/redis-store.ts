@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type { Clock } from '../../clock.ts';
 import { BoundedMap, DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { plural } from '../events.ts';
+import { BatchIds } from './batch-ids.ts';
 import { BatchWriter } from './batch-writer.ts';
 import type { OpBatch, StateOp } from './ops.ts';
 import {
@@ -95,8 +96,8 @@ export class RedisStore implements TrackerStore {
   /** While the whole swarm is read again: this tracker's changes the read cannot hold. */
   private unwrittenSinceRead: StateOp[] | null = null;
   private readonly recentBatches: number;
-  /** The batches taken (and published) lately, by id: see OpBatch.id. */
-  private readonly seen = new BoundedMap<true>(RECENT_BATCHES);
+  /** The batches taken (and published), by id: see OpBatch.id and BatchIds. */
+  private readonly seen = new BatchIds();
   private readonly batchNonce = randomBytes(4).toString('hex');
   private batchCount = 0;
   private lastSeq = 0;
@@ -118,7 +119,7 @@ export class RedisStore implements TrackerStore {
   private readonly restoreToken: string;
   /** The holder of <p>restoring this tracker's writes last waited for (reported once). */
   private waitingFor: string | null = null;
-  /** Set while a write-back waits for its fence. */
+  /** Set while a write-back waits for its fence (see fence()). */
   private fenceBack: (() => void) | null = null;
   /** The connection was ready once and is now lost (one line per outage). */
   private disconnected = false;
@@ -268,7 +269,7 @@ export class RedisStore implements TrackerStore {
     for (const message of read.recent) {
       const publication = parsePublication(message);
       if (publication?.batch.id !== undefined && publication.seq <= read.seq)
-        this.seen.set(publication.batch.id, true);
+        this.seen.add(publication.batch.id);
     }
     return opsFromSwarm(read.swarm);
   }
@@ -493,17 +494,26 @@ export class RedisStore implements TrackerStore {
    * after them. A write-back under the lock (no batch is published meanwhile) then holds every
    * batch Redis took before it, including those of other trackers into an older copy.
    */
-  private fence(): Promise<void> {
-    return new Promise((resolve) => {
-      // Real time, not the tracker's clock: how long Redis takes to answer.
-      const timer = setTimeout(() => this.fenceBack?.(), FENCE_TIMEOUT_MS);
-      this.fenceBack = () => {
-        clearTimeout(timer);
-        this.fenceBack = null;
-        resolve();
-      };
-      this.client.publish(this.keys.channel, fenceMessage(this.restoreToken)).catch(() => {});
+  private async fence(): Promise<void> {
+    // Real time, not the tracker's clock: how long Redis takes to answer.
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, FENCE_TIMEOUT_MS);
     });
+    const back = new Promise<void>((resolve) => {
+      this.fenceBack = resolve;
+    });
+    const passed = (async () => {
+      // Subscribed first: after a reconnect ioredis subscribes again only once the connection is
+      // ready, and a fence published before that never came back (by hand, Redis restarted
+      // from a snapshot under 42,000 nodes: the write-back waited out the whole timeout).
+      await this.subscriber.subscribe(this.keys.channel);
+      await this.client.publish(this.keys.channel, fenceMessage(this.restoreToken));
+      await back;
+    })().catch(() => {});
+    await Promise.race([passed, timedOut]);
+    clearTimeout(timer);
+    this.fenceBack = null;
   }
 
   /** One line per tracker that holds this one's writes while it writes the swarm back. */
@@ -622,7 +632,7 @@ export class RedisStore implements TrackerStore {
       this.catchUp([{ seq, batch }]);
       return;
     }
-    if (batch.id !== undefined) this.seen.set(batch.id, true);
+    if (batch.id !== undefined) this.seen.add(batch.id);
     this.highWater = Math.max(this.highWater, seq);
     if (batch.restored === true) {
       // A write-back: its number jumped on purpose (RESTORE_SEQ_JUMP); nothing was missed. One
