@@ -1,6 +1,6 @@
 /**
  * How a shared swarm lies in Redis, and the translation both ways: a batch of StateOps becomes
- * hash writes (applied with the batch's publication in one MULTI), and the hashes become the
+ * hash writes (applied with the batch's publication in one script), and the hashes become the
  * StateOps a starting tracker applies. Pure: no connection here.
  *
  *   <p>nodes     HASH nodeId -> node record (JSON, as persisted; its credit is in <p>credits)

@@ -1,15 +1,15 @@
 /**
  * The shared store: several trackers serve one swarm through one Redis. Each tracker keeps the
  * whole state in memory as a replica and answers from it; its changes go to Redis in one
- * MULTI per batch (the hash writes of redis-layout.ts, then a numbered publication of the
- * batch), and every tracker applies the others' batches as they arrive. A starting tracker reads
+ * script per batch (the hash writes of redis-layout.ts, then a numbered publication of the
+ * batch: redis-scripts.ts), and every tracker applies the others' batches as they arrive. A starting tracker reads
  * all hashes and the batch number in one MULTI, and skips the publications that number already
  * covers, so no change is applied twice or missed between the read and the subscription.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Clock } from '../../clock.ts';
-import { BoundedMap, DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
+import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { plural } from '../events.ts';
 import { BatchIds } from './batch-ids.ts';
 import { BatchWriter } from './batch-writer.ts';
