@@ -372,7 +372,7 @@ export class BlockTransfer {
       this.duplicateBlocks++;
       // Another copy was faster, but this one still proves its request was not lost.
       if (assembly.answersGivenUp(block, owner.nodeId, this.header.txid))
-        this.learnFromLateReply(assembly, block, owner, this.deps.clock.now());
+        this.learnFromLateReply(assembly, block, owner, this.header.txid, this.deps.clock.now());
       if (assembly.isAskedOf(block, owner.nodeId)) this.settle(assembly, block);
       return;
     }
@@ -389,7 +389,7 @@ export class BlockTransfer {
     // block (Karn) leaves a backed-off timeout in place for good under steady loss, and a lossy
     // download crawls at one retry per 2 s.
     if (late) {
-      this.learnFromLateReply(assembly, block, owner, nowMs);
+      this.learnFromLateReply(assembly, block, owner, txid, nowMs);
       this.lateBlocks++;
     } else if (txid === assembly.requestTxid[block]) {
       owner.link.rtt.addSample(nowMs - assembly.requestedAtMs[block]!);
@@ -459,9 +459,11 @@ export class BlockTransfer {
     assembly: PieceAssembly,
     block: number,
     owner: OwnerSession,
+    txid: number,
     nowMs: number,
   ): void {
-    owner.link.rtt.addLateSample(nowMs - assembly.forgetGivenUp(block));
+    const askedAtMs = assembly.forgetGivenUp(block, owner.nodeId, txid);
+    owner.link.rtt.addLateSample(nowMs - askedAtMs);
     this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs);
   }
 

@@ -101,31 +101,51 @@ export class PieceAssembly {
 
   /**
    * This owner's latest request of this block, asked of it alone, is given up on as lost; it is
-   * remembered (the latest such per block) so that its reply, if it comes after all, is known
-   * for what it is: proof that the loss was none (see answersGivenUp).
+   * remembered so that its reply, if it comes after all, is known for what it is: proof that the
+   * loss was none (see answersGivenUp). The two latest such requests per block are kept: a block
+   * given up on twice before the first reply came (an owner whose upload queue holds replies,
+   * on a busy machine) had the first reply thrown away as unsolicited and its loss never taken
+   * back (seen once in test/peer/late-replies.test.ts with two runs at once).
    */
   giveUp(block: number, nodeId: number): void {
     this.givenUp ??= {
       owner: new Uint32Array(this.blockCount),
       txid: new Uint32Array(this.blockCount),
       requestedAtMs: new Float64Array(this.blockCount),
+      earlierOwner: new Uint32Array(this.blockCount),
+      earlierTxid: new Uint32Array(this.blockCount),
+      earlierRequestedAtMs: new Float64Array(this.blockCount),
     };
-    this.givenUp.owner[block] = nodeId;
-    this.givenUp.txid[block] = this.requestTxid[block]!;
-    this.givenUp.requestedAtMs[block] = this.requestedAtMs[block]!;
+    const givenUp = this.givenUp;
+    if (givenUp.owner[block] !== NO_OWNER) {
+      givenUp.earlierOwner[block] = givenUp.owner[block]!;
+      givenUp.earlierTxid[block] = givenUp.txid[block]!;
+      givenUp.earlierRequestedAtMs[block] = givenUp.requestedAtMs[block]!;
+    }
+    givenUp.owner[block] = nodeId;
+    givenUp.txid[block] = this.requestTxid[block]!;
+    givenUp.requestedAtMs[block] = this.requestedAtMs[block]!;
   }
 
-  /** True if DATA from this owner with this txid answers the request of the block given up on. */
+  /** True if DATA from this owner with this txid answers a request of the block given up on. */
   answersGivenUp(block: number, nodeId: number, txid: number): boolean {
     const givenUp = this.givenUp;
-    return givenUp !== null && givenUp.owner[block] === nodeId && givenUp.txid[block] === txid;
+    if (givenUp === null) return false;
+    return (
+      (givenUp.owner[block] === nodeId && givenUp.txid[block] === txid) ||
+      (givenUp.earlierOwner[block] === nodeId && givenUp.earlierTxid[block] === txid)
+    );
   }
 
-  /** Forgets the block's request given up on (its reply came); returns when it went. */
-  forgetGivenUp(block: number): number {
+  /** Forgets the request given up on that this reply answers (see answersGivenUp); when it went. */
+  forgetGivenUp(block: number, nodeId: number, txid: number): number {
     const givenUp = this.givenUp!;
-    givenUp.owner[block] = NO_OWNER;
-    return givenUp.requestedAtMs[block]!;
+    if (givenUp.owner[block] === nodeId && givenUp.txid[block] === txid) {
+      givenUp.owner[block] = NO_OWNER;
+      return givenUp.requestedAtMs[block]!;
+    }
+    givenUp.earlierOwner[block] = NO_OWNER;
+    return givenUp.earlierRequestedAtMs[block]!;
   }
 
   isReceived(block: number): boolean {
@@ -148,6 +168,7 @@ export class PieceAssembly {
     this.askedOf.fill(NO_OWNER);
     this.alsoAskedOf.fill(NO_OWNER);
     this.givenUp?.owner.fill(NO_OWNER);
+    this.givenUp?.earlierOwner.fill(NO_OWNER);
     this.retransmitted.fill(0);
     this.contributor.fill(NO_OWNER);
     this.receivedCount = 0;
@@ -166,6 +187,10 @@ interface GivenUpRequests {
   readonly owner: Uint32Array;
   readonly txid: Uint32Array;
   readonly requestedAtMs: Float64Array;
+  /** The one given up on before, while the latest's reply had not come either. */
+  readonly earlierOwner: Uint32Array;
+  readonly earlierTxid: Uint32Array;
+  readonly earlierRequestedAtMs: Float64Array;
 }
 
 /** Reuses piece buffers of one size so a long download allocates a handful, not thousands. */

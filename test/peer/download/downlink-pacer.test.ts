@@ -19,7 +19,8 @@ class Driver {
   }
 
   slot(rateBytesPerSec: number, opts: { loss?: boolean; held?: boolean } = {}): number {
-    if (opts.loss) this.pacer.noteLoss(MB);
+    // Two blocks of half a megabyte: one block alone is never an overflow.
+    if (opts.loss) for (let block = 0; block < 2; block++) this.pacer.noteLoss(MB / 2);
     if (opts.held) {
       // A request that found the bucket empty: drain it, then ask.
       this.pacer.charge(10 * MB, this.nowMs);
@@ -129,8 +130,10 @@ describe('DownlinkPacer: losses that were late replies', () => {
   test('taken off the slot they were noted in: it does not start pacing', () => {
     const d = new Driver();
     d.slot(3 * MB);
-    d.pacer.noteLoss(MB);
-    assert.equal(d.pacer.undoLoss(MB, d.nowMs + 10), false);
+    d.pacer.noteLoss(MB / 2);
+    d.pacer.noteLoss(MB / 2);
+    assert.equal(d.pacer.undoLoss(MB / 2, d.nowMs + 10), false);
+    assert.equal(d.pacer.undoLoss(MB / 2, d.nowMs + 10), false);
     assert.equal(d.slot(2.5 * MB), 0);
     assert.equal(d.pacer.engaged, false);
   });
@@ -145,6 +148,26 @@ describe('DownlinkPacer: losses that were late replies', () => {
     assert.equal(d.pacer.rateBytesPerSec, 0);
     assert.equal(d.pacer.limited, false);
     assert.equal(d.slot(3 * MB), 0, 'and stays so while nothing is lost');
+  });
+
+  test('a late reply takes back a loss that engaged pacing before one noted since', () => {
+    // An owner answers in order, so a late reply answers the oldest loss. Taken off the one
+    // noted since instead, the last engaging loss stayed and the download stayed paced for good.
+    const d = pacedAt3MB(); // 987.5 KB beyond 5 %
+    d.pacer.noteLoss(16_384); // a block given up on just after
+    assert.equal(d.pacer.undoLoss(500_000, d.nowMs + 10), false);
+    assert.equal(d.pacer.undoLoss(487_500, d.nowMs + 20), true, 'unpaced');
+    // The block noted since is still the slot's loss, but one block is no overflow.
+    assert.equal(d.slot(2.5 * MB), 0);
+    assert.equal(d.pacer.engaged, false);
+  });
+
+  test('one block lost in a slot is no overflow, whatever its share of the slot', () => {
+    const d = new Driver();
+    d.slot(3 * MB);
+    d.pacer.noteLoss(MB); // 4x what arrived in the slot, but one block
+    assert.equal(d.slot(2.5 * MB), 0);
+    assert.equal(d.pacer.engaged, false);
   });
 
   test('a late reply more than a second after the engaging slot changes nothing', () => {

@@ -54,11 +54,37 @@ describe('piece assembly: who each block is asked of', () => {
     assert.equal(piece.answersGivenUp(1, 7, 1300), false, 'the latest request is not given up');
     assert.equal(piece.answersGivenUp(1, 8, 1234), false, 'another owner');
     assert.equal(piece.answersGivenUp(2, 7, 1234), false, 'another block');
-    assert.equal(piece.forgetGivenUp(1), 50, 'when the request given up on went');
+    assert.equal(piece.forgetGivenUp(1, 7, 1234), 50, 'when the request given up on went');
     assert.equal(piece.answersGivenUp(1, 7, 1234), false, 'its reply came: forgotten');
     piece.giveUp(1, 7);
     piece.reset();
     assert.equal(piece.answersGivenUp(1, 7, 1300), false, 'the piece started over');
+  });
+
+  test('a block given up on twice before either reply came knows both replies', () => {
+    // On a busy machine an owner's queued replies outlast two timeouts: the first reply was
+    // thrown away as unsolicited and its loss never taken back.
+    const piece = assembly();
+    for (const [txid, atMs] of [
+      [1234, 50],
+      [1300, 90],
+    ] as const) {
+      piece.ask(1, 7);
+      piece.requestTxid[1] = txid;
+      piece.requestedAtMs[1] = atMs;
+      piece.giveUp(1, 7);
+      piece.unask(1, 7);
+    }
+    piece.ask(1, 7);
+    piece.requestTxid[1] = 1400;
+    assert.equal(piece.answersGivenUp(1, 7, 1234), true, 'the first request given up on');
+    assert.equal(piece.answersGivenUp(1, 7, 1300), true, 'the second');
+    assert.equal(piece.answersGivenUp(1, 7, 1400), false, 'the one in flight');
+    assert.equal(piece.forgetGivenUp(1, 7, 1234), 50);
+    assert.equal(piece.answersGivenUp(1, 7, 1234), false);
+    assert.equal(piece.answersGivenUp(1, 7, 1300), true, 'the other is still known');
+    assert.equal(piece.forgetGivenUp(1, 7, 1300), 90);
+    assert.equal(piece.answersGivenUp(1, 7, 1300), false);
   });
 
   test('contributors are the node ids that delivered blocks, each once', () => {
