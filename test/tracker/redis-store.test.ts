@@ -552,6 +552,8 @@ describe('the Redis store', () => {
         10_000,
       );
       const context = `\nA:\n${aLines.join('\n')}\nB:\n${bLines.join('\n')}`;
+      // Node 76 reaches A with B's write-back.
+      await waitFor(() => creditOf(a.state, 76, 0) === 0, `node 76 on A${context}`, 5_000);
       for (const [name, side] of [
         ['A', a],
         ['B', b],
