@@ -436,7 +436,6 @@ describe('the Redis store', () => {
   test('a Redis back with an older copy of the swarm gets the current one from a tracker, once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bt-redis-snapshot-'));
     const first = await startRedisServer(undefined, dir);
-    const port = Number(new URL(first.url).port);
     const [aLines, bLines] = [[], []] as [string[], string[]];
     const a = await tracker('127.0.0.1:21', aLines, first.url);
     const b = await tracker('127.0.0.1:22', bLines, first.url);
@@ -460,11 +459,7 @@ describe('the Redis store', () => {
       await publish(a.state, a.store, '127.0.0.1:21');
       await waitFor(() => creditOf(b.state, 30, 0) === undefined, 'node 30 gone on B', 5_000);
 
-      // Redis stops (nothing saved on the way out) and starts again from the snapshot.
-      await first.stop();
-      again = await startRedisServer(port, dir);
-      const back = (lines: string[]) => lines.some((line) => /^redis:.* is back$/.test(line));
-      await waitFor(() => back(aLines) && back(bLines), 'both trackers reconnected', 15_000);
+      again = await restartOnSnapshot(first, dir, aLines, bLines);
       // A's next change finds the copy older, and A writes back what it holds with it.
       register(a.state, 32, 5032, 0);
       a.store.record({ trackerId: '127.0.0.1:21', ops: a.state.takeOps() }, a.state);
@@ -510,7 +505,6 @@ describe('the Redis store', () => {
     // tracker remembers: catching up from it applied them again (a node that had left came back).
     const dir = await mkdtemp(join(tmpdir(), 'bt-redis-stale-'));
     const first = await startRedisServer(undefined, dir);
-    const port = Number(new URL(first.url).port);
     const [aLines, bLines] = [[], []] as [string[], string[]];
     const a = await tracker('127.0.0.1:71', aLines, first.url, 2);
     const b = await tracker('127.0.0.1:72', bLines, first.url, 2);
@@ -539,10 +533,7 @@ describe('the Redis store', () => {
       }
       await waitFor(() => creditOf(b.state, 75, 0) === 0, 'node 75 on B', 5_000);
       assert.equal(creditOf(b.state, 70, 0), undefined, 'node 70 gone on B');
-      await first.stop();
-      again = await startRedisServer(port, dir);
-      const back = (lines: string[]) => lines.some((line) => /^redis:.* is back$/.test(line));
-      await waitFor(() => back(aLines) && back(bLines), 'both trackers reconnected', 15_000);
+      again = await restartOnSnapshot(first, dir, aLines, bLines);
       // B's next change finds the copy older, and the swarm is written back.
       register(b.state, 76, 5076, 0);
       b.store.record({ trackerId: '127.0.0.1:72', ops: b.state.takeOps() }, b.state);
@@ -646,6 +637,28 @@ describe('the Redis store', () => {
     }
   });
 });
+
+/**
+ * Stops `server` (nothing saved on the way out), starts it again on the RDB file in `dir` and
+ * waits until both trackers (their problem lines) are back on it.
+ */
+async function restartOnSnapshot(
+  server: RedisServer,
+  dir: string,
+  aLines: string[],
+  bLines: string[],
+): Promise<RedisServer> {
+  await server.stop();
+  const again = await startRedisServer(Number(new URL(server.url).port), dir);
+  const back = (lines: string[]) => lines.some((line) => /^redis:.* is back$/.test(line));
+  try {
+    await waitFor(() => back(aLines) && back(bLines), 'both trackers reconnected', 15_000);
+  } catch (error) {
+    await again.stop();
+    throw error;
+  }
+  return again;
+}
 
 /** Redis loses everything (as a restart without persistence does; the connections stay). */
 async function lostAndWrittenBack(

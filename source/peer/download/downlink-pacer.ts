@@ -6,6 +6,13 @@ export const PACER_SLOT_MS = 100;
 const CAPACITY_WINDOW_SLOTS = 10;
 const WINDOW_MS = CAPACITY_WINDOW_SLOTS * PACER_SLOT_MS;
 /**
+ * Late replies take back the losses that engaged pacing for this long after, and pacing is told
+ * of only once it has stood as long. One second was too short on a busy machine: a starved
+ * owner's queued replies came later, and an upload-limited download stayed paced for good (two
+ * fresh-clone CIs of 2026-12-05 in three, test/peer/late-replies.test.ts).
+ */
+const UNDO_WINDOW_MS = 3_000;
+/**
  * Above the capacity while requests are held back and all of them arrive: look for more, further
  * each slot it goes on, so a rate that was paced low (a loss at the start) is back up in a few
  * slots. At a full link the probe does not arrive in full, and the next slot cruises.
@@ -84,6 +91,8 @@ export class DownlinkPacer {
   private engagedAtMs = Number.NEGATIVE_INFINITY;
   /** Bytes of those losses beyond the share that engages pacing, not yet found needless. */
   private engagingExcessBytes = 0;
+  /** Blocks of those losses not yet found needless. */
+  private engagingBlocks = 0;
   /** When the pacing now in force started (undone or not); -Infinity while unpaced. */
   private pacedSinceMs = Number.NEGATIVE_INFINITY;
   /** The pacing now in force was told of (takeNews). */
@@ -111,7 +120,7 @@ export class DownlinkPacer {
   }
 
   /**
-   * The pacing rate a person is shown at `nowMs`: 0 until the pacing has stood a whole window
+   * The pacing rate a person is shown at `nowMs`: 0 until the pacing has stood UNDO_WINDOW_MS
    * (before that, late replies may still find its losses were none and undo it: an owner under
    * `--upload-limit` made a download's log say `paced` and `unpaced again` in the same second, five
    * times in 24 s), and 0 once no download has ticked the pacer for a window (the last one
@@ -123,7 +132,7 @@ export class DownlinkPacer {
   }
 
   /**
-   * The rate to tell of, once, when pacing has stood a whole window (see rateAt); else 0. Pacing
+   * The rate to tell of, once, when pacing has stood UNDO_WINDOW_MS (see rateAt); else 0. Pacing
    * that ends is not told of: after a window only idleness ends it, when downloads have ended.
    */
   takeNews(nowMs: number): number {
@@ -133,7 +142,7 @@ export class DownlinkPacer {
   }
 
   private standing(nowMs: number): boolean {
-    return this.paced && nowMs - this.pacedSinceMs >= WINDOW_MS;
+    return this.paced && nowMs - this.pacedSinceMs >= UNDO_WINDOW_MS;
   }
 
   /**
@@ -176,8 +185,8 @@ export class DownlinkPacer {
 
   /**
    * A block noted lost arrived after all, in answer to the request given up on: nothing
-   * overflowed, a queue only delayed it. Taken off the losses that engaged pacing in the last
-   * window while any are left, and when too few are left to have engaged it, requests go unpaced
+   * overflowed, a queue only delayed it. Taken off the losses that engaged pacing (within
+   * UNDO_WINDOW_MS) while any are left, and when too few are left to have engaged it, requests go unpaced
    * again; else off the current slot's losses. Why: an owner under `--upload-limit` delays its
    * replies by up to 300 ms, the first timeouts fire before they come, and the node paced itself
    * "after losses" that never were, below what the owner sends. The engaging losses first: an
@@ -188,7 +197,7 @@ export class DownlinkPacer {
    */
   undoLoss(bytes: number, nowMs: number): boolean {
     const engaging =
-      this.paced && nowMs - this.engagedAtMs < WINDOW_MS && this.engagingExcessBytes > 0;
+      this.paced && nowMs - this.engagedAtMs < UNDO_WINDOW_MS && this.engagingExcessBytes > 0;
     if (!engaging) {
       if (this.lostBytesInSlot >= bytes) {
         this.lostBytesInSlot -= bytes;
@@ -197,7 +206,10 @@ export class DownlinkPacer {
       return false;
     }
     this.engagingExcessBytes -= bytes;
-    if (this.engagingExcessBytes > 0) return false;
+    this.engagingBlocks--;
+    // What is left would not have engaged it (see tick): one block's reply may come as a second
+    // copy's, or not be known as late (a busy machine left one so: paced for good).
+    if (this.engagingExcessBytes > 0 && this.engagingBlocks >= MIN_CONGESTION_LOSSES) return false;
     this.engagedAtMs = Number.NEGATIVE_INFINITY;
     this.unpace(nowMs);
     return true;
@@ -227,7 +239,8 @@ export class DownlinkPacer {
     // no sign of one. (Runs read out of order at the start can look lost too: the probes below
     // undo such a false start within a few slots.)
     const excessLostBytes = this.lostBytesInSlot - CONGESTION_LOSS_SHARE * received;
-    const loss = excessLostBytes > 0 && this.lostBlocksInSlot >= MIN_CONGESTION_LOSSES;
+    const lostBlocks = this.lostBlocksInSlot;
+    const loss = excessLostBytes > 0 && lostBlocks >= MIN_CONGESTION_LOSSES;
     const held = this.heldInSlot;
     this.lostBytesInSlot = 0;
     this.lostBlocksInSlot = 0;
@@ -241,6 +254,7 @@ export class DownlinkPacer {
     if (!this.paced) {
       this.engagedAtMs = nowMs;
       this.engagingExcessBytes = excessLostBytes;
+      this.engagingBlocks = lostBlocks;
       this.pacedSinceMs = nowMs;
     }
     let gain = 1;
