@@ -186,8 +186,8 @@ export class DownlinkPacer {
   /**
    * A block noted lost arrived after all, in answer to the request given up on: nothing
    * overflowed, a queue only delayed it. Taken off the losses that engaged pacing (within
-   * UNDO_WINDOW_MS) while any are left, and when too few are left to have engaged it, requests go unpaced
-   * again; else off the current slot's losses. Why: an owner under `--upload-limit` delays its
+   * UNDO_WINDOW_MS) while any are left, and when too few are left to have engaged it, requests
+   * go unpaced again; else off the current slot's losses. Why: an owner under `--upload-limit` delays its
    * replies by up to 300 ms, the first timeouts fire before they come, and the node paced itself
    * "after losses" that never were, below what the owner sends. The engaging losses first: an
    * owner answers in order, so a late reply answers the oldest loss; taken off a loss noted since

@@ -2,9 +2,10 @@
  * The shared store: several trackers serve one swarm through one Redis. Each tracker keeps the
  * whole state in memory as a replica and answers from it; its changes go to Redis in one
  * script per batch (the hash writes of redis-layout.ts, then a numbered publication of the
- * batch: redis-scripts.ts), and every tracker applies the others' batches as they arrive. A starting tracker reads
- * all hashes and the batch number in one MULTI, and skips the publications that number already
- * covers, so no change is applied twice or missed between the read and the subscription.
+ * batch: redis-scripts.ts), and every tracker applies the others' batches as they arrive. A
+ * starting tracker reads all hashes and the batch number in one MULTI, and skips the publications
+ * that number already covers, so no change is applied twice or missed between the read and the
+ * subscription.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';

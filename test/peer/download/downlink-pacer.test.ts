@@ -139,7 +139,8 @@ describe('DownlinkPacer: losses that were late replies', () => {
   });
 
   test('found after the slot engaged pacing: unpaced again once too few real losses are left', () => {
-    const d = pacedAt3MB(); // 4 blocks, 1 MB lost of 250 KB arrived in the slot: 987.5 KB beyond 5 %
+    // 4 blocks, 1 MB lost of 250 KB arrived in the slot: 987.5 KB beyond 5 %
+    const d = pacedAt3MB();
     assert.equal(d.pacer.engaged, true);
     assert.equal(d.pacer.undoLoss(250_000, d.nowMs + 50), false);
     assert.equal(d.pacer.undoLoss(250_000, d.nowMs + 50), false, 'half of it: still paced');
