@@ -166,12 +166,17 @@ test('the node folder deleted as a whole: every file withdrawn, said once; said 
     const withdrew = (name: string) =>
       seeder!.lines.some((line) => line.endsWith(` withdrew ${name} at the tracker`));
     await waitFor(() => withdrew('a.bin') && withdrew('b.bin'), 'both withdrawn', 5_000);
-    assert.deepEqual(linesFrom(seeder!, 'is gone (deleted'), [
+    const lines = linesFrom(seeder!, 'is gone (deleted');
+    assert.deepEqual(lines.slice(0, 5), [
       `folder ${folder} is gone (deleted, moved or unmounted): its files are no longer seeded, and downloads cannot be saved until it is back`,
       'a.bin is gone from the folder: no longer seeded',
       'stopped seeding a.bin',
       'b.bin is gone from the folder: no longer seeded',
       'stopped seeding b.bin',
+    ]);
+    // Each withdrawal is a request of its own: the tracker's acks may come in either order (a
+    // fresh-clone CI saw b first).
+    assert.deepEqual(lines.slice(5).sort(), [
       'withdrew a.bin at the tracker',
       'withdrew b.bin at the tracker',
     ]);
