@@ -80,7 +80,8 @@ export class DownloadsRecord {
     return this.save();
   }
 
-  private save(): Promise<string | null> {
+  /** Writes the record as it stands; resolves with a write error's message, or null. */
+  save(): Promise<string | null> {
     const downloads = this.entries.map(({ target, paused }) => ({ target, paused }));
     return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, downloads })}\n`);
   }

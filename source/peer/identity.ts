@@ -24,6 +24,8 @@ export interface NodeIdentity {
   readonly publicKey: Buffer;
   /** Ed25519 signature of `message` (64 bytes). */
   sign(message: Buffer): Buffer;
+  /** The private key as the key file holds it (PKCS#8 PEM). */
+  readonly keyPem: string;
 }
 
 /** How the identity was found: `created` new, or `replaced` an unreadable key file. */
@@ -48,11 +50,17 @@ async function readIfPresent(path: string): Promise<Buffer | null> {
 
 function identityOf(privateKey: ReturnType<typeof createPrivateKey>): NodeIdentity {
   const publicKey = rawEd25519PublicKey(createPublicKey(privateKey));
-  return { publicKey, sign: (message) => sign(null, message, privateKey) };
+  const keyPem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { publicKey, sign: (message) => sign(null, message, privateKey), keyPem };
 }
 
 /** PKCS#8 DER header of an Ed25519 private key (RFC 8410): these 16 bytes, then the seed. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** A new identity, saved nowhere (tests and benches: a node that is not in a folder). */
+export function generateIdentity(): NodeIdentity {
+  return identityOf(generateKeyPairSync('ed25519').privateKey);
+}
 
 /** The identity whose private key is this 32-byte seed (tests and benches: reproducible keys). */
 export function identityFromSeed(seed: Buffer): NodeIdentity {
@@ -72,20 +80,33 @@ export async function loadOrCreateIdentity(
 ): Promise<{ identity: NodeIdentity; source: IdentitySource }> {
   const keyPath = join(folder.stateDir, IDENTITY_KEY_FILE);
   const existing = await readIfPresent(keyPath);
-  let privateKey = existing === null ? null : parsePrivateKey(existing);
+  const privateKey = existing === null ? null : parsePrivateKey(existing);
   const source: IdentitySource =
     privateKey !== null ? 'loaded' : existing === null ? 'created' : 'replaced';
-  if (privateKey === null) {
-    privateKey = generateKeyPairSync('ed25519').privateKey;
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' });
-    await writeFileAtomically(keyPath, pem, 0o600);
+  const identity = privateKey === null ? generateIdentity() : identityOf(privateKey);
+  await writeIdentity(folder.stateDir, identity);
+  await rm(join(folder.stateDir, LEGACY_NODE_KEY_FILE), { force: true });
+  return { identity, source };
+}
+
+/**
+ * Writes the key files of `identity` into `stateDir` where they differ from it: on first run, and
+ * when the node folder was deleted and made again while the node ran (the node keeps its key).
+ */
+export async function writeIdentity(stateDir: string, identity: NodeIdentity): Promise<void> {
+  const keyPath = join(stateDir, IDENTITY_KEY_FILE);
+  const existing = await readIfPresent(keyPath);
+  const existingKey = existing === null ? null : parsePrivateKey(existing);
+  // A key file written by another tool (its own PEM layout) with this very key stays as it is.
+  if (
+    existingKey === null ||
+    !rawEd25519PublicKey(createPublicKey(existingKey)).equals(identity.publicKey)
+  ) {
+    await writeFileAtomically(keyPath, identity.keyPem, 0o600);
   }
-  const identity = identityOf(privateKey);
   const publicText = `${identity.publicKey.toString('hex')}\n`;
-  const publicPath = join(folder.stateDir, IDENTITY_PUBLIC_FILE);
+  const publicPath = join(stateDir, IDENTITY_PUBLIC_FILE);
   if ((await readIfPresent(publicPath))?.toString('utf8') !== publicText) {
     await writeFileAtomically(publicPath, publicText, 0o644);
   }
-  await rm(join(folder.stateDir, LEGACY_NODE_KEY_FILE), { force: true });
-  return { identity, source };
 }

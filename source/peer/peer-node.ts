@@ -7,6 +7,7 @@ import { defaults } from '../config.ts';
 import { type FolderLock, lockFolder } from '../folder-lock.ts';
 import { formatAddress, formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
+import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import {
@@ -33,7 +34,7 @@ import { describeTargetError, parseDownloadTarget } from './download/download-ta
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths } from './download/part-file.ts';
 import { DownloadsRecord } from './downloads-record.ts';
-import { loadOrCreateIdentity, type NodeIdentity } from './identity.ts';
+import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
@@ -137,6 +138,8 @@ export class PeerNode {
   private folderListing: FolderListing = { files: [], unsupported: [] };
   /** The node folder was missing at the last listing. */
   private folderGone = false;
+  /** Times the node folder was found missing: a save that failed across one is written again. */
+  private folderLosses = 0;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
@@ -187,6 +190,8 @@ export class PeerNode {
     private readonly record: SeedingRecord,
     private readonly downloadsRecord: DownloadsRecord,
     private readonly pendingCredits: PendingCredits,
+    /** Kept to write its key file again should the folder be deleted and made again. */
+    private readonly identity: NodeIdentity,
     /** This process's hold on the node folder (see folder-lock.ts), given up at close. */
     private readonly folderLock: FolderLock,
   ) {
@@ -332,6 +337,7 @@ export class PeerNode {
       record,
       downloadsRecord,
       pendingCredits,
+      identity,
       lock,
     );
     endpoint.onData((datagram, from) => node.routeData(datagram, from));
@@ -596,10 +602,13 @@ export class PeerNode {
   }
 
   private saveRecord(saving: Promise<string | null>, record = 'seeding record'): void {
+    const losses = this.folderLosses;
     void saving.then((error) => {
-      // With the folder gone, its state folder is too: the line saying so is enough. The save
-      // may fail before the folder's watch has noticed (seen in CI under load): looked at here.
-      if (error === null || this.folderGone) return;
+      // With the folder gone, its state folder is too: the line saying so is enough, and the
+      // record is written again once the folder is back. The save may fail before the listing
+      // has noticed (seen in CI under load), and settle once the folder is back again (seen in
+      // CI too): a loss since the save was asked counts.
+      if (error === null || this.folderGone || this.folderLosses !== losses) return;
       if (lstatSync(this.folder.path, { throwIfNoEntry: false }) === undefined) return;
       this.options.logger.log(`could not save the ${record}: ${error}`);
     });
@@ -1136,8 +1145,40 @@ export class PeerNode {
     if (this.folderGone) {
       this.folderGone = false;
       this.options.logger.log(`folder ${this.folder.path} is back`);
+      void this.rebuildStateFolder();
     }
     return listing;
+  }
+
+  /**
+   * The node folder made again after it was deleted: its state folder went with it, and with it
+   * the identity key, the lock and the records this node still holds in memory. Before, they
+   * stayed gone: every later save failed, and a restart came up with a new key (refused its id
+   * while the old registration lived) and nothing to seed again or take up.
+   */
+  private async rebuildStateFolder(): Promise<void> {
+    const { stateDir } = this.folder;
+    const { logger } = this.options;
+    if (this.closed) return;
+    try {
+      await makeFolder(stateDir);
+      const locked = await lockFolder(stateDir);
+      if (!locked.ok) {
+        logger.log(
+          `process ${locked.pid} took ${this.folder.path} while it was gone: stop one of the two`,
+        );
+        return;
+      }
+      await writeIdentity(stateDir, this.identity);
+    } catch (error) {
+      logger.log(`could not make ${stateDir} again: ${(error as Error).message}`);
+      return;
+    }
+    this.saveRecord(this.record.save());
+    this.saveDownloadsRecord(this.downloadsRecord.save());
+    void this.pendingCredits.save().then((error) => {
+      if (error !== null) logger.log(`could not save the unsent credit reports: ${error}`);
+    });
   }
 
   /**
@@ -1151,6 +1192,7 @@ export class PeerNode {
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return null;
     if (!this.folderGone) {
       this.folderGone = true;
+      this.folderLosses++;
       this.options.logger.log(
         `folder ${this.folder.path} is gone (deleted, moved or unmounted): its files are no longer seeded, and downloads cannot be saved until it is back`,
       );

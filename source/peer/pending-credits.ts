@@ -73,7 +73,8 @@ export class PendingCredits {
     return this.save();
   }
 
-  private save(): Promise<string | null> {
+  /** Writes the record as it stands; resolves with a write error's message, or null. */
+  save(): Promise<string | null> {
     return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, reports: this.queue })}\n`);
   }
 }

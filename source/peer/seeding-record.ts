@@ -50,7 +50,8 @@ export class SeedingRecord {
     return this.save();
   }
 
-  private save(): Promise<string | null> {
+  /** Writes the record as it stands; resolves with a write error's message, or null. */
+  save(): Promise<string | null> {
     return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, seeding: this.names })}\n`);
   }
 }

@@ -6,10 +6,14 @@
  * the tracker, and seeds a changed file again, under its new infohash, once it stops changing.
  */
 import assert from 'node:assert/strict';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LOCK_FILE_NAME } from '../../source/folder-lock.ts';
 import { formatSize } from '../../source/format.ts';
+import { IDENTITY_KEY_FILE } from '../../source/peer/identity.ts';
+import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
 import type { PeerNode } from '../../source/peer/peer-node.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { downloadAndSettle, Swarm, type SwarmNode } from './harness/swarm.ts';
@@ -192,6 +196,70 @@ test('the node folder deleted as a whole: every file withdrawn, said once; said 
     );
     assert.equal(seeder!.lines.filter((line) => line.includes(' is gone (deleted')).length, 1);
     assert.equal(seeder!.lines.filter((line) => line.includes('could not save')).length, 0);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('the node folder deleted and made again: the node writes its state folder again', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(1);
+    const stateDir = join(folder, STATE_DIR_NAME);
+    await writeRandomFile(join(folder, 'a.bin'), SIZE, 1208);
+    const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
+    await seeded(seeder!, asker!, 'a.bin');
+    const key = await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8');
+
+    await rm(folder, { recursive: true });
+    await waitFor(
+      () => seeder!.lines.some((line) => line.endsWith(' withdrew a.bin at the tracker')),
+      'a.bin withdrawn',
+      5_000,
+    );
+    await mkdir(folder);
+    await waitFor(
+      () => existsSync(join(stateDir, 'seeding.json')),
+      'the seeding record written again',
+      5_000,
+    );
+    // Before, the state folder stayed gone: this seed's record could not be saved, and a restart
+    // came up with a new key and nothing to seed.
+    await writeRandomFile(join(folder, 'c.bin'), SIZE, 1209);
+    const infohash = await seeded(seeder!, asker!, 'c.bin');
+    const download = await downloadAndSettle(asker!, 'c.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(
+      await sha256File(join(asker!.folder, 'c.bin')),
+      await sha256File(join(folder, 'c.bin')),
+    );
+    assert.equal(await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8'), key);
+    assert.equal(
+      (await readFile(join(stateDir, LOCK_FILE_NAME), 'utf8')).split(' ')[0],
+      `${process.pid}`,
+    );
+    assert.deepEqual(JSON.parse(await readFile(join(stateDir, 'seeding.json'), 'utf8')).seeding, [
+      'c.bin',
+    ]);
+    assert.deepEqual(
+      seeder!.lines.filter((line) => /could not|took .* while it was gone/.test(line)),
+      [],
+    );
+
+    await seeder!.exit();
+    const again = await swarm.addNode({ nodeId: 1 });
+    await waitFor(
+      () => row(again.node, 'c.bin') === `seeding ${infohash}`,
+      `c.bin seeded again after a restart (shows ${row(again.node, 'c.bin')})`,
+      5_000,
+    );
+    assert.equal(await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8'), key);
+    assert.deepEqual(
+      again.lines.filter((line) => line.includes('identity key')),
+      [],
+    );
   } finally {
     await swarm.close();
   }

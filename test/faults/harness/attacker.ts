@@ -5,7 +5,6 @@
  * against the request that caused it (no amplification). Also: a transport that records what
  * an honest node sends (what a sniffer on the LAN sees) and can "crash" it, freeing its port.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { UdpEndpoint } from '../../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import {
@@ -13,19 +12,14 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../../../source/net/transport.ts';
-import type { NodeIdentity } from '../../../source/peer/identity.ts';
+import { generateIdentity, type NodeIdentity } from '../../../source/peer/identity.ts';
 import { proveIdentity } from '../../../source/peer/tracker-registration.ts';
 import { decode, peekHeader } from '../../../source/protocol/codec.ts';
 import type { Message, TrackerReply } from '../../../source/protocol/messages.ts';
-import { rawEd25519PublicKey } from '../../../source/protocol/signatures.ts';
 
 /** A key pair the attacker made for itself. */
 export function attackerKeys(): NodeIdentity {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return {
-    publicKey: rawEd25519PublicKey(publicKey),
-    sign: (message) => sign(null, message, privateKey),
-  };
+  return generateIdentity();
 }
 
 /** Counts datagrams both ways and keeps the largest reply-to-request ratio seen. */

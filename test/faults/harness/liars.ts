@@ -4,12 +4,11 @@
  * it announced, a socket wrapper that slips DATA nobody asked for next to an honest owner's
  * traffic, and a plain dgram socket that records every reply with its size.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import type { UdpEndpoint } from '../../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
-import type { NodeIdentity } from '../../../source/peer/identity.ts';
+import { generateIdentity, type NodeIdentity } from '../../../source/peer/identity.ts';
 import { proveIdentity } from '../../../source/peer/tracker-registration.ts';
 import {
   DATA_HEADER_BYTES,
@@ -18,7 +17,6 @@ import {
   writeDataHeader,
 } from '../../../source/protocol/codec.ts';
 import { COOKIE_BYTES, type TrackerReply } from '../../../source/protocol/messages.ts';
-import { rawEd25519PublicKey } from '../../../source/protocol/signatures.ts';
 import type { World } from './world.ts';
 
 /** A node registered by hand: its endpoint, identity and session token. */
@@ -31,11 +29,7 @@ export interface RawNode {
 
 /** A fresh Ed25519 identity (not saved anywhere). */
 export function newIdentity(): NodeIdentity {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  return {
-    publicKey: rawEd25519PublicKey(publicKey),
-    sign: (message) => sign(null, message, privateKey),
-  };
+  return generateIdentity();
 }
 
 /**
