@@ -135,6 +135,14 @@ test('an owner serving wrong bytes is banned; the file arrives exact', {
   }
 });
 
+/**
+ * The honest owner may end `slow` as well as `active`: on a busy machine its rate can fall under
+ * the liar's share for a moment (a fresh-clone CI saw it); `banned` or `dead` would be the lie.
+ */
+function assertNotBanned(state: string, context: string): void {
+  assert.ok(state === 'active' || state === 'slow', `the honest owner is ${state} ${context}`);
+}
+
 test('a piece begun by a liar and finished by an honest owner gets only the liar blamed', {
   timeout: 60_000,
 }, async () => {
@@ -175,7 +183,7 @@ test('a piece begun by a liar and finished by an honest owner gets only the liar
     const honestRow = owners.find((owner) => owner.nodeId === HONEST_ID)!;
     assert.equal(liarRow.strikes, 1, `the liar took the strike ${context}`);
     assert.equal(honestRow.strikes, 0, `the honest owner has no strike ${context}`);
-    assert.equal(honestRow.state, 'active', `the honest owner is not banned ${context}`);
+    assertNotBanned(honestRow.state, context);
   } finally {
     await swarm.close();
   }
@@ -204,7 +212,7 @@ test('blocks raced in by a liar and an honest owner never get the honest one bla
         (owner) => owner.nodeId === HONEST_ID,
       )!;
       assert.equal(honestRow.strikes, 0, `the honest owner has no strike ${context}`);
-      assert.equal(honestRow.state, 'active', `the honest owner is not banned ${context}`);
+      assertNotBanned(honestRow.state, context);
     } finally {
       await swarm.close();
     }
