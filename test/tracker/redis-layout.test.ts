@@ -4,6 +4,7 @@ import type { StateOp } from '../../source/tracker/store/ops.ts';
 import {
   FIELDS_PER_WRITE,
   foldHeard,
+  ledgerWrites,
   redisKeys,
   restoreWrites,
   stagedHashes,
@@ -158,4 +159,19 @@ test('a swarm of 100,000 nodes and 300,000 ownerships is written back in 700 wri
   }
   assert.equal(fields, 100_000 * 4 + 300_000);
   assert.equal(writes, 700);
+});
+
+test('a staged ledger is written in RPUSHes of FIELDS_PER_WRITE entries, in order', () => {
+  const entries = Array.from({ length: 2 * FIELDS_PER_WRITE + 1 }, (_, i) => `e${i}`);
+  const writes = [...ledgerWrites('staged', entries)];
+  assert.deepEqual(
+    writes.map((write) => write.length - 2),
+    [FIELDS_PER_WRITE, FIELDS_PER_WRITE, 1],
+  );
+  assert.ok(writes.every(([command, key]) => command === 'rpush' && key === 'staged'));
+  assert.deepEqual(
+    writes.flatMap((write) => write.slice(2)),
+    entries,
+  );
+  assert.deepEqual([...ledgerWrites('staged', [])], []);
 });

@@ -155,7 +155,7 @@ describe('the Redis store', () => {
     assert.equal(creditOf(c.state, 1, 0), 1200, 'a tracker started now reads the same sum');
   });
 
-  // Redis flushed: what the trackers hold is written back (not the credit ledger).
+  // Redis flushed: what the trackers hold is written back, the credit ledger with it.
   test('a Redis that lost its data gets the swarm back from a tracker, and batches flow again', async () => {
     const [aLines, bLines] = [[], []] as [string[], string[]];
     const a = await tracker('127.0.0.1:8', aLines);
@@ -171,7 +171,13 @@ describe('the Redis store', () => {
 
     const admin = new Redis(redis.url);
     try {
-      await lostAndWrittenBack(admin, a, b, aLines, bLines);
+      const ledger = await admin.lrange('bt-tui:ledger', 0, -1);
+      const c = await lostAndWrittenBack(admin, a, b, aLines, bLines);
+      // Node 11's UPDATE again, to a tracker started after the write-back: already credited.
+      // Before, the ledger was not written back: C credited node 10 a second 4000.
+      assert.deepEqual(await admin.lrange('bt-tui:ledger', 0, -1), ledger);
+      update(c.state, t11, 5011, 0, infohash(0x2a), 9, [{ nodeId: 10, bytes: 4000 }]);
+      assert.equal(creditOf(c.state, 10, 0), 4000);
     } finally {
       admin.disconnect();
     }
@@ -387,6 +393,11 @@ describe('the Redis store', () => {
         c.state.snapshot(0).files.map((f) => [f.name, f.owners.map((o) => o.nodeId)]),
         [['both.iso', [50]]],
       );
+      // B's credit, written with the write-back, is in the ledger once: sent again to C, it
+      // credits nothing.
+      assert.equal((await admin.lrange('bt-tui:ledger', 0, -1)).length, 1, context);
+      update(c.state, t51, 5051, 0, file.infohash, 5, [{ nodeId: 50, bytes: 600 }]);
+      assert.equal(creditOf(c.state, 50, 0), 600, context);
       // The staged copies were renamed into place and keep no expiry.
       assert.deepEqual(await admin.keys('bt-tui:restoring*'), []);
       assert.equal(await admin.pttl('bt-tui:nodes'), -1);
@@ -667,7 +678,7 @@ async function lostAndWrittenBack(
   b: { state: TrackerState; store: RedisStore },
   aLines: string[],
   bLines: string[],
-): Promise<void> {
+): Promise<{ state: TrackerState; store: RedisStore }> {
   const secret = () => admin.hget('bt-tui:meta', 'secret');
   const secretBefore = await secret();
   await admin.flushall();
@@ -702,4 +713,5 @@ async function lostAndWrittenBack(
   );
   // The swarm's secret is back too: registrations proved to one tracker verify on all.
   assert.equal(await secret(), secretBefore);
+  return c;
 }

@@ -16,8 +16,8 @@
  *                that was not listening for a while (its subscription reconnecting) takes again
  *   <p>restoring the tracker writing the swarm back after Redis lost it ("<host:port> <nonce>",
  *                expiring): no other tracker writes meanwhile (redis-scripts.ts)
- *   <p>restoring:<nonce>:<hash>  that write-back's copies of the five hashes, built in chunks,
- *                then renamed into place in one step (expiring until then)
+ *   <p>restoring:<nonce>:<hash>  that write-back's copies of the five hashes and the ledger,
+ *                built in chunks, then renamed into place in one step (expiring until then)
  */
 import { isCreditOp, isNode, type PersistedNode } from '../persisted.ts';
 import type { CreditOp, OpBatch, StateOp } from './ops.ts';
@@ -62,6 +62,13 @@ export function stagedHashes(keys: RedisKeys, nonce: string): SwarmHashes {
   ) as [string, string, string, string, string];
   return { nodes, credits, sessions, heard, owners };
 }
+
+/** Where the write-back with `nonce` builds its copy of the ledger. */
+export const stagedLedger = (keys: RedisKeys, nonce: string): string =>
+  `${keys.restoring}:${nonce}:ledger`;
+
+/** An accepted UPDATE as <p>ledger holds it. */
+export const ledgerEntry = (op: CreditOp): string => JSON.stringify(op);
 
 /**
  * Fields one HSET sets at most. Scripts pass a write's arguments to redis.call with unpack, which
@@ -161,7 +168,7 @@ export function writesFor(batch: OpBatch, keys: RedisKeys, ledgerEntries: number
         for (const credit of op.granted) {
           writes.push(['hincrby', keys.credits, credit.nodeId, credit.bytes]);
         }
-        writes.push(['rpush', keys.ledger, JSON.stringify(op)]);
+        writes.push(['rpush', keys.ledger, ledgerEntry(op)]);
         writes.push(['ltrim', keys.ledger, -ledgerEntries, -1]);
         break;
     }
@@ -215,6 +222,18 @@ export function* restoreWrites(
     }
   }
   yield* filling.values();
+}
+
+/** The writes that build a copy of the ledger (entries oldest first) in the list `key` (empty). */
+export function* ledgerWrites(key: string, entries: Iterable<string>): Generator<RedisWrite> {
+  let write: RedisWrite = ['rpush', key];
+  for (const entry of entries) {
+    write.push(entry);
+    if (write.length < 2 + FIELDS_PER_WRITE) continue;
+    yield write;
+    write = ['rpush', key];
+  }
+  if (write.length > 2) yield write;
 }
 
 /** The hashes of a swarm as read in one MULTI. */

@@ -49,22 +49,25 @@ return {publish(ARGV[1], ARGV[2]), 'ok'}`;
 
 /**
  * The end of a write-back, by the holder of <p>restoring: the staged hashes (KEYS 11-15) take the
- * swarm's places (KEYS 6-10; a hash with nothing staged is emptied), the secret is set again,
- * the counter at least ARGV[5], then the batch's writes and its publication, and the lock is
- * let go. ARGV = batch JSON, publications kept, token, secret (hex), counter floor, writes.
- * {0, 'unlocked'} when the lock is no longer this tracker's (it took too long): nothing written.
+ * swarm's places (KEYS 6-10; a hash with nothing staged is emptied), the staged ledger (KEYS 17)
+ * the ledger's (KEYS 16), the secret is set again, the counter at least ARGV[5], then the
+ * batch's writes and its publication, and the lock is let go. ARGV = batch JSON, publications
+ * kept, token, secret (hex), counter floor, writes. {0, 'unlocked'} when the lock is no longer
+ * this tracker's (it took too long): nothing written.
  */
 export const RESTORE_SCRIPT = `${APPLY_WRITES}
 ${PUBLISH}
-if redis.call('GET', KEYS[5]) ~= ARGV[3] then return {0, 'unlocked'} end
-for k = 6, 10 do
-  if redis.call('EXISTS', KEYS[k + 5]) == 1 then
-    redis.call('RENAME', KEYS[k + 5], KEYS[k])
-    redis.call('PERSIST', KEYS[k])
+local function put(staged, key)
+  if redis.call('EXISTS', staged) == 1 then
+    redis.call('RENAME', staged, key)
+    redis.call('PERSIST', key)
   else
-    redis.call('DEL', KEYS[k])
+    redis.call('DEL', key)
   end
 end
+if redis.call('GET', KEYS[5]) ~= ARGV[3] then return {0, 'unlocked'} end
+for k = 6, 10 do put(KEYS[k + 5], KEYS[k]) end
+put(KEYS[17], KEYS[16])
 redis.call('HSET', KEYS[3], 'secret', ARGV[4])
 local counter = tonumber(redis.call('GET', KEYS[1]) or '0')
 redis.call('SET', KEYS[1], string.format('%d', math.max(counter, tonumber(ARGV[5]))))
@@ -94,11 +97,16 @@ export const batchKeys = (keys: RedisKeys): string[] => [
   keys.restoring,
 ];
 
-/** KEYS of RESTORE_SCRIPT: the batch's, the swarm's hashes, then their staged copies. */
-export const restoreKeys = (keys: RedisKeys, staged: SwarmHashes): string[] => [
+/**
+ * KEYS of RESTORE_SCRIPT: the batch's, the swarm's hashes, their staged copies, the ledger and
+ * its staged copy.
+ */
+export const restoreKeys = (keys: RedisKeys, staged: SwarmHashes, ledger: string): string[] => [
   ...batchKeys(keys),
   ...hashList(keys),
   ...hashList(staged),
+  keys.ledger,
+  ledger,
 ];
 
 /** Writes laid out for APPLY_WRITES, after `leading` arguments. */

@@ -14,10 +14,13 @@ import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { plural } from '../events.ts';
 import { BatchIds } from './batch-ids.ts';
 import { BatchWriter } from './batch-writer.ts';
+import { LedgerCopy } from './ledger-copy.ts';
 import type { OpBatch, StateOp } from './ops.ts';
 import {
   foldHeard,
   hashList,
+  ledgerEntry,
+  ledgerWrites,
   opsFromSwarm,
   RECENT_BATCHES,
   type RedisKeys,
@@ -25,6 +28,7 @@ import {
   redisKeys,
   restoreWrites,
   stagedHashes,
+  stagedLedger,
   writesFor,
 } from './redis-layout.ts';
 import {
@@ -99,6 +103,8 @@ export class RedisStore implements TrackerStore {
   private readonly recentBatches: number;
   /** The batches taken (and published), by id: see OpBatch.id and BatchIds. */
   private readonly seen = new BatchIds();
+  /** What <p>ledger holds, for a write-back to put back (see ledger-copy.ts). */
+  private readonly ledger = new LedgerCopy(DEFAULT_CREDIT_MEMORY_ENTRIES);
   private readonly batchNonce = randomBytes(4).toString('hex');
   private batchCount = 0;
   private lastSeq = 0;
@@ -266,6 +272,7 @@ export class RedisStore implements TrackerStore {
     this.lastSeq = read.seq;
     this.highWater = Math.max(this.highWater, read.seq);
     this.gapReported = false;
+    this.ledger.replace(read.swarm.ledger);
     // What the hashes just read hold already: a catch-up later must not apply it again.
     for (const message of read.recent) {
       const publication = parsePublication(message);
@@ -364,6 +371,7 @@ export class RedisStore implements TrackerStore {
     }
     this.waitingFor = null;
     this.highWater = Math.max(this.highWater, published);
+    this.copyCredits(ops);
     if (published <= seenBefore && !this.lostSwarm) {
       // Its secret is there, so Redis came back with a copy saved before (an RDB snapshot or an
       // AOF that lost its tail): nodes and owners since are missing, some gone are back.
@@ -379,8 +387,7 @@ export class RedisStore implements TrackerStore {
    * of it (restarted from a snapshot): writes back the whole state this tracker holds, with the
    * pending batch, unless another tracker of the swarm does or did (the secret is there and the
    * counter past this tracker's high water). One tracker at a time: <p>restoring, taken with NX,
-   * holds every other tracker's writes until the write-back is in. Not written back: the credit
-   * ledger (which UPDATEs were already credited); Redis keeps what its copy had of it.
+   * holds every other tracker's writes until the write-back is in, the credit ledger with it.
    */
   private async restore(): Promise<'restored' | 'waiting' | 'not needed'> {
     const reader = this.reader;
@@ -432,28 +439,30 @@ export class RedisStore implements TrackerStore {
     }
     const state = reader.stateAsOps(this.options.clock.now());
     const staged = stagedHashes(this.keys, this.batchNonce);
+    const stagedKeys = [...hashList(staged), stagedLedger(this.keys, this.batchNonce)];
     const { restoring } = this.keys;
     try {
-      await this.client.del(...hashList(staged));
+      await this.client.del(...stagedKeys);
       let chunk = this.client.pipeline();
       let queued = 0;
       const send = async () => {
         chunk.eval(EXTEND_SCRIPT, 1, restoring, this.restoreToken, RESTORE_LOCK_MS);
-        for (const key of hashList(staged)) chunk.pexpire(key, STAGED_TTL_MS);
+        for (const key of stagedKeys) chunk.pexpire(key, STAGED_TTL_MS);
         const results = (await chunk.exec()) ?? [];
         const failed = results.find(([error]) => error);
         if (failed) throw failed[0];
         chunk = this.client.pipeline();
         queued = 0;
       };
-      for (const [command, ...args] of restoreWrites(
-        state,
-        pendingCredits,
-        staged,
-        this.options.trackerId,
-      )) {
-        chunk.call(command, ...args);
-        if (++queued === STAGED_WRITES_PER_ROUND_TRIP) await send();
+      const stagedWrites = [
+        restoreWrites(state, pendingCredits, staged, this.options.trackerId),
+        ledgerWrites(stagedKeys[stagedKeys.length - 1]!, this.ledger.inOrder()),
+      ];
+      for (const writes of stagedWrites) {
+        for (const [command, ...args] of writes) {
+          chunk.call(command, ...args);
+          if (++queued === STAGED_WRITES_PER_ROUND_TRIP) await send();
+        }
       }
       await send();
       const batch = this.newBatch(ops);
@@ -466,16 +475,17 @@ export class RedisStore implements TrackerStore {
         this.secretHex,
         this.highWater + RESTORE_SEQ_JUMP,
       ];
-      const keys = restoreKeys(this.keys, staged);
+      const keys = restoreKeys(this.keys, staged, stagedKeys[stagedKeys.length - 1]!);
       const args = argsOf([RESTORE_SCRIPT, keys.length, ...keys, ...leading], writes);
       const [published, outcome] = (await this.client.call('eval', args)) as ScriptReply;
       if (outcome !== 'ok') {
         // The lock ran out (this tracker did not run for seconds): the next write looks again.
         this.pending = [...ops, ...this.pending];
-        await this.client.del(...hashList(staged));
+        await this.client.del(...stagedKeys);
         return 'waiting';
       }
       this.highWater = Math.max(this.highWater, published);
+      this.copyCredits(ops);
     } catch (error) {
       this.pending = [...ops, ...this.pending];
       throw error;
@@ -662,7 +672,14 @@ export class RedisStore implements TrackerStore {
       );
     }
     this.lastSeq = seq;
-    if (batch.trackerId !== this.options.trackerId) this.listener?.batch(batch);
+    if (batch.trackerId === this.options.trackerId) return;
+    this.copyCredits(batch.ops);
+    this.listener?.batch(batch);
+  }
+
+  /** Credits Redis took into <p>ledger (this tracker's when written, others' when they come). */
+  private copyCredits(ops: readonly StateOp[]): void {
+    for (const op of ops) if (op.op === 'credit') this.ledger.add(ledgerEntry(op));
   }
 }
 
