@@ -1,10 +1,10 @@
-import { lstatSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
-import { type FolderLock, lockFolder } from '../folder-lock.ts';
+import { type FolderLock, LOCK_FILE_NAME, lockFolder } from '../folder-lock.ts';
 import { formatAddress, formatRate, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { makeFolder } from '../make-folder.ts';
@@ -138,8 +138,8 @@ export class PeerNode {
   private folderListing: FolderListing = { files: [], unsupported: [] };
   /** The node folder was missing at the last listing. */
   private folderGone = false;
-  /** Times the node folder was found missing: a save that failed across one is written again. */
-  private folderLosses = 0;
+  /** The state folder being made again (rebuildStateFolder), once at a time. */
+  private rebuilding: Promise<void> | null = null;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
@@ -602,20 +602,28 @@ export class PeerNode {
   }
 
   private saveRecord(saving: Promise<string | null>, record = 'seeding record'): void {
-    const losses = this.folderLosses;
-    void saving.then((error) => {
-      // With the folder gone, its state folder is too: the line saying so is enough, and the
-      // record is written again once the folder is back. The save may fail before the listing
-      // has noticed (seen in CI under load), and settle once the folder is back again (seen in
-      // CI too): a loss since the save was asked counts.
-      if (error === null || this.folderGone || this.folderLosses !== losses) return;
-      if (lstatSync(this.folder.path, { throwIfNoEntry: false }) === undefined) return;
-      this.options.logger.log(`could not save the ${record}: ${error}`);
-    });
+    this.watchSave(saving, record, true);
   }
 
   private saveDownloadsRecord(saving: Promise<string | null>): void {
-    this.saveRecord(saving, 'downloads record');
+    this.watchSave(saving, 'downloads record', true);
+  }
+
+  /**
+   * Says when a record could not be saved, unless its folder is why. With the node folder gone
+   * the state folder is too: the line saying so is enough (the save may fail before the listing
+   * has noticed: seen in CI under load), and the records are written again once it is back. The
+   * state folder missing while the node folder is there (deleted on its own, or a save failed
+   * while the folder was gone and ended once it was back: seen in CI too) is made again.
+   */
+  private watchSave(saving: Promise<string | null>, record: string, mayRebuild: boolean): void {
+    void saving.then((error) => {
+      if (error === null || this.folderGone) return;
+      if (lstatSync(this.folder.path, { throwIfNoEntry: false }) === undefined) return;
+      // QueuedFileWriter gives the message, which starts with the code.
+      if (mayRebuild && error.startsWith('ENOENT')) this.rebuildStateFolder();
+      else this.options.logger.log(`could not save the ${record}: ${error}`);
+    });
   }
 
   /** Starts again the downloads the record lists (a restart); paused ones start paused. */
@@ -1140,23 +1148,32 @@ export class PeerNode {
     this.rateChanged = true;
   }
 
-  /** A listing that worked: the folder is there (again, if it had gone). */
+  /**
+   * A listing that worked: the folder is there (again, if it had gone). Its state folder is
+   * looked at too, by its lock file: deleted with the folder, or alone, it is made again.
+   */
   private folderFound(listing: FolderListing): FolderListing {
     if (this.folderGone) {
       this.folderGone = false;
       this.options.logger.log(`folder ${this.folder.path} is back`);
-      void this.rebuildStateFolder();
     }
+    if (!existsSync(join(this.folder.stateDir, LOCK_FILE_NAME))) this.rebuildStateFolder();
     return listing;
   }
 
   /**
-   * The node folder made again after it was deleted: its state folder went with it, and with it
-   * the identity key, the lock and the records this node still holds in memory. Before, they
-   * stayed gone: every later save failed, and a restart came up with a new key (refused its id
-   * while the old registration lived) and nothing to seed again or take up.
+   * The node folder made again after it was deleted (or its state folder deleted alone): the
+   * identity key, the lock and the records this node still holds in memory are written again.
+   * Before, they stayed gone: every later save failed, and a restart came up with a new key
+   * (refused its id while the old registration lived) and nothing to seed again or take up.
    */
-  private async rebuildStateFolder(): Promise<void> {
+  private rebuildStateFolder(): void {
+    this.rebuilding ??= this.writeStateFolder().finally(() => {
+      this.rebuilding = null;
+    });
+  }
+
+  private async writeStateFolder(): Promise<void> {
     const { stateDir } = this.folder;
     const { logger } = this.options;
     if (this.closed) return;
@@ -1174,8 +1191,9 @@ export class PeerNode {
       logger.log(`could not make ${stateDir} again: ${(error as Error).message}`);
       return;
     }
-    this.saveRecord(this.record.save());
-    this.saveDownloadsRecord(this.downloadsRecord.save());
+    // Not made again should these fail for a missing folder too: it went again meanwhile.
+    this.watchSave(this.record.save(), 'seeding record', false);
+    this.watchSave(this.downloadsRecord.save(), 'downloads record', false);
     void this.pendingCredits.save().then((error) => {
       if (error !== null) logger.log(`could not save the unsent credit reports: ${error}`);
     });
@@ -1192,7 +1210,6 @@ export class PeerNode {
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return null;
     if (!this.folderGone) {
       this.folderGone = true;
-      this.folderLosses++;
       this.options.logger.log(
         `folder ${this.folder.path} is gone (deleted, moved or unmounted): its files are no longer seeded, and downloads cannot be saved until it is back`,
       );

@@ -201,17 +201,23 @@ test('the node folder deleted as a whole: every file withdrawn, said once; said 
   }
 });
 
+/** Node 1 seeding a.bin (content from `seed`) and node 9 to ask; node 1's key file as written. */
+async function seedingWithState(swarm: Swarm, seed: number) {
+  const folder = await swarm.folderFor(1);
+  const stateDir = join(folder, STATE_DIR_NAME);
+  await writeRandomFile(join(folder, 'a.bin'), SIZE, seed);
+  const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
+  await seeded(seeder!, asker!, 'a.bin');
+  const key = await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8');
+  return { folder, stateDir, seeder, asker, key };
+}
+
 test('the node folder deleted and made again: the node writes its state folder again', {
   timeout: 30_000,
 }, async () => {
   const swarm = await Swarm.start();
   try {
-    const folder = await swarm.folderFor(1);
-    const stateDir = join(folder, STATE_DIR_NAME);
-    await writeRandomFile(join(folder, 'a.bin'), SIZE, 1208);
-    const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
-    await seeded(seeder!, asker!, 'a.bin');
-    const key = await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8');
+    const { folder, stateDir, seeder, asker, key } = await seedingWithState(swarm, 1208);
 
     await rm(folder, { recursive: true });
     await waitFor(
@@ -258,6 +264,42 @@ test('the node folder deleted and made again: the node writes its state folder a
     assert.equal(await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8'), key);
     assert.deepEqual(
       again.lines.filter((line) => line.includes('identity key')),
+      [],
+    );
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('the state folder deleted alone: the next save makes it again, key and records included', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const { folder, stateDir, seeder, asker, key } = await seedingWithState(swarm, 1210);
+
+    await rm(stateDir, { recursive: true });
+    await writeRandomFile(join(folder, 'c.bin'), SIZE, 1211);
+    await seeded(seeder!, asker!, 'c.bin');
+    // Before: `could not save the seeding record: ENOENT ...`, and a restart seeded nothing.
+    await waitFor(
+      () => existsSync(join(stateDir, IDENTITY_KEY_FILE)),
+      'the state folder made again',
+      5_000,
+    );
+    await waitFor(
+      async () =>
+        (await readFile(join(stateDir, 'seeding.json'), 'utf8').catch(() => '')).includes('c.bin'),
+      'the seeding record written again',
+      5_000,
+    );
+    assert.deepEqual(JSON.parse(await readFile(join(stateDir, 'seeding.json'), 'utf8')).seeding, [
+      'a.bin',
+      'c.bin',
+    ]);
+    assert.equal(await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8'), key);
+    assert.deepEqual(
+      seeder!.lines.filter((line) => line.includes('could not')),
       [],
     );
   } finally {

@@ -101,12 +101,16 @@ export const batchKeys = (keys: RedisKeys): string[] => [
  * KEYS of RESTORE_SCRIPT: the batch's, the swarm's hashes, their staged copies, the ledger and
  * its staged copy.
  */
-export const restoreKeys = (keys: RedisKeys, staged: SwarmHashes, ledger: string): string[] => [
+export const restoreKeys = (
+  keys: RedisKeys,
+  staged: SwarmHashes,
+  stagedLedger: string,
+): string[] => [
   ...batchKeys(keys),
   ...hashList(keys),
   ...hashList(staged),
   keys.ledger,
-  ledger,
+  stagedLedger,
 ];
 
 /** Writes laid out for APPLY_WRITES, after `leading` arguments. */

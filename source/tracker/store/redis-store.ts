@@ -439,7 +439,8 @@ export class RedisStore implements TrackerStore {
     }
     const state = reader.stateAsOps(this.options.clock.now());
     const staged = stagedHashes(this.keys, this.batchNonce);
-    const stagedKeys = [...hashList(staged), stagedLedger(this.keys, this.batchNonce)];
+    const ledgerCopy = stagedLedger(this.keys, this.batchNonce);
+    const stagedKeys = [...hashList(staged), ledgerCopy];
     const { restoring } = this.keys;
     try {
       await this.client.del(...stagedKeys);
@@ -456,7 +457,7 @@ export class RedisStore implements TrackerStore {
       };
       const stagedWrites = [
         restoreWrites(state, pendingCredits, staged, this.options.trackerId),
-        ledgerWrites(stagedKeys[stagedKeys.length - 1]!, this.ledger.inOrder()),
+        ledgerWrites(ledgerCopy, this.ledger.inOrder()),
       ];
       for (const writes of stagedWrites) {
         for (const [command, ...args] of writes) {
@@ -475,7 +476,7 @@ export class RedisStore implements TrackerStore {
         this.secretHex,
         this.highWater + RESTORE_SEQ_JUMP,
       ];
-      const keys = restoreKeys(this.keys, staged, stagedKeys[stagedKeys.length - 1]!);
+      const keys = restoreKeys(this.keys, staged, ledgerCopy);
       const args = argsOf([RESTORE_SCRIPT, keys.length, ...keys, ...leading], writes);
       const [published, outcome] = (await this.client.call('eval', args)) as ScriptReply;
       if (outcome !== 'ok') {
