@@ -12,9 +12,11 @@ const unpaced: InFlightLimits = {
 };
 
 describe('inFlightRoom', () => {
-  test('unpaced: the socket budget alone, for complete and partial owners alike', () => {
-    assert.equal(inFlightRoom(unpaced), 200);
+  test('unpaced: the socket budget, a complete owner at most an equal share of it', () => {
+    // 240 / 8 owners = 30 each; it has 10 in flight.
+    assert.equal(inFlightRoom(unpaced), 20);
     assert.equal(inFlightRoom({ ...unpaced, ownerComplete: false }), 200);
+    assert.equal(inFlightRoom({ ...unpaced, usableOwners: 1 }), 200);
     assert.equal(inFlightRoom({ ...unpaced, nodeInFlight: 250 }), -10);
   });
 
