@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sha256File, writeRandomFile } from './harness/files.ts';
-import { Swarm, settled } from './harness/swarm.ts';
+import { sha256File } from './harness/files.ts';
+import { Swarm, settled, startSeeders } from './harness/swarm.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'wide.bin';
@@ -23,17 +23,8 @@ test(`a download fetches from ${MAX_PEERS} owners at once`, { timeout: 120_000 }
   const sizeBytes = 12 * MiB;
   const swarm = await Swarm.start();
   try {
-    let expected = '';
-    for (let nodeId = 1; nodeId <= SEEDERS; nodeId++) {
-      expected = await writeRandomFile(join(await swarm.folderFor(nodeId), NAME), sizeBytes, seed);
-    }
-    const seeders = await swarm.addNodes(
-      Array.from({ length: SEEDERS }, (_, i) => ({
-        nodeId: i + 1,
-        uploadLimitBytesPerSec: 128 * 1024,
-      })),
-    );
-    for (const seeder of seeders) assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
+    const file = { name: NAME, sizeBytes, seed, count: SEEDERS };
+    const { expected } = await startSeeders(swarm, file, { uploadLimitBytesPerSec: 128 * 1024 });
     const leecher = await swarm.addNode({
       nodeId: LEECHER_ID,
       maxOwners: 16,

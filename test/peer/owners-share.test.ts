@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sha256File, writeRandomFile } from './harness/files.ts';
-import { downloadAndSettle, Swarm } from './harness/swarm.ts';
+import { sha256File } from './harness/files.ts';
+import { downloadAndSettle, Swarm, startSeeders } from './harness/swarm.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'shared.bin';
@@ -21,14 +21,8 @@ test('three complete owners each serve a fair part of a download', {
   const sizeBytes = 32 * MiB;
   const swarm = await Swarm.start();
   try {
-    let expected = '';
-    for (let nodeId = 1; nodeId <= SEEDERS; nodeId++) {
-      expected = await writeRandomFile(join(await swarm.folderFor(nodeId), NAME), sizeBytes, seed);
-    }
-    const seeders = await swarm.addNodes(
-      Array.from({ length: SEEDERS }, (_, i) => ({ nodeId: i + 1 })),
-    );
-    for (const seeder of seeders) assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
+    const file = { name: NAME, sizeBytes, seed, count: SEEDERS };
+    const { expected } = await startSeeders(swarm, file);
     const leecher = await swarm.addNode({ nodeId: 10 });
     const download = await downloadAndSettle(leecher, NAME, 45_000);
     const shares = download.owners.map(

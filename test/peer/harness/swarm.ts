@@ -20,7 +20,7 @@ import { PeerNode } from '../../../source/peer/peer-node.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../../source/peer/peer-snapshot.ts';
 import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
 import type { TrackerSnapshot } from '../../../source/tracker/snapshot.ts';
-import { makeTempDir } from './files.ts';
+import { makeTempDir, writeRandomFile } from './files.ts';
 import { SlowLinkTransport } from './slow-link.ts';
 import { TripwireTransport } from './tripwire.ts';
 import { waitFor, withTimeout } from './wait.ts';
@@ -216,6 +216,30 @@ export class Swarm {
       },
     });
   }
+}
+
+/**
+ * Nodes 1..`count`, each with the same random `name` (from `seed`) in its folder and seeding it;
+ * `options` for each (upload limits, say). Resolves with the nodes and the file's SHA-256.
+ */
+export async function startSeeders(
+  swarm: Swarm,
+  file: { name: string; sizeBytes: number; seed: number; count: number },
+  options: Omit<SwarmNodeOptions, 'nodeId'> = {},
+): Promise<{ seeders: SwarmNode[]; expected: string }> {
+  let expected = '';
+  for (let nodeId = 1; nodeId <= file.count; nodeId++) {
+    const path = join(await swarm.folderFor(nodeId), file.name);
+    expected = await writeRandomFile(path, file.sizeBytes, file.seed);
+  }
+  const seeders = await swarm.addNodes(
+    Array.from({ length: file.count }, (_, i) => ({ ...options, nodeId: i + 1 })),
+  );
+  for (const seeder of seeders) {
+    const seeded = await seeder.node.seed(file.name);
+    if (!seeded.ok) throw new Error(`node ${seeder.nodeId} could not seed ${file.name}`);
+  }
+  return { seeders, expected };
 }
 
 /** Starts downloading `name` on `leecher` and resolves with the settled Download. */
