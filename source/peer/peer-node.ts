@@ -140,6 +140,8 @@ export class PeerNode {
   private folderGone = false;
   /** The state folder being made again (rebuildStateFolder), once at a time. */
   private rebuilding: Promise<void> | null = null;
+  /** Listings in a row that found the folder without its state folder's lock file. */
+  private listingsWithoutState = 0;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
@@ -602,27 +604,27 @@ export class PeerNode {
   }
 
   private saveRecord(saving: Promise<string | null>, record = 'seeding record'): void {
-    this.watchSave(saving, record, true);
+    this.watchSave(saving, record);
   }
 
   private saveDownloadsRecord(saving: Promise<string | null>): void {
-    this.watchSave(saving, 'downloads record', true);
+    this.watchSave(saving, 'downloads record');
   }
 
   /**
    * Says when a record could not be saved, unless its folder is why. With the node folder gone
    * the state folder is too: the line saying so is enough (the save may fail before the listing
-   * has noticed: seen in CI under load), and the records are written again once it is back. The
-   * state folder missing while the node folder is there (deleted on its own, or a save failed
-   * while the folder was gone and ended once it was back: seen in CI too) is made again.
+   * has noticed: seen in CI under load). The state folder missing while the node folder is there
+   * (deleted on its own, or a save failed while the folder was gone and ended once it was back:
+   * seen in CI too) is the listing's to find: it makes the state folder again, records included.
    */
-  private watchSave(saving: Promise<string | null>, record: string, mayRebuild: boolean): void {
+  private watchSave(saving: Promise<string | null>, record: string): void {
     void saving.then((error) => {
       if (error === null || this.folderGone) return;
       if (lstatSync(this.folder.path, { throwIfNoEntry: false }) === undefined) return;
       // QueuedFileWriter gives the message, which starts with the code.
-      if (mayRebuild && error.startsWith('ENOENT')) this.rebuildStateFolder();
-      else this.options.logger.log(`could not save the ${record}: ${error}`);
+      if (error.startsWith('ENOENT')) return;
+      this.options.logger.log(`could not save the ${record}: ${error}`);
     });
   }
 
@@ -1150,14 +1152,21 @@ export class PeerNode {
 
   /**
    * A listing that worked: the folder is there (again, if it had gone). Its state folder is
-   * looked at too, by its lock file: deleted with the folder, or alone, it is made again.
+   * looked at too, by its lock file: gone with the folder, or alone, it is made again once two
+   * listings in a row (a second apart) found it gone. Not at the first: an `rm -r` of the folder
+   * under way failed with ENOTEMPTY when the node wrote into it meanwhile (seen in a test).
    */
   private folderFound(listing: FolderListing): FolderListing {
     if (this.folderGone) {
       this.folderGone = false;
       this.options.logger.log(`folder ${this.folder.path} is back`);
     }
-    if (!existsSync(join(this.folder.stateDir, LOCK_FILE_NAME))) this.rebuildStateFolder();
+    const stateThere = existsSync(join(this.folder.stateDir, LOCK_FILE_NAME));
+    this.listingsWithoutState = stateThere ? 0 : this.listingsWithoutState + 1;
+    if (this.listingsWithoutState >= 2) {
+      this.listingsWithoutState = 0;
+      this.rebuildStateFolder();
+    }
     return listing;
   }
 
@@ -1191,9 +1200,8 @@ export class PeerNode {
       logger.log(`could not make ${stateDir} again: ${(error as Error).message}`);
       return;
     }
-    // Not made again should these fail for a missing folder too: it went again meanwhile.
-    this.watchSave(this.record.save(), 'seeding record', false);
-    this.watchSave(this.downloadsRecord.save(), 'downloads record', false);
+    this.saveRecord(this.record.save());
+    this.saveDownloadsRecord(this.downloadsRecord.save());
     void this.pendingCredits.save().then((error) => {
       if (error !== null) logger.log(`could not save the unsent credit reports: ${error}`);
     });
@@ -1208,6 +1216,7 @@ export class PeerNode {
   private folderListingFailed(error: unknown): FolderListing | null {
     const code = (error as NodeJS.ErrnoException | null)?.code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') return null;
+    this.listingsWithoutState = 0;
     if (!this.folderGone) {
       this.folderGone = true;
       this.options.logger.log(

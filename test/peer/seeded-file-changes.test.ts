@@ -164,6 +164,7 @@ test('the node folder deleted as a whole: every file withdrawn, said once; said 
     const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
     await seeded(seeder!, asker!, 'a.bin');
     await seeded(seeder!, asker!, 'b.bin');
+    await recorded(folder, 'b.bin');
 
     // Before, the node kept its last listing and went on seeding both from open handles.
     await rm(folder, { recursive: true });
@@ -201,6 +202,19 @@ test('the node folder deleted as a whole: every file withdrawn, said once; said 
   }
 });
 
+/**
+ * Waits until `name` is in the seeding record of `folder`: its write may still be under way when
+ * the tracker lists the owner, and a folder deleted meanwhile fails with ENOTEMPTY.
+ */
+async function recorded(folder: string, name: string): Promise<void> {
+  const path = join(folder, STATE_DIR_NAME, 'seeding.json');
+  await waitFor(
+    async () => (await readFile(path, 'utf8').catch(() => '')).includes(name),
+    `${name} in the seeding record`,
+    5_000,
+  );
+}
+
 /** Node 1 seeding a.bin (content from `seed`) and node 9 to ask; node 1's key file as written. */
 async function seedingWithState(swarm: Swarm, seed: number) {
   const folder = await swarm.folderFor(1);
@@ -208,6 +222,7 @@ async function seedingWithState(swarm: Swarm, seed: number) {
   await writeRandomFile(join(folder, 'a.bin'), SIZE, seed);
   const [seeder, asker] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 9 }]);
   await seeded(seeder!, asker!, 'a.bin');
+  await recorded(folder, 'a.bin');
   const key = await readFile(join(stateDir, IDENTITY_KEY_FILE), 'utf8');
   return { folder, stateDir, seeder, asker, key };
 }
@@ -271,7 +286,7 @@ test('the node folder deleted and made again: the node writes its state folder a
   }
 });
 
-test('the state folder deleted alone: the next save makes it again, key and records included', {
+test('the state folder deleted alone: the node makes it again, key and records included', {
   timeout: 30_000,
 }, async () => {
   const swarm = await Swarm.start();
@@ -281,7 +296,7 @@ test('the state folder deleted alone: the next save makes it again, key and reco
     await rm(stateDir, { recursive: true });
     await writeRandomFile(join(folder, 'c.bin'), SIZE, 1211);
     await seeded(seeder!, asker!, 'c.bin');
-    // Before: `could not save the seeding record: ENOENT ...`, and a restart seeded nothing.
+    // Before: the key file and the lock stayed gone (a restart came up with a new key).
     await waitFor(
       () => existsSync(join(stateDir, IDENTITY_KEY_FILE)),
       'the state folder made again',
