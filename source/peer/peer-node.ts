@@ -142,6 +142,8 @@ export class PeerNode {
   private rebuilding: Promise<void> | null = null;
   /** Listings in a row that found the folder without its state folder's lock file. */
   private listingsWithoutState = 0;
+  /** Why the state folder could not be made again, said once (tried every two listings). */
+  private stateFolderError: string | null = null;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
@@ -1197,9 +1199,12 @@ export class PeerNode {
       }
       await writeIdentity(stateDir, this.identity);
     } catch (error) {
-      logger.log(`could not make ${stateDir} again: ${(error as Error).message}`);
+      const message = `could not make ${stateDir} again: ${(error as Error).message}`;
+      if (message !== this.stateFolderError) logger.log(message);
+      this.stateFolderError = message;
       return;
     }
+    this.stateFolderError = null;
     this.saveRecord(this.record.save());
     this.saveDownloadsRecord(this.downloadsRecord.save());
     void this.pendingCredits.save().then((error) => {

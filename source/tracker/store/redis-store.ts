@@ -439,8 +439,8 @@ export class RedisStore implements TrackerStore {
     }
     const state = reader.stateAsOps(this.options.clock.now());
     const staged = stagedHashes(this.keys, this.batchNonce);
-    const ledgerCopy = stagedLedger(this.keys, this.batchNonce);
-    const stagedKeys = [...hashList(staged), ledgerCopy];
+    const stagedLedgerKey = stagedLedger(this.keys, this.batchNonce);
+    const stagedKeys = [...hashList(staged), stagedLedgerKey];
     const { restoring } = this.keys;
     try {
       await this.client.del(...stagedKeys);
@@ -457,7 +457,7 @@ export class RedisStore implements TrackerStore {
       };
       const stagedWrites = [
         restoreWrites(state, pendingCredits, staged, this.options.trackerId),
-        ledgerWrites(ledgerCopy, this.ledger.inOrder()),
+        ledgerWrites(stagedLedgerKey, this.ledger.inOrder()),
       ];
       for (const writes of stagedWrites) {
         for (const [command, ...args] of writes) {
@@ -476,7 +476,7 @@ export class RedisStore implements TrackerStore {
         this.secretHex,
         this.highWater + RESTORE_SEQ_JUMP,
       ];
-      const keys = restoreKeys(this.keys, staged, ledgerCopy);
+      const keys = restoreKeys(this.keys, staged, stagedLedgerKey);
       const args = argsOf([RESTORE_SCRIPT, keys.length, ...keys, ...leading], writes);
       const [published, outcome] = (await this.client.call('eval', args)) as ScriptReply;
       if (outcome !== 'ok') {
