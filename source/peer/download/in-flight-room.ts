@@ -22,11 +22,11 @@ export interface InFlightLimits {
  * where lower). Why: the owner whose replies come first turns its share over first and takes the
  * room the others free. In a flash crowd that is the seeder, every leecher does the same, and the
  * copies go through the seeder's uplink instead of between the leechers (measured at 100 Mbit/s,
- * N = 8, paced, with the bound alone: the seeder sent 2.24-2.40 copies against 1.63-1.87). With
+ * N = 8, paced, with the bound alone: the seeder sent 2.24–2.40 copies against 1.63–1.87). With
  * three seeders on loopback, unpaced, one served nearly all of a 256 MiB download (209/37/11 and
- * 243/13/1 MiB): each file is fetched from all its owners in parallel now (84-89 MiB each; the
- * seeders 0.72-0.94 core-s per GiB served in three runs of four, where one with a small share
- * spent 1.9-13.7; 404-432 MiB/s against 430-459). Partial owners take what a complete one leaves.
+ * 243/13/1 MiB): each file is fetched from all its owners in parallel now (84–89 MiB each; the
+ * seeders 0.72–0.94 core-s per GiB served in three runs of four, where one with a small share
+ * spent 1.9–13.7; 404–432 MiB/s against 430–459). Partial owners take what a complete one leaves.
  */
 export function inFlightRoom(limits: InFlightLimits): number {
   const { nodeInFlight, pacedBlocks, ownerInFlight, usableOwners } = limits;
