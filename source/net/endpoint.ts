@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
-import { decode, encode, isReplyType, peekHeader } from '../protocol/codec.ts';
+import { dataLengthError, decode, encode, isReplyType, peekHeader } from '../protocol/codec.ts';
 import type { DecodeError } from '../protocol/decode-error.ts';
 import type { Message } from '../protocol/messages.ts';
 import { BufferReclaimer } from './buffer-reclaimer.ts';
@@ -135,7 +135,10 @@ export class UdpEndpoint {
     this.messageHandler = handler;
   }
 
-  /** DATA datagrams bypass decode entirely (hot path): the handler parses them with readDataHeaderUnverified. */
+  /**
+   * DATA datagrams bypass decode (hot path) once their length is checked, so the handler may read
+   * every header field; it parses them with readDataHeaderUnverified.
+   */
   onData(handler: (datagram: Buffer, from: RemoteAddress) => void): void {
     this.dataHandler = handler;
   }
@@ -284,6 +287,11 @@ export class UdpEndpoint {
       return;
     }
     if (header.type === 'data') {
+      const lengthError = dataLengthError(datagram.length);
+      if (lengthError !== null) {
+        this.reportDecodeError(lengthError, from);
+        return;
+      }
       counters.dataBytesIn += datagram.length;
       this.dataHandler(datagram, from);
       return;

@@ -353,17 +353,29 @@ export function readDataHeaderUnverified(datagram: Buffer, into: DataHeader): De
   const headerError = checkHeader(datagram);
   if (headerError !== null) return headerError;
   if (datagram[TYPE_OFFSET] !== DATA_TYPE_CODE) return { code: 'bad-value', field: 'type' };
+  const lengthError = dataLengthError(datagram.length);
+  if (lengthError !== null) return lengthError;
   const length = datagram.length;
-  if (length < HEADER_BYTES + INFOHASH_BYTES) return { code: 'truncated', field: 'infohash' };
-  if (length < HEADER_BYTES + INFOHASH_BYTES + 4) return { code: 'truncated', field: 'piece' };
-  if (length < DATA_HEADER_BYTES) return { code: 'truncated', field: 'begin' };
-  if (length === DATA_HEADER_BYTES) return { code: 'truncated', field: 'bytes' };
-  if (length - DATA_HEADER_BYTES > MAX_PAYLOAD_BYTES) return { code: 'oversize', field: 'bytes' };
   into.txid = u32At(datagram, TXID_OFFSET);
   into.piece = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES);
   into.begin = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES + 4);
   into.payloadLength = length - DATA_HEADER_BYTES;
   into.checksum = u32At(datagram, CHECKSUM_OFFSET);
+  return null;
+}
+
+/**
+ * What is wrong with the length of a DATA datagram of `length` bytes (too short for its fields or
+ * its payload, or a payload over the bound), as decode() says it; null if nothing. Allocates only
+ * on error. The receiver checks it before it reads a field: one datagram cut short, from anyone
+ * on the LAN, must be counted and dropped, never read past its end.
+ */
+export function dataLengthError(length: number): DecodeError | null {
+  if (length < HEADER_BYTES + INFOHASH_BYTES) return { code: 'truncated', field: 'infohash' };
+  if (length < HEADER_BYTES + INFOHASH_BYTES + 4) return { code: 'truncated', field: 'piece' };
+  if (length < DATA_HEADER_BYTES) return { code: 'truncated', field: 'begin' };
+  if (length === DATA_HEADER_BYTES) return { code: 'truncated', field: 'bytes' };
+  if (length - DATA_HEADER_BYTES > MAX_PAYLOAD_BYTES) return { code: 'oversize', field: 'bytes' };
   return null;
 }
 

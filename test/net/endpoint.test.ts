@@ -5,7 +5,7 @@ import { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { FaultyTransport } from '../../source/net/faulty-transport.ts';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import { type DatagramTransport, openUdpTransport } from '../../source/net/transport.ts';
-import { encode } from '../../source/protocol/codec.ts';
+import { DATA_HEADER_BYTES, decode, encode, HEADER_BYTES } from '../../source/protocol/codec.ts';
 import type { DecodeError } from '../../source/protocol/decode-error.ts';
 import {
   type DataMessage,
@@ -377,5 +377,32 @@ describe('UdpEndpoint routing', () => {
     assert.deepEqual(datagrams[0], encode(txid, data));
     assert.deepEqual(messages, []);
     assert.equal(server.stats().decodeErrors, 0);
+  });
+
+  test('DATA too short for its header never reaches onData: a decode error, as decode() says', async () => {
+    const whole = encode(5, {
+      type: 'data',
+      infohash: Buffer.alloc(INFOHASH_BYTES, 9),
+      piece: 1,
+      begin: 0,
+      bytes: Buffer.alloc(10, 7),
+    });
+    const server = await openEndpoint();
+    const client = await openEndpoint();
+    const datagrams: Buffer[] = [];
+    const reported: DecodeError[] = [];
+    server.onData((datagram) => datagrams.push(datagram));
+    server.onDecodeError((error) => reported.push(error));
+    const expected: DecodeError[] = [];
+    for (let length = HEADER_BYTES; length <= DATA_HEADER_BYTES; length++) {
+      client.sendRaw(whole, length, server.localAddress);
+      const decoded = decode(whole.subarray(0, length));
+      assert.equal(decoded.ok, false, `${length} bytes`);
+      if (!decoded.ok) expected.push(decoded.error);
+    }
+    await waitUntil(() => reported.length === expected.length, 'the cut-short DATA');
+    assert.deepEqual(reported, expected);
+    assert.deepEqual(datagrams, []);
+    assert.equal(server.stats().dataBytesIn, 0);
   });
 });
