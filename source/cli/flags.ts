@@ -78,7 +78,7 @@ export const peerFlags = {
   },
   blockSize: {
     type: 'string',
-    help: `bytes per DATA datagram at most; over Ethernet one frame's worth (1419) where the kernel coalesces (default ${defaults.blockSizeBytes})`,
+    help: `bytes per DATA datagram at most; over Ethernet one frame's worth (1447) where the kernel coalesces (default ${defaults.blockSizeBytes})`,
   },
   exitWhenDone: {
     type: 'boolean',

@@ -16,7 +16,8 @@ import type { BlockChecksums } from './block-checksums.ts';
 /** A run of blocks inside one piece, inside the file. */
 export interface BlockRun {
   txid: number;
-  infohash: Uint8Array;
+  /** The REQUEST's tag, echoed in every DATA. */
+  tag: number;
   piece: number;
   /** Byte offset of the first block within the piece. */
   begin: number;
@@ -32,12 +33,7 @@ export interface BlockRun {
  * The run a REQUEST asks for, or null if it does not lie in the file ('bad-range'). Blocks past
  * the piece end are simply not part of the run: it stops there, its last block shorter.
  */
-export function planBlockRun(
-  m: RequestMessage,
-  txid: number,
-  metainfo: Metainfo,
-  infohash: Uint8Array,
-): BlockRun | null {
+export function planBlockRun(m: RequestMessage, txid: number, metainfo: Metainfo): BlockRun | null {
   // Every value is a u32 from the codec, so each sum and product below is an exact integer.
   if (m.piece >= pieceCount(metainfo.sizeBytes, metainfo.pieceSizeBytes)) return null;
   const pieceBytes = pieceLength(metainfo, m.piece);
@@ -45,7 +41,7 @@ export function planBlockRun(
   const blocks = Math.min(m.count, Math.ceil((pieceBytes - m.begin) / m.blockLength));
   return {
     txid,
-    infohash,
+    tag: m.tag,
     piece: m.piece,
     begin: m.begin,
     blockLength: m.blockLength,

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { existsSync, lstatSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../net/transport.ts';
-import { HEADER_BYTES } from '../protocol/codec.ts';
+import { DATA_TAG_OFFSET } from '../protocol/codec.ts';
 import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
@@ -155,6 +156,11 @@ export class PeerNode {
   /** One link per remote node its downloads fetch from, shared by them. */
   readonly links: PeerLinks;
   private readonly fragments: FragmentLossWatch;
+  /**
+   * The last transfer tag handed out. From a random start: DATA still in flight to the port of a
+   * node that restarted is then nobody's (and would be refused as unasked-for anyway).
+   */
+  private lastTransferTag = randomInt(0x1_0000_0000);
   private readonly partialSeeding: PartialSeeding;
   private readonly uploadPeers = new UploadPeers();
   /** Node ids of the peers downloading from us, as the tracker knows them (WHO). */
@@ -364,9 +370,11 @@ export class PeerNode {
   // ---- routing (hot path for DATA) ----
 
   private routeData(datagram: Buffer, from: RemoteAddress): void {
+    // The endpoint passes on only DATA of at least a header, so the tag is there to read.
+    const tag = datagram.readUInt32BE(DATA_TAG_OFFSET);
     for (const download of this.downloads.values()) {
       const transfer = download.transfer;
-      if (transfer && transfer.infohash.compare(datagram, HEADER_BYTES, HEADER_BYTES + 32) === 0) {
+      if (transfer && transfer.tag === tag) {
         transfer.onData(datagram, from);
         return;
       }
@@ -705,6 +713,10 @@ export class PeerNode {
         budget: this.budget,
         pacer: this.pacer,
         fragments: this.fragments,
+        transferTag: () => {
+          this.lastTransferTag = (this.lastTransferTag + 1) >>> 0;
+          return this.lastTransferTag;
+        },
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
         listFiles: (cursor) => this.tracker.list(cursor),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),

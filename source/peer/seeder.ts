@@ -316,7 +316,7 @@ export class Seeder {
     const admitted = this.admit(m, txid, from, m);
     if (admitted === null) return;
     const { entry, requester, refuse } = admitted;
-    const run = planBlockRun(m, txid, entry.file.metainfo, entry.file.infohash);
+    const run = planBlockRun(m, txid, entry.file.metainfo);
     if (run === null) {
       refuse('bad-range');
       return;

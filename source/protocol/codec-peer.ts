@@ -107,6 +107,7 @@ export function writeRequest(w: Writer, m: RequestMessage): void {
   w.u32(m.blockLength, 'blockLength');
   checkInteger(m.count, 1, MAX_BLOCKS_PER_REQUEST, 'count');
   w.u16(m.count, 'count');
+  w.u32(m.tag, 'tag');
 }
 
 export function readRequest(r: Reader): RequestMessage | null {
@@ -120,11 +121,13 @@ export function readRequest(r: Reader): RequestMessage | null {
   const count = r.u16('count');
   if (r.error === null && count > MAX_BLOCKS_PER_REQUEST) r.fail('oversize', 'count');
   if (r.error === null && count < 1) r.fail('bad-value', 'count');
-  return r.error ? null : { type: 'request', cookie, infohash, piece, begin, blockLength, count };
+  const tag = r.u32('tag');
+  if (r.error) return null;
+  return { type: 'request', cookie, infohash, piece, begin, blockLength, count, tag };
 }
 
 export function writeData(w: Writer, m: DataMessage): void {
-  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
+  w.u32(m.tag, 'tag');
   w.u32(m.piece, 'piece');
   w.u32(m.begin, 'begin');
   checkInteger(m.bytes.length, 1, MAX_PAYLOAD_BYTES, 'bytes length');
@@ -132,14 +135,14 @@ export function writeData(w: Writer, m: DataMessage): void {
 }
 
 export function readData(r: Reader): DataMessage | null {
-  const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
+  const tag = r.u32('tag');
   const piece = r.u32('piece');
   const begin = r.u32('begin');
   // An empty DATA carries nothing; count it as cut short (readDataHeaderUnverified says the same).
   if (r.error === null && r.remaining === 0) r.fail('truncated', 'bytes');
   if (r.error === null && r.remaining > MAX_PAYLOAD_BYTES) r.fail('oversize', 'bytes');
   const bytes = r.rest();
-  return r.error ? null : { type: 'data', infohash, piece, begin, bytes };
+  return r.error ? null : { type: 'data', tag, piece, begin, bytes };
 }
 
 export function writeReject(w: Writer, m: RejectMessage): void {

@@ -14,21 +14,25 @@ import * as peer from './codec-peer.ts';
 import * as tracker from './codec-tracker.ts';
 import { crc32, crc32Combine, crc32Range, crc32Span } from './crc32.ts';
 import type { DecodeError } from './decode-error.ts';
-import { INFOHASH_BYTES, MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
+import { MAX_PAYLOAD_BYTES, type Message, type MessageType } from './messages.ts';
 
 export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
 /**
- * 3: registration proves a key pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of sending
- * a reusable node key. 2: OWN complete/partial/withdrawn, NEED exclude list, BITFIELD and HAVE.
+ * 4: DATA names its download by the 4-byte tag its REQUEST carried instead of the 32-byte
+ * infohash. 3: registration proves a key pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of
+ * sending a reusable node key. 2: OWN complete/partial/withdrawn, NEED exclude list, BITFIELD and
+ * HAVE.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 /** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
 export const HEADER_BYTES = 13;
-/** Payload offset of a DATA datagram: header + infohash + piece u32 + begin u32. */
-export const DATA_HEADER_BYTES = HEADER_BYTES + INFOHASH_BYTES + 4 + 4;
+/** Where a DATA datagram's tag lies: first in its body. */
+export const DATA_TAG_OFFSET = HEADER_BYTES;
+/** Payload offset of a DATA datagram: header + tag u32 + piece u32 + begin u32. */
+export const DATA_HEADER_BYTES = HEADER_BYTES + 4 + 4 + 4;
 
 // Header field offsets.
 const TYPE_OFFSET = 3;
@@ -139,6 +143,7 @@ export type DecodeResult =
 /** Header fields of a valid DATA datagram, filled in place by readDataHeader(). */
 export interface DataHeader {
   txid: number;
+  tag: number;
   piece: number;
   begin: number;
   payloadLength: number;
@@ -239,7 +244,7 @@ function writeMessage(w: Writer, txid: number, m: Message): void {
 }
 
 /**
- * Writes header + infohash + piece + begin at the start of `target`, which is the whole datagram
+ * Writes header + tag + piece + begin at the start of `target`, which is the whole datagram
  * with its payload already in place at DATA_HEADER_BYTES: the checksum covers the payload, so
  * this is the last write before sending. With `payloadCrc` (the CRC-32 of the payload, known
  * from an earlier send) the payload is not read again. Allocates nothing.
@@ -247,7 +252,7 @@ function writeMessage(w: Writer, txid: number, m: Message): void {
 export function writeDataHeader(
   target: Buffer,
   txid: number,
-  infohash: Uint8Array,
+  tag: number,
   piece: number,
   begin: number,
   payloadCrc?: number,
@@ -255,11 +260,11 @@ export function writeDataHeader(
   if (target.length < DATA_HEADER_BYTES) {
     throw new RangeError(`cannot encode data: a ${target.length}-byte target`);
   }
-  if (infohash.length !== INFOHASH_BYTES) throw new RangeError('cannot encode data: infohash size');
   checkInteger(txid, 0, 0xffff_ffff, 'txid');
+  checkInteger(tag, 0, 0xffff_ffff, 'tag');
   checkInteger(piece, 0, 0xffff_ffff, 'piece');
   checkInteger(begin, 0, 0xffff_ffff, 'begin');
-  fillDataHeader(target, txid, infohash, piece, begin);
+  fillDataHeader(target, txid, tag, piece, begin);
   if (payloadCrc === undefined) {
     writeChecksum(target);
     return;
@@ -272,7 +277,8 @@ export function writeDataHeader(
 /** What the DATA datagrams of one run share (see writeDataHeaderRun). */
 export interface DataRun {
   txid: number;
-  infohash: Uint8Array;
+  /** The REQUEST's tag. */
+  tag: number;
   piece: number;
   /** Offset in the piece of the first block; block i is at begin + i * blockLength. */
   begin: number;
@@ -286,7 +292,7 @@ const BEGIN_OFFSET = DATA_HEADER_BYTES - 4;
  * writeDataHeader for the first `count` datagrams of a run laid out [header|payload]... from the
  * start of `buffer`, one every DATA_HEADER_BYTES + blockLength bytes, payloads in place (the
  * last lastPayloadBytes long); `payloadCrcs[i]` is the CRC-32 of payload i. The blocks share
- * txid, infohash and piece, so that much of the header is written and checksummed once per run
+ * txid, tag and piece, so that much of the header is written and checksummed once per run
  * and each block adds only its begin. Allocates nothing.
  */
 export function writeDataHeaderRun(
@@ -296,7 +302,7 @@ export function writeDataHeaderRun(
   lastPayloadBytes: number,
   payloadCrcs: Uint32Array,
 ): void {
-  const { txid, infohash, piece, begin, blockLength } = run;
+  const { txid, tag, piece, begin, blockLength } = run;
   const stride = DATA_HEADER_BYTES + blockLength;
   checkInteger(count, 1, payloadCrcs.length, 'count');
   checkInteger(blockLength, 1, MAX_PAYLOAD_BYTES, 'blockLength');
@@ -305,11 +311,11 @@ export function writeDataHeaderRun(
   if (buffer.length < runBytes) {
     throw new RangeError(`cannot encode data: a ${buffer.length}-byte buffer for ${runBytes}`);
   }
-  if (infohash.length !== INFOHASH_BYTES) throw new RangeError('cannot encode data: infohash size');
   checkInteger(txid, 0, 0xffff_ffff, 'txid');
+  checkInteger(tag, 0, 0xffff_ffff, 'tag');
   checkInteger(piece, 0, 0xffff_ffff, 'piece');
   checkInteger(begin, 0, 0xffff_ffff - (count - 1) * blockLength, 'begin');
-  fillDataHeader(buffer, txid, infohash, piece, begin);
+  fillDataHeader(buffer, txid, tag, piece, begin);
   const shared = crc32Range(
     buffer,
     HEADER_BYTES,
@@ -330,7 +336,7 @@ export function writeDataHeaderRun(
 }
 
 /**
- * Validates a DATA datagram and fills `into`; infohash is at bytes [HEADER_BYTES, HEADER_BYTES+32).
+ * Validates a DATA datagram and fills `into`.
  * Returns null on success; errors match what decode() says about the same bytes (a datagram of
  * another valid type is { code: 'bad-value', field: 'type' }). Allocates nothing on success.
  * The receiver's hot path uses readDataHeaderUnverified; this one, checksum included, is the
@@ -357,8 +363,9 @@ export function readDataHeaderUnverified(datagram: Buffer, into: DataHeader): De
   if (lengthError !== null) return lengthError;
   const length = datagram.length;
   into.txid = u32At(datagram, TXID_OFFSET);
-  into.piece = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES);
-  into.begin = u32At(datagram, HEADER_BYTES + INFOHASH_BYTES + 4);
+  into.tag = u32At(datagram, DATA_TAG_OFFSET);
+  into.piece = u32At(datagram, DATA_TAG_OFFSET + 4);
+  into.begin = u32At(datagram, DATA_TAG_OFFSET + 8);
   into.payloadLength = length - DATA_HEADER_BYTES;
   into.checksum = u32At(datagram, CHECKSUM_OFFSET);
   return null;
@@ -371,8 +378,8 @@ export function readDataHeaderUnverified(datagram: Buffer, into: DataHeader): De
  * on the LAN, must be counted and dropped, never read past its end.
  */
 export function dataLengthError(length: number): DecodeError | null {
-  if (length < HEADER_BYTES + INFOHASH_BYTES) return { code: 'truncated', field: 'infohash' };
-  if (length < HEADER_BYTES + INFOHASH_BYTES + 4) return { code: 'truncated', field: 'piece' };
+  if (length < DATA_TAG_OFFSET + 4) return { code: 'truncated', field: 'tag' };
+  if (length < DATA_TAG_OFFSET + 8) return { code: 'truncated', field: 'piece' };
   if (length < DATA_HEADER_BYTES) return { code: 'truncated', field: 'begin' };
   if (length === DATA_HEADER_BYTES) return { code: 'truncated', field: 'bytes' };
   if (length - DATA_HEADER_BYTES > MAX_PAYLOAD_BYTES) return { code: 'oversize', field: 'bytes' };
@@ -385,7 +392,7 @@ const rebuiltDataHeader = Buffer.alloc(DATA_HEADER_BYTES);
 function fillDataHeader(
   target: Buffer,
   txid: number,
-  infohash: Uint8Array,
+  tag: number,
   piece: number,
   begin: number,
 ): void {
@@ -394,14 +401,14 @@ function fillDataHeader(
   target[TYPE_OFFSET] = DATA_TYPE_CODE;
   target[FLAGS_OFFSET] = 0;
   target.writeUInt32BE(txid, TXID_OFFSET);
-  target.set(infohash, HEADER_BYTES);
-  target.writeUInt32BE(piece, HEADER_BYTES + INFOHASH_BYTES);
-  target.writeUInt32BE(begin, HEADER_BYTES + INFOHASH_BYTES + 4);
+  target.writeUInt32BE(tag, DATA_TAG_OFFSET);
+  target.writeUInt32BE(piece, DATA_TAG_OFFSET + 4);
+  target.writeUInt32BE(begin, DATA_TAG_OFFSET + 8);
 }
 
 /**
  * CRC-32 of a DATA header without its checksum field: where the payload's CRC continues. In JS
- * over index ranges, as checksumOf does for small datagrams: 49 bytes are not worth two views.
+ * over index ranges, as checksumOf does for small datagrams: 21 bytes are not worth two views.
  */
 function dataHeaderCrc(datagram: Buffer): number {
   const head = crc32Range(datagram, 0, CHECKSUM_OFFSET, 0);
@@ -416,12 +423,12 @@ function dataHeaderCrc(datagram: Buffer): number {
 export function dataChecksumMatches(
   checksum: number,
   txid: number,
-  infohash: Uint8Array,
+  tag: number,
   piece: number,
   begin: number,
   payload: Uint8Array,
 ): boolean {
   const header = rebuiltDataHeader;
-  fillDataHeader(header, txid, infohash, piece, begin);
+  fillDataHeader(header, txid, tag, piece, begin);
   return crc32(payload, dataHeaderCrc(header)) === checksum;
 }

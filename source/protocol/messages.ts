@@ -265,6 +265,8 @@ export interface RequestMessage {
   begin: number;
   blockLength: number;
   count: number;
+  /** The asker's number for this download (u32), echoed in each DATA instead of the infohash. */
+  tag: number;
 }
 /** Which pieces does the owner have? Answered by BITFIELD; also subscribes to HAVE. */
 export interface BitfieldRequestMessage {
@@ -285,10 +287,13 @@ export interface HaveMessage {
   infohash: Buffer;
   pieces: number[];
 }
-/** One block: bytes at `begin` within `piece`. */
+/**
+ * One block: bytes at `begin` within `piece` of the download its REQUEST tagged. A tag of 4
+ * bytes where the infohash took 32: a one-frame block carries 1,447 bytes instead of 1,419.
+ */
 export interface DataMessage {
   type: 'data';
-  infohash: Buffer;
+  tag: number;
   piece: number;
   begin: number;
   bytes: Buffer;

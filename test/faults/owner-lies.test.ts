@@ -283,11 +283,9 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
   try {
     await world.startTracker(60_000);
     const sizeBytes = 8 * MiB;
-    const otherInfohash = random.bytes(32);
-    let infohash: Buffer | null = null;
     // Node 3 is honest in what it serves, but with every one of its first FORGED_ROUNDS REQUESTs
     // it also sends three DATA nobody asked for: a piece far outside the file, a block at an
-    // offset that is not a block boundary, and a block of another file. A REQUEST never spans a
+    // offset that is not a block boundary, and a block tagged for another download. A REQUEST never spans a
     // piece, so node 3's share (about half of 32 pieces) takes at least a REQUEST a piece; 40
     // rounds were once certain too, until REQUESTs grew to half a window (39 in one CI run).
     const { sha256 } = await seedHonest(world, [2, 3], sizeBytes, seed, (id) =>
@@ -295,15 +293,15 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
         ? (socket: DatagramTransport) => {
             const forger = new DataForger(
               new SlowLinkTransport(socket, 4 * MiB),
-              () => [
+              ({ tag }) => [
                 {
                   label: 'outside',
-                  datagram: dataDatagram(infohash!, 1_000_000, 0, random.bytes(512)),
+                  datagram: dataDatagram(tag, 1_000_000, 0, random.bytes(512)),
                 },
-                { label: 'misaligned', datagram: dataDatagram(infohash!, 0, 1, random.bytes(512)) },
+                { label: 'misaligned', datagram: dataDatagram(tag, 0, 1, random.bytes(512)) },
                 {
-                  label: 'other-file',
-                  datagram: dataDatagram(otherInfohash, 0, 0, random.bytes(512)),
+                  label: 'other-download',
+                  datagram: dataDatagram((tag + 1) >>> 0, 0, 0, random.bytes(512)),
                 },
               ],
               FORGED_ROUNDS,
@@ -313,14 +311,15 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
           }
         : (socket: DatagramTransport) => new SlowLinkTransport(socket, 4 * MiB),
     );
-    infohash = Buffer.from((await fileRow(world, NAME, sizeBytes)).infohashHex, 'hex');
+    await fileRow(world, NAME, sizeBytes);
 
-    // A stranger (not an owner) sprays DATA for the file while it downloads.
+    // A stranger (not an owner) sprays DATA for the file while it downloads, with its tag (learnt
+    // as a sniffer on the LAN would, from a REQUEST).
     const stranger = await registerRaw(world, 4);
     const leecher = await world.addPeer(LEECHER_ID);
-    const spray = (count: number, ih: Buffer): number => {
+    const spray = (count: number, tag: number): number => {
       for (let i = 0; i < count; i++) {
-        const forged = dataDatagram(ih, i % 4, 0, random.bytes(16 * 1024));
+        const forged = dataDatagram(tag, i % 4, 0, random.bytes(16 * 1024));
         stranger.endpoint.sendRaw(forged, forged.length, leecher.node.endpoint.localAddress);
       }
       return count;
@@ -328,7 +327,10 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
     let strangerSent = 0;
     const unsubscribe = leecher.node.subscribe(() => {
       const row = leecher.node.getSnapshot().downloads[0];
-      if (strangerSent === 0 && row?.state === 'downloading') strangerSent = spray(50, infohash!);
+      const tag = forgers[0]?.lastTag ?? null;
+      if (strangerSent === 0 && row?.state === 'downloading' && tag !== null) {
+        strangerSent = spray(50, tag);
+      }
     });
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
     const [download] = await leecher.node.whenDownloadsSettled();
@@ -343,7 +345,7 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
     assert.equal(strangerSent, 50, `the stranger sprayed mid-download ${context()}`);
     assert.deepEqual(
       sent,
-      { outside: FORGED_ROUNDS, misaligned: FORGED_ROUNDS, 'other-file': FORGED_ROUNDS },
+      { outside: FORGED_ROUNDS, misaligned: FORGED_ROUNDS, 'other-download': FORGED_ROUNDS },
       context(),
     );
     // During the download the count is only a sign of life: a burst sprayed into a busy socket
@@ -355,12 +357,12 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
       assert.equal(owner.strikes, 0, `no strike for node ${owner.nodeId} ${context()}`);
       assert.notEqual(owner.state, 'banned', context());
     }
-    // Once the transfers are quiet, the count is exact: 30 forgeries for this file are
-    // counted, 30 for another file never reach it.
+    // Once the transfers are quiet, the count is exact: 30 forgeries for this download are
+    // counted, 30 for another never reach it.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = transfer.unsolicitedBlocks;
-    spray(30, infohash);
-    spray(30, otherInfohash);
+    spray(30, transfer.tag);
+    spray(30, (transfer.tag + 1) >>> 0);
     await until(() => transfer.unsolicitedBlocks >= before + 30, 2_000, 'the last spray');
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(transfer.unsolicitedBlocks, before + 30, `exact after the download ${context()}`);

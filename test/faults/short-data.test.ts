@@ -26,7 +26,7 @@ after(async () => {
 function cutShortData(): Buffer[] {
   const whole = encode(7, {
     type: 'data',
-    infohash: Buffer.alloc(32, 0xab),
+    tag: 0xab,
     piece: 0,
     begin: 0,
     bytes: Buffer.alloc(64, 1),

@@ -358,7 +358,7 @@ describe('UdpEndpoint routing', () => {
   test('DATA goes to onData as the raw datagram, not to onMessage', async () => {
     const data: DataMessage = {
       type: 'data',
-      infohash: Buffer.alloc(INFOHASH_BYTES, 9),
+      tag: 9,
       piece: 3,
       begin: 16_384,
       bytes: Buffer.alloc(1_000, 7),
@@ -382,7 +382,7 @@ describe('UdpEndpoint routing', () => {
   test('DATA too short for its header never reaches onData: a decode error, as decode() says', async () => {
     const whole = encode(5, {
       type: 'data',
-      infohash: Buffer.alloc(INFOHASH_BYTES, 9),
+      tag: 9,
       piece: 1,
       begin: 0,
       bytes: Buffer.alloc(10, 7),

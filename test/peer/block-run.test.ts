@@ -61,20 +61,24 @@ function datagramsOf(read: ReadRun): Buffer[] {
   });
 }
 
+function emptyHeader(): DataHeader {
+  return { txid: 0, tag: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+}
+
 function bufferFor(run: BlockRun): Buffer {
   return Buffer.alloc(runBufferBytes(run));
 }
 
 function request(piece: number, begin: number, blockLength: number, count: number): RequestMessage {
   const cookie = Buffer.alloc(COOKIE_BYTES);
-  return { type: 'request', cookie, infohash: INFOHASH, piece, begin, blockLength, count };
+  return { type: 'request', cookie, infohash: INFOHASH, piece, begin, blockLength, count, tag: 5 };
 }
 
 describe('planBlockRun', () => {
   test('plans a run inside a piece at its file position', () => {
-    assert.deepEqual(planBlockRun(request(1, 4096, 1024, 4), 77, METAINFO, INFOHASH), {
+    assert.deepEqual(planBlockRun(request(1, 4096, 1024, 4), 77, METAINFO), {
       txid: 77,
-      infohash: INFOHASH,
+      tag: 5,
       piece: 1,
       begin: 4096,
       blockLength: 1024,
@@ -85,24 +89,24 @@ describe('planBlockRun', () => {
   });
 
   test('stops the run at the piece end, its last block shorter', () => {
-    const run = planBlockRun(request(0, PIECE - 1500, 1024, 64), 1, METAINFO, INFOHASH);
+    const run = planBlockRun(request(0, PIECE - 1500, 1024, 64), 1, METAINFO);
     assert.equal(run?.blocks, 2);
     assert.equal(run?.runBytes, 1500);
-    const last = planBlockRun(request(2, 0, 4096, 64), 1, METAINFO, INFOHASH);
+    const last = planBlockRun(request(2, 0, 4096, 64), 1, METAINFO);
     assert.equal(last?.blocks, 2);
     assert.equal(last?.runBytes, 5000);
   });
 
   test('refuses a piece past the last, and a begin at or past the piece end', () => {
-    assert.equal(planBlockRun(request(3, 0, 1024, 1), 1, METAINFO, INFOHASH), null);
-    assert.equal(planBlockRun(request(0xffff_ffff, 0, 1024, 1), 1, METAINFO, INFOHASH), null);
-    assert.equal(planBlockRun(request(0, PIECE, 1024, 1), 1, METAINFO, INFOHASH), null);
-    assert.equal(planBlockRun(request(2, 5000, 1024, 1), 1, METAINFO, INFOHASH), null);
+    assert.equal(planBlockRun(request(3, 0, 1024, 1), 1, METAINFO), null);
+    assert.equal(planBlockRun(request(0xffff_ffff, 0, 1024, 1), 1, METAINFO), null);
+    assert.equal(planBlockRun(request(0, PIECE, 1024, 1), 1, METAINFO), null);
+    assert.equal(planBlockRun(request(2, 5000, 1024, 1), 1, METAINFO), null);
   });
 
   test('refuses every request for an empty file', () => {
     const empty = { ...METAINFO, sizeBytes: 0, pieceHashes: Buffer.alloc(0) };
-    assert.equal(planBlockRun(request(0, 0, 1024, 1), 1, empty, INFOHASH), null);
+    assert.equal(planBlockRun(request(0, 0, 1024, 1), 1, empty), null);
   });
 });
 
@@ -111,12 +115,12 @@ describe('readBlockRun', () => {
     const content = new SeededRandom(8).bytes(METAINFO.sizeBytes);
     await withFile('cached.bin', content, async (handle) => {
       const checksums = new BlockChecksums(1500, METAINFO.sizeBytes);
-      const run = planBlockRun(request(2, 0, 1500, 64), 7, METAINFO, INFOHASH)!;
+      const run = planBlockRun(request(2, 0, 1500, 64), 7, METAINFO)!;
       const plain = await readBlockRun(handle, run, bufferFor(run));
       const first = await readBlockRun(handle, run, bufferFor(run), checksums);
       const again = await readBlockRun(handle, { ...run, txid: 8 }, bufferFor(run), checksums);
       assert.deepEqual(datagramsOf(first), datagramsOf(plain));
-      const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+      const header: DataHeader = emptyHeader();
       for (const datagram of [...datagramsOf(first), ...datagramsOf(again)]) {
         assert.equal(readDataHeader(datagram, header), null, 'a valid checksum');
       }
@@ -126,7 +130,7 @@ describe('readBlockRun', () => {
   test('lays out DATA datagrams whose payloads are the file bytes of each block', async () => {
     const content = new SeededRandom(7).bytes(METAINFO.sizeBytes);
     await withFile('f.bin', content, async (handle) => {
-      const run = planBlockRun(request(2, 1000, 1500, 64), 99, METAINFO, INFOHASH)!;
+      const run = planBlockRun(request(2, 1000, 1500, 64), 99, METAINFO)!;
       const read = await readBlockRun(handle, run, bufferFor(run));
       assert.equal(read.shortRead, false);
       assert.equal(read.payloadBytes, 4000);
@@ -134,10 +138,11 @@ describe('readBlockRun', () => {
         datagramsOf(read).map((d) => d.length - DATA_HEADER_BYTES),
         [1500, 1500, 1000],
       );
-      const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+      const header: DataHeader = emptyHeader();
       datagramsOf(read).forEach((datagram, i) => {
         assert.equal(readDataHeader(datagram, header), null);
         assert.equal(header.txid, 99);
+        assert.equal(header.tag, 5);
         assert.equal(header.piece, 2);
         assert.equal(header.begin, 1000 + i * 1500);
         const at = 2 * PIECE + header.begin;
@@ -151,7 +156,7 @@ describe('readBlockRun', () => {
 
   test('sends only whole blocks when the file is shorter than its metainfo says', async () => {
     await withFile('short.bin', Buffer.alloc(2 * PIECE + 2500, 5), async (handle) => {
-      const run = planBlockRun(request(2, 0, 1024, 64), 1, METAINFO, INFOHASH)!;
+      const run = planBlockRun(request(2, 0, 1024, 64), 1, METAINFO)!;
       const read = await readBlockRun(handle, run, bufferFor(run));
       assert.equal(read.shortRead, true);
       assert.equal(read.count, 2);
@@ -163,8 +168,8 @@ describe('readBlockRun', () => {
     const content = new SeededRandom(9).bytes(METAINFO.sizeBytes);
     await withFile('at-once.bin', content, async (handle) => {
       for (const run of [
-        planBlockRun(request(0, 0, 1024, 64), 5, METAINFO, INFOHASH)!,
-        planBlockRun(request(2, 1000, 1500, 64), 6, METAINFO, INFOHASH)!,
+        planBlockRun(request(0, 0, 1024, 64), 5, METAINFO)!,
+        planBlockRun(request(2, 1000, 1500, 64), 6, METAINFO)!,
       ]) {
         const pooled = await readBlockRun(handle, run, bufferFor(run));
         const atOnce = readBlockRunNow(handle, run, bufferFor(run));
@@ -177,9 +182,9 @@ describe('readBlockRun', () => {
     const content = new SeededRandom(10).bytes(METAINFO.sizeBytes);
     await withFile('reused.bin', content, async (handle) => {
       const buffer = Buffer.alloc(64 * 1024, 0xee);
-      const long = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO, INFOHASH)!;
+      const long = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO)!;
       readBlockRunNow(handle, long, buffer);
-      const short = planBlockRun(request(1, 2048, 1000, 3), 2, METAINFO, INFOHASH)!;
+      const short = planBlockRun(request(1, 2048, 1000, 3), 2, METAINFO)!;
       const read = readBlockRunNow(handle, short, buffer);
       const alone = readBlockRunNow(handle, short, bufferFor(short));
       // The same datagrams, only the buffer they lie in differs.
@@ -195,7 +200,7 @@ describe('readBlockRun', () => {
 
   test('refuses a buffer too small for the run', async () => {
     await withFile('small.bin', Buffer.alloc(METAINFO.sizeBytes), async (handle) => {
-      const run = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO, INFOHASH)!;
+      const run = planBlockRun(request(0, 0, 4096, 4), 1, METAINFO)!;
       const small = Buffer.alloc(runBufferBytes(run) - 1);
       assert.throws(() => readBlockRunNow(handle, run, small), /run buffer too small/);
       await assert.rejects(readBlockRun(handle, run, small), /run buffer too small/);

@@ -96,7 +96,7 @@ test('a host losing fragments fetches new pieces in blocks of three frames', {
   );
   assert.ok(
     lines.some((line) =>
-      /fragments of arriving datagrams are being lost: new pieces come in 4379-byte blocks, three frames each/.test(
+      /fragments of arriving datagrams are being lost: new pieces come in 4407-byte blocks, three frames each/.test(
         line,
       ),
     ),
@@ -116,7 +116,7 @@ test('a host whose fragment memory is half full fetches new pieces in blocks of 
     { queues: STUCK_FRAGMENT_QUEUES * 2, bytes },
     1603,
   );
-  const logged = `datagrams waiting for lost fragments hold ${formatSize(bytes)} of the host's ${formatSize(ceiling)}: new pieces come in 1419-byte blocks, each in one frame`;
+  const logged = `datagrams waiting for lost fragments hold ${formatSize(bytes)} of the host's ${formatSize(ceiling)}: new pieces come in 1447-byte blocks, each in one frame`;
   assert.ok(
     lines.some((line) => line.endsWith(logged)),
     `${detail}: no line ${logged}`,

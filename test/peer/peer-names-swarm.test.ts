@@ -61,6 +61,7 @@ test('the peers pane names a downloader by the tracker, not by its HELLO', {
         begin: 0,
         blockLength: 16 * 1024,
         count: 2,
+        tag: 1,
       });
     ask();
     await waitFor(

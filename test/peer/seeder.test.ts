@@ -80,7 +80,14 @@ async function openClient(): Promise<Client> {
   const endpoint = await openEndpoint();
   const client: Client = { endpoint, address: endpoint.localAddress, data: [], messages: [] };
   endpoint.onData((datagram) => {
-    const header: DataHeader = { txid: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+    const header: DataHeader = {
+      txid: 0,
+      tag: 0,
+      piece: 0,
+      begin: 0,
+      payloadLength: 0,
+      checksum: 0,
+    };
     assert.equal(readDataHeader(datagram, header), null);
     client.data.push({ header, payload: Buffer.from(datagram.subarray(DATA_HEADER_BYTES)) });
   });
@@ -162,6 +169,7 @@ function blockRequest(
     begin: 0,
     blockLength: BLOCK,
     count: 4,
+    tag: 21,
     ...fields,
   };
 }

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { SeededRandom } from '../../source/net/seeded-random.ts';
 import {
   DATA_HEADER_BYTES,
+  DATA_TAG_OFFSET,
   type DataHeader,
   dataChecksumMatches,
   decode,
@@ -17,10 +18,10 @@ import { crc32 } from '../../source/protocol/crc32.ts';
 import { MAX_PAYLOAD_BYTES } from '../../source/protocol/messages.ts';
 import { bytes } from './fixtures.ts';
 
-const infohash = bytes(32, 0xab);
+const tag = 0xab12_cd34;
 /** A DATA datagram cut at every length, one oversize, one with a bad magic. */
 function brokenDataDatagrams(): Buffer[] {
-  const valid = encode(7, { type: 'data', infohash, piece: 4, begin: 0, bytes: bytes(10, 1) });
+  const valid = encode(7, { type: 'data', tag, piece: 4, begin: 0, bytes: bytes(10, 1) });
   return [
     ...Array.from({ length: DATA_HEADER_BYTES + 1 }, (_, n) => valid.subarray(0, n)),
     Buffer.concat([valid.subarray(0, DATA_HEADER_BYTES), bytes(MAX_PAYLOAD_BYTES + 1, 0)]),
@@ -30,6 +31,7 @@ function brokenDataDatagrams(): Buffer[] {
 
 const emptyHeader = (): DataHeader => ({
   txid: -1,
+  tag: -1,
   piece: -1,
   begin: -1,
   payloadLength: -1,
@@ -37,18 +39,20 @@ const emptyHeader = (): DataHeader => ({
 });
 
 describe('DATA hot path', () => {
-  test('DATA_HEADER_BYTES is header + infohash + piece + begin', () => {
-    assert.equal(DATA_HEADER_BYTES, HEADER_BYTES + 32 + 4 + 4);
+  test('DATA_HEADER_BYTES is header + tag + piece + begin: a one-frame block carries 1,447 bytes', () => {
+    assert.equal(DATA_HEADER_BYTES, HEADER_BYTES + 4 + 4 + 4);
+    // 1,500-byte MTU - 20 (IPv4) - 8 (UDP) - DATA's own header.
+    assert.equal(1500 - 20 - 8 - DATA_HEADER_BYTES, 1447);
   });
 
   test('writeDataHeader + payload gives the same bytes as encode', () => {
     const payload = bytes(1000, 0x5a);
     const datagram = Buffer.alloc(DATA_HEADER_BYTES + payload.length);
     payload.copy(datagram, DATA_HEADER_BYTES);
-    writeDataHeader(datagram, 0xdead_beef, infohash, 12, 32_768);
+    writeDataHeader(datagram, 0xdead_beef, tag, 12, 32_768);
     const expected = encode(0xdead_beef, {
       type: 'data',
-      infohash,
+      tag,
       piece: 12,
       begin: 32_768,
       bytes: payload,
@@ -58,11 +62,11 @@ describe('DATA hot path', () => {
 
   test('writeDataHeader writes only the header of a larger reusable buffer', () => {
     const buffer = Buffer.alloc(DATA_HEADER_BYTES + MAX_PAYLOAD_BYTES, 0x11);
-    writeDataHeader(buffer, 1, infohash, 2, 3);
+    writeDataHeader(buffer, 1, tag, 2, 3);
     assert.equal(buffer[DATA_HEADER_BYTES], 0x11);
-    assert.throws(() => writeDataHeader(Buffer.alloc(DATA_HEADER_BYTES - 1), 1, infohash, 2, 3));
-    assert.throws(() => writeDataHeader(buffer, 1, bytes(31, 0), 2, 3), RangeError);
-    assert.throws(() => writeDataHeader(buffer, 1, infohash, -1, 3), RangeError);
+    assert.throws(() => writeDataHeader(Buffer.alloc(DATA_HEADER_BYTES - 1), 1, tag, 2, 3));
+    assert.throws(() => writeDataHeader(buffer, 1, 2 ** 32, 2, 3), RangeError);
+    assert.throws(() => writeDataHeader(buffer, 1, tag, -1, 3), RangeError);
   });
 
   test('writeDataHeaderRun gives every datagram of a run the bytes encode gives it', () => {
@@ -83,12 +87,12 @@ describe('DATA hot path', () => {
         payload.copy(buffer, i * stride + DATA_HEADER_BYTES);
         crcs[i] = crc32(payload);
       });
-      const run = { txid: 0xfeed_f00d, infohash, piece: 9, begin: 2 * blockLength, blockLength };
+      const run = { txid: 0xfeed_f00d, tag, piece: 9, begin: 2 * blockLength, blockLength };
       writeDataHeaderRun(buffer, run, count, lastPayloadBytes, crcs);
       payloads.forEach((payload, i) => {
         const expected = encode(run.txid, {
           type: 'data',
-          infohash,
+          tag,
           piece: run.piece,
           begin: run.begin + i * blockLength,
           bytes: payload,
@@ -107,7 +111,7 @@ describe('DATA hot path', () => {
     const crcs = new Uint32Array(4);
     const run = {
       txid: 1,
-      infohash,
+      tag,
       piece: 2,
       begin: 0,
       blockLength: 100,
@@ -132,15 +136,15 @@ describe('DATA hot path', () => {
         message: `cannot encode begin: ${0xffff_ffff - 50} is not an integer in 0..${0xffff_ffff - 100}`,
       },
     );
-    assert.throws(() => writeDataHeaderRun(fits, { ...run, infohash: bytes(31, 0) }, 2, 50, crcs), {
-      message: 'cannot encode data: infohash size',
+    assert.throws(() => writeDataHeaderRun(fits, { ...run, tag: -1 }, 2, 50, crcs), {
+      message: `cannot encode tag: -1 is not an integer in 0..${0xffff_ffff}`,
     });
   });
 
-  test('readDataHeader fills the header in place and leaves the infohash in the datagram', () => {
+  test('readDataHeader fills the header in place', () => {
     const datagram = encode(7, {
       type: 'data',
-      infohash,
+      tag,
       piece: 4,
       begin: 16_384,
       bytes: bytes(16_384, 1),
@@ -149,16 +153,23 @@ describe('DATA hot path', () => {
     assert.equal(readDataHeader(datagram, header), null);
     assert.deepEqual(header, {
       txid: 7,
+      tag,
       piece: 4,
       begin: 16_384,
       payloadLength: 16_384,
       checksum: datagram.readUInt32BE(9),
     });
-    assert.deepEqual(datagram.subarray(HEADER_BYTES, HEADER_BYTES + 32), infohash);
+    assert.equal(datagram.readUInt32BE(DATA_TAG_OFFSET), tag);
   });
 
   test('readDataHeader refuses another message type', () => {
-    const reject = encode(7, { type: 'reject', infohash, piece: 0, begin: 0, reason: 'busy' });
+    const reject = encode(7, {
+      type: 'reject',
+      infohash: bytes(32, 0xab),
+      piece: 0,
+      begin: 0,
+      reason: 'busy',
+    });
     assert.deepEqual(readDataHeader(reject, emptyHeader()), { code: 'bad-value', field: 'type' });
   });
 
@@ -179,7 +190,7 @@ describe('DATA hot path', () => {
     const payload = bytes(16_384, 9);
     const datagram = encode(0xfeed_f00d, {
       type: 'data',
-      infohash,
+      tag,
       piece: 3,
       begin: 49_152,
       bytes: payload,
@@ -188,7 +199,7 @@ describe('DATA hot path', () => {
     assert.equal(readDataHeaderUnverified(datagram, header), null);
     const { txid, piece, begin, checksum } = header;
     assert.deepEqual([txid, piece, begin], [0xfeed_f00d, 3, 49_152]);
-    assert.equal(dataChecksumMatches(checksum, txid, infohash, piece, begin, payload), true);
+    assert.equal(dataChecksumMatches(checksum, txid, tag, piece, begin, payload), true);
 
     // One flipped bit anywhere, payload or a header field, is damage in transit.
     const damaged = Buffer.from(datagram);
@@ -196,17 +207,14 @@ describe('DATA hot path', () => {
     assert.equal(readDataHeaderUnverified(damaged, header), null, 'lengths and fields still pass');
     assert.deepEqual(readDataHeader(damaged, emptyHeader()), { code: 'bad-checksum' });
     const damagedPayload = damaged.subarray(DATA_HEADER_BYTES);
+    assert.equal(dataChecksumMatches(checksum, txid, tag, piece, begin, damagedPayload), false);
+    assert.equal(dataChecksumMatches(checksum, txid, tag, piece, begin + 1, payload), false);
     assert.equal(
-      dataChecksumMatches(checksum, txid, infohash, piece, begin, damagedPayload),
-      false,
-    );
-    assert.equal(dataChecksumMatches(checksum, txid, infohash, piece, begin + 1, payload), false);
-    assert.equal(
-      dataChecksumMatches(checksum, (txid ^ 1) >>> 0, infohash, piece, begin, payload),
+      dataChecksumMatches(checksum, (txid ^ 1) >>> 0, tag, piece, begin, payload),
       false,
     );
     assert.equal(
-      dataChecksumMatches(checksum, txid, bytes(32, 0xac), piece, begin, payload),
+      dataChecksumMatches(checksum, txid, (tag ^ 1) >>> 0, piece, begin, payload),
       false,
     );
   });

@@ -217,22 +217,22 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   ['who-reply with 17 ids', datagram(0x48, u8(17)), { code: 'oversize', field: 'count' }],
   [
     'request of 0-byte blocks',
-    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(0), u16(1)),
+    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(0), u16(1), u32(1)),
     { code: 'bad-value', field: 'blockLength' },
   ],
   [
     'request of blocks above MAX_PAYLOAD_BYTES',
-    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(65_001), u16(1)),
+    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(65_001), u16(1), u32(1)),
     { code: 'oversize', field: 'blockLength' },
   ],
   [
     'request of 0 blocks',
-    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(16_384), u16(0)),
+    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(16_384), u16(0), u32(1)),
     { code: 'bad-value', field: 'count' },
   ],
   [
     'request of 65 blocks',
-    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(16_384), u16(65)),
+    datagram(0x85, cookie, infohash, u32(0), u32(0), u32(16_384), u16(65), u32(1)),
     { code: 'oversize', field: 'count' },
   ],
   // enumerations
@@ -307,12 +307,12 @@ const cases: Array<[string, Buffer, DecodeError]> = [
   // payload tails
   [
     'data with no payload',
-    datagram(0x86, infohash, u32(0), u32(0)),
+    datagram(0x86, u32(1), u32(0), u32(0)),
     { code: 'truncated', field: 'bytes' },
   ],
   [
     'data above MAX_PAYLOAD_BYTES',
-    datagram(0x86, infohash, u32(0), u32(0), bytes(65_001, 0)),
+    datagram(0x86, u32(1), u32(0), u32(0), bytes(65_001, 0)),
     { code: 'oversize', field: 'bytes' },
   ],
   [
@@ -434,13 +434,10 @@ describe('encode refuses values outside the protocol (a bug in the caller)', () 
       },
     ],
     ['a 201-byte error text', { type: 'error', code: 'full', text: 'e'.repeat(201) }],
-    [
-      'an empty data payload',
-      { type: 'data', infohash, piece: 0, begin: 0, bytes: Buffer.alloc(0) },
-    ],
+    ['an empty data payload', { type: 'data', tag: 1, piece: 0, begin: 0, bytes: Buffer.alloc(0) }],
     [
       'a data payload above MAX_PAYLOAD_BYTES',
-      { type: 'data', infohash, piece: 0, begin: 0, bytes: bytes(65_001, 0) },
+      { type: 'data', tag: 1, piece: 0, begin: 0, bytes: bytes(65_001, 0) },
     ],
     [
       'metainfo-data past its end',
@@ -448,7 +445,7 @@ describe('encode refuses values outside the protocol (a bug in the caller)', () 
     ],
     [
       'a request of 65 blocks',
-      { type: 'request', cookie, infohash, piece: 0, begin: 0, blockLength: 1, count: 65 },
+      { type: 'request', cookie, infohash, piece: 0, begin: 0, blockLength: 1, count: 65, tag: 1 },
     ],
   ];
   for (const [label, message] of bad) {

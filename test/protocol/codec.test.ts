@@ -14,14 +14,17 @@ import { describeDecodeError } from '../../source/protocol/decode-error.ts';
 import {
   HELLO_DATAGRAM_BYTES,
   MAX_ERROR_TEXT_BYTES,
+  type Message,
   type MessageType,
   REGISTER_DATAGRAM_BYTES,
 } from '../../source/protocol/messages.ts';
 import { bytes, hasPayloadTail, SAMPLES } from './fixtures.ts';
 import { datagram, u8 } from './wire.ts';
 
-/** DATA: infohash, piece, begin; METAINFO_DATA: infohash, totalLength, offset. */
-const PAYLOAD_START = HEADER_BYTES + 32 + 4 + 4;
+/** Where a payload tail starts. DATA: tag, piece, begin; METAINFO_DATA: infohash, totalLength, offset. */
+function payloadStart(message: Message): number {
+  return message.type === 'data' ? HEADER_BYTES + 4 + 4 + 4 : HEADER_BYTES + 32 + 4 + 4;
+}
 
 describe('round trip', () => {
   for (const { label, txid, message } of SAMPLES) {
@@ -64,18 +67,21 @@ describe('round trip', () => {
 
   test('decoded fixed-size fields and payloads alias the datagram', () => {
     const encoded = encode(1, {
-      type: 'data',
+      type: 'reject',
       infohash: bytes(32, 1),
       piece: 0,
       begin: 0,
-      bytes: bytes(4, 2),
+      reason: 'busy',
     });
     const result = decode(encoded);
-    assert.ok(result.ok && result.message.type === 'data');
+    assert.ok(result.ok && result.message.type === 'reject');
     encoded[HEADER_BYTES] = 0xee;
-    encoded[encoded.length - 1] = 0xdd;
     assert.equal(result.message.infohash[0], 0xee);
-    assert.equal(result.message.bytes[3], 0xdd);
+    const data = encode(1, { type: 'data', tag: 1, piece: 0, begin: 0, bytes: bytes(4, 2) });
+    const decodedData = decode(data);
+    assert.ok(decodedData.ok && decodedData.message.type === 'data');
+    data[data.length - 1] = 0xdd;
+    assert.equal(decodedData.message.bytes[3], 0xdd);
   });
 
   test('pads register and hello to their fixed datagram sizes', () => {
@@ -186,7 +192,7 @@ describe('exact lengths', () => {
   for (const { label, txid, message } of SAMPLES) {
     const encoded = encode(txid, message);
     // A payload tail may be shorter and still valid, so only prefixes ending before it are cut.
-    const end = hasPayloadTail(message) ? PAYLOAD_START : encoded.length;
+    const end = hasPayloadTail(message) ? payloadStart(message) : encoded.length;
     test(`every prefix is truncated: ${label}`, () => {
       for (let length = 0; length < end; length++) {
         const result = decode(encoded.subarray(0, length));
@@ -246,6 +252,7 @@ describe('no amplification towards unvalidated addresses', () => {
       begin: 0,
       blockLength: 1,
       count: 1,
+      tag: 1,
     });
     const metainfoRequest = encode(1, { type: 'metainfo-request', cookie, infohash, offset: 0 });
     assert.ok(reject.length <= request.length);

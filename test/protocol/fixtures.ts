@@ -313,6 +313,7 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
       begin: 16_384,
       blockLength: 16_384,
       count: 4,
+      tag: 77,
     },
   },
   {
@@ -326,22 +327,29 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
       begin: 0xffff_ffff,
       blockLength: MAX_PAYLOAD_BYTES,
       count: 64,
+      tag: 0xffff_ffff,
     },
   },
   {
     label: 'data of one byte',
     txid: 11,
-    message: { type: 'data', infohash, piece: 0, begin: 0, bytes: bytes(1, 0x77) },
+    message: { type: 'data', tag: 0, piece: 0, begin: 0, bytes: bytes(1, 0x77) },
   },
   {
     label: 'data of 16 KiB',
     txid: 11,
-    message: { type: 'data', infohash, piece: 9, begin: 16_384, bytes: bytes(16_384, 0x78) },
+    message: { type: 'data', tag: 77, piece: 9, begin: 16_384, bytes: bytes(16_384, 0x78) },
   },
   {
     label: 'data with the largest payload',
     txid: 11,
-    message: { type: 'data', infohash, piece: 1, begin: 0, bytes: bytes(MAX_PAYLOAD_BYTES, 0x79) },
+    message: {
+      type: 'data',
+      tag: 0xffff_ffff,
+      piece: 1,
+      begin: 0,
+      bytes: bytes(MAX_PAYLOAD_BYTES, 0x79),
+    },
   },
   {
     label: 'reject not-seeding',

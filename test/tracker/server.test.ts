@@ -279,7 +279,29 @@ describe('tracker server over loopback UDP', () => {
       code: 'bad-request',
       text: OLD_VERSION_TEXT,
     });
-    assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 3 .*upgrade bt-tui/);
+    assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 4 .*upgrade bt-tui/);
+    assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
+  });
+
+  test('a node of protocol 3 (DATA named by infohash) that registers is told to upgrade', async () => {
+    const { tracker } = await startOn(await tempDbDir());
+    const raw = await openTransport();
+    const replies: Buffer[] = [];
+    raw.setReceiver((datagram) => replies.push(datagram));
+    // Protocol 3's REGISTER: node id 7, an Ed25519 public key, padded to 256 bytes.
+    const header = [u16(0x4254), u8(3), u8(0x01), u8(0), u32(78), u32(0)];
+    const old = seal(Buffer.concat([...header, u32(7), Buffer.alloc(32, 9), Buffer.alloc(207)]));
+    assert.equal(old.length, REGISTER_DATAGRAM_BYTES);
+    raw.send(old, old.length, tracker.address);
+    await waitUntil(() => replies.length === 1, 'the answer');
+    const answer = replies[0]!;
+    assert.ok(answer.length <= old.length);
+    assert.deepEqual([answer[2], answer[3], answer.readUInt32BE(5)], [3, 0x4f, 78]);
+    const asCurrent = decode(relabelVersion(answer, PROTOCOL_VERSION));
+    assert.equal(
+      asCurrent.ok && asCurrent.message.type === 'error' && asCurrent.message.text,
+      OLD_VERSION_TEXT,
+    );
     assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
   });
 

@@ -77,6 +77,8 @@ export interface DownloadDeps {
   pacer: DownlinkPacer;
   /** Whether this host loses fragments of what it receives, shared by its downloads. */
   fragments: FragmentLossWatch;
+  /** A number no other transfer of this node has now (see BlockTransfer's `tag`). */
+  transferTag(): number;
   findOwners: OwnerFinder;
   /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
   listFiles?: EntryLookup['listFiles'];
@@ -577,6 +579,7 @@ export class Download {
       {
         endpoint: this.deps.endpoint,
         clock: this.deps.clock,
+        tag: this.deps.transferTag(),
         blockSizeBytes: this.options.blockSizeBytes,
         budget: this.deps.budget,
         pacer: this.deps.pacer,

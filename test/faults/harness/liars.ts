@@ -12,11 +12,16 @@ import { generateIdentity, type NodeIdentity } from '../../../source/peer/identi
 import { proveIdentity } from '../../../source/peer/tracker-registration.ts';
 import {
   DATA_HEADER_BYTES,
+  decode,
   encode,
   peekHeader,
   writeDataHeader,
 } from '../../../source/protocol/codec.ts';
-import { COOKIE_BYTES, type TrackerReply } from '../../../source/protocol/messages.ts';
+import {
+  COOKIE_BYTES,
+  type RequestMessage,
+  type TrackerReply,
+} from '../../../source/protocol/messages.ts';
 import type { World } from './world.ts';
 
 /** A node registered by hand: its endpoint, identity and session token. */
@@ -96,9 +101,9 @@ export function serveLyingMetainfo(
   return asked;
 }
 
-/** A DATA datagram for `infohash`, built by hand (any piece, offset and payload). */
+/** A DATA datagram with the download tag `tag`, built by hand (any piece, offset and payload). */
 export function dataDatagram(
-  infohash: Buffer,
+  tag: number,
   piece: number,
   begin: number,
   payload: Buffer,
@@ -107,32 +112,36 @@ export function dataDatagram(
   const datagram = Buffer.alloc(DATA_HEADER_BYTES + payload.length);
   // The checksum covers the payload: it goes in first.
   payload.copy(datagram, DATA_HEADER_BYTES);
-  writeDataHeader(datagram, txid, infohash, piece, begin);
+  writeDataHeader(datagram, txid, tag, piece, begin);
   return datagram;
 }
 
 /**
- * Wraps an honest owner's socket: for every REQUEST it receives it also sends `forge(request's
- * sender)` datagrams (DATA nobody asked for) before passing the REQUEST on. Counts what it sent.
+ * Wraps an honest owner's socket: for every REQUEST it receives it also sends `forge(request)`
+ * datagrams (DATA nobody asked for) to its sender before passing the REQUEST on. Counts what it
+ * sent.
  */
 export class DataForger extends PassthroughTransport {
   /** Forged datagrams sent, by label. */
   readonly sent = new Map<string, number>();
+  /** The tag of the last REQUEST seen (what a sniffer on the LAN learns); null before one. */
+  lastTag: number | null = null;
   private rounds = 0;
 
   constructor(
     inner: DatagramTransport,
-    private readonly forge: () => { label: string; datagram: Buffer }[],
+    private readonly forge: (request: RequestMessage) => { label: string; datagram: Buffer }[],
     private readonly maxRounds: number,
   ) {
     super(inner);
   }
 
   protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
-    const header = peekHeader(datagram);
-    if (header.ok && header.type === 'request' && this.rounds < this.maxRounds) {
+    const decoded = decode(datagram);
+    if (decoded.ok && decoded.message.type === 'request') this.lastTag = decoded.message.tag;
+    if (decoded.ok && decoded.message.type === 'request' && this.rounds < this.maxRounds) {
       this.rounds++;
-      for (const { label, datagram: forged } of this.forge()) {
+      for (const { label, datagram: forged } of this.forge(decoded.message)) {
         this.inner.send(forged, forged.length, from);
         this.sent.set(label, (this.sent.get(label) ?? 0) + 1);
       }
