@@ -151,6 +151,11 @@ export interface DataHeader {
   checksum: number;
 }
 
+/** A DataHeader to fill (readDataHeader): one per receiver, reused for every datagram. */
+export function newDataHeader(): DataHeader {
+  return { txid: 0, tag: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
+}
+
 /** Reply types: the net layer matches these to pending requests by txid. */
 export function isReplyType(type: MessageType): boolean {
   return REPLY_TYPES.has(type);

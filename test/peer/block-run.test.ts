@@ -13,7 +13,12 @@ import {
   readBlockRunNow,
   runBufferBytes,
 } from '../../source/peer/block-run.ts';
-import { DATA_HEADER_BYTES, type DataHeader, readDataHeader } from '../../source/protocol/codec.ts';
+import {
+  DATA_HEADER_BYTES,
+  type DataHeader,
+  newDataHeader,
+  readDataHeader,
+} from '../../source/protocol/codec.ts';
 import {
   COOKIE_BYTES,
   INFOHASH_BYTES,
@@ -59,10 +64,6 @@ function datagramsOf(read: ReadRun): Buffer[] {
       start + (i === read.count - 1 ? read.lastLength : read.stride),
     );
   });
-}
-
-function emptyHeader(): DataHeader {
-  return { txid: 0, tag: 0, piece: 0, begin: 0, payloadLength: 0, checksum: 0 };
 }
 
 function bufferFor(run: BlockRun): Buffer {
@@ -120,7 +121,7 @@ describe('readBlockRun', () => {
       const first = await readBlockRun(handle, run, bufferFor(run), checksums);
       const again = await readBlockRun(handle, { ...run, txid: 8 }, bufferFor(run), checksums);
       assert.deepEqual(datagramsOf(first), datagramsOf(plain));
-      const header: DataHeader = emptyHeader();
+      const header: DataHeader = newDataHeader();
       for (const datagram of [...datagramsOf(first), ...datagramsOf(again)]) {
         assert.equal(readDataHeader(datagram, header), null, 'a valid checksum');
       }
@@ -138,7 +139,7 @@ describe('readBlockRun', () => {
         datagramsOf(read).map((d) => d.length - DATA_HEADER_BYTES),
         [1500, 1500, 1000],
       );
-      const header: DataHeader = emptyHeader();
+      const header: DataHeader = newDataHeader();
       datagramsOf(read).forEach((datagram, i) => {
         assert.equal(readDataHeader(datagram, header), null);
         assert.equal(header.txid, 99);

@@ -26,6 +26,7 @@ import {
 import {
   DATA_HEADER_BYTES,
   type DataHeader,
+  newDataHeader,
   peekHeader,
   readDataHeader,
 } from '../../source/protocol/codec.ts';
@@ -80,14 +81,7 @@ async function openClient(): Promise<Client> {
   const endpoint = await openEndpoint();
   const client: Client = { endpoint, address: endpoint.localAddress, data: [], messages: [] };
   endpoint.onData((datagram) => {
-    const header: DataHeader = {
-      txid: 0,
-      tag: 0,
-      piece: 0,
-      begin: 0,
-      payloadLength: 0,
-      checksum: 0,
-    };
+    const header: DataHeader = newDataHeader();
     assert.equal(readDataHeader(datagram, header), null);
     client.data.push({ header, payload: Buffer.from(datagram.subarray(DATA_HEADER_BYTES)) });
   });

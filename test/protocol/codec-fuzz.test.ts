@@ -13,6 +13,7 @@ import {
   decode,
   encode,
   MESSAGE_TYPES,
+  newDataHeader,
   PROTOCOL_VERSION,
   peekHeader,
   readDataHeader,
@@ -46,14 +47,7 @@ const TYPE_CODES = Object.keys(MESSAGE_TYPES.codes).map((t) =>
 );
 // Encodings small enough to copy 100k times; the largest-payload samples add nothing here.
 const SEEDS = SAMPLES.map((s) => encode(s.txid, s.message)).filter((b) => b.length <= 12_000);
-const scratch: DataHeader = {
-  txid: 0,
-  tag: 0,
-  piece: 0,
-  begin: 0,
-  payloadLength: 0,
-  checksum: 0,
-};
+const scratch: DataHeader = newDataHeader();
 
 function fail(kind: string, iteration: number, input: Buffer, why: string): never {
   const hex = input.subarray(0, 96).toString('hex');

@@ -7,6 +7,7 @@ import {
   DATA_HEADER_BYTES,
   type DataHeader,
   dataChecksumMatches,
+  newDataHeader,
   readDataHeaderUnverified,
 } from '../../protocol/codec.ts';
 import { MAX_BLOCKS_PER_REQUEST } from '../../protocol/messages.ts';
@@ -116,14 +117,7 @@ export class BlockTransfer {
   private readonly assemblies = new Map<number, PieceAssembly>();
   private readonly blame = new PieceBlame();
   private readonly pool: PieceBufferPool;
-  private readonly header: DataHeader = {
-    txid: 0,
-    tag: 0,
-    piece: 0,
-    begin: 0,
-    payloadLength: 0,
-    checksum: 0,
-  };
+  private readonly header: DataHeader = newDataHeader();
   private paused = false;
   /** pumpInTurns: the index of the owner that goes first next round (one further each time). */
   private firstTurn = 0;
