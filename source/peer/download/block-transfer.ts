@@ -297,6 +297,26 @@ export class BlockTransfer {
     this.refused(owner, piece, begin);
   }
 
+  /** Nothing of this download is in flight: it waits on nothing (see OwnerSession.offer). */
+  private stalled(): boolean {
+    for (const owner of this.owners) if (owner.inFlightBlocks > 0) return false;
+    return true;
+  }
+
+  /**
+   * Called every tick: a download with nothing in flight whose owners declined pieces lately asks
+   * them again once they may be (nothing else would pump it: no DATA is coming).
+   */
+  pumpIfStalledOnDeclines(): void {
+    if (this.paused || this.finished || !this.stalled()) return;
+    for (const owner of this.owners) {
+      if (owner.declining) {
+        this.pumpAll();
+        return;
+      }
+    }
+  }
+
   /** Pieces being assembled now (some blocks asked for or received). */
   activePieces(): IterableIterator<number> {
     return this.assemblies.keys();
@@ -546,7 +566,7 @@ export class BlockTransfer {
     // so memory stays bounded when the network outruns the disk.
     const diskKeepsUp = this.pendingWriteBytes < MAX_PENDING_WRITE_BYTES;
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
-      const piece = this.picker.take(owner.offer(nowMs));
+      const piece = this.picker.take(owner.offer(nowMs, this.stalled()));
       if (piece >= 0) {
         const assembly = this.assemblyFor(piece, nowMs, owner);
         owner.pieces.add(piece);
@@ -556,7 +576,7 @@ export class BlockTransfer {
     // Endgame: nothing left to hand out, so help with blocks others are still fetching.
     if (owner.state === 'slow' || this.picker.unassignedCount > 0) return 0;
     for (const assembly of this.assemblies.values()) {
-      if (assembly.parole || !owner.offers(assembly.piece, nowMs)) continue;
+      if (assembly.parole || !owner.offers(assembly.piece, nowMs, this.stalled())) continue;
       const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
       if (sent > 0) return sent;
     }

@@ -629,6 +629,7 @@ export class Download {
       this.transfer?.checkTimeouts();
       // Paced: send what the tokens returned since the last tick allow.
       if (pacer.limited) this.transfer?.pumpAll();
+      else this.transfer?.pumpIfStalledOnDeclines();
       this.scheduleTick();
     }, TICK_MS);
   }

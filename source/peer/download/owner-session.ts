@@ -13,6 +13,12 @@ export const STRIKES_TO_BAN = 3;
  * not asked of it again for this long after its first refusal; by then the other peer has them.
  */
 export const DECLINES_REMEMBERED_MS = 1_000;
+/**
+ * ...and this long while the download has nothing in flight at all: it waits on nothing else,
+ * and the owner serves a piece asked for again half a second after its first refusal (see
+ * ASKED_AGAIN_MS in first-copies.ts), when the peer that got it passed nothing on.
+ */
+export const STALLED_DECLINES_REMEMBERED_MS = 250;
 
 /**
  * One owner as seen by one download: what it has of this file (all, or a partial owner's
@@ -118,20 +124,27 @@ export class OwnerSession implements LinkUser {
 
   /**
    * The pieces to ask this owner for: a partial owner's bitfield, or for a complete owner null
-   * (every piece) unless it declined some lately.
+   * (every piece) unless it declined some lately; `stalled`: the download has nothing in flight
+   * (STALLED_DECLINES_REMEMBERED_MS).
    */
-  offer(nowMs: number): Bitfield | null {
+  offer(nowMs: number, stalled = false): Bitfield | null {
     if (this.has !== null) return this.has;
-    if (this.notDeclined !== null && nowMs - this.firstDeclineAtMs >= DECLINES_REMEMBERED_MS) {
+    const rememberedMs = stalled ? STALLED_DECLINES_REMEMBERED_MS : DECLINES_REMEMBERED_MS;
+    if (this.notDeclined !== null && nowMs - this.firstDeclineAtMs >= rememberedMs) {
       this.notDeclined = null;
     }
     return this.notDeclined;
   }
 
-  /** May this owner be asked for `piece` now? */
-  offers(piece: number, nowMs: number): boolean {
-    const offered = this.offer(nowMs);
+  /** May this owner be asked for `piece` now? (`stalled`: see offer.) */
+  offers(piece: number, nowMs: number, stalled = false): boolean {
+    const offered = this.offer(nowMs, stalled);
     return offered === null || offered.has(piece);
+  }
+
+  /** True while it declined pieces lately that it is not asked for again yet. */
+  get declining(): boolean {
+    return this.notDeclined !== null;
   }
 
   /** A complete owner declined a piece ('elsewhere'): ask it for others for a while. */

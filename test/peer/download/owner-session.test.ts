@@ -4,6 +4,7 @@ import { defaults } from '../../../source/config.ts';
 import {
   DECLINES_REMEMBERED_MS,
   OwnerSession,
+  STALLED_DECLINES_REMEMBERED_MS,
 } from '../../../source/peer/download/owner-session.ts';
 import { PeerLink } from '../../../source/peer/peer-link.ts';
 
@@ -32,6 +33,17 @@ describe('OwnerSession: pieces a complete owner declined (elsewhere)', () => {
     assert.equal(owner.offers(7, 100 + DECLINES_REMEMBERED_MS - 1), false);
     assert.equal(owner.offer(100 + DECLINES_REMEMBERED_MS), null);
     assert.equal(owner.offers(7, 100 + DECLINES_REMEMBERED_MS), true);
+  });
+
+  test('a download with nothing in flight asks again sooner: it waits on nothing else', () => {
+    const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
+    owner.decline(5, 10, 100);
+    assert.equal(owner.declining, true);
+    const soon = 100 + STALLED_DECLINES_REMEMBERED_MS;
+    assert.equal(owner.offers(5, soon - 1, true), false);
+    assert.equal(owner.offers(5, soon, false), false, 'busy with others: remembered for longer');
+    assert.equal(owner.offers(5, soon, true), true);
+    assert.equal(owner.declining, false);
   });
 
   test('a partial owner is offered what its bitfield says, declines or not', () => {
