@@ -273,6 +273,35 @@ describe('peer view: names a terminal draws differently', () => {
   });
 });
 
+describe('peer view: owners of a swarm file this node owns too', () => {
+  test('say `you + N` (seeding, or downloading with verified pieces), not a count with itself in it', async () => {
+    const mine = { ...swarmFile('big.iso', 16 * MIB, 3), infohashHex: 'ab'.repeat(32) };
+    const view = await show({
+      peer: peerSnapshot({
+        files: [localFile('a.bin', MIB, { kind: 'seeding', infohashHex: 'a'.repeat(64) })],
+        downloads: [
+          download('big.iso', [0, 0, M, M]),
+          { ...download('lost.bin', [0, M], { state: 'failed' }), infohashHex: 'f'.repeat(64) },
+        ],
+      }),
+      swarm: swarmListing([
+        swarmFile('a.bin', MIB, 1, 'a'),
+        mine,
+        swarmFile('lost.bin', 2 * MIB, 2, 'f'),
+        swarmFile('other.bin', MIB, 5, 'e'),
+      ]),
+      size: { columns: 120, rows: 36 },
+    });
+    // The owners column: the last cell of each of the swarm table's rows.
+    const owners = view
+      .lines()
+      .slice(6, 10)
+      .map((line) => line.split('│').at(-2)!.trim());
+    // Before: 1, 3, 2, 5. A failed download withdrew its partial ownership.
+    assert.deepEqual(owners, ['you', 'you + 2', '2', '5'], view.frame());
+  });
+});
+
 describe('peer view: a swarm listing cut at its page limit', () => {
   test('says how many files the tracker has and how to get one not listed', async () => {
     const view = await show({

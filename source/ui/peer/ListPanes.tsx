@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatSize } from '../../format.ts';
 import { formatTarget } from '../../peer/download/download-target.ts';
-import type { LocalFileSnapshot } from '../../peer/peer-snapshot.ts';
+import type { LocalFileSnapshot, PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
 import { quoteUntrusted, validateFileName } from '../../protocol/names.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
@@ -178,12 +178,44 @@ function cutListing(listing: SwarmListing): string {
 }
 
 /**
+ * The files this node is an owner of as the tracker counts them: those it seeds, and those it
+ * downloads and serves some verified pieces of (announced as a partial owner).
+ */
+export function ownedHere(snapshot: PeerSnapshot): ReadonlySet<string> {
+  const owned = new Set<string>();
+  for (const file of snapshot.files) {
+    if (file.state.kind === 'seeding') owned.add(file.state.infohashHex);
+  }
+  for (const download of snapshot.downloads) {
+    if (
+      download.piecesVerified > 0 &&
+      download.state !== 'failed' &&
+      download.state !== 'cancelled'
+    )
+      owned.add(download.infohashHex);
+  }
+  return owned;
+}
+
+/**
+ * A swarm file's owners: the tracker's count, or `you + N` when this node is one of them (before,
+ * a file being downloaded from 2 others said `3`, this node counted among its own sources).
+ */
+function ownersCell(file: SwarmFile, owned: ReadonlySet<string>): string {
+  if (!owned.has(file.infohashHex)) return String(file.ownerCount);
+  // The listing is read every few seconds: this node may not be counted in it yet.
+  return file.ownerCount > 1 ? `you + ${file.ownerCount - 1}` : 'you';
+}
+
+/**
  * "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. Files
  * that share a name are shown as NAME@PREFIX, and d takes the one on the row.
  */
 export function SwarmPane(props: {
   listing: SwarmListing;
   files: readonly SwarmFile[];
+  /** Infohashes this node is an owner of (ownedHere). */
+  owned: ReadonlySet<string>;
   filter: string;
   selected: number;
   focused: boolean;
@@ -195,7 +227,7 @@ export function SwarmPane(props: {
   const all = props.files.map((file, index) => ({
     name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(file.name, file.infohashHex) : file.name}`,
     size: formatSize(file.sizeBytes),
-    owners: String(file.ownerCount),
+    owners: ownersCell(file, props.owned),
     // Not a column: tells rowStyle to colour the row.
     kind: shared.has(file.name) ? 'shared-name' : '',
   }));

@@ -1,5 +1,5 @@
 import { Box, useInput } from 'ink';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useMemo, useRef, useState } from 'react';
 import { type Clock, systemClock } from '../../clock.ts';
 import { formatRate } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
@@ -16,7 +16,7 @@ import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
 import { EntryPicker, shortTarget } from './EntryPicker.tsx';
-import { FilesPane, SwarmPane } from './ListPanes.tsx';
+import { FilesPane, ownedHere, SwarmPane } from './ListPanes.tsx';
 import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
 import { COMMAND_HELP, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
@@ -96,6 +96,7 @@ export function PeerApp(props: PeerAppProps) {
 
   const swarmNames = swarm.files.map((file) => file.name);
   const swarmFiles = filteredSwarm(swarm.files, filter);
+  const owned = useMemo(() => ownedHere(snapshot), [snapshot]);
   const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines =
     snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
@@ -260,6 +261,7 @@ export function PeerApp(props: PeerAppProps) {
         <SwarmPane
           listing={swarm}
           files={swarmFiles}
+          owned={owned}
           filter={filter}
           selected={pick('swarm', swarmFiles.length)}
           focused={focus === 'swarm'}
