@@ -48,10 +48,11 @@ export class FirstCopies<Peer extends CopyHolder> {
   /** Who got each piece this round (undefined: nobody yet). */
   private readonly holders: (Peer | undefined)[];
   /**
-   * Per piece, the peers declined it and when they were first (see ASKED_AGAIN_MS); kept when
-   * the hold passes to another peer, since they have waited as long, and cleared with the round.
+   * Per peer, the pieces it was declined this round and when first (see ASKED_AGAIN_MS); kept when
+   * the hold passes to another peer, since it has waited as long. Weak: a peer the seeder's ledger
+   * forgot takes its refusals with it.
    */
-  private readonly declined = new Map<number, Map<Peer, number>>();
+  private readonly declined = new WeakMap<Peer, { round: number; firstMs: Map<number, number> }>();
   /** When each holder last asked for its piece. */
   private readonly heldSinceMs: Float64Array;
   private ungranted: number;
@@ -104,27 +105,27 @@ export class FirstCopies<Peer extends CopyHolder> {
 
   /** A held piece asked for by another peer: true once it asks again ASKED_AGAIN_MS on. */
   private askedAgain(piece: number, peer: Peer, nowMs: number): boolean {
-    let declined = this.declined.get(piece);
-    if (declined === undefined) {
-      declined = new Map();
-      this.declined.set(piece, declined);
+    let declined = this.declined.get(peer);
+    if (declined === undefined || declined.round !== this.completedRounds) {
+      declined = { round: this.completedRounds, firstMs: new Map() };
+      this.declined.set(peer, declined);
     }
-    const firstMs = declined.get(peer);
+    const firstMs = declined.firstMs.get(piece);
     if (firstMs === undefined) {
-      declined.set(peer, nowMs);
+      declined.firstMs.set(piece, nowMs);
       return false;
     }
     if (nowMs - firstMs < ASKED_AGAIN_MS) return false;
     // Counted once per peer and piece; its later requests for the rest of the piece pass too.
     if (firstMs !== Number.NEGATIVE_INFINITY) {
-      declined.set(peer, Number.NEGATIVE_INFINITY);
+      declined.firstMs.set(piece, Number.NEGATIVE_INFINITY);
       this.repeats++;
     }
     return true;
   }
 
   private grant(piece: number, peer: Peer, nowMs: number): void {
-    this.declined.get(piece)?.delete(peer);
+    this.declined.get(peer)?.firstMs.delete(piece);
     this.holders[piece] = peer;
     this.heldSinceMs[piece] = nowMs;
   }
@@ -134,7 +135,6 @@ export class FirstCopies<Peer extends CopyHolder> {
     this.lastRoundRepeats = this.repeats;
     this.repeats = 0;
     this.holders.fill(undefined);
-    this.declined.clear();
     this.ungranted = this.pieceCount;
   }
 }
