@@ -285,9 +285,10 @@ test('DATA nobody asked for, outside the file or for another file is counted uns
     const sizeBytes = 8 * MiB;
     // Node 3 is honest in what it serves, but with every one of its first FORGED_ROUNDS REQUESTs
     // it also sends three DATA nobody asked for: a piece far outside the file, a block at an
-    // offset that is not a block boundary, and a block tagged for another download. A REQUEST never spans a
-    // piece, so node 3's share (about half of 32 pieces) takes at least a REQUEST a piece; 40
-    // rounds were once certain too, until REQUESTs grew to half a window (39 in one CI run).
+    // offset that is not a block boundary, and a block tagged for another download. A REQUEST
+    // never spans a piece, so node 3's share (about half of 32 pieces) takes at least a REQUEST a
+    // piece; 40 rounds were once certain too, until REQUESTs grew to half a window (39 in one CI
+    // run).
     const { sha256 } = await seedHonest(world, [2, 3], sizeBytes, seed, (id) =>
       id === 3
         ? (socket: DatagramTransport) => {

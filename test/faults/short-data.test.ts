@@ -22,7 +22,7 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** Every prefix of a DATA datagram from its 13-byte header up to (not with) its first payload byte. */
+/** Every prefix of a DATA datagram from its 13-byte header up to its first payload byte. */
 function cutShortData(): Buffer[] {
   const whole = encode(7, {
     type: 'data',

@@ -21,7 +21,7 @@ import {
 import { bytes, hasPayloadTail, SAMPLES } from './fixtures.ts';
 import { datagram, u8 } from './wire.ts';
 
-/** Where a payload tail starts. DATA: tag, piece, begin; METAINFO_DATA: infohash, totalLength, offset. */
+/** Where a payload tail starts (DATA: tag, piece, begin; METAINFO_DATA: infohash, size, offset). */
 function payloadStart(message: Message): number {
   return message.type === 'data' ? HEADER_BYTES + 4 + 4 + 4 : HEADER_BYTES + 32 + 4 + 4;
 }
