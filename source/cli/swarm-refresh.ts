@@ -10,8 +10,8 @@ interface SnapshotStore {
 
 /**
  * Keeps the peer view's swarm listing live: a quiet refresh every few seconds, and at once when
- * what this node offers changes (a file starts or stops seeding, a download ends and is seeded)
- * or it gets registered. Returns the function that stops both.
+ * what this node offers changes (a file starts or stops seeding, a download ends and is seeded,
+ * the tracker learns it serves a download's verified pieces) or it gets registered. Returns the function that stops both.
  */
 export function keepSwarmListingLive(
   node: SnapshotStore,
@@ -33,8 +33,16 @@ export function keepSwarmListingLive(
   };
 }
 
-/** The part of a snapshot that changes what the tracker lists: our registration and seeds. */
+/**
+ * The part of a snapshot that changes what the tracker lists: our registration, seeds, and the
+ * downloads the tracker counts us an owner of (Swarm files says `you + N` for those).
+ */
 function offerOf(snapshot: PeerSnapshot): string {
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding');
-  return [snapshot.tracker.status === 'registered', ...seeding.map((file) => file.name)].join('\n');
+  const partial = snapshot.downloads.filter((download) => download.partialOwner);
+  return [
+    snapshot.tracker.status === 'registered',
+    ...seeding.map((file) => file.name),
+    ...partial.map((download) => `partial ${download.infohashHex}`),
+  ].join('\n');
 }

@@ -17,10 +17,23 @@ interface PartialSeed {
 
 export class PartialSeeding {
   private readonly seeds = new Map<Download, PartialSeed>();
+  /** Downloads the tracker acknowledged as partial owners (it counts this node among them). */
+  private readonly announced = new Set<Download>();
 
   constructor(
-    private readonly deps: { seeder: Seeder; tracker: TrackerClient; log(text: string): void },
+    private readonly deps: {
+      seeder: Seeder;
+      tracker: TrackerClient;
+      log(text: string): void;
+      /** A download became, or stopped being, a partial owner the tracker knows of. */
+      changed(): void;
+    },
   ) {}
+
+  /** The tracker counts this node among the owners of the download's file (OWN partial acked). */
+  isAnnounced(download: Download): boolean {
+    return this.announced.has(download);
+  }
 
   /** The download has verified pieces on disk (a new one, or resumed ones at its start). */
   piecesReadable(download: Download, newPiece: number | null): void {
@@ -43,6 +56,7 @@ export class PartialSeeding {
     const seed = this.seeds.get(download);
     if (seed === undefined) return;
     this.seeds.delete(download);
+    if (this.announced.delete(download)) this.deps.changed();
     if (download.state === 'done' || !(await seed.ready)) return;
     await this.deps.seeder.remove(seed.infohashHex);
     if (!leaving) await this.tell(download, 'withdrawn');
@@ -76,17 +90,21 @@ export class PartialSeeding {
       );
       return false;
     }
-    await this.tell(download, 'partial');
+    if (await this.tell(download, 'partial')) {
+      this.announced.add(download);
+      this.deps.changed();
+    }
     return true;
   }
 
-  /** OWN partial (we serve some pieces) or withdrawn (no longer); logged if it fails. */
-  private async tell(download: Download, state: 'partial' | 'withdrawn'): Promise<void> {
+  /** OWN partial (we serve some pieces) or withdrawn (no longer); false, and logged, if it failed. */
+  private async tell(download: Download, state: 'partial' | 'withdrawn'): Promise<boolean> {
     const { transfer, metainfo } = download;
-    if (transfer === null || metainfo === null) return;
+    if (transfer === null || metainfo === null) return false;
     const size = metainfo.sizeBytes;
     const outcome = await this.deps.tracker.own(transfer.infohash, download.name, size, state);
     if (!outcome.ok)
       this.deps.log(`${download.name}: the tracker was not told (${state}): ${outcome.reason}`);
+    return outcome.ok;
   }
 }

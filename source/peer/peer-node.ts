@@ -241,6 +241,7 @@ export class PeerNode {
       seeder,
       tracker,
       log: (text) => options.logger.log(text),
+      changed: () => this.markChanged(),
     });
     this.snapshot = this.buildSnapshot();
   }
@@ -1304,7 +1305,9 @@ export class PeerNode {
           state: { kind: 'unsupported' as const, reason: entry.reason },
         })),
       ].sort((a, b) => compareNatural(a.name, b.name)),
-      downloads: [...this.downloads.values()].map((download) => snapshotDownload(download)),
+      downloads: [...this.downloads.values()].map((download) =>
+        snapshotDownload(download, this.partialSeeding.isAnnounced(download)),
+      ),
     };
   }
 }

@@ -60,6 +60,11 @@ export interface DownloadSnapshot {
   choices: readonly EntryChoice[];
   /** Paused by a person, or taken up paused and to pause as soon as it starts (`p` resumes). */
   heldByPerson: boolean;
+  /**
+   * The tracker counts this node among the file's owners: it serves the verified pieces and its
+   * OWN partial was acknowledged (until the download ends; once done the file is seeded).
+   */
+  partialOwner: boolean;
 }
 
 export type LocalFileState =

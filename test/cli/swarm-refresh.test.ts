@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { keepSwarmListingLive } from '../../source/cli/swarm-refresh.ts';
 import { systemClock } from '../../source/clock.ts';
 import { SwarmDirectory } from '../../source/peer/swarm-directory.ts';
-import { Swarm, type SwarmNode } from '../peer/harness/swarm.ts';
+import { Swarm, type SwarmNode, startSeeders } from '../peer/harness/swarm.ts';
 import { waitFor } from '../peer/harness/wait.ts';
 
 function directoryOf(viewer: SwarmNode): SwarmDirectory {
@@ -67,6 +67,40 @@ test("this node's own seed and unseed update the listing at once, not at the nex
       await waitFor(() => listed(directory) === 'mine.txt:1', 'mine.txt in the listing', 2_000);
       assert.deepEqual(await viewer.node.unseed('mine.txt'), { ok: true });
       await waitFor(() => listed(directory) === '', 'mine.txt gone from the listing', 2_000);
+    } finally {
+      stop();
+    }
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a download the tracker counts this node an owner of refreshes the listing at once', async () => {
+  // Swarm files says `you + N` for it; a listing read before the tracker counted this node would
+  // say one owner too few until the next period.
+  const swarm = await Swarm.start();
+  try {
+    const { seeders } = await startSeeders(
+      swarm,
+      { name: 'slow.bin', sizeBytes: 4 * 1024 * 1024, seed: 77, count: 1 },
+      { uploadLimitBytesPerSec: 512 * 1024 },
+    );
+    assert.equal(seeders.length, 1);
+    const viewer = await swarm.addNode({ nodeId: 2 });
+    const directory = directoryOf(viewer);
+    await directory.refresh();
+    assert.equal(listed(directory), 'slow.bin:1');
+    const stop = keepSwarmListingLive(viewer.node, directory, systemClock, 600_000);
+    try {
+      assert.deepEqual(viewer.node.download('slow.bin'), { ok: true });
+      await waitFor(
+        () => viewer.node.getSnapshot().downloads[0]?.partialOwner === true,
+        'the tracker acknowledging node 2 as a partial owner',
+        10_000,
+      );
+      await waitFor(() => listed(directory) === 'slow.bin:2', 'node 2 counted', 2_000);
+      const row = viewer.node.getSnapshot().downloads[0]!;
+      assert.equal(row.state, 'downloading', 'still downloading: counted as a partial owner');
     } finally {
       stop();
     }

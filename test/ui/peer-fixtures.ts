@@ -80,6 +80,7 @@ export function download(
     retransmittedBlocks: 0,
     choices: [],
     heldByPerson: false,
+    partialOwner: false,
     ...overrides,
   };
 }

@@ -274,13 +274,14 @@ describe('peer view: names a terminal draws differently', () => {
 });
 
 describe('peer view: owners of a swarm file this node owns too', () => {
-  test('say `you + N` (seeding, or downloading with verified pieces), not a count with itself in it', async () => {
+  test('say `you + N` (seeding, or a partial owner the tracker knows), not a count with itself in it', async () => {
     const mine = { ...swarmFile('big.iso', 16 * MIB, 3), infohashHex: 'ab'.repeat(32) };
     const view = await show({
       peer: peerSnapshot({
         files: [localFile('a.bin', MIB, { kind: 'seeding', infohashHex: 'a'.repeat(64) })],
         downloads: [
-          download('big.iso', [0, 0, M, M]),
+          download('big.iso', [0, 0, M, M], { partialOwner: true }),
+          // Not yet acknowledged by the tracker, or withdrawn: not counted there.
           { ...download('lost.bin', [0, M], { state: 'failed' }), infohashHex: 'f'.repeat(64) },
         ],
       }),

@@ -47,7 +47,7 @@ function serving(owner: OwnerSession): boolean {
 }
 
 /** A plain, immutable picture of one download for the views (built ~10 times a second). */
-export function snapshotDownload(download: Download): DownloadSnapshot {
+export function snapshotDownload(download: Download, partialOwner = false): DownloadSnapshot {
   const transfer = download.transfer;
   const sizeBytes = download.metainfo?.sizeBytes ?? download.match?.size ?? 0;
   const bytesVerified = transfer?.verifiedBytes ?? 0;
@@ -60,6 +60,7 @@ export function snapshotDownload(download: Download): DownloadSnapshot {
     reason:
       download.state !== 'paused' && download.heldByPerson ? HELD_BEFORE_START : download.reason,
     heldByPerson: download.heldByPerson,
+    partialOwner,
     sizeBytes,
     piecesVerified: transfer?.picker.verified.count ?? 0,
     pieceCount: transfer?.pieceCount ?? 0,

@@ -179,7 +179,7 @@ function cutListing(listing: SwarmListing): string {
 
 /**
  * The files this node is an owner of as the tracker counts them: those it seeds, and those it
- * downloads and serves some verified pieces of (announced as a partial owner).
+ * downloads and whose verified pieces the tracker knows it serves (OWN partial acknowledged).
  */
 export function ownedHere(snapshot: PeerSnapshot): ReadonlySet<string> {
   const owned = new Set<string>();
@@ -187,12 +187,7 @@ export function ownedHere(snapshot: PeerSnapshot): ReadonlySet<string> {
     if (file.state.kind === 'seeding') owned.add(file.state.infohashHex);
   }
   for (const download of snapshot.downloads) {
-    if (
-      download.piecesVerified > 0 &&
-      download.state !== 'failed' &&
-      download.state !== 'cancelled'
-    )
-      owned.add(download.infohashHex);
+    if (download.partialOwner) owned.add(download.infohashHex);
   }
   return owned;
 }
@@ -203,7 +198,8 @@ export function ownedHere(snapshot: PeerSnapshot): ReadonlySet<string> {
  */
 function ownersCell(file: SwarmFile, owned: ReadonlySet<string>): string {
   if (!owned.has(file.infohashHex)) return String(file.ownerCount);
-  // The listing is read every few seconds: this node may not be counted in it yet.
+  // The listing is read again as soon as this node becomes an owner (keepSwarmListingLive); one
+  // read before that does not count it yet.
   return file.ownerCount > 1 ? `you + ${file.ownerCount - 1}` : 'you';
 }
 
