@@ -97,10 +97,11 @@ async function downloadLookAndQuit(): Promise<void> {
     20_000,
   );
   assert.match(screen, /legend: A node \d {2}B node \d {2}C node \d$/m);
-  // Seeded now, so the listing counts it without `r` (it kept its first read before).
+  // Seeded now, so the listing counts it without `r` (it kept its first read before), and says
+  // so as this node and the three others (before 2026-12-05: `4`).
   await terminal.waitFor(
     'Swarm files counting node 4 as an owner of sample-16MiB.bin',
-    (s) => /│ [▸ ] sample-16MiB\.bin │ 16\.0 MiB │ 4 +│/.test(s),
+    (s) => /│ [▸ ] sample-16MiB\.bin │ 16\.0 MiB │ you \+ 3 +│/.test(s),
     10_000,
   );
 
