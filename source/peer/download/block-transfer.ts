@@ -565,8 +565,9 @@ export class BlockTransfer {
     // Backpressure from the disk: while verified pieces wait to be written, start no new ones,
     // so memory stays bounded when the network outruns the disk.
     const diskKeepsUp = this.pendingWriteBytes < MAX_PENDING_WRITE_BYTES;
+    const stalled = this.stalled();
     if (owner.pieces.size < maxPieces && diskKeepsUp) {
-      const piece = this.picker.take(owner.offer(nowMs, this.stalled()));
+      const piece = this.picker.take(owner.offer(nowMs, stalled));
       if (piece >= 0) {
         const assembly = this.assemblyFor(piece, nowMs, owner);
         owner.pieces.add(piece);
@@ -576,7 +577,7 @@ export class BlockTransfer {
     // Endgame: nothing left to hand out, so help with blocks others are still fetching.
     if (owner.state === 'slow' || this.picker.unassignedCount > 0) return 0;
     for (const assembly of this.assemblies.values()) {
-      if (assembly.parole || !owner.offers(assembly.piece, nowMs, this.stalled())) continue;
+      if (assembly.parole || !owner.offers(assembly.piece, nowMs, stalled)) continue;
       const sent = this.requestFrom(assembly, owner, maxBlocks, nowMs, true);
       if (sent > 0) return sent;
     }
