@@ -851,6 +851,7 @@ export class PeerNode {
           name,
           requestsSent: transfer.requestsSent,
           retransmittedBlocks: transfer.retransmittedBlocks,
+          endgameBlocks: transfer.endgameBlocks,
           lateBlocks: transfer.lateBlocks,
           duplicateBlocks: transfer.duplicateBlocks,
           unsolicitedBlocks: transfer.unsolicitedBlocks,

@@ -140,6 +140,8 @@ export class BlockTransfer {
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
+  /** Of those, blocks asked of a second owner in endgame (the rest: timeouts, fast retransmits). */
+  endgameBlocks = 0;
   /** Replies kept that came after their request was given up on (see learnFromLateReply). */
   lateBlocks = 0;
   /** Owners whose DATA arrived in the batch being delivered (see pumpAfterBatch). */
@@ -668,6 +670,7 @@ export class BlockTransfer {
       if (assembly.requestedAtMs[block]! > 0) {
         assembly.retransmitted[block] = 1;
         this.retransmittedBlocks++;
+        if (endgame) this.endgameBlocks++;
       }
       assembly.ask(block, owner.nodeId);
       assembly.requestedAtMs[block] = nowMs;

@@ -39,6 +39,8 @@ export interface TransferFacts {
   name: string;
   requestsSent: number;
   retransmittedBlocks: number;
+  /** Of those, asked of a second owner in endgame; the rest had timed out or been overtaken. */
+  endgameBlocks: number;
   lateBlocks: number;
   duplicateBlocks: number;
   unsolicitedBlocks: number;
@@ -52,12 +54,13 @@ export interface TransferFacts {
 
 export function transferLine(facts: TransferFacts): string {
   const { requestsSent, retransmittedBlocks, lateBlocks, duplicateBlocks } = facts;
+  const inEndgame = retransmittedBlocks > 0 ? ` (${facts.endgameBlocks} in endgame)` : '';
   const cpu = `process CPU ${facts.coreSeconds.toFixed(2)} core-s${perGiB(facts.coreSeconds, facts.fetchedBytes)}`;
   const coalesced =
     facts.coalescedDatagrams > 0
       ? `; ${facts.coalescedDatagrams} datagrams arrived coalesced (GRO)`
       : '';
-  return `transfer ${facts.name}: ${requestsSent} ${requestsSent === 1 ? 'REQUEST' : 'REQUESTs'}, ${retransmittedBlocks} ${blockWord(retransmittedBlocks)} asked again, ${lateBlocks} late ${blockWord(lateBlocks)} kept, ${duplicateBlocks} duplicate, ${facts.unsolicitedBlocks} unsolicited and ${facts.damagedBlocks} damaged blocks; ${cpu}${coalesced}`;
+  return `transfer ${facts.name}: ${requestsSent} ${requestsSent === 1 ? 'REQUEST' : 'REQUESTs'}, ${retransmittedBlocks} ${blockWord(retransmittedBlocks)} asked again${inEndgame}, ${lateBlocks} late ${blockWord(lateBlocks)} kept, ${duplicateBlocks} duplicate, ${facts.unsolicitedBlocks} unsolicited and ${facts.damagedBlocks} damaged blocks; ${cpu}${coalesced}`;
 }
 
 /**

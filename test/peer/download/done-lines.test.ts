@@ -49,6 +49,7 @@ test('the transfer line counts CPU per GiB fetched, and none under 16 MiB', () =
     name: 'big.bin',
     requestsSent: 325,
     retransmittedBlocks: 1,
+    endgameBlocks: 0,
     lateBlocks: 0,
     duplicateBlocks: 0,
     unsolicitedBlocks: 0,
@@ -59,7 +60,7 @@ test('the transfer line counts CPU per GiB fetched, and none under 16 MiB', () =
   };
   assert.equal(
     transferLine(facts),
-    'transfer big.bin: 325 REQUESTs, 1 block asked again, 0 late blocks kept, 0 duplicate, 0 unsolicited and 0 damaged blocks; process CPU 0.50 core-s (1.00 per GiB)',
+    'transfer big.bin: 325 REQUESTs, 1 block asked again (0 in endgame), 0 late blocks kept, 0 duplicate, 0 unsolicited and 0 damaged blocks; process CPU 0.50 core-s (1.00 per GiB)',
   );
   assert.match(
     transferLine({ ...facts, fetchedBytes: 8 * MiB, coalescedDatagrams: 12 }),
@@ -67,6 +68,10 @@ test('the transfer line counts CPU per GiB fetched, and none under 16 MiB', () =
   );
   assert.match(
     transferLine({ ...facts, requestsSent: 1 }),
-    /^transfer big\.bin: 1 REQUEST, 1 block asked again,/,
+    /^transfer big\.bin: 1 REQUEST, 1 block asked again \(0 in endgame\),/,
+  );
+  assert.match(
+    transferLine({ ...facts, retransmittedBlocks: 0 }),
+    /^transfer big\.bin: 325 REQUESTs, 0 blocks asked again, 0 late/,
   );
 });
