@@ -3,18 +3,21 @@ import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Clock, TimerHandle } from '../../clock.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
-import { formatRate, formatSize } from '../../format.ts';
+import { formatAddress, formatRate, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
+import { unicastHostError } from '../../net/unicast-address.ts';
 import {
   MAX_NEED_EXCLUDE,
   MAX_OWNERS_PER_MATCH,
   type NeedMatch,
   type NeedQuery,
   type NeedReplyMessage,
+  type OwnerEntry,
   type RejectReason,
 } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
+import { quoteUntrusted } from '../../protocol/names.ts';
 import type { PeerLinks } from '../peer-links.ts';
 import { Bitfield } from './bitfield.ts';
 import {
@@ -120,6 +123,8 @@ const MORE_OWNERS_MAX_MS = 2_000;
 const BITFIELD_REFRESH_MS = 10_000;
 /** A choked owner is asked again after this (plus up to as much again, at random). */
 const CHOKED_RETRY_MS = 500;
+/** Unreachable owner hosts named in the log per download; more are left out silently. */
+const MAX_UNUSABLE_HOSTS_LOGGED = 8;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
@@ -163,6 +168,8 @@ export class Download {
   private lastSearchAtMs = Number.NEGATIVE_INFINITY;
   private moreOwnersDelayMs = MORE_OWNERS_MIN_MS;
   private searching = false;
+  /** Hosts the tracker named that name no single host (logged once each; see addOwners). */
+  private readonly unusableHosts = new Set<string>();
   private ownerlessSinceMs: number | null = null;
   private lastVerifiedBytes = 0;
   /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
@@ -430,11 +437,26 @@ export class Download {
     return ids.slice(0, MAX_NEED_EXCLUDE);
   }
 
+  /** Says once per host (a few at most) that the tracker named an owner nobody can reach. */
+  private noteUnusableHost(entry: OwnerEntry, why: string): void {
+    if (this.unusableHosts.has(entry.host) || this.unusableHosts.size >= MAX_UNUSABLE_HOSTS_LOGGED)
+      return;
+    this.unusableHosts.add(entry.host);
+    this.deps.log(
+      `${this.name}: the tracker named node ${entry.nodeId} at ${quoteUntrusted(entry.host)}, ${why}: left out`,
+    );
+  }
+
   private addOwners(match: NeedMatch): void {
     const nowMs = this.deps.clock.now();
     for (const entry of match.owners) {
       // Id 0 names nobody (NO_OWNER): no registered node has it.
       if (entry.nodeId === this.options.selfNodeId || entry.nodeId === NO_OWNER) continue;
+      const hostError = unicastHostError(entry.host);
+      if (hostError !== null) {
+        this.noteUnusableHost(entry, hostError);
+        continue;
+      }
       const address = { address: entry.host, port: entry.port };
       const known = this.ownerTable.get(entry.nodeId);
       if (known) {
@@ -458,7 +480,7 @@ export class Download {
       if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
       this.ownerTable.add(owner);
       this.deps.log(
-        `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${entry.host}:${entry.port} (credit ${formatSize(entry.uploadCredit)})`,
+        `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${formatAddress(address)} (credit ${formatSize(entry.uploadCredit)})`,
       );
       void this.connect(owner);
     }

@@ -129,6 +129,9 @@ export function describePick(
         ? 'not found in the swarm (to pick one of several files of a name: NAME@PREFIX, with 4 to 64 hex digits of its infohash)'
         : 'not found in the swarm';
     case 'ambiguous': {
+      // Only a tracker that contradicts itself says it has files of the name and lists none.
+      if (pick.choices.length === 0)
+        return `the tracker counted ${plural(pick.unlisted, 'file')} named ${name} but listed none; asking again may help`;
       const total = pick.choices.length + pick.unlisted;
       const unlisted = pick.unlisted > 0 ? `; ${pick.unlisted} more not listed` : '';
       return `${total} different files are named ${name}; not guessing which: choose one as ${name}@PREFIX (${prefixes(pick.choices)}${unlisted})`;

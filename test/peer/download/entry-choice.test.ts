@@ -95,6 +95,14 @@ test('files the reply left out keep the name ambiguous, and are counted', () => 
   );
 });
 
+test('a reply that counts files of the name but lists none says so, not "1 different files"', () => {
+  const pick = pickEntry(reply([], 1), { name: 'big.bin', infohashPrefix: null });
+  assert.equal(
+    reason(pick),
+    'the tracker counted 1 file named big.bin but listed none; asking again may help',
+  );
+});
+
 test('owners beyond those the tracker named are counted in the line', () => {
   const many = match('3fa2c1d0', [{ complete: true, credit: 5 }], 'big.bin', 40);
   const pick = pickEntry(reply([many, fake]), { name: 'big.bin', infohashPrefix: null });
