@@ -273,6 +273,37 @@ describe('peer view: names a terminal draws differently', () => {
   });
 });
 
+describe('peer view: names a hostile tracker lists', () => {
+  test('a swarm file named with control characters is shown escaped, also beside its prefix', async () => {
+    // An honest tracker refuses such names on OWN; a tracker that lies listed them and the
+    // escape sequence reached the terminal (found by hand against test/faults/harness's).
+    const view = await show({
+      peer: peerSnapshot({}),
+      swarm: swarmListing([
+        swarmFile('esc\u001b[2Jape', 1, 1),
+        swarmFile('two\nlines', 1, 1, 'a'),
+        swarmFile('two\nlines', 1, 1, 'b'),
+        swarmFile('nul\u0000byte', 1, 1, 'd'),
+      ]),
+      size: { columns: 120, rows: 36 },
+    });
+    const lines = view.lines();
+    assert.ok(
+      lines.some((line) => line.includes('"esc\\u001b[2Jape"')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((line) => line.includes('"two\\nlines"@aaaaaaaa')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      !view.frame().includes('\u001b[2J'),
+      'no escape sequence of a name reaches the screen',
+    );
+    assert.deepEqual(linesWiderThan(lines, 120), []);
+  });
+});
+
 describe('peer view: owners of a swarm file this node owns too', () => {
   test('say `you + N` (seeding, or a partial owner the tracker knows), not a count with itself in it', async () => {
     const mine = { ...swarmFile('big.iso', 16 * MIB, 3), infohashHex: 'ab'.repeat(32) };

@@ -16,14 +16,17 @@ import {
 } from '../text.ts';
 
 /**
- * A folder's file name as the table shows it. Names with control or direction characters are
- * refused for sharing, but they are listed: such a name drawn as it is broke the table (a
- * newline) or acted on the terminal (an escape sequence), so it is shown quoted and escaped,
- * as the refusal beside it quotes it.
+ * A file name as the tables show it, from the folder or from the tracker. Names with control,
+ * NUL or direction characters are refused for sharing, but they are listed: such a name drawn as
+ * it is broke the table (a newline; a NUL, drawn as nothing, shifted its border) or acted on the
+ * terminal (an escape sequence), so it is shown quoted and escaped, as the refusal quotes it. An honest tracker lists no such name
+ * (it refuses them on OWN); a hostile one did, and Swarm files drew it raw until 2026-12-05.
  */
 function shownName(name: string): string {
   const error = validateFileName(name);
-  return error === 'control' || error === 'direction' ? quoteUntrusted(name) : name;
+  return error === 'control' || error === 'direction' || error === 'nul'
+    ? quoteUntrusted(name)
+    : name;
 }
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
@@ -221,7 +224,7 @@ export function SwarmPane(props: {
   const { first } = windowOf(props.files, props.selected, props.rows);
   const shared = sharedNames(props.listing.files);
   const all = props.files.map((file, index) => ({
-    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(file.name, file.infohashHex) : file.name}`,
+    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(shownName(file.name), file.infohashHex) : shownName(file.name)}`,
     size: formatSize(file.sizeBytes),
     owners: ownersCell(file, props.owned),
     // Not a column: tells rowStyle to colour the row.
