@@ -645,7 +645,11 @@ export class Download {
       const pacedTo = pacer.takeNews(nowMs);
       if (pacedTo > 0) {
         const rate = formatRate(pacedTo);
-        this.deps.log(`requests paced to ${rate}: the downlink lost over 5 % of what arrived`);
+        // Where the queue overflowed is not known here: on the LAN testbed every drop was on an
+        // owner's uplink (its DATA) or this node's (a REQUEST), none on the downlink.
+        this.deps.log(
+          `requests paced to ${rate}: over 5 % of what was asked for in 100 ms was lost on the way (an overflowing queue: this node's downlink or an owner's uplink)`,
+        );
       }
       this.watchFragments(nowMs);
       this.transfer?.checkTimeouts();
