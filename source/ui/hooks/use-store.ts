@@ -10,17 +10,18 @@ export interface Store<T> {
 const MIN_RENDER_INTERVAL_MS = 100;
 
 /**
- * The store's current snapshot. Change signals are throttled to one re-render per 100 ms
- * (trailing edge, so the last change is always drawn).
+ * The store's current snapshot. Change signals are throttled to one re-render per
+ * `minIntervalMs` (100 ms unless given): the first change after a quiet spell is drawn at once,
+ * a burst once per interval, and the last change always.
  */
-export function useStore<T>(store: Store<T>): T {
+export function useStore<T>(store: Store<T>, minIntervalMs = MIN_RENDER_INTERVAL_MS): T {
   const subscribe = useCallback(
     (onChange: () => void) => {
       let timer: ReturnType<typeof setTimeout> | null = null;
       let lastMs = 0;
       const unsubscribe = store.subscribe(() => {
         if (timer !== null) return;
-        const waitMs = Math.max(0, lastMs + MIN_RENDER_INTERVAL_MS - Date.now());
+        const waitMs = Math.max(0, lastMs + minIntervalMs - Date.now());
         timer = setTimeout(() => {
           timer = null;
           lastMs = Date.now();
@@ -32,7 +33,7 @@ export function useStore<T>(store: Store<T>): T {
         unsubscribe();
       };
     },
-    [store],
+    [store, minIntervalMs],
   );
   const getSnapshot = useCallback(() => store.getSnapshot(), [store]);
   return useSyncExternalStore(subscribe, getSnapshot);
