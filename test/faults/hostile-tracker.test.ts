@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { SwarmDirectory } from '../../source/peer/swarm-directory.ts';
 import { sleep } from '../peer/harness/wait.ts';
@@ -50,7 +51,10 @@ for (const seed of [4401, 4402]) {
     try {
       world.pointAtTracker(tracker.address.port);
       const peer = await world.addPeer(7);
-      const before = await tree(world.filesDir);
+      // The world's whole folder: `../../x` from the node's folder lands beside files/.
+      const root = dirname(world.filesDir);
+      const own = join(world.filesDir, 'node7').slice(root.length + 1);
+      const before = await tree(root);
       const swarm = new SwarmDirectory(
         (cursor) => peer.node.tracker.list(cursor),
         () => Date.now(),
@@ -67,8 +71,8 @@ for (const seed of [4401, 4402]) {
       assert.ok((tracker.sent.get('need-reply') ?? 0) > 10, context);
       assert.ok((tracker.sent.get('list-reply') ?? 0) > 10, context);
       // Only the node's own folder (and what is in it) may have appeared.
-      const after = await tree(world.filesDir);
-      const outside = after.filter((path) => !before.includes(path) && !path.startsWith('node7'));
+      const after = await tree(root);
+      const outside = after.filter((path) => !before.includes(path) && !path.startsWith(own));
       assert.deepEqual(outside, [], context);
       // Owners at hosts that are no single host's address are left out, said once each.
       for (const host of NOT_ONE_HOST) {
