@@ -90,7 +90,8 @@ for (const seed of [7001, 7002, 7003]) {
       const sent = new Map<string, number>();
       for (const peer of hostile)
         for (const [kind, count] of peer.sent) sent.set(kind, (sent.get(kind) ?? 0) + count);
-      const counts = JSON.stringify(Object.fromEntries(sent));
+      const withheld = hostile.reduce((sum, peer) => sum + peer.withheld, 0);
+      const counts = `${JSON.stringify(Object.fromEntries(sent))}, ${withheld} originals withheld`;
       for (const [i, node] of honest.entries()) {
         const download = downloads[i]!;
         const context = `seed ${seed}, node ${node.nodeId}, hostile messages ${counts}`;
