@@ -276,7 +276,8 @@ describe('peer view: names a terminal draws differently', () => {
 describe('peer view: names a hostile tracker lists', () => {
   test('a swarm file named with control characters is shown escaped, also beside its prefix', async () => {
     // An honest tracker refuses such names on OWN; a tracker that lies listed them and the
-    // escape sequence reached the terminal (found by hand against test/faults/harness's).
+    // escape sequence reached the terminal, a NUL shifted the border (found by hand against
+    // test/faults/harness/hostile-tracker.ts).
     const view = await show({
       peer: peerSnapshot({}),
       swarm: swarmListing([
@@ -297,9 +298,14 @@ describe('peer view: names a hostile tracker lists', () => {
       lines.join('\n'),
     );
     assert.ok(
+      lines.some((line) => line.includes('"nul\\u0000byte"')),
+      lines.join('\n'),
+    );
+    assert.ok(
       !view.frame().includes('\u001b[2J'),
       'no escape sequence of a name reaches the screen',
     );
+    assert.ok(!view.frame().includes('\u0000'), 'no NUL of a name reaches the screen');
     assert.deepEqual(linesWiderThan(lines, 120), []);
   });
 });
