@@ -11,7 +11,8 @@ interface SnapshotStore {
 /**
  * Keeps the peer view's swarm listing live: a quiet refresh every few seconds, and at once when
  * what this node offers changes (a file starts or stops seeding, a download ends and is seeded,
- * the tracker learns it serves a download's verified pieces) or it gets registered. Returns the function that stops both.
+ * the tracker learns it serves a download's verified pieces) or it gets registered. Returns the
+ * function that stops both.
  */
 export function keepSwarmListingLive(
   node: SnapshotStore,

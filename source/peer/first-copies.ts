@@ -14,8 +14,8 @@ export const HOLDER_QUIET_MS = 500;
  * A peer declined a piece that asks for it again at least this long after its first refusal is
  * served it all the same (a second copy; the holder keeps its hold): it found the piece nowhere
  * else meanwhile. A downloader asks a declining owner again only after it stopped remembering the
- * refusal (DECLINES_REMEMBERED_MS, 1 s), and by then a holder that passes pieces on has announced
- * this one (HAVE is flushed every 100 ms).
+ * refusal (DECLINES_REMEMBERED_MS, 1 s; 250 ms once nothing of its download is in flight), and by
+ * then a holder that passes pieces on has announced this one (HAVE is flushed every 100 ms).
  * Why: a holder that left as soon as it had the file (`--exit-when-done`) passed nothing on, and
  * each of its piece's askers got the piece only once the hold had lapsed for the one before it.
  * Measured on the LAN testbed (8 leechers, 64 MiB, 100 Mbit/s, 2026-12-05): when the last piece

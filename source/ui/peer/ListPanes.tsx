@@ -19,8 +19,9 @@ import {
  * A file name as the tables show it, from the folder or from the tracker. Names with control,
  * NUL or direction characters are refused for sharing, but they are listed: such a name drawn as
  * it is broke the table (a newline; a NUL, drawn as nothing, shifted its border) or acted on the
- * terminal (an escape sequence), so it is shown quoted and escaped, as the refusal quotes it. An honest tracker lists no such name
- * (it refuses them on OWN); a hostile one did, and Swarm files drew it raw until 2026-12-05.
+ * terminal (an escape sequence), so it is shown quoted and escaped, as the refusal quotes it.
+ * An honest tracker lists no such name (it refuses them on OWN); a hostile one did, and Swarm
+ * files drew it raw until 2026-12-05.
  */
 function shownName(name: string): string {
   const error = validateFileName(name);
