@@ -46,6 +46,14 @@ describe('Ctrl+Z in a full-screen view (tmux)', { skip }, () => {
   test('the tracker view stops on a SIGTSTP from elsewhere as on Ctrl+Z', { timeout: 40_000 }, () =>
     withLastCapture(() => shown?.captures ?? [], trackerViewSuspended),
   );
+
+  test(
+    'a SIGTSTP the moment the view takes the screen stops it as any other',
+    {
+      timeout: 40_000,
+    },
+    () => withLastCapture(() => shown?.captures ?? [], suspendedAtStart),
+  );
 });
 
 /** Starts `command` in a fresh tmux terminal; its captures are shown if the test fails. */
@@ -201,4 +209,33 @@ async function trackerViewSuspended(): Promise<void> {
     });
   for (let i = 0; i < 60 && isRunning(pid); i++) await sleep(50);
   assert.equal(isRunning(pid), false, 'the view process has ended');
+}
+
+/**
+ * Until the view handled Ctrl+Z (an effect, after its first frame), a SIGTSTP took its default
+ * action: the process stopped on the alternate screen, raw, and the shell's prompt came out there
+ * (a CI run, 2026-12-05: the test above's `kill -TSTP` just after the first frame). Now one that
+ * comes from the moment the alternate screen is on is held and acted on once the view can.
+ */
+async function suspendedAtStart(): Promise<void> {
+  const ws = workspace(cleanups, 'suspend-start', []);
+  const port = await freeUdpPort();
+  const command = `${process.execPath} ${CLI} tracker --port ${port} --db ${join(ws.dir, 'db')} --logs ${ws.logs}`;
+  const terminal = await runIn('suspend-start', { columns: 100, rows: 30 }, ws, command);
+  let pid: number | undefined;
+  for (let i = 0; i < 400 && terminal.paneFlag('alternate_on') !== '1'; i++) await sleep(5);
+  [pid] = terminal.shellChildren();
+  assert.ok(pid, 'the view runs as the shell’s child');
+  cleanups.add(() => stopProcess(pid!));
+  process.kill(pid, 'SIGTSTP');
+  await waitStopped(terminal, pid);
+  terminal.type('fg', true);
+  const header = /^bt-tui tracker · /;
+  await terminal.waitFor('the tracker view', (s) => header.test(s));
+  assert.equal(terminal.paneFlag('alternate_on'), '1');
+  terminal.type('q');
+  await terminal.waitFor(
+    'the shell back after q',
+    (s) => !header.test(s) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
 }

@@ -50,9 +50,11 @@ const CLEAR_SCREEN = '\x1b[H\x1b[2J';
 function TerminalKeeper(props: {
   screen: FullScreen;
   stdin: NodeJS.ReadStream;
+  /** Stops holding SIGTSTP back (see runFullScreen); true if one came meanwhile. */
+  takeEarlyStop: () => boolean;
   children: ReactNode;
 }) {
-  const { screen, stdin } = props;
+  const { screen, stdin, takeEarlyStop } = props;
   const { stdout, write } = useStdout();
   useInput((input, key) => {
     if (key.ctrl && input === 'z') suspendToShell();
@@ -84,12 +86,13 @@ function TerminalKeeper(props: {
         repaintIn(RESUME_REPAINT_MS);
       },
     });
+    if (takeEarlyStop()) suspendToShell();
     return () => {
       clearTimeout(repaintTimer);
       stdout.off('resize', onResize);
       stopHandlingSuspend();
     };
-  }, [screen, stdin, stdout, write]);
+  }, [screen, stdin, stdout, write, takeEarlyStop]);
   return props.children;
 }
 
@@ -103,10 +106,25 @@ export function runFullScreen(
   element: ReactElement,
   onFatal: (error: Error) => void,
 ): FullScreenRun {
+  // From the alternate screen on until the view handles Ctrl+Z (an effect, after its first frame
+  // is out), a SIGTSTP is held back and acted on then: its default action stopped the process on
+  // the alternate screen, raw, and the shell printed its prompt there (an e2e test's `kill -TSTP`
+  // just after the first frame, on a loaded CI machine).
+  let earlyStop = false;
+  const holdStop = () => {
+    earlyStop = true;
+  };
+  process.on('SIGTSTP', holdStop);
+  const takeEarlyStop = () => {
+    process.off('SIGTSTP', holdStop);
+    const came = earlyStop;
+    earlyStop = false;
+    return came;
+  };
   const screen = enterFullScreen(process.stdout);
   const stdin = guardedStdin(process.stdin, ownsTerminal);
   const instance = render(
-    <TerminalKeeper screen={screen} stdin={stdin}>
+    <TerminalKeeper screen={screen} stdin={stdin} takeEarlyStop={takeEarlyStop}>
       {element}
     </TerminalKeeper>,
     {
@@ -119,6 +137,7 @@ export function runFullScreen(
   const stop = () => {
     if (stopped) return;
     stopped = true;
+    takeEarlyStop();
     instance.unmount();
     screen.leave();
   };
