@@ -46,6 +46,16 @@ class FramedBlocks extends PassthroughTransport {
   }
 }
 
+/**
+ * The leecher's transport as on a host whose 16 KiB blocks cross the wire in fragments (no GRO,
+ * so no blocks sized to one frame): only such a host reads its fragment queues.
+ */
+class FragmentingPath extends PassthroughTransport {
+  override unfragmentedPayloadBytes(): null {
+    return null;
+  }
+}
+
 async function download(reading: FragmentQueues, seed: number) {
   const swarm = await Swarm.start();
   try {
@@ -71,6 +81,7 @@ async function download(reading: FragmentQueues, seed: number) {
       // Slow enough that the pieces begun before the count's second read (100 ms) are few.
       downloadLimitBytesPerSec: 4 * MiB,
       readFragmentQueues: () => reading,
+      wrapOutbound: (transport) => new FragmentingPath(transport),
     });
     const settled = await downloadAndSettle(leecher, NAME, 80_000);
     const detail = `seed ${seed}: ${settled.state} ${settled.reason}`;

@@ -350,7 +350,8 @@ export class BlockTransfer {
   private pumpInTurns(): void {
     const owners = this.owners.all;
     const count = owners.length;
-    if (count === 0) return;
+    // In debt: no owner may ask now. Found here once, not by each owner's pump every tick.
+    if (count === 0 || this.deps.pacer.userLimit.waitMs(this.deps.clock.now()) > 0) return;
     this.firstTurn = (this.firstTurn + 1) % count;
     let sent = true;
     while (sent) {
@@ -620,6 +621,21 @@ export class BlockTransfer {
     return Math.min(configured, payload - DATA_HEADER_BYTES);
   }
 
+  /**
+   * Whether DATA from some owner may arrive fragmented: its blocks do not fit one frame on its
+   * path, or the path is not known. False on loopback and where every block fits a frame.
+   */
+  receivesFragments(): boolean {
+    for (const owner of this.owners) {
+      // blockSizeFor reads the path's frame size first (once per address).
+      const blockBytes = this.blockSizeFor(owner);
+      const payload = owner.link.framePayloadBytes;
+      if (payload === undefined || payload === null || blockBytes + DATA_HEADER_BYTES > payload)
+        return true;
+    }
+    return false;
+  }
+
   private losingFragments(nowMs: number): boolean {
     return this.deps.fragments.state(nowMs) !== 'none';
   }
@@ -708,8 +724,7 @@ export class BlockTransfer {
    * already answered requests made FAST_RETRANSMIT_GAP blocks after it and a little reordering
    * time has passed. Called every few ms.
    */
-  checkTimeouts(): void {
-    const nowMs = this.deps.clock.now();
+  checkTimeouts(nowMs = this.deps.clock.now()): void {
     // Counted here, not per datagram: a tick old is good enough to bound what is in flight by.
     this.usableOwners = 0;
     this.nearestRttMs = Number.POSITIVE_INFINITY;

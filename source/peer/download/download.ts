@@ -101,6 +101,14 @@ export interface DownloadDeps {
  * machine (N = 16 on the emulated LAN: 40.8 s at 10 ms, 33.4 s at 20 ms).
  */
 const TICK_MS = 20;
+/**
+ * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
+ * (between TICK_MS and MAX_LIMITED_TICK_MS), so that a slow download ticks in proportion to its
+ * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost.
+ */
+const TICK_BLOCKS_AT_LIMIT = 2;
+/** The pacer's slot and the bucket's burst are 100 ms: a tick at least that often. */
+const MAX_LIMITED_TICK_MS = 100;
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
 const HOUSEKEEPING_MS = 500;
 /** How often a running download checks that its part file still has a name (one fstat). */
@@ -159,6 +167,7 @@ export class Download {
   private encodedMetainfo: Buffer | null = null;
   private partFile: PartFile | null = null;
   private tickTimer: TimerHandle | null = null;
+  private tickPeriodMs = TICK_MS;
   private housekeepingTimer: TimerHandle | null = null;
   private searchTimer: TimerHandle | null = null;
   private partCheckedAtMs = 0;
@@ -637,28 +646,50 @@ export class Download {
   }
 
   private scheduleTick(): void {
-    this.tickTimer = this.deps.clock.setTimeout(() => {
-      if (this.stopped) return;
-      const pacer = this.deps.pacer;
-      const nowMs = this.deps.clock.now();
-      pacer.tick(nowMs, this.deps.endpoint.dataBytesIn);
-      const pacedTo = pacer.takeNews(nowMs);
-      if (pacedTo > 0) {
-        const rate = formatRate(pacedTo);
-        // Where the queue overflowed is not known here: on the LAN testbed every drop was on an
-        // owner's uplink (its DATA) or this node's (a REQUEST), none on the downlink.
-        this.deps.log(
-          `requests paced to ${rate}: over 5 % of what was asked for in 100 ms was lost on the way (an overflowing queue: this node's downlink or an owner's uplink)`,
-        );
-      }
-      this.watchFragments(nowMs);
-      this.transfer?.checkTimeouts();
-      // Paced: send what the tokens returned since the last tick allow.
-      if (pacer.limited) this.transfer?.pumpAll();
-      else this.transfer?.pumpIfStalledOnDeclines();
-      this.scheduleTick();
-    }, TICK_MS);
+    this.tickPeriodMs = this.tickPeriod();
+    this.tickTimer = this.deps.clock.setTimeout(this.tick, this.tickPeriodMs);
   }
+
+  /**
+   * TICK_MS, or under a --download-limit the time of TICK_BLOCKS_AT_LIMIT blocks at it. Losses
+   * and the pacer's own pacing keep TICK_MS: their timeouts are what recovers the rate.
+   */
+  private tickPeriod(): number {
+    const limit = this.deps.pacer.userLimit;
+    if (!limit.limited) return TICK_MS;
+    const blocksMs = (TICK_BLOCKS_AT_LIMIT * this.options.blockSizeBytes * 1000) / limit.limit;
+    return Math.round(Math.min(MAX_LIMITED_TICK_MS, Math.max(TICK_MS, blocksMs)));
+  }
+
+  /**
+   * Every TICK_MS while the transfer runs. Its cost is per unit of time, not per byte: a download
+   * held to 500 KiB/s spent half its CPU here, so it reads the clock once and re-arms its timer.
+   */
+  private readonly tick = (): void => {
+    if (this.stopped) return;
+    const pacer = this.deps.pacer;
+    const nowMs = this.deps.clock.now();
+    pacer.tick(nowMs, this.deps.endpoint.dataBytesIn);
+    const pacedTo = pacer.takeNews(nowMs);
+    if (pacedTo > 0) {
+      const rate = formatRate(pacedTo);
+      // Where the queue overflowed is not known here: on the LAN testbed every drop was on an
+      // owner's uplink (its DATA) or this node's (a REQUEST), none on the downlink.
+      this.deps.log(
+        `requests paced to ${rate}: over 5 % of what was asked for in 100 ms was lost on the way (an overflowing queue: this node's downlink or an owner's uplink)`,
+      );
+    }
+    // Nothing this download receives is fragmented (loopback; blocks that fit a frame): the
+    // host's fragment queues say nothing about it, and reading them is a few system calls.
+    if (this.transfer?.receivesFragments() !== false) this.watchFragments(nowMs);
+    this.transfer?.checkTimeouts(nowMs);
+    // Paced: send what the tokens returned since the last tick allow.
+    if (pacer.limited) this.transfer?.pumpAll();
+    else this.transfer?.pumpIfStalledOnDeclines();
+    // The same period (nearly always): the timer is armed again, not made anew.
+    if (this.tickPeriod() === this.tickPeriodMs) this.tickTimer!.refresh();
+    else this.scheduleTick();
+  };
 
   /** Reads the host's fragment queues; says so when it starts to fare worse (block sizes). */
   private watchFragments(nowMs: number): void {

@@ -9,7 +9,7 @@
 import { rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { systemClock } from '../../../source/clock.ts';
+import { type Clock, systemClock } from '../../../source/clock.ts';
 import { defaults } from '../../../source/config.ts';
 import { Logger } from '../../../source/log/logger.ts';
 import { type FaultProfile, FaultyTransport } from '../../../source/net/faulty-transport.ts';
@@ -64,6 +64,8 @@ export interface SwarmNodeOptions {
   maxPeers?: number;
   /** Wraps the socket closest to the engine: sees every datagram the node sends, encoded. */
   wrapOutbound?: (transport: DatagramTransport) => DatagramTransport;
+  /** The node's clock (default the system's): a test may count its timers. */
+  clock?: Clock;
 }
 
 /** One running node and the handles a test needs to observe and disturb it. */
@@ -151,7 +153,7 @@ export class Swarm {
       ...(options.maxPeers ? { maxPeers: options.maxPeers } : {}),
       // Not the host's counter: other traffic on this machine must not change a test's blocks.
       readFragmentQueues: options.readFragmentQueues ?? (() => null),
-      clock: systemClock,
+      clock: options.clock ?? systemClock,
       logger: this.logger(`node${options.nodeId}`, lines),
       // socket <- faults <- slow uplink <- tripwire <- endpoint: a partition also drops what
       // the slow uplink still had queued, as a crash would.
