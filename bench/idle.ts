@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
-import { busyMachineWarning, describeMachine, readCpuSeconds } from './lib/proc-stats.ts';
+import { printMachine, readCpuSeconds } from './lib/proc-stats.ts';
 import { fixed, formatTable } from './lib/table.ts';
 import { TmuxSession, tmuxAvailable } from './lib/tmux-session.ts';
 import { quitView, waitForScreen } from './lib/view-soak-scenarios.ts';
@@ -39,9 +39,7 @@ if (!(windowSeconds > 0) || !(settleSeconds >= 0)) {
 }
 if (values.cli === undefined) ensureFreshBuild();
 const cliPath = values.cli ?? CLI_PATH;
-console.log(describeMachine());
-const busy = busyMachineWarning();
-if (busy) console.log(busy);
+printMachine();
 console.log(
   `idle nodes on 127.0.0.1, CPU over ${windowSeconds} s after ${settleSeconds} s to settle; CLI ${cliPath}`,
 );

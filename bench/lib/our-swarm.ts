@@ -118,8 +118,15 @@ export class OurSwarm {
     }
   }
 
-  /** Downloads the file with a fresh leecher process (id 100 + run), judged and cleaned up. */
-  async runLeecher(run: number): Promise<LeecherResult> {
+  /**
+   * Downloads the file with a fresh leecher process (id 100 + run), judged and cleaned up;
+   * `leecherArgs` are more flags for it (`--download-limit 500K`, with a `timeoutMs` to suit).
+   */
+  async runLeecher(
+    run: number,
+    leecherArgs: readonly string[] = [],
+    timeoutMs = leechTimeoutMs(this.options.file.sizeBytes),
+  ): Promise<LeecherResult> {
     const { workspace, file } = this.options;
     const id = FIRST_LEECHER_ID + run;
     const [tracker, ...seeders] = this.running;
@@ -134,9 +141,10 @@ export class OurSwarm {
         '--download',
         file.name,
         '--exit-when-done',
+        ...leecherArgs,
       ],
       statsPath: join(workspace.dir, `ours-leecher-${run}.time`),
-      timeoutMs: leechTimeoutMs(file.sizeBytes),
+      timeoutMs,
     });
     const seederCpu = seederWatch.finish();
     const folder = join(workspace.dir, 'ours', 'files', `node${id}`);

@@ -66,6 +66,13 @@ export function busyMachineWarning(): string | null {
     : null;
 }
 
+/** Prints describeMachine() and, when other work was running, busyMachineWarning(). */
+export function printMachine(): void {
+  console.log(describeMachine());
+  const busy = busyMachineWarning();
+  if (busy) console.log(busy);
+}
+
 function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');

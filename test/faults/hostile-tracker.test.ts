@@ -11,24 +11,17 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { unicastHostError } from '../../source/net/unicast-address.ts';
 import { SwarmDirectory } from '../../source/peer/swarm-directory.ts';
+import { quoteUntrusted } from '../../source/protocol/names.ts';
 import { sleep } from '../peer/harness/wait.ts';
-import { HostileTracker } from './harness/hostile-tracker.ts';
+import { HostileTracker, LEFT_OUT_NAME, NOT_ONE_HOST } from './harness/hostile-tracker.ts';
 import { World } from './harness/world.ts';
 
 /** Names a person might type while the tracker lies; download() refuses the unsafe ones. */
 const WANTED = ['target.bin', 'other.bin', 'ünïcødé.bin'];
 const RUN_MS = 4_000;
 /** Hosts the hostile tracker names that are no single host's IP address. */
-const NOT_ONE_HOST = [
-  '0.0.0.0',
-  '255.255.255.255',
-  '224.0.0.1',
-  'localhost',
-  'not an address',
-  '999.1.1.1',
-  '',
-];
 
 /** Every path under `dir`, relative to it, sorted. */
 async function tree(dir: string): Promise<string[]> {
@@ -50,7 +43,9 @@ for (const seed of [4401, 4402]) {
     process.on('unhandledRejection', onThrow);
     try {
       world.pointAtTracker(tracker.address.port);
-      const peer = await world.addPeer(7);
+      // K as large as the hosts that are no host's address: one answer names them all.
+      const peer = await world.addPeer(7, undefined, undefined, NOT_ONE_HOST.length);
+      peer.node.download(LEFT_OUT_NAME);
       // The world's whole folder: `../../x` from the node's folder lands beside files/.
       const root = dirname(world.filesDir);
       const own = join(world.filesDir, 'node7').slice(root.length + 1);
@@ -81,10 +76,15 @@ for (const seed of [4401, 4402]) {
         );
         assert.deepEqual(used, [], `${host}: ${context}`);
       }
-      assert.ok(
-        peer.lines.some((line) => line.endsWith(': left out')),
-        context,
-      );
+      // Each is named in every answer about LEFT_OUT_NAME (HostileTracker.leftOutAnswer).
+      for (const host of NOT_ONE_HOST) {
+        const said = peer.lines.some(
+          (line) =>
+            line.includes(`${LEFT_OUT_NAME}: the tracker named node `) &&
+            line.endsWith(`at ${quoteUntrusted(host)}, ${unicastHostError(host)}: left out`),
+        );
+        assert.ok(said, `${host} not said left out: ${context}`);
+      }
       for (const name of ['escape.bin', 'passwd', 'b.bin'])
         assert.ok(!after.some((path) => path.endsWith(name)), `${name} written: ${context}`);
       await peer.node.exit();

@@ -1,9 +1,9 @@
 /**
- * A download's upkeep costs in proportion to its bytes, not to its time. Held to 500 KiB/s by
- * --download-limit, the download's timer ticks once per two blocks' time at the limit (64 ms), not
- * every 20 ms as an unlimited one does: at 500 KiB/s the 20 ms tick was most of the CPU the
- * download cost (0.54 core-s beyond start-up for 16 MiB, now 0.33). On loopback nothing it
- * receives is fragmented, so it never reads the host's fragment queues. Real UDP, one seeder.
+ * A download's upkeep costs in proportion to its bytes, not to its time. Held to a
+ * --download-limit, the download's timer ticks once per four blocks' time at the limit (64 ms at
+ * 1000 KiB/s, at most 100 ms), not every 20 ms as an unlimited one does: at 500 KiB/s the 20 ms
+ * tick was most of the CPU the download cost. On loopback nothing it receives is fragmented, so
+ * it never reads the host's fragment queues. Real UDP, one seeder.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { downloadAndSettle, Swarm } from './harness/swarm.ts';
 
 const KiB = 1024;
 const NAME = 'slow.bin';
-const LIMIT_BYTES_PER_SEC = 500 * KiB;
+const LIMIT_BYTES_PER_SEC = 1000 * KiB;
 const BLOCK_BYTES = 16 * KiB;
 
 /** The system clock, counting how often timers of each delay are armed again (refresh). */
@@ -44,7 +44,7 @@ class RefreshCounter implements Clock {
   }
 }
 
-test('a download held to 500 KiB/s ticks once per two blocks at the limit, not every 20 ms', {
+test('a download held to 1000 KiB/s ticks once per four blocks at the limit, not every 20 ms', {
   timeout: 60_000,
 }, async () => {
   const swarm = await Swarm.start();
@@ -67,10 +67,10 @@ test('a download held to 500 KiB/s ticks once per two blocks at the limit, not e
     const settled = await downloadAndSettle(leecher, NAME, 50_000);
     assert.equal(settled.state, 'done', settled.reason);
     assert.equal(await sha256File(join(leecher.folder, NAME)), expected);
-    const tickMs = (2 * BLOCK_BYTES * 1000) / LIMIT_BYTES_PER_SEC;
+    const tickMs = (4 * BLOCK_BYTES * 1000) / LIMIT_BYTES_PER_SEC;
     assert.equal(tickMs, 64);
     const ticks = clock.refreshesByDelay.get(tickMs) ?? 0;
-    // About two seconds at the limit: some 30 ticks of 64 ms, none of 20 ms.
+    // About a second at the limit: some 15 ticks of 64 ms, none of 20 ms.
     assert.ok(ticks >= 10, `${ticks} ticks of ${tickMs} ms`);
     assert.deepEqual([...clock.refreshesByDelay.keys()], [tickMs]);
     // Blocks sized to one frame of the path, or a path whose frames hold them whole (loopback

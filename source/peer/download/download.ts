@@ -104,9 +104,10 @@ const TICK_MS = 20;
 /**
  * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
  * (between TICK_MS and MAX_LIMITED_TICK_MS), so that a slow download ticks in proportion to its
- * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost.
+ * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost (bench/limited.ts, 16
+ * MiB: 41-43 core-s/GiB beyond start-up; 26-31 at two blocks a tick, 24 at four).
  */
-const TICK_BLOCKS_AT_LIMIT = 2;
+const TICK_BLOCKS_AT_LIMIT = 4;
 /** The pacer's slot and the bucket's burst are 100 ms: a tick at least that often. */
 const MAX_LIMITED_TICK_MS = 100;
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */

@@ -5,7 +5,7 @@
  * and sizes from 0 to 2^40; LIST pages of the same; WHO answers naming anyone. Every reply is
  * well formed (the codec takes it): what is tested is what a node does with it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { systemClock } from '../../../source/clock.ts';
 import { UdpEndpoint } from '../../../source/net/endpoint.ts';
 import { SeededRandom } from '../../../source/net/seeded-random.ts';
@@ -18,6 +18,8 @@ import {
   MAX_OWNERS_PER_MATCH,
   type Message,
   type NeedMatch,
+  type NeedQuery,
+  type NeedReplyMessage,
   type OwnerEntry,
   TOKEN_BYTES,
   type TrackerReply,
@@ -40,6 +42,19 @@ const NAMES = [
   'esc\u001b[2Jape',
   'ünïcødé.bin',
 ];
+/** Hosts that are no single host's address: an owner there must be left out. */
+export const NOT_ONE_HOST = [
+  '0.0.0.0',
+  '255.255.255.255',
+  '224.0.0.1',
+  'localhost',
+  'not an address',
+  '999.1.1.1',
+  '',
+];
+/** The file whose every owner is at one of NOT_ONE_HOST (HostileTracker.leftOutAnswer). */
+export const LEFT_OUT_NAME = 'left-out.bin';
+const LEFT_OUT_INFOHASH = createHash('sha256').update(LEFT_OUT_NAME).digest();
 const HOSTS = [
   '127.0.0.1',
   '0.0.0.0',
@@ -123,6 +138,8 @@ export class HostileTracker {
       case 'exit':
         return { type: 'ack' };
       case 'need': {
+        const leftOut = this.leftOutAnswer(message.query);
+        if (leftOut !== null) return leftOut;
         const count = r.int(MAX_NEED_MATCHES + 1);
         const matches = Array.from({ length: count }, () => this.match());
         return { type: 'need-reply', totalMatches: count + r.int(3), matches };
@@ -143,6 +160,34 @@ export class HostileTracker {
       default:
         return null;
     }
+  }
+
+  /**
+   * Every answer about LEFT_OUT_NAME (by name, or by its infohash when its download searches
+   * again): that one file, its owners at each host that is no single host's address. Random
+   * answers alone met none of them in one CI run; this way every run does.
+   */
+  private leftOutAnswer(query: NeedQuery): NeedReplyMessage | null {
+    const asked =
+      query.kind === 'name'
+        ? query.name === LEFT_OUT_NAME
+        : query.infohash.equals(LEFT_OUT_INFOHASH);
+    if (!asked) return null;
+    const owners = NOT_ONE_HOST.map((host, index) => ({
+      nodeId: 100 + index,
+      host,
+      port: 1 + index,
+      uploadCredit: 0,
+      complete: true,
+    }));
+    const match = {
+      infohash: LEFT_OUT_INFOHASH,
+      name: LEFT_OUT_NAME,
+      size: 4096,
+      ownerCount: owners.length,
+      owners,
+    };
+    return { type: 'need-reply', totalMatches: 1, matches: [match] };
   }
 
   private match(): NeedMatch {

@@ -137,6 +137,8 @@ export class World {
     nodeId: number,
     wrapTransport?: (transport: DatagramTransport) => DatagramTransport,
     host = HOST,
+    /** K: owners a download uses at once. */
+    maxOwners: number = defaults.maxOwnersPerDownload,
   ): Promise<WorldPeer> {
     const lines: string[] = [];
     const started = await PeerNode.start({
@@ -145,7 +147,7 @@ export class World {
       port: 0,
       tracker: this.trackerList ?? this.trackerAddress,
       filesDir: this.filesDir,
-      maxOwners: defaults.maxOwnersPerDownload,
+      maxOwners,
       blockSizeBytes: defaults.blockSizeBytes,
       giveUpWithoutOwnersMs: null,
       clock: systemClock,
