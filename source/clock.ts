@@ -50,18 +50,25 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const id = this.nextTimerId++;
-    const arm = () => {
-      // Re-added at the end, as a new timer would be: ties fire in the order they were armed.
-      this.timers.delete(id);
-      this.timers.set(id, { dueMs: this.nowMs + Math.max(0, delayMs), callback });
+    const handle = {
+      id: this.nextTimerId++,
+      cleared: false,
+      refresh: () => {
+        // As node's: a cleared timer stays cleared. Re-added at the end, as a new timer would
+        // be: ties fire in the order they were armed.
+        if (handle.cleared) return;
+        this.timers.delete(handle.id);
+        this.timers.set(handle.id, { dueMs: this.nowMs + Math.max(0, delayMs), callback });
+      },
     };
-    arm();
-    return { id, refresh: arm } as TimerHandle;
+    handle.refresh();
+    return handle;
   }
 
   clearTimeout(handle: TimerHandle): void {
-    this.timers.delete((handle as unknown as { id: number }).id);
+    const own = handle as unknown as { id: number; cleared: boolean };
+    own.cleared = true;
+    this.timers.delete(own.id);
   }
 
   /**

@@ -105,7 +105,7 @@ const TICK_MS = 20;
  * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
  * (between TICK_MS and MAX_LIMITED_TICK_MS), so that a slow download ticks in proportion to its
  * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost (bench/limited.ts, 16
- * MiB: 41-43 core-s/GiB beyond start-up; 26-31 at two blocks a tick, 24 at four).
+ * MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick; README, CPU per byte).
  */
 const TICK_BLOCKS_AT_LIMIT = 4;
 /** The pacer's slot and the bucket's burst are 100 ms: a tick at least that often. */
@@ -663,8 +663,9 @@ export class Download {
   }
 
   /**
-   * Every TICK_MS while the transfer runs. Its cost is per unit of time, not per byte: a download
-   * held to 500 KiB/s spent half its CPU here, so it reads the clock once and re-arms its timer.
+   * Every tickPeriod() while the transfer runs. Its cost is per unit of time, not per byte: a
+   * download held to 500 KiB/s spent half its CPU here, so it reads the clock once and re-arms
+   * its timer.
    */
   private readonly tick = (): void => {
     if (this.stopped) return;
@@ -687,6 +688,8 @@ export class Download {
     // Paced: send what the tokens returned since the last tick allow.
     if (pacer.limited) this.transfer?.pumpAll();
     else this.transfer?.pumpIfStalledOnDeclines();
+    // Ended meanwhile (failed, or finished by a pump): its timer stays cleared.
+    if (this.stopped) return;
     // The same period (nearly always): the timer is armed again, not made anew.
     if (this.tickPeriod() === this.tickPeriodMs) this.tickTimer!.refresh();
     else this.scheduleTick();

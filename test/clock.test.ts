@@ -1,0 +1,51 @@
+/**
+ * Timer handles re-arm with refresh() on both clocks alike: the download's tick reuses one handle
+ * (see Download.tick), and a test on the manual clock must see what the binary does with node's.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type Clock, ManualClock, systemClock } from '../source/clock.ts';
+
+test('refresh arms a fired timer again, its delay from now', () => {
+  const clock = new ManualClock();
+  const fired: number[] = [];
+  const handle = clock.setTimeout(() => fired.push(clock.now()), 20);
+  clock.advance(25);
+  assert.deepEqual(fired, [20]);
+  handle.refresh();
+  clock.advance(30);
+  assert.deepEqual(fired, [20, 45]);
+  clock.advance(100);
+  assert.deepEqual(fired, [20, 45], 'once per refresh');
+});
+
+test('refresh of a pending timer pushes it back; of a cleared one does nothing', () => {
+  const clock = new ManualClock();
+  let fired = 0;
+  const handle = clock.setTimeout(() => fired++, 20);
+  clock.advance(15);
+  handle.refresh();
+  clock.advance(15);
+  assert.equal(fired, 0, 'due at 35 now');
+  clock.advance(5);
+  assert.equal(fired, 1);
+  clock.clearTimeout(handle);
+  handle.refresh();
+  clock.advance(100);
+  assert.equal(fired, 1, 'a cleared timer stays cleared');
+});
+
+test("node's timers behave the same way: a cleared timer is not re-armed by refresh", async () => {
+  const clock: Clock = systemClock;
+  let fired = 0;
+  const handle = clock.setTimeout(() => fired++, 5);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fired, 1);
+  handle.refresh();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fired, 2, 'a fired timer re-armed');
+  clock.clearTimeout(handle);
+  handle.refresh();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(fired, 2, 'a cleared timer stays cleared');
+});
