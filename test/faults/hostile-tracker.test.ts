@@ -21,7 +21,6 @@ import { World } from './harness/world.ts';
 /** Names a person might type while the tracker lies; download() refuses the unsafe ones. */
 const WANTED = ['target.bin', 'other.bin', 'ünïcødé.bin'];
 const RUN_MS = 4_000;
-/** Hosts the hostile tracker names that are no single host's IP address. */
 
 /** Every path under `dir`, relative to it, sorted. */
 async function tree(dir: string): Promise<string[]> {
