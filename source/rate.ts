@@ -8,15 +8,25 @@ const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 **
 /** Above this a limit means nothing on a LAN; it also keeps every figure an exact integer. */
 export const MAX_RATE_BYTES_PER_SEC = 1024 ** 4;
 
+const RATE = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b(?:\/s)?)?$/i;
+/** What a person reads when a rate is written right but too large. */
+export const RATE_TOO_LARGE = 'at most 1024G (1 TiB/s)';
+
 /** Bytes per second, or null if `text` is not a rate (`10M`, `500K`, `1.5m`, `0`). */
 export function parseRate(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b(?:\/s)?)?$/i.exec(text.trim());
+  const match = RATE.exec(text.trim());
   if (match === null) return null;
   const bytes = Math.round(Number(match[1]) * UNITS[match[2]!.toUpperCase()]!);
   return Number.isSafeInteger(bytes) && bytes <= MAX_RATE_BYTES_PER_SEC ? bytes : null;
 }
 
+/** True when `text` is written as a rate but is above MAX_RATE_BYTES_PER_SEC. */
+export function isRateTooLarge(text: string): boolean {
+  return RATE.test(text.trim()) && parseRate(text) === null;
+}
+
 /** The sentence a person reads when a rate does not parse. */
 export function describeRateError(what: string, text: string): string {
+  if (isRateTooLarge(text)) return `${what} must be ${RATE_TOO_LARGE} (got "${text}")`;
   return `${what} must be bytes per second such as 500K, 10M or 0 for no limit (got "${text}")`;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseRate } from '../source/rate.ts';
+import { describeRateError, isRateTooLarge, parseRate } from '../source/rate.ts';
 
 test('parseRate reads bytes per second with binary suffixes, as rtorrent and aria2c do', () => {
   assert.equal(parseRate('0'), 0);
@@ -18,4 +18,17 @@ test('parseRate refuses what is not a rate', () => {
   for (const text of ['', '-1', 'fast', '10Mbit', '1e6', '10 M B', '2T', '99999999G']) {
     assert.equal(parseRate(text), null, text);
   }
+});
+
+test('a rate written right but above 1 TiB/s is said to be too large, not to be no rate', () => {
+  assert.equal(parseRate('1024G'), 1024 ** 4);
+  for (const text of ['1025G', '99999999G', '99999999999999999']) {
+    assert.equal(isRateTooLarge(text), true, text);
+    assert.equal(
+      describeRateError('--upload-limit', text),
+      `--upload-limit must be at most 1024G (1 TiB/s) (got "${text}")`,
+    );
+  }
+  for (const text of ['1024G', '2T', 'fast', '-1', ''])
+    assert.equal(isRateTooLarge(text), false, text);
 });

@@ -282,6 +282,10 @@ describe('command line: peer', () => {
       '--download-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "fast")',
     );
     assert.equal(
+      usageError('peer', '--id', '1', '--download-limit', '99999999999999999'),
+      '--download-limit must be at most 1024G (1 TiB/s) (got "99999999999999999")',
+    );
+    assert.equal(
       usageError('peer', '--id', '1', '--max-peers', '0'),
       '--max-peers must be an integer from 1 to 32 (got "0")',
     );

@@ -94,6 +94,10 @@ describe('parseCommand: rate limits', () => {
       kind: 'error',
       message: 'up needs a rate such as 500K, 10M or 0 for no limit',
     });
+    assert.deepEqual(parseCommand('down 2000G'), {
+      kind: 'error',
+      message: 'down: a rate is at most 1024G (1 TiB/s)',
+    });
   });
 });
 

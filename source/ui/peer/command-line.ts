@@ -6,7 +6,7 @@
  *   torrent -setMode exit           | exit       (also: quit)
  *   up RATE, down RATE              upload / download limit, e.g. up 10M, down 500K, up 0 (none)
  */
-import { parseRate } from '../../rate.ts';
+import { isRateTooLarge, parseRate, RATE_TOO_LARGE } from '../../rate.ts';
 
 export type Command =
   | { kind: 'seed'; name: string }
@@ -51,9 +51,10 @@ export function parseCommand(line: string): Command {
     case 'up':
     case 'down': {
       const bytesPerSec = parseRate(name);
-      return bytesPerSec === null
-        ? { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` }
-        : { kind: 'limit', direction: verb, bytesPerSec };
+      if (bytesPerSec !== null) return { kind: 'limit', direction: verb, bytesPerSec };
+      return isRateTooLarge(name)
+        ? { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_LARGE}` }
+        : { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` };
     }
     case 'exit':
     case 'quit':
