@@ -1,8 +1,9 @@
 /**
  * What a download held to `--download-limit` costs (issue 15: rate-limited transfers cost CPU in
  * proportion to bytes, not to time). One tracker and one seeder on 127.0.0.1; a fresh leecher
- * downloads the file once per limit, unlimited first, and the table gives its CPU beyond its
- * start-up (an idle peer's, measured in the same run) per GiB and per second of the download.
+ * downloads the file once per limit, in the order given (`0`: none), and the table gives its CPU
+ * beyond its start-up (an idle peer's after it settled, measured in the same run) per GiB and per
+ * second of the download.
  *
  *   node --import tsx bench/limited.ts [--size 16] [--limits 0,2M,500K] [--runs 1] [--cli PATH]
  *
