@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
-import { DOUBLE_ZERO } from '../../double-zero.ts';
+import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import {
@@ -68,6 +68,13 @@ const REORDER_ALLOWANCE_MS = 5;
  * 26–27, and 9.1–10.1 s against 8.0–8.3 s (N = 16: 20–21 s against 16.4–16.9 s).
  */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
+/**
+ * Held to `--download-limit`, a REQUEST asks for at most what the limit lets in this long (the
+ * bucket's burst and the longest tick of a limited download): at 200 KiB/s runs of eight 16 KiB
+ * blocks went out every 0.64 s and came back as bursts, so every rate a person reads swung between
+ * 128 and 256 KiB/s. One block at a time there; at 2 MiB/s twelve.
+ */
+const LIMITED_RUN_MS = 200;
 const REQUESTS_IN_FLIGHT_PER_WINDOW = 2;
 /** An IPv4 fragment of a 1,500-byte frame carries 1,480 bytes of the datagram (a multiple of 8). */
 const FRAGMENT_PAYLOAD_BYTES = 1500 - 20;
@@ -137,6 +144,8 @@ export class BlockTransfer {
     ownerComplete: true,
     usableOwners: 0,
   };
+  /** Payload of every block accepted, from any owner: what the download's rate counts. */
+  bytesDelivered = DOUBLE_ZERO;
   duplicateBlocks = 0;
   unsolicitedBlocks = 0;
   retransmittedBlocks = 0;
@@ -184,6 +193,7 @@ export class BlockTransfer {
     // in flight and waiting for the disk, and not handing megabyte buffers back to malloc keeps
     // the allocator from fragmenting as the file goes by (RSS stays flat in file size).
     this.pool = new PieceBufferPool(metainfo.pieceSizeBytes, Number.POSITIVE_INFINITY);
+    settleDoubleZeros(this, 'bytesDelivered');
   }
 
   get pieceCount(): number {
@@ -431,6 +441,7 @@ export class BlockTransfer {
     assembly.receivedCount++;
     this.settle(assembly, block);
     owner.bytesDelivered += payloadLength;
+    this.bytesDelivered += payloadLength;
     owner.onBlock(nowMs);
     if (owner.state === 'connecting') owner.state = 'active';
     if (assembly.complete) this.finishPiece(assembly);
@@ -534,12 +545,13 @@ export class BlockTransfer {
     limits.ownerComplete = owner.complete;
     limits.usableOwners = this.usableOwners;
     let free = Math.min(owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs), inFlightRoom(limits));
+    const maxRun = this.maxRunAtLimit(nowMs, owner);
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.
     const batch = this.losingFragments(nowMs)
       ? Math.max(1, Math.floor(SHORT_RUN_BYTES / 2 / this.blockSizeAt(nowMs, owner)))
       : Math.min(
-          MAX_BLOCKS_PER_REQUEST,
+          maxRun,
           Math.max(
             MIN_REQUEST_BATCH_BLOCKS,
             Math.floor(owner.link.windowBlocks / REQUESTS_IN_FLIGHT_PER_WINDOW),
@@ -550,12 +562,23 @@ export class BlockTransfer {
     while (free > 0 && runs < maxRuns) {
       // Paced (the downlink, --download-limit): the download's tick pumps again as tokens return.
       if (limit.limited && limit.waitMs(nowMs) > 0) break;
-      const sent = this.requestRun(owner, free, nowMs);
+      const sent = this.requestRun(owner, Math.min(free, maxRun), nowMs);
       if (sent === 0) break;
       free -= sent;
       runs++;
     }
     return runs;
+  }
+
+  /**
+   * The longest run one REQUEST asks for: what `--download-limit` lets in LIMITED_RUN_MS (at least
+   * one block), or MAX_BLOCKS_PER_REQUEST without a limit.
+   */
+  private maxRunAtLimit(nowMs: number, owner: OwnerSession): number {
+    const user = this.deps.pacer.userLimit;
+    if (!user.limited) return MAX_BLOCKS_PER_REQUEST;
+    const blocks = (user.limit * LIMITED_RUN_MS) / 1000 / this.blockSizeAt(nowMs, owner);
+    return Math.max(1, Math.min(MAX_BLOCKS_PER_REQUEST, Math.floor(blocks)));
   }
 
   /** Sends one REQUEST for the next run of blocks this owner should fetch; returns its length. */

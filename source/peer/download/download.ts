@@ -181,7 +181,9 @@ export class Download {
   /** Hosts the tracker named that name no single host (logged once each; see addOwners). */
   private readonly unusableHosts = new Set<string>();
   private ownerlessSinceMs: number | null = null;
-  private lastVerifiedBytes = 0;
+  /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
+  private sampledBytes = DOUBLE_ZERO;
+  private sampledAtMs = DOUBLE_ZERO;
   /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
   private unsampledSinceMs: number | null = null;
   private progressDirty = false;
@@ -628,10 +630,11 @@ export class Download {
         },
       },
     );
-    this.lastVerifiedBytes = this.transfer.verifiedBytes;
     this.resumedBytes = this.transfer.verifiedBytes;
     void this.warnIfDiskTooSmall();
-    this.unsampledSinceMs = this.deps.clock.now();
+    this.sampledBytes = 0;
+    this.sampledAtMs = this.deps.clock.now();
+    this.unsampledSinceMs = this.sampledAtMs;
     if (this.pauseAtStart) {
       // Straight to paused: the log and the view never say `downloading` for it in between.
       this.transfer.setPaused(true);
@@ -723,17 +726,19 @@ export class Download {
   }
 
   /**
-   * Bytes per second for the view, of the download (verified bytes) or of one owner (bytes it
-   * delivered). Housekeeping samples rates every HOUSEKEEPING_MS; before its first sample they
-   * are averages since the transfer began, so a download moving at 10 MiB/s no longer showed
-   * `0 B/s` (and each owner `0 B/s active`) beside its first pieces.
+   * Bytes per second for the view, of the download or of one owner: the blocks they delivered.
+   * Housekeeping samples rates every HOUSEKEEPING_MS; before its first sample they are averages
+   * since the transfer began, so a download moving at 10 MiB/s no longer showed `0 B/s` (and each
+   * owner `0 B/s active`) beside its first pieces. Blocks, not verified pieces: a piece is 256
+   * KiB, so at 500 KiB/s a half-second sample held one piece or none, and the rate read ~511 KiB/s
+   * (at 100 KiB/s it swung between about a third and twice the truth).
    */
   rateSoFar(owner?: OwnerSession): number {
     if (this.unsampledSinceMs === null || this.transfer === null)
       return owner?.rateBytesPerSec ?? this.rateBytesPerSec;
     const elapsedMs = this.deps.clock.now() - this.unsampledSinceMs;
     if (elapsedMs < MIN_RATE_SPAN_MS) return 0;
-    const bytes = owner?.bytesDelivered ?? this.transfer.verifiedBytes - this.lastVerifiedBytes;
+    const bytes = owner?.bytesDelivered ?? this.transfer.bytesDelivered;
     return (bytes * 1000) / elapsedMs;
   }
 
@@ -741,15 +746,18 @@ export class Download {
   private housekeeping(): void {
     const transfer = this.transfer!;
     const nowMs = this.deps.clock.now();
-    const verifiedBytes = transfer.verifiedBytes;
-    const instant = ((verifiedBytes - this.lastVerifiedBytes) * 1000) / HOUSEKEEPING_MS;
+    // Over the time that passed, not HOUSEKEEPING_MS: on a busy machine the timer runs late.
+    const elapsedMs = Math.max(1, nowMs - this.sampledAtMs);
+    const delivered = transfer.bytesDelivered;
+    const instant = ((delivered - this.sampledBytes) * 1000) / elapsedMs;
     this.rateBytesPerSec =
       this.rateBytesPerSec === 0 ? instant : 0.6 * this.rateBytesPerSec + 0.4 * instant;
-    this.lastVerifiedBytes = verifiedBytes;
+    this.sampledBytes = delivered;
+    this.sampledAtMs = nowMs;
     this.unsampledSinceMs = null;
     let bestRate = 0;
     for (const owner of this.owners) {
-      owner.sampleRate(HOUSEKEEPING_MS);
+      owner.sampleRate(elapsedMs);
       if (owner.state === 'active' || owner.state === 'slow')
         bestRate = Math.max(bestRate, owner.rateBytesPerSec);
     }

@@ -200,7 +200,7 @@ export class OwnerSession implements LinkUser {
     this.link.onBlock();
   }
 
-  /** Updates the delivery rate; called by the download's once-a-second bookkeeping. */
+  /** Updates the delivery rate; the download's housekeeping calls it, with the time since. */
   sampleRate(intervalMs: number): void {
     const bytes = this.bytesDelivered - this.rateBytesAtLastSample;
     this.rateBytesAtLastSample = this.bytesDelivered;
