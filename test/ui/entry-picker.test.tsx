@@ -79,7 +79,7 @@ describe('files that share a name', () => {
     assert.match(frame, /│ {3}other\.iso +│/, 'a name of its own is shown alone');
     await view.press('j', 'd');
     assert.deepEqual(intents.actions(), [['download', `big.bin@${'9'.repeat(64)}`]]);
-    assert.match(view.frame(), /✓ downloading big\.bin@99999999/);
+    assert.match(view.frame(), /✓ added big\.bin@99999999 to the downloads/);
     await view.press('j', 'd');
     assert.deepEqual(intents.actions().at(-1), ['download', 'other.iso'], 'a unique name by name');
   });
@@ -117,7 +117,7 @@ describe('files that share a name', () => {
     await view.press(ENTER);
     assert.deepEqual(intents.actions(), [['download', `big.bin@${'9'.repeat(64)}`]]);
     assert.doesNotMatch(view.frame(), /pick one/, 'the picker closed');
-    assert.match(view.frame(), /✓ downloading big\.bin@99999999/);
+    assert.match(view.frame(), /✓ added big\.bin@99999999 to the downloads/);
   });
 
   test('Esc closes the picker without downloading', async () => {

@@ -150,7 +150,7 @@ describe('peer view keys: swarm files', () => {
     await view.press('j', 'd');
     assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
     assert.deepEqual(focused(view), ['Swarm files']);
-    assert.match(view.frame(), /✓ downloading ubuntu\.iso/);
+    assert.match(view.frame(), /✓ added ubuntu\.iso to the downloads/);
     await view.press('j', 'd');
     assert.deepEqual(intents.actions(), [
       ['download', 'ubuntu.iso'],
@@ -236,7 +236,7 @@ describe('peer view keys: swarm files', () => {
     await view.press(ENTER);
     assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
     // Not in Swarm files: the node looks for it, which the notice says (not "downloading").
-    assert.match(view.frame(), /✓ looking for not-listed\.bin in the swarm/);
+    assert.match(view.frame(), /✓ added not-listed\.bin: looking for it in the swarm/);
   });
 
   test('a name longer than the line shows its end, where the cursor is, on one line', async () => {

@@ -150,12 +150,13 @@ export function PeerApp(props: PeerAppProps) {
         if (outcome.ok) {
           if (!effect.picked) update({ ...viewRef.current, focus: 'downloads' });
           // A name typed (`D`, `:get`) may not be in the swarm: the row says so if it is not.
+          // What was done, not a state: a small file is done before "downloading" went away.
           const shown = shortTarget(effect.name, effect.target);
           notify(
             'downloads',
             swarmNames.includes(effect.name)
-              ? `downloading ${shown}`
-              : `looking for ${shown} in the swarm`,
+              ? `added ${shown} to the downloads`
+              : `added ${shown}: looking for it in the swarm`,
           );
         } else {
           if (viewRef.current.follow === effect.name) update({ ...viewRef.current, follow: null });
