@@ -6,10 +6,11 @@
  *
  *   node --import tsx bench/lan.ts [--rate 100] [--size 64] [--n 1,4,8,16] [--runs 1]
  *                                  [--only bt-tui|aria2] [--cli PATH/dist/cli.js]
+ *                                  [--seed-time SECONDS] [--timeline DIR]
  *
  * Prints one line per crowd and two tables. Figures, not a test: see README.md.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { defaults } from '../source/config.ts';
@@ -41,6 +42,7 @@ import {
   SEEDER_HOST,
   TRACKER_HOST,
 } from './lib/lan-system.ts';
+import { TIMELINE_INTERVAL_MS, timelineTsv } from './lib/link-timeline.ts';
 import { busyMachineWarning, describeMachine } from './lib/proc-stats.ts';
 import { fixed, formatTable } from './lib/table.ts';
 import { describeAria2Tools, ensureAria2Tools } from './lib/tools.ts';
@@ -59,6 +61,7 @@ if (process.getuid?.() !== 0) {
   );
   process.exit(2);
 }
+if (flags.timelineDir !== null) makeTimelineDir(flags.timelineDir);
 const leftOver = existingLanNamespaces();
 if (leftOver.length > 0) {
   console.error(
@@ -152,7 +155,14 @@ async function runCrowd(
       launches,
       timeoutMs,
       seederPid,
+      flags.timelineDir !== null,
     );
+    if (flags.timelineDir !== null) {
+      const path = join(flags.timelineDir, `${system}-n${leechers}-run${run + 1}.tsv`);
+      const hosts = [SEEDER_HOST, ...leecherHosts(leechers)];
+      writeFileSync(path, timelineTsv(result.timeline, hosts));
+      console.log(`  timeline: ${path} (MiB/s per ${TIMELINE_INTERVAL_MS} ms, each host down, up)`);
+    }
     return { ...row, result, startupCpuSeconds, error: null };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -161,6 +171,16 @@ async function runCrowd(
     await swarm?.stop();
     // The logs of every node, for a look afterwards (see withWorkspace).
     if (process.env.BT_BENCH_KEEP !== '1') rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** --timeline DIR, made if missing; exits 2 with the reason when it cannot be. */
+function makeTimelineDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    console.error(`--timeline ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(2);
   }
 }
 

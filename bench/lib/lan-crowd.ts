@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { SwarmFile } from './files.ts';
 import type { LanStar, LinkBytes, LinkDrops } from './lan-star.ts';
 import { judgeLeecher } from './leecher-result.ts';
+import { type LinkReading, TIMELINE_INTERVAL_MS } from './link-timeline.ts';
 import { runMeasured } from './measure.ts';
 import { readCpuSeconds } from './proc-stats.ts';
 import type { Workspace } from './workspace.ts';
@@ -55,6 +56,8 @@ export interface CrowdLeecher {
 /** What one flash crowd cost. */
 export interface CrowdResult {
   leechers: CrowdLeecher[];
+  /** The switch's counters every TIMELINE_INTERVAL_MS, when asked for (see link-timeline.ts). */
+  timeline: LinkReading[];
   /** From the crowd's start until the last leecher had the file verified. */
   allDoneSeconds: number;
   /** From the crowd's start to the last leecher's exit. */
@@ -82,6 +85,7 @@ export async function runFlashCrowd(
   launches: LeecherLaunch[],
   timeoutMs: number,
   seederPid: number,
+  recordTimeline = false,
 ): Promise<CrowdResult> {
   const before = star.readLinks();
   const seederCpuBefore = readCpuSeconds(seederPid);
@@ -91,6 +95,14 @@ export async function runFlashCrowd(
   const firstDataMs = new Map<string, number>();
   const startedMs = performance.now();
   const startedWallMs = Date.now();
+  const timeline: LinkReading[] = [];
+  const timelinePoller = recordTimeline
+    ? setInterval(
+        () => timeline.push({ ms: performance.now() - startedMs, links: star.readLinks() }),
+        TIMELINE_INTERVAL_MS,
+      )
+    : null;
+  if (recordTimeline) timeline.push({ ms: 0, links: before });
   const poller = setInterval(() => {
     const now = star.readLinks();
     for (const { host } of launches) {
@@ -116,6 +128,7 @@ export async function runFlashCrowd(
   );
   const finished = await Promise.all(runs);
   clearInterval(poller);
+  if (timelinePoller !== null) clearInterval(timelinePoller);
   const seederCpuAfter = readCpuSeconds(seederPid);
   const after = star.readLinks();
   const rcvbufErrorsAfter = star.readRcvbufErrors(hosts);
@@ -136,6 +149,7 @@ export async function runFlashCrowd(
   }
   return {
     leechers,
+    timeline,
     allDoneSeconds: Math.max(...leechers.map((leecher) => leecher.doneSeconds)),
     allExitedSeconds: Math.max(...leechers.map((leecher) => leecher.exitSeconds)),
     seederUploadBytes: uploaded(after, before, seederHost),

@@ -3,7 +3,7 @@ import { integerList, positiveNumber } from './args.ts';
 import { LAN_SYSTEMS, type LanSystemName } from './lan-system.ts';
 
 const USAGE =
-  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js) --seed-time SECONDS (0)';
+  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js) --seed-time SECONDS (0) --timeline DIR';
 
 /** bench/lan.ts's flags. */
 export interface LanFlags {
@@ -16,6 +16,8 @@ export interface LanFlags {
   cliPath: string | null;
   /** How long a leecher goes on seeding once done (bt-tui's and aria2c's --seed-time). */
   seedTimeSeconds: number;
+  /** Where each crowd's link timeline goes (a TSV per crowd); null: none recorded. */
+  timelineDir: string | null;
 }
 
 /** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
@@ -31,6 +33,7 @@ export function parseLanFlags(argv: string[]): LanFlags {
         only: { type: 'string' },
         cli: { type: 'string' },
         'seed-time': { type: 'string', default: '0' },
+        timeline: { type: 'string' },
       },
     });
     const only = values.only;
@@ -45,6 +48,7 @@ export function parseLanFlags(argv: string[]): LanFlags {
       systems: only === undefined ? [...LAN_SYSTEMS] : [only as LanSystemName],
       cliPath: values.cli ?? null,
       seedTimeSeconds: seedTime(values['seed-time']),
+      timelineDir: values.timeline ?? null,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
