@@ -69,10 +69,11 @@ const REORDER_ALLOWANCE_MS = 5;
  */
 const MIN_REQUEST_BATCH_BLOCKS = 4;
 /**
- * Held to `--download-limit`, a REQUEST asks for at most what the limit lets in this long (the
- * bucket's burst and the longest tick of a limited download): at 200 KiB/s runs of eight 16 KiB
- * blocks went out every 0.64 s and came back as bursts, so every rate a person reads swung between
- * 128 and 256 KiB/s. One block at a time there; at 2 MiB/s twelve.
+ * Held to `--download-limit`, a REQUEST asks for at most what the limit lets in this long: at
+ * 200 KiB/s runs of eight 16 KiB blocks went out every 0.64 s and came back as bursts, and the
+ * header's rate read 128 or 256 KiB/s from second to second. Two blocks a run there, 25 at 2
+ * MiB/s. Runs of 100 ms (the bucket's burst) cost a wakeup per block at 200 KiB/s: 52 core-s per
+ * GiB against 38-44 (bench/limited.ts).
  */
 const LIMITED_RUN_MS = 200;
 const REQUESTS_IN_FLIGHT_PER_WINDOW = 2;

@@ -730,8 +730,8 @@ export class Download {
    * Housekeeping samples rates every HOUSEKEEPING_MS; before its first sample they are averages
    * since the transfer began, so a download moving at 10 MiB/s no longer showed `0 B/s` (and each
    * owner `0 B/s active`) beside its first pieces. Blocks, not verified pieces: a piece is 256
-   * KiB, so at 500 KiB/s a half-second sample held one piece or none, and the rate read ~511 KiB/s
-   * (at 100 KiB/s it swung between about a third and twice the truth).
+   * KiB, so at 500 KiB/s a half-second sample held one piece or none and the rate read ~511 KiB/s;
+   * at 200 KiB/s it swung between 140 and 241 (test/peer/download-rate.test.ts).
    */
   rateSoFar(owner?: OwnerSession): number {
     if (this.unsampledSinceMs === null || this.transfer === null)
