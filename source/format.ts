@@ -37,13 +37,15 @@ export function formatSeconds(ms: number, decimals = 0): string {
   return `${decimals === 0 ? Math.floor(value) : Number(value.toFixed(decimals))} s`;
 }
 
-/** A short duration: `45s`, `3m05s`, `2h04m`. */
+/** A short duration: `45s`, `3m05s`, `2h04m`, `3d07h`. */
 export function formatDuration(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, '0')}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h${String(minutes % 60).padStart(2, '0')}m`;
+  return `${Math.floor(hours / 24)}d${String(hours % 24).padStart(2, '0')}h`;
 }
 
 /** The short infohash people see: its first 8 hex digits. */

@@ -20,6 +20,6 @@ test('a headless progress line gives rates through formatRate (KiB/s when slow, 
   } as unknown as DownloadSnapshot;
   assert.equal(
     formatProgressLine(download),
-    'progress big.iso 50.0% 2/4 pieces 1.5 KiB/s ETA 341 s | node 1 active 1.5 KiB/s, node 2 slow 3.0 MiB/s',
+    'progress big.iso 50.0% 2/4 pieces 1.5 KiB/s ETA 5m41s | node 1 active 1.5 KiB/s, node 2 slow 3.0 MiB/s',
   );
 });

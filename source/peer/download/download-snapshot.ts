@@ -66,7 +66,9 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
     pieceCount: transfer?.pieceCount ?? 0,
     bytesVerified,
     rateBytesPerSec: rate,
-    etaSec: rate > 0 ? Math.ceil((sizeBytes - bytesVerified) / rate) : null,
+    // Under a byte a second (a rate decaying between the rare blocks of a tiny limit) an ETA is
+    // years of nothing: none is shown.
+    etaSec: rate >= 1 ? Math.ceil((sizeBytes - bytesVerified) / rate) : null,
     owners: download.owners.map((owner) => ({
       nodeId: owner.nodeId,
       address: `${owner.address.address}:${owner.address.port}`,

@@ -1,6 +1,6 @@
 import chalk from 'chalk';
 import { Box, Text } from 'ink';
-import { formatRate, formatSize } from '../../format.ts';
+import { formatDuration, formatRate, formatSize } from '../../format.ts';
 import { DOWNLOAD_STATE_WORDS } from '../../peer/download/download-state.ts';
 import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
 import { stateText, textWidth, truncate } from '../text.ts';
@@ -35,7 +35,9 @@ export function downloadStatus(download: DownloadSnapshot): string {
     download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
   const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';
   const eta =
-    download.etaSec !== null && download.state === 'downloading' ? ` ETA ${download.etaSec}s` : '';
+    download.etaSec !== null && download.state === 'downloading'
+      ? ` ETA ${formatDuration(download.etaSec * 1000)}`
+      : '';
   return ` ${state}${pieces || rate || eta ? ' ·' : ''}${pieces}${rate}${eta}`;
 }
 
