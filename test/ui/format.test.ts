@@ -1,4 +1,4 @@
-/** The sizes and rates every view and log line shows (source/format.ts). */
+/** The sizes, rates and durations every view and log line shows (source/format.ts). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatDuration, formatRate, formatSize } from '../../source/format.ts';
