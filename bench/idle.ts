@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { positiveNumber } from './lib/args.ts';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { printMachine, readCpuSeconds } from './lib/proc-stats.ts';
 import { fixed, formatTable } from './lib/table.ts';
@@ -24,19 +25,26 @@ const HEADLESS_PEER_ID = 91;
 const VIEW_PEER_ID = 90;
 const JOIN_TIMEOUT_MS = 90_000;
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '60' },
-    'settle-sec': { type: 'string', default: '10' },
-    cli: { type: 'string' },
-  },
-});
-const windowSeconds = Number(values.seconds);
-const settleSeconds = Number(values['settle-sec']);
-if (!(windowSeconds > 0) || !(settleSeconds >= 0)) {
-  console.error('flags: --seconds N (60) --settle-sec N (10) --cli PATH');
-  process.exit(2);
-}
+const USAGE = 'flags: --seconds N (60) --settle-sec N (10) --cli PATH';
+
+const { values, windowSeconds, settleSeconds } = (() => {
+  try {
+    const { values } = parseArgs({
+      options: {
+        seconds: { type: 'string', default: '60' },
+        'settle-sec': { type: 'string', default: '10' },
+        cli: { type: 'string' },
+      },
+    });
+    const settleSeconds = Number(values['settle-sec']);
+    if (!(settleSeconds >= 0))
+      throw new Error(`--settle-sec must be 0 or more (got "${values['settle-sec']}")`);
+    return { values, windowSeconds: positiveNumber('--seconds', values.seconds), settleSeconds };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
 if (values.cli === undefined) ensureFreshBuild();
 const cliPath = values.cli ?? CLI_PATH;
 printMachine();

@@ -11,7 +11,8 @@
  * is the same ms of CPU per second, and its core-s/GiB grows as the limit falls.
  */
 import { parseArgs } from 'node:util';
-import { parseRate } from '../source/rate.ts';
+import { describeRateError, parseRate } from '../source/rate.ts';
+import { positiveNumber } from './lib/args.ts';
 import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { createSwarmFile, MiB } from './lib/files.ts';
 import { OurSwarm } from './lib/our-swarm.ts';
@@ -21,26 +22,34 @@ import { withWorkspace } from './lib/workspace.ts';
 
 const GiB = 1024 * MiB;
 
-const { values } = parseArgs({
-  options: {
-    size: { type: 'string', default: '16' },
-    limits: { type: 'string', default: '0,2M,500K' },
-    runs: { type: 'string', default: '1' },
-    cli: { type: 'string' },
-  },
-});
-const sizeMiB = Number(values.size);
-const runs = Number(values.runs);
-const limits = values.limits.split(',').map((text) => ({ text, bytesPerSec: parseRate(text) }));
-if (
-  !(sizeMiB > 0) ||
-  !Number.isInteger(runs) ||
-  runs < 1 ||
-  limits.some((limit) => limit.bytesPerSec === null)
-) {
-  console.error('flags: --size MiB (16) --limits 0,2M,500K --runs N (1) --cli PATH/dist/cli.js');
-  process.exit(2);
-}
+const USAGE = 'flags: --size MiB (16) --limits 0,2M,500K --runs N (1) --cli PATH/dist/cli.js';
+
+const { values, sizeMiB, runs, limits } = (() => {
+  try {
+    const { values } = parseArgs({
+      options: {
+        size: { type: 'string', default: '16' },
+        limits: { type: 'string', default: '0,2M,500K' },
+        runs: { type: 'string', default: '1' },
+        cli: { type: 'string' },
+      },
+    });
+    const limits = values.limits.split(',').map((text) => {
+      const bytesPerSec = parseRate(text);
+      if (bytesPerSec === null) throw new Error(describeRateError('--limits', text));
+      return { text, bytesPerSec };
+    });
+    return {
+      values,
+      sizeMiB: positiveNumber('--size', values.size),
+      runs: positiveNumber('--runs', values.runs, true),
+      limits,
+    };
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    process.exit(2);
+  }
+})();
 if (values.cli === undefined) ensureFreshBuild();
 const cliPath = values.cli ?? CLI_PATH;
 printMachine();
@@ -69,7 +78,7 @@ process.exitCode = await withWorkspace('bt-bench-limited', async (workspace) => 
         const args = limit.bytesPerSec === 0 ? [] : ['--download-limit', limit.text];
         // Twice the time the limit allows, and a minute to start and search.
         const timeoutMs =
-          60_000 + (limit.bytesPerSec === 0 ? 0 : (2_000 * file.sizeBytes) / limit.bytesPerSec!);
+          60_000 + (limit.bytesPerSec === 0 ? 0 : (2_000 * file.sizeBytes) / limit.bytesPerSec);
         const result = await swarm.runLeecher(run++, args, timeoutMs);
         const { cpuSeconds, wallSeconds } = result.measured;
         if (result.problem !== null || cpuSeconds === null) {
