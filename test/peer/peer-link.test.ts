@@ -165,6 +165,31 @@ describe('PeerLink: one window for every download from the node', () => {
     peer.onFastLoss(1_000 + peer.rtt.smoothedRttMs);
     assert.equal(peer.windowBlocks, ((start + 1) / 2) * 0.875);
   });
+
+  test('on a path found to lose at random, its share of that loss costs no window; more does', () => {
+    const peer = link();
+    // A tenth of its blocks lost, steadily: the path's loss (the pacer forgives 15 %).
+    for (let i = 0; i < 1_000; i++) {
+      if (i % 10 === 0) peer.onFastLoss(i * 10, 0.15);
+      else peer.onBlock();
+    }
+    assert.ok(peer.lossShare > 0.08 && peer.lossShare < 0.12, `${peer.lossShare}`);
+    const kept = peer.windowBlocks;
+    assert.equal(kept, defaults.maxWindowBlocks, 'never cut');
+    const timeout = peer.rtt.timeoutMs;
+    peer.onLoss(20_000, 0.15);
+    assert.equal(peer.windowBlocks, kept, 'a timeout within that share keeps the window too');
+    assert.ok(peer.rtt.timeoutMs > timeout, 'but the timer backs off');
+    // A burst beyond it (a queue overflowing): the window gives way again.
+    for (let i = 0; i < 10; i++) peer.onFastLoss(30_000 + i, 0.15);
+    assert.ok(peer.lossShare > 0.15);
+    assert.equal(peer.windowBlocks, kept * 0.875);
+    // And where nothing was learned (forgiven 0), every loss counts as before.
+    const fresh = link();
+    fresh.onBlock();
+    fresh.onFastLoss(1_000);
+    assert.equal(fresh.windowBlocks, (defaults.initialWindowBlocks + 1) * 0.875);
+  });
 });
 
 type HelloAnswer =

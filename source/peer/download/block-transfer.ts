@@ -817,8 +817,9 @@ export class BlockTransfer {
     assembly.unask(block, nodeId);
     owner.settled();
     this.deps.budget.inFlightBlocks--;
-    if (timedOut) link.onLoss(nowMs);
-    else link.onFastLoss(nowMs);
+    const forgiven = this.deps.pacer.forgivenLossShare;
+    if (timedOut) link.onLoss(nowMs, forgiven);
+    else link.onFastLoss(nowMs, forgiven);
     this.deps.pacer.noteLoss(assembly.blockSizeBytes);
     return true;
   }

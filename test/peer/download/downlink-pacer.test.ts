@@ -265,3 +265,92 @@ test('DownlinkPacer bounds blocks in flight under --download-limit too, to the s
   // Without a limit and unpaced: unbounded.
   assert.equal(new Driver().pacer.maxInFlightBlocks(10_000, 0), Number.POSITIVE_INFINITY);
 });
+
+/**
+ * A path that carries `capacity` bytes a second and loses `randomShare` of what crosses it
+ * whatever the rate (a lossy radio link), plus whatever is asked beyond the capacity (its
+ * queue overflowing), for a downloader that wants 400 MB/s. Exact shares, no randomness.
+ */
+class LossyPath {
+  readonly d = new Driver();
+  constructor(
+    private readonly capacity: number,
+    private readonly randomShare: number,
+  ) {}
+
+  /** One slot; returns the rate that arrived in it. */
+  slot(): number {
+    const { pacer } = this.d;
+    const asked = pacer.engaged ? pacer.rateBytesPerSec : 400 * MB;
+    const crossed = Math.min(asked, this.capacity);
+    const arrived = crossed * (1 - this.randomShare);
+    const lost = asked - arrived;
+    const block = 1200;
+    for (let blocks = Math.round((lost * PACER_SLOT_MS) / 1000 / block); blocks > 0; blocks--)
+      pacer.noteLoss(block);
+    this.d.slot(arrived, { held: pacer.engaged });
+    return arrived;
+  }
+
+  /** The mean rate that arrived over `slots` slots. */
+  run(slots: number): number {
+    let sum = 0;
+    for (let i = 0; i < slots; i++) sum += this.slot();
+    return sum / slots;
+  }
+}
+
+describe('DownlinkPacer: a path that loses at random', () => {
+  test('a tenth lost whatever the rate: the drain relieves nothing, the pace goes back and holds', () => {
+    // Before, every slot counted as an overflow and drained again, the best rate of the last
+    // second fell with the pace, and this path averaged 3.9 MB/s over these 30 s.
+    const path = new LossyPath(50 * MB, 0.1);
+    path.run(10);
+    const later = path.run(300);
+    assert.ok(later > 0.7 * 45 * MB, `${(later / MB).toFixed(1)} MB/s of 45 that can arrive`);
+  });
+
+  test('a fifth lost: still most of what can arrive', () => {
+    const path = new LossyPath(12 * MB, 0.2);
+    path.run(10);
+    const later = path.run(300);
+    assert.ok(later > 0.6 * 9.6 * MB, `${(later / MB).toFixed(1)} MB/s of 9.6 that can arrive`);
+  });
+
+  test('a queue that overflowed is no loss of the path: the next overflow drains again', () => {
+    const d = new Driver();
+    d.slot(3 * MB);
+    assert.equal(d.slot(2.5 * MB, { loss: true }), 0.85 * 3 * MB);
+    // Asked for less, nothing lost: it was the queue. Paced as before, at the best rate lately.
+    assert.equal(d.slot(2.55 * MB), 3 * MB);
+    assert.equal(d.slot(2.9 * MB), 3 * MB);
+    assert.equal(d.slot(2.5 * MB, { loss: true }), 0.85 * 3 * MB);
+  });
+
+  test('links are forgiven the path loss once a drain found it, not before', () => {
+    const path = new LossyPath(50 * MB, 0.1);
+    assert.equal(path.d.pacer.forgivenLossShare, 0);
+    // The first drain (asked for 400 MB/s) relieved an overflow; the next relieved nothing.
+    path.run(3);
+    assert.equal(path.d.pacer.forgivenLossShare, 0);
+    path.run(10);
+    const forgiven = path.d.pacer.forgivenLossShare;
+    // A tenth of what crossed was lost: ~0.1 of the blocks (fading a little since it was
+    // learned), plus the 5 % any slot may lose.
+    assert.ok(forgiven > 0.12 && forgiven <= 0.15, `${forgiven}`);
+    // Nothing lost for a while: the learned loss fades.
+    for (let i = 0; i < 100; i++) path.d.slot(45 * MB);
+    assert.ok(path.d.pacer.forgivenLossShare < 0.07, `${path.d.pacer.forgivenLossShare}`);
+  });
+
+  test('on a lossy path, an overflow on top of its loss still drains', () => {
+    const path = new LossyPath(50 * MB, 0.1);
+    path.run(100);
+    const { d } = path;
+    const before = d.pacer.rateBytesPerSec;
+    // A slot that loses half of what it was asked: far beyond the path's tenth.
+    for (let block = 0; block < 200; block++) d.pacer.noteLoss(12_500);
+    d.slot(5 * MB, { held: true });
+    assert.ok(d.pacer.rateBytesPerSec < before, `${d.pacer.rateBytesPerSec} < ${before}`);
+  });
+});
