@@ -8,7 +8,7 @@ import type { DatagramRun, RemoteAddress } from './transport.ts';
  * reused buffer and sendmmsg of a whole run, on the socket node:dgram opened. node:dgram spends a
  * system call, a JS callback and a fresh 64 KiB-allocated Buffer per datagram; on this project's
  * machine that made receiving 16 KiB datagrams cost 3-4x what recvmmsg does (1.28-1.62 against
- * 0.39-0.56 core-s/GiB in the bench's floor; README, CPU per byte). Everything else (binding,
+ * 0.39-0.56 core-s/GiB in the bench's floor; docs/performance-log.md). Everything else (binding,
  * its errors, control messages, the send queue) stays node's. Not built, not Linux, IPv6, or BT_TUI_NATIVE_UDP=0: node:dgram does it all.
  */
 interface UdpBatchAddon {

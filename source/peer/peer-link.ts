@@ -217,7 +217,7 @@ export class PeerLink {
    * every loss an eighth off once per round trip, a path that loses 5 % at random held each
    * link near 8 blocks in flight: `bench/faults.ts` (nftables dropping datagrams at random on
    * loopback) moved 256 MiB at 3.3 MiB/s in 1,200-byte blocks at 5 % loss, and at 8.4–11.9 in
-   * 16 KiB blocks at 10 %; with the window forgiven, 8.0 and 22–54 (README, Performance).
+   * 16 KiB blocks at 10 %; with the window forgiven, 8.0 and 22–54 (README, Under loss).
    */
   onFastLoss(nowMs: number, forgivenShare = 0): void {
     this.lossShare += (1 - this.lossShare) * LOSS_SHARE_WEIGHT;

@@ -39,8 +39,9 @@ function leavingRequestOptions(timeoutMs: number) {
 
 /**
  * The least first wait for a tracker whose round trips are known. A tracker of 100,000 nodes
- * answered NEED within 15 ms at p99 and stalled up to ~60 ms now and then (README, Performance):
- * its answers must not be taken for losses, which would resend to a busy tracker.
+ * answered NEED within 15 ms at p99 and stalled up to ~60 ms now and then
+ * (docs/performance-log.md): its answers must not be taken for losses, which would resend to a
+ * busy tracker.
  */
 export const MIN_TRACKER_TIMEOUT_MS = 200;
 

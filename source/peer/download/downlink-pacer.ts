@@ -53,7 +53,7 @@ export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
  * Why: pacing spreads the requests in time, but owners answer late and then together, and what
  * was asked and not yet received is what can pile up in the switch port's queue. Nothing bounded
  * it below the socket's budget (240 blocks: 1 MiB of three-frame blocks, where a 25 Mbit/s port
- * queues ~156 KB, 50 ms of its rate). Measured at 25 Mbit/s, N = 8 (README, Performance): with
+ * queues ~156 KB, 50 ms of its rate). Measured at 25 Mbit/s, N = 8 (docs/performance-log.md): with
  * 100 ms the shapers dropped a third fewer frames, with 50 ms a twentieth as many (255–514 a
  * crowd), and the crowd ended ~3 s sooner than unbounded (median 26.8 s against 29.9); 30 ms did
  * no better, and ~57 ms (the farthest owner's lowest round trip, doubled) dropped 1,198 and
@@ -326,11 +326,11 @@ export class DownlinkPacer {
    * Why: where a share is lost whatever the rate (a radio link; `bench/faults.ts` drops 5 or
    * 10 % of datagrams at random), every slot counted as an overflow and drained again, the best
    * rate of the last second fell with the pace, and the pace with it: in the tests' model of a
-   * 50 MB/s path losing a tenth, 3.9 MB/s on average over 30 s. A queue that overflowed loses far less
-   * once asked for less; a lossy path loses as much. So the drained rate is held for up to
-   * DRAIN_CHECK_SLOTS; if the loss did not fall, it is the path's: the pace goes back to where
-   * it was, and that much loss no longer counts as an overflow (it fades, and is learned again
-   * the next time a drain relieves nothing).
+   * 50 MB/s path losing a tenth, 3.9 MB/s on average over 30 s. A queue that overflowed loses
+   * far less once asked for less; a lossy path loses as much. So the drained rate is held for
+   * up to DRAIN_CHECK_SLOTS; if the loss did not fall, it is the path's: the pace goes back to
+   * where it was, and that much loss no longer counts as an overflow (it fades, and is learned
+   * again the next time a drain relieves nothing).
    */
   private checkingDrain(lostBytes: number, received: number, nowMs: number): boolean {
     const check = this.drainCheck!;

@@ -105,7 +105,7 @@ const TICK_MS = 20;
  * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
  * (between TICK_MS and MAX_LIMITED_TICK_MS), so that a slow download ticks in proportion to its
  * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost (bench/limited.ts, 16
- * MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick; README, CPU per byte).
+ * MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick; docs/performance-log.md).
  */
 const TICK_BLOCKS_AT_LIMIT = 4;
 /** The pacer's slot and the bucket's burst are 100 ms: a tick at least that often. */
