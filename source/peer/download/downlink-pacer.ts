@@ -369,6 +369,7 @@ export class DownlinkPacer {
     this.lostBlocksInSlot = 0;
     this.heldInSlot = false;
     this.engagedAtMs = Number.NEGATIVE_INFINITY;
+    this.pathLoss = 0;
     this.unpace(nowMs);
   }
 

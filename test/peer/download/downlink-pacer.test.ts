@@ -341,6 +341,12 @@ describe('DownlinkPacer: a path that loses at random', () => {
     // Nothing lost for a while: the learned loss fades.
     for (let i = 0; i < 100; i++) path.d.slot(45 * MB);
     assert.ok(path.d.pacer.forgivenLossShare < 0.07, `${path.d.pacer.forgivenLossShare}`);
+    // A new download after a second with none: another path, perhaps; nothing is forgiven.
+    path.run(20);
+    assert.ok(path.d.pacer.forgivenLossShare > 0);
+    path.d.nowMs += 1_000;
+    path.d.pacer.tick(path.d.nowMs, path.d.received);
+    assert.equal(path.d.pacer.forgivenLossShare, 0);
   });
 
   test('on a lossy path, an overflow on top of its loss still drains', () => {
