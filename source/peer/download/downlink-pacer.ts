@@ -35,7 +35,7 @@ const MIN_CONGESTION_LOSSES = 2;
  * overflowed loses far less once asked for less, a path that loses at random loses as much.
  */
 const DRAIN_CHECK_SLOTS = 3;
-/** ...less meaning under this share of the loss that started the drain. */
+/** "Far less": under this share of the loss that started the drain. */
 const DRAIN_RELIEF = 0.6;
 /**
  * The loss a path showed whatever it was asked (see tick) is forgiven, up to this much of what
