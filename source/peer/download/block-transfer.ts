@@ -197,6 +197,11 @@ export class BlockTransfer {
     settleDoubleZeros(this, 'bytesDelivered');
   }
 
+  /** Block tables allocated by this transfer: bounded by the pieces in flight at once. */
+  get blockTablesMade(): number {
+    return this.pool.tablesMade;
+  }
+
   get pieceCount(): number {
     return this.written.size;
   }
@@ -669,7 +674,8 @@ export class BlockTransfer {
     if (assembly === undefined) {
       const length = pieceLength(this.metainfo, piece);
       const blockBytes = this.blockSizeAt(nowMs, owner);
-      assembly = new PieceAssembly(piece, length, blockBytes, this.pool.acquire());
+      const table = this.pool.acquireTable(Math.ceil(length / blockBytes));
+      assembly = new PieceAssembly(piece, length, blockBytes, this.pool.acquire(), table);
       this.assemblies.set(piece, assembly);
     }
     return assembly;
@@ -882,6 +888,8 @@ export class BlockTransfer {
     }
     this.pieceSource[piece] = majority;
     this.owners.get(majority)?.deliveredPieces.add(piece);
+    // Nothing reads the assembly after this (it left `assemblies` and every owner's set).
+    this.pool.releaseTable(assembly.table);
     this.pendingWrites++;
     this.pendingWriteBytes += lengthBytes;
     this.partFile.writePiece(piece, buffer, lengthBytes).then(

@@ -3,7 +3,12 @@ import { describe, test } from 'node:test';
 import { defaults } from '../../../source/config.ts';
 import { OwnerSession } from '../../../source/peer/download/owner-session.ts';
 import { OwnerTable } from '../../../source/peer/download/owner-table.ts';
-import { NO_OWNER, PieceAssembly } from '../../../source/peer/download/piece-assembly.ts';
+import {
+  blockTableBytes,
+  NO_OWNER,
+  PieceAssembly,
+  PieceBufferPool,
+} from '../../../source/peer/download/piece-assembly.ts';
 import { PeerLink } from '../../../source/peer/peer-link.ts';
 
 /** The largest node id there is: owners are named by id, whatever it is. */
@@ -101,6 +106,94 @@ describe('piece assembly: who each block is asked of', () => {
     piece.reset();
     assert.deepEqual(piece.contributors(), []);
     assert.equal(piece.isReceived(0), false);
+  });
+});
+
+describe('piece memory: block tables reused from piece to piece', () => {
+  /** Every per-block array of an assembly, in one list, to see what a table carries over. */
+  function everyArray(piece: PieceAssembly): (Uint32Array | Float64Array | Uint8Array)[] {
+    return [
+      piece.askedOf,
+      piece.alsoAskedOf,
+      piece.requestedAtMs,
+      piece.requestTxid,
+      piece.requestSeq,
+      piece.retransmitted,
+      piece.contributor,
+      piece.receivedChecksum,
+      piece.receivedTxid,
+    ];
+  }
+
+  test('a table released by one piece serves the next, which starts with nothing of the first', () => {
+    const pool = new PieceBufferPool(64, Number.POSITIVE_INFINITY);
+    const first = new PieceAssembly(3, 64, 16, pool.acquire(), pool.acquireTable(4));
+    for (let block = 0; block < 4; block++) {
+      first.ask(block, 7);
+      first.ask(block, 9);
+      first.requestedAtMs[block] = 1000 + block;
+      first.requestTxid[block] = 0xffff_ffff;
+      first.requestSeq[block] = 2 ** 40;
+      first.retransmitted[block] = 1;
+      first.giveUp(block, 7);
+      first.contributor[block] = 9;
+      first.receivedChecksum[block] = 0xdead_beef;
+      first.receivedTxid[block] = 77;
+    }
+    pool.releaseTable(first.table);
+    const second = new PieceAssembly(4, 64, 16, pool.acquire(), pool.acquireTable(4));
+    assert.equal(second.table, first.table, 'the same memory');
+    assert.equal(pool.tablesMade, 1);
+    for (const array of everyArray(second)) {
+      assert.equal(array.length, 4);
+      assert.deepEqual([...array], [0, 0, 0, 0]);
+    }
+    for (let block = 0; block < 4; block++) {
+      assert.equal(second.answersGivenUp(block, 7, 0xffff_ffff), false, 'nothing given up on');
+      assert.equal(second.isReceived(block), false);
+    }
+    assert.deepEqual(second.contributors(), []);
+    assert.equal(second.hasRequestFrom(7) || second.hasRequestFrom(9), false);
+  });
+
+  test('the arrays of one table do not overlap, given-up requests included', () => {
+    const piece = new PieceAssembly(0, 5 * 16, 16, Buffer.alloc(80));
+    const arrays = everyArray(piece);
+    const fillAll = (base: number) =>
+      arrays.forEach((array, i) => {
+        array.fill(base + i);
+      });
+    const holdAll = (base: number) =>
+      arrays.forEach((array, i) => {
+        assert.deepEqual([...array], Array(5).fill(base + i), `array ${i}`);
+      });
+    fillAll(1);
+    // Given up on twice per block: both the latest and the earlier request are written.
+    for (let block = 0; block < 5; block++) {
+      piece.giveUp(block, 7);
+      piece.giveUp(block, 8);
+    }
+    holdAll(1);
+    fillAll(101);
+    const txid = 1 + arrays.indexOf(piece.requestTxid);
+    const atMs = 1 + arrays.indexOf(piece.requestedAtMs);
+    for (let block = 0; block < 5; block++) {
+      assert.equal(piece.answersGivenUp(block, 7, txid), true, 'the earlier one');
+      assert.equal(piece.answersGivenUp(block, 8, txid), true, 'the latest one');
+      assert.equal(piece.forgetGivenUp(block, 8, txid), atMs);
+    }
+  });
+
+  test('a table too small for the piece is refused; a larger one fits', () => {
+    const pool = new PieceBufferPool(64, Number.POSITIVE_INFINITY);
+    const big = pool.acquireTable(16);
+    pool.releaseTable(big);
+    assert.equal(pool.acquireTable(4), big, 'a table for more blocks serves fewer');
+    assert.equal(pool.tablesMade, 1);
+    assert.throws(
+      () => new PieceAssembly(0, 64, 16, Buffer.alloc(64), new ArrayBuffer(blockTableBytes(3))),
+      RangeError,
+    );
   });
 });
 
