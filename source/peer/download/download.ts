@@ -129,8 +129,9 @@ const SEARCH_BACKOFF_MAX_MS = 30_000;
  * within its first second, and each one met early is an uplink that serves the crowd sooner.
  * Asked every 500 ms (housekeeping's pace), three at a time, a leecher of the LAN testbed's
  * crowd of eight met the last of the others ~1.5 s after the first data, and the crowd's links
- * ran near their rate only from ~2.3 s; at once and every 250 ms, five interleaved pairs
- * (2026-12-05): all done in 7.09–7.41 s against 7.27–7.74. Every 100 ms: 7.19–7.62.
+ * ran near their rate only from ~2.3 s; at once and every 250 ms, interleaved pairs (2026-12-05):
+ * all done in 6.90–7.43 s against 7.10–7.39 (five pairs; a first version 7.09–7.41 against
+ * 7.27–7.74). Every 100 ms: 7.19–7.62 against 7.17–7.91 (four pairs).
  */
 const MORE_OWNERS_MIN_MS = 250;
 const MORE_OWNERS_MAX_MS = 2_000;
@@ -429,6 +430,8 @@ export class Download {
         this.searching = false;
         if (this.stopped) return;
         if (!found.ok) {
+          // The tracker did not answer: asked again later, not every 250 ms.
+          this.moreOwnersDelayMs = Math.min(this.moreOwnersDelayMs * 2, MORE_OWNERS_MAX_MS);
           this.scheduleMoreOwners();
           return;
         }
