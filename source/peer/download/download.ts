@@ -128,8 +128,8 @@ const SEARCH_BACKOFF_MAX_MS = 30_000;
  * partial owners after their first piece, so a flash crowd's owners appear a few at a time
  * within its first second, and each one met early is an uplink that serves the crowd sooner.
  * Asked every 500 ms (housekeeping's pace), three at a time, a leecher of the LAN testbed's
- * crowd of eight met the last of the others ~1.5 s after the first data, and the crowd's links
- * ran near their rate only from ~2.3 s; at once and every 250 ms, interleaved pairs (2026-12-05):
+ * crowd of eight met the others three per half second at best, and the crowd's links ran near
+ * their rate only from ~2.3 s; at once and every 250 ms, interleaved pairs (2026-12-05):
  * all done in 6.90–7.43 s against 7.10–7.39 (five pairs; a first version 7.09–7.41 against
  * 7.27–7.74). Every 100 ms: 7.19–7.62 against 7.17–7.91 (four pairs).
  */
