@@ -140,7 +140,11 @@ export class TrackerClient {
       this.requestOptions(tracker),
       (rttMs) => this.roundTripsOf(tracker).addSample(rttMs),
     );
-    if (this.stopped) return false;
+    if (this.stopped) {
+      // Granted while leaving: exit() says EXIT with this session (see there).
+      if (reply?.type === 'registered') this.token = Buffer.from(reply.token);
+      return false;
+    }
     if (reply === null || (reply.type !== 'registered' && reply.type !== 'error')) {
       // The next tracker at once; once every one failed, the retries back off.
       if (this.moveOn(tracker, 'does not answer')) return this.doRegister(again);
@@ -374,13 +378,27 @@ export class TrackerClient {
    * as an owner until two sweeps of silence drop it.
    */
   async exit(timeoutMs = LEAVING_BUDGET_MS): Promise<string | null> {
-    const token = this.token;
-    this.stop();
-    if (token === null) return 'not registered with the tracker';
     const { clock, endpoint, nodeId, identity } = this.deps;
     const deadlineMs = clock.now() + timeoutMs;
+    this.stop();
+    // A registration in flight may still be granted, as when a node leaves at once because its
+    // --seed file is missing: the tracker then listed it, heartbeat and all, until its sweeps
+    // dropped it (found by hand). So it is waited for, within the same budget.
+    const registering = this.registering;
+    if (this.token === null && registering !== null) {
+      await new Promise<void>((settled) => {
+        const timer = clock.setTimeout(settled, timeoutMs);
+        const done = () => {
+          clock.clearTimeout(timer);
+          settled();
+        };
+        registering.then(done, done);
+      });
+    }
+    const token = this.token;
+    if (token === null) return 'not registered with the tracker';
     const tracker = this.trackers.current;
-    const said = await this.sayExit(tracker, token, timeoutMs);
+    const said = await this.sayExit(tracker, token, deadlineMs - clock.now());
     if (said !== 'reregister') return said;
     const proved = await proveIdentity(
       endpoint,

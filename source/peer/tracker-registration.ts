@@ -11,10 +11,10 @@ import type { NodeIdentity } from './identity.ts';
 
 /**
  * Proves `identity` for `nodeId` at `tracker`: the final reply (REGISTERED or an ERROR), or null
- * when the tracker did not answer (or `stopped()` turned true meanwhile); `options` are the
- * request's retries and timeouts; `onRoundTrip` hears each answer's round trip (for the next
- * requests' timeouts). A challenge that went stale on the way (a slow network, a tracker restart)
- * is asked for once more.
+ * when the tracker did not answer (or `stopped()` turned true before the proof went); `options`
+ * are the request's retries and timeouts; `onRoundTrip` hears each answer's round trip (for the
+ * next requests' timeouts). A challenge that went stale on the way (a slow network, a tracker
+ * restart) is asked for once more.
  */
 export async function proveIdentity(
   endpoint: UdpEndpoint,
@@ -43,7 +43,8 @@ export async function proveIdentity(
       },
       options,
     );
-    if (stopped() || !proved.ok) return null;
+    // Answered even though stopped meanwhile: a session granted is the caller's to end.
+    if (!proved.ok) return null;
     if (proved.rttMs !== null) onRoundTrip(proved.rttMs);
     const reply = proved.reply as TrackerReply;
     const stale = reply.type === 'error' && reply.code === 'stale-challenge';
