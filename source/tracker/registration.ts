@@ -31,6 +31,8 @@ export interface RegistrationContext {
   secrets: TrackerSecrets;
   newToken: () => Buffer;
   wallNowMs: number;
+  /** The tracker's monotonic now. */
+  nowMs: number;
   /** Charges the sender's host for a proof whose challenge reached it; false: over budget. */
   admit: () => boolean;
 }
@@ -124,7 +126,10 @@ function whyNot(
 ): Refusal | null {
   const holder = registry.get(nodeId);
   if (holder?.publicKey && !sameBytes(holder.publicKey, publicKey)) {
-    const text = `node id ${nodeId} is in use by ${formatAddress(holder.address)}`;
+    // Said in full: refused at its own address (a restart with another folder, so another key,
+    // while the first run's registration stands), a person read `in use by` their own port.
+    const seconds = Math.max(1, Math.ceil(registry.silenceLeftMs(holder, context.nowMs) / 1000));
+    const text = `node id ${nodeId} is in use by ${formatAddress(holder.address)} (another key; free once that node exits, or if it stays silent ${seconds} s more)`;
     return { ok: false, code: 'id-in-use', text };
   }
   if (!holder && registry.size >= context.maxNodes) {

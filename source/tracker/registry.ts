@@ -140,9 +140,18 @@ export class Registry {
    */
   statusOf(node: NodeRecord, nowMs: number): NodeStatus {
     const silentMs = nowMs - node.lastHeardMs;
-    if (silentMs >= 2 * this.sweepIntervalMs) return 'dropped';
+    if (silentMs >= this.dropAfterSilentMs) return 'dropped';
     if (silentMs >= this.sweepIntervalMs) return 'late';
     return node.tokenHex === null ? 'restored' : 'alive';
+  }
+
+  /** How much longer `node` may stay silent before it counts as dropped (0 once it does). */
+  silenceLeftMs(node: NodeRecord, nowMs: number): number {
+    return Math.max(0, node.lastHeardMs + this.dropAfterSilentMs - nowMs);
+  }
+
+  private get dropAfterSilentMs(): number {
+    return 2 * this.sweepIntervalMs;
   }
 
   /** Adds a new node (its id must be free). */

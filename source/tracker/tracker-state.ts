@@ -492,6 +492,7 @@ export class TrackerState {
       secrets: this.secrets,
       newToken: () => this.newToken(),
       wallNowMs: this.clock.wallNow(),
+      nowMs,
       admit: () => this.budget.take(hostKeyOf(from), nowMs),
     };
   }

@@ -90,7 +90,7 @@ describe('registration', () => {
       assert.deepEqual(result.reply, {
         type: 'error',
         code: 'id-in-use',
-        text: 'node id 3 is in use by 127.0.0.1:40111',
+        text: 'node id 3 is in use by 127.0.0.1:40111 (another key; free once that node exits, or if it stays silent 43 s more)',
       });
       assert.equal(result.dirty, false);
     }
@@ -103,6 +103,14 @@ describe('registration', () => {
     state.sweep(SWEEP_MS);
     const { reply } = prove(state, 3, at(40222), 2 * SWEEP_MS - 1, MALLORY);
     assert.equal(reply?.type === 'error' && reply.code, 'id-in-use');
+    // The refusal counts down to the drop: here 1 ms is left, said as the whole second it is in.
+    assert.match(reply?.type === 'error' ? reply.text : '', /stays silent 1 s more\)$/);
+    const earlier = prove(state, 3, at(40222), SWEEP_MS + 500, MALLORY).reply;
+    const seconds = Math.ceil((SWEEP_MS - 500) / 1000);
+    assert.match(
+      earlier?.type === 'error' ? earlier.text : '',
+      new RegExp(`silent ${seconds} s more`),
+    );
   });
 
   test('the same key from another address takes the id back, keeping credit and files', () => {
