@@ -126,8 +126,9 @@ function whyNot(
 ): Refusal | null {
   const holder = registry.get(nodeId);
   if (holder?.publicKey && !sameBytes(holder.publicKey, publicKey)) {
-    // Said in full: refused at its own address (a restart with another folder, so another key,
-    // while the first run's registration stands), a person read `in use by` their own port.
+    // More than the holder's address: refused on a restart with another folder (another key)
+    // while the first run still held the id, a person read `in use by` their own port and could
+    // not tell why, or for how long.
     const seconds = Math.max(1, Math.ceil(registry.silenceLeftMs(holder, context.nowMs) / 1000));
     const text = `node id ${nodeId} is in use by ${formatAddress(holder.address)} (another key; free once that node exits, or if it stays silent ${seconds} s more)`;
     return { ok: false, code: 'id-in-use', text };
