@@ -1,7 +1,8 @@
 /**
  * CPU of idle nodes (issue 15: under 1 % of a core over a minute, headless or full screen): a
- * headless tracker, a headless peer and a full-screen peer view (the real binary in a private
- * tmux terminal, 120x40), all registered and doing nothing, measured over the same window.
+ * headless tracker, a headless peer, a full-screen peer view and a full-screen tracker view with
+ * two headless peers of its own (the views: the real binary in a private tmux terminal, 120x40),
+ * all registered and doing nothing, measured over the same window.
  *
  *   node --import tsx bench/idle.ts [--seconds 60] [--settle-sec 10] [--cli PATH/dist/cli.js]
  *
@@ -16,13 +17,15 @@ import { CLI_PATH, ensureFreshBuild } from './lib/build.ts';
 import { printMachine, readCpuSeconds } from './lib/proc-stats.ts';
 import { fixed, formatTable } from './lib/table.ts';
 import { TmuxSession, tmuxAvailable } from './lib/tmux-session.ts';
-import { quitView, waitForScreen } from './lib/view-soak-scenarios.ts';
+import { quitView, waitForLogLine, waitForScreen } from './lib/view-soak-scenarios.ts';
 import { withWorkspace } from './lib/workspace.ts';
 
 /** Issue 15's target for a node with nothing to do. */
 const MAX_IDLE_CPU_PERCENT = 1;
 const HEADLESS_PEER_ID = 91;
 const VIEW_PEER_ID = 90;
+/** The tracker view's own peers: what its nodes table shows, heartbeating. */
+const TRACKER_VIEW_PEER_IDS = [92, 93];
 const JOIN_TIMEOUT_MS = 90_000;
 
 const USAGE = 'flags: --seconds N (60) --settle-sec N (10) --cli PATH';
@@ -78,12 +81,22 @@ process.exitCode = await withWorkspace('bt-bench-idle', async ({ dir, group }) =
     { label: 'tracker, headless (2 idle peers)', pid: tracker.pid },
     { label: 'peer, headless', pid: headless.pid },
   ];
+  const terminal = { cwd: dir, columns: 120, rows: 40 };
   const view = tmuxAvailable()
-    ? TmuxSession.start('idle-view', [process.execPath, ...peerArgs(VIEW_PEER_ID)], {
-        cwd: dir,
-        columns: 120,
-        rows: 40,
-      })
+    ? TmuxSession.start('idle-view', [process.execPath, ...peerArgs(VIEW_PEER_ID)], terminal)
+    : null;
+  const trackerLogs = join(dir, 'tracker-view-logs');
+  const trackerView = tmuxAvailable()
+    ? TmuxSession.start(
+        'idle-tracker-view',
+        [process.execPath, cliPath, 'tracker', '--host', '127.0.0.1', '--port', '0'].concat([
+          '--db',
+          join(dir, 'tracker-view-db'),
+          '--logs',
+          trackerLogs,
+        ]),
+        terminal,
+      )
     : null;
   try {
     const joined = (id: number) =>
@@ -95,7 +108,24 @@ process.exitCode = await withWorkspace('bt-bench-idle', async ({ dir, group }) =
       const pid = view.panePid();
       if (pid !== null) watched.push({ label: 'peer, full-screen view (tmux 120x40)', pid });
     } else {
-      console.log('no tmux: the full-screen view is not measured');
+      console.log('no tmux: the full-screen views are not measured');
+    }
+    if (trackerView) {
+      const viewPort = await waitForLogLine(
+        join(trackerLogs, 'tracker.log'),
+        /listening on 127\.0\.0\.1:(\d+)/,
+      );
+      for (const id of TRACKER_VIEW_PEER_IDS) {
+        group.spawn(`peer ${id}`, process.execPath, [
+          ...[cliPath, 'peer', '--id', String(id), '--host', '127.0.0.1', '--headless'],
+          ...['--tracker', `127.0.0.1:${viewPort}`, ...common],
+        ]);
+      }
+      const alive = new RegExp(`nodes ${TRACKER_VIEW_PEER_IDS.length} alive`);
+      await waitForScreen(trackerView, alive, 'the tracker view with its peers');
+      const pid = trackerView.panePid();
+      if (pid !== null)
+        watched.push({ label: 'tracker, full-screen view (tmux 120x40, 2 idle peers)', pid });
     }
     await sleep(settleSeconds * 1000);
     const before = watched.map((node) => readCpuSeconds(node.pid));
@@ -121,5 +151,6 @@ process.exitCode = await withWorkspace('bt-bench-idle', async ({ dir, group }) =
     return rows.every((row) => row[4] !== 'gone') ? 0 : 1;
   } finally {
     if (view) await quitView(view, 'q');
+    if (trackerView) await quitView(trackerView, 'q');
   }
 });

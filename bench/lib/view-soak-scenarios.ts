@@ -334,7 +334,8 @@ export async function waitForScreen(
   }
 }
 
-async function waitForLogLine(path: string, pattern: RegExp): Promise<string> {
+/** The first group of `pattern`'s first match in the file at `path`, once it is there. */
+export async function waitForLogLine(path: string, pattern: RegExp): Promise<string> {
   const deadline = performance.now() + FIRST_FRAME_TIMEOUT_MS;
   for (;;) {
     const match = pattern.exec(readText(path));
