@@ -75,6 +75,12 @@ const SOFT_MIN_WIDTH = 12;
 export interface FitOptions<K extends PropertyKey> {
   /** Columns whose cells may be cut (with an ellipsis), widest first. */
   flexible: K[];
+  /**
+   * Flexible columns that give up room down to 12 cells before any other is cut: a column of
+   * explanations beside one of names. Without it, My files cut every name to 12 cells beside a
+   * folder's state ("a folder: only plain files can be shared"), which kept 28.
+   */
+  cutFirst?: K[];
   /** Columns that may be left out, first one first, when cutting is not enough. */
   droppable?: K[];
   /** What borders and padding add per column, and once per table. */
@@ -100,9 +106,9 @@ export function naturalWidths<T extends Record<string, string>, K extends keyof 
 }
 
 /**
- * Fits a table into `maxWidth` cells: cuts the widest flexible column (to 12 characters at
- * first), then drops optional columns in order, then cuts flexible columns down to their
- * heading. Returns the cut rows, the columns still shown and each column's width in cells (for
+ * Fits a table into `maxWidth` cells: cuts the `cutFirst` columns, then the widest flexible
+ * column (to 12 characters at first), then drops optional columns in order, then cuts flexible
+ * columns down to their heading. Returns the cut rows, the columns still shown and each column's width in cells (for
  * a table that shows a window of the rows: its columns keep their width while it scrolls).
  * Headings are the column keys.
  */
@@ -135,7 +141,15 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
       widths.set(widest, Math.max(floor(widest), widths.get(widest)! - over));
     }
   };
-  shrink((key) => Math.max(SOFT_MIN_WIDTH, textWidth(key)));
+  const softFloor = (key: K) => Math.max(SOFT_MIN_WIDTH, textWidth(key));
+  for (const key of options.cutFirst ?? []) {
+    const over = excess();
+    if (over <= 0) break;
+    const width = widths.get(key)!;
+    if (shown.includes(key))
+      widths.set(key, Math.min(width, Math.max(softFloor(key), width - over)));
+  }
+  shrink(softFloor);
   for (const key of options.droppable ?? []) {
     if (excess() <= 0) break;
     shown = shown.filter((column) => column !== key);

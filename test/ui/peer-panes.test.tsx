@@ -666,6 +666,19 @@ describe('peer view: downloads', () => {
     );
   });
 
+  test('an empty file once done says it has no pieces, not that none came yet', async () => {
+    // Found by hand: a 0-byte download, done and verified, read `map (no pieces yet)`.
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [download('empty.bin', [], { state: 'done', sizeBytes: 0, owners: [owner(1)] })],
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    const [title, map] = linesFrom(view, '  empty.bin', 2);
+    assert.match(title ?? '', /100\.0% done$/);
+    assert.equal(map, '  map (an empty file: no pieces)');
+  });
+
   test("on a file with more pieces than cells, each owner's bar shows its share, not every cell", async () => {
     // 4096 pieces: A sent the first quarter, B the rest. Before, both bars were full.
     const sources = Array.from({ length: 4096 }, (_, piece) => (piece < 1024 ? 0 : 1));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fitColumns, textWidth, truncate, truncateStart } from '../../source/ui/text.ts';
+import { fitColumns, fitTable, textWidth, truncate, truncateStart } from '../../source/ui/text.ts';
 
 describe('truncate', () => {
   test('leaves text that fits untouched', () => {
@@ -82,6 +82,25 @@ describe('fitColumns', () => {
     const fitted = fitColumns(wide, headings, ['name', 'note'], 40);
     assert.deepEqual(fitted, [{ id: '1', name: `${'x'.repeat(15)}…`, note: 'y'.repeat(12) }]);
     assert.equal(tableWidth(fitted), 40);
+  });
+
+  test('cuts a cutFirst column to 12 cells before the widest is cut at all', () => {
+    // Found by hand: My files cut every name to 12 cells beside a folder's 28-cell state.
+    const wide = [{ id: '1', name: 'n'.repeat(40), note: 'm'.repeat(30) }];
+    const columns = ['id', 'name', 'note'] as const;
+    const fit = (maxWidth: number, rows = wide) =>
+      fitTable(rows, [...columns], maxWidth, { flexible: ['name', 'note'], cutFirst: ['note'] });
+    // 50 = 2 (id) + 10 of chrome + 38 for the two: the note 12, the name 26.
+    const fitted = fit(50);
+    assert.deepEqual(fitted.rows, [
+      { id: '1', name: `${'n'.repeat(25)}…`, note: `${'m'.repeat(11)}…` },
+    ]);
+    assert.equal(tableWidth(fitted.rows), 50);
+    // Only as much as is needed; a column narrower than 12 cells is never widened.
+    assert.equal(fit(75).widths.note, 23);
+    assert.equal(fit(75).widths.name, 40);
+    const short = [{ id: '1', name: 'n'.repeat(40), note: 'ok' }];
+    assert.deepEqual(fit(40, short).rows, [{ id: '1', name: `${'n'.repeat(23)}…`, note: 'ok' }]);
   });
 
   test('never shrinks a flexible column below its heading (or 3 characters)', () => {

@@ -148,6 +148,13 @@ export function downloadBlockHeight(download: DownloadSnapshot): number {
  * One download: name, progress bar and figures; a piece map of the whole file coloured by the
  * owner that delivered each part; then a row per owner with its share of the file as a bar.
  */
+/** The map line of a download without pieces: none known yet, or an empty file (it has none). */
+function noPiecesText(download: DownloadSnapshot): string {
+  return download.sizeBytes === 0 && download.state === 'done'
+    ? '(an empty file: no pieces)'
+    : '(no pieces yet)';
+}
+
 export function DownloadBlock({
   download,
   width,
@@ -187,7 +194,7 @@ export function DownloadBlock({
         <>
           <Text>
             {'  map '}
-            {cells.length === 0 ? <Text dimColor>(no pieces yet)</Text> : null}
+            {cells.length === 0 ? <Text dimColor>{noPiecesText(download)}</Text> : null}
             {pieceMapText(cells)}
           </Text>
           <Text dimColor>{legendText(download, tally, cells, width)}</Text>

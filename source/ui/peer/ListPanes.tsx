@@ -131,6 +131,8 @@ export function FilesPane(props: {
   }));
   const fitted = fitWindow(all, first, props.rows, FILE_COLUMNS, props.width - 1, {
     flexible: ['name', 'state'],
+    // A long state (why a folder or an odd name is not shared) gives up room before the name.
+    cutFirst: ['state'],
   });
   return (
     <Box flexDirection="column" width={props.width}>
