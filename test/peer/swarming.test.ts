@@ -247,7 +247,7 @@ test('a node that leaves tells the peers downloading from it, so they move on at
       .getSnapshot()
       .downloads[0]!.owners.find((o) => o.nodeId === SEEDER_ID);
     // Told, not guessed from 3 s of silence.
-    assert.equal(gone?.reason, 'refused: not-seeding', `seed ${seed}`);
+    assert.equal(gone?.reason, 'no longer serves this file', `seed ${seed}`);
   } finally {
     await swarm.close();
   }

@@ -37,6 +37,7 @@ import { OwnerSession, type OwnerState } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
 import { loadProgress, PartFile, PartFileOpenError, type PartPaths } from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
+import { rejectText } from './reject-text.ts';
 
 export type { DownloadState } from './download-state.ts';
 
@@ -1001,7 +1002,7 @@ export class Download {
       owner.link.onBusy(nowMs);
       this.transfer?.refused(owner, piece, begin);
     } else {
-      this.markDead(owner, `refused: ${reason}`);
+      this.markDead(owner, rejectText(reason));
     }
   }
 

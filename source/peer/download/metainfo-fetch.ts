@@ -6,6 +6,7 @@ import {
   MAX_METAINFO_BYTES,
   type Metainfo,
 } from '../../protocol/metainfo.ts';
+import { rejectText } from './reject-text.ts';
 
 export type MetainfoOutcome =
   | { ok: true; metainfo: Metainfo; encoded: Buffer }
@@ -34,7 +35,7 @@ export async function fetchMetainfo(
     if (!outcome.ok) return { ok: false, reason: 'owner did not answer', lying: false };
     const reply = outcome.reply;
     if (reply.type === 'reject')
-      return { ok: false, reason: `owner refused: ${reply.reason}`, lying: false };
+      return { ok: false, reason: `the owner ${rejectText(reply.reason)}`, lying: false };
     if (reply.type !== 'metainfo-data' || !reply.infohash.equals(expected.infohash)) {
       return { ok: false, reason: 'owner sent an unexpected reply', lying: true };
     }
