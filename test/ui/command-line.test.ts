@@ -6,7 +6,7 @@ import { stepInput } from '../../source/ui/peer/text-input.ts';
 import { noKey } from './no-key.ts';
 
 const USAGE =
-  'commands: seed NAME, get NAME, up RATE, down RATE, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
+  'commands: seed NAME, get NAME, up RATE, down RATE, exit, help (or torrent -setMode send|download NAME, torrent -setMode exit)';
 
 describe('parseCommand: the forms of the original design', () => {
   test('torrent -setMode send NAME seeds, download NAME downloads, exit exits', () => {

@@ -473,6 +473,17 @@ describe('peer view keys: the command line', () => {
     );
   });
 
+  test('help (or h, or ?) opens the help overlay, as ? does outside the command line', async () => {
+    for (const line of ['help', 'h', '?']) {
+      const { view, intents } = await show();
+      await command(view, line);
+      assert.match(view.frame(), /bt-tui peer 3 — keys/, line);
+      await view.press(KEY.escape);
+      assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/, line);
+      assert.deepEqual(intents.actions(), [], line);
+    }
+  });
+
   test('keys typed in the command line are text, not commands', async () => {
     const { view, intents } = await show();
     await view.press(':', 'q', 'x', 'd', '?', KEY.tab);

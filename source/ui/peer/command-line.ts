@@ -5,6 +5,7 @@
  *   torrent -setMode download NAME  | get NAME   (also: download NAME)
  *   torrent -setMode exit           | exit       (also: quit)
  *   up RATE, down RATE              upload / download limit, e.g. up 10M, down 500K, up 0 (none)
+ *   help                            every key and command, as `?` shows them (also: h, ?)
  */
 import { isRateTooLarge, parseRate, RATE_TOO_LARGE } from '../../rate.ts';
 
@@ -12,11 +13,12 @@ export type Command =
   | { kind: 'seed'; name: string }
   | { kind: 'download'; name: string }
   | { kind: 'exit' }
+  | { kind: 'help' }
   | { kind: 'limit'; direction: 'up' | 'down'; bytesPerSec: number }
   | { kind: 'error'; message: string };
 
 const USAGE =
-  'commands: seed NAME, get NAME, up RATE, down RATE, exit (or torrent -setMode send|download NAME, torrent -setMode exit)';
+  'commands: seed NAME, get NAME, up RATE, down RATE, exit, help (or torrent -setMode send|download NAME, torrent -setMode exit)';
 
 export function parseCommand(line: string): Command {
   const words = line.trim().split(/\s+/).filter(Boolean);
@@ -61,6 +63,11 @@ export function parseCommand(line: string): Command {
       return rest.length === 0
         ? { kind: 'exit' }
         : { kind: 'error', message: `${verb} takes no arguments` };
+    // What a person types first at a prompt they do not know.
+    case 'help':
+    case 'h':
+    case '?':
+      return { kind: 'help' };
     default:
       return { kind: 'error', message: `unknown command "${verb}"; ${USAGE}` };
   }
@@ -81,7 +88,7 @@ export function completeCommand(line: string, localNames: string[], swarmNames: 
     head = words.slice(0, -1);
     candidates =
       head.length === 0
-        ? ['seed', 'get', 'up', 'down', 'exit', 'torrent']
+        ? ['seed', 'get', 'up', 'down', 'exit', 'help', 'torrent']
         : head.length === 1
           ? ['-setMode']
           : ['send', 'download', 'exit'];

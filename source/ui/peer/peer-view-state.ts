@@ -162,6 +162,7 @@ function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string |
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
   const command = parseCommand(line);
   if (command.kind === 'exit') return { state, effects: [{ kind: 'exit' }] };
+  if (command.kind === 'help') return { state: { ...state, helpOpen: true }, effects: [] };
   if (command.kind === 'seed') return { state, effects: [seedOrUnseed(command.name, context)] };
   if (command.kind === 'download') return download(state, command.name);
   if (command.kind === 'limit') return { state, effects: [command] };
