@@ -8,6 +8,7 @@ import type { RemoteAddress } from '../net/transport.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
 import { quoteUntrusted } from '../protocol/names.ts';
 import type { RefusalSummary } from './noise-window.ts';
+import type { OwnersLost } from './owner-index.ts';
 
 export { formatAddress, formatSize, shortInfohash };
 
@@ -26,8 +27,8 @@ export type TrackerEvent =
   | { kind: 'rejoined'; nodeId: number; address: RemoteAddress; previous: RemoteAddress }
   | { kind: 'late'; nodeId: number; silentMs: number; neverHeard?: true }
   | { kind: 'back'; nodeId: number; silentMs: number }
-  | { kind: 'dropped'; nodeId: number; silentMs: number; filesLostOwner: number }
-  | { kind: 'exited'; nodeId: number; filesLostOwner: number }
+  | ({ kind: 'dropped'; nodeId: number; silentMs: number } & OwnersLost)
+  | ({ kind: 'exited'; nodeId: number } & OwnersLost)
   | {
       kind: 'owns';
       nodeId: number;
@@ -86,6 +87,23 @@ function formatQuery(query: SearchQuery): string {
 }
 
 /** `1 node`, `3 nodes`, `2 entries`. */
+/**
+ * What a leaving node took from the owner index, and by name the files it took away for good:
+ * `2 files lost an owner; a.iso has none left`. Before, `1 file lost an owner` was all a line
+ * said of a file that had just vanished from the swarm.
+ */
+function ownersLostText(lost: OwnersLost): string[] {
+  if (lost.filesLostOwner === 0) return [];
+  const parts = [`${plural(lost.filesLostOwner, 'file')} lost an owner`];
+  if (lost.filesGone === 0) return parts;
+  const more = lost.filesGone - lost.goneNames.length;
+  const names = more > 0 ? [...lost.goneNames, `${more} more`] : lost.goneNames;
+  const listed =
+    names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  parts.push(`${listed} ${lost.filesGone === 1 ? 'has' : 'have'} none left`);
+  return parts;
+}
+
 export function plural(count: number, word: string): string {
   if (count === 1) return `1 ${word}`;
   if (word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
@@ -158,11 +176,13 @@ export function formatEvent(event: TrackerEvent): string {
     case 'back':
       return `back node ${event.nodeId} (heard again after ${formatSeconds(event.silentMs)})`;
     case 'dropped':
-      return `dropped node ${event.nodeId} (silent for ${formatSeconds(event.silentMs)}; ${plural(event.filesLostOwner, 'file')} lost an owner)`;
-    case 'exited':
-      return event.filesLostOwner === 0
+      return `dropped node ${event.nodeId} (${[`silent for ${formatSeconds(event.silentMs)}`, ...ownersLostText(event)].join('; ')})`;
+    case 'exited': {
+      const lost = ownersLostText(event);
+      return lost.length === 0
         ? `exited node ${event.nodeId}`
-        : `exited node ${event.nodeId} (${plural(event.filesLostOwner, 'file')} lost an owner)`;
+        : `exited node ${event.nodeId} (${lost.join('; ')})`;
+    }
     case 'owns':
       return `owns node ${event.nodeId} ${event.name} (${formatSize(event.sizeBytes)}, ${shortInfohash(event.infohashHex)}${event.partial ? ', partial' : ''})`;
     case 'withdrew':

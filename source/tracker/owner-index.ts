@@ -23,6 +23,18 @@ export type AddOwnerResult =
   | { kind: 'full'; limit: 'files' | 'files-per-node' };
 
 /** The owner index. */
+/** Names a log line gives of the files a leaving node took with it; then "and N more". */
+const GONE_NAMES_KEPT = 3;
+
+/** What a node's leaving did to the owner index. */
+export interface OwnersLost {
+  filesLostOwner: number;
+  /** Files it was the last owner of: gone from the swarm. */
+  filesGone: number;
+  /** The first GONE_NAMES_KEPT of their names. */
+  goneNames: string[];
+}
+
 export class OwnerIndex {
   private readonly files = new Map<string, FileRecord>();
   /** Most names have one file and most nodes a few: Multimap holds one value without a Set. */
@@ -101,13 +113,16 @@ export class OwnerIndex {
     return file;
   }
 
-  /** Removes every ownership of a node; returns how many files lost an owner. */
-  removeOwner(nodeId: number): number {
-    let lost = 0;
+  /** Removes every ownership of a node: how many files lost an owner, and which lost their last. */
+  removeOwner(nodeId: number): OwnersLost {
+    const lost: OwnersLost = { filesLostOwner: 0, filesGone: 0, goneNames: [] };
     for (const file of this.byOwner.take(nodeId)) {
       file.removeOwner(nodeId);
-      if (file.ownerCount === 0) this.removeFile(file);
-      lost++;
+      lost.filesLostOwner++;
+      if (file.ownerCount > 0) continue;
+      this.removeFile(file);
+      lost.filesGone++;
+      if (lost.goneNames.length < GONE_NAMES_KEPT) lost.goneNames.push(file.name);
     }
     return lost;
   }

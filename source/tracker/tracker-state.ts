@@ -245,10 +245,10 @@ export class TrackerState {
         this.exited.set(request.token.toString('hex'), { from, atMs: nowMs });
         this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
         this.via.delete(node.nodeId);
-        const filesLostOwner = this.index.removeOwner(node.nodeId);
+        const lost = this.index.removeOwner(node.nodeId);
         this.registry.remove(node.nodeId, null);
         this.changeCount++;
-        events.push({ kind: 'exited', nodeId: node.nodeId, filesLostOwner });
+        events.push({ kind: 'exited', nodeId: node.nodeId, ...lost });
         return { reply: ACK, events, dirty: true };
       }
     }
@@ -514,15 +514,10 @@ export class TrackerState {
   private drop(node: NodeRecord, nowMs: number): TrackerEvent {
     this.journal.nodeDelete(node.nodeId, this.index.ownedBy(node.nodeId));
     this.via.delete(node.nodeId);
-    const filesLostOwner = this.index.removeOwner(node.nodeId);
+    const lost = this.index.removeOwner(node.nodeId);
     this.registry.remove(node.nodeId, nowMs);
     this.changeCount++;
-    return {
-      kind: 'dropped',
-      nodeId: node.nodeId,
-      silentMs: nowMs - node.lastHeardMs,
-      filesLostOwner,
-    };
+    return { kind: 'dropped', nodeId: node.nodeId, silentMs: nowMs - node.lastHeardMs, ...lost };
   }
 
   private newToken(): Buffer {

@@ -14,9 +14,14 @@ describe('event lines', () => {
       formatEvent({ kind: 'late', nodeId: 3, silentMs: 23_400 }),
       'late node 3 (no heartbeat for 23 s)',
     );
+    const kept = { filesGone: 0, goneNames: [] };
     assert.equal(
-      formatEvent({ kind: 'dropped', nodeId: 3, silentMs: 44_000, filesLostOwner: 2 }),
+      formatEvent({ kind: 'dropped', nodeId: 3, silentMs: 44_000, filesLostOwner: 2, ...kept }),
       'dropped node 3 (silent for 44 s; 2 files lost an owner)',
+    );
+    assert.equal(
+      formatEvent({ kind: 'dropped', nodeId: 3, silentMs: 44_000, filesLostOwner: 0, ...kept }),
+      'dropped node 3 (silent for 44 s)',
     );
     assert.equal(
       formatEvent({
@@ -68,7 +73,10 @@ describe('event lines', () => {
       }),
       'credited node 4 -> node 1 +134217728 B (big.iso)',
     );
-    assert.equal(formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner: 0 }), 'exited node 3');
+    assert.equal(
+      formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner: 0, ...kept }),
+      'exited node 3',
+    );
     assert.equal(
       formatEvent({
         kind: 'rejected',
@@ -108,6 +116,31 @@ describe('event lines', () => {
       '1.0 GiB',
       '1.0 TiB',
     ]);
+  });
+
+  test('a leaving node names the files it was the last owner of (three, then a count)', () => {
+    const left = (filesLostOwner: number, goneNames: string[], filesGone = goneNames.length) =>
+      formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner, filesGone, goneNames });
+    assert.equal(left(2, ['a.iso']), 'exited node 3 (2 files lost an owner; a.iso has none left)');
+    assert.equal(
+      left(2, ['a.iso', 'b.iso']),
+      'exited node 3 (2 files lost an owner; a.iso and b.iso have none left)',
+    );
+    assert.equal(
+      left(9, ['a.iso', 'b.iso', 'c.iso'], 7),
+      'exited node 3 (9 files lost an owner; a.iso, b.iso, c.iso and 4 more have none left)',
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'dropped',
+        nodeId: 3,
+        silentMs: 44_000,
+        filesLostOwner: 1,
+        filesGone: 1,
+        goneNames: ['a.iso'],
+      }),
+      'dropped node 3 (silent for 44 s; 1 file lost an owner; a.iso has none left)',
+    );
   });
 });
 

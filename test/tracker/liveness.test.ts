@@ -36,7 +36,7 @@ describe('liveness', () => {
     assert.deepEqual(state.sweep(2 * SWEEP_MS - 1), []);
     const events = state.sweep(2 * SWEEP_MS);
     assert.deepEqual(events.map(formatEvent), [
-      'dropped node 3 (silent for 44 s; 2 files lost an owner)',
+      'dropped node 3 (silent for 44 s; 2 files lost an owner; a.iso and b.iso have none left)',
     ]);
     assert.deepEqual(state.toPersisted(), { nodes: [], files: [] });
   });
@@ -90,7 +90,7 @@ describe('liveness', () => {
     );
     assert.ok(isReregister(result.reply));
     assert.deepEqual(result.events.map(formatEvent), [
-      'dropped node 3 (silent for 44 s; 1 file lost an owner)',
+      'dropped node 3 (silent for 44 s; 1 file lost an owner; a.iso has none left)',
       'rejected 127.0.0.1:40111 heartbeat: node was silent too long',
     ]);
     assert.equal(result.dirty, true);

@@ -194,7 +194,7 @@ describe('registration', () => {
     const result = prove(state, 3, at(40222), 2 * SWEEP_MS, MALLORY);
     assert.equal(result.reply?.type, 'registered');
     assert.deepEqual(result.events.map(formatEvent), [
-      'dropped node 3 (silent for 44 s; 0 files lost an owner)',
+      'dropped node 3 (silent for 44 s)',
       'joined node 3 at 127.0.0.1:40222',
     ]);
   });
@@ -205,7 +205,9 @@ describe('registration', () => {
     own(state, token, 40111, 0, { infohash: infohash(1), name: 'a', size: 1 });
     const exit = state.handle({ type: 'exit', token }, at(40111), 10);
     assert.deepEqual(exit.reply, { type: 'ack' });
-    assert.deepEqual(exit.events.map(formatEvent), ['exited node 3 (1 file lost an owner)']);
+    assert.deepEqual(exit.events.map(formatEvent), [
+      'exited node 3 (1 file lost an owner; a has none left)',
+    ]);
     assert.deepEqual(state.toPersisted(), { nodes: [], files: [] });
     register(state, 3, 40222, 20, 77);
   });
