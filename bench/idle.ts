@@ -89,12 +89,10 @@ process.exitCode = await withWorkspace('bt-bench-idle', async ({ dir, group }) =
   const trackerView = tmuxAvailable()
     ? TmuxSession.start(
         'idle-tracker-view',
-        [process.execPath, cliPath, 'tracker', '--host', '127.0.0.1', '--port', '0'].concat([
-          '--db',
-          join(dir, 'tracker-view-db'),
-          '--logs',
-          trackerLogs,
-        ]),
+        [
+          ...[process.execPath, cliPath, 'tracker', '--host', '127.0.0.1', '--port', '0'],
+          ...['--db', join(dir, 'tracker-view-db'), '--logs', trackerLogs],
+        ],
         terminal,
       )
     : null;

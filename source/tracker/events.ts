@@ -86,7 +86,6 @@ function formatQuery(query: SearchQuery): string {
   return query.kind === 'name' ? quoteForLog(query.name) : shortInfohash(query.infohashHex);
 }
 
-/** `1 node`, `3 nodes`, `2 entries`. */
 /**
  * What a leaving node took from the owner index, and by name the files it took away for good:
  * `2 files lost an owner; a.iso has none left`. Before, `1 file lost an owner` was all a line
@@ -104,6 +103,7 @@ function ownersLostText(lost: OwnersLost): string[] {
   return parts;
 }
 
+/** `1 node`, `3 nodes`, `2 entries`. */
 export function plural(count: number, word: string): string {
   if (count === 1) return `1 ${word}`;
   if (word.endsWith('y')) return `${count} ${word.slice(0, -1)}ies`;
@@ -175,8 +175,10 @@ export function formatEvent(event: TrackerEvent): string {
         : `late node ${event.nodeId} (no heartbeat for ${formatSeconds(event.silentMs)})`;
     case 'back':
       return `back node ${event.nodeId} (heard again after ${formatSeconds(event.silentMs)})`;
-    case 'dropped':
-      return `dropped node ${event.nodeId} (${[`silent for ${formatSeconds(event.silentMs)}`, ...ownersLostText(event)].join('; ')})`;
+    case 'dropped': {
+      const silent = `silent for ${formatSeconds(event.silentMs)}`;
+      return `dropped node ${event.nodeId} (${[silent, ...ownersLostText(event)].join('; ')})`;
+    }
     case 'exited': {
       const lost = ownersLostText(event);
       return lost.length === 0

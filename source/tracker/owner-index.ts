@@ -22,7 +22,6 @@ export type AddOwnerResult =
   | { kind: 'conflict'; file: FileRecord }
   | { kind: 'full'; limit: 'files' | 'files-per-node' };
 
-/** The owner index. */
 /** Names a log line gives of the files a leaving node took with it; then "and N more". */
 const GONE_NAMES_KEPT = 3;
 
@@ -35,6 +34,7 @@ export interface OwnersLost {
   goneNames: string[];
 }
 
+/** The owner index. */
 export class OwnerIndex {
   private readonly files = new Map<string, FileRecord>();
   /** Most names have one file and most nodes a few: Multimap holds one value without a Set. */

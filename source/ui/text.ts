@@ -108,9 +108,9 @@ export function naturalWidths<T extends Record<string, string>, K extends keyof 
 /**
  * Fits a table into `maxWidth` cells: cuts the `cutFirst` columns, then the widest flexible
  * column (to 12 characters at first), then drops optional columns in order, then cuts flexible
- * columns down to their heading. Returns the cut rows, the columns still shown and each column's width in cells (for
- * a table that shows a window of the rows: its columns keep their width while it scrolls).
- * Headings are the column keys.
+ * columns down to their heading. Returns the cut rows, the columns still shown and each
+ * column's width in cells (for a table that shows a window of the rows: its columns keep their
+ * width while it scrolls). Headings are the column keys.
  */
 export function fitTable<T extends Record<string, string>, K extends keyof T & string>(
   rows: T[],

@@ -144,10 +144,6 @@ export function downloadBlockHeight(download: DownloadSnapshot): number {
   return 3 + download.owners.length;
 }
 
-/**
- * One download: name, progress bar and figures; a piece map of the whole file coloured by the
- * owner that delivered each part; then a row per owner with its share of the file as a bar.
- */
 /** The map line of a download without pieces: none known yet, or an empty file (it has none). */
 function noPiecesText(download: DownloadSnapshot): string {
   return download.sizeBytes === 0 && download.state === 'done'
@@ -155,6 +151,10 @@ function noPiecesText(download: DownloadSnapshot): string {
     : '(no pieces yet)';
 }
 
+/**
+ * One download: name, progress bar and figures; a piece map of the whole file coloured by the
+ * owner that delivered each part; then a row per owner with its share of the file as a bar.
+ */
 export function DownloadBlock({
   download,
   width,
