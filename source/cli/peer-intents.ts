@@ -12,7 +12,11 @@ export function peerIntents(node: PeerNode, swarm: SwarmDirectory, exit: () => v
     cancel: (name) => node.cancel(name),
     togglePause: (name) => node.togglePause(name),
     removeDownload: (name, deletePartFile) => node.removeDownload(name, deletePartFile),
-    refreshSwarm: () => swarm.refresh(),
+    // `r`: the listing, and the owners of every download waiting for some.
+    refreshSwarm: () => {
+      node.askAgainForOwners();
+      return swarm.refresh();
+    },
     setLimit: (direction, bytesPerSec) =>
       direction === 'up' ? node.setUploadLimit(bytesPerSec) : node.setDownloadLimit(bytesPerSec),
     exit,

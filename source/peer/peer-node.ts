@@ -942,6 +942,13 @@ export class PeerNode {
     this.saveDownloadsRecord(this.downloadsRecord.setPaused(name, download.heldByPerson));
   }
 
+  /** Every download waiting for owners asks the tracker again now (`r` in the view). */
+  askAgainForOwners(): number {
+    let asked = 0;
+    for (const download of this.downloads.values()) if (download.askAgainNow()) asked++;
+    return asked;
+  }
+
   /** Re-announces every seeded file after the tracker lost our session (it restarted). */
   private async reannounce(): Promise<void> {
     for (const [name, entry] of this.seeded) {

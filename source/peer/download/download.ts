@@ -179,6 +179,8 @@ export class Download {
   private tickPeriodMs = TICK_MS;
   private housekeepingTimer: TimerHandle | null = null;
   private searchTimer: TimerHandle | null = null;
+  /** Ends the lookup loop's wait before the search timer does (see askAgainNow). */
+  private wakeSearch: (() => void) | null = null;
   /** The next search for more owners while downloading (see MORE_OWNERS_MIN_MS). */
   private moreOwnersTimer: TimerHandle | null = null;
   private partCheckedAtMs = 0;
@@ -400,8 +402,31 @@ export class Download {
     const giveUp = this.checkGiveUp();
     if (giveUp) return;
     await new Promise<void>((resolve) => {
-      this.searchTimer = this.deps.clock.setTimeout(resolve, this.nextSearchDelay());
+      const wake = () => {
+        if (this.searchTimer) this.deps.clock.clearTimeout(this.searchTimer);
+        this.searchTimer = null;
+        this.wakeSearch = null;
+        resolve();
+      };
+      this.wakeSearch = wake;
+      this.searchTimer = this.deps.clock.setTimeout(wake, this.nextSearchDelay());
     });
+  }
+
+  /**
+   * A person asked (`r` in the view): waiting for owners, the download asks the tracker again
+   * now, not when its back-off says (up to 30 s later), as a torrent client's "ask tracker for
+   * more peers" does; the back-off starts over. Before, a seeder restarted after a crash was
+   * found 9 s after it was back (by hand), and a person could do nothing to hurry it. Returns
+   * whether it asked.
+   */
+  askAgainNow(): boolean {
+    if (this.stopped || this.state !== 'waiting-for-owners') return false;
+    this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+    this.deps.log(`${this.name}: asking the tracker again for owners`);
+    if (this.wakeSearch) this.wakeSearch();
+    else this.search();
+    return true;
   }
 
   private nextSearchDelay(): number {

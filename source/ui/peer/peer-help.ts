@@ -23,7 +23,11 @@ export const PEER_KEYS: KeyHelp[] = [
     action: 'filter Swarm files, from any pane (Enter keeps, Esc clears)',
     short: 'filter swarm',
   },
-  { keys: 'r', action: 'refresh Swarm files from the tracker', short: 'refresh swarm' },
+  {
+    keys: 'r',
+    action: 'refresh Swarm files; downloads waiting for owners ask the tracker again',
+    short: 'refresh, re-ask',
+  },
   {
     keys: 'D',
     action: 'download a file by typing its name (NAME@PREFIX picks one of a name)',
