@@ -12,10 +12,9 @@ export function peerIntents(node: PeerNode, swarm: SwarmDirectory, exit: () => v
     cancel: (name) => node.cancel(name),
     togglePause: (name) => node.togglePause(name),
     removeDownload: (name, deletePartFile) => node.removeDownload(name, deletePartFile),
-    // `r`: the listing, and the owners of every download waiting for some.
-    refreshSwarm: () => {
+    refreshSwarm: () => swarm.refresh(),
+    askAgainForOwners: () => {
       node.askAgainForOwners();
-      return swarm.refresh();
     },
     setLimit: (direction, bytesPerSec) =>
       direction === 'up' ? node.setUploadLimit(bytesPerSec) : node.setDownloadLimit(bytesPerSec),

@@ -189,6 +189,9 @@ export class RecordingIntents implements PeerIntents {
   async refreshSwarm() {
     this.calls.push(['refreshSwarm']);
   }
+  askAgainForOwners() {
+    this.calls.push(['askAgainForOwners']);
+  }
   setLimit(direction: 'up' | 'down', bytesPerSec: number) {
     this.calls.push(['setLimit', direction, bytesPerSec]);
   }
@@ -196,9 +199,9 @@ export class RecordingIntents implements PeerIntents {
     this.calls.push(['exit']);
   }
 
-  /** The calls other than refreshSwarm (which `/` and `r` make as a side effect). */
+  /** The calls other than refreshSwarm and askAgainForOwners (`/` and `r` make them). */
   actions(): IntentCall[] {
-    return this.calls.filter(([name]) => name !== 'refreshSwarm');
+    return this.calls.filter(([name]) => name !== 'refreshSwarm' && name !== 'askAgainForOwners');
   }
 }
 

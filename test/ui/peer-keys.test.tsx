@@ -221,9 +221,12 @@ describe('peer view keys: swarm files', () => {
     assert.doesNotMatch(view.frame(), /matches/);
   });
 
-  test('r refreshes the swarm list', async () => {
+  test('r refreshes the swarm list and has waiting downloads ask again; / only refreshes', async () => {
     const { view, intents } = await show();
     await view.tap('r');
+    assert.deepEqual(intents.calls, [['refreshSwarm'], ['askAgainForOwners']]);
+    intents.calls.length = 0;
+    await view.press('/', KEY.escape);
     assert.deepEqual(intents.calls, [['refreshSwarm']]);
   });
 

@@ -47,6 +47,8 @@ export interface PeerIntents {
   /** Takes a download off the list (stopping it first), keeping or deleting its part file. */
   removeDownload(name: string, deletePartFile: boolean): Promise<{ ok: boolean; reason?: string }>;
   refreshSwarm(): Promise<void>;
+  /** Every download waiting for owners asks the tracker again now (`r`). */
+  askAgainForOwners(): void;
   /** Leave the swarm (EXIT to the tracker) and close the view. */
   exit(): void;
 }
@@ -189,6 +191,9 @@ export function PeerApp(props: PeerAppProps) {
         return intents.togglePause(effect.name);
       case 'refresh-swarm':
         void intents.refreshSwarm();
+        return;
+      case 'ask-again':
+        intents.askAgainForOwners();
         return;
       case 'limit': {
         intents.setLimit(effect.direction, effect.bytesPerSec);

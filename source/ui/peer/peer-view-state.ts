@@ -69,6 +69,7 @@ export type PeerEffect =
   | { kind: 'toggle-pause'; name: string }
   | { kind: 'remove'; name: string; deletePartFile: boolean }
   | { kind: 'refresh-swarm' }
+  | { kind: 'ask-again' }
   | { kind: 'limit'; direction: 'up' | 'down'; bytesPerSec: number }
   | { kind: 'notice'; pane: PeerPane; text: string; error: boolean };
 
@@ -256,7 +257,8 @@ function pressed(
     });
   }
   if (text === 'a') return { state, effects: [{ kind: 'seed-all' }] };
-  if (text === 'r') return { state, effects: [{ kind: 'refresh-swarm' }] };
+  // What a person means by "ask the tracker": the listing, and owners for what waits for some.
+  if (text === 'r') return { state, effects: [{ kind: 'refresh-swarm' }, { kind: 'ask-again' }] };
   // The filter is for Swarm files, wherever it is typed from.
   if (text === '/') {
     return {
