@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { sha256File, writeRandomFile } from './harness/files.ts';
-import { describeOwners, downloadRow, Swarm, settled } from './harness/swarm.ts';
+import { sha256File } from './harness/files.ts';
+import { describeOwners, downloadRow, Swarm, settled, startSeeders } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
@@ -28,9 +28,13 @@ test('asked again, a download waiting for owners finds a restarted seeder at onc
   const seed = 412;
   const swarm = await Swarm.start();
   try {
-    const expected = await writeRandomFile(join(await swarm.folderFor(1), NAME), 8 * MiB, seed);
-    const seeder = await swarm.addNode({ nodeId: 1 });
-    assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
+    const { seeders, expected } = await startSeeders(swarm, {
+      name: NAME,
+      sizeBytes: 8 * MiB,
+      seed,
+      count: 1,
+    });
+    const seeder = seeders[0]!;
     const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
     assert.equal(leecher.node.askAgainForOwners(), 0, 'nothing waits: nothing asked');
     leecher.tripwire.arm(1 * MiB, () => seeder.faults.partition(() => true));
