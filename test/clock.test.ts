@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Clock, ManualClock, systemClock } from '../source/clock.ts';
+import { type Clock, delayToGrid, ManualClock, systemClock } from '../source/clock.ts';
 
 test('refresh arms a fired timer again, its delay from now', () => {
   const clock = new ManualClock();
@@ -48,4 +48,19 @@ test("node's timers behave the same way: a cleared timer is not re-armed by refr
   handle.refresh();
   await new Promise((resolve) => setTimeout(resolve, 20));
   assert.equal(fired, 2, 'a cleared timer stays cleared');
+});
+
+test('delayToGrid arms for the grid point nearest one period ahead', () => {
+  // On the grid or a little past it: the next point, a whole period on.
+  assert.equal(delayToGrid(0, 100), 100);
+  assert.equal(delayToGrid(1_000.4, 100), 100);
+  // A timer that fired a millisecond early is armed for the point after, not again at once.
+  assert.equal(delayToGrid(999, 100), 101);
+  // Armed between grid points: half a period to one and a half.
+  assert.equal(delayToGrid(1_049, 100), 51);
+  assert.equal(delayToGrid(1_051, 100), 149);
+  // Timers of different periods, each a divisor of the next, fall due on shared points.
+  assert.equal(1_030 + delayToGrid(1_030, 100), 1_100);
+  assert.equal(1_210 + delayToGrid(1_210, 500), 1_500);
+  assert.equal(1_230 + delayToGrid(1_230, 50), 1_300);
 });

@@ -3,7 +3,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { Clock, TimerHandle } from '../clock.ts';
+import { type Clock, delayToGrid, type TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { type FolderLock, LOCK_FILE_NAME, lockFolder } from '../folder-lock.ts';
 import { formatAddress, formatRate, formatSize } from '../format.ts';
@@ -33,7 +33,7 @@ import { Download } from './download/download.ts';
 import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { FragmentLossWatch } from './download/fragment-loss.ts';
-import { partPaths } from './download/part-file.ts';
+import { partPaths, removeProgress } from './download/part-file.ts';
 import { DownloadsRecord } from './downloads-record.ts';
 import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
@@ -777,10 +777,10 @@ export class PeerNode {
     this.downloads.delete(name);
     this.followUps.delete(download);
     if (deletePartFile && download.state !== 'done') {
-      const { partPath, progressPath } = download.options.paths;
+      const { partPath } = download.options.paths;
       try {
         await rm(partPath, { force: true });
-        await rm(progressPath, { force: true });
+        await removeProgress(download.options.paths);
       } catch (error) {
         return this.refuse(name, `could not delete ${partPath}: ${(error as Error).message}`);
       }
@@ -1123,24 +1123,27 @@ export class PeerNode {
    * event that changes it, never per datagram.
    */
   private scheduleSnapshot(): void {
-    this.snapshotTimer = this.options.clock.setTimeout(() => {
-      if (this.closed) return;
-      this.sampleRates();
-      const nowMs = this.options.clock.now();
-      const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
-      const running = this.hasRunningDownload();
-      const due =
-        !running || this.intentPending || nowMs - this.lastRefreshMs >= RUNNING_REFRESH_MS;
-      if (due && (rescan || this.snapshotDirty || this.rateChanged || running)) {
-        this.snapshotDirty = false;
-        this.folderDirty = false;
-        this.rateChanged = false;
-        this.intentPending = false;
-        this.lastRefreshMs = nowMs;
-        void this.refreshSnapshot(rescan);
-      }
-      this.scheduleSnapshot();
-    }, SNAPSHOT_INTERVAL_MS);
+    this.snapshotTimer = this.options.clock.setTimeout(
+      () => {
+        if (this.closed) return;
+        this.sampleRates();
+        const nowMs = this.options.clock.now();
+        const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
+        const running = this.hasRunningDownload();
+        const due =
+          !running || this.intentPending || nowMs - this.lastRefreshMs >= RUNNING_REFRESH_MS;
+        if (due && (rescan || this.snapshotDirty || this.rateChanged || running)) {
+          this.snapshotDirty = false;
+          this.folderDirty = false;
+          this.rateChanged = false;
+          this.intentPending = false;
+          this.lastRefreshMs = nowMs;
+          void this.refreshSnapshot(rescan);
+        }
+        this.scheduleSnapshot();
+      },
+      delayToGrid(this.options.clock.now(), SNAPSHOT_INTERVAL_MS),
+    );
     this.snapshotTimer.unref?.();
   }
 

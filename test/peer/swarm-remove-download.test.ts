@@ -50,6 +50,7 @@ test('removing a running download keeps or deletes the part file and its resume 
     );
     assert.equal(await exists(part), true, 'the part file is kept');
     assert.equal(await exists(record), true, 'the resume record is kept');
+    assert.equal(await exists(record.replace(/\.json$/, '.metainfo')), true, 'its metainfo too');
     assert.equal(await exists(join(leecher.folder, 'slow.bin')), false);
 
     // Kept means resumable: a new download starts from the verified pieces.
@@ -61,6 +62,7 @@ test('removing a running download keeps or deletes the part file and its resume 
     assert.deepEqual(await leecher.node.removeDownload('slow.bin', true), { ok: true });
     assert.equal(await exists(part), false, 'the part file is deleted');
     assert.equal(await exists(record), false, 'the resume record is deleted');
+    assert.equal(await exists(record.replace(/\.json$/, '.metainfo')), false, 'its metainfo too');
     await waitFor(
       () => leecher.node.getSnapshot().downloads.length === 0,
       'the download to leave the list',

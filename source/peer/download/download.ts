@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Clock, TimerHandle } from '../../clock.ts';
+import { type Clock, delayToGrid, type TimerHandle } from '../../clock.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import { formatAddress, formatRate, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
@@ -104,15 +104,28 @@ export interface DownloadDeps {
 const TICK_MS = 20;
 /**
  * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
- * (between TICK_MS and MAX_LIMITED_TICK_MS), so that a slow download ticks in proportion to its
- * bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost (bench/limited.ts, 16
- * MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick; docs/performance-log.md).
+ * (between TICK_MS and the longest of LIMITED_TICK_MS), so that a slow download ticks in
+ * proportion to its bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost
+ * (bench/limited.ts, 16 MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick;
+ * docs/performance-log.md).
  */
 const TICK_BLOCKS_AT_LIMIT = 4;
-/** The pacer's slot and the bucket's burst are 100 ms: a tick at least that often. */
-const MAX_LIMITED_TICK_MS = 100;
+/**
+ * The periods a tick under a limit may have, longest first: at most the pacer's slot and the
+ * bucket's burst (100 ms), and each a divisor of the node's 100 ms snapshot, so that on the grid
+ * (delayToGrid) the ticks fall due with it.
+ */
+const LIMITED_TICK_MS = [100, 50, 25, TICK_MS];
 /** Bookkeeping (rates, slow and dead owners, resume record) runs this often. */
 const HOUSEKEEPING_MS = 500;
+/**
+ * The resume record is saved at housekeeping once this much was verified since the last save,
+ * or PROGRESS_SAVE_MAX_MS after the first change not yet saved: its cost follows the bytes (a
+ * download held to 500 KiB/s saved twice a second, as often as one at 50 MiB/s), and a node
+ * killed without warning fetches again at most this much or this long's worth.
+ */
+const PROGRESS_SAVE_BYTES = 4 * 1024 * 1024;
+const PROGRESS_SAVE_MAX_MS = 5_000;
 /** How often a running download checks that its part file still has a name (one fstat). */
 const PART_CHECK_MS = 2_000;
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
@@ -198,7 +211,9 @@ export class Download {
   private sampledAtMs = DOUBLE_ZERO;
   /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
   private unsampledSinceMs: number | null = null;
-  private progressDirty = false;
+  /** Since when the resume record is behind (null: saved), and the pieces it last saved. */
+  private progressDirtySinceMs: number | null = null;
+  private savedPieceCount = 0;
   /**
    * Dead owners' next probe and its back-off; `delivered` is the owner's bytesDelivered when the
    * back-off began: only data delivered since resets it (see markDead).
@@ -696,7 +711,7 @@ export class Download {
         fragments: this.deps.fragments,
         events: {
           changed: () => {
-            this.progressDirty = true;
+            this.progressDirtySinceMs ??= this.deps.clock.now();
             this.deps.changed();
           },
           log: (text) => this.deps.log(`${this.name}: ${text}`),
@@ -709,6 +724,7 @@ export class Download {
     this.resumedBytes = this.transfer.verifiedBytes;
     void this.warnIfDiskTooSmall();
     this.sampledBytes = 0;
+    this.savedPieceCount = verified.count;
     this.sampledAtMs = this.deps.clock.now();
     this.unsampledSinceMs = this.sampledAtMs;
     if (this.pauseAtStart) {
@@ -728,20 +744,25 @@ export class Download {
     if (!this.pauseAtStart) this.transfer.pumpAll();
   }
 
+  /** Unlimited, every TICK_MS; under a limit on the node's grid, with its other timers. */
   private scheduleTick(): void {
     this.tickPeriodMs = this.tickPeriod();
-    this.tickTimer = this.deps.clock.setTimeout(this.tick, this.tickPeriodMs);
+    const delayMs =
+      this.tickPeriodMs === TICK_MS
+        ? TICK_MS
+        : delayToGrid(this.deps.clock.now(), this.tickPeriodMs);
+    this.tickTimer = this.deps.clock.setTimeout(this.tick, delayMs);
   }
 
   /**
-   * TICK_MS, or under a --download-limit the time of TICK_BLOCKS_AT_LIMIT blocks at it. Losses
-   * and the pacer's own pacing keep TICK_MS: their timeouts are what recovers the rate.
+   * TICK_MS, or under a --download-limit about the time of TICK_BLOCKS_AT_LIMIT blocks at it.
+   * Losses and the pacer's own pacing keep TICK_MS: their timeouts are what recovers the rate.
    */
   private tickPeriod(): number {
     const limit = this.deps.pacer.userLimit;
     if (!limit.limited) return TICK_MS;
     const blocksMs = (TICK_BLOCKS_AT_LIMIT * this.options.blockSizeBytes * 1000) / limit.limit;
-    return Math.round(Math.min(MAX_LIMITED_TICK_MS, Math.max(TICK_MS, blocksMs)));
+    return LIMITED_TICK_MS.find((periodMs) => periodMs <= blocksMs) ?? TICK_MS;
   }
 
   /**
@@ -772,8 +793,8 @@ export class Download {
     else this.transfer?.pumpIfStalledOnDeclines();
     // Ended meanwhile (failed, or finished by a pump): its timer stays cleared.
     if (this.stopped) return;
-    // The same period (nearly always): the timer is armed again, not made anew.
-    if (this.tickPeriod() === this.tickPeriodMs) this.tickTimer!.refresh();
+    // Unlimited, 50 times a second: the timer is armed again, not made anew.
+    if (this.tickPeriodMs === TICK_MS && this.tickPeriod() === TICK_MS) this.tickTimer!.refresh();
     else this.scheduleTick();
   };
 
@@ -797,11 +818,31 @@ export class Download {
   }
 
   private scheduleHousekeeping(): void {
-    this.housekeepingTimer = this.deps.clock.setTimeout(() => {
-      if (this.stopped) return;
-      this.housekeeping();
-      this.scheduleHousekeeping();
-    }, HOUSEKEEPING_MS);
+    this.housekeepingTimer = this.deps.clock.setTimeout(
+      () => {
+        if (this.stopped) return;
+        this.housekeeping();
+        this.scheduleHousekeeping();
+      },
+      delayToGrid(this.deps.clock.now(), HOUSEKEEPING_MS),
+    );
+  }
+
+  /** Saves the resume record now. */
+  private async saveProgress(): Promise<void> {
+    if (!this.transfer || !this.partFile) return;
+    this.progressDirtySinceMs = null;
+    this.savedPieceCount = this.transfer.written.count;
+    await this.partFile.saveProgress(this.transfer.written).catch(() => {});
+  }
+
+  /** See PROGRESS_SAVE_BYTES. */
+  private progressSaveDue(nowMs: number): boolean {
+    const unsavedPieces = this.transfer!.written.count - this.savedPieceCount;
+    return (
+      unsavedPieces * (this.metainfo?.pieceSizeBytes ?? 0) >= PROGRESS_SAVE_BYTES ||
+      nowMs - this.progressDirtySinceMs! >= PROGRESS_SAVE_MAX_MS
+    );
   }
 
   /**
@@ -925,9 +966,8 @@ export class Download {
         this.search();
       }
     }
-    if (this.progressDirty && this.partFile && this.transfer) {
-      this.progressDirty = false;
-      void this.partFile.saveProgress(transfer.written).catch(() => {});
+    if (this.progressDirtySinceMs !== null && this.progressSaveDue(nowMs)) {
+      void this.saveProgress();
     }
     if (nowMs - this.partCheckedAtMs >= PART_CHECK_MS) {
       this.partCheckedAtMs = nowMs;
@@ -1130,8 +1170,7 @@ export class Download {
     if (this.state !== 'downloading' && this.state !== 'waiting-for-owners') return;
     this.transfer?.setPaused(true);
     this.setState('paused', PAUSED_BY_YOU);
-    if (this.transfer && this.partFile)
-      void this.partFile.saveProgress(this.transfer.written).catch(() => {});
+    void this.saveProgress();
   }
 
   /** Paused by a person, or to be paused by them as soon as the transfer starts. */
@@ -1151,8 +1190,7 @@ export class Download {
   /** Stops the download; the part file and resume record stay for a later resume. */
   async cancel(reason = 'cancelled'): Promise<void> {
     if (this.stopped) return;
-    if (this.transfer && this.partFile)
-      await this.partFile.saveProgress(this.transfer.written).catch(() => {});
+    await this.saveProgress();
     this.setState('cancelled', reason);
     this.shutdown();
     await this.partFile?.close();
@@ -1161,11 +1199,14 @@ export class Download {
   private fail(reason: string): void {
     this.setState('failed', reason);
     this.deps.log(`${this.name}: failed: ${reason}`);
-    this.shutdown();
+    // What was verified stays for a later attempt: the record, up to PROGRESS_SAVE_MAX_MS
+    // behind, is saved before the download counts as ended.
+    this.shutdown(this.saveProgress());
     void this.partFile?.close();
   }
 
-  private shutdown(): void {
+  /** Stops every timer and the transfer; the download has ended once `saving` settles. */
+  private shutdown(saving?: Promise<void>): void {
     if (this.stopped) return;
     this.stopped = true;
     const timers = [this.tickTimer, this.housekeepingTimer, this.searchTimer, this.moreOwnersTimer];
@@ -1178,7 +1219,8 @@ export class Download {
       owner.leaveLink();
       this.deps.links.release(owner.link);
     }
-    this.resolveFinished();
+    if (saving) void saving.then(this.resolveFinished);
+    else this.resolveFinished();
   }
 
   private setState(state: DownloadState, reason = ''): void {

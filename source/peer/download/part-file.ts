@@ -20,8 +20,10 @@ import { Bitfield } from './bitfield.ts';
 export interface PartPaths {
   /** `<node folder>/<name>.part`: the file being filled, at its final size. */
   partPath: string;
-  /** `<node folder>/.bt-tui/downloads/<name>.json`: metainfo and verified pieces. */
+  /** `<node folder>/.bt-tui/downloads/<name>.json`: the verified pieces (the resume record). */
   progressPath: string;
+  /** `<node folder>/.bt-tui/downloads/<name>.metainfo`: the file's metainfo, written once. */
+  metainfoPath: string;
   /** `<node folder>/<name>`: where the verified file lands. */
   finalPath: string;
 }
@@ -30,15 +32,24 @@ export function partPaths(folderPath: string, stateDir: string, name: string): P
   return {
     partPath: join(folderPath, `${name}.part`),
     progressPath: join(stateDir, 'downloads', `${name}.json`),
+    metainfoPath: join(stateDir, 'downloads', `${name}.metainfo`),
     finalPath: join(folderPath, name),
   };
 }
 
-interface ProgressRecord {
-  version: 1;
-  infohash: string;
-  metainfo: string;
-  verified: string;
+/**
+ * The resume record. Version 1 held the metainfo too (base64), so every save rewrote it: 44 KB
+ * twice a second for a 256 MiB file, 700 KB for 64 GiB. Version 2 names the metainfo by infohash
+ * and keeps it in its own file, written once; version 1 records are still read.
+ */
+type ProgressRecord =
+  | { version: 1; infohash: string; metainfo: string; verified: string }
+  | { version: 2; infohash: string; verified: string };
+
+/** Removes a download's resume record and its metainfo (missing files are fine). */
+export async function removeProgress(paths: PartPaths): Promise<void> {
+  await rm(paths.progressPath, { force: true });
+  await rm(paths.metainfoPath, { force: true });
 }
 
 /** A resumable download found on disk: its metainfo and the pieces it claims to have. */
@@ -53,8 +64,14 @@ export interface SavedProgress {
 export async function loadProgress(paths: PartPaths): Promise<SavedProgress | null> {
   try {
     const record = JSON.parse(await readFile(paths.progressPath, 'utf8')) as ProgressRecord;
-    if (record.version !== 1 || typeof record.metainfo !== 'string') return null;
-    const encodedMetainfo = Buffer.from(record.metainfo, 'base64');
+    let encodedMetainfo: Buffer;
+    if (record.version === 1 && typeof record.metainfo === 'string') {
+      encodedMetainfo = Buffer.from(record.metainfo, 'base64');
+    } else if (record.version === 2) {
+      encodedMetainfo = await readFile(paths.metainfoPath);
+    } else {
+      return null;
+    }
     const decoded = decodeMetainfo(encodedMetainfo);
     const infohash = infohashOf(encodedMetainfo);
     if (!decoded.ok || infohash.toString('hex') !== record.infohash) return null;
@@ -94,6 +111,8 @@ export class PartFile {
   /** The last resume-record save, and whether the record was discarded (discardProgress). */
   private lastProgressSave: Promise<void> = Promise.resolve();
   private progressDiscarded = false;
+  /** The metainfo file was written by this part file (or found with the same bytes). */
+  private metainfoSaved = false;
 
   private constructor(
     readonly paths: PartPaths,
@@ -208,17 +227,25 @@ export class PartFile {
     return saving;
   }
 
-  private async writeProgress(verified: Bitfield): Promise<void> {
+  private async writeProgress(verified: Bitfield, retried = false): Promise<void> {
+    if (!this.metainfoSaved) {
+      await makeFolder(dirname(this.paths.progressPath));
+      await replaceFile(this.paths.metainfoPath, this.encodedMetainfo);
+      this.metainfoSaved = true;
+    }
     const record: ProgressRecord = {
-      version: 1,
+      version: 2,
       infohash: this.infohashHex,
-      metainfo: this.encodedMetainfo.toString('base64'),
       verified: Buffer.from(verified.bytes).toString('base64'),
     };
-    const temporary = `${this.paths.progressPath}.tmp`;
-    await makeFolder(join(this.paths.progressPath, '..'));
-    await writeFile(temporary, JSON.stringify(record));
-    await rename(temporary, this.paths.progressPath);
+    try {
+      await replaceFile(this.paths.progressPath, JSON.stringify(record));
+    } catch (error) {
+      // The state folder was removed under a running download: make it, and the metainfo, again.
+      if (retried || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      this.metainfoSaved = false;
+      await this.writeProgress(verified, true);
+    }
   }
 
   /**
@@ -235,7 +262,7 @@ export class PartFile {
   async discardProgress(): Promise<void> {
     this.progressDiscarded = true;
     await this.lastProgressSave;
-    await rm(this.paths.progressPath, { force: true });
+    await removeProgress(this.paths);
   }
 
   /** Why a download of a part file deleted from the folder stops (see isDeleted). */
@@ -266,7 +293,7 @@ export class PartFile {
       return { ok: false, reason: `cannot save ${this.paths.finalPath}: ${message}` };
     }
     await unlink(this.paths.partPath);
-    await rm(this.paths.progressPath, { force: true });
+    await removeProgress(this.paths);
     return { ok: true };
   }
 
@@ -274,6 +301,13 @@ export class PartFile {
     this.closed = true;
     await this.handle.close().catch(() => {});
   }
+}
+
+/** Replaces `path` whole: a temp file beside it, then rename (the old content or the new). */
+async function replaceFile(path: string, content: Buffer | string): Promise<void> {
+  const temporary = `${path}.tmp`;
+  await writeFile(temporary, content);
+  await rename(temporary, path);
 }
 
 /** A part file that could not be made: the reason as a download's failure says it. */

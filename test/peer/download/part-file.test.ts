@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,10 +8,12 @@ import { SeededRandom } from '../../../source/net/seeded-random.ts';
 import { Bitfield } from '../../../source/peer/download/bitfield.ts';
 import {
   FLUSH_AHEAD_BYTES,
+  loadProgress,
   MAX_WRITE_AT_ONCE_BYTES,
   PartFile,
   PartFileOpenError,
   partPaths,
+  removeProgress,
 } from '../../../source/peer/download/part-file.ts';
 import { encodeMetainfo, type Metainfo } from '../../../source/protocol/metainfo.ts';
 
@@ -37,7 +39,12 @@ async function openFor(name: string, content: Buffer, pieceSizeBytes: number) {
   };
   const folder = await mkdtemp(join(root, `${name}-`));
   const paths = partPaths(folder, join(folder, '.bt-tui'), name);
-  return { paths, partFile: await PartFile.open(paths, metainfo, encodeMetainfo(metainfo)) };
+  const encodedMetainfo = encodeMetainfo(metainfo);
+  return {
+    paths,
+    partFile: await PartFile.open(paths, metainfo, encodedMetainfo),
+    encodedMetainfo,
+  };
 }
 
 /** Writes every piece of `content` in reverse order, each from a buffer of its own. */
@@ -108,9 +115,70 @@ test('a part file deleted under it: isDeleted says so, finalize fails with the r
   });
   await assert.rejects(readFile(paths.finalPath), { code: 'ENOENT' });
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+  await assert.rejects(readFile(paths.metainfoPath), { code: 'ENOENT' });
   // A save that comes after the record was discarded writes nothing.
   await partFile.saveProgress(new Bitfield(2));
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+});
+
+test('the resume record is the verified pieces alone; the metainfo is written once beside it', async () => {
+  const pieceSizeBytes = 16 * 1024;
+  const content = new SeededRandom(11).bytes(1024 * pieceSizeBytes);
+  const { paths, partFile, encodedMetainfo } = await openFor('big.bin', content, pieceSizeBytes);
+  const verified = new Bitfield(1024);
+  verified.add(0);
+  verified.add(1023);
+  await partFile.saveProgress(verified);
+  assert.deepEqual(await readFile(paths.metainfoPath), encodedMetainfo);
+  const firstMetainfo = await stat(paths.metainfoPath);
+  // 1,024 pieces: 128 bytes of bits, not the 32 KiB of piece hashes again with every save.
+  const record = JSON.parse(await readFile(paths.progressPath, 'utf8'));
+  assert.deepEqual(Object.keys(record), ['version', 'infohash', 'verified']);
+  assert.equal(record.version, 2);
+  verified.add(5);
+  await partFile.saveProgress(verified);
+  // Each write is a new file renamed into place: the same inode, not written again.
+  assert.equal((await stat(paths.metainfoPath)).ino, firstMetainfo.ino, 'written once');
+  const saved = await loadProgress(paths);
+  assert.deepEqual(saved?.encodedMetainfo, encodedMetainfo);
+  assert.deepEqual(saved?.claimed.bytes, verified.bytes);
+  // Without its metainfo (or with another file's) a record is no record: nothing is trusted.
+  await writeFile(paths.metainfoPath, encodedMetainfo.subarray(1));
+  assert.equal(await loadProgress(paths), null);
+  await rm(paths.metainfoPath);
+  assert.equal(await loadProgress(paths), null);
+  // The state folder removed under a running download: the next save makes it all again.
+  await rm(join(paths.progressPath, '..'), { recursive: true });
+  await partFile.saveProgress(verified);
+  assert.deepEqual((await loadProgress(paths))?.claimed.bytes, verified.bytes);
+  await partFile.close();
+  await removeProgress(paths);
+  await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+  await assert.rejects(readFile(paths.metainfoPath), { code: 'ENOENT' });
+});
+
+test('a resume record of version 1 (metainfo inside) is still read', async () => {
+  const content = new SeededRandom(12).bytes(3 * 256 * 1024);
+  const { paths, partFile, encodedMetainfo } = await openFor('old.bin', content, 256 * 1024);
+  await partFile.close();
+  const verified = new Bitfield(3);
+  verified.add(1);
+  await mkdir(join(paths.progressPath, '..'), { recursive: true });
+  const infohash = createHash('sha256').update(encodedMetainfo).digest('hex');
+  const bits = Buffer.from(verified.bytes).toString('base64');
+  await writeFile(
+    paths.progressPath,
+    JSON.stringify({
+      version: 1,
+      infohash,
+      metainfo: encodedMetainfo.toString('base64'),
+      verified: bits,
+    }),
+  );
+  const saved = await loadProgress(paths);
+  assert.deepEqual(saved?.encodedMetainfo, encodedMetainfo);
+  assert.deepEqual(saved?.claimed.bytes, verified.bytes);
+  assert.equal(saved?.infohash.toString('hex'), infohash);
 });
 
 test('a part file whose folder is gone says so in words, not as ENOENT', async () => {
