@@ -46,10 +46,15 @@ type ProgressRecord =
   | { version: 1; infohash: string; metainfo: string; verified: string }
   | { version: 2; infohash: string; verified: string };
 
-/** Removes a download's resume record and its metainfo (missing files are fine). */
+/**
+ * Removes a download's resume record and its metainfo, and the temp file of a save a killed
+ * node left half done (missing files are fine).
+ */
 export async function removeProgress(paths: PartPaths): Promise<void> {
-  await rm(paths.progressPath, { force: true });
-  await rm(paths.metainfoPath, { force: true });
+  for (const path of [paths.progressPath, paths.metainfoPath]) {
+    await rm(path, { force: true });
+    await rm(temporaryOf(path), { force: true });
+  }
 }
 
 /** A resumable download found on disk: its metainfo and the pieces it claims to have. */
@@ -303,9 +308,13 @@ export class PartFile {
   }
 }
 
+function temporaryOf(path: string): string {
+  return `${path}.tmp`;
+}
+
 /** Replaces `path` whole: a temp file beside it, then rename (the old content or the new). */
 async function replaceFile(path: string, content: Buffer | string): Promise<void> {
-  const temporary = `${path}.tmp`;
+  const temporary = temporaryOf(path);
   await writeFile(temporary, content);
   await rename(temporary, path);
 }

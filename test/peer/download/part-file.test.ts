@@ -152,7 +152,10 @@ test('the resume record is the verified pieces alone; the metainfo is written on
   await partFile.saveProgress(verified);
   assert.deepEqual((await loadProgress(paths))?.claimed.bytes, verified.bytes);
   await partFile.close();
+  // A save a killed node left half done: its temp file goes too.
+  await writeFile(`${paths.progressPath}.tmp`, '{"vers');
   await removeProgress(paths);
+  await assert.rejects(readFile(`${paths.progressPath}.tmp`), { code: 'ENOENT' });
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
   await assert.rejects(readFile(paths.metainfoPath), { code: 'ENOENT' });
 });
