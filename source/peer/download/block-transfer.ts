@@ -342,7 +342,8 @@ export class BlockTransfer {
 
   setPaused(paused: boolean): void {
     this.paused = paused;
-    if (!paused) this.pumpAll();
+    if (paused) this.deps.pacer.turns.leave(this);
+    else this.pumpAll();
   }
 
   /** Fills the windows of every usable owner. */
@@ -366,8 +367,19 @@ export class BlockTransfer {
   private pumpInTurns(): void {
     const owners = this.owners.all;
     const count = owners.length;
-    // In debt: no owner may ask now. Found here once, not by each owner's pump every tick.
-    if (count === 0 || this.deps.pacer.userLimit.waitMs(this.deps.clock.now()) > 0) return;
+    const turns = this.deps.pacer.turns;
+    if (count === 0 || this.paused || this.finished) {
+      turns.leave(this);
+      return;
+    }
+    // In debt: no owner may ask now. Found here once, not by each owner's pump every tick. The
+    // node's other downloads share the tokens: this one waits in line for the next ones.
+    if (this.deps.pacer.userLimit.waitMs(this.deps.clock.now()) > 0) {
+      turns.refused(this, this.wakeForTurn);
+      return;
+    }
+    if (!turns.mayAsk(this, this.wakeForTurn)) return;
+    turns.leave(this);
     this.firstTurn = (this.firstTurn + 1) % count;
     let sent = true;
     while (sent) {
@@ -377,6 +389,9 @@ export class BlockTransfer {
       }
     }
   }
+
+  /** Another download found tokens while this one waited for them (see TransferTurns). */
+  private readonly wakeForTurn = (): void => this.pumpInTurns();
 
   // ---- hot path ----
 
@@ -986,6 +1001,7 @@ export class BlockTransfer {
   private maybeComplete(): void {
     if (this.finished || this.pendingWrites > 0 || !this.written.full) return;
     this.finished = true;
+    this.deps.pacer.turns.leave(this);
     this.deps.events.complete();
   }
 
@@ -1002,6 +1018,7 @@ export class BlockTransfer {
   /** Forgets every in-flight request (pause, cancel, shutdown) and frees the budget. */
   stop(): void {
     this.finished = true;
+    this.deps.pacer.turns.leave(this);
     for (const owner of this.owners) {
       this.deps.budget.inFlightBlocks -= owner.inFlightBlocks;
       owner.forgetInFlight();

@@ -1,4 +1,5 @@
 import { TokenBucket } from '../token-bucket.ts';
+import { TransferTurns } from './transfer-turns.ts';
 
 /** How often the pacer measures what arrived and sets the next rate. */
 export const PACER_SLOT_MS = 100;
@@ -90,6 +91,8 @@ const MIN_PACED_IN_FLIGHT_BLOCKS = 8;
 export class DownlinkPacer {
   /** The user's `--download-limit` (0: none). */
   readonly userLimit: TokenBucket;
+  /** Under it, the node's downloads take turns at its tokens. */
+  readonly turns = new TransferTurns();
   private readonly pace: TokenBucket;
   private paced = false;
   private readonly slotRates = new Float64Array(CAPACITY_WINDOW_SLOTS);
