@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeRateError, isRateTooLarge, parseRate } from '../source/rate.ts';
+import { describeRateError, isRateTooLarge, isRateTooSmall, parseRate } from '../source/rate.ts';
 
 test('parseRate reads bytes per second with binary suffixes, as rtorrent and aria2c do', () => {
   assert.equal(parseRate('0'), 0);
@@ -31,4 +31,19 @@ test('a rate written right but above 1 TiB/s is said to be too large, not to be 
   }
   for (const text of ['1024G', '2T', 'fast', '-1', ''])
     assert.equal(isRateTooLarge(text), false, text);
+});
+
+test('a rate above 0 and below 1K is refused as a slip, not rounded to no limit', () => {
+  assert.equal(parseRate('1K'), 1024);
+  assert.equal(parseRate('0.0'), 0);
+  for (const text of ['0.1', '0.4', '5', '1023', '0.5K', '0.0001M']) {
+    assert.equal(parseRate(text), null, text);
+    assert.equal(isRateTooSmall(text), true, text);
+    assert.equal(isRateTooLarge(text), false, text);
+    assert.equal(
+      describeRateError('--download-limit', text),
+      `--download-limit must be 0 (no limit) or at least 1K (got "${text}")`,
+    );
+  }
+  for (const text of ['0', '1K', 'fast', '2000G']) assert.equal(isRateTooSmall(text), false, text);
 });

@@ -98,6 +98,11 @@ describe('parseCommand: rate limits', () => {
       kind: 'error',
       message: 'down: a rate is at most 1024G (1 TiB/s)',
     });
+    // `0.1` meant 0.1M, not "no limit".
+    assert.deepEqual(parseCommand('down 0.1'), {
+      kind: 'error',
+      message: 'down: a rate is 0 (no limit) or at least 1K',
+    });
   });
 });
 

@@ -7,7 +7,13 @@
  *   up RATE, down RATE              upload / download limit, e.g. up 10M, down 500K, up 0 (none)
  *   help                            every key and command, as `?` shows them (also: h, ?)
  */
-import { isRateTooLarge, parseRate, RATE_TOO_LARGE } from '../../rate.ts';
+import {
+  isRateTooLarge,
+  isRateTooSmall,
+  parseRate,
+  RATE_TOO_LARGE,
+  RATE_TOO_SMALL,
+} from '../../rate.ts';
 
 export type Command =
   | { kind: 'seed'; name: string }
@@ -54,9 +60,11 @@ export function parseCommand(line: string): Command {
     case 'down': {
       const bytesPerSec = parseRate(name);
       if (bytesPerSec !== null) return { kind: 'limit', direction: verb, bytesPerSec };
-      return isRateTooLarge(name)
-        ? { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_LARGE}` }
-        : { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` };
+      if (isRateTooLarge(name))
+        return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_LARGE}` };
+      if (isRateTooSmall(name))
+        return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_SMALL}` };
+      return { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` };
     }
     case 'exit':
     case 'quit':
