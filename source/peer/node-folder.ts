@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
+import { MAX_NAME_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
@@ -312,7 +313,7 @@ export async function writeFileAtomically(
   bytes: Uint8Array | string,
   mode = 0o644,
 ): Promise<void> {
-  const tempPath = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const tempPath = temporaryPathFor(path);
   try {
     await writeFile(tempPath, bytes, { mode, flag: 'wx', flush: true });
     await rename(tempPath, path);
@@ -320,6 +321,18 @@ export async function writeFileAtomically(
     await rm(tempPath, { force: true });
     throw error;
   }
+}
+
+/**
+ * `<path>.<pid>.<random>.tmp`, or where that name would be longer than a file system takes
+ * (NAME_MAX: seeding a file with a 245-byte name failed on its metainfo cache's temp file with
+ * ENAMETOOLONG) `~<pid>.<random>.tmp` beside it.
+ */
+export function temporaryPathFor(path: string): string {
+  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  if (Buffer.byteLength(basename(path), 'utf8') + 1 + suffix.length <= MAX_NAME_BYTES)
+    return `${path}.${suffix}`;
+  return join(dirname(path), `~${suffix}`);
 }
 
 function isNotFound(error: unknown): boolean {

@@ -37,7 +37,7 @@ import { partPaths, removeProgress } from './download/part-file.ts';
 import { DownloadsRecord } from './downloads-record.ts';
 import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
-import { loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
+import { type FileStamp, loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
 import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
 import { NodeRates } from './node-rates.ts';
 import { PartialSeeding } from './partial-seeding.ts';
@@ -446,8 +446,9 @@ export class PeerNode {
     if (built === null) {
       this.setFileState(name, { kind: 'hashing', percent: 0 });
       let loggedAtMs = this.options.clock.now();
+      let fresh: Awaited<ReturnType<typeof buildMetainfo>>;
       try {
-        const fresh = await buildMetainfo(resolved.path, name, {
+        fresh = await buildMetainfo(resolved.path, name, {
           onProgress: ({ hashedBytes, totalBytes }) => {
             const percent = totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes);
             this.setFileState(name, { kind: 'hashing', percent });
@@ -459,19 +460,18 @@ export class PeerNode {
             }
           },
         });
-        await saveCachedMetainfo(
-          this.folder,
-          name,
-          { sizeBytes: fresh.sizeBytes, mtimeMs: fresh.mtimeMs },
-          fresh.encoded,
-        );
-        built = fresh;
       } catch (error) {
         // The row must not stay at "hashing 0 %": it says what went wrong until seeded again.
         const reason = `cannot read ${name}: ${(error as Error).message}`;
         this.setFileState(name, { kind: 'error', reason });
         return this.refuse(name, reason);
       }
+      await this.cacheMetainfo(
+        name,
+        { sizeBytes: fresh.sizeBytes, mtimeMs: fresh.mtimeMs },
+        fresh.encoded,
+      );
+      built = fresh;
     }
     return this.startSeeding(
       { name, path: resolved.path, sizeBytes: info.size, ...built },
@@ -900,14 +900,22 @@ export class PeerNode {
     await this.credit(report, leaving);
   }
 
+  /** Caches a file's metainfo: one that cannot be written costs a hash at the next start. */
+  private async cacheMetainfo(name: string, stamp: FileStamp, encoded: Buffer): Promise<void> {
+    await saveCachedMetainfo(this.folder, name, stamp, encoded).catch((error: Error) => {
+      this.options.logger.log(
+        `${name}: its metainfo could not be cached (${error.message}); it is hashed again at the next start`,
+      );
+    });
+  }
+
   /** Seeds what a download just verified, without hashing it again. */
   private async seedDownloaded(download: Download): Promise<void> {
     const { transfer, metainfo } = download;
     const path = download.options.paths.finalPath;
     const info = await stat(path).catch(() => null);
     if (info && download.metainfoBytes && transfer) {
-      await saveCachedMetainfo(
-        this.folder,
+      await this.cacheMetainfo(
         download.name,
         { sizeBytes: info.size, mtimeMs: info.mtimeMs },
         download.metainfoBytes,

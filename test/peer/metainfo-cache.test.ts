@@ -83,6 +83,14 @@ describe('metainfo cache', () => {
     assert.equal(await loadCachedMetainfo(folder, 'second.bin', stamp), null);
   });
 
+  test('caches a name that fits "<name>.json" but not the temp file written on the way', async () => {
+    // 245 bytes: `<name>.json` is 250, its temp file `<name>.json.<pid>.<random>.tmp` over 255.
+    const name = 'n'.repeat(245);
+    const { folder, built, stamp } = await cachedFile(name);
+    assert.deepEqual((await loadCachedMetainfo(folder, name, stamp))?.infohash, built.infohash);
+    assert.deepEqual(await readdir(join(folder.stateDir, 'meta')), [`${name}.json`]);
+  });
+
   test('caches a name too long for "<name>.json" under a hash of the name', async () => {
     const name = `${'n'.repeat(250)}.bin`;
     const { folder, built, stamp } = await cachedFile(name);

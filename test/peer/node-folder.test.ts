@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -171,5 +181,13 @@ describe('writeFileAtomically', () => {
     await writeFileAtomically(path, 'two', 0o600);
     assert.deepEqual(await readdir(dir), ['state.json']);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
+  });
+
+  test('writes a file whose name leaves no room for the usual temp name beside it', async () => {
+    const dir = await freshFilesDir();
+    const name = `${'n'.repeat(250)}.json`;
+    await writeFileAtomically(join(dir, name), 'one');
+    assert.deepEqual(await readdir(dir), [name]);
+    assert.equal(await readFile(join(dir, name), 'utf8'), 'one');
   });
 });

@@ -104,3 +104,35 @@ test('a file of the same name appearing during the download is not overwritten',
     await swarm.close();
   }
 });
+
+test('a file with a 245-byte name is seeded and downloaded; one of 252 bytes is refused in words', {
+  timeout: 30_000,
+}, async () => {
+  // 245 bytes: the metainfo cache's temp file beside `<name>.json` and the resume record's
+  // `<name>.metainfo.tmp` are over NAME_MAX (seeding failed with ENAMETOOLONG); `<name>.part`
+  // fits. 252 bytes: the part file cannot have its name.
+  const long = 'n'.repeat(245);
+  const tooLong = 'm'.repeat(252);
+  const swarm = await Swarm.start();
+  try {
+    const expected = await writeRandomFile(join(await swarm.folderFor(1), long), MiB, 804);
+    await writeRandomFile(join(await swarm.folderFor(1), tooLong), 300 * KiB, 805);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed(long), { ok: true });
+    assert.deepEqual(await owner.node.seed(tooLong), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    assert.deepEqual(leecher.node.download(long), { ok: true });
+    assert.deepEqual(leecher.node.download(tooLong), { ok: true });
+    const done = await settled(leecher, long, 20_000);
+    assert.equal(done.state, 'done', done.reason);
+    assert.equal(await sha256File(join(leecher.folder, long)), expected);
+    const refused = await settled(leecher, tooLong, 20_000);
+    assert.equal(refused.state, 'failed');
+    assert.equal(
+      refused.reason,
+      `cannot create ${tooLong}.part: the name is too long for the file system with .part after it (at most 250 bytes)`,
+    );
+  } finally {
+    await swarm.close();
+  }
+});

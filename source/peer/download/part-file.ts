@@ -13,6 +13,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { makeFolder } from '../../make-folder.ts';
+import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 
@@ -29,12 +30,26 @@ export interface PartPaths {
 }
 
 export function partPaths(folderPath: string, stateDir: string, name: string): PartPaths {
+  const recordName = recordNameOf(name);
   return {
     partPath: join(folderPath, `${name}.part`),
-    progressPath: join(stateDir, 'downloads', `${name}.json`),
-    metainfoPath: join(stateDir, 'downloads', `${name}.metainfo`),
+    progressPath: join(stateDir, 'downloads', `${recordName}.json`),
+    metainfoPath: join(stateDir, 'downloads', `${recordName}.metainfo`),
     finalPath: join(folderPath, name),
   };
+}
+
+/** The longest suffix a record's files take (`<name>.metainfo.tmp`). */
+const LONGEST_RECORD_SUFFIX_BYTES = '.metainfo.tmp'.length;
+
+/**
+ * What the record files of `name` are called: the name, or for a name too long to take their
+ * suffixes (the file system's NAME_MAX), `~` and its SHA-256: the records of such a download
+ * were never written, and it could not resume.
+ */
+function recordNameOf(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') + LONGEST_RECORD_SUFFIX_BYTES <= MAX_NAME_BYTES) return name;
+  return `~${createHash('sha256').update(name).digest('hex')}`;
 }
 
 /**
@@ -332,6 +347,7 @@ export class PartFileOpenError extends Error {
       EPERM: `${folder} does not let this user write there`,
       EROFS: `${folder} is on a read-only file system`,
       ENOSPC: 'the disk is full',
+      ENAMETOOLONG: `the name is too long for the file system with .part after it (at most ${MAX_NAME_BYTES - 5} bytes)`,
     };
     super(`${cannot}: ${(code && why[code]) ?? (error as Error).message}`);
   }

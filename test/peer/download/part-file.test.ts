@@ -37,7 +37,7 @@ async function openFor(name: string, content: Buffer, pieceSizeBytes: number) {
     pieceSizeBytes,
     pieceHashes: hashes,
   };
-  const folder = await mkdtemp(join(root, `${name}-`));
+  const folder = await mkdtemp(join(root, `${name.slice(0, 40)}-`));
   const paths = partPaths(folder, join(folder, '.bt-tui'), name);
   const encodedMetainfo = encodeMetainfo(metainfo);
   return {
@@ -201,5 +201,29 @@ test('a part file whose folder is gone says so in words, not as ENOENT', async (
       `cannot create x.bin.part: its folder ${gone} is gone (deleted, moved or unmounted)`,
     );
     return true;
+  });
+});
+
+test('a name too long for its record files with their suffixes keeps them under a hash', async () => {
+  const name = 'n'.repeat(245);
+  const content = new SeededRandom(13).bytes(300 * 1024);
+  const { paths, partFile, encodedMetainfo } = await openFor(name, content, 256 * 1024);
+  assert.match(paths.progressPath, /\/~[0-9a-f]{64}\.json$/);
+  assert.match(paths.metainfoPath, /\/~[0-9a-f]{64}\.metainfo$/);
+  assert.equal(paths.partPath.endsWith(`/${name}.part`), true);
+  const verified = new Bitfield(2);
+  verified.add(1);
+  await partFile.saveProgress(verified);
+  const saved = await loadProgress(paths);
+  assert.deepEqual(saved?.encodedMetainfo, encodedMetainfo);
+  assert.deepEqual(saved?.claimed.bytes, verified.bytes);
+  await partFile.close();
+});
+
+test('a name too long to take .part after it is refused in words', async () => {
+  const name = 'm'.repeat(252);
+  await assert.rejects(openFor(name, Buffer.alloc(1000), 256 * 1024), {
+    name: 'Error',
+    message: `cannot create ${name}.part: the name is too long for the file system with .part after it (at most 250 bytes)`,
   });
 });
