@@ -328,7 +328,7 @@ export async function writeFileAtomically(
  * (NAME_MAX: seeding a file with a 245-byte name failed on its metainfo cache's temp file with
  * ENAMETOOLONG) `~<pid>.<random>.tmp` beside it.
  */
-export function temporaryPathFor(path: string): string {
+function temporaryPathFor(path: string): string {
   const suffix = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   if (Buffer.byteLength(basename(path), 'utf8') + 1 + suffix.length <= MAX_NAME_BYTES)
     return `${path}.${suffix}`;

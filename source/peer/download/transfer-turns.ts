@@ -5,8 +5,8 @@
  * ran (found by hand; test/peer/download-limit-downloads.test.ts). So downloads take turns, as
  * the owners of one download do (BlockTransfer.pumpInTurns): one refused for want of tokens waits
  * in line, and when tokens come back whoever finds them first wakes the one that has waited
- * longest instead of asking itself. A download alone never waits for anybody. Pure: time comes in
- * as arguments; a waiter is woken through the callback it gave.
+ * longest instead of asking itself. A download alone never waits for anybody. No I/O and no
+ * clock: a waiter is woken through the callback it gave, in a microtask.
  */
 export class TransferTurns {
   /** Downloads refused tokens, in the order they were first refused (Map keeps it). */
@@ -36,7 +36,7 @@ export class TransferTurns {
     this.waiting.delete(who);
   }
 
-  /** Downloads waiting in line (for tests and the view). */
+  /** Downloads waiting in line (for tests). */
   get waitingCount(): number {
     return this.waiting.size;
   }
