@@ -1132,28 +1132,29 @@ export class PeerNode {
    */
   private scheduleSnapshot(): void {
     this.snapshotTimer = this.options.clock.setTimeout(
-      () => {
-        if (this.closed) return;
-        this.sampleRates();
-        const nowMs = this.options.clock.now();
-        const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
-        const running = this.hasRunningDownload();
-        const due =
-          !running || this.intentPending || nowMs - this.lastRefreshMs >= RUNNING_REFRESH_MS;
-        if (due && (rescan || this.snapshotDirty || this.rateChanged || running)) {
-          this.snapshotDirty = false;
-          this.folderDirty = false;
-          this.rateChanged = false;
-          this.intentPending = false;
-          this.lastRefreshMs = nowMs;
-          void this.refreshSnapshot(rescan);
-        }
-        this.scheduleSnapshot();
-      },
+      this.snapshotTick,
       delayToGrid(this.options.clock.now(), SNAPSHOT_INTERVAL_MS),
     );
     this.snapshotTimer.unref?.();
   }
+
+  private readonly snapshotTick = (): void => {
+    if (this.closed) return;
+    this.sampleRates();
+    const nowMs = this.options.clock.now();
+    const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
+    const running = this.hasRunningDownload();
+    const due = !running || this.intentPending || nowMs - this.lastRefreshMs >= RUNNING_REFRESH_MS;
+    if (due && (rescan || this.snapshotDirty || this.rateChanged || running)) {
+      this.snapshotDirty = false;
+      this.folderDirty = false;
+      this.rateChanged = false;
+      this.intentPending = false;
+      this.lastRefreshMs = nowMs;
+      void this.refreshSnapshot(rescan);
+    }
+    this.scheduleSnapshot();
+  };
 
   private hasRunningDownload(): boolean {
     for (const download of this.downloads.values()) {

@@ -24,7 +24,8 @@ class TimerLog implements Clock {
 
   /**
    * The delays of the timer armed most often: the download's tick (one callback, armed again
-   * and again; the node's other timers are armed with a new closure each time, or seldom).
+   * and again; of the node's other timers only the snapshot's is one callback too, armed every
+   * 100 ms: half as often as the tick at this limit, a fifth unlimited).
    */
   get tickDelays(): number[] {
     return [...this.delaysByCallback.values()].sort((a, b) => b.length - a.length)[0] ?? [];

@@ -54,8 +54,9 @@ function recordNameOf(name: string): string {
 
 /**
  * The resume record. Version 1 held the metainfo too (base64), so every save rewrote it: 44 KB
- * twice a second for a 256 MiB file, 700 KB for 64 GiB. Version 2 names the metainfo by infohash
- * and keeps it in its own file, written once; version 1 records are still read.
+ * twice a second for a 256 MiB file, 700 KB for 64 GiB. Version 2 holds the verified pieces and
+ * the infohash; the metainfo is in its own file, written once a run and checked against that
+ * infohash when read. Version 1 records are still read.
  */
 type ProgressRecord =
   | { version: 1; infohash: string; metainfo: string; verified: string }
@@ -131,7 +132,7 @@ export class PartFile {
   /** The last resume-record save, and whether the record was discarded (discardProgress). */
   private lastProgressSave: Promise<void> = Promise.resolve();
   private progressDiscarded = false;
-  /** The metainfo file was written by this part file (or found with the same bytes). */
+  /** The metainfo file was written by this part file (once a run, with its first save). */
   private metainfoSaved = false;
 
   private constructor(
