@@ -55,7 +55,11 @@ test('a limited download saves its resume record per 4 MiB verified, or 5 s afte
     assert.equal(await sha256File(join(byTime.folder, 'slow.bin')), slow);
     // Twice a second, each would have seen about a dozen.
     assert.ok(fastSaves.length >= 1 && fastSaves.length <= 2, `1 MiB/s: ${fastSaves.length} saves`);
-    assert.equal(slowSaves.length, 1, `256 KiB/s: ${slowSaves.length} saves`);
+    // One at ~6 s; a second only if a busy machine stretched the 8 s past 11.
+    assert.ok(
+      slowSaves.length >= 1 && slowSaves.length <= 2,
+      `256 KiB/s: ${slowSaves.length} saves`,
+    );
   } finally {
     await swarm.close();
   }
