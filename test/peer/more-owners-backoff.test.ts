@@ -8,33 +8,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type Clock, systemClock, type TimerHandle } from '../../source/clock.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { downloadAndSettle, Swarm } from './harness/swarm.ts';
+import { TimerLog } from './harness/timer-log.ts';
 
 const KiB = 1024;
-
-/** The system clock, keeping every delay a timer was armed with. */
-class DelayLog implements Clock {
-  readonly delays: number[] = [];
-
-  now(): number {
-    return systemClock.now();
-  }
-
-  wallNow(): number {
-    return systemClock.wallNow();
-  }
-
-  setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    this.delays.push(delayMs);
-    return systemClock.setTimeout(callback, delayMs);
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    systemClock.clearTimeout(handle);
-  }
-}
 
 test('with every owner met, the search for more backs off past 2 s', {
   timeout: 60_000,
@@ -44,7 +22,7 @@ test('with every owner met, the search for more backs off past 2 s', {
     const seeder = await swarm.addNode({ nodeId: 1 });
     const expected = await writeRandomFile(join(seeder.folder, 'one.bin'), 2048 * KiB, 1701);
     assert.deepEqual(await seeder.node.seed('one.bin'), { ok: true });
-    const clock = new DelayLog();
+    const clock = new TimerLog();
     const leecher = await swarm.addNode({
       nodeId: 2,
       clock,

@@ -22,6 +22,8 @@ export class TransferTurns {
    * (in a microtask) and `who` takes its place in line behind it.
    */
   mayAsk(who: object, wake: () => void): boolean {
+    // A download alone, the usual case, asks without making an iterator.
+    if (this.waiting.size === 0) return true;
     for (const [first, wakeFirst] of this.waiting) {
       if (first === who) return true;
       this.refused(who, wake);
