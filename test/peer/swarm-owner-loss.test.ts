@@ -99,19 +99,13 @@ test('when every owner is gone the download waits, then completes from one that 
       for (const owner of owners) owner.faults.partition(isAddress(leecher.address));
     });
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
-    // Waiting, every owner shown dead. Not necessarily in the first snapshot that says waiting:
-    // the tracker still names the silent owners, and each is probed again ('connecting') now
-    // and then; the snapshot is built on the same 500 ms grid as the housekeeping that probes.
     let stalled: DownloadSnapshot | undefined;
     await waitFor(
       () => {
         stalled = downloadRow(leecher, NAME);
-        return (
-          stalled?.state === 'waiting-for-owners' &&
-          stalled.owners.every((owner) => owner.state === 'dead')
-        );
+        return stalled?.state === 'waiting-for-owners';
       },
-      `the download to wait for owners, every one shown dead (seed ${seed})`,
+      `the download to wait for owners (seed ${seed})`,
       20_000,
     );
     if (stalled === undefined) return;
@@ -119,7 +113,15 @@ test('when every owner is gone the download waits, then completes from one that 
       stalled.piecesVerified < stalled.pieceCount,
       `stalled mid-way: ${stalled.piecesVerified}/${stalled.pieceCount} (seed ${seed})`,
     );
-    assert.equal(stalled.owners.length, 3, `every owner listed (seed ${seed})`);
+    // Each owner dead, or being probed again ('connecting'): the tracker still names the silent
+    // owners, and a named dead owner is probed at the next housekeeping, on the same 500 ms grid
+    // as the snapshot (so the first snapshot that says waiting may show the probes).
+    const states = stalled.owners.map((owner) => owner.state);
+    assert.equal(states.length, 3, `every owner listed (seed ${seed})`);
+    assert.ok(
+      states.every((state) => state === 'dead' || state === 'connecting'),
+      `every owner shown dead or probed again (seed ${seed}): ${states.join(' ')}`,
+    );
     const returning = owners[2]!;
     returning.faults.heal();
     const download = await settled(leecher, NAME, 40_000);
