@@ -950,7 +950,7 @@ export class PeerNode {
     this.saveDownloadsRecord(this.downloadsRecord.setPaused(name, download.heldByPerson));
   }
 
-  /** Every download waiting for owners asks the tracker again now (`r` in the view). */
+  /** Every download waiting for owners, or short of them, asks the tracker again now (`r`). */
   askAgainForOwners(): number {
     let asked = 0;
     for (const download of this.downloads.values()) if (download.askAgainNow()) asked++;

@@ -437,18 +437,25 @@ export class Download {
   }
 
   /**
-   * A person asked (`r` in the view): waiting for owners, the download asks the tracker again
-   * now, not when its back-off says (up to 30 s later), as a torrent client's "ask tracker for
-   * more peers" does; the back-off starts over. Before, a seeder restarted after a crash was
-   * found 9 s after it was back (by hand), and a person could do nothing to hurry it. Returns
-   * whether it asked.
+   * A person asked (`r` in the view): waiting for owners, or downloading from fewer than
+   * --max-peers, the download asks the tracker again now, not when its back-off says (up to 30
+   * s, or 10 s, later), as a torrent client's "ask tracker for more peers" does; the back-off
+   * starts over. Before, a seeder restarted after a crash was found 9 s after it was back (by
+   * hand), and a person could do nothing to hurry it. Returns whether it asked.
    */
   askAgainNow(): boolean {
-    if (this.stopped || this.state !== 'waiting-for-owners') return false;
-    this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
-    this.deps.log(`${this.name}: asking the tracker again for owners`);
-    if (this.wakeSearch) this.wakeSearch();
-    else this.search();
+    if (this.stopped) return false;
+    if (this.state === 'waiting-for-owners') {
+      this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+      this.deps.log(`${this.name}: asking the tracker again for owners`);
+      if (this.wakeSearch) this.wakeSearch();
+      else this.search();
+      return true;
+    }
+    if (!this.wantsMoreOwners() || this.searching) return false;
+    this.moreOwnersDelayMs = MORE_OWNERS_MIN_MS;
+    this.deps.log(`${this.name}: asking the tracker again for more owners`);
+    this.search();
     return true;
   }
 

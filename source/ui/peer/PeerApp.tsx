@@ -47,7 +47,7 @@ export interface PeerIntents {
   /** Takes a download off the list (stopping it first), keeping or deleting its part file. */
   removeDownload(name: string, deletePartFile: boolean): Promise<{ ok: boolean; reason?: string }>;
   refreshSwarm(): Promise<void>;
-  /** Every download waiting for owners asks the tracker again now (`r`). */
+  /** Every download waiting for owners, or short of them, asks the tracker again now (`r`). */
   askAgainForOwners(): void;
   /** Leave the swarm (EXIT to the tracker) and close the view. */
   exit(): void;

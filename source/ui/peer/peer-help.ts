@@ -25,7 +25,7 @@ export const PEER_KEYS: KeyHelp[] = [
   },
   {
     keys: 'r',
-    action: 'refresh Swarm files; downloads waiting for owners ask the tracker again',
+    action: 'refresh Swarm files; downloads short of owners ask the tracker again',
     short: 'refresh, re-ask',
   },
   {
