@@ -452,10 +452,11 @@ export class Download {
       else this.search();
       return true;
     }
-    if (!this.wantsMoreOwners() || this.searching) return false;
+    if (!this.wantsMoreOwners()) return false;
     this.moreOwnersDelayMs = MORE_OWNERS_MIN_MS;
     this.deps.log(`${this.name}: asking the tracker again for more owners`);
-    this.search();
+    // A search already out answers as soon; the back-off after it starts over all the same.
+    if (!this.searching) this.search();
     return true;
   }
 
