@@ -331,21 +331,27 @@ describe('peer view keys: downloads', () => {
     );
   });
 
-  test('p on a finished or cancelled download says why nothing happens', async () => {
+  test('p on a finished download says why nothing happens', async () => {
     const view = await renderPeer({
-      peer: peerSnapshot({
-        downloads: [
-          download('done.bin', [0], { state: 'done' }),
-          download('gone.bin', [-1], { state: 'cancelled' }),
-        ],
-      }),
+      peer: peerSnapshot({ downloads: [download('done.bin', [0], { state: 'done' })] }),
       size: { columns: 120, rows: 36 },
     });
     views.push(view);
     await view.press(KEY.tab, 'p');
     assert.match(view.frame(), /✗ done\.bin is done: nothing to pause/);
-    await view.press('j', 'p');
-    assert.match(view.frame(), /✗ gone\.bin was cancelled: d on it in Swarm files starts it again/);
+  });
+
+  test('p starts a cancelled download again: the same file, and says so', async () => {
+    const intents = new RecordingIntents();
+    const view = await renderPeer({
+      peer: peerSnapshot({ downloads: [download('gone.bin', [-1], { state: 'cancelled' })] }),
+      intents,
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    await view.press(KEY.tab, 'p');
+    assert.deepEqual(intents.actions(), [['download', `gone.bin@${'ab'.repeat(32)}`]]);
+    await eventually(() => assert.match(view.frame(), /✓ started gone\.bin@abababab again/));
   });
 
   test('p pauses or resumes the selected download', async () => {

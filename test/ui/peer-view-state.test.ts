@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Key } from 'ink';
+import type { EntryChoice } from '../../source/peer/download/entry-choice.ts';
 import {
   initialPeerViewState,
   type PeerKeyContext,
@@ -34,6 +35,18 @@ const press = (
   key: Partial<Key> = {},
   keyContext: PeerKeyContext = context,
 ) => reducePeerKeys(state, text, { ...noKey, ...key }, keyContext);
+
+/** One of several files of the name twin.bin, by the digit its infohash repeats. */
+const choice = (hexDigits: string): EntryChoice => ({
+  name: 'twin.bin',
+  infohashHex: hexDigits.repeat(32),
+  sizeBytes: 1024,
+  ownerCount: 1,
+  completeOwners: 1,
+  partialOwners: 0,
+  bestCreditBytes: 0,
+  totalCreditBytes: 0,
+});
 
 /** The Downloads pane focused with the row `index` selected. */
 const onDownload = (index: number): PeerViewState => ({
@@ -131,7 +144,7 @@ describe('peer view keys as a pure reducer', () => {
     assert.equal(moved.state.follow, null);
   });
 
-  test('p says why it cannot pause a done, cancelled or verifying download', () => {
+  test('p says why it cannot pause a done or verifying download', () => {
     assert.deepEqual(press(onDownload(0), 'p').effects, [
       { kind: 'toggle-pause', name: 'big.iso' },
     ]);
@@ -141,8 +154,41 @@ describe('peer view keys as a pure reducer', () => {
       return effect?.kind === 'notice' ? effect.text : '';
     };
     assert.equal(why(1), 'old.bin is done: nothing to pause');
-    assert.match(why(2), /^gone\.bin was cancelled: d on it in Swarm files starts it again/);
     assert.match(why(3), /^new\.bin is verifying: it can be paused once it downloads/);
+  });
+
+  test('p starts a failed or cancelled download again, the same file when its infohash is known', () => {
+    const ended: PeerKeyContext = {
+      ...context,
+      downloads: [
+        { name: 'gone.bin', state: 'cancelled', infohashHex: 'ab'.repeat(32) },
+        { name: 'typo.bin', state: 'failed', infohashHex: '' },
+        { name: 'twin.bin', state: 'failed', choices: [choice('aa'), choice('bb')] },
+      ],
+    };
+    const cancelled = press(onDownload(0), 'p', {}, ended);
+    assert.deepEqual(cancelled.effects, [
+      {
+        kind: 'download',
+        name: 'gone.bin',
+        target: `gone.bin@${'ab'.repeat(32)}`,
+        picked: true,
+        again: true,
+      },
+    ]);
+    assert.equal(cancelled.state.follow, 'gone.bin');
+    assert.deepEqual(press(onDownload(1), 'p', {}, ended).effects, [
+      { kind: 'download', name: 'typo.bin', picked: true, again: true },
+    ]);
+    // By name it would fail again among the same files: the person picks one.
+    assert.deepEqual(press(onDownload(2), 'p', {}, ended).effects, [
+      {
+        kind: 'notice',
+        pane: 'downloads',
+        text: 'twin.bin: several files have this name; Enter picks one',
+        error: true,
+      },
+    ]);
   });
 
   test('p on a download taken up paused resumes it even while it is still verifying', () => {

@@ -156,9 +156,11 @@ export function PeerApp(props: PeerAppProps) {
           const shown = shortTarget(effect.name, effect.target);
           notify(
             'downloads',
-            swarmNames.includes(effect.name)
-              ? `added ${shown} to the downloads`
-              : `added ${shown}: looking for it in the swarm`,
+            effect.again
+              ? `started ${shown} again`
+              : swarmNames.includes(effect.name)
+                ? `added ${shown} to the downloads`
+                : `added ${shown}: looking for it in the swarm`,
           );
         } else {
           if (viewRef.current.follow === effect.name) update({ ...viewRef.current, follow: null });
@@ -220,6 +222,7 @@ export function PeerApp(props: PeerAppProps) {
         state: download.state,
         heldByPerson: download.heldByPerson,
         choices: download.choices,
+        infohashHex: download.infohashHex,
       })),
       listRows: layout?.listRows ?? 1,
       logLines: layout ? layout.logHeight - 1 : 1,

@@ -11,6 +11,8 @@ export interface DownloadRow {
   heldByPerson?: boolean;
   /** Several files of its name were found and none picked: Enter opens the picker. */
   choices?: readonly EntryChoice[];
+  /** The file's infohash once known ('' before): `p` starts that file again, not another. */
+  infohashHex?: string;
 }
 
 /** A destructive action waiting for y/n (htop asks before F9 kills; so do we). */
@@ -21,23 +23,38 @@ export type Confirmation =
 /** States in which a download has stopped for good (until it is started again). */
 const ENDED: readonly DownloadState[] = ['done', 'cancelled', 'failed'];
 
-/** What a person reads when `p` cannot pause or resume a download, by its state. */
+/** What a person reads when `p` cannot pause, resume or start again a download, by its state. */
 function whyNoPause(row: DownloadRow): string | null {
   if (row.heldByPerson) return null;
   switch (row.state) {
     case 'downloading':
     case 'waiting-for-owners':
     case 'paused':
+    case 'cancelled':
       return null;
+    case 'failed':
+      // Started again by name it would fail the same way: the person has to pick the file.
+      return row.choices && row.choices.length > 0
+        ? `${row.name}: several files have this name; Enter picks one`
+        : null;
     case 'done':
       return `${row.name} is done: nothing to pause`;
-    case 'cancelled':
-      return `${row.name} was cancelled: d on it in Swarm files starts it again where it stopped`;
-    case 'failed':
-      return `${row.name} failed: d on it in Swarm files tries again`;
     default:
       return `${row.name} is ${row.state.replaceAll('-', ' ')}: it can be paused once it downloads`;
   }
+}
+
+/**
+ * `p` on a failed or cancelled download starts it again, as Resume does on a stopped torrent
+ * in Transmission: from what its part file holds, and the same file when its infohash is known.
+ * Before, `p` pointed at `d` in Swarm files, where a name typed with `D` and not found is not.
+ */
+function startAgain(state: PeerViewState, row: DownloadRow): PeerKeyOutcome {
+  const target = row.infohashHex ? { target: `${row.name}@${row.infohashHex}` } : {};
+  return {
+    state: { ...state, follow: row.name },
+    effects: [{ kind: 'download', name: row.name, ...target, picked: true, again: true }],
+  };
 }
 
 const notice = (text: string, error: boolean): PeerEffect => ({
@@ -55,6 +72,8 @@ export function downloadKey(
 ): PeerKeyOutcome | null {
   if (text === 'p') {
     const why = whyNoPause(row);
+    if (why === null && !row.heldByPerson && (row.state === 'failed' || row.state === 'cancelled'))
+      return startAgain(state, row);
     return {
       state,
       effects: [why ? notice(why, true) : { kind: 'toggle-pause', name: row.name }],

@@ -38,7 +38,11 @@ export const PEER_KEYS: KeyHelp[] = [
     action: 'choose among files of one name (Downloads)',
     short: 'choose file',
   },
-  { keys: 'p', action: 'pause / resume (Downloads)', short: 'pause/resume' },
+  {
+    keys: 'p',
+    action: 'pause / resume; a failed or cancelled one starts again (Downloads)',
+    short: 'pause/resume',
+  },
   { keys: 'c', action: 'cancel, after y (the part file stays)', short: 'cancel (y/n)' },
   {
     keys: 'R',

@@ -63,8 +63,9 @@ export type PeerEffect =
   /**
    * `target`: what to ask for when it is not the name alone (NAME@PREFIX). `picked`: chosen in
    * Swarm files, where the focus stays so that the next file can be picked (see download()).
+   * `again`: a failed or cancelled download started again with `p` in Downloads.
    */
-  | { kind: 'download'; name: string; target?: string; picked?: boolean }
+  | { kind: 'download'; name: string; target?: string; picked?: boolean; again?: boolean }
   | { kind: 'cancel'; name: string }
   | { kind: 'toggle-pause'; name: string }
   | { kind: 'remove'; name: string; deletePartFile: boolean }
