@@ -82,6 +82,22 @@ export class SwarmDirectory {
   }
 
   /**
+   * Reads every page again once the read under way, if any, has ended: a change made while it
+   * ran may be on a page it had read already.
+   */
+  refreshAgain(): Promise<void> {
+    const underWay = this.loading;
+    return underWay
+      ? underWay.then(() => this.refresh({ quiet: true }))
+      : this.refresh({ quiet: true });
+  }
+
+  /** Pages the last read asked for: what reading the listing again costs the tracker. */
+  get pagesPerRead(): number {
+    return this.pagesRead;
+  }
+
+  /**
    * Refreshes quietly until stop(): `intervalMs` after the last read ended, or longer for a
    * listing of many pages (SWARM_REFRESH_MS_PER_PAGE each).
    */

@@ -8,10 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { keepSwarmListingLive } from '../../source/cli/swarm-refresh.ts';
-import { systemClock } from '../../source/clock.ts';
+import { ManualClock, systemClock } from '../../source/clock.ts';
+import type { PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { SwarmDirectory } from '../../source/peer/swarm-directory.ts';
 import { Swarm, type SwarmNode, startSeeders } from '../peer/harness/swarm.ts';
 import { waitFor } from '../peer/harness/wait.ts';
+import { MutableStore } from '../ui/fixtures.ts';
+import { localFile, peerSnapshot } from '../ui/peer-fixtures.ts';
 
 function directoryOf(viewer: SwarmNode): SwarmDirectory {
   return new SwarmDirectory(
@@ -106,5 +109,57 @@ test('a download the tracker counts this node an owner of refreshes the listing 
     }
   } finally {
     await swarm.close();
+  }
+});
+
+test('a node seeding file after file reads a long listing again once per 100 ms a page, not per seed', async () => {
+  // Found by hand: a view seeding 3,000 files read all 63 pages after every snapshot that seeded
+  // one more; the host's request budget at the tracker went to LISTs and its OWNs were dropped.
+  const clock = new ManualClock();
+  const PAGES = 10;
+  let pagesAsked = 0;
+  const directory = new SwarmDirectory(
+    async (cursor) => {
+      pagesAsked++;
+      return {
+        ok: true,
+        reply: {
+          type: 'list-reply',
+          totalFiles: PAGES,
+          nextCursor: cursor + 1 < PAGES ? cursor + 1 : 0,
+          files: [
+            { infohash: Buffer.alloc(32, cursor + 1), name: `f${cursor}`, size: 1, ownerCount: 1 },
+          ],
+        },
+      };
+    },
+    () => clock.wallNow(),
+  );
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  await directory.refresh();
+  assert.equal(pagesAsked, PAGES);
+  const seeding = (count: number): PeerSnapshot =>
+    peerSnapshot({
+      files: Array.from({ length: count }, (_, index) =>
+        localFile(`s${index}`, 1, { kind: 'seeding', infohashHex: 'ab'.repeat(32) }),
+      ),
+    });
+  const node = new MutableStore(seeding(0));
+  const stop = keepSwarmListingLive(node, directory, clock, 600_000);
+  try {
+    // One more file seeded every 20 ms for 3 s: 150 changes of what this node offers.
+    for (let count = 1; count <= 150; count++) {
+      node.set(seeding(count));
+      clock.advance(20);
+      await settle();
+    }
+    clock.advance(2_000);
+    await settle();
+    // A read at once, then one per 1 s (10 pages x 100 ms) after the one before ended: 4 in 3 s,
+    // and the last changes are read too. Per change, as before: 150 reads.
+    const reads = (pagesAsked - PAGES) / PAGES;
+    assert.ok(reads >= 3 && reads <= 5, `${reads} reads of the listing`);
+  } finally {
+    stop();
   }
 });

@@ -9,7 +9,7 @@ import { HelpOverlay } from '../components/HelpOverlay.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { useLogAnchor } from '../hooks/use-log-anchor.ts';
-import { type Store, useStore } from '../hooks/use-store.ts';
+import { type Store, useRedrawThrottle, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { useWakeAt } from '../hooks/use-wake-at.ts';
 import { BottomLine } from './BottomLine.tsx';
@@ -73,9 +73,10 @@ export interface PeerAppProps {
 /** The full-screen view of one node: my files, swarm files, downloads, log; all from the keyboard. */
 export function PeerApp(props: PeerAppProps) {
   const clock = props.clock ?? systemClock;
-  const snapshot = useStore(props.peer);
-  const swarm = useStore(props.swarm);
-  const lines = useStore(props.log);
+  const redraws = useRedrawThrottle();
+  const snapshot = useStore(props.peer, redraws);
+  const swarm = useStore(props.swarm, redraws);
+  const lines = useStore(props.log, redraws);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
   const [view, setView] = useState(initialPeerViewState);

@@ -11,7 +11,7 @@ import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { TablePane } from '../components/TablePane.tsx';
 import { useKeys } from '../hooks/use-keys.ts';
 import { useLogAnchor } from '../hooks/use-log-anchor.ts';
-import { type Store, useStore } from '../hooks/use-store.ts';
+import { type Store, useRedrawThrottle, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { clampScroll } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
@@ -78,8 +78,9 @@ export const TRACKER_REDRAW_MS = 1_000;
 /** The full-screen tracker view: header, nodes table, owner index, log, help line. */
 export function TrackerApp(props: TrackerAppProps) {
   const redrawEveryMs = props.redrawEveryMs ?? TRACKER_REDRAW_MS;
-  const snapshot = useStore(props.tracker, redrawEveryMs);
-  const lines = useStore(props.log, redrawEveryMs);
+  const redraws = useRedrawThrottle(redrawEveryMs);
+  const snapshot = useStore(props.tracker, redraws);
+  const lines = useStore(props.log, redraws);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
   const [state, dispatch] = useReducer(reduceTrackerView, initialTrackerViewState);
