@@ -137,6 +137,13 @@ test('a full disk pauses the download with "disk full", loses nothing, and it re
     assert.equal(await exists(`${finalPath}.part`), false, `part file gone ${done}`);
     assert.ok(lowest >= kept, `verified pieces fell from ${kept} to ${lowest} ${done}`);
     assert.equal(finalSeenBeforeDone, false, `the final name appeared before verification ${done}`);
+    // A piece whose write failed is fetched again: its owners are credited for it once.
+    const sources = leecher.lines.find((line) => line.includes(' sources of big.bin: ')) ?? '';
+    const credited = [...sources.matchAll(/node \d+ (\d+\.\d) MiB/g)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+    assert.ok(Math.abs(credited - 32) < 0.15, `${credited} MiB credited for 32: ${sources}`);
   } finally {
     await Promise.allSettled(swarm.nodes.map((node) => node.exit()));
     if (leecherFolder && mounted.includes(leecherFolder)) unmount(leecherFolder);
