@@ -6,30 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
-import type { RemoteAddress } from '../../source/net/transport.ts';
-import { decode } from '../../source/protocol/codec.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { HelloCounter } from './harness/hello-counter.ts';
 import { describeOwners, Swarm } from './harness/swarm.ts';
 import { waitFor, withTimeout } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
 const NAMES = ['a.bin', 'b.bin', 'c.bin'];
-
-/** The HELLOs a node says, by destination port (a retransmission keeps its txid: counted once). */
-class HelloCounter extends PassthroughTransport {
-  readonly txidsByPort = new Map<number, Set<number>>();
-
-  override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
-    const decoded = decode(Buffer.from(datagram.subarray(0, length)));
-    if (decoded.ok && decoded.message.type === 'hello') {
-      const txids = this.txidsByPort.get(to.port) ?? new Set<number>();
-      txids.add(decoded.txid);
-      this.txidsByPort.set(to.port, txids);
-    }
-    super.send(datagram, length, to);
-  }
-}
 
 test('three files at once arrive exact, then a second leecher gets them from three owners', {
   timeout: 60_000,

@@ -224,11 +224,12 @@ export class Download {
   private savedPieceCount = 0;
   /**
    * Dead owners' next probe and its back-off; `delivered` is the owner's bytesDelivered when the
-   * back-off began: only data delivered since resets it (see markDead).
+   * back-off began: only data delivered since resets it (see markDead). `loggedWhy`: the reason
+   * its death was last logged with (a probe failing the same way is not logged again).
    */
   private readonly probeAtMs = new Map<
     OwnerSession,
-    { atMs: number; delayMs: number; delivered: number }
+    { atMs: number; delayMs: number; delivered: number; loggedWhy: string | null }
   >();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
@@ -584,7 +585,9 @@ export class Download {
         const moved = known.link.moveTo(address);
         if (moved || known.state === 'dead') {
           const delivered = known.bytesDelivered;
-          this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS, delivered });
+          // At a new address its next death is news; at the same one, the same death is not.
+          const loggedWhy = moved ? null : (this.probeAtMs.get(known)?.loggedWhy ?? null);
+          this.probeAtMs.set(known, { atMs: nowMs, delayMs: PROBE_MIN_MS, delivered, loggedWhy });
         }
         if (moved) {
           // Restarted elsewhere: what was asked of the old address will never come. Say HELLO
@@ -938,9 +941,9 @@ export class Download {
         this.probeAtMs.delete(owner);
       if (owner.state === 'dead' && probe && nowMs >= probe.atMs) {
         this.probeAtMs.set(owner, {
+          ...probe,
           atMs: nowMs + probe.delayMs * 2,
           delayMs: Math.min(probe.delayMs * 2, PROBE_MAX_MS),
-          delivered: probe.delivered,
         });
         void this.connect(owner, true);
       }
@@ -1023,21 +1026,27 @@ export class Download {
     if (owner.state === 'banned' || owner.state === 'dead') return;
     owner.state = 'dead';
     owner.reason = why;
-    this.deps.log(
-      `${this.name}: node ${owner.nodeId} is dead (${why}); its pieces go back to the pool`,
-    );
     // The back-off goes on unless the owner delivered data since it began. Why: a HELLO answered
     // used to end it, and an owner alive but no longer seeding the file (it changed on disk)
     // answered every probe's HELLO, refused the requests and was probed again 1.5 s later,
     // for good: a `node 1 is dead (refused: not-seeding)` line every 1.5 s (found by hand).
     const probe = this.probeAtMs.get(owner);
     const delivered = owner.bytesDelivered;
-    if (!probe || delivered > probe.delivered)
+    const anew = !probe || delivered > probe.delivered;
+    // Each failed probe of it logged the death again: a line every 15 s for as long as the
+    // download waited (found by hand). Its row says dead all the while.
+    if (anew || probe.loggedWhy !== why)
+      this.deps.log(
+        `${this.name}: node ${owner.nodeId} is dead (${why}); its pieces go back to the pool`,
+      );
+    if (anew)
       this.probeAtMs.set(owner, {
         atMs: this.deps.clock.now() + PROBE_MIN_MS,
         delayMs: PROBE_MIN_MS,
         delivered,
+        loggedWhy: why,
       });
+    else probe.loggedWhy = why;
     this.transfer?.dropOwner(owner);
     this.deps.changed();
   }
