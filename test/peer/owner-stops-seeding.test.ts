@@ -52,3 +52,39 @@ test('an owner that stops seeding mid-download is probed with a growing back-off
     await swarm.close();
   }
 });
+
+test('a download whose file nobody owns any more says so when another file of its name has owners', {
+  timeout: 60_000,
+}, async () => {
+  // Its source changed it: the seeder seeds the new content under a new infohash, and Swarm
+  // files lists the name with an owner while the download waited for the old file, saying only
+  // "every owner is gone" (found by hand).
+  const swarm = await Swarm.start();
+  try {
+    const path = join(await swarm.folderFor(1), NAME);
+    await writeRandomFile(path, 16 * MiB, 1802);
+    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 2 });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    await waitFor(() => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > 0, 'a first piece');
+    assert.deepEqual(await owner.node.unseed(NAME), { ok: true });
+    await waitFor(
+      () => downloadRow(leecher, NAME)?.state === 'waiting-for-owners',
+      'the download waiting for owners',
+      10_000,
+    );
+    await writeRandomFile(path, 16 * MiB, 1803);
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const other = owner.node.getSnapshot().files.find((file) => file.name === NAME)?.state;
+    const otherHex = other?.kind === 'seeding' ? other.infohashHex.slice(0, 8) : '?';
+    const said = `another ${NAME} (${otherHex}) has 1 owner: R, then d (delete the part file), then d in Swarm files`;
+    // The ownerless search backs off 1, 2, 4, 8 s: within 16 s of the new seed.
+    await waitFor(() => downloadRow(leecher, NAME)?.reason === said, said, 20_000);
+    assert.equal(downloadRow(leecher, NAME)?.state, 'waiting-for-owners');
+    const lines = leecher.lines.filter((line) => line.includes(`another ${NAME}`));
+    assert.equal(lines.length, 1, `said once in the log:\n${leecher.lines.join('\n')}`);
+  } finally {
+    await swarm.close();
+  }
+});

@@ -497,6 +497,8 @@ export class Download {
           candidate.infohash.equals(this.match!.infohash),
         );
         if (this.everyOwnerLied(match)) return;
+        if (this.state === 'waiting-for-owners' && (match?.ownerCount ?? 0) === 0)
+          void this.lookForAnotherVersion();
         if (match) {
           this.match = { ...this.match!, ownerCount: match.ownerCount };
           this.addOwners(match);
@@ -512,6 +514,32 @@ export class Download {
         if (met && unmet && this.wantsMoreOwners()) this.search();
         else this.scheduleMoreOwners();
       });
+  }
+
+  /**
+   * Nobody owns this file any more: is there another file of its name now? Its source may have
+   * changed it (a seeder whose file changes on disk seeds the new content under a new infohash),
+   * and the person sees that file in Swarm files with owners while this download waits for the
+   * old one for good (found by hand). The wait says so, and how to take the other; asked after
+   * each search that found no owner, so at the ownerless back-off's pace (up to 30 s).
+   */
+  private async lookForAnotherVersion(): Promise<void> {
+    const ours = this.match?.infohash;
+    if (!ours) return;
+    const found = await this.deps.findOwners({ kind: 'name', name: this.name }, 1, []);
+    if (!found.ok || this.stopped || this.state !== 'waiting-for-owners') return;
+    const other = found.reply.matches.find(
+      (candidate) => !candidate.infohash.equals(ours) && candidate.ownerCount > 0,
+    );
+    if (!other) return;
+    const theirs = other.infohash.toString('hex');
+    const owners = `${other.ownerCount} owner${other.ownerCount === 1 ? '' : 's'}`;
+    // What the person can do first: the Downloads row cuts it at its width. Its part file has
+    // to go: kept, a download of the name resumes this file from it (logged by setState, once).
+    this.setState(
+      'waiting-for-owners',
+      `another ${this.name} (${theirs.slice(0, 8)}) has ${owners}: R, then d (delete the part file), then d in Swarm files`,
+    );
   }
 
   /** Downloading (not paused, not waiting) with fewer than maxPeers owners in use. */
