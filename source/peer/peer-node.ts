@@ -327,6 +327,7 @@ export class PeerNode {
       logger,
       uploadLimitBytesPerSec: options.uploadLimitBytesPerSec ?? defaults.uploadLimitBytesPerSec,
       contribution: (key) => node?.contributionOf(key) ?? 0,
+      fileChanged: () => node?.servedFileChanged(),
     });
     const tracker = new TrackerClient({
       endpoint,
@@ -1112,6 +1113,11 @@ export class PeerNode {
 
   private markChanged(): void {
     this.snapshotDirty = true;
+  }
+
+  /** A read found a served file changed: the folder is listed at the next tick, not in a second. */
+  private servedFileChanged(): void {
+    this.folderDirty = true;
   }
 
   /** A person asked for something: the views show it at the next tick, download or not. */

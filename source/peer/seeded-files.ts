@@ -4,6 +4,7 @@
  * link after it was added cannot redirect a read.
  */
 
+import { fstatSync } from 'node:fs';
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
@@ -48,6 +49,13 @@ export interface SeedEntry {
   blocksServed: number;
   /** Set when the file stops being served; a read in progress then sends nothing. */
   removed: boolean;
+  /**
+   * The whole file's size and modification time when it was opened for serving, or at its first
+   * read whole once a download completed it; null before (see changedOnDisk).
+   */
+  stamp: { sizeBytes: number; mtimeMs: number } | null;
+  /** Changed on disk since it was opened: nothing more is sent from it. */
+  changed: boolean;
   readFailureLogged: boolean;
   /** CRC-32s of the blocks sent so far, made at the first request (see BlockChecksums). */
   checksums: BlockChecksums | null;
@@ -82,8 +90,9 @@ export class SeededFiles {
     if (this.closed || known !== undefined) return;
     // O_NOFOLLOW: the path was resolved to a real file; a link put there since is not followed.
     const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    let stat: Awaited<ReturnType<FileHandle['stat']>>;
     try {
-      const stat = await handle.stat();
+      stat = await handle.stat();
       if (!stat.isFile() || stat.size !== file.sizeBytes || stat.size !== file.metainfo.sizeBytes) {
         throw new Error(`${file.name} changed since it was hashed`);
       }
@@ -104,6 +113,8 @@ export class SeededFiles {
       bytesServed: 0,
       blocksServed: 0,
       removed: false,
+      stamp: have === null ? { sizeBytes: stat.size, mtimeMs: stat.mtimeMs } : null,
+      changed: false,
       readFailureLogged: false,
       checksums: null,
       firstCopies: null,
@@ -158,6 +169,35 @@ export class SeededFiles {
     if (entry.servedTo.size >= MAX_REMEMBERED_PEERS_PER_FILE) entry.servedTo.clear();
     entry.servedTo.add(peer);
     this.logger.log(`serving ${entry.file.name} to ${peer}`);
+  }
+
+  /**
+   * Whether the whole file changed on disk since it was opened, by the size and modification time
+   * of its open handle: one fstat, which reads no disk, after each read of it. Called after the
+   * read, so that what the read saw of a rewrite had already moved the time (Linux stamps a write
+   * before it copies its data). Why: the folder listing notices a change within a second, and
+   * what was read meanwhile went out as the hashed file; a rebuild rewritten in place while a
+   * download ran failed verification there three times in that second, and the downloader
+   * banned this node as a liar (found by hand). A file served partially (a download writes it)
+   * is not checked.
+   */
+  changedOnDisk(entry: SeedEntry): boolean {
+    if (entry.changed) return true;
+    if (entry.have !== null || entry.removed) return false;
+    let sizeBytes: number;
+    let mtimeMs: number;
+    try {
+      ({ size: sizeBytes, mtimeMs } = fstatSync(entry.handle.fd));
+    } catch {
+      return false; // Closed under us: removed, which every caller checks.
+    }
+    if (entry.stamp === null) {
+      entry.stamp = { sizeBytes, mtimeMs };
+      return false;
+    }
+    if (sizeBytes === entry.stamp.sizeBytes && mtimeMs === entry.stamp.mtimeMs) return false;
+    entry.changed = true;
+    return true;
   }
 
   /** Logs, once per file, why it could not be served. */

@@ -64,6 +64,8 @@ export interface SeederOptions {
   random?: () => number;
   /** When reads are made at once and when through the thread pool (tests pass their own). */
   readMode?: IoMode;
+  /** A served file was found changed on disk by a read (the node then lists its folder). */
+  fileChanged?: (name: string) => void;
 }
 
 /** Per remote address, per file and in total: what was served and refused. */
@@ -265,7 +267,7 @@ export class Seeder {
       return null;
     }
     const entry = this.files.get(m.infohash.toString('hex'));
-    if (entry === undefined) {
+    if (entry === undefined || entry.changed) {
       refuse('not-seeding');
       return null;
     }
@@ -396,6 +398,7 @@ export class Seeder {
     const finish = (read: ReadRun | null, error: unknown): void => {
       requester.queuedBlocks -= run.blocks;
       if (read === null) this.readFailed(entry, requester, run, from, error);
+      else if (this.files.changedOnDisk(entry)) this.changedUnder(entry, requester, run, from);
       else if (!this.sendRun(entry, requester, from, read)) return; // the kernel still reads it
       this.runBuffers.give(buffer);
     };
@@ -446,6 +449,21 @@ export class Seeder {
     this.bytesServed += read.payloadBytes;
     this.blocksServed += sentBlocks;
     return endpoint.transport.unsentDatagrams === 0;
+  }
+
+  /** What was read is not the hashed file: refused, and the node told once. */
+  private changedUnder(
+    entry: SeedEntry,
+    requester: Requester,
+    run: BlockRun,
+    from: RemoteAddress,
+  ): void {
+    if (entry.removed) return;
+    const { txid, piece, begin } = run;
+    this.reject(requester, from, txid, entry.file.infohash, piece, begin, 'not-seeding');
+    if (entry.readFailureLogged) return;
+    this.files.noteReadFailure(entry, 'it changed on disk since it was hashed');
+    this.opts.fileChanged?.(entry.file.name);
   }
 
   private readFailed(

@@ -7,6 +7,8 @@
  * (a line every 15 s while it waited). Real loopback UDP; counts, never times.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -84,6 +86,44 @@ test('a download whose file nobody owns any more says so when another file of it
     assert.equal(downloadRow(leecher, NAME)?.state, 'waiting-for-owners');
     const lines = leecher.lines.filter((line) => line.includes(`another ${NAME}`));
     assert.equal(lines.length, 1, `said once in the log:\n${leecher.lines.join('\n')}`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a file rewritten in place while it is served: nothing changed goes out, no strike, no ban', {
+  timeout: 60_000,
+}, async () => {
+  // The folder listing notices a change within a second; what was read meanwhile went out as
+  // the hashed file, failed verification three times in that second, and the downloader banned
+  // the honest seeder (found by hand). Now each read checks its file's size and time first.
+  const swarm = await Swarm.start();
+  try {
+    const path = join(await swarm.folderFor(1), NAME);
+    await writeRandomFile(path, 16 * MiB, 1804);
+    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 2 });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    await waitFor(() => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > 2, 'a few pieces');
+    // In place, same size: the inode stays, only the content and the time change.
+    const fresh = randomBytes(16 * MiB);
+    const handle = await open(path, 'r+');
+    await handle.write(fresh, 0, fresh.length, 0);
+    await handle.close();
+    await waitFor(
+      () => downloadRow(leecher, NAME)?.state === 'waiting-for-owners',
+      'the download waiting for owners',
+      10_000,
+    );
+    const log = leecher.lines.join('\n');
+    assert.ok(!/strike|banned/.test(log), `no strike, no ban:\n${log}`);
+    assert.ok(
+      owner.lines.some((line) =>
+        line.endsWith(`cannot serve ${NAME}: it changed on disk since it was hashed`),
+      ),
+      owner.lines.join('\n'),
+    );
   } finally {
     await swarm.close();
   }
