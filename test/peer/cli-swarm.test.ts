@@ -1,8 +1,8 @@
 /**
  * The real command line, as a user runs it: a headless tracker, two seeders and a leecher as
  * separate processes on 127.0.0.1; the leecher exits 0 with the file exact and the tracker
- * credits the owners. Failures are one clear line and a non-zero exit: a name nobody has, and
- * hostile names (usage errors, exit 2).
+ * credits the owners; a leecher started before its seeder waits for it. Failures are one clear
+ * line and a non-zero exit: hostile names (usage errors, exit 2).
  */
 import assert from 'node:assert/strict';
 import { link, mkdir, readFile } from 'node:fs/promises';
@@ -102,30 +102,40 @@ test('tracker, two seeders and a leecher as processes: exit 0, file exact, owner
   }
 });
 
-test('--exit-when-done for a name nobody has exits non-zero with one line saying so', {
+test('--exit-when-done started before the seeder waits for the file, then exits 0 with it exact', {
   timeout: 30_000,
 }, async () => {
+  // A script that starts every node at once: before 2026-12-06 the leecher asked the tracker
+  // before the seeder had announced the file, said `not found in the swarm` and exited 1.
+  const seed = 902;
   const ws = await workspace();
   const { address } = await startTracker(ws);
+  await mkdir(join(ws.files, 'node1'), { recursive: true });
+  const expected = await writeRandomFile(join(ws.files, 'node1', 'late.bin'), 4 * MiB, seed);
+  const common = ['--headless', '--tracker', address, '--files', ws.files, '--logs', ws.logs];
   const leecher = spawnCli([
     'peer',
     '--id',
     '4',
     '--download',
-    'nothere.bin',
+    'late.bin',
     '--exit-when-done',
-    '--headless',
-    '--tracker',
-    address,
-    '--files',
-    ws.files,
-    '--logs',
-    ws.logs,
+    ...common,
   ]);
+  await leecher.waitForLine(
+    /late\.bin: waiting for owners \(no file of this name in the swarm yet\)$/,
+  );
+  const seeder = spawnCli(['peer', '--id', '1', '--seed', 'late.bin', ...common]);
   const ended = await leecher.waitForExit(20_000);
-  assert.notEqual(ended.code, 0, `exit code ${ended.code}`);
-  assert.equal(ended.signal, null);
-  assert.deepEqual(leecher.stderr, ['bt-tui: nothere.bin: not found in the swarm']);
+  const output = [...leecher.stdout, ...leecher.stderr].slice(-10).join('\n');
+  assert.deepEqual(ended, { code: 0, signal: null }, `leecher exit (seed ${seed}):\n${output}`);
+  assert.equal(
+    await sha256File(join(ws.files, 'node4', 'late.bin')),
+    expected,
+    `SHA-256 (seed ${seed})`,
+  );
+  seeder.signal('SIGTERM');
+  assert.deepEqual(await seeder.waitForExit(10_000), { code: 0, signal: null });
 });
 
 test('hostile --download names exit 2 with the exact reason', { timeout: 30_000 }, async () => {

@@ -161,3 +161,31 @@ test('with every owner gone for good, a download that may give up fails with the
     await swarm.close();
   }
 });
+
+test('a name the swarm does not have is waited for, then given up with "not found in the swarm"', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 2, giveUpWithoutOwnersMs: 2_000 });
+    assert.deepEqual(leecher.node.download('nosuch.bin'), { ok: true });
+    await waitFor(
+      () => downloadRow(leecher, 'nosuch.bin')?.reason === 'no file of this name in the swarm yet',
+      'the download waiting for the name',
+    );
+    assert.equal(downloadRow(leecher, 'nosuch.bin')?.state, 'waiting-for-owners');
+    const download = await settled(leecher, 'nosuch.bin', 20_000);
+    assert.deepEqual(
+      [download.state, download.reason],
+      ['failed', 'not found in the swarm (waited 2 s)'],
+    );
+    // Asked again after 1 s, within the wait: no `searching` and `waiting` lines per try.
+    const said = leecher.lines.flatMap((line) => line.split(' nosuch.bin: ').slice(1));
+    assert.deepEqual(said, [
+      'waiting for owners (no file of this name in the swarm yet)',
+      'failed: not found in the swarm (waited 2 s)',
+    ]);
+  } finally {
+    await swarm.close();
+  }
+});

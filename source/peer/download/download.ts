@@ -166,6 +166,8 @@ const MAX_UNUSABLE_HOSTS_LOGGED = 8;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
+/** Why a download of a name the tracker does not know waits (see findEntry). */
+export const NOT_IN_SWARM_YET = 'no file of this name in the swarm yet';
 /** The reason of a pause a person asked for (a full disk pauses with another). */
 export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
@@ -322,7 +324,9 @@ export class Download {
 
   private async searchUntilFound(): Promise<void> {
     while (!this.stopped && this.metainfo === null) {
-      this.setState('searching');
+      // Asking again while it waits is part of the wait: not two log lines per try (up to one
+      // every 30 s for as long as it waits).
+      if (this.state !== 'waiting-for-owners') this.setState('searching');
       const found = await this.findEntry();
       if (this.stopped) return;
       if (!found.ok) {
@@ -330,7 +334,11 @@ export class Download {
         await this.waitForOwners(`tracker: ${found.reason}`);
         continue;
       }
-      if (found.match === null) return; // failed: not found, or a choice to make
+      if (found.match === null) {
+        if (!found.absent) return; // failed: a choice to make, or a prefix nothing has
+        await this.waitForOwners(NOT_IN_SWARM_YET);
+        continue;
+      }
       this.match = found.match;
       if (this.everyOwnerLied(found.match)) return;
       this.addOwners(found.match);
@@ -347,7 +355,7 @@ export class Download {
    * infohash after that, banned owners left out. A match of null: the download failed here.
    */
   private async findEntry(): Promise<
-    { ok: true; match: NeedMatch | null } | { ok: false; reason: string }
+    { ok: true; match: NeedMatch | null; absent?: boolean } | { ok: false; reason: string }
   > {
     const exclude = this.excludedOwners();
     if (this.match !== null) {
@@ -372,6 +380,10 @@ export class Download {
       const owners = pick.match.owners.slice(0, this.options.maxOwners);
       return { ok: true, match: { ...pick.match, owners } };
     }
+    // Not there yet: its seeder may not have registered (a script that starts every node at
+    // once), as a torrent client waits for its torrent's peers. Before, it failed at once.
+    if (pick.kind === 'not-found' && target.infohashPrefix === null && !target.name.includes('@'))
+      return { ok: true, match: null, absent: true };
     if (pick.kind !== 'not-found') {
       this.choices = pick.choices;
       for (const choice of pick.choices)
@@ -1042,8 +1054,11 @@ export class Download {
     this.ownerlessSinceMs ??= nowMs;
     const limit = this.options.giveUpWithoutOwnersMs;
     if (limit !== null && nowMs - this.ownerlessSinceMs >= limit) {
+      const waited = `waited ${Math.round(limit / 1000)} s`;
       this.fail(
-        `no owners left (waited ${Math.round(limit / 1000)} s${this.reason ? `; ${this.reason}` : ''})`,
+        this.reason === NOT_IN_SWARM_YET
+          ? `not found in the swarm (${waited})`
+          : `no owners left (${waited}${this.reason ? `; ${this.reason}` : ''})`,
       );
       return true;
     }
