@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Key } from 'ink';
 import type { EntryChoice } from '../../source/peer/download/entry-choice.ts';
+import { confirmationPrompt } from '../../source/ui/peer/download-keys.ts';
 import {
   initialPeerViewState,
   type PeerKeyContext,
@@ -224,7 +225,12 @@ describe('peer view keys as a pure reducer', () => {
 
   test('R removes after y (part file kept) or d (part file deleted); a done file has no d', () => {
     const asked = press(onDownload(2), 'R');
-    assert.deepEqual(asked.state.confirm, { kind: 'remove', name: 'gone.bin', partFile: true });
+    assert.deepEqual(asked.state.confirm, {
+      kind: 'remove',
+      name: 'gone.bin',
+      partFile: true,
+      done: false,
+    });
     assert.deepEqual(press(asked.state, 'y').effects, [
       { kind: 'remove', name: 'gone.bin', deletePartFile: false },
     ]);
@@ -236,6 +242,21 @@ describe('peer view keys as a pure reducer', () => {
     assert.deepEqual(press(done, 'y').effects, [
       { kind: 'remove', name: 'old.bin', deletePartFile: false },
     ]);
+  });
+
+  test('R on a download whose file was never found offers no part file, and says no file stays', () => {
+    const waiting: PeerKeyContext = {
+      ...context,
+      downloads: [{ name: 'typo.bin', state: 'waiting-for-owners', hasPartFile: false }],
+    };
+    const asked = press(onDownload(0), 'R', {}, waiting);
+    const confirm = asked.state.confirm;
+    assert.deepEqual(confirm, { kind: 'remove', name: 'typo.bin', partFile: false, done: false });
+    assert.deepEqual(confirm && confirmationPrompt(confirm), {
+      question: 'remove typo.bin?',
+      answers: 'y yes  n no',
+    });
+    assert.deepEqual(press(asked.state, 'd', {}, waiting).effects, [], 'no part file to delete');
   });
 
   test('s on an entry that cannot be shared says why instead of seeding', () => {

@@ -224,6 +224,8 @@ export function PeerApp(props: PeerAppProps) {
         heldByPerson: download.heldByPerson,
         choices: download.choices,
         infohashHex: download.infohashHex,
+        // Its metainfo is known once it has a part file (opened with it, or resumed from one).
+        hasPartFile: download.pieceCount > 0,
       })),
       listRows: layout?.listRows ?? 1,
       logLines: layout ? layout.logHeight - 1 : 1,

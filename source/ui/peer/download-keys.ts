@@ -13,12 +13,18 @@ export interface DownloadRow {
   choices?: readonly EntryChoice[];
   /** The file's infohash once known ('' before): `p` starts that file again, not another. */
   infohashHex?: string;
+  /**
+   * False while nothing was written (its file not found yet): `R` then offers no part file to
+   * delete, where it said `deleted its part file` of a file never made (found by hand).
+   */
+  hasPartFile?: boolean;
 }
 
 /** A destructive action waiting for y/n (htop asks before F9 kills; so do we). */
 export type Confirmation =
   | { kind: 'cancel'; name: string }
-  | { kind: 'remove'; name: string; partFile: boolean };
+  /** `partFile`: there is one to keep or delete; `done`: the downloaded file stays either way. */
+  | { kind: 'remove'; name: string; partFile: boolean; done: boolean };
 
 /** States in which a download has stopped for good (until it is started again). */
 const ENDED: readonly DownloadState[] = ['done', 'cancelled', 'failed'];
@@ -95,7 +101,8 @@ export function downloadKey(
     const confirm: Confirmation = {
       kind: 'remove',
       name: row.name,
-      partFile: row.state !== 'done',
+      partFile: row.state !== 'done' && row.hasPartFile !== false,
+      done: row.state === 'done',
     };
     return { state: { ...state, confirm }, effects: [] };
   }
@@ -109,9 +116,10 @@ export function downloadKey(
 export function confirmationPrompt(confirm: Confirmation): { question: string; answers: string } {
   if (confirm.kind === 'cancel')
     return { question: `cancel ${confirm.name}? (part file kept)`, answers: 'y yes  n no' };
-  return confirm.partFile
-    ? { question: `remove ${confirm.name}?`, answers: 'y keep part file  d delete it  n no' }
-    : { question: `remove ${confirm.name}? (the file stays)`, answers: 'y yes  n no' };
+  if (confirm.partFile)
+    return { question: `remove ${confirm.name}?`, answers: 'y keep part file  d delete it  n no' };
+  const stays = confirm.done ? ' (the file stays)' : '';
+  return { question: `remove ${confirm.name}?${stays}`, answers: 'y yes  n no' };
 }
 
 /** One key while a confirmation is open: y (or d) acts, n or Esc closes, anything else waits. */
