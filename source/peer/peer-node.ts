@@ -440,6 +440,13 @@ export class PeerNode {
     const resolved = await this.folder.resolve(name);
     if (!resolved.ok) return this.refuse(name, resolved.reason);
     const info = await stat(resolved.path).catch(() => null);
+    const downloading = this.downloads.get(name);
+    if (info === null && downloading && !SETTLED_STATES.has(downloading.state))
+      // Said before: `there is no big.bin in …`, beside its row in Downloads (found by hand).
+      return this.refuse(
+        name,
+        `${name} is still being downloaded: it is seeded once it is done (its verified pieces are served meanwhile)`,
+      );
     if (info === null) return this.refuse(name, `there is no ${name} in ${this.folder.path}`);
     if (!info.isFile()) return this.refuse(name, `${name} is not a plain file`);
     const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs };

@@ -168,6 +168,12 @@ test('a second file of a name this node has or is fetching is refused, and the r
       ok: false,
       reason: 'twin.bin is already being downloaded',
     });
+    // Seeding it meanwhile (`s`, `:seed`): said as it is, not `there is no twin.bin in …`.
+    assert.deepEqual(await three!.node.seed('twin.bin'), {
+      ok: false,
+      reason:
+        'twin.bin is still being downloaded: it is seeded once it is done (its verified pieces are served meanwhile)',
+    });
   } finally {
     await swarm.close();
   }
