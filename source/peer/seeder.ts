@@ -451,7 +451,7 @@ export class Seeder {
     return endpoint.transport.unsentDatagrams === 0;
   }
 
-  /** What was read is not the hashed file: refused, and the node told once. */
+  /** What was read is not the hashed file: refused, logged once, and the node told. */
   private changedUnder(
     entry: SeedEntry,
     requester: Requester,
@@ -461,7 +461,6 @@ export class Seeder {
     if (entry.removed) return;
     const { txid, piece, begin } = run;
     this.reject(requester, from, txid, entry.file.infohash, piece, begin, 'not-seeding');
-    if (entry.readFailureLogged) return;
     this.files.noteReadFailure(entry, 'it changed on disk since it was hashed');
     this.opts.fileChanged?.(entry.file.name);
   }

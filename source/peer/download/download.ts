@@ -543,7 +543,12 @@ export class Download {
     const other = found.reply.matches.find(
       (candidate) => !candidate.infohash.equals(ours) && candidate.ownerCount > 0,
     );
-    if (!other) return;
+    if (!other) {
+      // Said before, and that file has gone too: not a way out any more.
+      if (this.reason.startsWith(`another ${this.name} (`))
+        this.setState('waiting-for-owners', 'every owner is gone');
+      return;
+    }
     const theirs = other.infohash.toString('hex');
     const owners = `${other.ownerCount} owner${other.ownerCount === 1 ? '' : 's'}`;
     // What the person can do first: the Downloads row cuts it at its width. Its part file has

@@ -7,7 +7,7 @@ export interface Store<T> {
 }
 
 /** Re-render at most this often, however busy the engine: the screen never slows it down. */
-export const MIN_RENDER_INTERVAL_MS = 100;
+const MIN_RENDER_INTERVAL_MS = 100;
 
 /**
  * One redraw for the changes of every store a view reads, at most once per `minIntervalMs`: the
