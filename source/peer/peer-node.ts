@@ -124,6 +124,8 @@ export class PeerNode {
   private readonly seedWatch = new SeededFileWatch();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
   private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
+  /** Files being hashed to be seeded: unseed() stops the hashing (see hashAndSeed). */
+  private readonly hashing = new Map<string, AbortController>();
   private readonly fileStates = new Map<string, LocalFileState>();
   private readonly listeners = new Set<() => void>();
   private snapshot: PeerSnapshot;
@@ -455,10 +457,16 @@ export class PeerNode {
       this.setFileState(name, { kind: 'hashing', percent: 0 });
       let loggedAtMs = this.options.clock.now();
       let fresh: Awaited<ReturnType<typeof buildMetainfo>>;
+      // `s` again stops it: a wrong file of 50 GB hashed on for minutes, and only quitting the
+      // node ended it (found by hand: `s` during hashing joined the hash under way).
+      const stop = new AbortController();
+      this.hashing.set(name, stop);
+      let percent = 0;
       try {
         fresh = await buildMetainfo(resolved.path, name, {
+          signal: stop.signal,
           onProgress: ({ hashedBytes, totalBytes }) => {
-            const percent = totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes);
+            percent = totalBytes === 0 ? 100 : Math.floor((hashedBytes * 100) / totalBytes);
             this.setFileState(name, { kind: 'hashing', percent });
             // A big file takes a while: say how far it got, at most once a second.
             const nowMs = this.options.clock.now();
@@ -469,10 +477,16 @@ export class PeerNode {
           },
         });
       } catch (error) {
+        if (stop.signal.aborted) {
+          this.setFileState(name, { kind: 'not-shared' });
+          return this.refuse(name, `stopped hashing ${name} at ${percent}%`);
+        }
         // The row must not stay at "hashing 0 %": it says what went wrong until seeded again.
         const reason = `cannot read ${name}: ${(error as Error).message}`;
         this.setFileState(name, { kind: 'error', reason });
         return this.refuse(name, reason);
+      } finally {
+        this.hashing.delete(name);
       }
       await this.cacheMetainfo(
         name,
@@ -528,6 +542,13 @@ export class PeerNode {
   /** Stops serving a file, withdraws it at the tracker and forgets it in the seeding record. */
   async unseed(name: string): Promise<IntentOutcome> {
     this.noteIntent();
+    const hashing = this.hashing.get(name);
+    if (hashing) {
+      hashing.abort();
+      // Settled before this answers: its "stopped while hashing" comes first, this last.
+      await this.seedsInProgress.get(name);
+      return { ok: true };
+    }
     if (this.seedWatch.isWaiting(name)) {
       // Withdrawn as changed, waiting to be seeded again: stopping it means not seeding it again.
       this.seedWatch.forget(name);
@@ -1087,6 +1108,8 @@ export class PeerNode {
 
   private async close(): Promise<void> {
     this.closed = true;
+    // A hash under way would only be thrown away (nothing is seeded after close): stop reading.
+    for (const stop of this.hashing.values()) stop.abort();
     this.tracker.stop();
     if (this.snapshotTimer) this.options.clock.clearTimeout(this.snapshotTimer);
     if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);

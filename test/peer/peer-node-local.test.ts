@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { systemClock } from '../../source/clock.ts';
@@ -72,6 +72,22 @@ test('open() returns before the tracker answers, and the node seeds while still 
     'a.txt to show as seeding',
   );
   assert.notEqual(node.getSnapshot().tracker.status, 'registered');
+});
+
+test('stopping a seed while its file is hashed stops the hashing: not shared, and said so', async () => {
+  // `s` again in My files: before, it joined the hash under way and the file was seeded anyway
+  // (a wrong 50 GB file hashed on for minutes; only quitting the node stopped it).
+  const { node, folder, lines } = await lonelyNode(3, { 'huge.bin': '' });
+  await truncate(join(folder, 'huge.bin'), 1024 * 1024 * 1024); // holes: read fast, no disk
+  const seeding = node.seed('huge.bin');
+  const state = () => node.getSnapshot().files.find((file) => file.name === 'huge.bin')?.state;
+  await waitFor(() => state()?.kind === 'hashing', 'huge.bin hashing', 5_000, 1);
+  assert.deepEqual(await node.unseed('huge.bin'), { ok: true });
+  const stopped = await seeding;
+  assert.equal(stopped.ok, false);
+  assert.match(stopped.ok ? '' : stopped.reason, /^stopped hashing huge\.bin at \d+%$/);
+  await waitFor(() => state()?.kind === 'not-shared', 'huge.bin not shared');
+  assert.ok(!lines.some((line) => / seeding huge\.bin \(/.test(line)), lines.join('\n'));
 });
 
 test('a file the node cannot read ends as an error with the reason, not hashing forever', async () => {

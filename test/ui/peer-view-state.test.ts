@@ -276,6 +276,15 @@ describe('peer view keys as a pure reducer', () => {
       },
     ]);
   });
+
+  test('s on a file being hashed stops it, as on one seeded', () => {
+    const hashing: PeerKeyContext = {
+      ...context,
+      localFiles: [{ name: 'huge.bin', seeding: false, hashing: true }],
+    };
+    const { effects } = press({ ...initialPeerViewState, focus: 'files' }, 's', {}, hashing);
+    assert.deepEqual(effects, [{ kind: 'unseed', name: 'huge.bin' }]);
+  });
 });
 
 describe("a pane's letter pressed in another pane", () => {

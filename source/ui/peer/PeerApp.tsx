@@ -214,6 +214,7 @@ export function PeerApp(props: PeerAppProps) {
       localFiles: snapshot.files.map((file) => ({
         name: file.name,
         seeding: file.state.kind === 'seeding',
+        hashing: file.state.kind === 'hashing',
         ...(file.state.kind === 'unsupported' ? { unsupported: file.state.reason } : {}),
       })),
       swarmNames,

@@ -41,7 +41,13 @@ export const initialPeerViewState: PeerViewState = {
 /** What the keys act on, as the view shows it now. */
 export interface PeerKeyContext {
   /** `unsupported`: why the entry cannot be shared (a folder, a symlink...), else absent. */
-  localFiles: readonly { name: string; seeding: boolean; unsupported?: string }[];
+  /** `hashing`: being hashed to be seeded (`s` stops it, as it stops a seed). */
+  localFiles: readonly {
+    name: string;
+    seeding: boolean;
+    hashing?: boolean;
+    unsupported?: string;
+  }[];
   /** Every file the swarm lists (the filter is applied here). */
   swarmNames: readonly string[];
   /** The infohash of each of swarmNames, in the same order (picks one of several of a name). */
@@ -118,7 +124,7 @@ function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
       text: `${name} cannot be shared: ${file.unsupported}`,
       error: true,
     };
-  return file?.seeding ? { kind: 'unseed', name } : { kind: 'seed', name };
+  return file?.seeding || file?.hashing ? { kind: 'unseed', name } : { kind: 'seed', name };
 }
 
 /**
