@@ -167,7 +167,7 @@ const MAX_UNUSABLE_HOSTS_LOGGED = 8;
 const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
 /** Why a download of a name the tracker does not know waits (see findEntry). */
-export const NOT_IN_SWARM_YET = 'no file of this name in the swarm yet';
+const NOT_IN_SWARM_YET = 'no file of this name in the swarm yet';
 /** The reason of a pause a person asked for (a full disk pauses with another). */
 export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
@@ -215,6 +215,8 @@ export class Download {
   private searching = false;
   /** Hosts the tracker named that name no single host (logged once each; see addOwners). */
   private readonly unusableHosts = new Set<string>();
+  /** The wait's reason while it names another file of this name (see lookForAnotherVersion). */
+  private otherVersionHint: string | null = null;
   private ownerlessSinceMs: number | null = null;
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
@@ -545,7 +547,7 @@ export class Download {
     );
     if (!other) {
       // Said before, and that file has gone too: not a way out any more.
-      if (this.reason.startsWith(`another ${this.name} (`))
+      if (this.reason === this.otherVersionHint)
         this.setState('waiting-for-owners', 'every owner is gone');
       return;
     }
@@ -553,10 +555,8 @@ export class Download {
     const owners = `${other.ownerCount} owner${other.ownerCount === 1 ? '' : 's'}`;
     // What the person can do first: the Downloads row cuts it at its width. Its part file has
     // to go: kept, a download of the name resumes this file from it (logged by setState, once).
-    this.setState(
-      'waiting-for-owners',
-      `another ${this.name} (${theirs.slice(0, 8)}) has ${owners}: R, then d (delete the part file), then d in Swarm files`,
-    );
+    this.otherVersionHint = `another ${this.name} (${theirs.slice(0, 8)}) has ${owners}: R, then d (delete the part file), then d in Swarm files`;
+    this.setState('waiting-for-owners', this.otherVersionHint);
   }
 
   /** Downloading (not paused, not waiting) with fewer than maxPeers owners in use. */
