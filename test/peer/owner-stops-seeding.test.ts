@@ -12,33 +12,60 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DatagramTransport } from '../../source/net/transport.ts';
 import { writeRandomFile } from './harness/files.ts';
 import { HelloCounter } from './harness/hello-counter.ts';
-import { downloadRow, Swarm } from './harness/swarm.ts';
+import { downloadRow, Swarm, type SwarmNode } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'withdrawn.bin';
+
+/**
+ * Node 1 seeds a 16 MiB file of `seed` at 2 MiB/s; node 2 (its transport wrapped by `wrap`)
+ * downloads it and has verified more than `pieces` pieces.
+ */
+async function downloadUnderWay(
+  swarm: Swarm,
+  seed: number,
+  options: { pieces?: number; wrap?: (transport: DatagramTransport) => DatagramTransport } = {},
+) {
+  const path = join(await swarm.folderFor(1), NAME);
+  await writeRandomFile(path, 16 * MiB, seed);
+  const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
+  assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+  const leecher = await swarm.addNode(
+    options.wrap ? { nodeId: 2, wrapOutbound: options.wrap } : { nodeId: 2 },
+  );
+  assert.deepEqual(leecher.node.download(NAME), { ok: true });
+  const pieces = options.pieces ?? 0;
+  await waitFor(
+    () => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > pieces,
+    `more than ${pieces} pieces verified`,
+  );
+  return { path, owner, leecher };
+}
+
+const waitingForOwners = (leecher: SwarmNode) =>
+  waitFor(
+    () => downloadRow(leecher, NAME)?.state === 'waiting-for-owners',
+    'the download waiting for owners',
+    10_000,
+  );
 
 test('an owner that stops seeding mid-download is probed with a growing back-off', {
   timeout: 60_000,
 }, async () => {
   const swarm = await Swarm.start();
   try {
-    await writeRandomFile(join(await swarm.folderFor(1), NAME), 16 * MiB, 1801);
-    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
-    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
     let hellos: HelloCounter | null = null;
-    const leecher = await swarm.addNode({
-      nodeId: 2,
-      wrapOutbound: (transport) => {
+    const { owner, leecher } = await downloadUnderWay(swarm, 1801, {
+      wrap: (transport) => {
         hellos = new HelloCounter(transport);
         return hellos;
       },
     });
     const probes = () => hellos!.saidTo(owner.address.port);
-    assert.deepEqual(leecher.node.download(NAME), { ok: true });
-    await waitFor(() => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > 0, 'a first piece');
     assert.deepEqual(await owner.node.unseed(NAME), { ok: true });
     const dead = () => leecher.lines.filter((line) => line.includes('node 1 is dead')).length;
     await waitFor(() => dead() > 0, 'node 1 dead');
@@ -63,19 +90,9 @@ test('a download whose file nobody owns any more says so when another file of it
   // "every owner is gone" (found by hand).
   const swarm = await Swarm.start();
   try {
-    const path = join(await swarm.folderFor(1), NAME);
-    await writeRandomFile(path, 16 * MiB, 1802);
-    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
-    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
-    const leecher = await swarm.addNode({ nodeId: 2 });
-    assert.deepEqual(leecher.node.download(NAME), { ok: true });
-    await waitFor(() => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > 0, 'a first piece');
+    const { path, owner, leecher } = await downloadUnderWay(swarm, 1802);
     assert.deepEqual(await owner.node.unseed(NAME), { ok: true });
-    await waitFor(
-      () => downloadRow(leecher, NAME)?.state === 'waiting-for-owners',
-      'the download waiting for owners',
-      10_000,
-    );
+    await waitingForOwners(leecher);
     await writeRandomFile(path, 16 * MiB, 1803);
     assert.deepEqual(await owner.node.seed(NAME), { ok: true });
     const other = owner.node.getSnapshot().files.find((file) => file.name === NAME)?.state;
@@ -99,23 +116,13 @@ test('a file rewritten in place while it is served: nothing changed goes out, no
   // the honest seeder (found by hand). Now each read checks its file's size and time first.
   const swarm = await Swarm.start();
   try {
-    const path = join(await swarm.folderFor(1), NAME);
-    await writeRandomFile(path, 16 * MiB, 1804);
-    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 2 * MiB });
-    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
-    const leecher = await swarm.addNode({ nodeId: 2 });
-    assert.deepEqual(leecher.node.download(NAME), { ok: true });
-    await waitFor(() => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) > 2, 'a few pieces');
+    const { path, owner, leecher } = await downloadUnderWay(swarm, 1804, { pieces: 2 });
     // In place, same size: the inode stays, only the content and the time change.
     const fresh = randomBytes(16 * MiB);
     const handle = await open(path, 'r+');
     await handle.write(fresh, 0, fresh.length, 0);
     await handle.close();
-    await waitFor(
-      () => downloadRow(leecher, NAME)?.state === 'waiting-for-owners',
-      'the download waiting for owners',
-      10_000,
-    );
+    await waitingForOwners(leecher);
     const log = leecher.lines.join('\n');
     assert.ok(!/strike|banned/.test(log), `no strike, no ban:\n${log}`);
     assert.ok(
