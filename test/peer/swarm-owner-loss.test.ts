@@ -189,3 +189,33 @@ test('a name the swarm does not have is waited for, then given up with "not foun
     await swarm.close();
   }
 });
+
+test('a download paused while it waits for its file stays paused until resumed, then completes', {
+  timeout: 30_000,
+}, async () => {
+  // Found by hand: `p` on a name not in the swarm yet showed paused for a moment, and its next
+  // try at the tracker set it back to searching.
+  const swarm = await Swarm.start();
+  try {
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 3 });
+    assert.deepEqual(leecher.node.download('later.bin'), { ok: true });
+    await waitFor(
+      () => downloadRow(leecher, 'later.bin')?.state === 'waiting-for-owners',
+      'the download waiting for the name',
+    );
+    leecher.node.togglePause('later.bin');
+    const seeder = await swarm.addNode({ nodeId: 1 });
+    const expected = await writeRandomFile(join(seeder.folder, 'later.bin'), 1024 * 1024, 1901);
+    assert.deepEqual(await seeder.node.seed('later.bin'), { ok: true });
+    // Tries at 1, 2 and 4 s would have found it by now.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const row = downloadRow(leecher, 'later.bin');
+    assert.deepEqual([row?.state, row?.reason], ['paused', 'paused by you']);
+    leecher.node.togglePause('later.bin');
+    const download = await settled(leecher, 'later.bin', 15_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(await sha256File(join(leecher.folder, 'later.bin')), expected);
+  } finally {
+    await swarm.close();
+  }
+});

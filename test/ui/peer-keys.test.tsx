@@ -370,7 +370,10 @@ describe('peer view keys: downloads', () => {
     await view.press('c');
     assert.deepEqual(focused(view), ['Downloads']);
     await eventually(() =>
-      assert.match(view.frame(), /✓ p pauses, c cancels, R removes the download selected here\n/),
+      assert.match(
+        view.frame(),
+        /✓ p pauses or retries, c cancels, R removes the download selected here\n/,
+      ),
     );
     await view.press('d');
     assert.deepEqual(focused(view), ['Swarm files']);

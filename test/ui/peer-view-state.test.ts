@@ -301,7 +301,7 @@ describe("a pane's letter pressed in another pane", () => {
       {
         kind: 'notice',
         pane: 'downloads',
-        text: 'p pauses, c cancels, R removes the download selected here',
+        text: 'p pauses or retries, c cancels, R removes the download selected here',
         error: false,
       },
     ]);

@@ -326,11 +326,19 @@ export class Download {
 
   private async searchUntilFound(): Promise<void> {
     while (!this.stopped && this.metainfo === null) {
+      // Paused while it waited for its file or owners: it asks nobody until resumed. Before,
+      // its next try set it back to searching, and the pause was gone within seconds (found by
+      // hand on a name not in the swarm yet).
+      if (this.state === 'paused') {
+        await this.untilResumed();
+        continue;
+      }
       // Asking again while it waits is part of the wait: not two log lines per try (up to one
       // every 30 s for as long as it waits).
       if (this.state !== 'waiting-for-owners') this.setState('searching');
       const found = await this.findEntry();
       if (this.stopped) return;
+      if (this.pausedNow()) continue; // paused while the tracker answered
       if (!found.ok) {
         this.reason = found.reason;
         await this.waitForOwners(`tracker: ${found.reason}`);
@@ -433,6 +441,21 @@ export class Download {
       `every owner of ${formatTarget(this.name, this.infohash!.toString('hex'))} was banned for lying (node${banned.size === 1 ? '' : 's'} ${ids}) and the tracker knows no other`,
     );
     return true;
+  }
+
+  /** Read anew each time: TypeScript narrows `this.state` across an await it cannot see into. */
+  private pausedNow(): boolean {
+    return this.state === 'paused';
+  }
+
+  /** Until resume() (or never, if the download stops meanwhile). */
+  private untilResumed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wakeSearch = () => {
+        this.wakeSearch = null;
+        resolve();
+      };
+    });
   }
 
   private async waitForOwners(why: string): Promise<void> {
@@ -1256,8 +1279,9 @@ export class Download {
     this.pausingForDisk = false;
     this.pauseAtStart = false;
     if (this.state !== 'paused') return;
-    this.setState('downloading');
+    this.setState(this.metainfo === null ? 'searching' : 'downloading');
     this.transfer?.setPaused(false);
+    this.wakeSearch?.();
   }
 
   /** Stops the download; the part file and resume record stay for a later resume. */

@@ -79,7 +79,7 @@ const PANE_KEYS: Record<PeerPane, KeyHelp[]> = {
     { keys: 'D', action: 'by name' },
   ],
   downloads: [
-    { keys: 'p', action: 'pause' },
+    { keys: 'p', action: 'pause/retry' },
     { keys: 'c', action: 'cancel' },
     { keys: 'R', action: 'remove' },
   ],

@@ -232,7 +232,7 @@ function paneOfKey(text: string): PeerPane | null {
  */
 const FOCUS_MOVED_NOTICE: Partial<Record<PeerPane, string>> = {
   files: 's seeds the file selected here',
-  downloads: 'p pauses, c cancels, R removes the download selected here',
+  downloads: 'p pauses or retries, c cancels, R removes the download selected here',
 };
 
 /** Up in the log goes back in time: its offset counts from the newest line. */
