@@ -65,7 +65,7 @@ export interface SeederOptions {
   /** When reads are made at once and when through the thread pool (tests pass their own). */
   readMode?: IoMode;
   /** A served file was found changed on disk by a read (the node then lists its folder). */
-  fileChanged?: (name: string) => void;
+  fileChanged?: () => void;
 }
 
 /** Per remote address, per file and in total: what was served and refused. */
@@ -462,7 +462,7 @@ export class Seeder {
     const { txid, piece, begin } = run;
     this.reject(requester, from, txid, entry.file.infohash, piece, begin, 'not-seeding');
     this.files.noteReadFailure(entry, 'it changed on disk since it was hashed');
-    this.opts.fileChanged?.(entry.file.name);
+    this.opts.fileChanged?.();
   }
 
   private readFailed(
