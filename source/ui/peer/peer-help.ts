@@ -41,7 +41,7 @@ export const PEER_KEYS: KeyHelp[] = [
   {
     keys: 'p',
     action: 'pause / resume; a failed or cancelled one starts again (Downloads)',
-    short: 'pause/resume',
+    short: 'pause/retry',
   },
   { keys: 'c', action: 'cancel, after y (the part file stays)', short: 'cancel (y/n)' },
   {
