@@ -120,6 +120,21 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
         'the alive cell is green on a colour terminal',
       );
 
+      // A person looking for one node: `/2` keeps node 2 and the files it owns; Esc shows all.
+      terminal.type('/2');
+      screen = await terminal.waitFor('the filter for node 2', (s) =>
+        s.includes('Nodes (1 of 2) · sort: id · filter "2"'),
+      );
+      assert.equal(nodeRowCells(screen, 1), null, 'node 1 is filtered out');
+      assert.match(nodeRowCells(screen, 2)?.[1] ?? '', /^127\.0\.0\.1:\d+$/);
+      assert.match(screen, /Owner index \(1 of 1 file\) · filter "2"/);
+      assert.match(screen, /filter: 2 +Enter keeps, Esc clears/);
+      terminal.press('Escape');
+      screen = await terminal.waitFor('every node again', (s) =>
+        s.includes('Nodes (2) · sort: id'),
+      );
+      assert.ok(nodeRowCells(screen, 1), 'node 1 is back');
+
       peers.get(2)?.kill('SIGKILL');
       screen = await terminal.waitFor('node 2 late', (s) => statusOf(s, 2) === 'late');
       assert.equal(statusOf(screen, 1), 'alive');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Key } from 'ink';
+import { stepInput } from '../../source/ui/line-edit.ts';
 import { completeCommand, parseCommand } from '../../source/ui/peer/command-line.ts';
-import { stepInput } from '../../source/ui/peer/text-input.ts';
 import { noKey } from './no-key.ts';
 
 const USAGE =

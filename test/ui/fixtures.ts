@@ -31,6 +31,8 @@ export const KEY = {
   home: '\u001B[H',
   end: '\u001B[F',
   escape: '\u001B',
+  enter: '\r',
+  backspace: '\u007F',
 } as const;
 
 /** A store whose snapshot never changes. */

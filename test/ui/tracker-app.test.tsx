@@ -89,7 +89,7 @@ describe('tracker view: what it shows', () => {
         '',
         '',
         '',
-        'q quit  ? help  Tab pane  ↑↓ jk scroll  PgUp/Dn page  Home/End g/G ends  s sort',
+        'q quit  ? help  Tab pane  ↑↓ jk scroll  PgUp/Dn page  Home/End g/G ends  s sort  / filter',
       ],
     );
   });
@@ -234,7 +234,7 @@ describe('tracker view: help', () => {
         await view.press('s');
         const helpLine = view.lines().at(-1) ?? '';
         assert.ok(!helpLine.includes('…'), `help line cut at ${columns}: ${helpLine}`);
-        for (const key of ['q', '?', 'Tab', 'jk', 'PgUp/Dn', 'g/G', 's'])
+        for (const key of ['q', '?', 'Tab', 'jk', 'PgUp/Dn', 'g/G', 's', '/'])
           assert.ok(helpLine.split(/\s+/).includes(key), `"${key}" missing from: ${helpLine}`);
         assert.ok(
           view.title('Nodes')?.includes(`sort: ${sort}`),

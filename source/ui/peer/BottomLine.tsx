@@ -1,12 +1,10 @@
 import { Text } from 'ink';
 import { HelpLine } from '../components/HelpLine.tsx';
-import { textWidth, truncate, truncateStart } from '../text.ts';
+import { InputLine } from '../components/InputLine.tsx';
+import { truncate } from '../text.ts';
 import { confirmationPrompt } from './download-keys.ts';
 import { footerKeys } from './peer-help.ts';
 import type { PeerViewState } from './peer-view-state.ts';
-
-/** Below this many cells for the typed value, the input line leaves out its hint. */
-const MIN_VALUE_CELLS = 20;
 
 /** What the one-line input is for, as its prompt says. */
 const INPUT_LABEL = {
@@ -38,20 +36,15 @@ export function BottomLine({
     );
   }
   if (input) {
-    const label = INPUT_LABEL[input.purpose];
     const hint =
       input.purpose === 'command' ? '  Tab completes, Enter runs, Esc cancels' : '  Enter, Esc';
-    // One line always: the label, the end of what is typed (where the cursor is), the cursor,
-    // and the hint while there is room for it beside MIN_VALUE_CELLS of the value.
-    const room = columns - 1 - textWidth(label) - 1;
-    const shownHint = room - textWidth(hint) >= MIN_VALUE_CELLS ? hint : '';
     return (
-      <Text>
-        <Text bold>{label}</Text>
-        {truncateStart(input.value, Math.max(0, room - textWidth(shownHint)))}
-        <Text inverse> </Text>
-        <Text dimColor>{shownHint}</Text>
-      </Text>
+      <InputLine
+        label={INPUT_LABEL[input.purpose]}
+        value={input.value}
+        hint={hint}
+        columns={columns}
+      />
     );
   }
   return <HelpLine keys={footerKeys(view.focus, columns, canSwitchView)} width={columns} />;

@@ -1,14 +1,22 @@
 import type { Key } from 'ink';
 import { parseDownloadTarget } from '../../peer/download/download-target.ts';
 import { applyScroll, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
+import { stepInput } from '../line-edit.ts';
 import { completeCommand, parseCommand } from './command-line.ts';
 import { type Confirmation, confirmKey, type DownloadRow, downloadKey } from './download-keys.ts';
 import { type EntryPickerState, openPicker, pickerKey } from './entry-picker.ts';
-import { stepInput, type TextInput } from './text-input.ts';
 
 export type PeerPane = 'files' | 'swarm' | 'downloads' | 'log';
 export const PEER_PANES: PeerPane[] = ['files', 'swarm', 'downloads', 'log'];
 type ListPane = 'files' | 'swarm' | 'downloads';
+
+/** What the one-line input (":" command, "/" filter, "D" name) is for. */
+export type InputPurpose = 'command' | 'filter' | 'download-name';
+
+export interface TextInput {
+  purpose: InputPurpose;
+  value: string;
+}
 
 /** What the peer view remembers between frames. `logBack` counts lines back from the newest. */
 export interface PeerViewState {

@@ -6,6 +6,7 @@ import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
 import type { CellStyle } from '../components/CompactTable.tsx';
 import { HelpLine, type KeyHelp, SUSPEND_KEY } from '../components/HelpLine.tsx';
 import { HelpOverlay } from '../components/HelpOverlay.tsx';
+import { InputLine } from '../components/InputLine.tsx';
 import { LogPane } from '../components/LogPane.tsx';
 import { SmallTerminal } from '../components/SmallTerminal.tsx';
 import { TablePane } from '../components/TablePane.tsx';
@@ -16,11 +17,11 @@ import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.t
 import { clampScroll } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
-import { fileCells, nodeCells } from './tracker-rows.ts';
+import { fileCells, filesShown, nodeCells, nodesShown } from './tracker-rows.ts';
 import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
 import { useRowWidths } from './use-row-widths.ts';
 
-/** Every key, short enough that the help line fits 80 columns (the overlay says the rest). */
+/** Every key, for the help overlay and a help line of 90 columns or more. */
 export const TRACKER_KEYS: KeyHelp[] = [
   { keys: 'q', action: 'quit' },
   { keys: '?', action: 'help' },
@@ -29,6 +30,13 @@ export const TRACKER_KEYS: KeyHelp[] = [
   { keys: 'PgUp/Dn', action: 'page' },
   { keys: 'Home/End g/G', action: 'ends' },
   { keys: 's', action: 'sort' },
+  { keys: '/', action: 'filter' },
+];
+
+/** The help line's sets, the first that fits drawn: 80 columns fit the second (Home/End left out). */
+const HELP_LINE_KEYS: KeyHelp[][] = [
+  TRACKER_KEYS,
+  TRACKER_KEYS.map((key) => (key.keys === 'Home/End g/G' ? { ...key, keys: 'g/G' } : key)),
 ];
 
 /** How owners are ranked (the `?` overlay): the same rule README states under Credits. */
@@ -36,7 +44,13 @@ export const RANKING_NOTES = [
   'Owners rank by hosts: other hosts that say they downloaded from them.',
   'Credit bytes are reported by downloaders, capped per host and file.',
   'Bytes are shown, never ranked. A host counts once, never for its own nodes.',
-  'Owners not heard lately (late, or restored and not yet heard) come after alive ones.',
+  'Late owners, and restored ones not heard yet, come after alive ones.',
+];
+
+/** What `/` matches (the `?` overlay; README says the same). */
+export const FILTER_NOTES = [
+  '/ filters both tables: nodes by id (its first digits) or address (with . or :),',
+  "files by name (any part), infohash (its start) or an owner's id. Esc clears it.",
 ];
 
 /**
@@ -84,7 +98,7 @@ export function TrackerApp(props: TrackerAppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
   const [state, dispatch] = useReducer(reduceTrackerView, initialTrackerViewState);
-  const { focus, sort, helpOpen, offsets } = state;
+  const { focus, sort, helpOpen, offsets, filter, typingFilter } = state;
 
   const layout = trackerLayout(rows, snapshot.nodes.length, snapshot.files.length);
   const visible = {
@@ -92,7 +106,10 @@ export function TrackerApp(props: TrackerAppProps) {
     files: layout?.fileRows ?? 1,
     log: layout?.logLines ?? 1,
   };
-  const totals = { nodes: snapshot.nodes.length, files: snapshot.files.length, log: lines.length };
+  // The panes are sized by every row, not the filtered ones: they stay put while a filter is typed.
+  const shownNodes = nodesShown(snapshot, sort, filter);
+  const shownFiles = filesShown(snapshot, filter);
+  const totals = { nodes: shownNodes.length, files: shownFiles.length, log: lines.length };
   const nodesFrom = clampScroll(offsets.nodes, totals.nodes, visible.nodes);
   const filesFrom = clampScroll(offsets.files, totals.files, visible.files);
   // Only the rows shown are formatted, their columns as wide as every row needs (TableWindow).
@@ -101,19 +118,24 @@ export function TrackerApp(props: TrackerAppProps) {
     from: nodesFrom,
     count: visible.nodes,
     atLeast: widths.nodes,
+    filter,
   });
   const files = fileCells(snapshot, columns, {
     from: filesFrom,
     count: visible.files,
     atLeast: widths.files,
+    filter,
   });
 
   const shiftLogBack = useCallback((arrived: number) => dispatch({ logGrewBy: arrived }), []);
   useLogAnchor(lines, offsets.log, shiftLogBack);
 
   useKeys((input, key) => {
-    if (input === 'q' || (key.ctrl && input === 'c')) return props.onQuit();
-    if (input === 't' && props.onSwitchView && !helpOpen) return props.onSwitchView();
+    if (key.ctrl && input === 'c') return props.onQuit();
+    // While the filter is typed, q and t are letters of it.
+    if (input === 'q' && !typingFilter) return props.onQuit();
+    if (input === 't' && props.onSwitchView && !helpOpen && !typingFilter)
+      return props.onSwitchView();
     dispatch({ input, key, totals, visible });
   });
 
@@ -127,7 +149,7 @@ export function TrackerApp(props: TrackerAppProps) {
       <HelpOverlay
         title="bt-tui tracker"
         keys={[...TRACKER_KEYS, SUSPEND_KEY]}
-        notes={RANKING_NOTES}
+        notes={[...RANKING_NOTES, ...FILTER_NOTES]}
         height={rows - 1}
         width={columns}
       />
@@ -136,6 +158,8 @@ export function TrackerApp(props: TrackerAppProps) {
 
   const logBack = clampScroll(offsets.log, totals.log, visible.log);
   const header = snapshot.header;
+  const filtered = filter.trim() === '' ? '' : ` · filter "${filter}"`;
+  const ofAll = (shown: number, all: number) => (filtered ? `${shown} of ${all}` : `${all}`);
   const restored = header.nodesRestored > 0 ? `, ${header.nodesRestored} restored` : '';
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
@@ -152,7 +176,7 @@ export function TrackerApp(props: TrackerAppProps) {
         )}
       </Text>
       <TablePane
-        title={`Nodes (${totals.nodes}) · sort: ${sort}${rowsShown(nodesFrom, visible.nodes, totals.nodes)}`}
+        title={`Nodes (${ofAll(totals.nodes, snapshot.nodes.length)}) · sort: ${sort}${filtered}${rowsShown(nodesFrom, visible.nodes, totals.nodes)}`}
         focused={focus === 'nodes'}
         width={columns}
         height={layout.nodesHeight}
@@ -162,7 +186,7 @@ export function TrackerApp(props: TrackerAppProps) {
         cellStyle={nodeStyle}
       />
       <TablePane
-        title={`Owner index (${totals.files} file${totals.files === 1 ? '' : 's'})${rowsShown(filesFrom, visible.files, totals.files)}`}
+        title={`Owner index (${ofAll(totals.files, snapshot.files.length)} file${snapshot.files.length === 1 ? '' : 's'})${filtered}${rowsShown(filesFrom, visible.files, totals.files)}`}
         focused={focus === 'files'}
         width={columns}
         height={layout.filesHeight}
@@ -179,7 +203,16 @@ export function TrackerApp(props: TrackerAppProps) {
         width={columns}
         focused={focus === 'log'}
       />
-      <HelpLine keys={TRACKER_KEYS} width={columns} />
+      {typingFilter ? (
+        <InputLine
+          label="filter: "
+          value={filter}
+          hint="  Enter keeps, Esc clears"
+          columns={columns}
+        />
+      ) : (
+        <HelpLine keys={HELP_LINE_KEYS} width={columns} />
+      )}
     </Box>
   );
 }

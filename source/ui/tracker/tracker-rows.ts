@@ -39,6 +39,8 @@ export interface TableWindow<K extends string> {
   from: number;
   count: number;
   atLeast?: Record<K, number>;
+  /** What `/` typed: only the rows it matches are listed (see nodesShown, filesShown). */
+  filter?: string;
 }
 
 const EVERY_ROW = { from: 0, count: Number.POSITIVE_INFINITY };
@@ -80,6 +82,57 @@ function sortedBy(nodes: readonly NodeRow[], sort: NodeSort): NodeRow[] {
   return sorted;
 }
 
+/** The last filter applied to a list and the rows it kept: a view draws many frames of one. */
+const filteredOnce = new WeakMap<readonly object[], { needle: string; kept: readonly object[] }>();
+
+function keepMatching<T extends object>(
+  rows: readonly T[],
+  filter: string,
+  matches: (row: T, needle: string) => boolean,
+): readonly T[] {
+  const needle = filter.trim().toLowerCase();
+  if (needle === '') return rows;
+  const last = filteredOnce.get(rows);
+  if (last?.needle === needle) return last.kept as readonly T[];
+  const kept = rows.filter((row) => matches(row, needle));
+  filteredOnce.set(rows, { needle, kept });
+  return kept;
+}
+
+/**
+ * A node by the first digits of its id, or by any part of its address or tracker when the filter
+ * looks like one (has `.` or `:`): digits alone are in nearly every address (127.0.0.1, 192.168…),
+ * and `/2` meant to find node 2 listed them all (found by hand).
+ */
+const nodeMatches = (node: NodeRow, needle: string): boolean =>
+  String(node.nodeId).startsWith(needle) ||
+  (/[.:]/.test(needle) &&
+    (node.address.toLowerCase().includes(needle) || node.tracker.toLowerCase().includes(needle)));
+
+/**
+ * A file by any part of its name, the start of its infohash (the start is what the table shows),
+ * or an owner whose id is the filter: `/1340` lists node 1340 in the nodes table and, in the
+ * owner index, the files it owns or partly owns.
+ */
+const fileMatches = (file: FileRow, needle: string): boolean =>
+  file.name.toLowerCase().includes(needle) ||
+  file.infohashHex.startsWith(needle) ||
+  file.owners.some((owner) => String(owner.nodeId) === needle);
+
+/** The nodes the table lists, in order: those the filter matches (see nodeMatches); all without one. */
+export function nodesShown(
+  snapshot: TrackerSnapshot,
+  sort: NodeSort,
+  filter = '',
+): readonly NodeRow[] {
+  return keepMatching(sortNodes(snapshot.nodes, sort), filter, nodeMatches);
+}
+
+/** The files the owner index lists: those the filter matches (see fileMatches); all without one. */
+export function filesShown(snapshot: TrackerSnapshot, filter = ''): readonly FileRow[] {
+  return keepMatching(snapshot.files, filter, fileMatches);
+}
+
 /**
  * Credit cell: bytes reported by downloaders, and (what ranks the node) how many other hosts
  * credited it, e.g. `2.0 MiB · 3 hosts`.
@@ -110,7 +163,7 @@ function nodeRowCells(node: NodeRow): NodeCells {
   };
 }
 
-/** The nodes table, sorted, as text cells (the rows of `window`) fitted to `width` columns. */
+/** The nodes table, sorted and filtered, as text cells (the rows of `window`) fitted to `width`. */
 export function nodeCells(
   snapshot: TrackerSnapshot,
   sort: NodeSort,
@@ -122,7 +175,7 @@ export function nodeCells(
   widths: Record<keyof NodeCells, number>;
   nodes: readonly NodeRow[];
 } {
-  const nodes = sortNodes(snapshot.nodes, sort);
+  const nodes = nodesShown(snapshot, sort, window.filter);
   const rows = nodes.slice(window.from, window.from + window.count).map(nodeRowCells);
   const fitted = fitTable(rows, nodeColumns(snapshot), width, {
     flexible: ['address'],
@@ -177,8 +230,8 @@ function fileRowCells(file: FileRow): FileCells {
 }
 
 /**
- * The owner index as text cells (the rows of `window`) fitted to `width`; owner counts or the
- * last owner in the note.
+ * The owner index, filtered, as text cells (the rows of `window`) fitted to `width`; owner counts
+ * or the last owner in the note.
  */
 export function fileCells(
   snapshot: TrackerSnapshot,
@@ -190,7 +243,7 @@ export function fileCells(
   widths: Record<keyof FileCells, number>;
   files: readonly FileRow[];
 } {
-  const { files } = snapshot;
+  const files = filesShown(snapshot, window.filter);
   const rows = files.slice(window.from, window.from + window.count).map(fileRowCells);
   const fitted = fitTable(rows, FILE_COLUMNS, width, {
     flexible: ['file', OWNERS_COLUMN],

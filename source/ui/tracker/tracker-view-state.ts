@@ -1,5 +1,6 @@
 import type { Key } from 'ink';
 import { applyScroll, clampScroll, type ScrollAction, scrollActionFor } from '../keys.ts';
+import { stepInput } from '../line-edit.ts';
 import { NODE_SORTS, type NodeSort } from './tracker-rows.ts';
 
 export type PaneName = 'nodes' | 'files' | 'log';
@@ -13,6 +14,10 @@ export interface TrackerViewState {
   sort: NodeSort;
   helpOpen: boolean;
   offsets: PerPane;
+  /** What the tables are filtered by (`/`; see nodesShown and filesShown); '' for none. */
+  filter: string;
+  /** The filter line is open: keys are typed into the filter, not acted on. */
+  typingFilter: boolean;
 }
 
 export const initialTrackerViewState: TrackerViewState = {
@@ -20,6 +25,8 @@ export const initialTrackerViewState: TrackerViewState = {
   sort: 'id',
   helpOpen: false,
   offsets: { nodes: 0, files: 0, log: 0 },
+  filter: '',
+  typingFilter: false,
 };
 
 /** One key press, with the sizes it is interpreted against. */
@@ -42,8 +49,30 @@ function forLog(action: ScrollAction): ScrollAction {
 }
 
 /**
+ * A key while the filter line is open, as in the peer view's: typing filters at once (both
+ * tables back at their first row), Enter keeps the filter, Esc clears it.
+ */
+function typedFilter(state: TrackerViewState, input: string, key: Key): TrackerViewState {
+  const step = stepInput(state.filter, input, key);
+  switch (step.kind) {
+    case 'cancel':
+      return { ...state, typingFilter: false, filter: '', offsets: firstRows(state.offsets) };
+    case 'submit':
+      return { ...state, typingFilter: false };
+    case 'complete':
+      return state;
+    case 'edit':
+      if (step.value === state.filter) return state;
+      return { ...state, filter: step.value, offsets: firstRows(state.offsets) };
+  }
+}
+
+const firstRows = (offsets: PerPane): PerPane => ({ ...offsets, nodes: 0, files: 0 });
+
+/**
  * The tracker view's keys as a pure state transition (quitting is the caller's side effect).
- * While help is open only ? and Esc act, so nothing changes out of sight.
+ * While help is open only ? and Esc act, so nothing changes out of sight; while the filter is
+ * typed every key but Ctrl+C is text.
  */
 export function reduceTrackerView(
   state: TrackerViewState,
@@ -54,7 +83,9 @@ export function reduceTrackerView(
   }
   const { input, key, totals, visible } = event;
   if (state.helpOpen) return input === '?' || key.escape ? { ...state, helpOpen: false } : state;
+  if (state.typingFilter) return typedFilter(state, input, key);
   if (input === '?') return { ...state, helpOpen: true };
+  if (input === '/') return { ...state, typingFilter: true };
   if (key.tab) {
     const step = key.shift ? PANES.length - 1 : 1;
     return { ...state, focus: PANES[(PANES.indexOf(state.focus) + step) % PANES.length]! };

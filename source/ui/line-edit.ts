@@ -1,12 +1,9 @@
 import type { Key } from 'ink';
 
-/** What the one-line input (":" command, "/" filter, "D" name) is for. */
-export type InputPurpose = 'command' | 'filter' | 'download-name';
-
-export interface TextInput {
-  purpose: InputPurpose;
-  value: string;
-}
+/**
+ * The one-line inputs of the views (the peer view's `:`, `/` and `D`, the tracker view's `/`):
+ * how a key changes the line being typed.
+ */
 
 export type InputStep =
   | { kind: 'edit'; value: string }
