@@ -61,8 +61,10 @@ export class FirstCopies<Peer extends CopyHolder> {
   /** Pieces that went to a second peer after their hold lapsed, this round and the last. */
   repeats = 0;
   lastRoundRepeats = 0;
-  /** When the current round started (its first grant), for the log. */
-  roundStartMs = Number.NEGATIVE_INFINITY;
+  /** How long the last completed round took, from its first grant to its last (for the log). */
+  lastRoundMs = 0;
+  /** When the current round started (its first grant). */
+  private roundStartMs = 0;
 
   constructor(
     readonly pieceCount: number,
@@ -87,7 +89,7 @@ export class FirstCopies<Peer extends CopyHolder> {
     if (holder === undefined) {
       if (this.ungranted === this.pieceCount) this.roundStartMs = nowMs;
       this.grant(piece, peer, nowMs);
-      if (--this.ungranted === 0) this.startRound();
+      if (--this.ungranted === 0) this.startRound(nowMs);
       return true;
     }
     // Some piece nobody got is always left here: the round starts anew when the last one goes.
@@ -130,8 +132,9 @@ export class FirstCopies<Peer extends CopyHolder> {
     this.heldSinceMs[piece] = nowMs;
   }
 
-  private startRound(): void {
+  private startRound(nowMs: number): void {
     this.completedRounds++;
+    this.lastRoundMs = nowMs - this.roundStartMs;
     this.lastRoundRepeats = this.repeats;
     this.repeats = 0;
     this.holders.fill(undefined);

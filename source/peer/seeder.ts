@@ -360,11 +360,9 @@ export class Seeder {
     entry.firstCopies ??= new FirstCopies(entry.file.metainfo.pieceHashes.length / 32);
     const copies = entry.firstCopies;
     const rounds = copies.completedRounds;
-    const startedMs = copies.roundStartMs;
-    const nowMs = this.opts.clock.now();
-    const admitted = copies.admit(piece, requester, nowMs);
+    const admitted = copies.admit(piece, requester, this.opts.clock.now());
     if (copies.completedRounds !== rounds) {
-      const seconds = ((nowMs - startedMs) / 1000).toFixed(1);
+      const seconds = (copies.lastRoundMs / 1000).toFixed(1);
       this.opts.logger.log(
         `every piece of ${entry.file.name} went out once (in ${seconds} s, ${copies.lastRoundRepeats} twice)`,
       );

@@ -118,4 +118,19 @@ describe('FirstCopies: every piece goes out once before any goes out twice', () 
     assert.equal(copies.completedRounds, 3);
     assert.equal(copies.repeats, 0);
   });
+
+  test("a round's time runs from its first grant to its last; a one-piece file's is 0", () => {
+    const [a, b] = [new Peer(), new Peer()];
+    const copies = new FirstCopies<Peer>(2);
+    ask(copies, 0, a, 1_000);
+    ask(copies, 1, b, 3_500);
+    assert.deepEqual([copies.completedRounds, copies.lastRoundMs], [1, 2_500]);
+    ask(copies, 1, a, 9_000);
+    ask(copies, 0, b, 9_250);
+    assert.deepEqual([copies.completedRounds, copies.lastRoundMs], [2, 250]);
+    // Found by hand: a 6-byte file logged `went out once (in Infinity s, 0 twice)`.
+    const tiny = new FirstCopies<Peer>(1);
+    ask(tiny, 0, a, 42_000);
+    assert.deepEqual([tiny.completedRounds, tiny.lastRoundMs], [1, 0]);
+  });
 });
