@@ -45,8 +45,15 @@ function leavingRequestOptions(timeoutMs: number) {
  */
 export const MIN_TRACKER_TIMEOUT_MS = 200;
 
-/** Cap of the wait between registration attempts while the tracker is unreachable. */
-export const RETRY_CAP_MS = 30_000;
+/**
+ * Cap of the wait between registration attempts while the tracker is unreachable. A restarted
+ * tracker keeps the nodes it restored for one sweep period (22 s by default) before it drops
+ * them, and a dropped node comes back as a new one: its credit gone, its files announced anew.
+ * Waits of up to 1.5 times this cap, after the last resend of an attempt (4 s at most), must
+ * fall inside that grace: 8 s gives at most 16 s of silence. At 30 s (until 2026-12-06) a node
+ * was silent up to ~50 s, and one was dropped 0.1 s before its REGISTER arrived (by hand).
+ */
+export const RETRY_CAP_MS = 8_000;
 /** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
 export const RETRY_MIN_MS = 1_000;
 

@@ -33,9 +33,17 @@ class RequestLoser extends PassthroughTransport {
   readonly sentByType = new Map<MessageType, number>();
   /** Loses every datagram that carries these bytes (a session's token). */
   losingWith: Buffer | null = null;
+  /** Loses every datagram: the tracker is gone. */
+  losingAll = false;
+  /** When each REGISTER was sent, on this clock, once one is given. */
+  registerClock: ManualClock | null = null;
+  readonly registersAtMs: number[] = [];
   override send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     const header = peekHeader(datagram.subarray(0, length));
     if (header.ok) this.sentByType.set(header.type, (this.sentByType.get(header.type) ?? 0) + 1);
+    if (header.ok && header.type === 'register' && this.registerClock)
+      this.registersAtMs.push(this.registerClock.now());
+    if (this.losingAll) return;
     if (
       this.losingWith &&
       Buffer.from(datagram.buffer, datagram.byteOffset, length).includes(this.losingWith)
@@ -181,5 +189,28 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
       }
       assert.equal(registrations(), registered, `${old}: no REGISTER after the new session`);
     }
+  });
+});
+
+describe('TrackerClient: while no tracker answers', () => {
+  test('a REGISTER goes out at least every 16 s: within the grace of a restarted tracker', async () => {
+    // A restarted tracker drops the nodes it restored one sweep period (22 s by default) after
+    // its start unless they registered; a node dropped comes back as new, its credit gone.
+    const { clock, wire, client } = await clientOnManualClock(45);
+    assert.equal(await client.start(), true);
+    wire.losingAll = true;
+    wire.registerClock = clock;
+    const silentFromMs = clock.now();
+    for (let i = 0; i < 4_000; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(client.status, 'retrying');
+    const times = [silentFromMs, ...wire.registersAtMs];
+    const gaps = times.slice(1).map((at, index) => at - times[index]!);
+    assert.ok(wire.registersAtMs.length >= 20, `${wire.registersAtMs.length} REGISTERs in 400 s`);
+    // The first comes after the heartbeat's own resends; every later gap is the point.
+    const longest = Math.max(...gaps.slice(1));
+    assert.ok(longest <= 16_000, `${longest} ms without a REGISTER (gaps: ${gaps.join(' ')})`);
   });
 });
