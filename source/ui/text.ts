@@ -83,6 +83,11 @@ export interface FitOptions<K extends PropertyKey> {
   cutFirst?: K[];
   /** Columns that may be left out, first one first, when cutting is not enough. */
   droppable?: K[];
+  /**
+   * Flexible columns give up width down to this before a column is dropped (default 12; the
+   * cutFirst columns give up room down to 12 whatever this is).
+   */
+  softMinWidth?: number;
   /** What borders and padding add per column, and once per table. */
   chromePerColumn?: number;
   chromeFixed?: number;
@@ -149,10 +154,17 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
     if (shown.includes(key))
       widths.set(key, Math.min(width, Math.max(softFloor(key), width - over)));
   }
-  shrink(softFloor);
+  shrink((key) => Math.max(options.softMinWidth ?? SOFT_MIN_WIDTH, textWidth(key)));
+  const before = shown.length;
   for (const key of options.droppable ?? []) {
     if (excess() <= 0) break;
     shown = shown.filter((column) => column !== key);
+  }
+  // The room a dropped column leaves goes back to the cut columns, up to what they need.
+  for (const key of shown.length < before ? options.flexible : []) {
+    const wanted = Math.max(natural[key], options.atLeast?.[key] ?? 0);
+    if (shown.includes(key) && excess() < 0)
+      widths.set(key, Math.min(wanted, widths.get(key)! - excess()));
   }
   shrink((key) => Math.max(3, textWidth(key)));
   const fitted = rows.map((row) => {

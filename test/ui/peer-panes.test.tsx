@@ -891,6 +891,16 @@ describe('peer view: help and small terminals', () => {
       assert.match(view.frame(), new RegExp(`[ ▶] ${pane} \\(`), pane);
     assert.match(lines.at(-1) ?? '', /\? all keys$/);
     assert.deepEqual(linesWiderThan(lines, 60), []);
+    // The names stay readable: Swarm files leaves out owners, My files sizes (found by hand:
+    // `a…` beside `100.0 MiB` and `you + 1`; here `▸ big…` and `a…` before).
+    assert.ok(
+      lines.some((line) => /│ ▸ big\.iso +│ 16\.0 MiB │$/.test(line)),
+      `big.iso cut, or its owners shown:\n${view.frame()}`,
+    );
+    assert.ok(
+      lines.some((line) => /^│ {3}a\.bin +│ seeding +│ │/.test(line)),
+      `a.bin cut, or its size shown:\n${view.frame()}`,
+    );
   });
 
   test('? at 60x19 lists every key in two columns, the : syntax and t in the demo', async () => {

@@ -103,6 +103,25 @@ describe('fitColumns', () => {
     assert.deepEqual(fit(40, short).rows, [{ id: '1', name: `${'n'.repeat(23)}…`, note: 'ok' }]);
   });
 
+  test('a dropped column gives its room back to the cut ones; softMinWidth moves the drop', () => {
+    // Found by hand: at 60 columns Swarm files cut names to `b…` beside sizes and owner counts.
+    const files = [{ name: 'ubuntu-24.04.iso', size: '5.7 GiB', owners: 'you + 12' }];
+    const columns = ['name', 'size', 'owners'] as const;
+    const fit = (maxWidth: number, softMinWidth?: number) =>
+      fitTable(files, [...columns], maxWidth, {
+        flexible: ['name'],
+        droppable: ['owners'],
+        ...(softMinWidth === undefined ? {} : { softMinWidth }),
+      });
+    // 34 = 10 of chrome + size 7 + owners 8 + name 9: under 12, so owners goes, and the name
+    // gets its 16 cells back (it kept 12 before).
+    assert.deepEqual(fit(34).columns, ['name', 'size']);
+    assert.equal(fit(34).rows[0]?.name, 'ubuntu-24.04.iso');
+    // Allowed down to 8 cells, the name is cut instead and owners stays.
+    assert.deepEqual(fit(34, 8).columns, ['name', 'size', 'owners']);
+    assert.equal(fit(34, 8).rows[0]?.name, 'ubuntu-2…');
+  });
+
   test('never shrinks a flexible column below its heading (or 3 characters)', () => {
     const fitted = fitColumns(rows, headings, ['name'], 10);
     assert.deepEqual(

@@ -53,13 +53,13 @@ function fitWindow<T extends Record<string, string>, K extends keyof T & string>
   columns: K[],
   maxWidth: number,
   options: FitOptions<K>,
-): { rows: T[]; widths: Record<K, number> } {
+): { rows: T[]; columns: K[]; widths: Record<K, number> } {
   const atLeast = naturalWidths(rows, columns);
   const fitted = fitTable(rows.slice(first, first + count), columns, maxWidth, {
     ...options,
     atLeast,
   });
-  return { rows: fitted.rows, widths: fitted.widths };
+  return { rows: fitted.rows, columns: fitted.columns, widths: fitted.widths };
 }
 
 /** The rows of a list that fit, keeping the selected one visible. */
@@ -133,6 +133,10 @@ export function FilesPane(props: {
     flexible: ['name', 'state'],
     // A long state (why a folder or an odd name is not shared) gives up room before the name.
     cutFirst: ['state'],
+    // Near the smallest terminal, sizes go before names are cut to nothing (see Swarm files);
+    // names give up room down to 8 cells first.
+    droppable: ['size'],
+    softMinWidth: 8,
   });
   return (
     <Box flexDirection="column" width={props.width}>
@@ -143,7 +147,7 @@ export function FilesPane(props: {
       />
       <DataTable
         rows={fitted.rows}
-        columns={FILE_COLUMNS}
+        columns={fitted.columns}
         widths={fitted.widths}
         cellStyle={rowStyle}
       />
@@ -235,6 +239,9 @@ export function SwarmPane(props: {
   }));
   const fitted = fitWindow(all, first, props.rows, SWARM_COLUMNS, props.width, {
     flexible: ['name'],
+    // At 60 columns a name was cut to `b…` beside `16.0 MiB` and `you + 1` (found by hand): the
+    // owner count goes first, the name keeps 12 cells.
+    droppable: ['owners'],
   });
   const filter = props.filter ? ` · filter "${props.filter}"` : '';
   const status =
@@ -258,7 +265,7 @@ export function SwarmPane(props: {
       />
       <DataTable
         rows={fitted.rows}
-        columns={SWARM_COLUMNS}
+        columns={fitted.columns}
         widths={fitted.widths}
         cellStyle={rowStyle}
       />
