@@ -54,7 +54,10 @@ export const peerFlags = {
     isMultiple: true,
     help: 'seed this file of the node folder (repeatable)',
   },
-  seedAll: { type: 'boolean', help: 'seed every file of the node folder' },
+  seedAll: {
+    type: 'boolean',
+    help: 'seed every file of the node folder, and each file copied in later once it stops changing',
+  },
   download: {
     type: 'string',
     isMultiple: true,

@@ -96,8 +96,12 @@ function startSeeds(node: PeerNode, options: PeerOptions): Promise<string | null
   const named = options.seed.map((name) =>
     node.seed(name).then((outcome) => problemOf(`--seed ${name}`, outcome)),
   );
+  // --seed-all also seeds the files copied into the folder later (seedNewFiles).
   const all = options.seedAll
-    ? node.seedAll().then(() => null)
+    ? node
+        .seedAll()
+        .then(() => node.seedNewFiles())
+        .then(() => null)
     : Promise.resolve<string | null>(null);
   return firstProblem([...named, all]);
 }

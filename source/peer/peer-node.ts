@@ -139,6 +139,11 @@ export class PeerNode {
   /** A download ended (a file appeared): list the folder at the next rebuild. */
   private folderDirty = false;
   private folderListing: FolderListing = { files: [], unsupported: [] };
+  /**
+   * With --seed-all, the names of the folder's files this node has seen there, so that one copied
+   * in later is seeded once it stops changing (see seedNewFiles); null: only what is asked for.
+   */
+  private seenNames: Set<string> | null = null;
   /** The node folder was missing at the last listing. */
   private folderGone = false;
   /** The state folder being made again (rebuildStateFolder), once at a time. */
@@ -539,6 +544,35 @@ export class PeerNode {
     return outcomes;
   }
 
+  /**
+   * From now on a file that appears in the folder is seeded once it has not changed between two
+   * listings (1-2 s), as `--seed-all` promises (every file of the folder, as a torrent client's
+   * watched folder does). The files there now are left as they are: seedAll() dealt with them,
+   * and one that failed is not tried again, nor one a person stops seeding later. A name that
+   * leaves the folder and comes back is new again.
+   */
+  async seedNewFiles(): Promise<void> {
+    const files = await this.folder.listFiles().catch(() => []);
+    this.seenNames = new Set(files.map((file) => file.name));
+  }
+
+  /** Files new in the folder since the last listing wait to settle (see seedNewFiles). */
+  private noticeNewFiles(listing: FolderListing): void {
+    const seen = this.seenNames;
+    if (seen === null) return;
+    const here = new Set<string>();
+    for (const { name } of listing.files) {
+      here.add(name);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const busy = this.seeded.has(name) || this.downloads.has(name) || this.hashing.has(name);
+      if (busy || this.seedWatch.isWaiting(name)) continue;
+      this.seedWatch.waitToSettle(name);
+      this.options.logger.log(`${name} is new in the folder: seeding it once it stops changing`);
+    }
+    for (const name of seen) if (!here.has(name)) seen.delete(name);
+  }
+
   /** Stops serving a file, withdraws it at the tracker and forgets it in the seeding record. */
   async unseed(name: string): Promise<IntentOutcome> {
     this.noteIntent();
@@ -613,6 +647,7 @@ export class PeerNode {
     }
     for (const name of review.settled) void this.seedAgain(name);
     if (review.gone.length + review.forgotten.length > 0) this.markChanged();
+    this.noticeNewFiles(listing);
   }
 
   /** withdraw() from a timer: a failure is logged, never left unhandled (it would end the view). */

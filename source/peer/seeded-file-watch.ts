@@ -68,6 +68,11 @@ export class SeededFileWatch {
     this.failures.delete(name);
   }
 
+  /** A file new in the folder waits to settle, as a changed one does, then review() settles it. */
+  waitToSettle(name: string): void {
+    this.waiting.set(name, null);
+  }
+
   /** The names a listing must look at afresh each time: the seeded ones and those waiting. */
   watchedNames(): Set<string> {
     return new Set([...this.seeded.keys(), ...this.waiting.keys()]);

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { LOCK_FILE_NAME } from '../../source/folder-lock.ts';
@@ -317,6 +317,54 @@ test('the state folder deleted alone: the node makes it again, key and records i
       seeder!.lines.filter((line) => line.includes('could not')),
       [],
     );
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('with --seed-all, a file copied in later is seeded once it stops changing; one a person stopped is not', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(1);
+    await writeRandomFile(join(folder, 'old.bin'), SIZE, 1210);
+    const [seeder, leecher, asker] = await swarm.addNodes([
+      { nodeId: 1 },
+      { nodeId: 2 },
+      { nodeId: 9 },
+    ]);
+    // What run-peer does for --seed-all.
+    await seeder!.node.seedAll();
+    await seeder!.node.seedNewFiles();
+    assert.deepEqual(await seeder!.node.unseed('old.bin'), { ok: true });
+
+    // Copied in slowly (an SFTP upload): it grows for 3 s, listed every second meanwhile.
+    const slow = join(folder, 'new.bin');
+    const chunks = [1211, 1212, 1213, 1214, 1215, 1216, 1217];
+    for (const [index, seed] of chunks.entries()) {
+      const part = join(folder, '.chunk');
+      await writeRandomFile(part, SIZE / 4, seed);
+      await writeFile(slow, await readFile(part), { flag: index === 0 ? 'w' : 'a' });
+      await rm(part);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      assert.equal(row(seeder!.node, 'new.bin'), 'not-shared', `seeded while copied (${index})`);
+    }
+    await waitFor(
+      () => row(seeder!.node, 'new.bin').startsWith('seeding '),
+      `new.bin seeded (shows ${row(seeder!.node, 'new.bin')})`,
+      10_000,
+    );
+    const infohash = row(seeder!.node, 'new.bin').slice('seeding '.length);
+    assert.deepEqual(await ownersByInfohash(asker!, 'new.bin'), { [infohash]: [1] }, 'one version');
+    assert.deepEqual(linesFrom(seeder!, 'new.bin is new').slice(0, 2), [
+      'new.bin is new in the folder: seeding it once it stops changing',
+      `seeding new.bin (${formatSize((SIZE / 4) * chunks.length)}, ${infohash.slice(0, 8)})`,
+    ]);
+    const download = await downloadAndSettle(leecher!, 'new.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(await sha256File(join(leecher!.folder, 'new.bin')), await sha256File(slow));
+    assert.equal(row(seeder!.node, 'old.bin'), 'not-shared', 'the one a person stopped stays');
   } finally {
     await swarm.close();
   }
