@@ -96,12 +96,9 @@ function startSeeds(node: PeerNode, options: PeerOptions): Promise<string | null
   const named = options.seed.map((name) =>
     node.seed(name).then((outcome) => problemOf(`--seed ${name}`, outcome)),
   );
-  // --seed-all also seeds the files copied into the folder later (seedNewFiles).
+  // --seed-all also seeds the files copied into the folder later.
   const all = options.seedAll
-    ? node
-        .seedAll()
-        .then(() => node.seedNewFiles())
-        .then(() => null)
+    ? node.seedAll({ alsoNewFiles: true }).then(() => null)
     : Promise.resolve<string | null>(null);
   return firstProblem([...named, all]);
 }

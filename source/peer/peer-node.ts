@@ -141,7 +141,7 @@ export class PeerNode {
   private folderListing: FolderListing = { files: [], unsupported: [] };
   /**
    * With --seed-all, the names of the folder's files this node has seen there, so that one copied
-   * in later is seeded once it stops changing (see seedNewFiles); null: only what is asked for.
+   * in later is seeded once it stops changing (see seedAll); null: only what is asked for.
    */
   private seenNames: Set<string> | null = null;
   /** The node folder was missing at the last listing. */
@@ -534,9 +534,16 @@ export class PeerNode {
     return { ok: true };
   }
 
-  /** Seeds every file of the folder. */
-  async seedAll(): Promise<IntentOutcome[]> {
+  /**
+   * Seeds every file of the folder; with `alsoNewFiles` (--seed-all), from now on also each file
+   * that appears there later, once it has not changed between two listings (1-2 s), as a torrent
+   * client's watched folder does. The files there now are seeded here (one that fails is not
+   * tried again, nor one a person stops seeding later); one copied in while these are hashed is
+   * new. A name that leaves the folder and comes back is new again.
+   */
+  async seedAll(options: { alsoNewFiles?: boolean } = {}): Promise<IntentOutcome[]> {
     const files = await this.folder.listFiles();
+    if (options.alsoNewFiles) this.seenNames = new Set(files.map((file) => file.name));
     const outcomes: IntentOutcome[] = [];
     for (const file of files) {
       if (!this.downloads.has(file.name)) outcomes.push(await this.seed(file.name));
@@ -544,19 +551,7 @@ export class PeerNode {
     return outcomes;
   }
 
-  /**
-   * From now on a file that appears in the folder is seeded once it has not changed between two
-   * listings (1-2 s), as `--seed-all` promises (every file of the folder, as a torrent client's
-   * watched folder does). The files there now are left as they are: seedAll() dealt with them,
-   * and one that failed is not tried again, nor one a person stops seeding later. A name that
-   * leaves the folder and comes back is new again.
-   */
-  async seedNewFiles(): Promise<void> {
-    const files = await this.folder.listFiles().catch(() => []);
-    this.seenNames = new Set(files.map((file) => file.name));
-  }
-
-  /** Files new in the folder since the last listing wait to settle (see seedNewFiles). */
+  /** Files new in the folder since the last listing wait to settle (see seedAll). */
   private noticeNewFiles(listing: FolderListing): void {
     const seen = this.seenNames;
     if (seen === null) return;

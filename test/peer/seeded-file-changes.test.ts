@@ -335,8 +335,7 @@ test('with --seed-all, a file copied in later is seeded once it stops changing; 
       { nodeId: 9 },
     ]);
     // What run-peer does for --seed-all.
-    await seeder!.node.seedAll();
-    await seeder!.node.seedNewFiles();
+    await seeder!.node.seedAll({ alsoNewFiles: true });
     assert.deepEqual(await seeder!.node.unseed('old.bin'), { ok: true });
 
     // Copied in slowly (an SFTP upload): it grows for 3 s, listed every second meanwhile.
