@@ -108,6 +108,39 @@ test('node.download: a bad form is refused at once; an unknown prefix fails nami
   }
 });
 
+test('a file whose own name reads as NAME@PREFIX: the failure says how to ask for it, and that works', {
+  timeout: 30_000,
+}, async () => {
+  // Found by hand: a file named v@1a2b failed with `no file named v has an infohash starting
+  // with 1a2b`, nothing more.
+  const world = await World.create('pick-whole-name');
+  try {
+    await world.startTracker(60_000);
+    const named = await seedAs(world, 2, 'v@1a2b', 256 * 1024, 31);
+    await trackerShows(world, named.infohashHex, 1);
+    const leecher = await world.addPeer(LEECHER_ID);
+    assert.deepEqual(leecher.node.download('v@1a2b'), { ok: true });
+    const [failed] = await withTimeout(leecher.node.whenDownloadsSettled(), 'settle', 10_000);
+    const asked = `v@1a2b@${named.infohashHex.slice(0, 8)}`;
+    assert.equal(failed!.state, 'failed');
+    assert.equal(
+      failed!.reason,
+      `no file named v has an infohash starting with 1a2b; to download the file named v@1a2b: ${asked}`,
+    );
+    assert.deepEqual(await leecher.node.removeDownload('v', true), { ok: true });
+    assert.deepEqual(leecher.node.download(asked), { ok: true });
+    const settled = await withTimeout(leecher.node.whenDownloadsSettled(), 'settle', 10_000);
+    const done = settled.find((download) => download.name === 'v@1a2b');
+    assert.equal(done?.state, 'done', done?.reason);
+    assert.equal(
+      await sha256File(join(world.filesDir, `node${LEECHER_ID}`, 'v@1a2b')),
+      named.sha256,
+    );
+  } finally {
+    await world.close();
+  }
+});
+
 test('a name flooded with more files than a NEED reply lists: a choice by name, the honest file by its prefix', {
   timeout: 30_000,
 }, async () => {

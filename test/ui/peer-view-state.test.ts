@@ -85,6 +85,25 @@ describe('peer view keys as a pure reducer', () => {
     );
   });
 
+  test("d on a row whose name reads as NAME@PREFIX (or is refused alone) asks for that row's file", () => {
+    // Found by hand: d on a file named v@1a2b asked for a file named v.
+    const names = ['v@1a2b', 'x@12', 'me@home.txt'];
+    const rows: PeerKeyContext = {
+      ...context,
+      swarmNames: names,
+      swarmInfohashes: ['bb'.repeat(32), 'cc'.repeat(32), 'dd'.repeat(32)],
+    };
+    const targets = names.map((_, swarm) => {
+      const state = { ...initialPeerViewState, selected: { files: 0, swarm, downloads: 0 } };
+      return press(state, 'd', {}, rows).effects;
+    });
+    assert.deepEqual(targets, [
+      [{ kind: 'download', name: 'v@1a2b', picked: true, target: `v@1a2b@${'bb'.repeat(32)}` }],
+      [{ kind: 'download', name: 'x@12', picked: true, target: `x@12@${'cc'.repeat(32)}` }],
+      [{ kind: 'download', name: 'me@home.txt', picked: true }],
+    ]);
+  });
+
   test('the filter narrows what d downloads, and Esc clears it', () => {
     let { state } = press(initialPeerViewState, '/');
     ({ state } = press(state, 'a.b'));

@@ -30,7 +30,7 @@ import type { DownlinkPacer } from './downlink-pacer.ts';
 import { DOWNLOAD_STATE_WORDS, type DownloadState } from './download-state.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
-import { type EntryLookup, resolveEntry } from './entry-resolver.ts';
+import { type EntryLookup, resolveEntry, wholeNameHint } from './entry-resolver.ts';
 import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState } from './owner-session.ts';
@@ -399,7 +399,11 @@ export class Download {
       for (const choice of pick.choices)
         this.deps.log(`${this.name}: candidate ${describeChoice(choice)}`);
     }
-    this.fail(describePick(target, pick));
+    const hint =
+      pick.kind === 'unknown-prefix' || pick.kind === 'not-found'
+        ? await wholeNameHint(target, lookup)
+        : '';
+    this.fail(`${describePick(target, pick)}${hint}`);
     return { ok: true, match: null };
   }
 

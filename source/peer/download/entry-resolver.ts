@@ -9,9 +9,10 @@ import {
   MAX_OWNERS_PER_MATCH,
   type NeedReplyMessage,
 } from '../../protocol/messages.ts';
+import { validateFileName } from '../../protocol/names.ts';
 import type { TrackerOutcome } from '../tracker-client.ts';
 import type { OwnerFinder } from './download.ts';
-import type { DownloadTarget } from './download-target.ts';
+import { type DownloadTarget, formatTarget } from './download-target.ts';
 import { type EntryPick, pickEntry } from './entry-choice.ts';
 
 /** Where the resolver asks: NEED, and LIST pages for a prefix the NEED reply did not list. */
@@ -84,4 +85,22 @@ async function findUnlisted(
   }
   reply.totalMatches = reply.matches.length;
   return { ok: true, pick: pickEntry(reply, target) };
+}
+
+/**
+ * For `NAME@PREFIX` that found nothing: whether a file is named the whole text (`v@1a2b` is a
+ * name as well as `v` with a prefix), and how to ask for it, as a clause to add to the reason:
+ * `; to download the file named v@1a2b: v@1a2b@bbe4dc58`. Empty when there is none. Found by
+ * hand: a file named `v@1a2b` failed with `no file named v has an infohash starting with 1a2b`.
+ */
+export async function wholeNameHint(target: DownloadTarget, lookup: EntryLookup): Promise<string> {
+  if (target.infohashPrefix === null) return '';
+  const whole = `${target.name}@${target.infohashPrefix}`;
+  if (validateFileName(whole) !== null) return '';
+  const found = await lookup.findOwners({ kind: 'name', name: whole }, 1, []);
+  if (!found.ok) return '';
+  const named = found.reply.matches.filter((match) => match.name === whole);
+  if (named.length === 0) return '';
+  const targets = named.map((match) => formatTarget(whole, match.infohash.toString('hex')));
+  return `; to download the file named ${whole}: ${targets.join(' or ')}`;
 }

@@ -172,7 +172,14 @@ function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string |
   const row = rows[picked(state, 'swarm', rows.length)];
   if (!row) return null;
   const shared = context.swarmNames.filter((name) => name === row.name).length > 1;
-  return shared && row.infohashHex ? `${row.name}@${row.infohashHex}` : row.name;
+  // A name that does not read as itself (`v@1a2b`: `v` with a prefix; `x@12`: a prefix too
+  // short) is this row's only with its infohash after it. Alone, `d` on `v@1a2b` asked for a
+  // file named `v` (found by hand).
+  const alone = parseDownloadTarget(row.name);
+  const readsAsItself = alone.ok && alone.target.infohashPrefix === null;
+  return (shared || !readsAsItself) && row.infohashHex
+    ? `${row.name}@${row.infohashHex}`
+    : row.name;
 }
 
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
