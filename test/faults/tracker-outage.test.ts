@@ -221,3 +221,21 @@ test('a node that exits mid-download while no tracker answers keeps the credit f
     await world.close();
   }
 });
+
+test('a download asked for while no tracker answers waits, saying "tracker unreachable" once, not "tracker: tracker …"', {
+  timeout: 40_000,
+}, async () => {
+  const world = await World.create('ask-during-outage');
+  try {
+    await world.startTracker(SWEEP_MS);
+    const leecher = await world.addPeer(LEECHER_ID);
+    await world.stopTracker();
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
+    await waitFor(() => row()?.state === 'waiting-for-owners', 'the download to wait', 30_000);
+    // Found by hand: `waiting for owners: tracker: tracker unreachable`.
+    assert.equal(row()?.reason, 'tracker unreachable');
+  } finally {
+    await world.close();
+  }
+});

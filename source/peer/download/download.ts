@@ -341,7 +341,9 @@ export class Download {
       if (this.pausedNow()) continue; // paused while the tracker answered
       if (!found.ok) {
         this.reason = found.reason;
-        await this.waitForOwners(`tracker: ${found.reason}`);
+        // `tracker unreachable` as it is; a tracker's refusal says whose it is.
+        const why = found.reason.includes('tracker') ? found.reason : `tracker: ${found.reason}`;
+        await this.waitForOwners(why);
         continue;
       }
       if (found.match === null) {
