@@ -1,4 +1,4 @@
-/** Text fitting for fixed-width cells: nothing a view draws may wrap. */
+/** Text fitting for fixed-width cells: nothing a view draws may wrap (wrapRows makes rows). */
 import stringWidth from 'string-width';
 
 /**
@@ -47,7 +47,6 @@ export function truncateStart(text: string, width: number): string {
   return `…${kept.reverse().join('')}`;
 }
 
-/** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
 /**
  * ` rows 15-20 of 20` after a pane's title when it shows only some of its `total` rows (from
  * `first`, `shown` of them), so that a person knows the list goes on; '' when all are shown.
@@ -57,8 +56,42 @@ export function rowsShown(first: number, shown: number, total: number): string {
   return ` rows ${first + 1}-${Math.min(total, first + shown)} of ${total}`;
 }
 
+/** The first of `texts` (longest first) that fits `width`, else the last one cut to it. */
 export function firstFitting(texts: readonly string[], width: number): string {
   return texts.find((text) => textWidth(text) <= width) ?? truncate(texts.at(-1) ?? '', width);
+}
+
+/**
+ * `text` in rows of at most `width` cells, broken after a space where one is near (else within a
+ * word), each row after the first starting with `indent` spaces; at most `maxRows` rows, the last
+ * cut with an ellipsis if text remains.
+ */
+export function wrapRows(text: string, width: number, maxRows: number, indent = 0): string[] {
+  const rows: string[] = [];
+  let rest = text;
+  while (rest !== '' && rows.length < maxRows) {
+    const room = rows.length === 0 ? width : width - indent;
+    const lead = rows.length === 0 ? '' : ' '.repeat(indent);
+    if (textWidth(rest) <= room || rows.length === maxRows - 1 || room <= 1) {
+      rows.push(lead + truncate(rest, room));
+      break;
+    }
+    let row = '';
+    let used = 0;
+    let lastSpace = -1;
+    for (const { segment } of GRAPHEMES.segment(rest)) {
+      const cells = textWidth(segment);
+      if (used + cells > room) break;
+      row += segment;
+      used += cells;
+      if (segment === ' ') lastSpace = row.length;
+    }
+    // A break at a space in the second half of the row; a long word is cut where it must be.
+    const cut = lastSpace >= room / 2 ? lastSpace : row.length;
+    rows.push(lead + row.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  return rows;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { LogLine } from '../../log/logger.ts';
-import { truncate } from '../text.ts';
+import { truncate, wrapRows } from '../text.ts';
 import { PaneTitle } from './PaneTitle.tsx';
 
 /** Clock time of a log line, as the log pane shows it. */
@@ -8,9 +8,18 @@ function timeOf(wallMs: number): string {
   return new Date(wallMs).toISOString().slice(11, 19);
 }
 
+/** A line that says something went wrong: red, and wrapped so that its reason can be read. */
+const TROUBLE = /\b(failed|error|banned|refused|unreachable)\b/;
+
+/** Rows a troubled line may take; the time's width indents the rows after its first. */
+const TROUBLE_ROWS = 3;
+const TIME_INDENT = 9;
+
 /**
  * The newest log lines, newest at the bottom. `linesBack` scrolls back in history (0 follows
- * the tail). Lines are cut, never wrapped.
+ * the tail). Lines are cut to the width, but those that say something went wrong wrap to up to
+ * three rows: cut, `tracker refused registration: node id 1 is in use by 127.0.0.1:59846 (another
+ * key; free on…` hid when the id would be free (found by hand), and the other panes cut it too.
  */
 export function LogPane(props: {
   title: string;
@@ -22,20 +31,26 @@ export function LogPane(props: {
 }) {
   const visible = Math.max(0, props.height - 1);
   const end = Math.max(0, props.lines.length - props.linesBack);
-  const shown = props.lines.slice(Math.max(0, end - visible), end);
+  const shown: Array<{ key: string; text: string; trouble: boolean }> = [];
+  // From the newest back, whole lines only, as many as fill the pane.
+  for (let index = end - 1; index >= 0 && shown.length < visible; index--) {
+    const line = props.lines[index]!;
+    const text = `${timeOf(line.wallMs)} ${line.text}`;
+    const trouble = TROUBLE.test(line.text);
+    const rows = trouble
+      ? wrapRows(text, props.width, Math.min(TROUBLE_ROWS, visible), TIME_INDENT)
+      : [truncate(text, props.width)];
+    if (shown.length + rows.length > visible) break;
+    shown.unshift(...rows.map((row, at) => ({ key: `${line.seq}.${at}`, text: row, trouble })));
+  }
   const back =
     props.linesBack > 0 ? ` (${props.linesBack} line${props.linesBack === 1 ? '' : 's'} back)` : '';
   return (
     <Box flexDirection="column" height={props.height}>
       <PaneTitle title={`${props.title}${back}`} focused={props.focused} width={props.width} />
-      {shown.map((line) => (
-        <Text
-          key={line.seq}
-          color={
-            /\b(failed|error|banned|refused|unreachable)\b/.test(line.text) ? 'red' : undefined
-          }
-        >
-          {truncate(`${timeOf(line.wallMs)} ${line.text}`, props.width)}
+      {shown.map((row) => (
+        <Text key={row.key} color={row.trouble ? 'red' : undefined}>
+          {row.text}
         </Text>
       ))}
     </Box>

@@ -1,0 +1,63 @@
+/**
+ * The log pane: lines cut to the width, but a line that says something went wrong wraps to up
+ * to three rows, so its reason can be read (found by hand: a refused id's `free once …` was cut).
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { LogLine } from '../../source/log/logger.ts';
+import { wrapRows } from '../../source/ui/text.ts';
+import { BASE_WALL_MS, fixedStore, nodeRow, renderEachTest, trackerSnapshot } from './fixtures.ts';
+
+const REFUSED =
+  'tracker refused registration: node id 1 is in use by 127.0.0.1:59846 (another key; free once that node exits, or if it stays silent 43 s more)';
+
+const line = (seq: number, text: string): LogLine => ({
+  seq,
+  wallMs: BASE_WALL_MS + seq * 1_000,
+  text,
+});
+
+describe('wrapRows', () => {
+  test('breaks after a space near the end of a row, indents the rows after the first', () => {
+    assert.deepEqual(wrapRows('aaa bbb ccc ddd', 8, 3, 2), ['aaa bbb', '  ccc', '  ddd']);
+  });
+
+  test('a word longer than a row is cut where it must be; the last row allowed ends in …', () => {
+    assert.deepEqual(wrapRows('x'.repeat(20), 8, 2), ['xxxxxxxx', 'xxxxxxx…']);
+    assert.deepEqual(wrapRows('short', 8, 3), ['short']);
+  });
+
+  test('wide characters count two cells', () => {
+    assert.deepEqual(wrapRows('日本語日本語', 6, 3), ['日本語', '日本語']);
+  });
+});
+
+const show = renderEachTest();
+
+describe('log pane at 80 columns', () => {
+  test('a refused line wraps to three rows under its time; an ordinary long one is cut', async () => {
+    const long = `listening on 127.0.0.1:40000 (${'x'.repeat(100)})`;
+    const view = await show({
+      tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
+      log: fixedStore([line(0, long), line(1, REFUSED)]),
+      size: { columns: 80, rows: 24 },
+    });
+    const rows = view.linesFrom('  Log (tracker.log)', 5).slice(1);
+    assert.deepEqual(rows, [
+      `${`03:04:05 ${long}`.slice(0, 79)}…`,
+      '03:04:06 tracker refused registration: node id 1 is in use by 127.0.0.1:59846',
+      '         (another key; free once that node exits, or if it stays silent 43 s',
+      '         more)',
+    ]);
+  });
+
+  test('in a pane too short for both, the newest whole line is shown', async () => {
+    const view = await show({
+      tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
+      log: fixedStore([line(0, 'older line'), line(1, REFUSED)]),
+      size: { columns: 80, rows: 19 },
+    });
+    const frame = view.frame();
+    assert.ok(frame.includes('43 s'), frame);
+  });
+});
