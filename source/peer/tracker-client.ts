@@ -158,6 +158,11 @@ export class TrackerClient {
       this.unreachable();
       return false;
     }
+    // A full tracker cannot take this node, but the next one may: as for one that does not
+    // answer. Before, `--tracker A,B` with A full was refused (a headless node exited 1).
+    if (reply.type === 'error' && reply.code === 'full' && this.trackers.several) {
+      if (this.moveOn(tracker, 'is full')) return this.doRegister(again);
+    }
     if (reply.type === 'error') {
       this.lastError = reply.text;
       this.setStatus('refused');

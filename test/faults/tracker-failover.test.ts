@@ -101,3 +101,38 @@ test('nodes move to the second tracker within a heartbeat when the first is kill
     await world.close();
   }
 });
+
+test('a node whose first tracker is full registers at the second', {
+  timeout: 30_000,
+}, async () => {
+  // Found by hand: `--tracker A,B` with A full (--max-nodes) was refused, `tracker is full (1
+  // node)`, and a headless node exited 1 without asking B.
+  const world = await World.create('tracker-full');
+  try {
+    const first = spawnTracker(world.root, 'a', SWEEP_SEC, [
+      ...['--db', join(world.root, 'db-a'), '--max-nodes', '1'],
+    ]);
+    const second = spawnTracker(world.root, 'b', SWEEP_SEC, ['--db', join(world.root, 'db-b')]);
+    const [portA, portB] = [await trackerPort(first), await trackerPort(second)];
+    world.pointAtTrackers([portA, portB]);
+    const label = (peer: WorldPeer) => peer.node.getSnapshot().tracker.address;
+    const filling = await world.addPeer(1);
+    assert.equal(label(filling), `127.0.0.1:${portA} (1 of 2)`);
+    const moved = await world.addPeer(2);
+    assert.equal(moved.node.tracker.status, 'registered');
+    await waitFor(
+      () => label(moved) === `127.0.0.1:${portB} (2 of 2)`,
+      `the view's header on B (shows ${label(moved)})`,
+      5_000,
+    );
+    assert.ok(
+      moved.lines.some((line) =>
+        line.endsWith(`tracker 127.0.0.1:${portA} is full; moving to 127.0.0.1:${portB}`),
+      ),
+      moved.lines.join('\n'),
+    );
+  } finally {
+    await killAll();
+    await world.close();
+  }
+});
