@@ -6,8 +6,8 @@ import type { Download } from '../peer/download/download.ts';
 import { describeChoice } from '../peer/download/entry-choice.ts';
 import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
+import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
-import { prepareLogsDir } from './logs-dir.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -23,7 +23,7 @@ const PROGRESS_INTERVAL_MS = 1_000;
  */
 export async function runPeer(options: PeerOptions): Promise<number> {
   const filesProblem = await checkFilesDir(options.filesDir, defaults.filesDir);
-  const problem = filesProblem ?? (await prepareLogsDir(options.logsDir));
+  const problem = filesProblem ?? (await prepareFolder('--logs', options.logsDir));
   if (problem !== null) {
     console.error(`bt-tui: ${problem}`);
     return 2;

@@ -4,8 +4,8 @@ import { LineBatch, LOG_BATCH_MS } from '../log/line-batch.ts';
 import { Logger } from '../log/logger.ts';
 import { limitTrackerHeapGrowth } from '../tracker/heap-growth.ts';
 import { startTracker } from '../tracker/server.ts';
+import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
-import { prepareLogsDir } from './logs-dir.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 
@@ -14,9 +14,11 @@ import { onShutdownSignal } from './shutdown.ts';
  * a TTY. Runs until q, SIGINT or SIGTERM, then flushes the database. Returns the exit code.
  */
 export async function runTracker(options: TrackerOptions): Promise<number> {
-  const logsProblem = await prepareLogsDir(options.logsDir);
-  if (logsProblem !== null) {
-    console.error(`bt-tui: ${logsProblem}`);
+  const folderProblem =
+    (await prepareFolder('--logs', options.logsDir)) ??
+    (options.storeUrl ? null : await prepareFolder('--db', options.dbDir));
+  if (folderProblem !== null) {
+    console.error(`bt-tui: ${folderProblem}`);
     return 2;
   }
   limitTrackerHeapGrowth();

@@ -11,7 +11,7 @@ import { freeUdpPort } from '../e2e/harness.ts';
 import { killAll, spawnCli } from '../peer/harness/cli.ts';
 import { makeTempDir } from '../peer/harness/files.ts';
 
-const temp = await makeTempDir('logs-dir');
+const temp = await makeTempDir('folder-flag');
 after(async () => {
   await killAll();
   await temp.remove();
@@ -66,13 +66,24 @@ test('peer and tracker: a --logs folder that cannot be made is one line, exit 2'
   }
 });
 
-test('tracker: a --db folder that cannot be made is one line, exit 1', {
+test('tracker: a --db folder that cannot be made is one line, exit 2, as for --logs', {
   timeout: 60_000,
   skip: process.platform !== 'linux',
 }, async () => {
-  const run = await runTracker('/proc/x', join(temp.path, 'logs'));
-  assert.deepEqual(run, {
-    code: 1,
-    stderr: ["bt-tui: cannot open /proc/x: ENOENT: no such file or directory, mkdir '/proc/x'"],
+  // Until 2026-12-06: `cannot open /proc/x: …`, exit 1, as a broken database says.
+  const logs = join(temp.path, 'logs');
+  assert.deepEqual(await runTracker('/proc/x', logs), {
+    code: 2,
+    stderr: [
+      "bt-tui: --db /proc/x: cannot make the folder (ENOENT: no such file or directory, mkdir '/proc/x')",
+    ],
+  });
+  const file = join(temp.path, 'plain-db');
+  await writeFile(file, 'x');
+  assert.deepEqual(await runTracker(file, logs), {
+    code: 2,
+    stderr: [
+      `bt-tui: --db ${file}: cannot make the folder (ENOTDIR: not a directory, mkdir '${file}')`,
+    ],
   });
 });
