@@ -103,7 +103,7 @@ describe('demo view', () => {
   test('the keys the first line shows download a sample: ↓ then d', async () => {
     const { view, intents } = await show();
     await view.press('\u001B[B', 'd');
-    assert.deepEqual(intents.actions(), [['download', 'sample-8MiB.bin']]);
+    assert.deepEqual(intents.actions(), [['download', `sample-8MiB.bin@${'d'.repeat(64)}`]]);
   });
 
   test('q quits from the peer view and from the tracker view', async () => {

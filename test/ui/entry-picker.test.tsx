@@ -81,7 +81,11 @@ describe('files that share a name', () => {
     assert.deepEqual(intents.actions(), [['download', `big.bin@${'9'.repeat(64)}`]]);
     assert.match(view.frame(), /✓ added big\.bin@99999999 to the downloads/);
     await view.press('j', 'd');
-    assert.deepEqual(intents.actions().at(-1), ['download', 'other.iso'], 'a unique name by name');
+    assert.deepEqual(
+      intents.actions().at(-1),
+      ['download', `other.iso@${'e'.repeat(64)}`],
+      'a unique name by its infohash too',
+    );
   });
 
   test('a download that met several files says so, with Enter to choose', async () => {

@@ -52,6 +52,8 @@ const swarm = swarmListing([
   swarmFile('ubuntu.iso', 3 * 1024 * MIB, 5, 'd'),
   swarmFile('a.bin', 64 * MIB, 1, 'e'),
 ]);
+/** What d on the ubuntu.iso row asks for. */
+const UBUNTU = `ubuntu.iso@${'d'.repeat(64)}`;
 
 /** The view of `snapshot` and `swarm` at 120x36, with a fresh recording engine. */
 async function show(
@@ -148,13 +150,14 @@ describe('peer view keys: swarm files', () => {
     const { view, intents } = await show();
     assert.deepEqual(focused(view), ['Swarm files']);
     await view.press('j', 'd');
-    assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
+    // The row's own file, by its infohash (the listing's): see swarmRowTarget.
+    assert.deepEqual(intents.actions(), [['download', UBUNTU]]);
     assert.deepEqual(focused(view), ['Swarm files']);
     assert.match(view.frame(), /✓ added ubuntu\.iso to the downloads/);
     await view.press('j', 'd');
     assert.deepEqual(intents.actions(), [
-      ['download', 'ubuntu.iso'],
-      ['download', 'a.bin'],
+      ['download', UBUNTU],
+      ['download', `a.bin@${'e'.repeat(64)}`],
     ]);
   });
 
@@ -168,7 +171,7 @@ describe('peer view keys: swarm files', () => {
   test('Enter downloads the selected swarm file too', async () => {
     const { view, intents } = await show();
     await view.press(ENTER);
-    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+    assert.deepEqual(intents.actions(), [['download', `big.iso@${'c'.repeat(64)}`]]);
   });
 
   test('a download the engine refuses shows the reason in red in Downloads; focus stays', async () => {
@@ -192,7 +195,7 @@ describe('peer view keys: swarm files', () => {
     assert.deepEqual(swarmNames(view), ['ubuntu.iso'], 'case-insensitive');
     assert.match(view.frame(), /▶ Swarm files \(1\) · filter "U"/);
     await view.press(ENTER, 'd');
-    assert.deepEqual(intents.actions(), [['download', 'ubuntu.iso']]);
+    assert.deepEqual(intents.actions(), [['download', UBUNTU]]);
     assert.ok(
       intents.calls.some(([name]) => name === 'refreshSwarm'),
       '/ refreshes the list',

@@ -85,8 +85,9 @@ describe('peer view keys as a pure reducer', () => {
     );
   });
 
-  test("d on a row whose name reads as NAME@PREFIX (or is refused alone) asks for that row's file", () => {
-    // Found by hand: d on a file named v@1a2b asked for a file named v.
+  test("d asks for the row's own file by its infohash, also where the name reads as NAME@PREFIX", () => {
+    // Found by hand: d on a file named v@1a2b asked for a file named v; d on a unique name took
+    // a kept part file of an older file of the name.
     const names = ['v@1a2b', 'x@12', 'me@home.txt'];
     const rows: PeerKeyContext = {
       ...context,
@@ -100,7 +101,14 @@ describe('peer view keys as a pure reducer', () => {
     assert.deepEqual(targets, [
       [{ kind: 'download', name: 'v@1a2b', picked: true, target: `v@1a2b@${'bb'.repeat(32)}` }],
       [{ kind: 'download', name: 'x@12', picked: true, target: `x@12@${'cc'.repeat(32)}` }],
-      [{ kind: 'download', name: 'me@home.txt', picked: true }],
+      [
+        {
+          kind: 'download',
+          name: 'me@home.txt',
+          picked: true,
+          target: `me@home.txt@${'dd'.repeat(32)}`,
+        },
+      ],
     ]);
   });
 

@@ -154,7 +154,10 @@ export function PeerApp(props: PeerAppProps) {
           if (!effect.picked) update({ ...viewRef.current, focus: 'downloads' });
           // A name typed (`D`, `:get`) may not be in the swarm: the row says so if it is not.
           // What was done, not a state: a small file is done before "downloading" went away.
-          const shown = shortTarget(effect.name, effect.target);
+          // A row's prefix is said only where the listing has other files of its name.
+          const alone = swarmNames.filter((name) => name === effect.name).length === 1;
+          const shown =
+            effect.picked && alone ? effect.name : shortTarget(effect.name, effect.target);
           notify(
             'downloads',
             effect.again

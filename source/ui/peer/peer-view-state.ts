@@ -157,10 +157,7 @@ function download(state: PeerViewState, text: string, picked = false): PeerKeyOu
   };
 }
 
-/**
- * The selected Swarm files row as a download: by name, or by its whole infohash when other
- * listed files share its name (the person picked this row, not the name).
- */
+/** The selected Swarm files row as a download: its file, by its whole infohash where known. */
 function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string | null {
   const rows = filteredSwarm(
     context.swarmNames.map((name, index) => ({
@@ -171,15 +168,10 @@ function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string |
   );
   const row = rows[picked(state, 'swarm', rows.length)];
   if (!row) return null;
-  const shared = context.swarmNames.filter((name) => name === row.name).length > 1;
-  // A name that does not read as itself (`v@1a2b`: `v` with a prefix; `x@12`: a prefix too
-  // short) is this row's only with its infohash after it. Alone, `d` on `v@1a2b` asked for a
-  // file named `v` (found by hand).
-  const alone = parseDownloadTarget(row.name);
-  const readsAsItself = alone.ok && alone.target.infohashPrefix === null;
-  return (shared || !readsAsItself) && row.infohashHex
-    ? `${row.name}@${row.infohashHex}`
-    : row.name;
+  // The row's own file, by its infohash where the listing gives it: by name alone, `d` took
+  // another file of the name (a kept part file of an older one resumed it, with no owner left),
+  // and on `v@1a2b` asked for a file named `v` (both found by hand).
+  return row.infohashHex ? `${row.name}@${row.infohashHex}` : row.name;
 }
 
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
