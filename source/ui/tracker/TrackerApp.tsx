@@ -100,13 +100,13 @@ export function TrackerApp(props: TrackerAppProps) {
   const [state, dispatch] = useReducer(reduceTrackerView, initialTrackerViewState);
   const { focus, sort, helpOpen, offsets, filter, typingFilter } = state;
 
+  // The panes are sized by every row, not the filtered ones: they stay put while a filter is typed.
   const layout = trackerLayout(rows, snapshot.nodes.length, snapshot.files.length);
   const visible = {
     nodes: layout?.nodeRows ?? 1,
     files: layout?.fileRows ?? 1,
     log: layout?.logLines ?? 1,
   };
-  // The panes are sized by every row, not the filtered ones: they stay put while a filter is typed.
   const shownNodes = nodesShown(snapshot, sort, filter);
   const shownFiles = filesShown(snapshot, filter);
   const totals = { nodes: shownNodes.length, files: shownFiles.length, log: lines.length };
