@@ -190,7 +190,7 @@ describe('peer view keys: swarm files', () => {
     const { view, intents } = await show();
     assert.deepEqual(swarmNames(view), ['big.iso', 'ubuntu.iso', 'a.bin']);
     await view.press('/');
-    assert.equal(view.lines().at(-1), 'filter swarm:    Enter, Esc');
+    assert.equal(view.lines().at(-1), 'filter swarm:    Enter keeps, Esc clears');
     await view.press('U');
     assert.deepEqual(swarmNames(view), ['ubuntu.iso'], 'case-insensitive');
     assert.match(view.frame(), /▶ Swarm files \(1\) · filter "U"/);
@@ -236,9 +236,12 @@ describe('peer view keys: swarm files', () => {
   test('D asks for a name, and Enter downloads what was typed', async () => {
     const { view, intents } = await show();
     await view.press('D');
-    assert.equal(view.lines().at(-1), 'download file named:    Enter, Esc');
+    assert.equal(view.lines().at(-1), 'download file named:    Enter downloads, Esc cancels');
     await view.press('not-listed.bin');
-    assert.equal(view.lines().at(-1), 'download file named: not-listed.bin   Enter, Esc');
+    assert.equal(
+      view.lines().at(-1),
+      'download file named: not-listed.bin   Enter downloads, Esc cancels',
+    );
     await view.press(ENTER);
     assert.deepEqual(intents.actions(), [['download', 'not-listed.bin']]);
     // Not in Swarm files: the node looks for it, which the notice says (not "downloading").
@@ -252,7 +255,7 @@ describe('peer view keys: swarm files', () => {
     await view.press(name);
     const line = view.lines().at(-1)!;
     // Before, the line showed the name's start, then wrapped its hint onto a line of its own.
-    assert.match(line, /^download file named: …n+-end\.bin {3}Enter, Esc$/);
+    assert.match(line, /^download file named: …n+-end\.bin {3}Enter downloads, Esc cancels$/);
     assert.ok(textWidth(line) < 120, `${textWidth(line)} cells: ${line}`);
   });
 

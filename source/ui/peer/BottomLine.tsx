@@ -6,6 +6,13 @@ import { confirmationPrompt } from './download-keys.ts';
 import { footerKeys } from './peer-help.ts';
 import type { PeerViewState } from './peer-view-state.ts';
 
+/** What Enter and Esc do on each line, as the tracker view's filter line says too. */
+const INPUT_HINT = {
+  command: '  Tab completes, Enter runs, Esc cancels',
+  filter: '  Enter keeps, Esc clears',
+  'download-name': '  Enter downloads, Esc cancels',
+};
+
 /** What the one-line input is for, as its prompt says. */
 const INPUT_LABEL = {
   command: ':',
@@ -36,8 +43,7 @@ export function BottomLine({
     );
   }
   if (input) {
-    const hint =
-      input.purpose === 'command' ? '  Tab completes, Enter runs, Esc cancels' : '  Enter, Esc';
+    const hint = INPUT_HINT[input.purpose];
     return (
       <InputLine
         label={INPUT_LABEL[input.purpose]}
