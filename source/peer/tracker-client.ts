@@ -51,7 +51,7 @@ export const MIN_TRACKER_TIMEOUT_MS = 200;
  * them, and a dropped node comes back as a new one: its credit gone, its files announced anew.
  * Waits of up to 1.5 times this cap, after the last resend of an attempt (4 s at most), must
  * fall inside that grace: 8 s gives at most 16 s of silence. At 30 s (until 2026-12-06) a node
- * was silent up to ~50 s, and one was dropped 0.1 s before its REGISTER arrived (by hand).
+ * was silent up to 49 s, and one was dropped 0.1 s before its REGISTER arrived (by hand).
  */
 export const RETRY_CAP_MS = 8_000;
 /** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
