@@ -12,6 +12,7 @@ import {
   type TrackerViewState,
 } from '../../source/ui/tracker/tracker-view-state.ts';
 import { fileRow, fixedStore, KEY, nodeRow, renderEachTest, trackerSnapshot } from './fixtures.ts';
+import { noKey } from './no-key.ts';
 
 const swarm = trackerSnapshot(
   [
@@ -65,9 +66,6 @@ describe('tracker filter: the rows kept', () => {
   });
 });
 
-const noKey = {} as Key;
-const keyed = (fields: Partial<Key>) => ({ ...noKey, ...fields }) as Key;
-
 function keys(state: TrackerViewState, ...presses: Array<string | Partial<Key>>): TrackerViewState {
   const totals = { nodes: 100, files: 100, log: 100 };
   const visible = { nodes: 5, files: 5, log: 5 };
@@ -75,7 +73,7 @@ function keys(state: TrackerViewState, ...presses: Array<string | Partial<Key>>)
     (current, press) =>
       reduceTrackerView(current, {
         input: typeof press === 'string' ? press : '',
-        key: typeof press === 'string' ? noKey : keyed(press),
+        key: typeof press === 'string' ? noKey : { ...noKey, ...press },
         totals,
         visible,
       }),
