@@ -4,18 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { LogLine } from '../../source/log/logger.ts';
 import { wrapRows } from '../../source/ui/text.ts';
-import { BASE_WALL_MS, fixedStore, nodeRow, renderEachTest, trackerSnapshot } from './fixtures.ts';
+import { fixedStore, nodeRow, renderEachTest, trackerSnapshot } from './fixtures.ts';
+import { logOf } from './peer-fixtures.ts';
 
 const REFUSED =
   'tracker refused registration: node id 1 is in use by 127.0.0.1:59846 (another key; free once that node exits, or if it stays silent 43 s more)';
-
-const line = (seq: number, text: string): LogLine => ({
-  seq,
-  wallMs: BASE_WALL_MS + seq * 1_000,
-  text,
-});
 
 describe('wrapRows', () => {
   test('breaks after a space near the end of a row, indents the rows after the first', () => {
@@ -39,7 +33,7 @@ describe('log pane at 80 columns', () => {
     const long = `listening on 127.0.0.1:40000 (${'x'.repeat(100)})`;
     const view = await show({
       tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
-      log: fixedStore([line(0, long), line(1, REFUSED)]),
+      log: fixedStore(logOf(long, REFUSED)),
       size: { columns: 80, rows: 24 },
     });
     const rows = view.linesFrom('  Log (tracker.log)', 5).slice(1);
@@ -54,7 +48,7 @@ describe('log pane at 80 columns', () => {
   test('in a pane too short for both, the newest whole line is shown', async () => {
     const view = await show({
       tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
-      log: fixedStore([line(0, 'older line'), line(1, REFUSED)]),
+      log: fixedStore(logOf('older line', REFUSED)),
       size: { columns: 80, rows: 19 },
     });
     const frame = view.frame();
