@@ -689,7 +689,9 @@ export class Download {
   private async connect(owner: OwnerSession, fresh = false): Promise<boolean> {
     const attempt = (this.connectAttempts.get(owner) ?? 0) + 1;
     this.connectAttempts.set(owner, attempt);
-    owner.state = 'connecting';
+    // A probe leaves a dead owner dead until it answers: its row went dead, connecting, dead
+    // with every probe, for as long as the owner stayed away (found by hand).
+    if (!(fresh && owner.state === 'dead')) owner.state = 'connecting';
     const greeted = await this.deps.links.greet(owner.link, fresh);
     // The owner may have been banned while the HELLO was out; and only the latest attempt
     // decides, or a HELLO that timed out at an old address would kill an owner that answered.
@@ -1100,7 +1102,8 @@ export class Download {
   }
 
   private markDead(owner: OwnerSession, why: string): void {
-    if (owner.state === 'banned' || owner.state === 'dead') return;
+    // A dead owner's probe failing another way is news (its row and the log say the new why).
+    if (owner.state === 'banned' || (owner.state === 'dead' && owner.reason === why)) return;
     owner.state = 'dead';
     owner.reason = why;
     // The back-off goes on unless the owner delivered data since it began. Why: a HELLO answered
