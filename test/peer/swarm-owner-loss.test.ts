@@ -48,6 +48,8 @@ async function seededSwarm(
   return { owners, leecher, expected };
 }
 
+const withoutTime = (line: string): string => line.replace(/^\S+ /, '');
+
 const isAddress =
   (target: RemoteAddress) =>
   (peer: RemoteAddress): boolean =>
@@ -132,6 +134,12 @@ test('when every owner is gone the download waits, then completes from one that 
     assert.equal(leecher.node.budget.inFlightBlocks, 0, `in-flight budget released ${context}`);
     const back = download.owners.find((owner) => owner.nodeId === returning.nodeId)!;
     assert.equal(back.state, 'active', `the returning owner is active again ${context}`);
+    const { address, port } = returning.address;
+    assert.deepEqual(
+      leecher.lines.filter((line) => line.includes('answers again')).map(withoutTime),
+      [`${NAME}: node 3 answers again, at ${address}:${port}`],
+      context,
+    );
   } finally {
     await swarm.close();
   }

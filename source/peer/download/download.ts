@@ -229,11 +229,18 @@ export class Download {
   /**
    * Dead owners' next probe and its back-off; `delivered` is the owner's bytesDelivered when the
    * back-off began: only data delivered since resets it (see markDead). `loggedWhy`: the reason
-   * its death was last logged with (a probe failing the same way is not logged again).
+   * its death was last logged with (a probe failing the same way is not logged again);
+   * `saidBack`: a probe was answered and the log said so (said once until it delivers again).
    */
   private readonly probeAtMs = new Map<
     OwnerSession,
-    { atMs: number; delayMs: number; delivered: number; loggedWhy: string | null }
+    {
+      atMs: number;
+      delayMs: number;
+      delivered: number;
+      loggedWhy: string | null;
+      saidBack?: boolean;
+    }
   >();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
@@ -704,6 +711,15 @@ export class Download {
     }
     owner.state = 'active';
     owner.reason = '';
+    // Said once per death, or the log showed the download waiting, then downloading, with
+    // nothing of why between (found by hand).
+    const probe = this.probeAtMs.get(owner);
+    if (probe !== undefined && probe.saidBack !== true) {
+      probe.saidBack = true;
+      this.deps.log(
+        `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}`,
+      );
+    }
     owner.lastDataAtMs = this.deps.clock.now();
     this.ownerlessSinceMs = null;
     this.deps.changed();
