@@ -64,7 +64,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   const report = (line: string) => void lines.push(line);
   // Downloads need the tracker: they start once it answered (or counts as unreachable), after
   // the ones left unfinished last time (asking for one of those again is no error). Null: the
-  // tracker refused this node or never answered.
+  // tracker refused this node's id (in use by another node).
   const started = node.registration.then(async (registered) => {
     if (!registered) return null;
     await node.resumed;

@@ -344,7 +344,10 @@ export class PeerNode {
       identity,
       log: (text) => logger.log(text),
       // Every registration announces what we seed: seeds may have finished before the first.
-      onRegistered: () => void node?.reannounce(),
+      onRegistered: () => {
+        for (const download of node?.downloads.values() ?? []) download.trackerAnswers();
+        void node?.reannounce();
+      },
       changed: () => node?.markChanged(),
     });
     node = new PeerNode(

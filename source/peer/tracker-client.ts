@@ -10,6 +10,7 @@ import type {
   NeedQuery,
   NeedReplyMessage,
   OwnState,
+  TrackerErrorCode,
   TrackerReply,
   TrackerRequest,
 } from '../protocol/messages.ts';
@@ -71,6 +72,8 @@ export class TrackerClient {
   /** The same moment as wall-clock ms, read once: a view shows it, and it must not drift. */
   statusSinceWallMs: number;
   lastError = '';
+  /** The tracker's code with the refusal of our registration, while status is 'refused'. */
+  private refusedCode: TrackerErrorCode | null = null;
   heartbeatIntervalMs = 20_000;
   private token: Buffer | null = null;
   private timer: TimerHandle | null = null;
@@ -120,10 +123,15 @@ export class TrackerClient {
     return `${formatTracker(current)}${which}`;
   }
 
-  /** First registration. Resolves false only when the tracker refused us (id in use). */
+  /**
+   * First registration. Resolves false only when the tracker refused our id (in use by another
+   * node); any other refusal (a full tracker) is asked again with backoff, as for a tracker that
+   * does not answer. Before, a headless node refused `tracker is full` exited 1 where the view
+   * went on asking, and the view's --download never started once the tracker let it in.
+   */
   async start(): Promise<boolean> {
     await this.register(false);
-    return this.status !== 'refused';
+    return !(this.status === 'refused' && this.refusedCode === 'id-in-use');
   }
 
   private register(again: boolean): Promise<boolean> {
@@ -134,7 +142,8 @@ export class TrackerClient {
   }
 
   private async doRegister(again: boolean): Promise<boolean> {
-    if (this.status !== 'retrying') this.setStatus('registering');
+    // A refusal asked again stays one until the tracker says otherwise: no flicker per attempt.
+    if (this.status !== 'retrying' && this.status !== 'refused') this.setStatus('registering');
     const { endpoint, nodeId, identity } = this.deps;
     const tracker = this.trackers.current;
     const stopped = () => this.stopped;
@@ -164,11 +173,16 @@ export class TrackerClient {
       if (this.moveOn(tracker, 'is full')) return this.doRegister(again);
     }
     if (reply.type === 'error') {
+      const retrying = reply.code !== 'id-in-use';
+      // Said once per refusal, not once per attempt (every 16 s at most).
+      if (this.status !== 'refused' || reply.text !== this.lastError)
+        this.deps.log(
+          `tracker refused registration: ${reply.text}${retrying ? '; asking again with backoff' : ''}`,
+        );
       this.lastError = reply.text;
+      this.refusedCode = reply.code;
       this.setStatus('refused');
-      this.deps.log(`tracker refused registration: ${reply.text}`);
-      if (reply.code !== 'id-in-use')
-        this.schedule(this.nextRetryDelay(), () => this.register(again));
+      if (retrying) this.schedule(this.nextRetryDelay(), () => this.register(again));
       return false;
     }
     this.trackers.answered();

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { withoutTime } from '../peer/harness/log-lines.ts';
 import { Attacker } from './harness/attacker.ts';
 import { World } from './harness/world.ts';
 
@@ -94,7 +95,7 @@ test('a search answered as the last one is counted, not written; a changed answe
     await world.stopTracker();
     const searched = world.trackerLines
       .filter((line) => line.includes(' searched node '))
-      .map((line) => line.replace(/^\S+ /, ''));
+      .map(withoutTime);
     assert.deepEqual(searched, [
       'searched node 201 "big.iso": 0 files, 0 owners',
       'searched node 201 "big.iso": 1 file, 1 owner',

@@ -17,6 +17,7 @@ import { IDENTITY_KEY_FILE } from '../../source/peer/identity.ts';
 import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
 import type { PeerNode } from '../../source/peer/peer-node.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { withoutTime } from './harness/log-lines.ts';
 import { downloadAndSettle, Swarm, type SwarmNode } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
 
@@ -65,7 +66,7 @@ async function seededAnew(seeder: SwarmNode, name: string, before: string): Prom
 function linesFrom(node: SwarmNode, from: string): string[] {
   const start = node.lines.findIndex((line) => line.includes(from));
   assert.ok(start >= 0, `no line with "${from}":\n${node.lines.join('\n')}`);
-  return node.lines.slice(start).map((line) => line.replace(/^\S+ /, ''));
+  return node.lines.slice(start).map(withoutTime);
 }
 
 test('a seeded file rewritten in place is withdrawn, seeded again once it settles, and its new content downloads exact', {

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 import type { DownloadSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { withoutTime } from './harness/log-lines.ts';
 import {
   describeOwners,
   downloadAndSettle,
@@ -47,8 +48,6 @@ async function seededSwarm(
   const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
   return { owners, leecher, expected };
 }
-
-const withoutTime = (line: string): string => line.replace(/^\S+ /, '');
 
 const isAddress =
   (target: RemoteAddress) =>

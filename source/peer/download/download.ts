@@ -511,6 +511,18 @@ export class Download {
     return true;
   }
 
+  /**
+   * The node registered again, after an outage or a refusal: a download waiting for owners asks
+   * now, since its searches failed for want of a session, not of owners. Before, it asked when
+   * its back-off said: 10 s after a full tracker let the node in (found by hand).
+   */
+  trackerAnswers(): void {
+    if (this.stopped || this.state !== 'waiting-for-owners') return;
+    this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
+    if (this.wakeSearch) this.wakeSearch();
+    else this.search();
+  }
+
   private nextSearchDelay(): number {
     const delay = this.searchBackoffMs * (0.75 + Math.random() * 0.5);
     this.searchBackoffMs = Math.min(this.searchBackoffMs * 2, SEARCH_BACKOFF_MAX_MS);
