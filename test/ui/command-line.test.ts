@@ -88,7 +88,7 @@ describe('parseCommand: rate limits', () => {
     assert.deepEqual(parseCommand('up 0'), { kind: 'limit', direction: 'up', bytesPerSec: 0 });
     assert.deepEqual(parseCommand('down fast'), {
       kind: 'error',
-      message: 'down needs a rate such as 500K, 10M or 0 for no limit',
+      message: 'down needs a rate such as 500K, 10M or 0 for no limit (got "fast")',
     });
     assert.deepEqual(parseCommand('up'), {
       kind: 'error',

@@ -64,7 +64,12 @@ export function parseCommand(line: string): Command {
         return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_LARGE}` };
       if (isRateTooSmall(name))
         return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_SMALL}` };
-      return { kind: 'error', message: `${verb} needs a rate such as 500K, 10M or 0 for no limit` };
+      // What was typed is said back, as the flags do: a typo is seen at once.
+      const got = name ? ` (got ${JSON.stringify(name)})` : '';
+      return {
+        kind: 'error',
+        message: `${verb} needs a rate such as 500K, 10M or 0 for no limit${got}`,
+      };
     }
     case 'exit':
     case 'quit':
