@@ -60,6 +60,18 @@ export interface FolderListing {
   unsupported: UnsupportedEntry[];
 }
 
+/**
+ * Why a node folder cannot be used, for a person. A folder the node may not write to (read-only
+ * media, another user's) also says why it must: seeding alone needs no write, a person expects,
+ * but the key, the lock and the records live in the node folder.
+ */
+export function folderErrorText(displayPath: string, error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return text;
+  return `${text} (a node keeps its key and records in ${join(displayPath, STATE_DIR_NAME)}, even to seed alone)`;
+}
+
 /** `<filesDir>/node<ID>/`, created if missing (with its state folder); returns its realpath. */
 export async function openNodeFolder(filesDir: string, nodeId: number): Promise<NodeFolder> {
   if (!Number.isSafeInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${nodeId}`);

@@ -38,7 +38,12 @@ import { DownloadsRecord } from './downloads-record.ts';
 import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { type FileStamp, loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
-import { type FolderListing, type NodeFolder, openNodeFolder } from './node-folder.ts';
+import {
+  type FolderListing,
+  folderErrorText,
+  type NodeFolder,
+  openNodeFolder,
+} from './node-folder.ts';
 import { NodeRates } from './node-rates.ts';
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
@@ -306,7 +311,7 @@ export class PeerNode {
       await lock?.release();
       return {
         ok: false,
-        error: { code: 'folder', message: `cannot use ${shown}: ${(error as Error).message}` },
+        error: { code: 'folder', message: `cannot use ${shown}: ${folderErrorText(shown, error)}` },
       };
     }
     const opened = await openUdpTransport({

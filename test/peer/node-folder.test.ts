@@ -13,7 +13,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { openNodeFolder, writeFileAtomically } from '../../source/peer/node-folder.ts';
+import {
+  folderErrorText,
+  openNodeFolder,
+  writeFileAtomically,
+} from '../../source/peer/node-folder.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'bt-tui-folder-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -44,6 +48,30 @@ describe('openNodeFolder', () => {
     assert.deepEqual(
       (await second.listFiles()).map((f) => f.name),
       ['keep.txt'],
+    );
+  });
+});
+
+describe('folderErrorText', () => {
+  const failure = (code: string, message: string) =>
+    Object.assign(new Error(`${code}: ${message}`), { code });
+
+  test('a folder the node may not write to says why it must, even to seed', () => {
+    // Found by hand: `--seed` from a read-only mount said only EROFS, mkdir '.../.bt-tui'.
+    const readOnly = failure('EROFS', "read-only file system, mkdir '/media/dvd/node3/.bt-tui'");
+    assert.equal(
+      folderErrorText('dvd/node3', readOnly),
+      "EROFS: read-only file system, mkdir '/media/dvd/node3/.bt-tui' (a node keeps its key and records in dvd/node3/.bt-tui, even to seed alone)",
+    );
+    for (const code of ['EACCES', 'EPERM'])
+      assert.match(folderErrorText('n/node1', failure(code, 'x')), /even to seed alone\)$/);
+  });
+
+  test('other failures are said as they are', () => {
+    assert.equal(folderErrorText('n/node1', failure('ENOSPC', 'no space')), 'ENOSPC: no space');
+    assert.equal(
+      folderErrorText('n/node1', new Error('n/node1/.bt-tui is not a folder')),
+      'n/node1/.bt-tui is not a folder',
     );
   });
 });
