@@ -825,7 +825,8 @@ export class PeerNode {
     const entry = lstatSync(join(this.folder.path, name), { throwIfNoEntry: false });
     if (entry === undefined) return null;
     if (entry.isDirectory()) return `${name} is already here (a folder)`;
-    return `${name} is already here (not shared)`;
+    // What to do, since nothing here says whether it is the swarm's file (found by hand).
+    return `${name} is already here (not shared): seed it, or move it away first`;
   }
 
   /**
@@ -1157,7 +1158,8 @@ export class PeerNode {
   }
 
   private refuse(name: string, reason: string): IntentOutcome {
-    this.options.logger.log(`${name}: ${reason}`);
+    // A reason that names the file already is logged as it is, not as `x.bin: x.bin is …`.
+    this.options.logger.log(reason.startsWith(`${name} `) ? reason : `${name}: ${reason}`);
     return { ok: false, reason };
   }
 

@@ -8,6 +8,7 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { withoutTime } from './harness/log-lines.ts';
 import { Swarm, settled } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
 
@@ -65,8 +66,13 @@ test('a download of a name the folder already has is refused and leaves that fil
     // Refused before a download starts (issue 11): the file is here, whatever its state.
     assert.deepEqual(leecher.node.download('x'), {
       ok: false,
-      reason: 'x is already here (not shared)',
+      reason: 'x is already here (not shared): seed it, or move it away first',
     });
+    // Logged once, as it is: before, `x: x is already here (not shared)`.
+    assert.deepEqual(
+      leecher.lines.map(withoutTime).filter((line) => line.includes('already here')),
+      ['x is already here (not shared): seed it, or move it away first'],
+    );
     const path = join(leecher.folder, 'x');
     assert.deepEqual(leecher.node.getSnapshot().downloads, []);
     assert.equal(await sha256File(path), mine, 'the existing file is unchanged');

@@ -97,7 +97,7 @@ test('d on a file this node seeds is refused before anything changes; the row st
     });
     assert.deepEqual(owner!.node.download('mine.txt'), {
       ok: false,
-      reason: 'mine.txt is already here (not shared)',
+      reason: 'mine.txt is already here (not shared): seed it, or move it away first',
     });
     // Several snapshot rebuilds later nothing moved: no download row, the same file states.
     await sleep(350);
