@@ -397,6 +397,32 @@ describe('peer view: header', () => {
     );
   });
 
+  test('at 80 columns what the tracker says stays whole: the name, then the address give way', async () => {
+    const firstLine = async (tracker: PeerSnapshot['tracker']) => {
+      const view = await show({ peer: peerSnapshot({ tracker }), size: { columns: 80, rows: 24 } });
+      return view.lines()[0];
+    };
+    const at = { address: '127.0.0.1:23456', sinceWallMs: BASE_WALL_MS };
+    // Before: `… tracker 127.0.0.1:23456 retrying since…` and `… refused (track…`.
+    assert.equal(
+      await firstLine({ ...at, status: 'retrying', error: 'tracker unreachable' }),
+      'node 3 · tracker 127.0.0.1:23456 retrying since 03:04:05 (tracker unreachable)',
+    );
+    assert.equal(
+      await firstLine({ ...at, status: 'refused', error: 'tracker is full (2 nodes)' }),
+      'node 3 · tracker 127.0.0.1:23456 refused (tracker is full (2 nodes))',
+    );
+    // The name gives way alone where that is enough.
+    assert.equal(
+      await firstLine({ ...at, status: 'refused', error: 'node id 3 is in use' }),
+      'node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 refused (node id 3 is in use)',
+    );
+    assert.equal(
+      await firstLine({ ...at, status: 'registered', error: '' }),
+      'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 registered',
+    );
+  });
+
   test('rates, files seeded (singular and plural) and bytes uploaded', async () => {
     const lines = await header(
       peerSnapshot({
@@ -873,7 +899,8 @@ describe('peer view: help and small terminals', () => {
       swarm: busySwarm,
       size: { columns: MIN_COLUMNS, rows: MIN_ROWS },
     });
-    assert.match(view.lines()[0] ?? '', /^bt-tui peer · node 3/);
+    // The product's name gives way to what the tracker says (before: `…127.0.0.1:6…`).
+    assert.equal(view.lines()[0], 'node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered');
     assert.deepEqual(linesWiderThan(view.lines(), MIN_COLUMNS), []);
   });
 
@@ -886,7 +913,7 @@ describe('peer view: help and small terminals', () => {
     });
     const lines = view.lines();
     assert.equal(lines.length, 18, view.frame());
-    assert.match(lines[0] ?? '', /^bt-tui peer · node 3/);
+    assert.equal(lines[0], 'node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered');
     for (const pane of ['My files', 'Swarm files', 'Downloads', 'Log'])
       assert.match(view.frame(), new RegExp(`[ ▶] ${pane} \\(`), pane);
     assert.match(lines.at(-1) ?? '', /\? all keys$/);

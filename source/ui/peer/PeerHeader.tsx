@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatRate, formatSize } from '../../format.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
-import { truncate } from '../text.ts';
+import { textWidth, truncate } from '../text.ts';
 
 const TRACKER_COLOR = {
   registered: 'green',
@@ -57,13 +57,14 @@ export function PeerHeader({
       : '';
   const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
-  const title = `bt-tui peer · node ${snapshot.nodeId} · ${snapshot.address} · tracker ${tracker.address} `;
+  const status = exiting ? 'exiting…' : trackerText;
+  const title = titleFitting(snapshot, width - textWidth(status));
   return (
     <Box flexDirection="column">
       <Text>
         <Text bold>{truncate(title, width)}</Text>
         <Text color={TRACKER_COLOR[tracker.status]}>
-          {truncate(exiting ? 'exiting…' : trackerText, Math.max(0, width - title.length))}
+          {truncate(status, Math.max(0, width - textWidth(title)))}
         </Text>
       </Text>
       <Text>
@@ -74,6 +75,23 @@ export function PeerHeader({
       </Text>
     </Box>
   );
+}
+
+/**
+ * Who this node is, in `room` cells if it can be: the product's name gives way first, then the
+ * node's own address (its log's first line says it), so that what the tracker says stays whole.
+ * Before, at 80 columns `retrying since 06:21:34 (tracker unreachable)` read `retrying since…`,
+ * and `refused (tracker is full (2 nodes))` read `refused (track…` (found by hand).
+ */
+function titleFitting(snapshot: PeerSnapshot, room: number): string {
+  const node = `node ${snapshot.nodeId}`;
+  const tracker = `tracker ${snapshot.tracker.address} `;
+  const titles = [
+    `bt-tui peer · ${node} · ${snapshot.address} · ${tracker}`,
+    `${node} · ${snapshot.address} · ${tracker}`,
+    `${node} · ${tracker}`,
+  ];
+  return titles.find((title) => textWidth(title) <= room) ?? titles[titles.length - 1]!;
 }
 
 /**
