@@ -398,29 +398,31 @@ describe('peer view: header', () => {
   });
 
   test('at 80 columns what the tracker says stays whole: the name, then the address give way', async () => {
-    const firstLine = async (tracker: PeerSnapshot['tracker']) => {
-      const view = await show({ peer: peerSnapshot({ tracker }), size: { columns: 80, rows: 24 } });
-      return view.lines()[0];
-    };
     const at = { address: '127.0.0.1:23456', sinceWallMs: BASE_WALL_MS };
     // Before: `… tracker 127.0.0.1:23456 retrying since…` and `… refused (track…`.
-    assert.equal(
-      await firstLine({ ...at, status: 'retrying', error: 'tracker unreachable' }),
-      'node 3 · tracker 127.0.0.1:23456 retrying since 03:04:05 (tracker unreachable)',
-    );
-    assert.equal(
-      await firstLine({ ...at, status: 'refused', error: 'tracker is full (2 nodes)' }),
-      'node 3 · tracker 127.0.0.1:23456 refused (tracker is full (2 nodes))',
-    );
-    // The name gives way alone where that is enough.
-    assert.equal(
-      await firstLine({ ...at, status: 'refused', error: 'node id 3 is in use' }),
-      'node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 refused (node id 3 is in use)',
-    );
-    assert.equal(
-      await firstLine({ ...at, status: 'registered', error: '' }),
-      'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 registered',
-    );
+    const cases: Array<[PeerSnapshot['tracker'], string]> = [
+      [
+        { ...at, status: 'retrying', error: 'tracker unreachable' },
+        'node 3 · tracker 127.0.0.1:23456 retrying since 03:04:05 (tracker unreachable)',
+      ],
+      [
+        { ...at, status: 'refused', error: 'tracker is full (2 nodes)' },
+        'node 3 · tracker 127.0.0.1:23456 refused (tracker is full (2 nodes))',
+      ],
+      // The name gives way alone where that is enough.
+      [
+        { ...at, status: 'refused', error: 'node id 3 is in use' },
+        'node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 refused (node id 3 is in use)',
+      ],
+      [
+        { ...at, status: 'registered', error: '' },
+        'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 registered',
+      ],
+    ];
+    for (const [tracker, expected] of cases) {
+      const view = await show({ peer: peerSnapshot({ tracker }), size: { columns: 80, rows: 24 } });
+      assert.equal(view.lines()[0], expected);
+    }
   });
 
   test('rates, files seeded (singular and plural) and bytes uploaded', async () => {
