@@ -75,7 +75,7 @@ export interface SeederStats {
   rejectsSent: number;
   peers: RequesterStats[];
   files: SeededFileStats[];
-  /** Peers that asked for data within the last rechoke period, with their slot. */
+  /** Peers asking for data now (see UploadSlots.asking), with their slot. */
   slots: SlotHolder[];
   uploadLimitBytesPerSec: number;
 }
@@ -210,7 +210,7 @@ export class Seeder {
       rejectsSent: this.rejectsSent,
       peers: this.ledger.snapshot(),
       files: this.files.stats(),
-      slots: this.slots.holders(this.opts.clock.now()),
+      slots: this.slots.asking(this.opts.clock.now()),
       uploadLimitBytesPerSec: this.pacer.limit,
     };
   }

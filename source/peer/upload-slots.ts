@@ -70,6 +70,16 @@ export class UploadSlots {
     return true;
   }
 
+  /**
+   * The peers asking now (within IDLE_MS; a choked one asks again within a second), with their
+   * slot: who downloads from this node, for the peers pane. `holders` would keep a peer that has
+   * finished for up to a rechoke period: the pane listed three peers at 0 B/s, and the header
+   * said `to 3 peers`, for 10 s after they all had the file (found by hand).
+   */
+  asking(nowMs: number): SlotHolder[] {
+    return [...this.peers.values()].filter((peer) => nowMs - peer.lastRequestMs < IDLE_MS);
+  }
+
   /** Every peer that asked within the last rechoke period, with its slot. */
   holders(nowMs: number): SlotHolder[] {
     return [...this.peers.values()].filter((peer) => nowMs - peer.lastRequestMs < RECHOKE_MS);

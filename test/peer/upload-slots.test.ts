@@ -117,6 +117,27 @@ describe('UploadSlots between rechokes', () => {
       ['p2'],
     );
   });
+
+  test('asking() lists only the peers that asked within IDLE_MS, slot held or not', () => {
+    const slots = new UploadSlots(0, () => 0, 1);
+    slots.admit('p1', 0, noScore);
+    slots.admit('p2', 1_000, noScore); // optimistic
+    slots.admit('p3', 1_500, noScore); // choked
+    assert.deepEqual(
+      slots.asking(1_500).map((holder) => [holder.key, holder.slot]),
+      [
+        ['p1', 'regular'],
+        ['p2', 'optimistic'],
+        ['p3', null],
+      ],
+    );
+    // p1 stopped asking (it has the file): gone from asking() at IDLE_MS, slot still held.
+    assert.deepEqual(
+      slots.asking(IDLE_MS).map((holder) => holder.key),
+      ['p2', 'p3'],
+    );
+    assert.equal(slots.holders(IDLE_MS)[0]?.slot, 'regular');
+  });
 });
 
 describe('UploadSlots rechoke', () => {
