@@ -71,8 +71,9 @@ export class UploadSlots {
   }
 
   /**
-   * The peers asking now (within IDLE_MS; a choked one asks again within a second), with their
-   * slot: who downloads from this node, for the peers pane. `holders` would keep a peer that has
+   * The peers asking now (within IDLE_MS; a choked one asks again within a second, and one
+   * quiet for longer, after `busy` say, is as idle to the slots), with their slot: who
+   * downloads from this node, for the peers pane. `holders` would keep a peer that has
    * finished for up to a rechoke period: the pane listed three peers at 0 B/s, and the header
    * said `to 3 peers`, for 10 s after they all had the file (found by hand).
    */
