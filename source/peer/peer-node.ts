@@ -350,7 +350,7 @@ export class PeerNode {
       log: (text) => logger.log(text),
       // Every registration announces what we seed: seeds may have finished before the first.
       onRegistered: () => {
-        for (const download of node?.downloads.values() ?? []) download.trackerAnswers();
+        for (const download of node?.downloads.values() ?? []) download.nodeRegistered();
         void node?.reannounce();
       },
       changed: () => node?.markChanged(),

@@ -516,7 +516,7 @@ export class Download {
    * now, since its searches failed for want of a session, not of owners. Before, it asked when
    * its back-off said: 10 s after a full tracker let the node in (found by hand).
    */
-  trackerAnswers(): void {
+  nodeRegistered(): void {
     if (this.stopped || this.state !== 'waiting-for-owners') return;
     this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
     if (this.wakeSearch) this.wakeSearch();
