@@ -1,8 +1,8 @@
 /**
  * `bt-tui tracker --max-nodes N` as a person runs it (real processes, real UDP on 127.0.0.1):
  * the node beyond the bound is told the tracker is full, says so in one line and asks again
- * until a node leaves, then downloads at once; the nodes registered are untouched. And one tracker per `--db`
- * folder: a second is refused.
+ * until a node leaves, then downloads at once; the nodes registered are untouched. And one
+ * tracker per `--db` folder: a second is refused.
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
