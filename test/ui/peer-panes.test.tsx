@@ -734,6 +734,21 @@ describe('peer view: downloads', () => {
     assert.equal(legend, '  legend: A node 1  ▒ 0 in flight  · 342 missing  a ▪ partly');
   });
 
+  test('a download that waits or is paused counts no blocks in flight in its legend', async () => {
+    const sources = Array.from({ length: 8 }, (_, piece) => (piece < 2 ? 0 : M));
+    for (const state of ['waiting-for-owners', 'paused'] as const) {
+      const view = await show({
+        peer: peerSnapshot({
+          downloads: [download('w.bin', sources, { state, owners: [owner(1)] })],
+        }),
+        size: { columns: 120, rows: 36 },
+      });
+      // Before: `▒ 0 in flight` beside a download that asks nobody for anything.
+      const [, , legend] = linesFrom(view, '  w.bin', 3);
+      assert.equal(legend, '  legend: A node 1  · 6 missing', state);
+    }
+  });
+
   test('at 80 columns a long legend drops the word "legend" before any glyph or count', async () => {
     const sources = Array.from({ length: 1024 }, (_, piece) =>
       piece % 50 === 0 ? R : piece % 4 === 0 ? piece % 8 : piece % 7 === 0 ? F : M,

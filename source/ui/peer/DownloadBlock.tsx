@@ -99,11 +99,13 @@ function legendText(
   );
   if (download.pieceSources.length === 0)
     return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
-  // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room.
+  // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room. Nor is anything
+  // in flight while a download waits, is paused or has stopped: no count then but a real one.
   const whole = tally.inFlight === 0 && tally.missing === 0;
+  const inFlight = tally.inFlight > 0 || (!whole && download.state === 'downloading');
   const others = [
     tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
-    whole ? '' : `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight`,
+    inFlight ? `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight` : '',
     whole ? '' : `${MISSING_GLYPH} ${tally.missing} missing`,
     cells.some((cell) => 'partial' in cell && cell.partial)
       ? `a ${RESUMED_PARTLY_GLYPH} partly`
