@@ -147,11 +147,13 @@ test('two downloads from one owner share its link: both progress, neither waits 
     for (const name of names) assert.deepEqual(await owner.node.seed(name), { ok: true });
     const leecher = await swarm.addNode({ nodeId: 5 });
     for (const name of names) assert.deepEqual(leecher.node.download(name), { ok: true });
-    // When the first is done, how far the other had come: 0 % when the first takes the whole
-    // window. Alone 65-75 %; with another test process on the two cores 6-100 % (2026-12-02,
-    // twelve runs each through node:dgram and batched UDP: 0.06 and 0.31 the lowest), so the
-    // share is not asserted, only that the other did not wait.
+    // When the first is done, how far the other had come: nothing when the first takes the
+    // whole window. Alone 65-75 % verified; with another test process on the two cores 6-100 %
+    // (2026-12-02, twelve runs each through node:dgram and batched UDP: 0.06 and 0.31 the
+    // lowest), and 0 % once in CI (2026-12-06, a piece received but not yet verified, say). So
+    // the share is not asserted, only that the other did not wait: it had received blocks.
     let otherShare = -1;
+    let otherBytes = -1;
     await waitFor(
       () => {
         const { downloads } = leecher.node.getSnapshot();
@@ -159,12 +161,16 @@ test('two downloads from one owner share its link: both progress, neither waits 
         if (downloads.length < 2 || done === undefined) return false;
         const other = downloads.find((download) => download !== done)!;
         otherShare = other.pieceCount > 0 ? other.piecesVerified / other.pieceCount : 0;
+        otherBytes = other.owners.reduce((sum, owner) => sum + owner.bytesDelivered, 0);
         return true;
       },
       'the first download done',
       40_000,
     );
-    assert.ok(otherShare > 0, `the other had ${(otherShare * 100).toFixed(0)} % (seed ${seed})`);
+    assert.ok(
+      otherBytes > 0,
+      `the other had received ${otherBytes} B, ${(otherShare * 100).toFixed(0)} % verified (seed ${seed})`,
+    );
     const downloads = await withTimeout(
       leecher.node.whenDownloadsSettled(),
       `downloads (seed ${seed})`,
