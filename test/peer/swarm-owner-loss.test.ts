@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 import type { DownloadSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
-import { withoutTime } from './harness/log-lines.ts';
+import { timeOf, withoutTime } from './harness/log-lines.ts';
 import {
   describeOwners,
   downloadAndSettle,
@@ -170,12 +170,12 @@ test('with every owner gone for good, a download that may give up fails with the
   }
 });
 
-test('a name the swarm does not have is waited for, then given up with "not found in the swarm"', {
+test('a name the swarm does not have is waited for, then given up on time with "not found in the swarm"', {
   timeout: 30_000,
 }, async () => {
   const swarm = await Swarm.start();
   try {
-    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 2, giveUpWithoutOwnersMs: 2_000 });
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 2, giveUpWithoutOwnersMs: 4_000 });
     assert.deepEqual(leecher.node.download('nosuch.bin'), { ok: true });
     await waitFor(
       () => downloadRow(leecher, 'nosuch.bin')?.reason === 'no file of this name in the swarm yet',
@@ -185,14 +185,19 @@ test('a name the swarm does not have is waited for, then given up with "not foun
     const download = await settled(leecher, 'nosuch.bin', 20_000);
     assert.deepEqual(
       [download.state, download.reason],
-      ['failed', 'not found in the swarm (waited 2 s)'],
+      ['failed', 'not found in the swarm (waited 4 s)'],
     );
-    // Asked again after 1 s, within the wait: no `searching` and `waiting` lines per try.
+    // Asked again after ~1 s and ~3 s, within the wait: no `searching` and `waiting` lines per
+    // try.
     const said = leecher.lines.flatMap((line) => line.split(' nosuch.bin: ').slice(1));
     assert.deepEqual(said, [
       'waiting for owners (no file of this name in the swarm yet)',
-      'failed: not found in the swarm (waited 2 s)',
+      'failed: not found in the swarm (waited 4 s)',
     ]);
+    // On time: before, the back-off's next search (5.25-8.75 s in) was when it gave up.
+    const waitedMs =
+      timeOf(leecher.lines, /nosuch\.bin: failed/) - timeOf(leecher.lines, /nosuch\.bin: waiting/);
+    assert.ok(waitedMs < 4_750, `gave up ${waitedMs} ms after the wait began`);
   } finally {
     await swarm.close();
   }

@@ -483,8 +483,21 @@ export class Download {
         resolve();
       };
       this.wakeSearch = wake;
-      this.searchTimer = this.deps.clock.setTimeout(wake, this.nextSearchDelay());
+      this.searchTimer = this.deps.clock.setTimeout(wake, this.searchDelayWithin());
     });
+  }
+
+  /**
+   * The next search's delay, but no later than the give-up time: one last look then, and the
+   * download fails on time. Before, the back-off (up to 30 s) ran past it: `not found in the
+   * swarm (waited 60 s)` came 65 s after the wait began (found by hand), and up to 90 s.
+   */
+  private searchDelayWithin(): number {
+    const delay = this.nextSearchDelay();
+    const limit = this.options.giveUpWithoutOwnersMs;
+    if (limit === null || this.ownerlessSinceMs === null) return delay;
+    const untilGiveUp = this.ownerlessSinceMs + limit - this.deps.clock.now();
+    return Math.max(0, Math.min(delay, untilGiveUp));
   }
 
   /**
