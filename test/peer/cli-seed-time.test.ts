@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
+import { timeOf } from './harness/log-lines.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'big.bin';
@@ -29,11 +30,6 @@ async function swarmWithSeeder(seed: number) {
   const seeder = spawnCli(['peer', '--id', '1', '--seed', NAME, ...common]);
   await tracker.waitForLine(/owns node 1 big\.bin/);
   return { tracker, seeder, common, files, expected };
-}
-
-/** Milliseconds since midnight of a log line's ISO timestamp. */
-function stampMs(line: string): number {
-  return Date.parse(line.slice(0, 24));
 }
 
 test('a done leecher with --seed-time serves the next one after the seeder left; SIGTERM ends it', {
@@ -86,12 +82,12 @@ test('--seed-time 1.5: the node exits 0 by itself once the time is up, not befor
   );
   assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
   assert.equal(await sha256File(join(files, 'node2', NAME)), expected, `SHA-256 (seed ${seed})`);
-  const waiting = leecher.stdout.find((line) =>
-    line.endsWith(' every download verified; seeding 1.5 s more (--seed-time), then exiting'),
-  );
-  const exited = leecher.stdout.find((line) => line.endsWith(' exited the swarm'));
-  assert.ok(waiting && exited, leecher.stdout.slice(-5).join('\n'));
-  const waitedMs = stampMs(exited) - stampMs(waiting);
+  const waitedMs =
+    timeOf(leecher.stdout, / exited the swarm$/) -
+    timeOf(
+      leecher.stdout,
+      / every download verified; seeding 1\.5 s more \(--seed-time\), then exiting$/,
+    );
   assert.ok(waitedMs >= 1_500, `exited ${waitedMs} ms after the line, before the 1.5 s were up`);
   assert.deepEqual(leecher.stderr, []);
 });
