@@ -102,7 +102,7 @@ function legendText(
   // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room. Nor is anything
   // in flight while a download waits, is paused or has stopped: no count then but a real one.
   const whole = tally.inFlight === 0 && tally.missing === 0;
-  const inFlight = tally.inFlight > 0 || (!whole && download.state === 'downloading');
+  const inFlight = tally.inFlight > 0 || (tally.missing > 0 && download.state === 'downloading');
   const others = [
     tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
     inFlight ? `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight` : '',
