@@ -418,6 +418,16 @@ describe('peer view: header', () => {
         { ...at, status: 'registered', error: '' },
         'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:23456 registered',
       ],
+      // Too long for any title: the shortest stays whole and the state is cut (the log pane
+      // shows it wrapped); cutting the title lost the tracker's address.
+      [
+        {
+          ...at,
+          status: 'refused',
+          error: 'node id 3 is in use by 127.0.0.1:40111 (another key; free on 07:40:12)',
+        },
+        'node 3 · tracker 127.0.0.1:23456 refused (node id 3 is in use by 127.0.0.1:4011…',
+      ],
     ];
     for (const [tracker, expected] of cases) {
       const view = await show({ peer: peerSnapshot({ tracker }), size: { columns: 80, rows: 24 } });
