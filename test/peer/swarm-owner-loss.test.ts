@@ -194,10 +194,11 @@ test('a name the swarm does not have is waited for, then given up on time with "
       'waiting for owners (no file of this name in the swarm yet)',
       'failed: not found in the swarm (waited 4 s)',
     ]);
-    // On time: before, the back-off's next search (5.25-8.75 s in) was when it gave up.
+    // On time: before, the back-off's next search (5.25-8.75 s in) was when it gave up. A
+    // second of slack for a loaded machine's late timers.
     const waitedMs =
       timeOf(leecher.lines, /nosuch\.bin: failed/) - timeOf(leecher.lines, /nosuch\.bin: waiting/);
-    assert.ok(waitedMs < 4_750, `gave up ${waitedMs} ms after the wait began`);
+    assert.ok(waitedMs < 5_000, `gave up ${waitedMs} ms after the wait began`);
   } finally {
     await swarm.close();
   }
