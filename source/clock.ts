@@ -34,6 +34,23 @@ export function delayToGrid(nowMs: number, periodMs: number): number {
   return Math.max(1, Math.round(dueMs - nowMs));
 }
 
+/**
+ * A timer this late (and at least a period late) means the process did not run: stopped with
+ * Ctrl+Z or SIGSTOP, or its machine asleep. A busy event loop does not lag whole seconds, and
+ * short periods (tests use 100 ms) never see it from one.
+ */
+const NOT_RUNNING_MS = 2_000;
+
+/**
+ * How long the process did not run, judged by a periodic timer due at `dueMs` and firing at
+ * `nowMs`: 0 unless it is late by a period and NOT_RUNNING_MS. Then whatever peers sent meanwhile
+ * still waits, unread, in the socket: their silence over that time is this process's own.
+ */
+export function notRunningMs(dueMs: number, nowMs: number, periodMs: number): number {
+  const lateMs = nowMs - dueMs;
+  return lateMs >= Math.max(periodMs, NOT_RUNNING_MS) ? lateMs : 0;
+}
+
 /** The real clock: performance.now() for intervals, Date.now() for timestamps. */
 export const systemClock: Clock = {
   now: () => performance.now(),

@@ -4,7 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type Clock, delayToGrid, ManualClock, systemClock } from '../source/clock.ts';
+import {
+  type Clock,
+  delayToGrid,
+  ManualClock,
+  notRunningMs,
+  systemClock,
+} from '../source/clock.ts';
 
 test('refresh arms a fired timer again, its delay from now', () => {
   const clock = new ManualClock();
@@ -63,4 +69,11 @@ test('delayToGrid arms for the grid point nearest one period ahead', () => {
   assert.equal(1_030 + delayToGrid(1_030, 100), 1_100);
   assert.equal(1_210 + delayToGrid(1_210, 500), 1_500);
   assert.equal(1_230 + delayToGrid(1_230, 50), 1_300);
+});
+
+test('notRunningMs: late by a period and 2 s means the process did not run; less is a busy loop', () => {
+  assert.equal(notRunningMs(1_000, 2_999, 500), 0, '1,999 ms late: busy, not stopped');
+  assert.equal(notRunningMs(1_000, 3_000, 500), 2_000);
+  assert.equal(notRunningMs(1_000, 5_000, 5_000), 0, 'under one period late');
+  assert.equal(notRunningMs(1_000, 6_000, 5_000), 5_000);
 });

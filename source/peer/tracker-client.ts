@@ -309,8 +309,10 @@ export class TrackerClient {
           : { ok: false, reason: reply.text, refused: true };
       }
       registeredAgain = true;
+      // Said once: after a stop every request in flight hears it (three lines, found by hand).
+      if (this.token === token)
+        this.deps.log('tracker asked us to register again (it restarted or dropped us)');
       this.token = null;
-      this.deps.log('tracker asked us to register again (it restarted or dropped us)');
       const jitterMs = Math.random() * Math.min(this.heartbeatIntervalMs / 4, 2_000);
       await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, jitterMs));
       // Another request may have registered during the pause: its session serves this one too.

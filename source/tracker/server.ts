@@ -3,7 +3,7 @@
  * (changes out, other trackers' changes in), the log and the snapshot store the UI subscribes to.
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
-import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
+import { type Clock, notRunningMs, systemClock, type TimerHandle } from '../clock.ts';
 import { defaults, heartbeatIntervalForSweep } from '../config.ts';
 import { formatSeconds } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
@@ -171,12 +171,6 @@ const FIGURES_REFRESH_MS = 2_000;
  * one's cost, so the UI never takes more than a fifth of the event loop from the socket.
  */
 const REBUILD_COST_FACTOR = 4;
-
-/**
- * A sweep this late (and at least a tick late) means the tracker process did not run: stopped,
- * or its machine asleep. Short sweep periods (tests use 100 ms) never see it from a busy loop.
- */
-const NOT_RUNNING_MS = 2_000;
 
 /** Loads the database, binds the socket and starts serving. */
 export async function startTracker(
@@ -477,9 +471,8 @@ class RunningTracker implements TrackerServer {
     const dueMs = this.clock.now() + everyMs;
     this.sweepTimer = this.clock.setTimeout(() => {
       const nowMs = this.clock.now();
-      // Late by a whole tick, and seconds: the process did not run (a busy loop never lags so).
-      const awayMs = nowMs - dueMs;
-      if (awayMs >= Math.max(everyMs, NOT_RUNNING_MS)) {
+      const awayMs = notRunningMs(dueMs, nowMs, everyMs);
+      if (awayMs > 0) {
         this.state.excuseAbsence(awayMs, nowMs);
         this.opts.logger.log(
           `the tracker did not run for ${formatSeconds(awayMs)} (stopped or asleep): that silence is not held against the nodes`,

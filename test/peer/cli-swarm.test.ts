@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { link, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killAll, spawnCli, trackerPort } from './harness/cli.ts';
+import { killAll, spawnCli, spawnTracker } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 
 const MiB = 1024 * 1024;
@@ -19,29 +19,16 @@ after(async () => {
 });
 
 /** A temp folder with files/ (made: only the default --files is created by bt-tui), logs/ and db/. */
-async function workspace(): Promise<{ files: string; logs: string; db: string }> {
+async function workspace(): Promise<{ path: string; files: string; logs: string }> {
   const dir = await makeTempDir('cli');
   cleanups.push(dir.remove);
   await mkdir(join(dir.path, 'files'));
-  return { files: join(dir.path, 'files'), logs: join(dir.path, 'logs'), db: join(dir.path, 'db') };
+  return { path: dir.path, files: join(dir.path, 'files'), logs: join(dir.path, 'logs') };
 }
 
-/** `bt-tui tracker --headless` on a free port; returns it and `--tracker` for peers. */
-async function startTracker(ws: { logs: string; db: string }) {
-  const tracker = spawnCli([
-    'tracker',
-    '--headless',
-    '--port',
-    '0',
-    '--sweep',
-    '2',
-    '--logs',
-    ws.logs,
-    '--db',
-    ws.db,
-  ]);
-  const address = `127.0.0.1:${await trackerPort(tracker)}`;
-  return { tracker, address };
+/** `bt-tui tracker --headless` in the workspace, a node late after 2 s of silence. */
+function startTracker(ws: { path: string }) {
+  return spawnTracker(ws.path, ['--sweep', '2']);
 }
 
 test('tracker, two seeders and a leecher as processes: exit 0, file exact, owners credited', {

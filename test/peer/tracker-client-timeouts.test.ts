@@ -92,7 +92,11 @@ after(async () => {
 });
 
 /** A client whose endpoint's clock stands still until the test advances it; not started. */
-async function clientOnManualClock(nodeId: number, trackerAddress = tracker.address) {
+async function clientOnManualClock(
+  nodeId: number,
+  trackerAddress = tracker.address,
+  log: (line: string) => void = () => {},
+) {
   const clock = new ManualClock();
   const wire = new RequestLoser(await openLoopbackTransport());
   const endpoint = new UdpEndpoint(wire, { clock });
@@ -102,7 +106,7 @@ async function clientOnManualClock(nodeId: number, trackerAddress = tracker.addr
     tracker: trackerAddress,
     nodeId,
     identity: identityFromSeed(Buffer.alloc(32, nodeId)),
-    log: () => {},
+    log,
     onRegistered: () => {},
     changed: () => {},
   });
@@ -189,6 +193,38 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
       }
       assert.equal(registrations(), registered, `${old}: no REGISTER after the new session`);
     }
+  });
+});
+
+describe('TrackerClient: dropped by the tracker', () => {
+  test('three requests answered "register again" say so once, and register once', async () => {
+    // As after a view stopped with Ctrl+Z for a minute: its heartbeat, LIST and NEED were all
+    // in flight, each was answered so, and the log said it three times (found by hand).
+    const dropping = await trackerSweeping(100);
+    const lines: string[] = [];
+    const { clock, wire, client } = await clientOnManualClock(45, dropping.address, (line) =>
+      lines.push(line),
+    );
+    assert.equal(await client.start(), true);
+    const listed = () => dropping.getSnapshot().nodes.some((node) => node.nodeId === 45);
+    await waitFor(listed, 'node 45 listed', 5_000);
+    await waitFor(() => !listed(), 'node 45 forgotten', 5_000);
+    const registered = wire.sentByType.get('register') ?? 0;
+    const answers = Promise.all([client.need(QUERY, 3), client.list(0), client.need(QUERY, 3)]);
+    let settled = false;
+    void answers.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 600 && !settled; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    for (const outcome of await answers) assert.ok(outcome.ok, JSON.stringify(outcome));
+    assert.deepEqual(
+      lines.filter((line) => line.includes('register again')),
+      ['tracker asked us to register again (it restarted or dropped us)'],
+    );
+    assert.equal((wire.sentByType.get('register') ?? 0) - registered, 1, 'one REGISTER');
   });
 });
 

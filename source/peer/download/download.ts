@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Clock, delayToGrid, type TimerHandle } from '../../clock.ts';
+import { type Clock, delayToGrid, notRunningMs, type TimerHandle } from '../../clock.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
-import { formatAddress, formatRate, formatSize } from '../../format.ts';
+import { formatAddress, formatRate, formatSeconds, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { unicastHostError } from '../../net/unicast-address.ts';
@@ -954,13 +954,31 @@ export class Download {
   }
 
   private scheduleHousekeeping(): void {
-    this.housekeepingTimer = this.deps.clock.setTimeout(
-      () => {
-        if (this.stopped) return;
-        this.housekeeping();
-        this.scheduleHousekeeping();
-      },
-      delayToGrid(this.deps.clock.now(), HOUSEKEEPING_MS),
+    const delayMs = delayToGrid(this.deps.clock.now(), HOUSEKEEPING_MS);
+    const dueMs = this.deps.clock.now() + delayMs;
+    this.housekeepingTimer = this.deps.clock.setTimeout(() => {
+      if (this.stopped) return;
+      const awayMs = notRunningMs(dueMs, this.deps.clock.now(), HOUSEKEEPING_MS);
+      if (awayMs > 0) this.excuseAbsence(awayMs);
+      this.housekeeping();
+      this.scheduleHousekeeping();
+    }, delayMs);
+  }
+
+  /**
+   * This process did not run for `awayMs` (see notRunningMs): the owners' DATA of that time waits
+   * unread in the socket, and timers run before it is read. Their silence is this node's, so
+   * each counts as heard `awayMs` later. Without this, a view suspended with Ctrl+Z for five
+   * seconds came back to `node 1 is dead (silent for 5.1 s)` for every owner (found by hand).
+   */
+  private excuseAbsence(awayMs: number): void {
+    const nowMs = this.deps.clock.now();
+    for (const owner of this.owners) {
+      owner.lastDataAtMs = Math.min(nowMs, owner.lastDataAtMs + awayMs);
+      owner.lastRefusedAtMs = Math.min(nowMs, owner.lastRefusedAtMs + awayMs);
+    }
+    this.deps.log(
+      `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
     );
   }
 
