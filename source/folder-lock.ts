@@ -11,7 +11,7 @@
  * process and is taken over.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { link, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The lock file of a node folder's state dir. */
@@ -27,10 +27,23 @@ export type LockOutcome =
   /** `pid`: the process that holds it. */
   | { ok: false; pid: number };
 
-/** What a lock file says: the holder's pid, and when it started (Linux; '' elsewhere). */
+/**
+ * What a lock file says: the holder's pid, when it started (Linux; '' elsewhere), and the folder
+ * it locked (`dev:inode`; '' in locks written before 2026-12-06).
+ */
 interface Holder {
   pid: number;
   startedAt: string;
+  folder: string;
+}
+
+/**
+ * The folder as the file system knows it, whatever its path: a copy is another folder (and a
+ * lock copied with it names the folder it was copied from), a folder moved is the same one.
+ */
+async function folderIdentity(dir: string): Promise<string> {
+  const info = await stat(dir, { bigint: true });
+  return `${info.dev}:${info.ino}`;
 }
 
 /**
@@ -60,9 +73,9 @@ function holderAlive(holder: Holder): boolean {
 
 async function holderOf(path: string): Promise<Holder | null> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  const [pidText, startedAt = ''] = text.trim().split(' ');
+  const [pidText, startedAt = '', folder = ''] = text.trim().split(' ');
   const pid = Number(pidText);
-  return Number.isSafeInteger(pid) && pid > 0 ? { pid, startedAt } : null;
+  return Number.isSafeInteger(pid) && pid > 0 ? { pid, startedAt, folder } : null;
 }
 
 /**
@@ -76,7 +89,8 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
   // lock is never seen empty (a process starting at the same moment would take an empty one
   // for stale and remove it).
   const draft = `${path}.${process.pid}`;
-  const content = `${process.pid} ${startTimeOf(process.pid)}\n`;
+  const folder = await folderIdentity(dir);
+  const content = `${process.pid} ${startTimeOf(process.pid)} ${folder}\n`;
   await writeFile(draft, content, { mode: 0o644 });
   try {
     // Two tries: the second after removing a lock whose process is gone. Two processes racing
@@ -84,9 +98,16 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
     for (let attempt = 0; attempt < 2; attempt++) {
       if (await placeLock(draft, path, content)) return { ok: true, lock: lockAt(path) };
       const holder = await holderOf(path);
-      // This very process's lock (a node opened again in the same process, as tests do) and a
-      // lock of a process that is gone are taken over.
-      if (holder !== null && holder.pid !== process.pid && holderAlive(holder))
+      // This very process's lock (a node opened again in the same process, as tests do), a
+      // lock of a process that is gone, and a lock copied with its folder are taken over. A
+      // node folder copied to start another node beside it (cp -r node1 node5) was refused as
+      // `already running … (process N)`, N being node 1 (found by hand).
+      if (
+        holder !== null &&
+        holder.pid !== process.pid &&
+        holderAlive(holder) &&
+        (holder.folder === '' || holder.folder === folder)
+      )
         return { ok: false, pid: holder.pid };
       await rm(path, { force: true });
     }

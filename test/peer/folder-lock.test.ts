@@ -39,7 +39,7 @@ describe('lockFolder', () => {
     assert.ok(locked.ok);
     assert.match(
       await readFile(join(dir, LOCK_FILE_NAME), 'utf8'),
-      new RegExp(`^${process.pid} \\d+\n$`),
+      new RegExp(`^${process.pid} \\d+ \\d+:\\d+\n$`),
     );
     await locked.lock.release();
     assert.equal(await exists(join(dir, LOCK_FILE_NAME)), false);
@@ -48,7 +48,7 @@ describe('lockFolder', () => {
   test('a folder another live process holds is refused, naming it', async () => {
     const dir = await stateDir();
     const holder = liveProcess(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
-    // What that process would have written: its pid and when it started.
+    // What that process would have written before 2026-12-06: its pid and when it started.
     const stat = await readFile(`/proc/${holder.pid}/stat`, 'latin1');
     const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
     await writeFile(join(dir, LOCK_FILE_NAME), `${holder.pid} ${startedAt}\n`);
@@ -58,6 +58,26 @@ describe('lockFolder', () => {
     await new Promise((resolve) => holder.once('exit', resolve));
     const locked = await lockFolder(dir);
     assert.ok(locked.ok);
+    await locked.lock.release();
+  });
+
+  test('a lock copied with its folder (cp -r node1 node5) is taken over; the original is not', async () => {
+    const original = await stateDir();
+    const copy = await stateDir();
+    const holder = liveProcess(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)']);
+    const stat = await readFile(`/proc/${holder.pid}/stat`, 'latin1');
+    const startedAt = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    // What the holder wrote into the original (via a lock of our own: the same folder field).
+    const ours = await lockFolder(original);
+    assert.ok(ours.ok);
+    const folder = (await readFile(join(original, LOCK_FILE_NAME), 'utf8')).trim().split(' ')[2];
+    await ours.lock.release();
+    const lock = `${holder.pid} ${startedAt} ${folder}\n`;
+    await writeFile(join(original, LOCK_FILE_NAME), lock);
+    await writeFile(join(copy, LOCK_FILE_NAME), lock);
+    assert.deepEqual(await lockFolder(original), { ok: false, pid: holder.pid });
+    const locked = await lockFolder(copy);
+    assert.ok(locked.ok, 'the copy is another folder, which nobody holds');
     await locked.lock.release();
   });
 
