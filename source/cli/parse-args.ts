@@ -38,7 +38,10 @@ export interface TrackerExportOptions {
 
 export interface PeerOptions {
   nodeId: number;
-  /** The swarm's trackers in order of preference (`--tracker A:P,B:P`); at least one. */
+  /**
+   * The swarm's trackers in order of preference (`--tracker A:P,B:P`); at least one. An address
+   * is an IP address or a host name, which runPeer looks up (see tracker-names.ts).
+   */
   trackers: { address: string; port: number }[];
   host: string;
   port: number;
@@ -263,22 +266,48 @@ function storeFlag(values: Record<string, unknown>): string | null {
   return url;
 }
 
-/** One HOST:PORT of --tracker (`whole` is the flag's value, for the message). */
+/**
+ * A host name as DNS allows one (RFC 1123): labels of letters, digits and hyphens, not starting
+ * or ending with a hyphen, dots between. Looked up at start (tracker-names.ts).
+ */
+function isHostName(text: string): boolean {
+  return (
+    text.length <= 253 &&
+    text.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label))
+  );
+}
+
+/**
+ * One HOST:PORT of --tracker (`whole` is the flag's value, for the message). HOST is an IP
+ * address or a host name, looked up at start in the family of --host.
+ */
 function trackerAddress(text: string, whole: string): { address: string; port: number } {
+  const generic = `--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "${whole}")`;
   const match = /^(.+):(\d+)$/.exec(text);
-  const host = match?.[1] === 'localhost' ? '127.0.0.1' : match?.[1];
-  const port = Number(match?.[2]);
-  // `::1:7781` is itself an IPv6 address (0:0:0:0:0:0:1:7781): where its port starts is a guess.
-  if (host && isIP(host) === 6)
-    fail(
-      `--tracker: an IPv6 address goes in brackets, as [${host}]:${match![2]}; "${text}" could also be the address ${text} with no port`,
-    );
-  if (!host || isIP(host.replace(/^\[|\]$/g, '')) === 0 || !(port >= 1 && port <= 65535)) {
-    fail(
-      `--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "${whole}")`,
-    );
+  if (match === null) {
+    // A host alone: say what is missing rather than what the flag looks like.
+    const bare = text.replace(/^\[|\]$/g, '');
+    if (isIP(bare) !== 0 || (text !== '' && isHostName(text))) {
+      const shown = isIP(bare) === 6 ? `[${bare}]` : text;
+      fail(
+        `--tracker ${text} has no port: give HOST:PORT, such as ${shown}:${defaults.trackerPort} (a tracker's default port)`,
+      );
+    }
+    return fail(generic);
   }
-  return { address: host!.replace(/^\[|\]$/g, ''), port };
+  const host = match[1] === 'localhost' ? '127.0.0.1' : match[1]!;
+  // `::1:7781` is itself an IPv6 address (0:0:0:0:0:0:1:7781): where its port starts is a guess.
+  if (isIP(host) === 6)
+    fail(
+      `--tracker: an IPv6 address goes in brackets, as [${host}]:${match[2]}; "${text}" could also be the address ${text} with no port`,
+    );
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (isIP(bare) === 0 && !isHostName(host))
+    fail(`--tracker ${text}: "${host}" is neither an IP address nor a host name`);
+  const port = Number(match[2]);
+  if (!(port >= 1 && port <= 65535))
+    fail(`--tracker ${text}: port ${match[2]} is out of range (1 to 65535)`);
+  return { address: bare, port };
 }
 
 /**
@@ -290,7 +319,8 @@ function checkTrackerFamilies(host: string, trackers: { address: string; port: n
   const family = isIP(host);
   for (const tracker of trackers) {
     const trackerFamily = isIP(tracker.address);
-    if (trackerFamily === family) continue;
+    // A name is looked up in the family of --host.
+    if (trackerFamily === family || trackerFamily === 0) continue;
     const shown = trackerFamily === 6 ? `[${tracker.address}]` : tracker.address;
     fail(
       `--tracker ${shown}:${tracker.port} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,

@@ -11,6 +11,7 @@ import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { lookUpTrackerNames } from './tracker-names.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
 
@@ -28,6 +29,11 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     console.error(`bt-tui: ${problem}`);
     return 2;
   }
+  const named = await lookUpTrackerNames(options.trackers, options.host);
+  if (!named.ok) {
+    console.error(`bt-tui: ${named.problem}`);
+    return 2;
+  }
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
@@ -37,11 +43,12 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     ...(fullScreen ? {} : { ringSize: 0 }),
     echo: fullScreen ? undefined : (line) => console.log(line),
   });
+  for (const line of named.lines) logger.log(line);
   const opened = await PeerNode.open({
     nodeId: options.nodeId,
     host: options.host,
     port: options.port,
-    tracker: options.trackers,
+    tracker: named.trackers,
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,

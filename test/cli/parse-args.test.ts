@@ -297,10 +297,32 @@ describe('command line: peer', () => {
       /^--download: name "\.\.\/x" refused/,
     );
     assert.match(usageError('peer', '--id', '1', '--seed', 'a/b'), /^--seed: name "a\/b" refused/);
+    // What is wrong, not only what the flag looks like (found by hand).
     assert.equal(
       usageError('peer', '--id', '1', '--tracker', 'localhost'),
-      '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "localhost")',
+      "--tracker localhost has no port: give HOST:PORT, such as localhost:12345 (a tracker's default port)",
     );
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', '10.0.0.2'),
+      "--tracker 10.0.0.2 has no port: give HOST:PORT, such as 10.0.0.2:12345 (a tracker's default port)",
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--host', '::1', '--tracker', '[::1]'),
+      "--tracker [::1] has no port: give HOST:PORT, such as [::1]:12345 (a tracker's default port)",
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', '10.0.0.2:99999'),
+      '--tracker 10.0.0.2:99999: port 99999 is out of range (1 to 65535)',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', 'bad_name:1'),
+      '--tracker bad_name:1: "bad_name" is neither an IP address nor a host name',
+    );
+    // A host name is taken, as it is, to be looked up at start in the family of --host.
+    const named = parse('peer', '--id', '1', '--host', '::1', '--tracker', 'tracker-1.lan:6881');
+    assert.deepEqual(named.kind === 'peer' && named.options.trackers, [
+      { address: 'tracker-1.lan', port: 6881 },
+    ]);
     assert.equal(
       usageError('peer', '--id', '1', '--tracker', '127.0.0.1:1,'),
       '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "127.0.0.1:1,")',

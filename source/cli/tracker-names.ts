@@ -1,0 +1,83 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
+/** A tracker as --tracker gave it: an IP address or a host name, and a port. */
+export interface TrackerGiven {
+  address: string;
+  port: number;
+}
+
+/** Looks up a name in one family: its first address (node:dns's lookup, as getaddrinfo does). */
+export type LookUp = (name: string, family: 4 | 6) => Promise<string>;
+
+const systemLookUp: LookUp = async (name, family) => (await dnsLookup(name, { family })).address;
+
+/**
+ * A lookup that takes longer says so, rather than leave a person before a blank terminal for
+ * the resolver's own retries (up to 20 s with no DNS server answering).
+ */
+export const LOOKUP_TIMEOUT_MS = 10_000;
+
+export type NamesLookedUp =
+  | {
+      ok: true;
+      trackers: TrackerGiven[];
+      /** `tracker NAME:PORT is ADDRESS:PORT` per name, for the log. */
+      lines: string[];
+    }
+  | { ok: false; problem: string };
+
+/**
+ * The trackers of --tracker with each host name looked up once, at start, in the family of
+ * `host` (the node's one socket reaches only that family). Trackers are nearly always given by
+ * name elsewhere (a tracker URL); before 2026-12-06 only IP addresses were taken here, and
+ * `--tracker trackerbox:12345` was refused as not HOST:PORT (found by hand).
+ */
+export async function lookUpTrackerNames(
+  trackers: readonly TrackerGiven[],
+  host: string,
+  lookUp: LookUp = systemLookUp,
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+): Promise<NamesLookedUp> {
+  const family = isIP(host) === 6 ? 6 : 4;
+  const out: TrackerGiven[] = [];
+  const lines: string[] = [];
+  for (const tracker of trackers) {
+    if (isIP(tracker.address) !== 0) {
+      out.push(tracker);
+      continue;
+    }
+    const given = `${tracker.address}:${tracker.port}`;
+    const found = await withTimeout(lookUp(tracker.address, family), timeoutMs).then(
+      (address) => ({ ok: true as const, address }),
+      (error: unknown) => ({ ok: false as const, code: errorCode(error) }),
+    );
+    if (!found.ok)
+      return { ok: false, problem: `--tracker ${given}: ${why(found.code, family, timeoutMs)}` };
+    out.push({ address: found.address, port: tracker.port });
+    const shown = family === 6 ? `[${found.address}]` : found.address;
+    lines.push(`tracker ${given} is ${shown}:${tracker.port}`);
+  }
+  return { ok: true, trackers: out, lines };
+}
+
+function why(code: string, family: 4 | 6, timeoutMs: number): string {
+  if (code === 'ENOTFOUND' || code === 'ENODATA')
+    return `no such host, or none with an IPv${family} address (the family of --host)`;
+  if (code === 'TIMEOUT')
+    return `no answer from DNS in ${timeoutMs / 1000} s; give the tracker's IP address`;
+  return `cannot look it up now (${code}); give the tracker's IP address`;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
