@@ -297,36 +297,6 @@ describe('command line: peer', () => {
       /^--download: name "\.\.\/x" refused/,
     );
     assert.match(usageError('peer', '--id', '1', '--seed', 'a/b'), /^--seed: name "a\/b" refused/);
-    // What is wrong, not only what the flag looks like (found by hand).
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', 'localhost'),
-      "--tracker localhost has no port: give HOST:PORT, such as localhost:12345 (a tracker's default port)",
-    );
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', '10.0.0.2'),
-      "--tracker 10.0.0.2 has no port: give HOST:PORT, such as 10.0.0.2:12345 (a tracker's default port)",
-    );
-    assert.equal(
-      usageError('peer', '--id', '1', '--host', '::1', '--tracker', '[::1]'),
-      "--tracker [::1] has no port: give HOST:PORT, such as [::1]:12345 (a tracker's default port)",
-    );
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', '10.0.0.2:99999'),
-      '--tracker 10.0.0.2:99999: port 99999 is out of range (1 to 65535)',
-    );
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', 'bad_name:1'),
-      '--tracker bad_name:1: "bad_name" is neither an IP address nor a host name',
-    );
-    // A host name is taken, as it is, to be looked up at start in the family of --host.
-    const named = parse('peer', '--id', '1', '--host', '::1', '--tracker', 'tracker-1.lan:6881');
-    assert.deepEqual(named.kind === 'peer' && named.options.trackers, [
-      { address: 'tracker-1.lan', port: 6881 },
-    ]);
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', '127.0.0.1:1,'),
-      '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "127.0.0.1:1,")',
-    );
     const several = parse('peer', '--id', '1', '--tracker', '127.0.0.1:4000, 10.0.0.2:4001');
     assert.deepEqual(several.kind === 'peer' && several.options.trackers, [
       { address: '127.0.0.1', port: 4000 },
@@ -337,21 +307,49 @@ describe('command line: peer', () => {
       { address: '::1', port: 4001 },
       { address: 'fe80::1', port: 9 },
     ]);
-    // `::1:7781` is an IPv6 address in its own right: taking its last group as the port was a
-    // guess (found by hand: accepted, and the node talked to [::1]:7781).
-    assert.equal(
-      usageError('peer', '--id', '1', '--host', '::1', '--tracker', '::1:7781'),
-      '--tracker: an IPv6 address goes in brackets, as [::1]:7781; "::1:7781" could also be the address ::1:7781 with no port',
-    );
-    // One socket, one family: an IPv4 node cannot reach an IPv6 tracker, nor the other way.
-    assert.equal(
-      usageError('peer', '--id', '1', '--tracker', '127.0.0.1:4000,[::1]:4001'),
-      '--tracker [::1]:4001 is IPv6 but --host 127.0.0.1 is IPv4: the node reaches its tracker from that address, so give both in one family',
-    );
-    assert.equal(
-      usageError('peer', '--id', '1', '--host', '::1', '--tracker', 'localhost:4000'),
-      '--tracker 127.0.0.1:4000 is IPv4 but --host ::1 is IPv6: the node reaches its tracker from that address, so give both in one family',
-    );
+    // A host name is taken, as it is, to be looked up at start in the family of --host.
+    const named = parse('peer', '--id', '1', '--host', '::1', '--tracker', 'tracker-1.lan:6881');
+    assert.deepEqual(named.kind === 'peer' && named.options.trackers, [
+      { address: 'tracker-1.lan', port: 6881 },
+    ]);
+    const noPort = (given: string, shown = given) =>
+      `--tracker ${given} has no port: give HOST:PORT, such as ${shown}:12345 (a tracker's default port)`;
+    const family = (tracker: string, its: number, host: string) =>
+      `--tracker ${tracker} is IPv${its} but --host ${host} is IPv${10 - its}: the node reaches its tracker from that address, so give both in one family`;
+    // [--host, --tracker, the line]: what is wrong, not only what the flag looks like (a missing
+    // port, a port out of range and a bad host all said `must be HOST:PORT`: found by hand).
+    const refused: Array<[string, string, string]> = [
+      ['127.0.0.1', 'localhost', noPort('localhost')],
+      ['127.0.0.1', '10.0.0.2', noPort('10.0.0.2')],
+      ['::1', '[::1]', noPort('[::1]')],
+      [
+        '127.0.0.1',
+        '10.0.0.2:99999',
+        '--tracker 10.0.0.2:99999: port 99999 is out of range (1 to 65535)',
+      ],
+      [
+        '127.0.0.1',
+        'bad_name:1',
+        '--tracker bad_name:1: "bad_name" is neither an IP address nor a host name',
+      ],
+      [
+        '127.0.0.1',
+        '127.0.0.1:1,',
+        '--tracker must be HOST:PORT such as 127.0.0.1:12345, or several separated by commas (got "127.0.0.1:1,")',
+      ],
+      // `::1:7781` is an IPv6 address in its own right: taking its last group as the port was a
+      // guess (found by hand: accepted, and the node talked to [::1]:7781).
+      [
+        '::1',
+        '::1:7781',
+        '--tracker: an IPv6 address goes in brackets, as [::1]:7781; "::1:7781" could also be the address ::1:7781 with no port',
+      ],
+      // One socket, one family: an IPv4 node cannot reach an IPv6 tracker, nor the other way.
+      ['127.0.0.1', '127.0.0.1:4000,[::1]:4001', family('[::1]:4001', 6, '127.0.0.1')],
+      ['::1', 'localhost:4000', family('127.0.0.1:4000', 4, '::1')],
+    ];
+    for (const [host, tracker, line] of refused)
+      assert.equal(usageError('peer', '--id', '1', '--host', host, '--tracker', tracker), line);
     assert.equal(
       usageError('peer', '--id', '1', '--max-owners', '17'),
       '--max-owners must be an integer from 1 to 16 (got "17")',
