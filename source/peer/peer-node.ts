@@ -1132,7 +1132,7 @@ export class PeerNode {
     if (this.closed) return;
     this.leaving = true;
     const downloads = [...this.downloads.values()];
-    for (const download of downloads) await download.cancel('node exited');
+    for (const download of downloads) await download.stopWithNode();
     // Before EXIT: the tracker credits only for a registered node. Those cancelled or failed
     // before are credited already, unless the exit came before their follow-up could.
     for (const download of downloads)

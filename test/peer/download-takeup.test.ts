@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DOWNLOADS_RECORD_FILE } from '../../source/peer/downloads-record.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { withoutTime } from './harness/log-lines.ts';
 import { downloadRow, Swarm } from './harness/swarm.ts';
 import { waitFor, withTimeout } from './harness/wait.ts';
 
@@ -67,6 +68,21 @@ test('a restarted node takes up its unfinished downloads: running ones run, a pa
         ['nosuch.bin', 'failed', 'no file named nosuch.bin has an infohash starting with abcd'],
       ],
       `stopped mid-way by the exit (seed ${seed})`,
+    );
+    // Said as what it is: `cancelled (node exited)` read like `c`'s cancel (found by hand).
+    const stoppedLines = firstRun.lines
+      .map(withoutTime)
+      .filter((line) => line.includes('stopped with the node') || line.includes('cancelled'));
+    assert.deepEqual(
+      stoppedLines.map((line) =>
+        line.replace(/\(\d+\/\d+ pieces verified; /, '(N pieces verified; '),
+      ),
+      [
+        'c.bin: cancelled',
+        'a.bin: stopped with the node (N pieces verified; the next start takes it up)',
+        'b.bin: stopped with the node (N pieces verified; the next start takes it up)',
+      ],
+      `seed ${seed}`,
     );
     assert.equal(
       await recordText(firstRun.folder),

@@ -168,6 +168,8 @@ const PROBE_MIN_MS = 1_000;
 const PROBE_MAX_MS = 15_000;
 /** Why a download of a name the tracker does not know waits (see findEntry). */
 const NOT_IN_SWARM_YET = 'no file of this name in the swarm yet';
+/** The reason of a download the node's exit ended (see stopWithNode). */
+export const STOPPED_WITH_NODE = 'node exited';
 /** The reason of a pause a person asked for (a full disk pauses with another). */
 export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
@@ -1361,6 +1363,24 @@ export class Download {
     await this.partFile?.close();
   }
 
+  /**
+   * The node exits: progress saved, and the download ends here, to be taken up at the next
+   * start. Said as that, not as `cancelled (node exited)`, which read like `c`'s cancel (after
+   * which the next start does not take it up).
+   */
+  async stopWithNode(): Promise<void> {
+    if (this.stopped) return;
+    await this.saveProgress();
+    const transfer = this.transfer;
+    const verified = transfer
+      ? `${transfer.written.count}/${transfer.pieceCount} pieces verified; `
+      : '';
+    this.deps.log(`${this.name}: stopped with the node (${verified}the next start takes it up)`);
+    this.setState('cancelled', STOPPED_WITH_NODE, false);
+    this.shutdown();
+    await this.partFile?.close();
+  }
+
   private fail(reason: string): void {
     this.setState('failed', reason);
     this.deps.log(`${this.name}: failed: ${reason}`);
@@ -1388,7 +1408,8 @@ export class Download {
     else this.resolveFinished();
   }
 
-  private setState(state: DownloadState, reason = ''): void {
+  /** `logged`: false where the caller says it in its own words. */
+  private setState(state: DownloadState, reason = '', logged = true): void {
     if (this.state === state && this.reason === reason) return;
     const nowMs = this.deps.clock.now();
     if (state === 'paused') this.pausedSinceMs ??= nowMs;
@@ -1400,7 +1421,8 @@ export class Download {
     this.reason = reason;
     // "cancelled (cancelled)" says nothing twice: the reason only when it adds something.
     const why = reason && reason !== state ? ` (${reason})` : '';
-    if (state !== 'failed') this.deps.log(`${this.name}: ${DOWNLOAD_STATE_WORDS[state]}${why}`);
+    if (state !== 'failed' && logged)
+      this.deps.log(`${this.name}: ${DOWNLOAD_STATE_WORDS[state]}${why}`);
     this.deps.changed();
   }
 
