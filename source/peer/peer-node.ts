@@ -1378,6 +1378,7 @@ export class PeerNode {
         status: tracker.status,
         sinceWallMs: tracker.statusSinceWallMs,
         error: tracker.lastError,
+        asksAgain: tracker.asksAgain,
       },
       uploadRateBytesPerSec: this.rates.rates.up,
       downloadRateBytesPerSec: this.rates.rates.down,

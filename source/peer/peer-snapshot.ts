@@ -88,8 +88,17 @@ export interface LocalFileSnapshot {
 export interface PeerSnapshot {
   nodeId: number;
   address: string;
-  /** `sinceWallMs`: when the tracker session got its current status (e.g. retrying since). */
-  tracker: { address: string; status: TrackerStatus; sinceWallMs: number; error: string };
+  /**
+   * `sinceWallMs`: when the tracker session got its current status (e.g. retrying since).
+   * `asksAgain`: refused, but not for good (a full tracker; not an id in use): asked again.
+   */
+  tracker: {
+    address: string;
+    status: TrackerStatus;
+    sinceWallMs: number;
+    error: string;
+    asksAgain?: boolean;
+  };
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;
   bytesUploaded: number;

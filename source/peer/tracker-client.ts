@@ -134,6 +134,11 @@ export class TrackerClient {
     return !(this.status === 'refused' && this.refusedCode === 'id-in-use');
   }
 
+  /** Refused, but asked again with backoff (a full tracker); an id in use is refused for good. */
+  get asksAgain(): boolean {
+    return this.status === 'refused' && this.refusedCode !== 'id-in-use';
+  }
+
   private register(again: boolean): Promise<boolean> {
     this.registering ??= this.doRegister(again).finally(() => {
       this.registering = null;

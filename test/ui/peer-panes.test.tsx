@@ -406,8 +406,8 @@ describe('peer view: header', () => {
         'node 3 · tracker 127.0.0.1:23456 retrying since 03:04:05 (tracker unreachable)',
       ],
       [
-        { ...at, status: 'refused', error: 'tracker is full (2 nodes)' },
-        'node 3 · tracker 127.0.0.1:23456 refused (tracker is full (2 nodes))',
+        { ...at, status: 'refused', error: 'tracker is full (2 nodes)', asksAgain: true },
+        'node 3 · tracker 127.0.0.1:23456 refused (tracker is full (2 nodes)) · retrying',
       ],
       // The name gives way alone where that is enough.
       [

@@ -51,11 +51,14 @@ export function PeerHeader({
   exitsWhenDone?: boolean;
 }) {
   const { tracker } = snapshot;
+  // A refusal that is asked again says so, in registering's yellow: `refused (tracker is full
+  // (2 nodes))` in red read as final, the asking again only in the log (found by hand).
+  const asksAgain = tracker.status === 'refused' && tracker.asksAgain === true;
   const since =
     tracker.status === 'retrying'
       ? ` since ${new Date(tracker.sinceWallMs).toISOString().slice(11, 19)}`
       : '';
-  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
+  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${asksAgain ? ' · retrying' : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
   const status = exiting ? 'exiting…' : trackerText;
   const title = titleFitting(snapshot, width - textWidth(status));
@@ -63,7 +66,7 @@ export function PeerHeader({
     <Box flexDirection="column">
       <Text>
         <Text bold>{truncate(title, width)}</Text>
-        <Text color={TRACKER_COLOR[tracker.status]}>
+        <Text color={TRACKER_COLOR[asksAgain ? 'registering' : tracker.status]}>
           {truncate(status, Math.max(0, width - textWidth(title)))}
         </Text>
       </Text>
