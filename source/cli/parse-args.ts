@@ -5,6 +5,7 @@ import { describeTargetError, parseDownloadTarget } from '../peer/download/downl
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
+import { closest } from '../suggest.ts';
 import { storeUrlProblem } from '../tracker/store/store-url.ts';
 import {
   type CommandName,
@@ -14,7 +15,6 @@ import {
   flagToOption,
   helpText,
 } from './flags.ts';
-import { closest } from './suggest.ts';
 
 export interface TrackerOptions {
   host: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseCommandLine } from '../../source/cli/parse-args.ts';
-import { closest, editDistance } from '../../source/cli/suggest.ts';
+import { closest, editDistance } from '../../source/suggest.ts';
 
 const parse = (...argv: string[]) => parseCommandLine(argv, '1.2.3');
 const usageError = (...argv: string[]) => {

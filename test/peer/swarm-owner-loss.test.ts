@@ -204,6 +204,42 @@ test('a name the swarm does not have is waited for, then given up on time with "
   }
 });
 
+test('a name the swarm does not have, but nearly does, says which it may have meant', {
+  timeout: 30_000,
+}, async () => {
+  // Found by hand: `--download bigg.bin` waited, then failed, without a word on what the swarm
+  // had (a view shows the swarm's files; a headless node did not).
+  const swarm = await Swarm.start();
+  try {
+    const seeder = await swarm.addNode({ nodeId: 1 });
+    for (const [name, seed] of [
+      ['big.iso', 1911],
+      ['Notes.txt', 1912],
+    ] as const) {
+      await writeRandomFile(join(seeder.folder, name), 64 * 1024, seed);
+      assert.deepEqual(await seeder.node.seed(name), { ok: true });
+    }
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 4, giveUpWithoutOwnersMs: 3_000 });
+    for (const name of ['bigg.iso', 'notes.txt', 'zzz.bin'])
+      assert.deepEqual(leecher.node.download(name), { ok: true });
+    for (const name of ['bigg.iso', 'notes.txt', 'zzz.bin']) await settled(leecher, name, 20_000);
+    const said = leecher.lines
+      .map(withoutTime)
+      .filter((line) => /: (waiting|failed)/.test(line))
+      .sort();
+    assert.deepEqual(said, [
+      'bigg.iso: failed: not found in the swarm (waited 3 s; did you mean big.iso?)',
+      'bigg.iso: waiting for owners (no file of this name in the swarm yet; did you mean big.iso?)',
+      'notes.txt: failed: not found in the swarm (waited 3 s; did you mean Notes.txt?)',
+      'notes.txt: waiting for owners (no file of this name in the swarm yet; did you mean Notes.txt?)',
+      'zzz.bin: failed: not found in the swarm (waited 3 s)',
+      'zzz.bin: waiting for owners (no file of this name in the swarm yet)',
+    ]);
+  } finally {
+    await swarm.close();
+  }
+});
+
 test('a download paused while it waits for its file stays paused until resumed, then completes', {
   timeout: 30_000,
 }, async () => {

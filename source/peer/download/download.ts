@@ -30,7 +30,7 @@ import type { DownlinkPacer } from './downlink-pacer.ts';
 import { DOWNLOAD_STATE_WORDS, type DownloadState } from './download-state.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
-import { type EntryLookup, resolveEntry, wholeNameHint } from './entry-resolver.ts';
+import { type EntryLookup, nearbyName, resolveEntry, wholeNameHint } from './entry-resolver.ts';
 import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState } from './owner-session.ts';
@@ -183,6 +183,8 @@ export class Download {
   state: DownloadState = 'searching';
   reason = '';
   match: NeedMatch | null = null;
+  /** The swarm's name this one may be a typo of (see notInSwarmReason); undefined: not looked. */
+  private likelyMeant: string | null | undefined = undefined;
   /** Several files have this name and none was picked: the candidates, for a person to choose. */
   choices: readonly EntryChoice[] = [];
   metainfo: Metainfo | null = null;
@@ -357,7 +359,7 @@ export class Download {
       }
       if (found.match === null) {
         if (!found.absent) return; // failed: a choice to make, or a prefix nothing has
-        await this.waitForOwners(NOT_IN_SWARM_YET);
+        await this.waitForOwners(await this.notInSwarmReason());
         continue;
       }
       this.match = found.match;
@@ -369,6 +371,21 @@ export class Download {
       if (this.bannedCount() > bannedBefore) continue;
       await this.waitForOwners('no owner could send the metainfo');
     }
+  }
+
+  /**
+   * NOT_IN_SWARM_YET, and the swarm's name this one may be a typo of, looked for once:
+   * `no file of this name in the swarm yet; did you mean big.iso?`.
+   */
+  private async notInSwarmReason(): Promise<string> {
+    if (this.likelyMeant === undefined) {
+      const lookup: EntryLookup = { findOwners: this.deps.findOwners };
+      if (this.deps.listFiles) lookup.listFiles = this.deps.listFiles;
+      this.likelyMeant = await nearbyName(this.name, lookup);
+    }
+    return this.likelyMeant === null
+      ? NOT_IN_SWARM_YET
+      : `${NOT_IN_SWARM_YET}; did you mean ${this.likelyMeant}?`;
   }
 
   /**
@@ -1153,8 +1170,8 @@ export class Download {
     if (limit !== null && nowMs - this.ownerlessSinceMs >= limit) {
       const waited = `waited ${Math.round(limit / 1000)} s`;
       this.fail(
-        this.reason === NOT_IN_SWARM_YET
-          ? `not found in the swarm (${waited})`
+        this.reason.startsWith(NOT_IN_SWARM_YET)
+          ? `not found in the swarm (${waited}${this.likelyMeant ? `; did you mean ${this.likelyMeant}?` : ''})`
           : `no owners left (${waited}${this.reason ? `; ${this.reason}` : ''})`,
       );
       return true;

@@ -10,6 +10,7 @@ import {
   type NeedReplyMessage,
 } from '../../protocol/messages.ts';
 import { validateFileName } from '../../protocol/names.ts';
+import { nearestName } from '../../suggest.ts';
 import type { TrackerOutcome } from '../tracker-client.ts';
 import type { OwnerFinder } from './download.ts';
 import { type DownloadTarget, formatTarget } from './download-target.ts';
@@ -85,6 +86,28 @@ async function findUnlisted(
   }
   reply.totalMatches = reply.matches.length;
   return { ok: true, pick: pickEntry(reply, target) };
+}
+
+/** LIST pages read at most for a name a missing one may be a typo of (32 files a page). */
+const MAX_NEARBY_PAGES = 16;
+
+/**
+ * For a name the swarm does not have: the name of the swarm it most likely meant (a typo, other
+ * case), from the first LIST pages, or null. A `--download bigg.iso` waited without a word on
+ * what the swarm has (found by hand); a view shows the swarm's files, a headless node did not.
+ */
+export async function nearbyName(name: string, lookup: EntryLookup): Promise<string | null> {
+  if (!lookup.listFiles) return null;
+  const names: string[] = [];
+  let cursor = 0;
+  for (let page = 0; page < MAX_NEARBY_PAGES; page++) {
+    const listed = await lookup.listFiles(cursor);
+    if (!listed.ok) break;
+    for (const file of listed.reply.files) names.push(file.name);
+    cursor = listed.reply.nextCursor;
+    if (cursor === 0) break;
+  }
+  return nearestName(name, names);
 }
 
 /**

@@ -1,4 +1,6 @@
-/** Edit distance between two short strings (flag and command names), for "did you mean". */
+/**
+ * Edit distance between two short strings (flag, command and file names), for "did you mean".
+ */
 export function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
@@ -24,4 +26,20 @@ export function closest(input: string, candidates: readonly string[]): string | 
     }
   }
   return best !== null && bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : null;
+}
+
+/**
+ * The name of `names` that `input` most likely meant: one equal but for case first (`Big.iso`
+ * for `big.iso`, 3 edits apart), else the closest within a typo's distance. Null if none.
+ */
+export function nearestName(input: string, names: readonly string[]): string | null {
+  const lower = input.toLowerCase();
+  const sameButCase = names.find((name) => name !== input && name.toLowerCase() === lower);
+  return (
+    sameButCase ??
+    closest(
+      input,
+      names.filter((name) => name !== input),
+    )
+  );
 }
