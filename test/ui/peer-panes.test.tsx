@@ -640,6 +640,22 @@ describe('peer view: downloads', () => {
     }
   });
 
+  test('a download waiting with no owner says why in full under its title, at 80 columns', async () => {
+    // Found by hand: the title line cut the reason at `… no file of this name in the swarm…`,
+    // and with it what mattered most, the name the person may have meant.
+    const reason = 'no file of this name in the swarm yet; did you mean small.bin?';
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [download('smal.bin', [], { state: 'waiting-for-owners', reason })],
+      }),
+      size: { columns: 80, rows: 24 },
+    });
+    assert.deepEqual(linesFrom(view, '  smal.bin', 3).slice(1), [
+      '  map (no pieces yet)',
+      `  no owners yet: ${reason}`,
+    ]);
+  });
+
   test('the piece map groups pieces to fit and the legend names every owner by letter', async () => {
     // 200 pieces in 114 cells of 1 or 2 pieces: owners 0, 1, 2 delivered 60 pieces each, 20 are
     // in flight. A cell holding one piece of A and one of B is a tie: the first piece's owner.

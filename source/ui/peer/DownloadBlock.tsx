@@ -97,6 +97,10 @@ function legendText(
     (owner, index) =>
       `${ownerLetter(index)} node ${owner.nodeId}${owner.complete ? '' : ' ◐partial'}`,
   );
+  // Waiting with no owner, the line says why in full: the title line's cut reason lost what
+  // mattered most (`… in the swarm yet; did you mean small.bin?`: found by hand).
+  if (owners.length === 0 && download.state === 'waiting-for-owners' && download.reason !== '')
+    return truncate(`  no owners yet: ${download.reason}`, width);
   if (download.pieceSources.length === 0)
     return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
   // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room. Nor is anything
