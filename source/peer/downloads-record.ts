@@ -66,6 +66,11 @@ export class DownloadsRecord {
     return this.downloads.get(name)?.target === target;
   }
 
+  /** Whether a download of `name` is recorded, for the next start to take up. */
+  holds(name: string): boolean {
+    return this.downloads.has(name);
+  }
+
   /** Records that a person paused or resumed the download of `name`. */
   setPaused(name: string, paused: boolean): Promise<string | null> {
     const known = this.downloads.get(name);

@@ -787,6 +787,11 @@ export class PeerNode {
         },
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
         listFiles: (cursor) => this.tracker.list(cursor),
+        // Recorded for the next start once its file is found: a name never found (a typo) was
+        // looked for at every start, and failed every --exit-when-done run 60 s in (found by
+        // hand). A download taken up is recorded already.
+        fileFound: () =>
+          this.saveDownloadsRecord(this.downloadsRecord.add(name, text, download.heldByPerson)),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
         log: (text) => this.options.logger.log(text),
         changed: () => this.markChanged(),
@@ -794,7 +799,6 @@ export class PeerNode {
     );
     this.downloads.set(name, download);
     this.takenUp.delete(name);
-    this.saveDownloadsRecord(this.downloadsRecord.add(name, text, paused));
     this.setFileState(name, { kind: 'downloading' });
     this.atStart.set(download, {
       cpu: process.cpuUsage(),
@@ -1132,7 +1136,8 @@ export class PeerNode {
     if (this.closed) return;
     this.leaving = true;
     const downloads = [...this.downloads.values()];
-    for (const download of downloads) await download.stopWithNode();
+    for (const download of downloads)
+      await download.stopWithNode(this.downloadsRecord.holds(download.name));
     // Before EXIT: the tracker credits only for a registered node. Those cancelled or failed
     // before are credited already, unless the exit came before their follow-up could.
     for (const download of downloads)

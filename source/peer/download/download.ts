@@ -86,6 +86,8 @@ export interface DownloadDeps {
   findOwners: OwnerFinder;
   /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
   listFiles?: EntryLookup['listFiles'];
+  /** The file was found in the swarm, or a part file of it here: said once (see PeerNode). */
+  fileFound?(): void;
   /**
    * Verified pieces are on disk and may be served (partial seeding): `piece` was just written,
    * or null when the transfer starts with pieces found at resume.
@@ -321,6 +323,7 @@ export class Download {
         ownerCount: 0,
         owners: [],
       };
+      this.deps.fileFound?.();
       this.setState('verifying');
       this.partFile = await PartFile.open(paths, saved.metainfo, saved.encodedMetainfo);
       const good = await this.partFile.verifyClaimed(saved.claimed);
@@ -362,6 +365,7 @@ export class Download {
         await this.waitForOwners(await this.notInSwarmReason());
         continue;
       }
+      if (this.match === null) this.deps.fileFound?.();
       this.match = found.match;
       if (this.everyOwnerLied(found.match)) return;
       this.addOwners(found.match);
@@ -1382,17 +1386,21 @@ export class Download {
 
   /**
    * The node exits: progress saved, and the download ends here, to be taken up at the next
-   * start. Said as that, not as `cancelled (node exited)`, which read like `c`'s cancel (after
+   * start if `recorded`. Said as that, not as `cancelled (node exited)`, which read like `c`'s cancel (after
    * which the next start does not take it up).
    */
-  async stopWithNode(): Promise<void> {
+  async stopWithNode(recorded: boolean): Promise<void> {
     if (this.stopped) return;
     await this.saveProgress();
     const transfer = this.transfer;
     const verified = transfer
       ? `${transfer.written.count}/${transfer.pieceCount} pieces verified; `
       : '';
-    this.deps.log(`${this.name}: stopped with the node (${verified}the next start takes it up)`);
+    // Recorded once its file is found (see PeerNode's fileFound), or taken up from the record.
+    const next = recorded
+      ? 'the next start takes it up'
+      : 'never found in the swarm: the next start does not look for it';
+    this.deps.log(`${this.name}: stopped with the node (${verified}${next})`);
     this.setState('cancelled', STOPPED_WITH_NODE, false);
     this.shutdown();
     await this.partFile?.close();
