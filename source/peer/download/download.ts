@@ -171,7 +171,7 @@ const PROBE_MAX_MS = 15_000;
 /** Why a download of a name the tracker does not know waits (see findEntry). */
 const NOT_IN_SWARM_YET = 'no file of this name in the swarm yet';
 /** The reason of a download the node's exit ended (see stopWithNode). */
-export const STOPPED_WITH_NODE = 'node exited';
+const STOPPED_WITH_NODE = 'node exited';
 /** The reason of a pause a person asked for (a full disk pauses with another). */
 export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
@@ -1386,8 +1386,8 @@ export class Download {
 
   /**
    * The node exits: progress saved, and the download ends here, to be taken up at the next
-   * start if `recorded`. Said as that, not as `cancelled (node exited)`, which read like `c`'s cancel (after
-   * which the next start does not take it up).
+   * start if `recorded`. Said as that, not as `cancelled (node exited)`, which read like `c`'s
+   * cancel (after which the next start does not take it up).
    */
   async stopWithNode(recorded: boolean): Promise<void> {
     if (this.stopped) return;
