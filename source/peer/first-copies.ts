@@ -24,6 +24,15 @@ export const HOLDER_QUIET_MS = 500;
  */
 export const ASKED_AGAIN_MS = 500;
 
+/**
+ * A round nobody asked anything of for this long is given up: the next request starts a new
+ * one. Its pieces out long ago count as out no more: a download stopped half-way left half a
+ * file's pieces "out", a crowd an hour later found its round ending half-way through (its holds
+ * dropped, the rest free to go out twice), and the log said `every piece of small.bin went out
+ * once (in 1868.1 s, 2 twice)` (found by hand).
+ */
+export const ROUND_IDLE_MS = 60_000;
+
 /** A peer as FirstCopies sees it: when it last asked this owner for anything. */
 export interface CopyHolder {
   readonly lastActiveMs: number;
@@ -65,6 +74,10 @@ export class FirstCopies<Peer extends CopyHolder> {
   lastRoundMs = 0;
   /** When the current round started (its first grant). */
   private roundStartMs = 0;
+  /** Rounds completed or given up (see ROUND_IDLE_MS): the refusals of another round lapse. */
+  private round = 0;
+  /** The latest request for anything. */
+  private lastAskedMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly pieceCount: number,
@@ -85,6 +98,9 @@ export class FirstCopies<Peer extends CopyHolder> {
    * peer moments ago, and other pieces have not gone out at all yet.
    */
   admit(piece: number, peer: Peer, nowMs: number): boolean {
+    if (nowMs - this.lastAskedMs >= ROUND_IDLE_MS && this.ungranted < this.pieceCount)
+      this.clearRound();
+    this.lastAskedMs = nowMs;
     const holder = this.holders[piece];
     if (holder === undefined) {
       if (this.ungranted === this.pieceCount) this.roundStartMs = nowMs;
@@ -108,8 +124,8 @@ export class FirstCopies<Peer extends CopyHolder> {
   /** A held piece asked for by another peer: true once it asks again ASKED_AGAIN_MS on. */
   private askedAgain(piece: number, peer: Peer, nowMs: number): boolean {
     let declined = this.declined.get(peer);
-    if (declined === undefined || declined.round !== this.completedRounds) {
-      declined = { round: this.completedRounds, firstMs: new Map() };
+    if (declined === undefined || declined.round !== this.round) {
+      declined = { round: this.round, firstMs: new Map() };
       this.declined.set(peer, declined);
     }
     const firstMs = declined.firstMs.get(piece);
@@ -136,6 +152,12 @@ export class FirstCopies<Peer extends CopyHolder> {
     this.completedRounds++;
     this.lastRoundMs = nowMs - this.roundStartMs;
     this.lastRoundRepeats = this.repeats;
+    this.clearRound();
+  }
+
+  /** Nobody holds anything, nothing went out: the next grant starts a round. */
+  private clearRound(): void {
+    this.round++;
     this.repeats = 0;
     this.holders.fill(undefined);
     this.ungranted = this.pieceCount;

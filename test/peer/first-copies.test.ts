@@ -5,6 +5,7 @@ import {
   FIRST_COPY_HOLD_MS,
   FirstCopies,
   HOLDER_QUIET_MS,
+  ROUND_IDLE_MS,
 } from '../../source/peer/first-copies.ts';
 
 /** A requester as the seeder's ledger keeps it: the time of its latest request. */
@@ -104,6 +105,28 @@ describe('FirstCopies: every piece goes out once before any goes out twice', () 
     // Held pieces of the last round are free: the swarm has a copy of each.
     assert.equal(ask(copies, 0, b, 2), true);
     assert.equal(ask(copies, 0, c, 2), false);
+  });
+
+  test('a round nobody asked anything of for ROUND_IDLE_MS is given up: a later crowd starts afresh', () => {
+    // Found by hand: a download stopped half-way, and the round it began ended 31 minutes later
+    // in another's download, `went out once (in 1868.1 s, 2 twice)`.
+    const [a, b, c] = [new Peer(), new Peer(), new Peer()];
+    const copies = new FirstCopies<Peer>(4);
+    assert.equal(ask(copies, 0, a, 0), true);
+    assert.equal(ask(copies, 1, a, 10), true);
+    const later = 10 + ROUND_IDLE_MS;
+    // Pieces 0 and 1 count as out no more: b's first grant opens a round of four pieces.
+    assert.equal(ask(copies, 0, b, later), true);
+    assert.equal(copies.ungrantedCount, 3);
+    assert.equal(ask(copies, 0, c, later + 1), false, 'held by b: the new round cares');
+    for (const piece of [1, 2, 3]) assert.equal(ask(copies, piece, c, later + 2), true);
+    assert.equal(copies.completedRounds, 1);
+    assert.deepEqual([copies.lastRoundMs, copies.lastRoundRepeats], [2, 0]);
+    // Just under the idle time, the round goes on.
+    const next = new FirstCopies<Peer>(4);
+    assert.equal(ask(next, 0, a, 0), true);
+    assert.equal(ask(next, 1, b, ROUND_IDLE_MS - 1), true);
+    assert.equal(next.ungrantedCount, 2);
   });
 
   test('one peer alone is never declined', () => {
