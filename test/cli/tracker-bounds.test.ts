@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killAll, spawnCli, spawnTracker, trackerPort } from '../peer/harness/cli.ts';
+import { killAll, spawnCli, startCliSwarm, trackerPort } from '../peer/harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { timeOf, withoutTime } from '../peer/harness/log-lines.ts';
 
@@ -25,12 +25,9 @@ test('a tracker full at --max-nodes refuses a node, which asks again and downloa
 }, async () => {
   const dir = await makeTempDir('tracker-bounds');
   cleanups.push(dir.remove);
-  const files = join(dir.path, 'files');
-  const logs = join(dir.path, 'logs');
+  const { common, files } = await startCliSwarm(dir.path, ['--max-nodes', '2']);
   await mkdir(join(files, 'node1'), { recursive: true });
   const expected = await writeRandomFile(join(files, 'node1', NAME), 256 * 1024, 77);
-  const { address } = await spawnTracker(dir.path, ['--max-nodes', '2']);
-  const common = ['--headless', '--tracker', address, '--logs', logs, '--files', files];
   const seeder = spawnCli(['peer', '--id', '1', '--seed', NAME, ...common]);
   const other = spawnCli(['peer', '--id', '3', ...common]);
   await seeder.waitForLine(/registered with tracker/);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { link, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { killAll, spawnCli, spawnTracker } from './harness/cli.ts';
+import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 
 const MiB = 1024 * 1024;
@@ -26,9 +26,9 @@ async function workspace(): Promise<{ path: string; files: string; logs: string 
   return { path: dir.path, files: join(dir.path, 'files'), logs: join(dir.path, 'logs') };
 }
 
-/** `bt-tui tracker --headless` in the workspace, a node late after 2 s of silence. */
+/** The workspace's tracker, a node late after 2 s of silence, and the peers' common flags. */
 function startTracker(ws: { path: string }) {
-  return spawnTracker(ws.path, ['--sweep', '2']);
+  return startCliSwarm(ws.path, ['--sweep', '2']);
 }
 
 test('tracker, two seeders and a leecher as processes: exit 0, file exact, owners credited', {
@@ -36,12 +36,11 @@ test('tracker, two seeders and a leecher as processes: exit 0, file exact, owner
 }, async () => {
   const seed = 901;
   const ws = await workspace();
-  const { tracker, address } = await startTracker(ws);
+  const { tracker, common } = await startTracker(ws);
   await mkdir(join(ws.files, 'node1'), { recursive: true });
   await mkdir(join(ws.files, 'node2'), { recursive: true });
   const expected = await writeRandomFile(join(ws.files, 'node1', 'movie.bin'), 24 * MiB, seed);
   await link(join(ws.files, 'node1', 'movie.bin'), join(ws.files, 'node2', 'movie.bin'));
-  const common = ['--headless', '--tracker', address, '--files', ws.files, '--logs', ws.logs];
   const seeders = [1, 2].map((id) =>
     spawnCli(['peer', '--id', String(id), '--seed', 'movie.bin', ...common]),
   );
@@ -96,10 +95,9 @@ test('--exit-when-done started before the seeder waits for the file, then exits 
   // before the seeder had announced the file, said `not found in the swarm` and exited 1.
   const seed = 902;
   const ws = await workspace();
-  const { address } = await startTracker(ws);
+  const { common } = await startTracker(ws);
   await mkdir(join(ws.files, 'node1'), { recursive: true });
   const expected = await writeRandomFile(join(ws.files, 'node1', 'late.bin'), 4 * MiB, seed);
-  const common = ['--headless', '--tracker', address, '--files', ws.files, '--logs', ws.logs];
   const leecher = spawnCli([
     'peer',
     '--id',

@@ -120,30 +120,6 @@ export async function trackerPort(tracker: CliProcess): Promise<number> {
   return Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
 }
 
-/**
- * `bt-tui tracker --headless` on a free port, its `logs` and `db` folders in `folder`, with
- * `flags` besides; and its address, for the peers' `--tracker`.
- */
-export async function spawnTracker(
-  folder: string,
-  flags: string[] = [],
-): Promise<{ tracker: CliProcess; address: string }> {
-  const logs = join(folder, 'logs');
-  const db = join(folder, 'db');
-  const tracker = spawnCli([
-    'tracker',
-    '--headless',
-    '--port',
-    '0',
-    '--logs',
-    logs,
-    '--db',
-    db,
-    ...flags,
-  ]);
-  return { tracker, address: `127.0.0.1:${await trackerPort(tracker)}` };
-}
-
 function collectLines(stream: NodeJS.ReadableStream, lines: string[]): void {
   let partial = '';
   stream.setEncoding('utf8');
