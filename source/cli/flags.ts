@@ -40,7 +40,7 @@ export const peerFlags = {
   id: { type: 'string', help: 'this node id, a positive integer (required)' },
   tracker: {
     type: 'string',
-    help: `tracker address HOST:PORT, or several A:P,B:P used in order, the next when one stops answering (default ${defaults.trackerHost}:${defaults.trackerPort})`,
+    help: `tracker address HOST:PORT (HOST an IP address or a host name), or several A:P,B:P used in order, the next when one stops answering (default ${defaults.trackerHost}:${defaults.trackerPort})`,
   },
   host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
   port: { type: 'string', help: 'UDP port to listen on (default: any free port)' },
