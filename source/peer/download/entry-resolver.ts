@@ -103,7 +103,10 @@ export async function nearbyName(name: string, lookup: EntryLookup): Promise<str
   for (let page = 0; page < MAX_NEARBY_PAGES; page++) {
     const listed = await lookup.listFiles(cursor);
     if (!listed.ok) break;
-    for (const file of listed.reply.files) names.push(file.name);
+    // Only names a download may ask for: a hostile tracker's `big\u001b[2J.iso` would otherwise
+    // be written to the log and a headless node's terminal as it is.
+    for (const file of listed.reply.files)
+      if (validateFileName(file.name) === null) names.push(file.name);
     cursor = listed.reply.nextCursor;
     if (cursor === 0) break;
   }
