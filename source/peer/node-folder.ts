@@ -10,7 +10,7 @@ import { basename, dirname, join } from 'node:path';
 import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
 import { MAX_NAME_BYTES } from '../protocol/messages.ts';
-import { describeNameError, validateFileName } from '../protocol/names.ts';
+import { describeLocalNameError, describeNameError, validateFileName } from '../protocol/names.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
 export const STATE_DIR_NAME = '.bt-tui';
@@ -27,6 +27,8 @@ export interface NodeFolder {
   resolve(name: string): Promise<ResolvedName>;
   /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size, mtime, inode. */
   listFiles(): Promise<FolderFile[]>;
+  /** listFiles() and what cannot be shared, each file looked at now (no cache). */
+  listNow(): Promise<FolderListing>;
   /**
    * listFiles() plus what cannot be shared (folders, FIFOs, links leading out), each with why.
    * Cheap enough to call every second: a plain file's size and times come from a cache that is
@@ -90,6 +92,7 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
     stateDir,
     resolve: (name) => resolveName(folderPath, displayPath, name),
     listFiles: async () => (await listFolder(folderPath, displayPath, null)).files,
+    listNow: () => listFolder(folderPath, displayPath, null),
     listEntries: (fresh = NO_NAMES) => listFolder(folderPath, displayPath, { state: scan, fresh }),
   };
 }
@@ -273,6 +276,13 @@ async function readFolder(folderPath: string, displayPath: string): Promise<Fold
     const kindProblem = unsupportedKind(entry);
     if (kindProblem !== null) {
       unsupported.push({ name: entry.name, reason: `${kindProblem}: ${ONLY_PLAIN_FILES}` });
+      continue;
+    }
+    // A plain file (or a link) whose name no peer may be asked to create: the name is the
+    // problem, and "only plain files can be shared" said of a plain file misled (until 2026-12-06).
+    const nameError = validateFileName(entry.name);
+    if (nameError !== null) {
+      unsupported.push({ name: entry.name, reason: describeLocalNameError(nameError) });
       continue;
     }
     // Links are listed as files only when resolve() would accept them, so files are seedable.

@@ -25,6 +25,7 @@ import {
 } from '../net/transport.ts';
 import { DATA_TAG_OFFSET } from '../protocol/codec.ts';
 import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
+import { shownName } from '../protocol/names.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
 import { doneLine, transferLine } from './download/done-lines.ts';
@@ -43,6 +44,7 @@ import {
   folderErrorText,
   type NodeFolder,
   openNodeFolder,
+  type UnsupportedEntry,
 } from './node-folder.ts';
 import { NodeRates } from './node-rates.ts';
 import { PartialSeeding } from './partial-seeding.ts';
@@ -155,6 +157,8 @@ export class PeerNode {
    * in later is seeded once it stops changing (see seedAll); null: only what is asked for.
    */
   private seenNames: Set<string> | null = null;
+  /** With --seed-all, the entries of the folder that cannot be shared, each said once. */
+  private seenUnsupported: Set<string> | null = null;
   /** The node folder was missing at the last listing. */
   private folderGone = false;
   /** The state folder being made again (rebuildStateFolder), once at a time. */
@@ -553,11 +557,17 @@ export class PeerNode {
    * that appears there later, once it has not changed between two listings (1-2 s), as a torrent
    * client's watched folder does. The files there now are seeded here (one that fails is not
    * tried again, nor one a person stops seeding later); one copied in while these are hashed is
-   * new. A name that leaves the folder and comes back is new again.
+   * new. A name that leaves the folder and comes back is new again. What cannot be shared (a
+   * folder, a name no peer may create) is logged with why, once: headless, a file left out said
+   * nothing anywhere (until 2026-12-06, found by hand).
    */
   async seedAll(options: { alsoNewFiles?: boolean } = {}): Promise<IntentOutcome[]> {
-    const files = await this.folder.listFiles();
-    if (options.alsoNewFiles) this.seenNames = new Set(files.map((file) => file.name));
+    const { files, unsupported } = await this.folder.listNow();
+    if (options.alsoNewFiles) {
+      this.seenNames = new Set(files.map((file) => file.name));
+      this.seenUnsupported = new Set(unsupported.map((entry) => entry.name));
+    }
+    for (const entry of unsupported) this.logNotSeeded(entry);
     const outcomes: IntentOutcome[] = [];
     for (const file of files) {
       if (!this.downloads.has(file.name)) outcomes.push(await this.seed(file.name));
@@ -580,6 +590,21 @@ export class PeerNode {
       this.options.logger.log(`${name} is new in the folder: seeding it once it stops changing`);
     }
     for (const name of seen) if (!here.has(name)) seen.delete(name);
+    const seenUnsupported = this.seenUnsupported;
+    if (seenUnsupported === null) return;
+    const unsupportedHere = new Set<string>();
+    for (const entry of listing.unsupported) {
+      unsupportedHere.add(entry.name);
+      if (seenUnsupported.has(entry.name)) continue;
+      seenUnsupported.add(entry.name);
+      this.logNotSeeded(entry);
+    }
+    for (const name of seenUnsupported)
+      if (!unsupportedHere.has(name)) seenUnsupported.delete(name);
+  }
+
+  private logNotSeeded(entry: UnsupportedEntry): void {
+    this.options.logger.log(`not seeding ${shownName(entry.name)}: ${entry.reason}`);
   }
 
   /** Stops serving a file, withdraws it at the tracker and forgets it in the seeding record. */

@@ -76,6 +76,39 @@ export function quoteUntrusted(text: string): string {
   );
 }
 
+/**
+ * Why a file of the node's own folder is not shared, said of the file (`its name contains a
+ * control character`): the file is plain, its name is what no peer may be asked to create. A
+ * backslash is the one separator a Linux name can hold; Windows reads it as a folder.
+ */
+const LOCAL_REASONS: Record<NameError, string> = {
+  ...REASONS,
+  'too-long': `its name is longer than ${MAX_NAME_BYTES} bytes in UTF-8`,
+  separator: 'its name contains a backslash, a path separator on Windows',
+  nul: 'its name contains a NUL character',
+  control: 'its name contains a control character',
+  direction: 'its name contains an invisible text-direction character',
+};
+
+export function describeLocalNameError(error: NameError): string {
+  return LOCAL_REASONS[error];
+}
+
+/**
+ * A file name as a view shows it, from the folder or from the tracker. Names with control, NUL
+ * or direction characters are refused for sharing, but they are listed: such a name drawn as it
+ * is broke a table (a newline; a NUL, drawn as nothing, shifted its border) or acted on the
+ * terminal (an escape sequence), so it is shown quoted and escaped, as the refusal quotes it.
+ * An honest tracker lists no such name (it refuses them on OWN); a hostile one did, and Swarm
+ * files drew it raw until 2026-12-05.
+ */
+export function shownName(name: string): string {
+  const error = validateFileName(name);
+  return error === 'control' || error === 'direction' || error === 'nul'
+    ? quoteUntrusted(name)
+    : name;
+}
+
 /** A sentence for a person, e.g. `name "../x" refused: it is not a plain file name (...)`. */
 export function describeNameError(name: string, error: NameError): string {
   const shown = name.length > QUOTED_NAME_CHARS ? `${name.slice(0, QUOTED_NAME_CHARS)}…` : name;

@@ -85,6 +85,50 @@ describe('NodeFolder.listEntries', () => {
       ['inside-link', 'plain.txt'],
     );
   });
+
+  test('a plain file whose name no peer may create is unsupported for its name, not its kind', async () => {
+    const filesDir = join(root, 'files-names');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 5);
+    await writeFile(join(folder.path, 'plain.txt'), 'abc');
+    await writeFile(join(folder.path, 'back\\slash.bin'), 'abc');
+    await writeFile(join(folder.path, 'bad\nname.bin'), 'abc');
+    await writeFile(join(folder.path, 'rtl\u202Egpj.exe'), 'abc');
+    await symlink('plain.txt', join(folder.path, 'tab\tlink'));
+    await mkdir(join(folder.path, 'odd\nalbum'));
+
+    const listing = await folder.listEntries();
+    assert.deepEqual(
+      listing.files.map((file) => file.name),
+      ['plain.txt'],
+    );
+    assert.deepEqual(listing.unsupported, [
+      {
+        name: 'back\\slash.bin',
+        reason: 'its name contains a backslash, a path separator on Windows',
+      },
+      { name: 'bad\nname.bin', reason: 'its name contains a control character' },
+      { name: 'odd\nalbum', reason: 'a folder: only plain files can be shared' },
+      {
+        name: 'rtl\u202Egpj.exe',
+        reason: 'its name contains an invisible text-direction character',
+      },
+      { name: 'tab\tlink', reason: 'its name contains a control character' },
+    ]);
+  });
+
+  test('listFiles() is what can be seeded', async () => {
+    const filesDir = join(root, 'files-seedable');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 6);
+    await writeFile(join(folder.path, 'plain.txt'), 'abc');
+    await symlink('plain.txt', join(folder.path, 'inside-link'));
+    await writeFile(join(folder.path, 'bad\nname.bin'), 'abc');
+    assert.deepEqual(
+      (await folder.listFiles()).map((file) => file.name),
+      ['inside-link', 'plain.txt'],
+    );
+  });
 });
 
 describe('openNodeFolder on a path that cannot hold a node folder', () => {

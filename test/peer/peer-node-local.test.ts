@@ -142,3 +142,30 @@ test('My files lists a folder and a FIFO as unsupported with why, and seed-all l
     reason: 'name "album" refused: it is a folder, not a file',
   });
 });
+
+test('seed-all says once what it leaves out and why, also of what appears later', async () => {
+  // Headless, a file left out said nothing anywhere (until 2026-12-06, found by hand).
+  const { node, folder, lines } = await lonelyNode(4, {
+    'plain.txt': 'abc',
+    'back\\slash.bin': 'abc',
+  });
+  await mkdir(join(folder, 'album'));
+  const notSeeding = () =>
+    lines.filter((line) => line.includes('not seeding')).map((line) => line.replace(/^\S+ /, ''));
+  assert.deepEqual(await node.seedAll({ alsoNewFiles: true }), [{ ok: true }]);
+  assert.deepEqual(notSeeding(), [
+    'not seeding album: a folder: only plain files can be shared',
+    'not seeding back\\slash.bin: its name contains a backslash, a path separator on Windows',
+  ]);
+  await writeFile(join(folder, 'bad\nname.bin'), 'abc');
+  await waitFor(() => notSeeding().length === 3, 'the new entry said', 5_000);
+  assert.equal(
+    notSeeding()[2],
+    'not seeding "bad\\nname.bin": its name contains a control character',
+  );
+  // Listed again and again: said once.
+  const listed = node.getSnapshot().files.length;
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  assert.equal(node.getSnapshot().files.length, listed);
+  assert.equal(notSeeding().length, 3);
+});

@@ -430,6 +430,42 @@ describe('peer view: notices', () => {
   });
 });
 
+describe('peer view: a refusal in My files', () => {
+  test('says the name quoted and wraps to a second row, taken from the table, to say why whole', async () => {
+    const files = [
+      localFile('a.bin', MIB),
+      localFile('bad\nname.bin', 0, {
+        kind: 'unsupported',
+        reason: 'its name contains a control character',
+      }),
+      localFile('c.bin', MIB),
+    ];
+    const view = await renderPeer({
+      peer: peerSnapshot({ files }),
+      swarm,
+      intents: new RecordingIntents(),
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    const left = () => view.lines().map((line) => line.slice(0, 59).trimEnd());
+    await view.press(SHIFT_TAB, 'j');
+    const rowsBefore = left().filter((line) => line.startsWith('│ ')).length;
+    await view.press('s');
+    const lines = left();
+    const at = lines.findIndex((line) => line.startsWith('✗'));
+    assert.deepEqual(lines.slice(at, at + 2), [
+      '✗ "bad\\nname.bin" cannot be shared: its name contains a',
+      '  control character',
+    ]);
+    assert.equal(
+      lines.filter((line) => line.startsWith('│ ')).length,
+      rowsBefore - 1,
+      'the table gave up a row to the second',
+    );
+    assert.match(lines.join('\n'), /My files \(3\) rows 1-2 of 3/);
+  });
+});
+
 describe('peer view keys: exit', () => {
   for (const [name, key] of [
     ['q', 'q'],

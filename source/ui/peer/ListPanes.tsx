@@ -3,7 +3,7 @@ import { formatSize } from '../../format.ts';
 import { formatTarget } from '../../peer/download/download-target.ts';
 import type { LocalFileSnapshot, PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmFile, SwarmListing } from '../../peer/swarm-directory.ts';
-import { quoteUntrusted, validateFileName } from '../../protocol/names.ts';
+import { shownName } from '../../protocol/names.ts';
 import { type CellStyle, DataTable } from '../components/CompactTable.tsx';
 import { PaneTitle } from '../components/PaneTitle.tsx';
 import {
@@ -13,22 +13,9 @@ import {
   naturalWidths,
   rowsShown,
   truncate,
+  wrapRows,
 } from '../text.ts';
 
-/**
- * A file name as the tables show it, from the folder or from the tracker. Names with control,
- * NUL or direction characters are refused for sharing, but they are listed: such a name drawn as
- * it is broke the table (a newline; a NUL, drawn as nothing, shifted its border) or acted on the
- * terminal (an escape sequence), so it is shown quoted and escaped, as the refusal quotes it.
- * An honest tracker lists no such name (it refuses them on OWN); a hostile one did, and Swarm
- * files drew it raw until 2026-12-05.
- */
-function shownName(name: string): string {
-  const error = validateFileName(name);
-  return error === 'control' || error === 'direction' || error === 'nul'
-    ? quoteUntrusted(name)
-    : name;
-}
 /** The last outcome of an action in a pane, shown on its own line there. */
 export interface Notice {
   text: string;
@@ -103,13 +90,15 @@ function fileState(file: LocalFileSnapshot): string {
   }
 }
 
-function NoticeLine({ notice, width }: { notice?: Notice; width: number }) {
-  if (!notice) return <Text> </Text>;
-  return (
-    <Text color={notice.error ? 'red' : 'green'}>
-      {truncate(`${notice.error ? '✗' : '✓'} ${notice.text}`, width)}
-    </Text>
-  );
+/**
+ * The notice's rows. An error wraps to a second row, taken from the table while it shows: cut at
+ * a half-screen pane's width, `back\slash.bin cannot be shared: its name contains a back…` hid
+ * the reason, and nothing else showed it whole (until 2026-12-06, found by hand).
+ */
+function noticeRows(notice: Notice | undefined, width: number, maxRows: number): string[] {
+  if (!notice) return [' '];
+  const text = `${notice.error ? '✗' : '✓'} ${notice.text}`;
+  return notice.error ? wrapRows(text, width, maxRows, 2) : [truncate(text, width)];
 }
 
 /** "My files": the node folder, live, with each file's state; Enter or s seeds / stops. */
@@ -121,7 +110,9 @@ export function FilesPane(props: {
   width: number;
   notice?: Notice;
 }) {
-  const { first } = windowOf(props.files, props.selected, props.rows);
+  const notice = noticeRows(props.notice, props.width - 1, props.rows > 1 ? 2 : 1);
+  const rows = props.rows - (notice.length - 1);
+  const { first } = windowOf(props.files, props.selected, rows);
   const all = props.files.map((file, index) => ({
     name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shownName(file.name)}`,
     size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
@@ -129,7 +120,7 @@ export function FilesPane(props: {
     // Not a column: tells rowStyle to grey the row.
     kind: file.state.kind,
   }));
-  const fitted = fitWindow(all, first, props.rows, FILE_COLUMNS, props.width - 1, {
+  const fitted = fitWindow(all, first, rows, FILE_COLUMNS, props.width - 1, {
     flexible: ['name', 'state'],
     // A long state (why a folder or an odd name is not shared) gives up room before the name.
     cutFirst: ['state'],
@@ -141,7 +132,7 @@ export function FilesPane(props: {
   return (
     <Box flexDirection="column" width={props.width}>
       <PaneTitle
-        title={`My files (${props.files.length})${rowsShown(first, props.rows, props.files.length)}`}
+        title={`My files (${props.files.length})${rowsShown(first, rows, props.files.length)}`}
         focused={props.focused}
         width={props.width - 1}
       />
@@ -159,7 +150,7 @@ export function FilesPane(props: {
           )}
         </Text>
       ) : null}
-      <NoticeLine notice={props.notice} width={props.width - 1} />
+      <Text color={props.notice?.error ? 'red' : 'green'}>{notice.join('\n')}</Text>
     </Box>
   );
 }

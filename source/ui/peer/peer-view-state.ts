@@ -1,5 +1,6 @@
 import type { Key } from 'ink';
 import { parseDownloadTarget } from '../../peer/download/download-target.ts';
+import { shownName } from '../../protocol/names.ts';
 import { applyScroll, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
 import { stepInput } from '../line-edit.ts';
 import { completeCommand, parseCommand } from './command-line.ts';
@@ -129,7 +130,7 @@ function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
     return {
       kind: 'notice',
       pane: 'files',
-      text: `${name} cannot be shared: ${file.unsupported}`,
+      text: `${shownName(name)} cannot be shared: ${file.unsupported}`,
       error: true,
     };
   return file?.seeding || file?.hashing ? { kind: 'unseed', name } : { kind: 'seed', name };
