@@ -1046,6 +1046,26 @@ describe('peerLayout', () => {
     });
   });
 
+  test('lists grow to half the panes where the downloads do not need the room and the log keeps 8 lines', () => {
+    // 80x24, nothing downloading: both files of a list, not one (a third gave one row).
+    assert.deepEqual(peerLayout(24, 2, 1), {
+      listsHeight: 8,
+      listRows: 2,
+      downloadsHeight: 3,
+      logHeight: 9,
+    });
+    // 120x40, 13 files: 12 rows, not 6 above an empty log; the log keeps more than 8 lines.
+    assert.deepEqual(peerLayout(40, 13, 1), {
+      listsHeight: 18,
+      listRows: 12,
+      downloadsHeight: 3,
+      logHeight: 15,
+    });
+    // A download that needs the room keeps it: the lists are back to a third.
+    assert.equal(peerLayout(24, 2, 9)?.listsHeight, 7);
+    assert.equal(peerLayout(40, 13, 30)?.listsHeight, 12);
+  });
+
   test('null when the panes cannot have their minimum heights', () => {
     assert.equal(peerLayout(16, 4, 9), null);
     assert.equal(peerLayout(0, 0, 0), null);

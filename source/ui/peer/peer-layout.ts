@@ -6,6 +6,8 @@ const FIXED_LINES = 3;
 const MIN_LIST_PANE = LIST_CHROME_LINES + 1;
 const MIN_DOWNLOADS_PANE = 3;
 const MIN_LOG_PANE = 3;
+/** Log lines (its title included) the lists leave when they grow past their third. */
+const LOG_ROOM = 8;
 
 export interface PeerLayout {
   listsHeight: number;
@@ -18,6 +20,10 @@ export interface PeerLayout {
  * Splits the screen: the two file lists side by side on top, the downloads under them (as tall
  * as their blocks need, up to half the screen), the log gets the rest. One line is left free
  * (Ink redraws everything when its output is as tall as the terminal). Null when too small.
+ *
+ * The lists take about a third, and up to half where the downloads do not need the room and
+ * the log keeps LOG_ROOM lines: with a third only, an 80x24 terminal listed one file of each
+ * list and 120x40 six of 13 files above a log of empty rows (until 2026-12-06, found by hand).
  */
 export function peerLayout(
   rows: number,
@@ -26,9 +32,11 @@ export function peerLayout(
 ): PeerLayout | null {
   const panes = rows - 1 - FIXED_LINES;
   if (panes < MIN_LIST_PANE + MIN_DOWNLOADS_PANE + MIN_LOG_PANE) return null;
+  const downloadsWanted = Math.max(MIN_DOWNLOADS_PANE, downloadLines + 2);
+  const spare = Math.min(panes - downloadsWanted - LOG_ROOM, Math.floor(panes * 0.5));
   const listsHeight = Math.max(
     MIN_LIST_PANE,
-    Math.min(listLength + LIST_CHROME_LINES, Math.floor(panes * 0.35)),
+    Math.min(listLength + LIST_CHROME_LINES, Math.max(Math.floor(panes * 0.35), spare)),
   );
   const roomLeft = panes - listsHeight - MIN_LOG_PANE;
   const downloadsHeight = Math.max(
