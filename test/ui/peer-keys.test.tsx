@@ -440,9 +440,11 @@ describe('peer view: a refusal in My files', () => {
       }),
       localFile('c.bin', MIB),
     ];
+    // Both lists wider than their halves: each gets half the screen.
+    const longName = `${'a-long-name-'.repeat(6)}.iso`;
     const view = await renderPeer({
       peer: peerSnapshot({ files }),
-      swarm,
+      swarm: swarmListing([swarmFile(longName, MIB, 1)]),
       intents: new RecordingIntents(),
       size: { columns: 120, rows: 36 },
     });

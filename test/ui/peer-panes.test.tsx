@@ -7,7 +7,7 @@ import { afterEach, describe, test } from 'node:test';
 import chalk from 'chalk';
 import type { DownloadSnapshot, PeerSnapshot } from '../../source/peer/peer-snapshot.ts';
 import { MIN_COLUMNS, MIN_ROWS, PEER_KEYS } from '../../source/ui/peer/PeerApp.tsx';
-import { peerLayout } from '../../source/ui/peer/peer-layout.ts';
+import { listPaneWidths, peerLayout } from '../../source/ui/peer/peer-layout.ts';
 import { BASE_WALL_MS } from './fixtures.ts';
 import {
   download,
@@ -116,14 +116,16 @@ describe('peer view: the whole screen', () => {
     assert.deepEqual(lines.slice(0, -1), [
       'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered',
       '↓ 3.0 MiB/s  ↑ 512.0 KiB/s · seeding 1 file · uploaded 10.0 MiB',
-      '  My files (4)                                              ▶ Swarm files (3)',
-      '┌─────────────┬───────────┬─────────────┐                   ┌──────────────────────────────────────┬──────────┬────────┐',
-      '│ name        │ size      │ state       │                   │ name                                 │ size     │ owners │',
-      '├─────────────┼───────────┼─────────────┤                   ├──────────────────────────────────────┼──────────┼────────┤',
-      '│   a.bin     │ 64.0 MiB  │ seeding     │                   │ ▸ big.iso                            │ 16.0 MiB │ 2      │',
-      '│   b.iso     │ 700.0 MiB │ hashing 42% │                   │   a-very-long-file-name-that-goes-o… │ 3.0 GiB  │ 5      │',
-      '│   notes.txt │ 1.2 KiB   │ not shared  │                   │   a.bin                              │ 64.0 MiB │ 1      │',
-      '│   big.iso   │ 16.0 MiB  │ downloading │                   └──────────────────────────────────────┴──────────┴────────┘',
+      // My files needs less than its half and Swarm files more: Swarm files takes the rest, and
+      // its long name is whole (before, halves: `a-very-long-file-name-that-goes-o…`).
+      '  My files (4)                            ▶ Swarm files (3)',
+      '┌─────────────┬───────────┬─────────────┐ ┌────────────────────────────────────────────────────┬──────────┬────────┐',
+      '│ name        │ size      │ state       │ │ name                                               │ size     │ owners │',
+      '├─────────────┼───────────┼─────────────┤ ├────────────────────────────────────────────────────┼──────────┼────────┤',
+      '│   a.bin     │ 64.0 MiB  │ seeding     │ │ ▸ big.iso                                          │ 16.0 MiB │ 2      │',
+      '│   b.iso     │ 700.0 MiB │ hashing 42% │ │   a-very-long-file-name-that-goes-on-and-on.tar.gz │ 3.0 GiB  │ 5      │',
+      '│   notes.txt │ 1.2 KiB   │ not shared  │ │   a.bin                                            │ 64.0 MiB │ 1      │',
+      '│   big.iso   │ 16.0 MiB  │ downloading │ └────────────────────────────────────────────────────┴──────────┴────────┘',
       '└─────────────┴───────────┴─────────────┘',
       '',
       '  Downloads (2)',
@@ -255,15 +257,16 @@ describe('peer view: names a terminal draws differently', () => {
     // Square tables: before, each CJK row was 9 cells wider than its border, the newline split
     // its row in two, and the escape sequence turned the rest of the screen red.
     assert.deepEqual(lines.slice(2, 11), [
-      '  My files (4)                                              ▶ Swarm files (2)',
-      '┌──────────────────────────┬──────┬───────────────────────┐ ┌──────────────────────────┬──────┬────────┐',
-      '│ name                     │ size │ state                 │ │ name                     │ size │ owners │',
-      '├──────────────────────────┼──────┼───────────────────────┤ ├──────────────────────────┼──────┼────────┤',
-      '│   日本語のファイル名.bin │ 1 B  │ not shared            │ │ ▸ 日本語のファイル名.bin │ 1 B  │ 1      │',
-      '│   party 🎉 time.txt      │ 1 B  │ not shared            │ │   a.bin                  │ 1 B  │ 1      │',
-      '│   "line\\nbreak.txt"      │      │ name "line\\nbreak.tx… │ └──────────────────────────┴──────┴────────┘',
-      '│   "esc\\u001b[31mred.txt" │      │ name "esc\\u001b[31mr… │',
-      '└──────────────────────────┴──────┴───────────────────────┘',
+      // Swarm files needs less than its half: My files, which needs more, takes the rest.
+      '  My files (4)                                                              ▶ Swarm files (2)',
+      '┌──────────────────────────┬──────┬───────────────────────────────────────┐ ┌──────────────────────────┬──────┬────────┐',
+      '│ name                     │ size │ state                                 │ │ name                     │ size │ owners │',
+      '├──────────────────────────┼──────┼───────────────────────────────────────┤ ├──────────────────────────┼──────┼────────┤',
+      '│   日本語のファイル名.bin │ 1 B  │ not shared                            │ │ ▸ 日本語のファイル名.bin │ 1 B  │ 1      │',
+      '│   party 🎉 time.txt      │ 1 B  │ not shared                            │ │   a.bin                  │ 1 B  │ 1      │',
+      '│   "line\\nbreak.txt"      │      │ name "line\\nbreak.txt" refused: it c… │ └──────────────────────────┴──────┴────────┘',
+      '│   "esc\\u001b[31mred.txt" │      │ name "esc\\u001b[31mred.txt" refused:… │',
+      '└──────────────────────────┴──────┴───────────────────────────────────────┘',
     ]);
     assert.ok(
       !view.frame().includes('\u001b[31m'),
@@ -1064,6 +1067,37 @@ describe('peerLayout', () => {
     // A download that needs the room keeps it: the lists are back to a third.
     assert.equal(peerLayout(24, 2, 9)?.listsHeight, 7);
     assert.equal(peerLayout(40, 13, 30)?.listsHeight, 12);
+  });
+
+  test('the lists split the width in halves unless one needs less and the other more', () => {
+    assert.deepEqual(listPaneWidths(80, 24, 50), { files: 24, swarm: 56 }, 'an empty My files');
+    assert.deepEqual(listPaneWidths(80, 10, 50), { files: 24, swarm: 56 }, 'never under 24');
+    assert.deepEqual(listPaneWidths(80, 70, 30), { files: 50, swarm: 30 });
+    assert.deepEqual(listPaneWidths(80, 30, 30), { files: 40, swarm: 40 }, 'both fit: halves');
+    assert.deepEqual(listPaneWidths(80, 70, 70), { files: 40, swarm: 40 }, 'neither: halves');
+    assert.deepEqual(listPaneWidths(81, 41, 41), { files: 40, swarm: 41 });
+  });
+
+  test('an empty My files leaves the swarm its names whole at 80 columns', async () => {
+    const view = await show({
+      peer: peerSnapshot({}),
+      swarm: swarmListing([
+        swarmFile('sample-8MiB.bin', 8 * MIB, 3),
+        swarmFile('sample-64MiB.bin', 64 * MIB, 3),
+      ]),
+      size: { columns: 80, rows: 24 },
+    });
+    // Before, halves: `│ ▸ sample-8MiB.b… │` beside an empty table.
+    assert.deepEqual(view.lines().slice(2, 10), [
+      '  My files (0)          ▶ Swarm files (2)',
+      '┌──────┬──────┬───────┐ ┌────────────────────┬──────────┬────────┐',
+      '│ name │ size │ state │ │ name               │ size     │ owners │',
+      '├──────┼──────┼───────┤ ├────────────────────┼──────────┼────────┤',
+      '└──────┴──────┴───────┘ │ ▸ sample-8MiB.bin  │ 8.0 MiB  │ 3      │',
+      '(empty: copy files in)  │   sample-64MiB.bin │ 64.0 MiB │ 3      │',
+      '                        └────────────────────┴──────────┴────────┘',
+      '',
+    ]);
   });
 
   test('null when the panes cannot have their minimum heights', () => {

@@ -12,6 +12,7 @@ import {
   fitTable,
   naturalWidths,
   rowsShown,
+  textWidth,
   truncate,
   wrapRows,
 } from '../text.ts';
@@ -101,6 +102,43 @@ function noticeRows(notice: Notice | undefined, width: number, maxRows: number):
   return notice.error ? wrapRows(text, width, maxRows, 2) : [truncate(text, width)];
 }
 
+function fileRows(files: readonly LocalFileSnapshot[], selected: number) {
+  return files.map((file, index) => ({
+    name: `${index === selected ? SELECTED : UNSELECTED}${shownName(file.name)}`,
+    size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
+    state: fileState(file),
+    // Not a column: tells rowStyle to grey the row.
+    kind: file.state.kind,
+  }));
+}
+
+/** The empty folder's line where the pane is narrow. */
+const EMPTY_FOLDER_SHORT = '(empty: copy files in)';
+
+/** Cells a table of `rows` takes uncut: its widest cells, a space either side, the borders. */
+function tableWidth<T extends Record<string, string>, K extends keyof T & string>(
+  rows: readonly T[],
+  columns: readonly K[],
+): number {
+  const widths = naturalWidths(rows, columns);
+  return columns.reduce((sum, column) => sum + widths[column] + 3, 1);
+}
+
+/** Cells My files needs to show every row uncut (with the gap to the next pane). */
+export function filesPaneWidthNeeded(files: readonly LocalFileSnapshot[]): number {
+  const table = tableWidth(fileRows(files, -1), FILE_COLUMNS);
+  return Math.max(table, files.length === 0 ? textWidth(EMPTY_FOLDER_SHORT) : 0) + 1;
+}
+
+/** Cells Swarm files needs to show every row uncut. */
+export function swarmPaneWidthNeeded(
+  listing: SwarmListing,
+  files: readonly SwarmFile[],
+  owned: ReadonlySet<string>,
+): number {
+  return tableWidth(swarmRows(listing, files, owned, -1), SWARM_COLUMNS);
+}
+
 /** "My files": the node folder, live, with each file's state; Enter or s seeds / stops. */
 export function FilesPane(props: {
   files: readonly LocalFileSnapshot[];
@@ -113,13 +151,7 @@ export function FilesPane(props: {
   const notice = noticeRows(props.notice, props.width - 1, props.rows > 1 ? 2 : 1);
   const rows = props.rows - (notice.length - 1);
   const { first } = windowOf(props.files, props.selected, rows);
-  const all = props.files.map((file, index) => ({
-    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shownName(file.name)}`,
-    size: file.state.kind === 'unsupported' ? '' : formatSize(file.sizeBytes),
-    state: fileState(file),
-    // Not a column: tells rowStyle to grey the row.
-    kind: file.state.kind,
-  }));
+  const all = fileRows(props.files, props.focused ? props.selected : -1);
   const fitted = fitWindow(all, first, rows, FILE_COLUMNS, props.width - 1, {
     flexible: ['name', 'state'],
     // A long state (why a folder or an odd name is not shared) gives up room before the name.
@@ -145,7 +177,7 @@ export function FilesPane(props: {
       {props.files.length === 0 ? (
         <Text dimColor>
           {firstFitting(
-            ['(folder is empty: copy files in to seed them)', '(empty: copy files in)'],
+            ['(folder is empty: copy files in to seed them)', EMPTY_FOLDER_SHORT],
             props.width - 1,
           )}
         </Text>
@@ -204,6 +236,22 @@ function ownersCell(file: SwarmFile, owned: ReadonlySet<string>): string {
   return file.ownerCount > 1 ? `you + ${file.ownerCount - 1}` : 'you';
 }
 
+function swarmRows(
+  listing: SwarmListing,
+  files: readonly SwarmFile[],
+  owned: ReadonlySet<string>,
+  selected: number,
+) {
+  const shared = sharedNames(listing.files);
+  return files.map((file, index) => ({
+    name: `${index === selected ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(shownName(file.name), file.infohashHex) : shownName(file.name)}`,
+    size: formatSize(file.sizeBytes),
+    owners: ownersCell(file, owned),
+    // Not a column: tells rowStyle to colour the row.
+    kind: shared.has(file.name) ? 'shared-name' : '',
+  }));
+}
+
 /**
  * "Swarm files": what the tracker lists; Enter or d downloads, / filters, r refreshes. Files
  * that share a name are shown as NAME@PREFIX, and d takes the one on the row.
@@ -220,14 +268,12 @@ export function SwarmPane(props: {
   width: number;
 }) {
   const { first } = windowOf(props.files, props.selected, props.rows);
-  const shared = sharedNames(props.listing.files);
-  const all = props.files.map((file, index) => ({
-    name: `${index === props.selected && props.focused ? SELECTED : UNSELECTED}${shared.has(file.name) ? formatTarget(shownName(file.name), file.infohashHex) : shownName(file.name)}`,
-    size: formatSize(file.sizeBytes),
-    owners: ownersCell(file, props.owned),
-    // Not a column: tells rowStyle to colour the row.
-    kind: shared.has(file.name) ? 'shared-name' : '',
-  }));
+  const all = swarmRows(
+    props.listing,
+    props.files,
+    props.owned,
+    props.focused ? props.selected : -1,
+  );
   const fitted = fitWindow(all, first, props.rows, SWARM_COLUMNS, props.width, {
     flexible: ['name'],
     // At 60 columns a name was cut to `b…` beside `16.0 MiB` and `you + 1` (found by hand): the

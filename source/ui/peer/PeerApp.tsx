@@ -16,11 +16,17 @@ import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
 import { EntryPicker, shortTarget } from './EntryPicker.tsx';
-import { FilesPane, ownedHere, SwarmPane } from './ListPanes.tsx';
+import {
+  FilesPane,
+  filesPaneWidthNeeded,
+  ownedHere,
+  SwarmPane,
+  swarmPaneWidthNeeded,
+} from './ListPanes.tsx';
 import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
 import { COMMAND_HELP, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
-import { peerLayout } from './peer-layout.ts';
+import { listPaneWidths, peerLayout } from './peer-layout.ts';
 import {
   filteredSwarm,
   initialPeerViewState,
@@ -98,8 +104,13 @@ export function PeerApp(props: PeerAppProps) {
   const [exiting, setExiting] = useState(false);
 
   const swarmNames = swarm.files.map((file) => file.name);
-  const swarmFiles = filteredSwarm(swarm.files, filter);
+  const swarmFiles = useMemo(() => filteredSwarm(swarm.files, filter), [swarm.files, filter]);
   const owned = useMemo(() => ownedHere(snapshot), [snapshot]);
+  const filesNeed = useMemo(() => filesPaneWidthNeeded(snapshot.files), [snapshot.files]);
+  const swarmNeed = useMemo(
+    () => swarmPaneWidthNeeded(swarm, swarmFiles, owned),
+    [swarm, swarmFiles, owned],
+  );
   const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines =
     snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
@@ -256,7 +267,7 @@ export function PeerApp(props: PeerAppProps) {
       />
     );
   if (view.picker) return <EntryPicker picker={view.picker} height={rows - 1} width={columns} />;
-  const half = Math.floor(columns / 2);
+  const widths = listPaneWidths(columns, filesNeed, swarmNeed);
   return (
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <PeerHeader
@@ -271,7 +282,7 @@ export function PeerApp(props: PeerAppProps) {
           selected={pick('files', snapshot.files.length)}
           focused={focus === 'files'}
           rows={layout.listRows}
-          width={half}
+          width={widths.files}
           notice={notices.files}
         />
         <SwarmPane
@@ -282,7 +293,7 @@ export function PeerApp(props: PeerAppProps) {
           selected={pick('swarm', swarmFiles.length)}
           focused={focus === 'swarm'}
           rows={layout.listRows}
-          width={columns - half}
+          width={widths.swarm}
         />
       </Box>
       <DownloadsPane

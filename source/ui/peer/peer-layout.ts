@@ -50,3 +50,27 @@ export function peerLayout(
     logHeight: panes - listsHeight - downloadsHeight,
   };
 }
+
+/** Narrowest a file list is made to give the other room. */
+const MIN_LIST_PANE_COLUMNS = 24;
+
+/**
+ * Splits the width between My files and Swarm files: halves, unless one needs less than its
+ * half and the other more, which then gets the rest. A fresh leecher's empty My files took half
+ * of 80 columns while the swarm's names were cut to `sample-8MiB.b…` beside it (the demo's
+ * first screen; until 2026-12-06, found by hand).
+ */
+export function listPaneWidths(
+  columns: number,
+  filesNeed: number,
+  swarmNeed: number,
+): { files: number; swarm: number } {
+  const half = Math.floor(columns / 2);
+  const fromFiles = Math.max(MIN_LIST_PANE_COLUMNS, filesNeed);
+  const fromSwarm = Math.max(MIN_LIST_PANE_COLUMNS, swarmNeed);
+  if (fromFiles < half && swarmNeed > columns - half)
+    return { files: fromFiles, swarm: columns - fromFiles };
+  if (fromSwarm < columns - half && filesNeed > half)
+    return { files: columns - fromSwarm, swarm: fromSwarm };
+  return { files: half, swarm: columns - half };
+}
