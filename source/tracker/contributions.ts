@@ -11,13 +11,17 @@ import {
   type TrackerErrorCode,
   type UpdateMessage,
 } from '../protocol/messages.ts';
-import { describeNameError, type NameError, validateFileName } from '../protocol/names.ts';
+import {
+  describeNameError,
+  type NameError,
+  truncateUtf8,
+  validateFileName,
+} from '../protocol/names.ts';
 import type { CreditLedger } from './credit-ledger.ts';
 import { plural, shortInfohash, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
 import { creditOwner, type NodeRecord, type Registry } from './registry.ts';
-import { truncateUtf8 } from './reply-clip.ts';
 
 /** An OWN that was accepted (with its event when it added something), or refused. */
 export type OwnOutcome =

@@ -6,20 +6,6 @@
 import { encode } from '../protocol/codec.ts';
 import type { ErrorMessage, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
 
-/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
-export function truncateUtf8(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  let bytes = 0;
-  let end = 0;
-  for (const char of text) {
-    const charBytes = Buffer.byteLength(char);
-    if (bytes + charBytes > maxBytes) break;
-    bytes += charBytes;
-    end += char.length;
-  }
-  return text.slice(0, end);
-}
-
 /**
  * `reply` encoded in at most `maxBytes`, or null when it cannot be: an error loses the end of its
  * text (binary search on the text length, a handful of encodes), anything else is not sent.

@@ -15,6 +15,7 @@ import {
   type TrackerReply,
   type TrackerRequest,
 } from '../protocol/messages.ts';
+import { truncateUtf8 } from '../protocol/names.ts';
 import { fixedSecrets, type TrackerSecrets } from './challenge.ts';
 import { applyOwn, applyUpdate, type OwnLimits } from './contributions.ts';
 import { BoundedMap, CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credit-ledger.ts';
@@ -26,7 +27,6 @@ import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted
 import { answerList, answerNeed, answerWho } from './queries.ts';
 import { answerRegister, applyProof, type RegistrationContext } from './registration.ts';
 import { type NodeRecord, Registry, sameAddress } from './registry.ts';
-import { truncateUtf8 } from './reply-clip.ts';
 import { persistFile, persistNode, persistState, restoreState } from './restore.ts';
 import {
   assembleSnapshot,

@@ -3,13 +3,14 @@ import { describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
 import { encode } from '../../source/protocol/codec.ts';
 import type { TrackerReply } from '../../source/protocol/messages.ts';
+import { truncateUtf8 } from '../../source/protocol/names.ts';
 import { BoundedMap, CreditLedger } from '../../source/tracker/credit-ledger.ts';
 import { FileRecord } from '../../source/tracker/file-record.ts';
 import { HostBudget } from '../../source/tracker/host-budget.ts';
 import { hostKeyOf } from '../../source/tracker/host-key.ts';
 import { NoiseWindow } from '../../source/tracker/noise-window.ts';
 import { compareOwners, selectBest } from '../../source/tracker/ranking.ts';
-import { encodeWithin, truncateUtf8 } from '../../source/tracker/reply-clip.ts';
+import { encodeWithin } from '../../source/tracker/reply-clip.ts';
 import { RequestRate } from '../../source/tracker/request-rate.ts';
 
 describe('ranking', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { type Clock, delayToGrid, notRunningMs, type TimerHandle } from '../../clock.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import { formatAddress, formatRate, formatSeconds, formatSize } from '../../format.ts';
@@ -310,7 +310,7 @@ export class Download {
       const savedHex = saved.infohash.toString('hex');
       if (prefix !== null && !savedHex.startsWith(prefix)) {
         this.fail(
-          `${this.name}.part holds another file of this name (${formatTarget(this.name, savedHex)}): resume that one, or remove the part file first (R, then d, in the view)`,
+          `${basename(paths.partPath)} holds another file of this name (${formatTarget(this.name, savedHex)}): resume that one, or remove the part file first (R, then d, in the view)`,
         );
         return;
       }

@@ -14,6 +14,8 @@ import { basename, dirname, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
+import { truncateUtf8 } from '../../protocol/names.ts';
+import { PART_SUFFIX } from '../node-folder.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 
@@ -32,11 +34,24 @@ export interface PartPaths {
 export function partPaths(folderPath: string, stateDir: string, name: string): PartPaths {
   const recordName = recordNameOf(name);
   return {
-    partPath: join(folderPath, `${name}.part`),
+    partPath: join(folderPath, partNameOf(name)),
     progressPath: join(stateDir, 'downloads', `${recordName}.json`),
     metainfoPath: join(stateDir, 'downloads', `${recordName}.metainfo`),
     finalPath: join(folderPath, name),
   };
+}
+
+/**
+ * `<name>.part`, or for a name too long to take the suffix (NAME_MAX is 255 bytes, and so is a
+ * name the swarm may hold), its start, `~`, 8 hex digits of its SHA-256 and `.part`: such a file
+ * could be seeded but never downloaded (`cannot create …: the name is too long`, until
+ * 2026-12-06, found by hand with a name of 127 `é`).
+ */
+export function partNameOf(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') + PART_SUFFIX.length <= MAX_NAME_BYTES)
+    return `${name}${PART_SUFFIX}`;
+  const tag = `~${createHash('sha256').update(name).digest('hex').slice(0, 8)}${PART_SUFFIX}`;
+  return `${truncateUtf8(name, MAX_NAME_BYTES - tag.length)}${tag}`;
 }
 
 /** The longest suffix a record's files take (`<name>.metainfo.tmp`). */
@@ -348,7 +363,7 @@ export class PartFileOpenError extends Error {
       EPERM: `${folder} does not let this user write there`,
       EROFS: `${folder} is on a read-only file system`,
       ENOSPC: 'the disk is full',
-      ENAMETOOLONG: `the name is too long for the file system with .part after it (at most ${MAX_NAME_BYTES - 5} bytes)`,
+      ENAMETOOLONG: 'the name is too long for this file system',
     };
     super(`${cannot}: ${(code && why[code]) ?? (error as Error).message}`);
   }
