@@ -14,9 +14,9 @@ import { basename, dirname, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
+import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { truncateUtf8 } from '../../protocol/names.ts';
 import { PART_SUFFIX } from '../node-folder.ts';
-import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { Bitfield } from './bitfield.ts';
 
 /** Where a download keeps its bytes and its resume record. */
