@@ -5,7 +5,7 @@ import { describeTargetError, parseDownloadTarget } from '../peer/download/downl
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
 import { describeRateError, parseRate } from '../rate.ts';
-import { closest } from '../suggest.ts';
+import { closest, nearestName } from '../suggest.ts';
 import { storeUrlProblem } from '../tracker/store/store-url.ts';
 import {
   type CommandName,
@@ -127,7 +127,16 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   if (command === 'tracker' && cli.input[0] === 'export' && cli.input.length === 1) {
     return { kind: 'tracker-export', options: trackerExportOptions(values) };
   }
-  if (cli.input.length > 0) fail(`unexpected argument "${cli.input[0]}" (flags start with --)`);
+  const unexpected = cli.input[0];
+  if (unexpected !== undefined) {
+    // `tracker exprt` said only that flags start with --.
+    const meant = command === 'tracker' ? nearestName(unexpected, ['export']) : null;
+    fail(
+      meant
+        ? `unexpected argument "${unexpected}"; did you mean "tracker ${meant}"? (see --help)`
+        : `unexpected argument "${unexpected}" (flags start with --)`,
+    );
+  }
   if (command === 'tracker') return { kind: 'tracker', options: trackerOptions(values) };
   if (command === 'demo') return { kind: 'demo', options: demoOptions(values) };
   return { kind: 'peer', options: peerOptions(values) };

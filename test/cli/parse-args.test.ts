@@ -93,8 +93,9 @@ describe('command line: tracker', () => {
     });
     assert.equal(
       usageError('tracker', 'exprt'),
-      'unexpected argument "exprt" (flags start with --)',
+      'unexpected argument "exprt"; did you mean "tracker export"? (see --help)',
     );
+    assert.equal(usageError('tracker', 'list'), 'unexpected argument "list" (flags start with --)');
   });
 
   test('--store names a shared Redis store, never beside --db', () => {
