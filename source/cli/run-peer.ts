@@ -56,6 +56,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     downloadLimitBytesPerSec: options.downloadLimitBytesPerSec,
     blockSizeBytes: options.blockSizeBytes,
     giveUpWithoutOwnersMs: options.exitWhenDone ? defaults.giveUpWithoutOwnersMs : null,
+    askedDownloads: options.download,
     clock: systemClock,
     logger,
   });

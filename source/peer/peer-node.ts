@@ -74,6 +74,11 @@ export interface PeerNodeOptions {
   blockSizeBytes: number;
   /** Downloads give up after this long without any owner; null waits forever (the TUI). */
   giveUpWithoutOwnersMs: number | null;
+  /**
+   * What this run asks to download (--download): a recorded download of one of these names whose
+   * record asked otherwise (another file of the name, by prefix) is not taken up; the ask is.
+   */
+  askedDownloads?: readonly string[];
   clock: Clock;
   logger: Logger;
   /** Tests wrap the socket in a FaultyTransport here. */
@@ -740,7 +745,15 @@ export class PeerNode {
   /** Starts again the downloads the record lists (a restart); paused ones start paused. */
   private resumeDownloads(): string[] {
     const names: string[] = [];
-    const entries = this.downloadsRecord.entries;
+    // `--download big.iso@1b2c3d4e` after the file changed: taken up, the old file's download
+    // refused the ask as `already being downloaded` and waited for good (found by hand). The ask
+    // starts from the same part file instead, keeping what the two files share.
+    const entries = this.downloadsRecord.entries.filter((entry) => {
+      const asked = this.askedOtherwise(entry);
+      if (asked !== null)
+        this.options.logger.log(`${entry.name}: not taken up: --download ${asked} asks for it`);
+      return asked === null;
+    });
     if (this.closed || entries.length === 0) return names;
     const paused = entries.filter((entry) => entry.paused).map((entry) => entry.name);
     this.options.logger.log(
@@ -759,6 +772,15 @@ export class PeerNode {
       }
     }
     return names;
+  }
+
+  /** The --download of the entry's name where it asks otherwise than the record did, or null. */
+  private askedOtherwise(entry: { name: string; target: string }): string | null {
+    for (const text of this.options.askedDownloads ?? []) {
+      const parsed = parseDownloadTarget(text);
+      if (parsed.ok && parsed.target.name === entry.name && text !== entry.target) return text;
+    }
+    return null;
   }
 
   /**

@@ -35,7 +35,14 @@ import type { FragmentLossWatch } from './fragment-loss.ts';
 import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
-import { loadProgress, PartFile, PartFileOpenError, type PartPaths } from './part-file.ts';
+import {
+  loadProgress,
+  PartFile,
+  PartFileOpenError,
+  type PartPaths,
+  piecesWithinVerified,
+  type SavedProgress,
+} from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
 import { rejectText } from './reject-text.ts';
 
@@ -223,6 +230,8 @@ export class Download {
   private readonly unusableHosts = new Set<string>();
   /** The wait's reason while it names another file of this name (see lookForAnotherVersion). */
   private otherVersionHint: string | null = null;
+  /** The part file's record where it holds another file of this name (see run), until used. */
+  private otherVersion: SavedProgress | null = null;
   private ownerlessSinceMs: number | null = null;
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
@@ -309,9 +318,14 @@ export class Download {
       const prefix = this.options.infohashPrefix ?? null;
       const savedHex = saved.infohash.toString('hex');
       if (prefix !== null && !savedHex.startsWith(prefix)) {
-        this.fail(
-          `${basename(paths.partPath)} holds another file of this name (${formatTarget(this.name, savedHex)}): resume that one, or remove the part file first (R, then d, in the view)`,
+        // Another version of the file (its seeder changed it): what the two share is kept once
+        // this one's metainfo is known. Until 2026-12-06 this failed (`holds another file of
+        // this name: … remove the part file first`), and a headless node had no way on.
+        this.otherVersion = saved;
+        this.deps.log(
+          `${this.name}: ${basename(paths.partPath)} holds another file of this name (${formatTarget(this.name, savedHex)}); the pieces it shares with this one are kept`,
         );
+        await this.searchUntilFound();
         return;
       }
       this.metainfo = saved.metainfo;
@@ -637,9 +651,10 @@ export class Download {
     }
     const theirs = other.infohash.toString('hex');
     const owners = `${other.ownerCount} owner${other.ownerCount === 1 ? '' : 's'}`;
-    // What the person can do first: the Downloads row cuts it at its width. Its part file has
-    // to go: kept, a download of the name resumes this file from it (logged by setState, once).
-    this.otherVersionHint = `another ${this.name} (${theirs.slice(0, 8)}) has ${owners}: R, then d (delete the part file), then d in Swarm files`;
+    // What the person can do first: the Downloads row cuts it at its width. A download by the
+    // name alone resumes this file from its part file; by the other's prefix it takes the part
+    // file over, keeping what the two share (logged by setState, once).
+    this.otherVersionHint = `another ${this.name} has ${owners}: download ${formatTarget(this.name, theirs)} (in the view R, y, then d on it in Swarm files); the pieces the two share are kept`;
     this.setState('waiting-for-owners', this.otherVersionHint);
   }
 
@@ -839,13 +854,31 @@ export class Download {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
         this.partFile = await PartFile.open(this.options.paths, outcome.metainfo, outcome.encoded);
-        this.startTransfer(new Bitfield(outcome.metainfo.pieceHashes.length / 32));
+        const verified = await this.keptFromOtherVersion(outcome.metainfo);
+        if (!this.stopped) this.startTransfer(verified);
         return true;
       }
       if (outcome.lying) this.ban(owner, outcome.reason);
       else this.markDead(owner, outcome.reason);
     }
     return false;
+  }
+
+  /**
+   * The pieces of the part file's other version (see run) that hold this version's bytes, each
+   * hashed against this metainfo; none without one.
+   */
+  private async keptFromOtherVersion(metainfo: Metainfo): Promise<Bitfield> {
+    const other = this.otherVersion;
+    this.otherVersion = null;
+    if (other === null) return new Bitfield(metainfo.pieceHashes.length / 32);
+    this.setState('verifying');
+    const claimed = piecesWithinVerified(other.metainfo, other.claimed, metainfo);
+    const kept = await this.partFile!.verifyClaimed(claimed);
+    this.deps.log(
+      `${this.name}: kept ${kept.count}/${kept.size} pieces from the part file of ${formatTarget(this.name, other.infohash.toString('hex'))}`,
+    );
+    return kept;
   }
 
   // ---- the transfer ----

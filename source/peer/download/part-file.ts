@@ -96,6 +96,30 @@ export interface SavedProgress {
   claimed: Bitfield;
 }
 
+/**
+ * The pieces of `next` whose bytes lie wholly within pieces `previous` verified: worth hashing
+ * against `next` when the part file of one version of a file is taken over for another (a seeder
+ * changed the file: most of it is often the same). The rest hold nothing known.
+ */
+export function piecesWithinVerified(
+  previous: Metainfo,
+  verified: Bitfield,
+  next: Metainfo,
+): Bitfield {
+  const within = new Bitfield(next.pieceHashes.length / 32);
+  for (let piece = 0; piece < within.size; piece++) {
+    const start = piece * next.pieceSizeBytes;
+    const end = start + pieceLength(next, piece);
+    if (end > previous.sizeBytes) break;
+    let all = true;
+    const last = Math.floor((end - 1) / previous.pieceSizeBytes);
+    for (let old = Math.floor(start / previous.pieceSizeBytes); old <= last && all; old++)
+      all = verified.has(old);
+    if (all) within.add(piece);
+  }
+  return within;
+}
+
 /** Reads a resume record; anything missing, unreadable or inconsistent is simply no record. */
 export async function loadProgress(paths: PartPaths): Promise<SavedProgress | null> {
   try {

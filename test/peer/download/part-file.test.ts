@@ -14,6 +14,7 @@ import {
   PartFileOpenError,
   partNameOf,
   partPaths,
+  piecesWithinVerified,
   removeProgress,
 } from '../../../source/peer/download/part-file.ts';
 import { encodeMetainfo, type Metainfo } from '../../../source/protocol/metainfo.ts';
@@ -236,4 +237,41 @@ test('a name too long to take .part after it has a part file of its start, a has
   await writeAll(partFile, content, 256 * 1024);
   assert.deepEqual(await partFile.finalize(), { ok: true });
   assert.deepEqual(await readFile(paths.finalPath), content);
+});
+
+test('piecesWithinVerified: the pieces of another version that lie wholly in verified ones', () => {
+  const metainfo = (sizeBytes: number, pieceSizeBytes: number): Metainfo => ({
+    name: 'v.bin',
+    sizeBytes,
+    pieceSizeBytes,
+    pieceHashes: Buffer.alloc(Math.ceil(sizeBytes / pieceSizeBytes) * 32),
+  });
+  const verified = (size: number, pieces: number[]) => {
+    const set = new Bitfield(size);
+    for (const piece of pieces) set.add(piece);
+    return set;
+  };
+  const listed = (set: Bitfield) => [...Array(set.size).keys()].filter((piece) => set.has(piece));
+  // The same piece size: the same pieces, but none past the old file's end.
+  const old = metainfo(10 * 1024, 1024);
+  assert.deepEqual(
+    listed(piecesWithinVerified(old, verified(10, [0, 1, 5, 9]), metainfo(12 * 1024, 1024))),
+    [0, 1, 5, 9],
+  );
+  assert.deepEqual(
+    listed(piecesWithinVerified(old, verified(10, [0, 8, 9]), metainfo(9 * 1024 + 10, 1024))),
+    [0, 8, 9],
+    'the last piece of a shorter file lies within verified piece 9',
+  );
+  // Pieces twice as large: both old pieces under one must be verified.
+  assert.deepEqual(
+    listed(piecesWithinVerified(old, verified(10, [0, 1, 2, 4, 5]), metainfo(10 * 1024, 2048))),
+    [0, 2],
+  );
+  // Half as large: each old piece covers two.
+  assert.deepEqual(
+    listed(piecesWithinVerified(old, verified(10, [1]), metainfo(10 * 1024, 512))),
+    [2, 3],
+  );
+  assert.deepEqual(listed(piecesWithinVerified(old, verified(10, []), old)), []);
 });

@@ -66,6 +66,8 @@ export interface SwarmNodeOptions {
   wrapOutbound?: (transport: DatagramTransport) => DatagramTransport;
   /** The node's clock (default the system's): a test may count its timers. */
   clock?: Clock;
+  /** What the run asks to download (--download), for the take-up of recorded downloads. */
+  askedDownloads?: readonly string[];
 }
 
 /** One running node and the handles a test needs to observe and disturb it. */
@@ -151,6 +153,7 @@ export class Swarm {
         ? { downloadLimitBytesPerSec: options.downloadLimitBytesPerSec }
         : {}),
       ...(options.maxPeers ? { maxPeers: options.maxPeers } : {}),
+      ...(options.askedDownloads ? { askedDownloads: options.askedDownloads } : {}),
       // Not the host's counter: other traffic on this machine must not change a test's blocks.
       readFragmentQueues: options.readFragmentQueues ?? (() => null),
       clock: options.clock ?? systemClock,
