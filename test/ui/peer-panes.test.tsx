@@ -659,6 +659,28 @@ describe('peer view: downloads', () => {
     ]);
   });
 
+  test('a download waiting with its owners gone says why in full in place of the legend', async () => {
+    // Found by hand: its seeder changed the file, and the title line cut the way on at
+    // `download big.iso@…`, the prefix lost; the legend only named the dead owner's letter.
+    const reason =
+      'another big.iso has 1 owner: download big.iso@66fe963c (in the view R, y, then d on it in Swarm files); the pieces the two share are kept';
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [
+          download('big.iso', [0, 0, M, M], {
+            state: 'waiting-for-owners',
+            reason,
+            owners: [owner(1, { state: 'dead', reason: 'no longer serves this file' })],
+          }),
+        ],
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    assert.deepEqual(linesFrom(view, '  big.iso', 3).slice(2), [
+      '  waiting: another big.iso has 1 owner: download big.iso@66fe963c (in the view R, y, then d on it in Swarm files); the …',
+    ]);
+  });
+
   test('the piece map groups pieces to fit and the legend names every owner by letter', async () => {
     // 200 pieces in 114 cells of 1 or 2 pieces: owners 0, 1, 2 delivered 60 pieces each, 20 are
     // in flight. A cell holding one piece of A and one of B is a tie: the first piece's owner.

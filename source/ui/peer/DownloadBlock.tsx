@@ -97,10 +97,15 @@ function legendText(
     (owner, index) =>
       `${ownerLetter(index)} node ${owner.nodeId}${owner.complete ? '' : ' ◐partial'}`,
   );
-  // Waiting with no owner, the line says why in full: the title line's cut reason lost what
-  // mattered most (`… in the swarm yet; did you mean small.bin?`: found by hand).
-  if (owners.length === 0 && download.state === 'waiting-for-owners' && download.reason !== '')
-    return truncate(`  no owners yet: ${download.reason}`, width);
+  // Waiting, the line says why in full: the title line's cut reason lost what mattered most
+  // (`… in the swarm yet; did you mean small.bin?`, and with its owners gone the other file's
+  // prefix in `another big.iso has 1 owner: download big.iso@…`: found by hand). The owner
+  // rows name their letters themselves.
+  if (download.state === 'waiting-for-owners' && download.reason !== '')
+    return truncate(
+      `  ${owners.length === 0 ? 'no owners yet' : 'waiting'}: ${download.reason}`,
+      width,
+    );
   if (download.pieceSources.length === 0)
     return `  legend: ${owners.length > 0 ? owners.join('  ') : 'no owners yet'}`;
   // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room. Nor is anything
