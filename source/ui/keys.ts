@@ -86,3 +86,58 @@ export function splitKeys(input: string, key: Key): KeyPress[] {
 export function clampScroll(offset: number, total: number, visible: number): number {
   return Math.min(Math.max(0, total - visible), Math.max(0, offset));
 }
+
+/**
+ * Bracketed paste (the views turn it on with ESC[?2004h): a terminal sends what is pasted
+ * between ESC[200~ and ESC[201~, which Ink hands over as `[200~`, the text, `[201~`.
+ */
+const PASTE_START = '[200~';
+const PASTE_END = '[201~';
+/** A paste longer than this is cut: a file name or a filter, not a document. */
+const MAX_PASTE_CHARS = 4096;
+
+/** What one read of the keyboard is: keys, a whole paste, or part of a paste still coming. */
+export type KeyboardRead =
+  | { kind: 'keys'; input: string; key: Key }
+  /** `key`: the end marker's, no flag set: what each pasted character is typed with. */
+  | { kind: 'paste'; text: string; key: Key }
+  | null;
+
+/**
+ * Tells pasted text from typed keys. Without it a paste was typed: `big.bin⏎q` pasted into the
+ * `D` prompt downloaded big.bin and then quit the view, and a name pasted into a list pane ran
+ * its letters as keys (`a` seeds every file; found by hand, 2026-12-06).
+ */
+export class PasteReader {
+  private pasted: string | null = null;
+
+  read(input: string, key: Key): KeyboardRead {
+    if (input === PASTE_START && this.pasted === null) {
+      this.pasted = '';
+      return null;
+    }
+    if (this.pasted === null) return { kind: 'keys', input, key };
+    if (input === PASTE_END) {
+      const text = this.pasted;
+      this.pasted = null;
+      return { kind: 'paste', text, key };
+    }
+    // Ink passes a pasted Enter or Tab alone as a named key, its text emptied.
+    const text = key.return ? '\r' : key.tab ? '\t' : input;
+    if (this.pasted.length < MAX_PASTE_CHARS)
+      this.pasted = (this.pasted + text).slice(0, MAX_PASTE_CHARS);
+    return null;
+  }
+}
+
+/** The first line of pasted text that holds anything, its control characters dropped. */
+export function pastedLine(text: string): string {
+  for (const line of text.split(/[\r\n]+/)) {
+    const clean = Array.from(line)
+      .filter((char) => char >= ' ' && char !== '\u007f')
+      .join('')
+      .trim();
+    if (clean !== '') return clean;
+  }
+  return '';
+}

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyScroll, clampScroll, scrollActionFor, splitKeys } from '../../source/ui/keys.ts';
+import {
+  applyScroll,
+  clampScroll,
+  PasteReader,
+  pastedLine,
+  scrollActionFor,
+  splitKeys,
+} from '../../source/ui/keys.ts';
 import { noKey } from './no-key.ts';
 
 describe('scrollActionFor', () => {
@@ -108,5 +115,36 @@ describe('splitKeys', () => {
     const up = { ...noKey, upArrow: true };
     assert.deepEqual(splitKeys('', up), [{ input: '', key: up }]);
     assert.deepEqual(splitKeys('j', noKey), [{ input: 'j', key: noKey }]);
+  });
+});
+
+describe('PasteReader', () => {
+  test('keys pass; what comes between the brackets is one paste, over several reads', () => {
+    const reader = new PasteReader();
+    const key = noKey;
+    assert.deepEqual(reader.read('jj', key), { kind: 'keys', input: 'jj', key });
+    assert.equal(reader.read('[200~', key), null);
+    assert.equal(reader.read('big.', key), null);
+    assert.equal(reader.read('', { ...key, return: true }), null);
+    assert.equal(reader.read('iso\rq', key), null);
+    assert.deepEqual(reader.read('[201~', key), { kind: 'paste', text: 'big.\riso\rq', key });
+    assert.deepEqual(reader.read('q', key), { kind: 'keys', input: 'q', key });
+  });
+
+  test('a paste is cut at 4096 characters', () => {
+    const reader = new PasteReader();
+    reader.read('[200~', noKey);
+    for (let index = 0; index < 10; index++) reader.read('x'.repeat(1000), noKey);
+    const read = reader.read('[201~', noKey);
+    assert.equal(read?.kind === 'paste' ? read.text.length : -1, 4096);
+  });
+});
+
+describe('pastedLine', () => {
+  test('the first line that holds anything, trimmed, its control characters dropped', () => {
+    assert.equal(pastedLine('big.iso\rq\r'), 'big.iso');
+    assert.equal(pastedLine('\n\n  a b.iso \nsecond'), 'a b.iso');
+    assert.equal(pastedLine('x\u0007y\u007fz\tw'), 'xyzw');
+    assert.equal(pastedLine('\r\n \n'), '');
   });
 });

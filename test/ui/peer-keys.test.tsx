@@ -468,6 +468,35 @@ describe('peer view: a refusal in My files', () => {
   });
 });
 
+describe('peer view: a paste (bracketed)', () => {
+  const paste = (text: string) => `\u001b[200~${text}\u001b[201~`;
+
+  test('outside a text line opens D with its first line typed, run as no key and not entered', async () => {
+    // Before, `big.iso⏎q` pasted downloaded big.iso and then quit (found by hand).
+    const { view, intents } = await show();
+    await view.press(paste('big.iso\rq\ra'));
+    assert.equal(
+      view.lines().at(-1),
+      'download file named: big.iso   Enter downloads, Esc cancels',
+    );
+    assert.deepEqual(intents.actions(), []);
+    await view.press(ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+  });
+
+  test('into the line open, it is typed at its end; a question ignores it', async () => {
+    const { view, intents } = await show();
+    await view.press(':', 'g', 'e', 't', ' ');
+    await view.press(paste('\n  ubuntu.iso  \n'));
+    assert.match(view.lines().at(-1) ?? '', /^:get ubuntu\.iso {3}Tab completes/);
+    await view.press(KEY.escape, KEY.tab, 'c');
+    assert.equal(view.lines().at(-1), 'cancel one.bin? (part file kept)  y yes  n no');
+    await view.tap(paste('yes'));
+    assert.equal(view.lines().at(-1), 'cancel one.bin? (part file kept)  y yes  n no', 'asked');
+    assert.deepEqual(intents.actions(), []);
+  });
+});
+
 describe('peer view keys: exit', () => {
   for (const [name, key] of [
     ['q', 'q'],

@@ -34,7 +34,9 @@ class RecordingStream extends EventEmitter {
 test('the screen is left and entered again around a suspension, then left for good', () => {
   const stream = new RecordingStream();
   const screen = enterFullScreen(stream as unknown as NodeJS.WriteStream);
-  assert.deepEqual(stream.written, ['\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l']);
+  // Bracketed paste on with the screen, off with it (a shell given a paste in brackets would
+  // see them as text).
+  assert.deepEqual(stream.written, ['\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h\x1b[?25l']);
   assert.equal(screen.isShown(), true);
   screen.pause();
   screen.pause();
@@ -48,9 +50,9 @@ test('the screen is left and entered again around a suspension, then left for go
   assert.equal(screen.isShown(), false);
   // Each change once: paused, entered again (cleared), left; nothing after leave().
   assert.deepEqual(stream.written.slice(1), [
-    '\x1b[?25h\x1b[?1049l',
-    '\x1b[?1049h\x1b[H\x1b[2J\x1b[?25l',
-    '\x1b[?25h\x1b[?1049l',
+    '\x1b[?25h\x1b[?2004l\x1b[?1049l',
+    '\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h\x1b[?25l',
+    '\x1b[?25h\x1b[?2004l\x1b[?1049l',
   ]);
 });
 

@@ -130,6 +130,19 @@ describe('tracker filter: the view at 100x30', () => {
     assert.match(view.lines().at(-1) ?? '', /^q quit {2}\? help/);
   });
 
+  test('a paste is typed into the filter line, and is no key outside it', async () => {
+    // Before, a pasted `q` quit the view and its other letters ran as keys (found by hand).
+    const paste = (text: string) => `\u001b[200~${text}\u001b[201~`;
+    const view = await show({ tracker: fixedStore(swarm), size: { columns: 100, rows: 30 } });
+    await view.tap(paste('sq'));
+    assert.equal(view.quitCalls(), 0);
+    assert.equal(view.title('Nodes'), '▶ Nodes (4) · sort: id', 'not sorted by s either');
+    await view.press('/', paste('13\r4q'));
+    assert.equal(view.title('Nodes'), '▶ Nodes (1 of 4) · sort: id · filter "13"');
+    assert.match(view.lines().at(-1) ?? '', /^filter: 13 {2,}Enter keeps, Esc clears/);
+    assert.equal(view.quitCalls(), 0);
+  });
+
   test('q while typing is a letter of the filter; after Enter it quits', async () => {
     const view = await show({ tracker: fixedStore(swarm), size: { columns: 100, rows: 30 } });
     await view.press('/', 'q');

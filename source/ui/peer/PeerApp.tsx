@@ -12,6 +12,7 @@ import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useRedrawThrottle, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { useWakeAt } from '../hooks/use-wake-at.ts';
+import { PasteReader } from '../keys.ts';
 import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
 import { DownloadsPane } from './DownloadsPane.tsx';
@@ -34,6 +35,7 @@ import {
   type PeerPane,
   type PeerViewState,
   reducePeerKeys,
+  reducePeerPaste,
   selectedDownload,
 } from './peer-view-state.ts';
 import { uploadsSectionHeight } from './UploadsSection.tsx';
@@ -88,6 +90,7 @@ export function PeerApp(props: PeerAppProps) {
   const [view, setView] = useState(initialPeerViewState);
   // The latest state, also between renders: a burst of keys is applied key by key to it.
   const viewRef = useRef(view);
+  const pasteReader = useMemo(() => new PasteReader(), []);
   const update = (next: PeerViewState) => {
     viewRef.current = next;
     setView(next);
@@ -223,8 +226,12 @@ export function PeerApp(props: PeerAppProps) {
     }
   };
 
-  useInput((text, key) => {
-    const outcome = reducePeerKeys(viewRef.current, text, key, {
+  useInput((input, rawKey) => {
+    const read = pasteReader.read(input, rawKey);
+    if (read === null) return;
+    const { text, key } = read.kind === 'keys' ? { text: read.input, key: read.key } : read;
+    const reduce = read.kind === 'keys' ? reducePeerKeys : reducePeerPaste;
+    const outcome = reduce(viewRef.current, text, key, {
       localFiles: snapshot.files.map((file) => ({
         name: file.name,
         seeding: file.state.kind === 'seeding',

@@ -1,7 +1,7 @@
 import type { Key } from 'ink';
 import { parseDownloadTarget } from '../../peer/download/download-target.ts';
 import { shownName } from '../../protocol/names.ts';
-import { applyScroll, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
+import { applyScroll, pastedLine, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
 import { stepInput } from '../line-edit.ts';
 import { completeCommand, parseCommand } from './command-line.ts';
 import { type Confirmation, confirmKey, type DownloadRow, downloadKey } from './download-keys.ts';
@@ -339,6 +339,32 @@ function oneKey(
   if (state.picker !== null) return pickerKey(state, state.picker, text, key);
   if (state.input !== null) return typed(state, state.input, text, key, context);
   return pressed(state, text, key, context);
+}
+
+/**
+ * A paste (told from keys by PasteReader): its first line is typed into the text line open, or
+ * with none open into `D`'s (download by name), as a torrent client opens its "add" dialog on a
+ * pasted link. Never run as keys and never entered: Enter is the person's. Ignored while a
+ * question, the picker or help is open, where a letter would answer.
+ */
+export function reducePeerPaste(
+  state: PeerViewState,
+  text: string,
+  key: Key,
+  context: PeerKeyContext,
+): PeerKeyOutcome {
+  const line = pastedLine(text);
+  if (line === '' || state.confirm !== null || state.picker !== null || state.helpOpen)
+    return { state, effects: [] };
+  let current: PeerViewState =
+    state.input !== null ? state : { ...state, input: { purpose: 'download-name', value: '' } };
+  const effects: PeerEffect[] = [];
+  for (const char of line) {
+    const outcome = typed(current, current.input!, char, key, context);
+    current = outcome.state;
+    effects.push(...outcome.effects);
+  }
+  return { state: current, effects };
 }
 
 /**

@@ -5,8 +5,9 @@
  */
 import { writeSync } from 'node:fs';
 
-const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J';
-const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l';
+/** With bracketed paste on, so that a paste is told from keys (see PasteReader). */
+const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004h';
+const LEAVE_ALTERNATE_SCREEN = '\x1b[?2004l\x1b[?1049l';
 const HIDE_CURSOR = '\x1b[?25l';
 const SHOW_CURSOR = '\x1b[?25h';
 

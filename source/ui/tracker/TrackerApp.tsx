@@ -14,7 +14,7 @@ import { useKeys } from '../hooks/use-keys.ts';
 import { useLogAnchor } from '../hooks/use-log-anchor.ts';
 import { type Store, useRedrawThrottle, useStore } from '../hooks/use-store.ts';
 import { type TerminalSize, useTerminalSize } from '../hooks/use-terminal-size.ts';
-import { clampScroll } from '../keys.ts';
+import { clampScroll, pastedLine } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
 import { fileCells, filesShown, nodeCells, nodesShown } from './tracker-rows.ts';
@@ -130,14 +130,23 @@ export function TrackerApp(props: TrackerAppProps) {
   const shiftLogBack = useCallback((arrived: number) => dispatch({ logGrewBy: arrived }), []);
   useLogAnchor(lines, offsets.log, shiftLogBack);
 
-  useKeys((input, key) => {
-    if (key.ctrl && input === 'c') return props.onQuit();
-    // While the filter is typed, q and t are letters of it.
-    if (input === 'q' && !typingFilter) return props.onQuit();
-    if (input === 't' && props.onSwitchView && !helpOpen && !typingFilter)
-      return props.onSwitchView();
-    dispatch({ input, key, totals, visible });
-  });
+  useKeys(
+    (input, key) => {
+      if (key.ctrl && input === 'c') return props.onQuit();
+      // While the filter is typed, q and t are letters of it.
+      if (input === 'q' && !typingFilter) return props.onQuit();
+      if (input === 't' && props.onSwitchView && !helpOpen && !typingFilter)
+        return props.onSwitchView();
+      dispatch({ input, key, totals, visible });
+    },
+    {
+      // Pasted into the filter line, the first line of it is typed there; elsewhere it is no key.
+      onPaste: (text, key) => {
+        if (!typingFilter) return;
+        for (const char of pastedLine(text)) dispatch({ input: char, key, totals, visible });
+      },
+    },
+  );
 
   if (layout === null || columns < MIN_COLUMNS) {
     return (
