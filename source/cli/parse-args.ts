@@ -104,6 +104,15 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   const commandWord = argv[0];
   if (commandWord === undefined)
     fail('missing command: try `bt-tui tracker` or `bt-tui peer --id 1`');
+  if (commandWord!.startsWith('-')) {
+    // `bt-tui --versoin` said `unknown command "--versoin"`.
+    const guess = closest(commandWord!, ['--help', '--version']);
+    fail(
+      guess
+        ? `unknown flag ${commandWord}; did you mean ${guess}?`
+        : `a command comes first, then its flags (got ${commandWord}): bt-tui tracker, bt-tui peer --id N or bt-tui demo (see --help)`,
+    );
+  }
   if (!commandNames.includes(commandWord as CommandName)) {
     const guess = closest(commandWord!, commandNames);
     fail(

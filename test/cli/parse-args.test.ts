@@ -24,6 +24,12 @@ describe('command line: commands, help and version', () => {
     );
     assert.equal(usageError('deom'), 'unknown command "deom"; did you mean "demo"? (see --help)');
     assert.equal(usageError('zzzzzzzz'), 'unknown command "zzzzzzzz" (see --help)');
+    // A flag first is a flag, not a command (`unknown command "--versoin"`, until 2026-12-06).
+    assert.equal(usageError('--versoin'), 'unknown flag --versoin; did you mean --version?');
+    assert.equal(
+      usageError('--id', '3'),
+      'a command comes first, then its flags (got --id): bt-tui tracker, bt-tui peer --id N or bt-tui demo (see --help)',
+    );
   });
 
   test('an unknown flag names the closest flag of that command', () => {
