@@ -1,8 +1,9 @@
-import { link, mkdtemp, rm } from 'node:fs/promises';
+import { link, mkdtemp, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { formatSize } from '../format.ts';
 import { Logger } from '../log/logger.ts';
 import { makeFolder } from '../make-folder.ts';
 import { buildMetainfo } from '../peer/metainfo-builder.ts';
@@ -46,6 +47,7 @@ export class DemoSwarm {
     const logsDir = join(folder, 'logs');
     const children = new ChildProcesses();
     try {
+      await checkRoom(folder, options.sizesMiB);
       const samples = await makeSamples(folder, filesDir, options);
       const trackerLog = new Logger({ filePath: join(logsDir, 'tracker.log'), clock: systemClock });
       const started = await startTracker({
@@ -109,6 +111,24 @@ export class DemoSwarm {
     this.trackerLog.closeFile();
     if (!keep) await rm(this.folder, { recursive: true, force: true });
   }
+}
+
+/** Room the demo leaves free beside its files: logs, the tracker's database, metainfo. */
+const SPARE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Fails with what is needed and what is free where the samples (one copy the seeders share) and
+ * their downloads would not fit: a full disk said only `ENOSPC: no space left on device, write`
+ * (found by hand with TMPDIR on a 50 MiB tmpfs).
+ */
+async function checkRoom(folder: string, sizesMiB: readonly number[]): Promise<void> {
+  const needed = 2 * sizesMiB.reduce((sum, size) => sum + size, 0) * 1024 * 1024 + SPARE_BYTES;
+  const info = await statfs(folder);
+  const free = info.bavail * info.bsize;
+  if (free >= needed) return;
+  throw new Error(
+    `not enough room in ${dirname(folder)}: the sample files and their downloads need ${formatSize(needed)}, ${formatSize(free)} is free (give a smaller --size, or TMPDIR a folder on a larger disk)`,
+  );
 }
 
 /**
