@@ -67,9 +67,40 @@ const LMDB_MAP_BYTES = 4 * 1024 ** 3;
  */
 const STRUCTURES_KEY = Symbol.for('structures');
 
+let lmdbConsoleQuieted = false;
+
+/**
+ * lmdb-js prints a failed commit's error with console.error, stack and all, besides rejecting
+ * the write: the tracker already says it in a line of its own (`cannot write …: No space left on
+ * device`), and the stack garbled the full-screen view. Only errors raised in lmdb-js's own code
+ * are left out. (Its native code's one line, `Write error: …`, goes to stderr past JavaScript.)
+ */
+function quietLmdbConsole(): void {
+  if (lmdbConsoleQuieted) return;
+  lmdbConsoleQuieted = true;
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    const [first] = args;
+    if (args.length === 1 && first instanceof Error && /[\\/]lmdb[\\/]/.test(first.stack ?? ''))
+      return;
+    original.apply(console, args);
+  };
+}
+
 /** Opens (creating unless read-only) the environment in `dbDir`; throws what LMDB throws. */
 export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
-  const root = open({ path: join(dbDir, LMDB_FILE), maxDbs: 4, readOnly, mapSize: LMDB_MAP_BYTES });
+  quietLmdbConsole();
+  const root = open({
+    path: join(dbDir, LMDB_FILE),
+    maxDbs: 4,
+    readOnly,
+    mapSize: LMDB_MAP_BYTES,
+    // Every write here is in a transaction of its own batch (BatchWriter). With lmdb-js's
+    // batching of an event turn's writes on, a failed commit (a full disk) also rejected a
+    // promise of its own that nobody can hold, and that unhandled rejection killed the tracker
+    // with a stack trace (found by hand on a 2 MiB tmpfs).
+    eventTurnBatching: false,
+  });
   const records = { sharedStructuresKey: STRUCTURES_KEY };
   return {
     root,
@@ -185,7 +216,7 @@ export class LmdbStore implements TrackerStore {
     let secret = tables.meta.get(SECRET_KEY);
     if (!Buffer.isBuffer(secret) || secret.length !== TRACKER_SECRET_BYTES) {
       secret = randomBytes(TRACKER_SECRET_BYTES);
-      await tables.meta.put(SECRET_KEY, secret);
+      await committed(tables.meta.put(SECRET_KEY, secret));
     }
     return { persisted, ops: [], credited, trackerSecret: secret as Buffer, notes };
   }
@@ -250,29 +281,65 @@ export class LmdbStore implements TrackerStore {
     const newNext = next + credits.length;
     const newFirst = Math.max(first, newNext - this.maxLedgerEntries);
     try {
-      await tables.root.transaction(() => {
-        for (const [id, node] of nodes) {
-          if (node) tables.nodes.put(id, node);
-          else tables.nodes.remove(id);
-        }
-        for (const [hex, file] of files) {
-          if (file) tables.files.put(hex, file);
-          else tables.files.remove(hex);
-        }
-        const { ledger } = tables;
-        if (!ledger) throw new Error('the ledger table is missing');
-        credits.forEach((op, i) => {
-          if (next + i >= newFirst) ledger.put(next + i, op);
-        });
-        for (let key = first; key < Math.min(newFirst, next); key++) ledger.remove(key);
-      });
+      await committed(
+        tables.root.transaction(() => {
+          for (const [id, node] of nodes) {
+            if (node) tables.nodes.put(id, node);
+            else tables.nodes.remove(id);
+          }
+          for (const [hex, file] of files) {
+            if (file) tables.files.put(hex, file);
+            else tables.files.remove(hex);
+          }
+          const { ledger } = tables;
+          if (!ledger) throw new Error('the ledger table is missing');
+          credits.forEach((op, i) => {
+            if (next + i >= newFirst) ledger.put(next + i, op);
+          });
+          for (let key = first; key < Math.min(newFirst, next); key++) ledger.remove(key);
+        }),
+      );
       this.ledgerKeys = { first: newFirst, next: newNext };
     } catch (error) {
+      forgetUnwrittenStructures(tables);
       for (const id of touched.nodes) this.pending.nodes.add(id);
       for (const hex of touched.files) this.pending.files.add(hex);
       this.pendingCredits = credits.concat(this.pendingCredits);
       throw error;
     }
+  }
+}
+
+/**
+ * A write of lmdb-js, its failure in the words of the cause. A failed commit rejects with
+ * `Commit failed (see commitError for details)` and carries the cause as a rejected promise
+ * (`commitError`); nobody awaited it, and that unhandled rejection killed the tracker with a
+ * stack trace when its disk was full (found by hand on a 2 MiB tmpfs).
+ */
+async function committed<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const commitError = (error as { commitError?: unknown }).commitError;
+    if (!(commitError instanceof Promise)) throw error;
+    const cause: unknown = await commitError.then(
+      () => error,
+      (reason: unknown) => reason,
+    );
+    throw new Error(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+/**
+ * A failed commit leaves lmdb-js's record structures (sharedStructuresKey) as if it had been
+ * written: the next records referred to structures the file never got, and after a full disk
+ * it read back as `Data read, but end of buffer not reached` and was set aside at the next start
+ * (found by hand). Cleared, they are read again from the file at the next write. `encoder` is
+ * lmdb-js's msgpackr instance (what its clearSync() clears the same way).
+ */
+function forgetUnwrittenStructures(tables: LmdbTables): void {
+  for (const table of [tables.nodes, tables.files, tables.ledger]) {
+    (table as { encoder?: { clearSharedData?: () => void } } | null)?.encoder?.clearSharedData?.();
   }
 }
 
@@ -341,10 +408,12 @@ async function migrateJson(
   const loaded = await loadJsonDb(dbDir, wallNowMs);
   notes.push(...loaded.notes);
   const { nodes, files } = loaded.persisted;
-  await tables.root.transaction(() => {
-    for (const node of nodes) tables.nodes.put(node.nodeId, node);
-    for (const file of files) tables.files.put(file.infohash, file);
-  });
+  await committed(
+    tables.root.transaction(() => {
+      for (const node of nodes) tables.nodes.put(node.nodeId, node);
+      for (const file of files) tables.files.put(file.infohash, file);
+    }),
+  );
   const renamed = await markJsonDbMigrated(dbDir);
   notes.push(
     `migrated ${nodes.length} nodes and ${files.length} files from JSON into ${join(dbDir, LMDB_FILE)}; kept the old files as ${renamed.join(', ')}`,

@@ -1,0 +1,86 @@
+/**
+ * The tracker's disk fills up: its database is on a small tmpfs that another file fills. The
+ * tracker says so once, goes on answering, and writes what it holds once there is room again.
+ * Before, lmdb-js's failed commit left a rejected promise nobody held, and the tracker died with
+ * a stack trace (found by hand). Needs root (mount); skipped with a message where mounting is
+ * not allowed.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { killAll, spawnCli, startCliSwarm } from '../peer/harness/cli.ts';
+import { makeTempDir } from '../peer/harness/files.ts';
+
+const cleanups: Array<() => unknown> = [];
+after(async () => {
+  await killAll();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** Writes zeros to `path` until the file system is full. */
+function fill(path: string): void {
+  const block = Buffer.alloc(4096);
+  writeFileSync(path, '');
+  try {
+    for (;;) appendFileSync(path, block);
+  } catch (error) {
+    assert.equal((error as NodeJS.ErrnoException).code, 'ENOSPC');
+  }
+}
+
+test('a full disk under the tracker: it says so, keeps serving, and writes once there is room', {
+  timeout: 60_000,
+}, async (t) => {
+  const dir = await makeTempDir('tracker-disk-full');
+  cleanups.push(dir.remove);
+  const db = join(dir.path, 'db');
+  mkdirSync(db);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', db], { stdio: 'pipe' });
+  } catch (error) {
+    t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}`);
+    return;
+  }
+  cleanups.push(() => execFileSync('umount', [db], { stdio: 'pipe' }));
+  const { tracker, common, files } = await startCliSwarm(dir.path);
+  fill(join(db, 'fill'));
+  const folder = join(files, 'node7');
+  mkdirSync(folder, { recursive: true });
+  for (let index = 1; index <= 40; index++)
+    writeFileSync(join(folder, `f${index}.bin`), `${index}`);
+  const seeder = spawnCli(['peer', '--id', '7', '--seed-all', ...common]);
+  await seeder.waitForLine(/seeding f40\.bin/);
+  const failed = await tracker.waitForLine(/cannot write /);
+  assert.match(failed, new RegExp(`cannot write ${db}: No space left on device`));
+  // Still there, still answering: a node registers and is answered.
+  const another = spawnCli(['peer', '--id', '8', ...common]);
+  await another.waitForLine(/registered with tracker/);
+  assert.equal(tracker.child.exitCode, null, 'the tracker runs');
+  assert.doesNotMatch(tracker.stderr.join('\n'), /Commit failed|Node\.js v|^\s+at /m);
+
+  rmSync(join(db, 'fill'));
+  // The next change writes again: node 8 leaves.
+  another.signal('SIGTERM');
+  await another.waitForExit();
+  await tracker.waitForLine(/is writable again/);
+  // Stopped while node 7 still seeds (its EXIT would take its files with it).
+  tracker.signal('SIGTERM');
+  assert.deepEqual(await tracker.waitForExit(), { code: 0, signal: null });
+  const exported = spawnCli(['tracker', 'export', '--db', db]);
+  assert.deepEqual(
+    await exported.waitForExit(),
+    { code: 0, signal: null },
+    exported.stderr.join('\n'),
+  );
+  const swarm = JSON.parse(exported.stdout.join('\n')) as {
+    nodes: Array<{ nodeId: number }>;
+    files: unknown[];
+  };
+  assert.deepEqual(
+    swarm.nodes.map((node) => node.nodeId),
+    [7],
+  );
+  assert.equal(swarm.files.length, 40, 'every file node 7 announced, written once there was room');
+});
