@@ -45,6 +45,20 @@ describe('log pane at 80 columns', () => {
     ]);
   });
 
+  test('a line that cannot do something wraps too', async () => {
+    const cannot =
+      'cannot write /var/lib/bt-tui/db: No space left on device: Attempting to write page at position 36864';
+    const view = await show({
+      tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
+      log: fixedStore(logOf(cannot)),
+      size: { columns: 80, rows: 24 },
+    });
+    assert.deepEqual(view.linesFrom('  Log (tracker.log)', 3).slice(1), [
+      '03:04:05 cannot write /var/lib/bt-tui/db: No space left on device: Attempting',
+      '         to write page at position 36864',
+    ]);
+  });
+
   test('in a pane too short for both, the newest whole line is shown', async () => {
     const view = await show({
       tracker: fixedStore(trackerSnapshot([nodeRow(1)])),

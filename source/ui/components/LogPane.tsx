@@ -8,8 +8,12 @@ function timeOf(wallMs: number): string {
   return new Date(wallMs).toISOString().slice(11, 19);
 }
 
-/** A line that says something went wrong: red, and wrapped so that its reason can be read. */
-const TROUBLE = /\b(failed|error|banned|refused|unreachable)\b/;
+/**
+ * A line that says something went wrong: red, and wrapped so that its reason can be read.
+ * `cannot` and `could not` since 2026-12-06: the tracker's `cannot write …/db: No space left on
+ * device: …` was cut at the pane's edge in the view's ordinary colour (found by hand).
+ */
+const TROUBLE = /\b(failed|error|banned|refused|unreachable|cannot|could not)\b/;
 
 /** Rows a troubled line may take; the time's width indents the rows after its first. */
 const TROUBLE_ROWS = 3;
