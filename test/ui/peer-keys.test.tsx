@@ -468,6 +468,24 @@ describe('peer view: a refusal in My files', () => {
   });
 });
 
+describe('peer view: the lists side by side', () => {
+  test('a filter typed leaves the split between them where it was', async () => {
+    const longName = `${'a-long-name-'.repeat(5)}.iso`;
+    const view = await renderPeer({
+      peer: peerSnapshot({ files: [localFile('a.bin', MIB)] }),
+      swarm: swarmListing([swarmFile(longName, MIB, 1), swarmFile('b.iso', MIB, 1, 'b')]),
+      intents: new RecordingIntents(),
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    const split = () => view.lines()[2]?.indexOf('Swarm files') ?? -1;
+    const before = split();
+    assert.ok(before > 0 && before < 59, `Swarm files takes more than half: at ${before}`);
+    await view.press('/', 'b', '.');
+    assert.equal(split(), before);
+  });
+});
+
 describe('peer view: a paste (bracketed)', () => {
   const paste = (text: string) => `\u001b[200~${text}\u001b[201~`;
 

@@ -110,9 +110,10 @@ export function PeerApp(props: PeerAppProps) {
   const swarmFiles = useMemo(() => filteredSwarm(swarm.files, filter), [swarm.files, filter]);
   const owned = useMemo(() => ownedHere(snapshot), [snapshot]);
   const filesNeed = useMemo(() => filesPaneWidthNeeded(snapshot.files), [snapshot.files]);
+  // By every listed file, not the filtered ones: the panes stay put while a filter is typed.
   const swarmNeed = useMemo(
-    () => swarmPaneWidthNeeded(swarm, swarmFiles, owned),
-    [swarm, swarmFiles, owned],
+    () => swarmPaneWidthNeeded(swarm, swarm.files, owned),
+    [swarm, owned],
   );
   const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines =
