@@ -130,13 +130,9 @@ export function filesPaneWidthNeeded(files: readonly LocalFileSnapshot[]): numbe
   return Math.max(table, files.length === 0 ? textWidth(EMPTY_FOLDER_SHORT) : 0) + 1;
 }
 
-/** Cells Swarm files needs to show every row uncut. */
-export function swarmPaneWidthNeeded(
-  listing: SwarmListing,
-  files: readonly SwarmFile[],
-  owned: ReadonlySet<string>,
-): number {
-  return tableWidth(swarmRows(listing, files, owned, -1), SWARM_COLUMNS);
+/** Cells Swarm files needs to show every listed file uncut (a filter does not change it). */
+export function swarmPaneWidthNeeded(listing: SwarmListing, owned: ReadonlySet<string>): number {
+  return tableWidth(swarmRows(listing, listing.files, owned, -1), SWARM_COLUMNS);
 }
 
 /** "My files": the node folder, live, with each file's state; Enter or s seeds / stops. */

@@ -111,10 +111,7 @@ export function PeerApp(props: PeerAppProps) {
   const owned = useMemo(() => ownedHere(snapshot), [snapshot]);
   const filesNeed = useMemo(() => filesPaneWidthNeeded(snapshot.files), [snapshot.files]);
   // By every listed file, not the filtered ones: the panes stay put while a filter is typed.
-  const swarmNeed = useMemo(
-    () => swarmPaneWidthNeeded(swarm, swarm.files, owned),
-    [swarm, owned],
-  );
+  const swarmNeed = useMemo(() => swarmPaneWidthNeeded(swarm, owned), [swarm, owned]);
   const downloadNames = snapshot.downloads.map((download) => download.name);
   const downloadLines =
     snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
