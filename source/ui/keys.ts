@@ -122,6 +122,12 @@ export class PasteReader {
       this.pasted = null;
       return { kind: 'paste', text, key };
     }
+    // Ctrl+C always reaches the view: a paste whose end never came (a terminal that lost it)
+    // would otherwise swallow every key, the one that quits too.
+    if (key.ctrl && input === 'c') {
+      this.pasted = null;
+      return { kind: 'keys', input, key };
+    }
     // Ink passes a pasted Enter or Tab alone as a named key, its text emptied.
     const text = key.return ? '\r' : key.tab ? '\t' : input;
     if (this.pasted.length < MAX_PASTE_CHARS)

@@ -131,6 +131,15 @@ describe('PasteReader', () => {
     assert.deepEqual(reader.read('q', key), { kind: 'keys', input: 'q', key });
   });
 
+  test('Ctrl+C ends a paste whose end never came, and reaches the view', () => {
+    const reader = new PasteReader();
+    const ctrlC = { ...noKey, ctrl: true };
+    assert.equal(reader.read('[200~', noKey), null);
+    assert.equal(reader.read('half a name', noKey), null);
+    assert.deepEqual(reader.read('c', ctrlC), { kind: 'keys', input: 'c', key: ctrlC });
+    assert.deepEqual(reader.read('q', noKey), { kind: 'keys', input: 'q', key: noKey });
+  });
+
   test('a paste is cut at 4096 characters', () => {
     const reader = new PasteReader();
     reader.read('[200~', noKey);
