@@ -143,6 +143,22 @@ export function naturalWidths<T extends Record<string, string>, K extends keyof 
   return widths;
 }
 
+/** What a table's borders and padding add: `│ ` and ` ` around each column, and a last `│`. */
+const TABLE_CHROME_PER_COLUMN = 3;
+const TABLE_CHROME_FIXED = 1;
+
+/** Cells a table of `rows` takes with nothing cut. */
+export function naturalTableWidth<T extends Record<string, string>, K extends keyof T & string>(
+  rows: readonly T[],
+  columns: readonly K[],
+): number {
+  const widths = naturalWidths(rows, columns);
+  return columns.reduce(
+    (sum, column) => sum + widths[column] + TABLE_CHROME_PER_COLUMN,
+    TABLE_CHROME_FIXED,
+  );
+}
+
 /**
  * Fits a table into `maxWidth` cells: cuts the `cutFirst` columns, then the widest flexible
  * column (to 12 characters at first), then drops optional columns in order, then cuts flexible
@@ -156,8 +172,8 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
   maxWidth: number,
   options: FitOptions<K>,
 ): { rows: T[]; columns: K[]; widths: Record<K, number> } {
-  const perColumn = options.chromePerColumn ?? 3;
-  const fixed = options.chromeFixed ?? 1;
+  const perColumn = options.chromePerColumn ?? TABLE_CHROME_PER_COLUMN;
+  const fixed = options.chromeFixed ?? TABLE_CHROME_FIXED;
   const natural = naturalWidths(rows, columns);
   const widths = new Map<K, number>();
   for (const key of columns) widths.set(key, Math.max(natural[key], options.atLeast?.[key] ?? 0));

@@ -10,6 +10,7 @@ import {
   type FitOptions,
   firstFitting,
   fitTable,
+  naturalTableWidth,
   naturalWidths,
   rowsShown,
   textWidth,
@@ -115,24 +116,15 @@ function fileRows(files: readonly LocalFileSnapshot[], selected: number) {
 /** The empty folder's line where the pane is narrow. */
 const EMPTY_FOLDER_SHORT = '(empty: copy files in)';
 
-/** Cells a table of `rows` takes uncut: its widest cells, a space either side, the borders. */
-function tableWidth<T extends Record<string, string>, K extends keyof T & string>(
-  rows: readonly T[],
-  columns: readonly K[],
-): number {
-  const widths = naturalWidths(rows, columns);
-  return columns.reduce((sum, column) => sum + widths[column] + 3, 1);
-}
-
 /** Cells My files needs to show every row uncut (with the gap to the next pane). */
 export function filesPaneWidthNeeded(files: readonly LocalFileSnapshot[]): number {
-  const table = tableWidth(fileRows(files, -1), FILE_COLUMNS);
+  const table = naturalTableWidth(fileRows(files, -1), FILE_COLUMNS);
   return Math.max(table, files.length === 0 ? textWidth(EMPTY_FOLDER_SHORT) : 0) + 1;
 }
 
 /** Cells Swarm files needs to show every listed file uncut (a filter does not change it). */
 export function swarmPaneWidthNeeded(listing: SwarmListing, owned: ReadonlySet<string>): number {
-  return tableWidth(swarmRows(listing, listing.files, owned, -1), SWARM_COLUMNS);
+  return naturalTableWidth(swarmRows(listing, listing.files, owned, -1), SWARM_COLUMNS);
 }
 
 /** "My files": the node folder, live, with each file's state; Enter or s seeds / stops. */
