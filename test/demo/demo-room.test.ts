@@ -15,7 +15,7 @@ test('samples larger than the free room are refused with what they need and what
     DemoSwarm.start({ sizesMiB: [10_000_000], seeders: 1, say: (text) => said.push(text) }),
     (error: Error) => {
       const pattern = new RegExp(
-        `^not enough room in ${tmpdir()}: the sample files and their downloads need 19\\.1 TiB, [0-9.]+ [KMGT]?i?B is free \\(give a smaller --size, or TMPDIR a folder on a larger disk\\)$`,
+        `^not enough room in ${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the sample files and their downloads need 19\\.1 TiB, [0-9.]+ [KMGT]?i?B is free \\(give a smaller --size, or TMPDIR a folder on a larger disk\\)$`,
       );
       assert.match(error.message, pattern);
       return true;
