@@ -25,15 +25,16 @@ export interface NodeFolder {
   readonly stateDir: string;
   /** Resolves a file name from a user or the network to a path inside the folder, or says why not. */
   resolve(name: string): Promise<ResolvedName>;
-  /** Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size, mtime, inode. */
-  listFiles(): Promise<FolderFile[]>;
-  /** listFiles() and what cannot be shared, each file looked at now (no cache). */
+  /**
+   * Regular files of the folder (not .bt-tui, not *.part, not dotfiles), with size, mtime and
+   * inode, and what cannot be shared (folders, FIFOs, links leading out), each with why; every
+   * file looked at now.
+   */
   listNow(): Promise<FolderListing>;
   /**
-   * listFiles() plus what cannot be shared (folders, FIFOs, links leading out), each with why.
-   * Cheap enough to call every second: a plain file's size and times come from a cache that is
-   * refreshed a share at a time (see PlainFileStats), except for the names in `fresh` and files
-   * written to lately, which are looked at every call.
+   * listNow(), cheap enough to call every second: a plain file's size and times come from a
+   * cache that is refreshed a share at a time (see PlainFileStats), except for the names in
+   * `fresh` and files written to lately, which are looked at every call.
    */
   listEntries(fresh?: ReadonlySet<string>): Promise<FolderListing>;
 }
@@ -41,7 +42,7 @@ export interface NodeFolder {
 /** Where a name leads: a path inside the folder (which may not exist yet), or a sentence why not. */
 export type ResolvedName = { ok: true; path: string } | { ok: false; reason: string };
 
-/** One entry of listFiles(). */
+/** One file of a listing. */
 export interface FolderFile {
   name: string;
   sizeBytes: number;
@@ -91,7 +92,6 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
     path: folderPath,
     stateDir,
     resolve: (name) => resolveName(folderPath, displayPath, name),
-    listFiles: async () => (await listFolder(folderPath, displayPath, null)).files,
     listNow: () => listFolder(folderPath, displayPath, null),
     listEntries: (fresh = NO_NAMES) => listFolder(folderPath, displayPath, { state: scan, fresh }),
   };
@@ -135,7 +135,7 @@ async function resolveName(
   return { ok: true, path: realPath };
 }
 
-/** Names listFiles() leaves out: our state, partial downloads, hidden files. */
+/** Names a listing leaves out: our state, partial downloads, hidden files. */
 function isHiddenName(name: string): boolean {
   return name.startsWith('.') || name.endsWith(PART_SUFFIX);
 }
@@ -247,7 +247,7 @@ class FolderScan {
   }
 }
 
-/** `scan` null: the folder read and every file looked at now (listFiles, on demand). */
+/** `scan` null: the folder read and every file looked at now (listNow, on demand). */
 async function listFolder(
   folderPath: string,
   displayPath: string,

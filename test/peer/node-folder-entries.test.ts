@@ -79,9 +79,9 @@ describe('NodeFolder.listEntries', () => {
       },
       { name: 'pipe', reason: 'a FIFO (named pipe): only plain files can be shared' },
     ]);
-    // listFiles() stays what can be seeded, nothing else.
+    // The files listed are what can be seeded, nothing else.
     assert.deepEqual(
-      (await folder.listFiles()).map((file) => file.name),
+      (await folder.listNow()).files.map((file) => file.name),
       ['inside-link', 'plain.txt'],
     );
   });
@@ -125,7 +125,7 @@ describe('NodeFolder.listEntries', () => {
     await symlink('plain.txt', join(folder.path, 'inside-link'));
     await writeFile(join(folder.path, 'bad\nname.bin'), 'abc');
     assert.deepEqual(
-      (await folder.listFiles()).map((file) => file.name),
+      (await folder.listNow()).files.map((file) => file.name),
       ['inside-link', 'plain.txt'],
     );
   });

@@ -46,7 +46,7 @@ describe('openNodeFolder', () => {
     const second = await openNodeFolder(filesDir, 1);
     assert.equal(second.path, first.path);
     assert.deepEqual(
-      (await second.listFiles()).map((f) => f.name),
+      (await second.listNow()).files.map((f) => f.name),
       ['keep.txt'],
     );
   });
@@ -187,7 +187,7 @@ describe('NodeFolder.listFiles', () => {
     await symlink('a.txt', join(folder.path, 'inside-link'));
     await writeFile(join(root, 'outside.bin'), 'outside');
     await symlink(join(root, 'outside.bin'), join(folder.path, 'outside-link'));
-    const files = await folder.listFiles();
+    const files = (await folder.listNow()).files;
     assert.deepEqual(
       files.map(({ name, sizeBytes }) => ({ name, sizeBytes })),
       [
