@@ -649,6 +649,8 @@ describe('peer view keys: focus and help', () => {
     const { view, intents } = await show();
     await view.press('?');
     assert.match(view.frame(), /bt-tui peer 3 — keys/);
+    // What a paste does is said there too: it is no key, and a person may expect one.
+    assert.match(view.frame(), /paste +typed into the open line, or into D's; never run as keys/);
     await view.tap('d', 'a');
     assert.deepEqual(intents.actions(), []);
     await view.press('?');

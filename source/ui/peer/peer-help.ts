@@ -50,6 +50,11 @@ export const PEER_KEYS: KeyHelp[] = [
     short: 'remove (y/d/n)',
   },
   { keys: ':', action: 'command line, see below', short: 'command line' },
+  {
+    keys: 'paste',
+    action: "typed into the open line, or into D's; never run as keys, never entered",
+    short: "into D's line",
+  },
 ];
 
 /** Only in the demo, where the view shares the screen with the tracker view. */
