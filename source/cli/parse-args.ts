@@ -43,7 +43,8 @@ export interface PeerOptions {
    * is an IP address or a host name, which runPeer looks up (see tracker-names.ts).
    */
   trackers: { address: string; port: number }[];
-  host: string;
+  /** --host, or null when not given: runPeer then picks one that reaches the trackers. */
+  host: string | null;
   port: number;
   filesDir: string;
   logsDir: string;
@@ -333,15 +334,23 @@ function trackerAddress(text: string, whole: string): { address: string; port: n
  * an IPv6 socket cannot reach an IPv4 tracker (or the other way round). Without this the node
  * started, sent into the void and said `the tracker did not acknowledge` only on exit.
  */
-function checkTrackerFamilies(host: string, trackers: { address: string; port: number }[]): void {
-  const family = isIP(host);
+function checkTrackerFamilies(
+  host: string | null,
+  trackers: { address: string; port: number }[],
+): void {
+  const shown = (tracker: { address: string; port: number }) =>
+    `${isIP(tracker.address) === 6 ? `[${tracker.address}]` : tracker.address}:${tracker.port}`;
+  // Without --host the first tracker given as an address sets the family.
+  const first = trackers.find((tracker) => isIP(tracker.address) !== 0);
+  const family = host === null ? (first ? isIP(first.address) : 0) : isIP(host);
   for (const tracker of trackers) {
     const trackerFamily = isIP(tracker.address);
     // A name is looked up in the family of --host.
     if (trackerFamily === family || trackerFamily === 0) continue;
-    const shown = trackerFamily === 6 ? `[${tracker.address}]` : tracker.address;
     fail(
-      `--tracker ${shown}:${tracker.port} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,
+      host === null
+        ? `--tracker ${shown(first!)} is IPv${family} but ${shown(tracker)} is IPv${trackerFamily}: the node reaches its trackers from one address, so give them in one family`
+        : `--tracker ${shown(tracker)} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,
     );
   }
 }
@@ -362,7 +371,7 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
         fail(`${flagToOption(name)}: ${describeTargetError(fileName, target.error)}`);
       return fileName;
     });
-  const host = hostFlag(values, 'host', defaults.trackerHost);
+  const host = values.host === undefined ? null : hostFlag(values, 'host', defaults.trackerHost);
   checkTrackerFamilies(host, trackers);
   return {
     nodeId: integerFlag(values, 'id', 0, 1, 2 ** 32 - 1),

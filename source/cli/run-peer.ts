@@ -8,12 +8,19 @@ import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
 import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
+import { listenAddress } from './listen-address.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { lookUpTrackerNames } from './tracker-names.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
+
+/** A flag's value that cannot work, found at start: one line, exit 2 as for a usage error. */
+function usageProblem(problem: string): number {
+  console.error(`bt-tui: ${problem}`);
+  return 2;
+}
 
 /**
  * `bt-tui peer`: the full-screen view on a terminal; with --headless or without a TTY, one
@@ -25,15 +32,11 @@ const PROGRESS_INTERVAL_MS = 1_000;
 export async function runPeer(options: PeerOptions): Promise<number> {
   const filesProblem = await checkFilesDir(options.filesDir, defaults.filesDir);
   const problem = filesProblem ?? (await prepareFolder('--logs', options.logsDir));
-  if (problem !== null) {
-    console.error(`bt-tui: ${problem}`);
-    return 2;
-  }
+  if (problem !== null) return usageProblem(problem);
   const named = await lookUpTrackerNames(options.trackers, options.host);
-  if (!named.ok) {
-    console.error(`bt-tui: ${named.problem}`);
-    return 2;
-  }
+  if (!named.ok) return usageProblem(named.problem);
+  const listen = listenAddress(options.host, named.trackers);
+  if (!listen.ok) return usageProblem(listen.problem);
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
@@ -46,7 +49,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   for (const line of named.lines) logger.log(line);
   const opened = await PeerNode.open({
     nodeId: options.nodeId,
-    host: options.host,
+    host: listen.host,
     port: options.port,
     tracker: named.trackers,
     filesDir: options.filesDir,

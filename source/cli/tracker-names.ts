@@ -29,17 +29,20 @@ export type NamesLookedUp =
 
 /**
  * The trackers of --tracker with each host name looked up once, at start, in the family of
- * `host` (the node's one socket reaches only that family). Trackers are nearly always given by
+ * `host` (the node's one socket reaches only that family; without --host, IPv4 unless a tracker
+ * is given as an IPv6 address). Trackers are nearly always given by
  * name elsewhere (a tracker URL); before 2026-12-06 only IP addresses were taken here, and
  * `--tracker trackerbox:12345` was refused as not HOST:PORT (found by hand).
  */
 export async function lookUpTrackerNames(
   trackers: readonly TrackerGiven[],
-  host: string,
+  host: string | null,
   lookUp: LookUp = systemLookUp,
   timeoutMs = LOOKUP_TIMEOUT_MS,
 ): Promise<NamesLookedUp> {
-  const family = isIP(host) === 6 ? 6 : 4;
+  // Without --host, the family of the trackers given as addresses (parse-args made them one).
+  const given = host ?? trackers.find((tracker) => isIP(tracker.address) !== 0)?.address ?? '';
+  const family = isIP(given) === 6 ? 6 : 4;
   const out: TrackerGiven[] = [];
   const lines: string[] = [];
   for (const tracker of trackers) {

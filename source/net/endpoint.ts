@@ -6,6 +6,7 @@ import type { DecodeError } from '../protocol/decode-error.ts';
 import type { Message } from '../protocol/messages.ts';
 import { BufferReclaimer } from './buffer-reclaimer.ts';
 import { SeededRandom } from './seeded-random.ts';
+import { sendCannotLeave } from './send-failure.ts';
 import { EndpointCounters, type EndpointStats } from './stats.ts';
 import type { DatagramRun, DatagramTransport, RemoteAddress } from './transport.ts';
 
@@ -220,6 +221,11 @@ export class UdpEndpoint {
     return this.counters.dataBytesIn;
   }
 
+  /** Why sends to `address` fail, as the kernel said (see DatagramTransport.sendFailureTo). */
+  sendFailureTo(address: string): string | null {
+    return this.transport.sendFailureTo(address);
+  }
+
   /** Counters since the endpoint opened. */
   stats(): EndpointStats {
     return this.counters.snapshot(this.transport.sendErrors);
@@ -257,7 +263,10 @@ export class UdpEndpoint {
 
   private onTimeout(txid: number, pending: PendingRequest): void {
     if (this.pending.get(txid) !== pending) return;
-    if (pending.retriesLeft <= 0) {
+    // The kernel refused the sends (no route, a firewall): sending again changes nothing, and
+    // the asker says why at once instead of after every retry (11.5 s for a registration).
+    const refused = this.transport.sendFailureTo(pending.to.address);
+    if (pending.retriesLeft <= 0 || (refused !== null && sendCannotLeave(refused))) {
       this.pending.delete(txid);
       this.counters.timeouts++;
       pending.resolve({ ok: false, reason: 'timeout' });

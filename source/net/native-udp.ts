@@ -1,7 +1,10 @@
 import type { Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
+import { constants } from 'node:os';
 import { loadNativeAddon } from '../native-addon.ts';
 import type { DatagramRun, RemoteAddress } from './transport.ts';
+
+const { EBADF } = constants.errno;
 
 /**
  * The udp_batch addon (native/udp_batch.c, built by `npm ci` through node-gyp): recvmmsg into one
@@ -166,10 +169,10 @@ export class BatchedSocket {
 
   /**
    * Sends a run to an IPv4 address in one system call. Returns how many datagrams the kernel
-   * took (fewer when its send buffer is full), or -1 when it refused them all with an error.
+   * took (fewer when its send buffer is full), or minus the errno when it refused them all.
    */
   sendRun(run: DatagramRun, ipv4: number, port: number): number {
-    if (this.closed) return -1;
+    if (this.closed) return -EBADF;
     const { buffer, stride, count, lastLength } = run;
     // Segmented (GSO) wherever the route carries the datagrams whole: runs of frame-sized ones,
     // and larger ones where the route's MTU holds them (16 KiB blocks on loopback); the others,
@@ -188,7 +191,7 @@ export class BatchedSocket {
       port,
       segmented,
     );
-    return sent < 0 ? -1 : sent;
+    return sent;
   }
 
   /**

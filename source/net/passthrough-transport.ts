@@ -43,6 +43,9 @@ export abstract class PassthroughTransport implements DatagramTransport {
   get unsentDatagrams(): number {
     return this.inner.unsentDatagrams;
   }
+  sendFailureTo(address: string): string | null {
+    return this.inner.sendFailureTo(address);
+  }
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     this.inner.send(datagram, length, to);
   }

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from './native-udp.ts';
 
 /**
@@ -71,6 +72,12 @@ export interface DatagramTransport {
   /** Sends that failed (synchronously or in the send callback) since the transport opened. */
   readonly sendErrors: number;
   /**
+   * Why sends to `address` fail (an errno code such as `ENETUNREACH`), when the latest send to it
+   * failed (among the latest few addresses that failed); null otherwise. The kernel's answer, which a request
+   * that times out cannot tell: a peer says it instead of "did not answer".
+   */
+  sendFailureTo(address: string): string | null;
+  /**
    * Datagrams handed to send() that the kernel has not taken yet (its send buffer was full): their
    * bytes must stay as they are until then. A wrapper that holds datagrams back holds copies, so
    * it reports its inner transport's count.
@@ -98,6 +105,9 @@ function ignoreDatagram(): void {}
 
 const EMPTY_BUFFER = Buffer.alloc(0);
 
+/** Addresses whose failed sends are remembered (a node's trackers, a few owners). */
+const MAX_FAILURES_KEPT = 16;
+
 /** The real node:dgram socket behind DatagramTransport. */
 class UdpTransport implements DatagramTransport {
   sendErrors = 0;
@@ -119,9 +129,15 @@ class UdpTransport implements DatagramTransport {
   };
   private lastAddress = '';
   private lastIpv4 = -1;
+  /** Errno code of the latest failed send per address, the latest 16 (see sendFailureTo). */
+  private readonly failures = new Map<string, string>();
   // One callback for every send, created once: no closure per datagram on the hot path.
+  // node:dgram's send errors carry the address they were for.
   private readonly afterSend = (error: Error | null): void => {
-    if (error) this.sendErrors++;
+    if (!error) return;
+    this.sendErrors++;
+    const { code, address } = error as Error & { code?: unknown; address?: unknown };
+    if (typeof address === 'string') this.noteFailure(address, String(code ?? error.message));
   };
 
   constructor(private readonly socket: Socket) {
@@ -159,7 +175,10 @@ class UdpTransport implements DatagramTransport {
       return;
     }
     const direct = this.sendDirect(datagram, length, to);
-    if (direct < 0) this.sendErrors++;
+    if (direct < 0) {
+      this.sendErrors++;
+      this.noteFailure(to.address, errnoCode(-direct));
+    }
     if (direct !== 0) return;
     try {
       this.socket.send(datagram, 0, length, to.port, to.address, this.afterSend);
@@ -167,6 +186,17 @@ class UdpTransport implements DatagramTransport {
       // Bad port or address, or a datagram over 65507 bytes: a value problem, not a crash.
       this.sendErrors++;
     }
+  }
+
+  sendFailureTo(address: string): string | null {
+    return this.failures.get(address) ?? null;
+  }
+
+  private noteFailure(address: string, code: string): void {
+    const failures = this.failures;
+    failures.delete(address);
+    if (failures.size === MAX_FAILURES_KEPT) failures.delete(failures.keys().next().value!);
+    failures.set(address, code);
   }
 
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
@@ -208,6 +238,8 @@ class UdpTransport implements DatagramTransport {
    * kernel's send buffer is full. What is not sent here, node:dgram sends.
    */
   private sendRunNow(run: DatagramRun, to: RemoteAddress): number {
+    // Sending to an address that failed before: this send says anew whether it still fails.
+    if (this.failures.size !== 0) this.failures.delete(to.address);
     const batched = this.batched;
     const port = to.port;
     const portOk = port > 0 && port <= 65_535 && (port | 0) === port;
@@ -243,6 +275,15 @@ class UdpTransport implements DatagramTransport {
       this.closing = new Promise((resolve) => this.socket.close(() => resolve()));
     }
     return this.closing;
+  }
+}
+
+/** `ENETUNREACH` for the errno the addon returned negated (its name, as node:dgram's errors). */
+function errnoCode(errno: number): string {
+  try {
+    return getSystemErrorName(-errno);
+  } catch {
+    return `errno ${errno}`;
   }
 }
 

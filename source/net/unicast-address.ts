@@ -27,3 +27,31 @@ export function unicastHostError(host: string): string | null {
   if (lower.startsWith('ff')) return 'a multicast address';
   return null;
 }
+
+/**
+ * Whether `host` is a loopback address (127.0.0.0/8, ::1, or 127.x mapped into IPv6): a socket
+ * bound to one reaches nothing beyond this machine.
+ */
+export function isLoopbackAddress(host: string): boolean {
+  const lower = host.toLowerCase();
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  const ipv4 = mapped ? mapped[1]! : lower;
+  if (isIP(ipv4) === 4) return ipv4.startsWith('127.');
+  return isIP(lower) === 6 && /^(0{0,4}:){2,7}0{0,3}1$/.test(lower);
+}
+
+/**
+ * Why a node listening on `local` cannot reach an owner at `owner` that its tracker at `tracker`
+ * named, or null when it may. A tracker records each node at the address the node reached it
+ * from, so a node on the tracker's own machine that was given `--tracker 127.0.0.1:…` is
+ * recorded at 127.0.0.1, which names each asker's own machine elsewhere; and a node listening on
+ * loopback sends nothing off its machine. Found by hand: a tracker and a seeder on one machine,
+ * a downloader on another, `no answer to HELLO` after 11 s and nothing said of why.
+ */
+export function reachError(local: string, tracker: string, owner: string): string | null {
+  if (isLoopbackAddress(owner) && !isLoopbackAddress(tracker))
+    return "a loopback address of the tracker's machine, where that node reached the tracker from: nodes elsewhere cannot reach it (start it with --tracker set to its machine's network address)";
+  if (isLoopbackAddress(local) && !isLoopbackAddress(owner))
+    return `which this node cannot reach: it listens on ${local}, a loopback address (start it with --tracker set to the tracker's network address, not a loopback one)`;
+  return null;
+}

@@ -23,6 +23,7 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../net/transport.ts';
+import { reachError } from '../net/unicast-address.ts';
 import { DATA_TAG_OFFSET } from '../protocol/codec.ts';
 import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
 import { shownName } from '../protocol/names.ts';
@@ -839,6 +840,8 @@ export class PeerNode {
           return this.lastTransferTag;
         },
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
+        reachError: (host) =>
+          reachError(this.endpoint.localAddress.address, this.tracker.trackerAddress.address, host),
         listFiles: (cursor) => this.tracker.list(cursor),
         // Recorded for the next start once its file is found: a name never found (a typo) was
         // looked for at every start, and failed every --exit-when-done run 60 s in (found by

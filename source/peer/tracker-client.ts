@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { formatSeconds } from '../format.ts';
 import { optionsKeepingPatience, type RequestOptions, type UdpEndpoint } from '../net/endpoint.ts';
+import { describeSendFailure } from '../net/send-failure.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import type {
   Credit,
@@ -211,8 +212,20 @@ export class TrackerClient {
       this.setStatus('retrying');
       this.lastError = 'tracker unreachable';
       const which = this.trackers.several ? 'trackers' : 'tracker';
+      // Where the kernel refused the sends, the log says why: nothing reached the tracker.
+      const trackersBy = new Map<string, string[]>();
+      for (const tracker of this.trackers.all) {
+        const failure = this.deps.endpoint.sendFailureTo(tracker.address);
+        if (failure === null) continue;
+        const why = describeSendFailure(failure);
+        trackersBy.set(why, [...(trackersBy.get(why) ?? []), formatTracker(tracker)]);
+      }
+      const whys = [...trackersBy].map(([why, trackers]) =>
+        trackers.length === this.trackers.all.length ? why : `${trackers.join(', ')}: ${why}`,
+      );
+      const because = whys.length === 0 ? '' : ` (${whys.join('; ')})`;
       this.deps.log(
-        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable; retrying with backoff, seeding to known peers continues`,
+        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable${because}; retrying with backoff, seeding to known peers continues`,
       );
     }
     this.schedule(this.nextRetryDelay(), () => this.register(true));
@@ -242,8 +255,10 @@ export class TrackerClient {
     const moving = from === this.trackers.current;
     if (!this.trackers.moveOn(from)) return false;
     if (!moving) return true;
+    const failure = this.deps.endpoint.sendFailureTo(from.address);
+    const because = failure === null ? '' : ` (${describeSendFailure(failure)})`;
     this.deps.log(
-      `tracker ${formatTracker(from)} ${why}; moving to ${formatTracker(this.trackers.current)}`,
+      `tracker ${formatTracker(from)} ${why}${because}; moving to ${formatTracker(this.trackers.current)}`,
     );
     this.deps.changed();
     return true;

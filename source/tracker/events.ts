@@ -5,6 +5,7 @@
 
 import { formatAddress, formatSeconds, formatSize, shortInfohash } from '../format.ts';
 import type { RemoteAddress } from '../net/transport.ts';
+import { isLoopbackAddress } from '../net/unicast-address.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
 import { quoteUntrusted } from '../protocol/names.ts';
 import type { RefusalSummary } from './noise-window.ts';
@@ -160,6 +161,19 @@ function formatSummary(summary: RefusalSummary): string {
   return `${summary.kind}: ${summary.count}${more} in the last ${formatSeconds(summary.windowMs)} from ${hosts} (most: ${top})`;
 }
 
+/**
+ * What a tracker listening on `listening` adds to the line of a node joining at a loopback
+ * address: given to every other node at 127.0.0.1, which names each asker's own machine, it is
+ * out of their reach (they leave it out and say why). Empty for every other event.
+ */
+export function reachNote(event: TrackerEvent, listening: string): string {
+  const joining =
+    event.kind === 'joined' || event.kind === 'reregistered' || event.kind === 'rejoined';
+  if (!joining || isLoopbackAddress(listening) || !isLoopbackAddress(event.address.address))
+    return '';
+  return " (a loopback address: nodes on other machines cannot reach it; start it with --tracker set to this machine's network address)";
+}
+
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
 export function formatEvent(event: TrackerEvent): string {
   switch (event.kind) {
@@ -199,7 +213,7 @@ export function formatEvent(event: TrackerEvent): string {
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':
-      return `tracker listening on ${formatAddress(event.address)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
+      return `tracker listening on ${formatAddress(event.address)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})${isLoopbackAddress(event.address.address) ? `; ${event.address.address} is loopback: only this machine's nodes reach it (--host 0.0.0.0 for the network)` : ''}`;
     case 'stopped':
       return event.dbUpToDate
         ? `tracker stopped; ${event.dbDir} is up to date`

@@ -21,6 +21,7 @@ import {
   formatAddress,
   formatEvent,
   isRefusal,
+  reachNote,
   refusalKind,
   type TrackerEvent,
   undecodableKind,
@@ -430,7 +431,8 @@ class RunningTracker implements TrackerServer {
   }
 
   private log(event: TrackerEvent): void {
-    this.opts.logger.log(formatEvent(event));
+    const listening = this.endpoint.localAddress.address;
+    this.opts.logger.log(`${formatEvent(event)}${reachNote(event, listening)}`);
   }
 
   /** `from`: the sender of the request that caused the events (none for a sweep). */

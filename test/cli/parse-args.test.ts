@@ -357,6 +357,14 @@ describe('command line: peer', () => {
     ];
     for (const [host, tracker, line] of refused)
       assert.equal(usageError('peer', '--id', '1', '--host', host, '--tracker', tracker), line);
+    // Without --host the trackers given as addresses set the family (runPeer picks the address),
+    // and must agree among themselves.
+    const noHost = parse('peer', '--id', '1', '--tracker', '[fd00::5]:9,v6-tracker.lan:9');
+    assert.equal(noHost.kind === 'peer' && noHost.options.host, null);
+    assert.equal(
+      usageError('peer', '--id', '1', '--tracker', '10.0.0.5:9,[fd00::5]:9'),
+      '--tracker 10.0.0.5:9 is IPv4 but [fd00::5]:9 is IPv6: the node reaches its trackers from one address, so give them in one family',
+    );
     assert.equal(
       usageError('peer', '--id', '1', '--max-owners', '17'),
       '--max-owners must be an integer from 1 to 16 (got "17")',

@@ -67,6 +67,9 @@ class ReusingTransport implements DatagramTransport {
   unfragmentedPayloadBytes(): null {
     return null;
   }
+  sendFailureTo(): null {
+    return null;
+  }
   private readonly memory = Buffer.alloc(2048);
   private receiver: (datagram: Buffer, from: { address: string; port: number }) => void = () => {};
   send(): void {}
@@ -152,6 +155,33 @@ describe('UdpEndpoint request/reply', () => {
     assert.equal(stats.timeouts, 1);
     assert.equal(stats.datagramsOut, 4);
     assert.equal(new Set(seen.map((s) => s.txid)).size, 1, 'every attempt uses the same txid');
+  });
+
+  test('a request the kernel refuses to send gives up at its first timeout, and says why', async () => {
+    // A socket on 127.0.0.1 sends nothing off the machine: Linux refuses each send (EINVAL), as
+    // it refuses one with no route (ENETUNREACH) or one a firewall drops (EPERM). Sending again
+    // changes nothing: the asker hears of it after one timeout, not after every retry.
+    const clock = new ManualClock();
+    const client = await openEndpoint({ clock });
+    const elsewhere = { address: '192.0.2.10', port: 9 };
+    let outcome: unknown = null;
+    void client
+      .request(elsewhere, HEARTBEAT, { timeoutMs: 100, retries: 3, timeoutCapMs: 300 })
+      .then((result) => {
+        outcome = result;
+      });
+    await waitUntil(() => client.sendFailureTo(elsewhere.address) !== null, 'the refusal');
+    assert.equal(client.sendFailureTo(elsewhere.address), 'EINVAL');
+    assert.equal(client.sendFailureTo(HOST), null);
+    clock.advance(100);
+    await turn();
+    assert.deepEqual(outcome, { ok: false, reason: 'timeout' });
+    assert.equal(client.stats().retries, 0);
+    assert.equal(client.stats().sendErrors, 1);
+    // A send elsewhere that goes out keeps what is known of this address.
+    const server = await openEndpoint();
+    client.send(server.localAddress, HEARTBEAT);
+    assert.equal(client.sendFailureTo(elsewhere.address), 'EINVAL');
   });
 
   test('a reply to the second attempt completes the request with one retry', async () => {

@@ -18,6 +18,9 @@ class RecordingTransport implements DatagramTransport {
   unfragmentedPayloadBytes(): null {
     return null;
   }
+  sendFailureTo(): null {
+    return null;
+  }
   private receiver: (datagram: Buffer, from: RemoteAddress) => void = () => {};
 
   send(datagram: Uint8Array, length: number, to: RemoteAddress): void {

@@ -196,6 +196,25 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
   });
 });
 
+describe('TrackerClient: a tracker the kernel will not send to', () => {
+  test('is unreachable after one timeout, and the log says why', async () => {
+    // From a socket on 127.0.0.1 Linux refuses every send to another machine (EINVAL), as it
+    // refuses one with no route (ENETUNREACH). Before, the node said `unreachable` 11.5 s in
+    // (every retry of its REGISTER), with no reason; the CLI now refuses such a --host.
+    const lines: string[] = [];
+    const elsewhere = { address: '192.0.2.10', port: 6881 };
+    const { clock, client } = await clientOnManualClock(45, elsewhere, (line) => lines.push(line));
+    const started = client.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(500);
+    assert.equal(await started, true, 'counts as unreachable: the node goes on without it');
+    assert.equal(client.status, 'retrying');
+    assert.deepEqual(lines, [
+      "tracker 192.0.2.10:6881 unreachable (sending fails with EINVAL: this node's address cannot reach it); retrying with backoff, seeding to known peers continues",
+    ]);
+  });
+});
+
 describe('TrackerClient: dropped by the tracker', () => {
   test('three requests answered "register again" say so once, and register once', async () => {
     // As after a view stopped with Ctrl+Z for a minute: its heartbeat, LIST and NEED were all

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatEvent, formatSize, quoteForLog } from '../../source/tracker/events.ts';
+import { formatEvent, formatSize, quoteForLog, reachNote } from '../../source/tracker/events.ts';
 
 const HOST = '127.0.0.1';
 
@@ -88,6 +88,27 @@ describe('event lines', () => {
     );
   });
 
+  test('a node joining through loopback of a tracker open to the network is told of', () => {
+    const at = (address: string) => ({ address, port: 40111 });
+    const joined = { kind: 'joined' as const, nodeId: 1, address: at('127.0.0.1') };
+    const note =
+      " (a loopback address: nodes on other machines cannot reach it; start it with --tracker set to this machine's network address)";
+    assert.equal(reachNote(joined, '0.0.0.0'), note);
+    assert.equal(reachNote(joined, '198.18.9.1'), note);
+    assert.equal(reachNote({ ...joined, kind: 'reregistered' }, '0.0.0.0'), note);
+    const rejoined = {
+      kind: 'rejoined' as const,
+      nodeId: 1,
+      address: at('::1'),
+      previous: at('::1'),
+    };
+    assert.equal(reachNote(rejoined, '::'), note);
+    // A tracker on loopback has only this machine's nodes; a node on the network is reachable.
+    assert.equal(reachNote(joined, '127.0.0.1'), '');
+    assert.equal(reachNote({ ...joined, address: at('198.18.9.2') }, '0.0.0.0'), '');
+    assert.equal(reachNote({ kind: 'late', nodeId: 1, silentMs: 30_000 }, '0.0.0.0'), '');
+  });
+
   test('an IPv6 address keeps its port readable', () => {
     assert.equal(
       formatEvent({ kind: 'joined', nodeId: 1, address: { address: '::1', port: 9 } }),
@@ -156,7 +177,19 @@ describe('tracker lifecycle lines', () => {
         restoredFiles: 3,
         dbDir: 'tracker_db',
       }),
-      'tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db)',
+      "tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db); 127.0.0.1 is loopback: only this machine's nodes reach it (--host 0.0.0.0 for the network)",
+    );
+    assert.equal(
+      formatEvent({
+        kind: 'listening',
+        address: { address: '0.0.0.0', port: 12345 },
+        sweepIntervalMs: 22_000,
+        heartbeatIntervalMs: 20_000,
+        restoredNodes: 0,
+        restoredFiles: 0,
+        dbDir: 'tracker_db',
+      }),
+      'tracker listening on 0.0.0.0:12345 (sweep 22 s, heartbeat 20 s; restored 0 nodes and 0 files from tracker_db)',
     );
     assert.equal(
       formatEvent({

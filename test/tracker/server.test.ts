@@ -391,6 +391,7 @@ describe('tracker server over loopback UDP', () => {
           return inner.unsentDatagrams;
         },
         unfragmentedPayloadBytes: (to: RemoteAddress) => inner.unfragmentedPayloadBytes(to),
+        sendFailureTo: (address: string) => inner.sendFailureTo(address),
         get coalescedDatagrams() {
           return inner.coalescedDatagrams;
         },

@@ -91,6 +91,11 @@ export interface DownloadDeps {
   /** A number no other transfer of this node has now (see BlockTransfer's `tag`). */
   transferTag(): number;
   findOwners: OwnerFinder;
+  /**
+   * Why an owner at `host` cannot be reached from this node (see reachError), or null. Such an
+   * owner is left out with the reason logged, instead of being greeted into silence.
+   */
+  reachError?(host: string): string | null;
   /** LIST pages: where a prefix is looked up that a NEED reply by name did not list. */
   listFiles?: EntryLookup['listFiles'];
   /** The file was found in the swarm, or a part file of it here: said once (see PeerNode). */
@@ -103,6 +108,17 @@ export interface DownloadDeps {
   log(text: string): void;
   /** A discrete change: state, a verified piece, an owner's state. */
   changed(): void;
+}
+
+/** `the owner the tracker named, node 1 at 127.0.0.1, …`: why a download has nobody to ask. */
+function describeOutOfReach(owners: readonly OwnerEntry[]): string {
+  const first = owners[0]!;
+  const host = unicastHostError(first.host) === null ? first.host : quoteUntrusted(first.host);
+  const named =
+    owners.length === 1
+      ? `node ${first.nodeId} at ${host}, the owner the tracker named, is`
+      : `the ${owners.length} owners the tracker named are`;
+  return `${named} out of this node's reach: the log says why`;
 }
 
 /**
@@ -382,7 +398,11 @@ export class Download {
       if (this.match === null) this.deps.fileFound?.();
       this.match = found.match;
       if (this.everyOwnerLied(found.match)) return;
-      this.addOwners(found.match);
+      const outOfReach = this.addOwners(found.match);
+      if (this.owners.length === 0 && outOfReach.length > 0) {
+        await this.waitForOwners(describeOutOfReach(outOfReach));
+        continue;
+      }
       const bannedBefore = this.bannedCount();
       if (await this.obtainMetainfo()) return;
       // Liars banned: ask again at once, without them (the tracker leaves them out).
@@ -611,12 +631,14 @@ export class Download {
         if (this.everyOwnerLied(match)) return;
         if (this.state === 'waiting-for-owners' && (match?.ownerCount ?? 0) === 0)
           void this.lookForAnotherVersion();
+        let outOfReach = 0;
         if (match) {
           this.match = { ...this.match!, ownerCount: match.ownerCount };
-          this.addOwners(match);
+          outOfReach = this.addOwners(match).length;
         }
         const met = this.owners.length > known;
-        const unmet = (match?.ownerCount ?? 0) > this.owners.length;
+        // Owners left out as out of reach are no owners to meet: not asked for again and again.
+        const unmet = (match?.ownerCount ?? 0) > this.owners.length + outOfReach;
         this.moreOwnersDelayMs =
           met || unmet
             ? MORE_OWNERS_MIN_MS
@@ -701,24 +723,36 @@ export class Download {
     return ids.slice(0, MAX_NEED_EXCLUDE);
   }
 
-  /** Says once per host (a few at most) that the tracker named an owner nobody can reach. */
-  private noteUnusableHost(entry: OwnerEntry, why: string): void {
+  /**
+   * Says once per host (a few at most) that the tracker named an owner this node cannot reach:
+   * one that is no host's (quoted: a tracker's lie), or an address out of this node's reach.
+   */
+  private noteUnusableHost(entry: OwnerEntry, why: string, shownHost: string): void {
     if (this.unusableHosts.has(entry.host) || this.unusableHosts.size >= MAX_UNUSABLE_HOSTS_LOGGED)
       return;
     this.unusableHosts.add(entry.host);
     this.deps.log(
-      `${this.name}: the tracker named node ${entry.nodeId} at ${quoteUntrusted(entry.host)}, ${why}: left out`,
+      `${this.name}: the tracker named node ${entry.nodeId} at ${shownHost}, ${why}: left out`,
     );
   }
 
-  private addOwners(match: NeedMatch): void {
+  /** Takes the owners of a NEED answer in; returns those left out as out of reach. */
+  private addOwners(match: NeedMatch): OwnerEntry[] {
     const nowMs = this.deps.clock.now();
+    const unreachable: OwnerEntry[] = [];
     for (const entry of match.owners) {
       // Id 0 names nobody (NO_OWNER): no registered node has it.
       if (entry.nodeId === this.options.selfNodeId || entry.nodeId === NO_OWNER) continue;
       const hostError = unicastHostError(entry.host);
       if (hostError !== null) {
-        this.noteUnusableHost(entry, hostError);
+        this.noteUnusableHost(entry, hostError, quoteUntrusted(entry.host));
+        unreachable.push(entry);
+        continue;
+      }
+      const reachError = this.deps.reachError?.(entry.host) ?? null;
+      if (reachError !== null) {
+        this.noteUnusableHost(entry, reachError, entry.host);
+        unreachable.push(entry);
         continue;
       }
       const address = { address: entry.host, port: entry.port };
@@ -750,6 +784,7 @@ export class Download {
       );
       void this.connect(owner);
     }
+    return unreachable;
   }
 
   /**

@@ -35,9 +35,14 @@ export interface CliProcess {
 
 const running = new Set<CliProcess>();
 
-/** Starts `bt-tui <args>`. */
-export function spawnCli(args: string[]): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.ts', ...args], {
+/**
+ * Starts `bt-tui <args>`; with `netns`, inside that network namespace (`ip netns exec` runs the
+ * process itself there: its PID is bt-tui's).
+ */
+export function spawnCli(args: string[], options: { netns?: string } = {}): CliProcess {
+  const command = [process.execPath, '--import', 'tsx', 'source/cli.ts', ...args];
+  if (options.netns !== undefined) command.unshift('ip', 'netns', 'exec', options.netns);
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

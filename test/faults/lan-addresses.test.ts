@@ -1,0 +1,164 @@
+/**
+ * Two machines on a LAN, as two network namespaces joined by a veth pair (198.18.9.1 and .2, the
+ * benchmarking range): what a person meets the first time the swarm leaves one machine.
+ * - A peer whose tracker is on another machine listens on every address without being told
+ *   (before, on 127.0.0.1, from which Linux sends nothing off the machine: the node sat silent).
+ * - A seeder on the tracker's machine that reached it through 127.0.0.1 is recorded there, which
+ *   names every other machine's own loopback: the downloader leaves it out and says why, the
+ *   tracker says so when it joins; the same file seeded by a node given the network address
+ *   downloads exact.
+ * - A tracker with no route to it is unreachable at once, with the kernel's reason.
+ * Needs root (ip netns); skipped with a message otherwise.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { killAll, spawnCli } from '../peer/harness/cli.ts';
+import { makeTempDir, sha256File, writeRandomFile } from '../peer/harness/files.ts';
+
+const A = `bt-lan-a-${process.pid}`;
+const B = `bt-lan-b-${process.pid}`;
+const made: string[] = [];
+
+function ip(...args: string[]): void {
+  execFileSync('ip', args, { stdio: 'pipe' });
+}
+
+/** Machines A (198.18.9.1) and B (198.18.9.2) on one link; the reason they could not be, or null. */
+function makeTwoMachines(): string | null {
+  try {
+    for (const ns of [A, B]) {
+      ip('netns', 'add', ns);
+      made.push(ns);
+      ip('-n', ns, 'link', 'set', 'lo', 'up');
+    }
+    ip(
+      'link',
+      'add',
+      'bt-lan-va',
+      'netns',
+      A,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'bt-lan-vb',
+      'netns',
+      B,
+    );
+    ip('-n', A, 'addr', 'add', '198.18.9.1/24', 'dev', 'bt-lan-va');
+    ip('-n', B, 'addr', 'add', '198.18.9.2/24', 'dev', 'bt-lan-vb');
+    ip('-n', A, 'link', 'set', 'bt-lan-va', 'up');
+    ip('-n', B, 'link', 'set', 'bt-lan-vb', 'up');
+    return null;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0] ?? 'ip netns failed';
+  }
+}
+
+after(async () => {
+  await killAll();
+  // Deleting a namespace deletes its end of the veth pair, and with it the other end.
+  for (const ns of made.splice(0)) {
+    try {
+      ip('netns', 'del', ns);
+    } catch {}
+  }
+});
+
+test('a swarm of two machines: addresses picked, out-of-reach owners said, the file exact', {
+  timeout: 90_000,
+}, async (t) => {
+  const problem = makeTwoMachines();
+  if (problem !== null) {
+    t.skip(`needs root for network namespaces: ${problem}`);
+    return;
+  }
+  const dir = await makeTempDir('lan-addresses');
+  try {
+    const files = join(dir.path, 'files');
+    const logs = join(dir.path, 'logs');
+    const common = ['--headless', '--files', files, '--logs', logs];
+    for (const node of ['node1', 'node3']) await mkdir(join(files, node), { recursive: true });
+    const source = await writeRandomFile(join(files, 'node1', 'a.bin'), 3 * 1024 * 1024, 9101);
+    await writeRandomFile(join(files, 'node3', 'a.bin'), 3 * 1024 * 1024, 9101);
+
+    const tracker = spawnCli(
+      [
+        'tracker',
+        '--headless',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '0',
+        '--logs',
+        logs,
+        '--db',
+        join(dir.path, 'db'),
+      ],
+      { netns: A },
+    );
+    const port = Number(
+      /0\.0\.0\.0:(\d+)/.exec(await tracker.waitForLine(/listening on 0\.0\.0\.0:\d+/))![1],
+    );
+    const lan = `198.18.9.1:${port}`;
+
+    // Node 1 on the tracker's machine, by loopback: recorded at 127.0.0.1.
+    const loopbackSeeder = spawnCli(
+      ['peer', '--id', '1', '--tracker', `127.0.0.1:${port}`, '--seed', 'a.bin', ...common],
+      { netns: A },
+    );
+    await loopbackSeeder.waitForLine(/^\S+ seeding a\.bin/);
+    assert.match(
+      await tracker.waitForLine(/joined node 1 /),
+      / joined node 1 at 127\.0\.0\.1:\d+ \(a loopback address: nodes on other machines cannot reach it; start it with --tracker set to this machine's network address\)$/,
+    );
+
+    // Node 2 on the other machine, no --host: it listens on every address and reaches the tracker.
+    const leecher = spawnCli(
+      ['peer', '--id', '2', '--tracker', lan, '--download', 'a.bin', '--exit-when-done', ...common],
+      { netns: B },
+    );
+    assert.match(await leecher.waitForLine(/listening on/), / node 2 listening on 0\.0\.0\.0:\d+ /);
+    await leecher.waitForLine(/registered with tracker 198\.18\.9\.1:/);
+    assert.match(
+      await leecher.waitForLine(/the tracker named node 1/),
+      / a\.bin: the tracker named node 1 at 127\.0\.0\.1, a loopback address of the tracker's machine, where that node reached the tracker from: nodes elsewhere cannot reach it \(start it with --tracker set to its machine's network address\): left out$/,
+    );
+    assert.match(
+      await leecher.waitForLine(/waiting for owners/),
+      / a\.bin: waiting for owners \(node 1 at 127\.0\.0\.1, the owner the tracker named, is out of this node's reach: the log says why\)$/,
+    );
+
+    // Node 3 on the tracker's machine, given its network address: reachable, and the file comes.
+    const lanSeeder = spawnCli(
+      ['peer', '--id', '3', '--tracker', lan, '--seed', 'a.bin', ...common],
+      { netns: A },
+    );
+    await lanSeeder.waitForLine(/^\S+ seeding a\.bin/);
+    assert.match(
+      await tracker.waitForLine(/joined node 3 /),
+      / joined node 3 at 198\.18\.9\.1:\d+$/,
+    );
+    assert.match(
+      await leecher.waitForLine(/owner node 3 /, 30_000),
+      / owner node 3 at 198\.18\.9\.1:\d+ /,
+    );
+    assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
+    assert.equal(await sha256File(join(files, 'node2', 'a.bin')), source);
+
+    // A tracker this machine has no route to: said at once, with the kernel's reason.
+    const lost = spawnCli(['peer', '--id', '4', '--tracker', '192.0.2.10:6881', ...common], {
+      netns: B,
+    });
+    assert.match(
+      await lost.waitForLine(/unreachable/),
+      / tracker 192\.0\.2\.10:6881 unreachable \(sending fails with ENETUNREACH: no route to its network; is this machine on it\?\); retrying with backoff, seeding to known peers continues$/,
+    );
+  } finally {
+    await killAll();
+    await dir.remove();
+  }
+});
