@@ -5,6 +5,7 @@ import { type Clock, delayToGrid, notRunningMs, type TimerHandle } from '../../c
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import { formatAddress, formatRate, formatSeconds, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
+import { describeSendFailure } from '../../net/send-failure.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import { unicastHostError } from '../../net/unicast-address.ts';
 import {
@@ -529,6 +530,9 @@ export class Download {
   }
 
   private async waitForOwners(why: string): Promise<void> {
+    // Stopped while it asked (the node quit during a HELLO): it said so, and waits for nothing.
+    // Before, `waiting for owners` followed `exited the swarm` in the log (found by hand).
+    if (this.stopped) return;
     this.setState('waiting-for-owners', why);
     const giveUp = this.checkGiveUp();
     if (giveUp) return;
@@ -804,7 +808,7 @@ export class Download {
     if (this.connectAttempts.get(owner) !== attempt)
       return (owner.state as OwnerState) === 'active';
     if (!greeted) {
-      this.markDead(owner, 'no answer to HELLO');
+      this.markDead(owner, 'no answer to HELLO', this.silenceHint(owner));
       return false;
     }
     owner.state = 'active';
@@ -824,6 +828,19 @@ export class Download {
     this.learnPieces(owner);
     this.transfer?.pumpAll();
     return true;
+  }
+
+  /**
+   * What the log adds to an owner's first silence: the kernel's refusal where it refused the
+   * HELLO, otherwise the likeliest cause on a LAN of an owner the tracker just named that never
+   * answered (found by hand: a seeder behind its machine's firewall, `no answer to HELLO` alone).
+   */
+  private silenceHint(owner: OwnerSession): string {
+    const address = owner.link.address;
+    const failure = this.deps.endpoint.sendFailureTo(address.address);
+    if (failure !== null) return `: ${describeSendFailure(failure)}`;
+    if (this.probeAtMs.has(owner) || owner.bytesDelivered > 0) return '';
+    return ` at ${formatAddress(address)}: gone, or a firewall on its machine drops UDP to that port`;
   }
 
   /** Sizes the piece sets of an owner once the metainfo is known. */
@@ -1251,7 +1268,8 @@ export class Download {
     return false;
   }
 
-  private markDead(owner: OwnerSession, why: string): void {
+  /** `detail`: said in the log line after `why`, not in the owner's row (which is narrow). */
+  private markDead(owner: OwnerSession, why: string, detail = ''): void {
     // A dead owner's probe failing another way is news (its row and the log say the new why).
     if (owner.state === 'banned' || (owner.state === 'dead' && owner.reason === why)) return;
     owner.state = 'dead';
@@ -1267,7 +1285,7 @@ export class Download {
     // download waited (found by hand). Its row says dead all the while.
     if (anew || probe.loggedWhy !== why)
       this.deps.log(
-        `${this.name}: node ${owner.nodeId} is dead (${why}); its pieces go back to the pool`,
+        `${this.name}: node ${owner.nodeId} is dead (${why}${detail}); its pieces go back to the pool`,
       );
     if (anew)
       this.probeAtMs.set(owner, {
