@@ -10,7 +10,10 @@ export interface FlagSpec {
 const seconds = (ms: number) => `${ms / 1000}`;
 
 export const trackerFlags = {
-  host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
+  host: {
+    type: 'string',
+    help: `address to listen on (default ${defaults.trackerHost}: this machine only; 0.0.0.0 for the network)`,
+  },
   port: { type: 'string', help: `UDP port to listen on (default ${defaults.trackerPort})` },
   db: { type: 'string', help: `folder of the persisted swarm (default ${defaults.trackerDbDir})` },
   store: {
@@ -42,8 +45,14 @@ export const peerFlags = {
     type: 'string',
     help: `tracker address HOST:PORT (HOST an IP address or a host name), or several A:P,B:P used in order, the next when one stops answering (default ${defaults.trackerHost}:${defaults.trackerPort})`,
   },
-  host: { type: 'string', help: `address to listen on (default ${defaults.trackerHost})` },
-  port: { type: 'string', help: 'UDP port to listen on (default: any free port)' },
+  host: {
+    type: 'string',
+    help: `address to listen on (default ${defaults.trackerHost}, or every address when a tracker is on another machine)`,
+  },
+  port: {
+    type: 'string',
+    help: 'UDP port to listen on (default: any free port; give one to open in a firewall)',
+  },
   files: {
     type: 'string',
     help: `folder of node folders; this node uses <files>/node<ID>/ (default ${defaults.filesDir})`,
