@@ -72,9 +72,9 @@ export interface DatagramTransport {
   /** Sends that failed (synchronously or in the send callback) since the transport opened. */
   readonly sendErrors: number;
   /**
-   * Why sends to `address` fail (an errno code such as `ENETUNREACH`), when the latest send to it
-   * failed (among the latest few addresses that failed); null otherwise. The kernel's answer, which a request
-   * that times out cannot tell: a peer says it instead of "did not answer".
+   * Why sends to `address` fail (an errno code such as `ENETUNREACH`) when the latest send to it
+   * failed (among the latest few addresses that failed); null otherwise. The kernel's answer,
+   * which a request that times out cannot tell: a node says it instead of "did not answer".
    */
   sendFailureTo(address: string): string | null;
   /**

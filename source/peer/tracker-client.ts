@@ -212,23 +212,29 @@ export class TrackerClient {
       this.setStatus('retrying');
       this.lastError = 'tracker unreachable';
       const which = this.trackers.several ? 'trackers' : 'tracker';
-      // Where the kernel refused the sends, the log says why: nothing reached the tracker.
-      const trackersBy = new Map<string, string[]>();
-      for (const tracker of this.trackers.all) {
-        const failure = this.deps.endpoint.sendFailureTo(tracker.address);
-        if (failure === null) continue;
-        const why = describeSendFailure(failure);
-        trackersBy.set(why, [...(trackersBy.get(why) ?? []), formatTracker(tracker)]);
-      }
-      const whys = [...trackersBy].map(([why, trackers]) =>
-        trackers.length === this.trackers.all.length ? why : `${trackers.join(', ')}: ${why}`,
-      );
-      const because = whys.length === 0 ? '' : ` (${whys.join('; ')})`;
       this.deps.log(
-        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable${because}; retrying with backoff, seeding to known peers continues`,
+        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable${this.refusals()}; retrying with backoff, seeding to known peers continues`,
       );
     }
     this.schedule(this.nextRetryDelay(), () => this.register(true));
+  }
+
+  /**
+   * ` (sending fails with ENETUNREACH: …)` where the kernel refused the sends to the trackers
+   * (nothing reached them), each reason once, naming the trackers it is not common to.
+   */
+  private refusals(): string {
+    const trackersBy = new Map<string, string[]>();
+    for (const tracker of this.trackers.all) {
+      const failure = this.deps.endpoint.sendFailureTo(tracker.address);
+      if (failure === null) continue;
+      const why = describeSendFailure(failure);
+      trackersBy.set(why, [...(trackersBy.get(why) ?? []), formatTracker(tracker)]);
+    }
+    const whys = [...trackersBy].map(([why, trackers]) =>
+      trackers.length === this.trackers.all.length ? why : `${trackers.join(', ')}: ${why}`,
+    );
+    return whys.length === 0 ? '' : ` (${whys.join('; ')})`;
   }
 
   private nextRetryDelay(): number {
