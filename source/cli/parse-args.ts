@@ -125,6 +125,7 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   const args = withNegativeValues(argv.slice(1), flags);
   rejectUnknownFlags(args, Object.keys(flags));
   rejectRepeatableFlagsWithoutValue(args, flags);
+  rejectRepeatedFlags(args, flags);
   const cli = meow(helpText, {
     importMeta: import.meta,
     argv: args,
@@ -200,6 +201,32 @@ function rejectRepeatableFlagsWithoutValue(args: string[], flags: Record<string,
     if (next === undefined || next.startsWith('-'))
       fail(`${arg} needs a file name (e.g. ${arg} big.bin)`);
   });
+}
+
+/**
+ * A flag of one value given twice (`--id 1 --id 2`): meow threw `The flag --id can only be set
+ * once.` with a stack trace (found by hand). Which one was meant is a guess: refused, saying
+ * both. Several trackers go in one --tracker; a switch given twice is still that switch.
+ */
+function rejectRepeatedFlags(args: string[], flags: Record<string, FlagSpec>): void {
+  for (const [name, spec] of Object.entries(flags)) {
+    if (spec.type !== 'string' || spec.isMultiple === true) continue;
+    const option = flagToOption(name);
+    const given: string[] = [];
+    args.forEach((arg, index) => {
+      if (arg === option) given.push(args[index + 1] ?? '');
+      else if (arg.startsWith(`${option}=`)) given.push(arg.slice(option.length + 1));
+    });
+    if (given.length < 2) continue;
+    const shown = given.map((value) => `"${value}"`).join(given.length === 2 ? ' and ' : ', ');
+    const several =
+      name === 'tracker'
+        ? `; several trackers go in one, separated by commas: ${option} ${given.join(',')}`
+        : '';
+    fail(
+      `${option} given ${given.length === 2 ? 'twice' : `${given.length} times`} (${shown}): give it once${several}`,
+    );
+  }
 }
 
 function stringFlag(values: Record<string, unknown>, name: string, fallback: string): string {
@@ -360,6 +387,13 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
     fail('--id is required: the node id, a positive integer (e.g. --id 3)');
   const tracker = stringFlag(values, 'tracker', `${defaults.trackerHost}:${defaults.trackerPort}`);
   const trackers = tracker.split(',').map((text) => trackerAddress(text.trim(), tracker));
+  // The same tracker twice: `moving to 127.0.0.1:1` from 127.0.0.1:1 (found by hand).
+  const seen = new Set<string>();
+  for (const { address, port } of trackers) {
+    const shown = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
+    if (seen.has(shown)) fail(`--tracker lists ${shown} twice (got "${tracker}")`);
+    seen.add(shown);
+  }
   const names = (name: 'seed' | 'download') =>
     ((values[name] as string[] | undefined) ?? []).map((fileName) => {
       const problem = validateFileName(fileName);

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from './native-udp.ts';
 
@@ -278,6 +279,18 @@ class UdpTransport implements DatagramTransport {
   }
 }
 
+/**
+ * `its addresses: 127.0.0.1, 10.0.0.7, ::1`: what --host can be here, for the one who gave
+ * another (a typo, or the address of another machine).
+ */
+function machineAddresses(): string {
+  const addresses = Object.values(networkInterfaces()).flatMap((entries) =>
+    (entries ?? []).filter((entry) => entry.scopeid === undefined || entry.scopeid === 0),
+  );
+  if (addresses.length === 0) return 'it has none';
+  return `its addresses: ${addresses.map((entry) => entry.address).join(', ')}`;
+}
+
 /** `ENETUNREACH` for the errno the addon returned negated (its name, as node:dgram's errors). */
 function errnoCode(errno: number): string {
   try {
@@ -352,7 +365,7 @@ function describeOpenFailure(error: unknown, opts: OpenUdpOptions): OpenError {
     case 'EADDRNOTAVAIL':
       return {
         code: 'address-not-available',
-        message: `${opts.host} is not an address of this machine, so port ${opts.port} cannot be opened on it`,
+        message: `${opts.host} is not an address of this machine (${machineAddresses()}), so nothing can listen on it`,
       };
     case 'EACCES':
     case 'EPERM':

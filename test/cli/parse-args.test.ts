@@ -357,6 +357,39 @@ describe('command line: peer', () => {
     ];
     for (const [host, tracker, line] of refused)
       assert.equal(usageError('peer', '--id', '1', '--host', host, '--tracker', tracker), line);
+    // A flag of one value given twice threw meow's error with a stack trace (found by hand).
+    const repeated: Array<[string[], string]> = [
+      [['peer', '--id', '1', '--id', '2'], '--id given twice ("1" and "2"): give it once'],
+      [
+        ['peer', '--id', '1', '--tracker', '127.0.0.1:1', '--tracker=127.0.0.1:2'],
+        '--tracker given twice ("127.0.0.1:1" and "127.0.0.1:2"): give it once; several trackers go in one, separated by commas: --tracker 127.0.0.1:1,127.0.0.1:2',
+      ],
+      [
+        ['tracker', '--port', '1', '--port', '2', '--port', '3'],
+        '--port given 3 times ("1", "2", "3"): give it once',
+      ],
+      [
+        ['peer', '--id', '1', '--tracker', '127.0.0.1:1,127.0.0.1:1'],
+        '--tracker lists 127.0.0.1:1 twice (got "127.0.0.1:1,127.0.0.1:1")',
+      ],
+    ];
+    for (const [args, line] of repeated) assert.equal(usageError(...args), line);
+    // A switch twice is that switch; repeatable flags repeat.
+    const twice = parse(
+      'peer',
+      '--id',
+      '1',
+      '--headless',
+      '--headless',
+      '--seed',
+      'a',
+      '--seed',
+      'b',
+    );
+    assert.deepEqual(twice.kind === 'peer' && [twice.options.headless, twice.options.seed], [
+      true,
+      ['a', 'b'],
+    ]);
     // Without --host the trackers given as addresses set the family (runPeer picks the address),
     // and must agree among themselves.
     const noHost = parse('peer', '--id', '1', '--tracker', '[fd00::5]:9,v6-tracker.lan:9');

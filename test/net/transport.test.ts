@@ -70,6 +70,11 @@ describe('openUdpTransport', () => {
       sendBufferBytes: MiB,
     });
     assert.equal(opened.ok ? 'opened' : opened.error.code, 'address-not-available');
+    // It names the addresses this machine has: what --host can be here.
+    assert.match(
+      opened.ok ? '' : opened.error.message,
+      /^192\.0\.2\.1 is not an address of this machine \(its addresses: [^)]*\b127\.0\.0\.1\b[^)]*\), so nothing can listen on it$/,
+    );
   });
 
   test('a datagram goes from one transport to another with the sender address', async () => {
