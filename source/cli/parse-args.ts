@@ -138,7 +138,8 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   if (command === 'tracker' && cli.input[0] === 'export' && cli.input.length === 1) {
     return { kind: 'tracker-export', options: trackerExportOptions(values) };
   }
-  const unexpected = cli.input[0];
+  // `tracker export extra` named "export" as the unexpected one (found by hand).
+  const unexpected = cli.input[command === 'tracker' && cli.input[0] === 'export' ? 1 : 0];
   if (unexpected !== undefined) {
     // `tracker exprt` said only that flags start with --.
     const meant = command === 'tracker' ? nearestName(unexpected, ['export']) : null;

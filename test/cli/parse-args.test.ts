@@ -102,6 +102,10 @@ describe('command line: tracker', () => {
       'unexpected argument "exprt"; did you mean "tracker export"? (see --help)',
     );
     assert.equal(usageError('tracker', 'list'), 'unexpected argument "list" (flags start with --)');
+    assert.equal(
+      usageError('tracker', 'export', 'all'),
+      'unexpected argument "all" (flags start with --)',
+    );
   });
 
   test('--store names a shared Redis store, never beside --db', () => {
