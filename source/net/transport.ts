@@ -1,8 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { networkInterfaces } from 'node:os';
 import { getSystemErrorName } from 'node:util';
+import { machineAddresses } from './machine-addresses.ts';
 import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from './native-udp.ts';
 
 /**
@@ -279,16 +279,10 @@ class UdpTransport implements DatagramTransport {
   }
 }
 
-/**
- * `its addresses: 127.0.0.1, 10.0.0.7, ::1`: what --host can be here, for the one who gave
- * another (a typo, or the address of another machine).
- */
-function machineAddresses(): string {
-  const addresses = Object.values(networkInterfaces()).flatMap((entries) =>
-    (entries ?? []).filter((entry) => entry.scopeid === undefined || entry.scopeid === 0),
-  );
-  if (addresses.length === 0) return 'it has none';
-  return `its addresses: ${addresses.map((entry) => entry.address).join(', ')}`;
+/** `its addresses: 127.0.0.1, 10.0.0.7, ::1`: for the one who gave --host another. */
+function describeAddresses(): string {
+  const addresses = machineAddresses();
+  return addresses.length === 0 ? 'it has none' : `its addresses: ${addresses.join(', ')}`;
 }
 
 /** `ENETUNREACH` for the errno the addon returned negated (its name, as node:dgram's errors). */
@@ -365,7 +359,7 @@ function describeOpenFailure(error: unknown, opts: OpenUdpOptions): OpenError {
     case 'EADDRNOTAVAIL':
       return {
         code: 'address-not-available',
-        message: `${opts.host} is not an address of this machine (${machineAddresses()}), so nothing can listen on it`,
+        message: `${opts.host} is not an address of this machine (${describeAddresses()}), so nothing can listen on it`,
       };
     case 'EACCES':
     case 'EPERM':

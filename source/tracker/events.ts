@@ -64,6 +64,11 @@ export type TrackerEvent =
       restoredNodes: number;
       restoredFiles: number;
       dbDir: string;
+      /**
+       * Listening on every address (0.0.0.0, ::): this machine's addresses of that family other
+       * than loopback, what nodes elsewhere give as --tracker.
+       */
+      reachableAt?: readonly string[];
     }
   | { kind: 'stopped'; dbDir: string; dbUpToDate: boolean }
   | { kind: 'db-entries-ignored'; dbDir: string; entries: number }
@@ -174,6 +179,21 @@ export function reachNote(event: TrackerEvent, listening: string): string {
   return " (a loopback address: nodes on other machines cannot reach it; start it with --tracker set to this machine's network address)";
 }
 
+/** Who can reach a tracker listening there, and how nodes elsewhere name it. */
+/**
+ * Said first, where a log pane cut at its width still shows it: the tracker's address for nodes
+ * on other machines, or that on loopback there are none.
+ */
+function listeningNote(event: Extract<TrackerEvent, { kind: 'listening' }>): string {
+  const { address, port } = event.address;
+  if (isLoopbackAddress(address))
+    return ", loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in";
+  const at = (event.reachableAt ?? []).map((host) => formatAddress({ address: host, port }));
+  if (at.length === 0) return '';
+  const more = at.length > 4 ? ', or another address of this machine' : '';
+  return `: nodes elsewhere give --tracker ${at.slice(0, 4).join(' or ')}${more}`;
+}
+
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
 export function formatEvent(event: TrackerEvent): string {
   switch (event.kind) {
@@ -213,7 +233,7 @@ export function formatEvent(event: TrackerEvent): string {
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':
-      return `tracker listening on ${formatAddress(event.address)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})${isLoopbackAddress(event.address.address) ? `; ${event.address.address} is loopback: only this machine's nodes reach it (--host 0.0.0.0 for the network)` : ''}`;
+      return `tracker listening on ${formatAddress(event.address)}${listeningNote(event)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
     case 'stopped':
       return event.dbUpToDate
         ? `tracker stopped; ${event.dbDir} is up to date`

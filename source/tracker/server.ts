@@ -8,6 +8,7 @@ import { defaults, heartbeatIntervalForSweep } from '../config.ts';
 import { formatSeconds } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
+import { machineAddresses } from '../net/machine-addresses.ts';
 import type { EndpointStats } from '../net/stats.ts';
 import {
   type DatagramTransport,
@@ -15,6 +16,7 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../net/transport.ts';
+import { isLoopbackAddress } from '../net/unicast-address.ts';
 import type { Message, TrackerReply, TrackerRequest } from '../protocol/messages.ts';
 import { ChangeNotifier } from './change-notifier.ts';
 import {
@@ -97,6 +99,16 @@ const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['t
   'list',
   'who',
 ]);
+
+/**
+ * Listening on every address (0.0.0.0, ::): the machine's others of that family, which nodes on
+ * other machines give as --tracker (said when the tracker starts). Otherwise none.
+ */
+function reachableAt(listening: string): string[] {
+  const family = listening === '0.0.0.0' ? 4 : listening === '::' ? 6 : null;
+  if (family === null) return [];
+  return machineAddresses(family).filter((address) => !isLoopbackAddress(address));
+}
 
 function isTrackerRequest(message: Message): message is TrackerRequest {
   return TRACKER_REQUESTS.has(message.type);
@@ -309,6 +321,7 @@ class RunningTracker implements TrackerServer {
       restoredNodes: restored.nodes,
       restoredFiles: restored.files,
       dbDir: store.location,
+      reachableAt: reachableAt(this.address.address),
     });
     this.scheduleSweep();
     this.scheduleStalenessCheck();

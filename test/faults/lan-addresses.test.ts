@@ -100,10 +100,14 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
       ],
       { netns: A },
     );
-    const port = Number(
-      /0\.0\.0\.0:(\d+)/.exec(await tracker.waitForLine(/listening on 0\.0\.0\.0:\d+/))![1],
-    );
+    const listening = await tracker.waitForLine(/listening on 0\.0\.0\.0:\d+/);
+    const port = Number(/0\.0\.0\.0:(\d+)/.exec(listening)![1]);
     const lan = `198.18.9.1:${port}`;
+    // It says what nodes elsewhere give as --tracker: its one address on the link.
+    assert.ok(
+      listening.includes(`:${port}: nodes elsewhere give --tracker ${lan} (sweep`),
+      listening,
+    );
 
     // Node 1 on the tracker's machine, by loopback: recorded at 127.0.0.1.
     const loopbackSeeder = spawnCli(

@@ -177,7 +177,7 @@ describe('tracker lifecycle lines', () => {
         restoredFiles: 3,
         dbDir: 'tracker_db',
       }),
-      "tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db); 127.0.0.1 is loopback: only this machine's nodes reach it (--host 0.0.0.0 for the network)",
+      "tracker listening on 127.0.0.1:12345, loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db)",
     );
     assert.equal(
       formatEvent({
@@ -188,8 +188,9 @@ describe('tracker lifecycle lines', () => {
         restoredNodes: 0,
         restoredFiles: 0,
         dbDir: 'tracker_db',
+        reachableAt: ['10.0.0.5', '192.168.1.7'],
       }),
-      'tracker listening on 0.0.0.0:12345 (sweep 22 s, heartbeat 20 s; restored 0 nodes and 0 files from tracker_db)',
+      'tracker listening on 0.0.0.0:12345: nodes elsewhere give --tracker 10.0.0.5:12345 or 192.168.1.7:12345 (sweep 22 s, heartbeat 20 s; restored 0 nodes and 0 files from tracker_db)',
     );
     assert.equal(
       formatEvent({
