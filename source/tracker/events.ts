@@ -181,17 +181,21 @@ export function reachNote(event: TrackerEvent, listening: string): string {
 
 /** Who can reach a tracker listening there, and how nodes elsewhere name it. */
 /**
- * Said first, where a log pane cut at its width still shows it: the tracker's address for nodes
- * on other machines, or that on loopback there are none.
+ * On every address, the tracker's address for nodes on other machines, said first (a log pane
+ * cut at its width still shows it).
  */
 function listeningNote(event: Extract<TrackerEvent, { kind: 'listening' }>): string {
-  const { address, port } = event.address;
-  if (isLoopbackAddress(address))
-    return ", loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in";
+  const { port } = event.address;
   const at = (event.reachableAt ?? []).map((host) => formatAddress({ address: host, port }));
   if (at.length === 0) return '';
   const more = at.length > 4 ? ', or another address of this machine' : '';
   return `: nodes elsewhere give --tracker ${at.slice(0, 4).join(' or ')}${more}`;
+}
+
+/** On loopback, after the figures (the empty view says what to give): no other machine. */
+function loopbackNote(event: Extract<TrackerEvent, { kind: 'listening' }>): string {
+  if (!isLoopbackAddress(event.address.address)) return '';
+  return "; loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in";
 }
 
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
@@ -233,7 +237,7 @@ export function formatEvent(event: TrackerEvent): string {
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':
-      return `tracker listening on ${formatAddress(event.address)}${listeningNote(event)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})`;
+      return `tracker listening on ${formatAddress(event.address)}${listeningNote(event)} (sweep ${formatSeconds(event.sweepIntervalMs, 1)}, heartbeat ${formatSeconds(event.heartbeatIntervalMs, 1)}; restored ${plural(event.restoredNodes, 'node')} and ${plural(event.restoredFiles, 'file')} from ${event.dbDir})${loopbackNote(event)}`;
     case 'stopped':
       return event.dbUpToDate
         ? `tracker stopped; ${event.dbDir} is up to date`

@@ -254,6 +254,8 @@ class RunningTracker implements TrackerServer {
   private readonly searchRepeats = new SearchRepeats();
   private decodeErrors = 0;
   private readonly startedAtMs: number;
+  /** What a node gives as --tracker (see ServerFigures). */
+  private readonly addressForNodes: string;
   private readonly counters = {
     requests: 0,
     repliesSent: 0,
@@ -282,6 +284,11 @@ class RunningTracker implements TrackerServer {
     this.endpoint = new UdpEndpoint(transport, { clock });
     this.address = transport.localAddress;
     this.trackerId = formatAddress(this.address);
+    const elsewhere = reachableAt(this.address.address);
+    this.addressForNodes =
+      elsewhere.length > 0
+        ? formatAddress({ address: elsewhere[0]!, port: this.address.port })
+        : this.trackerId;
     this.notifier = new ChangeNotifier(clock, () => {
       this.cached = null;
     });
@@ -321,7 +328,7 @@ class RunningTracker implements TrackerServer {
       restoredNodes: restored.nodes,
       restoredFiles: restored.files,
       dbDir: store.location,
-      reachableAt: reachableAt(this.address.address),
+      reachableAt: elsewhere,
     });
     this.scheduleSweep();
     this.scheduleStalenessCheck();
@@ -335,6 +342,7 @@ class RunningTracker implements TrackerServer {
         nowMs,
         {
           listeningAddress: formatAddress(this.address),
+          addressForNodes: this.addressForNodes,
           uptimeMs: nowMs - this.startedAtMs,
           requestsPerSecond: this.rate.perSecond(nowMs),
           decodeErrors: this.decodeErrors,

@@ -12,6 +12,11 @@ import type { NodeRecord, NodeStatus, Registry } from './registry.ts';
 export interface ServerFigures {
   /** `host:port` the tracker listens on. */
   listeningAddress: string;
+  /**
+   * `host:port` a node gives as --tracker: the listening address, or on every address (0.0.0.0)
+   * the machine's first other one; '' when not known.
+   */
+  addressForNodes: string;
   uptimeMs: number;
   /** Tracker requests handled over the last second. */
   requestsPerSecond: number;
@@ -78,6 +83,7 @@ export interface TrackerSnapshot {
 /** Figures for a state machine that is not behind a server (tests, tools). */
 export const NO_SERVER_FIGURES: ServerFigures = {
   listeningAddress: '',
+  addressForNodes: '',
   uptimeMs: 0,
   requestsPerSecond: 0,
   decodeErrors: 0,

@@ -177,7 +177,7 @@ describe('tracker lifecycle lines', () => {
         restoredFiles: 3,
         dbDir: 'tracker_db',
       }),
-      "tracker listening on 127.0.0.1:12345, loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db)",
+      "tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db); loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in",
     );
     assert.equal(
       formatEvent({

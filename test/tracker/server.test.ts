@@ -341,6 +341,12 @@ describe('tracker server over loopback UDP', () => {
     }
     clock.advance(200);
     assert.equal(tracker.getSnapshot().header.decodeErrors, 3);
+    // On loopback, what nodes give as --tracker is where it listens (the empty view says it).
+    const { listeningAddress, addressForNodes } = tracker.getSnapshot().header;
+    assert.deepEqual(
+      [listeningAddress, addressForNodes],
+      Array(2).fill(`${HOST}:${tracker.address.port}`),
+    );
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(replies, []);
   });

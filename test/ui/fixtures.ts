@@ -105,6 +105,7 @@ export function trackerSnapshot(
   return {
     header: {
       listeningAddress: '127.0.0.1:6881',
+      addressForNodes: '127.0.0.1:6881',
       uptimeMs: 65_000,
       requestsPerSecond: 3,
       decodeErrors: 0,

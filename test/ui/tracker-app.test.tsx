@@ -94,6 +94,34 @@ describe('tracker view: what it shows', () => {
     );
   });
 
+  test('empty tables say what fills them: the command that starts a node, with this tracker', async () => {
+    const empty = trackerSnapshot([], [], {
+      listeningAddress: '0.0.0.0:6881',
+      addressForNodes: '10.0.0.5:6881',
+    });
+    const view = await show({ tracker: fixedStore(empty), size: { columns: 100, rows: 30 } });
+    assert.deepEqual(
+      view.linesFrom('▶ Nodes (0)', 6).map((line) => line.trimEnd()),
+      [
+        '▶ Nodes (0) · sort: id',
+        '┌──────┬─────────┬───────────┬───────┬────────┬────────┐',
+        '│ node │ address │ heartbeat │ files │ credit │ joined │',
+        '├──────┼─────────┼───────────┼───────┼────────┼────────┤',
+        '└──────┴─────────┴───────────┴───────┴────────┴────────┘',
+        'no nodes yet: start one with bt-tui peer --id 1 --tracker 10.0.0.5:6881',
+      ],
+    );
+    assert.equal(
+      view.linesFrom('└──────┴──────┴', 2)[1],
+      'no files yet: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)',
+    );
+    // A filter that matches nothing says so, and not that the swarm is empty.
+    const swarm = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
+    await swarm.press('/', '9', '9', KEY.enter);
+    assert.ok(swarm.lines().includes('no node matches the filter'), swarm.frame());
+    assert.ok(swarm.lines().includes('no file matches the filter'), swarm.frame());
+  });
+
   test('a name with two contents is two rows of the owner index, each with its owners', async () => {
     const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
     await view.press(KEY.tab, 'G');

@@ -1,4 +1,5 @@
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
+import { truncate } from '../text.ts';
 import { type CellStyle, DataTable } from './CompactTable.tsx';
 import { PaneTitle } from './PaneTitle.tsx';
 
@@ -13,6 +14,8 @@ export function TablePane<T extends Record<string, string>>(props: {
   cellStyle?: CellStyle;
   /** Column widths over all rows, when `rows` is the window of them that fits. */
   widths?: Partial<Record<keyof T & string, number>>;
+  /** Said under an empty table, in the line its first row would take: what fills it. */
+  empty?: string;
 }) {
   return (
     <Box flexDirection="column" height={props.height}>
@@ -23,6 +26,9 @@ export function TablePane<T extends Record<string, string>>(props: {
         cellStyle={props.cellStyle}
         widths={props.widths}
       />
+      {props.rows.length === 0 && props.empty ? (
+        <Text dimColor>{truncate(props.empty, props.width)}</Text>
+      ) : null}
     </Box>
   );
 }

@@ -193,6 +193,11 @@ export function TrackerApp(props: TrackerAppProps) {
         columns={nodes.columns}
         widths={nodes.widths}
         cellStyle={nodeStyle}
+        empty={
+          snapshot.nodes.length === 0
+            ? `no nodes yet: start one with bt-tui peer --id 1${header.addressForNodes ? ` --tracker ${header.addressForNodes}` : ''}`
+            : 'no node matches the filter'
+        }
       />
       <TablePane
         title={`Owner index (${ofAll(totals.files, snapshot.files.length)} file${snapshot.files.length === 1 ? '' : 's'})${filtered}${rowsShown(filesFrom, visible.files, totals.files)}`}
@@ -203,6 +208,11 @@ export function TrackerApp(props: TrackerAppProps) {
         columns={files.columns}
         widths={files.widths}
         cellStyle={fileStyle}
+        empty={
+          snapshot.files.length === 0
+            ? 'no files yet: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)'
+            : 'no file matches the filter'
+        }
       />
       <LogPane
         title="Log (tracker.log)"
