@@ -75,6 +75,8 @@ export class PeerLink {
   /** No requests before this time (after `choked` or `busy`). */
   quietUntilMs = DOUBLE_ZERO;
   consecutiveBusy = 0;
+  /** When the cookie came, on the node's clock: its age says when to renew it (PeerLinks). */
+  cookieAtMs = 0;
   /** The round trip of the HELLO that gave the cookie; null before one, or if not measured. */
   private helloRttMs: number | null = null;
   /** Changes whenever the cookie is void: a HELLO answered before that proves nothing now. */
@@ -132,10 +134,14 @@ export class PeerLink {
     return this.epoch;
   }
 
-  /** WELCOME to the HELLO numbered `epoch`; false (ignored) if the cookie was voided since. */
-  greeted(epoch: number, cookie: Uint8Array, rttMs: number | null = null): boolean {
+  /**
+   * WELCOME to the HELLO numbered `epoch`, at `atMs`; false (ignored) if the cookie was voided
+   * since.
+   */
+  greeted(epoch: number, cookie: Uint8Array, rttMs: number | null = null, atMs = 0): boolean {
     if (epoch !== this.epoch) return false;
     this.cookie = Buffer.from(cookie);
+    this.cookieAtMs = atMs;
     this.helloRttMs = rttMs;
     this.lastHelloUnanswered = false;
     return true;

@@ -1,6 +1,18 @@
+import type { Clock } from '../clock.ts';
 import type { UdpEndpoint } from '../net/endpoint.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 import { PeerLink, type WindowLimits } from './peer-link.ts';
+
+/**
+ * A cookie is good for one to two minutes at the node that gave it (its time slot and the next,
+ * cookie-jar.ts), so one older than this is renewed by a HELLO before it is relied on, as BEP 15
+ * has a client use a connection id for one minute. Before, a link held by a download that did
+ * not run (paused, or its disk full) kept its cookie for good: a new download from that node
+ * 20 minutes later asked for the metainfo with it, was told `bad-cookie`, took the owner for
+ * dead and asked again with the same cookie for as long as it ran (found by hand in a view left
+ * open). A running transfer renews it too, before its requests are refused.
+ */
+export const COOKIE_RENEW_MS = 45_000;
 
 interface Held {
   link: PeerLink;
@@ -19,6 +31,7 @@ export class PeerLinks {
   constructor(
     private readonly deps: {
       endpoint: Pick<UdpEndpoint, 'request'>;
+      clock: Pick<Clock, 'now'>;
       selfNodeId: number;
       limits: WindowLimits;
     },
@@ -57,14 +70,17 @@ export class PeerLinks {
 
   /**
    * Makes sure the link has a cookie: true once it has one for its current address. Without
-   * `fresh` a link that has one answers at once (another download said HELLO already); with it
-   * (a probe of a node that went silent) a HELLO goes out regardless. Callers asking while a
-   * HELLO for the same address is out share its outcome.
+   * `fresh` a link whose cookie is younger than COOKIE_RENEW_MS answers at once (another
+   * download said HELLO already); an older one is renewed, and with `fresh` (a probe of a node
+   * that went silent) a HELLO goes out regardless. The cookie it has stays in use meanwhile
+   * (still good at the node). Callers asking while a HELLO for the same address is out share
+   * its outcome.
    */
   greet(link: PeerLink, fresh = false): Promise<boolean> {
     const entry = this.held.get(link.nodeId);
     if (entry === undefined || entry.link !== link) return Promise.resolve(false);
-    if (link.cookie !== null && !fresh) return Promise.resolve(true);
+    const young = this.deps.clock.now() - link.cookieAtMs < COOKIE_RENEW_MS;
+    if (link.cookie !== null && young && !fresh) return Promise.resolve(true);
     const out = entry.hello;
     if (out !== null && out.epoch === link.cookieEpoch) return out.outcome;
     const epoch = link.cookieEpoch;
@@ -76,7 +92,7 @@ export class PeerLinks {
         // answer says nothing of it now, so everyone waiting gets the outcome of a new one.
         if (epoch !== link.cookieEpoch) return this.greet(link);
         if (answer.ok && answer.reply.type === 'welcome')
-          return link.greeted(epoch, answer.reply.cookie, answer.rttMs);
+          return link.greeted(epoch, answer.reply.cookie, answer.rttMs, this.deps.clock.now());
         link.unanswered(epoch);
         return false;
       });

@@ -256,6 +256,7 @@ export class PeerNode {
     this.rates = new NodeRates(options.clock.now(), 0, 0);
     this.links = new PeerLinks({
       endpoint,
+      clock: options.clock,
       selfNodeId: options.nodeId,
       limits: {
         minWindowBlocks: defaults.minWindowBlocks,
@@ -809,7 +810,9 @@ export class PeerNode {
         infohashPrefix !== null && theirs !== null && !theirs.startsWith(infohashPrefix)
           ? ` (${theirs.slice(0, 8)}, another file of that name): ${ONE_FILE_PER_NAME}`
           : '';
-      return { ok: false, reason: `${name} is already being downloaded${other}` };
+      // Asked again while paused: how to go on, not only that it is there (found by hand).
+      const paused = other === '' && existing.heldByPerson ? ', paused: p on it resumes it' : '';
+      return { ok: false, reason: `${name} is already being downloaded${other}${paused}` };
     }
     // Before anything changes: a file we have must keep its row (and keep being served).
     const here = this.alreadyHere(name, infohashPrefix);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { ManualClock } from '../../source/clock.ts';
 import { defaults } from '../../source/config.ts';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 import { OwnerSession } from '../../source/peer/download/owner-session.ts';
 import { PeerLink, STARVED_CLAIM_MS } from '../../source/peer/peer-link.ts';
-import { PeerLinks } from '../../source/peer/peer-links.ts';
+import { COOKIE_RENEW_MS, PeerLinks } from '../../source/peer/peer-links.ts';
 
 const HERE = { address: '127.0.0.1', port: 4000 };
 const THERE = { address: '127.0.0.1', port: 4001 };
@@ -215,9 +216,10 @@ class ScriptedEndpoint {
 
 const WELCOME: HelloAnswer = { ok: true, reply: { type: 'welcome', cookie: COOKIE } };
 
-function links(endpoint: ScriptedEndpoint): PeerLinks {
+function links(endpoint: ScriptedEndpoint, clock = new ManualClock()): PeerLinks {
   return new PeerLinks({
     endpoint: endpoint as unknown as ConstructorParameters<typeof PeerLinks>[0]['endpoint'],
+    clock,
     selfNodeId: 9,
     limits: defaults,
   });
@@ -260,6 +262,32 @@ describe('PeerLinks', () => {
     assert.deepEqual(await Promise.all([first, second]), [true, true]);
     assert.equal(await table.greet(peer), true);
     assert.equal(endpoint.sent.length, 1);
+  });
+
+  test('a cookie is renewed once it is COOKIE_RENEW_MS old, and kept in use meanwhile', async () => {
+    // The node that gave it takes it for one to two minutes. Before, a link held by a download
+    // that did not run kept it for good: a new download 20 minutes later asked with it, was
+    // refused (bad-cookie) and took the node for dead, again and again.
+    const endpoint = new ScriptedEndpoint();
+    const clock = new ManualClock();
+    const table = links(endpoint, clock);
+    const peer = table.acquire(3, HERE);
+    const first = table.greet(peer);
+    endpoint.answer(WELCOME);
+    assert.equal(await first, true);
+    clock.advance(COOKIE_RENEW_MS - 1);
+    assert.equal(await table.greet(peer), true);
+    assert.equal(endpoint.sent.length, 1, 'young: no HELLO');
+    clock.advance(1);
+    const renewed = table.greet(peer);
+    assert.equal(endpoint.sent.length, 2, 'old: a HELLO');
+    assert.deepEqual(peer.cookie, Buffer.from(COOKIE), 'the old cookie is still used meanwhile');
+    const NEW = Buffer.alloc(COOKIE.length, 0xee);
+    endpoint.answer({ ok: true, reply: { type: 'welcome', cookie: NEW } });
+    assert.equal(await renewed, true);
+    assert.deepEqual(peer.cookie, NEW);
+    assert.equal(await table.greet(peer), true);
+    assert.equal(endpoint.sent.length, 2, 'renewed: young again');
   });
 
   test('a probe (fresh) says HELLO even with a cookie, and an unanswered one voids it', async () => {

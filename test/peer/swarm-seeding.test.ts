@@ -168,6 +168,13 @@ test('a second file of a name this node has or is fetching is refused, and the r
       ok: false,
       reason: 'twin.bin is already being downloaded',
     });
+    // Paused by the person, asked again: how to go on.
+    three!.node.togglePause('twin.bin');
+    assert.deepEqual(three!.node.download('twin.bin'), {
+      ok: false,
+      reason: 'twin.bin is already being downloaded, paused: p on it resumes it',
+    });
+    three!.node.togglePause('twin.bin');
     // Seeding it meanwhile (`s`, `:seed`): said as it is, not `there is no twin.bin in …`.
     assert.deepEqual(await three!.node.seed('twin.bin'), {
       ok: false,

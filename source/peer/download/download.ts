@@ -889,19 +889,31 @@ export class Download {
   private async obtainMetainfo(): Promise<boolean> {
     this.setState('fetching-metainfo');
     const match = this.match!;
-    for (const owner of this.owners) {
-      if (owner.state === 'banned') continue;
-      if (owner.link.cookie === null && !(await this.connect(owner))) continue;
-      const cookie = owner.link.cookie;
-      if (cookie === null) continue; // voided again while it connected
-      const outcome = await fetchMetainfo(
+    const fetchFrom = (owner: OwnerSession, cookie: Buffer) =>
+      fetchMetainfo(
         this.deps.endpoint,
         owner.address,
         cookie,
         { infohash: match.infohash, name: match.name, sizeBytes: match.size },
         owner.link.controlRequestOptions(),
       );
+    for (const owner of this.owners) {
+      if (owner.state === 'banned') continue;
+      // Renews a cookie the owner may no longer take (PeerLinks.greet).
+      if (!(await this.connect(owner))) continue;
+      const cookie = owner.link.cookie;
+      if (cookie === null) continue; // voided again while it connected
+      let outcome = await fetchFrom(owner, cookie);
       if (this.stopped) return false;
+      // Not known there (it restarted, with a new secret): one HELLO, and asked once more.
+      // Before, the owner was taken for dead and asked with the same cookie at every try.
+      if (!outcome.ok && outcome.refused === 'bad-cookie') {
+        if (owner.link.cookie === cookie) owner.link.forgetCookie();
+        const renewed = (await this.connect(owner)) ? owner.link.cookie : null;
+        if (this.stopped) return false;
+        if (renewed !== null) outcome = await fetchFrom(owner, renewed);
+        if (this.stopped) return false;
+      }
       if (outcome.ok) {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
@@ -1151,6 +1163,9 @@ export class Download {
       // cookie, so the silence rule below (requests outstanding) would never judge this owner.
       if ((owner.state === 'active' || owner.state === 'slow') && owner.link.cookie === null)
         void this.connect(owner);
+      // A cookie the owner will soon refuse is renewed while requests go on with it.
+      else if (owner.state === 'active' || owner.state === 'slow')
+        void this.deps.links.greet(owner.link);
       // A slow owner can die too: an owner that stops sending is first rated slow (its rate
       // falls to 0), so the silence check must cover 'slow' or a dead owner stays 'slow'.
       const heardAtMs = Math.max(owner.lastDataAtMs, owner.lastRefusedAtMs);

@@ -1,5 +1,6 @@
 import type { RequestOptions, UdpEndpoint } from '../../net/endpoint.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
+import type { RejectReason } from '../../protocol/messages.ts';
 import {
   decodeMetainfo,
   infohashOf,
@@ -10,8 +11,11 @@ import { rejectText } from './reject-text.ts';
 
 export type MetainfoOutcome =
   | { ok: true; metainfo: Metainfo; encoded: Buffer }
-  /** `lying` marks an owner that answered with bytes that are not what the tracker announced. */
-  | { ok: false; reason: string; lying: boolean };
+  /**
+   * `lying` marks an owner that answered with bytes that are not what the tracker announced;
+   * `refused` is the owner's REJECT, when it sent one.
+   */
+  | { ok: false; reason: string; lying: boolean; refused?: RejectReason };
 
 /**
  * Fetches a file's metainfo from one owner, chunk by chunk, and trusts it only if its SHA-256
@@ -34,8 +38,10 @@ export async function fetchMetainfo(
     );
     if (!outcome.ok) return { ok: false, reason: 'owner did not answer', lying: false };
     const reply = outcome.reply;
-    if (reply.type === 'reject')
-      return { ok: false, reason: `the owner ${rejectText(reply.reason)}`, lying: false };
+    if (reply.type === 'reject') {
+      const reason = `the owner ${rejectText(reply.reason)}`;
+      return { ok: false, reason, lying: false, refused: reply.reason };
+    }
     if (reply.type !== 'metainfo-data' || !reply.infohash.equals(expected.infohash)) {
       return { ok: false, reason: 'owner sent an unexpected reply', lying: true };
     }

@@ -68,6 +68,8 @@ export interface SwarmNodeOptions {
   clock?: Clock;
   /** What the run asks to download (--download), for the take-up of recorded downloads. */
   askedDownloads?: readonly string[];
+  /** The node's UDP port (default any free one): a node restarted where it was. */
+  port?: number;
 }
 
 /** One running node and the handles a test needs to observe and disturb it. */
@@ -140,7 +142,7 @@ export class Swarm {
     const started = await PeerNode.start({
       nodeId: options.nodeId,
       host: HOST,
-      port: 0,
+      port: options.port ?? 0,
       tracker: this.trackerAddress,
       filesDir: join(this.root, 'files'),
       maxOwners: options.maxOwners ?? defaults.maxOwnersPerDownload,
