@@ -117,6 +117,9 @@ export function startPeer(args: string[], outputPath: string): ChildProcess {
   return child;
 }
 
+/** A screen that stands this long between two captures is drawn (see waitFor). */
+const SETTLE_MS = 25;
+
 /** Table lines must keep both borders: a wrapped or clipped table shows up here. */
 const TABLE_CHARS = /[─│┌┐└┘├┤┬┴┼]/;
 const WHOLE_TABLE_LINE = /^[┌│├└].*[┐│┤┘]$/;
@@ -246,8 +249,10 @@ export class TmuxTerminal {
   }
 
   /**
-   * Polls the screen until `ready(screen)` holds; after `timeoutMs` fails with `what` and the
-   * last screen. The deadline only stops a broken test from hanging.
+   * Polls the screen until `ready(screen)` holds on a screen that stands (the same in two
+   * captures 25 ms apart); after `timeoutMs` fails with `what` and the last screen. The deadline
+   * only stops a broken test from hanging. Standing, because a capture can come while a frame
+   * is being drawn: its first rows new, the rest not yet there (a CI run, 2026-12-06).
    */
   async waitFor(
     what: string,
@@ -258,7 +263,11 @@ export class TmuxTerminal {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const screen = this.capture();
-      if (ready(screen)) return screen;
+      if (ready(screen)) {
+        await sleep(SETTLE_MS);
+        if (this.capture() === screen) return screen;
+        continue;
+      }
       if (performance.now() > deadline)
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
       await sleep(pollMs);

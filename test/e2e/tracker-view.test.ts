@@ -122,8 +122,12 @@ describe('tracker view in a real terminal (tmux)', { skip }, () => {
 
       // A person looking for one node: `/2` keeps node 2 and the files it owns; Esc shows all.
       terminal.type('/2');
-      screen = await terminal.waitFor('the filter for node 2', (s) =>
-        s.includes('Nodes (1 of 2) · sort: id · filter "2"'),
+      // The whole frame: the filter line is its last (a capture can come mid-draw: CI, once).
+      screen = await terminal.waitFor(
+        'the filter for node 2',
+        (s) =>
+          s.includes('Nodes (1 of 2) · sort: id · filter "2"') &&
+          /filter: 2 +Enter keeps, Esc clears/.test(s),
       );
       assert.equal(nodeRowCells(screen, 1), null, 'node 1 is filtered out');
       assert.match(nodeRowCells(screen, 2)?.[1] ?? '', /^127\.0\.0\.1:\d+$/);
