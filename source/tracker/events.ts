@@ -231,7 +231,9 @@ export function formatEvent(event: TrackerEvent): string {
       return `searched node ${event.nodeId} ${formatQuery(event.query)}: ${plural(event.files, 'file')}, ${plural(event.owners, 'owner')}`;
     case 'credited':
       // Exact bytes: the log is the credit ledger's record (scripts add these up).
-      return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.name})`;
+      // Every byte, as the record; and in a unit a person reads at a glance (found reading the
+      // view's log: `+50331648 B`).
+      return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.bytes >= 1024 ? `${formatSize(event.bytes)} of ` : ''}${event.name})`;
     case 'credit-capped':
       return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (only current owners other than itself; one host gives at most the file's size per file)`;
     case 'rejected':

@@ -71,7 +71,7 @@ describe('event lines', () => {
         bytes: 134217728,
         name: 'big.iso',
       }),
-      'credited node 4 -> node 1 +134217728 B (big.iso)',
+      'credited node 4 -> node 1 +134217728 B (128.0 MiB of big.iso)',
     );
     assert.equal(
       formatEvent({ kind: 'exited', nodeId: 3, filesLostOwner: 0, ...kept }),

@@ -145,7 +145,7 @@ describe('tracker server over loopback UDP', () => {
       `joined node 1 at ${HOST}:${seeder.address.port}`,
       'owns node 1 big.iso (256.0 MiB, 1aababab)',
       'searched node 2 "big.iso": 1 file, 1 owner',
-      'credited node 2 -> node 1 +134217728 B (big.iso)',
+      'credited node 2 -> node 1 +134217728 B (128.0 MiB of big.iso)',
       'exited node 2',
       `rejected ${HOST}:${leecher.address.port} heartbeat: unknown token`,
     ]) {
