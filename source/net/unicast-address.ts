@@ -48,8 +48,14 @@ export function isLoopbackAddress(host: string): boolean {
  * loopback sends nothing off its machine. Found by hand: a tracker and a seeder on one machine,
  * a downloader on another, `no answer to HELLO` after 11 s and nothing said of why.
  */
-export function reachError(local: string, tracker: string, owner: string): string | null {
-  if (isLoopbackAddress(owner) && !isLoopbackAddress(tracker))
+export function reachError(
+  local: string,
+  tracker: string,
+  owner: string,
+  /** Whether the tracker's address is this machine's (then its loopback is this one's too). */
+  trackerIsHere: () => boolean,
+): string | null {
+  if (isLoopbackAddress(owner) && !isLoopbackAddress(tracker) && !trackerIsHere())
     return "a loopback address of the tracker's machine, where that node reached the tracker from: nodes elsewhere cannot reach it (start it with --tracker set to its machine's network address)";
   if (isLoopbackAddress(local) && !isLoopbackAddress(owner))
     return `which this node cannot reach: it listens on ${local}, a loopback address (start it with --tracker set to the tracker's network address, not a loopback one)`;

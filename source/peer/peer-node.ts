@@ -16,6 +16,7 @@ import {
   readFragmentMemoryCeiling,
   readFragmentQueues,
 } from '../net/fragment-queues.ts';
+import { machineAddresses } from '../net/machine-addresses.ts';
 import { describeUdpPath } from '../net/native-udp.ts';
 import {
   type DatagramTransport,
@@ -843,8 +844,11 @@ export class PeerNode {
           return this.lastTransferTag;
         },
         findOwners: (query, maxOwners, exclude) => this.tracker.need(query, maxOwners, exclude),
-        reachError: (host) =>
-          reachError(this.endpoint.localAddress.address, this.tracker.trackerAddress.address, host),
+        reachError: (host) => {
+          const tracker = this.tracker.trackerAddress.address;
+          const trackerIsHere = () => machineAddresses().includes(tracker);
+          return reachError(this.endpoint.localAddress.address, tracker, host, trackerIsHere);
+        },
         listFiles: (cursor) => this.tracker.list(cursor),
         // Recorded for the next start once its file is found: a name never found (a typo) was
         // looked for at every start, and failed every --exit-when-done run 60 s in (found by

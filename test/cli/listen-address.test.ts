@@ -53,17 +53,23 @@ describe('addresses', () => {
   });
 
   test('an owner out of reach: at loopback from a tracker elsewhere, or elsewhere from loopback', () => {
+    const elsewhere = () => false;
     assert.match(
-      reachError('0.0.0.0', '10.0.0.5', '127.0.0.1') ?? '',
+      reachError('0.0.0.0', '10.0.0.5', '127.0.0.1', elsewhere) ?? '',
       /^a loopback address of the tracker's machine, where that node reached the tracker from/,
     );
+    // This node on the tracker's machine: that machine's loopback is its own.
+    assert.equal(
+      reachError('0.0.0.0', '10.0.0.5', '127.0.0.1', () => true),
+      null,
+    );
     assert.match(
-      reachError('127.0.0.1', '127.0.0.1', '10.0.0.9') ?? '',
+      reachError('127.0.0.1', '127.0.0.1', '10.0.0.9', elsewhere) ?? '',
       /^which this node cannot reach: it listens on 127\.0\.0\.1, a loopback address/,
     );
-    assert.equal(reachError('127.0.0.1', '127.0.0.1', '127.0.0.1'), null);
-    assert.equal(reachError('0.0.0.0', '10.0.0.5', '10.0.0.9'), null);
-    assert.equal(reachError('0.0.0.0', '127.0.0.1', '10.0.0.9'), null);
+    assert.equal(reachError('127.0.0.1', '127.0.0.1', '127.0.0.1', elsewhere), null);
+    assert.equal(reachError('0.0.0.0', '10.0.0.5', '10.0.0.9', elsewhere), null);
+    assert.equal(reachError('0.0.0.0', '127.0.0.1', '10.0.0.9', elsewhere), null);
   });
 });
 

@@ -153,6 +153,20 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
     assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
     assert.equal(await sha256File(join(files, 'node2', 'a.bin')), source);
 
+    // A node on the tracker's machine that names it by its network address: node 1, at this
+    // machine's loopback, is in its reach, and is used.
+    const neighbour = spawnCli(
+      ['peer', '--id', '5', '--tracker', lan, '--download', 'a.bin', '--exit-when-done', ...common],
+      { netns: A },
+    );
+    assert.match(
+      await neighbour.waitForLine(/owner node 1 /),
+      / owner node 1 at 127\.0\.0\.1:\d+ /,
+    );
+    assert.deepEqual(await neighbour.waitForExit(30_000), { code: 0, signal: null });
+    assert.equal(neighbour.stdout.filter((line) => line.includes('left out')).length, 0);
+    assert.equal(await sha256File(join(files, 'node5', 'a.bin')), source);
+
     // A tracker this machine has no route to: said at once, with the kernel's reason.
     const lost = spawnCli(['peer', '--id', '4', '--tracker', '192.0.2.10:6881', ...common], {
       netns: B,

@@ -72,7 +72,9 @@ test('tracker, two seeders and a leecher as processes: exit 0, file exact, owner
   // The tracker's log file (not only its stdout) shows the UPDATE credits, adding up to the file.
   const trackerLog = await readFile(join(ws.logs, 'tracker.log'), 'utf8');
   const credits = [
-    ...trackerLog.matchAll(/credited node 3 -> node (\d) \+(\d+) B \(movie\.bin\)/g),
+    ...trackerLog.matchAll(
+      /credited node 3 -> node (\d) \+(\d+) B \((?:[\d.]+ \w+ of )?movie\.bin\)/g,
+    ),
   ];
   assert.ok(credits.length >= 1, `credited lines in tracker.log:\n${trackerLog}`);
   assert.equal(

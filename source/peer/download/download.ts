@@ -111,7 +111,7 @@ export interface DownloadDeps {
   changed(): void;
 }
 
-/** `the owner the tracker named, node 1 at 127.0.0.1, …`: why a download has nobody to ask. */
+/** `node 1 at 127.0.0.1, the owner the tracker named, is out of…`: why nobody is asked. */
 function describeOutOfReach(owners: readonly OwnerEntry[]): string {
   const first = owners[0]!;
   const host = unicastHostError(first.host) === null ? first.host : quoteUntrusted(first.host);
