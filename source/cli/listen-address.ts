@@ -9,20 +9,20 @@
  * does; a loopback --host given with such a tracker is refused with the reason.
  */
 import { isIP } from 'node:net';
+import { formatAddress } from '../format.ts';
+import type { RemoteAddress } from '../net/transport.ts';
 import { isLoopbackAddress } from '../net/unicast-address.ts';
 
 export type ListenAddress = { ok: true; host: string } | { ok: false; problem: string };
-
-interface TrackerAt {
-  address: string;
-  port: number;
-}
 
 /**
  * `given` is --host (null when it was not given); `trackers` are IP addresses (names already
  * looked up), all in one family.
  */
-export function listenAddress(given: string | null, trackers: readonly TrackerAt[]): ListenAddress {
+export function listenAddress(
+  given: string | null,
+  trackers: readonly RemoteAddress[],
+): ListenAddress {
   const elsewhere = trackers.find((tracker) => !isLoopbackAddress(tracker.address));
   if (given === null) {
     const six = trackers.length > 0 && isIP(trackers[0]!.address) === 6;
@@ -30,9 +30,8 @@ export function listenAddress(given: string | null, trackers: readonly TrackerAt
     return { ok: true, host: six ? '::' : '0.0.0.0' };
   }
   if (elsewhere === undefined || !isLoopbackAddress(given)) return { ok: true, host: given };
-  const shown = isIP(elsewhere.address) === 6 ? `[${elsewhere.address}]` : elsewhere.address;
   return {
     ok: false,
-    problem: `--tracker ${shown}:${elsewhere.port} is not on this machine, and --host ${given} is a loopback address, from which nothing leaves it: give --host this machine's address on the tracker's network, or leave --host out to listen on every address`,
+    problem: `--tracker ${formatAddress(elsewhere)} is not on this machine, and --host ${given} is a loopback address, from which nothing leaves it: give --host this machine's address on the tracker's network, or leave --host out to listen on every address`,
   };
 }

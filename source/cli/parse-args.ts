@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import meow from 'meow';
 import { defaults } from '../config.ts';
+import { formatAddress } from '../format.ts';
 import { describeTargetError, parseDownloadTarget } from '../peer/download/download-target.ts';
 import { MAX_NEED_EXCLUDE, MAX_OWNERS_PER_MATCH, MAX_PAYLOAD_BYTES } from '../protocol/messages.ts';
 import { describeNameError, validateFileName } from '../protocol/names.ts';
@@ -366,8 +367,6 @@ function checkTrackerFamilies(
   host: string | null,
   trackers: { address: string; port: number }[],
 ): void {
-  const shown = (tracker: { address: string; port: number }) =>
-    `${isIP(tracker.address) === 6 ? `[${tracker.address}]` : tracker.address}:${tracker.port}`;
   // Without --host the first tracker given as an address sets the family.
   const first = trackers.find((tracker) => isIP(tracker.address) !== 0);
   const family = host === null ? (first ? isIP(first.address) : 0) : isIP(host);
@@ -377,8 +376,8 @@ function checkTrackerFamilies(
     if (trackerFamily === family || trackerFamily === 0) continue;
     fail(
       host === null
-        ? `--tracker ${shown(first!)} is IPv${family} but ${shown(tracker)} is IPv${trackerFamily}: the node reaches its trackers from one address, so give them in one family`
-        : `--tracker ${shown(tracker)} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,
+        ? `--tracker ${formatAddress(first!)} is IPv${family} but ${formatAddress(tracker)} is IPv${trackerFamily}: the node reaches its trackers from one address, so give them in one family`
+        : `--tracker ${formatAddress(tracker)} is IPv${trackerFamily} but --host ${host} is IPv${family}: the node reaches its tracker from that address, so give both in one family`,
     );
   }
 }
@@ -390,8 +389,8 @@ function peerOptions(values: Record<string, unknown>): PeerOptions {
   const trackers = tracker.split(',').map((text) => trackerAddress(text.trim(), tracker));
   // The same tracker twice: `moving to 127.0.0.1:1` from 127.0.0.1:1 (found by hand).
   const seen = new Set<string>();
-  for (const { address, port } of trackers) {
-    const shown = `${isIP(address) === 6 ? `[${address}]` : address}:${port}`;
+  for (const given of trackers) {
+    const shown = formatAddress(given);
     if (seen.has(shown)) fail(`--tracker lists ${shown} twice (got "${tracker}")`);
     seen.add(shown);
   }
