@@ -100,6 +100,11 @@ describe('tracker view: what it shows', () => {
       addressForNodes: '10.0.0.5:6881',
     });
     const view = await show({ tracker: fixedStore(empty), size: { columns: 100, rows: 30 } });
+    // The header keeps saying it once nodes fill the table (the log's first line scrolls away).
+    assert.equal(
+      view.lines()[0]?.trimEnd(),
+      'bt-tui tracker · 0.0.0.0:6881 (--tracker 10.0.0.5:6881) · up 1m05s',
+    );
     assert.deepEqual(
       view.linesFrom('▶ Nodes (0)', 6).map((line) => line.trimEnd()),
       [

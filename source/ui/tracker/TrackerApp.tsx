@@ -89,6 +89,15 @@ export interface TrackerAppProps {
  */
 export const TRACKER_REDRAW_MS = 1_000;
 
+/**
+ * On every address (0.0.0.0), what a latecomer on another machine gives as --tracker: the
+ * first log line says it too, but scrolls away.
+ */
+function listeningFor(header: TrackerSnapshot['header']): string {
+  const elsewhere = header.addressForNodes;
+  return elsewhere && elsewhere !== header.listeningAddress ? ` (--tracker ${elsewhere})` : '';
+}
+
 /** The full-screen tracker view: header, nodes table, owner index, log, help line. */
 export function TrackerApp(props: TrackerAppProps) {
   const redrawEveryMs = props.redrawEveryMs ?? TRACKER_REDRAW_MS;
@@ -174,7 +183,7 @@ export function TrackerApp(props: TrackerAppProps) {
     <Box flexDirection="column" width={columns} height={rows - 1}>
       <Text bold>
         {truncate(
-          `bt-tui tracker · ${header.listeningAddress} · up ${formatDuration(header.uptimeMs)}`,
+          `bt-tui tracker · ${header.listeningAddress}${listeningFor(header)} · up ${formatDuration(header.uptimeMs)}`,
           columns,
         )}
       </Text>
