@@ -872,8 +872,15 @@ export class Download {
       owner.link.controlRequestOptions(),
     );
     if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
-    if (!outcome.ok) return; // asked again at the next refresh; its REJECTs say more
+    if (!outcome.ok) return; // asked again at the next refresh
     const reply = outcome.reply;
+    // A REJECT answers the BITFIELD request as it would a block's: a cookie it no longer takes is
+    // renewed (before, a partial owner that restarted stayed an owner of no known piece until
+    // the cookie's 45 s renewal), a file it no longer has ends its part in this download.
+    if (reply.type === 'reject' && reply.infohash.equals(transfer.infohash)) {
+      this.onReject(owner.link.address, reply.reason, reply.piece, reply.begin, cookie);
+      return;
+    }
     if (reply.type !== 'bitfield' || !reply.infohash.equals(transfer.infohash)) return;
     if (reply.pieceCount !== transfer.pieceCount) {
       this.ban(
@@ -908,8 +915,7 @@ export class Download {
       // Not known there (it restarted, with a new secret): one HELLO, and asked once more.
       // Before, the owner was taken for dead and asked with the same cookie at every try.
       if (!outcome.ok && outcome.refused === 'bad-cookie') {
-        if (owner.link.cookie === cookie) owner.link.forgetCookie();
-        const renewed = (await this.connect(owner)) ? owner.link.cookie : null;
+        const renewed = (await this.renewRefusedCookie(owner, cookie)) ? owner.link.cookie : null;
         if (this.stopped) return false;
         if (renewed !== null) outcome = await fetchFrom(owner, renewed);
         if (this.stopped) return false;
@@ -1323,19 +1329,36 @@ export class Download {
     this.deps.changed();
   }
 
-  /** A REJECT from an owner, for this file. */
-  onReject(from: RemoteAddress, reason: RejectReason, piece: number, begin: number): void {
+  /**
+   * The owner refused the link's cookie (it restarted with a new secret, or the cookie outlived
+   * its life there): voided, unless another download renewed it since `used` went out (null: not
+   * known which, as for a block's REJECT), then HELLO, shared with any other download's.
+   */
+  private renewRefusedCookie(owner: OwnerSession, used: Buffer | null): Promise<boolean> {
+    const cookie = owner.link.cookie;
+    if (cookie !== null && (used === null || cookie === used)) owner.link.forgetCookie();
+    return this.connect(owner);
+  }
+
+  /**
+   * A REJECT from an owner, for this file: of a block request, or of the BITFIELD request that
+   * went out with `cookie`.
+   */
+  onReject(
+    from: RemoteAddress,
+    reason: RejectReason,
+    piece: number,
+    begin: number,
+    cookie: Buffer | null = null,
+  ): void {
     // An ended download keeps its owners as they were (a leaving owner says goodbye to everyone).
     if (this.stopped) return;
     const owner = this.ownerAt(from);
     if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
     const nowMs = this.deps.clock.now();
     if (reason === 'bad-cookie') {
-      // Other downloads from this node may have had the same REJECT and said HELLO already:
-      // void the cookie only once, so that their HELLO counts (connect shares it).
-      if (owner.link.cookie !== null) owner.link.forgetCookie();
       this.transfer?.dropOwner(owner);
-      void this.connect(owner);
+      void this.renewRefusedCookie(owner, cookie);
     } else if (reason === 'choked') {
       // No upload slot for us there now: others get its pieces meanwhile; ask again soon.
       owner.lastRefusedAtMs = nowMs;
