@@ -18,6 +18,7 @@ import {
 } from '../net/fragment-queues.ts';
 import { machineAddresses } from '../net/machine-addresses.ts';
 import { describeUdpPath } from '../net/native-udp.ts';
+import { isUnspecifiedAddress, routeSourceAddress } from '../net/route-source.ts';
 import {
   type DatagramTransport,
   type OpenError,
@@ -127,6 +128,20 @@ const MOVING_STATES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Where a node bound to every address (0.0.0.0, `::`) is known to its tracker: its port at the
+ * address its datagrams to the tracker leave from. Null when it is bound to one address, or
+ * there is no route to the tracker.
+ */
+async function knownAddress(
+  local: RemoteAddress,
+  tracker: RemoteAddress,
+): Promise<RemoteAddress | null> {
+  if (!isUnspecifiedAddress(local.address)) return null;
+  const address = await routeSourceAddress(tracker);
+  return address === null ? null : { address, port: local.port };
+}
+
+/**
  * One node of the swarm: its folder, its socket, the seeder, the tracker session and its
  * downloads. Views read getSnapshot()/subscribe(); user intents are the public methods.
  */
@@ -177,6 +192,11 @@ export class PeerNode {
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
+  /**
+   * Listening on every address: the address its tracker knows it by, which the view shows (it
+   * showed `0.0.0.0:40000`, which names no machine). Null when bound to one address.
+   */
+  private knownAt: RemoteAddress | null = null;
   private closed = false;
   private leaving = false;
   readonly budget: InFlightBudget;
@@ -390,8 +410,11 @@ export class PeerNode {
       node.routeMessage(message, txid, from, bytes),
     );
     const local = endpoint.localAddress;
+    node.knownAt = await knownAddress(local, tracker.trackerAddress);
+    const knownAs =
+      node.knownAt === null ? '' : `as ${formatAddress(node.knownAt)} toward the tracker; `;
     logger.log(
-      `node ${options.nodeId} listening on ${formatAddress(local)} (receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory, transport.coalescesReceived)}), folder ${folder.path}`,
+      `node ${options.nodeId} listening on ${formatAddress(local)} (${knownAs}receive buffer ${formatSize(transport.receiveBufferBytes)}, ${describeUdpPath(transport.receivesIntoReusedMemory, transport.coalescesReceived)}), folder ${folder.path}`,
     );
     node.registration = tracker.start();
     node.restored = node.restoreSeeding();
@@ -1441,12 +1464,11 @@ export class PeerNode {
   }
 
   private buildSnapshot(listing: FolderListing = { files: [], unsupported: [] }): PeerSnapshot {
-    const local = this.endpoint.localAddress;
     const tracker = this.tracker;
     const seeding = this.seeder.stats();
     return {
       nodeId: this.options.nodeId,
-      address: `${local.address}:${local.port}`,
+      address: formatAddress(this.knownAt ?? this.endpoint.localAddress),
       tracker: {
         address: tracker.trackerLabel,
         status: tracker.status,

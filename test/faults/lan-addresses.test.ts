@@ -125,7 +125,11 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
       ['peer', '--id', '2', '--tracker', lan, '--download', 'a.bin', '--exit-when-done', ...common],
       { netns: B },
     );
-    assert.match(await leecher.waitForLine(/listening on/), / node 2 listening on 0\.0\.0\.0:\d+ /);
+    // It says (and its view shows) the address the tracker knows it by, not 0.0.0.0.
+    assert.match(
+      await leecher.waitForLine(/listening on/),
+      / node 2 listening on 0\.0\.0\.0:(\d+) \(as 198\.18\.9\.2:\1 toward the tracker; receive /,
+    );
     await leecher.waitForLine(/registered with tracker 198\.18\.9\.1:/);
     assert.match(
       await leecher.waitForLine(/the tracker named node 1/),
