@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  FILTER_NOTES,
   MIN_COLUMNS,
   MIN_ROWS,
   RANKING_NOTES,
@@ -250,6 +251,22 @@ describe('tracker view: help', () => {
     assert.ok(!help.some((line) => line.includes('Nodes (')), 'the view is hidden behind help');
     await view.press('?');
     assert.equal(view.frame(), main);
+  });
+
+  test('at 80x24 the notes wrap, whole, under every key', async () => {
+    const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 80, rows: 24 } });
+    await view.press('?');
+    const help = view.lines();
+    for (const key of TRACKER_KEYS)
+      assert.ok(
+        help.some((each) => each.startsWith(`│ ${key.keys} `)),
+        `key "${key.keys}"`,
+      );
+    // Before, `/ filters both tables: … or address (with . or…` was cut at the box's edge.
+    const text = help.map((line) => line.replace(/^│ ?/, '').replace(/ *│$/, '').trim()).join(' ');
+    for (const note of [...RANKING_NOTES, ...FILTER_NOTES])
+      assert.ok(text.includes(note), `${note}\n${help.join('\n')}`);
+    assert.ok(!help.some((line) => line.includes('…')), help.join('\n'));
   });
 
   test('Esc closes the help overlay', async () => {

@@ -1,10 +1,12 @@
 import { Text } from 'ink';
-import { textWidth, truncate } from '../text.ts';
+import { textWidth, truncate, wrapRows } from '../text.ts';
 import type { KeyHelp } from './HelpLine.tsx';
 import { OverlayBox } from './OverlayBox.tsx';
 
 /** Border (2 lines), title and the closing hint. */
 const CHROME_LINES = 4;
+/** A note's rows at most (the last cut with …). */
+const NOTE_ROWS = 3;
 /** Between two columns of keys. */
 const GAP = '  ';
 
@@ -36,8 +38,10 @@ export function HelpOverlay(props: {
   width?: number;
   notes?: string[];
 }) {
-  const notes = props.notes ?? [];
   const inner = props.width === undefined ? 1_000 : props.width - 4;
+  // Wrapped, not cut: at 80 columns the tracker's notes on filtering lost their ends (`… or
+  // address (with . or…`), and a help that cuts its own text leaves nowhere to read it whole.
+  const notes = (props.notes ?? []).flatMap((note) => wrapRows(note, inner, NOTE_ROWS, 2));
   const { columns, short } = keyColumns(props.keys, props.height - CHROME_LINES - notes.length);
   // Each column as wide as its longest line; when they do not fit side by side, the widest
   // gives up what is missing (its actions are cut with …).
@@ -77,8 +81,9 @@ export function HelpOverlay(props: {
           })}
         </Text>
       ))}
-      {notes.map((note) => (
-        <Text key={note}>{truncate(note, inner)}</Text>
+      {notes.map((row, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows of fixed text, in a fixed order
+        <Text key={index}>{row}</Text>
       ))}
       <Text dimColor>press ? or Esc to close</Text>
     </OverlayBox>

@@ -47,10 +47,9 @@ export const RANKING_NOTES = [
   'Late owners, and restored ones not heard yet, come after alive ones.',
 ];
 
-/** What `/` matches (the `?` overlay; README says the same). */
+/** What `/` matches (the `?` overlay, which wraps it; README says the same). */
 export const FILTER_NOTES = [
-  '/ filters both tables: nodes by id (its first digits) or address (with . or :),',
-  "files by name (any part), infohash (its start) or an owner's id. Esc clears it.",
+  "/ filters both tables: nodes by id (its first digits) or address (with . or :), files by name (any part), infohash (its start) or an owner's id. Esc clears it.",
 ];
 
 /**
