@@ -51,6 +51,13 @@ test('a restarted node takes up its unfinished downloads: running ones run, a pa
     );
     leecher.togglePause('b.bin');
     await leecher.cancel('c.bin');
+    // Each said once, in the log (not `paused (paused by you)`, `cancelled (cancelled)`).
+    assert.deepEqual(
+      firstRun.lines
+        .filter((line) => / [bc]\.bin: (paused|cancelled)/.test(line))
+        .map((line) => line.replace(/^\S+ /, '')),
+      ['b.bin: paused by you', 'c.bin: cancelled'],
+    );
     await waitFor(() => state('nosuch.bin') === 'failed', 'nosuch.bin to fail');
     let stopping: Promise<void> | null = null;
     firstRun.tripwire.arm(2 * MiB, () => {

@@ -1568,10 +1568,16 @@ export class Download {
     }
     this.state = state;
     this.reason = reason;
-    // "cancelled (cancelled)" says nothing twice: the reason only when it adds something.
-    const why = reason && reason !== state ? ` (${reason})` : '';
-    if (state !== 'failed' && logged)
-      this.deps.log(`${this.name}: ${DOWNLOAD_STATE_WORDS[state]}${why}`);
+    // "cancelled (cancelled)" and "paused (paused by you)" say a thing twice: the reason alone
+    // where it starts with the state, and only where it adds something.
+    const words = DOWNLOAD_STATE_WORDS[state];
+    const text =
+      !reason || reason === state
+        ? words
+        : reason.startsWith(`${words} `)
+          ? reason
+          : `${words} (${reason})`;
+    if (state !== 'failed' && logged) this.deps.log(`${this.name}: ${text}`);
     this.deps.changed();
   }
 
