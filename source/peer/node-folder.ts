@@ -34,7 +34,8 @@ export interface NodeFolder {
   /**
    * listNow(), cheap enough to call every second: a plain file's size and times come from a
    * cache that is refreshed a share at a time (see PlainFileStats), except for the names in
-   * `fresh` and files written to lately, which are looked at every call.
+   * `fresh` and files written to lately, which are looked at every call. The last listing
+   * itself (the same object) when nothing changed.
    */
   listEntries(fresh?: ReadonlySet<string>): Promise<FolderListing>;
 }
@@ -92,8 +93,8 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
     path: folderPath,
     stateDir,
     resolve: (name) => resolveName(folderPath, displayPath, name),
-    listNow: () => listFolder(folderPath, displayPath, null),
-    listEntries: (fresh = NO_NAMES) => listFolder(folderPath, displayPath, { state: scan, fresh }),
+    listNow: () => listFolderNow(folderPath, displayPath),
+    listEntries: (fresh = NO_NAMES) => scan.list(folderPath, displayPath, fresh),
   };
 }
 
@@ -168,18 +169,24 @@ const FRESH_RESTAT_MS_PER_FILE = 5;
 class PlainFileStats {
   private readonly known = new Map<string, { file: FolderFile; statedAtMs: number }>();
 
+  /** `names` in order, each with its stats; `changed`: a file differs from the last call's. */
   async list(
     folderPath: string,
     names: string[],
     fresh: ReadonlySet<string>,
-  ): Promise<FolderFile[]> {
+  ): Promise<{ files: FolderFile[]; changed: boolean }> {
     const nowMs = Date.now();
     const periodMs = Math.max(MIN_RESTAT_MS, names.length * RESTAT_MS_PER_FILE);
     const freshPeriodMs =
       fresh.size <= FRESH_EVERY_TIME ? 0 : fresh.size * FRESH_RESTAT_MS_PER_FILE;
     const files: FolderFile[] = [];
+    let changed = false;
     const listed = new Set(names);
-    for (const name of this.known.keys()) if (!listed.has(name)) this.known.delete(name);
+    for (const name of this.known.keys()) {
+      if (listed.has(name)) continue;
+      this.known.delete(name);
+      changed = true;
+    }
     for (const name of names) {
       const cached = this.known.get(name);
       const due =
@@ -192,17 +199,20 @@ class PlainFileStats {
       }
       const info = await lstat(join(folderPath, name)).catch(() => null);
       if (!info?.isFile()) {
-        this.known.delete(name);
+        if (this.known.delete(name)) changed = true;
         continue;
       }
       const file = { name, sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
       // First seen: due again at a random point of the period, so the files of a big folder are
       // looked at a share per listing rather than all together.
       const statedAtMs = cached === undefined ? nowMs - Math.random() * periodMs : nowMs;
-      this.known.set(name, { file, statedAtMs });
-      files.push(file);
+      const same = cached !== undefined && sameFile(cached.file, file);
+      if (!same) changed = true;
+      // The same object while the file is the same: a listing that changed nothing is the last.
+      this.known.set(name, { file: same ? cached.file : file, statedAtMs });
+      files.push(same ? cached.file : file);
     }
-    return files;
+    return { files, changed };
   }
 }
 
@@ -224,10 +234,46 @@ interface FolderRead {
   unsupported: UnsupportedEntry[];
 }
 
+function sameFile(a: FolderFile, b: FolderFile): boolean {
+  return a.sizeBytes === b.sizeBytes && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function sameRead(a: FolderRead, b: FolderRead): boolean {
+  const sameList = <T>(x: T[], y: T[], same: (p: T, q: T) => boolean) =>
+    x.length === y.length && x.every((item, i) => same(item, y[i]!));
+  return (
+    sameList(a.plain, b.plain, (x, y) => x === y) &&
+    sameList(a.linked, b.linked, (x, y) => x.name === y.name && sameFile(x, y)) &&
+    sameList(a.unsupported, b.unsupported, (x, y) => x.name === y.name && x.reason === y.reason)
+  );
+}
+
 /** A node folder's listing state between calls of listEntries(). */
 class FolderScan {
   readonly stats = new PlainFileStats();
   private last: { read: FolderRead; dirMtimeMs: number; readAtMs: number } | null = null;
+  /** The last listing, and the read it came from: returned again while nothing changed. */
+  private lastListing: { listing: FolderListing; read: FolderRead } | null = null;
+
+  /**
+   * The folder's files and other entries: the last listing itself (the same object) when no
+   * entry and no file's stats changed, so that a caller can tell at once that nothing did. An
+   * idle view with 5,000 files in its folder spent 1.8 % of a core sorting them (a natural sort)
+   * and comparing its snapshot with the last, every second.
+   */
+  async list(
+    folderPath: string,
+    displayPath: string,
+    fresh: ReadonlySet<string>,
+  ): Promise<FolderListing> {
+    const read = await this.read(folderPath, displayPath);
+    const { files, changed } = await this.stats.list(folderPath, read.plain, fresh);
+    const last = this.lastListing;
+    if (last !== null && last.read === read && !changed) return last.listing;
+    const listing = listingOf(read, files);
+    this.lastListing = { listing, read };
+    return listing;
+  }
 
   async read(folderPath: string, displayPath: string): Promise<FolderRead> {
     const nowMs = Date.now();
@@ -241,25 +287,28 @@ class FolderScan {
     ) {
       return last.read;
     }
-    const read = await readFolder(folderPath, displayPath);
+    const fresh = await readFolder(folderPath, displayPath);
+    // Read again for its age alone, it usually finds what it found: the last read is kept, so
+    // that list() sees nothing changed (the view compared 5,000 equal rows every 10 s).
+    const read = last !== null && sameRead(last.read, fresh) ? last.read : fresh;
     this.last = { read, dirMtimeMs, readAtMs: nowMs };
     return read;
   }
 }
 
-/** `scan` null: the folder read and every file looked at now (listNow, on demand). */
-async function listFolder(
-  folderPath: string,
-  displayPath: string,
-  scan: { state: FolderScan; fresh: ReadonlySet<string> } | null,
-): Promise<FolderListing> {
-  const { plain, linked, unsupported } =
-    scan === null
-      ? await readFolder(folderPath, displayPath)
-      : await scan.state.read(folderPath, displayPath);
-  const stats = scan?.state.stats ?? new PlainFileStats();
-  const files = [...linked, ...(await stats.list(folderPath, plain, scan?.fresh ?? NO_NAMES))];
-  return { files: files.sort(byName), unsupported: [...unsupported] };
+/** The folder read and every file looked at now (listNow, on demand). */
+async function listFolderNow(folderPath: string, displayPath: string): Promise<FolderListing> {
+  const read = await readFolder(folderPath, displayPath);
+  const { files } = await new PlainFileStats().list(folderPath, read.plain, NO_NAMES);
+  return listingOf(read, files);
+}
+
+/** A listing from a read (its plain names in order) and those files' stats, in the same order. */
+function listingOf(read: FolderRead, plainFiles: FolderFile[]): FolderListing {
+  // Links are few: merged in, the files stay in name order without sorting thousands again.
+  const files =
+    read.linked.length === 0 ? plainFiles : [...read.linked, ...plainFiles].sort(byName);
+  return { files, unsupported: [...read.unsupported] };
 }
 
 async function readFolder(folderPath: string, displayPath: string): Promise<FolderRead> {
@@ -295,6 +344,8 @@ async function readFolder(folderPath: string, displayPath: string): Promise<Fold
     if (info === null || !info.isFile()) continue;
     linked.push({ name: entry.name, sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino });
   }
+  // Sorted once per read (the folder changed, or every REREAD_MS), not once per listing.
+  plain.sort(compareNatural);
   return { plain, linked, unsupported: unsupported.sort(byName) };
 }
 

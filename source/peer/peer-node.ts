@@ -119,6 +119,7 @@ const SNAPSHOT_INTERVAL_MS = 100;
 const RUNNING_REFRESH_MS = 500;
 /** The node folder is listed again this often, so files copied in show up. */
 const FOLDER_SCAN_INTERVAL_MS = 1_000;
+const EMPTY_LISTING: FolderListing = { files: [], unsupported: [] };
 const SETTLED_STATES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 const MOVING_STATES: ReadonlySet<string> = new Set([
   'searching',
@@ -162,6 +163,14 @@ export class PeerNode {
   /** Files being hashed to be seeded: unseed() stops the hashing (see hashAndSeed). */
   private readonly hashing = new Map<string, AbortController>();
   private readonly fileStates = new Map<string, LocalFileState>();
+  /** Counts changes of fileStates: the snapshot's file rows are built again only after one. */
+  private fileStatesVersion = 0;
+  /** My files' rows of the last snapshot, and what they were built from (see fileRows). */
+  private fileRowsBuilt: {
+    rows: PeerSnapshot['files'];
+    listing: FolderListing;
+    version: number;
+  } | null = null;
   private readonly listeners = new Set<() => void>();
   private snapshot: PeerSnapshot;
   private snapshotDirty = true;
@@ -173,7 +182,7 @@ export class PeerNode {
   private rateChanged = false;
   /** A download ended (a file appeared): list the folder at the next rebuild. */
   private folderDirty = false;
-  private folderListing: FolderListing = { files: [], unsupported: [] };
+  private folderListing: FolderListing = EMPTY_LISTING;
   /**
    * With --seed-all, the names of the folder's files this node has seen there, so that one copied
    * in later is seeded once it stops changing (see seedAll); null: only what is asked for.
@@ -693,7 +702,7 @@ export class PeerNode {
       const entry = this.seeded.get(name);
       if (entry === undefined) continue;
       log(`${name} is gone from the folder: no longer seeded`);
-      this.fileStates.delete(name);
+      this.forgetFileState(name);
       this.saveRecord(this.record.remove(name));
       this.withdrawInBackground(name, entry);
     }
@@ -707,7 +716,7 @@ export class PeerNode {
       this.withdrawInBackground(name, entry);
     }
     for (const name of review.forgotten) {
-      this.fileStates.delete(name);
+      this.forgetFileState(name);
       this.saveRecord(this.record.remove(name));
     }
     for (const name of review.settled) void this.seedAgain(name);
@@ -991,7 +1000,7 @@ export class PeerNode {
     await this.partialSeeding.settled(download, this.leaving);
     if (download.state !== 'done') {
       if (this.fileStates.get(download.name)?.kind === 'downloading')
-        this.fileStates.delete(download.name);
+        this.forgetFileState(download.name);
       this.markChanged();
       // A node on its way out credits before its EXIT (exit() does); a download that was
       // cancelled or failed credits what it verified now, or its owners never get it.
@@ -1289,7 +1298,12 @@ export class PeerNode {
 
   private setFileState(name: string, state: LocalFileState): void {
     this.fileStates.set(name, state);
+    this.fileStatesVersion++;
     this.markChanged();
+  }
+
+  private forgetFileState(name: string): void {
+    if (this.fileStates.delete(name)) this.fileStatesVersion++;
   }
 
   /**
@@ -1463,7 +1477,15 @@ export class PeerNode {
     for (const listener of this.listeners) listener();
   }
 
-  private buildSnapshot(listing: FolderListing = { files: [], unsupported: [] }): PeerSnapshot {
+  private fileRows(listing: FolderListing): PeerSnapshot['files'] {
+    const built = this.fileRowsBuilt;
+    if (built?.listing === listing && built.version === this.fileStatesVersion) return built.rows;
+    const rows = fileRowsOf(listing, this.fileStates);
+    this.fileRowsBuilt = { rows, listing, version: this.fileStatesVersion };
+    return rows;
+  }
+
+  private buildSnapshot(listing: FolderListing = EMPTY_LISTING): PeerSnapshot {
     const tracker = this.tracker;
     const seeding = this.seeder.stats();
     return {
@@ -1486,23 +1508,37 @@ export class PeerNode {
       },
       creditsWaiting: this.pendingCredits.reports.length,
       uploads: this.uploadPeers.snapshot,
-      files: [
-        ...listing.files.map((file) => ({
-          name: file.name,
-          sizeBytes: file.sizeBytes,
-          state: this.fileStates.get(file.name) ?? { kind: 'not-shared' as const },
-        })),
-        ...listing.unsupported.map((entry) => ({
-          name: entry.name,
-          sizeBytes: 0,
-          state: { kind: 'unsupported' as const, reason: entry.reason },
-        })),
-      ].sort((a, b) => compareNatural(a.name, b.name)),
+      files: this.fileRows(listing),
       downloads: [...this.downloads.values()].map((download) =>
         snapshotDownload(download, this.partialSeeding.isAnnounced(download)),
       ),
     };
   }
+}
+
+/**
+ * My files' rows: the last snapshot's array itself while the folder listing (the same object
+ * while nothing in the folder changed) and the files' states are the same. With 5,000 files in
+ * the folder an idle view sorted and compared 5,000 rows every second (1.8 % of a core); the
+ * same array compares equal at once.
+ */
+function fileRowsOf(
+  listing: FolderListing,
+  fileStates: ReadonlyMap<string, LocalFileState>,
+): PeerSnapshot['files'] {
+  const rows: PeerSnapshot['files'][number][] = listing.files.map((file) => ({
+    name: file.name,
+    sizeBytes: file.sizeBytes,
+    state: fileStates.get(file.name) ?? { kind: 'not-shared' as const },
+  }));
+  if (listing.unsupported.length === 0) return rows; // the listing is in name order already
+  for (const entry of listing.unsupported)
+    rows.push({
+      name: entry.name,
+      sizeBytes: 0,
+      state: { kind: 'unsupported' as const, reason: entry.reason },
+    });
+  return rows.sort((a, b) => compareNatural(a.name, b.name));
 }
 
 /** Why a second file of a name cannot come in beside the first, and what would let it. */

@@ -43,6 +43,43 @@ describe('NodeFolder.listEntries', () => {
     assert.deepEqual(Object.keys(await sizes()), ['a.txt', 'c.txt']);
   });
 
+  test('a listing that finds nothing changed is the last one itself, also when read again for its age', async (t) => {
+    const filesDir = join(root, 'files-same');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 5);
+    const old = new Date(Date.now() - 3_600_000);
+    for (const name of ['file10.bin', 'file9.bin', 'album']) {
+      if (name === 'album') await mkdir(join(folder.path, name));
+      else await writeFile(join(folder.path, name), 'one');
+      await utimes(join(folder.path, name), old, old);
+    }
+    await utimes(folder.path, old, old);
+    const first = await folder.listEntries();
+    assert.deepEqual(
+      first.files.map((file) => file.name),
+      ['file9.bin', 'file10.bin'],
+      'in natural order',
+    );
+    assert.equal(await folder.listEntries(), first);
+    // The folder's entries are read again when the last read is 10 s old: still the same.
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() + 11_000 });
+    assert.equal(await folder.listEntries(), first);
+    // A file grown (asked for fresh), then a file added: each a new listing.
+    await appendFile(join(folder.path, 'file9.bin'), 'more');
+    await utimes(join(folder.path, 'file9.bin'), old, old);
+    const grown = await folder.listEntries(new Set(['file9.bin']));
+    assert.notEqual(grown, first);
+    assert.equal(grown.files[0]?.sizeBytes, 7);
+    await writeFile(join(folder.path, 'file11.bin'), 'x');
+    t.mock.timers.tick(11_000);
+    const added = await folder.listEntries();
+    assert.notEqual(added, grown);
+    assert.deepEqual(
+      added.files.map((file) => file.name),
+      ['file9.bin', 'file10.bin', 'file11.bin'],
+    );
+  });
+
   test('lists folders, FIFOs and links that lead out or nowhere as unsupported, with why', async () => {
     const filesDir = join(root, 'files');
     await mkdir(filesDir);
