@@ -85,10 +85,17 @@ export class DownloadsRecord {
     return this.save();
   }
 
+  /** Settles once every change asked for so far is on disk (or failed to be). */
+  get written(): Promise<string | null> {
+    return this.file.latest;
+  }
+
   /** Writes the record as it stands; resolves with a write error's message, or null. */
   save(): Promise<string | null> {
-    const downloads = this.entries.map(({ target, paused }) => ({ target, paused }));
-    return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, downloads })}\n`);
+    return this.file.write(() => {
+      const downloads = this.entries.map(({ target, paused }) => ({ target, paused }));
+      return `${JSON.stringify({ version: RECORD_VERSION, downloads })}\n`;
+    });
   }
 }
 

@@ -378,17 +378,19 @@ function byName(a: { name: string }, b: { name: string }): number {
 }
 
 /**
- * Writes `bytes` to `path` atomically: a temp file beside it, then rename, so a crash leaves the
- * old content or the new, never half of one.
+ * Writes `bytes` to `path` atomically: a temp file beside it, flushed to the disk, then rename,
+ * so a crash leaves the old content or the new, never half of one. `flush: false` for what is
+ * checked when read and made again when damaged (a cache): the flush is most of the cost.
  */
 export async function writeFileAtomically(
   path: string,
   bytes: Uint8Array | string,
   mode = 0o644,
+  { flush = true }: { flush?: boolean } = {},
 ): Promise<void> {
   const tempPath = temporaryPathFor(path);
   try {
-    await writeFile(tempPath, bytes, { mode, flag: 'wx', flush: true });
+    await writeFile(tempPath, bytes, { mode, flag: 'wx', flush });
     await rename(tempPath, path);
   } catch (error) {
     await rm(tempPath, { force: true });

@@ -73,9 +73,16 @@ export class PendingCredits {
     return this.save();
   }
 
+  /** Settles once every change asked for so far is on disk (or failed to be). */
+  get written(): Promise<string | null> {
+    return this.file.latest;
+  }
+
   /** Writes the record as it stands; resolves with a write error's message, or null. */
   save(): Promise<string | null> {
-    return this.file.write(`${JSON.stringify({ version: RECORD_VERSION, reports: this.queue })}\n`);
+    return this.file.write(
+      () => `${JSON.stringify({ version: RECORD_VERSION, reports: this.queue })}\n`,
+    );
   }
 }
 

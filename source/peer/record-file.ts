@@ -5,11 +5,26 @@
 import { writeFileAtomically } from './node-folder.ts';
 
 /**
- * Writes one small record file atomically (a temp file, then rename), one write after the other
- * in the order they were asked for, so the file ends as the last change left it.
+ * A write begins this long after it was asked for (or after the write before it landed), and
+ * every change asked for meanwhile joins it. A node that stops waits for its records (see
+ * PeerNode.close); a crash loses at most this much of them.
+ */
+const COALESCE_MS = 100;
+
+function coalescing(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+}
+
+/**
+ * Writes one small record file atomically (a temp file, then rename), one write after the other,
+ * so the file ends as the last change left it. Changes asked for before a write begins share it,
+ * its text rendered when it begins: `a` seeding 5,000 files wrote seeding.json 5,000 times, each
+ * of every name sorted, encoded, fsynced and renamed (O(n²): a third of the node's CPU).
  */
 export class QueuedFileWriter {
   private writing: Promise<string | null> = Promise.resolve(null);
+  /** The next write while it has not begun: later changes join it. */
+  private next: { render: () => string; done: Promise<string | null> } | null = null;
 
   constructor(private readonly path: string) {}
 
@@ -18,15 +33,26 @@ export class QueuedFileWriter {
     return this.writing;
   }
 
-  /** Queues `text` as the file's next content; resolves as `latest` does. */
-  write(text: string): Promise<string | null> {
-    this.writing = this.writing.then(() =>
-      writeFileAtomically(this.path, text).then(
+  /**
+   * Writes what `render` returns then (the record as it stands); resolves with null once a write
+   * begun after this call landed, else with the error's message.
+   */
+  write(render: () => string): Promise<string | null> {
+    if (this.next !== null) {
+      this.next.render = render;
+      return this.next.done;
+    }
+    const next = { render, done: Promise.resolve<string | null>(null) };
+    next.done = this.writing.then(coalescing).then(() => {
+      this.next = null; // begun: a change from now on needs the write after this one
+      return writeFileAtomically(this.path, next.render()).then(
         () => null,
         (error: Error) => error.message,
-      ),
-    );
-    return this.writing;
+      );
+    });
+    this.next = next;
+    this.writing = next.done;
+    return next.done;
   }
 }
 

@@ -263,6 +263,7 @@ test('the node folder deleted and made again: the node writes its state folder a
       (await readFile(join(stateDir, LOCK_FILE_NAME), 'utf8')).split(' ')[0],
       `${process.pid}`,
     );
+    await recorded(folder, 'c.bin'); // record writes take the changes of 100 ms along
     assert.deepEqual(JSON.parse(await readFile(join(stateDir, 'seeding.json'), 'utf8')).seeding, [
       'c.bin',
     ]);
