@@ -31,25 +31,42 @@ const FILE_COLUMNS: ('name' | 'size' | 'state')[] = ['name', 'size', 'state'];
 const SWARM_COLUMNS: ('name' | 'size' | 'owners')[] = ['name', 'size', 'owners'];
 
 /**
- * The `count` rows from `first` on, fitted as if the table showed all of `rows`: its columns
- * keep their width while it scrolls (sized to the rows on screen, a pane grew and shrank as
- * names of other lengths went by).
+ * The rows on screen, fitted as if the table showed every row (`atLeast`: the natural widths of
+ * all of them): its columns keep their width while it scrolls (sized to the rows on screen, a
+ * pane grew and shrank as names of other lengths went by).
  */
 function fitWindow<T extends Record<string, string>, K extends keyof T & string>(
-  rows: T[],
-  first: number,
-  count: number,
+  shown: T[],
+  atLeast: Record<K, number>,
   columns: K[],
   maxWidth: number,
   options: FitOptions<K>,
 ): { rows: T[]; columns: K[]; widths: Record<K, number> } {
-  const atLeast = naturalWidths(rows, columns);
-  const fitted = fitTable(rows.slice(first, first + count), columns, maxWidth, {
-    ...options,
-    atLeast,
-  });
+  const fitted = fitTable(shown, columns, maxWidth, { ...options, atLeast });
   return { rows: fitted.rows, columns: fitted.columns, widths: fitted.widths };
 }
+
+/**
+ * `compute`, called again only when an argument is another object than the last call's: the
+ * natural widths of 5,000 rows, each cell measured, were computed at every redraw of an idle view.
+ */
+function keptWhileSame<A extends readonly unknown[], R>(compute: (...args: A) => R) {
+  let last: { args: A; result: R } | null = null;
+  return (...args: A): R => {
+    if (last !== null && args.every((arg, i) => arg === last!.args[i])) return last.result;
+    last = { args, result: compute(...args) };
+    return last.result;
+  };
+}
+
+/** The selection marker is as wide as the lack of one: widths do not depend on the selection. */
+const filesNaturalWidths = keptWhileSame((files: readonly LocalFileSnapshot[]) =>
+  naturalWidths(fileRows(files, -1), FILE_COLUMNS),
+);
+const swarmNaturalWidths = keptWhileSame(
+  (listing: SwarmListing, files: readonly SwarmFile[], owned: ReadonlySet<string>) =>
+    naturalWidths(swarmRows(listing, files, owned, -1), SWARM_COLUMNS),
+);
 
 /** The rows of a list that fit, keeping the selected one visible. */
 function windowOf<T>(
@@ -138,9 +155,10 @@ export function FilesPane(props: {
 }) {
   const notice = noticeRows(props.notice, props.width - 1, props.rows > 1 ? 2 : 1);
   const rows = props.rows - (notice.length - 1);
-  const { first } = windowOf(props.files, props.selected, rows);
-  const all = fileRows(props.files, props.focused ? props.selected : -1);
-  const fitted = fitWindow(all, first, rows, FILE_COLUMNS, props.width - 1, {
+  const { first, shown } = windowOf(props.files, props.selected, rows);
+  const selected = props.focused ? props.selected - first : -1;
+  const atLeast = filesNaturalWidths(props.files);
+  const fitted = fitWindow(fileRows(shown, selected), atLeast, FILE_COLUMNS, props.width - 1, {
     flexible: ['name', 'state'],
     // A long state (why a folder or an odd name is not shared) gives up room before the name.
     cutFirst: ['state'],
@@ -255,14 +273,11 @@ export function SwarmPane(props: {
   rows: number;
   width: number;
 }) {
-  const { first } = windowOf(props.files, props.selected, props.rows);
-  const all = swarmRows(
-    props.listing,
-    props.files,
-    props.owned,
-    props.focused ? props.selected : -1,
-  );
-  const fitted = fitWindow(all, first, props.rows, SWARM_COLUMNS, props.width, {
+  const { first, shown } = windowOf(props.files, props.selected, props.rows);
+  const selected = props.focused ? props.selected - first : -1;
+  const atLeast = swarmNaturalWidths(props.listing, props.files, props.owned);
+  const rows = swarmRows(props.listing, shown, props.owned, selected);
+  const fitted = fitWindow(rows, atLeast, SWARM_COLUMNS, props.width, {
     flexible: ['name'],
     // At 60 columns a name was cut to `b…` beside `16.0 MiB` and `you + 1` (found by hand): the
     // owner count goes first, the name keeps 12 cells.

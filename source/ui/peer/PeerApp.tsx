@@ -108,7 +108,7 @@ export function PeerApp(props: PeerAppProps) {
 
   const swarmNames = swarm.files.map((file) => file.name);
   const swarmFiles = useMemo(() => filteredSwarm(swarm.files, filter), [swarm.files, filter]);
-  const owned = useMemo(() => ownedHere(snapshot), [snapshot]);
+  const owned = useSameSet(useMemo(() => ownedHere(snapshot), [snapshot]));
   const filesNeed = useMemo(() => filesPaneWidthNeeded(snapshot.files), [snapshot.files]);
   // By every listed file, not the filtered ones: the panes stay put while a filter is typed.
   const swarmNeed = useMemo(() => swarmPaneWidthNeeded(swarm, owned), [swarm, owned]);
@@ -321,4 +321,15 @@ export function PeerApp(props: PeerAppProps) {
       <BottomLine view={view} columns={columns} canSwitchView={props.onSwitchView !== undefined} />
     </Box>
   );
+}
+
+/**
+ * The last render's set while `set` holds the same members: what this node owns changes rarely,
+ * and the swarm pane's widths (every listed file measured) are kept while it is the same object.
+ */
+function useSameSet<T>(set: ReadonlySet<T>): ReadonlySet<T> {
+  const last = useRef(set);
+  const same = last.current.size === set.size && [...set].every((item) => last.current.has(item));
+  if (!same) last.current = set;
+  return last.current;
 }
