@@ -25,7 +25,12 @@ export function routeSourceAddress(to: RemoteAddress): Promise<string | null> {
     };
     socket.on('error', () => done(null));
     try {
-      socket.connect(to.port, to.address, () => done(socket.address().address));
+      // A failed connect (no route: ENETUNREACH) comes to the callback, the socket bound to
+      // the unspecified address: that names no machine either.
+      socket.connect(to.port, to.address, (error?: Error) => {
+        const address = error ? null : socket.address().address;
+        done(address === null || isUnspecifiedAddress(address) ? null : address);
+      });
     } catch {
       done(null); // not an address one can send to (port 0)
     }

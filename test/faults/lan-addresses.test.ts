@@ -179,6 +179,11 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
       await lost.waitForLine(/unreachable/),
       / tracker 192\.0\.2\.10:6881 unreachable \(sending fails with ENETUNREACH: no route to its network; is this machine on it\?\); retrying with backoff, seeding to known peers continues$/,
     );
+    // No route, no address toward the tracker to name (not `as 0.0.0.0:…`).
+    assert.match(
+      lost.stdout.find((line) => line.includes(' listening on ')) ?? '',
+      / node 4 listening on 0\.0\.0\.0:\d+ \(receive buffer /,
+    );
   } finally {
     await killAll();
     await dir.remove();
