@@ -152,7 +152,14 @@ export function naturalTableWidth<T extends Record<string, string>, K extends ke
   rows: readonly T[],
   columns: readonly K[],
 ): number {
-  const widths = naturalWidths(rows, columns);
+  return tableWidthOf(naturalWidths(rows, columns), columns);
+}
+
+/** Cells a table takes whose columns are `widths` wide, borders and padding included. */
+export function tableWidthOf<K extends string>(
+  widths: Record<K, number>,
+  columns: readonly K[],
+): number {
   return columns.reduce(
     (sum, column) => sum + widths[column] + TABLE_CHROME_PER_COLUMN,
     TABLE_CHROME_FIXED,

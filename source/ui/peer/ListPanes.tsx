@@ -13,6 +13,7 @@ import {
   naturalTableWidth,
   naturalWidths,
   rowsShown,
+  tableWidthOf,
   textWidth,
   truncate,
   wrapRows,
@@ -135,7 +136,7 @@ const EMPTY_FOLDER_SHORT = '(empty: copy files in)';
 
 /** Cells My files needs to show every row uncut (with the gap to the next pane). */
 export function filesPaneWidthNeeded(files: readonly LocalFileSnapshot[]): number {
-  const table = naturalTableWidth(fileRows(files, -1), FILE_COLUMNS);
+  const table = tableWidthOf(filesNaturalWidths(files), FILE_COLUMNS);
   return Math.max(table, files.length === 0 ? textWidth(EMPTY_FOLDER_SHORT) : 0) + 1;
 }
 
