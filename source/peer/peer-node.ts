@@ -503,6 +503,9 @@ export class PeerNode {
   }
 
   private async hashAndSeed(name: string): Promise<IntentOutcome> {
+    // A node on its way out starts no hash: Ctrl-C during `--seed-all` of a big folder went on
+    // hashing (and caching) the files it had not reached, the seeds of the list one by one.
+    if (this.leaving || this.closed) return { ok: false, reason: 'the node has exited' };
     const resolved = await this.folder.resolve(name);
     if (!resolved.ok) return this.refuse(name, resolved.reason);
     const info = await stat(resolved.path).catch(() => null);
