@@ -269,6 +269,23 @@ describe('tracker view: help', () => {
     assert.ok(!help.some((line) => line.includes('…')), help.join('\n'));
   });
 
+  test('at 60x19 the help keeps its title, every key and its closing line', async () => {
+    const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 60, rows: 19 } });
+    await view.press('?');
+    const help = view.lines();
+    // Before, the notes wrapped to as many rows as they liked and pushed the title out.
+    assert.match(help[1] ?? '', /^│ bt-tui tracker — keys {2,}│$/, help.join('\n'));
+    for (const key of TRACKER_KEYS)
+      assert.ok(
+        help.some((line) => line.includes(`${key.keys} `)),
+        `key "${key.keys}"`,
+      );
+    assert.ok(
+      help.some((line) => line.includes('press ? or Esc to close')),
+      help.join('\n'),
+    );
+  });
+
   test('Esc closes the help overlay', async () => {
     const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
     await view.press('?');

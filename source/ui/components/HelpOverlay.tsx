@@ -28,6 +28,20 @@ function keyColumns(keys: KeyHelp[], lines: number): { columns: KeyColumn[]; sho
 }
 
 /**
+ * The notes' rows: wrapped, not cut (at 80 columns the tracker's note on filtering lost its end,
+ * `… or address (with . or…`, and a help that cuts its own text leaves nowhere to read it whole),
+ * in as many rows each as leave the keys room in two columns within `lines`; cut to one row
+ * each where even that does not (at 60x19 the wrapped notes pushed the title out).
+ */
+function noteRows(notes: string[], width: number, lines: number, keyCount: number): string[] {
+  for (let rows = NOTE_ROWS; rows > 1; rows--) {
+    const wrapped = notes.flatMap((note) => wrapRows(note, width, rows, 2));
+    if (Math.ceil(keyCount / 2) + wrapped.length <= lines) return wrapped;
+  }
+  return notes.map((note) => truncate(note, width));
+}
+
+/**
  * Every key of the view with what it does, then `notes` (e.g. a command syntax); `?` or Esc
  * closes it. When the keys do not fit one under the other they flow into two columns.
  */
@@ -39,9 +53,7 @@ export function HelpOverlay(props: {
   notes?: string[];
 }) {
   const inner = props.width === undefined ? 1_000 : props.width - 4;
-  // Wrapped, not cut: at 80 columns the tracker's notes on filtering lost their ends (`… or
-  // address (with . or…`), and a help that cuts its own text leaves nowhere to read it whole.
-  const notes = (props.notes ?? []).flatMap((note) => wrapRows(note, inner, NOTE_ROWS, 2));
+  const notes = noteRows(props.notes ?? [], inner, props.height - CHROME_LINES, props.keys.length);
   const { columns, short } = keyColumns(props.keys, props.height - CHROME_LINES - notes.length);
   // Each column as wide as its longest line; when they do not fit side by side, the widest
   // gives up what is missing (its actions are cut with …).
