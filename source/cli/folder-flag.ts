@@ -1,3 +1,4 @@
+import { lstat } from 'node:fs/promises';
 import { makeFolder } from '../make-folder.ts';
 
 /**
@@ -12,6 +13,17 @@ export async function prepareFolder(flag: '--logs' | '--db', path: string): Prom
     await makeFolder(path);
     return null;
   } catch (error) {
-    return `${flag} ${path}: cannot make the folder (${(error as Error).message})`;
+    return `${flag} ${path}: ${await whyNoFolder(path, error)}`;
   }
+}
+
+/** In the words `--files` uses for the same mistakes; Node's own words for anything else. */
+async function whyNoFolder(path: string, error: unknown): Promise<string> {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOTDIR') {
+    const there = await lstat(path).catch(() => null);
+    return there === null ? 'a part of the path is a file, not a folder' : 'not a folder';
+  }
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot make the folder (permission denied)';
+  return `cannot make the folder (${(error as Error).message})`;
 }

@@ -36,9 +36,10 @@ test('peer and tracker: a --logs folder that cannot be made is one line, exit 2'
   await writeFile(file, 'x');
   const tracker = `127.0.0.1:${await freeUdpPort()}`;
   const cases: Array<[logs: string, line: string]> = [
+    [file, `bt-tui: --logs ${file}: not a folder`],
     [
-      file,
-      `bt-tui: --logs ${file}: cannot make the folder (ENOTDIR: not a directory, mkdir '${file}')`,
+      join(file, 'sub'),
+      `bt-tui: --logs ${join(file, 'sub')}: a part of the path is a file, not a folder`,
     ],
   ];
   if (process.platform === 'linux') {
@@ -82,8 +83,11 @@ test('tracker: a --db folder that cannot be made is one line, exit 2, as for --l
   await writeFile(file, 'x');
   assert.deepEqual(await runTracker(file, logs), {
     code: 2,
-    stderr: [
-      `bt-tui: --db ${file}: cannot make the folder (ENOTDIR: not a directory, mkdir '${file}')`,
-    ],
+    stderr: [`bt-tui: --db ${file}: not a folder`],
+  });
+  // In the words --files uses (until 2026-12-06 Node's: `cannot make the folder (ENOTDIR: …)`).
+  assert.deepEqual(await runTracker(join(file, 'db'), logs), {
+    code: 2,
+    stderr: [`bt-tui: --db ${join(file, 'db')}: a part of the path is a file, not a folder`],
   });
 });
