@@ -183,14 +183,19 @@ export interface StatusCounts {
   restored: number;
 }
 
-/** Counts for the header. */
-export function countStatuses(registry: Registry, nowMs: number): StatusCounts {
+/**
+ * Counts for the header, and the nodes not alive by their status: all that time changes in the
+ * file rows (an owner late or restored ranks last, a dropped one is left out).
+ */
+function countStatuses(registry: Registry, nowMs: number): { counts: StatusCounts; key: string } {
   const counts = { alive: 0, late: 0, restored: 0 };
+  let key = '';
   for (const node of registry.nodes()) {
     const status = registry.statusOf(node, nowMs);
     if (status !== 'dropped') counts[status]++;
+    if (status !== 'alive') key += `${node.nodeId}${status[0]} `;
   }
-  return counts;
+  return { counts, key };
 }
 
 /** Assembles and freezes a snapshot; frozen row arrays are shared between snapshots. */
@@ -207,6 +212,8 @@ interface BuiltRows {
   version: number;
   builtAtMs: number;
   counts: StatusCounts;
+  /** The nodes not alive when built, as countStatuses says them. */
+  statusKey: string;
   nodes: readonly NodeRow[];
   files: readonly FileRow[];
 }
@@ -246,12 +253,18 @@ export class SnapshotRows {
       if (ageMs < reuse.minRebuildGapMs) return built;
       if (built.version === version && ageMs < reuse.maxAgeMs) return built;
     }
+    const { counts, key } = countStatuses(registry, nowMs);
+    // The node rows' ages are rebuilt; the file rows only if something they show changed. They
+    // are the same object then, which a view measures once (3,000 files: a full-screen view
+    // built and measured every row each 2 s, 1.35 % of a core idle).
+    const sameFiles = built?.version === version && built.statusKey === key;
     this.built = {
       version,
       builtAtMs: nowMs,
-      counts: countStatuses(registry, nowMs),
+      counts,
+      statusKey: key,
       nodes: buildNodeRows(registry, index, nowMs, trackerOf),
-      files: buildFileRows(registry, index, nowMs),
+      files: sameFiles ? built.files : buildFileRows(registry, index, nowMs),
     };
     return this.built;
   }
