@@ -11,6 +11,7 @@ import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
 import { MAX_NAME_BYTES } from '../protocol/messages.ts';
 import { describeLocalNameError, describeNameError, validateFileName } from '../protocol/names.ts';
+import { FolderWatch } from './folder-watch.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
 export const STATE_DIR_NAME = '.bt-tui';
@@ -34,10 +35,15 @@ export interface NodeFolder {
   /**
    * listNow(), cheap enough to call every second: a plain file's size and times come from a
    * cache that is refreshed a share at a time (see PlainFileStats), except for the names in
-   * `fresh` and files written to lately, which are looked at every call. The last listing
+   * `fresh` and files written to lately, which are looked at every call. With `watch`, what the
+   * kernel reports changed is looked at, and the rest rarely (see FolderWatch). The last listing
    * itself (the same object) when nothing changed.
    */
-  listEntries(fresh?: ReadonlySet<string>): Promise<FolderListing>;
+  listEntries(fresh?: ReadonlySet<string>, watch?: boolean): Promise<FolderListing>;
+  /** Why the folder cannot be watched here (a network filesystem, no inotify), or null. */
+  whyUnwatched(): string | null;
+  /** Ends the folder's watch (see FolderWatch); the folder stays usable, unwatched. */
+  close(): void;
 }
 
 /** Where a name leads: a path inside the folder (which may not exist yet), or a sentence why not. */
@@ -88,13 +94,16 @@ export async function openNodeFolder(filesDir: string, nodeId: number): Promise<
   if (!(await lstat(stateDir)).isDirectory()) {
     throw new Error(`${join(displayPath, STATE_DIR_NAME)} is not a folder`);
   }
-  const scan = new FolderScan();
+  const scan = new FolderScan(folderPath);
   return {
     path: folderPath,
     stateDir,
     resolve: (name) => resolveName(folderPath, displayPath, name),
     listNow: () => listFolderNow(folderPath, displayPath),
-    listEntries: (fresh = NO_NAMES) => scan.list(folderPath, displayPath, fresh),
+    listEntries: (fresh = NO_NAMES, watch = false) =>
+      scan.list(folderPath, displayPath, fresh, watch),
+    whyUnwatched: () => scan.watch.whyUnavailable,
+    close: () => scan.watch.close(),
   };
 }
 
@@ -158,27 +167,52 @@ const NO_NAMES: ReadonlySet<string> = new Set();
  * turn, each once per `fresh names x FRESH_RESTAT_MS_PER_FILE` (10 s for 2,000 seeded files).
  * Measured (2-core VM, 2,000 files, headless idle node): 32 % of a core before, 1.5–1.7 % now
  * with none seeded; all 2,000 seeded, 8.8 % looked at every time, 1.7 % in turn.
+ *
+ * While the folder is watched (FolderWatch), a file the kernel reports is looked at in the next
+ * listing, and every other file, seeded or not, once per `files x WATCHED_RESTAT_MS_PER_FILE`
+ * (at least every WATCHED_MIN_RESTAT_MS) for what a watch cannot see. A file last looked at
+ * before the watch began keeps the periods above until it is looked at again.
  */
 const RESTAT_MS_PER_FILE = 20;
 const MIN_RESTAT_MS = 1_000;
 const RECENT_WRITE_MS = 10_000;
 const FRESH_EVERY_TIME = 100;
 const FRESH_RESTAT_MS_PER_FILE = 5;
+const WATCHED_RESTAT_MS_PER_FILE = 50;
+const WATCHED_MIN_RESTAT_MS = 30_000;
+
+/** What the folder's watch reported since the last listing (FolderWatch.take). */
+type Reported = ReturnType<FolderWatch['take']>;
+const NOTHING_REPORTED: Reported = { names: new Set(), everything: false, sinceMs: Number.NaN };
 
 /** Plain files' stats from earlier listings, with when each was taken (wall clock, ms). */
 class PlainFileStats {
-  private readonly known = new Map<string, { file: FolderFile; statedAtMs: number }>();
+  /** `watchSinceMs`: the watch that ran when the file was looked at (NaN: none). */
+  private readonly known = new Map<
+    string,
+    { file: FolderFile; statedAtMs: number; watchSinceMs: number }
+  >();
 
   /** `names` in order, each with its stats; `changed`: a file differs from the last call's. */
   async list(
     folderPath: string,
     names: string[],
     fresh: ReadonlySet<string>,
+    reported: Reported = NOTHING_REPORTED,
   ): Promise<{ files: FolderFile[]; changed: boolean }> {
     const nowMs = Date.now();
     const periodMs = Math.max(MIN_RESTAT_MS, names.length * RESTAT_MS_PER_FILE);
     const freshPeriodMs =
       fresh.size <= FRESH_EVERY_TIME ? 0 : fresh.size * FRESH_RESTAT_MS_PER_FILE;
+    const watchedPeriodMs = Math.max(
+      WATCHED_MIN_RESTAT_MS,
+      names.length * WATCHED_RESTAT_MS_PER_FILE,
+    );
+    const watchSinceMs = reported.sinceMs;
+    // A file looked at under the running watch: what changed it since was reported. NaN (no
+    // watch) equals nothing, so without a watch every file keeps the periods above.
+    const periodOf = (name: string, cachedSinceMs: number): number =>
+      cachedSinceMs === watchSinceMs ? watchedPeriodMs : fresh.has(name) ? freshPeriodMs : periodMs;
     const files: FolderFile[] = [];
     let changed = false;
     const listed = new Set(names);
@@ -191,7 +225,9 @@ class PlainFileStats {
       const cached = this.known.get(name);
       const due =
         cached === undefined ||
-        nowMs - cached.statedAtMs >= (fresh.has(name) ? freshPeriodMs : periodMs) ||
+        reported.everything ||
+        reported.names.has(name) ||
+        nowMs - cached.statedAtMs >= periodOf(name, cached.watchSinceMs) ||
         nowMs - cached.file.mtimeMs < RECENT_WRITE_MS;
       if (!due) {
         files.push(cached.file);
@@ -205,11 +241,12 @@ class PlainFileStats {
       const file = { name, sizeBytes: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
       // First seen: due again at a random point of the period, so the files of a big folder are
       // looked at a share per listing rather than all together.
-      const statedAtMs = cached === undefined ? nowMs - Math.random() * periodMs : nowMs;
+      const firstPeriodMs = Number.isNaN(watchSinceMs) ? periodMs : watchedPeriodMs;
+      const statedAtMs = cached === undefined ? nowMs - Math.random() * firstPeriodMs : nowMs;
       const same = cached !== undefined && sameFile(cached.file, file);
       if (!same) changed = true;
       // The same object while the file is the same: a listing that changed nothing is the last.
-      this.known.set(name, { file: same ? cached.file : file, statedAtMs });
+      this.known.set(name, { file: same ? cached.file : file, statedAtMs, watchSinceMs });
       files.push(same ? cached.file : file);
     }
     return { files, changed };
@@ -251,6 +288,7 @@ function sameRead(a: FolderRead, b: FolderRead): boolean {
 /** A node folder's listing state between calls of listEntries(). */
 class FolderScan {
   readonly stats = new PlainFileStats();
+  readonly watch: FolderWatch;
   private last: { read: FolderRead; dirMtimeMs: number; readAtMs: number } | null = null;
   /** The last listing, and the read it came from: returned again while nothing changed. */
   private lastListing: { listing: FolderListing; read: FolderRead } | null = null;
@@ -261,13 +299,19 @@ class FolderScan {
    * idle view with 5,000 files in its folder spent 1.8 % of a core sorting them (a natural sort)
    * and comparing its snapshot with the last, every second.
    */
+  constructor(folderPath: string) {
+    this.watch = new FolderWatch(folderPath, isHiddenName);
+  }
+
   async list(
     folderPath: string,
     displayPath: string,
     fresh: ReadonlySet<string>,
+    watch: boolean,
   ): Promise<FolderListing> {
-    const read = await this.read(folderPath, displayPath);
-    const { files, changed } = await this.stats.list(folderPath, read.plain, fresh);
+    const read = await this.read(folderPath, displayPath, watch);
+    const reported = this.watch.take();
+    const { files, changed } = await this.stats.list(folderPath, read.plain, fresh, reported);
     const last = this.lastListing;
     if (last !== null && last.read === read && !changed) return last.listing;
     const listing = listingOf(read, files);
@@ -275,9 +319,11 @@ class FolderScan {
     return listing;
   }
 
-  async read(folderPath: string, displayPath: string): Promise<FolderRead> {
+  async read(folderPath: string, displayPath: string, watch: boolean): Promise<FolderRead> {
     const nowMs = Date.now();
-    const dirMtimeMs = (await stat(folderPath)).mtimeMs;
+    const folder = await stat(folderPath);
+    const dirMtimeMs = folder.mtimeMs;
+    await this.watch.set(watch, `${folder.dev}:${folder.ino}`, nowMs);
     const last = this.last;
     if (
       last !== null &&

@@ -193,6 +193,7 @@ export class PeerNode {
   private seenUnsupported: Set<string> | null = null;
   /** The node folder was missing at the last listing. */
   private folderGone = false;
+  private saidWhyUnwatched = false;
   /** The state folder being made again (rebuildStateFolder), once at a time. */
   private rebuilding: Promise<void> | null = null;
   /** Listings in a row that found the folder without its state folder's lock file. */
@@ -1253,6 +1254,7 @@ export class PeerNode {
     this.tracker.stop();
     if (this.snapshotTimer) this.options.clock.clearTimeout(this.snapshotTimer);
     if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);
+    this.folder.close();
     await this.seeder.close();
     await this.endpoint.close();
     // Record writes wait a moment to take the changes after them along (record-file.ts).
@@ -1462,10 +1464,12 @@ export class PeerNode {
     if (rescanFolder) {
       this.lastFolderScanMs = this.options.clock.now();
       const listingNumber = this.seedWatch.listingStarts();
+      // Not watched while a download writes its part file there: each write would be an event.
       const listed = await this.folder
-        .listEntries(this.seedWatch.watchedNames())
+        .listEntries(this.seedWatch.watchedNames(), !this.hasMovingDownload())
         .then((listing) => this.folderFound(listing))
         .catch((error: unknown) => this.folderListingFailed(error));
+      this.sayWhyUnwatched();
       if (listed !== null && !this.closed) {
         this.folderListing = listed;
         this.reviewSeededFiles(listed, listingNumber);
@@ -1482,6 +1486,16 @@ export class PeerNode {
     if (!this.hasMovingDownload() && isDeepStrictEqual(snapshot, this.snapshot)) return;
     this.snapshot = snapshot;
     for (const listener of this.listeners) listener();
+  }
+
+  /** Once: a folder that cannot be watched is looked at file by file, more often. */
+  private sayWhyUnwatched(): void {
+    const why = this.folder.whyUnwatched();
+    if (why === null || this.saidWhyUnwatched) return;
+    this.saidWhyUnwatched = true;
+    this.options.logger.log(
+      `changes in ${this.folder.path} are not watched (${why}): each file is looked at in turn`,
+    );
   }
 
   private fileRows(listing: FolderListing): PeerSnapshot['files'] {

@@ -9,6 +9,7 @@ import { appendFile, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { setTimeout } from 'node:timers/promises';
 import { openNodeFolder } from '../../source/peer/node-folder.ts';
 import { withTimeout } from './harness/wait.ts';
 
@@ -78,6 +79,42 @@ describe('NodeFolder.listEntries', () => {
       added.files.map((file) => file.name),
       ['file9.bin', 'file10.bin', 'file11.bin'],
     );
+  });
+
+  test('a watched folder: a file the kernel reports written is looked at in the next listing', async () => {
+    const filesDir = join(root, 'files-watched');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 6);
+    const old = new Date(Date.now() - 3_600_000);
+    // Written with an old time: a file written lately is looked at every listing anyway.
+    const writeOld = async (name: string, content: string) => {
+      await writeFile(join(folder.path, name), content);
+      await utimes(join(folder.path, name), old, old);
+    };
+    const sizeOf = async (name: string) =>
+      (await folder.listEntries(undefined, true)).files.find((file) => file.name === name)
+        ?.sizeBytes;
+    const rewrittenIsListed = async (name: string, content: string, what: string) => {
+      await writeOld(name, content);
+      const listed = async () => {
+        while ((await sizeOf(name)) !== content.length) await setTimeout(20);
+      };
+      await withTimeout(listed(), what, 2_000);
+    };
+    for (let i = 0; i < 300; i++) await writeOld(`f${i}.bin`, 'one');
+    assert.equal(await sizeOf('f7.bin'), 3);
+    // Unwatched, 300 files are each looked at every 6 s (watched, every 30 s), so only the
+    // kernel's report brings the rewritten file into the next listings.
+    await rewrittenIsListed('f7.bin', 'rewritten', 'f7.bin rewritten: its new size listed');
+    assert.equal(folder.whyUnwatched(), null);
+    // The folder deleted and made again: a watch on the old folder would report nothing.
+    await rm(folder.path, { recursive: true });
+    await assert.rejects(folder.listEntries(undefined, true), { code: 'ENOENT' });
+    await mkdir(folder.path);
+    for (let i = 0; i < 300; i++) await writeOld(`f${i}.bin`, 'two');
+    assert.equal(await sizeOf('f8.bin'), 3);
+    await rewrittenIsListed('f8.bin', 'rewritten again', 'f8.bin rewritten in the new folder');
+    folder.close();
   });
 
   test('lists folders, FIFOs and links that lead out or nowhere as unsupported, with why', async () => {
