@@ -193,6 +193,8 @@ class PlainFileStats {
     { file: FolderFile; statedAtMs: number; watchSinceMs: number }
   >();
 
+  private lastNames: string[] | null = null;
+
   /** `names` in order, each with its stats; `changed`: a file differs from the last call's. */
   async list(
     folderPath: string,
@@ -215,11 +217,15 @@ class PlainFileStats {
       cachedSinceMs === watchSinceMs ? watchedPeriodMs : fresh.has(name) ? freshPeriodMs : periodMs;
     const files: FolderFile[] = [];
     let changed = false;
-    const listed = new Set(names);
-    for (const name of this.known.keys()) {
-      if (listed.has(name)) continue;
-      this.known.delete(name);
-      changed = true;
+    // The names of the last read again (the same array): none to forget.
+    if (names !== this.lastNames) {
+      this.lastNames = names;
+      const listed = new Set(names);
+      for (const name of this.known.keys()) {
+        if (listed.has(name)) continue;
+        this.known.delete(name);
+        changed = true;
+      }
     }
     for (const name of names) {
       const cached = this.known.get(name);

@@ -194,6 +194,13 @@ export class PeerNode {
   /** The node folder was missing at the last listing. */
   private folderGone = false;
   private saidWhyUnwatched = false;
+  /** The folder listing's files by name, kept while the listing is the same object. */
+  private listingStamps: {
+    listing: FolderListing;
+    stamps: ReadonlyMap<string, FileIdentity>;
+  } | null = null;
+  /** The listing noticeNewFiles() looked at last. */
+  private noticedListing: FolderListing | null = null;
   /** The state folder being made again (rebuildStateFolder), once at a time. */
   private rebuilding: Promise<void> | null = null;
   /** Listings in a row that found the folder without its state folder's lock file. */
@@ -620,7 +627,9 @@ export class PeerNode {
   /** Files new in the folder since the last listing wait to settle (see seedAll). */
   private noticeNewFiles(listing: FolderListing): void {
     const seen = this.seenNames;
-    if (seen === null) return;
+    // A listing that is the last one itself holds no name not seen already.
+    if (seen === null || listing === this.noticedListing) return;
+    this.noticedListing = listing;
     const here = new Set<string>();
     for (const { name } of listing.files) {
       here.add(name);
@@ -696,9 +705,13 @@ export class PeerNode {
 
   /** Acts on seeded files that changed or left the folder (see SeededFileWatch). */
   private reviewSeededFiles(listing: FolderListing, listingNumber: number): void {
-    const stamps = new Map<string, FileIdentity>();
-    for (const file of listing.files) stamps.set(file.name, file);
-    const review = this.seedWatch.review(stamps, listingNumber);
+    // The same map while the listing is the same object: the watch then knows nothing changed.
+    if (this.listingStamps?.listing !== listing) {
+      const stamps = new Map<string, FileIdentity>();
+      for (const file of listing.files) stamps.set(file.name, file);
+      this.listingStamps = { listing, stamps };
+    }
+    const review = this.seedWatch.review(this.listingStamps.stamps, listingNumber);
     const log = (line: string) => this.options.logger.log(line);
     for (const name of review.gone) {
       const entry = this.seeded.get(name);
@@ -1364,7 +1377,7 @@ export class PeerNode {
     const before = this.rates.rates;
     // File bytes only: heartbeats and LISTs are not a transfer, and would wake an idle view.
     if (!this.rates.tick(nowMs, this.seeder.bytesServedSoFar, this.endpoint.dataBytesIn)) return;
-    this.uploadPeers.sample(this.seeder.stats(), nowMs, this.nameOfPeer);
+    this.uploadPeers.sample(this.seeder.uploadStats(), nowMs, this.nameOfPeer);
     void this.namePeers(nowMs);
     const { up, down } = this.rates.rates;
     // An idle node's rates stay 0 second after second: nothing to redraw then.

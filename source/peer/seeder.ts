@@ -80,6 +80,9 @@ export interface SeederStats {
   uploadLimitBytesPerSec: number;
 }
 
+/** The part of SeederStats about who is served. */
+export type UploadStats = Pick<SeederStats, 'peers' | 'slots'>;
+
 /** A well-behaved downloader never has more than its largest window outstanding at one owner. */
 export const DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER = defaults.maxWindowBlocks;
 /**
@@ -208,11 +211,18 @@ export class Seeder {
       bytesServed: this.bytesServed,
       blocksServed: this.blocksServed,
       rejectsSent: this.rejectsSent,
-      peers: this.ledger.snapshot(),
+      ...this.uploadStats(),
       files: this.files.stats(),
-      slots: this.slots.asking(this.opts.clock.now()),
       uploadLimitBytesPerSec: this.pacer.limit,
     };
+  }
+
+  /**
+   * Who is served, for the rates sampled each second: without a row per seeded file (3,000 rows
+   * a second made for nothing, a node seeding 3,000 files idle).
+   */
+  uploadStats(): UploadStats {
+    return { peers: this.ledger.snapshot(), slots: this.slots.asking(this.opts.clock.now()) };
   }
 
   /** Stops answering and closes every file. */

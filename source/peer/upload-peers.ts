@@ -5,7 +5,7 @@
 import { formatAddress } from '../format.ts';
 import type { HostPort } from '../protocol/messages.ts';
 import type { UploadPeerSnapshot } from './peer-snapshot.ts';
-import { requesterKey, type SeederStats } from './seeder.ts';
+import { requesterKey, type UploadStats } from './seeder.ts';
 
 /** Rows shown at most: the busiest peers. */
 const MAX_ROWS = 64;
@@ -21,7 +21,7 @@ export class UploadPeers {
    * Recomputes the rows from the seeder's figures (rates over the time since the last call);
    * `idOf` names each peer's node as far as the tracker said (peer-names.ts).
    */
-  sample(stats: SeederStats, nowMs: number, idOf: (address: HostPort) => number | null): void {
+  sample(stats: UploadStats, nowMs: number, idOf: (address: HostPort) => number | null): void {
     const elapsedMs = nowMs - this.lastSampleMs;
     const slotOf = new Map(stats.slots.map((holder) => [holder.key, holder.slot]));
     const bytes = new Map<string, number>();

@@ -102,3 +102,35 @@ test('forget() ends both watching and waiting', () => {
   assert.equal(watch.isWaiting('a.bin'), false);
   assert.deepEqual(list(watch, {}), nothing);
 });
+
+test('the same listing object again, nothing seeded or forgotten since: not compared again', () => {
+  const watch = new SeededFileWatch();
+  watch.seeding('a.bin', stamp(10, 1000));
+  const same = listing({ 'a.bin': stamp(10, 1000) });
+  assert.deepEqual(watch.review(same, watch.listingStarts()), nothing);
+  // What the node passes while the folder listing is the last one itself, which it takes for
+  // unchanged (emptied here behind the watch's back, to show that it is not compared again).
+  same.delete('a.bin');
+  assert.deepEqual(watch.review(same, watch.listingStarts()), nothing);
+  same.set('a.bin', stamp(10, 1000));
+  // A file seeded since and not in it is compared, and found gone.
+  watch.seeding('b.bin', stamp(20, 1000, 8));
+  assert.deepEqual(watch.review(same, watch.listingStarts()), { ...nothing, gone: ['b.bin'] });
+  assert.deepEqual(watch.review(same, watch.listingStarts()), nothing);
+  // A file waiting to settle is compared with every listing, the same object or not.
+  watch.waitToSettle('c.bin');
+  const withC = listing({ 'a.bin': stamp(10, 1000), 'c.bin': stamp(5, 1000, 9) });
+  assert.deepEqual(watch.review(withC, watch.listingStarts()), nothing);
+  assert.deepEqual(watch.review(withC, watch.listingStarts()), { ...nothing, settled: ['c.bin'] });
+});
+
+test('watchedNames() is the same set while nothing is seeded, waits or is forgotten', () => {
+  const watch = new SeededFileWatch();
+  watch.seeding('a.bin', stamp(10, 1000));
+  const names = watch.watchedNames();
+  assert.equal(watch.watchedNames(), names);
+  watch.waitToSettle('b.bin');
+  assert.deepEqual([...watch.watchedNames()], ['a.bin', 'b.bin']);
+  watch.forget('a.bin');
+  assert.deepEqual([...watch.watchedNames()], ['b.bin']);
+});
