@@ -45,6 +45,7 @@ export class FolderWatch {
   /** Why no watch can run here (a network filesystem, too many watches), once found. */
   private unavailable: string | null = null;
   private checkedFilesystem = false;
+  private closed = false;
   /** What an event names when it is about the folder itself. */
   private readonly folderName: string;
 
@@ -63,7 +64,7 @@ export class FolderWatch {
    */
   async set(on: boolean, folder: string, nowMs: number): Promise<void> {
     if (this.watcher !== null && (!on || folder !== this.watchedFolder)) this.stop();
-    if (!on || this.watcher !== null || this.unavailable !== null) return;
+    if (!on || this.watcher !== null || this.unavailable !== null || this.closed) return;
     if (!this.checkedFilesystem) {
       this.checkedFilesystem = true;
       const type = (await statfs(this.folderPath).catch(() => null))?.type;
@@ -73,15 +74,16 @@ export class FolderWatch {
         return;
       }
     }
-    if (this.watcher !== null) return; // another listing began it meanwhile
+    // Another listing began one meanwhile, or the node closed the folder.
+    if (this.watcher !== null || this.closed) return;
     try {
-      const watcher = watch(this.folderPath, { persistent: false }, (_event, name) => {
+      const watcher = watch(this.folderPath, { persistent: false }, (event, name) => {
         if (name === null) {
           this.everything = true;
-        } else if (name === this.folderName) {
-          // How the folder itself being deleted, moved or unmounted is told (or an entry of
-          // the same name): this watch may be over. Begun again at the next listing, if any.
-          this.everything = true;
+        } else if (event === 'rename' && name === this.folderName) {
+          // How the folder itself being deleted, moved or unmounted is told (or an entry of the
+          // same name made or removed): this watch may be over. Begun again at the next listing;
+          // until each file is looked at under it, the unwatched periods apply.
           this.stop();
         } else if (!this.ignored(name)) {
           this.touched.add(name);
@@ -116,7 +118,9 @@ export class FolderWatch {
     return this.unavailable;
   }
 
+  /** For good: a listing still under way when the node closes begins no watch after this. */
   close(): void {
+    this.closed = true;
     this.stop();
   }
 
