@@ -1,5 +1,6 @@
 import { lstat } from 'node:fs/promises';
 import { makeFolder } from '../make-folder.ts';
+import { A_PART_IS_A_FILE, NOT_A_FOLDER } from './files-dir.ts';
 
 /**
  * Makes the folder a flag names (--logs, a tracker's --db) before anything uses it. A folder
@@ -22,7 +23,7 @@ async function whyNoFolder(path: string, error: unknown): Promise<string> {
   const code = (error as { code?: unknown }).code;
   if (code === 'ENOTDIR') {
     const there = await lstat(path).catch(() => null);
-    return there === null ? 'a part of the path is a file, not a folder' : 'not a folder';
+    return there === null ? A_PART_IS_A_FILE : NOT_A_FOLDER;
   }
   if (code === 'EACCES' || code === 'EPERM') return 'cannot make the folder (permission denied)';
   return `cannot make the folder (${(error as Error).message})`;
