@@ -33,6 +33,10 @@ const REMOTE_FILESYSTEMS: ReadonlyMap<number, string> = new Map([
  * writes its part file into the folder: each write is an event, a callback per turn of the loop
  * on the transfer's hot path; the listing falls back to its faster turns meanwhile.
  */
+async function typeOfFilesystem(path: string): Promise<number | undefined> {
+  return (await statfs(path).catch(() => null))?.type;
+}
+
 export class FolderWatch {
   private watcher: FSWatcher | null = null;
   private touched = new Set<string>();
@@ -53,6 +57,8 @@ export class FolderWatch {
     private readonly folderPath: string,
     /** Names that are none of the listing's business (state folder, part files, hidden). */
     private readonly ignored: (name: string) => boolean,
+    /** The filesystem's type (`statfs`), undefined if it cannot be told: a test's NFS. */
+    private readonly filesystemOf: (path: string) => Promise<number | undefined> = typeOfFilesystem,
   ) {
     this.folderName = basename(folderPath);
   }
@@ -67,7 +73,7 @@ export class FolderWatch {
     if (!on || this.watcher !== null || this.unavailable !== null || this.closed) return;
     if (!this.checkedFilesystem) {
       this.checkedFilesystem = true;
-      const type = (await statfs(this.folderPath).catch(() => null))?.type;
+      const type = await this.filesystemOf(this.folderPath);
       const remote = type === undefined ? undefined : REMOTE_FILESYSTEMS.get(type);
       if (remote !== undefined) {
         this.unavailable = `the folder is on ${remote}, whose changes this machine is not told of`;
