@@ -3,6 +3,17 @@ import { afterEach, test } from 'node:test';
 import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { useTableWidths } from '../../source/ui/tracker/use-row-widths.ts';
+import {
+  eventually,
+  fileRow,
+  MutableStore,
+  nodeRow,
+  renderEachTest,
+  tick,
+  trackerSnapshot,
+} from './fixtures.ts';
+
+const show = renderEachTest();
 
 let unmount = (): void => {};
 afterEach(() => unmount());
@@ -43,4 +54,36 @@ test("each table's rows are measured again only when they are new, at most once 
   view.rerender(<Probe nodes={[12]} files={[6]} nowMs={11_500} counts={counts} />);
   assert.deepEqual(counts, { nodes: 7, files: 3 });
   assert.equal(view.lastFrame(), '7 3');
+});
+
+test('the tracker view measures the owner index again only when its file rows are new', async () => {
+  // 40 files, a few on screen at 80x24: the last one's size is read only to measure all rows.
+  let measuredLast = 0;
+  const files = Array.from({ length: 40 }, (_, index) =>
+    fileRow(`f${String(index).padStart(2, '0')}.bin`, `${index}`.padStart(8, 'a'), [
+      { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+    ]),
+  );
+  const last = files[39]!;
+  const sizeBytes = last.sizeBytes;
+  Object.defineProperty(last, 'sizeBytes', {
+    get: () => {
+      measuredLast++;
+      return sizeBytes;
+    },
+  });
+  const store = new MutableStore(trackerSnapshot([nodeRow(1)], files));
+  await show({ tracker: store, size: { columns: 80, rows: 24 } });
+  const first = measuredLast;
+  assert.ok(first > 0, 'measured for the first frame');
+  // The node rows are new every 2 s (their ages); the file rows are the same array.
+  for (const ageMs of [3_000, 5_000]) {
+    await tick(1_100);
+    store.set(trackerSnapshot([nodeRow(1, { lastHeardAgoMs: ageMs })], files));
+    await tick(50);
+  }
+  assert.equal(measuredLast, first, 'the owner index was not measured again');
+  await tick(1_100);
+  store.set(trackerSnapshot([nodeRow(1)], [...files]));
+  await eventually(() => assert.ok(measuredLast > first, 'new file rows: measured again'));
 });
