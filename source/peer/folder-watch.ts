@@ -102,7 +102,11 @@ export class FolderWatch {
       this.sinceMs = nowMs;
       this.watchedFolder = folder;
     } catch (error) {
-      this.unavailable = (error as Error).message;
+      // Gone since the listing looked (deleted, or being made again): tried at the next one.
+      // Anything else (the inotify limit reached) stays so: said once, not tried each second.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.unavailable = (error as Error).message;
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -46,4 +46,18 @@ test('names written are reported once; hidden and part files are not; off, nothi
   watch.close();
   await watch.set(true, 'd:1', 4_000);
   assert.equal(watch.take().sinceMs, Number.NaN, 'closed for good');
+});
+
+test('a folder gone when the watch begins is watched once it is back', async () => {
+  const later = join(root, 'later');
+  const watch = new FolderWatch(later, hidden, async () => undefined);
+  await watch.set(true, 'd:2', 1_000);
+  assert.equal(watch.whyUnavailable, null, 'not given up for good');
+  assert.equal(watch.take().sinceMs, Number.NaN);
+  await mkdir(later);
+  await watch.set(true, 'd:2', 2_000);
+  await writeFile(join(later, 'd.bin'), 'x');
+  await setTimeout(50);
+  assert.deepEqual(watch.take(), { names: new Set(['d.bin']), everything: false, sinceMs: 2_000 });
+  watch.close();
 });
