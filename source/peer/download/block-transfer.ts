@@ -488,6 +488,9 @@ export class BlockTransfer {
     queueMicrotask(this.pumpDueOwners);
   }
 
+  /** Another download freed room on an owner's link that this one waits for. */
+  private readonly askAgain = (owner: OwnerSession): void => this.pumpAfterBatch(owner);
+
   private readonly pumpDueOwners = (): void => {
     this.pumpQueued = false;
     const due = this.dueOwners;
@@ -565,7 +568,10 @@ export class BlockTransfer {
     limits.ownerInFlight = owner.inFlightBlocks;
     limits.ownerComplete = owner.complete;
     limits.usableOwners = this.usableOwners;
-    let free = Math.min(owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs), inFlightRoom(limits));
+    let free = Math.min(
+      owner.freeWindow(MAX_BLOCKS_PER_REQUEST * 8, nowMs, this.askAgain),
+      inFlightRoom(limits),
+    );
     const maxRun = this.maxRunAtLimit(nowMs, owner);
     // Losing fragments, a request goes once there is room for half a short run, so that small
     // blocks still go several to a REQUEST.

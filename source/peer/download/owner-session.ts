@@ -34,6 +34,8 @@ export class OwnerSession implements LinkUser {
   private inFlight = 0;
   /** When this download last found the link's window full while below its share. */
   starvedAtMs = Number.NEGATIVE_INFINITY;
+  /** What asks this owner again once room is freed, while this download waits for its share. */
+  private waitingForRoom: ((owner: OwnerSession) => void) | null = null;
   /** Every block requested of this owner gets the next number, in the order it will be sent. */
   nextRequestSeq = 0;
   /** Highest request number this owner has answered: anything well below it and missing is lost. */
@@ -114,12 +116,25 @@ export class OwnerSession implements LinkUser {
   settled(): void {
     this.inFlight--;
     this.link.inFlightBlocks--;
+    if (this.link.userCount > 1) this.link.roomFreed(this);
   }
 
   /** Nothing this download asked of it is in flight any more. */
   forgetInFlight(): void {
     this.link.inFlightBlocks -= this.inFlight;
     this.inFlight = 0;
+    if (this.link.userCount > 1) this.link.roomFreed(this);
+  }
+
+  get wantsRoom(): boolean {
+    return this.waitingForRoom !== null;
+  }
+
+  /** Room this download claimed is free (another download's block left the window). */
+  wake(): void {
+    const ask = this.waitingForRoom;
+    this.waitingForRoom = null;
+    ask?.(this);
   }
 
   /**
@@ -175,16 +190,22 @@ export class OwnerSession implements LinkUser {
   /**
    * Free room for this download in the link's window, in whole blocks: other downloads' blocks
    * count against it, and while they use the link too this one keeps to its share (see
-   * PeerLink.shareOf). A slow owner gets no more than a few blocks from this download.
+   * PeerLink.shareOf). A slow owner gets no more than a few blocks from this download. Short
+   * of its share, `askAgain` is called once the others free room.
    */
-  freeWindow(cap: number, nowMs: number): number {
+  freeWindow(cap: number, nowMs: number, askAgain: (owner: OwnerSession) => void): number {
     const share = this.link.shareOf(this, cap, nowMs);
     let own = share - this.inFlight;
     if (this.state === 'slow') own = Math.min(own, this.slowWindowBlocks - this.inFlight);
     const free = this.link.freeWindow(cap);
     // The others hold room this download's share allows it: claim the share, so that they keep
-    // to theirs at their next refill.
-    if (free < own) this.starvedAtMs = nowMs;
+    // to theirs at their next refill, and ask again as soon as they free some.
+    if (free < own) {
+      this.starvedAtMs = nowMs;
+      this.waitingForRoom = askAgain;
+    } else {
+      this.waitingForRoom = null;
+    }
     return Math.max(0, Math.min(free, own));
   }
 
