@@ -111,14 +111,20 @@ describe('PeerLink: control requests', () => {
 /** A download that never needs to be asked again. */
 const noAsk = () => {};
 
+/** A greeted link and two downloads fetching from it, both active. */
+function twoDownloads(): { peer: PeerLink; first: OwnerSession; second: OwnerSession } {
+  const peer = link();
+  peer.greeted(peer.cookieEpoch, COOKIE);
+  const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+  const second = new OwnerSession(peer, defaults.minWindowBlocks, 0);
+  first.state = 'active';
+  second.state = 'active';
+  return { peer, first, second };
+}
+
 describe('PeerLink: one window for every download from the node', () => {
   test('blocks asked by two downloads both count against it, and each keeps to its share', () => {
-    const peer = link();
-    peer.greeted(peer.cookieEpoch, COOKIE);
-    const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
-    const second = new OwnerSession(peer, defaults.minWindowBlocks, 0);
-    first.state = 'active';
-    second.state = 'active';
+    const { peer, first, second } = twoDownloads();
     const window = defaults.initialWindowBlocks;
     assert.equal(first.freeWindow(1_000, 0, noAsk), window, 'alone on the link: all of it');
     first.asked(10);
@@ -146,12 +152,7 @@ describe('PeerLink: one window for every download from the node', () => {
   });
 
   test('a download short of its share is asked again as soon as another frees room', () => {
-    const peer = link();
-    peer.greeted(peer.cookieEpoch, COOKIE);
-    const first = new OwnerSession(peer, defaults.minWindowBlocks, 0);
-    const second = new OwnerSession(peer, defaults.minWindowBlocks, 0);
-    first.state = 'active';
-    second.state = 'active';
+    const { first, second } = twoDownloads();
     const asked: string[] = [];
     const askFirst = () => asked.push('first');
     const askSecond = () => asked.push('second');
