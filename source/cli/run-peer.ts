@@ -12,7 +12,7 @@ import { listenAddress } from './listen-address.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
-import { lookUpTrackerNames } from './tracker-names.ts';
+import { lookUpTrackerNames, trackerNamesAgain } from './tracker-names.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
 
@@ -52,6 +52,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     host: listen.host,
     port: options.port,
     tracker: named.trackers,
+    lookUpTrackersAgain: trackerNamesAgain(options.trackers, options.host),
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,

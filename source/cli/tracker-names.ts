@@ -1,5 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import type { TrackerLookedUp } from '../peer/tracker-choice.ts';
 
 /** A tracker as --tracker gave it: an IP address or a host name, and a port. */
 export interface TrackerGiven {
@@ -28,11 +29,10 @@ export type NamesLookedUp =
   | { ok: false; problem: string };
 
 /**
- * The trackers of --tracker with each host name looked up once, at start, in the family of
- * `host` (the node's one socket reaches only that family; without --host, IPv4 unless a tracker
- * is given as an IPv6 address). Trackers are nearly always given by
- * name elsewhere (a tracker URL); before 2026-12-06 only IP addresses were taken here, and
- * `--tracker trackerbox:12345` was refused as not HOST:PORT (found by hand).
+ * The trackers of --tracker with each host name looked up at start, in the family of `host`
+ * (see familyOf), and again while every tracker fails to answer (trackerNamesAgain). Trackers
+ * are nearly always given by name elsewhere (a tracker URL); before 2026-12-06 only IP addresses
+ * were taken here, and `--tracker trackerbox:12345` was refused as not HOST:PORT (found by hand).
  */
 export async function lookUpTrackerNames(
   trackers: readonly TrackerGiven[],
@@ -40,9 +40,7 @@ export async function lookUpTrackerNames(
   lookUp: LookUp = systemLookUp,
   timeoutMs = LOOKUP_TIMEOUT_MS,
 ): Promise<NamesLookedUp> {
-  // Without --host, the family of the trackers given as addresses (parse-args made them one).
-  const given = host ?? trackers.find((tracker) => isIP(tracker.address) !== 0)?.address ?? '';
-  const family = isIP(given) === 6 ? 6 : 4;
+  const family = familyOf(trackers, host);
   const out: TrackerGiven[] = [];
   const lines: string[] = [];
   for (const tracker of trackers) {
@@ -51,10 +49,7 @@ export async function lookUpTrackerNames(
       continue;
     }
     const given = `${tracker.address}:${tracker.port}`;
-    const found = await withTimeout(lookUp(tracker.address, family), timeoutMs).then(
-      (address) => ({ ok: true as const, address }),
-      (error: unknown) => ({ ok: false as const, code: errorCode(error) }),
-    );
+    const found = await lookUpOne(tracker.address, family, lookUp, timeoutMs);
     if (!found.ok)
       return { ok: false, problem: `--tracker ${given}: ${why(found.code, family, timeoutMs)}` };
     out.push({ address: found.address, port: tracker.port });
@@ -62,6 +57,51 @@ export async function lookUpTrackerNames(
     lines.push(`tracker ${given} is ${shown}:${tracker.port}`);
   }
   return { ok: true, trackers: out, lines };
+}
+
+/**
+ * The trackers of --tracker looked up again, for a node whose trackers all stopped answering
+ * (TrackerClient): each name where it points now, in the family it was first looked up in; an
+ * address, or a name that cannot be looked up now, comes back as null (the node keeps what it
+ * had).
+ */
+export function trackerNamesAgain(
+  trackers: readonly TrackerGiven[],
+  host: string | null,
+  lookUp: LookUp = systemLookUp,
+  timeoutMs = LOOKUP_TIMEOUT_MS,
+): () => Promise<TrackerLookedUp[]> {
+  const family = familyOf(trackers, host);
+  return () =>
+    Promise.all(
+      trackers.map(async (tracker): Promise<TrackerLookedUp> => {
+        const given = `${tracker.address}:${tracker.port}`;
+        if (isIP(tracker.address) !== 0) return { given, address: null };
+        const found = await lookUpOne(tracker.address, family, lookUp, timeoutMs);
+        return { given, address: found.ok ? { address: found.address, port: tracker.port } : null };
+      }),
+    );
+}
+
+/**
+ * The family names are looked up in: that of --host, else of the trackers given as addresses
+ * (parse-args made them one), else IPv4. The node's one socket reaches only that family.
+ */
+function familyOf(trackers: readonly TrackerGiven[], host: string | null): 4 | 6 {
+  const given = host ?? trackers.find((tracker) => isIP(tracker.address) !== 0)?.address ?? '';
+  return isIP(given) === 6 ? 6 : 4;
+}
+
+function lookUpOne(
+  name: string,
+  family: 4 | 6,
+  lookUp: LookUp,
+  timeoutMs: number,
+): Promise<{ ok: true; address: string } | { ok: false; code: string }> {
+  return withTimeout(lookUp(name, family), timeoutMs).then(
+    (address) => ({ ok: true as const, address }),
+    (error: unknown) => ({ ok: false as const, code: errorCode(error) }),
+  );
 }
 
 function why(code: string, family: 4 | 6, timeoutMs: number): string {

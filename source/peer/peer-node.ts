@@ -59,6 +59,7 @@ import { type CreditReport, PendingCredits } from './pending-credits.ts';
 import { type FileIdentity, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
+import type { TrackerLookedUp } from './tracker-choice.ts';
 import { TrackerClient } from './tracker-client.ts';
 import { UploadPeers } from './upload-peers.ts';
 
@@ -68,6 +69,8 @@ export interface PeerNodeOptions {
   port: number;
   /** The swarm's tracker, or several in order of preference (one is used at a time). */
   tracker: RemoteAddress | readonly RemoteAddress[];
+  /** Those given by host name looked up again, while none answers (TrackerClient). */
+  lookUpTrackersAgain?: () => Promise<readonly TrackerLookedUp[]>;
   filesDir: string;
   maxOwners: number;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
@@ -410,6 +413,7 @@ export class PeerNode {
         void node?.reannounce();
       },
       changed: () => node?.markChanged(),
+      ...(options.lookUpTrackersAgain ? { lookUpAgain: options.lookUpTrackersAgain } : {}),
     });
     node = new PeerNode(
       options,

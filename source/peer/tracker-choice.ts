@@ -18,9 +18,19 @@ export function formatTracker(address: RemoteAddress): string {
   return `${host}:${address.port}`;
 }
 
+/**
+ * A tracker of --tracker looked up again: `given` as a person named it (`NAME:PORT`), `address`
+ * where the name points now, or null where there is nothing new to know (given as an address, or
+ * the lookup failed: the address it had is kept).
+ */
+export interface TrackerLookedUp {
+  given: string;
+  address: RemoteAddress | null;
+}
+
 /** The trackers in the order given and the one in use. */
 export class TrackerChoice {
-  readonly all: readonly RemoteAddress[];
+  private readonly list: RemoteAddress[];
   private index = 0;
   /** Trackers tried without an answer since the last answer. */
   private failedInRow = 0;
@@ -28,17 +38,26 @@ export class TrackerChoice {
   constructor(trackers: RemoteAddress | readonly RemoteAddress[]) {
     const list = Array.isArray(trackers) ? trackers : [trackers as RemoteAddress];
     if (list.length === 0) throw new Error('TrackerChoice needs at least one tracker');
-    this.all = list;
+    this.list = [...list];
+  }
+
+  get all(): readonly RemoteAddress[] {
+    return this.list;
+  }
+
+  /** The tracker at `index` moved to `address` (its name was looked up again); same place. */
+  replace(index: number, address: RemoteAddress): void {
+    this.list[index] = address;
   }
 
   /** The tracker requests go to now. */
   get current(): RemoteAddress {
-    return this.all[this.index]!;
+    return this.list[this.index]!;
   }
 
   /** More than one tracker: a failed request moves on instead of retrying patiently. */
   get several(): boolean {
-    return this.all.length > 1;
+    return this.list.length > 1;
   }
 
   /** The current tracker answered. */
@@ -55,8 +74,8 @@ export class TrackerChoice {
   moveOn(from: RemoteAddress = this.current): boolean {
     if (from !== this.current) return true;
     this.failedInRow++;
-    this.index = (this.index + 1) % this.all.length;
-    if (this.failedInRow < this.all.length) return true;
+    this.index = (this.index + 1) % this.list.length;
+    if (this.failedInRow < this.list.length) return true;
     this.failedInRow = 0;
     return false;
   }

@@ -17,7 +17,12 @@ import type {
 } from '../protocol/messages.ts';
 import { RttEstimator } from './download/rtt-estimator.ts';
 import type { NodeIdentity } from './identity.ts';
-import { FAILOVER_REQUEST_RETRIES, formatTracker, TrackerChoice } from './tracker-choice.ts';
+import {
+  FAILOVER_REQUEST_RETRIES,
+  formatTracker,
+  TrackerChoice,
+  type TrackerLookedUp,
+} from './tracker-choice.ts';
 import { proveIdentity } from './tracker-registration.ts';
 
 export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
@@ -59,6 +64,14 @@ export const RETRY_CAP_MS = 8_000;
 /** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
 export const RETRY_MIN_MS = 1_000;
 
+function newTrackerRtt(): RttEstimator {
+  return new RttEstimator(
+    MIN_TRACKER_TIMEOUT_MS,
+    defaults.requestTimeoutMs,
+    defaults.requestTimeoutMs,
+  );
+}
+
 type WithoutToken<T> = T extends { token: Buffer } ? Omit<T, 'token'> : never;
 
 /**
@@ -82,8 +95,9 @@ export class TrackerClient {
   private stopped = false;
   private registering: Promise<boolean> | null = null;
   private readonly trackers: TrackerChoice;
-  /** Each tracker's round trips, in the order of `trackers.all`. */
-  private readonly roundTrips: RttEstimator[];
+  /** Each tracker's round trips, by its address in `trackers.all`. */
+  private readonly roundTrips = new Map<RemoteAddress, RttEstimator>();
+  private lookingUp = false;
 
   constructor(
     private readonly deps: {
@@ -97,19 +111,17 @@ export class TrackerClient {
       /** Registered again after losing the session: re-announce what we seed. */
       onRegistered(again: boolean): void;
       changed(): void;
+      /**
+       * The trackers looked up again, in the order of `tracker` (those given by host name; see
+       * TrackerLookedUp). Asked each time every tracker failed a whole round.
+       */
+      lookUpAgain?: () => Promise<readonly TrackerLookedUp[]>;
     },
   ) {
     this.statusSinceMs = deps.clock.now();
     this.statusSinceWallMs = deps.clock.wallNow();
     this.trackers = new TrackerChoice(deps.tracker);
-    this.roundTrips = this.trackers.all.map(
-      () =>
-        new RttEstimator(
-          MIN_TRACKER_TIMEOUT_MS,
-          defaults.requestTimeoutMs,
-          defaults.requestTimeoutMs,
-        ),
-    );
+    for (const tracker of this.trackers.all) this.roundTrips.set(tracker, newTrackerRtt());
   }
 
   /** The tracker in use now. */
@@ -217,6 +229,44 @@ export class TrackerClient {
       );
     }
     this.schedule(this.nextRetryDelay(), () => this.register(true));
+    this.lookUpAgain();
+  }
+
+  /**
+   * Every tracker failed a round: one given by host name may be elsewhere now (a new lease, a
+   * new machine). Where the name points elsewhere, that address replaces the old one and is
+   * asked at once. Before, a name was looked up once at start, and a node whose tracker moved
+   * retried the old address until it was restarted.
+   */
+  private lookUpAgain(): void {
+    const lookUp = this.deps.lookUpAgain;
+    if (lookUp === undefined || this.lookingUp) return;
+    this.lookingUp = true;
+    void lookUp()
+      .then((found) => {
+        if (this.stopped || this.status !== 'retrying') return;
+        let moved = false;
+        for (const [index, { given, address }] of found.entries()) {
+          const old = this.trackers.all[index];
+          if (address === null || old === undefined) continue;
+          if (address.address === old.address && address.port === old.port) continue;
+          this.trackers.replace(index, address);
+          this.roundTrips.delete(old);
+          this.roundTrips.set(address, newTrackerRtt());
+          this.deps.log(
+            `tracker ${given} is ${formatTracker(address)} now (was ${formatTracker(old)})`,
+          );
+          moved = true;
+        }
+        if (!moved) return;
+        this.retryDelayMs = RETRY_MIN_MS;
+        this.deps.changed();
+        this.schedule(0, () => this.register(true));
+      })
+      .catch(() => {})
+      .finally(() => {
+        this.lookingUp = false;
+      });
   }
 
   /**
@@ -271,7 +321,8 @@ export class TrackerClient {
   }
 
   private roundTripsOf(tracker: RemoteAddress): RttEstimator {
-    return this.roundTrips[this.trackers.all.indexOf(tracker)]!;
+    // A request begun before its tracker was replaced (lookUpAgain) learns nothing it keeps.
+    return this.roundTrips.get(tracker) ?? newTrackerRtt();
   }
 
   /**

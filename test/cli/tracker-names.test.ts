@@ -1,10 +1,14 @@
 /**
- * --tracker by host name: looked up once at start, in the family of --host; a name that does not
- * resolve is one clear line before anything starts.
+ * --tracker by host name: looked up at start, in the family of --host; a name that does not
+ * resolve is one clear line before anything starts. Looked up again while no tracker answers.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type LookUp, lookUpTrackerNames } from '../../source/cli/tracker-names.ts';
+import {
+  type LookUp,
+  lookUpTrackerNames,
+  trackerNamesAgain,
+} from '../../source/cli/tracker-names.ts';
 
 /** A resolver that knows `names` (per family) and records what it was asked. */
 function fakeDns(names: Record<string, Partial<Record<4 | 6, string>>>) {
@@ -65,5 +69,34 @@ describe('lookUpTrackerNames', () => {
   test("the system's resolver: localhost is 127.0.0.1", async () => {
     const found = await lookUpTrackerNames([{ address: 'localhost', port: 3 }], '127.0.0.1');
     assert.deepEqual(found.ok && found.trackers, [{ address: '127.0.0.1', port: 3 }]);
+  });
+});
+
+describe('trackerNamesAgain', () => {
+  test('each name where it points now, in the same family; addresses and failures are null', async () => {
+    const names: Record<string, Partial<Record<4 | 6, string>>> = {
+      'tracker-1.lan': { 4: '10.0.0.5', 6: 'fd00::5' },
+    };
+    const dns = fakeDns(names);
+    const given = [
+      { address: 'tracker-1.lan', port: 6881 },
+      { address: '10.0.0.2', port: 6882 },
+      { address: 'gone.lan', port: 6883 },
+    ];
+    const again = trackerNamesAgain(given, null, dns.lookUp);
+    assert.deepEqual(dns.asked, [], 'nothing is looked up until asked');
+    names['tracker-1.lan'] = { 4: '10.0.0.9' };
+    assert.deepEqual(await again(), [
+      { given: 'tracker-1.lan:6881', address: { address: '10.0.0.9', port: 6881 } },
+      { given: '10.0.0.2:6882', address: null },
+      { given: 'gone.lan:6883', address: null },
+    ]);
+    assert.deepEqual(dns.asked, ['tracker-1.lan/4', 'gone.lan/4']);
+  });
+
+  test('a resolver that does not answer leaves the address as it was', async () => {
+    const never: LookUp = () => new Promise(() => {});
+    const again = trackerNamesAgain([{ address: 'slow.lan', port: 2 }], '::', never, 50);
+    assert.deepEqual(await again(), [{ given: 'slow.lan:2', address: null }]);
   });
 });

@@ -12,6 +12,7 @@ import { UdpEndpoint } from '../../source/net/endpoint.ts';
 import { PassthroughTransport } from '../../source/net/passthrough-transport.ts';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 import { identityFromSeed } from '../../source/peer/identity.ts';
+import type { TrackerLookedUp } from '../../source/peer/tracker-choice.ts';
 import { MIN_TRACKER_TIMEOUT_MS, TrackerClient } from '../../source/peer/tracker-client.ts';
 import { peekHeader } from '../../source/protocol/codec.ts';
 import type { MessageType } from '../../source/protocol/messages.ts';
@@ -96,6 +97,7 @@ async function clientOnManualClock(
   nodeId: number,
   trackerAddress = tracker.address,
   log: (line: string) => void = () => {},
+  lookUpAgain?: () => Promise<readonly TrackerLookedUp[]>,
 ) {
   const clock = new ManualClock();
   const wire = new RequestLoser(await openLoopbackTransport());
@@ -109,6 +111,7 @@ async function clientOnManualClock(
     log,
     onRegistered: () => {},
     changed: () => {},
+    ...(lookUpAgain ? { lookUpAgain } : {}),
   });
   closers.push(async () => {
     client.stop();
@@ -273,5 +276,81 @@ describe('TrackerClient: while no tracker answers', () => {
       longest <= 16_000 + 2 * STEP_MS,
       `${longest} ms without a REGISTER (gaps: ${gaps.join(' ')})`,
     );
+  });
+});
+
+describe('TrackerClient: a tracker given by name that moved', () => {
+  test('is looked up again once no tracker answers, and the node registers where it is now', async () => {
+    // As when the tracker's machine got a new address (a new DHCP lease) or the name was pointed
+    // at another machine: before, the name was looked up once at start, and the node retried
+    // the old address until it was restarted.
+    const old = await trackerSweeping(60_000);
+    const moved = await trackerSweeping(60_000);
+    let pointsAt = old.address;
+    let lookUps = 0;
+    const lookUpAgain = async (): Promise<TrackerLookedUp[]> => {
+      lookUps++;
+      return [{ given: 'trackerbox:6881', address: pointsAt }];
+    };
+    const lines: string[] = [];
+    const { clock, client } = await clientOnManualClock(
+      46,
+      old.address,
+      (line) => lines.push(line),
+      lookUpAgain,
+    );
+    assert.equal(await client.start(), true);
+    assert.equal(lookUps, 0, 'not while the tracker answers');
+    await old.stop();
+    pointsAt = moved.address;
+    const asked = client.need(QUERY, 3);
+    for (let i = 0; i < 600 && client.trackerAddress !== pointsAt; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal((await asked).ok, false, 'the NEED went to the old address');
+    for (let i = 0; i < 100 && client.status !== 'registered'; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(client.status, 'registered');
+    assert.equal(lookUps, 1);
+    const at = (address: RemoteAddress) => `${address.address}:${address.port}`;
+    assert.deepEqual(lines.slice(1), [
+      `tracker ${at(old.address)} unreachable; retrying with backoff, seeding to known peers continues`,
+      `tracker trackerbox:6881 is ${at(moved.address)} now (was ${at(old.address)})`,
+      `registered with tracker ${at(moved.address)} (heartbeat every 54.5 s) after an outage`,
+    ]);
+    await waitFor(
+      () => moved.getSnapshot().nodes.some((node) => node.nodeId === 46),
+      'node 46 listed where the tracker is now',
+      5_000,
+    );
+  });
+
+  test('a name that points where it did changes nothing', async () => {
+    const lines: string[] = [];
+    let lookUps = 0;
+    const { clock, wire, client } = await clientOnManualClock(
+      47,
+      tracker.address,
+      (line) => lines.push(line),
+      async () => {
+        lookUps++;
+        return [{ given: 'trackerbox:6881', address: { ...tracker.address } }];
+      },
+    );
+    assert.equal(await client.start(), true);
+    wire.losingAll = true;
+    const asked = client.need(QUERY, 3);
+    for (let i = 0; i < 300 && lookUps === 0; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal((await asked).ok, false);
+    assert.equal(lookUps, 1);
+    assert.equal(client.status, 'retrying');
+    assert.equal(client.trackerAddress, tracker.address);
+    assert.equal(lines.filter((line) => line.includes(' now (was ')).length, 0);
   });
 });
