@@ -37,6 +37,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   if (!named.ok) return usageProblem(named.problem);
   const listen = listenAddress(options.host, named.trackers);
   if (!listen.ok) return usageProblem(listen.problem);
+  const lookUpTrackersAgain = trackerNamesAgain(options.trackers, options.host);
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
@@ -52,7 +53,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     host: listen.host,
     port: options.port,
     tracker: named.trackers,
-    lookUpTrackersAgain: trackerNamesAgain(options.trackers, options.host),
+    ...(lookUpTrackersAgain ? { lookUpTrackersAgain } : {}),
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,

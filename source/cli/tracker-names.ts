@@ -63,14 +63,15 @@ export async function lookUpTrackerNames(
  * The trackers of --tracker looked up again, for a node whose trackers all stopped answering
  * (TrackerClient): each name where it points now, in the family it was first looked up in; an
  * address, or a name that cannot be looked up now, comes back as null (the node keeps what it
- * had).
+ * had). Undefined when every tracker is given as an address: there is nothing to look up.
  */
 export function trackerNamesAgain(
   trackers: readonly TrackerGiven[],
   host: string | null,
   lookUp: LookUp = systemLookUp,
   timeoutMs = LOOKUP_TIMEOUT_MS,
-): () => Promise<TrackerLookedUp[]> {
+): (() => Promise<TrackerLookedUp[]>) | undefined {
+  if (trackers.every((tracker) => isIP(tracker.address) !== 0)) return undefined;
   const family = familyOf(trackers, host);
   return () =>
     Promise.all(

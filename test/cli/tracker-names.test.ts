@@ -83,7 +83,7 @@ describe('trackerNamesAgain', () => {
       { address: '10.0.0.2', port: 6882 },
       { address: 'gone.lan', port: 6883 },
     ];
-    const again = trackerNamesAgain(given, null, dns.lookUp);
+    const again = trackerNamesAgain(given, null, dns.lookUp)!;
     assert.deepEqual(dns.asked, [], 'nothing is looked up until asked');
     names['tracker-1.lan'] = { 4: '10.0.0.9' };
     assert.deepEqual(await again(), [
@@ -94,9 +94,13 @@ describe('trackerNamesAgain', () => {
     assert.deepEqual(dns.asked, ['tracker-1.lan/4', 'gone.lan/4']);
   });
 
+  test('trackers given as addresses only: nothing to look up', () => {
+    assert.equal(trackerNamesAgain([{ address: '10.0.0.2', port: 1 }], null), undefined);
+  });
+
   test('a resolver that does not answer leaves the address as it was', async () => {
     const never: LookUp = () => new Promise(() => {});
-    const again = trackerNamesAgain([{ address: 'slow.lan', port: 2 }], '::', never, 50);
+    const again = trackerNamesAgain([{ address: 'slow.lan', port: 2 }], '::', never, 50)!;
     assert.deepEqual(await again(), [{ given: 'slow.lan:2', address: null }]);
   });
 });
