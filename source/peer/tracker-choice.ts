@@ -45,9 +45,14 @@ export class TrackerChoice {
     return this.list;
   }
 
-  /** The tracker at `index` moved to `address` (its name was looked up again); same place. */
+  /**
+   * The tracker at `index` moved to `address` (its name was looked up again): it keeps its place
+   * in the order, and is the one tried next, as a tracker not yet tried in this round.
+   */
   replace(index: number, address: RemoteAddress): void {
     this.list[index] = address;
+    this.index = index;
+    this.failedInRow = 0;
   }
 
   /** The tracker requests go to now. */

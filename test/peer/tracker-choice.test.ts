@@ -35,6 +35,21 @@ describe('TrackerChoice', () => {
     assert.equal(choice.current, A);
   });
 
+  test('a tracker that moved keeps its place and is tried next', () => {
+    const choice = new TrackerChoice([A, B]);
+    assert.equal(choice.moveOn(A), true);
+    assert.equal(choice.moveOn(B), false, 'a whole round failed: the names are looked up again');
+    assert.equal(choice.current, A, 'the next round would begin at A');
+    const movedB = { address: '127.0.0.1', port: 4 };
+    choice.replace(1, movedB);
+    assert.deepEqual(choice.all, [A, movedB]);
+    assert.equal(choice.current, movedB);
+    assert.equal(choice.moveOn(movedB), true, 'the moved one failing is not a whole round');
+    assert.equal(choice.current, A);
+    assert.equal(choice.moveOn(B), true, 'a late failure of where B was moves nothing');
+    assert.equal(choice.current, A);
+  });
+
   test('one tracker: never several, every failure backs off', () => {
     const choice = new TrackerChoice(A);
     assert.equal(choice.several, false);
