@@ -45,12 +45,13 @@ export class TrackerChoice {
     return this.list;
   }
 
-  /**
-   * The tracker at `index` moved to `address` (its name was looked up again): it keeps its place
-   * in the order, and is the one tried next, as a tracker not yet tried in this round.
-   */
+  /** The tracker at `index` moved to `address` (its name was looked up again); same place. */
   replace(index: number, address: RemoteAddress): void {
     this.list[index] = address;
+  }
+
+  /** The tracker at `index` is tried next, as one not yet tried in this round (it moved). */
+  tryNext(index: number): void {
     this.index = index;
     this.failedInRow = 0;
   }

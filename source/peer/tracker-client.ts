@@ -242,31 +242,38 @@ export class TrackerClient {
     const lookUp = this.deps.lookUpAgain;
     if (lookUp === undefined || this.lookingUp) return;
     this.lookingUp = true;
+    // A look-up that fails is nothing new: the addresses stay as they are.
     void lookUp()
-      .then((found) => {
-        if (this.stopped || this.status !== 'retrying') return;
-        let moved = false;
-        for (const [index, { given, address }] of found.entries()) {
-          const old = this.trackers.all[index];
-          if (address === null || old === undefined) continue;
-          if (address.address === old.address && address.port === old.port) continue;
-          this.trackers.replace(index, address);
-          this.roundTrips.delete(old);
-          this.roundTrips.set(address, newTrackerRtt());
-          this.deps.log(
-            `tracker ${given} is ${formatTracker(address)} now (was ${formatTracker(old)})`,
-          );
-          moved = true;
-        }
-        if (!moved) return;
-        this.retryDelayMs = RETRY_MIN_MS;
-        this.deps.changed();
-        this.schedule(0, () => this.register(true));
-      })
-      .catch(() => {})
+      .then(
+        (found) => this.trackersFound(found),
+        () => {},
+      )
       .finally(() => {
         this.lookingUp = false;
       });
+  }
+
+  private trackersFound(found: readonly TrackerLookedUp[]): void {
+    if (this.stopped || this.status !== 'retrying') return;
+    let firstMoved = -1;
+    for (const [index, { given, address }] of found.entries()) {
+      const old = this.trackers.all[index];
+      if (address === null || old === undefined) continue;
+      if (address.address === old.address && address.port === old.port) continue;
+      this.trackers.replace(index, address);
+      this.roundTrips.delete(old);
+      this.roundTrips.set(address, newTrackerRtt());
+      this.deps.log(
+        `tracker ${given} is ${formatTracker(address)} now (was ${formatTracker(old)})`,
+      );
+      if (firstMoved < 0) firstMoved = index;
+    }
+    if (firstMoved < 0) return;
+    // The first that moved, in the order given, is asked at once.
+    this.trackers.tryNext(firstMoved);
+    this.retryDelayMs = RETRY_MIN_MS;
+    this.deps.changed();
+    this.schedule(0, () => this.register(true));
   }
 
   /**

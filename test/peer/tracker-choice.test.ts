@@ -43,6 +43,8 @@ describe('TrackerChoice', () => {
     const movedB = { address: '127.0.0.1', port: 4 };
     choice.replace(1, movedB);
     assert.deepEqual(choice.all, [A, movedB]);
+    assert.equal(choice.current, A, 'replaced in place: the order and the one in use stay');
+    choice.tryNext(1);
     assert.equal(choice.current, movedB);
     assert.equal(choice.moveOn(movedB), true, 'the moved one failing is not a whole round');
     assert.equal(choice.current, A);

@@ -95,7 +95,7 @@ after(async () => {
 /** A client whose endpoint's clock stands still until the test advances it; not started. */
 async function clientOnManualClock(
   nodeId: number,
-  trackerAddress = tracker.address,
+  trackerAddress: RemoteAddress | readonly RemoteAddress[] = tracker.address,
   log: (line: string) => void = () => {},
   lookUpAgain?: () => Promise<readonly TrackerLookedUp[]>,
 ) {
@@ -326,6 +326,47 @@ describe('TrackerClient: a tracker given by name that moved', () => {
       'node 46 listed where the tracker is now',
       5_000,
     );
+  });
+
+  test('of two trackers, the one that moved is asked first, not the one in turn', async () => {
+    // The NEED fails over from A to B, which is in use when the round ends; A moved.
+    const first = await trackerSweeping(60_000);
+    const second = await trackerSweeping(60_000);
+    const moved = await trackerSweeping(60_000);
+    const at = (address: RemoteAddress) => `${address.address}:${address.port}`;
+    const lines: string[] = [];
+    const { clock, wire, client } = await clientOnManualClock(
+      48,
+      [first.address, second.address],
+      (line) => lines.push(line),
+      async () => [
+        { given: 'tracker-a:6881', address: moved.address },
+        { given: 'tracker-b:6881', address: null },
+      ],
+    );
+    assert.equal(await client.start(), true);
+    await first.stop();
+    await second.stop();
+    const registersBefore = wire.sentByType.get('register') ?? 0;
+    const asked = client.need(QUERY, 3);
+    for (let i = 0; i < 600 && client.trackerAddress !== moved.address; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal((await asked).ok, false, 'neither answered the NEED');
+    for (let i = 0; i < 100 && client.status !== 'registered'; i++) {
+      clock.advance(100);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.equal(client.status, 'registered');
+    const from = lines.findIndex((line) => line.includes(' now (was '));
+    assert.deepEqual(lines.slice(from), [
+      `tracker tracker-a:6881 is ${at(moved.address)} now (was ${at(first.address)})`,
+      `registered with tracker ${at(moved.address)} (heartbeat every 54.5 s) after an outage`,
+    ]);
+    // Not first to B, in turn, with its resends, then A after a retry's wait (the log is the
+    // same: a registration failing at the end of a round says nothing new).
+    assert.equal((wire.sentByType.get('register') ?? 0) - registersBefore, 1, 'one REGISTER');
   });
 
   test('a name that points where it did changes nothing', async () => {
