@@ -122,6 +122,17 @@ async function clientOnManualClock(
 
 const QUERY = { kind: 'name', name: 'nothing-here.bin' } as const;
 
+/**
+ * Moves the manual clock on 100 ms at a time, letting I/O and timers run between steps, until
+ * `done` or `maxMs` of the clock have passed.
+ */
+async function advanceUntil(clock: ManualClock, done: () => boolean, maxMs: number) {
+  for (let ms = 0; ms < maxMs && !done(); ms += 100) {
+    clock.advance(100);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('TrackerClient: the wait before a request to the tracker goes again', () => {
   test('before the tracker ever answered: the usual 500 ms', async () => {
     const { clock, wire, client } = await clientOnManualClock(41);
@@ -183,10 +194,7 @@ describe('TrackerClient: the wait before a request to the tracker goes again', (
       void answer.finally(() => {
         settled = true;
       });
-      for (let i = 0; i < 600 && !settled; i++) {
-        clock.advance(100);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
+      await advanceUntil(clock, () => settled, 60_000);
       const outcome = await answer;
       assert.ok(outcome.ok, `${old}: ${JSON.stringify(outcome)}`);
       assert.equal(client.status, 'registered');
@@ -237,10 +245,7 @@ describe('TrackerClient: dropped by the tracker', () => {
     void answers.finally(() => {
       settled = true;
     });
-    for (let i = 0; i < 600 && !settled; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => settled, 60_000);
     for (const outcome of await answers) assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.deepEqual(
       lines.filter((line) => line.includes('register again')),
@@ -304,15 +309,9 @@ describe('TrackerClient: a tracker given by name that moved', () => {
     await old.stop();
     pointsAt = moved.address;
     const asked = client.need(QUERY, 3);
-    for (let i = 0; i < 600 && client.trackerAddress !== pointsAt; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => client.trackerAddress === pointsAt, 60_000);
     assert.equal((await asked).ok, false, 'the NEED went to the old address');
-    for (let i = 0; i < 100 && client.status !== 'registered'; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => client.status === 'registered', 10_000);
     assert.equal(client.status, 'registered');
     assert.equal(lookUps, 1);
     const at = (address: RemoteAddress) => `${address.address}:${address.port}`;
@@ -349,15 +348,9 @@ describe('TrackerClient: a tracker given by name that moved', () => {
     await second.stop();
     const registersBefore = wire.sentByType.get('register') ?? 0;
     const asked = client.need(QUERY, 3);
-    for (let i = 0; i < 600 && client.trackerAddress !== moved.address; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => client.trackerAddress === moved.address, 60_000);
     assert.equal((await asked).ok, false, 'neither answered the NEED');
-    for (let i = 0; i < 100 && client.status !== 'registered'; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => client.status === 'registered', 10_000);
     assert.equal(client.status, 'registered');
     const from = lines.findIndex((line) => line.includes(' now (was '));
     assert.deepEqual(lines.slice(from), [
@@ -384,10 +377,7 @@ describe('TrackerClient: a tracker given by name that moved', () => {
     assert.equal(await client.start(), true);
     wire.losingAll = true;
     const asked = client.need(QUERY, 3);
-    for (let i = 0; i < 300 && lookUps === 0; i++) {
-      clock.advance(100);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await advanceUntil(clock, () => lookUps > 0, 30_000);
     assert.equal((await asked).ok, false);
     assert.equal(lookUps, 1);
     assert.equal(client.status, 'retrying');
