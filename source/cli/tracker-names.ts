@@ -64,6 +64,11 @@ export async function lookUpTrackerNames(
  * (TrackerClient): each name where it points now, in the family it was first looked up in; an
  * address, or a name that cannot be looked up now, comes back as null (the node keeps what it
  * had). Undefined when every tracker is given as an address: there is nothing to look up.
+ *
+ * A name whose last look-up has not ended is not looked up again: the timeout gives up waiting,
+ * not the look-up, and each one still running holds one of libuv's four threads (getaddrinfo),
+ * which the node's file reads share. With no DNS server answering, a look-up every retry (8 s)
+ * would hold more of them each time.
  */
 export function trackerNamesAgain(
   trackers: readonly TrackerGiven[],
@@ -73,12 +78,23 @@ export function trackerNamesAgain(
 ): (() => Promise<TrackerLookedUp[]>) | undefined {
   if (trackers.every((tracker) => isIP(tracker.address) !== 0)) return undefined;
   const family = familyOf(trackers, host);
+  const running = new Set<string>();
+  const lookUpOnce: LookUp = (name, inFamily) => {
+    running.add(name);
+    const lookup = lookUp(name, inFamily);
+    lookup.then(
+      () => running.delete(name),
+      () => running.delete(name),
+    );
+    return lookup;
+  };
   return () =>
     Promise.all(
       trackers.map(async (tracker): Promise<TrackerLookedUp> => {
         const given = `${tracker.address}:${tracker.port}`;
-        if (isIP(tracker.address) !== 0) return { given, address: null };
-        const found = await lookUpOne(tracker.address, family, lookUp, timeoutMs);
+        if (isIP(tracker.address) !== 0 || running.has(tracker.address))
+          return { given, address: null };
+        const found = await lookUpOne(tracker.address, family, lookUpOnce, timeoutMs);
         return { given, address: found.ok ? { address: found.address, port: tracker.port } : null };
       }),
     );

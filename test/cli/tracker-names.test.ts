@@ -98,9 +98,26 @@ describe('trackerNamesAgain', () => {
     assert.equal(trackerNamesAgain([{ address: '10.0.0.2', port: 1 }], null), undefined);
   });
 
-  test('a resolver that does not answer leaves the address as it was', async () => {
-    const never: LookUp = () => new Promise(() => {});
-    const again = trackerNamesAgain([{ address: 'slow.lan', port: 2 }], '::', never, 50)!;
+  test('a look-up that does not end keeps the address; the name is not asked again meanwhile', async () => {
+    let asked = 0;
+    let answer: (address: string) => void = () => {};
+    const slow: LookUp = () => {
+      asked++;
+      return new Promise((resolve) => {
+        answer = resolve;
+      });
+    };
+    const again = trackerNamesAgain([{ address: 'slow.lan', port: 2 }], '::', slow, 50)!;
     assert.deepEqual(await again(), [{ given: 'slow.lan:2', address: null }]);
+    assert.deepEqual(await again(), [{ given: 'slow.lan:2', address: null }]);
+    assert.equal(asked, 1, 'the first look-up still runs: no second one beside it');
+    answer('fd00::7');
+    await new Promise((resolve) => setImmediate(resolve));
+    const found = again();
+    answer('fd00::8');
+    assert.deepEqual(await found, [
+      { given: 'slow.lan:2', address: { address: 'fd00::8', port: 2 } },
+    ]);
+    assert.equal(asked, 2);
   });
 });
