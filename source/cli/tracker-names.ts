@@ -65,10 +65,10 @@ export async function lookUpTrackerNames(
  * address, or a name that cannot be looked up now, comes back as null (the node keeps what it
  * had). Undefined when every tracker is given as an address: there is nothing to look up.
  *
- * A name whose last look-up has not ended is not looked up again: the timeout gives up waiting,
- * not the look-up, and each one still running holds one of libuv's four threads (getaddrinfo),
- * which the node's file reads share. With no DNS server answering, a look-up every retry (8 s)
- * would hold more of them each time.
+ * A name whose last look-up has not ended waits for that one, not a new one: the timeout gives
+ * up waiting, not the look-up, and each one still running holds one of libuv's four threads
+ * (getaddrinfo), which the node's file reads share. With no DNS server answering, a look-up
+ * every retry (8 s) would hold more of them each time. (Two trackers of one name share one.)
  */
 export function trackerNamesAgain(
   trackers: readonly TrackerGiven[],
@@ -78,23 +78,23 @@ export function trackerNamesAgain(
 ): (() => Promise<TrackerLookedUp[]>) | undefined {
   if (trackers.every((tracker) => isIP(tracker.address) !== 0)) return undefined;
   const family = familyOf(trackers, host);
-  const running = new Set<string>();
-  const lookUpOnce: LookUp = (name, inFamily) => {
-    running.add(name);
-    const lookup = lookUp(name, inFamily);
-    lookup.then(
-      () => running.delete(name),
-      () => running.delete(name),
-    );
+  const running = new Map<string, Promise<string>>();
+  const lookUpShared: LookUp = (name, inFamily) => {
+    let lookup = running.get(name);
+    if (lookup === undefined) {
+      lookup = lookUp(name, inFamily);
+      running.set(name, lookup);
+      const ended = () => running.delete(name);
+      lookup.then(ended, ended);
+    }
     return lookup;
   };
   return () =>
     Promise.all(
       trackers.map(async (tracker): Promise<TrackerLookedUp> => {
         const given = `${tracker.address}:${tracker.port}`;
-        if (isIP(tracker.address) !== 0 || running.has(tracker.address))
-          return { given, address: null };
-        const found = await lookUpOne(tracker.address, family, lookUpOnce, timeoutMs);
+        if (isIP(tracker.address) !== 0) return { given, address: null };
+        const found = await lookUpOne(tracker.address, family, lookUpShared, timeoutMs);
         return { given, address: found.ok ? { address: found.address, port: tracker.port } : null };
       }),
     );

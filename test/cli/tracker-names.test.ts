@@ -98,6 +98,19 @@ describe('trackerNamesAgain', () => {
     assert.equal(trackerNamesAgain([{ address: '10.0.0.2', port: 1 }], null), undefined);
   });
 
+  test('two trackers of one name: one look-up', async () => {
+    const dns = fakeDns({ 'tracker.lan': { 4: '10.0.0.7' } });
+    const given = [
+      { address: 'tracker.lan', port: 1 },
+      { address: 'tracker.lan', port: 2 },
+    ];
+    assert.deepEqual(await trackerNamesAgain(given, null, dns.lookUp)!(), [
+      { given: 'tracker.lan:1', address: { address: '10.0.0.7', port: 1 } },
+      { given: 'tracker.lan:2', address: { address: '10.0.0.7', port: 2 } },
+    ]);
+    assert.deepEqual(dns.asked, ['tracker.lan/4']);
+  });
+
   test('a look-up that does not end keeps the address; the name is not asked again meanwhile', async () => {
     let asked = 0;
     let answer: (address: string) => void = () => {};
