@@ -64,9 +64,11 @@ export class PartialSeeding {
 
   /** Announces every partial file again (the tracker restarted and lost our session). */
   async reannounce(): Promise<void> {
-    for (const [download, seed] of this.seeds) {
+    // All at once: announced together, they go to the tracker together (OwnBatcher).
+    const told = [...this.seeds].map(async ([download, seed]) => {
       if (await seed.ready) await this.tell(download, 'partial');
-    }
+    });
+    await Promise.all(told);
   }
 
   private async start(download: Download): Promise<boolean> {

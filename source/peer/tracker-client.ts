@@ -17,6 +17,7 @@ import type {
 } from '../protocol/messages.ts';
 import { RttEstimator } from './download/rtt-estimator.ts';
 import type { NodeIdentity } from './identity.ts';
+import { OwnBatcher } from './own-batcher.ts';
 import {
   FAILOVER_REQUEST_RETRIES,
   formatTracker,
@@ -98,6 +99,22 @@ export class TrackerClient {
   /** Each tracker's round trips, by its address in `trackers.all`. */
   private readonly roundTrips = new Map<RemoteAddress, RttEstimator>();
   private lookingUp = false;
+  /** Announcements on their way, gathered into OWN-MANY datagrams. */
+  private readonly owns = new OwnBatcher({
+    one: async (entry) => {
+      const outcome = await this.call({ type: 'own', ...entry });
+      return outcome.ok ? { ok: true, reply: null } : outcome;
+    },
+    many: async (entries) => {
+      const outcome = await this.call({ type: 'own-many', entries });
+      if (!outcome.ok) return outcome;
+      const reply = outcome.reply;
+      return reply.type === 'own-many-reply' &&
+        reply.refused.every(({ index }) => index < entries.length)
+        ? { ok: true, reply: reply.refused }
+        : { ok: false, reason: 'unexpected reply to OWN-MANY' };
+    },
+  });
 
   constructor(
     private readonly deps: {
@@ -405,15 +422,17 @@ export class TrackerClient {
     }
   }
 
-  /** Announces that this node serves the whole file, some pieces of it, or no longer serves it. */
-  async own(
+  /**
+   * Announces that this node serves the whole file, some pieces of it, or no longer serves it.
+   * Announcements made together go together (OwnBatcher): call this for every file at once.
+   */
+  own(
     infohash: Buffer,
     name: string,
     sizeBytes: number,
     state: OwnState = 'complete',
   ): Promise<TrackerOutcome<null>> {
-    const outcome = await this.call({ type: 'own', state, infohash, name, size: sizeBytes });
-    return outcome.ok ? { ok: true, reply: null } : outcome;
+    return this.owns.own({ infohash, state, size: sizeBytes, name });
   }
 
   /** Owners of a file, best first; `exclude` leaves out owners this node already uses or banned. */

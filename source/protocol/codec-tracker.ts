@@ -1,5 +1,5 @@
 /**
- * Bodies of the tracker messages (requests 0x01..0x07, replies 0x41..0x4F): one write and one
+ * Bodies of the tracker messages (requests 0x01..0x0A, replies 0x41..0x4F): one write and one
  * read function per message, fields in wire order. Reads use the sticky-error Reader, so each
  * returns null exactly when `r.error` is set. Fixed-size fields of decoded messages (token,
  * publicKey, challenge, signature, infohash, downloadId) are views that alias the datagram.
@@ -25,6 +25,7 @@ import {
   MAX_NAME_BYTES,
   MAX_NEED_EXCLUDE,
   MAX_NEED_MATCHES,
+  MAX_OWN_MANY_ENTRIES,
   MAX_OWNERS_PER_MATCH,
   MAX_UPDATE_CREDITS,
   MAX_WHO_ADDRESSES,
@@ -32,8 +33,12 @@ import {
   type NeedMessage,
   type NeedQuery,
   type NeedReplyMessage,
+  type OwnEntry,
   type OwnerEntry,
+  type OwnManyMessage,
+  type OwnManyReplyMessage,
   type OwnMessage,
+  type OwnRefusal,
   type OwnState,
   PUBLIC_KEY_BYTES,
   REGISTER_DATAGRAM_BYTES,
@@ -73,6 +78,35 @@ const OWNER_COMPLETE_FLAG = 0x01;
 
 /** Upload credits grow for as long as a node lives, so they are bounded only by exactness. */
 const MAX_UPLOAD_CREDIT = Number.MAX_SAFE_INTEGER;
+
+/** `items` as a u8 count (checked against min..max) followed by each item. */
+function writeCounted<T>(
+  w: Writer,
+  items: readonly T[],
+  min: number,
+  max: number,
+  writeItem: (w: Writer, item: T) => void,
+): void {
+  checkInteger(items.length, min, max, 'count');
+  w.u8(items.length, 'count');
+  for (const item of items) writeItem(w, item);
+}
+
+/** What writeCounted wrote; stops at the first error (the reader then holds it). */
+function readCounted<T>(
+  r: Reader,
+  min: number,
+  max: number,
+  readItem: (r: Reader) => T | null,
+): T[] {
+  const count = r.count('count', min, max);
+  const items: T[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const item = readItem(r);
+    if (item !== null && r.error === null) items.push(item);
+  }
+  return items;
+}
 
 // ---- requests ----
 
@@ -130,21 +164,41 @@ export function readExit(r: Reader): ExitMessage | null {
   return r.error ? null : { type: 'exit', token };
 }
 
-export function writeOwn(w: Writer, m: OwnMessage): void {
-  w.fixed(m.token, TOKEN_BYTES, 'token');
-  w.fixed(m.infohash, INFOHASH_BYTES, 'infohash');
-  w.enum8(OWN_STATES, m.state, 'state');
-  w.u64(m.size, MAX_FILE_SIZE_BYTES, 'size');
-  w.str8(m.name, MAX_NAME_BYTES, 'name');
+function writeOwnEntry(w: Writer, entry: OwnEntry): void {
+  w.fixed(entry.infohash, INFOHASH_BYTES, 'infohash');
+  w.enum8(OWN_STATES, entry.state, 'state');
+  w.u64(entry.size, MAX_FILE_SIZE_BYTES, 'size');
+  w.str8(entry.name, MAX_NAME_BYTES, 'name');
 }
 
-export function readOwn(r: Reader): OwnMessage | null {
-  const token = r.fixed(TOKEN_BYTES, 'token');
+function readOwnEntry(r: Reader): OwnEntry | null {
   const infohash = r.fixed(INFOHASH_BYTES, 'infohash');
   const state = r.enum8(OWN_STATES, 'state');
   const size = r.u64('size', MAX_FILE_SIZE_BYTES);
   const name = r.str8('name', MAX_NAME_BYTES);
-  return r.error || state === null ? null : { type: 'own', token, infohash, state, size, name };
+  return r.error || state === null ? null : { infohash, state, size, name };
+}
+
+export function writeOwn(w: Writer, m: OwnMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  writeOwnEntry(w, m);
+}
+
+export function readOwn(r: Reader): OwnMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const entry = readOwnEntry(r);
+  return entry === null ? null : { type: 'own', token, ...entry };
+}
+
+export function writeOwnMany(w: Writer, m: OwnManyMessage): void {
+  w.fixed(m.token, TOKEN_BYTES, 'token');
+  writeCounted(w, m.entries, 1, MAX_OWN_MANY_ENTRIES, writeOwnEntry);
+}
+
+export function readOwnMany(r: Reader): OwnManyMessage | null {
+  const token = r.fixed(TOKEN_BYTES, 'token');
+  const entries = readCounted(r, 1, MAX_OWN_MANY_ENTRIES, readOwnEntry);
+  return r.error ? null : { type: 'own-many', token, entries };
 }
 
 export function writeNeed(w: Writer, m: NeedMessage): void {
@@ -241,6 +295,33 @@ export function readAck(r: Reader): AckMessage | null {
   return r.error ? null : { type: 'ack' };
 }
 
+export function writeOwnManyReply(w: Writer, m: OwnManyReplyMessage): void {
+  checkInteger(m.refused.length, 0, MAX_OWN_MANY_ENTRIES, 'refused count');
+  w.u8(m.refused.length, 'count');
+  for (const refusal of m.refused) {
+    checkInteger(refusal.index, 0, MAX_OWN_MANY_ENTRIES - 1, 'index');
+    w.u8(refusal.index, 'index');
+    w.enum8(TRACKER_ERROR_CODES, refusal.code, 'code');
+    w.str8(refusal.text, MAX_ERROR_TEXT_BYTES, 'text');
+  }
+}
+
+export function readOwnManyReply(r: Reader): OwnManyReplyMessage | null {
+  const count = r.count('count', 0, MAX_OWN_MANY_ENTRIES);
+  const refused: OwnRefusal[] = [];
+  for (let i = 0; i < count && r.error === null; i++) {
+    const index = r.u8('index');
+    // Ascending, each entry once: an index names one entry of the request, unambiguously.
+    const previous = refused.at(-1)?.index ?? -1;
+    if (r.error === null && (index >= MAX_OWN_MANY_ENTRIES || index <= previous))
+      r.fail('bad-value', 'index');
+    const code = r.enum8(TRACKER_ERROR_CODES, 'code');
+    const text = r.str8('text', MAX_ERROR_TEXT_BYTES);
+    if (r.error === null && code !== null) refused.push({ index, code, text });
+  }
+  return r.error ? null : { type: 'own-many-reply', refused };
+}
+
 export function writeNeedReply(w: Writer, m: NeedReplyMessage): void {
   w.u16(m.totalMatches, 'totalMatches');
   checkInteger(m.matches.length, 0, MAX_NEED_MATCHES, 'matches count');
@@ -307,15 +388,11 @@ function readOwner(r: Reader): OwnerEntry {
 
 export function writeWho(w: Writer, m: WhoMessage): void {
   w.fixed(m.token, TOKEN_BYTES, 'token');
-  checkInteger(m.addresses.length, 1, MAX_WHO_ADDRESSES, 'addresses count');
-  w.u8(m.addresses.length, 'count');
-  for (const address of m.addresses) writeHostPort(w, address);
+  writeCounted(w, m.addresses, 1, MAX_WHO_ADDRESSES, writeHostPort);
 }
 export function readWho(r: Reader): WhoMessage | null {
   const token = r.fixed(TOKEN_BYTES, 'token');
-  const count = r.count('count', 1, MAX_WHO_ADDRESSES);
-  const addresses: HostPort[] = [];
-  for (let i = 0; i < count && r.error === null; i++) addresses.push(readHostPort(r));
+  const addresses = readCounted(r, 1, MAX_WHO_ADDRESSES, readHostPort);
   return r.error ? null : { type: 'who', token, addresses };
 }
 export function writeWhoReply(w: Writer, m: WhoReplyMessage): void {

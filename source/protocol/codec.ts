@@ -21,12 +21,12 @@ export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
 /**
- * 4: DATA names its download by the 4-byte tag its REQUEST carried instead of the 32-byte
+ * 5: OWN-MANY announces up to 16 files in one datagram. 4: DATA names its download by the 4-byte tag its REQUEST carried instead of the 32-byte
  * infohash. 3: registration proves a key pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of
  * sending a reusable node key. 2: OWN complete/partial/withdrawn, NEED exclude list, BITFIELD and
  * HAVE.
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 /** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
 export const HEADER_BYTES = 13;
 /** Where a DATA datagram's tag lies: first in its body. */
@@ -86,12 +86,18 @@ const BODIES: { [T in MessageType]: BodyCodec<Extract<Message, { type: T }>> } =
     read: tracker.readRegisterProof,
   },
   who: { code: 0x09, write: tracker.writeWho, read: tracker.readWho },
+  'own-many': { code: 0x0a, write: tracker.writeOwnMany, read: tracker.readOwnMany },
   registered: { code: 0x41, write: tracker.writeRegistered, read: tracker.readRegistered },
   ack: { code: 0x42, write: () => {}, read: tracker.readAck },
   challenge: { code: 0x43, write: tracker.writeChallenge, read: tracker.readChallenge },
   'need-reply': { code: 0x44, write: tracker.writeNeedReply, read: tracker.readNeedReply },
   'list-reply': { code: 0x47, write: tracker.writeListReply, read: tracker.readListReply },
   'who-reply': { code: 0x48, write: tracker.writeWhoReply, read: tracker.readWhoReply },
+  'own-many-reply': {
+    code: 0x49,
+    write: tracker.writeOwnManyReply,
+    read: tracker.readOwnManyReply,
+  },
   error: { code: 0x4f, write: tracker.writeError, read: tracker.readError },
   hello: { code: 0x81, write: peer.writeHello, read: peer.readHello },
   welcome: { code: 0x82, write: peer.writeWelcome, read: peer.readWelcome },
@@ -130,6 +136,7 @@ const REPLY_TYPES: ReadonlySet<MessageType> = new Set<MessageType>([
   'need-reply',
   'list-reply',
   'who-reply',
+  'own-many-reply',
   'error',
   'welcome',
   'metainfo-data',

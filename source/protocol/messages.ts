@@ -38,6 +38,11 @@ export const MAX_LIST_PAGE = 32;
 export const MAX_NEED_EXCLUDE = 32;
 /** Piece indices in one HAVE: a batch of newly verified pieces. */
 export const MAX_HAVE_PIECES = 256;
+/**
+ * Files one OWN-MANY announces at most: a node re-announcing thousands of files after a tracker's
+ * restart sends a sixteenth of the datagrams, each charged once to its host's request budget.
+ */
+export const MAX_OWN_MANY_ENTRIES = 16;
 /** Owners credited by one UPDATE. */
 export const MAX_UPDATE_CREDITS = 16;
 /** Largest file we describe: 1 TiB keeps every byte offset an exact JS number. */
@@ -139,13 +144,22 @@ export interface HeartbeatMessage {
   type: 'heartbeat';
   token: Buffer;
 }
-export interface OwnMessage {
-  type: 'own';
-  token: Buffer;
+/** One file as an OWN announces it. */
+export interface OwnEntry {
   infohash: Buffer;
   state: OwnState;
   size: number;
   name: string;
+}
+export interface OwnMessage extends OwnEntry {
+  type: 'own';
+  token: Buffer;
+}
+/** Several OWNs in one datagram (1 to MAX_OWN_MANY_ENTRIES), applied in order. */
+export interface OwnManyMessage {
+  type: 'own-many';
+  token: Buffer;
+  entries: OwnEntry[];
 }
 export interface NeedMessage {
   type: 'need';
@@ -202,6 +216,17 @@ export interface RegisteredMessage {
   nodeId: number;
   token: Buffer;
   heartbeatIntervalMs: number;
+}
+/** One refused entry of an OWN-MANY: its index in the request, and why (as an ERROR says it). */
+export interface OwnRefusal {
+  index: number;
+  code: TrackerErrorCode;
+  text: string;
+}
+/** The answer to OWN-MANY: every entry not named here was taken. */
+export interface OwnManyReplyMessage {
+  type: 'own-many-reply';
+  refused: OwnRefusal[];
 }
 /** Acknowledges a heartbeat, OWN, UPDATE or EXIT. */
 export interface AckMessage {
@@ -311,6 +336,7 @@ export type TrackerRequest =
   | RegisterProofMessage
   | HeartbeatMessage
   | OwnMessage
+  | OwnManyMessage
   | NeedMessage
   | UpdateMessage
   | ExitMessage
@@ -321,6 +347,7 @@ export type TrackerReply =
   | ChallengeMessage
   | RegisteredMessage
   | AckMessage
+  | OwnManyReplyMessage
   | NeedReplyMessage
   | ListReplyMessage
   | WhoReplyMessage

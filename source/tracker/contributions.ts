@@ -7,7 +7,7 @@ import {
   INFOHASH_BYTES,
   MAX_ERROR_TEXT_BYTES,
   MAX_FILE_SIZE_BYTES,
-  type OwnMessage,
+  type OwnEntry,
   type TrackerErrorCode,
   type UpdateMessage,
 } from '../protocol/messages.ts';
@@ -46,7 +46,7 @@ function describeName(name: string, error: NameError): string {
 }
 
 /** Why an OWN's values are unacceptable, or null. Names from the network are hostile. */
-function checkOwn(request: OwnMessage): { code: TrackerErrorCode; text: string } | null {
+function checkOwn(request: OwnEntry): { code: TrackerErrorCode; text: string } | null {
   const nameError = validateFileName(request.name);
   if (nameError !== null)
     return { code: 'bad-request', text: describeName(request.name, nameError) };
@@ -80,7 +80,7 @@ export function applyOwn(
   index: OwnerIndex,
   limits: OwnLimits,
   node: NodeRecord,
-  request: OwnMessage,
+  request: OwnEntry,
 ): OwnOutcome {
   const problem = checkOwn(request);
   if (problem) return { ok: false, ...problem };

@@ -16,7 +16,7 @@ const TXID_OFFSET = 5;
 const MIN_DATAGRAM_BYTES = 13;
 
 /** What an older node is told (its log and view show the text). */
-export const OLD_VERSION_TEXT = `this tracker speaks bt-tui protocol ${PROTOCOL_VERSION} (DATA tagged, nodes prove a key pair): upgrade bt-tui on this node`;
+export const OLD_VERSION_TEXT = `this tracker speaks bt-tui protocol ${PROTOCOL_VERSION} (files announced 16 to a datagram, DATA tagged, nodes prove a key pair): upgrade bt-tui on this node`;
 
 /** Answers older versions' REGISTERs; everything else passes through untouched. */
 export class OldVersionAnswer extends PassthroughTransport {

@@ -93,6 +93,7 @@ const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['t
   'register-proof',
   'heartbeat',
   'own',
+  'own-many',
   'need',
   'update',
   'exit',
@@ -121,6 +122,7 @@ function isTrackerRequest(message: Message): message is TrackerRequest {
 const CHANGE_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['type']>([
   'register-proof',
   'own',
+  'own-many',
   'update',
   'exit',
 ]);

@@ -8,6 +8,8 @@ import type { RemoteAddress } from '../net/transport.ts';
 import {
   type ErrorMessage,
   MAX_ERROR_TEXT_BYTES,
+  type OwnEntry,
+  type OwnRefusal,
   type RegisterMessage,
   type RegisterProofMessage,
   TOKEN_BYTES,
@@ -208,14 +210,22 @@ export class TrackerState {
       case 'heartbeat':
         return { reply: ACK, events, dirty: false };
       case 'own': {
-        const outcome = applyOwn(this.registry, this.index, this.limits, node, request);
-        if (!outcome.ok) return refuse(events, from, request, outcome.code, outcome.text);
-        if (outcome.event) {
-          events.push(outcome.event);
-          this.changeCount++;
-          this.journal.own(request, node.nodeId);
+        const changesBefore = this.changeCount;
+        const refusal = this.own(node, request, from, events);
+        if (refusal) return { reply: refusal, events, dirty: false };
+        return { reply: ACK, events, dirty: this.changeCount !== changesBefore };
+      }
+      case 'own-many': {
+        // One request of the host's budget for all its entries: what a restarted tracker's
+        // swarm sends to announce everything again is a sixteenth of the datagrams.
+        const changesBefore = this.changeCount;
+        const refused: OwnRefusal[] = [];
+        for (const [index, entry] of request.entries.entries()) {
+          const refusal = this.own(node, entry, from, events);
+          if (refusal) refused.push({ index, code: refusal.code, text: refusal.text });
         }
-        return { reply: ACK, events, dirty: outcome.event !== null };
+        const reply: TrackerReply = { type: 'own-many-reply', refused };
+        return { reply, events, dirty: this.changeCount !== changesBefore };
       }
       case 'need': {
         const answer = answerNeed(this.registry, this.index, node.nodeId, request, nowMs);
@@ -252,6 +262,27 @@ export class TrackerState {
         return { reply: ACK, events, dirty: true };
       }
     }
+  }
+
+  /** Applies one announced file; the ERROR that refuses it, or null when it was taken. */
+  private own(
+    node: NodeRecord,
+    entry: OwnEntry,
+    from: RemoteAddress,
+    events: TrackerEvent[],
+  ): ErrorMessage | null {
+    const outcome = applyOwn(this.registry, this.index, this.limits, node, entry);
+    if (!outcome.ok) {
+      const reply = errorReply(outcome.code, outcome.text);
+      events.push({ kind: 'refused', from, request: 'own', code: reply.code, text: reply.text });
+      return reply;
+    }
+    if (outcome.event) {
+      events.push(outcome.event);
+      this.changeCount++;
+      this.journal.own(entry, node.nodeId);
+    }
+    return null;
   }
 
   /** `token` ended its session with an EXIT from `from` within the last sweep period. */

@@ -8,7 +8,7 @@
  * not be able to crash it or make it write where its user did not ask.)
  */
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { unicastHostError } from '../../source/net/unicast-address.ts';
@@ -21,6 +21,7 @@ import { World } from './harness/world.ts';
 /** Names a person might type while the tracker lies; download() refuses the unsafe ones. */
 const WANTED = ['target.bin', 'other.bin', 'ünïcødé.bin'];
 const RUN_MS = 4_000;
+const SEEDED_FILES = 40;
 
 /** Every path under `dir`, relative to it, sorted. */
 async function tree(dir: string): Promise<string[]> {
@@ -45,6 +46,11 @@ for (const seed of [4401, 4402]) {
       // K as large as the hosts that are no host's address: one answer names them all.
       const peer = await world.addPeer(7, undefined, undefined, NOT_ONE_HOST.length);
       peer.node.download(LEFT_OUT_NAME);
+      // Files to announce, many at once: OWN-MANY answered with refusals of entries it did not
+      // carry, and with the wrong reply.
+      const folder = join(world.filesDir, 'node7');
+      for (let i = 0; i < SEEDED_FILES; i++) await writeFile(join(folder, `s${i}.txt`), `${i}`);
+      const seeded = peer.node.seedAll();
       // The world's whole folder: `../../x` from the node's folder lands beside files/.
       const root = dirname(world.filesDir);
       const own = join(world.filesDir, 'node7').slice(root.length + 1);
@@ -64,6 +70,8 @@ for (const seed of [4401, 4402]) {
       assert.deepEqual(tracker.unencodable.slice(0, 3), [], context);
       assert.ok((tracker.sent.get('need-reply') ?? 0) > 10, context);
       assert.ok((tracker.sent.get('list-reply') ?? 0) > 10, context);
+      assert.equal((await seeded).length, SEEDED_FILES, context);
+      assert.ok((tracker.sent.get('own-many-reply') ?? 0) > 0, context);
       // Only the node's own folder (and what is in it) may have appeared.
       const after = await tree(root);
       const outside = after.filter((path) => !before.includes(path) && !path.startsWith(own));

@@ -15,8 +15,10 @@ import {
   type HostPort,
   MAX_FILE_SIZE_BYTES,
   MAX_NEED_EXCLUDE,
+  MAX_OWN_MANY_ENTRIES,
   MAX_UPDATE_CREDITS,
   MAX_WHO_ADDRESSES,
+  type OwnEntry,
   type OwnState,
   type TrackerRequest,
 } from '../../source/protocol/messages.ts';
@@ -61,15 +63,14 @@ class HostileRequests {
   next(node: RawNode, ids: number[]): TrackerRequest {
     const r = this.random;
     const token = node.token;
-    switch (r.int(6)) {
+    switch (r.int(7)) {
       case 0:
+        return { type: 'own', token, ...this.ownEntry() };
+      case 5:
         return {
-          type: 'own',
+          type: 'own-many',
           token,
-          infohash: this.infohash(),
-          state: STATES[r.int(STATES.length)]!,
-          name: NAMES[r.int(NAMES.length)]!,
-          size: this.size(),
+          entries: Array.from({ length: 1 + r.int(MAX_OWN_MANY_ENTRIES) }, () => this.ownEntry()),
         };
       case 1:
         return {
@@ -108,6 +109,16 @@ class HostileRequests {
       default:
         return { type: 'heartbeat', token };
     }
+  }
+
+  private ownEntry(): OwnEntry {
+    const r = this.random;
+    return {
+      infohash: this.infohash(),
+      state: STATES[r.int(STATES.length)]!,
+      name: NAMES[r.int(NAMES.length)]!,
+      size: this.size(),
+    };
   }
 
   private infohash(): Buffer {

@@ -207,6 +207,39 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     datagram(0x47, u32(100), u32(0), u8(33)),
     { code: 'oversize', field: 'count' },
   ],
+  ['own-many of no file', datagram(0x0a, token, u8(0)), { code: 'bad-value', field: 'count' }],
+  ['own-many of 17 files', datagram(0x0a, token, u8(17)), { code: 'oversize', field: 'count' }],
+  [
+    'own-many whose second entry has no state',
+    datagram(0x0a, token, u8(2), infohash, u8(1), u64(0, 1), str8('a'), infohash, u8(0)),
+    { code: 'bad-value', field: 'state' },
+  ],
+  [
+    'own-many one entry short of its count',
+    datagram(0x0a, token, u8(2), infohash, u8(1), u64(0, 1), str8('a')),
+    { code: 'truncated', field: 'infohash' },
+  ],
+  ['own-many-reply of 17 refusals', datagram(0x49, u8(17)), { code: 'oversize', field: 'count' }],
+  [
+    'own-many-reply naming entry 16 (there are at most 16, 0 to 15)',
+    datagram(0x49, u8(1), u8(16), u8(5), str8('no')),
+    { code: 'bad-value', field: 'index' },
+  ],
+  [
+    'own-many-reply naming one entry twice',
+    datagram(0x49, u8(2), u8(3), u8(5), str8('no'), u8(3), u8(5), str8('no')),
+    { code: 'bad-value', field: 'index' },
+  ],
+  [
+    'own-many-reply naming entries out of order',
+    datagram(0x49, u8(2), u8(3), u8(5), str8('no'), u8(1), u8(5), str8('no')),
+    { code: 'bad-value', field: 'index' },
+  ],
+  [
+    'own-many-reply with an unknown code',
+    datagram(0x49, u8(1), u8(0), u8(0), str8('no')),
+    { code: 'bad-value', field: 'code' },
+  ],
   ['who of no address', datagram(0x09, token, u8(0)), { code: 'bad-value', field: 'count' }],
   ['who of 17 addresses', datagram(0x09, token, u8(17)), { code: 'oversize', field: 'count' }],
   [

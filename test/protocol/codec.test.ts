@@ -153,7 +153,7 @@ describe('header', () => {
   });
 
   test('refuses unknown type codes', () => {
-    for (const code of [0x00, 0x0a, 0x40, 0x45, 0x49, 0x80, 0x8b, 0xff]) {
+    for (const code of [0x00, 0x0b, 0x40, 0x45, 0x4a, 0x80, 0x8b, 0xff]) {
       assert.deepEqual(decode(datagram(code)), { ok: false, error: { code: 'unknown-type' } });
     }
   });
@@ -181,6 +181,7 @@ describe('header', () => {
       'list-reply',
       'metainfo-data',
       'need-reply',
+      'own-many-reply',
       'registered',
       'welcome',
       'who-reply',

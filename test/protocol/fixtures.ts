@@ -5,9 +5,11 @@
  */
 import type { Message, NeedMatch, OwnerEntry } from '../../source/protocol/messages.ts';
 import {
+  MAX_ERROR_TEXT_BYTES,
   MAX_FILE_SIZE_BYTES,
   MAX_LIST_PAGE,
   MAX_NEED_MATCHES,
+  MAX_OWN_MANY_ENTRIES,
   MAX_OWNERS_PER_MATCH,
   MAX_PAYLOAD_BYTES,
   MAX_UPDATE_CREDITS,
@@ -109,6 +111,42 @@ export const SAMPLES: ReadonlyArray<{ label: string; txid: number; message: Mess
     label: 'own of an empty file',
     txid: 3,
     message: { type: 'own', state: 'complete', token, infohash, size: 0, name: 'empty' },
+  },
+  {
+    label: 'own-many of one file',
+    txid: 3,
+    message: {
+      type: 'own-many',
+      token,
+      entries: [{ state: 'withdrawn', infohash, size: 1, name: 'one.bin' }],
+    },
+  },
+  {
+    label: 'own-many with the most entries, each of every state and the longest name',
+    txid: 3,
+    message: {
+      type: 'own-many',
+      token,
+      entries: Array.from({ length: MAX_OWN_MANY_ENTRIES }, (_, i) => ({
+        state: (['complete', 'partial', 'withdrawn'] as const)[i % 3]!,
+        infohash: bytes(32, i),
+        size: MAX_FILE_SIZE_BYTES - i,
+        name: i % 2 === 0 ? NAME_255_FOUR_BYTE : `f${i}.bin`,
+      })),
+    },
+  },
+  { label: 'own-many-reply, all taken', txid: 3, message: { type: 'own-many-reply', refused: [] } },
+  {
+    label: 'own-many-reply refusing every entry at length',
+    txid: 3,
+    message: {
+      type: 'own-many-reply',
+      refused: Array.from({ length: MAX_OWN_MANY_ENTRIES }, (_, index) => ({
+        index,
+        code: index % 2 === 0 ? ('conflict' as const) : ('full' as const),
+        text: 'é'.repeat(MAX_ERROR_TEXT_BYTES / 2),
+      })),
+    },
   },
   {
     label: 'need by name',

@@ -130,3 +130,101 @@ describe('OWN', () => {
     own(state, t2, 5002, 1, { infohash: infohash(1), name: 'a', size: 1 });
   });
 });
+
+describe('OWN-MANY', () => {
+  const entry = (name: string, fill: number, size = 100) => ({
+    state: 'complete' as const,
+    infohash: infohash(fill),
+    name,
+    size,
+  });
+
+  test('applies every entry in order and names only the refused ones, by index', () => {
+    const { state } = newState({ maxFilesPerNode: 2 });
+    const t3 = register(state, 3, 40111, 0);
+    const t4 = register(state, 4, 40444, 0);
+    own(state, t4, 40444, 1, { infohash: infohash(9), name: 'known.iso', size: 100 });
+    const result = state.handle(
+      {
+        type: 'own-many',
+        token: t3,
+        entries: [
+          entry('a.bin', 1),
+          entry('../escape', 2),
+          entry('other-name.iso', 9),
+          entry('b.bin', 3),
+          { ...entry('a.bin', 1), state: 'withdrawn' },
+          entry('c.bin', 4),
+          entry('d.bin', 5),
+        ],
+      },
+      at(40111),
+      2,
+    );
+    const reply = result.reply?.type === 'own-many-reply' ? result.reply : null;
+    assert.deepEqual(
+      reply?.refused.map(({ index, code }) => [index, code]),
+      [
+        [1, 'bad-request'],
+        [2, 'conflict'],
+        [6, 'full'],
+      ],
+    );
+    assert.deepEqual(
+      reply?.refused.slice(1).map(({ text }) => text),
+      [
+        'infohash 09ababab is already known as "known.iso" (100 B)',
+        'node 3 already seeds the most files allowed (2)',
+      ],
+    );
+    assert.match(reply?.refused[0]?.text ?? '', /\.\.\/escape/);
+    assert.equal(result.dirty, true);
+    // a.bin owned, then withdrawn within the same datagram: the order of the entries holds.
+    const files = state.toPersisted().files.map((file) => [file.name, file.owners]);
+    assert.deepEqual(files.sort(), [
+      ['b.bin', [3]],
+      ['c.bin', [3]],
+      ['known.iso', [4]],
+    ]);
+    assert.deepEqual(result.events.filter((event) => event.kind !== 'refused').map(formatEvent), [
+      'owns node 3 a.bin (100 B, 01ababab)',
+      'owns node 3 b.bin (100 B, 03ababab)',
+      'withdrew node 3 a.bin (no owner left: the file is gone)',
+      'owns node 3 c.bin (100 B, 04ababab)',
+    ]);
+  });
+
+  test('is one request of its host budget, whatever its entries', () => {
+    const { state } = newState({ requestsPerHostPerSecond: 1, requestBurstPerHost: 3 });
+    const token = register(state, 3, 40111, 0);
+    const sixteen = Array.from({ length: 16 }, (_, i) => entry(`f${i}.bin`, i + 1));
+    const first = state.handle({ type: 'own-many', token, entries: sixteen }, at(40111), 0);
+    assert.deepEqual(first.reply, { type: 'own-many-reply', refused: [] });
+    assert.equal(state.toPersisted().files.length, 16);
+    const again = state.handle({ type: 'own-many', token, entries: sixteen }, at(40111), 0);
+    assert.deepEqual(again, {
+      reply: { type: 'own-many-reply', refused: [] },
+      events: [],
+      dirty: false,
+    });
+    const third = state.handle({ type: 'own-many', token, entries: sixteen }, at(40111), 0);
+    assert.equal(third.reply, null, 'over the burst of 3 (its registration took one): dropped');
+    assert.deepEqual(
+      third.events.map((event) => event.kind),
+      ['throttled'],
+    );
+  });
+
+  test('an unknown session is asked to register, and nothing is applied', () => {
+    const { state } = newState();
+    register(state, 3, 40111, 0);
+    const forged = Buffer.alloc(8, 0xee);
+    const result = state.handle(
+      { type: 'own-many', token: forged, entries: [entry('a', 1)] },
+      at(40111),
+      1,
+    );
+    assert.equal(result.reply?.type === 'error' && result.reply.code, 'reregister');
+    assert.deepEqual(state.toPersisted().files, []);
+  });
+});

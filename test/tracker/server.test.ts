@@ -259,10 +259,12 @@ describe('tracker server over loopback UDP', () => {
   });
 
   // Their REGISTERs: node id 7 and a node key (protocol 2: 16 bytes) or an Ed25519 public key
-  // (protocol 3, whose DATA still named the infohash), padded to 256 bytes.
+  // (protocol 3, whose DATA still named the infohash; 4, which announced one file a datagram),
+  // padded to 256 bytes.
   for (const { version, keyBytes } of [
     { version: 2, keyBytes: 16 },
     { version: 3, keyBytes: 32 },
+    { version: 4, keyBytes: 32 },
   ]) {
     test(`a node of protocol ${version} that registers is told, in its own framing, to upgrade`, async () => {
       const { tracker } = await startOn(await tempDbDir());
@@ -285,7 +287,7 @@ describe('tracker server over loopback UDP', () => {
         code: 'bad-request',
         text: OLD_VERSION_TEXT,
       });
-      assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 4 .*upgrade bt-tui/);
+      assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 5 .*upgrade bt-tui/);
       assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
     });
   }

@@ -3,7 +3,7 @@
  * machine so the store sees exactly the changes a request caused, in order, and writes only
  * those records — never the whole state.
  */
-import type { OwnMessage, UpdateMessage } from '../../protocol/messages.ts';
+import type { OwnEntry, UpdateMessage } from '../../protocol/messages.ts';
 import type { TrackerEvent } from '../events.ts';
 import type { NodeRecord } from '../registry.ts';
 import { persistNode } from '../restore.ts';
@@ -51,7 +51,7 @@ export class StateJournal {
   }
 
   /** An OWN that changed the index (added, completed or withdrew an owner). */
-  own(request: OwnMessage, nodeId: number): void {
+  own(request: OwnEntry, nodeId: number): void {
     const infohash = request.infohash.toString('hex');
     if (request.state === 'withdrawn') {
       this.ops.push({ op: 'withdraw', infohash, nodeId });

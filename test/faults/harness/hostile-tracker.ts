@@ -15,6 +15,7 @@ import {
   MAX_FILE_SIZE_BYTES,
   MAX_LIST_PAGE,
   MAX_NEED_MATCHES,
+  MAX_OWN_MANY_ENTRIES,
   MAX_OWNERS_PER_MATCH,
   type Message,
   type NeedMatch,
@@ -137,6 +138,14 @@ export class HostileTracker {
       case 'update':
       case 'exit':
         return { type: 'ack' };
+      case 'own-many': {
+        // Refusals of entries it was sent and of entries it was not (an index past the end).
+        const indexes = Array.from({ length: MAX_OWN_MANY_ENTRIES }, (_, index) => index);
+        const refused = indexes
+          .filter(() => r.next() < 0.3)
+          .map((index) => ({ index, code: 'conflict' as const, text: 'no' }));
+        return r.next() < 0.2 ? { type: 'ack' } : { type: 'own-many-reply', refused };
+      }
       case 'need': {
         const leftOut = this.leftOutAnswer(message.query);
         if (leftOut !== null) return leftOut;

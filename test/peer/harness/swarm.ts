@@ -18,7 +18,11 @@ import type { DatagramTransport, RemoteAddress } from '../../../source/net/trans
 import type { Download } from '../../../source/peer/download/download.ts';
 import { PeerNode } from '../../../source/peer/peer-node.ts';
 import type { DownloadSnapshot, OwnerSnapshot } from '../../../source/peer/peer-snapshot.ts';
-import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
+import {
+  startTracker,
+  type TrackerServer,
+  type TrackerServerOptions,
+} from '../../../source/tracker/server.ts';
 import type { TrackerSnapshot } from '../../../source/tracker/snapshot.ts';
 import { makeTempDir, writeRandomFile } from './files.ts';
 import { SlowLinkTransport } from './slow-link.ts';
@@ -93,29 +97,54 @@ export class Swarm {
   readonly trackerLines: string[] = [];
   private tracker: TrackerServer | null = null;
 
+  private trackerDb = 'tracker_db';
+
   private constructor(
     readonly root: string,
     private readonly removeRoot: () => Promise<void>,
+    private trackerLimits: TrackerServerOptions['limits'],
   ) {}
 
-  /** Starts the tracker on a free port with a fresh database. */
-  static async start(): Promise<Swarm> {
+  /** Starts the tracker on a free port with a fresh database (and `limits`, if given). */
+  static async start(options: { limits?: TrackerServerOptions['limits'] } = {}): Promise<Swarm> {
     const dir = await makeTempDir('swarm');
-    const swarm = new Swarm(dir.path, dir.remove);
+    const swarm = new Swarm(dir.path, dir.remove, options.limits);
+    try {
+      await swarm.startTracker(0);
+    } catch (error) {
+      await dir.remove();
+      throw error;
+    }
+    return swarm;
+  }
+
+  /**
+   * Stops the tracker and starts it again on its port, with its database as after a crash, or
+   * with an empty one (`emptyDb`: a tracker that lost its disk); with `limits` instead, if given.
+   */
+  async restartTracker(
+    options: { emptyDb?: boolean; limits?: TrackerServerOptions['limits'] } = {},
+  ): Promise<void> {
+    const { port } = this.trackerAddress;
+    if (options.emptyDb) this.trackerDb = `${this.trackerDb}+`;
+    if (options.limits) this.trackerLimits = options.limits;
+    await this.tracker!.stop();
+    this.tracker = null;
+    await this.startTracker(port);
+  }
+
+  private async startTracker(port: number): Promise<void> {
     const started = await startTracker({
       host: HOST,
-      port: 0,
-      dbDir: join(dir.path, 'tracker_db'),
-      logger: swarm.logger('tracker', swarm.trackerLines),
+      port,
+      dbDir: join(this.root, this.trackerDb),
+      logger: this.logger('tracker', this.trackerLines),
       sweepIntervalMs: TEST_SWEEP_MS,
       clock: systemClock,
+      ...(this.trackerLimits ? { limits: this.trackerLimits } : {}),
     });
-    if (!started.ok) {
-      await dir.remove();
-      throw new Error(`tracker did not start: ${started.error.message}`);
-    }
-    swarm.tracker = started.tracker;
-    return swarm;
+    if (!started.ok) throw new Error(`tracker did not start: ${started.error.message}`);
+    this.tracker = started.tracker;
   }
 
   get trackerAddress(): RemoteAddress {
