@@ -30,7 +30,7 @@ import {
 } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import { NoiseWindow } from './noise-window.ts';
-import { OldVersionAnswer } from './old-version.ts';
+import { OtherVersionAnswer } from './other-version.ts';
 import { replyDatagram } from './reply-clip.ts';
 import { RequestRate } from './request-rate.ts';
 import { SearchRepeats } from './search-repeats.ts';
@@ -218,7 +218,7 @@ export async function startTracker(
     return { ok: false, error: { code: 'store-unavailable', message } };
   }
   for (const note of loaded.notes) opts.logger.log(note);
-  const transport = new OldVersionAnswer(
+  const transport = new OtherVersionAnswer(
     opts.transportWrapper?.(opened.transport) ?? opened.transport,
   );
   const { state, ignoredEntries } = TrackerState.fromPersisted(

@@ -15,7 +15,7 @@ import {
   TOKEN_BYTES,
 } from '../../source/protocol/messages.ts';
 import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
-import { OLD_VERSION_TEXT } from '../../source/tracker/old-version.ts';
+import { NEWER_VERSION_TEXT, OLD_VERSION_TEXT } from '../../source/tracker/other-version.ts';
 import { startTracker, type TrackerServer } from '../../source/tracker/server.ts';
 import { openLoopbackTransport } from '../net/loopback-transport.ts';
 import { seal, u8, u16, u32 } from '../protocol/wire.ts';
@@ -259,14 +259,15 @@ describe('tracker server over loopback UDP', () => {
   });
 
   // Their REGISTERs: node id 7 and a node key (protocol 2: 16 bytes) or an Ed25519 public key
-  // (protocol 3, whose DATA still named the infohash; 4, which announced one file a datagram),
-  // padded to 256 bytes.
-  for (const { version, keyBytes } of [
-    { version: 2, keyBytes: 16 },
-    { version: 3, keyBytes: 32 },
-    { version: 4, keyBytes: 32 },
+  // (protocol 3, whose DATA still named the infohash; 4, which announced one file a datagram; a
+  // later one, as it is bound to keep REGISTER), padded to 256 bytes.
+  for (const { version, keyBytes, text, upgrade } of [
+    { version: 2, keyBytes: 16, text: OLD_VERSION_TEXT, upgrade: 'this node' },
+    { version: 3, keyBytes: 32, text: OLD_VERSION_TEXT, upgrade: 'this node' },
+    { version: 4, keyBytes: 32, text: OLD_VERSION_TEXT, upgrade: 'this node' },
+    { version: 6, keyBytes: 32, text: NEWER_VERSION_TEXT, upgrade: "the tracker's machine" },
   ]) {
-    test(`a node of protocol ${version} that registers is told, in its own framing, to upgrade`, async () => {
+    test(`a node of protocol ${version} that registers is told, in its own framing, to upgrade ${upgrade}`, async () => {
       const { tracker } = await startOn(await tempDbDir());
       const raw = await openTransport();
       const replies: Buffer[] = [];
@@ -285,9 +286,9 @@ describe('tracker server over loopback UDP', () => {
       assert.deepEqual(asCurrent.ok && asCurrent.message, {
         type: 'error',
         code: 'bad-request',
-        text: OLD_VERSION_TEXT,
+        text,
       });
-      assert.match(OLD_VERSION_TEXT, /speaks bt-tui protocol 5 .*upgrade bt-tui/);
+      assert.match(text, new RegExp(`speaks bt-tui protocol 5.*upgrade bt-tui on ${upgrade}$`));
       assert.equal(tracker.stats().decodeErrors, 1, 'still counted as bad-version');
     });
   }
