@@ -408,9 +408,10 @@ export class PeerNode {
       identity,
       log: (text) => logger.log(text),
       // Every registration announces what we seed: seeds may have finished before the first.
-      onRegistered: () => {
+      onRegistered: (again) => {
         for (const download of node?.downloads.values() ?? []) download.nodeRegistered();
         void node?.reannounce();
+        if (again) void node?.learnKnownAddress();
       },
       changed: () => node?.markChanged(),
       ...(options.lookUpTrackersAgain ? { lookUpAgain: options.lookUpTrackersAgain } : {}),
@@ -1149,6 +1150,21 @@ export class PeerNode {
     let asked = 0;
     for (const download of this.downloads.values()) if (download.askAgainNow()) asked++;
     return asked;
+  }
+
+  /**
+   * Learns again where the tracker knows this node (a node listening on every address): a
+   * registration anew may follow a new address of this machine (a laptop on another network, a
+   * new lease) or a tracker that moved, and the view's header and the log named the old one.
+   */
+  private async learnKnownAddress(): Promise<void> {
+    const was = this.knownAt;
+    const now = await knownAddress(this.endpoint.localAddress, this.tracker.trackerAddress);
+    if (now === null || now.address === was?.address || this.closed) return;
+    this.knownAt = now;
+    const before = was === null ? '' : ` (was ${formatAddress(was)})`;
+    this.options.logger.log(`as ${formatAddress(now)} toward the tracker now${before}`);
+    this.markChanged();
   }
 
   /** Re-announces every seeded file after the tracker lost our session (it restarted). */

@@ -26,10 +26,13 @@ function ip(...args: string[]): void {
   execFileSync('ip', args, { stdio: 'pipe' });
 }
 
-/** Machines A (198.18.9.1) and B (198.18.9.2) on one link; the reason they could not be, or null. */
-function makeTwoMachines(): string | null {
+/**
+ * Machines `a` (198.18.9.1) and `b` (198.18.9.2) on one link; the reason they could not be, or
+ * null.
+ */
+function makeTwoMachines(a = A, b = B): string | null {
   try {
-    for (const ns of [A, B]) {
+    for (const ns of [a, b]) {
       ip('netns', 'add', ns);
       made.push(ns);
       ip('-n', ns, 'link', 'set', 'lo', 'up');
@@ -39,19 +42,19 @@ function makeTwoMachines(): string | null {
       'add',
       'bt-lan-va',
       'netns',
-      A,
+      a,
       'type',
       'veth',
       'peer',
       'name',
       'bt-lan-vb',
       'netns',
-      B,
+      b,
     );
-    ip('-n', A, 'addr', 'add', '198.18.9.1/24', 'dev', 'bt-lan-va');
-    ip('-n', B, 'addr', 'add', '198.18.9.2/24', 'dev', 'bt-lan-vb');
-    ip('-n', A, 'link', 'set', 'bt-lan-va', 'up');
-    ip('-n', B, 'link', 'set', 'bt-lan-vb', 'up');
+    ip('-n', a, 'addr', 'add', '198.18.9.1/24', 'dev', 'bt-lan-va');
+    ip('-n', b, 'addr', 'add', '198.18.9.2/24', 'dev', 'bt-lan-vb');
+    ip('-n', a, 'link', 'set', 'bt-lan-va', 'up');
+    ip('-n', b, 'link', 'set', 'bt-lan-vb', 'up');
     return null;
   } catch (error) {
     return (error as Error).message.split('\n')[0] ?? 'ip netns failed';
@@ -184,6 +187,62 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
       lost.stdout.find((line) => line.includes(' listening on ')) ?? '',
       / node 4 listening on 0\.0\.0\.0:\d+ \(receive buffer /,
     );
+  } finally {
+    await killAll();
+    await dir.remove();
+  }
+});
+
+test('a machine that gets a new address: its node registers from there, says so, and serves', {
+  timeout: 90_000,
+}, async (t) => {
+  const [a, b] = [`${A}-moved`, `${B}-moved`];
+  const problem = makeTwoMachines(a, b);
+  if (problem !== null) {
+    t.skip(`needs root for network namespaces: ${problem}`);
+    return;
+  }
+  const dir = await makeTempDir('lan-moved');
+  try {
+    const files = join(dir.path, 'files');
+    const logs = join(dir.path, 'logs');
+    const common = ['--headless', '--files', files, '--logs', logs];
+    await mkdir(join(files, 'node2'), { recursive: true });
+    const source = await writeRandomFile(join(files, 'node2', 'a.bin'), 1024 * 1024, 9102);
+    // A short sweep: the node's next heartbeat, from its new address, comes within 2 s.
+    const trackerArgs = ['tracker', '--headless', '--host', '0.0.0.0', '--port', '0'];
+    const db = ['--db', join(dir.path, 'db'), '--sweep', '2'];
+    const tracker = spawnCli([...trackerArgs, '--logs', logs, ...db], { netns: a });
+    const port = Number(/0\.0\.0\.0:(\d+)/.exec(await tracker.waitForLine(/listening on/))![1]);
+    const lan = `198.18.9.1:${port}`;
+
+    const seeder = spawnCli(['peer', '--id', '2', '--tracker', lan, '--seed', 'a.bin', ...common], {
+      netns: b,
+    });
+    const listening = await seeder.waitForLine(/listening on/);
+    const seederPort = /listening on 0\.0\.0\.0:(\d+) \(as 198\.18\.9\.2:/.exec(listening)?.[1];
+    assert.ok(seederPort, listening);
+    await seeder.waitForLine(/^\S+ seeding a\.bin/);
+
+    // The machine's address changes, as a laptop's on another network or with a new lease.
+    ip('-n', b, 'addr', 'del', '198.18.9.2/24', 'dev', 'bt-lan-vb');
+    ip('-n', b, 'addr', 'add', '198.18.9.3/24', 'dev', 'bt-lan-vb');
+    assert.match(
+      await seeder.waitForLine(/toward the tracker now/),
+      new RegExp(
+        ` as 198\\.18\\.9\\.3:${seederPort} toward the tracker now \\(was 198\\.18\\.9\\.2:${seederPort}\\)$`,
+      ),
+    );
+    await tracker.waitForLine(new RegExp(`node 2 at 198\\.18\\.9\\.3:${seederPort}`));
+
+    // Found at its new address by a node on the tracker's machine: the file comes, exact.
+    const leecher = spawnCli(
+      ['peer', '--id', '3', '--tracker', lan, '--download', 'a.bin', '--exit-when-done', ...common],
+      { netns: a },
+    );
+    assert.match(await leecher.waitForLine(/owner node 2 /), / owner node 2 at 198\.18\.9\.3:/);
+    assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
+    assert.equal(await sha256File(join(files, 'node3', 'a.bin')), source);
   } finally {
     await killAll();
     await dir.remove();
