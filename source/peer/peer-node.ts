@@ -56,6 +56,7 @@ import { PeerLinks } from './peer-links.ts';
 import { PeerNames } from './peer-names.ts';
 import type { LocalFileState, PeerSnapshot } from './peer-snapshot.ts';
 import { type CreditReport, PendingCredits } from './pending-credits.ts';
+import { RefusedAnnouncements } from './refused-announcements.ts';
 import { type FileIdentity, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SeedingRecord } from './seeding-record.ts';
@@ -218,6 +219,7 @@ export class PeerNode {
    * showed `0.0.0.0:40000`, which names no machine). Null when bound to one address.
    */
   private knownAt: RemoteAddress | null = null;
+  private readonly refusedAnnouncements: RefusedAnnouncements;
   private closed = false;
   private leaving = false;
   readonly budget: InFlightBudget;
@@ -296,6 +298,10 @@ export class PeerNode {
       options.clock.now(),
     );
     this.rates = new NodeRates(options.clock.now(), 0, 0);
+    this.refusedAnnouncements = new RefusedAnnouncements(
+      (line) => options.logger.log(line),
+      options.clock,
+    );
     this.links = new PeerLinks({
       endpoint,
       clock: options.clock,
@@ -608,8 +614,10 @@ export class PeerNode {
     this.saveRecord(this.record.add(file.name));
     served?.();
     const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
+    if (!announced.ok && announced.refused)
+      this.refusedAnnouncements.refused(file.name, announced.reason);
     // While the first registration runs there is nothing to say: it announces every seed.
-    if (!announced.ok && this.tracker.status !== 'registering')
+    else if (!announced.ok && this.tracker.status !== 'registering')
       this.options.logger.log(
         `seeding ${file.name}, but the tracker was not told yet: ${announced.reason}`,
       );
@@ -1297,6 +1305,7 @@ export class PeerNode {
     // A hash under way would only be thrown away (nothing is seeded after close): stop reading.
     for (const stop of this.hashing.values()) stop.abort();
     this.tracker.stop();
+    this.refusedAnnouncements.flush();
     if (this.snapshotTimer) this.options.clock.clearTimeout(this.snapshotTimer);
     if (this.pendingCreditsTimer) this.options.clock.clearTimeout(this.pendingCreditsTimer);
     this.folder.close();

@@ -44,3 +44,32 @@ test('a tracker that lost its disk hears a folder of 600 files again within a bu
     await swarm.close();
   }
 });
+
+test('files past the host bound are said refused once per reason, the rest counted', {
+  timeout: 60_000,
+}, async () => {
+  const swarm = await Swarm.start({ limits: { maxFilesPerHost: 100 } });
+  try {
+    const folder = await swarm.folderFor(1);
+    for (let i = 0; i < 130; i++) await writeFile(join(folder, `g${i}.txt`), `file ${i}\n`);
+    const seeder = await swarm.addNode({ nodeId: 1 });
+    await seeder.node.seedAll();
+    await waitFor(
+      () => seeder.lines.some((line) => line.includes('for the same reason')),
+      'the refusals summed up',
+    );
+    const reason = 'host 127.0.0.1 already seeds the most files allowed (100)';
+    const said = seeder.lines.filter((line) => line.includes(reason));
+    let refused = 0;
+    for (const line of said) {
+      if (line.includes(', but the tracker refused to list it: ')) refused++;
+      const more = / refused to list (\d+) more files? for the same reason: /.exec(line);
+      if (more) refused += Number(more[1]);
+    }
+    assert.equal(refused, 30, said.join('\n'));
+    assert.ok(said.length <= 4, said.join('\n'));
+    assert.equal(swarm.trackerSnapshot().files.length, 100);
+  } finally {
+    await swarm.close();
+  }
+});
