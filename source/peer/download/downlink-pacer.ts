@@ -64,7 +64,7 @@ export const MIN_PACED_BYTES_PER_SEC = 64 * 1024;
  */
 const PACED_IN_FLIGHT_MS = 50;
 /** ...but never fewer blocks than this: a handful of owners must each have some in flight. */
-const MIN_PACED_IN_FLIGHT_BLOCKS = 8;
+export const MIN_PACED_IN_FLIGHT_BLOCKS = 8;
 
 /**
  * Paces this node's block requests, together across its downloads, to what its downlink carries.

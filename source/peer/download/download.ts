@@ -27,7 +27,7 @@ import {
   LOSING_FRAGMENTS_BLOCK_BYTES,
   UNFRAGMENTED_BLOCK_BYTES,
 } from './block-transfer.ts';
-import type { DownlinkPacer } from './downlink-pacer.ts';
+import { type DownlinkPacer, MIN_PACED_IN_FLIGHT_BLOCKS } from './downlink-pacer.ts';
 import { DOWNLOAD_STATE_WORDS, type DownloadState } from './download-state.ts';
 import { formatTarget } from './download-target.ts';
 import { describeChoice, describePick, type EntryChoice } from './entry-choice.ts';
@@ -132,10 +132,15 @@ const TICK_MS = 20;
  * Under the user's --download-limit the tick comes once per this many blocks' time at the limit
  * (between TICK_MS and the longest of LIMITED_TICK_MS), so that a slow download ticks in
  * proportion to its bytes: at 500 KiB/s a 20 ms tick was most of the CPU the download cost
- * (bench/limited.ts, 16 MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick;
+ * (bench/limited.ts, 16 MiB: 34-37 core-s/GiB beyond start-up, 19-21 at four blocks a tick).
+ * Eight, not four (2026-12-06): at 1 and 2 MiB/s a quarter to a third less CPU a GiB at the same
+ * rate (50 ms ticks at 2 MiB/s, 100 at 1). Not more: what a tick's tokens let in must fit what
+ * may be in flight (at least MIN_PACED_IN_FLIGHT_BLOCKS), or the rest goes to whichever
+ * download's DATA arrives first, not in turns: at sixteen blocks (100 ms ticks at 2 MiB/s) one of
+ * two downloads ran 7 pieces ahead (test/peer/download-limit-downloads.test.ts;
  * docs/performance-log.md).
  */
-const TICK_BLOCKS_AT_LIMIT = 4;
+const TICK_BLOCKS_AT_LIMIT = MIN_PACED_IN_FLIGHT_BLOCKS;
 /**
  * The periods a tick under a limit may have, longest first: at most the pacer's slot and the
  * bucket's burst (100 ms), and each a divisor of the node's 100 ms snapshot, so that on the grid
