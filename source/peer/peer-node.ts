@@ -614,13 +614,15 @@ export class PeerNode {
     this.saveRecord(this.record.add(file.name));
     served?.();
     const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
-    if (!announced.ok && announced.refused)
+    if (announced.ok) return { ok: true };
+    if (announced.refused) {
       this.refusedAnnouncements.refused(file.name, announced.reason);
-    // While the first registration runs there is nothing to say: it announces every seed.
-    else if (!announced.ok && this.tracker.status !== 'registering')
+    } else if (this.tracker.status !== 'registering') {
+      // While the first registration runs there is nothing to say: it announces every seed.
       this.options.logger.log(
         `seeding ${file.name}, but the tracker was not told yet: ${announced.reason}`,
       );
+    }
     return { ok: true };
   }
 

@@ -296,14 +296,12 @@ export function readAck(r: Reader): AckMessage | null {
 }
 
 export function writeOwnManyReply(w: Writer, m: OwnManyReplyMessage): void {
-  checkInteger(m.refused.length, 0, MAX_OWN_MANY_ENTRIES, 'refused count');
-  w.u8(m.refused.length, 'count');
-  for (const refusal of m.refused) {
+  writeCounted(w, m.refused, 0, MAX_OWN_MANY_ENTRIES, (w, refusal) => {
     checkInteger(refusal.index, 0, MAX_OWN_MANY_ENTRIES - 1, 'index');
     w.u8(refusal.index, 'index');
     w.enum8(TRACKER_ERROR_CODES, refusal.code, 'code');
     w.str8(refusal.text, MAX_ERROR_TEXT_BYTES, 'text');
-  }
+  });
 }
 
 export function readOwnManyReply(r: Reader): OwnManyReplyMessage | null {

@@ -21,10 +21,10 @@ export type { DecodeError, DecodeErrorCode } from './decode-error.ts';
 /** 'BT': a datagram that does not start with it is not ours (a stray packet or a scanner). */
 export const PROTOCOL_MAGIC = 0x4254;
 /**
- * 5: OWN-MANY announces up to 16 files in one datagram. 4: DATA names its download by the 4-byte tag its REQUEST carried instead of the 32-byte
- * infohash. 3: registration proves a key pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of
- * sending a reusable node key. 2: OWN complete/partial/withdrawn, NEED exclude list, BITFIELD and
- * HAVE.
+ * 5: OWN-MANY announces up to 16 files in one datagram. 4: DATA names its download by the
+ * 4-byte tag its REQUEST carried instead of the 32-byte infohash. 3: registration proves a key
+ * pair (REGISTER -> CHALLENGE -> REGISTER-PROOF) instead of sending a reusable node key. 2: OWN
+ * complete/partial/withdrawn, NEED exclude list, BITFIELD and HAVE.
  */
 export const PROTOCOL_VERSION = 5;
 /** magic 2 + version 1 + type 1 + flags 1 + txid 4 + checksum 4. */
