@@ -65,6 +65,7 @@ process.exitCode = await withWorkspace('bt-bench-limited', async (workspace) => 
     seeders: 1,
     blockSizeBytes: 16 * 1024,
     cliPath,
+    host: '127.0.0.1',
   });
   try {
     const idle = await swarm.measureIdlePeer();

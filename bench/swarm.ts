@@ -3,7 +3,7 @@
  * machine's floor measured in the same run (issue 15: CPU per byte against the floor).
  *
  *   node --import tsx bench/swarm.ts --size 256 [--seeders 3] [--runs 3] [--block-size 16384]
- *                                    [--contention] [--cli PATH/dist/cli.js]
+ *                                    [--contention] [--cli PATH/dist/cli.js] [--host ::1]
  *
  * Prints one line per leecher run and a table of medians. Figures, not a test: see README.md.
  */
@@ -23,7 +23,7 @@ console.log(describeMachine());
 const busy = busyMachineWarning();
 if (busy) console.log(busy);
 console.log(
-  `scenario: ${flags.sizeMiB} MiB of random bytes, ${flags.seeders} seeders -> 1 leecher, block ${flags.blockSizeBytes} B, ${flags.runs} runs${flags.contention ? ' quiet, then as many with a CPU hog on one core' : ''}, 127.0.0.1; CLI ${cliPath}`,
+  `scenario: ${flags.sizeMiB} MiB of random bytes, ${flags.seeders} seeders -> 1 leecher, block ${flags.blockSizeBytes} B, ${flags.runs} runs${flags.contention ? ' quiet, then as many with a CPU hog on one core' : ''}, ${flags.host}; CLI ${cliPath}`,
 );
 
 process.exitCode = await withWorkspace('bt-bench-swarm', async (workspace) => {

@@ -5,35 +5,44 @@
  *
  * It works on a dup of the fd of a socket node:dgram opened and bound (so binding, its errors and
  * control messages stay node's), after node has stopped reading it. Linux only (recvmmsg and
- * sendmmsg); IPv4 only. Where it does not build or load, source/net/native-udp.ts says so and
- * node:dgram is used for everything.
+ * sendmmsg); IPv4 and IPv6 sockets (the family is the socket's, read once at open). Where it does
+ * not build or load, source/net/native-udp.ts says so and node:dgram is used for everything.
  *
  * JS API (all numbers are plain JS numbers):
  *   open(fd) -> handle                       dups fd
+ *   family(handle) -> 4 or 6                 of the socket (an IPv6 one may carry IPv4-mapped)
  *   startReceiving(handle, ring, slotBytes, meta, onBatch)
- *       ring: a Buffer of slots * slotBytes; meta: a Uint32Array of slots * 4
- *       (length, IPv4 address as a u32, port, segment); onBatch(count) runs once per recvmmsg,
+ *       ring: a Buffer of slots * slotBytes; meta: a Uint32Array of slots * META_WORDS
+ *       (length, segment, port, IPv6 scope id, then the source: an IPv4 address as a u32, or
+ *       the 16 bytes of an IPv6 one as they lie in memory); onBatch(count) runs once per recvmmsg,
  *       as a callback from the event loop (microtasks run after it, as after a dgram
  *       'message'). A datagram longer than slotBytes arrives with length slotBytes + 1
  *       (truncated). segment > 0: with GRO on, several datagrams of that size (the last may
  *       be shorter) arrived back to back in the slot; 0: one datagram.
- *   sendBatch(handle, buffer, stride, count, lastLength, ipv4, port, segmented)
+ *   sourceName(handle, slot) -> string       the source of a slot of the batch being delivered,
+ *       written as node:dgram writes it (uv_ip6_name, `%interface` after a link-local one)
+ *   ipv6Address(text) -> Buffer | null       an IPv6 address as node:dgram reads it
+ *       (uv_ip6_addr, `%interface` included): 16 bytes and the scope id (u32, host order)
+ *   sendBatch(handle, buffer, stride, count, lastLength, ipv4, port, segmented, ipv6)
  *       -> sent or -errno
  *       sends datagram i from buffer[i * stride], stride bytes long (the last
- *       lastLength), to ipv4:port without blocking: returns how many the kernel took.
+ *       lastLength), to ipv4:port (an IPv4 socket) or ipv6:port (an IPv6 socket: ipv6 as
+ *       ipv6Address returns it) without blocking: returns how many the kernel took.
  *       segmented: the route carries datagrams of `stride` whole; they go as segmented sends
  *       (UDP GSO), each one buffer the kernel cuts into the datagrams (as many as fit
  *       MAX_GSO_BYTES, or MAX_UDP_PAYLOAD for larger ones); sendmmsg where the route refuses.
  *   enableGro(handle) -> 0 or -errno         the kernel coalesces what arrives (UDP GRO)
- *   pathMtu(ipv4) -> MTU or -errno           of the route to ipv4 (nothing is sent)
+ *   pathMtu(ipv4 or ipv6) -> MTU or -errno   of the route there (nothing is sent)
  *   close(handle)                            stops receiving, closes the dup
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <node_api.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,10 +76,16 @@
 #define MAX_GSO_SEGMENTS 64
 /* Room for one UDP_GRO control message (an int) per received datagram. */
 #define CONTROL_BYTES 64
+/* Words of meta per slot: length, segment, port, scope id, four of source address. */
+#define META_WORDS 8
+/* Bytes of an IPv6 destination from ipv6Address: the address, then its scope id. */
+#define IPV6_DESTINATION_BYTES 20
 
 typedef struct {
   uv_poll_t poll;
   int fd;
+  /* AF_INET or AF_INET6: what the socket sends to and receives from. */
+  int family;
   int receiving;
   int closed;
   /* The memory goes once both the poll handle is closed and the JS handle is collected. */
@@ -87,7 +102,8 @@ typedef struct {
   uint32_t *meta;
   struct mmsghdr *msgs;
   struct iovec *iovs;
-  struct sockaddr_in *addrs;
+  /* Large enough for either family's source address. */
+  struct sockaddr_in6 *addrs;
   char *controls;
 } Socket;
 
@@ -157,7 +173,14 @@ static napi_value open_socket(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "udp_batch: out of memory");
     return NULL;
   }
+  struct sockaddr_storage bound;
+  socklen_t bound_length = sizeof bound;
+  memset(&bound, 0, sizeof bound);
   sock->fd = copy;
+  sock->family = getsockname(copy, (struct sockaddr *)&bound, &bound_length) == 0 &&
+                         bound.ss_family == AF_INET6
+                     ? AF_INET6
+                     : AF_INET;
   sock->env = env;
   sock->poll.data = sock;
   napi_value handle;
@@ -199,7 +222,7 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
   }
   for (int round = 0; round < MAX_RECV_ROUNDS && !sock->closed; round++) {
     for (uint32_t i = 0; i < sock->slots; i++) {
-      sock->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+      sock->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
       sock->msgs[i].msg_hdr.msg_controllen = CONTROL_BYTES;
       sock->msgs[i].msg_hdr.msg_flags = 0;
     }
@@ -219,10 +242,20 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
           if (size > 0) segment = (uint32_t)size;
         }
       }
-      sock->meta[i * 4] = length;
-      sock->meta[i * 4 + 1] = ntohl(sock->addrs[i].sin_addr.s_addr);
-      sock->meta[i * 4 + 2] = ntohs(sock->addrs[i].sin_port);
-      sock->meta[i * 4 + 3] = segment;
+      uint32_t *meta = sock->meta + (size_t)i * META_WORDS;
+      meta[0] = length;
+      meta[1] = segment;
+      if (sock->family == AF_INET6) {
+        struct sockaddr_in6 *from = &sock->addrs[i];
+        meta[2] = ntohs(from->sin6_port);
+        meta[3] = from->sin6_scope_id;
+        memcpy(meta + 4, &from->sin6_addr, 16);
+      } else {
+        struct sockaddr_in *from = (struct sockaddr_in *)&sock->addrs[i];
+        meta[2] = ntohs(from->sin_port);
+        meta[3] = 0;
+        meta[4] = ntohl(from->sin_addr.s_addr);
+      }
     }
     deliver(sock, got);
     if ((uint32_t)got < sock->slots) return;
@@ -249,13 +282,13 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
   void *meta;
   CHECK(napi_get_typedarray_info(env, argv[3], &meta_type, &meta_length, &meta, NULL, NULL));
   uint32_t slots = slot_bytes == 0 ? 0 : (uint32_t)(ring_bytes / slot_bytes);
-  if (meta_type != napi_uint32_array || slots == 0 || meta_length < (size_t)slots * 4) {
+  if (meta_type != napi_uint32_array || slots == 0 || meta_length < (size_t)slots * META_WORDS) {
     napi_throw_range_error(env, NULL, "udp_batch: ring and meta do not match");
     return NULL;
   }
   sock->msgs = calloc(slots, sizeof(struct mmsghdr));
   sock->iovs = calloc(slots, sizeof(struct iovec));
-  sock->addrs = calloc(slots, sizeof(struct sockaddr_in));
+  sock->addrs = calloc(slots, sizeof(struct sockaddr_in6));
   sock->controls = calloc(slots, CONTROL_BYTES);
   if (!sock->msgs || !sock->iovs || !sock->addrs || !sock->controls) {
     napi_throw_error(env, NULL, "udp_batch: out of memory");
@@ -304,7 +337,7 @@ static napi_value start_receiving(napi_env env, napi_callback_info info) {
  * kernel refuses the first.
  */
 static int send_segmented(Socket *sock, char *data, uint32_t stride, uint32_t count,
-                          uint32_t last_length, struct sockaddr_in *to) {
+                          uint32_t last_length, struct sockaddr *to, socklen_t to_length) {
   uint32_t budget = stride * 2 <= MAX_GSO_BYTES ? MAX_GSO_BYTES : MAX_UDP_PAYLOAD;
   uint32_t per_send = budget / stride;
   if (per_send > MAX_GSO_SEGMENTS) per_send = MAX_GSO_SEGMENTS;
@@ -325,7 +358,7 @@ static int send_segmented(Socket *sock, char *data, uint32_t stride, uint32_t co
     iovs[messages].iov_base = data + (size_t)first * stride;
     iovs[messages].iov_len = (size_t)(chunk - 1) * stride + (last ? last_length : stride);
     header->msg_name = to;
-    header->msg_namelen = sizeof *to;
+    header->msg_namelen = to_length;
     header->msg_iov = &iovs[messages];
     header->msg_iovlen = 1;
     if (chunk > 1) {
@@ -348,20 +381,59 @@ static int send_segmented(Socket *sock, char *data, uint32_t stride, uint32_t co
   return (int)sent;
 }
 
+/* A destination of either family, as sendmmsg and connect take it. */
+typedef union {
+  struct sockaddr any;
+  struct sockaddr_in v4;
+  struct sockaddr_in6 v6;
+} Destination;
+
+/* An IPv4 address from a u32, or an IPv6 one from ipv6Address's bytes; false (with an exception
+ * pending) when `value` is neither. */
+static bool read_destination(napi_env env, napi_value value, uint32_t port, Destination *to,
+                             socklen_t *to_length) {
+  memset(to, 0, sizeof *to);
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return false;
+  if (type == napi_number) {
+    uint32_t ipv4;
+    if (napi_get_value_uint32(env, value, &ipv4) != napi_ok) return false;
+    to->v4.sin_family = AF_INET;
+    to->v4.sin_port = htons((uint16_t)port);
+    to->v4.sin_addr.s_addr = htonl(ipv4);
+    *to_length = sizeof to->v4;
+    return true;
+  }
+  bool is_buffer = false;
+  void *bytes = NULL;
+  size_t length = 0;
+  if (napi_is_buffer(env, value, &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, value, &bytes, &length) != napi_ok ||
+      length != IPV6_DESTINATION_BYTES) {
+    napi_throw_type_error(env, NULL, "udp_batch: not an address (a u32 or ipv6Address's bytes)");
+    return false;
+  }
+  to->v6.sin6_family = AF_INET6;
+  to->v6.sin6_port = htons((uint16_t)port);
+  memcpy(&to->v6.sin6_addr, bytes, 16);
+  memcpy(&to->v6.sin6_scope_id, (char *)bytes + 16, sizeof(uint32_t));
+  *to_length = sizeof to->v6;
+  return true;
+}
+
 static napi_value send_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Socket *sock = socket_of(env, argv[0]);
   if (sock == NULL) return NULL;
   void *data;
   size_t data_bytes;
-  uint32_t stride, count, last_length, ipv4, port;
+  uint32_t stride, count, last_length, port;
   CHECK(napi_get_buffer_info(env, argv[1], &data, &data_bytes));
   CHECK(napi_get_value_uint32(env, argv[2], &stride));
   CHECK(napi_get_value_uint32(env, argv[3], &count));
   CHECK(napi_get_value_uint32(env, argv[4], &last_length));
-  CHECK(napi_get_value_uint32(env, argv[5], &ipv4));
   CHECK(napi_get_value_uint32(env, argv[6], &port));
   bool segmented = false;
   if (argc > 7) CHECK(napi_get_value_bool(env, argv[7], &segmented));
@@ -371,17 +443,25 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "udp_batch: the run does not lie in the buffer");
     return NULL;
   }
+  /* The socket's family decides which address is used: an IPv6 socket sends to IPv6 ones. */
+  Destination to;
+  socklen_t to_length;
+  if (sock->family == AF_INET6 && argc < 9) {
+    napi_throw_type_error(env, NULL, "udp_batch: an IPv6 socket needs an IPv6 address");
+    return NULL;
+  }
+  if (!read_destination(env, argv[sock->family == AF_INET6 ? 8 : 5], port, &to, &to_length))
+    return NULL;
+  if (to.any.sa_family != sock->family) {
+    napi_throw_type_error(env, NULL, "udp_batch: the address is not of the socket's family");
+    return NULL;
+  }
   if (sock->closed) {
     CHECK(napi_create_int32(env, -EBADF, &result));
     return result;
   }
-  struct sockaddr_in to;
-  memset(&to, 0, sizeof to);
-  to.sin_family = AF_INET;
-  to.sin_port = htons((uint16_t)port);
-  to.sin_addr.s_addr = htonl(ipv4);
   if (segmented && count > 1 && last_length > 0 && stride * 2 <= MAX_UDP_PAYLOAD) {
-    int sent = send_segmented(sock, data, stride, count, last_length, &to);
+    int sent = send_segmented(sock, data, stride, count, last_length, &to.any, to_length);
     /* Refused (a path whose MTU is under the stride, no checksum offload): one by one below. */
     if (sent >= 0 || (sent != -EINVAL && sent != -EIO && sent != -EMSGSIZE && sent != -ENOPROTOOPT)) {
       CHECK(napi_create_int32(env, sent, &result));
@@ -397,7 +477,7 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
     msgs[i].msg_hdr.msg_iov = &iovs[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
     msgs[i].msg_hdr.msg_name = &to;
-    msgs[i].msg_hdr.msg_namelen = sizeof to;
+    msgs[i].msg_hdr.msg_namelen = to_length;
   }
   int sent = sendmmsg(sock->fd, msgs, count, MSG_DONTWAIT);
   if (sent < 0) sent = errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
@@ -405,28 +485,25 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* The MTU of the route to ipv4 (IP_MTU of a connected probe socket; no datagram is sent): the
- * largest IPv4 packet that leaves for it unfragmented. The MTU, or -errno. */
+/* The MTU of the route to an address (IP_MTU or IPV6_MTU of a connected probe socket; no
+ * datagram is sent): the largest packet that leaves for it unfragmented. The MTU, or -errno. */
 static napi_value path_mtu(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  uint32_t ipv4;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  CHECK(napi_get_value_uint32(env, argv[0], &ipv4));
+  Destination to;
+  socklen_t to_length;
+  if (argc < 1 || !read_destination(env, argv[0], 9, &to, &to_length)) return NULL;
   int outcome;
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  int fd = socket(to.any.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     outcome = -errno;
   } else {
-    struct sockaddr_in to;
-    memset(&to, 0, sizeof to);
-    to.sin_family = AF_INET;
-    to.sin_port = htons(9);
-    to.sin_addr.s_addr = htonl(ipv4);
     int mtu = 0;
     socklen_t length = sizeof mtu;
-    if (connect(fd, (struct sockaddr *)&to, sizeof to) != 0 ||
-        getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &length) != 0)
+    int level = to.any.sa_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP;
+    int option = to.any.sa_family == AF_INET6 ? IPV6_MTU : IP_MTU;
+    if (connect(fd, &to.any, to_length) != 0 || getsockopt(fd, level, option, &mtu, &length) != 0)
       outcome = -errno;
     else
       outcome = mtu;
@@ -434,6 +511,80 @@ static napi_value path_mtu(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   CHECK(napi_create_int32(env, outcome, &result));
+  return result;
+}
+
+/* The socket's family: 4 or 6. */
+static napi_value family(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL) return NULL;
+  napi_value result;
+  CHECK(napi_create_uint32(env, sock->family == AF_INET6 ? 6 : 4, &result));
+  return result;
+}
+
+/* The source of slot `slot` of the batch being delivered, written as node:dgram writes a
+ * sender's address (src/tcp_wrap.cc AddressToJS): uv_ip6_name, and `%` with the interface's
+ * name after a link-local address that has a scope. Only valid during onBatch. */
+static napi_value source_name(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t slot;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Socket *sock = socket_of(env, argv[0]);
+  if (sock == NULL) return NULL;
+  CHECK(napi_get_value_uint32(env, argv[1], &slot));
+  if (!sock->receiving || slot >= sock->slots) {
+    napi_throw_range_error(env, NULL, "udp_batch: no such slot");
+    return NULL;
+  }
+  char name[INET6_ADDRSTRLEN + 1 + IF_NAMESIZE + 16];
+  memset(name, 0, sizeof name);
+  if (sock->family == AF_INET6) {
+    struct sockaddr_in6 *from = &sock->addrs[slot];
+    uv_ip6_name(from, name, INET6_ADDRSTRLEN);
+    if (IN6_IS_ADDR_LINKLOCAL(&from->sin6_addr) && from->sin6_scope_id > 0) {
+      size_t at = strlen(name);
+      size_t room = sizeof name - at - 1;
+      name[at] = '%';
+      if (uv_if_indextoname(from->sin6_scope_id, name + at + 1, &room) != 0)
+        snprintf(name + at + 1, sizeof name - at - 1, "%u", from->sin6_scope_id);
+    }
+  } else {
+    uv_ip4_name((struct sockaddr_in *)&sock->addrs[slot], name, sizeof name);
+  }
+  napi_value result;
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+/* An IPv6 address as node:dgram reads one it sends to (uv_ip6_addr: `%interface` sets the scope
+ * id, an unknown interface 0): a Buffer of its 16 bytes and the scope id, or null. */
+static napi_value ipv6_address(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char text[INET6_ADDRSTRLEN + 1 + IF_NAMESIZE + 16];
+  size_t length = 0;
+  napi_value result;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], text, sizeof text, &length) != napi_ok ||
+      length + 1 >= sizeof text) {
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  struct sockaddr_in6 parsed;
+  memset(&parsed, 0, sizeof parsed);
+  if (uv_ip6_addr(text, 0, &parsed) != 0) {
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  void *bytes;
+  CHECK(napi_create_buffer(env, IPV6_DESTINATION_BYTES, &bytes, &result));
+  memcpy(bytes, &parsed.sin6_addr, 16);
+  memcpy((char *)bytes + 16, &parsed.sin6_scope_id, sizeof(uint32_t));
   return result;
 }
 
@@ -484,6 +635,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"close", NULL, close_socket, NULL, NULL, NULL, napi_default, NULL},
       {"enableGro", NULL, enable_gro, NULL, NULL, NULL, napi_default, NULL},
       {"pathMtu", NULL, path_mtu, NULL, NULL, NULL, napi_default, NULL},
+      {"family", NULL, family, NULL, NULL, NULL, napi_default, NULL},
+      {"sourceName", NULL, source_name, NULL, NULL, NULL, napi_default, NULL},
+      {"ipv6Address", NULL, ipv6_address, NULL, NULL, NULL, napi_default, NULL},
   };
   CHECK(napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -14,9 +14,11 @@ export interface SwarmFlags {
   contention: boolean;
   /** The CLI to run (another build, e.g. of the last commit); null: dist/cli.js, rebuilt when stale. */
   cliPath: string | null;
+  /** The loopback address every process listens on: 127.0.0.1, or ::1 for the IPv6 path. */
+  host: string;
 }
 
-const USAGE = `flags: --size MiB (default 256) --seeders N (3) --runs N (3) --block-size BYTES (16384) --contention --cli PATH/dist/cli.js`;
+const USAGE = `flags: --size MiB (default 256) --seeders N (3) --runs N (3) --block-size BYTES (16384) --contention --cli PATH/dist/cli.js --host 127.0.0.1|::1`;
 
 /** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
 export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
@@ -31,8 +33,12 @@ export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
         big: { type: 'boolean', default: false },
         contention: { type: 'boolean', default: false },
         cli: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
       },
     });
+    if (values.host !== '127.0.0.1' && values.host !== '::1') {
+      throw new Error(`--host takes 127.0.0.1 or ::1 (got "${values.host}")`);
+    }
     return {
       sizeMiB: positiveNumber('--size', values.size, false),
       seeders: positiveNumber('--seeders', values.seeders, true),
@@ -41,6 +47,7 @@ export function parseSwarmFlags(argv: string[], runsDefault = 3): SwarmFlags {
       big: values.big,
       contention: values.contention,
       cliPath: values.cli ?? null,
+      host: values.host,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);

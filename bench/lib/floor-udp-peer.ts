@@ -22,7 +22,7 @@
  * everything sent before it.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from '../../source/net/native-udp.ts';
+import { BatchedSocket, MAX_SEND_BATCH } from '../../source/net/native-udp.ts';
 import type { RemoteAddress } from '../../source/net/transport.ts';
 
 /** Control datagrams from the sender, told apart from data by their length alone. */
@@ -141,7 +141,6 @@ async function send(
   const payload = Buffer.alloc(datagramBytes, 0x5a);
   // Batched: a run of the largest batch, every datagram the same bytes, sent from its start.
   const run = { buffer: Buffer.alloc(datagramBytes * MAX_SEND_BATCH, 0x5a), stride: datagramBytes };
-  const ipv4 = ipv4ToU32(host);
   let sent = 0;
   let received = 0; // the receiver's count in its newest ack
   let dropped = 0;
@@ -159,7 +158,9 @@ async function send(
         continue;
       }
       const count = Math.min(MAX_SEND_BATCH, total - sent, window - (sent - received - dropped));
-      const taken = attached.sendRun({ ...run, count, lastLength: datagramBytes }, ipv4, port);
+      const to = attached.destinationOf(host);
+      if (to === null) throw new Error(`the addon cannot send to ${host}`);
+      const taken = attached.sendRun({ ...run, count, lastLength: datagramBytes }, to, port);
       if (taken <= 0) break; // the kernel's buffer is full: the next ack comes
       sent += taken;
     }

@@ -37,6 +37,8 @@ export interface OurSwarmOptions {
   blockSizeBytes: number;
   /** The bt-tui CLI to run (dist/cli.js of this or another build). */
   cliPath: string;
+  /** The loopback address every process listens on: 127.0.0.1, or ::1. */
+  host: string;
 }
 
 /** A peer that only registered: the baseline a leecher's RSS and CPU are compared with. */
@@ -54,7 +56,7 @@ const OWNER_LINE = /\bowner node (\d+) at /;
 const TRANSFER_LINE = /\btransfer \S+: (\d+) REQUESTs?\b/;
 
 /**
- * A bt-tui swarm of real CLI processes on 127.0.0.1: one tracker and N seeders of one file,
+ * A bt-tui swarm of real CLI processes on loopback (127.0.0.1 or ::1): one tracker and N seeders of one file,
  * ready (every seeder OWNs it) when start() resolves. Leechers are run one at a time.
  */
 export class OurSwarm {
@@ -74,7 +76,7 @@ export class OurSwarm {
       'tracker',
       '--headless',
       '--host',
-      '127.0.0.1',
+      options.host,
       '--port',
       '0',
       '--db',
@@ -82,8 +84,9 @@ export class OurSwarm {
       '--logs',
       join(root, 'logs'),
     ]);
-    const listening = await tracker.waitForLine(/listening on 127\.0\.0\.1:(\d+)/, 10_000);
-    const swarm = new OurSwarm(options, `127.0.0.1:${listening[1]}`, [tracker]);
+    // `listening on 127.0.0.1:PORT` or `listening on [::1]:PORT`: the address peers are given.
+    const listening = await tracker.waitForLine(/listening on (\S+:\d+) /, 10_000);
+    const swarm = new OurSwarm(options, listening[1]!, [tracker]);
     const owned: Promise<unknown>[] = [];
     for (let id = 1; id <= options.seeders; id++) {
       const folder = join(root, 'files', `node${id}`);
@@ -214,7 +217,7 @@ export class OurSwarm {
       '--id',
       String(id),
       '--host',
-      '127.0.0.1',
+      this.options.host,
       '--tracker',
       this.trackerAddress,
       '--files',

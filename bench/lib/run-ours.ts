@@ -30,6 +30,8 @@ export async function measureOurSwarm(
     label: string;
     cliPath: string;
     contention?: boolean;
+    /** The loopback address to run on (SwarmFlags.host); 127.0.0.1 when not given. */
+    host?: string;
   },
 ): Promise<OurMeasurements> {
   const startedMs = performance.now();
@@ -39,6 +41,7 @@ export async function measureOurSwarm(
     seeders: options.seeders,
     blockSizeBytes: options.blockSizeBytes,
     cliPath: options.cliPath,
+    host: options.host ?? '127.0.0.1',
   });
   try {
     const readySeconds = ((performance.now() - startedMs) / 1000).toFixed(1);

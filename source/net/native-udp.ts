@@ -12,10 +12,14 @@ const { EBADF } = constants.errno;
  * system call, a JS callback and a fresh 64 KiB-allocated Buffer per datagram; on this project's
  * machine that made receiving 16 KiB datagrams cost 3-4x what recvmmsg does (1.28-1.62 against
  * 0.39-0.56 core-s/GiB in the bench's floor; docs/performance-log.md). Everything else (binding,
- * its errors, control messages, the send queue) stays node's. Not built, not Linux, IPv6, or BT_TUI_NATIVE_UDP=0: node:dgram does it all.
+ * its errors, control messages, the send queue) stays node's. Not built, not Linux, or
+ * BT_TUI_NATIVE_UDP=0: node:dgram does it all. IPv4 and IPv6 sockets alike (an IPv6 LAN went
+ * through node:dgram until 2026-12-07, at about a third more CPU per byte).
  */
 interface UdpBatchAddon {
   open(fd: number): object;
+  /** The socket's family (read once at open): an IPv6 one sends and receives IPv6 addresses. */
+  family(handle: object): 4 | 6;
   startReceiving(
     handle: object,
     ring: Buffer,
@@ -23,6 +27,10 @@ interface UdpBatchAddon {
     meta: Uint32Array,
     onBatch: (count: number) => void,
   ): void;
+  /** Where a slot of the batch being delivered came from, as node:dgram writes it. */
+  sourceName(handle: object, slot: number): string;
+  /** An IPv6 address as node:dgram reads it (`%interface` too): 16 bytes and the scope id. */
+  ipv6Address(text: string): Buffer | null;
   sendBatch(
     handle: object,
     buffer: Uint8Array,
@@ -32,18 +40,30 @@ interface UdpBatchAddon {
     ipv4: number,
     port: number,
     segmented: boolean,
+    ipv6?: Buffer,
   ): number;
   close(handle: object): void;
   /** UDP GRO on the socket: 0, or -errno (kernels before 5.0). */
   enableGro(handle: object): number;
-  /** The MTU of the route to an IPv4 address (no datagram sent), or -errno. */
-  pathMtu(ipv4: number): number;
+  /** The MTU of the route to an address (no datagram sent), or -errno. */
+  pathMtu(to: Destination): number;
 }
+
+/**
+ * Where a datagram goes, as the addon takes it: an IPv4 address as a u32 (an IPv4 socket), or
+ * an IPv6 address as ipv6Address made it (an IPv6 socket).
+ */
+export type Destination = number | Buffer;
 
 /** Datagrams per recvmmsg; node's own receive loop reads up to 32 per wakeup too. */
 const RECEIVE_BATCH = 32;
-/** The largest UDP payload over IPv4: every datagram fits a slot whole. */
-const SLOT_BYTES = 65_507;
+/** The largest UDP payload, over IPv6 (IPv4's is 65,507): every datagram fits a slot whole. */
+const SLOT_BYTES = 65_527;
+/** The addon's META_WORDS: length, segment, port, scope id, four words of source address. */
+const META_WORDS = 8;
+/** IP and UDP headers in front of a payload: IPv4 20 + 8, IPv6 40 + 8. */
+const IPV4_UDP_HEADER_BYTES = 28;
+const IPV6_UDP_HEADER_BYTES = 48;
 /** A run of DATA is at most this many datagrams (the addon's sendmmsg batch). */
 export const MAX_SEND_BATCH = 64;
 /**
@@ -61,8 +81,19 @@ function loadAddon(): { addon: UdpBatchAddon } | { why: string } {
   if (loaded) return loaded;
   if (process.env.BT_TUI_NATIVE_UDP === '0') loaded = { why: 'BT_TUI_NATIVE_UDP=0' };
   else if (process.platform !== 'linux') loaded = { why: `not on Linux (${process.platform})` };
-  else loaded = loadNativeAddon<UdpBatchAddon>('udp_batch');
+  else loaded = upToDate(loadNativeAddon<UdpBatchAddon>('udp_batch'));
   return loaded;
+}
+
+/**
+ * An addon built from an older native/udp_batch.c (the source updated, `npm ci` not run again)
+ * lays out what it receives differently: not used, and the log line says why.
+ */
+function upToDate(result: { addon: UdpBatchAddon } | { why: string }) {
+  if ('addon' in result && typeof result.addon.family !== 'function') {
+    return { why: 'the udp_batch addon is older than this bt-tui (npm ci builds it again)' };
+  }
+  return result;
 }
 
 /** True when the addon loaded (and BT_TUI_NATIVE_UDP is not 0). */
@@ -76,7 +107,7 @@ export function describeUdpPath(batched: boolean, coalesced = false): string {
     return 'UDP batched by recvmmsg/sendmmsg, segmented and coalesced (GSO/GRO)';
   if (batched) return 'UDP batched by recvmmsg/sendmmsg';
   const result = loadAddon();
-  const why = 'why' in result ? result.why : 'IPv6, or a socket the addon cannot take';
+  const why = 'why' in result ? result.why : 'a socket the addon cannot take';
   return `UDP one datagram per call: ${why}`;
 }
 
@@ -116,33 +147,51 @@ function u32ToIpv4(value: number): string {
   return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
 }
 
-/** A bound IPv4 dgram socket whose receiving and bulk sends go through the addon. */
+/** One IPv6 source met before: its address words and scope id, and its RemoteAddress. */
+interface Ipv6Source {
+  readonly words: readonly [number, number, number, number, number];
+  readonly address: RemoteAddress;
+}
+
+/** A bound dgram socket (IPv4 or IPv6) whose receiving and bulk sends go through the addon. */
 export class BatchedSocket {
   private readonly ring = Buffer.allocUnsafeSlow(RECEIVE_BATCH * SLOT_BYTES);
-  private readonly meta = new Uint32Array(RECEIVE_BATCH * 4);
+  private readonly meta = new Uint32Array(RECEIVE_BATCH * META_WORDS);
+  /** IPv4 sources by address * 65,536 + port; IPv6 ones by a hash of theirs (checked). */
   private readonly sources = new Map<number, RemoteAddress>();
+  private readonly ipv6Sources = new Map<number, Ipv6Source>();
   private lastSource: RemoteAddress = { address: '', port: -1 };
   private lastIpv4 = -1;
+  private lastIpv6: Ipv6Source | null = null;
+  /** The destination of the last address sent to (replies mostly go to one peer in a row). */
+  private lastAddress = '';
+  private lastDestination: Destination | null = null;
+  /** IPv6 destinations by address text (a few: the node's peers and trackers). */
+  private readonly ipv6Destinations = new Map<string, Buffer | null>();
   private closed = false;
   /** Datagrams that arrived coalesced by GRO, several in one receive (the `transfer` line). */
   coalescedDatagrams = 0;
   /** Whether the kernel coalesces what arrives (UDP GRO, Linux 5.0 and later). */
   coalesces = false;
-  /** The MTU of the route to each IPv4 address asked about (a few entries: peers' hosts). */
-  private readonly mtus = new Map<number, number | null>();
+  /**
+   * The MTU of the route to each destination asked about (a few entries: peers' hosts). Keyed by
+   * the destination itself: a number, or the one Buffer destinationOf keeps per address text.
+   */
+  private readonly mtus = new Map<Destination, number | null>();
 
   private constructor(
     private readonly addon: UdpBatchAddon,
     private readonly handle: object,
+    private readonly family: 4 | 6,
   ) {}
 
   /**
-   * Takes over receiving from node:dgram for a bound udp4 socket; null (node keeps receiving)
-   * when the addon is not there or the socket is not one it can take.
+   * Takes over receiving from node:dgram for a bound socket; null (node keeps receiving) when
+   * the addon is not there or the socket is not one it can take.
    */
   static attach(socket: Socket, receive: (datagram: Buffer, from: RemoteAddress) => void) {
     const result = loadAddon();
-    if (!('addon' in result) || socket.address().family !== 'IPv4') return null;
+    if (!('addon' in result)) return null;
     const dgram = dgramHandle(socket);
     if (dgram === null) return null;
     let handle: object;
@@ -151,7 +200,7 @@ export class BatchedSocket {
     } catch {
       return null;
     }
-    const batched = new BatchedSocket(result.addon, handle);
+    const batched = new BatchedSocket(result.addon, handle, result.addon.family(handle));
     batched.coalesces = result.addon.enableGro(handle) === 0;
     try {
       result.addon.startReceiving(handle, batched.ring, SLOT_BYTES, batched.meta, (count) =>
@@ -168,10 +217,34 @@ export class BatchedSocket {
   }
 
   /**
-   * Sends a run to an IPv4 address in one system call. Returns how many datagrams the kernel
-   * took (fewer when its send buffer is full), or minus the errno when it refused them all.
+   * Where the addon sends for `address`, or null where it does not (a host name, an address of
+   * the other family): node:dgram sends those. An IPv6 address is read as node reads it.
    */
-  sendRun(run: DatagramRun, ipv4: number, port: number): number {
+  destinationOf(address: string): Destination | null {
+    if (address === this.lastAddress) return this.lastDestination;
+    let destination: Destination | null;
+    if (this.family === 4) {
+      const ipv4 = ipv4ToU32(address);
+      destination = ipv4 < 0 ? null : ipv4;
+    } else {
+      destination = this.ipv6Destinations.get(address) ?? null;
+      if (destination === null && !this.ipv6Destinations.has(address)) {
+        destination = isIPv4(address) ? null : this.addon.ipv6Address(address);
+        if (this.ipv6Destinations.size >= MAX_CACHED_SOURCES) this.ipv6Destinations.clear();
+        this.ipv6Destinations.set(address, destination);
+      }
+    }
+    this.lastAddress = address;
+    this.lastDestination = destination;
+    return destination;
+  }
+
+  /**
+   * Sends a run to a destination of destinationOf() in one system call. Returns how many
+   * datagrams the kernel took (fewer when its send buffer is full), or minus the errno when it
+   * refused them all.
+   */
+  sendRun(run: DatagramRun, to: Destination, port: number): number {
     if (this.closed) return -EBADF;
     const { buffer, stride, count, lastLength } = run;
     // Segmented (GSO) wherever the route carries the datagrams whole: runs of frame-sized ones,
@@ -179,38 +252,44 @@ export class BatchedSocket {
     // and the machine floor's bench, which leaves the flag out, go by sendmmsg. A lone datagram
     // has nothing to segment: no route lookup (a probe socket for each new address) for it.
     const segmented =
-      count > 1 &&
-      (stride * 2 <= FRAME_RUN_GSO_BYTES || (this.unfragmentedPayloadBytes(ipv4) ?? 0) >= stride);
-    const sent = this.addon.sendBatch(
-      this.handle,
-      buffer,
-      stride,
-      count,
-      lastLength,
-      ipv4,
-      port,
-      segmented,
-    );
-    return sent;
+      count > 1 && (stride * 2 <= FRAME_RUN_GSO_BYTES || (this.payloadBytesTo(to) ?? 0) >= stride);
+    return typeof to === 'number'
+      ? this.addon.sendBatch(this.handle, buffer, stride, count, lastLength, to, port, segmented)
+      : this.addon.sendBatch(
+          this.handle,
+          buffer,
+          stride,
+          count,
+          lastLength,
+          0,
+          port,
+          segmented,
+          to,
+        );
   }
 
   /**
-   * The largest datagram that reaches `ipv4` in one frame, when sending it in runs costs about
-   * what one large fragmented datagram does: runs go out segmented (GSO) and what arrives is
-   * coalesced (GRO). Null where that does not hold: small datagrams would then cost more CPU
+   * The largest datagram that reaches `address` in one frame, when sending it in runs costs
+   * about what one large fragmented datagram does: runs go out segmented (GSO) and what arrives
+   * is coalesced (GRO). Null where that does not hold: small datagrams would then cost more CPU
    * than the fragments of large ones, or the route is unknown.
    */
-  unfragmentedPayloadBytes(ipv4: number): number | null {
+  unfragmentedPayloadBytes(address: string): number | null {
+    const to = this.destinationOf(address);
+    return to === null ? null : this.payloadBytesTo(to);
+  }
+
+  private payloadBytesTo(to: Destination): number | null {
     if (!this.coalesces) return null;
-    let mtu = this.mtus.get(ipv4);
+    let mtu = this.mtus.get(to);
     if (mtu === undefined) {
-      const measured = this.addon.pathMtu(ipv4);
+      const measured = this.addon.pathMtu(to);
       mtu = measured > 0 ? measured : null;
       if (this.mtus.size >= MAX_CACHED_SOURCES) this.mtus.clear();
-      this.mtus.set(ipv4, mtu);
+      this.mtus.set(to, mtu);
     }
-    // IPv4 header 20 bytes, UDP header 8.
-    return mtu === null ? null : mtu - 28;
+    if (mtu === null) return null;
+    return mtu - (typeof to === 'number' ? IPV4_UDP_HEADER_BYTES : IPV6_UDP_HEADER_BYTES);
   }
 
   close(): void {
@@ -222,14 +301,15 @@ export class BatchedSocket {
   private deliver(count: number, receive: (datagram: Buffer, from: RemoteAddress) => void): void {
     const meta = this.meta;
     for (let i = 0; i < count && !this.closed; i++) {
-      const length = meta[i * 4]!;
-      // Longer than a slot (the addon's mark of a truncated datagram): over IPv4 a slot holds the
-      // largest payload, so this cannot happen; were it to, the datagram is not delivered cut.
+      const at = i * META_WORDS;
+      const length = meta[at]!;
+      // Longer than a slot (the addon's mark of a truncated datagram): a slot holds the largest
+      // UDP payload, so this cannot happen; were it to, the datagram is not delivered cut.
       if (length > SLOT_BYTES) continue;
-      const from = this.source(meta[i * 4 + 1]!, meta[i * 4 + 2]!);
+      const from = this.family === 4 ? this.source(meta[at + 4]!, meta[at + 2]!) : this.source6(i);
       const start = i * SLOT_BYTES;
       const end = start + length;
-      const segment = meta[i * 4 + 3]!;
+      const segment = meta[at + 1]!;
       if (segment === 0 || segment >= length) {
         receive(this.ring.subarray(start, end), from);
         continue;
@@ -257,4 +337,54 @@ export class BatchedSocket {
     this.lastSource = address;
     return address;
   }
+
+  /**
+   * source() for slot `slot` of an IPv6 socket's batch: found by its words (no string made),
+   * named by the addon as node:dgram names it only the first time it is met.
+   */
+  private source6(slot: number): RemoteAddress {
+    const meta = this.meta;
+    const at = slot * META_WORDS;
+    const port = meta[at + 2]!;
+    const scope = meta[at + 3]!;
+    const w0 = meta[at + 4]!;
+    const w1 = meta[at + 5]!;
+    const w2 = meta[at + 6]!;
+    const w3 = meta[at + 7]!;
+    const last = this.lastIpv6;
+    if (last !== null && last.address.port === port && sameWords(last, w0, w1, w2, w3, scope)) {
+      return last.address;
+    }
+    const hash =
+      w0 ^
+      Math.imul(w1, 0x9e3779b1) ^
+      Math.imul(w2, 0x85ebca6b) ^
+      Math.imul(w3, 0xc2b2ae35) ^
+      Math.imul(scope, 0x27d4eb2f);
+    const key = (hash >>> 0) * 65_536 + port;
+    let source = this.ipv6Sources.get(key);
+    // A different source with the same hash replaces the one remembered: a cache, not a record.
+    if (source === undefined || !sameWords(source, w0, w1, w2, w3, scope)) {
+      if (this.ipv6Sources.size >= MAX_CACHED_SOURCES) this.ipv6Sources.clear();
+      const address = { address: this.addon.sourceName(this.handle, slot), port };
+      source = { words: [w0, w1, w2, w3, scope], address };
+      this.ipv6Sources.set(key, source);
+    }
+    this.lastIpv6 = source;
+    return source.address;
+  }
+}
+
+function sameWords(
+  source: Ipv6Source,
+  w0: number,
+  w1: number,
+  w2: number,
+  w3: number,
+  scope: number,
+): boolean {
+  const words = source.words;
+  return (
+    words[0] === w0 && words[1] === w1 && words[2] === w2 && words[3] === w3 && words[4] === scope
+  );
 }

@@ -3,7 +3,7 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { getSystemErrorName } from 'node:util';
 import { machineAddresses } from './machine-addresses.ts';
-import { BatchedSocket, ipv4ToU32, MAX_SEND_BATCH } from './native-udp.ts';
+import { BatchedSocket, MAX_SEND_BATCH } from './native-udp.ts';
 
 /**
  * dgram resolves the address of every send through dns.lookup, which answers even an IP literal
@@ -128,8 +128,6 @@ class UdpTransport implements DatagramTransport {
     count: 1,
     lastLength: 0,
   };
-  private lastAddress = '';
-  private lastIpv4 = -1;
   /** Errno code of the latest failed send per address, the latest 16 (see sendFailureTo). */
   private readonly failures = new Map<string, string>();
   // One callback for every send, created once: no closure per datagram on the hot path.
@@ -158,8 +156,7 @@ class UdpTransport implements DatagramTransport {
   }
 
   unfragmentedPayloadBytes(to: RemoteAddress): number | null {
-    const ipv4 = this.batched === null ? -1 : this.ipv4Of(to.address);
-    return ipv4 < 0 ? null : this.batched!.unfragmentedPayloadBytes(ipv4);
+    return this.batched?.unfragmentedPayloadBytes(to.address) ?? null;
   }
 
   get coalescedDatagrams(): number {
@@ -234,8 +231,9 @@ class UdpTransport implements DatagramTransport {
 
   /**
    * A run through the addon in one system call: how many datagrams the kernel took, -1 when it
-   * refused them with an error, 0 when the addon does not take it (none, not IPv4, a port node
-   * would refuse, more than a batch, node still queues datagrams that must go first) or the
+   * refused them with an error, 0 when the addon does not take it (none, a host name or an
+   * address of the other family, a port node would refuse, more than a batch, node still
+   * queues datagrams that must go first) or the
    * kernel's send buffer is full. What is not sent here, node:dgram sends.
    */
   private sendRunNow(run: DatagramRun, to: RemoteAddress): number {
@@ -245,19 +243,10 @@ class UdpTransport implements DatagramTransport {
     const port = to.port;
     const portOk = port > 0 && port <= 65_535 && (port | 0) === port;
     if (batched === null || !portOk || run.count > MAX_SEND_BATCH) return 0;
-    const ipv4 = this.ipv4Of(to.address);
+    const destination = batched.destinationOf(to.address);
     // Behind datagrams node still queues, a run would overtake them: it queues too.
-    if (ipv4 < 0 || this.socket.getSendQueueCount() !== 0) return 0;
-    return batched.sendRun(run, ipv4, port);
-  }
-
-  /** ipv4ToU32 of the last address asked (replies mostly go to one peer in a row). */
-  private ipv4Of(address: string): number {
-    if (address !== this.lastAddress) {
-      this.lastAddress = address;
-      this.lastIpv4 = ipv4ToU32(address);
-    }
-    return this.lastIpv4;
+    if (destination === null || this.socket.getSendQueueCount() !== 0) return 0;
+    return batched.sendRun(run, destination, port);
   }
 
   get unsentDatagrams(): number {

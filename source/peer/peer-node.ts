@@ -289,9 +289,12 @@ export class PeerNode {
         Math.floor((endpoint.transport.receiveBufferBytes * 0.5) / perBlock),
       ),
     };
+    // An IPv6 socket (`::` too) gets IPv6 fragments: the kernel keeps those apart, with their
+    // own ceiling. (A dual-stack socket's IPv4 peers are left to the IPv6 figures.)
+    const family = endpoint.transport.localAddress.address.includes(':') ? 6 : 4;
     this.fragments = new FragmentLossWatch(
-      options.readFragmentQueues ?? readFragmentQueues,
-      readFragmentMemoryCeiling(),
+      options.readFragmentQueues ?? (() => readFragmentQueues(family)),
+      readFragmentMemoryCeiling(family),
     );
     this.pacer = new DownlinkPacer(
       options.downloadLimitBytesPerSec ?? defaults.downloadLimitBytesPerSec,

@@ -8,13 +8,15 @@
  *   tracker says so when it joins; the same file seeded by a node given the network address
  *   downloads exact.
  * - A tracker with no route to it is unreachable at once, with the kernel's reason.
+ * - The same swarm on IPv6 (2001:db8:9::1 and ::2, the documentation range) takes the batched
+ *   path as IPv4 does, frame-sized blocks segmented and coalesced.
  * Needs root (ip netns); skipped with a message otherwise.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, type TestContext, test } from 'node:test';
 import { killAll, spawnCli } from '../peer/harness/cli.ts';
 import { makeTempDir, sha256File, writeRandomFile } from '../peer/harness/files.ts';
 
@@ -27,8 +29,8 @@ function ip(...args: string[]): void {
 }
 
 /**
- * Machines `a` (198.18.9.1) and `b` (198.18.9.2) on one link; the reason they could not be, or
- * null.
+ * Machines `a` (198.18.9.1, 2001:db8:9::1) and `b` (198.18.9.2, 2001:db8:9::2) on one link; the
+ * reason they could not be, or null.
  */
 function makeTwoMachines(a = A, b = B): string | null {
   try {
@@ -53,6 +55,9 @@ function makeTwoMachines(a = A, b = B): string | null {
     );
     ip('-n', a, 'addr', 'add', '198.18.9.1/24', 'dev', 'bt-lan-va');
     ip('-n', b, 'addr', 'add', '198.18.9.2/24', 'dev', 'bt-lan-vb');
+    // nodad: usable at once, not after duplicate address detection's second or two.
+    ip('-n', a, 'addr', 'add', '2001:db8:9::1/64', 'dev', 'bt-lan-va', 'nodad');
+    ip('-n', b, 'addr', 'add', '2001:db8:9::2/64', 'dev', 'bt-lan-vb', 'nodad');
     ip('-n', a, 'link', 'set', 'bt-lan-va', 'up');
     ip('-n', b, 'link', 'set', 'bt-lan-vb', 'up');
     return null;
@@ -70,6 +75,42 @@ after(async () => {
     } catch {}
   }
 });
+
+/**
+ * Machines `a` and `b` (makeTwoMachines, named after `suffix`) and a folder whose node 2 holds
+ * a random `a.bin`, for a test that runs in `body`; skipped without root.
+ */
+async function onTwoMachines(
+  t: TestContext,
+  suffix: string,
+  fileSeed: number,
+  fileBytes: number,
+  body: (lan: {
+    a: string;
+    b: string;
+    dir: string;
+    common: string[];
+    source: string;
+  }) => Promise<void>,
+): Promise<void> {
+  const [a, b] = [`${A}-${suffix}`, `${B}-${suffix}`];
+  const problem = makeTwoMachines(a, b);
+  if (problem !== null) {
+    t.skip(`needs root for network namespaces: ${problem}`);
+    return;
+  }
+  const dir = await makeTempDir(`lan-${suffix}`);
+  try {
+    const files = join(dir.path, 'files');
+    const common = ['--headless', '--files', files, '--logs', join(dir.path, 'logs')];
+    await mkdir(join(files, 'node2'), { recursive: true });
+    const source = await writeRandomFile(join(files, 'node2', 'a.bin'), fileBytes, fileSeed);
+    await body({ a, b, dir: dir.path, common, source });
+  } finally {
+    await killAll();
+    await dir.remove();
+  }
+}
 
 test('a swarm of two machines: addresses picked, out-of-reach owners said, the file exact', {
   timeout: 90_000,
@@ -196,23 +237,11 @@ test('a swarm of two machines: addresses picked, out-of-reach owners said, the f
 test('a machine that gets a new address: its node registers from there, says so, and serves', {
   timeout: 90_000,
 }, async (t) => {
-  const [a, b] = [`${A}-moved`, `${B}-moved`];
-  const problem = makeTwoMachines(a, b);
-  if (problem !== null) {
-    t.skip(`needs root for network namespaces: ${problem}`);
-    return;
-  }
-  const dir = await makeTempDir('lan-moved');
-  try {
-    const files = join(dir.path, 'files');
-    const logs = join(dir.path, 'logs');
-    const common = ['--headless', '--files', files, '--logs', logs];
-    await mkdir(join(files, 'node2'), { recursive: true });
-    const source = await writeRandomFile(join(files, 'node2', 'a.bin'), 1024 * 1024, 9102);
+  await onTwoMachines(t, 'moved', 9102, 1024 * 1024, async ({ a, b, dir, common, source }) => {
     // A short sweep: the node's next heartbeat, from its new address, comes within 2 s.
     const trackerArgs = ['tracker', '--headless', '--host', '0.0.0.0', '--port', '0'];
-    const db = ['--db', join(dir.path, 'db'), '--sweep', '2'];
-    const tracker = spawnCli([...trackerArgs, '--logs', logs, ...db], { netns: a });
+    const db = ['--db', join(dir, 'db'), '--sweep', '2'];
+    const tracker = spawnCli([...trackerArgs, '--logs', join(dir, 'logs'), ...db], { netns: a });
     const port = Number(/0\.0\.0\.0:(\d+)/.exec(await tracker.waitForLine(/listening on/))![1]);
     const lan = `198.18.9.1:${port}`;
 
@@ -242,9 +271,40 @@ test('a machine that gets a new address: its node registers from there, says so,
     );
     assert.match(await leecher.waitForLine(/owner node 2 /), / owner node 2 at 198\.18\.9\.3:/);
     assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
-    assert.equal(await sha256File(join(files, 'node3', 'a.bin')), source);
-  } finally {
-    await killAll();
-    await dir.remove();
-  }
+    assert.equal(await sha256File(join(dir, 'files', 'node3', 'a.bin')), source);
+  });
+});
+
+test('an IPv6 LAN: tracker, seeder and downloader on two machines, batched and coalesced as over IPv4, the file exact', {
+  timeout: 90_000,
+}, async (t) => {
+  await onTwoMachines(t, 'v6', 9103, 4 * 1024 * 1024, async ({ a, b, dir, common, source }) => {
+    const trackerArgs = ['tracker', '--headless', '--host', '::', '--port', '0'];
+    const db = ['--db', join(dir, 'db')];
+    const tracker = spawnCli([...trackerArgs, '--logs', join(dir, 'logs'), ...db], { netns: a });
+    const port = Number(/\[::\]:(\d+)/.exec(await tracker.waitForLine(/listening on/))![1]);
+    const lan = `[2001:db8:9::1]:${port}`;
+
+    const seeder = spawnCli(['peer', '--id', '2', '--tracker', lan, '--seed', 'a.bin', ...common], {
+      netns: b,
+    });
+    // Before 2026-12-07 an IPv6 socket went through node:dgram, one datagram per call.
+    assert.match(
+      await seeder.waitForLine(/listening on/),
+      / listening on \[::\]:\d+ \(as \[2001:db8:9::2\]:\d+ toward the tracker; receive buffer [^,]+, UDP batched by recvmmsg\/sendmmsg, segmented and coalesced \(GSO\/GRO\)\)/,
+    );
+    await seeder.waitForLine(/^\S+ seeding a\.bin/);
+
+    const leecher = spawnCli(
+      ['peer', '--id', '3', '--tracker', lan, '--download', 'a.bin', '--exit-when-done', ...common],
+      { netns: a },
+    );
+    assert.match(await leecher.waitForLine(/owner node 2 /), / owner node 2 at \[2001:db8:9::2\]:/);
+    // Over the veth (MTU 1,500) blocks fit a frame: sent segmented, they arrive coalesced.
+    const transfer = await leecher.waitForLine(/^\S+ transfer a\.bin: /);
+    const coalesced = Number(/; (\d+) datagrams arrived coalesced \(GRO\)$/.exec(transfer)?.[1]);
+    assert.ok(coalesced > 0, transfer);
+    assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
+    assert.equal(await sha256File(join(dir, 'files', 'node3', 'a.bin')), source);
+  });
 });

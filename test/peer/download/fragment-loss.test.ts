@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
   DEFAULT_FRAGMENT_MEMORY_CEILING,
@@ -69,21 +70,30 @@ describe('fragment queues', () => {
     const text = 'sockets: used 8\nUDP: inuse 0 mem 18\nFRAG: inuse 325 memory 4195944\n';
     assert.deepEqual(parseFragmentQueues(text), { queues: 325, bytes: 4_195_944 });
     assert.equal(parseFragmentQueues('UDP: inuse 0 mem 18\n'), null);
-    assert.equal(readFragmentQueues('/nonexistent/sockstat'), null);
+    assert.equal(readFragmentQueues(4, '/nonexistent/sockstat'), null);
+  });
+
+  test('an IPv6 socket reads FRAG6 from sockstat6 text, never the IPv4 line', () => {
+    const text = 'TCP6: inuse 0\nUDP6: inuse 2\nRAW6: inuse 0\nFRAG6: inuse 12 memory 98304\n';
+    assert.deepEqual(parseFragmentQueues(text, 6), { queues: 12, bytes: 98_304 });
+    assert.equal(parseFragmentQueues('FRAG: inuse 325 memory 4195944\n', 6), null);
+    assert.equal(parseFragmentQueues(text, 4), null);
   });
 
   test('the ceiling is ipfrag_high_thresh, or Linux default where it cannot be read', () => {
-    assert.equal(readFragmentMemoryCeiling('/nonexistent/ipfrag_high_thresh'), 4 * 1024 * 1024);
+    assert.equal(readFragmentMemoryCeiling(6, '/nonexistent/ip6frag_high_thresh'), 4 * 1024 * 1024);
     assert.equal(DEFAULT_FRAGMENT_MEMORY_CEILING, 4 * 1024 * 1024);
   });
 
-  test('reads a count and a ceiling on this machine', (t) => {
-    const reading = readFragmentQueues();
-    const ceiling = readFragmentMemoryCeiling();
-    t.diagnostic(`FRAG now: ${JSON.stringify(reading)}, ceiling ${ceiling} B`);
-    assert.ok(ceiling > 0);
-    if (process.platform === 'linux') {
-      assert.ok(reading !== null && reading.queues >= 0 && reading.bytes >= 0);
-    }
-  });
+  for (const family of [4, 6] as const) {
+    test(`reads an IPv${family} count and ceiling on this machine`, (t) => {
+      const reading = readFragmentQueues(family);
+      const ceiling = readFragmentMemoryCeiling(family);
+      t.diagnostic(`IPv${family} fragments now: ${JSON.stringify(reading)}, ceiling ${ceiling} B`);
+      assert.ok(ceiling > 0);
+      if (process.platform === 'linux' && (family === 4 || existsSync('/proc/net/sockstat6'))) {
+        assert.ok(reading !== null && reading.queues >= 0 && reading.bytes >= 0);
+      }
+    });
+  }
 });
