@@ -12,12 +12,6 @@ import type { RemoteAddress } from '../net/transport.ts';
  */
 export const FAILOVER_REQUEST_RETRIES = 2;
 
-/** `host:port`, with brackets for IPv6. */
-export function formatTracker(address: RemoteAddress): string {
-  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
-  return `${host}:${address.port}`;
-}
-
 /**
  * A tracker of --tracker looked up again: `given` as a person named it (`NAME:PORT`), `address`
  * where the name points now, or null where there is nothing new to know (given as an address, or

@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
-import { formatSeconds } from '../format.ts';
+import { formatAddress, formatSeconds } from '../format.ts';
 import { optionsKeepingPatience, type RequestOptions, type UdpEndpoint } from '../net/endpoint.ts';
 import { describeSendFailure } from '../net/send-failure.ts';
 import type { RemoteAddress } from '../net/transport.ts';
@@ -18,12 +18,7 @@ import type {
 import { RttEstimator } from './download/rtt-estimator.ts';
 import type { NodeIdentity } from './identity.ts';
 import { OwnBatcher } from './own-batcher.ts';
-import {
-  FAILOVER_REQUEST_RETRIES,
-  formatTracker,
-  TrackerChoice,
-  type TrackerLookedUp,
-} from './tracker-choice.ts';
+import { FAILOVER_REQUEST_RETRIES, TrackerChoice, type TrackerLookedUp } from './tracker-choice.ts';
 import { proveIdentity } from './tracker-registration.ts';
 
 export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused';
@@ -150,7 +145,7 @@ export class TrackerClient {
   get trackerLabel(): string {
     const { current, all } = this.trackers;
     const which = all.length > 1 ? ` (${all.indexOf(current) + 1} of ${all.length})` : '';
-    return `${formatTracker(current)}${which}`;
+    return `${formatAddress(current)}${which}`;
   }
 
   /**
@@ -228,7 +223,7 @@ export class TrackerClient {
     this.lastError = '';
     this.setStatus('registered');
     this.deps.log(
-      `registered with tracker ${formatTracker(this.trackers.current)} (heartbeat every ${formatSeconds(reply.heartbeatIntervalMs, 1)})${wasDown ? ' after an outage' : ''}`,
+      `registered with tracker ${formatAddress(this.trackers.current)} (heartbeat every ${formatSeconds(reply.heartbeatIntervalMs, 1)})${wasDown ? ' after an outage' : ''}`,
     );
     this.scheduleHeartbeat();
     this.deps.onRegistered(again || wasDown);
@@ -242,7 +237,7 @@ export class TrackerClient {
       this.lastError = 'tracker unreachable';
       const which = this.trackers.several ? 'trackers' : 'tracker';
       this.deps.log(
-        `${which} ${this.trackers.all.map(formatTracker).join(', ')} unreachable${this.refusals()}; retrying with backoff, seeding to known peers continues`,
+        `${which} ${this.trackers.all.map(formatAddress).join(', ')} unreachable${this.refusals()}; retrying with backoff, seeding to known peers continues`,
       );
     }
     this.schedule(this.nextRetryDelay(), () => this.register(true));
@@ -281,7 +276,7 @@ export class TrackerClient {
       this.roundTrips.delete(old);
       this.roundTrips.set(address, newTrackerRtt());
       this.deps.log(
-        `tracker ${given} is ${formatTracker(address)} now (was ${formatTracker(old)})`,
+        `tracker ${given} is ${formatAddress(address)} now (was ${formatAddress(old)})`,
       );
       if (firstMoved < 0) firstMoved = index;
     }
@@ -303,7 +298,7 @@ export class TrackerClient {
       const failure = this.deps.endpoint.sendFailureTo(tracker.address);
       if (failure === null) continue;
       const why = describeSendFailure(failure);
-      trackersBy.set(why, [...(trackersBy.get(why) ?? []), formatTracker(tracker)]);
+      trackersBy.set(why, [...(trackersBy.get(why) ?? []), formatAddress(tracker)]);
     }
     const whys = [...trackersBy].map(([why, trackers]) =>
       trackers.length === this.trackers.all.length ? why : `${trackers.join(', ')}: ${why}`,
@@ -338,7 +333,7 @@ export class TrackerClient {
     const failure = this.deps.endpoint.sendFailureTo(from.address);
     const because = failure === null ? '' : ` (${describeSendFailure(failure)})`;
     this.deps.log(
-      `tracker ${formatTracker(from)} ${why}${because}; moving to ${formatTracker(this.trackers.current)}`,
+      `tracker ${formatAddress(from)} ${why}${because}; moving to ${formatAddress(this.trackers.current)}`,
     );
     this.deps.changed();
     return true;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatTracker, TrackerChoice } from '../../source/peer/tracker-choice.ts';
+import { formatAddress } from '../../source/format.ts';
+import { TrackerChoice } from '../../source/peer/tracker-choice.ts';
 
 const A = { address: '127.0.0.1', port: 1 };
 const B = { address: '127.0.0.1', port: 2 };
@@ -60,7 +61,7 @@ describe('TrackerChoice', () => {
   });
 
   test('addresses print as host:port, IPv6 in brackets', () => {
-    assert.equal(formatTracker(A), '127.0.0.1:1');
-    assert.equal(formatTracker(C), '[::1]:3');
+    assert.equal(formatAddress(A), '127.0.0.1:1');
+    assert.equal(formatAddress(C), '[::1]:3');
   });
 });

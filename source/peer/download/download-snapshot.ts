@@ -1,3 +1,4 @@
+import { formatAddress } from '../../format.ts';
 import type { DownloadSnapshot } from '../peer-snapshot.ts';
 import type { BlockTransfer } from './block-transfer.ts';
 import type { Download } from './download.ts';
@@ -71,7 +72,7 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
     etaSec: rate >= 1 ? Math.ceil((sizeBytes - bytesVerified) / rate) : null,
     owners: download.owners.map((owner) => ({
       nodeId: owner.nodeId,
-      address: `${owner.address.address}:${owner.address.port}`,
+      address: formatAddress(owner.address),
       state: owner.state,
       reason: owner.reason,
       piecesDelivered: owner.deliveredPieces.count,
