@@ -613,12 +613,13 @@ export class PeerNode {
     }
     this.seeded.set(file.name, { infohashHex, sizeBytes: file.sizeBytes });
     this.seedWatch.seeding(file.name, stamp);
-    this.setFileState(file.name, { kind: 'seeding', infohashHex });
+    this.setFileState(file.name, { kind: 'seeding', infohashHex, unlistedBecause: null });
     this.saveRecord(this.record.add(file.name));
     served?.();
     const announced = await this.tracker.own(file.infohash, file.name, file.sizeBytes);
     if (announced.ok) return { ok: true };
     if (announced.refused) {
+      this.noteListing(file.name, infohashHex, announced.reason);
       this.refusedAnnouncements.refused(file.name, announced.reason);
     } else if (this.tracker.status !== 'registering') {
       // While the first registration runs there is nothing to say: it announces every seed.
@@ -1189,6 +1190,12 @@ export class PeerNode {
         this.tracker.own(Buffer.from(entry.infohashHex, 'hex'), name, entry.sizeBytes),
       ),
     );
+    // What the tracker said of each: a file refused before may be listed now, and the reverse.
+    for (const [index, outcome] of outcomes.entries()) {
+      const [name, entry] = seeded[index]!;
+      if (outcome.ok || outcome.refused)
+        this.noteListing(name, entry.infohashHex, outcome.ok ? null : outcome.reason);
+    }
     // Unanswered: the next registration announces them all again.
     if (outcomes.some((outcome) => !outcome.ok && !outcome.refused)) return;
     const refused = outcomes.flatMap((outcome, index) =>
@@ -1368,6 +1375,15 @@ export class PeerNode {
     this.fileStates.set(name, state);
     this.fileStatesVersion++;
     this.markChanged();
+  }
+
+  /** The tracker listed a seeded file (`refusal` null) or refused to, saying `refusal`. */
+  private noteListing(name: string, infohashHex: string, refusal: string | null): void {
+    const state = this.fileStates.get(name);
+    // Seeded anew (another file by that name) or stopped since it was announced: not this one.
+    if (state?.kind !== 'seeding' || state.infohashHex !== infohashHex) return;
+    if (state.unlistedBecause !== refusal)
+      this.setFileState(name, { ...state, unlistedBecause: refusal });
   }
 
   private forgetFileState(name: string): void {

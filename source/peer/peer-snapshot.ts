@@ -70,7 +70,12 @@ export interface DownloadSnapshot {
 export type LocalFileState =
   | { kind: 'not-shared' }
   | { kind: 'hashing'; percent: number }
-  | { kind: 'seeding'; infohashHex: string }
+  /**
+   * Served to peers; `unlistedBecause` is the tracker's reason when it refused to list the file
+   * (a host or node over its bound, a full tracker), so nobody learns of it from there: null
+   * when listed, or not answered yet.
+   */
+  | { kind: 'seeding'; infohashHex: string; unlistedBecause: string | null }
   /** It changed on disk after it was hashed: withdrawn, seeded again once it stops changing. */
   | { kind: 'changed' }
   | { kind: 'downloading' }

@@ -141,7 +141,11 @@ test('a node seeding file after file reads a long listing again once per 100 ms 
   const seeding = (count: number): PeerSnapshot =>
     peerSnapshot({
       files: Array.from({ length: count }, (_, index) =>
-        localFile(`s${index}`, 1, { kind: 'seeding', infohashHex: 'ab'.repeat(32) }),
+        localFile(`s${index}`, 1, {
+          kind: 'seeding',
+          infohashHex: 'ab'.repeat(32),
+          unlistedBecause: null,
+        }),
       ),
     });
   const node = new MutableStore(seeding(0));

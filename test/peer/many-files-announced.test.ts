@@ -69,6 +69,26 @@ test('files past the host bound are said refused once per reason, the rest count
     assert.equal(refused, 30, said.join('\n'));
     assert.ok(said.length <= 4, said.join('\n'));
     assert.equal(swarm.trackerSnapshot().files.length, 100);
+    // My files says which are served but not listed (before 2026-12-07 all 130 said `seeding`).
+    const unlisted = () =>
+      seeder.node
+        .getSnapshot()
+        .files.filter(
+          (file) => file.state.kind === 'seeding' && file.state.unlistedBecause !== null,
+        );
+    await waitFor(() => unlisted().length === 30, 'thirty files marked not listed');
+    for (const file of unlisted()) {
+      assert.deepEqual(file.state, { ...file.state, unlistedBecause: reason });
+    }
+
+    // A tracker that allows them all (restarted with a higher bound) lists them all again.
+    await swarm.restartTracker({ emptyDb: true, limits: { maxFilesPerHost: 200 } });
+    await waitFor(
+      () => seeder.lines.some((line) => line.includes('re-announced 130 seeded files')),
+      're-announced',
+    );
+    await waitFor(() => unlisted().length === 0, 'every file listed again');
+    assert.equal(swarm.trackerSnapshot().files.length, 130);
   } finally {
     await swarm.close();
   }

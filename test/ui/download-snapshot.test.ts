@@ -81,7 +81,7 @@ describe('snapshotDownload', () => {
     const download = resumedDownload();
     assert.equal(snapshotDownload(download).owners[0]!.address, '127.0.0.1:7007');
     const link = new PeerLink(7, { address: '2001:db8:9::2', port: 7007 }, defaults);
-    download.owners[0] = new OwnerSession(link, defaults.minWindowBlocks, 0);
+    (download.owners as OwnerSession[])[0] = new OwnerSession(link, defaults.minWindowBlocks, 0);
     // `2001:db8:9::2:7007` would read as one address with no port.
     assert.equal(snapshotDownload(download).owners[0]!.address, '[2001:db8:9::2]:7007');
   });

@@ -42,7 +42,11 @@ afterEach(() => {
 
 const snapshot = peerSnapshot({
   files: [
-    localFile('a.bin', 64 * MIB, { kind: 'seeding', infohashHex: 'aa'.repeat(32) }),
+    localFile('a.bin', 64 * MIB, {
+      kind: 'seeding',
+      infohashHex: 'aa'.repeat(32),
+      unlistedBecause: null,
+    }),
     localFile('notes.txt', 1200),
   ],
   downloads: [download('one.bin', [0, -1]), download('two.bin', [-1, -1])],

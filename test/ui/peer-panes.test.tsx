@@ -47,7 +47,11 @@ function busySnapshot(etaSec: number | null): PeerSnapshot {
     uploadRateBytesPerSec: 512 * 1024,
     bytesUploaded: 10 * MIB,
     files: [
-      localFile('a.bin', 64 * MIB, { kind: 'seeding', infohashHex: 'aa'.repeat(32) }),
+      localFile('a.bin', 64 * MIB, {
+        kind: 'seeding',
+        infohashHex: 'aa'.repeat(32),
+        unlistedBecause: null,
+      }),
       localFile('b.iso', 700 * MIB, { kind: 'hashing', percent: 42 }),
       localFile('notes.txt', 1200),
       localFile('big.iso', 16 * MIB, { kind: 'downloading' }),
@@ -318,7 +322,13 @@ describe('peer view: owners of a swarm file this node owns too', () => {
     const mine = { ...swarmFile('big.iso', 16 * MIB, 3), infohashHex: 'ab'.repeat(32) };
     const view = await show({
       peer: peerSnapshot({
-        files: [localFile('a.bin', MIB, { kind: 'seeding', infohashHex: 'a'.repeat(64) })],
+        files: [
+          localFile('a.bin', MIB, {
+            kind: 'seeding',
+            infohashHex: 'a'.repeat(64),
+            unlistedBecause: null,
+          }),
+        ],
         downloads: [
           download('big.iso', [0, 0, M, M], { partialOwner: true }),
           // Not yet acknowledged by the tracker, or withdrawn: not counted there.
@@ -445,8 +455,8 @@ describe('peer view: header', () => {
         uploadRateBytesPerSec: 1.5 * MIB,
         bytesUploaded: 3 * 1024 * MIB,
         files: [
-          localFile('a', 1, { kind: 'seeding', infohashHex: '' }),
-          localFile('b', 1, { kind: 'seeding', infohashHex: '' }),
+          localFile('a', 1, { kind: 'seeding', infohashHex: '', unlistedBecause: null }),
+          localFile('b', 1, { kind: 'seeding', infohashHex: '', unlistedBecause: null }),
         ],
       }),
     );
@@ -489,31 +499,42 @@ describe('peer view: header', () => {
 });
 
 describe('peer view: my files and swarm files', () => {
-  test('each local state reads as a word: seeding, hashing n%, not shared, downloading, error', async () => {
+  test('each local state reads as a word: seeding, hashing n%, not shared, downloading, error, seeding but not listed', async () => {
     const view = await show({
       peer: peerSnapshot({
         files: [
-          localFile('a.bin', 64 * MIB, { kind: 'seeding', infohashHex: 'aa'.repeat(32) }),
+          localFile('a.bin', 64 * MIB, {
+            kind: 'seeding',
+            infohashHex: 'aa'.repeat(32),
+            unlistedBecause: null,
+          }),
           localFile('b.iso', 700 * MIB, { kind: 'hashing', percent: 7 }),
           localFile('c.txt', 10),
           localFile('d.iso', 2 * MIB, { kind: 'downloading' }),
           localFile('e.bin', 0, { kind: 'error', reason: 'EACCES' }),
+          // Served, but the tracker refused to list it: nobody finds it there.
+          localFile('f.bin', 5, {
+            kind: 'seeding',
+            infohashHex: 'ff'.repeat(32),
+            unlistedBecause: 'host 127.0.0.1 already seeds the most files allowed (10000)',
+          }),
         ],
       }),
       size: { columns: 120, rows: 36 },
     });
     assert.deepEqual(
-      linesFrom(view, '┌', 9).map((line) => line.slice(0, 42).trimEnd()),
+      linesFrom(view, '┌', 10).map((line) => line.slice(0, 48).trimEnd()),
       [
-        '┌─────────┬───────────┬───────────────┐',
-        '│ name    │ size      │ state         │',
-        '├─────────┼───────────┼───────────────┤',
-        '│   a.bin │ 64.0 MiB  │ seeding       │',
-        '│   b.iso │ 700.0 MiB │ hashing 7%    │',
-        '│   c.txt │ 10 B      │ not shared    │',
-        '│   d.iso │ 2.0 MiB   │ downloading   │',
-        '│   e.bin │ 0 B       │ error: EACCES │',
-        '└─────────┴───────────┴───────────────┘',
+        '┌─────────┬───────────┬─────────────────────┐',
+        '│ name    │ size      │ state               │',
+        '├─────────┼───────────┼─────────────────────┤',
+        '│   a.bin │ 64.0 MiB  │ seeding             │',
+        '│   b.iso │ 700.0 MiB │ hashing 7%          │',
+        '│   c.txt │ 10 B      │ not shared          │',
+        '│   d.iso │ 2.0 MiB   │ downloading         │',
+        '│   e.bin │ 0 B       │ error: EACCES       │',
+        '│   f.bin │ 5 B       │ seeding, not listed │',
+        '└─────────┴───────────┴─────────────────────┘',
       ],
     );
   });

@@ -96,6 +96,7 @@ function busySnapshot(update: number): PeerSnapshot {
       localFile(`file-${index}.bin`, (index + 1) * MIB, {
         kind: 'seeding',
         infohashHex: 'ab'.repeat(32),
+        unlistedBecause: null,
       }),
     ),
     downloads: [

@@ -92,7 +92,9 @@ const rowStyle: CellStyle = (row) => ({
 function fileState(file: LocalFileSnapshot): string {
   switch (file.state.kind) {
     case 'seeding':
-      return 'seeding';
+      // Served to whoever asks, but the tracker refused to list it (its reason is in the log):
+      // nobody finds it through the tracker.
+      return file.state.unlistedBecause === null ? 'seeding' : 'seeding, not listed';
     case 'hashing':
       return `hashing ${file.state.percent}%`;
     case 'changed':
