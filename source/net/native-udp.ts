@@ -2,6 +2,7 @@ import type { Socket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import { constants } from 'node:os';
 import { loadNativeAddon } from '../native-addon.ts';
+import { reachableFromIpv6, unmappedIpv4 } from './ipv4-mapped.ts';
 import type { DatagramRun, RemoteAddress } from './transport.ts';
 
 const { EBADF } = constants.errno;
@@ -217,8 +218,8 @@ export class BatchedSocket {
   }
 
   /**
-   * Where the addon sends for `address`, or null where it does not (a host name, an address of
-   * the other family): node:dgram sends those. An IPv6 address is read as node reads it.
+   * Where the addon sends for `address`, or null where it does not (a host name, an IPv6 address
+   * from an IPv4 socket): node:dgram sends those. An IPv6 address is read as node reads it.
    */
   destinationOf(address: string): Destination | null {
     if (address === this.lastAddress) return this.lastDestination;
@@ -229,7 +230,8 @@ export class BatchedSocket {
     } else {
       destination = this.ipv6Destinations.get(address) ?? null;
       if (destination === null && !this.ipv6Destinations.has(address)) {
-        destination = isIPv4(address) ? null : this.addon.ipv6Address(address);
+        // An IPv4 peer of a dual-stack socket is reached at its mapped address (ipv4-mapped.ts).
+        destination = this.addon.ipv6Address(reachableFromIpv6(address));
         if (this.ipv6Destinations.size >= MAX_CACHED_SOURCES) this.ipv6Destinations.clear();
         this.ipv6Destinations.set(address, destination);
       }
@@ -289,7 +291,7 @@ export class BatchedSocket {
       this.mtus.set(to, mtu);
     }
     if (mtu === null) return null;
-    return mtu - (typeof to === 'number' ? IPV4_UDP_HEADER_BYTES : IPV6_UDP_HEADER_BYTES);
+    return mtu - (travelsAsIpv4(to) ? IPV4_UDP_HEADER_BYTES : IPV6_UDP_HEADER_BYTES);
   }
 
   close(): void {
@@ -366,13 +368,21 @@ export class BatchedSocket {
     // A different source with the same hash replaces the one remembered: a cache, not a record.
     if (source === undefined || !sameWords(source, w0, w1, w2, w3, scope)) {
       if (this.ipv6Sources.size >= MAX_CACHED_SOURCES) this.ipv6Sources.clear();
-      const address = { address: this.addon.sourceName(this.handle, slot), port };
+      const name = unmappedIpv4(this.addon.sourceName(this.handle, slot));
+      const address = { address: name, port };
       source = { words: [w0, w1, w2, w3, scope], address };
       this.ipv6Sources.set(key, source);
     }
     this.lastIpv6 = source;
     return source.address;
   }
+}
+
+/** An IPv4 destination, or an IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`): sent as IPv4. */
+function travelsAsIpv4(to: Destination): boolean {
+  if (typeof to === 'number') return true;
+  for (let i = 0; i < 10; i++) if (to[i] !== 0) return false;
+  return to[10] === 0xff && to[11] === 0xff;
 }
 
 function sameWords(

@@ -2,6 +2,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { reachableFromIpv6, unmappedIpv4 } from './ipv4-mapped.ts';
 import { machineAddresses } from './machine-addresses.ts';
 import { BatchedSocket, MAX_SEND_BATCH } from './native-udp.ts';
 
@@ -122,6 +123,8 @@ class UdpTransport implements DatagramTransport {
   private readonly batched: BatchedSocket | null;
   private closed = false;
   private closing: Promise<void> | null = null;
+  /** An IPv6 socket: its IPv4 peers (bound to `::`) are named as ipv4-mapped.ts says. */
+  private readonly ipv6: boolean;
   private readonly singleRun: DatagramRun = {
     buffer: EMPTY_BUFFER,
     stride: 0,
@@ -136,7 +139,8 @@ class UdpTransport implements DatagramTransport {
     if (!error) return;
     this.sendErrors++;
     const { code, address } = error as Error & { code?: unknown; address?: unknown };
-    if (typeof address === 'string') this.noteFailure(address, String(code ?? error.message));
+    if (typeof address === 'string')
+      this.noteFailure(unmappedIpv4(address), String(code ?? error.message));
   };
 
   constructor(private readonly socket: Socket) {
@@ -147,7 +151,13 @@ class UdpTransport implements DatagramTransport {
     socket.on('error', () => {
       this.socketErrors++;
     });
-    socket.on('message', (datagram, rinfo) => this.receiver(datagram, rinfo));
+    this.ipv6 = bound.family === 'IPv6';
+    socket.on(
+      'message',
+      this.ipv6
+        ? (datagram, rinfo) => this.receiver(datagram, unmappedSource(rinfo))
+        : (datagram, rinfo) => this.receiver(datagram, rinfo),
+    );
     this.batched = BatchedSocket.attach(socket, (datagram, from) => this.receiver(datagram, from));
   }
 
@@ -179,11 +189,16 @@ class UdpTransport implements DatagramTransport {
     }
     if (direct !== 0) return;
     try {
-      this.socket.send(datagram, 0, length, to.port, to.address, this.afterSend);
+      this.socket.send(datagram, 0, length, to.port, this.sendAddress(to), this.afterSend);
     } catch {
       // Bad port or address, or a datagram over 65507 bytes: a value problem, not a crash.
       this.sendErrors++;
     }
+  }
+
+  /** Where node:dgram sends for `to`: an IPv4 peer of an IPv6 socket at its mapped address. */
+  private sendAddress(to: RemoteAddress): string {
+    return this.ipv6 ? reachableFromIpv6(to.address) : to.address;
   }
 
   sendFailureTo(address: string): string | null {
@@ -200,7 +215,7 @@ class UdpTransport implements DatagramTransport {
   sendUncounted(datagram: Uint8Array, length: number, to: RemoteAddress): void {
     if (this.closed || this.sendDirect(datagram, length, to) !== 0) return;
     try {
-      this.socket.send(datagram, 0, length, to.port, to.address);
+      this.socket.send(datagram, 0, length, to.port, this.sendAddress(to));
     } catch {}
   }
 
@@ -266,6 +281,12 @@ class UdpTransport implements DatagramTransport {
     }
     return this.closing;
   }
+}
+
+/** A sender as the rest of bt-tui names it (an IPv4 one as `a.b.c.d`, see ipv4-mapped.ts). */
+function unmappedSource(rinfo: RemoteAddress): RemoteAddress {
+  const address = unmappedIpv4(rinfo.address);
+  return address === rinfo.address ? rinfo : { address, port: rinfo.port };
 }
 
 /** `its addresses: 127.0.0.1, 10.0.0.7, ::1`: for the one who gave --host another. */
