@@ -59,5 +59,11 @@ export function reachError(
     return "a loopback address of the tracker's machine, where that node reached the tracker from: nodes elsewhere cannot reach it (start it with --tracker set to its machine's network address)";
   if (isLoopbackAddress(local) && !isLoopbackAddress(owner))
     return `which this node cannot reach: it listens on ${local}, a loopback address (start it with --tracker set to the tracker's network address, not a loopback one)`;
+  // A tracker on `::` takes IPv4 and IPv6 nodes alike, and names owners of both families. A
+  // socket of one family reaches only that one, but for `::`, which reaches IPv4 hosts too.
+  const ownerFamily = isIP(owner);
+  const localFamily = isIP(local);
+  if (ownerFamily !== 0 && localFamily !== 0 && ownerFamily !== localFamily && local !== '::')
+    return `an IPv${ownerFamily} address, which this node cannot reach: it listens on IPv${localFamily} (${local}); IPv4 and IPv6 nodes swarm each with their own family (a node given the tracker's IPv6 address and --host :: reaches both)`;
   return null;
 }

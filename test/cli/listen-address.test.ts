@@ -71,6 +71,20 @@ describe('addresses', () => {
     assert.equal(reachError('0.0.0.0', '10.0.0.5', '10.0.0.9', elsewhere), null);
     assert.equal(reachError('0.0.0.0', '127.0.0.1', '10.0.0.9', elsewhere), null);
   });
+
+  test('an owner of the other IP family (a tracker on `::` names both) is out of reach, but for a node on ::', () => {
+    const elsewhere = () => false;
+    assert.equal(
+      reachError('0.0.0.0', '::', '2001:db8::7', elsewhere),
+      "an IPv6 address, which this node cannot reach: it listens on IPv4 (0.0.0.0); IPv4 and IPv6 nodes swarm each with their own family (a node given the tracker's IPv6 address and --host :: reaches both)",
+    );
+    assert.match(
+      reachError('2001:db8::2', '2001:db8::1', '10.0.0.9', elsewhere) ?? '',
+      /^an IPv4 address, which this node cannot reach: it listens on IPv6 \(2001:db8::2\);/,
+    );
+    assert.equal(reachError('::', '2001:db8::1', '10.0.0.9', elsewhere), null);
+    assert.equal(reachError('::', '2001:db8::1', '2001:db8::7', elsewhere), null);
+  });
 });
 
 test('bt-tui peer: a loopback --host with a tracker elsewhere is one line, exit 2', async () => {
