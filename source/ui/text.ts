@@ -29,6 +29,24 @@ export function truncate(text: string, width: number): string {
 }
 
 /**
+ * Cuts `host:port` (`[v6]:port`) to `width` cells in its host, keeping the port: nodes of one
+ * host (a test swarm on 127.0.0.1, a machine's several nodes) differ only there
+ * (`[2001:db8:…]:48157`, not `[2001:db8:9::2]:4…`). Anything else is cut as truncate() does.
+ */
+export function truncateAddress(text: string, width: number): string {
+  if (textWidth(text) <= width) return text;
+  const colon = text.lastIndexOf(':');
+  const bracketed = text.startsWith('[') && text[colon - 1] === ']';
+  const port = text.slice(colon + 1);
+  if (colon <= 0 || !/^\d{1,5}$/.test(port) || (text.includes(']') && !bracketed))
+    return truncate(text, width);
+  const end = bracketed ? `]:${port}` : `:${port}`;
+  // A host cut to fewer than 3 cells (`1…`) says less than the address cut at its end.
+  if (width - end.length < 3) return truncate(text, width);
+  return truncate(text.slice(0, colon - (bracketed ? 1 : 0)), width - end.length) + end;
+}
+
+/**
  * Cuts `text` to `width` cells from its start, keeping its end: a line being typed, whose end
  * is where the cursor is (`…me-of-a-file.iso`).
  */
@@ -126,6 +144,8 @@ export interface FitOptions<K extends PropertyKey> {
   chromeFixed?: number;
   /** Widths the columns need at least: those of rows not given (a table's window). */
   atLeast?: Partial<Record<K, number>>;
+  /** How a flexible column's cells are cut, where not at their end (truncate). */
+  cutters?: Partial<Record<K, (text: string, width: number) => string>>;
 }
 
 /** The cells each column needs for its heading and every row's text, uncut. */
@@ -225,8 +245,10 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
   shrink((key) => Math.max(3, textWidth(key)));
   const fitted = rows.map((row) => {
     const cut = { ...row };
-    for (const key of options.flexible)
-      cut[key] = truncate(row[key] ?? '', widths.get(key)!) as T[K];
+    for (const key of options.flexible) {
+      const cutter = options.cutters?.[key] ?? truncate;
+      cut[key] = cutter(row[key] ?? '', widths.get(key)!) as T[K];
+    }
     return cut;
   });
   return { rows: fitted, columns: shown, widths: Object.fromEntries(widths) as Record<K, number> };

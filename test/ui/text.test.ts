@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { fitColumns, fitTable, textWidth, truncate, truncateStart } from '../../source/ui/text.ts';
+import {
+  fitColumns,
+  fitTable,
+  textWidth,
+  truncate,
+  truncateAddress,
+  truncateStart,
+} from '../../source/ui/text.ts';
 
 describe('truncate', () => {
   test('leaves text that fits untouched', () => {
@@ -38,6 +45,21 @@ describe('truncateStart', () => {
     assert.equal(truncateStart('a-long-file-name.iso', 9), '…name.iso');
     assert.equal(truncateStart('日本語のファイル名', 7), '…イル名');
     assert.equal(truncateStart('abc', 0), '');
+  });
+});
+
+describe('truncateAddress', () => {
+  test('cuts the host and keeps the port, which tells nodes of one host apart', () => {
+    assert.equal(truncateAddress('[2001:db8:9::2]:48157', 30), '[2001:db8:9::2]:48157');
+    assert.equal(truncateAddress('[2001:db8:9::2]:48157', 18), '[2001:db8:…]:48157');
+    assert.equal(truncateAddress('198.18.0.10:40000', 12), '198.1…:40000');
+    assert.equal(textWidth(truncateAddress('[fe80::a816:e8ff:fe63:d5e5%vb]:46611', 20)), 20);
+  });
+
+  test('too narrow for a host and its port, or not host:port: cut at the end', () => {
+    assert.equal(truncateAddress('198.18.0.10:40000', 8), '198.18.…');
+    assert.equal(truncateAddress('a-name-not-an-address', 8), 'a-name-…');
+    assert.equal(truncateAddress('10.0.0.1:port', 8), '10.0.0.…');
   });
 });
 

@@ -195,8 +195,9 @@ describe('tracker rows', () => {
     const { rows, columns } = nodeCells(ipv6, 'id', 60);
     // The address gives up width down to 12, then 'joined' is left out and the address takes
     // back the room it leaves: 60 = 16 of borders and padding + node 4 + address 19 + heartbeat
-    // 9 + files 5 + credit 7 (heading). Before 2026-12-06 those 7 cells stayed empty.
-    assert.equal(rows[0]?.address, '[2001:db8:85a3:1234…');
+    // 9 + files 5 + credit 7 (heading). Before 2026-12-06 those 7 cells stayed empty. The host
+    // gives up the cells, not the port (until 2026-12-07 `[2001:db8:85a3:1234…`).
+    assert.equal(rows[0]?.address, '[2001:db8:85…]:65535');
     assert.deepEqual(columns, ['node', 'address', 'heartbeat', 'files', 'credit']);
   });
 

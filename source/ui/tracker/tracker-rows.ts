@@ -1,7 +1,7 @@
 import { formatDuration, formatSize, shortInfohash } from '../../format.ts';
 import { plural } from '../../tracker/events.ts';
 import type { FileRow, NodeRow, TrackerSnapshot } from '../../tracker/snapshot.ts';
-import { fitTable, naturalWidths } from '../text.ts';
+import { fitTable, naturalWidths, truncateAddress } from '../text.ts';
 
 /** How the nodes table is ordered; `s` cycles through them. */
 export type NodeSort = 'id' | 'credit' | 'last heard';
@@ -179,6 +179,7 @@ export function nodeCells(
   const rows = nodes.slice(window.from, window.from + window.count).map(nodeRowCells);
   const fitted = fitTable(rows, nodeColumns(snapshot), width, {
     flexible: ['address'],
+    cutters: { address: truncateAddress },
     droppable: ['joined'],
     ...(window.atLeast ? { atLeast: window.atLeast } : {}),
   });
