@@ -248,8 +248,8 @@ class UdpTransport implements DatagramTransport {
    * A run through the addon in one system call: how many datagrams the kernel took, -1 when it
    * refused them with an error, 0 when the addon does not take it (none, a host name or an
    * address of the other family, a port node would refuse, more than a batch, node still
-   * queues datagrams that must go first) or the
-   * kernel's send buffer is full. What is not sent here, node:dgram sends.
+   * queues datagrams that must go first) or the kernel's send buffer is full. What is not sent
+   * here, node:dgram sends.
    */
   private sendRunNow(run: DatagramRun, to: RemoteAddress): number {
     // Sending to an address that failed before: this send says anew whether it still fails.
