@@ -9,6 +9,7 @@ import { formatSeconds } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { UdpEndpoint } from '../net/endpoint.ts';
 import { machineAddresses } from '../net/machine-addresses.ts';
+import { readProcText } from '../net/proc-text.ts';
 import type { EndpointStats } from '../net/stats.ts';
 import {
   type DatagramTransport,
@@ -102,13 +103,18 @@ const TRACKER_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['t
 ]);
 
 /**
- * Listening on every address (0.0.0.0, ::): the machine's others of that family, which nodes on
- * other machines give as --tracker (said when the tracker starts). Otherwise none.
+ * Listening on every address (0.0.0.0, ::): the machine's others, which nodes on other machines
+ * give as --tracker (said when the tracker starts). On `::` IPv4 nodes come in too (the socket is
+ * dual-stack unless the system says `bindv6only`), so its IPv4 addresses come first: most LANs
+ * are IPv4. Otherwise none.
  */
 function reachableAt(listening: string): string[] {
-  const family = listening === '0.0.0.0' ? 4 : listening === '::' ? 6 : null;
-  if (family === null) return [];
-  return machineAddresses(family).filter((address) => !isLoopbackAddress(address));
+  const others = (family: 4 | 6) =>
+    machineAddresses(family).filter((address) => !isLoopbackAddress(address));
+  if (listening === '0.0.0.0') return others(4);
+  if (listening !== '::') return [];
+  const dualStack = readProcText('/proc/sys/net/ipv6/bindv6only')?.trim() !== '1';
+  return [...(dualStack ? others(4) : []), ...others(6)];
 }
 
 function isTrackerRequest(message: Message): message is TrackerRequest {
