@@ -94,7 +94,10 @@ process.exitCode = await withWorkspace('bt-bench-lan', async (workspace) => {
   };
   process.on('exit', onExit);
   process.on('SIGHUP', onHangup);
-  console.log(`LAN up: ${hosts.length} hosts on 198.18.0.1-${hosts.length}`);
+  const v6 = flags.ipv6
+    ? `, bt-tui over IPv6 (2001:db8:18::1-${hosts.length.toString(16)}; the floor over IPv4)`
+    : '';
+  console.log(`LAN up: ${hosts.length} hosts on 198.18.0.1-${hosts.length}${v6}`);
   const floor = await measureLanFloor(
     workspace,
     star,
@@ -138,7 +141,7 @@ async function runCrowd(
   try {
     swarm =
       system === 'bt-tui'
-        ? await OurLanSwarm.start(workspace, star, file, cliPath, root)
+        ? await OurLanSwarm.start(workspace, star, file, cliPath, root, flags.ipv6)
         : await Aria2LanSwarm.start(workspace, star, file, root);
     const timeoutMs =
       leechTimeoutMs(seederOnlySeconds(file.sizeBytes, flags.rateMbit, leechers)) +

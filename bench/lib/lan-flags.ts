@@ -3,7 +3,7 @@ import { integerList, positiveNumber } from './args.ts';
 import { LAN_SYSTEMS, type LanSystemName } from './lan-system.ts';
 
 const USAGE =
-  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js) --seed-time SECONDS (0) --timeline DIR';
+  'flags: --rate MBIT/S (100) --size MiB (64) --n LIST (1,4,8,16) --runs N (1) --only bt-tui|aria2 --cli PATH (dist/cli.js) --seed-time SECONDS (0) --timeline DIR --ipv6 (bt-tui over IPv6, with --only bt-tui)';
 
 /** bench/lan.ts's flags. */
 export interface LanFlags {
@@ -18,6 +18,8 @@ export interface LanFlags {
   seedTimeSeconds: number;
   /** Where each crowd's link timeline goes (a TSV per crowd); null: none recorded. */
   timelineDir: string | null;
+  /** bt-tui's crowd over the hosts' IPv6 addresses (the floor stays IPv4). */
+  ipv6: boolean;
 }
 
 /** Parses the bench's argv; prints usage and exits 2 on a bad flag. */
@@ -34,9 +36,13 @@ export function parseLanFlags(argv: string[]): LanFlags {
         cli: { type: 'string' },
         'seed-time': { type: 'string', default: '0' },
         timeline: { type: 'string' },
+        ipv6: { type: 'boolean', default: false },
       },
     });
     const only = values.only;
+    // aria2c's comparison is IPv4 (opentracker as built here listens on IPv4).
+    if (values.ipv6 && only !== 'bt-tui')
+      throw new Error('--ipv6 runs bt-tui only: add --only bt-tui');
     if (only !== undefined && !(LAN_SYSTEMS as readonly string[]).includes(only)) {
       throw new Error(`--only takes ${LAN_SYSTEMS.join(' or ')} (got "${only}")`);
     }
@@ -49,6 +55,7 @@ export function parseLanFlags(argv: string[]): LanFlags {
       cliPath: values.cli ?? null,
       seedTimeSeconds: seedTime(values['seed-time']),
       timelineDir: values.timeline ?? null,
+      ipv6: values.ipv6,
     };
   } catch (error) {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);

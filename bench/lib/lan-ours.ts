@@ -1,6 +1,7 @@
 import { cpSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatAddress } from '../../source/format.ts';
 import { CLI_NODE_ARGS } from './build.ts';
 import { linkOrCopy, MiB, type SwarmFile } from './files.ts';
 import type { LanStar } from './lan-star.ts';
@@ -32,7 +33,15 @@ export class OurLanSwarm implements LanSwarm {
     private readonly cliPath: string,
     private readonly root: string,
     private readonly running: TrackedProcess[],
+    /** Every process on its host's IPv6 address (`bench/lan.ts --ipv6`). */
+    private readonly ipv6: boolean,
   ) {}
+
+  /** The address a host's process listens on: its IPv4 one, or its IPv6 one with --ipv6. */
+  private addressOf(label: string): string {
+    const host = this.star.host(label);
+    return this.ipv6 ? host.address6 : host.address;
+  }
 
   /** Starts tracker and seeder under `root`; resolves once the tracker logged the seeder's OWN. */
   static async start(
@@ -41,13 +50,13 @@ export class OurLanSwarm implements LanSwarm {
     file: SwarmFile,
     cliPath: string,
     root: string,
+    ipv6 = false,
   ): Promise<OurLanSwarm> {
-    const trackerHost = star.host(TRACKER_HOST);
-    const swarm = new OurLanSwarm(workspace, star, file, cliPath, root, []);
+    const swarm = new OurLanSwarm(workspace, star, file, cliPath, root, [], ipv6);
     const tracker = swarm.spawnOn(TRACKER_HOST, 'bt-tui tracker', [
       'tracker',
       '--headless',
-      ...['--host', trackerHost.address, '--port', String(TRACKER_PORT)],
+      ...['--host', swarm.addressOf(TRACKER_HOST), '--port', String(TRACKER_PORT)],
       ...['--db', join(root, 'db'), '--logs', join(root, 'logs')],
     ]);
     swarm.running.push(tracker);
@@ -112,11 +121,11 @@ export class OurLanSwarm implements LanSwarm {
   }
 
   private peerArgs(id: number, host: string): string[] {
-    const tracker = this.star.host(TRACKER_HOST);
+    const tracker = formatAddress({ address: this.addressOf(TRACKER_HOST), port: TRACKER_PORT });
     return [
       ...['peer', '--id', String(id), '--headless'],
-      ...['--host', this.star.host(host).address, '--port', String(PEER_PORT)],
-      ...['--tracker', `${tracker.address}:${TRACKER_PORT}`],
+      ...['--host', this.addressOf(host), '--port', String(PEER_PORT)],
+      ...['--tracker', tracker],
       ...['--files', join(this.root, 'files'), '--logs', join(this.root, 'logs')],
       ...(process.env.BT_LAN_PEER_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
     ];

@@ -19,6 +19,9 @@ const HOST_DEVICE = 'eth0';
 /** Addresses from the benchmarking range 198.18.0.0/15 (RFC 2544): nobody's real network. */
 const ADDRESS_PREFIX = '198.18.0.';
 const PREFIX_LENGTH = 24;
+/** IPv6 addresses from the documentation range 2001:db8::/32 (RFC 3849), for `--ipv6`. */
+const ADDRESS6_PREFIX = '2001:db8:18::';
+const PREFIX6_LENGTH = 64;
 /** One host per address of the /24 (1..254): far more than one machine's CPU can drive. */
 const MAX_HOSTS = 254;
 /**
@@ -34,6 +37,8 @@ export interface LanHost {
   label: string;
   namespace: string;
   address: string;
+  /** Its IPv6 address, beside the IPv4 one (nodad: usable at once). */
+  address6: string;
 }
 
 /** Bytes that crossed a host's link since the star was built, from the switch port's counters. */
@@ -81,6 +86,7 @@ export class LanStar {
       label,
       namespace: `${NAMESPACE_PREFIX}${label}`,
       address: `${ADDRESS_PREFIX}${index + 1}`,
+      address6: `${ADDRESS6_PREFIX}${(index + 1).toString(16)}`,
     }));
     const star = new LanStar(hosts, rateMbit);
     try {
@@ -201,6 +207,8 @@ export class LanStar {
     ip(SWITCH_NAMESPACE, 'link', 'set', 'dev', port, 'up');
     ip(namespace, 'link', 'set', 'dev', 'lo', 'up');
     ip(namespace, 'address', 'add', `${host.address}/${PREFIX_LENGTH}`, 'dev', HOST_DEVICE);
+    const address6 = `${host.address6}/${PREFIX6_LENGTH}`;
+    ip(namespace, 'address', 'add', address6, 'dev', HOST_DEVICE, 'nodad');
     ip(namespace, 'link', 'set', 'dev', HOST_DEVICE, 'up');
     shape(namespace, HOST_DEVICE, this.rateMbit); // uplink
     shape(SWITCH_NAMESPACE, port, this.rateMbit); // downlink
