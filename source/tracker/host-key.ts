@@ -4,9 +4,9 @@
  * by their /64 prefix. An IPv4 address mapped into IPv6 (`::ffff:a.b.c.d`) is the IPv4 host.
  */
 import { isIPv4, isIPv6 } from 'node:net';
+import { unmappedIpv4 } from '../net/ipv4-mapped.ts';
 import type { RemoteAddress } from '../net/transport.ts';
 
-const MAPPED_IPV4_PREFIX = '::ffff:';
 /** Groups of an IPv6 address that name its /64 network. */
 const IPV6_PREFIX_GROUPS = 4;
 
@@ -23,12 +23,10 @@ function ipv6Groups(address: string): string[] | null {
 
 /** The host key of an address: IPv4 as is, IPv6 as its /64 (`2001:db8:0:1::/64`). */
 export function hostKeyOf(from: RemoteAddress | string): string {
-  const address = typeof from === 'string' ? from : from.address;
+  // The transport names IPv4 senders a.b.c.d already; a mapped one given here is the same host.
+  const address = unmappedIpv4(typeof from === 'string' ? from : from.address);
   if (isIPv4(address)) return address;
   const lower = address.toLowerCase();
-  if (lower.startsWith(MAPPED_IPV4_PREFIX) && isIPv4(lower.slice(MAPPED_IPV4_PREFIX.length))) {
-    return lower.slice(MAPPED_IPV4_PREFIX.length);
-  }
   if (!isIPv6(lower)) return lower;
   const groups = ipv6Groups(lower);
   if (groups === null) return lower;
