@@ -7,6 +7,7 @@
  * the node itself. Pure.
  */
 import { isIP } from 'node:net';
+import { unmappedIpv4 } from './ipv4-mapped.ts';
 
 /** Why `host` is no single host's address, or null when it is one. */
 export function unicastHostError(host: string): string | null {
@@ -20,9 +21,9 @@ export function unicastHostError(host: string): string | null {
     if (first >= 240) return 'a reserved address';
     return null;
   }
+  const unmapped = unmappedIpv4(host);
+  if (unmapped !== host) return unicastHostError(unmapped);
   const lower = host.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return unicastHostError(mapped[1]!);
   if (/^[0:]+$/.test(lower)) return 'the unspecified address';
   if (lower.startsWith('ff')) return 'a multicast address';
   return null;
@@ -34,8 +35,7 @@ export function unicastHostError(host: string): string | null {
  */
 export function isLoopbackAddress(host: string): boolean {
   const lower = host.toLowerCase();
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  const ipv4 = mapped ? mapped[1]! : lower;
+  const ipv4 = unmappedIpv4(lower);
   if (isIP(ipv4) === 4) return ipv4.startsWith('127.');
   return isIP(lower) === 6 && /^(0{0,4}:){2,7}0{0,3}1$/.test(lower);
 }
