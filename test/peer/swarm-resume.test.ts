@@ -1,17 +1,19 @@
 /**
  * A leecher that stops mid-download and starts again on the same folder resumes: the pieces its
  * resume record claims are re-hashed from the part file (a damaged one is fetched again), only
- * the rest comes over the network, and the file ends exact.
+ * the rest comes over the network, and the file ends exact. A part file found without its record
+ * (its save failed on a full disk, the state folder was removed) has every piece checked
+ * instead; until 2026-12-07 it was fetched again whole (found by hand on a full disk).
  */
 import assert from 'node:assert/strict';
-import { open, readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatSize } from '../../source/format.ts';
 import { Bitfield } from '../../source/peer/download/bitfield.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
+import { damageByteAt, downloadStoppedMidWay } from './harness/stopped-download.ts';
 import { describeOwners, downloadAndSettle, Swarm } from './harness/swarm.ts';
-import { waitFor } from './harness/wait.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -37,18 +39,7 @@ test('a leecher stopped mid-download resumes from its verified pieces and ends e
   const swarm = await Swarm.start();
   try {
     const expected = await writeRandomFile(join(await swarm.folderFor(1), NAME), FILE_BYTES, seed);
-    // A slow owner, so the first run is surely stopped in the middle.
-    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 8 * MiB });
-    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
-
-    const firstRun = await swarm.addNode({ nodeId: LEECHER_ID });
-    let stopping: Promise<void> | null = null;
-    firstRun.tripwire.arm(3 * MiB, () => {
-      stopping = firstRun.exit();
-    });
-    assert.deepEqual(firstRun.node.download(NAME), { ok: true });
-    await waitFor(() => stopping !== null, `the first run to stop mid-way (seed ${seed})`, 20_000);
-    await stopping;
+    const firstRun = await downloadStoppedMidWay(swarm, NAME, LEECHER_ID, seed);
     const claimed = await claimedPieces(firstRun.folder);
     assert.ok(
       claimed.length > 1 && claimed.length < PIECES,
@@ -57,12 +48,7 @@ test('a leecher stopped mid-download resumes from its verified pieces and ends e
 
     // Damage one claimed piece in the part file: resume must re-hash and fetch it again.
     const damaged = claimed[0]!;
-    const part = await open(join(firstRun.folder, `${NAME}.part`), 'r+');
-    const byte = Buffer.alloc(1);
-    await part.read(byte, 0, 1, damaged * PIECE_BYTES + 1234);
-    byte[0] = byte[0]! ^ 0xff;
-    await part.write(byte, 0, 1, damaged * PIECE_BYTES + 1234);
-    await part.close();
+    await damageByteAt(join(firstRun.folder, `${NAME}.part`), damaged * PIECE_BYTES + 1234);
 
     const secondRun = await swarm.addNode({ nodeId: LEECHER_ID });
     const download = await downloadAndSettle(secondRun, NAME, 45_000);
@@ -90,6 +76,59 @@ test('a leecher stopped mid-download resumes from its verified pieces and ends e
         ` done ${NAME}: 8\\.0 MiB, ${formatSize(fetched).replace('.', '\\.')} of it fetched in \\d+\\.\\d\\d s \\([\\d.]+ [KM]iB/s; ${kept} already in the part file\\), SHA-256 of every piece verified$`,
       ),
       context,
+    );
+  } finally {
+    await swarm.close();
+  }
+});
+
+/** The pieces of the part file at `path` that hold the original's bytes. */
+async function piecesMatching(path: string, original: Buffer): Promise<number[]> {
+  const part = await readFile(path);
+  const pieces: number[] = [];
+  for (let piece = 0; piece < PIECES; piece++) {
+    const range = [piece * PIECE_BYTES, (piece + 1) * PIECE_BYTES] as const;
+    if (part.subarray(...range).equals(original.subarray(...range))) pieces.push(piece);
+  }
+  return pieces;
+}
+
+test('a part file without its resume record keeps the pieces that hash right', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 607;
+  const swarm = await Swarm.start();
+  try {
+    const source = join(await swarm.folderFor(1), NAME);
+    const expected = await writeRandomFile(source, FILE_BYTES, seed);
+    const original = await readFile(source);
+    const firstRun = await downloadStoppedMidWay(swarm, NAME, LEECHER_ID, seed);
+    // The record and its metainfo lost; the part file alone stays.
+    await rm(join(firstRun.folder, '.bt-tui', 'downloads'), { recursive: true, force: true });
+    // The pieces the part file holds, and one of them damaged: it must be fetched again.
+    const present = await piecesMatching(join(firstRun.folder, `${NAME}.part`), original);
+    assert.ok(present.length > 1, `the first run wrote ${present.length} pieces (seed ${seed})`);
+    await damageByteAt(join(firstRun.folder, `${NAME}.part`), present[0]! * PIECE_BYTES + 1234);
+
+    const secondRun = await swarm.addNode({ nodeId: LEECHER_ID });
+    const download = await downloadAndSettle(secondRun, NAME, 45_000);
+    const context = `(seed ${seed}; ${describeOwners(download)})`;
+    assert.equal(download.state, 'done', `state: ${download.reason} ${context}`);
+    assert.equal(await sha256File(join(secondRun.folder, NAME)), expected, `SHA-256 ${context}`);
+    const kept = present.length - 1;
+    assert.ok(
+      secondRun.lines.some((line) =>
+        line.endsWith(
+          ` ${NAME}: ${NAME}.part had no resume record; checked every piece in it: kept ${kept}/${PIECES}`,
+        ),
+      ),
+      `logged the check with every good piece (${kept}) ${context}`,
+    );
+    const fetched = download.owners.reduce((sum, owner) => sum + owner.verifiedBytes, 0);
+    assert.equal(
+      fetched,
+      (PIECES - kept) * PIECE_BYTES,
+      `only what the part file lacked was fetched ${context}`,
     );
   } finally {
     await swarm.close();

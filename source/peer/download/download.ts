@@ -254,6 +254,8 @@ export class Download {
   private otherVersionHint: string | null = null;
   /** The part file's record where it holds another file of this name (see run), until used. */
   private otherVersion: SavedProgress | null = null;
+  /** The part file was there without a resume record (see run): its pieces are checked. */
+  private partWithoutRecord = false;
   private ownerlessSinceMs: number | null = null;
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
@@ -324,6 +326,8 @@ export class Download {
     try {
       await this.run();
     } catch (error) {
+      // Stopped meanwhile: its part file was closed under a read (a long check, see run).
+      if (this.stopped) return;
       if (error instanceof PartFileOpenError) this.fail(error.message);
       else this.fail(`unexpected error: ${(error as Error).message}`);
     }
@@ -369,6 +373,11 @@ export class Download {
       this.search();
       return;
     }
+    // A part file without its record (a save that failed on a full disk, a state folder
+    // removed): once the metainfo is known, every piece in it is checked and the good ones kept.
+    // Before, it was fetched again whole: found by hand, a download stopped on a full disk at
+    // 79/192 pieces said `the next start takes it up` and the next start fetched all 192.
+    this.partWithoutRecord = saved === null && (await exists(paths.partPath));
     await this.searchUntilFound();
   }
 
@@ -929,7 +938,9 @@ export class Download {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
         this.partFile = await PartFile.open(this.options.paths, outcome.metainfo, outcome.encoded);
-        const verified = await this.keptFromOtherVersion(outcome.metainfo);
+        const verified = this.partWithoutRecord
+          ? await this.keptFromPartWithoutRecord(outcome.metainfo)
+          : await this.keptFromOtherVersion(outcome.metainfo);
         if (!this.stopped) this.startTransfer(verified);
         return true;
       }
@@ -952,6 +963,19 @@ export class Download {
     const kept = await this.partFile!.verifyClaimed(claimed);
     this.deps.log(
       `${this.name}: kept ${kept.count}/${kept.size} pieces from the part file of ${formatTarget(this.name, other.infohash.toString('hex'))}`,
+    );
+    return kept;
+  }
+
+  /** The pieces of a part file found without its record (see run) that hash right. */
+  private async keptFromPartWithoutRecord(metainfo: Metainfo): Promise<Bitfield> {
+    this.partWithoutRecord = false;
+    this.setState('verifying');
+    const every = Bitfield.all(metainfo.pieceHashes.length / 32);
+    const kept = await this.partFile!.verifyClaimed(every, undefined, () => this.stopped);
+    const part = basename(this.options.paths.partPath);
+    this.deps.log(
+      `${this.name}: ${part} had no resume record; checked every piece in it: kept ${kept.count}/${kept.size}`,
     );
     return kept;
   }

@@ -258,12 +258,15 @@ export class PartFile {
   async verifyClaimed(
     claimed: Bitfield,
     onProgress?: (checked: number) => void,
+    stopWhen?: () => boolean,
   ): Promise<Bitfield> {
     const good = new Bitfield(claimed.size);
     const buffer = Buffer.allocUnsafe(this.metainfo.pieceSizeBytes);
     let checked = 0;
     for (let piece = 0; piece < claimed.size; piece++) {
       if (!claimed.has(piece)) continue;
+      // A whole part file can take minutes to check: a stopped download stops reading it.
+      if (stopWhen?.()) break;
       const length = pieceLength(this.metainfo, piece);
       const { bytesRead } = await this.handle.read(
         buffer,
@@ -370,8 +373,15 @@ function temporaryOf(path: string): string {
 /** Replaces `path` whole: a temp file beside it, then rename (the old content or the new). */
 async function replaceFile(path: string, content: Buffer | string): Promise<void> {
   const temporary = temporaryOf(path);
-  await writeFile(temporary, content);
-  await rename(temporary, path);
+  try {
+    await writeFile(temporary, content);
+    await rename(temporary, path);
+  } catch (error) {
+    // On a full disk the write fails with the temporary made (empty or cut short): not left
+    // behind in the state folder for good (found by hand, a 0-byte `<name>.metainfo.tmp`).
+    await rm(temporary, { force: true }).catch(() => {});
+    throw error;
+  }
 }
 
 /** A part file that could not be made: the reason as a download's failure says it. */

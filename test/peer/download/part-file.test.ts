@@ -275,3 +275,36 @@ test('piecesWithinVerified: the pieces of another version that lie wholly in ver
   );
   assert.deepEqual(listed(piecesWithinVerified(old, verified(10, []), old)), []);
 });
+
+test('a save that fails leaves no temporary file behind', async () => {
+  const content = new SeededRandom(13).bytes(2 * 16 * 1024);
+  const { paths, partFile } = await openFor('full.bin', content, 16 * 1024);
+  const verified = new Bitfield(2);
+  verified.add(0);
+  await partFile.saveProgress(verified);
+  // The record's name taken by a folder: the rename fails as a full disk's write would, with
+  // the temporary made (found by hand on a full disk: a 0-byte `<name>.metainfo.tmp` stayed).
+  await rm(paths.progressPath);
+  await mkdir(join(paths.progressPath, 'in-the-way'), { recursive: true });
+  await assert.rejects(partFile.saveProgress(verified));
+  await assert.rejects(stat(`${paths.progressPath}.tmp`), { code: 'ENOENT' });
+  await partFile.close();
+});
+
+test('verifyClaimed stops reading once told to', async () => {
+  const pieceSizeBytes = 16 * 1024;
+  const content = new SeededRandom(14).bytes(8 * pieceSizeBytes);
+  const { partFile } = await openFor('stop.bin', content, pieceSizeBytes);
+  await writeAll(partFile, content, pieceSizeBytes);
+  let checked = 0;
+  const good = await partFile.verifyClaimed(
+    Bitfield.all(8),
+    (count) => {
+      checked = count;
+    },
+    () => checked === 3,
+  );
+  assert.equal(checked, 3);
+  assert.deepEqual([good.count, good.has(2), good.has(3)], [3, true, false]);
+  await partFile.close();
+});
