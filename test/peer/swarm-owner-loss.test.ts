@@ -215,14 +215,18 @@ test('a name the swarm does not have, but nearly does, says which it may have me
     for (const [name, seed] of [
       ['big.iso', 1911],
       ['Notes.txt', 1912],
+      ['cafe\u0301.bin', 1913], // named on macOS: e and a combining accent
     ] as const) {
       await writeRandomFile(join(seeder.folder, name), 64 * 1024, seed);
       assert.deepEqual(await seeder.node.seed(name), { ok: true });
     }
     const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 4, giveUpWithoutOwnersMs: 3_000 });
-    for (const name of ['bigg.iso', 'notes.txt', 'zzz.bin'])
-      assert.deepEqual(leecher.node.download(name), { ok: true });
-    for (const name of ['bigg.iso', 'notes.txt', 'zzz.bin']) await settled(leecher, name, 20_000);
+    // caf\u00e9.bin: typed on a keyboard, one character for the accented e.
+    const asked = ['bigg.iso', 'notes.txt', 'zzz.bin', 'caf\u00e9.bin'];
+    for (const name of asked) assert.deepEqual(leecher.node.download(name), { ok: true });
+    for (const name of asked) await settled(leecher, name, 20_000);
+    const sameTextOtherwise =
+      "the swarm has cafe\u0301.bin, the same name in other Unicode characters (\u00e9 is U+0065 U+0301 there, U+00E9 here): pick it in Swarm files, or in a shell give $'cafe\\u0301.bin'";
     const said = leecher.lines
       .map(withoutTime)
       .filter((line) => /: (waiting|failed)/.test(line))
@@ -230,6 +234,8 @@ test('a name the swarm does not have, but nearly does, says which it may have me
     assert.deepEqual(said, [
       'bigg.iso: failed: not found in the swarm (waited 3 s; did you mean big.iso?)',
       'bigg.iso: waiting for owners (no file of this name in the swarm yet; did you mean big.iso?)',
+      `caf\u00e9.bin: failed: not found in the swarm (waited 3 s; ${sameTextOtherwise})`,
+      `caf\u00e9.bin: waiting for owners (no file of this name in the swarm yet; ${sameTextOtherwise})`,
       'notes.txt: failed: not found in the swarm (waited 3 s; did you mean Notes.txt?)',
       'notes.txt: waiting for owners (no file of this name in the swarm yet; did you mean Notes.txt?)',
       'zzz.bin: failed: not found in the swarm (waited 3 s)',

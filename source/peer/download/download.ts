@@ -19,6 +19,7 @@ import {
 } from '../../protocol/messages.ts';
 import type { Metainfo } from '../../protocol/metainfo.ts';
 import { quoteUntrusted } from '../../protocol/names.ts';
+import { didYouMean } from '../../suggest.ts';
 import type { PeerLinks } from '../peer-links.ts';
 import { Bitfield } from './bitfield.ts';
 import {
@@ -438,7 +439,7 @@ export class Download {
     }
     return this.likelyMeant === null
       ? NOT_IN_SWARM_YET
-      : `${NOT_IN_SWARM_YET}; did you mean ${this.likelyMeant}?`;
+      : `${NOT_IN_SWARM_YET}; ${didYouMean(this.name, this.likelyMeant)}`;
   }
 
   /**
@@ -1310,7 +1311,7 @@ export class Download {
       const waited = `waited ${Math.round(limit / 1000)} s`;
       this.fail(
         this.reason.startsWith(NOT_IN_SWARM_YET)
-          ? `not found in the swarm (${waited}${this.likelyMeant ? `; did you mean ${this.likelyMeant}?` : ''})`
+          ? `not found in the swarm (${waited}${this.likelyMeant ? `; ${didYouMean(this.name, this.likelyMeant)}` : ''})`
           : `no owners left (${waited}${this.reason ? `; ${this.reason}` : ''})`,
       );
       return true;
