@@ -8,6 +8,7 @@ import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { notWrittenExit } from './tracker-exit.ts';
 
 /**
  * `bt-tui tracker`: the full-screen view on a terminal, plain lines with --headless or without
@@ -44,14 +45,14 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     return 1;
   }
   const { tracker } = started;
+  const storeLocation = options.storeUrl ?? options.dbDir;
   if (!fullScreen) {
     await onShutdownSignal();
-    await tracker.stop();
-    return 0;
+    return notWrittenExit(await tracker.stop(), storeLocation);
   }
   await prepareFullScreenEnvironment();
   const { runTrackerView } = await import('./tracker-view.tsx');
-  return runTrackerView(tracker, logger, options.logsDir);
+  return runTrackerView(tracker, logger, options.logsDir, storeLocation);
 }
 
 /** Prints lines on stdout in batches (see line-batch.ts). */

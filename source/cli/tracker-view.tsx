@@ -4,12 +4,14 @@ import type { TrackerServer } from '../tracker/server.ts';
 import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
 import { TrackerApp } from '../ui/tracker/TrackerApp.tsx';
 import { onShutdownSignal } from './shutdown.ts';
+import { notWrittenExit } from './tracker-exit.ts';
 
 /** The tracker's full-screen view until q or a signal; then the database is written. */
 export async function runTrackerView(
   tracker: TrackerServer,
   logger: Logger,
   logsDir: string,
+  storeLocation: string,
 ): Promise<number> {
   let fatal: Error | null = null;
   const view = runFullScreen(
@@ -20,7 +22,7 @@ export async function runTrackerView(
   );
   void onShutdownSignal().then(() => view.stop());
   await view.finished;
-  await tracker.stop();
+  const written = await tracker.stop();
   if (fatal !== null) {
     const error = fatal as Error;
     logger.log(`crashed: ${error.stack ?? error.message}`);
@@ -29,5 +31,5 @@ export async function runTrackerView(
     );
     return 1;
   }
-  return 0;
+  return notWrittenExit(written, storeLocation);
 }

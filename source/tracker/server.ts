@@ -84,8 +84,8 @@ export interface TrackerServer {
   getSnapshot(): TrackerSnapshot;
   /** Called when the snapshot changed; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
-  /** Closes the socket and writes the database. */
-  stop(): Promise<void>;
+  /** Closes the socket and writes the database: true when it holds every change. */
+  stop(): Promise<boolean>;
   stats(): TrackerServerStats;
 }
 
@@ -278,7 +278,7 @@ class RunningTracker implements TrackerServer {
   private lastRebuildCostMs = 0;
   private sweepTimer: TimerHandle | null = null;
   private stalenessTimer: TimerHandle | null = null;
-  private stopping: Promise<void> | null = null;
+  private stopping: Promise<boolean> | null = null;
 
   constructor(
     private readonly opts: TrackerServerOptions,
@@ -383,12 +383,12 @@ class RunningTracker implements TrackerServer {
     };
   }
 
-  stop(): Promise<void> {
+  stop(): Promise<boolean> {
     if (!this.stopping) this.stopping = this.shutdown();
     return this.stopping;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(): Promise<boolean> {
     if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
     if (this.stalenessTimer) this.clock.clearTimeout(this.stalenessTimer);
     this.notifier.stop();
@@ -398,6 +398,7 @@ class RunningTracker implements TrackerServer {
     const dbUpToDate = await this.store.flush();
     await this.store.close();
     this.log({ kind: 'stopped', dbDir: this.store.location, dbUpToDate });
+    return dbUpToDate;
   }
 
   private onMessage(message: Message, txid: number, from: RemoteAddress, bytes: number): void {

@@ -54,7 +54,9 @@ async function startOn(
     clock,
   });
   if (!started.ok) throw new Error(started.error.message);
-  cleanups.push(() => started.tracker.stop());
+  cleanups.push(async () => {
+    await started.tracker.stop();
+  });
   return { tracker: started.tracker, logger };
 }
 
@@ -431,7 +433,9 @@ describe('tracker server over loopback UDP', () => {
       }),
     });
     if (!started.ok) throw new Error(started.error.message);
-    cleanups.push(() => started.tracker.stop());
+    cleanups.push(async () => {
+      await started.tracker.stop();
+    });
     const node = await client(started.tracker.address);
     await registerAs(node, 9);
     // REGISTER -> CHALLENGE, REGISTER-PROOF -> REGISTERED.

@@ -22,7 +22,7 @@ export interface BatchWriterOptions {
 /** Runs one write at a time, each at most `delayMs` after the first change it carries. */
 export class BatchWriter {
   private timer: TimerHandle | null = null;
-  private writing: Promise<void> | null = null;
+  private inProgress: Promise<void> | null = null;
   private failing = false;
   private flushing = false;
   private writesCompleted = 0;
@@ -36,9 +36,14 @@ export class BatchWriter {
     return this.writesCompleted;
   }
 
+  /** A write is under way (its changes are no longer pending, nor written yet). */
+  get writing(): boolean {
+    return this.inProgress !== null;
+  }
+
   /** Something changed: write within the delay (once for a whole burst). */
   schedule(): void {
-    if (this.timer || this.writing) return;
+    if (this.timer || this.inProgress) return;
     this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.writeNow();
@@ -59,14 +64,14 @@ export class BatchWriter {
     if (this.options.hasPending()) {
       return new Promise((resolve) => {
         this.nextWriteWaiters.push(resolve);
-        if (this.writing) return;
+        if (this.inProgress) return;
         if (this.timer) this.options.clock.clearTimeout(this.timer);
         this.timer = null;
         void this.writeNow();
       });
     }
     // A change already taken by the write in progress (a retransmitted UPDATE's original).
-    return this.writing ?? Promise.resolve();
+    return this.inProgress ?? Promise.resolve();
   }
 
   /** Writes what is pending and waits; true when nothing is left (false if writing fails). */
@@ -77,7 +82,7 @@ export class BatchWriter {
         this.options.clock.clearTimeout(this.timer);
         this.timer = null;
       }
-      if (this.writing) await this.writing;
+      if (this.inProgress) await this.inProgress;
       if (this.options.hasPending()) await this.writeNow();
       return !this.options.hasPending();
     } finally {
@@ -88,8 +93,8 @@ export class BatchWriter {
   private writeNow(): Promise<void> {
     const waiters = this.nextWriteWaiters;
     this.nextWriteWaiters = [];
-    this.writing = this.attempt().finally(() => {
-      this.writing = null;
+    this.inProgress = this.attempt().finally(() => {
+      this.inProgress = null;
       for (const resolve of waiters) resolve();
       // Changes that arrived during the write get their own batch (flush() writes them itself),
       // at once when someone waits for them; a failing store is retried at the next change, not
@@ -98,7 +103,7 @@ export class BatchWriter {
       if (this.nextWriteWaiters.length > 0) void this.writeNow();
       else this.schedule();
     });
-    return this.writing;
+    return this.inProgress;
   }
 
   private async attempt(): Promise<void> {

@@ -87,6 +87,16 @@ function quietLmdbConsole(): void {
   };
 }
 
+/**
+ * A failed commit's error, after ending the line lmdb-js's native code wrote on stderr about it
+ * (`Write error: No space left on device position 36864, size 77824`, with no line end): the
+ * next line there, ours or the shell's, began on it (found by hand on a full tmpfs).
+ */
+function endLmdbLine(error: unknown): never {
+  process.stderr.write('\n');
+  throw error;
+}
+
 /** Opens (creating unless read-only) the environment in `dbDir`; throws what LMDB throws. */
 export function openLmdbTables(dbDir: string, readOnly = false): LmdbTables {
   quietLmdbConsole();
@@ -180,7 +190,7 @@ export class LmdbStore implements TrackerStore {
     this.writer = new BatchWriter({
       clock: options.clock,
       delayMs: options.batchDelayMs ?? defaults.trackerDbFlushDelayMs,
-      write: () => this.writePending(),
+      write: () => this.writePending().catch(endLmdbLine),
       hasPending: () => this.hasPending(),
       onProblem: options.onProblem,
       location: options.dbDir,
@@ -245,8 +255,13 @@ export class LmdbStore implements TrackerStore {
 
   async close(): Promise<void> {
     if (this.tables) {
-      await this.flush();
-      await this.tables.root.close();
+      const written = await this.flush();
+      // lmdb-js's close waits for its write queue, which a failed commit (a full disk) leaves
+      // stuck for good: awaited, the tracker never stopped (it exited 13, the top-level await
+      // unsettled, without a word; found by hand on a full tmpfs). What LMDB holds is its last
+      // commit either way.
+      if (written) await this.tables.root.close();
+      else void this.tables.root.close().catch(() => {});
       this.tables = null;
     }
     await this.lock?.release();
