@@ -71,7 +71,7 @@ export function otherUnicodeForm(input: string, name: string): string | null {
   const here = Array.from(input);
   const there = Array.from(name);
   let first = 0;
-  while (here[first] === there[first]) first++;
+  while (first < here.length && here[first] === there[first]) first++;
   // Back to the character the differing code point belongs to (a base and its marks).
   while (first > 0 && COMBINING_MARK.test(here[first]!) && COMBINING_MARK.test(there[first]!))
     first--;

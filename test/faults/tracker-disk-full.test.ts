@@ -120,4 +120,10 @@ test('a tracker stopped while its disk is still full says so and exits 1', {
     ),
     tracker.stderr.join('\n'),
   );
+  // LMDB's own `Write error: … size N` lines are ended: nothing runs on after one.
+  assert.ok(
+    tracker.stderr.some((line) => /^Write error: .* size \d+$/.test(line)) &&
+      !tracker.stderr.some((line) => /Write error: .* size \d+\D/.test(line)),
+    tracker.stderr.join('\n'),
+  );
 });

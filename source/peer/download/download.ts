@@ -974,6 +974,7 @@ export class Download {
     this.setState('verifying');
     const every = Bitfield.all(metainfo.pieceHashes.length / 32);
     const kept = await this.partFile!.verifyClaimed(every, undefined, () => this.stopped);
+    if (this.stopped) return kept; // a check cut short says nothing of the part file
     const part = basename(this.options.paths.partPath);
     this.deps.log(
       `${this.name}: ${part} had no resume record; checked every piece in it: kept ${kept.count}/${kept.size}`,

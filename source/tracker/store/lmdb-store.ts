@@ -90,10 +90,11 @@ function quietLmdbConsole(): void {
 /**
  * A failed commit's error, after ending the line lmdb-js's native code wrote on stderr about it
  * (`Write error: No space left on device position 36864, size 77824`, with no line end): the
- * next line there, ours or the shell's, began on it (found by hand on a full tmpfs).
+ * next line there, ours or the shell's, began on it (found by hand on a full tmpfs). Only where
+ * stdout is no terminal, so surely no full-screen view: a line end there would scroll its frame.
  */
 function endLmdbLine(error: unknown): never {
-  process.stderr.write('\n');
+  if (!process.stdout.isTTY) process.stderr.write('\n');
   throw error;
 }
 
