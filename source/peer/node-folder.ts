@@ -10,13 +10,16 @@ import { basename, dirname, join } from 'node:path';
 import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
 import { MAX_NAME_BYTES } from '../protocol/messages.ts';
-import { describeLocalNameError, describeNameError, validateFileName } from '../protocol/names.ts';
+import {
+  describeLocalNameError,
+  describeNameError,
+  PART_SUFFIX,
+  validateFileName,
+} from '../protocol/names.ts';
 import { FolderWatch } from './folder-watch.ts';
 
 /** Hidden folder inside the node folder for our own state (metainfo cache, node key). */
 export const STATE_DIR_NAME = '.bt-tui';
-/** Suffix of a file being downloaded; it is not a seedable file yet. */
-export const PART_SUFFIX = '.part';
 
 /** A node's folder: where it seeds from and downloads to. */
 export interface NodeFolder {

@@ -14,10 +14,18 @@ export type NameError =
   | 'nul'
   | 'control'
   | 'direction'
-  | 'reserved';
+  | 'reserved'
+  | 'partial';
 
 /** Names starting with this are bt-tui's own cache files beside a download (part, progress). */
 export const RESERVED_NAME_PREFIX = '.bt-tui';
+/**
+ * Suffix of a file being downloaded. A name that ends so is never shared: a node folder's
+ * listing leaves such files out, and a download of `x` writes `x.part`. Until 2026-12-07 the
+ * swarm took such names: `--seed a.bin.part` said `seeding` and withdrew it 50 ms later, and a
+ * downloaded `a.bin.part` was written over by the next download of `a.bin` (found by hand).
+ */
+export const PART_SUFFIX = '.part';
 
 /** Returns null for a plain file name, or why it is refused. */
 export function validateFileName(name: string): NameError | null {
@@ -33,6 +41,7 @@ export function validateFileName(name: string): NameError | null {
     if (isDirectionControl(unit)) return 'direction';
   }
   if (name.startsWith(RESERVED_NAME_PREFIX)) return 'reserved';
+  if (name.endsWith(PART_SUFFIX)) return 'partial';
   return null;
 }
 
@@ -59,6 +68,7 @@ const REASONS: Record<NameError, string> = {
   control: 'it contains a control character',
   direction: 'it contains an invisible text-direction character',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
+  partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,
 };
 
 /** Longest part of a refused name quoted back; the rest is elided. */
@@ -88,6 +98,7 @@ const LOCAL_REASONS: Record<NameError, string> = {
   nul: 'its name contains a NUL character',
   control: 'its name contains a control character',
   direction: 'its name contains an invisible text-direction character',
+  partial: `its name ends in "${PART_SUFFIX}", as files still being downloaded do`,
 };
 
 export function describeLocalNameError(error: NameError): string {

@@ -1,12 +1,12 @@
 /**
  * A leecher that stops mid-download and starts again on the same folder resumes: the pieces its
  * resume record claims are re-hashed from the part file (a damaged one is fetched again), only
- * the rest comes over the network, and the file ends exact. A part file found without its record
- * (its save failed on a full disk, the state folder was removed) has every piece checked
- * instead; until 2026-12-07 it was fetched again whole (found by hand on a full disk).
+ * the rest comes over the network, and the file ends exact. A part file whose record cannot be
+ * read has every piece checked instead (until 2026-12-07 it was fetched again whole). One
+ * without any record is not this node's: it is left as it is and the download says why.
  */
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { formatSize } from '../../source/format.ts';
@@ -93,7 +93,7 @@ async function piecesMatching(path: string, original: Buffer): Promise<number[]>
   return pieces;
 }
 
-test('a part file without its resume record keeps the pieces that hash right', {
+test('a part file whose resume record cannot be read keeps the pieces that hash right', {
   timeout: 60_000,
 }, async () => {
   const seed = 607;
@@ -103,8 +103,8 @@ test('a part file without its resume record keeps the pieces that hash right', {
     const expected = await writeRandomFile(source, FILE_BYTES, seed);
     const original = await readFile(source);
     const firstRun = await downloadStoppedMidWay(swarm, NAME, LEECHER_ID, seed);
-    // The record and its metainfo lost; the part file alone stays.
-    await rm(join(firstRun.folder, '.bt-tui', 'downloads'), { recursive: true, force: true });
+    // The record cut short (a crash while the disk filled); the part file stays.
+    await writeFile(join(firstRun.folder, '.bt-tui', 'downloads', `${NAME}.json`), '{"versi');
     // The pieces the part file holds, and one of them damaged: it must be fetched again.
     const present = await piecesMatching(join(firstRun.folder, `${NAME}.part`), original);
     assert.ok(present.length > 1, `the first run wrote ${present.length} pieces (seed ${seed})`);
@@ -119,7 +119,7 @@ test('a part file without its resume record keeps the pieces that hash right', {
     assert.ok(
       secondRun.lines.some((line) =>
         line.endsWith(
-          ` ${NAME}: ${NAME}.part had no resume record; checked every piece in it: kept ${kept}/${PIECES}`,
+          ` ${NAME}: the resume record of ${NAME}.part cannot be read; checked every piece in it: kept ${kept}/${PIECES}`,
         ),
       ),
       `logged the check with every good piece (${kept}) ${context}`,
@@ -130,6 +130,41 @@ test('a part file without its resume record keeps the pieces that hash right', {
       (PIECES - kept) * PIECE_BYTES,
       `only what the part file lacked was fetched ${context}`,
     );
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a part file without any resume record is not written to: the download says why', {
+  timeout: 60_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const owner = await swarm.addNode({ nodeId: 1 });
+    await writeRandomFile(join(owner.folder, NAME), FILE_BYTES, 608);
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    // Someone else's file of that name: a browser's partial download, a person's notes.
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    const theirs = join(leecher.folder, `${NAME}.part`);
+    const theirBytes = await writeRandomFile(theirs, 100_000, 609);
+
+    const download = await downloadAndSettle(leecher, NAME, 30_000);
+    const reason = `${NAME}.part is already in the folder and no resume record says this node made it: left as it is; move or delete it to download ${NAME}`;
+    assert.equal(download.state, 'failed');
+    assert.equal(download.reason, reason);
+    assert.ok(leecher.lines.some((line) => line.endsWith(` ${NAME}: failed: ${reason}`)));
+    assert.equal(await sha256File(theirs), theirBytes, 'their file is as it was');
+    await assert.rejects(access(join(leecher.folder, NAME)), 'no file of that name was made');
+    await assert.rejects(
+      access(join(leecher.folder, '.bt-tui', 'downloads', `${NAME}.json`)),
+      'no record claims their file',
+    );
+
+    // Moved away, the download goes ahead, and their file is still theirs.
+    await rename(theirs, join(leecher.folder, 'notes.bin'));
+    const again = await downloadAndSettle(leecher, NAME, 30_000);
+    assert.equal(again.state, 'done', `state: ${again.reason}`);
+    assert.equal(await sha256File(join(leecher.folder, 'notes.bin')), theirBytes);
   } finally {
     await swarm.close();
   }

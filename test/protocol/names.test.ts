@@ -31,6 +31,8 @@ describe('validateFileName', () => {
     ['é'.repeat(128), 'too-long'],
     ['.bt-tui-meta', 'reserved'],
     ['.bt-tui', 'reserved'],
+    ['a.bin.part', 'partial'],
+    ['.part', 'partial'],
   ];
   for (const [name, error] of refused) {
     test(`refuses ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)} as ${error}`, () => {
@@ -48,6 +50,9 @@ describe('validateFileName', () => {
     'a b',
     'bt-tui.log',
     'x.bt-tui',
+    'a.partial',
+    'part',
+    'a.part.bin',
   ];
   for (const name of accepted) {
     test(`accepts ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)}`, () => {
@@ -98,6 +103,7 @@ describe('describeNameError', () => {
       'control',
       'direction',
       'reserved',
+      'partial',
     ];
     for (const code of codes)
       assert.match(describeNameError('n', code), /^name "n" refused: .{8,}/);

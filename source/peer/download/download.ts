@@ -38,10 +38,12 @@ import { fetchMetainfo } from './metainfo-fetch.ts';
 import { OwnerSession, type OwnerState } from './owner-session.ts';
 import { OwnerTable } from './owner-table.ts';
 import {
+  isPartWithoutRecord,
   loadProgress,
   PartFile,
   PartFileOpenError,
   type PartPaths,
+  partWithoutRecordReason,
   piecesWithinVerified,
   type SavedProgress,
 } from './part-file.ts';
@@ -255,8 +257,8 @@ export class Download {
   private otherVersionHint: string | null = null;
   /** The part file's record where it holds another file of this name (see run), until used. */
   private otherVersion: SavedProgress | null = null;
-  /** The part file was there without a resume record (see run): its pieces are checked. */
-  private partWithoutRecord = false;
+  /** The part file's record is there but cannot be read (see run): its pieces are checked. */
+  private unreadableRecord = false;
   private ownerlessSinceMs: number | null = null;
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
@@ -374,11 +376,14 @@ export class Download {
       this.search();
       return;
     }
-    // A part file without its record (a save that failed on a full disk, a state folder
-    // removed): once the metainfo is known, every piece in it is checked and the good ones kept.
-    // Before, it was fetched again whole: found by hand, a download stopped on a full disk at
-    // 79/192 pieces said `the next start takes it up` and the next start fetched all 192.
-    this.partWithoutRecord = saved === null && (await exists(paths.partPath));
+    if (await isPartWithoutRecord(paths)) {
+      this.fail(partWithoutRecordReason(paths, this.name));
+      return;
+    }
+    // A part file whose record cannot be read (cut short, its metainfo file gone): once the
+    // metainfo is known, every piece in it is checked and the good ones kept, as a torrent
+    // client rechecks data on disk. Before 2026-12-07 it was fetched again whole.
+    this.unreadableRecord = saved === null && (await exists(paths.partPath));
     await this.searchUntilFound();
   }
 
@@ -939,8 +944,8 @@ export class Download {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
         this.partFile = await PartFile.open(this.options.paths, outcome.metainfo, outcome.encoded);
-        const verified = this.partWithoutRecord
-          ? await this.keptFromPartWithoutRecord(outcome.metainfo)
+        const verified = this.unreadableRecord
+          ? await this.keptFromUnreadableRecord(outcome.metainfo)
           : await this.keptFromOtherVersion(outcome.metainfo);
         if (!this.stopped) this.startTransfer(verified);
         return true;
@@ -968,16 +973,16 @@ export class Download {
     return kept;
   }
 
-  /** The pieces of a part file found without its record (see run) that hash right. */
-  private async keptFromPartWithoutRecord(metainfo: Metainfo): Promise<Bitfield> {
-    this.partWithoutRecord = false;
+  /** The pieces of a part file whose record cannot be read (see run) that hash right. */
+  private async keptFromUnreadableRecord(metainfo: Metainfo): Promise<Bitfield> {
+    this.unreadableRecord = false;
     this.setState('verifying');
     const every = Bitfield.all(metainfo.pieceHashes.length / 32);
     const kept = await this.partFile!.verifyClaimed(every, undefined, () => this.stopped);
     if (this.stopped) return kept; // a check cut short says nothing of the part file
     const part = basename(this.options.paths.partPath);
     this.deps.log(
-      `${this.name}: ${part} had no resume record; checked every piece in it: kept ${kept.count}/${kept.size}`,
+      `${this.name}: the resume record of ${part} cannot be read; checked every piece in it: kept ${kept.count}/${kept.size}`,
     );
     return kept;
   }

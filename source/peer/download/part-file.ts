@@ -3,6 +3,8 @@ import { writeSync } from 'node:fs';
 import {
   type FileHandle,
   link,
+  lstat,
+  mkdir,
   open,
   readFile,
   rename,
@@ -12,11 +14,9 @@ import {
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { IoMode, WRITES } from '../../io-mode.ts';
-import { makeFolder } from '../../make-folder.ts';
 import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
-import { truncateUtf8 } from '../../protocol/names.ts';
-import { PART_SUFFIX } from '../node-folder.ts';
+import { PART_SUFFIX, truncateUtf8 } from '../../protocol/names.ts';
 import { Bitfield } from './bitfield.ts';
 
 /** Where a download keeps its bytes and its resume record. */
@@ -185,12 +185,22 @@ export class PartFile {
   /**
    * Opens (or creates) the part file at the file's full size; existing bytes are kept. Throws
    * PartFileOpenError, which says why in a person's words, when the folder does not let it.
+   * Where no resume record is there yet, one that claims nothing is written first: a part file
+   * is this node's to write only while a record of it is there (see isPartWithoutRecord).
    */
   static async open(
     paths: PartPaths,
     metainfo: Metainfo,
     encodedMetainfo: Buffer,
   ): Promise<PartFile> {
+    const infohashHex = infohashOf(encodedMetainfo).toString('hex');
+    const recorded = await entryExists(paths.progressPath);
+    if (!recorded) {
+      const nothing = new Bitfield(metainfo.pieceHashes.length / 32);
+      await writeRecord(paths, encodedMetainfo, infohashHex, nothing).catch((error: unknown) => {
+        throw new PartFileOpenError(paths.partPath, error, paths.progressPath);
+      });
+    }
     const handle = await open(paths.partPath, 'a+')
       .then(async (appendHandle) => {
         // 'a+' creates without truncating; reopen read-write for positional writes.
@@ -202,13 +212,9 @@ export class PartFile {
       });
     const { size } = await handle.stat();
     if (size !== metainfo.sizeBytes) await handle.truncate(metainfo.sizeBytes);
-    return new PartFile(
-      paths,
-      handle,
-      metainfo,
-      encodedMetainfo,
-      infohashOf(encodedMetainfo).toString('hex'),
-    );
+    const part = new PartFile(paths, handle, metainfo, encodedMetainfo, infohashHex);
+    part.metainfoSaved = !recorded;
+    return part;
   }
 
   /** Writes a verified piece at its offset: at once while writes are fast, else through the pool. */
@@ -291,18 +297,10 @@ export class PartFile {
   }
 
   private async writeProgress(verified: Bitfield, retried = false): Promise<void> {
-    if (!this.metainfoSaved) {
-      await makeFolder(dirname(this.paths.progressPath));
-      await replaceFile(this.paths.metainfoPath, this.encodedMetainfo);
-      this.metainfoSaved = true;
-    }
-    const record: ProgressRecord = {
-      version: 2,
-      infohash: this.infohashHex,
-      verified: Buffer.from(verified.bytes).toString('base64'),
-    };
+    const metainfo = this.metainfoSaved ? null : this.encodedMetainfo;
     try {
-      await replaceFile(this.paths.progressPath, JSON.stringify(record));
+      await writeRecord(this.paths, metainfo, this.infohashHex, verified);
+      this.metainfoSaved = true;
     } catch (error) {
       // The state folder was removed under a running download: make it, and the metainfo, again.
       if (retried || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -366,6 +364,67 @@ export class PartFile {
   }
 }
 
+/**
+ * Writes the resume record of `verified`, and first the metainfo file beside it when given (once
+ * a run: it never changes).
+ */
+async function writeRecord(
+  paths: PartPaths,
+  encodedMetainfo: Buffer | null,
+  infohashHex: string,
+  verified: Bitfield,
+): Promise<void> {
+  if (encodedMetainfo !== null) {
+    await makeRecordFolders(paths.progressPath);
+    await replaceFile(paths.metainfoPath, encodedMetainfo);
+  }
+  const record: ProgressRecord = {
+    version: 2,
+    infohash: infohashHex,
+    verified: Buffer.from(verified.bytes).toString('base64'),
+  };
+  await replaceFile(paths.progressPath, JSON.stringify(record));
+}
+
+/**
+ * `.bt-tui/downloads/` and `.bt-tui/`, where missing (removed under a running node), but never the
+ * node folder: one deleted or unmounted under a download is not made again (empty, on whatever
+ * disk holds its parent) for a record no part file can follow.
+ */
+async function makeRecordFolders(progressPath: string): Promise<void> {
+  const downloads = dirname(progressPath);
+  for (const folder of [dirname(downloads), downloads]) {
+    await mkdir(folder).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    });
+  }
+}
+
+/**
+ * True when `<name>.part` is in the folder but no resume record is: a file this node did not
+ * make (a person's, another program's: browsers name their partial downloads so too), or one
+ * whose record was deleted. Never written to: until 2026-12-07 a download of `a.bin` took any
+ * `a.bin.part` as its own, checked it piece by piece, wrote over it and renamed it (found by
+ * hand). Since then every part file has its record from before its first byte.
+ */
+export async function isPartWithoutRecord(paths: PartPaths): Promise<boolean> {
+  return (await entryExists(paths.partPath)) && !(await entryExists(paths.progressPath));
+}
+
+/** Why a download does not start on a part file without its record (isPartWithoutRecord). */
+export function partWithoutRecordReason(paths: PartPaths, name: string): string {
+  const part = basename(paths.partPath);
+  return `${part} is already in the folder and no resume record says this node made it: left as it is; move or delete it to download ${name}`;
+}
+
+/** Anything under `path`, a dangling link or a folder included. */
+async function entryExists(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 function temporaryOf(path: string): string {
   return `${path}.tmp`;
 }
@@ -386,10 +445,17 @@ async function replaceFile(path: string, content: Buffer | string): Promise<void
 
 /** A part file that could not be made: the reason as a download's failure says it. */
 export class PartFileOpenError extends Error {
-  constructor(partPath: string, error: unknown) {
+  /** `recordPath`: its resume record, written first (see PartFile.open), could not be made. */
+  constructor(partPath: string, error: unknown, recordPath?: string) {
     const code = (error as NodeJS.ErrnoException | null)?.code;
-    const cannot = `cannot create ${basename(partPath)}`;
-    const folder = dirname(partPath);
+    const nodeFolder = dirname(partPath);
+    // A missing folder on the record's path is the node folder's (see makeRecordFolders).
+    const gone = code === 'ENOENT' || code === 'ENOTDIR';
+    const cannot =
+      recordPath === undefined || gone
+        ? `cannot create ${basename(partPath)}`
+        : `cannot create ${basename(partPath)}: its resume record ${recordPath} cannot be written`;
+    const folder = gone ? nodeFolder : dirname(recordPath ?? partPath);
     const why: Record<string, string> = {
       ENOENT: `its folder ${folder} is gone (deleted, moved or unmounted)`,
       ENOTDIR: `its folder ${folder} is gone (deleted, moved or unmounted)`,
