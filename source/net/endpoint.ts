@@ -40,12 +40,18 @@ function totalWaitMs(firstMs: number, capMs: number, retries: number): number {
 /**
  * Options whose first wait is `firstTimeoutMs` (a known round trip's worth, shorter than the
  * default's 500 ms for a peer never heard from), doubling to the usual cap, with as many retries
- * as keep at least the default's whole patience: a lost datagram costs less, and a peer or
- * tracker that is slow for a while is given up on no sooner than before.
+ * as keep at least the default's whole patience (or `patienceMs`): a lost datagram costs less,
+ * and a peer or tracker that is slow for a while is given up on no sooner than before.
  */
-export function optionsKeepingPatience(firstTimeoutMs: number): RequestOptions {
-  const { requestTimeoutMs, requestTimeoutCapMs, requestRetries } = defaults;
-  const patienceMs = totalWaitMs(requestTimeoutMs, requestTimeoutCapMs, requestRetries);
+export function optionsKeepingPatience(
+  firstTimeoutMs: number,
+  patienceMs = totalWaitMs(
+    defaults.requestTimeoutMs,
+    defaults.requestTimeoutCapMs,
+    defaults.requestRetries,
+  ),
+): RequestOptions {
+  const { requestTimeoutCapMs } = defaults;
   let retries = 0;
   while (totalWaitMs(firstTimeoutMs, requestTimeoutCapMs, retries) < patienceMs) retries++;
   return { timeoutMs: firstTimeoutMs, retries, timeoutCapMs: requestTimeoutCapMs };

@@ -154,17 +154,19 @@ export class PeerLink {
   /**
    * How control requests to this node (METAINFO, BITFIELD) time out: after 4 HELLO round trips
    * (at least 100 ms) instead of the fixed first 500 ms a node never heard from needs, then
-   * doubling to the usual cap, with as many retries as keep the usual patience. A METAINFO reply
-   * of a few fragments, one lost at a busy uplink, cost a leecher 500 ms at the start of an
-   * 8-leecher LAN crowd (1 in 32 leechers); on a lossy link every chunk risks it.
+   * doubling to the usual cap, with as many retries as keep the usual patience (or
+   * `patienceMs`). A METAINFO reply of a few fragments, one lost at a busy uplink, cost a
+   * leecher 500 ms at the start of an 8-leecher LAN crowd (1 in 32 leechers); on a lossy link
+   * every chunk risks it.
    */
-  controlRequestOptions(): RequestOptions | undefined {
+  controlRequestOptions(patienceMs?: number): RequestOptions | undefined {
     if (this.helloRttMs === null) return undefined;
     return optionsKeepingPatience(
       Math.min(
         defaults.requestTimeoutMs,
         Math.max(MIN_CONTROL_TIMEOUT_MS, CONTROL_TIMEOUT_RTTS * this.helloRttMs),
       ),
+      patienceMs,
     );
   }
 

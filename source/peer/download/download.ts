@@ -195,6 +195,14 @@ const MORE_OWNERS_MAX_MS = 10_000;
 const BITFIELD_REFRESH_MS = 10_000;
 /** A choked owner is asked again after this (plus up to as much again, at random). */
 const CHOKED_RETRY_MS = 500;
+/**
+ * An owner that has just answered HELLO is given this long in all to answer a metainfo request
+ * (not the ~12 s of a peer never heard from): owners are asked in turn, and three that answered
+ * HELLO and then nothing held a download for 43 s before the fourth, honest one was asked.
+ */
+const METAINFO_PATIENCE_MS = 3_000;
+/** An owner that refused every request this long, with no block between, is no source. */
+const REFUSING_MS = 5_000;
 /** Unreachable owner hosts named in the log per download; more are left out silently. */
 const MAX_UNUSABLE_HOSTS_LOGGED = 8;
 /** Probe a dead owner with HELLO again after this, doubling per failure up to the cap. */
@@ -284,6 +292,11 @@ export class Download {
       saidBack?: boolean;
     }
   >();
+  /**
+   * Owners that answered HELLO but sent no metainfo, in that order: tried after the others and
+   * left out of the tracker's answers until the metainfo is known (see excludedOwners).
+   */
+  private readonly noMetainfoFrom = new Set<OwnerSession>();
   /** Per owner, the number of its latest HELLO attempt: older answers are stale. */
   private readonly connectAttempts = new Map<OwnerSession, number>();
   private stopped = false;
@@ -494,9 +507,15 @@ export class Download {
     return { ok: true, match: null };
   }
 
-  /** K, and one more per owner banned: liars the exclude list cannot name may fill a reply. */
+  /**
+   * K, and one more per owner banned (liars the exclude list cannot name may fill a reply) and
+   * per owner dead (not excluded: it may have restarted elsewhere, so it may fill one too). With
+   * K alone, three registered ids that never served stood first in every answer for good.
+   */
   private ownersToAskFor(): number {
-    return Math.min(MAX_OWNERS_PER_MATCH, this.options.maxOwners + this.bannedCount());
+    let dead = 0;
+    for (const owner of this.owners) if (owner.state === 'dead') dead++;
+    return Math.min(MAX_OWNERS_PER_MATCH, this.options.maxOwners + this.bannedCount() + dead);
   }
 
   private bannedCount(): number {
@@ -704,12 +723,26 @@ export class Download {
     this.setState('waiting-for-owners', this.otherVersionHint);
   }
 
-  /** Downloading (not paused, not waiting) with fewer than maxPeers owners in use. */
+  /** Downloading (not paused, not waiting) with fewer than maxPeers owners serving it. */
   private wantsMoreOwners(): boolean {
     if (this.stopped || this.state !== 'downloading') return false;
-    let usable = 0;
-    for (const owner of this.owners) if (this.isUsable(owner)) usable++;
-    return usable < this.options.maxPeers;
+    return this.servingOwners(this.deps.clock.now()) < this.options.maxPeers;
+  }
+
+  /**
+   * Owners in use but those that have refused every request (choked, busy) for REFUSING_MS
+   * without a block: alive, but no source. Counted as serving, eight such owners (a stranger's
+   * ids that answer HELLO and refuse all) stopped the search for others: a download sat at 0 %
+   * while an honest seeder waited behind them at the tracker (found by a session acting as one).
+   */
+  private servingOwners(nowMs: number): number {
+    let serving = 0;
+    for (const owner of this.owners) {
+      const refusing =
+        owner.lastRefusedAtMs > owner.lastDataAtMs && nowMs - owner.lastDataAtMs >= REFUSING_MS;
+      if (this.isUsable(owner) && !refusing) serving++;
+    }
+    return serving;
   }
 
   /**
@@ -744,6 +777,10 @@ export class Download {
       withNew ? this.isUsable(owner) : owner.state === 'active' || owner.state === 'slow',
     );
     const ids = [...this.bannedIds(), ...working.map((owner) => owner.nodeId)];
+    // Before the metainfo: those that answered but never sent it, after every other.
+    if (this.metainfo === null)
+      for (const owner of this.noMetainfoFrom)
+        if (!ids.includes(owner.nodeId)) ids.push(owner.nodeId);
     return ids.slice(0, MAX_NEED_EXCLUDE);
   }
 
@@ -834,16 +871,21 @@ export class Download {
     owner.state = 'active';
     owner.reason = '';
     // Said once per death, or the log showed the download waiting, then downloading, with
-    // nothing of why between (found by hand).
+    // nothing of why between (found by hand). Its next death is said too: an owner alive that
+    // no longer serves the file answers HELLO, and the log ended on `answers again`.
     const probe = this.probeAtMs.get(owner);
     if (probe !== undefined && probe.saidBack !== true) {
       probe.saidBack = true;
+      probe.loggedWhy = null;
       this.deps.log(
         `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}`,
       );
     }
     owner.lastDataAtMs = this.deps.clock.now();
-    this.ownerlessSinceMs = null;
+    // A dead owner that answers a probe ends the wait for owners only once it delivers (see
+    // housekeeping): one alive that no longer serves the file answered every probe, and each
+    // answer set the give-up clock back, so `--exit-when-done` waited for good.
+    if (probe === undefined) this.ownerlessSinceMs = null;
     this.deps.changed();
     this.learnPieces(owner);
     this.transfer?.pumpAll();
@@ -922,9 +964,11 @@ export class Download {
         owner.address,
         cookie,
         { infohash: match.infohash, name: match.name, sizeBytes: match.size },
-        owner.link.controlRequestOptions(),
+        owner.link.controlRequestOptions(METAINFO_PATIENCE_MS),
       );
-    for (const owner of this.owners) {
+    // Owners not tried yet first: one that answered and sent nothing may do so again.
+    const untried = this.owners.filter((owner) => !this.noMetainfoFrom.has(owner));
+    for (const owner of [...untried, ...this.noMetainfoFrom]) {
       if (owner.state === 'banned') continue;
       // Renews a cookie the owner may no longer take (PeerLinks.greet).
       if (!(await this.connect(owner))) continue;
@@ -951,7 +995,10 @@ export class Download {
         return true;
       }
       if (outcome.lying) this.ban(owner, outcome.reason);
-      else this.markDead(owner, outcome.reason);
+      else {
+        this.markDead(owner, outcome.reason);
+        this.noMetainfoFrom.add(owner);
+      }
     }
     return false;
   }
@@ -1237,8 +1284,10 @@ export class Download {
       }
       const probe = this.probeAtMs.get(owner);
       // Back in use once it delivers again: a later death starts the back-off anew.
-      if (probe && owner.state === 'active' && owner.bytesDelivered > probe.delivered)
+      if (probe && owner.state === 'active' && owner.bytesDelivered > probe.delivered) {
         this.probeAtMs.delete(owner);
+        this.ownerlessSinceMs = null;
+      }
       if (owner.state === 'dead' && probe && nowMs >= probe.atMs) {
         this.probeAtMs.set(owner, {
           ...probe,
@@ -1277,7 +1326,7 @@ export class Download {
           this.search();
         }
       } else if (
-        usable < this.options.maxPeers &&
+        this.servingOwners(nowMs) < this.options.maxPeers &&
         this.moreOwnersTimer === null &&
         nowMs - this.lastSearchAtMs >= this.moreOwnersDelayMs
       ) {
