@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, type TestContext, test } from 'node:test';
 import { killAll, spawnCli, startCliSwarm } from '../peer/harness/cli.ts';
@@ -126,4 +126,28 @@ test('a tracker stopped while its disk is still full says so and exits 1', {
       !tracker.stderr.some((line) => /Write error: .* size \d+\D/.test(line)),
     tracker.stderr.join('\n'),
   );
+});
+
+test('a tracker started on a full disk says so and exits 1, leaving no database behind', {
+  timeout: 30_000,
+}, async (t) => {
+  const dir = await makeTempDir('tracker-disk-full-start');
+  cleanups.push(dir.remove);
+  const db = join(dir.path, 'db');
+  mkdirSync(db);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', db], { stdio: 'pipe' });
+  } catch (error) {
+    t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}`);
+    return;
+  }
+  cleanups.push(() => execFileSync('umount', [db], { stdio: 'pipe' }));
+  fill(join(db, 'fill'));
+  // Until 2026-12-07 LMDB wrote its new file's first pages through its map: SIGBUS, no word.
+  const tracker = spawnCli(['tracker', '--headless', '--port', '0', '--db', db]);
+  assert.deepEqual(await tracker.waitForExit(10_000), { code: 1, signal: null });
+  assert.deepEqual(tracker.stderr, [
+    `bt-tui: cannot open ${db}: the disk is full (0 B free; the database needs 256.0 KiB to start)`,
+  ]);
+  assert.deepEqual(readdirSync(db), ['fill']);
 });

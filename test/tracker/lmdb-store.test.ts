@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { open } from 'lmdb';
 import { ManualClock } from '../../source/clock.ts';
 import { exportEmbedded, formatExport } from '../../source/tracker/store/export.ts';
-import { LMDB_FILE, LmdbStore, openLmdbTables } from '../../source/tracker/store/lmdb-store.ts';
+import {
+  LMDB_FILE,
+  LmdbStore,
+  notLmdbReason,
+  openLmdbTables,
+} from '../../source/tracker/store/lmdb-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { creditOf, infohash, newState, own, register, update } from './fixtures.ts';
 import { FILE, populated, restore, tempDbDir, writeJsonDb } from './store-fixtures.ts';
@@ -229,4 +234,34 @@ describe('the embedded store (LMDB in tracker_db/)', () => {
     assert.match(loaded.notes[0]!, /tracker\.mdb is unreadable .*moved it to .*corrupt-0/);
     assert.ok((await readdir(dbDir)).includes('tracker.mdb.corrupt-0'));
   });
+
+  // LMDB maps the file: mapped, one cut short killed this process (SIGBUS or SIGSEGV), and with
+  // it every start of the tracker (until 2026-12-07).
+  for (const cutTo of [4096, 12288, 'one page short'] as const) {
+    test(`a tracker.mdb cut short (${cutTo}) is moved aside, never mapped`, async () => {
+      const dbDir = await tempDbDir();
+      const store = new LmdbStore({ dbDir, clock: new ManualClock() });
+      await store.load(0);
+      const { state } = newState();
+      for (let id = 1; id <= 60; id++) register(state, id, 5000 + id, 0);
+      record(store, state);
+      assert.equal(await store.flush(), true);
+      await store.close();
+      const path = join(dbDir, 'tracker.mdb');
+      const { size } = await stat(path);
+      const cutBytes = cutTo === 'one page short' ? size - 4096 : cutTo;
+      assert.ok(cutBytes < size, `the file (${size} bytes) is longer than ${cutBytes}`);
+      await truncate(path, cutBytes);
+      const why =
+        cutBytes < 8192
+          ? 'cut short (no second meta page)'
+          : `cut short: ${cutBytes} bytes where its pages in use need ${size}`;
+      assert.equal(await notLmdbReason(path), why);
+      const loaded = await reload(dbDir);
+      assert.deepEqual(loaded.persisted, { nodes: [], files: [] });
+      assert.deepEqual(loaded.notes, [
+        `${path} is unreadable (${why}); moved it to ${path}.corrupt-0 and started without it`,
+      ]);
+    });
+  }
 });

@@ -8,12 +8,20 @@
  * credits nothing twice.
  */
 import { randomBytes } from 'node:crypto';
-import { open as openFile, rename, rm } from 'node:fs/promises';
+import {
+  type FileHandle,
+  open as openFile,
+  rename,
+  rm,
+  stat as statFile,
+  statfs,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import type { Clock } from '../../clock.ts';
 import { defaults } from '../../config.ts';
 import { type FolderLock, lockFolder } from '../../folder-lock.ts';
+import { formatSize } from '../../format.ts';
 import { makeFolder } from '../../make-folder.ts';
 import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import {
@@ -209,6 +217,7 @@ export class LmdbStore implements TrackerStore {
   async load(wallNowMs: number): Promise<StoreLoad> {
     const { dbDir } = this.options;
     await makeFolder(dbDir);
+    await checkRoomToStart(dbDir);
     // Before anything is read or written: loading sets aside an unreadable file and migrates.
     const locked = await lockFolder(dbDir, LOCK_FILE);
     if (!locked.ok) {
@@ -359,10 +368,18 @@ function forgetUnwrittenStructures(tables: LmdbTables): void {
   }
 }
 
-/** LMDB's meta page: magic 0xBEEFC0DE then data version 2, after the 16-byte page header. */
+/**
+ * LMDB's meta pages, the file's first two (lmdb-js's page header is 24 bytes): magic 0xBEEFC0DE
+ * and data version 2, the page size (the free table's pad), the last page in use and the
+ * transaction id; LMDB reads the one with the higher id.
+ */
 const META_MAGIC_OFFSET = 24;
 const META_MAGIC = 0xbeefc0de;
 const META_VERSION = 2;
+const META_PAGE_SIZE_OFFSET = 48;
+const META_LAST_PAGE_OFFSET = 144;
+const META_TXNID_OFFSET = 152;
+const META_BYTES = META_TXNID_OFFSET + 8;
 
 /**
  * Why `path` is not an LMDB file, or null (also when it does not exist yet). LMDB maps the file
@@ -371,13 +388,16 @@ const META_VERSION = 2;
  * write and commits by switching meta pages); a person or another program can.
  */
 export async function notLmdbReason(path: string): Promise<string | null> {
-  let header: Buffer;
+  let first: Buffer;
+  let second: Buffer;
+  let sizeBytes: number;
   try {
     const handle = await openFile(path, 'r');
     try {
-      header = Buffer.alloc(META_MAGIC_OFFSET + 8);
-      const { bytesRead } = await handle.read(header, 0, header.length, 0);
-      header = header.subarray(0, bytesRead);
+      sizeBytes = (await handle.stat()).size;
+      first = await readAt(handle, 0);
+      const pageSize = first.length === META_BYTES ? first.readUInt32LE(META_PAGE_SIZE_OFFSET) : 0;
+      second = pageSize > 0 ? await readAt(handle, pageSize) : Buffer.alloc(0);
     } finally {
       await handle.close();
     }
@@ -385,11 +405,56 @@ export async function notLmdbReason(path: string): Promise<string | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     return (error as Error).message;
   }
-  if (header.length < META_MAGIC_OFFSET + 8) return 'too short for an LMDB file';
-  if (header.readUInt32LE(META_MAGIC_OFFSET) !== META_MAGIC) return 'no LMDB meta page';
-  const version = header.readUInt32LE(META_MAGIC_OFFSET + 4);
+  if (first.length < META_MAGIC_OFFSET + 8) return 'too short for an LMDB file';
+  if (first.readUInt32LE(META_MAGIC_OFFSET) !== META_MAGIC) return 'no LMDB meta page';
+  const version = first.readUInt32LE(META_MAGIC_OFFSET + 4);
   if (version !== META_VERSION) return `LMDB data version ${version}, not ${META_VERSION}`;
+  // A file cut short (copied in part, truncated): LMDB maps it and reads its pages past the end,
+  // which kills the process (SIGBUS, or SIGSEGV) with no word: every start of the tracker and
+  // `tracker export` died so until 2026-12-07 (found by a session).
+  if (first.length < META_BYTES || second.length < META_BYTES)
+    return 'cut short (no second meta page)';
+  const newer =
+    second.readUInt32LE(META_MAGIC_OFFSET) === META_MAGIC &&
+    second.readBigUInt64LE(META_TXNID_OFFSET) > first.readBigUInt64LE(META_TXNID_OFFSET)
+      ? second
+      : first;
+  const pageSize = first.readUInt32LE(META_PAGE_SIZE_OFFSET);
+  const pagesInUse = Number(newer.readBigUInt64LE(META_LAST_PAGE_OFFSET)) + 1;
+  if (pagesInUse * pageSize > sizeBytes)
+    return `cut short: ${sizeBytes} bytes where its pages in use need ${pagesInUse * pageSize}`;
   return null;
+}
+
+/** The META_BYTES at `offset` of the open file, or fewer where it ends. */
+async function readAt(handle: FileHandle, offset: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(META_BYTES);
+  const { bytesRead } = await handle.read(buffer, 0, META_BYTES, offset);
+  return buffer.subarray(0, bytesRead);
+}
+
+/**
+ * Room a tracker needs to start on a disk: the lock files, LMDB's meta pages and first commit.
+ * Where it has less, LMDB writes the new file's first pages through its map and the kernel
+ * kills the process (SIGBUS): a tracker on a full disk died with no word, leaving an empty
+ * tracker.mdb (found by a session, a 64 KiB tmpfs).
+ */
+const START_ROOM_BYTES = 256 * 1024;
+
+/**
+ * Throws, saying so, where the database is still to be made and the disk under `dbDir` has
+ * less than START_ROOM_BYTES free. One that exists opens on a full disk: its writes fail, said
+ * once, and go through once there is room.
+ */
+async function checkRoomToStart(dbDir: string): Promise<void> {
+  const existing = await statFile(join(dbDir, LMDB_FILE)).catch(() => null);
+  if (existing !== null && existing.size > 0) return;
+  const disk = await statfs(dbDir);
+  const freeBytes = disk.bavail * disk.bsize;
+  if (freeBytes < START_ROOM_BYTES)
+    throw new Error(
+      `the disk is full (${formatSize(freeBytes)} free; the database needs ${formatSize(START_ROOM_BYTES)} to start)`,
+    );
 }
 
 async function openOrSetAside(dbDir: string, wallNowMs: number, notes: string[]) {
