@@ -30,6 +30,19 @@ function fill(path: string): void {
   }
 }
 
+/** A tmpfs of `size` at `path` (made), unmounted after the tests; false, skipped, if not allowed. */
+function mountTmpfs(t: TestContext, path: string, size: string): boolean {
+  mkdirSync(path);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', path], { stdio: 'pipe' });
+  } catch (error) {
+    t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}`);
+    return false;
+  }
+  cleanups.push(() => execFileSync('umount', [path], { stdio: 'pipe' }));
+  return true;
+}
+
 /**
  * A CLI swarm whose tracker keeps its database on a 2 MiB tmpfs, filled, and node 7 announcing
  * 40 files into it: the tracker has said it cannot write. Null where mounting is not allowed.
@@ -38,14 +51,7 @@ async function trackerOnFullDisk(t: TestContext) {
   const dir = await makeTempDir('tracker-disk-full');
   cleanups.push(dir.remove);
   const db = join(dir.path, 'db');
-  mkdirSync(db);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', db], { stdio: 'pipe' });
-  } catch (error) {
-    t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}`);
-    return null;
-  }
-  cleanups.push(() => execFileSync('umount', [db], { stdio: 'pipe' }));
+  if (!mountTmpfs(t, db, '2m')) return null;
   const { tracker, common, files } = await startCliSwarm(dir.path);
   fill(join(db, 'fill'));
   const folder = join(files, 'node7');
@@ -134,14 +140,7 @@ test('a tracker started on a full disk says so and exits 1, leaving no database 
   const dir = await makeTempDir('tracker-disk-full-start');
   cleanups.push(dir.remove);
   const db = join(dir.path, 'db');
-  mkdirSync(db);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', db], { stdio: 'pipe' });
-  } catch (error) {
-    t.skip(`cannot mount a tmpfs here: ${(error as Error).message.split('\n')[0]}`);
-    return;
-  }
-  cleanups.push(() => execFileSync('umount', [db], { stdio: 'pipe' }));
+  if (!mountTmpfs(t, db, '64k')) return;
   fill(join(db, 'fill'));
   // Until 2026-12-07 LMDB wrote its new file's first pages through its map: SIGBUS, no word.
   const tracker = spawnCli(['tracker', '--headless', '--port', '0', '--db', db]);
