@@ -133,6 +133,20 @@ const CHANGE_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['ty
   'exit',
 ]);
 
+/**
+ * ...and with the embedded store, those a node never sends again once acknowledged: a tracker
+ * restarted from its own disk had lost what came within its batch delay (250 ms) before a
+ * crash. A credit the log said was given was gone (`kill -9` right after `credited node 51 ->
+ * node 49`; found by a session), and an OWN left a seeder unlisted while its session came back.
+ * A node that loses its session registers again and announces everything anew, and an EXIT
+ * lost is a node swept later, so those are answered at once.
+ */
+const UNREPEATED_CHANGE_REQUESTS: ReadonlySet<Message['type']> = new Set<TrackerRequest['type']>([
+  'own',
+  'own-many',
+  'update',
+]);
+
 /** Events that change nothing a snapshot shows. */
 const QUIET_EVENTS: ReadonlySet<TrackerEvent['kind']> = new Set<TrackerEvent['kind']>([
   'noise',
@@ -416,11 +430,12 @@ class RunningTracker implements TrackerServer {
       this.recordOps();
       const { reply } = result;
       if (!reply) return;
-      if (this.store.shared && CHANGE_REQUESTS.has(message.type)) {
+      const changes = this.store.shared ? CHANGE_REQUESTS : UNREPEATED_CHANGE_REQUESTS;
+      if (changes.has(message.type)) {
         // Another tracker takes over from a dead one with what the store holds: a change is
         // acknowledged only once it is there, or the node (which never resends an
         // acknowledged UPDATE) would lose it with this process. Costs about a Redis round
-        // trip: the write starts at once (group commit, see BatchWriter).
+        // trip, or an LMDB commit: the write starts at once (group commit, see BatchWriter).
         void this.store.afterPendingWritten().then(() => {
           if (!this.stopping) this.sendReply(message, reply, txid, from, bytes);
         });
