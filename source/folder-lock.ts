@@ -117,6 +117,15 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
   }
 }
 
+/**
+ * True when `dir` holds a lock (`fileName`) whose process is gone: the folder's owner died
+ * without cleaning up. False where there is no lock, or its holder runs.
+ */
+export async function isAbandoned(dir: string, fileName: string): Promise<boolean> {
+  const holder = await holderOf(join(dir, fileName));
+  return holder !== null && !holderAlive(holder);
+}
+
 /** Puts the lock in place unless one is there: false if one is. */
 async function placeLock(draft: string, path: string, content: string): Promise<boolean> {
   try {

@@ -2,6 +2,12 @@ import { forgetTerminal } from '../terminal-gone.ts';
 import { SHUTDOWN_SIGNALS, takeEarlySignal } from './early-signals.ts';
 
 /**
+ * Set in the environment of a demo's seeder: it leaves (as on SIGTERM) once its stdin, a pipe
+ * from the demo, ends, which the kernel does when the demo dies, even of SIGKILL.
+ */
+export const EXIT_WITH_PARENT_ENV = 'BT_TUI_EXIT_WITH_PARENT';
+
+/**
  * Resolves on the first SIGINT, SIGTERM or SIGHUP, so a command can shut down cleanly (EXIT to
  * the tracker, the store flushed) and exit 0.
  *
@@ -18,11 +24,21 @@ export function onShutdownSignal(): Promise<NodeJS.Signals> {
     return Promise.resolve(early);
   }
   return new Promise((resolve) => {
+    const withParent = process.env[EXIT_WITH_PARENT_ENV] === '1';
     const handler = (signal: NodeJS.Signals) => {
       for (const name of SHUTDOWN_SIGNALS) process.off(name, handler);
+      if (withParent) {
+        process.stdin.off('end', parentGone);
+        process.stdin.destroy();
+      }
       if (signal === 'SIGHUP') forgetTerminal();
       resolve(signal);
     };
+    const parentGone = () => handler('SIGTERM');
     for (const name of SHUTDOWN_SIGNALS) process.on(name, handler);
+    if (withParent) {
+      process.stdin.once('end', parentGone);
+      process.stdin.resume();
+    }
   });
 }

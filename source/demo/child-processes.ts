@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EXIT_WITH_PARENT_ENV } from '../cli/shutdown.ts';
 
 /**
  * Child processes the demo started, stopped however the demo ends: politely (SIGTERM, so a
- * seeder says EXIT to the tracker) on a normal exit, and with SIGKILL from the process 'exit'
- * hook if the demo dies, so no seeder outlives it.
+ * seeder says EXIT to the tracker) on a normal exit, with SIGKILL from the process 'exit' hook
+ * if the demo dies of an error, and by themselves when it is killed outright (their stdin
+ * ends): until 2026-12-07 a demo killed with SIGKILL left its seeders running for good (found
+ * by a session).
  */
 export class ChildProcesses {
   private readonly children = new Set<ChildProcess>();
@@ -19,7 +22,8 @@ export class ChildProcesses {
   startBtTui(args: string[]): ChildProcess {
     const script = process.argv[1]!;
     const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['pipe', 'ignore', 'pipe'],
+      env: { ...process.env, [EXIT_WITH_PARENT_ENV]: '1' },
     });
     this.children.add(child);
     child.once('exit', () => this.children.delete(child));

@@ -1,8 +1,9 @@
-import { link, mkdtemp, rm, statfs } from 'node:fs/promises';
+import { link, mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
+import { type FolderLock, isAbandoned, lockFolder } from '../folder-lock.ts';
 import { formatSize } from '../format.ts';
 import { Logger } from '../log/logger.ts';
 import { makeFolder } from '../make-folder.ts';
@@ -39,14 +40,19 @@ export class DemoSwarm {
     readonly nodeLog: Logger,
     readonly samples: SampleFile[],
     private readonly children: ChildProcesses,
+    private readonly lock: FolderLock,
   ) {}
 
   static async start(options: DemoSwarmOptions): Promise<DemoSwarm> {
-    const folder = await mkdtemp(join(tmpdir(), 'bt-tui-demo-'));
+    await removeAbandonedDemos();
+    const folder = await mkdtemp(join(tmpdir(), DEMO_FOLDER_PREFIX));
     const filesDir = join(folder, 'node_files');
     const logsDir = join(folder, 'logs');
     const children = new ChildProcesses();
     try {
+      // Its mark while the demo runs: a demo killed outright leaves the folder to the next one.
+      const locked = await lockFolder(folder, DEMO_LOCK_FILE);
+      if (!locked.ok) throw new Error(`${folder} is taken by process ${locked.pid}`);
       await checkRoom(folder, options.sizesMiB);
       const samples = await makeSamples(folder, filesDir, options);
       const trackerLog = new Logger({ filePath: join(logsDir, 'tracker.log'), clock: systemClock });
@@ -94,7 +100,16 @@ export class DemoSwarm {
         logger: nodeLog,
       });
       if (!viewer.ok) throw new Error(viewer.error.message);
-      return new DemoSwarm(folder, tracker, trackerLog, viewer.node, nodeLog, samples, children);
+      return new DemoSwarm(
+        folder,
+        tracker,
+        trackerLog,
+        viewer.node,
+        nodeLog,
+        samples,
+        children,
+        locked.lock,
+      );
     } catch (error) {
       await children.stopAll();
       await rm(folder, { recursive: true, force: true });
@@ -109,7 +124,27 @@ export class DemoSwarm {
     await this.tracker.stop();
     this.nodeLog.closeFile();
     this.trackerLog.closeFile();
+    // Kept, it is the person's: without its lock no later demo takes it for abandoned.
+    await this.lock.release();
     if (!keep) await rm(this.folder, { recursive: true, force: true });
+  }
+}
+
+const DEMO_FOLDER_PREFIX = 'bt-tui-demo-';
+const DEMO_LOCK_FILE = 'demo.lock';
+
+/**
+ * Removes the folders of demos that died without cleaning up (killed outright, the machine's
+ * power cut): each held its lock while it ran, and its process is gone. A folder kept with
+ * --keep has no lock and stays.
+ */
+async function removeAbandonedDemos(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(DEMO_FOLDER_PREFIX)) continue;
+    const folder = join(tmpdir(), name);
+    if (await isAbandoned(folder, DEMO_LOCK_FILE).catch(() => false))
+      await rm(folder, { recursive: true, force: true }).catch(() => {});
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -58,4 +58,59 @@ describe('bt-tui demo --headless', () => {
     assert.equal(existsSync(folder), false, `${folder} is removed`);
     assert.deepEqual(readdirSync(tempRoot), [], 'the demo left nothing in TMPDIR');
   });
+
+  test('killed outright, its seeders leave with it, and the next demo removes its folder', {
+    timeout: 60_000,
+  }, async () => {
+    const tempRoot = mkdtempSync(join(tmpdir(), 'bt-tui-test-demo-'));
+    cleanups.add(() => rmSync(tempRoot, { recursive: true, force: true }));
+    const start = () =>
+      spawn(process.execPath, [CLI, 'demo', '--headless', '--size', '1'], {
+        cwd: ROOT,
+        env: { ...process.env, TMPDIR: tempRoot },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const first = start();
+    const seeders: number[] = [];
+    cleanups.add(() => {
+      for (const pid of [...seeders, first.pid ?? 0]) if (pid > 0) killIfRunning(pid);
+    });
+    let output = '';
+    first.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    await waitFor(() => /^demo: swarm ready in \S+$/m.test(output), 'the first demo is ready');
+    const folder = output.match(/^demo: swarm ready in (\S+)$/m)![1]!;
+    seeders.push(...childrenOf(first.pid!));
+    assert.equal(seeders.length, 3, `three seeders: ${seeders.join(', ')}`);
+    // SIGKILL: no exit hook runs. Until 2026-12-07 the seeders ran on for good, and the
+    // folder stayed (found by a session).
+    first.kill('SIGKILL');
+    await waitFor(() => seeders.every((pid) => !isRunning(pid)), 'every seeder has left');
+    assert.equal(existsSync(folder), true, 'the folder is left to the next demo');
+
+    const second = start();
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    assert.equal(code, 0);
+    assert.equal(existsSync(folder), false, `${folder} is removed by the next demo`);
+    assert.deepEqual(readdirSync(tempRoot), [], 'nothing is left in TMPDIR');
+  });
 });
+
+/** True while `pid` runs (a zombie counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'latin1').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` every 50 ms for up to 20 s. */
+async function waitFor(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
