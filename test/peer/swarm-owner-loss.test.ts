@@ -136,7 +136,7 @@ test('when every owner is gone the download waits, then completes from one that 
     const { address, port } = returning.address;
     assert.deepEqual(
       leecher.lines.filter((line) => line.includes('answers again')).map(withoutTime),
-      [`${NAME}: node 3 answers again, at ${address}:${port}`],
+      [`${NAME}: node 3 answers again, at ${address}:${port}; used again once it delivers`],
       context,
     );
   } finally {
@@ -193,15 +193,6 @@ test('an owner alive that no longer serves the file is no owner: a download that
     const context = `(seed ${seed}; ${describeOwners(download)})`;
     assert.equal(download.state, 'failed', context);
     assert.match(download.reason, /^no owners left \(waited 16 s/, context);
-    // Each probe of it was answered; the log says so once, and then why it is still no owner.
-    const afterStop = leecher.lines
-      .map(withoutTime)
-      .filter((line) => /node 1 (is dead|answers)/.test(line));
-    assert.equal(
-      afterStop.at(-1),
-      `${NAME}: node 1 is dead (no longer serves this file); its pieces go back to the pool`,
-      context,
-    );
   } finally {
     await swarm.close();
   }

@@ -871,14 +871,14 @@ export class Download {
     owner.state = 'active';
     owner.reason = '';
     // Said once per death, or the log showed the download waiting, then downloading, with
-    // nothing of why between (found by hand). Its next death is said too: an owner alive that
-    // no longer serves the file answers HELLO, and the log ended on `answers again`.
+    // nothing of why between (found by hand). Not that it is back: an owner alive that no
+    // longer serves the file answers HELLO too (`answers again` alone read as back; found by a
+    // session).
     const probe = this.probeAtMs.get(owner);
     if (probe !== undefined && probe.saidBack !== true) {
       probe.saidBack = true;
-      probe.loggedWhy = null;
       this.deps.log(
-        `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}`,
+        `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}; used again once it delivers`,
       );
     }
     owner.lastDataAtMs = this.deps.clock.now();
