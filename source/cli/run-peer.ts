@@ -198,11 +198,21 @@ async function untilDownloadsDone(
   for (;;) {
     const settled = await settleAll(node, seen, stopped);
     if (settled === null) {
-      // Stopped first (a signal, q in the view): say what is left, and that it is not lost.
-      const unfinished = node.unfinishedDownloads();
-      if (unfinished.length > 0)
+      // Stopped first (a signal, q in the view): say what is left, and whether it is lost.
+      // Until 2026-12-07 every one was said to be taken up, a name never found and one whose
+      // record could not be saved (a full disk) too, and the next start did not (found by a
+      // session).
+      const taken: string[] = [];
+      const left: string[] = [];
+      for (const name of node.unfinishedDownloads())
+        ((await node.nextStartTakesUp(name)) ? taken : left).push(name);
+      if (taken.length > 0)
         report(
-          `bt-tui: stopped before every download was done (${unfinished.join(', ')}); the next start takes ${unfinished.length === 1 ? 'it' : 'them'} up`,
+          `bt-tui: stopped before every download was done (${taken.join(', ')}); the next start takes ${taken.length === 1 ? 'it' : 'them'} up`,
+        );
+      for (const name of left)
+        report(
+          `bt-tui: stopped before ${name} was done; the next start does not take it up by itself: --download ${name} does`,
         );
       return 1;
     }

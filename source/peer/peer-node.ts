@@ -1003,6 +1003,14 @@ export class PeerNode {
   }
 
   /** Names of the downloads still under way (not done, failed or cancelled), paused ones too. */
+  /**
+   * Whether the next start takes the download of `name` up by itself: recorded, and the record
+   * on disk (its last save did not fail: a full disk).
+   */
+  async nextStartTakesUp(name: string): Promise<boolean> {
+    return this.downloadsRecord.holds(name) && (await this.downloadsRecord.written) === null;
+  }
+
   unfinishedDownloads(): string[] {
     return [...this.downloads.values()]
       .filter((download) => !SETTLED_STATES.has(download.state))
@@ -1299,7 +1307,7 @@ export class PeerNode {
     this.leaving = true;
     const downloads = [...this.downloads.values()];
     for (const download of downloads)
-      await download.stopWithNode(this.downloadsRecord.holds(download.name));
+      await download.stopWithNode(await this.nextStartTakesUp(download.name));
     // Before EXIT: the tracker credits only for a registered node. Those cancelled or failed
     // before are credited already, unless the exit came before their follow-up could.
     for (const download of downloads)

@@ -1605,10 +1605,13 @@ export class Download {
     const verified = transfer
       ? `${transfer.written.count}/${transfer.pieceCount} pieces verified; `
       : '';
-    // Recorded once its file is found (see PeerNode's fileFound), or taken up from the record.
+    // Recorded once its file is found (see PeerNode's fileFound), or taken up from the record;
+    // not recorded though found: the record could not be saved (a full disk).
     const next = recorded
       ? 'the next start takes it up'
-      : 'never found in the swarm: the next start does not look for it';
+      : this.match === null
+        ? 'never found in the swarm: the next start does not look for it'
+        : `the downloads record could not be saved: --download ${this.name} takes it up`;
     this.deps.log(`${this.name}: stopped with the node (${verified}${next})`);
     this.setState('cancelled', STOPPED_WITH_NODE, false);
     this.shutdown();

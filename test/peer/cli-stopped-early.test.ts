@@ -1,0 +1,56 @@
+/**
+ * `--exit-when-done` stopped before its downloads are done says of each whether the next start
+ * takes it up. Until 2026-12-07 it said so of every one, a name never found in the swarm too,
+ * and the next start did not (found by a session).
+ */
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
+import { makeTempDir, writeRandomFile } from './harness/files.ts';
+
+const cleanups: Array<() => Promise<void>> = [];
+
+after(async () => {
+  await killAll();
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+test('stopped early, each download is said to be taken up or not, as the next start does', {
+  timeout: 60_000,
+}, async () => {
+  const dir = await makeTempDir('stopped-early');
+  cleanups.push(dir.remove);
+  const { common, files } = await startCliSwarm(dir.path);
+  await mkdir(join(files, 'node1'), { recursive: true });
+  await writeRandomFile(join(files, 'node1', 'slow.bin'), 4 * 1024 * 1024, 41);
+  const seeder = spawnCli([
+    'peer',
+    '--id',
+    '1',
+    '--seed',
+    'slow.bin',
+    '--upload-limit',
+    '256K',
+    ...common,
+  ]);
+  await seeder.waitForLine(/seeding slow\.bin/);
+  const wanted = ['--download', 'slow.bin', '--download', 'typo.bin'];
+  const leecher = spawnCli(['peer', '--id', '2', ...wanted, '--exit-when-done', ...common]);
+  await leecher.waitForLine(/slow\.bin: downloading/);
+  await leecher.waitForLine(/typo\.bin: waiting/);
+  leecher.signal('SIGINT');
+  assert.deepEqual(await leecher.waitForExit(20_000), { code: 1, signal: null });
+  assert.deepEqual(leecher.stderr, [
+    'bt-tui: stopped before every download was done (slow.bin); the next start takes it up',
+    'bt-tui: stopped before typo.bin was done; the next start does not take it up by itself: --download typo.bin does',
+  ]);
+
+  // The next start: slow.bin is taken up, typo.bin is not.
+  const again = spawnCli(['peer', '--id', '2', '--exit-when-done', ...common]);
+  await again.waitForLine(/resuming slow\.bin/);
+  again.signal('SIGINT');
+  await again.waitForExit(20_000);
+  assert.ok(!again.stdout.some((line) => line.includes('typo.bin')), again.stdout.join('\n'));
+});
