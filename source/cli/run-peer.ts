@@ -159,7 +159,9 @@ async function runHeadless(
 /** Starts every --download; reports each that cannot start, and returns true if one could not. */
 function startDownloads(node: PeerNode, options: PeerOptions, report: (line: string) => void) {
   let failed = false;
-  for (const name of options.download) {
+  // The same name given twice is one download: the second was refused as `already being
+  // downloaded` and the command exited 1 though the file came (found by a session).
+  for (const name of new Set(options.download)) {
     const started = node.download(name);
     if (!started.ok) {
       report(`bt-tui: --download ${name}: ${started.reason}`);

@@ -15,6 +15,7 @@ export type NameError =
   | 'control'
   | 'direction'
   | 'reserved'
+  | 'hidden'
   | 'partial';
 
 /** Names starting with this are bt-tui's own cache files beside a download (part, progress). */
@@ -41,6 +42,9 @@ export function validateFileName(name: string): NameError | null {
     if (isDirectionControl(unit)) return 'direction';
   }
   if (name.startsWith(RESERVED_NAME_PREFIX)) return 'reserved';
+  // Hidden files are never listed in a node folder; seeded by name, `.notes` was withdrawn
+  // 50 ms later as gone from the folder (found by a session).
+  if (name.startsWith('.')) return 'hidden';
   if (name.endsWith(PART_SUFFIX)) return 'partial';
   return null;
 }
@@ -68,6 +72,7 @@ const REASONS: Record<NameError, string> = {
   control: 'it contains a control character',
   direction: 'it contains an invisible text-direction character',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
+  hidden: 'names starting with "." are hidden files, never shared',
   partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,
 };
 
@@ -98,6 +103,7 @@ const LOCAL_REASONS: Record<NameError, string> = {
   nul: 'its name contains a NUL character',
   control: 'its name contains a control character',
   direction: 'its name contains an invisible text-direction character',
+  hidden: 'its name starts with ".", as hidden files do',
   partial: `its name ends in "${PART_SUFFIX}", as files still being downloaded do`,
 };
 

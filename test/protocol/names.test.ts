@@ -32,7 +32,10 @@ describe('validateFileName', () => {
     ['.bt-tui-meta', 'reserved'],
     ['.bt-tui', 'reserved'],
     ['a.bin.part', 'partial'],
-    ['.part', 'partial'],
+    ['x.part', 'partial'],
+    ['.hidden', 'hidden'],
+    ['...', 'hidden'],
+    ['.part', 'hidden'],
   ];
   for (const [name, error] of refused) {
     test(`refuses ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)} as ${error}`, () => {
@@ -45,8 +48,6 @@ describe('validateFileName', () => {
     'ünïcødé.txt',
     'a'.repeat(255),
     `${'é'.repeat(127)}a`,
-    '...',
-    '.hidden',
     'a b',
     'bt-tui.log',
     'x.bt-tui',
@@ -103,6 +104,7 @@ describe('describeNameError', () => {
       'control',
       'direction',
       'reserved',
+      'hidden',
       'partial',
     ];
     for (const code of codes)

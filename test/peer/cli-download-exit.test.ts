@@ -1,14 +1,16 @@
 /**
- * `--exit-when-done` stopped before its downloads are done says of each whether the next start
- * takes it up. Until 2026-12-07 it said so of every one, a name never found in the swarm too,
- * and the next start did not (found by a session).
+ * How `--download` and `--exit-when-done` end. Stopped before its downloads are done, a node
+ * says of each whether the next start takes it up: until 2026-12-07 it said so of every one, a
+ * name never found in the swarm too, and the next start did not. And a name given twice is one
+ * download: it was refused the second time, and the command exited 1 though the file came
+ * (both found by a session).
  */
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
-import { makeTempDir, writeRandomFile } from './harness/files.ts';
+import { makeTempDir, sha256File, writeRandomFile } from './harness/files.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -53,4 +55,21 @@ test('stopped early, each download is said to be taken up or not, as the next st
   again.signal('SIGINT');
   await again.waitForExit(20_000);
   assert.ok(!again.stdout.some((line) => line.includes('typo.bin')), again.stdout.join('\n'));
+});
+
+test('a name given twice to --download is one download, and the command exits 0', {
+  timeout: 60_000,
+}, async () => {
+  const dir = await makeTempDir('download-twice');
+  cleanups.push(dir.remove);
+  const { common, files } = await startCliSwarm(dir.path);
+  await mkdir(join(files, 'node1'), { recursive: true });
+  const expected = await writeRandomFile(join(files, 'node1', 'one.bin'), 1024 * 1024, 42);
+  const seeder = spawnCli(['peer', '--id', '1', '--seed', 'one.bin', ...common]);
+  await seeder.waitForLine(/seeding one\.bin/);
+  const twice = ['--download', 'one.bin', '--download', 'one.bin'];
+  const leecher = spawnCli(['peer', '--id', '2', ...twice, '--exit-when-done', ...common]);
+  assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
+  assert.deepEqual(leecher.stderr, []);
+  assert.equal(await sha256File(join(files, 'node2', 'one.bin')), expected);
 });
