@@ -195,7 +195,7 @@ async function makeSamples(
       await saveCachedMetainfo(
         nodeFolder,
         sample.name,
-        { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs },
+        { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs, ctimeMs: built.ctimeMs },
         built.encoded,
       );
     }

@@ -35,6 +35,7 @@ export interface BuiltMetainfo {
   infohash: Buffer;
   sizeBytes: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 /** Progress is reported about this often: often enough for a progress bar, rare enough to be free. */
@@ -90,13 +91,15 @@ export async function buildMetainfo(
     // a file that never existed on disk; refuse rather than publish them.
     const after = await handle.stat();
     const grew = (await handle.read(Buffer.alloc(1), 0, 1, sizeBytes)).bytesRead > 0;
-    if (after.size !== sizeBytes || after.mtimeMs !== before.mtimeMs || grew) {
+    const rewritten = after.mtimeMs !== before.mtimeMs || after.ctimeMs !== before.ctimeMs;
+    if (after.size !== sizeBytes || rewritten || grew) {
       throw new Error(`${name} changed while hashing`);
     }
     opts.onProgress?.({ hashedBytes, totalBytes: sizeBytes });
     const metainfo: Metainfo = { name, sizeBytes, pieceSizeBytes, pieceHashes };
     const encoded = encodeMetainfo(metainfo);
-    return { metainfo, encoded, infohash: infohashOf(encoded), sizeBytes, mtimeMs: before.mtimeMs };
+    const { mtimeMs, ctimeMs } = before;
+    return { metainfo, encoded, infohash: infohashOf(encoded), sizeBytes, mtimeMs, ctimeMs };
   } finally {
     await handle.close();
   }

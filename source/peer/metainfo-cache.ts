@@ -1,7 +1,10 @@
 /**
  * Metainfo of seeded files, cached in `<stateDir>/meta/<name>.json` so a restarted node does not
- * hash gigabytes again. An entry is trusted only while the file's size and mtime are unchanged;
- * anything odd about it means "hash again", never an error.
+ * hash gigabytes again. An entry is trusted only while the file's size, mtime and ctime are
+ * unchanged; anything odd about it means "hash again", never an error. The ctime since
+ * 2026-12-07: a file edited in place with its mtime put back (`touch -r`, a sync tool) was
+ * seeded under its old metainfo, and every downloader banned the node for its bad pieces (found
+ * by a session). Nothing but the kernel sets a ctime; entries without one are hashed again.
  */
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -20,6 +23,7 @@ import { type NodeFolder, writeFileAtomically } from './node-folder.ts';
 export interface FileStamp {
   sizeBytes: number;
   mtimeMs: number;
+  ctimeMs: number;
 }
 
 /** A cache hit: the decoded metainfo, its canonical bytes and infohash. */
@@ -62,10 +66,9 @@ export async function loadCachedMetainfo(
     return null;
   }
   if (typeof entry !== 'object' || entry === null) return null;
-  const { sizeBytes, mtimeMs, metainfo } = entry as Record<string, unknown>;
-  if (sizeBytes !== stat.sizeBytes || mtimeMs !== stat.mtimeMs || typeof metainfo !== 'string') {
-    return null;
-  }
+  const { sizeBytes, mtimeMs, ctimeMs, metainfo } = entry as Record<string, unknown>;
+  const same = sizeBytes === stat.sizeBytes && mtimeMs === stat.mtimeMs && ctimeMs === stat.ctimeMs;
+  if (!same || typeof metainfo !== 'string') return null;
   const encoded = Buffer.from(metainfo, 'base64');
   // Buffer's base64 decoder skips bad characters; a damaged entry must not half-decode.
   if (encoded.toString('base64') !== metainfo) return null;
@@ -87,6 +90,7 @@ export async function saveCachedMetainfo(
   const entry = {
     sizeBytes: stat.sizeBytes,
     mtimeMs: stat.mtimeMs,
+    ctimeMs: stat.ctimeMs,
     metainfo: encoded.toString('base64'),
   };
   // Not flushed: a crash can leave an entry empty or cut, which loads as a miss (a hash again).

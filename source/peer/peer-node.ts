@@ -544,7 +544,7 @@ export class PeerNode {
       );
     if (info === null) return this.refuse(name, `there is no ${name} in ${this.folder.path}`);
     if (!info.isFile()) return this.refuse(name, `${name} is not a plain file`);
-    const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs };
+    const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
     let built = await loadCachedMetainfo(this.folder, name, stamp);
     if (built === null) {
       this.setFileState(name, { kind: 'hashing', percent: 0 });
@@ -583,7 +583,7 @@ export class PeerNode {
       }
       await this.cacheMetainfo(
         name,
-        { sizeBytes: fresh.sizeBytes, mtimeMs: fresh.mtimeMs },
+        { sizeBytes: fresh.sizeBytes, mtimeMs: fresh.mtimeMs, ctimeMs: fresh.ctimeMs },
         fresh.encoded,
       );
       built = fresh;
@@ -1134,7 +1134,7 @@ export class PeerNode {
     if (info && download.metainfoBytes && transfer) {
       await this.cacheMetainfo(
         download.name,
-        { sizeBytes: info.size, mtimeMs: info.mtimeMs },
+        { sizeBytes: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs },
         download.metainfoBytes,
       );
       await this.startSeeding(

@@ -16,7 +16,7 @@
 import type { FileStamp } from './metainfo-cache.ts';
 
 /** What tells a file's content apart cheaply: its size and modification time, and its inode. */
-export interface FileIdentity extends FileStamp {
+export interface FileIdentity extends Omit<FileStamp, 'ctimeMs'> {
   ino: number;
 }
 

@@ -17,7 +17,7 @@ async function cachedFile(name: string) {
   const path = join(folder.path, name);
   await writeFile(path, Buffer.alloc(3000, 9));
   const built = await buildMetainfo(path, name);
-  const stamp = { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs };
+  const stamp = { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs, ctimeMs: built.ctimeMs };
   await saveCachedMetainfo(folder, name, stamp, built.encoded);
   return { folder, built, stamp };
 }
@@ -37,7 +37,7 @@ describe('metainfo cache', () => {
     assert.deepEqual(await readdir(join(folder.stateDir, 'meta')), ['hit.bin.json']);
   });
 
-  test('misses when the size or the mtime changed', async () => {
+  test('misses when the size, the mtime or the ctime changed', async () => {
     const { folder, stamp } = await cachedFile('changed.bin');
     assert.equal(
       await loadCachedMetainfo(folder, 'changed.bin', { ...stamp, sizeBytes: stamp.sizeBytes + 1 }),
@@ -45,6 +45,11 @@ describe('metainfo cache', () => {
     );
     assert.equal(
       await loadCachedMetainfo(folder, 'changed.bin', { ...stamp, mtimeMs: stamp.mtimeMs + 1 }),
+      null,
+    );
+    // Edited in place with its mtime put back (touch -r): only the ctime tells.
+    assert.equal(
+      await loadCachedMetainfo(folder, 'changed.bin', { ...stamp, ctimeMs: stamp.ctimeMs + 1 }),
       null,
     );
   });

@@ -4,7 +4,8 @@
  * changes; and what a node seeds, it seeds again after a restart (the seeding record).
  */
 import assert from 'node:assert/strict';
-import { access, link, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { access, link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LocalFileState } from '../../source/peer/peer-snapshot.ts';
@@ -237,6 +238,50 @@ test('a restarted node seeds again what it seeded and what it downloaded, not wh
       'the tracker to list both restarted nodes as owners of a.bin',
     );
     assert.deepEqual(await ownersAtTracker(asker!, 'b.bin'), []);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a file edited in place while its node was stopped, its mtime put back, is hashed again', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const path = join(await swarm.folderFor(1), 'a.bin');
+    await writeRandomFile(path, 300 * KiB, 1105);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed('a.bin'), { ok: true });
+    const seeded = (node: SwarmNode) => {
+      const state = node.node.getSnapshot().files.find((file) => file.name === 'a.bin')?.state;
+      return state?.kind === 'seeding' ? state.infohashHex : null;
+    };
+    await untilRowIs(owner, 'a.bin', 'seeding');
+    const before = seeded(owner);
+    assert.ok(before, 'seeding a.bin');
+    await owner.exit();
+    // 1 KiB rewritten in place, then its times put back as `touch -r` or a sync tool does: the
+    // size and mtime are as cached, only the kernel's ctime moved.
+    // (touch keeps the nanoseconds, which a Date through utimes would cut to milliseconds.)
+    const times = `${path}.times`;
+    execFileSync('touch', ['-r', path, times]);
+    const file = await open(path, 'r+');
+    await file.write(Buffer.alloc(1024, 0x77), 0, 1024, 4096);
+    await file.close();
+    execFileSync('touch', ['-r', times, path]);
+    await rm(times);
+
+    const again = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await again.node.restored, [{ ok: true }]);
+    await untilRowIs(again, 'a.bin', 'seeding');
+    const after = seeded(again);
+    // Until 2026-12-07 the old metainfo was served for the new bytes, and every downloader
+    // banned the node for bad pieces (found by a session).
+    assert.notEqual(after, before, 'seeded under the metainfo of its new content');
+    const leecher = await swarm.addNode({ nodeId: 2 });
+    const download = await downloadAndSettle(leecher, 'a.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(download.owners[0]?.strikes, 0);
   } finally {
     await swarm.close();
   }
