@@ -48,6 +48,7 @@ import {
   folderErrorText,
   type NodeFolder,
   openNodeFolder,
+  STATE_DIR_NAME,
   type UnsupportedEntry,
 } from './node-folder.ts';
 import { NodeRates } from './node-rates.ts';
@@ -59,7 +60,7 @@ import { type CreditReport, PendingCredits } from './pending-credits.ts';
 import { RefusedAnnouncements } from './refused-announcements.ts';
 import { type FileIdentity, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
-import { SeedingRecord } from './seeding-record.ts';
+import { SEEDING_RECORD_FILE, SeedingRecord } from './seeding-record.ts';
 import type { TrackerLookedUp } from './tracker-choice.ts';
 import { TrackerClient } from './tracker-client.ts';
 import { UploadPeers } from './upload-peers.ts';
@@ -398,6 +399,10 @@ export class PeerNode {
     const endpoint = new UdpEndpoint(transport, { clock: options.clock });
     const { clock, logger } = options;
     if (identityNote) logger.log(identityNote);
+    if (record.damage !== null)
+      logger.log(
+        `${join(shown, STATE_DIR_NAME, SEEDING_RECORD_FILE)} could not be read (${record.damage}): nothing is seeded again from it; seed the files again (s in the view, or --seed)`,
+      );
     let node: PeerNode | null = null;
     const seeder = new Seeder({
       endpoint,

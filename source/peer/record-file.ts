@@ -57,6 +57,18 @@ export class QueuedFileWriter {
   }
 }
 
+/** Why a record's text holds no array under `field` (cut short, garbled), or null if it does. */
+export function recordDamage(text: string, field: string): string | null {
+  let record: unknown;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return 'not JSON: cut short or garbled';
+  }
+  const value = (record as Record<string, unknown> | null)?.[field];
+  return Array.isArray(value) ? null : `no "${field}" list in it`;
+}
+
 /**
  * The array under `field` of a record's text; empty when the text is not JSON or has no such
  * array (the caller still checks every element).

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateFileName } from '../protocol/names.ts';
-import { QueuedFileWriter, recordArray } from './record-file.ts';
+import { QueuedFileWriter, recordArray, recordDamage } from './record-file.ts';
 
 export const SEEDING_RECORD_FILE = 'seeding.json';
 const RECORD_VERSION = 1;
@@ -18,18 +18,23 @@ export class SeedingRecord {
   private constructor(
     path: string,
     private readonly seeding: Set<string>,
+    /** Why the record on disk could not be read, or null (see load). */
+    readonly damage: string | null,
   ) {
     this.file = new QueuedFileWriter(path);
   }
 
   /**
    * Reads `<stateDir>/seeding.json`. A missing or damaged record is an empty one: the worst
-   * case is a file the user seeds again by hand, never a node that does not start.
+   * case is a file the user seeds again by hand, never a node that does not start. A damaged
+   * one says why (`damage`): until 2026-12-07 the node seeded nothing without a word (found by
+   * a session, a record cut short).
    */
   static async load(stateDir: string): Promise<SeedingRecord> {
     const path = join(stateDir, SEEDING_RECORD_FILE);
     const text = await readFile(path, 'utf8').catch(() => null);
-    return new SeedingRecord(path, new Set(text === null ? [] : parseNames(text)));
+    const damage = text === null ? null : recordDamage(text, 'seeding');
+    return new SeedingRecord(path, new Set(text === null ? [] : parseNames(text)), damage);
   }
 
   /** The recorded names, sorted. */

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { access, link, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { LocalFileState } from '../../source/peer/peer-snapshot.ts';
 import { writeRandomFile } from './harness/files.ts';
+import { withoutTime } from './harness/log-lines.ts';
 import { downloadAndSettle, Swarm, type SwarmNode } from './harness/swarm.ts';
 import { sleep, waitFor } from './harness/wait.ts';
 
@@ -282,6 +283,27 @@ test('a file edited in place while its node was stopped, its mtime put back, is 
     const download = await downloadAndSettle(leecher, 'a.bin', 20_000);
     assert.equal(download.state, 'done', download.reason);
     assert.equal(download.owners[0]?.strikes, 0);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a seeding record cut short is said in the log; the node starts and seeds nothing from it', {
+  timeout: 20_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(1);
+    await writeRandomFile(join(folder, 'big.bin'), 100 * KiB, 1106);
+    await mkdir(join(folder, '.bt-tui'), { recursive: true });
+    await writeFile(join(folder, '.bt-tui', 'seeding.json'), '{"version":1,"seeding":["big');
+    const node = await swarm.addNode({ nodeId: 1 });
+    await node.node.restored;
+    const said = node.lines.map(withoutTime).filter((line) => line.includes('seeding.json'));
+    assert.deepEqual(said, [
+      `${join(folder, '.bt-tui', 'seeding.json')} could not be read (not JSON: cut short or garbled): nothing is seeded again from it; seed the files again (s in the view, or --seed)`,
+    ]);
+    assert.deepEqual(await node.node.seed('big.bin'), { ok: true });
   } finally {
     await swarm.close();
   }
