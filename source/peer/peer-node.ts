@@ -94,6 +94,8 @@ export interface PeerNodeOptions {
   wrapTransport?: (transport: DatagramTransport) => DatagramTransport;
   /** What the host holds waiting for fragments (tests count their own; default /proc). */
   readFragmentQueues?: () => FragmentQueues | null;
+  /** How often a seed the tracker refused to list is announced again (UNLISTED_RETRY_MS). */
+  unlistedRetryMs?: number;
 }
 
 /** What a seeded name is served as. */
@@ -125,6 +127,14 @@ const SNAPSHOT_INTERVAL_MS = 100;
 const RUNNING_REFRESH_MS = 500;
 /** The node folder is listed again this often, so files copied in show up. */
 const FOLDER_SCAN_INTERVAL_MS = 1_000;
+/**
+ * A seeded file the tracker refused to list is announced again this often: the refusal may
+ * pass (another node's claim of its infohash with another size, gone with that node; a full
+ * tracker with room again). Until 2026-12-07 it was announced again only at a new
+ * registration: a stranger's claim, made once the last owner had left and withdrawn at once,
+ * kept an honest seeder unlisted for good (found by a session acting as that stranger).
+ */
+const UNLISTED_RETRY_MS = 60_000;
 const EMPTY_LISTING: FolderListing = { files: [], unsupported: [] };
 const SETTLED_STATES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 const MOVING_STATES: ReadonlySet<string> = new Set([
@@ -213,6 +223,7 @@ export class PeerNode {
   /** Why the state folder could not be made again, said once (tried every two listings). */
   private stateFolderError: string | null = null;
   private lastFolderScanMs = Number.NEGATIVE_INFINITY;
+  private unlistedRetriedAtMs = Number.NEGATIVE_INFINITY;
   private snapshotTimer: TimerHandle | null = null;
   private readonly rates: NodeRates;
   /**
@@ -1399,6 +1410,23 @@ export class PeerNode {
       this.setFileState(name, { ...state, unlistedBecause: refusal });
   }
 
+  /** OWN again for each seeded file the tracker refused to list (see UNLISTED_RETRY_MS). */
+  private announceUnlistedAgain(): void {
+    if (this.tracker.status === 'registering') return;
+    for (const [name, state] of this.fileStates) {
+      if (state.kind !== 'seeding' || state.unlistedBecause === null) continue;
+      const seeded = this.seeded.get(name);
+      if (seeded?.infohashHex !== state.infohashHex) continue;
+      const infohash = Buffer.from(state.infohashHex, 'hex');
+      void this.tracker.own(infohash, name, seeded.sizeBytes).then((announced) => {
+        if (announced.ok) {
+          this.noteListing(name, state.infohashHex, null);
+          this.options.logger.log(`${name} is listed at the tracker now`);
+        } else if (announced.refused) this.noteListing(name, state.infohashHex, announced.reason);
+      });
+    }
+  }
+
   private forgetFileState(name: string): void {
     if (this.fileStates.delete(name)) this.fileStatesVersion++;
   }
@@ -1420,6 +1448,10 @@ export class PeerNode {
     if (this.closed) return;
     this.sampleRates();
     const nowMs = this.options.clock.now();
+    if (nowMs - this.unlistedRetriedAtMs >= (this.options.unlistedRetryMs ?? UNLISTED_RETRY_MS)) {
+      this.unlistedRetriedAtMs = nowMs;
+      this.announceUnlistedAgain();
+    }
     const rescan = this.folderDirty || nowMs - this.lastFolderScanMs >= FOLDER_SCAN_INTERVAL_MS;
     const moving = this.hasMovingDownload();
     const due = !moving || this.intentPending || nowMs - this.lastRefreshMs >= RUNNING_REFRESH_MS;

@@ -66,6 +66,8 @@ export interface SwarmNodeOptions {
   readFragmentQueues?: () => FragmentQueues | null;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
   maxPeers?: number;
+  /** How often a seed the tracker refused to list is announced again (default 60 s). */
+  unlistedRetryMs?: number;
   /** Wraps the socket closest to the engine: sees every datagram the node sends, encoded. */
   wrapOutbound?: (transport: DatagramTransport) => DatagramTransport;
   /** The node's clock (default the system's): a test may count its timers. */
@@ -184,6 +186,7 @@ export class Swarm {
         ? { downloadLimitBytesPerSec: options.downloadLimitBytesPerSec }
         : {}),
       ...(options.maxPeers ? { maxPeers: options.maxPeers } : {}),
+      ...(options.unlistedRetryMs ? { unlistedRetryMs: options.unlistedRetryMs } : {}),
       ...(options.askedDownloads ? { askedDownloads: options.askedDownloads } : {}),
       // Not the host's counter: other traffic on this machine must not change a test's blocks.
       readFragmentQueues: options.readFragmentQueues ?? (() => null),
