@@ -135,6 +135,8 @@ const FOLDER_SCAN_INTERVAL_MS = 1_000;
  * kept an honest seeder unlisted for good (found by a session acting as that stranger).
  */
 const UNLISTED_RETRY_MS = 60_000;
+/** Seeds announced again per round at most: a node far past its host's bound asks gently. */
+const UNLISTED_RETRIES_PER_ROUND = 256;
 const EMPTY_LISTING: FolderListing = { files: [], unsupported: [] };
 const SETTLED_STATES: ReadonlySet<string> = new Set(['done', 'failed', 'cancelled']);
 const MOVING_STATES: ReadonlySet<string> = new Set([
@@ -1413,8 +1415,10 @@ export class PeerNode {
   /** OWN again for each seeded file the tracker refused to list (see UNLISTED_RETRY_MS). */
   private announceUnlistedAgain(): void {
     if (this.tracker.status === 'registering') return;
+    let asked = 0;
     for (const [name, state] of this.fileStates) {
       if (state.kind !== 'seeding' || state.unlistedBecause === null) continue;
+      if (asked++ >= UNLISTED_RETRIES_PER_ROUND) return;
       const seeded = this.seeded.get(name);
       if (seeded?.infohashHex !== state.infohashHex) continue;
       const infohash = Buffer.from(state.infohashHex, 'hex');

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemClock } from '../../source/clock.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
-import { openUdpTransport } from '../../source/net/transport.ts';
 import { generateIdentity } from '../../source/peer/identity.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
 import { proveIdentity } from '../../source/peer/tracker-registration.ts';
+import { openLoopbackTransport } from '../net/loopback-transport.ts';
 import { writeRandomFile } from '../peer/harness/files.ts';
 import { withoutTime } from '../peer/harness/log-lines.ts';
 import { Swarm } from '../peer/harness/swarm.ts';
@@ -25,14 +25,7 @@ test('a seeder refused because a stranger claimed its infohash is listed once th
   timeout: 30_000,
 }, async () => {
   const swarm = await Swarm.start();
-  const opened = await openUdpTransport({
-    host: '127.0.0.1',
-    port: 0,
-    receiveBufferBytes: 1 << 20,
-    sendBufferBytes: 1 << 20,
-  });
-  if (!opened.ok) throw new Error(opened.error.message);
-  const stranger = new UdpEndpoint(opened.transport, { clock: systemClock });
+  const stranger = new UdpEndpoint(await openLoopbackTransport(), { clock: systemClock });
   try {
     const path = join(await swarm.folderFor(1), NAME);
     await writeRandomFile(path, 100 * 1024, 1601);
