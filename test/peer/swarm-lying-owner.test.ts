@@ -5,8 +5,8 @@
  * was assembled from blocks of both.
  */
 import assert from 'node:assert/strict';
-import { open, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { STRIKES_TO_BAN } from '../../source/peer/download/owner-session.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
@@ -33,7 +33,11 @@ const LEECHER_ID = 10;
 /** A whole-second mtime, so putting it back after the rot restores it exactly. */
 const MTIME_SEC = 1_700_000_000;
 
-/** Flips one byte at each of `offsets` in place (same inode, same size), then restores the mtime. */
+/**
+ * Flips one byte at each of `offsets` in place (same inode, same size), as a failing disk does:
+ * no time of the file moves. A write moves its mtime and ctime, so the mtime is put back and the
+ * metainfo cache entry is given the new ctime (the kernel's clock, which no tool sets back).
+ */
 async function rotInPlace(path: string, offsets: number[]): Promise<void> {
   const handle = await open(path, 'r+');
   try {
@@ -47,6 +51,10 @@ async function rotInPlace(path: string, offsets: number[]): Promise<void> {
     await handle.close();
   }
   await utimes(path, MTIME_SEC, MTIME_SEC);
+  const entryPath = join(dirname(path), '.bt-tui', 'meta', `${basename(path)}.json`);
+  const entry = JSON.parse(await readFile(entryPath, 'utf8')) as { ctimeMs: number };
+  entry.ctimeMs = (await stat(path)).ctimeMs;
+  await writeFile(entryPath, JSON.stringify(entry));
 }
 
 /** The infohash a node announces for NAME, once its snapshot shows it seeding. */
@@ -62,8 +70,8 @@ async function seededInfohash(owner: SwarmNode): Promise<string> {
 
 /**
  * Liar (node 1) and honest owner (node 2) hold the same file. The liar seeds it, stops, its copy
- * rots on disk with the mtime put back, and it starts again: its metainfo cache still matches
- * size and mtime, so it serves the rotten bytes under the right infohash without hashing them.
+ * rots on disk (see rotInPlace), and it starts again: its metainfo cache still matches size,
+ * mtime and ctime, so it serves the rotten bytes under the right infohash without hashing them.
  * The honest owner seeds too, unless the test starts it later itself.
  */
 async function liarAndHonest(

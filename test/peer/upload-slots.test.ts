@@ -328,6 +328,20 @@ describe('UploadSlots rechoke', () => {
 });
 
 describe('UploadSlots fairness', () => {
+  test("one host's many sockets hold no slot another host waits for, after the next rechoke", () => {
+    const slots = new UploadSlots(0, () => 0, SLOTS);
+    // Forty sockets of one host, each asking twice a second, hold every slot.
+    const many = Array.from({ length: 40 }, (_, i) => `10.0.0.9|${40000 + i}`);
+    askEvery500ms(slots, many, 0, 2_000);
+    const honest = '10.0.0.2|6881';
+    assert.equal(slots.admit(honest, 2_000, noScore), false, 'choked at first');
+    askEvery500ms(slots, [...many, honest], 2_500, RECHOKE_MS);
+    assert.equal(slots.admit(honest, RECHOKE_MS, noScore), true, 'a slot at the rechoke');
+    const held = slots.holders(RECHOKE_MS).filter((holder) => holder.slot !== null);
+    assert.equal(held.length, SLOTS + 1);
+    assert.equal(held.filter((holder) => holder.key.startsWith('10.0.0.9|')).length, SLOTS);
+  });
+
   test('20 peers asking every 500 ms for 5 minutes with equal scores are all served', () => {
     const seed = 20;
     const random = new SeededRandom(seed);
