@@ -509,6 +509,24 @@ describe('Seeder over loopback', () => {
     assert.equal(world.seeder.stats().peers[0]?.ignored, false);
     await waitFor(() => client.data.length === MAX_UNSENT_DATAGRAMS + 4, 'the queued DATA');
   });
+
+  test('under a low upload limit serves what 200 ms of it carries of a run, and refuses the rest busy', async () => {
+    const world = await startSeeder();
+    // 64 KiB/s: 200 ms carry 12.8 KiB, under one block: one block goes, at least.
+    world.seeder.setUploadLimit(64 * 1024);
+    world.clock.advance(100);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { count: 16 }));
+    await waitFor(() => client.data.length === 1 && client.messages.length === 1, 'one block');
+    assert.equal(client.data[0]?.header.begin, 0);
+    const refused = client.messages[0]?.message as RejectMessage;
+    assert.deepEqual([refused.type, refused.reason, refused.begin], ['reject', 'busy', BLOCK]);
+    assert.equal(world.seeder.stats().peers[0]?.ignored, false, 'our limit, not its fault');
+    // Until 2026-12-07 the whole run went at once: 256 KiB at a limit of 64 KiB/s.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(client.data.length, 1);
+  });
 });
 
 /**
