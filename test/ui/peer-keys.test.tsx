@@ -62,9 +62,10 @@ const UBUNTU = `ubuntu.iso@${'d'.repeat(64)}`;
 /** The view of `snapshot` and `swarm` at 120x36, with a fresh recording engine. */
 async function show(
   intents = new RecordingIntents(),
+  peer = snapshot,
 ): Promise<{ view: RenderedView; intents: RecordingIntents }> {
   const view = await renderPeer({
-    peer: snapshot,
+    peer,
     swarm,
     intents,
     size: { columns: 120, rows: 36 },
@@ -310,6 +311,19 @@ describe('peer view keys: downloads', () => {
       assert.match(view.frame(), /✓ cancelled two\.bin; the part file is kept for resume/),
     );
     assert.match(view.lines().at(-1) ?? '', /\? all keys$/, 'the footer is back');
+  });
+
+  test('c on a download whose file was never found says nothing of a part file', async () => {
+    const waiting = download('typo.bin', [], { state: 'waiting-for-owners' });
+    const { view, intents } = await show(undefined, { ...snapshot, downloads: [waiting] });
+    await view.press(KEY.tab, 'c');
+    assert.equal(view.lines().at(-1), 'cancel typo.bin?  y yes  n no');
+    await view.press('y');
+    assert.deepEqual(intents.actions(), [['cancel', 'typo.bin']]);
+    // Until 2026-12-07: `the part file is kept for resume`, of a file never made.
+    await eventually(() =>
+      assert.match(view.frame(), /✓ cancelled typo\.bin; nothing of it was fetched/),
+    );
   });
 
   test('c then n or Esc cancels nothing', async () => {

@@ -235,7 +235,7 @@ describe('peer view keys as a pure reducer', () => {
   test('c asks y/n before cancelling; n, Esc and other keys cancel nothing', () => {
     const asked = press(onDownload(0), 'c');
     assert.deepEqual(asked.effects, []);
-    assert.deepEqual(asked.state.confirm, { kind: 'cancel', name: 'big.iso' });
+    assert.deepEqual(asked.state.confirm, { kind: 'cancel', name: 'big.iso', partFile: true });
     assert.deepEqual(press(asked.state, 'j').state, asked.state, 'other keys wait for an answer');
     assert.equal(press(asked.state, 'n').state.confirm, null);
     assert.deepEqual(press(asked.state, '', { escape: true }).effects, []);

@@ -184,13 +184,23 @@ export function PeerApp(props: PeerAppProps) {
         }
         return;
       }
-      case 'cancel':
+      case 'cancel': {
+        // A download that never found its file made no part file: nothing is kept (until
+        // 2026-12-07 this said it was; found by a session).
+        const row = props.peer.getSnapshot().downloads.find((each) => each.name === effect.name);
+        const kept = row !== undefined && row.pieceCount > 0;
         void intents
           .cancel(effect.name)
           .then(() =>
-            notify('downloads', `cancelled ${effect.name}; the part file is kept for resume`),
+            notify(
+              'downloads',
+              kept
+                ? `cancelled ${effect.name}; the part file is kept for resume`
+                : `cancelled ${effect.name}; nothing of it was fetched`,
+            ),
           );
         return;
+      }
       case 'remove': {
         const { name, deletePartFile } = effect;
         void intents

@@ -22,7 +22,8 @@ export interface DownloadRow {
 
 /** A destructive action waiting for y/n (htop asks before F9 kills; so do we). */
 export type Confirmation =
-  | { kind: 'cancel'; name: string }
+  /** `partFile`: there is one, and it is kept. */
+  | { kind: 'cancel'; name: string; partFile: boolean }
   /** `partFile`: there is one to keep or delete; `done`: the downloaded file stays either way. */
   | { kind: 'remove'; name: string; partFile: boolean; done: boolean };
 
@@ -95,7 +96,12 @@ export function downloadKey(
         ],
       };
     }
-    return { state: { ...state, confirm: { kind: 'cancel', name: row.name } }, effects: [] };
+    const confirm: Confirmation = {
+      kind: 'cancel',
+      name: row.name,
+      partFile: row.hasPartFile !== false,
+    };
+    return { state: { ...state, confirm }, effects: [] };
   }
   if (text === 'R') {
     const confirm: Confirmation = {
@@ -114,8 +120,10 @@ export function downloadKey(
  * both fit 60 columns with a name of a dozen characters.
  */
 export function confirmationPrompt(confirm: Confirmation): { question: string; answers: string } {
-  if (confirm.kind === 'cancel')
-    return { question: `cancel ${confirm.name}? (part file kept)`, answers: 'y yes  n no' };
+  if (confirm.kind === 'cancel') {
+    const kept = confirm.partFile ? ' (part file kept)' : '';
+    return { question: `cancel ${confirm.name}?${kept}`, answers: 'y yes  n no' };
+  }
   if (confirm.partFile)
     return { question: `remove ${confirm.name}?`, answers: 'y keep part file  d delete it  n no' };
   const stays = confirm.done ? ' (the file stays)' : '';
