@@ -25,6 +25,18 @@ describe('parseCommand: the forms of the original design', () => {
     });
   });
 
+  test('a known name with blanks of its own is kept as typed; an unknown one is trimmed', () => {
+    const known = { local: ['  lead.bin'], swarm: ['a  b.iso'] };
+    // Tab completes `seed   l` to `seed   lead.bin ` (one space after the command, one added).
+    assert.deepEqual(parseCommand('seed   lead.bin ', known), { kind: 'seed', name: '  lead.bin' });
+    assert.deepEqual(parseCommand('get a  b.iso', known), { kind: 'download', name: 'a  b.iso' });
+    assert.deepEqual(parseCommand('get   c.iso ', known), { kind: 'download', name: 'c.iso' });
+    assert.deepEqual(parseCommand('torrent -setMode send   lead.bin', known), {
+      kind: 'seed',
+      name: '  lead.bin',
+    });
+  });
+
   test('a name with a space is kept whole', () => {
     assert.deepEqual(parseCommand('torrent -setMode send my file.txt'), {
       kind: 'seed',
@@ -101,7 +113,7 @@ describe('parseCommand: rate limits', () => {
     // `0.1` meant 0.1M, not "no limit".
     assert.deepEqual(parseCommand('down 0.1'), {
       kind: 'error',
-      message: 'down: a rate is 0 (no limit) or at least 1K',
+      message: 'down: a rate is 0 (no limit) or at least 1K (got "0.1")',
     });
   });
 });

@@ -26,46 +26,62 @@ export type Command =
 const USAGE =
   'commands: seed NAME, get NAME, up RATE, down RATE, exit, help (or torrent -setMode send|download NAME, torrent -setMode exit)';
 
-export function parseCommand(line: string): Command {
-  const words = line.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return { kind: 'error', message: USAGE };
-  let [verb, ...rest] = words as [string, ...string[]];
+/** Names a file name typed on the line may be: spaces of its own are kept only for these. */
+export interface KnownNames {
+  local: readonly string[];
+  swarm: readonly string[];
+}
+
+export function parseCommand(line: string, known: KnownNames = { local: [], swarm: [] }): Command {
+  const first = takeWords(line, 1);
+  if (first.words.length === 0) return { kind: 'error', message: USAGE };
+  let verb = first.words[0]!;
+  // A file name is what follows its command words and one space, as typed, where a file of
+  // that name is known: names may begin with spaces or hold several (completion writes them
+  // so); otherwise blanks around it are a typing slip. Until 2026-12-07 the words were split on
+  // every run of spaces and joined with one: `seed   lead.bin` (Tab-completed) asked for
+  // `lead.bin` (found by a session).
+  let name = first.rest;
   if (verb === 'torrent') {
-    if (rest[0] !== '-setMode' || rest.length < 2) {
+    const full = takeWords(line, 3);
+    if (full.words[1] !== '-setMode' || full.words.length < 3) {
       return {
         kind: 'error',
         message: `"${line.trim()}": expected torrent -setMode send|download NAME or torrent -setMode exit`,
       };
     }
-    const mode = rest[1]!;
-    rest = rest.slice(2);
+    const mode = full.words[2]!;
+    name = full.rest;
     verb = mode === 'send' ? 'seed' : mode === 'download' ? 'get' : mode;
     if (!['seed', 'get', 'exit'].includes(verb)) {
       return { kind: 'error', message: `unknown mode "${mode}": use send, download or exit` };
     }
   }
-  const name = rest.join(' ');
+  const rest = name.trim();
   switch (verb) {
     case 'seed':
     case 'send':
-      return name
-        ? { kind: 'seed', name }
+      return rest
+        ? { kind: 'seed', name: known.local.includes(name) ? name : rest }
         : { kind: 'error', message: `${verb} needs a file name` };
     case 'get':
     case 'download':
-      return name
-        ? { kind: 'download', name }
+      return rest
+        ? { kind: 'download', name: known.swarm.includes(name) ? name : rest }
         : { kind: 'error', message: `${verb} needs a file name` };
     case 'up':
     case 'down': {
-      const bytesPerSec = parseRate(name);
+      const bytesPerSec = parseRate(rest);
       if (bytesPerSec !== null) return { kind: 'limit', direction: verb, bytesPerSec };
-      if (isRateTooLarge(name))
+      if (isRateTooLarge(rest))
         return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_LARGE}` };
-      if (isRateTooSmall(name))
-        return { kind: 'error', message: `${verb}: a rate is ${RATE_TOO_SMALL}` };
+      if (isRateTooSmall(rest))
+        return {
+          kind: 'error',
+          message: `${verb}: a rate is ${RATE_TOO_SMALL} (got ${JSON.stringify(rest)})`,
+        };
       // What was typed is said back, as the flags do: a typo is seen at once.
-      const got = name ? ` (got ${JSON.stringify(name)})` : '';
+      const got = rest ? ` (got ${JSON.stringify(rest)})` : '';
       return {
         kind: 'error',
         message: `${verb} needs a rate such as 500K, 10M or 0 for no limit${got}`,
@@ -73,7 +89,7 @@ export function parseCommand(line: string): Command {
     }
     case 'exit':
     case 'quit':
-      return rest.length === 0
+      return rest === ''
         ? { kind: 'exit' }
         : { kind: 'error', message: `${verb} takes no arguments` };
     // What a person types first at a prompt they do not know.
@@ -84,6 +100,25 @@ export function parseCommand(line: string): Command {
     default:
       return { kind: 'error', message: `unknown command "${verb}"; ${USAGE}` };
   }
+}
+
+/**
+ * The first `count` words of `line` (runs of spaces between them), and what follows the one
+ * space after them, as typed but for one space at its end (what completion adds).
+ */
+function takeWords(line: string, count: number): { words: string[]; rest: string } {
+  const words: string[] = [];
+  let at = 0;
+  while (words.length < count) {
+    while (at < line.length && /\s/.test(line[at]!)) at++;
+    if (at >= line.length) break;
+    let end = at;
+    while (end < line.length && !/\s/.test(line[end]!)) end++;
+    words.push(line.slice(at, end));
+    at = end;
+  }
+  const rest = line.slice(at + 1);
+  return { words, rest: rest.endsWith(' ') ? rest.slice(0, -1) : rest };
 }
 
 /**

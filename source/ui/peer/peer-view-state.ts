@@ -176,7 +176,8 @@ function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string |
 }
 
 function runCommand(state: PeerViewState, line: string, context: PeerKeyContext): PeerKeyOutcome {
-  const command = parseCommand(line);
+  const local = context.localFiles.map((file) => file.name);
+  const command = parseCommand(line, { local, swarm: context.swarmNames });
   if (command.kind === 'exit') return { state, effects: [{ kind: 'exit' }] };
   if (command.kind === 'help') return { state: { ...state, helpOpen: true }, effects: [] };
   if (command.kind === 'seed') return { state, effects: [seedOrUnseed(command.name, context)] };
@@ -217,7 +218,8 @@ function typed(
     case 'submit': {
       const closed = { ...state, input: null };
       if (input.purpose === 'command') return runCommand(closed, step.value, context);
-      const name = step.value.trim();
+      // As typed where the swarm has that name (it may begin or end with blanks), else trimmed.
+      const name = context.swarmNames.includes(step.value) ? step.value : step.value.trim();
       if (input.purpose === 'download-name' && name) return download(closed, name);
       return { state: closed, effects: [] };
     }
