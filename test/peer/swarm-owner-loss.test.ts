@@ -170,34 +170,6 @@ test('with every owner gone for good, a download that may give up fails with the
   }
 });
 
-test('an owner alive that no longer serves the file is no owner: a download that may give up does', {
-  timeout: 60_000,
-}, async () => {
-  const seed = 304;
-  const swarm = await Swarm.start();
-  try {
-    const { owners } = await seededSwarm(swarm, 8 * MiB, seed, 1, 2 * MiB);
-    // Longer than the longest wait between probes of a dead owner (15 s): each probe's HELLO
-    // was answered, and until 2026-12-07 each answer set the give-up clock back, for good.
-    const giveUpMs = 16_000;
-    const leecher = await swarm.addNode({
-      nodeId: LEECHER_ID + 1,
-      giveUpWithoutOwnersMs: giveUpMs,
-    });
-    let stopped: Promise<unknown> | null = null;
-    leecher.tripwire.arm(1 * MiB, () => {
-      stopped = owners[0]!.node.unseed(NAME);
-    });
-    const download = await downloadAndSettle(leecher, NAME, 50_000);
-    await stopped;
-    const context = `(seed ${seed}; ${describeOwners(download)})`;
-    assert.equal(download.state, 'failed', context);
-    assert.match(download.reason, /^no owners left \(waited 16 s/, context);
-  } finally {
-    await swarm.close();
-  }
-});
-
 test('a name the swarm does not have is waited for, then given up on time with "not found in the swarm"', {
   timeout: 30_000,
 }, async () => {
