@@ -21,7 +21,7 @@ import type { CreditLedger } from './credit-ledger.ts';
 import { plural, shortInfohash, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import type { OwnerIndex, OwnerIndexLimits } from './owner-index.ts';
-import { creditOwner, type NodeRecord, type Registry } from './registry.ts';
+import { type ByteString, creditOwner, type NodeRecord, type Registry } from './registry.ts';
 
 /** An OWN that was accepted (with its event when it added something), or refused. */
 export type OwnOutcome =
@@ -155,6 +155,8 @@ export function applyUpdate(
   sender: NodeRecord,
   request: UpdateMessage,
   nowMs: number,
+  /** False for an owner id held by another key than when it was named to the sender. */
+  sameHolder: (ownerId: number, key: ByteString | null) => boolean = () => true,
 ): TrackerEvent[] {
   const file = index.get(request.infohash.toString('hex'));
   if (!file) return [];
@@ -171,7 +173,8 @@ export function applyUpdate(
       return (
         owner !== undefined &&
         file.hasOwner(nodeId) &&
-        registry.statusOf(owner, nowMs) !== 'dropped'
+        registry.statusOf(owner, nowMs) !== 'dropped' &&
+        sameHolder(nodeId, owner.publicKey)
       );
     },
   });

@@ -24,11 +24,12 @@ import { BoundedMap, CreditLedger, DEFAULT_CREDIT_MEMORY_ENTRIES } from './credi
 import type { TrackerEvent } from './events.ts';
 import { HostBudget } from './host-budget.ts';
 import { hostKeyOf } from './host-key.ts';
+import { NamedOwners } from './named-owners.ts';
 import { OwnerIndex } from './owner-index.ts';
 import type { PersistedFile, PersistedNode, PersistedTracker } from './persisted.ts';
 import { answerList, answerNeed, answerWho } from './queries.ts';
 import { answerRegister, applyProof, type RegistrationContext } from './registration.ts';
-import { type NodeRecord, Registry, sameAddress } from './registry.ts';
+import { type ByteString, type NodeRecord, Registry, sameAddress } from './registry.ts';
 import { persistFile, persistNode, persistState, restoreState } from './restore.ts';
 import {
   assembleSnapshot,
@@ -121,6 +122,7 @@ export class TrackerState {
   private readonly journal: StateJournal;
   /** The tracker each node talks to, when trackers share the swarm (see sharedAs). */
   private readonly via = new Map<number, string>();
+  private readonly namedOwners = new NamedOwners();
   private readonly trackerOf = (nodeId: number): string => this.via.get(nodeId) ?? '';
   /** Sessions ended by EXIT lately, by token (hex): where from, and when. */
   private readonly exited = new BoundedMap<{ from: RemoteAddress; atMs: number }>(
@@ -229,6 +231,14 @@ export class TrackerState {
       }
       case 'need': {
         const answer = answerNeed(this.registry, this.index, node.nodeId, request, nowMs);
+        if (answer.reply.type === 'need-reply')
+          for (const match of answer.reply.matches)
+            for (const owner of match.owners)
+              this.namedOwners.note(
+                node.nodeId,
+                owner.nodeId,
+                this.registry.get(owner.nodeId)?.publicKey ?? null,
+              );
         events.push(answer.event);
         return { reply: answer.reply, events, dirty: false };
       }
@@ -241,7 +251,10 @@ export class TrackerState {
       case 'who':
         return { reply: answerWho(this.registry, request, nowMs), events, dirty: false };
       case 'update': {
-        const credits = applyUpdate(this.registry, this.index, this.ledger, node, request, nowMs);
+        const sameHolder = (ownerId: number, key: ByteString | null) =>
+          this.namedOwners.sameHolder(node.nodeId, ownerId, key);
+        const { registry, index, ledger } = this;
+        const credits = applyUpdate(registry, index, ledger, node, request, nowMs, sameHolder);
         const granted = credits.some((event) => event.kind === 'credited');
         if (granted) {
           this.changeCount++;

@@ -170,4 +170,30 @@ describe('UPDATE', () => {
       ],
     );
   });
+
+  // Node 1 served node 4 and left; a stranger took id 1 with a key of its own and announced the
+  // file. Until 2026-12-07 node 4's credit for node 1 went to the stranger.
+  for (const comesBack of ['the stranger', 'node 1 itself'] as const) {
+    const who =
+      comesBack === 'the stranger'
+        ? 'not to a stranger that took the id since'
+        : 'to node 1 back with its key';
+    test(`a credit for an owner named to the downloader goes ${who}`, () => {
+      const { state, t1, t4 } = setup();
+      const query = { kind: 'name', name: 'big.iso' } as const;
+      const need = { type: 'need', exclude: [], token: t4, maxOwners: 3, query } as const;
+      const named = state.handle({ ...need, exclude: [] }, at(5004), 1);
+      assert.ok(named.reply?.type === 'need-reply' && named.reply.matches[0]?.owners.length === 2);
+      state.handle({ type: 'exit', token: t1 }, at(5001), 2);
+      const key = comesBack === 'the stranger' ? 0x66 : 1;
+      const token = register(state, 1, 6001, 3, key);
+      own(state, token, 6001, 3, FILE);
+      update(state, t4, 5004, 4, FILE.infohash, 1, [
+        { nodeId: 1, bytes: 600 },
+        { nodeId: 2, bytes: 400 },
+      ]);
+      assert.equal(creditOf(state, 1, 4), comesBack === 'the stranger' ? 0 : 600);
+      assert.equal(creditOf(state, 2, 4), 400);
+    });
+  }
 });
