@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
@@ -31,7 +32,10 @@ function usageProblem(problem: string): number {
  */
 export async function runPeer(options: PeerOptions): Promise<number> {
   const filesProblem = await checkFilesDir(options.filesDir, defaults.filesDir);
-  const problem = filesProblem ?? (await prepareFolder('--logs', options.logsDir));
+  const problem =
+    filesProblem ??
+    (await prepareFolder('--logs', options.logsDir)) ??
+    (await logsInNodeFolder(options));
   if (problem !== null) return usageProblem(problem);
   const named = await lookUpTrackerNames(options.trackers, options.host);
   if (!named.ok) return usageProblem(named.problem);
@@ -154,6 +158,17 @@ async function runHeadless(
   clearInterval(progress);
   await node.exit();
   return code;
+}
+
+/**
+ * Why --logs cannot be the node's own folder, or null: its log would be a file of the folder,
+ * and with --seed-all seeded anew every few seconds as it grew, for good (found by a session).
+ */
+async function logsInNodeFolder(options: PeerOptions): Promise<string | null> {
+  const nodeFolder = join(options.filesDir, `node${options.nodeId}`);
+  const real = (path: string) => realpath(path).catch(() => resolve(path));
+  if ((await real(options.logsDir)) !== (await real(nodeFolder))) return null;
+  return `--logs ${options.logsDir}: that is node ${options.nodeId}'s own folder, whose files it shares; give the logs another folder`;
 }
 
 /** Starts every --download; reports each that cannot start, and returns true if one could not. */

@@ -980,7 +980,8 @@ export class PeerNode {
       return `${name} is already here (seeding ${ours}, another file of that name): ${ONE_FILE_PER_NAME}`;
     }
     if (seeded) return `${name} is already here (seeding)`;
-    if (this.seedsInProgress.has(name)) return `${name} is already here (hashing)`;
+    // Hashed, or its metainfo read from the cache: `hashing` was said of a file not hashed.
+    if (this.seedsInProgress.has(name)) return `${name} is already here (being seeded)`;
     const entry = lstatSync(join(this.folder.path, name), { throwIfNoEntry: false });
     if (entry === undefined) return null;
     if (entry.isDirectory()) return `${name} is already here (a folder)`;

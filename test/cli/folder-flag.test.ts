@@ -91,3 +91,26 @@ test('tracker: a --db folder that cannot be made is one line, exit 2, as for --l
     stderr: [`bt-tui: --db ${join(file, 'db')}: a part of the path is a file, not a folder`],
   });
 });
+
+test("peer: --logs in the node's own folder is refused, one line, exit 2", {
+  timeout: 30_000,
+}, async () => {
+  // Its log would be a file of the folder: with --seed-all seeded anew as it grew, for good.
+  const tracker = `127.0.0.1:${await freeUdpPort()}`;
+  const logs = join(temp.path, 'node3');
+  const peer = await runToEnd([
+    'peer',
+    '--id',
+    '3',
+    '--headless',
+    '--seed-all',
+    '--tracker',
+    tracker,
+    '--files',
+    temp.path,
+    '--logs',
+    logs,
+  ]);
+  const line = `bt-tui: --logs ${logs}: that is node 3's own folder, whose files it shares; give the logs another folder`;
+  assert.deepEqual(peer, { code: 2, stderr: [line] });
+});
