@@ -10,7 +10,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
-import { downloadRow, Swarm, settled } from '../peer/harness/swarm.ts';
+import { downloadAndSettle, downloadRow, Swarm, settled } from '../peer/harness/swarm.ts';
 import { waitFor } from '../peer/harness/wait.ts';
 
 const MiB = 1024 * 1024;
@@ -148,5 +148,32 @@ test('a full disk pauses the download with "disk full", loses nothing, and it re
     await Promise.allSettled(swarm.nodes.map((node) => node.exit()));
     if (leecherFolder && mounted.includes(leecherFolder)) unmount(leecherFolder);
     await swarm.close();
+  }
+});
+
+test('a download that may give up (--exit-when-done) gives up on a disk that stays full', {
+  timeout: 60_000,
+}, async (t) => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), NAME), 16 * MiB, SEED + 1);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const folder = await swarm.folderFor(LEECHER_ID + 1);
+    const failed = mountTmpfs(folder, 8);
+    if (failed !== null) {
+      t.skip(`cannot mount a tmpfs here (${failed}); the disk-full case needs root`);
+      return;
+    }
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID + 1, giveUpWithoutOwnersMs: 6_000 });
+    // Until 2026-12-07 it stayed paused for good, and a script with it.
+    const download = await downloadAndSettle(leecher, NAME, 40_000);
+    assert.equal(download.state, 'failed', download.reason);
+    assert.match(download.reason, /^disk full, needs \d+\.\d MiB more \(waited \d+ s for room\)$/);
+    await access(join(leecher.folder, `${NAME}.part`));
+  } finally {
+    await swarm.close();
+    const folder = join(swarm.root, 'files', `node${LEECHER_ID + 1}`);
+    if (mounted.includes(folder)) unmount(folder);
   }
 });

@@ -1523,11 +1523,23 @@ export class Download {
     }
     if (this.stopped) return;
     this.setState('paused', `${why}; retrying in ${DISK_RETRY_MS / 1000} s`);
+    const sinceMs = this.deps.clock.now();
+    const giveUpMs = this.options.giveUpWithoutOwnersMs;
     const retry = () =>
       this.deps.clock.setTimeout(async () => {
         if (this.state !== 'paused' || !this.reason.startsWith(why)) return;
         // Fetching pieces only to throw them away costs the owners: wait until there is room.
-        if (error.code === 'ENOSPC' && !(await this.hasRoomForPieces())) return retry();
+        if (error.code === 'ENOSPC' && !(await this.hasRoomForPieces())) {
+          // A download that may give up (--exit-when-done) does so here too, as it does
+          // without owners: until 2026-12-07 a script waited for room for good (found by a
+          // session). What it verified stays for a later run.
+          const waitedMs = this.deps.clock.now() - sinceMs;
+          if (giveUpMs !== null && waitedMs >= giveUpMs && this.state === 'paused') {
+            this.fail(`${why} (waited ${Math.round(waitedMs / 1000)} s for room)`);
+            return;
+          }
+          return retry();
+        }
         this.resume();
       }, DISK_RETRY_MS);
     retry();
