@@ -404,8 +404,8 @@ async function makeRecordFolders(progressPath: string): Promise<void> {
  * True when `<name>.part` is in the folder but no resume record is: a file this node did not
  * make (a person's, another program's: browsers name their partial downloads so too), or one
  * whose record was deleted. Never written to: until 2026-12-07 a download of `a.bin` took any
- * `a.bin.part` as its own, checked it piece by piece, wrote over it and renamed it (found by
- * hand). Since then every part file has its record from before its first byte.
+ * `a.bin.part` as its own, checked it piece by piece, wrote over it and renamed it (found by a
+ * session acting as a stranger). Since then every part file has its record before its first byte.
  */
 export async function isPartWithoutRecord(paths: PartPaths): Promise<boolean> {
   return (await entryExists(paths.partPath)) && !(await entryExists(paths.progressPath));
