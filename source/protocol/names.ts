@@ -14,6 +14,7 @@ export type NameError =
   | 'nul'
   | 'control'
   | 'direction'
+  | 'invisible'
   | 'reserved'
   | 'hidden'
   | 'partial';
@@ -40,6 +41,7 @@ export function validateFileName(name: string): NameError | null {
     // C0, DEL and C1 (U+0080-U+009F: 8-bit terminals read U+009B as CSI, an escape sequence).
     if (unit < 0x20 || (unit >= 0x7f && unit <= 0x9f)) return 'control';
     if (isDirectionControl(unit)) return 'direction';
+    if (isInvisible(unit)) return 'invisible';
   }
   if (name.startsWith(RESERVED_NAME_PREFIX)) return 'reserved';
   // Hidden files are never listed in a node folder; seeded by name, `.notes` was withdrawn
@@ -63,6 +65,30 @@ function isDirectionControl(unit: number): boolean {
   );
 }
 
+/**
+ * Characters drawn as nothing that no name needs: zero-width space, word joiner, BOM, soft
+ * hyphen, the Hangul and Mongolian fillers, invisible operators. `a\u200Bb.bin` reads as
+ * `ab.bin`, so another file could pose as it in Swarm files (found by a session, 2026-12-07).
+ * The zero-width joiners (U+200C, U+200D) and variation selectors stay: scripts and emoji use them.
+ */
+function isInvisible(unit: number): boolean {
+  return (
+    unit === 0x00ad ||
+    unit === 0x034f ||
+    unit === 0x115f ||
+    unit === 0x1160 ||
+    unit === 0x17b4 ||
+    unit === 0x17b5 ||
+    (unit >= 0x180b && unit <= 0x180f) ||
+    unit === 0x200b ||
+    (unit >= 0x2060 && unit <= 0x2064) ||
+    (unit >= 0x206a && unit <= 0x206f) ||
+    unit === 0x3164 ||
+    unit === 0xfeff ||
+    unit === 0xffa0
+  );
+}
+
 const REASONS: Record<NameError, string> = {
   empty: 'it is empty',
   'too-long': `it is longer than ${MAX_NAME_BYTES} bytes in UTF-8`,
@@ -71,6 +97,7 @@ const REASONS: Record<NameError, string> = {
   nul: 'it contains a NUL character',
   control: 'it contains a control character',
   direction: 'it contains an invisible text-direction character',
+  invisible: 'it contains a character drawn as nothing (a zero-width space or the like)',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
   hidden: 'names starting with "." are hidden files, never shared',
   partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,
@@ -81,7 +108,8 @@ const QUOTED_NAME_CHARS = 80;
 
 // C1 controls and direction marks survive JSON.stringify but can act on a terminal (U+009B is
 // CSI) or reorder text, so they are escaped too.
-const UNSAFE_FOR_TERMINAL = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_FOR_TERMINAL =
+  /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufeff\uffa0]/g;
 
 /** A string from the network, quoted so that no character of it can act on a terminal or log. */
 export function quoteUntrusted(text: string): string {
@@ -103,6 +131,7 @@ const LOCAL_REASONS: Record<NameError, string> = {
   nul: 'its name contains a NUL character',
   control: 'its name contains a control character',
   direction: 'its name contains an invisible text-direction character',
+  invisible: 'its name contains a character drawn as nothing (a zero-width space or the like)',
   hidden: 'its name starts with ".", as hidden files do',
   partial: `its name ends in "${PART_SUFFIX}", as files still being downloaded do`,
 };
@@ -121,7 +150,7 @@ export function describeLocalNameError(error: NameError): string {
  */
 export function shownName(name: string): string {
   const error = validateFileName(name);
-  return error === 'control' || error === 'direction' || error === 'nul'
+  return error === 'control' || error === 'direction' || error === 'invisible' || error === 'nul'
     ? quoteUntrusted(name)
     : name;
 }
