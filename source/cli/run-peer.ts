@@ -177,7 +177,13 @@ function startDownloads(node: PeerNode, options: PeerOptions, report: (line: str
   // The same name given twice is one download: the second was refused as `already being
   // downloaded` and the command exited 1 though the file came (found by a session).
   for (const name of new Set(options.download)) {
-    const started = node.download(name);
+    // Already here and seeded: done, as a torrent client finds a torrent's data whole. Until
+    // 2026-12-07 it was refused (`already here`) and the command exited 1 (found by a session).
+    const started = node.seedsAlready(name) ? null : node.download(name);
+    if (started === null || (!started.ok && node.seedsAlready(name))) {
+      report(`bt-tui: --download ${name}: already here and seeded; nothing to download`);
+      continue;
+    }
     if (!started.ok) {
       report(`bt-tui: --download ${name}: ${started.reason}`);
       failed = true;

@@ -886,6 +886,19 @@ export class PeerNode {
     return this.startDownload(text, false);
   }
 
+  /**
+   * True when this node already seeds (or is about to seed) the file `text` names: nothing to
+   * download. For --download, which counts it as done, as a torrent client finds its data whole.
+   */
+  seedsAlready(text: string): boolean {
+    const parsed = parseDownloadTarget(text);
+    if (!parsed.ok) return false;
+    const { name, infohashPrefix } = parsed.target;
+    const seeded = this.seeded.get(name);
+    if (seeded) return infohashPrefix === null || seeded.infohashHex.startsWith(infohashPrefix);
+    return infohashPrefix === null && this.seedsInProgress.has(name);
+  }
+
   private startDownload(text: string, paused: boolean): IntentOutcome {
     this.noteIntent();
     const parsed = parseDownloadTarget(text);

@@ -57,7 +57,7 @@ test('stopped early, each download is said to be taken up or not, as the next st
   assert.ok(!again.stdout.some((line) => line.includes('typo.bin')), again.stdout.join('\n'));
 });
 
-test('a name given twice to --download is one download, and the command exits 0', {
+test('a name given twice to --download is one download; asked again once here, it is done', {
   timeout: 60_000,
 }, async () => {
   const dir = await makeTempDir('download-twice');
@@ -72,4 +72,20 @@ test('a name given twice to --download is one download, and the command exits 0'
   assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
   assert.deepEqual(leecher.stderr, []);
   assert.equal(await sha256File(join(files, 'node2', 'one.bin')), expected);
+
+  // Asked again once it has the file (and seeds it again at start): nothing to do, exit 0.
+  // Until 2026-12-07: `already here (seeding)`, exit 1.
+  const again = spawnCli([
+    'peer',
+    '--id',
+    '2',
+    '--download',
+    'one.bin',
+    '--exit-when-done',
+    ...common,
+  ]);
+  assert.deepEqual(await again.waitForExit(30_000), { code: 0, signal: null });
+  assert.deepEqual(again.stderr, [
+    'bt-tui: --download one.bin: already here and seeded; nothing to download',
+  ]);
 });
