@@ -178,6 +178,8 @@ export class PeerNode {
   private readonly seedWatch = new SeededFileWatch();
   /** Seeds being hashed or announced: a second seed() of the same name joins the first. */
   private readonly seedsInProgress = new Map<string, Promise<IntentOutcome>>();
+  /** Finished downloads whose file left the folder or changed since, and which (see snapshot). */
+  private readonly doneFilesLeft = new WeakMap<Download, string>();
   /** Files being hashed to be seeded: unseed() stops the hashing (see hashAndSeed). */
   private readonly hashing = new Map<string, AbortController>();
   private readonly fileStates = new Map<string, LocalFileState>();
@@ -762,6 +764,7 @@ export class PeerNode {
       const entry = this.seeded.get(name);
       if (entry === undefined) continue;
       log(`${name} is gone from the folder: no longer seeded`);
+      this.noteDoneFileLeft(name, 'the file has left the folder since');
       this.forgetFileState(name);
       this.saveRecord(this.record.remove(name));
       this.withdrawInBackground(name, entry);
@@ -773,6 +776,7 @@ export class PeerNode {
         `${name} changed on disk: seeding it again once it stops changing (its old content, ${entry.infohashHex.slice(0, 8)}, is no longer served)`,
       );
       this.setFileState(name, { kind: 'changed' });
+      this.noteDoneFileLeft(name, 'the file has changed on disk since');
       this.withdrawInBackground(name, entry);
     }
     for (const name of review.forgotten) {
@@ -782,6 +786,15 @@ export class PeerNode {
     for (const name of review.settled) void this.seedAgain(name);
     if (review.gone.length + review.forgotten.length > 0) this.markChanged();
     this.noticeNewFiles(listing);
+  }
+
+  /**
+   * A finished download's row says what became of its file: it read `done` with the file
+   * deleted or edited by hand, where a torrent client says its data is gone (found by a session).
+   */
+  private noteDoneFileLeft(name: string, what: string): void {
+    const download = this.downloads.get(name);
+    if (download?.state === 'done') this.doneFilesLeft.set(download, what);
   }
 
   /** withdraw() from a timer: a failure is logged, never left unhandled (it would end the view). */
@@ -1668,9 +1681,11 @@ export class PeerNode {
       creditsWaiting: this.pendingCredits.reports.length,
       uploads: this.uploadPeers.snapshot,
       files: this.fileRows(listing),
-      downloads: [...this.downloads.values()].map((download) =>
-        snapshotDownload(download, this.partialSeeding.isAnnounced(download)),
-      ),
+      downloads: [...this.downloads.values()].map((download) => {
+        const row = snapshotDownload(download, this.partialSeeding.isAnnounced(download));
+        const left = this.doneFilesLeft.get(download);
+        return left === undefined ? row : { ...row, reason: left };
+      }),
     };
   }
 }

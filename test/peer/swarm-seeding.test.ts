@@ -308,3 +308,25 @@ test('a seeding record cut short is said in the log; the node starts and seeds n
     await swarm.close();
   }
 });
+
+test('a finished download whose file is deleted by hand says so in its row, not just done', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), 'gone.bin'), 200 * KiB, 1107);
+    const [owner, leecher] = await swarm.addNodes([{ nodeId: 1 }, { nodeId: 2 }]);
+    assert.deepEqual(await owner!.node.seed('gone.bin'), { ok: true });
+    const download = await downloadAndSettle(leecher!, 'gone.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    await untilRowIs(leecher!, 'gone.bin', 'seeding');
+    await rm(join(leecher!.folder, 'gone.bin'));
+    const row = () =>
+      leecher!.node.getSnapshot().downloads.find((each) => each.name === 'gone.bin');
+    // Until 2026-12-07 the row read `done` for good (found by a session).
+    await waitFor(() => row()?.reason === 'the file has left the folder since', 'the row says so');
+    assert.equal(row()?.state, 'done');
+  } finally {
+    await swarm.close();
+  }
+});
