@@ -106,10 +106,11 @@ const REASONS: Record<NameError, string> = {
 /** Longest part of a refused name quoted back; the rest is elided. */
 const QUOTED_NAME_CHARS = 80;
 
-// C1 controls and direction marks survive JSON.stringify but can act on a terminal (U+009B is
-// CSI) or reorder text, so they are escaped too.
+// C1 controls, direction marks and characters drawn as nothing survive JSON.stringify but can
+// act on a terminal (U+009B is CSI), reorder text or hide in it, so they are escaped too (the
+// combining ones outside the class: a class cannot hold them unmistakably).
 const UNSAFE_FOR_TERMINAL =
-  /[\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufeff\uffa0]/g;
+  /[\u007f-\u009f\u00ad\u061c\u115f\u1160\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufeff\uffa0]|\u034f|\u17b4|\u17b5|\u180b|\u180c|\u180d|\u180e|\u180f/g;
 
 /** A string from the network, quoted so that no character of it can act on a terminal or log. */
 export function quoteUntrusted(text: string): string {

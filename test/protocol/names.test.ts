@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import {
   describeNameError,
   type NameError,
+  quoteUntrusted,
   validateFileName,
 } from '../../source/protocol/names.ts';
 
@@ -68,6 +69,15 @@ describe('validateFileName', () => {
       assert.equal(validateFileName(name), null);
     });
   }
+});
+
+describe('quoteUntrusted', () => {
+  test('escapes characters drawn as nothing, combining ones too', () => {
+    assert.equal(
+      quoteUntrusted('a\u200bb\u034fc\u17b4d\ufeff'),
+      '"a\\u200bb\\u034fc\\u17b4d\\ufeff"',
+    );
+  });
 });
 
 describe('describeNameError', () => {
