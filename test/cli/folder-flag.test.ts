@@ -23,6 +23,12 @@ async function runToEnd(args: string[]) {
   return { code: ended.code, stderr: cli.stderr };
 }
 
+/** A headless peer of `temp` with this --logs (and `more` flags), run to its end. */
+async function runPeer(id: number, tracker: string, logs: string, more: string[] = []) {
+  const args = ['--id', String(id), '--headless', '--tracker', tracker, '--files', temp.path];
+  return runToEnd(['peer', ...args, '--logs', logs, ...more]);
+}
+
 /** A headless tracker on a free port with these folders, run to its end. */
 async function runTracker(db: string, logs: string) {
   const port = String(await freeUdpPort());
@@ -49,18 +55,7 @@ test('peer and tracker: a --logs folder that cannot be made is one line, exit 2'
     ]);
   }
   for (const [logs, line] of cases) {
-    const peer = await runToEnd([
-      'peer',
-      '--id',
-      '1',
-      '--headless',
-      '--tracker',
-      tracker,
-      '--files',
-      temp.path,
-      '--logs',
-      logs,
-    ]);
+    const peer = await runPeer(1, tracker, logs);
     assert.deepEqual(peer, { code: 2, stderr: [line] }, `peer --logs ${logs}`);
     const trackerRun = await runTracker(join(temp.path, 'db'), logs);
     assert.deepEqual(trackerRun, { code: 2, stderr: [line] }, `tracker --logs ${logs}`);
@@ -98,19 +93,7 @@ test("peer: --logs in the node's own folder is refused, one line, exit 2", {
   // Its log would be a file of the folder: with --seed-all seeded anew as it grew, for good.
   const tracker = `127.0.0.1:${await freeUdpPort()}`;
   const logs = join(temp.path, 'node3');
-  const peer = await runToEnd([
-    'peer',
-    '--id',
-    '3',
-    '--headless',
-    '--seed-all',
-    '--tracker',
-    tracker,
-    '--files',
-    temp.path,
-    '--logs',
-    logs,
-  ]);
+  const peer = await runPeer(3, tracker, logs, ['--seed-all']);
   const line = `bt-tui: --logs ${logs}: that is node 3's own folder, whose files it shares; give the logs another folder`;
   assert.deepEqual(peer, { code: 2, stderr: [line] });
 });

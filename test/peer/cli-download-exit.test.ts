@@ -19,25 +19,22 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-test('stopped early, each download is said to be taken up or not, as the next start does', {
-  timeout: 60_000,
-}, async () => {
-  const dir = await makeTempDir('stopped-early');
+/** A CLI tracker and node 1 seeding `name` (`sizeBytes` of `seed`) with `flags`. */
+async function seededSwarm(name: string, sizeBytes: number, seed: number, flags: string[] = []) {
+  const dir = await makeTempDir('download-exit');
   cleanups.push(dir.remove);
   const { common, files } = await startCliSwarm(dir.path);
   await mkdir(join(files, 'node1'), { recursive: true });
-  await writeRandomFile(join(files, 'node1', 'slow.bin'), 4 * 1024 * 1024, 41);
-  const seeder = spawnCli([
-    'peer',
-    '--id',
-    '1',
-    '--seed',
-    'slow.bin',
-    '--upload-limit',
-    '256K',
-    ...common,
-  ]);
-  await seeder.waitForLine(/seeding slow\.bin/);
+  const expected = await writeRandomFile(join(files, 'node1', name), sizeBytes, seed);
+  const seeder = spawnCli(['peer', '--id', '1', '--seed', name, ...flags, ...common]);
+  await seeder.waitForLine(new RegExp(`seeding ${name.replaceAll('.', '\\.')}`));
+  return { common, files, expected };
+}
+
+test('stopped early, each download is said to be taken up or not, as the next start does', {
+  timeout: 60_000,
+}, async () => {
+  const { common } = await seededSwarm('slow.bin', 4 * 1024 * 1024, 41, ['--upload-limit', '256K']);
   const wanted = ['--download', 'slow.bin', '--download', 'typo.bin'];
   const leecher = spawnCli(['peer', '--id', '2', ...wanted, '--exit-when-done', ...common]);
   await leecher.waitForLine(/slow\.bin: downloading/);
@@ -60,13 +57,7 @@ test('stopped early, each download is said to be taken up or not, as the next st
 test('a name given twice to --download is one download; asked again once here, it is done', {
   timeout: 60_000,
 }, async () => {
-  const dir = await makeTempDir('download-twice');
-  cleanups.push(dir.remove);
-  const { common, files } = await startCliSwarm(dir.path);
-  await mkdir(join(files, 'node1'), { recursive: true });
-  const expected = await writeRandomFile(join(files, 'node1', 'one.bin'), 1024 * 1024, 42);
-  const seeder = spawnCli(['peer', '--id', '1', '--seed', 'one.bin', ...common]);
-  await seeder.waitForLine(/seeding one\.bin/);
+  const { common, files, expected } = await seededSwarm('one.bin', 1024 * 1024, 42);
   const twice = ['--download', 'one.bin', '--download', 'one.bin'];
   const leecher = spawnCli(['peer', '--id', '2', ...twice, '--exit-when-done', ...common]);
   assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
