@@ -126,6 +126,12 @@ export async function isAbandoned(dir: string, fileName: string): Promise<boolea
   return holder !== null && !holderAlive(holder);
 }
 
+/** The process holding `dir`'s lock (`fileName`) while it runs; null if none does. */
+export async function liveHolder(dir: string, fileName: string): Promise<number | null> {
+  const holder = await holderOf(join(dir, fileName));
+  return holder !== null && holderAlive(holder) ? holder.pid : null;
+}
+
 /** Puts the lock in place unless one is there: false if one is. */
 async function placeLock(draft: string, path: string, content: string): Promise<boolean> {
   try {

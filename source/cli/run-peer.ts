@@ -10,6 +10,7 @@ import { checkFilesDir } from './files-dir.ts';
 import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import { listenAddress } from './listen-address.ts';
+import { lockNodeLog } from './node-log-lock.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
@@ -44,6 +45,11 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   const lookUpTrackersAgain = trackerNamesAgain(options.trackers, options.host);
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const logTaken = await lockNodeLog(options.logsDir, options.nodeId, options.filesDir);
+  if (logTaken !== null) {
+    console.error(`bt-tui: ${logTaken}`);
+    return 1;
+  }
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
   const logger = new Logger({
     filePath: logPath,

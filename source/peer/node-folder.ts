@@ -85,6 +85,26 @@ export function folderErrorText(displayPath: string, error: unknown): string {
   return `${text} (a node keeps its key and records in ${join(displayPath, STATE_DIR_NAME)}, even to seed alone)`;
 }
 
+/**
+ * Why a node folder held by another live process cannot be used. A node folder that is a link
+ * to another node's folder is that node's: it was called `node 5 is already running from …
+ * (process N)`, N being node 3 (found by a session).
+ */
+export async function folderInUse(
+  nodeId: number,
+  displayPath: string,
+  realPath: string,
+  pid: number,
+): Promise<string> {
+  const linked = await lstat(displayPath).then(
+    (info) => info.isSymbolicLink(),
+    () => false,
+  );
+  if (linked)
+    return `${displayPath} is a link to ${realPath}, which process ${pid} runs a node from: stop it first, or give node ${nodeId} a folder of its own`;
+  return `node ${nodeId} is already running from ${displayPath} (process ${pid}): stop it first, or give this one another --id or --files`;
+}
+
 /** `<filesDir>/node<ID>/`, created if missing (with its state folder); returns its realpath. */
 export async function openNodeFolder(filesDir: string, nodeId: number): Promise<NodeFolder> {
   if (!Number.isSafeInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${nodeId}`);

@@ -46,6 +46,7 @@ import {
   type FolderFile,
   type FolderListing,
   folderErrorText,
+  folderInUse,
   type NodeFolder,
   openNodeFolder,
   STATE_DIR_NAME,
@@ -379,7 +380,7 @@ export class PeerNode {
       folder = await openNodeFolder(options.filesDir, options.nodeId);
       const locked = await lockFolder(folder.stateDir);
       if (!locked.ok) {
-        const message = `node ${options.nodeId} is already running from ${shown} (process ${locked.pid}): stop it first, or give this one another --id or --files`;
+        const message = await folderInUse(options.nodeId, shown, folder.path, locked.pid);
         return { ok: false, error: { code: 'folder', message } };
       }
       lock = locked.lock;

@@ -5,12 +5,13 @@
  * one hard error; and a node whose tracker is silent starts seeding at once.
  */
 import assert from 'node:assert/strict';
-import { access, mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, realpath, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freeUdpPort } from '../e2e/harness.ts';
 import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { makeTempDir } from '../peer/harness/files.ts';
+import { waitFor } from '../peer/harness/wait.ts';
 
 const cleanups: Array<() => Promise<void>> = [];
 after(async () => {
@@ -107,15 +108,16 @@ test('--seed of a missing file, headless: one line, exit 1', { timeout: 30_000 }
 test('a node id in use: one line naming the holder, exit 1', { timeout: 30_000 }, async () => {
   const ws = await workspace();
   const { address } = await startTracker(ws, ['--sweep', '2']);
-  const common = ['--id', '5', '--headless', '--tracker', address, '--logs', ws.logs];
-  const holder = spawnCli(['peer', ...common, '--files', ws.files]);
+  const common = ['--id', '5', '--headless', '--tracker', address];
+  const holder = spawnCli(['peer', ...common, '--files', ws.files, '--logs', ws.logs]);
   const listening = await holder.waitForLine(/node 5 listening on 127\.0\.0\.1:\d+/);
   await holder.waitForLine(/registered with tracker/);
   const holderPort = /127\.0\.0\.1:(\d+)/.exec(listening)![1];
   const otherFiles = join(ws.root, 'other');
   await mkdir(otherFiles);
-  const ran = await runToEnd([...common, '--files', otherFiles], 20_000);
-  assert.equal(ran.code, 1);
+  const otherLogs = ['--logs', join(ws.root, 'other-logs')];
+  const ran = await runToEnd([...common, '--files', otherFiles, ...otherLogs], 20_000);
+  assert.equal(ran.code, 1, ran.stderr.join('\n'));
   assert.equal(ran.stderr.length, 1, ran.stderr.join('\n'));
   assert.match(
     ran.stderr[0]!,
@@ -155,6 +157,57 @@ test('a second process for the same node folder is refused; the first keeps the 
   assert.deepEqual(await again.waitForExit(), { code: 0, signal: null });
   const trackerLog = tracker.stdout.join('\n');
   assert.doesNotMatch(trackerLog, /rejoined node 6/);
+});
+
+test('a second node of one id with another folder and the same --logs is refused before it logs', {
+  timeout: 40_000,
+}, async () => {
+  // Its refused start went between the first node's lines in logs/node7.log (found by a session).
+  const ws = await workspace();
+  const { address } = await startTracker(ws);
+  const common = ['--id', '7', '--headless', '--tracker', address, '--logs', ws.logs];
+  const first = spawnCli(['peer', ...common, '--files', ws.files]);
+  await first.waitForLine(/registered with tracker/);
+  const logPath = join(ws.logs, 'node7.log');
+  const logLines = () => readFile(logPath, 'utf8').catch(() => '');
+  await waitFor(async () => /registered with tracker/.test(await logLines()), 'the log');
+  const logBefore = await logLines();
+  const otherFiles = join(ws.root, 'other');
+  await mkdir(otherFiles);
+  const ran = await runToEnd([...common, '--files', otherFiles], 20_000);
+  assert.deepEqual(
+    { code: ran.code, stderr: ran.stderr },
+    {
+      code: 1,
+      stderr: [
+        `bt-tui: node 7 is already running with its log in ${logPath} (process ${first.pid}): stop it first, or give this one another --id or --logs`,
+      ],
+    },
+  );
+  assert.equal(await readFile(logPath, 'utf8'), logBefore);
+  // A node folder that is a link to the running node's folder is that node's, not node 8's.
+  await symlink(join(ws.files, 'node7'), join(ws.files, 'node8'));
+  const linked = await runToEnd(
+    ['--id', '8', '--headless', '--tracker', address, '--logs', ws.logs, '--files', ws.files],
+    20_000,
+  );
+  const real = await realpath(join(ws.files, 'node7'));
+  assert.deepEqual(
+    { code: linked.code, stderr: linked.stderr },
+    {
+      code: 1,
+      stderr: [
+        `bt-tui: ${join(ws.files, 'node8')} is a link to ${real}, which process ${first.pid} runs a node from: stop it first, or give node 8 a folder of its own`,
+      ],
+    },
+  );
+  // Once the first is gone, its log is free for the next node 7.
+  first.signal('SIGTERM');
+  assert.deepEqual(await first.waitForExit(), { code: 0, signal: null });
+  const again = spawnCli(['peer', ...common, '--files', otherFiles]);
+  await again.waitForLine(/registered with tracker/);
+  again.signal('SIGTERM');
+  assert.deepEqual(await again.waitForExit(), { code: 0, signal: null });
 });
 
 test('with a silent tracker a headless node seeds at once instead of waiting for it', {
