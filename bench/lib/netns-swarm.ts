@@ -19,7 +19,7 @@ const startTimeoutMs = (sizeBytes: number) => 30_000 + (sizeBytes / MiB) * 100;
 /** Under 10 % loss a leecher may be slow: below ~0.5 MiB/s it is stuck and killed. */
 const leechTimeoutMs = (sizeBytes: number) => 60_000 + (sizeBytes / MiB) * 2_000;
 
-const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s\)/;
+const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s[;)]/;
 
 /** A leecher run plus the namespace-wide UDP receive-buffer losses during it. */
 export interface NamespaceLeecherResult extends LeecherResult {

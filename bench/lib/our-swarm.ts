@@ -50,7 +50,7 @@ export interface IdlePeerMemory {
 }
 
 /** What `done NAME: X MiB in S s (R MiB/s)` says, the engine's own rate. */
-const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s\)/;
+const DONE_LINE = /\bdone \S+: [\d.]+ MiB in [\d.]+ s \(([\d.]+) MiB\/s[;)]/;
 const OWNER_LINE = /\bowner node (\d+) at /;
 /** The leecher's `transfer NAME: N REQUESTs, ...` line after a download. */
 const TRANSFER_LINE = /\btransfer \S+: (\d+) REQUESTs?\b/;

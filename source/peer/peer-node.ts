@@ -1106,8 +1106,10 @@ export class PeerNode {
     const { transfer, metainfo, name, resumedBytes } = download;
     const sizeBytes = metainfo!.sizeBytes;
     const elapsedMs = download.finishedAtMs - download.startedAtMs;
-    const { pausedMs } = download;
-    this.options.logger.log(doneLine({ name, sizeBytes, resumedBytes, elapsedMs, pausedMs }));
+    const { pausedMs, waitingMs } = download;
+    this.options.logger.log(
+      doneLine({ name, sizeBytes, resumedBytes, elapsedMs, pausedMs, waitingMs }),
+    );
     if (transfer)
       this.options.logger.log(
         transferLine({

@@ -139,6 +139,10 @@ test('when every owner is gone the download waits, then completes from one that 
       [`${NAME}: node 3 answers again, at ${address}:${port}; used again once it delivers`],
       context,
     );
+    // The 5 s and more with every owner gone are said, and left out of the rate.
+    const done = leecher.lines.map(withoutTime).find((line) => line.startsWith(`done ${NAME}:`));
+    const waited = /\(\S+ \S+\/s; waited (\d+\.\d) s for owners, not counted\)/.exec(done ?? '');
+    assert.ok(waited !== null && Number(waited[1]) >= 5, `${done} ${context}`);
   } finally {
     await swarm.close();
   }

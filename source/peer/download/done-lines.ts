@@ -10,22 +10,28 @@ export interface DoneFacts {
   elapsedMs: number;
   /** Of that, time spent paused (by a person, or waiting out a full disk). */
   pausedMs: number;
+  /** ...and time spent waiting for owners (none found yet, or every one gone). */
+  waitingMs: number;
 }
 
 /**
  * `done big.iso: 200.0 MiB in 8.15 s (24.6 MiB/s), SHA-256 of every piece verified`, where the
  * time and rate are this run's fetching. A download resumed or paused says so: before, one that
  * resumed 127.5 MiB and was paused 6 s said `200.0 MiB in 8.15 s (24.6 MiB/s)` for 72.5 MiB
- * fetched in ~1 s (found by hand). The fresh form is the one benches read (`bench/lib`).
+ * fetched in ~1 s (found by hand), and one that waited 60 s for an owner to come back, a rate
+ * of a sixtieth of the link's (found by a session). The fresh form is the one benches read
+ * (`bench/lib`).
  */
 export function doneLine(facts: DoneFacts): string {
-  const { name, sizeBytes, resumedBytes, pausedMs } = facts;
+  const { name, sizeBytes, resumedBytes, pausedMs, waitingMs } = facts;
   const fetchedBytes = sizeBytes - resumedBytes;
-  const seconds = Math.max(0, facts.elapsedMs - pausedMs) / 1000;
+  const seconds = Math.max(0, facts.elapsedMs - pausedMs - waitingMs) / 1000;
   const rate = formatRate(fetchedBytes / Math.max(seconds, 0.001));
   const notes: string[] = [];
   if (resumedBytes > 0) notes.push(`${formatSize(resumedBytes)} already in the part file`);
   if (pausedMs >= 50) notes.push(`paused ${(pausedMs / 1000).toFixed(1)} s, not counted`);
+  if (waitingMs >= 50)
+    notes.push(`waited ${(waitingMs / 1000).toFixed(1)} s for owners, not counted`);
   const fetched =
     resumedBytes > 0
       ? `${formatSize(sizeBytes)}, ${formatSize(fetchedBytes)} of it fetched in`

@@ -240,7 +240,13 @@ export class Download {
   resumedBytes = 0;
   /** Time spent paused in this run, up to the last time it left `paused`. */
   pausedMs = 0;
-  private pausedSinceMs: number | null = null;
+  /**
+   * Time spent waiting for owners in this run (every owner gone, none found yet), up to the
+   * last time it left that state: the done line's rate leaves it out, as it does pauses.
+   */
+  waitingMs = 0;
+  /** Since when the download is paused or waiting for owners; null while it is neither. */
+  private idleSince: { state: 'paused' | 'waiting-for-owners'; ms: number } | null = null;
   rateBytesPerSec = DOUBLE_ZERO;
   private encodedMetainfo: Buffer | null = null;
   private partFile: PartFile | null = null;
@@ -1661,11 +1667,14 @@ export class Download {
   private setState(state: DownloadState, reason = '', logged = true): void {
     if (this.state === state && this.reason === reason) return;
     const nowMs = this.deps.clock.now();
-    if (state === 'paused') this.pausedSinceMs ??= nowMs;
-    else if (this.pausedSinceMs !== null) {
-      this.pausedMs += nowMs - this.pausedSinceMs;
-      this.pausedSinceMs = null;
+    if (this.idleSince !== null && this.idleSince.state !== state) {
+      const spentMs = nowMs - this.idleSince.ms;
+      if (this.idleSince.state === 'paused') this.pausedMs += spentMs;
+      else this.waitingMs += spentMs;
+      this.idleSince = null;
     }
+    if ((state === 'paused' || state === 'waiting-for-owners') && this.idleSince === null)
+      this.idleSince = { state, ms: nowMs };
     this.state = state;
     this.reason = reason;
     // "cancelled (cancelled)" and "paused (paused by you)" say a thing twice: the reason alone
