@@ -125,6 +125,32 @@ describe('peer view keys as a pure reducer', () => {
     assert.equal(state.filter, '');
   });
 
+  test('a filter with @ matches the NAME@PREFIX a shared name is shown as', () => {
+    // Found by a session: rows read twin.bin@bbbb and twin.bin@cccc, and /twin.bin@c matched none.
+    const twins: PeerKeyContext = {
+      ...context,
+      swarmNames: ['twin.bin', 'twin.bin', 'me@home.txt'],
+      swarmInfohashes: ['bb'.repeat(32), 'cc'.repeat(32), 'dd'.repeat(32)],
+    };
+    const filtered = (filter: string) => {
+      const state = { ...initialPeerViewState, focus: 'swarm' as const, filter };
+      return press(state, 'd', {}, twins).effects;
+    };
+    assert.deepEqual(filtered('TWIN.bin@C'), [
+      { kind: 'download', name: 'twin.bin', picked: true, target: `twin.bin@${'cc'.repeat(32)}` },
+    ]);
+    // A name that holds @ still matches by its name.
+    assert.deepEqual(filtered('me@home'), [
+      {
+        kind: 'download',
+        name: 'me@home.txt',
+        picked: true,
+        target: `me@home.txt@${'dd'.repeat(32)}`,
+      },
+    ]);
+    assert.deepEqual(filtered('twin.bin@e'), []);
+  });
+
   test('while help is open only ?, Esc and q act (and only to close it)', () => {
     const { state } = press(initialPeerViewState, '?');
     assert.equal(state.helpOpen, true);

@@ -94,15 +94,30 @@ export interface PeerKeyOutcome {
   effects: PeerEffect[];
 }
 
-/** The swarm files the list shows under the current filter (case-insensitive substring). */
-export function filteredSwarm<T extends string | { name: string }>(
+/**
+ * The swarm files the list shows under the current filter (case-insensitive substring). A
+ * filter with `@` is matched against NAME@INFOHASH, the form rows of a shared name show (as
+ * NAME@PREFIX): `/v@1a` found nothing (found by a session).
+ */
+export function filteredSwarm<T extends { name: string; infohashHex: string }>(
   files: readonly T[],
   filter: string,
 ): T[] {
   const needle = filter.toLowerCase();
+  const withInfohash = needle.includes('@');
   return files.filter((file) =>
-    (typeof file === 'string' ? file : file.name).toLowerCase().includes(needle),
+    (withInfohash && file.infohashHex ? `${file.name}@${file.infohashHex}` : file.name)
+      .toLowerCase()
+      .includes(needle),
   );
+}
+
+/** Swarm files as the context knows them: names, and infohashes where it has them. */
+function swarmFilesOf(context: PeerKeyContext): { name: string; infohashHex: string }[] {
+  return context.swarmNames.map((name, index) => ({
+    name,
+    infohashHex: context.swarmInfohashes?.[index] ?? '',
+  }));
 }
 
 /** The selected index of a list, kept inside the list as it is now. */
@@ -160,13 +175,7 @@ function download(state: PeerViewState, text: string, picked = false): PeerKeyOu
 
 /** The selected Swarm files row as a download: its file, by its whole infohash where known. */
 function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string | null {
-  const rows = filteredSwarm(
-    context.swarmNames.map((name, index) => ({
-      name,
-      infohashHex: context.swarmInfohashes?.[index] ?? '',
-    })),
-    state.filter,
-  );
+  const rows = filteredSwarm(swarmFilesOf(context), state.filter);
   const row = rows[picked(state, 'swarm', rows.length)];
   if (!row) return null;
   // The row's own file, by its infohash where the listing gives it: by name alone, `d` took
@@ -283,7 +292,7 @@ function pressed(
       effects: [{ kind: 'refresh-swarm' }],
     };
   }
-  const swarm = filteredSwarm(context.swarmNames, state.filter);
+  const swarm = filteredSwarm(swarmFilesOf(context), state.filter);
   const counts = {
     files: context.localFiles.length,
     swarm: swarm.length,
