@@ -124,7 +124,7 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   const command = commandWord as CommandName;
   const flags = commandFlags[command];
   const args = withNegativeValues(argv.slice(1), flags);
-  rejectUnknownFlags(args, Object.keys(flags));
+  rejectUnknownFlags(args, flags);
   rejectRepeatableFlagsWithoutValue(args, flags);
   rejectRepeatedFlags(args, flags);
   const cli = meow(helpText, {
@@ -175,16 +175,26 @@ function withNegativeValues(args: string[], flags: Record<string, FlagSpec>): st
   return joined;
 }
 
-function rejectUnknownFlags(args: string[], known: string[]): void {
-  const options = known.map(flagToOption);
-  for (const arg of args) {
-    if (!arg.startsWith('-')) continue;
+function rejectUnknownFlags(args: string[], flags: Record<string, FlagSpec>): void {
+  const options = Object.keys(flags).map(flagToOption);
+  const valued = Object.entries(flags)
+    .filter(([, spec]) => spec.type === 'string')
+    .map(([name]) => flagToOption(name));
+  args.forEach((arg, index) => {
+    if (!arg.startsWith('-')) return;
     const option = arg.split('=')[0]!;
     const positive = option.startsWith('--no-') ? `--${option.slice(5)}` : option;
-    if (options.includes(positive)) continue;
+    if (options.includes(positive)) return;
     const guess = closest(positive, options);
+    // `--download -dash.bin`: a value that starts with - reads as a flag; say how to give it
+    // (where it is no misspelt flag: `--files --hedless` is one left without its value).
+    const before = args[index - 1];
+    if (!guess && before !== undefined && valued.includes(before))
+      fail(
+        `unknown flag ${arg}; for a value of ${before} that starts with -, write ${before}=${arg}`,
+      );
     fail(`unknown flag ${option}${guess ? `; did you mean ${guess}?` : ''} (see --help)`);
-  }
+  });
 }
 
 /**

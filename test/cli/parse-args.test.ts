@@ -46,6 +46,23 @@ describe('command line: commands, help and version', () => {
       'unexpected argument "extra" (flags start with --)',
     );
   });
+
+  test('a value that starts with - after a flag that takes one says how to give it', () => {
+    // Found by a session: `--download -dash.bin` said only `unknown flag -dash.bin`.
+    assert.equal(
+      usageError('peer', '--id', '1', '--download', '-dash.bin'),
+      'unknown flag -dash.bin; for a value of --download that starts with -, write --download=-dash.bin',
+    );
+    assert.equal(
+      usageError('peer', '--id', '1', '--files', '-x'),
+      'unknown flag -x; for a value of --files that starts with -, write --files=-x',
+    );
+    // A misspelt flag after one left without its value is named as such.
+    assert.equal(
+      usageError('peer', '--id', '1', '--files', '--hedless'),
+      'unknown flag --hedless; did you mean --headless? (see --help)',
+    );
+  });
 });
 
 describe('command line: tracker', () => {
