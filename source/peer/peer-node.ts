@@ -686,6 +686,8 @@ export class PeerNode {
       const busy = this.seeded.has(name) || this.downloads.has(name) || this.hashing.has(name);
       if (busy || this.seedWatch.isWaiting(name)) continue;
       this.seedWatch.waitToSettle(name);
+      // My files said `not shared` meanwhile, of a file about to be seeded (found by a session).
+      this.setFileState(name, { kind: 'new' });
       this.options.logger.log(`${name} is new in the folder: seeding it once it stops changing`);
     }
     for (const name of seen) if (!here.has(name)) seen.delete(name);

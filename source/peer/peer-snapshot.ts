@@ -78,6 +78,8 @@ export type LocalFileState =
   | { kind: 'seeding'; infohashHex: string; unlistedBecause: string | null }
   /** It changed on disk after it was hashed: withdrawn, seeded again once it stops changing. */
   | { kind: 'changed' }
+  /** New in the folder under --seed-all: seeded once it stops changing (a copy still going). */
+  | { kind: 'new' }
   | { kind: 'downloading' }
   | { kind: 'error'; reason: string }
   /** In the folder but not shareable (a folder, a FIFO, a link leading out), and why. */

@@ -499,7 +499,7 @@ describe('peer view: header', () => {
 });
 
 describe('peer view: my files and swarm files', () => {
-  test('each local state reads as a word: seeding, hashing n%, not shared, downloading, error, seeding but not listed', async () => {
+  test('each local state reads as a word: seeding, hashing n%, not shared, downloading, error, seeding but not listed, new, changed', async () => {
     const view = await show({
       peer: peerSnapshot({
         files: [
@@ -518,12 +518,15 @@ describe('peer view: my files and swarm files', () => {
             infohashHex: 'ff'.repeat(32),
             unlistedBecause: 'host 127.0.0.1 already seeds the most files allowed (10000)',
           }),
+          // New under --seed-all, still being copied: seeded once it stops changing.
+          localFile('g.bin', 3 * MIB, { kind: 'new' }),
+          localFile('h.bin', 3 * MIB, { kind: 'changed' }),
         ],
       }),
       size: { columns: 120, rows: 36 },
     });
     assert.deepEqual(
-      linesFrom(view, '┌', 10).map((line) => line.slice(0, 48).trimEnd()),
+      linesFrom(view, '┌', 12).map((line) => line.slice(0, 48).trimEnd()),
       [
         '┌─────────┬───────────┬─────────────────────┐',
         '│ name    │ size      │ state               │',
@@ -534,6 +537,8 @@ describe('peer view: my files and swarm files', () => {
         '│   d.iso │ 2.0 MiB   │ downloading         │',
         '│   e.bin │ 0 B       │ error: EACCES       │',
         '│   f.bin │ 5 B       │ seeding, not listed │',
+        '│   g.bin │ 3.0 MiB   │ new, settling       │',
+        '│   h.bin │ 3.0 MiB   │ changed on disk     │',
         '└─────────┴───────────┴─────────────────────┘',
       ],
     );

@@ -100,6 +100,9 @@ function fileState(file: LocalFileSnapshot): string {
     case 'changed':
       // Withdrawn; hashed and seeded again by itself once it stops changing (s: at once).
       return 'changed on disk';
+    case 'new':
+      // New under --seed-all: seeded by itself once it stops changing (s: at once).
+      return 'new, settling';
     case 'downloading':
       return 'downloading';
     case 'error':
