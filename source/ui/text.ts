@@ -66,6 +66,17 @@ export function truncateStart(text: string, width: number): string {
 }
 
 /**
+ * Cuts `text` to `width` cells in its middle, keeping its start and its end: a file name in a
+ * sentence (`a-very-long-na…-2026.tar.gz cannot be shared: …`), whose extension tells files
+ * apart as much as its start does.
+ */
+export function truncateMiddle(text: string, width: number): string {
+  if (textWidth(text) <= width) return text;
+  const end = truncateStart(text, Math.floor(width / 2)).slice(1);
+  return truncate(text, width - textWidth(end)) + end;
+}
+
+/**
  * ` rows 15-20 of 20` after a pane's title when it shows only some of its `total` rows (from
  * `first`, `shown` of them), so that a person knows the list goes on; '' when all are shown.
  */
@@ -110,6 +121,35 @@ export function wrapRows(text: string, width: number, maxRows: number, indent = 
     rest = rest.slice(cut).trimStart();
   }
   return rows;
+}
+
+/** A word is not cut below this many cells (see wrapShorteningWords). */
+const MIN_WORD_CELLS = 16;
+
+/**
+ * wrapRows, with the longest words cut in their middle until the whole text fits `maxRows`: a
+ * file name of 250 characters in a sentence (`"…" cannot be shared: …`, `name "…" refused: …`)
+ * pushed the rest of it, the reason, off a notice's two rows (found by a session).
+ */
+export function wrapShorteningWords(
+  text: string,
+  width: number,
+  maxRows: number,
+  indent = 0,
+): string[] {
+  let fitted = text;
+  // Fits when a row more is not needed; each round cuts the longest word by a third.
+  for (let round = 0; round < 12; round++) {
+    if (wrapRows(fitted, width, maxRows + 1, indent).length <= maxRows) break;
+    const words = fitted.split(' ');
+    const widths = words.map(textWidth);
+    const longest = widths.indexOf(Math.max(...widths));
+    if (widths[longest]! <= MIN_WORD_CELLS) break;
+    const cells = Math.max(MIN_WORD_CELLS, Math.floor((widths[longest]! * 2) / 3));
+    words[longest] = truncateMiddle(words[longest]!, cells);
+    fitted = words.join(' ');
+  }
+  return wrapRows(fitted, width, maxRows, indent);
 }
 
 /**

@@ -486,6 +486,35 @@ describe('peer view: a refusal in My files', () => {
   });
 });
 
+describe('peer view: a refusal of a long name', () => {
+  test('cuts the name in its middle so that the reason is said whole', async () => {
+    // Found by a session: a name of 230 characters filled both rows; the reason fell off.
+    const name = `${'a'.repeat(120)}-${'b'.repeat(105)}.iso`;
+    const files = [
+      localFile('a.bin', MIB),
+      localFile(name, 0, {
+        kind: 'unsupported',
+        reason: 'its name is longer than 255 bytes in UTF-8',
+      }),
+      localFile('c.bin', MIB),
+    ];
+    const view = await renderPeer({
+      peer: peerSnapshot({ files }),
+      swarm: swarmListing([swarmFile(`${'c'.repeat(80)}.iso`, MIB, 1)]),
+      intents: new RecordingIntents(),
+      size: { columns: 120, rows: 36 },
+    });
+    views.push(view);
+    await view.press(SHIFT_TAB, 'j', 's');
+    const lines = view.lines().map((line) => line.slice(0, 59).trimEnd());
+    const at = lines.findIndex((line) => line.startsWith('✗'));
+    assert.deepEqual(lines.slice(at, at + 2), [
+      `✗ ${'a'.repeat(23)}…${'b'.repeat(17)}.iso cannot be`,
+      '  shared: its name is longer than 255 bytes in UTF-8',
+    ]);
+  });
+});
+
 describe('peer view: the lists side by side', () => {
   test('a filter typed leaves the split between them where it was', async () => {
     const longName = `${'a-long-name-'.repeat(5)}.iso`;

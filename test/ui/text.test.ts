@@ -6,7 +6,10 @@ import {
   textWidth,
   truncate,
   truncateAddress,
+  truncateMiddle,
   truncateStart,
+  wrapRows,
+  wrapShorteningWords,
 } from '../../source/ui/text.ts';
 
 describe('truncate', () => {
@@ -45,6 +48,36 @@ describe('truncateStart', () => {
     assert.equal(truncateStart('a-long-file-name.iso', 9), '…name.iso');
     assert.equal(truncateStart('日本語のファイル名', 7), '…イル名');
     assert.equal(truncateStart('abc', 0), '');
+  });
+});
+
+describe('truncateMiddle', () => {
+  test('keeps the start and the end, in cells', () => {
+    assert.equal(truncateMiddle('short.iso', 10), 'short.iso');
+    assert.equal(truncateMiddle('a-very-long-file-name-2026.tar.gz', 20), 'a-very-lon…26.tar.gz');
+    assert.ok(textWidth(truncateMiddle('日本語のファイル名です.bin', 12)) <= 12);
+  });
+});
+
+describe('wrapShorteningWords', () => {
+  test('cuts a long word in its middle so that the sentence after it fits', () => {
+    // Found by a session: a name of 230 characters took both rows of a notice.
+    const name = `${'x'.repeat(200)}.bin`;
+    const text = `✗ ${name} cannot be shared: its name is longer than 255 bytes in UTF-8`;
+    assert.match(wrapRows(text, 59, 2, 2).join(' '), /x…$/, 'the reason was cut off');
+    const rows = wrapShorteningWords(text, 59, 2, 2);
+    assert.equal(rows.length, 2);
+    assert.match(
+      rows.map((row) => row.trim()).join(' '),
+      /^✗ x+…x+\.bin cannot be shared: its name is longer than 255 bytes in UTF-8$/,
+    );
+    assert.ok(rows.every((row) => textWidth(row) <= 59));
+  });
+
+  test('leaves text that fits, and short words, as wrapRows does', () => {
+    const text = 'plain words that need three rows of twenty cells to be said whole';
+    assert.deepEqual(wrapShorteningWords('a short one', 20, 2), ['a short one']);
+    assert.deepEqual(wrapShorteningWords(text, 20, 2), wrapRows(text, 20, 2));
   });
 });
 

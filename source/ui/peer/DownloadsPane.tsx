@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import type { DownloadSnapshot, UploadPeerSnapshot } from '../../peer/peer-snapshot.ts';
 import { PaneTitle } from '../components/PaneTitle.tsx';
-import { firstFitting, rowsShown, truncate } from '../text.ts';
+import { firstFitting, rowsShown, wrapShorteningWords } from '../text.ts';
 import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
 import type { Notice } from './ListPanes.tsx';
 import { UploadsSection, uploadsSectionHeight } from './UploadsSection.tsx';
@@ -49,7 +49,11 @@ export function DownloadsPane(props: {
         />
         {props.notice ? (
           <Text color={props.notice.error ? 'red' : 'green'}>
-            {truncate(`${props.notice.error ? '✗' : '✓'} ${props.notice.text}`, props.width)}
+            {wrapShorteningWords(
+              `${props.notice.error ? '✗' : '✓'} ${props.notice.text}`,
+              props.width,
+              1,
+            )}
           </Text>
         ) : null}
         {props.downloads.length === 0 ? (

@@ -16,7 +16,7 @@ import {
   tableWidthOf,
   textWidth,
   truncate,
-  wrapRows,
+  wrapShorteningWords,
 } from '../text.ts';
 
 /** The last outcome of an action in a pane, shown on its own line there. */
@@ -123,7 +123,7 @@ function fileState(file: LocalFileSnapshot): string {
 function noticeRows(notice: Notice | undefined, width: number, maxRows: number): string[] {
   if (!notice) return [' '];
   const text = `${notice.error ? '✗' : '✓'} ${notice.text}`;
-  return notice.error ? wrapRows(text, width, maxRows, 2) : [truncate(text, width)];
+  return notice.error ? wrapShorteningWords(text, width, maxRows, 2) : [truncate(text, width)];
 }
 
 function fileRows(files: readonly LocalFileSnapshot[], selected: number) {
