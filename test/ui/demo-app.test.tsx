@@ -100,6 +100,21 @@ describe('demo view', () => {
     assert.match(view.lines()[1] ?? '', /^bt-tui peer · node 4 · /);
   });
 
+  test("t and back keeps each view's filter and selection", async () => {
+    // Found by a session: each switch reset both views' selection, filter and sort.
+    const { view, intents } = await show();
+    await view.press('/', '8M', '\r');
+    assert.match(view.frame(), /Swarm files \(1\) · filter "8M"/);
+    await view.press('t', '/', '3', '\r');
+    assert.match(view.frame(), /filter "3"/);
+    await view.press('t');
+    assert.match(view.frame(), /Swarm files \(1\) · filter "8M"/, view.frame());
+    await view.press('d');
+    assert.deepEqual(intents.actions(), [['download', `sample-8MiB.bin@${'d'.repeat(64)}`]]);
+    await view.press('t');
+    assert.match(view.frame(), /filter "3"/, view.frame());
+  });
+
   test('the keys the first line shows download a sample: ↓ then d', async () => {
     const { view, intents } = await show();
     await view.press('\u001B[B', 'd');

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import type { LogLine } from '../../log/logger.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import type { SwarmListing } from '../../peer/swarm-directory.ts';
@@ -7,8 +7,10 @@ import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
 import type { Store } from '../hooks/use-store.ts';
 import { useTerminalSize } from '../hooks/use-terminal-size.ts';
 import { MIN_ROWS as PEER_MIN_ROWS, PeerApp, type PeerIntents } from '../peer/PeerApp.tsx';
+import type { PeerViewState } from '../peer/peer-view-state.ts';
 import { truncate } from '../text.ts';
 import { MIN_ROWS as TRACKER_MIN_ROWS, TrackerApp } from '../tracker/TrackerApp.tsx';
+import type { TrackerViewState } from '../tracker/tracker-view-state.ts';
 
 export interface DemoAppProps {
   folder: string;
@@ -27,6 +29,15 @@ export interface DemoAppProps {
 export function DemoApp(props: DemoAppProps) {
   const { columns, rows } = useTerminalSize();
   const [view, setView] = useState<'peer' | 'tracker'>('peer');
+  // Each view's selection, filter, sort and focus, kept while the other is shown.
+  const peerState = useRef<PeerViewState | undefined>(undefined);
+  const trackerState = useRef<TrackerViewState | undefined>(undefined);
+  const keepPeerState = useCallback((state: PeerViewState) => {
+    peerState.current = state;
+  }, []);
+  const keepTrackerState = useCallback((state: TrackerViewState) => {
+    trackerState.current = state;
+  }, []);
   // The views handle `t` themselves, so typing a name or a command never switches views.
   const switchView = () => setView((current) => (current === 'peer' ? 'tracker' : 'peer'));
   const hint =
@@ -49,6 +60,8 @@ export function DemoApp(props: DemoAppProps) {
           intents={props.intents}
           onSwitchView={switchView}
           size={size}
+          keptState={peerState.current}
+          keepState={keepPeerState}
         />
       ) : (
         <TrackerApp
@@ -57,6 +70,8 @@ export function DemoApp(props: DemoAppProps) {
           onQuit={() => props.intents.exit()}
           onSwitchView={switchView}
           size={size}
+          keptState={trackerState.current}
+          keepState={keepTrackerState}
         />
       )}
     </Box>

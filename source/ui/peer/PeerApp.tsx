@@ -1,5 +1,5 @@
 import { Box, useInput } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { type Clock, systemClock } from '../../clock.ts';
 import { formatRate } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
@@ -72,6 +72,12 @@ export interface PeerAppProps {
   size?: TerminalSize;
   /** In the demo, `t` switches to the tracker view. */
   onSwitchView?: () => void;
+  /**
+   * In the demo: the state the view had when it was last switched away from (its selection,
+   * filter, focus), and where to keep it. `t` there and back reset them (found by a session).
+   */
+  keptState?: PeerViewState;
+  keepState?: (state: PeerViewState) => void;
   /** Times notices out; tests pass a ManualClock. */
   clock?: Clock;
   /** --exit-when-done: the view closes by itself once every download is done; the header says so. */
@@ -87,7 +93,12 @@ export function PeerApp(props: PeerAppProps) {
   const lines = useStore(props.log, redraws);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
-  const [view, setView] = useState(initialPeerViewState);
+  // Back from the tracker view, the log follows its newest line again: it moved on meanwhile.
+  const [view, setView] = useState(() =>
+    props.keptState ? { ...props.keptState, logBack: 0 } : initialPeerViewState,
+  );
+  const { keepState } = props;
+  useEffect(() => keepState?.(view), [keepState, view]);
   // The latest state, also between renders: a burst of keys is applied key by key to it.
   const viewRef = useRef(view);
   const pasteReader = useMemo(() => new PasteReader(), []);

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useCallback, useReducer } from 'react';
+import { useCallback, useEffect, useReducer } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -18,7 +18,11 @@ import { clampScroll, pastedLine } from '../keys.ts';
 import { rowsShown, truncate } from '../text.ts';
 import { trackerLayout } from './tracker-layout.ts';
 import { fileCells, filesShown, nodeCells, nodesShown } from './tracker-rows.ts';
-import { initialTrackerViewState, reduceTrackerView } from './tracker-view-state.ts';
+import {
+  initialTrackerViewState,
+  reduceTrackerView,
+  type TrackerViewState,
+} from './tracker-view-state.ts';
 import { useRowWidths } from './use-row-widths.ts';
 
 /** Every key, for the help overlay and a help line of 90 columns or more. */
@@ -75,6 +79,9 @@ export interface TrackerAppProps {
   size?: TerminalSize;
   /** In the demo, `t` switches to the peer view. */
   onSwitchView?: () => void;
+  /** In the demo: the state the view had when it was last left, and where to keep it. */
+  keptState?: TrackerViewState;
+  keepState?: (state: TrackerViewState) => void;
   /** Redraws for the tracker's changes at most this often (keys redraw at once); see below. */
   redrawEveryMs?: number;
 }
@@ -105,7 +112,12 @@ export function TrackerApp(props: TrackerAppProps) {
   const lines = useStore(props.log, redraws);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
-  const [state, dispatch] = useReducer(reduceTrackerView, initialTrackerViewState);
+  // Back from the peer view, the log follows its newest line again: it moved on meanwhile.
+  const [state, dispatch] = useReducer(reduceTrackerView, props.keptState, (kept) =>
+    kept ? { ...kept, offsets: { ...kept.offsets, log: 0 } } : initialTrackerViewState,
+  );
+  const { keepState } = props;
+  useEffect(() => keepState?.(state), [keepState, state]);
   const { focus, sort, helpOpen, offsets, filter, typingFilter } = state;
 
   // The panes are sized by every row, not the filtered ones: they stay put while a filter is typed.
