@@ -219,15 +219,23 @@ describe('completeCommand', () => {
 const key = (overrides: Partial<Key>): Key => ({ ...noKey, ...overrides });
 
 describe('stepInput: one key applied to the line being typed', () => {
-  test('typed text is appended, several characters at once too', () => {
-    assert.deepEqual(stepInput('ge', 't', noKey), { kind: 'edit', value: 'get' });
-    assert.deepEqual(stepInput('get ', 'big.iso', noKey), { kind: 'edit', value: 'get big.iso' });
+  test('typed text goes in at the end, several characters at once too', () => {
+    assert.deepEqual(stepInput('ge', 't', noKey), { kind: 'edit', value: 'get', fromEnd: 0 });
+    assert.deepEqual(stepInput('get ', 'big.iso', noKey), {
+      kind: 'edit',
+      value: 'get big.iso',
+      fromEnd: 0,
+    });
   });
 
-  test('Backspace and Delete remove the last character; nothing to remove is fine', () => {
-    assert.deepEqual(stepInput('get', '', key({ backspace: true })), { kind: 'edit', value: 'ge' });
-    assert.deepEqual(stepInput('get', '', key({ delete: true })), { kind: 'edit', value: 'ge' });
-    assert.deepEqual(stepInput('', '', key({ backspace: true })), { kind: 'edit', value: '' });
+  test('Backspace and Delete remove the character before the cursor; nothing to remove is fine', () => {
+    const edited = (value: string) => ({ kind: 'edit', value, fromEnd: 0 });
+    assert.deepEqual(stepInput('get', '', key({ backspace: true })), edited('ge'));
+    assert.deepEqual(stepInput('get', '', key({ delete: true })), edited('ge'));
+    assert.deepEqual(stepInput('', '', key({ backspace: true })), edited(''));
+    // A character as a person sees it: an emoji of several code points, a letter and its accent.
+    assert.deepEqual(stepInput('a👍🏽', '', key({ backspace: true })), edited('a'));
+    assert.deepEqual(stepInput('cafe\u0301', '', key({ backspace: true })), edited('caf'));
   });
 
   test('Enter submits the line, Esc cancels, Tab asks for completion', () => {
@@ -239,24 +247,71 @@ describe('stepInput: one key applied to the line being typed', () => {
     assert.deepEqual(stepInput('se', '\t', key({ tab: true })), { kind: 'complete' });
   });
 
-  test('arrows and Ctrl or Meta chords change nothing', () => {
+  test('up, down and other Ctrl or Meta chords change nothing', () => {
     for (const chord of [
       key({ upArrow: true }),
       key({ downArrow: true }),
-      key({ leftArrow: true }),
-      key({ rightArrow: true }),
       key({ ctrl: true }),
       key({ meta: true }),
     ]) {
-      assert.deepEqual(stepInput('get', 'a', chord), { kind: 'edit', value: 'get' });
+      assert.deepEqual(stepInput('get', 'x', chord, 1), { kind: 'edit', value: 'get', fromEnd: 1 });
     }
+  });
+
+  test('a typo at the start is mended without retyping the rest (found by a session)', () => {
+    // `get bgi.iso`: Home, → ×5, Backspace, then `i` typed in; Enter takes the whole line.
+    let line = { value: 'get bgi.iso', fromEnd: 0 };
+    const press = (input: string, pressed: Partial<Key> = {}) => {
+      const step = stepInput(line.value, input, key(pressed), line.fromEnd);
+      assert.equal(step.kind, 'edit');
+      if (step.kind === 'edit') line = { value: step.value, fromEnd: step.fromEnd };
+    };
+    press('', { home: true });
+    for (let index = 0; index < 6; index++) press('', { rightArrow: true });
+    press('', { backspace: true });
+    press('', { rightArrow: true });
+    press('g');
+    assert.deepEqual(line, { value: 'get big.iso', fromEnd: 4 });
+    assert.deepEqual(stepInput(line.value, '\r', key({ return: true }), line.fromEnd), {
+      kind: 'submit',
+      value: 'get big.iso',
+    });
+  });
+
+  test("a shell's editing keys: by character, by word, to either end, deleting to either end", () => {
+    const at = (value: string, fromEnd: number) => ({ kind: 'edit', value, fromEnd });
+    const line = 'get two words.iso';
+    assert.deepEqual(stepInput(line, '', key({ leftArrow: true }), 0), at(line, 1));
+    assert.deepEqual(stepInput(line, 'b', key({ ctrl: true }), 0), at(line, 1));
+    assert.deepEqual(stepInput(line, '', key({ rightArrow: true }), 1), at(line, 0));
+    assert.deepEqual(stepInput(line, '', key({ rightArrow: true }), 0), at(line, 0));
+    assert.deepEqual(stepInput(line, 'a', key({ ctrl: true }), 3), at(line, line.length));
+    assert.deepEqual(stepInput(line, '', key({ home: true }), 3), at(line, line.length));
+    assert.deepEqual(stepInput(line, 'e', key({ ctrl: true }), 3), at(line, 0));
+    assert.deepEqual(stepInput(line, '', key({ end: true }), 3), at(line, 0));
+    // Alt+B, Ctrl+← and Alt+F, Ctrl+→ by word.
+    assert.deepEqual(stepInput(line, 'b', key({ meta: true }), 0), at(line, 9));
+    assert.deepEqual(stepInput(line, '', key({ ctrl: true, leftArrow: true }), 9), at(line, 13));
+    assert.deepEqual(stepInput(line, 'f', key({ meta: true }), 13), at(line, 10));
+    assert.deepEqual(stepInput(line, '', key({ ctrl: true, rightArrow: true }), 9), at(line, 0));
+    // Ctrl+W and Alt+Backspace a word back, Ctrl+U to the start, Ctrl+K to the end, Ctrl+D at.
+    assert.deepEqual(stepInput(line, 'w', key({ ctrl: true }), 0), at('get two ', 0));
+    assert.deepEqual(
+      stepInput(line, '', key({ meta: true, backspace: true }), 9),
+      at('get words.iso', 9),
+    );
+    assert.deepEqual(stepInput(line, 'u', key({ ctrl: true }), 9), at('words.iso', 9));
+    assert.deepEqual(stepInput(line, 'k', key({ ctrl: true }), 9), at('get two ', 0));
+    assert.deepEqual(stepInput(line, 'd', key({ ctrl: true }), 9), at('get two ords.iso', 8));
+    assert.deepEqual(stepInput(line, 'd', key({ ctrl: true }), 0), at(line, 0));
   });
 
   test('control characters never reach a name or a command', () => {
     assert.deepEqual(stepInput('get ', 'a\u0000b\u0007c\u001bd\u007f', noKey), {
       kind: 'edit',
       value: 'get abcd',
+      fromEnd: 0,
     });
-    assert.deepEqual(stepInput('x', '\n', noKey), { kind: 'edit', value: 'x' });
+    assert.deepEqual(stepInput('x', '\n', noKey), { kind: 'edit', value: 'x', fromEnd: 0 });
   });
 });

@@ -33,6 +33,8 @@ export const KEY = {
   escape: '\u001B',
   enter: '\r',
   backspace: '\u007F',
+  left: '\u001B[D',
+  right: '\u001B[C',
 } as const;
 
 /** A store whose snapshot never changes. */

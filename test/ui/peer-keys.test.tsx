@@ -589,6 +589,20 @@ describe('peer view keys: the command line', () => {
     assert.match(view.lines().at(-1) ?? '', /\? all keys$/, 'the footer is back');
   });
 
+  test('a typo inside the line is mended where it is, the cursor drawn on it', async () => {
+    // Found by a session: the line could only be edited at its end.
+    const { view, intents } = await show();
+    await view.press(':', 'get bgi.iso', KEY.home);
+    for (let index = 0; index < 6; index++) await view.press(KEY.right);
+    await view.press(KEY.backspace, KEY.right, 'g');
+    // The cursor is on the `.` (no blank cell for it past the end).
+    assert.equal(view.lines().at(-1), ':get big.iso  Tab completes, Enter runs, Esc cancels');
+    await view.press(KEY.end, KEY.left, KEY.left, KEY.left, KEY.left, 'X');
+    assert.match(view.lines().at(-1) ?? '', /^:get bigX\.iso {2}Tab/);
+    await view.press(KEY.backspace, ENTER);
+    assert.deepEqual(intents.actions(), [['download', 'big.iso']]);
+  });
+
   test('torrent -setMode download NAME downloads NAME', async () => {
     const { view, intents } = await show();
     await command(view, 'torrent -setMode download big.iso');

@@ -65,7 +65,7 @@ describe('peer view keys as a pure reducer', () => {
 
   test('a key that opens the command line takes the rest of the chunk as typed text', () => {
     const { state, effects } = press(initialPeerViewState, ':get big.iso');
-    assert.deepEqual(state.input, { purpose: 'command', value: 'get big.iso' });
+    assert.deepEqual(state.input, { purpose: 'command', value: 'get big.iso', fromEnd: 0 });
     assert.deepEqual(effects, []);
     assert.deepEqual(press(state, '\r', { return: true }).effects, [
       { kind: 'download', name: 'big.iso' },

@@ -48,6 +48,7 @@ export function BottomLine({
       <InputLine
         label={INPUT_LABEL[input.purpose]}
         value={input.value}
+        fromEnd={input.fromEnd ?? 0}
         hint={hint}
         columns={columns}
       />

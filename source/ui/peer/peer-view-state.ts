@@ -17,6 +17,8 @@ export type InputPurpose = 'command' | 'filter' | 'download-name';
 export interface TextInput {
   purpose: InputPurpose;
   value: string;
+  /** Where the cursor is, in UTF-16 units before the end (see line-edit.ts); absent: the end. */
+  fromEnd?: number;
 }
 
 /** What the peer view remembers between frames. `logBack` counts lines back from the newest. */
@@ -206,7 +208,7 @@ function typed(
   key: Key,
   context: PeerKeyContext,
 ): PeerKeyOutcome {
-  const step = stepInput(input.value, text, key);
+  const step = stepInput(input.value, text, key, input.fromEnd);
   switch (step.kind) {
     case 'cancel':
       // Esc on the filter line clears the filter too.
@@ -217,12 +219,17 @@ function typed(
     case 'complete': {
       if (input.purpose !== 'command') return { state, effects: [] };
       const local = context.localFiles.map((file) => file.name);
-      const value = completeCommand(input.value, local, [...context.swarmNames]);
+      // What is completed is the line up to the cursor; the rest stays after it.
+      const fromEnd = input.fromEnd ?? 0;
+      const before = input.value.slice(0, input.value.length - fromEnd);
+      const after = input.value.slice(input.value.length - fromEnd);
+      const value = completeCommand(before, local, [...context.swarmNames]) + after;
       return { state: { ...state, input: { ...input, value } }, effects: [] };
     }
     case 'edit': {
       const filter = input.purpose === 'filter' ? step.value : state.filter;
-      return { state: { ...state, filter, input: { ...input, value: step.value } }, effects: [] };
+      const edited = { ...input, value: step.value, fromEnd: step.fromEnd };
+      return { state: { ...state, filter, input: edited }, effects: [] };
     }
     case 'submit': {
       const closed = { ...state, input: null };

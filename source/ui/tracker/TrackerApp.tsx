@@ -246,6 +246,7 @@ export function TrackerApp(props: TrackerAppProps) {
         <InputLine
           label="filter: "
           value={filter}
+          fromEnd={state.filterFromEnd ?? 0}
           hint="  Enter keeps, Esc clears"
           columns={columns}
         />

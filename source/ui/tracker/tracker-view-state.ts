@@ -18,6 +18,8 @@ export interface TrackerViewState {
   filter: string;
   /** The filter line is open: keys are typed into the filter, not acted on. */
   typingFilter: boolean;
+  /** Where the filter line's cursor is, in UTF-16 units before its end (see line-edit.ts). */
+  filterFromEnd?: number;
 }
 
 export const initialTrackerViewState: TrackerViewState = {
@@ -53,17 +55,31 @@ function forLog(action: ScrollAction): ScrollAction {
  * tables back at their first row), Enter keeps the filter, Esc clears it.
  */
 function typedFilter(state: TrackerViewState, input: string, key: Key): TrackerViewState {
-  const step = stepInput(state.filter, input, key);
+  const step = stepInput(state.filter, input, key, state.filterFromEnd);
   switch (step.kind) {
     case 'cancel':
-      return { ...state, typingFilter: false, filter: '', offsets: firstRows(state.offsets) };
+      return {
+        ...state,
+        typingFilter: false,
+        filter: '',
+        filterFromEnd: 0,
+        offsets: firstRows(state.offsets),
+      };
     case 'submit':
-      return { ...state, typingFilter: false };
+      return { ...state, typingFilter: false, filterFromEnd: 0 };
     case 'complete':
       return state;
     case 'edit':
-      if (step.value === state.filter) return state;
-      return { ...state, filter: step.value, offsets: firstRows(state.offsets) };
+      if (step.value === state.filter) {
+        if (step.fromEnd === (state.filterFromEnd ?? 0)) return state;
+        return { ...state, filterFromEnd: step.fromEnd };
+      }
+      return {
+        ...state,
+        filter: step.value,
+        filterFromEnd: step.fromEnd,
+        offsets: firstRows(state.offsets),
+      };
   }
 }
 
@@ -85,7 +101,7 @@ export function reduceTrackerView(
   if (state.helpOpen) return input === '?' || key.escape ? { ...state, helpOpen: false } : state;
   if (state.typingFilter) return typedFilter(state, input, key);
   if (input === '?') return { ...state, helpOpen: true };
-  if (input === '/') return { ...state, typingFilter: true };
+  if (input === '/') return { ...state, typingFilter: true, filterFromEnd: 0 };
   if (key.tab) {
     const step = key.shift ? PANES.length - 1 : 1;
     return { ...state, focus: PANES[(PANES.indexOf(state.focus) + step) % PANES.length]! };
