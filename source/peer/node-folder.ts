@@ -173,6 +173,21 @@ function isHiddenName(name: string): boolean {
   return name.startsWith('.') || name.endsWith(PART_SUFFIX);
 }
 
+/**
+ * Said of an entry whose name is not UTF-8 on disk (written by an old system in Latin-1, say).
+ * Node reads such a name with U+FFFD for the bytes it cannot decode, a name no file has: it was
+ * left out of the listing without a word, and `--seed` said `there is no bad�.bin` (found by a
+ * session).
+ */
+export const NOT_UTF8 =
+  'its name is not valid UTF-8 (� stands for what is not): rename it to share it';
+
+/** True where `name`, as read from the folder, is not the name of any file in it (see NOT_UTF8). */
+async function notUtf8OnDisk(folderPath: string, name: string): Promise<boolean> {
+  if (!name.includes('\uFFFD')) return false;
+  return (await lstat(join(folderPath, name)).catch(() => null)) === null;
+}
+
 /** The one reason every unsupported entry shares, after what it is. */
 const ONLY_PLAIN_FILES = 'only plain files can be shared';
 
@@ -393,6 +408,10 @@ async function readFolder(folderPath: string, displayPath: string): Promise<Fold
   const plain: string[] = [];
   for (const entry of entries) {
     if (isHiddenName(entry.name)) continue;
+    if (await notUtf8OnDisk(folderPath, entry.name)) {
+      unsupported.push({ name: entry.name, reason: NOT_UTF8 });
+      continue;
+    }
     if (entry.isFile() && validateFileName(entry.name) === null) {
       plain.push(entry.name);
       continue;

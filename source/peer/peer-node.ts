@@ -563,7 +563,13 @@ export class PeerNode {
         name,
         `${name} is still being downloaded: it is seeded once it is done (its verified pieces are served meanwhile)`,
       );
-    if (info === null) return this.refuse(name, `there is no ${name} in ${this.folder.path}`);
+    if (info === null) {
+      // What the shell gave for a name that is not UTF-8 on disk has U+FFFD for its bytes.
+      const why = name.includes('\uFFFD')
+        ? ' (a name shown with � may be one that is not UTF-8 on disk: rename it to share it)'
+        : '';
+      return this.refuse(name, `there is no ${name} in ${this.folder.path}${why}`);
+    }
     if (!info.isFile()) return this.refuse(name, `${name} is not a plain file`);
     const stamp = { sizeBytes: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs };
     let built = await loadCachedMetainfo(this.folder, name, stamp);

@@ -85,23 +85,37 @@ test('--files that is a file, a missing path or under /proc: one line, exit 2, n
 test('--seed of a missing file, headless: one line, exit 1', { timeout: 30_000 }, async () => {
   const ws = await workspace();
   const tracker = `127.0.0.1:${await freeUdpPort()}`;
-  const ran = await runToEnd([
-    '--id',
-    '1',
-    '--seed',
-    'missing.bin',
-    '--headless',
-    '--tracker',
-    tracker,
-    '--files',
-    ws.files,
-    '--logs',
-    ws.logs,
-  ]);
+  const seedOnly = (name: string) =>
+    runToEnd([
+      '--id',
+      '1',
+      '--seed',
+      name,
+      '--headless',
+      '--tracker',
+      tracker,
+      '--files',
+      ws.files,
+      '--logs',
+      ws.logs,
+    ]);
+  const ran = await seedOnly('missing.bin');
   const folder = await realpath(join(ws.files, 'node1'));
   assert.deepEqual(
     { code: ran.code, stderr: ran.stderr },
     { code: 1, stderr: [`bt-tui: --seed missing.bin: there is no missing.bin in ${folder}`] },
+  );
+  // A name that is not UTF-8 on disk reaches the node with U+FFFD (found by a session).
+  await writeFile(Buffer.from(`${folder}/bad\xe9.bin`, 'latin1'), 'abc');
+  const latin1 = await seedOnly('bad\uFFFD.bin');
+  assert.deepEqual(
+    { code: latin1.code, stderr: latin1.stderr },
+    {
+      code: 1,
+      stderr: [
+        `bt-tui: --seed bad\uFFFD.bin: there is no bad\uFFFD.bin in ${folder} (a name shown with \uFFFD may be one that is not UTF-8 on disk: rename it to share it)`,
+      ],
+    },
   );
 });
 

@@ -191,6 +191,26 @@ describe('NodeFolder.listEntries', () => {
     ]);
   });
 
+  test('a name that is not UTF-8 on disk is listed as such, and one named with U+FFFD is a file', async () => {
+    // Found by a session: Latin-1 `bad\xe9.bin` was left out without a word.
+    const filesDir = join(root, 'files-latin1');
+    await mkdir(filesDir);
+    const folder = await openNodeFolder(filesDir, 7);
+    await writeFile(Buffer.from(`${folder.path}/bad\xe9.bin`, 'latin1'), 'abc');
+    await writeFile(join(folder.path, 'real\uFFFD.bin'), 'abc');
+    const listing = await folder.listEntries();
+    assert.deepEqual(
+      listing.files.map((file) => file.name),
+      ['real\uFFFD.bin'],
+    );
+    assert.deepEqual(listing.unsupported, [
+      {
+        name: 'bad\uFFFD.bin',
+        reason: 'its name is not valid UTF-8 (� stands for what is not): rename it to share it',
+      },
+    ]);
+  });
+
   test('listFiles() is what can be seeded', async () => {
     const filesDir = join(root, 'files-seedable');
     await mkdir(filesDir);
