@@ -3,6 +3,7 @@
  * others, as credited by their downloaders (UPDATE). Both mutate the index or the registry and
  * return the events to log; refusals come back as values.
  */
+import { isLoopbackAddress } from '../net/unicast-address.ts';
 import {
   INFOHASH_BYTES,
   MAX_ERROR_TEXT_BYTES,
@@ -148,6 +149,17 @@ export function applyOwn(
  * and one more when the caps cut what was asked; none for an unknown infohash or a
  * retransmission.
  */
+/**
+ * True where an owner at `ownerAddress` is on the reporting host itself. Two ids of one host
+ * credited each other for made-up 1 TiB files, and the view showed `credit 3.0 TiB` and sorted
+ * the choice of files by it (found by a session); the rank already ignored such credit. On
+ * loopback every node of a demo or a test is one host, and only this machine can send from
+ * there: credit between them stays.
+ */
+function ownHost(ownerAddress: string, reporterHost: string): boolean {
+  return hostKeyOf(ownerAddress) === reporterHost && !isLoopbackAddress(ownerAddress);
+}
+
 export function applyUpdate(
   registry: Registry,
   index: OwnerIndex,
@@ -168,13 +180,14 @@ export function applyUpdate(
     infohashHex: file.infohashHex,
     sizeBytes: file.sizeBytes,
     credits: request.credits,
-    isOwner: (nodeId) => {
+    mayBeCredited: (nodeId) => {
       const owner = registry.get(nodeId);
       return (
         owner !== undefined &&
         file.hasOwner(nodeId) &&
         registry.statusOf(owner, nowMs) !== 'dropped' &&
-        sameHolder(nodeId, owner.publicKey)
+        sameHolder(nodeId, owner.publicKey) &&
+        !ownHost(owner.address.address, reporterHost)
       );
     },
   });

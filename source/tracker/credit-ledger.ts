@@ -1,6 +1,6 @@
 /**
  * The rules that keep UPDATE's bytes bounded. A node can only credit owners of the file it
- * names, never itself, never more than the file's size per owner, never more than the file's
+ * names, never itself nor a node of its own host (but on loopback: a demo), never more than the file's size per owner, never more than the file's
  * size in total for one (reporting host, file) pair however many UPDATEs, download ids or node
  * ids that host uses, and a retransmitted UPDATE (same downloadId) credits nothing. The size is
  * what the file's first owner announced, so bytes still cannot be trusted to rank owners: the
@@ -54,8 +54,11 @@ export interface CreditRequest {
   infohashHex: string;
   sizeBytes: number;
   credits: readonly Credit[];
-  /** True for a node that currently owns the file (and is not dropped). */
-  isOwner: (nodeId: number) => boolean;
+  /**
+   * True for a node that may be credited: it owns the file now (and is not dropped), and is
+   * not on the reporter's own host (contributions.ts).
+   */
+  mayBeCredited: (nodeId: number) => boolean;
 }
 
 /** What the ledger allows: a retransmission, or the credits to apply (possibly none). */
@@ -82,7 +85,7 @@ export class CreditLedger {
     let givenSoFar = this.givenBytes.get(pairKey) ?? 0;
     const granted: Credit[] = [];
     for (const credit of request.credits) {
-      if (credit.nodeId === request.senderId || !request.isOwner(credit.nodeId)) continue;
+      if (credit.nodeId === request.senderId || !request.mayBeCredited(credit.nodeId)) continue;
       const bytes = Math.min(credit.bytes, request.sizeBytes, request.sizeBytes - givenSoFar);
       if (!(bytes > 0)) continue;
       givenSoFar += bytes;
@@ -104,7 +107,7 @@ export class CreditLedger {
       infohashHex: op.infohash,
       sizeBytes: op.sizeBytes,
       credits: op.granted,
-      isOwner: () => true,
+      mayBeCredited: () => true,
     });
   }
 }

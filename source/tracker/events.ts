@@ -235,7 +235,7 @@ export function formatEvent(event: TrackerEvent): string {
       // view's log: `+50331648 B`).
       return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.bytes >= 1024 ? `${formatSize(event.bytes)} of ` : ''}${event.name})`;
     case 'credit-capped':
-      return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (only current owners other than itself; one host gives at most the file's size per file)`;
+      return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)`;
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':

@@ -54,7 +54,7 @@ describe('credit ledger', () => {
       infohashHex,
       sizeBytes: 100,
       credits: [{ nodeId: 1, bytes: 60 }],
-      isOwner: () => true,
+      mayBeCredited: () => true,
     });
     assert.deepEqual(ledger.decide(request('d1', 'f1')), {
       duplicate: false,

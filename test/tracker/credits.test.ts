@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatEvent } from '../../source/tracker/events.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
-import { at, creditOf, infohash, newState, own, register, update } from './fixtures.ts';
+import {
+  at,
+  creditOf,
+  identity,
+  infohash,
+  newState,
+  own,
+  prove,
+  register,
+  update,
+} from './fixtures.ts';
 
 const SIZE = 1000;
 const FILE = { infohash: infohash(0x1b), name: 'big.iso', size: SIZE };
@@ -18,6 +28,61 @@ function setup(): { state: TrackerState; t1: Buffer; t4: Buffer } {
   own(state, t2, 5002, 0, FILE);
   return { state, t1, t4 };
 }
+
+describe('UPDATE between nodes of one host', () => {
+  test('on a LAN host, credits nothing to its own nodes; on loopback (a demo), it does', () => {
+    // Found by a session: two ids of one host credited each other for made-up 1 TiB files, and
+    // the view showed `credit 3.0 TiB`. A downloader on another host still credits them.
+    const { state } = newState();
+    const on = (address: string, port: number) => ({ address, port });
+    const join = (nodeId: number, from: { address: string; port: number }) => {
+      const { reply } = prove(state, nodeId, from, 0, identity(nodeId));
+      assert.equal(reply?.type, 'registered');
+      return (reply as { token: Buffer }).token;
+    };
+    const lan = (port: number) => on('192.0.2.7', port);
+    const owner = join(1, lan(5001));
+    const friend = join(2, lan(5002));
+    const stranger = join(3, on('192.0.2.8', 5003));
+    const local = [join(4, at(5004)), join(5, at(5005))];
+    for (const [token, from] of [
+      [owner, lan(5001)],
+      [local[0]!, at(5004)],
+    ] as const) {
+      const { reply } = state.handle({ type: 'own', state: 'complete', token, ...FILE }, from, 0);
+      assert.deepEqual(reply, { type: 'ack' });
+    }
+    const credit = (
+      token: Buffer,
+      from: { address: string; port: number },
+      id: number,
+      to: number,
+    ) =>
+      state
+        .handle(
+          {
+            type: 'update',
+            token,
+            infohash: FILE.infohash,
+            downloadId: Buffer.alloc(8, id),
+            credits: [{ nodeId: to, bytes: SIZE }],
+          },
+          from,
+          1,
+        )
+        .events.map(formatEvent);
+    assert.deepEqual(credit(friend, lan(5002), 1, 1), [
+      "capped node 2's credit for big.iso: 1000 B asked, 0 B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)",
+    ]);
+    assert.equal(creditOf(state, 1, 1), 0);
+    assert.deepEqual(credit(stranger, on('192.0.2.8', 5003), 2, 1), [
+      'credited node 3 -> node 1 +1000 B (big.iso)',
+    ]);
+    assert.deepEqual(credit(local[1]!, at(5005), 3, 4), [
+      'credited node 5 -> node 4 +1000 B (big.iso)',
+    ]);
+  });
+});
 
 describe('UPDATE', () => {
   test('credits the owners with the verified bytes and logs each credit', () => {
@@ -115,7 +180,7 @@ describe('UPDATE', () => {
     });
     assert.equal(
       formatEvent(result.events[0]!),
-      `capped node 1's credit for ${FILE.name}: 1500 B asked, 0 B given (only current owners other than itself; one host gives at most the file's size per file)`,
+      `capped node 1's credit for ${FILE.name}: 1500 B asked, 0 B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)`,
     );
     assert.deepEqual(state.toPersisted(), before);
   });
