@@ -95,28 +95,36 @@ describe('lockFolder', () => {
   test('two processes starting at once: exactly one gets the folder, every time', {
     timeout: 60_000,
   }, async () => {
-    // Each child tries, prints what it got, and holds a lock it got until the other has tried.
+    // Each child tries and prints what it got; one that got the lock holds it until its stdin
+    // ends, which is once both have said (a fixed hold of 1.5 s made this test 10 s long).
     const moduleUrl = new URL('../../source/folder-lock.ts', import.meta.url).href;
     const script = `const { lockFolder } = await import(${JSON.stringify(moduleUrl)});
       const got = await lockFolder(process.argv[1]);
       console.log(got.ok ? 'ok' : 'refused');
-      if (got.ok) setTimeout(() => got.lock.release(), 1500);`;
+      if (got.ok) process.stdin.once('end', () => got.lock.release()).resume();`;
     for (let round = 0; round < 5; round++) {
       const dir = await stateDir();
-      const run = () =>
-        new Promise<string>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            ['--import', 'tsx', '--input-type=module', '-e', script, dir],
-            { stdio: ['ignore', 'pipe', 'inherit'] },
-          );
+      const start = () => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', '--input-type=module', '-e', script, dir],
+          { stdio: ['pipe', 'pipe', 'inherit'] },
+        );
+        const said = new Promise<string>((resolve) => {
           let out = '';
           child.stdout.on('data', (chunk) => {
             out += chunk;
+            if (out.includes('\n')) resolve(out.trim());
           });
           child.once('exit', () => resolve(out.trim()));
         });
-      const outcomes = (await Promise.all([run(), run()])).sort();
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        return { child, said, exited };
+      };
+      const racers = [start(), start()];
+      const outcomes = (await Promise.all(racers.map((racer) => racer.said))).sort();
+      for (const racer of racers) racer.child.stdin.end();
+      await Promise.all(racers.map((racer) => racer.exited));
       assert.deepEqual(outcomes, ['ok', 'refused'], `round ${round}`);
     }
   });

@@ -1,0 +1,7 @@
+/**
+ * ../credit-laundering.test.ts again, its tracker keeping the swarm in a redis-server of its own (the shared
+ * store of trackers that serve one swarm together): set before the tests are loaded, since
+ * their harness reads it then. Run within `npm run test:unit`, beside the other files.
+ */
+process.env.BT_TUI_TEST_STORE = 'redis';
+await import('../credit-laundering.test.ts');
