@@ -64,7 +64,8 @@ function keyWith(key: Key, flags: Partial<Key>): Key {
  * paste or `tmux send-keys 'name' Enter` as one string ("jj", "name\r") with no flag set, so a
  * view bound to single keys would ignore it and a text line would drop its Enter. Characters
  * come out one by one; CR and LF become Enter, TAB becomes Tab, DEL and BS become Ink's
- * delete and backspace; other control characters are dropped. A named key passes as it is.
+ * delete and backspace, Ctrl+letters Ctrl and the letter; other control characters are dropped.
+ * A named key passes as it is.
  */
 export function splitKeys(input: string, key: Key): KeyPress[] {
   const chars = Array.from(input);
@@ -76,6 +77,14 @@ export function splitKeys(input: string, key: Key): KeyPress[] {
     else if (char === '\t') presses.push({ input: '', key: keyWith(key, { tab: true }) });
     else if (char === '\u007f') presses.push({ input: '', key: keyWith(key, { delete: true }) });
     else if (char === '\b') presses.push({ input: '', key: keyWith(key, { backspace: true }) });
+    else if (char >= '\u0001' && char <= '\u001a')
+      // Ctrl+A … Ctrl+Z, as Ink hands over one alone: two sent together (`send-keys C-a C-k`, a
+      // slow SSH link) were dropped, and the line being typed stayed as it was (found by a
+      // session).
+      presses.push({
+        input: String.fromCharCode(char.charCodeAt(0) + 96),
+        key: keyWith(key, { ctrl: true }),
+      });
     else if (char >= ' ')
       presses.push({ input: char, key: keyWith(key, { shift: /^[A-Z]$/.test(char) }) });
   }

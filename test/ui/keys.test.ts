@@ -97,16 +97,26 @@ describe('splitKeys', () => {
     );
   });
 
-  test('LF is Enter, TAB is Tab, DEL is delete; other control characters are dropped', () => {
-    const presses = splitKeys('x\n\t\u007f\u0001Y', noKey);
+  test('LF is Enter, TAB is Tab, DEL is delete, Ctrl+letters are Ctrl and the letter; other control characters are dropped', () => {
+    // Found by a session: `send-keys C-a C-k` came as one read and both keys were dropped.
+    const presses = splitKeys('x\n\t\u007f\u0001\u000b\u001cY', noKey);
     assert.deepEqual(
-      presses.map(({ input, key }) => [input, key.return, key.tab, key.delete, key.shift]),
+      presses.map(({ input, key }) => [
+        input,
+        key.return,
+        key.tab,
+        key.delete,
+        key.ctrl,
+        key.shift,
+      ]),
       [
-        ['x', false, false, false, false],
-        ['', true, false, false, false],
-        ['', false, true, false, false],
-        ['', false, false, true, false],
-        ['Y', false, false, false, true],
+        ['x', false, false, false, false, false],
+        ['', true, false, false, false, false],
+        ['', false, true, false, false, false],
+        ['', false, false, true, false, false],
+        ['a', false, false, false, true, false],
+        ['k', false, false, false, true, false],
+        ['Y', false, false, false, false, true],
       ],
     );
   });
