@@ -140,7 +140,13 @@ async function runHeadless(
   const problem = await Promise.race([firstProblem([registered, seeds]), stopped]);
   if (problem === 'stopped') {
     await node.exit();
-    return 0;
+    if (!options.exitWhenDone) return 0;
+    // Stopped before a download began: for --exit-when-done that is not done (exit 0 said a
+    // download taken up from the record was, found by a session).
+    const taken = node.recordedDownloads();
+    const left = [...new Set(options.download)].filter((text) => !taken.includes(text));
+    reportStopped(taken, left, (line) => console.error(line));
+    return taken.length + left.length > 0 ? 1 : 0;
   }
   if (problem !== null) {
     console.error(`bt-tui: ${problem}`);
@@ -164,6 +170,18 @@ async function runHeadless(
   clearInterval(progress);
   await node.exit();
   return code;
+}
+
+/** What --exit-when-done says of the downloads a stop left: `taken` up by the next start, or not. */
+function reportStopped(taken: string[], left: string[], report: (line: string) => void): void {
+  if (taken.length > 0)
+    report(
+      `bt-tui: stopped before every download was done (${taken.join(', ')}); the next start takes ${taken.length === 1 ? 'it' : 'them'} up`,
+    );
+  for (const name of left)
+    report(
+      `bt-tui: stopped before ${name} was done; the next start does not take it up by itself: --download ${name} does`,
+    );
 }
 
 /**
@@ -235,14 +253,7 @@ async function untilDownloadsDone(
       const left: string[] = [];
       for (const name of node.unfinishedDownloads())
         ((await node.nextStartTakesUp(name)) ? taken : left).push(name);
-      if (taken.length > 0)
-        report(
-          `bt-tui: stopped before every download was done (${taken.join(', ')}); the next start takes ${taken.length === 1 ? 'it' : 'them'} up`,
-        );
-      for (const name of left)
-        report(
-          `bt-tui: stopped before ${name} was done; the next start does not take it up by itself: --download ${name} does`,
-        );
+      reportStopped(taken, left, report);
       return 1;
     }
     for (const download of settled) {

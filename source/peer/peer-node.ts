@@ -871,7 +871,10 @@ export class PeerNode {
         this.options.logger.log(`${entry.name}: not taken up: --download ${asked} asks for it`);
       return asked === null;
     });
-    if (this.closed || entries.length === 0) return names;
+    // Leaving already: a shutdown signal during start-up, before the tracker answered. Taken up
+    // then, a download ran on with the socket closed and the process never exited (found by a
+    // session).
+    if (this.leaving || this.closed || entries.length === 0) return names;
     const paused = entries.filter((entry) => entry.paused).map((entry) => entry.name);
     this.options.logger.log(
       `taking up ${entries.length} unfinished ${entries.length === 1 ? 'download' : 'downloads'}: ${entries.map((entry) => entry.name).join(', ')}${paused.length > 0 ? ` (paused: ${paused.join(', ')})` : ''}`,
@@ -922,6 +925,7 @@ export class PeerNode {
   }
 
   private startDownload(text: string, paused: boolean): IntentOutcome {
+    if (this.leaving || this.closed) return { ok: false, reason: 'the node has exited' };
     this.noteIntent();
     const parsed = parseDownloadTarget(text);
     if (!parsed.ok) return this.refuse(text, describeTargetError(text, parsed.error));
@@ -1069,6 +1073,11 @@ export class PeerNode {
     return [...this.downloads.values()]
       .filter((download) => !SETTLED_STATES.has(download.state))
       .map((download) => download.name);
+  }
+
+  /** The names of the unfinished downloads the record lists: the next start takes them up. */
+  recordedDownloads(): string[] {
+    return this.downloadsRecord.entries.map((entry) => entry.name);
   }
 
   /** The names of the downloads a person paused (or that were taken up paused), in order. */

@@ -224,6 +224,25 @@ test('a second node of one id with another folder and the same --logs is refused
   assert.deepEqual(await again.waitForExit(), { code: 0, signal: null });
 });
 
+test('--exit-when-done stopped before its downloads began says so and exits 1', {
+  timeout: 30_000,
+}, async () => {
+  // Found by a session: stopped while the tracker had not answered yet, it exited 0.
+  const ws = await workspace();
+  const silent = `127.0.0.1:${await freeUdpPort()}`;
+  const peer = spawnCli([
+    'peer',
+    ...['--id', '4', '--headless', '--tracker', silent, '--files', ws.files, '--logs', ws.logs],
+    ...['--download', 'x.bin', '--exit-when-done'],
+  ]);
+  await peer.waitForLine(/node 4 listening on/);
+  peer.signal('SIGTERM');
+  assert.deepEqual(await peer.waitForExit(), { code: 1, signal: null });
+  assert.deepEqual(peer.stderr, [
+    'bt-tui: stopped before x.bin was done; the next start does not take it up by itself: --download x.bin does',
+  ]);
+});
+
 test('with a silent tracker a headless node seeds at once instead of waiting for it', {
   timeout: 30_000,
 }, async () => {

@@ -9,8 +9,12 @@ import assert from 'node:assert/strict';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { systemClock } from '../../source/clock.ts';
+import { defaults } from '../../source/config.ts';
 import { formatSize } from '../../source/format.ts';
+import { Logger } from '../../source/log/logger.ts';
 import { Bitfield } from '../../source/peer/download/bitfield.ts';
+import { PeerNode } from '../../source/peer/peer-node.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { damageByteAt, downloadStoppedMidWay } from './harness/stopped-download.ts';
 import { describeOwners, downloadAndSettle, Swarm } from './harness/swarm.ts';
@@ -165,6 +169,53 @@ test('a part file without any resume record is not written to: the download says
     const again = await downloadAndSettle(leecher, NAME, 30_000);
     assert.equal(again.state, 'done', `state: ${again.reason}`);
     assert.equal(await sha256File(join(leecher.folder, 'notes.bin')), theirBytes);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a node that leaves before the tracker answered takes up no download, and keeps its record', {
+  timeout: 60_000,
+}, async () => {
+  // Found by a session: a shutdown signal during start-up (before the first answer) ran exit(),
+  // the answer came meanwhile, the unfinished download was taken up and ran on with the socket
+  // closed: the process never exited.
+  const seed = 606;
+  const swarm = await Swarm.start();
+  try {
+    await writeRandomFile(join(await swarm.folderFor(1), NAME), FILE_BYTES, seed);
+    const firstRun = await downloadStoppedMidWay(swarm, NAME, LEECHER_ID, seed);
+    const claimed = await claimedPieces(firstRun.folder);
+    const lines: string[] = [];
+    const opened = await PeerNode.open({
+      nodeId: LEECHER_ID,
+      host: '127.0.0.1',
+      port: 0,
+      tracker: swarm.trackerAddress,
+      filesDir: join(swarm.root, 'files'),
+      maxOwners: defaults.maxOwnersPerDownload,
+      blockSizeBytes: defaults.blockSizeBytes,
+      giveUpWithoutOwnersMs: null,
+      clock: systemClock,
+      logger: new Logger({
+        filePath: null,
+        clock: systemClock,
+        echo: (line) => void lines.push(line),
+      }),
+    });
+    assert.ok(opened.ok);
+    // At once: the tracker's answer takes a round trip.
+    await opened.node.exit();
+    assert.deepEqual(await opened.node.resumed, [], lines.join('\n'));
+    assert.deepEqual(opened.node.unfinishedDownloads(), []);
+    assert.deepEqual(
+      lines.filter((line) => /taking up|resuming|downloading/.test(line)),
+      [],
+      `seed ${seed}`,
+    );
+    // The record is as it was: the next start takes the download up.
+    assert.deepEqual(opened.node.recordedDownloads(), [NAME]);
+    assert.deepEqual(await claimedPieces(firstRun.folder), claimed);
   } finally {
     await swarm.close();
   }
