@@ -14,6 +14,7 @@ import { lockNodeLog } from './node-log-lock.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { sayStdoutGone, stdoutGone, watchStdout } from './stdout-gone.ts';
 import { lookUpTrackerNames, trackerNamesAgain } from './tracker-names.ts';
 
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -51,11 +52,16 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     return 1;
   }
   const logPath = join(options.logsDir, `node${options.nodeId}.log`);
+  if (!fullScreen) watchStdout((reason) => sayStdoutGone(reason, logPath));
   const logger = new Logger({
     filePath: logPath,
     clock: systemClock,
     ...(fullScreen ? {} : { ringSize: 0 }),
-    echo: fullScreen ? undefined : (line) => console.log(line),
+    echo: fullScreen
+      ? undefined
+      : (line) => {
+          if (!stdoutGone()) console.log(line);
+        },
   });
   for (const line of named.lines) logger.log(line);
   const opened = await PeerNode.open({
@@ -157,7 +163,8 @@ async function runHeadless(
   const failedAtStart = startDownloads(node, options, (line) => console.error(line));
   const progress = setInterval(() => {
     for (const download of node.getSnapshot().downloads) {
-      if (download.state === 'downloading') console.log(formatProgressLine(download));
+      if (download.state === 'downloading' && !stdoutGone())
+        console.log(formatProgressLine(download));
     }
   }, PROGRESS_INTERVAL_MS);
   let code = 0;

@@ -13,6 +13,15 @@ export async function runTrackerExport(options: TrackerExportOptions): Promise<n
     console.error(`bt-tui: ${outcome.message}`);
     return 1;
   }
-  process.stdout.write(outcome.text);
+  // A closed pipe or a full disk: said in one line, exit 1 (it was a stack trace).
+  process.stdout.on('error', () => {});
+  const failed = await new Promise<Error | null | undefined>((resolve) =>
+    process.stdout.write(outcome.text, resolve),
+  );
+  if (failed) {
+    const code = (failed as NodeJS.ErrnoException).code ?? failed.message;
+    console.error(`bt-tui: cannot write the export to standard output (${code})`);
+    return 1;
+  }
   return 0;
 }

@@ -8,6 +8,7 @@ import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
+import { sayStdoutGone, stdoutGone, watchStdout } from './stdout-gone.ts';
 import { notWrittenExit } from './tracker-exit.ts';
 
 /**
@@ -25,8 +26,10 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   limitTrackerHeapGrowth();
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const logPath = join(options.logsDir, 'tracker.log');
+  if (!fullScreen) watchStdout((reason) => sayStdoutGone(reason, logPath));
   const logger = new Logger({
-    filePath: join(options.logsDir, 'tracker.log'),
+    filePath: logPath,
     clock: systemClock,
     ...(fullScreen ? {} : { ringSize: 0 }),
     echo: fullScreen ? undefined : batchedStdout(),
@@ -57,6 +60,8 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
 
 /** Prints lines on stdout in batches (see line-batch.ts). */
 function batchedStdout(): (line: string) => void {
-  const batch = new LineBatch((text) => process.stdout.write(text), LOG_BATCH_MS);
+  const batch = new LineBatch((text) => {
+    if (!stdoutGone()) process.stdout.write(text);
+  }, LOG_BATCH_MS);
   return (line) => batch.push(line);
 }
