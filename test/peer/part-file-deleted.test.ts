@@ -45,7 +45,7 @@ test('a part file deleted while it downloads fails that download with the reason
     assert.ok(fetched < 4 * MiB, `stopped before the rest was fetched (${fetched} B verified)`);
     assert.equal(
       download.reason,
-      'big.bin.part was deleted from the folder before the download finished; download it again to start over',
+      'big.bin.part was deleted or moved out of the folder before the download finished; download it again to start over',
     );
     assert.ok(
       leecher!.lines.some((line) => line.endsWith(` big.bin: failed: ${download.reason}`)),

@@ -6,6 +6,7 @@
  * without any record is not this node's: it is left as it is and the download says why.
  */
 import assert from 'node:assert/strict';
+import { truncateSync } from 'node:fs';
 import { access, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -216,6 +217,34 @@ test('a node that leaves before the tracker answered takes up no download, and k
     // The record is as it was: the next start takes the download up.
     assert.deepEqual(opened.node.recordedDownloads(), [NAME]);
     assert.deepEqual(await claimedPieces(firstRun.folder), claimed);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a part file cut short by another program stops the download; started again, it ends exact', {
+  timeout: 60_000,
+}, async () => {
+  // Found by a session: `truncate -s 0` of the part file mid-download, and the download ended
+  // `done, SHA-256 of every piece verified` with 43 of 128 pieces zeros and the file short.
+  const seed = 607;
+  const swarm = await Swarm.start();
+  try {
+    const expected = await writeRandomFile(join(await swarm.folderFor(1), NAME), FILE_BYTES, seed);
+    const owner = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 4 * MiB });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    leecher.tripwire.arm(3 * MiB, () => truncateSync(join(leecher.folder, `${NAME}.part`), 0));
+    const cut = await downloadAndSettle(leecher, NAME, 30_000);
+    assert.equal(cut.state, 'failed', `seed ${seed}`);
+    assert.equal(
+      cut.reason,
+      `${NAME}.part was resized by another program while it downloaded (it must stay ${FILE_BYTES} B): the pieces verified so far are checked again when it starts again`,
+    );
+    await assert.rejects(access(join(leecher.folder, NAME)), { code: 'ENOENT' });
+    const again = await downloadAndSettle(leecher, NAME, 45_000);
+    assert.equal(again.state, 'done', `${again.reason} (seed ${seed}; ${describeOwners(again)})`);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `SHA-256 (seed ${seed})`);
   } finally {
     await swarm.close();
   }

@@ -1345,7 +1345,7 @@ export class Download {
     }
     if (nowMs - this.partCheckedAtMs >= PART_CHECK_MS) {
       this.partCheckedAtMs = nowMs;
-      void this.stopIfPartDeleted();
+      void this.stopIfPartDamaged();
     }
     transfer.pumpAll();
     this.deps.changed();
@@ -1354,14 +1354,19 @@ export class Download {
   /**
    * A part file deleted from the folder while it downloads: the download stops now rather than
    * fetch the rest into a file nobody can name (found by hand; it then crashed the node at the
-   * end). Its progress record goes too: there is nothing left to resume.
+   * end). Its progress record goes too: there is nothing left to resume. One resized by another
+   * program stops too, its record kept: the next start hashes the pieces it claims again and
+   * fetches the ones lost.
    */
-  private async stopIfPartDeleted(): Promise<void> {
+  private async stopIfPartDamaged(): Promise<void> {
     const partFile = this.partFile;
-    if (partFile === null || !(await partFile.isDeleted().catch(() => false))) return;
-    if (this.stopped || this.state === 'verifying') return;
-    await partFile.discardProgress().catch(() => {});
-    if (!this.stopped) this.fail(partFile.deletedReason);
+    if (partFile === null) return;
+    const damage = await partFile.damage().catch(() => null);
+    if (damage === null || this.stopped || this.state === 'verifying') return;
+    if (damage === 'deleted') {
+      await partFile.discardProgress().catch(() => {});
+      if (!this.stopped) this.fail(partFile.deletedReason);
+    } else this.fail(partFile.resizedReason);
   }
 
   private checkGiveUp(): boolean {

@@ -9,6 +9,7 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   unlink,
   writeFile,
 } from 'node:fs/promises';
@@ -310,13 +311,21 @@ export class PartFile {
   }
 
   /**
-   * True once the part file has no name left (deleted from the folder): what is written after
-   * that reaches a file nobody can open. One fstat of the open handle, no path to race with.
+   * What another program did to the part file, or null: `deleted` once it has no name left
+   * (what is written after that reaches a file nobody can open), `resized` once it is no longer
+   * the file's size (cut short: `truncate -s 0` left 43 of 128 verified pieces zeros, and the
+   * download ended `done` with them, found by a session). One fstat of the open handle, no path
+   * to race with. Bytes changed in place are not seen: verified pieces are not read again.
    */
-  async isDeleted(): Promise<boolean> {
-    if (this.closed) return false;
-    const { nlink } = await this.handle.stat();
-    return nlink === 0;
+  async damage(): Promise<'deleted' | 'resized' | null> {
+    if (this.closed) return null;
+    const { nlink, size, ino } = await this.handle.stat();
+    if (nlink === 0) return 'deleted';
+    // Moved out of the folder (its name there now another file's, or none): as good as deleted.
+    // It was found only at the end, the whole file fetched first (found by a session).
+    const named = await stat(this.paths.partPath).catch(() => null);
+    if (named?.ino !== ino) return 'deleted';
+    return size === this.metainfo.sizeBytes ? null : 'resized';
   }
 
   /** Removes the resume record for good (a save still being written first): its part is gone. */
@@ -326,9 +335,14 @@ export class PartFile {
     await removeProgress(this.paths);
   }
 
-  /** Why a download of a part file deleted from the folder stops (see isDeleted). */
+  /** Why a download of a part file deleted from the folder stops (see damage). */
   get deletedReason(): string {
-    return `${basename(this.paths.partPath)} was deleted from the folder before the download finished; download it again to start over`;
+    return `${basename(this.paths.partPath)} was deleted or moved out of the folder before the download finished; download it again to start over`;
+  }
+
+  /** Why a download of a part file another program resized stops (see damage). */
+  get resizedReason(): string {
+    return `${basename(this.paths.partPath)} was resized by another program while it downloaded (it must stay ${this.metainfo.sizeBytes} B): the pieces verified so far are checked again when it starts again`;
   }
 
   /**
@@ -337,6 +351,8 @@ export class PartFile {
    */
   async finalize(): Promise<{ ok: true } | { ok: false; reason: string }> {
     await this.handle.sync();
+    // Cut short since the last look (see damage): never named as the file.
+    if ((await this.damage()) === 'resized') return { ok: false, reason: this.resizedReason };
     this.closed = true;
     await this.handle.close();
     try {

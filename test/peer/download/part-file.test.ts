@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -102,18 +102,18 @@ test('writes go on exact while the part file is flushed ahead; closing waits for
   });
 });
 
-test('a part file deleted under it: isDeleted says so, finalize fails with the reason, no record left', async () => {
+test('a part file deleted under it: damage() says so, finalize fails with the reason, no record left', async () => {
   const content = new SeededRandom(7).bytes(300 * 1024);
   const { paths, partFile } = await openFor('gone.bin', content, 256 * 1024);
   await writeAll(partFile, content, 256 * 1024);
   await partFile.saveProgress(new Bitfield(2));
-  assert.equal(await partFile.isDeleted(), false);
+  assert.equal(await partFile.damage(), null);
   await rm(paths.partPath);
-  assert.equal(await partFile.isDeleted(), true);
+  assert.equal(await partFile.damage(), 'deleted');
   assert.deepEqual(await partFile.finalize(), {
     ok: false,
     reason:
-      'gone.bin.part was deleted from the folder before the download finished; download it again to start over',
+      'gone.bin.part was deleted or moved out of the folder before the download finished; download it again to start over',
   });
   await assert.rejects(readFile(paths.finalPath), { code: 'ENOENT' });
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
@@ -121,6 +121,27 @@ test('a part file deleted under it: isDeleted says so, finalize fails with the r
   // A save that comes after the record was discarded writes nothing.
   await partFile.saveProgress(new Bitfield(2));
   await assert.rejects(readFile(paths.progressPath), { code: 'ENOENT' });
+});
+
+test('a part file cut short by another program: damage() says so, finalize fails, the record stays', async () => {
+  // Found by a session: `truncate -s 0` mid-download, and the download ended `done` with zeros.
+  const content = new SeededRandom(8).bytes(300 * 1024);
+  const { paths, partFile } = await openFor('cut.bin', content, 256 * 1024);
+  await writeAll(partFile, content, 256 * 1024);
+  await partFile.saveProgress(new Bitfield(2));
+  await truncate(paths.partPath, 0);
+  assert.equal(await partFile.damage(), 'resized');
+  // Moved out of the folder: as good as deleted.
+  const moved = `${paths.partPath}.moved`;
+  await rename(paths.partPath, moved);
+  assert.equal(await partFile.damage(), 'deleted');
+  await rename(moved, paths.partPath);
+  assert.deepEqual(await partFile.finalize(), {
+    ok: false,
+    reason: `cut.bin.part was resized by another program while it downloaded (it must stay ${300 * 1024} B): the pieces verified so far are checked again when it starts again`,
+  });
+  await assert.rejects(readFile(paths.finalPath), { code: 'ENOENT' });
+  await readFile(paths.progressPath);
 });
 
 test('the resume record is the verified pieces alone; the metainfo is written once beside it', async () => {
