@@ -53,6 +53,7 @@ import {
   type UnsupportedEntry,
 } from './node-folder.ts';
 import { NodeRates } from './node-rates.ts';
+import { openForWriting } from './open-writers.ts';
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
 import { PeerNames } from './peer-names.ts';
@@ -673,9 +674,31 @@ export class PeerNode {
       this.seenUnsupported = new Set(unsupported.map((entry) => entry.name));
     }
     for (const entry of unsupported) this.logNotSeeded(entry);
-    const toSeed = files.filter((file) => !this.downloads.has(file.name));
+    let toSeed = files.filter((file) => !this.downloads.has(file.name));
+    // A file still being copied in when the node starts waits as one copied in later does: it
+    // was seeded half-copied, then withdrawn as changed (found by a session).
+    if (options.alsoNewFiles) toSeed = await this.holdUnsettled(toSeed);
     // A file's slot is free once it is served: the OWNs of many go to the tracker together.
     return inBoundedParallel(toSeed, (file, done) => this.seed(file.name, done));
+  }
+
+  /**
+   * The files of `files` no other process has open for writing; those it has wait to settle,
+   * as new files (see seedAll). A file just written and closed is not held: at start the copy
+   * that made it is over, or it would still have it open.
+   */
+  private async holdUnsettled(files: FolderFile[]): Promise<FolderFile[]> {
+    const pathOf = (file: FolderFile) => join(this.folder.path, file.name);
+    const written = await openForWriting(new Set(files.map(pathOf)));
+    return files.filter((file) => {
+      if (!written.has(pathOf(file))) return true;
+      this.seedWatch.waitToSettle(file.name);
+      this.setFileState(file.name, { kind: 'new' });
+      this.options.logger.log(
+        `${file.name} is still being written: seeding it once it stops changing`,
+      );
+      return false;
+    });
   }
 
   /** Files new in the folder since the last listing wait to settle (see seedAll). */
@@ -767,7 +790,11 @@ export class PeerNode {
       for (const file of listing.files) stamps.set(file.name, file);
       this.listingStamps = { listing, stamps };
     }
-    const review = this.seedWatch.review(this.listingStamps.stamps, listingNumber);
+    const review = this.seedWatch.review(
+      this.listingStamps.stamps,
+      listingNumber,
+      this.options.clock.wallNow(),
+    );
     const log = (line: string) => this.options.logger.log(line);
     for (const name of review.gone) {
       const entry = this.seeded.get(name);
@@ -792,7 +819,7 @@ export class PeerNode {
       this.forgetFileState(name);
       this.saveRecord(this.record.remove(name));
     }
-    for (const name of review.settled) void this.seedAgain(name);
+    if (review.settled.length > 0) void this.seedSettled(review.settled);
     if (review.gone.length + review.forgotten.length > 0) this.markChanged();
     this.noticeNewFiles(listing);
   }
@@ -811,6 +838,20 @@ export class PeerNode {
     this.withdraw(name, entry).catch((error: Error) =>
       this.options.logger.log(`could not stop serving ${name}: ${error.message}`),
     );
+  }
+
+  /**
+   * Seeds the files that settled (changed ones again, new ones under --seed-all), but for those
+   * another process still has open for writing: they wait on.
+   */
+  private async seedSettled(names: readonly string[]): Promise<void> {
+    const paths = new Map(names.map((name) => [join(this.folder.path, name), name]));
+    const written = await openForWriting(new Set(paths.keys()));
+    for (const [path, name] of paths) {
+      if (this.closed) return;
+      if (written.has(path)) this.seedWatch.waitToSettle(name);
+      else void this.seedAgain(name);
+    }
   }
 
   /** Seeds a changed file again once it settled; waits again if it changed while hashed. */

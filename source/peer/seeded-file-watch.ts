@@ -32,6 +32,15 @@ export interface SeededFileReview {
   forgotten: string[];
 }
 
+/**
+ * A file waiting to settle is seeded once unchanged between two listings and not written for
+ * this long. Two listings a second apart alone seeded a copy that paused for 2 s (a slow
+ * network, a USB stick) at each pause: a downloader then got the first 4 MiB of a 16 MiB file
+ * as `done`, and the swarm listed both versions (found by a session). What still has the file
+ * open for writing is asked too (open-writers.ts).
+ */
+export const SETTLE_QUIET_MS = 5_000;
+
 /** A re-seed that failed this many times in a row is left to the person (the row says why). */
 const MAX_RESEED_FAILURES = 3;
 
@@ -121,7 +130,11 @@ export class SeededFileWatch {
    * `listingNumber` is what listingStarts() gave when it began. A listing older than one
    * reviewed already says nothing new and is ignored.
    */
-  review(listing: ReadonlyMap<string, FileIdentity>, listingNumber: number): SeededFileReview {
+  review(
+    listing: ReadonlyMap<string, FileIdentity>,
+    listingNumber: number,
+    nowWallMs: number,
+  ): SeededFileReview {
     const review: SeededFileReview = { gone: [], changed: [], settled: [], forgotten: [] };
     if (listingNumber <= this.lastReviewed) return review;
     this.lastReviewed = listingNumber;
@@ -147,7 +160,7 @@ export class SeededFileWatch {
       if (now === undefined) {
         this.forget(name);
         review.forgotten.push(name);
-      } else if (before !== null && sameStamp(now, before)) {
+      } else if (before !== null && sameStamp(now, before) && quietSince(now, nowWallMs)) {
         this.changes++;
         this.waiting.delete(name);
         review.settled.push(name);
@@ -159,6 +172,12 @@ export class SeededFileWatch {
     this.reviewedClean = this.waiting.size === 0 ? { listing, changes: this.changes } : null;
     return review;
   }
+}
+
+/** Not written for SETTLE_QUIET_MS; a time in the future (a clock set wrong) says nothing. */
+function quietSince(stamp: FileIdentity, nowWallMs: number): boolean {
+  const ageMs = nowWallMs - stamp.mtimeMs;
+  return ageMs >= SETTLE_QUIET_MS || ageMs < 0;
 }
 
 function sameStamp(a: FileIdentity, b: FileIdentity): boolean {

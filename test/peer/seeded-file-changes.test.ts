@@ -6,6 +6,7 @@
  * the tracker, and seeds a changed file again, under its new infohash, once it stops changing.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -341,9 +342,11 @@ test('with --seed-all, a file copied in later is seeded once it stops changing; 
     await seeder!.node.seedAll({ alsoNewFiles: true });
     assert.deepEqual(await seeder!.node.unseed('old.bin'), { ok: true });
 
-    // Copied in slowly (an SFTP upload): it grows for 3 s, listed every second meanwhile.
+    // Copied in slowly (an SFTP upload, a USB stick): it grows for ~5 s, pausing 1.6 s at a
+    // time, listed every second meanwhile. Unchanged between two listings in a pause, it was
+    // seeded then, a version of each pause (found by a session).
     const slow = join(folder, 'new.bin');
-    const CHUNKS = 7;
+    const CHUNKS = 4;
     await appendFile(slow, randomBytes(SIZE / 4));
     // Listed within a second; a busy machine may take longer than one append's pause.
     await waitFor(() => row(seeder!.node, 'new.bin') !== 'absent', 'new.bin listed', 5_000);
@@ -351,13 +354,13 @@ test('with --seed-all, a file copied in later is seeded once it stops changing; 
     for (let index = 1; index < CHUNKS; index++) {
       assert.equal(row(seeder!.node, 'new.bin'), 'new', `seeded while copied (${index})`);
       await appendFile(slow, randomBytes(SIZE / 4));
-      await new Promise((resolve) => setTimeout(resolve, 450));
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
     }
     assert.equal(row(seeder!.node, 'new.bin'), 'new', 'seeded while copied (last)');
     await waitFor(
       () => row(seeder!.node, 'new.bin').startsWith('seeding '),
       `new.bin seeded (shows ${row(seeder!.node, 'new.bin')})`,
-      10_000,
+      15_000,
     );
     const infohash = row(seeder!.node, 'new.bin').slice('seeding '.length);
     assert.deepEqual(await ownersByInfohash(asker!, 'new.bin'), { [infohash]: [1] }, 'one version');
@@ -370,6 +373,48 @@ test('with --seed-all, a file copied in later is seeded once it stops changing; 
     assert.equal(await sha256File(join(leecher!.folder, 'new.bin')), await sha256File(slow));
     assert.equal(row(seeder!.node, 'old.bin'), 'not-shared', 'the one a person stopped stays');
   } finally {
+    await swarm.close();
+  }
+});
+
+test('with --seed-all, a file another process still writes is not seeded until it is closed and quiet', {
+  timeout: 40_000,
+}, async () => {
+  // A copy that stalls longer than the quiet period still has its file open (found by a
+  // session: one being written when the node started was seeded half-copied).
+  const swarm = await Swarm.start();
+  const writer = spawn(
+    'sh',
+    ['-c', 'exec 3>>"$1"; printf x >&3; exec sleep 60', 'sh', 'busy.bin'],
+    {
+      cwd: await swarm.folderFor(1),
+      stdio: 'ignore',
+    },
+  );
+  try {
+    const folder = await swarm.folderFor(1);
+    await waitFor(
+      async () => (await stat(join(folder, 'busy.bin')).catch(() => null)) !== null,
+      'the writer',
+    );
+    const seeder = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await seeder.node.seedAll({ alsoNewFiles: true }), []);
+    await waitFor(() => row(seeder.node, 'busy.bin') !== 'absent', 'busy.bin listed');
+    assert.equal(row(seeder.node, 'busy.bin'), 'new');
+    assert.deepEqual(linesFrom(seeder, 'busy.bin'), [
+      'busy.bin is still being written: seeding it once it stops changing',
+    ]);
+    // Unchanged for longer than the quiet period, but open: not seeded.
+    await new Promise((resolve) => setTimeout(resolve, 6_500));
+    assert.equal(row(seeder.node, 'busy.bin'), 'new');
+    writer.kill('SIGKILL');
+    await waitFor(
+      () => row(seeder.node, 'busy.bin').startsWith('seeding '),
+      `busy.bin seeded once closed (shows ${row(seeder.node, 'busy.bin')})`,
+      10_000,
+    );
+  } finally {
+    writer.kill('SIGKILL');
     await swarm.close();
   }
 });
