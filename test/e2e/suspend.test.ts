@@ -48,6 +48,12 @@ describe('Ctrl+Z in a full-screen view (tmux)', { skip }, () => {
   );
 
   test(
+    'with no job-control shell to go back to (its own session), Ctrl+Z leaves the view as it is',
+    { timeout: 40_000 },
+    () => withLastCapture(() => shown?.captures ?? [], noShellToSuspendTo),
+  );
+
+  test(
     'a SIGTSTP the moment the view takes the screen stops it as any other',
     {
       timeout: 40_000,
@@ -65,6 +71,21 @@ async function runIn(
 ): Promise<TmuxTerminal> {
   shown = await runInTerminal(cleanups, { name, ...size, cwd: ws.dir }, command);
   return shown;
+}
+
+/** `pids` and every process below them, the deepest first. */
+function descendants(pids: number[]): number[] {
+  return pids.flatMap((pid) => {
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {}
+    return [...descendants(children), pid];
+  });
 }
 
 /** The process state letter of /proc/PID/stat: T when stopped. */
@@ -173,6 +194,41 @@ async function tabMovesFocus(terminal: TmuxTerminal): Promise<void> {
   const before = focused(terminal.capture());
   terminal.press('Tab');
   await terminal.waitFor(`Tab to move the focus from ${before}`, (s) => focused(s) !== before);
+}
+
+/**
+ * `script` runs the view in a session of its own, as `tmux new-window CMD`, `ssh -t host CMD` or
+ * `xterm -e CMD` do: nothing could `fg` it, and the kernel discards a stop. The view gave the
+ * screen back and waited, blank, for good (found by a session).
+ */
+async function noShellToSuspendTo(): Promise<void> {
+  const ws = workspace(cleanups, 'suspend-nowhere', []);
+  const port = await freeUdpPort();
+  const view = `${process.execPath} ${CLI} tracker --port ${port} --db ${join(ws.dir, 'db')} --logs ${ws.logs}`;
+  const terminal = await runIn(
+    'suspend-nowhere',
+    { columns: 100, rows: 30 },
+    ws,
+    `script -qc '${view}' /dev/null`,
+  );
+  const header = /^bt-tui tracker · /;
+  await terminal.waitFor('the tracker view', (s) => header.test(s));
+  // `script`, the shell it runs, the view: each stopped at the end, whatever the test did.
+  for (const pid of descendants(terminal.shellChildren())) cleanups.add(() => stopProcess(pid));
+  terminal.press('C-z');
+  // Still there, running, keys taken: the filter line opens on `/`.
+  await sleep(700);
+  assert.match(terminal.capture(), header);
+  assert.equal(terminal.paneFlag('alternate_on'), '1');
+  terminal.type('/');
+  await terminal.waitFor('the filter line', (s) => /filter: /.test(s));
+  terminal.press('Escape');
+  await terminal.waitFor('the filter line closed', (s) => !/filter: /.test(s));
+  terminal.type('q');
+  await terminal.waitFor(
+    'the shell back after q',
+    (s) => !header.test(s) && s.trimEnd().endsWith(TmuxTerminal.PROMPT.trim()),
+  );
 }
 
 async function trackerViewSuspended(): Promise<void> {

@@ -30,9 +30,47 @@ export interface SuspendTarget {
   redraw(): void;
 }
 
-/** Stops this process as a shell's Ctrl+Z would; the view's SIGTSTP handler does the rest. */
+/**
+ * Stops this process as a shell's Ctrl+Z would; the view's SIGTSTP handler does the rest. Where
+ * no shell could continue it (see canSuspend) nothing is stopped: the terminal's bell says so.
+ */
 export function suspendToShell(): void {
-  process.kill(process.pid, 'SIGTSTP');
+  if (canSuspend()) process.kill(process.pid, 'SIGTSTP');
+  else process.stdout.write(BELL);
+}
+
+const BELL = '\u0007';
+
+/** After the command name in /proc/PID/stat: state, ppid, pgrp, session, ... */
+function statFields(pid: number | 'self'): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a stop signal would stop this process: its process group is not orphaned, i.e. some
+ * ancestor outside the group is in the same session (a job-control shell, which can `fg` it).
+ * Started by `tmux new-window CMD`, `ssh -t host CMD` or `xterm -e CMD`, nothing is: the kernel
+ * discards SIGTSTP, and the view, its screen given back, waited blank for a SIGCONT that never
+ * came (found by a session). True where /proc is missing.
+ */
+export function canSuspend(): boolean {
+  const own = statFields('self');
+  if (own === null) return true;
+  const [pgrp, session] = [own[2], own[3]];
+  let parent = Number(own[1]);
+  // Up through the ancestors in this group (npm, then the `sh` it runs, then bt-tui).
+  for (let depth = 0; depth < 64 && parent > 1; depth++) {
+    const fields = statFields(parent);
+    if (fields === null) return true;
+    if (fields[2] !== pgrp) return fields[3] === session;
+    parent = Number(fields[1]);
+  }
+  return false;
 }
 
 /**
@@ -40,14 +78,9 @@ export function suspendToShell(): void {
  * /proc/self/stat), i.e. may change its modes without being stopped. True where /proc is missing.
  */
 export function ownsTerminal(): boolean {
-  try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // After the command name: state, ppid, pgrp, session, tty_nr, tpgid, ...
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[2] === fields[5];
-  } catch {
-    return true;
-  }
+  const fields = statFields('self');
+  // state, ppid, pgrp, session, tty_nr, tpgid, ...
+  return fields === null || fields[2] === fields[5];
 }
 
 /**
@@ -88,6 +121,8 @@ export function handleSuspend(target: SuspendTarget): () => void {
     target.redraw();
   };
   function onStop() {
+    // Nothing would stop it (see canSuspend): the view stays as it is.
+    if (!canSuspend()) return;
     clearInterval(foregroundCheck);
     foregroundCheck = undefined;
     target.screen.pause();
