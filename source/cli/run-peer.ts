@@ -96,7 +96,7 @@ export async function runPeer(options: PeerOptions): Promise<number> {
   // tracker refused this node's id (in use by another node).
   const started = node.registration.then(async (registered) => {
     if (!registered) return null;
-    await node.resumed;
+    await Promise.all([node.resumed, node.restored]);
     return startDownloads(node, options, report);
   });
   // With --exit-when-done the view closes by itself once every download has settled, as a
@@ -159,7 +159,10 @@ async function runHeadless(
     await node.exit();
     return 1;
   }
-  await node.resumed;
+  // After the seeding record's files are seeded again: a --download of one of them is done at
+  // once. Asked before, it found the file `already here (not shared)` and the same command run
+  // a second time exited 1 (found by a session).
+  await Promise.all([node.resumed, node.restored]);
   const failedAtStart = startDownloads(node, options, (line) => console.error(line));
   const progress = setInterval(() => {
     for (const download of node.getSnapshot().downloads) {

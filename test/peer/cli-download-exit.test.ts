@@ -6,7 +6,7 @@
  * (both found by a session).
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, spawnCli, startCliSwarm } from './harness/cli.ts';
@@ -65,7 +65,14 @@ test('a name given twice to --download is one download; asked again once here, i
   assert.equal(await sha256File(join(files, 'node2', 'one.bin')), expected);
 
   // Asked again once it has the file (and seeds it again at start): nothing to do, exit 0.
-  // Until 2026-12-07: `already here (seeding)`, exit 1.
+  // Until 2026-12-07: `already here (seeding)`, exit 1. Seeded again after another file of the
+  // record that takes a while to hash: asked before its turn, it was `already here (not
+  // shared)`, exit 1 (found by a session).
+  await writeRandomFile(join(files, 'node2', 'aaa.bin'), 48 * 1024 * 1024, 43);
+  await writeFile(
+    join(files, 'node2', '.bt-tui', 'seeding.json'),
+    `${JSON.stringify({ version: 1, seeding: ['aaa.bin', 'one.bin'] })}\n`,
+  );
   const again = spawnCli([
     'peer',
     '--id',
