@@ -127,6 +127,7 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   rejectUnknownFlags(args, flags);
   rejectRepeatableFlagsWithoutValue(args, flags);
   rejectRepeatedFlags(args, flags);
+  rejectSwitchValues(args, flags);
   const cli = meow(helpText, {
     importMeta: import.meta,
     argv: args,
@@ -213,6 +214,22 @@ function rejectRepeatableFlagsWithoutValue(args: string[], flags: Record<string,
     if (next === undefined || next.startsWith('-'))
       fail(`${arg} needs a file name (e.g. ${arg} big.bin)`);
   });
+}
+
+/**
+ * A switch given a value (`--exit-when-done=1`): meow read every value but `true` as off, and a
+ * script's `--exit-when-done=1` ran for good (found by a session). A switch is given alone.
+ */
+function rejectSwitchValues(args: string[], flags: Record<string, FlagSpec>): void {
+  for (const arg of args) {
+    const equals = arg.indexOf('=');
+    if (!arg.startsWith('--') || equals < 0) continue;
+    const option = arg.slice(0, equals);
+    const positive = option.startsWith('--no-') ? `--${option.slice(5)}` : option;
+    const spec = Object.entries(flags).find(([name]) => flagToOption(name) === positive)?.[1];
+    if (spec?.type !== 'boolean') continue;
+    fail(`${option} takes no value (got "${arg.slice(equals + 1)}"): give it alone to turn it on`);
+  }
 }
 
 /**

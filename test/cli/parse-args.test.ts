@@ -47,6 +47,18 @@ describe('command line: commands, help and version', () => {
     );
   });
 
+  test('a switch given a value is refused, not read as off', () => {
+    // Found by a session: `--exit-when-done=1` was off, and a script ran for good.
+    assert.equal(
+      usageError('peer', '--id', '1', '--exit-when-done=1'),
+      '--exit-when-done takes no value (got "1"): give it alone to turn it on',
+    );
+    assert.equal(
+      usageError('tracker', '--headless=yes'),
+      '--headless takes no value (got "yes"): give it alone to turn it on',
+    );
+  });
+
   test('a value that starts with - after a flag that takes one says how to give it', () => {
     // Found by a session: `--download -dash.bin` said only `unknown flag -dash.bin`.
     assert.equal(
