@@ -10,7 +10,7 @@ import { checkFilesDir } from './files-dir.ts';
 import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
 import { listenAddress } from './listen-address.ts';
-import { lockNodeLog } from './node-log-lock.ts';
+import { lockNodeLog } from './log-lock.ts';
 import type { PeerOptions } from './parse-args.ts';
 import { formatProgressLine } from './progress-line.ts';
 import { onShutdownSignal } from './shutdown.ts';

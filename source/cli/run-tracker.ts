@@ -6,6 +6,7 @@ import { limitTrackerHeapGrowth } from '../tracker/heap-growth.ts';
 import { startTracker } from '../tracker/server.ts';
 import { prepareFolder } from './folder-flag.ts';
 import { prepareFullScreenEnvironment } from './full-screen-env.ts';
+import { lockTrackerLog } from './log-lock.ts';
 import type { TrackerOptions } from './parse-args.ts';
 import { onShutdownSignal } from './shutdown.ts';
 import { sayStdoutGone, stdoutGone, watchStdout } from './stdout-gone.ts';
@@ -23,10 +24,15 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     console.error(`bt-tui: ${folderProblem}`);
     return 2;
   }
+  const log = await lockTrackerLog(options.logsDir, options.port);
+  if (!log.ok) {
+    console.error(`bt-tui: ${log.problem}`);
+    return 1;
+  }
   limitTrackerHeapGrowth();
   const fullScreen =
     !options.headless && process.stdout.isTTY === true && process.stdin.isTTY === true;
-  const logPath = join(options.logsDir, 'tracker.log');
+  const logPath = join(options.logsDir, log.fileName);
   if (!fullScreen) watchStdout((reason) => sayStdoutGone(reason, logPath));
   const logger = new Logger({
     filePath: logPath,
@@ -34,6 +40,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
     ...(fullScreen ? {} : { ringSize: 0 }),
     echo: fullScreen ? undefined : batchedStdout(),
   });
+  if (log.note !== null) logger.log(log.note);
   const started = await startTracker({
     host: options.host,
     port: options.port,
@@ -55,7 +62,7 @@ export async function runTracker(options: TrackerOptions): Promise<number> {
   }
   await prepareFullScreenEnvironment();
   const { runTrackerView } = await import('./tracker-view.tsx');
-  return runTrackerView(tracker, logger, options.logsDir, storeLocation);
+  return runTrackerView(tracker, logger, logPath, storeLocation);
 }
 
 /** Prints lines on stdout in batches (see line-batch.ts). */

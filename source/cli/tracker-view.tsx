@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import type { Logger } from '../log/logger.ts';
 import type { TrackerServer } from '../tracker/server.ts';
 import { runFullScreen } from '../ui/terminal/run-full-screen.tsx';
@@ -10,12 +10,17 @@ import { notWrittenExit } from './tracker-exit.ts';
 export async function runTrackerView(
   tracker: TrackerServer,
   logger: Logger,
-  logsDir: string,
+  logPath: string,
   storeLocation: string,
 ): Promise<number> {
   let fatal: Error | null = null;
   const view = runFullScreen(
-    <TrackerApp tracker={tracker} log={logger} onQuit={() => view.stop()} />,
+    <TrackerApp
+      tracker={tracker}
+      log={logger}
+      logName={basename(logPath)}
+      onQuit={() => view.stop()}
+    />,
     (error) => {
       fatal = error;
     },
@@ -26,9 +31,7 @@ export async function runTrackerView(
   if (fatal !== null) {
     const error = fatal as Error;
     logger.log(`crashed: ${error.stack ?? error.message}`);
-    console.error(
-      `bt-tui: the tracker view crashed: ${error.message} (details in ${join(logsDir, 'tracker.log')})`,
-    );
+    console.error(`bt-tui: the tracker view crashed: ${error.message} (details in ${logPath})`);
     return 1;
   }
   return notWrittenExit(written, storeLocation);

@@ -5,7 +5,7 @@
  * tracker per `--db` folder: a second is refused.
  */
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { killAll, spawnCli, startCliSwarm, trackerPort } from '../peer/harness/cli.ts';
@@ -95,4 +95,32 @@ test('a second tracker on the same --db is refused in one line, exit 1; the firs
   await first.waitForExit(10_000);
   const third = spawnCli(common);
   await trackerPort(third);
+});
+
+test('a second tracker with the same --logs writes a log of its own and says where', {
+  timeout: 30_000,
+}, async () => {
+  // Found by a session: two trackers of one machine wrote one tracker.log, lines interleaved.
+  const dir = await makeTempDir('tracker-log-lock');
+  cleanups.push(dir.remove);
+  const logs = join(dir.path, 'logs');
+  const tracker = (db: string) =>
+    spawnCli(['tracker', '--headless', '--port', '0', '--logs', logs, '--db', join(dir.path, db)]);
+  const first = tracker('db1');
+  await trackerPort(first);
+  const second = tracker('db2');
+  await trackerPort(second);
+  const own = join(logs, `tracker-${second.child.pid}.log`);
+  assert.match(
+    second.stdout[0] ?? '',
+    new RegExp(
+      `^\\S+ ${join(logs, 'tracker.log')} is written by another tracker \\(process ${first.child.pid}\\): this one writes ${own}$`,
+    ),
+  );
+  for (const each of [first, second]) each.child.kill('SIGTERM');
+  await Promise.all([first.waitForExit(10_000), second.waitForExit(10_000)]);
+  const firstLog = await readFile(join(logs, 'tracker.log'), 'utf8');
+  const secondLog = await readFile(own, 'utf8');
+  assert.equal(firstLog.split('\n').filter((line) => line.includes('db2')).length, 0, firstLog);
+  assert.match(secondLog, /tracker listening on .*db2/);
 });

@@ -79,6 +79,8 @@ export interface TrackerAppProps {
   size?: TerminalSize;
   /** In the demo, `t` switches to the peer view. */
   onSwitchView?: () => void;
+  /** The log file's name, for the log pane's title (`tracker.log` unless another has it). */
+  logName?: string;
   /** In the demo: the state the view had when it was last left, and where to keep it. */
   keptState?: TrackerViewState;
   keepState?: (state: TrackerViewState) => void;
@@ -235,7 +237,7 @@ export function TrackerApp(props: TrackerAppProps) {
         }
       />
       <LogPane
-        title="Log (tracker.log)"
+        title={`Log (${props.logName ?? 'tracker.log'})`}
         lines={lines}
         linesBack={logBack}
         height={layout.logHeight}
