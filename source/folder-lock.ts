@@ -60,7 +60,11 @@ function startTimeOf(pid: number): string {
   }
 }
 
-/** True while the process that wrote the lock still runs (not just any process with its pid). */
+/**
+ * True while the process that wrote the lock still runs (not just any process with its pid). A
+ * process killed and not yet reaped (a zombie: where nothing reaps, a container's, it stayed so
+ * ~1 s) runs no more: a restart right after `kill -9` was refused for it (found by a session).
+ */
 function holderAlive(holder: Holder): boolean {
   try {
     process.kill(holder.pid, 0); // signal 0: checks, sends nothing
@@ -68,7 +72,18 @@ function holderAlive(holder: Holder): boolean {
     // EPERM: it exists, under another user.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (stateOf(holder.pid) === 'Z') return false;
   return holder.startedAt === '' || holder.startedAt === startTimeOf(holder.pid);
+}
+
+/** The state letter of process `pid` (/proc/PID/stat, field 3; Z: a zombie), or ''. */
+function stateOf(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return '';
+  }
 }
 
 async function holderOf(path: string): Promise<Holder | null> {
@@ -91,8 +106,10 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
   const draft = `${path}.${process.pid}`;
   const folder = await folderIdentity(dir);
   const content = `${process.pid} ${startTimeOf(process.pid)} ${folder}\n`;
-  await writeFile(draft, content, { mode: 0o644 });
   try {
+    // Inside the try: on a full disk the draft is made and then not written, and it was left
+    // behind (found by a session).
+    await writeFile(draft, content, { mode: 0o644 });
     // Two tries: the second after removing a lock whose process is gone. Two processes racing
     // for a stale lock both remove it, one links its own first, the other finds it held.
     for (let attempt = 0; attempt < 2; attempt++) {

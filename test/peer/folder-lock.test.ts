@@ -129,6 +129,26 @@ describe('lockFolder', () => {
     }
   });
 
+  test('a lock of a process killed and not yet reaped (a zombie) is stale', async () => {
+    // Found by a session: where nothing reaps at once, a restart right after kill -9 was refused.
+    const dir = await stateDir();
+    // `sleep 30` takes the place of the shell, the parent of `sleep 0.1`, and never reaps it.
+    const parent = liveProcess('sh', ['-c', 'sleep 0.1 & exec sleep 30']);
+    const children = `/proc/${parent.pid}/task/${parent.pid}/children`;
+    let zombie = 0;
+    for (let tries = 0; tries < 100 && zombie === 0; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const pid = Number((await readFile(children, 'utf8').catch(() => '')).trim());
+      const stat = pid > 0 ? await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '') : '';
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) zombie = pid;
+    }
+    assert.ok(zombie > 0, 'no zombie to test with');
+    await writeFile(join(dir, LOCK_FILE_NAME), `${zombie}\n`);
+    const locked = await lockFolder(dir);
+    assert.ok(locked.ok, `refused for zombie ${zombie}`);
+    await locked.lock.release();
+  });
+
   test('an unreadable or empty lock file is stale', async () => {
     const dir = await stateDir();
     await writeFile(join(dir, LOCK_FILE_NAME), 'not a pid');
