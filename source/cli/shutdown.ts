@@ -17,15 +17,12 @@ export const EXIT_WITH_PARENT_ENV = 'BT_TUI_EXIT_WITH_PARENT';
  * from a fresh folder refused as `in use`).
  */
 export function onShutdownSignal(): Promise<NodeJS.Signals> {
-  // One that came while the command was starting (early-signals.ts): shut down now.
-  const early = takeEarlySignal();
-  if (early !== null) {
-    if (early === 'SIGHUP') forgetTerminal();
-    return Promise.resolve(early);
-  }
   return new Promise((resolve) => {
     const withParent = process.env[EXIT_WITH_PARENT_ENV] === '1';
+    let done = false;
     const handler = (signal: NodeJS.Signals) => {
+      if (done) return;
+      done = true;
       for (const name of SHUTDOWN_SIGNALS) process.off(name, handler);
       if (withParent) {
         process.stdin.off('end', parentGone);
@@ -35,10 +32,17 @@ export function onShutdownSignal(): Promise<NodeJS.Signals> {
       resolve(signal);
     };
     const parentGone = () => handler('SIGTERM');
+    // Listening before the early trap lets go: with no listener left for a moment, Node stops
+    // watching the signal, and one the kernel had delivered but Node not yet handed over was
+    // lost, neither trapped nor handled. A SIGTERM sent the moment a busy node said `listening`
+    // was ignored, and the node ran on (found by a test under load).
     for (const name of SHUTDOWN_SIGNALS) process.on(name, handler);
     if (withParent) {
       process.stdin.once('end', parentGone);
       process.stdin.resume();
     }
+    // One that came while the command was starting (early-signals.ts): shut down now.
+    const early = takeEarlySignal();
+    if (early !== null) handler(early);
   });
 }
