@@ -103,8 +103,13 @@ const REASONS: Record<NameError, string> = {
   partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,
 };
 
-/** Longest part of a refused name quoted back; the rest is elided. */
-const QUOTED_NAME_CHARS = 80;
+/**
+ * Characters of a refused name quoted back, from its start and from its end; what is between
+ * is elided. The end says what the file is (`.iso`): cut at 80 from the start it was never seen
+ * (found by a session).
+ */
+const QUOTED_NAME_HEAD = 56;
+const QUOTED_NAME_TAIL = 23;
 
 // C1 controls, direction marks and characters drawn as nothing survive JSON.stringify but can
 // act on a terminal (U+009B is CSI), reorder text or hide in it, so they are escaped too (the
@@ -158,7 +163,11 @@ export function shownName(name: string): string {
 
 /** A sentence for a person, e.g. `name "../x" refused: it is not a plain file name (...)`. */
 export function describeNameError(name: string, error: NameError): string {
-  const shown = name.length > QUOTED_NAME_CHARS ? `${name.slice(0, QUOTED_NAME_CHARS)}…` : name;
+  const chars = Array.from(name);
+  const shown =
+    chars.length > QUOTED_NAME_HEAD + QUOTED_NAME_TAIL + 1
+      ? `${chars.slice(0, QUOTED_NAME_HEAD).join('')}…${chars.slice(-QUOTED_NAME_TAIL).join('')}`
+      : name;
   return `name ${quoteUntrusted(shown)} refused: ${REASONS[error]}`;
 }
 

@@ -30,7 +30,10 @@ const HOSTILE_NAMES: Array<[name: string, reason: string]> = [
   ['..', 'name ".." refused: it is not a plain file name (it is "." or "..")'],
   ['x\0y', 'name "x\\u0000y" refused: it contains a NUL character'],
   ['a\nb', 'name "a\\nb" refused: it contains a control character'],
-  ['n'.repeat(256), `name "${'n'.repeat(80)}…" refused: it is longer than 255 bytes in UTF-8`],
+  [
+    'n'.repeat(256),
+    `name "${'n'.repeat(56)}…${'n'.repeat(23)}" refused: it is longer than 255 bytes in UTF-8`,
+  ],
   [
     '.bt-tui',
     'name ".bt-tui" refused: names starting with ".bt-tui" are reserved for bt-tui\'s own files',
