@@ -49,11 +49,12 @@ export function DownloadsPane(props: {
         />
         {props.notice ? (
           <Text color={props.notice.error ? 'red' : 'green'}>
+            {/* One row: a long name in it cut in its middle, so that the reason shows. */}
             {wrapShorteningWords(
               `${props.notice.error ? '✗' : '✓'} ${props.notice.text}`,
               props.width,
               1,
-            )}
+            )[0] ?? ''}
           </Text>
         ) : null}
         {props.downloads.length === 0 ? (
