@@ -1,9 +1,10 @@
 import { realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { systemClock } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { Logger } from '../log/logger.ts';
 import type { Download } from '../peer/download/download.ts';
+import { parseDownloadTarget } from '../peer/download/download-target.ts';
 import { describeChoice } from '../peer/download/entry-choice.ts';
 import { type IntentOutcome, PeerNode } from '../peer/peer-node.ts';
 import { checkFilesDir } from './files-dir.ts';
@@ -182,6 +183,20 @@ async function runHeadless(
   return code;
 }
 
+/**
+ * The --download texts, each once, and a bare name left out where NAME@PREFIX asks for a file of
+ * it: `--download CON --download CON@51245b55` is one download (the second was refused as
+ * `already being downloaded`, and the run exited 1 though the file came; found by a session).
+ */
+function oneAskPerFile(texts: readonly string[]): string[] {
+  const prefixed = new Set<string>();
+  for (const text of texts) {
+    const parsed = parseDownloadTarget(text);
+    if (parsed.ok && parsed.target.infohashPrefix !== null) prefixed.add(parsed.target.name);
+  }
+  return [...new Set(texts)].filter((text) => !prefixed.has(text));
+}
+
 /** What --exit-when-done says of the downloads a stop left: `taken` up by the next start, or not. */
 function reportStopped(taken: string[], left: string[], report: (line: string) => void): void {
   if (taken.length > 0)
@@ -195,14 +210,19 @@ function reportStopped(taken: string[], left: string[], report: (line: string) =
 }
 
 /**
- * Why --logs cannot be the node's own folder, or null: its log would be a file of the folder,
- * and with --seed-all seeded anew every few seconds as it grew, for good (found by a session).
+ * Why --logs cannot be a node's folder, or null: the log would be a file of the folder, and with
+ * --seed-all seeded anew every few seconds as it grew, for good (found by a session). Another
+ * node's folder of the same --files too: that node seeded this one's log (found by a session).
  */
 async function logsInNodeFolder(options: PeerOptions): Promise<string | null> {
-  const nodeFolder = join(options.filesDir, `node${options.nodeId}`);
   const real = (path: string) => realpath(path).catch(() => resolve(path));
-  if ((await real(options.logsDir)) !== (await real(nodeFolder))) return null;
-  return `--logs ${options.logsDir}: that is node ${options.nodeId}'s own folder, whose files it shares; give the logs another folder`;
+  const logs = await real(options.logsDir);
+  if (dirname(logs) !== (await real(options.filesDir))) return null;
+  const owner = /^node(\d+)$/.exec(basename(logs));
+  if (owner === null) return null;
+  const whose =
+    Number(owner[1]) === options.nodeId ? `node ${owner[1]}'s own` : `node ${owner[1]}'s`;
+  return `--logs ${options.logsDir}: that is ${whose} folder, whose files it shares; give the logs another folder`;
 }
 
 /** Starts every --download; reports each that cannot start, and returns true if one could not. */
@@ -210,7 +230,7 @@ function startDownloads(node: PeerNode, options: PeerOptions, report: (line: str
   let failed = false;
   // The same name given twice is one download: the second was refused as `already being
   // downloaded` and the command exited 1 though the file came (found by a session).
-  for (const name of new Set(options.download)) {
+  for (const name of oneAskPerFile(options.download)) {
     // Already here and seeded: done, as a torrent client finds a torrent's data whole. Until
     // 2026-12-07 it was refused (`already here`) and the command exited 1 (found by a session).
     const started = node.seedsAlready(name) ? null : node.download(name);

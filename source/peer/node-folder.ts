@@ -105,6 +105,21 @@ export async function folderInUse(
   return `node ${nodeId} is already running from ${displayPath} (process ${pid}): stop it first, or give this one another --id or --files`;
 }
 
+/**
+ * Why node `nodeId` cannot use a folder that is really another node's (`node4` a link to
+ * `node1`), or null: it would take that node's key and records, and be refused as that node,
+ * or, that node stopped, be it at the tracker (found by a session).
+ */
+export function otherNodesFolder(
+  nodeId: number,
+  displayPath: string,
+  realPath: string,
+): string | null {
+  const owner = /^node(\d+)$/.exec(basename(realPath));
+  if (owner === null || Number(owner[1]) === nodeId) return null;
+  return `${displayPath} is a link to ${realPath}, node ${owner[1]}'s folder: a node keeps its key and records in its folder, so node ${nodeId} needs a folder of its own`;
+}
+
 /** `<filesDir>/node<ID>/`, created if missing (with its state folder); returns its realpath. */
 export async function openNodeFolder(filesDir: string, nodeId: number): Promise<NodeFolder> {
   if (!Number.isSafeInteger(nodeId) || nodeId < 0) throw new Error(`bad node id ${nodeId}`);

@@ -49,6 +49,7 @@ import {
   folderInUse,
   type NodeFolder,
   openNodeFolder,
+  otherNodesFolder,
   STATE_DIR_NAME,
   type UnsupportedEntry,
 } from './node-folder.ts';
@@ -379,6 +380,11 @@ export class PeerNode {
     const shown = join(options.filesDir, `node${options.nodeId}`);
     try {
       folder = await openNodeFolder(options.filesDir, options.nodeId);
+      const others = otherNodesFolder(options.nodeId, shown, folder.path);
+      if (others !== null) {
+        folder.close();
+        return { ok: false, error: { code: 'folder', message: others } };
+      }
       const locked = await lockFolder(folder.stateDir);
       if (!locked.ok) {
         const message = await folderInUse(options.nodeId, shown, folder.path, locked.pid);

@@ -87,7 +87,7 @@ test('tracker: a --db folder that cannot be made is one line, exit 2, as for --l
   });
 });
 
-test("peer: --logs in the node's own folder is refused, one line, exit 2", {
+test("peer: --logs in the node's own folder, or another node's, is refused, one line, exit 2", {
   timeout: 30_000,
 }, async () => {
   // Its log would be a file of the folder: with --seed-all seeded anew as it grew, for good.
@@ -96,4 +96,9 @@ test("peer: --logs in the node's own folder is refused, one line, exit 2", {
   const peer = await runPeer(3, tracker, logs, ['--seed-all']);
   const line = `bt-tui: --logs ${logs}: that is node 3's own folder, whose files it shares; give the logs another folder`;
   assert.deepEqual(peer, { code: 2, stderr: [line] });
+  // Another node's folder of the same --files: that node would seed this one's log (found by a
+  // session: node 1 with --seed-all seeded node9.log).
+  const other = await runPeer(9, tracker, logs);
+  const whose = `bt-tui: --logs ${logs}: that is node 3's folder, whose files it shares; give the logs another folder`;
+  assert.deepEqual(other, { code: 2, stderr: [whose] });
 });

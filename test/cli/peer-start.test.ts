@@ -199,7 +199,8 @@ test('a second node of one id with another folder and the same --logs is refused
     },
   );
   assert.equal(await readFile(logPath, 'utf8'), logBefore);
-  // A node folder that is a link to the running node's folder is that node's, not node 8's.
+  // A node folder that is a link to another node's folder is that node's, not node 8's (it
+  // would take node 7's key, running or not).
   await symlink(join(ws.files, 'node7'), join(ws.files, 'node8'));
   const linked = await runToEnd(
     ['--id', '8', '--headless', '--tracker', address, '--logs', ws.logs, '--files', ws.files],
@@ -211,7 +212,7 @@ test('a second node of one id with another folder and the same --logs is refused
     {
       code: 1,
       stderr: [
-        `bt-tui: ${join(ws.files, 'node8')} is a link to ${real}, which process ${first.pid} runs a node from: stop it first, or give node 8 a folder of its own`,
+        `bt-tui: ${join(ws.files, 'node8')} is a link to ${real}, node 7's folder: a node keeps its key and records in its folder, so node 8 needs a folder of its own`,
       ],
     },
   );

@@ -27,8 +27,10 @@ async function seededSwarm(name: string, sizeBytes: number, seed: number, flags:
   await mkdir(join(files, 'node1'), { recursive: true });
   const expected = await writeRandomFile(join(files, 'node1', name), sizeBytes, seed);
   const seeder = spawnCli(['peer', '--id', '1', '--seed', name, ...flags, ...common]);
-  await seeder.waitForLine(new RegExp(`seeding ${name.replaceAll('.', '\\.')}`));
-  return { common, files, expected };
+  const seeding = await seeder.waitForLine(new RegExp(`seeding ${name.replaceAll('.', '\\.')}`));
+  // `seeding one.bin (1.0 MiB, 60a78124)`: the start of its infohash.
+  const prefix = /, ([0-9a-f]{8})\)$/.exec(seeding)?.[1] ?? '';
+  return { common, files, expected, prefix };
 }
 
 test('stopped early, each download is said to be taken up or not, as the next start does', {
@@ -54,11 +56,19 @@ test('stopped early, each download is said to be taken up or not, as the next st
   assert.ok(!again.stdout.some((line) => line.includes('typo.bin')), again.stdout.join('\n'));
 });
 
-test('a name given twice to --download is one download; asked again once here, it is done', {
+test('a name given twice to --download, or by its prefix too, is one download; asked again once here, it is done', {
   timeout: 60_000,
 }, async () => {
-  const { common, files, expected } = await seededSwarm('one.bin', 1024 * 1024, 42);
-  const twice = ['--download', 'one.bin', '--download', 'one.bin'];
+  const { common, files, expected, prefix } = await seededSwarm('one.bin', 1024 * 1024, 42);
+  // Also by its prefix: one download (found by a session: refused as `already being downloaded`).
+  const twice = [
+    '--download',
+    'one.bin',
+    '--download',
+    `one.bin@${prefix}`,
+    '--download',
+    'one.bin',
+  ];
   const leecher = spawnCli(['peer', '--id', '2', ...twice, '--exit-when-done', ...common]);
   assert.deepEqual(await leecher.waitForExit(30_000), { code: 0, signal: null });
   assert.deepEqual(leecher.stderr, []);
