@@ -124,7 +124,7 @@ function parse(argv: string[], version: string): ParsedCommandLine {
   const command = commandWord as CommandName;
   const flags = commandFlags[command];
   const args = withNegativeValues(argv.slice(1), flags);
-  rejectUnknownFlags(args, flags);
+  rejectUnknownFlags(args, command);
   rejectRepeatableFlagsWithoutValue(args, flags);
   rejectRepeatedFlags(args, flags);
   rejectSwitchValues(args, flags);
@@ -176,7 +176,8 @@ function withNegativeValues(args: string[], flags: Record<string, FlagSpec>): st
   return joined;
 }
 
-function rejectUnknownFlags(args: string[], flags: Record<string, FlagSpec>): void {
+function rejectUnknownFlags(args: string[], command: CommandName): void {
+  const flags: Record<string, FlagSpec> = commandFlags[command];
   const options = Object.keys(flags).map(flagToOption);
   const valued = Object.entries(flags)
     .filter(([, spec]) => spec.type === 'string')
@@ -186,6 +187,13 @@ function rejectUnknownFlags(args: string[], flags: Record<string, FlagSpec>): vo
     const option = arg.split('=')[0]!;
     const positive = option.startsWith('--no-') ? `--${option.slice(5)}` : option;
     if (options.includes(positive)) return;
+    // `peer --sweep`: said as the other command's flag (it was `did you mean --seed?`).
+    const owner = commandNames.find(
+      (other) =>
+        other !== command && Object.keys(commandFlags[other]).map(flagToOption).includes(positive),
+    );
+    if (owner !== undefined)
+      fail(`${option} is a flag of bt-tui ${owner}, not of bt-tui ${command} (see --help)`);
     const guess = closest(positive, options);
     // `--download -dash.bin`: a value that starts with - reads as a flag; say how to give it
     // (where it is no misspelt flag: `--files --hedless` is one left without its value).
@@ -280,6 +288,8 @@ function integerFlag(
 ): number {
   const text = values[name];
   if (text === undefined) return fallback;
+  // `--id` with nothing after it: said as every other flag says it (it was `(got "")`).
+  if (text === '') fail(`${flagToOption(name)} needs a value`);
   const value = typeof text === 'string' && /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     fail(`${flagToOption(name)} must be an integer from ${min} to ${max} (got "${String(text)}")`);

@@ -194,8 +194,11 @@ function listeningNote(event: Extract<TrackerEvent, { kind: 'listening' }>): str
 
 /** On loopback, after the figures (the empty view says what to give): no other machine. */
 function loopbackNote(event: Extract<TrackerEvent, { kind: 'listening' }>): string {
-  if (!isLoopbackAddress(event.address.address)) return '';
-  return "; loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in";
+  const { address } = event.address;
+  if (!isLoopbackAddress(address)) return '';
+  // IPv6 loopback: the IPv6 way to every address (it said 0.0.0.0, found by a session).
+  const every = address.includes(':') ? '::' : '0.0.0.0';
+  return `; loopback: only this machine's nodes reach it, --host ${every} lets the network in`;
 }
 
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */

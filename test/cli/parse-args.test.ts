@@ -47,6 +47,19 @@ describe('command line: commands, help and version', () => {
     );
   });
 
+  test("another command's flag is named as such; a number flag without its value needs one", () => {
+    // Found by a session: `peer --sweep 1` said `did you mean --seed?`; `--id` alone `(got "")`.
+    assert.equal(
+      usageError('peer', '--id', '1', '--sweep', '1'),
+      '--sweep is a flag of bt-tui tracker, not of bt-tui peer (see --help)',
+    );
+    assert.equal(
+      usageError('tracker', '--seed-all'),
+      '--seed-all is a flag of bt-tui peer, not of bt-tui tracker (see --help)',
+    );
+    assert.equal(usageError('peer', '--id'), '--id needs a value');
+  });
+
   test('a switch given a value is refused, not read as off', () => {
     // Found by a session: `--exit-when-done=1` was off, and a script ran for good.
     assert.equal(

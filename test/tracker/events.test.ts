@@ -179,6 +179,19 @@ describe('tracker lifecycle lines', () => {
       }),
       "tracker listening on 127.0.0.1:12345 (sweep 22 s, heartbeat 20 s; restored 1 node and 3 files from tracker_db); loopback: only this machine's nodes reach it, --host 0.0.0.0 lets the network in",
     );
+    // On IPv6's loopback, IPv6's every address (it said 0.0.0.0; found by a session).
+    assert.match(
+      formatEvent({
+        kind: 'listening',
+        address: { address: '::1', port: 12345 },
+        sweepIntervalMs: 22_000,
+        heartbeatIntervalMs: 20_000,
+        restoredNodes: 0,
+        restoredFiles: 0,
+        dbDir: 'tracker_db',
+      }),
+      /; loopback: only this machine's nodes reach it, --host :: lets the network in$/,
+    );
     assert.equal(
       formatEvent({
         kind: 'listening',
