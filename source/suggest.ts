@@ -57,7 +57,10 @@ export function nearestName(input: string, names: readonly string[]): string | n
  */
 export function didYouMean(input: string, meant: string): string {
   const differs = otherUnicodeForm(input, meant);
-  if (differs === null) return `did you mean ${meant}?`;
+  // A name that begins or ends with blanks is quoted: `did you mean trail.bin ?` hid the blank
+  // that made it another name (found by a session).
+  const shown = meant.trim() === meant ? meant : JSON.stringify(meant);
+  if (differs === null) return `did you mean ${shown}?`;
   return `the swarm has ${meant}, the same name in other Unicode characters (${differs}): pick it in Swarm files, or in a shell give ${shellQuoted(meant)}`;
 }
 

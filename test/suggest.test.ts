@@ -37,3 +37,10 @@ test('a name that is the same text in other Unicode characters is said to be so,
   assert.equal(otherUnicodeForm('big.iso', 'Big.iso'), null);
   assert.equal(didYouMean('bigg.iso', 'big.iso'), 'did you mean big.iso?');
 });
+
+test('did you mean: a name with blanks at either end is quoted, others as they are', () => {
+  // Found by a session: `did you mean trail.bin ?` hid the blank that made it another name.
+  assert.equal(didYouMean('big.iso', 'bigg.iso'), 'did you mean bigg.iso?');
+  assert.equal(didYouMean('trail.bin', 'trail.bin '), 'did you mean "trail.bin "?');
+  assert.equal(didYouMean('lead.bin', ' lead.bin'), 'did you mean " lead.bin"?');
+});
