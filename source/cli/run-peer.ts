@@ -197,7 +197,7 @@ function oneAskPerFile(texts: readonly string[]): string[] {
   return [...new Set(texts)].filter((text) => !prefixed.has(text));
 }
 
-/** What --exit-when-done says of the downloads a stop left: `taken` up by the next start, or not. */
+/** What --exit-when-done says of what a stop left: `taken` up by the next start, or `left`. */
 function reportStopped(taken: string[], left: string[], report: (line: string) => void): void {
   if (taken.length > 0)
     report(

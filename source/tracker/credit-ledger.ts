@@ -1,10 +1,11 @@
 /**
  * The rules that keep UPDATE's bytes bounded. A node can only credit owners of the file it
- * names, never itself nor a node of its own host (but on loopback: a demo), never more than the file's size per owner, never more than the file's
- * size in total for one (reporting host, file) pair however many UPDATEs, download ids or node
- * ids that host uses, and a retransmitted UPDATE (same downloadId) credits nothing. The size is
- * what the file's first owner announced, so bytes still cannot be trusted to rank owners: the
- * rank counts distinct downloader hosts instead (contributions.ts, ranking.ts).
+ * names, never itself nor a node of its own host (but on loopback: a demo), never more than the
+ * file's size per owner, never more than the file's size in total for one (reporting host,
+ * file) pair however many UPDATEs, download ids or node ids that host uses, and a retransmitted
+ * UPDATE (same downloadId) credits nothing. The size is what the file's first owner announced,
+ * so bytes still cannot be trusted to rank owners: the rank counts distinct downloader hosts
+ * instead (contributions.ts, ranking.ts).
  */
 import type { Credit } from '../protocol/messages.ts';
 import type { CreditOp } from './store/ops.ts';
