@@ -10,9 +10,10 @@
  * refused while that one lives. A lock left by a process that died (SIGKILL, power) names no live
  * process and is taken over.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { procStatFields } from './net/proc-text.ts';
 
 /** The lock file of a node folder's state dir. */
 export const LOCK_FILE_NAME = 'node.lock';
@@ -51,13 +52,7 @@ async function folderIdentity(dir: string): Promise<string> {
  * there is no /proc. With the pid it names one process: pids are reused (32,768 of them here).
  */
 function startTimeOf(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  } catch {
-    return '';
-  }
+  return procStatFields(pid)?.[19] ?? '';
 }
 
 /**
@@ -72,18 +67,8 @@ function holderAlive(holder: Holder): boolean {
     // EPERM: it exists, under another user.
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
-  if (stateOf(holder.pid) === 'Z') return false;
+  if (procStatFields(holder.pid)?.[0] === 'Z') return false;
   return holder.startedAt === '' || holder.startedAt === startTimeOf(holder.pid);
-}
-
-/** The state letter of process `pid` (/proc/PID/stat, field 3; Z: a zombie), or ''. */
-function stateOf(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return '';
-  }
 }
 
 async function holderOf(path: string): Promise<Holder | null> {

@@ -1,4 +1,5 @@
 import type { Key } from 'ink';
+import { characterAfter, characterBefore } from './text.ts';
 
 /**
  * The one-line inputs of the views (the peer view's `:`, `/` and `D`, the tracker view's `/`):
@@ -15,21 +16,6 @@ export type InputStep =
   | { kind: 'submit'; value: string }
   | { kind: 'cancel' }
   | { kind: 'complete' };
-
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
-/** Where the character before `at` begins (a letter with its accent, an emoji: one character). */
-function characterBefore(text: string, at: number): number {
-  let start = 0;
-  for (const { index } of GRAPHEMES.segment(text.slice(0, at))) start = index;
-  return start;
-}
-
-/** Where the character at `at` ends. */
-function characterAfter(text: string, at: number): number {
-  const first = GRAPHEMES.segment(text.slice(at))[Symbol.iterator]().next();
-  return first.done ? at : at + first.value.segment.length;
-}
 
 /** Where the word before `at` begins: blanks, then what is not blank, as Ctrl+W and Alt+B go. */
 function wordBefore(text: string, at: number): number {

@@ -11,6 +11,19 @@ const ONE_CELL_EACH =
   /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2190-\u21ff\u2500-\u25fc\u25ff]*$/;
 const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
+/** Where the character before `at` begins (a letter with its accent, an emoji: one character). */
+export function characterBefore(text: string, at: number): number {
+  let start = 0;
+  for (const { index } of GRAPHEMES.segment(text.slice(0, at))) start = index;
+  return start;
+}
+
+/** Where the character at `at` ends (`at` itself at the end of `text`). */
+export function characterAfter(text: string, at: number): number {
+  const first = GRAPHEMES.segment(text.slice(at))[Symbol.iterator]().next();
+  return first.done ? at : at + first.value.segment.length;
+}
+
 /** Cuts `text` to `width` terminal cells, marking the cut with an ellipsis. */
 export function truncate(text: string, width: number): string {
   if (textWidth(text) <= width) return text;

@@ -223,13 +223,16 @@ export class PartFile {
   /** Writes a verified piece at its offset: at once while writes are fast, else through the pool. */
   async writePiece(piece: number, buffer: Buffer, lengthBytes: number): Promise<void> {
     if (this.closed) throw new Error('the part file is closed');
-    // Resized by another program: the piece would fill the file out again (the last one to its
-    // whole size, so no later look could tell), over pieces now zeros. One fstat a piece, ~1 µs.
-    if (this.resized || fstatSync(this.handle.fd).size !== this.metainfo.sizeBytes) {
+    const offset = piece * this.metainfo.pieceSizeBytes;
+    // Cut short by another program (see damage): the last piece would fill the file out to its
+    // size again, over pieces now zeros, and no later look could tell. So its size is looked at
+    // before that piece: one fstat a download (3.5 µs here; one a piece was ~1 % of a leecher's
+    // CPU floor). Other pieces leave it short, for damage() and finalize() to see.
+    const last = offset + lengthBytes === this.metainfo.sizeBytes;
+    if (this.resized || (last && fstatSync(this.handle.fd).size !== this.metainfo.sizeBytes)) {
       this.resized = true;
       return;
     }
-    const offset = piece * this.metainfo.pieceSizeBytes;
     let written = 0;
     const startMs = performance.now();
     if (lengthBytes <= MAX_WRITE_AT_ONCE_BYTES && this.writeMode.atOnce(startMs)) {

@@ -1,10 +1,8 @@
 import { Text } from 'ink';
-import { textWidth, truncate, truncateStart } from '../text.ts';
+import { characterAfter, textWidth, truncate, truncateStart } from '../text.ts';
 
 /** Below this many cells for the typed value, the input line leaves out its hint. */
 const MIN_VALUE_CELLS = 20;
-
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /**
  * A line being typed, as a view's last line: one line always, the label, what is typed with the
@@ -30,9 +28,9 @@ export function InputLine({
   const at = value.length - Math.min(Math.max(0, fromEnd), value.length);
   const before = value.slice(0, at);
   // The character under the cursor (drawn inverted), or a blank past the end.
-  const first = GRAPHEMES.segment(value.slice(at))[Symbol.iterator]().next();
-  const under = first.done ? ' ' : first.value.segment;
-  const after = value.slice(at + (first.done ? 0 : under.length));
+  const end = characterAfter(value, at);
+  const under = end === at ? ' ' : value.slice(at, end);
+  const after = value.slice(end);
   // Cells for what is typed besides the cursor's.
   const cells = Math.max(0, room + 1 - textWidth(shownHint) - textWidth(under));
   // What follows the cursor gets a third of the line, or what the text before leaves.

@@ -11,7 +11,7 @@
  * on off screen (a node in the background keeps serving), its output dropped and its terminal
  * not read (gated-terminal.ts), until a `fg` gives it the terminal.
  */
-import { readFileSync } from 'node:fs';
+import { procStatFields } from '../../net/proc-text.ts';
 import type { FullScreen } from './full-screen.ts';
 
 /** How often a view running in the background looks whether a `fg` gave it the terminal. */
@@ -41,16 +41,6 @@ export function suspendToShell(): void {
 
 const BELL = '\u0007';
 
-/** After the command name in /proc/PID/stat: state, ppid, pgrp, session, ... */
-function statFields(pid: number | 'self'): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Whether a stop signal would stop this process: its process group is not orphaned, i.e. some
  * ancestor outside the group is in the same session (a job-control shell, which can `fg` it).
@@ -59,13 +49,13 @@ function statFields(pid: number | 'self'): string[] | null {
  * came (found by a session). True where /proc is missing.
  */
 export function canSuspend(): boolean {
-  const own = statFields('self');
+  const own = procStatFields('self');
   if (own === null) return true;
   const [pgrp, session] = [own[2], own[3]];
   let parent = Number(own[1]);
   // Up through the ancestors in this group (npm, then the `sh` it runs, then bt-tui).
   for (let depth = 0; depth < 64 && parent > 1; depth++) {
-    const fields = statFields(parent);
+    const fields = procStatFields(parent);
     if (fields === null) return true;
     if (fields[2] !== pgrp) return fields[3] === session;
     parent = Number(fields[1]);
@@ -78,7 +68,7 @@ export function canSuspend(): boolean {
  * /proc/self/stat), i.e. may change its modes without being stopped. True where /proc is missing.
  */
 export function ownsTerminal(): boolean {
-  const fields = statFields('self');
+  const fields = procStatFields('self');
   // state, ppid, pgrp, session, tty_nr, tpgid, ...
   return fields === null || fields[2] === fields[5];
 }

@@ -144,6 +144,20 @@ test('a part file cut short by another program: damage() says so, finalize fails
   await readFile(paths.progressPath);
 });
 
+test('a part file cut short before its last piece is written: finalize still fails', async () => {
+  // The last piece fills the file out to its size again, over the pieces the cut left zeros:
+  // only a look before writing it tells (the download ended `done` in one CI run without it).
+  const content = new SeededRandom(9).bytes(300 * 1024);
+  const { paths, partFile } = await openFor('late.bin', content, 256 * 1024);
+  await partFile.writePiece(0, content.subarray(0, 256 * 1024), 256 * 1024);
+  await truncate(paths.partPath, 0);
+  const last = Buffer.alloc(256 * 1024);
+  content.subarray(256 * 1024).copy(last);
+  await partFile.writePiece(1, last, content.length - 256 * 1024);
+  assert.equal((await partFile.finalize()).ok, false);
+  await assert.rejects(readFile(paths.finalPath), { code: 'ENOENT' });
+});
+
 test('the resume record is the verified pieces alone; the metainfo is written once beside it', async () => {
   const pieceSizeBytes = 16 * 1024;
   const content = new SeededRandom(11).bytes(1024 * pieceSizeBytes);
