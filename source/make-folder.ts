@@ -1,5 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync, readlinkSync, statSync } from 'node:fs';
+import { mkdir, readlink, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /*
@@ -23,13 +23,29 @@ function notAFolder(path: string): NodeJS.ErrnoException {
   });
 }
 
+/**
+ * What stands at `path` where mkdir said EEXIST but stat cannot reach it: a link to nowhere (a
+ * disk not mounted), or a loop of links. Followed by hand it would make a folder on the wrong
+ * disk; the errno alone (`ENOENT … stat`) read as if the path itself were missing.
+ */
+function brokenLink(path: string, target: string | null, error: unknown): unknown {
+  const code = codeOf(error);
+  if (code !== 'ENOENT' && code !== 'ELOOP') return error;
+  const what = target === null ? 'a link' : `a link to ${target}`;
+  const why = code === 'ELOOP' ? 'which leads back to itself' : 'which does not exist';
+  return Object.assign(new Error(`${path} is ${what}, ${why}`), { code, path });
+}
+
 /** Makes `path` and any missing parents; a folder already there is fine, a file is not. */
 export async function makeFolder(path: string): Promise<void> {
   try {
     await mkdir(path);
   } catch (error) {
     if (codeOf(error) === 'EEXIST') {
-      if ((await stat(path)).isDirectory()) return;
+      const info = await stat(path).catch(async (reason: unknown) => {
+        throw brokenLink(path, await readlink(path).catch(() => null), reason);
+      });
+      if (info.isDirectory()) return;
       throw notAFolder(path);
     }
     const parent = dirname(path);
@@ -47,7 +63,13 @@ export function makeFolderSync(path: string): void {
     mkdirSync(path);
   } catch (error) {
     if (codeOf(error) === 'EEXIST') {
-      if (statSync(path).isDirectory()) return;
+      let isFolder: boolean;
+      try {
+        isFolder = statSync(path).isDirectory();
+      } catch (reason) {
+        throw brokenLink(path, linkTargetSync(path), reason);
+      }
+      if (isFolder) return;
       throw notAFolder(path);
     }
     const parent = dirname(path);
@@ -58,5 +80,13 @@ export function makeFolderSync(path: string): void {
     } catch (again) {
       if (codeOf(again) !== 'EEXIST') throw again;
     }
+  }
+}
+
+function linkTargetSync(path: string): string | null {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
   }
 }

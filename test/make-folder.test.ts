@@ -59,3 +59,26 @@ test('under a dangling symlink or /proc: ENOENT at once (Node 20 recursive mkdir
     child.stderr,
   );
 });
+
+test('a dangling link or a loop of links is said to be that, not a missing path', async () => {
+  const dangling = join(temp.path, 'to-nowhere');
+  symlinkSync(join(temp.path, 'unmounted-disk'), dangling);
+  const loop = join(temp.path, 'loop');
+  symlinkSync(loop, loop);
+  const cases = [
+    [
+      dangling,
+      `${dangling} is a link to ${join(temp.path, 'unmounted-disk')}, which does not exist`,
+    ],
+    [loop, `${loop} is a link to ${loop}, which leads back to itself`],
+    [
+      join(dangling, 'logs'),
+      `${dangling} is a link to ${join(temp.path, 'unmounted-disk')}, which does not exist`,
+    ],
+  ] as const;
+  for (const [path, message] of cases) {
+    await assert.rejects(makeFolder(path), { message });
+    assert.throws(() => makeFolderSync(path), { message });
+  }
+  assert.throws(() => statSync(join(temp.path, 'unmounted-disk')), { code: 'ENOENT' });
+});

@@ -333,8 +333,11 @@ function trackerOptions(values: Record<string, unknown>): TrackerOptions {
 }
 
 function trackerExportOptions(values: Record<string, unknown>): TrackerExportOptions {
+  // A switch reads false when not given: only one given (true) is extra. `--headless` was taken
+  // and ignored (found by a session): export prints one JSON object and never has a screen.
   const extra = Object.keys(values).filter(
-    (name) => values[name] !== undefined && !['db', 'store', 'headless'].includes(name),
+    (name) =>
+      values[name] !== undefined && values[name] !== false && !['db', 'store'].includes(name),
   );
   if (extra.length > 0)
     fail(`tracker export takes only --db or --store (got ${flagToOption(extra[0]!)})`);

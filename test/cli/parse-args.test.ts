@@ -135,6 +135,10 @@ describe('command line: tracker', () => {
       usageError('tracker', 'export', '--port', '1'),
       'tracker export takes only --db or --store (got --port)',
     );
+    assert.equal(
+      usageError('tracker', 'export', '--headless'),
+      'tracker export takes only --db or --store (got --headless)',
+    );
     assert.deepEqual(parse('tracker', 'export', '--store', 'redis://127.0.0.1:6379'), {
       kind: 'tracker-export',
       options: { dbDir: 'tracker_db', storeUrl: 'redis://127.0.0.1:6379' },
