@@ -18,7 +18,8 @@ import { describeOwners } from '../peer/harness/swarm.ts';
 import { World } from './harness/world.ts';
 
 const NAME = 'checked.bin';
-const SIZE_BYTES = 4 * 1024 * 1024;
+const MiB = 1024 * 1024;
+const SIZE_BYTES = 4 * MiB;
 const DATA_TYPE_CODE = 0x86;
 const CHECKSUM_OFFSET = 9;
 
@@ -54,8 +55,9 @@ class DataDamager extends PassthroughTransport {
 }
 
 async function downloadFrom(
-  damage: { nth: number; where: 'payload' | 'checksum' },
+  damage: { nth: number; where: 'payload' | 'checksum'; everyOwner?: boolean },
   seed: number,
+  sizeBytes = SIZE_BYTES,
 ): Promise<{
   context: string;
   sha256: string;
@@ -72,9 +74,9 @@ async function downloadFrom(
   for (const id of [1, 2]) {
     const folder = join(world.filesDir, `node${id}`);
     await mkdir(folder, { recursive: true });
-    expected = await writeRandomFile(join(folder, NAME), SIZE_BYTES, seed);
+    expected = await writeRandomFile(join(folder, NAME), sizeBytes, seed);
     const wrap =
-      id === 2
+      id === 2 || damage.everyOwner
         ? (inner: DatagramTransport) => {
             damager = new DataDamager(inner, damage.nth, damage.where);
             return damager;
@@ -111,6 +113,19 @@ test('an owner whose every block arrives damaged is struck, and the file still a
     assert.equal(run.sha256, run.expected, `file exact ${run.context}`);
     assert.equal(run.strikes.get(1), 0, `the honest owner is not struck ${run.context}`);
     assert.ok((run.strikes.get(2) ?? 0) >= 1, `the bad-checksum owner is struck ${run.context}`);
+  } finally {
+    await run.world.close();
+  }
+});
+
+test('damage that falls on every owner alike (our own link) strikes nobody, even over an eighth', async () => {
+  // Every 7th DATA of both owners: 14 % of each one's blocks, over the eighth that strikes an
+  // owner whose blocks alone arrive damaged (before 2026-12-07 both were struck here).
+  const run = await downloadFrom({ nth: 7, where: 'payload', everyOwner: true }, 8104, 8 * MiB);
+  try {
+    assert.equal(run.sha256, run.expected, `file exact ${run.context}`);
+    assert.ok(run.damagedBlocks > 2 * 16, `many damaged blocks found ${run.context}`);
+    assert.deepEqual([...run.strikes.values()], [0, 0], `nobody struck ${run.context}`);
   } finally {
     await run.world.close();
   }

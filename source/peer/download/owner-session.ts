@@ -46,6 +46,8 @@ export class OwnerSession implements LinkUser {
   bytesDelivered = DOUBLE_ZERO;
   /** Blocks of this owner whose datagram checksum failed, since its last strike for them. */
   damagedBlocks = 0;
+  /** Blocks of this owner whose datagram checksum failed, in all. */
+  damagedBlocksInAll = 0;
   /** Bytes of pieces that passed verification, credited to this owner at the end. */
   verifiedBytes = DOUBLE_ZERO;
   /** Pieces this owner delivered most of (sized once the metainfo is known). */
