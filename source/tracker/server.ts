@@ -227,6 +227,7 @@ export async function startTracker(
     clock,
     batchDelayMs: opts.dbFlushDelayMs,
     onProblem: (text) => opts.logger.log(text),
+    sweepIntervalMs: opts.sweepIntervalMs,
   });
   let loaded: Awaited<ReturnType<TrackerStore['load']>>;
   try {
@@ -293,6 +294,8 @@ class RunningTracker implements TrackerServer {
   private sweepTimer: TimerHandle | null = null;
   private stalenessTimer: TimerHandle | null = null;
   private stopping: Promise<boolean> | null = null;
+  /** When the shared store was found out (see storeAnswers); null while it answers. */
+  private storeOutageSinceMs: number | null = null;
 
   constructor(
     private readonly opts: TrackerServerOptions,
@@ -525,12 +528,42 @@ class RunningTracker implements TrackerServer {
           `the tracker did not run for ${formatSeconds(awayMs)} (stopped or asleep): that silence is not held against the nodes`,
         );
       }
-      const events = this.state.sweep(nowMs);
+      const events = this.state.sweep(nowMs, this.storeAnswers(nowMs));
       this.report(events);
       this.recordOps();
       this.scheduleSweep();
     }, everyMs);
     this.sweepTimer.unref?.();
+  }
+
+  /**
+   * False while the shared store is out: what the other trackers heard waits in them, so a node
+   * not heard here cannot be told from a gone one, and none is dropped. Once it is back, its
+   * outage is not held against the nodes, as the tracker's own absence is not. Until 2026-12-07
+   * a tracker dropped every node of the others during a Redis outage, and once Redis was back
+   * its drops reached them too: nodes alive throughout lost their sessions, owners and credits
+   * (found by a session, Redis stopped for 55 s).
+   */
+  private storeAnswers(nowMs: number): boolean {
+    const since = this.store.outageSinceMs ?? null;
+    if (since !== null) {
+      if (this.storeOutageSinceMs === null) {
+        this.storeOutageSinceMs = since;
+        this.opts.logger.log(
+          `no node is dropped while ${this.store.location} is out: one heard only by another tracker cannot be told from a gone one`,
+        );
+      }
+      return false;
+    }
+    if (this.storeOutageSinceMs !== null) {
+      const outageMs = nowMs - this.storeOutageSinceMs;
+      this.storeOutageSinceMs = null;
+      this.state.excuseAbsence(outageMs, nowMs);
+      this.opts.logger.log(
+        `${this.store.location} was out for ${formatSeconds(outageMs)}: that silence is not held against the nodes`,
+      );
+    }
+    return true;
   }
 
   /** A snapshot someone read is stale once its figures are old, or its rows were held back. */

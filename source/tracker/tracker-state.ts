@@ -308,14 +308,17 @@ export class TrackerState {
     );
   }
 
-  /** Marks nodes late after one silent sweep period and drops them after two. */
-  sweep(nowMs: number): TrackerEvent[] {
+  /**
+   * Marks nodes late after one silent sweep period and drops them after two; with `mayDrop`
+   * false (the shared store is out: see RunningTracker) only marks them late.
+   */
+  sweep(nowMs: number, mayDrop = true): TrackerEvent[] {
     const events: TrackerEvent[] = [];
     for (const node of this.registry.nodes()) {
       const status = this.registry.statusOf(node, nowMs);
-      if (status === 'dropped') {
+      if (status === 'dropped' && mayDrop) {
         events.push(this.drop(node, nowMs));
-      } else if (status === 'late' && !node.reportedLate) {
+      } else if ((status === 'late' || status === 'dropped') && !node.reportedLate) {
         node.reportedLate = true;
         this.changeCount++;
         const silentMs = nowMs - node.lastHeardMs;

@@ -165,6 +165,24 @@ describe('command line: tracker', () => {
       usageError('tracker', '--store', 'localhost:6379'),
       '--store supports redis://HOST:PORT only (got "localhost:6379"); without --store the tracker keeps its swarm in --db',
     );
+    // Redis's channels span its databases: two swarms on one server would mix (found by a
+    // session); database 0 may be named.
+    assert.equal(
+      usageError('tracker', '--store', 'redis://127.0.0.1:6379/3'),
+      '--store takes no database number (got "redis://127.0.0.1:6379/3"): Redis shares its channels between databases, so two swarms on one redis-server would mix; give each swarm a redis-server of its own',
+    );
+    assert.equal(
+      usageError('tracker', 'export', '--store', 'redis://127.0.0.1:6379/3'),
+      '--store takes no database number (got "redis://127.0.0.1:6379/3"): Redis shares its channels between databases, so two swarms on one redis-server would mix; give each swarm a redis-server of its own',
+    );
+    for (const url of ['redis://127.0.0.1:6379/', 'redis://127.0.0.1:6379/0']) {
+      const named = parse('tracker', '--store', url);
+      assert.equal(named.kind === 'tracker' && named.options.storeUrl, url);
+    }
+    assert.equal(
+      usageError('tracker', '--store', 'redis://127.0.0.1:6379?db=3'),
+      '--store takes no options (got "redis://127.0.0.1:6379?db=3"): redis://HOST:PORT',
+    );
     assert.equal(
       usageError('tracker', '--store', 'redis://h:1', '--db', 'd'),
       'give --db (this machine) or --store (shared), not both',

@@ -16,6 +16,17 @@ export interface StoreChoice {
   clock: Clock;
   batchDelayMs?: number;
   onProblem?: (text: string) => void;
+  /** The tracker's: a shared store must know it is out well within it (see RedisStore). */
+  sweepIntervalMs?: number;
+}
+
+/**
+ * A quarter of the sweep period, 3 s at most: a node heartbeats every 0.9 sweep periods and is
+ * dropped after two, so an outage must be known within ~1.1 of them, the sweep's own quarter
+ * period and a PING's third on top. A slow answer taken for an outage only postpones drops.
+ */
+export function unansweredMsFor(sweepIntervalMs: number): number {
+  return Math.max(100, Math.min(3_000, Math.floor(sweepIntervalMs / 4)));
 }
 
 /** A store, not yet loaded. */
@@ -27,6 +38,9 @@ export async function openTrackerStore(choice: StoreChoice): Promise<TrackerStor
       clock: choice.clock,
       trackerId: choice.trackerId,
       onProblem: choice.onProblem,
+      ...(choice.sweepIntervalMs === undefined
+        ? {}
+        : { unansweredMs: unansweredMsFor(choice.sweepIntervalMs) }),
     });
   }
   const { LmdbStore } = await import('./lmdb-store.ts');

@@ -9,7 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { Clock } from '../../clock.ts';
+import type { Clock, TimerHandle } from '../../clock.ts';
+import { formatSeconds } from '../../format.ts';
 import { DEFAULT_CREDIT_MEMORY_ENTRIES } from '../credit-ledger.ts';
 import { plural } from '../events.ts';
 import { BatchIds } from './batch-ids.ts';
@@ -71,6 +72,18 @@ const STAGED_WRITES_PER_ROUND_TRIP = 16;
 const FENCE_TIMEOUT_MS = 2_000;
 /** A Redis that does not answer a start-up read within this long is reported, not waited for. */
 const CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * ...nor one that took the connection and answers nothing (stopped with SIGSTOP, its host hung:
+ * the kernel still accepts): the tracker waited for good, silent (found by a session).
+ */
+const FIRST_ANSWER_TIMEOUT_MS = 5_000;
+/**
+ * A PING unanswered this long means Redis is out: stopped or hung without the connection
+ * closing (see RedisStoreOptions.unansweredMs). Until 2026-12-07 only a closed connection was
+ * noticed, and a tracker hearing nothing from the others through a stopped Redis dropped their
+ * nodes (found by a session). A PING goes out every third of it while Redis answers.
+ */
+const DEFAULT_UNANSWERED_MS = 3_000;
 
 /** Options of the Redis store. */
 export interface RedisStoreOptions {
@@ -82,6 +95,11 @@ export interface RedisStoreOptions {
   onProblem?: (text: string) => void;
   /** Publications kept in <p>recent (RECENT_BATCHES; a test keeps fewer to miss some). */
   recentBatches?: number;
+  /**
+   * A PING unanswered this long means Redis is out (default 3 s). A tracker passes less for a
+   * short sweep period: the outage must be known before silence drops the others' nodes.
+   */
+  unansweredMs?: number;
 }
 
 /** Trackers sharing one swarm through Redis. */
@@ -101,6 +119,7 @@ export class RedisStore implements TrackerStore {
   /** While the whole swarm is read again: this tracker's changes the read cannot hold. */
   private unwrittenSinceRead: StateOp[] | null = null;
   private readonly recentBatches: number;
+  private readonly unansweredMs: number;
   /** The batches taken (and published), by id: see OpBatch.id and BatchIds. */
   private readonly seen = new BatchIds();
   /** What <p>ledger holds, for a write-back to put back (see ledger-copy.ts). */
@@ -130,6 +149,13 @@ export class RedisStore implements TrackerStore {
   private fenceBack: (() => void) | null = null;
   /** The connection was ready once and is now lost (one line per outage). */
   private disconnected = false;
+  /** When (the tracker's clock) the connection was lost; null while it is up. */
+  private disconnectedAtMs: number | null = null;
+  /** When the PING not yet answered was sent; null when none is. */
+  private probeSentMs: number | null = null;
+  /** The unanswered PING was reported (one line when it starts, one when it ends). */
+  private silenceReported = false;
+  private probeTimer: TimerHandle | null = null;
   private loaded = false;
   /** close() was called: the connection ends on purpose. */
   private closing = false;
@@ -137,6 +163,7 @@ export class RedisStore implements TrackerStore {
   constructor(private readonly options: RedisStoreOptions) {
     this.location = options.url;
     this.recentBatches = options.recentBatches ?? RECENT_BATCHES;
+    this.unansweredMs = options.unansweredMs ?? DEFAULT_UNANSWERED_MS;
     this.restoreToken = `${options.trackerId} ${this.batchNonce}`;
     const redisOptions = {
       lazyConnect: true,
@@ -168,6 +195,7 @@ export class RedisStore implements TrackerStore {
     this.client.on('close', () => {
       if (!this.loaded || this.disconnected || this.closing) return;
       this.disconnected = true;
+      this.disconnectedAtMs = options.clock.now();
       options.onProblem?.(
         `lost the connection to ${options.url}; changes are kept and written once it is back`,
       );
@@ -175,6 +203,7 @@ export class RedisStore implements TrackerStore {
     this.client.on('ready', () => {
       if (!this.disconnected) return;
       this.disconnected = false;
+      this.disconnectedAtMs = null;
       options.onProblem?.(`${options.url} is back`);
       // Whatever came meanwhile goes now (a failed write waits for the next change otherwise).
       if (this.pending.length > 0) this.writer.schedule();
@@ -193,25 +222,42 @@ export class RedisStore implements TrackerStore {
     return this.writer.writes;
   }
 
+  /**
+   * Since when (the tracker's clock) Redis is out: the connection lost, or a PING unanswered
+   * for UNANSWERED_MS; null while it answers. What other trackers heard meanwhile waits in them.
+   */
+  get outageSinceMs(): number | null {
+    if (this.disconnectedAtMs !== null) return this.disconnectedAtMs;
+    const sent = this.probeSentMs;
+    if (sent !== null && this.options.clock.now() - sent >= this.unansweredMs) return sent;
+    return null;
+  }
+
   async load(wallNowMs: number): Promise<StoreLoad> {
     try {
-      return await this.read(wallNowMs);
+      const loaded = await this.read(wallNowMs);
+      this.probe();
+      return loaded;
     } catch (error) {
       // ioredis reports a refused connection as 'Connection is closed'; the event said why.
       const cause = this.connectionError ?? (error as Error);
-      throw new Error(`${cause.message} (is redis-server running there?)`);
+      throw new Error(`${cause.message}${hintFor(cause)}`);
     }
   }
 
   private async read(_wallNowMs: number): Promise<StoreLoad> {
-    await Promise.all([this.client.connect(), this.subscriber.connect()]);
-    this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
-    await this.subscriber.subscribe(this.keys.channel);
-    await this.client.hsetnx(
-      this.keys.meta,
-      'secret',
-      randomBytes(TRACKER_SECRET_BYTES).toString('hex'),
+    await firstAnswer(
+      (async () => {
+        await Promise.all([this.client.connect(), this.subscriber.connect()]);
+        await this.subscriber.subscribe(this.keys.channel);
+        await this.client.hsetnx(
+          this.keys.meta,
+          'secret',
+          randomBytes(TRACKER_SECRET_BYTES).toString('hex'),
+        );
+      })(),
     );
+    this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     const read = await this.readSwarm();
     this.loaded = true;
     this.secretHex = read.secretHex;
@@ -304,14 +350,15 @@ export class RedisStore implements TrackerStore {
   }
 
   /**
-   * Once Redis has the changes; at once while the connection is known lost: they stay pending
-   * and are written when it is back, as after a failed write. Why: a write tried meanwhile
-   * fails only once ioredis has given up reconnecting for it, seconds later as its back-off
-   * grows, and every change a node asked for waited that long (found by hand: an OWN acknowledged
-   * 10 s late, after the node had sent it four times).
+   * Once Redis has the changes; at once while it is known out (the connection lost, or it does
+   * not answer): they stay pending and are written when it is back, as after a failed write.
+   * Why: a write tried meanwhile fails only once ioredis has given up reconnecting for it,
+   * seconds later as its back-off grows, and every change a node asked for waited that long
+   * (found by hand: an OWN acknowledged 10 s late, after the node had sent it four times); to a
+   * stopped Redis it never ended, and no node was answered at all (found by a session).
    */
   afterPendingWritten(): Promise<void> {
-    if (this.disconnected) return Promise.resolve();
+    if (this.outageSinceMs !== null) return Promise.resolve();
     return this.writer.afterPendingWritten();
   }
 
@@ -321,16 +368,56 @@ export class RedisStore implements TrackerStore {
    * Redis gone took 24 s to stop (found by hand). What is pending is lost either way.
    */
   flush(): Promise<boolean> {
-    if (this.disconnected) return Promise.resolve(!this.hasPending() && !this.writer.writing);
+    if (this.outageSinceMs !== null)
+      return Promise.resolve(!this.hasPending() && !this.writer.writing);
     return this.writer.flush();
   }
 
   async close(): Promise<void> {
+    if (this.probeTimer !== null) this.options.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = null;
     await this.flush();
     this.closing = true;
     this.subscriber.disconnect();
-    if (this.disconnected) this.client.disconnect();
+    // A QUIT is answered only by a Redis that answers: one never loaded, or out, is left.
+    if (!this.loaded || this.outageSinceMs !== null) this.client.disconnect();
     else await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  /** Sends a PING every third of unansweredMs unless one is unanswered; says when one stays so. */
+  private probe(): void {
+    const { clock, onProblem, url } = this.options;
+    const tick = () => {
+      if (this.closing) return;
+      const nowMs = clock.now();
+      const sent = this.probeSentMs;
+      if (sent !== null) {
+        if (!this.silenceReported && !this.disconnected && nowMs - sent >= this.unansweredMs) {
+          this.silenceReported = true;
+          onProblem?.(
+            `${url} does not answer (nothing for ${formatSeconds(nowMs - sent, 1)}: stopped, or its host hung?); changes are kept and written once it answers`,
+          );
+        }
+      } else if (!this.disconnected) {
+        this.probeSentMs = nowMs;
+        this.client.ping().then(
+          () => {
+            if (this.silenceReported && !this.closing)
+              onProblem?.(`${url} answers again, after ${formatSeconds(clock.now() - nowMs, 1)}`);
+            this.silenceReported = false;
+            this.probeSentMs = null;
+          },
+          () => {
+            // The connection closed under it: that outage is the disconnection's to report.
+            this.silenceReported = false;
+            this.probeSentMs = null;
+          },
+        );
+      }
+      this.probeTimer?.refresh();
+    };
+    this.probeTimer = clock.setTimeout(tick, Math.max(1, Math.round(this.unansweredMs / 3)));
+    this.probeTimer.unref?.();
   }
 
   private hasPending(): boolean {
@@ -697,6 +784,40 @@ export class RedisStore implements TrackerStore {
   private copyCredits(ops: readonly StateOp[]): void {
     for (const op of ops) if (op.op === 'credit') this.ledger.add(ledgerEntry(op));
   }
+}
+
+/** Resolves as `work` does, or rejects once it has not within FIRST_ANSWER_TIMEOUT_MS. */
+async function firstAnswer(work: Promise<void>): Promise<void> {
+  // Real time, not the tracker's clock: how long Redis takes to answer.
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        Object.assign(
+          new Error(
+            `it took the connection but answered nothing in ${FIRST_ANSWER_TIMEOUT_MS / 1000} s (stopped, or not a Redis?)`,
+          ),
+          { code: 'ETIMEDOUT' },
+        ),
+      );
+    }, FIRST_ANSWER_TIMEOUT_MS);
+  });
+  work.catch(() => {});
+  try {
+    await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What to look at, after an error at start: only where nothing answered at all. */
+function hintFor(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ETIMEDOUT') return '';
+  // A refusal or an unreachable host is an error with a code; a Redis error (WRONGPASS, NOAUTH,
+  // MISCONF) is Redis answering: "is it running?" was wrong there (found by a session).
+  if (code === undefined && !/Connection is closed/.test(error.message)) return '';
+  return ' (is redis-server running there?)';
 }
 
 /** The whole swarm as one MULTI read it. */

@@ -61,6 +61,11 @@ export interface TrackerStore {
   readonly shared: boolean;
   /** Batches committed since open. */
   readonly writes: number;
+  /**
+   * A shared store: since when (the tracker's clock) it is out, null while it answers. Nodes
+   * heard through other trackers cannot be told from gone ones meanwhile.
+   */
+  readonly outageSinceMs?: number | null;
   /** Everything needed to start; called once. */
   load(wallNowMs: number): Promise<StoreLoad>;
   /** Changes made by this tracker; written within the store's batch delay. */
