@@ -34,6 +34,7 @@ import type { CookieJar } from './cookie-jar.ts';
 import { Bitfield } from './download/bitfield.ts';
 import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
+import { PacedShares } from './paced-shares.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import { RunBuffers } from './run-buffers.ts';
 import {
@@ -118,6 +119,7 @@ export class Seeder {
   private readonly slots: UploadSlots;
   private readonly pacer: UploadPacer;
   private readonly haves = new HaveBroadcaster();
+  private readonly shares = new PacedShares();
   private readonly runBuffers = new RunBuffers();
   private readonly readMode: IoMode;
   private haveTimer: TimerHandle | null = null;
@@ -357,8 +359,9 @@ export class Seeder {
       return;
     }
     if (
-      this.pacer.queuedMs() > MAX_PACED_WAIT_MS ||
-      this.opts.endpoint.transport.unsentDatagrams > MAX_UNSENT_DATAGRAMS
+      this.opts.endpoint.transport.unsentDatagrams > MAX_UNSENT_DATAGRAMS ||
+      (this.pacer.queuedMs() > MAX_PACED_WAIT_MS &&
+        !this.shares.mayQueueOver(from.address, run.runBytes, this.pacedCapacityBytes()))
     ) {
       // Our own limit, not the requester's fault: not counted towards ignoring it.
       this.reject(requester, from, txid, m.infohash, m.piece, m.begin, 'busy', false);
@@ -370,12 +373,23 @@ export class Seeder {
     }
     this.files.noteServing(entry, formatAddress(from));
     requester.queuedBlocks += run.blocks;
-    this.pacer.submit(run.runBytes, () => this.serve(entry, requester, run, from));
+    // Shares matter only where a limit queues runs; unlimited, a run is served at once.
+    const host = this.pacer.limit > 0 ? from.address : null;
+    if (host !== null) this.shares.add(host, run.runBytes);
+    this.pacer.submit(run.runBytes, () => {
+      if (host !== null) this.shares.remove(host, run.runBytes);
+      this.serve(entry, requester, run, from);
+    });
     // The rest of a run cut to the limit: asked again (our limit, not the requester's fault).
     if (run.blocks < planned.blocks) {
       const rest = run.begin + run.blocks * run.blockLength;
       this.reject(requester, from, txid, m.infohash, m.piece, rest, 'busy', false);
     }
+  }
+
+  /** What the upload limit carries in MAX_PACED_WAIT_MS: the paced queue's capacity. */
+  private pacedCapacityBytes(): number {
+    return (this.pacer.limit * MAX_PACED_WAIT_MS) / 1000;
   }
 
   /** `run`, or under an upload limit its first blocks the limit carries in PACED_RUN_MS. */

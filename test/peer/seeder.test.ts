@@ -56,9 +56,10 @@ after(async () => {
 
 async function openEndpoint(
   wrap: (transport: DatagramTransport) => DatagramTransport = (transport) => transport,
+  host = HOST,
 ): Promise<UdpEndpoint> {
   const opened = await openUdpTransport({
-    host: HOST,
+    host,
     port: 0,
     receiveBufferBytes: 8 * 1024 * 1024,
     sendBufferBytes: 1024 * 1024,
@@ -77,8 +78,9 @@ interface Client {
   messages: Array<{ message: Message; txid: number }>;
 }
 
-async function openClient(): Promise<Client> {
-  const endpoint = await openEndpoint();
+/** On `host`: another loopback address is another host to the seeder. */
+async function openClient(host = HOST): Promise<Client> {
+  const endpoint = await openEndpoint(undefined, host);
   const client: Client = { endpoint, address: endpoint.localAddress, data: [], messages: [] };
   endpoint.onData((datagram) => {
     const header: DataHeader = newDataHeader();
@@ -526,6 +528,41 @@ describe('Seeder over loopback', () => {
     // Until 2026-12-07 the whole run went at once: 256 KiB at a limit of 64 KiB/s.
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(client.data.length, 1);
+  });
+
+  test('under an upload limit a full queue still takes a run from another host, up to its share', async () => {
+    const world = await startSeeder();
+    // 160 KiB/s: a run is cut to 2 blocks (200 ms), and the queue is full past 300 ms. The
+    // clock stands still: nothing queued goes out, so the queue stays as the requests leave it.
+    world.seeder.setUploadLimit(160 * 1024);
+    const greedy = await openClient('127.0.0.1');
+    const honest = await openClient('127.0.0.2');
+    const greedyCookie = await hello(greedy, world);
+    const honestCookie = await hello(honest, world);
+    const ask = (client: Client, cookie: Buffer, piece: number) =>
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 2 }));
+    // Two runs fill the queue (400 ms of the limit); the third is refused.
+    for (const piece of [0, 1, 2]) ask(greedy, greedyCookie, piece);
+    await waitFor(() => greedy.messages.length === 1, 'the greedy host refused once');
+    const refused = greedy.messages[0]!.message as RejectMessage;
+    assert.deepEqual([refused.type, refused.reason, refused.piece], ['reject', 'busy', 2]);
+    // Before 2026-12-07 the honest host was refused too, and the greedy one, asking again
+    // every 100 ms, took each place as it freed (found by a session).
+    // Piece 2, which nobody has had: each piece goes out once before any goes out twice.
+    ask(honest, honestCookie, 2);
+    ask(greedy, greedyCookie, 2);
+    await waitFor(() => greedy.messages.length === 2, 'the greedy host refused again');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(honest.messages, [], 'the other host is not refused');
+    world.clock.advance(1_000);
+    await waitFor(() => honest.data.length === 2, "the other host's run");
+    assert.deepEqual(
+      honest.data.map(({ header }) => [header.piece, header.begin]),
+      [
+        [2, 0],
+        [2, BLOCK],
+      ],
+    );
   });
 });
 
