@@ -29,9 +29,4 @@ export class PacedShares {
     if (left > 0) this.queuedByHost.set(host, left);
     else this.queuedByHost.delete(host);
   }
-
-  /** Hosts with runs waiting. */
-  get hosts(): number {
-    return this.queuedByHost.size;
-  }
 }
