@@ -71,6 +71,8 @@ export async function runPeer(options: PeerOptions): Promise<number> {
     port: options.port,
     tracker: named.trackers,
     ...(lookUpTrackersAgain ? { lookUpTrackersAgain } : {}),
+    // A person watching the view sees the refusal and may wait for the id; a script is told.
+    askAgainIfIdInUse: fullScreen,
     filesDir: options.filesDir,
     maxOwners: options.maxOwners,
     maxPeers: options.maxPeers,

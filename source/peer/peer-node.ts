@@ -76,6 +76,8 @@ export interface PeerNodeOptions {
   tracker: RemoteAddress | readonly RemoteAddress[];
   /** Those given by host name looked up again, while none answers (TrackerClient). */
   lookUpTrackersAgain?: () => Promise<readonly TrackerLookedUp[]>;
+  /** An id in use is asked again with backoff, not refused for good (TrackerClient). */
+  askAgainIfIdInUse?: boolean;
   filesDir: string;
   maxOwners: number;
   /** Owners a download keeps asking for (default config maxPeersPerDownload). */
@@ -452,6 +454,7 @@ export class PeerNode {
       },
       changed: () => node?.markChanged(),
       ...(options.lookUpTrackersAgain ? { lookUpAgain: options.lookUpTrackersAgain } : {}),
+      askAgainIfIdInUse: options.askAgainIfIdInUse === true,
     });
     node = new PeerNode(
       options,

@@ -128,6 +128,12 @@ export class TrackerClient {
        * TrackerLookedUp). Asked each time every tracker failed a whole round.
        */
       lookUpAgain?: () => Promise<readonly TrackerLookedUp[]>;
+      /**
+       * An id in use is asked again with backoff, as a full tracker is, instead of refused for
+       * good: a view a person watches (its holder may exit or fall silent, as the refusal says).
+       * Until 2026-12-07 the view stayed refused, the id free long since (found by a session).
+       */
+      askAgainIfIdInUse?: boolean;
     },
   ) {
     this.statusSinceMs = deps.clock.now();
@@ -150,18 +156,23 @@ export class TrackerClient {
 
   /**
    * First registration. Resolves false only when the tracker refused our id (in use by another
-   * node); any other refusal (a full tracker) is asked again with backoff, as for a tracker that
-   * does not answer. Before, a headless node refused `tracker is full` exited 1 where the view
-   * went on asking, and the view's --download never started once the tracker let it in.
+   * node) for good; any other refusal (a full tracker) is asked again with backoff, as for a
+   * tracker that does not answer. Before, a headless node refused `tracker is full` exited 1
+   * where the view went on asking, and the view's --download never started once the tracker let
+   * it in.
    */
   async start(): Promise<boolean> {
     await this.register(false);
-    return !(this.status === 'refused' && this.refusedCode === 'id-in-use');
+    return !(this.status === 'refused' && this.refusedForGood);
   }
 
-  /** Refused, but asked again with backoff (a full tracker); an id in use is refused for good. */
+  /** Refused, but asked again with backoff (a full tracker; an id in use, where so asked). */
   get asksAgain(): boolean {
-    return this.status === 'refused' && this.refusedCode !== 'id-in-use';
+    return this.status === 'refused' && !this.refusedForGood;
+  }
+
+  private get refusedForGood(): boolean {
+    return this.refusedCode === 'id-in-use' && this.deps.askAgainIfIdInUse !== true;
   }
 
   private register(again: boolean): Promise<boolean> {
@@ -203,7 +214,7 @@ export class TrackerClient {
       if (this.moveOn(tracker, 'is full')) return this.doRegister(again);
     }
     if (reply.type === 'error') {
-      const retrying = reply.code !== 'id-in-use';
+      const retrying = reply.code !== 'id-in-use' || this.deps.askAgainIfIdInUse === true;
       // Said once per refusal, not once per attempt (every 16 s at most).
       if (this.status !== 'refused' || reply.text !== this.lastError)
         this.deps.log(

@@ -11,11 +11,14 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { systemClock } from '../../source/clock.ts';
+import { defaults } from '../../source/config.ts';
+import { PeerNode } from '../../source/peer/peer-node.ts';
 import type { TrackerReply } from '../../source/protocol/messages.ts';
 import { writeRandomFile } from '../peer/harness/files.ts';
 import { waitFor } from '../peer/harness/wait.ts';
 import { Attacker, SniffedTransport } from './harness/attacker.ts';
-import { World } from './harness/world.ts';
+import { memoryLogger, World } from './harness/world.ts';
 
 const SEED = 1313;
 const FILE = 'precious.bin';
@@ -111,6 +114,60 @@ test('replayed, forged and squatted registrations never take a node id; its owne
     );
   } finally {
     await Promise.allSettled(attackers.map((a) => a.close()));
+    await world.close();
+  }
+});
+
+test('a view refused an id in use asks again, and takes the id once its holder leaves', {
+  timeout: 30_000,
+}, async () => {
+  const world = await World.create('bt-id-asked-again-');
+  const squatter = await Attacker.open('127.0.0.66');
+  let node: PeerNode | null = null;
+  try {
+    const tracker = await world.startTracker(60_000);
+    const squatted = await squatter.register(tracker.address, 8);
+    assert.equal(squatted?.type, 'registered', JSON.stringify(squatted));
+    const lines: string[] = [];
+    const opened = await PeerNode.open({
+      nodeId: 8,
+      host: '127.0.0.1',
+      port: 0,
+      tracker: tracker.address,
+      askAgainIfIdInUse: true,
+      filesDir: world.filesDir,
+      maxOwners: defaults.maxOwnersPerDownload,
+      blockSizeBytes: defaults.blockSizeBytes,
+      giveUpWithoutOwnersMs: null,
+      clock: systemClock,
+      logger: memoryLogger('node8', lines),
+    });
+    assert.ok(opened.ok);
+    node = opened.node;
+    assert.equal(await node.registration, true, 'the view goes on, asking again');
+    await waitFor(
+      () => node!.getSnapshot().tracker.status === 'refused',
+      'the view to show the refusal',
+    );
+    assert.equal(node.getSnapshot().tracker.asksAgain, true);
+    const refusal = lines.find((line) => line.includes('tracker refused registration'));
+    assert.match(
+      refusal ?? '',
+      /tracker refused registration: node id 8 is in use by 127\.0\.0\.66:\d+ \(another key; free once that node exits, or if it stays silent \d+ s more\); asking again with backoff$/,
+    );
+
+    // Until 2026-12-07 the view stayed refused for good, its id long free (found by a session).
+    if (squatted?.type === 'registered')
+      await squatter.ask(tracker.address, { type: 'exit', token: Buffer.from(squatted.token) });
+    await waitFor(
+      () => node!.getSnapshot().tracker.status === 'registered',
+      'node 8 registered once the id is free',
+      10_000,
+    );
+    assert.equal(lines.filter((line) => line.includes('tracker refused registration')).length, 1);
+  } finally {
+    await node?.exit();
+    await squatter.close();
     await world.close();
   }
 });
