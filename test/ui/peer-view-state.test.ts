@@ -9,6 +9,7 @@ import {
   type PeerViewState,
   reducePeerKeys,
   selectedDownload,
+  selectedIndex,
 } from '../../source/ui/peer/peer-view-state.ts';
 import { noKey } from './no-key.ts';
 
@@ -61,6 +62,30 @@ describe('peer view keys as a pure reducer', () => {
     const { state, effects } = press(initialPeerViewState, 'jd');
     assert.equal(state.selected.swarm, 1);
     assert.deepEqual(effects, [{ kind: 'download', name: 'ubuntu.iso', picked: true }]);
+  });
+
+  test('the selection stays on its file while files are listed above it, and d takes that file', () => {
+    const listed = (names: string[], hashes: string[]): PeerKeyContext => ({
+      ...context,
+      swarmNames: names,
+      swarmInfohashes: hashes,
+    });
+    const before = listed(['big200.bin', 'mid30.bin'], ['aa'.repeat(32), 'bb'.repeat(32)]);
+    const { state } = press(initialPeerViewState, 'j', {}, before);
+    // A look-alike of the selected file's name, and another file, are announced above it.
+    const after = listed(
+      ['aaa.bin', 'big200.bin', 'mid30.bin', 'mid30.bin'],
+      ['cc'.repeat(32), 'aa'.repeat(32), 'dd'.repeat(32), 'bb'.repeat(32)],
+    );
+    // Until 2026-12-07 the selection stayed on the second row: `d` took aaa's neighbour (found
+    // by a session).
+    assert.deepEqual(press(state, 'd', {}, after).effects, [
+      { kind: 'download', name: 'mid30.bin', target: `mid30.bin@${'bb'.repeat(32)}`, picked: true },
+    ]);
+    assert.equal(selectedIndex(state, 'swarm', ['x@1', 'mid30.bin@' + 'bb'.repeat(32)]), 1);
+    // Moving goes on from where the file is now; a file gone leaves the selection where it was.
+    assert.equal(press(state, 'k', {}, after).state.selected.swarm, 2);
+    assert.equal(selectedIndex(state, 'swarm', ['x@1', 'y@2', 'z@3']), 1);
   });
 
   test('a key that opens the command line takes the rest of the chunk as typed text', () => {

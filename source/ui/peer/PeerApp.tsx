@@ -36,7 +36,9 @@ import {
   type PeerViewState,
   reducePeerKeys,
   reducePeerPaste,
+  rowKey,
   selectedDownload,
+  selectedIndex,
 } from './peer-view-state.ts';
 import { uploadsSectionHeight } from './UploadsSection.tsx';
 
@@ -133,8 +135,6 @@ export function PeerApp(props: PeerAppProps) {
     Math.max(snapshot.files.length, swarmFiles.length),
     downloadLines,
   );
-  const pick = (pane: 'files' | 'swarm', count: number) =>
-    Math.min(view.selected[pane], Math.max(0, count - 1));
   const notify = (pane: PeerPane, text: string, error = false) =>
     setNotices((current) => ({ ...current, [pane]: { text, error, atMs: clock.now() } }));
   const failed = (pane: PeerPane, reason?: string) => notify(pane, reason ?? 'failed', true);
@@ -305,7 +305,11 @@ export function PeerApp(props: PeerAppProps) {
       <Box height={layout.listsHeight}>
         <FilesPane
           files={snapshot.files}
-          selected={pick('files', snapshot.files.length)}
+          selected={selectedIndex(
+            view,
+            'files',
+            snapshot.files.map((file) => file.name),
+          )}
           focused={focus === 'files'}
           rows={layout.listRows}
           width={widths.files}
@@ -316,7 +320,7 @@ export function PeerApp(props: PeerAppProps) {
           files={swarmFiles}
           owned={owned}
           filter={filter}
-          selected={pick('swarm', swarmFiles.length)}
+          selected={selectedIndex(view, 'swarm', swarmFiles.map(rowKey))}
           focused={focus === 'swarm'}
           rows={layout.listRows}
           width={widths.swarm}

@@ -28,6 +28,13 @@ export interface PeerViewState {
   input: TextInput | null;
   filter: string;
   selected: Record<ListPane, number>;
+  /**
+   * The row each list's selection was put on, by what it is (rowKey): the selection stays on it
+   * while rows come and go above it. By position alone, a file announced above the selected one
+   * moved the selection, and `d` downloaded another file, a look-alike a stranger named so among
+   * them (found by a session). `selected` is kept for where the row has gone.
+   */
+  anchors?: Partial<Record<ListPane, string>>;
   logBack: number;
   /** A destructive action asking y/n on the bottom line. */
   confirm: Confirmation | null;
@@ -122,23 +129,61 @@ function swarmFilesOf(context: PeerKeyContext): { name: string; infohashHex: str
   }));
 }
 
-/** The selected index of a list, kept inside the list as it is now. */
-function picked(state: PeerViewState, pane: ListPane, count: number): number {
-  return Math.min(state.selected[pane], Math.max(0, count - 1));
+/** What a row of a list is, for the selection to stay on it: a Swarm file by its infohash too. */
+export function rowKey(row: { name: string; infohashHex?: string }): string {
+  return row.infohashHex ? `${row.name}@${row.infohashHex}` : row.name;
+}
+
+/**
+ * The selected index of a list whose rows are `keys` (see rowKey): the row the selection was put
+ * on, where it still is; else the position, kept inside the list as it is now.
+ */
+export function selectedIndex(
+  state: PeerViewState,
+  pane: ListPane,
+  keys: readonly string[],
+): number {
+  const anchor = state.anchors?.[pane];
+  const at = anchor === undefined ? -1 : keys.indexOf(anchor);
+  return at >= 0 ? at : Math.min(state.selected[pane], Math.max(0, keys.length - 1));
+}
+
+/** The selection of `pane` put on row `index` of `keys`. */
+function select(
+  state: PeerViewState,
+  pane: ListPane,
+  index: number,
+  keys: readonly string[],
+): PeerViewState {
+  const anchors = { ...state.anchors };
+  const key = keys[index];
+  if (key === undefined) delete anchors[pane];
+  else anchors[pane] = key;
+  return { ...state, selected: { ...state.selected, [pane]: index }, anchors };
 }
 
 /** The selected download: the one just started once it is listed, else the selected row. */
 export function selectedDownload(state: PeerViewState, names: readonly string[]): number {
   const followed = state.follow === null ? -1 : names.indexOf(state.follow);
-  return followed >= 0 ? followed : picked(state, 'downloads', names.length);
+  return followed >= 0 ? followed : selectedIndex(state, 'downloads', names);
 }
 
 /** The selection lands on a followed download once it is listed; then it moves freely. */
 function settleFollow(state: PeerViewState, context: PeerKeyContext): PeerViewState {
   if (state.follow === null) return state;
-  const index = context.downloads.findIndex((row) => row.name === state.follow);
+  const names = context.downloads.map((row) => row.name);
+  const index = names.indexOf(state.follow);
   if (index < 0) return state;
-  return { ...state, follow: null, selected: { ...state.selected, downloads: index } };
+  return select({ ...state, follow: null }, 'downloads', index, names);
+}
+
+/** The rows of each list as the keys act on them, by rowKey. */
+function listKeys(state: PeerViewState, context: PeerKeyContext): Record<ListPane, string[]> {
+  return {
+    files: context.localFiles.map((file) => file.name),
+    swarm: filteredSwarm(swarmFilesOf(context), state.filter).map(rowKey),
+    downloads: context.downloads.map((row) => row.name),
+  };
 }
 
 function seedOrUnseed(name: string, context: PeerKeyContext): PeerEffect {
@@ -178,7 +223,7 @@ function download(state: PeerViewState, text: string, picked = false): PeerKeyOu
 /** The selected Swarm files row as a download: its file, by its whole infohash where known. */
 function swarmRowTarget(state: PeerViewState, context: PeerKeyContext): string | null {
   const rows = filteredSwarm(swarmFilesOf(context), state.filter);
-  const row = rows[picked(state, 'swarm', rows.length)];
+  const row = rows[selectedIndex(state, 'swarm', rows.map(rowKey))];
   if (!row) return null;
   // The row's own file, by its infohash where the listing gives it: by name alone, `d` took
   // another file of the name (a kept part file of an older one resumed it, with no owner left),
@@ -299,14 +344,9 @@ function pressed(
       effects: [{ kind: 'refresh-swarm' }],
     };
   }
-  const swarm = filteredSwarm(swarmFilesOf(context), state.filter);
-  const counts = {
-    files: context.localFiles.length,
-    swarm: swarm.length,
-    downloads: context.downloads.length,
-  };
+  const keys = listKeys(state, context);
   if (state.focus === 'files' && (text === 's' || key.return)) {
-    const file = context.localFiles[picked(state, 'files', counts.files)];
+    const file = context.localFiles[selectedIndex(state, 'files', keys.files)];
     return file ? { state, effects: [seedOrUnseed(file.name, context)] } : none();
   }
   if (state.focus === 'swarm' && (text === 'd' || key.return)) {
@@ -314,12 +354,12 @@ function pressed(
     return target ? download(state, target, true) : none();
   }
   if (state.focus === 'downloads' && key.return) {
-    const row = context.downloads[picked(state, 'downloads', counts.downloads)];
+    const row = context.downloads[selectedIndex(state, 'downloads', keys.downloads)];
     const picker = row ? openPicker(row.name, row.choices ?? []) : null;
     return none(picker ? { ...state, picker } : state);
   }
   if (state.focus === 'downloads' && (text === 'c' || text === 'p' || text === 'R')) {
-    const row = context.downloads[picked(state, 'downloads', counts.downloads)];
+    const row = context.downloads[selectedIndex(state, 'downloads', keys.downloads)];
     return row ? (downloadKey(state, text, row) ?? none()) : none();
   }
   const elsewhere = paneOfKey(text);
@@ -340,9 +380,10 @@ function pressed(
     });
   }
   const pane = state.focus;
-  const moved = applyScroll(picked(state, pane, counts[pane]), action, counts[pane], 1);
+  const rows = keys[pane];
+  const moved = applyScroll(selectedIndex(state, pane, rows), action, rows.length, 1);
   const follow = pane === 'downloads' ? null : state.follow;
-  return none({ ...state, follow, selected: { ...state.selected, [pane]: moved } });
+  return none(select({ ...state, follow }, pane, moved, rows));
 }
 
 /** One key: to the open confirmation, the open input line, or the view. */
