@@ -178,8 +178,10 @@ export function nodeCells(
   const nodes = nodesShown(snapshot, sort, window.filter);
   const rows = nodes.slice(window.from, window.from + window.count).map(nodeRowCells);
   const fitted = fitTable(rows, nodeColumns(snapshot), width, {
-    flexible: ['address'],
-    cutters: { address: truncateAddress },
+    // The tracker column (a shared store) is an address too: fixed, it pushed the table past 60
+    // columns, which lost its left border (found by a session).
+    flexible: ['address', 'tracker'],
+    cutters: { address: truncateAddress, tracker: truncateAddress },
     droppable: ['joined'],
     ...(window.atLeast ? { atLeast: window.atLeast } : {}),
   });
