@@ -117,12 +117,21 @@ const QUOTED_NAME_TAIL = 23;
 const UNSAFE_FOR_TERMINAL =
   /[\u007f-\u009f\u00ad\u061c\u115f\u1160\u200b\u200e\u200f\u202a-\u202e\u2060-\u2069\u206a-\u206f\u3164\ufeff\uffa0]|\u034f|\u17b4|\u17b5|\u180b|\u180c|\u180d|\u180e|\u180f/g;
 
+const escapeCode = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
 /** A string from the network, quoted so that no character of it can act on a terminal or log. */
 export function quoteUntrusted(text: string): string {
-  return JSON.stringify(text).replace(
-    UNSAFE_FOR_TERMINAL,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return JSON.stringify(text).replace(UNSAFE_FOR_TERMINAL, escapeCode);
+}
+
+/**
+ * A text made of quoted parts (a refusal that names a file, quoted already), as it is: only what
+ * could act on a terminal or log is escaped. quoteUntrusted() of it without its outer quotes
+ * showed every inner quote as `\"` (found by a session).
+ */
+export function escapeUntrusted(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: those are what is escaped
+  return text.replace(/[\u0000-\u001f]/g, escapeCode).replace(UNSAFE_FOR_TERMINAL, escapeCode);
 }
 
 /**

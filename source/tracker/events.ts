@@ -7,7 +7,7 @@ import { formatAddress, formatSeconds, formatSize, shortInfohash } from '../form
 import type { RemoteAddress } from '../net/transport.ts';
 import { isLoopbackAddress } from '../net/unicast-address.ts';
 import type { TrackerErrorCode, TrackerRequest } from '../protocol/messages.ts';
-import { quoteUntrusted } from '../protocol/names.ts';
+import { escapeUntrusted, quoteUntrusted } from '../protocol/names.ts';
 import type { RefusalSummary } from './noise-window.ts';
 import type { OwnersLost } from './owner-index.ts';
 
@@ -256,6 +256,6 @@ export function formatEvent(event: TrackerEvent): string {
     case 'throttled':
       return `throttled ${formatAddress(event.from)} ${event.request}: over its host's request budget, not answered`;
     case 'refused':
-      return `refused ${formatAddress(event.from)} ${event.request} (${event.code}): ${quoteForLog(event.text).slice(1, -1)}`;
+      return `refused ${formatAddress(event.from)} ${event.request} (${event.code}): ${escapeUntrusted(event.text)}`;
   }
 }

@@ -5,6 +5,20 @@ import { formatEvent, formatSize, quoteForLog, reachNote } from '../../source/tr
 const HOST = '127.0.0.1';
 
 describe('event lines', () => {
+  test('a refusal keeps its quotes as they are, and escapes only what could act on a terminal', () => {
+    // Until 2026-12-07: `is already known as \"a.iso\"` (found by a session).
+    assert.equal(
+      formatEvent({
+        kind: 'refused',
+        from: { address: HOST, port: 47656 },
+        request: 'own',
+        code: 'conflict',
+        text: 'infohash 1aababab is already known as "a.iso" (100 B)\u001b[2J\u009b\n',
+      }),
+      'refused 127.0.0.1:47656 own (conflict): infohash 1aababab is already known as "a.iso" (100 B)\\u001b[2J\\u009b\\u000a',
+    );
+  });
+
   test('read like the examples of the issue', () => {
     assert.equal(
       formatEvent({ kind: 'joined', nodeId: 3, address: { address: HOST, port: 40111 } }),
