@@ -17,7 +17,7 @@ import { Logger } from '../../source/log/logger.ts';
 import { startTracker } from '../../source/tracker/server.ts';
 import type { OpBatch, StateOp } from '../../source/tracker/store/ops.ts';
 import { RECENT_BATCHES } from '../../source/tracker/store/redis-layout.ts';
-import { RedisStore } from '../../source/tracker/store/redis-store.ts';
+import { inOurWords, RedisStore } from '../../source/tracker/store/redis-store.ts';
 import type { TrackerState } from '../../source/tracker/tracker-state.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { waitFor } from '../peer/harness/wait.ts';
@@ -107,6 +107,22 @@ async function publish(state: TrackerState, store: RedisStore, trackerId: string
   store.record({ trackerId, ops: state.takeOps() }, state);
   assert.equal(await store.flush(), true);
 }
+
+test("ioredis's give-up on a write is said as what it means here; other errors pass as they are", () => {
+  // As ioredis (5) makes it: its class is not exported, its name is what it is known by.
+  const gaveUp = Object.assign(
+    new Error(
+      'Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.',
+    ),
+    { name: 'MaxRetriesPerRequestError' },
+  );
+  assert.equal(
+    (inOurWords(gaveUp) as Error).message,
+    'the connection is down and the write gave up waiting for it; changes are kept and written once it is back',
+  );
+  const other = new Error('MISCONF');
+  assert.equal(inOurWords(other), other);
+});
 
 describe('the Redis store', () => {
   test('a Redis that is not there is one sentence, not a hang', async () => {

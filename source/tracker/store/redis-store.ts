@@ -452,7 +452,7 @@ export class RedisStore implements TrackerStore {
       reply = (await this.client.call('eval', args)) as ScriptReply;
     } catch (error) {
       this.pending = [...ops, ...this.pending];
-      throw error;
+      throw inOurWords(error);
     }
     const [published, outcome, holder] = reply;
     if (outcome !== 'ok') {
@@ -784,6 +784,18 @@ export class RedisStore implements TrackerStore {
   private copyCredits(ops: readonly StateOp[]): void {
     for (const op of ops) if (op.op === 'credit') this.ledger.add(ledgerEntry(op));
   }
+}
+
+/**
+ * ioredis's error for a command it gave up on while reconnecting, said as what it means here:
+ * the log read `Reached the max retries per request limit (which is 2). Refer to
+ * "maxRetriesPerRequest" option for details.` (found by a session).
+ */
+export function inOurWords(error: unknown): unknown {
+  if ((error as Error | null)?.name !== 'MaxRetriesPerRequestError') return error;
+  return new Error(
+    'the connection is down and the write gave up waiting for it; changes are kept and written once it is back',
+  );
 }
 
 /** Resolves as `work` does, or rejects once it has not within FIRST_ANSWER_TIMEOUT_MS. */
