@@ -370,6 +370,25 @@ describe('peer view: a swarm listing cut at its page limit', () => {
       lines.join('\n'),
     );
   });
+
+  test('a filter that matches none of what is listed says only those were searched', async () => {
+    const view = await show({
+      peer: peerSnapshot({}),
+      swarm: swarmListing([swarmFile('0junk1.bin', 1, 1), swarmFile('0junk2.bin', 1, 1)], {
+        totalFiles: 2_252,
+      }),
+      size: { columns: 120, rows: 36 },
+    });
+    await view.press('/', 'big');
+    // Until 2026-12-07: "no file in the swarm matches", of a swarm that had big.bin past the
+    // first pages a stranger's files filled (found by a session).
+    assert.ok(
+      view
+        .lines()
+        .some((line) => line.endsWith('none of the first 2 listed match; D downloads by name')),
+      view.frame(),
+    );
+  });
 });
 
 describe('peer view: header', () => {

@@ -223,6 +223,16 @@ function cutListing(listing: SwarmListing): string {
 }
 
 /**
+ * A filter that matches nothing listed. Of a listing cut at its page limit, only what was listed
+ * was searched: `no file in the swarm matches` said so of files the swarm has (a stranger's 2,240
+ * files named to sort first hid every real one; found by a session).
+ */
+function noMatch(listing: SwarmListing): string {
+  if (listing.totalFiles <= listing.files.length) return 'no file in the swarm matches';
+  return `none of the first ${listing.files.length} listed match; D downloads by name`;
+}
+
+/**
  * The files this node is an owner of as the tracker counts them: those it seeds, and those it
  * downloads and whose verified pieces the tracker knows it serves (OWN partial acknowledged).
  */
@@ -300,7 +310,7 @@ export function SwarmPane(props: {
           : props.files.length > 0
             ? cutListing(props.listing)
             : props.filter
-              ? 'no file in the swarm matches'
+              ? noMatch(props.listing)
               : 'the swarm has no files yet (r refreshes)';
   return (
     <Box flexDirection="column" width={props.width}>
