@@ -15,6 +15,7 @@ export type NameError =
   | 'control'
   | 'direction'
   | 'invisible'
+  | 'blank-edge'
   | 'reserved'
   | 'hidden'
   | 'partial';
@@ -43,6 +44,8 @@ export function validateFileName(name: string): NameError | null {
     if (isDirectionControl(unit)) return 'direction';
     if (isInvisible(unit)) return 'invisible';
   }
+  if (TAG_CHARACTER.test(name)) return 'invisible';
+  if (BLANK_AT_EDGE.test(name)) return 'blank-edge';
   if (name.startsWith(RESERVED_NAME_PREFIX)) return 'reserved';
   // Hidden files are never listed in a node folder; seeded by name, `.notes` was withdrawn
   // 50 ms later as gone from the folder (found by a session).
@@ -89,6 +92,19 @@ function isInvisible(unit: number): boolean {
   );
 }
 
+/**
+ * Tag characters (U+E0000-U+E007F): drawn as nothing outside an emoji flag sequence, which no
+ * file name needs; `big2.bin` + U+E0001 listed as a second `big2.bin` (found by a session).
+ */
+const TAG_CHARACTER = /[\u{E0000}-\u{E007F}]/u;
+
+/**
+ * A blank (a space, a no-break space, an ideographic space...) at either end: the name reads as
+ * the one without it, so `big2.bin ` and `big2.bin\u00A0` listed as three rows of `big2.bin` and
+ * a name of one space as an empty row (found by a session). Windows cannot hold a trailing space.
+ */
+const BLANK_AT_EDGE = /^\s|\s$/u;
+
 const REASONS: Record<NameError, string> = {
   empty: 'it is empty',
   'too-long': `it is longer than ${MAX_NAME_BYTES} bytes in UTF-8`,
@@ -98,6 +114,7 @@ const REASONS: Record<NameError, string> = {
   control: 'it contains a control character',
   direction: 'it contains an invisible text-direction character',
   invisible: 'it contains a character drawn as nothing (a zero-width space or the like)',
+  'blank-edge': 'it starts or ends with a blank (a space or the like), which reads as the name without it',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
   hidden: 'names starting with "." are hidden files, never shared',
   partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,
@@ -147,6 +164,7 @@ const LOCAL_REASONS: Record<NameError, string> = {
   control: 'its name contains a control character',
   direction: 'its name contains an invisible text-direction character',
   invisible: 'its name contains a character drawn as nothing (a zero-width space or the like)',
+  'blank-edge': 'its name starts or ends with a blank (a space or the like)',
   hidden: 'its name starts with ".", as hidden files do',
   partial: `its name ends in "${PART_SUFFIX}", as files still being downloaded do`,
 };

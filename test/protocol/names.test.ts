@@ -33,6 +33,14 @@ describe('validateFileName', () => {
     ['soft\u00adhyphen', 'invisible'],
     ['joiner\u2060', 'invisible'],
     ['filler\u3164', 'invisible'],
+    // Found by a session (2026-12-07): each listed as one more row reading `big2.bin`.
+    ['big2.bin\u{E0001}', 'invisible'],
+    ['big2.bin ', 'blank-edge'],
+    [' big2.bin', 'blank-edge'],
+    ['big2.bin\u00a0', 'blank-edge'],
+    ['big2.bin\u3000', 'blank-edge'],
+    ['big2.bin\u2003', 'blank-edge'],
+    [' ', 'blank-edge'],
     ['a'.repeat(256), 'too-long'],
     ['é'.repeat(128), 'too-long'],
     ['.bt-tui-meta', 'reserved'],
@@ -63,6 +71,8 @@ describe('validateFileName', () => {
     'me\u200cmo.txt',
     'part',
     'a.part.bin',
+    'two  blanks inside.txt',
+    'no\u00a0break inside.txt',
   ];
   for (const name of accepted) {
     test(`accepts ${JSON.stringify(name.length > 20 ? `${name.slice(0, 20)}...` : name)}`, () => {
