@@ -114,7 +114,8 @@ const REASONS: Record<NameError, string> = {
   control: 'it contains a control character',
   direction: 'it contains an invisible text-direction character',
   invisible: 'it contains a character drawn as nothing (a zero-width space or the like)',
-  'blank-edge': 'it starts or ends with a blank (a space or the like), which reads as the name without it',
+  'blank-edge':
+    'it starts or ends with a blank (a space or the like), which reads as the name without it',
   reserved: `names starting with "${RESERVED_NAME_PREFIX}" are reserved for bt-tui's own files`,
   hidden: 'names starting with "." are hidden files, never shared',
   partial: `names ending in "${PART_SUFFIX}" are files still being downloaded, never shared`,

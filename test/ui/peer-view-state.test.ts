@@ -82,7 +82,7 @@ describe('peer view keys as a pure reducer', () => {
     assert.deepEqual(press(state, 'd', {}, after).effects, [
       { kind: 'download', name: 'mid30.bin', target: `mid30.bin@${'bb'.repeat(32)}`, picked: true },
     ]);
-    assert.equal(selectedIndex(state, 'swarm', ['x@1', 'mid30.bin@' + 'bb'.repeat(32)]), 1);
+    assert.equal(selectedIndex(state, 'swarm', ['x@1', `mid30.bin@${'bb'.repeat(32)}`]), 1);
     // Moving goes on from where the file is now; a file gone leaves the selection where it was.
     assert.equal(press(state, 'k', {}, after).state.selected.swarm, 2);
     assert.equal(selectedIndex(state, 'swarm', ['x@1', 'y@2', 'z@3']), 1);
