@@ -224,7 +224,7 @@ export class RedisStore implements TrackerStore {
 
   /**
    * Since when (the tracker's clock) Redis is out: the connection lost, or a PING unanswered
-   * for UNANSWERED_MS; null while it answers. What other trackers heard meanwhile waits in them.
+   * for unansweredMs; null while it answers. What other trackers heard meanwhile waits in them.
    */
   get outageSinceMs(): number | null {
     if (this.disconnectedAtMs !== null) return this.disconnectedAtMs;

@@ -121,6 +121,7 @@ export function PeerApp(props: PeerAppProps) {
 
   const swarmNames = swarm.files.map((file) => file.name);
   const swarmFiles = useMemo(() => filteredSwarm(swarm.files, filter), [swarm.files, filter]);
+  const swarmKeys = useMemo(() => swarmFiles.map(rowKey), [swarmFiles]);
   const owned = useSameSet(useMemo(() => ownedHere(snapshot), [snapshot]));
   const filesNeed = useMemo(() => filesPaneWidthNeeded(snapshot.files), [snapshot.files]);
   // By every listed file, not the filtered ones: the panes stay put while a filter is typed.
@@ -320,7 +321,7 @@ export function PeerApp(props: PeerAppProps) {
           files={swarmFiles}
           owned={owned}
           filter={filter}
-          selected={selectedIndex(view, 'swarm', swarmFiles.map(rowKey))}
+          selected={selectedIndex(view, 'swarm', swarmKeys)}
           focused={focus === 'swarm'}
           rows={layout.listRows}
           width={widths.swarm}
