@@ -150,6 +150,12 @@ describe('peer view keys as a pure reducer', () => {
     assert.equal(state.filter, '');
   });
 
+  test('Esc clears a filter kept with Enter, as it does while it is typed', () => {
+    const kept = press(initialPeerViewState, '/u\r', {}).state;
+    assert.equal(kept.filter, 'u');
+    assert.equal(press(kept, '', { escape: true }).state.filter, '');
+  });
+
   test('a filter with @ matches the NAME@PREFIX a shared name is shown as', () => {
     // Found by a session: rows read twin.bin@bbbb and twin.bin@cccc, and /twin.bin@c matched none.
     const twins: PeerKeyContext = {

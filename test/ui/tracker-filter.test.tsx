@@ -106,6 +106,15 @@ describe('tracker filter: keys', () => {
     const cleared = keys(reopened, { escape: true });
     assert.deepEqual([cleared.typingFilter, cleared.filter], [false, '']);
   });
+
+  test('Esc clears a kept filter too, as the help says, and both tables start at their top', () => {
+    // Until 2026-12-07 it took `/` then Esc (found by a session).
+    const kept = keys(initialTrackerViewState, '/', '7', { return: true }, 'j');
+    const cleared = keys(kept, { escape: true });
+    assert.deepEqual([cleared.typingFilter, cleared.filter], [false, '']);
+    assert.deepEqual([cleared.offsets.nodes, cleared.offsets.files], [0, 0]);
+    assert.equal(keys(initialTrackerViewState, { escape: true }), initialTrackerViewState);
+  });
 });
 
 const show = renderEachTest();

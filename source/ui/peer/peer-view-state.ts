@@ -325,6 +325,9 @@ function pressed(
   if (text === 'q' || text === 'x') return { state, effects: [{ kind: 'exit' }] };
   if (text === 't' && context.canSwitchView) return { state, effects: [{ kind: 'switch-view' }] };
   if (text === '?') return none({ ...state, helpOpen: true });
+  // Esc clears a filter kept with Enter too, as the help says: it took `/` and Esc (found by a
+  // session in the tracker view, which reads the same).
+  if (key.escape && state.filter !== '') return none({ ...state, filter: '' });
   if (text === ':') return none({ ...state, input: { purpose: 'command', value: '' } });
   if (text === 'D') return none({ ...state, input: { purpose: 'download-name', value: '' } });
   if (key.tab) {

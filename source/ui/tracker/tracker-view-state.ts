@@ -102,6 +102,11 @@ export function reduceTrackerView(
   if (state.typingFilter) return typedFilter(state, input, key);
   if (input === '?') return { ...state, helpOpen: true };
   if (input === '/') return { ...state, typingFilter: true, filterFromEnd: 0 };
+  // Esc clears a filter kept with Enter too, as the help says: it took `/` and Esc (found by a
+  // session).
+  if (key.escape && state.filter !== '') {
+    return { ...state, filter: '', filterFromEnd: 0, offsets: firstRows(state.offsets) };
+  }
   if (key.tab) {
     const step = key.shift ? PANES.length - 1 : 1;
     return { ...state, focus: PANES[(PANES.indexOf(state.focus) + step) % PANES.length]! };
