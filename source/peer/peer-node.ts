@@ -1399,7 +1399,7 @@ export class PeerNode {
         this.markChanged();
         this.options.logger.log(
           outcome.ok
-            ? `the tracker took the credit owed to the owners of ${report.name} (it did not answer before)`
+            ? `the tracker took the credit report owed for the owners of ${report.name} (it did not answer before)`
             : `could not credit the owners of ${report.name}: ${outcome.reason}`,
         );
       }

@@ -246,7 +246,9 @@ async function creditWaitingInTheView(): Promise<void> {
     'the credit sent once the tracker answers, and no longer counted',
     (s) =>
       /tracker 127\.0\.0\.1:\d+ registered/.test(s) &&
-      s.includes('the tracker took the credit owed to the owners of big.bin (it did not answer') &&
+      s.includes(
+        'the tracker took the credit report owed for the owners of big.bin (it did not answer',
+      ) &&
       !s.includes('waiting for the tracker'),
     60_000,
   );

@@ -56,7 +56,7 @@ async function owedCreditArrives(
   await waitFor(
     () =>
       leecher.lines.some((line) =>
-        line.includes(`the tracker took the credit owed to the owners of ${NAME}`),
+        line.includes(`the tracker took the credit report owed for the owners of ${NAME}`),
       ),
     `the leecher to hear its credit was applied (seed ${SEED})`,
   );
