@@ -76,6 +76,22 @@ describe('peer view: swarming', () => {
     );
   });
 
+  test('a pace at or above the download limit is not said: the limit is what holds', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        downloadRateBytesPerSec: 0.8 * MIB,
+        limits: {
+          uploadBytesPerSec: 0,
+          downloadBytesPerSec: MIB,
+          downlinkPacedBytesPerSec: 2 * MIB,
+        },
+      }),
+      size: { columns: 120, rows: 30 },
+    });
+    // Until 2026-12-07: `(limit 1.0 MiB/s; paced to 2.0 MiB/s after losses)` (found by a session).
+    assert.match(view.lines()[1]!, /^↓ 819\.2 KiB\/s \(limit 1\.0 MiB\/s\) {2}↑ idle/);
+  });
+
   test(':up and :down change the limits through the engine and say so', async () => {
     const intents = new RecordingIntents();
     const view = await show({ peer: peerSnapshot(), intents, size: SIZE });

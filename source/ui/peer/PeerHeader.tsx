@@ -27,9 +27,12 @@ function rateOrIdle(bytesPerSec: number): string {
  * a cause: an overflowing downlink and owners slow to answer (their upload limits) look alike.
  */
 function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0): string {
+  // A pace at or above the limit holds nothing back: `limit 1.0 MiB/s; paced to 2.0 MiB/s` read
+  // as if the limit did not hold (found by a session).
+  const paced = pacedTo > 0 && (limit === 0 || pacedTo < limit);
   const held = [
     ...(limit > 0 ? [`limit ${formatRate(limit)}`] : []),
-    ...(pacedTo > 0 ? [`paced to ${formatRate(pacedTo)} after losses`] : []),
+    ...(paced ? [`paced to ${formatRate(pacedTo)} after losses`] : []),
   ];
   const rate = rateOrIdle(bytesPerSec);
   return held.length === 0 ? rate : `${rate} (${held.join('; ')})`;
