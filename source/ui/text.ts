@@ -299,6 +299,8 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
   const fitted = rows.map((row) => {
     const cut = { ...row };
     for (const key of options.flexible) {
+      // A column left out has no width to cut to (the tracker column without a shared store).
+      if (!widths.has(key)) continue;
       const cutter = options.cutters?.[key] ?? truncate;
       cut[key] = cutter(row[key] ?? '', widths.get(key)!) as T[K];
     }

@@ -6,6 +6,7 @@
  * tracker or an export started against such a Redis waited for good, silent.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -160,4 +161,24 @@ test('a Redis that takes the connection and answers nothing: the tracker and exp
   assert.deepEqual(exported.stderr, [
     `bt-tui: cannot read ${url}: it took the connection but answered nothing in 5 s (stopped, or not a Redis?)`,
   ]);
+});
+
+test('export reads only: a Redis no tracker has used is said to hold no swarm, and stays empty', {
+  timeout: 30_000,
+}, async () => {
+  const empty = await startRedisServer();
+  try {
+    const exported = spawnCli(['tracker', 'export', '--store', empty.url]);
+    const exit = await exported.waitForExit(15_000);
+    // Until 2026-12-07: `{"nodes": [], "files": []}`, exit 0, and the swarm's secret written
+    // into that Redis (found by a session).
+    assert.equal(exit.code, 1, exported.stdout.join('\n'));
+    assert.deepEqual(exported.stderr, [
+      `bt-tui: cannot read ${empty.url}: no swarm there (no bt-tui tracker has used it)`,
+    ]);
+    const dbsize = spawnSync('redis-cli', ['-u', empty.url, 'DBSIZE'], { encoding: 'utf8' });
+    assert.equal(dbsize.stdout.trim(), '0', dbsize.stderr);
+  } finally {
+    await empty.stop();
+  }
 });

@@ -42,7 +42,7 @@ const EXPORT_LIMITS = { maxNodes: 2 ** 32, maxFiles: 2 ** 32, maxFilesPerNode: 2
 export async function exportShared(url: string): Promise<ExportOutcome> {
   // Loaded only here: ioredis costs ~200 ms of start-up an embedded export never needs.
   const { RedisStore } = await import('./redis-store.ts');
-  const store = new RedisStore({ url, clock: systemClock, trackerId: 'export' });
+  const store = new RedisStore({ url, clock: systemClock, trackerId: 'export', readOnly: true });
   try {
     const loaded = await store.load(systemClock.wallNow());
     const state = new TrackerState(

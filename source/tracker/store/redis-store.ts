@@ -100,6 +100,12 @@ export interface RedisStoreOptions {
    * short sweep period: the outage must be known before silence drops the others' nodes.
    */
   unansweredMs?: number;
+  /**
+   * Read the swarm only (`tracker export`): nothing is written, not even the swarm's secret, and
+   * a Redis holding no swarm is an error. Until 2026-12-07 an export wrote a secret into any
+   * Redis it was pointed at, and printed an empty swarm (found by a session).
+   */
+  readOnly?: boolean;
 }
 
 /** Trackers sharing one swarm through Redis. */
@@ -250,6 +256,7 @@ export class RedisStore implements TrackerStore {
       (async () => {
         await Promise.all([this.client.connect(), this.subscriber.connect()]);
         await this.subscriber.subscribe(this.keys.channel);
+        if (this.options.readOnly) return;
         await this.client.hsetnx(
           this.keys.meta,
           'secret',
@@ -259,8 +266,13 @@ export class RedisStore implements TrackerStore {
     );
     this.subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     const read = await this.readSwarm();
+    // Every tracker sets the secret first: without it no tracker has used this Redis.
+    if (this.options.readOnly && read.secretHex === null)
+      throw Object.assign(new Error('no swarm there (no bt-tui tracker has used it)'), {
+        code: 'ENOSWARM',
+      });
     this.loaded = true;
-    this.secretHex = read.secretHex;
+    this.secretHex = read.secretHex ?? '';
     const { ops, malformed } = this.takeRead(read);
     const notes =
       malformed > 0 ? [`${malformed} malformed entries in ${this.location} left out`] : [];
@@ -272,7 +284,7 @@ export class RedisStore implements TrackerStore {
       ops,
       // Redis keeps credits as sums and ranks only in the ledger: it is replayed in `ops`.
       credited: [],
-      trackerSecret: Buffer.from(read.secretHex, 'hex'),
+      trackerSecret: Buffer.from(this.secretHex, 'hex'),
       notes,
     };
   }
@@ -308,7 +320,7 @@ export class RedisStore implements TrackerStore {
         owners: values[5] as Record<string, string>,
         ledger: values[6] as string[],
       },
-      secretHex: String(values[7]),
+      secretHex: values[7] === null ? null : String(values[7]),
       recent: values[8] as string[],
     };
   }
@@ -825,7 +837,7 @@ async function firstAnswer(work: Promise<void>): Promise<void> {
 /** What to look at, after an error at start: only where nothing answered at all. */
 function hintFor(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ETIMEDOUT') return '';
+  if (code === 'ETIMEDOUT' || code === 'ENOSWARM') return '';
   // A refusal or an unreachable host is an error with a code; a Redis error (WRONGPASS, NOAUTH,
   // MISCONF) is Redis answering: "is it running?" was wrong there (found by a session).
   if (code === undefined && !/Connection is closed/.test(error.message)) return '';
@@ -836,7 +848,8 @@ function hintFor(error: Error): string {
 interface SwarmRead {
   seq: number;
   swarm: RedisSwarm;
-  secretHex: string;
+  /** Null where no tracker has set it: no swarm was ever kept there. */
+  secretHex: string | null;
   /** <p>recent at the read: the batches its hashes hold already are known by id. */
   recent: string[];
 }
