@@ -215,8 +215,9 @@ export class TrackerClient {
     }
     if (reply.type === 'error') {
       const retrying = reply.code !== 'id-in-use' || this.deps.askAgainIfIdInUse === true;
-      // Said once per refusal, not once per attempt (every 16 s at most).
-      if (this.status !== 'refused' || reply.text !== this.lastError)
+      // Said once per refusal, not once per attempt (every 16 s at most); an id in use counts its
+      // seconds down, which makes no new refusal (the view's header shows them).
+      if (this.status !== 'refused' || withoutCount(reply.text) !== withoutCount(this.lastError))
         this.deps.log(
           `tracker refused registration: ${reply.text}${retrying ? '; asking again with backoff' : ''}`,
         );
@@ -585,4 +586,9 @@ export class TrackerClient {
     this.statusSinceWallMs = this.deps.clock.wallNow();
     this.deps.changed();
   }
+}
+
+/** A refusal's text without its numbers: `… silent 43 s more` and `… 41 s more` are one refusal. */
+function withoutCount(text: string): string {
+  return text.replace(/\d+/g, '#');
 }

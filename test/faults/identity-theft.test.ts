@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { systemClock } from '../../source/clock.ts';
 import { defaults } from '../../source/config.ts';
 import { PeerNode } from '../../source/peer/peer-node.ts';
@@ -156,6 +157,8 @@ test('a view refused an id in use asks again, and takes the id once its holder l
       /tracker refused registration: node id 8 is in use by 127\.0\.0\.66:\d+ \(another key; free once that node exits, or if it stays silent \d+ s more\); asking again with backoff$/,
     );
 
+    // Asked again (1, 2, 4 s...), the refusal counts its seconds down: still said once.
+    await sleep(3_500);
     // Until 2026-12-07 the view stayed refused for good, its id long free (found by a session).
     if (squatted?.type === 'registered')
       await squatter.ask(tracker.address, { type: 'exit', token: Buffer.from(squatted.token) });
