@@ -508,7 +508,7 @@ export class PeerNode {
       for (const download of this.downloads.values()) {
         if (!download.infohash?.equals(message.infohash)) continue;
         if (message.type === 'have') download.onHave(from, message.pieces);
-        else download.onReject(from, message.reason, message.piece, message.begin);
+        else download.onReject(from, message.reason, message.piece, message.begin, null, txid);
       }
     }
   }

@@ -11,6 +11,7 @@ import type { Download } from '../../source/peer/download/download.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { HaveForger } from './harness/have-forger.ts';
 import { LyingUploader } from './harness/lying-uploader.ts';
+import { RejectForger } from './harness/reject-forger.ts';
 import { Swarm, type SwarmNode, settled } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
 
@@ -285,6 +286,47 @@ test('a forged HAVE claiming every piece does not get an honest partial owner st
       assert.equal(owner.strikes, 0, `seed ${seed}: node ${owner.nodeId} struck`);
       assert.notEqual(owner.state, 'banned', `seed ${seed}: node ${owner.nodeId}`);
     }
+    await settled(early!, NAME, 90_000);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test("REJECTs forged with an honest partial owner's address do not get it struck", {
+  timeout: 120_000,
+}, async () => {
+  const seed = 1207;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, 8 * MiB, seed);
+    const [early] = await leechers(swarm, [73]);
+    assert.deepEqual(early!.node.download(NAME), { ok: true });
+    await waitFor(
+      () => (early!.node.getSnapshot().downloads[0]?.piecesVerified ?? 0) >= 8,
+      'a partial owner with some pieces',
+      30_000,
+    );
+    let forger: RejectForger | null = null;
+    const victim = await swarm.addNode({
+      nodeId: 74,
+      uploadLimitBytesPerSec: UPLOAD_LIMIT,
+      wrapOutbound: (transport) => {
+        forger = new RejectForger(transport, 6);
+        return forger;
+      },
+    });
+    const address = early!.node.getSnapshot().address;
+    forger!.ownerPort = Number(address.slice(address.lastIndexOf(':') + 1));
+    assert.deepEqual(victim.node.download(NAME), { ok: true });
+    const download = await settled(victim, NAME, 90_000);
+    assert.equal(download.state, 'done', `seed ${seed}: ${download.reason}`);
+    assert.equal(await sha256File(join(victim.folder, NAME)), expected, `seed ${seed}`);
+    // Each REJECT names a piece the owner's BITFIELD claimed: before 2026-12-07 each was a strike
+    // ("its BITFIELD claimed piece N, then it refused to send it"), and three banned it.
+    assert.ok(forger!.forgedPieces.size >= 3, `seed ${seed}: forged ${forger!.forgedPieces.size}`);
+    const owner = download.owners.find((candidate) => candidate.nodeId === 73);
+    assert.equal(owner?.strikes, 0, `seed ${seed}: node 73 struck`);
+    assert.notEqual(owner?.state, 'banned', `seed ${seed}`);
     await settled(early!, NAME, 90_000);
   } finally {
     await swarm.close();

@@ -296,10 +296,13 @@ export class BlockTransfer {
    * An owner refused a piece we thought it had. If only a HAVE said so, it is not blamed: anyone
    * on the LAN can forge a HAVE to get an honest owner banned. If its own BITFIELD claimed the
    * piece, it lied and takes a strike, as for a bad piece. Either way the piece goes elsewhere and
-   * the caller asks the owner's BITFIELD again.
+   * the caller asks the owner's BITFIELD again. `txid` (a block REJECT's) must be that of our
+   * request for the block at `begin`: a REJECT is not a matched reply, and one forged with the
+   * owner's address (a spoofed source) struck an honest owner until 2026-12-07.
    */
-  missingPiece(owner: OwnerSession, piece: number): void {
+  missingPiece(owner: OwnerSession, piece: number, begin = 0, txid: number | null = null): void {
     if (!owner.pieces.has(piece)) return; // a stale REJECT: this piece is no longer asked of it
+    if (txid !== null && !this.answersOurRequest(piece, begin, txid)) return;
     if (owner.has?.has(piece)) {
       owner.has.delete(piece);
       if (owner.countedInAvailability) this.picker.removeHave(piece);
@@ -309,6 +312,14 @@ export class BlockTransfer {
       this.strike(owner, `its BITFIELD claimed piece ${piece}, then it refused to send it`);
     }
     this.pumpAll();
+  }
+
+  /** Whether `txid` is that of our latest request for the block of `piece` at `begin`. */
+  private answersOurRequest(piece: number, begin: number, txid: number): boolean {
+    const assembly = this.assemblies.get(piece);
+    if (assembly === undefined || begin % assembly.blockSizeBytes !== 0) return false;
+    const block = begin / assembly.blockSizeBytes;
+    return block < assembly.blockCount && assembly.requestTxid[block] === txid;
   }
 
   /**

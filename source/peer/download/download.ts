@@ -1437,8 +1437,9 @@ export class Download {
   }
 
   /**
-   * A REJECT from an owner, for this file: of a block request, or of the BITFIELD request that
-   * went out with `cookie`.
+   * A REJECT from an owner, for this file: of a block request (`txid` the REJECT's, to be matched
+   * to the request it names), or of the BITFIELD request that went out with `cookie` (a reply the
+   * endpoint matched already: `txid` null).
    */
   onReject(
     from: RemoteAddress,
@@ -1446,6 +1447,7 @@ export class Download {
     piece: number,
     begin: number,
     cookie: Buffer | null = null,
+    txid: number | null = null,
   ): void {
     // An ended download keeps its owners as they were (a leaving owner says goodbye to everyone).
     if (this.stopped) return;
@@ -1466,7 +1468,7 @@ export class Download {
       owner.lastRefusedAtMs = nowMs;
       this.transfer?.declined(owner, piece, begin);
     } else if (reason === 'missing-piece') {
-      this.transfer?.missingPiece(owner, piece);
+      this.transfer?.missingPiece(owner, piece, begin, txid);
       // What it really has, from a reply only it can send (at most one ask per second).
       if (nowMs - owner.bitfieldAskedAtMs >= 1_000) void this.fetchBitfield(owner);
     } else if (reason === 'busy') {
