@@ -155,3 +155,19 @@ test("an owner that always rejects 'busy' is backed off, not asked in a busy loo
   assert.ok(perSec < 40, `few REQUESTs reach a busy owner: ${detail}`);
   t.diagnostic(detail);
 });
+
+test("a complete owner that refuses every piece as 'missing-piece' is struck and banned", {
+  timeout: 60_000,
+}, async () => {
+  let liar: RequestInterceptor | null = null;
+  const outcome = await downloadWithOddOwner(1042, 8 * MiB, (socket) => {
+    liar = new RequestInterceptor(socket, 'missing-piece');
+    return liar;
+  });
+  assertExactAndHonestUnblamed(outcome);
+  const odd = outcome.download.owners.find((owner) => owner.nodeId === ODD_ID);
+  // Until 2026-12-07 it was never struck: a helper's such owner took 4,034 REQUESTs from three
+  // downloaders in two minutes (found by a session).
+  assert.ok((liar as RequestInterceptor | null)!.requests > 0, `it was asked ${outcome.context}`);
+  assert.equal(odd?.state, 'banned', outcome.context);
+});

@@ -8,10 +8,13 @@ import { PassthroughTransport } from '../../../source/net/passthrough-transport.
 import type { DatagramTransport, RemoteAddress } from '../../../source/net/transport.ts';
 import { decode, encode, peekHeader } from '../../../source/protocol/codec.ts';
 
-/** What a misbehaving owner does with a REQUEST. */
-export type RequestBehaviour = 'ignore' | 'busy';
+/**
+ * What a misbehaving owner does with a REQUEST: ignore it, refuse it 'busy', or refuse it as
+ * 'missing-piece' (a complete owner that has nothing to give).
+ */
+export type RequestBehaviour = 'ignore' | 'busy' | 'missing-piece';
 
-/** Passes everything but REQUESTs through; REQUESTs are ignored or refused 'busy'. */
+/** Passes everything but REQUESTs through; REQUESTs are ignored or refused as `behaviour` says. */
 export class RequestInterceptor extends PassthroughTransport {
   /** REQUEST datagrams that arrived (and never reached the node). */
   requests = 0;
@@ -43,7 +46,7 @@ export class RequestInterceptor extends PassthroughTransport {
         infohash,
         piece,
         begin,
-        reason: 'busy',
+        reason: this.behaviour,
       });
       this.inner.send(reject, reject.length, from);
     }
