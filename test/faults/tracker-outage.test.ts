@@ -7,12 +7,15 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { systemClock } from '../../source/clock.ts';
+import { defaults } from '../../source/config.ts';
 import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
+import { PeerNode } from '../../source/peer/peer-node.ts';
 import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
 import { waitFor } from '../peer/harness/wait.ts';
-import { World, type WorldPeer } from './harness/world.ts';
+import { memoryLogger, World, type WorldPeer } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'outage.bin';
@@ -236,6 +239,39 @@ test('a download asked for while no tracker answers waits, saying "tracker unrea
     // Found by hand: `waiting for owners: tracker: tracker unreachable`.
     assert.equal(row()?.reason, 'tracker unreachable');
   } finally {
+    await world.close();
+  }
+});
+
+test('a download that may give up, while no tracker ever answered, says no owner was found', {
+  timeout: 30_000,
+}, async () => {
+  const world = await World.create('give-up-unreachable');
+  let node: PeerNode | null = null;
+  try {
+    await world.startTracker(SWEEP_MS);
+    await world.stopTracker();
+    const opened = await PeerNode.open({
+      nodeId: LEECHER_ID,
+      host: '127.0.0.1',
+      port: 0,
+      tracker: world.trackerAddress,
+      filesDir: world.filesDir,
+      maxOwners: defaults.maxOwnersPerDownload,
+      blockSizeBytes: defaults.blockSizeBytes,
+      giveUpWithoutOwnersMs: 2_000,
+      clock: systemClock,
+      logger: memoryLogger(`node${LEECHER_ID}`, []),
+    });
+    assert.ok(opened.ok);
+    node = opened.node;
+    assert.deepEqual(node.download(NAME), { ok: true });
+    const [download] = await node.whenDownloadsSettled();
+    // Until 2026-12-07: `no owners left (…)`, of owners it never had (found by a session).
+    assert.equal(download?.state, 'failed');
+    assert.equal(download?.reason, 'no owner found (waited 2 s; not registered with the tracker yet)');
+  } finally {
+    await node?.exit();
     await world.close();
   }
 });

@@ -1378,7 +1378,8 @@ export class Download {
       this.fail(
         this.reason.startsWith(NOT_IN_SWARM_YET)
           ? `not found in the swarm (${waited}${this.likelyMeant ? `; ${didYouMean(this.name, this.likelyMeant)}` : ''})`
-          : `no owners left (${waited}${this.reason ? `; ${this.reason}` : ''})`,
+          : // Never met one (no tracker answered): none was "left" (found by a session).
+            `${this.owners.length === 0 ? 'no owner found' : 'no owners left'} (${waited}${this.reason ? `; ${this.reason}` : ''})`,
       );
       return true;
     }
