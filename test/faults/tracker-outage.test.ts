@@ -269,7 +269,10 @@ test('a download that may give up, while no tracker ever answered, says no owner
     const [download] = await node.whenDownloadsSettled();
     // Until 2026-12-07: `no owners left (…)`, of owners it never had (found by a session).
     assert.equal(download?.state, 'failed');
-    assert.equal(download?.reason, 'no owner found (waited 2 s; not registered with the tracker yet)');
+    assert.equal(
+      download?.reason,
+      'no owner found (waited 2 s; not registered with the tracker yet)',
+    );
   } finally {
     await node?.exit();
     await world.close();
