@@ -15,7 +15,7 @@ import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { writeRandomFile } from '../peer/harness/files.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';
-import { spawnTracker } from './harness/tracker-cli.ts';
+import { type ExportedSwarm, exportSwarm, spawnTracker } from './harness/tracker-cli.ts';
 import { World } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
@@ -36,18 +36,6 @@ after(async () => {
   for (const socket of muteSockets) socket.destroy();
   mute?.close();
 });
-
-interface ExportedSwarm {
-  nodes: { nodeId: number; uploadCredit: number }[];
-  files: { name: string; owners: number[] }[];
-}
-
-async function exportSwarm(url: string): Promise<ExportedSwarm> {
-  const cli = spawnCli(['tracker', 'export', '--store', url]);
-  const exit = await cli.waitForExit();
-  assert.equal(exit.code, 0, cli.stderr.join('\n'));
-  return JSON.parse(cli.stdout.join('\n')) as ExportedSwarm;
-}
 
 test('Redis stopped for over two sweep periods: no tracker drops a node, and none loses its session or credit', {
   timeout: 90_000,

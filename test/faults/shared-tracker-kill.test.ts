@@ -15,7 +15,7 @@ import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';
-import { spawnTracker } from './harness/tracker-cli.ts';
+import { type ExportedSwarm, exportSwarm, spawnTracker } from './harness/tracker-cli.ts';
 import { World, type WorldPeer } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
@@ -31,19 +31,6 @@ after(async () => {
   await killAll();
   await redis?.stop();
 });
-
-interface ExportedSwarm {
-  nodes: { nodeId: number; uploadCredit: number }[];
-  files: { name: string; owners: number[] }[];
-}
-
-/** `bt-tui tracker export --store URL`, parsed. */
-async function exportSwarm(url: string): Promise<ExportedSwarm> {
-  const cli = spawnCli(['tracker', 'export', '--store', url]);
-  const exit = await cli.waitForExit();
-  assert.equal(exit.code, 0, cli.stderr.join('\n'));
-  return JSON.parse(cli.stdout.join('\n')) as ExportedSwarm;
-}
 
 test('one of two trackers sharing Redis is SIGKILLed: nobody is dropped, downloads complete, credits add up', {
   timeout: 120_000,
