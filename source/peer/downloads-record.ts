@@ -30,6 +30,13 @@ export interface RecordedDownload {
 
 export class DownloadsRecord {
   private readonly file: QueuedFileWriter;
+  /**
+   * Each name's place in the order of asking. A download is recorded once its file is found,
+   * and files are found in whatever order the tracker answers: recorded in that order, a restart
+   * took them up in another order than a person asked for them (found by a session).
+   */
+  private readonly places = new Map<string, number>();
+  private nextPlace = 0;
 
   private constructor(
     path: string,
@@ -37,6 +44,7 @@ export class DownloadsRecord {
     private readonly downloads: Map<string, RecordedDownload>,
   ) {
     this.file = new QueuedFileWriter(path);
+    for (const name of downloads.keys()) this.asked(name);
   }
 
   static async load(stateDir: string): Promise<DownloadsRecord> {
@@ -49,7 +57,13 @@ export class DownloadsRecord {
 
   /** The recorded downloads, in the order they were asked for. */
   get entries(): RecordedDownload[] {
-    return [...this.downloads.values()];
+    const place = (name: string) => this.places.get(name) ?? Number.MAX_SAFE_INTEGER;
+    return [...this.downloads.values()].sort((a, b) => place(a.name) - place(b.name));
+  }
+
+  /** Notes that `name` was asked for (a place kept from an earlier ask stands), before `add`. */
+  asked(name: string): void {
+    if (!this.places.has(name)) this.places.set(name, this.nextPlace++);
   }
 
   /** Records a download just started; resolves with a write error's message, or null. */
@@ -81,6 +95,7 @@ export class DownloadsRecord {
 
   /** Forgets the download of `name`; resolves with a write error's message, or null. */
   remove(name: string): Promise<string | null> {
+    this.places.delete(name);
     if (!this.downloads.delete(name)) return this.file.latest;
     return this.save();
   }

@@ -999,6 +999,7 @@ export class PeerNode {
     // Before anything changes: a file we have must keep its row (and keep being served).
     const here = this.alreadyHere(name, infohashPrefix);
     if (here !== null) return this.refuse(name, here);
+    this.downloadsRecord.asked(name);
     const download = new Download(
       {
         name,

@@ -39,6 +39,30 @@ test('downloads are kept in the order asked, with their target and pause, and re
   });
 });
 
+test('files found in another order than asked are kept in the order asked', async () => {
+  await withDir(async (dir) => {
+    const record = await DownloadsRecord.load(dir);
+    for (const name of ['a.bin', 'b.bin', 'c.bin']) record.asked(name);
+    // The tracker answered for b.bin and c.bin first (a flaky test found the order it made).
+    await record.add('c.bin', 'c.bin', false);
+    await record.add('b.bin', 'b.bin', true);
+    await record.add('a.bin', 'a.bin', false);
+    const order = (entries: { name: string }[]) => entries.map((entry) => entry.name);
+    assert.deepEqual(order((await DownloadsRecord.load(dir)).entries), ['a.bin', 'b.bin', 'c.bin']);
+    // Asked again after it ended: its place is at the end now.
+    await record.remove('a.bin');
+    record.asked('a.bin');
+    await record.add('a.bin', 'a.bin', false);
+    assert.deepEqual(order((await DownloadsRecord.load(dir)).entries), ['b.bin', 'c.bin', 'a.bin']);
+    // A restart keeps the recorded order, and a new ask comes after it.
+    const again = await DownloadsRecord.load(dir);
+    again.asked('d.bin');
+    again.asked('c.bin');
+    await again.add('d.bin', 'd.bin', false);
+    assert.deepEqual(order(again.entries), ['b.bin', 'c.bin', 'a.bin', 'd.bin']);
+  });
+});
+
 test('a damaged record, or damaged entries, count as nothing recorded', async () => {
   await withDir(async (dir) => {
     const path = join(dir, DOWNLOADS_RECORD_FILE);
