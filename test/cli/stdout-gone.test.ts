@@ -11,7 +11,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { freeUdpPort } from '../e2e/harness.ts';
-import { PROJECT_ROOT } from '../peer/harness/cli.ts';
+import { cliEntry, PROJECT_ROOT } from '../peer/harness/cli.ts';
 import { makeTempDir } from '../peer/harness/files.ts';
 import { waitFor } from '../peer/harness/wait.ts';
 
@@ -22,7 +22,7 @@ after(async () => {
 
 /** `bt-tui <args>` with stdout on `stdout` (a pipe, or an open file descriptor). */
 function start(args: string[], stdout: 'pipe' | number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'source/cli.ts', ...args], {
+  const child = spawn(process.execPath, [...cliEntry(), ...args], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', stdout, 'pipe'],
   });

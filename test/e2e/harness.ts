@@ -28,13 +28,17 @@ function sourceTimes(dir: string): number[] {
   });
 }
 
+/** Whether dist/cli.js exists and no source file is newer. */
+export function builtIsCurrent(): boolean {
+  return existsSync(CLI) && Math.max(...sourceTimes(join(ROOT, 'source'))) <= statSync(CLI).mtimeMs;
+}
+
 /**
  * Runs `npm run build` when dist/ is missing or a source file is newer than the last build
  * (tsc rewrites every output, so dist/cli.js dates the build).
  */
 export function ensureBuilt(): void {
-  if (existsSync(CLI) && Math.max(...sourceTimes(join(ROOT, 'source'))) <= statSync(CLI).mtimeMs)
-    return;
+  if (builtIsCurrent()) return;
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0)
     throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);

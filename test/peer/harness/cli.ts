@@ -1,11 +1,13 @@
 /**
- * The real CLI as child processes: `node --import tsx source/cli.ts ...` from the project root
- * (tsx resolves from the project, so no build is needed and nothing stale is tested). Every
- * process started here is remembered and killed by its PID in killAll(), whatever the test did.
+ * The real CLI as child processes, from the project root: the build (`dist/cli.js`) when it is
+ * newer than every source file, as `npm test` leaves it, else `node --import tsx source/cli.ts`
+ * (tsx resolves from the project): nothing stale is tested either way. Every process started
+ * here is remembered and killed by its PID in killAll(), whatever the test did.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtIsCurrent } from '../../e2e/harness.ts';
 import { waitFor, withTimeout } from './wait.ts';
 
 /** /work/main: three folders up from test/peer/harness. */
@@ -40,7 +42,7 @@ const running = new Set<CliProcess>();
  * process itself there: its PID is bt-tui's).
  */
 export function spawnCli(args: string[], options: { netns?: string } = {}): CliProcess {
-  const command = [process.execPath, '--import', 'tsx', 'source/cli.ts', ...args];
+  const command = [process.execPath, ...cliEntry(), ...args];
   if (options.netns !== undefined) command.unshift('ip', 'netns', 'exec', options.netns);
   const child = spawn(command[0]!, command.slice(1), {
     cwd: PROJECT_ROOT,
@@ -89,6 +91,14 @@ export function spawnCli(args: string[], options: { netns?: string } = {}): CliP
   running.add(cli);
   void exited.then(() => running.delete(cli));
   return cli;
+}
+
+/**
+ * How to start the CLI. The build starts in ~0.15 s of CPU against ~0.45 s through tsx, which
+ * compiles on the fly in every process: ~250 processes made `npm test` a minute longer.
+ */
+export function cliEntry(): string[] {
+  return builtIsCurrent() ? ['dist/cli.js'] : ['--import', 'tsx', 'source/cli.ts'];
 }
 
 /** SIGKILLs every CLI process still running (resumed first, in case one was stopped). */
