@@ -65,7 +65,7 @@ import { type FileIdentity, SeededFileWatch } from './seeded-file-watch.ts';
 import { requesterKey, Seeder } from './seeder.ts';
 import { SEEDING_RECORD_FILE, SeedingRecord } from './seeding-record.ts';
 import type { TrackerLookedUp } from './tracker-choice.ts';
-import { TrackerClient } from './tracker-client.ts';
+import { TrackerClient, type TrackerPatience } from './tracker-client.ts';
 import { UploadPeers } from './upload-peers.ts';
 
 export interface PeerNodeOptions {
@@ -101,6 +101,8 @@ export interface PeerNodeOptions {
   readFragmentQueues?: () => FragmentQueues | null;
   /** How often a seed the tracker refused to list is announced again (UNLISTED_RETRY_MS). */
   unlistedRetryMs?: number;
+  /** How long the tracker is waited for, and the backoff's cap, if not the real world's. */
+  trackerPatience?: TrackerPatience;
 }
 
 /** What a seeded name is served as. */
@@ -455,6 +457,7 @@ export class PeerNode {
       changed: () => node?.markChanged(),
       ...(options.lookUpTrackersAgain ? { lookUpAgain: options.lookUpTrackersAgain } : {}),
       askAgainIfIdInUse: options.askAgainIfIdInUse === true,
+      ...(options.trackerPatience ? { patience: options.trackerPatience } : {}),
     });
     node = new PeerNode(
       options,

@@ -60,6 +60,17 @@ export const RETRY_CAP_MS = 8_000;
 /** The first wait; it doubles up to the cap (the tracker-scale bench's nodes do the same). */
 export const RETRY_MIN_MS = 1_000;
 
+/**
+ * How long a request waits for the tracker in all (its resends included) before the tracker
+ * counts as unreachable, and the cap of the waits between registrations after that. The real
+ * world's are the endpoint's usual patience (11.5 s) and RETRY_CAP_MS; tests of an outage
+ * shorten both, so that an outage is noticed and healed in seconds.
+ */
+export interface TrackerPatience {
+  requestMs: number;
+  retryCapMs: number;
+}
+
 function newTrackerRtt(): RttEstimator {
   return new RttEstimator(
     MIN_TRACKER_TIMEOUT_MS,
@@ -134,6 +145,7 @@ export class TrackerClient {
        * Until 2026-12-07 the view stayed refused, the id free long since (found by a session).
        */
       askAgainIfIdInUse?: boolean;
+      patience?: TrackerPatience;
     },
   ) {
     this.statusSinceMs = deps.clock.now();
@@ -320,7 +332,10 @@ export class TrackerClient {
 
   private nextRetryDelay(): number {
     const delay = this.retryDelayMs * (0.5 + Math.random());
-    this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_CAP_MS);
+    this.retryDelayMs = Math.min(
+      this.retryDelayMs * 2,
+      this.deps.patience?.retryCapMs ?? RETRY_CAP_MS,
+    );
     return delay;
   }
 
@@ -365,7 +380,7 @@ export class TrackerClient {
    */
   private requestOptions(tracker: RemoteAddress): RequestOptions {
     const firstMs = this.roundTripsOf(tracker).timeoutMs;
-    const options = optionsKeepingPatience(firstMs);
+    const options = optionsKeepingPatience(firstMs, this.deps.patience?.requestMs);
     return this.trackers.several ? { ...options, retries: FAILOVER_REQUEST_RETRIES } : options;
   }
 

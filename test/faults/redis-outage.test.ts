@@ -15,7 +15,7 @@ import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
 import { writeRandomFile } from '../peer/harness/files.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';
-import { type ExportedSwarm, exportSwarm, spawnTracker } from './harness/tracker-cli.ts';
+import { exportSwarm, spawnTracker } from './harness/tracker-cli.ts';
 import { World } from './harness/world.ts';
 
 const MiB = 1024 * 1024;

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { heartbeatIntervalForSweep } from '../../source/config.ts';
-import { killAll, spawnCli, trackerPort } from '../peer/harness/cli.ts';
+import { killAll, trackerPort } from '../peer/harness/cli.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { type RedisServer, startRedisServer } from '../peer/harness/redis-server.ts';
 import { sleep, waitFor } from '../peer/harness/wait.ts';

@@ -22,6 +22,11 @@ const NAME = 'outage.bin';
 const SEED = 1201;
 const SWEEP_MS = 2_000;
 const LEECHER_ID = 10;
+/**
+ * Peers notice the tracker gone after 1.5 s of resends (11.5 s in the real world) and ask
+ * again at most 2 s apart (8 s): each outage here is seconds, not half a minute.
+ */
+const PATIENCE = { requestMs: 1_500, retryCapMs: 2_000 };
 /** Peers that only idle, so that enough nodes re-register to see the spread. */
 const IDLE_IDS = [20, 21, 22, 23, 24];
 
@@ -74,6 +79,7 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
   timeout: 60_000,
 }, async () => {
   const world = await World.create('outage');
+  world.trackerPatience = PATIENCE;
   try {
     await world.startTracker(SWEEP_MS);
     let expected = '';
@@ -165,6 +171,7 @@ test('credits owed when the tracker did not answer survive the node stopping, an
   timeout: 60_000,
 }, async () => {
   const world = await World.create('owed-credits');
+  world.trackerPatience = PATIENCE;
   try {
     const leecher = await outageMidDownload(world);
     const [download] = await leecher.node.whenDownloadsSettled();
@@ -190,6 +197,7 @@ test('a node that exits mid-download while no tracker answers keeps the credit f
   timeout: 60_000,
 }, async () => {
   const world = await World.create('owed-on-exit');
+  world.trackerPatience = PATIENCE;
   try {
     const leecher = await outageMidDownload(world);
     await leecher.node.exit();
@@ -229,6 +237,7 @@ test('a download asked for while no tracker answers waits, saying "tracker unrea
   timeout: 40_000,
 }, async () => {
   const world = await World.create('ask-during-outage');
+  world.trackerPatience = PATIENCE;
   try {
     await world.startTracker(SWEEP_MS);
     const leecher = await world.addPeer(LEECHER_ID);

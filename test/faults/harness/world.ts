@@ -15,6 +15,7 @@ import {
   type RemoteAddress,
 } from '../../../source/net/transport.ts';
 import { PeerNode } from '../../../source/peer/peer-node.ts';
+import type { TrackerPatience } from '../../../source/peer/tracker-client.ts';
 import { startTracker, type TrackerServer } from '../../../source/tracker/server.ts';
 import { makeTempDir } from '../../peer/harness/files.ts';
 import { type RedisServer, startRedisServer } from '../../peer/harness/redis-server.ts';
@@ -66,6 +67,8 @@ export class World {
   readonly filesDir: string;
   readonly dbDir: string;
   tracker: TrackerServer | null = null;
+  /** For later peers: how long they wait for the tracker (the real world's when null). */
+  trackerPatience: TrackerPatience | null = null;
   private trackerPort = 0;
   /** Several trackers for later peers (pointAtTrackers), instead of the one above. */
   private trackerList: RemoteAddress[] | null = null;
@@ -153,6 +156,7 @@ export class World {
       clock: systemClock,
       logger: memoryLogger(`node${nodeId}`, lines),
       ...(wrapTransport ? { wrapTransport } : {}),
+      ...(this.trackerPatience ? { trackerPatience: this.trackerPatience } : {}),
     });
     if (!started.ok) throw new Error(`node ${nodeId}: ${started.error.message}`);
     const peer = { nodeId, node: started.node, lines };
