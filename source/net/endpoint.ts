@@ -1,11 +1,10 @@
-import { randomInt } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { type Clock, systemClock, type TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { dataLengthError, decode, encode, isReplyType, peekHeader } from '../protocol/codec.ts';
 import type { DecodeError } from '../protocol/decode-error.ts';
 import type { Message } from '../protocol/messages.ts';
 import { BufferReclaimer } from './buffer-reclaimer.ts';
-import { SeededRandom } from './seeded-random.ts';
 import { sendCannotLeave } from './send-failure.ts';
 import { EndpointCounters, type EndpointStats } from './stats.ts';
 import type { DatagramRun, DatagramTransport, RemoteAddress } from './transport.ts';
@@ -60,8 +59,6 @@ export function optionsKeepingPatience(
 /** Options of a UdpEndpoint; everything defaults to the real world. */
 export interface EndpointOptions {
   clock?: Clock;
-  /** Source of the first txid; seeded in tests, from node:crypto otherwise. */
-  random?: SeededRandom;
   defaultRequestOptions?: RequestOptions;
   /** Collect young garbage after this many bytes of traffic (see buffer-reclaimer.ts). */
   reclaimEveryBytes?: number;
@@ -70,8 +67,24 @@ export interface EndpointOptions {
 /** Bounds the datagram Buffers awaiting collection to a few MiB. */
 const DEFAULT_RECLAIM_EVERY_BYTES = 8 * 1024 * 1024;
 
-/** txids are 32-bit on the wire and wrap. */
-const TXID_SPACE = 2 ** 32;
+/**
+ * Transaction ids at random, from node:crypto, drawn 1,024 at a time. Until 2026-12-07 they
+ * counted up from a random start: an owner of a download saw the txids of the requests sent to
+ * it and could guess those sent to the other owners at the same moment, and forge their answers
+ * (a `missing-piece` REJECT counts only with its request's txid; found by a session).
+ */
+class RandomTxids {
+  private readonly pool = new Uint32Array(1024);
+  private used = this.pool.length;
+
+  next(): number {
+    if (this.used === this.pool.length) {
+      randomFillSync(this.pool);
+      this.used = 0;
+    }
+    return this.pool[this.used++]!;
+  }
+}
 const CLOSED: RequestOutcome = { ok: false, reason: 'closed' };
 
 interface PendingRequest {
@@ -102,7 +115,7 @@ export class UdpEndpoint {
   /** The transport's, read once: it does not change while the socket is open. */
   private readonly receivesIntoReusedMemory: boolean;
   private readonly pending = new Map<number, PendingRequest>();
-  private txidCounter: number;
+  private readonly txids = new RandomTxids();
   private closed = false;
   private closing: Promise<void> | null = null;
   private messageHandler: (
@@ -124,9 +137,6 @@ export class UdpEndpoint {
       retries: defaults.requestRetries,
       timeoutCapMs: defaults.requestTimeoutCapMs,
     };
-    // A random start makes a stale reply from a previous run unlikely to match a new request.
-    const random = opts.random ?? new SeededRandom(randomInt(0, TXID_SPACE));
-    this.txidCounter = random.int(TXID_SPACE);
     transport.setReceiver(this.onDatagram);
   }
 
@@ -164,7 +174,7 @@ export class UdpEndpoint {
     if (this.closed) return Promise.resolve(CLOSED);
     const base = this.defaultRequestOptions;
     let txid = this.nextTxid();
-    // After a wrap, never reuse a txid that is still waiting for its reply.
+    // Never one still waiting for its reply.
     while (this.pending.has(txid)) txid = this.nextTxid();
     const datagram = encode(txid, message);
     return new Promise((resolve) => {
@@ -215,11 +225,9 @@ export class UdpEndpoint {
     if (!this.receivesIntoReusedMemory) this.reclaimer.note(bytes);
   }
 
-  /** The next transaction id (wraps at 2^32). */
+  /** A transaction id nobody can guess from the ones before it. */
   nextTxid(): number {
-    const txid = this.txidCounter;
-    this.txidCounter = (this.txidCounter + 1) % TXID_SPACE;
-    return txid;
+    return this.txids.next();
   }
 
   /** DATA bytes received so far, headers included: what the downlink carried for downloads. */
