@@ -29,6 +29,11 @@ export class Requester {
   ignoredUntilMs = Number.NEGATIVE_INFINITY;
   rejectWindowStartMs: number;
   rejectsInWindow = 0;
+  /**
+   * The txid of its latest REQUEST of each file (by infohash hex): our goodbye echoes it, since
+   * a downloader takes a REJECT only with the txid of a request it sent us.
+   */
+  readonly latestTxids = new Map<string, number>();
 
   constructor(
     readonly address: string,
@@ -81,6 +86,11 @@ export class RequesterLedger {
     this.requesters.set(key, requester);
     requester.lastActiveMs = nowMs;
     return requester;
+  }
+
+  /** The record of the requester at `key` (`address|port`), if it is remembered. */
+  find(key: string): Requester | undefined {
+    return this.requesters.get(key);
   }
 
   /** True while `from` is being ignored; creates no record (HELLO must stay stateless). */

@@ -248,22 +248,27 @@ export class Seeder {
    * Leaving: every peer that asked for data lately is told `not-seeding` for each served file, so
    * its download moves our pieces to other owners at once instead of after seconds of silence
    * (a finished leecher leaving a flash crowd left the others waiting 3 s for its last blocks).
-   * Small datagrams to addresses that proved they receive: no amplification.
+   * Small datagrams to addresses that proved they receive: no amplification. Each goodbye echoes
+   * the txid of the peer's latest request of that file, without which it takes no REJECT.
    */
   private sayGoodbye(): void {
     if (this.closed) return;
     const peers = this.slots.holders(this.opts.clock.now()).slice(0, MAX_GOODBYES);
-    for (const entry of this.files.all()) {
-      const reject = {
-        type: 'reject',
-        infohash: entry.file.infohash,
-        piece: 0,
-        begin: 0,
-        reason: 'not-seeding',
-      } as const;
-      for (const peer of peers) {
-        const [address, port] = splitRequesterKey(peer.key);
-        this.opts.endpoint.send({ address, port }, reject, this.opts.endpoint.nextTxid());
+    for (const peer of peers) {
+      const requester = this.ledger.find(peer.key);
+      if (requester === undefined) continue;
+      const [address, port] = splitRequesterKey(peer.key);
+      for (const [infohashHex, txid] of requester.latestTxids) {
+        const entry = this.files.get(infohashHex);
+        if (entry === undefined) continue;
+        const reject = {
+          type: 'reject',
+          infohash: entry.file.infohash,
+          piece: 0,
+          begin: 0,
+          reason: 'not-seeding',
+        } as const;
+        this.opts.endpoint.send({ address, port }, reject, txid);
       }
     }
   }
@@ -338,6 +343,7 @@ export class Seeder {
     const admitted = this.admit(m, txid, from, m);
     if (admitted === null) return;
     const { entry, requester, refuse } = admitted;
+    requester.latestTxids.set(entry.infohashHex, txid);
     const planned = planBlockRun(m, txid, entry.file.metainfo);
     if (planned === null) {
       refuse('bad-range');

@@ -254,6 +254,37 @@ test('a node that leaves tells the peers downloading from it, so they move on at
   }
 });
 
+test("a REJECT not-seeding forged with the seeder's address does not mark it dead", {
+  timeout: 60_000,
+}, async () => {
+  const seed = 1208;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await seederWith(swarm, 4 * MiB, seed);
+    let forger: RejectForger | null = null;
+    const victim = await swarm.addNode({
+      nodeId: 75,
+      wrapOutbound: (transport) => {
+        forger = new RejectForger(transport, 8, 'not-seeding');
+        return forger;
+      },
+    });
+    const seeder = swarm.nodes.find((node) => node.nodeId === SEEDER_ID)!;
+    forger!.ownerPort = seeder.address.port;
+    assert.deepEqual(victim.node.download(NAME), { ok: true });
+    const download = await settled(victim, NAME, 45_000);
+    assert.equal(download.state, 'done', `seed ${seed}: ${download.reason}`);
+    assert.equal(await sha256File(join(victim.folder, NAME)), expected, `seed ${seed}`);
+    assert.ok(forger!.forgedPieces.size >= 4, `seed ${seed}: forged ${forger!.forgedPieces.size}`);
+    // Until 2026-12-07 the first one did: `node 1 is dead (no longer serves this file)`, and the
+    // download waited for its probe, 1, 2, 4 s… later, at each forgery.
+    const dead = victim.lines.filter((line) => line.includes(`node ${SEEDER_ID} is dead`));
+    assert.deepEqual(dead, [], `seed ${seed}`);
+  } finally {
+    await swarm.close();
+  }
+});
+
 test('a forged HAVE claiming every piece does not get an honest partial owner struck', {
   timeout: 120_000,
 }, async () => {

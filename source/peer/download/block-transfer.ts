@@ -768,6 +768,7 @@ export class BlockTransfer {
       count++;
     }
     owner.asked(count);
+    owner.requested(txid);
     this.deps.budget.inFlightBlocks += count;
     this.deps.pacer.charge(count * assembly.blockSizeBytes, nowMs);
     this.requestsSent++;

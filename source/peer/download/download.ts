@@ -1454,6 +1454,10 @@ export class Download {
     if (this.stopped) return;
     const owner = this.ownerAt(from);
     if (!owner || owner.state === 'banned' || owner.state === 'dead') return;
+    // Anyone on the LAN can send a REJECT with the owner's address; only the owner knows the
+    // txids of our requests to it (random: UdpEndpoint.nextTxid). A leaving owner's goodbye
+    // echoes the latest it had from us (Seeder.sayGoodbye).
+    if (txid !== null && !owner.wasSent(txid)) return;
     const nowMs = this.deps.clock.now();
     if (reason === 'bad-cookie') {
       this.transfer?.dropOwner(owner);

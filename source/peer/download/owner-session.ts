@@ -26,6 +26,12 @@ export const STALLED_DECLINES_REMEMBERED_MS = 250;
  * (slow, dead, banned). Where it is, its cookie, round trip and request window belong to its
  * PeerLink, which every download fetching from that node shares.
  */
+/**
+ * REQUESTs remembered per owner: more than a window's worth of runs (the window is at most 256
+ * blocks, runs up to 64), so a refusal answering one still in flight is matched.
+ */
+const RECENT_REQUESTS = 64;
+
 export class OwnerSession implements LinkUser {
   state: OwnerState = 'connecting';
   /** Why the owner is slow, dead or banned, for the screen. */
@@ -38,6 +44,13 @@ export class OwnerSession implements LinkUser {
   private waitingForRoom: ((owner: OwnerSession) => void) | null = null;
   /** Every block requested of this owner gets the next number, in the order it will be sent. */
   nextRequestSeq = 0;
+  /**
+   * The txids of the latest REQUESTs sent to it (a ring; -1 unused). A REJECT of a block request
+   * counts only with one of them: it is not a reply the endpoint matches, and one forged with
+   * the owner's address (`not-seeding`) marked an honest owner dead until 2026-12-07.
+   */
+  private readonly requestTxids = new Float64Array(RECENT_REQUESTS).fill(-1);
+  private requestTxidsNext = 0;
   /** Highest request number this owner has answered: anything well below it and missing is lost. */
   highestAnsweredSeq = -1;
   /** Pieces this owner is currently assigned. */
@@ -106,6 +119,17 @@ export class OwnerSession implements LinkUser {
 
   get inFlightBlocks(): number {
     return this.inFlight;
+  }
+
+  /** A REQUEST went to it with `txid`. */
+  requested(txid: number): void {
+    this.requestTxids[this.requestTxidsNext] = txid;
+    this.requestTxidsNext = (this.requestTxidsNext + 1) % RECENT_REQUESTS;
+  }
+
+  /** Whether `txid` is that of one of the latest REQUESTs sent to it. */
+  wasSent(txid: number): boolean {
+    return this.requestTxids.includes(txid);
   }
 
   /** `count` blocks were asked of it. */

@@ -1,13 +1,14 @@
 /**
  * A stranger on the LAN forging REJECTs: wrapped around a downloader's socket, each time the
- * downloader asks `ownerPort` for a block run, it hands the downloader a REJECT `missing-piece`
- * for that run "from" the owner's address before any answer can come — what a raw socket with a
- * spoofed source address can do. Its txid is not the request's: a stranger does not see requests
- * on a switched LAN. Forges at most `limit`, for distinct pieces.
+ * downloader asks `ownerPort` for a block run, it hands the downloader a REJECT (`missing-piece`
+ * unless told otherwise) for that run "from" the owner's address before any answer can come —
+ * what a raw socket with a spoofed source address can do. Its txid is not the request's: a
+ * stranger does not see requests on a switched LAN. Forges at most `limit`, for distinct pieces.
  */
 import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { RemoteAddress } from '../../../source/net/transport.ts';
 import { decode, encode } from '../../../source/protocol/codec.ts';
+import type { RejectReason } from '../../../source/protocol/messages.ts';
 
 export class RejectForger extends PassthroughTransport {
   /** Set once the owner is known; until then nothing is forged. */
@@ -17,6 +18,7 @@ export class RejectForger extends PassthroughTransport {
   constructor(
     inner: ConstructorParameters<typeof PassthroughTransport>[0],
     private readonly limit: number,
+    private readonly reason: RejectReason = 'missing-piece',
   ) {
     super(inner);
   }
@@ -30,7 +32,7 @@ export class RejectForger extends PassthroughTransport {
     if (this.forgedPieces.has(piece)) return;
     this.forgedPieces.add(piece);
     const txid = (decoded.txid + 0x9e37) >>> 0;
-    const lie = encode(txid, { type: 'reject', infohash, piece, begin, reason: 'missing-piece' });
+    const lie = encode(txid, { type: 'reject', infohash, piece, begin, reason: this.reason });
     this.passUp(lie, to);
   }
 }
