@@ -165,15 +165,19 @@ export class UdpEndpoint {
     this.decodeErrorHandler = handler;
   }
 
-  /** Request/response by txid: timeout, then retries with the timeout doubled up to the cap. Resolves, never rejects. */
+  /**
+   * Request/response by txid: timeout, then retries with the timeout doubled up to the cap.
+   * Resolves, never rejects. `txid`: one from nextTxid() the caller keeps (other messages of the
+   * peer echo it), unless a request still waiting has it.
+   */
   request(
     to: RemoteAddress,
     message: Message,
-    options?: Partial<RequestOptions>,
+    options?: Partial<RequestOptions> & { txid?: number },
   ): Promise<RequestOutcome> {
     if (this.closed) return Promise.resolve(CLOSED);
     const base = this.defaultRequestOptions;
-    let txid = this.nextTxid();
+    let txid = options?.txid ?? this.nextTxid();
     // Never one still waiting for its reply.
     while (this.pending.has(txid)) txid = this.nextTxid();
     const datagram = encode(txid, message);

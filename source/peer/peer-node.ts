@@ -510,7 +510,7 @@ export class PeerNode {
     if (message.type === 'reject' || message.type === 'have') {
       for (const download of this.downloads.values()) {
         if (!download.infohash?.equals(message.infohash)) continue;
-        if (message.type === 'have') download.onHave(from, message.pieces);
+        if (message.type === 'have') download.onHave(from, message.pieces, txid);
         else download.onReject(from, message.reason, message.piece, message.begin, null, txid);
       }
     }

@@ -333,7 +333,7 @@ export class Seeder {
         entry.have.bytes.byteOffset,
         bitfieldBytes(pieceCount),
       );
-      this.haves.watch(entry.infohashHex, requesterKey(from), from, this.opts.clock.now());
+      this.haves.watch(entry.infohashHex, requesterKey(from), from, txid, this.opts.clock.now());
     }
     const reply = { type: 'bitfield', infohash: entry.file.infohash, pieceCount, bits } as const;
     this.opts.endpoint.send(from, reply, txid);
@@ -425,11 +425,11 @@ export class Seeder {
 
   private flushHaves(): void {
     this.haveTimer = null;
-    this.haves.flush(this.opts.clock.now(), (address, infohashHex, pieces) => {
+    this.haves.flush(this.opts.clock.now(), (address, infohashHex, pieces, txid) => {
       const entry = this.files.get(infohashHex);
       if (entry === undefined) return;
       const have = { type: 'have', infohash: entry.file.infohash, pieces } as const;
-      this.opts.endpoint.send(address, have, this.opts.endpoint.nextTxid());
+      this.opts.endpoint.send(address, have, txid);
     });
   }
 

@@ -11,16 +11,26 @@ function peer(port: number): RemoteAddress {
   return { address: '10.0.0.2', port };
 }
 
-/** Watches `file` as the peer at `port` (the key is its address, as the seeder makes it). */
-function watch(haves: HaveBroadcaster, file: string, port: number, nowMs: number): void {
-  haves.watch(file, `10.0.0.2|${port}`, peer(port), nowMs);
+/**
+ * Watches `file` as the peer at `port` (the key is its address, as the seeder makes it), with the
+ * txid of its BITFIELD request `1000 + port` unless given.
+ */
+function watch(
+  haves: HaveBroadcaster,
+  file: string,
+  port: number,
+  nowMs: number,
+  txid = 1000 + port,
+): void {
+  haves.watch(file, `10.0.0.2|${port}`, peer(port), txid, nowMs);
 }
 
 /** Flushes at `nowMs` and returns what was sent, as `port file pieces` lines. */
-function flush(haves: HaveBroadcaster, nowMs: number): string[] {
+function flush(haves: HaveBroadcaster, nowMs: number, withTxids = false): string[] {
   const sent: string[] = [];
-  haves.flush(nowMs, (address, infohashHex, pieces) => {
-    sent.push(`${address.port} ${infohashHex.slice(0, 2)} ${pieces.join(',')}`);
+  haves.flush(nowMs, (address, infohashHex, pieces, txid) => {
+    const line = `${address.port} ${infohashHex.slice(0, 2)} ${pieces.join(',')}`;
+    sent.push(withTxids ? `${line} @${txid}` : line);
   });
   return sent;
 }
@@ -42,6 +52,17 @@ describe('HaveBroadcaster', () => {
     assert.deepEqual(flush(haves, 200), []);
     haves.noteHave(FILE_A, 9);
     assert.deepEqual(flush(haves, 300), ['1 aa 9', '2 aa 9']);
+  });
+
+  test("each HAVE carries the txid of the watcher's latest BITFIELD request", () => {
+    const haves = new HaveBroadcaster();
+    watch(haves, FILE_A, 1, 0);
+    watch(haves, FILE_A, 2, 0);
+    haves.noteHave(FILE_A, 4);
+    assert.deepEqual(flush(haves, 100, true), ['1 aa 4 @1001', '2 aa 4 @1002']);
+    watch(haves, FILE_A, 1, 150, 77);
+    haves.noteHave(FILE_A, 5);
+    assert.deepEqual(flush(haves, 200, true), ['2 aa 5 @1002', '1 aa 5 @77']);
   });
 
   test('sends nothing while no piece is new', () => {

@@ -449,18 +449,23 @@ export class BlockTransfer {
       this.unsolicitedBlocks++;
       return;
     }
+    const { txid } = this.header;
     if (assembly.isReceived(block)) {
       this.duplicateBlocks++;
       // Another copy was faster, but this one still proves its request was not lost.
-      if (assembly.answersGivenUp(block, owner.nodeId, this.header.txid))
-        this.learnFromLateReply(assembly, block, owner, this.header.txid, this.deps.clock.now());
-      if (assembly.isAskedOf(block, owner.nodeId)) this.settle(assembly, block);
+      if (assembly.answersGivenUp(block, owner.nodeId, txid))
+        this.learnFromLateReply(assembly, block, owner, txid, this.deps.clock.now());
+      else if (assembly.isAskedOf(block, owner.nodeId) && sentTo(owner, assembly, block, txid))
+        this.settle(assembly, block);
       return;
     }
-    const { txid } = this.header;
     const late = assembly.answersGivenUp(block, owner.nodeId, txid);
-    if (!late && !assembly.isAskedOf(block, owner.nodeId)) {
-      // Data nobody asked this owner for: not trusted.
+    const asked = assembly.isAskedOf(block, owner.nodeId) && sentTo(owner, assembly, block, txid);
+    if (!late && !asked) {
+      // Data nobody asked this owner for, or not with the txid of a request to it: not trusted.
+      // The tag is the same in the REQUESTs to every owner, so any owner knows it: until
+      // 2026-12-07 one forged DATA "from" an honest seeder for blocks asked of it (random bytes,
+      // a valid CRC) and got it banned in under a second (found by a session, as a stranger).
       this.unsolicitedBlocks++;
       return;
     }
@@ -1079,4 +1084,12 @@ export class BlockTransfer {
     }
     this.assemblies.clear();
   }
+}
+
+/**
+ * Whether `txid` is that of a REQUEST sent to `owner`: the block's latest, or (a block asked of
+ * two owners in endgame, or asked again) one of the owner's latest (OwnerSession.wasSent).
+ */
+function sentTo(owner: OwnerSession, assembly: PieceAssembly, block: number, txid: number) {
+  return txid === assembly.requestTxid[block] || owner.wasSent(txid);
 }

@@ -934,10 +934,13 @@ export class Download {
     const cookie = owner.link.cookie;
     if (transfer === null || cookie === null) return;
     owner.bitfieldAskedAtMs = this.deps.clock.now();
+    const txid = this.deps.endpoint.nextTxid();
+    owner.bitfieldTxids.unshift(txid);
+    owner.bitfieldTxids.length = 2;
     const outcome = await this.deps.endpoint.request(
       owner.address,
       { type: 'bitfield-request', cookie, infohash: transfer.infohash },
-      owner.link.controlRequestOptions(),
+      { ...owner.link.controlRequestOptions(), txid },
     );
     if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
     if (!outcome.ok) return; // asked again at the next refresh
@@ -1485,11 +1488,15 @@ export class Download {
     }
   }
 
-  /** Pieces an owner verified since (HAVE), for this file. */
-  onHave(from: RemoteAddress, pieces: readonly number[]): void {
+  /**
+   * Pieces an owner verified since (HAVE), for this file; taken only with the txid of one of our
+   * latest BITFIELD requests to it (see HaveBroadcaster): anyone can send one with its address.
+   */
+  onHave(from: RemoteAddress, pieces: readonly number[], txid: number): void {
     if (this.stopped) return;
     const owner = this.ownerAt(from);
-    if (owner && owner.state !== 'banned' && owner.state !== 'dead') {
+    if (!owner?.bitfieldTxids.includes(txid)) return;
+    if (owner.state !== 'banned' && owner.state !== 'dead') {
       this.transfer?.onHave(owner, pieces);
     }
   }

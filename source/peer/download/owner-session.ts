@@ -27,10 +27,10 @@ export const STALLED_DECLINES_REMEMBERED_MS = 250;
  * PeerLink, which every download fetching from that node shares.
  */
 /**
- * REQUESTs remembered per owner: more than a window's worth of runs (the window is at most 256
- * blocks, runs up to 64), so a refusal answering one still in flight is matched.
+ * REQUESTs remembered per owner: a whole window's worth even of one-block runs (the window is at
+ * most 256 blocks), so a reply or refusal answering one still in flight is matched.
  */
-const RECENT_REQUESTS = 64;
+const RECENT_REQUESTS = 256;
 
 export class OwnerSession implements LinkUser {
   state: OwnerState = 'connecting';
@@ -45,9 +45,9 @@ export class OwnerSession implements LinkUser {
   /** Every block requested of this owner gets the next number, in the order it will be sent. */
   nextRequestSeq = 0;
   /**
-   * The txids of the latest REQUESTs sent to it (a ring; -1 unused). A REJECT of a block request
-   * counts only with one of them: it is not a reply the endpoint matches, and one forged with
-   * the owner's address (`not-seeding`) marked an honest owner dead until 2026-12-07.
+   * The txids of the latest REQUESTs sent to it (a ring; -1 unused). A REJECT of a block request,
+   * or DATA for a block asked of it in endgame, counts only with one of them: neither is a reply
+   * the endpoint matches, and both were forged with the owner's address until 2026-12-07.
    */
   private readonly requestTxids = new Float64Array(RECENT_REQUESTS).fill(-1);
   private requestTxidsNext = 0;
@@ -85,6 +85,11 @@ export class OwnerSession implements LinkUser {
   countedInAvailability = false;
   /** When its BITFIELD was last asked for (asked again now and then: it also renews HAVEs). */
   bitfieldAskedAtMs = Number.NEGATIVE_INFINITY;
+  /**
+   * The txids of the latest two BITFIELD requests to it (-1 unused): its HAVEs echo the latest
+   * it had, and one may cross a newer request on the way.
+   */
+  readonly bitfieldTxids = [-1, -1];
   lastDataAtMs: number;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;

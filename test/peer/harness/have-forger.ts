@@ -1,7 +1,8 @@
 /**
- * A stranger on the LAN forging HAVEs: wrapped around a downloader's socket, it answers the first
- * HAVE that arrives from any owner with a forged one "from" the same address claiming every piece
- * — what a raw socket with a spoofed source address can do with one datagram.
+ * A stranger on the LAN forging HAVEs: wrapped around a downloader's socket, it answers each of
+ * the first `times` HAVEs that arrive from any owner with a forged one "from" the same address
+ * claiming every piece — what a raw socket with a spoofed source address can do. Its txid is not
+ * that of the downloader's BITFIELD request, which a stranger does not see.
  */
 import { PassthroughTransport } from '../../../source/net/passthrough-transport.ts';
 import type { RemoteAddress } from '../../../source/net/transport.ts';
@@ -14,13 +15,14 @@ export class HaveForger extends PassthroughTransport {
   constructor(
     inner: ConstructorParameters<typeof PassthroughTransport>[0],
     private readonly pieceCount: number,
+    private readonly times = 1,
   ) {
     super(inner);
   }
 
   protected override onReceive(datagram: Buffer, from: RemoteAddress): void {
     this.passUp(datagram, from);
-    if (this.forged > 0) return;
+    if (this.forged >= this.times) return;
     const decoded = decode(datagram);
     if (!decoded.ok || decoded.message.type !== 'have') return;
     this.forged++;
@@ -28,7 +30,8 @@ export class HaveForger extends PassthroughTransport {
       const pieces = [];
       for (let piece = first; piece < Math.min(this.pieceCount, first + MAX_HAVE_PIECES); piece++)
         pieces.push(piece);
-      const lie = encode(1, { type: 'have', infohash: decoded.message.infohash, pieces });
+      const txid = (decoded.txid + 0x9e37) >>> 0;
+      const lie = encode(txid, { type: 'have', infohash: decoded.message.infohash, pieces });
       this.passUp(lie, from);
     }
   }
