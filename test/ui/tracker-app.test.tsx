@@ -348,6 +348,15 @@ describe('tracker view: quitting', () => {
     assert.equal(view.quitCalls(), 1);
   });
 
+  test('q and t typed in the same read as / are letters of the filter', async () => {
+    // tmux send-keys, or a slow SSH link, hands `/q` over in one read: until 2026-12-07 the `q`
+    // was taken with the state of the last render, and stopped the tracker (found by a session).
+    const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
+    await view.tap('/qt');
+    assert.equal(view.quitCalls(), 0);
+    assert.match(view.frame(), /filter: qt +Enter keeps, Esc clears/);
+  });
+
   test('Ctrl+C calls onQuit too', async () => {
     const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
     await view.tap('\u0003');

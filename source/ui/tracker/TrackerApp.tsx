@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useReducer } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { formatDuration } from '../../format.ts';
 import type { LogLine } from '../../log/logger.ts';
 import type { TrackerSnapshot } from '../../tracker/snapshot.ts';
@@ -115,9 +115,18 @@ export function TrackerApp(props: TrackerAppProps) {
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
   // Back from the peer view, the log follows its newest line again: it moved on meanwhile.
-  const [state, dispatch] = useReducer(reduceTrackerView, props.keptState, (kept) =>
-    kept ? { ...kept, offsets: { ...kept.offsets, log: 0 } } : initialTrackerViewState,
-  );
+  const [state, setState] = useState(() => {
+    const kept = props.keptState;
+    return kept ? { ...kept, offsets: { ...kept.offsets, log: 0 } } : initialTrackerViewState;
+  });
+  // Keys that arrive in one read (`/q` from tmux send-keys, a slow SSH link) are handled before
+  // a render: each must see the state the one before it left. With the state of the last render,
+  // `q` right after `/` quit the tracker instead of being typed (found by a session).
+  const latest = useRef(state);
+  const dispatch = useCallback((action: Parameters<typeof reduceTrackerView>[1]) => {
+    latest.current = reduceTrackerView(latest.current, action);
+    setState(latest.current);
+  }, []);
   const { keepState } = props;
   useEffect(() => keepState?.(state), [keepState, state]);
   const { focus, sort, helpOpen, offsets, filter, typingFilter } = state;
@@ -149,22 +158,26 @@ export function TrackerApp(props: TrackerAppProps) {
     filter,
   });
 
-  const shiftLogBack = useCallback((arrived: number) => dispatch({ logGrewBy: arrived }), []);
+  const shiftLogBack = useCallback(
+    (arrived: number) => dispatch({ logGrewBy: arrived }),
+    [dispatch],
+  );
   useLogAnchor(lines, offsets.log, shiftLogBack);
 
   useKeys(
     (input, key) => {
       if (key.ctrl && input === 'c') return props.onQuit();
       // While the filter is typed, q and t are letters of it.
-      if (input === 'q' && !typingFilter) return props.onQuit();
-      if (input === 't' && props.onSwitchView && !helpOpen && !typingFilter)
+      const now = latest.current;
+      if (input === 'q' && !now.typingFilter) return props.onQuit();
+      if (input === 't' && props.onSwitchView && !now.helpOpen && !now.typingFilter)
         return props.onSwitchView();
       dispatch({ input, key, totals, visible });
     },
     {
       // Pasted into the filter line, the first line of it is typed there; elsewhere it is no key.
       onPaste: (text, key) => {
-        if (!typingFilter) return;
+        if (!latest.current.typingFilter) return;
         for (const char of pastedLine(text)) dispatch({ input: char, key, totals, visible });
       },
     },
