@@ -1097,8 +1097,12 @@ export class PeerNode {
     if (this.downloads.get(name) !== download) return { ok: true };
     this.downloads.delete(name);
     this.followUps.delete(download);
+    const { partPath } = download.options.paths;
+    // Said of a part file only where there is one: a finished download (its file stays) and a
+    // name never found have none, and `part file kept` was said of both (found by a session).
+    const hadPart =
+      download.state !== 'done' && lstatSync(partPath, { throwIfNoEntry: false }) !== undefined;
     if (deletePartFile && download.state !== 'done') {
-      const { partPath } = download.options.paths;
       try {
         await rm(partPath, { force: true });
         await removeProgress(download.options.paths);
@@ -1108,9 +1112,9 @@ export class PeerNode {
     }
     this.folderDirty = true;
     this.markChanged();
-    this.options.logger.log(
-      `removed ${name} from the downloads${deletePartFile ? ', part file deleted' : ', part file kept'}`,
-    );
+    const partFile = !hadPart ? '' : deletePartFile ? ', part file deleted' : ', part file kept';
+    const stays = download.state === 'done' ? ' (the file stays)' : '';
+    this.options.logger.log(`removed ${name} from the downloads${partFile}${stays}`);
     return { ok: true };
   }
 

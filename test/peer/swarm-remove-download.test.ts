@@ -49,6 +49,12 @@ test('removing a running download keeps or deletes the part file and its resume 
       'the download to leave the list',
     );
     assert.equal(await exists(part), true, 'the part file is kept');
+    assert.ok(
+      leecher.lines.some((line) =>
+        line.endsWith(' removed slow.bin from the downloads, part file kept'),
+      ),
+      leecher.lines.join('\n'),
+    );
     assert.equal(await exists(record), true, 'the resume record is kept');
     assert.equal(await exists(record.replace(/\.json$/, '.metainfo')), true, 'its metainfo too');
     assert.equal(await exists(join(leecher.folder, 'slow.bin')), false);
@@ -99,6 +105,21 @@ test('removing a finished download only takes it off the list; the file stays an
       'the download to leave the list',
     );
     assert.equal((await stat(join(leecher.folder, 'done.bin'))).size, 1 * MiB);
+    // Until 2026-12-07 `…, part file kept` (found by a session): there is none.
+    assert.ok(
+      leecher.lines.some((line) =>
+        line.endsWith(' removed done.bin from the downloads (the file stays)'),
+      ),
+      leecher.lines.join('\n'),
+    );
+    // A name never found has no part file either.
+    assert.deepEqual(leecher.node.download('typo.bin'), { ok: true });
+    assert.deepEqual(await leecher.node.removeDownload('typo.bin', false), { ok: true });
+    assert.ok(
+      leecher.lines.some((line) => line.endsWith(' removed typo.bin from the downloads')),
+      leecher.lines.join('\n'),
+    );
+    assert.equal(await exists(join(leecher.folder, 'typo.bin.part')), false);
     await waitFor(
       () =>
         leecher.node.getSnapshot().files.find((file) => file.name === 'done.bin')?.state.kind ===
