@@ -197,6 +197,25 @@ test('the resume record is the verified pieces alone; the metainfo is written on
   await assert.rejects(readFile(paths.metainfoPath), { code: 'ENOENT' });
 });
 
+test('saves asked for together are written one after the other: the last one stands', async () => {
+  const pieceSizeBytes = 16 * 1024;
+  const content = new SeededRandom(12).bytes(256 * pieceSizeBytes);
+  const { paths, partFile } = await openFor('saves.bin', content, pieceSizeBytes);
+  // A periodic save and the stop's save at once: they wrote one temporary file together, and
+  // the older could land last (a node stopped at 12 pieces resumed at 11, found by a session).
+  const saves: Promise<void>[] = [];
+  const last = new Bitfield(256);
+  for (let piece = 0; piece < 40; piece++) {
+    const verified = new Bitfield(256);
+    for (let each = 0; each <= piece; each++) verified.add(each);
+    if (piece === 39) last.bytes.set(verified.bytes);
+    saves.push(partFile.saveProgress(verified));
+  }
+  await Promise.all(saves);
+  assert.deepEqual((await loadProgress(paths))?.claimed.bytes, last.bytes);
+  await partFile.close();
+});
+
 test('a resume record of version 1 (metainfo inside) is still read', async () => {
   const content = new SeededRandom(12).bytes(3 * 256 * 1024);
   const { paths, partFile, encodedMetainfo } = await openFor('old.bin', content, 256 * 1024);
