@@ -170,4 +170,10 @@ test("a complete owner that refuses every piece as 'missing-piece' is struck and
   // downloaders in two minutes (found by a session).
   assert.ok((liar as RequestInterceptor | null)!.requests > 0, `it was asked ${outcome.context}`);
   assert.equal(odd?.state, 'banned', outcome.context);
+  // Said as what it did, not `3 pieces failed verification` (none did; found by a session).
+  assert.match(
+    odd?.reason ?? '',
+    /^3 strikes, the last: it announced the whole file, then refused piece \d+ as missing$/,
+    outcome.context,
+  );
 });

@@ -12,6 +12,7 @@ import { STRIKES_TO_BAN } from '../../source/peer/download/owner-session.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import {
   describeOwners,
+  downloadRow,
   downloadAndSettle,
   finalRow,
   Swarm,
@@ -192,6 +193,42 @@ test('a piece begun by a liar and finished by an honest owner gets only the liar
     assert.equal(liarRow.strikes, 1, `the liar took the strike ${context}`);
     assert.equal(honestRow.strikes, 0, `the honest owner has no strike ${context}`);
     assertNotBanned(honestRow.state, context);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('waiting with the liar banned and the honest owner cut off, the row says both', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 404;
+  const swarm = await Swarm.start();
+  try {
+    const { expected } = await liarAndHonest(
+      swarm,
+      2 * MiB,
+      seed,
+      Array.from({ length: (2 * MiB) / BLOCK_BYTES }, (_, block) => block * BLOCK_BYTES + 777),
+      { honestSeedsLater: true },
+    );
+    const honest = await swarm.addNode({ nodeId: HONEST_ID, uplinkBytesPerSec: 1024 * KiB });
+    assert.deepEqual(await honest.node.seed(NAME), { ok: true }, 'seed on the honest owner');
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    await waitFor(
+      () => leecher.lines.some((line) => line.includes(`banned node ${LIAR_ID} `)),
+      `the liar banned (seed ${seed})`,
+      30_000,
+    );
+    honest.faults.partition((peer) => peer.port === leecher.address.port);
+    // Until 2026-12-07 `every owner is gone`, of a download whose banned owner was alive and
+    // seeding (found by a session).
+    const said = `every owner is gone or banned for lying (node ${LIAR_ID})`;
+    await waitFor(() => downloadRow(leecher, NAME)?.reason === said, said, 20_000);
+    honest.faults.heal();
+    const download = await settled(leecher, NAME, 40_000);
+    assert.equal(download.state, 'done', `seed ${seed}: ${download.reason}`);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
   } finally {
     await swarm.close();
   }

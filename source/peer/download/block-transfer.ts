@@ -1050,7 +1050,9 @@ export class BlockTransfer {
     );
     if (owner.strikes >= STRIKES_TO_BAN && owner.state !== 'banned') {
       owner.state = 'banned';
-      owner.reason = `${owner.strikes} pieces failed verification`;
+      // Each strike's own reason: `3 pieces failed verification` was said of three strikes on
+      // one piece, and of refusals a BITFIELD contradicted (found by a session).
+      owner.reason = `${owner.strikes} strikes, the last: ${why}`;
       this.deps.events.log(`banned node ${owner.nodeId} for this download: ${owner.reason}`);
       this.dropOwner(owner);
       owner.forgetClaims();

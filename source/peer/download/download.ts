@@ -528,6 +528,20 @@ export class Download {
     return this.bannedIds().length;
   }
 
+  /**
+   * Why nobody serves us now. Banned owners said as such: `every owner is gone` was said of a
+   * download whose one owner was banned, alive and seeding (found by a session).
+   */
+  private noOwnerLeft(): string {
+    const banned = this.bannedIds();
+    if (banned.length === 0) return 'every owner is gone';
+    const named = banned.slice(0, 3).join(', ') + (banned.length > 3 ? ', …' : '');
+    const who = `node${banned.length === 1 ? '' : 's'} ${named}`;
+    return banned.length === this.owners.length
+      ? `every owner was banned for lying (${who})`
+      : `every owner is gone or banned for lying (${who})`;
+  }
+
   /** Node ids banned by this download, the latest met first (the exclude list may be cut). */
   private bannedIds(): number[] {
     const ids: number[] = [];
@@ -1318,7 +1332,7 @@ export class Download {
     if (this.state === 'downloading' || this.state === 'waiting-for-owners') {
       if (usable === 0) {
         if (this.state !== 'waiting-for-owners')
-          this.setState('waiting-for-owners', 'every owner is gone');
+          this.setState('waiting-for-owners', this.noOwnerLeft());
         if (this.checkGiveUp()) return;
       } else if (this.state === 'waiting-for-owners' && connected > 0) {
         // Only an owner that answered ends the wait: a HELLO probe of a dead owner in flight
