@@ -12,8 +12,8 @@ import { STRIKES_TO_BAN } from '../../source/peer/download/owner-session.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import {
   describeOwners,
-  downloadRow,
   downloadAndSettle,
+  downloadRow,
   finalRow,
   Swarm,
   type SwarmNode,
