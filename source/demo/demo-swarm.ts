@@ -66,7 +66,8 @@ export class DemoSwarm {
       if (!started.ok) throw new Error(started.error.message);
       const tracker = started.tracker;
       const trackerAddress = `${tracker.address.address}:${tracker.address.port}`;
-      options.say(`tracker on ${trackerAddress}; starting ${options.seeders} seeders`);
+      const seeders = `${options.seeders} seeder${options.seeders === 1 ? '' : 's'}`;
+      options.say(`tracker on ${trackerAddress}; starting ${seeders}`);
       for (let id = 1; id <= options.seeders; id++) {
         children.startBtTui([
           'peer',

@@ -191,6 +191,8 @@ type RenderOptions = {
   tracker: Store<TrackerSnapshot>;
   log?: Store<readonly LogLine[]>;
   size: TerminalSize;
+  /** As in the demo, where `t` switches to the peer view. */
+  onSwitchView?: () => void;
 };
 
 /** `renderTracker` for a test file whose views are all unmounted after each test. */
@@ -217,6 +219,7 @@ export async function renderTracker(options: RenderOptions): Promise<RenderedTra
         quits++;
       },
       size: options.size,
+      ...(options.onSwitchView ? { onSwitchView: options.onSwitchView } : {}),
     }),
   );
   /** Whether a frame after the first `seen` was written within `waitMs`. */

@@ -253,6 +253,32 @@ describe('tracker view: help', () => {
     assert.equal(view.frame(), main);
   });
 
+  test('the overlay also lists Ctrl+C and Shift+Tab, and t in the demo', async () => {
+    const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
+    await view.press('?');
+    const help = view.lines();
+    assert.ok(
+      help.some((line) => /^│ Ctrl\+C +quit +│$/.test(line)),
+      help.join('\n'),
+    );
+    assert.ok(
+      help.some((line) => /^│ Shift\+Tab +pane back +│$/.test(line)),
+      help.join('\n'),
+    );
+    assert.ok(!help.some((line) => line.startsWith('│ t ')), 'no t outside the demo');
+    const demo = await show({
+      tracker: fixedStore(smallSwarm),
+      size: { columns: 100, rows: 30 },
+      onSwitchView: () => {},
+    });
+    await demo.press('?');
+    const demoHelp = demo.lines();
+    assert.ok(
+      demoHelp.some((line) => /^│ t +switch to the peer view +│$/.test(line)),
+      demoHelp.join('\n'),
+    );
+  });
+
   test('at 80x24 the notes wrap, whole, under every key', async () => {
     const view = await show({ tracker: fixedStore(smallSwarm), size: { columns: 80, rows: 24 } });
     await view.press('?');

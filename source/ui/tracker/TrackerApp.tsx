@@ -37,6 +37,16 @@ export const TRACKER_KEYS: KeyHelp[] = [
   { keys: '/', action: 'filter' },
 ];
 
+/**
+ * Keys the overlay lists beyond the help line's (README's table has them all); `t` only in the
+ * demo. Until 2026-12-07 the overlay left these out (found by a session).
+ */
+const MORE_KEYS: KeyHelp[] = [
+  { keys: 'Ctrl+C', action: 'quit' },
+  { keys: 'Shift+Tab', action: 'pane back' },
+];
+const SWITCH_TO_PEER_VIEW: KeyHelp = { keys: 't', action: 'switch to the peer view' };
+
 /** The help line's sets, the first that fits drawn: 80 columns fit the second (Home/End left out). */
 const HELP_LINE_KEYS: KeyHelp[][] = [
   TRACKER_KEYS,
@@ -192,7 +202,12 @@ export function TrackerApp(props: TrackerAppProps) {
     return (
       <HelpOverlay
         title="bt-tui tracker"
-        keys={[...TRACKER_KEYS, SUSPEND_KEY]}
+        keys={[
+          ...TRACKER_KEYS,
+          ...MORE_KEYS,
+          ...(props.onSwitchView ? [SWITCH_TO_PEER_VIEW] : []),
+          SUSPEND_KEY,
+        ]}
         notes={[...RANKING_NOTES, ...FILTER_NOTES]}
         height={rows - 1}
         width={columns}
