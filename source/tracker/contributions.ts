@@ -5,6 +5,7 @@
  */
 import { isLoopbackAddress } from '../net/unicast-address.ts';
 import {
+  type Credit,
   INFOHASH_BYTES,
   MAX_ERROR_TEXT_BYTES,
   MAX_FILE_SIZE_BYTES,
@@ -173,6 +174,17 @@ export function applyUpdate(
   const file = index.get(request.infohash.toString('hex'));
   if (!file) return [];
   const reporterHost = hostKeyOf(sender.address);
+  /** Why `nodeId` may not be credited for this file, or null. */
+  const whyNot = (nodeId: number): string | null => {
+    if (nodeId === sender.nodeId) return 'itself';
+    const owner = registry.get(nodeId);
+    if (owner === undefined) return 'not registered now';
+    if (registry.statusOf(owner, nowMs) === 'dropped') return 'dropped';
+    if (!file.hasOwner(nodeId)) return 'not an owner of it now';
+    if (!sameHolder(nodeId, owner.publicKey)) return 'its id held by another key now';
+    if (ownHost(owner.address.address, reporterHost)) return "on the sender's host";
+    return null;
+  };
   const decision = ledger.decide({
     senderId: sender.nodeId,
     reporterHost,
@@ -180,16 +192,7 @@ export function applyUpdate(
     infohashHex: file.infohashHex,
     sizeBytes: file.sizeBytes,
     credits: request.credits,
-    mayBeCredited: (nodeId) => {
-      const owner = registry.get(nodeId);
-      return (
-        owner !== undefined &&
-        file.hasOwner(nodeId) &&
-        registry.statusOf(owner, nowMs) !== 'dropped' &&
-        sameHolder(nodeId, owner.publicKey) &&
-        !ownHost(owner.address.address, reporterHost)
-      );
-    },
+    mayBeCredited: (nodeId) => whyNot(nodeId) === null,
   });
   if (decision.duplicate) return [];
   const events: TrackerEvent[] = [];
@@ -213,7 +216,43 @@ export function applyUpdate(
   // "credited" and its owners' credit stay 0.
   if (givenBytes < askedBytes) {
     const { name } = file;
-    events.push({ kind: 'credit-capped', fromNodeId: sender.nodeId, name, askedBytes, givenBytes });
+    const why = whyCapped(request.credits, decision.granted, file.sizeBytes, whyNot);
+    events.push({
+      kind: 'credit-capped',
+      fromNodeId: sender.nodeId,
+      name,
+      askedBytes,
+      givenBytes,
+      why,
+    });
   }
   return events;
+}
+
+/**
+ * Which rule cut which credit, nodes of one reason together: `node 5, node 7: gone; node 2: at
+ * most the file's size each`. Until 2026-12-07 the line gave every rule, whichever applied
+ * (found by a session).
+ */
+function whyCapped(
+  asked: readonly Credit[],
+  granted: readonly Credit[],
+  sizeBytes: number,
+  whyNot: (nodeId: number) => string | null,
+): string {
+  const byReason = new Map<string, number[]>();
+  const given = new Map(granted.map((credit) => [credit.nodeId, credit.bytes]));
+  for (const credit of asked) {
+    const got = given.get(credit.nodeId) ?? 0;
+    if (got >= credit.bytes) continue;
+    const why =
+      whyNot(credit.nodeId) ??
+      (got === sizeBytes && credit.bytes > sizeBytes
+        ? "at most the file's size each"
+        : "the sender's host has been given the file's size for it");
+    byReason.set(why, [...(byReason.get(why) ?? []), credit.nodeId]);
+  }
+  return [...byReason]
+    .map(([why, ids]) => `${ids.map((id) => `node ${id}`).join(', ')}: ${why}`)
+    .join('; ');
 }

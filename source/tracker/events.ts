@@ -49,6 +49,8 @@ export type TrackerEvent =
       name: string;
       askedBytes: number;
       givenBytes: number;
+      /** Which rule cut which credit (contributions.ts, whyCapped). */
+      why: string;
     }
   | {
       kind: 'rejected';
@@ -238,7 +240,7 @@ export function formatEvent(event: TrackerEvent): string {
       // view's log: `+50331648 B`).
       return `credited node ${event.fromNodeId} -> node ${event.toNodeId} +${event.bytes} B (${event.bytes >= 1024 ? `${formatSize(event.bytes)} of ` : ''}${event.name})`;
     case 'credit-capped':
-      return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)`;
+      return `capped node ${event.fromNodeId}'s credit for ${event.name}: ${event.askedBytes} B asked, ${event.givenBytes} B given (${event.why})`;
     case 'rejected':
       return `rejected ${formatAddress(event.from)} ${event.request}: ${TOKEN_PROBLEM_TEXT[event.problem]}`;
     case 'listening':

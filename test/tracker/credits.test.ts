@@ -72,7 +72,7 @@ describe('UPDATE between nodes of one host', () => {
         )
         .events.map(formatEvent);
     assert.deepEqual(credit(friend, lan(5002), 1, 1), [
-      "capped node 2's credit for big.iso: 1000 B asked, 0 B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)",
+      "capped node 2's credit for big.iso: 1000 B asked, 0 B given (node 1: on the sender's host)",
     ]);
     assert.equal(creditOf(state, 1, 1), 0);
     assert.deepEqual(credit(stranger, on('192.0.2.8', 5003), 2, 1), [
@@ -134,6 +134,7 @@ describe('UPDATE', () => {
           name: FILE.name,
           askedBytes: 10 * SIZE,
           givenBytes: SIZE,
+          why: "node 1: at most the file's size each",
         },
       ],
     );
@@ -147,7 +148,20 @@ describe('UPDATE', () => {
       { nodeId: 1, bytes: 200 },
       { nodeId: 2, bytes: 900 },
     ]);
-    update(state, t4, 5004, 3, FILE.infohash, 3, [{ nodeId: 2, bytes: 1 }]);
+    const last = state.handle(
+      {
+        type: 'update',
+        token: t4,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, 3),
+        credits: [{ nodeId: 2, bytes: 1 }],
+      },
+      at(5004),
+      3,
+    );
+    assert.deepEqual(last.events.map(formatEvent), [
+      "capped node 4's credit for big.iso: 1 B asked, 0 B given (node 2: the sender's host has been given the file's size for it)",
+    ]);
     assert.equal(creditOf(state, 1, 3), 900);
     assert.equal(creditOf(state, 2, 3), 100);
   });
@@ -174,13 +188,21 @@ describe('UPDATE', () => {
     assert.deepEqual(result, {
       reply: { type: 'ack' },
       events: [
-        { kind: 'credit-capped', fromNodeId: 1, name: FILE.name, askedBytes: 1500, givenBytes: 0 },
+        {
+          kind: 'credit-capped',
+          fromNodeId: 1,
+          name: FILE.name,
+          askedBytes: 1500,
+          givenBytes: 0,
+          why: 'node 1: itself; node 3: not an owner of it now; node 77: not registered now',
+        },
       ],
       dirty: false,
     });
     assert.equal(
       formatEvent(result.events[0]!),
-      `capped node 1's credit for ${FILE.name}: 1500 B asked, 0 B given (only current owners other than itself and its host's nodes; one host gives at most the file's size per file)`,
+      // Which rule cut which: until 2026-12-07 every rule was listed, whichever applied.
+      `capped node 1's credit for ${FILE.name}: 1500 B asked, 0 B given (node 1: itself; node 3: not an owner of it now; node 77: not registered now)`,
     );
     assert.deepEqual(state.toPersisted(), before);
   });
