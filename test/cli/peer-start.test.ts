@@ -274,7 +274,7 @@ test('with a silent tracker a headless node seeds at once instead of waiting for
   // first registration attempt alone lasts ~12 s against a silent tracker.
   const seconds = (Date.parse(seeding.slice(0, 24)) - Date.parse(listening.slice(0, 24))) / 1000;
   assert.ok(seconds < 3, `seeding began ${seconds.toFixed(1)} s after listening`);
-  await peer.waitForLine(/unreachable; retrying/, 20_000);
+  // Stopped while its first registration still waits: it leaves at once, and well.
   peer.signal('SIGTERM');
   assert.deepEqual(await peer.waitForExit(10_000), { code: 0, signal: null });
 });
