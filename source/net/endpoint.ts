@@ -85,6 +85,7 @@ class RandomTxids {
     return this.pool[this.used++]!;
   }
 }
+
 const CLOSED: RequestOutcome = { ok: false, reason: 'closed' };
 
 interface PendingRequest {

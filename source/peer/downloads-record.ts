@@ -33,7 +33,7 @@ export class DownloadsRecord {
   /**
    * Each name's place in the order of asking. A download is recorded once its file is found,
    * and files are found in whatever order the tracker answers: recorded in that order, a restart
-   * took them up in another order than a person asked for them (found by a session).
+   * took them up in another order than a person asked for them (a test failed on it under load).
    */
   private readonly places = new Map<string, number>();
   private nextPlace = 0;

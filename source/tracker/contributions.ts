@@ -230,8 +230,8 @@ export function applyUpdate(
 }
 
 /**
- * Which rule cut which credit, nodes of one reason together: `node 5, node 7: gone; node 2: at
- * most the file's size each`. Until 2026-12-07 the line gave every rule, whichever applied
+ * Which rule cut which credit, nodes of one reason together: `node 5, node 7: not registered now;
+ * node 2: at most the file's size each`. Until 2026-12-07 the line gave every rule, whichever applied
  * (found by a session).
  */
 function whyCapped(

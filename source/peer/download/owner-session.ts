@@ -21,17 +21,17 @@ export const DECLINES_REMEMBERED_MS = 1_000;
 export const STALLED_DECLINES_REMEMBERED_MS = 250;
 
 /**
- * One owner as seen by one download: what it has of this file (all, or a partial owner's
- * bitfield), what this download asked of it and got from it, and how this download judges it
- * (slow, dead, banned). Where it is, its cookie, round trip and request window belong to its
- * PeerLink, which every download fetching from that node shares.
- */
-/**
  * REQUESTs remembered per owner: a whole window's worth even of one-block runs (the window is at
  * most 256 blocks), so a reply or refusal answering one still in flight is matched.
  */
 const RECENT_REQUESTS = 256;
 
+/**
+ * One owner as seen by one download: what it has of this file (all, or a partial owner's
+ * bitfield), what this download asked of it and got from it, and how this download judges it
+ * (slow, dead, banned). Where it is, its cookie, round trip and request window belong to its
+ * PeerLink, which every download fetching from that node shares.
+ */
 export class OwnerSession implements LinkUser {
   state: OwnerState = 'connecting';
   /** Why the owner is slow, dead or banned, for the screen. */
