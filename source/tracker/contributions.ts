@@ -230,9 +230,9 @@ export function applyUpdate(
 }
 
 /**
- * Which rule cut which credit, nodes of one reason together: `node 5, node 7: not registered now;
- * node 2: at most the file's size each`. Until 2026-12-07 the line gave every rule, whichever applied
- * (found by a session).
+ * Which rule cut which credit, nodes of one reason together: `node 5, node 7: not registered
+ * now; node 2: at most the file's size each`. Until 2026-12-07 the line gave every rule,
+ * whichever applied (found by a session).
  */
 function whyCapped(
   asked: readonly Credit[],
