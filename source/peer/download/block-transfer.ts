@@ -241,7 +241,10 @@ export class BlockTransfer {
     this.pump(owner);
   }
 
-  /** A partial owner now has the whole file (the tracker says so): it counts as a seed. */
+  /**
+   * A partial owner now has the whole file (the tracker says so, or its HAVEs filled its
+   * bitfield): it counts as a seed.
+   */
   ownerCompleted(owner: OwnerSession): void {
     const counted = owner.countedInAvailability;
     this.ownerLeft(owner);
@@ -262,7 +265,10 @@ export class BlockTransfer {
       if (owner.countedInAvailability) this.picker.addHave(piece);
       added = true;
     }
-    if (added) this.pump(owner);
+    // Its last piece: a seed now, as a torrent client counts one. Waiting for the tracker to say
+    // so, rows showed `◐480/480 partial` for as long as this download ran (found by a session).
+    if (has.full) this.ownerCompleted(owner);
+    else if (added) this.pump(owner);
   }
 
   /**
