@@ -20,6 +20,7 @@ import {
   makeChallenge,
   type TrackerSecrets,
 } from './challenge.ts';
+import type { BoundedMap } from './credit-ledger.ts';
 import { formatAddress, plural, type TrackerEvent } from './events.ts';
 import { hostKeyOf } from './host-key.ts';
 import { byteString, type NodeRecord, type Registry, sameAddress, sameBytes } from './registry.ts';
@@ -35,6 +36,13 @@ export interface RegistrationContext {
   nowMs: number;
   /** Charges the sender's host for a proof whose challenge reached it; false: over budget. */
   admit: () => boolean;
+  /**
+   * Challenges (hex) that registered a node, kept while they are valid: an older session's
+   * proof does not take an id from the live session that replaced it. A sniffed proof replayed
+   * from its node's old address moved the live node back there and cut its session (found by a
+   * session with a raw socket).
+   */
+  usedChallenges: BoundedMap<true>;
 }
 
 /** A refusal, with the code and sentence the ERROR carries. */
@@ -94,12 +102,25 @@ export function applyProof(
   ) {
     return { ok: true, token: Buffer.from(holder.tokenHex, 'hex'), event: null };
   }
+  const challengeHex = challenge.toString('hex');
+  // Only against a live session: the same challenge comes again to a node that registers anew
+  // from the same address within its 30 s slot (restarted on a fixed port after EXIT, say).
+  if (
+    context.usedChallenges.has(challengeHex) &&
+    holder !== undefined &&
+    holder.tokenHex !== null &&
+    registry.statusOf(holder, nowMs) !== 'dropped'
+  ) {
+    const text = 'registration challenge already used: register again';
+    return { ok: false, code: 'stale-challenge', text };
+  }
   const refusal = whyNot(registry, nodeId, publicKey, from, context);
   if (refusal) return refusal;
   // Checked last: an Ed25519 verification costs ~0.2 ms, the checks above microseconds.
   if (!verifyEd25519(publicKey, registrationSigningBytes(challenge), request.signature)) {
     return { ok: false, code: 'bad-proof', text: 'signature does not match the public key' };
   }
+  context.usedChallenges.set(challengeHex, true);
   const token = context.newToken();
   const address = { address: from.address, port: from.port };
   if (!holder) {

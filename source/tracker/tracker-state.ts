@@ -117,6 +117,11 @@ export class TrackerState {
   private readonly maxNodesPerHost: number;
   private readonly secrets: TrackerSecrets;
   private readonly budget: HostBudget;
+  /**
+   * Challenges that registered a node (see RegistrationContext): one lives at most 60 s, and
+   * registrations are held to each host's budget, so this many outlast any still valid.
+   */
+  private readonly usedChallenges = new BoundedMap<true>(DEFAULT_CREDIT_MEMORY_ENTRIES);
   private changeCount = 0;
   private readonly rows = new SnapshotRows();
   private readonly journal: StateJournal;
@@ -541,6 +546,7 @@ export class TrackerState {
       wallNowMs: this.clock.wallNow(),
       nowMs,
       admit: () => this.budget.take(hostKeyOf(from), nowMs),
+      usedChallenges: this.usedChallenges,
     };
   }
 

@@ -152,6 +152,28 @@ describe('registration', () => {
     assert.deepEqual(heartbeat(state, second, 40111, CHALLENGE_SLOT_MS + 200), { type: 'ack' });
   });
 
+  test("an older session's proof, replayed, does not take the id back from the live session", () => {
+    const { state } = newState();
+    const first = signedProof(state, 40111, 0);
+    assert.equal(state.handle(first, at(40111), 0).reply?.type, 'registered');
+    // The node restarts on another port; a sniffer replays its first proof from the old one.
+    const moved = prove(state, 3, at(40999), 1000, ALICE);
+    assert.equal(moved.reply?.type, 'registered');
+    const token = moved.reply?.type === 'registered' ? moved.reply.token : Buffer.alloc(0);
+    const replayed = state.handle(first, at(40111), 2000);
+    // Until 2026-12-07: `rejoined node 3 at 127.0.0.1:40111`, and the live node's session cut.
+    assert.equal(replayed.reply?.type === 'error' && replayed.reply.code, 'stale-challenge');
+    assert.deepEqual(
+      replayed.events.map((event) => event.kind),
+      ['refused'],
+    );
+    assert.deepEqual(heartbeat(state, token, 40999, 3000), { type: 'ack' });
+    assert.equal(state.toPersisted().nodes.find((n) => n.nodeId === 3)?.port, 40999);
+    // After its EXIT the same node may come back from the old address within the slot.
+    assert.deepEqual(state.handle({ type: 'exit', token }, at(40999), 4000).reply, { type: 'ack' });
+    assert.equal(prove(state, 3, at(40111), 5000, ALICE).reply?.type, 'registered');
+  });
+
   test('a proof sent from another address than its challenge, or too late, is stale', () => {
     const { state, clock } = newState();
     const proof = signedProof(state, 40111, 0);
