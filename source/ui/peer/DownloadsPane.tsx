@@ -18,9 +18,12 @@ export function DownloadsPane(props: {
   notice?: Notice;
 }) {
   const uploadLines = uploadsSectionHeight(props.uploads);
-  // The peers section goes below the downloads when both fit; the downloads come first.
-  const first0 = props.downloads[0];
-  const downloadsNeed = first0 === undefined ? 1 : Math.min(3, downloadBlockHeight(first0));
+  // The peers section goes below the downloads when both fit; the downloads come first. The
+  // selected block is drawn whole whatever room there is: sized by the first block, the section
+  // was clipped below a taller selected one, its title counting peers whose rows were cut
+  // (found by a session at 80x24).
+  const selected = props.downloads[props.selected] ?? props.downloads[0];
+  const downloadsNeed = selected === undefined ? 1 : downloadBlockHeight(selected);
   const withUploads = props.height - 1 - (props.notice ? 1 : 0) - uploadLines >= downloadsNeed;
   const room = props.height - 1 - (props.notice ? 1 : 0) - (withUploads ? uploadLines : 0);
   // Start at the selected download and go back while the blocks before it still fit.
