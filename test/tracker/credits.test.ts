@@ -148,18 +148,8 @@ describe('UPDATE', () => {
       { nodeId: 1, bytes: 200 },
       { nodeId: 2, bytes: 900 },
     ]);
-    const last = state.handle(
-      {
-        type: 'update',
-        token: t4,
-        infohash: FILE.infohash,
-        downloadId: Buffer.alloc(8, 3),
-        credits: [{ nodeId: 2, bytes: 1 }],
-      },
-      at(5004),
-      3,
-    );
-    assert.deepEqual(last.events.map(formatEvent), [
+    const last = update(state, t4, 5004, 3, FILE.infohash, 3, [{ nodeId: 2, bytes: 1 }]);
+    assert.deepEqual(last.map(formatEvent), [
       "capped node 4's credit for big.iso: 1 B asked, 0 B given (node 2: the sender's host has been given the file's size for it)",
     ]);
     assert.equal(creditOf(state, 1, 3), 900);

@@ -14,6 +14,7 @@ import {
   type TrackerReply,
 } from '../../source/protocol/messages.ts';
 import { registrationSigningBytes } from '../../source/protocol/signatures.ts';
+import type { TrackerEvent } from '../../source/tracker/events.ts';
 import {
   type HandleResult,
   TrackerState,
@@ -102,7 +103,7 @@ export function own(
   assert.deepEqual(reply, { type: 'ack' });
 }
 
-/** UPDATE that must be acknowledged. */
+/** UPDATE that must be acknowledged; returns its events. */
 export function update(
   state: TrackerState,
   token: Buffer,
@@ -111,13 +112,14 @@ export function update(
   ih: Buffer,
   downloadId: number,
   credits: Credit[],
-): void {
-  const { reply } = state.handle(
+): TrackerEvent[] {
+  const { reply, events } = state.handle(
     { type: 'update', token, infohash: ih, downloadId: Buffer.alloc(8, downloadId), credits },
     at(port),
     nowMs,
   );
   assert.deepEqual(reply, { type: 'ack' });
+  return events;
 }
 
 /** Heartbeat; returns the reply. */
