@@ -81,7 +81,8 @@ export class CookieJar {
     return entry;
   }
 
-  private currentSlot(): number {
+  /** The slot cookies issued now are bound to; a cookie lives this slot and the next. */
+  currentSlot(): number {
     return Math.floor(this.clock.now() / this.slotMs);
   }
 

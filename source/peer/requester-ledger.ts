@@ -3,9 +3,16 @@
  * it refused them, and whether it currently ignores them. A requester whose requests keep being
  * refused (a broken client, a flood, a spoofed source) gets no replies at all for a while, so the
  * seeder neither busy-loops on it nor reflects traffic at someone else (NOTES.md item 4).
+ *
+ * Addresses that proved they receive (a valid cookie) and those that did not are kept apart. A
+ * source address costs nothing to forge: requests with bad cookies from forged addresses must
+ * neither push the records of real downloaders out nor get a real downloader ignored (33 of them
+ * silenced a seeder towards a downloader for 10 s, found by a session). Refusing them only stops
+ * the refusals to that address, never the service of its valid requests.
  */
 import type { Clock } from '../clock.ts';
 import type { RemoteAddress } from '../net/transport.ts';
+import type { RequestReplays } from './request-replays.ts';
 
 /** More rejects than this within REJECT_WINDOW_MS and the requester is ignored. */
 export const REJECT_LIMIT = 32;
@@ -13,8 +20,8 @@ export const REJECT_WINDOW_MS = 10_000;
 /** How long an ignored requester gets no reply at all. */
 export const IGNORE_MS = 10_000;
 /**
- * Addresses remembered at once. Rejected requests come from unvalidated addresses, so the table is
- * bounded; the least recently active address is forgotten first.
+ * Addresses remembered at once in each table; the least recently active address is forgotten
+ * first. Strangers' records come from unvalidated addresses, so their table must be bounded.
  */
 export const MAX_TRACKED_REQUESTERS = 1024;
 
@@ -34,11 +41,15 @@ export class Requester {
    * a downloader takes a REJECT only with the txid of a request it sent us.
    */
   readonly latestTxids = new Map<string, number>();
+  /** Its block REQUESTs served lately, made at its first (see request-replays.ts). */
+  replays: RequestReplays | null = null;
 
   constructor(
     readonly address: string,
     readonly port: number,
     nowMs: number,
+    /** Its requests carried a valid cookie; a stranger's record counts only refusals. */
+    readonly proven = true,
   ) {
     this.lastActiveMs = nowMs;
     this.rejectWindowStartMs = nowMs;
@@ -59,7 +70,10 @@ export interface RequesterStats {
 
 /** Per-address bookkeeping of a seeder, bounded in size. */
 export class RequesterLedger {
-  private readonly requesters = new Map<string, Requester>();
+  /** Addresses whose requests carried a valid cookie: served, shown, ignored when abusive. */
+  private readonly proven = new Map<string, Requester>();
+  /** Addresses whose requests did not: their only record is of the refusals sent to them. */
+  private readonly strangers = new Map<string, Requester>();
 
   constructor(
     private readonly clock: Clock,
@@ -67,35 +81,42 @@ export class RequesterLedger {
     private readonly onIgnored: (requester: Requester) => void = () => {},
   ) {}
 
-  /** The requester's record, marked active now; null while it is ignored (send it nothing). */
-  admit(from: RemoteAddress): Requester | null {
+  /**
+   * The requester's record, marked active now, from the table of addresses with a valid cookie
+   * (`proven`) or of those without; null while that record is ignored (send it nothing).
+   */
+  admit(from: RemoteAddress, proven = true): Requester | null {
     const nowMs = this.clock.now();
+    const table = proven ? this.proven : this.strangers;
     const key = `${from.address}|${from.port}`;
-    let requester = this.requesters.get(key);
+    let requester = table.get(key);
     if (requester) {
       if (nowMs < requester.ignoredUntilMs) return null;
       // Re-inserting keeps the Map in least-recently-active order for eviction.
-      this.requesters.delete(key);
+      table.delete(key);
     } else {
-      requester = new Requester(from.address, from.port, nowMs);
-      if (this.requesters.size >= MAX_TRACKED_REQUESTERS) {
-        const oldest = this.requesters.keys().next();
-        if (!oldest.done) this.requesters.delete(oldest.value);
+      requester = new Requester(from.address, from.port, nowMs, proven);
+      if (table.size >= MAX_TRACKED_REQUESTERS) {
+        const oldest = table.keys().next();
+        if (!oldest.done) table.delete(oldest.value);
       }
     }
-    this.requesters.set(key, requester);
+    table.set(key, requester);
     requester.lastActiveMs = nowMs;
     return requester;
   }
 
-  /** The record of the requester at `key` (`address|port`), if it is remembered. */
+  /** The record of the proven requester at `key` (`address|port`), if it is remembered. */
   find(key: string): Requester | undefined {
-    return this.requesters.get(key);
+    return this.proven.get(key);
   }
 
-  /** True while `from` is being ignored; creates no record (HELLO must stay stateless). */
+  /**
+   * True while `from`, a proven requester, is being ignored; creates no record (HELLO must stay
+   * stateless). Strangers ignored for their bad cookies still get a cookie: that is the cure.
+   */
   isIgnored(from: RemoteAddress): boolean {
-    const requester = this.requesters.get(`${from.address}|${from.port}`);
+    const requester = this.proven.get(`${from.address}|${from.port}`);
     return requester !== undefined && this.clock.now() < requester.ignoredUntilMs;
   }
 
@@ -116,11 +137,11 @@ export class RequesterLedger {
     }
   }
 
-  /** Every remembered requester, most recently active last. */
+  /** Every remembered proven requester, most recently active last. */
   snapshot(): RequesterStats[] {
     const nowMs = this.clock.now();
     const rows: RequesterStats[] = [];
-    for (const r of this.requesters.values()) {
+    for (const r of this.proven.values()) {
       rows.push({
         address: r.address,
         port: r.port,

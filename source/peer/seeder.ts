@@ -35,6 +35,7 @@ import { Bitfield } from './download/bitfield.ts';
 import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
 import { PacedShares } from './paced-shares.ts';
+import { RequestReplays } from './request-replays.ts';
 import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
 import { RunBuffers } from './run-buffers.ts';
 import {
@@ -135,7 +136,11 @@ export class Seeder {
     this.files = new SeededFiles(opts.logger);
     this.maxQueuedBlocks = opts.maxQueuedBlocksPerPeer ?? DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER;
     this.ledger = new RequesterLedger(opts.clock, (r) =>
-      opts.logger.log(`ignoring ${formatAddress(r)} for a while: too many refused requests`),
+      opts.logger.log(
+        r.proven
+          ? `ignoring ${formatAddress(r)} for a while: too many refused requests`
+          : `no more bad-cookie refusals to ${formatAddress(r)} for a while: too many requests without a valid cookie`,
+      ),
     );
     this.slots = new UploadSlots(opts.clock.now(), opts.random);
     this.pacer = new UploadPacer(opts.clock, opts.uploadLimitBytesPerSec ?? 0);
@@ -274,8 +279,8 @@ export class Seeder {
   }
 
   /**
-   * What every request to an owner passes first: the requester is not being ignored, its cookie
-   * is valid for its address, and we seed the file. Anything else is refused with a REJECT.
+   * What every request to an owner passes first: its cookie is valid for its address, the
+   * requester is not being ignored, and we seed the file. Anything else is refused with a REJECT.
    */
   private admit(
     m: { cookie: Buffer; infohash: Buffer },
@@ -283,14 +288,16 @@ export class Seeder {
     from: RemoteAddress,
     at: { piece: number; begin: number },
   ): { entry: SeedEntry; requester: Requester; refuse: (reason: RejectReason) => void } | null {
+    if (!this.opts.cookies.verify(m.cookie, from)) {
+      const stranger = this.ledger.admit(from, false);
+      if (stranger !== null)
+        this.reject(stranger, from, txid, m.infohash, at.piece, at.begin, 'bad-cookie');
+      return null;
+    }
     const requester = this.ledger.admit(from);
     if (requester === null) return null;
     const refuse = (reason: RejectReason): void =>
       this.reject(requester, from, txid, m.infohash, at.piece, at.begin, reason);
-    if (!this.opts.cookies.verify(m.cookie, from)) {
-      refuse('bad-cookie');
-      return null;
-    }
     const entry = this.files.get(m.infohash.toString('hex'));
     if (entry === undefined || entry.changed) {
       refuse('not-seeding');
@@ -343,6 +350,9 @@ export class Seeder {
     const admitted = this.admit(m, txid, from, m);
     if (admitted === null) return;
     const { entry, requester, refuse } = admitted;
+    requester.replays ??= new RequestReplays();
+    // Seen before: a duplicate or a replay, answered already. Nothing is sent, not even a REJECT.
+    if (!requester.replays.firstSeen(txid, this.opts.cookies.currentSlot())) return;
     requester.latestTxids.set(entry.infohashHex, txid);
     const planned = planBlockRun(m, txid, entry.file.metainfo);
     if (planned === null) {

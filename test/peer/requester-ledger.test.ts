@@ -61,6 +61,23 @@ describe('RequesterLedger', () => {
     assert.ok(!rows.some((r) => r.port === 1));
   });
 
+  test('strangers (no valid cookie) are counted apart: they neither evict nor silence the proven', () => {
+    const ledger = new RequesterLedger(new ManualClock());
+    const proven = ledger.admit(PEER)!;
+    for (let i = 0; i <= REJECT_LIMIT; i++) ledger.noteReject(ledger.admit(PEER, false)!);
+    assert.equal(ledger.admit(PEER, false), null);
+    assert.equal(ledger.isIgnored(PEER), false);
+    assert.equal(ledger.admit(PEER), proven);
+    for (let port = 1; port <= MAX_TRACKED_REQUESTERS; port++) {
+      ledger.admit({ address: '127.0.0.9', port }, false);
+    }
+    assert.deepEqual(
+      ledger.snapshot().map((r) => [r.address, r.port]),
+      [[PEER.address, PEER.port]],
+    );
+    assert.equal(ledger.find(`${PEER.address}|${PEER.port}`), proven);
+  });
+
   test('formats IPv6 addresses with brackets', () => {
     assert.equal(formatAddress({ address: '::1', port: 5 }), '[::1]:5');
   });

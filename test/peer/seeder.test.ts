@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
+import { formatAddress } from '../../source/format.ts';
 import { IoMode } from '../../source/io-mode.ts';
 import { Logger } from '../../source/log/logger.ts';
 import { UdpEndpoint } from '../../source/net/endpoint.ts';
@@ -14,9 +15,13 @@ import {
   openUdpTransport,
   type RemoteAddress,
 } from '../../source/net/transport.ts';
-import { CookieJar } from '../../source/peer/cookie-jar.ts';
+import { CookieJar, DEFAULT_COOKIE_SLOT_MS } from '../../source/peer/cookie-jar.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
-import { IGNORE_MS, REJECT_LIMIT } from '../../source/peer/requester-ledger.ts';
+import {
+  IGNORE_MS,
+  MAX_TRACKED_REQUESTERS,
+  REJECT_LIMIT,
+} from '../../source/peer/requester-ledger.ts';
 import {
   MAX_UNSENT_DATAGRAMS,
   METAINFO_CHUNK_BYTES,
@@ -371,6 +376,66 @@ describe('Seeder over loopback', () => {
     assert.equal(reject.reason, 'bad-cookie');
     assert.equal(world.seeder.stats().blocksServed, 0);
     assert.equal(victim.data.length, 0);
+  });
+
+  test('serves a REQUEST once: a duplicate or replay of its txid gets nothing, within the cookie life', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const request = blockRequest(world, cookie, { count: 2 });
+    const txid = client.endpoint.send(world.seederAddress, request);
+    await waitFor(() => client.data.length === 2, '2 DATA');
+    // The same datagram again, now and one cookie slot later (the cookie is still valid then).
+    client.endpoint.send(world.seederAddress, request, txid);
+    world.clock.advance(DEFAULT_COOKIE_SLOT_MS);
+    client.endpoint.send(world.seederAddress, request, txid);
+    // A new txid is a new request: its DATA, arriving after the replays', is the barrier.
+    const next = client.endpoint.send(
+      world.seederAddress,
+      blockRequest(world, cookie, { count: 1 }),
+    );
+    await waitFor(() => client.data.length >= 3, 'DATA of the new request');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(
+      client.data.map((d) => d.header.txid),
+      [txid, txid, next],
+    );
+    assert.equal(client.messages.length, 0, 'no REJECT either');
+    assert.equal(world.seeder.stats().blocksServed, 3);
+  });
+
+  test('refusing bad cookies "from" a downloader never silences it nor drops its record', async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { count: 1 }));
+    await waitFor(() => client.data.length === 1, 'DATA');
+    // What a stranger forging the downloader's address sends: requests with a wrong cookie,
+    // enough to be ignored, and from as many other forged addresses as the ledger holds.
+    const forged = blockRequest(world, Buffer.alloc(COOKIE_BYTES, 0x5a));
+    for (let i = 0; i < 2 * REJECT_LIMIT; i++)
+      world.seeder.handleMessage(forged, 5000 + i, client.address, 71);
+    for (let port = 1; port <= MAX_TRACKED_REQUESTERS; port++)
+      world.seeder.handleMessage(forged, 9000, { address: '127.0.0.9', port }, 71);
+    const lines = world.logger.getSnapshot().map((l) => l.text);
+    assert.ok(!lines.some((text) => text.startsWith('ignoring')));
+    assert.ok(
+      lines.includes(
+        `no more bad-cookie refusals to ${formatAddress(client.address)} for a while: too many requests without a valid cookie`,
+      ),
+    );
+    assert.deepEqual(
+      world.seeder.stats().peers.map((p) => [p.address, p.port, p.bytesServed]),
+      [[client.address.address, client.address.port, BLOCK]],
+    );
+    // The downloader itself is still answered: HELLO, and a request with its valid cookie.
+    assert.deepEqual(await hello(client, world), cookie);
+    const txid = client.endpoint.send(
+      world.seederAddress,
+      blockRequest(world, cookie, { count: 1 }),
+    );
+    await waitFor(() => client.data.length === 2, 'DATA after the forgeries');
+    assert.equal(client.data[1]?.header.txid, txid);
   });
 
   test('bounds a request flood: busy, then no reply at all until the ignore period ends', async () => {
