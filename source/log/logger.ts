@@ -25,6 +25,10 @@ export interface LoggerOptions {
 }
 
 const DEFAULT_RING_SIZE = 500;
+/** How long after a failed write the file is tried again (a full disk is often freed). */
+export const LOG_RETRY_MS = 5_000;
+/** Lines kept for the file while it cannot be written, at most (the newest are kept). */
+export const MAX_HELD_LOG_BYTES = 1024 * 1024;
 /**
  * A log file past this is moved to `<file>.1` (the one before it is dropped) and a new one
  * begun, so a tracker or node left running for weeks keeps at most twice this on disk. A
@@ -41,7 +45,13 @@ export class Logger {
   private readonly ring: LogLine[] = [];
   private readonly ringSize: number;
   private readonly listeners = new Set<() => void>();
+  /** The file could not be written: lines wait in `held` until retryAtMs, then it is tried. */
   private fileBroken = false;
+  private held: string[] = [];
+  private heldBytes = 0;
+  private droppedLines = 0;
+  private retryAtMs = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** closeFile() was called: lines reach the ring and the echo only. */
   private fileClosed = false;
   private nextSeq = 0;
@@ -73,14 +83,15 @@ export class Logger {
       this.frozenLines = null;
     }
     this.nextSeq++;
-    if (!this.fileBroken && !this.fileClosed) this.fileBatch?.push(formatted);
+    if (!this.fileClosed) this.fileBatch?.push(formatted);
     this.options.echo?.(formatted);
     for (const listener of this.listeners) listener();
   }
 
-  /** Writes the pending lines to the file now. */
+  /** Writes the pending lines to the file now, and tries again what it could not take. */
   flush(): void {
     this.fileBatch?.flush();
+    this.retryHeld();
   }
 
   /**
@@ -93,17 +104,40 @@ export class Logger {
     this.fileClosed = true;
   }
 
-  private append(filePath: string, text: string): void {
-    if (this.fileBroken) return;
+  /**
+   * A full or read-only disk must not stop the engine: what cannot be written is held (the
+   * newest MAX_HELD_LOG_BYTES) and written, with the lines since, once the file takes it again,
+   * tried every LOG_RETRY_MS. Until 2026-12-07 one failure stopped the file for the rest of the
+   * run: a tracker whose disk was full for a second logged nothing more, credits included
+   * (found by a session).
+   */
+  private append(filePath: string, text: string, now = false): void {
+    if (this.fileBroken) {
+      this.hold(text);
+      if (!now && this.options.clock.now() < this.retryAtMs) return;
+      text = this.takeHeld();
+    }
     try {
       appendFileSync(filePath, text);
       const bytes = Buffer.byteLength(text);
       this.fileBytes = (this.fileBytes ?? statSync(filePath).size - bytes) + bytes;
     } catch (error) {
-      // A full or read-only disk must not stop the engine; say it once, keep logging in memory.
+      this.hold(text);
+      this.retryAtMs = this.options.clock.now() + LOG_RETRY_MS;
+      if (!this.fileClosed) {
+        this.retryTimer ??= setTimeout(() => this.retryHeld(), LOG_RETRY_MS);
+        this.retryTimer.unref();
+      }
+      if (this.fileBroken) return;
       this.fileBroken = true;
-      this.log(`log file ${filePath} unwritable: ${(error as Error).message}`);
+      this.log(
+        `log file ${filePath} unwritable: ${(error as Error).message}; its lines are kept and written once it can be (tried every ${LOG_RETRY_MS / 1000} s)`,
+      );
       return;
+    }
+    if (this.fileBroken) {
+      this.fileBroken = false;
+      this.log(`log file ${filePath} writable again: the lines held meanwhile are in it`);
     }
     if (this.fileBytes <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
     try {
@@ -112,6 +146,39 @@ export class Logger {
       // Not moved (the folder read-only, say): the file grows on, and another try comes later.
       this.fileBytes = 0;
     }
+  }
+
+  /** Keeps `text` for the file; past MAX_HELD_LOG_BYTES the oldest lines go (and are counted). */
+  private hold(text: string): void {
+    this.held.push(text);
+    this.heldBytes += text.length;
+    while (this.heldBytes > MAX_HELD_LOG_BYTES && this.held.length > 1) {
+      const oldest = this.held.shift()!;
+      this.heldBytes -= oldest.length;
+      this.droppedLines += oldest.split('\n').length - 1;
+    }
+  }
+
+  /** Everything held, as one text, with a line for what had to be dropped; held is emptied. */
+  private takeHeld(): string {
+    let text = this.held.join('');
+    if (this.droppedLines > 0) {
+      const stamp = new Date(this.options.clock.wallNow()).toISOString();
+      text = `${stamp} (${this.droppedLines} earlier lines dropped: the log file could not be written)\n${text}`;
+    }
+    this.held = [];
+    this.heldBytes = 0;
+    this.droppedLines = 0;
+    return text;
+  }
+
+  /** Tries the file again now: what is held must not wait for the next line to be logged. */
+  private retryHeld(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const filePath = this.options.filePath;
+    if (this.fileBroken && !this.fileClosed && filePath && this.held.length > 0)
+      this.append(filePath, '', true);
   }
 
   /**

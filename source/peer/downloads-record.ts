@@ -8,12 +8,13 @@
  * own exit keeps it. A download paused by a person comes back paused.
  *
  * Writes are atomic and queued, as seeding.json's. A missing or damaged record is an empty one:
- * at worst a download is asked for again by hand, never a node that does not start.
+ * at worst a download is asked for again by hand (resumed from its part file), never a node
+ * that does not start.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDownloadTarget } from './download/download-target.ts';
-import { QueuedFileWriter, recordArray } from './record-file.ts';
+import { QueuedFileWriter, recordArray, recordDamage } from './record-file.ts';
 
 export const DOWNLOADS_RECORD_FILE = 'downloads.json';
 const RECORD_VERSION = 1;
@@ -42,17 +43,24 @@ export class DownloadsRecord {
     path: string,
     /** By name, in the order they were asked for (the order they are taken up again). */
     private readonly downloads: Map<string, RecordedDownload>,
+    /** Why the record on disk could not be read, or null (see load). */
+    readonly damage: string | null,
   ) {
     this.file = new QueuedFileWriter(path);
     for (const name of downloads.keys()) this.asked(name);
   }
 
+  /**
+   * Reads `<stateDir>/downloads.json`; a damaged one says why (`damage`): until 2026-12-07 a
+   * record cut short took nothing up without a word, its part files left (found by a session).
+   */
   static async load(stateDir: string): Promise<DownloadsRecord> {
     const path = join(stateDir, DOWNLOADS_RECORD_FILE);
     const text = await readFile(path, 'utf8').catch(() => null);
     const downloads = new Map<string, RecordedDownload>();
     for (const entry of text === null ? [] : parseEntries(text)) downloads.set(entry.name, entry);
-    return new DownloadsRecord(path, downloads);
+    const damage = text === null ? null : recordDamage(text, 'downloads');
+    return new DownloadsRecord(path, downloads, damage);
   }
 
   /** The recorded downloads, in the order they were asked for. */

@@ -81,8 +81,12 @@ export interface FolderListing {
 export function folderErrorText(displayPath: string, error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   const code = (error as NodeJS.ErrnoException | null)?.code;
+  const state = join(displayPath, STATE_DIR_NAME);
+  // A full disk said only `ENOSPC: no space left on device, write` (found by a session).
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return `${text} (the disk is full: a node writes its lock, key and records in ${state} as it starts, even to seed alone; free some space there)`;
   if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return text;
-  return `${text} (a node keeps its key and records in ${join(displayPath, STATE_DIR_NAME)}, even to seed alone)`;
+  return `${text} (a node keeps its key and records in ${state}, even to seed alone)`;
 }
 
 /**

@@ -38,7 +38,7 @@ import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths, removeProgress } from './download/part-file.ts';
-import { DownloadsRecord } from './downloads-record.ts';
+import { DOWNLOADS_RECORD_FILE, DownloadsRecord } from './downloads-record.ts';
 import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { type FileStamp, loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
@@ -429,6 +429,10 @@ export class PeerNode {
     if (record.damage !== null)
       logger.log(
         `${join(shown, STATE_DIR_NAME, SEEDING_RECORD_FILE)} could not be read (${record.damage}): nothing is seeded again from it; seed the files again (s in the view, or --seed)`,
+      );
+    if (downloadsRecord.damage !== null)
+      logger.log(
+        `${join(shown, STATE_DIR_NAME, DOWNLOADS_RECORD_FILE)} could not be read (${downloadsRecord.damage}): no download is taken up from it; ask for them again (D in the view, or --download), each resumes from its part file`,
       );
     let node: PeerNode | null = null;
     const seeder = new Seeder({

@@ -177,3 +177,66 @@ test('a download that may give up (--exit-when-done) gives up on a disk that sta
     if (mounted.includes(folder)) unmount(folder);
   }
 });
+
+test('a node stopped while its disk is full resumes with every piece it verified', {
+  timeout: 60_000,
+}, async (t) => {
+  const swarm = await Swarm.start();
+  const leecherId = LEECHER_ID + 2;
+  try {
+    const expected = await writeRandomFile(
+      join(await swarm.folderFor(1), NAME),
+      32 * MiB,
+      SEED + 2,
+    );
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const folder = await swarm.folderFor(leecherId);
+    const failed = mountTmpfs(folder, 20);
+    if (failed !== null) {
+      t.skip(`cannot mount a tmpfs here (${failed}); the disk-full case needs root`);
+      return;
+    }
+    const first = await swarm.addNode({ nodeId: leecherId });
+    assert.deepEqual(first.node.download(NAME), { ok: true });
+    // On loopback the disk fills before the first periodic save of the resume record: every
+    // save from then on needs the room the part file took.
+    await waitFor(
+      () => downloadRow(first, NAME)?.state === 'paused',
+      `the download to pause on the full disk (seed ${SEED + 2})`,
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const kept = downloadRow(first, NAME)!.piecesVerified;
+    await first.exit();
+    const stopped = first.lines.find((line) => line.includes(' big.bin: stopped with the node ('));
+    assert.ok(
+      stopped?.endsWith(
+        ` big.bin: stopped with the node (${kept}/128 pieces verified; the next start takes it up)`,
+      ),
+      `${stopped}\n${first.lines.join('\n')}`,
+    );
+    assert.ok(!first.lines.some((line) => line.includes('cannot save its resume record')));
+
+    // Until 2026-12-07 the next start found the record as first written: 0 pieces.
+    const second = await swarm.addNode({ nodeId: leecherId });
+    await waitFor(
+      () => second.lines.some((line) => line.includes(' resuming big.bin: ')),
+      'the download taken up',
+      20_000,
+    );
+    const resumed = second.lines.find((line) => line.includes(' resuming big.bin: '))!;
+    assert.ok(
+      resumed.endsWith(` resuming big.bin: ${kept}/128 pieces already verified`),
+      `${resumed} (kept ${kept})`,
+    );
+    execFileSync('mount', ['-o', 'remount,size=200m', folder], { stdio: 'pipe' });
+    const download = await settled(second, NAME, 30_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(await sha256File(join(second.folder, NAME)), expected, `seed ${SEED + 2}`);
+  } finally {
+    await swarm.close();
+    const folder = join(swarm.root, 'files', `node${leecherId}`);
+    if (mounted.includes(folder)) unmount(folder);
+  }
+});

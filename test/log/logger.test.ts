@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ManualClock } from '../../source/clock.ts';
-import { Logger } from '../../source/log/logger.ts';
+import { LOG_RETRY_MS, Logger } from '../../source/log/logger.ts';
 
 test('the ring keeps the newest lines for the pane, numbered from the start', () => {
   const echoed: string[] = [];
@@ -98,6 +98,43 @@ test('a full log file is moved to <file>.1 and a new one begun, no line lost; a 
     }
     assert.equal(readFileSync(`${filePath}.1`, 'utf8').trimEnd().split('\n').length, 25);
     assert.equal(readFileSync(filePath, 'utf8').trimEnd().split('\n').length, 20);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a log file that cannot be written holds its lines, and writes them all once it can', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-log-broken-'));
+  try {
+    const filePath = join(dir, 'node5.log');
+    const clock = new ManualClock();
+    const logger = new Logger({ filePath, clock });
+    // The file's name taken by a folder: every append fails (EISDIR), as on a full disk.
+    mkdirSync(filePath);
+    logger.log('while broken 1');
+    logger.flush();
+    logger.log('while broken 2');
+    logger.flush();
+    clock.advance(LOG_RETRY_MS - 1);
+    logger.log('while broken 3');
+    logger.flush();
+    rmSync(filePath, { recursive: true });
+    clock.advance(1);
+    logger.log('after');
+    logger.flush();
+    logger.flush(); // the line saying so was logged by the write that worked
+    const texts = readFileSync(filePath, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((line) => line.slice(line.indexOf(' ') + 1));
+    assert.deepEqual(texts, [
+      'while broken 1',
+      `log file ${filePath} unwritable: EISDIR: illegal operation on a directory, open '${filePath}'; its lines are kept and written once it can be (tried every 5 s)`,
+      'while broken 2',
+      'while broken 3',
+      'after',
+      `log file ${filePath} writable again: the lines held meanwhile are in it`,
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  * up is no error and resumes it if paused.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DOWNLOADS_RECORD_FILE } from '../../source/peer/downloads-record.ts';
@@ -160,6 +160,29 @@ test('a restarted node takes up its unfinished downloads: running ones run, a pa
         `${JSON.stringify({ version: 1, downloads: [] })}\n`,
       'the record to be empty once both are done',
     );
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a downloads record cut short is said in the log, with what to do; the node starts', {
+  timeout: 20_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const folder = await swarm.folderFor(LEECHER_ID);
+    await mkdir(join(folder, '.bt-tui'), { recursive: true });
+    await writeFile(
+      join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE),
+      '{"version":1,"downloads":[{"ta',
+    );
+    const node = await swarm.addNode({ nodeId: LEECHER_ID });
+    assert.deepEqual(await node.node.resumed, []);
+    // Until 2026-12-07 nothing was said: the downloads were forgotten, their part files left.
+    const said = node.lines.map(withoutTime).filter((line) => line.includes(DOWNLOADS_RECORD_FILE));
+    assert.deepEqual(said, [
+      `${join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE)} could not be read (not JSON: cut short or garbled): no download is taken up from it; ask for them again (D in the view, or --download), each resumes from its part file`,
+    ]);
   } finally {
     await swarm.close();
   }

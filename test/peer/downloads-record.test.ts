@@ -67,7 +67,11 @@ test('a damaged record, or damaged entries, count as nothing recorded', async ()
   await withDir(async (dir) => {
     const path = join(dir, DOWNLOADS_RECORD_FILE);
     await writeFile(path, '{"version":1,"downloads":[{"target":"ok.bin"},');
-    assert.deepEqual((await DownloadsRecord.load(dir)).entries, []);
+    const cut = await DownloadsRecord.load(dir);
+    assert.deepEqual(cut.entries, []);
+    assert.equal(cut.damage, 'not JSON: cut short or garbled');
+    await writeFile(path, '{"version":1}');
+    assert.equal((await DownloadsRecord.load(dir)).damage, 'no "downloads" list in it');
     await writeFile(
       path,
       JSON.stringify({
@@ -81,8 +85,8 @@ test('a damaged record, or damaged entries, count as nothing recorded', async ()
         ],
       }),
     );
-    assert.deepEqual((await DownloadsRecord.load(dir)).entries, [
-      { name: 'ok.bin', target: 'ok.bin', paused: false },
-    ]);
+    const kept = await DownloadsRecord.load(dir);
+    assert.deepEqual(kept.entries, [{ name: 'ok.bin', target: 'ok.bin', paused: false }]);
+    assert.equal(kept.damage, null);
   });
 });

@@ -67,8 +67,15 @@ describe('folderErrorText', () => {
       assert.match(folderErrorText('n/node1', failure(code, 'x')), /even to seed alone\)$/);
   });
 
+  test('a full disk says so, and what a node writes there as it starts', () => {
+    assert.equal(
+      folderErrorText('n/node1', failure('ENOSPC', 'no space left on device, write')),
+      'ENOSPC: no space left on device, write (the disk is full: a node writes its lock, key and records in n/node1/.bt-tui as it starts, even to seed alone; free some space there)',
+    );
+  });
+
   test('other failures are said as they are', () => {
-    assert.equal(folderErrorText('n/node1', failure('ENOSPC', 'no space')), 'ENOSPC: no space');
+    assert.equal(folderErrorText('n/node1', failure('EIO', 'i/o error')), 'EIO: i/o error');
     assert.equal(
       folderErrorText('n/node1', new Error('n/node1/.bt-tui is not a folder')),
       'n/node1/.bt-tui is not a folder',

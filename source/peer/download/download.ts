@@ -282,6 +282,9 @@ export class Download {
   /** Since when the resume record is behind (null: saved), and the pieces it last saved. */
   private progressDirtySinceMs: number | null = null;
   private savedPieceCount = 0;
+  /** The pieces the resume record on disk holds, and why its last save failed (null: saved). */
+  private recordedPieceCount = 0;
+  private progressSaveError: string | null = null;
   /**
    * Dead owners' next probe and its back-off; `delivered` is the owner's bytesDelivered when the
    * back-off began: only data delivered since resets it (see markDead). `loggedWhy`: the reason
@@ -897,9 +900,12 @@ export class Download {
     const probe = this.probeAtMs.get(owner);
     if (probe !== undefined && probe.saidBack !== true) {
       probe.saidBack = true;
-      this.deps.log(
-        `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}; used again once it delivers`,
-      );
+      // Not of one dead for no longer serving the file: its HELLO says nothing of the file, and
+      // the log's last word on a seeder that dropped it read `answers again` (found by a session).
+      if (probe.loggedWhy !== rejectText('not-seeding'))
+        this.deps.log(
+          `${this.name}: node ${owner.nodeId} answers again, at ${formatAddress(owner.link.address)}; used again once it delivers`,
+        );
     }
     owner.lastDataAtMs = this.deps.clock.now();
     // A dead owner that answers a probe ends the wait for owners only once it delivers (see
@@ -1093,6 +1099,7 @@ export class Download {
     void this.warnIfDiskTooSmall();
     this.sampledBytes = 0;
     this.savedPieceCount = verified.count;
+    this.recordedPieceCount = verified.count;
     this.sampledAtMs = this.deps.clock.now();
     this.unsampledSinceMs = this.sampledAtMs;
     if (this.pauseAtStart) {
@@ -1214,12 +1221,36 @@ export class Download {
     );
   }
 
-  /** Saves the resume record now. */
-  private async saveProgress(): Promise<void> {
-    if (!this.transfer || !this.partFile) return;
+  /**
+   * Saves the resume record now; false where it could not be: then it is tried again as a save
+   * falls due (PROGRESS_SAVE_MAX_MS on), and the log says so once. Until 2026-12-07 a failure
+   * went unsaid and was not tried again until more pieces came (found by a session).
+   */
+  private async saveProgress(): Promise<boolean> {
+    if (!this.transfer || !this.partFile) return true;
+    const { written, pieceCount } = this.transfer;
+    const count = written.count;
+    const savedBefore = this.savedPieceCount;
     this.progressDirtySinceMs = null;
-    this.savedPieceCount = this.transfer.written.count;
-    await this.partFile.saveProgress(this.transfer.written).catch(() => {});
+    this.savedPieceCount = count;
+    try {
+      await this.partFile.saveProgress(written);
+    } catch (error) {
+      this.progressDirtySinceMs ??= this.deps.clock.now();
+      this.savedPieceCount = Math.min(this.savedPieceCount, savedBefore);
+      if (this.progressSaveError === null)
+        this.deps.log(
+          `${this.name}: cannot save its resume record (${(error as Error).message}); it holds ${this.recordedPieceCount}/${pieceCount} pieces, trying again`,
+        );
+      this.progressSaveError = (error as Error).message;
+      return false;
+    }
+    this.recordedPieceCount = Math.max(this.recordedPieceCount, count);
+    if (this.progressSaveError !== null) {
+      this.progressSaveError = null;
+      this.deps.log(`${this.name}: resume record saved again (${count}/${pieceCount} pieces)`);
+    }
+    return true;
   }
 
   /** See PROGRESS_SAVE_BYTES. */
@@ -1538,8 +1569,12 @@ export class Download {
   /** Bytes still to fetch beyond the free space of the part file's disk (0: it fits, or unknown). */
   private async bytesShort(): Promise<number> {
     const size = this.metainfo?.sizeBytes ?? 0;
-    const toFetch = size - (this.transfer?.verifiedBytes ?? 0);
     try {
+      // What the sparse part file does not hold yet: blocks written over take no more room.
+      // From the pieces verified instead, a resumed download that had lost its record said
+      // `64.0 MiB short` with all but 256 KiB of it on disk (found by a session).
+      const held = Math.max(this.transfer?.verifiedBytes ?? 0, await this.partAllocatedBytes());
+      const toFetch = Math.max(0, size - held);
       const stats = await statfs(dirname(this.options.paths.partPath));
       return Math.max(0, toFetch - stats.bavail * stats.bsize);
     } catch {
@@ -1582,6 +1617,10 @@ export class Download {
         this.resume();
       }, DISK_RETRY_MS);
     retry();
+  }
+
+  private async partAllocatedBytes(): Promise<number> {
+    return (await this.partFile?.allocatedBytes().catch(() => 0)) ?? 0;
   }
 
   /** Free space for a few pieces in the part file's folder (true when it cannot be told). */
@@ -1651,10 +1690,10 @@ export class Download {
    */
   async stopWithNode(recorded: boolean): Promise<void> {
     if (this.stopped) return;
-    await this.saveProgress();
+    const saved = await this.saveProgress();
     const transfer = this.transfer;
     const verified = transfer
-      ? `${transfer.written.count}/${transfer.pieceCount} pieces verified; `
+      ? `${transfer.written.count}/${transfer.pieceCount} pieces verified${saved ? '' : `, but its resume record holds ${this.recordedPieceCount}: it could not be saved (${this.progressSaveError})`}; `
       : '';
     // Recorded once its file is found (see PeerNode's fileFound), or taken up from the record;
     // not recorded though found: the record could not be saved (a full disk).
@@ -1679,7 +1718,7 @@ export class Download {
   }
 
   /** Stops every timer and the transfer; the download has ended once `saving` settles. */
-  private shutdown(saving?: Promise<void>): void {
+  private shutdown(saving?: Promise<unknown>): void {
     if (this.stopped) return;
     this.stopped = true;
     const timers = [this.tickTimer, this.housekeepingTimer, this.searchTimer, this.moreOwnersTimer];

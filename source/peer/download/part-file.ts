@@ -321,11 +321,25 @@ export class PartFile {
       await writeRecord(this.paths, metainfo, this.infohashHex, verified);
       this.metainfoSaved = true;
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') {
+        // A full disk has no block for a new copy; the record is written over in place instead
+        // (see overwriteInPlace). Until 2026-12-07 no save succeeded once the disk was full: a
+        // node stopped 1 piece short resumed at 0 of 256 (found by a session).
+        await overwriteInPlace(this.paths.progressPath, progressText(this.infohashHex, verified));
+        return;
+      }
       // The state folder was removed under a running download: make it, and the metainfo, again.
-      if (retried || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if (retried || code !== 'ENOENT') throw error;
       this.metainfoSaved = false;
       await this.writeProgress(verified, true);
     }
+  }
+
+  /** Bytes of disk the part file holds: what is written of it (it is sparse until then). */
+  async allocatedBytes(): Promise<number> {
+    if (this.closed) return 0;
+    return (await this.handle.stat()).blocks * 512;
   }
 
   /**
@@ -413,12 +427,35 @@ async function writeRecord(
     await makeRecordFolders(paths.progressPath);
     await replaceFile(paths.metainfoPath, encodedMetainfo);
   }
+  await replaceFile(paths.progressPath, progressText(infohashHex, verified));
+}
+
+/** The resume record's text: the same length at every save of one file (see overwriteInPlace). */
+function progressText(infohashHex: string, verified: Bitfield): string {
   const record: ProgressRecord = {
     version: 2,
     infohash: infohashHex,
     verified: Buffer.from(verified.bytes).toString('base64'),
   };
-  await replaceFile(paths.progressPath, JSON.stringify(record));
+  return JSON.stringify(record);
+}
+
+/**
+ * Writes `content` over the file's own bytes: where it is as long as what is there (a resume
+ * record always is), no new block is needed, so it works on a full disk. Not atomic: a crash in
+ * the middle leaves a record that does not parse (then the next start checks every piece of the
+ * part file again) or, where it parses, bits of the old record mixed with the new. The verified
+ * set only grows, so such a mix claims no piece the new record does not.
+ */
+async function overwriteInPlace(path: string, content: string): Promise<void> {
+  const bytes = Buffer.from(content);
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
