@@ -219,6 +219,8 @@ export class PeerNode {
   private seenUnsupported: Set<string> | null = null;
   /** The node folder was missing at the last listing. */
   private folderGone = false;
+  /** The records whose last save failed (said once until one succeeds; see watchSave). */
+  private readonly failingRecords = new Set<string>();
   private saidWhyUnwatched = false;
   /** The folder listing's files by name, kept while the listing is the same object. */
   private listingStamps: {
@@ -908,10 +910,17 @@ export class PeerNode {
    */
   private watchSave(saving: Promise<string | null>, record: string): void {
     void saving.then((error) => {
-      if (error === null || this.folderGone) return;
+      if (error === null) {
+        // Said once per failing streak: a full disk wrote the same line at every change.
+        if (this.failingRecords.delete(record))
+          this.options.logger.log(`saved the ${record} again`);
+        return;
+      }
+      if (this.folderGone) return;
       if (lstatSync(this.folder.path, { throwIfNoEntry: false }) === undefined) return;
       // QueuedFileWriter gives the message, which starts with the code.
-      if (error.startsWith('ENOENT')) return;
+      if (error.startsWith('ENOENT') || this.failingRecords.has(record)) return;
+      this.failingRecords.add(record);
       this.options.logger.log(`could not save the ${record}: ${error}`);
     });
   }

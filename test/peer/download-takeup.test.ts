@@ -5,13 +5,13 @@
  * up is no error and resumes it if paused.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DOWNLOADS_RECORD_FILE } from '../../source/peer/downloads-record.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { withoutTime } from './harness/log-lines.ts';
-import { downloadRow, Swarm } from './harness/swarm.ts';
+import { downloadAndSettle, downloadRow, Swarm } from './harness/swarm.ts';
 import { waitFor, withTimeout } from './harness/wait.ts';
 
 const MiB = 1024 * 1024;
@@ -183,6 +183,47 @@ test('a downloads record cut short is said in the log, with what to do; the node
     assert.deepEqual(said, [
       `${join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE)} could not be read (not JSON: cut short or garbled): no download is taken up from it; ask for them again (D in the view, or --download), each resumes from its part file`,
     ]);
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a downloads record that cannot be saved is said once, and again once it is saved', {
+  timeout: 30_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    for (const [index, name] of ['a.bin', 'b.bin', 'c.bin'].entries())
+      await writeRandomFile(join(await swarm.folderFor(1), name), 64 * 1024, 740 + index);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    for (const name of ['a.bin', 'b.bin', 'c.bin'])
+      assert.deepEqual(await owner.node.seed(name), { ok: true });
+    const folder = await swarm.folderFor(LEECHER_ID);
+    // Its name taken by a folder: every save fails (EISDIR), as on a full disk every save did.
+    const record = join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE);
+    await mkdir(record, { recursive: true });
+    const leecher = await swarm.addNode({ nodeId: LEECHER_ID });
+    const first = await downloadAndSettle(leecher, 'a.bin', 20_000);
+    assert.equal(first.state, 'done', first.reason);
+    await waitFor(
+      () => leecher.lines.some((line) => line.includes(' could not save the downloads record: ')),
+      `the failure said:\n${leecher.lines.join('\n')}`,
+    );
+    // More changes while it still fails (writes begin 100 ms after a change): not said again.
+    const second = await downloadAndSettle(leecher, 'b.bin', 20_000);
+    assert.equal(second.state, 'done', second.reason);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await rm(record, { recursive: true });
+    const download = await downloadAndSettle(leecher, 'c.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    await waitFor(
+      () => leecher.lines.some((line) => line.endsWith(' saved the downloads record again')),
+      `the record saved again:\n${leecher.lines.join('\n')}`,
+    );
+    const said = leecher.lines.map(withoutTime).filter((line) => line.includes('downloads record'));
+    assert.equal(said.length, 2, said.join('\n'));
+    assert.match(said[0]!, /^could not save the downloads record: EISDIR/);
+    assert.equal(said[1], 'saved the downloads record again');
   } finally {
     await swarm.close();
   }
