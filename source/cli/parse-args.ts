@@ -300,6 +300,8 @@ function integerFlag(
 function rateFlag(values: Record<string, unknown>, name: string): number {
   const text = values[name];
   if (text === undefined) return 0;
+  // As every other flag says it (it was `(got "")`, found by a session).
+  if (text === '') fail(`${flagToOption(name)} needs a value`);
   const bytesPerSec = typeof text === 'string' ? parseRate(text) : null;
   if (bytesPerSec === null) fail(describeRateError(flagToOption(name), String(text)));
   return bytesPerSec!;

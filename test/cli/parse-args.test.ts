@@ -352,6 +352,11 @@ describe('command line: peer', () => {
       usageError('peer', '--id', '1', '--upload-limit', '-5'),
       '--upload-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "-5")',
     );
+    for (const args of [['--download-limit'], ['--download-limit='], ['--upload-limit', '']])
+      assert.equal(
+        usageError('peer', '--id', '1', ...args),
+        `${args[0]!.replace('=', '')} needs a value`,
+      );
     assert.equal(
       usageError('peer', '--id', '1', '--download-limit', 'fast'),
       '--download-limit must be bytes per second such as 500K, 10M or 0 for no limit (got "fast")',

@@ -51,3 +51,39 @@ test('an owner behind a firewall: its death says where and why; nothing is said 
     await swarm.close();
   }
 });
+
+test('an owner named first that never answers does not hold the metainfo: the others are asked', {
+  timeout: 60_000,
+}, async () => {
+  // Either may be named first (equal credit): each in turn is the one gone, as a seeder killed
+  // a moment ago that the tracker still lists.
+  for (const goneId of [1, 2]) {
+    const swarm = await Swarm.start();
+    try {
+      for (const id of [1, 2]) {
+        await writeRandomFile(join(await swarm.folderFor(id), 'walled.bin'), 1024 * 1024, 78);
+        const owner = await swarm.addNode({ nodeId: id });
+        assert.deepEqual(await owner.node.seed('walled.bin'), { ok: true });
+      }
+      const gone = swarm.nodes[goneId - 1]!;
+      const tracker = swarm.trackerAddress;
+      gone.faults.partition(
+        (peer) => peer.port !== tracker.port || peer.address !== tracker.address,
+      );
+      const leecher = await swarm.addNode({ nodeId: 10 });
+      assert.deepEqual(leecher.node.download('walled.bin'), { ok: true });
+      const at = (text: string) => leecher.lines.findIndex((line) => line.includes(text));
+      await waitFor(() => at('walled.bin: done') >= 0, 'the download done', 30_000);
+      // Until 2026-12-07 the metainfo was asked of one owner after the other, in the tracker's
+      // order: one named first that never answered held it for its HELLO's 11.5 s, until its
+      // death was logged.
+      const dead = at(`node ${goneId} is dead`);
+      assert.ok(
+        dead === -1 || dead > at('walled.bin: downloading'),
+        `node ${goneId} gone:\n${leecher.lines.join('\n')}`,
+      );
+    } finally {
+      await swarm.close();
+    }
+  }
+});

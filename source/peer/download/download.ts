@@ -997,10 +997,24 @@ export class Download {
       );
     // Owners not tried yet first: one that answered and sent nothing may do so again.
     const untried = this.owners.filter((owner) => !this.noMetainfoFrom.has(owner));
+    // Greeted together and asked in the order they answer (ties in the tracker's order). One
+    // after the other, an owner named first that never answered (a seeder killed a moment ago,
+    // which the tracker lists for up to 44 s) held the download 11.5 s, its HELLO's whole
+    // patience, with live owners named beside it (found by a session).
+    const greetings = new Map<OwnerSession, Promise<{ owner: OwnerSession; greeted: boolean }>>();
     for (const owner of [...untried, ...this.noMetainfoFrom]) {
       if (owner.state === 'banned') continue;
       // Renews a cookie the owner may no longer take (PeerLinks.greet).
-      if (!(await this.connect(owner))) continue;
+      greetings.set(
+        owner,
+        this.connect(owner).then((greeted) => ({ owner, greeted })),
+      );
+    }
+    while (greetings.size > 0) {
+      const { owner, greeted } = await Promise.race(greetings.values());
+      greetings.delete(owner);
+      if (this.stopped) return false;
+      if (!greeted || owner.state === 'banned') continue;
       const cookie = owner.link.cookie;
       if (cookie === null) continue; // voided again while it connected
       let outcome = await fetchFrom(owner, cookie);
