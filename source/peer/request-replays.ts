@@ -1,7 +1,7 @@
 /**
- * The txids of the block REQUESTs one requester was served, over the life of the cookies they
- * carried: a REQUEST seen again, duplicated by the network or replayed by someone who captured
- * it, is not served again. A replayed 80-byte REQUEST made a seeder send a run of up to 1 MiB to
+ * The txids of the block REQUESTs one requester sent with a valid cookie, over the life of the
+ * cookies they carried: a REQUEST seen again, duplicated by the network or replayed by someone
+ * who captured it, is not answered again. A replayed 80-byte REQUEST made a seeder send a run of up to 1 MiB to
  * its requester for as long as its cookie lived, after that downloader had finished (found by a
  * session). An honest downloader gives each REQUEST a txid of its own (block-transfer.ts), so
  * nothing it needs is dropped.

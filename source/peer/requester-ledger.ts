@@ -41,7 +41,7 @@ export class Requester {
    * a downloader takes a REJECT only with the txid of a request it sent us.
    */
   readonly latestTxids = new Map<string, number>();
-  /** Its block REQUESTs served lately, made at its first (see request-replays.ts). */
+  /** The txids of its latest block REQUESTs, kept from its first (see request-replays.ts). */
   replays: RequestReplays | null = null;
 
   constructor(

@@ -1251,7 +1251,7 @@ export class Download {
       await this.partFile.saveProgress(written);
     } catch (error) {
       this.progressDirtySinceMs ??= this.deps.clock.now();
-      this.savedPieceCount = Math.min(this.savedPieceCount, savedBefore);
+      this.savedPieceCount = savedBefore;
       if (this.progressSaveError === null)
         this.deps.log(
           `${this.name}: cannot save its resume record (${(error as Error).message}); it holds ${this.recordedPieceCount}/${pieceCount} pieces, trying again`,
