@@ -12,6 +12,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { RemoteAddress } from '../net/transport.ts';
+import type { ReplyAllowance } from './reply-allowance.ts';
 import type { RequestReplays } from './request-replays.ts';
 
 /** More rejects than this within REJECT_WINDOW_MS and the requester is ignored. */
@@ -20,10 +21,18 @@ export const REJECT_WINDOW_MS = 10_000;
 /** How long an ignored requester gets no reply at all. */
 export const IGNORE_MS = 10_000;
 /**
- * Addresses remembered at once in each table; the least recently active address is forgotten
- * first. Strangers' records come from unvalidated addresses, so their table must be bounded.
+ * Strangers remembered at once; the least recently active is forgotten first. Their records come
+ * from unvalidated addresses, so the table must be bounded.
  */
 export const MAX_TRACKED_REQUESTERS = 1024;
+/**
+ * Proven requesters remembered at once, and at most of one host (its ports): a record forgotten
+ * loses what it holds against replays (request-replays.ts), and one host opening 1,100 ports with
+ * valid cookies pushed every other requester out of a table of 1,024 (found by a session). A
+ * host past its share forgets its own least recently active ports first.
+ */
+export const MAX_PROVEN_REQUESTERS = 4096;
+export const MAX_PROVEN_PER_HOST = 128;
 
 /** One remote address as the seeder sees it; the seeder bumps the counters directly. */
 export class Requester {
@@ -43,6 +52,8 @@ export class Requester {
   readonly latestTxids = new Map<string, number>();
   /** The txids of its latest block REQUESTs, kept from its first (see request-replays.ts). */
   replays: RequestReplays | null = null;
+  /** The METAINFO and BITFIELD replies it was sent lately (see reply-allowance.ts). */
+  allowance: ReplyAllowance | null = null;
 
   constructor(
     readonly address: string,
@@ -74,6 +85,8 @@ export class RequesterLedger {
   private readonly proven = new Map<string, Requester>();
   /** Addresses whose requests did not: their only record is of the refusals sent to them. */
   private readonly strangers = new Map<string, Requester>();
+  /** Proven records per host address. */
+  private readonly provenPorts = new Map<string, number>();
 
   constructor(
     private readonly clock: Clock,
@@ -96,7 +109,8 @@ export class RequesterLedger {
       table.delete(key);
     } else {
       requester = new Requester(from.address, from.port, nowMs, proven);
-      if (table.size >= MAX_TRACKED_REQUESTERS) {
+      if (proven) this.makeRoomForProven(from.address);
+      else if (table.size >= MAX_TRACKED_REQUESTERS) {
         const oldest = table.keys().next();
         if (!oldest.done) table.delete(oldest.value);
       }
@@ -104,6 +118,29 @@ export class RequesterLedger {
     table.set(key, requester);
     requester.lastActiveMs = nowMs;
     return requester;
+  }
+
+  /** Forgets a proven record, if need be, before one of `host` is added (see MAX_PROVEN_PER_HOST). */
+  private makeRoomForProven(host: string): void {
+    const ports = this.provenPorts.get(host) ?? 0;
+    let victim: string | undefined;
+    if (ports >= MAX_PROVEN_PER_HOST) {
+      for (const [key, requester] of this.proven)
+        if (requester.address === host) {
+          victim = key;
+          break;
+        }
+    } else if (this.proven.size >= MAX_PROVEN_REQUESTERS) {
+      victim = this.proven.keys().next().value;
+    }
+    if (victim !== undefined) {
+      const gone = this.proven.get(victim)!;
+      this.proven.delete(victim);
+      const left = (this.provenPorts.get(gone.address) ?? 1) - 1;
+      if (left > 0) this.provenPorts.set(gone.address, left);
+      else this.provenPorts.delete(gone.address);
+    }
+    this.provenPorts.set(host, (this.provenPorts.get(host) ?? 0) + 1);
   }
 
   /** The record of the proven requester at `key` (`address|port`), if it is remembered. */

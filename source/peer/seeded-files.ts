@@ -61,6 +61,8 @@ export interface SeedEntry {
   checksums: BlockChecksums | null;
   /** Who got which piece of the complete file this round, made at the first request. */
   firstCopies: FirstCopies<Requester> | null;
+  /** When the log last said every piece went out once (see Seeder.mayHaveFirstCopy). */
+  roundSaidAtMs?: number;
 }
 
 /** "serving X to Y" is logged once per peer and file; past this many peers per file, start over. */

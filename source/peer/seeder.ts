@@ -35,8 +35,18 @@ import { Bitfield } from './download/bitfield.ts';
 import { FirstCopies } from './first-copies.ts';
 import { HAVE_FLUSH_MS, HaveBroadcaster } from './have-broadcaster.ts';
 import { PacedShares } from './paced-shares.ts';
+import {
+  BITFIELDS_PER_SLOT,
+  METAINFO_FETCHES_PER_SLOT,
+  ReplyAllowance,
+} from './reply-allowance.ts';
 import { RequestReplays } from './request-replays.ts';
-import { type Requester, RequesterLedger, type RequesterStats } from './requester-ledger.ts';
+import {
+  IGNORE_MS,
+  type Requester,
+  RequesterLedger,
+  type RequesterStats,
+} from './requester-ledger.ts';
 import { RunBuffers } from './run-buffers.ts';
 import {
   type SeedEntry,
@@ -107,6 +117,8 @@ const PACED_RUN_MS = 200;
  * buffers, and nothing else would bound it, since runs read from the page cache are sent at once.
  */
 export const MAX_UNSENT_DATAGRAMS = 256;
+/** How often at most the log says a file's pieces all went out once (see mayHaveFirstCopy). */
+const ROUND_LOG_MS = 60_000;
 /** Peers told `not-seeding` when this node leaves (the most recent askers first). */
 const MAX_GOODBYES = 64;
 /** METAINFO chunks are the size of a default block: whole on loopback, few on a LAN. */
@@ -130,18 +142,36 @@ export class Seeder {
   private blocksServed = 0;
   private rejectsSent = 0;
   private closed = false;
+  /** When strangers' ignores were last logged, and how many since went unsaid. */
+  private strangersSaidAtMs = Number.NEGATIVE_INFINITY;
+  private strangersUnsaid = 0;
 
   constructor(private readonly opts: SeederOptions) {
     this.bytesServed = 0; // +0 in the double field DOUBLE_ZERO made (see double-zero.ts)
     this.files = new SeededFiles(opts.logger);
     this.maxQueuedBlocks = opts.maxQueuedBlocksPerPeer ?? DEFAULT_MAX_QUEUED_BLOCKS_PER_PEER;
-    this.ledger = new RequesterLedger(opts.clock, (r) =>
+    this.ledger = new RequesterLedger(opts.clock, (r) => {
+      if (r.proven) {
+        opts.logger.log(`ignoring ${formatAddress(r)} for a while: too many refused requests`);
+        return;
+      }
+      // Forged sources come by the thousand: one line per IGNORE_MS says them all (a flood of
+      // 3,000 wrote 184 lines, found by a session).
+      const nowMs = opts.clock.now();
+      if (nowMs - this.strangersSaidAtMs < IGNORE_MS) {
+        this.strangersUnsaid++;
+        return;
+      }
+      const more =
+        this.strangersUnsaid > 0
+          ? ` (and ${this.strangersUnsaid} more since the last such line)`
+          : '';
+      this.strangersSaidAtMs = nowMs;
+      this.strangersUnsaid = 0;
       opts.logger.log(
-        r.proven
-          ? `ignoring ${formatAddress(r)} for a while: too many refused requests`
-          : `no more bad-cookie refusals to ${formatAddress(r)} for a while: too many requests without a valid cookie`,
-      ),
-    );
+        `no more bad-cookie refusals to ${formatAddress(r)} for a while: too many requests without a valid cookie${more}`,
+      );
+    });
     this.slots = new UploadSlots(opts.clock.now(), opts.random);
     this.pacer = new UploadPacer(opts.clock, opts.uploadLimitBytesPerSec ?? 0);
     this.readMode = opts.readMode ?? new IoMode(READS);
@@ -287,7 +317,11 @@ export class Seeder {
     txid: number,
     from: RemoteAddress,
     at: { piece: number; begin: number },
-  ): { entry: SeedEntry; requester: Requester; refuse: (reason: RejectReason) => void } | null {
+  ): {
+    entry: SeedEntry;
+    requester: Requester;
+    refuse: (reason: RejectReason, counts?: boolean) => void;
+  } | null {
     if (!this.opts.cookies.verify(m.cookie, from)) {
       const stranger = this.ledger.admit(from, false);
       if (stranger !== null)
@@ -296,8 +330,8 @@ export class Seeder {
     }
     const requester = this.ledger.admit(from);
     if (requester === null) return null;
-    const refuse = (reason: RejectReason): void =>
-      this.reject(requester, from, txid, m.infohash, at.piece, at.begin, reason);
+    const refuse = (reason: RejectReason, counts = true): void =>
+      this.reject(requester, from, txid, m.infohash, at.piece, at.begin, reason, counts);
     const entry = this.files.get(m.infohash.toString('hex'));
     if (entry === undefined || entry.changed) {
       refuse('not-seeding');
@@ -314,9 +348,31 @@ export class Seeder {
       admitted.refuse('bad-range');
       return;
     }
+    const chunks = Math.ceil(encoded.length / METAINFO_CHUNK_BYTES);
+    if (!this.allows(admitted.requester, 'm', admitted.entry, METAINFO_FETCHES_PER_SLOT * chunks)) {
+      admitted.refuse('busy', false);
+      return;
+    }
     const bytes = encoded.subarray(m.offset, m.offset + METAINFO_CHUNK_BYTES);
     const chunk = { infohash, totalLength: encoded.length, offset: m.offset, bytes };
-    this.opts.endpoint.send(from, { type: 'metainfo-data', ...chunk }, txid);
+    this.sendPaced(from, { type: 'metainfo-data', ...chunk }, txid, bytes.length);
+  }
+
+  /**
+   * One more reply of `kind` (`m` METAINFO, `b` BITFIELD) of the file to `requester` within
+   * its allowance (see reply-allowance.ts).
+   */
+  private allows(requester: Requester, kind: string, entry: SeedEntry, limit: number): boolean {
+    requester.allowance ??= new ReplyAllowance();
+    const slot = this.opts.cookies.currentSlot();
+    return requester.allowance.take(kind + entry.infohashHex, limit, slot);
+  }
+
+  /** A control reply, through the upload limit as DATA goes: the limit is all a node uploads. */
+  private sendPaced(to: RemoteAddress, message: Message, txid: number, bytes: number): void {
+    this.pacer.submit(bytes, () => {
+      if (!this.closed) this.opts.endpoint.send(to, message, txid);
+    });
   }
 
   /** The pieces we can serve, in one datagram; the asker is then told of new ones by HAVE. */
@@ -327,6 +383,10 @@ export class Seeder {
     const pieceCount = entry.file.metainfo.pieceHashes.length / 32;
     if (pieceCount === 0) {
       admitted.refuse('bad-range');
+      return;
+    }
+    if (!this.allows(admitted.requester, 'b', entry, BITFIELDS_PER_SLOT)) {
+      admitted.refuse('busy', false);
       return;
     }
     let bits: Buffer;
@@ -343,7 +403,7 @@ export class Seeder {
       this.haves.watch(entry.infohashHex, requesterKey(from), from, txid, this.opts.clock.now());
     }
     const reply = { type: 'bitfield', infohash: entry.file.infohash, pieceCount, bits } as const;
-    this.opts.endpoint.send(from, reply, txid);
+    this.sendPaced(from, reply, txid, bits.length);
   }
 
   private onRequest(m: RequestMessage, txid: number, from: RemoteAddress): void {
@@ -424,7 +484,14 @@ export class Seeder {
     const copies = entry.firstCopies;
     const rounds = copies.completedRounds;
     const admitted = copies.admit(piece, requester, this.opts.clock.now());
-    if (copies.completedRounds !== rounds) {
+    // Once a minute at most: rounds of tiny blocks end in no time (246 lines in 7 s from one
+    // peer asking 1-byte blocks, found by a session).
+    const nowMs = this.opts.clock.now();
+    if (
+      copies.completedRounds !== rounds &&
+      nowMs - (entry.roundSaidAtMs ?? -ROUND_LOG_MS) >= ROUND_LOG_MS
+    ) {
+      entry.roundSaidAtMs = nowMs;
       const seconds = (copies.lastRoundMs / 1000).toFixed(1);
       this.opts.logger.log(
         `every piece of ${entry.file.name} went out once (in ${seconds} s, ${copies.lastRoundRepeats} twice)`,

@@ -4,6 +4,8 @@ import { ManualClock } from '../../source/clock.ts';
 import { formatAddress } from '../../source/format.ts';
 import {
   IGNORE_MS,
+  MAX_PROVEN_PER_HOST,
+  MAX_PROVEN_REQUESTERS,
   MAX_TRACKED_REQUESTERS,
   REJECT_LIMIT,
   REJECT_WINDOW_MS,
@@ -47,18 +49,37 @@ describe('RequesterLedger', () => {
     assert.notEqual(ledger.admit({ address: '127.0.0.2', port: PEER.port }), null);
   });
 
-  test(`remembers at most ${MAX_TRACKED_REQUESTERS} addresses, forgetting the least recently active`, () => {
+  test(`remembers at most ${MAX_PROVEN_PER_HOST} ports of a host, that host's least recently active going first`, () => {
     const ledger = new RequesterLedger(new ManualClock());
     ledger.admit(PEER);
-    for (let port = 1; port < MAX_TRACKED_REQUESTERS; port++) {
+    ledger.admit({ address: '127.0.0.9', port: 1 });
+    for (let port = 2; port <= MAX_PROVEN_PER_HOST; port++) {
       ledger.admit({ address: '127.0.0.9', port });
     }
-    ledger.admit(PEER); // PEER becomes the most recent
-    ledger.admit({ address: '127.0.0.9', port: 60_000 });
+    ledger.admit({ address: '127.0.0.9', port: 1 }); // port 1 becomes its most recent
+    // One host opening more ports with valid cookies forgets its own, never another host's.
+    for (let port = 60_000; port < 61_000; port++) ledger.admit({ address: '127.0.0.9', port });
     const rows = ledger.snapshot();
-    assert.equal(rows.length, MAX_TRACKED_REQUESTERS);
+    assert.equal(rows.length, MAX_PROVEN_PER_HOST + 1);
     assert.ok(rows.some((r) => r.port === PEER.port && r.address === PEER.address));
-    assert.ok(!rows.some((r) => r.port === 1));
+    assert.ok(!rows.some((r) => r.address === '127.0.0.9' && r.port < 60_000));
+  });
+
+  test(`remembers at most ${MAX_PROVEN_REQUESTERS} proven requesters, forgetting the least recently active`, () => {
+    const ledger = new RequesterLedger(new ManualClock());
+    ledger.admit(PEER);
+    const hosts = MAX_PROVEN_REQUESTERS / MAX_PROVEN_PER_HOST;
+    for (let host = 1; host <= hosts; host++)
+      for (let port = 1; port <= MAX_PROVEN_PER_HOST; port++)
+        if (host < hosts || port < MAX_PROVEN_PER_HOST)
+          ledger.admit({ address: `10.0.0.${host}`, port });
+    assert.equal(ledger.snapshot().length, MAX_PROVEN_REQUESTERS);
+    ledger.admit(PEER); // PEER becomes the most recent
+    ledger.admit({ address: '10.0.1.1', port: 1 });
+    const rows = ledger.snapshot();
+    assert.equal(rows.length, MAX_PROVEN_REQUESTERS);
+    assert.ok(rows.some((r) => r.port === PEER.port && r.address === PEER.address));
+    assert.ok(!rows.some((r) => r.address === '10.0.0.1' && r.port === 1));
   });
 
   test('strangers (no valid cookie) are counted apart: they neither evict nor silence the proven', () => {

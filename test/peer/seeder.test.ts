@@ -17,6 +17,7 @@ import {
 } from '../../source/net/transport.ts';
 import { CookieJar, DEFAULT_COOKIE_SLOT_MS } from '../../source/peer/cookie-jar.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
+import { METAINFO_FETCHES_PER_SLOT } from '../../source/peer/reply-allowance.ts';
 import {
   IGNORE_MS,
   MAX_TRACKED_REQUESTERS,
@@ -173,6 +174,11 @@ function blockRequest(
     tag: 21,
     ...fields,
   };
+}
+
+/** A request for the first chunk of the file's metainfo: all of it, for this small file. */
+function firstMetainfoChunk(world: World, cookie: Buffer) {
+  return { type: 'metainfo-request', cookie, infohash: world.file.infohash, offset: 0 } as const;
 }
 
 /** An IoMode that finds every read at once slow and made from the disk. */
@@ -402,6 +408,49 @@ describe('Seeder over loopback', () => {
     );
     assert.equal(client.messages.length, 0, 'no REJECT either');
     assert.equal(world.seeder.stats().blocksServed, 3);
+  });
+
+  test(`serves a file's metainfo ${METAINFO_FETCHES_PER_SLOT} times a cookie slot to one requester, then refuses busy`, async () => {
+    const world = await startSeeder();
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const request = firstMetainfoChunk(world, cookie);
+    // One chunk holds this file's metainfo: each request is a whole fetch. The same txid each
+    // time, as a captured request replayed: it got the chunk at every copy, 91 times its size.
+    for (let i = 0; i < METAINFO_FETCHES_PER_SLOT; i++) {
+      const outcome = await client.endpoint.request(world.seederAddress, request, { txid: 77 });
+      assert.ok(outcome.ok && outcome.reply.type === 'metainfo-data', `fetch ${i + 1}`);
+    }
+    const refused = await expectReject(client, world, request);
+    assert.equal(refused.reason, 'busy');
+    assert.equal(world.seeder.stats().peers[0]?.ignored, false);
+    world.clock.advance(DEFAULT_COOKIE_SLOT_MS);
+    const fresh = await hello(client, world);
+    const again = await client.endpoint.request(world.seederAddress, { ...request, cookie: fresh });
+    assert.ok(again.ok && again.reply.type === 'metainfo-data', 'served again in the next slot');
+  });
+
+  test('metainfo chunks go out within the upload limit, as DATA does', async () => {
+    const world = await startSeeder();
+    world.seeder.setUploadLimit(1024);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    const request = firstMetainfoChunk(world, cookie);
+    let replies = 0;
+    const asked = Array.from({ length: METAINFO_FETCHES_PER_SLOT }, () =>
+      client.endpoint
+        .request(world.seederAddress, request, { timeoutMs: 5_000, retries: 0 })
+        .then((outcome) => {
+          if (outcome.ok && outcome.reply.type === 'metainfo-data') replies++;
+        }),
+    );
+    // The clock stands still: what the limit has not earned yet waits for it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(replies, 0, 'nothing earned yet under 1 KiB/s');
+    // Each chunk has to be earned at 1 KiB/s: 4 of them in 4 x its size in ms, and a little.
+    world.clock.advance(4 * world.file.encoded.length + 100);
+    await Promise.all(asked);
+    assert.equal(replies, METAINFO_FETCHES_PER_SLOT);
   });
 
   test('refusing bad cookies "from" a downloader never silences it nor drops its record', async () => {
