@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock } from '../clock.ts';
 import { makeFolderSync } from '../make-folder.ts';
@@ -47,7 +47,7 @@ export class Logger {
   private readonly listeners = new Set<() => void>();
   /** The file could not be written: lines wait in `held` until retryAtMs, then it is tried. */
   private fileBroken = false;
-  private held: string[] = [];
+  private held: Buffer[] = [];
   private heldBytes = 0;
   private droppedLines = 0;
   private retryAtMs = 0;
@@ -109,20 +109,22 @@ export class Logger {
    * newest MAX_HELD_LOG_BYTES) and written, with the lines since, once the file takes it again,
    * tried every LOG_RETRY_MS. Until 2026-12-07 one failure stopped the file for the rest of the
    * run: a tracker whose disk was full for a second logged nothing more, credits included
-   * (found by a session).
+   * (found by a session). Only the bytes a failed write did not write are held: the file
+   * filling in the middle of a batch wrote the rest of a line after its start, not the whole
+   * batch twice (found by a session).
    */
   private append(filePath: string, text: string, now = false): void {
+    let bytes: Buffer = Buffer.from(text);
     if (this.fileBroken) {
-      this.hold(text);
+      this.hold(bytes);
       if (!now && this.options.clock.now() < this.retryAtMs) return;
-      text = this.takeHeld();
+      bytes = this.takeHeld();
     }
-    try {
-      appendFileSync(filePath, text);
-      const bytes = Buffer.byteLength(text);
-      this.fileBytes = (this.fileBytes ?? statSync(filePath).size - bytes) + bytes;
-    } catch (error) {
-      this.hold(text);
+    const { written, error } = appendAll(filePath, bytes);
+    if (this.fileBytes !== null || error === null)
+      this.fileBytes = (this.fileBytes ?? statSync(filePath).size - written) + written;
+    if (error !== null) {
+      this.hold(bytes.subarray(written));
       this.retryAtMs = this.options.clock.now() + LOG_RETRY_MS;
       if (!this.fileClosed) {
         this.retryTimer ??= setTimeout(() => this.retryHeld(), LOG_RETRY_MS);
@@ -130,6 +132,7 @@ export class Logger {
       }
       if (this.fileBroken) return;
       this.fileBroken = true;
+      process.once('exit', this.lastTry);
       this.log(
         `log file ${filePath} unwritable: ${(error as Error).message}; its lines are kept and written once it can be (tried every ${LOG_RETRY_MS / 1000} s)`,
       );
@@ -137,9 +140,10 @@ export class Logger {
     }
     if (this.fileBroken) {
       this.fileBroken = false;
+      process.removeListener('exit', this.lastTry);
       this.log(`log file ${filePath} writable again: the lines held meanwhile are in it`);
     }
-    if (this.fileBytes <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
+    if (this.fileBytes! <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
     try {
       this.rotateIfFull(filePath);
     } catch {
@@ -148,28 +152,43 @@ export class Logger {
     }
   }
 
-  /** Keeps `text` for the file; past MAX_HELD_LOG_BYTES the oldest lines go (and are counted). */
-  private hold(text: string): void {
-    this.held.push(text);
-    this.heldBytes += text.length;
+  /**
+   * The process exits with lines held: one more try, and what still cannot be written is said
+   * on stderr, not lost without a word (a node that finished on a full disk, found by a session).
+   */
+  private readonly lastTry = (): void => {
+    this.flush();
+    const filePath = this.options.filePath;
+    if (!this.fileBroken || this.held.length === 0 || filePath === null) return;
+    const lines = this.held.reduce((sum, chunk) => sum + countLines(chunk), 0);
+    const what = lines === 1 ? '1 log line' : `${lines} log lines`;
+    process.stderr.write(`bt-tui: ${what} never reached ${filePath} (it could not be written)\n`);
+  };
+
+  /** Keeps `bytes` for the file; past MAX_HELD_LOG_BYTES the oldest lines go (and are counted). */
+  private hold(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
     while (this.heldBytes > MAX_HELD_LOG_BYTES && this.held.length > 1) {
       const oldest = this.held.shift()!;
       this.heldBytes -= oldest.length;
-      this.droppedLines += oldest.split('\n').length - 1;
+      this.droppedLines += countLines(oldest);
     }
   }
 
-  /** Everything held, as one text, with a line for what had to be dropped; held is emptied. */
-  private takeHeld(): string {
-    let text = this.held.join('');
+  /** Everything held, as one buffer, with a line for what had to be dropped; held is emptied. */
+  private takeHeld(): Buffer {
+    const chunks = this.held;
     if (this.droppedLines > 0) {
       const stamp = new Date(this.options.clock.wallNow()).toISOString();
-      text = `${stamp} (${this.droppedLines} earlier lines dropped: the log file could not be written)\n${text}`;
+      const note = `${stamp} (${this.droppedLines} earlier lines dropped: the log file could not be written)\n`;
+      chunks.unshift(Buffer.from(note));
     }
     this.held = [];
     this.heldBytes = 0;
     this.droppedLines = 0;
-    return text;
+    return Buffer.concat(chunks);
   }
 
   /** Tries the file again now: what is held must not wait for the next line to be logged. */
@@ -210,4 +229,25 @@ export class Logger {
       this.listeners.delete(listener);
     };
   };
+}
+
+/** Appends `bytes` to the file: how many were written, and the error that stopped the rest. */
+function appendAll(filePath: string, bytes: Buffer): { written: number; error: unknown } {
+  let written = 0;
+  let fd: number | null = null;
+  try {
+    fd = openSync(filePath, 'a');
+    while (written < bytes.length) written += writeSync(fd, bytes, written);
+    return { written, error: null };
+  } catch (error) {
+    return { written, error };
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+function countLines(bytes: Buffer): number {
+  let lines = 0;
+  for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+  return lines;
 }

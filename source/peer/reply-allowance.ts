@@ -8,7 +8,7 @@
  */
 
 /** Whole metainfo fetches one requester is served per file and cookie slot. */
-export const METAINFO_FETCHES_PER_SLOT = 4;
+export const METAINFO_FETCHES_PER_SLOT = 8;
 /** BITFIELD replies one requester is sent per file and cookie slot (one a second, and more). */
 export const BITFIELDS_PER_SLOT = 90;
 

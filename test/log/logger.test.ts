@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -135,6 +136,79 @@ test('a log file that cannot be written holds its lines, and writes them all onc
       'after',
       `log file ${filePath} writable again: the lines held meanwhile are in it`,
     ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a write the full disk cut short is finished once there is room: every line once and whole', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-log-full-'));
+  try {
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch {
+      t.skip('cannot mount a tmpfs here; the full-disk case needs root');
+      return;
+    }
+    try {
+      // 4 KiB left: a batch of four 1.5 KB lines is cut short in its third line.
+      writeFileSync(join(dir, 'filler'), Buffer.alloc(12 * 1024));
+      const filePath = join(dir, 'node6.log');
+      const clock = new ManualClock();
+      const logger = new Logger({ filePath, clock });
+      const lines = [0, 1, 2, 3].map((i) => `line ${i} ${'x'.repeat(1_500)}`);
+      for (const line of lines) logger.log(line);
+      logger.flush();
+      rmSync(join(dir, 'filler'));
+      clock.advance(LOG_RETRY_MS);
+      logger.log('after');
+      logger.flush();
+      logger.flush();
+      const texts = readFileSync(filePath, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => line.slice(line.indexOf(' ') + 1));
+      // Until 2026-12-07 the whole batch was written again after the part that had gone.
+      assert.deepEqual(texts, [
+        ...lines,
+        `log file ${filePath} unwritable: ENOSPC: no space left on device, write; its lines are kept and written once it can be (tried every 5 s)`,
+        'after',
+        `log file ${filePath} writable again: the lines held meanwhile are in it`,
+      ]);
+    } finally {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a process that exits with lines its log file never took says how many, on stderr', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-log-exit-'));
+  try {
+    const filePath = join(dir, 'node7.log');
+    mkdirSync(filePath); // every write fails, as on a full disk
+    const logger = new URL('../../source/log/logger.ts', import.meta.url).href;
+    const clock = new URL('../../source/clock.ts', import.meta.url).href;
+    const script = `
+      const { Logger } = await import(${JSON.stringify(logger)});
+      const { systemClock } = await import(${JSON.stringify(clock)});
+      const log = new Logger({ filePath: ${JSON.stringify(filePath)}, clock: systemClock });
+      log.log('sources of a.bin: node 1 16.0 MiB');
+      log.flush();`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(run.status, 0, run.stderr);
+    // The line logged and the one saying the file is unwritable.
+    assert.equal(
+      run.stderr,
+      `bt-tui: 2 log lines never reached ${filePath} (it could not be written)\n`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -447,8 +447,8 @@ describe('Seeder over loopback', () => {
     // The clock stands still: what the limit has not earned yet waits for it.
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(replies, 0, 'nothing earned yet under 1 KiB/s');
-    // Each chunk has to be earned at 1 KiB/s: 4 of them in 4 x its size in ms, and a little.
-    world.clock.advance(4 * world.file.encoded.length + 100);
+    // Each chunk has to be earned at 1 KiB/s: its size in bytes is ms of the limit.
+    world.clock.advance(METAINFO_FETCHES_PER_SLOT * world.file.encoded.length + 100);
     await Promise.all(asked);
     assert.equal(replies, METAINFO_FETCHES_PER_SLOT);
   });
