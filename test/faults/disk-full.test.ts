@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
@@ -234,6 +234,51 @@ test('a node stopped while its disk is full resumes with every piece it verified
     const download = await settled(second, NAME, 30_000);
     assert.equal(download.state, 'done', download.reason);
     assert.equal(await sha256File(join(second.folder, NAME)), expected, `seed ${SEED + 2}`);
+  } finally {
+    await swarm.close();
+    const folder = join(swarm.root, 'files', `node${leecherId}`);
+    if (mounted.includes(folder)) unmount(folder);
+  }
+});
+
+test('a download asked for on a disk already full waits for room, paused, and completes once there is', {
+  timeout: 60_000,
+}, async (t) => {
+  const swarm = await Swarm.start();
+  const leecherId = LEECHER_ID + 3;
+  try {
+    const expected = await writeRandomFile(join(await swarm.folderFor(1), NAME), 4 * MiB, SEED + 3);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const folder = await swarm.folderFor(leecherId);
+    const failed = mountTmpfs(folder, 8);
+    if (failed !== null) {
+      t.skip(`cannot mount a tmpfs here (${failed}); the disk-full case needs root`);
+      return;
+    }
+    const leecher = await swarm.addNode({ nodeId: leecherId });
+    const filler = join(folder, 'filler');
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=64k'], { stdio: 'pipe' });
+    } catch {
+      // dd stops at the full disk, as meant.
+    }
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    // Until 2026-12-07: `failed: cannot create big.bin.part: its resume record … cannot be
+    // written: the disk is full`, at once.
+    await waitFor(
+      () => downloadRow(leecher, NAME)?.state === 'paused',
+      `paused on the full disk (seed ${SEED + 3}): ${JSON.stringify(downloadRow(leecher, NAME))}`,
+      20_000,
+    );
+    assert.match(
+      downloadRow(leecher, NAME)!.reason,
+      /^disk full, needs 4\.0 MiB more; retrying in 5 s$/,
+    );
+    await rm(filler);
+    const download = await settled(leecher, NAME, 30_000);
+    assert.equal(download.state, 'done', download.reason);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${SEED + 3}`);
   } finally {
     await swarm.close();
     const folder = join(swarm.root, 'files', `node${leecherId}`);

@@ -1030,7 +1030,9 @@ export class Download {
       if (outcome.ok) {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
-        this.partFile = await PartFile.open(this.options.paths, outcome.metainfo, outcome.encoded);
+        const part = await this.openPartFile(outcome.metainfo, outcome.encoded);
+        if (part === null) return true; // stopped, or gave up waiting for room
+        this.partFile = part;
         const verified = this.unreadableRecord
           ? await this.keptFromUnreadableRecord(outcome.metainfo)
           : await this.keptFromOtherVersion(outcome.metainfo);
@@ -1044,6 +1046,36 @@ export class Download {
       }
     }
     return false;
+  }
+
+  /**
+   * Opens the part file; on a full disk the download waits for room, paused, as it does when a
+   * piece cannot be written, and gives up only where it may (--exit-when-done). Until
+   * 2026-12-07 a download asked for on a full disk failed at once (found by a session). Null
+   * once stopped or given up.
+   */
+  private async openPartFile(metainfo: Metainfo, encoded: Buffer): Promise<PartFile | null> {
+    const sinceMs = this.deps.clock.now();
+    for (;;) {
+      try {
+        return await PartFile.open(this.options.paths, metainfo, encoded);
+      } catch (error) {
+        if (!(error instanceof PartFileOpenError) || error.code !== 'ENOSPC') throw error;
+        if (this.stopped) return null;
+        const short = await this.bytesShort();
+        const why = short > 0 ? `disk full, needs ${formatSize(short)} more` : 'disk full';
+        const waitedMs = this.deps.clock.now() - sinceMs;
+        const giveUpMs = this.options.giveUpWithoutOwnersMs;
+        if (giveUpMs !== null && waitedMs >= giveUpMs) {
+          this.fail(`${why} (waited ${Math.round(waitedMs / 1000)} s for room)`);
+          return null;
+        }
+        if (this.state !== 'paused' || !this.reason.startsWith(why))
+          this.setState('paused', `${why}; retrying in ${DISK_RETRY_MS / 1000} s`);
+        await new Promise<void>((resolve) => this.deps.clock.setTimeout(resolve, DISK_RETRY_MS));
+        if (this.stopped) return null;
+      }
+    }
   }
 
   /**

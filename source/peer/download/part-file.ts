@@ -517,6 +517,9 @@ async function replaceFile(path: string, content: Buffer | string): Promise<void
 
 /** A part file that could not be made: the reason as a download's failure says it. */
 export class PartFileOpenError extends Error {
+  /** The failure's code (`ENOSPC`, ...), where it has one. */
+  readonly code: string | undefined;
+
   /** `recordPath`: its resume record, written first (see PartFile.open), could not be made. */
   constructor(partPath: string, error: unknown, recordPath?: string) {
     const code = (error as NodeJS.ErrnoException | null)?.code;
@@ -538,5 +541,6 @@ export class PartFileOpenError extends Error {
       ENAMETOOLONG: 'the name is too long for this file system',
     };
     super(`${cannot}: ${(code && why[code]) ?? (error as Error).message}`);
+    this.code = code;
   }
 }
