@@ -58,8 +58,11 @@ export class DownloadsRecord {
     const path = join(stateDir, DOWNLOADS_RECORD_FILE);
     const text = await readFile(path, 'utf8').catch(() => null);
     const downloads = new Map<string, RecordedDownload>();
-    for (const entry of text === null ? [] : parseEntries(text)) downloads.set(entry.name, entry);
-    const damage = text === null ? null : recordDamage(text, 'downloads');
+    const { entries, bad } = text === null ? { entries: [], bad: 0 } : parseEntries(text);
+    for (const entry of entries) downloads.set(entry.name, entry);
+    let damage = text === null ? null : recordDamage(text, 'downloads');
+    if (damage === null && bad > 0)
+      damage = `${bad === 1 ? '1 entry' : `${bad} entries`} not a download it can take up`;
     return new DownloadsRecord(path, downloads, damage);
   }
 
@@ -122,15 +125,18 @@ export class DownloadsRecord {
   }
 }
 
-/** The valid entries of a record's text; anything malformed counts as nothing recorded. */
-function parseEntries(text: string): RecordedDownload[] {
+/** The valid entries of a record's text, and how many were not; a malformed one is left out. */
+function parseEntries(text: string): { entries: RecordedDownload[]; bad: number } {
   const entries: RecordedDownload[] = [];
+  let bad = 0;
   for (const item of recordArray(text, 'downloads')) {
     const { target, paused } = (item ?? {}) as { target?: unknown; paused?: unknown };
-    if (typeof target !== 'string') continue;
-    const parsed = parseDownloadTarget(target);
-    if (!parsed.ok) continue;
-    entries.push({ name: parsed.target.name, target, paused: paused === true });
+    const parsed = typeof target === 'string' ? parseDownloadTarget(target) : null;
+    if (parsed?.ok !== true) {
+      bad++;
+      continue;
+    }
+    entries.push({ name: parsed.target.name, target: target as string, paused: paused === true });
   }
-  return entries;
+  return { entries, bad };
 }

@@ -434,7 +434,7 @@ export class PeerNode {
       );
     if (downloadsRecord.damage !== null)
       logger.log(
-        `${join(shown, STATE_DIR_NAME, DOWNLOADS_RECORD_FILE)} could not be read (${downloadsRecord.damage}): no download is taken up from it; ask for them again (D in the view, or --download), each resumes from its part file`,
+        `${join(shown, STATE_DIR_NAME, DOWNLOADS_RECORD_FILE)} could not be read (${downloadsRecord.damage}): ${downloadsRecord.entries.length > 0 ? 'the rest is taken up; ask for what is missing' : 'no download is taken up from it; ask for them'} again (D in the view, or --download), each resumes from its part file`,
       );
     let node: PeerNode | null = null;
     const seeder = new Seeder({

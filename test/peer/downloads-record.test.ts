@@ -87,6 +87,7 @@ test('a damaged record, or damaged entries, count as nothing recorded', async ()
     );
     const kept = await DownloadsRecord.load(dir);
     assert.deepEqual(kept.entries, [{ name: 'ok.bin', target: 'ok.bin', paused: false }]);
-    assert.equal(kept.damage, null);
+    // Left out, and said: until 2026-12-07 without a word.
+    assert.equal(kept.damage, '4 entries not a download it can take up');
   });
 });
