@@ -11,7 +11,7 @@
  * process and is taken over.
  */
 import { rmSync } from 'node:fs';
-import { link, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { procStatFields } from './net/proc-text.ts';
 
@@ -94,7 +94,11 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
   try {
     // Inside the try: on a full disk the draft is made and then not written, and it was left
     // behind (found by a session).
-    await writeFile(draft, content, { mode: 0o644 });
+    await writeFile(draft, content, { mode: 0o644 }).catch(async (error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      const full = code === 'ENOSPC' || code === 'EDQUOT';
+      if (!full || !(await reuseStaleLock(path, draft, content, folder))) throw error;
+    });
     // Two tries: the second after removing a lock whose process is gone. Two processes racing
     // for a stale lock both remove it, one links its own first, the other finds it held.
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -104,13 +108,7 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
       // lock of a process that is gone, and a lock copied with its folder are taken over. A
       // node folder copied to start another node beside it (cp -r node1 node5) was refused as
       // `already running … (process N)`, N being node 1 (found by hand).
-      if (
-        holder !== null &&
-        holder.pid !== process.pid &&
-        holderAlive(holder) &&
-        (holder.folder === '' || holder.folder === folder)
-      )
-        return { ok: false, pid: holder.pid };
+      if (holds(holder, folder)) return { ok: false, pid: holder!.pid };
       await rm(path, { force: true });
     }
     throw new Error(`${path} is taken and freed again by other processes; try again`);
@@ -132,6 +130,50 @@ export async function isAbandoned(dir: string, fileName: string): Promise<boolea
 export async function liveHolder(dir: string, fileName: string): Promise<number | null> {
   const holder = await holderOf(join(dir, fileName));
   return holder !== null && holderAlive(holder) ? holder.pid : null;
+}
+
+/** Whether `holder` holds the folder `folder` now (else its lock is stale and taken over). */
+function holds(holder: Holder | null, folder: string): boolean {
+  return (
+    holder !== null &&
+    holder.pid !== process.pid &&
+    holderAlive(holder) &&
+    (holder.folder === '' || holder.folder === folder)
+  );
+}
+
+/**
+ * On a full disk the draft finds no block: a stale lock's own file becomes the draft instead,
+ * renamed (of two processes doing so, one gets it) and written over in place, which needs no new
+ * block. Until 2026-12-07 a node killed while its disk was full could not start again until
+ * room was made (found by a session). True if the draft now holds `content`.
+ */
+async function reuseStaleLock(
+  path: string,
+  draft: string,
+  content: string,
+  folder: string,
+): Promise<boolean> {
+  if (holds(await holderOf(path), folder)) return false;
+  try {
+    await rename(path, draft);
+  } catch {
+    return false;
+  }
+  // Another process's lock may have taken the stale one's place in between: given back.
+  if (holds(await holderOf(draft), folder)) {
+    await link(draft, path).catch(() => {});
+    return false;
+  }
+  const bytes = Buffer.from(content);
+  const handle = await open(draft, 'r+');
+  try {
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+  } finally {
+    await handle.close();
+  }
+  return true;
 }
 
 /** Puts the lock in place unless one is there: false if one is. */

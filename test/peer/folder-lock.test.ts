@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { access, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LOCK_FILE_NAME, lockFolder } from '../../source/folder-lock.ts';
@@ -90,6 +90,38 @@ describe('lockFolder', () => {
     assert.ok(locked.ok);
     assert.match(await readFile(join(dir, LOCK_FILE_NAME), 'utf8'), new RegExp(`^${process.pid} `));
     await locked.lock.release();
+  });
+
+  test('a stale lock on a full disk is taken over in place (a node killed there starts again)', async (t) => {
+    const dir = await stateDir();
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
+    } catch {
+      t.skip('cannot mount a tmpfs here; the full-disk case needs root');
+      return;
+    }
+    try {
+      const gone = spawnSync('true').pid!; // a process that has exited: its lock is stale
+      await writeFile(join(dir, LOCK_FILE_NAME), `${gone} 1\n`);
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'filler')}`, 'bs=4k'], {
+          stdio: 'pipe',
+        });
+      } catch {
+        // dd stops at the full disk, as meant.
+      }
+      // Until 2026-12-07: ENOSPC writing the draft, and the node could not start.
+      const locked = await lockFolder(dir);
+      assert.ok(locked.ok);
+      assert.match(
+        await readFile(join(dir, LOCK_FILE_NAME), 'utf8'),
+        new RegExp(`^${process.pid} `),
+      );
+      assert.deepEqual((await readdir(dir)).sort(), ['filler', LOCK_FILE_NAME].sort());
+      await locked.lock.release();
+    } finally {
+      execFileSync('umount', [dir], { stdio: 'pipe' });
+    }
   });
 
   test('two processes starting at once: exactly one gets the folder, every time', {
