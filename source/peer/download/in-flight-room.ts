@@ -33,5 +33,8 @@ export function inFlightRoom(limits: InFlightLimits): number {
   const bound = Math.min(limits.socketBlocks, pacedBlocks);
   const room = bound - nodeInFlight;
   if (!limits.ownerComplete || usableOwners < 2) return room;
-  return Math.min(room, Math.floor(bound / usableOwners) - ownerInFlight);
+  // At least one block each, the node's bound still over all: more complete owners than the
+  // bound has blocks (9 under a download limit, whose bound may be 8) had a share of 0 each, and
+  // the download asked nothing, for good (found by a session).
+  return Math.min(room, Math.max(1, Math.floor(bound / usableOwners)) - ownerInFlight);
 }

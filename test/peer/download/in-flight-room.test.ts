@@ -35,6 +35,21 @@ describe('inFlightRoom', () => {
     assert.equal(inFlightRoom({ ...paced, ownerComplete: false }), 44);
   });
 
+  test('more complete owners than the paced bound has blocks: one block each, the bound over all', () => {
+    // 8 / 9 owners rounded down was 0 each: nothing was ever asked, under any download limit
+    // that paced the bound to 8 blocks.
+    const crowded = {
+      ...unpaced,
+      pacedBlocks: 8,
+      nodeInFlight: 0,
+      ownerInFlight: 0,
+      usableOwners: 9,
+    };
+    assert.equal(inFlightRoom(crowded), 1);
+    assert.equal(inFlightRoom({ ...crowded, ownerInFlight: 1, nodeInFlight: 1 }), 0);
+    assert.equal(inFlightRoom({ ...crowded, nodeInFlight: 8 }), 0);
+  });
+
   test('paced with one usable owner: a complete owner is not held to a share', () => {
     const alone = { ...unpaced, pacedBlocks: 64, nodeInFlight: 20, usableOwners: 1 };
     assert.equal(inFlightRoom(alone), 44);
