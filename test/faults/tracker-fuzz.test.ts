@@ -205,9 +205,18 @@ for (const seed of [9101, 9102]) {
       await findsOwner(90);
       await world.stopTracker();
       const restarted = await world.startTracker(60_000);
-      // Restored, the owner is listed again once it registers (as a node does when told to).
+      // Restored, the owner is listed again once it registers and announces its file, as a node
+      // does when told to (a node registering anew owns what it announces again).
       const again = await registerRaw(world, 1, owner.identity).catch((error: Error) => error);
       assert.ok(!(again instanceof Error), `${context}: the owner could not register: ${again}`);
+      const ownedAgain = await askTracker(world, again, {
+        type: 'own',
+        token: again.token,
+        infohash: honestInfohash,
+        state: 'complete',
+        ...HONEST,
+      });
+      assert.deepEqual(ownedAgain, { type: 'ack' });
       await findsOwner(91);
       assert.equal(restarted.stats().internalErrors, 0, context);
     } finally {
