@@ -27,6 +27,8 @@ export interface RecordedDownload {
   target: string;
   /** Paused by a person. */
   paused: boolean;
+  /** The file's infohash (hex) once found: a next start tells its finished file by it. */
+  infohashHex?: string;
 }
 
 export class DownloadsRecord {
@@ -77,12 +79,13 @@ export class DownloadsRecord {
     if (!this.places.has(name)) this.places.set(name, this.nextPlace++);
   }
 
-  /** Records a download just started; resolves with a write error's message, or null. */
-  add(name: string, target: string, paused: boolean): Promise<string | null> {
+  /** Records a download whose file was found; resolves with a write error's message, or null. */
+  add(name: string, target: string, paused: boolean, infohashHex?: string): Promise<string | null> {
     const known = this.downloads.get(name);
-    if (known?.target === target && known.paused === paused) return this.file.latest;
+    if (known?.target === target && known.paused === paused && known.infohashHex === infohashHex)
+      return this.file.latest;
     this.downloads.delete(name);
-    this.downloads.set(name, { name, target, paused });
+    this.downloads.set(name, { name, target, paused, ...(infohashHex ? { infohashHex } : {}) });
     return this.save();
   }
 
@@ -119,7 +122,9 @@ export class DownloadsRecord {
   /** Writes the record as it stands; resolves with a write error's message, or null. */
   save(): Promise<string | null> {
     return this.file.write(() => {
-      const downloads = this.entries.map(({ target, paused }) => ({ target, paused }));
+      const downloads = this.entries.map(({ target, paused, infohashHex }) =>
+        infohashHex ? { target, paused, infohash: infohashHex } : { target, paused },
+      );
       return `${JSON.stringify({ version: RECORD_VERSION, downloads })}\n`;
     });
   }
@@ -130,13 +135,20 @@ function parseEntries(text: string): { entries: RecordedDownload[]; bad: number 
   const entries: RecordedDownload[] = [];
   let bad = 0;
   for (const item of recordArray(text, 'downloads')) {
-    const { target, paused } = (item ?? {}) as { target?: unknown; paused?: unknown };
+    const { target, paused, infohash } = (item ?? {}) as Record<string, unknown>;
     const parsed = typeof target === 'string' ? parseDownloadTarget(target) : null;
     if (parsed?.ok !== true) {
       bad++;
       continue;
     }
-    entries.push({ name: parsed.target.name, target: target as string, paused: paused === true });
+    const entry: RecordedDownload = {
+      name: parsed.target.name,
+      target: target as string,
+      paused: paused === true,
+    };
+    if (typeof infohash === 'string' && /^[0-9a-f]{64}$/.test(infohash))
+      entry.infohashHex = infohash;
+    entries.push(entry);
   }
   return { entries, bad };
 }

@@ -28,7 +28,7 @@ import {
 import { reachError } from '../net/unicast-address.ts';
 import { DATA_TAG_OFFSET } from '../protocol/codec.ts';
 import { type HostPort, MAX_UPDATE_CREDITS, type Message } from '../protocol/messages.ts';
-import { shownName } from '../protocol/names.ts';
+import { PART_SUFFIX, shownName } from '../protocol/names.ts';
 import { CookieJar } from './cookie-jar.ts';
 import type { InFlightBudget } from './download/block-transfer.ts';
 import { doneLine, transferLine } from './download/done-lines.ts';
@@ -38,7 +38,11 @@ import { snapshotDownload } from './download/download-snapshot.ts';
 import { describeTargetError, parseDownloadTarget } from './download/download-target.ts';
 import { FragmentLossWatch } from './download/fragment-loss.ts';
 import { partPaths, removeProgress } from './download/part-file.ts';
-import { DOWNLOADS_RECORD_FILE, DownloadsRecord } from './downloads-record.ts';
+import {
+  DOWNLOADS_RECORD_FILE,
+  DownloadsRecord,
+  type RecordedDownload,
+} from './downloads-record.ts';
 import { loadOrCreateIdentity, type NodeIdentity, writeIdentity } from './identity.ts';
 import { buildMetainfo } from './metainfo-builder.ts';
 import { type FileStamp, loadCachedMetainfo, saveCachedMetainfo } from './metainfo-cache.ts';
@@ -949,6 +953,10 @@ export class PeerNode {
       const running = this.downloads.get(entry.name);
       // Asked for already in this run (a person was quicker than the tracker's answer).
       if (running && !SETTLED_STATES.has(running.state)) continue;
+      if (this.finishedBeforeStop(entry)) {
+        void this.adoptFinished(entry);
+        continue;
+      }
       if (this.startDownload(entry.target, entry.paused).ok) {
         names.push(entry.name);
         this.takenUp.add(entry.name);
@@ -958,6 +966,40 @@ export class PeerNode {
       }
     }
     return names;
+  }
+
+  /**
+   * A recorded download whose file is in the folder under its own name and its part file gone:
+   * it finished, and the node stopped (killed) before the records said so. Until 2026-12-07 the
+   * next start refused it as `already here (not shared)` and seeded nothing (found by a session,
+   * kill -9 a few ms after `done`).
+   */
+  private finishedBeforeStop(entry: RecordedDownload): boolean {
+    if (entry.infohashHex === undefined || this.seeded.has(entry.name)) return false;
+    const path = join(this.folder.path, entry.name);
+    return existsSync(path) && !existsSync(`${path}${PART_SUFFIX}`);
+  }
+
+  /**
+   * Seeds such a file once its bytes hash to the infohash the download was after; anything else
+   * there (a person's file of the name) is left alone and the download taken up as before.
+   */
+  private async adoptFinished(entry: RecordedDownload): Promise<void> {
+    const path = join(this.folder.path, entry.name);
+    const built = await buildMetainfo(path, entry.name).catch(() => null);
+    if (this.leaving || this.closed) return;
+    if (built === null || built.infohash.toString('hex') !== entry.infohashHex) {
+      if (!this.startDownload(entry.target, entry.paused).ok)
+        this.saveDownloadsRecord(this.downloadsRecord.remove(entry.name));
+      return;
+    }
+    const stamp = { sizeBytes: built.sizeBytes, mtimeMs: built.mtimeMs, ctimeMs: built.ctimeMs };
+    await this.cacheMetainfo(entry.name, stamp, built.encoded);
+    this.options.logger.log(
+      `${entry.name}: finished before the node stopped (its bytes hash to the file it was after); seeding it`,
+    );
+    this.saveDownloadsRecord(this.downloadsRecord.remove(entry.name));
+    await this.seed(entry.name);
   }
 
   /** The --download of the entry's name where it asks otherwise than the record did, or null. */
@@ -1052,7 +1094,14 @@ export class PeerNode {
         // looked for at every start, and failed every --exit-when-done run 60 s in (found by
         // hand). A download taken up is recorded already.
         fileFound: () =>
-          this.saveDownloadsRecord(this.downloadsRecord.add(name, text, download.heldByPerson)),
+          this.saveDownloadsRecord(
+            this.downloadsRecord.add(
+              name,
+              text,
+              download.heldByPerson,
+              download.infohash?.toString('hex'),
+            ),
+          ),
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
         log: (text) => this.options.logger.log(text),
         changed: () => this.markChanged(),

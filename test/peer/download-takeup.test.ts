@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DOWNLOADS_RECORD_FILE } from '../../source/peer/downloads-record.ts';
+import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { withoutTime } from './harness/log-lines.ts';
 import { downloadAndSettle, downloadRow, Swarm } from './harness/swarm.ts';
@@ -17,6 +18,12 @@ import { waitFor, withTimeout } from './harness/wait.ts';
 const MiB = 1024 * 1024;
 const FILE_BYTES = 8 * MiB;
 const LEECHER_ID = 10;
+
+/** The infohash (hex) of node 1's `name`: what a download of it records, once found. */
+async function infohashOfFile(swarm: Swarm, name: string): Promise<string> {
+  const built = await buildMetainfo(join(await swarm.folderFor(1), name), name);
+  return built.infohash.toString('hex');
+}
 
 async function recordText(folder: string): Promise<string> {
   return readFile(join(folder, '.bt-tui', DOWNLOADS_RECORD_FILE), 'utf8');
@@ -100,8 +107,8 @@ test('a restarted node takes up its unfinished downloads: running ones run, a pa
       `${JSON.stringify({
         version: 1,
         downloads: [
-          { target: 'a.bin', paused: false },
-          { target: 'b.bin', paused: true },
+          { target: 'a.bin', paused: false, infohash: await infohashOfFile(swarm, 'a.bin') },
+          { target: 'b.bin', paused: true, infohash: await infohashOfFile(swarm, 'b.bin') },
         ],
       })}\n`,
     );
@@ -224,6 +231,58 @@ test('a downloads record that cannot be saved is said once, and again once it is
     assert.equal(said.length, 2, said.join('\n'));
     assert.match(said[0]!, /^could not save the downloads record: EISDIR/);
     assert.equal(said[1], 'saved the downloads record again');
+  } finally {
+    await swarm.close();
+  }
+});
+
+test('a download that finished as the node was killed is seeded at the next start, not refused', {
+  timeout: 40_000,
+}, async () => {
+  const swarm = await Swarm.start();
+  try {
+    const source = join(await swarm.folderFor(1), 'done.bin');
+    const expected = await writeRandomFile(source, 512 * 1024, 760);
+    const owner = await swarm.addNode({ nodeId: 1 });
+    assert.deepEqual(await owner.node.seed('done.bin'), { ok: true });
+    const first = await swarm.addNode({ nodeId: LEECHER_ID });
+    const download = await downloadAndSettle(first, 'done.bin', 20_000);
+    assert.equal(download.state, 'done', download.reason);
+    await first.exit();
+    // What a kill -9 a few ms after `done` left: the file under its name, its part file gone,
+    // the download still recorded (with the infohash it was after), and no seeding record.
+    const state = join(first.folder, '.bt-tui');
+    const infohash = await infohashOfFile(swarm, 'done.bin');
+    const record = { version: 1, downloads: [{ target: 'done.bin', paused: false, infohash }] };
+    await writeFile(join(state, DOWNLOADS_RECORD_FILE), `${JSON.stringify(record)}\n`);
+    await rm(join(state, 'seeding.json'), { force: true });
+
+    const second = await swarm.addNode({ nodeId: LEECHER_ID });
+    await waitFor(
+      () =>
+        second.node
+          .getSnapshot()
+          .files.some((f) => f.name === 'done.bin' && f.state.kind === 'seeding'),
+      `done.bin seeded again:\n${second.lines.join('\n')}`,
+      20_000,
+    );
+    assert.ok(
+      second.lines.some((line) =>
+        line.endsWith(
+          ' done.bin: finished before the node stopped (its bytes hash to the file it was after); seeding it',
+        ),
+      ),
+      second.lines.join('\n'),
+    );
+    assert.ok(!second.lines.some((line) => line.includes('already here (not shared)')));
+    assert.equal(await sha256File(join(second.folder, 'done.bin')), expected);
+    // Out of the downloads record once its write lands (writes are coalesced for 100 ms).
+    let recorded = await recordText(second.folder);
+    for (let tries = 0; recorded.includes('done.bin') && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      recorded = await recordText(second.folder);
+    }
+    assert.ok(!recorded.includes('done.bin'), recorded);
   } finally {
     await swarm.close();
   }

@@ -438,8 +438,10 @@ export class Download {
         await this.waitForOwners(await this.notInSwarmReason());
         continue;
       }
-      if (this.match === null) this.deps.fileFound?.();
+      const firstFound = this.match === null;
       this.match = found.match;
+      // After the match: the record keeps the infohash it names (see PeerNode.adoptFinished).
+      if (firstFound) this.deps.fileFound?.();
       if (this.everyOwnerLied(found.match)) return;
       const outOfReach = this.addOwners(found.match);
       if (this.owners.length === 0 && outOfReach.length > 0) {
