@@ -69,6 +69,7 @@ export class Logger {
     this.fileBatch = filePath
       ? new LineBatch((text) => this.append(filePath, text), LOG_BATCH_MS)
       : null;
+    if (filePath) atExit(this);
   }
 
   /** Appends one event line. */
@@ -102,6 +103,7 @@ export class Logger {
   closeFile(): void {
     this.fileBatch?.flush();
     this.fileClosed = true;
+    fileLoggers.delete(this);
   }
 
   /**
@@ -132,7 +134,6 @@ export class Logger {
       }
       if (this.fileBroken) return;
       this.fileBroken = true;
-      process.once('exit', this.lastTry);
       this.log(
         `log file ${filePath} unwritable: ${(error as Error).message}; its lines are kept and written once it can be (tried every ${LOG_RETRY_MS / 1000} s)`,
       );
@@ -140,7 +141,6 @@ export class Logger {
     }
     if (this.fileBroken) {
       this.fileBroken = false;
-      process.removeListener('exit', this.lastTry);
       this.log(`log file ${filePath} writable again: the lines held meanwhile are in it`);
     }
     if (this.fileBytes! <= (this.options.maxFileBytes ?? MAX_LOG_FILE_BYTES)) return;
@@ -156,8 +156,10 @@ export class Logger {
    * The process exits with lines held: one more try, and what still cannot be written is said
    * on stderr, not lost without a word (a node that finished on a full disk, found by a session).
    */
-  private readonly lastTry = (): void => {
+  readonly lastTry = (): void => {
+    if (this.fileClosed) return;
     this.flush();
+    this.fileBatch?.flush(); // the line a first failure logs
     const filePath = this.options.filePath;
     if (!this.fileBroken || this.held.length === 0 || filePath === null) return;
     const lines = this.held.reduce((sum, chunk) => sum + countLines(chunk), 0);
@@ -250,4 +252,23 @@ function countLines(bytes: Buffer): number {
   let lines = 0;
   for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
   return lines;
+}
+
+/**
+ * Loggers with a file, each given a last try when the process exits (Logger.lastTry). One hook
+ * for all, installed at the first: a logger made broken by the exit's own flush is still seen
+ * (a hook added then is not called: a node exiting at once on a full disk lost its lines
+ * without a word, found by a session).
+ */
+const fileLoggers = new Set<Logger>();
+let exitHookSet = false;
+
+function atExit(logger: Logger): void {
+  if (!exitHookSet) {
+    exitHookSet = true;
+    process.once('exit', () => {
+      for (const each of fileLoggers) each.lastTry();
+    });
+  }
+  fileLoggers.add(logger);
 }

@@ -354,8 +354,23 @@ export class Seeder {
       return;
     }
     const bytes = encoded.subarray(m.offset, m.offset + METAINFO_CHUNK_BYTES);
+    if (!this.mayQueue(from, bytes.length)) {
+      admitted.refuse('busy', false);
+      return;
+    }
     const chunk = { infohash, totalLength: encoded.length, offset: m.offset, bytes };
     this.sendPaced(from, { type: 'metainfo-data', ...chunk }, txid, bytes.length);
+  }
+
+  /**
+   * Whether `bytes` more may wait for the upload limit: the paced queue holds MAX_PACED_WAIT_MS
+   * of it, beyond which only a host under its share may queue (the rule for runs of DATA).
+   */
+  private mayQueue(from: RemoteAddress, bytes: number): boolean {
+    return (
+      this.pacer.queuedMs() <= MAX_PACED_WAIT_MS ||
+      this.shares.mayQueueOver(from.address, bytes, this.pacedCapacityBytes())
+    );
   }
 
   /**
@@ -368,9 +383,17 @@ export class Seeder {
     return requester.allowance.take(kind + entry.infohashHex, limit, slot);
   }
 
-  /** A control reply, through the upload limit as DATA goes: the limit is all a node uploads. */
+  /**
+   * A control reply, through the upload limit as DATA goes, and in its queue's shares: the limit
+   * is all a node uploads. Queued without a bound, 30 ports of one host asking METAINFO held the
+   * limit for a minute after they stopped, and an honest downloader got nothing (found by a
+   * session).
+   */
   private sendPaced(to: RemoteAddress, message: Message, txid: number, bytes: number): void {
+    const host = this.pacer.limit > 0 ? to.address : null;
+    if (host !== null) this.shares.add(host, bytes);
     this.pacer.submit(bytes, () => {
+      if (host !== null) this.shares.remove(host, bytes);
       if (!this.closed) this.opts.endpoint.send(to, message, txid);
     });
   }
@@ -385,7 +408,10 @@ export class Seeder {
       admitted.refuse('bad-range');
       return;
     }
-    if (!this.allows(admitted.requester, 'b', entry, BITFIELDS_PER_SLOT)) {
+    if (
+      !this.allows(admitted.requester, 'b', entry, BITFIELDS_PER_SLOT) ||
+      !this.mayQueue(from, bitfieldBytes(pieceCount))
+    ) {
       admitted.refuse('busy', false);
       return;
     }
