@@ -51,11 +51,15 @@ function cachePath(folder: NodeFolder, name: string): string {
   return join(folder.stateDir, CACHE_DIR_NAME, fileName);
 }
 
-/** The cached metainfo of `name` if it still describes a file with this stat, else null. */
+/**
+ * The cached metainfo of `name` if it still describes a file with this stat, else null; with
+ * `stat` null, the last one cached for the name, whatever the file is now (one gone: what the
+ * tracker was told of it).
+ */
 export async function loadCachedMetainfo(
   folder: NodeFolder,
   name: string,
-  stat: FileStamp,
+  stat: FileStamp | null,
 ): Promise<CachedMetainfo | null> {
   const text = await readBounded(cachePath(folder, name));
   if (text === null) return null;
@@ -67,14 +71,20 @@ export async function loadCachedMetainfo(
   }
   if (typeof entry !== 'object' || entry === null) return null;
   const { sizeBytes, mtimeMs, ctimeMs, metainfo } = entry as Record<string, unknown>;
-  const same = sizeBytes === stat.sizeBytes && mtimeMs === stat.mtimeMs && ctimeMs === stat.ctimeMs;
+  const same =
+    stat === null ||
+    (sizeBytes === stat.sizeBytes && mtimeMs === stat.mtimeMs && ctimeMs === stat.ctimeMs);
   if (!same || typeof metainfo !== 'string') return null;
   const encoded = Buffer.from(metainfo, 'base64');
   // Buffer's base64 decoder skips bad characters; a damaged entry must not half-decode.
   if (encoded.toString('base64') !== metainfo) return null;
   const decoded = decodeMetainfo(encoded);
   if (!decoded.ok) return null;
-  if (decoded.metainfo.name !== name || decoded.metainfo.sizeBytes !== stat.sizeBytes) return null;
+  if (
+    decoded.metainfo.name !== name ||
+    decoded.metainfo.sizeBytes !== (stat?.sizeBytes ?? sizeBytes)
+  )
+    return null;
   return { metainfo: decoded.metainfo, encoded, infohash: infohashOf(encoded) };
 }
 

@@ -883,12 +883,24 @@ export class PeerNode {
     if (this.seedWatch.reseedFailed(name)) this.setFileState(name, { kind: 'changed' });
   }
 
+  /**
+   * Tells the tracker a file seeded before this start is gone. A restart on the same port within
+   * the tracker's registration slot (30 s) carries on the old session there, its files listed:
+   * a file deleted while the node was down stayed listed under it (found by a session).
+   */
+  private async withdrawGone(name: string): Promise<void> {
+    const last = await loadCachedMetainfo(this.folder, name, null);
+    if (last === null || this.closed) return;
+    await this.tracker.own(last.infohash, name, last.metainfo.sizeBytes, 'withdrawn');
+  }
+
   /** Seeds again what the seeding record lists (a restart); names no longer here are forgotten. */
   private async restoreSeeding(): Promise<IntentOutcome[]> {
     const outcomes: IntentOutcome[] = [];
     for (const name of this.record.names) {
       if (lstatSync(join(this.folder.path, name), { throwIfNoEntry: false }) === undefined) {
         this.options.logger.log(`${name} was seeded before but is gone from the folder`);
+        void this.withdrawGone(name);
         this.saveRecord(this.record.remove(name));
         continue;
       }
