@@ -866,7 +866,7 @@ export class Download {
       if (this.transfer) this.sizeOwner(owner, this.transfer.pieceCount);
       this.ownerTable.add(owner);
       this.deps.log(
-        `${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${formatAddress(address)} (credit ${formatSize(entry.uploadCredit)})`,
+        `${this.name}: ${entry.complete ? 'owner' : 'partial owner'} node ${entry.nodeId} at ${formatAddress(address)} (credit ${formatSize(entry.uploadCredit)})`,
       );
       void this.connect(owner);
     }
