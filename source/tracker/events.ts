@@ -24,14 +24,8 @@ export type SearchQuery =
 /** One thing that happened in the tracker, worth one log line. */
 export type TrackerEvent =
   | { kind: 'joined'; nodeId: number; address: RemoteAddress }
-  | { kind: 'reregistered'; nodeId: number; address: RemoteAddress; forgot?: number }
-  | {
-      kind: 'rejoined';
-      nodeId: number;
-      address: RemoteAddress;
-      previous: RemoteAddress;
-      forgot?: number;
-    }
+  | { kind: 'reregistered'; nodeId: number; address: RemoteAddress }
+  | { kind: 'rejoined'; nodeId: number; address: RemoteAddress; previous: RemoteAddress }
   | { kind: 'late'; nodeId: number; silentMs: number; neverHeard?: true }
   | { kind: 'back'; nodeId: number; silentMs: number }
   | ({ kind: 'dropped'; nodeId: number; silentMs: number } & OwnersLost)
@@ -209,23 +203,15 @@ function loopbackNote(event: Extract<TrackerEvent, { kind: 'listening' }>): stri
   return `; loopback: only this machine's nodes reach it, --host ${every} lets the network in`;
 }
 
-/** What a node registering anew had owned: dropped until it announces it again. */
-function forgotten(files: number | undefined): string {
-  if (!files) return '';
-  return files === 1
-    ? '; its file waits for it to announce it again'
-    : `; its ${files} files wait for it to announce them again`;
-}
-
 /** One log line for an event, e.g. `joined node 3 at 127.0.0.1:40111`. */
 export function formatEvent(event: TrackerEvent): string {
   switch (event.kind) {
     case 'joined':
       return `joined node ${event.nodeId} at ${formatAddress(event.address)}`;
     case 'reregistered':
-      return `re-registered node ${event.nodeId} at ${formatAddress(event.address)}${forgotten(event.forgot)}`;
+      return `re-registered node ${event.nodeId} at ${formatAddress(event.address)}`;
     case 'rejoined':
-      return `rejoined node ${event.nodeId} at ${formatAddress(event.address)} (was ${formatAddress(event.previous)})${forgotten(event.forgot)}`;
+      return `rejoined node ${event.nodeId} at ${formatAddress(event.address)} (was ${formatAddress(event.previous)})`;
     case 'late':
       return event.neverHeard
         ? `late node ${event.nodeId} (restored from the store, not heard in the ${formatSeconds(event.silentMs)} since)`

@@ -503,22 +503,12 @@ export class TrackerState {
   ): HandleResult {
     const events = this.freeDroppedId(request.nodeId, nowMs);
     const context = this.registrationContext(from, nowMs);
-    const before = this.registry.get(request.nodeId);
-    const hadSession = before !== undefined && before.tokenHex !== null; // not restored
     const outcome = applyProof(this.registry, request, from, nowMs, context);
     if (!outcome.ok) {
       if ('throttled' in outcome) return throttled(from, request);
       return refuse(events, from, request, outcome.code, outcome.text);
     }
     if (outcome.event) {
-      // A node registering anew while its old session lived (restarted, or moved) announces all
-      // it serves right after (PeerNode.reannounce): what it owned is dropped till then. Kept, a
-      // file deleted while the node was down stayed listed under it, and a downloader banned the
-      // node for refusing its pieces (found by a session: kill -9, the file removed, a restart).
-      // A restored node (this tracker restarted) keeps its files: it is offered meanwhile.
-      const event = outcome.event;
-      if (hadSession && (event.kind === 'reregistered' || event.kind === 'rejoined'))
-        event.forgot = this.forgetOwnerships(request.nodeId);
       events.push(outcome.event);
       this.changeCount++;
       const registered = this.registry.get(request.nodeId);
@@ -536,16 +526,6 @@ export class TrackerState {
       events,
       dirty: outcome.event !== null,
     };
-  }
-
-  /** Drops every file `nodeId` owns, as withdrawn; how many. */
-  private forgetOwnerships(nodeId: number): number {
-    const owned = this.index.ownedBy(nodeId);
-    if (owned.length === 0) return 0;
-    for (const infohash of owned) this.journal.withdraw(infohash, nodeId);
-    this.index.removeOwner(nodeId);
-    this.changeCount++;
-    return owned.length;
   }
 
   /** A dropped id is free for anyone, even before the sweep removes it. */

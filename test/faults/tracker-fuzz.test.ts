@@ -205,8 +205,8 @@ for (const seed of [9101, 9102]) {
       await findsOwner(90);
       await world.stopTracker();
       const restarted = await world.startTracker(60_000);
-      // Restored, the owner is listed again once it registers and announces its file, as a node
-      // does when told to (a node registering anew owns what it announces again).
+      // Restored, the owner is listed again once it registers (and announces its file, as a
+      // node does at every registration).
       const again = await registerRaw(world, 1, owner.identity).catch((error: Error) => error);
       assert.ok(!(again instanceof Error), `${context}: the owner could not register: ${again}`);
       const ownedAgain = await askTracker(world, again, {

@@ -4,7 +4,6 @@
  * restart within the tracker's 30 s registration slot carries on its old session there, so the
  * node itself withdraws what its seeding record lists and the folder no longer holds.
  */
-import assert from 'node:assert/strict';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -53,12 +52,8 @@ test('a seeder killed and restarted at once without a file it seeded: the tracke
 
   const second = spawnCli(args);
   await second.waitForLine(/gone\.bin was seeded before but is gone from the folder/);
-  // Withdrawn by the node (its old session carried on), or dropped by the tracker with the
-  // rest of what it owned (a new slot: a new session) and not announced again.
-  const line = await tracker.waitForLine(
-    /withdrew node 9 gone\.bin|re-registered node 9 at .*; its 2 files wait/,
-  );
-  assert.ok(line.length > 0);
+  // Withdrawn by the node, its old session carried on or not.
+  await tracker.waitForLine(/withdrew node 9 gone\.bin/);
   second.signal('SIGTERM');
   await second.waitForExit();
 });

@@ -62,11 +62,6 @@ export class StateJournal {
     this.ops.push({ op: 'own', infohash, name, size, nodeId, complete });
   }
 
-  /** A node's ownership of a file dropped by the tracker itself (see TrackerState.register). */
-  withdraw(infohash: string, nodeId: number): void {
-    this.ops.push({ op: 'withdraw', infohash, nodeId });
-  }
-
   /** An UPDATE that credited owners; `credits` are its 'credited' events. */
   credits(
     request: UpdateMessage,
