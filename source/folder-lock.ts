@@ -11,9 +11,10 @@
  * process and is taken over.
  */
 import { rmSync } from 'node:fs';
-import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { procStatFields } from './net/proc-text.ts';
+import { writeInPlace } from './write-in-place.ts';
 
 /** The lock file of a node folder's state dir. */
 export const LOCK_FILE_NAME = 'node.lock';
@@ -165,14 +166,8 @@ async function reuseStaleLock(
     await link(draft, path).catch(() => {});
     return false;
   }
-  const bytes = Buffer.from(content);
-  const handle = await open(draft, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, 0);
-    await handle.truncate(bytes.length);
-  } finally {
-    await handle.close();
-  }
+  // A lock is a line within its file's one block; a lock half written is unreadable, so stale.
+  await writeInPlace(draft, content);
   return true;
 }
 

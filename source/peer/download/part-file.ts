@@ -18,6 +18,7 @@ import { IoMode, WRITES } from '../../io-mode.ts';
 import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
 import { PART_SUFFIX, truncateUtf8 } from '../../protocol/names.ts';
+import { writeInPlace } from '../../write-in-place.ts';
 import { Bitfield } from './bitfield.ts';
 
 /** Where a download keeps its bytes and its resume record. */
@@ -323,10 +324,13 @@ export class PartFile {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOSPC' || code === 'EDQUOT') {
-        // A full disk has no block for a new copy; the record is written over in place instead
-        // (see overwriteInPlace). Until 2026-12-07 no save succeeded once the disk was full: a
-        // node stopped 1 piece short resumed at 0 of 256 (found by a session).
-        await overwriteInPlace(this.paths.progressPath, progressText(this.infohashHex, verified));
+        // A full disk has no block for a new copy; the record, the same length at every save,
+        // is written over in place instead. Until 2026-12-07 no save succeeded once the disk was
+        // full: a node stopped 1 piece short resumed at 0 of 256 (found by a session). A crash
+        // mid-write leaves a record that does not parse (every piece of the part file is then
+        // checked again) or old bits mixed with new: the verified set only grows, so such a mix
+        // claims no piece the new record does not.
+        await writeInPlace(this.paths.progressPath, progressText(this.infohashHex, verified));
         return;
       }
       // The state folder was removed under a running download: make it, and the metainfo, again.
@@ -430,7 +434,7 @@ async function writeRecord(
   await replaceFile(paths.progressPath, progressText(infohashHex, verified));
 }
 
-/** The resume record's text: the same length at every save of one file (see overwriteInPlace). */
+/** The resume record's text: the same length at every save of one file (see writeProgress). */
 function progressText(infohashHex: string, verified: Bitfield): string {
   const record: ProgressRecord = {
     version: 2,
@@ -438,24 +442,6 @@ function progressText(infohashHex: string, verified: Bitfield): string {
     verified: Buffer.from(verified.bytes).toString('base64'),
   };
   return JSON.stringify(record);
-}
-
-/**
- * Writes `content` over the file's own bytes: where it is as long as what is there (a resume
- * record always is), no new block is needed, so it works on a full disk. Not atomic: a crash in
- * the middle leaves a record that does not parse (then the next start checks every piece of the
- * part file again) or, where it parses, bits of the old record mixed with the new. The verified
- * set only grows, so such a mix claims no piece the new record does not.
- */
-async function overwriteInPlace(path: string, content: string): Promise<void> {
-  const bytes = Buffer.from(content);
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(bytes, 0, bytes.length, 0);
-    await handle.truncate(bytes.length);
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
