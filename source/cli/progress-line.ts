@@ -8,6 +8,11 @@ export function formatProgressLine(download: DownloadSnapshot): string {
   const owners = download.owners
     .map((owner) => `node ${owner.nodeId} ${owner.state} ${formatRate(owner.rateBytesPerSec)}`)
     .join(', ');
-  const eta = download.etaSec === null ? '?' : formatDuration(download.etaSec * 1000);
+  const eta =
+    download.stalledSec > 0
+      ? `? (stalled ${formatDuration(download.stalledSec * 1000)})`
+      : download.etaSec === null
+        ? '?'
+        : formatDuration(download.etaSec * 1000);
   return `progress ${download.name} ${percent.toFixed(1)}% ${download.piecesVerified}/${download.pieceCount} pieces ${formatRate(download.rateBytesPerSec)} ETA ${eta} | ${owners}`;
 }

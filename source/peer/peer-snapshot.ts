@@ -49,6 +49,8 @@ export interface DownloadSnapshot {
   rateBytesPerSec: number;
   /** Seconds to go at the current rate; null when unknown. */
   etaSec: number | null;
+  /** Downloading, how long nothing has come once that is too long (0: not stalled). */
+  stalledSec: number;
   owners: OwnerSnapshot[];
   /**
    * Per piece, the index into `owners` of who delivered it this session, or -1 missing, -2 in

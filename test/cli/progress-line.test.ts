@@ -23,3 +23,21 @@ test('a headless progress line gives rates through formatRate (KiB/s when slow, 
     'progress big.iso 50.0% 2/4 pieces 1.5 KiB/s ETA 5m41s | node 1 active 1.5 KiB/s, node 2 slow 3.0 MiB/s',
   );
 });
+
+test('a stalled download has no rate and no ETA in its headless line, and says for how long', () => {
+  const download = {
+    name: 'big.iso',
+    sizeBytes: 1024 * 1024,
+    bytesVerified: 512 * 1024,
+    piecesVerified: 2,
+    pieceCount: 4,
+    rateBytesPerSec: 0,
+    etaSec: null,
+    stalledSec: 75,
+    owners: [{ nodeId: 1, state: 'active', rateBytesPerSec: 0 }],
+  } as unknown as DownloadSnapshot;
+  assert.equal(
+    formatProgressLine(download),
+    'progress big.iso 50.0% 2/4 pieces 0 B/s ETA ? (stalled 1m15s) | node 1 active 0 B/s',
+  );
+});

@@ -45,6 +45,7 @@ function resumedDownload(): Download {
     rateSoFar(this: Download, owner?: OwnerSession) {
       return owner?.rateBytesPerSec ?? this.rateBytesPerSec;
     },
+    stalledForMs: () => 0,
     owners: [
       new OwnerSession(
         new PeerLink(7, { address: '127.0.0.1', port: 7007 }, defaults),

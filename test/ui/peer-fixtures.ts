@@ -75,6 +75,7 @@ export function download(
     bytesVerified: sources.length === 0 ? 0 : Math.round((sizeBytes * verified) / sources.length),
     rateBytesPerSec: 0,
     etaSec: null,
+    stalledSec: 0,
     owners: [],
     pieceSources: Int16Array.from(sources),
     retransmittedBlocks: 0,

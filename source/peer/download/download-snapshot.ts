@@ -52,7 +52,10 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
   const transfer = download.transfer;
   const sizeBytes = download.metainfo?.sizeBytes ?? download.match?.size ?? 0;
   const bytesVerified = transfer?.verifiedBytes ?? 0;
-  const rate = download.state === 'downloading' ? download.rateSoFar() : 0;
+  const stalledMs = download.stalledForMs();
+  // Stalled, every rate is a decaying average of what came before: none is shown.
+  const moving = download.state === 'downloading' && stalledMs === 0;
+  const rate = moving ? download.rateSoFar() : 0;
   return {
     name: download.name,
     infohashHex: download.infohash?.toString('hex') ?? '',
@@ -70,6 +73,7 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
     // Under a byte a second (a rate decaying between the rare blocks of a tiny limit) an ETA is
     // years of nothing: none is shown.
     etaSec: rate >= 1 ? Math.ceil((sizeBytes - bytesVerified) / rate) : null,
+    stalledSec: Math.floor(stalledMs / 1000),
     owners: download.owners.map((owner) => ({
       nodeId: owner.nodeId,
       address: formatAddress(owner.address),
@@ -80,8 +84,7 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
       bytesDelivered: owner.bytesDelivered,
       // Only an owner that serves has a rate: a dead or refusing one's average decays for
       // seconds, and the row showed `2.4 KiB/s connecting: refused: not-seeding`.
-      rateBytesPerSec:
-        download.state === 'downloading' && serving(owner) ? download.rateSoFar(owner) : 0,
+      rateBytesPerSec: moving && serving(owner) ? download.rateSoFar(owner) : 0,
       windowBlocks: Math.floor(owner.link.windowBlocks),
       strikes: owner.strikes,
       complete: owner.complete,

@@ -162,6 +162,12 @@ const PROGRESS_SAVE_BYTES = 4 * 1024 * 1024;
 const PROGRESS_SAVE_MAX_MS = 5_000;
 /** How often a running download checks that its part file still has a name (one fstat). */
 const PART_CHECK_MS = 2_000;
+/**
+ * Nothing received for this long, or for this many blocks' time at a --download-limit, and a
+ * running download is stalled: no rate, no ETA (see Download.stalledForMs).
+ */
+const STALL_MS = 5_000;
+const STALL_BLOCKS_AT_LIMIT = 4;
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
 const MIN_RATE_SPAN_MS = 150;
 /** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
@@ -277,6 +283,8 @@ export class Download {
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
   private sampledAtMs = DOUBLE_ZERO;
+  /** Since when nothing new was delivered while downloading (see stalledForMs). */
+  private quietSinceMs = DOUBLE_ZERO;
   /** When the transfer began, until housekeeping first samples its rates (see rateSoFar). */
   private unsampledSinceMs: number | null = null;
   /** Since when the resume record is behind (null: saved), and the pieces it last saved. */
@@ -1327,6 +1335,21 @@ export class Download {
     return (bytes * 1000) / elapsedMs;
   }
 
+  /**
+   * How long a running download has received nothing, once that is longer than its blocks come
+   * at the slowest rate it may run (0 otherwise): its decaying average rate meanwhile read as an
+   * ETA of 76 days, 30 s after its owners fell silent and before they were found dead.
+   */
+  stalledForMs(): number {
+    if (this.state !== 'downloading') return 0;
+    const quietMs = this.deps.clock.now() - this.quietSinceMs;
+    const limit = this.deps.pacer.userLimit;
+    const blocksAtLimitMs = limit.limited
+      ? (STALL_BLOCKS_AT_LIMIT * this.options.blockSizeBytes * 1000) / limit.limit
+      : 0;
+    return quietMs >= Math.max(STALL_MS, blocksAtLimitMs) ? quietMs : 0;
+  }
+
   /** Rates, snubbing, dead owners, probes, re-search, resume record: twice a second. */
   private housekeeping(): void {
     const transfer = this.transfer!;
@@ -1335,6 +1358,7 @@ export class Download {
     const elapsedMs = Math.max(1, nowMs - this.sampledAtMs);
     const delivered = transfer.bytesDelivered;
     const instant = ((delivered - this.sampledBytes) * 1000) / elapsedMs;
+    if (delivered !== this.sampledBytes) this.quietSinceMs = nowMs;
     this.rateBytesPerSec =
       this.rateBytesPerSec === 0 ? instant : 0.6 * this.rateBytesPerSec + 0.4 * instant;
     this.sampledBytes = delivered;
@@ -1795,6 +1819,7 @@ export class Download {
     }
     if ((state === 'paused' || state === 'waiting-for-owners') && this.idleSince === null)
       this.idleSince = { state, ms: nowMs };
+    if (state === 'downloading' && this.state !== 'downloading') this.quietSinceMs = nowMs;
     this.state = state;
     this.reason = reason;
     // "cancelled (cancelled)" and "paused (paused by you)" say a thing twice: the reason alone

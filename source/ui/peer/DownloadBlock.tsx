@@ -33,11 +33,14 @@ export function downloadStatus(download: DownloadSnapshot): string {
   const state = stateText(DOWNLOAD_STATE_WORDS[download.state], download.reason);
   const pieces =
     download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
-  const rate = download.state === 'downloading' ? ` ${formatRate(download.rateBytesPerSec)}` : '';
+  const downloading = download.state === 'downloading';
+  const rate = !downloading
+    ? ''
+    : download.stalledSec > 0
+      ? ` stalled ${formatDuration(download.stalledSec * 1000)}`
+      : ` ${formatRate(download.rateBytesPerSec)}`;
   const eta =
-    download.etaSec !== null && download.state === 'downloading'
-      ? ` ETA ${formatDuration(download.etaSec * 1000)}`
-      : '';
+    download.etaSec !== null && downloading ? ` ETA ${formatDuration(download.etaSec * 1000)}` : '';
   return ` ${state}${pieces || rate || eta ? ' ·' : ''}${pieces}${rate}${eta}`;
 }
 
