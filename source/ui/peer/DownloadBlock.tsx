@@ -30,7 +30,10 @@ export function progressBar(fraction: number, width: number): string {
 
 /** Text after the bar: state (and reason) first, so a cut line still says it; then figures. */
 export function downloadStatus(download: DownloadSnapshot): string {
-  const state = stateText(DOWNLOAD_STATE_WORDS[download.state], download.reason);
+  // Waiting, the line under the title says why in full (legendText): said in both, it was read
+  // twice, the title's copy cut short.
+  const reasonBelow = download.state === 'waiting-for-owners' && download.choices.length === 0;
+  const state = stateText(DOWNLOAD_STATE_WORDS[download.state], reasonBelow ? '' : download.reason);
   const pieces =
     download.pieceCount > 0 ? ` ${download.piecesVerified}/${download.pieceCount} pieces` : '';
   const downloading = download.state === 'downloading';
