@@ -1821,6 +1821,7 @@ export class PeerNode {
         sinceWallMs: tracker.statusSinceWallMs,
         error: tracker.lastError,
         asksAgain: tracker.asksAgain,
+        unansweredSec: Math.floor(tracker.unansweredForMs() / 1000),
       },
       uploadRateBytesPerSec: this.rates.rates.up,
       downloadRateBytesPerSec: this.rates.rates.down,

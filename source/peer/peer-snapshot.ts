@@ -107,6 +107,8 @@ export interface PeerSnapshot {
     sinceWallMs: number;
     error: string;
     asksAgain?: boolean;
+    /** Registered, how long a request has waited for the tracker unanswered (0: not long). */
+    unansweredSec?: number;
   };
   uploadRateBytesPerSec: number;
   downloadRateBytesPerSec: number;

@@ -34,6 +34,8 @@ export type TrackerOutcome<T> =
 /** What a leaving node waits for each of its last requests (EXIT, owed UPDATEs). */
 const LEAVING_BUDGET_MS = 1_000;
 const NO_ANSWER = 'the tracker did not answer in time';
+/** A request unanswered this long is said beside `registered` (a LAN tracker answers in ms). */
+const NO_ANSWER_SHOWN_MS = 2_000;
 
 /** Three tries within `timeoutMs`: a lost datagram costs a quarter of it, not the whole wait. */
 function leavingRequestOptions(timeoutMs: number) {
@@ -105,6 +107,9 @@ export class TrackerClient {
   /** Each tracker's round trips, by its address in `trackers.all`. */
   private readonly roundTrips = new Map<RemoteAddress, RttEstimator>();
   private lookingUp = false;
+  /** Requests waiting for a tracker, and since when: the oldest one's sending, or the latest answer. */
+  private awaiting = 0;
+  private awaitedSinceMs = 0;
   /** Announcements on their way, gathered into OWN-MANY datagrams. */
   private readonly owns = new OwnBatcher({
     one: async (entry) => {
@@ -181,6 +186,17 @@ export class TrackerClient {
   /** Refused, but asked again with backoff (a full tracker; an id in use, where so asked). */
   get asksAgain(): boolean {
     return this.status === 'refused' && !this.refusedForGood;
+  }
+
+  /**
+   * Registered, how long a request has waited for the tracker with no answer from it since, once
+   * that is NO_ANSWER_SHOWN_MS or more (0 otherwise): a tracker that died read `registered` for up
+   * to a heartbeat period and a request's whole patience (31 s) before `retrying`.
+   */
+  unansweredForMs(): number {
+    if (this.status !== 'registered' || this.awaiting === 0) return 0;
+    const waitedMs = this.deps.clock.now() - this.awaitedSinceMs;
+    return waitedMs >= NO_ANSWER_SHOWN_MS ? waitedMs : 0;
   }
 
   private get refusedForGood(): boolean {
@@ -400,11 +416,12 @@ export class TrackerClient {
       }
       const target = this.trackers.current;
       const token = this.token;
-      const outcome = await this.deps.endpoint.request(
-        target,
-        { ...request, token } as TrackerRequest,
-        this.requestOptions(target),
-      );
+      if (this.awaiting++ === 0) this.awaitedSinceMs = this.deps.clock.now();
+      const outcome = await this.deps.endpoint
+        .request(target, { ...request, token } as TrackerRequest, this.requestOptions(target))
+        .finally(() => this.awaiting--);
+      // An answer says the tracker is there: requests still waiting count from it.
+      if (outcome.ok) this.awaitedSinceMs = this.deps.clock.now();
       if (this.stopped) return { ok: false, reason: 'stopped' };
       if (!outcome.ok) {
         // Another request registered meanwhile: a tracker answered since this one was sent

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { formatRate, formatSize } from '../../format.ts';
+import { formatDuration, formatRate, formatSize } from '../../format.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
 import { textWidth, truncate } from '../text.ts';
 
@@ -61,7 +61,12 @@ export function PeerHeader({
     tracker.status === 'retrying'
       ? ` since ${new Date(tracker.sinceWallMs).toISOString().slice(11, 19)}`
       : '';
-  const trackerText = `${tracker.status}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${asksAgain ? ' · retrying' : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
+  // Registered and unanswered: a tracker that died read `registered` until its node gave up.
+  const unanswered =
+    tracker.status === 'registered' && (tracker.unansweredSec ?? 0) > 0
+      ? ` · no answer for ${formatDuration(tracker.unansweredSec! * 1000)}`
+      : '';
+  const trackerText = `${tracker.status}${unanswered}${since}${tracker.error && tracker.status !== 'registered' ? ` (${tracker.error})` : ''}${asksAgain ? ' · retrying' : ''}${exitsWhenDone ? ' · exits when done' : ''}`;
   const seeding = snapshot.files.filter((file) => file.state.kind === 'seeding').length;
   const status = exiting ? 'exiting…' : trackerText;
   const title = titleFitting(snapshot, width - textWidth(status));
@@ -69,7 +74,7 @@ export function PeerHeader({
     <Box flexDirection="column">
       <Text>
         <Text bold>{truncate(title, width)}</Text>
-        <Text color={TRACKER_COLOR[asksAgain ? 'registering' : tracker.status]}>
+        <Text color={TRACKER_COLOR[asksAgain || unanswered ? 'registering' : tracker.status]}>
           {truncate(status, Math.max(0, width - textWidth(title)))}
         </Text>
       </Text>
