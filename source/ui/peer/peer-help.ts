@@ -66,8 +66,8 @@ export const SWITCH_VIEW_KEY: KeyHelp = {
 
 /** The `:` syntax, under the keys in the overlay. */
 export const COMMAND_HELP = [
-  ':seed NAME  :get NAME  :exit   Tab completes, Esc closes',
-  ':up RATE  :down RATE   limits, e.g. :up 10M, :down 500K, :up 0 = none',
+  ':seed NAME  :get NAME  :exit  :help   Tab completes',
+  ':up RATE  :down RATE   limits: 10M, 500K, 0 = none',
   ':torrent -setMode send NAME | download NAME | exit',
 ];
 
