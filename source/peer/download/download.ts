@@ -168,6 +168,10 @@ const PART_CHECK_MS = 2_000;
  */
 const STALL_MS = 5_000;
 const STALL_BLOCKS_AT_LIMIT = 4;
+function slowReason(rateBytesPerSec: number, bestRateBytesPerSec: number): string {
+  return `${formatRate(rateBytesPerSec)} while the best owner does ${formatRate(bestRateBytesPerSec)}`;
+}
+
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
 const MIN_RATE_SPAN_MS = 150;
 /** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
@@ -1400,13 +1404,17 @@ export class Download {
         owner.inFlightBlocks > 0
       ) {
         owner.state = 'slow';
-        owner.reason = `${formatRate(owner.rateBytesPerSec)} while the best owner does ${formatRate(bestRate)}`;
+        owner.reason = slowReason(owner.rateBytesPerSec, bestRate);
         this.deps.log(
           `${this.name}: node ${owner.nodeId} is slow (${owner.reason}); fewer requests go to it`,
         );
       } else if (owner.state === 'slow' && owner.rateBytesPerSec >= bestRate * SLOW_SHARE * 2) {
         owner.state = 'active';
         owner.reason = '';
+      } else if (owner.state === 'slow') {
+        // Its row shows the reason beside its live rate: the rates it was judged at read as a
+        // second, stale figure (found by a session). The log keeps those.
+        owner.reason = slowReason(owner.rateBytesPerSec, bestRate);
       }
       const probe = this.probeAtMs.get(owner);
       // Back in use once it delivers again: a later death starts the back-off anew.
