@@ -1271,14 +1271,19 @@ export class Download {
    * seconds came back to `node 1 is dead (silent for 5.1 s)` for every owner (found by hand).
    */
   private excuseAbsence(awayMs: number): void {
+    this.excuseOwners(awayMs);
+    this.deps.log(
+      `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
+    );
+  }
+
+  /** Each owner counts as heard `awayMs` later: a silence of ours is not theirs. */
+  private excuseOwners(awayMs: number): void {
     const nowMs = this.deps.clock.now();
     for (const owner of this.owners) {
       owner.lastDataAtMs = Math.min(nowMs, owner.lastDataAtMs + awayMs);
       owner.lastRefusedAtMs = Math.min(nowMs, owner.lastRefusedAtMs + awayMs);
     }
-    this.deps.log(
-      `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
-    );
   }
 
   /**
@@ -1749,6 +1754,11 @@ export class Download {
     this.pausingForDisk = false;
     this.pauseAtStart = false;
     if (this.state !== 'paused') return;
+    // Owners were last heard before the pause: the first housekeeping after it found the
+    // requests sent now unanswered and their owner `silent for 6.4 s`, dead (found by a
+    // session). The pause was this node's.
+    if (this.idleSince?.state === 'paused')
+      this.excuseOwners(this.deps.clock.now() - this.idleSince.ms);
     this.setState(this.metainfo === null ? 'searching' : 'downloading');
     this.transfer?.setPaused(false);
     this.wakeSearch?.();
