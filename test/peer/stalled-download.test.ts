@@ -1,11 +1,13 @@
 /**
- * A download whose owners fall silent is stalled, not slow: before, its rate was an average that
- * decayed for the 15-30 s before the owners were found dead, and its ETA read 76 days. Real
- * loopback UDP, one seeder behind the fault wrapper's partition; the file's SHA-256 once healed.
+ * A download whose owners have nothing for it is stalled, not slow: its rate was an average that
+ * decayed for as long, and its ETA read 76 days; and the pieces it had begun from a seeder gone
+ * quiet read as in flight (found by a session). Real loopback UDP, the seeder behind the fault
+ * wrapper's partition; the file's SHA-256 once healed.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PIECE_IN_FLIGHT } from '../../source/peer/download/download-snapshot.ts';
 import { downloadStatus } from '../../source/ui/peer/DownloadBlock.tsx';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { downloadRow, Swarm, settled } from './harness/swarm.ts';
@@ -20,7 +22,8 @@ test('a download whose only live owner has nothing new says stalled, with no rat
   const seed = 3407;
   const swarm = await Swarm.start();
   try {
-    const seeder = await swarm.addNode({ nodeId: 1 });
+    // On a slow uplink, so that the leecher has pieces begun from it when it goes quiet.
+    const seeder = await swarm.addNode({ nodeId: 1, uplinkBytesPerSec: 1024 * KiB });
     const expected = await writeRandomFile(join(seeder.folder, NAME), 4096 * KiB, seed);
     assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
     // A partial owner, held to a limit so that it is still partial when the seeder goes quiet.
@@ -31,13 +34,18 @@ test('a download whose only live owner has nothing new says stalled, with no rat
       'the partial owner listed',
       20_000,
     );
+    const leecher = await swarm.addNode({ nodeId: 3 });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    await waitFor(
+      () => (downloadRow(leecher, NAME)?.piecesVerified ?? 0) >= 2,
+      'two pieces in',
+      20_000,
+    );
     // The seeder answers its tracker and nobody else (a firewall, or a machine gone deaf).
     const tracker = swarm.trackerAddress;
     seeder.faults.partition(
       (peer) => peer.port !== tracker.port || peer.address !== tracker.address,
     );
-    const leecher = await swarm.addNode({ nodeId: 3 });
-    assert.deepEqual(leecher.node.download(NAME), { ok: true });
     const seen: string[] = [];
     await waitFor(
       () => {
@@ -62,6 +70,8 @@ test('a download whose only live owner has nothing new says stalled, with no rat
       trail,
     );
     assert.match(downloadStatus(row), /^ downloading · \d+\/16 pieces stalled [67]s$/);
+    // Pieces begun are asked of nobody: none is in flight (the map said `▒ 1 in flight`).
+    assert.ok(!row.pieceSources.includes(PIECE_IN_FLIGHT), `${trail}\n${row.pieceSources}`);
     seeder.faults.heal();
     const done = await settled(leecher, NAME, 40_000);
     assert.equal(done.state, 'done', `seed ${seed}: ${done.reason}`);

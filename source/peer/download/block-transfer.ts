@@ -363,9 +363,9 @@ export class BlockTransfer {
     }
   }
 
-  /** Pieces being assembled now (some blocks asked for or received). */
-  activePieces(): IterableIterator<number> {
-    return this.assemblies.keys();
+  /** Pieces with a block asked of an owner now: what is really in flight. */
+  *askedPieces(): IterableIterator<number> {
+    for (const [piece, assembly] of this.assemblies) if (assembly.asked) yield piece;
   }
 
   setPaused(paused: boolean): void {

@@ -17,7 +17,8 @@ export const HELD_BEFORE_START = 'stays paused once found, as you left it';
 
 /**
  * Who delivered each piece this session, as an index into `owners` (the transfer names owners
- * by node id), with resumed pieces marked, and pieces begun marked in flight while `fetching`.
+ * by node id), with resumed pieces marked, and pieces asked of an owner now marked in flight
+ * while `fetching`.
  * A paused download, or one whose owners are all gone, keeps the blocks of its pieces begun but
  * asks nobody for them: its map showed them in flight (`▒ 1 in flight` beside `every owner is
  * gone`); they are missing until verified.
@@ -37,7 +38,9 @@ function pieceSourcesOf(
     else if (verified.has(piece)) sources[piece] = PIECE_RESUMED;
   }
   if (!fetching) return sources;
-  for (const piece of transfer.activePieces()) {
+  // Begun is not in flight: a download whose only owner left has nothing of its pieces begun
+  // asked of anyone, and showed `downloading · ▒ 1 in flight` for as long (found by a session).
+  for (const piece of transfer.askedPieces()) {
     if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
   }
   return sources;

@@ -75,6 +75,11 @@ export class PieceAssembly {
     return this.receivedCount === this.blockCount;
   }
 
+  /** True while some block of this piece is asked of some owner (askedOf is filled first). */
+  get asked(): boolean {
+    return this.askedOf.some((nodeId) => nodeId !== NO_OWNER);
+  }
+
   /** True while some block of this piece is asked of this owner. */
   hasRequestFrom(nodeId: number): boolean {
     return this.askedOf.includes(nodeId) || this.alsoAskedOf.includes(nodeId);
