@@ -977,7 +977,15 @@ export class Download {
       { ...owner.link.controlRequestOptions(), txid },
     );
     if (this.stopped || owner.state === 'banned' || owner.state === 'dead') return;
-    if (!outcome.ok) return; // asked again at the next refresh
+    if (!outcome.ok) {
+      // A partial owner that has nothing this download lacks is asked nothing else, so the
+      // silence rule (requests outstanding) never judged it: killed, it read `0 B/s active`
+      // until the tracker dropped it, 35-50 s (found by a session). Unanswered through a
+      // request's whole patience, it is gone; a probe finds it again if it is not.
+      if (outcome.reason === 'timeout' && (owner.state === 'active' || owner.state === 'slow'))
+        this.markDead(owner, 'no answer to BITFIELD', this.silenceHint(owner));
+      return;
+    }
     const reply = outcome.reply;
     // A REJECT answers the BITFIELD request as it would a block's: a cookie it no longer takes is
     // renewed (before, a partial owner that restarted stayed an owner of no known piece until
