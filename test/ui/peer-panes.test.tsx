@@ -159,7 +159,7 @@ describe('peer view: the whole screen', () => {
     assert.deepEqual(linesWiderThan(lines, 120), []);
   });
 
-  test('at 80x24: one row per list, owner rows without the address column, log tail', async () => {
+  test('at 80x24: two rows per list, owner rows without the address column, log tail', async () => {
     const view = await show({
       peer: busySnapshot(null),
       swarm: busySwarm,
@@ -172,12 +172,14 @@ describe('peer view: the whole screen', () => {
       'bt-tui peer · node 3 · 127.0.0.1:7003 · tracker 127.0.0.1:6881 registered',
       '↓ 3.0 MiB/s  ↑ 512.0 KiB/s · seeding 1 file · uploaded 10.0 MiB',
       // Each title says the list goes on; each table is as wide as all its rows need, though
-      // it shows one: it keeps its width as the rows scroll by.
-      '  My files (4) rows 1-1 of 4            ▶ Swarm files (3) rows 1-1 of 3',
+      // it shows two: it keeps its width as the rows scroll by. The line the second download's
+      // block does not fit in goes to the lists (it was left blank: found by a session).
+      '  My files (4) rows 1-2 of 4            ▶ Swarm files (3) rows 1-2 of 3',
       '┌───────────┬───────────┬─────────────┐ ┌──────────────────┬──────────┬────────┐',
       '│ name      │ size      │ state       │ │ name             │ size     │ owners │',
       '├───────────┼───────────┼─────────────┤ ├──────────────────┼──────────┼────────┤',
       '│   a.bin   │ 64.0 MiB  │ seeding     │ │ ▸ big.iso        │ 16.0 MiB │ 2      │',
+      '│   b.iso   │ 700.0 MiB │ hashing 42% │ │   a-very-long-f… │ 3.0 GiB  │ 5      │',
       '└───────────┴───────────┴─────────────┘ └──────────────────┴──────────┴────────┘',
       '',
       '  Downloads (2) rows 1-1 of 2',
@@ -187,7 +189,6 @@ describe('peer view: the whole screen', () => {
       '  A node 1    [████             ]  25%    4.0 MiB    1.0 MiB/s active',
       '  B node 2    [████             ]  25%    4.0 MiB        0 B/s slow (1 strike)',
       '  C node 5    [█                ]   6%    1.0 MiB        0 B/s banned: lied',
-      '',
       '',
       '  Log (node3.log)',
       '03:04:05 node 3 listening on 127.0.0.1:7003',

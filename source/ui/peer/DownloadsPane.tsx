@@ -6,17 +6,24 @@ import { DownloadBlock, downloadBlockHeight } from './DownloadBlock.tsx';
 import type { Notice } from './ListPanes.tsx';
 import { UploadsSection, uploadsSectionHeight } from './UploadsSection.tsx';
 
-/** The download queue: one block per download, scrolled so the selected one is visible. */
-export function DownloadsPane(props: {
+/** What the downloads pane shows in `height` lines: whole blocks only, and the lines they use. */
+export interface DownloadsFit {
+  first: number;
+  shown: DownloadSnapshot[];
+  withUploads: boolean;
+  /** Title, notice, blocks and the peers section: at most `height`, often less. */
+  usedLines: number;
+}
+
+/** Which blocks fit, scrolled so the selected one is visible (see DownloadsPane). */
+export function fitDownloads(props: {
   downloads: readonly DownloadSnapshot[];
-  /** Peers downloading from this node, listed under the downloads when there is room. */
   uploads: readonly UploadPeerSnapshot[];
   selected: number;
-  focused: boolean;
   height: number;
-  width: number;
-  notice?: Notice;
-}) {
+  /** A notice line under the title (shown, or room kept for one). */
+  noticeLine: boolean;
+}): DownloadsFit {
   const uploadLines = uploadsSectionHeight(props.uploads);
   // The peers section goes below the downloads when both fit; the downloads come first. The
   // selected block is drawn whole whatever room there is: sized by the first block, the section
@@ -24,8 +31,9 @@ export function DownloadsPane(props: {
   // (found by a session at 80x24).
   const selected = props.downloads[props.selected] ?? props.downloads[0];
   const downloadsNeed = selected === undefined ? 1 : downloadBlockHeight(selected);
-  const withUploads = props.height - 1 - (props.notice ? 1 : 0) - uploadLines >= downloadsNeed;
-  const room = props.height - 1 - (props.notice ? 1 : 0) - (withUploads ? uploadLines : 0);
+  const top = 1 + (props.noticeLine ? 1 : 0);
+  const withUploads = props.height - top - uploadLines >= downloadsNeed;
+  const room = props.height - top - (withUploads ? uploadLines : 0);
   // Start at the selected download and go back while the blocks before it still fit.
   let first = props.selected;
   let used = props.downloads[first] ? downloadBlockHeight(props.downloads[first]!) : 0;
@@ -41,6 +49,26 @@ export function DownloadsPane(props: {
     shown.push(props.downloads[index]!);
     lines += height;
   }
+  const usedLines =
+    top + (props.downloads.length === 0 ? 1 : lines) + (withUploads ? uploadLines : 0);
+  return { first, shown, withUploads, usedLines: Math.min(props.height, usedLines) };
+}
+
+/** The download queue: one block per download, scrolled so the selected one is visible. */
+export function DownloadsPane(props: {
+  downloads: readonly DownloadSnapshot[];
+  /** Peers downloading from this node, listed under the downloads when there is room. */
+  uploads: readonly UploadPeerSnapshot[];
+  selected: number;
+  focused: boolean;
+  height: number;
+  width: number;
+  notice?: Notice | undefined;
+}) {
+  const { first, shown, withUploads } = fitDownloads({
+    ...props,
+    noticeLine: props.notice !== undefined,
+  });
   return (
     <Box flexDirection="column" height={props.height} overflow="hidden">
       {/* No shrinking: a block that does not fit is clipped at the bottom, never squeezed. */}

@@ -15,7 +15,7 @@ import { useWakeAt } from '../hooks/use-wake-at.ts';
 import { PasteReader } from '../keys.ts';
 import { BottomLine } from './BottomLine.tsx';
 import { downloadBlockHeight } from './DownloadBlock.tsx';
-import { DownloadsPane } from './DownloadsPane.tsx';
+import { DownloadsPane, fitDownloads } from './DownloadsPane.tsx';
 import { EntryPicker, shortTarget } from './EntryPicker.tsx';
 import {
   FilesPane,
@@ -27,7 +27,7 @@ import {
 import { liveNotices, nextExpiryMs, type PaneNotices } from './notices.ts';
 import { PeerHeader } from './PeerHeader.tsx';
 import { COMMAND_HELP, PEER_KEYS, SWITCH_VIEW_KEY } from './peer-help.ts';
-import { listPaneWidths, peerLayout } from './peer-layout.ts';
+import { givingBackUnused, listPaneWidths, peerLayout } from './peer-layout.ts';
 import {
   filteredSwarm,
   initialPeerViewState,
@@ -131,11 +131,22 @@ export function PeerApp(props: PeerAppProps) {
     snapshot.downloads.reduce((sum, download) => sum + downloadBlockHeight(download), 0) +
     (snapshot.downloads.length === 0 ? 1 : 0) +
     uploadsSectionHeight(snapshot.uploads);
-  const layout = peerLayout(
-    rows,
-    Math.max(snapshot.files.length, swarmFiles.length),
-    downloadLines,
-  );
+  const listLength = Math.max(snapshot.files.length, swarmFiles.length);
+  const split = peerLayout(rows, listLength, downloadLines);
+  // Room for a notice is kept, so that one coming and going does not move the panes.
+  const layout =
+    split &&
+    givingBackUnused(
+      split,
+      fitDownloads({
+        downloads: snapshot.downloads,
+        uploads: snapshot.uploads,
+        selected: selectedDownload(view, downloadNames),
+        height: split.downloadsHeight,
+        noticeLine: true,
+      }).usedLines,
+      listLength,
+    );
   const notify = (pane: PeerPane, text: string, error = false) =>
     setNotices((current) => ({ ...current, [pane]: { text, error, atMs: clock.now() } }));
   const failed = (pane: PeerPane, reason?: string) => notify(pane, reason ?? 'failed', true);

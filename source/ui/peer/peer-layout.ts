@@ -51,6 +51,28 @@ export function peerLayout(
   };
 }
 
+/**
+ * The downloads pane shows whole blocks only: lines of it that no block fills go to the file
+ * lists, as far as they have rows to show, then to the log. At 80x24 the lists showed one row
+ * of five files above four blank lines of downloads (found by a session).
+ */
+export function givingBackUnused(
+  layout: PeerLayout,
+  downloadsUsed: number,
+  listLength: number,
+): PeerLayout {
+  const unused = layout.downloadsHeight - Math.max(MIN_DOWNLOADS_PANE, downloadsUsed);
+  if (unused <= 0) return layout;
+  const listsWant = Math.max(0, listLength + LIST_CHROME_LINES - layout.listsHeight);
+  const toLists = Math.min(unused, listsWant);
+  return {
+    listsHeight: layout.listsHeight + toLists,
+    listRows: layout.listRows + toLists,
+    downloadsHeight: layout.downloadsHeight - unused,
+    logHeight: layout.logHeight + unused - toLists,
+  };
+}
+
 /** Narrowest a file list is made to give the other room. */
 const MIN_LIST_PANE_COLUMNS = 24;
 
