@@ -133,7 +133,10 @@ export class SeededFiles {
     if (!entry) return;
     this.entries.delete(infohashHex);
     entry.removed = true;
-    this.logger.log(`stopped seeding ${entry.file.name}`);
+    // A download's pieces were never seeded: `stopped seeding` of a file My files never showed
+    // as seeded read as a mistake (found by a session).
+    const what = entry.have === null ? 'stopped seeding' : 'stopped serving the verified pieces of';
+    this.logger.log(`${what} ${entry.file.name}`);
     await entry.handle.close();
   }
 

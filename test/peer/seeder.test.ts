@@ -16,6 +16,7 @@ import {
   type RemoteAddress,
 } from '../../source/net/transport.ts';
 import { CookieJar, DEFAULT_COOKIE_SLOT_MS } from '../../source/peer/cookie-jar.ts';
+import { Bitfield } from '../../source/peer/download/bitfield.ts';
 import { buildMetainfo } from '../../source/peer/metainfo-builder.ts';
 import { METAINFO_FETCHES_PER_SLOT } from '../../source/peer/reply-allowance.ts';
 import {
@@ -572,6 +573,26 @@ describe('Seeder over loopback', () => {
     );
     const reject = await expectReject(client, world, blockRequest(world, cookie));
     assert.equal(reject.reason, 'not-seeding');
+  });
+
+  test('a download served partially and then stopped says so, not `stopped seeding`', async () => {
+    const world = await startSeeder();
+    const hex = world.file.infohash.toString('hex');
+    await world.seeder.remove(hex);
+    const have = new Bitfield(world.file.metainfo.pieceHashes.length / 32);
+    have.add(0);
+    await world.seeder.addPartial(world.file, have);
+    await world.seeder.remove(hex);
+    assert.deepEqual(
+      world.logger
+        .getSnapshot()
+        .map((l) => l.text)
+        .slice(2),
+      [
+        `serving the verified pieces of big.iso (531.5 KiB, ${hex.slice(0, 8)})`,
+        'stopped serving the verified pieces of big.iso',
+      ],
+    );
   });
 
   test('refuses to add a file whose size no longer matches its metainfo', async () => {
