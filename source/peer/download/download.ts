@@ -1542,10 +1542,13 @@ export class Download {
     const anew = !probe || delivered > probe.delivered;
     // Each failed probe of it logged the death again: a line every 15 s for as long as the
     // download waited (found by hand). Its row says dead all the while.
-    if (anew || probe.loggedWhy !== why)
+    // A probe failing another way is said as such: a second `is dead` read as a second death.
+    if (anew)
       this.deps.log(
         `${this.name}: node ${owner.nodeId} is dead (${why}${detail}); its pieces go back to the pool`,
       );
+    else if (probe.loggedWhy !== why)
+      this.deps.log(`${this.name}: node ${owner.nodeId} is still dead (${why}${detail})`);
     if (anew)
       this.probeAtMs.set(owner, {
         atMs: this.deps.clock.now() + PROBE_MIN_MS,
