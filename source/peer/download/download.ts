@@ -168,14 +168,9 @@ const PART_CHECK_MS = 2_000;
  */
 const STALL_MS = 5_000;
 const STALL_BLOCKS_AT_LIMIT = 4;
-function slowReason(rateBytesPerSec: number, bestRateBytesPerSec: number): string {
-  return `${formatRate(rateBytesPerSec)} while the best owner does ${formatRate(bestRateBytesPerSec)}`;
-}
 
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
 const MIN_RATE_SPAN_MS = 150;
-/** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
-const SLOW_SHARE = 1 / 8;
 /** Re-ask the tracker for owners: quickly at first, then backing off to this cap. */
 const SEARCH_BACKOFF_MIN_MS = 1_000;
 const SEARCH_BACKOFF_MAX_MS = 30_000;
@@ -226,6 +221,12 @@ const STOPPED_WITH_NODE = 'node exited';
 export const PAUSED_BY_YOU = 'paused by you';
 /** A download paused by a full disk looks for room again this often. */
 const DISK_RETRY_MS = 5_000;
+
+/** Why an owner is slow, in the rates of the latest sample (its row shows it beside its rate). */
+function slowReason(rateBytesPerSec: number, bestRateBytesPerSec: number): string {
+  return `${formatRate(rateBytesPerSec)} while the best owner does ${formatRate(bestRateBytesPerSec)}`;
+}
+
 /**
  * One file being downloaded, from search to verified file: NEED at the tracker, metainfo from an
  * owner (checked against the infohash), blocks from several owners at once (BlockTransfer), new
@@ -907,6 +908,7 @@ export class Download {
     }
     owner.state = 'active';
     owner.reason = '';
+    owner.inUseSinceMs = this.deps.clock.now();
     // Said once per death, or the log showed the download waiting, then downloading, with
     // nothing of why between (found by hand). Not that it is back: an owner alive that no
     // longer serves the file answers HELLO too (`answers again` alone read as back; found by a
@@ -1407,21 +1409,13 @@ export class Download {
         nowMs - heardAtMs > this.options.ownerSilenceTimeoutMs
       ) {
         this.markDead(owner, `silent for ${((nowMs - heardAtMs) / 1000).toFixed(1)} s`);
-      } else if (
-        // Only a complete owner is compared with the best: a partial owner's rate is bounded by
-        // the pieces it has to offer, not by how well it serves.
-        owner.state === 'active' &&
-        owner.has === null &&
-        bestRate > 0 &&
-        owner.rateBytesPerSec < bestRate * SLOW_SHARE &&
-        owner.inFlightBlocks > 0
-      ) {
+      } else if (owner.slowBeside(bestRate, nowMs)) {
         owner.state = 'slow';
         owner.reason = slowReason(owner.rateBytesPerSec, bestRate);
         this.deps.log(
           `${this.name}: node ${owner.nodeId} is slow (${owner.reason}); fewer requests go to it`,
         );
-      } else if (owner.state === 'slow' && owner.rateBytesPerSec >= bestRate * SLOW_SHARE * 2) {
+      } else if (owner.state === 'slow' && owner.fastAgainBeside(bestRate)) {
         owner.state = 'active';
         owner.reason = '';
       } else if (owner.state === 'slow') {

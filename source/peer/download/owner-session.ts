@@ -25,6 +25,14 @@ export const STALLED_DECLINES_REMEMBERED_MS = 250;
  * most 256 blocks), so a reply or refusal answering one still in flight is matched.
  */
 const RECENT_REQUESTS = 256;
+/** Owners rated below this share of the best one are snubbed (few requests, no new pieces). */
+const SLOW_SHARE = 1 / 8;
+/**
+ * An owner is judged slow only this long after it was put in use: its first samples hold the
+ * round trips before its first blocks, and owners met 0.3 s after the others were called `slow
+ * (0 B/s while the best owner does 885.5 KiB/s)` (found by a session).
+ */
+export const SLOW_JUDGED_AFTER_MS = 2_000;
 
 /**
  * One owner as seen by one download: what it has of this file (all, or a partial owner's
@@ -91,6 +99,8 @@ export class OwnerSession implements LinkUser {
    */
   readonly bitfieldTxids = [-1, -1];
   lastDataAtMs: number;
+  /** When it last answered HELLO and was put in use: its rate means something some time after. */
+  inUseSinceMs: number;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
   rateBytesPerSec = DOUBLE_ZERO;
@@ -109,6 +119,7 @@ export class OwnerSession implements LinkUser {
   ) {
     this.has = complete ? null : new Bitfield(0);
     this.lastDataAtMs = nowMs;
+    this.inUseSinceMs = nowMs;
     link.join(this);
     settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'rateBytesPerSec');
   }
@@ -253,6 +264,27 @@ export class OwnerSession implements LinkUser {
   }
 
   /** Updates the delivery rate; the download's housekeeping calls it, with the time since. */
+  /**
+   * An owner in use whose rate is under SLOW_SHARE of the best owner's while it has requests out
+   * is slow (it gets few requests and no new pieces). Only a complete owner is compared: a
+   * partial owner's rate is bounded by the pieces it has to offer, not by how well it serves.
+   */
+  slowBeside(bestRateBytesPerSec: number, nowMs: number): boolean {
+    return (
+      this.state === 'active' &&
+      this.has === null &&
+      nowMs - this.inUseSinceMs >= SLOW_JUDGED_AFTER_MS &&
+      bestRateBytesPerSec > 0 &&
+      this.rateBytesPerSec < bestRateBytesPerSec * SLOW_SHARE &&
+      this.inFlight > 0
+    );
+  }
+
+  /** A slow owner back at twice the share that made it slow is used as any other again. */
+  fastAgainBeside(bestRateBytesPerSec: number): boolean {
+    return this.rateBytesPerSec >= bestRateBytesPerSec * SLOW_SHARE * 2;
+  }
+
   sampleRate(intervalMs: number): void {
     const bytes = this.bytesDelivered - this.rateBytesAtLastSample;
     this.rateBytesAtLastSample = this.bytesDelivered;

@@ -4,6 +4,7 @@ import { defaults } from '../../../source/config.ts';
 import {
   DECLINES_REMEMBERED_MS,
   OwnerSession,
+  SLOW_JUDGED_AFTER_MS,
   STALLED_DECLINES_REMEMBERED_MS,
 } from '../../../source/peer/download/owner-session.ts';
 import { PeerLink } from '../../../source/peer/peer-link.ts';
@@ -55,5 +56,43 @@ describe('OwnerSession: pieces a complete owner declined (elsewhere)', () => {
     );
     owner.decline(3, 10, 100);
     assert.equal(owner.offer(100), owner.has);
+  });
+});
+
+describe('OwnerSession: slow beside the best owner', () => {
+  test('judged only once it has been in use a while: its first samples are round trips', () => {
+    // Put in use at 1,000 ms, blocks asked, nothing back yet: 0 B/s beside 885 KiB/s.
+    const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
+    owner.state = 'active';
+    owner.inUseSinceMs = 1_000;
+    owner.asked(4);
+    const best = 885 * 1024;
+    assert.equal(owner.slowBeside(best, 1_300), false, 'met 0.3 s ago (was: slow, 0 B/s)');
+    assert.equal(owner.slowBeside(best, 1_000 + SLOW_JUDGED_AFTER_MS), true);
+    owner.rateBytesPerSec = best / 4;
+    assert.equal(owner.slowBeside(best, 1_000 + SLOW_JUDGED_AFTER_MS), false, 'a quarter of it');
+    owner.rateBytesPerSec = 0;
+    owner.settled();
+    owner.settled();
+    owner.settled();
+    owner.settled();
+    assert.equal(owner.slowBeside(best, 10_000), false, 'nothing asked of it: nothing to judge');
+  });
+
+  test('a partial owner is never judged slow; a slow one is used again at a quarter', () => {
+    const partial = new OwnerSession(
+      new PeerLink(2, ADDRESS, LIMITS),
+      LIMITS.minWindowBlocks,
+      0,
+      false,
+    );
+    partial.state = 'active';
+    partial.asked(1);
+    assert.equal(partial.slowBeside(1024 * 1024, 60_000), false);
+    const owner = new OwnerSession(new PeerLink(3, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
+    owner.rateBytesPerSec = 255 * 1024;
+    assert.equal(owner.fastAgainBeside(1024 * 1024), false);
+    owner.rateBytesPerSec = 256 * 1024;
+    assert.equal(owner.fastAgainBeside(1024 * 1024), true);
   });
 });
