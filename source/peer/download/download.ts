@@ -1355,9 +1355,9 @@ export class Download {
   }
 
   /**
-   * How long a running download has received nothing, once that is longer than its blocks come
-   * at the slowest rate it may run (0 otherwise): its decaying average rate meanwhile read as an
-   * ETA of 76 days, 30 s after its owners fell silent and before they were found dead.
+   * How long a running download has received nothing, once that is STALL_MS or more (or four
+   * blocks' time at its --download-limit, if longer); 0 otherwise. Its decaying average rate
+   * read as an ETA of 76 days while its owners had nothing for it (found by a session).
    */
   stalledForMs(): number {
     if (this.state !== 'downloading') return 0;

@@ -263,7 +263,6 @@ export class OwnerSession implements LinkUser {
     this.link.onBlock();
   }
 
-  /** Updates the delivery rate; the download's housekeeping calls it, with the time since. */
   /**
    * An owner in use whose rate is under SLOW_SHARE of the best owner's while it has requests out
    * is slow (it gets few requests and no new pieces). Only a complete owner is compared: a
@@ -285,6 +284,7 @@ export class OwnerSession implements LinkUser {
     return this.rateBytesPerSec >= bestRateBytesPerSec * SLOW_SHARE * 2;
   }
 
+  /** Updates the delivery rate; the download's housekeeping calls it, with the time since. */
   sampleRate(intervalMs: number): void {
     const bytes = this.bytesDelivered - this.rateBytesAtLastSample;
     this.rateBytesAtLastSample = this.bytesDelivered;
