@@ -21,7 +21,7 @@ test('paused for longer than an owner may be silent, then resumed: the owner is 
   const swarm = await Swarm.start();
   try {
     const seeder = await swarm.addNode({ nodeId: 1 });
-    const expected = await writeRandomFile(join(seeder.folder, NAME), 3072 * KiB, seed);
+    const expected = await writeRandomFile(join(seeder.folder, NAME), 1024 * KiB, seed);
     assert.deepEqual(await seeder.node.seed(NAME), { ok: true });
     const leecher = await swarm.addNode({ nodeId: 2, downloadLimitBytesPerSec: 512 * KiB });
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
@@ -33,7 +33,7 @@ test('paused for longer than an owner may be silent, then resumed: the owner is 
     leecher.node.togglePause(NAME);
     await waitFor(() => downloadRow(leecher, NAME)?.state === 'paused', 'paused', 5_000);
     // Longer than the owners' silence timeout (3 s), as a person reading the screen pauses.
-    await new Promise((resolve) => setTimeout(resolve, 4_500));
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
     // Its first answer after the pause takes a while (a busy owner; here, the fault wrapper):
     // the housekeeping meanwhile judges the requests sent at resume.
     const tracker = swarm.trackerAddress;
@@ -41,7 +41,7 @@ test('paused for longer than an owner may be silent, then resumed: the owner is 
       (peer) => peer.port !== tracker.port || peer.address !== tracker.address,
     );
     leecher.node.togglePause(NAME);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     seeder.faults.heal();
     const done = await settled(leecher, NAME, 30_000);
     assert.equal(done.state, 'done', `seed ${seed}: ${done.reason}`);

@@ -1281,19 +1281,14 @@ export class Download {
    * seconds came back to `node 1 is dead (silent for 5.1 s)` for every owner (found by hand).
    */
   private excuseAbsence(awayMs: number): void {
-    this.excuseOwners(awayMs);
-    this.deps.log(
-      `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
-    );
-  }
-
-  /** Each owner counts as heard `awayMs` later: a silence of ours is not theirs. */
-  private excuseOwners(awayMs: number): void {
     const nowMs = this.deps.clock.now();
     for (const owner of this.owners) {
       owner.lastDataAtMs = Math.min(nowMs, owner.lastDataAtMs + awayMs);
       owner.lastRefusedAtMs = Math.min(nowMs, owner.lastRefusedAtMs + awayMs);
     }
+    this.deps.log(
+      `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
+    );
   }
 
   /**
@@ -1761,9 +1756,9 @@ export class Download {
     if (this.state !== 'paused') return;
     // Owners were last heard before the pause: the first housekeeping after it found the
     // requests sent now unanswered and their owner `silent for 6.4 s`, dead (found by a
-    // session). The pause was this node's.
-    if (this.idleSince?.state === 'paused')
-      this.excuseOwners(this.deps.clock.now() - this.idleSince.ms);
+    // session). The pause was this node's: each owner's silence counts from now.
+    const nowMs = this.deps.clock.now();
+    for (const owner of this.owners) owner.lastDataAtMs = Math.max(owner.lastDataAtMs, nowMs);
     this.setState(this.metainfo === null ? 'searching' : 'downloading');
     this.transfer?.setPaused(false);
     this.wakeSearch?.();
