@@ -32,7 +32,7 @@ const SLOW_SHARE = 1 / 8;
  * round trips before its first blocks, and owners met 0.3 s after the others were called `slow
  * (0 B/s while the best owner does 885.5 KiB/s)` (found by a session).
  */
-export const SLOW_JUDGED_AFTER_MS = 2_000;
+export const SLOW_JUDGED_AFTER_MS = 1_000;
 
 /**
  * One owner as seen by one download: what it has of this file (all, or a partial owner's
