@@ -839,18 +839,24 @@ describe('peer view: downloads', () => {
     assert.equal(legend, '  legend: A node 1  ▒ 0 in flight  · 342 missing  a ▪ partly');
   });
 
-  test('a download that waits or is paused counts no blocks in flight in its legend', async () => {
+  test('a download that waits, is paused or is stalled counts no blocks in flight in its legend', async () => {
     const sources = Array.from({ length: 8 }, (_, piece) => (piece < 2 ? 0 : M));
-    for (const state of ['waiting-for-owners', 'paused'] as const) {
+    const cases: Array<[string, Partial<DownloadSnapshot>]> = [
+      ['waiting', { state: 'waiting-for-owners' }],
+      ['paused', { state: 'paused' }],
+      // Stalled since 2026-12-07 (found by a session).
+      ['stalled', { state: 'downloading', stalledSec: 12 }],
+    ];
+    for (const [label, overrides] of cases) {
       const view = await show({
         peer: peerSnapshot({
-          downloads: [download('w.bin', sources, { state, owners: [owner(1)] })],
+          downloads: [download('w.bin', sources, { ...overrides, owners: [owner(1)] })],
         }),
         size: { columns: 120, rows: 36 },
       });
       // Before: `▒ 0 in flight` beside a download that asks nobody for anything.
       const [, , legend] = linesFrom(view, '  w.bin', 3);
-      assert.equal(legend, '  legend: A node 1  · 6 missing', state);
+      assert.equal(legend, '  legend: A node 1  · 6 missing', label);
     }
   });
 

@@ -1756,9 +1756,14 @@ export class Download {
     if (this.state !== 'paused') return;
     // Owners were last heard before the pause: the first housekeeping after it found the
     // requests sent now unanswered and their owner `silent for 6.4 s`, dead (found by a
-    // session). The pause was this node's: each owner's silence counts from now.
+    // session). The pause was this node's: each owner's silence counts from now, and its rate
+    // (decayed to nothing meanwhile) is judged anew (`node 1 is slow (693 B/s …)` 80 ms after
+    // a resume: found by a session).
     const nowMs = this.deps.clock.now();
-    for (const owner of this.owners) owner.lastDataAtMs = Math.max(owner.lastDataAtMs, nowMs);
+    for (const owner of this.owners) {
+      owner.lastDataAtMs = Math.max(owner.lastDataAtMs, nowMs);
+      owner.inUseSinceMs = nowMs;
+    }
     this.setState(this.metainfo === null ? 'searching' : 'downloading');
     this.transfer?.setPaused(false);
     this.wakeSearch?.();

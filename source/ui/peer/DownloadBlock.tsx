@@ -117,7 +117,10 @@ function legendText(
   // Every piece verified: `▒ 0 in flight  · 0 missing` would only take room. Nor is anything
   // in flight while a download waits, is paused or has stopped: no count then but a real one.
   const whole = tally.inFlight === 0 && tally.missing === 0;
-  const inFlight = tally.inFlight > 0 || (tally.missing > 0 && download.state === 'downloading');
+  // Stalled, nothing is asked of anyone: `▒ 0 in flight` said only that (found by a session).
+  const inFlight =
+    tally.inFlight > 0 ||
+    (tally.missing > 0 && download.state === 'downloading' && download.stalledSec === 0);
   const others = [
     tally.resumed > 0 ? `${RESUMED_GLYPH} ${tally.resumed} resumed` : '',
     inFlight ? `${IN_FLIGHT_GLYPH} ${tally.inFlight} in flight` : '',
