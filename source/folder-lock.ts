@@ -13,6 +13,7 @@
 import { rmSync } from 'node:fs';
 import { link, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isDiskFull } from './disk-full.ts';
 import { procStatFields } from './net/proc-text.ts';
 import { writeInPlace } from './write-in-place.ts';
 
@@ -96,9 +97,7 @@ export async function lockFolder(dir: string, fileName = LOCK_FILE_NAME): Promis
     // Inside the try: on a full disk the draft is made and then not written, and it was left
     // behind (found by a session).
     await writeFile(draft, content, { mode: 0o644 }).catch(async (error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      const full = code === 'ENOSPC' || code === 'EDQUOT';
-      if (!full || !(await reuseStaleLock(path, draft, content, folder))) throw error;
+      if (!isDiskFull(error) || !(await reuseStaleLock(path, draft, content, folder))) throw error;
     });
     // Two tries: the second after removing a lock whose process is gone. Two processes racing
     // for a stale lock both remove it, one links its own first, the other finds it held.

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isDiskFull } from '../disk-full.ts';
 import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
 import { MAX_NAME_BYTES } from '../protocol/messages.ts';
@@ -83,7 +84,7 @@ export function folderErrorText(displayPath: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   const state = join(displayPath, STATE_DIR_NAME);
   // A full disk said only `ENOSPC: no space left on device, write` (found by a session).
-  if (code === 'ENOSPC' || code === 'EDQUOT')
+  if (isDiskFull(error))
     return `${text} (the disk is full: a node writes its lock, key and records in ${state} as it starts, even to seed alone; free some space there)`;
   if (code !== 'EROFS' && code !== 'EACCES' && code !== 'EPERM') return text;
   return `${text} (a node keeps its key and records in ${state}, even to seed alone)`;

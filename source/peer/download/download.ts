@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { access, statfs } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { type Clock, delayToGrid, notRunningMs, type TimerHandle } from '../../clock.ts';
+import { isDiskFull } from '../../disk-full.ts';
 import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import { formatAddress, formatRate, formatSeconds, formatSize } from '../../format.ts';
 import type { UdpEndpoint } from '../../net/endpoint.ts';
@@ -1084,7 +1085,7 @@ export class Download {
       try {
         return await PartFile.open(this.options.paths, metainfo, encoded);
       } catch (error) {
-        if (!(error instanceof PartFileOpenError) || error.code !== 'ENOSPC') throw error;
+        if (!(error instanceof PartFileOpenError) || !isDiskFull(error)) throw error;
         if (this.stopped) return null;
         const short = await this.bytesShort();
         const why = short > 0 ? `disk full, needs ${formatSize(short)} more` : 'disk full';
@@ -1676,7 +1677,7 @@ export class Download {
 
   private async pauseForDisk(error: NodeJS.ErrnoException): Promise<void> {
     let why = `cannot write: ${error.message}`;
-    if (error.code === 'ENOSPC') {
+    if (isDiskFull(error)) {
       const short = await this.bytesShort();
       why = short > 0 ? `disk full, needs ${formatSize(short)} more` : 'disk full';
     }
@@ -1688,7 +1689,7 @@ export class Download {
       this.deps.clock.setTimeout(async () => {
         if (this.state !== 'paused' || !this.reason.startsWith(why)) return;
         // Fetching pieces only to throw them away costs the owners: wait until there is room.
-        if (error.code === 'ENOSPC' && !(await this.hasRoomForPieces())) {
+        if (isDiskFull(error) && !(await this.hasRoomForPieces())) {
           // A download that may give up (--exit-when-done) does so here too, as it does
           // without owners: until 2026-12-07 a script waited for room for good (found by a
           // session). What it verified stays for a later run.

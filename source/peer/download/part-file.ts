@@ -14,6 +14,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isDiskFull } from '../../disk-full.ts';
 import { IoMode, WRITES } from '../../io-mode.ts';
 import { MAX_NAME_BYTES } from '../../protocol/messages.ts';
 import { decodeMetainfo, infohashOf, type Metainfo, pieceLength } from '../../protocol/metainfo.ts';
@@ -322,8 +323,7 @@ export class PartFile {
       await writeRecord(this.paths, metainfo, this.infohashHex, verified);
       this.metainfoSaved = true;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOSPC' || code === 'EDQUOT') {
+      if (isDiskFull(error)) {
         // A full disk has no block for a new copy; the record, the same length at every save,
         // is written over in place instead. Until 2026-12-07 no save succeeded once the disk was
         // full: a node stopped 1 piece short resumed at 0 of 256 (found by a session). A crash
@@ -334,7 +334,7 @@ export class PartFile {
         return;
       }
       // The state folder was removed under a running download: make it, and the metainfo, again.
-      if (retried || code !== 'ENOENT') throw error;
+      if (retried || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.metainfoSaved = false;
       await this.writeProgress(verified, true);
     }
