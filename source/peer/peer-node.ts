@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { type Clock, delayToGrid, type TimerHandle } from '../clock.ts';
 import { defaults } from '../config.ts';
 import { type FolderLock, LOCK_FILE_NAME, lockFolder } from '../folder-lock.ts';
-import { formatAddress, formatRate, formatSize } from '../format.ts';
+import { formatAddress, formatRate, formatSeconds, formatSize } from '../format.ts';
 import type { Logger } from '../log/logger.ts';
 import { makeFolder } from '../make-folder.ts';
 import { compareNatural } from '../natural-order.ts';
@@ -276,6 +276,8 @@ export class PeerNode {
   /** A credit sent on the way out went unanswered: the rest wait on disk without a try. */
   private unansweredWhileLeaving = false;
   private pendingCreditsTimer: TimerHandle | null = null;
+  /** Download ids of owed credits the tracker answered `not yet` (said once each). */
+  private readonly heldBack = new Set<string>();
   /**
    * The first registration: true once the tracker answered or while it is unreachable (the
    * client keeps retrying), false when it refused our id (in use by another live node).
@@ -1449,7 +1451,12 @@ export class PeerNode {
     }
     const kept = await this.pendingCredits.add(report);
     this.markChanged();
-    const later = leaving ? 'after this node starts again' : 'once the tracker answers';
+    if (outcome.later) this.heldBack.add(report.downloadIdHex);
+    const later = leaving
+      ? 'after this node starts again'
+      : outcome.later
+        ? `again in ${formatSeconds(this.tracker.heartbeatIntervalMs, 1)}`
+        : 'once the tracker answers';
     logger.log(
       kept.writeError === null
         ? `could not credit the owners of ${report.name} yet: ${outcome.reason}; the credit is kept and sent ${later}`
@@ -1474,9 +1481,18 @@ export class PeerNode {
         if (this.closed) return;
         const outcome = await this.sendCredit(report);
         if (!outcome.ok && !outcome.refused) {
+          // Said once: the tracker may say `not yet` for a minute and more after its restart.
+          if (outcome.later && !this.heldBack.has(report.downloadIdHex)) {
+            this.heldBack.add(report.downloadIdHex);
+            const again = formatSeconds(this.tracker.heartbeatIntervalMs, 1);
+            this.options.logger.log(
+              `the tracker holds back the credit report owed for the owners of ${report.name}: ${outcome.reason}; sent again in ${again}`,
+            );
+          }
           this.schedulePendingCredits();
           return;
         }
+        this.heldBack.delete(report.downloadIdHex);
         await this.pendingCredits.remove(report.downloadIdHex);
         this.markChanged();
         this.options.logger.log(

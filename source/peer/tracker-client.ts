@@ -25,11 +25,19 @@ export type TrackerStatus = 'registering' | 'registered' | 'retrying' | 'refused
 
 /**
  * A request's result. `refused`: the tracker answered with an ERROR (sending the same request
- * again gets the same answer); otherwise no tracker answered, or this node is not registered.
+ * again gets the same answer); `later`: it answered `not-yet` (send it again in a while);
+ * otherwise no tracker answered, or this node is not registered.
  */
 export type TrackerOutcome<T> =
   | { ok: true; reply: T }
-  | { ok: false; reason: string; refused?: true };
+  | { ok: false; reason: string; refused?: true; later?: true };
+
+/** An ERROR as an outcome: `not-yet` asks for the request again later, the rest refuse it. */
+function errorOutcome(reply: { code: TrackerErrorCode; text: string }): TrackerOutcome<never> {
+  return reply.code === 'not-yet'
+    ? { ok: false, reason: reply.text, later: true }
+    : { ok: false, reason: reply.text, refused: true };
+}
 
 /** What a leaving node waits for each of its last requests (EXIT, owed UPDATEs). */
 const LEAVING_BUDGET_MS = 1_000;
@@ -444,9 +452,7 @@ export class TrackerClient {
       if (!reregister || registeredAgain) {
         if (reply.type !== 'error') return { ok: true, reply };
         // A session lost again at once (another request registered meanwhile) is no refusal.
-        return reregister
-          ? { ok: false, reason: reply.text }
-          : { ok: false, reason: reply.text, refused: true };
+        return reregister ? { ok: false, reason: reply.text } : errorOutcome(reply);
       }
       registeredAgain = true;
       // Said once: after a stop every request in flight hears it (three lines, found by hand).
@@ -537,7 +543,7 @@ export class TrackerClient {
     if (reply.type !== 'error') return { ok: true, reply: null };
     // A tracker that forgot us (it restarted) credits nothing now; a registration later may.
     if (reply.code === 'reregister') return { ok: false, reason: reply.text };
-    return { ok: false, reason: reply.text, refused: true };
+    return errorOutcome(reply);
   }
 
   /**

@@ -65,6 +65,7 @@ export const TRACKER_ERROR_CODES = new CodeTable<TrackerErrorCode>({
   conflict: 5,
   'stale-challenge': 6,
   'bad-proof': 7,
+  'not-yet': 8,
 });
 
 /** NEED query kinds on the wire. */

@@ -67,7 +67,8 @@ export type TrackerErrorCode =
   | 'full' // a registry or index bound was reached
   | 'conflict' // e.g. OWN of an infohash already known with another name or size
   | 'stale-challenge' // a REGISTER-PROOF whose challenge expired (or is not for this address)
-  | 'bad-proof'; // a REGISTER-PROOF whose signature does not match its public key
+  | 'bad-proof' // a REGISTER-PROOF whose signature does not match its public key
+  | 'not-yet'; // an UPDATE naming an owner not back since the tracker restarted: send it later
 
 export type RejectReason =
   | 'not-seeding' // the owner does not seed this infohash

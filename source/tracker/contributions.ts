@@ -3,6 +3,7 @@
  * others, as credited by their downloaders (UPDATE). Both mutate the index or the registry and
  * return the events to log; refusals come back as values.
  */
+import { formatSeconds } from '../format.ts';
 import { isLoopbackAddress } from '../net/unicast-address.ts';
 import {
   type Credit,
@@ -145,10 +146,31 @@ export function applyOwn(
 }
 
 /**
+ * Why an owner may be missing only until it is back: what a restart (of this tracker, or of the
+ * swarm's store) costs an owner until it registers and announces again.
+ */
+const UNTIL_BACK: ReadonlySet<string> = new Set([
+  'not registered now',
+  'dropped',
+  'not an owner of it now',
+]);
+
+/**
+ * An UPDATE's outcome: the events to log (one per credit given, and one more when the caps cut
+ * what was asked; none for an unknown infohash or a retransmission), or, while the nodes of a
+ * restart may still be coming back, why it is too early to decide it (`notYet`).
+ */
+export type UpdateOutcome = { notYet: null; events: TrackerEvent[] } | { notYet: string };
+
+const NOTHING: UpdateOutcome = Object.freeze({ notYet: null, events: [] });
+
+/**
  * Credits the owners named in an UPDATE, within the ledger's caps, and counts the sender's host
- * as a downloader of each owner credited on another host. Returns one event per credit given,
- * and one more when the caps cut what was asked; none for an unknown infohash or a
- * retransmission.
+ * as a downloader of each owner credited on another host. `sinceRestartMs`: how long ago a
+ * restart that restored nodes was, while they may still be coming back (else null). Then an
+ * UPDATE naming an owner missing as only a restart leaves one missing is not decided but
+ * answered `not-yet`: a download that ended during an outage credited nobody when its owed
+ * UPDATE came before its owners were back (a CI run, twice), and the report was spent.
  */
 /**
  * True where an owner at `ownerAddress` is on the reporting host itself. Two ids of one host
@@ -170,10 +192,16 @@ export function applyUpdate(
   nowMs: number,
   /** False for an owner id held by another key than when it was named to the sender. */
   sameHolder: (ownerId: number, key: ByteString | null) => boolean = () => true,
-): TrackerEvent[] {
-  const file = index.get(request.infohash.toString('hex'));
-  if (!file) return [];
+  sinceRestartMs: number | null = null,
+): UpdateOutcome {
   const reporterHost = hostKeyOf(sender.address);
+  const downloadIdHex = request.downloadId.toString('hex');
+  const undecided =
+    sinceRestartMs !== null &&
+    !ledger.decided({ senderId: sender.nodeId, reporterHost, downloadIdHex });
+  const since = () => `since the tracker restarted ${formatSeconds(sinceRestartMs ?? 0)} ago`;
+  const file = index.get(request.infohash.toString('hex'));
+  if (!file) return undecided ? { notYet: `no owner of it is back ${since()}` } : NOTHING;
   /** Why `nodeId` may not be credited for this file, or null. */
   const whyNot = (nodeId: number): string | null => {
     if (nodeId === sender.nodeId) return 'itself';
@@ -185,16 +213,23 @@ export function applyUpdate(
     if (ownHost(owner.address.address, reporterHost)) return "on the sender's host";
     return null;
   };
+  if (undecided) {
+    for (const { nodeId } of request.credits) {
+      const why = whyNot(nodeId);
+      if (why !== null && UNTIL_BACK.has(why))
+        return { notYet: `node ${nodeId} is not back ${since()} (${why})` };
+    }
+  }
   const decision = ledger.decide({
     senderId: sender.nodeId,
     reporterHost,
-    downloadIdHex: request.downloadId.toString('hex'),
+    downloadIdHex,
     infohashHex: file.infohashHex,
     sizeBytes: file.sizeBytes,
     credits: request.credits,
     mayBeCredited: (nodeId) => whyNot(nodeId) === null,
   });
-  if (decision.duplicate) return [];
+  if (decision.duplicate) return NOTHING;
   const events: TrackerEvent[] = [];
   let askedBytes = 0;
   for (const credit of request.credits) askedBytes += credit.bytes;
@@ -226,7 +261,7 @@ export function applyUpdate(
       why,
     });
   }
-  return events;
+  return { notYet: null, events };
 }
 
 /**

@@ -65,6 +65,13 @@ export interface CreditRequest {
 /** What the ledger allows: a retransmission, or the credits to apply (possibly none). */
 export type CreditDecision = { duplicate: true } | { duplicate: false; granted: Credit[] };
 
+/** Download ids are per reporting host (or sender id, for an old replica op). */
+function downloadKeyOf(
+  request: Pick<CreditRequest, 'senderId' | 'reporterHost' | 'downloadIdHex'>,
+): string {
+  return `${request.reporterHost ?? `node ${request.senderId}`}|${request.downloadIdHex}`;
+}
+
 /** Remembers which downloads were credited and how much each (host, file) pair has given. */
 export class CreditLedger {
   private readonly appliedDownloads: BoundedMap<true>;
@@ -75,10 +82,15 @@ export class CreditLedger {
     this.givenBytes = new BoundedMap(maxEntries);
   }
 
+  /** True for an UPDATE decided before (a retransmission): decide() would credit nothing. */
+  decided(request: Pick<CreditRequest, 'senderId' | 'reporterHost' | 'downloadIdHex'>): boolean {
+    return this.appliedDownloads.has(downloadKeyOf(request));
+  }
+
   /** Applies the caps and records the result; the caller adds `granted` to the owners. */
   decide(request: CreditRequest): CreditDecision {
     const reporter = request.reporterHost ?? `node ${request.senderId}`;
-    const downloadKey = `${reporter}|${request.downloadIdHex}`;
+    const downloadKey = downloadKeyOf(request);
     if (this.appliedDownloads.has(downloadKey)) return { duplicate: true };
     this.appliedDownloads.set(downloadKey, true);
 

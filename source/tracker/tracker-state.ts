@@ -107,6 +107,13 @@ export interface HandleResult {
 /** Sessions ended by EXIT that a retransmitted EXIT is still recognised for (one sweep period). */
 const EXITED_SESSIONS_KEPT = 1_024;
 
+/**
+ * Sweep periods after a start that restored nodes in which they may still be coming back: a
+ * node is back within a heartbeat period and its backoff's cap (~28 s of the default 22 s sweep),
+ * and its owed credits follow a heartbeat period later. Five periods is twice that and more.
+ */
+const RETURNING_SWEEPS = 5;
+
 /** The tracker engine's state: registry, owner index and credit ledger. */
 export class TrackerState {
   private readonly registry: Registry;
@@ -123,6 +130,9 @@ export class TrackerState {
    */
   private readonly usedChallenges = new BoundedMap<true>(DEFAULT_CREDIT_MEMORY_ENTRIES);
   private changeCount = 0;
+  /** When a start restored nodes (see graceAfterStart), and until when they may be returning. */
+  private restartedAtMs = 0;
+  private returningUntilMs = Number.NEGATIVE_INFINITY;
   private readonly rows = new SnapshotRows();
   private readonly journal: StateJournal;
   /** The tracker each node talks to, when trackers share the swarm (see sharedAs). */
@@ -259,7 +269,20 @@ export class TrackerState {
         const sameHolder = (ownerId: number, key: ByteString | null) =>
           this.namedOwners.sameHolder(node.nodeId, ownerId, key);
         const { registry, index, ledger } = this;
-        const credits = applyUpdate(registry, index, ledger, node, request, nowMs, sameHolder);
+        const sinceRestartMs = nowMs < this.returningUntilMs ? nowMs - this.restartedAtMs : null;
+        const outcome = applyUpdate(
+          registry,
+          index,
+          ledger,
+          node,
+          request,
+          nowMs,
+          sameHolder,
+          sinceRestartMs,
+        );
+        if (outcome.notYet !== null)
+          return refuse(events, from, request, 'not-yet', outcome.notYet);
+        const credits = outcome.events;
         const granted = credits.some((event) => event.kind === 'credited');
         if (granted) {
           this.changeCount++;
@@ -425,13 +448,18 @@ export class TrackerState {
    * times of a shared store include an outage in which no tracker listened, which is not the
    * nodes' silence; without this every node was dropped at the first sweep after such an
    * outage, its files lost their owners, and a credit sent before its owners registered again
-   * credited nobody. (Records restored from LMDB count as heard at start already.)
+   * credited nobody. (Records restored from LMDB count as heard at start already.) For
+   * RETURNING_SWEEPS sweep periods after a start that restored nodes, an UPDATE naming an owner
+   * not back yet is answered `not-yet` (contributions.ts).
    */
   graceAfterStart(nowMs: number): void {
     const earliest = nowMs - this.options.sweepIntervalMs;
     for (const node of this.registry.nodes()) {
       if (node.lastHeardMs < earliest) node.lastHeardMs = earliest;
     }
+    if (this.registry.size === 0) return;
+    this.restartedAtMs = nowMs;
+    this.returningUntilMs = nowMs + RETURNING_SWEEPS * this.options.sweepIntervalMs;
   }
 
   /**

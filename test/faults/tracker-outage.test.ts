@@ -4,18 +4,17 @@
  * every peer registers again, at moments spread in time (jittered backoff), not all at once.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemClock } from '../../source/clock.ts';
 import { defaults } from '../../source/config.ts';
-import { STATE_DIR_NAME } from '../../source/peer/node-folder.ts';
 import { PeerNode } from '../../source/peer/peer-node.ts';
-import { PENDING_CREDITS_FILE } from '../../source/peer/pending-credits.ts';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
 import { SlowLinkTransport } from '../peer/harness/slow-link.ts';
 import { waitFor } from '../peer/harness/wait.ts';
-import { memoryLogger, World, type WorldPeer } from './harness/world.ts';
+import { outageMidDownload, owedCreditArrives, pendingReports } from './harness/owed-credits.ts';
+import { memoryLogger, World } from './harness/world.ts';
 
 const MiB = 1024 * 1024;
 const NAME = 'outage.bin';
@@ -29,51 +28,6 @@ const LEECHER_ID = 10;
 const PATIENCE = { requestMs: 1_500, retryCapMs: 2_000 };
 /** Peers that only idle, so that enough nodes re-register to see the spread. */
 const IDLE_IDS = [20, 21, 22, 23, 24];
-
-/** Credit bytes the tracker shows for `nodeIds`, summed. */
-function creditedBytes(world: World, nodeIds: number[]): number {
-  const rows = world.tracker?.getSnapshot().nodes ?? [];
-  return rows
-    .filter((row) => nodeIds.includes(row.nodeId))
-    .reduce((sum, row) => sum + row.uploadCredit, 0);
-}
-
-/** The credits node `nodeId` still owes the tracker, as its folder keeps them. */
-async function pendingReports(world: World, nodeId: number): Promise<unknown[]> {
-  const path = join(world.filesDir, `node${nodeId}`, STATE_DIR_NAME, PENDING_CREDITS_FILE);
-  const text = await readFile(path, 'utf8').catch(() => null);
-  return text === null ? [] : (JSON.parse(text) as { reports: unknown[] }).reports;
-}
-
-/**
- * The leecher's owed credit reaches the tracker (`owners` credited `bytes` in all), the leecher
- * hears so, and nothing stays owed in its folder.
- */
-async function owedCreditArrives(
-  world: World,
-  leecher: WorldPeer,
-  owners: number[],
-  bytes: number,
-): Promise<void> {
-  await waitFor(
-    () => creditedBytes(world, owners) === bytes,
-    `owners ${owners} credited ${bytes} B in all (seed ${SEED})`,
-    15_000,
-  );
-  // The tracker credits before its answer reaches the leecher: the leecher's line comes after.
-  await waitFor(
-    () =>
-      leecher.lines.some((line) =>
-        line.includes(`the tracker took the credit report owed for the owners of ${NAME}`),
-      ),
-    `the leecher to hear its credit was applied (seed ${SEED})`,
-  );
-  assert.deepEqual(await pendingReports(world, leecher.nodeId), []);
-  await waitFor(
-    () => leecher.node.getSnapshot().creditsWaiting === 0,
-    `the leecher's view to show no credit waiting (seed ${SEED})`,
-  );
-}
 
 test('a tracker outage does not stop a transfer between known peers; peers re-register spread in time', {
   timeout: 60_000,
@@ -138,34 +92,11 @@ test('a tracker outage does not stop a transfer between known peers; peers re-re
       ),
       leecher.lines.join('\n'),
     );
-    await owedCreditArrives(world, leecher, [1, 2], 12 * MiB);
+    await owedCreditArrives(world, leecher, [1, 2], 12 * MiB, NAME, SEED);
   } finally {
     await world.close();
   }
 });
-
-/**
- * A slow owner (node 1) of a 4 MiB NAME and a leecher downloading it; the tracker stops once the
- * leecher has verified 1 MiB. Resolves with the leecher.
- */
-async function outageMidDownload(world: World): Promise<WorldPeer> {
-  await world.startTracker(SWEEP_MS);
-  const folder = join(world.filesDir, 'node1');
-  await mkdir(folder, { recursive: true });
-  await writeRandomFile(join(folder, NAME), 4 * MiB, SEED);
-  const owner = await world.addPeer(1, (socket) => new SlowLinkTransport(socket, 2 * MiB));
-  assert.deepEqual(await owner.node.seed(NAME), { ok: true });
-  const leecher = await world.addPeer(LEECHER_ID);
-  assert.deepEqual(leecher.node.download(NAME), { ok: true });
-  const row = () => leecher.node.getSnapshot().downloads.find((d) => d.name === NAME);
-  await waitFor(
-    () => (row()?.bytesVerified ?? 0) >= MiB,
-    `1 MiB verified before the outage (seed ${SEED})`,
-    20_000,
-  );
-  await world.stopTracker();
-  return leecher;
-}
 
 test('credits owed when the tracker did not answer survive the node stopping, and are sent when it starts again', {
   timeout: 60_000,
@@ -173,7 +104,7 @@ test('credits owed when the tracker did not answer survive the node stopping, an
   const world = await World.create('owed-credits');
   world.trackerPatience = PATIENCE;
   try {
-    const leecher = await outageMidDownload(world);
+    const leecher = await outageMidDownload(world, { sweepMs: SWEEP_MS, name: NAME, seed: SEED });
     const [download] = await leecher.node.whenDownloadsSettled();
     assert.equal(download?.state, 'done', `completed during the outage (seed ${SEED})`);
     const owed = await pendingReports(world, LEECHER_ID);
@@ -187,7 +118,7 @@ test('credits owed when the tracker did not answer survive the node stopping, an
 
     await world.startTracker(SWEEP_MS);
     const again = await world.addPeer(LEECHER_ID);
-    await owedCreditArrives(world, again, [1], 4 * MiB);
+    await owedCreditArrives(world, again, [1], 4 * MiB, NAME, SEED);
   } finally {
     await world.close();
   }
@@ -199,7 +130,7 @@ test('a node that exits mid-download while no tracker answers keeps the credit f
   const world = await World.create('owed-on-exit');
   world.trackerPatience = PATIENCE;
   try {
-    const leecher = await outageMidDownload(world);
+    const leecher = await outageMidDownload(world, { sweepMs: SWEEP_MS, name: NAME, seed: SEED });
     await leecher.node.exit();
     const expected = await sha256File(join(world.filesDir, 'node1', NAME));
     const [download] = await leecher.node.whenDownloadsSettled();
@@ -227,7 +158,7 @@ test('a node that exits mid-download while no tracker answers keeps the credit f
     const [resumed] = await again.node.whenDownloadsSettled();
     assert.equal(resumed?.state, 'done', `resumed to the end (seed ${SEED})`);
     assert.equal(await sha256File(join(world.filesDir, `node${LEECHER_ID}`, NAME)), expected);
-    await owedCreditArrives(world, again, [1], 4 * MiB);
+    await owedCreditArrives(world, again, [1], 4 * MiB, NAME, SEED);
   } finally {
     await world.close();
   }

@@ -275,7 +275,7 @@ const cases: Array<[string, Buffer, DecodeError]> = [
     { code: 'bad-value', field: 'kind' },
   ],
   ['error code 0', datagram(0x4f, u8(0), str8('x')), { code: 'bad-value', field: 'code' }],
-  ['error code 8', datagram(0x4f, u8(8), str8('x')), { code: 'bad-value', field: 'code' }],
+  ['error code 9', datagram(0x4f, u8(9), str8('x')), { code: 'bad-value', field: 'code' }],
   [
     'reject reason 0',
     datagram(0x87, infohash, u32(0), u32(0), u8(0)),

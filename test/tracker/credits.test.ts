@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { SeededRandom } from '../../source/net/seeded-random.ts';
 import { formatEvent } from '../../source/tracker/events.ts';
-import type { TrackerState } from '../../source/tracker/tracker-state.ts';
+import { TrackerState } from '../../source/tracker/tracker-state.ts';
 import {
   at,
   creditOf,
+  heartbeat,
   identity,
   infohash,
   newState,
   own,
   prove,
   register,
+  SWEEP_MS,
   update,
 } from './fixtures.ts';
 
@@ -273,4 +276,136 @@ describe('UPDATE', () => {
       assert.equal(creditOf(state, 2, 4), 400);
     });
   }
+});
+
+// A CI run lost a credit owed over a tracker outage: it reached the restarted tracker after the
+// tracker had dropped the owner's restored record and before the owner was back.
+describe('UPDATE after a restart that restored nodes', () => {
+  const RESTART_MS = 100_000;
+  interface Restarted {
+    state: TrackerState;
+    t4: Buffer;
+    /** Nodes back since the restart (2 and 4) heartbeat every 20 s until `untilMs`. */
+    keepAlive: (untilMs: number) => void;
+  }
+  /** setup()'s swarm, restored by a tracker started at RESTART_MS; nodes 2 and 4 back at once. */
+  function restarted(nodeTwoBack = true): Restarted {
+    const before = setup().state.toPersisted();
+    const clock = { wallNow: () => RESTART_MS };
+    const random = new SeededRandom(2);
+    const { state } = TrackerState.fromPersisted(
+      before,
+      { sweepIntervalMs: SWEEP_MS },
+      (n) => random.bytes(n),
+      clock,
+      RESTART_MS,
+    );
+    state.graceAfterStart(RESTART_MS);
+    const back: Array<[Buffer, number]> = [];
+    if (nodeTwoBack) {
+      const t2 = register(state, 2, 5002, RESTART_MS);
+      own(state, t2, 5002, RESTART_MS, FILE);
+      back.push([t2, 5002]);
+    }
+    const t4 = register(state, 4, 5004, RESTART_MS);
+    back.push([t4, 5004]);
+    const keepAlive = (untilMs: number) => {
+      for (let ms = RESTART_MS; ms < untilMs; ms += 20_000)
+        for (const [token, port] of back) heartbeat(state, token, port, ms);
+    };
+    return { state, t4, keepAlive };
+  }
+  const credit = (state: TrackerState, t4: Buffer, nowMs: number, nodeId: number, id = 1) =>
+    state.handle(
+      {
+        type: 'update',
+        token: t4,
+        infohash: FILE.infohash,
+        downloadId: Buffer.alloc(8, id),
+        credits: [{ nodeId, bytes: 500 }],
+      },
+      at(5004),
+      nowMs,
+    );
+
+  test('an owner dropped before it came back: `not-yet`, not spent; credited once it is back', () => {
+    const { state, t4, keepAlive } = restarted();
+    const dropAt = RESTART_MS + 2 * SWEEP_MS;
+    keepAlive(dropAt + 3_000);
+    state.sweep(dropAt);
+    assert.equal(creditOf(state, 1, dropAt), undefined, 'node 1 dropped');
+    const early = credit(state, t4, dropAt + 1_000, 1);
+    assert.deepEqual(early, {
+      reply: {
+        type: 'error',
+        code: 'not-yet',
+        text: 'node 1 is not back since the tracker restarted 45 s ago (not registered now)',
+      },
+      events: [
+        {
+          kind: 'refused',
+          from: at(5004),
+          request: 'update',
+          code: 'not-yet',
+          text: 'node 1 is not back since the tracker restarted 45 s ago (not registered now)',
+        },
+      ],
+      dirty: false,
+    });
+    // Registered, not yet announced: still not back.
+    const t1 = register(state, 1, 5001, dropAt + 2_000);
+    const gap = credit(state, t4, dropAt + 2_001, 1);
+    assert.equal(
+      gap.reply?.type === 'error' && gap.reply.text,
+      'node 1 is not back since the tracker restarted 46 s ago (not an owner of it now)',
+    );
+    own(state, t1, 5001, dropAt + 2_002, FILE);
+    const back = credit(state, t4, dropAt + 3_000, 1);
+    assert.deepEqual(back.events.map(formatEvent), ['credited node 4 -> node 1 +500 B (big.iso)']);
+    assert.equal(creditOf(state, 1, dropAt + 3_000), 500);
+  });
+
+  test('a file none of whose owners is back yet: `not-yet`', () => {
+    const { state, t4, keepAlive } = restarted(false);
+    const dropAt = RESTART_MS + 2 * SWEEP_MS;
+    keepAlive(dropAt + 1_000);
+    state.sweep(dropAt);
+    const early = credit(state, t4, dropAt + 1_000, 1);
+    assert.deepEqual(early.reply, {
+      type: 'error',
+      code: 'not-yet',
+      text: 'no owner of it is back since the tracker restarted 45 s ago',
+    });
+  });
+
+  test('restored owners are credited at once; a report decided before is a retransmission', () => {
+    const { state, t4 } = restarted();
+    assert.deepEqual(credit(state, t4, RESTART_MS + 1, 1).reply, { type: 'ack' });
+    assert.equal(creditOf(state, 1, RESTART_MS + 1), 500);
+    // Node 3 owns nothing: `not-yet` for a new report, but not for the one decided.
+    assert.equal(credit(state, t4, RESTART_MS + 2, 3, 2).reply?.type, 'error');
+    const retransmitted = credit(state, t4, RESTART_MS + 3, 3, 1);
+    assert.deepEqual(retransmitted, { reply: { type: 'ack' }, events: [], dirty: false });
+  });
+
+  test('five sweep periods after the restart, a missing owner is decided as before', () => {
+    const { state, t4, keepAlive } = restarted();
+    const late = RESTART_MS + 5 * SWEEP_MS;
+    keepAlive(late + 1);
+    assert.equal(credit(state, t4, late - 1, 3).reply?.type, 'error');
+    const decided = credit(state, t4, late, 3);
+    assert.deepEqual(decided.reply, { type: 'ack' });
+    assert.deepEqual(decided.events.map(formatEvent), [
+      "capped node 4's credit for big.iso: 500 B asked, 0 B given (node 3: dropped)",
+    ]);
+  });
+
+  test('a tracker that started with no nodes decides at once', () => {
+    const { state } = newState();
+    state.graceAfterStart(0);
+    const t3 = register(state, 3, 5003, 0);
+    const t4 = register(state, 4, 5004, 0);
+    own(state, t3, 5003, 0, FILE);
+    assert.deepEqual(credit(state, t4, 1, 9).reply, { type: 'ack' });
+  });
 });
