@@ -49,6 +49,7 @@ import {
   type SavedProgress,
 } from './part-file.ts';
 import { NO_OWNER } from './piece-assembly.ts';
+import { RateWindow } from './rate-window.ts';
 import { rejectText } from './reject-text.ts';
 
 export type { DownloadState } from './download-state.ts';
@@ -164,11 +165,13 @@ const PROGRESS_SAVE_MAX_MS = 5_000;
 /** How often a running download checks that its part file still has a name (one fstat). */
 const PART_CHECK_MS = 2_000;
 /**
- * Nothing received for this long, or for this many blocks' time at a --download-limit, and a
- * running download is stalled: no rate, no ETA (see Download.stalledForMs).
+ * Nothing received for this long, or for this many blocks' time at a --download-limit or at the
+ * pace blocks last came, and a running download is stalled: no rate, no ETA (see stalledForMs).
  */
 const STALL_MS = 5_000;
-const STALL_BLOCKS_AT_LIMIT = 4;
+const STALL_BLOCKS = 4;
+/** Shown rates are measured over this many blocks at least (see RateWindow). */
+const SHOWN_RATE_BLOCKS = 4;
 
 /** A rate over less time than this is mostly the burst a transfer starts with: not shown. */
 const MIN_RATE_SPAN_MS = 150;
@@ -259,7 +262,9 @@ export class Download {
   waitingMs = 0;
   /** Since when the download is paused or waiting for owners; null while it is neither. */
   private idleSince: { state: 'paused' | 'waiting-for-owners'; ms: number } | null = null;
+  /** The rate its row shows (see RateWindow), and the samples it comes from. */
   rateBytesPerSec = DOUBLE_ZERO;
+  private readonly shownRate = new RateWindow();
   private encodedMetainfo: Buffer | null = null;
   private partFile: PartFile | null = null;
   private tickTimer: TimerHandle | null = null;
@@ -1173,6 +1178,7 @@ export class Download {
     this.recordedPieceCount = verified.count;
     this.sampledAtMs = this.deps.clock.now();
     this.unsampledSinceMs = this.sampledAtMs;
+    this.shownRate.sample(this.sampledAtMs, 0);
     if (this.pauseAtStart) {
       // Straight to paused: the log and the view never say `downloading` for it in between.
       this.transfer.setPaused(true);
@@ -1343,7 +1349,7 @@ export class Download {
    */
   rateSoFar(owner?: OwnerSession): number {
     if (this.unsampledSinceMs === null || this.transfer === null)
-      return owner?.rateBytesPerSec ?? this.rateBytesPerSec;
+      return owner?.shownRateBytesPerSec ?? this.rateBytesPerSec;
     const elapsedMs = this.deps.clock.now() - this.unsampledSinceMs;
     if (elapsedMs < MIN_RATE_SPAN_MS) return 0;
     const bytes = owner?.bytesDelivered ?? this.transfer.bytesDelivered;
@@ -1352,7 +1358,7 @@ export class Download {
 
   /**
    * How long a running download has received nothing, once that is STALL_MS or more (or four
-   * blocks' time at its --download-limit, if longer); 0 otherwise. Its decaying average rate
+   * blocks' time at its --download-limit or at the pace they last came, if longer); 0 otherwise. Its decaying average rate
    * read as an ETA of 76 days while its owners had nothing for it (found by a session).
    */
   stalledForMs(): number {
@@ -1360,9 +1366,20 @@ export class Download {
     const quietMs = this.deps.clock.now() - this.quietSinceMs;
     const limit = this.deps.pacer.userLimit;
     const blocksAtLimitMs = limit.limited
-      ? (STALL_BLOCKS_AT_LIMIT * this.options.blockSizeBytes * 1000) / limit.limit
+      ? (STALL_BLOCKS * this.options.blockSizeBytes * 1000) / limit.limit
       : 0;
-    return quietMs >= Math.max(STALL_MS, blocksAtLimitMs) ? quietMs : 0;
+    // Blocks that come slowly (an owner held to a tiny --upload-limit) are not a stall.
+    const pace = this.shownRate.steadyRate(SHOWN_RATE_BLOCKS * this.options.blockSizeBytes);
+    const blocksAtPaceMs =
+      pace > 0 ? (STALL_BLOCKS * this.options.blockSizeBytes * 1000) / pace : 0;
+    return quietMs >= Math.max(STALL_MS, blocksAtLimitMs, blocksAtPaceMs) ? quietMs : 0;
+  }
+
+  private restartShownRates(nowMs: number): void {
+    this.shownRate.clear();
+    this.shownRate.sample(nowMs, this.transfer?.bytesDelivered ?? 0);
+    this.rateBytesPerSec = 0;
+    for (const owner of this.owners) owner.restartShownRate(nowMs);
   }
 
   /** Rates, snubbing, dead owners, probes, re-search, resume record: twice a second. */
@@ -1372,18 +1389,22 @@ export class Download {
     // Over the time that passed, not HOUSEKEEPING_MS: on a busy machine the timer runs late.
     const elapsedMs = Math.max(1, nowMs - this.sampledAtMs);
     const delivered = transfer.bytesDelivered;
-    const instant = ((delivered - this.sampledBytes) * 1000) / elapsedMs;
     if (delivered !== this.sampledBytes) this.quietSinceMs = nowMs;
-    this.rateBytesPerSec =
-      this.rateBytesPerSec === 0 ? instant : 0.6 * this.rateBytesPerSec + 0.4 * instant;
+    const shownOverBytes = SHOWN_RATE_BLOCKS * this.options.blockSizeBytes;
+    this.shownRate.sample(nowMs, delivered);
+    this.rateBytesPerSec = this.shownRate.rate(shownOverBytes);
     this.sampledBytes = delivered;
     this.sampledAtMs = nowMs;
     this.unsampledSinceMs = null;
     let bestRate = 0;
+    // Reasons give the rates the rows show; the judging goes by the decaying averages.
+    let bestShownRate = 0;
     for (const owner of this.owners) {
-      owner.sampleRate(elapsedMs);
-      if (owner.state === 'active' || owner.state === 'slow')
+      owner.sampleRate(nowMs, elapsedMs, shownOverBytes);
+      if (owner.state === 'active' || owner.state === 'slow') {
         bestRate = Math.max(bestRate, owner.rateBytesPerSec);
+        bestShownRate = Math.max(bestShownRate, owner.shownRateBytesPerSec);
+      }
     }
     let usable = 0;
     let connected = 0;
@@ -1407,7 +1428,7 @@ export class Download {
         this.markDead(owner, `silent for ${((nowMs - heardAtMs) / 1000).toFixed(1)} s`);
       } else if (owner.slowBeside(bestRate, nowMs)) {
         owner.state = 'slow';
-        owner.reason = slowReason(owner.rateBytesPerSec, bestRate);
+        owner.reason = slowReason(owner.shownRateBytesPerSec, bestShownRate);
         this.deps.log(
           `${this.name}: node ${owner.nodeId} is slow (${owner.reason}); fewer requests go to it`,
         );
@@ -1417,7 +1438,7 @@ export class Download {
       } else if (owner.state === 'slow') {
         // Its row shows the reason beside its live rate: the rates it was judged at read as a
         // second, stale figure (found by a session). The log keeps those.
-        owner.reason = slowReason(owner.rateBytesPerSec, bestRate);
+        owner.reason = slowReason(owner.shownRateBytesPerSec, bestShownRate);
       }
       const probe = this.probeAtMs.get(owner);
       // Back in use once it delivers again: a later death starts the back-off anew.
@@ -1844,6 +1865,9 @@ export class Download {
     if ((state === 'paused' || state === 'waiting-for-owners') && this.idleSince === null)
       this.idleSince = { state, ms: nowMs };
     if (state === 'downloading' && this.state !== 'downloading') this.quietSinceMs = nowMs;
+    // A rate from before a pause or a wait is not this one's: it starts anew, from now.
+    if (state === 'downloading' && (this.state === 'paused' || this.state === 'waiting-for-owners'))
+      this.restartShownRates(nowMs);
     this.state = state;
     this.reason = reason;
     // "cancelled (cancelled)" and "paused (paused by you)" say a thing twice: the reason alone

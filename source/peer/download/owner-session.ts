@@ -2,6 +2,7 @@ import { DOUBLE_ZERO, settleDoubleZeros } from '../../double-zero.ts';
 import type { RemoteAddress } from '../../net/transport.ts';
 import type { LinkUser, PeerLink } from '../peer-link.ts';
 import { Bitfield } from './bitfield.ts';
+import { RateWindow } from './rate-window.ts';
 
 export type OwnerState = 'connecting' | 'active' | 'slow' | 'dead' | 'banned';
 
@@ -103,8 +104,12 @@ export class OwnerSession implements LinkUser {
   inUseSinceMs: number;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
+  /** Its delivery rate as the download judges it (slow, reciprocity): a decaying average. */
   rateBytesPerSec = DOUBLE_ZERO;
   private rateBytesAtLastSample = DOUBLE_ZERO;
+  /** Its delivery rate as its row shows it (see RateWindow), and the samples it comes from. */
+  shownRateBytesPerSec = DOUBLE_ZERO;
+  private readonly shownRate = new RateWindow();
   /** Its DATA arrived in the batch being handled: its download pumps it at the batch's end. */
   pumpDue = false;
 
@@ -120,8 +125,15 @@ export class OwnerSession implements LinkUser {
     this.has = complete ? null : new Bitfield(0);
     this.lastDataAtMs = nowMs;
     this.inUseSinceMs = nowMs;
+    this.shownRate.sample(nowMs, 0);
     link.join(this);
-    settleDoubleZeros(this, 'bytesDelivered', 'verifiedBytes', 'rateBytesPerSec');
+    settleDoubleZeros(
+      this,
+      'bytesDelivered',
+      'verifiedBytes',
+      'rateBytesPerSec',
+      'shownRateBytesPerSec',
+    );
   }
 
   /** Its name within the download: blocks and pieces refer to it by this id. */
@@ -284,12 +296,24 @@ export class OwnerSession implements LinkUser {
     return this.rateBytesPerSec >= bestRateBytesPerSec * SLOW_SHARE * 2;
   }
 
-  /** Updates the delivery rate; the download's housekeeping calls it, with the time since. */
-  sampleRate(intervalMs: number): void {
+  /**
+   * Updates the delivery rates; the download's housekeeping calls it, with the time since its
+   * last call and the bytes (a few blocks) the shown rate is measured over at least.
+   */
+  sampleRate(nowMs: number, intervalMs: number, shownOverBytes: number): void {
     const bytes = this.bytesDelivered - this.rateBytesAtLastSample;
     this.rateBytesAtLastSample = this.bytesDelivered;
     const instant = (bytes * 1000) / intervalMs;
     this.rateBytesPerSec =
       this.rateBytesPerSec === 0 ? instant : 0.5 * this.rateBytesPerSec + 0.5 * instant;
+    this.shownRate.sample(nowMs, this.bytesDelivered);
+    this.shownRateBytesPerSec = this.shownRate.rate(shownOverBytes);
+  }
+
+  /** The shown rate starts anew (a resumed download): what came before a pause is not now. */
+  restartShownRate(nowMs: number): void {
+    this.shownRate.clear();
+    this.shownRate.sample(nowMs, this.bytesDelivered);
+    this.shownRateBytesPerSec = 0;
   }
 }
