@@ -237,7 +237,15 @@ export class BlockTransfer {
     this.ownerLeft(owner);
     owner.has = new Bitfield(this.pieceCount, bits);
     owner.attested = new Bitfield(this.pieceCount, bits);
-    if (counted || owner.state === 'active' || owner.state === 'slow') this.ownerJoined(owner);
+    const counts = counted || owner.state === 'active' || owner.state === 'slow';
+    // Every piece (its download ended before it answered, or its HAVEs were lost): a seed, as
+    // onHave makes one. The row read `◐256/256` until this download ended (found by a session).
+    if (owner.has.full) {
+      if (counts) this.ownerJoined(owner);
+      this.ownerCompleted(owner);
+      return;
+    }
+    if (counts) this.ownerJoined(owner);
     this.pump(owner);
   }
 
