@@ -1,6 +1,6 @@
 /**
- * The Downloads pane's own layout: the peers section below the downloads is drawn whole or not
- * at all, never cut below a selected download taller than the room left.
+ * The Downloads pane's own layout: the peers section below the downloads is drawn whole, or its
+ * title line alone counting them, never cut below a selected download taller than the room left.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -45,8 +45,17 @@ test('below a selected download taller than the room left, the peers section is 
   const roomy = frame(1, 1 + height + 3);
   assert.match(roomy, /Peers downloading from this node: 2\n {2}node 4 .*\n {2}node 7 /, roomy);
   // One row less: until 2026-12-07 the section's title said 2 and its rows were cut off (found
-  // by a session at 80x24).
+  // by a session at 80x24); then the section was left out without a word (found by a session).
+  // Its title alone says they are there.
   const tight = frame(1, height + 3);
-  assert.doesNotMatch(tight, /Peers downloading/, tight);
-  assert.match(tight, /a120\.bin/, tight);
+  assert.match(
+    tight,
+    /a120\.bin[\s\S]*\nPeers downloading from this node: 2 \(a taller window lists them\)\n*$/,
+    tight,
+  );
+  assert.doesNotMatch(tight, /node 4 /, tight);
+  // No room for that line either: the download alone.
+  const none = frame(1, height + 1);
+  assert.doesNotMatch(none, /Peers downloading/, none);
+  assert.match(none, /a120\.bin/, none);
 });

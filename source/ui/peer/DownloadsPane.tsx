@@ -11,6 +11,8 @@ export interface DownloadsFit {
   first: number;
   shown: DownloadSnapshot[];
   withUploads: boolean;
+  /** The peers section does not fit, but its title line does: it counts them (see below). */
+  uploadsCounted: boolean;
   /** Title, notice, blocks and the peers section: at most `height`, often less. */
   usedLines: number;
 }
@@ -33,7 +35,11 @@ export function fitDownloads(props: {
   const downloadsNeed = selected === undefined ? 1 : downloadBlockHeight(selected);
   const top = 1 + (props.noticeLine ? 1 : 0);
   const withUploads = props.height - top - uploadLines >= downloadsNeed;
-  const room = props.height - top - (withUploads ? uploadLines : 0);
+  // Without room for its rows the section was left out without a word, at 80x24 as soon as a
+  // download was listed (found by a session): its title line alone says they are there.
+  const uploadsCounted = !withUploads && uploadLines > 0 && props.height - top - 1 >= downloadsNeed;
+  const sectionLines = withUploads ? uploadLines : uploadsCounted ? 1 : 0;
+  const room = props.height - top - sectionLines;
   // Start at the selected download and go back while the blocks before it still fit.
   let first = props.selected;
   let used = props.downloads[first] ? downloadBlockHeight(props.downloads[first]!) : 0;
@@ -49,9 +55,14 @@ export function fitDownloads(props: {
     shown.push(props.downloads[index]!);
     lines += height;
   }
-  const usedLines =
-    top + (props.downloads.length === 0 ? 1 : lines) + (withUploads ? uploadLines : 0);
-  return { first, shown, withUploads, usedLines: Math.min(props.height, usedLines) };
+  const usedLines = top + (props.downloads.length === 0 ? 1 : lines) + sectionLines;
+  return {
+    first,
+    shown,
+    withUploads,
+    uploadsCounted,
+    usedLines: Math.min(props.height, usedLines),
+  };
 }
 
 /** The download queue: one block per download, scrolled so the selected one is visible. */
@@ -65,7 +76,7 @@ export function DownloadsPane(props: {
   width: number;
   notice?: Notice | undefined;
 }) {
-  const { first, shown, withUploads } = fitDownloads({
+  const { first, shown, withUploads, uploadsCounted } = fitDownloads({
     ...props,
     noticeLine: props.notice !== undefined,
   });
@@ -107,7 +118,9 @@ export function DownloadsPane(props: {
             selected={props.focused && first + index === props.selected}
           />
         ))}
-        {withUploads ? <UploadsSection uploads={props.uploads} width={props.width} /> : null}
+        {withUploads || uploadsCounted ? (
+          <UploadsSection uploads={props.uploads} width={props.width} rows={withUploads} />
+        ) : null}
       </Box>
     </Box>
   );

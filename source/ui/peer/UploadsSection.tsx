@@ -32,18 +32,28 @@ export function uploadsSectionHeight(uploads: readonly UploadPeerSnapshot[]): nu
 /**
  * Who downloads from this node, busiest first: its node (as the tracker knows the address),
  * address, rate, bytes and upload slot here (served or choked): what rtorrent's and
- * Transmission's peer lists show first.
+ * Transmission's peer lists show first. `rows` false: the title line alone, where the rows do
+ * not fit.
  */
-export function UploadsSection(props: { uploads: readonly UploadPeerSnapshot[]; width: number }) {
+export function UploadsSection(props: {
+  uploads: readonly UploadPeerSnapshot[];
+  width: number;
+  rows?: boolean;
+}) {
   const { uploads, width } = props;
   if (uploads.length === 0) return null;
-  const more = uploads.length > MAX_UPLOAD_ROWS ? ` (busiest ${MAX_UPLOAD_ROWS} shown)` : '';
+  const rows = props.rows ?? true;
+  const more = !rows
+    ? ' (a taller window lists them)'
+    : uploads.length > MAX_UPLOAD_ROWS
+      ? ` (busiest ${MAX_UPLOAD_ROWS} shown)`
+      : '';
   return (
     <>
       <Text bold>
         {truncate(`Peers downloading from this node: ${uploads.length}${more}`, width)}
       </Text>
-      {uploads.slice(0, MAX_UPLOAD_ROWS).map((peer) => (
+      {uploads.slice(0, rows ? MAX_UPLOAD_ROWS : 0).map((peer) => (
         <Text key={peer.address}>
           {truncate(
             `  ${nodeText(peer.nodeId).padEnd(NODE_WIDTH)} ${peer.address.padEnd(22)} ${formatRate(peer.rateBytesPerSec).padStart(12)} ${formatSize(peer.bytesServed).padStart(10)} `,
