@@ -139,7 +139,7 @@ describe('peer view: the whole screen', () => {
       '  legend: A node 1  B node 2  C node 5  ▒ 1 in flight  · 6 missing',
       '  A node 1    127.0.0.1:50001       [███████                   ]  25%    4.0 MiB    1.0 MiB/s active',
       '  B node 2    127.0.0.1:50002       [███████                   ]  25%    4.0 MiB        0 B/s slow (1 strike)',
-      '  C node 5    127.0.0.1:50005       [██                        ]   6%    1.0 MiB        0 B/s banned: lied',
+      '  C node 5    127.0.0.1:50005       [██                        ]   6%    1.0 MiB              banned: lied',
       '  gone.bin [░░░░░░░░░░░░░░░░░░░░░░░░░░░░░░]   0.0% failed: no owners left',
       '  map (no pieces yet)',
       '  legend: no owners yet',
@@ -188,7 +188,7 @@ describe('peer view: the whole screen', () => {
       '  legend: A node 1  B node 2  C node 5  ▒ 1 in flight  · 6 missing',
       '  A node 1    [████             ]  25%    4.0 MiB    1.0 MiB/s active',
       '  B node 2    [████             ]  25%    4.0 MiB        0 B/s slow (1 strike)',
-      '  C node 5    [█                ]   6%    1.0 MiB        0 B/s banned: lied',
+      '  C node 5    [█                ]   6%    1.0 MiB              banned: lied',
       '',
       '  Log (node3.log)',
       '03:04:05 node 3 listening on 127.0.0.1:7003',
@@ -773,9 +773,9 @@ describe('peer view: downloads', () => {
       size: { columns: 120, rows: 36 },
     });
     assert.deepEqual(linesFrom(view, '  A node 1', 3), [
-      '  A node 1    127.0.0.1:50001       [███████                   ]  25%    2.0 MiB        0 B/s dead: silent 10 s',
+      '  A node 1    127.0.0.1:50001       [███████                   ]  25%    2.0 MiB              dead: silent 10 s',
       '  B node 2    127.0.0.1:50002       [███████                   ]  25%    2.0 MiB    1.5 KiB/s active (2 strikes)',
-      '  C node 3    127.0.0.1:50003       [███                       ]  13%    1.0 MiB        0 B/s banned: bad pieces',
+      '  C node 3    127.0.0.1:50003       [███                       ]  13%    1.0 MiB              banned: bad pieces',
     ]);
   });
 

@@ -37,7 +37,7 @@ export function ownerStateText(
 /**
  * One owner: its share of the file as a bar (the part of all pieces it delivered, so the bars
  * of all owners add up to what this session fetched), the same as a percentage, bytes, rate
- * while the download runs, and its state.
+ * while the download runs and the owner serves it, and its state.
  */
 export function OwnerRow(props: {
   owner: OwnerSnapshot;
@@ -51,8 +51,13 @@ export function OwnerRow(props: {
   const { owner, index } = props;
   const address = props.narrow ? '' : ` ${owner.address.padEnd(21)}`;
   const running = props.downloadState === 'downloading';
+  // Of an owner in use only: a dead one's read `0 B/s` while its download ran (stalled) and
+  // nothing while it waited for owners (found by a session).
+  const serving = owner.state === 'active' || owner.state === 'slow';
   const rate =
-    props.width < 70 ? '' : ` ${(running ? formatRate(owner.rateBytesPerSec) : '').padStart(12)}`;
+    props.width < 70
+      ? ''
+      : ` ${(running && serving ? formatRate(owner.rateBytesPerSec) : '').padStart(12)}`;
   const state = ownerStateText(owner, props.downloadState);
   // A partial owner (a downloader too): ◐ and how many pieces it has told us it holds. Only while
   // the download runs: its HAVEs are not followed after, so the count would go stale.
