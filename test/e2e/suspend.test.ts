@@ -43,6 +43,12 @@ describe('Ctrl+Z in a full-screen view (tmux)', { skip }, () => {
     withLastCapture(() => shown?.captures ?? [], peerViewSuspended),
   );
 
+  test(
+    'stopped and continued from elsewhere (kill -STOP, kill -CONT): off screen, deaf until fg',
+    { timeout: 40_000 },
+    () => withLastCapture(() => shown?.captures ?? [], peerViewStoppedFromElsewhere),
+  );
+
   test('the tracker view stops on a SIGTSTP from elsewhere as on Ctrl+Z', { timeout: 40_000 }, () =>
     withLastCapture(() => shown?.captures ?? [], trackerViewSuspended),
   );
@@ -186,6 +192,42 @@ async function peerViewSuspended(): Promise<void> {
   );
   assert.doesNotMatch(shell, /bt-tui peer · node 3/, 'no frame written over the shell');
   assert.equal(terminal.paneFlag('alternate_on'), '0');
+}
+
+/**
+ * SIGSTOP, which no handler sees: bash takes the terminal back (cooked) with the view still on
+ * its screen. Continued with SIGCONT from elsewhere, the view read the terminal from the
+ * background: the first key typed in the shell stopped it again (SIGTTIN), and after `fg` the
+ * terminal stayed cooked and the view took no key (found by a session).
+ */
+async function peerViewStoppedFromElsewhere(): Promise<void> {
+  const ws = workspace(cleanups, 'stop-peer', [3]);
+  const port = await freeUdpPort();
+  trackerIn(cleanups, ws, port, 22);
+  const command = `${process.execPath} ${CLI} peer --id 3 --tracker 127.0.0.1:${port} --files ${ws.files} --logs ${ws.logs}`;
+  const terminal = await runIn('stop-peer', { columns: 120, rows: 40 }, ws, command);
+  const header = /^bt-tui peer · node 3 · .* registered/;
+  await terminal.waitFor('the view, registered', (s) => header.test(s));
+  const [pid] = terminal.shellChildren();
+  assert.ok(pid, 'the view runs as the shell’s child');
+  cleanups.add(() => stopProcess(pid));
+
+  process.kill(pid, 'SIGSTOP');
+  await terminal.waitFor('the shell saying the job stopped', (s) => /Stopped/.test(s));
+  process.kill(pid, 'SIGCONT');
+  for (let i = 0; i < 20 && processState(pid) === 'T'; i++) await sleep(50);
+  assert.notEqual(processState(pid), 'T', 'running again, in the background');
+  for (let i = 0; i < 20 && terminal.paneFlag('alternate_on') !== '0'; i++) await sleep(50);
+  assert.equal(terminal.paneFlag('alternate_on'), '0', "off screen: the shell's own");
+  // Keys typed in the shell are the shell's, and stop nothing.
+  terminal.type('echo typed 1', true);
+  await terminal.waitFor("the shell's echo", (s) => /^typed 1\n/m.test(s));
+  await sleep(300);
+  assert.notEqual(processState(pid), 'T', 'still running after the typing');
+  terminal.type('fg', true);
+  await terminal.waitFor('the view again after fg', (s) => header.test(s));
+  // Keys reach the view one by one again (raw mode).
+  await tabMovesFocus(terminal);
 }
 
 /** Tab moves the peer view's focus to another pane. */

@@ -75,6 +75,9 @@ function TerminalKeeper(props: {
       screen,
       setInput: (on) => {
         if (on) startReading(stdin);
+        // Cooked first: the shell set its own modes while it had the terminal, and libuv skips
+        // a mode it believes set already (a view stopped from elsewhere never set it cooked).
+        if (on) stdin.setRawMode(false);
         stdin.setRawMode(on);
         if (!on) stopReading(stdin);
       },

@@ -79,6 +79,8 @@ export function ownsTerminal(): boolean {
  */
 export function handleSuspend(target: SuspendTarget): () => void {
   let ended = false;
+  /** The screen given back and the keys off (onStop, or a stop from elsewhere: see onContinue). */
+  let off = false;
   let foregroundCheck: NodeJS.Timeout | undefined;
   const listen = () => {
     process.off('SIGTSTP', onStop);
@@ -95,6 +97,15 @@ export function handleSuspend(target: SuspendTarget): () => void {
       takeTerminal();
       return;
     }
+    // Stopped from elsewhere (`kill -STOP`, which no handler sees), the view held the terminal
+    // raw and read it when the shell took it: continued, the first key typed in the shell stopped
+    // it again (SIGTTIN) and the `fg` after found the terminal cooked, the view deaf to keys
+    // (found by a session). It gives them up now, as onStop would have.
+    if (!off) {
+      off = true;
+      target.screen.pause();
+      target.setInput(false);
+    }
     // In the background: off screen until a `fg`. bash sends no SIGCONT to a job that runs
     // (`bg` first, `fg` later), so the view looks for itself.
     foregroundCheck = setInterval(() => {
@@ -106,6 +117,7 @@ export function handleSuspend(target: SuspendTarget): () => void {
     foregroundCheck.unref();
   };
   const takeTerminal = () => {
+    off = false;
     target.setInput(true);
     target.screen.resume();
     target.redraw();
@@ -115,6 +127,7 @@ export function handleSuspend(target: SuspendTarget): () => void {
     if (!canSuspend()) return;
     clearInterval(foregroundCheck);
     foregroundCheck = undefined;
+    off = true;
     target.screen.pause();
     target.setInput(false);
     // With no listener left, Node gives SIGTSTP back its default action, which stops us.
