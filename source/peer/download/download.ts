@@ -1070,7 +1070,11 @@ export class Download {
         return true;
       }
       if (outcome.lying) this.ban(owner, outcome.reason);
-      else {
+      else if (outcome.refused === 'busy') {
+        // Alive, its upload limit held by others: asked last next time, and used for pieces.
+        // Taken for dead, an owner at `--upload-limit 2K` was left out for its probes' seconds.
+        this.noMetainfoFrom.add(owner);
+      } else {
         this.markDead(owner, outcome.reason);
         this.noMetainfoFrom.add(owner);
       }
