@@ -4,6 +4,16 @@ export interface Rates {
   readonly down: number;
 }
 
+/**
+ * A shown rate, at most its limit (bytes per second; 0: none). Over it is a burst the limit's
+ * bucket let through, not how fast a transfer goes: a second that held a block or two of a tiny
+ * limit read 10x it (`↓ 40.1 KiB/s (limit 4.0 KiB/s)`), a resume at `:down 4K` `109.5 KiB/s ETA
+ * 3m07s` (found by a session).
+ */
+export function atMostTheLimit(rate: number, limitBytesPerSec: number): number {
+  return limitBytesPerSec > 0 ? Math.min(rate, limitBytesPerSec) : rate;
+}
+
 /** A steady rate is measured over this long: a second, as rtorrent's and aria2c's are. */
 export const RATE_WINDOW_MS = 1000;
 /**

@@ -57,7 +57,7 @@ import {
   STATE_DIR_NAME,
   type UnsupportedEntry,
 } from './node-folder.ts';
-import { NodeRates } from './node-rates.ts';
+import { atMostTheLimit, NodeRates } from './node-rates.ts';
 import { openForWriting } from './open-writers.ts';
 import { PartialSeeding } from './partial-seeding.ts';
 import { PeerLinks } from './peer-links.ts';
@@ -1839,8 +1839,8 @@ export class PeerNode {
         asksAgain: tracker.asksAgain,
         unansweredSec: Math.floor(tracker.unansweredForMs() / 1000),
       },
-      uploadRateBytesPerSec: this.rates.rates.up,
-      downloadRateBytesPerSec: this.rates.rates.down,
+      uploadRateBytesPerSec: atMostTheLimit(this.rates.rates.up, seeding.uploadLimitBytesPerSec),
+      downloadRateBytesPerSec: atMostTheLimit(this.rates.rates.down, this.pacer.userLimit.limit),
       bytesUploaded: seeding.bytesServed,
       limits: {
         uploadBytesPerSec: seeding.uploadLimitBytesPerSec,

@@ -95,7 +95,13 @@ test('a download held to a block a second shows the limit between its blocks too
     });
     assert.deepEqual(leecher.node.download(NAME), { ok: true });
     const startedMs = performance.now();
-    const seen: { atSec: number; download: number; owner: number; stalledSec: number }[] = [];
+    const seen: {
+      atSec: number;
+      download: number;
+      owner: number;
+      header: number;
+      stalledSec: number;
+    }[] = [];
     const watch = setInterval(() => {
       const row = downloadRow(leecher, NAME);
       if (row?.state !== 'downloading') return;
@@ -103,6 +109,7 @@ test('a download held to a block a second shows the limit between its blocks too
         atSec: Math.round((performance.now() - startedMs) / 100) / 10,
         download: Math.round(row.rateBytesPerSec),
         owner: Math.round(row.owners[0]?.rateBytesPerSec ?? -1),
+        header: Math.round(leecher.node.getSnapshot().downloadRateBytesPerSec),
         stalledSec: row.stalledSec,
       });
     }, 250);
@@ -121,6 +128,11 @@ test('a download held to a block a second shows the limit between its blocks too
       seen.every((reading) => reading.stalledSec === 0),
       said,
     );
+    // Never over the limit: a burst its bucket let through read 4x it (the start's four blocks
+    // at once) in the row and up to 13x in the header (found by a session).
+    for (const reading of seen)
+      for (const rate of [reading.download, reading.owner, reading.header])
+        assert.ok(rate <= limit, said);
   } finally {
     await swarm.close();
   }

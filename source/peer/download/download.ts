@@ -21,6 +21,7 @@ import {
 import type { Metainfo } from '../../protocol/metainfo.ts';
 import { quoteUntrusted } from '../../protocol/names.ts';
 import { didYouMean } from '../../suggest.ts';
+import { atMostTheLimit } from '../node-rates.ts';
 import type { PeerLinks } from '../peer-links.ts';
 import { Bitfield } from './bitfield.ts';
 import {
@@ -1352,6 +1353,10 @@ export class Download {
    * at 200 KiB/s it swung between 140 and 241 (test/peer/download-rate.test.ts).
    */
   rateSoFar(owner?: OwnerSession): number {
+    return atMostTheLimit(this.measuredRate(owner), this.deps.pacer.userLimit.limit);
+  }
+
+  private measuredRate(owner?: OwnerSession): number {
     if (this.unsampledSinceMs === null || this.transfer === null)
       return owner?.shownRateBytesPerSec ?? this.rateBytesPerSec;
     const elapsedMs = this.deps.clock.now() - this.unsampledSinceMs;
@@ -1399,7 +1404,9 @@ export class Download {
     this.rateBytesPerSec = this.shownRate.rate(shownOverBytes);
     this.sampledBytes = delivered;
     this.sampledAtMs = nowMs;
-    this.unsampledSinceMs = null;
+    // Until bytes came, a sample holds none: the rates stay averages since the start, or the
+    // first pieces sat beside `0 B/s` until the next sample (found by a session).
+    if (delivered > 0) this.unsampledSinceMs = null;
     let bestRate = 0;
     // Reasons give the rates the rows show; the judging goes by the decaying averages.
     let bestShownRate = 0;
