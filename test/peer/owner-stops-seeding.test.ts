@@ -83,8 +83,16 @@ test('an owner that stops seeding mid-download is probed with a growing back-off
     const dead = () => leecher.lines.filter((line) => line.includes('node 1 is dead')).length;
     await waitFor(() => dead() > 0, 'node 1 dead');
     const first = probes();
+    await waitingForOwners(leecher);
+    const resumed = () => leecher.lines.filter((line) => line.endsWith(`${NAME}: downloading`));
+    const resumedBefore = resumed().length;
     // 8 s: probes 1, 2 and 4 s apart fit 3 more (4 with a late tick); every 1.5 s it was 5.
     await sleep(8_000);
+    // It waits until the owner delivers: a session saw a download flip to `downloading` at each
+    // answered probe of an owner whose file was deleted (not reproduced here: the refusal came
+    // before the next housekeeping).
+    assert.equal(resumed().length, resumedBefore, leecher.lines.join('\n'));
+    assert.equal(downloadRow(leecher, NAME)?.state, 'waiting-for-owners');
     const more = probes() - first;
     const log = leecher.lines.join('\n');
     assert.ok(more <= 4, `${more} more probes in 8 s:\n${log}`);

@@ -1465,7 +1465,11 @@ export class Download {
         });
         void this.connect(owner, true);
       }
-      if (owner.state === 'active' || owner.state === 'slow') connected++;
+      // One that answered a probe after its death ends a wait only once it delivers: an owner
+      // that no longer served the file answered each probe, and the download flipped between
+      // `waiting for owners` and `downloading` every few seconds (found by a session).
+      if ((owner.state === 'active' || owner.state === 'slow') && !this.probeAtMs.has(owner))
+        connected++;
       if (
         owner.has !== null &&
         owner.link.cookie !== null &&
@@ -1482,7 +1486,8 @@ export class Download {
         if (this.checkGiveUp()) return;
       } else if (this.state === 'waiting-for-owners' && connected > 0) {
         // Only an owner that answered ends the wait: a HELLO probe of a dead owner in flight
-        // ('connecting') is no reason to show 'downloading' while nothing arrives.
+        // ('connecting'), or answered (see above), is no reason to show 'downloading' while
+        // nothing arrives.
         this.searchBackoffMs = SEARCH_BACKOFF_MIN_MS;
         this.setState('downloading');
       }
