@@ -354,7 +354,10 @@ export class Seeder {
       return;
     }
     const bytes = encoded.subarray(m.offset, m.offset + METAINFO_CHUNK_BYTES);
-    if (!this.mayQueue(from, bytes.length)) {
+    // Not behind seconds of DATA, as a host under its share may queue a run: a downloader at a
+    // partial owner held to `--upload-limit 2K` waited 8 s and more at `fetching metainfo`, a
+    // seeder beside it (found by a session). Refused, it asks another owner at once.
+    if (this.pacer.queuedMs() > MAX_PACED_WAIT_MS || !this.mayQueue(from, bytes.length)) {
       admitted.refuse('busy', false);
       return;
     }

@@ -462,6 +462,26 @@ describe('Seeder over loopback', () => {
     );
   });
 
+  // Behind the DATA of a partial owner held to `--upload-limit 2K` a BITFIELD was refused busy,
+  // and a new downloader read `◐0/128` beside its 38 pieces for 20-70 s (found by a session).
+  test('a BITFIELD goes out at once, not behind what the upload limit holds back', async () => {
+    const world = await startSeeder();
+    world.seeder.setUploadLimit(1024);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    // The clock stands still: two metainfo chunks wait for the limit, 300 ms of it.
+    const request = firstMetainfoChunk(world, cookie);
+    for (let i = 0; i < 4; i++) client.endpoint.send(world.seederAddress, request);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const outcome = await client.endpoint.request(
+      world.seederAddress,
+      { type: 'bitfield-request', cookie, infohash: world.file.infohash },
+      { timeoutMs: 1_000, retries: 0 },
+    );
+    const reply = outcome.ok ? outcome.reply : null;
+    assert.equal(reply?.type === 'reject' ? `reject ${reply.reason}` : reply?.type, 'bitfield');
+  });
+
   test('refusing bad cookies "from" a downloader never silences it nor drops its record', async () => {
     const world = await startSeeder();
     const client = await openClient();
