@@ -1367,8 +1367,9 @@ export class Download {
 
   /**
    * How long a running download has received nothing, once that is STALL_MS or more (or four
-   * blocks' time at its --download-limit or at the pace they last came, if longer); 0 otherwise. Its decaying average rate
-   * read as an ETA of 76 days while its owners had nothing for it (found by a session).
+   * blocks' time at its --download-limit or at the pace they last came, if longer); 0
+   * otherwise. Its decaying average rate read as an ETA of 76 days while its owners had nothing
+   * for it (found by a session).
    */
   stalledForMs(): number {
     if (this.state !== 'downloading') return 0;
