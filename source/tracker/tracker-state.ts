@@ -110,9 +110,12 @@ const EXITED_SESSIONS_KEPT = 1_024;
 /**
  * Sweep periods after a start that restored nodes in which they may still be coming back: a
  * node is back within a heartbeat period and its backoff's cap (~28 s of the default 22 s sweep),
- * and its owed credits follow a heartbeat period later. Five periods is twice that and more.
+ * and its owed credits follow a heartbeat period later. Five periods is twice that and more; and
+ * at least RETURNING_MIN_MS, for a short sweep on a loaded machine: at a 2 s sweep (10 s) a CI
+ * run's peers, sharing one busy process, came back after it, and a credit was spent on nobody.
  */
 const RETURNING_SWEEPS = 5;
+const RETURNING_MIN_MS = 60_000;
 
 /** The tracker engine's state: registry, owner index and credit ledger. */
 export class TrackerState {
@@ -449,8 +452,8 @@ export class TrackerState {
    * nodes' silence; without this every node was dropped at the first sweep after such an
    * outage, its files lost their owners, and a credit sent before its owners registered again
    * credited nobody. (Records restored from LMDB count as heard at start already.) For
-   * RETURNING_SWEEPS sweep periods after a start that restored nodes, an UPDATE naming an owner
-   * not back yet is answered `not-yet` (contributions.ts).
+   * RETURNING_SWEEPS sweep periods (RETURNING_MIN_MS at least) after a start that restored
+   * nodes, an UPDATE naming an owner not back yet is answered `not-yet` (contributions.ts).
    */
   graceAfterStart(nowMs: number): void {
     const earliest = nowMs - this.options.sweepIntervalMs;
@@ -459,7 +462,8 @@ export class TrackerState {
     }
     if (this.registry.size === 0) return;
     this.restartedAtMs = nowMs;
-    this.returningUntilMs = nowMs + RETURNING_SWEEPS * this.options.sweepIntervalMs;
+    const returningMs = Math.max(RETURNING_SWEEPS * this.options.sweepIntervalMs, RETURNING_MIN_MS);
+    this.returningUntilMs = nowMs + returningMs;
   }
 
   /**

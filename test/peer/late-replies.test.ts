@@ -121,16 +121,19 @@ test('blocks queued at an upload-limited owner behind others arriving are not as
     const detail = `seed ${seed}: ${transfer}`;
     assert.equal(download.state, 'done', `${detail}\n${download.reason}`);
     assert.equal(await sha256File(join(leecher.folder, name)), expected, detail);
-    const counts = / (\d+) late blocks? kept, (\d+) duplicate/.exec(transfer);
+    const counts = / (\d+) blocks? asked again, (\d+) late blocks? kept, (\d+) duplicate/.exec(
+      transfer,
+    );
     assert.ok(counts, detail);
+    // Asked again and came twice: none. A late one kept (its timer ran out, its reply then came)
+    // is what a stall of this loaded process makes of a block now and then: one in a fresh-clone
+    // CI of 2026-12-07, none asked again; before the fix, 32 of 192 blocks came twice.
     assert.deepEqual(
-      { late: Number(counts[1]), duplicate: Number(counts[2]) },
-      {
-        late: 0,
-        duplicate: 0,
-      },
+      { askedAgain: Number(counts[1]), duplicate: Number(counts[3]) },
+      { askedAgain: 0, duplicate: 0 },
       detail,
     );
+    assert.ok(Number(counts[2]) <= 2, detail);
   } finally {
     await swarm.close();
   }

@@ -7,8 +7,9 @@
  * a restart's nodes may still be coming back, and the leecher sends it again.
  *
  * Slow (~45 s): the tracker's sweep is 6 s here, so that its drop of the restored owner (two
- * sweeps), the leecher's return and the owner's fall well inside the five sweeps in which it
- * says `not yet` (at 4 s the owner came back after them once, under load, and was not credited).
+ * sweeps), the leecher's return and the owner's fall well inside the minute in which it says
+ * `not yet` (five sweeps, a minute at least; at 4 s and five sweeps only, the owner came back
+ * after them once, under load, and was not credited).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -77,9 +77,17 @@ export async function owedCreditArrives(
   name: string,
   seed: number,
 ): Promise<void> {
+  // What the leecher and the tracker said of credits, in a failure: a CI run timed out here
+  // without a word of why.
+  const said = () =>
+    [...leecher.lines, ...world.trackerLines]
+      .filter((line) => /credit|register|owns|dropped|late|not-yet|refused/.test(line))
+      .sort()
+      .slice(-40)
+      .join('\n');
   await waitFor(
     () => creditedBytes(world, owners) === bytes,
-    `owners ${owners} credited ${bytes} B in all (seed ${seed})`,
+    () => `owners ${owners} credited ${bytes} B in all (seed ${seed}):\n${said()}`,
     15_000,
   );
   // The tracker credits before its answer reaches the leecher: the leecher's line comes after.

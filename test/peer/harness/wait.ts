@@ -1,16 +1,21 @@
 /** Waiting in tests: the deadlines only stop a broken test from hanging, they assert no speed. */
 
-/** Resolves once `condition()` is true (polled); rejects with `what` after `timeoutMs`. */
+/**
+ * Resolves once `condition()` is true (polled); rejects with `what` after `timeoutMs` (a
+ * function: what it says then, e.g. the log lines up to the timeout).
+ */
 export async function waitFor(
   condition: () => boolean | Promise<boolean>,
-  what: string,
+  what: string | (() => string),
   timeoutMs = 10_000,
   pollMs = 10,
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
     if (performance.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}`,
+      );
     await sleep(pollMs);
   }
 }
