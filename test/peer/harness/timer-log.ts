@@ -8,6 +8,12 @@ import { type Clock, systemClock, type TimerHandle } from '../../../source/clock
 export class TimerLog implements Clock {
   readonly delays: number[] = [];
   private readonly armedByCallback = new Map<() => void, ArmedTimer[]>();
+  /**
+   * What this clock last told the node: a node works a delay out from the time it read, and a
+   * second reading here may come milliseconds later on a loaded machine (a CI run's tick read
+   * 2.6 ms off the grid it was due on: the process was preempted between the two readings).
+   */
+  private lastNowMs = systemClock.now();
 
   /**
    * The timer armed most often, each time it was armed: a download's tick (one callback, armed
@@ -19,7 +25,8 @@ export class TimerLog implements Clock {
   }
 
   now(): number {
-    return systemClock.now();
+    this.lastNowMs = systemClock.now();
+    return this.lastNowMs;
   }
 
   wallNow(): number {
@@ -44,12 +51,15 @@ export class TimerLog implements Clock {
   private note(callback: () => void, delayMs: number): void {
     this.delays.push(delayMs);
     const armed = this.armedByCallback.get(callback) ?? [];
-    armed.push({ delayMs, dueMs: systemClock.now() + delayMs });
+    armed.push({ delayMs, dueMs: this.lastNowMs + delayMs });
     this.armedByCallback.set(callback, armed);
   }
 }
 
-/** One arming of a timer: its delay, and when it was due on the clock's monotonic time. */
+/**
+ * One arming of a timer: its delay, and when it was due on the clock's monotonic time, counted
+ * from the last time the node read this clock before arming it.
+ */
 export interface ArmedTimer {
   delayMs: number;
   dueMs: number;
