@@ -1107,15 +1107,16 @@ export class PeerNode {
         // Recorded for the next start once its file is found: a name never found (a typo) was
         // looked for at every start, and failed every --exit-when-done run 60 s in (found by
         // hand). A download taken up is recorded already.
-        fileFound: () =>
-          this.saveDownloadsRecord(
-            this.downloadsRecord.add(
-              name,
-              text,
-              download.heldByPerson,
-              download.infohash?.toString('hex'),
-            ),
-          ),
+        fileFound: () => {
+          const saving = this.downloadsRecord.add(
+            name,
+            text,
+            download.heldByPerson,
+            download.infohash?.toString('hex'),
+          );
+          this.saveDownloadsRecord(saving);
+          return saving;
+        },
         piecesReadable: (piece) => this.partialSeeding.piecesReadable(download, piece),
         log: (text) => this.options.logger.log(text),
         changed: () => this.markChanged(),

@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { access, rm } from 'node:fs/promises';
+import fs, { access, rm } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { sha256File, writeRandomFile } from '../peer/harness/files.ts';
@@ -45,6 +46,24 @@ function unmount(dir: string): void {
 after(() => {
   for (const dir of [...mounted]) unmount(dir);
 });
+
+/**
+ * Holds every write of a downloads record in this process `delayMs` before it begins, as a
+ * loaded machine did once (a CI run); returns the undoing.
+ */
+function delayDownloadsRecordWrites(delayMs: number): () => void {
+  const writeFile = fs.writeFile;
+  fs.writeFile = (async (path: Parameters<typeof writeFile>[0], ...rest: unknown[]) => {
+    if (String(path).includes('downloads.json'))
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    return (writeFile as (...args: unknown[]) => Promise<void>)(path, ...rest);
+  }) as typeof writeFile;
+  syncBuiltinESMExports();
+  return () => {
+    fs.writeFile = writeFile;
+    syncBuiltinESMExports();
+  };
+}
 
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
@@ -198,6 +217,9 @@ test('a node stopped while its disk is full resumes with every piece it verified
       return;
     }
     const first = await swarm.addNode({ nodeId: leecherId });
+    // Until 2026-12-08 the file's bytes did not wait for the downloads record: held 300 ms, its
+    // write came after the disk was full, failed, and the next start took nothing up.
+    const undoDelay = delayDownloadsRecordWrites(300);
     assert.deepEqual(first.node.download(NAME), { ok: true });
     // On loopback the disk fills before the first periodic save of the resume record: every
     // save from then on needs the room the part file took.
@@ -205,7 +227,7 @@ test('a node stopped while its disk is full resumes with every piece it verified
       () => downloadRow(first, NAME)?.state === 'paused',
       `the download to pause on the full disk (seed ${SEED + 2})`,
       20_000,
-    );
+    ).finally(undoDelay);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const kept = downloadRow(first, NAME)!.piecesVerified;
     await first.exit();
