@@ -127,11 +127,11 @@ describe('PeerLink: one window for every download from the node', () => {
     const { peer, first, second } = twoDownloads();
     const window = defaults.initialWindowBlocks;
     assert.equal(first.freeWindow(1_000, 0, noAsk), window, 'alone on the link: all of it');
-    first.asked(10);
+    first.asked(10, 0);
     // The second finds 6 blocks of room where its share is 8: it takes them and claims its share.
     assert.equal(second.freeWindow(1_000, 0, noAsk), window - 10);
     assert.equal(first.freeWindow(1_000, 0, noAsk), 0, 'the first holds more than its share now');
-    second.asked(window - 10);
+    second.asked(window - 10, 0);
     assert.equal(peer.inFlightBlocks, window);
     for (let block = 0; block < 4; block++) first.settled();
     assert.equal(
@@ -157,10 +157,10 @@ describe('PeerLink: one window for every download from the node', () => {
     const askFirst = () => asked.push('first');
     const askSecond = () => asked.push('second');
     first.freeWindow(1_000, 0, askFirst);
-    first.asked(defaults.initialWindowBlocks);
+    first.asked(defaults.initialWindowBlocks, 0);
     first.settled();
     assert.deepEqual(asked, [], 'nobody waits: nobody is asked');
-    first.asked(1);
+    first.asked(1, 0);
     assert.equal(second.freeWindow(1_000, 0, askSecond), 0, 'the first holds the whole window');
     assert.equal(second.wantsRoom, true);
     first.settled();
@@ -169,7 +169,7 @@ describe('PeerLink: one window for every download from the node', () => {
     first.settled();
     assert.deepEqual(asked, ['second']);
     assert.equal(second.freeWindow(1_000, 0, askSecond), 2, 'room, but below its share');
-    second.asked(2);
+    second.asked(2, 0);
     first.forgetInFlight();
     assert.deepEqual(asked, ['second', 'second'], 'the first forgot its blocks');
     assert.equal(first.wantsRoom, false, 'the one freeing room is not asked');
@@ -183,9 +183,9 @@ describe('PeerLink: one window for every download from the node', () => {
     slow.state = 'slow';
     other.state = 'active';
     assert.equal(slow.freeWindow(1_000, 0, noAsk), 2);
-    slow.asked(1);
+    slow.asked(1, 0);
     assert.equal(slow.freeWindow(1_000, 0, noAsk), 1);
-    other.asked(defaults.initialWindowBlocks - 1);
+    other.asked(defaults.initialWindowBlocks - 1, 0);
     assert.equal(slow.freeWindow(1_000, 0, noAsk), 0);
     assert.equal(other.usable(0), true);
     peer.onChoked(0, 500);

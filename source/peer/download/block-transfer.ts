@@ -786,7 +786,7 @@ export class BlockTransfer {
       assembly.requestSeq[block] = owner.nextRequestSeq++;
       count++;
     }
-    owner.asked(count);
+    owner.asked(count, nowMs);
     owner.requested(txid);
     this.deps.budget.inFlightBlocks += count;
     this.deps.pacer.charge(count * assembly.blockSizeBytes, nowMs);

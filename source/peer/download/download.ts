@@ -1311,6 +1311,7 @@ export class Download {
     for (const owner of this.owners) {
       owner.lastDataAtMs = Math.min(nowMs, owner.lastDataAtMs + awayMs);
       owner.lastRefusedAtMs = Math.min(nowMs, owner.lastRefusedAtMs + awayMs);
+      owner.waitedOnSinceMs = Math.min(nowMs, owner.waitedOnSinceMs + awayMs);
     }
     this.deps.log(
       `${this.name}: this node did not run for ${formatSeconds(awayMs, 1)} (stopped or asleep); its owners are not blamed`,
@@ -1445,13 +1446,11 @@ export class Download {
         void this.deps.links.greet(owner.link);
       // A slow owner can die too: an owner that stops sending is first rated slow (its rate
       // falls to 0), so the silence check must cover 'slow' or a dead owner stays 'slow'.
-      const heardAtMs = Math.max(owner.lastDataAtMs, owner.lastRefusedAtMs);
-      if (
-        (owner.state === 'active' || owner.state === 'slow') &&
-        owner.inFlightBlocks > 0 &&
-        nowMs - heardAtMs > this.options.ownerSilenceTimeoutMs
-      ) {
-        this.markDead(owner, `silent for ${((nowMs - heardAtMs) / 1000).toFixed(1)} s`);
+      const waitedOn =
+        (owner.state === 'active' || owner.state === 'slow') && owner.inFlightBlocks > 0;
+      const silentMs = owner.silentForMs(nowMs);
+      if (waitedOn && silentMs > this.options.ownerSilenceTimeoutMs) {
+        this.markDead(owner, `silent for ${(silentMs / 1000).toFixed(1)} s`);
       } else if (owner.slowBeside(bestRate, nowMs)) {
         owner.state = 'slow';
         owner.reason = slowReason(owner.shownRateBytesPerSec, bestShownRate);

@@ -104,6 +104,14 @@ export class OwnerSession implements LinkUser {
   inUseSinceMs: number;
   /** Its latest refusal (choked, busy): an owner that refuses is alive, not silent. */
   lastRefusedAtMs = Number.NEGATIVE_INFINITY;
+  /**
+   * When it was first asked for blocks after it was last heard (DATA or a refusal): its silence
+   * counts from then at the earliest. Counted from its last DATA, an owner asked nothing for
+   * seconds (a download at its limit, other owners faster) was dead at the first housekeeping
+   * after a request: `silent for 3.4 s` 0.4 s after it was asked (found by a session). Blocks
+   * that time out leave it as it is: a dead owner asked again is still silent since then.
+   */
+  waitedOnSinceMs = Number.NEGATIVE_INFINITY;
   /** Its delivery rate as the download judges it (slow, reciprocity): a decaying average. */
   rateBytesPerSec = DOUBLE_ZERO;
   private rateBytesAtLastSample = DOUBLE_ZERO;
@@ -160,8 +168,18 @@ export class OwnerSession implements LinkUser {
     return this.requestTxids.includes(txid);
   }
 
-  /** `count` blocks were asked of it. */
-  asked(count: number): void {
+  /** How long it has sent nothing (DATA, a refusal) while asked: the silence rule's measure. */
+  silentForMs(nowMs: number): number {
+    return Math.max(
+      0,
+      nowMs - Math.max(this.lastDataAtMs, this.lastRefusedAtMs, this.waitedOnSinceMs),
+    );
+  }
+
+  /** `count` blocks were asked of it at `nowMs`. */
+  asked(count: number, nowMs: number): void {
+    if (this.waitedOnSinceMs < Math.max(this.lastDataAtMs, this.lastRefusedAtMs))
+      this.waitedOnSinceMs = nowMs;
     this.inFlight += count;
     this.link.inFlightBlocks += count;
   }

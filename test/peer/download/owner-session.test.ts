@@ -65,7 +65,7 @@ describe('OwnerSession: slow beside the best owner', () => {
     const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
     owner.state = 'active';
     owner.inUseSinceMs = 1_000;
-    owner.asked(4);
+    owner.asked(4, 1_000);
     const best = 885 * 1024;
     assert.equal(owner.slowBeside(best, 1_300), false, 'met 0.3 s ago (was: slow, 0 B/s)');
     assert.equal(owner.slowBeside(best, 1_000 + SLOW_JUDGED_AFTER_MS), true);
@@ -87,12 +87,42 @@ describe('OwnerSession: slow beside the best owner', () => {
       false,
     );
     partial.state = 'active';
-    partial.asked(1);
+    partial.asked(1, 0);
     assert.equal(partial.slowBeside(1024 * 1024, 60_000), false);
     const owner = new OwnerSession(new PeerLink(3, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
     owner.rateBytesPerSec = 255 * 1024;
     assert.equal(owner.fastAgainBeside(1024 * 1024), false);
     owner.rateBytesPerSec = 256 * 1024;
     assert.equal(owner.fastAgainBeside(1024 * 1024), true);
+  });
+});
+
+describe('OwnerSession: how long it has been silent', () => {
+  test('counts from the first request after it was last heard, not from its last DATA', () => {
+    // Met at 0, a block at 1,000, then asked nothing until 6,000 (other owners were faster).
+    const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
+    owner.asked(1, 500);
+    owner.onBlock(1_000);
+    owner.settled();
+    owner.asked(1, 6_000);
+    assert.equal(owner.silentForMs(6_400), 400, 'was 5,400: dead 0.4 s after it was asked');
+    // Asked again while that request is unanswered: still silent since the first one.
+    owner.asked(2, 7_000);
+    assert.equal(owner.silentForMs(9_500), 3_500);
+    // A refusal is a hearing: the next request starts the count anew.
+    owner.lastRefusedAtMs = 9_600;
+    owner.asked(1, 9_700);
+    assert.equal(owner.silentForMs(10_000), 300);
+  });
+
+  test('blocks that time out and are asked again do not reset it: a dead owner stays silent', () => {
+    const owner = new OwnerSession(new PeerLink(1, ADDRESS, LIMITS), LIMITS.minWindowBlocks, 0);
+    owner.onBlock(100);
+    owner.asked(4, 200);
+    for (let atMs = 700; atMs <= 3_200; atMs += 500) {
+      owner.forgetInFlight();
+      owner.asked(4, atMs);
+    }
+    assert.equal(owner.silentForMs(3_300), 3_100);
   });
 });
