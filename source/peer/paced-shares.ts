@@ -20,6 +20,11 @@ export class PacedShares {
     return queued + bytes <= capacityBytes / this.queuedByHost.size;
   }
 
+  /** Whether `host` has nothing waiting. */
+  isEmpty(host: string): boolean {
+    return !this.queuedByHost.has(host);
+  }
+
   add(host: string, bytes: number): void {
     this.queuedByHost.set(host, (this.queuedByHost.get(host) ?? 0) + bytes);
   }

@@ -48,6 +48,14 @@ export class UploadPacer {
     this.schedule();
   }
 
+  /**
+   * Charges `bytes` sent at once past the queue (a METAINFO chunk): the limit pays for them, so
+   * what waits goes out that much later and the long-run rate stays the limit.
+   */
+  charge(bytes: number): void {
+    this.bucket.charge(bytes, this.clock.now());
+  }
+
   /** Forgets every waiting run (the node is closing). */
   clear(): void {
     this.waiting.length = 0;

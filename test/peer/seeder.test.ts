@@ -462,6 +462,57 @@ describe('Seeder over loopback', () => {
     );
   });
 
+  // Refused while anything was queued, every newcomer to a lone owner at `--upload-limit 2K` was
+  // until the one it served had finished: five were served one after another (found by a session).
+  test('a newcomer gets a metainfo chunk at once past a queue held by another, one at a time', async () => {
+    const world = await startSeeder();
+    world.seeder.setUploadLimit(1024);
+    const busyOne = await openClient();
+    const busyCookie = await hello(busyOne, world);
+    // The clock stands still: the first two chunks wait for the limit (300 ms of it), the rest
+    // are refused; the queue is then over its 300 ms.
+    for (let i = 0; i < 4; i++)
+      busyOne.endpoint.send(world.seederAddress, firstMetainfoChunk(world, busyCookie));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const newcomer = await openClient();
+    const cookie = await hello(newcomer, world);
+    const ask = () =>
+      newcomer.endpoint
+        .request(world.seederAddress, firstMetainfoChunk(world, cookie), {
+          timeoutMs: 1_000,
+          retries: 0,
+        })
+        .then((outcome) => {
+          const reply = outcome.ok ? outcome.reply : null;
+          return reply?.type === 'reject' ? `reject ${reply.reason}` : reply?.type;
+        });
+    assert.equal(await ask(), 'metainfo-data');
+    // Its share holds the chunk until the limit has paid for it: not a second one meanwhile.
+    assert.equal(await ask(), 'reject busy');
+  });
+
+  // `went out once (in 0.0 s)` was logged 64 s before an owner at `2K` had sent them (found by a
+  // session): under a limit a piece is granted when asked, and sent when the limit allows.
+  test('under an upload limit the round of first copies is said as granted, with what is queued', async () => {
+    const world = await startSeeder();
+    world.seeder.setUploadLimit(1024);
+    for (let piece = 0; piece < 3; piece++) {
+      const client = await openClient();
+      const cookie = await hello(client, world);
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 1 }));
+    }
+    const said = () =>
+      world.logger
+        .getSnapshot()
+        .map((line) => line.text)
+        .filter((text) => text.startsWith('every piece of big.iso'));
+    await waitFor(() => said().length > 0, 'the round said');
+    assert.match(
+      said()[0]!,
+      /^every piece of big\.iso was granted once \(in 0\.0 s, 0 twice\); the upload limit sends what is queued in \d+s$/,
+    );
+  });
+
   // Behind the DATA of a partial owner held to `--upload-limit 2K` a BITFIELD was refused busy,
   // and a new downloader read `◐0/128` beside its 38 pieces for 20-70 s (found by a session).
   test('a BITFIELD goes out at once, not behind what the upload limit holds back', async () => {
