@@ -294,12 +294,9 @@ export class Download {
   private otherVersion: SavedProgress | null = null;
   /** The part file's record is there but cannot be read (see run): its pieces are checked. */
   private unreadableRecord = false;
-  /**
-   * The downloads record's write that holds this download (see fileFound). The part file waits
-   * for it: on loopback 20 MiB of file filled a disk in 0.1 s, before the record's write, which
-   * then failed, and a node stopped there took nothing up at its next start (a CI run).
-   */
+  /** The downloads record's write that holds this download (see fileFound), and whether done. */
   private recordSaving: Promise<unknown> | undefined;
+  private recordSaved = false;
   private ownerlessSinceMs: number | null = null;
   /** The transfer's bytesDelivered, and the time, at the last rate sample (set as it starts). */
   private sampledBytes = DOUBLE_ZERO;
@@ -417,9 +414,9 @@ export class Download {
         ownerCount: 0,
         owners: [],
       };
-      this.recordSaving = this.deps.fileFound?.();
+      this.recorded(this.deps.fileFound?.());
       this.setState('verifying');
-      await this.recordSaving;
+      await this.untilRecordedIfShort();
       if (this.stopped) return;
       this.partFile = await PartFile.open(paths, saved.metainfo, saved.encodedMetainfo);
       const good = await this.partFile.verifyClaimed(saved.claimed);
@@ -472,7 +469,7 @@ export class Download {
       const firstFound = this.match === null;
       this.match = found.match;
       // After the match: the record keeps the infohash it names (see PeerNode.adoptFinished).
-      if (firstFound) this.recordSaving = this.deps.fileFound?.();
+      if (firstFound) this.recorded(this.deps.fileFound?.());
       if (this.everyOwnerLied(found.match)) return;
       const outOfReach = this.addOwners(found.match);
       if (this.owners.length === 0 && outOfReach.length > 0) {
@@ -1072,8 +1069,7 @@ export class Download {
       if (outcome.ok) {
         this.metainfo = outcome.metainfo;
         this.encodedMetainfo = outcome.encoded;
-        // Written while the metainfo came, as a rule: this waits only in a race.
-        await this.recordSaving;
+        await this.untilRecordedIfShort();
         if (this.stopped) return false;
         const part = await this.openPartFile(outcome.metainfo, outcome.encoded);
         if (part === null) return true; // stopped, or gave up waiting for room
@@ -1095,6 +1091,25 @@ export class Download {
       }
     }
     return false;
+  }
+
+  private recorded(saving: Promise<unknown> | undefined): void {
+    this.recordSaving = saving;
+    void saving?.then(() => {
+      if (this.recordSaving === saving) this.recordSaved = true;
+    });
+  }
+
+  /**
+   * Where the disk has no room for the rest of the file, the part file waits for the downloads
+   * record's write (100 ms after it is asked, see record-file.ts): on loopback 20 MiB of file
+   * filled a disk in 0.1 s, the record's write then failed, and the node stopped there took
+   * nothing up at its next start (a CI run). Not otherwise: waiting always put that 100 ms in
+   * front of every download (a LAN crowd's leechers, `fetching metainfo` to `downloading`).
+   */
+  private async untilRecordedIfShort(): Promise<void> {
+    if (this.recordSaving === undefined || this.recordSaved) return;
+    if ((await this.bytesShort()) > 0) await this.recordSaving;
   }
 
   /**
