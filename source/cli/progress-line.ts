@@ -3,8 +3,7 @@ import type { DownloadSnapshot } from '../peer/peer-snapshot.ts';
 
 /** One headless progress line: `big.iso 42.0% 107/256 pieces 312.4 MiB/s ETA 1s | node 1 ...`. */
 export function formatProgressLine(download: DownloadSnapshot): string {
-  const percent =
-    download.sizeBytes === 0 ? 100 : (download.bytesVerified * 100) / download.sizeBytes;
+  const percent = download.sizeBytes === 0 ? 100 : (download.bytesHeld * 100) / download.sizeBytes;
   const owners = download.owners
     .map((owner) => `node ${owner.nodeId} ${owner.state} ${formatRate(owner.rateBytesPerSec)}`)
     .join(', ');

@@ -46,6 +46,13 @@ export interface DownloadSnapshot {
   piecesVerified: number;
   pieceCount: number;
   bytesVerified: number;
+  /**
+   * Verified bytes and the blocks received of pieces not verified yet: what the percentage and
+   * the ETA count, as Transmission's do. By verified pieces alone, a one-piece file at an owner
+   * held to `--upload-limit 2K` read `0.0%` and the same ETA for a minute (found by a session).
+   * A piece that fails its hash takes its bytes back.
+   */
+  bytesHeld: number;
   rateBytesPerSec: number;
   /** Seconds to go at the current rate; null when unknown. */
   etaSec: number | null;

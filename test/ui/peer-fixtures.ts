@@ -73,6 +73,7 @@ export function download(
     piecesVerified: verified,
     pieceCount: sources.length,
     bytesVerified: sources.length === 0 ? 0 : Math.round((sizeBytes * verified) / sources.length),
+    bytesHeld: sources.length === 0 ? 0 : Math.round((sizeBytes * verified) / sources.length),
     rateBytesPerSec: 0,
     etaSec: null,
     stalledSec: 0,

@@ -1090,6 +1090,20 @@ export class BlockTransfer {
     return bytes;
   }
 
+  /**
+   * Bytes received of pieces not verified yet (each piece's blocks in hand). A snapshot's worth
+   * of work: the pieces being assembled are few (what may be in flight).
+   */
+  get unverifiedBytes(): number {
+    const { verified } = this.picker;
+    let bytes = 0;
+    for (const assembly of this.assemblies.values()) {
+      if (verified.has(assembly.piece)) continue;
+      bytes += Math.min(assembly.lengthBytes, assembly.receivedCount * assembly.blockSizeBytes);
+    }
+    return bytes;
+  }
+
   /** Forgets every in-flight request (pause, cancel, shutdown) and frees the budget. */
   stop(): void {
     this.finished = true;

@@ -55,6 +55,7 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
   const transfer = download.transfer;
   const sizeBytes = download.metainfo?.sizeBytes ?? download.match?.size ?? 0;
   const bytesVerified = transfer?.verifiedBytes ?? 0;
+  const bytesHeld = bytesVerified + (transfer?.unverifiedBytes ?? 0);
   const stalledMs = download.stalledForMs();
   // Stalled, every rate is a decaying average of what came before: none is shown.
   const moving = download.state === 'downloading' && stalledMs === 0;
@@ -72,10 +73,11 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
     piecesVerified: transfer?.picker.verified.count ?? 0,
     pieceCount: transfer?.pieceCount ?? 0,
     bytesVerified,
+    bytesHeld,
     rateBytesPerSec: rate,
     // Under a byte a second (a rate decaying between the rare blocks of a tiny limit) an ETA is
     // years of nothing: none is shown.
-    etaSec: rate >= 1 ? Math.ceil((sizeBytes - bytesVerified) / rate) : null,
+    etaSec: rate >= 1 ? Math.ceil((sizeBytes - bytesHeld) / rate) : null,
     stalledSec: Math.floor(stalledMs / 1000),
     owners: download.owners.map((owner) => ({
       nodeId: owner.nodeId,

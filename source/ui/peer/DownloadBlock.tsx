@@ -189,7 +189,7 @@ export function DownloadBlock({
       ? download.state === 'done'
         ? 1
         : 0
-      : download.bytesVerified / download.sizeBytes;
+      : download.bytesHeld / download.sizeBytes;
   const barWidth = Math.max(10, Math.min(30, Math.floor(width / 4)));
   const status = downloadStatus(download);
   // Name, bar and percentage first; the status gets what is left of the line.

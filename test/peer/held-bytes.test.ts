@@ -1,0 +1,51 @@
+/**
+ * A download's percentage and ETA count the blocks it holds of pieces not verified yet, not
+ * only verified pieces: a one-piece file at an owner held to `--upload-limit 2K` read `0.0%`
+ * and the same `ETA 1m04s` for a minute (found by a session). Real loopback UDP, one seeder held
+ * to 16 KiB/s, 4 KiB blocks; the file's SHA-256.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sha256File, writeRandomFile } from './harness/files.ts';
+import { downloadRow, Swarm, settled } from './harness/swarm.ts';
+import { waitFor } from './harness/wait.ts';
+
+const KiB = 1024;
+const NAME = 'one-piece.bin';
+const SIZE = 64 * KiB;
+
+test('a piece half received counts in the percentage and the ETA before it is verified', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 3601;
+  const swarm = await Swarm.start();
+  try {
+    const owner = await swarm.addNode({ nodeId: 1, uploadLimitBytesPerSec: 16 * KiB });
+    const expected = await writeRandomFile(join(owner.folder, NAME), SIZE, seed);
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await swarm.addNode({ nodeId: 2, blockSizeBytes: 4 * KiB });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const row = () => downloadRow(leecher, NAME);
+    await waitFor(
+      () => (row()?.bytesHeld ?? 0) >= 16 * KiB && (row()?.etaSec ?? null) !== null,
+      () => `blocks held, a rate known (seed ${seed}): ${JSON.stringify(row()?.bytesHeld)}`,
+      20_000,
+    );
+    const seen = row()!;
+    if (seen.state !== 'done') {
+      assert.equal(seen.pieceCount, 1);
+      assert.equal(seen.piecesVerified, 0);
+      assert.equal(seen.bytesVerified, 0);
+      assert.ok(seen.bytesHeld < SIZE, `${seen.bytesHeld}`);
+      // What is left, not the whole file, over the rate.
+      assert.equal(seen.etaSec, Math.ceil((SIZE - seen.bytesHeld) / seen.rateBytesPerSec));
+    }
+    const done = await settled(leecher, NAME, 30_000);
+    assert.equal(done.state, 'done', `seed ${seed}: ${done.reason}`);
+    assert.equal(row()?.bytesHeld, SIZE);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+  } finally {
+    await swarm.close();
+  }
+});
