@@ -539,12 +539,20 @@ export class Seeder {
       entry.roundSaidAtMs = nowMs;
       const seconds = (copies.lastRoundMs / 1000).toFixed(1);
       const round = `(in ${seconds} s, ${copies.lastRoundRepeats} twice)`;
-      // Under a limit a piece is granted when asked and sent when the limit allows: `went out
-      // once (in 0.0 s)` was logged 64 s before a 2K owner had sent them (found by a session).
+      // Under a limit a piece is granted when asked and sent when the limit allows (a run is
+      // cut to it, the rest asked again): `went out once (in 0.0 s)` was logged 24-64 s before
+      // a 2K owner had sent them (found by sessions). Said so where a piece takes the limit
+      // more than a second, or more than 300 ms is queued; otherwise they are out within it.
       const queuedMs = this.pacer.queuedMs();
-      this.opts.logger.log(
+      const limit = this.pacer.limit;
+      const pieceMs = limit > 0 ? (entry.file.metainfo.pieceSizeBytes * 1000) / limit : 0;
+      const pace =
         queuedMs > MAX_PACED_WAIT_MS
-          ? `every piece of ${entry.file.name} was granted once ${round}; the upload limit sends what is queued in ${formatDuration(queuedMs)}`
+          ? `the upload limit sends what is queued in ${formatDuration(queuedMs)}`
+          : 'they go out as the upload limit allows';
+      this.opts.logger.log(
+        queuedMs > MAX_PACED_WAIT_MS || pieceMs > 1_000
+          ? `every piece of ${entry.file.name} was granted once ${round}; ${pace}`
           : `every piece of ${entry.file.name} went out once ${round}`,
       );
     }

@@ -513,6 +513,25 @@ describe('Seeder over loopback', () => {
     );
   });
 
+  test('under a short queue the round is said as granted too where a piece takes over a second', async () => {
+    const world = await startSeeder();
+    // 256 KiB pieces at 200 KiB/s; three 16 KiB blocks queue 240 ms of it.
+    world.seeder.setUploadLimit(200 * 1024);
+    const client = await openClient();
+    const cookie = await hello(client, world);
+    for (let piece = 0; piece < 3; piece++)
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 1 }));
+    const said = () =>
+      world.logger
+        .getSnapshot()
+        .map((line) => line.text)
+        .filter((text) => text.startsWith('every piece of big.iso'));
+    await waitFor(() => said().length > 0, 'the round said');
+    assert.deepEqual(said(), [
+      'every piece of big.iso was granted once (in 0.0 s, 0 twice); they go out as the upload limit allows',
+    ]);
+  });
+
   // Behind the DATA of a partial owner held to `--upload-limit 2K` a BITFIELD was refused busy,
   // and a new downloader read `◐0/128` beside its 38 pieces for 20-70 s (found by a session).
   test('a BITFIELD goes out at once, not behind what the upload limit holds back', async () => {
