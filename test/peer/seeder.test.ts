@@ -153,6 +153,14 @@ async function startSeeder(setup: SeederSetup = {}): Promise<World> {
   return { clock, cookies, logger, seeder, seederEndpoint, seederAddress, file, content };
 }
 
+/** What the seeder's log said of rounds of first copies of the file. */
+function roundLines(world: World): string[] {
+  return world.logger
+    .getSnapshot()
+    .map((line) => line.text)
+    .filter((text) => text.startsWith('every piece of big.iso'));
+}
+
 async function hello(client: Client, world: World): Promise<Buffer> {
   const outcome = await client.endpoint.request(world.seederAddress, { type: 'hello', nodeId: 9 });
   assert.ok(outcome.ok && outcome.reply.type === 'welcome', 'welcome expected');
@@ -501,11 +509,7 @@ describe('Seeder over loopback', () => {
       const cookie = await hello(client, world);
       client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 1 }));
     }
-    const said = () =>
-      world.logger
-        .getSnapshot()
-        .map((line) => line.text)
-        .filter((text) => text.startsWith('every piece of big.iso'));
+    const said = () => roundLines(world);
     await waitFor(() => said().length > 0, 'the round said');
     assert.match(
       said()[0]!,
@@ -521,11 +525,7 @@ describe('Seeder over loopback', () => {
     const cookie = await hello(client, world);
     for (let piece = 0; piece < 3; piece++)
       client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 1 }));
-    const said = () =>
-      world.logger
-        .getSnapshot()
-        .map((line) => line.text)
-        .filter((text) => text.startsWith('every piece of big.iso'));
+    const said = () => roundLines(world);
     await waitFor(() => said().length > 0, 'the round said');
     assert.deepEqual(said(), [
       'every piece of big.iso was granted once (in 0.0 s, 0 twice); they go out as the upload limit allows',
