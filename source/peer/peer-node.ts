@@ -892,7 +892,10 @@ export class PeerNode {
    */
   private async withdrawGone(name: string): Promise<void> {
     const last = await loadCachedMetainfo(this.folder, name, null);
-    if (last === null || this.closed) return;
+    // After the registration this start began with: sent before it, the OWN failed at once
+    // (`not registered with the tracker yet`, no token) and the file stayed listed; the start
+    // runs both together, and under a CI run's load the registration came second.
+    if (last === null || !(await this.registration) || this.closed) return;
     await this.tracker.own(last.infohash, name, last.metainfo.sizeBytes, 'withdrawn');
   }
 
