@@ -532,6 +532,22 @@ describe('Seeder over loopback', () => {
     ]);
   });
 
+  // At 2 MiB/s three leechers' runs queued 0.3-1 s, and the round read `the upload limit sends
+  // what is queued in 0s` (a CI run): within a second they are out.
+  test('a queue the limit sends within a second is said as gone out', async () => {
+    const world = await startSeeder();
+    // 256 KiB pieces at 400 KiB/s (0.64 s each); three peers' 64 KiB runs queue 0.48 s.
+    world.seeder.setUploadLimit(400 * 1024);
+    for (let piece = 0; piece < 3; piece++) {
+      const client = await openClient();
+      const cookie = await hello(client, world);
+      client.endpoint.send(world.seederAddress, blockRequest(world, cookie, { piece, count: 4 }));
+    }
+    const said = () => roundLines(world);
+    await waitFor(() => said().length > 0, 'the round said');
+    assert.deepEqual(said(), ['every piece of big.iso went out once (in 0.0 s, 0 twice)']);
+  });
+
   // Behind the DATA of a partial owner held to `--upload-limit 2K` a BITFIELD was refused busy,
   // and a new downloader read `◐0/128` beside its 38 pieces for 20-70 s (found by a session).
   test('a BITFIELD goes out at once, not behind what the upload limit holds back', async () => {
