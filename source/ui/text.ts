@@ -46,17 +46,37 @@ export function truncate(text: string, width: number): string {
  * host (a test swarm on 127.0.0.1, a machine's several nodes) differ only there
  * (`[2001:db8:…]:48157`, not `[2001:db8:9::2]:4…`). Anything else is cut as truncate() does.
  */
-export function truncateAddress(text: string, width: number): string {
+export function truncateAddress(text: string, width: number, minHostCells = 3): string {
   if (textWidth(text) <= width) return text;
+  const end = portEnd(text);
+  // A host cut to fewer than 3 cells (`1…`) says less than the address cut at its end, unless
+  // every row has that host (minHostCells 1: `…:47811`).
+  if (end === null || width - end.length < minHostCells) return truncate(text, width);
+  // The host cut in its middle: the nodes of one LAN differ at its end (`192…1.11:6881`).
+  return truncateMiddle(text.slice(0, text.length - end.length), width - end.length) + end;
+}
+
+/** The fewest cells truncateAddress keeps `text`'s port in. */
+export function addressReadableWidth(text: string, minHostCells = 3): number {
+  const end = portEnd(text);
+  return Math.min(textWidth(text), (end?.length ?? 0) + minHostCells);
+}
+
+/** The host of `text` (host:port), or all of it when it has no port. */
+export function addressHost(text: string): string {
+  const end = portEnd(text);
+  return end === null
+    ? text
+    : text.slice(0, text.length - end.length + (end.startsWith(']') ? 1 : 0));
+}
+
+/** `:port` (or `]:port` after a bracketed IPv6 host) ending `text`; null if it is not host:port. */
+function portEnd(text: string): string | null {
   const colon = text.lastIndexOf(':');
   const bracketed = text.startsWith('[') && text[colon - 1] === ']';
   const port = text.slice(colon + 1);
-  if (colon <= 0 || !/^\d{1,5}$/.test(port) || (text.includes(']') && !bracketed))
-    return truncate(text, width);
-  const end = bracketed ? `]:${port}` : `:${port}`;
-  // A host cut to fewer than 3 cells (`1…`) says less than the address cut at its end.
-  if (width - end.length < 3) return truncate(text, width);
-  return truncate(text.slice(0, colon - (bracketed ? 1 : 0)), width - end.length) + end;
+  if (colon <= 0 || !/^\d{1,5}$/.test(port) || (text.includes(']') && !bracketed)) return null;
+  return bracketed ? `]:${port}` : `:${port}`;
 }
 
 /**
@@ -197,6 +217,12 @@ export interface FitOptions<K extends PropertyKey> {
   chromeFixed?: number;
   /** Widths the columns need at least: those of rows not given (a table's window). */
   atLeast?: Partial<Record<K, number>>;
+  /**
+   * Widths flexible columns keep while another can still give room, before every one goes down
+   * to 3 cells: an address column its ports (addressReadableWidth). Cut widest first, one of
+   * two address columns at 62 cells went to `127.0.…` beside the other's 11 (found by a session).
+   */
+  readableWidths?: Partial<Record<K, number>>;
   /** How a flexible column's cells are cut, where not at their end (truncate). */
   cutters?: Partial<Record<K, (text: string, width: number) => string>>;
 }
@@ -263,7 +289,8 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
     shown.length * perColumn +
     fixed -
     maxWidth;
-  const shrink = (floor: (key: K) => number) => {
+  /** Cuts the widest flexible column first, by all that is over or (`level`) to the next. */
+  const shrink = (floor: (key: K) => number, level = false) => {
     for (let over = excess(); over > 0; over = excess()) {
       const candidates = options.flexible.filter(
         (key) => shown.includes(key) && widths.get(key)! > floor(key),
@@ -272,7 +299,12 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
       const widest = candidates.reduce((best, key) =>
         widths.get(key)! > widths.get(best)! ? key : best,
       );
-      widths.set(widest, Math.max(floor(widest), widths.get(widest)! - over));
+      const width = widths.get(widest)!;
+      let least = floor(widest);
+      if (level)
+        for (const key of candidates)
+          if (key !== widest) least = Math.max(least, Math.min(widths.get(key)!, width - 1));
+      widths.set(widest, Math.max(least, width - over));
     }
   };
   const softFloor = (key: K) => Math.max(SOFT_MIN_WIDTH, textWidth(key));
@@ -295,7 +327,11 @@ export function fitTable<T extends Record<string, string>, K extends keyof T & s
     if (shown.includes(key) && excess() < 0)
       widths.set(key, Math.min(wanted, widths.get(key)! - excess()));
   }
-  shrink((key) => Math.max(3, textWidth(key)));
+  const lastFloor = (key: K) => Math.max(3, textWidth(key));
+  const readable = options.readableWidths;
+  // Columns of one kind (two addresses) share this cut: widest first, one went to its floor.
+  if (readable) shrink((key) => Math.max(lastFloor(key), readable[key] ?? 0), true);
+  shrink(lastFloor);
   const fitted = rows.map((row) => {
     const cut = { ...row };
     for (const key of options.flexible) {

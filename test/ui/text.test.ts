@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  addressReadableWidth,
   fitColumns,
   fitTable,
   textWidth,
@@ -82,10 +83,14 @@ describe('wrapShorteningWords', () => {
 });
 
 describe('truncateAddress', () => {
-  test('cuts the host and keeps the port, which tells nodes of one host apart', () => {
+  test('cuts the host in its middle and keeps the port: nodes of one host differ there', () => {
     assert.equal(truncateAddress('[2001:db8:9::2]:48157', 30), '[2001:db8:9::2]:48157');
-    assert.equal(truncateAddress('[2001:db8:9::2]:48157', 18), '[2001:db8:…]:48157');
-    assert.equal(truncateAddress('198.18.0.10:40000', 12), '198.1…:40000');
+    assert.equal(truncateAddress('[2001:db8:9::2]:48157', 18), '[2001:…9::2]:48157');
+    // The nodes of one LAN differ at the host's end (until 2026-12-08 `198.1…:40000`).
+    assert.equal(truncateAddress('198.18.0.10:40000', 12), '198…10:40000');
+    // Where every row has one host, it may go down to `…` (minHostCells 1).
+    assert.equal(truncateAddress('127.0.0.1:47811', 7, 1), '…:47811');
+    assert.equal(truncateAddress('127.0.0.1:47811', 7), '127.0.…');
     assert.equal(textWidth(truncateAddress('[fe80::a816:e8ff:fe63:d5e5%vb]:46611', 20)), 20);
   });
 
@@ -93,6 +98,15 @@ describe('truncateAddress', () => {
     assert.equal(truncateAddress('198.18.0.10:40000', 8), '198.18.…');
     assert.equal(truncateAddress('a-name-not-an-address', 8), 'a-name-…');
     assert.equal(truncateAddress('10.0.0.1:port', 8), '10.0.0.…');
+  });
+});
+
+describe('addressReadableWidth', () => {
+  test('the port, its colon and 3 cells of host; 3 without a port; never more than the text', () => {
+    assert.equal(addressReadableWidth('127.0.0.1:47811'), 9);
+    assert.equal(addressReadableWidth('[::1]:7003'), 9);
+    assert.equal(addressReadableWidth('somewhere'), 3);
+    assert.equal(addressReadableWidth('a:1'), 3);
   });
 });
 
@@ -175,6 +189,23 @@ describe('fitColumns', () => {
     // Allowed down to 8 cells, the name is cut instead and owners stays.
     assert.deepEqual(fit(34, 8).columns, ['name', 'size', 'owners']);
     assert.equal(fit(34, 8).rows[0]?.name, 'ubuntu-2…');
+  });
+
+  test('readable widths are kept while another column can give room, then given up', () => {
+    // Found by a session: at 62 columns a tracker view's address column was cut to `127.0.…`
+    // (8 cells, every node on one host alike) while the tracker column beside it kept 11.
+    const nodes = [{ address: '127.0.0.1:47811', tracker: '127.0.0.1:47800' }];
+    const fit = (maxWidth: number) =>
+      fitTable(nodes, ['address', 'tracker'], maxWidth, {
+        flexible: ['address', 'tracker'],
+        cutters: { address: truncateAddress, tracker: truncateAddress },
+        readableWidths: { address: 9, tracker: 9 },
+      });
+    // 26 = 7 of chrome + 9 + 10: the widest (the first of equals) cut to its readable width.
+    assert.deepEqual(fit(26).rows, [{ address: '12…:47811', tracker: '12…1:47800' }]);
+    assert.deepEqual(fit(25).rows, [{ address: '12…:47811', tracker: '12…:47800' }]);
+    // Narrower than both readable widths: down to 3 cells, widest first, as before.
+    assert.deepEqual(fit(24).widths, { address: 8, tracker: 9 });
   });
 
   test('never shrinks a flexible column below its heading (or 3 characters)', () => {

@@ -188,6 +188,23 @@ describe('tracker rows', () => {
     assert.ok(!nodeCells(snapshot, 'id', 120).columns.includes('tracker'), 'one tracker: none');
   });
 
+  test('trackers sharing a swarm, narrow: every address and tracker keeps its port', () => {
+    // Found by a session: at 60-62 columns the address column read `127.0.…` on every row (the
+    // nodes of one host alike) while the tracker column beside it kept its port.
+    const shared = trackerSnapshot(
+      [11, 12, 13, 14].map((id) =>
+        nodeRow(id, { address: `127.0.0.1:478${id}`, tracker: '127.0.0.1:47800' }),
+      ),
+    );
+    for (const width of [60, 61, 62, 65]) {
+      const { rows } = nodeCells(shared, 'id', width);
+      for (const row of rows) {
+        assert.match(row.address, /:478\d\d$/, `at ${width}: ${row.address}`);
+        assert.match(row.tracker, /:47800$/, `at ${width}: ${row.tracker}`);
+      }
+    }
+  });
+
   test('a long address is cut to fit the width', () => {
     const ipv6 = trackerSnapshot([
       nodeRow(1, { address: '[2001:db8:85a3:1234:5678:8a2e:370:7334]:65535' }),
@@ -196,8 +213,9 @@ describe('tracker rows', () => {
     // The address gives up width down to 12, then 'joined' is left out and the address takes
     // back the room it leaves: 60 = 16 of borders and padding + node 4 + address 19 + heartbeat
     // 9 + files 5 + credit 7 (heading). Before 2026-12-06 those 7 cells stayed empty. The host
-    // gives up the cells, not the port (until 2026-12-07 `[2001:db8:85a3:1234…`).
-    assert.equal(rows[0]?.address, '[2001:db8:85…]:65535');
+    // gives up the cells, not the port (until 2026-12-07 `[2001:db8:85a3:1234…`), in its middle
+    // (until 2026-12-08 `[2001:db8:85…]:65535`).
+    assert.equal(rows[0]?.address, '[2001:d…:7334]:65535');
     assert.deepEqual(columns, ['node', 'address', 'heartbeat', 'files', 'credit']);
   });
 

@@ -1,7 +1,13 @@
 import { formatDuration, formatSize, shortInfohash } from '../../format.ts';
 import { plural } from '../../tracker/events.ts';
 import type { FileRow, NodeRow, TrackerSnapshot } from '../../tracker/snapshot.ts';
-import { fitTable, naturalWidths, truncateAddress } from '../text.ts';
+import {
+  addressHost,
+  addressReadableWidth,
+  fitTable,
+  naturalWidths,
+  truncateAddress,
+} from '../text.ts';
 
 /** How the nodes table is ordered; `s` cycles through them. */
 export type NodeSort = 'id' | 'credit' | 'last heard';
@@ -177,15 +183,38 @@ export function nodeCells(
 } {
   const nodes = nodesShown(snapshot, sort, window.filter);
   const rows = nodes.slice(window.from, window.from + window.count).map(nodeRowCells);
+  const address = addressCut(rows, 'address');
+  const tracker = addressCut(rows, 'tracker');
   const fitted = fitTable(rows, nodeColumns(snapshot), width, {
     // The tracker column (a shared store) is an address too: fixed, it pushed the table past 60
     // columns, which lost its left border (found by a session).
     flexible: ['address', 'tracker'],
-    cutters: { address: truncateAddress, tracker: truncateAddress },
+    cutters: { address: address.cutter, tracker: tracker.cutter },
+    readableWidths: { address: address.readable, tracker: tracker.readable },
     droppable: ['joined'],
     ...(window.atLeast ? { atLeast: window.atLeast } : {}),
   });
   return { rows: fitted.rows, columns: fitted.columns, widths: fitted.widths, nodes };
+}
+
+/**
+ * How an address column is cut, and the cells it needs to keep every row's port (loops: rows may
+ * be 100,000). Where every row has one host (the nodes of one machine: a demo, a class on one
+ * laptop) the port is what tells them apart, and the host may go down to `…` (at 60 columns both
+ * address columns read `127.0.…` or `127.0.0…` on every row, found by a session).
+ */
+function addressCut(
+  rows: readonly NodeCells[],
+  key: 'address' | 'tracker',
+): { cutter: (text: string, width: number) => string; readable: number } {
+  const host = rows.length > 0 ? addressHost(rows[0]![key]) : '';
+  let oneHost = true;
+  for (const row of rows) if (addressHost(row[key]) !== host) oneHost = false;
+  const minHostCells = oneHost ? 1 : 3;
+  let readable = 0;
+  for (const row of rows)
+    readable = Math.max(readable, addressReadableWidth(row[key], minHostCells));
+  return { cutter: (text, width) => truncateAddress(text, width, minHostCells), readable };
 }
 
 /** The cells every node's row needs in each column: what a window's columns keep. */
