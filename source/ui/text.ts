@@ -178,7 +178,12 @@ export function wrapShorteningWords(
     const widths = words.map(textWidth);
     const longest = widths.indexOf(Math.max(...widths));
     if (widths[longest]! <= MIN_WORD_CELLS) break;
-    const cells = Math.max(MIN_WORD_CELLS, Math.floor((widths[longest]! * 2) / 3));
+    // On one row the cut is known exactly: what is over the width, no more (a log line).
+    const over = textWidth(fitted) - width;
+    const cells = Math.max(
+      MIN_WORD_CELLS,
+      maxRows === 1 ? widths[longest]! - over : Math.floor((widths[longest]! * 2) / 3),
+    );
     words[longest] = truncateMiddle(words[longest]!, cells);
     fitted = words.join(' ');
   }

@@ -972,6 +972,28 @@ describe('peer view: downloads', () => {
     }
   });
 
+  // A 120-character name at 120 columns left `56.3% downloading · 2/4 piec…`, and at 70
+  // `8/32 pieces 300.0…` (found by a session): the name gives way first, then the piece count.
+  test('a long name is cut in its middle before the rate and ETA give way', async () => {
+    const name = `${'L'.repeat(116)}.bin`;
+    const cut = (start: number, end: number) => `  ${'L'.repeat(start)}…${'L'.repeat(end)}.bin`;
+    const expected: Record<number, string> = {
+      120: `${cut(18, 13)} [${'█'.repeat(15)}${'░'.repeat(15)}]  50.0% downloading · 2/4 pieces 2.0 MiB/s ETA 5s`,
+      80: `${cut(14, 8)} [█████░░░░░]  50.0% downloading · 2.0 MiB/s ETA 5s`,
+      70: `${cut(12, 7)} [█████░░░░░]  50.0% downloading · 2.0 MiB/s`,
+    };
+    for (const columns of [120, 80, 70]) {
+      const view = await show({
+        peer: peerSnapshot({
+          downloads: [download(name, [0, 0, M, M], { rateBytesPerSec: 2 * MIB, etaSec: 5 })],
+        }),
+        size: { columns, rows: 36 },
+      });
+      const title = view.lines().find((line) => line.includes('downloading')) ?? view.frame();
+      assert.equal(title, expected[columns], `at ${columns}`);
+    }
+  });
+
   test('at 80 columns a downloading block keeps its state; rate and ETA give way first', async () => {
     const view = await show({
       peer: peerSnapshot({

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { LogLine } from '../../log/logger.ts';
-import { truncate, wrapRows } from '../text.ts';
+import { textWidth, wrapShorteningWords } from '../text.ts';
 import { PaneTitle } from './PaneTitle.tsx';
 
 /** Clock time of a log line, as the log pane shows it. */
@@ -41,9 +41,17 @@ export function LogPane(props: {
     const line = props.lines[index]!;
     const text = `${timeOf(line.wallMs)} ${line.text}`;
     const trouble = TROUBLE.test(line.text);
-    const rows = trouble
-      ? wrapRows(text, props.width, Math.min(TROUBLE_ROWS, visible), TIME_INDENT)
-      : [truncate(text, props.width)];
+    // Long words (a file's name) are cut in their middle first: cut at its end, a line about a
+    // 120-character name read `03:30:34 LLLL…`, its verb and figures lost (found by a session).
+    const rows =
+      textWidth(text) <= props.width
+        ? [text]
+        : wrapShorteningWords(
+            text,
+            props.width,
+            trouble ? Math.min(TROUBLE_ROWS, visible) : 1,
+            TIME_INDENT,
+          );
     if (shown.length + rows.length > visible) break;
     shown.unshift(...rows.map((row, at) => ({ key: `${line.seq}.${at}`, text: row, trouble })));
   }

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { formatDuration, formatRate, formatSize } from '../../format.ts';
 import { DOWNLOAD_STATE_WORDS } from '../../peer/download/download-state.ts';
 import type { DownloadSnapshot } from '../../peer/peer-snapshot.ts';
-import { stateText, textWidth, truncate } from '../text.ts';
+import { stateText, textWidth, truncate, truncateMiddle } from '../text.ts';
 import { OwnerRow } from './OwnerRow.tsx';
 import {
   ownerColor,
@@ -30,6 +30,15 @@ export function progressBar(fraction: number, width: number): string {
 
 /** Text after the bar: state (and reason) first, so a cut line still says it; then figures. */
 export function downloadStatus(download: DownloadSnapshot): string {
+  return downloadStatusForms(download)[0]!;
+}
+
+/**
+ * downloadStatus, then shorter forms for a narrow line: without the piece count (the bar's
+ * percentage says as much), then without the ETA, then the state alone. Cut at its end, the
+ * line lost its rate first (`27.3% downloading · 8/32 pieces 300.0…`, found by a session).
+ */
+function downloadStatusForms(download: DownloadSnapshot): string[] {
   // Waiting, the line under the title says why in full (legendText): said in both, it was read
   // twice, the title's copy cut short.
   const reasonBelow = download.state === 'waiting-for-owners' && download.choices.length === 0;
@@ -44,7 +53,43 @@ export function downloadStatus(download: DownloadSnapshot): string {
       : ` ${formatRate(download.rateBytesPerSec)}`;
   const eta =
     download.etaSec !== null && downloading ? ` ETA ${formatDuration(download.etaSec * 1000)}` : '';
-  return ` ${state}${pieces || rate || eta ? ' ·' : ''}${pieces}${rate}${eta}`;
+  const form = (...figures: string[]) =>
+    ` ${state}${figures.some(Boolean) ? ' ·' : ''}${figures.join('')}`;
+  return [form(pieces, rate, eta), form(rate, eta), form(rate), form()];
+}
+
+/** Cells of the title line besides name, bar and status: `▸ `, ` [`, `] `, `100.0%`. */
+const TITLE_FIXED_CELLS = 12;
+const MIN_BAR_CELLS = 10;
+/** A name is cut to no fewer cells than this before the status gives up its figures. */
+const MIN_NAME_CELLS = 20;
+
+/**
+ * The title line's widths: the status in its longest form that fits beside the name at 20
+ * cells (the bar narrowed to 10 first), the name what is left up to its own width, the bar the
+ * rest up to a quarter of the line. Before, the name took all but 24 cells and the status was
+ * cut at its end: a 120-character name left `56.3% downloading · 2/4 piec…` (found by a session).
+ */
+export function titleLayout(
+  nameCells: number,
+  statusForms: readonly string[],
+  width: number,
+): { nameWidth: number; barWidth: number; status: string } {
+  const widestBar = Math.max(MIN_BAR_CELLS, Math.min(30, Math.floor(width / 4)));
+  const leastName = Math.min(nameCells, MIN_NAME_CELLS);
+  for (const status of statusForms)
+    for (const bar of [widestBar, MIN_BAR_CELLS]) {
+      const room = width - TITLE_FIXED_CELLS - bar - textWidth(status);
+      if (room < leastName) continue;
+      const nameWidth = Math.min(nameCells, room);
+      return { nameWidth, barWidth: Math.min(widestBar, bar + room - nameWidth), status };
+    }
+  const statusWidth = Math.max(0, width - TITLE_FIXED_CELLS - MIN_BAR_CELLS - leastName);
+  return {
+    nameWidth: leastName,
+    barWidth: MIN_BAR_CELLS,
+    status: truncate(statusForms.at(-1) ?? '', statusWidth),
+  };
 }
 
 /**
@@ -190,13 +235,13 @@ export function DownloadBlock({
         ? 1
         : 0
       : download.bytesHeld / download.sizeBytes;
-  const barWidth = Math.max(10, Math.min(30, Math.floor(width / 4)));
-  const status = downloadStatus(download);
-  // Name, bar and percentage first; the status gets what is left of the line.
-  const nameWidth = Math.max(8, Math.min(textWidth(download.name), width - barWidth - 12 - 24));
-  const shownName = truncate(download.name, nameWidth);
-  // "▸ name" + " [bar] " + "100.0%" = 2 + name + barWidth + 4 + 6.
-  const statusWidth = Math.max(0, width - 12 - barWidth - textWidth(shownName));
+  const { nameWidth, barWidth, status } = titleLayout(
+    textWidth(download.name),
+    downloadStatusForms(download),
+    width,
+  );
+  // In its middle: the end (`.iso`, a version) tells files apart as much as the start.
+  const shownName = truncateMiddle(download.name, nameWidth);
   const mapWidth = Math.max(1, width - 6);
   const cells = pieceCells(download.pieceSources, mapWidth);
   const tally = tallyPieces(download.pieceSources, download.owners.length);
@@ -206,7 +251,7 @@ export function DownloadBlock({
       <Text>
         <Text bold inverse={selected}>{`${selected ? '▸' : ' '} ${shownName}`}</Text>
         {` ${progressBar(fraction, barWidth)} ${(fraction * 100).toFixed(1).padStart(5)}%`}
-        <Text color={STATE_COLOR[download.state]}>{truncate(status, statusWidth)}</Text>
+        <Text color={STATE_COLOR[download.state]}>{status}</Text>
       </Text>
       {download.choices.length > 0 ? (
         <ChoiceLines download={download} width={width} />
