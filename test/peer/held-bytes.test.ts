@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { PIECE_IN_FLIGHT } from '../../source/peer/download/download-snapshot.ts';
 import { sha256File, writeRandomFile } from './harness/files.ts';
 import { downloadRow, Swarm, settled } from './harness/swarm.ts';
 import { waitFor } from './harness/wait.ts';
@@ -50,6 +51,49 @@ test('a piece half received counts in the percentage and the ETA before it is ve
     const done = await settled(leecher, NAME, 30_000);
     assert.equal(done.state, 'done', `seed ${seed}: ${done.reason}`);
     assert.equal(row()?.bytesHeld, SIZE);
+    assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
+  } finally {
+    await swarm.close();
+  }
+});
+
+// Under `:down 300K` a piece half received read `0/4 pieces`, `map ····`, `▒ 0 in flight` at
+// 20 % (found by a session): between two paced requests nothing is asked of anyone.
+test('under a download limit a piece begun is drawn in flight between its requests', {
+  timeout: 60_000,
+}, async () => {
+  const seed = 3602;
+  const swarm = await Swarm.start();
+  try {
+    const owner = await swarm.addNode({ nodeId: 1 });
+    const expected = await writeRandomFile(join(owner.folder, NAME), SIZE, seed);
+    assert.deepEqual(await owner.node.seed(NAME), { ok: true });
+    const leecher = await swarm.addNode({
+      nodeId: 2,
+      blockSizeBytes: 4 * KiB,
+      downloadLimitBytesPerSec: 16 * KiB,
+    });
+    assert.deepEqual(leecher.node.download(NAME), { ok: true });
+    const row = () => downloadRow(leecher, NAME);
+    // Every snapshot while blocks of the one piece are held: the piece is in flight.
+    let checked = 0;
+    const drawnMissing: string[] = [];
+    await waitFor(
+      () => {
+        const now = row();
+        if (now?.state === 'done') return true;
+        if (now?.state === 'downloading' && now.bytesHeld > 0 && now.stalledSec === 0) {
+          checked++;
+          if (now.pieceSources[0] !== PIECE_IN_FLIGHT)
+            drawnMissing.push(`${now.bytesHeld} B held: ${now.pieceSources[0]}`);
+        }
+        return false;
+      },
+      () => `the download done (seed ${seed}): ${row()?.state}`,
+      30_000,
+    );
+    assert.ok(checked >= 10, `seed ${seed}: ${checked} snapshots checked`);
+    assert.deepEqual(drawnMissing, [], `seed ${seed}`);
     assert.equal(await sha256File(join(leecher.folder, NAME)), expected, `seed ${seed}`);
   } finally {
     await swarm.close();

@@ -31,7 +31,7 @@ function resumedDownload(): Download {
     pieceCount: 8,
     verifiedBytes: 5 * 1024,
     retransmittedBlocks: 0,
-    askedPieces: () => [5][Symbol.iterator](),
+    fetchedPieces: () => [5][Symbol.iterator](),
   };
   return {
     name: 'f.bin',

@@ -17,8 +17,8 @@ export const HELD_BEFORE_START = 'stays paused once found, as you left it';
 
 /**
  * Who delivered each piece this session, as an index into `owners` (the transfer names owners
- * by node id), with resumed pieces marked, and pieces asked of an owner now marked in flight
- * while `fetching`.
+ * by node id), with resumed pieces marked, and pieces being fetched (asked of an owner now, or
+ * partly received) marked in flight while `fetching`.
  * A paused download, or one whose owners are all gone, keeps the blocks of its pieces begun but
  * asks nobody for them: its map showed them in flight (`▒ 1 in flight` beside `every owner is
  * gone`); they are missing until verified.
@@ -40,7 +40,7 @@ function pieceSourcesOf(
   if (!fetching) return sources;
   // Begun is not in flight: a download whose only owner left has nothing of its pieces begun
   // asked of anyone, and showed `downloading · ▒ 1 in flight` for as long (found by a session).
-  for (const piece of transfer.askedPieces()) {
+  for (const piece of transfer.fetchedPieces()) {
     if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
   }
   return sources;
