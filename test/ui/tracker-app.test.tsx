@@ -121,6 +121,23 @@ describe('tracker view: what it shows', () => {
       view.linesFrom('└──────┴──────┴', 2)[1],
       'no files yet: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)',
     );
+    // Once every node has left, the swarm is not empty `yet` (found by a session).
+    const store = new MutableStore(smallSwarm);
+    const left = await show({ tracker: store, size: { columns: 100, rows: 30 } });
+    store.set(empty);
+    await eventually(() => {
+      const lines = left.lines();
+      assert.ok(
+        lines.includes('no nodes left: start one with bt-tui peer --id 1 --tracker 10.0.0.5:6881'),
+        left.frame(),
+      );
+      assert.ok(
+        lines.includes(
+          'no files left: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)',
+        ),
+        left.frame(),
+      );
+    });
     // A filter that matches nothing says so, and not that the swarm is empty.
     const swarm = await show({ tracker: fixedStore(smallSwarm), size: { columns: 100, rows: 30 } });
     await swarm.press('/', '9', '9', KEY.enter);

@@ -121,6 +121,11 @@ export function TrackerApp(props: TrackerAppProps) {
   const redrawEveryMs = props.redrawEveryMs ?? TRACKER_REDRAW_MS;
   const redraws = useRedrawThrottle(redrawEveryMs);
   const snapshot = useStore(props.tracker, redraws);
+  // Once the swarm had nodes (files), an empty table is not `yet`: every node had left and the
+  // view still said `no nodes yet` (found by a session).
+  const seen = useRef({ nodes: false, files: false });
+  if (snapshot.nodes.length > 0) seen.current.nodes = true;
+  if (snapshot.files.length > 0) seen.current.files = true;
   const lines = useStore(props.log, redraws);
   const terminal = useTerminalSize();
   const { columns, rows } = props.size ?? terminal;
@@ -245,7 +250,7 @@ export function TrackerApp(props: TrackerAppProps) {
         cellStyle={nodeStyle}
         empty={
           snapshot.nodes.length === 0
-            ? `no nodes yet: start one with bt-tui peer --id 1${header.addressForNodes ? ` --tracker ${header.addressForNodes}` : ''}`
+            ? `no nodes ${seen.current.nodes ? 'left' : 'yet'}: start one with bt-tui peer --id 1${header.addressForNodes ? ` --tracker ${header.addressForNodes}` : ''}`
             : 'no node matches the filter'
         }
       />
@@ -260,7 +265,7 @@ export function TrackerApp(props: TrackerAppProps) {
         cellStyle={fileStyle}
         empty={
           snapshot.files.length === 0
-            ? 'no files yet: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)'
+            ? `no files ${seen.current.files ? 'left' : 'yet'}: nodes announce what they seed (--seed NAME, --seed-all, or s in the peer view)`
             : 'no file matches the filter'
         }
       />
