@@ -510,6 +510,12 @@ export class BlockTransfer {
     owner.bytesDelivered += payloadLength;
     this.bytesDelivered += payloadLength;
     owner.onBlock(nowMs);
+    const silent = owner.silentLosses;
+    if (silent.blocks > 0) {
+      this.deps.pacer.noteLoss(silent.bytes, silent.blocks);
+      silent.blocks = 0;
+      silent.bytes = 0;
+    }
     if (owner.state === 'connecting') owner.state = 'active';
     if (assembly.complete) this.finishPiece(assembly);
     this.pumpAfterBatch(owner);
@@ -573,7 +579,14 @@ export class BlockTransfer {
   ): void {
     const askedAtMs = assembly.forgetGivenUp(block, owner.nodeId, txid);
     owner.link.rtt.addLateSample(nowMs - askedAtMs);
-    this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs);
+    const silent = owner.silentLosses;
+    if (silent.blocks === 0) {
+      this.deps.pacer.undoLoss(assembly.blockSizeBytes, nowMs);
+      return;
+    }
+    // Not told to the pacer yet (see expired): no loss at all.
+    silent.blocks--;
+    silent.bytes = Math.max(0, silent.bytes - assembly.blockSizeBytes);
   }
 
   /** Clears every request of a block: it arrived, so nobody needs to answer it any more. */
@@ -899,12 +912,21 @@ export class BlockTransfer {
     const forgiven = this.deps.pacer.forgivenLossShare;
     if (timedOut) link.onLoss(nowMs, forgiven);
     else link.onFastLoss(nowMs, forgiven);
-    this.deps.pacer.noteLoss(assembly.blockSizeBytes);
+    // Timed out, the owner has been silent for a timeout: dead, stopped, or its DATA lost in a
+    // queue. Told to the pacer once it delivers again, a queue's loss is known an RTT later; a
+    // dead owner's never counts (a seeder killed mid-download left `requests paced to 636.8
+    // KiB/s: over 5 % … lost` as it was found dead, found by a session). Overtaken, it is alive.
+    if (timedOut) {
+      owner.silentLosses.blocks++;
+      owner.silentLosses.bytes += assembly.blockSizeBytes;
+    } else this.deps.pacer.noteLoss(assembly.blockSizeBytes);
     return true;
   }
 
   /** Takes an owner out of the transfer (dead, banned, gone): its pieces return to the pool. */
   dropOwner(owner: OwnerSession): void {
+    owner.silentLosses.blocks = 0;
+    owner.silentLosses.bytes = 0;
     this.ownerLeft(owner);
     this.forgetRequests(owner);
     this.pumpAll();

@@ -217,10 +217,10 @@ export class DownlinkPacer {
     this.pace.charge(bytes, nowMs);
   }
 
-  /** A block of `bytes` was found lost (timed out, or overtaken by later ones). */
-  noteLoss(bytes: number): void {
+  /** `blocks` of `bytes` in all were found lost (timed out, or overtaken by later ones). */
+  noteLoss(bytes: number, blocks = 1): void {
     this.lostBytesInSlot += bytes;
-    this.lostBlocksInSlot++;
+    this.lostBlocksInSlot += blocks;
   }
 
   /**

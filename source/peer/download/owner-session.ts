@@ -112,6 +112,12 @@ export class OwnerSession implements LinkUser {
    * that time out leave it as it is: a dead owner asked again is still silent since then.
    */
   waitedOnSinceMs = Number.NEGATIVE_INFINITY;
+  /**
+   * Its blocks given up on for its silence (timed out) since it last delivered: told to the
+   * downlink pacer as losses once it delivers again, forgotten if it is found dead (see
+   * BlockTransfer.expired).
+   */
+  readonly silentLosses = { blocks: 0, bytes: 0 };
   /** Its delivery rate as the download judges it (slow, reciprocity): a decaying average. */
   rateBytesPerSec = DOUBLE_ZERO;
   private rateBytesAtLastSample = DOUBLE_ZERO;
