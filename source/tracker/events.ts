@@ -26,7 +26,7 @@ export type TrackerEvent =
   | { kind: 'joined'; nodeId: number; address: RemoteAddress }
   | { kind: 'reregistered'; nodeId: number; address: RemoteAddress }
   | { kind: 'rejoined'; nodeId: number; address: RemoteAddress; previous: RemoteAddress }
-  | { kind: 'late'; nodeId: number; silentMs: number; neverHeard?: true }
+  | { kind: 'late'; nodeId: number; silentMs: number; neverHeard?: true; storeOut?: true }
   | { kind: 'back'; nodeId: number; silentMs: number }
   | ({ kind: 'dropped'; nodeId: number; silentMs: number } & OwnersLost)
   | ({ kind: 'exited'; nodeId: number } & OwnersLost)
@@ -215,7 +215,11 @@ export function formatEvent(event: TrackerEvent): string {
     case 'late':
       return event.neverHeard
         ? `late node ${event.nodeId} (restored from the store, not heard in the ${formatSeconds(event.silentMs)} since)`
-        : `late node ${event.nodeId} (no heartbeat for ${formatSeconds(event.silentMs)})`;
+        : event.storeOut
+          ? // A node heard by another tracker read plain `late` while the store was out, heard
+            // all along (found by a session): this tracker cannot know.
+            `late node ${event.nodeId} (no heartbeat heard here for ${formatSeconds(event.silentMs)}; the shared store is out, so heartbeats to other trackers do not reach this one)`
+          : `late node ${event.nodeId} (no heartbeat for ${formatSeconds(event.silentMs)})`;
     case 'back':
       return `back node ${event.nodeId} (heard again after ${formatSeconds(event.silentMs)})`;
     case 'dropped': {

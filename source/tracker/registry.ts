@@ -128,19 +128,28 @@ export class Registry {
     return this.byHost.count(hostKey);
   }
 
+  /**
+   * True while the shared store is out (see TrackerState.sweep): nobody is dropped, and a node
+   * silent past the drop reads late, not dropped. Its row read `dropped` for as long, its files
+   * lost it as an owner and its token was refused, while it may have been heard all along by
+   * another tracker (found by a session).
+   */
+  dropsHeld = false;
+
   /** Every registered node, in registration order. */
   nodes(): IterableIterator<NodeRecord> {
     return this.byId.values();
   }
 
   /**
-   * Silent one sweep period: late; two: dropped (even before the sweep removes it). A restored
+   * Silent one sweep period: late; two: dropped (even before the sweep removes it), unless drops
+   * are held (dropsHeld). A restored
    * record counts as heard when it was restored, but until it registers it is not shown alive:
    * nothing has been heard from it.
    */
   statusOf(node: NodeRecord, nowMs: number): NodeStatus {
     const silentMs = nowMs - node.lastHeardMs;
-    if (silentMs >= this.dropAfterSilentMs) return 'dropped';
+    if (silentMs >= this.dropAfterSilentMs && !this.dropsHeld) return 'dropped';
     if (silentMs >= this.sweepIntervalMs) return 'late';
     return node.tokenHex === null ? 'restored' : 'alive';
   }

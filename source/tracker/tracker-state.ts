@@ -344,6 +344,7 @@ export class TrackerState {
    * false (the shared store is out: see RunningTracker) only marks them late.
    */
   sweep(nowMs: number, mayDrop = true): TrackerEvent[] {
+    this.registry.dropsHeld = !mayDrop;
     const events: TrackerEvent[] = [];
     for (const node of this.registry.nodes()) {
       const status = this.registry.statusOf(node, nowMs);
@@ -356,7 +357,9 @@ export class TrackerState {
         events.push(
           node.tokenHex === null
             ? { kind: 'late', nodeId: node.nodeId, silentMs, neverHeard: true }
-            : { kind: 'late', nodeId: node.nodeId, silentMs },
+            : mayDrop
+              ? { kind: 'late', nodeId: node.nodeId, silentMs }
+              : { kind: 'late', nodeId: node.nodeId, silentMs, storeOut: true },
         );
       }
     }

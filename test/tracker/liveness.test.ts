@@ -27,6 +27,23 @@ describe('liveness', () => {
     assert.deepEqual(state.sweep(SWEEP_MS + 2000), [], 'late is reported once');
   });
 
+  // While the shared store is out, a node heard by another tracker read plain `late`, heard all
+  // along (found by a session): the line says this tracker cannot know, and drops nobody.
+  test('with the shared store out, late says heartbeats elsewhere do not reach this tracker', () => {
+    const { state } = newState();
+    register(state, 3, 40111, 0);
+    const events = state.sweep(2 * SWEEP_MS + 1000, false);
+    assert.deepEqual(events.map(formatEvent), [
+      'late node 3 (no heartbeat heard here for 45 s; the shared store is out, so heartbeats to other trackers do not reach this one)',
+    ]);
+    // Not `dropped` while it is not (its row read so for the whole outage): late, and still an
+    // owner; dropped by the first sweep once the store is back.
+    assert.equal(statusOf(state, 3, 2 * SWEEP_MS + 1000), 'late');
+    assert.deepEqual(state.sweep(2 * SWEEP_MS + 2000, false), []);
+    assert.match(formatEvent(state.sweep(2 * SWEEP_MS + 3000)[0]!), /^dropped node 3 /);
+    assert.equal(statusOf(state, 3, 2 * SWEEP_MS + 3000), 'dropped');
+  });
+
   test('drops a node after two silent sweeps, with all its ownerships', () => {
     const { state } = newState();
     const token = register(state, 3, 40111, 0);

@@ -372,13 +372,13 @@ export class BlockTransfer {
   }
 
   /**
-   * Pieces being fetched: a block asked of an owner now, or some received. Under a download
-   * limit nothing may be asked between two paced requests: a piece half received was drawn
-   * missing (`0/4 pieces`, `map ····`, `▒ 0 in flight` at 20 %, found by a session).
+   * Pieces being fetched: a block asked of an owner now, or (`begun`) some received. Under a
+   * download limit nothing may be asked between two paced requests: a piece half received was
+   * drawn missing (`0/4 pieces`, `map ····`, `▒ 0 in flight` at 20 %, found by a session).
    */
-  *fetchedPieces(): IterableIterator<number> {
+  *fetchedPieces(begun: boolean): IterableIterator<number> {
     for (const [piece, assembly] of this.assemblies)
-      if (assembly.asked || assembly.receivedCount > 0) yield piece;
+      if (assembly.asked || (begun && assembly.receivedCount > 0)) yield piece;
   }
 
   setPaused(paused: boolean): void {

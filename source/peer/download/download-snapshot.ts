@@ -18,7 +18,7 @@ export const HELD_BEFORE_START = 'stays paused once found, as you left it';
 /**
  * Who delivered each piece this session, as an index into `owners` (the transfer names owners
  * by node id), with resumed pieces marked, and pieces being fetched (asked of an owner now, or
- * partly received) marked in flight while `fetching`.
+ * partly received while `moving`: not stalled) marked in flight while `fetching`.
  * A paused download, or one whose owners are all gone, keeps the blocks of its pieces begun but
  * asks nobody for them: its map showed them in flight (`▒ 1 in flight` beside `every owner is
  * gone`); they are missing until verified.
@@ -27,6 +27,7 @@ function pieceSourcesOf(
   transfer: BlockTransfer,
   owners: readonly OwnerSession[],
   fetching: boolean,
+  moving: boolean,
 ): Int16Array {
   const indexById = new Map(owners.map((owner, index) => [owner.nodeId, index]));
   const sources = new Int16Array(transfer.pieceCount).fill(PIECE_MISSING);
@@ -40,7 +41,9 @@ function pieceSourcesOf(
   if (!fetching) return sources;
   // Begun is not in flight: a download whose only owner left has nothing of its pieces begun
   // asked of anyone, and showed `downloading · ▒ 1 in flight` for as long (found by a session).
-  for (const piece of transfer.fetchedPieces()) {
+  // Pieces begun count only while blocks come: stalled, one begun from a seeder gone quiet read
+  // as in flight (found by a session).
+  for (const piece of transfer.fetchedPieces(moving)) {
     if (sources[piece] === PIECE_MISSING) sources[piece] = PIECE_IN_FLIGHT;
   }
   return sources;
@@ -96,7 +99,7 @@ export function snapshotDownload(download: Download, partialOwner = false): Down
       piecesHave: owner.has === null ? null : owner.has.count,
     })),
     pieceSources: transfer
-      ? pieceSourcesOf(transfer, download.owners, download.state === 'downloading')
+      ? pieceSourcesOf(transfer, download.owners, download.state === 'downloading', moving)
       : new Int16Array(0),
     retransmittedBlocks: transfer?.retransmittedBlocks ?? 0,
     choices: download.choices,
