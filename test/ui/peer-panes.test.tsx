@@ -1080,6 +1080,25 @@ describe('peer view: help and small terminals', () => {
     );
   });
 
+  // At 60x19 the legend named two owners and one row showed, the block clipped without a word
+  // (found by a session).
+  test('at 60x19 a block taller than its pane counts the owner rows it leaves out', async () => {
+    const view = await show({
+      peer: peerSnapshot({
+        downloads: [download('h.bin', [0, 1, M, M], { owners: [owner(1), owner(3), owner(4)] })],
+      }),
+      size: { columns: 60, rows: 19 },
+    });
+    const pane = downloadsPane(view);
+    assert.ok(
+      pane.some((line) => /^ {2}\+\d more owners?: a taller window shows (it|them)$/.test(line)),
+      view.frame(),
+    );
+    const rows = pane.filter((line) => /^ {2}[A-Z] node \d+ +\[/.test(line)).length;
+    const hidden = Number(/\+(\d) more/.exec(pane.join('\n'))?.[1]);
+    assert.equal(rows + hidden, 3, view.frame());
+  });
+
   test('? at 60x19 lists every key in two columns, the : syntax and t in the demo', async () => {
     const view = await show({
       peer: peerSnapshot(),

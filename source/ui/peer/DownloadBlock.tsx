@@ -224,11 +224,21 @@ export function DownloadBlock({
   download,
   width,
   selected,
+  maxLines,
 }: {
   download: DownloadSnapshot;
   width: number;
   selected: boolean;
+  /**
+   * Lines it may take: taller, its last owner rows give way to a line counting them. Clipped,
+   * at 60x19 the legend named two owners and one row showed (found by a session).
+   */
+  maxLines?: number | undefined;
 }) {
+  const height = downloadBlockHeight(download);
+  const cut = maxLines !== undefined && height > maxLines && maxLines >= 4;
+  const owners = cut ? download.owners.slice(0, maxLines - 4) : download.owners;
+  const hidden = download.owners.length - owners.length;
   const fraction =
     download.sizeBytes === 0
       ? download.state === 'done'
@@ -265,7 +275,7 @@ export function DownloadBlock({
           <Text dimColor>{legendText(download, tally, cells, width)}</Text>
         </>
       )}
-      {download.owners.map((owner, index) => (
+      {owners.map((owner, index) => (
         <OwnerRow
           key={owner.nodeId}
           owner={owner}
@@ -277,6 +287,14 @@ export function DownloadBlock({
           narrow={narrow}
         />
       ))}
+      {hidden > 0 ? (
+        <Text dimColor>
+          {truncate(
+            `  +${hidden} more owner${hidden === 1 ? '' : 's'}: a taller window shows ${hidden === 1 ? 'it' : 'them'}`,
+            width,
+          )}
+        </Text>
+      ) : null}
     </Box>
   );
 }

@@ -15,6 +15,8 @@ export interface DownloadsFit {
   uploadsCounted: boolean;
   /** Title, notice, blocks and the peers section: at most `height`, often less. */
   usedLines: number;
+  /** Lines for the blocks: a selected block taller than this is drawn short (see DownloadBlock). */
+  room: number;
 }
 
 /** Which blocks fit, scrolled so the selected one is visible (see DownloadsPane). */
@@ -62,6 +64,7 @@ export function fitDownloads(props: {
     withUploads,
     uploadsCounted,
     usedLines: Math.min(props.height, usedLines),
+    room,
   };
 }
 
@@ -76,7 +79,7 @@ export function DownloadsPane(props: {
   width: number;
   notice?: Notice | undefined;
 }) {
-  const { first, shown, withUploads, uploadsCounted } = fitDownloads({
+  const { first, shown, withUploads, uploadsCounted, room } = fitDownloads({
     ...props,
     noticeLine: props.notice !== undefined,
   });
@@ -116,6 +119,7 @@ export function DownloadsPane(props: {
             download={download}
             width={props.width}
             selected={props.focused && first + index === props.selected}
+            maxLines={index === 0 ? room : undefined}
           />
         ))}
         {withUploads || uploadsCounted ? (
