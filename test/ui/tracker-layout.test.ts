@@ -50,6 +50,22 @@ describe('trackerLayout', () => {
     });
   });
 
+  // At 120x36 four nodes left 5 lines of their share unused and the owner index showed `rows
+  // 1-4 of 6` above a log of 13 lines (found by a session).
+  test('a table that needs less than its share leaves the rest to the other; the log keeps a quarter', () => {
+    assert.deepEqual(trackerLayout(36, 4, 6), {
+      nodesHeight: 9,
+      filesHeight: 11,
+      logHeight: 12,
+      nodeRows: 4,
+      fileRows: 6,
+      logLines: 11,
+    });
+    // Files few, nodes many: the nodes take what the files leave, up to the log's quarter.
+    assert.equal(trackerLayout(36, 40, 1)?.nodesHeight, 17);
+    assert.equal(trackerLayout(36, 40, 40)?.logHeight, 9);
+  });
+
   test('null when the terminal is too small for the view', () => {
     assert.equal(trackerLayout(MIN_ROWS - 1, 0, 0), null);
     assert.equal(trackerLayout(5, 3, 3), null);

@@ -27,8 +27,23 @@ export function trackerLayout(
   const panes = rows - 1 - FIXED_LINES;
   if (panes < MIN_TABLE_PANE * 2 + MIN_LOG_PANE) return null;
   const clamp = (wanted: number, max: number) => Math.max(MIN_TABLE_PANE, Math.min(wanted, max));
-  const nodesHeight = clamp(nodeCount + TABLE_CHROME_LINES, Math.floor(panes * 0.45));
-  const filesHeight = clamp(fileCount + TABLE_CHROME_LINES, Math.floor(panes * 0.3));
+  const nodesWanted = nodeCount + TABLE_CHROME_LINES;
+  const filesWanted = fileCount + TABLE_CHROME_LINES;
+  const nodesShare = Math.floor(panes * 0.45);
+  const filesShare = Math.floor(panes * 0.3);
+  let nodesHeight = clamp(nodesWanted, nodesShare);
+  let filesHeight = clamp(filesWanted, filesShare);
+  // A table that needs less than its share leaves the rest to the other, the log keeping a
+  // quarter: at 120x36 four nodes left 5 lines unused and the owner index showed `rows 1-4 of
+  // 6` above a log of 13 lines (found by a session).
+  const logKeeps = Math.max(MIN_LOG_PANE, Math.floor(panes * 0.25));
+  const extra = (wanted: number, height: number, unusedShare: number) =>
+    Math.max(
+      0,
+      Math.min(wanted - height, unusedShare, panes - logKeeps - nodesHeight - filesHeight),
+    );
+  filesHeight += extra(filesWanted, filesHeight, nodesShare - nodesHeight);
+  nodesHeight += extra(nodesWanted, nodesHeight, filesShare - filesHeight);
   const logHeight = panes - nodesHeight - filesHeight;
   return {
     nodesHeight,
