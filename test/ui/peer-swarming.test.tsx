@@ -76,6 +76,39 @@ describe('peer view: swarming', () => {
     );
   });
 
+  // At 80 columns with both limits set the line read `seeding 9 files · uploa…` (found by a
+  // session): limits are said short first, then the bytes uploaded give way, then the files.
+  test('a narrow rates line says its limits short before anything is cut', async () => {
+    const limited = (columns: number) =>
+      show({
+        peer: peerSnapshot({
+          downloadRateBytesPerSec: 266.9 * 1024,
+          uploadRateBytesPerSec: 0,
+          bytesUploaded: 12.3 * MIB,
+          limits: {
+            uploadBytesPerSec: MIB,
+            downloadBytesPerSec: 300 * 1024,
+            downlinkPacedBytesPerSec: 0,
+          },
+        }),
+        size: { columns, rows: 30 },
+      });
+    const line = async (columns: number) => (await limited(columns)).lines()[1]!;
+    assert.equal(
+      await line(120),
+      '↓ 266.9 KiB/s (limit 300.0 KiB/s)  ↑ idle (limit 1.0 MiB/s) · seeding 0 files · uploaded 12.3 MiB',
+    );
+    assert.equal(
+      await line(90),
+      '↓ 266.9 KiB/s (≤300.0 KiB/s)  ↑ idle (≤1.0 MiB/s) · seeding 0 files · uploaded 12.3 MiB',
+    );
+    assert.equal(
+      await line(80),
+      '↓ 266.9 KiB/s (≤300.0 KiB/s)  ↑ idle (≤1.0 MiB/s) · seeding 0 files',
+    );
+    assert.equal(await line(60), '↓ 266.9 KiB/s (≤300.0 KiB/s)  ↑ idle (≤1.0 MiB/s)');
+  });
+
   test('a pace at or above the download limit is not said: the limit is what holds', async () => {
     const view = await show({
       peer: peerSnapshot({

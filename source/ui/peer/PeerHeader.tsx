@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { formatDuration, formatRate, formatSize } from '../../format.ts';
 import type { PeerSnapshot } from '../../peer/peer-snapshot.ts';
-import { textWidth, truncate } from '../text.ts';
+import { firstFitting, textWidth, truncate } from '../text.ts';
 
 const TRACKER_COLOR = {
   registered: 'green',
@@ -26,13 +26,13 @@ function rateOrIdle(bytesPerSec: number): string {
  * a slow download should not have to read the log to learn why. It says what the node saw, not
  * a cause: an overflowing downlink and owners slow to answer (their upload limits) look alike.
  */
-function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0): string {
+function rateWithLimit(bytesPerSec: number, limit: number, pacedTo = 0, short = false): string {
   // A pace at or above the limit holds nothing back: `limit 1.0 MiB/s; paced to 2.0 MiB/s` read
   // as if the limit did not hold (found by a session).
   const paced = pacedTo > 0 && (limit === 0 || pacedTo < limit);
   const held = [
-    ...(limit > 0 ? [`limit ${formatRate(limit)}`] : []),
-    ...(paced ? [`paced to ${formatRate(pacedTo)} after losses`] : []),
+    ...(limit > 0 ? [`${short ? '≤' : 'limit '}${formatRate(limit)}`] : []),
+    ...(paced ? [`paced to ${formatRate(pacedTo)}${short ? '' : ' after losses'}`] : []),
   ];
   const rate = rateOrIdle(bytesPerSec);
   return held.length === 0 ? rate : `${rate} (${held.join('; ')})`;
@@ -78,14 +78,31 @@ export function PeerHeader({
           {truncate(status, Math.max(0, width - textWidth(title)))}
         </Text>
       </Text>
-      <Text>
-        {truncate(
-          `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, snapshot.limits.downloadBytesPerSec, snapshot.limits.downlinkPacedBytesPerSec)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, snapshot.limits.uploadBytesPerSec)} · ${uploadingTo(snapshot)}seeding ${seeding} file${seeding === 1 ? '' : 's'} · uploaded ${formatSize(snapshot.bytesUploaded)}${creditsWaiting(snapshot)}`,
-          width,
-        )}
-      </Text>
+      <Text>{firstFitting(ratesLines(snapshot, seeding), width)}</Text>
     </Box>
   );
+}
+
+/**
+ * The rates line, longest first: then limits said short (`≤300.0 KiB/s`), then without the bytes
+ * uploaded, then without the files seeded. Cut at its end, at 80 columns with both limits set it
+ * read `seeding 9 files · uploa…` (found by a session).
+ */
+function ratesLines(snapshot: PeerSnapshot, seeding: number): string[] {
+  const { limits } = snapshot;
+  const rates = (short: boolean) =>
+    `↓ ${rateWithLimit(snapshot.downloadRateBytesPerSec, limits.downloadBytesPerSec, limits.downlinkPacedBytesPerSec, short)}  ↑ ${rateWithLimit(snapshot.uploadRateBytesPerSec, limits.uploadBytesPerSec, 0, short)}`;
+  const to = uploadingTo(snapshot);
+  const files = `seeding ${seeding} file${seeding === 1 ? '' : 's'}`;
+  const uploaded = ` · uploaded ${formatSize(snapshot.bytesUploaded)}`;
+  const credits = creditsWaiting(snapshot);
+  return [
+    `${rates(false)} · ${to}${files}${uploaded}${credits}`,
+    `${rates(true)} · ${to}${files}${uploaded}${credits}`,
+    `${rates(true)} · ${to}${files}${credits}`,
+    `${rates(true)} · ${to}${files}`,
+    `${rates(true)}${to ? ` · ${to.replace(/ · $/, '')}` : ''}`,
+  ];
 }
 
 /**
