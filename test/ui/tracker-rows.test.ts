@@ -219,6 +219,23 @@ describe('tracker rows', () => {
     assert.deepEqual(columns, ['node', 'address', 'heartbeat', 'files', 'credit']);
   });
 
+  test('a swarmed file with a long name fits 60 columns: its note is cut, not the table', () => {
+    const snapshot = trackerSnapshot(
+      [],
+      [
+        fileRow(`${'L'.repeat(116)}.bin`, '3326a7d3', [
+          { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+          { nodeId: 2, uploadCredit: 0, downloaders: 0, complete: false },
+        ]),
+      ],
+    );
+    for (const width of [60, 62, 80]) {
+      const { widths, columns } = fileCells(snapshot, width);
+      const used = columns.reduce((sum, column) => sum + widths[column] + 3, 1);
+      assert.ok(used <= width, `at ${width}: ${used} cells, ${JSON.stringify(widths)}`);
+    }
+  });
+
   test('a file being swarmed: partial owners marked ◐, counts of full and partial owners', () => {
     const snapshot = trackerSnapshot(
       [],

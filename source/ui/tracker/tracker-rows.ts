@@ -278,7 +278,10 @@ export function fileCells(
   const files = filesShown(snapshot, window.filter);
   const rows = files.slice(window.from, window.from + window.count).map(fileRowCells);
   const fitted = fitTable(rows, FILE_COLUMNS, width, {
-    flexible: ['file', OWNERS_COLUMN],
+    // The note too: a swarmed file's `1 full + 1 partial, last full copy` beside a long name
+    // pushed the table past 62 columns, which lost its left border and cut every column (found
+    // by hand in tmux).
+    flexible: ['file', OWNERS_COLUMN, 'note'],
     droppable: ['infohash'],
     ...(window.atLeast ? { atLeast: window.atLeast } : {}),
   });
