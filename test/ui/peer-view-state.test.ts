@@ -156,6 +156,19 @@ describe('peer view keys as a pure reducer', () => {
     assert.equal(press(kept, '', { escape: true }).state.filter, '');
   });
 
+  // The selection went back to the row picked before the filter (found by a session).
+  test('clearing the filter keeps the selection on the row it showed under the filter', () => {
+    // big.iso picked; /a.b shows a.bin alone, selected; Esc (typed or kept) stays on a.bin.
+    for (const clear of ['/a.b', '/a.b\r']) {
+      let { state } = press({ ...initialPeerViewState, focus: 'swarm' }, clear);
+      ({ state } = press(state, '', { escape: true }));
+      assert.equal(state.filter, '', clear);
+      assert.deepEqual(press(state, 'd').effects, [
+        { kind: 'download', name: 'a.bin', picked: true },
+      ]);
+    }
+  });
+
   test('a filter with @ matches the NAME@PREFIX a shared name is shown as', () => {
     // Found by a session: rows read twin.bin@bbbb and twin.bin@cccc, and /twin.bin@c matched none.
     const twins: PeerKeyContext = {

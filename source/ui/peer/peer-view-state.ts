@@ -168,6 +168,19 @@ export function selectedDownload(state: PeerViewState, names: readonly string[])
   return followed >= 0 ? followed : selectedIndex(state, 'downloads', names);
 }
 
+/**
+ * The filter cleared, the selection kept on the row it showed under it: it went back to the row
+ * picked before the filter was typed (found by a session).
+ */
+function unfiltered(state: PeerViewState, context: PeerKeyContext): PeerViewState {
+  const shown = listKeys(state, context).swarm;
+  const key = shown[selectedIndex(state, 'swarm', shown)];
+  const cleared = { ...state, filter: '' };
+  if (key === undefined) return cleared;
+  const all = listKeys(cleared, context).swarm;
+  return select(cleared, 'swarm', Math.max(0, all.indexOf(key)), all);
+}
+
 /** The selection lands on a followed download once it is listed; then it moves freely. */
 function settleFollow(state: PeerViewState, context: PeerKeyContext): PeerViewState {
   if (state.follow === null) return state;
@@ -258,7 +271,10 @@ function typed(
     case 'cancel':
       // Esc on the filter line clears the filter too.
       return {
-        state: { ...state, input: null, filter: input.purpose === 'filter' ? '' : state.filter },
+        state:
+          input.purpose === 'filter'
+            ? unfiltered({ ...state, input: null }, context)
+            : { ...state, input: null },
         effects: [],
       };
     case 'complete': {
@@ -327,7 +343,7 @@ function pressed(
   if (text === '?') return none({ ...state, helpOpen: true });
   // Esc clears a filter kept with Enter too, as the help says: it took `/` and Esc (found by a
   // session in the tracker view, which reads the same).
-  if (key.escape && state.filter !== '') return none({ ...state, filter: '' });
+  if (key.escape && state.filter !== '') return none(unfiltered(state, context));
   if (text === ':') return none({ ...state, input: { purpose: 'command', value: '' } });
   if (text === 'D') return none({ ...state, input: { purpose: 'download-name', value: '' } });
   if (key.tab) {
