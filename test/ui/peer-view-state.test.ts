@@ -156,6 +156,31 @@ describe('peer view keys as a pure reducer', () => {
     assert.equal(press(kept, '', { escape: true }).state.filter, '');
   });
 
+  // `:get m` and Tab did nothing, and `:get mi` stopped at `mine-` without a word (found by a
+  // session): where Tab cannot go further, the choices are said.
+  test('Tab that cannot complete further lists the choices', () => {
+    const rows: PeerKeyContext = { ...context, swarmNames: ['mine-a.bin', 'mine-b.bin', 'other'] };
+    const tab = (line: string) => {
+      const { state } = press(initialPeerViewState, `:${line}`, {}, rows);
+      return press(state, '', { tab: true }, rows);
+    };
+    const stopped = tab('get mi');
+    assert.equal(stopped.state.input?.value, 'get mine-');
+    assert.deepEqual(stopped.effects, []);
+    const listed = tab('get mine-');
+    assert.equal(listed.state.input?.value, 'get mine-');
+    assert.deepEqual(listed.effects, [
+      {
+        kind: 'notice',
+        pane: 'downloads',
+        text: 'Tab: 2 choices: mine-a.bin · mine-b.bin',
+        error: false,
+      },
+    ]);
+    assert.deepEqual(tab('get o').effects, []);
+    assert.equal(tab('get o').state.input?.value, 'get other ');
+  });
+
   // The selection went back to the row picked before the filter (found by a session).
   test('clearing the filter keeps the selection on the row it showed under the filter', () => {
     // big.iso picked; /a.b shows a.bin alone, selected; Esc (typed or kept) stays on a.bin.

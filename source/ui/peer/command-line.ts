@@ -127,6 +127,33 @@ function takeWords(line: string, count: number): { words: string[]; rest: string
  * several things match (with the common prefix filled in).
  */
 export function completeCommand(line: string, localNames: string[], swarmNames: string[]): string {
+  const { head, matches } = completions(line, localNames, swarmNames);
+  if (matches.length === 0) return line;
+  let common = matches[0]!;
+  for (const match of matches) while (!match.startsWith(common)) common = common.slice(0, -1);
+  const completed = matches.length === 1 ? `${common} ` : common;
+  return [...head, completed].join(' ');
+}
+
+/**
+ * What Tab could complete the last word of `line` to, where it is more than one: a shell lists
+ * them on a second Tab; `:get m` and Tab did nothing, and `:get mi` stopped at `mine-` without
+ * a word of why (found by a session).
+ */
+export function completionChoices(
+  line: string,
+  localNames: string[],
+  swarmNames: string[],
+): string[] {
+  const { matches } = completions(line, localNames, swarmNames);
+  return matches.length > 1 ? matches : [];
+}
+
+function completions(
+  line: string,
+  localNames: string[],
+  swarmNames: string[],
+): { head: string[]; matches: string[] } {
   const words = line.split(' ');
   // The command words come first; everything after them is one file name, spaces included.
   const commandWords = words[0] === 'torrent' ? 3 : 1;
@@ -151,10 +178,5 @@ export function completeCommand(line: string, localNames: string[], swarmNames: 
           : [];
   }
   const prefix = words.slice(head.length).join(' ');
-  const matches = candidates.filter((candidate) => candidate.startsWith(prefix));
-  if (matches.length === 0) return line;
-  let common = matches[0]!;
-  for (const match of matches) while (!match.startsWith(common)) common = common.slice(0, -1);
-  const completed = matches.length === 1 ? `${common} ` : common;
-  return [...head, completed].join(' ');
+  return { head, matches: candidates.filter((candidate) => candidate.startsWith(prefix)) };
 }

@@ -3,7 +3,7 @@ import { parseDownloadTarget } from '../../peer/download/download-target.ts';
 import { shownName } from '../../protocol/names.ts';
 import { applyScroll, pastedLine, type ScrollAction, scrollActionFor, splitKeys } from '../keys.ts';
 import { stepInput } from '../line-edit.ts';
-import { completeCommand, parseCommand } from './command-line.ts';
+import { completeCommand, completionChoices, parseCommand } from './command-line.ts';
 import { type Confirmation, confirmKey, type DownloadRow, downloadKey } from './download-keys.ts';
 import { type EntryPickerState, openPicker, pickerKey } from './entry-picker.ts';
 
@@ -168,6 +168,11 @@ export function selectedDownload(state: PeerViewState, names: readonly string[])
   return followed >= 0 ? followed : selectedIndex(state, 'downloads', names);
 }
 
+/** `Tab: 3 choices: mine-a.bin · mine-b.bin · mine-c.bin` (the notice line cuts what is over). */
+function choicesText(choices: readonly string[]): string {
+  return `Tab: ${choices.length} choices: ${choices.join(' · ')}`;
+}
+
 /**
  * The filter cleared, the selection kept on the row it showed under it: it went back to the row
  * picked before the filter was typed (found by a session).
@@ -284,8 +289,23 @@ function typed(
       const fromEnd = input.fromEnd ?? 0;
       const before = input.value.slice(0, input.value.length - fromEnd);
       const after = input.value.slice(input.value.length - fromEnd);
-      const value = completeCommand(before, local, [...context.swarmNames]) + after;
-      return { state: { ...state, input: { ...input, value } }, effects: [] };
+      const completed = completeCommand(before, local, [...context.swarmNames]);
+      const value = completed + after;
+      // Where Tab cannot go further, the choices are listed as a notice.
+      const choices =
+        completed === before ? completionChoices(before, local, [...context.swarmNames]) : [];
+      const effects: PeerEffect[] =
+        choices.length === 0
+          ? []
+          : [
+              {
+                kind: 'notice',
+                pane: /^(seed|torrent -setMode send) /.test(before) ? 'files' : 'downloads',
+                text: choicesText(choices),
+                error: false,
+              },
+            ];
+      return { state: { ...state, input: { ...input, value } }, effects };
     }
     case 'edit': {
       const filter = input.purpose === 'filter' ? step.value : state.filter;
