@@ -178,6 +178,9 @@ export function wrapShorteningWords(
     const widths = words.map(textWidth);
     const longest = widths.indexOf(Math.max(...widths));
     if (widths[longest]! <= MIN_WORD_CELLS) break;
+    // On one row only a word of half the row or more is a name worth cutting: a log line's
+    // `recvmmsg/sendmmsg,` read `recvmmsg…ndmms…`, cut in its middle and again at the end.
+    if (maxRows === 1 && widths[longest]! < width / 2) break;
     // On one row the cut is known exactly: what is over the width, no more (a log line).
     const over = textWidth(fitted) - width;
     const cells = Math.max(

@@ -32,17 +32,21 @@ describe('log pane at 80 columns', () => {
   // Cut at its end, a line about a 120-character name read `03:30:34 LLLL…` (found by a session).
   test('a refused line wraps to three rows under its time; an ordinary long one is cut, long words in their middle', async () => {
     const long = `listening on 127.0.0.1:40000 (${'x'.repeat(100)})`;
+    // Words under half the row stay whole, the line cut at its end (found by hand: this one read
+    // `UDP batched by recvmmsg…ndmms…`).
+    const words = `node 2 listening on 127.0.0.1:47902 (receive buffer 8.0 MiB, UDP batched by recvmmsg/sendmmsg, segmented)`;
     const named = `done ${'L'.repeat(116)}.bin: 8.0 MiB in 21.61 s (379.0 KiB/s)`;
     const view = await show({
       tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
-      log: fixedStore(logOf(named, long, REFUSED)),
+      log: fixedStore(logOf(words, named, long, REFUSED)),
       size: { columns: 80, rows: 24 },
     });
-    const rows = view.linesFrom('  Log (tracker.log)', 6).slice(1);
+    const rows = view.linesFrom('  Log (tracker.log)', 7).slice(1);
     assert.deepEqual(rows, [
-      `03:04:05 done ${'L'.repeat(17)}…${'L'.repeat(10)}.bin: 8.0 MiB in 21.61 s (379.0 KiB/s)`,
-      `03:04:06 listening on 127.0.0.1:40000 (${'x'.repeat(20)}…${'x'.repeat(19)})`,
-      '03:04:07 tracker refused registration: node id 1 is in use by 127.0.0.1:59846',
+      `${`03:04:05 ${words}`.slice(0, 79)}…`,
+      `03:04:06 done ${'L'.repeat(17)}…${'L'.repeat(10)}.bin: 8.0 MiB in 21.61 s (379.0 KiB/s)`,
+      `03:04:07 listening on 127.0.0.1:40000 (${'x'.repeat(20)}…${'x'.repeat(19)})`,
+      '03:04:08 tracker refused registration: node id 1 is in use by 127.0.0.1:59846',
       '         (another key; free once that node exits, or if it stays silent 43 s',
       '         more)',
     ]);
