@@ -34,7 +34,7 @@ describe('log pane at 80 columns', () => {
     const long = `listening on 127.0.0.1:40000 (${'x'.repeat(100)})`;
     // Words under half the row stay whole, the line cut at its end (found by hand: this one read
     // `UDP batched by recvmmsg…ndmms…`).
-    const words = `node 2 listening on 127.0.0.1:47902 (receive buffer 8.0 MiB, UDP batched by recvmmsg/sendmmsg, segmented)`;
+    const words = `listening (UDP batched by recvmmsg/sendmmsg, segmented and coalesced (GSO/GRO)), folder /tmp/files/node2`;
     const named = `done ${'L'.repeat(116)}.bin: 8.0 MiB in 21.61 s (379.0 KiB/s)`;
     const view = await show({
       tracker: fixedStore(trackerSnapshot([nodeRow(1)])),
