@@ -233,7 +233,27 @@ describe('tracker rows', () => {
       const { widths, columns } = fileCells(snapshot, width);
       const used = columns.reduce((sum, column) => sum + widths[column] + 3, 1);
       assert.ok(used <= width, `at ${width}: ${used} cells, ${JSON.stringify(widths)}`);
+      // The name keeps 12 cells while the note can give room (it read `qua…` beside 14).
+      assert.ok(widths.file >= 12, `at ${width}: ${JSON.stringify(widths)}`);
     }
+  });
+
+  // Cut at their end, two names that differ at it were one row twice (found by a session).
+  test('long names that differ at their end stay apart: cut in their middle', () => {
+    const stem = 'quarterly-report-of-the-distributed-swarm-transfer-measurements';
+    const snapshot = trackerSnapshot(
+      [],
+      ['v2', 'v3'].map((version, i) =>
+        fileRow(`${stem}-${version}.bin`, `${i}`.repeat(8), [
+          { nodeId: 1, uploadCredit: 0, downloaders: 0, complete: true },
+        ]),
+      ),
+    );
+    const { rows } = fileCells(snapshot, 80);
+    assert.deepEqual(
+      rows.map((row) => row.file.slice(-6)),
+      ['v2.bin', 'v3.bin'],
+    );
   });
 
   test('a file being swarmed: partial owners marked ◐, counts of full and partial owners', () => {

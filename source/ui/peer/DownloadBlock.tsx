@@ -35,8 +35,10 @@ export function downloadStatus(download: DownloadSnapshot): string {
 
 /**
  * downloadStatus, then shorter forms for a narrow line: without the piece count (the bar's
- * percentage says as much), then without the ETA, then the state alone. Cut at its end, the
- * line lost its rate first (`27.3% downloading · 8/32 pieces 300.0…`, found by a session).
+ * percentage says as much), then downloading, its rate and ETA without the word (the bar says
+ * it), then the rate alone, then the state alone. Cut at its end, the line lost its rate first
+ * (`27.3% downloading · 8/32 pieces 300.0…`); with the word kept, at 60 columns the rate and ETA
+ * went (both found by sessions).
  */
 function downloadStatusForms(download: DownloadSnapshot): string[] {
   // Waiting, the line under the title says why in full (legendText): said in both, it was read
@@ -55,7 +57,8 @@ function downloadStatusForms(download: DownloadSnapshot): string[] {
     download.etaSec !== null && downloading ? ` ETA ${formatDuration(download.etaSec * 1000)}` : '';
   const form = (...figures: string[]) =>
     ` ${state}${figures.some(Boolean) ? ' ·' : ''}${figures.join('')}`;
-  return [form(pieces, rate, eta), form(rate, eta), form(rate), form()];
+  if (!downloading) return [form(pieces), form()];
+  return [form(pieces, rate, eta), form(rate, eta), `${rate}${eta}`, rate, form()];
 }
 
 /** Cells of the title line besides name, bar and status: `▸ `, ` [`, `] `, `100.0%`. */

@@ -16,6 +16,7 @@ import {
   tableWidthOf,
   textWidth,
   truncate,
+  truncateMiddle,
   wrapShorteningWords,
 } from '../text.ts';
 
@@ -172,6 +173,7 @@ export function FilesPane(props: {
     // names give up room down to 8 cells first.
     droppable: ['size'],
     softMinWidth: 8,
+    cutters: { name: truncateMiddle },
   });
   return (
     <Box flexDirection="column" width={props.width}>
@@ -298,6 +300,9 @@ export function SwarmPane(props: {
     // At 60 columns a name was cut to `b…` beside `16.0 MiB` and `you + 1` (found by hand): the
     // owner count goes first, the name keeps 12 cells.
     droppable: ['owners'],
+    // In its middle, as Downloads cuts it: cut at its end, two names that differ at the end
+    // (`…-v2.bin`, `…-v3.bin`) were one row twice (found by a session).
+    cutters: { name: truncateMiddle },
   });
   const filter = props.filter ? ` · filter "${props.filter}"` : '';
   const status =

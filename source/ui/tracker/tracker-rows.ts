@@ -7,6 +7,7 @@ import {
   fitTable,
   naturalWidths,
   truncateAddress,
+  truncateMiddle,
 } from '../text.ts';
 
 /** How the nodes table is ordered; `s` cycles through them. */
@@ -282,11 +283,18 @@ export function fileCells(
     // pushed the table past 62 columns, which lost its left border and cut every column (found
     // by hand in tmux).
     flexible: ['file', OWNERS_COLUMN, 'note'],
+    // A name in its middle (names that differ at their end stay apart), and 12 cells of it kept
+    // while the note can give room: at 60 columns it read `qua…` beside a note of 14 cells
+    // (found by a session).
+    cutters: { file: truncateMiddle },
+    readableWidths: { file: MIN_FILE_CELLS },
     droppable: ['infohash'],
     ...(window.atLeast ? { atLeast: window.atLeast } : {}),
   });
   return { rows: fitted.rows, columns: fitted.columns, widths: fitted.widths, files };
 }
+
+const MIN_FILE_CELLS = 12;
 
 /** The cells every file's row needs in each column: what a window's columns keep. */
 export function fileWidths(snapshot: TrackerSnapshot): Record<keyof FileCells, number> {
