@@ -143,9 +143,8 @@ export class Registry {
 
   /**
    * Silent one sweep period: late; two: dropped (even before the sweep removes it), unless drops
-   * are held (dropsHeld). A restored
-   * record counts as heard when it was restored, but until it registers it is not shown alive:
-   * nothing has been heard from it.
+   * are held (dropsHeld). A restored record counts as heard when it was restored, but until it
+   * registers it is not shown alive: nothing has been heard from it.
    */
   statusOf(node: NodeRecord, nowMs: number): NodeStatus {
     const silentMs = nowMs - node.lastHeardMs;

@@ -35,8 +35,8 @@ export function downloadStatus(download: DownloadSnapshot): string {
 
 /**
  * downloadStatus, then shorter forms for a narrow line: without the piece count (the bar's
- * percentage says as much), then downloading, its rate and ETA without the word (the bar says
- * it), then the rate alone, then the state alone. Cut at its end, the line lost its rate first
+ * percentage says as much); then, while downloading, the rate and ETA without the word (the bar
+ * says it), the rate alone; the state alone last. Cut at its end, the line lost its rate first
  * (`27.3% downloading · 8/32 pieces 300.0…`); with the word kept, at 60 columns the rate and ETA
  * went (both found by sessions).
  */
